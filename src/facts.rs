@@ -1,0 +1,1 @@
+//! Loading facts from CSV (to be written).

@@ -5,8 +5,10 @@
 //! `source` (files) → `syntax` (parse) → `check` (resolve, type, stratify → `ir`) →
 //! `facts` (load CSV) → `plan` (join plans) → `eval` (datafrog fixpoint) → `output` (render).
 
+pub mod check;
 pub mod diag;
 pub mod facts;
+pub mod ir;
 pub mod source;
 pub mod syntax;
 pub mod value;

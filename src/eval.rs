@@ -1,0 +1,725 @@
+//! Evaluation on datafrog: one `Iteration` per stratum, run semi-naively to a fixpoint.
+//!
+//! Tuples are fixed-width rows `[Value; N]` (unused trailing columns are zero), so datafrog
+//! sorts and merges plain arrays instead of boxed vectors; `N` is picked once per program
+//! from the plan's width. Relations of lower strata are complete `Relation`s probed through
+//! sorted indices; relations of the current stratum are `Variable`s.
+//!
+//! For provenance, the evaluator can record for every derived tuple the round in which it
+//! first appeared and the rule that produced it, outside the tuple (a tuple's identity is
+//! its values).
+
+use crate::diag::{Code, Diagnostic};
+use crate::ir::{self, Expr, Functor, RelId, RuleId};
+use crate::plan::{ColAction, DynJoin, IndexSpec, KeyPart, Op, Plan, RulePlan, Source, StratumPlan};
+use crate::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
+use crate::value::{Symbols, Type, Value, from_number, to_number};
+use datafrog::{Iteration, Relation, Variable};
+use std::cmp::Ordering;
+use std::time::Instant;
+
+/// Limits and switches for one evaluation.
+#[derive(Debug, Clone, Default)]
+pub struct EvalOptions {
+    /// Record the round and rule of every derived tuple (needed by provenance).
+    pub record: bool,
+    /// Stop when a relation grows beyond this many tuples.
+    pub max_tuples: Option<usize>,
+    /// Stop after this much time.
+    pub deadline: Option<Instant>,
+}
+
+/// A relation's tuples, flat: `arity` values per tuple, sorted by value (not by string).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tuples {
+    pub arity: usize,
+    pub data: Vec<Value>,
+}
+
+impl Tuples {
+    pub fn len(&self) -> usize {
+        if self.arity == 0 { self.data.len() } else { self.data.len() / self.arity }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> &[Value] {
+        &self.data[i * self.arity..(i + 1) * self.arity]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &[Value]> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Position of a tuple, by binary search.
+    pub fn position(&self, tuple: &[Value]) -> Option<usize> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.get(mid).cmp(tuple) {
+                Ordering::Less => lo = mid + 1,
+                Ordering::Greater => hi = mid,
+                Ordering::Equal => return Some(mid),
+            }
+        }
+        None
+    }
+
+    pub fn contains(&self, tuple: &[Value]) -> bool {
+        self.position(tuple).is_some()
+    }
+}
+
+/// How a derived tuple first appeared: in which round of its stratum, by which rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Annotation {
+    pub round: u32,
+    pub rule: u32,
+}
+
+/// Annotation of tuples given as input rather than derived.
+pub const INPUT: u32 = u32::MAX;
+
+/// The result of evaluation: every relation's tuples, with annotations when recorded.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub relations: Vec<Tuples>,
+    /// Per relation, aligned with its tuples (empty when not recorded).
+    pub annotations: Vec<Vec<Annotation>>,
+    /// Index of the stratum that computed each relation.
+    pub stratum_of: Vec<usize>,
+}
+
+/// Evaluates the program over the input tuples (per relation, any order, duplicates allowed).
+pub fn evaluate(
+    program: &ir::Program,
+    plan: &Plan,
+    inputs: Vec<Vec<Vec<Value>>>,
+    symbols: &mut Symbols,
+    options: &EvalOptions,
+) -> Result<Model, Diagnostic> {
+    macro_rules! dispatch {
+        ($($n:literal)*) => {
+            $(if plan.width <= $n {
+                return Evaluator::<$n>::new(program, plan, symbols, options).run(inputs);
+            })*
+        };
+    }
+    dispatch!(2 3 4 6 8 12 16 24 32 48 64);
+    Err(Diagnostic::error(
+        Code::Limit,
+        format!("a relation or rule needs {} columns or variables; at most 64 are supported", plan.width),
+    ))
+}
+
+type Row<const N: usize> = [Value; N];
+
+/// State shared by the operations of a round: symbols for string functors, the counter of
+/// `autoinc()`.
+struct Ctx<'s> {
+    symbols: &'s mut Symbols,
+    counter: i64,
+}
+
+struct Evaluator<'p, 's, const N: usize> {
+    program: &'p ir::Program,
+    plan: &'p Plan,
+    ctx: Ctx<'s>,
+    options: &'p EvalOptions,
+    /// Complete relations, indexed by relation id (empty until their stratum ran).
+    done: Vec<Relation<Row<N>>>,
+    annotations: Vec<Vec<Annotation>>,
+    stratum_of: Vec<usize>,
+}
+
+impl<'p, 's, const N: usize> Evaluator<'p, 's, N> {
+    fn new(program: &'p ir::Program, plan: &'p Plan, symbols: &'s mut Symbols, options: &'p EvalOptions) -> Self {
+        let n = program.relations.len();
+        Evaluator {
+            program,
+            plan,
+            ctx: Ctx { symbols, counter: 0 },
+            options,
+            done: (0..n).map(|_| Relation::from_vec(Vec::new())).collect(),
+            annotations: vec![Vec::new(); n],
+            stratum_of: vec![0; n],
+        }
+    }
+
+    fn run(mut self, inputs: Vec<Vec<Vec<Value>>>) -> Result<Model, Diagnostic> {
+        let mut inputs: Vec<Vec<Row<N>>> = inputs
+            .into_iter()
+            .map(|rows| rows.into_iter().map(|r| to_row::<N>(&r)).collect())
+            .collect();
+        inputs.resize_with(self.program.relations.len(), Vec::new);
+        for (i, stratum) in self.plan.strata.iter().enumerate() {
+            for &r in &stratum.relations {
+                self.stratum_of[r] = i;
+            }
+            self.run_stratum(stratum, &mut inputs)?;
+        }
+        let relations = self
+            .done
+            .iter()
+            .zip(&self.program.relations)
+            .map(|(rel, decl)| {
+                let arity = decl.arity();
+                let mut data = Vec::with_capacity(rel.len() * arity);
+                for row in rel.iter() {
+                    data.extend_from_slice(&row[..arity]);
+                }
+                Tuples { arity, data }
+            })
+            .collect();
+        Ok(Model { relations, annotations: self.annotations, stratum_of: self.stratum_of })
+    }
+
+    fn run_stratum(&mut self, sp: &StratumPlan, inputs: &mut [Vec<Row<N>>]) -> Result<(), Diagnostic> {
+        let statics: Vec<Relation<(Row<N>, Row<N>)>> =
+            sp.static_indices.iter().map(|spec| build_index(&self.done[spec.rel], spec)).collect();
+
+        let mut iteration = Iteration::new();
+        let vars: Vec<Variable<Row<N>>> =
+            sp.relations.iter().map(|&r| iteration.variable(&self.program.relations[r].name)).collect();
+        let var_of = |rel: RelId| sp.relations.iter().position(|&r| r == rel).expect("relation of this stratum");
+        let dyn_vars: Vec<Variable<(Row<N>, Row<N>)>> =
+            sp.dyn_indices.iter().map(|s| iteration.variable(&format!("{}_by_{:?}", self.program.relations[s.rel].name, s.key_cols))).collect();
+        // One materialised environment per join of each rule.
+        let env_vars: Vec<Vec<Variable<(Row<N>, Row<N>)>>> = sp
+            .rules
+            .iter()
+            .map(|rp| rp.joins.iter().enumerate().map(|(j, _)| iteration.variable(&format!("rule{}_env{j}", rp.rule))).collect())
+            .collect();
+
+        // Input tuples enter as the first round's new tuples.
+        let mut history: Vec<Vec<(Vec<Row<N>>, Vec<Annotation>)>> = vec![Vec::new(); sp.relations.len()];
+        for (i, &r) in sp.relations.iter().enumerate() {
+            let rows = std::mem::take(&mut inputs[r]);
+            if !rows.is_empty() {
+                let rel = Relation::from_vec(rows);
+                if self.options.record {
+                    let ann = vec![Annotation { round: 0, rule: INPUT }; rel.len()];
+                    history[i].push((rel.elements.clone(), ann));
+                }
+                vars[i].insert(rel);
+            }
+        }
+        iteration.changed();
+
+        let mut round: u32 = 0;
+        loop {
+            // Head tuples produced this round, per relation of the stratum, with their rule.
+            let mut produced: Vec<Vec<(Row<N>, u32)>> = vec![Vec::new(); sp.relations.len()];
+            for (ri, rp) in sp.rules.iter().enumerate() {
+                let out = &mut produced[var_of(rp.head)];
+                self.run_rule(rp, round, &vars, &var_of, &dyn_vars, &env_vars[ri], &statics, out);
+            }
+            // Keep re-keyed copies of this stratum's relations in step.
+            for (spec, dv) in sp.dyn_indices.iter().zip(&dyn_vars) {
+                let cols = &spec.key_cols;
+                dv.from_map(&vars[var_of(spec.rel)], |row| (project::<N>(row, cols), *row));
+            }
+            let mut pending_annotations = Vec::new();
+            for (i, rows) in produced.into_iter().enumerate() {
+                if rows.is_empty() {
+                    pending_annotations.push(Vec::new());
+                    continue;
+                }
+                if self.options.record {
+                    let mut rows = rows;
+                    rows.sort_unstable();
+                    rows.dedup_by(|a, b| a.0 == b.0);
+                    vars[i].insert(Relation::from_vec(rows.iter().map(|r| r.0).collect()));
+                    pending_annotations.push(rows);
+                } else {
+                    vars[i].insert(Relation::from_vec(rows.into_iter().map(|r| r.0).collect()));
+                    pending_annotations.push(Vec::new());
+                }
+            }
+            round += 1;
+            let changed = iteration.changed();
+            if self.options.record {
+                for (i, candidates) in pending_annotations.iter().enumerate() {
+                    let recent = vars[i].recent.borrow();
+                    if recent.is_empty() || candidates.is_empty() {
+                        continue;
+                    }
+                    // Both sorted: walk them together to find each new tuple's rule.
+                    let mut c = candidates.as_slice();
+                    let mut ann = Vec::with_capacity(recent.len());
+                    for row in recent.iter() {
+                        while c[0].0 < *row {
+                            c = &c[1..];
+                        }
+                        ann.push(Annotation { round, rule: c[0].1 });
+                    }
+                    history[i].push((recent.elements.clone(), ann));
+                }
+            }
+            self.check_limits(sp, &vars)?;
+            if !changed {
+                break;
+            }
+        }
+
+        for ((i, var), &rel) in vars.into_iter().enumerate().zip(&sp.relations) {
+            let complete = var.complete();
+            if self.options.record {
+                let mut all: Vec<(Row<N>, Annotation)> = Vec::with_capacity(complete.len());
+                for (rows, ann) in std::mem::take(&mut history[i]) {
+                    all.extend(rows.into_iter().zip(ann));
+                }
+                all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                debug_assert_eq!(all.len(), complete.len());
+                self.annotations[rel] = all.into_iter().map(|(_, a)| a).collect();
+            }
+            self.done[rel] = complete;
+        }
+        Ok(())
+    }
+
+    fn check_limits(&self, sp: &StratumPlan, vars: &[Variable<Row<N>>]) -> Result<(), Diagnostic> {
+        if let Some(max) = self.options.max_tuples {
+            for (i, v) in vars.iter().enumerate() {
+                let size: usize = v.stable.borrow().iter().map(|b| b.len()).sum::<usize>() + v.recent.borrow().len();
+                if size > max {
+                    let name = &self.program.relations[sp.relations[i]].name;
+                    return Err(Diagnostic::error(
+                        Code::Limit,
+                        format!("relation `{name}` grew beyond {max} tuples (--max-tuples); stopped"),
+                    )
+                    .with_help("a rule may generate values without bound; raise the limit if this is expected"));
+                }
+            }
+        }
+        if let Some(deadline) = self.options.deadline
+            && Instant::now() > deadline
+        {
+            let sizes: Vec<(usize, &str)> = vars
+                .iter()
+                .zip(&sp.relations)
+                .map(|(v, &r)| {
+                    let n = v.stable.borrow().iter().map(|b| b.len()).sum::<usize>();
+                    (n, self.program.relations[r].name.as_str())
+                })
+                .collect();
+            let biggest = sizes.iter().max().map(|(_, n)| *n).unwrap_or("?");
+            return Err(Diagnostic::error(
+                Code::Limit,
+                format!("evaluation ran out of time (--timeout) while computing `{biggest}`"),
+            ));
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_rule(
+        &mut self,
+        rp: &RulePlan,
+        round: u32,
+        vars: &[Variable<Row<N>>],
+        var_of: &dyn Fn(RelId) -> usize,
+        dyn_vars: &[Variable<(Row<N>, Row<N>)>],
+        env_vars: &[Variable<(Row<N>, Row<N>)>],
+        statics: &[Relation<(Row<N>, Row<N>)>],
+        out: &mut Vec<(Row<N>, u32)>,
+    ) {
+        let rule = rp.rule as u32;
+        let head_args = &rp.head_args;
+        let ctx = &mut self.ctx;
+        // Where the rows of a segment go: the next join's environment, or the head.
+        let emit = |seg: usize, env: &Row<N>, ctx: &mut Ctx, next_env: &mut Vec<(Row<N>, Row<N>)>, out: &mut Vec<(Row<N>, u32)>| {
+            if let Some((join, _)) = rp.joins.get(seg) {
+                next_env.push((key_row::<N>(&join.key, env), *env));
+            } else if let Some(head) = project_head::<N>(head_args, env, ctx) {
+                out.push((head, rule));
+            }
+        };
+
+        // Segment 0: the source and the operations after it.
+        let mut next_env = Vec::new();
+        {
+            let mut sink = |env: &Row<N>, ctx: &mut Ctx| emit(0, env, ctx, &mut next_env, out);
+            let mut run_source_row = |row: &Row<N>, ctx: &mut Ctx, cols: &[ColAction]| {
+                let mut env = [0; N];
+                if match_cols(cols, row, &mut env) {
+                    run_ops(&rp.ops, &mut env, statics, ctx, &mut sink);
+                }
+            };
+            match &rp.source {
+                Source::Unit if round == 0 => run_source_row(&[0; N], ctx, &[]),
+                Source::Static { rel, cols } if round == 0 => {
+                    for row in self.done[*rel].iter() {
+                        run_source_row(row, ctx, cols);
+                    }
+                }
+                Source::Dynamic { rel, cols } => {
+                    for row in vars[var_of(*rel)].recent.borrow().iter() {
+                        run_source_row(row, ctx, cols);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(env_var) = env_vars.first() {
+            env_var.insert(Relation::from_vec(next_env));
+        }
+
+        // Each join: semi-naive over the materialised environment and the re-keyed atom.
+        for (j, (join, after)) in rp.joins.iter().enumerate() {
+            let mut next_env = Vec::new();
+            {
+                let mut sink = |env: &Row<N>, ctx: &mut Ctx| emit(j + 1, env, ctx, &mut next_env, out);
+                let DynJoin { index, cols, .. } = join;
+                join_semi_naive(&env_vars[j], &dyn_vars[*index], |_, env, row| {
+                    let mut env = *env;
+                    if match_cols(cols, row, &mut env) {
+                        run_ops(after, &mut env, statics, ctx, &mut sink);
+                    }
+                });
+            }
+            if let Some(env_var) = env_vars.get(j + 1) {
+                env_var.insert(Relation::from_vec(next_env));
+            }
+        }
+    }
+}
+
+fn to_row<const N: usize>(values: &[Value]) -> Row<N> {
+    let mut row = [0; N];
+    row[..values.len()].copy_from_slice(values);
+    row
+}
+
+fn project<const N: usize>(row: &Row<N>, cols: &[usize]) -> Row<N> {
+    let mut key = [0; N];
+    for (i, &c) in cols.iter().enumerate() {
+        key[i] = row[c];
+    }
+    key
+}
+
+fn key_row<const N: usize>(key: &[KeyPart], env: &Row<N>) -> Row<N> {
+    let mut row = [0; N];
+    for (i, k) in key.iter().enumerate() {
+        row[i] = match *k {
+            KeyPart::Var(v) => env[v],
+            KeyPart::Const(c) => c,
+        };
+    }
+    row
+}
+
+fn build_index<const N: usize>(rel: &Relation<Row<N>>, spec: &IndexSpec) -> Relation<(Row<N>, Row<N>)> {
+    Relation::from_vec(rel.iter().map(|row| (project::<N>(row, &spec.key_cols), *row)).collect())
+}
+
+/// Applies column actions of a matched tuple to the environment; false if it does not match.
+#[inline]
+fn match_cols<const N: usize>(cols: &[ColAction], row: &Row<N>, env: &mut Row<N>) -> bool {
+    for (i, c) in cols.iter().enumerate() {
+        match *c {
+            ColAction::Skip => {}
+            ColAction::Bind(v) => env[v] = row[i],
+            ColAction::Check(v) => {
+                if env[v] != row[i] {
+                    return false;
+                }
+            }
+            ColAction::Const(k) => {
+                if row[i] != k {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+fn project_head<const N: usize>(args: &[Expr], env: &Row<N>, ctx: &mut Ctx) -> Option<Row<N>> {
+    let mut row = [0; N];
+    for (i, e) in args.iter().enumerate() {
+        row[i] = eval_expr(e, env, ctx)?;
+    }
+    Some(row)
+}
+
+/// The tuples of a sorted index whose key equals `key`.
+#[inline]
+fn matching<'a, const N: usize>(index: &'a [(Row<N>, Row<N>)], key: &Row<N>) -> &'a [(Row<N>, Row<N>)] {
+    let start = index.partition_point(|(k, _)| k < key);
+    let rest = &index[start..];
+    let len = rest.partition_point(|(k, _)| k == key);
+    &rest[..len]
+}
+
+/// Runs `ops` on one environment, calling `sink` for every environment that gets through.
+fn run_ops<const N: usize>(
+    ops: &[Op],
+    env: &mut Row<N>,
+    statics: &[Relation<(Row<N>, Row<N>)>],
+    ctx: &mut Ctx,
+    sink: &mut dyn FnMut(&Row<N>, &mut Ctx),
+) {
+    let Some((op, rest)) = ops.split_first() else {
+        sink(env, ctx);
+        return;
+    };
+    match op {
+        Op::Lookup { index, key, cols } => {
+            let k = key_row::<N>(key, env);
+            for (_, row) in matching(&statics[*index], &k) {
+                let mut e = *env;
+                if match_cols(cols, row, &mut e) {
+                    run_ops(rest, &mut e, statics, ctx, sink);
+                }
+            }
+        }
+        Op::Absent { index, key } => {
+            let k = key_row::<N>(key, env);
+            if matching(&statics[*index], &k).is_empty() {
+                run_ops(rest, env, statics, ctx, sink);
+            }
+        }
+        Op::Filter { op, lhs, rhs, ty } => {
+            let (Some(l), Some(r)) = (eval_expr(lhs, env, ctx), eval_expr(rhs, env, ctx)) else { return };
+            if compare(*op, *ty, l, r, ctx.symbols) {
+                run_ops(rest, env, statics, ctx, sink);
+            }
+        }
+        Op::Assign { var, expr } => {
+            if let Some(v) = eval_expr(expr, env, ctx) {
+                env[*var] = v;
+                run_ops(rest, env, statics, ctx, sink);
+            }
+        }
+        Op::Range { var, from, to, step } => {
+            let (Some(from), Some(to)) = (eval_expr(from, env, ctx), eval_expr(to, env, ctx)) else { return };
+            let (from, to) = (to_number(from), to_number(to));
+            let step = match step {
+                Some(s) => match eval_expr(s, env, ctx) {
+                    Some(s) => to_number(s),
+                    None => return,
+                },
+                None if from <= to => 1,
+                None => -1,
+            };
+            if step == 0 {
+                return;
+            }
+            let mut i = from;
+            while (step > 0 && i < to) || (step < 0 && i > to) {
+                env[*var] = from_number(i);
+                run_ops(rest, env, statics, ctx, sink);
+                match i.checked_add(step) {
+                    Some(n) => i = n,
+                    None => break,
+                }
+            }
+        }
+        Op::Aggregate { var, func, target, ops } => {
+            let mut count: i64 = 0;
+            let mut acc: Option<i64> = None;
+            {
+                let mut fold = |e: &Row<N>, ctx: &mut Ctx| {
+                    count += 1;
+                    let Some(t) = target.as_ref() else { return };
+                    let Some(v) = eval_expr(t, e, ctx).map(to_number) else { return };
+                    acc = Some(match (acc, func) {
+                        (None, _) => v,
+                        (Some(a), AggregateFunc::Sum) => a.wrapping_add(v),
+                        (Some(a), AggregateFunc::Min) => a.min(v),
+                        (Some(a), AggregateFunc::Max) => a.max(v),
+                        (Some(a), _) => a,
+                    });
+                };
+                let mut inner = *env;
+                run_ops(ops, &mut inner, statics, ctx, &mut fold);
+            }
+            let result = match func {
+                AggregateFunc::Count => Some(count),
+                AggregateFunc::Sum => Some(acc.unwrap_or(0)),
+                AggregateFunc::Min | AggregateFunc::Max | AggregateFunc::Mean => acc,
+            };
+            if let Some(r) = result {
+                env[*var] = from_number(r);
+                run_ops(rest, env, statics, ctx, sink);
+            }
+        }
+    }
+}
+
+fn compare(op: CompareOp, ty: Type, l: Value, r: Value, symbols: &Symbols) -> bool {
+    let ord = match (op, ty) {
+        (CompareOp::Eq, _) => return l == r,
+        (CompareOp::Ne, _) => return l != r,
+        (_, Type::Number) => to_number(l).cmp(&to_number(r)),
+        (_, Type::Symbol) => symbols.resolve(l).cmp(symbols.resolve(r)),
+    };
+    match op {
+        CompareOp::Lt => ord == Ordering::Less,
+        CompareOp::Le => ord != Ordering::Greater,
+        CompareOp::Gt => ord == Ordering::Greater,
+        CompareOp::Ge => ord != Ordering::Less,
+        CompareOp::Eq | CompareOp::Ne => unreachable!("handled above"),
+    }
+}
+
+/// Evaluates an expression; `None` when it has no value (division by zero, a string that
+/// is not a number, a substring out of range), which drops the binding.
+fn eval_expr(e: &Expr, env: &[Value], ctx: &mut Ctx) -> Option<Value> {
+    Some(match e {
+        Expr::Var(v) => env[*v],
+        Expr::Const(c, _) => *c,
+        Expr::Unary(op, a) => {
+            let a = to_number(eval_expr(a, env, ctx)?);
+            from_number(match op {
+                UnaryOp::Neg => a.wrapping_neg(),
+                UnaryOp::Bnot => !a,
+                UnaryOp::Lnot => (a == 0) as i64,
+            })
+        }
+        Expr::Binary(op, a, b) => {
+            let a = to_number(eval_expr(a, env, ctx)?);
+            let b = to_number(eval_expr(b, env, ctx)?);
+            from_number(arith(*op, a, b)?)
+        }
+        Expr::Call(f, args) => return call(*f, args, env, ctx),
+    })
+}
+
+fn arith(op: BinaryOp, a: i64, b: i64) -> Option<i64> {
+    Some(match op {
+        BinaryOp::Add => a.wrapping_add(b),
+        BinaryOp::Sub => a.wrapping_sub(b),
+        BinaryOp::Mul => a.wrapping_mul(b),
+        BinaryOp::Div => a.checked_div(b)?,
+        BinaryOp::Mod => a.checked_rem(b)?,
+        BinaryOp::Pow => {
+            if b >= 0 {
+                a.wrapping_pow(b.min(u32::MAX as i64) as u32)
+            } else {
+                // Integer power with a negative exponent truncates towards zero.
+                match a {
+                    1 => 1,
+                    -1 => if b % 2 == 0 { 1 } else { -1 },
+                    _ => 0,
+                }
+            }
+        }
+        BinaryOp::Band => a & b,
+        BinaryOp::Bor => a | b,
+        BinaryOp::Bxor => a ^ b,
+        BinaryOp::Bshl => a.wrapping_shl(b as u32),
+        BinaryOp::Bshr => a.wrapping_shr(b as u32),
+        BinaryOp::Bshru => ((a as u64).wrapping_shr(b as u32)) as i64,
+        BinaryOp::Land => (a != 0 && b != 0) as i64,
+        BinaryOp::Lor => (a != 0 || b != 0) as i64,
+        BinaryOp::Lxor => ((a != 0) != (b != 0)) as i64,
+    })
+}
+
+fn call(f: Functor, args: &[Expr], env: &[Value], ctx: &mut Ctx) -> Option<Value> {
+    let mut vals = Vec::with_capacity(args.len());
+    for a in args {
+        vals.push(eval_expr(a, env, ctx)?);
+    }
+    Some(match f {
+        Functor::Cat => {
+            let s: String = vals.iter().map(|&v| ctx.symbols.resolve(v)).collect();
+            ctx.symbols.intern(&s)
+        }
+        Functor::Strlen => from_number(ctx.symbols.resolve(vals[0]).chars().count() as i64),
+        Functor::Substr => {
+            let s = ctx.symbols.resolve(vals[0]);
+            let (start, len) = (to_number(vals[1]), to_number(vals[2]));
+            let chars: Vec<char> = s.chars().collect();
+            if start < 0 || len < 0 || start as usize > chars.len() {
+                return None;
+            }
+            let end = (start as usize).saturating_add(len as usize).min(chars.len());
+            let sub: String = chars[start as usize..end].iter().collect();
+            ctx.symbols.intern(&sub)
+        }
+        Functor::Ord => vals[0],
+        Functor::ToNumber => from_number(ctx.symbols.resolve(vals[0]).trim().parse::<i64>().ok()?),
+        Functor::ToString => {
+            let s = to_number(vals[0]).to_string();
+            ctx.symbols.intern(&s)
+        }
+        Functor::Min => from_number(vals.iter().map(|&v| to_number(v)).min()?),
+        Functor::Max => from_number(vals.iter().map(|&v| to_number(v)).max()?),
+        Functor::Autoinc => {
+            let n = ctx.counter;
+            ctx.counter += 1;
+            from_number(n)
+        }
+    })
+}
+
+/// Semi-naive join of two variables keyed alike: every pair is seen exactly once, in the
+/// round when the later of its two tuples is new (datafrog's scheme, with a callback that
+/// may emit any number of results).
+fn join_semi_naive<K: Ord, V1: Ord, V2: Ord>(
+    input1: &Variable<(K, V1)>,
+    input2: &Variable<(K, V2)>,
+    mut result: impl FnMut(&K, &V1, &V2),
+) {
+    let recent1 = input1.recent.borrow();
+    let recent2 = input2.recent.borrow();
+    for batch in input2.stable.borrow().iter() {
+        merge_join(&recent1, batch, &mut result);
+    }
+    for batch in input1.stable.borrow().iter() {
+        merge_join(batch, &recent2, &mut result);
+    }
+    merge_join(&recent1, &recent2, &mut result);
+}
+
+/// Merge join of two key-sorted slices.
+fn merge_join<K: Ord, V1, V2>(mut a: &[(K, V1)], mut b: &[(K, V2)], result: &mut impl FnMut(&K, &V1, &V2)) {
+    while let (Some(x), Some(y)) = (a.first(), b.first()) {
+        match x.0.cmp(&y.0) {
+            Ordering::Less => a = gallop(a, |t| t.0 < y.0),
+            Ordering::Greater => b = gallop(b, |t| t.0 < x.0),
+            Ordering::Equal => {
+                let na = a.iter().take_while(|t| t.0 == x.0).count();
+                let nb = b.iter().take_while(|t| t.0 == x.0).count();
+                for l in &a[..na] {
+                    for r in &b[..nb] {
+                        result(&l.0, &l.1, &r.1);
+                    }
+                }
+                a = &a[na..];
+                b = &b[nb..];
+            }
+        }
+    }
+}
+
+/// Skips the prefix of `slice` whose elements satisfy `less`, in logarithmic steps.
+fn gallop<T>(mut slice: &[T], mut less: impl FnMut(&T) -> bool) -> &[T] {
+    if slice.first().is_some_and(&mut less) {
+        let mut step = 1;
+        while step < slice.len() && less(&slice[step]) {
+            slice = &slice[step..];
+            step <<= 1;
+        }
+        step >>= 1;
+        while step > 0 {
+            if step < slice.len() && less(&slice[step]) {
+                slice = &slice[step..];
+            }
+            step >>= 1;
+        }
+        slice = &slice[1..];
+    }
+    slice
+}
+
+/// The rule that produced an annotated tuple, if it was derived.
+pub fn producing_rule(a: Annotation) -> Option<RuleId> {
+    (a.rule != INPUT).then_some(a.rule as RuleId)
+}

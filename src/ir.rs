@@ -1,0 +1,192 @@
+//! The checked program: relations resolved to ids, variables to slots, disjunctions and
+//! multi-head rules expanded, body literals put in an order in which every literal's inputs
+//! are bound, and the relations split into strata. Produced by `check`, consumed by `plan`.
+
+use crate::source::Span;
+use crate::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
+use crate::value::{Type, Value};
+use std::collections::BTreeMap;
+
+pub type RelId = usize;
+pub type RuleId = usize;
+/// A variable's slot in a rule's environment row.
+pub type VarId = usize;
+
+#[derive(Debug, Clone)]
+pub struct Relation {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub types: Vec<Type>,
+    /// The `.decl`, if the relation was declared (statement relations need none).
+    pub decl: Option<Span>,
+    pub inputs: Vec<IoSpec>,
+    pub outputs: Vec<IoSpec>,
+    pub printsize: bool,
+    /// Comes (also) from statement tables in the facts directory.
+    pub from_statements: bool,
+}
+
+impl Relation {
+    pub fn arity(&self) -> usize {
+        self.types.len()
+    }
+}
+
+/// Parameters of one `.input` or `.output` directive.
+#[derive(Debug, Clone)]
+pub struct IoSpec {
+    pub params: BTreeMap<String, String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Functor {
+    Cat,
+    Strlen,
+    Substr,
+    Ord,
+    ToNumber,
+    ToString,
+    Min,
+    Max,
+    Autoinc,
+}
+
+impl Functor {
+    pub fn from_name(name: &str) -> Option<Functor> {
+        Some(match name {
+            "cat" => Functor::Cat,
+            "strlen" => Functor::Strlen,
+            "substr" => Functor::Substr,
+            "ord" => Functor::Ord,
+            "to_number" => Functor::ToNumber,
+            "to_string" => Functor::ToString,
+            "min" => Functor::Min,
+            "max" => Functor::Max,
+            "autoinc" => Functor::Autoinc,
+            _ => return None,
+        })
+    }
+}
+
+/// An expression over a rule's variables. Operands are typed by `check`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Var(VarId),
+    Const(Value, Type),
+    Unary(UnaryOp, Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// A functor call.
+    Call(Functor, Vec<Expr>),
+}
+
+impl Expr {
+    pub fn vars(&self, out: &mut Vec<VarId>) {
+        match self {
+            Expr::Var(v) => out.push(*v),
+            Expr::Const(..) => {}
+            Expr::Unary(_, a) => a.vars(out),
+            Expr::Binary(_, a, b) => {
+                a.vars(out);
+                b.vars(out);
+            }
+            Expr::Call(_, args) => args.iter().for_each(|a| a.vars(out)),
+        }
+    }
+}
+
+/// One argument position of a body atom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    Var(VarId),
+    Const(Value),
+    Wildcard,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Atom {
+    pub rel: RelId,
+    pub args: Vec<Arg>,
+    pub span: Span,
+}
+
+/// A body literal, in evaluation order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lit {
+    /// A positive atom; binds its not-yet-bound variables.
+    Atom(Atom),
+    /// `!atom`: all its variables are bound when it is reached.
+    Negated(Atom),
+    /// A comparison of bound expressions; `ty` is the operands' type.
+    Filter { op: CompareOp, lhs: Expr, rhs: Expr, ty: Type, span: Span },
+    /// `var = expr` where `var` is not yet bound.
+    Assign { var: VarId, expr: Expr, span: Span },
+    /// `var = range(from, to[, step])`: one binding per generated number.
+    Range { var: VarId, from: Expr, to: Expr, step: Option<Expr>, span: Span },
+    /// `var = func target : { body }`: the body is evaluated with the outer bindings.
+    Aggregate { var: VarId, func: AggregateFunc, target: Option<Expr>, body: Vec<Lit>, span: Span },
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: RuleId,
+    pub head: RelId,
+    pub head_args: Vec<Expr>,
+    pub body: Vec<Lit>,
+    /// Variable names by slot (generated variables get names starting with `$`).
+    pub var_names: Vec<String>,
+    pub var_types: Vec<Type>,
+    /// The whole source rule (all heads, all disjuncts).
+    pub span: Span,
+    /// The span of this rule's head atom.
+    pub head_span: Span,
+    /// True for a fact written in a rule file (`p("a").`).
+    pub is_fact: bool,
+    /// `// @display "..."` template from the comment above the rule.
+    pub display: Option<String>,
+}
+
+impl Rule {
+    pub fn num_vars(&self) -> usize {
+        self.var_names.len()
+    }
+}
+
+/// Relations evaluated together: one strongly connected component of the dependency graph.
+#[derive(Debug, Clone)]
+pub struct Stratum {
+    pub relations: Vec<RelId>,
+    /// Rules whose head is in this stratum.
+    pub rules: Vec<RuleId>,
+    /// Whether any rule reads a relation of this stratum (needs a fixpoint, not one pass).
+    pub recursive: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Program {
+    pub relations: Vec<Relation>,
+    pub rules: Vec<Rule>,
+    /// In evaluation order.
+    pub strata: Vec<Stratum>,
+}
+
+impl Program {
+    pub fn relation_id(&self, name: &str) -> Option<RelId> {
+        self.relations.iter().position(|r| r.name == name)
+    }
+
+    /// Relations with at least one rule (or rule-file fact) deriving them.
+    pub fn is_derived(&self, rel: RelId) -> bool {
+        self.rules.iter().any(|r| r.head == rel && !r.is_fact)
+    }
+
+    /// What `infer` prints: the `.output` relations, or every derived relation when none is marked.
+    pub fn shown_relations(&self) -> Vec<RelId> {
+        let marked: Vec<RelId> =
+            (0..self.relations.len()).filter(|&r| !self.relations[r].outputs.is_empty()).collect();
+        if !marked.is_empty() {
+            return marked;
+        }
+        (0..self.relations.len()).filter(|&r| self.is_derived(r)).collect()
+    }
+}

@@ -305,7 +305,6 @@ fn statement_reader(text: &str) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .trim(csv::Trim::All)
         .from_reader(text.as_bytes())
 }
 
@@ -531,7 +530,7 @@ pub fn load_statement_table(
             continue;
         };
         let (span, line) = record_extent(file, body, base, start, rdr.position().byte());
-        if rec.iter().all(|f| f.is_empty()) {
+        if rec.iter().all(|f| f.trim_ascii().is_empty()) {
             continue;
         }
         if rec.len() != header.width {
@@ -544,7 +543,7 @@ pub fn load_statement_table(
             );
             continue;
         }
-        let raw_rel = &rec[header.relation];
+        let raw_rel = rec[header.relation].trim_ascii();
         if !names.contains_key(raw_rel) {
             let name = field_str(raw_rel).ok().and_then(normalise_relation_name);
             names.insert(raw_rel.to_vec(), name);
@@ -567,8 +566,8 @@ pub fn load_statement_table(
             }
         };
         let (subject, object) = match (
-            field_str(&rec[header.subject]),
-            field_str(&rec[header.object]),
+            field_str(rec[header.subject].trim_ascii()),
+            field_str(rec[header.object].trim_ascii()),
         ) {
             (Ok(s), Ok(o)) => (s, o),
             _ => {
@@ -596,7 +595,7 @@ pub fn load_statement_table(
         }
         let mut metadata = Vec::with_capacity(header.metadata.len());
         for &(i, _) in &header.metadata {
-            match field_str(&rec[i]) {
+            match field_str(rec[i].trim_ascii()) {
                 Ok(v) => metadata.push(symbols.intern(v)),
                 Err(d) => {
                     errors.push(d.at(span, "this row"));
@@ -1461,5 +1460,49 @@ mod tests {
         );
         assert_eq!(env.facts.rows("backs").len(), 2);
         assert_eq!(env.facts.tables.len(), 2);
+    }
+}
+
+#[cfg(test)]
+mod perf {
+    use super::*;
+
+    /// `cargo test --release --lib facts::perf -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn million_rows() {
+        let mut text = String::from("subject,relation,object,source,date,quote\n");
+        for i in 0..1_000_000 {
+            text.push_str(&format!(
+                "actor{},backs,actor{},The New Arab,2016-11-28,\"quote number {i}, with a comma\"\n",
+                i % 5000,
+                (i * 7) % 5000
+            ));
+        }
+        let mut tsv = String::new();
+        for i in 0..1_000_000 {
+            tsv.push_str(&format!("n{}\t{}\n", i % 5000, i));
+        }
+        let mut sources = SourceMap::new();
+        let a = sources.add("big.csv", text);
+        let b = sources.add("big.facts", tsv);
+        let mut symbols = Symbols::new();
+        let mut facts = Facts::new();
+        let t = std::time::Instant::now();
+        let n = load_statement_table(a, &sources, &mut symbols, &mut facts).unwrap();
+        eprintln!("statements: {n} rows in {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        let types = [Type::Symbol, Type::Number];
+        let n = load_relation_table(
+            b,
+            &sources,
+            "r",
+            &types,
+            &TableOptions::default(),
+            &mut symbols,
+            &mut facts,
+        )
+        .unwrap();
+        eprintln!("relation: {n} rows in {:?}", t.elapsed());
     }
 }

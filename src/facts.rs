@@ -1438,6 +1438,35 @@ mod tests {
     }
 
     #[test]
+    fn example_knowledge_base_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/statements.csv");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(is_statement_table(&text));
+        let mut env = Env::new();
+        let n = env.statements("facts/statements.csv", &text).unwrap();
+        assert!(n >= 30, "{n} statements");
+        assert_eq!(
+            env.facts.tables[0].metadata_columns,
+            vec!["source", "date", "quote"]
+        );
+        for (_, id) in env.facts.rows("backs") {
+            assert!(
+                !env.facts
+                    .metadata_value(*id, "quote", &env.symbols)
+                    .unwrap()
+                    .is_empty()
+            );
+        }
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts");
+        assert!(
+            find_statement_tables(&dir)
+                .unwrap()
+                .iter()
+                .any(|p| p.ends_with("statements.csv"))
+        );
+    }
+
+    #[test]
     fn fact_ids_continue_across_tables() {
         let mut env = Env::new();
         assert_eq!(

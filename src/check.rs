@@ -214,6 +214,9 @@ impl Checker<'_> {
             );
             return;
         }
+        if rule.body.is_none() && rule.heads.len() == 1 && self.lower_fact(&rule.heads[0], rule.span) {
+            return;
+        }
         let display = rule.doc.iter().find_map(|line| parse_display(line));
         let disjuncts = match &rule.body {
             None => vec![Vec::new()],
@@ -242,6 +245,55 @@ impl Checker<'_> {
                 }
             }
         }
+    }
+
+    /// A fact whose arguments are all constants is stored as data, not as a rule.
+    /// Returns false when it needs evaluating (an expression or functor in it).
+    fn lower_fact(&mut self, head: &ast::Atom, span: Span) -> bool {
+        let mut values = Vec::new();
+        let mut types = Vec::new();
+        for arg in &head.args {
+            match arg {
+                ast::Expr::Number(n, _) => {
+                    values.push(from_number(*n));
+                    types.push(Type::Number);
+                }
+                ast::Expr::Str(s, _) => {
+                    values.push(self.symbols.intern(s));
+                    types.push(Type::Symbol);
+                }
+                _ => return false,
+            }
+        }
+        let Some(rel) = self.lookup_relation(&head.relation) else { return true };
+        let decl = &self.program.relations[rel];
+        if decl.arity() != values.len() {
+            let (name, arity) = (decl.name.clone(), decl.arity());
+            let mut d = Diagnostic::error(
+                Code::ArityMismatch,
+                format!("`{name}` has {arity} column{}, but {} argument{} given here", plural(arity), values.len(), plural(values.len())),
+            )
+            .at(head.span, format!("{} argument{}", values.len(), plural(values.len())));
+            if let Some(decl) = decl.decl {
+                d = d.with_secondary(decl, format!("declared with {arity} column{}", plural(arity)));
+            }
+            self.error(d);
+            return true;
+        }
+        for ((ty, expected), arg) in types.iter().zip(decl.types.clone()).zip(&head.args) {
+            if *ty != expected {
+                self.error(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        format!("a {} constant in a `{}` column of `{}`", ty.name(), expected.name(), head.relation.name),
+                    )
+                    .at(arg.span(), format!("expected a {}", expected.name())),
+                );
+                return true;
+            }
+        }
+        self.program.facts.push(ir::Fact { rel, values, span });
+        true
     }
 
     fn stratify(&mut self) {
@@ -510,6 +562,9 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             self.lower_literal(lit, 0, &mut atoms, &mut pending);
         }
         let head_rel = head_rel?;
+        if self.failed {
+            return None;
+        }
         let arity = self.checker.program.relations[head_rel].arity();
         if head.args.len() != arity {
             self.arity_error(head_rel, &head.relation, head.args.len(), head.span);
@@ -635,7 +690,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             };
             args.push(lowered);
         }
-        let rel = rel?;
+        let Some(rel) = rel else {
+            // Reported already; stop here so its variables do not also show as unbound.
+            self.failed = true;
+            return None;
+        };
         let types = self.checker.program.relations[rel].types.clone();
         if args.len() != types.len() {
             self.arity_error(rel, &a.relation, args.len(), a.span);

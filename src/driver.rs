@@ -167,6 +167,9 @@ pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, F
             inputs[id].extend(rows.iter().map(|(values, _)| values.clone()));
         }
     }
+    for fact in &project.program.facts {
+        inputs[fact.rel].push(fact.values.clone());
+    }
     eval::evaluate(&project.program, &project.plan, inputs, &mut project.symbols, options)
         .map_err(|d| Failure { diagnostics: vec![d], exit_code: 1 })
 }
@@ -233,7 +236,10 @@ pub fn eval_text(program: &str) -> Result<BTreeMap<String, Vec<Vec<String>>>, St
         return Err(render(&diags));
     }
     let plan = plan::plan(&ir);
-    let inputs = vec![Vec::new(); ir.relations.len()];
+    let mut inputs = vec![Vec::new(); ir.relations.len()];
+    for fact in &ir.facts {
+        inputs[fact.rel].push(fact.values.clone());
+    }
     let model = eval::evaluate(&ir, &plan, inputs, &mut symbols, &EvalOptions::default())
         .map_err(|d| render(std::slice::from_ref(&d)))?;
     let mut out = BTreeMap::new();

@@ -162,10 +162,20 @@ pub struct Stratum {
     pub recursive: bool,
 }
 
+/// A fact written in a rule file, such as `backs("Egypt", "Tobruk").`
+#[derive(Debug, Clone)]
+pub struct Fact {
+    pub rel: RelId,
+    pub values: Vec<Value>,
+    pub span: Span,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Program {
     pub relations: Vec<Relation>,
     pub rules: Vec<Rule>,
+    /// Facts written in rule files with constant arguments (others become rules).
+    pub facts: Vec<Fact>,
     /// In evaluation order.
     pub strata: Vec<Stratum>,
 }

@@ -4,11 +4,18 @@
 //! The pipeline, one module per stage:
 //! `source` (files) → `syntax` (parse) → `check` (resolve, type, stratify → `ir`) →
 //! `facts` (load CSV) → `plan` (join plans) → `eval` (datafrog fixpoint) → `output` (render).
+//! `driver` runs the stages in order for the CLI and for library users.
 
 pub mod check;
 pub mod diag;
+pub mod driver;
+pub mod eval;
 pub mod facts;
 pub mod ir;
+pub mod output;
+pub mod plan;
 pub mod source;
 pub mod syntax;
 pub mod value;
+
+pub use driver::eval_text;

@@ -34,15 +34,17 @@ pub struct EvalOptions {
 pub struct Tuples {
     pub arity: usize,
     pub data: Vec<Value>,
+    /// Number of tuples (kept apart from `data` because a nullary relation has no values).
+    pub rows: usize,
 }
 
 impl Tuples {
     pub fn len(&self) -> usize {
-        if self.arity == 0 { self.data.len() } else { self.data.len() / self.arity }
+        self.rows
     }
 
     pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
+        self.rows == 0
     }
 
     pub fn get(&self, i: usize) -> &[Value] {
@@ -170,7 +172,7 @@ impl<'p, 's, const N: usize> Evaluator<'p, 's, N> {
                 for row in rel.iter() {
                     data.extend_from_slice(&row[..arity]);
                 }
-                Tuples { arity, data }
+                Tuples { arity, data, rows: rel.len() }
             })
             .collect();
         Ok(Model { relations, annotations: self.annotations, stratum_of: self.stratum_of })

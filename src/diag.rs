@@ -183,6 +183,18 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
         .map(|(_, c)| c)
 }
 
+/// Moves a span that points past the last visible character (an error "at end of file")
+/// back onto the end of the text, so it shows on a real line.
+fn visible(span: Span, sources: &SourceMap) -> Span {
+    let text = &sources.get(span.file).text;
+    let end = text.trim_end().len() as u32;
+    if span.start > end {
+        Span { file: span.file, start: end, end }
+    } else {
+        Span { end: span.end.min(text.len() as u32), ..span }
+    }
+}
+
 /// `file:line:col: severity[code]: message` — the form editors and grep understand.
 pub fn render_short(d: &Diagnostic, sources: &SourceMap) -> String {
     let sev = match d.severity {
@@ -190,7 +202,7 @@ pub fn render_short(d: &Diagnostic, sources: &SourceMap) -> String {
         Severity::Warning => "warning",
     };
     match &d.primary {
-        Some(p) => format!("{}: {}[{}]: {}", sources.location(p.span), sev, d.code.id(), d.message),
+        Some(p) => format!("{}: {}[{}]: {}", sources.location(visible(p.span, sources)), sev, d.code.id(), d.message),
         None => format!("{}[{}]: {}", sev, d.code.id(), d.message),
     }
 }
@@ -219,16 +231,17 @@ struct JsonDiagnostic<'a> {
 }
 
 fn json_label(l: &Label, sources: &SourceMap) -> JsonLabel {
-    let file = sources.get(l.span.file);
-    let (line, column) = file.line_col(l.span.start as usize);
-    let (end_line, end_column) = file.line_col(l.span.end as usize);
+    let span = visible(l.span, sources);
+    let file = sources.get(span.file);
+    let (line, column) = file.line_col(span.start as usize);
+    let (end_line, end_column) = file.line_col(span.end as usize);
     JsonLabel {
         file: file.name.clone(),
         line,
         column,
         end_line,
         end_column,
-        text: sources.snippet(l.span).to_string(),
+        text: sources.snippet(span).to_string(),
         message: l.message.clone(),
     }
 }
@@ -266,10 +279,12 @@ pub fn render_rich(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     .with_message(&d.message);
     let mut labels = Vec::new();
     if let Some(p) = &d.primary {
-        labels.push(cr::Label::primary(p.span.file.0 as usize, p.span.range()).with_message(&p.message));
+        let span = visible(p.span, sources);
+        labels.push(cr::Label::primary(span.file.0 as usize, span.range()).with_message(&p.message));
     }
     for s in &d.secondary {
-        labels.push(cr::Label::secondary(s.span.file.0 as usize, s.span.range()).with_message(&s.message));
+        let span = visible(s.span, sources);
+        labels.push(cr::Label::secondary(span.file.0 as usize, span.range()).with_message(&s.message));
     }
     let mut notes = d.notes.clone();
     if let Some(h) = &d.help {

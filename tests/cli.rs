@@ -1,0 +1,343 @@
+//! The `stance` binary end to end: exact outputs, files written, diagnostics and exit codes.
+
+use serde_json::Value as Json;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn stance(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run stance")
+}
+
+fn stance_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run stance");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A temporary project directory with the given files.
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tuples(json: &Json, rel: &str) -> Vec<Vec<String>> {
+    let rels = json["relations"].as_array().unwrap();
+    let r = rels.iter().find(|r| r["name"] == rel).unwrap_or_else(|| panic!("no relation {rel}"));
+    r["tuples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_array().unwrap().iter().map(|v| v.as_str().map(String::from).unwrap_or(v.to_string())).collect())
+        .collect()
+}
+
+fn strings(rows: &[&[&str]]) -> Vec<Vec<String>> {
+    rows.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect()
+}
+
+#[test]
+fn example_knowledge_base_derives_the_expected_stances() {
+    let o = stance(&repo(), &["infer", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: Json = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = json["relations"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["aligned", "conflict", "engages_both_sides", "hedges", "neutral_courted", "support_count", "widely_backed"]
+    );
+    let aligned = tuples(&json, "aligned");
+    assert_eq!(aligned.len(), 98);
+    for pair in [["Egypt", "Haftar"], ["Egypt", "Tobruk"], ["Russia", "Haftar"], ["UN", "Sarraj"]] {
+        assert!(aligned.contains(&vec![pair[0].to_string(), pair[1].to_string()]), "{pair:?}");
+    }
+    assert!(!aligned.contains(&vec!["Algeria".to_string(), "Haftar".to_string()]));
+    assert_eq!(tuples(&json, "conflict").len(), 78);
+    assert_eq!(
+        tuples(&json, "hedges"),
+        strings(&[&["Kremlin", "Tobruk", "GNA"], &["Russia", "Haftar", "GNA"], &["Russia", "Tobruk", "GNA"]])
+    );
+    assert_eq!(
+        tuples(&json, "engages_both_sides"),
+        strings(&[
+            &["Kremlin", "GNA", "Tobruk"],
+            &["Kremlin", "Tobruk", "GNA"],
+            &["Russia", "GNA", "Haftar"],
+            &["Russia", "GNA", "Tobruk"],
+            &["Russia", "Haftar", "GNA"],
+            &["Russia", "Tobruk", "GNA"],
+        ])
+    );
+    assert_eq!(tuples(&json, "neutral_courted"), strings(&[&["Algeria"]]));
+    assert_eq!(tuples(&json, "support_count"), strings(&[&["GNA", "1"], &["Libyan rebels", "1"], &["Tobruk", "5"]]));
+    assert_eq!(tuples(&json, "widely_backed"), strings(&[&["Tobruk"]]));
+}
+
+#[test]
+fn output_is_byte_identical_across_runs() {
+    let a = stance(&repo(), &["infer"]);
+    let b = stance(&repo(), &["infer"]);
+    assert_eq!(a.status.code(), Some(0));
+    assert!(!a.stdout.is_empty());
+    assert_eq!(a.stdout, b.stdout);
+}
+
+const TC: &str = r#"
+.decl edge(x: number, y: number)
+.input edge
+.decl path(x: number, y: number)
+.output path
+.printsize path
+path(x, y) :- edge(x, y).
+path(x, z) :- path(x, y), edge(y, z).
+"#;
+
+#[test]
+fn reads_facts_files_and_writes_souffle_style_outputs() {
+    let dir = project(&[("rules/tc.dl", TC), ("facts/edge.facts", "1\t2\n2\t3\n")]);
+    let o = stance(dir.path(), &["infer", "--output-dir", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "path (3 tuples)\n  x  y\n  1  2\n  1  3\n  2  3\npath\t3\n");
+    assert_eq!(std::fs::read_to_string(dir.path().join("out/path.csv")).unwrap(), "1\t2\n1\t3\n2\t3\n");
+}
+
+#[test]
+fn csv_and_json_formats() {
+    let dir = project(&[("rules/tc.dl", TC), ("facts/edge.facts", "1\t2\n2\t3\n")]);
+    let o = stance(dir.path(), &["infer", "--format", "csv"]);
+    assert_eq!(stdout(&o), "relation,x,y\npath,1,2\npath,1,3\npath,2,3\npath\t3\n");
+    let o = stance(dir.path(), &["infer", "--format", "json", "--relation", "edge"]);
+    assert_eq!(
+        stdout(&o),
+        "{\"relations\":[{\"name\":\"edge\",\"columns\":[\"x\",\"y\"],\"types\":[\"number\",\"number\"],\"tuples\":[[1,2],[2,3]]}]}\npath\t3\n"
+    );
+}
+
+#[test]
+fn input_options_filename_delimiter_headers() {
+    let rules = r#"
+.decl edge(x: symbol, y: symbol)
+.input edge(filename="links.csv", delimiter=",", headers=true)
+.decl two(x: symbol, z: symbol)
+two(x, z) :- edge(x, y), edge(y, z).
+"#;
+    let dir = project(&[("rules/r.dl", rules), ("facts/links.csv", "from,to\na,b\nb,c\n")]);
+    let o = stance(dir.path(), &["infer", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "relation,x,z\ntwo,a,c\n");
+}
+
+#[test]
+fn relation_csv_with_header_is_read_when_no_facts_file() {
+    let rules = ".decl w(name: symbol, n: number)\n.input w\n.decl big(name: symbol)\nbig(x) :- w(x, n), n > 5.\n";
+    let dir = project(&[("rules/r.dl", rules), ("facts/w.csv", "name,n\nalpha,3\nbeta,9\n")]);
+    let o = stance(dir.path(), &["infer", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "relation,name\nbig,beta\n");
+}
+
+#[test]
+fn statement_tables_need_no_declaration() {
+    let rules = ".decl aligned(x: symbol, z: symbol)\naligned(x, z) :- backs(x, y), relies_on(y, z).\n";
+    let facts = "subject,relation,object,source,date,quote\nEgypt,backs,Tobruk,The New Arab,2016-11-28,\"backing from Egypt, as well as\"\nTobruk,relies on,Haftar,The New Arab,2016-11-28,counts on Haftar\n";
+    let dir = project(&[("rules/a.dl", rules), ("facts/s.csv", facts)]);
+    let o = stance(dir.path(), &["infer", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "relation,x,z\naligned,Egypt,Haftar\n");
+}
+
+#[test]
+fn rules_from_standard_input() {
+    let dir = project(&[]);
+    let o = stance_stdin(dir.path(), &["infer", "--rules", "-", "--format", "csv"], ".decl a(x: number)\n.decl b(x: number)\na(1). a(2).\nb(x + 1) :- a(x).\n");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "relation,x\nb,2\nb,3\n");
+}
+
+#[test]
+fn syntax_error_is_located_and_shown() {
+    let dir = project(&[("rules/bad.dl", ".decl a(x: number)\na(1).\nb(x) :- a(x)\n")]);
+    let o = stance(dir.path(), &["infer"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("error[E001]"), "{err}");
+    assert!(err.contains("rules/bad.dl:3:"), "{err}");
+    assert!(err.contains("b(x) :- a(x)"), "{err}");
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
+fn unknown_relation_suggests_a_name() {
+    let dir = project(&[("rules/r.dl", ".decl backs(x: symbol, y: symbol)\n.decl a(x: symbol)\na(x) :- bakcs(x, _).\n")]);
+    let o = stance(dir.path(), &["infer", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), "rules/r.dl:3:9: error[E010]: unknown relation `bakcs`\n");
+    let o = stance(dir.path(), &["infer"]);
+    assert!(stderr(&o).contains("help: did you mean `backs`?"), "{}", stderr(&o));
+}
+
+#[test]
+fn json_diagnostics_carry_code_and_location() {
+    let dir = project(&[("rules/r.dl", ".decl a(x: number)\n.decl b(x: number)\nb(x) :- a(x, 1).\n")]);
+    let o = stance(dir.path(), &["infer", "--diagnostic-format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let line = stderr(&o);
+    let d: Json = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    assert_eq!(d["code"], "E012");
+    assert_eq!(d["name"], "arity-mismatch");
+    assert_eq!(d["primary"]["file"], "rules/r.dl");
+    assert_eq!(d["primary"]["line"], 3);
+    assert_eq!(d["primary"]["column"], 9);
+    assert_eq!(d["primary"]["text"], "a(x, 1)");
+    assert_eq!(d["secondary"][0]["line"], 1);
+}
+
+#[test]
+fn every_unsupported_construct_is_named() {
+    let cases = [
+        (".decl a(x: float)\n", "float"),
+        (".decl a(x: unsigned)\n", "unsigned"),
+        (".decl a(x: number)\na(1.5).\n", "float literal"),
+        (".decl a(x: number)\n.decl b(x: number)\nb(m) :- a(_), m = mean x : { a(x) }.\n", "mean"),
+        (".decl a(x: number)\n.decl b(x: number)\nb(y) :- a(x), y = @f(x).\n", "@f"),
+        (".decl a(x: number)\n.decl b(x: number)\nb(y) :- a(x), y = as(x, number).\n", "cast"),
+        (".decl a(x: number)\n:- a(1).\n", "constraints"),
+        (".decl a(x: symbol)\n.decl b(x: symbol)\nb(x) :- a(x), match(\"a.*\", x).\n", "match"),
+        (".comp C {}\n", "comp"),
+        (".type R = [a: number]\n", "record"),
+        (".decl a(x: number)\n.limitsize a(n=5)\n", "limitsize"),
+    ];
+    for (program, word) in cases {
+        let dir = project(&[("rules/r.dl", program)]);
+        let o = stance(dir.path(), &["infer", "--diagnostic-format", "short"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{program}: {err}");
+        assert!(err.contains("rules/r.dl:"), "{program}: {err}");
+        assert!(err.to_lowercase().contains(word), "{program}: expected `{word}` in {err}");
+    }
+}
+
+#[test]
+fn unstratifiable_negation_names_the_cycle() {
+    let program = ".decl a(x: number)\n.decl b(x: number)\n.decl c(x: number)\na(1).\nb(x) :- a(x), !c(x).\nc(x) :- b(x).\n";
+    let dir = project(&[("rules/r.dl", program)]);
+    let o = stance(dir.path(), &["infer"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("error[E015]"), "{err}");
+    assert!(err.contains("`b` → `c` → `b`"), "{err}");
+    assert!(err.contains("rules/r.dl:5:15"), "{err}");
+}
+
+#[test]
+fn bad_csv_rows_are_located() {
+    let facts = "subject,relation,object,source\nEgypt,backs,Tobruk,x\nUAE,backs\n";
+    let dir = project(&[("rules/r.dl", ".decl a(x: symbol)\na(x) :- backs(x, _).\n"), ("facts/s.csv", facts)]);
+    let o = stance(dir.path(), &["infer", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.starts_with("facts/s.csv:3:1: error[E021]: expected 4 fields, found 2"), "{err}");
+}
+
+#[test]
+fn non_number_in_a_number_column() {
+    let dir = project(&[("rules/tc.dl", TC), ("facts/edge.facts", "1\t2\nx\t3\n")]);
+    let o = stance(dir.path(), &["infer", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("facts/edge.facts:2:1: error[E021]: `x` is not a number"), "{}", stderr(&o));
+}
+
+#[test]
+fn missing_input_file_is_an_error() {
+    let dir = project(&[("rules/tc.dl", TC), ("facts/other.facts", "")]);
+    let o = stance(dir.path(), &["infer", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("error[E020]: input file `edge.facts` for `edge` not found"), "{}", stderr(&o));
+}
+
+#[test]
+fn paths_outside_the_facts_directory_are_refused() {
+    let rules = ".decl e(x: number)\n.input e(filename=\"/etc/passwd\")\n.decl f(x: number)\n.input f(filename=\"../f.facts\")\n";
+    let dir = project(&[("rules/r.dl", rules)]);
+    let o = stance(dir.path(), &["infer", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("absolute file name `/etc/passwd` is refused"), "{err}");
+    assert!(err.contains("leaves the facts or output directory"), "{err}");
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    let dir = project(&[("rules/tc.dl", TC), ("facts/edge.facts", "1\t2\n")]);
+    assert_eq!(stance(dir.path(), &["infer", "--rules", "nowhere"]).status.code(), Some(2));
+    assert_eq!(stance(dir.path(), &["infer", "--facts", "nowhere"]).status.code(), Some(2));
+    assert_eq!(stance(dir.path(), &["infer", "--format", "xml"]).status.code(), Some(2));
+    let o = stance(dir.path(), &["infer", "--relation", "pth"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `path`?"), "{}", stderr(&o));
+}
+
+#[test]
+fn runaway_recursion_is_stopped_by_max_tuples() {
+    let program = ".decl n(x: number)\nn(0).\nn(x + 1) :- n(x).\n";
+    let dir = project(&[("rules/r.dl", program)]);
+    let o = stance(dir.path(), &["infer", "--max-tuples", "1000", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("relation `n` grew beyond 1000 tuples"), "{}", stderr(&o));
+    let o = stance(dir.path(), &["infer", "--timeout", "0.2", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("ran out of time") && stderr(&o).contains("`n`"), "{}", stderr(&o));
+}
+
+#[test]
+fn help_documents_exit_codes_and_examples() {
+    let o = stance(&repo(), &["infer", "--help"]);
+    let out = stdout(&o);
+    assert!(out.contains("Exit codes:") && out.contains("stance infer --format json"), "{out}");
+}
+
+#[test]
+fn explain_plan_shows_each_rule_and_its_joins() {
+    let dir = project(&[("rules/tc.dl", TC), ("facts/edge.facts", "1\t2\n")]);
+    let o = stance(dir.path(), &["infer", "--explain-plan"]);
+    let err = stderr(&o);
+    assert!(err.contains("// path(x, z) :- path(x, y), edge(y, z).  [rules/tc.dl:8]"), "{err}");
+    assert!(err.contains("lookup edge[by [0]] on [y] (_, z)"), "{err}");
+}
+
+#[test]
+fn check_command_reports_without_evaluating() {
+    let o = stance(&repo(), &["check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("ok: "), "{}", stderr(&o));
+}

@@ -69,8 +69,11 @@ impl Checker<'_> {
                             self.types.insert(t.name.name.clone(), bases[0]);
                         } else {
                             self.diags.push(
-                                Diagnostic::error(Code::TypeMismatch, format!("type `{}` mixes symbols and numbers", t.name.name))
-                                    .at(t.span, "all members of a union must share one base type"),
+                                Diagnostic::error(
+                                    Code::TypeMismatch,
+                                    format!("type `{}` mixes symbols and numbers", t.name.name),
+                                )
+                                .at(t.span, "all members of a union must share one base type"),
                             );
                             self.types.insert(t.name.name.clone(), Type::Symbol);
                         }
@@ -103,13 +106,18 @@ impl Checker<'_> {
     }
 
     fn collect_declarations(&mut self, files: &[ast::File], statement_relations: &BTreeSet<String>) {
-        for decl in files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None }) {
+        for decl in
+            files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None })
+        {
             if let Some(prev) = self.program.relation_id(&decl.name.name) {
                 let prev_span = self.program.relations[prev].decl.unwrap_or_default();
                 self.error(
-                    Diagnostic::error(Code::DuplicateDeclaration, format!("relation `{}` is declared twice", decl.name.name))
-                        .at(decl.name.span, "declared again here")
-                        .with_secondary(prev_span, "first declared here"),
+                    Diagnostic::error(
+                        Code::DuplicateDeclaration,
+                        format!("relation `{}` is declared twice", decl.name.name),
+                    )
+                    .at(decl.name.span, "declared again here")
+                    .with_secondary(prev_span, "first declared here"),
                 );
                 continue;
             }
@@ -157,11 +165,16 @@ impl Checker<'_> {
     }
 
     fn collect_directives(&mut self, files: &[ast::File]) {
-        for d in files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Directive(d) = i { Some(d) } else { None }) {
+        for d in
+            files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Directive(d) = i { Some(d) } else { None })
+        {
             if d.kind == DirectiveKind::Other {
                 self.error(
-                    Diagnostic::error(Code::Unsupported, format!("the `.{}` directive is not supported", d.keyword.name))
-                        .at(d.keyword.span, "not supported"),
+                    Diagnostic::error(
+                        Code::Unsupported,
+                        format!("the `.{}` directive is not supported", d.keyword.name),
+                    )
+                    .at(d.keyword.span, "not supported"),
                 );
                 continue;
             }
@@ -224,8 +237,11 @@ impl Checker<'_> {
                 Some(d) => d,
                 None => {
                     self.error(
-                        Diagnostic::error(Code::Unsupported, format!("this body expands to more than {MAX_DISJUNCTS} alternatives"))
-                            .at(body.span(), "too many `;` alternatives"),
+                        Diagnostic::error(
+                            Code::Unsupported,
+                            format!("this body expands to more than {MAX_DISJUNCTS} alternatives"),
+                        )
+                        .at(body.span(), "too many `;` alternatives"),
                     );
                     return;
                 }
@@ -271,7 +287,12 @@ impl Checker<'_> {
             let (name, arity) = (decl.name.clone(), decl.arity());
             let mut d = Diagnostic::error(
                 Code::ArityMismatch,
-                format!("`{name}` has {arity} column{}, but {} argument{} given here", plural(arity), values.len(), plural(values.len())),
+                format!(
+                    "`{name}` has {arity} column{}, but {} argument{} given here",
+                    plural(arity),
+                    values.len(),
+                    plural(values.len())
+                ),
             )
             .at(head.span, format!("{} argument{}", values.len(), plural(values.len())));
             if let Some(decl) = decl.decl {
@@ -285,7 +306,12 @@ impl Checker<'_> {
                 self.error(
                     Diagnostic::error(
                         Code::TypeMismatch,
-                        format!("a {} constant in a `{}` column of `{}`", ty.name(), expected.name(), head.relation.name),
+                        format!(
+                            "a {} constant in a `{}` column of `{}`",
+                            ty.name(),
+                            expected.name(),
+                            head.relation.name
+                        ),
                     )
                     .at(arg.span(), format!("expected a {}", expected.name())),
                 );
@@ -333,7 +359,8 @@ impl Checker<'_> {
             relations.sort_unstable();
             let rules: Vec<usize> =
                 self.program.rules.iter().filter(|r| relations.contains(&r.head)).map(|r| r.id).collect();
-            let recursive = edges.iter().any(|&(from, to, _, _, _)| relations.contains(&from) && relations.contains(&to));
+            let recursive =
+                edges.iter().any(|&(from, to, _, _, _)| relations.contains(&from) && relations.contains(&to));
             self.program.strata.push(Stratum { relations, rules, recursive });
         }
     }
@@ -395,7 +422,9 @@ impl Checker<'_> {
 
 fn unknown_type(name: &str, span: Span, types: &BTreeMap<String, Type>) -> Diagnostic {
     let (code, msg) = match name {
-        "float" | "unsigned" => (Code::Unsupported, format!("type `{name}` is not supported (use `number`, a signed 64-bit integer)")),
+        "float" | "unsigned" => {
+            (Code::Unsupported, format!("type `{name}` is not supported (use `number`, a signed 64-bit integer)"))
+        }
         _ => (Code::UnknownType, format!("unknown type `{name}`")),
     };
     let mut d = Diagnostic::error(code, msg).at(span, "this type");
@@ -409,7 +438,9 @@ fn check_io_param(key: &str, value: &str, kind: DirectiveKind) -> Option<String>
     match key {
         "filename" => {
             if std::path::Path::new(value).is_absolute() {
-                Some(format!("absolute file name `{value}` is refused: give a path relative to the facts or output directory"))
+                Some(format!(
+                    "absolute file name `{value}` is refused: give a path relative to the facts or output directory"
+                ))
             } else if value.split(['/', '\\']).any(|c| c == "..") {
                 Some(format!("file name `{value}` leaves the facts or output directory"))
             } else {
@@ -491,9 +522,26 @@ fn body_dependencies(body: &[Lit], under_aggregate: bool, out: &mut Vec<(RelId, 
 enum Pending<'a> {
     Negated(ir::Atom),
     /// `lhs op rhs`, typed once placed.
-    Compare { op: CompareOp, lhs: Expr, rhs: Expr, span: Span, lhs_span: Span },
-    Range { var: VarId, args: Vec<Expr>, span: Span },
-    Aggregate { var: VarId, func: AggregateFunc, target: Option<&'a ast::Expr>, body: Vec<&'a ast::Literal>, scope: usize, span: Span },
+    Compare {
+        op: CompareOp,
+        lhs: Expr,
+        rhs: Expr,
+        span: Span,
+        lhs_span: Span,
+    },
+    Range {
+        var: VarId,
+        args: Vec<Expr>,
+        span: Span,
+    },
+    Aggregate {
+        var: VarId,
+        func: AggregateFunc,
+        target: Option<&'a ast::Expr>,
+        body: Vec<&'a ast::Literal>,
+        scope: usize,
+        span: Span,
+    },
 }
 
 /// Lowers one (head, conjunction) pair of a source rule.
@@ -575,7 +623,8 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         for arg in &head.args {
             if let ast::Expr::Wildcard(span) = arg {
                 self.error(
-                    Diagnostic::error(Code::Ungrounded, "`_` cannot appear in a rule head").at(*span, "give a value here"),
+                    Diagnostic::error(Code::Ungrounded, "`_` cannot appear in a rule head")
+                        .at(*span, "give a value here"),
                 );
                 continue;
             }
@@ -619,7 +668,14 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         let r = &self.checker.program.relations[rel];
         let mut d = Diagnostic::error(
             Code::ArityMismatch,
-            format!("`{}` has {} column{}, but {} argument{} given here", r.name, r.arity(), plural(r.arity()), found, plural(found)),
+            format!(
+                "`{}` has {} column{}, but {} argument{} given here",
+                r.name,
+                r.arity(),
+                plural(r.arity()),
+                found,
+                plural(found)
+            ),
         )
         .at(span, format!("{found} argument{}", plural(found)));
         d = match r.decl {
@@ -630,7 +686,13 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
     }
 
     /// Lowers a literal into positive atoms (kept in written order) and pending literals.
-    fn lower_literal(&mut self, lit: &'a ast::Literal, scope: usize, atoms: &mut Vec<ir::Atom>, pending: &mut Vec<Pending<'a>>) {
+    fn lower_literal(
+        &mut self,
+        lit: &'a ast::Literal,
+        scope: usize,
+        atoms: &mut Vec<ir::Atom>,
+        pending: &mut Vec<Pending<'a>>,
+    ) {
         match lit {
             ast::Literal::Atom(a) => {
                 if let Some(atom) = self.lower_atom(a, scope, pending) {
@@ -647,7 +709,13 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 let l = self.lower_expr(lhs, scope, pending);
                 let r = self.lower_expr(rhs, scope, pending);
                 if let (Some(lhs_e), Some(rhs_e)) = (l, r) {
-                    pending.push(Pending::Compare { op: *op, lhs: lhs_e, rhs: rhs_e, span: *span, lhs_span: lhs.span() });
+                    pending.push(Pending::Compare {
+                        op: *op,
+                        lhs: lhs_e,
+                        rhs: rhs_e,
+                        span: *span,
+                        lhs_span: lhs.span(),
+                    });
                 }
             }
             ast::Literal::Bool(true, _) => {}
@@ -709,7 +777,12 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                         self.error(
                             Diagnostic::error(
                                 Code::TypeMismatch,
-                                format!("a {} constant in a `{}` column of `{}`", if is_number { "number" } else { "symbol" }, ty.name(), a.relation.name),
+                                format!(
+                                    "a {} constant in a `{}` column of `{}`",
+                                    if is_number { "number" } else { "symbol" },
+                                    ty.name(),
+                                    a.relation.name
+                                ),
                             )
                             .at(expr.span(), format!("expected a {}", ty.name())),
                         );
@@ -731,7 +804,12 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 self.error(
                     Diagnostic::error(
                         Code::TypeMismatch,
-                        format!("variable `{}` is used as a {} here but as a {} before", self.var_names[v], ty.name(), t.name()),
+                        format!(
+                            "variable `{}` is used as a {} here but as a {} before",
+                            self.var_names[v],
+                            ty.name(),
+                            t.name()
+                        ),
                     )
                     .at(span, format!("used as a {}", ty.name()))
                     .with_secondary(first, format!("used as a {} here", t.name())),
@@ -754,8 +832,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             }
             ast::Expr::Float(text, span) => {
                 self.error(
-                    Diagnostic::error(Code::Unsupported, format!("float literal `{text}` is not supported (numbers are 64-bit integers)"))
-                        .at(*span, "float literal"),
+                    Diagnostic::error(
+                        Code::Unsupported,
+                        format!("float literal `{text}` is not supported (numbers are 64-bit integers)"),
+                    )
+                    .at(*span, "float literal"),
                 );
                 return None;
             }
@@ -767,15 +848,20 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 Expr::Binary(*op, Box::new(l?), Box::new(r?))
             }
             ast::Expr::Cast { span, .. } => {
-                self.error(Diagnostic::error(Code::Unsupported, "type casts (`as`) are not supported").at(*span, "cast"));
+                self.error(
+                    Diagnostic::error(Code::Unsupported, "type casts (`as`) are not supported").at(*span, "cast"),
+                );
                 return None;
             }
             ast::Expr::Call { func, args, span } => {
                 if func.name == "range" {
                     if !(2..=3).contains(&args.len()) {
                         self.error(
-                            Diagnostic::error(Code::Syntax, format!("`range` takes 2 or 3 arguments, {} given", args.len()))
-                                .at(*span, "here"),
+                            Diagnostic::error(
+                                Code::Syntax,
+                                format!("`range` takes 2 or 3 arguments, {} given", args.len()),
+                            )
+                            .at(*span, "here"),
                         );
                         return None;
                     }
@@ -785,9 +871,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     return Some(Expr::Var(var));
                 }
                 let Some(f) = Functor::from_name(&func.name) else {
-                    let known = ["cat", "strlen", "substr", "ord", "to_number", "to_string", "min", "max", "autoinc", "range"];
-                    let mut d = Diagnostic::error(Code::Unsupported, format!("unknown or unsupported functor `{}`", func.name))
-                        .at(func.span, "not supported");
+                    let known =
+                        ["cat", "strlen", "substr", "ord", "to_number", "to_string", "min", "max", "autoinc", "range"];
+                    let mut d =
+                        Diagnostic::error(Code::Unsupported, format!("unknown or unsupported functor `{}`", func.name))
+                            .at(func.span, "not supported");
                     if let Some(s) = did_you_mean(&func.name, known) {
                         d = d.with_help(format!("did you mean `{s}`?"));
                     }
@@ -802,8 +890,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 };
                 if args.len() < min || args.len() > max {
                     self.error(
-                        Diagnostic::error(Code::Syntax, format!("`{}` does not take {} argument{}", func.name, args.len(), plural(args.len())))
-                            .at(*span, "wrong number of arguments"),
+                        Diagnostic::error(
+                            Code::Syntax,
+                            format!("`{}` does not take {} argument{}", func.name, args.len(), plural(args.len())),
+                        )
+                        .at(*span, "wrong number of arguments"),
                     );
                     return None;
                 }
@@ -813,8 +904,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             ast::Expr::Aggregate { func, target, body, span } => {
                 if *func == AggregateFunc::Mean {
                     self.error(
-                        Diagnostic::error(Code::Unsupported, "the `mean` aggregate is not supported (it yields a float)")
-                            .at(*span, "mean"),
+                        Diagnostic::error(
+                            Code::Unsupported,
+                            "the `mean` aggregate is not supported (it yields a float)",
+                        )
+                        .at(*span, "mean"),
                     );
                     return None;
                 }
@@ -844,7 +938,12 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
 
     /// Places literals so each runs once its inputs are bound: positive atoms in written
     /// order, every other literal as early as possible.
-    fn order_body(&mut self, atoms: Vec<ir::Atom>, mut pending: Vec<Pending<'a>>, bound: &mut Vec<bool>) -> Option<Vec<Lit>> {
+    fn order_body(
+        &mut self,
+        atoms: Vec<ir::Atom>,
+        mut pending: Vec<Pending<'a>>,
+        bound: &mut Vec<bool>,
+    ) -> Option<Vec<Lit>> {
         let mut body = Vec::new();
         let mut atoms = atoms.into_iter();
         loop {
@@ -910,7 +1009,10 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                         format!("variable `{}` in {what} is not bound by any positive atom", self.var_names[v]),
                     )
                     .at(self.var_spans[v], "ungrounded")
-                    .with_help(format!("add a positive atom that binds `{}`, or replace it with a constant", self.var_names[v])),
+                    .with_help(format!(
+                        "add a positive atom that binds `{}`, or replace it with a constant",
+                        self.var_names[v]
+                    )),
                 );
             }
         }
@@ -936,7 +1038,8 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
     fn try_place(&mut self, p: &Pending<'a>, bound: &mut Vec<bool>) -> Option<Option<Lit>> {
         match p {
             Pending::Negated(atom) => {
-                let ready = atom.args.iter().all(|a| !matches!(a, Arg::Var(v) if !bound.get(*v).copied().unwrap_or(false)));
+                let ready =
+                    atom.args.iter().all(|a| !matches!(a, Arg::Var(v) if !bound.get(*v).copied().unwrap_or(false)));
                 ready.then(|| Some(Lit::Negated(atom.clone())))
             }
             Pending::Compare { op, lhs, rhs, span, lhs_span } => {
@@ -946,12 +1049,21 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     let rt = self.type_of(rhs, *span)?;
                     if lt != rt {
                         self.error(
-                            Diagnostic::error(Code::TypeMismatch, format!("cannot compare a {} with a {}", lt.name(), rt.name()))
-                                .at(*span, "operands of different types"),
+                            Diagnostic::error(
+                                Code::TypeMismatch,
+                                format!("cannot compare a {} with a {}", lt.name(), rt.name()),
+                            )
+                            .at(*span, "operands of different types"),
                         );
                         return Some(None);
                     }
-                    return Some(Some(Lit::Filter { op: *op, lhs: lhs.clone(), rhs: rhs.clone(), ty: lt, span: *span }));
+                    return Some(Some(Lit::Filter {
+                        op: *op,
+                        lhs: lhs.clone(),
+                        rhs: rhs.clone(),
+                        ty: lt,
+                        span: *span,
+                    }));
                 }
                 if *op != CompareOp::Eq {
                     return None;
@@ -1038,8 +1150,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             }
             None if func != AggregateFunc::Count => {
                 self.error(
-                    Diagnostic::error(Code::Syntax, "this aggregate needs a target expression, as in `sum x : { ... }`")
-                        .at(span, "no target"),
+                    Diagnostic::error(
+                        Code::Syntax,
+                        "this aggregate needs a target expression, as in `sum x : { ... }`",
+                    )
+                    .at(span, "no target"),
                 );
                 return None;
             }
@@ -1058,11 +1173,17 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         for v in vars {
             if !bound.get(v).copied().unwrap_or(false) {
                 ok = false;
-                let (name, at) = (self.var_names[v].clone(), if self.var_names[v].starts_with('$') { span } else { self.var_spans[v] });
+                let (name, at) = (
+                    self.var_names[v].clone(),
+                    if self.var_names[v].starts_with('$') { span } else { self.var_spans[v] },
+                );
                 self.error(
-                    Diagnostic::error(Code::Ungrounded, format!("variable `{name}` in {place} is not bound by any positive atom"))
-                        .at(at, "ungrounded")
-                        .with_help(format!("add a positive body atom that binds `{name}`")),
+                    Diagnostic::error(
+                        Code::Ungrounded,
+                        format!("variable `{name}` in {place} is not bound by any positive atom"),
+                    )
+                    .at(at, "ungrounded")
+                    .with_help(format!("add a positive body atom that binds `{name}`")),
                 );
             }
         }
@@ -1074,8 +1195,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             && t != ty
         {
             self.error(
-                Diagnostic::error(Code::TypeMismatch, format!("{what} is a {} but a {} is expected", t.name(), ty.name()))
-                    .at(span, format!("expected a {}", ty.name())),
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!("{what} is a {} but a {} is expected", t.name(), ty.name()),
+                )
+                .at(span, format!("expected a {}", ty.name())),
             );
         }
     }
@@ -1107,7 +1231,6 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             }
         }
     }
-
 }
 
 fn grow(bound: &mut Vec<bool>, v: VarId) {

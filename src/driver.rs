@@ -101,7 +101,9 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
                 };
                 let text = read_text(&path)?;
                 let file = sources.add(display_path(&path), text);
-                if let Err(errors) = facts::load_relation_table(file, sources, &rel.name, &rel.types, &options, &mut symbols, &mut facts) {
+                if let Err(errors) =
+                    facts::load_relation_table(file, sources, &rel.name, &rel.types, &options, &mut symbols, &mut facts)
+                {
                     diags.extend(errors);
                 }
             }
@@ -156,7 +158,10 @@ fn missing_input(rel: &ir::Relation, spec: &ir::IoSpec, _path: Option<&Path>) ->
     let expected = spec.params.get("filename").cloned().unwrap_or_else(|| format!("{}.facts", rel.name));
     Diagnostic::error(Code::MissingInput, format!("input file `{expected}` for `{}` not found", rel.name))
         .at(spec.span, "read by this directive")
-        .with_help(format!("create `{expected}` in the facts directory (tab-separated, no header), or `{}.csv` with a header", rel.name))
+        .with_help(format!(
+            "create `{expected}` in the facts directory (tab-separated, no header), or `{}.csv` with a header",
+            rel.name
+        ))
 }
 
 /// Evaluates a loaded project.
@@ -230,7 +235,12 @@ pub fn eval_text(program: &str) -> Result<BTreeMap<String, Vec<Vec<String>>>, St
     let (ir, check_diags) = crate::check::check(&[ast], &BTreeSet::new(), &mut symbols);
     diags.extend(check_diags);
     let render = |diags: &[Diagnostic]| {
-        diags.iter().filter(|d| d.is_error()).map(|d| crate::diag::render_short(d, &sources)).collect::<Vec<_>>().join("\n")
+        diags
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| crate::diag::render_short(d, &sources))
+            .collect::<Vec<_>>()
+            .join("\n")
     };
     if diags.iter().any(Diagnostic::is_error) {
         return Err(render(&diags));

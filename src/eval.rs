@@ -151,10 +151,8 @@ impl<'p, 's, const N: usize> Evaluator<'p, 's, N> {
     }
 
     fn run(mut self, inputs: Vec<Vec<Vec<Value>>>) -> Result<Model, Diagnostic> {
-        let mut inputs: Vec<Vec<Row<N>>> = inputs
-            .into_iter()
-            .map(|rows| rows.into_iter().map(|r| to_row::<N>(&r)).collect())
-            .collect();
+        let mut inputs: Vec<Vec<Row<N>>> =
+            inputs.into_iter().map(|rows| rows.into_iter().map(|r| to_row::<N>(&r)).collect()).collect();
         inputs.resize_with(self.program.relations.len(), Vec::new);
         for (i, stratum) in self.plan.strata.iter().enumerate() {
             for &r in &stratum.relations {
@@ -186,13 +184,22 @@ impl<'p, 's, const N: usize> Evaluator<'p, 's, N> {
         let vars: Vec<Variable<Row<N>>> =
             sp.relations.iter().map(|&r| iteration.variable(&self.program.relations[r].name)).collect();
         let var_of = |rel: RelId| sp.relations.iter().position(|&r| r == rel).expect("relation of this stratum");
-        let dyn_vars: Vec<Variable<(Row<N>, Row<N>)>> =
-            sp.dyn_indices.iter().map(|s| iteration.variable(&format!("{}_by_{:?}", self.program.relations[s.rel].name, s.key_cols))).collect();
+        let dyn_vars: Vec<Variable<(Row<N>, Row<N>)>> = sp
+            .dyn_indices
+            .iter()
+            .map(|s| iteration.variable(&format!("{}_by_{:?}", self.program.relations[s.rel].name, s.key_cols)))
+            .collect();
         // One materialised environment per join of each rule.
         let env_vars: Vec<Vec<Variable<(Row<N>, Row<N>)>>> = sp
             .rules
             .iter()
-            .map(|rp| rp.joins.iter().enumerate().map(|(j, _)| iteration.variable(&format!("rule{}_env{j}", rp.rule))).collect())
+            .map(|rp| {
+                rp.joins
+                    .iter()
+                    .enumerate()
+                    .map(|(j, _)| iteration.variable(&format!("rule{}_env{j}", rp.rule)))
+                    .collect()
+            })
             .collect();
 
         // Input tuples enter as the first round's new tuples.
@@ -332,7 +339,11 @@ impl<'p, 's, const N: usize> Evaluator<'p, 's, N> {
         let head_args = &rp.head_args;
         let ctx = &mut self.ctx;
         // Where the rows of a segment go: the next join's environment, or the head.
-        let emit = |seg: usize, env: &Row<N>, ctx: &mut Ctx, next_env: &mut Vec<(Row<N>, Row<N>)>, out: &mut Vec<(Row<N>, u32)>| {
+        let emit = |seg: usize,
+                    env: &Row<N>,
+                    ctx: &mut Ctx,
+                    next_env: &mut Vec<(Row<N>, Row<N>)>,
+                    out: &mut Vec<(Row<N>, u32)>| {
             if let Some((join, _)) = rp.joins.get(seg) {
                 next_env.push((key_row::<N>(&join.key, env), *env));
             } else if let Some(head) = project_head::<N>(head_args, env, ctx) {
@@ -606,7 +617,13 @@ fn arith(op: BinaryOp, a: i64, b: i64) -> Option<i64> {
                 // Integer power with a negative exponent truncates towards zero.
                 match a {
                     1 => 1,
-                    -1 => if b % 2 == 0 { 1 } else { -1 },
+                    -1 => {
+                        if b % 2 == 0 {
+                            1
+                        } else {
+                            -1
+                        }
+                    }
                     _ => 0,
                 }
             }

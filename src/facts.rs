@@ -105,33 +105,17 @@ impl Facts {
     }
 
     /// A fact's metadata as `(column, value)` pairs, in column order.
-    pub fn metadata<'a>(
-        &'a self,
-        id: u32,
-        symbols: &'a Symbols,
-    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    pub fn metadata<'a>(&'a self, id: u32, symbols: &'a Symbols) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         let origin = self.origin(id);
         let table = &self.tables[origin.table as usize];
-        table
-            .metadata_columns
-            .iter()
-            .zip(origin.metadata.iter())
-            .map(move |(c, &v)| (c.as_str(), symbols.resolve(v)))
+        table.metadata_columns.iter().zip(origin.metadata.iter()).map(move |(c, &v)| (c.as_str(), symbols.resolve(v)))
     }
 
     /// One metadata value of a fact by column name (case-insensitive), if the table has it.
-    pub fn metadata_value<'a>(
-        &self,
-        id: u32,
-        column: &str,
-        symbols: &'a Symbols,
-    ) -> Option<&'a str> {
+    pub fn metadata_value<'a>(&self, id: u32, column: &str, symbols: &'a Symbols) -> Option<&'a str> {
         let origin = self.origin(id);
         let table = &self.tables[origin.table as usize];
-        let i = table
-            .metadata_columns
-            .iter()
-            .position(|c| c.eq_ignore_ascii_case(column))?;
+        let i = table.metadata_columns.iter().position(|c| c.eq_ignore_ascii_case(column))?;
         origin.metadata.get(i).map(|&v| symbols.resolve(v))
     }
 
@@ -148,8 +132,7 @@ impl Facts {
         match self.relations.get_mut(relation) {
             Some(rows) => rows.push((tuple, id)),
             None => {
-                self.relations
-                    .insert(relation.to_string(), vec![(tuple, id)]);
+                self.relations.insert(relation.to_string(), vec![(tuple, id)]);
             }
         }
         id
@@ -159,11 +142,7 @@ impl Facts {
         Checkpoint {
             tables: self.tables.len(),
             origins: self.origins.len(),
-            relations: self
-                .relations
-                .iter()
-                .map(|(k, v)| (k.clone(), v.len()))
-                .collect(),
+            relations: self.relations.iter().map(|(k, v)| (k.clone(), v.len())).collect(),
         }
     }
 
@@ -199,11 +178,7 @@ pub struct TableOptions {
 
 impl Default for TableOptions {
     fn default() -> Self {
-        TableOptions {
-            delimiter: b'\t',
-            headers: false,
-            rfc4180: false,
-        }
+        TableOptions { delimiter: b'\t', headers: false, rfc4180: false }
     }
 }
 
@@ -279,33 +254,22 @@ fn parse_header(fields: &csv::ByteRecord) -> Result<StatementHeader, HeaderError
         }
     }
     match (subject, relation, object) {
-        (Some(subject), Some(relation), Some(object)) => Ok(StatementHeader {
-            subject,
-            relation,
-            object,
-            metadata,
-            width: fields.len(),
-        }),
+        (Some(subject), Some(relation), Some(object)) => {
+            Ok(StatementHeader { subject, relation, object, metadata, width: fields.len() })
+        }
         _ => {
-            let missing = [
-                ("subject", subject),
-                ("relation", relation),
-                ("object", object),
-            ]
-            .into_iter()
-            .filter(|(_, i)| i.is_none())
-            .map(|(n, _)| n)
-            .collect();
+            let missing = [("subject", subject), ("relation", relation), ("object", object)]
+                .into_iter()
+                .filter(|(_, i)| i.is_none())
+                .map(|(n, _)| n)
+                .collect();
             Err(HeaderError::Missing(missing))
         }
     }
 }
 
 fn statement_reader(text: &str) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes())
+    csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes())
 }
 
 /// True if the text's header row has `subject`, `relation` and `object` columns (and no
@@ -324,10 +288,7 @@ pub fn find_statement_tables(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let path = entry.path();
-        let is_csv = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        let is_csv = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("csv"));
         if !is_csv || !entry.file_type()?.is_file() && !path.is_file() {
             continue;
         }
@@ -372,10 +333,7 @@ struct Errors {
 
 impl Errors {
     fn new() -> Errors {
-        Errors {
-            shown: Vec::new(),
-            more: 0,
-        }
+        Errors { shown: Vec::new(), more: 0 }
     }
 
     fn push(&mut self, d: Diagnostic) {
@@ -396,8 +354,7 @@ impl Errors {
         {
             let n = self.more;
             let s = if n == 1 { "" } else { "s" };
-            self.shown
-                .push(last.with_note(format!("and {n} more error{s} in this file")));
+            self.shown.push(last.with_note(format!("and {n} more error{s} in this file")));
         }
         self.shown
     }
@@ -406,13 +363,7 @@ impl Errors {
 /// Where a csv record is in the file: its span (without the final line end) and its
 /// 1-based starting line. `start` is the reader's position before the record (which may
 /// be before blank lines the reader skipped), `end` its position after.
-fn record_extent(
-    file: FileId,
-    body: &str,
-    base: usize,
-    start: &csv::Position,
-    end: u64,
-) -> (Span, u32) {
+fn record_extent(file: FileId, body: &str, base: usize, start: &csv::Position, end: u64) -> (Span, u32) {
     let bytes = body.as_bytes();
     let mut s = (start.byte() as usize).min(bytes.len());
     let mut line = start.line();
@@ -430,8 +381,7 @@ fn record_extent(
 fn field_str(raw: &[u8]) -> Result<&str, Box<Diagnostic>> {
     // The input is a `&str` and the csv reader splits on ASCII bytes only, so this cannot
     // fail in practice; checked anyway rather than assumed.
-    std::str::from_utf8(raw)
-        .map_err(|_| Box::new(Diagnostic::error(Code::BadFacts, "invalid UTF-8 in field")))
+    std::str::from_utf8(raw).map_err(|_| Box::new(Diagnostic::error(Code::BadFacts, "invalid UTF-8 in field")))
 }
 
 /// Reads a statement table (see the module docs). `file` must already be in `sources`.
@@ -447,15 +397,9 @@ pub fn load_statement_table(
     let mut rdr = statement_reader(body);
     let mut rec = csv::ByteRecord::new();
 
-    let read = |rdr: &mut csv::Reader<&[u8]>,
-                rec: &mut csv::ByteRecord|
-     -> Result<bool, Box<Diagnostic>> {
-        rdr.read_byte_record(rec).map_err(|e| {
-            Box::new(Diagnostic::error(
-                Code::BadFacts,
-                format!("cannot read CSV: {e}"),
-            ))
-        })
+    let read = |rdr: &mut csv::Reader<&[u8]>, rec: &mut csv::ByteRecord| -> Result<bool, Box<Diagnostic>> {
+        rdr.read_byte_record(rec)
+            .map_err(|e| Box::new(Diagnostic::error(Code::BadFacts, format!("cannot read CSV: {e}"))))
     };
 
     let header = match read(&mut rdr, &mut rec) {
@@ -490,14 +434,9 @@ pub fn load_statement_table(
         }
         None => {
             return Err(vec![
-                Diagnostic::error(
-                    Code::BadFacts,
-                    "missing `subject`, `relation` and `object` columns",
-                )
-                .at(header_span, "empty file")
-                .with_help(
-                    "a statement table's header needs `subject`, `relation` and `object` columns",
-                ),
+                Diagnostic::error(Code::BadFacts, "missing `subject`, `relation` and `object` columns")
+                    .at(header_span, "empty file")
+                    .with_help("a statement table's header needs `subject`, `relation` and `object` columns"),
             ]);
         }
     };
@@ -535,11 +474,8 @@ pub fn load_statement_table(
         }
         if rec.len() != header.width {
             errors.push(
-                Diagnostic::error(
-                    Code::BadFacts,
-                    format!("expected {} fields, found {}", header.width, rec.len()),
-                )
-                .at(span, "this row"),
+                Diagnostic::error(Code::BadFacts, format!("expected {} fields, found {}", header.width, rec.len()))
+                    .at(span, "this row"),
             );
             continue;
         }
@@ -565,28 +501,17 @@ pub fn load_statement_table(
                 continue;
             }
         };
-        let (subject, object) = match (
-            field_str(rec[header.subject].trim_ascii()),
-            field_str(rec[header.object].trim_ascii()),
-        ) {
-            (Ok(s), Ok(o)) => (s, o),
-            _ => {
-                errors.push(
-                    Diagnostic::error(Code::BadFacts, "invalid UTF-8 in field")
-                        .at(span, "this row"),
-                );
-                continue;
-            }
-        };
-        if subject.is_empty() || object.is_empty() {
-            let which = if subject.is_empty() {
-                "subject"
-            } else {
-                "object"
+        let (subject, object) =
+            match (field_str(rec[header.subject].trim_ascii()), field_str(rec[header.object].trim_ascii())) {
+                (Ok(s), Ok(o)) => (s, o),
+                _ => {
+                    errors.push(Diagnostic::error(Code::BadFacts, "invalid UTF-8 in field").at(span, "this row"));
+                    continue;
+                }
             };
-            errors.push(
-                Diagnostic::error(Code::BadFacts, format!("empty `{which}`")).at(span, "this row"),
-            );
+        if subject.is_empty() || object.is_empty() {
+            let which = if subject.is_empty() { "subject" } else { "object" };
+            errors.push(Diagnostic::error(Code::BadFacts, format!("empty `{which}`")).at(span, "this row"));
             continue;
         }
         if !errors.is_empty() {
@@ -607,15 +532,7 @@ pub fn load_statement_table(
             continue;
         }
         let tuple = vec![symbols.intern(subject), symbols.intern(object)];
-        facts.push(
-            relation,
-            tuple,
-            FactOrigin {
-                table,
-                line,
-                metadata: metadata.into_boxed_slice(),
-            },
-        );
+        facts.push(relation, tuple, FactOrigin { table, line, metadata: metadata.into_boxed_slice() });
         count += 1;
     }
 
@@ -681,27 +598,31 @@ impl RowConverter<'_> {
                 Type::Number => match parse_number(field) {
                     Ok(n) => from_number(n),
                     Err(NumberError::NotANumber) => {
-                        return Err(Box::new(Diagnostic::error(
-                            Code::BadFacts,
-                            format!(
-                                "`{field}` is not a number (column {} of `{}`, declared `number`)",
-                                i + 1,
-                                self.relation
-                            ),
-                        )
-                        .at(span, "not a number")));
+                        return Err(Box::new(
+                            Diagnostic::error(
+                                Code::BadFacts,
+                                format!(
+                                    "`{field}` is not a number (column {} of `{}`, declared `number`)",
+                                    i + 1,
+                                    self.relation
+                                ),
+                            )
+                            .at(span, "not a number"),
+                        ));
                     }
                     Err(NumberError::OutOfRange) => {
-                        return Err(Box::new(Diagnostic::error(
-                            Code::BadFacts,
-                            format!(
-                                "number out of range: `{field}` (column {} of `{}`, declared `number`)",
-                                i + 1,
-                                self.relation
-                            ),
-                        )
-                        .at(span, "does not fit in 64 bits")
-                        .with_note("a `number` is a signed 64-bit integer")));
+                        return Err(Box::new(
+                            Diagnostic::error(
+                                Code::BadFacts,
+                                format!(
+                                    "number out of range: `{field}` (column {} of `{}`, declared `number`)",
+                                    i + 1,
+                                    self.relation
+                                ),
+                            )
+                            .at(span, "does not fit in 64 bits")
+                            .with_note("a `number` is a signed 64-bit integer"),
+                        ));
                     }
                 },
             };
@@ -731,53 +652,30 @@ pub fn load_relation_table(
     if !options.delimiter.is_ascii() {
         return Err(vec![Diagnostic::error(
             Code::BadFacts,
-            format!(
-                "delimiter must be an ASCII character, not byte {:#04x}",
-                options.delimiter
-            ),
+            format!("delimiter must be an ASCII character, not byte {:#04x}", options.delimiter),
         )]);
     }
     let text = sources.get(file).text.as_str();
     let (body, base) = strip_bom(text);
     let checkpoint = facts.checkpoint();
     let table = facts.tables.len() as u32;
-    facts.tables.push(TableInfo {
-        file,
-        kind: TableKind::Relation,
-        metadata_columns: Vec::new(),
-    });
+    facts.tables.push(TableInfo { file, kind: TableKind::Relation, metadata_columns: Vec::new() });
     let conv = RowConverter { relation, types };
     let mut errors = Errors::new();
     let mut count = 0usize;
     let arity = types.len();
 
-    let mut add = |tuple: Result<Vec<Value>, Box<Diagnostic>>,
-                   line: u32,
-                   facts: &mut Facts,
-                   errors: &mut Errors| {
-        match tuple {
+    let mut add =
+        |tuple: Result<Vec<Value>, Box<Diagnostic>>, line: u32, facts: &mut Facts, errors: &mut Errors| match tuple {
             Err(d) => errors.push(*d),
             Ok(_) if !errors.is_empty() => {}
             Ok(tuple) => {
-                facts.push(
-                    relation,
-                    tuple,
-                    FactOrigin {
-                        table,
-                        line,
-                        metadata: Box::new([]),
-                    },
-                );
+                facts.push(relation, tuple, FactOrigin { table, line, metadata: Box::new([]) });
                 count += 1;
             }
-        }
-    };
+        };
     let wrong_count = |found: usize, span: Span| {
-        Diagnostic::error(
-            Code::BadFacts,
-            format!("expected {arity} fields, found {found}"),
-        )
-        .at(span, "this row")
+        Diagnostic::error(Code::BadFacts, format!("expected {arity} fields, found {found}")).at(span, "this row")
     };
 
     if options.rfc4180 {
@@ -794,10 +692,7 @@ pub fn load_relation_table(
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => {
-                    errors.push(Diagnostic::error(
-                        Code::BadFacts,
-                        format!("cannot read CSV: {e}"),
-                    ));
+                    errors.push(Diagnostic::error(Code::BadFacts, format!("cannot read CSV: {e}")));
                     break;
                 }
             }
@@ -808,11 +703,7 @@ pub fn load_relation_table(
                 continue;
             };
             let (span, line) = record_extent(file, body, base, start, rdr.position().byte());
-            let found = if arity == 0 && rec.len() == 1 && rec[0].is_empty() {
-                0
-            } else {
-                rec.len()
-            };
+            let found = if arity == 0 && rec.len() == 1 && rec[0].is_empty() { 0 } else { rec.len() };
             if found != arity {
                 errors.push(wrong_count(found, span));
                 continue;
@@ -840,27 +731,22 @@ pub fn load_relation_table(
         let mut pending_empty: Vec<(u32, usize)> = Vec::new();
         let mut offset = 0usize;
         let mut line_no = 0u32;
-        let mut do_line =
-            |content: &str, start: usize, line: u32, facts: &mut Facts, errors: &mut Errors| {
-                let span = Span::new(file, base + start..base + start + content.len());
-                let found = if arity == 0 && content.is_empty() {
-                    0
-                } else {
-                    content.split(delim).count()
-                };
-                if found != arity {
-                    errors.push(wrong_count(found, span));
-                    return;
-                }
-                let mut pos = base + start;
-                let fields = content.split(delim).map(|f| {
-                    let s = Span::new(file, pos..pos + f.len());
-                    pos += f.len() + 1;
-                    (f, s)
-                });
-                let tuple = conv.convert(fields, symbols);
-                add(tuple, line, facts, errors);
-            };
+        let mut do_line = |content: &str, start: usize, line: u32, facts: &mut Facts, errors: &mut Errors| {
+            let span = Span::new(file, base + start..base + start + content.len());
+            let found = if arity == 0 && content.is_empty() { 0 } else { content.split(delim).count() };
+            if found != arity {
+                errors.push(wrong_count(found, span));
+                return;
+            }
+            let mut pos = base + start;
+            let fields = content.split(delim).map(|f| {
+                let s = Span::new(file, pos..pos + f.len());
+                pos += f.len() + 1;
+                (f, s)
+            });
+            let tuple = conv.convert(fields, symbols);
+            add(tuple, line, facts, errors);
+        };
         while offset < body.len() {
             let rest = &body[offset..];
             let (raw, next) = match rest.find('\n') {
@@ -906,11 +792,7 @@ mod tests {
 
     impl Env {
         fn new() -> Env {
-            Env {
-                sources: SourceMap::new(),
-                symbols: Symbols::new(),
-                facts: Facts::new(),
-            }
+            Env { sources: SourceMap::new(), symbols: Symbols::new(), facts: Facts::new() }
         }
 
         fn statements(&mut self, name: &str, text: &str) -> Result<usize, Vec<Diagnostic>> {
@@ -926,15 +808,7 @@ mod tests {
             options: TableOptions,
         ) -> Result<usize, Vec<Diagnostic>> {
             let f = self.sources.add(format!("{rel}.facts"), text);
-            load_relation_table(
-                f,
-                &self.sources,
-                rel,
-                types,
-                &options,
-                &mut self.symbols,
-                &mut self.facts,
-            )
+            load_relation_table(f, &self.sources, rel, types, &options, &mut self.symbols, &mut self.facts)
         }
 
         /// The rows of a relation as strings (symbols resolved, numbers printed), with lines.
@@ -943,11 +817,8 @@ mod tests {
                 .rows(rel)
                 .iter()
                 .map(|(t, id)| {
-                    let vals = t
-                        .iter()
-                        .zip(types)
-                        .map(|(&v, &ty)| crate::value::display(v, ty, &self.symbols))
-                        .collect();
+                    let vals =
+                        t.iter().zip(types).map(|(&v, &ty)| crate::value::display(v, ty, &self.symbols)).collect();
                     (vals, self.facts.origin(*id).line)
                 })
                 .collect()
@@ -959,9 +830,7 @@ mod tests {
 
         /// `file:line:col: message` of each diagnostic.
         fn render(&self, ds: &[Diagnostic]) -> Vec<String> {
-            ds.iter()
-                .map(|d| crate::diag::render_short(d, &self.sources))
-                .collect()
+            ds.iter().map(|d| crate::diag::render_short(d, &self.sources)).collect()
         }
     }
 
@@ -973,28 +842,13 @@ mod tests {
 
     #[test]
     fn normalises_relation_names() {
-        assert_eq!(
-            normalise_relation_name("relies on").as_deref(),
-            Some("relies_on")
-        );
+        assert_eq!(normalise_relation_name("relies on").as_deref(), Some("relies_on"));
         assert_eq!(normalise_relation_name("Backs").as_deref(), Some("backs"));
-        assert_eq!(
-            normalise_relation_name("is-allied-with").as_deref(),
-            Some("is_allied_with")
-        );
-        assert_eq!(
-            normalise_relation_name("  Member  OF ").as_deref(),
-            Some("member_of")
-        );
+        assert_eq!(normalise_relation_name("is-allied-with").as_deref(), Some("is_allied_with"));
+        assert_eq!(normalise_relation_name("  Member  OF ").as_deref(), Some("member_of"));
         assert_eq!(normalise_relation_name("__x--y__").as_deref(), Some("x_y"));
-        assert_eq!(
-            normalise_relation_name("backs_2").as_deref(),
-            Some("backs_2")
-        );
-        assert_eq!(
-            normalise_relation_name("already_snake").as_deref(),
-            Some("already_snake")
-        );
+        assert_eq!(normalise_relation_name("backs_2").as_deref(), Some("backs_2"));
+        assert_eq!(normalise_relation_name("already_snake").as_deref(), Some("already_snake"));
         assert_eq!(normalise_relation_name(""), None);
         assert_eq!(normalise_relation_name(" -- "), None);
         assert_eq!(normalise_relation_name("2nd ally"), None);
@@ -1009,24 +863,15 @@ mod tests {
                     Tobruk,relies on,Haftar,The New Arab,2016-11-28\n\
                     Egypt,backs,Tobruk,Sputnik,2016-06-01\n";
         assert_eq!(env.statements("s.csv", text), Ok(3));
-        assert_eq!(
-            env.sym_rows("backs"),
-            vec![row(&["Haftar", "Tobruk"], 2), row(&["Egypt", "Tobruk"], 4)]
-        );
-        assert_eq!(
-            env.sym_rows("relies_on"),
-            vec![row(&["Tobruk", "Haftar"], 3)]
-        );
+        assert_eq!(env.sym_rows("backs"), vec![row(&["Haftar", "Tobruk"], 2), row(&["Egypt", "Tobruk"], 4)]);
+        assert_eq!(env.sym_rows("relies_on"), vec![row(&["Tobruk", "Haftar"], 3)]);
         assert_eq!(env.facts.tables.len(), 1);
         assert_eq!(env.facts.tables[0].kind, TableKind::Statements);
         assert_eq!(env.facts.tables[0].metadata_columns, vec!["source", "date"]);
         let id = env.facts.rows("backs")[1].1;
         let meta: Vec<_> = env.facts.metadata(id, &env.symbols).collect();
         assert_eq!(meta, vec![("source", "Sputnik"), ("date", "2016-06-01")]);
-        assert_eq!(
-            env.facts.metadata_value(id, "DATE", &env.symbols),
-            Some("2016-06-01")
-        );
+        assert_eq!(env.facts.metadata_value(id, "DATE", &env.symbols), Some("2016-06-01"));
         assert_eq!(env.facts.metadata_value(id, "quote", &env.symbols), None);
         assert_eq!(env.facts.location(id, &env.sources), "s.csv:4");
         assert_eq!(env.facts.len(), 3);
@@ -1039,10 +884,7 @@ mod tests {
         assert_eq!(env.statements("s.csv", text), Ok(1));
         assert_eq!(env.sym_rows("opposes"), vec![row(&["A", "B"], 2)]);
         let id = env.facts.rows("opposes")[0].1;
-        assert_eq!(
-            env.facts.metadata(id, &env.symbols).collect::<Vec<_>>(),
-            vec![("note", "hello")]
-        );
+        assert_eq!(env.facts.metadata(id, &env.symbols).collect::<Vec<_>>(), vec![("note", "hello")]);
     }
 
     #[test]
@@ -1053,24 +895,11 @@ mod tests {
                     C,backs,D,\"line one\nline \"\"two\"\"\"\n\
                     E,backs,F,plain\n";
         assert_eq!(env.statements("s.csv", text), Ok(3));
-        assert_eq!(
-            env.sym_rows("backs"),
-            vec![
-                row(&["A", "B"], 2),
-                row(&["C", "D"], 3),
-                row(&["E", "F"], 5)
-            ]
-        );
+        assert_eq!(env.sym_rows("backs"), vec![row(&["A", "B"], 2), row(&["C", "D"], 3), row(&["E", "F"], 5)]);
         let id = env.facts.rows("backs")[1].1;
-        assert_eq!(
-            env.facts.metadata_value(id, "quote", &env.symbols),
-            Some("line one\nline \"two\"")
-        );
+        assert_eq!(env.facts.metadata_value(id, "quote", &env.symbols), Some("line one\nline \"two\""));
         let id = env.facts.rows("backs")[0].1;
-        assert_eq!(
-            env.facts.metadata_value(id, "quote", &env.symbols),
-            Some("one, two")
-        );
+        assert_eq!(env.facts.metadata_value(id, "quote", &env.symbols), Some("one, two"));
     }
 
     #[test]
@@ -1079,10 +908,7 @@ mod tests {
         let text = "\u{feff}subject,relation,object\r\nA,backs,B\r\n\r\nC,backs,D\r\n,,\r\n";
         assert!(is_statement_table(text));
         assert_eq!(env.statements("s.csv", text), Ok(2));
-        assert_eq!(
-            env.sym_rows("backs"),
-            vec![row(&["A", "B"], 2), row(&["C", "D"], 4)]
-        );
+        assert_eq!(env.sym_rows("backs"), vec![row(&["A", "B"], 2), row(&["C", "D"], 4)]);
         let id = env.facts.rows("backs")[1].1;
         assert_eq!(env.facts.origin(id).line, 4);
     }
@@ -1101,10 +927,7 @@ mod tests {
                 "s.csv:6:1: error[E021]: empty `subject`",
             ]
         );
-        assert_eq!(
-            env.sources.snippet(errs[0].primary.as_ref().unwrap().span),
-            "A,backs,B"
-        );
+        assert_eq!(env.sources.snippet(errs[0].primary.as_ref().unwrap().span), "A,backs,B");
         // Nothing is loaded from a bad file.
         assert!(env.facts.is_empty());
         assert!(env.facts.relations.is_empty());
@@ -1114,13 +937,8 @@ mod tests {
     #[test]
     fn empty_relation_cell() {
         let mut env = Env::new();
-        let errs = env
-            .statements("s.csv", "subject,relation,object\nA,,B\n")
-            .unwrap_err();
-        assert_eq!(
-            env.render(&errs),
-            vec!["s.csv:2:1: error[E021]: empty relation name"]
-        );
+        let errs = env.statements("s.csv", "subject,relation,object\nA,,B\n").unwrap_err();
+        assert_eq!(env.render(&errs), vec!["s.csv:2:1: error[E021]: empty relation name"]);
     }
 
     #[test]
@@ -1128,10 +946,7 @@ mod tests {
         let mut env = Env::new();
         let text = "subject,relation,object,quote\nA,backs,B,\"a\nb\nc\"\nA,backs\n";
         let errs = env.statements("s.csv", text).unwrap_err();
-        assert_eq!(
-            env.render(&errs),
-            vec!["s.csv:5:1: error[E021]: expected 4 fields, found 2"]
-        );
+        assert_eq!(env.render(&errs), vec!["s.csv:5:1: error[E021]: expected 4 fields, found 2"]);
     }
 
     #[test]
@@ -1143,34 +958,21 @@ mod tests {
         }
         let errs = env.statements("s.csv", &text).unwrap_err();
         assert_eq!(errs.len(), MAX_ERRORS);
-        assert_eq!(
-            errs.last().unwrap().notes,
-            vec!["and 5 more errors in this file"]
-        );
+        assert_eq!(errs.last().unwrap().notes, vec!["and 5 more errors in this file"]);
     }
 
     #[test]
     fn header_problems() {
         let mut env = Env::new();
-        let errs = env
-            .statements("a.csv", "subject,relation,source\nA,b,c\n")
-            .unwrap_err();
-        assert_eq!(
-            env.render(&errs),
-            vec!["a.csv:1:1: error[E021]: missing `object` column"]
-        );
+        let errs = env.statements("a.csv", "subject,relation,source\nA,b,c\n").unwrap_err();
+        assert_eq!(env.render(&errs), vec!["a.csv:1:1: error[E021]: missing `object` column"]);
         let errs = env.statements("b.csv", "x,y\n").unwrap_err();
         assert_eq!(
             env.render(&errs),
             vec!["b.csv:1:1: error[E021]: missing `subject`, `relation` and `object` columns"]
         );
-        let errs = env
-            .statements("c.csv", "subject,relation,object,Source,source\n")
-            .unwrap_err();
-        assert_eq!(
-            env.render(&errs),
-            vec!["c.csv:1:1: error[E021]: duplicate column `source`"]
-        );
+        let errs = env.statements("c.csv", "subject,relation,object,Source,source\n").unwrap_err();
+        assert_eq!(env.render(&errs), vec!["c.csv:1:1: error[E021]: duplicate column `source`"]);
         assert!(env.statements("d.csv", "").is_err());
         assert_eq!(env.statements("e.csv", "subject,relation,object\n"), Ok(0));
         assert_eq!(env.statements("f.csv", "subject,relation,object"), Ok(0));
@@ -1197,10 +999,7 @@ mod tests {
         std::fs::write(dir.join("e.facts"), "subject,relation,object\n").unwrap();
         std::fs::create_dir_all(dir.join("f.csv")).unwrap();
         let found = find_statement_tables(&dir).unwrap();
-        let names: Vec<_> = found
-            .iter()
-            .map(|p| p.file_name().unwrap().to_str().unwrap().to_string())
-            .collect();
+        let names: Vec<_> = found.iter().map(|p| p.file_name().unwrap().to_str().unwrap().to_string()).collect();
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(names, vec!["a.CSV", "b.csv"]);
         assert!(find_statement_tables(Path::new("/nonexistent/stance/dir")).is_err());
@@ -1211,10 +1010,7 @@ mod tests {
         let mut env = Env::new();
         let types = [Type::Symbol, Type::Number];
         let text = "a\t1\nb\t-2\nc\t+3\nd\t0x1F\ne\t0b101\nf\t-9223372036854775808\n";
-        assert_eq!(
-            env.relation(text, "edge", &types, TableOptions::default()),
-            Ok(6)
-        );
+        assert_eq!(env.relation(text, "edge", &types, TableOptions::default()), Ok(6));
         assert_eq!(
             env.rows("edge", &types),
             vec![
@@ -1237,9 +1033,7 @@ mod tests {
         let mut env = Env::new();
         let types = [Type::Symbol, Type::Number];
         let text = "a\t1\nb\tabc\nc\t99999999999999999999\nd\t\n";
-        let errs = env
-            .relation(text, "edge", &types, TableOptions::default())
-            .unwrap_err();
+        let errs = env.relation(text, "edge", &types, TableOptions::default()).unwrap_err();
         assert_eq!(
             env.render(&errs),
             vec![
@@ -1250,15 +1044,7 @@ mod tests {
         );
         assert!(env.facts.rows("edge").is_empty());
         assert!(env.facts.tables.is_empty());
-        for bad in [
-            "9223372036854775808",
-            "-9223372036854775809",
-            "0x",
-            "1.5",
-            "--1",
-            "0b2",
-            "+-1",
-        ] {
+        for bad in ["9223372036854775808", "-9223372036854775809", "0x", "1.5", "--1", "0b2", "+-1"] {
             assert!(parse_number(bad).is_err(), "{bad}");
         }
     }
@@ -1266,9 +1052,7 @@ mod tests {
     #[test]
     fn relation_table_field_counts() {
         let mut env = Env::new();
-        let errs = env
-            .relation("a\tb\nc\nd\te\tf\n", "r", &SYM2, TableOptions::default())
-            .unwrap_err();
+        let errs = env.relation("a\tb\nc\nd\te\tf\n", "r", &SYM2, TableOptions::default()).unwrap_err();
         assert_eq!(
             env.render(&errs),
             vec![
@@ -1276,154 +1060,74 @@ mod tests {
                 "r.facts:3:1: error[E021]: expected 2 fields, found 3",
             ]
         );
-        assert_eq!(
-            env.sources.snippet(errs[1].primary.as_ref().unwrap().span),
-            "d\te\tf"
-        );
+        assert_eq!(env.sources.snippet(errs[1].primary.as_ref().unwrap().span), "d\te\tf");
         // An empty line in the middle is a row, and has the wrong field count for arity 2.
-        let errs = env
-            .relation("a\tb\n\nc\td\n", "r", &SYM2, TableOptions::default())
-            .unwrap_err();
-        assert_eq!(
-            env.render(&errs),
-            vec!["r.facts:2:1: error[E021]: expected 2 fields, found 1"]
-        );
+        let errs = env.relation("a\tb\n\nc\td\n", "r", &SYM2, TableOptions::default()).unwrap_err();
+        assert_eq!(env.render(&errs), vec!["r.facts:2:1: error[E021]: expected 2 fields, found 1"]);
     }
 
     #[test]
     fn relation_table_empty_lines() {
         let mut env = Env::new();
         // Trailing empty lines are ignored.
-        assert_eq!(
-            env.relation("a\tb\nc\td\n\n\r\n", "r", &SYM2, TableOptions::default()),
-            Ok(2)
-        );
+        assert_eq!(env.relation("a\tb\nc\td\n\n\r\n", "r", &SYM2, TableOptions::default()), Ok(2));
         // For arity 1 an empty line in the middle is the empty symbol.
-        assert_eq!(
-            env.relation("x\n\ny\n\n", "u", &[Type::Symbol], TableOptions::default()),
-            Ok(3)
-        );
-        assert_eq!(
-            env.rows("u", &[Type::Symbol]),
-            vec![row(&["x"], 1), row(&[""], 2), row(&["y"], 3)]
-        );
-        assert_eq!(
-            env.relation("", "v", &[Type::Symbol], TableOptions::default()),
-            Ok(0)
-        );
-        assert_eq!(
-            env.relation("\n\n", "v", &[Type::Symbol], TableOptions::default()),
-            Ok(0)
-        );
+        assert_eq!(env.relation("x\n\ny\n\n", "u", &[Type::Symbol], TableOptions::default()), Ok(3));
+        assert_eq!(env.rows("u", &[Type::Symbol]), vec![row(&["x"], 1), row(&[""], 2), row(&["y"], 3)]);
+        assert_eq!(env.relation("", "v", &[Type::Symbol], TableOptions::default()), Ok(0));
+        assert_eq!(env.relation("\n\n", "v", &[Type::Symbol], TableOptions::default()), Ok(0));
     }
 
     #[test]
     fn relation_table_bom_crlf_no_final_newline() {
         let mut env = Env::new();
-        assert_eq!(
-            env.relation("\u{feff}a\tb\r\nc\td", "r", &SYM2, TableOptions::default()),
-            Ok(2)
-        );
-        assert_eq!(
-            env.sym_rows("r"),
-            vec![row(&["a", "b"], 1), row(&["c", "d"], 2)]
-        );
-        let errs = env
-            .relation("\u{feff}a\r\n", "s", &SYM2, TableOptions::default())
-            .unwrap_err();
-        assert_eq!(
-            env.render(&errs),
-            vec!["s.facts:1:2: error[E021]: expected 2 fields, found 1"]
-        );
-        assert_eq!(
-            env.sources.snippet(errs[0].primary.as_ref().unwrap().span),
-            "a"
-        );
+        assert_eq!(env.relation("\u{feff}a\tb\r\nc\td", "r", &SYM2, TableOptions::default()), Ok(2));
+        assert_eq!(env.sym_rows("r"), vec![row(&["a", "b"], 1), row(&["c", "d"], 2)]);
+        let errs = env.relation("\u{feff}a\r\n", "s", &SYM2, TableOptions::default()).unwrap_err();
+        assert_eq!(env.render(&errs), vec!["s.facts:1:2: error[E021]: expected 2 fields, found 1"]);
+        assert_eq!(env.sources.snippet(errs[0].primary.as_ref().unwrap().span), "a");
     }
 
     #[test]
     fn relation_table_headers_and_delimiter() {
         let mut env = Env::new();
-        let options = TableOptions {
-            delimiter: b',',
-            headers: true,
-            rfc4180: false,
-        };
-        assert_eq!(
-            env.relation("from,to\na,b\nc,d\n", "r", &SYM2, options),
-            Ok(2)
-        );
-        assert_eq!(
-            env.sym_rows("r"),
-            vec![row(&["a", "b"], 2), row(&["c", "d"], 3)]
-        );
-        let options = TableOptions {
-            delimiter: b'|',
-            ..TableOptions::default()
-        };
+        let options = TableOptions { delimiter: b',', headers: true, rfc4180: false };
+        assert_eq!(env.relation("from,to\na,b\nc,d\n", "r", &SYM2, options), Ok(2));
+        assert_eq!(env.sym_rows("r"), vec![row(&["a", "b"], 2), row(&["c", "d"], 3)]);
+        let options = TableOptions { delimiter: b'|', ..TableOptions::default() };
         assert_eq!(env.relation("a b|c,d\n", "s", &SYM2, options), Ok(1));
         assert_eq!(env.sym_rows("s"), vec![row(&["a b", "c,d"], 1)]);
-        let bad = TableOptions {
-            delimiter: 0xE9,
-            ..TableOptions::default()
-        };
+        let bad = TableOptions { delimiter: 0xE9, ..TableOptions::default() };
         assert!(env.relation("a\n", "t", &SYM2, bad).is_err());
     }
 
     #[test]
     fn quotes_verbatim_without_rfc4180() {
         let mut env = Env::new();
-        let options = TableOptions {
-            delimiter: b',',
-            ..TableOptions::default()
-        };
+        let options = TableOptions { delimiter: b',', ..TableOptions::default() };
         assert_eq!(env.relation("\"a\",\"b c\"\n", "r", &SYM2, options), Ok(1));
         assert_eq!(env.sym_rows("r"), vec![row(&["\"a\"", "\"b c\""], 1)]);
         // A quoted delimiter is still a delimiter.
-        let errs = env
-            .relation("\"a,b\",c\n", "s", &SYM2, options)
-            .unwrap_err();
-        assert_eq!(
-            env.render(&errs),
-            vec!["s.facts:1:1: error[E021]: expected 2 fields, found 3"]
-        );
+        let errs = env.relation("\"a,b\",c\n", "s", &SYM2, options).unwrap_err();
+        assert_eq!(env.render(&errs), vec!["s.facts:1:1: error[E021]: expected 2 fields, found 3"]);
     }
 
     #[test]
     fn rfc4180_relation_table() {
         let mut env = Env::new();
-        let options = TableOptions {
-            delimiter: b',',
-            headers: true,
-            rfc4180: true,
-        };
+        let options = TableOptions { delimiter: b',', headers: true, rfc4180: true };
         let types = [Type::Symbol, Type::Number];
         let text = "name,n\n\"a, b\",1\n\"multi\nline\",-2\nplain,3\n";
         assert_eq!(env.relation(text, "r", &types, options), Ok(3));
         assert_eq!(
             env.rows("r", &types),
-            vec![
-                row(&["a, b", "1"], 2),
-                row(&["multi\nline", "-2"], 3),
-                row(&["plain", "3"], 5)
-            ]
+            vec![row(&["a, b", "1"], 2), row(&["multi\nline", "-2"], 3), row(&["plain", "3"], 5)]
         );
-        let errs = env
-            .relation(
-                "x,1\n\"y\",zz\n",
-                "q",
-                &types,
-                TableOptions {
-                    headers: false,
-                    ..options
-                },
-            )
-            .unwrap_err();
+        let errs =
+            env.relation("x,1\n\"y\",zz\n", "q", &types, TableOptions { headers: false, ..options }).unwrap_err();
         assert_eq!(
             env.render(&errs),
-            vec![
-                "q.facts:2:1: error[E021]: `zz` is not a number (column 2 of `q`, declared `number`)"
-            ]
+            vec!["q.facts:2:1: error[E021]: `zz` is not a number (column 2 of `q`, declared `number`)"]
         );
     }
 
@@ -1431,10 +1135,7 @@ mod tests {
     fn nullary_relation() {
         let mut env = Env::new();
         assert_eq!(env.relation("\n", "z", &[], TableOptions::default()), Ok(0));
-        assert!(
-            env.relation("x\n", "z", &[], TableOptions::default())
-                .is_err()
-        );
+        assert!(env.relation("x\n", "z", &[], TableOptions::default()).is_err());
     }
 
     #[test]
@@ -1445,48 +1146,26 @@ mod tests {
         let mut env = Env::new();
         let n = env.statements("facts/statements.csv", &text).unwrap();
         assert!(n >= 30, "{n} statements");
-        assert_eq!(
-            env.facts.tables[0].metadata_columns,
-            vec!["source", "date", "quote"]
-        );
+        assert_eq!(env.facts.tables[0].metadata_columns, vec!["source", "date", "quote"]);
         for (_, id) in env.facts.rows("backs") {
-            assert!(
-                !env.facts
-                    .metadata_value(*id, "quote", &env.symbols)
-                    .unwrap()
-                    .is_empty()
-            );
+            assert!(!env.facts.metadata_value(*id, "quote", &env.symbols).unwrap().is_empty());
         }
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts");
-        assert!(
-            find_statement_tables(&dir)
-                .unwrap()
-                .iter()
-                .any(|p| p.ends_with("statements.csv"))
-        );
+        assert!(find_statement_tables(&dir).unwrap().iter().any(|p| p.ends_with("statements.csv")));
     }
 
     #[test]
     fn fact_ids_continue_across_tables() {
         let mut env = Env::new();
-        assert_eq!(
-            env.statements("a.csv", "subject,relation,object\nA,backs,B\n"),
-            Ok(1)
-        );
-        assert_eq!(
-            env.relation("C\tD\n", "backs", &SYM2, TableOptions::default()),
-            Ok(1)
-        );
+        assert_eq!(env.statements("a.csv", "subject,relation,object\nA,backs,B\n"), Ok(1));
+        assert_eq!(env.relation("C\tD\n", "backs", &SYM2, TableOptions::default()), Ok(1));
         let rows = env.facts.rows("backs");
         assert_eq!(rows[0].1, 0);
         assert_eq!(rows[1].1, 1);
         assert_eq!(env.facts.origin(1).table, 1);
         assert_eq!(env.facts.location(1, &env.sources), "backs.facts:1");
         // A failing load leaves earlier facts alone.
-        assert!(
-            env.statements("b.csv", "subject,relation,object\nE,backs,F\nG,backs\n")
-                .is_err()
-        );
+        assert!(env.statements("b.csv", "subject,relation,object\nE,backs,F\nG,backs\n").is_err());
         assert_eq!(env.facts.rows("backs").len(), 2);
         assert_eq!(env.facts.tables.len(), 2);
     }
@@ -1522,16 +1201,8 @@ mod perf {
         eprintln!("statements: {n} rows in {:?}", t.elapsed());
         let t = std::time::Instant::now();
         let types = [Type::Symbol, Type::Number];
-        let n = load_relation_table(
-            b,
-            &sources,
-            "r",
-            &types,
-            &TableOptions::default(),
-            &mut symbols,
-            &mut facts,
-        )
-        .unwrap();
+        let n =
+            load_relation_table(b, &sources, "r", &types, &TableOptions::default(), &mut symbols, &mut facts).unwrap();
         eprintln!("relation: {n} rows in {:?}", t.elapsed());
     }
 }

@@ -192,8 +192,7 @@ impl Program {
 
     /// What `infer` prints: the `.output` relations, or every derived relation when none is marked.
     pub fn shown_relations(&self) -> Vec<RelId> {
-        let marked: Vec<RelId> =
-            (0..self.relations.len()).filter(|&r| !self.relations[r].outputs.is_empty()).collect();
+        let marked: Vec<RelId> = (0..self.relations.len()).filter(|&r| !self.relations[r].outputs.is_empty()).collect();
         if !marked.is_empty() {
             return marked;
         }

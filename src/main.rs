@@ -192,7 +192,8 @@ fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Fai
                 Some(id) => ids.push(id),
                 None => {
                     let mut d = Diagnostic::error(diag::Code::UnknownRelation, format!("unknown relation `{name}`"));
-                    if let Some(s) = diag::did_you_mean(name, project.program.relations.iter().map(|r| r.name.as_str())) {
+                    if let Some(s) = diag::did_you_mean(name, project.program.relations.iter().map(|r| r.name.as_str()))
+                    {
                         d = d.with_help(format!("did you mean `{s}`?"));
                     }
                     *sources = std::mem::take(&mut project.sources);
@@ -219,16 +220,17 @@ fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Fai
     };
 
     if let Some(dir) = &args.output_dir {
-        let marked: Vec<usize> =
-            (0..project.program.relations.len()).filter(|&r| !project.program.relations[r].outputs.is_empty()).collect();
+        let marked: Vec<usize> = (0..project.program.relations.len())
+            .filter(|&r| !project.program.relations[r].outputs.is_empty())
+            .collect();
         let to_write = if marked.is_empty() { &shown } else { &marked };
         output::write_output_dir(dir, &project.program, &model, to_write, &project.symbols).map_err(Failure::io)?;
     }
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = output::render(&mut out, args.format, &project.program, &model, &shown, &project.symbols)
-        .and_then(|()| {
+    let result =
+        output::render(&mut out, args.format, &project.program, &model, &shown, &project.symbols).and_then(|()| {
             for (id, rel) in project.program.relations.iter().enumerate() {
                 if rel.printsize {
                     writeln!(out, "{}\t{}", rel.name, model.relations[id].len())?;
@@ -252,11 +254,6 @@ fn check(args: &CheckArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Fai
     }
     let rules = project.program.rules.iter().filter(|r| !r.is_fact).count();
     let facts: usize = project.facts.relations.values().map(Vec::len).sum();
-    eprintln!(
-        "ok: {} relations, {} rules, {} facts from tables",
-        project.program.relations.len(),
-        rules,
-        facts
-    );
+    eprintln!("ok: {} relations, {} rules, {} facts from tables", project.program.relations.len(), rules, facts);
     Ok(())
 }

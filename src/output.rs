@@ -181,10 +181,15 @@ pub fn write_output_dir(
     for &r in relations {
         let rel = &program.relations[r];
         let default_spec = ir::IoSpec { params: Default::default(), span: Default::default() };
-        let specs: Vec<&ir::IoSpec> = if rel.outputs.is_empty() { vec![&default_spec] } else { rel.outputs.iter().collect() };
+        let specs: Vec<&ir::IoSpec> =
+            if rel.outputs.is_empty() { vec![&default_spec] } else { rel.outputs.iter().collect() };
         for spec in specs {
             let name = spec.params.get("filename").cloned().unwrap_or_else(|| format!("{}.csv", rel.name));
-            let delimiter = spec.params.get("delimiter").map(|d| crate::check::unescape_delimiter(d)).unwrap_or_else(|| "\t".into());
+            let delimiter = spec
+                .params
+                .get("delimiter")
+                .map(|d| crate::check::unescape_delimiter(d))
+                .unwrap_or_else(|| "\t".into());
             let headers = spec.params.get("headers").is_some_and(|h| h == "true");
             let mut text = String::new();
             if headers {

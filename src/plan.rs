@@ -42,13 +42,38 @@ pub struct IndexSpec {
 #[derive(Debug, Clone)]
 pub enum Op {
     /// Probe a complete relation by key; continue once per matching tuple.
-    Lookup { index: usize, key: Vec<KeyPart>, cols: Vec<ColAction> },
+    Lookup {
+        index: usize,
+        key: Vec<KeyPart>,
+        cols: Vec<ColAction>,
+    },
     /// Continue only if no tuple matches the key.
-    Absent { index: usize, key: Vec<KeyPart> },
-    Filter { op: CompareOp, lhs: Expr, rhs: Expr, ty: Type },
-    Assign { var: VarId, expr: Expr },
-    Range { var: VarId, from: Expr, to: Expr, step: Option<Expr> },
-    Aggregate { var: VarId, func: AggregateFunc, target: Option<Expr>, ops: Vec<Op> },
+    Absent {
+        index: usize,
+        key: Vec<KeyPart>,
+    },
+    Filter {
+        op: CompareOp,
+        lhs: Expr,
+        rhs: Expr,
+        ty: Type,
+    },
+    Assign {
+        var: VarId,
+        expr: Expr,
+    },
+    Range {
+        var: VarId,
+        from: Expr,
+        to: Expr,
+        step: Option<Expr>,
+    },
+    Aggregate {
+        var: VarId,
+        func: AggregateFunc,
+        target: Option<Expr>,
+        ops: Vec<Op>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -306,9 +331,17 @@ fn ops_text(
     for op in ops {
         let _ = match op {
             Op::Lookup { index, key, cols } => {
-                writeln!(out, "{pad}lookup {} on {} {}", idx(statics, *index), key_text(key, vars), cols_text(cols, vars))
+                writeln!(
+                    out,
+                    "{pad}lookup {} on {} {}",
+                    idx(statics, *index),
+                    key_text(key, vars),
+                    cols_text(cols, vars)
+                )
             }
-            Op::Absent { index, key } => writeln!(out, "{pad}absent from {} on {}", idx(statics, *index), key_text(key, vars)),
+            Op::Absent { index, key } => {
+                writeln!(out, "{pad}absent from {} on {}", idx(statics, *index), key_text(key, vars))
+            }
             Op::Filter { op, .. } => writeln!(out, "{pad}filter {op:?}"),
             Op::Assign { var, .. } => writeln!(out, "{pad}assign {}", vars(*var)),
             Op::Range { var, .. } => writeln!(out, "{pad}range into {}", vars(*var)),

@@ -179,7 +179,11 @@ fn statement_tables_need_no_declaration() {
 #[test]
 fn rules_from_standard_input() {
     let dir = project(&[]);
-    let o = stance_stdin(dir.path(), &["infer", "--rules", "-", "--format", "csv"], ".decl a(x: number)\n.decl b(x: number)\na(1). a(2).\nb(x + 1) :- a(x).\n");
+    let o = stance_stdin(
+        dir.path(),
+        &["infer", "--rules", "-", "--format", "csv"],
+        ".decl a(x: number)\n.decl b(x: number)\na(1). a(2).\nb(x + 1) :- a(x).\n",
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stdout(&o), "relation,x\nb,2\nb,3\n");
 }
@@ -198,7 +202,8 @@ fn syntax_error_is_located_and_shown() {
 
 #[test]
 fn unknown_relation_suggests_a_name() {
-    let dir = project(&[("rules/r.dl", ".decl backs(x: symbol, y: symbol)\n.decl a(x: symbol)\na(x) :- bakcs(x, _).\n")]);
+    let dir =
+        project(&[("rules/r.dl", ".decl backs(x: symbol, y: symbol)\n.decl a(x: symbol)\na(x) :- bakcs(x, _).\n")]);
     let o = stance(dir.path(), &["infer", "--diagnostic-format", "short"]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(stderr(&o), "rules/r.dl:3:9: error[E010]: unknown relation `bakcs`\n");
@@ -249,7 +254,8 @@ fn every_unsupported_construct_is_named() {
 
 #[test]
 fn unstratifiable_negation_names_the_cycle() {
-    let program = ".decl a(x: number)\n.decl b(x: number)\n.decl c(x: number)\na(1).\nb(x) :- a(x), !c(x).\nc(x) :- b(x).\n";
+    let program =
+        ".decl a(x: number)\n.decl b(x: number)\n.decl c(x: number)\na(1).\nb(x) :- a(x), !c(x).\nc(x) :- b(x).\n";
     let dir = project(&[("rules/r.dl", program)]);
     let o = stance(dir.path(), &["infer"]);
     assert_eq!(o.status.code(), Some(1));

@@ -128,19 +128,8 @@ fn render(p: &Program) -> String {
     for rule in &p.rules {
         let mut body: Vec<String> = rule.pos.iter().map(atom_text).collect();
         body.extend(rule.neg.iter().map(|a| format!("!{}", atom_text(a))));
-        body.extend(rule.cmps.iter().map(|c| {
-            format!(
-                "{} {} {}",
-                term_text(&c.lhs),
-                c.op.text(),
-                term_text(&c.rhs)
-            )
-        }));
-        out.push_str(&format!(
-            "{} :- {}.\n",
-            atom_text(&rule.head),
-            body.join(", ")
-        ));
+        body.extend(rule.cmps.iter().map(|c| format!("{} {} {}", term_text(&c.lhs), c.op.text(), term_text(&c.rhs))));
+        out.push_str(&format!("{} :- {}.\n", atom_text(&rule.head), body.join(", ")));
     }
     out
 }
@@ -203,39 +192,20 @@ fn apply(rule: &Rule, db: &Db) -> Vec<Vec<i64>> {
         .filter(|b| {
             rule.neg.iter().all(|n| {
                 // `!r(x, _)`: no tuple of r agrees with the bound arguments.
-                !db.get(&n.rel)
-                    .into_iter()
-                    .flatten()
-                    .any(|t| unify(n, t, b).is_some())
+                !db.get(&n.rel).into_iter().flatten().any(|t| unify(n, t, b).is_some())
             })
         })
-        .filter(|b| {
-            rule.cmps
-                .iter()
-                .all(|c| c.op.holds(value(&c.lhs, b), value(&c.rhs, b)))
-        })
+        .filter(|b| rule.cmps.iter().all(|c| c.op.holds(value(&c.lhs, b), value(&c.rhs, b))))
         .map(|b| rule.head.args.iter().map(|t| value(t, &b)).collect())
         .collect()
 }
 
 fn naive_eval(p: &Program) -> Db {
-    let mut db: Db = p
-        .relations
-        .iter()
-        .map(|r| (r.name.clone(), r.facts.iter().cloned().collect()))
-        .collect();
+    let mut db: Db = p.relations.iter().map(|r| (r.name.clone(), r.facts.iter().cloned().collect())).collect();
     let strata: BTreeSet<usize> = p.relations.iter().map(|r| r.stratum).collect();
-    let stratum_of: BTreeMap<&str, usize> = p
-        .relations
-        .iter()
-        .map(|r| (r.name.as_str(), r.stratum))
-        .collect();
+    let stratum_of: BTreeMap<&str, usize> = p.relations.iter().map(|r| (r.name.as_str(), r.stratum)).collect();
     for s in strata {
-        let rules: Vec<&Rule> = p
-            .rules
-            .iter()
-            .filter(|r| stratum_of[r.head.rel.as_str()] == s)
-            .collect();
+        let rules: Vec<&Rule> = p.rules.iter().filter(|r| stratum_of[r.head.rel.as_str()] == s).collect();
         loop {
             let mut changed = false;
             for rule in &rules {
@@ -254,10 +224,7 @@ fn naive_eval(p: &Program) -> Db {
 fn rendered(db: &Db) -> BTreeMap<String, Vec<Vec<String>>> {
     db.iter()
         .map(|(k, rows)| {
-            let mut rows: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| r.iter().map(|v| v.to_string()).collect())
-                .collect();
+            let mut rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|v| v.to_string()).collect()).collect();
             // Sorted as the strings stance renders, not as numbers.
             rows.sort();
             (k.clone(), rows)
@@ -271,9 +238,7 @@ fn check_against_stance(p: &Program) -> Result<(), TestCaseError> {
     let actual = match stance::eval_text(&text) {
         Ok(a) => a,
         Err(e) => {
-            return Err(TestCaseError::fail(format!(
-                "stance rejected:\n{text}\n{e}"
-            )));
+            return Err(TestCaseError::fail(format!("stance rejected:\n{text}\n{e}")));
         }
     };
     let mut actual = actual;
@@ -287,13 +252,7 @@ fn check_against_stance(p: &Program) -> Result<(), TestCaseError> {
         text
     );
     for (name, rows) in &expected {
-        prop_assert_eq!(
-            rows,
-            &actual[name],
-            "relation {} differs for program:\n{}",
-            name,
-            text
-        );
+        prop_assert_eq!(rows, &actual[name], "relation {} differs for program:\n{}", name, text);
     }
     Ok(())
 }
@@ -324,8 +283,7 @@ struct RawAtom {
 }
 
 fn raw_atom() -> impl Strategy<Value = RawAtom> {
-    (any::<Index>(), prop::collection::vec(raw_term(), 3))
-        .prop_map(|(rel, terms)| RawAtom { rel, terms })
+    (any::<Index>(), prop::collection::vec(raw_term(), 3)).prop_map(|(rel, terms)| RawAtom { rel, terms })
 }
 
 #[derive(Clone, Debug)]
@@ -357,19 +315,8 @@ fn raw_rule() -> impl Strategy<Value = RawRule> {
         ],
         3,
     );
-    let op = prop_oneof![
-        Just(Op::Lt),
-        Just(Op::Le),
-        Just(Op::Gt),
-        Just(Op::Ge),
-        Just(Op::Eq),
-        Just(Op::Ne)
-    ];
-    let cmp = (
-        op,
-        any::<Index>(),
-        prop_oneof![any::<Index>().prop_map(Ok), (0..DOMAIN).prop_map(Err)],
-    )
+    let op = prop_oneof![Just(Op::Lt), Just(Op::Le), Just(Op::Gt), Just(Op::Ge), Just(Op::Eq), Just(Op::Ne)];
+    let cmp = (op, any::<Index>(), prop_oneof![any::<Index>().prop_map(Ok), (0..DOMAIN).prop_map(Err)])
         .prop_map(|(op, lhs, rhs)| RawCmp { op, lhs, rhs });
     (
         head,
@@ -377,12 +324,7 @@ fn raw_rule() -> impl Strategy<Value = RawRule> {
         prop::collection::vec(raw_atom(), 0..=2),
         prop::collection::vec(cmp, 0..=2),
     )
-        .prop_map(|(head, pos, neg, cmps)| RawRule {
-            head,
-            pos,
-            neg,
-            cmps,
-        })
+        .prop_map(|(head, pos, neg, cmps)| RawRule { head, pos, neg, cmps })
 }
 
 #[derive(Clone, Debug)]
@@ -398,24 +340,11 @@ struct RawDerived {
 type RawProgram = (Vec<(usize, Vec<Vec<i64>>)>, Vec<RawDerived>);
 
 fn raw_program() -> impl Strategy<Value = RawProgram> {
-    let base = prop::collection::vec(
-        (
-            1usize..=3,
-            prop::collection::vec(prop::collection::vec(0..DOMAIN, 3), 0..8),
-        ),
-        2..=4,
-    );
+    let base =
+        prop::collection::vec((1usize..=3, prop::collection::vec(prop::collection::vec(0..DOMAIN, 3), 0..8)), 2..=4);
     let derived = prop::collection::vec(
-        (
-            1usize..=3,
-            any::<bool>(),
-            prop::collection::vec(raw_rule(), 1..=3),
-        )
-            .prop_map(|(arity, new_stratum, rules)| RawDerived {
-                arity,
-                new_stratum,
-                rules,
-            }),
+        (1usize..=3, any::<bool>(), prop::collection::vec(raw_rule(), 1..=3))
+            .prop_map(|(arity, new_stratum, rules)| RawDerived { arity, new_stratum, rules }),
         1..=4,
     );
     (base, derived)
@@ -425,38 +354,22 @@ fn build((base, derived): RawProgram) -> Program {
     let mut relations = Vec::new();
     for (i, (arity, facts)) in base.iter().enumerate() {
         let facts = facts.iter().map(|f| f[..*arity].to_vec()).collect();
-        relations.push(Relation {
-            name: format!("b{i}"),
-            arity: *arity,
-            stratum: 0,
-            facts,
-        });
+        relations.push(Relation { name: format!("b{i}"), arity: *arity, stratum: 0, facts });
     }
     let mut stratum = 0;
     for (i, d) in derived.iter().enumerate() {
         if i == 0 || d.new_stratum {
             stratum += 1;
         }
-        relations.push(Relation {
-            name: format!("d{i}"),
-            arity: d.arity,
-            stratum,
-            facts: vec![],
-        });
+        relations.push(Relation { name: format!("d{i}"), arity: d.arity, stratum, facts: vec![] });
     }
     let mut rules = Vec::new();
     for (i, d) in derived.iter().enumerate() {
         let me = &relations[base.len() + i];
         // Positive atoms: any relation of a stratum up to ours (so recursion, including
         // mutual recursion within a stratum). Negated atoms: strictly lower strata only.
-        let positive: Vec<&Relation> = relations
-            .iter()
-            .filter(|r| r.stratum <= me.stratum)
-            .collect();
-        let negative: Vec<&Relation> = relations
-            .iter()
-            .filter(|r| r.stratum < me.stratum)
-            .collect();
+        let positive: Vec<&Relation> = relations.iter().filter(|r| r.stratum <= me.stratum).collect();
+        let negative: Vec<&Relation> = relations.iter().filter(|r| r.stratum < me.stratum).collect();
         for raw in &d.rules {
             let pos: Vec<Atom> = raw
                 .pos
@@ -471,10 +384,7 @@ fn build((base, derived): RawProgram) -> Program {
                             RawTerm::Wild => Term::Wild,
                         })
                         .collect();
-                    Atom {
-                        rel: r.name.clone(),
-                        args,
-                    }
+                    Atom { rel: r.name.clone(), args }
                 })
                 .collect();
             let bound: Vec<usize> = {
@@ -494,17 +404,12 @@ fn build((base, derived): RawProgram) -> Program {
                     let args = a.terms[..r.arity]
                         .iter()
                         .map(|t| match t {
-                            RawTerm::Var(v) if !bound.is_empty() => {
-                                Term::Var(bound[v % bound.len()])
-                            }
+                            RawTerm::Var(v) if !bound.is_empty() => Term::Var(bound[v % bound.len()]),
                             RawTerm::Var(_) | RawTerm::Wild => Term::Wild,
                             RawTerm::Const(c) => Term::Const(*c),
                         })
                         .collect();
-                    Atom {
-                        rel: r.name.clone(),
-                        args,
-                    }
+                    Atom { rel: r.name.clone(), args }
                 })
                 .collect();
             let cmps: Vec<Cmp> = if bound.is_empty() {
@@ -530,15 +435,7 @@ fn build((base, derived): RawProgram) -> Program {
                     RawHead::Const(c) => Term::Const(*c),
                 })
                 .collect();
-            rules.push(Rule {
-                head: Atom {
-                    rel: me.name.clone(),
-                    args: head_args,
-                },
-                pos,
-                neg,
-                cmps,
-            });
+            rules.push(Rule { head: Atom { rel: me.name.clone(), args: head_args }, pos, neg, cmps });
         }
     }
     Program { relations, rules }
@@ -564,26 +461,15 @@ fn v(x: usize) -> Term {
 }
 
 fn atom(rel: &str, args: Vec<Term>) -> Atom {
-    Atom {
-        rel: rel.to_string(),
-        args,
-    }
+    Atom { rel: rel.to_string(), args }
 }
 
 fn rel(name: &str, arity: usize, stratum: usize, facts: Vec<Vec<i64>>) -> Relation {
-    Relation {
-        name: name.to_string(),
-        arity,
-        stratum,
-        facts,
-    }
+    Relation { name: name.to_string(), arity, stratum, facts }
 }
 
 fn rows(xs: &[&[i64]]) -> Vec<Vec<String>> {
-    let mut r: Vec<Vec<String>> = xs
-        .iter()
-        .map(|t| t.iter().map(|v| v.to_string()).collect())
-        .collect();
+    let mut r: Vec<Vec<String>> = xs.iter().map(|t| t.iter().map(|v| v.to_string()).collect()).collect();
     r.sort();
     r
 }
@@ -607,10 +493,7 @@ fn closure_and_negation() -> Program {
             },
             Rule {
                 head: atom("path", vec![v(0), v(2)]),
-                pos: vec![
-                    atom("path", vec![v(0), v(1)]),
-                    atom("edge", vec![v(1), v(2)]),
-                ],
+                pos: vec![atom("path", vec![v(0), v(1)]), atom("edge", vec![v(1), v(2)])],
                 neg: vec![],
                 cmps: vec![],
             },
@@ -619,16 +502,8 @@ fn closure_and_negation() -> Program {
                 pos: vec![atom("node", vec![v(0)]), atom("node", vec![v(1)])],
                 neg: vec![atom("path", vec![v(1), v(0)])],
                 cmps: vec![
-                    Cmp {
-                        op: Op::Ne,
-                        lhs: v(0),
-                        rhs: v(1),
-                    },
-                    Cmp {
-                        op: Op::Lt,
-                        lhs: v(0),
-                        rhs: Term::Const(3),
-                    },
+                    Cmp { op: Op::Ne, lhs: v(0), rhs: v(1) },
+                    Cmp { op: Op::Lt, lhs: v(0), rhs: Term::Const(3) },
                 ],
             },
             Rule {
@@ -645,15 +520,9 @@ fn closure_and_negation() -> Program {
 fn naive_transitive_closure_and_negation_by_hand() {
     let p = closure_and_negation();
     let db = rendered(&naive_eval(&p));
-    assert_eq!(
-        db["path"],
-        rows(&[&[1, 2], &[1, 3], &[1, 4], &[2, 3], &[2, 4], &[3, 4]])
-    );
+    assert_eq!(db["path"], rows(&[&[1, 2], &[1, 3], &[1, 4], &[2, 3], &[2, 4], &[3, 4]]));
     // x in {1, 2}, y != x, no path y→x (paths only go upwards, so only (2, 1) is out).
-    assert_eq!(
-        db["unreach"],
-        rows(&[&[1, 2], &[1, 3], &[1, 4], &[2, 3], &[2, 4]])
-    );
+    assert_eq!(db["unreach"], rows(&[&[1, 2], &[1, 3], &[1, 4], &[2, 3], &[2, 4]]));
     assert_eq!(db["selfloop"], rows(&[]));
     assert_eq!(db["edge"].len(), 3);
 }
@@ -662,23 +531,13 @@ fn naive_transitive_closure_and_negation_by_hand() {
 fn wildcards_program() -> Program {
     Program {
         relations: vec![
-            rel(
-                "p",
-                2,
-                0,
-                vec![vec![1, 1], vec![2, 3], vec![2, 5], vec![4, 4]],
-            ),
+            rel("p", 2, 0, vec![vec![1, 1], vec![2, 3], vec![2, 5], vec![4, 4]]),
             rel("q", 1, 1, vec![]),
             rel("r", 1, 2, vec![]),
             rel("s", 2, 1, vec![]),
         ],
         rules: vec![
-            Rule {
-                head: atom("q", vec![v(0)]),
-                pos: vec![atom("p", vec![v(0), v(0)])],
-                neg: vec![],
-                cmps: vec![],
-            },
+            Rule { head: atom("q", vec![v(0)]), pos: vec![atom("p", vec![v(0), v(0)])], neg: vec![], cmps: vec![] },
             Rule {
                 head: atom("r", vec![v(0)]),
                 pos: vec![atom("p", vec![v(0), Term::Wild])],
@@ -703,15 +562,8 @@ fn naive_wildcards_constants_and_repeated_variables_by_hand() {
     assert_eq!(db["r"], rows(&[&[2]]));
     assert_eq!(db["s"], rows(&[&[7, 3], &[7, 5]]));
     assert_eq!(
-        render(&p)
-            .lines()
-            .filter(|l| l.contains(":-"))
-            .collect::<Vec<_>>(),
-        vec![
-            "q(x0) :- p(x0, x0).",
-            "r(x0) :- p(x0, _), !q(x0).",
-            "s(7, x1) :- p(2, x1)."
-        ]
+        render(&p).lines().filter(|l| l.contains(":-")).collect::<Vec<_>>(),
+        vec!["q(x0) :- p(x0, x0).", "r(x0) :- p(x0, _), !q(x0).", "s(7, x1) :- p(2, x1)."]
     );
 }
 
@@ -732,16 +584,8 @@ fn generated_programs_are_well_formed() {
     let mut runner = TestRunner::deterministic();
     for _ in 0..500 {
         let p = build(raw_program().new_tree(&mut runner).unwrap().current());
-        let stratum: BTreeMap<&str, usize> = p
-            .relations
-            .iter()
-            .map(|r| (r.name.as_str(), r.stratum))
-            .collect();
-        let arity: BTreeMap<&str, usize> = p
-            .relations
-            .iter()
-            .map(|r| (r.name.as_str(), r.arity))
-            .collect();
+        let stratum: BTreeMap<&str, usize> = p.relations.iter().map(|r| (r.name.as_str(), r.stratum)).collect();
+        let arity: BTreeMap<&str, usize> = p.relations.iter().map(|r| (r.name.as_str(), r.arity)).collect();
         for r in &p.rules {
             let bound: BTreeSet<usize> = r
                 .pos

@@ -31,10 +31,7 @@ fn transitive_closure() {
         path(x, y) :- edge(x, y).
         path(x, z) :- path(x, y), edge(y, z).
     "#;
-    assert_eq!(
-        rows(p, "path"),
-        ["1,1", "1,2", "1,3", "2,1", "2,2", "2,3", "3,1", "3,2", "3,3", "4,5"]
-    );
+    assert_eq!(rows(p, "path"), ["1,1", "1,2", "1,3", "2,1", "2,2", "2,3", "3,1", "3,2", "3,3", "4,5"]);
 }
 
 #[test]

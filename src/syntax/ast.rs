@@ -116,12 +116,21 @@ pub enum Literal {
     /// `!atom`
     Negated(Atom, Span),
     /// `lhs op rhs`
-    Compare { op: CompareOp, lhs: Expr, rhs: Expr, span: Span },
+    Compare {
+        op: CompareOp,
+        lhs: Expr,
+        rhs: Expr,
+        span: Span,
+    },
     /// `true` / `false`
     Bool(bool, Span),
     /// A functor used as a predicate (`match("a.*", x)`, `contains(a, b)`): rejected or
     /// evaluated by `check`.
-    Predicate { name: Ident, args: Vec<Expr>, span: Span },
+    Predicate {
+        name: Ident,
+        args: Vec<Expr>,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -190,15 +199,37 @@ pub enum Expr {
     Str(String, Span),
     /// `$`, Soufflé's old spelling of `autoinc()`.
     Counter(Span),
-    Unary { op: UnaryOp, arg: Box<Expr>, span: Span },
-    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr>, span: Span },
+    Unary {
+        op: UnaryOp,
+        arg: Box<Expr>,
+        span: Span,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+        span: Span,
+    },
     /// An intrinsic functor call: `cat(a, b)`, `strlen(s)`, `min(a, b)`, `range(a, b)`,
     /// `autoinc()`, and user functors `@f(x)` (with the `@` kept in the name, rejected by check).
-    Call { func: Ident, args: Vec<Expr>, span: Span },
+    Call {
+        func: Ident,
+        args: Vec<Expr>,
+        span: Span,
+    },
     /// `count : { body }`, `sum e : { body }`, `min e : atom`, ...
-    Aggregate { func: AggregateFunc, target: Option<Box<Expr>>, body: Box<Body>, span: Span },
+    Aggregate {
+        func: AggregateFunc,
+        target: Option<Box<Expr>>,
+        body: Box<Body>,
+        span: Span,
+    },
     /// `as(e, T)` type cast: parsed so `check` can accept or reject it.
-    Cast { arg: Box<Expr>, ty: Ident, span: Span },
+    Cast {
+        arg: Box<Expr>,
+        ty: Ident,
+        span: Span,
+    },
 }
 
 impl Expr {

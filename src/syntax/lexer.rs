@@ -154,18 +154,8 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
     };
     lx.run();
     let end = text.len() as u32;
-    lx.toks.push(Token {
-        tok: Tok::Eof,
-        start: end,
-        end,
-        line_start: true,
-        doc: 0,
-    });
-    Lexed {
-        toks: lx.toks,
-        docs: lx.docs,
-        diags: lx.diags,
-    }
+    lx.toks.push(Token { tok: Tok::Eof, start: end, end, line_start: true, doc: 0 });
+    Lexed { toks: lx.toks, docs: lx.docs, diags: lx.diags }
 }
 
 impl Lexer<'_> {
@@ -185,13 +175,7 @@ impl Lexer<'_> {
             self.pending_doc.clear();
             0
         };
-        self.toks.push(Token {
-            tok,
-            start: start as u32,
-            end: self.i as u32,
-            line_start: self.at_line_start,
-            doc,
-        });
+        self.toks.push(Token { tok, start: start as u32, end: self.i as u32, line_start: self.at_line_start, doc });
         self.at_line_start = false;
         self.newlines = 0;
     }
@@ -313,10 +297,8 @@ impl Lexer<'_> {
         } else {
             format!("unexpected characters `{}`", shown.escape_debug())
         };
-        self.diags.push(
-            Diagnostic::error(Code::Syntax, msg)
-                .at(self.span(start, self.i), "not part of the rule language"),
-        );
+        self.diags
+            .push(Diagnostic::error(Code::Syntax, msg).at(self.span(start, self.i), "not part of the rule language"));
         self.pending_doc.clear();
         self.at_line_start = false;
     }
@@ -333,8 +315,7 @@ impl Lexer<'_> {
         if own_line {
             let body = &self.text[start + 2..self.i];
             let body = body.strip_prefix(' ').unwrap_or(body);
-            self.pending_doc
-                .push(body.trim_end_matches('\r').to_string());
+            self.pending_doc.push(body.trim_end_matches('\r').to_string());
         }
         self.newlines = 0;
     }
@@ -470,11 +451,7 @@ mod tests {
     use super::*;
 
     fn kinds(text: &str) -> Vec<Tok> {
-        lex(FileId(0), text)
-            .toks
-            .into_iter()
-            .map(|t| t.tok)
-            .collect()
+        lex(FileId(0), text).toks.into_iter().map(|t| t.tok).collect()
     }
 
     #[test]

@@ -33,12 +33,7 @@ const QUALIFIERS: &[&str] = &[
 pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let lexed = lex(file, text);
     let matching = match_parens(&lexed.toks);
-    let lex_errors = lexed
-        .diags
-        .iter()
-        .filter_map(|d| d.primary.as_ref())
-        .map(|l| l.span.start)
-        .collect();
+    let lex_errors = lexed.diags.iter().filter_map(|d| d.primary.as_ref()).map(|l| l.span.start).collect();
     let mut p = Parser {
         file,
         text,
@@ -186,10 +181,7 @@ impl Parser<'_> {
     }
 
     fn ident(&mut self) -> Ident {
-        let id = Ident {
-            name: self.cur_text().to_string(),
-            span: self.span(),
-        };
+        let id = Ident { name: self.cur_text().to_string(), span: self.span() };
         self.bump();
         id
     }
@@ -231,20 +223,11 @@ impl Parser<'_> {
     fn expected(&mut self, what: &str) -> Failed {
         let found = self.describe(self.pos);
         let label = format!("expected {what}");
-        self.error_at(
-            self.span(),
-            format!("expected {what}, found {found}"),
-            &label,
-            None,
-        )
+        self.error_at(self.span(), format!("expected {what}, found {found}"), &label, None)
     }
 
     fn expect(&mut self, t: Tok, what: &str) -> PResult<()> {
-        if self.eat(t) {
-            Ok(())
-        } else {
-            Err(self.expected(what))
-        }
+        if self.eat(t) { Ok(()) } else { Err(self.expected(what)) }
     }
 
     fn enter(&mut self) -> PResult<()> {
@@ -308,8 +291,7 @@ impl Parser<'_> {
         let mut depth = 0u32;
         loop {
             let t = &self.toks[self.pos];
-            let boundary = matches!(t.tok, Tok::Directive(_) | Tok::Preproc)
-                || (t.line_start && t.tok != Tok::Pipe);
+            let boundary = matches!(t.tok, Tok::Directive(_) | Tok::Preproc) || (t.line_start && t.tok != Tok::Pipe);
             if t.tok == Tok::Eof || (self.pos > start && depth == 0 && boundary) {
                 return;
             }
@@ -345,11 +327,7 @@ impl Parser<'_> {
                         .chars()
                         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                         .collect();
-                    let name = if word.is_empty() {
-                        "#".to_string()
-                    } else {
-                        format!("#{word}")
-                    };
+                    let name = if word.is_empty() { "#".to_string() } else { format!("#{word}") };
                     let d = Diagnostic::error(
                         Code::Unsupported,
                         format!("preprocessor directives (`{name}`) are not supported"),
@@ -401,17 +379,10 @@ impl Parser<'_> {
                     return Err(self.expected("a type name"));
                 }
                 let name = self.ident();
-                let base = if d == Dir::NumberType {
-                    "number"
-                } else {
-                    "symbol"
-                };
+                let base = if d == Dir::NumberType { "number" } else { "symbol" };
                 Ok(Some(Item::Type(TypeDecl {
                     name,
-                    bases: vec![Ident {
-                        name: base.to_string(),
-                        span: start,
-                    }],
+                    bases: vec![Ident { name: base.to_string(), span: start }],
                     span: start.to(self.prev_span()),
                 })))
             }
@@ -423,23 +394,14 @@ impl Parser<'_> {
                 while !self.toks[self.pos].line_start {
                     self.bump();
                 }
-                Ok(Some(Item::Ignored {
-                    what: "pragma".to_string(),
-                    span: start.to(self.prev_span()),
-                }))
+                Ok(Some(Item::Ignored { what: "pragma".to_string(), span: start.to(self.prev_span()) }))
             }
             Dir::Plan => {
                 self.bump();
-                while matches!(
-                    self.tok(),
-                    Tok::Int(_) | Tok::Colon | Tok::LParen | Tok::RParen | Tok::Comma
-                ) {
+                while matches!(self.tok(), Tok::Int(_) | Tok::Colon | Tok::LParen | Tok::RParen | Tok::Comma) {
                     self.bump();
                 }
-                Ok(Some(Item::Ignored {
-                    what: "plan".to_string(),
-                    span: start.to(self.prev_span()),
-                }))
+                Ok(Some(Item::Ignored { what: "plan".to_string(), span: start.to(self.prev_span()) }))
             }
             Dir::Functor | Dir::Comp | Dir::Init | Dir::Override => {
                 let (kw, what) = match d {
@@ -449,11 +411,8 @@ impl Parser<'_> {
                     _ => (".override", "component overrides"),
                 };
                 self.diags.push(
-                    Diagnostic::error(
-                        Code::Unsupported,
-                        format!("{what} (`{kw}`) are not supported"),
-                    )
-                    .at(start, "not supported"),
+                    Diagnostic::error(Code::Unsupported, format!("{what} (`{kw}`) are not supported"))
+                        .at(start, "not supported"),
                 );
                 let first = self.pos;
                 self.recover_directive(first);
@@ -479,10 +438,7 @@ impl Parser<'_> {
                 let col = self.ident();
                 if *self.tok() != Tok::Colon {
                     let found = self.describe(self.pos);
-                    let msg = format!(
-                        "expected `:` and a type after column `{}`, found {found}",
-                        col.name
-                    );
+                    let msg = format!("expected `:` and a type after column `{}`, found {found}", col.name);
                     let help = format!("give the column a type, e.g. `{}: symbol`", col.name);
                     return Err(self.error_at(self.span(), msg, "expected a type", Some(&help)));
                 }
@@ -509,12 +465,7 @@ impl Parser<'_> {
             }
             qualifiers.push(self.ident());
         }
-        Ok(Decl {
-            name,
-            columns,
-            qualifiers,
-            span: start.to(self.prev_span()),
-        })
+        Ok(Decl { name, columns, qualifiers, span: start.to(self.prev_span()) })
     }
 
     fn parse_type(&mut self) -> PResult<Option<TypeDecl>> {
@@ -554,11 +505,7 @@ impl Parser<'_> {
                 break;
             }
         }
-        Ok(Some(TypeDecl {
-            name,
-            bases,
-            span: start.to(self.prev_span()),
-        }))
+        Ok(Some(TypeDecl { name, bases, span: start.to(self.prev_span()) }))
     }
 
     fn parse_io(&mut self, d: Dir) -> PResult<Directive> {
@@ -586,13 +533,7 @@ impl Parser<'_> {
                 break;
             }
         }
-        Ok(Directive {
-            kind,
-            keyword,
-            relations,
-            params,
-            span: start.to(self.prev_span()),
-        })
+        Ok(Directive { kind, keyword, relations, params, span: start.to(self.prev_span()) })
     }
 
     fn parse_params(&mut self, params: &mut Vec<Param>) -> PResult<()> {
@@ -620,11 +561,7 @@ impl Parser<'_> {
                 }
                 _ => return Err(self.expected("a string, number or word as parameter value")),
             };
-            params.push(Param {
-                span: key.span.to(self.prev_span()),
-                key,
-                value,
-            });
+            params.push(Param { span: key.span.to(self.prev_span()), key, value });
             if self.eat(Tok::Comma) {
                 continue;
             }
@@ -702,12 +639,7 @@ impl Parser<'_> {
             return Err(self.error_at(self.span(), msg, "expected `.`", help));
         }
         self.bump();
-        Ok(Rule {
-            heads,
-            body,
-            doc,
-            span: start.to(self.prev_span()),
-        })
+        Ok(Rule { heads, body, doc, span: start.to(self.prev_span()) })
     }
 
     fn parse_head_atom(&mut self) -> PResult<Atom> {
@@ -725,12 +657,7 @@ impl Parser<'_> {
             self.bump();
             let found = self.describe(self.pos);
             let msg = format!("expected `(` after relation name `{name}`, found {found}");
-            return Err(self.error_at(
-                self.span(),
-                msg,
-                "expected `(`",
-                Some("write a nullary atom as `name()`"),
-            ));
+            return Err(self.error_at(self.span(), msg, "expected `(`", Some("write a nullary atom as `name()`")));
         }
         self.parse_atom()
     }
@@ -739,11 +666,7 @@ impl Parser<'_> {
     fn parse_atom(&mut self) -> PResult<Atom> {
         let relation = self.ident();
         let args = self.parse_args()?;
-        Ok(Atom {
-            span: relation.span.to(self.prev_span()),
-            relation,
-            args,
-        })
+        Ok(Atom { span: relation.span.to(self.prev_span()), relation, args })
     }
 
     /// `( expr, ... )`; the current token is `(`.
@@ -876,12 +799,7 @@ impl Parser<'_> {
                 return Err(self.error_at(self.span(), msg, "expected `(`", Some(&help)));
             }
             let msg = format!("expected a comparison operator after expression, found {found}");
-            return Err(self.error_at(
-                self.span(),
-                msg,
-                "expected `=`, `!=`, `<`, `<=`, `>` or `>=`",
-                None,
-            ));
+            return Err(self.error_at(self.span(), msg, "expected `=`, `!=`, `<`, `<=`, `>` or `>=`", None));
         };
         self.bump();
         let rhs = self.parse_expr()?;
@@ -917,12 +835,7 @@ impl Parser<'_> {
             self.bump();
             let rhs = self.parse_binary(prec + 1)?;
             let span = lhs.span().to(rhs.span());
-            lhs = Expr::Binary {
-                op,
-                lhs: Box::new(lhs),
-                rhs: Box::new(rhs),
-                span,
-            };
+            lhs = Expr::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs), span };
         }
         Ok(lhs)
     }
@@ -931,13 +844,7 @@ impl Parser<'_> {
     fn starts_expr_at(&self, i: usize) -> bool {
         match self.tok_at(i) {
             Tok::Ident => word_op(self.text_of(i)).is_none(),
-            Tok::Functor
-            | Tok::Int(_)
-            | Tok::Float
-            | Tok::Str(_)
-            | Tok::Dollar
-            | Tok::Minus
-            | Tok::LParen => true,
+            Tok::Functor | Tok::Int(_) | Tok::Float | Tok::Str(_) | Tok::Dollar | Tok::Minus | Tok::LParen => true,
             _ => false,
         }
     }
@@ -962,22 +869,14 @@ impl Parser<'_> {
                 }
                 UnaryOp::Neg
             }
-            Tok::Ident if self.cur_text() == "bnot" && self.starts_expr_at(self.pos + 1) => {
-                UnaryOp::Bnot
-            }
-            Tok::Ident if self.cur_text() == "lnot" && self.starts_expr_at(self.pos + 1) => {
-                UnaryOp::Lnot
-            }
+            Tok::Ident if self.cur_text() == "bnot" && self.starts_expr_at(self.pos + 1) => UnaryOp::Bnot,
+            Tok::Ident if self.cur_text() == "lnot" && self.starts_expr_at(self.pos + 1) => UnaryOp::Lnot,
             _ => return self.parse_power(),
         };
         self.bump();
         let arg = self.parse_unary()?;
         let span = start.to(arg.span());
-        Ok(Expr::Unary {
-            op,
-            arg: Box::new(arg),
-            span,
-        })
+        Ok(Expr::Unary { op, arg: Box::new(arg), span })
     }
 
     fn parse_power(&mut self) -> PResult<Expr> {
@@ -986,12 +885,7 @@ impl Parser<'_> {
             // Right-associative; the exponent may itself carry a prefix operator.
             let exp = self.parse_unary()?;
             let span = base.span().to(exp.span());
-            return Ok(Expr::Binary {
-                op: BinaryOp::Pow,
-                lhs: Box::new(base),
-                rhs: Box::new(exp),
-                span,
-            });
+            return Ok(Expr::Binary { op: BinaryOp::Pow, lhs: Box::new(base), rhs: Box::new(exp), span });
         }
         Ok(base)
     }
@@ -1019,11 +913,7 @@ impl Parser<'_> {
                     return Err(self.expected("`(` after the functor name"));
                 }
                 let args = self.parse_args()?;
-                Ok(Expr::Call {
-                    func,
-                    args,
-                    span: span.to(self.prev_span()),
-                })
+                Ok(Expr::Call { func, args, span: span.to(self.prev_span()) })
             }
             Tok::LParen => {
                 self.bump();
@@ -1048,9 +938,7 @@ impl Parser<'_> {
                 Tok::Colon => true,
                 Tok::LParen => {
                     func != AggregateFunc::Count
-                        && self
-                            .after_matching(self.pos + 1)
-                            .is_some_and(|a| *self.tok_at(a) == Tok::Colon)
+                        && self.after_matching(self.pos + 1).is_some_and(|a| *self.tok_at(a) == Tok::Colon)
                 }
                 _ => func != AggregateFunc::Count && self.starts_expr_at(self.pos + 1),
             };
@@ -1069,20 +957,12 @@ impl Parser<'_> {
             }
             let ty = self.ident();
             self.expect(Tok::RParen, "`)` after the type")?;
-            return Ok(Expr::Cast {
-                arg: Box::new(arg),
-                ty,
-                span: span.to(self.prev_span()),
-            });
+            return Ok(Expr::Cast { arg: Box::new(arg), ty, span: span.to(self.prev_span()) });
         }
         let id = self.ident();
         if next_paren {
             let args = self.parse_args()?;
-            return Ok(Expr::Call {
-                func: id,
-                args,
-                span: span.to(self.prev_span()),
-            });
+            return Ok(Expr::Call { func: id, args, span: span.to(self.prev_span()) });
         }
         Ok(Expr::Var(id))
     }
@@ -1091,11 +971,7 @@ impl Parser<'_> {
     fn parse_aggregate(&mut self, func: AggregateFunc) -> PResult<Expr> {
         let start = self.span();
         self.bump();
-        let target = if *self.tok() == Tok::Colon {
-            None
-        } else {
-            Some(Box::new(self.parse_expr()?))
-        };
+        let target = if *self.tok() == Tok::Colon { None } else { Some(Box::new(self.parse_expr()?)) };
         if *self.tok() != Tok::Colon {
             return Err(self.expected("`:` after the aggregate target"));
         }
@@ -1113,17 +989,10 @@ impl Parser<'_> {
                 self.expect(Tok::RBrace, "`}` to close the aggregate body")?;
                 b
             }
-            Tok::Ident if *self.nth(1) == Tok::LParen => {
-                Body::Lit(Literal::Atom(self.parse_atom()?))
-            }
+            Tok::Ident if *self.nth(1) == Tok::LParen => Body::Lit(Literal::Atom(self.parse_atom()?)),
             _ => return Err(self.expected("`{` or an atom after `:` in aggregate")),
         };
-        Ok(Expr::Aggregate {
-            func,
-            target,
-            body: Box::new(body),
-            span: start.to(self.prev_span()),
-        })
+        Ok(Expr::Aggregate { func, target, body: Box::new(body), span: start.to(self.prev_span()) })
     }
 }
 
@@ -1143,10 +1012,7 @@ mod tests {
 
     fn parse_ok(text: &str) -> Vec<Item> {
         let (file, diags) = parse_file(F, text);
-        assert!(
-            diags.is_empty(),
-            "unexpected diagnostics for {text:?}: {diags:#?}"
-        );
+        assert!(diags.is_empty(), "unexpected diagnostics for {text:?}: {diags:#?}");
         file.items
     }
 
@@ -1191,13 +1057,9 @@ mod tests {
                 let a: Vec<_> = args.iter().map(show).collect();
                 format!("{}({})", func.name, a.join(", "))
             }
-            Expr::Aggregate {
-                func, target, body, ..
-            } => format!(
-                "{func:?}[{}]{{{}}}",
-                target.as_ref().map(|t| show(t)).unwrap_or_default(),
-                show_body(body)
-            ),
+            Expr::Aggregate { func, target, body, .. } => {
+                format!("{func:?}[{}]{{{}}}", target.as_ref().map(|t| show(t)).unwrap_or_default(), show_body(body))
+            }
             Expr::Cast { arg, ty, .. } => format!("as({}, {})", show(arg), ty.name),
         }
     }
@@ -1205,16 +1067,10 @@ mod tests {
     fn show_body(b: &Body) -> String {
         match b {
             Body::And(v, _) => {
-                format!(
-                    "and[{}]",
-                    v.iter().map(show_body).collect::<Vec<_>>().join(", ")
-                )
+                format!("and[{}]", v.iter().map(show_body).collect::<Vec<_>>().join(", "))
             }
             Body::Or(v, _) => {
-                format!(
-                    "or[{}]",
-                    v.iter().map(show_body).collect::<Vec<_>>().join(", ")
-                )
+                format!("or[{}]", v.iter().map(show_body).collect::<Vec<_>>().join(", "))
             }
             Body::Lit(Literal::Atom(a)) => show_atom(a),
             Body::Lit(Literal::Negated(a, _)) => format!("!{}", show_atom(a)),
@@ -1223,21 +1079,13 @@ mod tests {
             }
             Body::Lit(Literal::Bool(b, _)) => b.to_string(),
             Body::Lit(Literal::Predicate { name, args, .. }) => {
-                format!(
-                    "?{}({})",
-                    name.name,
-                    args.iter().map(show).collect::<Vec<_>>().join(", ")
-                )
+                format!("?{}({})", name.name, args.iter().map(show).collect::<Vec<_>>().join(", "))
             }
         }
     }
 
     fn show_atom(a: &Atom) -> String {
-        format!(
-            "{}({})",
-            a.relation.name,
-            a.args.iter().map(show).collect::<Vec<_>>().join(", ")
-        )
+        format!("{}({})", a.relation.name, a.args.iter().map(show).collect::<Vec<_>>().join(", "))
     }
 
     fn body_of(text: &str) -> String {
@@ -1247,18 +1095,13 @@ mod tests {
 
     #[test]
     fn declarations() {
-        let text =
-            ".decl backs(x: symbol, y:number) brie magic\n.decl empty()\n.decl e(a: T) eqrel\n";
+        let text = ".decl backs(x: symbol, y:number) brie magic\n.decl empty()\n.decl e(a: T) eqrel\n";
         let items = parse_ok(text);
         assert_eq!(items.len(), 3);
         let Item::Decl(d) = &items[0] else { panic!() };
         assert_eq!(d.name.name, "backs");
         assert_eq!(d.name.span, sp(6..11));
-        let cols: Vec<_> = d
-            .columns
-            .iter()
-            .map(|c| (c.name.name.as_str(), c.ty.name.as_str()))
-            .collect();
+        let cols: Vec<_> = d.columns.iter().map(|c| (c.name.name.as_str(), c.ty.name.as_str())).collect();
         assert_eq!(cols, vec![("x", "symbol"), ("y", "number")]);
         let q: Vec<_> = d.qualifiers.iter().map(|q| q.name.as_str()).collect();
         assert_eq!(q, vec!["brie", "magic"]);
@@ -1294,26 +1137,19 @@ mod tests {
             ".type Person <: symbol\n.type Age = number\n.type Party = Person | Org\n.number_type N\n.symbol_type S",
         );
         let bases = |i: usize| match &items[i] {
-            Item::Type(t) => (
-                t.name.name.clone(),
-                t.bases.iter().map(|b| b.name.clone()).collect::<Vec<_>>(),
-            ),
+            Item::Type(t) => (t.name.name.clone(), t.bases.iter().map(|b| b.name.clone()).collect::<Vec<_>>()),
             other => panic!("{other:?}"),
         };
         assert_eq!(bases(0), ("Person".into(), vec!["symbol".into()]));
         assert_eq!(bases(1), ("Age".into(), vec!["number".into()]));
-        assert_eq!(
-            bases(2),
-            ("Party".into(), vec!["Person".into(), "Org".into()])
-        );
+        assert_eq!(bases(2), ("Party".into(), vec!["Person".into(), "Org".into()]));
         assert_eq!(bases(3), ("N".into(), vec!["number".into()]));
         assert_eq!(bases(4), ("S".into(), vec!["symbol".into()]));
     }
 
     #[test]
     fn record_and_adt_types_unsupported() {
-        let (items, diags) =
-            errors(".type R = [a: number,\n b: symbol]\n.type T = A {x: number}\n | B {}\np(1).");
+        let (items, diags) = errors(".type R = [a: number,\n b: symbol]\n.type T = A {x: number}\n | B {}\np(1).");
         assert_eq!(diags.len(), 2, "{diags:#?}");
         assert!(diags.iter().all(|d| d.code == Code::Unsupported));
         assert!(diags[0].message.contains("record types are not supported"));
@@ -1326,19 +1162,13 @@ mod tests {
         let items = parse_ok(
             ".input a, b(filename=\"x.csv\", headers=true, skip=12, off=-1)\n.output c\n.printsize d\n.limitsize e(n=5)\n.output f()",
         );
-        let Item::Directive(d) = &items[0] else {
-            panic!()
-        };
+        let Item::Directive(d) = &items[0] else { panic!() };
         assert_eq!(d.kind, DirectiveKind::Input);
         assert_eq!(d.keyword.name, "input");
         assert_eq!(d.keyword.span, sp(1..6));
         let rels: Vec<_> = d.relations.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(rels, vec!["a", "b"]);
-        let params: Vec<_> = d
-            .params
-            .iter()
-            .map(|p| (p.key.name.as_str(), p.value.clone()))
-            .collect();
+        let params: Vec<_> = d.params.iter().map(|p| (p.key.name.as_str(), p.value.clone())).collect();
         assert_eq!(
             params,
             vec![
@@ -1365,17 +1195,14 @@ mod tests {
                 DirectiveKind::Output
             ]
         );
-        let Item::Directive(d) = &items[3] else {
-            panic!()
-        };
+        let Item::Directive(d) = &items[3] else { panic!() };
         assert_eq!(d.params[0].value, ParamValue::Number(5));
     }
 
     #[test]
     fn pragma_and_plan_ignored() {
-        let items = parse_ok(
-            ".pragma \"legacy\" \"true\"\n.pragma magic\np(x) :- q(x), r(x).\n.plan 0:(1,2), 1:(2,1)\nq(1).",
-        );
+        let items =
+            parse_ok(".pragma \"legacy\" \"true\"\n.pragma magic\np(x) :- q(x), r(x).\n.plan 0:(1,2), 1:(2,1)\nq(1).");
         let whats: Vec<_> = items
             .iter()
             .map(|i| match i {
@@ -1407,19 +1234,7 @@ mod tests {
         let r = rule(&items[0]);
         assert!(r.body.is_none());
         let args: Vec<_> = r.heads[0].args.iter().map(show).collect();
-        assert_eq!(
-            args,
-            vec![
-                "\"a \\\"b\\\"\\n\"",
-                "12",
-                "-5",
-                "31",
-                "5",
-                "f1.5",
-                "f7u",
-                "_"
-            ]
-        );
+        assert_eq!(args, vec!["\"a \\\"b\\\"\\n\"", "12", "-5", "31", "5", "f1.5", "f7u", "_"]);
         assert_eq!(r.heads[0].args[2], Expr::Number(-5, sp(19..21)));
         assert_eq!(r.span, sp(0..48));
         assert_eq!(r.heads[0].span, sp(0..47));
@@ -1430,10 +1245,7 @@ mod tests {
 
     #[test]
     fn number_range() {
-        assert_eq!(
-            show(&compare_rhs("x = -9223372036854775808")),
-            "-9223372036854775808"
-        );
+        assert_eq!(show(&compare_rhs("x = -9223372036854775808")), "-9223372036854775808");
         let (_, diags) = errors("p(9223372036854775808).\np(99999999999999999999999).");
         assert_eq!(diags.len(), 2);
         assert!(diags.iter().all(|d| d.message == "number out of range"));
@@ -1455,23 +1267,12 @@ mod tests {
 
     #[test]
     fn disjunction_grouping() {
-        assert_eq!(
-            body_of("p(x) :- a(x), (b(x); c(x))."),
-            "and[a(x), or[b(x), c(x)]]"
-        );
-        assert_eq!(
-            body_of("p(x) :- a(x), b(x); c(x)."),
-            "or[and[a(x), b(x)], c(x)]"
-        );
+        assert_eq!(body_of("p(x) :- a(x), (b(x); c(x))."), "and[a(x), or[b(x), c(x)]]");
+        assert_eq!(body_of("p(x) :- a(x), b(x); c(x)."), "or[and[a(x), b(x)], c(x)]");
         assert_eq!(body_of("p(x) :- ((a(x)))."), "a(x)");
-        assert_eq!(
-            body_of("p(x) :- a(x), ((x + 1) = 2 ; x = 3)."),
-            "and[a(x), or[(Add x 1) Eq 2, x Eq 3]]"
-        );
+        assert_eq!(body_of("p(x) :- a(x), ((x + 1) = 2 ; x = 3)."), "and[a(x), or[(Add x 1) Eq 2, x Eq 3]]");
         let items = parse_ok("p(x) :- a(x), (b(x); c(x)).");
-        let Some(Body::And(v, s)) = &rule(&items[0]).body else {
-            panic!()
-        };
+        let Some(Body::And(v, s)) = &rule(&items[0]).body else { panic!() };
         assert_eq!(*s, sp(8..26));
         assert_eq!(v[1].span(), sp(14..26));
     }
@@ -1479,12 +1280,8 @@ mod tests {
     #[test]
     fn negation() {
         let items = parse_ok("p(x) :- q(x), !r(x, _).");
-        let Some(Body::And(v, _)) = &rule(&items[0]).body else {
-            panic!()
-        };
-        let Body::Lit(Literal::Negated(a, s)) = &v[1] else {
-            panic!()
-        };
+        let Some(Body::And(v, _)) = &rule(&items[0]).body else { panic!() };
+        let Body::Lit(Literal::Negated(a, s)) = &v[1] else { panic!() };
         assert_eq!(a.relation.name, "r");
         assert_eq!(*s, sp(14..22));
         assert_eq!(a.span, sp(15..22));
@@ -1496,10 +1293,7 @@ mod tests {
             body_of("p(x) :- q(x, y), x = y, x != y, x < y, x <= y, x > y, x >= y."),
             "and[q(x, y), x Eq y, x Ne y, x Lt y, x Le y, x Gt y, x Ge y]"
         );
-        assert_eq!(
-            body_of("p(x) :- q(x), true, false."),
-            "and[q(x), true, false]"
-        );
+        assert_eq!(body_of("p(x) :- q(x), true, false."), "and[q(x), true, false]");
         assert_eq!(
             body_of("p(x) :- q(x), match(\"a.*\", x), contains(\"a\", x), strlen(x) > 3."),
             "and[q(x), ?match(\"a.*\", x), ?contains(\"a\", x), strlen(x) Gt 3]"
@@ -1508,10 +1302,7 @@ mod tests {
 
     #[test]
     fn precedence() {
-        assert_eq!(
-            show(&compare_rhs("x = 1 + 2 * 3 ^ 2")),
-            "(Add 1 (Mul 2 (Pow 3 2)))"
-        );
+        assert_eq!(show(&compare_rhs("x = 1 + 2 * 3 ^ 2")), "(Add 1 (Mul 2 (Pow 3 2)))");
         assert_eq!(show(&compare_rhs("x = 2 ^ 3 ^ 2")), "(Pow 2 (Pow 3 2))");
         assert_eq!(show(&compare_rhs("x = 1 - 2 - 3")), "(Sub (Sub 1 2) 3)");
         assert_eq!(show(&compare_rhs("x = (1 + 2) * 3")), "(Mul (Add 1 2) 3)");
@@ -1522,28 +1313,16 @@ mod tests {
             show(&compare_rhs("x = a lor b land c bor d band e bshl 1 + 1")),
             "(Lor a (Land b (Bor c (Band d (Bshl e (Add 1 1))))))"
         );
-        assert_eq!(
-            show(&compare_rhs("x = a lxor b bxor c bshr d bshru e")),
-            "(Lxor a (Bxor b (Bshru (Bshr c d) e)))"
-        );
-        assert_eq!(
-            show(&compare_rhs("x = bnot y band lnot z")),
-            "(Band (Bnot y) (Lnot z))"
-        );
+        assert_eq!(show(&compare_rhs("x = a lxor b bxor c bshr d bshru e")), "(Lxor a (Bxor b (Bshru (Bshr c d) e)))");
+        assert_eq!(show(&compare_rhs("x = bnot y band lnot z")), "(Band (Bnot y) (Lnot z))");
         let e = compare_rhs("x = 1 + 2 * 3");
         assert_eq!(e.span(), sp(12..21));
     }
 
     #[test]
     fn calls_counter_cast() {
-        assert_eq!(
-            show(&compare_rhs("x = cat(a, to_string(strlen(b)))")),
-            "cat(a, to_string(strlen(b)))"
-        );
-        assert_eq!(
-            show(&compare_rhs("x = min(a, b) + max(a, b)")),
-            "(Add min(a, b) max(a, b))"
-        );
+        assert_eq!(show(&compare_rhs("x = cat(a, to_string(strlen(b)))")), "cat(a, to_string(strlen(b)))");
+        assert_eq!(show(&compare_rhs("x = min(a, b) + max(a, b)")), "(Add min(a, b) max(a, b))");
         assert_eq!(show(&compare_rhs("x = autoinc()")), "autoinc()");
         assert_eq!(show(&compare_rhs("x = $")), "$");
         assert_eq!(show(&compare_rhs("x = @f(y, 1)")), "@f(y, 1)");
@@ -1554,53 +1333,24 @@ mod tests {
 
     #[test]
     fn aggregates() {
-        assert_eq!(
-            show(&compare_rhs("n = count : { q(_, y) }")),
-            "Count[]{q(_, y)}"
-        );
-        assert_eq!(
-            show(&compare_rhs("n = count : q(_, y)")),
-            "Count[]{q(_, y)}"
-        );
-        assert_eq!(
-            show(&compare_rhs("n = sum z : { q(z), z > 0 }")),
-            "Sum[z]{and[q(z), z Gt 0]}"
-        );
+        assert_eq!(show(&compare_rhs("n = count : { q(_, y) }")), "Count[]{q(_, y)}");
+        assert_eq!(show(&compare_rhs("n = count : q(_, y)")), "Count[]{q(_, y)}");
+        assert_eq!(show(&compare_rhs("n = sum z : { q(z), z > 0 }")), "Sum[z]{and[q(z), z Gt 0]}");
         assert_eq!(show(&compare_rhs("n = min z : { q(z) }")), "Min[z]{q(z)}");
-        assert_eq!(
-            show(&compare_rhs("n = max z + 1 : q(z)")),
-            "Max[(Add z 1)]{q(z)}"
-        );
-        assert_eq!(
-            show(&compare_rhs("n = mean z : { q(z); r(z) }")),
-            "Mean[z]{or[q(z), r(z)]}"
-        );
-        assert_eq!(
-            show(&compare_rhs("n = sum (z * 2) : { q(z) }")),
-            "Sum[(Mul z 2)]{q(z)}"
-        );
+        assert_eq!(show(&compare_rhs("n = max z + 1 : q(z)")), "Max[(Add z 1)]{q(z)}");
+        assert_eq!(show(&compare_rhs("n = mean z : { q(z); r(z) }")), "Mean[z]{or[q(z), r(z)]}");
+        assert_eq!(show(&compare_rhs("n = sum (z * 2) : { q(z) }")), "Sum[(Mul z 2)]{q(z)}");
         let items = parse_ok("p(y, n) :- q(y), r(y, count : { s(y) }).");
-        assert_eq!(
-            show_body(rule(&items[0]).body.as_ref().unwrap()),
-            "and[q(y), r(y, Count[]{s(y)})]"
-        );
+        assert_eq!(show_body(rule(&items[0]).body.as_ref().unwrap()), "and[q(y), r(y, Count[]{s(y)})]");
         let e = compare_rhs("n = count : { q(_, y) }");
         assert_eq!(e.span(), sp(12..31));
-        assert_eq!(
-            body_of("p(n) :- n = count : { q(x) }, n > 1."),
-            "and[n Eq Count[]{q(x)}, n Gt 1]"
-        );
+        assert_eq!(body_of("p(n) :- n = count : { q(x) }, n > 1."), "and[n Eq Count[]{q(x)}, n Gt 1]");
     }
 
     #[test]
     fn doc_comments() {
-        let items = parse_ok(
-            "// @display \"{x} backs {y}\"\n//second\np(x, y) :- q(x, y).\n// detached\n\nr(1).",
-        );
-        assert_eq!(
-            rule(&items[0]).doc,
-            vec!["@display \"{x} backs {y}\"", "second"]
-        );
+        let items = parse_ok("// @display \"{x} backs {y}\"\n//second\np(x, y) :- q(x, y).\n// detached\n\nr(1).");
+        assert_eq!(rule(&items[0]).doc, vec!["@display \"{x} backs {y}\"", "second"]);
         assert!(rule(&items[1]).doc.is_empty());
     }
 
@@ -1610,25 +1360,12 @@ mod tests {
         let (items, diags) = errors(text);
         assert_eq!(diags.len(), 3, "{diags:#?}");
         assert!(diags.iter().all(|d| d.code == Code::Syntax));
-        assert_eq!(
-            diags[0].message,
-            "expected `)` or `,` after argument, found `.`"
-        );
+        assert_eq!(diags[0].message, "expected `)` or `,` after argument, found `.`");
         assert_eq!(diags[0].primary.as_ref().unwrap().span, sp(17..18));
         assert_eq!(diags[1].message, "unexpected `not`");
-        assert_eq!(
-            diags[1].help.as_deref(),
-            Some("write negation as `!f(...)`")
-        );
-        assert!(
-            diags[2].message.starts_with("expected `(` after `k`"),
-            "{}",
-            diags[2].message
-        );
-        let names: Vec<_> = items
-            .iter()
-            .map(|i| rule(i).heads[0].relation.name.clone())
-            .collect();
+        assert_eq!(diags[1].help.as_deref(), Some("write negation as `!f(...)`"));
+        assert!(diags[2].message.starts_with("expected `(` after `k`"), "{}", diags[2].message);
+        let names: Vec<_> = items.iter().map(|i| rule(i).heads[0].relation.name.clone()).collect();
         assert_eq!(names, vec!["a", "d", "m"]);
     }
 
@@ -1659,11 +1396,7 @@ mod tests {
 
     #[test]
     fn deep_nesting_guard() {
-        let deep = format!(
-            "p(x) :- x = {}1{}.\nq(1).",
-            "(".repeat(100_000),
-            ")".repeat(100_000)
-        );
+        let deep = format!("p(x) :- x = {}1{}.\nq(1).", "(".repeat(100_000), ")".repeat(100_000));
         let (items, diags) = errors(&deep);
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert!(diags[0].message.contains("nesting too deep"));
@@ -1686,9 +1419,7 @@ mod tests {
         let body: Vec<String> = (0..10_000).map(|i| format!("a{i}(x, {i})")).collect();
         let text = format!("p(x) :- {}.", body.join(", "));
         let items = parse_ok(&text);
-        let Some(Body::And(v, _)) = &rule(&items[0]).body else {
-            panic!()
-        };
+        let Some(Body::And(v, _)) = &rule(&items[0]).body else { panic!() };
         assert_eq!(v.len(), 10_000);
     }
 
@@ -1697,9 +1428,7 @@ mod tests {
         let mut text = String::new();
         let mut i = 0;
         while text.len() < 1_000_000 {
-            text.push_str(&format!(
-                "r{i}(x, y) :- a(x, z), b(z, y), !c(y), x != \"s{i}\", y = z + 1 * 2.\n"
-            ));
+            text.push_str(&format!("r{i}(x, y) :- a(x, z), b(z, y), !c(y), x != \"s{i}\", y = z + 1 * 2.\n"));
             i += 1;
         }
         let t = std::time::Instant::now();

@@ -51,6 +51,24 @@ def _discover() -> list[tuple[str, schema.TestCase]]:
 
 _CASES = _discover()
 
+# Cases whose expectation contradicts Soufflé's semantics, which stance follows. The
+# `nemo_negation` program (one program shared by 14 cases) negates atoms with variables
+# that occur nowhere else, such as `not s3(X, 5, P)`, and expects Nemo's reading (P is
+# existential). Soufflé rejects such a rule ("ungrounded variable"), and so does this suite's
+# own `errors/review_v2_unsafe_negation` case (`not banned(X, Y)` must be a
+# SafetyViolationError). Both cannot pass; stance keeps Soufflé's rule. `strict` makes an
+# unexpected pass fail the run, so this list cannot go stale.
+KNOWN_DIVERGENCES = {
+    "negation/nemo_negation": "variables that occur only in a negated atom are an error in Soufflé and stance",
+}
+
+
+def _marks(case_id: str):
+    for prefix, reason in KNOWN_DIVERGENCES.items():
+        if case_id.startswith(prefix + "::"):
+            return [pytest.mark.xfail(reason=reason, strict=True)]
+    return []
+
 
 def test_corpus_was_found() -> None:
     # Guards against a plugin upgrade moving the YAML: 0 cases would otherwise "pass".
@@ -63,7 +81,7 @@ def conformance_runner() -> YamlTestRunner:
 
 
 @pytest.mark.conformance
-@pytest.mark.parametrize("case", [c for _, c in _CASES], ids=[i for i, _ in _CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, id=i, marks=_marks(i)) for i, c in _CASES])
 def test_case(case: schema.TestCase, conformance_runner: YamlTestRunner) -> None:
     if case.skip:
         pytest.skip(case.skip)

@@ -31,6 +31,26 @@ const QUALIFIERS: &[&str] = &[
 /// Parses one rule file. Returns the items it could parse and every syntax error found;
 /// after an error the parser skips to the next `.` that ends an item and goes on.
 pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
+    // Recursion is bounded by `MAX_DEPTH`, but at that depth an unoptimised build needs a
+    // few MB of stack (more than a test thread has): parse on a thread with a known stack.
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("stance-parse".to_string())
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(scope, || parse_on_this_thread(file, text));
+        match spawned {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            Err(_) => parse_on_this_thread(file, text),
+        }
+    })
+}
+
+/// Stack for the parser thread: about 9 KB per nesting level in a debug build, ×256, with room.
+const PARSE_STACK: usize = 32 << 20;
+
+fn parse_on_this_thread(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let lexed = lex(file, text);
     let matching = match_parens(&lexed.toks);
     let lex_errors = lexed
@@ -833,7 +853,15 @@ impl Parser<'_> {
             Tok::Ident => {
                 let word = self.cur_text();
                 if word == "not" && *self.nth(1) == Tok::Ident {
-                    let help = format!("write negation as `!{}(...)`", self.text_of(self.pos + 1));
+                    let name = self.pos + 1;
+                    let atom = match self.after_matching(name + 1) {
+                        Some(after) if *self.nth(2) == Tok::LParen => {
+                            let (a, b) = (self.toks[name].start, self.toks[after - 1].end);
+                            self.text[a as usize..b as usize].to_string()
+                        }
+                        _ => format!("{}(...)", self.text_of(name)),
+                    };
+                    let help = format!("write negation as `!{atom}`");
                     return Err(self.error_at(
                         self.span(),
                         "unexpected `not`".to_string(),
@@ -867,6 +895,16 @@ impl Parser<'_> {
     }
 
     fn parse_comparison(&mut self) -> PResult<Body> {
+        if !self.starts_expr_at(self.pos) && *self.tok() != Tok::Ident {
+            let found = self.describe(self.pos);
+            let msg = if *self.tok() == Tok::If {
+                "unexpected `:-`".to_string()
+            } else {
+                format!("expected a body literal (atom, `!atom` or comparison), found {found}")
+            };
+            let help = (*self.tok() == Tok::If).then_some("a rule has exactly one `:-`");
+            return Err(self.error_at(self.span(), msg, "expected a literal", help));
+        }
         let lhs = self.parse_expr()?;
         let Some(op) = compare_op(self.tok()) else {
             let found = self.describe(self.pos);
@@ -1616,10 +1654,7 @@ mod tests {
         );
         assert_eq!(diags[0].primary.as_ref().unwrap().span, sp(17..18));
         assert_eq!(diags[1].message, "unexpected `not`");
-        assert_eq!(
-            diags[1].help.as_deref(),
-            Some("write negation as `!f(...)`")
-        );
+        assert_eq!(diags[1].help.as_deref(), Some("write negation as `!f(x)`"));
         assert!(
             diags[2].message.starts_with("expected `(` after `k`"),
             "{}",
@@ -1681,6 +1716,41 @@ mod tests {
         parse_ok(&ok);
     }
 
+    /// Every kind of nesting up to (and just past) the limit, on the default test-thread stack.
+    #[test]
+    fn deep_nesting_of_each_kind_does_not_overflow() {
+        let n = MAX_DEPTH as usize;
+        let cases = [
+            format!("p(x) :- x = {}1{}.", "f(".repeat(n), ")".repeat(n)),
+            format!("p(x) :- x = {}1{}.", "@f(".repeat(n), ")".repeat(n)),
+            format!("p(x) :- x = {}1{}.", "as(".repeat(n), ", T)".repeat(n)),
+            format!("p(x) :- {}a(x){}.", "(".repeat(n), ")".repeat(n)),
+            format!("p(x) :- {}a(x){}.", "(b(x); ".repeat(n), ")".repeat(n)),
+            format!("p(x) :- x = {}1.", "- bnot lnot ".repeat(n)),
+            format!("p(x) :- x = {}1.", "2 ^ ".repeat(n)),
+            format!(
+                "p(x) :- x = {}q(y){}.",
+                "count : { q(y), y = ".repeat(n),
+                " }".repeat(n)
+            ),
+            format!(
+                "p(x) :- x = {}q(y){}.",
+                "sum y : { q(y), y = ".repeat(n),
+                " }".repeat(n)
+            ),
+            format!("p(x) :- a({}1{}).", "(".repeat(n), ")".repeat(n)),
+        ];
+        for text in &cases {
+            let (_, diags) = errors(text);
+            assert_eq!(diags.len(), 1, "{diags:?}");
+            assert!(
+                diags[0].message.contains("nesting too deep"),
+                "{}",
+                diags[0].message
+            );
+        }
+    }
+
     #[test]
     fn large_body() {
         let body: Vec<String> = (0..10_000).map(|i| format!("a{i}(x, {i})")).collect();
@@ -1707,6 +1777,33 @@ mod tests {
         assert!(diags.is_empty());
         assert_eq!(file.items.len(), i);
         assert!(t.elapsed().as_secs_f64() < 5.0, "took {:?}", t.elapsed());
+    }
+
+    #[test]
+    fn body_error_messages() {
+        let (_, d) = errors("p(x) :- :- q(x).");
+        assert_eq!(d[0].message, "unexpected `:-`");
+        assert_eq!(d[0].primary.as_ref().unwrap().span, sp(8..10));
+        let (_, d) = errors("p(x) :- .");
+        assert!(
+            d[0].message.starts_with("expected a body literal"),
+            "{}",
+            d[0].message
+        );
+        let (_, d) = errors("p(x) :- q(x) :- r(x).");
+        assert!(d[0].message.contains("found `:-`"), "{}", d[0].message);
+        let (_, d) = errors("p(x) :- q(x), x + 1.");
+        assert!(
+            d[0].message.starts_with("expected a comparison operator"),
+            "{}",
+            d[0].message
+        );
+        let (_, d) = errors("p(x) :- q(x)");
+        assert!(
+            d[0].message.ends_with("found end of file"),
+            "{}",
+            d[0].message
+        );
     }
 
     #[test]

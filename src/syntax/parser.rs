@@ -6,11 +6,29 @@
 
 use super::ast::*;
 use super::lexer::{Dir, Tok, Token, lex};
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::source::{FileId, Span};
 
 /// Maximum nesting of parentheses, prefix operators, groups and aggregates.
 const MAX_DEPTH: u32 = 256;
+
+/// Directive keywords, for "did you mean" on an unknown one.
+const DIRECTIVES: &[&str] = &[
+    "decl",
+    "type",
+    "input",
+    "output",
+    "printsize",
+    "limitsize",
+    "pragma",
+    "plan",
+    "functor",
+    "comp",
+    "init",
+    "override",
+    "number_type",
+    "symbol_type",
+];
 
 /// Declaration qualifiers that may follow the column list.
 const QUALIFIERS: &[&str] = &[
@@ -47,18 +65,16 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     })
 }
 
+/// At most this many diagnostics are kept per file (a binary file would give millions).
+const MAX_DIAGNOSTICS: usize = 1000;
+
 /// Stack for the parser thread: about 9 KB per nesting level in a debug build, ×256, with room.
 const PARSE_STACK: usize = 32 << 20;
 
 fn parse_on_this_thread(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let lexed = lex(file, text);
     let matching = match_parens(&lexed.toks);
-    let lex_errors = lexed
-        .diags
-        .iter()
-        .filter_map(|d| d.primary.as_ref())
-        .map(|l| l.span.start)
-        .collect();
+    let lex_errors = lexed.error_offsets;
     let mut p = Parser {
         file,
         text,
@@ -67,6 +83,7 @@ fn parse_on_this_thread(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
         docs: lexed.docs,
         pos: 0,
         depth: 0,
+        dropped: lexed.dropped,
         lex_errors,
         diags: lexed.diags,
     };
@@ -74,6 +91,10 @@ fn parse_on_this_thread(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     p.parse_items(&mut items);
     let mut diags = p.diags;
     diags.sort_by_key(|d| d.primary.as_ref().map(|l| l.span.start));
+    if p.dropped > 0 {
+        let msg = format!("too many syntax errors: {} more not shown", p.dropped);
+        diags.push(Diagnostic::error(Code::Syntax, msg));
+    }
     (File { items }, diags)
 }
 
@@ -109,6 +130,8 @@ struct Parser<'a> {
     docs: Vec<Vec<String>>,
     pos: usize,
     depth: u32,
+    /// Diagnostics not recorded because there were already too many.
+    dropped: usize,
     /// Start offsets of lexical errors, ascending.
     lex_errors: Vec<u32>,
     diags: Vec<Diagnostic>,
@@ -190,6 +213,10 @@ impl Parser<'_> {
         self.text_of(self.pos)
     }
 
+    fn is_word_at(&self, i: usize, w: &str) -> bool {
+        *self.tok_at(i) == Tok::Ident && self.text_of(i) == w
+    }
+
     fn bump(&mut self) {
         if self.pos + 1 < self.toks.len() {
             self.pos += 1;
@@ -243,7 +270,7 @@ impl Parser<'_> {
         if let Some(h) = help {
             d = d.with_help(h);
         }
-        self.diags.push(d);
+        self.report(d);
         Failed
     }
 
@@ -264,6 +291,15 @@ impl Parser<'_> {
             Ok(())
         } else {
             Err(self.expected(what))
+        }
+    }
+
+    /// Records a diagnostic, up to [`MAX_DIAGNOSTICS`]; later ones are only counted.
+    fn report(&mut self, d: Diagnostic) {
+        if self.diags.len() < MAX_DIAGNOSTICS {
+            self.diags.push(d);
+        } else {
+            self.dropped += 1;
         }
     }
 
@@ -357,6 +393,23 @@ impl Parser<'_> {
                         self.recover_directive(start);
                     }
                 }
+                Tok::Dot
+                    if self.toks[self.pos].line_start
+                        && *self.nth(1) == Tok::Ident
+                        && self.toks[self.pos + 1].start == self.toks[self.pos].end =>
+                {
+                    let start = self.pos;
+                    let word = self.text_of(self.pos + 1).to_string();
+                    let span = self.span().to(self.span_of(self.pos + 1));
+                    let mut d =
+                        Diagnostic::error(Code::Syntax, format!("unknown directive `.{word}`"))
+                            .at(span, "not a directive");
+                    if let Some(s) = did_you_mean(&word, DIRECTIVES.iter().copied()) {
+                        d = d.with_help(format!("did you mean `.{s}`?"));
+                    }
+                    self.report(d);
+                    self.recover_directive(start);
+                }
                 Tok::Preproc => {
                     let word: String = self
                         .cur_text()
@@ -376,7 +429,7 @@ impl Parser<'_> {
                     )
                     .at(self.span(), "preprocessor line")
                     .with_help("inline the included rules into one file or pass several files");
-                    self.diags.push(d);
+                    self.report(d);
                     self.bump();
                 }
                 _ => {
@@ -468,7 +521,7 @@ impl Parser<'_> {
                     Dir::Init => (".init", "component instantiation"),
                     _ => (".override", "component overrides"),
                 };
-                self.diags.push(
+                self.report(
                     Diagnostic::error(
                         Code::Unsupported,
                         format!("{what} (`{kw}`) are not supported"),
@@ -527,7 +580,31 @@ impl Parser<'_> {
             if !(known || same_line) {
                 break;
             }
-            qualifiers.push(self.ident());
+            let mut q = self.ident();
+            let adjacent = |p: &Self, i: usize| p.toks[i].start == p.toks[i - 1].end;
+            if q.name == "choice"
+                && *self.tok() == Tok::Minus
+                && self.is_word_at(self.pos + 1, "domain")
+                && adjacent(self, self.pos)
+                && adjacent(self, self.pos + 1)
+            {
+                // `choice-domain x, (y, z)`: keep the qualifier, skip its column list.
+                self.bump();
+                self.bump();
+                q = Ident {
+                    name: "choice-domain".to_string(),
+                    span: q.span.to(self.prev_span()),
+                };
+                while !self.toks[self.pos].line_start
+                    && matches!(
+                        self.tok(),
+                        Tok::Ident | Tok::Comma | Tok::LParen | Tok::RParen
+                    )
+                {
+                    self.bump();
+                }
+            }
+            qualifiers.push(q);
         }
         Ok(Decl {
             name,
@@ -553,7 +630,7 @@ impl Parser<'_> {
             let d = Diagnostic::error(Code::Unsupported, format!("{what} are not supported"))
                 .at(start.to(p.span()), "not supported")
                 .with_help("use `symbol` or `number` columns instead");
-            p.diags.push(d);
+            p.report(d);
             p.recover_directive(first);
         };
         if *self.tok() == Tok::LBracket {
@@ -947,11 +1024,30 @@ impl Parser<'_> {
     }
 
     fn parse_binary(&mut self, min_prec: u8) -> PResult<Expr> {
+        let saved = self.depth;
+        let r = self.parse_binary_chain(min_prec);
+        self.depth = saved;
+        r
+    }
+
+    /// Each operator of a chain such as `1 + 2 + 3` deepens the (left-leaning) tree, so it
+    /// counts towards the nesting limit: later stages and `Drop` recurse over the tree.
+    fn parse_binary_chain(&mut self, min_prec: u8) -> PResult<Expr> {
         let mut lhs = self.parse_unary()?;
         while let Some((op, prec)) = self.infix_op() {
             if prec < min_prec {
                 break;
             }
+            if self.depth >= MAX_DEPTH {
+                let msg = format!("expression nesting too deep (more than {MAX_DEPTH} levels)");
+                return Err(self.error_at(
+                    self.span(),
+                    msg,
+                    "nested too deeply here",
+                    Some("split the expression into several rules or comparisons"),
+                ));
+            }
+            self.depth += 1;
             self.bump();
             let rhs = self.parse_binary(prec + 1)?;
             let span = lhs.span().to(rhs.span());
@@ -1716,6 +1812,21 @@ mod tests {
         parse_ok(&ok);
     }
 
+    #[test]
+    fn long_operator_chains_are_bounded() {
+        let ok = format!("p(x) :- x = {}1.", "1 + ".repeat(200));
+        parse_ok(&ok);
+        let long = format!("p(x) :- x = {}1.\nq(1).", "1 + ".repeat(100_000));
+        let (items, d) = errors(&long);
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].message.contains("nesting too deep"),
+            "{}",
+            d[0].message
+        );
+        assert_eq!(items.len(), 1);
+    }
+
     /// Every kind of nesting up to (and just past) the limit, on the default test-thread stack.
     #[test]
     fn deep_nesting_of_each_kind_does_not_overflow() {
@@ -1804,6 +1915,65 @@ mod tests {
             "{}",
             d[0].message
         );
+    }
+
+    #[test]
+    fn unknown_directive_and_choice_domain() {
+        let (items, d) = errors(".inptu a\np(1).");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].message, "unknown directive `.inptu`");
+        assert_eq!(d[0].primary.as_ref().unwrap().span, sp(0..6));
+        assert_eq!(d[0].help.as_deref(), Some("did you mean `.input`?"));
+        assert_eq!(items.len(), 1);
+
+        let items = parse_ok(".decl a(x: number, y: number) choice-domain x, (x, y)\na(1, 2).");
+        let Item::Decl(d) = &items[0] else { panic!() };
+        assert_eq!(d.qualifiers[0].name, "choice-domain");
+        assert_eq!(d.qualifiers[0].span, sp(30..43));
+        assert_eq!(items.len(), 2);
+    }
+
+    #[test]
+    fn too_many_errors_are_capped() {
+        let text = "p(.\n".repeat(5000) + &"\"\n".repeat(5000) + "q(1).";
+        let (items, d) = errors(&text);
+        assert!(d.len() <= MAX_DIAGNOSTICS + 1, "{}", d.len());
+        assert!(
+            d.last()
+                .unwrap()
+                .message
+                .starts_with("too many syntax errors")
+        );
+        assert_eq!(items.len(), 1);
+    }
+
+    #[test]
+    fn pathological_inputs_are_fast() {
+        let n = 1_000_000;
+        let inputs = [
+            ".".repeat(n),
+            "(".repeat(n),
+            ")".repeat(n),
+            "\0".repeat(n),
+            "\"".repeat(n),
+            "p(x) :- ".to_string() + &"a(x), ".repeat(n / 6),
+            "p(x) :- x = ".to_string() + &"1 + ".repeat(n / 4) + "1.",
+            "p(x) :- ".to_string() + &"a(x); ".repeat(n / 6) + "b(x).",
+            "/*".repeat(n / 2),
+            "// c\n".repeat(n / 5),
+            "-".repeat(n),
+            "x".repeat(n),
+        ];
+        for text in &inputs {
+            let t = std::time::Instant::now();
+            let _ = parse_file(F, text);
+            assert!(
+                t.elapsed().as_secs_f64() < 5.0,
+                "{:?} took {:?}",
+                &text[..20],
+                t.elapsed()
+            );
+        }
     }
 
     #[test]

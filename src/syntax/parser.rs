@@ -777,6 +777,15 @@ impl Parser<'_> {
                 self.bump();
                 Some(self.parse_body()?)
             }
+            Tok::Le => {
+                let d = Diagnostic::error(
+                    Code::Unsupported,
+                    "subsumptive rules (`<=`) are not supported",
+                )
+                .at(self.span(), "subsumption");
+                self.report(d);
+                return Err(Failed);
+            }
             _ => {
                 let found = self.describe(self.pos);
                 let msg = format!("expected `.`, `,` or `:-` after rule head, found {found}");
@@ -795,7 +804,11 @@ impl Parser<'_> {
             } else {
                 format!("expected `,`, `;` or `.` after body literal, found {found}")
             };
-            let help = (*self.tok() == Tok::If).then_some("a rule has exactly one `:-`");
+            let help = match self.tok() {
+                Tok::If => Some("a rule has exactly one `:-`"),
+                Tok::Ident | Tok::Bang => Some("separate literals with `,` (and) or `;` (or)"),
+                _ => None,
+            };
             return Err(self.error_at(self.span(), msg, "expected `.`", help));
         }
         self.bump();
@@ -1143,9 +1156,30 @@ impl Parser<'_> {
                 self.bump();
                 Ok(Expr::Str(s, span))
             }
+            Tok::Dollar
+                if *self.nth(1) == Tok::Ident
+                    && self.toks[self.pos + 1].start == self.toks[self.pos].end =>
+            {
+                let d = Diagnostic::error(
+                    Code::Unsupported,
+                    "algebraic data type constructors (`$Branch(...)`) are not supported",
+                )
+                .at(span.to(self.span_of(self.pos + 1)), "not supported");
+                self.report(d);
+                Err(Failed)
+            }
             Tok::Dollar => {
                 self.bump();
                 Ok(Expr::Counter(span))
+            }
+            Tok::LBracket => {
+                let d = Diagnostic::error(
+                    Code::Unsupported,
+                    "record constructors (`[...]`) are not supported",
+                )
+                .at(span, "not supported");
+                self.report(d);
+                Err(Failed)
             }
             Tok::Functor => {
                 let func = self.ident();
@@ -1190,6 +1224,19 @@ impl Parser<'_> {
             };
             if is_aggregate {
                 return self.parse_aggregate(func);
+            }
+            if *self.nth(1) == Tok::LBrace {
+                let msg = format!("expected `:` between `{word}` and `{{`");
+                let help = match func {
+                    AggregateFunc::Count => "write `count : { p(x) }`".to_string(),
+                    _ => format!("write `{word} x : {{ p(x) }}`"),
+                };
+                return Err(self.error_at(
+                    self.span_of(self.pos + 1),
+                    msg,
+                    "expected `:`",
+                    Some(&help),
+                ));
             }
         }
         let next_paren = *self.nth(1) == Tok::LParen;
@@ -1974,6 +2021,25 @@ mod tests {
                 t.elapsed()
             );
         }
+    }
+
+    #[test]
+    fn unsupported_expressions_and_rules() {
+        let (items, d) = errors("a(x) <= a(y) :- b(x, y).\np([1, 2]).\nq($B(1)).\nr(1).");
+        let codes: Vec<_> = d.iter().map(|d| d.code).collect();
+        assert_eq!(codes, vec![Code::Unsupported; 3], "{d:#?}");
+        assert!(d[0].message.contains("subsumptive"));
+        assert!(d[1].message.contains("record"));
+        assert!(d[2].message.contains("algebraic"));
+        assert_eq!(items.len(), 1);
+    }
+
+    #[test]
+    fn helpful_messages() {
+        let (_, d) = errors("j(x) :- x = count { a(x) }.");
+        assert_eq!(d[0].message, "expected `:` between `count` and `{`");
+        let (_, d) = errors("c(x) :- a(x) d(x).");
+        assert!(d[0].help.as_deref().unwrap().contains("separate literals"));
     }
 
     #[test]

@@ -335,6 +335,12 @@ impl Parser<'_> {
         }
     }
 
+    /// Whether the current token looks like the start of a rule on a new line.
+    fn at_new_rule(&self) -> bool {
+        let t = &self.toks[self.pos];
+        t.line_start && t.tok == Tok::Ident && *self.nth(1) == Tok::LParen
+    }
+
     fn lex_error_between(&self, from: usize, to: usize) -> bool {
         let lo = self.toks[from].start;
         let hi = self.toks[to.min(self.toks.len() - 1)].end;
@@ -445,6 +451,8 @@ impl Parser<'_> {
                                 // which the string may have swallowed.
                                 self.diags.truncate(n_diags);
                                 self.recover_line(first);
+                            } else if self.pos > first && self.at_new_rule() {
+                                // Most likely a missing `.`: the next rule starts here.
                             } else {
                                 self.recover_rule();
                             }
@@ -576,8 +584,7 @@ impl Parser<'_> {
         while *self.tok() == Tok::Ident {
             let t = &self.toks[self.pos];
             let known = QUALIFIERS.contains(&self.cur_text());
-            let same_line = !t.line_start && *self.nth(1) != Tok::LParen;
-            if !(known || same_line) {
+            if *self.nth(1) == Tok::LParen || !(known || !t.line_start) {
                 break;
             }
             let mut q = self.ident();
@@ -789,12 +796,12 @@ impl Parser<'_> {
             _ => {
                 let found = self.describe(self.pos);
                 let msg = format!("expected `.`, `,` or `:-` after rule head, found {found}");
-                return Err(self.error_at(
-                    self.span(),
-                    msg,
-                    "expected `.` or `:-`",
-                    Some("end a fact with `.`, or write `head :- body.` for a rule"),
-                ));
+                let help = if self.at_new_rule() {
+                    "is the `.` at the end of the previous line missing?"
+                } else {
+                    "end a fact with `.`, or write `head :- body.` for a rule"
+                };
+                return Err(self.error_at(self.span(), msg, "expected `.` or `:-`", Some(help)));
             }
         };
         if *self.tok() != Tok::Dot {
@@ -805,6 +812,9 @@ impl Parser<'_> {
                 format!("expected `,`, `;` or `.` after body literal, found {found}")
             };
             let help = match self.tok() {
+                _ if self.at_new_rule() => {
+                    Some("is the `.` at the end of the previous line missing?")
+                }
                 Tok::If => Some("a rule has exactly one `:-`"),
                 Tok::Ident | Tok::Bang => Some("separate literals with `,` (and) or `;` (or)"),
                 _ => None,
@@ -2040,6 +2050,26 @@ mod tests {
         assert_eq!(d[0].message, "expected `:` between `count` and `{`");
         let (_, d) = errors("c(x) :- a(x) d(x).");
         assert!(d[0].help.as_deref().unwrap().contains("separate literals"));
+    }
+
+    #[test]
+    fn missing_dot_resumes_at_next_rule() {
+        let (items, d) = errors("a(1)\nb(x) :- a(x)\nc(x) :- b(x).\n.decl d(x: number)\ninput(1).");
+        assert_eq!(d.len(), 2, "{d:#?}");
+        assert!(
+            d.iter()
+                .all(|d| d.help.as_deref().unwrap().contains("previous line"))
+        );
+        assert_eq!(d[0].primary.as_ref().unwrap().span, sp(5..6));
+        let names: Vec<_> = items
+            .iter()
+            .map(|i| match i {
+                Item::Rule(r) => r.heads[0].relation.name.clone(),
+                Item::Decl(d) => format!("decl {} {}", d.name.name, d.qualifiers.len()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(names, vec!["c", "decl d 0", "input"]);
     }
 
     #[test]

@@ -584,7 +584,7 @@ impl Parser<'_> {
         while *self.tok() == Tok::Ident {
             let t = &self.toks[self.pos];
             let known = QUALIFIERS.contains(&self.cur_text());
-            if *self.nth(1) == Tok::LParen || !(known || !t.line_start) {
+            if *self.nth(1) == Tok::LParen || (!known && t.line_start) {
                 break;
             }
             let mut q = self.ident();

@@ -477,6 +477,7 @@ impl Parser<'_> {
             Dir::Decl => self.parse_decl().map(|d| Some(Item::Decl(d))),
             Dir::Type => self.parse_type().map(|t| t.map(Item::Type)),
             Dir::NumberType | Dir::SymbolType => {
+                let keyword = self.directive_keyword().span;
                 self.bump();
                 if *self.tok() != Tok::Ident {
                     return Err(self.expected("a type name"));
@@ -491,7 +492,7 @@ impl Parser<'_> {
                     name,
                     bases: vec![Ident {
                         name: base.to_string(),
-                        span: start,
+                        span: keyword,
                     }],
                     span: start.to(self.prev_span()),
                 })))
@@ -1499,6 +1500,9 @@ mod tests {
         );
         assert_eq!(bases(3), ("N".into(), vec!["number".into()]));
         assert_eq!(bases(4), ("S".into(), vec!["symbol".into()]));
+        let Item::Type(t) = &items[3] else { panic!() };
+        assert_eq!(t.bases[0].span, sp(70..81));
+        assert_eq!(t.span, sp(69..83));
     }
 
     #[test]

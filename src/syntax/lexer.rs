@@ -112,7 +112,14 @@ pub struct Lexed {
     pub toks: Vec<Token>,
     pub docs: Vec<Vec<String>>,
     pub diags: Vec<Diagnostic>,
+    /// Diagnostics not kept because there were already [`MAX_DIAGNOSTICS`].
+    pub dropped: usize,
+    /// Start offset of every lexical error, kept or dropped, ascending.
+    pub error_offsets: Vec<u32>,
 }
+
+/// Lexical diagnostics kept per file.
+const MAX_DIAGNOSTICS: usize = 1000;
 
 fn is_ident_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_' || b == b'?'
@@ -130,6 +137,8 @@ struct Lexer<'a> {
     toks: Vec<Token>,
     docs: Vec<Vec<String>>,
     diags: Vec<Diagnostic>,
+    dropped: usize,
+    error_offsets: Vec<u32>,
     /// Comment lines collected since the last token, if still eligible as doc lines.
     pending_doc: Vec<String>,
     /// Newlines seen since the last comment or token.
@@ -148,6 +157,8 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
         toks: Vec::with_capacity(text.len() / 3 + 1),
         docs: Vec::new(),
         diags: Vec::new(),
+        dropped: 0,
+        error_offsets: Vec::new(),
         pending_doc: Vec::new(),
         newlines: 0,
         at_line_start: true,
@@ -155,12 +166,23 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
     lx.run();
     let end = text.len() as u32;
     lx.toks.push(Token { tok: Tok::Eof, start: end, end, line_start: true, doc: 0 });
-    Lexed { toks: lx.toks, docs: lx.docs, diags: lx.diags }
+    Lexed { toks: lx.toks, docs: lx.docs, diags: lx.diags, dropped: lx.dropped, error_offsets: lx.error_offsets }
 }
 
 impl Lexer<'_> {
     fn span(&self, start: usize, end: usize) -> Span {
         Span::new(self.file, start..end)
+    }
+
+    fn report(&mut self, d: Diagnostic) {
+        if let Some(l) = &d.primary {
+            self.error_offsets.push(l.span.start);
+        }
+        if self.diags.len() < MAX_DIAGNOSTICS {
+            self.diags.push(d);
+        } else {
+            self.dropped += 1;
+        }
     }
 
     fn peek_at(&self, k: usize) -> u8 {
@@ -297,8 +319,7 @@ impl Lexer<'_> {
         } else {
             format!("unexpected characters `{}`", shown.escape_debug())
         };
-        self.diags
-            .push(Diagnostic::error(Code::Syntax, msg).at(self.span(start, self.i), "not part of the rule language"));
+        self.report(Diagnostic::error(Code::Syntax, msg).at(self.span(start, self.i), "not part of the rule language"));
         self.pending_doc.clear();
         self.at_line_start = false;
     }
@@ -325,7 +346,7 @@ impl Lexer<'_> {
         self.i += 2;
         loop {
             if self.i >= self.b.len() {
-                self.diags.push(
+                self.report(
                     Diagnostic::error(Code::Syntax, "unterminated block comment")
                         .at(self.span(start, start + 2), "this comment is never closed")
                         .with_help("close the comment with `*/`"),
@@ -397,7 +418,7 @@ impl Lexer<'_> {
     }
 
     fn unterminated_string(&mut self, start: usize) {
-        self.diags.push(
+        self.report(
             Diagnostic::error(Code::Syntax, "unterminated string")
                 .at(self.span(start, start + 1), "this string is never closed")
                 .with_help("strings end with `\"` on the same line"),

@@ -6,11 +6,29 @@
 
 use super::ast::*;
 use super::lexer::{Dir, Tok, Token, lex};
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::source::{FileId, Span};
 
 /// Maximum nesting of parentheses, prefix operators, groups and aggregates.
 const MAX_DEPTH: u32 = 256;
+
+/// Directive keywords, for "did you mean" on an unknown one.
+const DIRECTIVES: &[&str] = &[
+    "decl",
+    "type",
+    "input",
+    "output",
+    "printsize",
+    "limitsize",
+    "pragma",
+    "plan",
+    "functor",
+    "comp",
+    "init",
+    "override",
+    "number_type",
+    "symbol_type",
+];
 
 /// Declaration qualifiers that may follow the column list.
 const QUALIFIERS: &[&str] = &[
@@ -31,9 +49,30 @@ const QUALIFIERS: &[&str] = &[
 /// Parses one rule file. Returns the items it could parse and every syntax error found;
 /// after an error the parser skips to the next `.` that ends an item and goes on.
 pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
+    // Recursion is bounded by `MAX_DEPTH`, but at that depth an unoptimised build needs a
+    // few MB of stack (more than a test thread has): parse on a thread with a known stack.
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("stance-parse".to_string())
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(scope, || parse_on_this_thread(file, text));
+        match spawned {
+            Ok(handle) => handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            Err(_) => parse_on_this_thread(file, text),
+        }
+    })
+}
+
+/// At most this many diagnostics are kept per file (a binary file would give millions).
+const MAX_DIAGNOSTICS: usize = 1000;
+
+/// Stack for the parser thread: about 9 KB per nesting level in a debug build, ×256, with room.
+const PARSE_STACK: usize = 32 << 20;
+
+fn parse_on_this_thread(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let lexed = lex(file, text);
     let matching = match_parens(&lexed.toks);
-    let lex_errors = lexed.diags.iter().filter_map(|d| d.primary.as_ref()).map(|l| l.span.start).collect();
+    let lex_errors = lexed.error_offsets;
     let mut p = Parser {
         file,
         text,
@@ -42,6 +81,7 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
         docs: lexed.docs,
         pos: 0,
         depth: 0,
+        dropped: lexed.dropped,
         lex_errors,
         diags: lexed.diags,
     };
@@ -49,6 +89,10 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     p.parse_items(&mut items);
     let mut diags = p.diags;
     diags.sort_by_key(|d| d.primary.as_ref().map(|l| l.span.start));
+    if p.dropped > 0 {
+        let msg = format!("too many syntax errors: {} more not shown", p.dropped);
+        diags.push(Diagnostic::error(Code::Syntax, msg));
+    }
     (File { items }, diags)
 }
 
@@ -84,6 +128,8 @@ struct Parser<'a> {
     docs: Vec<Vec<String>>,
     pos: usize,
     depth: u32,
+    /// Diagnostics not recorded because there were already too many.
+    dropped: usize,
     /// Start offsets of lexical errors, ascending.
     lex_errors: Vec<u32>,
     diags: Vec<Diagnostic>,
@@ -165,6 +211,10 @@ impl Parser<'_> {
         self.text_of(self.pos)
     }
 
+    fn is_word_at(&self, i: usize, w: &str) -> bool {
+        *self.tok_at(i) == Tok::Ident && self.text_of(i) == w
+    }
+
     fn bump(&mut self) {
         if self.pos + 1 < self.toks.len() {
             self.pos += 1;
@@ -215,7 +265,7 @@ impl Parser<'_> {
         if let Some(h) = help {
             d = d.with_help(h);
         }
-        self.diags.push(d);
+        self.report(d);
         Failed
     }
 
@@ -228,6 +278,15 @@ impl Parser<'_> {
 
     fn expect(&mut self, t: Tok, what: &str) -> PResult<()> {
         if self.eat(t) { Ok(()) } else { Err(self.expected(what)) }
+    }
+
+    /// Records a diagnostic, up to [`MAX_DIAGNOSTICS`]; later ones are only counted.
+    fn report(&mut self, d: Diagnostic) {
+        if self.diags.len() < MAX_DIAGNOSTICS {
+            self.diags.push(d);
+        } else {
+            self.dropped += 1;
+        }
     }
 
     fn enter(&mut self) -> PResult<()> {
@@ -260,6 +319,12 @@ impl Parser<'_> {
                 _ => self.bump(),
             }
         }
+    }
+
+    /// Whether the current token looks like the start of a rule on a new line.
+    fn at_new_rule(&self) -> bool {
+        let t = &self.toks[self.pos];
+        t.line_start && t.tok == Tok::Ident && *self.nth(1) == Tok::LParen
     }
 
     fn lex_error_between(&self, from: usize, to: usize) -> bool {
@@ -312,12 +377,33 @@ impl Parser<'_> {
                 Tok::Eof => return,
                 Tok::Directive(d) => {
                     let start = self.pos;
+                    let n_diags = self.diags.len();
                     if let Ok(item) = self.parse_directive(d) {
                         items.extend(item);
                     } else {
                         self.depth = 0;
+                        if self.lex_error_between(start, self.pos) {
+                            // Already explained by the lexical error (e.g. a broken string).
+                            self.diags.truncate(n_diags);
+                        }
                         self.recover_directive(start);
                     }
+                }
+                Tok::Dot
+                    if self.toks[self.pos].line_start
+                        && *self.nth(1) == Tok::Ident
+                        && self.toks[self.pos + 1].start == self.toks[self.pos].end =>
+                {
+                    let start = self.pos;
+                    let word = self.text_of(self.pos + 1).to_string();
+                    let span = self.span().to(self.span_of(self.pos + 1));
+                    let mut d = Diagnostic::error(Code::Syntax, format!("unknown directive `.{word}`"))
+                        .at(span, "not a directive");
+                    if let Some(s) = did_you_mean(&word, DIRECTIVES.iter().copied()) {
+                        d = d.with_help(format!("did you mean `.{s}`?"));
+                    }
+                    self.report(d);
+                    self.recover_directive(start);
                 }
                 Tok::Preproc => {
                     let word: String = self
@@ -334,7 +420,7 @@ impl Parser<'_> {
                     )
                     .at(self.span(), "preprocessor line")
                     .with_help("inline the included rules into one file or pass several files");
-                    self.diags.push(d);
+                    self.report(d);
                     self.bump();
                 }
                 _ => {
@@ -350,6 +436,8 @@ impl Parser<'_> {
                                 // which the string may have swallowed.
                                 self.diags.truncate(n_diags);
                                 self.recover_line(first);
+                            } else if self.pos > first && self.at_new_rule() {
+                                // Most likely a missing `.`: the next rule starts here.
                             } else {
                                 self.recover_rule();
                             }
@@ -374,6 +462,7 @@ impl Parser<'_> {
             Dir::Decl => self.parse_decl().map(|d| Some(Item::Decl(d))),
             Dir::Type => self.parse_type().map(|t| t.map(Item::Type)),
             Dir::NumberType | Dir::SymbolType => {
+                let keyword = self.directive_keyword().span;
                 self.bump();
                 if *self.tok() != Tok::Ident {
                     return Err(self.expected("a type name"));
@@ -382,7 +471,7 @@ impl Parser<'_> {
                 let base = if d == Dir::NumberType { "number" } else { "symbol" };
                 Ok(Some(Item::Type(TypeDecl {
                     name,
-                    bases: vec![Ident { name: base.to_string(), span: start }],
+                    bases: vec![Ident { name: base.to_string(), span: keyword }],
                     span: start.to(self.prev_span()),
                 })))
             }
@@ -410,7 +499,7 @@ impl Parser<'_> {
                     Dir::Init => (".init", "component instantiation"),
                     _ => (".override", "component overrides"),
                 };
-                self.diags.push(
+                self.report(
                     Diagnostic::error(Code::Unsupported, format!("{what} (`{kw}`) are not supported"))
                         .at(start, "not supported"),
                 );
@@ -459,11 +548,28 @@ impl Parser<'_> {
         while *self.tok() == Tok::Ident {
             let t = &self.toks[self.pos];
             let known = QUALIFIERS.contains(&self.cur_text());
-            let same_line = !t.line_start && *self.nth(1) != Tok::LParen;
-            if !(known || same_line) {
+            if *self.nth(1) == Tok::LParen || (!known && t.line_start) {
                 break;
             }
-            qualifiers.push(self.ident());
+            let mut q = self.ident();
+            let adjacent = |p: &Self, i: usize| p.toks[i].start == p.toks[i - 1].end;
+            if q.name == "choice"
+                && *self.tok() == Tok::Minus
+                && self.is_word_at(self.pos + 1, "domain")
+                && adjacent(self, self.pos)
+                && adjacent(self, self.pos + 1)
+            {
+                // `choice-domain x, (y, z)`: keep the qualifier, skip its column list.
+                self.bump();
+                self.bump();
+                q = Ident { name: "choice-domain".to_string(), span: q.span.to(self.prev_span()) };
+                while !self.toks[self.pos].line_start
+                    && matches!(self.tok(), Tok::Ident | Tok::Comma | Tok::LParen | Tok::RParen)
+                {
+                    self.bump();
+                }
+            }
+            qualifiers.push(q);
         }
         Ok(Decl { name, columns, qualifiers, span: start.to(self.prev_span()) })
     }
@@ -484,7 +590,7 @@ impl Parser<'_> {
             let d = Diagnostic::error(Code::Unsupported, format!("{what} are not supported"))
                 .at(start.to(p.span()), "not supported")
                 .with_help("use `symbol` or `number` columns instead");
-            p.diags.push(d);
+            p.report(d);
             p.recover_directive(first);
         };
         if *self.tok() == Tok::LBracket {
@@ -617,15 +723,21 @@ impl Parser<'_> {
                 self.bump();
                 Some(self.parse_body()?)
             }
+            Tok::Le => {
+                let d = Diagnostic::error(Code::Unsupported, "subsumptive rules (`<=`) are not supported")
+                    .at(self.span(), "subsumption");
+                self.report(d);
+                return Err(Failed);
+            }
             _ => {
                 let found = self.describe(self.pos);
                 let msg = format!("expected `.`, `,` or `:-` after rule head, found {found}");
-                return Err(self.error_at(
-                    self.span(),
-                    msg,
-                    "expected `.` or `:-`",
-                    Some("end a fact with `.`, or write `head :- body.` for a rule"),
-                ));
+                let help = if self.at_new_rule() {
+                    "is the `.` at the end of the previous line missing?"
+                } else {
+                    "end a fact with `.`, or write `head :- body.` for a rule"
+                };
+                return Err(self.error_at(self.span(), msg, "expected `.` or `:-`", Some(help)));
             }
         };
         if *self.tok() != Tok::Dot {
@@ -635,7 +747,12 @@ impl Parser<'_> {
             } else {
                 format!("expected `,`, `;` or `.` after body literal, found {found}")
             };
-            let help = (*self.tok() == Tok::If).then_some("a rule has exactly one `:-`");
+            let help = match self.tok() {
+                _ if self.at_new_rule() => Some("is the `.` at the end of the previous line missing?"),
+                Tok::If => Some("a rule has exactly one `:-`"),
+                Tok::Ident | Tok::Bang => Some("separate literals with `,` (and) or `;` (or)"),
+                _ => None,
+            };
             return Err(self.error_at(self.span(), msg, "expected `.`", help));
         }
         self.bump();
@@ -756,7 +873,15 @@ impl Parser<'_> {
             Tok::Ident => {
                 let word = self.cur_text();
                 if word == "not" && *self.nth(1) == Tok::Ident {
-                    let help = format!("write negation as `!{}(...)`", self.text_of(self.pos + 1));
+                    let name = self.pos + 1;
+                    let atom = match self.after_matching(name + 1) {
+                        Some(after) if *self.nth(2) == Tok::LParen => {
+                            let (a, b) = (self.toks[name].start, self.toks[after - 1].end);
+                            self.text[a as usize..b as usize].to_string()
+                        }
+                        _ => format!("{}(...)", self.text_of(name)),
+                    };
+                    let help = format!("write negation as `!{atom}`");
                     return Err(self.error_at(
                         self.span(),
                         "unexpected `not`".to_string(),
@@ -790,6 +915,16 @@ impl Parser<'_> {
     }
 
     fn parse_comparison(&mut self) -> PResult<Body> {
+        if !self.starts_expr_at(self.pos) && *self.tok() != Tok::Ident {
+            let found = self.describe(self.pos);
+            let msg = if *self.tok() == Tok::If {
+                "unexpected `:-`".to_string()
+            } else {
+                format!("expected a body literal (atom, `!atom` or comparison), found {found}")
+            };
+            let help = (*self.tok() == Tok::If).then_some("a rule has exactly one `:-`");
+            return Err(self.error_at(self.span(), msg, "expected a literal", help));
+        }
         let lhs = self.parse_expr()?;
         let Some(op) = compare_op(self.tok()) else {
             let found = self.describe(self.pos);
@@ -827,11 +962,30 @@ impl Parser<'_> {
     }
 
     fn parse_binary(&mut self, min_prec: u8) -> PResult<Expr> {
+        let saved = self.depth;
+        let r = self.parse_binary_chain(min_prec);
+        self.depth = saved;
+        r
+    }
+
+    /// Each operator of a chain such as `1 + 2 + 3` deepens the (left-leaning) tree, so it
+    /// counts towards the nesting limit: later stages and `Drop` recurse over the tree.
+    fn parse_binary_chain(&mut self, min_prec: u8) -> PResult<Expr> {
         let mut lhs = self.parse_unary()?;
         while let Some((op, prec)) = self.infix_op() {
             if prec < min_prec {
                 break;
             }
+            if self.depth >= MAX_DEPTH {
+                let msg = format!("expression nesting too deep (more than {MAX_DEPTH} levels)");
+                return Err(self.error_at(
+                    self.span(),
+                    msg,
+                    "nested too deeply here",
+                    Some("split the expression into several rules or comparisons"),
+                ));
+            }
+            self.depth += 1;
             self.bump();
             let rhs = self.parse_binary(prec + 1)?;
             let span = lhs.span().to(rhs.span());
@@ -903,9 +1057,24 @@ impl Parser<'_> {
                 self.bump();
                 Ok(Expr::Str(s, span))
             }
+            Tok::Dollar if *self.nth(1) == Tok::Ident && self.toks[self.pos + 1].start == self.toks[self.pos].end => {
+                let d = Diagnostic::error(
+                    Code::Unsupported,
+                    "algebraic data type constructors (`$Branch(...)`) are not supported",
+                )
+                .at(span.to(self.span_of(self.pos + 1)), "not supported");
+                self.report(d);
+                Err(Failed)
+            }
             Tok::Dollar => {
                 self.bump();
                 Ok(Expr::Counter(span))
+            }
+            Tok::LBracket => {
+                let d = Diagnostic::error(Code::Unsupported, "record constructors (`[...]`) are not supported")
+                    .at(span, "not supported");
+                self.report(d);
+                Err(Failed)
             }
             Tok::Functor => {
                 let func = self.ident();
@@ -944,6 +1113,14 @@ impl Parser<'_> {
             };
             if is_aggregate {
                 return self.parse_aggregate(func);
+            }
+            if *self.nth(1) == Tok::LBrace {
+                let msg = format!("expected `:` between `{word}` and `{{`");
+                let help = match func {
+                    AggregateFunc::Count => "write `count : { p(x) }`".to_string(),
+                    _ => format!("write `{word} x : {{ p(x) }}`"),
+                };
+                return Err(self.error_at(self.span_of(self.pos + 1), msg, "expected `:`", Some(&help)));
             }
         }
         let next_paren = *self.nth(1) == Tok::LParen;
@@ -1145,6 +1322,9 @@ mod tests {
         assert_eq!(bases(2), ("Party".into(), vec!["Person".into(), "Org".into()]));
         assert_eq!(bases(3), ("N".into(), vec!["number".into()]));
         assert_eq!(bases(4), ("S".into(), vec!["symbol".into()]));
+        let Item::Type(t) = &items[3] else { panic!() };
+        assert_eq!(t.bases[0].span, sp(70..81));
+        assert_eq!(t.span, sp(69..83));
     }
 
     #[test]
@@ -1363,7 +1543,7 @@ mod tests {
         assert_eq!(diags[0].message, "expected `)` or `,` after argument, found `.`");
         assert_eq!(diags[0].primary.as_ref().unwrap().span, sp(17..18));
         assert_eq!(diags[1].message, "unexpected `not`");
-        assert_eq!(diags[1].help.as_deref(), Some("write negation as `!f(...)`"));
+        assert_eq!(diags[1].help.as_deref(), Some("write negation as `!f(x)`"));
         assert!(diags[2].message.starts_with("expected `(` after `k`"), "{}", diags[2].message);
         let names: Vec<_> = items.iter().map(|i| rule(i).heads[0].relation.name.clone()).collect();
         assert_eq!(names, vec!["a", "d", "m"]);
@@ -1415,6 +1595,40 @@ mod tests {
     }
 
     #[test]
+    fn long_operator_chains_are_bounded() {
+        let ok = format!("p(x) :- x = {}1.", "1 + ".repeat(200));
+        parse_ok(&ok);
+        let long = format!("p(x) :- x = {}1.\nq(1).", "1 + ".repeat(100_000));
+        let (items, d) = errors(&long);
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("nesting too deep"), "{}", d[0].message);
+        assert_eq!(items.len(), 1);
+    }
+
+    /// Every kind of nesting up to (and just past) the limit, on the default test-thread stack.
+    #[test]
+    fn deep_nesting_of_each_kind_does_not_overflow() {
+        let n = MAX_DEPTH as usize;
+        let cases = [
+            format!("p(x) :- x = {}1{}.", "f(".repeat(n), ")".repeat(n)),
+            format!("p(x) :- x = {}1{}.", "@f(".repeat(n), ")".repeat(n)),
+            format!("p(x) :- x = {}1{}.", "as(".repeat(n), ", T)".repeat(n)),
+            format!("p(x) :- {}a(x){}.", "(".repeat(n), ")".repeat(n)),
+            format!("p(x) :- {}a(x){}.", "(b(x); ".repeat(n), ")".repeat(n)),
+            format!("p(x) :- x = {}1.", "- bnot lnot ".repeat(n)),
+            format!("p(x) :- x = {}1.", "2 ^ ".repeat(n)),
+            format!("p(x) :- x = {}q(y){}.", "count : { q(y), y = ".repeat(n), " }".repeat(n)),
+            format!("p(x) :- x = {}q(y){}.", "sum y : { q(y), y = ".repeat(n), " }".repeat(n)),
+            format!("p(x) :- a({}1{}).", "(".repeat(n), ")".repeat(n)),
+        ];
+        for text in &cases {
+            let (_, diags) = errors(text);
+            assert_eq!(diags.len(), 1, "{diags:?}");
+            assert!(diags[0].message.contains("nesting too deep"), "{}", diags[0].message);
+        }
+    }
+
+    #[test]
     fn large_body() {
         let body: Vec<String> = (0..10_000).map(|i| format!("a{i}(x, {i})")).collect();
         let text = format!("p(x) :- {}.", body.join(", "));
@@ -1436,6 +1650,188 @@ mod tests {
         assert!(diags.is_empty());
         assert_eq!(file.items.len(), i);
         assert!(t.elapsed().as_secs_f64() < 5.0, "took {:?}", t.elapsed());
+    }
+
+    #[test]
+    fn body_error_messages() {
+        let (_, d) = errors("p(x) :- :- q(x).");
+        assert_eq!(d[0].message, "unexpected `:-`");
+        assert_eq!(d[0].primary.as_ref().unwrap().span, sp(8..10));
+        let (_, d) = errors("p(x) :- .");
+        assert!(d[0].message.starts_with("expected a body literal"), "{}", d[0].message);
+        let (_, d) = errors("p(x) :- q(x) :- r(x).");
+        assert!(d[0].message.contains("found `:-`"), "{}", d[0].message);
+        let (_, d) = errors("p(x) :- q(x), x + 1.");
+        assert!(d[0].message.starts_with("expected a comparison operator"), "{}", d[0].message);
+        let (_, d) = errors("p(x) :- q(x)");
+        assert!(d[0].message.ends_with("found end of file"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn unknown_directive_and_choice_domain() {
+        let (items, d) = errors(".inptu a\np(1).");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].message, "unknown directive `.inptu`");
+        assert_eq!(d[0].primary.as_ref().unwrap().span, sp(0..6));
+        assert_eq!(d[0].help.as_deref(), Some("did you mean `.input`?"));
+        assert_eq!(items.len(), 1);
+
+        let items = parse_ok(".decl a(x: number, y: number) choice-domain x, (x, y)\na(1, 2).");
+        let Item::Decl(d) = &items[0] else { panic!() };
+        assert_eq!(d.qualifiers[0].name, "choice-domain");
+        assert_eq!(d.qualifiers[0].span, sp(30..43));
+        assert_eq!(items.len(), 2);
+    }
+
+    #[test]
+    fn too_many_errors_are_capped() {
+        let text = "p(.\n".repeat(5000) + &"\"\n".repeat(5000) + "q(1).";
+        let (items, d) = errors(&text);
+        assert!(d.len() <= MAX_DIAGNOSTICS + 1, "{}", d.len());
+        assert!(d.last().unwrap().message.starts_with("too many syntax errors"));
+        assert_eq!(items.len(), 1);
+    }
+
+    #[test]
+    fn pathological_inputs_are_fast() {
+        let n = 1_000_000;
+        let inputs = [
+            ".".repeat(n),
+            "(".repeat(n),
+            ")".repeat(n),
+            "\0".repeat(n),
+            "\"".repeat(n),
+            "p(x) :- ".to_string() + &"a(x), ".repeat(n / 6),
+            "p(x) :- x = ".to_string() + &"1 + ".repeat(n / 4) + "1.",
+            "p(x) :- ".to_string() + &"a(x); ".repeat(n / 6) + "b(x).",
+            "/*".repeat(n / 2),
+            "// c\n".repeat(n / 5),
+            "-".repeat(n),
+            "x".repeat(n),
+        ];
+        for text in &inputs {
+            let t = std::time::Instant::now();
+            let _ = parse_file(F, text);
+            assert!(t.elapsed().as_secs_f64() < 5.0, "{:?} took {:?}", &text[..20], t.elapsed());
+        }
+    }
+
+    #[test]
+    fn unsupported_expressions_and_rules() {
+        let (items, d) = errors("a(x) <= a(y) :- b(x, y).\np([1, 2]).\nq($B(1)).\nr(1).");
+        let codes: Vec<_> = d.iter().map(|d| d.code).collect();
+        assert_eq!(codes, vec![Code::Unsupported; 3], "{d:#?}");
+        assert!(d[0].message.contains("subsumptive"));
+        assert!(d[1].message.contains("record"));
+        assert!(d[2].message.contains("algebraic"));
+        assert_eq!(items.len(), 1);
+    }
+
+    #[test]
+    fn helpful_messages() {
+        let (_, d) = errors("j(x) :- x = count { a(x) }.");
+        assert_eq!(d[0].message, "expected `:` between `count` and `{`");
+        let (_, d) = errors("c(x) :- a(x) d(x).");
+        assert!(d[0].help.as_deref().unwrap().contains("separate literals"));
+    }
+
+    #[test]
+    fn missing_dot_resumes_at_next_rule() {
+        let (items, d) = errors("a(1)\nb(x) :- a(x)\nc(x) :- b(x).\n.decl d(x: number)\ninput(1).");
+        assert_eq!(d.len(), 2, "{d:#?}");
+        assert!(d.iter().all(|d| d.help.as_deref().unwrap().contains("previous line")));
+        assert_eq!(d[0].primary.as_ref().unwrap().span, sp(5..6));
+        let names: Vec<_> = items
+            .iter()
+            .map(|i| match i {
+                Item::Rule(r) => r.heads[0].relation.name.clone(),
+                Item::Decl(d) => format!("decl {} {}", d.name.name, d.qualifiers.len()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(names, vec!["c", "decl d 0", "input"]);
+    }
+
+    /// Random token soup from a fixed seed: parsing must never panic or loop.
+    #[test]
+    fn random_token_soup_never_panics() {
+        const PIECES: &[&str] = &[
+            "p",
+            "(",
+            ")",
+            ",",
+            ";",
+            ".",
+            ":-",
+            ":",
+            "x",
+            "_",
+            "1",
+            "-",
+            "+",
+            "^",
+            "!",
+            "=",
+            "<",
+            "{",
+            "}",
+            "[",
+            "]",
+            "\"s\"",
+            "\"",
+            "count",
+            "sum",
+            "min",
+            "as",
+            "band",
+            "bnot",
+            "$",
+            "@f",
+            ".decl",
+            ".type",
+            ".input",
+            ".plan",
+            "|",
+            "<:",
+            "\n",
+            " ",
+            "//c\n",
+            "/*",
+            "*/",
+            "#x",
+            "true",
+            "not",
+            "1.5",
+            "0x",
+            "choice-domain",
+            "\u{e9}",
+            "\0",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            let len = (seed >> 59) as usize + 1;
+            for _ in 0..len * 4 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(PIECES[(seed % PIECES.len() as u64) as usize]);
+            }
+            let (_, diags) = parse_file(F, &text);
+            for d in &diags {
+                if let Some(l) = &d.primary {
+                    assert!(l.span.end as usize <= text.len() && l.span.start <= l.span.end);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn broken_string_in_directive_reports_once() {
+        let (items, d) = errors(".input a(filename=\"x.csv)\np(1).");
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert_eq!(d[0].message, "unterminated string");
+        assert_eq!(items.len(), 1);
     }
 
     #[test]

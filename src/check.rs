@@ -912,7 +912,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     );
                     return None;
                 }
-                let Some(mut conj) = dnf(body) else { return None };
+                let mut conj = dnf(body)?;
                 if conj.len() != 1 {
                     self.error(
                         Diagnostic::error(Code::Unsupported, "disjunction inside an aggregate is not supported")

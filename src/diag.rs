@@ -187,8 +187,8 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
 /// back onto the end of the text, so it shows on a real line.
 fn visible(span: Span, sources: &SourceMap) -> Span {
     let text = &sources.get(span.file).text;
-    let end = text.trim_end().len() as u32;
-    if span.start > end {
+    if span.start as usize >= text.len() {
+        let end = text.trim_end().len() as u32;
         Span { file: span.file, start: end, end }
     } else {
         Span { end: span.end.min(text.len() as u32), ..span }

@@ -280,7 +280,7 @@ impl<'p, 's, const N: usize> Evaluator<'p, 's, N> {
                 for (rows, ann) in std::mem::take(&mut history[i]) {
                     all.extend(rows.into_iter().zip(ann));
                 }
-                all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                all.sort_unstable_by_key(|a| a.0);
                 debug_assert_eq!(all.len(), complete.len());
                 self.annotations[rel] = all.into_iter().map(|(_, a)| a).collect();
             }

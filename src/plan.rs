@@ -224,7 +224,7 @@ fn plan_rule(rule: &ir::Rule, stratum: &[RelId], sp: &mut StratumPlan) -> RulePl
 }
 
 /// Plans a literal over complete relations (outside the stratum, or inside an aggregate).
-fn plan_lit(lit: &Lit, bound: &mut Vec<bool>, sp: &mut StratumPlan) -> Op {
+fn plan_lit(lit: &Lit, bound: &mut [bool], sp: &mut StratumPlan) -> Op {
     match lit {
         Lit::Atom(a) => {
             let (key_cols, key, cols) = match_atom(a, bound, true);
@@ -232,7 +232,7 @@ fn plan_lit(lit: &Lit, bound: &mut Vec<bool>, sp: &mut StratumPlan) -> Op {
             Op::Lookup { index, key, cols }
         }
         Lit::Negated(a) => {
-            let (key_cols, key, _) = match_atom(a, &mut bound.clone(), true);
+            let (key_cols, key, _) = match_atom(a, &mut bound.to_vec(), true);
             let index = intern_index(&mut sp.static_indices, IndexSpec { rel: a.rel, key_cols });
             Op::Absent { index, key }
         }
@@ -246,7 +246,7 @@ fn plan_lit(lit: &Lit, bound: &mut Vec<bool>, sp: &mut StratumPlan) -> Op {
             Op::Range { var: *var, from: from.clone(), to: to.clone(), step: step.clone() }
         }
         Lit::Aggregate { var, func, target, body, .. } => {
-            let mut inner_bound = bound.clone();
+            let mut inner_bound = bound.to_vec();
             let ops = body.iter().map(|l| plan_lit(l, &mut inner_bound, sp)).collect();
             bound[*var] = true;
             Op::Aggregate { var: *var, func: *func, target: target.clone(), ops }

@@ -224,15 +224,22 @@ fn display_path(path: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
-/// Parses, checks and evaluates a whole program given as text (facts inline).
-/// Returns every relation (input and derived) → its rows, values rendered as text,
-/// sorted by value. Errors are rendered in the short `file:line:col` form.
-pub fn eval_text(program: &str) -> Result<BTreeMap<String, Vec<Vec<String>>>, String> {
+/// A program evaluated from text: what [`evaluate_text`] returns.
+pub struct TextModel {
+    pub sources: SourceMap,
+    pub symbols: Symbols,
+    pub program: ir::Program,
+    pub model: Model,
+}
+
+/// Parses, checks and evaluates a whole program given as text (facts inline). Errors are
+/// rendered in the short `file:line:col` form.
+pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, String> {
     let mut sources = SourceMap::new();
-    let id = sources.add("<program>", program);
-    let (ast, mut diags) = syntax::parse_file(id, program);
+    let id = sources.add("<program>", text);
+    let (ast, mut diags) = syntax::parse_file(id, text);
     let mut symbols = Symbols::new();
-    let (ir, check_diags) = crate::check::check(&[ast], &BTreeSet::new(), &mut symbols);
+    let (program, check_diags) = crate::check::check(&[ast], &BTreeSet::new(), &mut symbols);
     diags.extend(check_diags);
     let render = |diags: &[Diagnostic]| {
         diags
@@ -245,17 +252,24 @@ pub fn eval_text(program: &str) -> Result<BTreeMap<String, Vec<Vec<String>>>, St
     if diags.iter().any(Diagnostic::is_error) {
         return Err(render(&diags));
     }
-    let plan = plan::plan(&ir);
-    let mut inputs = vec![Vec::new(); ir.relations.len()];
-    for fact in &ir.facts {
+    let plan = plan::plan(&program);
+    let mut inputs = vec![Vec::new(); program.relations.len()];
+    for fact in &program.facts {
         inputs[fact.rel].push(fact.values.clone());
     }
-    let model = eval::evaluate(&ir, &plan, inputs, &mut symbols, &EvalOptions::default())
-        .map_err(|d| render(std::slice::from_ref(&d)))?;
+    let model =
+        eval::evaluate(&program, &plan, inputs, &mut symbols, options).map_err(|d| render(std::slice::from_ref(&d)))?;
+    Ok(TextModel { sources, symbols, program, model })
+}
+
+/// Parses, checks and evaluates a whole program given as text (facts inline).
+/// Returns every relation (input and derived) → its rows, values rendered as text,
+/// sorted by value. Errors are rendered in the short `file:line:col` form.
+pub fn eval_text(program: &str) -> Result<BTreeMap<String, Vec<Vec<String>>>, String> {
+    let m = evaluate_text(program, &EvalOptions::default())?;
     let mut out = BTreeMap::new();
-    for (id, rel) in ir.relations.iter().enumerate() {
-        let rows = crate::output::sorted_rows(&model.relations[id], &rel.types, &symbols);
-        out.insert(rel.name.clone(), rows);
+    for (id, rel) in m.program.relations.iter().enumerate() {
+        out.insert(rel.name.clone(), crate::output::sorted_rows(&m.model.relations[id], &rel.types, &m.symbols));
     }
     Ok(out)
 }

@@ -254,6 +254,30 @@ fn check_against_stance(p: &Program) -> Result<(), TestCaseError> {
     for (name, rows) in &expected {
         prop_assert_eq!(rows, &actual[name], "relation {} differs for program:\n{}", name, text);
     }
+    check_recording(&text)
+}
+
+/// Recording provenance must not change the model, and must annotate every tuple: input
+/// facts with round 0, derived tuples with a later round and a rule for their relation.
+fn check_recording(text: &str) -> Result<(), TestCaseError> {
+    use stance::eval::{EvalOptions, INPUT};
+    let plain = stance::driver::evaluate_text(text, &EvalOptions::default()).map_err(TestCaseError::fail)?;
+    let recorded = stance::driver::evaluate_text(text, &EvalOptions { record: true, ..Default::default() })
+        .map_err(TestCaseError::fail)?;
+    prop_assert_eq!(&plain.model.relations, &recorded.model.relations, "recording changed the model:\n{}", text);
+    for (rel, tuples) in recorded.model.relations.iter().enumerate() {
+        let annotations = &recorded.model.annotations[rel];
+        prop_assert_eq!(annotations.len(), tuples.len(), "annotations of relation {} in:\n{}", rel, text);
+        for (tuple, a) in tuples.iter().zip(annotations) {
+            let is_fact = recorded.program.facts.iter().any(|f| f.rel == rel && f.values == tuple);
+            if a.rule == INPUT {
+                prop_assert!(is_fact && a.round == 0, "tuple {:?} of {} marked input in:\n{}", tuple, rel, text);
+            } else {
+                let rule = &recorded.program.rules[a.rule as usize];
+                prop_assert!(!is_fact && a.round > 0 && rule.head == rel, "bad annotation {:?} in:\n{}", a, text);
+            }
+        }
+    }
     Ok(())
 }
 

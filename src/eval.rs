@@ -564,7 +564,8 @@ fn run_ops<const N: usize>(
     }
 }
 
-fn compare(op: CompareOp, ty: Type, l: Value, r: Value, symbols: &Symbols) -> bool {
+/// Compares two values of one type: numbers as signed integers, symbols as strings.
+pub fn compare(op: CompareOp, ty: Type, l: Value, r: Value, symbols: &Symbols) -> bool {
     let ord = match (op, ty) {
         (CompareOp::Eq, _) => return l == r,
         (CompareOp::Ne, _) => return l != r,
@@ -577,6 +578,26 @@ fn compare(op: CompareOp, ty: Type, l: Value, r: Value, symbols: &Symbols) -> bo
         CompareOp::Gt => ord == Ordering::Greater,
         CompareOp::Ge => ord != Ordering::Less,
         CompareOp::Eq | CompareOp::Ne => unreachable!("handled above"),
+    }
+}
+
+/// Evaluates an expression outside a fixpoint (for explanations and checks). `autoinc()`
+/// cannot be replayed, so an expression that uses it has no value here.
+pub fn evaluate_expr(e: &Expr, env: &[Value], symbols: &mut Symbols) -> Option<Value> {
+    if uses_autoinc(e) {
+        return None;
+    }
+    eval_expr(e, env, &mut Ctx { symbols, counter: 0 })
+}
+
+/// Whether an expression calls `autoinc()`, whose values depend on evaluation order.
+pub fn uses_autoinc(e: &Expr) -> bool {
+    match e {
+        Expr::Call(Functor::Autoinc, _) => true,
+        Expr::Call(_, args) => args.iter().any(uses_autoinc),
+        Expr::Unary(_, a) => uses_autoinc(a),
+        Expr::Binary(_, a, b) => uses_autoinc(a) || uses_autoinc(b),
+        Expr::Var(_) | Expr::Const(..) => false,
     }
 }
 

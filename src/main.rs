@@ -5,7 +5,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use stance::diag::{self, Diagnostic};
 use stance::driver::{self, Failure, Inputs, Project};
 use stance::eval::EvalOptions;
+use stance::explain;
 use stance::output::{self, Format};
+use stance::provenance::Explainer;
 use stance::source::SourceMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -64,6 +66,70 @@ enum Command {
     /// Parse and check rules and facts without evaluating.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+    /// Show why a claim holds: its proof down to the sourced facts.
+    #[command(after_help = format!("{EXPLAIN_EXAMPLES}\n\n{EXIT_CODES_CLAIM}"))]
+    Explain(ExplainArgs),
+    /// Show why a claim does not hold: how far each rule that could derive it gets.
+    #[command(name = "why-not", after_help = format!("Example:\n  stance why-not 'aligned(\"Algeria\", \"Haftar\")'\n\n{EXIT_CODES}"))]
+    WhyNot(WhyNotArgs),
+    /// List the tuples matching a pattern, derived or given, optionally with proofs.
+    #[command(after_help = format!("Examples:\n  stance query 'aligned(x, \"Haftar\")'\n  stance query 'conflict(\"Egypt\", _)' --explain\n\n{EXIT_CODES_CLAIM}"))]
+    Query(QueryArgs),
+}
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  stance explain 'aligned(\"Egypt\", \"Haftar\")'
+  stance explain 'hedges(\"Russia\", \"Tobruk\", \"GNA\")' --depth 2
+  stance explain 'conflict(\"Egypt\", \"GNA\")' --proofs 3 --format json";
+
+const EXIT_CODES_CLAIM: &str = "\
+Exit codes:
+  0  the claim holds (explain) or some tuple matches (query)
+  1  it does not hold / nothing matches, or the rules or facts have errors
+  2  usage error, or a file could not be read";
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ProofFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// The claim, as an atom with constants: 'aligned("Egypt", "Haftar")'.
+    claim: String,
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Cut subproofs deeper than N levels.
+    #[arg(long, value_name = "N")]
+    depth: Option<usize>,
+    /// Show up to K distinct proofs, shortest first.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    proofs: usize,
+    #[arg(long, value_enum, default_value_t = ProofFormat::Text)]
+    format: ProofFormat,
+}
+
+#[derive(Args)]
+struct WhyNotArgs {
+    /// The claim that was expected to hold: 'aligned("Algeria", "Haftar")'.
+    claim: String,
+    #[command(flatten)]
+    project: ProjectArgs,
+}
+
+#[derive(Args)]
+struct QueryArgs {
+    /// A pattern: an atom whose arguments are constants, variables or `_`.
+    pattern: String,
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Print the proof of every match.
+    #[arg(long)]
+    explain: bool,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 #[derive(Args)]
@@ -120,6 +186,11 @@ struct InferArgs {
     /// Stop with an error after this many seconds.
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<f64>,
+
+    /// Print every tuple with its proof: a tree (table), a trace column (csv), or one
+    /// JSON object per tuple with the proof DAG (json, as JSON Lines).
+    #[arg(long)]
+    provenance: bool,
 }
 
 #[derive(Args)]
@@ -134,16 +205,28 @@ struct CheckArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Proof search recurses once per proof level; give deep proofs room.
+    let worker = std::thread::Builder::new().stack_size(512 << 20).spawn(move || run(&cli));
+    match worker.map(|w| w.join()) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        _ => ExitCode::from(2),
+    }
+}
+
+fn run(cli: &Cli) -> u8 {
     let mut sources = SourceMap::new();
     let result = match &cli.command {
-        Command::Infer(args) => infer(args, &mut sources, &cli),
-        Command::Check(args) => check(args, &mut sources, &cli),
+        Command::Infer(args) => infer(args, &mut sources, cli),
+        Command::Check(args) => check(args, &mut sources, cli),
+        Command::Explain(args) => explain(args, &mut sources, cli),
+        Command::WhyNot(args) => why_not(args, &mut sources, cli),
+        Command::Query(args) => query(args, &mut sources, cli),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(failure) => {
-            report(&failure.diagnostics, &sources, &cli);
-            ExitCode::from(failure.exit_code as u8)
+            report(&failure.diagnostics, &sources, cli);
+            failure.exit_code as u8
         }
     }
 }
@@ -178,7 +261,7 @@ fn load(project: &ProjectArgs, sources: &mut SourceMap, cli: &Cli) -> Result<Pro
     Ok(loaded)
 }
 
-fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Failure> {
+fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
     let mut project = load(&args.project, sources, cli).inspect_err(|_| ())?;
     if args.explain_plan {
         eprint!("{}", stance::plan::describe(&project.plan, &project.program, &project.sources));
@@ -210,7 +293,7 @@ fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Fai
         Some(t) => Some(Instant::now() + Duration::from_secs_f64(t)),
         None => None,
     };
-    let options = EvalOptions { record: false, max_tuples: args.max_tuples, deadline: timeout };
+    let options = EvalOptions { record: args.provenance, max_tuples: args.max_tuples, deadline: timeout };
     let model = match driver::evaluate(&mut project, &options) {
         Ok(m) => m,
         Err(f) => {
@@ -229,24 +312,213 @@ fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Fai
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let result =
-        output::render(&mut out, args.format, &project.program, &model, &shown, &project.symbols).and_then(|()| {
-            for (id, rel) in project.program.relations.iter().enumerate() {
-                if rel.printsize {
-                    writeln!(out, "{}\t{}", rel.name, model.relations[id].len())?;
-                }
+    let rendered = if args.provenance {
+        render_with_proofs(&mut out, args.format, &mut project, &model, &shown)
+    } else {
+        output::render(&mut out, args.format, &project.program, &model, &shown, &project.symbols)
+    };
+    let result = rendered.and_then(|()| {
+        for (id, rel) in project.program.relations.iter().enumerate() {
+            if rel.printsize {
+                writeln!(out, "{}\t{}", rel.name, model.relations[id].len())?;
             }
-            out.flush()
-        });
+        }
+        out.flush()
+    });
+    finish_output(result).map(|()| 0)
+}
+
+/// Ends a write to standard output: a closed pipe (`| head`) stops quietly, as other Unix
+/// tools do; any other failure is an I/O error.
+fn finish_output(result: std::io::Result<()>) -> Result<(), Failure> {
     match result {
         Ok(()) => Ok(()),
-        // Piped into `head`: stop quietly, as other Unix tools do.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Failure::io(format!("cannot write output: {e}"))),
     }
 }
 
-fn check(args: &CheckArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Failure> {
+fn render_with_proofs(
+    out: &mut dyn Write,
+    format: Format,
+    project: &mut Project,
+    model: &stance::eval::Model,
+    shown: &[usize],
+) -> std::io::Result<()> {
+    let Project { program, facts, sources, symbols, .. } = project;
+    let mut ex = Explainer::new(program, model, facts, sources, symbols);
+    let mut csv_writer =
+        (format == Format::Csv).then(|| csv::WriterBuilder::new().flexible(true).from_writer(Vec::new()));
+    for &rel in shown {
+        let decl = &ex.program.relations[rel];
+        let order = output::display_order(&model.relations[rel], &decl.types, ex.symbols);
+        if let Some(w) = csv_writer.as_mut() {
+            let mut header = vec!["relation".to_string()];
+            header.extend(decl.columns.iter().cloned());
+            header.push("proof".into());
+            w.write_record(&header)?;
+        }
+        for i in order {
+            let tuple = model.relations[rel].get(i).to_vec();
+            let Some(root) = ex.explain(rel, &tuple) else { continue };
+            match format {
+                Format::Json => writeln!(out, "{}", explain::proof_json(&ex, root))?,
+                Format::Table => writeln!(out, "{}", explain::render_tree(&ex, root, None))?,
+                Format::Csv => {
+                    let mut record = vec![decl.name.clone()];
+                    record
+                        .extend(tuple.iter().zip(&decl.types).map(|(&v, &t)| stance::value::display(v, t, ex.symbols)));
+                    record.push(explain::compact_trace(&ex, root));
+                    if let Some(w) = csv_writer.as_mut() {
+                        w.write_record(&record)?;
+                    }
+                }
+            }
+        }
+    }
+    if let Some(w) = csv_writer {
+        let bytes = w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+        out.write_all(&bytes)?;
+    }
+    Ok(())
+}
+
+/// Loads and evaluates with recording on, for the commands that explain.
+fn load_recorded(
+    project: &ProjectArgs,
+    sources: &mut SourceMap,
+    cli: &Cli,
+) -> Result<(Project, stance::eval::Model), Failure> {
+    let mut loaded = load(project, sources, cli)?;
+    let options = EvalOptions { record: true, ..Default::default() };
+    match driver::evaluate(&mut loaded, &options) {
+        Ok(model) => Ok((loaded, model)),
+        Err(f) => {
+            *sources = std::mem::take(&mut loaded.sources);
+            Err(f)
+        }
+    }
+}
+
+fn claim_of(text: &str, project: &mut Project, sources: &mut SourceMap) -> Result<explain::Claim, Failure> {
+    match explain::parse_claim(text, &mut project.sources, &project.program, &project.symbols) {
+        Ok(c) => Ok(c),
+        Err(diagnostics) => {
+            *sources = std::mem::take(&mut project.sources);
+            Err(Failure { diagnostics, exit_code: 1 })
+        }
+    }
+}
+
+fn explain(args: &ExplainArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
+    let (mut project, model) = load_recorded(&args.project, sources, cli)?;
+    let claim = claim_of(&args.claim, &mut project, sources)?;
+    let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
+    let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
+    let roots = match claim.tuple() {
+        Some(tuple) => ex.explain_many(claim.rel, &tuple, args.proofs.max(1)),
+        None => Vec::new(),
+    };
+    if roots.is_empty() {
+        let mut msg = format!("`{}` does not hold", claim.text);
+        for note in explain::unknown_constants(&claim, ex.symbols) {
+            msg.push_str(&format!("\n  note: {note}"));
+        }
+        eprintln!("{msg}\nhelp: `stance why-not '{}'` shows how far each rule gets", claim.text);
+        return Ok(1);
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = (|| -> std::io::Result<()> {
+        for (i, &root) in roots.iter().enumerate() {
+            match args.format {
+                ProofFormat::Json => writeln!(out, "{}", explain::proof_json(&ex, root))?,
+                ProofFormat::Text => {
+                    if roots.len() > 1 {
+                        writeln!(out, "proof {} of {} (height {})", i + 1, roots.len(), ex.nodes[root].height)?;
+                    }
+                    write!(out, "{}", explain::render_tree(&ex, root, args.depth))?;
+                    if i + 1 < roots.len() {
+                        writeln!(out)?;
+                    }
+                }
+            }
+        }
+        out.flush()
+    })();
+    finish_output(result).map(|()| 0)
+}
+
+fn why_not(args: &WhyNotArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
+    let (mut project, model) = load_recorded(&args.project, sources, cli)?;
+    let claim = claim_of(&args.claim, &mut project, sources)?;
+    let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
+    let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
+    let report = explain::why_not(&mut ex, &claim);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    finish_output(out.write_all(report.as_bytes()).and_then(|()| out.flush())).map(|()| 0)
+}
+
+fn query(args: &QueryArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
+    let (mut project, model) = load_recorded(&args.project, sources, cli)?;
+    let claim = claim_of(&args.pattern, &mut project, sources)?;
+    let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
+    let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
+    let rel = claim.rel;
+    let decl = &ex.program.relations[rel];
+    // Repeated variables in the pattern must agree.
+    let var_positions: Vec<(usize, &str)> = claim
+        .args
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| if let explain::ClaimArg::Var(n) = a { Some((i, n.as_str())) } else { None })
+        .collect();
+    let hits: Vec<usize> = match claim.pattern() {
+        Some(pattern) => stance::provenance::matches(&model.relations[rel], &pattern)
+            .filter(|&i| {
+                let t = model.relations[rel].get(i);
+                var_positions.iter().all(|&(p, n)| var_positions.iter().all(|&(q, m)| n != m || t[p] == t[q]))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    for note in explain::unknown_constants(&claim, ex.symbols) {
+        eprintln!("note: {note}");
+    }
+    let mut subset = stance::eval::Tuples { arity: decl.arity(), data: Vec::new(), rows: 0 };
+    for &i in &hits {
+        subset.data.extend_from_slice(model.relations[rel].get(i));
+        subset.rows += 1;
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = (|| -> std::io::Result<()> {
+        let order = output::display_order(&subset, &decl.types, ex.symbols);
+        if args.explain {
+            for i in order {
+                let tuple = subset.get(i).to_vec();
+                if let Some(root) = ex.explain(rel, &tuple) {
+                    match args.format {
+                        Format::Json => writeln!(out, "{}", explain::proof_json(&ex, root))?,
+                        Format::Csv => writeln!(out, "{}", explain::compact_trace(&ex, root))?,
+                        Format::Table => writeln!(out, "{}", explain::render_tree(&ex, root, None))?,
+                    }
+                }
+            }
+        } else {
+            let mut only_hits = stance::eval::Model::default();
+            only_hits.relations = vec![stance::eval::Tuples::default(); ex.program.relations.len()];
+            only_hits.relations[rel] = subset.clone();
+            output::render(&mut out, args.format, ex.program, &only_hits, &[rel], ex.symbols)?;
+        }
+        out.flush()
+    })();
+    finish_output(result)?;
+    Ok(if hits.is_empty() { 1 } else { 0 })
+}
+
+fn check(args: &CheckArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
     let project = load(&args.project, sources, cli)?;
     if args.deny_warnings && !project.warnings.is_empty() {
         *sources = project.sources;
@@ -255,5 +527,5 @@ fn check(args: &CheckArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Fai
     let rules = project.program.rules.iter().filter(|r| !r.is_fact).count();
     let facts: usize = project.facts.relations.values().map(Vec::len).sum();
     eprintln!("ok: {} relations, {} rules, {} facts from tables", project.program.relations.len(), rules, facts);
-    Ok(())
+    Ok(0)
 }

@@ -158,10 +158,10 @@ impl<'a> Explainer<'a> {
         } else {
             let mut best: Option<NodeId> = None;
             for g in self.groundings(rel, index) {
-                if let Some(node) = self.node_for(rel, index, g) {
-                    if best.is_none_or(|b| self.nodes[node].height < self.nodes[b].height) {
-                        best = Some(node);
-                    }
+                if let Some(node) = self.node_for(rel, index, g)
+                    && best.is_none_or(|b| self.nodes[node].height < self.nodes[b].height)
+                {
+                    best = Some(node);
                 }
             }
             best
@@ -272,11 +272,8 @@ fn same_instance(a: &Node, b: &Node) -> bool {
 pub fn bind_head(rule: &ir::Rule, tuple: &[Value], env: &mut [Value], bound: &mut [bool]) -> bool {
     for (arg, &v) in rule.head_args.iter().zip(tuple) {
         match arg {
-            Expr::Var(x) if bound[*x] => {
-                if env[*x] != v {
-                    return false;
-                }
-            }
+            Expr::Var(x) if bound[*x] && env[*x] != v => return false,
+            Expr::Var(x) if bound[*x] => {}
             Expr::Var(x) => {
                 env[*x] = v;
                 bound[*x] = true;

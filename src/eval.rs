@@ -75,7 +75,7 @@ impl Tuples {
 }
 
 /// How a derived tuple first appeared: in which round of its stratum, by which rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Annotation {
     pub round: u32,
     pub rule: u32,
@@ -105,7 +105,11 @@ pub fn evaluate(
     macro_rules! dispatch {
         ($($n:literal)*) => {
             $(if plan.width <= $n {
-                return Evaluator::<$n>::new(program, plan, symbols, options).run(inputs);
+                return if options.record {
+                    Evaluator::<$n, Annotation>::new(program, plan, symbols, options).run(inputs)
+                } else {
+                    Evaluator::<$n, ()>::new(program, plan, symbols, options).run(inputs)
+                };
             })*
         };
     }
@@ -118,6 +122,33 @@ pub fn evaluate(
 
 type Row<const N: usize> = [Value; N];
 
+/// What a stratum's tuples carry besides their values: nothing (`()`, zero bytes) or, when
+/// recording provenance, an [`Annotation`]. Carrying it inside datafrog's tuples costs 8
+/// bytes per tuple and no second copy of the relation.
+trait Payload: Copy + Ord + 'static {
+    const RECORDS: bool;
+    fn at(round: u32, rule: u32) -> Self;
+    fn annotation(self) -> Annotation;
+}
+
+impl Payload for () {
+    const RECORDS: bool = false;
+    fn at(_: u32, _: u32) {}
+    fn annotation(self) -> Annotation {
+        Annotation { round: 0, rule: INPUT }
+    }
+}
+
+impl Payload for Annotation {
+    const RECORDS: bool = true;
+    fn at(round: u32, rule: u32) -> Self {
+        Annotation { round, rule }
+    }
+    fn annotation(self) -> Annotation {
+        self
+    }
+}
+
 /// State shared by the operations of a round: symbols for string functors, the counter of
 /// `autoinc()`.
 struct Ctx<'s> {
@@ -125,7 +156,7 @@ struct Ctx<'s> {
     counter: i64,
 }
 
-struct Evaluator<'p, 's, const N: usize> {
+struct Evaluator<'p, 's, const N: usize, A: Payload> {
     program: &'p ir::Program,
     plan: &'p Plan,
     ctx: Ctx<'s>,
@@ -134,9 +165,10 @@ struct Evaluator<'p, 's, const N: usize> {
     done: Vec<Relation<Row<N>>>,
     annotations: Vec<Vec<Annotation>>,
     stratum_of: Vec<usize>,
+    payload: std::marker::PhantomData<A>,
 }
 
-impl<'p, 's, const N: usize> Evaluator<'p, 's, N> {
+impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
     fn new(program: &'p ir::Program, plan: &'p Plan, symbols: &'s mut Symbols, options: &'p EvalOptions) -> Self {
         let n = program.relations.len();
         Evaluator {
@@ -147,6 +179,7 @@ impl<'p, 's, const N: usize> Evaluator<'p, 's, N> {
             done: (0..n).map(|_| Relation::from_vec(Vec::new())).collect(),
             annotations: vec![Vec::new(); n],
             stratum_of: vec![0; n],
+            payload: std::marker::PhantomData,
         }
     }
 
@@ -181,7 +214,7 @@ impl<'p, 's, const N: usize> Evaluator<'p, 's, N> {
             sp.static_indices.iter().map(|spec| build_index(&self.done[spec.rel], spec)).collect();
 
         let mut iteration = Iteration::new();
-        let vars: Vec<Variable<Row<N>>> =
+        let vars: Vec<Variable<(Row<N>, A)>> =
             sp.relations.iter().map(|&r| iteration.variable(&self.program.relations[r].name)).collect();
         let var_of = |rel: RelId| sp.relations.iter().position(|&r| r == rel).expect("relation of this stratum");
         let dyn_vars: Vec<Variable<(Row<N>, Row<N>)>> = sp
@@ -203,16 +236,10 @@ impl<'p, 's, const N: usize> Evaluator<'p, 's, N> {
             .collect();
 
         // Input tuples enter as the first round's new tuples.
-        let mut history: Vec<Vec<(Vec<Row<N>>, Vec<Annotation>)>> = vec![Vec::new(); sp.relations.len()];
         for (i, &r) in sp.relations.iter().enumerate() {
             let rows = std::mem::take(&mut inputs[r]);
             if !rows.is_empty() {
-                let rel = Relation::from_vec(rows);
-                if self.options.record {
-                    let ann = vec![Annotation { round: 0, rule: INPUT }; rel.len()];
-                    history[i].push((rel.elements.clone(), ann));
-                }
-                vars[i].insert(rel);
+                vars[i].insert(Relation::from_vec(rows.into_iter().map(|row| (row, A::at(0, INPUT))).collect()));
             }
         }
         iteration.changed();
@@ -228,68 +255,42 @@ impl<'p, 's, const N: usize> Evaluator<'p, 's, N> {
             // Keep re-keyed copies of this stratum's relations in step.
             for (spec, dv) in sp.dyn_indices.iter().zip(&dyn_vars) {
                 let cols = &spec.key_cols;
-                dv.from_map(&vars[var_of(spec.rel)], |row| (project::<N>(row, cols), *row));
+                dv.from_map(&vars[var_of(spec.rel)], |(row, _)| (project::<N>(row, cols), *row));
             }
-            let mut pending_annotations = Vec::new();
-            for (i, rows) in produced.into_iter().enumerate() {
+            for (var, mut rows) in vars.iter().zip(produced) {
                 if rows.is_empty() {
-                    pending_annotations.push(Vec::new());
                     continue;
                 }
-                if self.options.record {
-                    let mut rows = rows;
+                if A::RECORDS {
+                    // The annotation is not part of a tuple's identity, so datafrog cannot
+                    // deduplicate on it: keep one candidate per tuple (the lowest rule) and
+                    // drop the tuples the relation already has.
                     rows.sort_unstable();
                     rows.dedup_by(|a, b| a.0 == b.0);
-                    vars[i].insert(Relation::from_vec(rows.iter().map(|r| r.0).collect()));
-                    pending_annotations.push(rows);
-                } else {
-                    vars[i].insert(Relation::from_vec(rows.into_iter().map(|r| r.0).collect()));
-                    pending_annotations.push(Vec::new());
+                    retain_new(&mut rows, var);
                 }
+                let annotated = rows.into_iter().map(|(row, rule)| (row, A::at(round + 1, rule))).collect();
+                var.insert(Relation::from_vec(annotated));
             }
             round += 1;
             let changed = iteration.changed();
-            if self.options.record {
-                for (i, candidates) in pending_annotations.iter().enumerate() {
-                    let recent = vars[i].recent.borrow();
-                    if recent.is_empty() || candidates.is_empty() {
-                        continue;
-                    }
-                    // Both sorted: walk them together to find each new tuple's rule.
-                    let mut c = candidates.as_slice();
-                    let mut ann = Vec::with_capacity(recent.len());
-                    for row in recent.iter() {
-                        while c[0].0 < *row {
-                            c = &c[1..];
-                        }
-                        ann.push(Annotation { round, rule: c[0].1 });
-                    }
-                    history[i].push((recent.elements.clone(), ann));
-                }
-            }
             self.check_limits(sp, &vars)?;
             if !changed {
                 break;
             }
         }
 
-        for ((i, var), &rel) in vars.into_iter().enumerate().zip(&sp.relations) {
+        for (var, &rel) in vars.into_iter().zip(&sp.relations) {
             let complete = var.complete();
-            if self.options.record {
-                let mut all: Vec<(Row<N>, Annotation)> = Vec::with_capacity(complete.len());
-                for (rows, ann) in std::mem::take(&mut history[i]) {
-                    all.extend(rows.into_iter().zip(ann));
-                }
-                all.sort_unstable_by_key(|a| a.0);
-                debug_assert_eq!(all.len(), complete.len());
-                self.annotations[rel] = all.into_iter().map(|(_, a)| a).collect();
+            if A::RECORDS {
+                self.annotations[rel] = complete.iter().map(|(_, a)| a.annotation()).collect();
             }
-            self.done[rel] = complete;
+            self.done[rel] = Relation::from_vec(complete.elements.into_iter().map(|(row, _)| row).collect());
         }
         Ok(())
     }
 
-    fn check_limits(&self, sp: &StratumPlan, vars: &[Variable<Row<N>>]) -> Result<(), Diagnostic> {
+    fn check_limits(&self, sp: &StratumPlan, vars: &[Variable<(Row<N>, A)>]) -> Result<(), Diagnostic> {
         if let Some(max) = self.options.max_tuples {
             for (i, v) in vars.iter().enumerate() {
                 let size: usize = v.stable.borrow().iter().map(|b| b.len()).sum::<usize>() + v.recent.borrow().len();
@@ -328,7 +329,7 @@ impl<'p, 's, const N: usize> Evaluator<'p, 's, N> {
         &mut self,
         rp: &RulePlan,
         round: u32,
-        vars: &[Variable<Row<N>>],
+        vars: &[Variable<(Row<N>, A)>],
         var_of: &dyn Fn(RelId) -> usize,
         dyn_vars: &[Variable<(Row<N>, Row<N>)>],
         env_vars: &[Variable<(Row<N>, Row<N>)>],
@@ -369,7 +370,7 @@ impl<'p, 's, const N: usize> Evaluator<'p, 's, N> {
                     }
                 }
                 Source::Dynamic { rel, cols } => {
-                    for row in vars[var_of(*rel)].recent.borrow().iter() {
+                    for (row, _) in vars[var_of(*rel)].recent.borrow().iter() {
                         run_source_row(row, ctx, cols);
                     }
                 }
@@ -397,6 +398,19 @@ impl<'p, 's, const N: usize> Evaluator<'p, 's, N> {
                 env_var.insert(Relation::from_vec(next_env));
             }
         }
+    }
+}
+
+/// Drops the candidates (sorted, one per tuple) that the variable already holds.
+fn retain_new<T: Ord, P: Ord, R>(candidates: &mut Vec<(T, R)>, var: &Variable<(T, P)>) {
+    let recent = var.recent.borrow();
+    let stable = var.stable.borrow();
+    for batch in stable.iter().map(|b| &b.elements[..]).chain(std::iter::once(&recent.elements[..])) {
+        let mut slice = batch;
+        candidates.retain(|(row, _)| {
+            slice = gallop(slice, |(t, _)| t < row);
+            slice.first().is_none_or(|(t, _)| t != row)
+        });
     }
 }
 

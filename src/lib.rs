@@ -11,11 +11,14 @@ pub mod diag;
 pub mod driver;
 pub mod eval;
 pub mod facts;
+pub mod fmt;
 pub mod ir;
+pub mod lint;
 pub mod output;
 pub mod plan;
 pub mod source;
 pub mod syntax;
 pub mod value;
+pub mod watch;
 
 pub use driver::eval_text;

@@ -44,6 +44,10 @@ pub enum Code {
     SingletonVariable,
     UnusedRelation,
     EmptyRelation,
+    /// A rule with a positive atom over a relation that is always empty.
+    NeverFires,
+    /// The same rule twice, up to variable names.
+    DuplicateRule,
 }
 
 impl Code {
@@ -67,6 +71,8 @@ impl Code {
             Code::SingletonVariable => "W001",
             Code::UnusedRelation => "W002",
             Code::EmptyRelation => "W003",
+            Code::NeverFires => "W004",
+            Code::DuplicateRule => "W005",
         }
     }
 
@@ -90,6 +96,8 @@ impl Code {
             Code::SingletonVariable => "singleton-variable",
             Code::UnusedRelation => "unused-relation",
             Code::EmptyRelation => "empty-relation",
+            Code::NeverFires => "never-fires",
+            Code::DuplicateRule => "duplicate-rule",
         }
     }
 }

@@ -12,12 +12,15 @@ pub mod driver;
 pub mod eval;
 pub mod explain;
 pub mod facts;
+pub mod fmt;
 pub mod ir;
+pub mod lint;
 pub mod output;
 pub mod plan;
 pub mod provenance;
 pub mod source;
 pub mod syntax;
 pub mod value;
+pub mod watch;
 
 pub use driver::eval_text;

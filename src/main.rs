@@ -75,6 +75,12 @@ enum Command {
     /// List the tuples matching a pattern, derived or given, optionally with proofs.
     #[command(after_help = format!("Examples:\n  stance query 'aligned(x, \"Haftar\")'\n  stance query 'conflict(\"Egypt\", _)' --explain\n\n{EXIT_CODES_CLAIM}"))]
     Query(QueryArgs),
+    /// Rewrite rule files in the canonical layout.
+    #[command(after_help = EXIT_CODES)]
+    Fmt(FmtArgs),
+    /// Re-run inference whenever a rule or fact file changes, printing what changed.
+    #[command(after_help = EXIT_CODES)]
+    Watch(WatchArgs),
 }
 
 const EXPLAIN_EXAMPLES: &str = "\
@@ -195,12 +201,45 @@ struct InferArgs {
 
 #[derive(Args)]
 struct CheckArgs {
+    /// Rule files or directories to check (instead of `--rules`).
+    #[arg(value_name = "PATHS")]
+    paths: Vec<PathBuf>,
+
     #[command(flatten)]
     project: ProjectArgs,
 
-    /// Treat warnings as errors.
+    /// Treat warnings as errors: print them and exit with 1.
     #[arg(long)]
     deny_warnings: bool,
+}
+
+#[derive(Args)]
+struct FmtArgs {
+    /// Rule files or directories (every *.dl inside); `-` formats standard input to standard output.
+    #[arg(value_name = "PATHS", default_value = "rules")]
+    paths: Vec<PathBuf>,
+
+    /// Change nothing; list the files that are not formatted and exit with 1 if there are any.
+    #[arg(long)]
+    check: bool,
+}
+
+#[derive(Args)]
+struct WatchArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+
+    /// Show only these relations (default: the `.output` ones, or every derived relation).
+    #[arg(long = "relation", value_name = "NAME")]
+    relations: Vec<String>,
+
+    /// Print how long each re-run took to standard error.
+    #[arg(long)]
+    timing: bool,
+
+    /// Stop after N runs (the first run counts): for scripts and tests.
+    #[arg(long, value_name = "N", hide = true)]
+    exit_after: Option<usize>,
 }
 
 fn main() -> ExitCode {
@@ -221,6 +260,8 @@ fn run(cli: &Cli) -> u8 {
         Command::Explain(args) => explain(args, &mut sources, cli),
         Command::WhyNot(args) => why_not(args, &mut sources, cli),
         Command::Query(args) => query(args, &mut sources, cli),
+        Command::Fmt(args) => fmt(args, &mut sources, cli).map(|()| 0),
+        Command::Watch(args) => watch(args, cli).map(|()| 0),
     };
     match result {
         Ok(code) => code,
@@ -521,13 +562,103 @@ fn query(args: &QueryArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
 }
 
 fn check(args: &CheckArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
-    let project = load(&args.project, sources, cli)?;
-    if args.deny_warnings && !project.warnings.is_empty() {
+    let mut inputs = args.project.inputs();
+    if !args.paths.is_empty() {
+        inputs.rules = args.paths.clone();
+    }
+    let project = driver::load(&inputs, sources)?;
+    report(&project.warnings, &project.sources, cli);
+    let warnings = project.warnings.len();
+    if args.deny_warnings && warnings > 0 {
+        eprintln!("error: {warnings} warning{} denied (--deny-warnings)", if warnings == 1 { "" } else { "s" });
         *sources = project.sources;
         return Err(Failure { diagnostics: Vec::new(), exit_code: 1 });
     }
     let rules = project.program.rules.iter().filter(|r| !r.is_fact).count();
     let facts: usize = project.facts.relations.values().map(Vec::len).sum();
-    eprintln!("ok: {} relations, {} rules, {} facts from tables", project.program.relations.len(), rules, facts);
+    let warned = if warnings > 0 {
+        format!(", {warnings} warning{}", if warnings == 1 { "" } else { "s" })
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "ok: {} relations, {} rules, {} facts from tables{warned}",
+        project.program.relations.len(),
+        rules,
+        facts
+    );
     Ok(0)
+}
+
+fn fmt(args: &FmtArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Failure> {
+    let mut files = Vec::new();
+    for path in &args.paths {
+        files.extend(
+            stance::fmt::rule_files(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?,
+        );
+    }
+    let mut errors = Vec::new();
+    let mut unformatted = Vec::new();
+    for path in files {
+        let stdin = path == std::path::Path::new("-");
+        let text = if stdin {
+            let mut buf = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut buf)
+                .map_err(|e| Failure::io(format!("cannot read standard input: {e}")))?;
+            buf
+        } else {
+            std::fs::read_to_string(&path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?
+        };
+        let name = if stdin { "<stdin>".to_string() } else { path.display().to_string() };
+        let id = sources.add(name.clone(), text);
+        let text = &sources.get(id).text;
+        let formatted = match stance::fmt::format_text(id, text) {
+            Ok(f) => f,
+            Err(diags) => {
+                errors.extend(diags);
+                continue;
+            }
+        };
+        if stdin {
+            if !args.check {
+                print!("{formatted}");
+            } else if formatted != *text {
+                unformatted.push(name);
+            }
+        } else if formatted != *text {
+            if args.check {
+                unformatted.push(name);
+            } else {
+                output::write_atomically(&path, formatted.as_bytes())
+                    .map_err(|e| Failure::io(format!("cannot write `{name}`: {e}")))?;
+                eprintln!("formatted {name}");
+            }
+        }
+    }
+    if !errors.is_empty() {
+        report(&errors, sources, cli);
+        eprintln!("error: files with syntax errors are not formatted");
+        return Err(Failure { diagnostics: Vec::new(), exit_code: 1 });
+    }
+    if !unformatted.is_empty() {
+        for name in &unformatted {
+            println!("{name}");
+        }
+        eprintln!(
+            "error: {} file{} not formatted (run `stance fmt`)",
+            unformatted.len(),
+            if unformatted.len() == 1 { "" } else { "s" }
+        );
+        return Err(Failure { diagnostics: Vec::new(), exit_code: 1 });
+    }
+    Ok(())
+}
+
+fn watch(args: &WatchArgs, cli: &Cli) -> Result<(), Failure> {
+    let options = stance::watch::WatchOptions {
+        relations: args.relations.clone(),
+        exit_after: args.exit_after,
+        timing: args.timing,
+    };
+    stance::watch::watch(&args.project.inputs(), &options, &mut |diags, sources| report(diags, sources, cli))
 }

@@ -1,0 +1,95 @@
+//! `stance watch` as a child process: wait for its first run, edit a rule file, read the
+//! tuples that changed. Every wait is bounded and the child is killed at the end.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Watch {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Watch {
+    fn start(dir: &std::path::Path) -> Watch {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stance"))
+            .args(["watch", "--rules", "rules", "--no-facts", "--exit-after", "4"])
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start stance watch");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Watch { child, lines }
+    }
+
+    /// The lines of the next run, up to and including its `ok:`/`failed:` status line.
+    fn next_run(&self) -> Vec<String> {
+        let deadline = Instant::now() + WAIT;
+        let mut out = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self.lines.recv_timeout(left).unwrap_or_else(|_| panic!("no status line in time; got {out:?}"));
+            let done = line.starts_with("ok:") || line.starts_with("failed:");
+            out.push(line);
+            if done {
+                return out;
+            }
+        }
+    }
+}
+
+#[test]
+fn an_edit_shows_the_added_and_removed_tuples() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    let file = dir.path().join("rules/r.dl");
+    let base = ".decl backs(x: symbol, y: symbol)\n.decl aligned(x: symbol, y: symbol)\n.output aligned\n\
+                backs(\"Egypt\", \"Tobruk\").\nbacks(\"Russia\", \"Haftar\").\naligned(x, y) :- backs(x, y).\n";
+    std::fs::write(&file, base).unwrap();
+    let watch = Watch::start(dir.path());
+    let first = watch.next_run();
+    assert_eq!(first.last().unwrap(), "ok: run 1: 2 tuples in 1 relations");
+    // Give the watcher a moment to be registered after the first run printed.
+    std::thread::sleep(Duration::from_millis(200));
+
+    // Alignment becomes mutual: two tuples added.
+    let saved = Instant::now();
+    std::fs::write(&file, format!("{base}aligned(y, x) :- backs(x, y).\n")).unwrap();
+    let second = watch.next_run();
+    let latency = saved.elapsed();
+    assert_eq!(second[..2], ["+ aligned(Haftar, Russia)", "+ aligned(Tobruk, Egypt)"], "{second:?}");
+    assert!(second[2].starts_with("ok: run 2 after a change to ") && second[2].ends_with(": +2 -0"), "{second:?}");
+    eprintln!("watch: {} ms from save to the status line", latency.as_millis());
+
+    // A broken edit reports failure and keeps the last good model...
+    std::fs::write(&file, format!("{base}aligned(y, x) :- backs(x, y)\n")).unwrap();
+    let third = watch.next_run();
+    assert!(third.last().unwrap().starts_with("failed: run 3"), "{third:?}");
+
+    // ...so the fix is compared with the model before the break.
+    std::fs::write(&file, base.replace("backs(\"Russia\", \"Haftar\").\n", "")).unwrap();
+    let fourth = watch.next_run();
+    assert_eq!(fourth[..3], ["- aligned(Haftar, Russia)", "- aligned(Russia, Haftar)", "- aligned(Tobruk, Egypt)"]);
+    assert!(fourth[3].ends_with(": +0 -3"), "{fourth:?}");
+}

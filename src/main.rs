@@ -115,6 +115,9 @@ struct ExplainArgs {
     proofs: usize,
     #[arg(long, value_enum, default_value_t = ProofFormat::Text)]
     format: ProofFormat,
+    /// Print to standard error how long loading, evaluating and explaining took.
+    #[arg(long)]
+    timing: bool,
 }
 
 #[derive(Args)]
@@ -452,7 +455,9 @@ fn claim_of(text: &str, project: &mut Project, sources: &mut SourceMap) -> Resul
 }
 
 fn explain(args: &ExplainArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
+    let started = Instant::now();
     let (mut project, model) = load_recorded(&args.project, sources, cli)?;
+    let evaluated = Instant::now();
     let claim = claim_of(&args.claim, &mut project, sources)?;
     let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
     let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
@@ -460,6 +465,13 @@ fn explain(args: &ExplainArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8,
         Some(tuple) => ex.explain_many(claim.rel, &tuple, args.proofs.max(1)),
         None => Vec::new(),
     };
+    if args.timing {
+        eprintln!(
+            "timing: load and evaluate {:.1} ms, explain {:.1} ms",
+            (evaluated - started).as_secs_f64() * 1e3,
+            evaluated.elapsed().as_secs_f64() * 1e3
+        );
+    }
     if roots.is_empty() {
         let mut msg = format!("`{}` does not hold", claim.text);
         for note in explain::unknown_constants(&claim, ex.symbols) {

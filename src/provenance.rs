@@ -115,7 +115,9 @@ impl<'a> Explainer<'a> {
     }
 
     /// Up to `k` distinct proofs of `tuple`, shortest first: different rule instances at the
-    /// root, each with minimal subproofs.
+    /// root, each with minimal subproofs. Alternatives may use any tuple of the model as a
+    /// premise (not only earlier ones), as long as the premise's own proof does not rest on
+    /// the tuple being proved.
     pub fn explain_many(&mut self, rel: RelId, tuple: &[Value], k: usize) -> Vec<NodeId> {
         let Some(index) = self.model.relations[rel].position(tuple) else { return Vec::new() };
         let first = match self.prove(rel, index) {
@@ -126,8 +128,10 @@ impl<'a> Explainer<'a> {
             return vec![first];
         }
         let mut alternatives: Vec<(u32, NodeId)> = Vec::new();
-        for g in self.groundings(rel, index) {
-            if let Some(node) = self.node_for(rel, index, g) {
+        for g in self.groundings(rel, index, false) {
+            if let Some(node) = self.node_for(rel, index, g)
+                && !self.rests_on(node, rel, tuple)
+            {
                 alternatives.push((self.nodes[node].height, node));
             }
         }
@@ -157,7 +161,7 @@ impl<'a> Explainer<'a> {
             Some(self.push(Node { rel, tuple, height: 0, kind: NodeKind::Fact { origins } }))
         } else {
             let mut best: Option<NodeId> = None;
-            for g in self.groundings(rel, index) {
+            for g in self.groundings(rel, index, true) {
                 if let Some(node) = self.node_for(rel, index, g)
                     && best.is_none_or(|b| self.nodes[node].height < self.nodes[b].height)
                 {
@@ -207,9 +211,31 @@ impl<'a> Explainer<'a> {
         self.fact_origins[&rel].get(tuple).cloned().unwrap_or_default()
     }
 
-    /// Every grounding of every rule of `rel` that derives its tuple `index` from tuples
-    /// that appeared strictly earlier.
-    fn groundings(&mut self, rel: RelId, index: usize) -> Vec<Grounding> {
+    /// Whether a premise of `node` (at any depth) is the tuple `rel(tuple)` itself.
+    fn rests_on(&self, node: NodeId, rel: RelId, tuple: &[Value]) -> bool {
+        let mut stack: Vec<NodeId> = match &self.nodes[node].kind {
+            NodeKind::Derived { premises, .. } => premises.clone(),
+            NodeKind::Fact { .. } => return false,
+        };
+        let mut seen = std::collections::HashSet::new();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            let node = &self.nodes[n];
+            if node.rel == rel && node.tuple == tuple {
+                return true;
+            }
+            if let NodeKind::Derived { premises, .. } = &node.kind {
+                stack.extend(premises);
+            }
+        }
+        false
+    }
+
+    /// Every grounding of every rule of `rel` that derives its tuple `index`; with
+    /// `earlier_only`, only from tuples that appeared strictly earlier.
+    fn groundings(&mut self, rel: RelId, index: usize, earlier_only: bool) -> Vec<Grounding> {
         let round = self.annotation(rel, index).round;
         let stratum = self.model.stratum_of[rel];
         let tuple = self.model.relations[rel].get(index).to_vec();
@@ -221,8 +247,8 @@ impl<'a> Explainer<'a> {
             if !bind_head(rule, &tuple, &mut env, &mut bound) {
                 continue;
             }
-            let limit = RoundLimit { stratum, round };
-            let mut search = Search { ex: self, limit: Some(limit), premises: Vec::new(), side: Vec::new() };
+            let limit = earlier_only.then_some(RoundLimit { stratum, round });
+            let mut search = Search { ex: self, limit, premises: Vec::new(), side: Vec::new() };
             search.body(&rule.body, &mut env, &mut bound, &mut |s, env| {
                 if !head_matches(rule, &tuple, env, s.ex.symbols) {
                     return true;

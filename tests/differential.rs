@@ -9,6 +9,9 @@
 //! `PROPTEST_CASES` sets the number of programs (256 by default; CI uses 1000).
 
 use proptest::prelude::*;
+
+#[path = "common/proof_check.rs"]
+mod proof_check;
 use proptest::sample::Index;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -257,6 +260,24 @@ fn check_against_stance(p: &Program) -> Result<(), TestCaseError> {
     check_recording(&text)
 }
 
+/// Every tuple of every relation has a proof, and the independent checker accepts it.
+fn check_every_proof(m: stance::driver::TextModel, text: &str) -> Result<(), TestCaseError> {
+    let stance::driver::TextModel { sources, mut symbols, program, model } = m;
+    let facts = stance::facts::Facts::new();
+    let mut ex = stance::provenance::Explainer::new(&program, &model, &facts, &sources, &mut symbols);
+    for (rel, tuples) in model.relations.iter().enumerate() {
+        for tuple in tuples.iter() {
+            let Some(root) = ex.explain(rel, tuple) else {
+                return Err(TestCaseError::fail(format!("no proof of {tuple:?} in relation {rel}:\n{text}")));
+            };
+            if let Err(e) = proof_check::check_proof(&ex, root) {
+                return Err(TestCaseError::fail(format!("bad proof of {tuple:?} in relation {rel}: {e}\n{text}")));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Recording provenance must not change the model, and must annotate every tuple: input
 /// facts with round 0, derived tuples with a later round and a rule for their relation.
 fn check_recording(text: &str) -> Result<(), TestCaseError> {
@@ -265,6 +286,9 @@ fn check_recording(text: &str) -> Result<(), TestCaseError> {
     let recorded = stance::driver::evaluate_text(text, &EvalOptions { record: true, ..Default::default() })
         .map_err(TestCaseError::fail)?;
     prop_assert_eq!(&plain.model.relations, &recorded.model.relations, "recording changed the model:\n{}", text);
+    check_every_proof(recorded, text)?;
+    let recorded = stance::driver::evaluate_text(text, &EvalOptions { record: true, ..Default::default() })
+        .map_err(TestCaseError::fail)?;
     for (rel, tuples) in recorded.model.relations.iter().enumerate() {
         let annotations = &recorded.model.annotations[rel];
         prop_assert_eq!(annotations.len(), tuples.len(), "annotations of relation {} in:\n{}", rel, text);

@@ -1,0 +1,252 @@
+//! Provenance end to end: every proof of the example checked independently, snapshots of
+//! what reviewers read, why-not reports, queries and proof traces in `infer`.
+
+#[path = "common/proof_check.rs"]
+mod proof_check;
+
+use serde_json::Value as Json;
+use stance::driver::{self, Inputs};
+use stance::eval::EvalOptions;
+use stance::provenance::{Explainer, NodeKind};
+use stance::source::SourceMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stance(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stance")).args(args).current_dir(dir).env("NO_COLOR", "1").output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn every_tuple_of_the_example_has_a_proof_the_checker_accepts() {
+    let inputs = Inputs { rules: vec![repo().join("rules")], facts: Some(repo().join("facts")) };
+    let mut sources = SourceMap::new();
+    let mut project = driver::load(&inputs, &mut sources).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let model = driver::evaluate(&mut project, &EvalOptions { record: true, ..Default::default() }).unwrap();
+    let driver::Project { program, facts, sources, symbols, .. } = &mut project;
+    let mut ex = Explainer::new(program, &model, facts, sources, symbols);
+    let mut checked = 0;
+    for (rel, tuples) in model.relations.iter().enumerate() {
+        for tuple in tuples.iter() {
+            let root = ex.explain(rel, tuple).unwrap_or_else(|| panic!("no proof of {tuple:?} in {rel}"));
+            proof_check::check_proof(&ex, root).unwrap_or_else(|e| panic!("proof of {tuple:?}: {e}"));
+            checked += 1;
+        }
+    }
+    assert!(checked > 300, "only {checked} tuples checked");
+}
+
+#[test]
+fn the_checker_rejects_a_tampered_proof() {
+    let program = ".decl e(x: number, y: number)\n.decl p(x: number, y: number)\ne(1, 2). e(2, 3).\np(x, y) :- e(x, y).\np(x, z) :- p(x, y), e(y, z).\n";
+    let m = driver::evaluate_text(program, &EvalOptions { record: true, ..Default::default() }).unwrap();
+    let driver::TextModel { sources, mut symbols, program, model } = m;
+    let facts = stance::facts::Facts::new();
+    let mut ex = Explainer::new(&program, &model, &facts, &sources, &mut symbols);
+    let p = program.relation_id("p").unwrap();
+    let root = ex.explain(p, &[1, 3]).unwrap();
+    proof_check::check_proof(&ex, root).unwrap();
+    assert_eq!(ex.nodes[root].height, 2);
+    // Claim a different middle node: the bindings no longer instantiate the premises.
+    if let NodeKind::Derived { env, .. } = &mut ex.nodes[root].kind {
+        env[1] = 7;
+    }
+    assert!(proof_check::check_proof(&ex, root).is_err());
+}
+
+#[test]
+fn proofs_have_minimal_height() {
+    // p(1, 4) has a proof of height 2 through the shortcut e(1, 3) and of height 3 through
+    // the chain; p(1, 3) is derived by two rule instances, of heights 1 and 2.
+    let program = ".decl e(x: number, y: number)\n.decl p(x: number, y: number)\ne(1, 2). e(2, 3). e(3, 4). e(1, 3).\np(x, y) :- e(x, y).\np(x, z) :- p(x, y), e(y, z).\n";
+    let m = driver::evaluate_text(program, &EvalOptions { record: true, ..Default::default() }).unwrap();
+    let driver::TextModel { sources, mut symbols, program, model } = m;
+    let facts = stance::facts::Facts::new();
+    let mut ex = Explainer::new(&program, &model, &facts, &sources, &mut symbols);
+    let p = program.relation_id("p").unwrap();
+    let root = ex.explain(p, &[1, 4]).unwrap();
+    assert_eq!(ex.nodes[root].height, 2);
+    let all = ex.explain_many(p, &[1, 3], 5);
+    assert_eq!(all.len(), 2, "two rule instances derive p(1, 3)");
+    assert_eq!((ex.nodes[all[0]].height, ex.nodes[all[1]].height), (1, 2));
+}
+
+/// The claims shown in snapshots: one per kind of rule of the example.
+const CLAIMS: &[(&str, &str)] = &[
+    ("aligned_egypt_haftar", r#"aligned("Egypt", "Haftar")"#),
+    ("conflict_egypt_gna", r#"conflict("Egypt", "GNA")"#),
+    ("hedges_russia_tobruk_gna", r#"hedges("Russia", "Tobruk", "GNA")"#),
+    ("neutral_courted_algeria", r#"neutral_courted("Algeria")"#),
+    ("support_count_tobruk", r#"support_count("Tobruk", 5)"#),
+    ("widely_backed_tobruk", r#"widely_backed("Tobruk")"#),
+    ("aligned_russia_haftar", r#"aligned("Russia", "Haftar")"#),
+];
+
+#[test]
+fn explain_snapshots_text_and_json() {
+    for (name, claim) in CLAIMS {
+        let o = stance(&repo(), &["explain", claim]);
+        assert_eq!(o.status.code(), Some(0), "{claim}: {}", stderr(&o));
+        insta::assert_snapshot!(format!("explain_{name}"), stdout(&o));
+        let o = stance(&repo(), &["explain", claim, "--format", "json"]);
+        assert_eq!(o.status.code(), Some(0));
+        let json: Json = serde_json::from_str(&stdout(&o)).unwrap();
+        insta::assert_snapshot!(format!("explain_{name}_json"), serde_json::to_string_pretty(&json).unwrap());
+    }
+}
+
+#[test]
+fn explain_json_is_a_dag_down_to_sourced_rows() {
+    let o = stance(&repo(), &["explain", r#"aligned("Egypt", "Haftar")"#, "--format", "json"]);
+    let json: Json = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["conclusion"], r#"aligned("Egypt", "Haftar")"#);
+    let nodes = json["nodes"].as_array().unwrap();
+    let root = &nodes[0];
+    assert_eq!(root["kind"], "derived");
+    assert_eq!(root["rule"]["file"], "rules/libya.dl");
+    assert_eq!(root["rule"]["display"], "Egypt is aligned with Haftar because it backs Tobruk, which relies on Haftar");
+    assert_eq!(root["bindings"]["y"], "Tobruk");
+    let premises: Vec<&Json> =
+        root["premises"].as_array().unwrap().iter().map(|i| &nodes[i.as_u64().unwrap() as usize]).collect();
+    assert_eq!(premises[0]["conclusion"], r#"backs("Egypt", "Tobruk")"#);
+    let source = &premises[0]["sources"][0];
+    assert_eq!(source["file"], "facts/statements.csv");
+    assert_eq!(source["metadata"]["source"], "The New Arab");
+    assert!(source["metadata"]["quote"].as_str().unwrap().contains("backing from neighbouring Egypt"));
+}
+
+#[test]
+fn explain_options_depth_and_several_proofs() {
+    let o = stance(&repo(), &["explain", r#"hedges("Russia", "Tobruk", "GNA")"#, "--depth", "1"]);
+    assert!(stdout(&o).contains("(proof not shown below depth 1)"), "{}", stdout(&o));
+    let o = stance(&repo(), &["explain", r#"conflict("Egypt", "GNA")"#, "--proofs", "3"]);
+    let out = stdout(&o);
+    assert!(out.contains("proof 1 of 3") && out.contains("proof 3 of 3"), "{out}");
+    let heights: Vec<u32> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("proof ").and_then(|r| r.split("(height ").nth(1)))
+        .map(|h| h.trim_end_matches(')').parse().unwrap())
+        .collect();
+    assert!(heights.windows(2).all(|w| w[0] <= w[1]), "{heights:?}");
+}
+
+#[test]
+fn a_fact_stated_twice_shows_both_sources() {
+    let o = stance(&repo(), &["explain", r#"rejects("Haftar", "GNA")"#]);
+    let out = stdout(&o);
+    assert_eq!(out.matches("stated in facts/statements.csv:").count(), 2, "{out}");
+}
+
+#[test]
+fn explain_of_a_claim_that_does_not_hold() {
+    let o = stance(&repo(), &["explain", r#"aligned("Algeria", "Haftar")"#]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("does not hold") && stderr(&o).contains("stance why-not"), "{}", stderr(&o));
+}
+
+#[test]
+fn why_not_unknown_relation() {
+    let o = stance(&repo(), &["why-not", r#"alligned("Algeria", "Haftar")"#, "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("unknown relation `alligned`"), "{}", stderr(&o));
+    let o = stance(&repo(), &["why-not", r#"alligned("Algeria", "Haftar")"#]);
+    assert!(stderr(&o).contains("did you mean `aligned`?"), "{}", stderr(&o));
+}
+
+#[test]
+fn why_not_unknown_constant() {
+    let o = stance(&repo(), &["why-not", r#"aligned("Algerai", "Haftar")"#]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains(r#"note: "Algerai" does not occur in any fact or rule; did you mean "Algeria"?"#),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn why_not_failing_join() {
+    let o = stance(&repo(), &["why-not", r#"aligned("Algeria", "Haftar")"#]);
+    let out = stdout(&o);
+    assert!(out.starts_with("why not aligned(\"Algeria\", \"Haftar\")?\nno rule derives it:"), "{out}");
+    assert!(out.contains("rule aligned(x, z) :- backs(x, y), relies_on(y, z), x != z.  [rules/libya.dl:38]"), "{out}");
+    assert!(
+        out.contains(r#"fails at backs("Algeria", _): no matching tuple (with x = "Algeria", z = "Haftar")"#),
+        "{out}"
+    );
+}
+
+#[test]
+fn why_not_blocking_negation_shows_the_blocker_and_its_proof() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::write(
+        dir.path().join("rules/r.dl"),
+        ".decl p(x: symbol)\n.decl q(x: symbol)\n.decl r(x: symbol)\np(\"a\"). q(\"a\").\nr(x) :- p(x), !q(x).\n",
+    )
+    .unwrap();
+    let o = stance(dir.path(), &["why-not", r#"r("a")"#]);
+    let out = stdout(&o);
+    assert!(out.contains(r#"blocked by q("a"): `!q("a")` fails because it holds"#), "{out}");
+    assert!(out.contains("stated in rules/r.dl:4"), "{out}");
+}
+
+#[test]
+fn why_not_of_a_claim_that_holds_shows_its_proof() {
+    let o = stance(&repo(), &["why-not", r#"aligned("Egypt", "Haftar")"#]);
+    assert!(stdout(&o).contains("it holds:"), "{}", stdout(&o));
+}
+
+#[test]
+fn query_matches_patterns_and_explains() {
+    let o = stance(&repo(), &["query", r#"aligned(x, "Haftar")"#, "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 12, "{out}");
+    assert!(out.contains("aligned,Egypt,Haftar"));
+    let o = stance(&repo(), &["query", r#"aligned("Algeria", _)"#]);
+    assert_eq!(o.status.code(), Some(1));
+    // Repeated variables must agree: no one is aligned with itself.
+    let o = stance(&repo(), &["query", "aligned(x, x)"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let o = stance(&repo(), &["query", r#"backs(x, "Tobruk")"#, "--explain"]);
+    assert!(stdout(&o).contains("stated in facts/statements.csv"), "{}", stdout(&o));
+}
+
+#[test]
+fn infer_with_provenance_as_json_lines_and_csv() {
+    let o = stance(&repo(), &["infer", "--provenance", "--format", "json", "--relation", "hedges"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<Json> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["conclusion"], r#"hedges("Kremlin", "Tobruk", "GNA")"#);
+    for l in &lines {
+        for node in l["nodes"].as_array().unwrap() {
+            match node["kind"].as_str().unwrap() {
+                "fact" => assert!(node["sources"][0]["line"].as_u64().unwrap() > 1),
+                "derived" => assert!(node["rule"]["line"].as_u64().unwrap() > 0),
+                other => panic!("unexpected node kind {other}"),
+            }
+        }
+    }
+    let o = stance(&repo(), &["infer", "--provenance", "--format", "csv", "--relation", "widely_backed"]);
+    let mut reader = csv::Reader::from_reader(o.stdout.as_slice());
+    assert_eq!(reader.headers().unwrap(), vec!["relation", "y", "proof"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][1], "Tobruk");
+    let trace = &rows[0][2];
+    assert!(trace.starts_with(r#"widely_backed("Tobruk") <= rules/libya.dl:"#), "{trace}");
+    assert!(trace.contains(r#"backs("Haftar", "Tobruk")@facts/statements.csv:4"#), "{trace}");
+}

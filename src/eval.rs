@@ -214,8 +214,16 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
             sp.static_indices.iter().map(|spec| build_index(&self.done[spec.rel], spec)).collect();
 
         let mut iteration = Iteration::new();
-        let vars: Vec<Variable<(Row<N>, A)>> =
-            sp.relations.iter().map(|&r| iteration.variable(&self.program.relations[r].name)).collect();
+        // When recording, new tuples are deduplicated before insertion (`retain_new`), so
+        // datafrog need not check them against the relation again.
+        let vars: Vec<Variable<(Row<N>, A)>> = sp
+            .relations
+            .iter()
+            .map(|&r| {
+                let name = &self.program.relations[r].name;
+                if A::RECORDS { iteration.variable_indistinct(name) } else { iteration.variable(name) }
+            })
+            .collect();
         let var_of = |rel: RelId| sp.relations.iter().position(|&r| r == rel).expect("relation of this stratum");
         let dyn_vars: Vec<Variable<(Row<N>, Row<N>)>> = sp
             .dyn_indices
@@ -250,6 +258,17 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
             let mut produced: Vec<Vec<(Row<N>, u32)>> = vec![Vec::new(); sp.relations.len()];
             for (ri, rp) in sp.rules.iter().enumerate() {
                 let out = &mut produced[var_of(rp.head)];
+                if let Some(shape) = LeapjoinShape::of(rp) {
+                    let (source, index) = (&vars[var_of(shape.source)], &statics[shape.index]);
+                    if A::RECORDS {
+                        // Collected with its rule, to be deduplicated and annotated below.
+                        out.extend(shape.derive(source, index, rp.rule as u32).elements);
+                    } else {
+                        vars[var_of(rp.head)]
+                            .from_leapjoin(source, shape.leapers(index), |t, m| (shape.head(t, m), A::at(0, 0)));
+                    }
+                    continue;
+                }
                 self.run_rule(rp, round, &vars, &var_of, &dyn_vars, &env_vars[ri], &statics, out);
             }
             // Keep re-keyed copies of this stratum's relations in step.
@@ -398,6 +417,66 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
                 env_var.insert(Relation::from_vec(next_env));
             }
         }
+    }
+}
+
+/// The commonest recursive rule, `p(x, z) :- p(x, y), q(y, z).`: new tuples of a relation
+/// of the stratum extended through one complete relation, with plain variables in the head.
+/// It runs as datafrog's own leapjoin (`extend_with`) over the source's new tuples.
+struct LeapjoinShape<'r> {
+    source: RelId,
+    source_cols: &'r [ColAction],
+    index: usize,
+    key: &'r [KeyPart],
+    cols: &'r [ColAction],
+    head: Vec<usize>,
+}
+
+impl<'r> LeapjoinShape<'r> {
+    fn of(rp: &'r RulePlan) -> Option<Self> {
+        let Source::Dynamic { rel, cols: source_cols } = &rp.source else { return None };
+        let [Op::Lookup { index, key, cols }] = rp.ops.as_slice() else { return None };
+        let plain = |c: &[ColAction]| c.iter().all(|a| matches!(a, ColAction::Bind(_) | ColAction::Skip));
+        if !rp.joins.is_empty() || !plain(source_cols) || !plain(cols) {
+            return None;
+        }
+        let head =
+            rp.head_args.iter().map(|e| if let Expr::Var(v) = e { Some(*v) } else { None }).collect::<Option<_>>()?;
+        Some(LeapjoinShape { source: *rel, source_cols, index: *index, key, cols, head })
+    }
+
+    fn env<const N: usize>(&self, row: &Row<N>) -> Row<N> {
+        let mut env = [0; N];
+        match_cols(self.source_cols, row, &mut env);
+        env
+    }
+
+    /// The leaper proposing, for a source tuple, the matching tuples of the complete relation.
+    fn leapers<'l, const N: usize, A: Payload>(
+        &'l self,
+        index: &'l Relation<(Row<N>, Row<N>)>,
+    ) -> impl datafrog::Leapers<'l, (Row<N>, A), Row<N>> + 'l {
+        datafrog::ExtendWith::from(index, move |(row, _): &(Row<N>, A)| key_row::<N>(self.key, &self.env(row)))
+    }
+
+    /// The head tuple for a source tuple and a matched tuple.
+    fn head<const N: usize, A>(&self, (row, _): &(Row<N>, A), matched: &Row<N>) -> Row<N> {
+        let mut env = self.env(row);
+        match_cols(self.cols, matched, &mut env);
+        let mut head = [0; N];
+        for (i, &v) in self.head.iter().enumerate() {
+            head[i] = env[v];
+        }
+        head
+    }
+
+    fn derive<const N: usize, A: Payload>(
+        &self,
+        source: &Variable<(Row<N>, A)>,
+        index: &Relation<(Row<N>, Row<N>)>,
+        rule: u32,
+    ) -> Relation<(Row<N>, u32)> {
+        Relation::from_leapjoin(&source.recent.borrow(), self.leapers(index), |t, m| (self.head(t, m), rule))
     }
 }
 

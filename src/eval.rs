@@ -11,7 +11,7 @@
 
 use crate::diag::{Code, Diagnostic};
 use crate::ir::{self, Expr, Functor, RelId, RuleId};
-use crate::plan::{ColAction, DynJoin, IndexSpec, KeyPart, Op, Plan, RulePlan, Source, StratumPlan};
+use crate::plan::{ColAction, DynJoin, Extension, IndexSpec, KeyPart, Op, Plan, RulePlan, Source, StratumPlan};
 use crate::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
 use crate::value::{Symbols, Type, Value, from_number, to_number};
 use datafrog::{Iteration, Relation, Variable};
@@ -258,14 +258,19 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
             let mut produced: Vec<Vec<(Row<N>, u32)>> = vec![Vec::new(); sp.relations.len()];
             for (ri, rp) in sp.rules.iter().enumerate() {
                 let out = &mut produced[var_of(rp.head)];
-                if let Some(shape) = LeapjoinShape::of(rp) {
-                    let (source, index) = (&vars[var_of(shape.source)], &statics[shape.index]);
+                if let Some(ext) = rp.as_extension() {
+                    let (source, index) = (&vars[var_of(ext.source)], &statics[ext.index]);
+                    let leaper = extension_leaper::<N, A>(&ext, index);
                     if A::RECORDS {
                         // Collected with its rule, to be deduplicated and annotated below.
-                        out.extend(shape.derive(source, index, rp.rule as u32).elements);
+                        let rule = rp.rule as u32;
+                        let derived = Relation::from_leapjoin(&source.recent.borrow(), leaper, |t, m| {
+                            (extension_head(&ext, t, m), rule)
+                        });
+                        out.extend(derived.elements);
                     } else {
                         vars[var_of(rp.head)]
-                            .from_leapjoin(source, shape.leapers(index), |t, m| (shape.head(t, m), A::at(0, 0)));
+                            .from_leapjoin(source, leaper, |t, m| (extension_head(&ext, t, m), A::at(0, 0)));
                     }
                     continue;
                 }
@@ -420,64 +425,32 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
     }
 }
 
-/// The commonest recursive rule, `p(x, z) :- p(x, y), q(y, z).`: new tuples of a relation
-/// of the stratum extended through one complete relation, with plain variables in the head.
-/// It runs as datafrog's own leapjoin (`extend_with`) over the source's new tuples.
-struct LeapjoinShape<'r> {
-    source: RelId,
-    source_cols: &'r [ColAction],
-    index: usize,
-    key: &'r [KeyPart],
-    cols: &'r [ColAction],
-    head: Vec<usize>,
+// How an [`Extension`] rule runs on datafrog's leapjoin.
+
+/// The environment bound by a source tuple.
+fn extension_env<const N: usize>(ext: &Extension, row: &Row<N>) -> Row<N> {
+    let mut env = [0; N];
+    match_cols(ext.source_cols, row, &mut env);
+    env
 }
 
-impl<'r> LeapjoinShape<'r> {
-    fn of(rp: &'r RulePlan) -> Option<Self> {
-        let Source::Dynamic { rel, cols: source_cols } = &rp.source else { return None };
-        let [Op::Lookup { index, key, cols }] = rp.ops.as_slice() else { return None };
-        let plain = |c: &[ColAction]| c.iter().all(|a| matches!(a, ColAction::Bind(_) | ColAction::Skip));
-        if !rp.joins.is_empty() || !plain(source_cols) || !plain(cols) {
-            return None;
-        }
-        let head =
-            rp.head_args.iter().map(|e| if let Expr::Var(v) = e { Some(*v) } else { None }).collect::<Option<_>>()?;
-        Some(LeapjoinShape { source: *rel, source_cols, index: *index, key, cols, head })
-    }
+/// The leaper proposing, for a source tuple, the matching tuples of the complete relation.
+fn extension_leaper<'l, const N: usize, A: Payload>(
+    ext: &'l Extension<'l>,
+    index: &'l Relation<(Row<N>, Row<N>)>,
+) -> impl datafrog::Leapers<'l, (Row<N>, A), Row<N>> + 'l {
+    datafrog::ExtendWith::from(index, move |(row, _): &(Row<N>, A)| key_row::<N>(ext.key, &extension_env(ext, row)))
+}
 
-    fn env<const N: usize>(&self, row: &Row<N>) -> Row<N> {
-        let mut env = [0; N];
-        match_cols(self.source_cols, row, &mut env);
-        env
+/// The head tuple for a source tuple and a matched tuple.
+fn extension_head<const N: usize, A>(ext: &Extension, (row, _): &(Row<N>, A), matched: &Row<N>) -> Row<N> {
+    let mut env = extension_env(ext, row);
+    match_cols(ext.cols, matched, &mut env);
+    let mut head = [0; N];
+    for (i, &v) in ext.head.iter().enumerate() {
+        head[i] = env[v];
     }
-
-    /// The leaper proposing, for a source tuple, the matching tuples of the complete relation.
-    fn leapers<'l, const N: usize, A: Payload>(
-        &'l self,
-        index: &'l Relation<(Row<N>, Row<N>)>,
-    ) -> impl datafrog::Leapers<'l, (Row<N>, A), Row<N>> + 'l {
-        datafrog::ExtendWith::from(index, move |(row, _): &(Row<N>, A)| key_row::<N>(self.key, &self.env(row)))
-    }
-
-    /// The head tuple for a source tuple and a matched tuple.
-    fn head<const N: usize, A>(&self, (row, _): &(Row<N>, A), matched: &Row<N>) -> Row<N> {
-        let mut env = self.env(row);
-        match_cols(self.cols, matched, &mut env);
-        let mut head = [0; N];
-        for (i, &v) in self.head.iter().enumerate() {
-            head[i] = env[v];
-        }
-        head
-    }
-
-    fn derive<const N: usize, A: Payload>(
-        &self,
-        source: &Variable<(Row<N>, A)>,
-        index: &Relation<(Row<N>, Row<N>)>,
-        rule: u32,
-    ) -> Relation<(Row<N>, u32)> {
-        Relation::from_leapjoin(&source.recent.borrow(), self.leapers(index), |t, m| (self.head(t, m), rule))
-    }
+    head
 }
 
 /// Drops the candidates (sorted, one per tuple) that the variable already holds.

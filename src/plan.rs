@@ -107,6 +107,34 @@ pub struct RulePlan {
     pub joins: Vec<(DynJoin, Vec<Op>)>,
 }
 
+/// The commonest recursive rule, `p(x, z) :- p(x, y), q(y, z).`: the new tuples of a
+/// relation of the stratum, extended through one complete relation, with plain variables in
+/// the head. The evaluator runs it as datafrog's own leapjoin (`extend_with`).
+pub struct Extension<'r> {
+    pub source: RelId,
+    pub source_cols: &'r [ColAction],
+    /// Index into [`StratumPlan::static_indices`].
+    pub index: usize,
+    pub key: &'r [KeyPart],
+    pub cols: &'r [ColAction],
+    /// The variable of each head column.
+    pub head: Vec<VarId>,
+}
+
+impl RulePlan {
+    pub fn as_extension(&self) -> Option<Extension<'_>> {
+        let Source::Dynamic { rel, cols: source_cols } = &self.source else { return None };
+        let [Op::Lookup { index, key, cols }] = self.ops.as_slice() else { return None };
+        let plain = |c: &[ColAction]| c.iter().all(|a| matches!(a, ColAction::Bind(_) | ColAction::Skip));
+        if !self.joins.is_empty() || !plain(source_cols) || !plain(cols) {
+            return None;
+        }
+        let head =
+            self.head_args.iter().map(|e| if let Expr::Var(v) = e { Some(*v) } else { None }).collect::<Option<_>>()?;
+        Some(Extension { source: *rel, source_cols, index: *index, key, cols, head })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct StratumPlan {
     pub relations: Vec<RelId>,
@@ -288,6 +316,9 @@ pub fn describe(plan: &Plan, program: &ir::Program, sources: &crate::source::Sou
                     cols_text(&j.cols, &vars)
                 );
                 ops_text(after, &s.static_indices, &idx, &vars, 4, &mut out);
+            }
+            if rp.as_extension().is_some() {
+                let _ = writeln!(out, "    (runs as a datafrog leapjoin: extend_with)");
             }
             let _ = writeln!(out, "    insert into {}", rel(rp.head));
         }

@@ -49,7 +49,6 @@ pub struct Project {
 /// Reads every rule file and fact table, and checks them together.
 /// `sources` receives the files even on failure, so diagnostics can be rendered.
 pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure> {
-    let mut symbols = Symbols::new();
     let mut diags = Vec::new();
 
     // Rule files.
@@ -78,6 +77,9 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
             statement_files.push(sources.add(display_path(&path), text));
         }
     }
+    // Size the symbol table for the tables: a distinct string per ~32 bytes of CSV at most.
+    let table_bytes: usize = statement_files.iter().map(|&f| sources.get(f).text.len()).sum();
+    let mut symbols = Symbols::with_capacity(table_bytes / 32, table_bytes / 2);
     for &file in &statement_files {
         if let Err(errors) = facts::load_statement_table(file, sources, &mut symbols, &mut facts) {
             diags.extend(errors);

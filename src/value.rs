@@ -34,14 +34,35 @@ pub fn to_number(v: Value) -> i64 {
 /// The symbol table: every distinct string gets a small id, so tuples compare and hash as
 /// integers. Ids are dense and assigned in first-seen order; output is sorted by the
 /// strings themselves, never by id.
-#[derive(Debug, Default)]
 pub struct Symbols {
-    rodeo: lasso::Rodeo,
+    // FxHash rather than SipHash: interning is most of the cost of loading large fact
+    // tables, and the strings come from local files, not from an attacker racing a server.
+    rodeo: lasso::Rodeo<lasso::Spur, rustc_hash::FxBuildHasher>,
+}
+
+impl std::fmt::Debug for Symbols {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Symbols").field("len", &self.rodeo.len()).finish()
+    }
+}
+
+impl Default for Symbols {
+    fn default() -> Symbols {
+        Symbols { rodeo: lasso::Rodeo::with_hasher(rustc_hash::FxBuildHasher) }
+    }
 }
 
 impl Symbols {
     pub fn new() -> Symbols {
         Symbols::default()
+    }
+
+    /// A table sized for about `strings` distinct strings of `bytes` bytes in all, so that
+    /// loading large tables does not rehash every string as the table grows.
+    pub fn with_capacity(strings: usize, bytes: usize) -> Symbols {
+        let bytes = std::num::NonZeroUsize::new(bytes.max(1)).expect("at least one byte");
+        let capacity = lasso::Capacity::new(strings.max(16), bytes);
+        Symbols { rodeo: lasso::Rodeo::with_capacity_and_hasher(capacity, rustc_hash::FxBuildHasher) }
     }
 
     pub fn intern(&mut self, s: &str) -> Value {

@@ -53,17 +53,8 @@ struct Opts {
 
 fn parse(args: &[String]) -> Result<Opts, String> {
     let kind = args.first().ok_or("missing kind: graph | chains | signed | statements")?.clone();
-    let mut o = Opts {
-        kind,
-        nodes: 0,
-        edges: 0,
-        seed: 42,
-        chains: 0,
-        length: 0,
-        negative: 30,
-        rows: 0,
-        out: PathBuf::new(),
-    };
+    let mut o =
+        Opts { kind, nodes: 0, edges: 0, seed: 42, chains: 0, length: 0, negative: 30, rows: 0, out: PathBuf::new() };
     let mut it = args[1..].iter();
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -114,9 +105,8 @@ fn random_pairs(rng: &mut Rng, nodes: u64, count: u64, undirected: bool) -> Resu
     Ok(pairs)
 }
 
-const SUBJECTS: &[&str] = &[
-    "Egypt", "Russia", "Tobruk", "Haftar", "GNA", "Algeria", "Qatar", "Turkey", "UAE", "France", "Italy", "UN",
-];
+const SUBJECTS: &[&str] =
+    &["Egypt", "Russia", "Tobruk", "Haftar", "GNA", "Algeria", "Qatar", "Turkey", "UAE", "France", "Italy", "UN"];
 const RELATIONS: &[&str] = &["backs", "relies on", "rejects", "rivals", "fights", "courts", "meets", "recognises"];
 const SOURCES: &[&str] = &["The New Arab", "Reuters", "Al Jazeera", "AFP", "Libya Herald"];
 

@@ -204,7 +204,8 @@ def build_plan(a):
             d = generate(a.gen, a.inputs, f"graph-{n}-{m}-42", "graph", "--nodes", n, "--edges", m, "--seed", 42)
             add("growth", title=f"transitive closure at {k}× the graph", baseline="datafrog_tc", scale=k, reps=1,
                 input=f"`bench_gen graph --nodes {n} --edges {m} --seed 42`",
-                engines=tc_engines(d, only={"datafrog_tc", "stance"}))
+                engines={k: ["prlimit", f"--as={int(a.growth_cap_gb * 2**30)}", *v]
+                         for k, v in tc_engines(d, only={"datafrog_tc", "stance"}).items()})
     return plan
 
 
@@ -215,6 +216,8 @@ def growth_table(plan, results):
     base = rows[0][1]
     lines = [
         "### growth: transitive closure from 1× to larger graphs (nodes and edges both scaled)",
+        "",
+        "One run per engine and scale; each run is capped at the address space given by `--growth-cap-gb`.",
         "",
         "| scale | path tuples | datafrog_tc s | datafrog_tc MB | stance s | stance MB | stance/datafrog time | stance/datafrog memory | stance time vs 1× | stance memory vs 1× |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -239,6 +242,7 @@ def main():
         ap.add_argument(f"--{flag}", default="")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=900)
+    ap.add_argument("--growth-cap-gb", type=float, default=12, help="address-space cap for the growth runs")
     ap.add_argument("--out", required=True, help="Markdown file for the tables")
     ap.add_argument("--log", required=True, help="file for the engines' standard error")
     args = ap.parse_args()

@@ -10,7 +10,6 @@ a disagreement fails the run. Standard library only: it runs on the system pytho
 import argparse
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess

@@ -1,0 +1,289 @@
+"""Measures the benchmark suite; bench/run prepares binaries and inputs and calls this.
+
+Every benchmark runs its engines alternately (A B C A B C ...) for --reps rounds, each run
+under GNU time (`/usr/bin/time -f '%e %M'`) for peak memory, with the wall time taken here.
+Reported: median seconds, median peak MB, and ratios against the benchmark's baseline engine.
+Every engine must report the same counts (`name<TAB>n` or `name,n` lines on standard output);
+a disagreement fails the run. Standard library only: it runs on the system python3.
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+COUNT_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)[\t,](-?\d+)$")
+
+
+def measure(argv, timeout, log):
+    """One run: (seconds, peak KB, counts dict) or raises RuntimeError with the reason."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        try:
+            p = subprocess.run(
+                ["/usr/bin/time", "-f", "%e %M", "-o", tf.name, *argv],
+                stdout=subprocess.PIPE, stderr=err, timeout=timeout, text=True,
+            )
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"timed out after {timeout:.0f} s")
+        seconds = time.perf_counter() - start
+        last = [ln for ln in tf.read().splitlines() if ln.strip()]
+        err.seek(0)
+        stderr = err.read()
+    log.write(f"$ {' '.join(argv)}\n{stderr}")
+    if p.returncode != 0:
+        oom = "memory allocation of" in stderr or "MemoryError" in stderr or "Out of Memory" in stderr
+        why = "out of memory" if oom else f"exit code {p.returncode}"
+        raise RuntimeError(f"{why} (see {log.name})")
+    peak_kb = int(last[-1].split()[1])
+    counts = {}
+    for line in p.stdout.splitlines():
+        m = COUNT_LINE.match(line.strip())
+        if m:
+            counts[m.group(1)] = int(m.group(2))
+    return seconds, peak_kb, counts
+
+
+def fmt_counts(counts):
+    return ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
+
+
+def run_benchmark(bench, reps, timeout, log, required):
+    """Alternates the engines; returns {engine: {...}} and raises SystemExit on disagreement."""
+    engines = bench["engines"]
+    samples = {e: [] for e in engines}
+    failed = {}
+    for rep in range(reps):
+        for engine, argv in engines.items():
+            if engine in failed:
+                continue
+            try:
+                s, kb, counts = measure(argv, timeout, log)
+            except RuntimeError as err:
+                failed[engine] = str(err)
+                print(f"  {bench['name']:<14} {engine:<16} rep {rep + 1}: FAILED: {err}", flush=True)
+                if engine in required:
+                    sys.exit(f"bench: {engine} failed on {bench['name']}: {err}")
+                continue
+            samples[engine].append((s, kb, counts))
+            print(f"  {bench['name']:<14} {engine:<16} rep {rep + 1}: {s:8.3f} s {kb / 1024:9.1f} MB  {fmt_counts(counts)}",
+                  flush=True)
+    # Every run of every engine must agree on every count.
+    reference = None
+    for engine, runs in samples.items():
+        for _, _, counts in runs:
+            if reference is None:
+                reference = (engine, counts)
+            elif counts != reference[1]:
+                sys.exit(f"bench: COUNTS DISAGREE on {bench['name']}: {reference[0]} says "
+                         f"{fmt_counts(reference[1])}; {engine} says {fmt_counts(counts)}")
+    if reference is not None and not reference[1] and not bench.get("counts_optional"):
+        sys.exit(f"bench: {bench['name']}: no engine reported a count")
+    result = {}
+    for engine in engines:
+        runs = samples[engine]
+        if not runs:
+            result[engine] = {"failed": failed.get(engine, "no run")}
+            continue
+        result[engine] = {
+            "seconds": statistics.median(r[0] for r in runs),
+            "min_seconds": min(r[0] for r in runs),
+            "peak_mb": statistics.median(r[1] for r in runs) / 1024,
+            "runs": len(runs),
+            "counts": runs[0][2],
+        }
+        if engine in failed:
+            result[engine]["note"] = f"failed on a later run: {failed[engine]}"
+    return result
+
+
+def table(bench, result):
+    base = bench["baseline"]
+    b = result.get(base, {})
+    lines = [
+        f"### {bench['name']}: {bench['title']}",
+        "",
+        f"Input: {bench['input']}. Counts: {fmt_counts(next((r['counts'] for r in result.values() if 'counts' in r), {}))}.",
+        "",
+        f"| engine | median s | min s | median peak MB | time vs {base} | memory vs {base} | runs |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for engine, r in result.items():
+        if "failed" in r:
+            lines.append(f"| {engine} | failed: {r['failed']} | | | | | 0 |")
+            continue
+        tr = f"{r['seconds'] / b['seconds']:.2f}×" if "seconds" in b else "–"
+        mr = f"{r['peak_mb'] / b['peak_mb']:.2f}×" if "peak_mb" in b else "–"
+        note = f" ({r['note']})" if "note" in r else ""
+        lines.append(f"| {engine}{note} | {r['seconds']:.3f} | {r['min_seconds']:.3f} | {r['peak_mb']:.1f} | {tr} | {mr} | {r['runs']} |")
+    return "\n".join(lines) + "\n"
+
+
+def generate(gen, inputs, name, *args):
+    """Generates an input directory once per parameter set (the generator is deterministic)."""
+    d = os.path.join(inputs, name)
+    if not os.path.exists(os.path.join(d, ".done")):
+        subprocess.run(["rm", "-rf", d], check=True)
+        subprocess.run([gen, *map(str, args), "--out", d], check=True)
+        open(os.path.join(d, ".done"), "w").close()
+    return d
+
+
+def build_plan(a):
+    quick = a.quick == "1"
+    py = a.python
+    stance = a.stance
+
+    def peers(program, d):
+        e = {}
+        if a.duckdb == "1":
+            e["duckdb"] = [py, "bench/peers/duckdb_run.py", f"bench/programs/{program}.sql", d]
+        if a.nemo == "1":
+            e["nemo"] = [py, "bench/peers/nemo_run.py", f"bench/programs/{program}.rls", d]
+        return e
+
+    def stance_run(program, d, *relations):
+        argv = [stance, "infer", "--rules", f"bench/programs/{program}.dl", "--facts", d, "--format", "csv"]
+        for r in relations:
+            argv += ["--relation", r]
+        return argv
+
+    def tc_engines(d, only=None):
+        e = {"datafrog_tc": [a.datafrog, d], "stance": stance_run("tc", d, "edge"), "ascent_tc": [a.ascent, d]}
+        e.update(peers("tc", d))
+        return {k: v for k, v in e.items() if only is None or k in only}
+
+    if quick:
+        tc_n, tc_e, ch_c, ch_l, sg_n, sg_e, sb_n, sb_e = 300, 450, 5, 50, 200, 300, 100, 600
+    else:
+        tc_n, tc_e, ch_c, ch_l, sg_n, sg_e, sb_n, sb_e = 8000, 12000, 100, 300, 2000, 3000, 1000, 20000
+    wants = set(a.only.split(",")) if a.only else None
+    plan = []
+
+    def add(name, **b):
+        if wants is None or name in wants:
+            plan.append({"name": name, **b})
+
+    if wants is None or "tc" in wants:
+        d = generate(a.gen, a.inputs, f"graph-{tc_n}-{tc_e}-42", "graph", "--nodes", tc_n, "--edges", tc_e, "--seed", 42)
+        add("tc", title="transitive closure, random directed graph", baseline="datafrog_tc",
+            input=f"`bench_gen graph --nodes {tc_n} --edges {tc_e} --seed 42`", engines=tc_engines(d))
+    if wants is None or "chains" in wants:
+        d = generate(a.gen, a.inputs, f"chains-{ch_c}-{ch_l}", "chains", "--chains", ch_c, "--length", ch_l)
+        add("chains", title="transitive closure, disjoint chains (many rounds)", baseline="datafrog_tc",
+            input=f"`bench_gen chains --chains {ch_c} --length {ch_l}`", engines=tc_engines(d))
+    if wants is None or "sg" in wants:
+        d = generate(a.gen, a.inputs, f"graph-{sg_n}-{sg_e}-42", "graph", "--nodes", sg_n, "--edges", sg_e, "--seed", 42)
+        e = {"stance": stance_run("sg", d, "edge")}
+        e.update(peers("sg", d))
+        add("sg", title="same generation, random directed graph", baseline="stance",
+            input=f"`bench_gen graph --nodes {sg_n} --edges {sg_e} --seed 42`", engines=e)
+    if wants is None or "balance" in wants:
+        d = generate(a.gen, a.inputs, f"signed-{sb_n}-{sb_e}-30-42", "signed", "--nodes", sb_n, "--edges", sb_e,
+                     "--negative", 30, "--seed", 42)
+        e = {"stance": stance_run("balance", d, "blocs", "balanced", "unbalanced")}
+        e.update(peers("balance", d))
+        add("balance", title="structural balance, random signed network", baseline="stance",
+            input=f"`bench_gen signed --nodes {sb_n} --edges {sb_e} --negative 30 --seed 42`", engines=e)
+    add("kb", title="the example knowledge base (rules/ over facts/)", baseline="stance",
+        input="`rules/libya.dl`, `facts/statements.csv`", counts_optional=True,
+        engines={"stance": [stance, "infer", "--format", "csv"]})
+    if wants is None or "load" in wants:
+        for rows in a.load_rows.split():
+            rows = int(rows)
+            d = generate(a.gen, a.inputs, f"statements-{rows}-7", "statements", "--rows", rows, "--seed", 7)
+            e = {"stance": stance_run("load", d, "backs_pairs")}
+            e.update(peers("load", d))
+            add("load", title=f"CSV loading, {rows:,} statement rows", baseline="stance", per_fact_rows=rows,
+                input=f"`bench_gen statements --rows {rows} --seed 7`", engines=e)
+    if (wants is None or "growth" in wants) and a.growth.strip():
+        for k in a.growth.split():
+            k = int(k)
+            n, m = tc_n * k, tc_e * k
+            d = generate(a.gen, a.inputs, f"graph-{n}-{m}-42", "graph", "--nodes", n, "--edges", m, "--seed", 42)
+            add("growth", title=f"transitive closure at {k}× the graph", baseline="datafrog_tc", scale=k, reps=1,
+                input=f"`bench_gen graph --nodes {n} --edges {m} --seed 42`",
+                engines={k: ["prlimit", f"--as={int(a.growth_cap_gb * 2**30)}", *v]
+                         for k, v in tc_engines(d, only={"datafrog_tc", "stance"}).items()})
+    return plan
+
+
+def growth_table(plan, results):
+    rows = [(b, r) for b, r in zip(plan, results) if b["name"] == "growth"]
+    if not rows:
+        return ""
+    base = rows[0][1]
+    lines = [
+        "### growth: transitive closure from 1× to larger graphs (nodes and edges both scaled)",
+        "",
+        "One run per engine and scale; each run is capped at the address space given by `--growth-cap-gb`.",
+        "",
+        "| scale | path tuples | datafrog_tc s | datafrog_tc MB | stance s | stance MB | stance/datafrog time | stance/datafrog memory | stance time vs 1× | stance memory vs 1× |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    s1 = base.get("stance", {})
+    for b, r in rows:
+        d, s = r.get("datafrog_tc", {}), r.get("stance", {})
+        tuples = next((x["counts"].get("path", 0) for x in (d, s) if "counts" in x), None)
+        cells = [f"{b['scale']}×", f"{tuples:,}" if tuples is not None else "–"]
+        for x in (d, s):
+            cells += [f"{x['seconds']:.2f}", f"{x['peak_mb']:.0f}"] if "seconds" in x else [f"failed: {x.get('failed')}", "–"]
+        both = "seconds" in d and "seconds" in s
+        cells += [f"{s['seconds'] / d['seconds']:.2f}×", f"{s['peak_mb'] / d['peak_mb']:.2f}×"] if both else ["–", "–"]
+        grow = "seconds" in s and "seconds" in s1
+        cells += [f"{s['seconds'] / s1['seconds']:.2f}×", f"{s['peak_mb'] / s1['peak_mb']:.2f}×"] if grow else ["–", "–"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for flag in ["stance", "gen", "datafrog", "ascent", "python", "duckdb", "nemo", "peer-note", "quick", "only",
+                 "growth", "load-rows", "inputs", "machine", "command"]:
+        ap.add_argument(f"--{flag}", default="")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--timeout", type=float, default=900)
+    ap.add_argument("--growth-cap-gb", type=float, default=12, help="address-space cap for the growth runs")
+    ap.add_argument("--out", required=True, help="Markdown file for the tables")
+    ap.add_argument("--log", required=True, help="file for the engines' standard error")
+    args = ap.parse_args()
+    plan = build_plan(args)
+    header = [f"Command: `{args.command.strip()}`", "", f"Machine: {args.machine}", ""]
+    if args.duckdb != "1" or args.nemo != "1":
+        header += [f"Peers missing: duckdb={'yes' if args.duckdb == '1' else 'MISSING'}, "
+                   f"nemo={'yes' if args.nemo == '1' else 'MISSING'}. {args.peer_note}", ""]
+    print("\n".join(header), flush=True)
+    sections, results = [], []
+    with open(args.log, "a", encoding="utf-8") as log:
+        for bench in plan:
+            reps = bench.get("reps", args.reps)
+            print(f"== {bench['name']}: {bench['title']} ({reps} reps; alternating {' '.join(bench['engines'])})",
+                  flush=True)
+            # A growth run may hit its memory cap: that is a result to report, not a broken suite.
+            required = set() if bench["name"] == "growth" else {"stance"}
+            result = run_benchmark(bench, reps, args.timeout, log, required)
+            results.append(result)
+            section = table(bench, result)
+            if "per_fact_rows" in bench:
+                section += "\n" + "\n".join(
+                    f"- {engine}: {r['peak_mb'] * 1048576 / bench['per_fact_rows']:.0f} bytes of peak memory per statement row"
+                    for engine, r in result.items() if "peak_mb" in r) + "\n"
+            sections.append(section)
+            print(section, flush=True)
+    g = growth_table(plan, results)
+    if g:
+        print(g, flush=True)
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.write("\n".join(header + sections + [g]))
+    with open(os.path.splitext(args.out)[0] + ".json", "w", encoding="utf-8") as f:
+        json.dump({"command": args.command, "machine": args.machine,
+                   "benchmarks": [{**b, "result": r} for b, r in zip(plan, results)]}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

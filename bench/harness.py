@@ -155,6 +155,9 @@ def build_plan(a):
 
     def tc_engines(d, only=None):
         e = {"datafrog_tc": [a.datafrog, d], "stance": stance_run("tc", d, "edge"), "ascent_tc": [a.ascent, d]}
+        # The same run recording provenance (round and rule of every tuple); only the input
+        # relation's proofs are printed, so this measures the recording, not the printing.
+        e["stance_provenance"] = stance_run("tc", d, "edge") + ["--provenance"]
         e.update(peers("tc", d))
         return {k: v for k, v in e.items() if only is None or k in only}
 

@@ -35,6 +35,8 @@ pub enum Code {
     BadFacts,
     /// An output file or directory that cannot be written.
     OutputError,
+    /// A relation table's header row does not match the relation's declaration.
+    HeaderMismatch,
     /// Arithmetic failure at run time (division by zero is silent in Soufflé; this is for
     /// conversions such as `to_number("x")`).
     Runtime,
@@ -66,6 +68,7 @@ impl Code {
             Code::MissingInput => "E020",
             Code::BadFacts => "E021",
             Code::OutputError => "E022",
+            Code::HeaderMismatch => "E023",
             Code::Runtime => "E030",
             Code::Limit => "E031",
             Code::SingletonVariable => "W001",
@@ -91,6 +94,7 @@ impl Code {
             Code::MissingInput => "missing-input",
             Code::BadFacts => "bad-facts",
             Code::OutputError => "output-error",
+            Code::HeaderMismatch => "header-mismatch",
             Code::Runtime => "runtime",
             Code::Limit => "limit",
             Code::SingletonVariable => "singleton-variable",

@@ -288,13 +288,19 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
                 if A::RECORDS {
                     // The annotation is not part of a tuple's identity, so datafrog cannot
                     // deduplicate on it: keep one candidate per tuple (the lowest rule) and
-                    // drop the tuples the relation already has.
-                    rows.sort_unstable();
-                    rows.dedup_by(|a, b| a.0 == b.0);
+                    // drop the tuples the relation already has. A single leapjoin's output
+                    // is already sorted and unique, so the sort is often skipped.
+                    if !rows.windows(2).all(|w| w[0].0 < w[1].0) {
+                        rows.sort_unstable();
+                        rows.dedup_by(|a, b| a.0 == b.0);
+                    }
                     retain_new(&mut rows, var);
+                    // Still sorted and unique: no need for datafrog to sort again.
+                    let elements = rows.into_iter().map(|(row, rule)| (row, A::at(round + 1, rule))).collect();
+                    var.insert(Relation { elements });
+                } else {
+                    var.insert(Relation::from_vec(rows.into_iter().map(|(row, _)| (row, A::at(0, 0))).collect()));
                 }
-                let annotated = rows.into_iter().map(|(row, rule)| (row, A::at(round + 1, rule))).collect();
-                var.insert(Relation::from_vec(annotated));
             }
             round += 1;
             let changed = iteration.changed();

@@ -677,6 +677,17 @@ pub fn load_relation_table(
     let wrong_count = |found: usize, span: Span| {
         Diagnostic::error(Code::BadFacts, format!("expected {arity} fields, found {found}")).at(span, "this row")
     };
+    // A header row must name as many columns as the relation declares.
+    let bad_header = |found: usize, span: Span| {
+        (found != arity).then(|| {
+            Diagnostic::error(
+                Code::HeaderMismatch,
+                format!("the header has {found} column{}, but `{relation}` is declared with {arity}", plural(found)),
+            )
+            .at(span, "this header")
+            .with_help("make the header match the `.decl`, or read the file with `headers=false`")
+        })
+    };
 
     if options.rfc4180 {
         let mut rdr = csv::ReaderBuilder::new()
@@ -697,6 +708,12 @@ pub fn load_relation_table(
                 }
             }
             if std::mem::take(&mut first) && options.headers {
+                if let Some(start) = rec.position() {
+                    let (span, _) = record_extent(file, body, base, start, rdr.position().byte());
+                    if let Some(d) = bad_header(rec.len(), span) {
+                        errors.push(d);
+                    }
+                }
                 continue;
             }
             let Some(start) = rec.position() else {
@@ -758,6 +775,10 @@ pub fn load_relation_table(
             let start = offset;
             offset = next;
             if line_no == 1 && options.headers {
+                let span = Span::new(file, base + start..base + start + content.len());
+                if let Some(d) = bad_header(content.split(delim).count(), span) {
+                    errors.push(d);
+                }
                 continue;
             }
             if content.is_empty() {
@@ -777,6 +798,10 @@ pub fn load_relation_table(
         facts.rollback(checkpoint);
         Err(errors.finish())
     }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 #[cfg(test)]

@@ -254,20 +254,25 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
 
         let mut round: u32 = 0;
         loop {
-            // Head tuples produced this round, per relation of the stratum, with their rule.
-            let mut produced: Vec<Vec<(Row<N>, u32)>> = vec![Vec::new(); sp.relations.len()];
+            // Head tuples produced this round, per relation of the stratum, each with the
+            // payload it will carry (when recording: this round's number and its rule).
+            let mut produced: Vec<Vec<(Row<N>, A)>> = vec![Vec::new(); sp.relations.len()];
             for (ri, rp) in sp.rules.iter().enumerate() {
                 let out = &mut produced[var_of(rp.head)];
                 if let Some(ext) = rp.as_extension() {
                     let (source, index) = (&vars[var_of(ext.source)], &statics[ext.index]);
                     let leaper = extension_leaper::<N, A>(&ext, index);
                     if A::RECORDS {
-                        // Collected with its rule, to be deduplicated and annotated below.
-                        let rule = rp.rule as u32;
+                        // Collected with its annotation, to be deduplicated below.
+                        let payload = A::at(round + 1, rp.rule as u32);
                         let derived = Relation::from_leapjoin(&source.recent.borrow(), leaper, |t, m| {
-                            (extension_head(&ext, t, m), rule)
+                            (extension_head(&ext, t, m), payload)
                         });
-                        out.extend(derived.elements);
+                        if out.is_empty() {
+                            *out = derived.elements;
+                        } else {
+                            out.extend(derived.elements);
+                        }
                     } else {
                         vars[var_of(rp.head)]
                             .from_leapjoin(source, leaper, |t, m| (extension_head(&ext, t, m), A::at(0, 0)));
@@ -296,10 +301,9 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
                     }
                     retain_new(&mut rows, var);
                     // Still sorted and unique: no need for datafrog to sort again.
-                    let elements = rows.into_iter().map(|(row, rule)| (row, A::at(round + 1, rule))).collect();
-                    var.insert(Relation { elements });
+                    var.insert(Relation { elements: rows });
                 } else {
-                    var.insert(Relation::from_vec(rows.into_iter().map(|(row, _)| (row, A::at(0, 0))).collect()));
+                    var.insert(Relation::from_vec(rows));
                 }
             }
             round += 1;
@@ -364,9 +368,9 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
         dyn_vars: &[Variable<(Row<N>, Row<N>)>],
         env_vars: &[Variable<(Row<N>, Row<N>)>],
         statics: &[Relation<(Row<N>, Row<N>)>],
-        out: &mut Vec<(Row<N>, u32)>,
+        out: &mut Vec<(Row<N>, A)>,
     ) {
-        let rule = rp.rule as u32;
+        let payload = A::at(round + 1, rp.rule as u32);
         let head_args = &rp.head_args;
         let ctx = &mut self.ctx;
         // Where the rows of a segment go: the next join's environment, or the head.
@@ -374,11 +378,11 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
                     env: &Row<N>,
                     ctx: &mut Ctx,
                     next_env: &mut Vec<(Row<N>, Row<N>)>,
-                    out: &mut Vec<(Row<N>, u32)>| {
+                    out: &mut Vec<(Row<N>, A)>| {
             if let Some((join, _)) = rp.joins.get(seg) {
                 next_env.push((key_row::<N>(&join.key, env), *env));
             } else if let Some(head) = project_head::<N>(head_args, env, ctx) {
-                out.push((head, rule));
+                out.push((head, payload));
             }
         };
 
@@ -460,13 +464,21 @@ fn extension_head<const N: usize, A>(ext: &Extension, (row, _): &(Row<N>, A), ma
 }
 
 /// Drops the candidates (sorted, one per tuple) that the variable already holds.
-fn retain_new<T: Ord, P: Ord, R>(candidates: &mut Vec<(T, R)>, var: &Variable<(T, P)>) {
+fn retain_new<T: Ord, P: Ord>(candidates: &mut Vec<(T, P)>, var: &Variable<(T, P)>) {
     let recent = var.recent.borrow();
     let stable = var.stable.borrow();
     for batch in stable.iter().map(|b| &b.elements[..]).chain(std::iter::once(&recent.elements[..])) {
         let mut slice = batch;
+        // Galloping pays off only when the batch is much larger than the candidates.
+        let large = slice.len() > 4 * candidates.len();
         candidates.retain(|(row, _)| {
-            slice = gallop(slice, |(t, _)| t < row);
+            if large {
+                slice = gallop(slice, |(t, _)| t < row);
+            } else {
+                while slice.first().is_some_and(|(t, _)| t < row) {
+                    slice = &slice[1..];
+                }
+            }
             slice.first().is_none_or(|(t, _)| t != row)
         });
     }

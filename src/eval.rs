@@ -617,33 +617,54 @@ fn run_ops<const N: usize>(
             }
         }
         Op::Aggregate { var, func, target, ops } => {
-            let mut count: i64 = 0;
-            let mut acc: Option<i64> = None;
+            let mut fold = Fold::new(*func);
             {
-                let mut fold = |e: &Row<N>, ctx: &mut Ctx| {
-                    count += 1;
-                    let Some(t) = target.as_ref() else { return };
-                    let Some(v) = eval_expr(t, e, ctx).map(to_number) else { return };
-                    acc = Some(match (acc, func) {
-                        (None, _) => v,
-                        (Some(a), AggregateFunc::Sum) => a.wrapping_add(v),
-                        (Some(a), AggregateFunc::Min) => a.min(v),
-                        (Some(a), AggregateFunc::Max) => a.max(v),
-                        (Some(a), _) => a,
-                    });
+                let mut add = |e: &Row<N>, ctx: &mut Ctx| {
+                    fold.add(target.as_ref().and_then(|t| eval_expr(t, e, ctx)).map(to_number));
                 };
                 let mut inner = *env;
-                run_ops(ops, &mut inner, statics, ctx, &mut fold);
+                run_ops(ops, &mut inner, statics, ctx, &mut add);
             }
-            let result = match func {
-                AggregateFunc::Count => Some(count),
-                AggregateFunc::Sum => Some(acc.unwrap_or(0)),
-                AggregateFunc::Min | AggregateFunc::Max | AggregateFunc::Mean => acc,
-            };
+            let result = fold.result();
             if let Some(r) = result {
                 env[*var] = from_number(r);
                 run_ops(rest, env, statics, ctx, sink);
             }
+        }
+    }
+}
+
+/// An aggregate being computed: `add` each solution of its body (with the target's value),
+/// then take the `result`. Count and sum of nothing are 0; min and max of nothing have no value.
+pub struct Fold {
+    func: AggregateFunc,
+    count: i64,
+    acc: Option<i64>,
+}
+
+impl Fold {
+    pub fn new(func: AggregateFunc) -> Fold {
+        Fold { func, count: 0, acc: None }
+    }
+
+    /// One solution; `value` is the target's value (`None` for `count`, or when it has none).
+    pub fn add(&mut self, value: Option<i64>) {
+        self.count += 1;
+        let Some(v) = value else { return };
+        self.acc = Some(match (self.acc, self.func) {
+            (None, _) => v,
+            (Some(a), AggregateFunc::Sum) => a.wrapping_add(v),
+            (Some(a), AggregateFunc::Min) => a.min(v),
+            (Some(a), AggregateFunc::Max) => a.max(v),
+            (Some(a), _) => a,
+        });
+    }
+
+    pub fn result(&self) -> Option<i64> {
+        match self.func {
+            AggregateFunc::Count => Some(self.count),
+            AggregateFunc::Sum => Some(self.acc.unwrap_or(0)),
+            AggregateFunc::Min | AggregateFunc::Max | AggregateFunc::Mean => self.acc,
         }
     }
 }

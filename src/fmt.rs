@@ -314,7 +314,7 @@ fn print_literal(l: &Literal) -> String {
         Literal::Atom(a) => print_atom(a),
         Literal::Negated(a, _) => format!("!{}", print_atom(a)),
         Literal::Compare { op, lhs, rhs, .. } => {
-            format!("{} {} {}", print_expr(lhs, 0), compare_op(*op), print_expr(rhs, 0))
+            format!("{} {} {}", print_expr(lhs, 0), op.symbol(), print_expr(rhs, 0))
         }
         Literal::Bool(b, _) => b.to_string(),
         Literal::Predicate { name, args, .. } => format!("{}({})", name.name, print_args(args)),
@@ -327,17 +327,6 @@ fn print_atom(a: &Atom) -> String {
 
 fn print_args(args: &[Expr]) -> String {
     args.iter().map(|e| print_expr(e, 0)).collect::<Vec<_>>().join(", ")
-}
-
-fn compare_op(op: CompareOp) -> &'static str {
-    match op {
-        CompareOp::Eq => "=",
-        CompareOp::Ne => "!=",
-        CompareOp::Lt => "<",
-        CompareOp::Le => "<=",
-        CompareOp::Gt => ">",
-        CompareOp::Ge => ">=",
-    }
 }
 
 /// The parser's binding strength of a binary operator (higher binds tighter).

@@ -465,30 +465,14 @@ impl<'s, 'a> Search<'s, 'a> {
         bound: &mut [bool],
     ) -> Option<i64> {
         let mut inner = Search { ex: &mut *self.ex, limit: None, premises: Vec::new(), side: Vec::new() };
-        let mut count = 0i64;
-        let mut acc: Option<i64> = None;
+        let mut fold = eval::Fold::new(func);
         let mut env2 = env.to_vec();
         let mut bound2 = bound.to_vec();
         inner.body(body, &mut env2, &mut bound2, &mut |s, e| {
-            count += 1;
-            if let Some(t) = target
-                && let Some(v) = eval::evaluate_expr(t, e, s.ex.symbols).map(to_number)
-            {
-                acc = Some(match (acc, func) {
-                    (None, _) => v,
-                    (Some(a), AggregateFunc::Sum) => a.wrapping_add(v),
-                    (Some(a), AggregateFunc::Min) => a.min(v),
-                    (Some(a), AggregateFunc::Max) => a.max(v),
-                    (Some(a), _) => a,
-                });
-            }
+            fold.add(target.and_then(|t| eval::evaluate_expr(t, e, s.ex.symbols)).map(to_number));
             true
         });
-        match func {
-            AggregateFunc::Count => Some(count),
-            AggregateFunc::Sum => Some(acc.unwrap_or(0)),
-            _ => acc,
-        }
+        fold.result()
     }
 }
 
@@ -563,15 +547,7 @@ fn partition_from(tuples: &Tuples, start: usize, pred: impl Fn(&[Value]) -> bool
 /// `x != z` shown with its values: `x != z  ("Egypt" != "Haftar")`.
 fn condition_text(source: &str, op: CompareOp, l: Value, r: Value, ty: Type, symbols: &Symbols) -> String {
     let source = source.split_whitespace().collect::<Vec<_>>().join(" ");
-    let op = match op {
-        CompareOp::Eq => "=",
-        CompareOp::Ne => "!=",
-        CompareOp::Lt => "<",
-        CompareOp::Le => "<=",
-        CompareOp::Gt => ">",
-        CompareOp::Ge => ">=",
-    };
-    format!("{source}  ({} {op} {})", literal(l, ty, symbols), literal(r, ty, symbols))
+    format!("{source}  ({} {} {})", literal(l, ty, symbols), op.symbol(), literal(r, ty, symbols))
 }
 
 /// A value written as in a rule file: numbers bare, symbols quoted.

@@ -177,7 +177,7 @@ fn origin_lines(ex: &Explainer, origin: &Origin) -> Vec<String> {
         Origin::Row(id) => {
             let mut lines = vec![format!("stated in {}", ex.facts.location(*id, ex.sources))];
             let mut attribution = Vec::new();
-            for (column, value) in ex.facts.metadata(*id, ex.symbols) {
+            for (column, value) in ex.facts.metadata(*id, ex.sources) {
                 if value.is_empty() {
                     continue;
                 }
@@ -360,7 +360,7 @@ fn node_json(ex: &Explainer, n: NodeId, index: &HashMap<NodeId, usize>) -> Json 
                     Origin::Row(id) => {
                         let table = ex.facts.table_of(*id);
                         let metadata: Map<String, Json> =
-                            ex.facts.metadata(*id, ex.symbols).map(|(k, v)| (k.to_string(), Json::from(v))).collect();
+                            ex.facts.metadata(*id, ex.sources).into_iter().map(|(k, v)| (k, Json::from(v))).collect();
                         json!({
                             "file": ex.sources.get(table.file).name,
                             "line": ex.facts.origin(*id).line,

@@ -51,6 +51,8 @@ pub struct TableInfo {
     /// Names of the metadata columns (header as written, trimmed), in file order. Empty for
     /// relation tables.
     pub metadata_columns: Vec<String>,
+    /// The field index of each metadata column in a row.
+    pub metadata_fields: Vec<usize>,
 }
 
 /// Where one fact came from.
@@ -60,9 +62,9 @@ pub struct FactOrigin {
     pub table: u32,
     /// 1-based line of the file on which the fact's row starts.
     pub line: u32,
-    /// Interned metadata strings, one per [`TableInfo::metadata_columns`] entry. Empty for
-    /// relation tables.
-    pub metadata: Box<[Value]>,
+    /// Byte offset of the row in its file. Metadata (often a unique quote per row) is not
+    /// interned or copied at load time: it is read back from the row when a proof shows it.
+    pub offset: u32,
 }
 
 /// All loaded facts, by relation, with their origins.
@@ -104,19 +106,31 @@ impl Facts {
         self.relations.get(relation).map_or(&[], Vec::as_slice)
     }
 
-    /// A fact's metadata as `(column, value)` pairs, in column order.
-    pub fn metadata<'a>(&'a self, id: u32, symbols: &'a Symbols) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    /// A fact's metadata as `(column, value)` pairs, in column order, read back from its row.
+    pub fn metadata(&self, id: u32, sources: &SourceMap) -> Vec<(String, String)> {
         let origin = self.origin(id);
         let table = &self.tables[origin.table as usize];
-        table.metadata_columns.iter().zip(origin.metadata.iter()).map(move |(c, &v)| (c.as_str(), symbols.resolve(v)))
+        if table.metadata_fields.is_empty() {
+            return Vec::new();
+        }
+        let text = &sources.get(table.file).text;
+        let row = text.get(origin.offset as usize..).unwrap_or("");
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(row.as_bytes());
+        let mut rec = csv::StringRecord::new();
+        if !matches!(rdr.read_record(&mut rec), Ok(true)) {
+            return Vec::new();
+        }
+        table
+            .metadata_columns
+            .iter()
+            .zip(&table.metadata_fields)
+            .map(|(c, &i)| (c.clone(), rec.get(i).unwrap_or("").trim_ascii().to_string()))
+            .collect()
     }
 
     /// One metadata value of a fact by column name (case-insensitive), if the table has it.
-    pub fn metadata_value<'a>(&self, id: u32, column: &str, symbols: &'a Symbols) -> Option<&'a str> {
-        let origin = self.origin(id);
-        let table = &self.tables[origin.table as usize];
-        let i = table.metadata_columns.iter().position(|c| c.eq_ignore_ascii_case(column))?;
-        origin.metadata.get(i).map(|&v| symbols.resolve(v))
+    pub fn metadata_value(&self, id: u32, column: &str, sources: &SourceMap) -> Option<String> {
+        self.metadata(id, sources).into_iter().find(|(c, _)| c.eq_ignore_ascii_case(column)).map(|(_, v)| v)
     }
 
     /// `file:line` of a fact's row.
@@ -447,6 +461,7 @@ pub fn load_statement_table(
         file,
         kind: TableKind::Statements,
         metadata_columns: header.metadata.iter().map(|(_, n)| n.clone()).collect(),
+        metadata_fields: header.metadata.iter().map(|(i, _)| *i).collect(),
     });
 
     // Raw relation cell → normalised name (or None when it does not normalise).
@@ -518,21 +533,12 @@ pub fn load_statement_table(
             // Keep checking the rest of the file, but stop building facts.
             continue;
         }
-        let mut metadata = Vec::with_capacity(header.metadata.len());
-        for &(i, _) in &header.metadata {
-            match field_str(rec[i].trim_ascii()) {
-                Ok(v) => metadata.push(symbols.intern(v)),
-                Err(d) => {
-                    errors.push(d.at(span, "this row"));
-                    break;
-                }
-            }
-        }
-        if metadata.len() != header.metadata.len() {
+        if let Some(Err(d)) = header.metadata.iter().map(|&(i, _)| field_str(&rec[i])).find(Result::is_err) {
+            errors.push(d.at(span, "this row"));
             continue;
         }
         let tuple = vec![symbols.intern(subject), symbols.intern(object)];
-        facts.push(relation, tuple, FactOrigin { table, line, metadata: metadata.into_boxed_slice() });
+        facts.push(relation, tuple, FactOrigin { table, line, offset: span.start });
         count += 1;
     }
 
@@ -659,7 +665,12 @@ pub fn load_relation_table(
     let (body, base) = strip_bom(text);
     let checkpoint = facts.checkpoint();
     let table = facts.tables.len() as u32;
-    facts.tables.push(TableInfo { file, kind: TableKind::Relation, metadata_columns: Vec::new() });
+    facts.tables.push(TableInfo {
+        file,
+        kind: TableKind::Relation,
+        metadata_columns: Vec::new(),
+        metadata_fields: Vec::new(),
+    });
     let conv = RowConverter { relation, types };
     let mut errors = Errors::new();
     let mut count = 0usize;
@@ -670,7 +681,7 @@ pub fn load_relation_table(
             Err(d) => errors.push(*d),
             Ok(_) if !errors.is_empty() => {}
             Ok(tuple) => {
-                facts.push(relation, tuple, FactOrigin { table, line, metadata: Box::new([]) });
+                facts.push(relation, tuple, FactOrigin { table, line, offset: 0 });
                 count += 1;
             }
         };
@@ -894,10 +905,13 @@ mod tests {
         assert_eq!(env.facts.tables[0].kind, TableKind::Statements);
         assert_eq!(env.facts.tables[0].metadata_columns, vec!["source", "date"]);
         let id = env.facts.rows("backs")[1].1;
-        let meta: Vec<_> = env.facts.metadata(id, &env.symbols).collect();
-        assert_eq!(meta, vec![("source", "Sputnik"), ("date", "2016-06-01")]);
-        assert_eq!(env.facts.metadata_value(id, "DATE", &env.symbols), Some("2016-06-01"));
-        assert_eq!(env.facts.metadata_value(id, "quote", &env.symbols), None);
+        let meta: Vec<(String, String)> = env.facts.metadata(id, &env.sources);
+        assert_eq!(
+            meta,
+            vec![("source".to_string(), "Sputnik".to_string()), ("date".to_string(), "2016-06-01".to_string())]
+        );
+        assert_eq!(env.facts.metadata_value(id, "DATE", &env.sources).as_deref(), Some("2016-06-01"));
+        assert_eq!(env.facts.metadata_value(id, "quote", &env.sources), None);
         assert_eq!(env.facts.location(id, &env.sources), "s.csv:4");
         assert_eq!(env.facts.len(), 3);
     }
@@ -909,7 +923,7 @@ mod tests {
         assert_eq!(env.statements("s.csv", text), Ok(1));
         assert_eq!(env.sym_rows("opposes"), vec![row(&["A", "B"], 2)]);
         let id = env.facts.rows("opposes")[0].1;
-        assert_eq!(env.facts.metadata(id, &env.symbols).collect::<Vec<_>>(), vec![("note", "hello")]);
+        assert_eq!(env.facts.metadata(id, &env.sources), vec![("note".to_string(), "hello".to_string())]);
     }
 
     #[test]
@@ -922,9 +936,9 @@ mod tests {
         assert_eq!(env.statements("s.csv", text), Ok(3));
         assert_eq!(env.sym_rows("backs"), vec![row(&["A", "B"], 2), row(&["C", "D"], 3), row(&["E", "F"], 5)]);
         let id = env.facts.rows("backs")[1].1;
-        assert_eq!(env.facts.metadata_value(id, "quote", &env.symbols), Some("line one\nline \"two\""));
+        assert_eq!(env.facts.metadata_value(id, "quote", &env.sources).as_deref(), Some("line one\nline \"two\""));
         let id = env.facts.rows("backs")[0].1;
-        assert_eq!(env.facts.metadata_value(id, "quote", &env.symbols), Some("one, two"));
+        assert_eq!(env.facts.metadata_value(id, "quote", &env.sources).as_deref(), Some("one, two"));
     }
 
     #[test]
@@ -1050,7 +1064,7 @@ mod tests {
         let (t, id) = &env.facts.rows("edge")[1];
         assert_eq!(to_number(t[1]), -2);
         assert_eq!(env.facts.table_of(*id).kind, TableKind::Relation);
-        assert_eq!(env.facts.metadata(*id, &env.symbols).count(), 0);
+        assert_eq!(env.facts.metadata(*id, &env.sources).len(), 0);
     }
 
     #[test]
@@ -1173,7 +1187,7 @@ mod tests {
         assert!(n >= 30, "{n} statements");
         assert_eq!(env.facts.tables[0].metadata_columns, vec!["source", "date", "quote"]);
         for (_, id) in env.facts.rows("backs") {
-            assert!(!env.facts.metadata_value(*id, "quote", &env.symbols).unwrap().is_empty());
+            assert!(!env.facts.metadata_value(*id, "quote", &env.sources).unwrap().is_empty());
         }
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts");
         assert!(find_statement_tables(&dir).unwrap().iter().any(|p| p.ends_with("statements.csv")));

@@ -6,7 +6,8 @@
 //!    `object` columns (case-insensitive, any order). Each row is the fact
 //!    `relation(subject, object)`, with the relation name normalised to snake_case
 //!    ([`normalise_relation_name`]). Every other column is metadata (`source`, `date`,
-//!    `quote`, ...), kept per row in the fact's [`FactOrigin`]. Quoted fields (RFC 4180) are
+//!    `quote`, ...), read back from the row when needed (the fact's [`FactOrigin`] keeps the
+//!    row's offset, so no metadata string is copied or interned at load time). Quoted fields (RFC 4180) are
 //!    supported; fields are trimmed of surrounding ASCII whitespace; rows whose fields are
 //!    all empty (`,,,,`) and blank lines are skipped.
 //! 2. **Relation tables**: one file per relation, read as Soufflé reads `.facts` files:

@@ -306,7 +306,7 @@ fn load(project: &ProjectArgs, sources: &mut SourceMap, cli: &Cli) -> Result<Pro
 }
 
 fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
-    let mut project = load(&args.project, sources, cli).inspect_err(|_| ())?;
+    let mut project = load(&args.project, sources, cli)?;
     if args.explain_plan {
         eprint!("{}", stance::plan::describe(&project.plan, &project.program, &project.sources));
     }

@@ -319,7 +319,9 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
             if A::RECORDS {
                 self.annotations[rel] = complete.iter().map(|(_, a)| a.annotation()).collect();
             }
-            self.done[rel] = Relation::from_vec(complete.elements.into_iter().map(|(row, _)| row).collect());
+            // Each row occurs once (deduplicated on insertion), so dropping the payload keeps
+            // the rows sorted and unique: no need to sort them again.
+            self.done[rel] = Relation { elements: complete.elements.into_iter().map(|(row, _)| row).collect() };
         }
         Ok(())
     }

@@ -1254,28 +1254,13 @@ fn collect_outer_names(head: &ast::Atom, conj: &[&ast::Literal], out: &mut BTree
 
 /// Variable names in a literal, not descending into aggregate bodies.
 fn collect_names(lit: &ast::Literal, out: &mut BTreeSet<String>) {
-    match lit {
-        ast::Literal::Atom(a) | ast::Literal::Negated(a, _) => a.args.iter().for_each(|e| collect_expr_names(e, out)),
-        ast::Literal::Compare { lhs, rhs, .. } => {
-            collect_expr_names(lhs, out);
-            collect_expr_names(rhs, out);
-        }
-        ast::Literal::Predicate { args, .. } => args.iter().for_each(|e| collect_expr_names(e, out)),
-        ast::Literal::Bool(..) => {}
-    }
+    lit.for_each_var(false, &mut |id| {
+        out.insert(id.name.clone());
+    });
 }
 
 fn collect_expr_names(e: &ast::Expr, out: &mut BTreeSet<String>) {
-    match e {
-        ast::Expr::Var(i) => {
-            out.insert(i.name.clone());
-        }
-        ast::Expr::Unary { arg, .. } | ast::Expr::Cast { arg, .. } => collect_expr_names(arg, out),
-        ast::Expr::Binary { lhs, rhs, .. } => {
-            collect_expr_names(lhs, out);
-            collect_expr_names(rhs, out);
-        }
-        ast::Expr::Call { args, .. } => args.iter().for_each(|a| collect_expr_names(a, out)),
-        _ => {}
-    }
+    e.for_each_var(false, &mut |id| {
+        out.insert(id.name.clone());
+    });
 }

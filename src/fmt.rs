@@ -22,6 +22,27 @@ use std::fmt::Write;
 pub const WIDTH: usize = 100;
 const INDENT: &str = "    ";
 
+/// Moves the comments that start before `limit` (and after what was already printed) into
+/// `pieces`, each keeping the blank lines above it.
+fn comments_before(
+    limit: usize,
+    text: &str,
+    comments: &[(usize, usize)],
+    ci: &mut usize,
+    prev_end: &mut usize,
+    pieces: &mut Vec<Piece>,
+) {
+    while *ci < comments.len() && comments[*ci].0 < limit {
+        let (s, e) = comments[*ci];
+        if s >= *prev_end {
+            let newlines = newlines(&text[*prev_end..s]);
+            pieces.push(Piece { kind: Kind::Comment, text: text[s..e].trim_end().to_string(), newlines });
+            *prev_end = e;
+        }
+        *ci += 1;
+    }
+}
+
 /// Formats a parsed file. `text` is the source `file` was parsed from (for comments and
 /// the few things printed as written, such as `.pragma`). The file must have parsed
 /// without errors: what the parser skipped would be lost.
@@ -34,15 +55,7 @@ pub fn format_file(file: &File, text: &str) -> String {
         let span = item_span(item);
         let (start, end) = (span.start as usize, span.end as usize);
         // Comments before the item.
-        while ci < comments.len() && comments[ci].0 < start {
-            let (s, e) = comments[ci];
-            if s >= prev_end {
-                pieces.push(Piece { kind: Kind::Comment, text: text[s..e].trim_end().to_string(), newlines: 0 });
-                pieces.last_mut().expect("pushed").newlines = newlines(&text[prev_end..s]);
-                prev_end = e;
-            }
-            ci += 1;
-        }
+        comments_before(start, text, &comments, &mut ci, &mut prev_end, &mut pieces);
         // Comments inside the item move above it.
         let mut before = newlines(&text[prev_end..start]);
         while ci < comments.len() && comments[ci].0 < end {
@@ -60,15 +73,7 @@ pub fn format_file(file: &File, text: &str) -> String {
         pieces.push(Piece { kind, text: printed, newlines: before });
         prev_end = end;
     }
-    while ci < comments.len() {
-        let (s, e) = comments[ci];
-        if s >= prev_end {
-            pieces.push(Piece { kind: Kind::Comment, text: text[s..e].trim_end().to_string(), newlines: 0 });
-            pieces.last_mut().expect("pushed").newlines = newlines(&text[prev_end..s]);
-            prev_end = e;
-        }
-        ci += 1;
-    }
+    comments_before(text.len(), text, &comments, &mut ci, &mut prev_end, &mut pieces);
 
     let mut out = String::new();
     for i in 0..pieces.len() {

@@ -87,46 +87,13 @@ fn disjuncts(body: &ast::Body) -> Vec<Vec<&ast::Literal>> {
     }
 }
 
+/// Records every occurrence of each variable name, aggregate bodies included.
 fn literal_vars<'a>(lit: &'a ast::Literal, seen: &mut BTreeMap<&'a str, Vec<Span>>) {
-    match lit {
-        ast::Literal::Atom(a) | ast::Literal::Negated(a, _) => a.args.iter().for_each(|e| expr_vars(e, seen)),
-        ast::Literal::Compare { lhs, rhs, .. } => {
-            expr_vars(lhs, seen);
-            expr_vars(rhs, seen);
-        }
-        ast::Literal::Predicate { args, .. } => args.iter().for_each(|e| expr_vars(e, seen)),
-        ast::Literal::Bool(..) => {}
-    }
-}
-
-fn body_vars<'a>(body: &'a ast::Body, seen: &mut BTreeMap<&'a str, Vec<Span>>) {
-    match body {
-        ast::Body::And(parts, _) | ast::Body::Or(parts, _) => parts.iter().for_each(|p| body_vars(p, seen)),
-        ast::Body::Lit(l) => literal_vars(l, seen),
-    }
+    lit.for_each_var(true, &mut |id| seen.entry(id.name.as_str()).or_default().push(id.span));
 }
 
 fn expr_vars<'a>(e: &'a ast::Expr, seen: &mut BTreeMap<&'a str, Vec<Span>>) {
-    match e {
-        ast::Expr::Var(id) => seen.entry(id.name.as_str()).or_default().push(id.span),
-        ast::Expr::Unary { arg, .. } | ast::Expr::Cast { arg, .. } => expr_vars(arg, seen),
-        ast::Expr::Binary { lhs, rhs, .. } => {
-            expr_vars(lhs, seen);
-            expr_vars(rhs, seen);
-        }
-        ast::Expr::Call { args, .. } => args.iter().for_each(|a| expr_vars(a, seen)),
-        ast::Expr::Aggregate { target, body, .. } => {
-            if let Some(t) = target {
-                expr_vars(t, seen);
-            }
-            body_vars(body, seen);
-        }
-        ast::Expr::Wildcard(_)
-        | ast::Expr::Number(..)
-        | ast::Expr::Float(..)
-        | ast::Expr::Str(..)
-        | ast::Expr::Counter(_) => {}
-    }
+    e.for_each_var(true, &mut |id| seen.entry(id.name.as_str()).or_default().push(id.span));
 }
 
 // ---- W002: a relation declared but never used -------------------------------------------

@@ -264,7 +264,60 @@ impl Expr {
     }
 }
 
+impl Expr {
+    /// Calls `f` on every variable occurrence, descending into aggregate bodies only when
+    /// `into_aggregates` (their variables are local to them, except those also used outside).
+    pub fn for_each_var<'a>(&'a self, into_aggregates: bool, f: &mut dyn FnMut(&'a Ident)) {
+        match self {
+            Expr::Var(id) => f(id),
+            Expr::Unary { arg, .. } | Expr::Cast { arg, .. } => arg.for_each_var(into_aggregates, f),
+            Expr::Binary { lhs, rhs, .. } => {
+                lhs.for_each_var(into_aggregates, f);
+                rhs.for_each_var(into_aggregates, f);
+            }
+            Expr::Call { args, .. } => args.iter().for_each(|a| a.for_each_var(into_aggregates, f)),
+            Expr::Aggregate { target, body, .. } if into_aggregates => {
+                if let Some(t) = target {
+                    t.for_each_var(into_aggregates, f);
+                }
+                body.for_each_var(into_aggregates, f);
+            }
+            Expr::Aggregate { .. }
+            | Expr::Wildcard(_)
+            | Expr::Number(..)
+            | Expr::Float(..)
+            | Expr::Str(..)
+            | Expr::Counter(_) => {}
+        }
+    }
+}
+
+impl Literal {
+    /// Calls `f` on every variable occurrence (see [`Expr::for_each_var`]).
+    pub fn for_each_var<'a>(&'a self, into_aggregates: bool, f: &mut dyn FnMut(&'a Ident)) {
+        let args: &[Expr] = match self {
+            Literal::Atom(a) | Literal::Negated(a, _) => &a.args,
+            Literal::Predicate { args, .. } => args,
+            Literal::Compare { lhs, rhs, .. } => {
+                lhs.for_each_var(into_aggregates, f);
+                rhs.for_each_var(into_aggregates, f);
+                return;
+            }
+            Literal::Bool(..) => return,
+        };
+        args.iter().for_each(|e| e.for_each_var(into_aggregates, f));
+    }
+}
+
 impl Body {
+    /// Calls `f` on every variable occurrence of every literal.
+    pub fn for_each_var<'a>(&'a self, into_aggregates: bool, f: &mut dyn FnMut(&'a Ident)) {
+        match self {
+            Body::And(parts, _) | Body::Or(parts, _) => parts.iter().for_each(|p| p.for_each_var(into_aggregates, f)),
+            Body::Lit(l) => l.for_each_var(into_aggregates, f),
+        }
+    }
+
     pub fn span(&self) -> Span {
         match self {
             Body::And(_, s) | Body::Or(_, s) => *s,

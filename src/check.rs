@@ -333,7 +333,7 @@ impl Checker<'_> {
         let mut edges: Vec<(RelId, RelId, bool, usize, Span)> = Vec::new();
         for rule in &self.program.rules {
             let mut deps = Vec::new();
-            body_dependencies(&rule.body, false, &mut deps);
+            ir::body_reads(&rule.body, false, &mut deps);
             for (rel, negative, span) in deps {
                 edges.push((rel, rule.head, negative, rule.id, span));
                 graph.update_edge(NodeIndex::new(rel), NodeIndex::new(rule.head), ());
@@ -502,18 +502,6 @@ fn dnf(body: &ast::Body) -> Option<Vec<Vec<&ast::Literal>>> {
                     .collect();
             }
             Some(acc)
-        }
-    }
-}
-
-/// Relations a body reads, with whether through negation/aggregation.
-fn body_dependencies(body: &[Lit], under_aggregate: bool, out: &mut Vec<(RelId, bool, Span)>) {
-    for lit in body {
-        match lit {
-            Lit::Atom(a) => out.push((a.rel, under_aggregate, a.span)),
-            Lit::Negated(a) => out.push((a.rel, true, a.span)),
-            Lit::Aggregate { body, .. } => body_dependencies(body, true, out),
-            _ => {}
         }
     }
 }

@@ -98,7 +98,7 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
                 let (path, options) = input_file(inputs.facts.as_deref(), rel, spec);
                 let Some(path) = path else {
                     if spec.params.contains_key("filename") || !rel.from_statements {
-                        diags.push(missing_input(rel, spec, None));
+                        diags.push(missing_input(rel, spec));
                     }
                     continue;
                 };
@@ -157,7 +157,7 @@ fn input_file(dir: Option<&Path>, rel: &ir::Relation, spec: &ir::IoSpec) -> (Opt
     (path, options)
 }
 
-fn missing_input(rel: &ir::Relation, spec: &ir::IoSpec, _path: Option<&Path>) -> Diagnostic {
+fn missing_input(rel: &ir::Relation, spec: &ir::IoSpec) -> Diagnostic {
     let expected = spec.params.get("filename").cloned().unwrap_or_else(|| format!("{}.facts", rel.name));
     Diagnostic::error(Code::MissingInput, format!("input file `{expected}` for `{}` not found", rel.name))
         .at(spec.span, "read by this directive")

@@ -10,7 +10,7 @@
 //! its values).
 
 use crate::diag::{Code, Diagnostic};
-use crate::ir::{self, Expr, Functor, RelId, RuleId};
+use crate::ir::{self, Expr, Functor, RelId};
 use crate::plan::{ColAction, DynJoin, Extension, IndexSpec, KeyPart, Op, Plan, RulePlan, Source, StratumPlan};
 use crate::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
 use crate::value::{Symbols, Type, Value, from_number, to_number};
@@ -864,9 +864,4 @@ fn gallop<T>(mut slice: &[T], mut less: impl FnMut(&T) -> bool) -> &[T] {
         slice = &slice[1..];
     }
     slice
-}
-
-/// The rule that produced an annotated tuple, if it was derived.
-pub fn producing_rule(a: Annotation) -> Option<RuleId> {
-    (a.rule != INPUT).then_some(a.rule as RuleId)
 }

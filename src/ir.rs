@@ -127,6 +127,19 @@ pub enum Lit {
     Aggregate { var: VarId, func: AggregateFunc, target: Option<Expr>, body: Vec<Lit>, span: Span },
 }
 
+/// Appends the relations a body reads, each with whether it is read through negation or an
+/// aggregate (`through` says whether the body itself already is), and where.
+pub fn body_reads(body: &[Lit], through: bool, out: &mut Vec<(RelId, bool, Span)>) {
+    for lit in body {
+        match lit {
+            Lit::Atom(a) => out.push((a.rel, through, a.span)),
+            Lit::Negated(a) => out.push((a.rel, true, a.span)),
+            Lit::Aggregate { body, .. } => body_reads(body, true, out),
+            Lit::Filter { .. } | Lit::Assign { .. } | Lit::Range { .. } => {}
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub id: RuleId,

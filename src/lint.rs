@@ -98,23 +98,11 @@ fn expr_vars<'a>(e: &'a ast::Expr, seen: &mut BTreeMap<&'a str, Vec<Span>>) {
 
 // ---- W002: a relation declared but never used -------------------------------------------
 
-/// Relations each rule reads: (relation, positive at the top level?, span of the atom).
-fn reads(body: &[Lit], top: bool, out: &mut Vec<(RelId, bool, Span)>) {
-    for lit in body {
-        match lit {
-            Lit::Atom(a) => out.push((a.rel, top, a.span)),
-            Lit::Negated(a) => out.push((a.rel, false, a.span)),
-            Lit::Aggregate { body, .. } => reads(body, false, out),
-            Lit::Filter { .. } | Lit::Assign { .. } | Lit::Range { .. } => {}
-        }
-    }
-}
-
 fn unused_relations(program: &ir::Program, out: &mut Vec<Diagnostic>) {
     let mut read_by_others = vec![false; program.relations.len()];
     for rule in &program.rules {
         let mut r = Vec::new();
-        reads(&rule.body, true, &mut r);
+        ir::body_reads(&rule.body, false, &mut r);
         for (rel, _, _) in r {
             if rel != rule.head {
                 read_by_others[rel] = true;
@@ -155,8 +143,8 @@ fn blocking_atom(rule: &ir::Rule, empty: &[bool]) -> Option<(RelId, Span)> {
             Lit::Atom(a) if empty[a.rel] => return Some((a.rel, a.span)),
             Lit::Aggregate { func: ast::AggregateFunc::Min | ast::AggregateFunc::Max, body, .. } => {
                 let mut r = Vec::new();
-                reads(body, true, &mut r);
-                if let Some(&(rel, _, span)) = r.iter().find(|(rel, top, _)| *top && empty[*rel]) {
+                ir::body_reads(body, false, &mut r);
+                if let Some(&(rel, _, span)) = r.iter().find(|(rel, through, _)| !*through && empty[*rel]) {
                     return Some((rel, span));
                 }
             }
@@ -191,7 +179,7 @@ fn empty_relations(program: &ir::Program, empty: &[bool], out: &mut Vec<Diagnost
     let mut first_read: BTreeMap<RelId, Span> = BTreeMap::new();
     for rule in &program.rules {
         let mut r = Vec::new();
-        reads(&rule.body, true, &mut r);
+        ir::body_reads(&rule.body, false, &mut r);
         for (rel, _, span) in r {
             let e = first_read.entry(rel).or_insert(span);
             *e = (*e).min(span);

@@ -82,12 +82,8 @@ pub fn to_dot(network: &Network) -> String {
 /// Renders DOT to SVG with Graphviz's `dot`. A missing `dot` is an error naming the
 /// package to install.
 pub fn dot_to_svg(dot: &str) -> Result<Vec<u8>, Diagnostic> {
-    let child = Command::new("dot")
-        .arg("-Tsvg")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
+    let child =
+        Command::new("dot").arg("-Tsvg").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
     let mut child = match child {
         Ok(c) => c,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -147,9 +143,19 @@ mod tests {
     #[test]
     fn dot_styles_each_class_and_flags_violations() {
         let network = Network {
-            actors: vec![Actor { name: "A".into(), flagged: true }, Actor { name: "B \"the\" <b>".into(), flagged: false }],
+            actors: vec![
+                Actor { name: "A".into(), flagged: true },
+                Actor { name: "B \"the\" <b>".into(), flagged: false },
+            ],
             edges: vec![
-                Edge { from: 0, to: 1, relation: "backs".into(), class: EdgeClass::Stated, directed: true, flagged: false },
+                Edge {
+                    from: 0,
+                    to: 1,
+                    relation: "backs".into(),
+                    class: EdgeClass::Stated,
+                    directed: true,
+                    flagged: false,
+                },
                 Edge {
                     from: 0,
                     to: 1,

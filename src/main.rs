@@ -809,7 +809,9 @@ fn graph(args: &GraphArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Fai
     let dot = stance::graph::to_dot(&network);
     let bytes = match args.format {
         GraphFormat::Dot => dot.into_bytes(),
-        GraphFormat::Svg => stance::graph::dot_to_svg(&dot).map_err(|d| Failure { diagnostics: vec![d], exit_code: 2 })?,
+        GraphFormat::Svg => {
+            stance::graph::dot_to_svg(&dot).map_err(|d| Failure { diagnostics: vec![d], exit_code: 2 })?
+        }
     };
     write_result(args.output.as_deref(), &bytes)
 }

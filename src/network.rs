@@ -282,7 +282,11 @@ mod tests {
         let edge = |from, to, class| Edge { from, to, relation: "r".into(), class, directed: true, flagged: false };
         Network {
             actors: vec![actor("A"), actor("B"), actor("C"), actor("D")],
-            edges: vec![edge(0, 1, EdgeClass::Stated), edge(1, 2, EdgeClass::Alignment), edge(2, 3, EdgeClass::Conflict)],
+            edges: vec![
+                edge(0, 1, EdgeClass::Stated),
+                edge(1, 2, EdgeClass::Alignment),
+                edge(2, 3, EdgeClass::Conflict),
+            ],
         }
     }
 
@@ -312,9 +316,9 @@ mod tests {
 
     #[test]
     fn focus_on_an_unknown_actor_suggests_one() {
-        let d = example().focus("b", 1).unwrap_err();
+        let d = example().focus("Bb", 1).unwrap_err();
         assert_eq!(d.code, Code::UnknownActor);
-        assert_eq!(d.message, "no actor named \"b\" in the network");
+        assert_eq!(d.message, "no actor named \"Bb\" in the network");
         assert_eq!(d.help.as_deref(), Some("did you mean \"B\"?"));
     }
 }

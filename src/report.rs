@@ -374,9 +374,13 @@ fn network_svg(network: &Network, out: &mut String) {
         network.edges.len()
     );
     out.push_str("<defs>");
-    for (class, colour) in
-        [("stated", "#9a9a9a"), ("alignment", "#2e9d42"), ("conflict", "#d62728"), ("other", "#3b6fb6"), ("flagged", "#ff7f0e")]
-    {
+    for (class, colour) in [
+        ("stated", "#9a9a9a"),
+        ("alignment", "#2e9d42"),
+        ("conflict", "#d62728"),
+        ("other", "#3b6fb6"),
+        ("flagged", "#ff7f0e"),
+    ] {
         let _ = write!(
             out,
             "<marker id=\"arrow-{class}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"{colour}\"/></marker>"
@@ -536,8 +540,13 @@ pub fn render(input: &Input) -> String {
         out.push_str("<p>No constraint is violated.</p>");
     }
     for (i, v) in input.violations.iter().enumerate() {
-        let tuples: Vec<String> =
-            v.tuples.iter().map(|t| format!("{}({})", t.relation, t.values.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", "))).collect();
+        let tuples: Vec<String> = v
+            .tuples
+            .iter()
+            .map(|t| {
+                format!("{}({})", t.relation, t.values.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", "))
+            })
+            .collect();
         let _ = write!(
             out,
             "<div class=\"violation\"><div class=\"concl\">{}</div><div class=\"note\">{}</div><div>colliding: {}</div><div class=\"proofs\" data-violation=\"{i}\"></div></div>",
@@ -560,7 +569,12 @@ pub fn render(input: &Input) -> String {
     out.push_str(". Click a claim for its proof.</span></p><table id=\"claims\"><thead><tr><th>relation</th><th>claim</th></tr></thead><tbody>");
     for row in &input.rows {
         let text = escape(&row.text);
-        let _ = write!(out, "<tr data-search=\"{}\"><td>{}</td><td>", escape(&row.text.to_lowercase()), escape(&row.relation));
+        let _ = write!(
+            out,
+            "<tr data-search=\"{}\"><td>{}</td><td>",
+            escape(&row.text.to_lowercase()),
+            escape(&row.relation)
+        );
         match row.proof {
             Some(p) => {
                 let _ = write!(out, "<details data-proof=\"{p}\"><summary>{text}</summary></details>");
@@ -605,14 +619,22 @@ mod tests {
                     flagged: true,
                 }],
             },
-            rows: vec![ClaimRow { relation: "aligned".into(), text: format!("aligned(\"{HOSTILE}\", \"B\")"), proof: Some(0) }],
+            rows: vec![ClaimRow {
+                relation: "aligned".into(),
+                text: format!("aligned(\"{HOSTILE}\", \"B\")"),
+                proof: Some(0),
+            }],
             total_rows: 1,
-            proof_nodes: vec![json!({"id": 0, "kind": "fact", "conclusion": HOSTILE, "sources": [{"file": "f.csv", "line": 2, "metadata": {"quote": HOSTILE}}]})],
+            proof_nodes: vec![
+                json!({"id": 0, "kind": "fact", "conclusion": HOSTILE, "sources": [{"file": "f.csv", "line": 2, "metadata": {"quote": HOSTILE}}]}),
+            ],
             violations: vec![Violation {
                 constraint: format!(":- aligned(x, y), conflict(x, y). // {HOSTILE}"),
                 location: "rules/c.dl:3".into(),
                 tuples: vec![TupleRef { relation: "aligned".into(), values: vec![HOSTILE.into(), "B".into()] }],
-                proofs: vec![json!({"root": 0, "nodes": [{"id": 0, "kind": "fact", "conclusion": HOSTILE, "sources": []}]})],
+                proofs: vec![
+                    json!({"root": 0, "nodes": [{"id": 0, "kind": "fact", "conclusion": HOSTILE, "sources": []}]}),
+                ],
             }],
             claims: Some(vec![
                 ClaimVerdict { claim: HOSTILE.into(), verdict: "holds".into(), ok: true, detail: HOSTILE.into() },
@@ -623,7 +645,10 @@ mod tests {
 
     #[test]
     fn escaping_covers_text_and_attributes() {
-        assert_eq!(escape(HOSTILE), "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&#39;&amp;amp;");
+        assert_eq!(
+            escape(HOSTILE),
+            "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&#39;&amp;amp;"
+        );
         let j = script_json(&json!({"q": "</script><!-- \u{2028}&"}));
         assert_eq!(j, r#"{"q":"\u003c/script\u003e\u003c!-- \u2028\u0026"}"#);
         let back: Json = serde_json::from_str(&j).unwrap();
@@ -649,7 +674,9 @@ mod tests {
         let page = render(&input());
         assert!(page.contains("<div class=\"stat\"><b>3</b>facts</div><div class=\"stat\"><b>2</b>rules</div>"));
         assert!(page.contains("<div class=\"stat\"><b>1</b>contradictions</div>"));
-        assert!(page.contains("<div class=\"stat\"><b>1</b>claims confirmed</div><div class=\"stat\"><b>1</b>claims refuted</div>"));
+        assert!(page.contains(
+            "<div class=\"stat\"><b>1</b>claims confirmed</div><div class=\"stat\"><b>1</b>claims refuted</div>"
+        ));
         assert!(page.contains("<td class=\"bad\">does not hold</td>"));
         assert!(page.contains("class=\"edge alignment flagged\" data-a=\"0\" data-b=\"1\""));
         assert!(page.contains("<g class=\"actor flagged\" data-id=\"0\""));

@@ -1,76 +1,168 @@
-//! A deterministic force-directed layout (Fruchterman–Reingold) for the report's network
-//! picture. No randomness: nodes start on a circle in index order (names sorted), a fixed
-//! number of rounds runs with a fixed cooling schedule, and positions are rounded, so the
-//! same network always gets the same picture, byte for byte.
+//! A deterministic layout for the report's network picture: stress majorization per
+//! connected component, components packed in rows. No randomness: nodes start on a circle
+//! in index order (names sorted), a fixed number of rounds runs, and positions are rounded,
+//! so the same network always gets the same picture, byte for byte.
 
 /// Positions in a `width × height` box (with a margin), one per node.
-pub fn force_directed(nodes: usize, edges: &[(usize, usize)], width: f64, height: f64) -> Vec<(f64, f64)> {
+///
+/// Each connected component is laid out on its own by stress majorization (see
+/// [`component_layout`]); the components are then packed in rows, largest first, and the
+/// whole picture is fitted to the box.
+pub fn layout(nodes: usize, edges: &[(usize, usize)], width: f64, height: f64) -> Vec<(f64, f64)> {
     if nodes == 0 {
         return Vec::new();
     }
-    let margin = 60.0;
-    let (w, h) = ((width - 2.0 * margin).max(1.0), (height - 2.0 * margin).max(1.0));
-    if nodes == 1 {
-        return vec![(width / 2.0, height / 2.0)];
-    }
-    let area = w * h;
-    let k = (area / nodes as f64).sqrt();
-    let mut pos: Vec<(f64, f64)> = (0..nodes)
-        .map(|i| {
-            let angle = std::f64::consts::TAU * i as f64 / nodes as f64;
-            (w / 2.0 + w / 2.5 * angle.cos(), h / 2.0 + h / 2.5 * angle.sin())
-        })
-        .collect();
-    let mut adjacency: Vec<(usize, usize)> = edges.iter().filter(|(a, b)| a != b).copied().collect();
+    // Parallel edges pull once: a pair related three ways is not three times as close.
+    let mut adjacency: Vec<(usize, usize)> =
+        edges.iter().filter(|(a, b)| a != b).map(|&(a, b)| (a.min(b), a.max(b))).collect();
     adjacency.sort_unstable();
     adjacency.dedup();
-    let rounds = 300;
-    let mut disp = vec![(0.0f64, 0.0f64); nodes];
-    for round in 0..rounds {
-        let temperature = w.min(h) / 10.0 * (1.0 - round as f64 / rounds as f64) + 0.5;
-        disp.iter_mut().for_each(|d| *d = (0.0, 0.0));
-        for i in 0..nodes {
-            for j in (i + 1)..nodes {
-                let (dx, dy) = (pos[i].0 - pos[j].0, pos[i].1 - pos[j].1);
-                let dist = (dx * dx + dy * dy).sqrt().max(0.01);
-                let force = k * k / dist;
-                let (fx, fy) = (dx / dist * force, dy / dist * force);
-                disp[i].0 += fx;
-                disp[i].1 += fy;
-                disp[j].0 -= fx;
-                disp[j].1 -= fy;
-            }
+    let mut pos = vec![(0.0, 0.0); nodes];
+    let laid: Vec<(Vec<usize>, Vec<(f64, f64)>)> = components(nodes, &adjacency)
+        .into_iter()
+        .map(|members| {
+            let local = component_layout(&members, &adjacency);
+            (members, local)
+        })
+        .collect();
+    // One unit for every component (a hop is a hop); rows about 1.5 times as wide as the
+    // packed picture is tall, since the box is wider than tall.
+    let extent = |local: &[(f64, f64)]| {
+        let (min_x, max_x) = local.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.0), hi.max(p.0)));
+        let (min_y, max_y) = local.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
+        (min_x, max_x, min_y, max_y)
+    };
+    let boxes: Vec<(f64, f64)> = laid
+        .iter()
+        .map(|(_, l)| {
+            let (a, b, c, d) = extent(l);
+            (b - a, d - c)
+        })
+        .collect();
+    let area: f64 = boxes.iter().map(|(w, h)| (w + 1.0) * (h + 1.0)).sum();
+    let widest = boxes.iter().map(|b| b.0).fold(0.0, f64::max);
+    let row_limit = widest.max(area.sqrt() * 1.5);
+    let (mut x, mut y, mut row_height) = (0.0f64, 0.0f64, 0.0f64);
+    for (members, local) in &laid {
+        let (min_x, max_x, min_y, max_y) = extent(local);
+        let (bw, bh) = (max_x - min_x, max_y - min_y);
+        if x > 0.0 && x + bw > row_limit {
+            x = 0.0;
+            y += row_height + 1.0;
+            row_height = 0.0;
         }
-        for &(a, b) in &adjacency {
-            let (dx, dy) = (pos[a].0 - pos[b].0, pos[a].1 - pos[b].1);
-            let dist = (dx * dx + dy * dy).sqrt().max(0.01);
-            let force = dist * dist / k;
-            let (fx, fy) = (dx / dist * force, dy / dist * force);
-            disp[a].0 -= fx;
-            disp[a].1 -= fy;
-            disp[b].0 += fx;
-            disp[b].1 += fy;
+        for (&node, &(px, py)) in members.iter().zip(local) {
+            pos[node] = (x + px - min_x, y + py - min_y);
         }
-        for i in 0..nodes {
-            // A weak pull to the centre keeps separate components from drifting apart.
-            disp[i].0 -= (pos[i].0 - w / 2.0) * 0.05 * k / 10.0;
-            disp[i].1 -= (pos[i].1 - h / 2.0) * 0.05 * k / 10.0;
-            let len = (disp[i].0 * disp[i].0 + disp[i].1 * disp[i].1).sqrt();
-            if len > 0.0 {
-                let step = len.min(temperature);
-                pos[i].0 = (pos[i].0 + disp[i].0 / len * step).clamp(0.0, w);
-                pos[i].1 = (pos[i].1 + disp[i].1 / len * step).clamp(0.0, h);
-            }
+        x += bw + 1.0;
+        row_height = row_height.max(bh);
+    }
+    fit(&pos, width, height)
+}
+
+/// Connected components, largest first (ties: lowest node first), members in index order.
+fn components(nodes: usize, adjacency: &[(usize, usize)]) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..nodes).collect();
+    fn root(parent: &mut [usize], mut a: usize) -> usize {
+        while parent[a] != a {
+            parent[a] = parent[parent[a]];
+            a = parent[a];
+        }
+        a
+    }
+    for &(a, b) in adjacency {
+        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+        if ra != rb {
+            parent[ra.max(rb)] = ra.min(rb);
         }
     }
-    // Stretch to fill the box, then round: the SVG carries one decimal.
+    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for n in 0..nodes {
+        let r = root(&mut parent, n);
+        groups.entry(r).or_default().push(n);
+    }
+    let mut out: Vec<Vec<usize>> = groups.into_values().collect();
+    out.sort_by_key(|g| (std::cmp::Reverse(g.len()), g[0]));
+    out
+}
+
+/// Stress majorization (Gansner, Koren and North, 2004) of one connected component:
+/// positions whose distances match the hop distances of the graph as well as possible,
+/// which is what Graphviz's `neato` does. Deterministic: the start is a circle in index
+/// order and every round updates the nodes in index order.
+fn component_layout(members: &[usize], adjacency: &[(usize, usize)]) -> Vec<(f64, f64)> {
+    let n = members.len();
+    if n == 1 {
+        return vec![(0.0, 0.0)];
+    }
+    let local: std::collections::HashMap<usize, usize> = members.iter().enumerate().map(|(i, &m)| (m, i)).collect();
+    let mut neighbours = vec![Vec::new(); n];
+    for (a, b) in adjacency {
+        if let (Some(&a), Some(&b)) = (local.get(a), local.get(b)) {
+            neighbours[a].push(b);
+            neighbours[b].push(a);
+        }
+    }
+    // Hop distances by breadth-first search from every node: O(n · edges).
+    let mut dist = vec![vec![0.0f64; n]; n];
+    for (source, row) in dist.iter_mut().enumerate() {
+        let mut hops = vec![usize::MAX; n];
+        hops[source] = 0;
+        let mut queue = std::collections::VecDeque::from([source]);
+        while let Some(a) = queue.pop_front() {
+            for &b in &neighbours[a] {
+                if hops[b] == usize::MAX {
+                    hops[b] = hops[a] + 1;
+                    queue.push_back(b);
+                }
+            }
+        }
+        // Target distances grow with the square root of the hops: dense cores (many pairs one
+        // hop apart) get room while long tails stay short.
+        for (d, &h) in row.iter_mut().zip(&hops) {
+            *d = (h as f64).sqrt();
+        }
+    }
+    let radius = (n as f64).sqrt();
+    let mut pos: Vec<(f64, f64)> = (0..n)
+        .map(|i| {
+            let angle = std::f64::consts::TAU * i as f64 / n as f64;
+            (radius * angle.cos(), radius * angle.sin())
+        })
+        .collect();
+    for _ in 0..300 {
+        for i in 0..n {
+            let (mut sx, mut sy, mut sw) = (0.0, 0.0, 0.0);
+            for j in 0..n {
+                if i == j {
+                    continue;
+                }
+                let d = dist[i][j];
+                let w = 1.0 / (d * d);
+                let (dx, dy) = (pos[i].0 - pos[j].0, pos[i].1 - pos[j].1);
+                let len = (dx * dx + dy * dy).sqrt().max(1e-6);
+                sx += w * (pos[j].0 + d * dx / len);
+                sy += w * (pos[j].1 + d * dy / len);
+                sw += w;
+            }
+            pos[i] = (sx / sw, sy / sw);
+        }
+    }
+    pos
+}
+
+/// Scales positions into the box, keeping the aspect ratio, rounded to one decimal (what
+/// the SVG carries). Labels hang to the right of their node, so that side gets more room.
+fn fit(pos: &[(f64, f64)], width: f64, height: f64) -> Vec<(f64, f64)> {
+    let margin = 40.0;
+    let label_room = (width * 0.12).min(160.0);
+    let (w, h) = ((width - 2.0 * margin - label_room).max(1.0), (height - 2.0 * margin).max(1.0));
     let (min_x, max_x) = pos.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.0), hi.max(p.0)));
     let (min_y, max_y) = pos.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
-    let scale = |v: f64, lo: f64, hi: f64, size: f64| {
-        let t = if hi - lo > 1e-9 { (v - lo) / (hi - lo) } else { 0.5 };
-        ((margin + t * size) * 10.0).round() / 10.0
-    };
-    pos.iter().map(|&(x, y)| (scale(x, min_x, max_x, w), scale(y, min_y, max_y, h))).collect()
+    let scale = (w / (max_x - min_x).max(1e-9)).min(h / (max_y - min_y).max(1e-9));
+    let (off_x, off_y) = (margin + (w - (max_x - min_x) * scale) / 2.0, margin + (h - (max_y - min_y) * scale) / 2.0);
+    let round = |v: f64| (v * 10.0).round() / 10.0;
+    pos.iter().map(|&(x, y)| (round(off_x + (x - min_x) * scale), round(off_y + (y - min_y) * scale))).collect()
 }
 
 #[cfg(test)]
@@ -80,11 +172,11 @@ mod tests {
     #[test]
     fn layout_is_deterministic_and_inside_the_box() {
         let edges = [(0, 1), (1, 2), (2, 0), (3, 4)];
-        let a = force_directed(6, &edges, 800.0, 600.0);
-        let b = force_directed(6, &edges, 800.0, 600.0);
+        let a = layout(6, &edges, 800.0, 600.0);
+        let b = layout(6, &edges, 800.0, 600.0);
         assert_eq!(a, b);
         for &(x, y) in &a {
-            assert!((60.0..=740.0).contains(&x) && (60.0..=540.0).contains(&y), "({x}, {y})");
+            assert!((40.0..=760.0).contains(&x) && (40.0..=560.0).contains(&y), "({x}, {y})");
         }
         // Connected nodes end up closer than the isolated node is to them, on average.
         let d = |i: usize, j: usize| ((a[i].0 - a[j].0).powi(2) + (a[i].1 - a[j].1).powi(2)).sqrt();
@@ -93,9 +185,9 @@ mod tests {
 
     #[test]
     fn small_cases() {
-        assert!(force_directed(0, &[], 100.0, 100.0).is_empty());
-        assert_eq!(force_directed(1, &[], 200.0, 100.0), vec![(100.0, 50.0)]);
-        let two = force_directed(2, &[(0, 1)], 400.0, 300.0);
+        assert!(layout(0, &[], 100.0, 100.0).is_empty());
+        assert_eq!(layout(1, &[], 200.0, 100.0).len(), 1);
+        let two = layout(2, &[(0, 1)], 400.0, 300.0);
         assert_ne!(two[0], two[1]);
     }
 }

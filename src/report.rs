@@ -218,7 +218,7 @@ table{border-collapse:collapse}td,th{padding:3px 10px;text-align:left;vertical-a
 #network{background:#fff;border:1px solid #ddd;border-radius:6px;width:100%;height:auto}
 .edge{fill:none;stroke-width:1.6}.edge.stated{stroke:#9a9a9a;stroke-width:1}.edge.alignment{stroke:#2e9d42;stroke-width:2}
 .edge.conflict{stroke:#d62728;stroke-dasharray:6 4;stroke-width:2}.edge.other{stroke:#3b6fb6}.edge.flagged{stroke:#ff7f0e;stroke-width:4}
-.actor{cursor:pointer}.actor circle{fill:#f4f4f4;stroke:#555;stroke-width:1.5}.actor.flagged circle{fill:#ffe3c4;stroke:#ff7f0e;stroke-width:3}
+.actor{cursor:pointer;outline:none}.actor circle{fill:#f4f4f4;stroke:#555;stroke-width:1.5}.actor.flagged circle{fill:#ffe3c4;stroke:#ff7f0e;stroke-width:3}
 .actor text{font-size:11px;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .focus .edge{opacity:.1}.focus .edge.hl{opacity:1;stroke-width:3.2}.focus .actor{opacity:.3}.focus .actor.hl{opacity:1}
 .actor.pinned circle{stroke:#000;stroke-width:3}
@@ -367,10 +367,14 @@ fn network_svg(network: &Network, out: &mut String) {
     let width = (1000.0 * (n as f64 / 60.0).sqrt()).max(1000.0).round();
     let height = (width * 0.68).round();
     let pairs: Vec<(usize, usize)> = network.edges.iter().map(|e| (e.from, e.to)).collect();
-    let pos = layout::force_directed(n, &pairs, width, height);
+    let pos = layout::layout(n, &pairs, width, height);
+    // Crop the box to the drawing, so a wide picture leaves no empty band.
+    let top = pos.iter().map(|p| p.1).fold(f64::MAX, f64::min).min(height / 2.0) - 30.0;
+    let bottom = pos.iter().map(|p| p.1).fold(f64::MIN, f64::max).max(height / 2.0) + 30.0;
+    let (top, view_height) = (top.max(0.0).round(), (bottom - top.max(0.0)).round());
     let _ = write!(
         out,
-        "<svg id=\"network\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"stance network: {n} actors, {} edges\">",
+        "<svg id=\"network\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 {top} {width} {view_height}\" role=\"img\" aria-label=\"stance network: {n} actors, {} edges\">",
         network.edges.len()
     );
     out.push_str("<defs>");
@@ -383,7 +387,7 @@ fn network_svg(network: &Network, out: &mut String) {
     ] {
         let _ = write!(
             out,
-            "<marker id=\"arrow-{class}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"{colour}\"/></marker>"
+            "<marker id=\"arrow-{class}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"{colour}\"/></marker>"
         );
     }
     out.push_str("</defs><g id=\"edges\">");
@@ -589,7 +593,7 @@ pub fn render(input: &Input) -> String {
 
     let violation_proofs: Vec<Json> = input.violations.iter().map(|v| Json::Array(v.proofs.clone())).collect();
     let data = json!({ "nodes": input.proof_nodes, "violations": violation_proofs });
-    let _ = write!(out, "<script type=\"application/json\" id=\"stance-data\">{}</script>\n", script_json(&data));
+    let _ = writeln!(out, "<script type=\"application/json\" id=\"stance-data\">{}</script>", script_json(&data));
     let _ = write!(out, "<script>{SCRIPT}</script>\n</body></html>\n");
     out
 }

@@ -26,7 +26,7 @@ const userDataDir = mkdtempSync(join(tmpdir(), "stance-chromium-"));
 const context = await chromium.launchPersistentContext(userDataDir, {
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   headless: true,
-  viewport: { width: 1280, height: 1000 },
+  viewport: { width: 1100, height: 820 },
   args: [
     "--no-sandbox",
     "--disable-gpu",
@@ -113,10 +113,22 @@ try {
     }
   }
 
-  await page.locator("#claims details[open] summary").first().scrollIntoViewIfNeeded();
-  await page.evaluate(() => window.scrollTo(0, 0));
+  // The picture for the log (and for README's docs/report.png): the network with the most
+  // connected actor pinned.
+  const hub = await page.$$eval("#network .edge", (es) => {
+    const degree = {};
+    es.forEach((e) => { degree[e.dataset.a] = (degree[e.dataset.a] || 0) + 1; degree[e.dataset.b] = (degree[e.dataset.b] || 0) + 1; });
+    return Object.keys(degree).sort((a, b) => degree[b] - degree[a] || Number(a) - Number(b))[0];
+  });
+  await page.locator(`#network .actor[data-id="${hub}"]`).click();
+  await page.mouse.move(0, 0);
+  check((await page.locator("#network .actor.pinned").count()) === 1, "clicking an actor pins its highlight");
+  await page.evaluate(() => document.getElementById("network-section").scrollIntoView());
   await page.screenshot({ path: screenshot, fullPage: false });
   console.log(`screenshot: ${screenshot}`);
+  const proofShot = screenshot.replace(/\.png$/, "-proof.png");
+  await page.locator("#claims details[open]").first().screenshot({ path: proofShot });
+  console.log(`screenshot: ${proofShot}`);
 } finally {
   await context.close();
   rmSync(userDataDir, { recursive: true, force: true });

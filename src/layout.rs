@@ -3,6 +3,9 @@
 //! in index order (names sorted), a fixed number of rounds runs, and positions are rounded,
 //! so the same network always gets the same picture, byte for byte.
 
+/// A position in the picture.
+type Point = (f64, f64);
+
 /// Positions in a `width × height` box (with a margin), one per node.
 ///
 /// Each connected component is laid out on its own by stress majorization (see
@@ -18,7 +21,7 @@ pub fn layout(nodes: usize, edges: &[(usize, usize)], width: f64, height: f64) -
     adjacency.sort_unstable();
     adjacency.dedup();
     let mut pos = vec![(0.0, 0.0); nodes];
-    let laid: Vec<(Vec<usize>, Vec<(f64, f64)>)> = components(nodes, &adjacency)
+    let laid: Vec<(Vec<usize>, Vec<Point>)> = components(nodes, &adjacency)
         .into_iter()
         .map(|members| {
             let local = component_layout(&members, &adjacency);

@@ -25,8 +25,9 @@ use std::fmt::Write;
 
 /// The table lists at most this many claims unless told otherwise (`--max-claims`).
 pub const DEFAULT_MAX_CLAIMS: usize = 2000;
-/// The picture draws at most this many actors: the most connected ones.
+/// The picture draws at most this many actors and edges: the most connected actors.
 pub const MAX_PICTURE_ACTORS: usize = 300;
+pub const MAX_PICTURE_EDGES: usize = 3000;
 
 /// A constraint violation ("contradiction"): the constraint, where it is written, the
 /// tuples that collide, and the proofs of those tuples (each in the shape of
@@ -330,10 +331,11 @@ const SCRIPT: &str = r##"
 })();
 "##;
 
-/// The actors the picture draws: all of them, or the most connected
-/// [`MAX_PICTURE_ACTORS`] (ties by name), with the edges among them.
+/// The actors the picture draws: all of them, or the most connected ones (ties by name)
+/// such that at most [`MAX_PICTURE_ACTORS`] actors and [`MAX_PICTURE_EDGES`] edges are
+/// drawn, with the edges among them.
 fn picture_network(network: &Network) -> Network {
-    if network.actors.len() <= MAX_PICTURE_ACTORS {
+    if network.actors.len() <= MAX_PICTURE_ACTORS && network.edges.len() <= MAX_PICTURE_EDGES {
         return network.clone();
     }
     let mut degree = vec![0usize; network.actors.len()];
@@ -343,7 +345,19 @@ fn picture_network(network: &Network) -> Network {
     }
     let mut ranked: Vec<usize> = (0..network.actors.len()).collect();
     ranked.sort_by_key(|&a| (std::cmp::Reverse(degree[a]), a));
-    let mut kept: Vec<usize> = ranked[..MAX_PICTURE_ACTORS].to_vec();
+    let mut keep = ranked.len().min(MAX_PICTURE_ACTORS);
+    loop {
+        let picked = subnetwork(network, &ranked[..keep]);
+        if picked.edges.len() <= MAX_PICTURE_EDGES || keep <= 1 {
+            return picked;
+        }
+        keep = keep * 4 / 5;
+    }
+}
+
+/// The given actors (in name order) and the edges among them.
+fn subnetwork(network: &Network, actors: &[usize]) -> Network {
+    let mut kept = actors.to_vec();
     kept.sort_unstable();
     let mut renumber = vec![usize::MAX; network.actors.len()];
     for (new, &old) in kept.iter().enumerate() {
@@ -529,9 +543,12 @@ pub fn render(input: &Input) -> String {
     if picture.actors.len() < input.network.actors.len() {
         let _ = write!(
             out,
-            "<p class=\"note\">Showing the {} most connected of {} actors.</p>",
+            "<p class=\"note\">Showing the {} most connected of {} actors ({} of {} edges); \
+             <code>stance graph --focus ACTOR</code> draws any neighbourhood.</p>",
             picture.actors.len(),
-            input.network.actors.len()
+            input.network.actors.len(),
+            picture.edges.len(),
+            input.network.edges.len()
         );
     }
     out.push_str("<p class=\"note\">Hover over an actor to highlight its edges; click to keep the highlight.</p>");
@@ -645,6 +662,36 @@ mod tests {
                 ClaimVerdict { claim: "x".into(), verdict: "does not hold".into(), ok: false, detail: String::new() },
             ]),
         }
+    }
+
+    #[test]
+    fn big_networks_are_cut_to_the_most_connected_actors() {
+        let n = 400;
+        let actors = (0..n).map(|i| Actor { name: format!("a{i:03}"), flagged: false }).collect();
+        // A star around a000 and a clique among a001..a090 (4005 edges).
+        let mut edges = Vec::new();
+        let edge = |from, to| Edge {
+            from,
+            to,
+            relation: "r".into(),
+            class: EdgeClass::Stated,
+            directed: true,
+            flagged: false,
+        };
+        for i in 1..n {
+            edges.push(edge(0, i));
+        }
+        for i in 1..=90 {
+            for j in (i + 1)..=90 {
+                edges.push(edge(i, j));
+            }
+        }
+        let big = Network { actors, edges };
+        let picture = picture_network(&big);
+        assert!(picture.actors.len() <= MAX_PICTURE_ACTORS && picture.edges.len() <= MAX_PICTURE_EDGES);
+        assert_eq!(picture.actors[0].name, "a000", "the hub is kept");
+        let page = render(&Input { network: big, ..input() });
+        assert!(page.contains(&format!("Showing the {} most connected of 400 actors", picture.actors.len())));
     }
 
     #[test]

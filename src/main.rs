@@ -103,8 +103,8 @@ struct NetworkArgs {
     #[arg(long, value_name = "REL,...", value_delimiter = ',')]
     relations: Vec<String>,
     /// Colour class of a relation: alignment (green), conflict (red dashed), other (blue),
-    /// stated (grey). Default: by name (align/ally/support → alignment; conflict/hostile/
-    /// enemy/oppose/rival/fight/war → conflict).
+    /// stated (grey). Default: by name (align, ally, support → alignment; conflict, hostile,
+    /// enemy, oppose, rival, fight, war → conflict).
     #[arg(long = "class", value_name = "REL=CLASS", value_parser = parse_class)]
     classes: Vec<(String, stance::network::EdgeClass)>,
     /// Leave out the stated (input) relations.

@@ -257,7 +257,8 @@ const SCRIPT: &str = r##"
       sources.forEach(function (s) {
         li.appendChild(el("div", "src", "stated in " + s.file + ":" + s.line));
         var meta = s.metadata || {}, attribution = [];
-        Object.keys(meta).forEach(function (k) {
+        var rank = function (k) { var i = ["source", "date"].indexOf(k.toLowerCase()); return i < 0 ? 2 : i; };
+        Object.keys(meta).sort(function (a, b) { return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0); }).forEach(function (k) {
           if (meta[k] === "") return;
           if (k.toLowerCase() === "quote") li.appendChild(el("blockquote", "quote", "\u201c" + meta[k] + "\u201d"));
           else attribution.push(k + ": " + meta[k]);

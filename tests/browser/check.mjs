@@ -113,6 +113,22 @@ try {
     }
   }
 
+  if (kind === "violations") {
+    // Contradictions and claim verdicts, as filled in by examples/report_fixture.rs.
+    const boxes = page.locator("#contradictions .violation");
+    check(expected.violations > 0 && (await boxes.count()) === expected.violations, `${await boxes.count()} contradictions shown, expected ${expected.violations}`);
+    const trees = await page.$$eval("#contradictions .violation", (vs) => vs.map((v) => v.querySelectorAll("ul.proof.tree").length));
+    check(trees.length > 0 && trees.every((n) => n === 2), `each contradiction shows the proofs of its 2 colliding tuples (${trees.join(", ")})`);
+    const first = await boxes.first().innerText();
+    check(/stated in \S+statements\.csv:\d+/.test(first) && first.includes("engages_both_sides("), "a contradiction's proofs go down to the CSV rows");
+    const flagged = await page.locator("#network .edge.flagged").count();
+    check(flagged === expected.flagged_edges, `${flagged} edges flagged, expected ${expected.flagged_edges}`);
+    const stat = await page.locator(".stat", { hasText: "contradictions" }).innerText();
+    check(stat.startsWith(String(expected.violations)), `the summary counts ${expected.violations} contradictions (${stat.replace(/\s+/g, " ")})`);
+    const verdicts = await page.$$eval("#verdicts tbody tr", (rs) => rs.map((r) => r.innerText.replace(/\s+/g, " ").trim()));
+    check(verdicts.length === 2 && verdicts[0].includes("holds") && verdicts[1].includes("does not hold"), `claim verdicts shown: ${verdicts.join(" | ")}`);
+  }
+
   // The picture for the log (and for README's docs/report.png): the network with the most
   // connected actor pinned.
   const hub = await page.$$eval("#network .edge", (es) => {

@@ -46,7 +46,20 @@ def main():
         edges += len({frozenset(p) for p in pairs})
         for a, b in pairs:
             actors.update((a, b))
-    print(json.dumps({"actors": len(actors), "edges": edges, "names": sorted(actors)}))
+    # For the fixture with contradictions (examples/report_fixture.rs): the violations of
+    # `:- aligned(x, a), engages_both_sides(x, a, b).` and the aligned edges they flag.
+    with open(infer_json, encoding="utf-8") as f:
+        relations = {r["name"]: [tuple(t) for t in r["tuples"]] for r in json.load(f)["relations"]}
+    aligned = set(relations.get("aligned", []))
+    collisions = [t for t in relations.get("engages_both_sides", []) if (t[0], t[1]) in aligned]
+    flagged = {frozenset((t[0], t[1])) for t in collisions}
+    print(json.dumps({
+        "actors": len(actors),
+        "edges": edges,
+        "names": sorted(actors),
+        "violations": len(collisions),
+        "flagged_edges": len(flagged),
+    }))
 
 
 if __name__ == "__main__":

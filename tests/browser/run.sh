@@ -31,7 +31,12 @@ status=0
 run_case() {
     local name=$1 rules=$2 facts=$3
     echo "== browser: $name ($rules over $facts)"
-    "$STANCE_BIN" report --rules "$rules" --facts "$facts" -o "$ARTIFACTS/$name.html"
+    if [ "$name" = violations ]; then
+        # Contradictions and claim verdicts come from the library (no command makes them yet).
+        cargo run --quiet --release --example report_fixture -- "$ARTIFACTS/$name.html"
+    else
+        "$STANCE_BIN" report --rules "$rules" --facts "$facts" -o "$ARTIFACTS/$name.html"
+    fi
     "$STANCE_BIN" infer --rules "$rules" --facts "$facts" --format json > "$ARTIFACTS/$name.infer.json"
     python3 tests/browser/expected.py "$facts" "$ARTIFACTS/$name.infer.json" > "$ARTIFACTS/$name.expected.json"
     echo "expected: $(head -c 200 "$ARTIFACTS/$name.expected.json")"
@@ -44,9 +49,10 @@ run_case() {
 
 run_case example rules facts
 run_case hostile tests/browser/hostile/rules tests/browser/hostile/facts
+run_case violations rules facts
 if [ "$status" -ne 0 ]; then
     echo "browser test FAILED"
 else
-    echo "browser test passed; screenshots: $ARTIFACTS/example.png $ARTIFACTS/hostile.png"
+    echo "browser test passed; screenshots: $ARTIFACTS/example.png $ARTIFACTS/hostile.png $ARTIFACTS/violations.png"
 fi
 exit "$status"

@@ -95,7 +95,11 @@ try {
     // Expand every proof: payloads in quotes, sources and dates get rendered too.
     const closed = page.locator("#claims details:not([open]) summary");
     for (let left = await closed.count(); left > 0; left--) await closed.first().click();
-    check((await page.locator("#claims details[open] ul.proof.tree").count()) === (await page.locator("#claims details").count()), "every proof expanded");
+    // `toggle` events are dispatched as tasks: wait for the last trees to be built.
+    const built = await page
+      .waitForFunction(() => document.querySelectorAll("#claims details[open] ul.proof.tree").length === document.querySelectorAll("#claims details").length, null, { timeout: 5000 })
+      .then(() => true, () => false);
+    check(built, "every proof expanded");
   }
   const scripts = await page.locator("script").count();
   const images = await page.locator("img, iframe, object, embed, a[href]").count();

@@ -13,7 +13,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::ir::{self, Expr, Functor, RelId};
 use crate::plan::{ColAction, DynJoin, Extension, IndexSpec, KeyPart, Op, Plan, RulePlan, Source, StratumPlan};
 use crate::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
-use crate::value::{Symbols, Type, Value, from_number, to_number};
+use crate::value::{Number, Symbols, Type, Value, from_number, to_number};
 use datafrog::{Iteration, Relation, Variable};
 use std::cmp::Ordering;
 use std::time::Instant;
@@ -153,7 +153,7 @@ impl Payload for Annotation {
 /// `autoinc()`.
 struct Ctx<'s> {
     symbols: &'s mut Symbols,
-    counter: i64,
+    counter: Number,
 }
 
 struct Evaluator<'p, 's, const N: usize, A: Payload> {
@@ -640,8 +640,8 @@ fn run_ops<const N: usize>(
 /// then take the `result`. Count and sum of nothing are 0; min and max of nothing have no value.
 pub struct Fold {
     func: AggregateFunc,
-    count: i64,
-    acc: Option<i64>,
+    count: Number,
+    acc: Option<Number>,
 }
 
 impl Fold {
@@ -650,8 +650,8 @@ impl Fold {
     }
 
     /// One solution; `value` is the target's value (`None` for `count`, or when it has none).
-    pub fn add(&mut self, value: Option<i64>) {
-        self.count += 1;
+    pub fn add(&mut self, value: Option<Number>) {
+        self.count = self.count.wrapping_add(1);
         let Some(v) = value else { return };
         self.acc = Some(match (self.acc, self.func) {
             (None, _) => v,
@@ -662,7 +662,7 @@ impl Fold {
         });
     }
 
-    pub fn result(&self) -> Option<i64> {
+    pub fn result(&self) -> Option<Number> {
         match self.func {
             AggregateFunc::Count => Some(self.count),
             AggregateFunc::Sum => Some(self.acc.unwrap_or(0)),
@@ -719,7 +719,7 @@ fn eval_expr(e: &Expr, env: &[Value], ctx: &mut Ctx) -> Option<Value> {
             from_number(match op {
                 UnaryOp::Neg => a.wrapping_neg(),
                 UnaryOp::Bnot => !a,
-                UnaryOp::Lnot => (a == 0) as i64,
+                UnaryOp::Lnot => (a == 0) as Number,
             })
         }
         Expr::Binary(op, a, b) => {
@@ -731,7 +731,7 @@ fn eval_expr(e: &Expr, env: &[Value], ctx: &mut Ctx) -> Option<Value> {
     })
 }
 
-fn arith(op: BinaryOp, a: i64, b: i64) -> Option<i64> {
+fn arith(op: BinaryOp, a: Number, b: Number) -> Option<Number> {
     Some(match op {
         BinaryOp::Add => a.wrapping_add(b),
         BinaryOp::Sub => a.wrapping_sub(b),
@@ -740,7 +740,7 @@ fn arith(op: BinaryOp, a: i64, b: i64) -> Option<i64> {
         BinaryOp::Mod => a.checked_rem(b)?,
         BinaryOp::Pow => {
             if b >= 0 {
-                a.wrapping_pow(b.min(u32::MAX as i64) as u32)
+                a.wrapping_pow(b as u32)
             } else {
                 // Integer power with a negative exponent truncates towards zero.
                 match a {
@@ -761,10 +761,10 @@ fn arith(op: BinaryOp, a: i64, b: i64) -> Option<i64> {
         BinaryOp::Bxor => a ^ b,
         BinaryOp::Bshl => a.wrapping_shl(b as u32),
         BinaryOp::Bshr => a.wrapping_shr(b as u32),
-        BinaryOp::Bshru => ((a as u64).wrapping_shr(b as u32)) as i64,
-        BinaryOp::Land => (a != 0 && b != 0) as i64,
-        BinaryOp::Lor => (a != 0 || b != 0) as i64,
-        BinaryOp::Lxor => ((a != 0) != (b != 0)) as i64,
+        BinaryOp::Bshru => ((a as u32).wrapping_shr(b as u32)) as Number,
+        BinaryOp::Land => (a != 0 && b != 0) as Number,
+        BinaryOp::Lor => (a != 0 || b != 0) as Number,
+        BinaryOp::Lxor => ((a != 0) != (b != 0)) as Number,
     })
 }
 
@@ -778,7 +778,7 @@ fn call(f: Functor, args: &[Expr], env: &[Value], ctx: &mut Ctx) -> Option<Value
             let s: String = vals.iter().map(|&v| ctx.symbols.resolve(v)).collect();
             ctx.symbols.intern(&s)
         }
-        Functor::Strlen => from_number(ctx.symbols.resolve(vals[0]).chars().count() as i64),
+        Functor::Strlen => from_number(ctx.symbols.resolve(vals[0]).chars().count() as Number),
         Functor::Substr => {
             let s = ctx.symbols.resolve(vals[0]);
             let (start, len) = (to_number(vals[1]), to_number(vals[2]));
@@ -791,7 +791,7 @@ fn call(f: Functor, args: &[Expr], env: &[Value], ctx: &mut Ctx) -> Option<Value
             ctx.symbols.intern(&sub)
         }
         Functor::Ord => vals[0],
-        Functor::ToNumber => from_number(ctx.symbols.resolve(vals[0]).trim().parse::<i64>().ok()?),
+        Functor::ToNumber => from_number(ctx.symbols.resolve(vals[0]).trim().parse::<Number>().ok()?),
         Functor::ToString => {
             let s = to_number(vals[0]).to_string();
             ctx.symbols.intern(&s)
@@ -800,7 +800,7 @@ fn call(f: Functor, args: &[Expr], env: &[Value], ctx: &mut Ctx) -> Option<Value
         Functor::Max => from_number(vals.iter().map(|&v| to_number(v)).max()?),
         Functor::Autoinc => {
             let n = ctx.counter;
-            ctx.counter += 1;
+            ctx.counter = ctx.counter.wrapping_add(1);
             from_number(n)
         }
     })

@@ -23,7 +23,7 @@ pub fn display_order(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<
     if types.contains(&Type::Symbol) {
         let rank = symbol_ranks(symbols);
         let key = |v: Value, t: Type| match t {
-            Type::Number => to_number(v),
+            Type::Number => i64::from(to_number(v)),
             Type::Symbol => rank[v as usize] as i64,
         };
         order.sort_unstable_by(|&a, &b| {

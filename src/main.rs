@@ -491,7 +491,7 @@ fn render_with_proofs(
             let mut header = vec!["relation".to_string()];
             header.extend(decl.columns.iter().cloned());
             header.push("proof".into());
-            w.write_record(&header)?;
+            w.write_record(&header).map_err(output::csv_io)?;
         }
         for i in order {
             let tuple = model.relations[rel].get(i).to_vec();
@@ -505,7 +505,7 @@ fn render_with_proofs(
                         .extend(tuple.iter().zip(&decl.types).map(|(&v, &t)| stance::value::display(v, t, ex.symbols)));
                     record.push(explain::compact_trace(&ex, root));
                     if let Some(w) = csv_writer.as_mut() {
-                        w.write_record(&record)?;
+                        w.write_record(&record).map_err(output::csv_io)?;
                     }
                 }
             }

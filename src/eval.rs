@@ -13,8 +13,9 @@
 //! its values).
 
 use crate::diag::{Code, Diagnostic};
+use crate::index::Index;
 use crate::ir::{self, Expr, Functor, RelId};
-use crate::plan::{ColAction, DynJoin, Extension, IndexSpec, KeyPart, Op, Plan, RulePlan, Source, StratumPlan};
+use crate::plan::{ColAction, Column, DynJoin, Extension, IndexSpec, KeyPart, Op, Plan, RulePlan, Source, StratumPlan};
 use crate::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
 use crate::value::{Number, Symbols, Type, Value, from_number, to_number};
 use datafrog::{Iteration, Relation, Variable};
@@ -227,7 +228,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
     }
 
     fn run_stratum(&mut self, sp: &StratumPlan, inputs: &mut [Vec<Row<R>>]) -> Result<(), Diagnostic> {
-        let statics: Vec<Relation<(Row<R>, Row<R>)>> =
+        let statics: Vec<Index<Row<R>, Row<R>>> =
             sp.static_indices.iter().map(|spec| build_index(&self.done[spec.rel], spec)).collect();
 
         let mut iteration = Iteration::new();
@@ -278,12 +279,12 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                 let out = &mut produced[var_of(rp.head)];
                 if let Some(ext) = rp.as_extension() {
                     let (source, index) = (&vars[var_of(ext.source)], &statics[ext.index]);
-                    let leaper = extension_leaper::<R, E, A>(&ext, index);
+                    let leaper = extension_leaper::<R, A>(&ext, index);
                     if A::RECORDS {
                         // Collected with its annotation, to be deduplicated below.
                         let payload = A::at(round + 1, rp.rule as u32);
                         let derived = Relation::from_leapjoin(&source.recent.borrow(), leaper, |t, m| {
-                            (extension_head::<R, E, A>(&ext, t, m), payload)
+                            (extension_row(&ext.head, &t.0, m), payload)
                         });
                         if out.is_empty() {
                             *out = derived.elements;
@@ -292,7 +293,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                         }
                     } else {
                         vars[var_of(rp.head)]
-                            .from_leapjoin(source, leaper, |t, m| (extension_head::<R, E, A>(&ext, t, m), A::at(0, 0)));
+                            .from_leapjoin(source, leaper, |t, m| (extension_row(&ext.head, &t.0, m), A::at(0, 0)));
                     }
                     continue;
                 }
@@ -386,7 +387,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         var_of: &dyn Fn(RelId) -> usize,
         dyn_vars: &[Variable<(Row<R>, Row<R>)>],
         env_vars: &[Variable<(Row<R>, Env<E>)>],
-        statics: &[Relation<(Row<R>, Row<R>)>],
+        statics: &[Index<Row<R>, Row<R>>],
         out: &mut Vec<(Row<R>, A)>,
     ) {
         let payload = A::at(round + 1, rp.rule as u32);
@@ -456,36 +457,26 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
 
 // How an [`Extension`] rule runs on datafrog's leapjoin.
 
-/// The environment bound by a source tuple.
-fn extension_env<const R: usize, const E: usize>(ext: &Extension, row: &Row<R>) -> Env<E> {
-    let mut env = [0; E];
-    match_cols(ext.source_cols, row, &mut env);
-    env
-}
-
 /// The leaper proposing, for a source tuple, the matching tuples of the complete relation.
-fn extension_leaper<'l, const R: usize, const E: usize, A: Payload>(
-    ext: &'l Extension<'l>,
-    index: &'l Relation<(Row<R>, Row<R>)>,
+fn extension_leaper<'l, const R: usize, A: Payload>(
+    ext: &'l Extension,
+    index: &'l Index<Row<R>, Row<R>>,
 ) -> impl datafrog::Leapers<'l, (Row<R>, A), Row<R>> + 'l {
-    datafrog::ExtendWith::from(index, move |(row, _): &(Row<R>, A)| {
-        key_row::<R, E>(ext.key, &extension_env::<R, E>(ext, row))
-    })
+    index.extend_with(move |(row, _): &(Row<R>, A)| extension_row(&ext.key, row, row))
 }
 
-/// The head tuple for a source tuple and a matched tuple.
-fn extension_head<const R: usize, const E: usize, A>(
-    ext: &Extension,
-    (row, _): &(Row<R>, A),
-    matched: &Row<R>,
-) -> Row<R> {
-    let mut env = extension_env::<R, E>(ext, row);
-    match_cols(ext.cols, matched, &mut env);
-    let mut head = [0; R];
-    for (i, &v) in ext.head.iter().enumerate() {
-        head[i] = env[v];
+/// A key or head row of an [`Extension`], copied from the source and matched tuples.
+#[inline]
+fn extension_row<const R: usize>(columns: &[Column], source: &Row<R>, matched: &Row<R>) -> Row<R> {
+    let mut out = [0; R];
+    for (o, c) in out.iter_mut().zip(columns) {
+        *o = match *c {
+            Column::Source(i) => source[i],
+            Column::Matched(i) => matched[i],
+            Column::Const(v) => v,
+        };
     }
-    head
+    out
 }
 
 /// Drops the candidates (sorted, one per tuple) that the variable already holds.
@@ -534,8 +525,9 @@ fn key_row<const R: usize, const E: usize>(key: &[KeyPart], env: &Env<E>) -> Row
     row
 }
 
-fn build_index<const R: usize>(rel: &Relation<Row<R>>, spec: &IndexSpec) -> Relation<(Row<R>, Row<R>)> {
-    Relation::from_vec(rel.iter().map(|row| (project::<R>(row, &spec.key_cols), *row)).collect())
+fn build_index<const R: usize>(rel: &Relation<Row<R>>, spec: &IndexSpec) -> Index<Row<R>, Row<R>> {
+    let pairs = rel.iter().map(|row| (project::<R>(row, &spec.key_cols), *row)).collect();
+    Index::new(pairs, spec.key_cols.len() == 1)
 }
 
 /// A complete relation's rows as flat tuples of `arity` values, in the same allocation:
@@ -583,20 +575,11 @@ fn project_head<const R: usize, const E: usize>(args: &[Expr], env: &Env<E>, ctx
     Some(row)
 }
 
-/// The tuples of a sorted index whose key equals `key`.
-#[inline]
-fn matching<'a, const R: usize>(index: &'a [(Row<R>, Row<R>)], key: &Row<R>) -> &'a [(Row<R>, Row<R>)] {
-    let start = index.partition_point(|(k, _)| k < key);
-    let rest = &index[start..];
-    let len = rest.partition_point(|(k, _)| k == key);
-    &rest[..len]
-}
-
 /// Runs `ops` on one environment, calling `sink` for every environment that gets through.
 fn run_ops<const R: usize, const E: usize>(
     ops: &[Op],
     env: &mut Env<E>,
-    statics: &[Relation<(Row<R>, Row<R>)>],
+    statics: &[Index<Row<R>, Row<R>>],
     ctx: &mut Ctx,
     sink: &mut dyn FnMut(&Env<E>, &mut Ctx),
 ) {
@@ -607,7 +590,7 @@ fn run_ops<const R: usize, const E: usize>(
     match op {
         Op::Lookup { index, key, cols } => {
             let k = key_row::<R, E>(key, env);
-            for (_, row) in matching(&statics[*index], &k) {
+            for (_, row) in statics[*index].matching(&k) {
                 let mut e = *env;
                 if match_cols(cols, row, &mut e) {
                     run_ops(rest, &mut e, statics, ctx, sink);
@@ -616,7 +599,7 @@ fn run_ops<const R: usize, const E: usize>(
         }
         Op::Absent { index, key } => {
             let k = key_row::<R, E>(key, env);
-            if matching(&statics[*index], &k).is_empty() {
+            if statics[*index].matching(&k).is_empty() {
                 run_ops(rest, env, statics, ctx, sink);
             }
         }

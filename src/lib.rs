@@ -15,6 +15,7 @@ pub mod explain;
 pub mod facts;
 pub mod fmt;
 pub mod graph;
+pub mod index;
 pub mod ir;
 pub mod layout;
 pub mod lint;

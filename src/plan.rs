@@ -109,29 +109,60 @@ pub struct RulePlan {
 
 /// The commonest recursive rule, `p(x, z) :- p(x, y), q(y, z).`: the new tuples of a
 /// relation of the stratum, extended through one complete relation, with plain variables in
-/// the head. The evaluator runs it as datafrog's own leapjoin (`extend_with`).
-pub struct Extension<'r> {
+/// the head. The evaluator runs it as a datafrog leapjoin. Since no column is checked, the
+/// rule reduces to copying columns: the key from the source tuple, the head from the source
+/// and the matched tuple, with no environment in between.
+pub struct Extension {
     pub source: RelId,
-    pub source_cols: &'r [ColAction],
     /// Index into [`StratumPlan::static_indices`].
     pub index: usize,
-    pub key: &'r [KeyPart],
-    pub cols: &'r [ColAction],
-    /// The variable of each head column.
-    pub head: Vec<VarId>,
+    /// Each key column: a column of the source tuple, or a constant.
+    pub key: Vec<Column>,
+    /// Each head column: a column of the source tuple or of the matched one.
+    pub head: Vec<Column>,
+}
+
+/// Where a column of an [`Extension`]'s key or head comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Column {
+    Source(usize),
+    Matched(usize),
+    Const(Value),
 }
 
 impl RulePlan {
-    pub fn as_extension(&self) -> Option<Extension<'_>> {
+    pub fn as_extension(&self) -> Option<Extension> {
         let Source::Dynamic { rel, cols: source_cols } = &self.source else { return None };
         let [Op::Lookup { index, key, cols }] = self.ops.as_slice() else { return None };
-        let plain = |c: &[ColAction]| c.iter().all(|a| matches!(a, ColAction::Bind(_) | ColAction::Skip));
-        if !self.joins.is_empty() || !plain(source_cols) || !plain(cols) {
+        if !self.joins.is_empty() {
             return None;
         }
-        let head =
-            self.head_args.iter().map(|e| if let Expr::Var(v) = e { Some(*v) } else { None }).collect::<Option<_>>()?;
-        Some(Extension { source: *rel, source_cols, index: *index, key, cols, head })
+        // Where each variable is bound; any check or constant disqualifies the rule.
+        let mut bound_at = std::collections::HashMap::new();
+        for (side, cols) in [(Column::Matched as fn(usize) -> Column, cols), (Column::Source, source_cols)] {
+            for (i, c) in cols.iter().enumerate() {
+                match c {
+                    ColAction::Bind(v) => {
+                        bound_at.insert(*v, side(i));
+                    }
+                    ColAction::Skip => {}
+                    ColAction::Check(_) | ColAction::Const(_) => return None,
+                }
+            }
+        }
+        let key = key
+            .iter()
+            .map(|k| match k {
+                KeyPart::Var(v) => bound_at.get(v).copied().filter(|c| matches!(c, Column::Source(_))),
+                KeyPart::Const(c) => Some(Column::Const(*c)),
+            })
+            .collect::<Option<_>>()?;
+        let head = self
+            .head_args
+            .iter()
+            .map(|e| if let Expr::Var(v) = e { bound_at.get(v).copied() } else { None })
+            .collect::<Option<_>>()?;
+        Some(Extension { source: *rel, index: *index, key, head })
     }
 }
 

@@ -7,6 +7,8 @@
 //! `driver` runs the stages in order for the CLI and for library users.
 
 pub mod check;
+pub mod claims;
+pub mod constraints;
 pub mod diag;
 pub mod driver;
 pub mod eval;
@@ -18,6 +20,7 @@ pub mod lint;
 pub mod output;
 pub mod plan;
 pub mod provenance;
+pub mod review;
 pub mod source;
 pub mod syntax;
 pub mod value;

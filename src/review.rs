@@ -186,7 +186,7 @@ fn details(ex: &mut Explainer, o: &Outcome) -> String {
             out.push_str(&explain::why_not(ex, &o.spec.claim));
         }
         _ => {
-            let _ = writeln!(out, "no tuple of `{}` matches", ex.program.relations[o.spec.claim.rel].name);
+            let _ = writeln!(out, "no tuple matches {}", o.spec.claim.text);
         }
     }
     out

@@ -647,8 +647,10 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         }
         let mut bound = vec![false; self.var_names.len()];
         let body = self.order_body(atoms, pending, &mut bound)?;
-        if self.checker.program.is_constraint(head_rel) {
-            // A constraint's hidden relation has the types its body gives the variables.
+        let program = &self.checker.program;
+        if program.is_constraint(head_rel) && !program.rules.iter().any(|r| r.head == head_rel) {
+            // A constraint's hidden relation has the types its body gives the variables (the
+            // first alternative's; the others are checked against them).
             let types = head_exprs
                 .iter()
                 .map(|(e, _)| match e {

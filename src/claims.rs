@@ -230,7 +230,11 @@ fn parse_claims(
             Err(d) => errors.extend(d),
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        return Ok(out);
+    }
+    errors.sort_by_key(|d| d.primary.as_ref().map(|l| (l.span.start, l.span.end)));
+    Err(errors)
 }
 
 /// The rest of `text` after a leading keyword followed by white space.

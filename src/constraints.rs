@@ -165,7 +165,9 @@ fn value_json(ex: &Explainer, v: Value, ty: Type) -> Json {
 /// A violation as a diagnostic located at the constraint: a warning for `infer`, or an
 /// error under `--deny-contradictions`. The notes say where each colliding atom comes from.
 pub fn violation_diagnostic(ex: &Explainer, v: &Violation, deny: bool) -> Diagnostic {
-    let message = format!("constraint violated with {}", bindings_text(ex, v));
+    let bindings = bindings_text(ex, v);
+    let message =
+        if bindings.is_empty() { "constraint violated".to_string() } else { format!("constraint violated with {bindings}") };
     let d = if deny {
         Diagnostic::error(Code::ContradictionDenied, message)
     } else {

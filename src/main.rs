@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  the rules or facts have errors (or a limit was hit); diagnostics on stderr
+  1  the rules or facts have errors (or a limit was hit, or, with --deny-contradictions,
+     a constraint is violated); diagnostics on stderr
   2  usage error, or a file or directory could not be read or written";
 
 const INFER_EXAMPLES: &str = "\

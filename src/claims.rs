@@ -219,12 +219,9 @@ fn parse_claims(
         };
         match parse_atom(file, &text, atom_start..atom_end, program, symbols) {
             Ok(claim) => match check_claim(&claim, expect, span) {
-                Ok(()) => out.push(ClaimSpec {
-                    claim,
-                    expect,
-                    note: (!st.note.is_empty()).then(|| st.note.join(" ")),
-                    span,
-                }),
+                Ok(()) => {
+                    out.push(ClaimSpec { claim, expect, note: (!st.note.is_empty()).then(|| st.note.join(" ")), span })
+                }
                 Err(d) => errors.push(d),
             },
             Err(d) => errors.extend(d),
@@ -416,7 +413,8 @@ fn parse_csv(
         // the field's place, so that diagnostics name the right file, line and column.
         let raw = ranges.get(claim_col).cloned().unwrap_or(offset..offset);
         let content_start = if text[raw.clone()].starts_with('"') { raw.start + 1 } else { raw.start };
-        let leading = record.get(claim_col).unwrap_or("").len() - record.get(claim_col).unwrap_or("").trim_start().len();
+        let leading =
+            record.get(claim_col).unwrap_or("").len() - record.get(claim_col).unwrap_or("").trim_start().len();
         let mut copy: Vec<u8> = text.bytes().map(|b| if b == b'\n' { b'\n' } else { b' ' }).collect();
         let at = (content_start + leading).min(copy.len());
         let mut claim_bytes = claim_text.as_bytes().to_vec();

@@ -105,12 +105,8 @@ fn one_line(text: &str) -> String {
 /// down to the statements it rests on.
 pub fn render_violation(ex: &Explainer, v: &Violation) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "violated: {}  [{}]",
-        constraint_text(ex, v.constraint),
-        constraint_location(ex, v.constraint)
-    );
+    let _ =
+        writeln!(out, "violated: {}  [{}]", constraint_text(ex, v.constraint), constraint_location(ex, v.constraint));
     match v.proof {
         // The tree's first line is the hidden relation's tuple and the second the rule (the
         // constraint itself): both are said above. The rest is bindings and premises.
@@ -166,8 +162,11 @@ fn value_json(ex: &Explainer, v: Value, ty: Type) -> Json {
 /// error under `--deny-contradictions`. The notes say where each colliding atom comes from.
 pub fn violation_diagnostic(ex: &Explainer, v: &Violation, deny: bool) -> Diagnostic {
     let bindings = bindings_text(ex, v);
-    let message =
-        if bindings.is_empty() { "constraint violated".to_string() } else { format!("constraint violated with {bindings}") };
+    let message = if bindings.is_empty() {
+        "constraint violated".to_string()
+    } else {
+        format!("constraint violated with {bindings}")
+    };
     let d = if deny {
         Diagnostic::error(Code::ContradictionDenied, message)
     } else {
@@ -314,7 +313,12 @@ pub fn completion_bindings(ex: &Explainer, c: &Completion) -> String {
 /// atom (the claim itself is marked, proved if it holds).
 pub fn render_completion(ex: &mut Explainer, c: &Completion) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "collides with: {}  [{}]", constraint_text(ex, c.constraint), constraint_location(ex, c.constraint));
+    let _ = writeln!(
+        out,
+        "collides with: {}  [{}]",
+        constraint_text(ex, c.constraint),
+        constraint_location(ex, c.constraint)
+    );
     let _ = writeln!(out, "│  with {}", completion_bindings(ex, c));
     for (i, (rel, tuple, is_claim)) in c.atoms.iter().enumerate() {
         let last = i + 1 == c.atoms.len();

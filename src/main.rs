@@ -626,8 +626,7 @@ fn claim_files(path: &std::path::Path) -> Result<Vec<PathBuf>, Failure> {
     if !path.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
-    let entries =
-        std::fs::read_dir(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?;
+    let entries = std::fs::read_dir(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "claims" || x == "csv"))

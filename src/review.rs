@@ -166,7 +166,8 @@ fn details(ex: &mut Explainer, o: &Outcome) -> String {
     if let Expect::Count(_) = o.spec.expect {
         let listed: Vec<String> =
             o.matching.iter().map(|t| atom_text(ex.program, o.spec.claim.rel, t, ex.symbols)).collect();
-        let more = if o.count > listed.len() { format!(", and {} more", o.count - listed.len()) } else { String::new() };
+        let more =
+            if o.count > listed.len() { format!(", and {} more", o.count - listed.len()) } else { String::new() };
         if o.count > 0 {
             let _ = writeln!(out, "matching: {}{more}", listed.join(", "));
         }
@@ -275,11 +276,8 @@ pub fn render_junit(ex: &mut Explainer, outcomes: &[Outcome]) -> String {
         let text = details(ex, o);
         if o.passed() {
             let _ = writeln!(out, ">");
-            let _ = writeln!(
-                out,
-                "    <system-out>{}</system-out>",
-                xml_text(&format!("{}\n{text}", o.verdict.label()))
-            );
+            let _ =
+                writeln!(out, "    <system-out>{}</system-out>", xml_text(&format!("{}\n{text}", o.verdict.label())));
         } else {
             let _ = writeln!(out, ">");
             let _ = writeln!(

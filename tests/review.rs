@@ -88,7 +88,10 @@ fn example_claims_pass_with_every_verdict() {
     assert!(out.contains("    note: through Tobruk's rivalry with the GNA\n"), "{out}");
     // The colliding proofs of a contradicted claim: the claim, marked, and the statement.
     assert!(out.contains("    collides with: :- recognises(x, y), conflict(x, y).  [rules/libya.dl:212]\n"), "{out}");
-    assert!(out.contains("    ├─ recognises(\"Kremlin\", \"GNA\")\n    │     stated in facts/statements.csv:28\n"), "{out}");
+    assert!(
+        out.contains("    ├─ recognises(\"Kremlin\", \"GNA\")\n    │     stated in facts/statements.csv:28\n"),
+        "{out}"
+    );
     assert!(out.contains("    └─ conflict(\"Kremlin\", \"GNA\")  (the claim)\n"), "{out}");
     assert!(out.contains("    ├─ aligned(\"Egypt\", \"GNA\")  (the claim, if it held)\n"), "{out}");
     // A count lists what matched.
@@ -142,7 +145,10 @@ fn review_as_json() {
     assert_eq!(first["found"], "NOT SUPPORTED");
     assert_eq!(first["passed"], false);
     assert_eq!(first["message"], "expected SUPPORTED, found NOT SUPPORTED");
-    assert_eq!((first["file"].as_str(), first["line"].as_u64(), first["column"].as_u64()), (Some("tests/review/failing.claims"), Some(4), Some(1)));
+    assert_eq!(
+        (first["file"].as_str(), first["line"].as_u64(), first["column"].as_u64()),
+        (Some("tests/review/failing.claims"), Some(4), Some(1))
+    );
     assert_eq!(first["note"], "Algeria is courted, but aligned with no one.");
     assert!(first["proof"].is_null());
     assert!(first["why_not"].as_str().unwrap().starts_with("why not aligned(\"Algeria\", \"Haftar\")?"));
@@ -243,16 +249,25 @@ fn claims_from_standard_input_and_directories() {
 #[test]
 fn bad_claims_are_located_diagnostics() {
     let dir = project(&[
-        ("rules/r.dl", ".decl aligned(x: symbol, y: symbol)\n.output aligned\naligned(\"Egypt\", \"Tobruk\").\n.decl n(k: number)\n.output n\n"),
+        (
+            "rules/r.dl",
+            ".decl aligned(x: symbol, y: symbol)\n.output aligned\naligned(\"Egypt\", \"Tobruk\").\n.decl n(k: number)\n.output n\n",
+        ),
         (
             "bad.claims",
             "aligned(\"Egypt\", \"Tobruk\").\nalligned(\"Egypt\", \"Tobruk\").\ncount aligned(_, \"Tobruk\") = many.\ncontradicted aligned(x, \"Tobruk\").\naligned(\"Egypt\" \"Tobruk\").\naligned(\"Egypt\").\nn(\"one\").\ncount aligned(_, _).\naligned(\"Egypt\", \"Tobruk\")\n",
         ),
-        ("bad.csv", "claim,expect,note\n\"alligned(\"\"Egypt\"\", \"\"Tobruk\"\")\",supported,\n\"aligned(\"\"Egypt\"\", \"\"Tobruk\"\")\",maybe,\n"),
+        (
+            "bad.csv",
+            "claim,expect,note\n\"alligned(\"\"Egypt\"\", \"\"Tobruk\"\")\",supported,\n\"aligned(\"\"Egypt\"\", \"\"Tobruk\"\")\",maybe,\n",
+        ),
         ("nohead.csv", "text,expect\n\"aligned(\"\"Egypt\"\", \"\"Tobruk\"\")\",supported\n"),
         ("open.claims", "/* never closed\naligned(\"Egypt\", \"Tobruk\").\n"),
     ]);
-    let o = stance(dir.path(), &["review", "bad.claims", "bad.csv", "nohead.csv", "open.claims", "--diagnostic-format", "short"]);
+    let o = stance(
+        dir.path(),
+        &["review", "bad.claims", "bad.csv", "nohead.csv", "open.claims", "--diagnostic-format", "short"],
+    );
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(stdout(&o), "");
     assert_eq!(
@@ -274,7 +289,11 @@ open.claims:1:1: error[E025]: unterminated `/*` comment
     );
     // The rich form shows the line of the claims file.
     let o = stance(dir.path(), &["review", "bad.claims"]);
-    assert!(stderr(&o).contains("2 │ alligned(\"Egypt\", \"Tobruk\").\n  │ ^^^^^^^^ no such relation"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("2 │ alligned(\"Egypt\", \"Tobruk\").\n  │ ^^^^^^^^ no such relation"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -283,8 +302,9 @@ fn contradictions_lists_violations_with_proofs() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert_eq!(stderr(&o), "1 violation of 2 constraints\n");
     let out = stdout(&o);
-    assert!(out.starts_with(
-        "\
+    assert!(
+        out.starts_with(
+            "\
 violated: :- recognises(x, y), conflict(x, y).  [rules/libya.dl:212]
 │  “Kremlin recognises GNA, yet is in conflict with it”
 │  with x = \"Kremlin\", y = \"GNA\"
@@ -292,19 +312,29 @@ violated: :- recognises(x, y), conflict(x, y).  [rules/libya.dl:212]
 │     stated in facts/statements.csv:28
 │     source: The New Arab, date: 2016-06
 "
-    ), "{out}");
+        ),
+        "{out}"
+    );
     assert!(out.contains("└─ conflict(\"Kremlin\", \"GNA\")\n   │  by conflict(x, z) :- aligned(x, y), conflict(y, z), x != z.  [rules/libya.dl:97]\n"), "{out}");
     // Down to the statements: Haftar's rejection of the GNA, with its quote.
-    assert!(out.contains("rejects(\"Haftar\", \"GNA\")\n") && out.contains("quote: “Haftar rejects the authority of the UN-backed government in Tripoli”"), "{out}");
+    assert!(
+        out.contains("rejects(\"Haftar\", \"GNA\")\n")
+            && out.contains("quote: “Haftar rejects the authority of the UN-backed government in Tripoli”"),
+        "{out}"
+    );
 
     let o = stance(&repo(), &["contradictions", "--format", "json"]);
     assert_eq!(o.status.code(), Some(1));
     let json: Json = serde_json::from_str(&stdout(&o)).unwrap();
     let v = json["violations"].as_array().unwrap();
     assert_eq!(v.len(), 1);
-    assert_eq!(v[0]["constraint"], serde_json::json!({"text": ":- recognises(x, y), conflict(x, y).", "file": "rules/libya.dl", "line": 212, "column": 1}));
+    assert_eq!(
+        v[0]["constraint"],
+        serde_json::json!({"text": ":- recognises(x, y), conflict(x, y).", "file": "rules/libya.dl", "line": 212, "column": 1})
+    );
     assert_eq!(v[0]["bindings"], serde_json::json!({"x": "Kremlin", "y": "GNA"}));
-    let atoms: Vec<&str> = v[0]["atoms"].as_array().unwrap().iter().map(|a| a["conclusion"].as_str().unwrap()).collect();
+    let atoms: Vec<&str> =
+        v[0]["atoms"].as_array().unwrap().iter().map(|a| a["conclusion"].as_str().unwrap()).collect();
     assert_eq!(atoms, ["recognises(\"Kremlin\", \"GNA\")", "conflict(\"Kremlin\", \"GNA\")"]);
     assert_eq!(v[0]["atoms"][0]["nodes"][0]["sources"][0]["line"], 28);
 }
@@ -314,18 +344,29 @@ fn infer_warns_of_violations_and_can_deny_them() {
     let plain = stance(&repo(), &["infer", "--format", "json"]);
     assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
     let err = stderr(&plain);
-    assert!(err.contains("warning[W006]: constraint violated with x = \"Kremlin\", y = \"GNA\"\n    ┌─ rules/libya.dl:212:1"), "{err}");
+    assert!(
+        err.contains(
+            "warning[W006]: constraint violated with x = \"Kremlin\", y = \"GNA\"\n    ┌─ rules/libya.dl:212:1"
+        ),
+        "{err}"
+    );
     assert!(err.contains("= recognises(\"Kremlin\", \"GNA\"): stated in facts/statements.csv:28"), "{err}");
     assert!(err.contains("= conflict(\"Kremlin\", \"GNA\"): derived by the rule at rules/libya.dl:97"), "{err}");
     // The hidden relations never show as output, and the derived tuples are unchanged.
     let json: Json = serde_json::from_str(&stdout(&plain)).unwrap();
     let names: Vec<&str> = json["relations"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["aligned", "conflict", "engages_both_sides", "hedges", "neutral_courted", "support_count", "widely_backed"]);
+    assert_eq!(
+        names,
+        ["aligned", "conflict", "engages_both_sides", "hedges", "neutral_courted", "support_count", "widely_backed"]
+    );
 
     let denied = stance(&repo(), &["infer", "--deny-contradictions", "--diagnostic-format", "short"]);
     assert_eq!(denied.status.code(), Some(1));
     assert_eq!(stdout(&denied), "");
-    assert_eq!(stderr(&denied), "rules/libya.dl:212:1: error[E024]: constraint violated with x = \"Kremlin\", y = \"GNA\"\n");
+    assert_eq!(
+        stderr(&denied),
+        "rules/libya.dl:212:1: error[E024]: constraint violated with x = \"Kremlin\", y = \"GNA\"\n"
+    );
 
     let hidden = stance(&repo(), &["infer", "--relation", "$constraint1"]);
     assert_eq!(hidden.status.code(), Some(2));
@@ -356,12 +397,22 @@ recognised(\"Tobruk\").
     let v = json["violations"].as_array().unwrap();
     let summary: Vec<(u64, Json, Vec<Json>)> = v
         .iter()
-        .map(|v| (v["constraint"]["line"].as_u64().unwrap(), v["bindings"].clone(), v["conditions"].as_array().unwrap().clone()))
+        .map(|v| {
+            (
+                v["constraint"]["line"].as_u64().unwrap(),
+                v["bindings"].clone(),
+                v["conditions"].as_array().unwrap().clone(),
+            )
+        })
         .collect();
     assert_eq!(
         summary,
         [
-            (8, serde_json::json!({"y": "Tobruk", "n": 2}), vec![Json::from("computed: count : { backs(_, y) } = 2"), Json::from("holds: n > 1  (2 > 1)")]),
+            (
+                8,
+                serde_json::json!({"y": "Tobruk", "n": 2}),
+                vec![Json::from("computed: count : { backs(_, y) } = 2"), Json::from("holds: n > 1  (2 > 1)")]
+            ),
             (10, serde_json::json!({"y": "Haftar"}), vec![Json::from("no proof of recognised(\"Haftar\")")]),
             (12, serde_json::json!({}), vec![]),
         ]

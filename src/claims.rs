@@ -299,7 +299,7 @@ fn parse_atom(
             )]);
         }
     };
-    let text = one_line(&text[atom.span.range()]);
+    let text = one_line(text.get(atom.span.range()).unwrap_or(atom_text));
     explain::resolve_claim(atom, text, program, symbols)
 }
 
@@ -378,13 +378,13 @@ fn parse_csv(
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let offset = e.position().map_or(0, |p| p.byte() as usize).min(text.len());
+                let offset = char_floor(&text, e.position().map_or(0, |p| p.byte() as usize));
                 let end = text[offset..].find('\n').map_or(text.len(), |n| offset + n);
                 errors.push(bad(Span::new(file, offset..end), format!("not a CSV row: {e}"), "this row"));
                 continue;
             }
         };
-        let offset = record.position().map_or(0, |p| p.byte() as usize).min(text.len());
+        let offset = char_floor(&text, record.position().map_or(0, |p| p.byte() as usize));
         let ranges = field_ranges(&text, offset);
         let field_span = |i: usize| match ranges.get(i) {
             Some(r) => Span::new(file, r.clone()),
@@ -444,6 +444,15 @@ fn parse_csv(
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+/// `offset`, moved back onto a character boundary of `text` (and into it).
+fn char_floor(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 /// The CSV `expect` vocabulary (case and spacing do not matter).

@@ -365,3 +365,25 @@ pub fn completion_json(ex: &mut Explainer, c: &Completion) -> Json {
         "atoms": atoms,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::source::FileId;
+    use crate::syntax::{ast, parse_file};
+
+    fn columns_of(text: &str) -> Vec<String> {
+        let (file, errors) = parse_file(FileId(0), text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let Some(ast::Item::Rule(rule)) = file.items.first() else { panic!("not a rule") };
+        super::columns(rule.body.as_ref().unwrap()).into_iter().map(|id| id.name).collect()
+    }
+
+    #[test]
+    fn columns_are_the_named_variables_every_alternative_shares() {
+        assert_eq!(columns_of(":- a(x, y), b(y, z), !c(x)."), ["x", "y", "z"]);
+        assert_eq!(columns_of(":- a(_, y), n = count : { b(y, w) }, n > 1."), ["y", "n"]);
+        assert_eq!(columns_of(":- (a(x, y); b(y, x)), c(z)."), ["x", "y", "z"]);
+        assert_eq!(columns_of(":- a(x); b(y)."), Vec::<String>::new());
+        assert_eq!(columns_of(":- a(\"k\")."), Vec::<String>::new());
+    }
+}

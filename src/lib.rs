@@ -5,6 +5,10 @@
 //! `source` (files) → `syntax` (parse) → `check` (resolve, type, stratify → `ir`) →
 //! `facts` (load CSV) → `plan` (join plans) → `eval` (datafrog fixpoint) → `output` (render).
 //! `driver` runs the stages in order for the CLI and for library users.
+//!
+//! Around the pipeline: `provenance` rebuilds proofs and `explain` shows them; `constraints`
+//! finds the violations of `:- body.` constraints; `claims` reads claims files and `review`
+//! gives each claim a verdict; `lint`, `fmt` and `watch` serve the commands of those names.
 
 pub mod check;
 pub mod claims;

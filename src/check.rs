@@ -661,12 +661,17 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             self.checker.program.relations[head_rel].types = types;
         }
         let head_types = self.checker.program.relations[head_rel].types.clone();
+        let what = if self.checker.program.is_constraint(head_rel) {
+            "this variable (typed differently by another alternative of the constraint)"
+        } else {
+            "this head argument"
+        };
         let mut head_args = Vec::new();
         for ((e, span), ty) in head_exprs.into_iter().zip(head_types) {
             if !self.require_bound(&e, &bound, "the head", span) {
                 continue;
             }
-            self.expect_type(&e, ty, span, "this head argument");
+            self.expect_type(&e, ty, span, what);
             head_args.push(e);
         }
         if self.failed {

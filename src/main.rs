@@ -134,6 +134,7 @@ struct ReviewArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     project: ProjectArgs,
+    /// text: a line per claim with what backs it; json: every field; junit: JUnit XML for CI.
     #[arg(long, value_enum, default_value_t = ReviewFormat::Text)]
     format: ReviewFormat,
 }
@@ -142,6 +143,7 @@ struct ReviewArgs {
 struct ContradictionsArgs {
     #[command(flatten)]
     project: ProjectArgs,
+    /// text: each violation with the proof tree of every body atom; json: one object.
     #[arg(long, value_enum, default_value_t = ProofFormat::Text)]
     format: ProofFormat,
 }

@@ -56,6 +56,12 @@ pub enum Code {
     ContradictionDenied,
     /// A claims file (`stance review`) that cannot be read as claims.
     BadClaim,
+    /// `--focus` names no actor of the network (graph, report).
+    UnknownActor,
+    /// Graphviz's `dot` is missing or failed (graph --format svg).
+    GraphvizFailed,
+    /// A relation chosen for the network is not binary over symbols.
+    NotAGraphRelation,
 }
 
 impl Code {
@@ -85,6 +91,9 @@ impl Code {
             Code::Contradiction => "W006",
             Code::ContradictionDenied => "E024",
             Code::BadClaim => "E025",
+            Code::UnknownActor => "E050",
+            Code::GraphvizFailed => "E051",
+            Code::NotAGraphRelation => "E052",
         }
     }
 
@@ -113,6 +122,9 @@ impl Code {
             Code::DuplicateRule => "duplicate-rule",
             Code::Contradiction | Code::ContradictionDenied => "contradiction",
             Code::BadClaim => "bad-claim",
+            Code::UnknownActor => "unknown-actor",
+            Code::GraphvizFailed => "graphviz-failed",
+            Code::NotAGraphRelation => "not-a-graph-relation",
         }
     }
 }

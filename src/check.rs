@@ -221,10 +221,7 @@ impl Checker<'_> {
 
     fn lower_rule(&mut self, rule: &ast::Rule) {
         if rule.heads.is_empty() {
-            self.error(
-                Diagnostic::error(Code::Unsupported, "constraints (rules without a head) are not supported yet")
-                    .at(rule.span, "headless rule"),
-            );
+            self.lower_constraint(rule);
             return;
         }
         if rule.body.is_none() && rule.heads.len() == 1 && self.lower_fact(&rule.heads[0], rule.span) {
@@ -261,6 +258,31 @@ impl Checker<'_> {
                 }
             }
         }
+    }
+
+    /// `:- body.` becomes a hidden relation over the body's named variables and a rule
+    /// deriving it (see [`ir::Constraint`]); its column types are set when the rule is lowered.
+    fn lower_constraint(&mut self, rule: &ast::Rule) {
+        let Some(body) = &rule.body else { return };
+        let name = format!("{}{}", ir::CONSTRAINT_PREFIX, self.program.constraints.len() + 1);
+        let columns = crate::constraints::columns(body);
+        self.program.constraints.push(ir::Constraint { rel: self.program.relations.len(), span: rule.span });
+        self.program.relations.push(ir::Relation {
+            name: name.clone(),
+            columns: columns.iter().map(|c| c.name.clone()).collect(),
+            types: vec![Type::Symbol; columns.len()],
+            decl: None,
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            printsize: false,
+            from_statements: false,
+        });
+        let head = ast::Atom {
+            relation: ast::Ident { name, span: rule.span },
+            args: columns.into_iter().map(ast::Expr::Var).collect(),
+            span: rule.span,
+        };
+        self.lower_rule(&ast::Rule { heads: vec![head], ..rule.clone() });
     }
 
     /// A fact whose arguments are all constants is stored as data, not as a rule.
@@ -625,13 +647,31 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         }
         let mut bound = vec![false; self.var_names.len()];
         let body = self.order_body(atoms, pending, &mut bound)?;
+        let program = &self.checker.program;
+        if program.is_constraint(head_rel) && !program.rules.iter().any(|r| r.head == head_rel) {
+            // A constraint's hidden relation has the types its body gives the variables (the
+            // first alternative's; the others are checked against them).
+            let types = head_exprs
+                .iter()
+                .map(|(e, _)| match e {
+                    Expr::Var(v) => self.var_types[*v].unwrap_or(Type::Symbol),
+                    _ => Type::Symbol,
+                })
+                .collect();
+            self.checker.program.relations[head_rel].types = types;
+        }
         let head_types = self.checker.program.relations[head_rel].types.clone();
+        let what = if self.checker.program.is_constraint(head_rel) {
+            "this variable (typed differently by another alternative of the constraint)"
+        } else {
+            "this head argument"
+        };
         let mut head_args = Vec::new();
         for ((e, span), ty) in head_exprs.into_iter().zip(head_types) {
             if !self.require_bound(&e, &bound, "the head", span) {
                 continue;
             }
-            self.expect_type(&e, ty, span, "this head argument");
+            self.expect_type(&e, ty, span, what);
             head_args.push(e);
         }
         if self.failed {

@@ -50,6 +50,12 @@ pub enum Code {
     NeverFires,
     /// The same rule twice, up to variable names.
     DuplicateRule,
+    /// A constraint `:- body.` whose body holds (a warning from `infer`).
+    Contradiction,
+    /// The same, under `--deny-contradictions`.
+    ContradictionDenied,
+    /// A claims file (`stance review`) that cannot be read as claims.
+    BadClaim,
     /// `--focus` names no actor of the network (graph, report).
     UnknownActor,
     /// Graphviz's `dot` is missing or failed (graph --format svg).
@@ -82,6 +88,9 @@ impl Code {
             Code::EmptyRelation => "W003",
             Code::NeverFires => "W004",
             Code::DuplicateRule => "W005",
+            Code::Contradiction => "W006",
+            Code::ContradictionDenied => "E024",
+            Code::BadClaim => "E025",
             Code::UnknownActor => "E050",
             Code::GraphvizFailed => "E051",
             Code::NotAGraphRelation => "E052",
@@ -111,6 +120,8 @@ impl Code {
             Code::EmptyRelation => "empty-relation",
             Code::NeverFires => "never-fires",
             Code::DuplicateRule => "duplicate-rule",
+            Code::Contradiction | Code::ContradictionDenied => "contradiction",
+            Code::BadClaim => "bad-claim",
             Code::UnknownActor => "unknown-actor",
             Code::GraphvizFailed => "graphviz-failed",
             Code::NotAGraphRelation => "not-a-graph-relation",

@@ -73,6 +73,16 @@ pub fn parse_claim(
             )]);
         }
     };
+    resolve_claim(atom, trimmed.to_string(), program, symbols)
+}
+
+/// Resolves a parsed atom against the program: its relation, arity and constant types.
+pub fn resolve_claim(
+    atom: &ast::Atom,
+    text: String,
+    program: &ir::Program,
+    symbols: &crate::value::Symbols,
+) -> Result<Claim, Vec<Diagnostic>> {
     let Some(rel) = program.relation_id(&atom.relation.name) else {
         let mut d = Diagnostic::error(Code::UnknownRelation, format!("unknown relation `{}`", atom.relation.name))
             .at(atom.relation.span, "no such relation");
@@ -120,7 +130,7 @@ pub fn parse_claim(
             }
         });
     }
-    Ok(Claim { rel, args, text: trimmed.to_string() })
+    Ok(Claim { rel, args, text })
 }
 
 /// Notes on constants of a claim that occur nowhere, with the closest known symbol.
@@ -291,7 +301,8 @@ fn tree_node(
     }
 }
 
-fn side_text(ex: &Explainer, s: &Side) -> String {
+/// A body condition of a proof step: an absent atom, a comparison, an aggregate's value.
+pub fn side_text(ex: &Explainer, s: &Side) -> String {
     match s {
         Side::Absent { rel, pattern } => format!("no proof of {}", pattern_text(ex.program, *rel, pattern, ex.symbols)),
         Side::Holds { text } => format!("holds: {text}"),

@@ -183,6 +183,22 @@ pub struct Fact {
     pub span: Span,
 }
 
+/// A constraint `:- body.` (a denial: the body must never hold). It is compiled into a
+/// hidden relation (named [`CONSTRAINT_PREFIX`]`N`, which the lexer cannot produce, so no
+/// rule or claim can name it) whose columns are the named variables of the body, plus an
+/// ordinary rule deriving it: every tuple of that relation is a violation, and evaluation,
+/// stratification and provenance treat it like any other relation.
+#[derive(Debug, Clone)]
+pub struct Constraint {
+    /// The hidden relation.
+    pub rel: RelId,
+    /// The whole constraint as written.
+    pub span: Span,
+}
+
+/// The start of every constraint relation's name (`$constraint1`, ...).
+pub const CONSTRAINT_PREFIX: &str = "$constraint";
+
 #[derive(Debug, Clone, Default)]
 pub struct Program {
     pub relations: Vec<Relation>,
@@ -191,6 +207,8 @@ pub struct Program {
     pub facts: Vec<Fact>,
     /// In evaluation order.
     pub strata: Vec<Stratum>,
+    /// Constraints, in the order written.
+    pub constraints: Vec<Constraint>,
 }
 
 impl Program {
@@ -205,12 +223,22 @@ impl Program {
 
     /// What `infer` prints: the `.output` relations, or every derived relation when no
     /// relation is marked `.output` or `.printsize` (as in Soufflé, a program that asks only
-    /// for sizes prints only sizes).
+    /// for sizes prints only sizes), never a constraint's hidden relation (violations are
+    /// reported separately).
     pub fn shown_relations(&self) -> Vec<RelId> {
         let marked: Vec<RelId> = (0..self.relations.len()).filter(|&r| !self.relations[r].outputs.is_empty()).collect();
         if !marked.is_empty() || self.relations.iter().any(|r| r.printsize) {
             return marked;
         }
-        (0..self.relations.len()).filter(|&r| self.is_derived(r)).collect()
+        (0..self.relations.len()).filter(|&r| self.is_derived(r) && !self.is_constraint(r)).collect()
+    }
+
+    /// Whether `rel` is the hidden relation of a constraint.
+    pub fn is_constraint(&self, rel: RelId) -> bool {
+        self.constraint_of(rel).is_some()
+    }
+
+    pub fn constraint_of(&self, rel: RelId) -> Option<&Constraint> {
+        self.constraints.iter().find(|c| c.rel == rel)
     }
 }

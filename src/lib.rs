@@ -6,8 +6,14 @@
 //! `facts` (load CSV) → `plan` (join plans) → `eval` (datafrog fixpoint) → `output` (render).
 //! `driver` runs the stages in order for the CLI and for library users. `network` turns a
 //! model into actors and edges, drawn by `graph` (DOT/SVG) and `report` (HTML, `layout`).
+//!
+//! Around the pipeline: `provenance` rebuilds proofs and `explain` shows them; `constraints`
+//! finds the violations of `:- body.` constraints; `claims` reads claims files and `review`
+//! gives each claim a verdict; `lint`, `fmt` and `watch` serve the commands of those names.
 
 pub mod check;
+pub mod claims;
+pub mod constraints;
 pub mod diag;
 pub mod driver;
 pub mod eval;
@@ -24,6 +30,7 @@ pub mod output;
 pub mod plan;
 pub mod provenance;
 pub mod report;
+pub mod review;
 pub mod source;
 pub mod syntax;
 pub mod value;

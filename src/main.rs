@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  the rules or facts have errors (or a limit was hit); diagnostics on stderr
+  1  the rules or facts have errors (or a limit was hit, or, with --deny-contradictions,
+     a constraint is violated); diagnostics on stderr
   2  usage error, or a file or directory could not be read or written";
 
 const INFER_EXAMPLES: &str = "\
@@ -81,12 +82,76 @@ enum Command {
     /// Re-run inference whenever a rule or fact file changes, printing what changed.
     #[command(after_help = EXIT_CODES)]
     Watch(WatchArgs),
+    /// Check the claims of claims files against the knowledge base, with a verdict for each.
+    #[command(after_help = format!("{REVIEW_HELP}\n\n{EXIT_CODES_REVIEW}"))]
+    Review(ReviewArgs),
+    /// List the violations of the constraints (`:- body.`), each with the proofs that collide.
+    #[command(after_help = EXIT_CODES_CONTRADICTIONS)]
+    Contradictions(ContradictionsArgs),
     /// Draw the stance network (actors, stated and derived relations) as Graphviz DOT or SVG.
     #[command(after_help = format!("{GRAPH_EXAMPLES}\n\n{EXIT_CODES}"))]
     Graph(GraphArgs),
     /// Write a self-contained HTML report: summary, network, claims with their proofs.
     #[command(after_help = format!("Examples:\n  stance report -o report.html\n  stance report --relations aligned,conflict --max-claims 500 -o report.html\n\n{EXIT_CODES}"))]
     Report(ReportArgs),
+}
+
+const REVIEW_HELP: &str = "\
+Claims files (*.claims), one claim per line:
+  aligned(\"Russia\", \"Tobruk\").            expected to be derivable
+  !conflict(\"Egypt\", \"Tobruk\").           expected not to be derivable
+  count aligned(_, \"Haftar\") = 11.        expected number of matching tuples
+  contradicted aligned(\"Egypt\", \"GNA\").   expected to collide with a constraint
+  // comment lines above a claim (or after it, on its line) are its note
+Or CSV (*.csv) with the columns claim,expect,note; expect is `supported` (or empty),
+`not supported`, `contradicted` or `count = N`. A directory means every *.claims and *.csv
+inside; `-` reads claims (in the .claims syntax) from standard input.
+
+Verdicts: SUPPORTED (derivable), NOT SUPPORTED, CONTRADICTED (the claim would complete a
+constraint violation), FAILED (the expectation is not met).
+
+Examples:
+  stance review claims/libya.claims
+  stance review claims/ --format junit > review.xml";
+
+const EXIT_CODES_REVIEW: &str = "\
+Exit codes:
+  0  every expectation is met
+  1  some expectation fails, or the claims, rules or facts have errors
+  2  usage error, or a file could not be read";
+
+const EXIT_CODES_CONTRADICTIONS: &str = "\
+Exit codes:
+  0  no constraint is violated
+  1  some constraint is violated, or the rules or facts have errors
+  2  usage error, or a file could not be read";
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReviewFormat {
+    Text,
+    Json,
+    Junit,
+}
+
+#[derive(Args)]
+struct ReviewArgs {
+    /// Claims files (*.claims, *.csv) or directories; `-` reads standard input.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// text: a line per claim with what backs it; json: every field; junit: JUnit XML for CI.
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Text)]
+    format: ReviewFormat,
+}
+
+#[derive(Args)]
+struct ContradictionsArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// text: each violation with the proof tree of every body atom; json: one object.
+    #[arg(long, value_enum, default_value_t = ProofFormat::Text)]
+    format: ProofFormat,
 }
 
 const GRAPH_EXAMPLES: &str = "\
@@ -289,6 +354,10 @@ struct InferArgs {
     /// JSON object per tuple with the proof DAG (json, as JSON Lines).
     #[arg(long)]
     provenance: bool,
+
+    /// Treat constraint violations (reported as warnings) as errors: exit with 1.
+    #[arg(long)]
+    deny_contradictions: bool,
 }
 
 #[derive(Args)]
@@ -354,6 +423,8 @@ fn run(cli: &Cli) -> u8 {
         Command::Query(args) => query(args, &mut sources, cli),
         Command::Fmt(args) => fmt(args, &mut sources, cli).map(|()| 0),
         Command::Watch(args) => watch(args, cli).map(|()| 0),
+        Command::Review(args) => review(args, &mut sources, cli),
+        Command::Contradictions(args) => contradictions(args, &mut sources, cli),
         Command::Graph(args) => graph(args, &mut sources, cli).map(|()| 0),
         Command::Report(args) => report_html(args, &mut sources, cli).map(|()| 0),
     };
@@ -407,8 +478,8 @@ fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
         let mut ids = Vec::new();
         for name in &args.relations {
             match project.program.relation_id(name) {
-                Some(id) => ids.push(id),
-                None => {
+                Some(id) if !project.program.is_constraint(id) => ids.push(id),
+                _ => {
                     let mut d = Diagnostic::error(diag::Code::UnknownRelation, format!("unknown relation `{name}`"));
                     if let Some(s) = diag::did_you_mean(name, project.program.relations.iter().map(|r| r.name.as_str()))
                     {
@@ -428,7 +499,9 @@ fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
         Some(t) => Some(Instant::now() + Duration::from_secs_f64(t)),
         None => None,
     };
-    let options = EvalOptions { record: args.provenance, max_tuples: args.max_tuples, deadline: timeout };
+    // Violations are reported with the atoms that collide, which needs the proofs.
+    let record = args.provenance || !project.program.constraints.is_empty();
+    let options = EvalOptions { record, max_tuples: args.max_tuples, deadline: timeout };
     let model = match driver::evaluate(&mut project, &options) {
         Ok(m) => m,
         Err(f) => {
@@ -436,6 +509,19 @@ fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
             return Err(f);
         }
     };
+    if !project.program.constraints.is_empty() {
+        let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
+        let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
+        let found: Vec<Diagnostic> = stance::constraints::violations(&mut ex)
+            .iter()
+            .map(|v| stance::constraints::violation_diagnostic(&ex, v, args.deny_contradictions))
+            .collect();
+        if args.deny_contradictions && !found.is_empty() {
+            *sources = std::mem::take(&mut project.sources);
+            return Err(Failure { diagnostics: found, exit_code: 1 });
+        }
+        report(&found, &project.sources, cli);
+    }
 
     if let Some(dir) = &args.output_dir {
         let marked: Vec<usize> = (0..project.program.relations.len())
@@ -591,6 +677,95 @@ fn explain(args: &ExplainArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8,
         out.flush()
     })();
     finish_output(result).map(|()| 0)
+}
+
+fn review(args: &ReviewArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
+    let mut files = Vec::new();
+    for path in &args.files {
+        files.extend(claim_files(path)?);
+    }
+    let (mut project, model) = load_recorded(&args.project, sources, cli)?;
+    let mut specs = Vec::new();
+    let mut errors = Vec::new();
+    for path in &files {
+        let text = read_claims(path)?;
+        let name = if path == std::path::Path::new("-") { "<stdin>".to_string() } else { path.display().to_string() };
+        let id = project.sources.add(name, text);
+        match stance::claims::parse(id, &mut project.sources, &project.program, &project.symbols) {
+            Ok(s) => specs.extend(s),
+            Err(d) => errors.extend(d),
+        }
+    }
+    if !errors.is_empty() {
+        *sources = std::mem::take(&mut project.sources);
+        return Err(Failure { diagnostics: errors, exit_code: 1 });
+    }
+    let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
+    let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
+    let outcomes = stance::review::review(&mut ex, &specs);
+    let rendered = match args.format {
+        ReviewFormat::Text => stance::review::render_text(&mut ex, &outcomes),
+        ReviewFormat::Json => format!("{}\n", stance::review::render_json(&mut ex, &outcomes)),
+        ReviewFormat::Junit => stance::review::render_junit(&mut ex, &outcomes),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    finish_output(out.write_all(rendered.as_bytes()).and_then(|()| out.flush()))?;
+    Ok(if outcomes.iter().all(|o| o.passed()) { 0 } else { 1 })
+}
+
+/// A claims file, or every `*.claims` and `*.csv` of a directory (sorted).
+fn claim_files(path: &std::path::Path) -> Result<Vec<PathBuf>, Failure> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "claims" || x == "csv"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn read_claims(path: &std::path::Path) -> Result<String, Failure> {
+    if path == std::path::Path::new("-") {
+        let mut buf = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut buf)
+            .map_err(|e| Failure::io(format!("cannot read standard input: {e}")))?;
+        return Ok(buf);
+    }
+    let bytes = std::fs::read(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn contradictions(args: &ContradictionsArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
+    let (mut project, model) = load_recorded(&args.project, sources, cli)?;
+    let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
+    let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
+    let found = stance::constraints::violations(&mut ex);
+    let rendered = match args.format {
+        ProofFormat::Text => {
+            let blocks: Vec<String> = found.iter().map(|v| stance::constraints::render_violation(&ex, v)).collect();
+            blocks.join("\n")
+        }
+        ProofFormat::Json => {
+            let list: Vec<serde_json::Value> =
+                found.iter().map(|v| stance::constraints::violation_json(&ex, v)).collect();
+            format!("{}\n", serde_json::json!({ "violations": list }))
+        }
+    };
+    let constraints = ex.program.constraints.len();
+    eprintln!(
+        "{} violation{} of {constraints} constraint{}",
+        found.len(),
+        if found.len() == 1 { "" } else { "s" },
+        if constraints == 1 { "" } else { "s" }
+    );
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    finish_output(out.write_all(rendered.as_bytes()).and_then(|()| out.flush()))?;
+    Ok(if found.is_empty() { 0 } else { 1 })
 }
 
 fn why_not(args: &WhyNotArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {

@@ -50,6 +50,10 @@ pub enum Code {
     NeverFires,
     /// The same rule twice, up to variable names.
     DuplicateRule,
+    /// A statement's `date` or `until` that is not a date (checked by `--as-of`).
+    BadDate,
+    /// A git revision that cannot be read (`stance diff REV`).
+    BadRevision,
 }
 
 impl Code {
@@ -76,6 +80,8 @@ impl Code {
             Code::EmptyRelation => "W003",
             Code::NeverFires => "W004",
             Code::DuplicateRule => "W005",
+            Code::BadDate => "E040",
+            Code::BadRevision => "E041",
         }
     }
 
@@ -102,6 +108,8 @@ impl Code {
             Code::EmptyRelation => "empty-relation",
             Code::NeverFires => "never-fires",
             Code::DuplicateRule => "duplicate-rule",
+            Code::BadDate => "bad-date",
+            Code::BadRevision => "bad-revision",
         }
     }
 }

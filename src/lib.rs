@@ -6,8 +6,10 @@
 //! `facts` (load CSV) → `plan` (join plans) → `eval` (datafrog fixpoint) → `output` (render).
 //! `driver` runs the stages in order for the CLI and for library users.
 
+pub mod asof;
 pub mod check;
 pub mod diag;
+pub mod diff;
 pub mod driver;
 pub mod eval;
 pub mod explain;
@@ -18,6 +20,7 @@ pub mod lint;
 pub mod output;
 pub mod plan;
 pub mod provenance;
+pub mod revision;
 pub mod source;
 pub mod syntax;
 pub mod value;

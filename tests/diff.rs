@@ -355,6 +355,13 @@ fn as_of_keeps_the_statements_valid_on_the_day() {
     let out = stance(dir.path(), &["explain", "ally(\"Kremlin\", \"UAE\")", "--as-of", "2016-06-01"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("stated in facts/statements.csv:2\n"), "{}", stdout(&out));
+
+    // Every command built on the project flags takes it.
+    let out = stance(dir.path(), &["query", "ally(x, \"UAE\")", "--as-of", "2016-06-01", "--format", "csv"]);
+    assert_eq!((out.status.code(), stdout(&out)), (Some(0), "relation,x,y\nally,Kremlin,UAE\n".to_string()));
+    let out = stance(dir.path(), &["why-not", "ally(\"Egypt\", \"UAE\")", "--as-of", "2016-06-01"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with("why not ally(\"Egypt\", \"UAE\")?\n"), "{}", stdout(&out));
 }
 
 #[test]

@@ -12,6 +12,7 @@
 //! what broke.
 
 use crate::asof::Date;
+use crate::diag::{Code, Diagnostic};
 use crate::driver::{self, Failure, Inputs, Project};
 use crate::eval::{EvalOptions, Model, Tuples};
 use crate::explain;
@@ -23,7 +24,7 @@ use crate::value::{Symbols, Type, Value, to_number};
 use serde_json::{Map, Value as Json, json};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write;
-use std::path::{Component, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// Proofs of a removed tuple searched for what broke them (the shortest, then alternatives
 /// with different rule instances at the root).
@@ -63,11 +64,8 @@ impl Version {
         }
     }
 
-    fn description(&self) -> String {
-        match self.as_of {
-            Some(d) => format!("{} as of {d}", self.label),
-            None => self.label.clone(),
-        }
+    fn name(&self) -> VersionName {
+        VersionName { label: self.label.clone(), as_of: self.as_of }
     }
 }
 
@@ -102,8 +100,13 @@ pub struct Layout {
     pub no_facts: bool,
 }
 
-fn usage(message: String) -> Failure {
-    Failure::io(message)
+/// A usage or read error (exit 2) before any file is loaded.
+fn refuse(diagnostic: Diagnostic) -> (Failure, SourceMap) {
+    (Failure { diagnostics: vec![diagnostic], exit_code: 2 }, SourceMap::new())
+}
+
+fn usage(message: String) -> (Failure, SourceMap) {
+    refuse(Diagnostic::error(Code::MissingInput, message))
 }
 
 /// Loads and evaluates one version. A revision's files are read with git into a temporary
@@ -113,62 +116,56 @@ pub fn load_version(
     layout: &Layout,
     as_of: Option<Date>,
 ) -> Result<Version, (Failure, SourceMap)> {
-    let fail = |f: Failure| (f, SourceMap::new());
-    let inside = location != &Location::WorkingTree;
-    let mut paths: Vec<&PathBuf> = layout.rules.iter().collect();
-    paths.extend(layout.facts.iter());
-    for p in &paths {
+    for p in layout.rules.iter().chain(&layout.facts) {
         if p.as_os_str() == "-" {
-            return Err(fail(usage("`diff` cannot read rules from standard input: give paths".into())));
+            return Err(usage("`diff` cannot read rules from standard input: give paths".into()));
         }
-        if inside && !p.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) {
-            return Err(fail(usage(format!(
-                "`{}` must be a relative path inside each version (without `..`)",
-                p.display()
-            ))));
+        let relative = p.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        if location != &Location::WorkingTree && !relative {
+            return Err(usage(format!("`{}` must be a relative path inside each version (without `..`)", p.display())));
         }
     }
     let checkout = match location {
         Location::Revision(rev) => {
-            let mut wanted: Vec<PathBuf> = layout.rules.clone();
+            let mut wanted = layout.rules.clone();
             wanted.push(layout.facts.clone().unwrap_or_else(|| PathBuf::from("facts")));
-            let cwd =
-                std::env::current_dir().map_err(|e| fail(usage(format!("cannot read the current directory: {e}"))))?;
-            let c = crate::revision::checkout(&cwd, rev, &wanted)
-                .map_err(|d| fail(Failure { diagnostics: vec![d], exit_code: 2 }))?;
-            Some(c)
+            let cwd = std::env::current_dir().map_err(|e| usage(format!("cannot read the current directory: {e}")))?;
+            Some(crate::revision::checkout(&cwd, rev, &wanted).map_err(refuse)?)
         }
-        _ => None,
+        Location::Dir(_) | Location::WorkingTree => None,
     };
     let root: PathBuf = match (location, &checkout) {
         (Location::Dir(d), _) => d.clone(),
         (_, Some(c)) => c.dir.path().to_path_buf(),
         _ => PathBuf::new(),
     };
-    if !root.as_os_str().is_empty() && !root.is_dir() {
-        return Err(fail(usage(format!("directory `{}` does not exist", root.display()))));
+    if let Location::Dir(d) = location
+        && !d.is_dir()
+    {
+        return Err(usage(format!("directory `{}` does not exist", d.display())));
     }
     let rules: Vec<PathBuf> = layout.rules.iter().map(|r| root.join(r)).collect();
     if let Some(c) = &checkout
         && let Some((missing, _)) = layout.rules.iter().zip(&rules).find(|(_, p)| !p.exists())
     {
-        let d = crate::diag::Diagnostic::error(
-            crate::diag::Code::BadRevision,
-            format!("`{}` does not exist at revision `{}`", missing.display(), c.rev),
-        );
-        return Err(fail(Failure { diagnostics: vec![d], exit_code: 2 }));
+        let message = format!("`{}` does not exist at revision `{}`", missing.display(), c.rev);
+        return Err(refuse(Diagnostic::error(Code::BadRevision, message)));
     }
+    // As for the other commands, a missing default `facts` directory means no facts; so does
+    // a facts directory that a revision does not have.
     let facts = match (&layout.facts, layout.no_facts) {
         (_, true) => None,
         (Some(f), _) if checkout.is_none() => Some(root.join(f)),
-        (f, _) => Some(root.join(f.clone().unwrap_or_else(|| PathBuf::from("facts")))).filter(|d| d.is_dir()),
+        (f, _) => Some(root.join(f.as_deref().unwrap_or(Path::new("facts")))).filter(|d| d.is_dir()),
     };
     let inputs = Inputs { rules, facts, as_of };
-    let (label, prefix) = match &checkout {
-        Some(c) => (format!("{} ({})", c.rev, c.commit), Some((format!("{}/", root.display()), format!("{}:", c.rev)))),
-        None => (location.label(), None),
-    };
-    Version::load(label, &inputs, prefix.as_ref().map(|(a, b)| (a.as_str(), b.as_str())))
+    match &checkout {
+        Some(c) => {
+            let (from, to) = (format!("{}/", root.display()), format!("{}:", c.rev));
+            Version::load(format!("{} ({})", c.rev, c.commit), &inputs, Some((&from, &to)))
+        }
+        None => Version::load(location.label(), &inputs, None),
+    }
 }
 
 /// Why a removed tuple is no longer derived: one thing its before-proofs used that the
@@ -214,10 +211,26 @@ pub struct RelationDiff {
     pub added: Vec<Added>,
 }
 
+/// A version as the diff names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionName {
+    pub label: String,
+    pub as_of: Option<Date>,
+}
+
+impl std::fmt::Display for VersionName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.as_of {
+            Some(d) => write!(f, "{} as of {d}", self.label),
+            None => write!(f, "{}", self.label),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Diff {
-    pub before: String,
-    pub after: String,
+    pub before: VersionName,
+    pub after: VersionName,
     /// Relations with changes, by name.
     pub relations: Vec<RelationDiff>,
 }
@@ -343,7 +356,7 @@ pub fn compare(before: &mut Version, after: &mut Version) -> Diff {
     let names = compared_relations(&before.project.program, &after.project.program);
     let before_rules = canonical_rules(&before.project);
     let after_rules: HashSet<String> = canonical_rules(&after.project).into_values().collect();
-    let description = (before.description(), after.description());
+    let names_of_versions = (before.name(), after.name());
 
     let Project { program: bp, facts: bf, sources: bs, symbols: bsym, .. } = &mut before.project;
     let Project { program: ap, facts: af, sources: as_, symbols: asym, .. } = &mut after.project;
@@ -412,7 +425,7 @@ pub fn compare(before: &mut Version, after: &mut Version) -> Diff {
             added,
         });
     }
-    Diff { before: description.0, after: description.1, relations }
+    Diff { before: names_of_versions.0, after: names_of_versions.1, relations }
 }
 
 /// Collects into `causes` what, in the proof rooted at `n` (before-version), the
@@ -599,7 +612,7 @@ fn cause_json(c: &Cause) -> Json {
     }
 }
 
-/// The diff as one JSON object: `{"before", "after", "relations": [{"name", "columns",
+/// The diff as one JSON object: `{"before": {"version", "as_of"}, "after", "relations": [{"name", "columns",
 /// "constraint", "removed": [{"atom", "tuple", "broken_by", "proof"}], "added": [{"atom",
 /// "tuple", "proof"}]}], "added", "removed"}`.
 pub fn render_json(diff: &Diff) -> Json {
@@ -631,7 +644,14 @@ pub fn render_json(diff: &Diff) -> Json {
         })
         .collect();
     let (added, removed) = diff.counts();
-    json!({"before": diff.before, "after": diff.after, "relations": relations, "added": added, "removed": removed})
+    let version = |v: &VersionName| json!({"version": v.label, "as_of": v.as_of.map(|d| d.to_string())});
+    json!({
+        "before": version(&diff.before),
+        "after": version(&diff.after),
+        "relations": relations,
+        "added": added,
+        "removed": removed,
+    })
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 //! The pipeline, one module per stage:
 //! `source` (files) → `syntax` (parse) → `check` (resolve, type, stratify → `ir`) →
 //! `facts` (load CSV) → `plan` (join plans) → `eval` (datafrog fixpoint) → `output` (render).
-//! `driver` runs the stages in order for the CLI and for library users.
+//! `driver` runs the stages in order for the CLI and for library users. `asof` filters
+//! statements by date (`--as-of`); `diff` compares two evaluated versions, which
+//! `revision` can read from git.
 
 pub mod asof;
 pub mod check;

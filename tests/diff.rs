@@ -127,8 +127,8 @@ ally: 0 added, 2 removed
     let out = stance(dir.path(), &["diff", "--before", "old", "--after", "new", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0));
     let json: Json = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(json["before"], "old");
-    assert_eq!(json["after"], "new");
+    assert_eq!(json["before"], serde_json::json!({"version": "old", "as_of": null}));
+    assert_eq!(json["after"], serde_json::json!({"version": "new", "as_of": null}));
     assert_eq!((json["added"].as_u64(), json["removed"].as_u64()), (Some(0), Some(2)));
     let ally = &json["relations"][0];
     assert_eq!(ally["name"], "ally");
@@ -386,6 +386,13 @@ ally: 1 added, 1 removed
 1 added, 1 removed in 1 relation
 "
     );
+    let out = stance(
+        dir.path(),
+        &["diff", "--as-of-before", "2016-03-31", "--as-of-after", "2016-06-30", "--format", "json"],
+    );
+    let json: Json = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["before"], serde_json::json!({"version": "working tree", "as_of": "2016-03-31"}));
+    assert_eq!(json["relations"][0]["added"][0]["atom"], "ally(\"Kremlin\", \"UAE\")");
     // --as-of applies to both versions; the specific flags override it.
     let out = stance(dir.path(), &["diff", "--as-of", "2016-06-30", "--as-of-before", "2016-03-31"]);
     assert_eq!(out.status.code(), Some(0));

@@ -4,14 +4,10 @@
 //! The pipeline, one module per stage:
 //! `source` (files) → `syntax` (parse) → `check` (resolve, type, stratify → `ir`) →
 //! `facts` (load CSV) → `plan` (join plans) → `eval` (datafrog fixpoint) → `output` (render).
-//! `driver` runs the stages in order for the CLI and for library users. `asof` filters
-//! statements by date (`--as-of`); `diff` compares two evaluated versions, which
-//! `revision` can read from git.
+//! `driver` runs the stages in order for the CLI and for library users.
 
-pub mod asof;
 pub mod check;
 pub mod diag;
-pub mod diff;
 pub mod driver;
 pub mod eval;
 pub mod explain;
@@ -22,10 +18,15 @@ pub mod lint;
 pub mod output;
 pub mod plan;
 pub mod provenance;
-pub mod revision;
 pub mod source;
 pub mod syntax;
 pub mod value;
 pub mod watch;
+
+// Comparing versions: `diff` of two evaluated versions (directories, git revisions read by
+// `revision`, or dates: `asof` filters statements for `--as-of`).
+pub mod asof;
+pub mod diff;
+pub mod revision;
 
 pub use driver::eval_text;

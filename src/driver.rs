@@ -17,10 +17,10 @@ use std::path::{Path, PathBuf};
 pub struct Inputs {
     /// Rule files or directories (every `*.dl` inside, sorted); `-` reads standard input.
     pub rules: Vec<PathBuf>,
-    /// Directory of fact tables. `None`: no facts beyond those in the rule files.
-    pub facts: Option<PathBuf>,
     /// Keep only the statements valid on this day (see [`crate::asof`]).
     pub as_of: Option<crate::asof::Date>,
+    /// Directory of fact tables. `None`: no facts beyond those in the rule files.
+    pub facts: Option<PathBuf>,
 }
 
 /// Why a run stopped: the diagnostics to show and the exit code (1: the rules or facts are

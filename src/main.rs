@@ -152,6 +152,11 @@ struct ProjectArgs {
     #[arg(long = "rules", short = 'r', value_name = "PATH", default_value = "rules")]
     rules: Vec<PathBuf>,
 
+    /// Keep only the statements valid on this day: `date` (valid from) empty or on or before
+    /// it, `until` (inclusive) empty or on or after it. Relation tables are not dated.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    as_of: Option<Date>,
+
     /// Directory of fact tables [default: facts, when it exists].
     #[arg(long, short = 'f', value_name = "DIR", conflicts_with = "no_facts")]
     facts: Option<PathBuf>,
@@ -159,11 +164,6 @@ struct ProjectArgs {
     /// Use only the facts written in the rule files.
     #[arg(long)]
     no_facts: bool,
-
-    /// Keep only the statements valid on this day: `date` (valid from) empty or on or before
-    /// it, `until` (inclusive) empty or on or after it. Relation tables are not dated.
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    as_of: Option<Date>,
 }
 
 impl ProjectArgs {

@@ -22,7 +22,7 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{self, ast::Item};
 use crate::value::{Symbols, Type, Value, to_number};
 use serde_json::{Map, Value as Json, json};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write;
 use std::path::{Component, Path, PathBuf};
 
@@ -204,8 +204,8 @@ pub struct Removed {
 pub struct RelationDiff {
     pub name: String,
     pub columns: Vec<String>,
-    /// The relation holds constraint violations: added tuples are violations introduced,
-    /// removed ones violations resolved.
+    /// The relation holds constraint violations (and `name` is the constraint's text):
+    /// added tuples are violations introduced, removed ones violations resolved.
     pub constraint: bool,
     pub removed: Vec<Removed>,
     pub added: Vec<Added>,
@@ -231,7 +231,7 @@ impl std::fmt::Display for VersionName {
 pub struct Diff {
     pub before: VersionName,
     pub after: VersionName,
-    /// Relations with changes, by name.
+    /// Relations with changes, by name (constraints after the relations, by text).
     pub relations: Vec<RelationDiff>,
 }
 
@@ -247,11 +247,15 @@ impl Diff {
     }
 }
 
-/// CONSTRAINTS: whether `rel` holds the violations of a constraint (`:- body.`). No relation
-/// does until constraints compile to hidden relations marked in `ir`; this is the one place
-/// to read that mark, and everything else (wording, JSON `constraint`) follows from it.
-fn is_constraint(_program: &ir::Program, _rel: RelId) -> bool {
-    false
+/// CONSTRAINTS: the canonical text of the constraint (`:- body.`) whose violations `rel`
+/// holds, or `None` for an ordinary relation. No relation is a constraint's until
+/// constraints compile to hidden relations marked in `ir`; this is the one place to read
+/// that mark (e.g. `project.program.constraint_of(rel)` and the canonical text of its span).
+/// Everything else follows from it: a constraint's relation is matched across versions by
+/// this text (hidden names are numbered in the order written, so they shift), and its added
+/// and removed tuples are shown as violations introduced and resolved.
+fn constraint_text(_project: &Project, _rel: RelId) -> Option<String> {
+    None
 }
 
 /// The canonical text of a source rule (`stance fmt`'s layout on one line), which does not
@@ -289,12 +293,16 @@ fn translate(tuple: &[Value], types: &[Type], to_types: &[Type], from: &Symbols,
         .collect()
 }
 
-/// The relations, by name, that a rule derives in either version.
-fn compared_relations(before: &ir::Program, after: &ir::Program) -> BTreeSet<String> {
-    let derived = |p: &ir::Program| -> Vec<String> {
-        (0..p.relations.len()).filter(|&r| p.is_derived(r)).map(|r| p.relations[r].name.clone()).collect()
-    };
-    derived(before).into_iter().chain(derived(after)).collect()
+/// The relations a rule derives, by key: the name, or a constraint's canonical text.
+fn compared_relations(project: &Project) -> BTreeMap<(bool, String), RelId> {
+    let program = &project.program;
+    (0..program.relations.len())
+        .filter(|&r| program.is_derived(r))
+        .map(|r| match constraint_text(project, r) {
+            Some(text) => ((true, text), r),
+            None => ((false, program.relations[r].name.clone()), r),
+        })
+        .collect()
 }
 
 /// One version seen from the other: its relations by name, for "does this still hold?".
@@ -322,22 +330,47 @@ impl View<'_> {
     fn holds(&self, program: &ir::Program, rel: RelId, tuple: &[Value], symbols: &Symbols) -> bool {
         self.find(program, rel, tuple, symbols).is_some_and(|(r, t)| self.model.relations[r].contains(&t))
     }
+
+    /// Whether relation `here` holds a tuple of the other version (with its column types).
+    fn holds_in(&self, here: RelId, tuple: &[Value], types: &[Type], symbols: &Symbols) -> bool {
+        translate(tuple, types, &self.program.relations[here].types, symbols, self.symbols)
+            .is_some_and(|t| self.model.relations[here].contains(&t))
+    }
 }
 
-/// Indices of the tuples of `tuples` (a relation of `from`) that `other` does not have, in
-/// display order.
-fn missing(tuples: &Tuples, program: &ir::Program, rel: Option<RelId>, symbols: &Symbols, other: &View) -> Vec<usize> {
+/// Indices of the tuples of `rel` (of `program`) that relation `other_rel` of `other`
+/// does not have, in display order.
+fn missing(
+    model: &Model,
+    program: &ir::Program,
+    rel: Option<RelId>,
+    symbols: &Symbols,
+    other: &View,
+    other_rel: Option<RelId>,
+) -> Vec<usize> {
     let Some(rel) = rel else { return Vec::new() };
+    let (tuples, types) = (&model.relations[rel], &program.relations[rel].types);
     let mut gone = Tuples { arity: tuples.arity, data: Vec::new(), rows: 0 };
     let mut index = Vec::new();
     for (i, t) in tuples.iter().enumerate() {
-        if !other.holds(program, rel, t, symbols) {
+        if !other_rel.is_some_and(|o| other.holds_in(o, t, types, symbols)) {
             gone.data.extend_from_slice(t);
             gone.rows += 1;
             index.push(i);
         }
     }
-    crate::output::display_order(&gone, &program.relations[rel].types, symbols).into_iter().map(|i| index[i]).collect()
+    crate::output::display_order(&gone, types, symbols).into_iter().map(|i| index[i]).collect()
+}
+
+/// `rel("a", 1)`; for a constraint's hidden relation, the violation's bindings instead
+/// (`x = "a", n = 1`), since its name is not one the user wrote.
+fn tuple_text(program: &ir::Program, rel: RelId, tuple: &[Value], symbols: &Symbols, constraint: bool) -> String {
+    if !constraint {
+        return provenance::atom_text(program, rel, tuple, symbols);
+    }
+    let decl = &program.relations[rel];
+    let bindings = decl.columns.iter().zip(tuple).zip(&decl.types);
+    bindings.map(|((c, &v), &t)| format!("{c} = {}", provenance::literal(v, t, symbols))).collect::<Vec<_>>().join(", ")
 }
 
 fn tuple_json(tuple: &[Value], types: &[Type], symbols: &Symbols) -> Vec<Json> {
@@ -353,7 +386,8 @@ fn tuple_json(tuple: &[Value], types: &[Type], symbols: &Symbols) -> Vec<Json> {
 
 /// Compares two evaluated versions.
 pub fn compare(before: &mut Version, after: &mut Version) -> Diff {
-    let names = compared_relations(&before.project.program, &after.project.program);
+    let (before_rels, after_rels) = (compared_relations(&before.project), compared_relations(&after.project));
+    let keys: BTreeSet<&(bool, String)> = before_rels.keys().chain(after_rels.keys()).collect();
     let before_rules = canonical_rules(&before.project);
     let after_rules: HashSet<String> = canonical_rules(&after.project).into_values().collect();
     let names_of_versions = (before.name(), after.name());
@@ -364,18 +398,15 @@ pub fn compare(before: &mut Version, after: &mut Version) -> Diff {
     let mut aex = Explainer::new(ap, &after.model, af, as_, asym);
 
     let mut relations = Vec::new();
-    for name in names {
-        let (b, a) = (bex.program.relation_id(&name), aex.program.relation_id(&name));
-        let empty = Tuples::default();
+    for key in keys {
+        let (b, a) = (before_rels.get(key).copied(), after_rels.get(key).copied());
         let removed_idx = {
             let other = View { program: aex.program, model: aex.model, symbols: aex.symbols };
-            let tuples = b.map_or(&empty, |b| &bex.model.relations[b]);
-            missing(tuples, bex.program, b, bex.symbols, &other)
+            missing(bex.model, bex.program, b, bex.symbols, &other, a)
         };
         let added_idx = {
             let other = View { program: bex.program, model: bex.model, symbols: bex.symbols };
-            let tuples = a.map_or(&empty, |a| &aex.model.relations[a]);
-            missing(tuples, aex.program, a, aex.symbols, &other)
+            missing(aex.model, aex.program, a, aex.symbols, &other, b)
         };
         if removed_idx.is_empty() && added_idx.is_empty() {
             continue;
@@ -392,7 +423,7 @@ pub fn compare(before: &mut Version, after: &mut Version) -> Diff {
                     broken(&bex, &view, &before_rules, &after_rules, root, true, &mut seen, &mut causes);
                 }
                 removed.push(Removed {
-                    atom: provenance::atom_text(bex.program, b, &tuple, bex.symbols),
+                    atom: tuple_text(bex.program, b, &tuple, bex.symbols, key.0),
                     tuple: tuple_json(&tuple, &bex.program.relations[b].types, bex.symbols),
                     broken_by: causes,
                     proof: roots.first().map_or(Json::Null, |&r| explain::proof_json(&bex, r)),
@@ -405,7 +436,7 @@ pub fn compare(before: &mut Version, after: &mut Version) -> Diff {
                 let tuple = aex.model.relations[a].get(i).to_vec();
                 let root = aex.explain(a, &tuple);
                 added.push(Added {
-                    atom: provenance::atom_text(aex.program, a, &tuple, aex.symbols),
+                    atom: tuple_text(aex.program, a, &tuple, aex.symbols, key.0),
                     tuple: tuple_json(&tuple, &aex.program.relations[a].types, aex.symbols),
                     trace: root.map(|r| explain::compact_trace(&aex, r)).unwrap_or_default(),
                     proof: root.map_or(Json::Null, |r| explain::proof_json(&aex, r)),
@@ -417,10 +448,11 @@ pub fn compare(before: &mut Version, after: &mut Version) -> Diff {
             (None, Some(b)) => (bex.program, b),
             (None, None) => continue,
         };
+        let (constraint, name) = key.clone();
         relations.push(RelationDiff {
             name,
             columns: program.relations[rel].columns.clone(),
-            constraint: is_constraint(program, rel),
+            constraint,
             removed,
             added,
         });

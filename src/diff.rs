@@ -570,8 +570,8 @@ pub fn render_text(diff: &Diff) -> String {
     let _ = writeln!(out, "after:  {}", diff.after);
     for r in &diff.relations {
         let (gone, new) = if r.constraint { ("resolved", "introduced") } else { ("removed", "added") };
-        let what = if r.constraint { "violations of " } else { "" };
-        let _ = writeln!(out, "\n{what}{}: {} {new}, {} {gone}", r.name, r.added.len(), r.removed.len());
+        let name = if r.constraint { format!("violations of `{}`", r.name) } else { r.name.clone() };
+        let _ = writeln!(out, "\n{name}: {} {new}, {} {gone}", r.added.len(), r.removed.len());
         for t in &r.removed {
             let _ = writeln!(out, "  - {}", t.atom);
             if t.broken_by.is_empty() {

@@ -527,7 +527,10 @@ fn broken(
                         }
                     }
                     Side::Aggregate { text, value } => {
-                        push(Cause::Aggregate { text: text.clone(), value: *value });
+                        // Widened: the engine's number type may be narrower than i64.
+                        #[allow(clippy::useless_conversion)]
+                        let value = i64::from(*value);
+                        push(Cause::Aggregate { text: text.clone(), value });
                     }
                     Side::Holds { .. } => {}
                 }

@@ -54,6 +54,12 @@ pub enum Code {
     NeverFires,
     /// The same rule twice, up to variable names.
     DuplicateRule,
+    /// `--focus` names no actor of the network (graph, report).
+    UnknownActor,
+    /// Graphviz's `dot` is missing or failed (graph --format svg).
+    GraphvizFailed,
+    /// A relation chosen for the network is not binary over symbols.
+    NotAGraphRelation,
 }
 
 impl Code {
@@ -82,6 +88,9 @@ impl Code {
             Code::EmptyRelation => "W003",
             Code::NeverFires => "W004",
             Code::DuplicateRule => "W005",
+            Code::UnknownActor => "E050",
+            Code::GraphvizFailed => "E051",
+            Code::NotAGraphRelation => "E052",
         }
     }
 
@@ -110,6 +119,9 @@ impl Code {
             Code::EmptyRelation => "empty-relation",
             Code::NeverFires => "never-fires",
             Code::DuplicateRule => "duplicate-rule",
+            Code::UnknownActor => "unknown-actor",
+            Code::GraphvizFailed => "graphviz-failed",
+            Code::NotAGraphRelation => "not-a-graph-relation",
         }
     }
 }

@@ -1,9 +1,12 @@
 //! Evaluation on datafrog: one `Iteration` per stratum, run semi-naively to a fixpoint.
 //!
-//! Tuples are fixed-width rows `[Value; N]` (unused trailing columns are zero), so datafrog
-//! sorts and merges plain arrays instead of boxed vectors; `N` is picked once per program
-//! from the plan's width. Relations of lower strata are complete `Relation`s probed through
-//! sorted indices; relations of the current stratum are `Variable`s.
+//! Tuples are fixed-width rows `[Value; R]` (unused trailing columns are zero), so datafrog
+//! sorts and merges plain arrays instead of boxed vectors; a rule's bindings live in an
+//! environment `[Value; E]`. `R` (the widest relation) and `E` (the most variables of a
+//! rule) are picked once per program: tuples, the bulk of memory, are as narrow as the
+//! relations allow even when rules bind more variables. Relations of lower strata are
+//! complete `Relation`s probed through sorted indices; relations of the current stratum are
+//! `Variable`s.
 //!
 //! For provenance, the evaluator can record for every derived tuple the round in which it
 //! first appeared and the rule that produced it, outside the tuple (a tuple's identity is
@@ -13,7 +16,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::ir::{self, Expr, Functor, RelId};
 use crate::plan::{ColAction, DynJoin, Extension, IndexSpec, KeyPart, Op, Plan, RulePlan, Source, StratumPlan};
 use crate::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
-use crate::value::{Symbols, Type, Value, from_number, to_number};
+use crate::value::{Number, Symbols, Type, Value, from_number, to_number};
 use datafrog::{Iteration, Relation, Variable};
 use std::cmp::Ordering;
 use std::time::Instant;
@@ -102,25 +105,47 @@ pub fn evaluate(
     symbols: &mut Symbols,
     options: &EvalOptions,
 ) -> Result<Model, Diagnostic> {
+    let (r, e) = widths(plan);
+    // Each (R, E) pair is a separate instantiation of the evaluator: the pairs are limited
+    // to R <= E <= 2R (a rule binding more variables widens R instead) to bound code size.
     macro_rules! dispatch {
-        ($($n:literal)*) => {
-            $(if plan.width <= $n {
+        ($(($r:literal, $e:literal))*) => {
+            $(if (r, e) == ($r, $e) {
                 return if options.record {
-                    Evaluator::<$n, Annotation>::new(program, plan, symbols, options).run(inputs)
+                    Evaluator::<$r, $e, Annotation>::new(program, plan, symbols, options).run(inputs)
                 } else {
-                    Evaluator::<$n, ()>::new(program, plan, symbols, options).run(inputs)
+                    Evaluator::<$r, $e, ()>::new(program, plan, symbols, options).run(inputs)
                 };
             })*
         };
     }
-    dispatch!(2 3 4 6 8 12 16 24 32 48 64);
+    dispatch!((2, 2)(2, 3)(2, 4)(3, 3)(3, 4)(3, 6)(4, 4)(4, 6)(4, 8)(6, 6)(6, 8)(6, 12)(8, 8)(8, 12)(8, 16)(12, 12)(
+        12, 16
+    )(16, 16)(16, 32)(32, 32)(32, 64)(64, 64));
     Err(Diagnostic::error(
         Code::Limit,
-        format!("a relation or rule needs {} columns or variables; at most 64 are supported", plan.width),
+        format!(
+            "a relation has {} columns and a rule {} variables; at most 64 of each are supported",
+            plan.row_width, plan.env_width
+        ),
     ))
 }
 
-type Row<const N: usize> = [Value; N];
+/// Widths from the supported sizes: the smallest `R` that holds every tuple and `E` that
+/// holds every environment, with `R <= E <= 2R`.
+fn widths(plan: &Plan) -> (usize, usize) {
+    const SIZES: [usize; 9] = [2, 3, 4, 6, 8, 12, 16, 32, 64];
+    let fit = |n: usize| SIZES.iter().copied().find(|&s| s >= n).unwrap_or(usize::MAX);
+    let r = fit(plan.row_width.max(plan.env_width.div_ceil(2)));
+    let e = fit(plan.env_width.max(r));
+    // `r` may need one more step so that `e <= 2r` (e.g. 5 variables: r = 3, e = 6).
+    if e > 2 * r { (fit(r + 1), e) } else { (r, e) }
+}
+
+/// A stored tuple, or a key of an index.
+type Row<const R: usize> = [Value; R];
+/// The values bound to a rule's variables.
+type Env<const E: usize> = [Value; E];
 
 /// What a stratum's tuples carry besides their values: nothing (`()`, zero bytes) or, when
 /// recording provenance, an [`Annotation`]. Carrying it inside datafrog's tuples costs 8
@@ -153,22 +178,22 @@ impl Payload for Annotation {
 /// `autoinc()`.
 struct Ctx<'s> {
     symbols: &'s mut Symbols,
-    counter: i64,
+    counter: Number,
 }
 
-struct Evaluator<'p, 's, const N: usize, A: Payload> {
+struct Evaluator<'p, 's, const R: usize, const E: usize, A: Payload> {
     program: &'p ir::Program,
     plan: &'p Plan,
     ctx: Ctx<'s>,
     options: &'p EvalOptions,
     /// Complete relations, indexed by relation id (empty until their stratum ran).
-    done: Vec<Relation<Row<N>>>,
+    done: Vec<Relation<Row<R>>>,
     annotations: Vec<Vec<Annotation>>,
     stratum_of: Vec<usize>,
     payload: std::marker::PhantomData<A>,
 }
 
-impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
+impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E, A> {
     fn new(program: &'p ir::Program, plan: &'p Plan, symbols: &'s mut Symbols, options: &'p EvalOptions) -> Self {
         let n = program.relations.len();
         Evaluator {
@@ -184,8 +209,8 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
     }
 
     fn run(mut self, inputs: Vec<Vec<Vec<Value>>>) -> Result<Model, Diagnostic> {
-        let mut inputs: Vec<Vec<Row<N>>> =
-            inputs.into_iter().map(|rows| rows.into_iter().map(|r| to_row::<N>(&r)).collect()).collect();
+        let mut inputs: Vec<Vec<Row<R>>> =
+            inputs.into_iter().map(|rows| rows.into_iter().map(|r| to_row::<R>(&r)).collect()).collect();
         inputs.resize_with(self.program.relations.len(), Vec::new);
         for (i, stratum) in self.plan.strata.iter().enumerate() {
             for &r in &stratum.relations {
@@ -193,30 +218,22 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
             }
             self.run_stratum(stratum, &mut inputs)?;
         }
-        let relations = self
-            .done
-            .iter()
+        let relations = std::mem::take(&mut self.done)
+            .into_iter()
             .zip(&self.program.relations)
-            .map(|(rel, decl)| {
-                let arity = decl.arity();
-                let mut data = Vec::with_capacity(rel.len() * arity);
-                for row in rel.iter() {
-                    data.extend_from_slice(&row[..arity]);
-                }
-                Tuples { arity, data, rows: rel.len() }
-            })
+            .map(|(rel, decl)| narrow(rel.elements, decl.arity()))
             .collect();
         Ok(Model { relations, annotations: self.annotations, stratum_of: self.stratum_of })
     }
 
-    fn run_stratum(&mut self, sp: &StratumPlan, inputs: &mut [Vec<Row<N>>]) -> Result<(), Diagnostic> {
-        let statics: Vec<Relation<(Row<N>, Row<N>)>> =
+    fn run_stratum(&mut self, sp: &StratumPlan, inputs: &mut [Vec<Row<R>>]) -> Result<(), Diagnostic> {
+        let statics: Vec<Relation<(Row<R>, Row<R>)>> =
             sp.static_indices.iter().map(|spec| build_index(&self.done[spec.rel], spec)).collect();
 
         let mut iteration = Iteration::new();
         // When recording, new tuples are deduplicated before insertion (`retain_new`), so
         // datafrog need not check them against the relation again.
-        let vars: Vec<Variable<(Row<N>, A)>> = sp
+        let vars: Vec<Variable<(Row<R>, A)>> = sp
             .relations
             .iter()
             .map(|&r| {
@@ -225,13 +242,13 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
             })
             .collect();
         let var_of = |rel: RelId| sp.relations.iter().position(|&r| r == rel).expect("relation of this stratum");
-        let dyn_vars: Vec<Variable<(Row<N>, Row<N>)>> = sp
+        let dyn_vars: Vec<Variable<(Row<R>, Row<R>)>> = sp
             .dyn_indices
             .iter()
             .map(|s| iteration.variable(&format!("{}_by_{:?}", self.program.relations[s.rel].name, s.key_cols)))
             .collect();
         // One materialised environment per join of each rule.
-        let env_vars: Vec<Vec<Variable<(Row<N>, Row<N>)>>> = sp
+        let env_vars: Vec<Vec<Variable<(Row<R>, Env<E>)>>> = sp
             .rules
             .iter()
             .map(|rp| {
@@ -256,17 +273,17 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
         loop {
             // Head tuples produced this round, per relation of the stratum, each with the
             // payload it will carry (when recording: this round's number and its rule).
-            let mut produced: Vec<Vec<(Row<N>, A)>> = vec![Vec::new(); sp.relations.len()];
+            let mut produced: Vec<Vec<(Row<R>, A)>> = vec![Vec::new(); sp.relations.len()];
             for (ri, rp) in sp.rules.iter().enumerate() {
                 let out = &mut produced[var_of(rp.head)];
                 if let Some(ext) = rp.as_extension() {
                     let (source, index) = (&vars[var_of(ext.source)], &statics[ext.index]);
-                    let leaper = extension_leaper::<N, A>(&ext, index);
+                    let leaper = extension_leaper::<R, E, A>(&ext, index);
                     if A::RECORDS {
                         // Collected with its annotation, to be deduplicated below.
                         let payload = A::at(round + 1, rp.rule as u32);
                         let derived = Relation::from_leapjoin(&source.recent.borrow(), leaper, |t, m| {
-                            (extension_head(&ext, t, m), payload)
+                            (extension_head::<R, E, A>(&ext, t, m), payload)
                         });
                         if out.is_empty() {
                             *out = derived.elements;
@@ -275,7 +292,7 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
                         }
                     } else {
                         vars[var_of(rp.head)]
-                            .from_leapjoin(source, leaper, |t, m| (extension_head(&ext, t, m), A::at(0, 0)));
+                            .from_leapjoin(source, leaper, |t, m| (extension_head::<R, E, A>(&ext, t, m), A::at(0, 0)));
                     }
                     continue;
                 }
@@ -284,7 +301,7 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
             // Keep re-keyed copies of this stratum's relations in step.
             for (spec, dv) in sp.dyn_indices.iter().zip(&dyn_vars) {
                 let cols = &spec.key_cols;
-                dv.from_map(&vars[var_of(spec.rel)], |(row, _)| (project::<N>(row, cols), *row));
+                dv.from_map(&vars[var_of(spec.rel)], |(row, _)| (project::<R>(row, cols), *row));
             }
             for (var, mut rows) in vars.iter().zip(produced) {
                 if rows.is_empty() {
@@ -326,7 +343,7 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
         Ok(())
     }
 
-    fn check_limits(&self, sp: &StratumPlan, vars: &[Variable<(Row<N>, A)>]) -> Result<(), Diagnostic> {
+    fn check_limits(&self, sp: &StratumPlan, vars: &[Variable<(Row<R>, A)>]) -> Result<(), Diagnostic> {
         if let Some(max) = self.options.max_tuples {
             for (i, v) in vars.iter().enumerate() {
                 let size: usize = v.stable.borrow().iter().map(|b| b.len()).sum::<usize>() + v.recent.borrow().len();
@@ -365,25 +382,25 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
         &mut self,
         rp: &RulePlan,
         round: u32,
-        vars: &[Variable<(Row<N>, A)>],
+        vars: &[Variable<(Row<R>, A)>],
         var_of: &dyn Fn(RelId) -> usize,
-        dyn_vars: &[Variable<(Row<N>, Row<N>)>],
-        env_vars: &[Variable<(Row<N>, Row<N>)>],
-        statics: &[Relation<(Row<N>, Row<N>)>],
-        out: &mut Vec<(Row<N>, A)>,
+        dyn_vars: &[Variable<(Row<R>, Row<R>)>],
+        env_vars: &[Variable<(Row<R>, Env<E>)>],
+        statics: &[Relation<(Row<R>, Row<R>)>],
+        out: &mut Vec<(Row<R>, A)>,
     ) {
         let payload = A::at(round + 1, rp.rule as u32);
         let head_args = &rp.head_args;
         let ctx = &mut self.ctx;
         // Where the rows of a segment go: the next join's environment, or the head.
         let emit = |seg: usize,
-                    env: &Row<N>,
+                    env: &Env<E>,
                     ctx: &mut Ctx,
-                    next_env: &mut Vec<(Row<N>, Row<N>)>,
-                    out: &mut Vec<(Row<N>, A)>| {
+                    next_env: &mut Vec<(Row<R>, Env<E>)>,
+                    out: &mut Vec<(Row<R>, A)>| {
             if let Some((join, _)) = rp.joins.get(seg) {
-                next_env.push((key_row::<N>(&join.key, env), *env));
-            } else if let Some(head) = project_head::<N>(head_args, env, ctx) {
+                next_env.push((key_row::<R, E>(&join.key, env), *env));
+            } else if let Some(head) = project_head::<R, E>(head_args, env, ctx) {
                 out.push((head, payload));
             }
         };
@@ -391,15 +408,15 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
         // Segment 0: the source and the operations after it.
         let mut next_env = Vec::new();
         {
-            let mut sink = |env: &Row<N>, ctx: &mut Ctx| emit(0, env, ctx, &mut next_env, out);
-            let mut run_source_row = |row: &Row<N>, ctx: &mut Ctx, cols: &[ColAction]| {
-                let mut env = [0; N];
+            let mut sink = |env: &Env<E>, ctx: &mut Ctx| emit(0, env, ctx, &mut next_env, out);
+            let mut run_source_row = |row: &Row<R>, ctx: &mut Ctx, cols: &[ColAction]| {
+                let mut env = [0; E];
                 if match_cols(cols, row, &mut env) {
                     run_ops(&rp.ops, &mut env, statics, ctx, &mut sink);
                 }
             };
             match &rp.source {
-                Source::Unit if round == 0 => run_source_row(&[0; N], ctx, &[]),
+                Source::Unit if round == 0 => run_source_row(&[0; R], ctx, &[]),
                 Source::Static { rel, cols } if round == 0 => {
                     for row in self.done[*rel].iter() {
                         run_source_row(row, ctx, cols);
@@ -421,7 +438,7 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
         for (j, (join, after)) in rp.joins.iter().enumerate() {
             let mut next_env = Vec::new();
             {
-                let mut sink = |env: &Row<N>, ctx: &mut Ctx| emit(j + 1, env, ctx, &mut next_env, out);
+                let mut sink = |env: &Env<E>, ctx: &mut Ctx| emit(j + 1, env, ctx, &mut next_env, out);
                 let DynJoin { index, cols, .. } = join;
                 join_semi_naive(&env_vars[j], &dyn_vars[*index], |_, env, row| {
                     let mut env = *env;
@@ -440,25 +457,31 @@ impl<'p, 's, const N: usize, A: Payload> Evaluator<'p, 's, N, A> {
 // How an [`Extension`] rule runs on datafrog's leapjoin.
 
 /// The environment bound by a source tuple.
-fn extension_env<const N: usize>(ext: &Extension, row: &Row<N>) -> Row<N> {
-    let mut env = [0; N];
+fn extension_env<const R: usize, const E: usize>(ext: &Extension, row: &Row<R>) -> Env<E> {
+    let mut env = [0; E];
     match_cols(ext.source_cols, row, &mut env);
     env
 }
 
 /// The leaper proposing, for a source tuple, the matching tuples of the complete relation.
-fn extension_leaper<'l, const N: usize, A: Payload>(
+fn extension_leaper<'l, const R: usize, const E: usize, A: Payload>(
     ext: &'l Extension<'l>,
-    index: &'l Relation<(Row<N>, Row<N>)>,
-) -> impl datafrog::Leapers<'l, (Row<N>, A), Row<N>> + 'l {
-    datafrog::ExtendWith::from(index, move |(row, _): &(Row<N>, A)| key_row::<N>(ext.key, &extension_env(ext, row)))
+    index: &'l Relation<(Row<R>, Row<R>)>,
+) -> impl datafrog::Leapers<'l, (Row<R>, A), Row<R>> + 'l {
+    datafrog::ExtendWith::from(index, move |(row, _): &(Row<R>, A)| {
+        key_row::<R, E>(ext.key, &extension_env::<R, E>(ext, row))
+    })
 }
 
 /// The head tuple for a source tuple and a matched tuple.
-fn extension_head<const N: usize, A>(ext: &Extension, (row, _): &(Row<N>, A), matched: &Row<N>) -> Row<N> {
-    let mut env = extension_env(ext, row);
+fn extension_head<const R: usize, const E: usize, A>(
+    ext: &Extension,
+    (row, _): &(Row<R>, A),
+    matched: &Row<R>,
+) -> Row<R> {
+    let mut env = extension_env::<R, E>(ext, row);
     match_cols(ext.cols, matched, &mut env);
-    let mut head = [0; N];
+    let mut head = [0; R];
     for (i, &v) in ext.head.iter().enumerate() {
         head[i] = env[v];
     }
@@ -486,22 +509,22 @@ fn retain_new<T: Ord, P: Ord>(candidates: &mut Vec<(T, P)>, var: &Variable<(T, P
     }
 }
 
-fn to_row<const N: usize>(values: &[Value]) -> Row<N> {
-    let mut row = [0; N];
+fn to_row<const R: usize>(values: &[Value]) -> Row<R> {
+    let mut row = [0; R];
     row[..values.len()].copy_from_slice(values);
     row
 }
 
-fn project<const N: usize>(row: &Row<N>, cols: &[usize]) -> Row<N> {
-    let mut key = [0; N];
+fn project<const R: usize>(row: &Row<R>, cols: &[usize]) -> Row<R> {
+    let mut key = [0; R];
     for (i, &c) in cols.iter().enumerate() {
         key[i] = row[c];
     }
     key
 }
 
-fn key_row<const N: usize>(key: &[KeyPart], env: &Row<N>) -> Row<N> {
-    let mut row = [0; N];
+fn key_row<const R: usize, const E: usize>(key: &[KeyPart], env: &Env<E>) -> Row<R> {
+    let mut row = [0; R];
     for (i, k) in key.iter().enumerate() {
         row[i] = match *k {
             KeyPart::Var(v) => env[v],
@@ -511,13 +534,28 @@ fn key_row<const N: usize>(key: &[KeyPart], env: &Row<N>) -> Row<N> {
     row
 }
 
-fn build_index<const N: usize>(rel: &Relation<Row<N>>, spec: &IndexSpec) -> Relation<(Row<N>, Row<N>)> {
-    Relation::from_vec(rel.iter().map(|row| (project::<N>(row, &spec.key_cols), *row)).collect())
+fn build_index<const R: usize>(rel: &Relation<Row<R>>, spec: &IndexSpec) -> Relation<(Row<R>, Row<R>)> {
+    Relation::from_vec(rel.iter().map(|row| (project::<R>(row, &spec.key_cols), *row)).collect())
+}
+
+/// A complete relation's rows as flat tuples of `arity` values, in the same allocation:
+/// the rows are moved left in place, so the model never holds a relation twice.
+fn narrow<const R: usize>(rows: Vec<Row<R>>, arity: usize) -> Tuples {
+    let len = rows.len();
+    let mut data = rows.into_flattened();
+    if arity < R {
+        for i in 0..len {
+            data.copy_within(i * R..i * R + arity, i * arity);
+        }
+        data.truncate(len * arity);
+        data.shrink_to_fit();
+    }
+    Tuples { arity, data, rows: len }
 }
 
 /// Applies column actions of a matched tuple to the environment; false if it does not match.
 #[inline]
-fn match_cols<const N: usize>(cols: &[ColAction], row: &Row<N>, env: &mut Row<N>) -> bool {
+fn match_cols<const R: usize, const E: usize>(cols: &[ColAction], row: &Row<R>, env: &mut Env<E>) -> bool {
     for (i, c) in cols.iter().enumerate() {
         match *c {
             ColAction::Skip => {}
@@ -537,8 +575,8 @@ fn match_cols<const N: usize>(cols: &[ColAction], row: &Row<N>, env: &mut Row<N>
     true
 }
 
-fn project_head<const N: usize>(args: &[Expr], env: &Row<N>, ctx: &mut Ctx) -> Option<Row<N>> {
-    let mut row = [0; N];
+fn project_head<const R: usize, const E: usize>(args: &[Expr], env: &Env<E>, ctx: &mut Ctx) -> Option<Row<R>> {
+    let mut row = [0; R];
     for (i, e) in args.iter().enumerate() {
         row[i] = eval_expr(e, env, ctx)?;
     }
@@ -547,7 +585,7 @@ fn project_head<const N: usize>(args: &[Expr], env: &Row<N>, ctx: &mut Ctx) -> O
 
 /// The tuples of a sorted index whose key equals `key`.
 #[inline]
-fn matching<'a, const N: usize>(index: &'a [(Row<N>, Row<N>)], key: &Row<N>) -> &'a [(Row<N>, Row<N>)] {
+fn matching<'a, const R: usize>(index: &'a [(Row<R>, Row<R>)], key: &Row<R>) -> &'a [(Row<R>, Row<R>)] {
     let start = index.partition_point(|(k, _)| k < key);
     let rest = &index[start..];
     let len = rest.partition_point(|(k, _)| k == key);
@@ -555,12 +593,12 @@ fn matching<'a, const N: usize>(index: &'a [(Row<N>, Row<N>)], key: &Row<N>) -> 
 }
 
 /// Runs `ops` on one environment, calling `sink` for every environment that gets through.
-fn run_ops<const N: usize>(
+fn run_ops<const R: usize, const E: usize>(
     ops: &[Op],
-    env: &mut Row<N>,
-    statics: &[Relation<(Row<N>, Row<N>)>],
+    env: &mut Env<E>,
+    statics: &[Relation<(Row<R>, Row<R>)>],
     ctx: &mut Ctx,
-    sink: &mut dyn FnMut(&Row<N>, &mut Ctx),
+    sink: &mut dyn FnMut(&Env<E>, &mut Ctx),
 ) {
     let Some((op, rest)) = ops.split_first() else {
         sink(env, ctx);
@@ -568,7 +606,7 @@ fn run_ops<const N: usize>(
     };
     match op {
         Op::Lookup { index, key, cols } => {
-            let k = key_row::<N>(key, env);
+            let k = key_row::<R, E>(key, env);
             for (_, row) in matching(&statics[*index], &k) {
                 let mut e = *env;
                 if match_cols(cols, row, &mut e) {
@@ -577,7 +615,7 @@ fn run_ops<const N: usize>(
             }
         }
         Op::Absent { index, key } => {
-            let k = key_row::<N>(key, env);
+            let k = key_row::<R, E>(key, env);
             if matching(&statics[*index], &k).is_empty() {
                 run_ops(rest, env, statics, ctx, sink);
             }
@@ -621,7 +659,7 @@ fn run_ops<const N: usize>(
         Op::Aggregate { var, func, target, ops } => {
             let mut fold = Fold::new(*func);
             {
-                let mut add = |e: &Row<N>, ctx: &mut Ctx| {
+                let mut add = |e: &Env<E>, ctx: &mut Ctx| {
                     fold.add(target.as_ref().and_then(|t| eval_expr(t, e, ctx)).map(to_number));
                 };
                 let mut inner = *env;
@@ -640,8 +678,8 @@ fn run_ops<const N: usize>(
 /// then take the `result`. Count and sum of nothing are 0; min and max of nothing have no value.
 pub struct Fold {
     func: AggregateFunc,
-    count: i64,
-    acc: Option<i64>,
+    count: Number,
+    acc: Option<Number>,
 }
 
 impl Fold {
@@ -650,8 +688,8 @@ impl Fold {
     }
 
     /// One solution; `value` is the target's value (`None` for `count`, or when it has none).
-    pub fn add(&mut self, value: Option<i64>) {
-        self.count += 1;
+    pub fn add(&mut self, value: Option<Number>) {
+        self.count = self.count.wrapping_add(1);
         let Some(v) = value else { return };
         self.acc = Some(match (self.acc, self.func) {
             (None, _) => v,
@@ -662,7 +700,7 @@ impl Fold {
         });
     }
 
-    pub fn result(&self) -> Option<i64> {
+    pub fn result(&self) -> Option<Number> {
         match self.func {
             AggregateFunc::Count => Some(self.count),
             AggregateFunc::Sum => Some(self.acc.unwrap_or(0)),
@@ -719,7 +757,7 @@ fn eval_expr(e: &Expr, env: &[Value], ctx: &mut Ctx) -> Option<Value> {
             from_number(match op {
                 UnaryOp::Neg => a.wrapping_neg(),
                 UnaryOp::Bnot => !a,
-                UnaryOp::Lnot => (a == 0) as i64,
+                UnaryOp::Lnot => (a == 0) as Number,
             })
         }
         Expr::Binary(op, a, b) => {
@@ -731,7 +769,7 @@ fn eval_expr(e: &Expr, env: &[Value], ctx: &mut Ctx) -> Option<Value> {
     })
 }
 
-fn arith(op: BinaryOp, a: i64, b: i64) -> Option<i64> {
+fn arith(op: BinaryOp, a: Number, b: Number) -> Option<Number> {
     Some(match op {
         BinaryOp::Add => a.wrapping_add(b),
         BinaryOp::Sub => a.wrapping_sub(b),
@@ -740,7 +778,7 @@ fn arith(op: BinaryOp, a: i64, b: i64) -> Option<i64> {
         BinaryOp::Mod => a.checked_rem(b)?,
         BinaryOp::Pow => {
             if b >= 0 {
-                a.wrapping_pow(b.min(u32::MAX as i64) as u32)
+                a.wrapping_pow(b as u32)
             } else {
                 // Integer power with a negative exponent truncates towards zero.
                 match a {
@@ -761,10 +799,10 @@ fn arith(op: BinaryOp, a: i64, b: i64) -> Option<i64> {
         BinaryOp::Bxor => a ^ b,
         BinaryOp::Bshl => a.wrapping_shl(b as u32),
         BinaryOp::Bshr => a.wrapping_shr(b as u32),
-        BinaryOp::Bshru => ((a as u64).wrapping_shr(b as u32)) as i64,
-        BinaryOp::Land => (a != 0 && b != 0) as i64,
-        BinaryOp::Lor => (a != 0 || b != 0) as i64,
-        BinaryOp::Lxor => ((a != 0) != (b != 0)) as i64,
+        BinaryOp::Bshru => ((a as u32).wrapping_shr(b as u32)) as Number,
+        BinaryOp::Land => (a != 0 && b != 0) as Number,
+        BinaryOp::Lor => (a != 0 || b != 0) as Number,
+        BinaryOp::Lxor => ((a != 0) != (b != 0)) as Number,
     })
 }
 
@@ -778,7 +816,7 @@ fn call(f: Functor, args: &[Expr], env: &[Value], ctx: &mut Ctx) -> Option<Value
             let s: String = vals.iter().map(|&v| ctx.symbols.resolve(v)).collect();
             ctx.symbols.intern(&s)
         }
-        Functor::Strlen => from_number(ctx.symbols.resolve(vals[0]).chars().count() as i64),
+        Functor::Strlen => from_number(ctx.symbols.resolve(vals[0]).chars().count() as Number),
         Functor::Substr => {
             let s = ctx.symbols.resolve(vals[0]);
             let (start, len) = (to_number(vals[1]), to_number(vals[2]));
@@ -791,7 +829,7 @@ fn call(f: Functor, args: &[Expr], env: &[Value], ctx: &mut Ctx) -> Option<Value
             ctx.symbols.intern(&sub)
         }
         Functor::Ord => vals[0],
-        Functor::ToNumber => from_number(ctx.symbols.resolve(vals[0]).trim().parse::<i64>().ok()?),
+        Functor::ToNumber => from_number(ctx.symbols.resolve(vals[0]).trim().parse::<Number>().ok()?),
         Functor::ToString => {
             let s = to_number(vals[0]).to_string();
             ctx.symbols.intern(&s)
@@ -800,7 +838,7 @@ fn call(f: Functor, args: &[Expr], env: &[Value], ctx: &mut Ctx) -> Option<Value
         Functor::Max => from_number(vals.iter().map(|&v| to_number(v)).max()?),
         Functor::Autoinc => {
             let n = ctx.counter;
-            ctx.counter += 1;
+            ctx.counter = ctx.counter.wrapping_add(1);
             from_number(n)
         }
     })

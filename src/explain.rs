@@ -339,7 +339,9 @@ fn value_json(ex: &Explainer, v: Value, t: Type) -> Json {
     }
 }
 
-fn node_json(ex: &Explainer, n: NodeId, index: &HashMap<NodeId, usize>) -> Json {
+/// One proof node as JSON (the `nodes` entries of [`proof_json`]); `index` numbers the nodes
+/// of the DAG being written, so premises can refer to each other.
+pub fn node_json(ex: &Explainer, n: NodeId, index: &HashMap<NodeId, usize>) -> Json {
     let node = &ex.nodes[n];
     let mut obj = Map::new();
     obj.insert("id".into(), Json::from(index[&n]));

@@ -27,7 +27,7 @@
 
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, SourceMap, Span};
-use crate::value::{Symbols, Type, Value, from_number};
+use crate::value::{Number, Symbols, Type, Value, from_number};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -558,7 +558,7 @@ enum NumberError {
 
 /// Parses a Soufflé `number`: optional sign, then decimal digits, `0x` hex or `0b` binary.
 /// Surrounding ASCII whitespace is allowed.
-fn parse_number(s: &str) -> Result<i64, NumberError> {
+fn parse_number(s: &str) -> Result<Number, NumberError> {
     let t = s.trim_ascii();
     let (neg, rest) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -574,15 +574,8 @@ fn parse_number(s: &str) -> Result<i64, NumberError> {
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return Err(NumberError::NotANumber);
     }
-    let magnitude = u64::from_str_radix(digits, radix).map_err(|_| NumberError::OutOfRange)?;
-    if neg {
-        if magnitude > i64::MAX as u64 + 1 {
-            return Err(NumberError::OutOfRange);
-        }
-        Ok((magnitude as i64).wrapping_neg())
-    } else {
-        i64::try_from(magnitude).map_err(|_| NumberError::OutOfRange)
-    }
+    let magnitude = i64::from_str_radix(digits, radix).map_err(|_| NumberError::OutOfRange)?;
+    Number::try_from(if neg { -magnitude } else { magnitude }).map_err(|_| NumberError::OutOfRange)
 }
 
 /// Converts the fields of one row by the declared column types.
@@ -1049,7 +1042,7 @@ mod tests {
     fn relation_table_types_and_numbers() {
         let mut env = Env::new();
         let types = [Type::Symbol, Type::Number];
-        let text = "a\t1\nb\t-2\nc\t+3\nd\t0x1F\ne\t0b101\nf\t-9223372036854775808\n";
+        let text = "a\t1\nb\t-2\nc\t+3\nd\t0x1F\ne\t0b101\nf\t-2147483648\n";
         assert_eq!(env.relation(text, "edge", &types, TableOptions::default()), Ok(6));
         assert_eq!(
             env.rows("edge", &types),
@@ -1059,7 +1052,7 @@ mod tests {
                 row(&["c", "3"], 3),
                 row(&["d", "31"], 4),
                 row(&["e", "5"], 5),
-                row(&["f", "-9223372036854775808"], 6),
+                row(&["f", "-2147483648"], 6),
             ]
         );
         let (t, id) = &env.facts.rows("edge")[1];

@@ -203,10 +203,12 @@ impl Program {
         self.rules.iter().any(|r| r.head == rel && !r.is_fact)
     }
 
-    /// What `infer` prints: the `.output` relations, or every derived relation when none is marked.
+    /// What `infer` prints: the `.output` relations, or every derived relation when no
+    /// relation is marked `.output` or `.printsize` (as in Soufflé, a program that asks only
+    /// for sizes prints only sizes).
     pub fn shown_relations(&self) -> Vec<RelId> {
         let marked: Vec<RelId> = (0..self.relations.len()).filter(|&r| !self.relations[r].outputs.is_empty()).collect();
-        if !marked.is_empty() {
+        if !marked.is_empty() || self.relations.iter().any(|r| r.printsize) {
             return marked;
         }
         (0..self.relations.len()).filter(|&r| self.is_derived(r)).collect()

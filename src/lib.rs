@@ -4,7 +4,8 @@
 //! The pipeline, one module per stage:
 //! `source` (files) → `syntax` (parse) → `check` (resolve, type, stratify → `ir`) →
 //! `facts` (load CSV) → `plan` (join plans) → `eval` (datafrog fixpoint) → `output` (render).
-//! `driver` runs the stages in order for the CLI and for library users.
+//! `driver` runs the stages in order for the CLI and for library users. `network` turns a
+//! model into actors and edges, drawn by `graph` (DOT/SVG) and `report` (HTML, `layout`).
 
 pub mod check;
 pub mod diag;
@@ -13,11 +14,15 @@ pub mod eval;
 pub mod explain;
 pub mod facts;
 pub mod fmt;
+pub mod graph;
 pub mod ir;
+pub mod layout;
 pub mod lint;
+pub mod network;
 pub mod output;
 pub mod plan;
 pub mod provenance;
+pub mod report;
 pub mod source;
 pub mod syntax;
 pub mod value;

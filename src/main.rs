@@ -86,6 +86,95 @@ enum Command {
     /// Re-run inference whenever a rule or fact file changes, printing what changed.
     #[command(after_help = EXIT_CODES)]
     Watch(WatchArgs),
+    /// Draw the stance network (actors, stated and derived relations) as Graphviz DOT or SVG.
+    #[command(after_help = format!("{GRAPH_EXAMPLES}\n\n{EXIT_CODES}"))]
+    Graph(GraphArgs),
+    /// Write a self-contained HTML report: summary, network, claims with their proofs.
+    #[command(after_help = format!("Examples:\n  stance report -o report.html\n  stance report --relations aligned,conflict --max-claims 500 -o report.html\n\n{EXIT_CODES}"))]
+    Report(ReportArgs),
+}
+
+const GRAPH_EXAMPLES: &str = "\
+Examples:
+  stance graph > network.dot
+  stance graph --format svg -o network.svg          # needs Graphviz's `dot` (Debian: graphviz)
+  stance graph --focus Haftar --depth 2 --relations aligned,conflict
+  stance graph --class engages=alignment --hide-statements";
+
+/// What the network draws; shared by `graph` and `report`.
+#[derive(Args)]
+struct NetworkArgs {
+    /// Derived relations to draw as edges [default: the `.output` binary symbol relations].
+    #[arg(long, value_name = "REL,...", value_delimiter = ',')]
+    relations: Vec<String>,
+    /// Colour class of a relation: alignment (green), conflict (red dashed), other (blue),
+    /// stated (grey). Default: by name (align, ally, support → alignment; conflict, hostile,
+    /// enemy, oppose, rival, fight, war → conflict).
+    #[arg(long = "class", value_name = "REL=CLASS", value_parser = parse_class)]
+    classes: Vec<(String, stance::network::EdgeClass)>,
+    /// Leave out the stated (input) relations.
+    #[arg(long)]
+    hide_statements: bool,
+}
+
+impl NetworkArgs {
+    fn options(&self) -> stance::network::NetworkOptions {
+        stance::network::NetworkOptions {
+            relations: (!self.relations.is_empty()).then(|| self.relations.clone()),
+            classes: self.classes.iter().cloned().collect(),
+            hide_statements: self.hide_statements,
+        }
+    }
+}
+
+fn parse_class(text: &str) -> Result<(String, stance::network::EdgeClass), String> {
+    let (rel, class) = text.split_once('=').ok_or_else(|| format!("expected REL=CLASS, got `{text}`"))?;
+    let class = stance::network::EdgeClass::parse(class.trim())
+        .ok_or_else(|| format!("unknown class `{class}` (alignment, conflict, other or stated)"))?;
+    Ok((rel.trim().to_string(), class))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Svg,
+}
+
+#[derive(Args)]
+struct GraphArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    #[command(flatten)]
+    network: NetworkArgs,
+    /// Draw only this actor and its neighbourhood.
+    #[arg(long, value_name = "ACTOR")]
+    focus: Option<String>,
+    /// With --focus: how many edges away from the actor to go.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "focus")]
+    depth: usize,
+    /// dot: Graphviz source; svg: rendered by Graphviz's `dot` (package `graphviz`).
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    format: GraphFormat,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    #[command(flatten)]
+    network: NetworkArgs,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// List at most N derived claims (with proofs) in the table.
+    #[arg(long, value_name = "N", default_value_t = stance::report::DEFAULT_MAX_CLAIMS)]
+    max_claims: usize,
+    /// The page's title.
+    #[arg(long, default_value = "stance report")]
+    title: String,
 }
 
 const EXPLAIN_EXAMPLES: &str = "\
@@ -332,6 +421,8 @@ fn run(cli: &Cli) -> u8 {
         Command::Diff(args) => diff(args, cli),
         Command::Fmt(args) => fmt(args, &mut sources, cli).map(|()| 0),
         Command::Watch(args) => watch(args, cli).map(|()| 0),
+        Command::Graph(args) => graph(args, &mut sources, cli).map(|()| 0),
+        Command::Report(args) => report_html(args, &mut sources, cli).map(|()| 0),
     };
     match result {
         Ok(code) => code,
@@ -467,7 +558,7 @@ fn render_with_proofs(
             let mut header = vec!["relation".to_string()];
             header.extend(decl.columns.iter().cloned());
             header.push("proof".into());
-            w.write_record(&header)?;
+            w.write_record(&header).map_err(output::csv_io)?;
         }
         for i in order {
             let tuple = model.relations[rel].get(i).to_vec();
@@ -481,7 +572,7 @@ fn render_with_proofs(
                         .extend(tuple.iter().zip(&decl.types).map(|(&v, &t)| stance::value::display(v, t, ex.symbols)));
                     record.push(explain::compact_trace(&ex, root));
                     if let Some(w) = csv_writer.as_mut() {
-                        w.write_record(&record)?;
+                        w.write_record(&record).map_err(output::csv_io)?;
                     }
                 }
             }
@@ -810,4 +901,74 @@ fn watch(args: &WatchArgs, cli: &Cli) -> Result<(), Failure> {
         timing: args.timing,
     };
     stance::watch::watch(&args.project.inputs(), &options, &mut |diags, sources| report(diags, sources, cli))
+}
+
+/// Writes a command's result to `-o FILE` (atomically) or to standard output.
+fn write_result(output: Option<&std::path::Path>, bytes: &[u8]) -> Result<(), Failure> {
+    match output {
+        Some(path) if path != std::path::Path::new("-") => output::write_atomically(path, bytes)
+            .map_err(|e| Failure::io(format!("cannot write `{}`: {e}", path.display()))),
+        _ => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            finish_output(out.write_all(bytes).and_then(|()| out.flush()))
+        }
+    }
+}
+
+/// A usage mistake found after loading (a relation or actor that is not there): exit 2.
+fn usage_failure(d: Diagnostic, project: Project, sources: &mut SourceMap) -> Failure {
+    *sources = project.sources;
+    Failure { diagnostics: vec![d], exit_code: 2 }
+}
+
+fn graph(args: &GraphArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Failure> {
+    let mut project = load(&args.project, sources, cli)?;
+    let model = match driver::evaluate(&mut project, &EvalOptions::default()) {
+        Ok(m) => m,
+        Err(f) => {
+            *sources = project.sources;
+            return Err(f);
+        }
+    };
+    // Violations are highlighted once constraints are evaluated; none are passed yet.
+    let built = stance::network::build(&project.program, &model, &project.symbols, &args.network.options(), &[]);
+    let mut network = match built {
+        Ok(n) => n,
+        Err(d) => return Err(usage_failure(d, project, sources)),
+    };
+    if let Some(actor) = &args.focus {
+        network = match network.focus(actor, args.depth) {
+            Ok(n) => n,
+            Err(d) => return Err(usage_failure(d, project, sources)),
+        };
+    }
+    let dot = stance::graph::to_dot(&network);
+    let bytes = match args.format {
+        GraphFormat::Dot => dot.into_bytes(),
+        GraphFormat::Svg => {
+            stance::graph::dot_to_svg(&dot).map_err(|d| Failure { diagnostics: vec![d], exit_code: 2 })?
+        }
+    };
+    write_result(args.output.as_deref(), &bytes)
+}
+
+fn report_html(args: &ReportArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Failure> {
+    let (mut project, model) = load_recorded(&args.project, sources, cli)?;
+    let options = stance::report::ReportOptions {
+        title: args.title.clone(),
+        network: args.network.options(),
+        max_claims: args.max_claims,
+    };
+    // Contradictions and claim verdicts are filled in once constraints and claim files exist.
+    let mut input = match stance::report::collect(&mut project, &model, &options, Vec::new(), None) {
+        Ok(i) => i,
+        Err(d) => return Err(usage_failure(d, project, sources)),
+    };
+    let inputs = args.project.inputs();
+    input.inputs = inputs.rules.iter().map(|p| format!("rules: {}", p.display())).collect();
+    if let Some(dir) = &inputs.facts {
+        input.inputs.push(format!("facts: {}", dir.display()));
+    }
+    write_result(args.output.as_deref(), stance::report::render(&input).as_bytes())
 }

@@ -23,7 +23,7 @@ pub fn display_order(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<
     if types.contains(&Type::Symbol) {
         let rank = symbol_ranks(symbols);
         let key = |v: Value, t: Type| match t {
-            Type::Number => to_number(v),
+            Type::Number => i64::from(to_number(v)),
             Type::Symbol => rank[v as usize] as i64,
         };
         order.sort_unstable_by(|&a, &b| {
@@ -119,9 +119,10 @@ pub fn render(
                 let rel = &program.relations[r];
                 let mut header = vec!["relation".to_string()];
                 header.extend(rel.columns.iter().cloned());
-                w.write_record(&header)?;
+                w.write_record(&header).map_err(csv_io)?;
                 for row in sorted_rows(&model.relations[r], &rel.types, symbols) {
-                    w.write_record(std::iter::once(rel.name.as_str()).chain(row.iter().map(String::as_str)))?;
+                    w.write_record(std::iter::once(rel.name.as_str()).chain(row.iter().map(String::as_str)))
+                        .map_err(csv_io)?;
                 }
             }
             w.flush()
@@ -224,4 +225,16 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// A CSV writer's error as the I/O error under it, so that callers can tell a closed pipe
+/// (`| head`) from a real failure.
+pub fn csv_io(e: csv::Error) -> std::io::Error {
+    if !matches!(e.kind(), csv::ErrorKind::Io(_)) {
+        return std::io::Error::other(e);
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        _ => unreachable!("checked above"),
+    }
 }

@@ -149,15 +149,16 @@ pub struct StratumPlan {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub strata: Vec<StratumPlan>,
-    /// Row width the evaluator needs: the widest relation, rule environment or key.
-    pub width: usize,
+    /// Columns of a stored tuple: the widest relation (keys are projections of tuples, so
+    /// never wider).
+    pub row_width: usize,
+    /// Slots of a rule's environment: the most variables of any rule.
+    pub env_width: usize,
 }
 
 pub fn plan(program: &ir::Program) -> Plan {
-    let mut width = 1;
-    for r in &program.relations {
-        width = width.max(r.arity());
-    }
+    let row_width = program.relations.iter().map(|r| r.arity()).max().unwrap_or(0);
+    let mut env_width = 0;
     let mut strata = Vec::new();
     for stratum in &program.strata {
         let mut sp = StratumPlan {
@@ -169,13 +170,13 @@ pub fn plan(program: &ir::Program) -> Plan {
         };
         for &rid in &stratum.rules {
             let rule = &program.rules[rid];
-            width = width.max(rule.num_vars());
+            env_width = env_width.max(rule.num_vars());
             let rp = plan_rule(rule, &stratum.relations, &mut sp);
             sp.rules.push(rp);
         }
         strata.push(sp);
     }
-    Plan { strata, width }
+    Plan { strata, row_width, env_width }
 }
 
 fn intern_index(list: &mut Vec<IndexSpec>, spec: IndexSpec) -> usize {
@@ -291,7 +292,7 @@ pub fn describe(plan: &Plan, program: &ir::Program, sources: &crate::source::Sou
         format!("{}[by {:?}]", rel(s.rel), s.key_cols)
     };
     let mut out = String::new();
-    let _ = writeln!(out, "row width: {}", plan.width);
+    let _ = writeln!(out, "tuple width: {}, environment width: {}", plan.row_width, plan.env_width);
     for (n, s) in plan.strata.iter().enumerate() {
         let names: Vec<&str> = s.relations.iter().map(|&r| rel(r)).collect();
         let _ = writeln!(out, "\nstratum {n}: {}{}", names.join(", "), if s.recursive { " (recursive)" } else { "" });

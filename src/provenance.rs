@@ -13,7 +13,7 @@ use crate::facts::Facts;
 use crate::ir::{self, Arg, Expr, Lit, RelId, RuleId};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::{AggregateFunc, CompareOp};
-use crate::value::{Symbols, Type, Value, from_number, to_number};
+use crate::value::{Number, Symbols, Type, Value, from_number, to_number};
 use std::collections::HashMap;
 
 pub type NodeId = usize;
@@ -35,7 +35,7 @@ pub enum Side {
     /// A comparison that holds under the bindings, as source text.
     Holds { text: String },
     /// An aggregate's value under the bindings.
-    Aggregate { text: String, value: i64 },
+    Aggregate { text: String, value: Number },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -409,7 +409,11 @@ impl<'s, 'a> Search<'s, 'a> {
                 if s == 0 {
                     return true;
                 }
-                let in_range = |i: i64| (if s > 0 { i >= f && i < t } else { i <= f && i > t }) && (i - f) % s == 0;
+                let in_range = |i: Number| {
+                    let (i, f, s) = (i64::from(i), i64::from(f), i64::from(s));
+                    let t = i64::from(t);
+                    (if s > 0 { i >= f && i < t } else { i <= f && i > t }) && (i - f) % s == 0
+                };
                 if bound[*var] {
                     let v = to_number(env[*var]);
                     return if in_range(v) { self.body(rest, env, bound, visit) } else { true };
@@ -463,7 +467,7 @@ impl<'s, 'a> Search<'s, 'a> {
         body: &[Lit],
         env: &mut [Value],
         bound: &mut [bool],
-    ) -> Option<i64> {
+    ) -> Option<Number> {
         let mut inner = Search { ex: &mut *self.ex, limit: None, premises: Vec::new(), side: Vec::new() };
         let mut fold = eval::Fold::new(func);
         let mut env2 = env.to_vec();

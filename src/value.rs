@@ -1,11 +1,16 @@
 //! Values and their interning. A tuple is a row of [`Value`]s: a `number` column holds the
-//! two's-complement bits of an `i64`, a `symbol` column holds the id of an interned string.
+//! two's-complement bits of an `i32` (Soufflé's default 32-bit domain: arithmetic wraps at
+//! 32 bits), a `symbol` column holds the id of an interned string.
 //! The column's [`Type`] (known statically) says which; values never carry a tag.
 
 use serde::Serialize;
 
-/// One cell of a tuple: a symbol id or a number's bits.
-pub type Value = u64;
+/// One cell of a tuple: a symbol id or a number's bits. 32 bits, like Soufflé's default
+/// build: tuples of large relations are half the size they would be with 64-bit cells.
+pub type Value = u32;
+
+/// A `number`: a 32-bit signed integer.
+pub type Number = i32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -23,12 +28,12 @@ impl Type {
     }
 }
 
-pub fn from_number(n: i64) -> Value {
-    n as u64
+pub fn from_number(n: Number) -> Value {
+    n as Value
 }
 
-pub fn to_number(v: Value) -> i64 {
-    v as i64
+pub fn to_number(v: Value) -> Number {
+    v as Number
 }
 
 /// The symbol table: every distinct string gets a small id, so tuples compare and hash as
@@ -119,6 +124,6 @@ mod tests {
     #[test]
     fn numbers_keep_their_sign() {
         assert_eq!(to_number(from_number(-7)), -7);
-        assert_eq!(to_number(from_number(i64::MIN)), i64::MIN);
+        assert_eq!(to_number(from_number(Number::MIN)), Number::MIN);
     }
 }

@@ -347,3 +347,38 @@ fn check_command_reports_without_evaluating() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).starts_with("ok: "), "{}", stderr(&o));
 }
+
+#[test]
+fn a_program_that_asks_only_for_sizes_prints_only_sizes() {
+    let tc = TC.replace(".output path\n", "");
+    let dir = project(&[("rules/tc.dl", &tc), ("facts/edge.facts", "1\t2\n2\t3\n")]);
+    for format in ["table", "csv", "json"] {
+        let o = stance(dir.path(), &["infer", "--format", format]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let expected = if format == "json" { "{\"relations\":[]}\npath\t3\n" } else { "path\t3\n" };
+        assert_eq!(stdout(&o), expected, "{format}");
+    }
+    // Asking for a relation by name still prints it.
+    let o = stance(dir.path(), &["infer", "--relation", "path", "--format", "csv"]);
+    assert_eq!(stdout(&o), "relation,x,y\npath,1,2\npath,1,3\npath,2,3\npath\t3\n");
+}
+
+#[test]
+fn a_closed_pipe_stops_quietly_in_every_format() {
+    let dir = project(&[("rules/n.dl", ".decl n(x: number)\nn(x) :- x = range(0, 300000).\n")]);
+    for format in ["table", "csv", "json"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stance"))
+            .current_dir(dir.path())
+            .args(["infer", "--format", format])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut head = [0u8; 16];
+        std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut head).unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{format}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{format}");
+    }
+}

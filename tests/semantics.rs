@@ -326,3 +326,45 @@ fn errors_name_the_problem() {
     let e = error(".decl a(x: number)\n.decl b(x: number)\nb(x) :- a(x), y > 3.");
     assert!(e.contains("E014") && e.contains("`y`"), "{e}");
 }
+
+/// Tuples are stored as wide as the widest relation and environments as wide as the rule
+/// with most variables; both change the evaluator's layout, so cover narrow relations with
+/// many variables (a recursive 9-variable rule over pairs) and wide relations with few.
+#[test]
+fn narrow_relations_with_many_variables_and_wide_relations_with_few() {
+    let p = r#"
+        .decl e(x: number, y: number)
+        .decl walk8(a: number, b: number)
+        .decl wide(a: number, b: number, c: number, d: number, f: number, g: number, h: number)
+        .decl diag(a: number)
+        e(1, 2). e(2, 3). e(3, 4). e(4, 5). e(5, 6). e(6, 7). e(7, 8). e(8, 9). e(9, 1).
+        walk8(a, i) :- e(a, b), e(b, c), e(c, d), e(d, f), e(f, g), e(g, h), e(h, j), e(j, i).
+        walk8(a, i) :- walk8(a, m), walk8(m, i), a < 3.
+        wide(a, a, a, a, a, a, a) :- e(a, _).
+        wide(a, b, a, b, a, b, -a) :- wide(a, a, a, a, a, a, a), e(a, b), a > 7.
+        diag(a) :- wide(a, b, a, b, a, b, c), c < 0, b != a.
+    "#;
+    let model = run(p);
+    let walk: Vec<String> = model["walk8"].iter().map(|r| r.join(",")).collect();
+    // Eight steps around the 9-cycle go from a to a - 1; then 1 and 2 compose further.
+    assert!(walk.contains(&"1,9".to_string()) && walk.contains(&"5,4".to_string()));
+    assert!(walk.contains(&"1,8".to_string()) && walk.contains(&"2,9".to_string()));
+    assert!(!walk.iter().any(|w| w.starts_with("5,") && w != "5,4"));
+    assert_eq!(model["wide"].len(), 9 + 2);
+    assert_eq!(model["diag"], [vec!["8".to_string()], vec!["9".to_string()]]);
+}
+
+#[test]
+fn numbers_are_32_bit_and_wrap() {
+    let p = r#"
+        .decl n(x: number)
+        .decl r(x: number)
+        n(2147483647). n(-2147483648).
+        r(x + 1) :- n(x), x > 0.
+        r(x - 1) :- n(x), x < 0.
+        r(x * 2) :- n(x), x > 0.
+        r(x bshru 28) :- n(x), x < 0.
+    "#;
+    assert_eq!(rows(p, "r"), ["-2147483648", "-2", "8", "2147483647"]);
+    assert!(error(".decl n(x: number)\nn(2147483648).").contains("number out of range"));
+}

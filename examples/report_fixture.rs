@@ -20,7 +20,7 @@ use stance::value::display;
 
 fn main() {
     let out = std::env::args().nth(1).expect("usage: report_fixture OUT.html");
-    let inputs = Inputs { rules: vec!["rules".into()], facts: Some("facts".into()) };
+    let inputs = Inputs { rules: vec!["rules".into()], facts: Some("facts".into()), ..Default::default() };
     let mut sources = SourceMap::new();
     let Ok(mut project) = driver::load(&inputs, &mut sources) else { panic!("the example does not load") };
     let options = EvalOptions { record: true, ..Default::default() };

@@ -42,6 +42,10 @@ pub enum Code {
     Runtime,
     /// A limit such as `--max-tuples` was hit.
     Limit,
+    /// A statement's `date` or `until` that is not a date (checked by `--as-of`).
+    BadDate,
+    /// A git revision that cannot be read (`stance diff REV`).
+    BadRevision,
     /// Variable used only once.
     SingletonVariable,
     UnusedRelation,
@@ -83,6 +87,8 @@ impl Code {
             Code::HeaderMismatch => "E023",
             Code::Runtime => "E030",
             Code::Limit => "E031",
+            Code::BadDate => "E040",
+            Code::BadRevision => "E041",
             Code::SingletonVariable => "W001",
             Code::UnusedRelation => "W002",
             Code::EmptyRelation => "W003",
@@ -115,6 +121,8 @@ impl Code {
             Code::HeaderMismatch => "header-mismatch",
             Code::Runtime => "runtime",
             Code::Limit => "limit",
+            Code::BadDate => "bad-date",
+            Code::BadRevision => "bad-revision",
             Code::SingletonVariable => "singleton-variable",
             Code::UnusedRelation => "unused-relation",
             Code::EmptyRelation => "empty-relation",

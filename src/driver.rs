@@ -13,10 +13,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Where the rules and facts are.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Inputs {
     /// Rule files or directories (every `*.dl` inside, sorted); `-` reads standard input.
     pub rules: Vec<PathBuf>,
+    /// Keep only the statements valid on this day (see [`crate::asof`]).
+    pub as_of: Option<crate::asof::Date>,
     /// Directory of fact tables. `None`: no facts beyond those in the rule files.
     pub facts: Option<PathBuf>,
 }
@@ -84,6 +86,11 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
         if let Err(errors) = facts::load_statement_table(file, sources, &mut symbols, &mut facts) {
             diags.extend(errors);
         }
+    }
+    if let Some(day) = inputs.as_of
+        && let Err(errors) = crate::asof::retain_valid(&mut facts, sources, day)
+    {
+        diags.extend(errors);
     }
     let statement_relations: BTreeSet<String> = facts.relations.keys().cloned().collect();
 

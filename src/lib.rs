@@ -36,4 +36,10 @@ pub mod syntax;
 pub mod value;
 pub mod watch;
 
+// Comparing versions: `diff` of two evaluated versions (directories, git revisions read by
+// `revision`, or dates: `asof` filters statements for `--as-of`).
+pub mod asof;
+pub mod diff;
+pub mod revision;
+
 pub use driver::eval_text;

@@ -2,6 +2,7 @@
 //! data only; diagnostics and notes go to standard error.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use stance::asof::Date;
 use stance::diag::{self, Diagnostic};
 use stance::driver::{self, Failure, Inputs, Project};
 use stance::eval::EvalOptions;
@@ -76,6 +77,10 @@ enum Command {
     /// List the tuples matching a pattern, derived or given, optionally with proofs.
     #[command(after_help = format!("Examples:\n  stance query 'aligned(x, \"Haftar\")'\n  stance query 'conflict(\"Egypt\", _)' --explain\n\n{EXIT_CODES_CLAIM}"))]
     Query(QueryArgs),
+    /// Compare the derived relations of two versions (directories, git revisions or dates):
+    /// tuples added with their proofs, tuples removed with what broke them.
+    #[command(after_help = format!("{DIFF_EXAMPLES}\n\n{EXIT_CODES_DIFF}"))]
+    Diff(DiffArgs),
     /// Rewrite rule files in the canonical layout.
     #[command(after_help = EXIT_CODES)]
     Fmt(FmtArgs),
@@ -301,6 +306,11 @@ struct ProjectArgs {
     #[arg(long = "rules", short = 'r', value_name = "PATH", default_value = "rules")]
     rules: Vec<PathBuf>,
 
+    /// Keep only the statements valid on this day: `date` (valid from) empty or on or before
+    /// it, `until` (inclusive) empty or on or after it. Relation tables are not dated.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    as_of: Option<Date>,
+
     /// Directory of fact tables [default: facts, when it exists].
     #[arg(long, short = 'f', value_name = "DIR", conflicts_with = "no_facts")]
     facts: Option<PathBuf>,
@@ -317,7 +327,7 @@ impl ProjectArgs {
             (Some(dir), _) => Some(dir.clone()),
             (None, false) => Some(PathBuf::from("facts")).filter(|d| d.is_dir()),
         };
-        Inputs { rules: self.rules.clone(), facts }
+        Inputs { rules: self.rules.clone(), facts, as_of: self.as_of }
     }
 }
 
@@ -403,6 +413,62 @@ struct WatchArgs {
     exit_after: Option<usize>,
 }
 
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  stance diff HEAD                        # what the uncommitted edits change
+  stance diff HEAD~3 HEAD                 # between two revisions
+  stance diff --before old --after new    # two directories, each with rules/ and facts/
+  stance diff --as-of-before 2016-06-30 --as-of-after 2016-11-30
+  stance diff HEAD --format json
+
+--rules and --facts name paths inside each version (default: rules, facts). A revision's
+files are read with git into a temporary directory; the working tree is the default
+after-version. --as-of applies to both versions; --as-of-before and --as-of-after to one.";
+
+const EXIT_CODES_DIFF: &str = "\
+Exit codes:
+  0  both versions evaluated (whether or not they differ, unless --exit-code)
+  1  --exit-code and the derived tuples differ, or either version's rules or facts have
+     errors (the diagnostics name the version)
+  2  usage error, a file could not be read, or a revision could not be read with git";
+
+#[derive(Args)]
+struct DiffArgs {
+    /// Git revision of the before-version (and of the after-version when a second is given).
+    #[arg(value_name = "REV", num_args = 0..=2, conflicts_with = "before")]
+    revisions: Vec<String>,
+
+    /// Directory of the before-version (with rules/ and facts/ inside).
+    #[arg(long, value_name = "DIR")]
+    before: Option<PathBuf>,
+
+    /// Directory of the after-version [default: the working directory].
+    #[arg(long, value_name = "DIR")]
+    after: Option<PathBuf>,
+
+    #[command(flatten)]
+    project: ProjectArgs,
+
+    /// Keep only the statements valid on this day in the before-version (overrides --as-of).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    as_of_before: Option<Date>,
+
+    /// Keep only the statements valid on this day in the after-version (overrides --as-of).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    as_of_after: Option<Date>,
+
+    #[arg(long, value_enum, default_value_t = ProofFormat::Text)]
+    format: ProofFormat,
+
+    /// Exit with 1 when the derived tuples differ (as `git diff --exit-code`).
+    #[arg(long)]
+    exit_code: bool,
+
+    /// Print to standard error how long each step took.
+    #[arg(long)]
+    timing: bool,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Proof search recurses once per proof level; give deep proofs room.
@@ -421,6 +487,7 @@ fn run(cli: &Cli) -> u8 {
         Command::Explain(args) => explain(args, &mut sources, cli),
         Command::WhyNot(args) => why_not(args, &mut sources, cli),
         Command::Query(args) => query(args, &mut sources, cli),
+        Command::Diff(args) => diff(args, cli),
         Command::Fmt(args) => fmt(args, &mut sources, cli).map(|()| 0),
         Command::Watch(args) => watch(args, cli).map(|()| 0),
         Command::Review(args) => review(args, &mut sources, cli),
@@ -837,6 +904,76 @@ fn query(args: &QueryArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
     })();
     finish_output(result)?;
     Ok(if hits.is_empty() { 1 } else { 0 })
+}
+
+fn diff(args: &DiffArgs, cli: &Cli) -> Result<u8, Failure> {
+    use stance::diff::{Layout, Location};
+    let started = Instant::now();
+    let revs = &args.revisions;
+    let before = match (&args.before, revs.first()) {
+        (Some(dir), _) => Location::Dir(dir.clone()),
+        (None, Some(rev)) => Location::Revision(rev.clone()),
+        (None, None) => Location::WorkingTree,
+    };
+    let after = match (&args.after, revs.get(1)) {
+        (Some(_), Some(_)) => {
+            return Err(Failure::io("give the after-version once: a second REV or --after DIR".into()));
+        }
+        (Some(dir), None) => Location::Dir(dir.clone()),
+        (None, Some(rev)) => Location::Revision(rev.clone()),
+        (None, None) => Location::WorkingTree,
+    };
+    let as_of = (args.as_of_before.or(args.project.as_of), args.as_of_after.or(args.project.as_of));
+    if before == after && as_of.0 == as_of.1 {
+        return Err(Failure::io(
+            "nothing to compare: give a revision (REV), --before DIR, or two dates (--as-of-before, --as-of-after)"
+                .into(),
+        ));
+    }
+    let layout = Layout {
+        rules: args.project.rules.clone(),
+        facts: args.project.facts.clone(),
+        no_facts: args.project.no_facts,
+    };
+    let mut versions = Vec::new();
+    let mut exit_code = 0;
+    for (which, location, day) in [("before", &before, as_of.0), ("after", &after, as_of.1)] {
+        match stance::diff::load_version(location, &layout, day) {
+            Ok(v) => versions.push(v),
+            Err((mut failure, sources)) => {
+                // Name the version in every diagnostic, so that each format carries it.
+                for d in &mut failure.diagnostics {
+                    d.notes.push(format!("in the {which}-version ({})", location.label()));
+                }
+                report(&failure.diagnostics, &sources, cli);
+                exit_code = exit_code.max(failure.exit_code);
+                if failure.exit_code == 2 {
+                    break; // a usage or read error: the other version would only add noise
+                }
+            }
+        }
+    }
+    let [mut before, mut after] = match <[_; 2]>::try_from(versions) {
+        Ok(pair) if exit_code == 0 => pair,
+        _ => return Err(Failure { diagnostics: Vec::new(), exit_code }),
+    };
+    let loaded = Instant::now();
+    let diff = stance::diff::compare(&mut before, &mut after);
+    let rendered = match args.format {
+        ProofFormat::Text => stance::diff::render_text(&diff),
+        ProofFormat::Json => format!("{}\n", stance::diff::render_json(&diff)),
+    };
+    if args.timing {
+        eprintln!(
+            "timing: load and evaluate both versions {:.1} ms, compare and explain {:.1} ms",
+            (loaded - started).as_secs_f64() * 1e3,
+            loaded.elapsed().as_secs_f64() * 1e3
+        );
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    finish_output(out.write_all(rendered.as_bytes()).and_then(|()| out.flush()))?;
+    Ok(if args.exit_code && !diff.is_empty() { 1 } else { 0 })
 }
 
 fn check(args: &CheckArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {

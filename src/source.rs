@@ -78,6 +78,16 @@ impl SourceMap {
         FileId(self.files.len() as u32 - 1)
     }
 
+    /// Renames every file whose name starts with `from` to start with `to` instead (files
+    /// read from a temporary checkout are shown as `REV:path`).
+    pub fn rename_prefix(&mut self, from: &str, to: &str) {
+        for f in &mut self.files {
+            if let Some(rest) = f.name.strip_prefix(from) {
+                f.name = format!("{to}{rest}");
+            }
+        }
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

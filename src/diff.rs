@@ -247,15 +247,13 @@ impl Diff {
     }
 }
 
-/// CONSTRAINTS: the canonical text of the constraint (`:- body.`) whose violations `rel`
-/// holds, or `None` for an ordinary relation. No relation is a constraint's until
-/// constraints compile to hidden relations marked in `ir`; this is the one place to read
-/// that mark (e.g. `project.program.constraint_of(rel)` and the canonical text of its span).
-/// Everything else follows from it: a constraint's relation is matched across versions by
+/// The canonical text of the constraint (`:- body.`) whose violations `rel` holds, or
+/// `None` for an ordinary relation. A constraint's relation is matched across versions by
 /// this text (hidden names are numbered in the order written, so they shift), and its added
 /// and removed tuples are shown as violations introduced and resolved.
-fn constraint_text(_project: &Project, _rel: RelId) -> Option<String> {
-    None
+fn constraint_text(project: &Project, rel: RelId) -> Option<String> {
+    let constraint = project.program.constraint_of(rel)?;
+    Some(canonical_rule(project.sources.snippet(constraint.span)))
 }
 
 /// The canonical text of a source rule (`stance fmt`'s layout on one line), which does not

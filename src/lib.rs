@@ -9,9 +9,12 @@
 //!
 //! Around the pipeline: `provenance` rebuilds proofs and `explain` shows them; `constraints`
 //! finds the violations of `:- body.` constraints; `claims` reads claims files and `review`
-//! gives each claim a verdict; `lint`, `fmt` and `watch` serve the commands of those names.
+//! gives each claim a verdict (`claim_files` reads them for the commands); `report_findings`
+//! turns violations and verdicts into what `graph` and `report` show; `lint`, `fmt` and
+//! `watch` serve the commands of those names.
 
 pub mod check;
+pub mod claim_files;
 pub mod claims;
 pub mod constraints;
 pub mod diag;
@@ -30,6 +33,7 @@ pub mod output;
 pub mod plan;
 pub mod provenance;
 pub mod report;
+pub mod report_findings;
 pub mod review;
 pub mod source;
 pub mod syntax;

@@ -96,8 +96,9 @@ enum Command {
     /// Draw the stance network (actors, stated and derived relations) as Graphviz DOT or SVG.
     #[command(after_help = format!("{GRAPH_EXAMPLES}\n\n{EXIT_CODES}"))]
     Graph(GraphArgs),
-    /// Write a self-contained HTML report: summary, network, claims with their proofs.
-    #[command(after_help = format!("Examples:\n  stance report -o report.html\n  stance report --relations aligned,conflict --max-claims 500 -o report.html\n\n{EXIT_CODES}"))]
+    /// Write a self-contained HTML report: summary, network, claims with their proofs,
+    /// contradictions, and the verdicts of --claims files.
+    #[command(after_help = format!("Examples:\n  stance report -o report.html\n  stance report --claims claims/libya.claims -o report.html\n  stance report --relations aligned,conflict --max-claims 500 -o report.html\n\nThe report is written whatever the claims' verdicts (`stance review` exits 1 on a failed one).\n\n{EXIT_CODES}"))]
     Report(ReportArgs),
 }
 
@@ -240,6 +241,10 @@ struct ReportArgs {
     /// The page's title.
     #[arg(long, default_value = "stance report")]
     title: String,
+    /// Review these claims files (*.claims, *.csv) or directories, as `stance review` does,
+    /// and show each claim's verdict; `-` reads standard input.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    claims: Vec<PathBuf>,
 }
 
 const EXPLAIN_EXAMPLES: &str = "\
@@ -747,26 +752,15 @@ fn explain(args: &ExplainArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8,
 }
 
 fn review(args: &ReviewArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
-    let mut files = Vec::new();
-    for path in &args.files {
-        files.extend(claim_files(path)?);
-    }
+    let files = stance::claim_files::expand(&args.files)?;
     let (mut project, model) = load_recorded(&args.project, sources, cli)?;
-    let mut specs = Vec::new();
-    let mut errors = Vec::new();
-    for path in &files {
-        let text = read_claims(path)?;
-        let name = if path == std::path::Path::new("-") { "<stdin>".to_string() } else { path.display().to_string() };
-        let id = project.sources.add(name, text);
-        match stance::claims::parse(id, &mut project.sources, &project.program, &project.symbols) {
-            Ok(s) => specs.extend(s),
-            Err(d) => errors.extend(d),
+    let specs = match stance::claim_files::load(&files, &mut project) {
+        Ok(s) => s,
+        Err(f) => {
+            *sources = std::mem::take(&mut project.sources);
+            return Err(f);
         }
-    }
-    if !errors.is_empty() {
-        *sources = std::mem::take(&mut project.sources);
-        return Err(Failure { diagnostics: errors, exit_code: 1 });
-    }
+    };
     let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
     let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
     let outcomes = stance::review::review(&mut ex, &specs);
@@ -779,31 +773,6 @@ fn review(args: &ReviewArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, F
     let mut out = stdout.lock();
     finish_output(out.write_all(rendered.as_bytes()).and_then(|()| out.flush()))?;
     Ok(if outcomes.iter().all(|o| o.passed()) { 0 } else { 1 })
-}
-
-/// A claims file, or every `*.claims` and `*.csv` of a directory (sorted).
-fn claim_files(path: &std::path::Path) -> Result<Vec<PathBuf>, Failure> {
-    if !path.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let entries = std::fs::read_dir(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "claims" || x == "csv"))
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
-fn read_claims(path: &std::path::Path) -> Result<String, Failure> {
-    if path == std::path::Path::new("-") {
-        let mut buf = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut buf)
-            .map_err(|e| Failure::io(format!("cannot read standard input: {e}")))?;
-        return Ok(buf);
-    }
-    let bytes = std::fs::read(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 fn contradictions(args: &ContradictionsArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
@@ -1099,15 +1068,21 @@ fn usage_failure(d: Diagnostic, project: Project, sources: &mut SourceMap) -> Fa
 
 fn graph(args: &GraphArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Failure> {
     let mut project = load(&args.project, sources, cli)?;
-    let model = match driver::evaluate(&mut project, &EvalOptions::default()) {
+    // The colliding tuples of a violation come from its proof: record when there are constraints.
+    let options = EvalOptions { record: !project.program.constraints.is_empty(), ..Default::default() };
+    let model = match driver::evaluate(&mut project, &options) {
         Ok(m) => m,
         Err(f) => {
             *sources = project.sources;
             return Err(f);
         }
     };
-    // Violations are highlighted once constraints are evaluated; none are passed yet.
-    let built = stance::network::build(&project.program, &model, &project.symbols, &args.network.options(), &[]);
+    let flagged = {
+        let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
+        let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
+        stance::report_findings::flagged(&stance::report_findings::violations(&mut ex))
+    };
+    let built = stance::network::build(&project.program, &model, &project.symbols, &args.network.options(), &flagged);
     let mut network = match built {
         Ok(n) => n,
         Err(d) => return Err(usage_failure(d, project, sources)),
@@ -1129,14 +1104,31 @@ fn graph(args: &GraphArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Fai
 }
 
 fn report_html(args: &ReportArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Failure> {
+    let claim_files = stance::claim_files::expand(&args.claims)?;
     let (mut project, model) = load_recorded(&args.project, sources, cli)?;
+    let specs = match stance::claim_files::load(&claim_files, &mut project) {
+        Ok(s) => s,
+        Err(f) => {
+            *sources = std::mem::take(&mut project.sources);
+            return Err(f);
+        }
+    };
     let options = stance::report::ReportOptions {
         title: args.title.clone(),
         network: args.network.options(),
         max_claims: args.max_claims,
     };
-    // Contradictions and claim verdicts are filled in once constraints and claim files exist.
-    let mut input = match stance::report::collect(&mut project, &model, &options, Vec::new(), None) {
+    let (violations, verdicts) = {
+        let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
+        let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
+        let violations = stance::report_findings::violations(&mut ex);
+        let verdicts = (!args.claims.is_empty()).then(|| {
+            let outcomes = stance::review::review(&mut ex, &specs);
+            stance::report_findings::claim_verdicts(&mut ex, &outcomes)
+        });
+        (violations, verdicts)
+    };
+    let mut input = match stance::report::collect(&mut project, &model, &options, violations, verdicts) {
         Ok(i) => i,
         Err(d) => return Err(usage_failure(d, project, sources)),
     };
@@ -1145,5 +1137,6 @@ fn report_html(args: &ReportArgs, sources: &mut SourceMap, cli: &Cli) -> Result<
     if let Some(dir) = &inputs.facts {
         input.inputs.push(format!("facts: {}", dir.display()));
     }
+    input.inputs.extend(args.claims.iter().map(|p| format!("claims: {}", p.display())));
     write_result(args.output.as_deref(), stance::report::render(&input).as_bytes())
 }

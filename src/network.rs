@@ -129,9 +129,11 @@ pub fn selected_relations(program: &Program, options: &NetworkOptions) -> Result
     };
     let mut ids = Vec::new();
     for name in names {
-        let Some(id) = program.relation_id(name) else {
+        // A constraint's hidden relation is not drawn: its violations flag the edges instead.
+        let Some(id) = program.relation_id(name).filter(|&id| !program.is_constraint(id)) else {
             let mut d = Diagnostic::error(Code::UnknownRelation, format!("unknown relation `{name}`"));
-            if let Some(s) = did_you_mean(name, program.relations.iter().map(|r| r.name.as_str())) {
+            let names = program.relations.iter().map(|r| r.name.as_str());
+            if let Some(s) = did_you_mean(name, names.filter(|n| !n.starts_with(crate::ir::CONSTRAINT_PREFIX))) {
                 d = d.with_help(format!("did you mean `{s}`?"));
             }
             return Err(d);

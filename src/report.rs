@@ -44,9 +44,9 @@ pub struct Violation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimVerdict {
     pub claim: String,
-    /// Short verdict text such as `holds` or `does not hold`.
+    /// The verdict, such as `SUPPORTED` or `FAILED` (see [`crate::review::Verdict`]).
     pub verdict: String,
-    /// Whether the verdict is what the claim file expected.
+    /// Whether the claim file's expectation is met.
     pub ok: bool,
     pub detail: String,
 }
@@ -75,8 +75,10 @@ pub struct Input {
     /// Rule files and facts directory, as given.
     pub inputs: Vec<String>,
     pub facts: usize,
+    /// Rules, not counting constraints (`:- body.`), which are counted apart.
     pub rules: usize,
-    /// The derived relations.
+    pub constraints: usize,
+    /// The derived relations (not the hidden relations of constraints).
     pub derived: Vec<RelationCount>,
     pub network: Network,
     pub rows: Vec<ClaimRow>,
@@ -107,7 +109,7 @@ pub fn collect(
     let network = network::build(&project.program, model, &project.symbols, &options.network, &flagged)?;
     let program = &project.program;
     let derived = (0..program.relations.len())
-        .filter(|&r| program.is_derived(r))
+        .filter(|&r| program.is_derived(r) && !program.is_constraint(r))
         .map(|r| RelationCount {
             name: program.relations[r].name.clone(),
             output: !program.relations[r].outputs.is_empty(),
@@ -115,10 +117,11 @@ pub fn collect(
         })
         .collect();
     let facts = project.facts.len() + program.facts.len();
-    let rules = program.rules.iter().filter(|r| !r.is_fact).count();
+    let rules = program.rules.iter().filter(|r| !r.is_fact && !program.is_constraint(r.head)).count();
     let shown: Vec<RelId> = program.shown_relations();
     let total_rows = shown.iter().map(|&r| model.relations[r].len()).sum();
 
+    let program_constraints = program.constraints.len();
     let Project { program, facts: fact_tables, sources, symbols, .. } = project;
     let mut ex = Explainer::new(program, model, fact_tables, sources, symbols);
     let mut picked: Vec<(RelId, Vec<crate::value::Value>)> = Vec::new();
@@ -164,6 +167,7 @@ pub fn collect(
         inputs: Vec::new(),
         facts,
         rules,
+        constraints: program_constraints,
         derived,
         network,
         rows,
@@ -230,7 +234,7 @@ ul.proof{list-style:none;padding-left:18px;border-left:1px solid #ccc;margin:4px
 .concl{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}.rule,.with,.src,.cond{color:#555;font-size:12px}
 .say{font-style:italic}.quote{margin:2px 0 4px;padding:2px 8px;border-left:3px solid #c9b37e;background:#fffbea;font-size:12px}
 .ref{color:#888;font-size:12px}.violation{background:#fff4ec;border:1px solid #f3c79c;border-radius:6px;padding:6px 12px;margin:8px 0}
-.bad{color:#b00020;font-weight:600}.good{color:#1b7f35;font-weight:600}.note{color:#666;font-size:12px}
+.detail{white-space:pre-wrap;font-size:12px}.bad{color:#b00020;font-weight:600}.good{color:#1b7f35;font-weight:600}.note{color:#666;font-size:12px}
 "##;
 
 /// The page's only behaviour: highlight an actor's edges, filter the table, and build proof
@@ -493,12 +497,16 @@ pub fn render(input: &Input) -> String {
     out.push_str("<section id=\"summary\"><h2>Summary</h2><div class=\"stats\">");
     stat(&mut out, input.facts, "facts");
     stat(&mut out, input.rules, "rules");
+    if input.constraints > 0 {
+        stat(&mut out, input.constraints, "constraints");
+    }
     stat(&mut out, derived_total, "derived tuples");
     stat(&mut out, input.network.actors.len(), "actors");
     stat(&mut out, input.violations.len(), "contradictions");
     if let Some(claims) = &input.claims {
-        stat(&mut out, claims.iter().filter(|c| c.ok).count(), "claims confirmed");
-        stat(&mut out, claims.iter().filter(|c| !c.ok).count(), "claims refuted");
+        // As `stance review` counts them: a claim passes when its expectation is met.
+        stat(&mut out, claims.iter().filter(|c| c.ok).count(), "claims passed");
+        stat(&mut out, claims.iter().filter(|c| !c.ok).count(), "claims failed");
     }
     out.push_str("</div><table id=\"relations\"><thead><tr><th>derived relation</th><th class=\"num\">tuples</th></tr></thead><tbody>");
     for r in &input.derived {
@@ -514,7 +522,7 @@ pub fn render(input: &Input) -> String {
             let class = if c.ok { "good" } else { "bad" };
             let _ = write!(
                 out,
-                "<tr><td class=\"concl\">{}</td><td class=\"{class}\">{}</td><td>{}</td></tr>",
+                "<tr><td class=\"concl\">{}</td><td class=\"{class}\">{}</td><td class=\"detail\">{}</td></tr>",
                 escape(&c.claim),
                 escape(&c.verdict),
                 escape(&c.detail)
@@ -629,6 +637,7 @@ mod tests {
             inputs: vec![HOSTILE.into()],
             facts: 3,
             rules: 2,
+            constraints: 1,
             derived: vec![RelationCount { name: "aligned".into(), output: true, tuples: 1 }],
             network: Network {
                 actors: vec![Actor { name: HOSTILE.into(), flagged: true }, Actor { name: "B".into(), flagged: false }],
@@ -659,8 +668,8 @@ mod tests {
                 ],
             }],
             claims: Some(vec![
-                ClaimVerdict { claim: HOSTILE.into(), verdict: "holds".into(), ok: true, detail: HOSTILE.into() },
-                ClaimVerdict { claim: "x".into(), verdict: "does not hold".into(), ok: false, detail: String::new() },
+                ClaimVerdict { claim: HOSTILE.into(), verdict: "SUPPORTED".into(), ok: true, detail: HOSTILE.into() },
+                ClaimVerdict { claim: "x".into(), verdict: "FAILED".into(), ok: false, detail: String::new() },
             ]),
         }
     }
@@ -724,12 +733,14 @@ mod tests {
     #[test]
     fn page_shows_summary_verdicts_contradictions_and_is_deterministic() {
         let page = render(&input());
-        assert!(page.contains("<div class=\"stat\"><b>3</b>facts</div><div class=\"stat\"><b>2</b>rules</div>"));
+        assert!(page.contains(
+            "<div class=\"stat\"><b>3</b>facts</div><div class=\"stat\"><b>2</b>rules</div><div class=\"stat\"><b>1</b>constraints</div>"
+        ));
         assert!(page.contains("<div class=\"stat\"><b>1</b>contradictions</div>"));
         assert!(page.contains(
-            "<div class=\"stat\"><b>1</b>claims confirmed</div><div class=\"stat\"><b>1</b>claims refuted</div>"
+            "<div class=\"stat\"><b>1</b>claims passed</div><div class=\"stat\"><b>1</b>claims failed</div>"
         ));
-        assert!(page.contains("<td class=\"bad\">does not hold</td>"));
+        assert!(page.contains("<td class=\"bad\">FAILED</td>"));
         assert!(page.contains("class=\"edge alignment flagged\" data-a=\"0\" data-b=\"1\""));
         assert!(page.contains("<g class=\"actor flagged\" data-id=\"0\""));
         assert!(page.contains("data-violation=\"0\""));

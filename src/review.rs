@@ -154,8 +154,8 @@ fn matching(ex: &Explainer, claim: &explain::Claim) -> Vec<usize> {
 }
 
 /// What backs a verdict, as indented text: the proof, the why-not, the collisions, the
-/// matching tuples of a count.
-fn details(ex: &mut Explainer, o: &Outcome) -> String {
+/// matching tuples of a count (also the detail column of `stance report --claims`).
+pub fn details(ex: &mut Explainer, o: &Outcome) -> String {
     let mut out = String::new();
     if let Some(note) = &o.spec.note {
         let _ = writeln!(out, "note: {note}");

@@ -2,7 +2,8 @@
 // after its scripts ran. Exits 1 with a list of failures when any check fails.
 //
 // node check.mjs REPORT.html EXPECTED.json SCREENSHOT.png CASE
-//   EXPECTED.json: {"actors": N, "edges": M, "names": [...]} from expected.py
+//   EXPECTED.json: {"actors", "edges", "names", "violations", "colliding", "flagged_edges",
+//                   "verdicts"} from expected.py
 //   CASE: "example" or "hostile" (which claim to expand, which texts to look for)
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -117,20 +118,34 @@ try {
     }
   }
 
-  if (kind === "violations") {
-    // Contradictions and claim verdicts, as filled in by examples/report_fixture.rs.
-    const boxes = page.locator("#contradictions .violation");
-    check(expected.violations > 0 && (await boxes.count()) === expected.violations, `${await boxes.count()} contradictions shown, expected ${expected.violations}`);
-    const trees = await page.$$eval("#contradictions .violation", (vs) => vs.map((v) => v.querySelectorAll("ul.proof.tree").length));
-    check(trees.length > 0 && trees.every((n) => n === 2), `each contradiction shows the proofs of its 2 colliding tuples (${trees.join(", ")})`);
-    const first = await boxes.first().innerText();
-    check(/stated in \S+statements\.csv:\d+/.test(first) && first.includes("engages_both_sides("), "a contradiction's proofs go down to the CSV rows");
-    const flagged = await page.locator("#network .edge.flagged").count();
-    check(flagged === expected.flagged_edges, `${flagged} edges flagged, expected ${expected.flagged_edges}`);
-    const stat = await page.locator(".stat", { hasText: "contradictions" }).innerText();
-    check(stat.startsWith(String(expected.violations)), `the summary counts ${expected.violations} contradictions (${stat.replace(/\s+/g, " ")})`);
-    const verdicts = await page.$$eval("#verdicts tbody tr", (rs) => rs.map((r) => r.innerText.replace(/\s+/g, " ").trim()));
-    check(verdicts.length === 2 && verdicts[0].includes("holds") && verdicts[1].includes("does not hold"), `claim verdicts shown: ${verdicts.join(" | ")}`);
+  // Contradictions, counted and described by `stance contradictions --format json`.
+  const boxes = page.locator("#contradictions .violation");
+  check((await boxes.count()) === expected.violations, `${await boxes.count()} contradictions shown, expected ${expected.violations}`);
+  const stat = await page.locator(".stat", { hasText: "contradictions" }).innerText();
+  check(stat.startsWith(String(expected.violations)), `the summary counts ${expected.violations} contradictions (${stat.replace(/\s+/g, " ")})`);
+  const flagged = await page.locator("#network .edge.flagged").count();
+  check(flagged === expected.flagged_edges, `${flagged} edges flagged, expected ${expected.flagged_edges}`);
+  const shown = await page.$$eval("#contradictions .violation", (vs) => vs.map((v) => ({ text: v.innerText, trees: v.querySelectorAll("ul.proof.tree").length })));
+  expected.colliding.forEach((atoms, i) => {
+    const box = shown[i] || { text: "", trees: 0 };
+    check(box.trees === atoms.length, `contradiction ${i + 1} shows the proofs of its ${atoms.length} colliding tuples (${box.trees})`);
+    check(atoms.every((a) => box.text.includes(a)), `contradiction ${i + 1} names ${atoms.join(", ")}`);
+    check(/stated in \S+\.csv:\d+/.test(box.text), `contradiction ${i + 1}'s proofs go down to the CSV rows`);
+  });
+
+  // Claim verdicts (report --claims), as `stance review --format json` gives them.
+  const verdicts = await page.$$eval("#verdicts tbody tr", (rs) => rs.map((r) => [...r.cells].map((c) => c.innerText.trim())));
+  if (expected.verdicts) {
+    check(verdicts.length === expected.verdicts.length, `${verdicts.length} claim verdict rows, expected ${expected.verdicts.length}`);
+    expected.verdicts.forEach((want, i) => {
+      const [claim, verdict] = verdicts[i] || ["", ""];
+      check(claim.startsWith(want.claim) && verdict === want.verdict, `verdict row ${i + 1}: ${want.claim} is ${want.verdict} (shown: ${claim} ${verdict})`);
+    });
+    const passed = expected.verdicts.filter((v) => v.passed).length;
+    const stats = await page.$$eval(".stat", (ss) => ss.map((s) => s.innerText.replace(/\s+/g, " ").trim()));
+    check(stats.includes(`${passed} claims passed`) && stats.includes(`${expected.verdicts.length - passed} claims failed`), `the summary counts ${passed} claims passed (${stats.join(", ")})`);
+  } else {
+    check(verdicts.length === 0, "no claim verdicts without --claims");
   }
 
   // The picture for the log (and for README's docs/report.png): the network with the most

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The network a report should draw, computed without stance's network code.
 
-Usage: expected.py FACTS_DIR INFER_JSON  → prints {"actors": N, "edges": M, "names": [...]}
+Usage: expected.py FACTS_DIR INFER_JSON [CONTRADICTIONS_JSON [REVIEW_JSON]]
+  → prints {"actors", "edges", "names", "violations", "flagged_edges", "colliding", "verdicts"}
 
 Stated edges come from the statement tables (every CSV under FACTS_DIR whose header has
 subject, relation and object), derived edges from `stance infer --format json` (the
@@ -46,19 +47,33 @@ def main():
         edges += len({frozenset(p) for p in pairs})
         for a, b in pairs:
             actors.update((a, b))
-    # For the fixture with contradictions (examples/report_fixture.rs): the violations of
-    # `:- aligned(x, a), engages_both_sides(x, a, b).` and the aligned edges they flag.
-    with open(infer_json, encoding="utf-8") as f:
-        relations = {r["name"]: [tuple(t) for t in r["tuples"]] for r in json.load(f)["relations"]}
-    aligned = set(relations.get("aligned", []))
-    collisions = [t for t in relations.get("engages_both_sides", []) if (t[0], t[1]) in aligned]
-    flagged = {frozenset((t[0], t[1])) for t in collisions}
+    # The contradictions, from `stance contradictions --format json`: how many, the atoms that
+    # collide in each, and the drawn edges they flag (one per relation and pair of actors).
+    violations, colliding, flagged = 0, [], set()
+    if len(sys.argv) > 3:
+        with open(sys.argv[3], encoding="utf-8") as f:
+            found = json.load(f)["violations"]
+        violations = len(found)
+        drawn = {**stated, **derived}
+        for v in found:
+            colliding.append([a["conclusion"] for a in v["atoms"]])
+            for a in v["atoms"]:
+                pair = tuple(a["tuple"])
+                if len(pair) == 2 and a["relation"] in drawn and pair in drawn[a["relation"]]:
+                    flagged.add((a["relation"], frozenset(pair)))
+    # The claim verdicts, from `stance review --format json`, in the file's order.
+    verdicts = None
+    if len(sys.argv) > 4:
+        with open(sys.argv[4], encoding="utf-8") as f:
+            verdicts = [{"claim": c["claim"], "verdict": c["verdict"], "passed": c["passed"]} for c in json.load(f)["claims"]]
     print(json.dumps({
         "actors": len(actors),
         "edges": edges,
         "names": sorted(actors),
-        "violations": len(collisions),
+        "violations": violations,
+        "colliding": colliding,
         "flagged_edges": len(flagged),
+        "verdicts": verdicts,
     }))
 
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The browser test of `stance report`: builds reports for the example and for a fixture of
-# hostile text, opens each in headless Chromium (Debian's `chromium`, driven through
-# playwright-core) and checks the page after its scripts ran: node and edge counts computed
-# independently (expected.py), a proof expands on click, hovering highlights edges, search
-# filters, and the hostile text created no element and ran nothing. Fails on any failed check.
+# The browser test of `stance report`: builds reports for the example (with its claims file)
+# and for a fixture of hostile text, opens each in headless Chromium (Debian's `chromium`,
+# driven through playwright-core) and checks the page after its scripts ran: node and edge
+# counts, contradictions, flagged edges and claim verdicts computed independently
+# (expected.py, from `infer`, `contradictions` and `review` JSON), a proof expands on click,
+# hovering highlights edges, search filters, and the hostile text created no element and ran
+# nothing. Fails on any failed check.
 #
 #   STANCE_BIN   the binary (default target/release/stance)
 #   ARTIFACTS    where reports and screenshots go (default target/ci-artifacts)
@@ -30,15 +32,21 @@ mkdir -p "$ARTIFACTS"
 status=0
 run_case() {
     local name=$1 rules=$2 facts=$3
-    echo "== browser: $name ($rules over $facts)"
-    if [ "$name" = violations ]; then
-        # Contradictions and claim verdicts come from the library (no command makes them yet).
-        cargo run --quiet --release --example report_fixture -- "$ARTIFACTS/$name.html"
-    else
-        "$STANCE_BIN" report --rules "$rules" --facts "$facts" -o "$ARTIFACTS/$name.html"
+    shift 3
+    local claims=("$@") claim_args=()
+    [ ${#claims[@]} -gt 0 ] && claim_args=(--claims "${claims[@]}")
+    echo "== browser: $name ($rules over $facts${claims[*]:+, claims: ${claims[*]}})"
+    local project=(--rules "$rules" --facts "$facts")
+    "$STANCE_BIN" report "${project[@]}" "${claim_args[@]}" -o "$ARTIFACTS/$name.html"
+    "$STANCE_BIN" infer "${project[@]}" --format json > "$ARTIFACTS/$name.infer.json" 2>/dev/null
+    # Exit 1 means "there are violations" / "a claim failed": the JSON is what counts here.
+    "$STANCE_BIN" contradictions "${project[@]}" --format json > "$ARTIFACTS/$name.contradictions.json" 2>/dev/null || true
+    local expected=("$facts" "$ARTIFACTS/$name.infer.json" "$ARTIFACTS/$name.contradictions.json")
+    if [ ${#claims[@]} -gt 0 ]; then
+        "$STANCE_BIN" review "${project[@]}" --format json "${claims[@]}" > "$ARTIFACTS/$name.review.json" || true
+        expected+=("$ARTIFACTS/$name.review.json")
     fi
-    "$STANCE_BIN" infer --rules "$rules" --facts "$facts" --format json > "$ARTIFACTS/$name.infer.json"
-    python3 tests/browser/expected.py "$facts" "$ARTIFACTS/$name.infer.json" > "$ARTIFACTS/$name.expected.json"
+    python3 tests/browser/expected.py "${expected[@]}" > "$ARTIFACTS/$name.expected.json"
     echo "expected: $(head -c 200 "$ARTIFACTS/$name.expected.json")"
     if ! node tests/browser/check.mjs "$ARTIFACTS/$name.html" "$ARTIFACTS/$name.expected.json" \
         "$ARTIFACTS/$name.png" "$name"; then
@@ -47,12 +55,11 @@ run_case() {
     echo "report: $ARTIFACTS/$name.html"
 }
 
-run_case example rules facts
+run_case example rules facts claims/libya.claims
 run_case hostile tests/browser/hostile/rules tests/browser/hostile/facts
-run_case violations rules facts
 if [ "$status" -ne 0 ]; then
     echo "browser test FAILED"
 else
-    echo "browser test passed; screenshots: $ARTIFACTS/example.png $ARTIFACTS/hostile.png $ARTIFACTS/violations.png"
+    echo "browser test passed; screenshots: $ARTIFACTS/example.png $ARTIFACTS/hostile.png"
 fi
 exit "$status"

@@ -158,8 +158,11 @@ fn report_is_self_contained_deterministic_and_escaped() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let page = std::fs::read_to_string(&path).unwrap();
     assert!(page.starts_with("<!DOCTYPE html>"));
-    // 35 rules and the 2 constraints (headless rules) of rules/libya.dl.
-    assert!(page.contains("<div class=\"stat\"><b>33</b>facts</div><div class=\"stat\"><b>37</b>rules</div>"));
+    // 35 rules and, counted apart, the 2 constraints (headless rules) of rules/libya.dl.
+    assert!(page.contains(
+        "<div class=\"stat\"><b>33</b>facts</div><div class=\"stat\"><b>35</b>rules</div><div class=\"stat\"><b>2</b>constraints</div>"
+    ));
+    assert!(!page.contains("$constraint"), "hidden constraint relations are not shown");
     assert!(page.contains("<tr><td>aligned <span class=\"note\">(.output)</span></td><td class=\"num\">98</td></tr>"));
     assert_eq!(page.matches("<g class=\"actor").count(), 22);
     assert_eq!(page.matches("<path class=\"edge ").count(), 119);
@@ -200,4 +203,143 @@ fn report_errors_exit_with_usage_codes() {
     std::fs::write(bad.path().join("r.dl"), "p(x) :- q(x)\n").unwrap();
     let o = stance_in(bad.path(), &["report", "--rules", "r.dl", "--no-facts"], None);
     assert_eq!(o.status.code(), Some(1), "bad rules: {}", stderr(&o));
+}
+
+/// The tuples that collide in the example's violations, from `stance contradictions`:
+/// (relation, [values]) of every atom.
+fn colliding_atoms() -> Vec<(String, Vec<String>)> {
+    let o = stance(&["contradictions", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "the example violates a constraint");
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut atoms = Vec::new();
+    for v in json["violations"].as_array().unwrap() {
+        for a in v["atoms"].as_array().unwrap() {
+            let values = a["tuple"].as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect();
+            atoms.push((a["relation"].as_str().unwrap().to_string(), values));
+        }
+    }
+    atoms
+}
+
+#[test]
+fn graph_flags_the_edges_of_constraint_violations() {
+    let dot = stdout(&stance(&["graph"]));
+    let atoms = colliding_atoms();
+    assert!(!atoms.is_empty());
+    // Node ids to labels, then every flagged edge as (relation, from, to).
+    let label = |line: &str| line.split("label=\"").nth(1).and_then(|r| r.split('"').next()).map(str::to_string);
+    let nodes: std::collections::HashMap<String, String> = dot
+        .lines()
+        .filter(|l| l.starts_with("  n") && !l.contains("->") && l.contains("[label="))
+        .map(|l| (l.trim().split(' ').next().unwrap().to_string(), label(l).unwrap()))
+        .collect();
+    let flagged: Vec<(String, String, String)> = dot
+        .lines()
+        .filter(|l| l.contains("->") && l.contains("penwidth=3.5"))
+        .map(|l| {
+            let mut ends = l.trim().split(' ');
+            let (a, b) = (ends.next().unwrap(), ends.nth(1).unwrap());
+            let rel = l.split("tooltip=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+            (rel, nodes[a].clone(), nodes[b].clone())
+        })
+        .collect();
+    // Every colliding atom of a drawn relation is one flagged edge (either direction), and
+    // nothing else is flagged.
+    assert_eq!(flagged.len(), atoms.len(), "{flagged:?} vs {atoms:?}");
+    for (rel, values) in &atoms {
+        assert!(
+            flagged.iter().any(|(r, a, b)| r == rel
+                && ((a, b) == (&values[0], &values[1]) || (b, a) == (&values[0], &values[1]))),
+            "{rel}{values:?} not flagged in {flagged:?}"
+        );
+    }
+    // The actors flagged are those the colliding atoms name.
+    let flagged_actors: std::collections::BTreeSet<String> = dot
+        .lines()
+        .filter(|l| !l.contains("->") && l.contains("[label=") && l.contains("#ff7f0e"))
+        .filter_map(label)
+        .collect();
+    let named: std::collections::BTreeSet<String> = atoms.iter().flat_map(|(_, v)| v.iter().cloned()).collect();
+    assert_eq!(flagged_actors, named);
+    assert!(!dot.contains("$constraint"));
+    // A constraint's hidden relation cannot be asked for.
+    let o = stance(&["graph", "--relations", "$constraint1", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("E010") && stderr(&o).contains("unknown relation `$constraint1`"), "{}", stderr(&o));
+}
+
+#[test]
+fn report_shows_violations_and_claim_verdicts() {
+    let page = stdout(&stance(&["report", "--claims", "claims/libya.claims"]));
+    let atoms = colliding_atoms();
+    assert_eq!(page.matches("<div class=\"violation\">").count(), 1);
+    assert!(page.contains("<div class=\"concl\">:- recognises(x, y), conflict(x, y).</div>"));
+    assert!(
+        page.contains(
+            "<div class=\"note\">rules/libya.dl:212  with x = &quot;Kremlin&quot;, y = &quot;GNA&quot;</div>"
+        )
+    );
+    let colliding: Vec<String> = atoms
+        .iter()
+        .map(|(r, v)| format!("{r}({})", v.iter().map(|x| format!("&quot;{x}&quot;")).collect::<Vec<_>>().join(", ")))
+        .collect();
+    assert!(page.contains(&format!("<div>colliding: {}</div>", colliding.join(", "))), "{colliding:?}");
+    assert_eq!(page.matches(" flagged\" data-a=").count(), atoms.len());
+
+    // One verdict row per claim, in order, with the verdicts `stance review` gives.
+    let review = stance(&["review", "--format", "json", "claims/libya.claims"]);
+    let json: serde_json::Value = serde_json::from_slice(&review.stdout).unwrap();
+    let claims = json["claims"].as_array().unwrap();
+    let section = page.split("<section id=\"verdicts\">").nth(1).unwrap().split("</section>").next().unwrap();
+    let rows: Vec<&str> = section.split("<tr><td class=\"concl\">").skip(1).collect();
+    assert_eq!(rows.len(), claims.len());
+    for (row, claim) in rows.iter().zip(claims) {
+        let text = claim["claim"].as_str().unwrap().replace('"', "&quot;");
+        assert!(row.starts_with(&format!("{text}  [claims/libya.claims:{}]", claim["line"])), "{row}");
+        let class = if claim["passed"].as_bool().unwrap() { "good" } else { "bad" };
+        assert!(row.contains(&format!("<td class=\"{class}\">{}</td>", claim["verdict"].as_str().unwrap())), "{row}");
+    }
+    assert!(rows[1].contains("proof: aligned(&quot;Egypt&quot;, &quot;Haftar&quot;) &lt;= rules/libya.dl:38[backs("), "{}", rows[1]);
+    let passed = json["passed"].as_u64().unwrap();
+    assert_eq!(passed, 10);
+    assert!(page.contains(&format!(
+        "<div class=\"stat\"><b>{passed}</b>claims passed</div><div class=\"stat\"><b>0</b>claims failed</div>"
+    )));
+    assert!(page.contains("claims: claims/libya.claims"));
+
+    // A failing claims file: the report is still written (exit 0) and shows the failures.
+    let o = stance(&["report", "--claims", "tests/review/failing.claims"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let review = stance(&["review", "--format", "json", "tests/review/failing.claims"]);
+    let json: serde_json::Value = serde_json::from_slice(&review.stdout).unwrap();
+    let failed = json["failed"].as_u64().unwrap();
+    assert!(failed > 0);
+    assert!(stdout(&o).contains(&format!("<div class=\"stat\"><b>{failed}</b>claims failed</div>")));
+    assert_eq!(stdout(&o).matches("<td class=\"bad\">FAILED</td>").count() as u64, failed);
+
+    // Claims from standard input, and a directory of claims files, as `stance review` reads them.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.claims"), "aligned(\"Egypt\", \"Haftar\").\n").unwrap();
+    std::fs::write(
+        dir.path().join("b.csv"),
+        "claim,expect,note\n\"conflict(\"\"Egypt\"\", \"\"Tobruk\"\")\",not supported,\n",
+    )
+    .unwrap();
+    let page = stdout(&stance(&["report", "--claims", dir.path().to_str().unwrap()]));
+    assert!(page.contains("<div class=\"stat\"><b>2</b>claims passed</div>"), "{page}");
+}
+
+#[test]
+fn report_claims_errors() {
+    let o = stance(&["report", "--claims", "no/such.claims", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot read `no/such.claims`"), "{}", stderr(&o));
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.claims");
+    std::fs::write(&bad, "aligned(\"Egypt\", \"Haftar\").\nnosuch(\"x\").\n").unwrap();
+    let o = stance(&["report", "--claims", bad.to_str().unwrap(), "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("bad.claims:2:1"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nosuch"), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
 }

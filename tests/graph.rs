@@ -299,7 +299,11 @@ fn report_shows_violations_and_claim_verdicts() {
         let class = if claim["passed"].as_bool().unwrap() { "good" } else { "bad" };
         assert!(row.contains(&format!("<td class=\"{class}\">{}</td>", claim["verdict"].as_str().unwrap())), "{row}");
     }
-    assert!(rows[1].contains("proof: aligned(&quot;Egypt&quot;, &quot;Haftar&quot;) &lt;= rules/libya.dl:38[backs("), "{}", rows[1]);
+    assert!(
+        rows[1].contains("proof: aligned(&quot;Egypt&quot;, &quot;Haftar&quot;) &lt;= rules/libya.dl:38[backs("),
+        "{}",
+        rows[1]
+    );
     let passed = json["passed"].as_u64().unwrap();
     assert_eq!(passed, 10);
     assert!(page.contains(&format!(

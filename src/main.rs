@@ -893,10 +893,8 @@ fn query(args: &QueryArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
                 }
             }
         } else {
-            let mut only_hits = stance::eval::Model {
-                relations: vec![stance::eval::Tuples::default(); ex.program.relations.len()],
-                ..Default::default()
-            };
+            let mut only_hits =
+                stance::eval::Model::unrecorded(vec![stance::eval::Tuples::default(); ex.program.relations.len()]);
             only_hits.relations[rel] = subset.clone();
             output::render(&mut out, args.format, ex.program, &only_hits, &[rel], ex.symbols)?;
         }

@@ -79,9 +79,12 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
             statement_files.push(sources.add(display_path(&path), text));
         }
     }
-    // Size the symbol table for the tables: a distinct string per ~32 bytes of CSV at most.
+    // Size the symbol table for small tables at once, and let it grow beyond: sized for
+    // the worst case (a distinct string per row) a million-row table's hash index spans
+    // tens of megabytes, and with the usual few distinct actors every lookup missed the
+    // cache (loading took twice as long).
     let table_bytes: usize = statement_files.iter().map(|&f| sources.get(f).text.len()).sum();
-    let mut symbols = Symbols::with_capacity(table_bytes / 32, table_bytes / 2);
+    let mut symbols = Symbols::with_capacity((table_bytes / 32).min(1 << 16), (table_bytes / 2).min(1 << 20));
     for &file in &statement_files {
         if let Err(errors) = facts::load_statement_table(file, sources, &mut symbols, &mut facts) {
             diags.extend(errors);

@@ -50,6 +50,10 @@ pub enum Code {
     NeverFires,
     /// The same rule twice, up to variable names.
     DuplicateRule,
+    /// A file name, symlink or `--output-dir` leading outside the project (see `confine`).
+    OutsideProject,
+    /// The run was interrupted (Ctrl-C).
+    Interrupted,
 }
 
 impl Code {
@@ -76,6 +80,8 @@ impl Code {
             Code::EmptyRelation => "W003",
             Code::NeverFires => "W004",
             Code::DuplicateRule => "W005",
+            Code::OutsideProject => "E060",
+            Code::Interrupted => "E061",
         }
     }
 
@@ -102,6 +108,8 @@ impl Code {
             Code::EmptyRelation => "empty-relation",
             Code::NeverFires => "never-fires",
             Code::DuplicateRule => "duplicate-rule",
+            Code::OutsideProject => "outside-project",
+            Code::Interrupted => "interrupted",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Runs the pipeline on a project: read rule files and fact tables, check, plan, evaluate.
 //! The CLI and the library entry points both go through here.
 
+use crate::confine::{self, Place};
 use crate::diag::{Code, Diagnostic};
 use crate::eval::{self, EvalOptions, Model};
 use crate::facts::{self, Facts, TableOptions};
@@ -19,6 +20,9 @@ pub struct Inputs {
     pub rules: Vec<PathBuf>,
     /// Directory of fact tables. `None`: no facts beyond those in the rule files.
     pub facts: Option<PathBuf>,
+    /// Let `.input`/`.output` file names and symlinks lead outside the facts and output
+    /// directories (see `confine`).
+    pub allow_outside_paths: bool,
 }
 
 /// Why a run stopped: the diagnostics to show and the exit code (1: the rules or facts are
@@ -73,6 +77,12 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
         let tables = facts::find_statement_tables(dir)
             .map_err(|e| Failure::io(format!("cannot read facts directory `{}`: {e}", dir.display())))?;
         for path in tables {
+            if !inputs.allow_outside_paths
+                && let Some(d) = confine::statement_table(&path, dir)
+            {
+                diags.push(d);
+                continue;
+            }
             let text = read_text(&path)?;
             statement_files.push(sources.add(display_path(&path), text));
         }
@@ -90,6 +100,9 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     let (program, check_diags) = crate::check::check(&rule_files, &statement_relations, &mut symbols);
     diags.extend(check_diags);
     crate::lint::lint(&rule_files, &program, &mut diags);
+    if !inputs.allow_outside_paths {
+        diags.extend(confine::directive_names(&program, sources));
+    }
 
     // Relation tables named by `.input`.
     if !diags.iter().any(Diagnostic::is_error) {
@@ -102,6 +115,14 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
                     }
                     continue;
                 };
+                if !inputs.allow_outside_paths {
+                    let name = spec.params.get("filename").map(String::as_str);
+                    let dir = inputs.facts.as_deref().unwrap_or(Path::new("."));
+                    if let Some(d) = confine::directive_file(name, &path, dir, Place::Facts, spec.span, sources) {
+                        diags.push(d);
+                        continue;
+                    }
+                }
                 let text = read_text(&path)?;
                 let file = sources.add(display_path(&path), text);
                 if let Err(errors) =

@@ -7,12 +7,14 @@
 //! `driver` runs the stages in order for the CLI and for library users.
 
 pub mod check;
+pub mod confine;
 pub mod diag;
 pub mod driver;
 pub mod eval;
 pub mod explain;
 pub mod facts;
 pub mod fmt;
+pub mod interrupt;
 pub mod ir;
 pub mod lint;
 pub mod output;
@@ -20,6 +22,7 @@ pub mod plan;
 pub mod provenance;
 pub mod source;
 pub mod syntax;
+pub mod untrusted;
 pub mod value;
 pub mod watch;
 

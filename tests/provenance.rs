@@ -30,7 +30,8 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn every_tuple_of_the_example_has_a_proof_the_checker_accepts() {
-    let inputs = Inputs { rules: vec![repo().join("rules")], facts: Some(repo().join("facts")) };
+    let inputs =
+        Inputs { rules: vec![repo().join("rules")], facts: Some(repo().join("facts")), allow_outside_paths: false };
     let mut sources = SourceMap::new();
     let mut project = driver::load(&inputs, &mut sources).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
     let model = driver::evaluate(&mut project, &EvalOptions { record: true, ..Default::default() }).unwrap();

@@ -20,6 +20,7 @@ pub mod lint;
 pub mod output;
 pub mod plan;
 pub mod provenance;
+pub mod quotes;
 pub mod source;
 pub mod syntax;
 pub mod untrusted;

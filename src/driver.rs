@@ -55,16 +55,21 @@ pub struct Project {
 pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure> {
     let mut diags = Vec::new();
 
-    // Rule files.
-    let mut rule_files = Vec::new();
+    // Rule files, sorted and deduplicated, so that the order the files are named in changes nothing
+    // (relations are numbered, and shown, in the order they are declared).
+    let mut paths = Vec::new();
     for path in &inputs.rules {
-        for file in rule_paths(path)? {
-            let text = read_text(&file)?;
-            let id = sources.add(display_path(&file), text);
-            let (ast, errors) = syntax::parse_file(id, &sources.get(id).text);
-            diags.extend(errors);
-            rule_files.push(ast);
-        }
+        paths.extend(rule_paths(path)?);
+    }
+    paths.sort();
+    paths.dedup();
+    let mut rule_files = Vec::new();
+    for file in paths {
+        let text = read_text(&file)?;
+        let id = sources.add(display_path(&file), text);
+        let (ast, errors) = syntax::parse_file(id, &sources.get(id).text);
+        diags.extend(errors);
+        rule_files.push(ast);
     }
 
     // Statement tables first: their relation names are known before checking.

@@ -249,7 +249,7 @@ fn a_run_killed_while_writing_leaves_only_complete_files() {
     // Kill runs at spread-out moments, from evaluation into the writes.
     for step in 1..=8 {
         let out = dir.path().join("out");
-        std::fs::remove_dir_all(&out).unwrap();
+        let _ = std::fs::remove_dir_all(&out);
         let child = spawn(dir.path(), &args);
         std::thread::sleep(full * step / 9);
         signal(&child, "KILL");

@@ -67,9 +67,7 @@ const SECRET: &str = "secret\n";
 
 /// A project in `root/project` whose facts directory can reach `root/outside`.
 fn confinement_project(rules: &str) -> tempfile::TempDir {
-    let root =
-        project(&[("outside/s.facts", SECRET), ("project/rules/r.dl", rules), ("project/facts/ok.facts", "a\n")]);
-    root
+    project(&[("outside/s.facts", SECRET), ("project/rules/r.dl", rules), ("project/facts/ok.facts", "a\n")])
 }
 
 fn refused(o: &Output, message: &str) {

@@ -104,10 +104,10 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
 
     let (program, check_diags) = crate::check::check(&rule_files, &statement_relations, &mut symbols);
     diags.extend(check_diags);
-    crate::lint::lint(&rule_files, &program, &mut diags);
     if !inputs.allow_outside_paths {
         diags.extend(confine::directive_names(&program, sources));
     }
+    crate::lint::lint(&rule_files, &program, &mut diags);
 
     // Relation tables named by `.input`.
     if !diags.iter().any(Diagnostic::is_error) {

@@ -50,7 +50,7 @@ mod tests {
         assert_eq!(unclosed_quote("a,\"b\nc,d\n", b','), Some(2));
         assert_eq!(unclosed_quote("a,\"b\"\"\nc\",d\n", b','), None);
         assert_eq!(unclosed_quote("a,b\"c\n", b','), None, "a quote inside a field is literal");
-        assert_eq!(unclosed_quote("\"x\"y,\"", b','), Some(6));
+        assert_eq!(unclosed_quote("\"x\"y,\"", b','), Some(5));
         assert_eq!(unclosed_quote("a\t\"b", b'\t'), Some(2));
         assert_eq!(unclosed_quote("", b','), None);
     }

@@ -13,6 +13,7 @@
 
 pub mod check;
 pub mod claims;
+pub mod confine;
 pub mod constraints;
 pub mod diag;
 pub mod driver;
@@ -22,6 +23,7 @@ pub mod facts;
 pub mod fmt;
 pub mod graph;
 pub mod index;
+pub mod interrupt;
 pub mod ir;
 pub mod layout;
 pub mod lint;
@@ -29,10 +31,12 @@ pub mod network;
 pub mod output;
 pub mod plan;
 pub mod provenance;
+pub mod quotes;
 pub mod report;
 pub mod review;
 pub mod source;
 pub mod syntax;
+pub mod untrusted;
 pub mod value;
 pub mod watch;
 

@@ -458,17 +458,9 @@ fn unknown_type(name: &str, span: Span, types: &BTreeMap<String, Type>) -> Diagn
 
 fn check_io_param(key: &str, value: &str, kind: DirectiveKind) -> Option<String> {
     match key {
-        "filename" => {
-            if std::path::Path::new(value).is_absolute() {
-                Some(format!(
-                    "absolute file name `{value}` is refused: give a path relative to the facts or output directory"
-                ))
-            } else if value.split(['/', '\\']).any(|c| c == "..") {
-                Some(format!("file name `{value}` leaves the facts or output directory"))
-            } else {
-                None
-            }
-        }
+        // Where the file may be is checked when it is opened (`confine`), so that
+        // `--allow-outside-paths` can lift it.
+        "filename" => None,
         "delimiter" => {
             let unescaped = unescape_delimiter(value);
             (unescaped.len() != 1).then(|| format!("delimiter must be a single character, got `{value}`"))

@@ -66,6 +66,10 @@ pub enum Code {
     GraphvizFailed,
     /// A relation chosen for the network is not binary over symbols.
     NotAGraphRelation,
+    /// A file name, symlink or `--output-dir` leading outside the project (see `confine`).
+    OutsideProject,
+    /// The run was interrupted (Ctrl-C).
+    Interrupted,
 }
 
 impl Code {
@@ -100,6 +104,8 @@ impl Code {
             Code::UnknownActor => "E050",
             Code::GraphvizFailed => "E051",
             Code::NotAGraphRelation => "E052",
+            Code::OutsideProject => "E060",
+            Code::Interrupted => "E061",
         }
     }
 
@@ -133,6 +139,8 @@ impl Code {
             Code::UnknownActor => "unknown-actor",
             Code::GraphvizFailed => "graphviz-failed",
             Code::NotAGraphRelation => "not-a-graph-relation",
+            Code::OutsideProject => "outside-project",
+            Code::Interrupted => "interrupted",
         }
     }
 }

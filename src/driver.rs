@@ -1,6 +1,7 @@
 //! Runs the pipeline on a project: read rule files and fact tables, check, plan, evaluate.
 //! The CLI and the library entry points both go through here.
 
+use crate::confine::{self, Place};
 use crate::diag::{Code, Diagnostic};
 use crate::eval::{self, EvalOptions, Model};
 use crate::facts::{self, Facts, TableOptions};
@@ -21,6 +22,9 @@ pub struct Inputs {
     pub as_of: Option<crate::asof::Date>,
     /// Directory of fact tables. `None`: no facts beyond those in the rule files.
     pub facts: Option<PathBuf>,
+    /// Let `.input`/`.output` file names and symlinks lead outside the facts and output
+    /// directories (see `confine`).
+    pub allow_outside_paths: bool,
 }
 
 /// Why a run stopped: the diagnostics to show and the exit code (1: the rules or facts are
@@ -53,16 +57,21 @@ pub struct Project {
 pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure> {
     let mut diags = Vec::new();
 
-    // Rule files.
-    let mut rule_files = Vec::new();
+    // Rule files, sorted and deduplicated, so that the order the files are named in changes nothing
+    // (relations are numbered, and shown, in the order they are declared).
+    let mut paths = Vec::new();
     for path in &inputs.rules {
-        for file in rule_paths(path)? {
-            let text = read_text(&file)?;
-            let id = sources.add(display_path(&file), text);
-            let (ast, errors) = syntax::parse_file(id, &sources.get(id).text);
-            diags.extend(errors);
-            rule_files.push(ast);
-        }
+        paths.extend(rule_paths(path)?);
+    }
+    paths.sort();
+    paths.dedup();
+    let mut rule_files = Vec::new();
+    for file in paths {
+        let text = read_text(&file)?;
+        let id = sources.add(display_path(&file), text);
+        let (ast, errors) = syntax::parse_file(id, &sources.get(id).text);
+        diags.extend(errors);
+        rule_files.push(ast);
     }
 
     // Statement tables first: their relation names are known before checking.
@@ -75,13 +84,22 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
         let tables = facts::find_statement_tables(dir)
             .map_err(|e| Failure::io(format!("cannot read facts directory `{}`: {e}", dir.display())))?;
         for path in tables {
+            if !inputs.allow_outside_paths
+                && let Some(d) = confine::statement_table(&path, dir)
+            {
+                diags.push(d);
+                continue;
+            }
             let text = read_text(&path)?;
             statement_files.push(sources.add(display_path(&path), text));
         }
     }
-    // Size the symbol table for the tables: a distinct string per ~32 bytes of CSV at most.
+    // Size the symbol table for small tables at once, and let it grow beyond: sized for
+    // the worst case (a distinct string per row) a million-row table's hash index spans
+    // tens of megabytes, and with the usual few distinct actors every lookup missed the
+    // cache (loading took twice as long).
     let table_bytes: usize = statement_files.iter().map(|&f| sources.get(f).text.len()).sum();
-    let mut symbols = Symbols::with_capacity(table_bytes / 32, table_bytes / 2);
+    let mut symbols = Symbols::with_capacity((table_bytes / 32).min(1 << 16), (table_bytes / 2).min(1 << 20));
     for &file in &statement_files {
         if let Err(errors) = facts::load_statement_table(file, sources, &mut symbols, &mut facts) {
             diags.extend(errors);
@@ -96,6 +114,9 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
 
     let (program, check_diags) = crate::check::check(&rule_files, &statement_relations, &mut symbols);
     diags.extend(check_diags);
+    if !inputs.allow_outside_paths {
+        diags.extend(confine::directive_names(&program, sources));
+    }
     crate::lint::lint(&rule_files, &program, &mut diags);
 
     // Relation tables named by `.input`.
@@ -109,6 +130,14 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
                     }
                     continue;
                 };
+                if !inputs.allow_outside_paths {
+                    let name = spec.params.get("filename").map(String::as_str);
+                    let dir = inputs.facts.as_deref().unwrap_or(Path::new("."));
+                    if let Some(d) = confine::directive_file(name, &path, dir, Place::Facts, spec.span, sources) {
+                        diags.push(d);
+                        continue;
+                    }
+                }
                 let text = read_text(&path)?;
                 let file = sources.add(display_path(&path), text);
                 if let Err(errors) =

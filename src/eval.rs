@@ -92,10 +92,63 @@ pub const INPUT: u32 = u32::MAX;
 #[derive(Debug, Clone, Default)]
 pub struct Model {
     pub relations: Vec<Tuples>,
-    /// Per relation, aligned with its tuples (empty when not recorded).
-    pub annotations: Vec<Vec<Annotation>>,
+    /// Per relation, aligned with its tuples (empty when not recorded), packed as
+    /// [`Packing`] says: 4 bytes per tuple.
+    annotations: Vec<Vec<u32>>,
+    /// Per relation, how its stratum packed the annotations.
+    packings: Vec<Packing>,
     /// Index of the stratum that computed each relation.
     pub stratum_of: Vec<usize>,
+}
+
+impl Model {
+    /// A model of given tuples, without annotations (e.g. a subset to print).
+    pub fn unrecorded(relations: Vec<Tuples>) -> Model {
+        Model { relations, ..Default::default() }
+    }
+
+    /// How the tuple at `index` of `rel` first appeared; `None` when not recorded.
+    pub fn annotation(&self, rel: RelId, index: usize) -> Option<Annotation> {
+        let packed = *self.annotations.get(rel)?.get(index)?;
+        Some(self.packings[rel].unpack(packed))
+    }
+}
+
+/// A stratum's annotations in 32 bits: the round in the high bits and, in the low
+/// `slot_bits`, the position of the rule among the stratum's rules (all ones for input
+/// tuples). Half the size of an [`Annotation`], so that recording adds 4 bytes per tuple.
+#[derive(Debug, Clone, Default)]
+struct Packing {
+    slot_bits: u32,
+    /// The rule at each position.
+    rules: Vec<u32>,
+}
+
+impl Packing {
+    fn new(rules: Vec<u32>) -> Packing {
+        // Room for every rule's position and the input marker.
+        let slot_bits = u32::BITS - (rules.len() as u32).leading_zeros();
+        Packing { slot_bits: slot_bits.max(1), rules }
+    }
+
+    fn input_slot(&self) -> u32 {
+        (1 << self.slot_bits) - 1
+    }
+
+    /// The last round whose number fits.
+    fn max_round(&self) -> u32 {
+        u32::MAX >> self.slot_bits
+    }
+
+    fn pack(&self, round: u32, slot: u32) -> u32 {
+        (round << self.slot_bits) | slot
+    }
+
+    fn unpack(&self, packed: u32) -> Annotation {
+        let (round, slot) = (packed >> self.slot_bits, packed & self.input_slot());
+        let rule = if slot == self.input_slot() { INPUT } else { self.rules[slot as usize] };
+        Annotation { round, rule }
+    }
 }
 
 /// Evaluates the program over the input tuples (per relation, any order, duplicates allowed).
@@ -113,7 +166,7 @@ pub fn evaluate(
         ($(($r:literal, $e:literal))*) => {
             $(if (r, e) == ($r, $e) {
                 return if options.record {
-                    Evaluator::<$r, $e, Annotation>::new(program, plan, symbols, options).run(inputs)
+                    Evaluator::<$r, $e, Recorded>::new(program, plan, symbols, options).run(inputs)
                 } else {
                     Evaluator::<$r, $e, ()>::new(program, plan, symbols, options).run(inputs)
                 };
@@ -149,29 +202,35 @@ type Row<const R: usize> = [Value; R];
 type Env<const E: usize> = [Value; E];
 
 /// What a stratum's tuples carry besides their values: nothing (`()`, zero bytes) or, when
-/// recording provenance, an [`Annotation`]. Carrying it inside datafrog's tuples costs 8
-/// bytes per tuple and no second copy of the relation.
+/// recording provenance, a packed annotation (see [`Packing`]). Carrying it inside
+/// datafrog's tuples costs 4 bytes per tuple and no second copy of the relation.
 trait Payload: Copy + Ord + 'static {
     const RECORDS: bool;
-    fn at(round: u32, rule: u32) -> Self;
-    fn annotation(self) -> Annotation;
+    /// The payload of a tuple first derived in `round` by the rule at position `slot` of
+    /// the stratum's rules (the packing's input slot for input tuples).
+    fn at(packing: &Packing, round: u32, slot: u32) -> Self;
+    fn packed(self) -> u32;
 }
 
 impl Payload for () {
     const RECORDS: bool = false;
-    fn at(_: u32, _: u32) {}
-    fn annotation(self) -> Annotation {
-        Annotation { round: 0, rule: INPUT }
+    fn at(_: &Packing, _: u32, _: u32) {}
+    fn packed(self) -> u32 {
+        0
     }
 }
 
-impl Payload for Annotation {
+/// A recorded annotation, packed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Recorded(u32);
+
+impl Payload for Recorded {
     const RECORDS: bool = true;
-    fn at(round: u32, rule: u32) -> Self {
-        Annotation { round, rule }
+    fn at(packing: &Packing, round: u32, slot: u32) -> Self {
+        Recorded(packing.pack(round, slot))
     }
-    fn annotation(self) -> Annotation {
-        self
+    fn packed(self) -> u32 {
+        self.0
     }
 }
 
@@ -189,7 +248,8 @@ struct Evaluator<'p, 's, const R: usize, const E: usize, A: Payload> {
     options: &'p EvalOptions,
     /// Complete relations, indexed by relation id (empty until their stratum ran).
     done: Vec<Relation<Row<R>>>,
-    annotations: Vec<Vec<Annotation>>,
+    annotations: Vec<Vec<u32>>,
+    packings: Vec<Packing>,
     stratum_of: Vec<usize>,
     payload: std::marker::PhantomData<A>,
 }
@@ -204,6 +264,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             options,
             done: (0..n).map(|_| Relation::from_vec(Vec::new())).collect(),
             annotations: vec![Vec::new(); n],
+            packings: vec![Packing::default(); n],
             stratum_of: vec![0; n],
             payload: std::marker::PhantomData,
         }
@@ -224,10 +285,12 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             .zip(&self.program.relations)
             .map(|(rel, decl)| narrow(rel.elements, decl.arity()))
             .collect();
-        Ok(Model { relations, annotations: self.annotations, stratum_of: self.stratum_of })
+        Ok(Model { relations, annotations: self.annotations, packings: self.packings, stratum_of: self.stratum_of })
     }
 
     fn run_stratum(&mut self, sp: &StratumPlan, inputs: &mut [Vec<Row<R>>]) -> Result<(), Diagnostic> {
+        let packing = Packing::new(sp.rules.iter().map(|rp| rp.rule as u32).collect());
+        let input = A::at(&packing, 0, packing.input_slot());
         let statics: Vec<Index<Row<R>, Row<R>>> =
             sp.static_indices.iter().map(|spec| build_index(&self.done[spec.rel], spec)).collect();
 
@@ -265,7 +328,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         for (i, &r) in sp.relations.iter().enumerate() {
             let rows = std::mem::take(&mut inputs[r]);
             if !rows.is_empty() {
-                vars[i].insert(Relation::from_vec(rows.into_iter().map(|row| (row, A::at(0, INPUT))).collect()));
+                vars[i].insert(Relation::from_vec(rows.into_iter().map(|row| (row, input)).collect()));
             }
         }
         iteration.changed();
@@ -282,7 +345,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                     let leaper = extension_leaper::<R, A>(&ext, index);
                     if A::RECORDS {
                         // Collected with its annotation, to be deduplicated below.
-                        let payload = A::at(round + 1, rp.rule as u32);
+                        let payload = A::at(&packing, round + 1, ri as u32);
                         let derived = Relation::from_leapjoin(&source.recent.borrow(), leaper, |t, m| {
                             (extension_row(&ext.head, &t.0, m), payload)
                         });
@@ -293,11 +356,12 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                         }
                     } else {
                         vars[var_of(rp.head)]
-                            .from_leapjoin(source, leaper, |t, m| (extension_row(&ext.head, &t.0, m), A::at(0, 0)));
+                            .from_leapjoin(source, leaper, |t, m| (extension_row(&ext.head, &t.0, m), input));
                     }
                     continue;
                 }
-                self.run_rule(rp, round, &vars, &var_of, &dyn_vars, &env_vars[ri], &statics, out);
+                let payload = A::at(&packing, round + 1, ri as u32);
+                self.run_rule(rp, round, payload, &vars, &var_of, &dyn_vars, &env_vars[ri], &statics, out);
             }
             // Keep re-keyed copies of this stratum's relations in step.
             for (spec, dv) in sp.dyn_indices.iter().zip(&dyn_vars) {
@@ -325,6 +389,15 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                 }
             }
             round += 1;
+            if A::RECORDS && round == packing.max_round() {
+                return Err(Diagnostic::error(
+                    Code::Limit,
+                    format!(
+                        "a stratum of {} rules ran {round} rounds, more than provenance recording can number",
+                        sp.rules.len()
+                    ),
+                ));
+            }
             let changed = iteration.changed();
             self.check_limits(sp, &vars)?;
             if !changed {
@@ -335,7 +408,8 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         for (var, &rel) in vars.into_iter().zip(&sp.relations) {
             let complete = var.complete();
             if A::RECORDS {
-                self.annotations[rel] = complete.iter().map(|(_, a)| a.annotation()).collect();
+                self.annotations[rel] = complete.iter().map(|(_, a)| a.packed()).collect();
+                self.packings[rel] = packing.clone();
             }
             // Each row occurs once (deduplicated on insertion), so dropping the payload keeps
             // the rows sorted and unique: no need to sort them again.
@@ -383,6 +457,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         &mut self,
         rp: &RulePlan,
         round: u32,
+        payload: A,
         vars: &[Variable<(Row<R>, A)>],
         var_of: &dyn Fn(RelId) -> usize,
         dyn_vars: &[Variable<(Row<R>, Row<R>)>],
@@ -390,7 +465,6 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         statics: &[Index<Row<R>, Row<R>>],
         out: &mut Vec<(Row<R>, A)>,
     ) {
-        let payload = A::at(round + 1, rp.rule as u32);
         let head_args = &rp.head_args;
         let ctx = &mut self.ctx;
         // Where the rows of a segment go: the next join's environment, or the head.
@@ -885,4 +959,25 @@ fn gallop<T>(mut slice: &[T], mut less: impl FnMut(&T) -> bool) -> &[T] {
         slice = &slice[1..];
     }
     slice
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_annotations_round_trip() {
+        for rules in [0usize, 1, 2, 3, 255, 256, 5000] {
+            let packing = Packing::new((0..rules as u32).map(|r| 1000 + r).collect());
+            assert!(packing.max_round() >= (1 << 18), "{rules} rules leave too few rounds");
+            let input = packing.unpack(packing.pack(0, packing.input_slot()));
+            assert_eq!(input, Annotation { round: 0, rule: INPUT });
+            for slot in (0..rules as u32).step_by(97) {
+                for round in [1, 2, packing.max_round()] {
+                    let a = packing.unpack(packing.pack(round, slot));
+                    assert_eq!(a, Annotation { round, rule: 1000 + slot }, "{rules} rules");
+                }
+            }
+        }
+    }
 }

@@ -287,13 +287,21 @@ fn statement_reader(text: &str) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes())
 }
 
-/// True if the text's header row has `subject`, `relation` and `object` columns (and no
-/// duplicate column names).
+/// True if a header row has `subject`, `relation` and `object` columns (even if it repeats
+/// a name: loading then reports the duplicate rather than ignoring the file).
+fn names_statement_columns(header: &csv::ByteRecord) -> bool {
+    let has = |column: &str| header.iter().any(|f| String::from_utf8_lossy(f).trim().eq_ignore_ascii_case(column));
+    has("subject") && has("relation") && has("object")
+}
+
+/// True if the text's header row has `subject`, `relation` and `object` columns. A header
+/// that also repeats a column name counts, so that loading reports the duplicate instead of
+/// the file being silently ignored.
 pub fn is_statement_table(text: &str) -> bool {
     let (body, _) = strip_bom(text);
     let mut rdr = statement_reader(body);
     let mut rec = csv::ByteRecord::new();
-    matches!(rdr.read_byte_record(&mut rec), Ok(true)) && parse_header(&rec).is_ok()
+    matches!(rdr.read_byte_record(&mut rec), Ok(true)) && names_statement_columns(&rec)
 }
 
 /// All `*.csv` files directly in `dir` (extension case-insensitive), sorted by file name,
@@ -331,7 +339,7 @@ pub fn find_statement_tables(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
                 }
                 rec = fixed;
             }
-            if parse_header(&rec).is_ok() {
+            if names_statement_columns(&rec) {
                 found.push(path);
             }
         }
@@ -409,6 +417,9 @@ pub fn load_statement_table(
 ) -> Result<usize, Vec<Diagnostic>> {
     let text = sources.get(file).text.as_str();
     let (body, base) = strip_bom(text);
+    if let Some(offset) = crate::quotes::unclosed_quote(body, b',') {
+        return Err(vec![crate::quotes::unclosed_quote_error(file, base + offset)]);
+    }
     let mut rdr = statement_reader(body);
     let mut rec = csv::ByteRecord::new();
 
@@ -657,6 +668,9 @@ pub fn load_relation_table(
     }
     let text = sources.get(file).text.as_str();
     let (body, base) = strip_bom(text);
+    if let Some(offset) = crate::quotes::unclosed_quote(body, options.delimiter).filter(|_| options.rfc4180) {
+        return Err(vec![crate::quotes::unclosed_quote_error(file, base + offset)]);
+    }
     let checkpoint = facts.checkpoint();
     let table = facts.tables.len() as u32;
     facts.tables.push(TableInfo {
@@ -1018,7 +1032,8 @@ mod tests {
         assert!(!is_statement_table(""));
         assert!(!is_statement_table("subject,object\nA,B\n"));
         assert!(!is_statement_table("a\tb\n"));
-        assert!(!is_statement_table("subject,relation,object,subject\n"));
+        // A repeated column still makes a statement table: loading reports the duplicate.
+        assert!(is_statement_table("subject,relation,object,subject\n"));
     }
 
     #[test]

@@ -17,10 +17,11 @@ use std::time::{Duration, Instant};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success
-  1  the rules or facts have errors (or a limit was hit, or, with --deny-contradictions,
-     a constraint is violated); diagnostics on stderr
-  2  usage error, or a file or directory could not be read or written";
+  0    success
+  1    the rules or facts have errors (or a limit was hit, or, with --deny-contradictions,
+       a constraint is violated); diagnostics on stderr
+  2    usage error, or a file or directory could not be read or written (or is outside the project)
+  130  interrupted (Ctrl-C); no output file is left half-written";
 
 const INFER_EXAMPLES: &str = "\
 Examples:
@@ -255,9 +256,10 @@ Examples:
 
 const EXIT_CODES_CLAIM: &str = "\
 Exit codes:
-  0  the claim holds (explain) or some tuple matches (query)
-  1  it does not hold / nothing matches, or the rules or facts have errors
-  2  usage error, or a file could not be read";
+  0    the claim holds (explain) or some tuple matches (query)
+  1    it does not hold / nothing matches, or the rules or facts have errors
+  2    usage error, or a file could not be read
+  130  interrupted (Ctrl-C)";
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ProofFormat {
@@ -323,6 +325,11 @@ struct ProjectArgs {
     /// Use only the facts written in the rule files.
     #[arg(long)]
     no_facts: bool,
+
+    /// Let `.input`/`.output` file names, symlinks and `--output-dir` lead outside the facts
+    /// directory, the output directory and the current directory (refused by default).
+    #[arg(long)]
+    allow_outside_paths: bool,
 }
 
 impl ProjectArgs {
@@ -332,7 +339,7 @@ impl ProjectArgs {
             (Some(dir), _) => Some(dir.clone()),
             (None, false) => Some(PathBuf::from("facts")).filter(|d| d.is_dir()),
         };
-        Inputs { rules: self.rules.clone(), facts, as_of: self.as_of }
+        Inputs { rules: self.rules.clone(), facts, as_of: self.as_of, allow_outside_paths: self.allow_outside_paths }
     }
 }
 
@@ -476,6 +483,7 @@ struct DiffArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    stance::interrupt::install();
     // Proof search recurses once per proof level; give deep proofs room.
     let worker = std::thread::Builder::new().stack_size(512 << 20).spawn(move || run(&cli));
     match worker.map(|w| w.join()) {
@@ -541,6 +549,13 @@ fn load(project: &ProjectArgs, sources: &mut SourceMap, cli: &Cli) -> Result<Pro
 
 fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
     let mut project = load(&args.project, sources, cli)?;
+    if let Some(dir) = args.output_dir.as_deref().filter(|_| !args.project.allow_outside_paths) {
+        let refused = stance::confine::output_files(dir, &project.program, &project.sources);
+        if !refused.is_empty() {
+            *sources = std::mem::take(&mut project.sources);
+            return Err(Failure { diagnostics: refused, exit_code: 2 });
+        }
+    }
     if args.explain_plan {
         eprint!("{}", stance::plan::describe(&project.plan, &project.program, &project.sources));
     }
@@ -862,10 +877,8 @@ fn query(args: &QueryArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
                 }
             }
         } else {
-            let mut only_hits = stance::eval::Model {
-                relations: vec![stance::eval::Tuples::default(); ex.program.relations.len()],
-                ..Default::default()
-            };
+            let mut only_hits =
+                stance::eval::Model::unrecorded(vec![stance::eval::Tuples::default(); ex.program.relations.len()]);
             only_hits.relations[rel] = subset.clone();
             output::render(&mut out, args.format, ex.program, &only_hits, &[rel], ex.symbols)?;
         }

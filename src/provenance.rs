@@ -105,7 +105,7 @@ impl<'a> Explainer<'a> {
     }
 
     fn annotation(&self, rel: RelId, index: usize) -> Annotation {
-        self.model.annotations[rel].get(index).copied().unwrap_or(Annotation { round: 0, rule: INPUT })
+        self.model.annotation(rel, index).unwrap_or(Annotation { round: 0, rule: INPUT })
     }
 
     /// A proof of `tuple` in `rel` of minimal height, or `None` if the tuple does not hold.

@@ -290,9 +290,10 @@ fn check_recording(text: &str) -> Result<(), TestCaseError> {
     let recorded = stance::driver::evaluate_text(text, &EvalOptions { record: true, ..Default::default() })
         .map_err(TestCaseError::fail)?;
     for (rel, tuples) in recorded.model.relations.iter().enumerate() {
-        let annotations = &recorded.model.annotations[rel];
-        prop_assert_eq!(annotations.len(), tuples.len(), "annotations of relation {} in:\n{}", rel, text);
-        for (tuple, a) in tuples.iter().zip(annotations) {
+        for (index, tuple) in tuples.iter().enumerate() {
+            let a = recorded.model.annotation(rel, index);
+            prop_assert!(a.is_some(), "tuple {} of relation {} not annotated in:\n{}", index, rel, text);
+            let a = a.unwrap();
             let is_fact = recorded.program.facts.iter().any(|f| f.rel == rel && f.values == tuple);
             if a.rule == INPUT {
                 prop_assert!(is_fact && a.round == 0, "tuple {:?} of {} marked input in:\n{}", tuple, rel, text);

@@ -41,7 +41,8 @@ fn rule_files() -> Vec<PathBuf> {
 fn every_rule_file_formats_idempotently_and_keeps_its_comments() {
     let mut formatted = 0;
     for path in rule_files() {
-        let text = std::fs::read_to_string(&path).unwrap();
+        // tests/malformed/ has rule files that are not UTF-8 on purpose.
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
         if stance::fmt::format_text(FileId(0), &text).is_err() {
             continue;
         }

@@ -153,7 +153,8 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
         file,
         text,
         b: text.as_bytes(),
-        i: 0,
+        // A UTF-8 byte order mark (as some Windows editors write) is not part of the program.
+        i: if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 },
         toks: Vec::with_capacity(text.len() / 3 + 1),
         docs: Vec::new(),
         diags: Vec::new(),

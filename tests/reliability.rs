@@ -1,0 +1,377 @@
+//! Reliability and security of the binary: path confinement (every escape), resource
+//! guards, Ctrl-C, a kill in the middle of writing outputs, and determinism under
+//! reordered inputs.
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn stance(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run stance")
+}
+
+fn spawn(dir: &Path, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run stance")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A temporary project directory with the given files.
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill").args([format!("-{name}"), child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+}
+
+/// Every entry of `dir`, sorted (empty if it does not exist).
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+// ---- path confinement ----
+
+const SECRET: &str = "secret\n";
+
+/// A project in `root/project` whose facts directory can reach `root/outside`.
+fn confinement_project(rules: &str) -> tempfile::TempDir {
+    project(&[("outside/s.facts", SECRET), ("project/rules/r.dl", rules), ("project/facts/ok.facts", "a\n")])
+}
+
+fn refused(o: &Output, message: &str) {
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(o));
+    let err = stderr(o);
+    assert!(err.contains("error[E060]") && err.contains(message), "{err}");
+    assert!(!stdout(o).contains("secret"), "the outside file was read: {}", stdout(o));
+}
+
+#[test]
+fn absolute_input_file_name_is_refused_with_its_location() {
+    let outside = "/etc/passwd";
+    let dir = confinement_project(&format!(".decl s(x: symbol)\n.input s(filename=\"{outside}\")\n.output s\n"));
+    let o = stance(&dir.path().join("project"), &["infer", "--diagnostic-format", "short"]);
+    refused(&o, "rules/r.dl:2:10: error[E060]: absolute file name `/etc/passwd` is refused");
+}
+
+#[test]
+fn dot_dot_input_file_name_is_refused_with_its_location() {
+    let dir = confinement_project(".decl s(x: symbol)\n.input s(filename=\"../../outside/s.facts\")\n.output s\n");
+    let o = stance(&dir.path().join("project"), &["infer", "--diagnostic-format", "short"]);
+    refused(&o, "rules/r.dl:2:10: error[E060]: file name `../../outside/s.facts` leaves the facts or output directory");
+    // The same escape in an `.output` directive is refused before anything is evaluated.
+    let dir = confinement_project(".decl s(x: symbol)\ns(\"a\").\n.output s(filename=\"../s.csv\")\n");
+    let o = stance(&dir.path().join("project"), &["infer", "--output-dir", "out", "--diagnostic-format", "short"]);
+    refused(&o, "rules/r.dl:3:11: error[E060]: file name `../s.csv` leaves the facts or output directory");
+    assert!(!dir.path().join("project/s.csv").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_file_leading_outside_is_refused() {
+    let dir = confinement_project(".decl s(x: symbol)\n.input s\n.output s\n");
+    std::os::unix::fs::symlink("../../outside/s.facts", dir.path().join("project/facts/s.facts")).unwrap();
+    let p = dir.path().join("project");
+    let o = stance(&p, &["infer", "--diagnostic-format", "short"]);
+    refused(&o, "rules/r.dl:2:1: error[E060]: `facts/s.facts` leads outside the facts directory through a symlink");
+    // With the flag the link is followed.
+    let o = stance(&p, &["infer", "--allow-outside-paths", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "relation,x\ns,secret\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_directory_leading_outside_is_refused() {
+    let dir = confinement_project(".decl s(x: symbol)\n.input s(filename=\"sub/s.facts\")\n.output s\n");
+    std::os::unix::fs::symlink("../../outside", dir.path().join("project/facts/sub")).unwrap();
+    let p = dir.path().join("project");
+    let o = stance(&p, &["check", "--diagnostic-format", "short"]);
+    refused(
+        &o,
+        "rules/r.dl:2:10: error[E060]: `facts/sub/s.facts` leads outside the facts directory through a symlink",
+    );
+    // A symlinked statement table is refused too (no location in a rule file: it is found by listing).
+    std::fs::write(dir.path().join("outside/st.csv"), "subject,relation,object\na,backs,b\n").unwrap();
+    std::os::unix::fs::symlink("../../outside/st.csv", p.join("facts/st.csv")).unwrap();
+    let o = stance(&p, &["check", "--allow-outside-paths"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::write(p.join("rules/r.dl"), ".decl s(x: symbol)\ns(\"a\").\n").unwrap();
+    let o = stance(&p, &["check", "--diagnostic-format", "short"]);
+    refused(&o, "error[E060]: `facts/st.csv` leads outside the facts directory through a symlink");
+}
+
+#[test]
+fn output_dir_outside_the_project_is_refused() {
+    let dir = confinement_project(".decl s(x: symbol)\ns(\"a\").\n.output s\n");
+    let p = dir.path().join("project");
+    for outside in ["../out", dir.path().join("out").to_str().unwrap()] {
+        let o = stance(&p, &["infer", "--output-dir", outside, "--diagnostic-format", "short"]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("error[E060]: --output-dir `{outside}` is outside the project")),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!dir.path().join("out").exists());
+    }
+    let o = stance(&p, &["infer", "--output-dir", "../out", "--allow-outside-paths"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(dir.path().join("out/s.csv")).unwrap(), "a\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn output_dir_and_output_files_through_symlinks_are_refused() {
+    let dir = confinement_project(".decl s(x: symbol)\ns(\"a\").\n.output s(filename=\"sub/s.csv\")\n");
+    let p = dir.path().join("project");
+    // A (dangling) symlink to a directory outside, used as the output directory.
+    std::os::unix::fs::symlink("../elsewhere", p.join("link")).unwrap();
+    let o = stance(&p, &["infer", "--output-dir", "link/new", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--output-dir `link/new` is outside the project"), "{}", stderr(&o));
+    assert!(!dir.path().join("elsewhere").exists());
+    // A subdirectory of the output directory that leads outside.
+    std::fs::create_dir(p.join("out")).unwrap();
+    std::os::unix::fs::symlink("../../outside", p.join("out/sub")).unwrap();
+    let o = stance(&p, &["infer", "--output-dir", "out", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("rules/r.dl:3:11: error[E060]: `out/sub/s.csv` leads outside the output directory"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("outside/s.csv").exists());
+}
+
+// ---- resource guards and interruption ----
+
+const RUNAWAY: &str = ".decl n(x: number)\n.output n\nn(0).\nn(x + 1) :- n(x).\n";
+
+#[test]
+fn max_tuples_names_the_relation_that_grew() {
+    let dir = project(&[("rules/r.dl", RUNAWAY)]);
+    let o = stance(dir.path(), &["infer", "--max-tuples", "500", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), "error[E031]: relation `n` grew beyond 500 tuples (--max-tuples); stopped\n");
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn timeout_names_the_relation_that_grew() {
+    let dir = project(&[("rules/r.dl", RUNAWAY)]);
+    let started = Instant::now();
+    let o = stance(dir.path(), &["infer", "--timeout", "0.3", "--output-dir", "out", "--diagnostic-format", "short"]);
+    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), "error[E031]: evaluation ran out of time (--timeout) while computing `n`\n");
+    assert_eq!(listing(&dir.path().join("out")), Vec::<String>::new());
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly_with_exit_130() {
+    let dir = project(&[("rules/r.dl", RUNAWAY)]);
+    let child = spawn(dir.path(), &["infer", "--output-dir", "out"]);
+    std::thread::sleep(Duration::from_millis(700));
+    signal(&child, "INT");
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "error[E061]: interrupted; no output was written\n");
+    assert_eq!(stdout(&o), "");
+    assert_eq!(listing(&dir.path().join("out")), Vec::<String>::new());
+    assert_eq!(listing(dir.path()), ["rules"]);
+}
+
+/// Large outputs: three relations of 300,000 rows each, written to `--output-dir`.
+const BIG: &str = "\
+.decl n(x: number)
+.decl m(x: number, y: number)
+.decl k(x: number, s: symbol)
+.output n
+.output m
+.output k(filename=\"k.facts\")
+n(x) :- x = range(0, 300000).
+m(x, x * 7) :- n(x).
+k(x, to_string(x)) :- n(x).
+";
+
+#[cfg(unix)]
+#[test]
+fn a_run_killed_while_writing_leaves_only_complete_files() {
+    let dir = project(&[("rules/r.dl", BIG)]);
+    let args = ["infer", "--output-dir", "out", "--relation", "n", "--format", "csv"];
+    // A complete run, for the expected contents and the time a run takes.
+    let started = Instant::now();
+    let o = stance(dir.path(), &args);
+    let full = started.elapsed();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let expected: Vec<(String, Vec<u8>)> = listing(&dir.path().join("out"))
+        .into_iter()
+        .map(|n| (n.clone(), std::fs::read(dir.path().join("out").join(&n)).unwrap()))
+        .collect();
+    assert_eq!(expected.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["k.facts", "m.csv", "n.csv"]);
+    assert_eq!(expected[2].1.len(), (0..300_000).map(|i: u32| i.to_string().len() + 1).sum::<usize>());
+
+    // Kill runs at spread-out moments, from evaluation into the writes.
+    for step in 1..=8 {
+        let out = dir.path().join("out");
+        let _ = std::fs::remove_dir_all(&out);
+        let child = spawn(dir.path(), &args);
+        std::thread::sleep(full * step / 9);
+        signal(&child, "KILL");
+        let _ = child.wait_with_output();
+        for name in listing(&out) {
+            if let Some((_, bytes)) = expected.iter().find(|(n, _)| *n == name) {
+                assert_eq!(&std::fs::read(out.join(&name)).unwrap(), bytes, "step {step}: {name} is truncated");
+            } else {
+                // Only a temporary file can be left over: hidden, and named so that no
+                // reader of `.csv`/`.facts` files picks it up.
+                assert!(name.starts_with('.') && name.ends_with(".tmp"), "step {step}: unexpected file {name}");
+            }
+        }
+    }
+}
+
+// ---- determinism ----
+
+const RULES_A: &str = "\
+.decl aligned(x: symbol, y: symbol)
+.output aligned
+aligned(x, z) :- backs(x, y), backs(y, z), x != z.
+aligned(x, y) :- backs(x, y).
+";
+const RULES_B: &str = "\
+.decl weight(x: symbol, n: number)
+.input weight
+.decl heavy(x: symbol, n: number)
+.output heavy
+heavy(x, n) :- weight(x, n), n > 2.
+.decl support(y: symbol, n: number)
+.output support
+support(y, n) :- aligned(_, y), n = count : { aligned(_, y) }.
+";
+
+const STATEMENTS: [&str; 8] = [
+    "Egypt,backs,Tobruk,s1",
+    "Tobruk,backs,Haftar,s2",
+    "Russia,backs,Haftar,s3",
+    "UAE,backs,Tobruk,s4",
+    "Haftar,backs,Kremlin,s5",
+    "Turkey,backs,GNA,s6",
+    "Qatar,backs,GNA,s7",
+    "GNA,backs,Misrata,s8",
+];
+const WEIGHTS: [&str; 5] = ["Egypt\t3", "Russia\t5", "Qatar\t1", "UAE\t4", "Turkey\t2"];
+
+/// One layout of the same knowledge base: statement rows split over two files in
+/// `order`, weights rows in `order`, rule files given in `rule_order`.
+fn layout(rows: &[usize], weights: &[usize], swap_files: bool) -> tempfile::TempDir {
+    let header = "subject,relation,object,source\n";
+    let (first, second) = rows.split_at(rows.len() / 2);
+    let text =
+        |idx: &[usize]| header.to_string() + &idx.iter().map(|&i| format!("{}\n", STATEMENTS[i])).collect::<String>();
+    let names = if swap_files { ["z.csv", "a.csv"] } else { ["a.csv", "z.csv"] };
+    let weights: String = weights.iter().map(|&i| format!("{}\n", WEIGHTS[i])).collect();
+    project(&[
+        ("rules/a.dl", RULES_A),
+        ("rules/b.dl", RULES_B),
+        (&format!("facts/{}", names[0]), &text(first)),
+        (&format!("facts/{}", names[1]), &text(second)),
+        ("facts/weight.facts", &weights),
+    ])
+}
+
+/// Everything a run shows: each format, the output directory's files and an explanation.
+fn outputs(dir: &Path, rule_order: [&str; 2]) -> Vec<(String, Vec<u8>)> {
+    let rules = ["--rules", rule_order[0], "--rules", rule_order[1]];
+    let mut all = Vec::new();
+    for format in ["table", "csv", "json"] {
+        let mut args = vec!["infer", "--format", format, "--output-dir", "out"];
+        args.extend(rules);
+        let o = stance(dir, &args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        all.push((format!("infer --format {format}"), o.stdout));
+        for name in listing(&dir.join("out")) {
+            all.push((format!("out/{name}"), std::fs::read(dir.join("out").join(&name)).unwrap()));
+        }
+        std::fs::remove_dir_all(dir.join("out")).unwrap();
+    }
+    all
+}
+
+/// The proofs: `explain` in JSON and every support tuple with its proof trace.
+fn explanation(dir: &Path, rule_order: [&str; 2]) -> Vec<u8> {
+    let rules = ["--rules", rule_order[0], "--rules", rule_order[1]];
+    let mut args = vec!["explain", "aligned(\"Egypt\", \"Haftar\")", "--format", "json"];
+    args.extend(rules);
+    let o = stance(dir, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut bytes = o.stdout;
+    let mut args = vec!["infer", "--provenance", "--format", "csv", "--relation", "support"];
+    args.extend(rules);
+    let o = stance(dir, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    bytes.extend(o.stdout);
+    bytes
+}
+
+#[test]
+fn reordered_files_and_shuffled_rows_give_identical_bytes() {
+    let forward = layout(&[0, 1, 2, 3, 4, 5, 6, 7], &[0, 1, 2, 3, 4], false);
+    let reference = outputs(forward.path(), ["rules/a.dl", "rules/b.dl"]);
+    assert!(
+        reference.iter().any(|(n, _)| n == "out/support.csv"),
+        "{:?}",
+        reference.iter().map(|r| &r.0).collect::<Vec<_>>()
+    );
+    let shuffled = layout(&[5, 2, 7, 0, 3, 6, 1, 4], &[3, 0, 4, 2, 1], true);
+    for (dir, order) in [
+        (&forward, ["rules/b.dl", "rules/a.dl"]),
+        (&shuffled, ["rules/a.dl", "rules/b.dl"]),
+        (&shuffled, ["rules/b.dl", "rules/a.dl"]),
+    ] {
+        let got = outputs(dir.path(), order);
+        assert_eq!(got.len(), reference.len());
+        for ((name, want), (_, have)) in reference.iter().zip(&got) {
+            assert_eq!(String::from_utf8_lossy(have), String::from_utf8_lossy(want), "{name} differs ({order:?})");
+        }
+    }
+    // A proof cites rows by file and line, so shuffled rows legitimately change it; the rule
+    // file order must not.
+    let a = explanation(forward.path(), ["rules/a.dl", "rules/b.dl"]);
+    let b = explanation(forward.path(), ["rules/b.dl", "rules/a.dl"]);
+    assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
+    assert!(String::from_utf8_lossy(&a).contains("\"file\":\"facts/a.csv\""), "{}", String::from_utf8_lossy(&a));
+}

@@ -427,3 +427,46 @@ fn malformed_dates() {
         stderr(&out)
     );
 }
+
+/// A constraint's hidden relation shows as violations introduced and resolved, matched by
+/// the constraint's text even when it moves and another constraint comes before it.
+#[test]
+fn violations_introduced_and_resolved() {
+    let rules = "\
+.decl ally(x: symbol, y: symbol)
+ally(x, y) :- backs(x, z), backs(y, z), x != y.
+:- ally(x, y), funds(x, y).
+";
+    let rules_moved = "\
+.decl ally(x: symbol, y: symbol)
+:- backs(x, x).
+ally(x, y) :- backs(x, z), backs(y, z), x != y.
+:- ally(x, y), funds(x, y).
+";
+    let old_facts = STATEMENTS;
+    let new_facts = format!("{STATEMENTS}Egypt,funds,UAE,Example,2016-12,Egypt funds the UAE\n");
+    let dir = versions(
+        &[("rules/r.dl", rules), ("facts/statements.csv", old_facts)],
+        &[("rules/r.dl", rules_moved), ("facts/statements.csv", &new_facts)],
+    );
+    let out = stance(dir.path(), &["diff", "--before", "old", "--after", "new", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: Json = serde_json::from_slice(&out.stdout).unwrap();
+    let relations = json["relations"].as_array().unwrap();
+    assert_eq!(relations.len(), 1, "{json}");
+    assert_eq!(relations[0]["name"], ":- ally(x, y), funds(x, y).");
+    assert_eq!(relations[0]["constraint"], true);
+    assert_eq!(relations[0]["added"][0]["tuple"], serde_json::json!(["Egypt", "UAE"]));
+    assert_eq!(relations[0]["removed"].as_array().unwrap().len(), 0);
+    let out = stance(dir.path(), &["diff", "--before", "old", "--after", "new"]);
+    let shown = stdout(&out);
+    assert!(shown.contains("violations of `:- ally(x, y), funds(x, y).`: 1 introduced, 0 resolved"), "{shown}");
+    assert!(shown.contains("Egypt") && shown.contains("UAE"), "{shown}");
+    // And back: the violation is resolved.
+    let out = stance(dir.path(), &["diff", "--before", "new", "--after", "old"]);
+    assert!(
+        stdout(&out).contains("violations of `:- ally(x, y), funds(x, y).`: 0 introduced, 1 resolved"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -313,20 +313,7 @@ pub fn side_text(ex: &Explainer, s: &Side) -> String {
 /// A proof as JSON: the conclusion, and the DAG of nodes reachable from it, each listed
 /// once (ids are local to this proof, in depth-first order).
 pub fn proof_json(ex: &Explainer, root: NodeId) -> Json {
-    let mut order = Vec::new();
-    let mut index: HashMap<NodeId, usize> = HashMap::new();
-    let mut stack = vec![root];
-    let mut seen = HashSet::new();
-    while let Some(n) = stack.pop() {
-        if !seen.insert(n) {
-            continue;
-        }
-        index.insert(n, order.len());
-        order.push(n);
-        if let NodeKind::Derived { premises, .. } = &ex.nodes[n].kind {
-            stack.extend(premises.iter().rev());
-        }
-    }
+    let (order, index) = number_nodes(ex, [root]);
     let nodes: Vec<Json> = order.iter().map(|&n| node_json(ex, n, &index)).collect();
     let root_node = &ex.nodes[root];
     json!({
@@ -337,6 +324,27 @@ pub fn proof_json(ex: &Explainer, root: NodeId) -> Json {
         "root": 0,
         "nodes": nodes,
     })
+}
+
+/// The nodes reachable from `roots`, numbered depth first (premises in order), each once
+/// however many proofs share it: the order and each node's number.
+pub fn number_nodes(ex: &Explainer, roots: impl IntoIterator<Item = NodeId>) -> (Vec<NodeId>, HashMap<NodeId, usize>) {
+    let mut order = Vec::new();
+    let mut index: HashMap<NodeId, usize> = HashMap::new();
+    for root in roots {
+        let mut stack = vec![root];
+        while let Some(n) = stack.pop() {
+            if index.contains_key(&n) {
+                continue;
+            }
+            index.insert(n, order.len());
+            order.push(n);
+            if let NodeKind::Derived { premises, .. } = &ex.nodes[n].kind {
+                stack.extend(premises.iter().rev());
+            }
+        }
+    }
+    (order, index)
 }
 
 fn tuple_json(ex: &Explainer, rel: RelId, tuple: &[Value]) -> Json {

@@ -18,9 +18,9 @@ use crate::ir::RelId;
 use crate::layout;
 use crate::network::{self, EdgeClass, Network, NetworkOptions, TupleRef};
 use crate::output;
-use crate::provenance::{Explainer, NodeId, NodeKind, atom_text};
+use crate::provenance::{Explainer, NodeId, atom_text};
 use serde_json::{Value as Json, json};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// The table lists at most this many claims unless told otherwise (`--max-claims`).
@@ -136,22 +136,7 @@ pub fn collect(
     }
     let roots: Vec<Option<NodeId>> = picked.iter().map(|(rel, tuple)| ex.explain(*rel, tuple)).collect();
     // Number the nodes reachable from the roots, depth first, so shared subproofs appear once.
-    let mut order: Vec<NodeId> = Vec::new();
-    let mut index: HashMap<NodeId, usize> = HashMap::new();
-    let mut seen: HashSet<NodeId> = HashSet::new();
-    for &root in roots.iter().flatten() {
-        let mut stack = vec![root];
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n) {
-                continue;
-            }
-            index.insert(n, order.len());
-            order.push(n);
-            if let NodeKind::Derived { premises, .. } = &ex.nodes[n].kind {
-                stack.extend(premises.iter().rev());
-            }
-        }
-    }
+    let (order, index) = explain::number_nodes(&ex, roots.iter().flatten().copied());
     let proof_nodes = order.iter().map(|&n| explain::node_json(&ex, n, &index)).collect();
     let rows = picked
         .iter()

@@ -155,7 +155,7 @@ pub fn retain_valid(facts: &mut Facts, sources: &SourceMap, day: Date) -> Result
         return Err(errors);
     }
     for rows in facts.relations.values_mut() {
-        rows.retain(|&(_, id)| !invalid[id as usize]);
+        rows.retain(|id| !invalid[id as usize]);
     }
     Ok(())
 }

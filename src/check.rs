@@ -445,7 +445,7 @@ impl Checker<'_> {
 fn unknown_type(name: &str, span: Span, types: &BTreeMap<String, Type>) -> Diagnostic {
     let (code, msg) = match name {
         "float" | "unsigned" => {
-            (Code::Unsupported, format!("type `{name}` is not supported (use `number`, a signed 64-bit integer)"))
+            (Code::Unsupported, format!("type `{name}` is not supported (use `number`, a signed 32-bit integer)"))
         }
         _ => (Code::UnknownType, format!("unknown type `{name}`")),
     };
@@ -854,7 +854,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 self.error(
                     Diagnostic::error(
                         Code::Unsupported,
-                        format!("float literal `{text}` is not supported (numbers are 64-bit integers)"),
+                        format!("float literal `{text}` is not supported (numbers are 32-bit integers)"),
                     )
                     .at(*span, "float literal"),
                 );

@@ -9,7 +9,7 @@ use crate::ir;
 use crate::plan::{self, Plan};
 use crate::source::{FileId, SourceMap};
 use crate::syntax;
-use crate::value::{Symbols, Value};
+use crate::value::{Symbols, Tuples};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -205,14 +205,15 @@ fn missing_input(rel: &ir::Relation, spec: &ir::IoSpec) -> Diagnostic {
 
 /// Evaluates a loaded project.
 pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, Failure> {
-    let mut inputs: Vec<Vec<Vec<Value>>> = vec![Vec::new(); project.program.relations.len()];
+    let program = &project.program;
+    let mut inputs: Vec<Tuples> = program.relations.iter().map(|r| Tuples::new(r.arity())).collect();
     for (name, rows) in &project.facts.relations {
-        if let Some(id) = project.program.relation_id(name) {
-            inputs[id].extend(rows.iter().map(|(values, _)| values.clone()));
+        if let Some(id) = program.relation_id(name) {
+            inputs[id].extend_from(&rows.tuples);
         }
     }
-    for fact in &project.program.facts {
-        inputs[fact.rel].push(fact.values.clone());
+    for fact in &program.facts {
+        inputs[fact.rel].push(&fact.values);
     }
     eval::evaluate(&project.program, &project.plan, inputs, &mut project.symbols, options)
         .map_err(|d| Failure { diagnostics: vec![d], exit_code: 1 })
@@ -292,9 +293,9 @@ pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, Str
         return Err(render(&diags));
     }
     let plan = plan::plan(&program);
-    let mut inputs = vec![Vec::new(); program.relations.len()];
+    let mut inputs: Vec<Tuples> = program.relations.iter().map(|r| Tuples::new(r.arity())).collect();
     for fact in &program.facts {
-        inputs[fact.rel].push(fact.values.clone());
+        inputs[fact.rel].push(&fact.values);
     }
     let model =
         eval::evaluate(&program, &plan, inputs, &mut symbols, options).map_err(|d| render(std::slice::from_ref(&d)))?;

@@ -17,6 +17,7 @@ use crate::index::Index;
 use crate::ir::{self, Expr, Functor, RelId};
 use crate::plan::{ColAction, Column, DynJoin, Extension, IndexSpec, KeyPart, Op, Plan, RulePlan, Source, StratumPlan};
 use crate::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
+pub use crate::value::Tuples;
 use crate::value::{Number, Symbols, Type, Value, from_number, to_number};
 use datafrog::{Iteration, Relation, Variable};
 use std::cmp::Ordering;
@@ -31,51 +32,6 @@ pub struct EvalOptions {
     pub max_tuples: Option<usize>,
     /// Stop after this much time.
     pub deadline: Option<Instant>,
-}
-
-/// A relation's tuples, flat: `arity` values per tuple, sorted by value (not by string).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Tuples {
-    pub arity: usize,
-    pub data: Vec<Value>,
-    /// Number of tuples (kept apart from `data` because a nullary relation has no values).
-    pub rows: usize,
-}
-
-impl Tuples {
-    pub fn len(&self) -> usize {
-        self.rows
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows == 0
-    }
-
-    pub fn get(&self, i: usize) -> &[Value] {
-        &self.data[i * self.arity..(i + 1) * self.arity]
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &[Value]> {
-        (0..self.len()).map(|i| self.get(i))
-    }
-
-    /// Position of a tuple, by binary search.
-    pub fn position(&self, tuple: &[Value]) -> Option<usize> {
-        let (mut lo, mut hi) = (0, self.len());
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            match self.get(mid).cmp(tuple) {
-                Ordering::Less => lo = mid + 1,
-                Ordering::Greater => hi = mid,
-                Ordering::Equal => return Some(mid),
-            }
-        }
-        None
-    }
-
-    pub fn contains(&self, tuple: &[Value]) -> bool {
-        self.position(tuple).is_some()
-    }
 }
 
 /// How a derived tuple first appeared: in which round of its stratum, by which rule.
@@ -155,7 +111,7 @@ impl Packing {
 pub fn evaluate(
     program: &ir::Program,
     plan: &Plan,
-    inputs: Vec<Vec<Vec<Value>>>,
+    inputs: Vec<Tuples>,
     symbols: &mut Symbols,
     options: &EvalOptions,
 ) -> Result<Model, Diagnostic> {
@@ -270,9 +226,9 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         }
     }
 
-    fn run(mut self, inputs: Vec<Vec<Vec<Value>>>) -> Result<Model, Diagnostic> {
+    fn run(mut self, inputs: Vec<Tuples>) -> Result<Model, Diagnostic> {
         let mut inputs: Vec<Vec<Row<R>>> =
-            inputs.into_iter().map(|rows| rows.into_iter().map(|r| to_row::<R>(&r)).collect()).collect();
+            inputs.iter().map(|tuples| tuples.iter().map(to_row::<R>).collect()).collect();
         inputs.resize_with(self.program.relations.len(), Vec::new);
         for (i, stratum) in self.plan.strata.iter().enumerate() {
             for &r in &stratum.relations {

@@ -7,9 +7,10 @@
 //!    `relation(subject, object)`, with the relation name normalised to snake_case
 //!    ([`normalise_relation_name`]). Every other column is metadata (`source`, `date`,
 //!    `quote`, ...), read back from the row when needed (the fact's [`FactOrigin`] keeps the
-//!    row's offset, so no metadata string is copied or interned at load time). Quoted fields (RFC 4180) are
-//!    supported; fields are trimmed of surrounding ASCII whitespace; rows whose fields are
-//!    all empty (`,,,,`) and blank lines are skipped.
+//!    row's offset, so no metadata string is copied or interned at load time). Rows are split
+//!    by [`crate::csv_scan`] without copying fields. Quoted fields (RFC 4180) are supported;
+//!    fields are trimmed of surrounding ASCII whitespace; rows whose fields are all empty
+//!    (`,,,,`) and blank lines are skipped.
 //! 2. **Relation tables**: one file per relation, read as Soufflé reads `.facts` files:
 //!    tab-separated, no header, fields verbatim (a `"` is an ordinary character) unless
 //!    [`TableOptions`] say otherwise. Columns are converted by their declared [`Type`].
@@ -25,9 +26,10 @@
 //! last one noting how many more there were) and leaves `facts` as it was (symbols interned
 //! on the way are not removed).
 
+use crate::csv_scan::{Field, Records, UnclosedQuote};
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, SourceMap, Span};
-use crate::value::{Number, Symbols, Type, Value, from_number};
+use crate::value::{Number, Symbols, Tuples, Type, Value, from_number};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -68,15 +70,69 @@ pub struct FactOrigin {
     pub offset: u32,
 }
 
+/// The loaded rows of one relation, in load order, each with its fact id. Duplicate tuples
+/// are kept (each with its own origin); deduplication is the evaluator's business.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FactRows {
+    pub tuples: Tuples,
+    /// The fact id of each tuple, ascending.
+    pub ids: Vec<u32>,
+}
+
+impl FactRows {
+    fn new(arity: usize) -> FactRows {
+        FactRows { tuples: Tuples::new(arity), ids: Vec::new() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The tuple at `i` and its fact id.
+    pub fn get(&self, i: usize) -> (&[Value], u32) {
+        (self.tuples.get(i), self.ids[i])
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&[Value], u32)> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    fn push(&mut self, tuple: &[Value], id: u32) {
+        self.tuples.push(tuple);
+        self.ids.push(id);
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.tuples.truncate(len);
+        self.ids.truncate(len);
+    }
+
+    /// Keeps the facts whose id passes `keep`.
+    pub fn retain(&mut self, mut keep: impl FnMut(u32) -> bool) {
+        let keep: Vec<bool> = self.ids.iter().map(|&id| keep(id)).collect();
+        self.tuples.retain_indices(|i| keep[i]);
+        let mut i = 0;
+        self.ids.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+    }
+}
+
+static NO_ROWS: FactRows = FactRows { tuples: Tuples { arity: 0, data: Vec::new(), rows: 0 }, ids: Vec::new() };
+
 /// All loaded facts, by relation, with their origins.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
     pub tables: Vec<TableInfo>,
     /// Indexed by fact id.
     pub origins: Vec<FactOrigin>,
-    /// Relation name → rows (tuple values, fact id), in load order. Duplicate tuples are kept
-    /// (each with its own origin); deduplication is the evaluator's business.
-    pub relations: BTreeMap<String, Vec<(Vec<Value>, u32)>>,
+    /// Relation name → its loaded rows.
+    pub relations: BTreeMap<String, FactRows>,
 }
 
 impl Facts {
@@ -103,8 +159,8 @@ impl Facts {
     }
 
     /// The rows of a relation (empty if none were loaded).
-    pub fn rows(&self, relation: &str) -> &[(Vec<Value>, u32)] {
-        self.relations.get(relation).map_or(&[], Vec::as_slice)
+    pub fn rows(&self, relation: &str) -> &FactRows {
+        self.relations.get(relation).unwrap_or(&NO_ROWS)
     }
 
     /// A fact's metadata as `(column, value)` pairs, in column order, read back from its row.
@@ -141,16 +197,31 @@ impl Facts {
         format!("{}:{}", sources.get(file).name, origin.line)
     }
 
-    fn push(&mut self, relation: &str, tuple: Vec<Value>, origin: FactOrigin) -> u32 {
+    fn push(&mut self, relation: &str, tuple: &[Value], origin: FactOrigin) -> u32 {
         let id = self.origins.len() as u32;
         self.origins.push(origin);
         match self.relations.get_mut(relation) {
-            Some(rows) => rows.push((tuple, id)),
+            Some(rows) => rows.push(tuple, id),
             None => {
-                self.relations.insert(relation.to_string(), vec![(tuple, id)]);
+                let mut rows = FactRows::new(tuple.len());
+                rows.push(tuple, id);
+                self.relations.insert(relation.to_string(), rows);
             }
         }
         id
+    }
+
+    /// Adds the rows one table gathered per relation (ids already assigned, in order).
+    fn append(&mut self, relation: String, rows: FactRows) {
+        match self.relations.get_mut(&relation) {
+            Some(all) => {
+                all.tuples.extend_from(&rows.tuples);
+                all.ids.extend_from_slice(&rows.ids);
+            }
+            None => {
+                self.relations.insert(relation, rows);
+            }
+        }
     }
 
     fn checkpoint(&self) -> Checkpoint {
@@ -417,27 +488,19 @@ pub fn load_statement_table(
 ) -> Result<usize, Vec<Diagnostic>> {
     let text = sources.get(file).text.as_str();
     let (body, base) = strip_bom(text);
-    if let Some(offset) = crate::quotes::unclosed_quote(body, b',') {
-        return Err(vec![crate::quotes::unclosed_quote_error(file, base + offset)]);
-    }
-    let mut rdr = statement_reader(body);
-    let mut rec = csv::ByteRecord::new();
+    let unclosed = |q: UnclosedQuote| vec![crate::quotes::unclosed_quote_error(file, base + q.0)];
+    let mut records = Records::new(body, b',');
+    let mut fields: Vec<Field> = Vec::new();
 
-    let read = |rdr: &mut csv::Reader<&[u8]>, rec: &mut csv::ByteRecord| -> Result<bool, Box<Diagnostic>> {
-        rdr.read_byte_record(rec)
-            .map_err(|e| Box::new(Diagnostic::error(Code::BadFacts, format!("cannot read CSV: {e}"))))
-    };
-
-    let header = match read(&mut rdr, &mut rec) {
-        Err(d) => return Err(vec![*d]),
-        Ok(false) => None,
-        Ok(true) => Some(rec.clone()),
-    };
-    let header_span = match header.as_ref().and_then(|h| h.position()) {
-        Some(p) => record_extent(file, body, base, p, rdr.position().byte()).0,
-        None => Span::new(file, 0..0),
-    };
-    let header = match header.as_ref().map(parse_header) {
+    let header_record = records.next_record(&mut fields).map_err(unclosed)?;
+    let header_span = header_record
+        .as_ref()
+        .map_or(Span::new(file, 0..0), |r| Span::new(file, base + r.span.start..base + r.span.end));
+    let header = header_record.map(|_| {
+        let names: Vec<String> = fields.iter().map(|f| f.value(body).into_owned()).collect();
+        parse_header(&csv::ByteRecord::from(names))
+    });
+    let header = match header {
         Some(Ok(h)) => h,
         Some(Err(HeaderError::Duplicate(name))) => {
             return Err(vec![
@@ -467,75 +530,70 @@ pub fn load_statement_table(
         }
     };
 
-    let checkpoint = facts.checkpoint();
     let table = facts.tables.len() as u32;
-    facts.tables.push(TableInfo {
-        file,
-        kind: TableKind::Statements,
-        metadata_columns: header.metadata.iter().map(|(_, n)| n.clone()).collect(),
-        metadata_fields: header.metadata.iter().map(|(i, _)| *i).collect(),
-    });
-
-    // Raw relation cell → normalised name (or None when it does not normalise).
-    let mut names: FxHashMap<Vec<u8>, Option<String>> = FxHashMap::default();
+    let first_id = facts.origins.len();
+    // This table's rows, gathered per relation and added to `facts` at the end (so that a
+    // bad table leaves `facts` as it was). Each distinct relation cell (as written) maps to
+    // its gathered rows, or to `None` when it does not normalise to a name.
+    let mut gathered: Vec<(String, FactRows)> = Vec::new();
+    let mut relation_of: FxHashMap<&str, Option<usize>> = FxHashMap::default();
     let mut errors = Errors::new();
-    let mut count = 0usize;
 
     loop {
-        let ok = match read(&mut rdr, &mut rec) {
-            Ok(ok) => ok,
-            Err(d) => {
-                errors.push(*d);
-                break;
+        let record = match records.next_record(&mut fields) {
+            Ok(Some(record)) => record,
+            Ok(None) => break,
+            Err(q) => {
+                facts.origins.truncate(first_id);
+                return Err(unclosed(q));
             }
         };
-        if !ok {
-            break;
-        }
-        let Some(start) = rec.position() else {
-            continue;
-        };
-        let (span, line) = record_extent(file, body, base, start, rdr.position().byte());
-        if rec.iter().all(|f| f.trim_ascii().is_empty()) {
+        let span = Span::new(file, base + record.span.start..base + record.span.end);
+        let value = |i: usize| fields[i].value(body);
+        if (0..fields.len()).all(|i| value(i).trim_ascii().is_empty()) {
             continue;
         }
-        if rec.len() != header.width {
+        if fields.len() != header.width {
             errors.push(
-                Diagnostic::error(Code::BadFacts, format!("expected {} fields, found {}", header.width, rec.len()))
+                Diagnostic::error(Code::BadFacts, format!("expected {} fields, found {}", header.width, fields.len()))
                     .at(span, "this row"),
             );
             continue;
         }
-        let raw_rel = rec[header.relation].trim_ascii();
-        if !names.contains_key(raw_rel) {
-            let name = field_str(raw_rel).ok().and_then(normalise_relation_name);
-            names.insert(raw_rel.to_vec(), name);
-        }
-        let relation = match &names[raw_rel] {
-            Some(r) => r.as_str(),
+        let raw_relation = value(header.relation);
+        let raw_relation = raw_relation.trim_ascii();
+        let slot = match relation_of.get(raw_relation) {
+            Some(&slot) => slot,
             None => {
-                let msg = match field_str(raw_rel) {
-                    Ok(r) if normalise_relation_name(r).is_none() && r.trim().is_empty() => {
-                        "empty relation name".to_string()
+                let slot = normalise_relation_name(raw_relation).map(|name| {
+                    match gathered.iter().position(|(n, _)| *n == name) {
+                        Some(i) => i,
+                        None => {
+                            gathered.push((name, FactRows::new(2)));
+                            gathered.len() - 1
+                        }
                     }
-                    Ok(r) if r.chars().all(|c| !c.is_ascii_alphanumeric()) => {
-                        format!("empty relation name: `{r}` has no letters or digits")
-                    }
-                    Ok(r) => format!("relation name `{r}` starts with a digit"),
-                    Err(_) => "invalid UTF-8 in field".to_string(),
-                };
-                errors.push(Diagnostic::error(Code::BadFacts, msg).at(span, "this row"));
-                continue;
+                });
+                // Kept by its text in the file when it is one slice of it (nearly always).
+                if let Some(key) = fields[header.relation].borrowed(body) {
+                    relation_of.insert(key.trim_ascii(), slot);
+                }
+                slot
             }
         };
-        let (subject, object) =
-            match (field_str(rec[header.subject].trim_ascii()), field_str(rec[header.object].trim_ascii())) {
-                (Ok(s), Ok(o)) => (s, o),
-                _ => {
-                    errors.push(Diagnostic::error(Code::BadFacts, "invalid UTF-8 in field").at(span, "this row"));
-                    continue;
-                }
+        let Some(slot) = slot else {
+            let msg = if raw_relation.is_empty() {
+                "empty relation name".to_string()
+            } else if raw_relation.chars().all(|c| !c.is_ascii_alphanumeric()) {
+                format!("empty relation name: `{raw_relation}` has no letters or digits")
+            } else {
+                format!("relation name `{raw_relation}` starts with a digit")
             };
+            errors.push(Diagnostic::error(Code::BadFacts, msg).at(span, "this row"));
+            continue;
+        };
+        let (subject, object) = (value(header.subject), value(header.object));
+        let (subject, object) = (subject.trim_ascii(), object.trim_ascii());
         if subject.is_empty() || object.is_empty() {
             let which = if subject.is_empty() { "subject" } else { "object" };
             errors.push(Diagnostic::error(Code::BadFacts, format!("empty `{which}`")).at(span, "this row"));
@@ -545,21 +603,28 @@ pub fn load_statement_table(
             // Keep checking the rest of the file, but stop building facts.
             continue;
         }
-        if let Some(Err(d)) = header.metadata.iter().map(|&(i, _)| field_str(&rec[i])).find(Result::is_err) {
-            errors.push(d.at(span, "this row"));
-            continue;
-        }
-        let tuple = vec![symbols.intern(subject), symbols.intern(object)];
-        facts.push(relation, tuple, FactOrigin { table, line, offset: span.start });
-        count += 1;
+        let id = facts.origins.len() as u32;
+        facts.origins.push(FactOrigin { table, line: record.line, offset: span.start });
+        gathered[slot].1.push(&[symbols.intern(subject), symbols.intern(object)], id);
     }
 
-    if errors.is_empty() {
-        Ok(count)
-    } else {
-        facts.rollback(checkpoint);
-        Err(errors.finish())
+    if !errors.is_empty() {
+        facts.origins.truncate(first_id);
+        return Err(errors.finish());
     }
+    facts.tables.push(TableInfo {
+        file,
+        kind: TableKind::Statements,
+        metadata_columns: header.metadata.iter().map(|(_, n)| n.clone()).collect(),
+        metadata_fields: header.metadata.iter().map(|(i, _)| *i).collect(),
+    });
+    let count = facts.origins.len() - first_id;
+    for (relation, rows) in gathered {
+        if !rows.is_empty() {
+            facts.append(relation, rows);
+        }
+    }
+    Ok(count)
 }
 
 enum NumberError {
@@ -631,8 +696,8 @@ impl RowConverter<'_> {
                                     self.relation
                                 ),
                             )
-                            .at(span, "does not fit in 64 bits")
-                            .with_note("a `number` is a signed 64-bit integer"),
+                            .at(span, "does not fit in 32 bits")
+                            .with_note("a `number` is a signed 32-bit integer, from -2147483648 to 2147483647"),
                         ));
                     }
                 },
@@ -689,7 +754,7 @@ pub fn load_relation_table(
             Err(d) => errors.push(*d),
             Ok(_) if !errors.is_empty() => {}
             Ok(tuple) => {
-                facts.push(relation, tuple, FactOrigin { table, line, offset: 0 });
+                facts.push(relation, &tuple, FactOrigin { table, line, offset: 0 });
                 count += 1;
             }
         };
@@ -863,7 +928,7 @@ mod tests {
                 .map(|(t, id)| {
                     let vals =
                         t.iter().zip(types).map(|(&v, &ty)| crate::value::display(v, ty, &self.symbols)).collect();
-                    (vals, self.facts.origin(*id).line)
+                    (vals, self.facts.origin(id).line)
                 })
                 .collect()
         }
@@ -912,7 +977,7 @@ mod tests {
         assert_eq!(env.facts.tables.len(), 1);
         assert_eq!(env.facts.tables[0].kind, TableKind::Statements);
         assert_eq!(env.facts.tables[0].metadata_columns, vec!["source", "date"]);
-        let id = env.facts.rows("backs")[1].1;
+        let id = env.facts.rows("backs").get(1).1;
         let meta: Vec<(String, String)> = env.facts.metadata(id, &env.sources);
         assert_eq!(
             meta,
@@ -930,7 +995,7 @@ mod tests {
         let text = "note,object,relation,subject\nhello,B,opposes,A\n";
         assert_eq!(env.statements("s.csv", text), Ok(1));
         assert_eq!(env.sym_rows("opposes"), vec![row(&["A", "B"], 2)]);
-        let id = env.facts.rows("opposes")[0].1;
+        let id = env.facts.rows("opposes").get(0).1;
         assert_eq!(env.facts.metadata(id, &env.sources), vec![("note".to_string(), "hello".to_string())]);
     }
 
@@ -943,9 +1008,9 @@ mod tests {
                     E,backs,F,plain\n";
         assert_eq!(env.statements("s.csv", text), Ok(3));
         assert_eq!(env.sym_rows("backs"), vec![row(&["A", "B"], 2), row(&["C", "D"], 3), row(&["E", "F"], 5)]);
-        let id = env.facts.rows("backs")[1].1;
+        let id = env.facts.rows("backs").get(1).1;
         assert_eq!(env.facts.metadata_value(id, "quote", &env.sources).as_deref(), Some("line one\nline \"two\""));
-        let id = env.facts.rows("backs")[0].1;
+        let id = env.facts.rows("backs").get(0).1;
         assert_eq!(env.facts.metadata_value(id, "quote", &env.sources).as_deref(), Some("one, two"));
     }
 
@@ -956,7 +1021,7 @@ mod tests {
         assert!(is_statement_table(text));
         assert_eq!(env.statements("s.csv", text), Ok(2));
         assert_eq!(env.sym_rows("backs"), vec![row(&["A", "B"], 2), row(&["C", "D"], 4)]);
-        let id = env.facts.rows("backs")[1].1;
+        let id = env.facts.rows("backs").get(1).1;
         assert_eq!(env.facts.origin(id).line, 4);
     }
 
@@ -1070,10 +1135,10 @@ mod tests {
                 row(&["f", "-2147483648"], 6),
             ]
         );
-        let (t, id) = &env.facts.rows("edge")[1];
+        let (t, id) = env.facts.rows("edge").get(1);
         assert_eq!(to_number(t[1]), -2);
-        assert_eq!(env.facts.table_of(*id).kind, TableKind::Relation);
-        assert_eq!(env.facts.metadata(*id, &env.sources).len(), 0);
+        assert_eq!(env.facts.table_of(id).kind, TableKind::Relation);
+        assert_eq!(env.facts.metadata(id, &env.sources).len(), 0);
     }
 
     #[test]
@@ -1195,8 +1260,8 @@ mod tests {
         let n = env.statements("facts/statements.csv", &text).unwrap();
         assert!(n >= 30, "{n} statements");
         assert_eq!(env.facts.tables[0].metadata_columns, vec!["source", "date", "quote"]);
-        for (_, id) in env.facts.rows("backs") {
-            assert!(!env.facts.metadata_value(*id, "quote", &env.sources).unwrap().is_empty());
+        for (_, id) in env.facts.rows("backs").iter() {
+            assert!(!env.facts.metadata_value(id, "quote", &env.sources).unwrap().is_empty());
         }
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts");
         assert!(find_statement_tables(&dir).unwrap().iter().any(|p| p.ends_with("statements.csv")));
@@ -1208,8 +1273,8 @@ mod tests {
         assert_eq!(env.statements("a.csv", "subject,relation,object\nA,backs,B\n"), Ok(1));
         assert_eq!(env.relation("C\tD\n", "backs", &SYM2, TableOptions::default()), Ok(1));
         let rows = env.facts.rows("backs");
-        assert_eq!(rows[0].1, 0);
-        assert_eq!(rows[1].1, 1);
+        assert_eq!(rows.get(0).1, 0);
+        assert_eq!(rows.get(1).1, 1);
         assert_eq!(env.facts.origin(1).table, 1);
         assert_eq!(env.facts.location(1, &env.sources), "backs.facts:1");
         // A failing load leaves earlier facts alone.

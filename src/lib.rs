@@ -18,6 +18,7 @@ pub mod claim_files;
 pub mod claims;
 pub mod confine;
 pub mod constraints;
+pub mod csv_scan;
 pub mod diag;
 pub mod driver;
 pub mod eval;

@@ -972,7 +972,7 @@ fn check(args: &CheckArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
         return Err(Failure { diagnostics: Vec::new(), exit_code: 1 });
     }
     let rules = project.program.rules.iter().filter(|r| !r.is_fact).count();
-    let facts: usize = project.facts.relations.values().map(Vec::len).sum();
+    let facts: usize = project.facts.relations.values().map(|rows| rows.len()).sum();
     let warned = if warnings > 0 {
         format!(", {warnings} warning{}", if warnings == 1 { "" } else { "s" })
     } else {

@@ -200,8 +200,8 @@ impl<'a> Explainer<'a> {
     fn origins(&mut self, rel: RelId, tuple: &[Value]) -> Vec<Origin> {
         if !self.fact_origins.contains_key(&rel) {
             let mut map: HashMap<Vec<Value>, Vec<Origin>> = HashMap::new();
-            for (values, id) in self.facts.rows(&self.program.relations[rel].name) {
-                map.entry(values.clone()).or_default().push(Origin::Row(*id));
+            for (values, id) in self.facts.rows(&self.program.relations[rel].name).iter() {
+                map.entry(values.to_vec()).or_default().push(Origin::Row(id));
             }
             for f in self.program.facts.iter().filter(|f| f.rel == rel) {
                 map.entry(f.values.clone()).or_default().push(Origin::RuleFile(f.span));

@@ -1,6 +1,7 @@
 //! Unclosed quotes in CSV. The `csv` crate reads a quote that is never closed as a field
-//! running to the end of the file, silently swallowing every row after it; the loaders call
-//! [`unclosed_quote`] first and report the quote instead.
+//! running to the end of the file, silently swallowing every row after it; the relation-table
+//! loader calls [`unclosed_quote`] first and reports the quote instead. (Statement tables are
+//! read by [`crate::csv_scan`], which finds the open quote as it reads.)
 
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};

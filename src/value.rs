@@ -4,6 +4,7 @@
 //! The column's [`Type`] (known statically) says which; values never carry a tag.
 
 use serde::Serialize;
+use std::cmp::Ordering;
 
 /// One cell of a tuple: a symbol id or a number's bits. 32 bits, like Soufflé's default
 /// build: tuples of large relations are half the size they would be with 64-bit cells.
@@ -103,6 +104,88 @@ pub fn display(v: Value, ty: Type, symbols: &Symbols) -> String {
     match ty {
         Type::Symbol => symbols.resolve(v).to_string(),
         Type::Number => to_number(v).to_string(),
+    }
+}
+
+/// A relation's tuples, flat: `arity` values per tuple, back to back, so that millions of
+/// rows take one allocation, not one each. The model's are sorted by value (not by string);
+/// loaded facts are in load order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tuples {
+    pub arity: usize,
+    pub data: Vec<Value>,
+    /// Number of tuples (kept apart from `data` because a nullary relation has no values).
+    pub rows: usize,
+}
+
+impl Tuples {
+    pub fn new(arity: usize) -> Tuples {
+        Tuples { arity, data: Vec::new(), rows: 0 }
+    }
+
+    pub fn push(&mut self, tuple: &[Value]) {
+        debug_assert_eq!(tuple.len(), self.arity);
+        self.data.extend_from_slice(tuple);
+        self.rows += 1;
+    }
+
+    /// Appends the tuples of `other`, which has the same arity.
+    pub fn extend_from(&mut self, other: &Tuples) {
+        debug_assert_eq!(other.arity, self.arity);
+        self.data.extend_from_slice(&other.data);
+        self.rows += other.rows;
+    }
+
+    pub fn truncate(&mut self, len: usize) {
+        self.rows = self.rows.min(len);
+        self.data.truncate(self.rows * self.arity);
+    }
+
+    /// Keeps the tuples at the indices for which `keep` is true, in order.
+    pub fn retain_indices(&mut self, mut keep: impl FnMut(usize) -> bool) {
+        let arity = self.arity;
+        let mut kept = 0;
+        for i in 0..self.rows {
+            if keep(i) {
+                self.data.copy_within(i * arity..(i + 1) * arity, kept * arity);
+                kept += 1;
+            }
+        }
+        self.truncate(kept);
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    pub fn get(&self, i: usize) -> &[Value] {
+        &self.data[i * self.arity..(i + 1) * self.arity]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &[Value]> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Position of a tuple, by binary search.
+    pub fn position(&self, tuple: &[Value]) -> Option<usize> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.get(mid).cmp(tuple) {
+                Ordering::Less => lo = mid + 1,
+                Ordering::Greater => hi = mid,
+                Ordering::Equal => return Some(mid),
+            }
+        }
+        None
+    }
+
+    pub fn contains(&self, tuple: &[Value]) -> bool {
+        self.position(tuple).is_some()
     }
 }
 

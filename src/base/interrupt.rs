@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// Exit code after an interruption.
-pub const EXIT_CODE: u8 = 130;
+pub const EXIT_CODE: u8 = crate::base::exit::ExitStatus::Interrupted as u8;
 
 /// Temporary files being written now.
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());

@@ -2,3 +2,4 @@
 //! output files.
 
 pub mod output;
+pub mod proofs;

@@ -3,7 +3,7 @@
 //! files, `-` is standard input, and every file is parsed against the loaded program.
 
 use crate::proof::claims::{self, ClaimSpec};
-use crate::session::{Failure, Project};
+use crate::session::{ExitStatus, Failure, Project};
 use std::path::{Path, PathBuf};
 
 /// The files named: a file as given (read later, so a missing one is reported when read),
@@ -54,5 +54,5 @@ pub fn load(files: &[PathBuf], project: &mut Project) -> Result<Vec<ClaimSpec>, 
             Err(d) => errors.extend(d),
         }
     }
-    if errors.is_empty() { Ok(specs) } else { Err(Failure { diagnostics: errors, exit_code: 1 }) }
+    if errors.is_empty() { Ok(specs) } else { Err(Failure::new(errors, ExitStatus::Failed)) }
 }

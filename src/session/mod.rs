@@ -9,6 +9,7 @@ pub mod untrusted;
 pub mod watch;
 
 use crate::base::diag::{Code, Diagnostic};
+pub use crate::base::exit::ExitStatus;
 use crate::base::source::{FileId, SourceMap};
 use crate::base::value::{Symbols, Tuples};
 use crate::engine::eval::{self, EvalOptions, Model};
@@ -34,17 +35,35 @@ pub struct Inputs {
     pub allow_outside_paths: bool,
 }
 
-/// Why a run stopped: the diagnostics to show and the exit code (1: the rules or facts are
-/// wrong; 2: a file could not be read or written, or the command was misused).
+/// Why a run stopped: the diagnostics to show and how the process exits (`Failed`: the rules
+/// or facts are wrong; `Usage`: a file could not be read or written, or the command was
+/// misused).
 #[derive(Debug)]
 pub struct Failure {
     pub diagnostics: Vec<Diagnostic>,
-    pub exit_code: i32,
+    pub status: ExitStatus,
+    /// The files the diagnostics point into, when the caller no longer holds them (a failure
+    /// found after loading, whose sources moved into the [`Project`]).
+    pub sources: Option<SourceMap>,
 }
 
 impl Failure {
+    /// A failure whose diagnostics point into the caller's sources.
+    pub fn new(diagnostics: Vec<Diagnostic>, status: ExitStatus) -> Failure {
+        Failure { diagnostics, status, sources: None }
+    }
+
+    /// A file that could not be read or written: a usage failure.
     pub fn io(message: String) -> Failure {
-        Failure { diagnostics: vec![Diagnostic::error(Code::MissingInput, message)], exit_code: 2 }
+        Failure::new(vec![Diagnostic::error(Code::MissingInput, message)], ExitStatus::Usage)
+    }
+
+    /// Takes the sources the diagnostics point into (a project's, after loading).
+    pub fn within(mut self, sources: &mut SourceMap) -> Failure {
+        if self.sources.is_none() {
+            self.sources = Some(std::mem::take(sources));
+        }
+        self
     }
 }
 
@@ -157,7 +176,7 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     }
 
     if diags.iter().any(Diagnostic::is_error) {
-        return Err(Failure { diagnostics: diags, exit_code: 1 });
+        return Err(Failure::new(diags, ExitStatus::Failed));
     }
     let plan = plan::plan(&program);
     Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan })
@@ -223,7 +242,7 @@ pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, F
         inputs[fact.rel].push(&fact.values);
     }
     eval::evaluate(&project.program, &project.plan, inputs, &mut project.symbols, options)
-        .map_err(|d| Failure { diagnostics: vec![d], exit_code: 1 })
+        .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
 }
 
 fn rule_paths(path: &Path) -> Result<Vec<PathBuf>, Failure> {
@@ -316,10 +335,7 @@ pub fn eval_text(program: &str) -> Result<BTreeMap<String, Vec<Vec<String>>>, St
     let m = evaluate_text(program, &EvalOptions::default())?;
     let mut out = BTreeMap::new();
     for (id, rel) in m.program.relations.iter().enumerate() {
-        out.insert(
-            rel.name.clone(),
-            crate::render::output::sorted_rows(&m.model.relations[id], &rel.types, &m.symbols),
-        );
+        out.insert(rel.name.clone(), crate::base::order::sorted_rows(&m.model.relations[id], &rel.types, &m.symbols));
     }
     Ok(out)
 }

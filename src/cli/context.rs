@@ -87,6 +87,11 @@ pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// A count and its noun, in the plural unless the count is one: "1 rule", "2 rules".
+pub fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", plural(n))
+}
+
 /// Where the rules and facts are: the arguments every command that loads a project takes.
 #[derive(Args)]
 pub struct ProjectArgs {

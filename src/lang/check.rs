@@ -266,7 +266,10 @@ impl Checker<'_> {
         let Some(body) = &rule.body else { return };
         let name = format!("{}{}", ir::CONSTRAINT_PREFIX, self.program.constraints.len() + 1);
         let columns = ast::constraint_columns(body);
-        self.program.constraints.push(ir::Constraint { rel: self.program.relations.len(), span: rule.span });
+        let note_lines: Vec<&str> =
+            rule.doc.iter().map(|l| l.trim()).filter(|l| !l.is_empty() && !l.starts_with('@')).collect();
+        let note = (!note_lines.is_empty()).then(|| note_lines.join(" "));
+        self.program.constraints.push(ir::Constraint { rel: self.program.relations.len(), span: rule.span, note });
         self.program.relations.push(ir::Relation {
             name: name.clone(),
             columns: columns.iter().map(|c| c.name.clone()).collect(),

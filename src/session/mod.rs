@@ -5,6 +5,7 @@
 //! points the fuzz targets call with untrusted bytes (`untrusted`).
 
 pub mod claim_files;
+pub mod scaffold;
 pub mod untrusted;
 pub mod watch;
 

@@ -77,3 +77,33 @@ fn check_counts_in_the_singular_and_plural() {
     let o = stance(dir.path(), &["check"]);
     assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(0), "ok: 1 relation, 1 rule, 0 facts from tables\n"));
 }
+
+/// The relation of a statement row stays usable when its last row goes: the help of the
+/// error leads to `.input rel(IO=statements)`, which then reads rows as they come back.
+#[test]
+fn a_relation_whose_last_statement_row_is_deleted_can_stay_declared() {
+    let header = "subject,relation,object,source,date,quote\n";
+    let rules = ".decl conflict(x: symbol, y: symbol)\n.output conflict\nconflict(x, y) :- rejects(x, y), !recognises(x, y).\n";
+    let rows = "Haftar,rejects,GNA,The New Arab,2016-11-28,q\nKremlin,rejects,GNA,The New Arab,2016-11-28,q\n";
+    let dir = project(&[("rules/r.dl", rules), ("facts/statements.csv", &format!("{header}{rows}"))]);
+    let o = stance(dir.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(
+            "= help: declare it with `.decl recognises(...)`, or, for a relation of statement rows that has none now, \
+             `.decl recognises(subject: symbol, object: symbol)` with `.input recognises(IO=statements)`"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let fixed = format!("{rules}.decl recognises(subject: symbol, object: symbol)\n.input recognises(IO=statements)\n");
+    std::fs::write(dir.path().join("rules/r.dl"), &fixed).unwrap();
+    let o = stance(dir.path(), &["infer", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "relation,x,y\nconflict,Haftar,GNA\nconflict,Kremlin,GNA\n");
+    // A row that comes back is read.
+    let back = format!("{header}{rows}Kremlin,recognises,GNA,The New Arab,2016-06,q\n");
+    std::fs::write(dir.path().join("facts/statements.csv"), back).unwrap();
+    let o = stance(dir.path(), &["infer", "--format", "csv"]);
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(0), "relation,x,y\nconflict,Haftar,GNA\n"));
+}

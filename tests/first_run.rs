@@ -18,7 +18,10 @@ fn init_makes_a_project_that_passes_check_review_contradictions_and_report() {
     );
     let root = dir.path().join("new project");
     let o = stance(&root, &["check", "--deny-warnings"]);
-    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(0), "ok: 5 relations, 6 rules, 1 constraint, 3 facts from tables\n"));
+    assert_eq!(
+        (o.status.code(), stderr(&o).as_str()),
+        (Some(0), "ok: 5 relations, 6 rules, 1 constraint, 3 facts from tables\n")
+    );
     let o = stance(&root, &["review", "claims/"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).ends_with("4 claims: 4 passed, 0 failed\n"), "{}", stdout(&o));
@@ -83,7 +86,8 @@ fn check_counts_in_the_singular_and_plural() {
 #[test]
 fn a_relation_whose_last_statement_row_is_deleted_can_stay_declared() {
     let header = "subject,relation,object,source,date,quote\n";
-    let rules = ".decl conflict(x: symbol, y: symbol)\n.output conflict\nconflict(x, y) :- rejects(x, y), !recognises(x, y).\n";
+    let rules =
+        ".decl conflict(x: symbol, y: symbol)\n.output conflict\nconflict(x, y) :- rejects(x, y), !recognises(x, y).\n";
     let rows = "Haftar,rejects,GNA,The New Arab,2016-11-28,q\nKremlin,rejects,GNA,The New Arab,2016-11-28,q\n";
     let dir = project(&[("rules/r.dl", rules), ("facts/statements.csv", &format!("{header}{rows}"))]);
     let o = stance(dir.path(), &["check"]);

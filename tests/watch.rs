@@ -69,7 +69,7 @@ fn an_edit_shows_the_added_and_removed_tuples() {
     std::fs::write(&file, base).unwrap();
     let watch = Watch::start(dir.path());
     let first = watch.next_run();
-    assert_eq!(first.last().unwrap(), "ok: run 1: 2 tuples in 1 relations");
+    assert_eq!(first.last().unwrap(), "ok: run 1: 2 tuples in 1 relation");
     // Give the watcher a moment to be registered after the first run printed.
     std::thread::sleep(Duration::from_millis(200));
 
@@ -78,7 +78,7 @@ fn an_edit_shows_the_added_and_removed_tuples() {
     std::fs::write(&file, format!("{base}aligned(y, x) :- backs(x, y).\n")).unwrap();
     let second = watch.next_run();
     let latency = saved.elapsed();
-    assert_eq!(second[..2], ["+ aligned(Haftar, Russia)", "+ aligned(Tobruk, Egypt)"], "{second:?}");
+    assert_eq!(second[..2], ["+ aligned(\"Haftar\", \"Russia\")", "+ aligned(\"Tobruk\", \"Egypt\")"], "{second:?}");
     assert!(second[2].starts_with("ok: run 2 after a change to ") && second[2].ends_with(": +2 -0"), "{second:?}");
     eprintln!("watch: {} ms from save to the status line", latency.as_millis());
 
@@ -90,6 +90,48 @@ fn an_edit_shows_the_added_and_removed_tuples() {
     // ...so the fix is compared with the model before the break.
     std::fs::write(&file, base.replace("backs(\"Russia\", \"Haftar\").\n", "")).unwrap();
     let fourth = watch.next_run();
-    assert_eq!(fourth[..3], ["- aligned(Haftar, Russia)", "- aligned(Russia, Haftar)", "- aligned(Tobruk, Egypt)"]);
+    assert_eq!(
+        fourth[..3],
+        ["- aligned(\"Haftar\", \"Russia\")", "- aligned(\"Russia\", \"Haftar\")", "- aligned(\"Tobruk\", \"Egypt\")"]
+    );
     assert!(fourth[3].ends_with(": +0 -3"), "{fourth:?}");
+}
+
+#[test]
+fn an_edit_shows_the_violations_it_introduces_and_resolves() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    let file = dir.path().join("rules/r.dl");
+    let base = ".decl backs(x: symbol, y: symbol)\n.decl fights(x: symbol, y: symbol)\n.output backs\n\
+                backs(\"Egypt\", \"Tobruk\").\n:- backs(x, y), fights(x, y).\n";
+    std::fs::write(&file, base).unwrap();
+    let watch = Watch::start(dir.path());
+    assert_eq!(watch.next_run(), ["ok: run 1: 1 tuple in 1 relation"]);
+    std::thread::sleep(Duration::from_millis(200));
+
+    std::fs::write(&file, format!("{base}fights(\"Egypt\", \"Tobruk\").\n")).unwrap();
+    let second = watch.next_run();
+    assert_eq!(
+        second[0], "violated: :- backs(x, y), fights(x, y).  [rules/r.dl:5]  with x = \"Egypt\", y = \"Tobruk\"",
+        "{second:?}"
+    );
+    assert!(second[1].ends_with(": 1 violation introduced"), "{second:?}");
+
+    std::fs::write(
+        &file,
+        base.replace("backs(\"Egypt\", \"Tobruk\").\n", "backs(\"UAE\", \"Tobruk\").\n")
+            + "fights(\"Egypt\", \"Tobruk\").\n",
+    )
+    .unwrap();
+    let third = watch.next_run();
+    assert_eq!(
+        third[..3],
+        [
+            "- backs(\"Egypt\", \"Tobruk\")",
+            "+ backs(\"UAE\", \"Tobruk\")",
+            "resolved: :- backs(x, y), fights(x, y).  [rules/r.dl:5]  with x = \"Egypt\", y = \"Tobruk\""
+        ],
+        "{third:?}"
+    );
+    assert!(third[3].ends_with(": +1 -1, 1 violation resolved"), "{third:?}");
 }

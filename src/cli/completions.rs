@@ -56,6 +56,8 @@ pub fn man(args: &ManArgs) -> Result<ExitStatus, Failure> {
         }
     };
     let mut out = Vec::new();
-    clap_mangen::Man::new(page).render(&mut out).map_err(|e| Failure::io(format!("cannot render the man page: {e}")))?;
+    clap_mangen::Man::new(page)
+        .render(&mut out)
+        .map_err(|e| Failure::io(format!("cannot render the man page: {e}")))?;
     print_bytes(&out).map(|()| ExitStatus::Success)
 }

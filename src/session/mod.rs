@@ -225,7 +225,9 @@ fn input_file(dir: Option<&Path>, rel: &ir::Relation, spec: &ir::IoSpec) -> (Opt
 
 fn missing_input(rel: &ir::Relation, spec: &ir::IoSpec) -> Diagnostic {
     let expected = spec.params.get("filename").cloned().unwrap_or_else(|| format!("{}.facts", rel.name));
-    let statement_hint = if rel.types == [crate::base::value::Type::Symbol, crate::base::value::Type::Symbol] && !spec.params.contains_key("filename") {
+    let statement_hint = if rel.types == [crate::base::value::Type::Symbol, crate::base::value::Type::Symbol]
+        && !spec.params.contains_key("filename")
+    {
         format!("; if its facts are statement rows, write `.input {}(IO=statements)`", rel.name)
     } else {
         String::new()

@@ -34,11 +34,9 @@ fn xml(text: &str) -> String {
 pub fn to_graphml(network: &Network, stamp: &Stamp) -> String {
     let mut out = String::new();
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<!-- The stance network, written by `stance graph --format graphml` ({}). -->",
-        xml(&stamp.line())
-    );
+    // XML forbids `--` inside a comment: the comment names no flag, and the stamp is a
+    // version and a date.
+    let _ = writeln!(out, "<!-- The stance network in GraphML, written by stance graph ({}). -->", xml(&stamp.line()));
     out.push_str("<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n");
     for (key, _) in stamp.pairs() {
         let _ = writeln!(out, "  <key id=\"{key}\" for=\"graph\" attr.name=\"{key}\" attr.type=\"string\"/>");
@@ -156,6 +154,8 @@ mod tests {
         assert!(text.contains("<node id=\"A &amp; &lt;B&gt;\"><data key=\"label\">A &amp; &lt;B&gt;</data>"), "{text}");
         assert!(text.contains("<edge id=\"e0\" source=\"A &amp; &lt;B&gt;\" target=\"C, &quot;the&quot;\">"), "{text}");
         assert!(text.contains("<data key=\"as_of\">2016-11-28</data>"), "{text}");
+        let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+        assert_eq!(doc.descendants().filter(|n| n.has_tag_name("edge")).count(), 1);
     }
 
     #[test]

@@ -164,7 +164,7 @@ mod tests {
         assert_eq!(
             text,
             format!(
-                "# stance {}, all dates\nsource,target,relation,class,directed,flagged\n\"A & <B>\",\"C, \"\"the\"\"\",backs,stated,false,true\n",
+                "# stance {}, all dates\nsource,target,relation,class,directed,flagged\nA & <B>,\"C, \"\"the\"\"\",backs,stated,false,true\n",
                 env!("CARGO_PKG_VERSION")
             )
         );

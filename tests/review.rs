@@ -261,6 +261,7 @@ fn contradictions_lists_violations_with_proofs() {
         out.starts_with(
             "\
 violated: :- recognises(x, y), conflict(x, y).  [rules/libya.dl:212]
+│  note: Recognising a government is not compatible with being in conflict with it. Violated on purpose in the example (see the README): the Kremlin recognises the GNA, yet is in conflict with it.
 │  “Kremlin recognises GNA, yet is in conflict with it”
 │  with x = \"Kremlin\", y = \"GNA\"
 ├─ recognises(\"Kremlin\", \"GNA\")
@@ -285,8 +286,12 @@ violated: :- recognises(x, y), conflict(x, y).  [rules/libya.dl:212]
     assert_eq!(v.len(), 1);
     assert_eq!(
         v[0]["constraint"],
-        serde_json::json!({"text": ":- recognises(x, y), conflict(x, y).", "file": "rules/libya.dl", "line": 212, "column": 1})
+        serde_json::json!({"text": ":- recognises(x, y), conflict(x, y).", "file": "rules/libya.dl", "line": 212, "column": 1,
+            "note": "Recognising a government is not compatible with being in conflict with it. Violated on purpose in the \
+                     example (see the README): the Kremlin recognises the GNA, yet is in conflict with it."})
     );
+    assert_eq!(json["meta"]["schema_version"], 1);
+    assert_eq!(json["meta"]["as_of"], Json::Null);
     assert_eq!(v[0]["bindings"], serde_json::json!({"x": "Kremlin", "y": "GNA"}));
     let atoms: Vec<&str> =
         v[0]["atoms"].as_array().unwrap().iter().map(|a| a["conclusion"].as_str().unwrap()).collect();

@@ -5,6 +5,7 @@ use super::{Cli, ColorChoice, DiagnosticFormat};
 use clap::{Args, ValueEnum};
 use stance::base::diag::{self, Diagnostic};
 use stance::base::source::SourceMap;
+use stance::base::stamp::Stamp;
 use stance::engine::eval::{EvalOptions, Model};
 use stance::facts::asof::Date;
 use stance::proof::provenance::Explainer;
@@ -119,6 +120,11 @@ pub struct ProjectArgs {
 }
 
 impl ProjectArgs {
+    /// What changes this run's answers, for the outputs to record.
+    pub fn stamp(&self) -> Stamp {
+        Stamp::new(self.as_of.map(|d| d.to_string()))
+    }
+
     pub fn inputs(&self) -> Inputs {
         let facts = match (&self.facts, self.no_facts) {
             (_, true) => None,

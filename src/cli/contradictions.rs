@@ -28,7 +28,7 @@ pub fn run(args: &ContradictionsArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failu
         ProofFormat::Text => found.iter().map(|v| constraints::render_violation(&ex, v)).collect::<Vec<_>>().join("\n"),
         ProofFormat::Json => {
             let list: Vec<serde_json::Value> = found.iter().map(|v| constraints::violation_json(&ex, v)).collect();
-            format!("{}\n", serde_json::json!({ "violations": list }))
+            format!("{}\n", serde_json::json!({ "meta": args.project.stamp().json(), "violations": list }))
         }
     };
     let violated: std::collections::BTreeSet<usize> = found.iter().map(|v| v.constraint).collect();

@@ -185,8 +185,11 @@ fn report_is_self_contained_deterministic_and_escaped() {
     assert_eq!(hostile.status.code(), Some(0), "{}", stderr(&hostile));
     let page = stdout(&hostile);
     assert_eq!(page.matches("<script").count(), 2, "the data block and the page's script only");
+    // The navigation bar's links are the page's only `<a>` elements.
+    let outside_nav = page.split("</nav>").nth(1).unwrap();
+    assert!(page.split("<nav>").next().unwrap().matches("<a ").count() == 0);
     for tag in ["<img", "<iframe", "<svg onload", "<b>bold", "<a "] {
-        assert!(!page.contains(tag), "{tag} in the page");
+        assert!(!outside_nav.contains(tag), "{tag} in the page");
     }
     assert!(page.contains("data-name=\"&quot;&gt;&lt;img src=x onerror=alert(1)&gt;\""));
     // Quotes and sources travel as JSON with `<` escaped, so they cannot close the block.
@@ -274,7 +277,7 @@ fn graph_flags_the_edges_of_constraint_violations() {
 fn report_shows_violations_and_claim_verdicts() {
     let page = stdout(&stance(&["report", "--claims", "claims/libya.claims"]));
     let atoms = colliding_atoms();
-    assert_eq!(page.matches("<div class=\"violation\">").count(), 1);
+    assert_eq!(page.matches("<div class=\"card violation\">").count(), 1);
     assert!(page.contains("<div class=\"concl\">:- recognises(x, y), conflict(x, y).</div>"));
     assert!(
         page.contains(
@@ -285,27 +288,41 @@ fn report_shows_violations_and_claim_verdicts() {
         .iter()
         .map(|(r, v)| format!("{r}({})", v.iter().map(|x| format!("&quot;{x}&quot;")).collect::<Vec<_>>().join(", ")))
         .collect();
-    assert!(page.contains(&format!("<div>colliding: {}</div>", colliding.join(", "))), "{colliding:?}");
+    assert!(
+        page.contains(&format!("<div>colliding: <span class=\"mono\">{}</span></div>", colliding.join(", "))),
+        "{colliding:?}"
+    );
     assert_eq!(page.matches(" flagged\" data-a=").count(), atoms.len());
 
-    // One verdict row per claim, in order, with the verdicts `stance review` gives.
+    // One verdict card per claim, in order, with the verdicts `stance review` gives: a badge,
+    // the claim, where it is written, and the proof of a claim that holds (built by the page's
+    // script from the data block; tests/browser expands one).
     let review = stance(&["review", "--format", "json", "claims/libya.claims"]);
     let json: serde_json::Value = serde_json::from_slice(&review.stdout).unwrap();
     let claims = json["claims"].as_array().unwrap();
-    let section = page.split("<section id=\"verdicts\">").nth(1).unwrap().split("</section>").next().unwrap();
-    let rows: Vec<&str> = section.split("<tr><td class=\"concl\">").skip(1).collect();
-    assert_eq!(rows.len(), claims.len());
-    for (row, claim) in rows.iter().zip(claims) {
+    let section =
+        page.split("<section id=\"verdicts\" class=\"narrow\">").nth(1).unwrap().split("</section>").next().unwrap();
+    let cards: Vec<&str> = section.split("<div class=\"card verdict\">").skip(1).collect();
+    assert_eq!(cards.len(), claims.len());
+    for (i, (card, claim)) in cards.iter().zip(claims).enumerate() {
         let text = claim["claim"].as_str().unwrap().replace('"', "&quot;");
-        assert!(row.starts_with(&format!("{text}  [claims/libya.claims:{}]", claim["line"])), "{row}");
-        let class = if claim["passed"].as_bool().unwrap() { "good" } else { "bad" };
-        assert!(row.contains(&format!("<td class=\"{class}\">{}</td>", claim["verdict"].as_str().unwrap())), "{row}");
+        let verdict = claim["verdict"].as_str().unwrap();
+        let head = format!(
+            "<div><span class=\"badge {}\">{verdict}</span><span class=\"concl\">{text}</span> <span class=\"note\">claims/libya.claims:{}</span>",
+            verdict.replace(' ', "-"),
+            claim["line"]
+        );
+        assert!(card.starts_with(&head), "{card}\n{head}");
+        let has_tree = claim["holds"].as_bool().unwrap()
+            && !claim["claim"].as_str().unwrap().contains('_')
+            && claim["contradictions"].as_array().unwrap().is_empty();
+        assert_eq!(
+            card.contains(&format!("<details data-verdict=\"{i}\"><summary>proof</summary></details>")),
+            has_tree,
+            "{card}"
+        );
     }
-    assert!(
-        rows[1].contains("proof: aligned(&quot;Egypt&quot;, &quot;Haftar&quot;) &lt;= rules/libya.dl:38[backs("),
-        "{}",
-        rows[1]
-    );
+    assert!(cards[1].contains("Egypt backs Tobruk, which relies on Haftar."), "{}", cards[1]);
     let passed = json["passed"].as_u64().unwrap();
     assert_eq!(passed, 10);
     assert!(page.contains(&format!(
@@ -321,7 +338,7 @@ fn report_shows_violations_and_claim_verdicts() {
     let failed = json["failed"].as_u64().unwrap();
     assert!(failed > 0);
     assert!(stdout(&o).contains(&format!("<div class=\"stat\"><b>{failed}</b>claims failed</div>")));
-    assert_eq!(stdout(&o).matches("<td class=\"bad\">FAILED</td>").count() as u64, failed);
+    assert_eq!(stdout(&o).matches("<span class=\"badge FAILED\">FAILED</span>").count() as u64, failed);
 
     // Claims from standard input, and a directory of claims files, as `stance review` reads them.
     let dir = tempfile::tempdir().unwrap();

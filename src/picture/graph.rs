@@ -230,7 +230,9 @@ mod tests {
         assert!(dot.contains("  n0 [label=\"A\", color=\"#ff7f0e\", fillcolor=\"#ffe3c4\", penwidth=3];\n"));
         assert!(dot.contains("  n1 [label=\"B \\\"the\\\" \\<b\\>\"];\n"));
         assert!(dot.contains("  n0 -> n1 [color=\"#9a9a9a\", fontcolor=\"#6a6a6a\", penwidth=0.8, fontsize=9, label=\"backs\", tooltip=\"backs\"];\n"));
-        assert!(dot.contains("  n0 -> n1 [color=\"#2e9d42\", penwidth=2, constraint=false, tooltip=\"aligned\", dir=none];\n"));
+        assert!(dot.contains(
+            "  n0 -> n1 [color=\"#2e9d42\", penwidth=2, constraint=false, tooltip=\"aligned\", dir=none];\n"
+        ));
         assert!(dot.contains(
             "  n0 -> n1 [color=\"#d62728\", style=dashed, penwidth=2, constraint=false, tooltip=\"conflict\", color=\"#ff7f0e\", penwidth=3.5];\n"
         ));

@@ -106,27 +106,27 @@ impl Checker<'_> {
     }
 
     fn collect_declarations(&mut self, files: &[ast::File], statement_relations: &BTreeSet<String>) {
-        for decl in
-            files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None })
-        {
-            if let Some(prev) = self.program.relation_id(&decl.name.name) {
+        let decls =
+            files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None });
+        for (decl, name) in decls.flat_map(|d| d.names().map(move |n| (d, n))) {
+            if let Some(prev) = self.program.relation_id(&name.name) {
                 let prev_span = self.program.relations[prev].decl.unwrap_or_default();
                 self.error(
                     Diagnostic::error(
                         Code::DuplicateDeclaration,
-                        format!("relation `{}` is declared twice", decl.name.name),
+                        format!("relation `{}` is declared twice", name.name),
                     )
-                    .at(decl.name.span, "declared again here")
+                    .at(name.span, "declared again here")
                     .with_secondary(prev_span, "first declared here"),
                 );
                 continue;
             }
             let types = decl.columns.iter().map(|c| self.resolve_type(&c.ty)).collect();
             self.program.relations.push(ir::Relation {
-                name: decl.name.name.clone(),
+                name: name.name.clone(),
                 columns: decl.columns.iter().map(|c| c.name.name.clone()).collect(),
                 types,
-                decl: Some(decl.name.span),
+                decl: Some(name.span),
                 inputs: Vec::new(),
                 outputs: Vec::new(),
                 printsize: false,

@@ -206,7 +206,8 @@ fn print_item(item: &Item, text: &str, comments: &[(usize, usize)]) -> String {
     match item {
         Item::Decl(d) => {
             let cols: Vec<String> = d.columns.iter().map(|c| format!("{}: {}", c.name.name, c.ty.name)).collect();
-            let mut s = format!(".decl {}({})", d.name.name, cols.join(", "));
+            let names: Vec<&str> = d.names().map(|n| n.name.as_str()).collect();
+            let mut s = format!(".decl {}({})", names.join(", "), cols.join(", "));
             // Qualifiers as written (`choice-domain` keeps a column list of its own).
             if !d.qualifiers.is_empty() {
                 let (start, end) = (d.span.start as usize, d.span.end as usize);

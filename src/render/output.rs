@@ -151,9 +151,17 @@ pub fn write_output_dir(
                 text.push_str(&rel.columns.join(&delimiter));
                 text.push('\n');
             }
-            for row in sorted_rows(&model.relations[r], &rel.types, symbols) {
-                text.push_str(&row.join(&delimiter));
-                text.push('\n');
+            if rel.arity() == 0 {
+                // A nullary relation that holds is written `()`, as Soufflé writes it, so the
+                // file does not read as empty.
+                if !model.relations[r].is_empty() {
+                    text.push_str("()\n");
+                }
+            } else {
+                for row in sorted_rows(&model.relations[r], &rel.types, symbols) {
+                    text.push_str(&row.join(&delimiter));
+                    text.push('\n');
+                }
             }
             let path = dir.join(&name);
             write_atomically(&path, text.as_bytes()).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;

@@ -354,3 +354,8 @@ pub fn render_rich(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     }
     String::from_utf8_lossy(&buf).into_owned()
 }
+
+/// "s" after a count other than one: `format!("{n} error{}", plural(n))`.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

@@ -884,9 +884,7 @@ pub fn load_relation_table(
     }
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
+use crate::base::diag::plural;
 
 #[cfg(test)]
 mod tests {

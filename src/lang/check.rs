@@ -1259,9 +1259,7 @@ fn grow(bound: &mut Vec<bool>, v: VarId) {
     }
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
+use crate::base::diag::plural;
 
 fn collect_outer_names(head: &ast::Atom, conj: &[&ast::Literal], out: &mut BTreeSet<String>) {
     for a in &head.args {

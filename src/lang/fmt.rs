@@ -438,23 +438,6 @@ fn print_expr_bare(e: &Expr) -> String {
     }
 }
 
-/// The rule files a `fmt` path names: the file itself, or every `*.dl` in a directory
-/// (sorted); `-` stays `-` (standard input).
-pub fn rule_files(path: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
-    if path.is_dir() {
-        let mut files: Vec<_> = std::fs::read_dir(path)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "dl") && p.is_file())
-            .collect();
-        files.sort();
-        Ok(files)
-    } else if path == std::path::Path::new("-") || path.is_file() {
-        Ok(vec![path.to_path_buf()])
-    } else {
-        Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"))
-    }
-}
-
 /// Formats rule text: `Err` with the syntax errors if it does not parse.
 pub fn format_text(
     file: crate::base::source::FileId,

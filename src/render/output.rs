@@ -2,7 +2,7 @@
 //! output directory. Rows are always sorted by their values as the user sees them
 //! (numbers numerically, symbols by string), never by interned ids, so output is stable.
 
-use crate::base::value::{Symbols, Type, to_number};
+use crate::base::value::{Symbols, Type};
 use crate::engine::eval::Model;
 use crate::lang::ir;
 use serde::Serialize;
@@ -54,10 +54,7 @@ pub fn render(
                                 .get(i)
                                 .iter()
                                 .zip(&rel.types)
-                                .map(|(&v, &t)| match t {
-                                    Type::Number => serde_json::Value::from(to_number(v)),
-                                    Type::Symbol => serde_json::Value::from(symbols.resolve(v)),
-                                })
+                                .map(|(&v, &t)| crate::base::value::value_json(v, t, symbols))
                                 .collect()
                         })
                         .collect();

@@ -272,23 +272,11 @@ pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, F
 }
 
 fn rule_paths(path: &Path) -> Result<Vec<PathBuf>, Failure> {
-    if path == Path::new("-") {
-        return Ok(vec![path.to_path_buf()]);
+    match crate::lang::rule_files(path) {
+        Ok(Some(files)) => Ok(files),
+        Ok(None) => Err(Failure::io(format!("rules path `{}` does not exist", path.display()))),
+        Err(e) => Err(Failure::io(format!("cannot read rules directory `{}`: {e}", path.display()))),
     }
-    if path.is_dir() {
-        let entries = std::fs::read_dir(path)
-            .map_err(|e| Failure::io(format!("cannot read rules directory `{}`: {e}", path.display())))?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "dl") && p.is_file())
-            .collect();
-        files.sort();
-        return Ok(files);
-    }
-    if path.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    Err(Failure::io(format!("rules path `{}` does not exist", path.display())))
 }
 
 /// Reads a file (or standard input for `-`). Invalid UTF-8 is replaced, so that a bad byte

@@ -35,7 +35,6 @@ pub mod network;
 pub mod output;
 pub mod plan;
 pub mod provenance;
-pub mod quotes;
 pub mod report;
 pub mod report_findings;
 pub mod review;

@@ -40,34 +40,52 @@ pub fn rule_file(data: &[u8]) -> Vec<String> {
 /// A statement table (`subject,relation,object,...` with a header).
 pub fn statement_table(data: &[u8]) -> Vec<String> {
     let mut sources = SourceMap::new();
-    let id = sources.add("fuzz.csv", text(data));
+    let (text, invalid) = facts::decode(data.to_vec());
+    let id = sources.add("fuzz.csv", text);
     let mut symbols = Symbols::new();
     let mut facts = Facts::new();
     let _ = facts::is_statement_table(&sources.get(id).text);
-    let diags = facts::load_statement_table(id, &sources, &mut symbols, &mut facts).err().unwrap_or_default();
+    let mut diags = facts::invalid_utf8_errors(id, &invalid);
+    // Half the inputs also go through the `--as-of` filter.
+    let as_of = (data.len() % 2 == 1).then_some(crate::asof::Date { year: 2016, month: 6, day: 1 });
+    diags.extend(facts::load_statement_table(id, &sources, &mut symbols, &mut facts, as_of).err().unwrap_or_default());
+    if !diags.is_empty() {
+        diags.push(facts::unread_table(id, &sources));
+    }
     render(&diags, &sources)
 }
 
 /// A relation table. The first byte chooses the table's shape, so one corpus covers them:
 /// bit 0 rfc4180, bit 1 headers, bit 2 comma instead of tab, bits 3..6 the column types
-/// (arity 1 to 3: bit set = number).
+/// (arity 1 to 3: bit set = number). The relation's attributes are named `a`, `b`, `c`,
+/// so a header naming them binds by name. When the second byte is `#` it is taken as the
+/// `comment` option.
 pub fn relation_table(data: &[u8]) -> Vec<String> {
     let (shape, body) = data.split_first().map_or((0, data), |(s, b)| (*s, b));
+    let (comment, body) = match body.split_first() {
+        Some((b'#', rest)) => (Some(b'#'), rest),
+        _ => (None, body),
+    };
     let options = TableOptions {
         delimiter: if shape & 4 != 0 { b',' } else { b'\t' },
         headers: shape & 2 != 0,
         rfc4180: shape & 1 != 0,
+        comment,
     };
     let arity = 1 + (shape >> 6) as usize % 3;
     let types: Vec<Type> =
         (0..arity).map(|i| if shape & (8 << i) != 0 { Type::Number } else { Type::Symbol }).collect();
+    let columns: Vec<String> = ["a", "b", "c"][..arity].iter().map(|c| c.to_string()).collect();
     let mut sources = SourceMap::new();
-    let id = sources.add("fuzz.facts", text(body));
+    let (text, invalid) = facts::decode(body.to_vec());
+    let id = sources.add("fuzz.facts", text);
     let mut symbols = Symbols::new();
     let mut facts = Facts::new();
-    let diags = facts::load_relation_table(id, &sources, "r", &types, &options, &mut symbols, &mut facts)
-        .err()
-        .unwrap_or_default();
+    let schema = facts::Schema { relation: "r", columns: &columns, types: &types };
+    let mut diags = facts::invalid_utf8_errors(id, &invalid);
+    diags.extend(
+        facts::load_relation_table(id, &sources, &schema, &options, &mut symbols, &mut facts).err().unwrap_or_default(),
+    );
     render(&diags, &sources)
 }
 

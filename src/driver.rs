@@ -118,9 +118,24 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     }
     crate::lint::lint(&rule_files, &program, &mut diags);
 
+    // A `.csv` that is neither a statement table nor read by an `.input` is a mistake more
+    // often than not (`subjet,relation,object`): say so rather than ignore it, even when the
+    // rules have errors (its relations are then unknown to them).
+    let read: BTreeSet<PathBuf> = program
+        .relations
+        .iter()
+        .flat_map(|rel| rel.inputs.iter().filter_map(|spec| input_file(inputs.facts.as_deref(), rel, spec).0))
+        .map(|path| path.canonicalize().unwrap_or(path))
+        .collect();
+    for (path, header) in other_csv {
+        if !read.contains(&path.canonicalize().unwrap_or_else(|_| path.clone())) {
+            let file = sources.add(display_path(&path), header);
+            diags.push(facts::unread_table(file, sources));
+        }
+    }
+
     // Relation tables named by `.input`.
     if !diags.iter().any(Diagnostic::is_error) {
-        let mut read = BTreeSet::new();
         for rel in &program.relations {
             for spec in &rel.inputs {
                 let (path, implicit_csv) = input_file(inputs.facts.as_deref(), rel, spec);
@@ -142,21 +157,12 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
                 let options = TableOptions::for_input(&spec.params, &path, &text, implicit_csv);
                 let file = sources.add(display_path(&path), text);
                 diags.extend(facts::invalid_utf8_errors(file, &invalid));
-                read.insert(path.canonicalize().unwrap_or_else(|_| path.clone()));
                 let schema = facts::Schema { relation: &rel.name, columns: &rel.columns, types: &rel.types };
                 if let Err(errors) =
                     facts::load_relation_table(file, sources, &schema, &options, &mut symbols, &mut facts)
                 {
                     diags.extend(errors);
                 }
-            }
-        }
-        // A `.csv` that is neither a statement table nor read by an `.input` is a mistake
-        // more often than not (`subjet,relation,object`): say so rather than ignore it.
-        for (path, header) in other_csv {
-            if !read.contains(&path.canonicalize().unwrap_or_else(|_| path.clone())) {
-                let file = sources.add(display_path(&path), header);
-                diags.push(facts::unread_table(file, sources));
             }
         }
     }

@@ -467,6 +467,8 @@ pub fn find_csv_files(dir: &Path) -> std::io::Result<CsvFiles> {
         match header_names(&start) {
             Some((names, _)) if missing_statement_columns(&names).is_empty() => found.statements.push(path),
             Some((_, end)) => found.others.push((path, start[..end].to_string())),
+            // An empty file states nothing, so nothing is lost by not reading it.
+            None if start.trim_ascii().is_empty() => {}
             None => found.others.push((path, start.lines().next().unwrap_or("").to_string())),
         }
     }

@@ -685,7 +685,8 @@ pub fn load_statement_table(
                 let (i, name) = column?;
                 let cell = value(i);
                 let cell = cell.trim_ascii();
-                if cell.is_empty() {
+                // `NA` is how R's `write.csv` writes a missing value.
+                if cell.is_empty() || cell == "NA" {
                     return None;
                 }
                 let parsed = Period::parse(cell);

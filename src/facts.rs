@@ -631,8 +631,9 @@ pub fn load_statement_table(
             continue;
         }
         if fields.len() != header.width {
-            let d = Diagnostic::error(Code::BadFacts, format!("expected {} fields, found {}", header.width, fields.len()))
-                .at(span, "this row");
+            let d =
+                Diagnostic::error(Code::BadFacts, format!("expected {} fields, found {}", header.width, fields.len()))
+                    .at(span, "this row");
             errors.push(if fields.len() > header.width {
                 d.with_help("a field that contains a comma must be quoted: `\"one, two\"`")
             } else {
@@ -692,7 +693,11 @@ pub fn load_statement_table(
                 let parsed = Period::parse(cell);
                 if parsed.is_none() {
                     let range = fields[i].range();
-                    errors.push(crate::asof::not_a_date(cell, name, Span::new(file, base + range.start..base + range.end)));
+                    errors.push(crate::asof::not_a_date(
+                        cell,
+                        name,
+                        Span::new(file, base + range.start..base + range.end),
+                    ));
                 }
                 Some(parsed)
             };
@@ -844,7 +849,11 @@ impl Binding {
                         .with_help("columns bind by name when the header names each attribute of the `.decl` once"),
                 ));
             }
-            return Ok(Binding { fields: positions.iter().map(|p| p[0]).collect(), width: header.len(), by_name: true });
+            return Ok(Binding {
+                fields: positions.iter().map(|p| p[0]).collect(),
+                width: header.len(),
+                by_name: true,
+            });
         }
         let found = header.len();
         if found != arity {
@@ -931,7 +940,12 @@ pub fn load_relation_table(
         let mut offset = 0usize;
         let mut line_no = 0u32;
         /// The fields of one line (at `start` of the body), each with its span.
-        fn split<'t>(content: &'t str, start: usize, delim: char, span_of: impl Fn(Range<usize>) -> Span) -> Vec<(Cow<'t, str>, Span)> {
+        fn split<'t>(
+            content: &'t str,
+            start: usize,
+            delim: char,
+            span_of: impl Fn(Range<usize>) -> Span,
+        ) -> Vec<(Cow<'t, str>, Span)> {
             let mut pos = start;
             content
                 .split(delim)
@@ -962,7 +976,13 @@ pub fn load_relation_table(
             for (l, s) in pending_empty.drain(..) {
                 reader.row(&split("", s, delim, span_of), span_of(s..s), l, symbols, facts);
             }
-            reader.row(&split(content, start, delim, span_of), span_of(start..start + content.len()), line_no, symbols, facts);
+            reader.row(
+                &split(content, start, delim, span_of),
+                span_of(start..start + content.len()),
+                line_no,
+                symbols,
+                facts,
+            );
         }
     }
     reader.errors.result(reader.count)
@@ -1496,7 +1516,12 @@ mod tests {
         // A comma delimiter anywhere means RFC 4180, unless turned off.
         assert_eq!(TableOptions::for_input(&params(&[("delimiter", ",")]), Path::new("r.facts"), "", false), comma);
         assert_eq!(
-            TableOptions::for_input(&params(&[("delimiter", ","), ("rfc4180", "false")]), Path::new("r.facts"), "", false),
+            TableOptions::for_input(
+                &params(&[("delimiter", ","), ("rfc4180", "false")]),
+                Path::new("r.facts"),
+                "",
+                false
+            ),
             TableOptions { rfc4180: false, ..comma }
         );
         assert_eq!(
@@ -1514,7 +1539,10 @@ mod tests {
         let errs = invalid_utf8_errors(file, &invalid);
         assert_eq!(
             env.render(&errs),
-            vec!["s.csv:2:2: error[E021]: invalid UTF-8: byte 0xff", "s.csv:3:2: error[E021]: invalid UTF-8: byte 0xfe"]
+            vec![
+                "s.csv:2:2: error[E021]: invalid UTF-8: byte 0xff",
+                "s.csv:3:2: error[E021]: invalid UTF-8: byte 0xfe"
+            ]
         );
         assert_eq!(decode(b"ok\xc3\xa9".to_vec()), ("oké".to_string(), Vec::new()));
     }
@@ -1545,8 +1573,10 @@ mod tests {
         let f = env.sources.add("facts/s.csv", "subjet,relation,objet,quote");
         let d = unread_table(f, &env.sources);
         assert_eq!(
-            env.render(&[d.clone()]),
-            vec!["facts/s.csv:1:1: warning[W007]: `facts/s.csv` is not read: it is not a statement table, and no `.input` reads it"]
+            env.render(std::slice::from_ref(&d)),
+            vec![
+                "facts/s.csv:1:1: warning[W007]: `facts/s.csv` is not read: it is not a statement table, and no `.input` reads it"
+            ]
         );
         assert_eq!(d.primary.unwrap().message, "no `subject` and `object` columns");
         assert_eq!(d.help.as_deref(), Some("did you mean to rename `subjet` → `subject`, `objet` → `object`?"));

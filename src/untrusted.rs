@@ -13,8 +13,9 @@ use crate::source::{FileId, SourceMap};
 use crate::value::{Symbols, Type};
 use std::collections::BTreeSet;
 
-/// Bytes as the CLI reads a file: invalid UTF-8 replaced, so a bad byte becomes a located
-/// error rather than a refusal.
+/// Bytes as the CLI reads a rule file: invalid UTF-8 replaced, so a bad byte becomes a
+/// located error rather than a refusal. (Fact tables go through [`facts::decode`], which
+/// also reports each bad byte.)
 fn text(data: &[u8]) -> String {
     String::from_utf8_lossy(data).into_owned()
 }
@@ -44,14 +45,14 @@ pub fn statement_table(data: &[u8]) -> Vec<String> {
     let id = sources.add("fuzz.csv", text);
     let mut symbols = Symbols::new();
     let mut facts = Facts::new();
-    let _ = facts::is_statement_table(&sources.get(id).text);
     let mut diags = facts::invalid_utf8_errors(id, &invalid);
-    // Half the inputs also go through the `--as-of` filter.
-    let as_of = (data.len() % 2 == 1).then_some(crate::asof::Date { year: 2016, month: 6, day: 1 });
-    diags.extend(facts::load_statement_table(id, &sources, &mut symbols, &mut facts, as_of).err().unwrap_or_default());
-    if !diags.is_empty() {
+    if !facts::is_statement_table(&sources.get(id).text) {
+        // What the CLI says of a `.csv` that is not a statement table and no `.input` reads.
         diags.push(facts::unread_table(id, &sources));
     }
+    // Inputs of odd length also go through the `--as-of` filter.
+    let as_of = (data.len() % 2 == 1).then_some(crate::asof::Date { year: 2016, month: 6, day: 1 });
+    diags.extend(facts::load_statement_table(id, &sources, &mut symbols, &mut facts, as_of).err().unwrap_or_default());
     render(&diags, &sources)
 }
 

@@ -26,10 +26,7 @@ fn infer(name: &str, extra: &[&str]) -> (Option<i32>, String, String) {
 fn r_write_csv_binds_columns_by_name() {
     let (code, out, err) = infer("r_write_csv", &[]);
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(
-        out,
-        "relation,country,side\nmajor,\"Egypt, Arab Republic of\",LNA\nmajor,Russia,LNA\nmajor,USA,GNA\n"
-    );
+    assert_eq!(out, "relation,country,side\nmajor,\"Egypt, Arab Republic of\",LNA\nmajor,Russia,LNA\nmajor,USA,GNA\n");
     assert_eq!(err, "");
 }
 
@@ -56,7 +53,10 @@ fn r_statement_table_as_of_and_metadata() {
         &["explain", "ally(\"Egypt\", \"Kremlin\")", "--rules", "rules.dl", "--facts", "facts"],
     );
     let text = stdout(&out);
-    assert!(text.contains("stated in facts/statements.csv:2\n│     date: 2020-01-01\n│     quote: “a 5\" gun”\n"), "{text}");
+    assert!(
+        text.contains("stated in facts/statements.csv:2\n│     date: 2020-01-01\n│     quote: “a 5\" gun”\n"),
+        "{text}"
+    );
     assert!(text.contains("quote: “plain, with a comma”\n"), "{text}");
 }
 
@@ -98,7 +98,12 @@ fn comment_lines_and_tab_separated_csv() {
         ("facts/u.facts", "\"USA\"\tb,c\n"),
     ]);
     let out = stance(dir.path(), &["infer", "--format", "csv"]);
-    assert_eq!(stdout(&out), "relation,a,n\nr,#z,3\nr,x,1\nrelation,a,b\nt,a,\"\"\"b,c\"\"\"\nrelation,a,b\nu,\"\"\"USA\"\"\",\"b,c\"\n", "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "relation,a,n\nr,#z,3\nr,x,1\nrelation,a,b\nt,a,\"\"\"b,c\"\"\"\nrelation,a,b\nu,\"\"\"USA\"\"\",\"b,c\"\n",
+        "{}",
+        stderr(&out)
+    );
     let out = stance(dir.path(), &["check", "--diagnostic-format", "short"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
@@ -109,7 +114,8 @@ fn invalid_utf8_in_a_table_is_located() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("rules")).unwrap();
     std::fs::create_dir_all(dir.path().join("facts")).unwrap();
-    std::fs::write(dir.path().join("rules/r.dl"), ".decl r(a: symbol)\n.input r(filename=\"r.csv\")\n.output r\n").unwrap();
+    std::fs::write(dir.path().join("rules/r.dl"), ".decl r(a: symbol)\n.input r(filename=\"r.csv\")\n.output r\n")
+        .unwrap();
     std::fs::write(dir.path().join("facts/r.csv"), b"A\xff\nA\xfe\n").unwrap();
     let out = stance(dir.path(), &["infer", "--diagnostic-format", "short"]);
     assert_eq!(out.status.code(), Some(1));

@@ -916,6 +916,8 @@ pub fn load_relation_table(
         count: 0,
     };
     let span_of = |r: Range<usize>| Span::new(file, base + r.start..base + r.end);
+    // One row's field values with their spans; reused from row to row.
+    let mut row: Vec<(Cow<str>, Span)> = Vec::new();
 
     if options.rfc4180 {
         let mut records = Records::new(body, options.delimiter).with_comment(options.comment);
@@ -929,7 +931,8 @@ pub fn load_relation_table(
                     break;
                 }
             };
-            let row: Vec<(Cow<str>, Span)> = fields.iter().map(|f| (f.value(body), span_of(f.range()))).collect();
+            row.clear();
+            row.extend(fields.iter().map(|f| (f.value(body), span_of(f.range()))));
             reader.row(&row, span_of(record.span), record.line, symbols, facts);
         }
     } else {
@@ -939,23 +942,6 @@ pub fn load_relation_table(
         let mut pending_empty: Vec<(u32, usize)> = Vec::new();
         let mut offset = 0usize;
         let mut line_no = 0u32;
-        /// The fields of one line (at `start` of the body), each with its span.
-        fn split<'t>(
-            content: &'t str,
-            start: usize,
-            delim: char,
-            span_of: impl Fn(Range<usize>) -> Span,
-        ) -> Vec<(Cow<'t, str>, Span)> {
-            let mut pos = start;
-            content
-                .split(delim)
-                .map(|f| {
-                    let span = span_of(pos..pos + f.len());
-                    pos += f.len() + 1;
-                    (Cow::Borrowed(f), span)
-                })
-                .collect()
-        }
         while offset < body.len() {
             let rest = &body[offset..];
             let (raw, next) = match rest.find('\n') {
@@ -974,15 +960,17 @@ pub fn load_relation_table(
                 continue;
             }
             for (l, s) in pending_empty.drain(..) {
-                reader.row(&split("", s, delim, span_of), span_of(s..s), l, symbols, facts);
+                row.clear();
+                row.push((Cow::Borrowed(""), span_of(s..s)));
+                reader.row(&row, span_of(s..s), l, symbols, facts);
             }
-            reader.row(
-                &split(content, start, delim, span_of),
-                span_of(start..start + content.len()),
-                line_no,
-                symbols,
-                facts,
-            );
+            row.clear();
+            let mut pos = start;
+            for f in content.split(delim) {
+                row.push((Cow::Borrowed(f), span_of(pos..pos + f.len())));
+                pos += f.len() + 1;
+            }
+            reader.row(&row, span_of(start..start + content.len()), line_no, symbols, facts);
         }
     }
     reader.errors.result(reader.count)

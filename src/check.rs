@@ -470,6 +470,7 @@ fn check_io_param(key: &str, value: &str, kind: DirectiveKind) -> Option<String>
                 format!("`comment` must be a single ASCII character other than a quote or line end, got `{value}`")
             })
         }
+        "comment" => Some("`comment` applies to `.input` only".to_string()),
         "headers" | "rfc4180" => {
             (!matches!(value, "true" | "false")).then(|| format!("`{key}` must be `true` or `false`, got `{value}`"))
         }

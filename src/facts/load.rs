@@ -477,11 +477,6 @@ pub fn find_csv_files(dir: &Path) -> std::io::Result<CsvFiles> {
     Ok(found)
 }
 
-/// All `*.csv` files directly in `dir` that are statement tables (see [`find_csv_files`]).
-pub fn find_statement_tables(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    Ok(find_csv_files(dir)?.statements)
-}
-
 /// The warning for a `.csv` file of the facts directory that is not a statement table and
 /// that no `.input` reads: nothing in it counts, which is likely a mistake (a typo in the
 /// header, `subjet,relation,object`). `file` holds the header line.
@@ -1278,15 +1273,29 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("b.csv"), "subject,relation,object\nA,backs,B\n").unwrap();
         std::fs::write(dir.join("a.CSV"), "\u{feff}Subject,Relation,Object,quote\n").unwrap();
-        std::fs::write(dir.join("c.csv"), "x,y\n").unwrap();
+        std::fs::write(dir.join("c.csv"), "x,y\n1,2\n").unwrap();
         std::fs::write(dir.join("d.csv"), "").unwrap();
+        std::fs::write(dir.join("g.csv"), "\"sub\nject\",relation,object\nA,b,C\n").unwrap();
+        std::fs::write(dir.join("h.csv"), "\"subject\nrelation,object\n").unwrap();
         std::fs::write(dir.join("e.facts"), "subject,relation,object\n").unwrap();
         std::fs::create_dir_all(dir.join("f.csv")).unwrap();
-        let found = find_statement_tables(&dir).unwrap();
-        let names: Vec<_> = found.iter().map(|p| p.file_name().unwrap().to_str().unwrap().to_string()).collect();
+        let found = find_csv_files(&dir).unwrap();
+        let name = |p: &PathBuf| p.file_name().unwrap().to_str().unwrap().to_string();
+        let names: Vec<_> = found.statements.iter().map(name).collect();
+        let others: Vec<_> = found.others.iter().map(|(p, header)| (name(p), header.as_str())).collect();
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(names, vec!["a.CSV", "b.csv"]);
-        assert!(find_statement_tables(Path::new("/nonexistent/stance/dir")).is_err());
+        // Not statement tables: with their header record (an empty file is not listed).
+        let header = |n: &str, h: &'static str| (n.to_string(), h);
+        assert_eq!(
+            others,
+            vec![
+                header("c.csv", "x,y"),
+                header("g.csv", "\"sub\nject\",relation,object"),
+                header("h.csv", "\"subject")
+            ]
+        );
+        assert!(find_csv_files(Path::new("/nonexistent/stance/dir")).is_err());
     }
 
     #[test]
@@ -1593,7 +1602,7 @@ mod tests {
             assert!(!env.facts.metadata_value(id, "quote", &env.sources).unwrap().is_empty());
         }
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts");
-        assert!(find_statement_tables(&dir).unwrap().iter().any(|p| p.ends_with("statements.csv")));
+        assert!(find_csv_files(&dir).unwrap().statements.iter().any(|p| p.ends_with("statements.csv")));
     }
 
     #[test]

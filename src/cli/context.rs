@@ -5,11 +5,11 @@ use super::{Cli, ColorChoice, DiagnosticFormat};
 use clap::{Args, ValueEnum};
 use stance::base::diag::{self, Diagnostic};
 use stance::base::source::SourceMap;
-use stance::engine::eval::{EvalOptions, Model};
+use stance::engine::backend::Engine;
+use stance::engine::eval::EvalOptions;
 use stance::facts::asof::Date;
-use stance::proof::provenance::Explainer;
 use stance::render::output::{self, Format};
-use stance::session::{self, ExitStatus, Failure, Inputs, Project};
+use stance::session::{self, ExitStatus, Failure, Inputs, Project, Session};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -18,20 +18,6 @@ use std::path::{Path, PathBuf};
 pub struct Ctx<'a> {
     pub cli: &'a Cli,
     pub sources: SourceMap,
-}
-
-/// A project evaluated: its model beside it, and explainers on demand.
-pub struct Evaluated {
-    pub project: Project,
-    pub model: Model,
-}
-
-impl Evaluated {
-    /// An explainer of this model's tuples.
-    pub fn explainer(&mut self) -> Explainer<'_> {
-        let Project { program, facts, sources, symbols, .. } = &mut self.project;
-        Explainer::new(program, &self.model, facts, sources, symbols)
-    }
 }
 
 impl Ctx<'_> {
@@ -68,17 +54,14 @@ impl Ctx<'_> {
     }
 
     /// Evaluates a loaded project.
-    pub fn evaluate(&mut self, mut project: Project, options: &EvalOptions) -> Result<Evaluated, Failure> {
-        match session::evaluate(&mut project, options) {
-            Ok(model) => Ok(Evaluated { project, model }),
-            Err(f) => Err(f.within(&mut project.sources)),
-        }
+    pub fn evaluate(&mut self, project: Project, options: &EvalOptions) -> Result<Session, Failure> {
+        Session::evaluate(project, options)
     }
 
     /// Loads and evaluates with recording on, for the commands that explain.
-    pub fn load_recorded(&mut self, args: &ProjectArgs) -> Result<Evaluated, Failure> {
+    pub fn load_recorded(&mut self, args: &ProjectArgs) -> Result<Session, Failure> {
         let project = self.load(&args.inputs())?;
-        self.evaluate(project, &EvalOptions { record: true, ..Default::default() })
+        self.evaluate(project, &args.eval_options(true))
     }
 }
 
@@ -111,9 +94,40 @@ pub struct ProjectArgs {
     /// directory, the output directory and the current directory (refused by default).
     #[arg(long)]
     pub allow_outside_paths: bool,
+
+    /// The evaluator: datafrog (semi-naive, planned joins), simple (a plain reference
+    /// evaluator), or compare (both; an error on any difference).
+    #[arg(long, value_enum, default_value_t = EngineArg::Datafrog)]
+    pub engine: EngineArg,
+}
+
+/// `--engine`: which evaluator runs the program.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    Datafrog,
+    Simple,
+    Compare,
 }
 
 impl ProjectArgs {
+    /// Refuses `--engine` other than datafrog for a command that does not pass it on yet.
+    pub fn only_default_engine(&self, command: &str) -> Result<(), Failure> {
+        match self.engine {
+            EngineArg::Datafrog => Ok(()),
+            _ => Err(Failure::io(format!("`stance {command}` runs the datafrog engine only; leave out --engine"))),
+        }
+    }
+
+    /// Evaluation options with this engine, recording proofs when `record`.
+    pub fn eval_options(&self, record: bool) -> EvalOptions {
+        let engine = match self.engine {
+            EngineArg::Datafrog => Engine::Datafrog,
+            EngineArg::Simple => Engine::Simple,
+            EngineArg::Compare => Engine::Compare,
+        };
+        EvalOptions { record, engine, ..Default::default() }
+    }
+
     pub fn inputs(&self) -> Inputs {
         let facts = match (&self.facts, self.no_facts) {
             (_, true) => None,

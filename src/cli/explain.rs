@@ -1,9 +1,9 @@
 //! `stance explain`: why a claim holds, its proof down to the sourced facts.
 
-use super::context::{Ctx, Evaluated, ProjectArgs, ProofFormat, finish_output};
+use super::context::{Ctx, ProjectArgs, ProofFormat, finish_output};
 use clap::Args;
 use stance::proof::explain::{self, Claim};
-use stance::session::{ExitStatus, Failure};
+use stance::session::{ExitStatus, Failure, Session};
 use std::io::Write;
 use std::time::Instant;
 
@@ -41,7 +41,7 @@ pub struct ExplainArgs {
 }
 
 /// Parses a claim typed on the command line against the evaluated program.
-pub fn claim_of(text: &str, run: &mut Evaluated) -> Result<Claim, Failure> {
+pub fn claim_of(text: &str, run: &mut Session) -> Result<Claim, Failure> {
     let project = &mut run.project;
     explain::parse_claim(text, &mut project.sources, &project.program, &project.symbols)
         .map_err(|diagnostics| Failure::new(diagnostics, ExitStatus::Failed).within(&mut project.sources))

@@ -12,12 +12,14 @@ use crate::base::diag::{Code, Diagnostic};
 pub use crate::base::exit::ExitStatus;
 use crate::base::source::{FileId, SourceMap};
 use crate::base::value::{Symbols, Tuples};
-use crate::engine::eval::{self, EvalOptions, Model};
+use crate::engine::backend;
+use crate::engine::eval::{EvalOptions, Model};
 use crate::engine::plan::{self, Plan};
 use crate::facts::confine::{self, Place};
 use crate::facts::load::{self, Facts, TableOptions};
 use crate::lang::ir;
 use crate::lang::syntax;
+use crate::proof::provenance::Explainer;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -76,6 +78,30 @@ pub struct Project {
     /// Warnings found while loading (errors make `load` fail instead).
     pub warnings: Vec<Diagnostic>,
     pub plan: Plan,
+}
+
+/// A project evaluated: its model beside it, and explainers of the model on demand. What
+/// each command works with once loading and evaluation succeeded.
+pub struct Session {
+    pub project: Project,
+    pub model: Model,
+}
+
+impl Session {
+    /// Evaluates a loaded project; on failure the diagnostics carry the project's sources.
+    pub fn evaluate(mut project: Project, options: &EvalOptions) -> Result<Session, Failure> {
+        match evaluate(&mut project, options) {
+            Ok(model) => Ok(Session { project, model }),
+            Err(f) => Err(f.within(&mut project.sources)),
+        }
+    }
+
+    /// An explainer of this model's tuples (the model must have been evaluated with
+    /// recording on for derived tuples to have proofs).
+    pub fn explainer(&mut self) -> Explainer<'_> {
+        let Project { program, facts, sources, symbols, .. } = &mut self.project;
+        Explainer::new(program, &self.model, facts, sources, symbols)
+    }
 }
 
 /// Reads every rule file and fact table, and checks them together.
@@ -250,7 +276,7 @@ pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, F
     for fact in &program.facts {
         inputs[fact.rel].push(&fact.values);
     }
-    eval::evaluate(&project.program, &project.plan, inputs, &mut project.symbols, options)
+    backend::evaluate(options.engine, &project.program, &project.plan, inputs, &mut project.symbols, options)
         .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
 }
 
@@ -337,8 +363,8 @@ pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, Str
     for fact in &program.facts {
         inputs[fact.rel].push(&fact.values);
     }
-    let model =
-        eval::evaluate(&program, &plan, inputs, &mut symbols, options).map_err(|d| render(std::slice::from_ref(&d)))?;
+    let model = backend::evaluate(options.engine, &program, &plan, inputs, &mut symbols, options)
+        .map_err(|d| render(std::slice::from_ref(&d)))?;
     Ok(TextModel { sources, symbols, program, model })
 }
 

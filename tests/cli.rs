@@ -96,7 +96,7 @@ fn csv_and_json_formats() {
     assert_eq!(
         stdout(&o),
         concat!(
-            "{\"meta\":{\"as_of\":null,\"schema_version\":1,\"stance_version\":\"",
+            "{\"meta\":{\"as_of\":null,\"engine\":\"datafrog\",\"schema_version\":1,\"stance_version\":\"",
             env!("CARGO_PKG_VERSION"),
             "\"},\"relations\":[{\"name\":\"edge\",\"columns\":[\"x\",\"y\"],\"types\":[\"number\",\"number\"],\"tuples\":[[1,2],[2,3]]}]}\npath\t3\n"
         )
@@ -316,7 +316,7 @@ fn a_program_that_asks_only_for_sizes_prints_only_sizes() {
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         let expected = if format == "json" {
             concat!(
-                "{\"meta\":{\"as_of\":null,\"schema_version\":1,\"stance_version\":\"",
+                "{\"meta\":{\"as_of\":null,\"engine\":\"datafrog\",\"schema_version\":1,\"stance_version\":\"",
                 env!("CARGO_PKG_VERSION"),
                 "\"},\"relations\":[]}\npath\t3\n"
             )

@@ -6,11 +6,12 @@ use clap::{Args, ValueEnum};
 use stance::base::diag::{self, Diagnostic};
 use stance::base::source::SourceMap;
 use stance::base::stamp::Stamp;
-use stance::engine::eval::{EvalOptions, Model};
+use stance::engine::backend::Engine;
+use stance::engine::eval::EvalOptions;
 use stance::facts::asof::Date;
-use stance::proof::provenance::Explainer;
+use stance::proof::explain::{self, Claim};
 use stance::render::output::{self, Format};
-use stance::session::{self, ExitStatus, Failure, Inputs, Project};
+use stance::session::{self, ExitStatus, Failure, Inputs, Project, Session, goal};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -19,20 +20,6 @@ use std::path::{Path, PathBuf};
 pub struct Ctx<'a> {
     pub cli: &'a Cli,
     pub sources: SourceMap,
-}
-
-/// A project evaluated: its model beside it, and explainers on demand.
-pub struct Evaluated {
-    pub project: Project,
-    pub model: Model,
-}
-
-impl Evaluated {
-    /// An explainer of this model's tuples.
-    pub fn explainer(&mut self) -> Explainer<'_> {
-        let Project { program, facts, sources, symbols, .. } = &mut self.project;
-        Explainer::new(program, &self.model, facts, sources, symbols)
-    }
 }
 
 impl Ctx<'_> {
@@ -69,24 +56,36 @@ impl Ctx<'_> {
     }
 
     /// Evaluates a loaded project.
-    pub fn evaluate(&mut self, mut project: Project, options: &EvalOptions) -> Result<Evaluated, Failure> {
-        match session::evaluate(&mut project, options) {
-            Ok(model) => Ok(Evaluated { project, model }),
-            Err(f) => Err(f.within(&mut project.sources)),
+    pub fn evaluate(&mut self, project: Project, options: &EvalOptions) -> Result<Session, Failure> {
+        Session::evaluate(project, options)
+    }
+
+    /// Loads, parses a claim typed on the command line, and evaluates with recording on: only
+    /// what the claim needs when it binds a column (goal-directed, see
+    /// `stance::session::goal`), everything when `full` or when the rewrite does not apply.
+    pub fn load_for_claim(&mut self, args: &ProjectArgs, text: &str, full: bool) -> Result<(Session, Claim), Failure> {
+        let mut project = self.load(&args.inputs())?;
+        let claim = explain::parse_claim(text, &mut project.sources, &project.program, &project.symbols)
+            .map_err(|diagnostics| Failure::new(diagnostics, ExitStatus::Failed).within(&mut project.sources))?;
+        let options = args.eval_options(true);
+        if !full && let Some(pattern) = claim.pattern() {
+            match goal::evaluate_for(&mut project, claim.rel, &pattern, &options) {
+                Ok(Some(model)) => return Ok((Session { project, model }, claim)),
+                Ok(None) => {}
+                Err(f) => return Err(f.within(&mut project.sources)),
+            }
         }
+        Ok((self.evaluate(project, &options)?, claim))
     }
 
     /// Loads and evaluates with recording on, for the commands that explain.
-    pub fn load_recorded(&mut self, args: &ProjectArgs) -> Result<Evaluated, Failure> {
+    pub fn load_recorded(&mut self, args: &ProjectArgs) -> Result<Session, Failure> {
         let project = self.load(&args.inputs())?;
-        self.evaluate(project, &EvalOptions { record: true, ..Default::default() })
+        self.evaluate(project, &args.eval_options(true))
     }
 }
 
-/// "s" after a count other than one.
-pub fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
+pub use stance::base::diag::plural;
 
 /// A count and its noun, in the plural unless the count is one: "1 rule", "2 rules".
 pub fn counted(n: usize, noun: &str) -> String {
@@ -117,12 +116,48 @@ pub struct ProjectArgs {
     /// directory, the output directory and the current directory (refused by default).
     #[arg(long)]
     pub allow_outside_paths: bool,
+
+    /// The evaluator: datafrog (semi-naive, planned joins), simple (a plain reference
+    /// evaluator), or compare (both; an error on any difference).
+    #[arg(long, value_enum, default_value_t = EngineArg::Datafrog)]
+    pub engine: EngineArg,
+}
+
+/// `--engine`: which evaluator runs the program.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    Datafrog,
+    Simple,
+    Compare,
 }
 
 impl ProjectArgs {
     /// What changes this run's answers, for the outputs to record.
     pub fn stamp(&self) -> Stamp {
-        Stamp::new(self.as_of.map(|d| d.to_string()))
+        let engine = match self.engine {
+            EngineArg::Datafrog => "datafrog",
+            EngineArg::Simple => "simple",
+            EngineArg::Compare => "compare",
+        };
+        Stamp::new(self.as_of.map(|d| d.to_string())).with_engine(engine)
+    }
+
+    /// Refuses `--engine` other than datafrog for a command that does not pass it on yet.
+    pub fn only_default_engine(&self, command: &str) -> Result<(), Failure> {
+        match self.engine {
+            EngineArg::Datafrog => Ok(()),
+            _ => Err(Failure::io(format!("`stance {command}` runs the datafrog engine only; leave out --engine"))),
+        }
+    }
+
+    /// Evaluation options with this engine, recording proofs when `record`.
+    pub fn eval_options(&self, record: bool) -> EvalOptions {
+        let engine = match self.engine {
+            EngineArg::Datafrog => Engine::Datafrog,
+            EngineArg::Simple => Engine::Simple,
+            EngineArg::Compare => Engine::Compare,
+        };
+        EvalOptions { record, engine, ..Default::default() }
     }
 
     pub fn inputs(&self) -> Inputs {

@@ -2,8 +2,6 @@
 
 use super::context::{Ctx, ProjectArgs, usage_failure, write_result};
 use clap::{Args, ValueEnum};
-use stance::base::stamp::Stamp;
-use stance::engine::eval::EvalOptions;
 use stance::picture::network::{self, EdgeClass, NetworkOptions};
 use stance::picture::{export, findings, graph};
 use stance::session::{ExitStatus, Failure};
@@ -85,7 +83,7 @@ pub struct GraphArgs {
 pub fn run(args: &GraphArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let project = ctx.load(&args.project.inputs())?;
     // The colliding tuples of a violation come from its proof: record when there are constraints.
-    let options = EvalOptions { record: !project.program.constraints.is_empty(), ..Default::default() };
+    let options = args.project.eval_options(!project.program.constraints.is_empty());
     let mut run = ctx.evaluate(project, &options)?;
     let flagged = findings::flagged(&findings::violations(&mut run.explainer()));
     let project = &run.project;
@@ -95,7 +93,7 @@ pub fn run(args: &GraphArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         None => Ok(n),
     });
     let network = focused.map_err(|d| usage_failure(d, run.project))?;
-    let stamp = Stamp::new(args.project.as_of.map(|d| d.to_string()));
+    let stamp = args.project.stamp();
     let bytes = match args.format {
         GraphFormat::Dot => graph::to_dot(&network, &stamp).into_bytes(),
         GraphFormat::Svg => {

@@ -87,7 +87,7 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     };
     // Violations are reported with the atoms that collide, which needs the proofs.
     let record = args.provenance || !project.program.constraints.is_empty();
-    let options = EvalOptions { record, max_tuples: args.max_tuples, deadline };
+    let options = EvalOptions { max_tuples: args.max_tuples, deadline, ..args.project.eval_options(record) };
     let mut run = ctx.evaluate(project, &options)?;
     if !run.project.program.constraints.is_empty() {
         let mut ex = run.explainer();

@@ -111,3 +111,36 @@ fn a_relation_whose_last_statement_row_is_deleted_can_stay_declared() {
     let o = stance(dir.path(), &["infer", "--format", "csv"]);
     assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(0), "relation,x,y\nconflict,Haftar,GNA\n"));
 }
+
+/// Every JSON output records what changes its answers: the layout's version, stance's
+/// version, `--as-of` and the engine; the graph's CSV says the same in its first line.
+#[test]
+fn every_json_output_records_the_version_the_date_and_the_engine() {
+    let repo = run::repo();
+    let meta = serde_json::json!({
+        "schema_version": 1,
+        "stance_version": env!("CARGO_PKG_VERSION"),
+        "as_of": "2016-11-28",
+        "engine": "datafrog",
+    });
+    let as_of = ["--as-of", "2016-11-28"];
+    let commands: [&[&str]; 5] = [
+        &["infer", "--format", "json"],
+        &["query", "aligned(x, \"Haftar\")", "--format", "json"],
+        &["review", "claims/libya.claims", "--format", "json"],
+        &["contradictions", "--format", "json"],
+        &["graph", "--format", "json"],
+    ];
+    for args in commands {
+        let o = stance(&repo, &[args, &as_of[..]].concat());
+        let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        assert_eq!(json["meta"], meta, "{args:?}");
+    }
+    let o = stance(&repo, &["diff", "--as-of-before", "2016-06-30", "--as-of-after", "2016-11-28", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((&json["meta"]["as_of"], &json["meta"]["as_of_before"]), (&meta["as_of"], &"2016-06-30".into()));
+    let csv = stdout(&stance(&repo, &["graph", "--format", "csv"]));
+    assert!(csv.starts_with(&format!("# stance {}, all dates, engine datafrog\nsource,target,", env!("CARGO_PKG_VERSION"))));
+    let page = stdout(&stance(&repo, &["report", "--as-of", "2016-11-28"]));
+    assert!(page.contains(&format!("stance {}, as of 2016-11-28, engine datafrog", env!("CARGO_PKG_VERSION"))));
+}

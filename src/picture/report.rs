@@ -303,7 +303,20 @@ fn network_svg(network: &Network, colours: &[(String, EdgeClass, &str)], out: &m
     // Wide rather than tall: the page's width is what a reader has.
     let width = (1400.0 * (n as f64 / 60.0).sqrt()).max(1400.0).round();
     let height = (width * 0.5).round();
-    let pairs: Vec<(usize, usize)> = network.edges.iter().map(|e| (e.from, e.to)).collect();
+    // The layout follows what sources state: derived edges (which tie most of a dense core
+    // to most of the rest) would pull it into a knot. An actor with no stated edge is placed
+    // by its derived ones.
+    let mut stated = vec![false; n];
+    for e in network.edges.iter().filter(|e| e.class == EdgeClass::Stated) {
+        stated[e.from] = true;
+        stated[e.to] = true;
+    }
+    let pairs: Vec<(usize, usize)> = network
+        .edges
+        .iter()
+        .filter(|e| e.class == EdgeClass::Stated || !stated[e.from] || !stated[e.to])
+        .map(|e| (e.from, e.to))
+        .collect();
     let pos = layout::layout(n, &pairs, width, height);
     // Crop the box to the drawing, so a wide picture leaves no empty band.
     let top = pos.iter().map(|p| p.1).fold(f64::MAX, f64::min).min(height / 2.0) - 30.0;

@@ -140,7 +140,9 @@ fn every_json_output_records_the_version_the_date_and_the_engine() {
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!((&json["meta"]["as_of"], &json["meta"]["as_of_before"]), (&meta["as_of"], &"2016-06-30".into()));
     let csv = stdout(&stance(&repo, &["graph", "--format", "csv"]));
-    assert!(csv.starts_with(&format!("# stance {}, all dates, engine datafrog\nsource,target,", env!("CARGO_PKG_VERSION"))));
+    assert!(
+        csv.starts_with(&format!("# stance {}, all dates, engine datafrog\nsource,target,", env!("CARGO_PKG_VERSION")))
+    );
     let page = stdout(&stance(&repo, &["report", "--as-of", "2016-11-28"]));
     assert!(page.contains(&format!("stance {}, as of 2016-11-28, engine datafrog", env!("CARGO_PKG_VERSION"))));
 }

@@ -29,6 +29,9 @@ pub enum Code {
     Unstratifiable,
     DuplicateDeclaration,
     BadDirective,
+    /// A component (`.comp`, `.init`, `.override`) that cannot be expanded: unknown,
+    /// given the wrong number of type arguments, cyclic, or expanding beyond the limits.
+    Component,
     /// An input file that does not exist or cannot be read.
     MissingInput,
     /// A CSV/TSV file that cannot be read as facts.
@@ -88,6 +91,7 @@ impl Code {
             Code::Unstratifiable => "E015",
             Code::DuplicateDeclaration => "E016",
             Code::BadDirective => "E017",
+            Code::Component => "E018",
             Code::MissingInput => "E020",
             Code::BadFacts => "E021",
             Code::OutputError => "E022",
@@ -125,6 +129,7 @@ impl Code {
             Code::Unstratifiable => "unstratifiable",
             Code::DuplicateDeclaration => "duplicate-declaration",
             Code::BadDirective => "bad-directive",
+            Code::Component => "component",
             Code::MissingInput => "missing-input",
             Code::BadFacts => "bad-facts",
             Code::OutputError => "output-error",

@@ -19,7 +19,13 @@ pub fn check(
     statement_relations: &BTreeSet<String>,
     symbols: &mut Symbols,
 ) -> (ir::Program, Vec<Diagnostic>) {
-    let mut c = Checker { program: ir::Program::default(), diags: Vec::new(), types: BTreeMap::new(), symbols };
+    // Components are expanded into a flat program first (`inst.rel` relations).
+    let expanded = crate::lang::components::expand(files);
+    let (files, diags) = match expanded {
+        Some((ref flat, ref diags)) => (flat.as_slice(), diags.clone()),
+        None => (files, Vec::new()),
+    };
+    let mut c = Checker { program: ir::Program::default(), diags, types: BTreeMap::new(), symbols };
     c.collect_types(files);
     c.collect_declarations(files, statement_relations);
     c.collect_directives(files);

@@ -30,6 +30,40 @@ pub enum Item {
     Rule(Rule),
     /// `.pragma ...`, `.plan ...` and other hints that are accepted and ignored.
     Ignored { what: String, span: Span },
+    /// `.comp Name<T> : Base<T> { items }`: a component, expanded by `lang::components`.
+    Comp(Comp),
+    /// `.init inst = Name<args>`: a component instantiation.
+    Init(Init),
+    /// `.override rel`, inside a component: drop the base components' rules for `rel`.
+    Override { relation: Ident, span: Span },
+}
+
+/// A component's name with its type parameters (`Graph<T>`), or a reference to a component
+/// with its type arguments (`Graph<number>`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompType {
+    pub name: Ident,
+    pub args: Vec<Ident>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comp {
+    /// The name and the formal type parameters.
+    pub ty: CompType,
+    /// Components it inherits from, with their type arguments.
+    pub bases: Vec<CompType>,
+    pub items: Vec<Item>,
+    /// From `{` to `}`.
+    pub body: Span,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Init {
+    pub name: Ident,
+    pub comp: CompType,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]

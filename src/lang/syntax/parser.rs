@@ -85,6 +85,7 @@ fn parse_on_this_thread(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
         dropped: lexed.dropped,
         lex_errors,
         diags: lexed.diags,
+        comp_depth: 0,
     };
     let mut items = Vec::new();
     p.parse_items(&mut items);
@@ -134,6 +135,9 @@ struct Parser<'a> {
     /// Start offsets of lexical errors, ascending.
     lex_errors: Vec<u32>,
     diags: Vec<Diagnostic>,
+    /// How many `.comp { ... }` bodies enclose the current token: inside one, recovery
+    /// stops at the `}` that closes it.
+    comp_depth: u32,
 }
 
 fn compare_op(t: &Tok) -> Option<CompareOp> {
@@ -313,6 +317,7 @@ impl Parser<'_> {
         loop {
             match self.tok() {
                 Tok::Eof | Tok::Directive(_) | Tok::Preproc => return,
+                Tok::RBrace if self.comp_depth > 0 => return,
                 Tok::Dot => {
                     self.bump();
                     return;
@@ -341,6 +346,7 @@ impl Parser<'_> {
             let t = &self.toks[self.pos];
             match t.tok {
                 Tok::Eof | Tok::Directive(_) | Tok::Preproc => return,
+                Tok::RBrace if self.comp_depth > 0 => return,
                 Tok::Dot => {
                     self.bump();
                     return;
@@ -358,7 +364,8 @@ impl Parser<'_> {
         loop {
             let t = &self.toks[self.pos];
             let boundary = matches!(t.tok, Tok::Directive(_) | Tok::Preproc) || (t.line_start && t.tok != Tok::Pipe);
-            if t.tok == Tok::Eof || (self.pos > start && depth == 0 && boundary) {
+            let closes_comp = t.tok == Tok::RBrace && depth == 0 && self.comp_depth > 0;
+            if t.tok == Tok::Eof || (self.pos > start && depth == 0 && boundary) || closes_comp {
                 return;
             }
             match t.tok {
@@ -373,16 +380,19 @@ impl Parser<'_> {
     // ---- items --------------------------------------------------------------------------
 
     fn parse_items(&mut self, items: &mut Vec<Item>) {
+        // Inside a component body, recovery returns to the body's own nesting depth.
+        let base_depth = self.depth;
         loop {
             match self.tok().clone() {
                 Tok::Eof => return,
+                Tok::RBrace if self.comp_depth > 0 => return,
                 Tok::Directive(d) => {
                     let start = self.pos;
                     let n_diags = self.diags.len();
                     if let Ok(item) = self.parse_directive(d) {
                         items.extend(item);
                     } else {
-                        self.depth = 0;
+                        self.depth = base_depth;
                         if self.lex_error_between(start, self.pos) {
                             // Already explained by the lexical error (e.g. a broken string).
                             self.diags.truncate(n_diags);
@@ -430,7 +440,7 @@ impl Parser<'_> {
                     match self.parse_rule() {
                         Ok(rule) => items.push(Item::Rule(rule)),
                         Err(Failed) => {
-                            self.depth = 0;
+                            self.depth = base_depth;
                             if self.lex_error_between(first, self.pos) {
                                 // An unterminated string or stray character already explains
                                 // this; skip the rest of its line instead of to the next `.`,
@@ -493,22 +503,97 @@ impl Parser<'_> {
                 }
                 Ok(Some(Item::Ignored { what: "plan".to_string(), span: start.to(self.prev_span()) }))
             }
-            Dir::Functor | Dir::Comp | Dir::Init | Dir::Override => {
-                let (kw, what) = match d {
-                    Dir::Functor => (".functor", "user-defined functor declarations"),
-                    Dir::Comp => (".comp", "components"),
-                    Dir::Init => (".init", "component instantiation"),
-                    _ => (".override", "component overrides"),
-                };
+            Dir::Comp => self.parse_comp().map(|c| Some(Item::Comp(c))),
+            Dir::Init => {
+                self.bump();
+                if *self.tok() != Tok::Ident {
+                    return Err(self.expected("an instance name after `.init`"));
+                }
+                let name = self.ident();
+                self.expect(Tok::Eq, "`=` after the instance name")?;
+                let comp = self.parse_comp_type("a component name after `=`")?;
+                Ok(Some(Item::Init(Init { name, comp, span: start.to(self.prev_span()) })))
+            }
+            Dir::Override => {
+                self.bump();
+                if *self.tok() != Tok::Ident {
+                    return Err(self.expected("a relation name after `.override`"));
+                }
+                let relation = self.ident();
+                Ok(Some(Item::Override { relation, span: start.to(self.prev_span()) }))
+            }
+            Dir::Functor => {
                 self.report(
-                    Diagnostic::error(Code::Unsupported, format!("{what} (`{kw}`) are not supported"))
-                        .at(start, "not supported"),
+                    Diagnostic::error(
+                        Code::Unsupported,
+                        "user-defined functor declarations (`.functor`) are not supported",
+                    )
+                    .at(start, "not supported"),
                 );
                 let first = self.pos;
                 self.recover_directive(first);
                 Ok(None)
             }
         }
+    }
+
+    /// `.comp Name<T, ...> [: Base<...>, ...] { items }`; the current token is `.comp`.
+    fn parse_comp(&mut self) -> PResult<Comp> {
+        let start = self.span();
+        self.bump();
+        let ty = self.parse_comp_type("a component name after `.comp`")?;
+        let mut bases = Vec::new();
+        // Soufflé separates base components with `:` or `,`.
+        if self.eat(Tok::Colon) {
+            loop {
+                bases.push(self.parse_comp_type("a base component name")?);
+                if !(self.eat(Tok::Comma) || self.eat(Tok::Colon)) {
+                    break;
+                }
+            }
+        }
+        let open = self.span();
+        self.expect(Tok::LBrace, "`{` to open the component body")?;
+        self.enter()?;
+        self.comp_depth += 1;
+        let mut items = Vec::new();
+        self.parse_items(&mut items);
+        self.comp_depth -= 1;
+        self.leave();
+        if *self.tok() != Tok::RBrace {
+            let msg = format!("expected `}}` to close component `{}`, found {}", ty.name.name, self.describe(self.pos));
+            let d = Diagnostic::error(Code::Syntax, msg)
+                .at(self.span(), "expected `}`")
+                .with_secondary(open, "component body opened here");
+            self.report(d);
+            return Err(Failed);
+        }
+        let close = self.span();
+        self.bump();
+        Ok(Comp { ty, bases, items, body: open.to(close), span: start.to(close) })
+    }
+
+    /// `Name` or `Name<A, B>`: a component with its type parameters or arguments.
+    fn parse_comp_type(&mut self, what: &str) -> PResult<CompType> {
+        if *self.tok() != Tok::Ident || self.cur_text().contains('.') {
+            return Err(self.expected(what));
+        }
+        let name = self.ident();
+        let mut args = Vec::new();
+        if self.eat(Tok::Lt) {
+            loop {
+                if *self.tok() != Tok::Ident {
+                    return Err(self.expected("a type name"));
+                }
+                args.push(self.ident());
+                if self.eat(Tok::Comma) {
+                    continue;
+                }
+                self.expect(Tok::Gt, "`,` or `>` after the type")?;
+                break;
+            }
+        }
+        Ok(CompType { span: name.span.to(self.prev_span()), name, args })
     }
 
     fn parse_decl(&mut self) -> PResult<Decl> {
@@ -1149,6 +1234,12 @@ impl Parser<'_> {
             let args = self.parse_args()?;
             return Ok(Expr::Call { func: id, args, span: span.to(self.prev_span()) });
         }
+        if id.name.contains('.') {
+            // The lexer reads `inst.rel` as one name; only relations have qualified names.
+            let msg = format!("`{}` is a qualified relation name, not a variable", id.name);
+            let help = "put a space after a `.` that ends a rule";
+            return Err(self.error_at(id.span, msg, "not a variable", Some(help)));
+        }
         Ok(Expr::Var(id))
     }
 
@@ -1395,6 +1486,9 @@ mod tests {
             .iter()
             .map(|i| match i {
                 Item::Ignored { what, .. } => what.clone(),
+                Item::Comp(c) => format!("comp {}", c.ty.name.name),
+                Item::Init(i) => format!("init {}", i.name.name),
+                Item::Override { relation, .. } => format!("override {}", relation.name),
                 Item::Rule(_) => "rule".into(),
                 other => panic!("{other:?}"),
             })

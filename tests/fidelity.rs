@@ -40,3 +40,125 @@ fn several_names_in_one_decl_are_formatted_together_and_checked_each() {
     assert!(err.contains("relation `b` is declared twice"), "{err}");
     assert!(err.contains("<stdin>:2:7"), "{err}");
 }
+
+// ---- components (Soufflé's "Components" page, examples run as written) ----------------
+
+#[test]
+fn component_instances_get_their_own_relations() {
+    let program = ".comp MyComponent {\n    .type myType = number\n    .decl TheAnswer(x:myType)\n    TheAnswer(42).\n}\n\
+                   .init myInstance1 = MyComponent\n.init myInstance2 = MyComponent\nmyInstance2.TheAnswer(33).\n\
+                   .decl Test(x:number)\nTest(x) :- myInstance1.TheAnswer(x).\nTest(x) :- myInstance2.TheAnswer(x).\n.output Test\n\
+                   .output myInstance2.TheAnswer\n";
+    assert_eq!(infer_files(program, &["Test.csv", "myInstance2.TheAnswer.csv"]), ["33\n42\n", "33\n42\n"]);
+}
+
+#[test]
+fn names_a_component_does_not_declare_resolve_in_the_enclosing_scope() {
+    let program = ".decl Out(x:number)\n.comp A {\n   .decl R(x:number)\n   .comp Count {\n       R(1).\n       \
+                   R(x+1):- R(x), x<10.\n   }\n   .init myCount = Count\n   Out(x) :- R(x).\n}\n.init myA = A\n.output Out\n";
+    assert_eq!(infer_files(program, &["Out.csv"]), ["1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n"]);
+}
+
+#[test]
+fn type_parameters_and_output_directives_inside_components() {
+    let program = ".comp ParamComponent<myType> {\n    .decl TheAnswer(x:myType)\n    TheAnswer(42).\n    .output TheAnswer\n}\n\
+                   .init numberInstance = ParamComponent<number>\n.init symbolInstance = ParamComponent<symbol>\n\
+                   symbolInstance.TheAnswer(\"forty-two\").\n";
+    let dir = project(&[("rules/p.dl", program)]);
+    let o = stance(dir.path(), &["infer", "--no-facts", "--output-dir", "out"]);
+    // `symbolInstance.TheAnswer(42)` is a number in a symbol column: the parameter reached the column.
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("rules/p.dl:3:15"), "{}", stderr(&o));
+    let program = program.replace(".init symbolInstance = ParamComponent<symbol>\nsymbolInstance.TheAnswer(\"forty-two\").\n", "");
+    assert_eq!(infer_files(&program, &["numberInstance.TheAnswer.csv"]), ["42\n"]);
+}
+
+#[test]
+fn a_type_parameter_can_name_the_component_to_instantiate() {
+    let program = ".decl R(x:number)\n.comp Case<Selector> {\n   .comp One {\n     R(1).\n   }\n   .comp Two {\n     R(2).\n   }\n   \
+                   .init selection = Selector\n}\n.init myCase = Case<One>\n.output R\n";
+    assert_eq!(infer_files(program, &["R.csv"]), ["1\n"]);
+    assert_eq!(infer_files(&program.replace("Case<One>", "Case<Two>"), &["R.csv"]), ["2\n"]);
+}
+
+#[test]
+fn inheritance_and_override() {
+    let program = ".comp Base {\n    .type myNumber = number\n    .decl TheAnswer(x:myNumber)\n    TheAnswer(42).\n}\n\
+                   .comp Sub : Base {\n    .decl WhatIsTheAnswer(n:myNumber)\n    WhatIsTheAnswer(n) :- TheAnswer(n).\n    \
+                   .output WhatIsTheAnswer\n}\n.init mySub = Sub\n";
+    assert_eq!(infer_files(program, &["mySub.WhatIsTheAnswer.csv"]), ["42\n"]);
+    let program = ".comp Base {\n    .decl R(x:number) overridable\n    R(1).\n    R(x+1) :- R(x), x < 5.\n    .output R\n}\n\
+                   .comp Sub : Base {\n    .override R\n    R(2).\n    R(x+1) :- R(x), x < 4.\n}\n.init mySub = Sub\n.init myBase = Base\n";
+    assert_eq!(infer_files(program, &["mySub.R.csv", "myBase.R.csv"]), ["2\n3\n4\n", "1\n2\n3\n4\n5\n"]);
+}
+
+#[test]
+fn type_parameters_pass_through_inheritance_and_nested_instances() {
+    // Balance theory over any signed relation, instantiated per relation.
+    let program = ".comp Graph<N> {\n    .decl edge(a: N, b: N)\n    .decl reach(a: N, b: N)\n    reach(a, b) :- edge(a, b).\n    \
+                   reach(a, c) :- reach(a, b), edge(b, c).\n}\n.comp Wrapped<N> : Graph<N> {\n    .init inner = Graph<N>\n    \
+                   inner.edge(a, b) :- reach(a, b).\n    .output inner.reach\n}\n.init w = Wrapped<symbol>\n\
+                   w.edge(\"a\", \"b\"). w.edge(\"b\", \"c\").\n";
+    assert_eq!(infer_files(program, &["w.inner.reach.csv"]), ["a\tb\na\tc\nb\tc\n"]);
+}
+
+#[test]
+fn component_errors_are_located() {
+    let dir = project(&[]);
+    let cases = [
+        (".init a = Nope\n", "<stdin>:1:11", "unknown component `Nope`"),
+        (".comp A<T> { .decl r(x: T) }\n.init a = A\n", "<stdin>:2:11", "component `A` takes 1 type parameter, but 0 were given"),
+        (".comp A { .init again = A }\n.init a = A\n", "<stdin>:1:11", "component `A` instantiates itself"),
+        (".comp A : B {}\n.comp B : A {}\n.init a = A\n", "<stdin>:2:11", "component `A` inherits from itself"),
+        (".comp A { .decl r(x: number) }\n.comp B : A { .override r }\n.init b = B\n", "<stdin>:2:15", "relation `r` is not declared `overridable`"),
+        (".override r\n", "<stdin>:1:1", "`.override` outside a component"),
+        (".comp A {\n.decl r(x: number)\nr(1) :- q(.\n}\n.init a = A\n", "<stdin>:3:11", "expected"),
+    ];
+    for (program, at, message) in cases {
+        let o = run::stance_stdin(dir.path(), &["check", "--rules", "-", "--no-facts"], program);
+        assert_eq!(o.status.code(), Some(1), "{program}");
+        let err = stderr(&o);
+        assert!(err.contains(at) && err.contains(message), "{program}\n{err}");
+    }
+}
+
+#[test]
+fn components_that_multiply_stop_at_a_limit() {
+    let mut program = String::from(".comp A0 {\n    .decl r(x: number)\n    r(1).\n}\n");
+    for i in 1..30 {
+        program.push_str(&format!(".comp A{i} {{\n    .init a = A{}\n    .init b = A{}\n}}\n", i - 1, i - 1));
+    }
+    program.push_str(".init top = A29\n");
+    let dir = project(&[]);
+    let o = run::stance_stdin(dir.path(), &["check", "--rules", "-", "--no-facts"], &program);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("error[E018]: component expansion produces more than 100000 declarations and rules"), "{}", stderr(&o));
+}
+
+#[test]
+fn components_are_formatted() {
+    let dir = project(&[]);
+    let src = ".comp  Graph<N>:Base<N> ,Other{ // graphs\n.decl edge(a:N,b:N) overridable\n.override r\n.init  g=Inner<N>\n\
+               reach(a,b):-edge(a,b).\n}\n.comp Empty{}\n.init x=Graph<number>\n";
+    let want = ".comp Graph<N> : Base<N>, Other {\n    // graphs\n    .decl edge(a: N, b: N) overridable\n    .override r\n    \
+                .init g = Inner<N>\n    reach(a, b) :- edge(a, b).\n}\n\n.comp Empty {}\n.init x = Graph<number>\n";
+    let o = run::stance_stdin(dir.path(), &["fmt", "-"], src);
+    assert_eq!(run::stdout(&o), want);
+    let o = run::stance_stdin(dir.path(), &["fmt", "-"], want);
+    assert_eq!(run::stdout(&o), want);
+}
+
+#[test]
+fn component_instantiation_depth_is_capped() {
+    let mut program = String::new();
+    for i in 0..70 {
+        program.push_str(&format!(".comp C{i} {{\n    .init next = C{}\n}}\n", i + 1));
+    }
+    program.push_str(".comp C70 {}\n.init top = C0\n");
+    let dir = project(&[]);
+    let o = run::stance_stdin(dir.path(), &["check", "--rules", "-", "--no-facts"], &program);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("error[E018]: component instantiations nested more than 64 deep"), "{err}");
+    assert!(err.contains("<stdin>:191:5"), "{err}");
+}

@@ -23,7 +23,7 @@ use std::collections::{BTreeSet, HashMap};
 pub const MAX_DEPTH: usize = 64;
 /// At most this many items (declarations, rules, directives) come out of expansion: a chain
 /// of components each instantiating the next twice doubles at every level.
-pub const MAX_ITEMS: usize = 200_000;
+pub const MAX_ITEMS: usize = 100_000;
 
 /// Expands every component instantiation. `None` when no file uses components (nothing to
 /// do, nothing copied); otherwise the flat files (components and `.init`s replaced by what
@@ -33,7 +33,7 @@ pub fn expand(files: &[File]) -> Option<(Vec<File>, Vec<Diagnostic>)> {
     if !uses {
         return None;
     }
-    let mut x = Expander { comps: Vec::new(), global: Vec::new(), diags: Vec::new(), produced: 0, exhausted: false };
+    let mut x = Expander { comps: Vec::new(), global: Vec::new(), diags: Vec::new(), produced: 0, exhausted: false, instantiating: Vec::new() };
     for file in files {
         x.register(&file.items, None);
     }
@@ -63,6 +63,13 @@ pub fn expand(files: &[File]) -> Option<(Vec<File>, Vec<Diagnostic>)> {
         }
         out.push(File { items });
     }
+    if x.produced > MAX_ITEMS {
+        // Checking what was expanded up to the limit would only add work and noise.
+        out = files
+            .iter()
+            .map(|f| File { items: f.items.iter().filter(|i| !matches!(i, Item::Comp(_) | Item::Init(_) | Item::Override { .. })).cloned().collect() })
+            .collect();
+    }
     // A component instantiated twice repeats its errors: report each once.
     let mut diags: Vec<Diagnostic> = Vec::new();
     for d in x.diags {
@@ -91,6 +98,8 @@ struct Expander<'a> {
     produced: usize,
     /// A limit was hit: produce nothing more (the error is reported once).
     exhausted: bool,
+    /// The instantiations under way (component, type arguments), outermost first.
+    instantiating: Vec<(usize, Vec<(String, String)>)>,
 }
 
 impl<'a> Expander<'a> {
@@ -197,14 +206,35 @@ impl<'a> Expander<'a> {
                 format!("component instantiations nested more than {MAX_DEPTH} deep"),
             )
             .at(init.span, "instantiated here, too deep")
-            .with_help("a component that instantiates itself (directly or through others) never ends");
+            .with_help("is a component instantiating itself through its type arguments?");
             self.diags.push(d);
             return Vec::new();
         }
         let Some((id, bound)) = self.resolve(scope, &init.comp, binding) else { return Vec::new() };
+        // The same component with the same type arguments inside itself never ends.
+        let mut key: Vec<(String, String)> = bound.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        key.sort();
+        if let Some(i) = self.instantiating.iter().position(|(c, k)| *c == id && *k == key) {
+            let chain: Vec<&str> = self.instantiating[i..]
+                .iter()
+                .map(|(c, _)| self.comps[*c].comp.ty.name.name.as_str())
+                .chain(std::iter::once(self.comps[id].comp.ty.name.name.as_str()))
+                .collect();
+            let d = Diagnostic::error(
+                Code::Component,
+                format!("component `{}` instantiates itself", self.comps[id].comp.ty.name.name),
+            )
+            .at(init.span, "instantiated inside itself here")
+            .with_note(format!("instantiation cycle: {}", chain.join(" → ")))
+            .with_help("a component that instantiates itself would expand forever");
+            self.diags.push(d);
+            return Vec::new();
+        }
+        self.instantiating.push((id, key));
         let mut items = Vec::new();
         let mut inheriting = Vec::new();
         self.collect(id, &bound, &BTreeSet::new(), &mut items, depth, &mut inheriting, init.span);
+        self.instantiating.pop();
         rename(&mut items, &init.name.name);
         items
     }

@@ -162,3 +162,45 @@ fn component_instantiation_depth_is_capped() {
     assert!(err.contains("error[E018]: component instantiations nested more than 64 deep"), "{err}");
     assert!(err.contains("<stdin>:191:5"), "{err}");
 }
+
+// ---- eqrel ------------------------------------------------------------------------------
+
+#[test]
+fn an_eqrel_relation_holds_its_equivalence_closure() {
+    // Soufflé's documentation: `eqrel` relations are reflexive, symmetric and transitive.
+    let program = ".decl ally(a: symbol, b: symbol) eqrel\nally(\"UAE\", \"Egypt\").\nally(\"Egypt\", \"Tobruk\").\n\
+                   ally(\"Turkey\", \"Tripoli\").\n.decl bloc_of_uae(x: symbol)\nbloc_of_uae(x) :- ally(\"UAE\", x).\n\
+                   .output ally\n.output bloc_of_uae\n";
+    assert_eq!(
+        infer_files(program, &["ally.csv", "bloc_of_uae.csv"]),
+        [
+            "Egypt\tEgypt\nEgypt\tTobruk\nEgypt\tUAE\nTobruk\tEgypt\nTobruk\tTobruk\nTobruk\tUAE\nTripoli\tTripoli\n\
+             Tripoli\tTurkey\nTurkey\tTripoli\nTurkey\tTurkey\nUAE\tEgypt\nUAE\tTobruk\nUAE\tUAE\n",
+            "Egypt\nTobruk\nUAE\n"
+        ]
+    );
+    // Both engines agree, and a closure pair's proof names the `eqrel` declaration.
+    let dir = project(&[("rules/p.dl", program)]);
+    let o = stance(dir.path(), &["infer", "--no-facts", "--engine", "compare"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = stance(dir.path(), &["explain", "--no-facts", "ally(\"UAE\", \"Tobruk\")"]);
+    let out = run::stdout(&o);
+    assert!(out.contains("by eqrel  [rules/p.dl:1]"), "{out}");
+    assert!(out.contains("ally(\"Egypt\", \"Tobruk\")"), "{out}");
+}
+
+#[test]
+fn eqrel_needs_two_columns_of_one_type_and_choice_domains_are_refused() {
+    let dir = project(&[]);
+    let cases = [
+        (".decl e(a: number) eqrel\n", "E012", "an `eqrel` relation has two columns; this one has 1"),
+        (".decl e(a: number, b: symbol) eqrel\n", "E013", "the two columns of an `eqrel` relation have different types"),
+        (".decl c(x: number, y: number) choice-domain x\n", "E002", "choice domains (`choice-domain`) are not supported"),
+    ];
+    for (program, code, message) in cases {
+        let o = run::stance_stdin(dir.path(), &["check", "--rules", "-", "--no-facts"], program);
+        assert_eq!(o.status.code(), Some(1), "{program}");
+        let err = stderr(&o);
+        assert!(err.contains(&format!("error[{code}]: {message}")) && err.contains("<stdin>:1:"), "{err}");
+    }
+}

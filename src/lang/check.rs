@@ -36,6 +36,9 @@ pub fn check(
             }
         }
     }
+    for rule in c.eqrel_rules(files) {
+        c.lower_rule(&rule);
+    }
     if !c.diags.iter().any(Diagnostic::is_error) {
         c.stratify();
     }
@@ -100,6 +103,62 @@ impl Checker<'_> {
                 }
             }
         }
+    }
+
+    /// The closure rules of every `eqrel` relation (Soufflé's equivalence relations), each
+    /// located at its `eqrel` qualifier so that a proof through one names it:
+    /// `r(x, x) :- r(x, _).`, `r(y, x) :- r(x, y).`, `r(x, z) :- r(x, y), r(y, z).`
+    /// Unlike Soufflé (a union-find), the closure is materialised: every pair is a tuple
+    /// with a derivation, which proofs need. `choice-domain` is refused here by name.
+    fn eqrel_rules(&mut self, files: &[ast::File]) -> Vec<ast::Rule> {
+        let mut rules = Vec::new();
+        let decls = files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None });
+        for decl in decls {
+            if let Some(q) = decl.qualifiers.iter().find(|q| q.name == "choice-domain") {
+                self.error(
+                    Diagnostic::error(Code::Unsupported, "choice domains (`choice-domain`) are not supported")
+                        .at(q.span, "not supported")
+                        .with_note(
+                            "a choice keeps the first tuple derived for each key, so the answer depends on evaluation \
+                             order; stance's answers and proofs do not",
+                        ),
+                );
+            }
+            let Some(q) = decl.qualifiers.iter().find(|q| q.name == "eqrel") else { continue };
+            if decl.columns.len() != 2 {
+                let msg = format!("an `eqrel` relation has two columns; this one has {}", decl.columns.len());
+                self.error(Diagnostic::error(Code::ArityMismatch, msg).at(decl.span, "not binary"));
+                continue;
+            }
+            if self.types.get(&decl.columns[0].ty.name) != self.types.get(&decl.columns[1].ty.name) {
+                let msg = "the two columns of an `eqrel` relation have different types".to_string();
+                self.error(Diagnostic::error(Code::TypeMismatch, msg).at(decl.span, "columns of different types"));
+                continue;
+            }
+            let span = q.span;
+            let var = |n: &str| ast::Expr::Var(ast::Ident { name: n.to_string(), span });
+            for name in decl.names() {
+                let atom = |a: ast::Expr, b: ast::Expr| ast::Atom {
+                    relation: ast::Ident { name: name.name.clone(), span },
+                    args: vec![a, b],
+                    span,
+                };
+                let lit = |a: ast::Atom| ast::Body::Lit(ast::Literal::Atom(a));
+                let rule = |head: ast::Atom, body: Vec<ast::Body>| ast::Rule {
+                    heads: vec![head],
+                    body: Some(ast::Body::And(body, span)),
+                    doc: Vec::new(),
+                    span,
+                };
+                rules.push(rule(atom(var("x"), var("x")), vec![lit(atom(var("x"), ast::Expr::Wildcard(span)))]));
+                rules.push(rule(atom(var("y"), var("x")), vec![lit(atom(var("x"), var("y")))]));
+                rules.push(rule(
+                    atom(var("x"), var("z")),
+                    vec![lit(atom(var("x"), var("y"))), lit(atom(var("y"), var("z")))],
+                ));
+            }
+        }
+        rules
     }
 
     fn resolve_type(&mut self, ty: &ast::Ident) -> Type {

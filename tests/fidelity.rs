@@ -204,3 +204,21 @@ fn eqrel_needs_two_columns_of_one_type_and_choice_domains_are_refused() {
         assert!(err.contains(&format!("error[{code}]: {message}")) && err.contains("<stdin>:1:"), "{err}");
     }
 }
+
+// ---- output conventions -----------------------------------------------------------------
+
+#[test]
+fn io_stdout_prints_as_souffle_does_and_writes_no_file() {
+    let program = ".decl e(a: number, b: number)\ne(1, 2).\ne(2, 3).\n.output e(IO=stdout)\n\
+                   .output e(IO=stdout, headers=true, delimiter=\",\")\n.decl n()\nn().\n.output n(IO=stdout)\n.printsize e\n";
+    let dir = project(&[("rules/p.dl", program)]);
+    let o = stance(dir.path(), &["infer", "--no-facts", "--output-dir", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = run::stdout(&o);
+    let want = "---------------\ne\n===============\n1\t2\n2\t3\n===============\n\
+                ---------------\ne\na,b\n===============\n1,2\n2,3\n===============\n\
+                ---------------\nn\n===============\n()\n===============\n";
+    assert!(out.starts_with(want), "{out}");
+    assert!(out.ends_with("e\t2\n"), "{out}");
+    assert_eq!(std::fs::read_dir(dir.path().join("out")).unwrap().count(), 0);
+}

@@ -135,37 +135,69 @@ pub fn write_output_dir(
         let default_spec = ir::IoSpec { params: Default::default(), span: Default::default() };
         let specs: Vec<&ir::IoSpec> =
             if rel.outputs.is_empty() { vec![&default_spec] } else { rel.outputs.iter().collect() };
-        for spec in specs {
+        for spec in specs.into_iter().filter(|spec| !to_stdout(spec)) {
             let name = spec.params.get("filename").cloned().unwrap_or_else(|| format!("{}.csv", rel.name));
-            let delimiter = spec
-                .params
-                .get("delimiter")
-                .map(|d| crate::lang::check::unescape_delimiter(d))
-                .unwrap_or_else(|| "\t".into());
-            let headers = spec.params.get("headers").is_some_and(|h| h == "true");
-            let mut text = String::new();
-            if headers {
-                text.push_str(&rel.columns.join(&delimiter));
-                text.push('\n');
-            }
-            if rel.arity() == 0 {
-                // A nullary relation that holds is written `()`, as Soufflé writes it, so the
-                // file does not read as empty.
-                if !model.relations[r].is_empty() {
-                    text.push_str("()\n");
-                }
-            } else {
-                for row in sorted_rows(&model.relations[r], &rel.types, symbols) {
-                    text.push_str(&row.join(&delimiter));
-                    text.push('\n');
-                }
-            }
+            let (header, rows) = souffle_rows(rel, spec, &model.relations[r], symbols);
+            let text = match header {
+                Some(h) => format!("{h}\n{rows}"),
+                None => rows,
+            };
             let path = dir.join(&name);
             write_atomically(&path, text.as_bytes()).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
             written.push(path);
         }
     }
     Ok(written)
+}
+
+/// Whether an `.output` directive says `IO=stdout`.
+pub fn to_stdout(spec: &ir::IoSpec) -> bool {
+    spec.params.get("IO").is_some_and(|v| v == "stdout")
+}
+
+/// A relation's rows as Soufflé writes them for `spec`: the header line (when
+/// `headers=true`) and the rows, each ending in a newline, separated by `delimiter` (a tab
+/// by default); a nullary relation that holds is `()`, so that it does not read as empty.
+fn souffle_rows(rel: &ir::Relation, spec: &ir::IoSpec, tuples: &crate::base::value::Tuples, symbols: &Symbols) -> (Option<String>, String) {
+    let delimiter =
+        spec.params.get("delimiter").map(|d| crate::lang::check::unescape_delimiter(d)).unwrap_or_else(|| "\t".into());
+    let header = spec.params.get("headers").is_some_and(|h| h == "true").then(|| rel.columns.join(&delimiter));
+    let mut text = String::new();
+    if rel.arity() == 0 {
+        if !tuples.is_empty() {
+            text.push_str("()\n");
+        }
+    } else {
+        for row in sorted_rows(tuples, &rel.types, symbols) {
+            text.push_str(&row.join(&delimiter));
+            text.push('\n');
+        }
+    }
+    (header, text)
+}
+
+/// Writes the `.output rel(IO=stdout)` relations among `relations` as Soufflé prints them:
+/// a line of dashes, the name (and the header line with `headers=true`), a line of `=`,
+/// the rows, and a closing line of `=`.
+pub fn write_stdout_outputs(
+    out: &mut impl Write,
+    program: &ir::Program,
+    model: &Model,
+    relations: &[usize],
+    symbols: &Symbols,
+) -> std::io::Result<()> {
+    for &r in relations {
+        let rel = &program.relations[r];
+        for spec in rel.outputs.iter().filter(|spec| to_stdout(spec)) {
+            let (header, rows) = souffle_rows(rel, spec, &model.relations[r], symbols);
+            write!(out, "---------------\n{}", rel.name)?;
+            if let Some(h) = header {
+                write!(out, "\n{h}")?;
+            }
+            write!(out, "\n===============\n{rows}===============\n")?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes to a temporary file beside `path`, then renames it into place.

@@ -222,3 +222,30 @@ fn io_stdout_prints_as_souffle_does_and_writes_no_file() {
     assert!(out.ends_with("e\t2\n"), "{out}");
     assert_eq!(std::fs::read_dir(dir.path().join("out")).unwrap().count(), 0);
 }
+
+#[test]
+fn compressed_tables_in_and_out() {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(b"1\t2\n2\t3\n").unwrap();
+    let gz = enc.finish().unwrap();
+    let program = ".decl e(a: number, b: number)\n.input e\n.decl p(a: number, b: number)\np(a, c) :- e(a, b), e(b, c).\n\
+                   p(a, b) :- e(a, b).\n.output p(compress=true)\n.output p(filename=\"plain.csv\")\n";
+    let dir = project(&[("rules/p.dl", program)]);
+    std::fs::create_dir_all(dir.path().join("facts")).unwrap();
+    // Soufflé reads every input through zlib: gzip is recognised whatever the name.
+    std::fs::write(dir.path().join("facts/e.facts"), &gz).unwrap();
+    let o = stance(dir.path(), &["infer", "--facts", "facts", "--output-dir", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let written = std::fs::read(dir.path().join("out/p.csv.gz")).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&written[..]), &mut text).unwrap();
+    assert_eq!(text, "1\t2\n1\t3\n2\t3\n");
+    assert_eq!(std::fs::read_to_string(dir.path().join("out/plain.csv")).unwrap(), text);
+    // A broken gzip file is a located error.
+    std::fs::write(dir.path().join("facts/e.facts"), [0x1f, 0x8b, 8, 0, 1, 2, 3]).unwrap();
+    let o = stance(dir.path(), &["infer", "--facts", "facts", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("rules/p.dl:2:1: error[E021]: cannot read `facts/e.facts`: not a valid gzip file"), "{err}");
+}

@@ -536,13 +536,13 @@ fn check_io_param(key: &str, value: &str, kind: DirectiveKind) -> Option<String>
             })
         }
         "comment" => Some("`comment` applies to `.input` only".to_string()),
-        "headers" | "rfc4180" => {
+        "headers" | "rfc4180" | "compress" => {
             (!matches!(value, "true" | "false")).then(|| format!("`{key}` must be `true` or `false`, got `{value}`"))
         }
         "IO" => (value != "file" && value != "stdout" || (value == "stdout" && kind == DirectiveKind::Input))
             .then(|| format!("`IO={value}` is not supported; only files are")),
         "attributeNames" | "fact-dir" | "output-dir" => None,
-        _ => Some(format!("unknown parameter `{key}` (known: filename, delimiter, headers, rfc4180, comment)")),
+        _ => Some(format!("unknown parameter `{key}` (known: filename, delimiter, headers, rfc4180, comment, compress, IO)")),
     }
 }
 

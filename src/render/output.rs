@@ -136,18 +136,28 @@ pub fn write_output_dir(
         let specs: Vec<&ir::IoSpec> =
             if rel.outputs.is_empty() { vec![&default_spec] } else { rel.outputs.iter().collect() };
         for spec in specs.into_iter().filter(|spec| !to_stdout(spec)) {
-            let name = spec.params.get("filename").cloned().unwrap_or_else(|| format!("{}.csv", rel.name));
+            // `compress=true` writes gzip, by default to `<rel>.csv.gz` (as Soufflé).
+            let compress = spec.params.get("compress").is_some_and(|c| c == "true");
+            let default_name = if compress { format!("{}.csv.gz", rel.name) } else { format!("{}.csv", rel.name) };
+            let name = spec.params.get("filename").cloned().unwrap_or(default_name);
             let (header, rows) = souffle_rows(rel, spec, &model.relations[r], symbols);
             let text = match header {
                 Some(h) => format!("{h}\n{rows}"),
                 None => rows,
             };
             let path = dir.join(&name);
-            write_atomically(&path, text.as_bytes()).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+            let bytes = if compress { gzip(text.as_bytes()) } else { text.into_bytes() };
+            write_atomically(&path, &bytes).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
             written.push(path);
         }
     }
     Ok(written)
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing into a `Vec` cannot fail.
+    enc.write_all(bytes).and_then(|()| enc.finish()).unwrap_or_default()
 }
 
 /// Whether an `.output` directive says `IO=stdout`.

@@ -205,7 +205,18 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
                         continue;
                     }
                 }
-                let (text, invalid) = load::decode(read_bytes(&path)?);
+                let mut bytes = read_bytes(&path)?;
+                if load::is_gzip(&bytes) {
+                    match load::gunzip(&bytes, load::MAX_GUNZIPPED) {
+                        Ok(plain) => bytes = plain,
+                        Err(e) => {
+                            let msg = format!("cannot read `{}`: {e}", display_path(&path));
+                            diags.push(Diagnostic::error(Code::BadFacts, msg).at(spec.span, "read by this directive"));
+                            continue;
+                        }
+                    }
+                }
+                let (text, invalid) = load::decode(bytes);
                 let options = TableOptions::for_input(&spec.params, &path, &text, implicit_csv);
                 let file = sources.add(display_path(&path), text);
                 diags.extend(load::invalid_utf8_errors(file, &invalid));

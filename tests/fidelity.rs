@@ -249,3 +249,32 @@ fn compressed_tables_in_and_out() {
     let err = stderr(&o);
     assert!(err.contains("rules/p.dl:2:1: error[E021]: cannot read `facts/e.facts`: not a valid gzip file"), "{err}");
 }
+
+// ---- subset types and unions (Soufflé 2's rules; souffle-lang/souffle#1560) -------------
+
+#[test]
+fn subset_types_flow_up_into_unions_but_not_across_or_down() {
+    let ok = ".type A <: symbol\n.type B <: symbol\n.type U = A | B\n.decl b(x:B)\n.decl u(x:U)\n.decl r(x:U, y:U)\n\
+              .decl s(x:B, y:number)\nb(\"b1\").\nr(\"r1\", \"b1\").\ns(\"b1\", 1).\nu(x) :- b(x).\nu(x) :- s(x, _).\n\
+              u(x) :- r(x, y), s(y, _).\n.decl any(x: symbol)\nany(x) :- u(x).\n.output u\n.output any\n";
+    assert_eq!(infer_files(ok, &["u.csv", "any.csv"]), ["b1\nr1\n", "b1\nr1\n"]);
+    let dir = project(&[]);
+    let cases = [
+        ("u(x) :- r(x, y), !s(y, _).\n", "<stdin>:18:18", "`y` is a `U`, which is not a subtype of `B`, the type of column 1 of `s`"),
+        (".decl a(x: A)\na(x) :- b(x).\n", "<stdin>:19:1", "`x` is a `B`, which is not a subtype of `A`, the type of column 1 of `a`"),
+        (".decl a(x: A)\n.decl p(x: symbol)\np(\"p\").\na(x) :- p(x).\n", "<stdin>:21:1", "`x` is a `symbol`, which is not a subtype of `A`"),
+        (".decl a(x: A)\n.decl c(x: symbol)\nc(x) :- a(x), b(x).\n", "<stdin>:20:15", "unable to deduce a type for `x`: it is a `A` and a `B`"),
+    ];
+    for (extra, at, message) in cases {
+        let program = format!("{ok}{extra}");
+        let o = run::stance_stdin(dir.path(), &["check", "--rules", "-", "--no-facts"], &program);
+        assert_eq!(o.status.code(), Some(1), "{extra}");
+        let err = stderr(&o);
+        assert!(err.contains(&format!("error[E013]: {message}")) && err.contains(at), "{extra}\n{err}");
+    }
+    // `.type T = B` names B again (an equivalence type), and `fmt` keeps `=` apart from `<:`.
+    let alias = ".type A <: symbol\n.type Same = A\n.decl a(x: A)\n.decl same(x: Same)\na(\"x\").\nsame(x) :- a(x).\n.output same\n";
+    assert_eq!(infer_files(alias, &["same.csv"]), ["x\n"]);
+    let o = run::stance_stdin(dir.path(), &["fmt", "-"], ".type Same=A\n.type Sub<:A\n");
+    assert_eq!(run::stdout(&o), ".type Same = A\n.type Sub <: A\n");
+}

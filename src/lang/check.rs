@@ -40,6 +40,9 @@ pub fn check(
         c.lower_rule(&rule);
     }
     if !c.diags.iter().any(Diagnostic::is_error) {
+        c.check_subtypes(files);
+    }
+    if !c.diags.iter().any(Diagnostic::is_error) {
         c.stratify();
     }
     (c.program, c.diags)
@@ -159,6 +162,89 @@ impl Checker<'_> {
             }
         }
         rules
+    }
+
+    /// Soufflé 2's rule for subset types and unions: a variable's type is what the positive
+    /// body atoms it occurs in agree on (the most specific of their column types), and in a
+    /// head or a negated atom it must be a subtype of the column's type. So a `Country`
+    /// cannot flow into a `Militia` column, nor a plain `symbol` into a `Country` one
+    /// (Soufflé asks for `as(x, Country)`, which stance does not have yet); a `Country` goes
+    /// into a union `Actor = Country | Militia` or a `symbol` column.
+    fn check_subtypes(&mut self, files: &[ast::File]) {
+        let lattice = TypeLattice::new(files);
+        if lattice.is_trivial() {
+            return;
+        }
+        // Declared column type names of each relation (statement relations are symbols).
+        let mut columns: HashMap<RelId, Vec<String>> = HashMap::new();
+        for decl in files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None }) {
+            for name in decl.names() {
+                if let Some(id) = self.program.relation_id(&name.name) {
+                    columns.insert(id, decl.columns.iter().map(|c| lattice.canonical(&c.ty.name)).collect());
+                }
+            }
+        }
+        let column = |rel: RelId, i: usize| -> String {
+            columns.get(&rel).and_then(|c| c.get(i).cloned()).unwrap_or_else(|| "symbol".to_string())
+        };
+        let mut errors = Vec::new();
+        for rule in &self.program.rules {
+            let mut deduced: Vec<Option<String>> = vec![None; rule.num_vars()];
+            for lit in &rule.body {
+                let Lit::Atom(atom) = lit else { continue };
+                for (i, arg) in atom.args.iter().enumerate() {
+                    let ir::Arg::Var(v) = arg else { continue };
+                    let ty = column(atom.rel, i);
+                    deduced[*v] = Some(match deduced[*v].take() {
+                        None => ty,
+                        Some(prev) if lattice.subtype(&prev, &ty) => prev,
+                        Some(prev) if lattice.subtype(&ty, &prev) => ty,
+                        Some(prev) => {
+                            let msg = format!(
+                                "unable to deduce a type for `{}`: it is a `{prev}` and a `{ty}`, which share no values",
+                                rule.var_names[*v]
+                            );
+                            errors.push(
+                                Diagnostic::error(Code::TypeMismatch, msg).at(atom.span, format!("here it is a `{ty}`")),
+                            );
+                            prev
+                        }
+                    });
+                }
+            }
+            let mut check = |rel: RelId, args: Vec<Option<VarId>>, span: Span, place: &str| {
+                for (i, v) in args.into_iter().enumerate() {
+                    let Some(v) = v else { continue };
+                    let Some(ty) = &deduced[v] else { continue };
+                    let want = column(rel, i);
+                    if !lattice.subtype(ty, &want) {
+                        let msg = format!(
+                            "`{}` is a `{ty}`, which is not a subtype of `{want}`, the type of column {} of `{}`",
+                            rule.var_names[v],
+                            i + 1,
+                            self.program.relations[rel].name
+                        );
+                        errors.push(
+                            Diagnostic::error(Code::TypeMismatch, msg)
+                                .at(span, format!("in {place}"))
+                                .with_help("Soufflé's subset types do not mix: declare the columns with one type, or a union of both"),
+                        );
+                    }
+                }
+            };
+            if !rule.is_fact {
+                let head_vars = rule.head_args.iter().map(|e| if let Expr::Var(v) = e { Some(*v) } else { None }).collect();
+                check(rule.head, head_vars, rule.head_span, "this head");
+            }
+            for lit in &rule.body {
+                if let Lit::Negated(atom) = lit {
+                    let vars = atom.args.iter().map(|a| if let ir::Arg::Var(v) = a { Some(*v) } else { None }).collect();
+                    check(atom.rel, vars, atom.span, "this negation");
+                }
+            }
+        }
+        errors.dedup();
+        self.diags.extend(errors);
     }
 
     fn resolve_type(&mut self, ty: &ast::Ident) -> Type {
@@ -487,6 +573,92 @@ fn unknown_type(name: &str, span: Span, types: &BTreeMap<String, Type>) -> Diagn
         d = d.with_help(format!("did you mean `{s}`?"));
     }
     d
+}
+
+/// The declared types and how they nest: `.type T <: B` makes `T` a subset of `B`,
+/// `.type U = A | B` makes `A` and `B` subsets of `U`, and `.type T = B` names `B` again.
+struct TypeLattice {
+    /// Alias → the type it names.
+    alias: HashMap<String, String>,
+    /// Type → the types it is directly a subset of (its base, the unions listing it).
+    parents: HashMap<String, Vec<String>>,
+    /// Union → its members.
+    members: HashMap<String, Vec<String>>,
+}
+
+impl TypeLattice {
+    fn new(files: &[ast::File]) -> TypeLattice {
+        let mut lattice = TypeLattice { alias: HashMap::new(), parents: HashMap::new(), members: HashMap::new() };
+        for t in files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Type(t) = i { Some(t) } else { None }) {
+            match t.bases.as_slice() {
+                [base] if !t.subset => {
+                    lattice.alias.insert(t.name.name.clone(), base.name.clone());
+                }
+                [base] => lattice.parents.entry(t.name.name.clone()).or_default().push(base.name.clone()),
+                members => {
+                    lattice.members.insert(t.name.name.clone(), members.iter().map(|m| m.name.clone()).collect());
+                    for m in members {
+                        lattice.parents.entry(m.name.clone()).or_default().push(t.name.name.clone());
+                    }
+                }
+            }
+        }
+        lattice
+    }
+
+    /// No subset types or unions: every type is a base type or another name for one.
+    fn is_trivial(&self) -> bool {
+        self.parents.is_empty()
+    }
+
+    /// The type an alias names, following aliases (at most as many as there are).
+    fn canonical(&self, name: &str) -> String {
+        let mut name = name.to_string();
+        for _ in 0..=self.alias.len() {
+            match self.alias.get(&name) {
+                Some(next) => name = next.clone(),
+                None => break,
+            }
+        }
+        name
+    }
+
+    /// The primitive type (`symbol`, `number`) under `name`: a union's is its members'
+    /// (`check` has made sure they share one).
+    fn primitive(&self, name: &str) -> String {
+        let mut t = self.canonical(name);
+        for _ in 0..=self.parents.len() + self.members.len() {
+            let next = match (self.members.get(&t), self.parents.get(&t)) {
+                (Some(members), _) => members.first(),
+                (None, Some(parents)) => parents.iter().find(|p| !self.members.contains_key(*p)).or(parents.first()),
+                (None, None) => None,
+            };
+            match next {
+                Some(n) => t = self.canonical(n),
+                None => break,
+            }
+        }
+        t
+    }
+
+    /// Whether every value of `a` is a value of `b`.
+    fn subtype(&self, a: &str, b: &str) -> bool {
+        let (a, b) = (self.canonical(a), self.canonical(b));
+        if b == "symbol" || b == "number" {
+            return self.primitive(&a) == b;
+        }
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![a];
+        while let Some(t) = todo.pop() {
+            if t == b {
+                return true;
+            }
+            if seen.insert(t.clone()) {
+                todo.extend(self.parents.get(&t).into_iter().flatten().map(|p| self.canonical(p)));
+            }
+        }
+        false
+    }
 }
 
 fn check_io_param(key: &str, value: &str, kind: DirectiveKind) -> Option<String> {

@@ -274,7 +274,7 @@ fn print_item(item: &Item, text: &str, comments: &[(usize, usize)]) -> String {
         }
         Item::Type(t) => {
             let bases: Vec<&str> = t.bases.iter().map(|b| b.name.as_str()).collect();
-            if bases.len() == 1 {
+            if t.subset {
                 format!(".type {} <: {}", t.name.name, bases[0])
             } else {
                 format!(".type {} = {}", t.name.name, bases.join(" | "))

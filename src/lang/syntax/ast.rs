@@ -96,6 +96,9 @@ pub struct TypeDecl {
     /// The type it is a subtype or alias of (`symbol`, `number`, or another declared type).
     /// For a union `.type T = A | B` every member is listed.
     pub bases: Vec<Ident>,
+    /// `.type T <: B` (a subset of `B`, as `.number_type`/`.symbol_type`), rather than
+    /// `.type T = B` (another name for `B`) or a union.
+    pub subset: bool,
     pub span: Span,
 }
 

@@ -482,6 +482,7 @@ impl Parser<'_> {
                 let base = if d == Dir::NumberType { "number" } else { "symbol" };
                 Ok(Some(Item::Type(TypeDecl {
                     name,
+                    subset: true,
                     bases: vec![Ident { name: base.to_string(), span: keyword }],
                     span: start.to(self.prev_span()),
                 })))
@@ -676,6 +677,7 @@ impl Parser<'_> {
             return Err(self.expected("a type name after `.type`"));
         }
         let name = self.ident();
+        let subset = *self.tok() == Tok::Subtype;
         match self.tok() {
             Tok::Subtype | Tok::Eq => self.bump(),
             _ => return Err(self.expected("`<:` or `=` after the type name")),
@@ -705,7 +707,7 @@ impl Parser<'_> {
                 break;
             }
         }
-        Ok(Some(TypeDecl { name, bases, span: start.to(self.prev_span()) }))
+        Ok(Some(TypeDecl { name, bases, subset, span: start.to(self.prev_span()) }))
     }
 
     fn parse_io(&mut self, d: Dir) -> PResult<Directive> {

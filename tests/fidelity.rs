@@ -278,3 +278,11 @@ fn subset_types_flow_up_into_unions_but_not_across_or_down() {
     let o = run::stance_stdin(dir.path(), &["fmt", "-"], ".type Same=A\n.type Sub<:A\n");
     assert_eq!(run::stdout(&o), ".type Same = A\n.type Sub <: A\n");
 }
+
+#[test]
+fn rfc4180_outputs_quote_symbols_as_souffle_writes_them() {
+    // Soufflé's WriteStreamCSV: comma by default, every symbol quoted, a quote inside written `\""`.
+    let program = ".decl q(s: symbol, n: number)\nq(\"say \\\"hi\\\", then go\", 1).\nq(\"plain\", 2).\n\
+                   .output q(rfc4180=true, headers=true)\n";
+    assert_eq!(infer_files(program, &["q.csv"]), ["s,n\n\"plain\",2\n\"say \\\"\"hi\\\"\", then go\",1\n"]);
+}

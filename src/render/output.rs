@@ -169,8 +169,14 @@ pub fn to_stdout(spec: &ir::IoSpec) -> bool {
 /// `headers=true`) and the rows, each ending in a newline, separated by `delimiter` (a tab
 /// by default); a nullary relation that holds is `()`, so that it does not read as empty.
 fn souffle_rows(rel: &ir::Relation, spec: &ir::IoSpec, tuples: &crate::base::value::Tuples, symbols: &Symbols) -> (Option<String>, String) {
-    let delimiter =
-        spec.params.get("delimiter").map(|d| crate::lang::check::unescape_delimiter(d)).unwrap_or_else(|| "\t".into());
+    // With `rfc4180=true` Soufflé defaults to a comma and quotes every symbol, writing a
+    // quote inside one as `\""` (its `WriteStreamCSV::outputSymbol`, kept byte for byte).
+    let rfc4180 = spec.params.get("rfc4180").is_some_and(|v| v == "true");
+    let delimiter = spec
+        .params
+        .get("delimiter")
+        .map(|d| crate::lang::check::unescape_delimiter(d))
+        .unwrap_or_else(|| if rfc4180 { ",".into() } else { "\t".into() });
     let header = spec.params.get("headers").is_some_and(|h| h == "true").then(|| rel.columns.join(&delimiter));
     let mut text = String::new();
     if rel.arity() == 0 {
@@ -178,7 +184,14 @@ fn souffle_rows(rel: &ir::Relation, spec: &ir::IoSpec, tuples: &crate::base::val
             text.push_str("()\n");
         }
     } else {
-        for row in sorted_rows(tuples, &rel.types, symbols) {
+        for mut row in sorted_rows(tuples, &rel.types, symbols) {
+            if rfc4180 {
+                for (cell, ty) in row.iter_mut().zip(&rel.types) {
+                    if *ty == Type::Symbol {
+                        *cell = format!("\"{}\"", cell.replace('"', "\\\"\""));
+                    }
+                }
+            }
             text.push_str(&row.join(&delimiter));
             text.push('\n');
         }

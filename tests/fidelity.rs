@@ -69,7 +69,8 @@ fn type_parameters_and_output_directives_inside_components() {
     // `symbolInstance.TheAnswer(42)` is a number in a symbol column: the parameter reached the column.
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("rules/p.dl:3:15"), "{}", stderr(&o));
-    let program = program.replace(".init symbolInstance = ParamComponent<symbol>\nsymbolInstance.TheAnswer(\"forty-two\").\n", "");
+    let program = program
+        .replace(".init symbolInstance = ParamComponent<symbol>\nsymbolInstance.TheAnswer(\"forty-two\").\n", "");
     assert_eq!(infer_files(&program, &["numberInstance.TheAnswer.csv"]), ["42\n"]);
 }
 
@@ -107,10 +108,18 @@ fn component_errors_are_located() {
     let dir = project(&[]);
     let cases = [
         (".init a = Nope\n", "<stdin>:1:11", "unknown component `Nope`"),
-        (".comp A<T> { .decl r(x: T) }\n.init a = A\n", "<stdin>:2:11", "component `A` takes 1 type parameter, but 0 were given"),
+        (
+            ".comp A<T> { .decl r(x: T) }\n.init a = A\n",
+            "<stdin>:2:11",
+            "component `A` takes 1 type parameter, but 0 were given",
+        ),
         (".comp A { .init again = A }\n.init a = A\n", "<stdin>:1:11", "component `A` instantiates itself"),
         (".comp A : B {}\n.comp B : A {}\n.init a = A\n", "<stdin>:2:11", "component `A` inherits from itself"),
-        (".comp A { .decl r(x: number) }\n.comp B : A { .override r }\n.init b = B\n", "<stdin>:2:15", "relation `r` is not declared `overridable`"),
+        (
+            ".comp A { .decl r(x: number) }\n.comp B : A { .override r }\n.init b = B\n",
+            "<stdin>:2:15",
+            "relation `r` is not declared `overridable`",
+        ),
         (".override r\n", "<stdin>:1:1", "`.override` outside a component"),
         (".comp A {\n.decl r(x: number)\nr(1) :- q(.\n}\n.init a = A\n", "<stdin>:3:11", "expected"),
     ];
@@ -132,7 +141,11 @@ fn components_that_multiply_stop_at_a_limit() {
     let dir = project(&[]);
     let o = run::stance_stdin(dir.path(), &["check", "--rules", "-", "--no-facts"], &program);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("error[E018]: component expansion produces more than 100000 declarations and rules"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("error[E018]: component expansion produces more than 100000 declarations and rules"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -194,8 +207,16 @@ fn eqrel_needs_two_columns_of_one_type_and_choice_domains_are_refused() {
     let dir = project(&[]);
     let cases = [
         (".decl e(a: number) eqrel\n", "E012", "an `eqrel` relation has two columns; this one has 1"),
-        (".decl e(a: number, b: symbol) eqrel\n", "E013", "the two columns of an `eqrel` relation have different types"),
-        (".decl c(x: number, y: number) choice-domain x\n", "E002", "choice domains (`choice-domain`) are not supported"),
+        (
+            ".decl e(a: number, b: symbol) eqrel\n",
+            "E013",
+            "the two columns of an `eqrel` relation have different types",
+        ),
+        (
+            ".decl c(x: number, y: number) choice-domain x\n",
+            "E002",
+            "choice domains (`choice-domain`) are not supported",
+        ),
     ];
     for (program, code, message) in cases {
         let o = run::stance_stdin(dir.path(), &["check", "--rules", "-", "--no-facts"], program);
@@ -260,10 +281,26 @@ fn subset_types_flow_up_into_unions_but_not_across_or_down() {
     assert_eq!(infer_files(ok, &["u.csv", "any.csv"]), ["b1\nr1\n", "b1\nr1\n"]);
     let dir = project(&[]);
     let cases = [
-        ("u(x) :- r(x, y), !s(y, _).\n", "<stdin>:18:18", "`y` is a `U`, which is not a subtype of `B`, the type of column 1 of `s`"),
-        (".decl a(x: A)\na(x) :- b(x).\n", "<stdin>:19:1", "`x` is a `B`, which is not a subtype of `A`, the type of column 1 of `a`"),
-        (".decl a(x: A)\n.decl p(x: symbol)\np(\"p\").\na(x) :- p(x).\n", "<stdin>:21:1", "`x` is a `symbol`, which is not a subtype of `A`"),
-        (".decl a(x: A)\n.decl c(x: symbol)\nc(x) :- a(x), b(x).\n", "<stdin>:20:15", "unable to deduce a type for `x`: it is a `A` and a `B`"),
+        (
+            "u(x) :- r(x, y), !s(y, _).\n",
+            "<stdin>:18:18",
+            "`y` is a `U`, which is not a subtype of `B`, the type of column 1 of `s`",
+        ),
+        (
+            ".decl a(x: A)\na(x) :- b(x).\n",
+            "<stdin>:19:1",
+            "`x` is a `B`, which is not a subtype of `A`, the type of column 1 of `a`",
+        ),
+        (
+            ".decl a(x: A)\n.decl p(x: symbol)\np(\"p\").\na(x) :- p(x).\n",
+            "<stdin>:21:1",
+            "`x` is a `symbol`, which is not a subtype of `A`",
+        ),
+        (
+            ".decl a(x: A)\n.decl c(x: symbol)\nc(x) :- a(x), b(x).\n",
+            "<stdin>:20:15",
+            "unable to deduce a type for `x`: it is a `A` and a `B`",
+        ),
     ];
     for (extra, at, message) in cases {
         let program = format!("{ok}{extra}");

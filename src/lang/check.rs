@@ -115,7 +115,8 @@ impl Checker<'_> {
     /// with a derivation, which proofs need. `choice-domain` is refused here by name.
     fn eqrel_rules(&mut self, files: &[ast::File]) -> Vec<ast::Rule> {
         let mut rules = Vec::new();
-        let decls = files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None });
+        let decls =
+            files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None });
         for decl in decls {
             if let Some(q) = decl.qualifiers.iter().find(|q| q.name == "choice-domain") {
                 self.error(
@@ -177,7 +178,9 @@ impl Checker<'_> {
         }
         // Declared column type names of each relation (statement relations are symbols).
         let mut columns: HashMap<RelId, Vec<String>> = HashMap::new();
-        for decl in files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None }) {
+        for decl in
+            files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None })
+        {
             for name in decl.names() {
                 if let Some(id) = self.program.relation_id(&name.name) {
                     columns.insert(id, decl.columns.iter().map(|c| lattice.canonical(&c.ty.name)).collect());
@@ -205,7 +208,8 @@ impl Checker<'_> {
                                 rule.var_names[*v]
                             );
                             errors.push(
-                                Diagnostic::error(Code::TypeMismatch, msg).at(atom.span, format!("here it is a `{ty}`")),
+                                Diagnostic::error(Code::TypeMismatch, msg)
+                                    .at(atom.span, format!("here it is a `{ty}`")),
                             );
                             prev
                         }
@@ -224,21 +228,22 @@ impl Checker<'_> {
                             i + 1,
                             self.program.relations[rel].name
                         );
-                        errors.push(
-                            Diagnostic::error(Code::TypeMismatch, msg)
-                                .at(span, format!("in {place}"))
-                                .with_help("Soufflé's subset types do not mix: declare the columns with one type, or a union of both"),
-                        );
+                        errors
+                            .push(Diagnostic::error(Code::TypeMismatch, msg).at(span, format!("in {place}")).with_help(
+                            "Soufflé's subset types do not mix: declare the columns with one type, or a union of both",
+                        ));
                     }
                 }
             };
             if !rule.is_fact {
-                let head_vars = rule.head_args.iter().map(|e| if let Expr::Var(v) = e { Some(*v) } else { None }).collect();
+                let head_vars =
+                    rule.head_args.iter().map(|e| if let Expr::Var(v) = e { Some(*v) } else { None }).collect();
                 check(rule.head, head_vars, rule.head_span, "this head");
             }
             for lit in &rule.body {
                 if let Lit::Negated(atom) = lit {
-                    let vars = atom.args.iter().map(|a| if let ir::Arg::Var(v) = a { Some(*v) } else { None }).collect();
+                    let vars =
+                        atom.args.iter().map(|a| if let ir::Arg::Var(v) = a { Some(*v) } else { None }).collect();
                     check(atom.rel, vars, atom.span, "this negation");
                 }
             }
@@ -589,7 +594,8 @@ struct TypeLattice {
 impl TypeLattice {
     fn new(files: &[ast::File]) -> TypeLattice {
         let mut lattice = TypeLattice { alias: HashMap::new(), parents: HashMap::new(), members: HashMap::new() };
-        for t in files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Type(t) = i { Some(t) } else { None }) {
+        for t in files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Type(t) = i { Some(t) } else { None })
+        {
             match t.bases.as_slice() {
                 [base] if !t.subset => {
                     lattice.alias.insert(t.name.name.clone(), base.name.clone());
@@ -682,7 +688,9 @@ fn check_io_param(key: &str, value: &str, kind: DirectiveKind) -> Option<String>
         "IO" => (value != "file" && value != "stdout" || (value == "stdout" && kind == DirectiveKind::Input))
             .then(|| format!("`IO={value}` is not supported; only files are")),
         "attributeNames" | "fact-dir" | "output-dir" => None,
-        _ => Some(format!("unknown parameter `{key}` (known: filename, delimiter, headers, rfc4180, comment, compress, IO)")),
+        _ => Some(format!(
+            "unknown parameter `{key}` (known: filename, delimiter, headers, rfc4180, comment, compress, IO)"
+        )),
     }
 }
 

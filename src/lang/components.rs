@@ -29,11 +29,19 @@ pub const MAX_ITEMS: usize = 100_000;
 /// do, nothing copied); otherwise the flat files (components and `.init`s replaced by what
 /// they declare) and the errors found.
 pub fn expand(files: &[File]) -> Option<(Vec<File>, Vec<Diagnostic>)> {
-    let uses = files.iter().flat_map(|f| &f.items).any(|i| matches!(i, Item::Comp(_) | Item::Init(_) | Item::Override { .. }));
+    let uses =
+        files.iter().flat_map(|f| &f.items).any(|i| matches!(i, Item::Comp(_) | Item::Init(_) | Item::Override { .. }));
     if !uses {
         return None;
     }
-    let mut x = Expander { comps: Vec::new(), global: Vec::new(), diags: Vec::new(), produced: 0, exhausted: false, instantiating: Vec::new() };
+    let mut x = Expander {
+        comps: Vec::new(),
+        global: Vec::new(),
+        diags: Vec::new(),
+        produced: 0,
+        exhausted: false,
+        instantiating: Vec::new(),
+    };
     for file in files {
         x.register(&file.items, None);
     }
@@ -67,7 +75,14 @@ pub fn expand(files: &[File]) -> Option<(Vec<File>, Vec<Diagnostic>)> {
         // Checking what was expanded up to the limit would only add work and noise.
         out = files
             .iter()
-            .map(|f| File { items: f.items.iter().filter(|i| !matches!(i, Item::Comp(_) | Item::Init(_) | Item::Override { .. })).cloned().collect() })
+            .map(|f| File {
+                items: f
+                    .items
+                    .iter()
+                    .filter(|i| !matches!(i, Item::Comp(_) | Item::Init(_) | Item::Override { .. }))
+                    .cloned()
+                    .collect(),
+            })
             .collect();
     }
     // A component instantiated twice repeats its errors: report each once.
@@ -112,9 +127,10 @@ impl<'a> Expander<'a> {
                 None => &self.global,
             };
             if let Some(&prev) = siblings.iter().find(|&&s| self.comps[s].comp.ty.name.name == comp.ty.name.name) {
-                let d = Diagnostic::error(Code::Component, format!("component `{}` is declared twice", comp.ty.name.name))
-                    .at(comp.ty.name.span, "declared again here")
-                    .with_secondary(self.comps[prev].comp.ty.name.span, "first declared here");
+                let d =
+                    Diagnostic::error(Code::Component, format!("component `{}` is declared twice", comp.ty.name.name))
+                        .at(comp.ty.name.span, "declared again here")
+                        .with_secondary(self.comps[prev].comp.ty.name.span, "first declared here");
                 self.diags.push(d);
                 continue;
             }
@@ -149,7 +165,8 @@ impl<'a> Expander<'a> {
             let shown = binding.get(&r.name.name).unwrap_or(&r.name.name).clone();
             let mut d = Diagnostic::error(Code::Component, format!("unknown component `{shown}`"))
                 .at(r.name.span, "no component of this name is visible here");
-            let mut visible: Vec<&str> = self.global.iter().map(|&c| self.comps[c].comp.ty.name.name.as_str()).collect();
+            let mut visible: Vec<&str> =
+                self.global.iter().map(|&c| self.comps[c].comp.ty.name.name.as_str()).collect();
             let mut at = scope;
             while let Some(s) = at {
                 visible.extend(self.comps[s].children.iter().map(|&c| self.comps[c].comp.ty.name.name.as_str()));
@@ -272,9 +289,10 @@ impl<'a> Expander<'a> {
                 .chain(std::iter::once(&id))
                 .map(|&c| self.comps[c].comp.ty.name.name.as_str())
                 .collect();
-            let d = Diagnostic::error(Code::Component, format!("component `{}` inherits from itself", comp.ty.name.name))
-                .at(at, "inherited here")
-                .with_note(format!("inheritance cycle: {}", chain.join(" : ")));
+            let d =
+                Diagnostic::error(Code::Component, format!("component `{}` inherits from itself", comp.ty.name.name))
+                    .at(at, "inherited here")
+                    .with_note(format!("inheritance cycle: {}", chain.join(" : ")));
             self.diags.push(d);
             return;
         }
@@ -302,16 +320,17 @@ impl<'a> Expander<'a> {
                     format!("`.override {}`: no base component of `{}` declares it", relation.name, comp.ty.name.name),
                     None,
                 )),
-                Some(d) if !d.qualifiers.iter().any(|q| q.name == "overridable") => Some((
-                    format!("relation `{}` is not declared `overridable`", relation.name),
-                    Some(d.span),
-                )),
+                Some(d) if !d.qualifiers.iter().any(|q| q.name == "overridable") => {
+                    Some((format!("relation `{}` is not declared `overridable`", relation.name), Some(d.span)))
+                }
                 Some(_) => None,
             };
             if let Some((msg, decl)) = problem {
                 let mut d = Diagnostic::error(Code::Component, msg).at(*span, "cannot override");
                 if let Some(s) = decl {
-                    d = d.with_secondary(s, "declared here").with_help("add the `overridable` qualifier to the base declaration");
+                    d = d
+                        .with_secondary(s, "declared here")
+                        .with_help("add the `overridable` qualifier to the base declaration");
                 }
                 self.diags.push(d);
             }

@@ -79,7 +79,11 @@ fn format_items(
         let mut before = newlines(&text[*prev_end..start]);
         while *ci < comments.len() && comments[*ci].0 < hoist_end {
             let (s, e) = comments[*ci];
-            pieces.push(Piece { kind: Kind::Comment, text: text[s..e].trim_end().to_string(), newlines: before.max(1) });
+            pieces.push(Piece {
+                kind: Kind::Comment,
+                text: text[s..e].trim_end().to_string(),
+                newlines: before.max(1),
+            });
             before = 1;
             *ci += 1;
         }

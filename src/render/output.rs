@@ -168,7 +168,12 @@ pub fn to_stdout(spec: &ir::IoSpec) -> bool {
 /// A relation's rows as Soufflé writes them for `spec`: the header line (when
 /// `headers=true`) and the rows, each ending in a newline, separated by `delimiter` (a tab
 /// by default); a nullary relation that holds is `()`, so that it does not read as empty.
-fn souffle_rows(rel: &ir::Relation, spec: &ir::IoSpec, tuples: &crate::base::value::Tuples, symbols: &Symbols) -> (Option<String>, String) {
+fn souffle_rows(
+    rel: &ir::Relation,
+    spec: &ir::IoSpec,
+    tuples: &crate::base::value::Tuples,
+    symbols: &Symbols,
+) -> (Option<String>, String) {
     // With `rfc4180=true` Soufflé defaults to a comma and quotes every symbol, writing a
     // quote inside one as `\""` (its `WriteStreamCSV::outputSymbol`, kept byte for byte).
     let rfc4180 = spec.params.get("rfc4180").is_some_and(|v| v == "true");

@@ -820,7 +820,11 @@ impl Parser<'_> {
             }
             Tok::Le => {
                 let d = Diagnostic::error(Code::Unsupported, "subsumptive rules (`<=`) are not supported")
-                    .at(self.span(), "subsumption");
+                    .at(self.span(), "subsumption")
+                    .with_note(
+                        "a subsumptive rule deletes tuples already derived; stance's evaluation only adds \
+                         tuples, and every tuple it derives keeps its proof",
+                    );
                 self.report(d);
                 return Err(Failed);
             }
@@ -1290,12 +1294,17 @@ mod tests {
 
     #[test]
     fn components_and_qualified_names() {
-        let items = parse_ok(".comp G<N> : B<N>, C {\n .decl e(a: N) overridable\n .override x\n .init i = H<N>\n e(1).\n}\n.init g = G<number>\ng.i.e(2) :- g.e(2).\n.output g.i.e");
+        let items = parse_ok(
+            ".comp G<N> : B<N>, C {\n .decl e(a: N) overridable\n .override x\n .init i = H<N>\n e(1).\n}\n.init g = G<number>\ng.i.e(2) :- g.e(2).\n.output g.i.e",
+        );
         let Item::Comp(c) = &items[0] else { panic!("{items:?}") };
         assert_eq!((c.ty.name.name.as_str(), c.ty.args.len(), c.bases.len(), c.items.len()), ("G", 1, 2, 4));
         assert!(matches!(&c.items[1], Item::Override { relation, .. } if relation.name == "x"));
         let Item::Init(i) = &items[1] else { panic!() };
-        assert_eq!((i.name.name.as_str(), i.comp.name.name.as_str(), i.comp.args[0].name.as_str()), ("g", "G", "number"));
+        assert_eq!(
+            (i.name.name.as_str(), i.comp.name.name.as_str(), i.comp.args[0].name.as_str()),
+            ("g", "G", "number")
+        );
         let Item::Rule(r) = &items[2] else { panic!() };
         assert_eq!(r.heads[0].relation.name, "g.i.e");
         let Item::Directive(d) = &items[3] else { panic!() };

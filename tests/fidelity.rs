@@ -323,3 +323,21 @@ fn rfc4180_outputs_quote_symbols_as_souffle_writes_them() {
                    .output q(rfc4180=true, headers=true)\n";
     assert_eq!(infer_files(program, &["q.csv"]), ["s,n\n\"plain\",2\n\"say \\\"\"hi\\\"\", then go\",1\n"]);
 }
+
+#[test]
+fn proofs_and_lint_see_component_rules_as_written() {
+    let program = ".comp Graph<N> {\n    .decl edge(a: N, b: N)\n    .decl reach(a: N, b: N)\n    reach(a, b) :- edge(a, b).\n    \
+                   reach(a, c) :- reach(a, b), edge(b, c).\n    .output reach\n}\n.init g = Graph<symbol>\n.init h = Graph<symbol>\n\
+                   g.edge(\"a\", \"b\").\ng.edge(\"b\", \"c\").\nh.edge(\"x\", \"y\").\n";
+    let dir = project(&[("rules/p.dl", program)]);
+    let o = stance(dir.path(), &["explain", "--no-facts", "g.reach(\"a\", \"c\")"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = run::stdout(&o);
+    assert!(out.starts_with("g.reach(\"a\", \"c\")\n│  by reach(a, c) :- reach(a, b), edge(b, c).  [rules/p.dl:5]\n"), "{out}");
+    // A variable used once inside a component is reported once, where it is written.
+    let program = program.replace("reach(a, b) :- edge(a, b).", "reach(a, a) :- edge(a, b).");
+    let o = run::stance_stdin(dir.path(), &["check", "--rules", "-", "--no-facts"], &program);
+    let err = stderr(&o);
+    assert_eq!(err.matches("warning[W001]: variable `b` is used only once").count(), 1, "{err}");
+    assert!(err.contains("<stdin>:4:28"), "{err}");
+}

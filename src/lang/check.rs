@@ -23,6 +23,7 @@ pub fn check(
     c.collect_types(files);
     c.collect_declarations(files, statement_relations);
     c.collect_directives(files);
+    c.collect_pragmas(files);
     for file in files {
         for item in &file.items {
             if let Item::Rule(rule) = item {
@@ -162,6 +163,26 @@ impl Checker<'_> {
                 }),
             }
         }
+    }
+
+    /// `.pragma "magic-transform" "a,b"` (or `"*"`): the relations `infer` evaluates on demand.
+    fn collect_pragmas(&mut self, files: &[ast::File]) {
+        for item in files.iter().flat_map(|f| &f.items) {
+            let Item::Ignored { what, args, .. } = item else { continue };
+            if what != "pragma" || args.first().map(String::as_str) != Some("magic-transform") {
+                continue;
+            }
+            let names = args.get(1).map(String::as_str).unwrap_or("*");
+            for name in names.split(',').map(str::trim) {
+                let ids: Vec<RelId> = match name {
+                    "*" => (0..self.program.relations.len()).collect(),
+                    _ => self.program.relation_id(name).into_iter().collect(),
+                };
+                self.program.magic_transform.extend(ids);
+            }
+        }
+        self.program.magic_transform.sort_unstable();
+        self.program.magic_transform.dedup();
     }
 
     fn collect_directives(&mut self, files: &[ast::File]) {

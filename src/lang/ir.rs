@@ -209,6 +209,8 @@ pub struct Program {
     pub strata: Vec<Stratum>,
     /// Constraints, in the order written.
     pub constraints: Vec<Constraint>,
+    /// Relations named by `.pragma "magic-transform"`: evaluated on demand by `infer`.
+    pub magic_transform: Vec<RelId>,
 }
 
 impl Program {

@@ -481,17 +481,22 @@ impl Parser<'_> {
             }
             Dir::Pragma => {
                 self.bump();
+                // `.pragma "key" "value"`: the strings are kept (`magic-transform` is honoured).
+                let mut args = Vec::new();
                 while !self.toks[self.pos].line_start {
+                    if let Tok::Str(s) = self.tok() {
+                        args.push(s.clone());
+                    }
                     self.bump();
                 }
-                Ok(Some(Item::Ignored { what: "pragma".to_string(), span: start.to(self.prev_span()) }))
+                Ok(Some(Item::Ignored { what: "pragma".to_string(), args, span: start.to(self.prev_span()) }))
             }
             Dir::Plan => {
                 self.bump();
                 while matches!(self.tok(), Tok::Int(_) | Tok::Colon | Tok::LParen | Tok::RParen | Tok::Comma) {
                     self.bump();
                 }
-                Ok(Some(Item::Ignored { what: "plan".to_string(), span: start.to(self.prev_span()) }))
+                Ok(Some(Item::Ignored { what: "plan".to_string(), args: Vec::new(), span: start.to(self.prev_span()) }))
             }
             Dir::Functor | Dir::Comp | Dir::Init | Dir::Override => {
                 let (kw, what) = match d {

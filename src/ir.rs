@@ -39,35 +39,7 @@ pub struct IoSpec {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Functor {
-    Cat,
-    Strlen,
-    Substr,
-    Ord,
-    ToNumber,
-    ToString,
-    Min,
-    Max,
-    Autoinc,
-}
-
-impl Functor {
-    pub fn from_name(name: &str) -> Option<Functor> {
-        Some(match name {
-            "cat" => Functor::Cat,
-            "strlen" => Functor::Strlen,
-            "substr" => Functor::Substr,
-            "ord" => Functor::Ord,
-            "to_number" => Functor::ToNumber,
-            "to_string" => Functor::ToString,
-            "min" => Functor::Min,
-            "max" => Functor::Max,
-            "autoinc" => Functor::Autoinc,
-            _ => return None,
-        })
-    }
-}
+pub use crate::functors::Functor;
 
 /// An expression over a rule's variables. Operands are typed by `check`.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,8 +48,8 @@ pub enum Expr {
     Const(Value, Type),
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
-    /// A functor call.
-    Call(Functor, Vec<Expr>),
+    /// A functor call; `check` has resolved `func` to the overload its argument types select.
+    Call { func: Functor, args: Vec<Expr>, span: Span },
 }
 
 impl Expr {
@@ -90,7 +62,7 @@ impl Expr {
                 a.vars(out);
                 b.vars(out);
             }
-            Expr::Call(_, args) => args.iter().for_each(|a| a.vars(out)),
+            Expr::Call { args, .. } => args.iter().for_each(|a| a.vars(out)),
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod eval;
 pub mod explain;
 pub mod facts;
 pub mod fmt;
+pub mod functors;
 pub mod graph;
 pub mod index;
 pub mod interrupt;

@@ -8,6 +8,7 @@
 //! columns and joined semi-naively with a re-keyed copy of the atom's relation.
 
 use crate::ir::{self, Arg, Expr, Lit, RelId, RuleId, VarId};
+use crate::source::Span;
 use crate::syntax::ast::{AggregateFunc, CompareOp};
 use crate::value::{Type, Value};
 use std::fmt::Write;
@@ -73,6 +74,8 @@ pub enum Op {
         func: AggregateFunc,
         target: Option<Expr>,
         ops: Vec<Op>,
+        /// The aggregate as written, for a run-time error (a sum that overflows).
+        span: Span,
     },
 }
 
@@ -305,11 +308,11 @@ fn plan_lit(lit: &Lit, bound: &mut [bool], sp: &mut StratumPlan) -> Op {
             bound[*var] = true;
             Op::Range { var: *var, from: from.clone(), to: to.clone(), step: step.clone() }
         }
-        Lit::Aggregate { var, func, target, body, .. } => {
+        Lit::Aggregate { var, func, target, body, span } => {
             let mut inner_bound = bound.to_vec();
             let ops = body.iter().map(|l| plan_lit(l, &mut inner_bound, sp)).collect();
             bound[*var] = true;
-            Op::Aggregate { var: *var, func: *func, target: target.clone(), ops }
+            Op::Aggregate { var: *var, func: *func, target: target.clone(), ops, span: *span }
         }
     }
 }

@@ -10,6 +10,7 @@
 
 use crate::eval::{self, Annotation, INPUT, Model, Tuples};
 use crate::facts::Facts;
+use crate::functors::Range;
 use crate::ir::{self, Arg, Expr, Lit, RelId, RuleId};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::{AggregateFunc, CompareOp};
@@ -402,30 +403,21 @@ impl<'s, 'a> Search<'s, 'a> {
                 let f = eval::evaluate_expr(from, env, self.ex.symbols).map(to_number);
                 let t = eval::evaluate_expr(to, env, self.ex.symbols).map(to_number);
                 let s = match step {
-                    Some(s) => eval::evaluate_expr(s, env, self.ex.symbols).map(to_number),
-                    None => f.zip(t).map(|(f, t)| if f <= t { 1 } else { -1 }),
+                    Some(s) => match eval::evaluate_expr(s, env, self.ex.symbols) {
+                        Some(s) => Some(to_number(s)),
+                        None => return true,
+                    },
+                    None => None,
                 };
-                let (Some(f), Some(t), Some(s)) = (f, t, s) else { return true };
-                if s == 0 {
-                    return true;
-                }
-                let in_range = |i: Number| {
-                    let (i, f, s) = (i64::from(i), i64::from(f), i64::from(s));
-                    let t = i64::from(t);
-                    (if s > 0 { i >= f && i < t } else { i <= f && i > t }) && (i - f) % s == 0
-                };
+                let (Some(f), Some(t)) = (f, t) else { return true };
+                let range = Range::new(f, t, s);
                 if bound[*var] {
                     let v = to_number(env[*var]);
-                    return if in_range(v) { self.body(rest, env, bound, visit) } else { true };
+                    return if range.contains(v) { self.body(rest, env, bound, visit) } else { true };
                 }
-                let mut i = f;
-                while in_range(i) {
+                for i in range {
                     if !self.with_value(*var, from_number(i), rest, env, bound, visit) {
                         return false;
-                    }
-                    match i.checked_add(s) {
-                        Some(n) => i = n,
-                        None => break,
                     }
                 }
                 true

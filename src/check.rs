@@ -1310,7 +1310,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     ),
                 )
                 .at(span, forms.join(" or "))
-                .with_help(format!("convert it with `{convert}(...)`"))
+                .with_help(if func.def().params.len() == 1 && func.def().result == found {
+                    format!("it is a {} already: leave out `{name}`", found.name())
+                } else {
+                    format!("convert it with `{convert}(...)`")
+                })
             }
             _ => {
                 let given = types.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");

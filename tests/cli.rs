@@ -337,3 +337,24 @@ fn a_closed_pipe_stops_quietly_in_every_format() {
         assert_eq!(stderr(&o), "", "{format}");
     }
 }
+
+/// A sum that does not fit in 32 bits stops the run with its location and writes nothing
+/// (Soufflé would print a wrapped, negative total).
+#[test]
+fn an_aggregate_that_overflows_stops_with_its_location() {
+    let dir = project(&[
+        (
+            "rules/pay.dl",
+            ".decl pay(who: symbol, amount: number)\n.input pay\n.decl total(t: number)\n.output total\ntotal(t) :- t = sum a : { pay(_, a) }.\n",
+        ),
+        ("facts/pay.facts", "a\t2000000000\nb\t2000000000\n"),
+    ]);
+    let o = stance(dir.path(), &["infer", "--output-dir", "out"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty());
+    assert!(!dir.path().join("out/total.csv").exists());
+    assert_eq!(
+        stderr(&o),
+        "error[E030]: this sum does not fit in a 32-bit number\n  ┌─ rules/pay.dl:5:17\n  │\n5 │ total(t) :- t = sum a : { pay(_, a) }.\n  │                 ^^^^^^^^^^^^^^^^^^^^^ the sum is beyond -2147483648..2147483647\n  │\n  = help: Soufflé would wrap around to a wrong total; stance stops instead\n\nerror: 1 error found\n"
+    );
+}

@@ -765,10 +765,28 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 span: *span,
                 lhs_span: *span,
             }),
-            ast::Literal::Predicate { name, span, .. } => self.error(
-                Diagnostic::error(Code::Unsupported, format!("the predicate functor `{}` is not supported", name.name))
-                    .at(*span, "not supported"),
-            ),
+            ast::Literal::Predicate { name, args, span } => {
+                // `match(p, s)` holds when the call is true: a filter `call != 0`.
+                if let (true, Some(ast::Expr::Str(pattern, at))) = (name.name == "match", args.first())
+                    && let Err(why) = functors::compile_pattern(pattern)
+                {
+                    self.error(
+                        Diagnostic::error(Code::BadPattern, format!("`match` cannot use this pattern: {why}"))
+                            .at(*at, "not a usable regular expression")
+                            .with_help("patterns use the syntax of Rust's `regex` crate and match whole strings"),
+                    );
+                    return;
+                }
+                if let Some(lhs) = self.lower_call((name, args, span), scope, pending, true) {
+                    pending.push(Pending::Compare {
+                        op: CompareOp::Ne,
+                        lhs,
+                        rhs: Expr::Const(0, Type::Number),
+                        span: *span,
+                        lhs_span: *span,
+                    });
+                }
+            }
         }
     }
 
@@ -896,40 +914,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 );
                 return None;
             }
-            ast::Expr::Call { func, args, span } => {
-                let Some(f) = Functor::lookup(&func.name) else {
-                    let mut d =
-                        Diagnostic::error(Code::Unsupported, format!("unknown or unsupported functor `{}`", func.name))
-                            .at(func.span, "not supported");
-                    if let Some(s) = did_you_mean(&func.name, functors::names()) {
-                        d = d.with_help(format!("did you mean `{s}`?"));
-                    }
-                    self.error(d);
-                    return None;
-                };
-                if !f.takes(args.len()) {
-                    let n = args.len();
-                    let forms = f.overloads().map(|o| format!("`{}`", o.def().signature())).collect::<Vec<_>>();
-                    let arity = f.arity_text();
-                    self.error(
-                        Diagnostic::error(
-                            Code::Syntax,
-                            format!("`{}` takes {} argument{}, {n} given", func.name, arity, plural(if arity == "1" { 1 } else { 2 })),
-                        )
-                        .at(*span, "wrong number of arguments")
-                        .with_help(forms.join(" or ")),
-                    );
-                    return None;
-                }
-                let lowered: Option<Vec<Expr>> = args.iter().map(|a| self.lower_expr(a, scope, pending)).collect();
-                if f.is_generator() {
-                    let var = self.fresh(*span);
-                    pending.push(Pending::Range { var, args: lowered?, span: *span });
-                    return Some(Expr::Var(var));
-                }
-                // The overload is chosen once the arguments' types are known (`typed`).
-                Expr::Call { func: f, args: lowered?, span: *span }
-            }
+            ast::Expr::Call { func, args, span } => return self.lower_call((func, args, span), scope, pending, false),
             ast::Expr::Aggregate { func, target, body, span } => {
                 if *func == AggregateFunc::Mean {
                     self.error(
@@ -974,6 +959,58 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             }
         })
     }
+
+    /// Lowers a functor call (`as_literal`: written as a body literal, which only conditions
+    /// such as `match` may be).
+    fn lower_call(
+        &mut self,
+        (func, args, span): (&ast::Ident, &'a [ast::Expr], &Span),
+        scope: usize,
+        pending: &mut Vec<Pending<'a>>,
+        as_literal: bool,
+    ) -> Option<Expr> {
+        let Some(f) = Functor::lookup(&func.name) else {
+            let mut d =
+                Diagnostic::error(Code::Unsupported, format!("unknown or unsupported functor `{}`", func.name))
+                    .at(func.span, "not supported");
+            if let Some(s) = did_you_mean(&func.name, functors::names()) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            self.error(d);
+            return None;
+        };
+        if !f.takes(args.len()) {
+            let n = args.len();
+            let forms = f.overloads().map(|o| format!("`{}`", o.def().signature())).collect::<Vec<_>>();
+            let arity = f.arity_text();
+            self.error(
+                Diagnostic::error(
+                    Code::Syntax,
+                    format!("`{}` takes {} argument{}, {n} given", func.name, arity, plural(if arity == "1" { 1 } else { 2 })),
+                )
+                .at(*span, "wrong number of arguments")
+                .with_help(forms.join(" or ")),
+            );
+            return None;
+        }
+        let lowered: Option<Vec<Expr>> = args.iter().map(|a| self.lower_expr(a, scope, pending)).collect();
+        if f.is_generator() {
+            let var = self.fresh(*span);
+            pending.push(Pending::Range { var, args: lowered?, span: *span });
+            return Some(Expr::Var(var));
+        }
+        if f.is_test() != as_literal {
+            let message = if as_literal {
+                format!("`{}` is not a condition; compare its value, as in `{}(...) = x`", func.name, func.name)
+            } else {
+                format!("`{}` is a condition: write it as a body literal, as in `{}(a, b)`", func.name, func.name)
+            };
+            self.error(Diagnostic::error(Code::TypeMismatch, message).at(*span, "here"));
+            return None;
+        }
+        // The overload is chosen once the arguments' types are known (`typed`).
+        Some(Expr::Call { func: f, args: lowered?, span: *span })
+        }
 
     /// Places literals so each runs once its inputs are bound: positive atoms in written
     /// order, every other literal as early as possible.

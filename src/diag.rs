@@ -29,6 +29,8 @@ pub enum Code {
     Unstratifiable,
     DuplicateDeclaration,
     BadDirective,
+    /// A `match` pattern that is not a regular expression, or compiles too big.
+    BadPattern,
     /// An input file that does not exist or cannot be read.
     MissingInput,
     /// A CSV/TSV file that cannot be read as facts.
@@ -85,6 +87,7 @@ impl Code {
             Code::Unstratifiable => "E015",
             Code::DuplicateDeclaration => "E016",
             Code::BadDirective => "E017",
+            Code::BadPattern => "E018",
             Code::MissingInput => "E020",
             Code::BadFacts => "E021",
             Code::OutputError => "E022",
@@ -121,6 +124,7 @@ impl Code {
             Code::Unstratifiable => "unstratifiable",
             Code::DuplicateDeclaration => "duplicate-declaration",
             Code::BadDirective => "bad-directive",
+            Code::BadPattern => "bad-pattern",
             Code::MissingInput => "missing-input",
             Code::BadFacts => "bad-facts",
             Code::OutputError => "output-error",

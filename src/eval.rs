@@ -228,7 +228,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         Evaluator {
             program,
             plan,
-            ctx: Ctx { functors: functors::Ctx { symbols, counter: 0 }, error: None },
+            ctx: Ctx { functors: functors::Ctx::new(symbols), error: None },
             options,
             done: (0..n).map(|_| Relation::from_vec(Vec::new())).collect(),
             annotations: vec![Vec::new(); n],
@@ -797,7 +797,7 @@ pub fn evaluate_expr(e: &Expr, env: &[Value], symbols: &mut Symbols) -> Option<V
     if uses_autoinc(e) {
         return None;
     }
-    eval_expr(e, env, &mut Ctx { functors: functors::Ctx { symbols, counter: 0 }, error: None })
+    eval_expr(e, env, &mut Ctx { functors: functors::Ctx::new(symbols), error: None })
 }
 
 /// Whether an expression calls `autoinc()`, whose values depend on evaluation order.

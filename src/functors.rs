@@ -9,7 +9,9 @@
 //! arguments' types, so a call is fully typed before it is evaluated.
 
 use crate::value::{Number, Symbols, Type, Value, from_number, to_number};
+use regex::{Regex, RegexBuilder};
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 /// What evaluation of a call may use besides its arguments' values.
 pub struct Ctx<'s> {
@@ -17,6 +19,14 @@ pub struct Ctx<'s> {
     pub symbols: &'s mut Symbols,
     /// The next number `autoinc()` gives.
     pub counter: Number,
+    /// The patterns `match` has compiled, by symbol (`None`: not a valid pattern).
+    patterns: HashMap<Value, Option<Regex>>,
+}
+
+impl<'s> Ctx<'s> {
+    pub fn new(symbols: &'s mut Symbols) -> Ctx<'s> {
+        Ctx { symbols, counter: 0, patterns: HashMap::new() }
+    }
 }
 
 /// How a functor computes its value.
@@ -27,9 +37,12 @@ pub enum Kind {
     Pure(fn(&[Value], &mut Ctx) -> Option<Value>),
     /// `autoinc()`: a new number each time it is evaluated.
     Counter,
-    /// `x = range(from, to[, step])`: one binding of `x` per number ([`Range`]); only
-    /// allowed as the right-hand side of `=`.
+    /// `x = range(from, to[, step])`: one binding of `x` per number ([`Range`]).
     Generator,
+    /// A condition written as a body literal (`match(p, s)`, `contains(a, b)`), true or
+    /// false for its arguments (`None`: neither, the binding is dropped). In expressions
+    /// it stands for 1 or 0, which is how `check` lowers it (a filter `call != 0`).
+    Test(fn(&[Value], &mut Ctx) -> Option<bool>),
 }
 
 /// One row of the table: one functor, or one overload of it.
@@ -56,13 +69,17 @@ impl FunctorDef {
         self.params.get(i).or(self.params.last()).copied().unwrap_or(Type::Number)
     }
 
-    /// `substr(symbol, number, number) -> symbol`.
+    /// `substr(symbol, number, number) -> symbol`; a condition has no result.
     pub fn signature(&self) -> String {
         let mut params: Vec<&str> = self.params.iter().map(|t| t.name()).collect();
         if self.variadic {
             params.push("...");
         }
-        format!("{}({}) -> {}", self.name, params.join(", "), self.result.name())
+        let result = match self.kind {
+            Kind::Test(_) => String::new(),
+            _ => format!(" -> {}", self.result.name()),
+        };
+        format!("{}({}){result}", self.name, params.join(", "))
     }
 }
 
@@ -153,6 +170,22 @@ pub static FUNCTORS: &[FunctorDef] = &[
         doc: "the last string in string order",
     },
     FunctorDef {
+        name: "match",
+        params: &[S, S],
+        variadic: false,
+        result: N,
+        kind: Kind::Test(matches),
+        doc: "whether the whole second string matches the regular expression (the first)",
+    },
+    FunctorDef {
+        name: "contains",
+        params: &[S, S],
+        variadic: false,
+        result: N,
+        kind: Kind::Test(contains),
+        doc: "whether the second string contains the first",
+    },
+    FunctorDef {
         name: "autoinc",
         params: &[],
         variadic: false,
@@ -230,6 +263,11 @@ impl Functor {
         matches!(self.def().kind, Kind::Counter)
     }
 
+    /// Whether it is a condition, written as a body literal (`match`, `contains`).
+    pub fn is_test(self) -> bool {
+        matches!(self.def().kind, Kind::Test(_))
+    }
+
     /// Evaluates the call on its arguments' values. A generator has no single value: it is
     /// run by [`Range`].
     pub fn eval(self, args: &[Value], ctx: &mut Ctx) -> Option<Value> {
@@ -241,8 +279,56 @@ impl Functor {
                 Some(from_number(n))
             }
             Kind::Generator => None,
+            Kind::Test(f) => f(args, ctx).map(|b| from_number(Number::from(b))),
         }
     }
+}
+
+/// Whether `name` is a functor written as a body literal (`match`, `contains`).
+pub fn is_test(name: &str) -> bool {
+    Functor::lookup(name).is_some_and(Functor::is_test)
+}
+
+/// The most memory a compiled pattern may take (the `regex` crate's size limits): patterns
+/// come from rule files and data under review, and `a{1000}{1000}` would otherwise ask for
+/// gigabytes.
+pub const PATTERN_LIMIT: usize = 1 << 20;
+
+/// How many compiled patterns evaluation keeps at once.
+const PATTERN_CACHE: usize = 64;
+
+/// Compiles a `match` pattern to match whole strings, as Soufflé's `match` does
+/// (`std::regex_match`); the error says why it cannot be used.
+pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
+    let build = |p: &str| RegexBuilder::new(p).size_limit(PATTERN_LIMIT).dfa_size_limit(PATTERN_LIMIT).build();
+    let explain = |e: regex::Error| match e {
+        regex::Error::CompiledTooBig(limit) => {
+            format!("the pattern compiles to more than {} KiB, the limit", limit / 1024)
+        }
+        // The last line of the crate's message says what is wrong, the first ones where.
+        e => {
+            let text = e.to_string();
+            let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("invalid pattern").trim();
+            last.strip_prefix("error: ").unwrap_or(last).to_string()
+        }
+    };
+    // Checked alone first, so that `a)|(b` cannot close the anchoring group.
+    build(pattern).map_err(explain)?;
+    build(&format!("^(?:{pattern})$")).map_err(explain)
+}
+
+fn matches(args: &[Value], ctx: &mut Ctx) -> Option<bool> {
+    let Ctx { symbols, patterns, .. } = ctx;
+    // Patterns taken from data may all differ: keep memory bounded.
+    if patterns.len() >= PATTERN_CACHE && !patterns.contains_key(&args[0]) {
+        patterns.clear();
+    }
+    let regex = patterns.entry(args[0]).or_insert_with(|| compile_pattern(symbols.resolve(args[0])).ok());
+    Some(regex.as_ref()?.is_match(symbols.resolve(args[1])))
+}
+
+fn contains(args: &[Value], ctx: &mut Ctx) -> Option<bool> {
+    Some(ctx.symbols.resolve(args[1]).contains(ctx.symbols.resolve(args[0])))
 }
 
 /// Every functor name once, in table order (for "did you mean" and completion).
@@ -417,7 +503,7 @@ mod tests {
     #[test]
     fn string_functors() {
         let mut symbols = Symbols::new();
-        let mut ctx = Ctx { symbols: &mut symbols, counter: 0 };
+        let mut ctx = Ctx::new(&mut symbols);
         let s = |ctx: &mut Ctx, t: &str| ctx.symbols.intern(t);
         let call = |ctx: &mut Ctx, name: &str, args: &[Value]| {
             let types: Vec<Type> = FUNCTORS.iter().find(|f| f.name == name).unwrap().params.to_vec();
@@ -437,5 +523,20 @@ mod tests {
         assert_eq!(call(&mut ctx, "substr", &[straße, from_number(7), from_number(1)]), None);
         assert_eq!(call(&mut ctx, "substr", &[straße, from_number(-1), from_number(1)]), None);
         assert_eq!(call(&mut ctx, "strlen", &[straße]), Some(from_number(6)));
+    }
+}
+
+#[cfg(test)]
+mod pattern_tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_whole_strings_and_are_bounded() {
+        let re = compile_pattern("a|ab").unwrap();
+        assert!(re.is_match("ab") && re.is_match("a") && !re.is_match("abc") && !re.is_match("xab"));
+        assert!(compile_pattern("a)|(b").is_err());
+        assert_eq!(compile_pattern("(").unwrap_err(), "unclosed group");
+        let huge = compile_pattern("(\\w{100}){100}").unwrap_err();
+        assert_eq!(huge, "the pattern compiles to more than 1024 KiB, the limit");
     }
 }

@@ -507,3 +507,31 @@ fn ord_follows_string_order_not_load_order() {
     assert_eq!(run(&one), run(&other));
     assert_eq!(rows(&one, "lt"), ["Bart,Homer", "Bart,Marge", "Homer,Marge"]);
 }
+
+/// Soufflé's `match` (the whole string matches a regular expression) and `contains`.
+#[test]
+fn match_and_contains() {
+    let p = r#"
+        .decl name(x: symbol)
+        name("Haftar"). name("Sarraj"). name("Tobruk"). name("ab").
+        .decl pattern(p: symbol)
+        pattern("T.*"). pattern("a|ab"). pattern("(").
+        .decl h(x: symbol)
+        h(x) :- name(x), match("[HS].*r.*", x).
+        .decl c(x: symbol)
+        c(x) :- name(x), contains("ra", x).
+        .decl m(p: symbol, x: symbol)
+        m(p, x) :- pattern(p), name(x), match(p, x).
+        .decl n(x: symbol)
+        n(x) :- name(x), !c(x), x != "ab".
+    "#;
+    assert_eq!(rows(p, "h"), ["Haftar", "Sarraj"]);
+    assert_eq!(rows(p, "c"), ["Sarraj"]);
+    // Whole strings only (`a|ab` matches "ab"); a pattern from data that is not one matches nothing.
+    assert_eq!(rows(p, "m"), ["T.*,Tobruk", "a|ab,ab"]);
+    assert_eq!(rows(p, "n"), ["Haftar", "Tobruk"]);
+    let e = error(".decl n(x: symbol)\n.decl h(x: symbol)\nh(x) :- n(x), match(\"[HS\", x).");
+    assert!(e.contains("E018") && e.contains("<program>:3:21") && e.contains("unclosed character class"), "{e}");
+    let e = error(".decl n(x: symbol)\n.decl h(x: symbol)\nh(x) :- n(x), match(\"(\\\\w{100}){100}\", x).");
+    assert!(e.contains("E018") && e.contains("more than 1024 KiB"), "{e}");
+}

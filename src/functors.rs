@@ -527,6 +527,18 @@ mod tests {
 }
 
 #[cfg(test)]
+mod docs_tests {
+    /// The README's list of functors is kept with the table.
+    #[test]
+    fn the_readme_names_every_functor() {
+        let readme = include_str!("../README.md");
+        for name in super::names() {
+            assert!(readme.contains(&format!("`{name}(")), "README.md does not name `{name}`");
+        }
+    }
+}
+
+#[cfg(test)]
 mod pattern_tests {
     use super::*;
 

@@ -384,7 +384,22 @@ impl<'s, 'a> Search<'s, 'a> {
                 if !eval::compare(*op, *ty, l, r, self.ex.symbols) {
                     return true;
                 }
-                let text = condition_text(self.ex.sources.snippet(*span), *op, l, r, *ty, self.ex.symbols);
+                let text = match lhs {
+                    // A condition such as `match(p, s)` (lowered to `call != 0`): the call
+                    // with its arguments' values.
+                    Expr::Call { func, args, .. } if func.is_test() => {
+                        let values: Vec<String> = args
+                            .iter()
+                            .enumerate()
+                            .map(|(i, a)| match eval::evaluate_expr(a, env, self.ex.symbols) {
+                                Some(v) => literal(v, func.def().param(i), self.ex.symbols),
+                                None => "?".to_string(),
+                            })
+                            .collect();
+                        format!("{}({})", func.def().name, values.join(", "))
+                    }
+                    _ => condition_text(self.ex.sources.snippet(*span), *op, l, r, *ty, self.ex.symbols),
+                };
                 self.side.push(Side::Holds { text });
                 let go_on = self.body(rest, env, bound, visit);
                 self.side.pop();

@@ -357,3 +357,16 @@ fn an_aggregate_that_overflows_stops_with_its_location() {
         "error[E030]: this sum does not fit in a 32-bit number\n  ┌─ rules/pay.dl:5:17\n  │\n5 │ total(t) :- t = sum a : { pay(_, a) }.\n  │                 ^^^^^^^^^^^^^^^^^^^^^ the sum is beyond -2147483648..2147483647\n  │\n  = help: Soufflé would wrap around to a wrong total; stance stops instead\n\nerror: 1 error found\n"
     );
 }
+
+/// A `match` condition in a proof shows the call with its arguments' values.
+#[test]
+fn explain_shows_a_match_condition_with_its_values() {
+    let rules = ".decl name(x: symbol)\nname(\"Haftar\"). name(\"Tobruk\").\n.decl h(x: symbol)\nh(x) :- name(x), match(\"[HS].*r.*\", x).\n";
+    let dir = project(&[("rules/m.dl", rules)]);
+    let o = stance(dir.path(), &["explain", "--no-facts", "h(\"Haftar\")"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "h(\"Haftar\")\n│  by h(x) :- name(x), match(\"[HS].*r.*\", x).  [rules/m.dl:4]\n│  with x = \"Haftar\"\n├─ name(\"Haftar\")\n│     stated in rules/m.dl:2\n└─ holds: match(\"[HS].*r.*\", \"Haftar\")\n"
+    );
+}

@@ -970,9 +970,8 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         as_literal: bool,
     ) -> Option<Expr> {
         let Some(f) = Functor::lookup(&func.name) else {
-            let mut d =
-                Diagnostic::error(Code::Unsupported, format!("unknown or unsupported functor `{}`", func.name))
-                    .at(func.span, "not supported");
+            let mut d = Diagnostic::error(Code::Unsupported, format!("unknown or unsupported functor `{}`", func.name))
+                .at(func.span, "not supported");
             if let Some(s) = did_you_mean(&func.name, functors::names()) {
                 d = d.with_help(format!("did you mean `{s}`?"));
             }
@@ -986,7 +985,12 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             self.error(
                 Diagnostic::error(
                     Code::Syntax,
-                    format!("`{}` takes {} argument{}, {n} given", func.name, arity, plural(if arity == "1" { 1 } else { 2 })),
+                    format!(
+                        "`{}` takes {} argument{}, {n} given",
+                        func.name,
+                        arity,
+                        plural(if arity == "1" { 1 } else { 2 })
+                    ),
                 )
                 .at(*span, "wrong number of arguments")
                 .with_help(forms.join(" or ")),
@@ -1010,7 +1014,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         }
         // The overload is chosen once the arguments' types are known (`typed`).
         Some(Expr::Call { func: f, args: lowered?, span: *span })
-        }
+    }
 
     /// Places literals so each runs once its inputs are bound: positive atoms in written
     /// order, every other literal as early as possible.

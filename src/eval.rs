@@ -13,13 +13,13 @@
 //! its values).
 
 use crate::diag::{Code, Diagnostic};
-use crate::index::Index;
 use crate::functors::{self, Range};
+use crate::index::Index;
 use crate::ir::{self, Expr, RelId};
 use crate::plan::{ColAction, Column, DynJoin, Extension, IndexSpec, KeyPart, Op, Plan, RulePlan, Source, StratumPlan};
+use crate::source::Span;
 use crate::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
 pub use crate::value::Tuples;
-use crate::source::Span;
 use crate::value::{Number, Symbols, Type, Value, from_number, to_number};
 use datafrog::{Iteration, Relation, Variable};
 use std::cmp::Ordering;

@@ -95,7 +95,14 @@ pub static FUNCTORS: &[FunctorDef] = &[
         kind: Kind::Pure(cat),
         doc: "the strings joined",
     },
-    FunctorDef { name: "strlen", params: &[S], variadic: false, result: N, kind: Kind::Pure(strlen), doc: "length in characters" },
+    FunctorDef {
+        name: "strlen",
+        params: &[S],
+        variadic: false,
+        result: N,
+        kind: Kind::Pure(strlen),
+        doc: "length in characters",
+    },
     FunctorDef {
         name: "substr",
         params: &[S, N, N],
@@ -144,7 +151,14 @@ pub static FUNCTORS: &[FunctorDef] = &[
         kind: Kind::Pure(upper),
         doc: "the string in upper case",
     },
-    FunctorDef { name: "min", params: &[N], variadic: true, result: N, kind: Kind::Pure(min_number), doc: "the least number" },
+    FunctorDef {
+        name: "min",
+        params: &[N],
+        variadic: true,
+        result: N,
+        kind: Kind::Pure(min_number),
+        doc: "the least number",
+    },
     FunctorDef {
         name: "min",
         params: &[S],

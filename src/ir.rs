@@ -49,7 +49,11 @@ pub enum Expr {
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// A functor call; `check` has resolved `func` to the overload its argument types select.
-    Call { func: Functor, args: Vec<Expr>, span: Span },
+    Call {
+        func: Functor,
+        args: Vec<Expr>,
+        span: Span,
+    },
 }
 
 impl Expr {

@@ -375,13 +375,33 @@ fn numbers_are_32_bit_and_wrap() {
 fn functor_arguments_are_type_checked() {
     let decls = ".decl a(x: number, y: symbol)\n.decl n(x: number)\n.decl s(x: symbol)\n";
     let cases = [
-        ("n(strlen(x)) :- a(x, _).", "<program>:4:3", "argument 1 of `strlen` is a number, but `strlen` takes a symbol there"),
-        ("s(to_string(y)) :- a(_, y).", "<program>:4:3", "argument 1 of `to_string` is a symbol, but `to_string` takes a number there"),
-        ("s(cat(y, x)) :- a(x, y).", "<program>:4:3", "argument 2 of `cat` is a number, but `cat` takes a symbol there"),
-        ("s(x) :- a(n, y), x = substr(y, y, 1).", "<program>:4:22", "argument 2 of `substr` is a symbol, but `substr` takes a number there"),
+        (
+            "n(strlen(x)) :- a(x, _).",
+            "<program>:4:3",
+            "argument 1 of `strlen` is a number, but `strlen` takes a symbol there",
+        ),
+        (
+            "s(to_string(y)) :- a(_, y).",
+            "<program>:4:3",
+            "argument 1 of `to_string` is a symbol, but `to_string` takes a number there",
+        ),
+        (
+            "s(cat(y, x)) :- a(x, y).",
+            "<program>:4:3",
+            "argument 2 of `cat` is a number, but `cat` takes a symbol there",
+        ),
+        (
+            "s(x) :- a(n, y), x = substr(y, y, 1).",
+            "<program>:4:22",
+            "argument 2 of `substr` is a symbol, but `substr` takes a number there",
+        ),
         ("n(z) :- a(x, y), z = min(x, y).", "<program>:4:22", "`min` does not take (number, symbol)"),
         ("n(ord(3)).", "<program>:4:3", "argument 1 of `ord` is a number, but `ord` takes a symbol there"),
-        ("s(lower(x)) :- a(x, _).", "<program>:4:3", "argument 1 of `lower` is a number, but `lower` takes a symbol there"),
+        (
+            "s(lower(x)) :- a(x, _).",
+            "<program>:4:3",
+            "argument 1 of `lower` is a number, but `lower` takes a symbol there",
+        ),
     ];
     for (rule, at, message) in cases {
         let e = error(&format!("{decls}{rule}"));

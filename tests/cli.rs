@@ -370,3 +370,41 @@ fn explain_shows_a_match_condition_with_its_values() {
         "h(\"Haftar\")\n│  by h(x) :- name(x), match(\"[HS].*r.*\", x).  [rules/m.dl:4]\n│  with x = \"Haftar\"\n├─ name(\"Haftar\")\n│     stated in rules/m.dl:2\n└─ holds: match(\"[HS].*r.*\", \"Haftar\")\n"
     );
 }
+
+/// Both engines share the functor table and the aggregate rules: `--engine compare` runs
+/// them side by side and fails on any difference; the simple engine stops on overflow too.
+#[test]
+fn both_engines_agree_on_functors_and_nested_aggregates() {
+    let rules = r#"
+.decl a(x: number, y: number)
+a(1, 10). a(1, 11). a(2, 20).
+.decl b(x: number)
+b(1). b(2). b(3).
+.decl name(x: symbol)
+name("Haftar"). name("sarraj"). name("Tobruk").
+.decl n(c: number)
+n(c) :- c = count : { b(x), k = count : { a(x, _) }, k > 0 }.
+.decl r(x: number)
+r(x) :- x = range(4, 9, 0).
+r(x / -1 + x % -1) :- x = -2147483648.
+.decl s(x: symbol, o: number, l: symbol, m: symbol)
+s(x, ord(x), lower(x), min(x, "b")) :- name(x), match("[A-Z].*", x), !contains("ob", x).
+.output n, r, s
+"#;
+    let dir = project(&[("rules/f.dl", rules)]);
+    let o = stance(dir.path(), &["infer", "--no-facts", "--engine", "compare", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "relation,c\nn,2\nrelation,x\nr,-2147483648\nr,4\nrelation,x,o,l,m\ns,Haftar,0,haftar,Haftar\n"
+    );
+    let overflow = ".decl n(x: number)\nn(2147483647). n(1).\n.decl t(s: number)\nt(s) :- s = sum x : { n(x) }.\n";
+    let dir = project(&[("rules/o.dl", overflow)]);
+    let o = stance(dir.path(), &["infer", "--no-facts", "--engine", "simple", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("rules/o.dl:4:13: error[E030]: this sum does not fit in a 32-bit number"),
+        "{}",
+        stderr(&o)
+    );
+}

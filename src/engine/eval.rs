@@ -13,13 +13,13 @@
 //! its values).
 
 use crate::base::diag::{Code, Diagnostic};
+use crate::base::source::Span;
 pub use crate::base::value::Tuples;
 use crate::base::value::{Number, Symbols, Type, Value, from_number, to_number};
 use crate::engine::index::Index;
 use crate::engine::plan::{
     ColAction, Column, DynJoin, Extension, IndexSpec, KeyPart, Op, Plan, RulePlan, Source, StratumPlan,
 };
-use crate::base::source::Span;
 use crate::lang::functors::{self, Range};
 use crate::lang::ir::{self, Expr, RelId};
 use crate::lang::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};

@@ -738,6 +738,14 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     atoms.push(atom);
                 }
             }
+            // `!match(p, s)`, `!contains(a, b)`: a negated condition (unless a relation
+            // has that name).
+            ast::Literal::Negated(a, span)
+                if functors::is_test(&a.relation.name)
+                    && self.checker.program.relation_id(&a.relation.name).is_none() =>
+            {
+                self.lower_condition((&a.relation, &a.args, span), CompareOp::Eq, scope, pending);
+            }
             ast::Literal::Negated(a, span) => {
                 if let Some(mut atom) = self.lower_atom(a, scope, pending) {
                     atom.span = *span;
@@ -766,27 +774,33 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 lhs_span: *span,
             }),
             ast::Literal::Predicate { name, args, span } => {
-                // `match(p, s)` holds when the call is true: a filter `call != 0`.
-                if let (true, Some(ast::Expr::Str(pattern, at))) = (name.name == "match", args.first())
-                    && let Err(why) = functors::compile_pattern(pattern)
-                {
-                    self.error(
-                        Diagnostic::error(Code::BadPattern, format!("`match` cannot use this pattern: {why}"))
-                            .at(*at, "not a usable regular expression")
-                            .with_help("patterns use the syntax of Rust's `regex` crate and match whole strings"),
-                    );
-                    return;
-                }
-                if let Some(lhs) = self.lower_call((name, args, span), scope, pending, true) {
-                    pending.push(Pending::Compare {
-                        op: CompareOp::Ne,
-                        lhs,
-                        rhs: Expr::Const(0, Type::Number),
-                        span: *span,
-                        lhs_span: *span,
-                    });
-                }
+                self.lower_condition((name, args, span), CompareOp::Ne, scope, pending);
             }
+        }
+    }
+
+    /// `match(p, s)` holds when the call is true, a filter `call != 0`; `!match(p, s)` is
+    /// `call = 0` (`op`).
+    fn lower_condition(
+        &mut self,
+        (name, args, span): (&ast::Ident, &'a [ast::Expr], &Span),
+        op: CompareOp,
+        scope: usize,
+        pending: &mut Vec<Pending<'a>>,
+    ) {
+        if let (true, Some(ast::Expr::Str(pattern, at))) = (name.name == "match", args.first())
+            && let Err(why) = functors::compile_pattern(pattern)
+        {
+            self.error(
+                Diagnostic::error(Code::BadPattern, format!("`match` cannot use this pattern: {why}"))
+                    .at(*at, "not a usable regular expression")
+                    .with_help("patterns use the syntax of Rust's `regex` crate and match whole strings"),
+            );
+            return;
+        }
+        if let Some(lhs) = self.lower_call((name, args, span), scope, pending, true) {
+            let rhs = Expr::Const(0, Type::Number);
+            pending.push(Pending::Compare { op, lhs, rhs, span: *span, lhs_span: *span });
         }
     }
 

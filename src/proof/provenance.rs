@@ -396,7 +396,8 @@ impl<'s, 'a> Search<'s, 'a> {
                                 None => "?".to_string(),
                             })
                             .collect();
-                        format!("{}({})", func.def().name, values.join(", "))
+                        let not = if *op == CompareOp::Eq { "!" } else { "" };
+                        format!("{not}{}({})", func.def().name, values.join(", "))
                     }
                     _ => condition_text(self.ex.sources.snippet(*span), *op, l, r, *ty, self.ex.symbols),
                 };

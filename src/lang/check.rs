@@ -466,13 +466,19 @@ fn check_io_param(key: &str, value: &str, kind: DirectiveKind) -> Option<String>
             let unescaped = unescape_delimiter(value);
             (unescaped.len() != 1).then(|| format!("delimiter must be a single character, got `{value}`"))
         }
+        "comment" if kind == DirectiveKind::Input => {
+            (value.len() != 1 || matches!(value, "\"" | "\n" | "\r")).then(|| {
+                format!("`comment` must be a single ASCII character other than a quote or line end, got `{value}`")
+            })
+        }
+        "comment" => Some("`comment` applies to `.input` only".to_string()),
         "headers" | "rfc4180" => {
             (!matches!(value, "true" | "false")).then(|| format!("`{key}` must be `true` or `false`, got `{value}`"))
         }
         "IO" => (value != "file" && value != "stdout" || (value == "stdout" && kind == DirectiveKind::Input))
             .then(|| format!("`IO={value}` is not supported; only files are")),
         "attributeNames" | "fact-dir" | "output-dir" => None,
-        _ => Some(format!("unknown parameter `{key}` (known: filename, delimiter, headers, rfc4180)")),
+        _ => Some(format!("unknown parameter `{key}` (known: filename, delimiter, headers, rfc4180, comment)")),
     }
 }
 

@@ -39,8 +39,8 @@ pub enum Code {
     OutputError,
     /// A relation table's header row does not match the relation's declaration.
     HeaderMismatch,
-    /// Arithmetic failure at run time (division by zero is silent in Soufflé; this is for
-    /// conversions such as `to_number("x")`).
+    /// A failure while evaluating: a `count` or `sum` whose result does not fit in 32 bits
+    /// (Soufflé wraps; see the README's "Differences from Soufflé").
     Runtime,
     /// A limit such as `--max-tuples` was hit.
     Limit,

@@ -1,8 +1,9 @@
 //! The intrinsic functors, in one table: [`FUNCTORS`] gives each functor's name, argument
-//! and result types and evaluation, and every stage reads it (`check` resolves names, arity
-//! and types from it, `eval` and `provenance` evaluate through it, `lint` names calls by
-//! it, and completion and the README's list come from it). Adding a functor is one row
-//! here plus its test.
+//! and result types and evaluation, and every stage reads it: the parser (which names are
+//! conditions), `check` (names, arity, types, "did you mean"), both evaluators and the
+//! explainer (evaluation), `lint` (a call's signature in a rule's canonical form); a
+//! completion list is `FUNCTORS` with [`FunctorDef::signature`] and `doc`, and a test keeps
+//! the README's list in step. Adding a functor is one row here plus its test.
 //!
 //! A name may have several rows (overloads), as in Soufflé: `min` over numbers and `min`
 //! over symbols are two rows, and `check` picks the row whose parameter types match the

@@ -555,3 +555,14 @@ fn match_and_contains() {
     let e = error(".decl n(x: symbol)\n.decl h(x: symbol)\nh(x) :- n(x), match(\"(\\\\w{100}){100}\", x).");
     assert!(e.contains("E018") && e.contains("more than 1024 KiB"), "{e}");
 }
+
+/// An expression in a body atom's argument is typed against the column it fills, and the
+/// message says so (not "variable `$1`").
+#[test]
+fn an_expression_in_an_atom_is_typed_by_its_column() {
+    let e = error(".decl a(x: symbol)\n.decl b(x: number)\nb(1) :- a(x), a(strlen(x)).");
+    assert!(
+        e.contains("<program>:3:17: error[E013]: this expression is a number, but the column it fills is a symbol"),
+        "{e}"
+    );
+}

@@ -876,6 +876,15 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         match self.var_types[v] {
             None => self.var_types[v] = Some(ty),
             Some(t) if t == ty => {}
+            // A generated variable stands for an expression in an atom's argument
+            // (`a(strlen(x))`), typed first by the column it fills.
+            Some(t) if self.var_names[v].starts_with('$') => self.error(
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!("this expression is a {}, but the column it fills is a {}", ty.name(), t.name()),
+                )
+                .at(self.var_spans[v], format!("expected a {}", t.name())),
+            ),
             Some(t) => {
                 let first = self.var_spans[v];
                 self.error(

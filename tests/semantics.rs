@@ -493,11 +493,15 @@ fn a_nested_aggregate_sees_the_enclosing_variables() {
         m(x, c) :- b(x), c = sum s : { b(z), z <= x, s = count : { a(x, _) } }.
         .decl local(c: number)
         local(c) :- c = count : { b(x), k = count : { a(y, _), y > 1 }, k > x }.
+        .decl deep(c: number)
+        deep(c) :- c = count : { b(y), m = count : { a(z, _), z <= y, n = count : { a(y, _) }, n > 0 }, m > 0 }.
     "#;
     assert_eq!(rows(p, "n"), ["2"]);
     assert_eq!(rows(p, "m"), ["1,2", "2,2", "3,0"]);
     // `y` occurs only in the inner braces: it is the inner aggregate's own.
     assert_eq!(rows(p, "local"), ["0"]);
+    // Three deep: the innermost `y` is the `y` of `b(y)`, two levels up.
+    assert_eq!(rows(p, "deep"), ["2"]);
 }
 
 /// Soufflé numbers each derived tuple; an `autoinc()` in the body runs after the atoms, once

@@ -6,6 +6,7 @@ pub mod fmt;
 pub mod functors;
 pub mod ir;
 pub mod lint;
+pub mod magic;
 pub mod syntax;
 
 use std::path::{Path, PathBuf};

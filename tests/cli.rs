@@ -408,3 +408,19 @@ s(x, ord(x), lower(x), min(x, "b")) :- name(x), match("[A-Z].*", x), !contains("
         stderr(&o)
     );
 }
+
+/// `autoinc()` numbers tuples in the order of a full evaluation: a query with constants,
+/// which is otherwise goal-directed, evaluates such a program in full and finds the same
+/// numbers as `infer`.
+#[test]
+fn autoinc_numbers_are_the_same_for_a_bound_query() {
+    let rules = ".decl b(x: number)\nb(30). b(10). b(20).\n.decl u(n: number, x: number)\nu(n, x) :- b(x), x > 10, n = $ + 100.\n";
+    let dir = project(&[("rules/a.dl", rules)]);
+    let o = stance(dir.path(), &["infer", "--no-facts", "--format", "csv"]);
+    assert_eq!(stdout(&o), "relation,n,x\nu,100,20\nu,101,30\n", "{}", stderr(&o));
+    let o = stance(dir.path(), &["query", "--no-facts", "--format", "csv", "u(n, 30)"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "relation,n,x\nu,101,30\n");
+    let o = stance(dir.path(), &["explain", "--no-facts", "u(101, 30)"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}

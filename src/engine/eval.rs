@@ -859,19 +859,7 @@ pub fn prepare_symbols(program: &ir::Program, symbols: &mut Symbols) {
 
 /// Whether a rule calls `ord`.
 fn uses_ord(rule: &ir::Rule) -> bool {
-    fn lit(l: &ir::Lit, ord: &dyn Fn(&Expr) -> bool) -> bool {
-        match l {
-            ir::Lit::Atom(_) | ir::Lit::Negated(_) => false,
-            ir::Lit::Filter { lhs, rhs, .. } => ord(lhs) || ord(rhs),
-            ir::Lit::Assign { expr, .. } => ord(expr),
-            ir::Lit::Range { from, to, step, .. } => ord(from) || ord(to) || step.as_ref().is_some_and(ord),
-            ir::Lit::Aggregate { target, body, .. } => {
-                target.as_ref().is_some_and(ord) || body.iter().any(|l| lit(l, ord))
-            }
-        }
-    }
-    let ord = |e: &Expr| e.calls(&|f| f.def().name == "ord");
-    rule.head_args.iter().any(ord) || rule.body.iter().any(|l| lit(l, &ord))
+    rule.calls(&|f| f.def().name == "ord")
 }
 
 /// Evaluates an expression; `None` when it has no value (division by zero, a string that

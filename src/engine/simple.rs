@@ -29,7 +29,7 @@ pub fn evaluate(
     symbols: &mut Symbols,
     options: &EvalOptions,
 ) -> Result<Model, Diagnostic> {
-    if let Some(rule) = program.rules.iter().find(|r| uses_autoinc(r)) {
+    if let Some(rule) = program.rules.iter().find(|r| r.uses_autoinc()) {
         return Err(Diagnostic::error(Code::Limit, "the simple engine does not evaluate `autoinc()`")
             .at(rule.span, "uses autoinc()")
             .with_help("use `--engine datafrog`"));
@@ -203,20 +203,4 @@ fn bind(atom: &Atom, tuple: &[Value], env: &mut Env) -> bool {
         }
     }
     true
-}
-
-/// Whether a rule calls `autoinc()`, whose numbering depends on the evaluation order.
-fn uses_autoinc(rule: &ir::Rule) -> bool {
-    fn in_body(body: &[Lit]) -> bool {
-        body.iter().any(|lit| match lit {
-            Lit::Filter { lhs, rhs, .. } => eval::uses_autoinc(lhs) || eval::uses_autoinc(rhs),
-            Lit::Assign { expr, .. } => eval::uses_autoinc(expr),
-            Lit::Range { from, to, step, .. } => {
-                eval::uses_autoinc(from) || eval::uses_autoinc(to) || step.as_ref().is_some_and(eval::uses_autoinc)
-            }
-            Lit::Aggregate { target, body, .. } => target.as_ref().is_some_and(eval::uses_autoinc) || in_body(body),
-            Lit::Atom(_) | Lit::Negated(_) => false,
-        })
-    }
-    rule.head_args.iter().any(eval::uses_autoinc) || in_body(&rule.body)
 }

@@ -154,6 +154,30 @@ impl Rule {
     pub fn num_vars(&self) -> usize {
         self.var_names.len()
     }
+
+    /// Whether the rule (head or body, aggregates included) calls a functor for which `pick`
+    /// holds.
+    pub fn calls(&self, pick: &dyn Fn(Functor) -> bool) -> bool {
+        fn body(lits: &[Lit], pick: &dyn Fn(Functor) -> bool) -> bool {
+            lits.iter().any(|lit| match lit {
+                Lit::Atom(_) | Lit::Negated(_) => false,
+                Lit::Filter { lhs, rhs, .. } => lhs.calls(pick) || rhs.calls(pick),
+                Lit::Assign { expr, .. } => expr.calls(pick),
+                Lit::Range { from, to, step, .. } => {
+                    from.calls(pick) || to.calls(pick) || step.as_ref().is_some_and(|s| s.calls(pick))
+                }
+                Lit::Aggregate { target, body: inner, .. } => {
+                    target.as_ref().is_some_and(|t| t.calls(pick)) || body(inner, pick)
+                }
+            })
+        }
+        self.head_args.iter().any(|e| e.calls(pick)) || body(&self.body, pick)
+    }
+
+    /// Whether the rule calls `autoinc()`, whose numbers depend on the order of evaluation.
+    pub fn uses_autoinc(&self) -> bool {
+        self.calls(&|f| f.is_counter())
+    }
 }
 
 /// Relations evaluated together: one strongly connected component of the dependency graph.

@@ -58,9 +58,10 @@ impl Rewrite {
 }
 
 /// Rewrites `program` for the query `rel(bound...)` (`Some` for a bound column). `None` when
-/// the rewrite would not help: no column is bound, or the relation is not derived.
+/// the rewrite would not help (no column is bound, or the relation is not derived) or would
+/// change the answer: `autoinc()` numbers tuples in the order of a full evaluation.
 pub fn rewrite(program: &Program, rel: RelId, bound: &[Option<Value>]) -> Option<Rewrite> {
-    if !bound.iter().any(Option::is_some) || !program.is_derived(rel) {
+    if !bound.iter().any(Option::is_some) || !program.is_derived(rel) || program.rules.iter().any(Rule::uses_autoinc) {
         return None;
     }
     let full = fully_evaluated(program);

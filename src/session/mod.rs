@@ -225,7 +225,6 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     }
     let plan = plan::plan(&program);
     // `ord` numbers the symbols of the rules and facts now, before a claim adds its own.
-    let mut symbols = symbols;
     crate::engine::eval::prepare_symbols(&program, &mut symbols);
     Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan })
 }

@@ -58,7 +58,8 @@ impl Rewrite {
 }
 
 /// Rewrites `program` for the query `rel(bound...)` (`Some` for a bound column). `None` when
-/// the rewrite would not help: no column is bound, or the relation is not derived.
+/// the rewrite would not help (no column is bound, or the relation is not derived) or would
+/// change the answer: `autoinc()` numbers tuples in the order of a full evaluation.
 pub fn rewrite(program: &Program, rel: RelId, bound: &[Option<Value>]) -> Option<Rewrite> {
     if !bound.iter().any(Option::is_some) {
         return None;
@@ -82,6 +83,9 @@ fn rewrite_for(
     roots: &[(RelId, Vec<Option<Value>>)],
     adornable: &dyn Fn(RelId) -> bool,
 ) -> Option<Rewrite> {
+    if program.rules.iter().any(Rule::uses_autoinc) {
+        return None;
+    }
     let mut full = fully_evaluated(program, adornable);
     let roots: Vec<_> = roots.iter().filter(|(rel, _)| program.is_derived(*rel) && !full.contains(rel)).collect();
     let first = roots.first()?.0;

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod fmt;
+pub mod functors;
 pub mod ir;
 pub mod lint;
 pub mod magic;

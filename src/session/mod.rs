@@ -224,6 +224,8 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
         return Err(Failure::new(diags, ExitStatus::Failed));
     }
     let plan = plan::plan(&program);
+    // `ord` numbers the symbols of the rules and facts now, before a claim adds its own.
+    crate::engine::eval::prepare_symbols(&program, &mut symbols);
     Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan })
 }
 

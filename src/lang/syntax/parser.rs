@@ -912,7 +912,7 @@ impl Parser<'_> {
                     let after = self.after_matching(self.pos + 1);
                     let is_expr = after.is_some_and(|a| self.is_infix_at(a));
                     if !is_expr {
-                        if word == "match" || word == "contains" {
+                        if crate::lang::functors::is_test(word) {
                             let name = self.ident();
                             let args = self.parse_args()?;
                             let span = name.span.to(self.prev_span());

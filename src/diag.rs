@@ -66,10 +66,13 @@ pub enum Code {
     GraphvizFailed,
     /// A relation chosen for the network is not binary over symbols.
     NotAGraphRelation,
-    /// A file name, symlink or `--output-dir` leading outside the project (see `confine`).
+    /// A file name or symlink leading outside the project (see `confine`).
     OutsideProject,
     /// The run was interrupted (Ctrl-C).
     Interrupted,
+    /// An output that would go to a hidden path, through a symlink, or over a file the same
+    /// run reads (see `confine`).
+    UnsafeOutput,
 }
 
 impl Code {
@@ -106,6 +109,7 @@ impl Code {
             Code::NotAGraphRelation => "E052",
             Code::OutsideProject => "E060",
             Code::Interrupted => "E061",
+            Code::UnsafeOutput => "E062",
         }
     }
 
@@ -141,6 +145,7 @@ impl Code {
             Code::NotAGraphRelation => "not-a-graph-relation",
             Code::OutsideProject => "outside-project",
             Code::Interrupted => "interrupted",
+            Code::UnsafeOutput => "unsafe-output",
         }
     }
 }

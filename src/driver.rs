@@ -22,9 +22,6 @@ pub struct Inputs {
     pub as_of: Option<crate::asof::Date>,
     /// Directory of fact tables. `None`: no facts beyond those in the rule files.
     pub facts: Option<PathBuf>,
-    /// Let `.input`/`.output` file names and symlinks lead outside the facts and output
-    /// directories (see `confine`).
-    pub allow_outside_paths: bool,
 }
 
 /// Why a run stopped: the diagnostics to show and the exit code (1: the rules or facts are
@@ -50,6 +47,8 @@ pub struct Project {
     /// Warnings found while loading (errors make `load` fail instead).
     pub warnings: Vec<Diagnostic>,
     pub plan: Plan,
+    /// Every file read (rule files and tables), so that no output replaces one of them.
+    pub read: Vec<confine::Identity>,
 }
 
 /// Reads every rule file and fact table, and checks them together.
@@ -61,13 +60,24 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     // (relations are numbered, and shown, in the order they are declared).
     let mut paths = Vec::new();
     for path in &inputs.rules {
+        if let Some(d) = confine::typed_path(path, "rules path") {
+            return Err(Failure { diagnostics: vec![d], exit_code: 2 });
+        }
         paths.extend(rule_paths(path)?);
     }
     paths.sort();
     paths.dedup();
     let mut rule_files = Vec::new();
-    for file in paths {
-        let text = read_text(&file)?;
+    let mut read = Vec::new();
+    for (file, dir) in paths {
+        let text = match read_text(&file, dir.as_deref(), &mut read) {
+            Ok(text) => text,
+            Err(Refused::Failure(f)) => return Err(f),
+            Err(Refused::Outside(target)) => {
+                diags.push(confine::listed_file(&file, &target, Place::Rules));
+                continue;
+            }
+        };
         let id = sources.add(display_path(&file), text);
         let (ast, errors) = syntax::parse_file(id, &sources.get(id).text);
         diags.extend(errors);
@@ -78,20 +88,20 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     let mut facts = Facts::new();
     let mut statement_files: Vec<FileId> = Vec::new();
     if let Some(dir) = &inputs.facts {
+        if let Some(d) = confine::typed_path(dir, "facts directory") {
+            return Err(Failure { diagnostics: vec![d], exit_code: 2 });
+        }
         if !dir.is_dir() {
             return Err(Failure::io(format!("facts directory `{}` does not exist", dir.display())));
         }
         let tables = facts::find_statement_tables(dir)
             .map_err(|e| Failure::io(format!("cannot read facts directory `{}`: {e}", dir.display())))?;
         for path in tables {
-            if !inputs.allow_outside_paths
-                && let Some(d) = confine::statement_table(&path, dir)
-            {
-                diags.push(d);
-                continue;
+            match read_text(&path, Some(dir), &mut read) {
+                Ok(text) => statement_files.push(sources.add(display_path(&path), text)),
+                Err(Refused::Failure(f)) => return Err(f),
+                Err(Refused::Outside(target)) => diags.push(confine::listed_file(&path, &target, Place::Facts)),
             }
-            let text = read_text(&path)?;
-            statement_files.push(sources.add(display_path(&path), text));
         }
     }
     // Size the symbol table for small tables at once, and let it grow beyond: sized for
@@ -114,9 +124,7 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
 
     let (program, check_diags) = crate::check::check(&rule_files, &statement_relations, &mut symbols);
     diags.extend(check_diags);
-    if !inputs.allow_outside_paths {
-        diags.extend(confine::directive_names(&program, sources));
-    }
+    diags.extend(confine::directive_names(&program, sources));
     crate::lint::lint(&rule_files, &program, &mut diags);
 
     // Relation tables named by `.input`.
@@ -130,15 +138,16 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
                     }
                     continue;
                 };
-                if !inputs.allow_outside_paths {
-                    let name = spec.params.get("filename").map(String::as_str);
-                    let dir = inputs.facts.as_deref().unwrap_or(Path::new("."));
-                    if let Some(d) = confine::directive_file(name, &path, dir, Place::Facts, spec.span, sources) {
-                        diags.push(d);
+                let dir = inputs.facts.as_deref().unwrap_or(Path::new("."));
+                let text = match read_text(&path, Some(dir), &mut read) {
+                    Ok(text) => text,
+                    Err(Refused::Failure(f)) => return Err(f),
+                    Err(Refused::Outside(target)) => {
+                        let name = spec.params.get("filename").map(String::as_str);
+                        diags.push(confine::directive_file(name, &path, &target, Place::Facts, spec.span, sources));
                         continue;
                     }
-                }
-                let text = read_text(&path)?;
+                };
                 let file = sources.add(display_path(&path), text);
                 if let Err(errors) =
                     facts::load_relation_table(file, sources, &rel.name, &rel.types, &options, &mut symbols, &mut facts)
@@ -153,7 +162,7 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
         return Err(Failure { diagnostics: diags, exit_code: 1 });
     }
     let plan = plan::plan(&program);
-    Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan })
+    Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan, read })
 }
 
 /// The file an `.input` directive reads, following Soufflé: `filename=` (relative to the
@@ -219,9 +228,11 @@ pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, F
         .map_err(|d| Failure { diagnostics: vec![d], exit_code: 1 })
 }
 
-fn rule_paths(path: &Path) -> Result<Vec<PathBuf>, Failure> {
+/// The rule files `path` names: itself, or every `*.dl` inside when it is a directory (each
+/// with that directory, which it must stay inside).
+fn rule_paths(path: &Path) -> Result<Vec<(PathBuf, Option<PathBuf>)>, Failure> {
     if path == Path::new("-") {
-        return Ok(vec![path.to_path_buf()]);
+        return Ok(vec![(path.to_path_buf(), None)]);
     }
     if path.is_dir() {
         let entries = std::fs::read_dir(path)
@@ -231,25 +242,46 @@ fn rule_paths(path: &Path) -> Result<Vec<PathBuf>, Failure> {
             .filter(|p| p.extension().is_some_and(|x| x == "dl") && p.is_file())
             .collect();
         files.sort();
-        return Ok(files);
+        return Ok(files.into_iter().map(|f| (f, Some(path.to_path_buf()))).collect());
     }
     if path.is_file() {
-        return Ok(vec![path.to_path_buf()]);
+        return Ok(vec![(path.to_path_buf(), None)]);
     }
     Err(Failure::io(format!("rules path `{}` does not exist", path.display())))
 }
 
-/// Reads a file (or standard input for `-`). Invalid UTF-8 is replaced, so that a bad byte
-/// becomes a located error in the parser or loader rather than a refusal to read.
-fn read_text(path: &Path) -> Result<String, Failure> {
-    let bytes = if path == Path::new("-") {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-            .map_err(|e| Failure::io(format!("cannot read standard input: {e}")))?;
-        buf
+/// Why [`read_text`] gave no text.
+enum Refused {
+    Failure(Failure),
+    /// The file leads outside its directory, to this path.
+    Outside(PathBuf),
+}
+
+/// Reads a file (or standard input for `-`), opened once: when `root` is given, the opened
+/// file must be inside it (`confine::open_inside`). Its identity is added to `read`.
+/// Invalid UTF-8 is replaced, so that a bad byte becomes a located error in the parser or
+/// loader rather than a refusal to read.
+fn read_text(path: &Path, root: Option<&Path>, read: &mut Vec<confine::Identity>) -> Result<String, Refused> {
+    let cannot = |e: std::io::Error| Refused::Failure(Failure::io(format!("cannot read `{}`: {e}", path.display())));
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| Refused::Failure(Failure::io(format!("cannot read standard input: {e}"))))?;
     } else {
-        std::fs::read(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?
-    };
+        let (mut file, identity) = match root {
+            Some(root) => confine::open_inside(path, root).map_err(|e| match e {
+                confine::OpenError::Io(e) => cannot(e),
+                confine::OpenError::Outside(target) => Refused::Outside(target),
+            })?,
+            None => {
+                let file = std::fs::File::open(path).map_err(cannot)?;
+                let identity = confine::Identity::of(&file.metadata().map_err(cannot)?);
+                (file, identity)
+            }
+        };
+        std::io::Read::read_to_end(&mut file, &mut bytes).map_err(cannot)?;
+        read.push(identity);
+    }
     Ok(match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),

@@ -13,6 +13,7 @@
 //! turns violations and verdicts into what `graph` and `report` show; `lint`, `fmt` and
 //! `watch` serve the commands of those names.
 
+pub mod atomic;
 pub mod check;
 pub mod claim_files;
 pub mod claims;

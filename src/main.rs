@@ -326,9 +326,9 @@ struct ProjectArgs {
     #[arg(long)]
     no_facts: bool,
 
-    /// Let `.input`/`.output` file names, symlinks and `--output-dir` lead outside the facts
-    /// directory, the output directory and the current directory (refused by default).
-    #[arg(long)]
+    /// Deprecated, no effect: paths typed on the command line go anywhere; paths named in
+    /// rule files always stay inside the facts and output directories.
+    #[arg(long, hide = true)]
     allow_outside_paths: bool,
 }
 
@@ -339,7 +339,10 @@ impl ProjectArgs {
             (Some(dir), _) => Some(dir.clone()),
             (None, false) => Some(PathBuf::from("facts")).filter(|d| d.is_dir()),
         };
-        Inputs { rules: self.rules.clone(), facts, as_of: self.as_of, allow_outside_paths: self.allow_outside_paths }
+        if self.allow_outside_paths {
+            eprintln!("{}", stance::confine::ALLOW_OUTSIDE_PATHS_DEPRECATED);
+        }
+        Inputs { rules: self.rules.clone(), facts, as_of: self.as_of }
     }
 }
 
@@ -549,13 +552,6 @@ fn load(project: &ProjectArgs, sources: &mut SourceMap, cli: &Cli) -> Result<Pro
 
 fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
     let mut project = load(&args.project, sources, cli)?;
-    if let Some(dir) = args.output_dir.as_deref().filter(|_| !args.project.allow_outside_paths) {
-        let refused = stance::confine::output_files(dir, &project.program, &project.sources);
-        if !refused.is_empty() {
-            *sources = std::mem::take(&mut project.sources);
-            return Err(Failure { diagnostics: refused, exit_code: 2 });
-        }
-    }
     if args.explain_plan {
         eprint!("{}", stance::plan::describe(&project.plan, &project.program, &project.sources));
     }
@@ -579,6 +575,17 @@ fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
         }
         ids
     };
+    let marked: Vec<usize> =
+        (0..project.program.relations.len()).filter(|&r| !project.program.relations[r].outputs.is_empty()).collect();
+    let to_write = if marked.is_empty() { &shown } else { &marked };
+    if let Some(dir) = &args.output_dir {
+        let names: Vec<_> = to_write.iter().flat_map(|&r| output::output_names(&project.program.relations[r])).collect();
+        let refused = stance::confine::output_files(dir, &names, &project.read, &project.sources);
+        if !refused.is_empty() {
+            *sources = std::mem::take(&mut project.sources);
+            return Err(Failure { diagnostics: refused, exit_code: 2 });
+        }
+    }
     let timeout = match args.timeout {
         Some(t) if !(t.is_finite() && t >= 0.0) => {
             return Err(Failure::io(format!("--timeout must be a number of seconds, got {t}")));
@@ -611,10 +618,6 @@ fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
     }
 
     if let Some(dir) = &args.output_dir {
-        let marked: Vec<usize> = (0..project.program.relations.len())
-            .filter(|&r| !project.program.relations[r].outputs.is_empty())
-            .collect();
-        let to_write = if marked.is_empty() { &shown } else { &marked };
         output::write_output_dir(dir, &project.program, &model, to_write, &project.symbols).map_err(Failure::io)?;
     }
 
@@ -1026,7 +1029,7 @@ fn fmt(args: &FmtArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Failure
             if args.check {
                 unformatted.push(name);
             } else {
-                output::write_atomically(&path, formatted.as_bytes())
+                stance::atomic::write_atomically(&path, formatted.as_bytes())
                     .map_err(|e| Failure::io(format!("cannot write `{name}`: {e}")))?;
                 eprintln!("formatted {name}");
             }
@@ -1063,7 +1066,7 @@ fn watch(args: &WatchArgs, cli: &Cli) -> Result<(), Failure> {
 /// Writes a command's result to `-o FILE` (atomically) or to standard output.
 fn write_result(output: Option<&std::path::Path>, bytes: &[u8]) -> Result<(), Failure> {
     match output {
-        Some(path) if path != std::path::Path::new("-") => output::write_atomically(path, bytes)
+        Some(path) if path != std::path::Path::new("-") => stance::atomic::write_atomically(path, bytes)
             .map_err(|e| Failure::io(format!("cannot write `{}`: {e}", path.display()))),
         _ => {
             let stdout = std::io::stdout();

@@ -2,14 +2,14 @@
 //! data only; diagnostics and notes go to standard error.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use stance::asof::Date;
-use stance::diag::{self, Diagnostic};
-use stance::driver::{self, Failure, Inputs, Project};
-use stance::eval::EvalOptions;
-use stance::explain;
-use stance::output::{self, Format};
-use stance::provenance::Explainer;
-use stance::source::SourceMap;
+use stance::base::diag::{self, Diagnostic};
+use stance::base::source::SourceMap;
+use stance::engine::eval::EvalOptions;
+use stance::facts::asof::Date;
+use stance::proof::explain;
+use stance::proof::provenance::Explainer;
+use stance::render::output::{self, Format};
+use stance::session::{self, Failure, Inputs, Project};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -178,15 +178,15 @@ struct NetworkArgs {
     /// stated (grey). Default: by name (align, ally, support → alignment; conflict, hostile,
     /// enemy, oppose, rival, fight, war → conflict).
     #[arg(long = "class", value_name = "REL=CLASS", value_parser = parse_class)]
-    classes: Vec<(String, stance::network::EdgeClass)>,
+    classes: Vec<(String, stance::picture::network::EdgeClass)>,
     /// Leave out the stated (input) relations.
     #[arg(long)]
     hide_statements: bool,
 }
 
 impl NetworkArgs {
-    fn options(&self) -> stance::network::NetworkOptions {
-        stance::network::NetworkOptions {
+    fn options(&self) -> stance::picture::network::NetworkOptions {
+        stance::picture::network::NetworkOptions {
             relations: (!self.relations.is_empty()).then(|| self.relations.clone()),
             classes: self.classes.iter().cloned().collect(),
             hide_statements: self.hide_statements,
@@ -194,9 +194,9 @@ impl NetworkArgs {
     }
 }
 
-fn parse_class(text: &str) -> Result<(String, stance::network::EdgeClass), String> {
+fn parse_class(text: &str) -> Result<(String, stance::picture::network::EdgeClass), String> {
     let (rel, class) = text.split_once('=').ok_or_else(|| format!("expected REL=CLASS, got `{text}`"))?;
-    let class = stance::network::EdgeClass::parse(class.trim())
+    let class = stance::picture::network::EdgeClass::parse(class.trim())
         .ok_or_else(|| format!("unknown class `{class}` (alignment, conflict, other or stated)"))?;
     Ok((rel.trim().to_string(), class))
 }
@@ -237,7 +237,7 @@ struct ReportArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
     /// List at most N derived claims (with proofs) in the table.
-    #[arg(long, value_name = "N", default_value_t = stance::report::DEFAULT_MAX_CLAIMS)]
+    #[arg(long, value_name = "N", default_value_t = stance::picture::report::DEFAULT_MAX_CLAIMS)]
     max_claims: usize,
     /// The page's title.
     #[arg(long, default_value = "stance report")]
@@ -340,7 +340,7 @@ impl ProjectArgs {
             (None, false) => Some(PathBuf::from("facts")).filter(|d| d.is_dir()),
         };
         if self.allow_outside_paths {
-            eprintln!("{}", stance::confine::ALLOW_OUTSIDE_PATHS_DEPRECATED);
+            eprintln!("{}", stance::facts::confine::ALLOW_OUTSIDE_PATHS_DEPRECATED);
         }
         Inputs { rules: self.rules.clone(), facts, as_of: self.as_of }
     }
@@ -486,7 +486,7 @@ struct DiffArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    stance::interrupt::install();
+    stance::base::interrupt::install();
     // Proof search recurses once per proof level; give deep proofs room.
     let worker = std::thread::Builder::new().stack_size(512 << 20).spawn(move || run(&cli));
     match worker.map(|w| w.join()) {
@@ -545,7 +545,7 @@ fn report(diags: &[Diagnostic], sources: &SourceMap, cli: &Cli) {
 }
 
 fn load(project: &ProjectArgs, sources: &mut SourceMap, cli: &Cli) -> Result<Project, Failure> {
-    let loaded = driver::load(&project.inputs(), sources)?;
+    let loaded = session::load(&project.inputs(), sources)?;
     report(&loaded.warnings, &loaded.sources, cli);
     Ok(loaded)
 }
@@ -553,7 +553,7 @@ fn load(project: &ProjectArgs, sources: &mut SourceMap, cli: &Cli) -> Result<Pro
 fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
     let mut project = load(&args.project, sources, cli)?;
     if args.explain_plan {
-        eprint!("{}", stance::plan::describe(&project.plan, &project.program, &project.sources));
+        eprint!("{}", stance::engine::plan::describe(&project.plan, &project.program, &project.sources));
     }
     let shown = if args.relations.is_empty() {
         project.program.shown_relations()
@@ -580,7 +580,7 @@ fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
     let to_write = if marked.is_empty() { &shown } else { &marked };
     if let Some(dir) = &args.output_dir {
         let names: Vec<_> = to_write.iter().flat_map(|&r| output::output_names(&project.program.relations[r])).collect();
-        let refused = stance::confine::output_files(dir, &names, &project.read, &project.sources);
+        let refused = stance::facts::confine::output_files(dir, &names, &project.read, &project.sources);
         if !refused.is_empty() {
             *sources = std::mem::take(&mut project.sources);
             return Err(Failure { diagnostics: refused, exit_code: 2 });
@@ -596,7 +596,7 @@ fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
     // Violations are reported with the atoms that collide, which needs the proofs.
     let record = args.provenance || !project.program.constraints.is_empty();
     let options = EvalOptions { record, max_tuples: args.max_tuples, deadline: timeout };
-    let model = match driver::evaluate(&mut project, &options) {
+    let model = match session::evaluate(&mut project, &options) {
         Ok(m) => m,
         Err(f) => {
             *sources = std::mem::take(&mut project.sources);
@@ -606,9 +606,9 @@ fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
     if !project.program.constraints.is_empty() {
         let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
         let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
-        let found: Vec<Diagnostic> = stance::constraints::violations(&mut ex)
+        let found: Vec<Diagnostic> = stance::review::constraints::violations(&mut ex)
             .iter()
-            .map(|v| stance::constraints::violation_diagnostic(&ex, v, args.deny_contradictions))
+            .map(|v| stance::review::constraints::violation_diagnostic(&ex, v, args.deny_contradictions))
             .collect();
         if args.deny_contradictions && !found.is_empty() {
             *sources = std::mem::take(&mut project.sources);
@@ -653,7 +653,7 @@ fn render_with_proofs(
     out: &mut dyn Write,
     format: Format,
     project: &mut Project,
-    model: &stance::eval::Model,
+    model: &stance::engine::eval::Model,
     shown: &[usize],
 ) -> std::io::Result<()> {
     let Project { program, facts, sources, symbols, .. } = project;
@@ -677,8 +677,9 @@ fn render_with_proofs(
                 Format::Table => writeln!(out, "{}", explain::render_tree(&ex, root, None))?,
                 Format::Csv => {
                     let mut record = vec![decl.name.clone()];
-                    record
-                        .extend(tuple.iter().zip(&decl.types).map(|(&v, &t)| stance::value::display(v, t, ex.symbols)));
+                    record.extend(
+                        tuple.iter().zip(&decl.types).map(|(&v, &t)| stance::base::value::display(v, t, ex.symbols)),
+                    );
                     record.push(explain::compact_trace(&ex, root));
                     if let Some(w) = csv_writer.as_mut() {
                         w.write_record(&record).map_err(output::csv_io)?;
@@ -699,10 +700,10 @@ fn load_recorded(
     project: &ProjectArgs,
     sources: &mut SourceMap,
     cli: &Cli,
-) -> Result<(Project, stance::eval::Model), Failure> {
+) -> Result<(Project, stance::engine::eval::Model), Failure> {
     let mut loaded = load(project, sources, cli)?;
     let options = EvalOptions { record: true, ..Default::default() };
-    match driver::evaluate(&mut loaded, &options) {
+    match session::evaluate(&mut loaded, &options) {
         Ok(model) => Ok((loaded, model)),
         Err(f) => {
             *sources = std::mem::take(&mut loaded.sources);
@@ -770,9 +771,9 @@ fn explain(args: &ExplainArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8,
 }
 
 fn review(args: &ReviewArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
-    let files = stance::claim_files::expand(&args.files)?;
+    let files = stance::session::claim_files::expand(&args.files)?;
     let (mut project, model) = load_recorded(&args.project, sources, cli)?;
-    let specs = match stance::claim_files::load(&files, &mut project) {
+    let specs = match stance::session::claim_files::load(&files, &mut project) {
         Ok(s) => s,
         Err(f) => {
             *sources = std::mem::take(&mut project.sources);
@@ -781,11 +782,11 @@ fn review(args: &ReviewArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, F
     };
     let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
     let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
-    let outcomes = stance::review::review(&mut ex, &specs);
+    let outcomes = stance::review::verdicts::review(&mut ex, &specs);
     let rendered = match args.format {
-        ReviewFormat::Text => stance::review::render_text(&mut ex, &outcomes),
-        ReviewFormat::Json => format!("{}\n", stance::review::render_json(&mut ex, &outcomes)),
-        ReviewFormat::Junit => stance::review::render_junit(&mut ex, &outcomes),
+        ReviewFormat::Text => stance::review::verdicts::render_text(&mut ex, &outcomes),
+        ReviewFormat::Json => format!("{}\n", stance::review::verdicts::render_json(&mut ex, &outcomes)),
+        ReviewFormat::Junit => stance::review::verdicts::render_junit(&mut ex, &outcomes),
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -797,15 +798,16 @@ fn contradictions(args: &ContradictionsArgs, sources: &mut SourceMap, cli: &Cli)
     let (mut project, model) = load_recorded(&args.project, sources, cli)?;
     let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
     let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
-    let found = stance::constraints::violations(&mut ex);
+    let found = stance::review::constraints::violations(&mut ex);
     let rendered = match args.format {
         ProofFormat::Text => {
-            let blocks: Vec<String> = found.iter().map(|v| stance::constraints::render_violation(&ex, v)).collect();
+            let blocks: Vec<String> =
+                found.iter().map(|v| stance::review::constraints::render_violation(&ex, v)).collect();
             blocks.join("\n")
         }
         ProofFormat::Json => {
             let list: Vec<serde_json::Value> =
-                found.iter().map(|v| stance::constraints::violation_json(&ex, v)).collect();
+                found.iter().map(|v| stance::review::constraints::violation_json(&ex, v)).collect();
             format!("{}\n", serde_json::json!({ "violations": list }))
         }
     };
@@ -848,7 +850,7 @@ fn query(args: &QueryArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
         .filter_map(|(i, a)| if let explain::ClaimArg::Var(n) = a { Some((i, n.as_str())) } else { None })
         .collect();
     let hits: Vec<usize> = match claim.pattern() {
-        Some(pattern) => stance::provenance::matches(&model.relations[rel], &pattern)
+        Some(pattern) => stance::proof::provenance::matches(&model.relations[rel], &pattern)
             .filter(|&i| {
                 let t = model.relations[rel].get(i);
                 var_positions.iter().all(|&(p, n)| var_positions.iter().all(|&(q, m)| n != m || t[p] == t[q]))
@@ -859,7 +861,7 @@ fn query(args: &QueryArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
     for note in explain::unknown_constants(&claim, ex.symbols) {
         eprintln!("note: {note}");
     }
-    let mut subset = stance::eval::Tuples { arity: decl.arity(), data: Vec::new(), rows: 0 };
+    let mut subset = stance::engine::eval::Tuples { arity: decl.arity(), data: Vec::new(), rows: 0 };
     for &i in &hits {
         subset.data.extend_from_slice(model.relations[rel].get(i));
         subset.rows += 1;
@@ -880,8 +882,10 @@ fn query(args: &QueryArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
                 }
             }
         } else {
-            let mut only_hits =
-                stance::eval::Model::unrecorded(vec![stance::eval::Tuples::default(); ex.program.relations.len()]);
+            let mut only_hits = stance::engine::eval::Model::unrecorded(vec![
+                stance::engine::eval::Tuples::default();
+                ex.program.relations.len()
+            ]);
             only_hits.relations[rel] = subset.clone();
             output::render(&mut out, args.format, ex.program, &only_hits, &[rel], ex.symbols)?;
         }
@@ -892,7 +896,7 @@ fn query(args: &QueryArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
 }
 
 fn diff(args: &DiffArgs, cli: &Cli) -> Result<u8, Failure> {
-    use stance::diff::{Layout, Location};
+    use stance::review::diff::{Layout, Location};
     let started = Instant::now();
     let revs = &args.revisions;
     let before = match (&args.before, revs.first()) {
@@ -923,7 +927,7 @@ fn diff(args: &DiffArgs, cli: &Cli) -> Result<u8, Failure> {
     let mut versions = Vec::new();
     let mut exit_code = 0;
     for (which, location, day) in [("before", &before, as_of.0), ("after", &after, as_of.1)] {
-        match stance::diff::load_version(location, &layout, day) {
+        match stance::review::diff::load_version(location, &layout, day) {
             Ok(v) => versions.push(v),
             Err((mut failure, sources)) => {
                 // Name the version in every diagnostic, so that each format carries it.
@@ -943,10 +947,10 @@ fn diff(args: &DiffArgs, cli: &Cli) -> Result<u8, Failure> {
         _ => return Err(Failure { diagnostics: Vec::new(), exit_code }),
     };
     let loaded = Instant::now();
-    let diff = stance::diff::compare(&mut before, &mut after);
+    let diff = stance::review::diff::compare(&mut before, &mut after);
     let rendered = match args.format {
-        ProofFormat::Text => stance::diff::render_text(&diff),
-        ProofFormat::Json => format!("{}\n", stance::diff::render_json(&diff)),
+        ProofFormat::Text => stance::review::diff::render_text(&diff),
+        ProofFormat::Json => format!("{}\n", stance::review::diff::render_json(&diff)),
     };
     if args.timing {
         eprintln!(
@@ -966,7 +970,7 @@ fn check(args: &CheckArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
     if !args.paths.is_empty() {
         inputs.rules = args.paths.clone();
     }
-    let project = driver::load(&inputs, sources)?;
+    let project = session::load(&inputs, sources)?;
     report(&project.warnings, &project.sources, cli);
     let warnings = project.warnings.len();
     if args.deny_warnings && warnings > 0 {
@@ -994,7 +998,8 @@ fn fmt(args: &FmtArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Failure
     let mut files = Vec::new();
     for path in &args.paths {
         files.extend(
-            stance::fmt::rule_files(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?,
+            stance::lang::fmt::rule_files(path)
+                .map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?,
         );
     }
     let mut errors = Vec::new();
@@ -1012,7 +1017,7 @@ fn fmt(args: &FmtArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Failure
         let name = if stdin { "<stdin>".to_string() } else { path.display().to_string() };
         let id = sources.add(name.clone(), text);
         let text = &sources.get(id).text;
-        let formatted = match stance::fmt::format_text(id, text) {
+        let formatted = match stance::lang::fmt::format_text(id, text) {
             Ok(f) => f,
             Err(diags) => {
                 errors.extend(diags);
@@ -1029,7 +1034,7 @@ fn fmt(args: &FmtArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Failure
             if args.check {
                 unformatted.push(name);
             } else {
-                stance::atomic::write_atomically(&path, formatted.as_bytes())
+                stance::render::atomic::write_atomically(&path, formatted.as_bytes())
                     .map_err(|e| Failure::io(format!("cannot write `{name}`: {e}")))?;
                 eprintln!("formatted {name}");
             }
@@ -1055,18 +1060,18 @@ fn fmt(args: &FmtArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Failure
 }
 
 fn watch(args: &WatchArgs, cli: &Cli) -> Result<(), Failure> {
-    let options = stance::watch::WatchOptions {
+    let options = stance::session::watch::WatchOptions {
         relations: args.relations.clone(),
         exit_after: args.exit_after,
         timing: args.timing,
     };
-    stance::watch::watch(&args.project.inputs(), &options, &mut |diags, sources| report(diags, sources, cli))
+    stance::session::watch::watch(&args.project.inputs(), &options, &mut |diags, sources| report(diags, sources, cli))
 }
 
 /// Writes a command's result to `-o FILE` (atomically) or to standard output.
 fn write_result(output: Option<&std::path::Path>, bytes: &[u8]) -> Result<(), Failure> {
     match output {
-        Some(path) if path != std::path::Path::new("-") => stance::atomic::write_atomically(path, bytes)
+        Some(path) if path != std::path::Path::new("-") => stance::render::atomic::write_atomically(path, bytes)
             .map_err(|e| Failure::io(format!("cannot write `{}`: {e}", path.display()))),
         _ => {
             let stdout = std::io::stdout();
@@ -1086,7 +1091,7 @@ fn graph(args: &GraphArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Fai
     let mut project = load(&args.project, sources, cli)?;
     // The colliding tuples of a violation come from its proof: record when there are constraints.
     let options = EvalOptions { record: !project.program.constraints.is_empty(), ..Default::default() };
-    let model = match driver::evaluate(&mut project, &options) {
+    let model = match session::evaluate(&mut project, &options) {
         Ok(m) => m,
         Err(f) => {
             *sources = project.sources;
@@ -1096,9 +1101,10 @@ fn graph(args: &GraphArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Fai
     let flagged = {
         let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
         let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
-        stance::report_findings::flagged(&stance::report_findings::violations(&mut ex))
+        stance::picture::findings::flagged(&stance::picture::findings::violations(&mut ex))
     };
-    let built = stance::network::build(&project.program, &model, &project.symbols, &args.network.options(), &flagged);
+    let built =
+        stance::picture::network::build(&project.program, &model, &project.symbols, &args.network.options(), &flagged);
     let mut network = match built {
         Ok(n) => n,
         Err(d) => return Err(usage_failure(d, project, sources)),
@@ -1109,27 +1115,27 @@ fn graph(args: &GraphArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Fai
             Err(d) => return Err(usage_failure(d, project, sources)),
         };
     }
-    let dot = stance::graph::to_dot(&network);
+    let dot = stance::picture::graph::to_dot(&network);
     let bytes = match args.format {
         GraphFormat::Dot => dot.into_bytes(),
         GraphFormat::Svg => {
-            stance::graph::dot_to_svg(&dot).map_err(|d| Failure { diagnostics: vec![d], exit_code: 2 })?
+            stance::picture::graph::dot_to_svg(&dot).map_err(|d| Failure { diagnostics: vec![d], exit_code: 2 })?
         }
     };
     write_result(args.output.as_deref(), &bytes)
 }
 
 fn report_html(args: &ReportArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Failure> {
-    let claim_files = stance::claim_files::expand(&args.claims)?;
+    let claim_files = stance::session::claim_files::expand(&args.claims)?;
     let (mut project, model) = load_recorded(&args.project, sources, cli)?;
-    let specs = match stance::claim_files::load(&claim_files, &mut project) {
+    let specs = match stance::session::claim_files::load(&claim_files, &mut project) {
         Ok(s) => s,
         Err(f) => {
             *sources = std::mem::take(&mut project.sources);
             return Err(f);
         }
     };
-    let options = stance::report::ReportOptions {
+    let options = stance::picture::report::ReportOptions {
         title: args.title.clone(),
         network: args.network.options(),
         max_claims: args.max_claims,
@@ -1137,14 +1143,14 @@ fn report_html(args: &ReportArgs, sources: &mut SourceMap, cli: &Cli) -> Result<
     let (violations, verdicts) = {
         let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
         let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
-        let violations = stance::report_findings::violations(&mut ex);
+        let violations = stance::picture::findings::violations(&mut ex);
         let verdicts = (!args.claims.is_empty()).then(|| {
-            let outcomes = stance::review::review(&mut ex, &specs);
-            stance::report_findings::claim_verdicts(&mut ex, &outcomes)
+            let outcomes = stance::review::verdicts::review(&mut ex, &specs);
+            stance::picture::findings::claim_verdicts(&mut ex, &outcomes)
         });
         (violations, verdicts)
     };
-    let mut input = match stance::report::collect(&mut project, &model, &options, violations, verdicts) {
+    let mut input = match stance::picture::report::collect(&mut project, &model, &options, violations, verdicts) {
         Ok(i) => i,
         Err(d) => return Err(usage_failure(d, project, sources)),
     };
@@ -1154,5 +1160,5 @@ fn report_html(args: &ReportArgs, sources: &mut SourceMap, cli: &Cli) -> Result<
         input.inputs.push(format!("facts: {}", dir.display()));
     }
     input.inputs.extend(args.claims.iter().map(|p| format!("claims: {}", p.display())));
-    write_result(args.output.as_deref(), stance::report::render(&input).as_bytes())
+    write_result(args.output.as_deref(), stance::picture::report::render(&input).as_bytes())
 }

@@ -1,0 +1,236 @@
+//! Rendering derived relations: table, CSV and JSON on stdout, and Soufflé-style files in an
+//! output directory. Rows are always sorted by their values as the user sees them
+//! (numbers numerically, symbols by string), never by interned ids, so output is stable.
+
+use crate::base::value::{Symbols, Type, Value, to_number};
+use crate::engine::eval::{Model, Tuples};
+use crate::lang::ir;
+use serde::Serialize;
+use std::cmp::Ordering;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+/// The order of the tuples of a relation as shown to users: indices into `tuples`.
+pub fn display_order(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..tuples.len()).collect();
+    if types.contains(&Type::Symbol) {
+        let rank = symbol_ranks(symbols);
+        let key = |v: Value, t: Type| match t {
+            Type::Number => i64::from(to_number(v)),
+            Type::Symbol => rank[v as usize] as i64,
+        };
+        order.sort_unstable_by(|&a, &b| {
+            let (ta, tb) = (tuples.get(a), tuples.get(b));
+            for ((&x, &y), &t) in ta.iter().zip(tb).zip(types) {
+                match key(x, t).cmp(&key(y, t)) {
+                    Ordering::Equal => continue,
+                    o => return o,
+                }
+            }
+            Ordering::Equal
+        });
+    } else {
+        order.sort_unstable_by(|&a, &b| {
+            let (ta, tb) = (tuples.get(a), tuples.get(b));
+            ta.iter().map(|&v| to_number(v)).cmp(tb.iter().map(|&v| to_number(v)))
+        });
+    }
+    order
+}
+
+/// Position of each symbol id in string order.
+fn symbol_ranks(symbols: &Symbols) -> Vec<u32> {
+    let mut ids: Vec<(Value, &str)> = symbols.iter().collect();
+    ids.sort_unstable_by(|a, b| a.1.cmp(b.1));
+    let mut rank = vec![0u32; symbols.len()];
+    for (i, (id, _)) in ids.into_iter().enumerate() {
+        rank[id as usize] = i as u32;
+    }
+    rank
+}
+
+/// Rows rendered as text, in display order.
+pub fn sorted_rows(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<Vec<String>> {
+    display_order(tuples, types, symbols)
+        .into_iter()
+        .map(|i| tuples.get(i).iter().zip(types).map(|(&v, &t)| crate::base::value::display(v, t, symbols)).collect())
+        .collect()
+}
+
+#[derive(Serialize)]
+struct JsonRelation<'a> {
+    name: &'a str,
+    columns: &'a [String],
+    types: Vec<Type>,
+    tuples: Vec<Vec<serde_json::Value>>,
+}
+
+#[derive(Serialize)]
+struct JsonOutput<'a> {
+    relations: Vec<JsonRelation<'a>>,
+}
+
+/// Writes the chosen relations to `out` in one format.
+pub fn render(
+    out: &mut dyn Write,
+    format: Format,
+    program: &ir::Program,
+    model: &Model,
+    relations: &[usize],
+    symbols: &Symbols,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => {
+            let rels = relations
+                .iter()
+                .map(|&r| {
+                    let rel = &program.relations[r];
+                    let tuples = &model.relations[r];
+                    let rows = display_order(tuples, &rel.types, symbols)
+                        .into_iter()
+                        .map(|i| {
+                            tuples
+                                .get(i)
+                                .iter()
+                                .zip(&rel.types)
+                                .map(|(&v, &t)| match t {
+                                    Type::Number => serde_json::Value::from(to_number(v)),
+                                    Type::Symbol => serde_json::Value::from(symbols.resolve(v)),
+                                })
+                                .collect()
+                        })
+                        .collect();
+                    JsonRelation { name: &rel.name, columns: &rel.columns, types: rel.types.clone(), tuples: rows }
+                })
+                .collect();
+            serde_json::to_writer(&mut *out, &JsonOutput { relations: rels })?;
+            writeln!(out)
+        }
+        Format::Csv => {
+            let mut w = csv::WriterBuilder::new().flexible(true).from_writer(out);
+            for &r in relations {
+                let rel = &program.relations[r];
+                let mut header = vec!["relation".to_string()];
+                header.extend(rel.columns.iter().cloned());
+                w.write_record(&header).map_err(csv_io)?;
+                for row in sorted_rows(&model.relations[r], &rel.types, symbols) {
+                    w.write_record(std::iter::once(rel.name.as_str()).chain(row.iter().map(String::as_str)))
+                        .map_err(csv_io)?;
+                }
+            }
+            w.flush()
+        }
+        Format::Table => {
+            for (n, &r) in relations.iter().enumerate() {
+                let rel = &program.relations[r];
+                let rows = sorted_rows(&model.relations[r], &rel.types, symbols);
+                if n > 0 {
+                    writeln!(out)?;
+                }
+                let count = rows.len();
+                writeln!(out, "{} ({} tuple{})", rel.name, count, if count == 1 { "" } else { "s" })?;
+                if rows.is_empty() {
+                    continue;
+                }
+                let mut widths: Vec<usize> = rel.columns.iter().map(|c| c.chars().count()).collect();
+                for row in &rows {
+                    for (w, v) in widths.iter_mut().zip(row) {
+                        *w = (*w).max(v.chars().count());
+                    }
+                }
+                let line = |cells: &[String]| {
+                    let mut s = String::from(" ");
+                    for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
+                        s.push(' ');
+                        s.push_str(c);
+                        if i + 1 < cells.len() {
+                            s.push_str(&" ".repeat(w - c.chars().count() + 1));
+                        }
+                    }
+                    s
+                };
+                writeln!(out, "{}", line(&rel.columns))?;
+                for row in &rows {
+                    writeln!(out, "{}", line(row))?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Writes each `.output` relation (or each of `relations` when none is marked) into `dir`
+/// as Soufflé does: `<rel>.csv`, tab-separated, no header, unless the directive says
+/// otherwise. The files are written all or nothing (`atomic::write_all`).
+pub fn write_output_dir(
+    dir: &Path,
+    program: &ir::Program,
+    model: &Model,
+    relations: &[usize],
+    symbols: &Symbols,
+) -> Result<Vec<PathBuf>, String> {
+    let files = output_files(dir, program, model, relations, symbols);
+    crate::render::atomic::write_all(dir, &files)?;
+    Ok(files.into_iter().map(|f| f.path).collect())
+}
+
+/// The files [`write_output_dir`] writes, with their contents.
+pub fn output_files(
+    dir: &Path,
+    program: &ir::Program,
+    model: &Model,
+    relations: &[usize],
+    symbols: &Symbols,
+) -> Vec<crate::render::atomic::Planned> {
+    let mut files = Vec::new();
+    for &r in relations {
+        let rel = &program.relations[r];
+        for (name, spec) in output_names(rel) {
+            let delimiter = spec
+                .and_then(|s| s.params.get("delimiter"))
+                .map(|d| crate::lang::check::unescape_delimiter(d))
+                .unwrap_or_else(|| "\t".into());
+            let headers = spec.and_then(|s| s.params.get("headers")).is_some_and(|h| h == "true");
+            let mut text = String::new();
+            if headers {
+                text.push_str(&rel.columns.join(&delimiter));
+                text.push('\n');
+            }
+            for row in sorted_rows(&model.relations[r], &rel.types, symbols) {
+                text.push_str(&row.join(&delimiter));
+                text.push('\n');
+            }
+            files.push(crate::render::atomic::Planned { path: dir.join(name), bytes: text.into_bytes() });
+        }
+    }
+    files
+}
+
+/// The file names (relative to the output directory) a relation is written to, each with
+/// its `.output` directive (none when the relation is written without one).
+pub fn output_names(rel: &ir::Relation) -> Vec<(String, Option<&ir::IoSpec>)> {
+    let default = || format!("{}.csv", rel.name);
+    if rel.outputs.is_empty() {
+        return vec![(default(), None)];
+    }
+    rel.outputs.iter().map(|s| (s.params.get("filename").cloned().unwrap_or_else(default), Some(s))).collect()
+}
+
+/// A CSV writer's error as the I/O error under it, so that callers can tell a closed pipe
+/// (`| head`) from a real failure.
+pub fn csv_io(e: csv::Error) -> std::io::Error {
+    if !matches!(e.kind(), csv::ErrorKind::Io(_)) {
+        return std::io::Error::other(e);
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        _ => unreachable!("checked above"),
+    }
+}

@@ -1,0 +1,357 @@
+//! Runs the pipeline on a project: read rule files and fact tables, check, plan, evaluate.
+//! The CLI and the library entry points both go through here.
+//!
+//! Beside it: reading claims files for the commands (`claim_files`), `watch`, and the entry
+//! points the fuzz targets call with untrusted bytes (`untrusted`).
+
+pub mod claim_files;
+pub mod untrusted;
+pub mod watch;
+
+use crate::base::diag::{Code, Diagnostic};
+use crate::base::source::{FileId, SourceMap};
+use crate::base::value::{Symbols, Tuples};
+use crate::engine::eval::{self, EvalOptions, Model};
+use crate::engine::plan::{self, Plan};
+use crate::facts::confine::{self, Place};
+use crate::facts::load::{self, Facts, TableOptions};
+use crate::lang::ir;
+use crate::lang::syntax;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Where the rules and facts are.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// Rule files or directories (every `*.dl` inside, sorted); `-` reads standard input.
+    pub rules: Vec<PathBuf>,
+    /// Keep only the statements valid on this day (see [`crate::facts::asof`]).
+    pub as_of: Option<crate::facts::asof::Date>,
+    /// Directory of fact tables. `None`: no facts beyond those in the rule files.
+    pub facts: Option<PathBuf>,
+}
+
+/// Why a run stopped: the diagnostics to show and the exit code (1: the rules or facts are
+/// wrong; 2: a file could not be read or written, or the command was misused).
+#[derive(Debug)]
+pub struct Failure {
+    pub diagnostics: Vec<Diagnostic>,
+    pub exit_code: i32,
+}
+
+impl Failure {
+    pub fn io(message: String) -> Failure {
+        Failure { diagnostics: vec![Diagnostic::error(Code::MissingInput, message)], exit_code: 2 }
+    }
+}
+
+/// A loaded and checked project, ready to evaluate.
+pub struct Project {
+    pub sources: SourceMap,
+    pub symbols: Symbols,
+    pub program: ir::Program,
+    pub facts: Facts,
+    /// Warnings found while loading (errors make `load` fail instead).
+    pub warnings: Vec<Diagnostic>,
+    pub plan: Plan,
+    /// Every file read (rule files and tables), so that no output replaces one of them.
+    pub read: Vec<confine::Identity>,
+}
+
+/// Reads every rule file and fact table, and checks them together.
+/// `sources` receives the files even on failure, so diagnostics can be rendered.
+pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure> {
+    let mut diags = Vec::new();
+
+    // Rule files, sorted and deduplicated, so that the order the files are named in changes nothing
+    // (relations are numbered, and shown, in the order they are declared).
+    let mut paths = Vec::new();
+    for path in &inputs.rules {
+        if let Some(d) = confine::typed_path(path, "rules path") {
+            return Err(Failure { diagnostics: vec![d], exit_code: 2 });
+        }
+        paths.extend(rule_paths(path)?);
+    }
+    paths.sort();
+    paths.dedup();
+    let mut rule_files = Vec::new();
+    let mut read = Vec::new();
+    for (file, dir) in paths {
+        let text = match read_text(&file, dir.as_deref(), &mut read) {
+            Ok(text) => text,
+            Err(Refused::Failure(f)) => return Err(f),
+            Err(Refused::Outside(target)) => {
+                diags.push(confine::listed_file(&file, &target, Place::Rules));
+                continue;
+            }
+        };
+        let id = sources.add(display_path(&file), text);
+        let (ast, errors) = syntax::parse_file(id, &sources.get(id).text);
+        diags.extend(errors);
+        rule_files.push(ast);
+    }
+
+    // Statement tables first: their relation names are known before checking.
+    let mut facts = Facts::new();
+    let mut statement_files: Vec<FileId> = Vec::new();
+    if let Some(dir) = &inputs.facts {
+        if let Some(d) = confine::typed_path(dir, "facts directory") {
+            return Err(Failure { diagnostics: vec![d], exit_code: 2 });
+        }
+        if !dir.is_dir() {
+            return Err(Failure::io(format!("facts directory `{}` does not exist", dir.display())));
+        }
+        let tables = load::find_statement_tables(dir)
+            .map_err(|e| Failure::io(format!("cannot read facts directory `{}`: {e}", dir.display())))?;
+        for path in tables {
+            match read_text(&path, Some(dir), &mut read) {
+                Ok(text) => statement_files.push(sources.add(display_path(&path), text)),
+                Err(Refused::Failure(f)) => return Err(f),
+                Err(Refused::Outside(target)) => diags.push(confine::listed_file(&path, &target, Place::Facts)),
+            }
+        }
+    }
+    // Size the symbol table for small tables at once, and let it grow beyond: sized for
+    // the worst case (a distinct string per row) a million-row table's hash index spans
+    // tens of megabytes, and with the usual few distinct actors every lookup missed the
+    // cache (loading took twice as long).
+    let table_bytes: usize = statement_files.iter().map(|&f| sources.get(f).text.len()).sum();
+    let mut symbols = Symbols::with_capacity((table_bytes / 32).min(1 << 16), (table_bytes / 2).min(1 << 20));
+    for &file in &statement_files {
+        if let Err(errors) = load::load_statement_table(file, sources, &mut symbols, &mut facts) {
+            diags.extend(errors);
+        }
+    }
+    if let Some(day) = inputs.as_of
+        && let Err(errors) = crate::facts::asof::retain_valid(&mut facts, sources, day)
+    {
+        diags.extend(errors);
+    }
+    let statement_relations: BTreeSet<String> = facts.relations.keys().cloned().collect();
+
+    let (program, check_diags) = crate::lang::check::check(&rule_files, &statement_relations, &mut symbols);
+    diags.extend(check_diags);
+    diags.extend(confine::directive_names(&program, sources));
+    crate::lang::lint::lint(&rule_files, &program, &mut diags);
+
+    // Relation tables named by `.input`.
+    if !diags.iter().any(Diagnostic::is_error) {
+        for rel in &program.relations {
+            for spec in &rel.inputs {
+                let (path, options) = input_file(inputs.facts.as_deref(), rel, spec);
+                let Some(path) = path else {
+                    if spec.params.contains_key("filename") || !rel.from_statements {
+                        diags.push(missing_input(rel, spec));
+                    }
+                    continue;
+                };
+                let dir = inputs.facts.as_deref().unwrap_or(Path::new("."));
+                let text = match read_text(&path, Some(dir), &mut read) {
+                    Ok(text) => text,
+                    Err(Refused::Failure(f)) => return Err(f),
+                    Err(Refused::Outside(target)) => {
+                        let name = spec.params.get("filename").map(String::as_str);
+                        diags.push(confine::directive_file(name, &path, &target, Place::Facts, spec.span, sources));
+                        continue;
+                    }
+                };
+                let file = sources.add(display_path(&path), text);
+                if let Err(errors) =
+                    load::load_relation_table(file, sources, &rel.name, &rel.types, &options, &mut symbols, &mut facts)
+                {
+                    diags.extend(errors);
+                }
+            }
+        }
+    }
+
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(Failure { diagnostics: diags, exit_code: 1 });
+    }
+    let plan = plan::plan(&program);
+    Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan, read })
+}
+
+/// The file an `.input` directive reads, following Soufflé: `filename=` (relative to the
+/// facts directory), else `<rel>.facts` (tab-separated, no header), else `<rel>.csv`
+/// (comma-separated, with a header) when only that exists.
+fn input_file(dir: Option<&Path>, rel: &ir::Relation, spec: &ir::IoSpec) -> (Option<PathBuf>, TableOptions) {
+    let mut options = TableOptions::default();
+    let dir = dir.unwrap_or(Path::new("."));
+    let path = match spec.params.get("filename") {
+        Some(name) => {
+            let p = dir.join(name);
+            p.is_file().then_some(p)
+        }
+        None => {
+            let facts = dir.join(format!("{}.facts", rel.name));
+            let csv = dir.join(format!("{}.csv", rel.name));
+            if facts.is_file() {
+                Some(facts)
+            } else if csv.is_file() && !rel.from_statements {
+                options.delimiter = b',';
+                options.headers = true;
+                Some(csv)
+            } else {
+                None
+            }
+        }
+    };
+    if let Some(d) = spec.params.get("delimiter") {
+        options.delimiter = crate::lang::check::unescape_delimiter(d).bytes().next().unwrap_or(b'\t');
+    }
+    if let Some(h) = spec.params.get("headers") {
+        options.headers = h == "true";
+    }
+    if let Some(q) = spec.params.get("rfc4180") {
+        options.rfc4180 = q == "true";
+    }
+    (path, options)
+}
+
+fn missing_input(rel: &ir::Relation, spec: &ir::IoSpec) -> Diagnostic {
+    let expected = spec.params.get("filename").cloned().unwrap_or_else(|| format!("{}.facts", rel.name));
+    Diagnostic::error(Code::MissingInput, format!("input file `{expected}` for `{}` not found", rel.name))
+        .at(spec.span, "read by this directive")
+        .with_help(format!(
+            "create `{expected}` in the facts directory (tab-separated, no header), or `{}.csv` with a header",
+            rel.name
+        ))
+}
+
+/// Evaluates a loaded project.
+pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, Failure> {
+    let program = &project.program;
+    let mut inputs: Vec<Tuples> = program.relations.iter().map(|r| Tuples::new(r.arity())).collect();
+    for (name, rows) in &project.facts.relations {
+        if let Some(id) = program.relation_id(name) {
+            inputs[id].extend_from(&rows.tuples);
+        }
+    }
+    for fact in &program.facts {
+        inputs[fact.rel].push(&fact.values);
+    }
+    eval::evaluate(&project.program, &project.plan, inputs, &mut project.symbols, options)
+        .map_err(|d| Failure { diagnostics: vec![d], exit_code: 1 })
+}
+
+/// The rule files `path` names: itself, or every `*.dl` inside when it is a directory (each
+/// with that directory, which it must stay inside).
+fn rule_paths(path: &Path) -> Result<Vec<(PathBuf, Option<PathBuf>)>, Failure> {
+    if path == Path::new("-") {
+        return Ok(vec![(path.to_path_buf(), None)]);
+    }
+    if path.is_dir() {
+        let entries = std::fs::read_dir(path)
+            .map_err(|e| Failure::io(format!("cannot read rules directory `{}`: {e}", path.display())))?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "dl") && p.is_file())
+            .collect();
+        files.sort();
+        return Ok(files.into_iter().map(|f| (f, Some(path.to_path_buf()))).collect());
+    }
+    if path.is_file() {
+        return Ok(vec![(path.to_path_buf(), None)]);
+    }
+    Err(Failure::io(format!("rules path `{}` does not exist", path.display())))
+}
+
+/// Why [`read_text`] gave no text.
+enum Refused {
+    Failure(Failure),
+    /// The file leads outside its directory, to this path.
+    Outside(PathBuf),
+}
+
+/// Reads a file (or standard input for `-`), opened once: when `root` is given, the opened
+/// file must be inside it (`confine::open_inside`). Its identity is added to `read`.
+/// Invalid UTF-8 is replaced, so that a bad byte becomes a located error in the parser or
+/// loader rather than a refusal to read.
+fn read_text(path: &Path, root: Option<&Path>, read: &mut Vec<confine::Identity>) -> Result<String, Refused> {
+    let cannot = |e: std::io::Error| Refused::Failure(Failure::io(format!("cannot read `{}`: {e}", path.display())));
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| Refused::Failure(Failure::io(format!("cannot read standard input: {e}"))))?;
+    } else {
+        let (mut file, identity) = match root {
+            Some(root) => confine::open_inside(path, root).map_err(|e| match e {
+                confine::OpenError::Io(e) => cannot(e),
+                confine::OpenError::Outside(target) => Refused::Outside(target),
+            })?,
+            None => {
+                let file = std::fs::File::open(path).map_err(cannot)?;
+                let identity = confine::Identity::of(&file.metadata().map_err(cannot)?);
+                (file, identity)
+            }
+        };
+        std::io::Read::read_to_end(&mut file, &mut bytes).map_err(cannot)?;
+        read.push(identity);
+    }
+    Ok(match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+fn display_path(path: &Path) -> String {
+    if path == Path::new("-") {
+        return "<stdin>".into();
+    }
+    let s = path.display().to_string();
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// A program evaluated from text: what [`evaluate_text`] returns.
+pub struct TextModel {
+    pub sources: SourceMap,
+    pub symbols: Symbols,
+    pub program: ir::Program,
+    pub model: Model,
+}
+
+/// Parses, checks and evaluates a whole program given as text (facts inline). Errors are
+/// rendered in the short `file:line:col` form.
+pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, String> {
+    let mut sources = SourceMap::new();
+    let id = sources.add("<program>", text);
+    let (ast, mut diags) = syntax::parse_file(id, text);
+    let mut symbols = Symbols::new();
+    let (program, check_diags) = crate::lang::check::check(&[ast], &BTreeSet::new(), &mut symbols);
+    diags.extend(check_diags);
+    let render = |diags: &[Diagnostic]| {
+        diags
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| crate::base::diag::render_short(d, &sources))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(render(&diags));
+    }
+    let plan = plan::plan(&program);
+    let mut inputs: Vec<Tuples> = program.relations.iter().map(|r| Tuples::new(r.arity())).collect();
+    for fact in &program.facts {
+        inputs[fact.rel].push(&fact.values);
+    }
+    let model =
+        eval::evaluate(&program, &plan, inputs, &mut symbols, options).map_err(|d| render(std::slice::from_ref(&d)))?;
+    Ok(TextModel { sources, symbols, program, model })
+}
+
+/// Parses, checks and evaluates a whole program given as text (facts inline).
+/// Returns every relation (input and derived) → its rows, values rendered as text,
+/// sorted by value. Errors are rendered in the short `file:line:col` form.
+pub fn eval_text(program: &str) -> Result<BTreeMap<String, Vec<Vec<String>>>, String> {
+    let m = evaluate_text(program, &EvalOptions::default())?;
+    let mut out = BTreeMap::new();
+    for (id, rel) in m.program.relations.iter().enumerate() {
+        out.insert(
+            rel.name.clone(),
+            crate::render::output::sorted_rows(&m.model.relations[id], &rel.types, &m.symbols),
+        );
+    }
+    Ok(out)
+}

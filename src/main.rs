@@ -4,6 +4,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use stance::base::diag::{self, Diagnostic};
 use stance::base::source::SourceMap;
+use stance::base::terminal::{self, Shape};
 use stance::engine::eval::EvalOptions;
 use stance::facts::asof::Date;
 use stance::proof::explain;
@@ -553,7 +554,10 @@ fn load(project: &ProjectArgs, sources: &mut SourceMap, cli: &Cli) -> Result<Pro
 fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
     let mut project = load(&args.project, sources, cli)?;
     if args.explain_plan {
-        eprint!("{}", stance::engine::plan::describe(&project.plan, &project.program, &project.sources));
+        eprint!(
+            "{}",
+            terminal::escape(&stance::engine::plan::describe(&project.plan, &project.program, &project.sources))
+        );
     }
     let shown = if args.relations.is_empty() {
         project.program.shown_relations()
@@ -579,7 +583,8 @@ fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
         (0..project.program.relations.len()).filter(|&r| !project.program.relations[r].outputs.is_empty()).collect();
     let to_write = if marked.is_empty() { &shown } else { &marked };
     if let Some(dir) = &args.output_dir {
-        let names: Vec<_> = to_write.iter().flat_map(|&r| output::output_names(&project.program.relations[r])).collect();
+        let names: Vec<_> =
+            to_write.iter().flat_map(|&r| output::output_names(&project.program.relations[r])).collect();
         let refused = stance::facts::confine::output_files(dir, &names, &project.read, &project.sources);
         if !refused.is_empty() {
             *sources = std::mem::take(&mut project.sources);
@@ -621,8 +626,7 @@ fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
         output::write_output_dir(dir, &project.program, &model, to_write, &project.symbols).map_err(Failure::io)?;
     }
 
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = terminal::stdout(args.format.shape());
     let rendered = if args.provenance {
         render_with_proofs(&mut out, args.format, &mut project, &model, &shown)
     } else {
@@ -748,8 +752,7 @@ fn explain(args: &ExplainArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8,
         eprintln!("{msg}\nhelp: `stance why-not '{}'` shows how far each rule gets", claim.text);
         return Ok(1);
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = terminal::stdout(if args.format == ProofFormat::Text { Shape::Text } else { Shape::Data });
     let result = (|| -> std::io::Result<()> {
         for (i, &root) in roots.iter().enumerate() {
             match args.format {
@@ -788,8 +791,7 @@ fn review(args: &ReviewArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, F
         ReviewFormat::Json => format!("{}\n", stance::review::verdicts::render_json(&mut ex, &outcomes)),
         ReviewFormat::Junit => stance::review::verdicts::render_junit(&mut ex, &outcomes),
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = terminal::stdout(if matches!(args.format, ReviewFormat::Text) { Shape::Text } else { Shape::Data });
     finish_output(out.write_all(rendered.as_bytes()).and_then(|()| out.flush()))?;
     Ok(if outcomes.iter().all(|o| o.passed()) { 0 } else { 1 })
 }
@@ -818,8 +820,7 @@ fn contradictions(args: &ContradictionsArgs, sources: &mut SourceMap, cli: &Cli)
         if found.len() == 1 { "" } else { "s" },
         if constraints == 1 { "" } else { "s" }
     );
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = terminal::stdout(if args.format == ProofFormat::Text { Shape::Text } else { Shape::Data });
     finish_output(out.write_all(rendered.as_bytes()).and_then(|()| out.flush()))?;
     Ok(if found.is_empty() { 0 } else { 1 })
 }
@@ -830,8 +831,7 @@ fn why_not(args: &WhyNotArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, 
     let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
     let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
     let report = explain::why_not(&mut ex, &claim);
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = terminal::stdout(Shape::Text);
     finish_output(out.write_all(report.as_bytes()).and_then(|()| out.flush())).map(|()| 0)
 }
 
@@ -866,8 +866,7 @@ fn query(args: &QueryArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
         subset.data.extend_from_slice(model.relations[rel].get(i));
         subset.rows += 1;
     }
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = terminal::stdout(args.format.shape());
     let result = (|| -> std::io::Result<()> {
         let order = output::display_order(&subset, &decl.types, ex.symbols);
         if args.explain {
@@ -959,8 +958,7 @@ fn diff(args: &DiffArgs, cli: &Cli) -> Result<u8, Failure> {
             loaded.elapsed().as_secs_f64() * 1e3
         );
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = terminal::stdout(if args.format == ProofFormat::Text { Shape::Text } else { Shape::Data });
     finish_output(out.write_all(rendered.as_bytes()).and_then(|()| out.flush()))?;
     Ok(if args.exit_code && !diff.is_empty() { 1 } else { 0 })
 }
@@ -1036,7 +1034,7 @@ fn fmt(args: &FmtArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Failure
             } else {
                 stance::render::atomic::write_atomically(&path, formatted.as_bytes())
                     .map_err(|e| Failure::io(format!("cannot write `{name}`: {e}")))?;
-                eprintln!("formatted {name}");
+                eprintln!("formatted {}", terminal::escape(&name));
             }
         }
     }
@@ -1047,7 +1045,7 @@ fn fmt(args: &FmtArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Failure
     }
     if !unformatted.is_empty() {
         for name in &unformatted {
-            println!("{name}");
+            println!("{}", terminal::escape(name));
         }
         eprintln!(
             "error: {} file{} not formatted (run `stance fmt`)",
@@ -1074,8 +1072,7 @@ fn write_result(output: Option<&std::path::Path>, bytes: &[u8]) -> Result<(), Fa
         Some(path) if path != std::path::Path::new("-") => stance::render::atomic::write_atomically(path, bytes)
             .map_err(|e| Failure::io(format!("cannot write `{}`: {e}", path.display()))),
         _ => {
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
+            let mut out = terminal::stdout(Shape::Data);
             finish_output(out.write_all(bytes).and_then(|()| out.flush()))
         }
     }

@@ -135,7 +135,9 @@ fn output_dir_and_output_files_through_symlinks_are_refused() {
     let o = stance(&p, &["infer", "--output-dir", "link/new", "--diagnostic-format", "short"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("error[E060]: --output-dir `link/new` is inside the project by name but a symlink leads it outside"),
+        stderr(&o).contains(
+            "error[E060]: --output-dir `link/new` is inside the project by name but a symlink leads it outside"
+        ),
         "{}",
         stderr(&o)
     );
@@ -230,7 +232,9 @@ fn default_directories_that_are_symlinks_leading_outside_are_refused() {
     let o = stance(&p, &["infer", "--diagnostic-format", "short"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).starts_with("error[E060]: facts directory `facts` is inside the project by name but a symlink leads it outside"),
+        stderr(&o).starts_with(
+            "error[E060]: facts directory `facts` is inside the project by name but a symlink leads it outside"
+        ),
         "{}",
         stderr(&o)
     );
@@ -252,6 +256,48 @@ fn default_directories_that_are_symlinks_leading_outside_are_refused() {
     let o = stance(&p, &["check", "--no-facts", "--diagnostic-format", "short"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("error[E060]: `rules/r.dl` leads outside the rules directory through a symlink"));
+}
+
+// ---- the terminal ----
+
+/// Text from fact tables and rule files reaches the terminal with its control characters
+/// escaped: a quote holding `ESC[2K\r` cannot erase itself and print other "evidence".
+/// Files, JSON and piped CSV keep the exact bytes.
+#[test]
+fn control_characters_from_data_are_escaped_on_the_terminal() {
+    let table = "subject,relation,object,source,date,quote\n\
+                 Egypt,backs,Tobruk,News,2016-01-01,\"real\u{1b}[2K\rFAKE\"\n\
+                 Ev\u{1b}[31mil,backs,Tobruk,News,2016-01-01,q\n";
+    let rules = ".decl ally(x: symbol, y: symbol)\n.output ally\nally(x, y) :- backs(x, y).\n";
+    let dir = project(&[("facts/statements.csv", table), ("rules/r.dl", rules)]);
+    let o = stance(dir.path(), &["explain", "ally(\"Egypt\", \"Tobruk\")"]);
+    assert!(stdout(&o).contains("      quote: “real\\u{1b}[2K\\rFAKE”\n"), "{}", stdout(&o));
+    for args in [&["infer"][..], &["query", "ally(x, \"Tobruk\")"]] {
+        let o = stance(dir.path(), args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        assert!(stdout(&o).contains("  Ev\\u{1b}[31mil  Tobruk\n"), "{args:?}: {}", stdout(&o));
+        assert!(!o.stdout.contains(&0x1b), "{args:?}");
+    }
+    // Data formats keep the bytes (JSON escapes for itself; CSV is piped here, not a terminal).
+    let o = stance(dir.path(), &["infer", "--format", "json"]);
+    assert!(stdout(&o).contains(r#"["Ev\u001b[31mil","Tobruk"]"#), "{}", stdout(&o));
+    let o = stance(dir.path(), &["infer", "--format", "csv"]);
+    assert!(stdout(&o).contains("ally,Ev\u{1b}[31mil,Tobruk\n"), "{}", stdout(&o));
+    let o = stance(dir.path(), &["infer", "--output-dir", "out"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out/ally.csv")).unwrap(),
+        "Egypt\tTobruk\nEv\u{1b}[31mil\tTobruk\n"
+    );
+    assert!(!o.stdout.contains(&0x1b));
+    // Diagnostics: the source line and the message, rich and short.
+    std::fs::write(dir.path().join("rules/r.dl"), "ally(\"\u{1b}[2K\", \"b\", \"c\").\n".to_string() + rules).unwrap();
+    for format in ["rich", "short"] {
+        let o = stance(dir.path(), &["check", "--diagnostic-format", format]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(!o.stderr.contains(&0x1b), "{format}: {}", stderr(&o));
+    }
+    let o = stance(dir.path(), &["check"]);
+    assert!(stderr(&o).contains("1 │ ally(\"\\u{1b}[2K\", \"b\", \"c\")."), "{}", stderr(&o));
 }
 
 // ---- resource guards and interruption ----

@@ -257,10 +257,11 @@ pub fn render_short(d: &Diagnostic, sources: &SourceMap) -> String {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    match &d.primary {
+    let text = match &d.primary {
         Some(p) => format!("{}: {}[{}]: {}", sources.location(visible(p.span, sources)), sev, d.code.id(), d.message),
         None => format!("{}[{}]: {}", sev, d.code.id(), d.message),
-    }
+    };
+    crate::base::terminal::escape(&text).into_owned()
 }
 
 #[derive(Serialize)]
@@ -350,11 +351,13 @@ pub fn render_rich(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
 
     let config = term::Config::default();
     let mut buf: Vec<u8> = Vec::new();
+    // Escaped below the colour layer: the colour codes stay live, the text from files does not.
+    use crate::base::terminal::EscapeColor;
     if color {
-        let mut w = termcolor::Ansi::new(&mut buf);
+        let mut w = EscapeColor(termcolor::Ansi::new(&mut buf));
         let _ = term::emit_to_write_style(&mut w, &config, &files, &out);
     } else {
-        let mut w = termcolor::NoColor::new(&mut buf);
+        let mut w = EscapeColor(termcolor::NoColor::new(&mut buf));
         let _ = term::emit_to_write_style(&mut w, &config, &files, &out);
     }
     String::from_utf8_lossy(&buf).into_owned()

@@ -4,4 +4,5 @@
 pub mod diag;
 pub mod interrupt;
 pub mod source;
+pub mod terminal;
 pub mod value;

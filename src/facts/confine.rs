@@ -59,7 +59,9 @@ pub fn lexical_problem(name: &str) -> Option<String> {
 /// (`.git/config`, `sub/.bashrc`) names a place no analysis output belongs in.
 pub fn hidden_problem(name: &str) -> Option<String> {
     let hidden = name.split(['/', '\\']).find(|c| c.starts_with('.') && *c != ".")?;
-    Some(format!("output file name `{name}` goes through the hidden name `{hidden}`: outputs are never written to hidden paths"))
+    Some(format!(
+        "output file name `{name}` goes through the hidden name `{hidden}`: outputs are never written to hidden paths"
+    ))
 }
 
 /// `path` with its longest existing prefix canonicalized (symlinks followed) and the rest,
@@ -216,11 +218,13 @@ pub fn output_files(
         if let Ok(meta) = std::fs::metadata(&path)
             && read.contains(&Identity::of(&meta))
         {
-            diags.push(located(Diagnostic::error(
-                Code::UnsafeOutput,
-                format!("writing `{}` would overwrite a file this run reads", path.display()),
-            ))
-            .with_help("choose another --output-dir, or another file name in the `.output` directive"));
+            diags.push(
+                located(Diagnostic::error(
+                    Code::UnsafeOutput,
+                    format!("writing `{}` would overwrite a file this run reads", path.display()),
+                ))
+                .with_help("choose another --output-dir, or another file name in the `.output` directive"),
+            );
         }
     }
     diags

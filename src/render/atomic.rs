@@ -135,6 +135,21 @@ mod tests {
         assert_eq!(names, ["a.csv", "sub"]);
     }
 
+    /// The temporary name used to be `.<file>.<pid>.tmp`, opened following symlinks: a project
+    /// that shipped a symlink at that name had the output written over the link's target.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_at_the_old_predictable_temporary_name_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("victim"), "keep\n").unwrap();
+        let planted = dir.path().join(format!(".out.csv.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(dir.path().join("victim"), &planted).unwrap();
+        write_atomically(&dir.path().join("out.csv"), b"new\n").unwrap();
+        assert_eq!(std::fs::read_to_string(dir.path().join("victim")).unwrap(), "keep\n");
+        assert_eq!(std::fs::read_to_string(dir.path().join("out.csv")).unwrap(), "new\n");
+        assert!(std::fs::symlink_metadata(&planted).unwrap().is_symlink());
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_symlink_at_the_target_is_replaced_not_followed() {

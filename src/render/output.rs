@@ -17,6 +17,17 @@ pub enum Format {
     Json,
 }
 
+impl Format {
+    /// How standard output in this format meets a terminal (see `base::terminal`).
+    pub fn shape(self) -> crate::base::terminal::Shape {
+        match self {
+            Format::Table => crate::base::terminal::Shape::Text,
+            Format::Csv => crate::base::terminal::Shape::Csv,
+            Format::Json => crate::base::terminal::Shape::Data,
+        }
+    }
+}
+
 /// The order of the tuples of a relation as shown to users: indices into `tuples`.
 pub fn display_order(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<usize> {
     let mut order: Vec<usize> = (0..tuples.len()).collect();

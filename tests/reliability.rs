@@ -258,6 +258,30 @@ fn default_directories_that_are_symlinks_leading_outside_are_refused() {
     assert!(stderr(&o).contains("error[E060]: `rules/r.dl` leads outside the rules directory through a symlink"));
 }
 
+/// A claims file in the project that is a symlink to a file outside is refused, unread;
+/// one typed outside the project is read.
+#[cfg(unix)]
+#[test]
+fn claims_file_symlinked_outside_the_project_is_refused() {
+    let dir = project(&[
+        ("outside/x.claims", "s(\"a\").\n"),
+        ("project/rules/r.dl", ".decl s(x: symbol)\ns(\"a\").\n.output s\n"),
+        ("project/claims/ok.claims", "s(\"a\").\n"),
+    ]);
+    let p = dir.path().join("project");
+    std::os::unix::fs::symlink("../../outside/x.claims", p.join("claims/x.claims")).unwrap();
+    let o = stance(&p, &["review", "claims", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("error[E060]: `claims/x.claims` leads outside the project through a symlink"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(stdout(&o), "");
+    let o = stance(&p, &["review", "../outside/x.claims"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
 // ---- the terminal ----
 
 /// Text from fact tables and rule files reaches the terminal with its control characters

@@ -32,6 +32,8 @@ pub const ALLOW_OUTSIDE_PATHS_DEPRECATED: &str = "warning: --allow-outside-paths
 pub enum Place {
     Facts,
     Rules,
+    /// The project root (the current directory).
+    Project,
 }
 
 impl Place {
@@ -39,6 +41,7 @@ impl Place {
         match self {
             Place::Facts => "facts directory",
             Place::Rules => "rules directory",
+            Place::Project => "project",
         }
     }
 }
@@ -278,6 +281,19 @@ pub fn open_inside(path: &Path, root: &Path) -> Result<(File, Identity), OpenErr
         return Err(OpenError::Outside(canonical));
     }
     Ok((file, opened))
+}
+
+/// Opens a file whose path was typed (or found in a typed directory) once: when the path is
+/// inside the project by its text (relative, no `..`), the opened file must be inside the
+/// project root, as for [`typed_path`]; otherwise it is opened as the user wrote it.
+pub fn open_typed(path: &Path) -> Result<(File, Identity), OpenError> {
+    let inside_by_name = path.is_relative() && !path.components().any(|c| c == Component::ParentDir);
+    if inside_by_name {
+        return open_inside(path, Path::new("."));
+    }
+    let file = File::open(path).map_err(OpenError::Io)?;
+    let identity = Identity::of(&file.metadata().map_err(OpenError::Io)?);
+    Ok((file, identity))
 }
 
 /// The refusal for a file found by listing a directory (a statement table, a rule file in a

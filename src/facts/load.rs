@@ -386,7 +386,16 @@ pub fn find_statement_tables(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         if !is_csv || !entry.file_type()?.is_file() && !path.is_file() {
             continue;
         }
-        let file = std::fs::File::open(&path)?;
+        // Opened once and checked; a table leading outside `dir` is not peeked at but listed,
+        // so that loading refuses it with its name.
+        let file = match crate::facts::confine::open_inside(&path, dir) {
+            Ok((file, _)) => file,
+            Err(crate::facts::confine::OpenError::Outside(_)) => {
+                found.push(path);
+                continue;
+            }
+            Err(crate::facts::confine::OpenError::Io(e)) => return Err(e),
+        };
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)

@@ -280,11 +280,10 @@ fn read_text(path: &Path, root: Option<&Path>, read: &mut Vec<confine::Identity>
                 confine::OpenError::Io(e) => cannot(e),
                 confine::OpenError::Outside(target) => Refused::Outside(target),
             })?,
-            None => {
-                let file = std::fs::File::open(path).map_err(cannot)?;
-                let identity = confine::Identity::of(&file.metadata().map_err(cannot)?);
-                (file, identity)
-            }
+            None => confine::open_typed(path).map_err(|e| match e {
+                confine::OpenError::Io(e) => cannot(e),
+                confine::OpenError::Outside(target) => Refused::Outside(target),
+            })?,
         };
         std::io::Read::read_to_end(&mut file, &mut bytes).map_err(cannot)?;
         read.push(identity);

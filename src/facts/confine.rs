@@ -219,7 +219,7 @@ pub fn output_files(
             }
         }
         if let Ok(meta) = std::fs::metadata(&path)
-            && read.contains(&Identity::of(&meta))
+            && read.contains(&Identity::of(&path, &meta))
         {
             diags.push(
                 located(Diagnostic::error(
@@ -234,26 +234,29 @@ pub fn output_files(
 }
 
 /// Which file a handle or a path is: device and inode on Unix, so that two names for one
-/// file (a hard link, `./x` and `x`) compare equal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// file (a hard link, `./x` and `x`) compare equal. Elsewhere, the canonical path (a weaker
+/// check: two hard links differ, and a swap between open and check goes unseen).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
-    device: u64,
-    inode: u64,
+    #[cfg(unix)]
+    key: (u64, u64),
+    #[cfg(not(unix))]
+    key: PathBuf,
 }
 
 impl Identity {
-    pub fn of(meta: &std::fs::Metadata) -> Identity {
+    /// The identity of the file at `path` (whose metadata, from its handle, is `meta`).
+    pub fn of(path: &Path, meta: &std::fs::Metadata) -> Identity {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            Identity { device: meta.dev(), inode: meta.ino() }
+            let _ = path;
+            Identity { key: (meta.dev(), meta.ino()) }
         }
         #[cfg(not(unix))]
         {
-            // No stable file index outside Unix: every file is its own (outputs over inputs
-            // are then caught only by name, in `open_inside`'s canonical path).
             let _ = meta;
-            Identity { device: 0, inode: 0 }
+            Identity { key: path.canonicalize().unwrap_or_else(|_| path.to_path_buf()) }
         }
     }
 }
@@ -273,14 +276,20 @@ pub enum OpenError {
 /// file outside passes: it can only be made by someone who can read the file already.)
 pub fn open_inside(path: &Path, root: &Path) -> Result<(File, Identity), OpenError> {
     let file = File::open(path).map_err(OpenError::Io)?;
-    let opened = Identity::of(&file.metadata().map_err(OpenError::Io)?);
+    let identity = check_opened(&file, path, root)?;
+    Ok((file, identity))
+}
+
+/// The check of [`open_inside`] on a `file` already opened by `path`.
+fn check_opened(file: &File, path: &Path, root: &Path) -> Result<Identity, OpenError> {
+    let opened = Identity::of(path, &file.metadata().map_err(OpenError::Io)?);
     let root = root.canonicalize().map_err(OpenError::Io)?;
     let canonical = path.canonicalize().map_err(OpenError::Io)?;
-    let now = std::fs::metadata(&canonical).map(|m| Identity::of(&m));
-    if !canonical.starts_with(&root) || now.ok() != Some(opened) {
+    let now = std::fs::metadata(&canonical).map(|m| Identity::of(&canonical, &m));
+    if !canonical.starts_with(&root) || now.ok().as_ref() != Some(&opened) {
         return Err(OpenError::Outside(canonical));
     }
-    Ok((file, opened))
+    Ok(opened)
 }
 
 /// Opens a file whose path was typed (or found in a typed directory) once: when the path is
@@ -292,7 +301,7 @@ pub fn open_typed(path: &Path) -> Result<(File, Identity), OpenError> {
         return open_inside(path, Path::new("."));
     }
     let file = File::open(path).map_err(OpenError::Io)?;
-    let identity = Identity::of(&file.metadata().map_err(OpenError::Io)?);
+    let identity = Identity::of(path, &file.metadata().map_err(OpenError::Io)?);
     Ok((file, identity))
 }
 
@@ -336,6 +345,31 @@ mod tests {
         assert!(lexical_problem("sub\\..\\x").unwrap().contains("leaves"));
         assert_eq!(lexical_problem("sub/x.facts"), None);
         assert_eq!(lexical_problem("x..y.facts"), None);
+        assert!(hidden_problem(".git/config").unwrap().contains("hidden name `.git`"));
+        assert!(hidden_problem("sub\\.ssh\\keys").unwrap().contains("hidden name `.ssh`"));
+        assert_eq!(hidden_problem("./out.csv"), None);
+        assert_eq!(hidden_problem("a.b/c.csv"), None);
+    }
+
+    /// The race a check-then-open loses: the link leads outside when the file is opened and
+    /// inside when it is checked. The opened handle is not the file at the checked path.
+    #[cfg(unix)]
+    #[test]
+    fn a_link_swapped_between_open_and_check_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::write(dir.path().join("secret"), "secret\n").unwrap();
+        std::fs::write(root.join("ok.facts"), "a\n").unwrap();
+        let link = root.join("s.facts");
+        std::os::unix::fs::symlink(dir.path().join("secret"), &link).unwrap();
+        let file = File::open(&link).unwrap();
+        std::fs::remove_file(&link).unwrap();
+        std::os::unix::fs::symlink(root.join("ok.facts"), &link).unwrap();
+        assert!(matches!(check_opened(&file, &link, &root), Err(OpenError::Outside(_))));
+        // Without the swap, the file inside passes.
+        let file = File::open(&link).unwrap();
+        assert!(check_opened(&file, &link, &root).is_ok());
     }
 
     #[test]

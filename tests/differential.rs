@@ -6,6 +6,9 @@
 //! database until nothing changes; a negated atom is checked against the database, which by
 //! construction already holds the complete lower strata. No indexes, no semi-naive deltas.
 //!
+//! The same programs run on the second engine (`--engine simple`), whose proofs must pass the
+//! same checker.
+//!
 //! `PROPTEST_CASES` sets the number of programs (256 by default; CI uses 1000).
 
 use proptest::prelude::*;
@@ -257,7 +260,21 @@ fn check_against_stance(p: &Program) -> Result<(), TestCaseError> {
     for (name, rows) in &expected {
         prop_assert_eq!(rows, &actual[name], "relation {} differs for program:\n{}", name, text);
     }
-    check_recording(&text)
+    check_recording(&text)?;
+    check_simple_engine(&text)
+}
+
+/// The second engine behind the boundary (`--engine simple`) derives the same model, and its
+/// recorded annotations keep the provenance contract: every tuple gets a proof the
+/// independent checker accepts.
+fn check_simple_engine(text: &str) -> Result<(), TestCaseError> {
+    use stance::engine::backend::Engine;
+    use stance::engine::eval::EvalOptions;
+    let datafrog = stance::session::evaluate_text(text, &EvalOptions::default()).map_err(TestCaseError::fail)?;
+    let options = EvalOptions { record: true, engine: Engine::Simple, ..Default::default() };
+    let simple = stance::session::evaluate_text(text, &options).map_err(TestCaseError::fail)?;
+    prop_assert_eq!(&datafrog.model.relations, &simple.model.relations, "the engines disagree on:\n{}", text);
+    check_every_proof(simple, text)
 }
 
 /// Every tuple of every relation has a proof, and the independent checker accepts it.

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 /// Exit code after an interruption.
-pub const EXIT_CODE: u8 = 130;
+pub const EXIT_CODE: u8 = crate::base::exit::ExitStatus::Interrupted as u8;
 
 /// What the handler must know when it runs.
 struct State {

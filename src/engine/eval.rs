@@ -34,6 +34,8 @@ pub struct EvalOptions {
     pub max_tuples: Option<usize>,
     /// Stop after this much time.
     pub deadline: Option<Instant>,
+    /// Which evaluator runs the program (see [`crate::engine::backend`]).
+    pub engine: crate::engine::backend::Engine,
 }
 
 /// How a derived tuple first appeared: in which round of its stratum, by which rule.
@@ -63,6 +65,48 @@ impl Model {
     /// A model of given tuples, without annotations (e.g. a subset to print).
     pub fn unrecorded(relations: Vec<Tuples>) -> Model {
         Model { relations, ..Default::default() }
+    }
+
+    /// A model computed by another evaluator behind the [`crate::engine::backend`] boundary:
+    /// `relations` sorted and without duplicates, and, when recorded, `annotations[rel][i]`
+    /// for tuple `i`, whose `rule` is a rule of the relation's stratum or [`INPUT`].
+    pub fn from_evaluator(
+        program: &ir::Program,
+        relations: Vec<Tuples>,
+        annotations: Option<Vec<Vec<Annotation>>>,
+    ) -> Model {
+        let n = relations.len();
+        let mut packings = vec![Packing::default(); n];
+        let mut stratum_of = vec![0; n];
+        for (i, stratum) in program.strata.iter().enumerate() {
+            let packing = Packing::new(stratum.rules.iter().map(|&r| r as u32).collect());
+            for &rel in &stratum.relations {
+                stratum_of[rel] = i;
+                packings[rel] = packing.clone();
+            }
+        }
+        let annotations = annotations
+            .map(|per_rel| {
+                per_rel
+                    .iter()
+                    .enumerate()
+                    .map(|(rel, anns)| {
+                        let packing = &packings[rel];
+                        anns.iter()
+                            .map(|a| {
+                                let slot = if a.rule == INPUT {
+                                    packing.input_slot()
+                                } else {
+                                    packing.rules.iter().position(|&r| r == a.rule).unwrap_or(0) as u32
+                                };
+                                packing.pack(a.round.min(packing.max_round()), slot)
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Model { relations, annotations, packings, stratum_of }
     }
 
     /// How the tuple at `index` of `rel` first appeared; `None` when not recorded.
@@ -673,23 +717,14 @@ fn run_ops<const R: usize, const E: usize>(
             let (from, to) = (to_number(from), to_number(to));
             let step = match step {
                 Some(s) => match eval_expr(s, env, ctx) {
-                    Some(s) => to_number(s),
+                    Some(s) => Some(to_number(s)),
                     None => return,
                 },
-                None if from <= to => 1,
-                None => -1,
+                None => None,
             };
-            if step == 0 {
-                return;
-            }
-            let mut i = from;
-            while (step > 0 && i < to) || (step < 0 && i > to) {
+            for i in range_numbers(from, to, step) {
                 env[*var] = from_number(i);
                 run_ops(rest, env, statics, ctx, sink);
-                match i.checked_add(step) {
-                    Some(n) => i = n,
-                    None => break,
-                }
             }
         }
         Op::Aggregate { var, func, target, ops } => {
@@ -708,6 +743,19 @@ fn run_ops<const R: usize, const E: usize>(
             }
         }
     }
+}
+
+/// The numbers `range(from, to[, step])` generates: from `from` towards `to` (exclusive) by
+/// `step`, which defaults to 1 or -1 by direction; a step of 0 or away from `to` generates
+/// nothing. Every evaluator expands ranges with this.
+pub fn range_numbers(from: Number, to: Number, step: Option<Number>) -> impl Iterator<Item = Number> {
+    let step = step.unwrap_or(if from <= to { 1 } else { -1 });
+    let mut next = (step != 0).then_some(from);
+    std::iter::from_fn(move || {
+        let i = next.filter(|&i| (step > 0 && i < to) || (step < 0 && i > to))?;
+        next = i.checked_add(step);
+        Some(i)
+    })
 }
 
 /// An aggregate being computed: `add` each solution of its body (with the target's value),

@@ -265,7 +265,7 @@ impl Checker<'_> {
     fn lower_constraint(&mut self, rule: &ast::Rule) {
         let Some(body) = &rule.body else { return };
         let name = format!("{}{}", ir::CONSTRAINT_PREFIX, self.program.constraints.len() + 1);
-        let columns = crate::review::constraints::columns(body);
+        let columns = ast::constraint_columns(body);
         self.program.constraints.push(ir::Constraint { rel: self.program.relations.len(), span: rule.span });
         self.program.relations.push(ir::Relation {
             name: name.clone(),

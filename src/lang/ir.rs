@@ -233,6 +233,25 @@ impl Program {
         (0..self.relations.len()).filter(|&r| self.is_derived(r) && !self.is_constraint(r)).collect()
     }
 
+    /// The relations named on the command line (`--relation NAME`), in the order given; an
+    /// unknown or hidden name is an error with the closest known name.
+    pub fn relations_named(&self, names: &[String]) -> Result<Vec<RelId>, crate::base::diag::Diagnostic> {
+        use crate::base::diag::{Code, Diagnostic, did_you_mean};
+        names
+            .iter()
+            .map(|name| match self.relation_id(name) {
+                Some(id) if !self.is_constraint(id) => Ok(id),
+                _ => {
+                    let mut d = Diagnostic::error(Code::UnknownRelation, format!("unknown relation `{name}`"));
+                    if let Some(s) = did_you_mean(name, self.relations.iter().map(|r| r.name.as_str())) {
+                        d = d.with_help(format!("did you mean `{s}`?"));
+                    }
+                    Err(d)
+                }
+            })
+            .collect()
+    }
+
     /// Whether `rel` is the hidden relation of a constraint.
     pub fn is_constraint(&self, rel: RelId) -> bool {
         self.constraint_of(rel).is_some()

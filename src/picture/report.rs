@@ -11,14 +11,12 @@
 //! Violations and claim verdicts are plain data ([`Violation`], [`ClaimVerdict`]) so that
 //! whatever computes them only has to fill these structs.
 
-use crate::engine::eval::Model;
 use crate::lang::ir::RelId;
 use crate::picture::layout;
 use crate::picture::network::{self, EdgeClass, Network, NetworkOptions, TupleRef};
 use crate::proof::explain;
 use crate::proof::provenance::{Explainer, NodeId, atom_text};
 use crate::render::output;
-use crate::session::Project;
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -96,18 +94,17 @@ pub struct ReportOptions {
     pub max_claims: usize,
 }
 
-/// Gathers the page's data from an evaluated project (evaluated with recording on, so that
-/// proofs can be rebuilt).
+/// Gathers the page's data from an evaluated model (evaluated with recording on, so that
+/// proofs can be rebuilt by `ex`).
 pub fn collect(
-    project: &mut Project,
-    model: &Model,
+    ex: &mut Explainer,
     options: &ReportOptions,
     violations: Vec<Violation>,
     claims: Option<Vec<ClaimVerdict>>,
 ) -> Result<Input, crate::base::diag::Diagnostic> {
+    let (program, model) = (ex.program, ex.model);
     let flagged: Vec<TupleRef> = violations.iter().flat_map(|v| v.tuples.iter().cloned()).collect();
-    let network = network::build(&project.program, model, &project.symbols, &options.network, &flagged)?;
-    let program = &project.program;
+    let network = network::build(program, model, ex.symbols, &options.network, &flagged)?;
     let derived = (0..program.relations.len())
         .filter(|&r| program.is_derived(r) && !program.is_constraint(r))
         .map(|r| RelationCount {
@@ -116,14 +113,12 @@ pub fn collect(
             tuples: model.relations[r].len(),
         })
         .collect();
-    let facts = project.facts.len() + program.facts.len();
+    let facts = ex.facts.len() + program.facts.len();
     let rules = program.rules.iter().filter(|r| !r.is_fact && !program.is_constraint(r.head)).count();
     let shown: Vec<RelId> = program.shown_relations();
     let total_rows = shown.iter().map(|&r| model.relations[r].len()).sum();
 
     let program_constraints = program.constraints.len();
-    let Project { program, facts: fact_tables, sources, symbols, .. } = project;
-    let mut ex = Explainer::new(program, model, fact_tables, sources, symbols);
     let mut picked: Vec<(RelId, Vec<crate::base::value::Value>)> = Vec::new();
     'relations: for &rel in &shown {
         let tuples = &model.relations[rel];
@@ -136,8 +131,8 @@ pub fn collect(
     }
     let roots: Vec<Option<NodeId>> = picked.iter().map(|(rel, tuple)| ex.explain(*rel, tuple)).collect();
     // Number the nodes reachable from the roots, depth first, so shared subproofs appear once.
-    let (order, index) = explain::number_nodes(&ex, roots.iter().flatten().copied());
-    let proof_nodes = order.iter().map(|&n| explain::node_json(&ex, n, &index)).collect();
+    let (order, index) = explain::number_nodes(ex, roots.iter().flatten().copied());
+    let proof_nodes = order.iter().map(|&n| explain::node_json(ex, n, &index)).collect();
     let rows = picked
         .iter()
         .zip(&roots)

@@ -3,7 +3,7 @@
 
 use crate::base::diag::{Code, Diagnostic, did_you_mean};
 use crate::base::source::SourceMap;
-use crate::base::value::{Type, Value, from_number, to_number};
+use crate::base::value::{Tuples, Type, Value, from_number, to_number};
 use crate::engine::eval;
 use crate::lang::ir::{self, Lit, RelId};
 use crate::lang::syntax::{self, ast};
@@ -35,6 +35,24 @@ impl Claim {
     /// The tuple, when every argument is a known constant.
     pub fn tuple(&self) -> Option<Vec<Value>> {
         self.args.iter().map(|a| if let ClaimArg::Value(v) = a { Some(*v) } else { None }).collect()
+    }
+
+    /// The rows of `tuples` (the claim's relation) that match the claim: constants equal,
+    /// and a variable repeated in the pattern bound to one value.
+    pub fn matching_rows(&self, tuples: &Tuples) -> Vec<usize> {
+        let Some(pattern) = self.pattern() else { return Vec::new() };
+        let vars: Vec<(usize, &str)> = self
+            .args
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| if let ClaimArg::Var(n) = a { Some((i, n.as_str())) } else { None })
+            .collect();
+        crate::proof::provenance::matches(tuples, &pattern)
+            .filter(|&i| {
+                let t = tuples.get(i);
+                vars.iter().all(|&(p, n)| vars.iter().all(|&(q, m)| n != m || t[p] == t[q]))
+            })
+            .collect()
     }
 
     /// The pattern to match tuples against (`None` for variables and wildcards).

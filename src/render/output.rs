@@ -2,15 +2,14 @@
 //! output directory. Rows are always sorted by their values as the user sees them
 //! (numbers numerically, symbols by string), never by interned ids, so output is stable.
 
-use crate::base::value::{Symbols, Type, Value, to_number};
-use crate::engine::eval::{Model, Tuples};
+use crate::base::value::{Symbols, Type, to_number};
+use crate::engine::eval::Model;
 use crate::lang::ir;
 use serde::Serialize;
-use std::cmp::Ordering;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Table,
     Csv,
@@ -28,52 +27,7 @@ impl Format {
     }
 }
 
-/// The order of the tuples of a relation as shown to users: indices into `tuples`.
-pub fn display_order(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..tuples.len()).collect();
-    if types.contains(&Type::Symbol) {
-        let rank = symbol_ranks(symbols);
-        let key = |v: Value, t: Type| match t {
-            Type::Number => i64::from(to_number(v)),
-            Type::Symbol => rank[v as usize] as i64,
-        };
-        order.sort_unstable_by(|&a, &b| {
-            let (ta, tb) = (tuples.get(a), tuples.get(b));
-            for ((&x, &y), &t) in ta.iter().zip(tb).zip(types) {
-                match key(x, t).cmp(&key(y, t)) {
-                    Ordering::Equal => continue,
-                    o => return o,
-                }
-            }
-            Ordering::Equal
-        });
-    } else {
-        order.sort_unstable_by(|&a, &b| {
-            let (ta, tb) = (tuples.get(a), tuples.get(b));
-            ta.iter().map(|&v| to_number(v)).cmp(tb.iter().map(|&v| to_number(v)))
-        });
-    }
-    order
-}
-
-/// Position of each symbol id in string order.
-fn symbol_ranks(symbols: &Symbols) -> Vec<u32> {
-    let mut ids: Vec<(Value, &str)> = symbols.iter().collect();
-    ids.sort_unstable_by(|a, b| a.1.cmp(b.1));
-    let mut rank = vec![0u32; symbols.len()];
-    for (i, (id, _)) in ids.into_iter().enumerate() {
-        rank[id as usize] = i as u32;
-    }
-    rank
-}
-
-/// Rows rendered as text, in display order.
-pub fn sorted_rows(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<Vec<String>> {
-    display_order(tuples, types, symbols)
-        .into_iter()
-        .map(|i| tuples.get(i).iter().zip(types).map(|(&v, &t)| crate::base::value::display(v, t, symbols)).collect())
-        .collect()
-}
+pub use crate::base::order::{display_order, sorted_rows};
 
 #[derive(Serialize)]
 struct JsonRelation<'a> {

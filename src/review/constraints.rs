@@ -10,42 +10,11 @@
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::value::{Type, Value};
 use crate::lang::ir::{self, Lit, RelId, RuleId};
-use crate::lang::syntax::ast;
 use crate::proof::explain;
 use crate::proof::provenance::{Explainer, NodeId, NodeKind, Origin, atom_text, literal, matches};
 use serde_json::{Map, Value as Json, json};
 use std::collections::BTreeSet;
 use std::fmt::Write;
-
-/// The columns of a constraint's hidden relation: the named variables that occur in every
-/// alternative of the body (outside aggregate bodies), in order of first appearance.
-pub(crate) fn columns(body: &ast::Body) -> Vec<ast::Ident> {
-    match body {
-        ast::Body::Lit(l) => {
-            let mut out: Vec<ast::Ident> = Vec::new();
-            l.for_each_var(false, &mut |id| {
-                if !out.iter().any(|o| o.name == id.name) {
-                    out.push(id.clone());
-                }
-            });
-            out
-        }
-        ast::Body::And(parts, _) => {
-            let mut out: Vec<ast::Ident> = Vec::new();
-            for id in parts.iter().flat_map(columns) {
-                if !out.iter().any(|o| o.name == id.name) {
-                    out.push(id);
-                }
-            }
-            out
-        }
-        ast::Body::Or(parts, _) => {
-            let alternatives: Vec<Vec<ast::Ident>> = parts.iter().map(columns).collect();
-            let Some((first, rest)) = alternatives.split_first() else { return Vec::new() };
-            first.iter().filter(|id| rest.iter().all(|alt| alt.iter().any(|o| o.name == id.name))).cloned().collect()
-        }
-    }
-}
 
 /// One violation of a constraint: the bindings under which its body holds.
 #[derive(Debug, Clone)]
@@ -65,7 +34,7 @@ pub fn violations(ex: &mut Explainer) -> Vec<Violation> {
     for (i, c) in ex.program.constraints.iter().enumerate() {
         let rel = &ex.program.relations[c.rel];
         let tuples = &ex.model.relations[c.rel];
-        for index in crate::render::output::display_order(tuples, &rel.types, ex.symbols) {
+        for index in crate::base::order::display_order(tuples, &rel.types, ex.symbols) {
             out.push(Violation { constraint: i, tuple: tuples.get(index).to_vec(), proof: None });
         }
     }
@@ -375,7 +344,7 @@ mod tests {
         let (file, errors) = parse_file(FileId(0), text);
         assert!(errors.is_empty(), "{errors:?}");
         let Some(ast::Item::Rule(rule)) = file.items.first() else { panic!("not a rule") };
-        super::columns(rule.body.as_ref().unwrap()).into_iter().map(|id| id.name).collect()
+        ast::constraint_columns(rule.body.as_ref().unwrap()).into_iter().map(|id| id.name).collect()
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::lang::ir::{self, RelId};
 use crate::lang::syntax::{self, ast::Item};
 use crate::proof::explain;
 use crate::proof::provenance::{self, Explainer, NodeId, NodeKind, Origin, Side};
-use crate::session::{self, Failure, Inputs, Project};
+use crate::session::{self, ExitStatus, Failure, Inputs, Project};
 use serde_json::{Map, Value as Json, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write;
@@ -91,6 +91,30 @@ impl Location {
     }
 }
 
+impl Location {
+    /// The two versions that `stance diff` compares, from its arguments: up to two git
+    /// revisions (`revisions`), or `--before`/`--after` directories. The after-version
+    /// defaults to the working tree; so does the before-version, for a diff of two dates.
+    pub fn pair(
+        revisions: &[String],
+        before_dir: Option<&PathBuf>,
+        after_dir: Option<&PathBuf>,
+    ) -> Result<(Location, Location), String> {
+        let before = match (before_dir, revisions.first()) {
+            (Some(dir), _) => Location::Dir(dir.clone()),
+            (None, Some(rev)) => Location::Revision(rev.clone()),
+            (None, None) => Location::WorkingTree,
+        };
+        let after = match (after_dir, revisions.get(1)) {
+            (Some(_), Some(_)) => return Err("give the after-version once: a second REV or --after DIR".into()),
+            (Some(dir), None) => Location::Dir(dir.clone()),
+            (None, Some(rev)) => Location::Revision(rev.clone()),
+            (None, None) => Location::WorkingTree,
+        };
+        Ok((before, after))
+    }
+}
+
 /// The rule and fact paths inside each version (`--rules`, `--facts`, `--no-facts`).
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -102,7 +126,7 @@ pub struct Layout {
 
 /// A usage or read error (exit 2) before any file is loaded.
 fn refuse(diagnostic: Diagnostic) -> (Failure, SourceMap) {
-    (Failure { diagnostics: vec![diagnostic], exit_code: 2 }, SourceMap::new())
+    (Failure::new(vec![diagnostic], ExitStatus::Usage), SourceMap::new())
 }
 
 fn usage(message: String) -> (Failure, SourceMap) {
@@ -357,7 +381,7 @@ fn missing(
             index.push(i);
         }
     }
-    crate::render::output::display_order(&gone, types, symbols).into_iter().map(|i| index[i]).collect()
+    crate::base::order::display_order(&gone, types, symbols).into_iter().map(|i| index[i]).collect()
 }
 
 /// `rel("a", 1)`; for a constraint's hidden relation, the violation's bindings instead

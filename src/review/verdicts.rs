@@ -15,7 +15,7 @@
 use crate::base::value::Value;
 use crate::proof::claims::{ClaimSpec, Expect};
 use crate::proof::explain::{self, ClaimArg};
-use crate::proof::provenance::{Explainer, NodeId, atom_text, matches};
+use crate::proof::provenance::{Explainer, NodeId, atom_text};
 use crate::review::constraints::{self, Completion};
 use serde_json::{Value as Json, json};
 use std::fmt::Write;
@@ -91,7 +91,7 @@ pub fn review(ex: &mut Explainer, specs: &[ClaimSpec]) -> Vec<Outcome> {
 
 fn review_one(ex: &mut Explainer, spec: &ClaimSpec) -> Outcome {
     let claim = &spec.claim;
-    let hits = matching(ex, claim);
+    let hits = claim.matching_rows(&ex.model.relations[claim.rel]);
     let holds = !hits.is_empty();
     let (model, program) = (ex.model, ex.program);
     let tuples = &model.relations[claim.rel];
@@ -101,7 +101,7 @@ fn review_one(ex: &mut Explainer, spec: &ClaimSpec) -> Outcome {
         subset.data.extend_from_slice(tuples.get(i));
         subset.rows += 1;
     }
-    let order = crate::render::output::display_order(&subset, &decl.types, ex.symbols);
+    let order = crate::base::order::display_order(&subset, &decl.types, ex.symbols);
     let matching: Vec<Vec<Value>> = order.iter().take(MAX_LISTED).map(|&i| subset.get(i).to_vec()).collect();
     let proof = matching.first().and_then(|t| ex.explain(claim.rel, t));
     let collisions = match claim.tuple() {
@@ -136,23 +136,6 @@ fn review_one(ex: &mut Explainer, spec: &ClaimSpec) -> Outcome {
 }
 
 /// Indices of the tuples matching a claim (a repeated variable must take one value).
-fn matching(ex: &Explainer, claim: &explain::Claim) -> Vec<usize> {
-    let Some(pattern) = claim.pattern() else { return Vec::new() };
-    let tuples = &ex.model.relations[claim.rel];
-    let vars: Vec<(usize, &str)> = claim
-        .args
-        .iter()
-        .enumerate()
-        .filter_map(|(i, a)| if let ClaimArg::Var(n) = a { Some((i, n.as_str())) } else { None })
-        .collect();
-    matches(tuples, &pattern)
-        .filter(|&i| {
-            let t = tuples.get(i);
-            vars.iter().all(|&(p, n)| vars.iter().all(|&(q, m)| n != m || t[p] == t[q]))
-        })
-        .collect()
-}
-
 /// What backs a verdict, as indented text: the proof, the why-not, the collisions, the
 /// matching tuples of a count (also the detail column of `stance report --claims`).
 pub fn details(ex: &mut Explainer, o: &Outcome) -> String {

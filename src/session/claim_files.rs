@@ -3,7 +3,7 @@
 //! files, `-` is standard input, and every file is parsed against the loaded program.
 
 use crate::proof::claims::{self, ClaimSpec};
-use crate::session::{Failure, Project};
+use crate::session::{ExitStatus, Failure, Project};
 use std::path::{Path, PathBuf};
 
 /// The files named: a file as given (read later, so a missing one is reported when read),
@@ -40,10 +40,10 @@ pub fn read(path: &Path) -> Result<String, Failure> {
     // may not be a symlink leading out of it.
     let (mut file, _) = crate::facts::confine::open_typed(path).map_err(|e| match e {
         crate::facts::confine::OpenError::Io(e) => Failure::io(format!("cannot read `{}`: {e}", path.display())),
-        crate::facts::confine::OpenError::Outside(target) => Failure {
-            diagnostics: vec![crate::facts::confine::listed_file(path, &target, crate::facts::confine::Place::Project)],
-            exit_code: 2,
-        },
+        crate::facts::confine::OpenError::Outside(target) => Failure::new(
+            vec![crate::facts::confine::listed_file(path, &target, crate::facts::confine::Place::Project)],
+            super::ExitStatus::Usage,
+        ),
     })?;
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut file, &mut bytes)
@@ -65,5 +65,5 @@ pub fn load(files: &[PathBuf], project: &mut Project) -> Result<Vec<ClaimSpec>, 
             Err(d) => errors.extend(d),
         }
     }
-    if errors.is_empty() { Ok(specs) } else { Err(Failure { diagnostics: errors, exit_code: 1 }) }
+    if errors.is_empty() { Ok(specs) } else { Err(Failure::new(errors, ExitStatus::Failed)) }
 }

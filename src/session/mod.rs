@@ -9,14 +9,17 @@ pub mod untrusted;
 pub mod watch;
 
 use crate::base::diag::{Code, Diagnostic};
+pub use crate::base::exit::ExitStatus;
 use crate::base::source::{FileId, SourceMap};
 use crate::base::value::{Symbols, Tuples};
-use crate::engine::eval::{self, EvalOptions, Model};
+use crate::engine::backend;
+use crate::engine::eval::{EvalOptions, Model};
 use crate::engine::plan::{self, Plan};
 use crate::facts::confine::{self, Place};
 use crate::facts::load::{self, Facts, TableOptions};
 use crate::lang::ir;
 use crate::lang::syntax;
+use crate::proof::provenance::Explainer;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -31,17 +34,35 @@ pub struct Inputs {
     pub facts: Option<PathBuf>,
 }
 
-/// Why a run stopped: the diagnostics to show and the exit code (1: the rules or facts are
-/// wrong; 2: a file could not be read or written, or the command was misused).
+/// Why a run stopped: the diagnostics to show and how the process exits (`Failed`: the rules
+/// or facts are wrong; `Usage`: a file could not be read or written, or the command was
+/// misused).
 #[derive(Debug)]
 pub struct Failure {
     pub diagnostics: Vec<Diagnostic>,
-    pub exit_code: i32,
+    pub status: ExitStatus,
+    /// The files the diagnostics point into, when the caller no longer holds them (a failure
+    /// found after loading, whose sources moved into the [`Project`]).
+    pub sources: Option<SourceMap>,
 }
 
 impl Failure {
+    /// A failure whose diagnostics point into the caller's sources.
+    pub fn new(diagnostics: Vec<Diagnostic>, status: ExitStatus) -> Failure {
+        Failure { diagnostics, status, sources: None }
+    }
+
+    /// A file that could not be read or written: a usage failure.
     pub fn io(message: String) -> Failure {
-        Failure { diagnostics: vec![Diagnostic::error(Code::MissingInput, message)], exit_code: 2 }
+        Failure::new(vec![Diagnostic::error(Code::MissingInput, message)], ExitStatus::Usage)
+    }
+
+    /// Takes the sources the diagnostics point into (a project's, after loading).
+    pub fn within(mut self, sources: &mut SourceMap) -> Failure {
+        if self.sources.is_none() {
+            self.sources = Some(std::mem::take(sources));
+        }
+        self
     }
 }
 
@@ -58,6 +79,30 @@ pub struct Project {
     pub read: Vec<confine::Identity>,
 }
 
+/// A project evaluated: its model beside it, and explainers of the model on demand. What
+/// each command works with once loading and evaluation succeeded.
+pub struct Session {
+    pub project: Project,
+    pub model: Model,
+}
+
+impl Session {
+    /// Evaluates a loaded project; on failure the diagnostics carry the project's sources.
+    pub fn evaluate(mut project: Project, options: &EvalOptions) -> Result<Session, Failure> {
+        match evaluate(&mut project, options) {
+            Ok(model) => Ok(Session { project, model }),
+            Err(f) => Err(f.within(&mut project.sources)),
+        }
+    }
+
+    /// An explainer of this model's tuples (the model must have been evaluated with
+    /// recording on for derived tuples to have proofs).
+    pub fn explainer(&mut self) -> Explainer<'_> {
+        let Project { program, facts, sources, symbols, .. } = &mut self.project;
+        Explainer::new(program, &self.model, facts, sources, symbols)
+    }
+}
+
 /// Reads every rule file and fact table, and checks them together.
 /// `sources` receives the files even on failure, so diagnostics can be rendered.
 pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure> {
@@ -68,7 +113,7 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     let mut paths = Vec::new();
     for path in &inputs.rules {
         if let Some(d) = confine::typed_path(path, "rules path") {
-            return Err(Failure { diagnostics: vec![d], exit_code: 2 });
+            return Err(Failure::new(vec![d], ExitStatus::Usage));
         }
         paths.extend(rule_paths(path)?);
     }
@@ -96,7 +141,7 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     let mut statement_files: Vec<FileId> = Vec::new();
     if let Some(dir) = &inputs.facts {
         if let Some(d) = confine::typed_path(dir, "facts directory") {
-            return Err(Failure { diagnostics: vec![d], exit_code: 2 });
+            return Err(Failure::new(vec![d], ExitStatus::Usage));
         }
         if !dir.is_dir() {
             return Err(Failure::io(format!("facts directory `{}` does not exist", dir.display())));
@@ -166,7 +211,7 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     }
 
     if diags.iter().any(Diagnostic::is_error) {
-        return Err(Failure { diagnostics: diags, exit_code: 1 });
+        return Err(Failure::new(diags, ExitStatus::Failed));
     }
     let plan = plan::plan(&program);
     Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan, read })
@@ -231,8 +276,8 @@ pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, F
     for fact in &program.facts {
         inputs[fact.rel].push(&fact.values);
     }
-    eval::evaluate(&project.program, &project.plan, inputs, &mut project.symbols, options)
-        .map_err(|d| Failure { diagnostics: vec![d], exit_code: 1 })
+    backend::evaluate(options.engine, &project.program, &project.plan, inputs, &mut project.symbols, options)
+        .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
 }
 
 /// The rule files `path` names: itself, or every `*.dl` inside when it is a directory (each
@@ -335,8 +380,8 @@ pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, Str
     for fact in &program.facts {
         inputs[fact.rel].push(&fact.values);
     }
-    let model =
-        eval::evaluate(&program, &plan, inputs, &mut symbols, options).map_err(|d| render(std::slice::from_ref(&d)))?;
+    let model = backend::evaluate(options.engine, &program, &plan, inputs, &mut symbols, options)
+        .map_err(|d| render(std::slice::from_ref(&d)))?;
     Ok(TextModel { sources, symbols, program, model })
 }
 
@@ -347,10 +392,7 @@ pub fn eval_text(program: &str) -> Result<BTreeMap<String, Vec<Vec<String>>>, St
     let m = evaluate_text(program, &EvalOptions::default())?;
     let mut out = BTreeMap::new();
     for (id, rel) in m.program.relations.iter().enumerate() {
-        out.insert(
-            rel.name.clone(),
-            crate::render::output::sorted_rows(&m.model.relations[id], &rel.types, &m.symbols),
-        );
+        out.insert(rel.name.clone(), crate::base::order::sorted_rows(&m.model.relations[id], &rel.types, &m.symbols));
     }
     Ok(out)
 }

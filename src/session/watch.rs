@@ -61,7 +61,7 @@ pub fn run_once(
         .into_iter()
         .map(|id| {
             let rel = &program.relations[id];
-            (rel.name.clone(), crate::render::output::sorted_rows(&model.relations[id], &rel.types, &project.symbols))
+            (rel.name.clone(), crate::base::order::sorted_rows(&model.relations[id], &rel.types, &project.symbols))
         })
         .collect())
 }

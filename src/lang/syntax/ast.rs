@@ -338,3 +338,33 @@ impl Literal {
         }
     }
 }
+
+/// The columns of a constraint's hidden relation: the named variables that occur in every
+/// alternative of the body (outside aggregate bodies), in order of first appearance.
+pub fn constraint_columns(body: &Body) -> Vec<Ident> {
+    match body {
+        Body::Lit(l) => {
+            let mut out: Vec<Ident> = Vec::new();
+            l.for_each_var(false, &mut |id| {
+                if !out.iter().any(|o| o.name == id.name) {
+                    out.push(id.clone());
+                }
+            });
+            out
+        }
+        Body::And(parts, _) => {
+            let mut out: Vec<Ident> = Vec::new();
+            for id in parts.iter().flat_map(constraint_columns) {
+                if !out.iter().any(|o| o.name == id.name) {
+                    out.push(id);
+                }
+            }
+            out
+        }
+        Body::Or(parts, _) => {
+            let alternatives: Vec<Vec<Ident>> = parts.iter().map(constraint_columns).collect();
+            let Some((first, rest)) = alternatives.split_first() else { return Vec::new() };
+            first.iter().filter(|id| rest.iter().all(|alt| alt.iter().any(|o| o.name == id.name))).cloned().collect()
+        }
+    }
+}

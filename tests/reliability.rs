@@ -186,6 +186,15 @@ fn output_to_a_hidden_path_is_refused_and_nothing_runs() {
     std::fs::write(dir.path().join("rules/r.dl"), rules.replace(".git/config", "sub/.bashrc")).unwrap();
     let o = stance(dir.path(), &["check", "--diagnostic-format", "short"]);
     assert!(stderr(&o).contains("error[E062]: output file name `sub/.bashrc` goes through the hidden name `.bashrc`"));
+    // Not hidden, but code the next tool runs (`cargo build` runs `build.rs`).
+    std::fs::write(dir.path().join("rules/r.dl"), rules.replace(".git/config", "build.rs")).unwrap();
+    let o = stance(dir.path(), &["infer", "--output-dir", ".", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "rules/r.dl:3:11: error[E062]: output file name `build.rs` is not a data file: outputs end in .csv, .facts, .tsv, .txt\n"
+    );
+    assert!(!dir.path().join("build.rs").exists());
 }
 
 /// An output never replaces a file the same run reads: the statement table, an `.input`
@@ -204,15 +213,22 @@ fn output_over_a_file_the_run_reads_is_refused() {
     );
     assert_eq!(stdout(&o), "");
     assert_eq!(std::fs::read_to_string(dir.path().join("facts/statements.csv")).unwrap(), TABLE);
-    // An `.input` table and a rule file, named by `filename=`.
-    let rules = ".decl w(x: symbol)\n.input w\n.output w(filename=\"w.facts\")\n.output w(filename=\"r.dl\")\n";
+    // An `.input` table named by `filename=`.
+    let rules = ".decl w(x: symbol)\n.input w\n.output w(filename=\"w.facts\")\n";
     std::fs::write(dir.path().join("rules/r.dl"), rules).unwrap();
-    for (out, file) in [("facts", "facts/w.facts"), ("rules", "rules/r.dl")] {
-        let o = stance(dir.path(), &["infer", "--output-dir", out, "--diagnostic-format", "short"]);
-        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-        assert!(stderr(&o).contains(&format!("error[E062]: writing `{file}` would overwrite a file this run reads")));
-    }
+    let o = stance(dir.path(), &["infer", "--output-dir", "facts", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "rules/r.dl:3:11: error[E062]: writing `facts/w.facts` would overwrite a file this run reads\n"
+    );
     assert_eq!(std::fs::read_to_string(dir.path().join("facts/w.facts")).unwrap(), "a\n");
+    // A rule file cannot be an output at all: outputs are data files.
+    let rules = ".decl w(x: symbol)\n.input w\n.output w(filename=\"r.dl\")\n";
+    std::fs::write(dir.path().join("rules/r.dl"), rules).unwrap();
+    let o = stance(dir.path(), &["infer", "--output-dir", "rules", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error[E062]: output file name `r.dl` is not a data file"), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(dir.path().join("rules/r.dl")).unwrap(), rules);
 }
 

@@ -58,13 +58,24 @@ pub fn lexical_problem(name: &str) -> Option<String> {
     }
 }
 
+/// The extensions an `.output` file may have: data, which no tool runs.
+pub const OUTPUT_EXTENSIONS: &[&str] = &["csv", "facts", "tsv", "txt"];
+
 /// The problem with an `.output` file name that is not a lexical escape: a hidden component
-/// (`.git/config`, `sub/.bashrc`) names a place no analysis output belongs in.
-pub fn hidden_problem(name: &str) -> Option<String> {
-    let hidden = name.split(['/', '\\']).find(|c| c.starts_with('.') && *c != ".")?;
-    Some(format!(
-        "output file name `{name}` goes through the hidden name `{hidden}`: outputs are never written to hidden paths"
-    ))
+/// (`.git/config`, `sub/.bashrc`) names a place no analysis output belongs in, and a name
+/// that is not a data file (`build.rs`, `Makefile`, `rules/x.dl`) could be run or read as
+/// code by the next tool in the project.
+pub fn output_name_problem(name: &str) -> Option<String> {
+    if let Some(hidden) = name.split(['/', '\\']).find(|c| c.starts_with('.') && *c != ".") {
+        return Some(format!(
+            "output file name `{name}` goes through the hidden name `{hidden}`: outputs are never written to hidden paths"
+        ));
+    }
+    let extension = Path::new(name).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if extension.is_some_and(|e| OUTPUT_EXTENSIONS.contains(&e.as_str())) {
+        return None;
+    }
+    Some(format!("output file name `{name}` is not a data file: outputs end in .{}", OUTPUT_EXTENSIONS.join(", .")))
 }
 
 /// `path` with its longest existing prefix canonicalized (symlinks followed) and the rest,
@@ -173,7 +184,7 @@ pub fn directive_names(program: &ir::Program, sources: &SourceMap) -> Vec<Diagno
             let span = || parameter_span(spec.span, name, sources);
             if let Some(problem) = lexical_problem(name) {
                 diags.push(refusal(Diagnostic::error(Code::OutsideProject, problem).at(span(), "refused here")));
-            } else if let Some(problem) = hidden_problem(name).filter(|_| output) {
+            } else if let Some(problem) = output_name_problem(name).filter(|_| output) {
                 diags.push(Diagnostic::error(Code::UnsafeOutput, problem).at(span(), "refused here"));
             }
         }
@@ -345,10 +356,13 @@ mod tests {
         assert!(lexical_problem("sub\\..\\x").unwrap().contains("leaves"));
         assert_eq!(lexical_problem("sub/x.facts"), None);
         assert_eq!(lexical_problem("x..y.facts"), None);
-        assert!(hidden_problem(".git/config").unwrap().contains("hidden name `.git`"));
-        assert!(hidden_problem("sub\\.ssh\\keys").unwrap().contains("hidden name `.ssh`"));
-        assert_eq!(hidden_problem("./out.csv"), None);
-        assert_eq!(hidden_problem("a.b/c.csv"), None);
+        assert!(output_name_problem(".git/config").unwrap().contains("hidden name `.git`"));
+        assert!(output_name_problem("sub\\.ssh\\keys.csv").unwrap().contains("hidden name `.ssh`"));
+        assert_eq!(output_name_problem("./out.csv"), None);
+        assert_eq!(output_name_problem("a.b/c.FACTS"), None);
+        for code in ["build.rs", "Makefile", "rules/x.dl", "run.sh", "package.json"] {
+            assert!(output_name_problem(code).unwrap().contains("is not a data file"), "{code}");
+        }
     }
 
     /// The race a check-then-open loses: the link leads outside when the file is opened and

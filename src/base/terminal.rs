@@ -20,9 +20,16 @@ fn needs_escape(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Whether a byte may start something [`escape`] changes: a C0 control, DEL, 0xC2 (the C1
+/// controls), 0xE2 (the bidirectional controls), or a byte never valid in UTF-8. Bytes that
+/// are none of these pass through untouched, a fast path for the usual text.
+fn suspect(b: u8) -> bool {
+    (b < 0x20 && b != b'\n' && b != b'\t') || matches!(b, 0x7f | 0xc0 | 0xc1 | 0xc2 | 0xe2 | 0xf5..=0xff)
+}
+
 /// `text` with its control characters escaped (borrowed when there is none).
 pub fn escape(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_escape) {
+    if !text.bytes().any(suspect) || !text.chars().any(needs_escape) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -106,7 +113,7 @@ impl<W: Write> Terminal<W> {
 
 impl<W: Write> Write for Terminal<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if !self.escaping {
+        if !self.escaping || (self.pending.is_empty() && !buf.iter().copied().any(suspect)) {
             return self.inner.write(buf);
         }
         self.pending.extend_from_slice(buf);

@@ -66,10 +66,7 @@ impl Ctx<'_> {
     }
 }
 
-/// "s" after a count other than one.
-pub fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
+pub use stance::base::diag::plural;
 
 /// Where the rules and facts are: the arguments every command that loads a project takes.
 #[derive(Args)]

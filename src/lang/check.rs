@@ -106,27 +106,27 @@ impl Checker<'_> {
     }
 
     fn collect_declarations(&mut self, files: &[ast::File], statement_relations: &BTreeSet<String>) {
-        for decl in
-            files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None })
-        {
-            if let Some(prev) = self.program.relation_id(&decl.name.name) {
+        let decls =
+            files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None });
+        for (decl, name) in decls.flat_map(|d| d.names().map(move |n| (d, n))) {
+            if let Some(prev) = self.program.relation_id(&name.name) {
                 let prev_span = self.program.relations[prev].decl.unwrap_or_default();
                 self.error(
                     Diagnostic::error(
                         Code::DuplicateDeclaration,
-                        format!("relation `{}` is declared twice", decl.name.name),
+                        format!("relation `{}` is declared twice", name.name),
                     )
-                    .at(decl.name.span, "declared again here")
+                    .at(name.span, "declared again here")
                     .with_secondary(prev_span, "first declared here"),
                 );
                 continue;
             }
             let types = decl.columns.iter().map(|c| self.resolve_type(&c.ty)).collect();
             self.program.relations.push(ir::Relation {
-                name: decl.name.name.clone(),
+                name: name.name.clone(),
                 columns: decl.columns.iter().map(|c| c.name.name.clone()).collect(),
                 types,
-                decl: Some(decl.name.span),
+                decl: Some(name.span),
                 inputs: Vec::new(),
                 outputs: Vec::new(),
                 printsize: false,
@@ -465,13 +465,19 @@ fn check_io_param(key: &str, value: &str, kind: DirectiveKind) -> Option<String>
             let unescaped = unescape_delimiter(value);
             (unescaped.len() != 1).then(|| format!("delimiter must be a single character, got `{value}`"))
         }
+        "comment" if kind == DirectiveKind::Input => {
+            (value.len() != 1 || matches!(value, "\"" | "\n" | "\r")).then(|| {
+                format!("`comment` must be a single ASCII character other than a quote or line end, got `{value}`")
+            })
+        }
+        "comment" => Some("`comment` applies to `.input` only".to_string()),
         "headers" | "rfc4180" => {
             (!matches!(value, "true" | "false")).then(|| format!("`{key}` must be `true` or `false`, got `{value}`"))
         }
         "IO" => (value != "file" && value != "stdout" || (value == "stdout" && kind == DirectiveKind::Input))
             .then(|| format!("`IO={value}` is not supported; only files are")),
         "attributeNames" | "fact-dir" | "output-dir" => None,
-        _ => Some(format!("unknown parameter `{key}` (known: filename, delimiter, headers, rfc4180)")),
+        _ => Some(format!("unknown parameter `{key}` (known: filename, delimiter, headers, rfc4180, comment)")),
     }
 }
 
@@ -1259,9 +1265,7 @@ fn grow(bound: &mut Vec<bool>, v: VarId) {
     }
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
+use crate::base::diag::plural;
 
 fn collect_outer_names(head: &ast::Atom, conj: &[&ast::Literal], out: &mut BTreeSet<String>) {
     for a in &head.args {

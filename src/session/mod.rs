@@ -122,8 +122,8 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     let mut rule_files = Vec::new();
     let mut read = Vec::new();
     for (file, dir) in paths {
-        let text = match read_text(&file, dir.as_deref(), &mut read) {
-            Ok(text) => text,
+        let text = match read_bytes(&file, dir.as_deref(), &mut read) {
+            Ok(bytes) => lossy(bytes),
             Err(Refused::Failure(f)) => return Err(f),
             Err(Refused::Outside(target)) => {
                 diags.push(confine::listed_file(&file, &target, Place::Rules));
@@ -139,6 +139,7 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     // Statement tables first: their relation names are known before checking.
     let mut facts = Facts::new();
     let mut statement_files: Vec<FileId> = Vec::new();
+    let mut other_csv = Vec::new();
     if let Some(dir) = &inputs.facts {
         if let Some(d) = confine::typed_path(dir, "facts directory") {
             return Err(Failure::new(vec![d], ExitStatus::Usage));
@@ -146,14 +147,22 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
         if !dir.is_dir() {
             return Err(Failure::io(format!("facts directory `{}` does not exist", dir.display())));
         }
-        let tables = load::find_statement_tables(dir)
+        let found = load::find_csv_files(dir)
             .map_err(|e| Failure::io(format!("cannot read facts directory `{}`: {e}", dir.display())))?;
-        for path in tables {
-            match read_text(&path, Some(dir), &mut read) {
-                Ok(text) => statement_files.push(sources.add(display_path(&path), text)),
+        other_csv = found.others;
+        for path in found.statements {
+            let bytes = match read_bytes(&path, Some(dir), &mut read) {
+                Ok(bytes) => bytes,
                 Err(Refused::Failure(f)) => return Err(f),
-                Err(Refused::Outside(target)) => diags.push(confine::listed_file(&path, &target, Place::Facts)),
-            }
+                Err(Refused::Outside(target)) => {
+                    diags.push(confine::listed_file(&path, &target, Place::Facts));
+                    continue;
+                }
+            };
+            let (text, invalid) = load::decode(bytes);
+            let file = sources.add(display_path(&path), text);
+            diags.extend(load::invalid_utf8_errors(file, &invalid));
+            statement_files.push(file);
         }
     }
     // Size the symbol table for small tables at once, and let it grow beyond: sized for
@@ -163,14 +172,9 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     let table_bytes: usize = statement_files.iter().map(|&f| sources.get(f).text.len()).sum();
     let mut symbols = Symbols::with_capacity((table_bytes / 32).min(1 << 16), (table_bytes / 2).min(1 << 20));
     for &file in &statement_files {
-        if let Err(errors) = load::load_statement_table(file, sources, &mut symbols, &mut facts) {
+        if let Err(errors) = load::load_statement_table(file, sources, &mut symbols, &mut facts, inputs.as_of) {
             diags.extend(errors);
         }
-    }
-    if let Some(day) = inputs.as_of
-        && let Err(errors) = crate::facts::asof::retain_valid(&mut facts, sources, day)
-    {
-        diags.extend(errors);
     }
     let statement_relations: BTreeSet<String> = facts.relations.keys().cloned().collect();
 
@@ -179,11 +183,27 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     diags.extend(confine::directive_names(&program, sources));
     crate::lang::lint::lint(&rule_files, &program, &mut diags);
 
+    // A `.csv` that is neither a statement table nor read by an `.input` is a mistake more
+    // often than not (`subjet,relation,object`): say so rather than ignore it, even when the
+    // rules have errors (its relations are then unknown to them).
+    let input_paths: BTreeSet<PathBuf> = program
+        .relations
+        .iter()
+        .flat_map(|rel| rel.inputs.iter().filter_map(|spec| input_file(inputs.facts.as_deref(), rel, spec).0))
+        .map(|path| path.canonicalize().unwrap_or(path))
+        .collect();
+    for (path, header) in other_csv {
+        if !input_paths.contains(&path.canonicalize().unwrap_or_else(|_| path.clone())) {
+            let file = sources.add(display_path(&path), header);
+            diags.push(load::unread_table(file, sources));
+        }
+    }
+
     // Relation tables named by `.input`.
     if !diags.iter().any(Diagnostic::is_error) {
         for rel in &program.relations {
             for spec in &rel.inputs {
-                let (path, options) = input_file(inputs.facts.as_deref(), rel, spec);
+                let (path, implicit_csv) = input_file(inputs.facts.as_deref(), rel, spec);
                 let Some(path) = path else {
                     if spec.params.contains_key("filename") || !rel.from_statements {
                         diags.push(missing_input(rel, spec));
@@ -191,8 +211,8 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
                     continue;
                 };
                 let dir = inputs.facts.as_deref().unwrap_or(Path::new("."));
-                let text = match read_text(&path, Some(dir), &mut read) {
-                    Ok(text) => text,
+                let bytes = match read_bytes(&path, Some(dir), &mut read) {
+                    Ok(bytes) => bytes,
                     Err(Refused::Failure(f)) => return Err(f),
                     Err(Refused::Outside(target)) => {
                         let name = spec.params.get("filename").map(String::as_str);
@@ -200,9 +220,13 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
                         continue;
                     }
                 };
+                let (text, invalid) = load::decode(bytes);
+                let options = TableOptions::for_input(&spec.params, &path, &text, implicit_csv);
                 let file = sources.add(display_path(&path), text);
+                diags.extend(load::invalid_utf8_errors(file, &invalid));
+                let schema = load::Schema { relation: &rel.name, columns: &rel.columns, types: &rel.types };
                 if let Err(errors) =
-                    load::load_relation_table(file, sources, &rel.name, &rel.types, &options, &mut symbols, &mut facts)
+                    load::load_relation_table(file, sources, &schema, &options, &mut symbols, &mut facts)
                 {
                     diags.extend(errors);
                 }
@@ -219,9 +243,10 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
 
 /// The file an `.input` directive reads, following Soufflé: `filename=` (relative to the
 /// facts directory), else `<rel>.facts` (tab-separated, no header), else `<rel>.csv`
-/// (comma-separated, with a header) when only that exists.
-fn input_file(dir: Option<&Path>, rel: &ir::Relation, spec: &ir::IoSpec) -> (Option<PathBuf>, TableOptions) {
-    let mut options = TableOptions::default();
+/// (with a header: the `bool` is true) when only that exists. How it is read is
+/// [`TableOptions::for_input`]'s business.
+fn input_file(dir: Option<&Path>, rel: &ir::Relation, spec: &ir::IoSpec) -> (Option<PathBuf>, bool) {
+    let mut implicit_csv = false;
     let dir = dir.unwrap_or(Path::new("."));
     let path = match spec.params.get("filename") {
         Some(name) => {
@@ -234,24 +259,14 @@ fn input_file(dir: Option<&Path>, rel: &ir::Relation, spec: &ir::IoSpec) -> (Opt
             if facts.is_file() {
                 Some(facts)
             } else if csv.is_file() && !rel.from_statements {
-                options.delimiter = b',';
-                options.headers = true;
+                implicit_csv = true;
                 Some(csv)
             } else {
                 None
             }
         }
     };
-    if let Some(d) = spec.params.get("delimiter") {
-        options.delimiter = crate::lang::check::unescape_delimiter(d).bytes().next().unwrap_or(b'\t');
-    }
-    if let Some(h) = spec.params.get("headers") {
-        options.headers = h == "true";
-    }
-    if let Some(q) = spec.params.get("rfc4180") {
-        options.rfc4180 = q == "true";
-    }
-    (path, options)
+    (path, implicit_csv)
 }
 
 fn missing_input(rel: &ir::Relation, spec: &ir::IoSpec) -> Diagnostic {
@@ -283,60 +298,52 @@ pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, F
 /// The rule files `path` names: itself, or every `*.dl` inside when it is a directory (each
 /// with that directory, which it must stay inside).
 fn rule_paths(path: &Path) -> Result<Vec<(PathBuf, Option<PathBuf>)>, Failure> {
-    if path == Path::new("-") {
-        return Ok(vec![(path.to_path_buf(), None)]);
+    let root = path.is_dir().then(|| path.to_path_buf());
+    match crate::lang::rule_files(path) {
+        Ok(Some(files)) => Ok(files.into_iter().map(|f| (f, root.clone())).collect()),
+        Ok(None) => Err(Failure::io(format!("rules path `{}` does not exist", path.display()))),
+        Err(e) => Err(Failure::io(format!("cannot read rules directory `{}`: {e}", path.display()))),
     }
-    if path.is_dir() {
-        let entries = std::fs::read_dir(path)
-            .map_err(|e| Failure::io(format!("cannot read rules directory `{}`: {e}", path.display())))?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "dl") && p.is_file())
-            .collect();
-        files.sort();
-        return Ok(files.into_iter().map(|f| (f, Some(path.to_path_buf()))).collect());
-    }
-    if path.is_file() {
-        return Ok(vec![(path.to_path_buf(), None)]);
-    }
-    Err(Failure::io(format!("rules path `{}` does not exist", path.display())))
 }
 
-/// Why [`read_text`] gave no text.
+/// Why [`read_bytes`] gave nothing.
 enum Refused {
     Failure(Failure),
     /// The file leads outside its directory, to this path.
     Outside(PathBuf),
 }
 
-/// Reads a file (or standard input for `-`), opened once: when `root` is given, the opened
-/// file must be inside it (`confine::open_inside`). Its identity is added to `read`.
-/// Invalid UTF-8 is replaced, so that a bad byte becomes a located error in the parser or
-/// loader rather than a refusal to read.
-fn read_text(path: &Path, root: Option<&Path>, read: &mut Vec<confine::Identity>) -> Result<String, Refused> {
+/// Text with invalid UTF-8 replaced, so that a bad byte becomes a located error in the
+/// parser rather than a refusal to read.
+fn lossy(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+/// The bytes of a file (or of standard input for `-`), opened once: with a `root`, the
+/// opened file must be inside it (`confine::open_inside`); without, a path inside the project
+/// by name must resolve inside it (`confine::open_typed`). Its identity is added to `read`.
+fn read_bytes(path: &Path, root: Option<&Path>, read: &mut Vec<confine::Identity>) -> Result<Vec<u8>, Refused> {
     let cannot = |e: std::io::Error| Refused::Failure(Failure::io(format!("cannot read `{}`: {e}", path.display())));
     let mut bytes = Vec::new();
     if path == Path::new("-") {
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
             .map_err(|e| Refused::Failure(Failure::io(format!("cannot read standard input: {e}"))))?;
-    } else {
-        let (mut file, identity) = match root {
-            Some(root) => confine::open_inside(path, root).map_err(|e| match e {
-                confine::OpenError::Io(e) => cannot(e),
-                confine::OpenError::Outside(target) => Refused::Outside(target),
-            })?,
-            None => confine::open_typed(path).map_err(|e| match e {
-                confine::OpenError::Io(e) => cannot(e),
-                confine::OpenError::Outside(target) => Refused::Outside(target),
-            })?,
-        };
-        std::io::Read::read_to_end(&mut file, &mut bytes).map_err(cannot)?;
-        read.push(identity);
+        return Ok(bytes);
     }
-    Ok(match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+    let opened = match root {
+        Some(root) => confine::open_inside(path, root),
+        None => confine::open_typed(path),
+    };
+    let (mut file, identity) = opened.map_err(|e| match e {
+        confine::OpenError::Io(e) => cannot(e),
+        confine::OpenError::Outside(target) => Refused::Outside(target),
+    })?;
+    std::io::Read::read_to_end(&mut file, &mut bytes).map_err(cannot)?;
+    read.push(identity);
+    Ok(bytes)
 }
 
 fn display_path(path: &Path) -> String {

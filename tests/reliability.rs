@@ -272,6 +272,11 @@ fn default_directories_that_are_symlinks_leading_outside_are_refused() {
     let o = stance(&p, &["check", "--no-facts", "--diagnostic-format", "short"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("error[E060]: `rules/r.dl` leads outside the rules directory through a symlink"));
+    // `fmt` neither reads it nor replaces the link.
+    let o = stance(&p, &["fmt", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error[E060]: `rules/r.dl` leads outside the project through a symlink"));
+    assert!(std::fs::symlink_metadata(p.join("rules/r.dl")).unwrap().is_symlink());
 }
 
 /// A claims file in the project that is a symlink to a file outside is refused, unread;

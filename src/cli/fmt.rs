@@ -78,5 +78,16 @@ fn read(path: &Path) -> Result<String, Failure> {
             .map_err(|e| Failure::io(format!("cannot read standard input: {e}")))?;
         return Ok(buf);
     }
-    std::fs::read_to_string(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))
+    // Opened once and checked: a rule file inside the project by name may not lead out of it.
+    use stance::facts::confine::{self, OpenError, Place};
+    let cannot = |e: std::io::Error| Failure::io(format!("cannot read `{}`: {e}", path.display()));
+    let (mut file, _) = confine::open_typed(path).map_err(|e| match e {
+        OpenError::Io(e) => cannot(e),
+        OpenError::Outside(target) => {
+            Failure::new(vec![confine::listed_file(path, &target, Place::Project)], ExitStatus::Usage)
+        }
+    })?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut file, &mut text).map_err(cannot)?;
+    Ok(text)
 }

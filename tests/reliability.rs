@@ -320,7 +320,11 @@ fn control_characters_from_data_are_escaped_on_the_terminal() {
     for args in [&["infer"][..], &["query", "ally(x, \"Tobruk\")"]] {
         let o = stance(dir.path(), args);
         assert_eq!(o.status.code(), Some(0), "{args:?}");
-        assert!(stdout(&o).contains("  Ev\\u{1b}[31mil  Tobruk\n"), "{args:?}: {}", stdout(&o));
+        assert!(
+            stdout(&o).contains("  Egypt           Tobruk\n  Ev\\u{1b}[31mil  Tobruk\n"),
+            "{args:?}: {}",
+            stdout(&o)
+        );
         assert!(!o.stdout.contains(&0x1b), "{args:?}");
     }
     // Data formats keep the bytes (JSON escapes for itself; CSV is piped here, not a terminal).

@@ -92,7 +92,12 @@ pub fn render(
         Format::Table => {
             for (n, &r) in relations.iter().enumerate() {
                 let rel = &program.relations[r];
-                let rows = sorted_rows(&model.relations[r], &rel.types, symbols);
+                // Escaped here rather than only at the terminal, so that columns are as wide as
+                // what is shown (the terminal layer then finds nothing left to escape).
+                let rows: Vec<Vec<String>> = sorted_rows(&model.relations[r], &rel.types, symbols)
+                    .into_iter()
+                    .map(|row| row.into_iter().map(|v| crate::base::terminal::escape(&v).into_owned()).collect())
+                    .collect();
                 if n > 0 {
                     writeln!(out)?;
                 }

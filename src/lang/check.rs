@@ -5,7 +5,7 @@
 use crate::base::diag::{Code, Diagnostic, did_you_mean};
 use crate::base::source::Span;
 use crate::base::value::{Symbols, Type, from_number};
-use crate::lang::ir::{self, Arg, Expr, Functor, IoSpec, Lit, RelId, Stratum, VarId};
+use crate::lang::ir::{self, Arg, Expr, Functor, IoSpec, Lit, RelId, VarId};
 use crate::lang::syntax::ast::{self, AggregateFunc, CompareOp, DirectiveKind, Item, ParamValue};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -345,45 +345,13 @@ impl Checker<'_> {
     }
 
     fn stratify(&mut self) {
-        use petgraph::graph::{DiGraph, NodeIndex};
-        let n = self.program.relations.len();
-        let mut graph: DiGraph<RelId, ()> = DiGraph::with_capacity(n, self.program.rules.len());
-        for r in 0..n {
-            graph.add_node(r);
-        }
-        // (from body relation, to head relation, negative?, rule)
-        let mut edges: Vec<(RelId, RelId, bool, usize, Span)> = Vec::new();
-        for rule in &self.program.rules {
-            let mut deps = Vec::new();
-            ir::body_reads(&rule.body, false, &mut deps);
-            for (rel, negative, span) in deps {
-                edges.push((rel, rule.head, negative, rule.id, span));
-                graph.update_edge(NodeIndex::new(rel), NodeIndex::new(rule.head), ());
-            }
-        }
-        let sccs = petgraph::algo::tarjan_scc(&graph);
-        let mut component = vec![0usize; n];
-        for (i, scc) in sccs.iter().enumerate() {
-            for node in scc {
-                component[node.index()] = i;
-            }
-        }
-        for &(from, to, negative, rule, span) in &edges {
-            if negative && component[from] == component[to] {
-                let d = self.cycle_diagnostic(from, to, rule, span, &edges, &component);
+        match ir::stratify(self.program.relations.len(), &self.program.rules) {
+            Ok(strata) => self.program.strata = strata,
+            Err(cycle) => {
+                let (from, to, rule, span) = cycle.edge;
+                let d = self.cycle_diagnostic(from, to, rule, span, &cycle.edges, &cycle.component);
                 self.error(d);
-                return;
             }
-        }
-        // tarjan_scc lists components with dependents first; evaluation runs dependencies first.
-        for scc in sccs.iter().rev() {
-            let mut relations: Vec<RelId> = scc.iter().map(|n| n.index()).collect();
-            relations.sort_unstable();
-            let rules: Vec<usize> =
-                self.program.rules.iter().filter(|r| relations.contains(&r.head)).map(|r| r.id).collect();
-            let recursive =
-                edges.iter().any(|&(from, to, _, _, _)| relations.contains(&from) && relations.contains(&to));
-            self.program.strata.push(Stratum { relations, rules, recursive });
         }
     }
 

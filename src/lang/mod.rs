@@ -5,6 +5,7 @@ pub mod check;
 pub mod fmt;
 pub mod ir;
 pub mod lint;
+pub mod magic;
 pub mod syntax;
 
 use std::path::{Path, PathBuf};

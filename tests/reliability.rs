@@ -519,6 +519,37 @@ fn a_second_run_waits_for_the_output_directory_lock() {
     assert_eq!(contents(&dir.path().join("out")), [("s.csv".to_string(), b"new\n".to_vec())]);
 }
 
+/// Two real runs into one directory at once, with different results: when both are done,
+/// the directory holds one run's files, all of them, never a mix.
+#[cfg(unix)]
+#[test]
+fn two_concurrent_runs_leave_one_runs_files() {
+    let dir = project(&[("ra/r.dl", BIG), ("rb/r.dl", &BIG.replace("range(0, 300000)", "range(1, 300001)"))]);
+    let out = dir.path().join("out");
+    let mut expected = Vec::new();
+    for rules in ["ra", "rb"] {
+        let o = stance(
+            dir.path(),
+            &["infer", "--rules", rules, "--output-dir", "out", "--relation", "n", "--format", "csv"],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        expected.push(contents(&out));
+    }
+    for _ in 0..2 {
+        std::fs::remove_dir_all(&out).unwrap();
+        let runs: Vec<Child> = ["ra", "rb"]
+            .iter()
+            .map(|rules| spawn(dir.path(), &["infer", "--rules", rules, "--output-dir", "out", "--relation", "n"]))
+            .collect();
+        for child in runs {
+            let o = child.wait_with_output().unwrap();
+            assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        }
+        let now = contents(&out);
+        assert!(now == expected[0] || now == expected[1], "a mix of two runs: {:?}", listing(&out));
+    }
+}
+
 // ---- determinism ----
 
 const RULES_A: &str = "\

@@ -74,6 +74,7 @@ pub struct Terminal<W: Write> {
 }
 
 impl<W: Write> Terminal<W> {
+    /// A writer into `inner`, escaping only when `escaping`.
     pub fn new(inner: W, escaping: bool) -> Terminal<W> {
         Terminal { inner: std::io::BufWriter::new(inner), escaping, pending: Vec::new() }
     }

@@ -10,9 +10,11 @@
 //!   the facts directory (the current directory when there is none); rule files found in a
 //!   rules directory, inside that directory. They are opened once and the opened handle is
 //!   checked ([`open_inside`]), so no swap between a check and an open can sneak another file in.
+//! - Claims files, and rule files given to `fmt`, inside the project by name must resolve
+//!   inside it ([`open_typed`]).
 //! - `.output` file names are relative, without `..`, without hidden components (`.git/config`),
-//!   and nothing below `--output-dir` on their way may be a symlink; an output may not replace a
-//!   file the same run reads ([`output_files`]).
+//!   with a data extension (no `build.rs`), and nothing below `--output-dir` on their way may
+//!   be a symlink; an output may not replace a file the same run reads ([`output_files`]).
 //!
 //! "Resolve" means: absolute names and `..` components are refused as written, and the path
 //! is then canonicalized (following symlinks, for the part that exists) and must still start
@@ -275,6 +277,7 @@ impl Identity {
 /// Why [`open_inside`] gave no file.
 #[derive(Debug)]
 pub enum OpenError {
+    /// The file could not be opened or examined.
     Io(std::io::Error),
     /// The file resolves outside the directory, to this path (or was swapped while opened).
     Outside(PathBuf),

@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 /// One file to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Planned {
+    /// Where the file goes.
     pub path: PathBuf,
+    /// Its whole contents.
     pub bytes: Vec<u8>,
 }
 

@@ -111,6 +111,10 @@ fn lock(dir: &Path) -> std::io::Result<File> {
             eprintln!("note: waiting for another stance run to finish writing into `{}`", dir.display());
             handle.lock()?;
         }
+        // A file system without locks (some FUSE mounts): write anyway, and say so.
+        Err(std::fs::TryLockError::Error(e)) if e.kind() == std::io::ErrorKind::Unsupported => {
+            eprintln!("note: `{}` cannot be locked ({e}); another run may write into it meanwhile", dir.display());
+        }
         Err(std::fs::TryLockError::Error(e)) => return Err(e),
     }
     Ok(handle)

@@ -483,8 +483,18 @@ pub fn find_csv_files(dir: &Path) -> std::io::Result<CsvFiles> {
         if !is_csv || !entry.file_type()?.is_file() && !path.is_file() {
             continue;
         }
+        // Opened once and checked; a table leading outside `dir` is not peeked at but listed,
+        // so that loading refuses it with its name.
+        let file = match crate::facts::confine::open_inside(&path, dir) {
+            Ok((file, _)) => file,
+            Err(crate::facts::confine::OpenError::Outside(_)) => {
+                found.statements.push(path);
+                continue;
+            }
+            Err(crate::facts::confine::OpenError::Io(e)) => return Err(e),
+        };
         let mut start = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::Read::take(std::fs::File::open(&path)?, HEADER_BYTES), &mut start)?;
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, HEADER_BYTES), &mut start)?;
         let start = String::from_utf8_lossy(&start);
         match header_names(&start) {
             Some((names, _)) if missing_statement_columns(&names).is_empty() => found.statements.push(path),

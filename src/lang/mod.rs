@@ -4,6 +4,7 @@
 pub mod check;
 pub mod components;
 pub mod fmt;
+pub mod functors;
 pub mod ir;
 pub mod lint;
 pub mod magic;

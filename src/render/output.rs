@@ -16,6 +16,17 @@ pub enum Format {
     Json,
 }
 
+impl Format {
+    /// How standard output in this format meets a terminal (see `base::terminal`).
+    pub fn shape(self) -> crate::base::terminal::Shape {
+        match self {
+            Format::Table => crate::base::terminal::Shape::Text,
+            Format::Csv => crate::base::terminal::Shape::Csv,
+            Format::Json => crate::base::terminal::Shape::Data,
+        }
+    }
+}
+
 pub use crate::base::order::{display_order, sorted_rows};
 
 #[derive(Serialize)]
@@ -81,7 +92,12 @@ pub fn render(
         Format::Table => {
             for (n, &r) in relations.iter().enumerate() {
                 let rel = &program.relations[r];
-                let rows = sorted_rows(&model.relations[r], &rel.types, symbols);
+                // Escaped here rather than only at the terminal, so that columns are as wide as
+                // what is shown (the terminal layer then finds nothing left to escape).
+                let rows: Vec<Vec<String>> = sorted_rows(&model.relations[r], &rel.types, symbols)
+                    .into_iter()
+                    .map(|row| row.into_iter().map(|v| crate::base::terminal::escape(&v).into_owned()).collect())
+                    .collect();
                 if n > 0 {
                     writeln!(out)?;
                 }
@@ -119,8 +135,7 @@ pub fn render(
 
 /// Writes each `.output` relation (or each of `relations` when none is marked) into `dir`
 /// as Soufflé does: `<rel>.csv`, tab-separated, no header, unless the directive says
-/// otherwise. Each file is written to a temporary name and renamed, so a reader never sees
-/// half a file.
+/// otherwise. The files are written all or nothing (`atomic::write_all`).
 pub fn write_output_dir(
     dir: &Path,
     program: &ir::Program,
@@ -128,30 +143,35 @@ pub fn write_output_dir(
     relations: &[usize],
     symbols: &Symbols,
 ) -> Result<Vec<PathBuf>, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create output directory `{}`: {e}", dir.display()))?;
-    let mut written = Vec::new();
+    let files = output_files(dir, program, model, relations, symbols);
+    crate::render::atomic::write_all(dir, &files)?;
+    Ok(files.into_iter().map(|f| f.path).collect())
+}
+
+/// The files [`write_output_dir`] writes, with their contents.
+pub fn output_files(
+    dir: &Path,
+    program: &ir::Program,
+    model: &Model,
+    relations: &[usize],
+    symbols: &Symbols,
+) -> Vec<crate::render::atomic::Planned> {
+    let mut files = Vec::new();
     for &r in relations {
         let rel = &program.relations[r];
-        let default_spec = ir::IoSpec { params: Default::default(), span: Default::default() };
-        let specs: Vec<&ir::IoSpec> =
-            if rel.outputs.is_empty() { vec![&default_spec] } else { rel.outputs.iter().collect() };
-        for spec in specs.into_iter().filter(|spec| !to_stdout(spec)) {
-            // `compress=true` writes gzip, by default to `<rel>.csv.gz` (as Soufflé).
-            let compress = spec.params.get("compress").is_some_and(|c| c == "true");
-            let default_name = if compress { format!("{}.csv.gz", rel.name) } else { format!("{}.csv", rel.name) };
-            let name = spec.params.get("filename").cloned().unwrap_or(default_name);
+        for (name, spec) in output_names(rel) {
+            let default_spec = ir::IoSpec { params: Default::default(), span: Default::default() };
+            let spec = spec.unwrap_or(&default_spec);
             let (header, rows) = souffle_rows(rel, spec, &model.relations[r], symbols);
             let text = match header {
                 Some(h) => format!("{h}\n{rows}"),
                 None => rows,
             };
-            let path = dir.join(&name);
-            let bytes = if compress { gzip(text.as_bytes()) } else { text.into_bytes() };
-            write_atomically(&path, &bytes).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-            written.push(path);
+            let bytes = if compressed(spec) { gzip(text.as_bytes()) } else { text.into_bytes() };
+            files.push(crate::render::atomic::Planned { path: dir.join(name), bytes });
         }
     }
-    Ok(written)
+    files
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -228,22 +248,25 @@ pub fn write_stdout_outputs(
     Ok(())
 }
 
-/// Writes to a temporary file beside `path`, then renames it into place.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = parent.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = crate::base::interrupt::while_pending(&tmp, || {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+/// The file names (relative to the output directory) a relation is written to, each with
+/// its `.output` directive (none when the relation is written without one). `IO=stdout`
+/// writes no file; `compress=true` defaults to `<rel>.csv.gz`, as in Soufflé.
+pub fn output_names(rel: &ir::Relation) -> Vec<(String, Option<&ir::IoSpec>)> {
+    if rel.outputs.is_empty() {
+        return vec![(format!("{}.csv", rel.name), None)];
     }
-    result
+    rel.outputs
+        .iter()
+        .filter(|s| !to_stdout(s))
+        .map(|s| {
+            let default = if compressed(s) { format!("{}.csv.gz", rel.name) } else { format!("{}.csv", rel.name) };
+            (s.params.get("filename").cloned().unwrap_or(default), Some(s))
+        })
+        .collect()
+}
+
+fn compressed(spec: &ir::IoSpec) -> bool {
+    spec.params.get("compress").is_some_and(|c| c == "true")
 }
 
 /// A CSV writer's error as the I/O error under it, so that callers can tell a closed pipe

@@ -118,7 +118,7 @@ fn inheritance_and_override() {
 
 #[test]
 fn type_parameters_pass_through_inheritance_and_nested_instances() {
-    // Balance theory over any signed relation, instantiated per relation.
+    // A base component passes its parameter on; a nested instance of the same component gets its own relations.
     let program = ".comp Graph<N> {\n    .decl edge(a: N, b: N)\n    .decl reach(a: N, b: N)\n    reach(a, b) :- edge(a, b).\n    \
                    reach(a, c) :- reach(a, b), edge(b, c).\n}\n.comp Wrapped<N> : Graph<N> {\n    .init inner = Graph<N>\n    \
                    inner.edge(a, b) :- reach(a, b).\n    .output inner.reach\n}\n.init w = Wrapped<symbol>\n\

@@ -7,4 +7,5 @@ pub mod interrupt;
 pub mod order;
 pub mod source;
 pub mod stamp;
+pub mod terminal;
 pub mod value;

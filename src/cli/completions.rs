@@ -5,6 +5,7 @@ use super::Cli;
 use super::context::print_bytes;
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
+use stance::base::terminal::Shape;
 use stance::session::{ExitStatus, Failure};
 
 #[derive(Args)]
@@ -23,7 +24,7 @@ Examples:
 pub fn completions(args: &CompletionsArgs) -> Result<ExitStatus, Failure> {
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "stance", &mut out);
-    print_bytes(&out).map(|()| ExitStatus::Success)
+    print_bytes(&out, Shape::Data).map(|()| ExitStatus::Success)
 }
 
 pub const MAN_HELP: &str = "\
@@ -59,5 +60,5 @@ pub fn man(args: &ManArgs) -> Result<ExitStatus, Failure> {
     clap_mangen::Man::new(page)
         .render(&mut out)
         .map_err(|e| Failure::io(format!("cannot render the man page: {e}")))?;
-    print_bytes(&out).map(|()| ExitStatus::Success)
+    print_bytes(&out, Shape::Data).map(|()| ExitStatus::Success)
 }

@@ -33,7 +33,7 @@ pub fn run(args: &ContradictionsArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failu
     };
     let violated: std::collections::BTreeSet<usize> = found.iter().map(|v| v.constraint).collect();
     eprintln!("{}", summary(found.len(), violated.len(), ex.program.constraints.len()));
-    print_bytes(rendered.as_bytes())?;
+    print_bytes(rendered.as_bytes(), args.format.shape())?;
     Ok(ExitStatus::judged(found.is_empty()))
 }
 

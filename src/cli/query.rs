@@ -42,8 +42,7 @@ pub fn run(args: &QueryArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         subset.data.extend_from_slice(tuples.get(i));
         subset.rows += 1;
     }
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = stance::base::terminal::stdout(args.format.shape());
     let result = (|| -> std::io::Result<()> {
         let order = display_order(&subset, &ex.program.relations[rel].types, ex.symbols);
         if args.explain {

@@ -19,7 +19,7 @@
 //! `count = N`.
 
 use crate::diag::{Code, Diagnostic};
-use crate::explain::{self, Claim, ClaimArg};
+use crate::pattern::{self, Claim, ClaimArg};
 use crate::ir;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{self, ast};
@@ -300,7 +300,7 @@ fn parse_atom(
         }
     };
     let text = one_line(text.get(atom.span.range()).unwrap_or(atom_text));
-    explain::resolve_claim(atom, text, program, symbols)
+    pattern::resolve_claim(atom, text, program, symbols)
 }
 
 fn one_line(text: &str) -> String {

@@ -60,6 +60,9 @@ pub enum Code {
     ContradictionDenied,
     /// A claims file (`stance review`) that cannot be read as claims.
     BadClaim,
+    /// A variable of a claim or query pattern spelled like a known symbol
+    /// (`aligned(x, Haftar)`): it matches every value.
+    VariableNamesConstant,
     /// `--focus` names no actor of the network (graph, report).
     UnknownActor,
     /// Graphviz's `dot` is missing or failed (graph --format svg).
@@ -101,6 +104,7 @@ impl Code {
             Code::Contradiction => "W006",
             Code::ContradictionDenied => "E024",
             Code::BadClaim => "E025",
+            Code::VariableNamesConstant => "W007",
             Code::UnknownActor => "E050",
             Code::GraphvizFailed => "E051",
             Code::NotAGraphRelation => "E052",
@@ -136,6 +140,7 @@ impl Code {
             Code::DuplicateRule => "duplicate-rule",
             Code::Contradiction | Code::ContradictionDenied => "contradiction",
             Code::BadClaim => "bad-claim",
+            Code::VariableNamesConstant => "variable-names-constant",
             Code::UnknownActor => "unknown-actor",
             Code::GraphvizFailed => "graphviz-failed",
             Code::NotAGraphRelation => "not-a-graph-relation",

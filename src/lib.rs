@@ -33,6 +33,7 @@ pub mod layout;
 pub mod lint;
 pub mod network;
 pub mod output;
+pub mod pattern;
 pub mod plan;
 pub mod provenance;
 pub mod quotes;

@@ -708,9 +708,17 @@ fn load_recorded(
     }
 }
 
-fn claim_of(text: &str, project: &mut Project, sources: &mut SourceMap) -> Result<explain::Claim, Failure> {
-    match explain::parse_claim(text, &mut project.sources, &project.program, &project.symbols) {
-        Ok(c) => Ok(c),
+fn claim_of(
+    text: &str,
+    project: &mut Project,
+    sources: &mut SourceMap,
+    cli: &Cli,
+) -> Result<stance::pattern::Claim, Failure> {
+    match stance::pattern::parse_claim(text, &mut project.sources, &project.program, &project.symbols) {
+        Ok(c) => {
+            report(&c.warnings, &project.sources, cli);
+            Ok(c)
+        }
         Err(diagnostics) => {
             *sources = std::mem::take(&mut project.sources);
             Err(Failure { diagnostics, exit_code: 1 })
@@ -722,13 +730,10 @@ fn explain(args: &ExplainArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8,
     let started = Instant::now();
     let (mut project, model) = load_recorded(&args.project, sources, cli)?;
     let evaluated = Instant::now();
-    let claim = claim_of(&args.claim, &mut project, sources)?;
+    let claim = claim_of(&args.claim, &mut project, sources, cli)?;
     let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
     let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
-    let roots = match claim.tuple() {
-        Some(tuple) => ex.explain_many(claim.rel, &tuple, args.proofs.max(1)),
-        None => Vec::new(),
-    };
+    let groups = explain::pattern_proofs(&mut ex, &claim, args.proofs.max(1));
     if args.timing {
         eprintln!(
             "timing: load and evaluate {:.1} ms, explain {:.1} ms",
@@ -736,9 +741,10 @@ fn explain(args: &ExplainArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8,
             evaluated.elapsed().as_secs_f64() * 1e3
         );
     }
-    if roots.is_empty() {
-        let mut msg = format!("`{}` does not hold", claim.text);
-        for note in explain::unknown_constants(&claim, ex.symbols) {
+    if groups.is_empty() {
+        let verb = if claim.is_ground() { "does not hold" } else { "matches no tuple" };
+        let mut msg = format!("`{}` {verb}", claim.text);
+        for note in stance::pattern::unknown_constants(&claim, ex.symbols) {
             msg.push_str(&format!("\n  note: {note}"));
         }
         eprintln!("{msg}\nhelp: `stance why-not '{}'` shows how far each rule gets", claim.text);
@@ -747,16 +753,19 @@ fn explain(args: &ExplainArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8,
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let result = (|| -> std::io::Result<()> {
-        for (i, &root) in roots.iter().enumerate() {
-            match args.format {
-                ProofFormat::Json => writeln!(out, "{}", explain::proof_json(&ex, root))?,
-                ProofFormat::Text => {
-                    if roots.len() > 1 {
-                        writeln!(out, "proof {} of {} (height {})", i + 1, roots.len(), ex.nodes[root].height)?;
-                    }
-                    write!(out, "{}", explain::render_tree(&ex, root, args.depth))?;
-                    if i + 1 < roots.len() {
-                        writeln!(out)?;
+        // One group of proofs per matching tuple (one tuple for a ground claim).
+        for (g, roots) in groups.iter().enumerate() {
+            for (i, &root) in roots.iter().enumerate() {
+                match args.format {
+                    ProofFormat::Json => writeln!(out, "{}", explain::proof_json(&ex, root))?,
+                    ProofFormat::Text => {
+                        if g + i > 0 {
+                            writeln!(out)?;
+                        }
+                        if roots.len() > 1 {
+                            writeln!(out, "proof {} of {} (height {})", i + 1, roots.len(), ex.nodes[root].height)?;
+                        }
+                        write!(out, "{}", explain::render_tree(&ex, root, args.depth))?;
                     }
                 }
             }
@@ -821,7 +830,7 @@ fn contradictions(args: &ContradictionsArgs, sources: &mut SourceMap, cli: &Cli)
 
 fn why_not(args: &WhyNotArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
     let (mut project, model) = load_recorded(&args.project, sources, cli)?;
-    let claim = claim_of(&args.claim, &mut project, sources)?;
+    let claim = claim_of(&args.claim, &mut project, sources, cli)?;
     let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
     let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
     let report = explain::why_not(&mut ex, &claim);
@@ -832,43 +841,22 @@ fn why_not(args: &WhyNotArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, 
 
 fn query(args: &QueryArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Failure> {
     let (mut project, model) = load_recorded(&args.project, sources, cli)?;
-    let claim = claim_of(&args.pattern, &mut project, sources)?;
+    let claim = claim_of(&args.pattern, &mut project, sources, cli)?;
     let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
     let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
     let rel = claim.rel;
     let decl = &ex.program.relations[rel];
-    // Repeated variables in the pattern must agree.
-    let var_positions: Vec<(usize, &str)> = claim
-        .args
-        .iter()
-        .enumerate()
-        .filter_map(|(i, a)| if let explain::ClaimArg::Var(n) = a { Some((i, n.as_str())) } else { None })
-        .collect();
-    let hits: Vec<usize> = match claim.pattern() {
-        Some(pattern) => stance::provenance::matches(&model.relations[rel], &pattern)
-            .filter(|&i| {
-                let t = model.relations[rel].get(i);
-                var_positions.iter().all(|&(p, n)| var_positions.iter().all(|&(q, m)| n != m || t[p] == t[q]))
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    for note in explain::unknown_constants(&claim, ex.symbols) {
+    let hits = claim.matching_tuples(&model.relations[rel], &decl.types, ex.symbols);
+    for note in stance::pattern::unknown_constants(&claim, ex.symbols) {
         eprintln!("note: {note}");
     }
-    let mut subset = stance::eval::Tuples { arity: decl.arity(), data: Vec::new(), rows: 0 };
-    for &i in &hits {
-        subset.data.extend_from_slice(model.relations[rel].get(i));
-        subset.rows += 1;
-    }
+    let mut subset = stance::eval::Tuples { arity: decl.arity(), data: hits.concat(), rows: hits.len() };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = (|| -> std::io::Result<()> {
-        let order = output::display_order(&subset, &decl.types, ex.symbols);
         if args.explain {
-            for i in order {
-                let tuple = subset.get(i).to_vec();
-                if let Some(root) = ex.explain(rel, &tuple) {
+            for tuple in &hits {
+                if let Some(root) = ex.explain(rel, tuple) {
                     match args.format {
                         Format::Json => writeln!(out, "{}", explain::proof_json(&ex, root))?,
                         Format::Csv => writeln!(out, "{}", explain::compact_trace(&ex, root))?,
@@ -879,7 +867,7 @@ fn query(args: &QueryArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
         } else {
             let mut only_hits =
                 stance::eval::Model::unrecorded(vec![stance::eval::Tuples::default(); ex.program.relations.len()]);
-            only_hits.relations[rel] = subset.clone();
+            only_hits.relations[rel] = std::mem::take(&mut subset);
             output::render(&mut out, args.format, ex.program, &only_hits, &[rel], ex.symbols)?;
         }
         out.flush()

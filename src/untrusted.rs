@@ -89,10 +89,10 @@ pub fn claim(data: &[u8]) -> Vec<String> {
     let (ast, _) = crate::syntax::parse_file(id, CLAIM_PROGRAM);
     let mut symbols = Symbols::new();
     let (program, _) = crate::check::check(&[ast], &BTreeSet::new(), &mut symbols);
-    match crate::explain::parse_claim(&text(data), &mut sources, &program, &symbols) {
+    match crate::pattern::parse_claim(&text(data), &mut sources, &program, &symbols) {
         Ok(claim) => {
             let _ = (claim.tuple(), claim.pattern());
-            crate::explain::unknown_constants(&claim, &symbols)
+            crate::pattern::unknown_constants(&claim, &symbols)
         }
         Err(diags) => render(&diags, &sources),
     }

@@ -56,3 +56,8 @@ pub fn load(files: &[PathBuf], project: &mut Project) -> Result<Vec<ClaimSpec>, 
     }
     if errors.is_empty() { Ok(specs) } else { Err(Failure { diagnostics: errors, exit_code: 1 }) }
 }
+
+/// The warnings of the claims (such as a variable named like a known symbol), in order.
+pub fn warnings(specs: &[ClaimSpec]) -> Vec<crate::diag::Diagnostic> {
+    specs.iter().flat_map(|s| s.claim.warnings.iter().cloned()).collect()
+}

@@ -785,6 +785,7 @@ fn review(args: &ReviewArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, F
             return Err(f);
         }
     };
+    report(&stance::claim_files::warnings(&specs), &project.sources, cli);
     let Project { program, facts, sources: srcs, symbols, .. } = &mut project;
     let mut ex = Explainer::new(program, &model, facts, srcs, symbols);
     let outcomes = stance::review::review(&mut ex, &specs);
@@ -1114,6 +1115,7 @@ fn report_html(args: &ReportArgs, sources: &mut SourceMap, cli: &Cli) -> Result<
             return Err(f);
         }
     };
+    report(&stance::claim_files::warnings(&specs), &project.sources, cli);
     let options = stance::report::ReportOptions {
         title: args.title.clone(),
         network: args.network.options(),

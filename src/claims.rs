@@ -19,8 +19,8 @@
 //! `count = N`.
 
 use crate::diag::{Code, Diagnostic};
-use crate::pattern::{self, Claim, ClaimArg};
 use crate::ir;
+use crate::pattern::{self, Claim, ClaimArg};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{self, ast};
 use crate::value::Symbols;

@@ -3,10 +3,8 @@
 
 use crate::eval;
 use crate::ir::{self, Lit, RelId};
-use crate::provenance::{
-    Explainer, NodeId, NodeKind, Origin, Side, atom_text, literal, matches, pattern_text,
-};
 use crate::pattern::{Claim, unknown_constants};
+use crate::provenance::{Explainer, NodeId, NodeKind, Origin, Side, atom_text, literal, matches, pattern_text};
 use crate::value::{Type, Value, to_number};
 use serde_json::{Map, Value as Json, json};
 use std::collections::{HashMap, HashSet};
@@ -182,7 +180,7 @@ pub fn proof_json(ex: &Explainer, root: NodeId) -> Json {
     let root_node = &ex.nodes[root];
     json!({
         "conclusion": atom_text(ex.program, root_node.rel, &root_node.tuple, ex.symbols),
-        "relation": ex.program.relations[root_node.rel].name,
+        "relation": relation_name(ex, root_node.rel),
         "tuple": tuple_json(ex, root_node.rel, &root_node.tuple),
         "height": root_node.height,
         "root": 0,
@@ -211,6 +209,15 @@ pub fn number_nodes(ex: &Explainer, roots: impl IntoIterator<Item = NodeId>) -> 
     (order, index)
 }
 
+/// The relation's name; for a constraint's hidden relation, the constraint as written (on
+/// one line), since the hidden name is one no user wrote.
+fn relation_name(ex: &Explainer, rel: RelId) -> String {
+    match ex.program.constraint_of(rel) {
+        Some(c) => ex.sources.snippet(c.span).split_whitespace().collect::<Vec<_>>().join(" "),
+        None => ex.program.relations[rel].name.clone(),
+    }
+}
+
 fn tuple_json(ex: &Explainer, rel: RelId, tuple: &[Value]) -> Json {
     Json::Array(tuple.iter().zip(&ex.program.relations[rel].types).map(|(&v, &t)| value_json(ex, v, t)).collect())
 }
@@ -229,7 +236,7 @@ pub fn node_json(ex: &Explainer, n: NodeId, index: &HashMap<NodeId, usize>) -> J
     let mut obj = Map::new();
     obj.insert("id".into(), Json::from(index[&n]));
     obj.insert("conclusion".into(), Json::from(atom_text(ex.program, node.rel, &node.tuple, ex.symbols)));
-    obj.insert("relation".into(), Json::from(ex.program.relations[node.rel].name.clone()));
+    obj.insert("relation".into(), Json::from(relation_name(ex, node.rel)));
     obj.insert("tuple".into(), tuple_json(ex, node.rel, &node.tuple));
     obj.insert("height".into(), Json::from(node.height));
     match &node.kind {
@@ -334,7 +341,8 @@ pub fn why_not(ex: &mut Explainer, claim: &Claim) -> String {
             let _ = writeln!(out, "it holds:");
         } else {
             let n = hits.len();
-            let _ = writeln!(out, "it holds: {n} tuple{} match{}; the first:", plural(n), if n == 1 { "es" } else { "" });
+            let _ =
+                writeln!(out, "it holds: {n} tuple{} match{}; the first:", plural(n), if n == 1 { "es" } else { "" });
         }
         out.push_str(&render_tree(ex, root, Some(3)));
         return out;

@@ -562,9 +562,19 @@ pub fn literal(v: Value, ty: Type, symbols: &Symbols) -> String {
     }
 }
 
-/// `rel("a", 1)` as written in a rule file.
+/// `rel("a", 1)` as written in a rule file. A constraint's hidden relation has a name no one
+/// wrote, so its tuple is shown as the violation's bindings: `violation(x = "a", n = 1)`.
 pub fn atom_text(program: &ir::Program, rel: RelId, tuple: &[Value], symbols: &Symbols) -> String {
     let r = &program.relations[rel];
+    if program.is_constraint(rel) {
+        let bindings: Vec<String> = r
+            .columns
+            .iter()
+            .zip(tuple.iter().zip(&r.types))
+            .map(|(c, (&v, &t))| format!("{c} = {}", literal(v, t, symbols)))
+            .collect();
+        return format!("violation({})", bindings.join(", "));
+    }
     let args: Vec<String> = tuple.iter().zip(&r.types).map(|(&v, &t)| literal(v, t, symbols)).collect();
     format!("{}({})", r.name, args.join(", "))
 }

@@ -233,11 +233,8 @@ fn explain_of_a_pattern_proves_every_match() {
     let out = stdout(&o);
     let conclusions: Vec<&str> = out.lines().filter(|l| l.starts_with("aligned(")).collect();
     let query = stdout(&stance(&repo(), &["query", r#"aligned(x, "Haftar")"#, "--format", "csv"]));
-    let expected: Vec<String> = query
-        .lines()
-        .skip(1)
-        .map(|l| format!("aligned(\"{}\", \"Haftar\")", l.split(',').nth(1).unwrap()))
-        .collect();
+    let expected: Vec<String> =
+        query.lines().skip(1).map(|l| format!("aligned(\"{}\", \"Haftar\")", l.split(',').nth(1).unwrap())).collect();
     assert_eq!(conclusions, expected);
     assert_eq!(conclusions.len(), 11);
     assert!(out.starts_with(
@@ -277,7 +274,11 @@ fn why_not_of_a_pattern() {
     assert!(out.starts_with("why not aligned(\"Algeria\", x)?\nno rule derives it:\n"), "{out}");
     assert!(out.contains("rule aligned(x, y) :- backs(x, y).  [rules/libya.dl:34]\n    fails at backs(\"Algeria\", _): no matching tuple (with x = \"Algeria\")\n"), "{out}");
     let o = stance(&repo(), &["why-not", r#"neutral_courted(_)"#]);
-    assert!(stdout(&o).starts_with("why not neutral_courted(_)?\nit holds: 1 tuple matches; the first:\n"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("why not neutral_courted(_)?\nit holds: 1 tuple matches; the first:\n"),
+        "{}",
+        stdout(&o)
+    );
     let o = stance(&repo(), &["why-not", r#"backs("Algeria", _)"#]);
     assert_eq!(
         stdout(&o),

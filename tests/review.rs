@@ -118,7 +118,10 @@ fn review_as_json() {
     assert_eq!(egypt_gna["contradictions"][0]["constraint"]["text"], ":- aligned(x, y), conflict(x, y).");
     let kremlin = claims.iter().find(|c| c["claim"] == "contradicted conflict(\"Kremlin\", \"GNA\")").unwrap();
     assert_eq!((kremlin["verdict"].as_str(), kremlin["holds"].as_bool()), (Some("CONTRADICTED"), Some(true)));
-    assert_eq!(kremlin["notes"][0].as_str().unwrap().split(" (").next(), Some("it holds, and takes part in a constraint violation"));
+    assert_eq!(
+        kremlin["notes"][0].as_str().unwrap().split(" (").next(),
+        Some("it holds, and takes part in a constraint violation")
+    );
     let c = &kremlin["contradictions"][0];
     assert_eq!(c["constraint"]["text"], ":- recognises(x, y), conflict(x, y).");
     assert_eq!(c["bindings"], serde_json::json!({"x": "Kremlin", "y": "GNA"}));

@@ -156,8 +156,13 @@ fn tree_node(
             }
             for (i, s) in side.iter().enumerate() {
                 let last = premises.len() + i + 1 == total;
-                let f = if last { "└─ " } else { "├─ " };
-                let _ = writeln!(out, "{rest}{f}{}", side_text(ex, s));
+                let (f, r) = if last { ("└─ ", "   ") } else { ("├─ ", "│  ") };
+                let over = aggregated_lines(ex, s);
+                let colon = if over.is_empty() { "" } else { ", over:" };
+                let _ = writeln!(out, "{rest}{f}{}{colon}", side_text(ex, s));
+                for line in over {
+                    let _ = writeln!(out, "{rest}{r}   {line}");
+                }
             }
         }
     }
@@ -168,8 +173,25 @@ pub fn side_text(ex: &Explainer, s: &Side) -> String {
     match s {
         Side::Absent { rel, pattern } => format!("no proof of {}", pattern_text(ex.program, *rel, pattern, ex.symbols)),
         Side::Holds { text } => format!("holds: {text}"),
-        Side::Aggregate { text, value } => format!("computed: {text} = {value}"),
+        Side::Aggregate { text, value, .. } => format!("computed: {text} = {value}"),
     }
+}
+
+/// What an aggregate aggregates, one line per binding of its body (its positive atoms),
+/// then `and M more` for the bindings not kept; empty for other conditions.
+pub fn aggregated_lines(ex: &Explainer, s: &Side) -> Vec<String> {
+    let Side::Aggregate { over, bindings, .. } = s else { return Vec::new() };
+    let mut lines: Vec<String> = over
+        .iter()
+        .filter(|atoms| !atoms.is_empty())
+        .map(|atoms| {
+            atoms.iter().map(|(rel, t)| atom_text(ex.program, *rel, t, ex.symbols)).collect::<Vec<_>>().join(", ")
+        })
+        .collect();
+    if !lines.is_empty() && *bindings > over.len() {
+        lines.push(format!("and {} more", bindings - over.len()));
+    }
+    lines
 }
 
 /// A proof as JSON: the conclusion, and the DAG of nodes reachable from it, each listed
@@ -282,6 +304,24 @@ pub fn node_json(ex: &Explainer, n: NodeId, index: &HashMap<NodeId, usize>) -> J
             obj.insert("premises".into(), Json::Array(premises.iter().map(|p| Json::from(index[p])).collect()));
             let conditions: Vec<Json> = side.iter().map(|s| Json::from(side_text(ex, s))).collect();
             obj.insert("conditions".into(), Json::Array(conditions));
+            let aggregates: Vec<Json> = side
+                .iter()
+                .filter_map(|s| match s {
+                    Side::Aggregate { text, value, over, bindings } => Some(json!({
+                        "text": text,
+                        "value": value,
+                        "bindings": bindings,
+                        "over": over
+                            .iter()
+                            .map(|atoms| atoms.iter().map(|(rel, t)| atom_text(ex.program, *rel, t, ex.symbols)).collect::<Vec<_>>())
+                            .collect::<Vec<_>>(),
+                    })),
+                    _ => None,
+                })
+                .collect();
+            if !aggregates.is_empty() {
+                obj.insert("aggregates".into(), Json::Array(aggregates));
+            }
         }
     }
     Json::Object(obj)

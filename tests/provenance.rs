@@ -312,6 +312,34 @@ fn a_variable_named_like_a_symbol_is_a_warning() {
     assert!(stderr(&o).contains("c.claims:1:18: warning[W007]"), "{}", stderr(&o));
 }
 
+/// An aggregate's proof step lists what it aggregates, by value: the first ten bindings of
+/// its body, then how many more (it used to show only the total).
+#[test]
+fn an_aggregate_lists_the_tuples_it_aggregates() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    let facts: String = (1..=12).map(|i| format!("b({i}, \"t\"). ")).collect();
+    std::fs::write(
+        dir.path().join("rules/r.dl"),
+        format!(
+            ".decl b(x: number, y: symbol)\n.decl a(y: symbol)\n.decl total(n: number)\n{facts}\na(\"t\").\ntotal(n) :- n = sum x : {{ b(x, y), a(y) }}.\n"
+        ),
+    )
+    .unwrap();
+    let o = stance(dir.path(), &["explain", "total(78)"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<String> = (1..=10).map(|i| format!("      b({i}, \"t\"), a(\"t\")")).collect();
+    let expected =
+        format!("└─ computed: sum x : {{ b(x, y), a(y) }} = 78, over:\n{}\n      and 2 more\n", lines.join("\n"));
+    assert!(stdout(&o).ends_with(&expected), "{}", stdout(&o));
+    let o = stance(dir.path(), &["explain", "total(78)", "--format", "json"]);
+    let json: Json = serde_json::from_str(&stdout(&o)).unwrap();
+    let aggregate = &json["nodes"][0]["aggregates"][0];
+    assert_eq!(aggregate["bindings"], 12);
+    assert_eq!(aggregate["over"][9], serde_json::json!(["b(10, \"t\")", "a(\"t\")"]));
+    assert_eq!(aggregate["over"].as_array().unwrap().len(), 10);
+}
+
 #[test]
 fn infer_with_provenance_as_json_lines_and_csv() {
     let o = stance(&repo(), &["infer", "--provenance", "--format", "json", "--relation", "hedges"]);

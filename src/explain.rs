@@ -10,8 +10,18 @@ use serde_json::{Map, Value as Json, json};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
+/// The rule as written, on one line, without its comments.
 fn rule_text(ex: &Explainer, rule: &ir::Rule) -> String {
-    ex.sources.snippet(rule.span).split_whitespace().collect::<Vec<_>>().join(" ")
+    let source = ex.sources.snippet(rule.span);
+    let mut plain = String::with_capacity(source.len());
+    let mut at = 0;
+    for (start, end) in crate::fmt::comments(source) {
+        plain.push_str(&source[at..start]);
+        plain.push(' ');
+        at = end;
+    }
+    plain.push_str(&source[at..]);
+    plain.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn value_text(v: Value, ty: Type, ex: &Explainer) -> String {

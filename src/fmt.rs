@@ -7,8 +7,10 @@
 //!   columns, otherwise the head and `:-`, then one body literal per line, indented;
 //! - a rule printed over several lines is a paragraph of its own (blank lines around it,
 //!   the comments directly above it staying attached);
-//! - blank lines as written, at most one in a row; comments as written, except that a
-//!   comment inside an item moves to the line above it;
+//! - blank lines as written, at most one in a row; comments as written: inside a rule they
+//!   stay inside it (at the end of the line they were on, or on a line of their own between
+//!   the same body literals), so a rule's doc comment and `@display` never change; inside a
+//!   declaration or directive they move to the line above it;
 //! - strings re-escaped, binary operators spaced, parentheses only where precedence
 //!   needs them.
 //!
@@ -56,8 +58,21 @@ pub fn format_file(file: &File, text: &str) -> String {
         let (start, end) = (span.start as usize, span.end as usize);
         // Comments before the item.
         comments_before(start, text, &comments, &mut ci, &mut prev_end, &mut pieces);
-        // Comments inside the item move above it.
         let mut before = newlines(&text[prev_end..start]);
+        // Comments inside a rule stay inside it, where they were (moved above, one could
+        // become the rule's doc comment, or a `/* */` one detach its `@display` line).
+        if let Item::Rule(r) = item {
+            let first = ci;
+            while ci < comments.len() && comments[ci].0 < end {
+                ci += 1;
+            }
+            let printed = print_rule_with_comments(r, text, &comments[first..ci]);
+            let kind = if printed.contains('\n') { Kind::Paragraph } else { Kind::Item };
+            pieces.push(Piece { kind, text: printed, newlines: before });
+            prev_end = end;
+            continue;
+        }
+        // Comments inside another item move above it.
         while ci < comments.len() && comments[ci].0 < end {
             let (s, e) = comments[ci];
             pieces.push(Piece {
@@ -267,6 +282,80 @@ pub fn quote(s: &str) -> String {
         }
     }
     out.push('"');
+    out
+}
+
+/// A rule with the comments inside its span (`inner`, byte ranges into `text`), each kept
+/// between the same parts of the rule: a comment after code on its line trails the printed
+/// line of the part it follows; one on a line of its own gets a line of its own.
+fn print_rule_with_comments(r: &Rule, text: &str, inner: &[(usize, usize)]) -> String {
+    if inner.is_empty() {
+        return print_rule(r);
+    }
+    let comment = |&(s, e): &(usize, usize)| text[s..e].trim_end().to_string();
+    let trailing = |&(s, _): &(usize, usize)| {
+        let line_start = text[..s].rfind('\n').map_or(0, |i| i + 1);
+        !text[line_start..s].trim().is_empty()
+    };
+    // The rule's lines: the heads (with `:-`), then one per top-level body part.
+    let heads = r.heads.iter().map(print_atom).collect::<Vec<_>>().join(", ");
+    let (lead, parts, sep): (String, Vec<(usize, String)>, &str) = match &r.body {
+        None => (heads, Vec::new(), ""),
+        Some(body) => {
+            let lead = if heads.is_empty() { ":-".to_string() } else { format!("{heads} :-") };
+            match body {
+                Body::And(ps, _) => {
+                    (lead, ps.iter().map(|p| (p.span().start as usize, print_body(p, 1))).collect(), ",")
+                }
+                Body::Or(ps, _) => {
+                    (lead, ps.iter().map(|p| (p.span().start as usize, print_body(p, 0))).collect(), ";")
+                }
+                Body::Lit(l) => (lead, vec![(l.span().start as usize, print_literal(l))], ""),
+            }
+        }
+    };
+    // Slot k: the comments after the start of line k (the lead is line 0) and before line k+1.
+    let mut slots: Vec<Vec<(usize, usize)>> = vec![Vec::new(); parts.len() + 1];
+    for c in inner {
+        let k = parts.iter().take_while(|(start, _)| *start <= c.0).count();
+        slots[k].push(*c);
+    }
+    // Only `/* */` comments at the very end, after code: the rule prints as usual, with
+    // them after its `.` (where they read back as comments after the rule).
+    let last = &slots[parts.len()];
+    if slots[..parts.len()].iter().all(Vec::is_empty)
+        && last.iter().all(|c| trailing(c) && text[c.0..].starts_with("/*"))
+    {
+        let trail = last.iter().map(comment).collect::<Vec<_>>().join(" ");
+        return format!("{} {trail}", print_rule(r));
+    }
+    let mut out = lead;
+    for k in 0..=parts.len() {
+        let is_last = k == parts.len();
+        if k > 0 {
+            let s = if is_last { "" } else { sep };
+            let _ = write!(out, "\n{INDENT}{}{s}", parts[k - 1].1);
+        }
+        let mut own_line = false;
+        for c in &slots[k] {
+            let ends_in_line_comment = out.rsplit('\n').next().is_some_and(|l| l.contains("//"));
+            if !own_line && trailing(c) && !ends_in_line_comment {
+                let _ = write!(out, " {}", comment(c));
+            } else {
+                own_line = true;
+                let _ = write!(out, "\n{INDENT}{}", comment(c));
+            }
+        }
+        if is_last {
+            // The final `.`, on a line of its own after a comment that runs to the end of the line.
+            let ends_in_line_comment = out.rsplit('\n').next().is_some_and(|l| l.contains("//"));
+            if own_line || ends_in_line_comment || (k == 0 && !slots[0].is_empty()) {
+                let _ = write!(out, "\n{INDENT}.");
+            } else {
+                out.push('.');
+            }
+        }
+    }
     out
 }
 
@@ -489,10 +578,12 @@ mod tests {
     }
 
     #[test]
-    fn comments_inside_items_move_above() {
+    fn comments_inside_rules_stay_comments_inside_declarations_move_above() {
         let src = "p(x) :- q(x), // why\n  r(x).\n";
         let once = fmt(src);
-        assert!(once.starts_with("// why\np(x) :-"), "{once}");
+        assert_eq!(once, "p(x) :-\n    q(x), // why\n    r(x).\n");
         assert_eq!(fmt(&once), once);
+        let src = ".decl p(x: number, // x\n y: number)\n";
+        assert_eq!(fmt(src), "// x\n.decl p(x: number, y: number)\n");
     }
 }

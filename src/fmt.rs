@@ -470,6 +470,33 @@ fn strength(e: &Expr) -> u8 {
     }
 }
 
+/// The terms of a chain, left to right, each with whether it is subtracted (`minus` flips
+/// the signs of the whole of `e`): the operands of `e` and of its inner nodes (those the
+/// parser regrouped, of the same family), not of a group written in parentheses.
+fn chain_terms<'e>(e: &'e Expr, minus: bool, out: &mut Vec<(bool, &'e Expr)>) {
+    let Expr::Binary { op: top, .. } = e else { return out.push((minus, e)) };
+    let inner = |x: &Expr| matches!(x, Expr::Binary { op, chain: true, .. } if same_family(*op, *top));
+    // The left spine is walked in a loop, the balanced right operands recursively.
+    let mut spine = Vec::new();
+    let mut at = e;
+    while let Expr::Binary { op, lhs, rhs, .. } = at
+        && (std::ptr::eq(at, e) || inner(at))
+    {
+        spine.push((*op, &**rhs));
+        at = lhs;
+    }
+    out.push((minus, at));
+    for (op, rhs) in spine.into_iter().rev() {
+        let m = minus != (op == BinaryOp::Sub);
+        if inner(rhs) { chain_terms(rhs, m, out) } else { out.push((m, rhs)) }
+    }
+}
+
+fn same_family(a: BinaryOp, b: BinaryOp) -> bool {
+    let additive = |o| matches!(o, BinaryOp::Add | BinaryOp::Sub);
+    a == b || (additive(a) && additive(b))
+}
+
 /// Prints `e` where an expression binding at least as strongly as `min` may stand bare.
 fn print_expr(e: &Expr, min: u8) -> String {
     let s = print_expr_bare(e);
@@ -498,6 +525,22 @@ fn print_expr_bare(e: &Expr) -> String {
         Expr::Binary { op: BinaryOp::Pow, lhs, rhs, .. } => {
             // The base is a primary; the exponent a prefix expression (`^` is right-associative).
             format!("{}^{}", print_expr(lhs, 12), print_expr(rhs, 10))
+        }
+        Expr::Binary { op, .. } if *op != BinaryOp::Pow => {
+            // A chain (the parser may have regrouped it): printed flat, as written.
+            let p = precedence(*op);
+            let mut terms = Vec::new();
+            chain_terms(e, false, &mut terms);
+            let mut s = print_expr(terms[0].1, p);
+            for &(minus, term) in &terms[1..] {
+                let sym = match *op {
+                    BinaryOp::Add | BinaryOp::Sub if minus => "-",
+                    BinaryOp::Add | BinaryOp::Sub => "+",
+                    op => binary_op(op),
+                };
+                let _ = write!(s, " {sym} {}", print_expr(term, p + 1));
+            }
+            s
         }
         Expr::Binary { op, lhs, rhs, .. } => {
             let p = precedence(*op);
@@ -567,6 +610,24 @@ mod tests {
         let want = "// head comment\n.decl a(x: symbol, y: number)\n.output a\n\na(x, y) :-\n    b(x),\n    c(y),\n    x != \"q\\\"\".\n\nb(\"x\"). // trailing\n";
         assert_eq!(fmt(src), want);
         assert_eq!(fmt(want), want);
+    }
+
+    /// The parser regroups chains into balanced trees; they print back flat, as written,
+    /// and a group written in parentheses keeps them.
+    #[test]
+    fn regrouped_chains_print_as_written() {
+        for src in [
+            "p(x) :-\n    q(a, b, c, d),\n    x = a - b + c - d - 1 + 2.\n",
+            "p(x) :-\n    q(a, b, c, d),\n    x = a - (b - c) - (d + 1) + -2.\n",
+            "p(x) :-\n    q(a, b, c, d),\n    x = a * b * c / d * 2 % 3 * a.\n",
+            "p(x) :-\n    q(a, b, c, d),\n    x = a bshl 1 + b - c bor d bor 8 band 12 band a.\n",
+            "p(x) :-\n    q(a, b, c, d),\n    x = (a + b) * (c - d) - a * b + (c bor d).\n",
+        ] {
+            assert_eq!(fmt(src), src);
+        }
+        let long: String = (0..3000).map(|i| format!(" + {i}")).collect();
+        let src = format!("p(x) :- x = 0{long}.\n");
+        assert_eq!(fmt(&src).split_whitespace().collect::<String>(), src.split_whitespace().collect::<String>());
     }
 
     #[test]

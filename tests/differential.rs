@@ -6,6 +6,9 @@
 //! database until nothing changes; a negated atom is checked against the database, which by
 //! construction already holds the complete lower strata. No indexes, no semi-naive deltas.
 //!
+//! The same programs run on the second engine (`--engine simple`), whose proofs must pass the
+//! same checker.
+//!
 //! `PROPTEST_CASES` sets the number of programs (256 by default; CI uses 1000).
 
 use proptest::prelude::*;
@@ -257,14 +260,28 @@ fn check_against_stance(p: &Program) -> Result<(), TestCaseError> {
     for (name, rows) in &expected {
         prop_assert_eq!(rows, &actual[name], "relation {} differs for program:\n{}", name, text);
     }
-    check_recording(&text)
+    check_recording(&text)?;
+    check_simple_engine(&text)
+}
+
+/// The second engine behind the boundary (`--engine simple`) derives the same model, and its
+/// recorded annotations keep the provenance contract: every tuple gets a proof the
+/// independent checker accepts.
+fn check_simple_engine(text: &str) -> Result<(), TestCaseError> {
+    use stance::engine::backend::Engine;
+    use stance::engine::eval::EvalOptions;
+    let datafrog = stance::session::evaluate_text(text, &EvalOptions::default()).map_err(TestCaseError::fail)?;
+    let options = EvalOptions { record: true, engine: Engine::Simple, ..Default::default() };
+    let simple = stance::session::evaluate_text(text, &options).map_err(TestCaseError::fail)?;
+    prop_assert_eq!(&datafrog.model.relations, &simple.model.relations, "the engines disagree on:\n{}", text);
+    check_every_proof(simple, text)
 }
 
 /// Every tuple of every relation has a proof, and the independent checker accepts it.
-fn check_every_proof(m: stance::driver::TextModel, text: &str) -> Result<(), TestCaseError> {
-    let stance::driver::TextModel { sources, mut symbols, program, model } = m;
-    let facts = stance::facts::Facts::new();
-    let mut ex = stance::provenance::Explainer::new(&program, &model, &facts, &sources, &mut symbols);
+fn check_every_proof(m: stance::session::TextModel, text: &str) -> Result<(), TestCaseError> {
+    let stance::session::TextModel { sources, mut symbols, program, model } = m;
+    let facts = stance::facts::load::Facts::new();
+    let mut ex = stance::proof::provenance::Explainer::new(&program, &model, &facts, &sources, &mut symbols);
     for (rel, tuples) in model.relations.iter().enumerate() {
         for tuple in tuples.iter() {
             let Some(root) = ex.explain(rel, tuple) else {
@@ -281,13 +298,13 @@ fn check_every_proof(m: stance::driver::TextModel, text: &str) -> Result<(), Tes
 /// Recording provenance must not change the model, and must annotate every tuple: input
 /// facts with round 0, derived tuples with a later round and a rule for their relation.
 fn check_recording(text: &str) -> Result<(), TestCaseError> {
-    use stance::eval::{EvalOptions, INPUT};
-    let plain = stance::driver::evaluate_text(text, &EvalOptions::default()).map_err(TestCaseError::fail)?;
-    let recorded = stance::driver::evaluate_text(text, &EvalOptions { record: true, ..Default::default() })
+    use stance::engine::eval::{EvalOptions, INPUT};
+    let plain = stance::session::evaluate_text(text, &EvalOptions::default()).map_err(TestCaseError::fail)?;
+    let recorded = stance::session::evaluate_text(text, &EvalOptions { record: true, ..Default::default() })
         .map_err(TestCaseError::fail)?;
     prop_assert_eq!(&plain.model.relations, &recorded.model.relations, "recording changed the model:\n{}", text);
     check_every_proof(recorded, text)?;
-    let recorded = stance::driver::evaluate_text(text, &EvalOptions { record: true, ..Default::default() })
+    let recorded = stance::session::evaluate_text(text, &EvalOptions { record: true, ..Default::default() })
         .map_err(TestCaseError::fail)?;
     for (rel, tuples) in recorded.model.relations.iter().enumerate() {
         for (index, tuple) in tuples.iter().enumerate() {

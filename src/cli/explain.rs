@@ -1,0 +1,101 @@
+//! `stance explain`: why a claim holds, its proof down to the sourced facts.
+
+use super::context::{Ctx, ProjectArgs, ProofFormat, finish_output};
+use clap::Args;
+use stance::proof::explain;
+use stance::proof::pattern::{self, Claim};
+use stance::session::{ExitStatus, Failure, Session};
+use std::io::Write;
+use std::time::Instant;
+
+pub const EXAMPLES: &str = "\
+Examples:
+  stance explain 'aligned(\"Egypt\", \"Haftar\")'
+  stance explain 'hedges(\"Russia\", \"Tobruk\", \"GNA\")' --depth 2
+  stance explain 'conflict(\"Egypt\", \"GNA\")' --proofs 3 --format json";
+
+/// The exit codes of the commands that answer a claim (`explain`, `query`).
+pub const EXIT_CODES_CLAIM: &str = "\
+Exit codes:
+  0    the claim holds (explain) or some tuple matches (query)
+  1    it does not hold / nothing matches, or the rules or facts have errors
+  2    usage error, or a file could not be read
+  130  interrupted (Ctrl-C)";
+
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// The claim, as an atom: 'aligned("Egypt", "Haftar")'; a pattern with variables or `_`
+    /// ('aligned(x, "Haftar")') proves every matching tuple.
+    claim: String,
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Cut subproofs deeper than N levels.
+    #[arg(long, value_name = "N")]
+    depth: Option<usize>,
+    /// Show up to K distinct proofs, shortest first.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    proofs: usize,
+    #[arg(long, value_enum, default_value_t = ProofFormat::Text)]
+    format: ProofFormat,
+    /// Print to standard error how long loading, evaluating and explaining took.
+    #[arg(long)]
+    timing: bool,
+}
+
+/// Parses a claim or pattern typed on the command line against the evaluated program, and
+/// reports its warnings.
+pub fn claim_of(text: &str, run: &mut Session, ctx: &Ctx) -> Result<Claim, Failure> {
+    let project = &mut run.project;
+    let claim = pattern::parse_claim(text, &mut project.sources, &project.program, &project.symbols)
+        .map_err(|diagnostics| Failure::new(diagnostics, ExitStatus::Failed).within(&mut project.sources))?;
+    ctx.report(&claim.warnings, &project.sources);
+    Ok(claim)
+}
+
+pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
+    let started = Instant::now();
+    let mut run = ctx.load_recorded(&args.project)?;
+    let evaluated = Instant::now();
+    let claim = claim_of(&args.claim, &mut run, ctx)?;
+    let mut ex = run.explainer();
+    let groups = explain::pattern_proofs(&mut ex, &claim, args.proofs.max(1));
+    if args.timing {
+        eprintln!(
+            "timing: load and evaluate {:.1} ms, explain {:.1} ms",
+            (evaluated - started).as_secs_f64() * 1e3,
+            evaluated.elapsed().as_secs_f64() * 1e3
+        );
+    }
+    if groups.is_empty() {
+        let verb = if claim.is_ground() { "does not hold" } else { "matches no tuple" };
+        let mut msg = format!("`{}` {verb}", claim.text);
+        for note in pattern::unknown_constants(&claim, ex.symbols) {
+            msg.push_str(&format!("\n  note: {note}"));
+        }
+        eprintln!("{msg}\nhelp: `stance why-not '{}'` shows how far each rule gets", claim.text);
+        return Ok(ExitStatus::Failed);
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = (|| -> std::io::Result<()> {
+        // One group of proofs per matching tuple (one tuple for a ground claim).
+        for (g, roots) in groups.iter().enumerate() {
+            for (i, &root) in roots.iter().enumerate() {
+                match args.format {
+                    ProofFormat::Json => writeln!(out, "{}", explain::proof_json(&ex, root))?,
+                    ProofFormat::Text => {
+                        if g + i > 0 {
+                            writeln!(out)?;
+                        }
+                        if roots.len() > 1 {
+                            writeln!(out, "proof {} of {} (height {})", i + 1, roots.len(), ex.nodes[root].height)?;
+                        }
+                        write!(out, "{}", explain::render_tree(&ex, root, args.depth))?;
+                    }
+                }
+            }
+        }
+        out.flush()
+    })();
+    finish_output(result).map(|()| ExitStatus::Success)
+}

@@ -1,0 +1,130 @@
+//! `stance infer`: evaluate and print the derived relations, optionally with proofs, and
+//! write Soufflé-style output files.
+
+use super::context::{Ctx, FormatArg, ProjectArgs, finish_output};
+use clap::Args;
+use stance::engine::eval::EvalOptions;
+use stance::render::output;
+use stance::review::constraints;
+use stance::session::{ExitStatus, Failure};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+pub const EXAMPLES: &str = "\
+Examples:
+  stance infer                              # rules/*.dl over facts/, print derived relations
+  stance infer --format json > model.json   # machine-readable
+  stance infer --relation aligned --format csv
+  stance infer --rules rules/libya.dl --facts facts --output-dir out
+  cat program.dl | stance infer --rules - --no-facts
+  stance infer --explain-plan               # show how each rule runs on datafrog";
+
+#[derive(Args)]
+pub struct InferArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+
+    /// Output format on standard output.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    format: FormatArg,
+
+    /// Print only these relations (default: the `.output` ones, or every derived relation).
+    #[arg(long = "relation", value_name = "NAME")]
+    relations: Vec<String>,
+
+    /// Also write each output relation into DIR as Soufflé does (`<rel>.csv`, tab-separated).
+    #[arg(long, value_name = "DIR")]
+    output_dir: Option<PathBuf>,
+
+    /// Print the evaluation plan (each rule's joins on datafrog) to standard error.
+    #[arg(long)]
+    explain_plan: bool,
+
+    /// Stop with an error when a relation grows beyond N tuples.
+    #[arg(long, value_name = "N")]
+    max_tuples: Option<usize>,
+
+    /// Stop with an error after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<f64>,
+
+    /// Print every tuple with its proof: a tree (table), a trace column (csv), or one
+    /// JSON object per tuple with the proof DAG (json, as JSON Lines).
+    #[arg(long)]
+    provenance: bool,
+
+    /// Treat constraint violations (reported as warnings) as errors: exit with 1.
+    #[arg(long)]
+    deny_contradictions: bool,
+}
+
+pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
+    let mut project = ctx.load(&args.project.inputs())?;
+    if let Some(dir) = args.output_dir.as_deref().filter(|_| !args.project.allow_outside_paths) {
+        let refused = stance::facts::confine::output_files(dir, &project.program, &project.sources);
+        if !refused.is_empty() {
+            return Err(Failure::new(refused, ExitStatus::Usage).within(&mut project.sources));
+        }
+    }
+    if args.explain_plan {
+        eprint!("{}", stance::engine::plan::describe(&project.plan, &project.program, &project.sources));
+    }
+    let shown = if args.relations.is_empty() {
+        project.program.shown_relations()
+    } else {
+        match project.program.relations_named(&args.relations) {
+            Ok(ids) => ids,
+            Err(d) => return Err(super::context::usage_failure(d, project)),
+        }
+    };
+    let deadline = match args.timeout {
+        Some(t) if !(t.is_finite() && t >= 0.0) => {
+            return Err(Failure::io(format!("--timeout must be a number of seconds, got {t}")));
+        }
+        Some(t) => Some(Instant::now() + Duration::from_secs_f64(t)),
+        None => None,
+    };
+    // Violations are reported with the atoms that collide, which needs the proofs.
+    let record = args.provenance || !project.program.constraints.is_empty();
+    let options = EvalOptions { max_tuples: args.max_tuples, deadline, ..args.project.eval_options(record) };
+    let mut run = ctx.evaluate(project, &options)?;
+    if !run.project.program.constraints.is_empty() {
+        let mut ex = run.explainer();
+        let found: Vec<_> = constraints::violations(&mut ex)
+            .iter()
+            .map(|v| constraints::violation_diagnostic(&ex, v, args.deny_contradictions))
+            .collect();
+        drop(ex);
+        if args.deny_contradictions && !found.is_empty() {
+            return Err(Failure::new(found, ExitStatus::Failed).within(&mut run.project.sources));
+        }
+        ctx.report(&found, &run.project.sources);
+    }
+
+    let program = &run.project.program;
+    if let Some(dir) = &args.output_dir {
+        let marked: Vec<usize> =
+            (0..program.relations.len()).filter(|&r| !program.relations[r].outputs.is_empty()).collect();
+        let to_write = if marked.is_empty() { &shown } else { &marked };
+        output::write_output_dir(dir, program, &run.model, to_write, &run.project.symbols).map_err(Failure::io)?;
+    }
+
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let rendered = if args.provenance {
+        stance::render::proofs::render_with_proofs(&mut out, args.format.into(), &mut run.explainer(), &shown)
+    } else {
+        output::render(&mut out, args.format.into(), program, &run.model, &shown, &run.project.symbols)
+    };
+    let program = &run.project.program;
+    let result = rendered.and_then(|()| {
+        for (id, rel) in program.relations.iter().enumerate() {
+            if rel.printsize {
+                writeln!(out, "{}\t{}", rel.name, run.model.relations[id].len())?;
+            }
+        }
+        out.flush()
+    });
+    finish_output(result).map(|()| ExitStatus::Success)
+}

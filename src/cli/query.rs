@@ -1,0 +1,59 @@
+//! `stance query`: the tuples matching a pattern, derived or given, optionally with proofs.
+
+use super::context::{Ctx, FormatArg, ProjectArgs, finish_output};
+use super::explain::claim_of;
+use clap::Args;
+use stance::base::value::Tuples;
+use stance::engine::eval::Model;
+use stance::proof::{explain, pattern};
+use stance::render::output::{self, Format};
+use stance::session::{ExitStatus, Failure};
+use std::io::Write;
+
+#[derive(Args)]
+pub struct QueryArgs {
+    /// A pattern: an atom whose arguments are constants, variables or `_`.
+    pattern: String,
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Print the proof of every match.
+    #[arg(long)]
+    explain: bool,
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    format: FormatArg,
+}
+
+pub fn run(args: &QueryArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
+    let mut run = ctx.load_recorded(&args.project)?;
+    let claim = claim_of(&args.pattern, &mut run, ctx)?;
+    let mut ex = run.explainer();
+    let rel = claim.rel;
+    let decl = &ex.program.relations[rel];
+    let hits = claim.matching_tuples(&ex.model.relations[rel], &decl.types, ex.symbols);
+    for note in pattern::unknown_constants(&claim, ex.symbols) {
+        eprintln!("note: {note}");
+    }
+    let mut subset = Tuples { arity: decl.arity(), data: hits.concat(), rows: hits.len() };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = (|| -> std::io::Result<()> {
+        if args.explain {
+            for tuple in &hits {
+                if let Some(root) = ex.explain(rel, tuple) {
+                    match args.format.into() {
+                        Format::Json => writeln!(out, "{}", explain::proof_json(&ex, root))?,
+                        Format::Csv => writeln!(out, "{}", explain::compact_trace(&ex, root))?,
+                        Format::Table => writeln!(out, "{}", explain::render_tree(&ex, root, None))?,
+                    }
+                }
+            }
+        } else {
+            let mut only_hits = Model::unrecorded(vec![Tuples::default(); ex.program.relations.len()]);
+            only_hits.relations[rel] = std::mem::take(&mut subset);
+            output::render(&mut out, args.format.into(), ex.program, &only_hits, &[rel], ex.symbols)?;
+        }
+        out.flush()
+    })();
+    finish_output(result)?;
+    Ok(ExitStatus::judged(!hits.is_empty()))
+}

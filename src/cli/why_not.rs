@@ -1,0 +1,22 @@
+//! `stance why-not`: why a claim does not hold, how far each rule that could derive it gets.
+
+use super::context::{Ctx, ProjectArgs, print_bytes};
+use super::explain::claim_of;
+use clap::Args;
+use stance::proof::explain;
+use stance::session::{ExitStatus, Failure};
+
+#[derive(Args)]
+pub struct WhyNotArgs {
+    /// The claim that was expected to hold: 'aligned("Algeria", "Haftar")'.
+    claim: String,
+    #[command(flatten)]
+    project: ProjectArgs,
+}
+
+pub fn run(args: &WhyNotArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
+    let mut run = ctx.load_recorded(&args.project)?;
+    let claim = claim_of(&args.claim, &mut run, ctx)?;
+    let report = explain::why_not(&mut run.explainer(), &claim);
+    print_bytes(report.as_bytes()).map(|()| ExitStatus::Success)
+}

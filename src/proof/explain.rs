@@ -1,0 +1,596 @@
+//! Showing proofs to people and programs: claims as typed by a reviewer, proof trees as
+//! text, proof DAGs as JSON, one-line traces for CSV, and why-not reports.
+
+use crate::base::value::{Type, Value, to_number};
+use crate::engine::eval;
+use crate::lang::ir::{self, Lit, RelId};
+use crate::proof::pattern::{Claim, unknown_constants};
+use crate::proof::provenance::{
+    Explainer, NodeId, NodeKind, Origin, Side, atom_text, literal, matches, pattern_text,
+};
+use serde_json::{Map, Value as Json, json};
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write;
+
+/// The rule as written, on one line, without its comments.
+fn rule_text(ex: &Explainer, rule: &ir::Rule) -> String {
+    let source = ex.sources.snippet(rule.span);
+    let mut plain = String::with_capacity(source.len());
+    let mut at = 0;
+    for (start, end) in crate::lang::fmt::comments(source) {
+        plain.push_str(&source[at..start]);
+        plain.push(' ');
+        at = end;
+    }
+    plain.push_str(&source[at..]);
+    plain.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn value_text(v: Value, ty: Type, ex: &Explainer) -> String {
+    match ty {
+        Type::Number => to_number(v).to_string(),
+        Type::Symbol => ex.symbols.resolve(v).to_string(),
+    }
+}
+
+/// `x = "Egypt", y = "Tobruk"` for the named variables of a rule instance.
+fn bindings_text(ex: &Explainer, rule: &ir::Rule, env: &[Value]) -> String {
+    named_vars(rule)
+        .map(|v| format!("{} = {}", rule.var_names[v], literal(env[v], rule.var_types[v], ex.symbols)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn named_vars(rule: &ir::Rule) -> impl Iterator<Item = usize> + '_ {
+    (0..rule.num_vars()).filter(|&v| !rule.var_names[v].starts_with('$'))
+}
+
+/// Fills a `@display` template with the instance's values.
+fn display_text(ex: &Explainer, rule: &ir::Rule, env: &[Value]) -> Option<String> {
+    let mut text = rule.display.clone()?;
+    for v in named_vars(rule) {
+        text = text.replace(&format!("{{{}}}", rule.var_names[v]), &value_text(env[v], rule.var_types[v], ex));
+    }
+    Some(text)
+}
+
+/// Lines describing where a fact was stated.
+fn origin_lines(ex: &Explainer, origin: &Origin) -> Vec<String> {
+    match origin {
+        Origin::RuleFile(span) => vec![format!("stated in {}", ex.sources.file_line(*span))],
+        Origin::Row(id) => {
+            let mut lines = vec![format!("stated in {}", ex.facts.location(*id, ex.sources))];
+            let mut attribution = Vec::new();
+            for (column, value) in ex.facts.metadata(*id, ex.sources) {
+                if value.is_empty() {
+                    continue;
+                }
+                match column.to_ascii_lowercase().as_str() {
+                    "quote" => lines.push(format!("quote: \u{201c}{value}\u{201d}")),
+                    _ => attribution.push(format!("{column}: {value}")),
+                }
+            }
+            if !attribution.is_empty() {
+                lines.insert(1, attribution.join(", "));
+            }
+            lines
+        }
+    }
+}
+
+/// Counts how often each node is reached from `root`, to label shared subproofs.
+fn reference_counts(ex: &Explainer, root: NodeId) -> HashMap<NodeId, usize> {
+    let mut counts = HashMap::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        let c = counts.entry(n).or_insert(0);
+        *c += 1;
+        if *c == 1
+            && let NodeKind::Derived { premises, .. } = &ex.nodes[n].kind
+        {
+            stack.extend(premises.iter().rev());
+        }
+    }
+    counts
+}
+
+/// A proof as an indented tree. Subproofs deeper than `depth` are cut; a subproof used
+/// twice is printed once and referred to by its label afterwards.
+pub fn render_tree(ex: &Explainer, root: NodeId, depth: Option<usize>) -> String {
+    let counts = reference_counts(ex, root);
+    let mut labels: HashMap<NodeId, usize> = HashMap::new();
+    let mut out = String::new();
+    tree_node(ex, root, "", "", 0, depth, &counts, &mut labels, &mut out);
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn tree_node(
+    ex: &Explainer,
+    n: NodeId,
+    first: &str,
+    rest: &str,
+    level: usize,
+    depth: Option<usize>,
+    counts: &HashMap<NodeId, usize>,
+    labels: &mut HashMap<NodeId, usize>,
+    out: &mut String,
+) {
+    let node = &ex.nodes[n];
+    let conclusion = atom_text(ex.program, node.rel, &node.tuple, ex.symbols);
+    if let Some(label) = labels.get(&n) {
+        let _ = writeln!(out, "{first}{conclusion}  (proved above, [{label}])");
+        return;
+    }
+    let shared = counts.get(&n).copied().unwrap_or(0) > 1 && matches!(node.kind, NodeKind::Derived { .. });
+    let label = if shared {
+        let l = labels.len() + 1;
+        labels.insert(n, l);
+        format!("  [{l}]")
+    } else {
+        String::new()
+    };
+    match &node.kind {
+        NodeKind::Fact { origins } => {
+            let _ = writeln!(out, "{first}{conclusion}");
+            let lines: Vec<String> = if origins.is_empty() {
+                vec!["given as input".into()]
+            } else {
+                origins.iter().flat_map(|o| origin_lines(ex, o)).collect()
+            };
+            for line in lines {
+                let _ = writeln!(out, "{rest}   {line}");
+            }
+        }
+        NodeKind::Derived { rule, env, premises, side } => {
+            let rule = &ex.program.rules[*rule];
+            if depth.is_some_and(|d| level >= d) {
+                let _ = writeln!(out, "{first}{conclusion}  (proof not shown below depth {})", depth.unwrap_or(0));
+                return;
+            }
+            let _ = writeln!(out, "{first}{conclusion}{label}");
+            // Details hang under the conclusion, with the branch line running past them.
+            let detail =
+                if premises.is_empty() && side.is_empty() { format!("{rest}   ") } else { format!("{rest}│  ") };
+            let _ = writeln!(out, "{detail}by {}  [{}]", rule_text(ex, rule), ex.sources.file_line(rule.span));
+            if let Some(d) = display_text(ex, rule, env) {
+                let _ = writeln!(out, "{detail}\u{201c}{d}\u{201d}");
+            }
+            let bindings = bindings_text(ex, rule, env);
+            if !bindings.is_empty() {
+                let _ = writeln!(out, "{detail}with {bindings}");
+            }
+            let total = premises.len() + side.len();
+            for (i, &p) in premises.iter().enumerate() {
+                let last = i + 1 == total;
+                let (f, r) = if last { ("└─ ", "   ") } else { ("├─ ", "│  ") };
+                tree_node(ex, p, &format!("{rest}{f}"), &format!("{rest}{r}"), level + 1, depth, counts, labels, out);
+            }
+            for (i, s) in side.iter().enumerate() {
+                let last = premises.len() + i + 1 == total;
+                let (f, r) = if last { ("└─ ", "   ") } else { ("├─ ", "│  ") };
+                let over = aggregated_lines(ex, s);
+                let colon = if over.is_empty() { "" } else { ", over:" };
+                let _ = writeln!(out, "{rest}{f}{}{colon}", side_text(ex, s));
+                for line in over {
+                    let _ = writeln!(out, "{rest}{r}   {line}");
+                }
+            }
+        }
+    }
+}
+
+/// A body condition of a proof step: an absent atom, a comparison, an aggregate's value.
+pub fn side_text(ex: &Explainer, s: &Side) -> String {
+    match s {
+        Side::Absent { rel, pattern } => format!("no proof of {}", pattern_text(ex.program, *rel, pattern, ex.symbols)),
+        Side::Holds { text } => format!("holds: {text}"),
+        Side::Aggregate { text, value, .. } => format!("computed: {text} = {value}"),
+    }
+}
+
+/// What an aggregate aggregates, one line per binding of its body (its positive atoms),
+/// then `and M more` for the bindings not kept; empty for other conditions.
+pub fn aggregated_lines(ex: &Explainer, s: &Side) -> Vec<String> {
+    let Side::Aggregate { over, bindings, .. } = s else { return Vec::new() };
+    let mut lines: Vec<String> = over
+        .iter()
+        .filter(|atoms| !atoms.is_empty())
+        .map(|atoms| {
+            atoms.iter().map(|(rel, t)| atom_text(ex.program, *rel, t, ex.symbols)).collect::<Vec<_>>().join(", ")
+        })
+        .collect();
+    if !lines.is_empty() && *bindings > over.len() {
+        lines.push(format!("and {} more", bindings - over.len()));
+    }
+    lines
+}
+
+/// A proof as JSON: the conclusion, and the DAG of nodes reachable from it, each listed
+/// once (ids are local to this proof, in depth-first order).
+pub fn proof_json(ex: &Explainer, root: NodeId) -> Json {
+    let (order, index) = number_nodes(ex, [root]);
+    let nodes: Vec<Json> = order.iter().map(|&n| node_json(ex, n, &index)).collect();
+    let root_node = &ex.nodes[root];
+    json!({
+        "conclusion": atom_text(ex.program, root_node.rel, &root_node.tuple, ex.symbols),
+        "relation": relation_name(ex, root_node.rel),
+        "tuple": tuple_json(ex, root_node.rel, &root_node.tuple),
+        "height": root_node.height,
+        "root": 0,
+        "nodes": nodes,
+    })
+}
+
+/// The nodes reachable from `roots`, numbered depth first (premises in order), each once
+/// however many proofs share it: the order and each node's number.
+pub fn number_nodes(ex: &Explainer, roots: impl IntoIterator<Item = NodeId>) -> (Vec<NodeId>, HashMap<NodeId, usize>) {
+    let mut order = Vec::new();
+    let mut index: HashMap<NodeId, usize> = HashMap::new();
+    for root in roots {
+        let mut stack = vec![root];
+        while let Some(n) = stack.pop() {
+            if index.contains_key(&n) {
+                continue;
+            }
+            index.insert(n, order.len());
+            order.push(n);
+            if let NodeKind::Derived { premises, .. } = &ex.nodes[n].kind {
+                stack.extend(premises.iter().rev());
+            }
+        }
+    }
+    (order, index)
+}
+
+/// The relation's name; for a constraint's hidden relation, the constraint as written (on
+/// one line), since the hidden name is one no user wrote.
+fn relation_name(ex: &Explainer, rel: RelId) -> String {
+    match ex.program.constraint_of(rel) {
+        Some(c) => ex.sources.snippet(c.span).split_whitespace().collect::<Vec<_>>().join(" "),
+        None => ex.program.relations[rel].name.clone(),
+    }
+}
+
+fn tuple_json(ex: &Explainer, rel: RelId, tuple: &[Value]) -> Json {
+    Json::Array(
+        tuple
+            .iter()
+            .zip(&ex.program.relations[rel].types)
+            .map(|(&v, &t)| crate::base::value::value_json(v, t, ex.symbols))
+            .collect(),
+    )
+}
+
+/// One proof node as JSON (the `nodes` entries of [`proof_json`]); `index` numbers the nodes
+/// of the DAG being written, so premises can refer to each other.
+pub fn node_json(ex: &Explainer, n: NodeId, index: &HashMap<NodeId, usize>) -> Json {
+    let node = &ex.nodes[n];
+    let mut obj = Map::new();
+    obj.insert("id".into(), Json::from(index[&n]));
+    obj.insert("conclusion".into(), Json::from(atom_text(ex.program, node.rel, &node.tuple, ex.symbols)));
+    obj.insert("relation".into(), Json::from(relation_name(ex, node.rel)));
+    obj.insert("tuple".into(), tuple_json(ex, node.rel, &node.tuple));
+    obj.insert("height".into(), Json::from(node.height));
+    match &node.kind {
+        NodeKind::Fact { origins } => {
+            obj.insert("kind".into(), Json::from("fact"));
+            let sources: Vec<Json> = origins
+                .iter()
+                .map(|o| match o {
+                    Origin::RuleFile(span) => {
+                        let (line, _) = ex.sources.get(span.file).line_col(span.start as usize);
+                        json!({"file": ex.sources.get(span.file).name, "line": line, "in_rules": true})
+                    }
+                    Origin::Row(id) => {
+                        let table = ex.facts.table_of(*id);
+                        let metadata: Map<String, Json> =
+                            ex.facts.metadata(*id, ex.sources).into_iter().map(|(k, v)| (k, Json::from(v))).collect();
+                        json!({
+                            "file": ex.sources.get(table.file).name,
+                            "line": ex.facts.origin(*id).line,
+                            "metadata": metadata,
+                        })
+                    }
+                })
+                .collect();
+            obj.insert("sources".into(), Json::Array(sources));
+        }
+        NodeKind::Derived { rule, env, premises, side } => {
+            let r = &ex.program.rules[*rule];
+            let (line, _) = ex.sources.get(r.span.file).line_col(r.span.start as usize);
+            obj.insert("kind".into(), Json::from("derived"));
+            let mut rule_obj = json!({
+                "text": rule_text(ex, r),
+                "file": ex.sources.get(r.span.file).name,
+                "line": line,
+            });
+            if let Some(d) = display_text(ex, r, env) {
+                rule_obj["display"] = Json::from(d);
+            }
+            obj.insert("rule".into(), rule_obj);
+            let bindings: Map<String, Json> = named_vars(r)
+                .map(|v| (r.var_names[v].clone(), crate::base::value::value_json(env[v], r.var_types[v], ex.symbols)))
+                .collect();
+            obj.insert("bindings".into(), Json::Object(bindings));
+            obj.insert("premises".into(), Json::Array(premises.iter().map(|p| Json::from(index[p])).collect()));
+            let conditions: Vec<Json> = side.iter().map(|s| Json::from(side_text(ex, s))).collect();
+            obj.insert("conditions".into(), Json::Array(conditions));
+            let aggregates: Vec<Json> = side
+                .iter()
+                .filter_map(|s| match s {
+                    Side::Aggregate { text, value, over, bindings } => Some(json!({
+                        "text": text,
+                        "value": value,
+                        "bindings": bindings,
+                        "over": over
+                            .iter()
+                            .map(|atoms| atoms.iter().map(|(rel, t)| atom_text(ex.program, *rel, t, ex.symbols)).collect::<Vec<_>>())
+                            .collect::<Vec<_>>(),
+                    })),
+                    _ => None,
+                })
+                .collect();
+            if !aggregates.is_empty() {
+                obj.insert("aggregates".into(), Json::Array(aggregates));
+            }
+        }
+    }
+    Json::Object(obj)
+}
+
+/// A one-line trace for a CSV column: `rules/a.dl:12[backs(...)@facts/s.csv:3 relies_on(...)@...]`.
+pub fn compact_trace(ex: &Explainer, n: NodeId) -> String {
+    let mut out = String::new();
+    trace(ex, n, &mut out, &mut HashSet::new());
+    out
+}
+
+fn trace(ex: &Explainer, n: NodeId, out: &mut String, seen: &mut HashSet<NodeId>) {
+    let node = &ex.nodes[n];
+    match &node.kind {
+        NodeKind::Fact { origins } => {
+            out.push_str(&atom_text(ex.program, node.rel, &node.tuple, ex.symbols));
+            if let Some(o) = origins.first() {
+                out.push('@');
+                out.push_str(&match o {
+                    Origin::Row(id) => ex.facts.location(*id, ex.sources),
+                    Origin::RuleFile(span) => ex.sources.file_line(*span),
+                });
+            }
+        }
+        NodeKind::Derived { rule, premises, .. } => {
+            out.push_str(&atom_text(ex.program, node.rel, &node.tuple, ex.symbols));
+            if !seen.insert(n) {
+                return;
+            }
+            let _ = write!(out, " <= {}[", ex.sources.file_line(ex.program.rules[*rule].span));
+            for (i, &p) in premises.iter().enumerate() {
+                if i > 0 {
+                    out.push_str("; ");
+                }
+                trace(ex, p, out, seen);
+            }
+            out.push(']');
+        }
+    }
+}
+
+/// Why a claim does not hold: for every rule that could derive it, how far its body gets.
+/// A pattern (`aligned(_, "Haftar")`) is asked of every tuple it could match; when some
+/// tuple matches, the answer is that it holds, with the first match's proof.
+pub fn why_not(ex: &mut Explainer, claim: &Claim) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "why not {}?", claim.text);
+    for note in unknown_constants(claim, ex.symbols) {
+        let _ = writeln!(out, "  note: {note}");
+    }
+    let (model, program) = (ex.model, ex.program);
+    let rel = &program.relations[claim.rel];
+    let hits = claim.matching_tuples(&model.relations[claim.rel], &rel.types, ex.symbols);
+    if let Some(root) = hits.first().and_then(|t| ex.explain(claim.rel, t)) {
+        if claim.is_ground() {
+            let _ = writeln!(out, "it holds:");
+        } else {
+            let n = hits.len();
+            let _ =
+                writeln!(out, "it holds: {n} tuple{} match{}; the first:", plural(n), if n == 1 { "es" } else { "" });
+        }
+        out.push_str(&render_tree(ex, root, Some(3)));
+        return out;
+    }
+    let rules: Vec<&ir::Rule> = program.rules.iter().filter(|r| r.head == claim.rel).collect();
+    if rules.is_empty() {
+        let what = if claim.is_ground() { "states this" } else { "matches this" };
+        let _ = writeln!(out, "`{}` has no rules: it holds only what the facts state, and no fact {what}.", rel.name);
+        return out;
+    }
+    let _ = writeln!(out, "no rule derives it:");
+    let Some(pattern) = claim.pattern() else {
+        let _ = writeln!(out, "  (a constant of the claim occurs nowhere, so no tuple can contain it)");
+        return out;
+    };
+    for rule in rules {
+        let _ = writeln!(out, "\n  rule {}  [{}]", rule_text(ex, rule), ex.sources.file_line(rule.span));
+        let _ = writeln!(out, "    {}", rule_progress(ex, rule, &pattern));
+    }
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Binds the head variables that stand alone where the pattern has a constant; false if a
+/// constant of the head differs.
+fn bind_head_pattern(rule: &ir::Rule, pattern: &[Option<Value>], env: &mut [Value], bound: &mut [bool]) -> bool {
+    for (arg, p) in rule.head_args.iter().zip(pattern) {
+        let Some(v) = *p else { continue };
+        match arg {
+            ir::Expr::Var(x) if bound[*x] && env[*x] != v => return false,
+            ir::Expr::Var(x) => {
+                env[*x] = v;
+                bound[*x] = true;
+            }
+            ir::Expr::Const(c, _) if *c != v => return false,
+            _ => {}
+        }
+    }
+    true
+}
+
+/// How far one rule's body gets towards a tuple matching `pattern` (`None`: any value).
+fn rule_progress(ex: &mut Explainer, rule: &ir::Rule, pattern: &[Option<Value>]) -> String {
+    const MAX_BINDINGS: usize = 10_000;
+    let mut env = vec![0; rule.num_vars()];
+    let mut bound = vec![false; rule.num_vars()];
+    if !bind_head_pattern(rule, pattern, &mut env, &mut bound) {
+        let what = if pattern.iter().all(Option::is_some) { "this tuple" } else { "a matching tuple" };
+        return format!("its head cannot produce {what} (a constant in the head differs)");
+    }
+    let mut states = vec![(env, bound)];
+    for lit in &rule.body {
+        let mut next = Vec::new();
+        let mut blocked_by: Option<(RelId, usize)> = None;
+        for (env, bound) in &states {
+            match lit {
+                Lit::Atom(a) => {
+                    let pattern = pattern_of(a, env, bound);
+                    for i in matches(&ex.model.relations[a.rel], &pattern) {
+                        let t = ex.model.relations[a.rel].get(i);
+                        let (mut e, mut b) = (env.clone(), bound.clone());
+                        let ok = a.args.iter().zip(t).all(|(arg, &v)| match *arg {
+                            ir::Arg::Var(x) if b[x] => e[x] == v,
+                            ir::Arg::Var(x) => {
+                                e[x] = v;
+                                b[x] = true;
+                                true
+                            }
+                            _ => true,
+                        });
+                        if ok && next.len() < MAX_BINDINGS {
+                            next.push((e, b));
+                        }
+                    }
+                }
+                Lit::Negated(a) => {
+                    let pattern = pattern_of(a, env, bound);
+                    match ex.any_match(a.rel, &pattern) {
+                        Some(i) => blocked_by = blocked_by.or(Some((a.rel, i))),
+                        None => next.push((env.clone(), bound.clone())),
+                    }
+                }
+                Lit::Filter { op, lhs, rhs, ty, .. } => {
+                    let l = eval::evaluate_expr(lhs, env, ex.symbols);
+                    let r = eval::evaluate_expr(rhs, env, ex.symbols);
+                    if let (Some(l), Some(r)) = (l, r)
+                        && eval::compare(*op, *ty, l, r, ex.symbols)
+                    {
+                        next.push((env.clone(), bound.clone()));
+                    }
+                }
+                Lit::Assign { var, expr, .. } => {
+                    if let Some(v) = eval::evaluate_expr(expr, env, ex.symbols)
+                        && (!bound[*var] || env[*var] == v)
+                    {
+                        let (mut e, mut b) = (env.clone(), bound.clone());
+                        e[*var] = v;
+                        b[*var] = true;
+                        next.push((e, b));
+                    }
+                }
+                Lit::Range { .. } | Lit::Aggregate { .. } => {
+                    // Enumerate through the explainer's search, one literal at a time.
+                    let (mut e, mut b) = (env.clone(), bound.clone());
+                    let single = std::slice::from_ref(lit);
+                    let mut found = Vec::new();
+                    ex.enumerate(single, &mut e, &mut b, &mut |env2| {
+                        found.push(env2.to_vec());
+                        found.len() < MAX_BINDINGS
+                    });
+                    let var = match lit {
+                        Lit::Range { var, .. } | Lit::Aggregate { var, .. } => *var,
+                        _ => unreachable!(),
+                    };
+                    for e2 in found {
+                        let mut b2 = bound.clone();
+                        b2[var] = true;
+                        next.push((e2, b2));
+                    }
+                }
+            }
+        }
+        if next.is_empty() {
+            let (env, bound) = &states[0];
+            let reached = if states.len() == 1 {
+                let b = bound_text(ex, rule, env, bound);
+                if b.is_empty() { String::new() } else { format!(" (with {b})") }
+            } else {
+                format!(" (for any of the {} bindings reached)", states.len())
+            };
+            return match lit {
+                Lit::Atom(a) => {
+                    format!(
+                        "fails at {}: no matching tuple{reached}",
+                        pattern_text(ex.program, a.rel, &pattern_of(a, env, bound), ex.symbols)
+                    )
+                }
+                Lit::Negated(a) => {
+                    let (rel, i) = blocked_by.expect("a negation fails only when a tuple blocks it");
+                    let blocker = ex.model.relations[rel].get(i).to_vec();
+                    let mut s = format!(
+                        "blocked by {}: `!{}` fails because it holds{reached}",
+                        atom_text(ex.program, rel, &blocker, ex.symbols),
+                        pattern_text(ex.program, a.rel, &pattern_of(a, env, bound), ex.symbols)
+                    );
+                    if let Some(proof) = ex.explain(rel, &blocker) {
+                        s.push('\n');
+                        for line in render_tree(ex, proof, Some(2)).lines() {
+                            let _ = writeln!(s, "      {line}");
+                        }
+                    }
+                    s.trim_end().to_string()
+                }
+                Lit::Filter { span, .. } => {
+                    format!("fails at condition `{}`{reached}", ex.sources.snippet(*span))
+                }
+                Lit::Assign { span, .. } | Lit::Range { span, .. } | Lit::Aggregate { span, .. } => {
+                    format!("fails at `{}`{reached}", ex.sources.snippet(*span))
+                }
+            };
+        }
+        states = next;
+    }
+    if pattern.iter().all(Option::is_some) {
+        "its body holds, but the head computes a different tuple".into()
+    } else {
+        "its body holds, but the head computes no tuple matching the pattern".into()
+    }
+}
+
+fn pattern_of(a: &ir::Atom, env: &[Value], bound: &[bool]) -> Vec<Option<Value>> {
+    a.args
+        .iter()
+        .map(|arg| match *arg {
+            ir::Arg::Const(c) => Some(c),
+            ir::Arg::Var(v) if bound[v] => Some(env[v]),
+            _ => None,
+        })
+        .collect()
+}
+
+fn bound_text(ex: &Explainer, rule: &ir::Rule, env: &[Value], bound: &[bool]) -> String {
+    named_vars(rule)
+        .filter(|&v| bound[v])
+        .map(|v| format!("{} = {}", rule.var_names[v], literal(env[v], rule.var_types[v], ex.symbols)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The proofs of every tuple matching a claim, in display order: up to `k` proofs each,
+/// shortest first (a ground claim has at most one tuple). Empty when nothing matches.
+pub fn pattern_proofs(ex: &mut Explainer, claim: &Claim, k: usize) -> Vec<Vec<NodeId>> {
+    let rel = &ex.program.relations[claim.rel];
+    let hits = claim.matching_tuples(&ex.model.relations[claim.rel], &rel.types, ex.symbols);
+    hits.iter().map(|t| ex.explain_many(claim.rel, t, k)).filter(|roots| !roots.is_empty()).collect()
+}

@@ -1,0 +1,5 @@
+//! Rendering derived relations for people and programs: tables, CSV, JSON, and Soufflé-style
+//! output files.
+
+pub mod output;
+pub mod proofs;

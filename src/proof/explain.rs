@@ -5,9 +5,7 @@ use crate::base::value::{Type, Value, to_number};
 use crate::engine::eval;
 use crate::lang::ir::{self, Lit, RelId};
 use crate::proof::pattern::{Claim, unknown_constants};
-use crate::proof::provenance::{
-    Explainer, NodeId, NodeKind, Origin, Side, atom_text, literal, matches, pattern_text,
-};
+use crate::proof::provenance::{Explainer, NodeId, NodeKind, Origin, Side, atom_text, literal, matches, pattern_text};
 use serde_json::{Map, Value as Json, json};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write;

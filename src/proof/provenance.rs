@@ -18,6 +18,9 @@ use std::collections::HashMap;
 
 pub type NodeId = usize;
 
+/// The positive atoms of one binding of a rule body: relation and tuple of each.
+pub type Atoms = Vec<(RelId, Vec<Value>)>;
+
 /// At most this many bindings of an aggregate's body are kept in its proof step.
 pub const MAX_AGGREGATED: usize = 10;
 
@@ -40,7 +43,7 @@ pub enum Side {
     /// An aggregate's value under the bindings, with the tuples it aggregates: the positive
     /// atoms of each of the first [`MAX_AGGREGATED`] bindings of its body, and how many
     /// bindings there are in all.
-    Aggregate { text: String, value: Number, over: Vec<Vec<(RelId, Vec<Value>)>>, bindings: usize },
+    Aggregate { text: String, value: Number, over: Vec<Atoms>, bindings: usize },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -473,14 +476,14 @@ impl<'s, 'a> Search<'s, 'a> {
         body: &[Lit],
         env: &mut [Value],
         bound: &mut [bool],
-    ) -> (Option<Number>, Vec<Vec<(RelId, Vec<Value>)>>, usize) {
+    ) -> (Option<Number>, Vec<Atoms>, usize) {
         let mut inner = Search { ex: &mut *self.ex, limit: None, premises: Vec::new(), side: Vec::new() };
         let mut fold = eval::Fold::new(func);
         let mut env2 = env.to_vec();
         let mut bound2 = bound.to_vec();
         // The first bindings by value (symbols by string), so the proof reads the same
         // whatever order the symbols were interned in.
-        let mut kept: Vec<(Vec<SortKey>, Vec<(RelId, Vec<Value>)>)> = Vec::new();
+        let mut kept: Vec<(Vec<SortKey>, Atoms)> = Vec::new();
         let mut bindings = 0;
         inner.body(body, &mut env2, &mut bound2, &mut |s, e| {
             fold.add(target.and_then(|t| eval::evaluate_expr(t, e, s.ex.symbols)).map(to_number));

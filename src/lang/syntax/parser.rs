@@ -1686,7 +1686,7 @@ mod tests {
     /// The value of a constant expression, with the engine's wrapping arithmetic.
     fn value(e: &Expr) -> Option<i32> {
         Some(match e {
-            Expr::Number(n, _) => *n as i32,
+            Expr::Number(n, _) => *n,
             Expr::Unary { op: UnaryOp::Neg, arg, .. } => value(arg)?.wrapping_neg(),
             Expr::Binary { op, lhs, rhs, .. } => {
                 let (a, b) = (value(lhs)?, value(rhs)?);

@@ -40,3 +40,26 @@ fn several_names_in_one_decl_are_formatted_together_and_checked_each() {
     assert!(err.contains("relation `b` is declared twice"), "{err}");
     assert!(err.contains("<stdin>:2:7"), "{err}");
 }
+
+#[test]
+fn pragma_magic_transform_evaluates_on_demand_with_the_same_output() {
+    let mut program = String::from(
+        ".pragma \"magic-transform\" \"samegen\"\n.decl parent(c: number, p: number)\n\
+         .decl samegen(x: number, y: number)\n\
+         samegen(x, y) :- parent(x, p), parent(y, p).\n\
+         samegen(x, y) :- parent(x, p), parent(y, q), samegen(p, q).\n\
+         .decl cousin(y: number)\ncousin(y) :- samegen(9, y), y != 9.\n.output cousin\n",
+    );
+    for child in 2..32 {
+        program.push_str(&format!("parent({child}, {}).\n", child / 2));
+    }
+    let dir = project(&[("rules/p.dl", &program)]);
+    let goal = stance(dir.path(), &["infer", "--no-facts", "--format", "csv", "--explain-plan"]);
+    assert_eq!(goal.status.code(), Some(0), "{}", stderr(&goal));
+    let full = stance(dir.path(), &["infer", "--no-facts", "--format", "csv", "--full"]);
+    assert_eq!(run::stdout(&goal), run::stdout(&full));
+    assert_eq!(
+        run::stdout(&goal),
+        "relation,y\ncousin,8\ncousin,10\ncousin,11\ncousin,12\ncousin,13\ncousin,14\ncousin,15\n"
+    );
+}

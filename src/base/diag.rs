@@ -29,6 +29,8 @@ pub enum Code {
     Unstratifiable,
     DuplicateDeclaration,
     BadDirective,
+    /// A `match` pattern that is not a regular expression, or compiles too big.
+    BadPattern,
     /// An input file that does not exist or cannot be read.
     MissingInput,
     /// A CSV/TSV file that cannot be read as facts.
@@ -37,8 +39,8 @@ pub enum Code {
     OutputError,
     /// A relation table's header row does not match the relation's declaration.
     HeaderMismatch,
-    /// Arithmetic failure at run time (division by zero is silent in Soufflé; this is for
-    /// conversions such as `to_number("x")`).
+    /// A failure while evaluating: a `count` or `sum` whose result does not fit in 32 bits
+    /// (Soufflé wraps; see the README's "Differences from Soufflé").
     Runtime,
     /// A limit such as `--max-tuples` was hit.
     Limit,
@@ -91,6 +93,7 @@ impl Code {
             Code::Unstratifiable => "E015",
             Code::DuplicateDeclaration => "E016",
             Code::BadDirective => "E017",
+            Code::BadPattern => "E018",
             Code::MissingInput => "E020",
             Code::BadFacts => "E021",
             Code::OutputError => "E022",
@@ -129,6 +132,7 @@ impl Code {
             Code::Unstratifiable => "unstratifiable",
             Code::DuplicateDeclaration => "duplicate-declaration",
             Code::BadDirective => "bad-directive",
+            Code::BadPattern => "bad-pattern",
             Code::MissingInput => "missing-input",
             Code::BadFacts => "bad-facts",
             Code::OutputError => "output-error",

@@ -8,8 +8,9 @@ use stance::base::source::SourceMap;
 use stance::engine::backend::Engine;
 use stance::engine::eval::EvalOptions;
 use stance::facts::asof::Date;
+use stance::proof::pattern::{self, Claim};
 use stance::render::output::{self, Format};
-use stance::session::{self, ExitStatus, Failure, Inputs, Project, Session};
+use stance::session::{self, ExitStatus, Failure, Inputs, Project, Session, goal};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -56,6 +57,25 @@ impl Ctx<'_> {
     /// Evaluates a loaded project.
     pub fn evaluate(&mut self, project: Project, options: &EvalOptions) -> Result<Session, Failure> {
         Session::evaluate(project, options)
+    }
+
+    /// Loads, parses a claim typed on the command line, and evaluates with recording on: only
+    /// what the claim needs when it binds a column (goal-directed, see
+    /// `stance::session::goal`), everything when `full` or when the rewrite does not apply.
+    pub fn load_for_claim(&mut self, args: &ProjectArgs, text: &str, full: bool) -> Result<(Session, Claim), Failure> {
+        let mut project = self.load(&args.inputs())?;
+        let claim = pattern::parse_claim(text, &mut project.sources, &project.program, &project.symbols)
+            .map_err(|diagnostics| Failure::new(diagnostics, ExitStatus::Failed).within(&mut project.sources))?;
+        self.report(&claim.warnings, &project.sources);
+        let options = args.eval_options(true);
+        if !full && let Some(pattern) = claim.pattern() {
+            match goal::evaluate_for(&mut project, claim.rel, &pattern, &options) {
+                Ok(Some(model)) => return Ok((Session { project, model }, claim)),
+                Ok(None) => {}
+                Err(f) => return Err(f.within(&mut project.sources)),
+            }
+        }
+        Ok((self.evaluate(project, &options)?, claim))
     }
 
     /// Loads and evaluates with recording on, for the commands that explain.

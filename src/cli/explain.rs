@@ -3,8 +3,8 @@
 use super::context::{Ctx, ProjectArgs, ProofFormat, finish_output};
 use clap::Args;
 use stance::proof::explain;
-use stance::proof::pattern::{self, Claim};
-use stance::session::{ExitStatus, Failure, Session};
+use stance::proof::pattern;
+use stance::session::{ExitStatus, Failure};
 use std::io::Write;
 use std::time::Instant;
 
@@ -40,23 +40,15 @@ pub struct ExplainArgs {
     /// Print to standard error how long loading, evaluating and explaining took.
     #[arg(long)]
     timing: bool,
-}
-
-/// Parses a claim or pattern typed on the command line against the evaluated program, and
-/// reports its warnings.
-pub fn claim_of(text: &str, run: &mut Session, ctx: &Ctx) -> Result<Claim, Failure> {
-    let project = &mut run.project;
-    let claim = pattern::parse_claim(text, &mut project.sources, &project.program, &project.symbols)
-        .map_err(|diagnostics| Failure::new(diagnostics, ExitStatus::Failed).within(&mut project.sources))?;
-    ctx.report(&claim.warnings, &project.sources);
-    Ok(claim)
+    /// Evaluate the whole program, not only what the claim needs (see `stance query --help`).
+    #[arg(long)]
+    full: bool,
 }
 
 pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let started = Instant::now();
-    let mut run = ctx.load_recorded(&args.project)?;
+    let (mut run, claim) = ctx.load_for_claim(&args.project, &args.claim, args.full)?;
     let evaluated = Instant::now();
-    let claim = claim_of(&args.claim, &mut run, ctx)?;
     let mut ex = run.explainer();
     let groups = explain::pattern_proofs(&mut ex, &claim, args.proofs.max(1));
     if args.timing {

@@ -6,7 +6,7 @@ use clap::Args;
 use stance::engine::eval::EvalOptions;
 use stance::render::output;
 use stance::review::constraints;
-use stance::session::{ExitStatus, Failure};
+use stance::session::{ExitStatus, Failure, Session, goal};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -57,6 +57,10 @@ pub struct InferArgs {
     /// Treat constraint violations (reported as warnings) as errors: exit with 1.
     #[arg(long)]
     deny_contradictions: bool,
+
+    /// Evaluate every relation in full, ignoring `.pragma "magic-transform"`.
+    #[arg(long)]
+    full: bool,
 }
 
 pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
@@ -88,7 +92,20 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     // Violations are reported with the atoms that collide, which needs the proofs.
     let record = args.provenance || !project.program.constraints.is_empty();
     let options = EvalOptions { max_tuples: args.max_tuples, deadline, ..args.project.eval_options(record) };
-    let mut run = ctx.evaluate(project, &options)?;
+    // `.pragma "magic-transform"`: derive only what the shown relations need.
+    let mut roots: Vec<usize> = shown.clone();
+    roots.extend((0..project.program.relations.len()).filter(|&r| {
+        let rel = &project.program.relations[r];
+        rel.printsize || (args.output_dir.is_some() && !rel.outputs.is_empty())
+    }));
+    roots.sort_unstable();
+    roots.dedup();
+    let goal = if args.full { Ok(None) } else { goal::evaluate_for_pragma(&mut project, &roots, &options) };
+    let mut run = match goal {
+        Ok(Some(model)) => Session { project, model },
+        Ok(None) => ctx.evaluate(project, &options)?,
+        Err(f) => return Err(f.within(&mut project.sources)),
+    };
     if !run.project.program.constraints.is_empty() {
         let mut ex = run.explainer();
         let found: Vec<_> = constraints::violations(&mut ex)

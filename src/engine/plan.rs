@@ -7,6 +7,7 @@
 //! the environment built so far is materialised into a datafrog `Variable` keyed by the join
 //! columns and joined semi-naively with a re-keyed copy of the atom's relation.
 
+use crate::base::source::Span;
 use crate::base::value::{Type, Value};
 use crate::lang::ir::{self, Arg, Expr, Lit, RelId, RuleId, VarId};
 use crate::lang::syntax::ast::{AggregateFunc, CompareOp};
@@ -104,6 +105,8 @@ pub enum Op {
         target: Option<Expr>,
         /// The aggregate's body, over complete relations.
         ops: Vec<Op>,
+        /// The aggregate as written, for a run-time error (a sum that overflows).
+        span: Span,
     },
 }
 
@@ -336,11 +339,11 @@ fn plan_lit(lit: &Lit, bound: &mut [bool], sp: &mut StratumPlan) -> Op {
             bound[*var] = true;
             Op::Range { var: *var, from: from.clone(), to: to.clone(), step: step.clone() }
         }
-        Lit::Aggregate { var, func, target, body, .. } => {
+        Lit::Aggregate { var, func, target, body, span } => {
             let mut inner_bound = bound.to_vec();
             let ops = body.iter().map(|l| plan_lit(l, &mut inner_bound, sp)).collect();
             bound[*var] = true;
-            Op::Aggregate { var: *var, func: *func, target: target.clone(), ops }
+            Op::Aggregate { var: *var, func: *func, target: target.clone(), ops, span: *span }
         }
     }
 }

@@ -5,7 +5,8 @@
 use crate::base::diag::{Code, Diagnostic, did_you_mean};
 use crate::base::source::Span;
 use crate::base::value::{Symbols, Type, from_number};
-use crate::lang::ir::{self, Arg, Expr, Functor, IoSpec, Lit, RelId, Stratum, VarId};
+use crate::lang::functors::{self, Functor};
+use crate::lang::ir::{self, Arg, Expr, IoSpec, Lit, RelId, VarId};
 use crate::lang::syntax::ast::{self, AggregateFunc, CompareOp, DirectiveKind, Item, ParamValue};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -23,6 +24,7 @@ pub fn check(
     c.collect_types(files);
     c.collect_declarations(files, statement_relations);
     c.collect_directives(files);
+    c.collect_pragmas(files);
     for file in files {
         for item in &file.items {
             if let Item::Rule(rule) = item {
@@ -162,6 +164,26 @@ impl Checker<'_> {
                 }),
             }
         }
+    }
+
+    /// `.pragma "magic-transform" "a,b"` (or `"*"`): the relations `infer` evaluates on demand.
+    fn collect_pragmas(&mut self, files: &[ast::File]) {
+        for item in files.iter().flat_map(|f| &f.items) {
+            let Item::Ignored { what, args, .. } = item else { continue };
+            if what != "pragma" || args.first().map(String::as_str) != Some("magic-transform") {
+                continue;
+            }
+            let names = args.get(1).map(String::as_str).unwrap_or("*");
+            for name in names.split(',').map(str::trim) {
+                let ids: Vec<RelId> = match name {
+                    "*" => (0..self.program.relations.len()).collect(),
+                    _ => self.program.relation_id(name).into_iter().collect(),
+                };
+                self.program.magic_transform.extend(ids);
+            }
+        }
+        self.program.magic_transform.sort_unstable();
+        self.program.magic_transform.dedup();
     }
 
     fn collect_directives(&mut self, files: &[ast::File]) {
@@ -345,45 +367,13 @@ impl Checker<'_> {
     }
 
     fn stratify(&mut self) {
-        use petgraph::graph::{DiGraph, NodeIndex};
-        let n = self.program.relations.len();
-        let mut graph: DiGraph<RelId, ()> = DiGraph::with_capacity(n, self.program.rules.len());
-        for r in 0..n {
-            graph.add_node(r);
-        }
-        // (from body relation, to head relation, negative?, rule)
-        let mut edges: Vec<(RelId, RelId, bool, usize, Span)> = Vec::new();
-        for rule in &self.program.rules {
-            let mut deps = Vec::new();
-            ir::body_reads(&rule.body, false, &mut deps);
-            for (rel, negative, span) in deps {
-                edges.push((rel, rule.head, negative, rule.id, span));
-                graph.update_edge(NodeIndex::new(rel), NodeIndex::new(rule.head), ());
-            }
-        }
-        let sccs = petgraph::algo::tarjan_scc(&graph);
-        let mut component = vec![0usize; n];
-        for (i, scc) in sccs.iter().enumerate() {
-            for node in scc {
-                component[node.index()] = i;
-            }
-        }
-        for &(from, to, negative, rule, span) in &edges {
-            if negative && component[from] == component[to] {
-                let d = self.cycle_diagnostic(from, to, rule, span, &edges, &component);
+        match ir::stratify(self.program.relations.len(), &self.program.rules) {
+            Ok(strata) => self.program.strata = strata,
+            Err(cycle) => {
+                let (from, to, rule, span) = cycle.edge;
+                let d = self.cycle_diagnostic(from, to, rule, span, &cycle.edges, &cycle.component);
                 self.error(d);
-                return;
             }
-        }
-        // tarjan_scc lists components with dependents first; evaluation runs dependencies first.
-        for scc in sccs.iter().rev() {
-            let mut relations: Vec<RelId> = scc.iter().map(|n| n.index()).collect();
-            relations.sort_unstable();
-            let rules: Vec<usize> =
-                self.program.rules.iter().filter(|r| relations.contains(&r.head)).map(|r| r.id).collect();
-            let recursive =
-                edges.iter().any(|&(from, to, _, _, _)| relations.contains(&from) && relations.contains(&to));
-            self.program.strata.push(Stratum { relations, rules, recursive });
         }
     }
 
@@ -562,8 +552,11 @@ struct RuleLowering<'a, 'c, 's> {
     var_spans: Vec<Span>,
     /// Name → slot, per scope: scope 0 is the rule, each aggregate body gets its own.
     scopes: Vec<HashMap<String, VarId>>,
-    /// Names that occur outside aggregate bodies (visible inside them).
-    outer_names: BTreeSet<String>,
+    /// Per scope, the scope it is nested in (none for the rule).
+    parents: Vec<Option<usize>>,
+    /// Per scope, the names that occur in it outside nested aggregate bodies: a name in an
+    /// aggregate body that also occurs in an enclosing scope is that scope's variable.
+    names: Vec<BTreeSet<String>>,
     failed: bool,
 }
 
@@ -576,7 +569,8 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             var_types: Vec::new(),
             var_spans: Vec::new(),
             scopes: vec![HashMap::new()],
-            outer_names: BTreeSet::new(),
+            parents: vec![None],
+            names: vec![BTreeSet::new()],
             failed: false,
         }
     }
@@ -594,9 +588,22 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         id
     }
 
+    /// The scope a name used in `scope` belongs to: the outermost enclosing scope where it
+    /// also occurs (as in Soufflé, an aggregate sees the variables of the clause around
+    /// it, nested aggregates included), or `scope` itself.
+    fn owner(&self, name: &str, scope: usize) -> usize {
+        let (mut owner, mut s) = (scope, scope);
+        while let Some(parent) = self.parents[s] {
+            if self.names[parent].contains(name) {
+                owner = parent;
+            }
+            s = parent;
+        }
+        owner
+    }
+
     fn var(&mut self, name: &ast::Ident, scope: usize) -> VarId {
-        // Inside an aggregate, names that also occur outside refer to the outer variable.
-        let scope = if scope != 0 && self.outer_names.contains(&name.name) { 0 } else { scope };
+        let scope = self.owner(&name.name, scope);
         if let Some(&v) = self.scopes[scope].get(&name.name) {
             return v;
         }
@@ -609,7 +616,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
     }
 
     fn lower(mut self, head: &'a ast::Atom, conj: &[&'a ast::Literal]) -> Option<ir::Rule> {
-        collect_outer_names(head, conj, &mut self.outer_names);
+        collect_outer_names(head, conj, &mut self.names[0]);
 
         let head_rel = self.checker.lookup_relation(&head.relation);
         let mut atoms = Vec::new();
@@ -669,8 +676,9 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             if !self.require_bound(&e, &bound, "the head", span) {
                 continue;
             }
-            self.expect_type(&e, ty, span, what);
-            head_args.push(e);
+            if let Some(e) = self.expect_type(&e, ty, span, what) {
+                head_args.push(e);
+            }
         }
         if self.failed {
             return None;
@@ -725,6 +733,14 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     atoms.push(atom);
                 }
             }
+            // `!match(p, s)`, `!contains(a, b)`: a negated condition (unless a relation
+            // has that name).
+            ast::Literal::Negated(a, span)
+                if functors::is_test(&a.relation.name)
+                    && self.checker.program.relation_id(&a.relation.name).is_none() =>
+            {
+                self.lower_condition((&a.relation, &a.args, span), CompareOp::Eq, scope, pending);
+            }
             ast::Literal::Negated(a, span) => {
                 if let Some(mut atom) = self.lower_atom(a, scope, pending) {
                     atom.span = *span;
@@ -752,10 +768,34 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 span: *span,
                 lhs_span: *span,
             }),
-            ast::Literal::Predicate { name, span, .. } => self.error(
-                Diagnostic::error(Code::Unsupported, format!("the predicate functor `{}` is not supported", name.name))
-                    .at(*span, "not supported"),
-            ),
+            ast::Literal::Predicate { name, args, span } => {
+                self.lower_condition((name, args, span), CompareOp::Ne, scope, pending);
+            }
+        }
+    }
+
+    /// `match(p, s)` holds when the call is true, a filter `call != 0`; `!match(p, s)` is
+    /// `call = 0` (`op`).
+    fn lower_condition(
+        &mut self,
+        (name, args, span): (&ast::Ident, &'a [ast::Expr], &Span),
+        op: CompareOp,
+        scope: usize,
+        pending: &mut Vec<Pending<'a>>,
+    ) {
+        if let (true, Some(ast::Expr::Str(pattern, at))) = (name.name == "match", args.first())
+            && let Err(why) = functors::compile_pattern(pattern)
+        {
+            self.error(
+                Diagnostic::error(Code::BadPattern, format!("`match` cannot use this pattern: {why}"))
+                    .at(*at, "not a usable regular expression")
+                    .with_help("patterns use the syntax of Rust's `regex` crate and match whole strings"),
+            );
+            return;
+        }
+        if let Some(lhs) = self.lower_call((name, args, span), scope, pending, true) {
+            let rhs = Expr::Const(0, Type::Number);
+            pending.push(Pending::Compare { op, lhs, rhs, span: *span, lhs_span: *span });
         }
     }
 
@@ -825,6 +865,15 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         match self.var_types[v] {
             None => self.var_types[v] = Some(ty),
             Some(t) if t == ty => {}
+            // A generated variable stands for an expression in an atom's argument
+            // (`a(strlen(x))`), typed first by the column it fills.
+            Some(t) if self.var_names[v].starts_with('$') => self.error(
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!("this expression is a {}, but the column it fills is a {}", ty.name(), t.name()),
+                )
+                .at(self.var_spans[v], format!("expected a {}", t.name())),
+            ),
             Some(t) => {
                 let first = self.var_spans[v];
                 self.error(
@@ -866,7 +915,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 );
                 return None;
             }
-            ast::Expr::Counter(_) => Expr::Call(Functor::Autoinc, Vec::new()),
+            ast::Expr::Counter(span) => Expr::Call {
+                func: Functor::lookup("autoinc").expect("autoinc is in the table"),
+                args: Vec::new(),
+                span: *span,
+            },
             ast::Expr::Unary { op, arg, .. } => Expr::Unary(*op, Box::new(self.lower_expr(arg, scope, pending)?)),
             ast::Expr::Binary { op, lhs, rhs, .. } => {
                 let l = self.lower_expr(lhs, scope, pending);
@@ -879,54 +932,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 );
                 return None;
             }
-            ast::Expr::Call { func, args, span } => {
-                if func.name == "range" {
-                    if !(2..=3).contains(&args.len()) {
-                        self.error(
-                            Diagnostic::error(
-                                Code::Syntax,
-                                format!("`range` takes 2 or 3 arguments, {} given", args.len()),
-                            )
-                            .at(*span, "here"),
-                        );
-                        return None;
-                    }
-                    let lowered: Option<Vec<Expr>> = args.iter().map(|a| self.lower_expr(a, scope, pending)).collect();
-                    let var = self.fresh(*span);
-                    pending.push(Pending::Range { var, args: lowered?, span: *span });
-                    return Some(Expr::Var(var));
-                }
-                let Some(f) = Functor::from_name(&func.name) else {
-                    let known =
-                        ["cat", "strlen", "substr", "ord", "to_number", "to_string", "min", "max", "autoinc", "range"];
-                    let mut d =
-                        Diagnostic::error(Code::Unsupported, format!("unknown or unsupported functor `{}`", func.name))
-                            .at(func.span, "not supported");
-                    if let Some(s) = did_you_mean(&func.name, known) {
-                        d = d.with_help(format!("did you mean `{s}`?"));
-                    }
-                    self.error(d);
-                    return None;
-                };
-                let (min, max) = match f {
-                    Functor::Cat | Functor::Min | Functor::Max => (1, usize::MAX),
-                    Functor::Strlen | Functor::Ord | Functor::ToNumber | Functor::ToString => (1, 1),
-                    Functor::Substr => (3, 3),
-                    Functor::Autoinc => (0, 0),
-                };
-                if args.len() < min || args.len() > max {
-                    self.error(
-                        Diagnostic::error(
-                            Code::Syntax,
-                            format!("`{}` does not take {} argument{}", func.name, args.len(), plural(args.len())),
-                        )
-                        .at(*span, "wrong number of arguments"),
-                    );
-                    return None;
-                }
-                let lowered: Option<Vec<Expr>> = args.iter().map(|a| self.lower_expr(a, scope, pending)).collect();
-                Expr::Call(f, lowered?)
-            }
+            ast::Expr::Call { func, args, span } => return self.lower_call((func, args, span), scope, pending, false),
             ast::Expr::Aggregate { func, target, body, span } => {
                 if *func == AggregateFunc::Mean {
                     self.error(
@@ -947,8 +953,18 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     return None;
                 }
                 let var = self.fresh(*span);
-                let scope = self.scopes.len();
+                let inner = self.scopes.len();
                 self.scopes.push(HashMap::new());
+                self.parents.push(Some(scope));
+                let mut names = BTreeSet::new();
+                for lit in &conj[0] {
+                    collect_names(lit, &mut names);
+                }
+                if let Some(t) = target {
+                    collect_expr_names(t, &mut names);
+                }
+                self.names.push(names);
+                let scope = inner;
                 pending.push(Pending::Aggregate {
                     var,
                     func: *func,
@@ -960,6 +976,62 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 Expr::Var(var)
             }
         })
+    }
+
+    /// Lowers a functor call (`as_literal`: written as a body literal, which only conditions
+    /// such as `match` may be).
+    fn lower_call(
+        &mut self,
+        (func, args, span): (&ast::Ident, &'a [ast::Expr], &Span),
+        scope: usize,
+        pending: &mut Vec<Pending<'a>>,
+        as_literal: bool,
+    ) -> Option<Expr> {
+        let Some(f) = Functor::lookup(&func.name) else {
+            let mut d = Diagnostic::error(Code::Unsupported, format!("unknown or unsupported functor `{}`", func.name))
+                .at(func.span, "not supported");
+            if let Some(s) = did_you_mean(&func.name, functors::names()) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            self.error(d);
+            return None;
+        };
+        if !f.takes(args.len()) {
+            let n = args.len();
+            let forms = f.overloads().map(|o| format!("`{}`", o.def().signature())).collect::<Vec<_>>();
+            let arity = f.arity_text();
+            self.error(
+                Diagnostic::error(
+                    Code::Syntax,
+                    format!(
+                        "`{}` takes {} argument{}, {n} given",
+                        func.name,
+                        arity,
+                        plural(if arity == "1" { 1 } else { 2 })
+                    ),
+                )
+                .at(*span, "wrong number of arguments")
+                .with_help(forms.join(" or ")),
+            );
+            return None;
+        }
+        let lowered: Option<Vec<Expr>> = args.iter().map(|a| self.lower_expr(a, scope, pending)).collect();
+        if f.is_generator() {
+            let var = self.fresh(*span);
+            pending.push(Pending::Range { var, args: lowered?, span: *span });
+            return Some(Expr::Var(var));
+        }
+        if f.is_test() != as_literal {
+            let message = if as_literal {
+                format!("`{}` is not a condition; compare its value, as in `{}(...) = x`", func.name, func.name)
+            } else {
+                format!("`{}` is a condition: write it as a body literal, as in `{}(a, b)`", func.name, func.name)
+            };
+            self.error(Diagnostic::error(Code::TypeMismatch, message).at(*span, "here"));
+            return None;
+        }
+        // The overload is chosen once the arguments' types are known (`typed`).
+        Some(Expr::Call { func: f, args: lowered?, span: *span })
     }
 
     /// Places literals so each runs once its inputs are bound: positive atoms in written
@@ -978,7 +1050,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 let mut progressed = false;
                 let mut i = 0;
                 while i < pending.len() {
-                    if let Some(lit) = self.try_place(&pending[i], bound) {
+                    if let Some(lit) = self.try_place(&pending[i], bound, atoms.len() > 0) {
                         pending.remove(i);
                         body.push(lit?);
                         progressed = true;
@@ -1061,7 +1133,10 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
     }
 
     /// `None` if the literal must wait; `Some(None)` if placing it failed with an error.
-    fn try_place(&mut self, p: &Pending<'a>, bound: &mut Vec<bool>) -> Option<Option<Lit>> {
+    /// `atoms_left`: whether positive atoms remain to be placed. A literal that calls
+    /// `autoinc()` waits for all of them, so that it runs once per binding of the whole
+    /// body and each derived tuple gets its own number (as in Soufflé).
+    fn try_place(&mut self, p: &Pending<'a>, bound: &mut Vec<bool>, atoms_left: bool) -> Option<Option<Lit>> {
         match p {
             Pending::Negated(atom) => {
                 let ready =
@@ -1069,10 +1144,15 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 ready.then(|| Some(Lit::Negated(atom.clone())))
             }
             Pending::Compare { op, lhs, rhs, span, lhs_span } => {
+                if atoms_left && (lhs.uses_autoinc() || rhs.uses_autoinc()) {
+                    return None;
+                }
                 let (lb, rb) = (Self::is_bound(lhs, bound), Self::is_bound(rhs, bound));
                 if lb && rb {
-                    let lt = self.type_of(lhs, *lhs_span)?;
-                    let rt = self.type_of(rhs, *span)?;
+                    let (Some((lhs, lt)), Some((rhs, rt))) = (self.typed(lhs, *lhs_span), self.typed(rhs, *span))
+                    else {
+                        return Some(None);
+                    };
                     if lt != rt {
                         self.error(
                             Diagnostic::error(
@@ -1083,13 +1163,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                         );
                         return Some(None);
                     }
-                    return Some(Some(Lit::Filter {
-                        op: *op,
-                        lhs: lhs.clone(),
-                        rhs: rhs.clone(),
-                        ty: lt,
-                        span: *span,
-                    }));
+                    return Some(Some(Lit::Filter { op: *op, lhs, rhs, ty: lt, span: *span }));
                 }
                 if *op != CompareOp::Eq {
                     return None;
@@ -1099,39 +1173,49 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     (e, Expr::Var(v)) if lb && !rb => (*v, e, *lhs_span),
                     _ => return None,
                 };
-                let ty = self.type_of(expr, espan)?;
+                let Some((expr, ty)) = self.typed(expr, espan) else { return Some(None) };
                 self.unify(var, ty, *span);
                 grow(bound, var);
                 bound[var] = true;
-                Some(Some(Lit::Assign { var, expr: expr.clone(), span: *span }))
+                Some(Some(Lit::Assign { var, expr, span: *span }))
             }
             Pending::Range { var, args, span } => {
                 if !args.iter().all(|a| Self::is_bound(a, bound)) {
                     return None;
                 }
-                for a in args {
-                    self.expect_type(a, Type::Number, *span, "`range` argument");
+                if atoms_left && args.iter().any(Expr::uses_autoinc) {
+                    return None;
                 }
+                let typed: Option<Vec<Expr>> =
+                    args.iter().map(|a| self.expect_type(a, Type::Number, *span, "a `range` argument")).collect();
+                let Some(typed) = typed else { return Some(None) };
                 self.unify(*var, Type::Number, *span);
                 grow(bound, *var);
                 bound[*var] = true;
-                let mut it = args.iter().cloned();
+                let mut it = typed.into_iter();
                 let (from, to, step) = (it.next()?, it.next()?, it.next());
                 Some(Some(Lit::Range { var: *var, from, to, step, span: *span }))
             }
             Pending::Aggregate { var, func, target, body, scope, span } => {
-                // Ready when every outer variable the body mentions is bound.
+                // Ready when every variable of an enclosing scope that the body mentions
+                // (nested aggregates included) is bound.
                 let mut mentioned = BTreeSet::new();
                 for lit in body {
-                    collect_names(lit, &mut mentioned);
+                    lit.for_each_var(true, &mut |id| {
+                        mentioned.insert(id.name.as_str());
+                    });
                 }
                 if let Some(t) = target {
-                    collect_expr_names(t, &mut mentioned);
+                    t.for_each_var(true, &mut |id| {
+                        mentioned.insert(id.name.as_str());
+                    });
                 }
                 let needs: Vec<VarId> = mentioned
                     .iter()
-                    .filter(|n| self.outer_names.contains(*n))
-                    .filter_map(|n| self.scopes[0].get(n).copied())
+                    .filter_map(|n| {
+                        let owner = self.owner(n, *scope);
+                        if owner == *scope { None } else { self.scopes[owner].get(*n).copied() }
+                    })
                     .collect();
                 if !needs.iter().all(|&v| bound.get(v).copied().unwrap_or(false)) {
                     return None;
@@ -1171,8 +1255,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 if !self.require_bound(&e, &inner_bound, "the aggregate's target", tspan) {
                     return None;
                 }
-                self.expect_type(&e, Type::Number, tspan, "the aggregate's target");
-                Some(e)
+                Some(self.expect_type(&e, Type::Number, tspan, "the aggregate's target")?)
             }
             None if func != AggregateFunc::Count => {
                 self.error(
@@ -1216,10 +1299,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         ok
     }
 
-    fn expect_type(&mut self, e: &Expr, ty: Type, span: Span, what: &str) {
-        if let Some(t) = self.type_of(e, span)
-            && t != ty
-        {
+    /// The typed expression (see [`Self::typed`]) if it has type `ty`; otherwise reports
+    /// the mismatch.
+    fn expect_type(&mut self, e: &Expr, ty: Type, span: Span, what: &str) -> Option<Expr> {
+        let (e, t) = self.typed(e, span)?;
+        if t != ty {
             self.error(
                 Diagnostic::error(
                     Code::TypeMismatch,
@@ -1227,35 +1311,78 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 )
                 .at(span, format!("expected a {}", ty.name())),
             );
+            return None;
         }
+        Some(e)
     }
 
-    /// The type of a bound expression; constants are typed by their literal.
-    fn type_of(&mut self, e: &Expr, span: Span) -> Option<Type> {
-        match e {
-            Expr::Var(v) => Some(self.var_types[*v].unwrap_or(Type::Symbol)),
-            Expr::Const(_, ty) => Some(*ty),
-            Expr::Unary(_, a) => {
-                self.expect_type(a, Type::Number, span, "an arithmetic operand");
-                Some(Type::Number)
+    /// A bound expression with each functor call resolved to the overload that its
+    /// arguments' types select, and its type; constants are typed by their literal. A call
+    /// whose arguments no overload takes is reported at the call (`None`).
+    fn typed(&mut self, e: &Expr, span: Span) -> Option<(Expr, Type)> {
+        Some(match e {
+            Expr::Var(v) => (e.clone(), self.var_types[*v].unwrap_or(Type::Symbol)),
+            Expr::Const(_, ty) => (e.clone(), *ty),
+            Expr::Unary(op, a) => {
+                let a = self.expect_type(a, Type::Number, span, "an arithmetic operand")?;
+                (Expr::Unary(*op, Box::new(a)), Type::Number)
             }
-            Expr::Binary(_, a, b) => {
-                self.expect_type(a, Type::Number, span, "an arithmetic operand");
-                self.expect_type(b, Type::Number, span, "an arithmetic operand");
-                Some(Type::Number)
+            Expr::Binary(op, a, b) => {
+                let a = self.expect_type(a, Type::Number, span, "an arithmetic operand");
+                let b = self.expect_type(b, Type::Number, span, "an arithmetic operand");
+                (Expr::Binary(*op, Box::new(a?), Box::new(b?)), Type::Number)
             }
-            Expr::Call(f, args) => {
-                let arg_ty = |s: &mut Self, i: usize| -> Option<Type> { s.type_of(&args[i], span) };
-                Some(match f {
-                    Functor::Cat => Type::Symbol,
-                    Functor::Strlen | Functor::Ord | Functor::ToNumber => Type::Number,
-                    Functor::ToString => Type::Symbol,
-                    Functor::Substr => Type::Symbol,
-                    Functor::Min | Functor::Max => arg_ty(self, 0)?,
-                    Functor::Autoinc => Type::Number,
+            Expr::Call { func, args, span: at } => {
+                let typed: Vec<Option<(Expr, Type)>> = args.iter().map(|a| self.typed(a, *at)).collect();
+                let typed: Vec<(Expr, Type)> = typed.into_iter().collect::<Option<_>>()?;
+                let types: Vec<Type> = typed.iter().map(|(_, t)| *t).collect();
+                let Some(f) = func.resolve(&types) else {
+                    self.functor_type_error(*func, &types, *at);
+                    return None;
+                };
+                let args = typed.into_iter().map(|(e, _)| e).collect();
+                (Expr::Call { func: f, args, span: *at }, f.def().result)
+            }
+        })
+    }
+
+    /// No overload of `func` takes arguments of these types.
+    fn functor_type_error(&mut self, func: Functor, types: &[Type], span: Span) {
+        let name = func.def().name;
+        let forms: Vec<String> = func.overloads().map(|o| format!("`{}`", o.def().signature())).collect();
+        let single = func.overloads().count() == 1;
+        let wrong = (0..types.len()).find(|&i| types[i] != func.def().param(i));
+        let d = match wrong {
+            Some(i) if single => {
+                let (expected, found) = (func.def().param(i), types[i]);
+                let convert = match expected {
+                    Type::Symbol => "to_string",
+                    Type::Number => "to_number",
+                };
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!(
+                        "argument {} of `{name}` is a {}, but `{name}` takes a {} there",
+                        i + 1,
+                        found.name(),
+                        expected.name()
+                    ),
+                )
+                .at(span, forms.join(" or "))
+                .with_help(if func.def().params.len() == 1 && func.def().result == found {
+                    format!("it is a {} already: leave out `{name}`", found.name())
+                } else {
+                    format!("convert it with `{convert}(...)`")
                 })
             }
-        }
+            _ => {
+                let given = types.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
+                Diagnostic::error(Code::TypeMismatch, format!("`{name}` does not take ({given})"))
+                    .at(span, "arguments of these types")
+                    .with_help(format!("it takes {}", forms.join(" or ")))
+            }
+        };
+        self.error(d);
     }
 }
 

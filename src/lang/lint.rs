@@ -284,8 +284,8 @@ fn canon_expr(e: &Expr, names: &mut HashMap<usize, usize>, s: &mut String) {
             canon_expr(b, names, s);
             s.push(')');
         }
-        Expr::Call(f, args) => {
-            s.push_str(&format!("{f:?}("));
+        Expr::Call { func, args, .. } => {
+            s.push_str(&format!("{}(", func.def().signature()));
             for a in args {
                 canon_expr(a, names, s);
                 s.push(',');

@@ -3,8 +3,10 @@
 
 pub mod check;
 pub mod fmt;
+pub mod functors;
 pub mod ir;
 pub mod lint;
+pub mod magic;
 pub mod syntax;
 
 use std::path::{Path, PathBuf};

@@ -5,6 +5,7 @@
 //! points the fuzz targets call with untrusted bytes (`untrusted`).
 
 pub mod claim_files;
+pub mod goal;
 pub mod untrusted;
 pub mod watch;
 
@@ -223,6 +224,8 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
         return Err(Failure::new(diags, ExitStatus::Failed));
     }
     let plan = plan::plan(&program);
+    // `ord` numbers the symbols of the rules and facts now, before a claim adds its own.
+    crate::engine::eval::prepare_symbols(&program, &mut symbols);
     Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan })
 }
 
@@ -266,9 +269,15 @@ fn missing_input(rel: &ir::Relation, spec: &ir::IoSpec) -> Diagnostic {
 
 /// Evaluates a loaded project.
 pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, Failure> {
-    let program = &project.program;
+    let inputs = input_tuples(&project.program, &project.facts);
+    backend::evaluate(options.engine, &project.program, &project.plan, inputs, &mut project.symbols, options)
+        .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
+}
+
+/// Every relation's input tuples: the rows of fact tables and the facts of rule files.
+fn input_tuples(program: &ir::Program, facts: &Facts) -> Vec<Tuples> {
     let mut inputs: Vec<Tuples> = program.relations.iter().map(|r| Tuples::new(r.arity())).collect();
-    for (name, rows) in &project.facts.relations {
+    for (name, rows) in &facts.relations {
         if let Some(id) = program.relation_id(name) {
             inputs[id].extend_from(&rows.tuples);
         }
@@ -276,8 +285,7 @@ pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, F
     for fact in &program.facts {
         inputs[fact.rel].push(&fact.values);
     }
-    backend::evaluate(options.engine, &project.program, &project.plan, inputs, &mut project.symbols, options)
-        .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
+    inputs
 }
 
 fn rule_paths(path: &Path) -> Result<Vec<PathBuf>, Failure> {

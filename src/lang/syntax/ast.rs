@@ -28,8 +28,16 @@ pub enum Item {
     Directive(Directive),
     /// A fact (empty body), a rule, or a constraint (no head, issue 5).
     Rule(Rule),
-    /// `.pragma ...`, `.plan ...` and other hints that are accepted and ignored.
-    Ignored { what: String, span: Span },
+    /// `.pragma ...`, `.plan ...` and other hints that are accepted; only the pragma
+    /// `magic-transform` changes anything (see `lang::magic`).
+    Ignored {
+        /// `pragma` or `plan`.
+        what: String,
+        /// The string arguments, as written: `"magic-transform" "samegen"`.
+        args: Vec<String>,
+        /// The whole directive.
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -481,17 +481,22 @@ impl Parser<'_> {
             }
             Dir::Pragma => {
                 self.bump();
+                // `.pragma "key" "value"`: the strings are kept (`magic-transform` is honoured).
+                let mut args = Vec::new();
                 while !self.toks[self.pos].line_start {
+                    if let Tok::Str(s) = self.tok() {
+                        args.push(s.clone());
+                    }
                     self.bump();
                 }
-                Ok(Some(Item::Ignored { what: "pragma".to_string(), span: start.to(self.prev_span()) }))
+                Ok(Some(Item::Ignored { what: "pragma".to_string(), args, span: start.to(self.prev_span()) }))
             }
             Dir::Plan => {
                 self.bump();
                 while matches!(self.tok(), Tok::Int(_) | Tok::Colon | Tok::LParen | Tok::RParen | Tok::Comma) {
                     self.bump();
                 }
-                Ok(Some(Item::Ignored { what: "plan".to_string(), span: start.to(self.prev_span()) }))
+                Ok(Some(Item::Ignored { what: "plan".to_string(), args: Vec::new(), span: start.to(self.prev_span()) }))
             }
             Dir::Functor | Dir::Comp | Dir::Init | Dir::Override => {
                 let (kw, what) = match d {
@@ -907,7 +912,7 @@ impl Parser<'_> {
                     let after = self.after_matching(self.pos + 1);
                     let is_expr = after.is_some_and(|a| self.is_infix_at(a));
                     if !is_expr {
-                        if word == "match" || word == "contains" {
+                        if crate::lang::functors::is_test(word) {
                             let name = self.ident();
                             let args = self.parse_args()?;
                             let span = name.span.to(self.prev_span());

@@ -31,6 +31,9 @@ pub enum Code {
     BadDirective,
     /// A `match` pattern that is not a regular expression, or compiles too big.
     BadPattern,
+    /// A component (`.comp`, `.init`, `.override`) that cannot be expanded: unknown,
+    /// given the wrong number of type arguments, cyclic, or expanding beyond the limits.
+    Component,
     /// An input file that does not exist or cannot be read.
     MissingInput,
     /// A CSV/TSV file that cannot be read as facts.
@@ -74,10 +77,13 @@ pub enum Code {
     GraphvizFailed,
     /// A relation chosen for the network is not binary over symbols.
     NotAGraphRelation,
-    /// A file name, symlink or `--output-dir` leading outside the project (see `confine`).
+    /// A file name or symlink leading outside the project (see `confine`).
     OutsideProject,
     /// The run was interrupted (Ctrl-C).
     Interrupted,
+    /// An output that would go to a hidden path, through a symlink, or over a file the same
+    /// run reads (see `confine`).
+    UnsafeOutput,
 }
 
 impl Code {
@@ -94,6 +100,7 @@ impl Code {
             Code::DuplicateDeclaration => "E016",
             Code::BadDirective => "E017",
             Code::BadPattern => "E018",
+            Code::Component => "E019",
             Code::MissingInput => "E020",
             Code::BadFacts => "E021",
             Code::OutputError => "E022",
@@ -117,6 +124,7 @@ impl Code {
             Code::NotAGraphRelation => "E052",
             Code::OutsideProject => "E060",
             Code::Interrupted => "E061",
+            Code::UnsafeOutput => "E062",
         }
     }
 
@@ -133,6 +141,7 @@ impl Code {
             Code::DuplicateDeclaration => "duplicate-declaration",
             Code::BadDirective => "bad-directive",
             Code::BadPattern => "bad-pattern",
+            Code::Component => "component",
             Code::MissingInput => "missing-input",
             Code::BadFacts => "bad-facts",
             Code::OutputError => "output-error",
@@ -155,6 +164,7 @@ impl Code {
             Code::NotAGraphRelation => "not-a-graph-relation",
             Code::OutsideProject => "outside-project",
             Code::Interrupted => "interrupted",
+            Code::UnsafeOutput => "unsafe-output",
         }
     }
 }
@@ -266,10 +276,11 @@ pub fn render_short(d: &Diagnostic, sources: &SourceMap) -> String {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    match &d.primary {
+    let text = match &d.primary {
         Some(p) => format!("{}: {}[{}]: {}", sources.location(visible(p.span, sources)), sev, d.code.id(), d.message),
         None => format!("{}[{}]: {}", sev, d.code.id(), d.message),
-    }
+    };
+    crate::base::terminal::escape(&text).into_owned()
 }
 
 #[derive(Serialize)]
@@ -539,11 +550,13 @@ pub fn render_rich(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
 
     let config = term::Config::default();
     let mut buf: Vec<u8> = Vec::new();
+    // Escaped below the colour layer: the colour codes stay live, the text from files does not.
+    use crate::base::terminal::EscapeColor;
     if color {
-        let mut w = termcolor::Ansi::new(&mut buf);
+        let mut w = EscapeColor(termcolor::Ansi::new(&mut buf));
         let _ = term::emit_to_write_style(&mut w, &config, &files, &out);
     } else {
-        let mut w = termcolor::NoColor::new(&mut buf);
+        let mut w = EscapeColor(termcolor::NoColor::new(&mut buf));
         let _ = term::emit_to_write_style(&mut w, &config, &files, &out);
     }
     String::from_utf8_lossy(&buf).into_owned()

@@ -67,8 +67,7 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         eprintln!("{msg}\nhelp: `stance why-not '{}'` shows how far each rule gets", claim.text);
         return Ok(ExitStatus::Failed);
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = stance::base::terminal::stdout(args.format.shape());
     let result = (|| -> std::io::Result<()> {
         // One group of proofs per matching tuple (one tuple for a ground claim).
         for (g, roots) in groups.iter().enumerate() {

@@ -37,8 +37,7 @@ pub fn run(args: &QueryArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         eprintln!("note: {note}");
     }
     let mut subset = Tuples { arity: decl.arity(), data: hits.concat(), rows: hits.len() };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = stance::base::terminal::stdout(args.format.shape());
     let result = (|| -> std::io::Result<()> {
         if args.explain {
             for tuple in &hits {

@@ -20,5 +20,5 @@ pub struct WhyNotArgs {
 pub fn run(args: &WhyNotArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let (mut run, claim) = ctx.load_for_claim(&args.project, &args.claim, args.full)?;
     let report = explain::why_not(&mut run.explainer(), &claim);
-    print_bytes(report.as_bytes()).map(|()| ExitStatus::Success)
+    print_bytes(report.as_bytes(), stance::base::terminal::Shape::Text).map(|()| ExitStatus::Success)
 }

@@ -237,7 +237,6 @@ pub fn watch(
     let dirs = named.iter().map(|d| (absolute(d), identity(d))).collect();
     let mut watched = Watched { named, read: BTreeSet::new(), dirs };
 
-    let stdout = std::io::stdout();
     let mut last: Option<Snapshot> = None;
     let mut runs = 0usize;
     let mut changed: BTreeSet<PathBuf> = BTreeSet::new();
@@ -283,7 +282,7 @@ pub fn watch(
             )),
         }
         {
-            let mut out = stdout.lock();
+            let mut out = crate::base::terminal::stdout(crate::base::terminal::Shape::Text);
             for l in &lines {
                 let _ = writeln!(out, "{l}");
             }

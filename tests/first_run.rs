@@ -30,7 +30,10 @@ fn init_makes_a_project_that_passes_check_review_contradictions_and_report() {
     let o = stance(&root, &["report", "--claims", "claims/", "-o", "report.html"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let html = std::fs::read_to_string(root.join("report.html")).unwrap();
-    assert!(html.contains("Dave") && html.contains("NOT SUPPORTED"), "{html}");
+    assert!(
+        html.contains("conflict(&quot;Dave&quot;, &quot;Carol&quot;)") && html.contains("badge SUPPORTED"),
+        "{html}"
+    );
 }
 
 #[test]

@@ -122,7 +122,7 @@ impl Checker<'_> {
                 continue;
             }
             let types = decl.columns.iter().map(|c| self.resolve_type(&c.ty)).collect();
-            self.program.relations.push(ir::Relation {
+            self.program.add_relation(ir::Relation {
                 name: decl.name.name.clone(),
                 columns: decl.columns.iter().map(|c| c.name.name.clone()).collect(),
                 types,
@@ -150,16 +150,18 @@ impl Checker<'_> {
                         );
                     }
                 }
-                None => self.program.relations.push(ir::Relation {
-                    name: name.clone(),
-                    columns: vec!["subject".into(), "object".into()],
-                    types: vec![Type::Symbol, Type::Symbol],
-                    decl: None,
-                    inputs: Vec::new(),
-                    outputs: Vec::new(),
-                    printsize: false,
-                    from_statements: true,
-                }),
+                None => {
+                    self.program.add_relation(ir::Relation {
+                        name: name.clone(),
+                        columns: vec!["subject".into(), "object".into()],
+                        types: vec![Type::Symbol, Type::Symbol],
+                        decl: None,
+                        inputs: Vec::new(),
+                        outputs: Vec::new(),
+                        printsize: false,
+                        from_statements: true,
+                    });
+                }
             }
         }
     }
@@ -267,7 +269,7 @@ impl Checker<'_> {
         let name = format!("{}{}", ir::CONSTRAINT_PREFIX, self.program.constraints.len() + 1);
         let columns = crate::constraints::columns(body);
         self.program.constraints.push(ir::Constraint { rel: self.program.relations.len(), span: rule.span });
-        self.program.relations.push(ir::Relation {
+        self.program.add_relation(ir::Relation {
             name: name.clone(),
             columns: columns.iter().map(|c| c.name.clone()).collect(),
             types: vec![Type::Symbol; columns.len()],

@@ -203,11 +203,25 @@ fn missing_input(rel: &ir::Relation, spec: &ir::IoSpec) -> Diagnostic {
         ))
 }
 
-/// Evaluates a loaded project.
+/// Evaluates a loaded project. Without `options.max_memory`, the run gets the default
+/// memory budget ([`crate::limits::default_max_memory`]).
 pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, Failure> {
-    let program = &project.program;
+    evaluate_with(project, options, None)
+}
+
+/// What to do with a stopped run that does not come back in time (see
+/// [`eval::OnStuck`]): given the diagnostic and the sources to render it against.
+pub type OnStuck<'h> = &'h (dyn Fn(&Diagnostic, &SourceMap) + Sync);
+
+/// [`evaluate`], with a hook for a stopped run stuck in one of datafrog's sorts.
+pub fn evaluate_with(project: &mut Project, options: &EvalOptions, on_stuck: Option<OnStuck>) -> Result<Model, Failure> {
+    let mut options = options.clone();
+    if options.max_memory.is_none() {
+        options.max_memory = crate::limits::default_max_memory();
+    }
+    let Project { program, plan, symbols, sources, facts, .. } = project;
     let mut inputs: Vec<Tuples> = program.relations.iter().map(|r| Tuples::new(r.arity())).collect();
-    for (name, rows) in &project.facts.relations {
+    for (name, rows) in &facts.relations {
         if let Some(id) = program.relation_id(name) {
             inputs[id].extend_from(&rows.tuples);
         }
@@ -215,7 +229,10 @@ pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, F
     for fact in &program.facts {
         inputs[fact.rel].push(&fact.values);
     }
-    eval::evaluate(&project.program, &project.plan, inputs, &mut project.symbols, options)
+    let sources = &*sources;
+    let hook = on_stuck.map(|f| move |d: Diagnostic| f(&d, sources));
+    let hook = hook.as_ref().map(|h| h as eval::OnStuck);
+    eval::evaluate_guarded(program, plan, inputs, symbols, &options, hook)
         .map_err(|d| Failure { diagnostics: vec![d], exit_code: 1 })
 }
 

@@ -29,6 +29,7 @@ pub mod graph;
 pub mod index;
 pub mod interrupt;
 pub mod ir;
+pub mod limits;
 pub mod layout;
 pub mod lint;
 pub mod network;

@@ -369,8 +369,13 @@ struct InferArgs {
     max_tuples: Option<usize>,
 
     /// Stop with an error after this many seconds.
-    #[arg(long, value_name = "SECONDS")]
-    timeout: Option<f64>,
+    #[arg(long, value_name = "SECONDS", value_parser = stance::limits::parse_seconds)]
+    timeout: Option<Duration>,
+
+    /// Stop with an error when the process holds more memory than SIZE (512M, 2G)
+    /// [default: half the memory available when the run starts].
+    #[arg(long, value_name = "SIZE", value_parser = stance::limits::parse_bytes)]
+    max_memory: Option<u64>,
 
     /// Print every tuple with its proof: a tree (table), a trace column (csv), or one
     /// JSON object per tuple with the proof DAG (json, as JSON Lines).
@@ -579,17 +584,13 @@ fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
         }
         ids
     };
-    let timeout = match args.timeout {
-        Some(t) if !(t.is_finite() && t >= 0.0) => {
-            return Err(Failure::io(format!("--timeout must be a number of seconds, got {t}")));
-        }
-        Some(t) => Some(Instant::now() + Duration::from_secs_f64(t)),
-        None => None,
-    };
+    // A time too far ahead for the clock is no deadline.
+    let deadline = args.timeout.and_then(|t| Instant::now().checked_add(t));
     // Violations are reported with the atoms that collide, which needs the proofs.
     let record = args.provenance || !project.program.constraints.is_empty();
-    let options = EvalOptions { record, max_tuples: args.max_tuples, deadline: timeout };
-    let model = match driver::evaluate(&mut project, &options) {
+    let options =
+        EvalOptions { record, max_tuples: args.max_tuples, deadline, max_memory: args.max_memory, cancel: None };
+    let model = match evaluate(&mut project, &options, cli) {
         Ok(m) => m,
         Err(f) => {
             *sources = std::mem::take(&mut project.sources);
@@ -634,6 +635,16 @@ fn infer(args: &InferArgs, sources: &mut SourceMap, cli: &Cli) -> Result<u8, Fai
         out.flush()
     });
     finish_output(result).map(|()| 0)
+}
+
+/// Evaluates; a run stopped by a limit inside one of datafrog's sorts, which cannot be
+/// interrupted, is ended by the watchdog with the diagnostic (no output is written by then).
+fn evaluate(project: &mut Project, options: &EvalOptions, cli: &Cli) -> Result<stance::eval::Model, Failure> {
+    let on_stuck = |d: &Diagnostic, sources: &SourceMap| {
+        report(std::slice::from_ref(d), sources, cli);
+        std::process::exit(1);
+    };
+    driver::evaluate_with(project, options, Some(&on_stuck))
 }
 
 /// Ends a write to standard output: a closed pipe (`| head`) stops quietly, as other Unix
@@ -699,7 +710,7 @@ fn load_recorded(
 ) -> Result<(Project, stance::eval::Model), Failure> {
     let mut loaded = load(project, sources, cli)?;
     let options = EvalOptions { record: true, ..Default::default() };
-    match driver::evaluate(&mut loaded, &options) {
+    match evaluate(&mut loaded, &options, cli) {
         Ok(model) => Ok((loaded, model)),
         Err(f) => {
             *sources = std::mem::take(&mut loaded.sources);
@@ -1083,7 +1094,7 @@ fn graph(args: &GraphArgs, sources: &mut SourceMap, cli: &Cli) -> Result<(), Fai
     let mut project = load(&args.project, sources, cli)?;
     // The colliding tuples of a violation come from its proof: record when there are constraints.
     let options = EvalOptions { record: !project.program.constraints.is_empty(), ..Default::default() };
-    let model = match driver::evaluate(&mut project, &options) {
+    let model = match evaluate(&mut project, &options, cli) {
         Ok(m) => m,
         Err(f) => {
             *sources = project.sources;

@@ -393,6 +393,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
     }
 
     fn run_stratum(&mut self, sp: &StratumPlan, inputs: &mut [Vec<Row<R>>]) -> Result<(), Diagnostic> {
+        self.ctx.stop.set_rule(limits::NO_RULE);
         let packing = Packing::new(sp.rules.iter().map(|rp| rp.rule as u32).collect());
         let input = A::at(&packing, 0, packing.input_slot());
         let statics: Vec<Index<Row<R>, Row<R>>> =
@@ -534,9 +535,9 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         Ok(())
     }
 
-    /// Between rounds: a relation beyond `--max-tuples` (through its input tuples, or rules
-    /// the emission check does not see), or a stop raised meanwhile. No rule is named: the
-    /// round is over.
+    /// Between rounds: a relation beyond `--max-tuples` (through its input tuples; the rules'
+    /// rows are counted as they are emitted), or a stop raised meanwhile (while datafrog
+    /// merged the round's tuples: the diagnostic names the round's last rule).
     fn check_limits(&self, sp: &StratumPlan, vars: &[Variable<(Row<R>, A)>]) -> Result<(), Diagnostic> {
         let stop = self.ctx.stop;
         if let Some(max) = self.options.max_tuples {
@@ -552,8 +553,8 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         if self.options.deadline.is_some_and(|d| Instant::now() > d) {
             stop.request(StopReason::Timeout);
         }
-        if let Some(reason) = stop.reason() {
-            return Err(limit_diagnostic(self.program, self.options, reason, None, self.largest(sp, vars)));
+        if stop.is_requested() {
+            return Err(self.stopped(sp, vars));
         }
         Ok(())
     }
@@ -1186,6 +1187,18 @@ fn gallop<T>(mut slice: &[T], mut less: impl FnMut(&T) -> bool) -> &[T] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A language server cancels a run through the token: the run stops inside the range
+    /// (two billion values, none derived) and says which rule was running.
+    #[test]
+    fn a_cancelled_run_stops_inside_a_loop() {
+        let token = CancelToken::new();
+        token.cancel();
+        let options = EvalOptions { cancel: Some(token), ..Default::default() };
+        let program = ".decl x(n: number)\nx(i) :- i = range(0, 2000000000), i < 0.\n";
+        let err = crate::driver::evaluate_text(program, &options).err().expect("the run is cancelled");
+        assert_eq!(err, "<program>:2:1: error[E061]: evaluation was cancelled while computing `x`");
+    }
 
     #[test]
     fn packed_annotations_round_trip() {

@@ -247,7 +247,7 @@ mod tests {
         assert_eq!(parse_bytes("1.5G"), Ok(3 << 29));
         assert_eq!(parse_bytes("64 MiB"), Ok(64 << 20));
         assert_eq!(parse_bytes("4096"), Ok(4096));
-        for bad in ["0", "-1G", "NaN", "inf", "1e30T", "12X", "G", ""] {
+        for bad in ["0", "-1G", "NaN", "inf", "99999999999T", "12X", "G", ""] {
             assert!(parse_bytes(bad).is_err(), "{bad}");
         }
     }

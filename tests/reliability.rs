@@ -159,8 +159,125 @@ fn max_tuples_names_the_relation_that_grew() {
     let dir = project(&[("rules/r.dl", RUNAWAY)]);
     let o = stance(dir.path(), &["infer", "--max-tuples", "500", "--diagnostic-format", "short"]);
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(stderr(&o), "error[E031]: relation `n` grew beyond 500 tuples (--max-tuples); stopped\n");
+    assert_eq!(stderr(&o), "rules/r.dl:4:1: error[E031]: relation `n` grew beyond 500 tuples (--max-tuples); stopped\n");
     assert_eq!(stdout(&o), "");
+}
+
+/// Runs `stance` and kills it if it has not ended after `bound`: a guard against a run that
+/// never stops (the failure before limits were checked inside loops), not a timing assertion.
+fn stance_bounded(dir: &Path, args: &[&str], bound: Duration) -> Output {
+    let mut child = spawn(dir, args);
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > bound {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`stance {}` did not stop within {bound:?}", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+const BOUND: Duration = Duration::from_secs(120);
+
+/// Two billion values in one range: the rows are counted as they are generated, so the run
+/// stops a few rows past the cap instead of building the range first.
+#[test]
+fn max_tuples_stops_a_range_while_it_runs() {
+    let rules = ".decl x(n: number)\nx(i) :- i = range(0, 2000000000).\n.output x\n";
+    let dir = project(&[("rules/r.dl", rules)]);
+    let o = stance_bounded(dir.path(), &["infer", "--max-tuples", "1000", "--diagnostic-format", "short"], BOUND);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), "rules/r.dl:2:1: error[E031]: relation `x` grew beyond 1000 tuples (--max-tuples); stopped\n");
+    assert_eq!(stdout(&o), "");
+}
+
+const CUBE: &str = "\
+.decl a(n: number)
+a(i) :- i = range(0, 3000).
+.decl c(x: number, y: number, z: number)
+c(x, y, z) :- a(x), a(y), a(z).
+.output c
+";
+
+/// A cubic cross product (27 billion rows) under `--max-tuples`: stopped inside the lookups.
+#[test]
+fn max_tuples_stops_a_cross_product_while_it_runs() {
+    let dir = project(&[("rules/r.dl", CUBE)]);
+    let o = stance_bounded(dir.path(), &["infer", "--max-tuples", "5000", "--diagnostic-format", "short"], BOUND);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), "rules/r.dl:4:1: error[E031]: relation `c` grew beyond 5000 tuples (--max-tuples); stopped\n");
+}
+
+/// The same cross product under `--timeout` only: the deadline is seen inside the loops, and
+/// the diagnostic names the rule that was running; nothing is written.
+#[test]
+fn timeout_stops_a_cross_product_while_it_runs() {
+    let dir = project(&[("rules/r.dl", CUBE)]);
+    let args = ["infer", "--timeout", "0.5", "--output-dir", "out", "--diagnostic-format", "short"];
+    let o = stance_bounded(dir.path(), &args, BOUND);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), "rules/r.dl:4:1: error[E031]: evaluation ran out of time (--timeout) while computing `c`\n");
+    assert_eq!(listing(&dir.path().join("out")), Vec::<String>::new());
+}
+
+/// A range that derives nothing (every value is filtered out) still stops at the deadline.
+#[test]
+fn timeout_stops_a_range_that_derives_nothing() {
+    let rules = ".decl x(n: number)\nx(i) :- i = range(0, 2000000000), i < 0.\n.output x\n";
+    let dir = project(&[("rules/r.dl", rules)]);
+    let o = stance_bounded(dir.path(), &["infer", "--timeout", "0.3", "--diagnostic-format", "short"], BOUND);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), "rules/r.dl:2:1: error[E031]: evaluation ran out of time (--timeout) while computing `x`\n");
+}
+
+/// A transitive closure over a 100,000-step chain (5 billion tuples) under a small memory
+/// budget: the run ends with the error, not killed by the kernel.
+#[test]
+fn max_memory_stops_a_growing_closure_with_an_error() {
+    let rules = "\
+.decl e(x: number, y: number)
+e(i, i + 1) :- i = range(0, 100000).
+.decl tc(x: number, y: number)
+tc(x, y) :- e(x, y).
+tc(x, z) :- tc(x, y), e(y, z).
+.output tc
+";
+    let dir = project(&[("rules/r.dl", rules)]);
+    let args = ["infer", "--max-memory", "64M", "--output-dir", "out", "--diagnostic-format", "short"];
+    let o = stance_bounded(dir.path(), &args, BOUND);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    let first = err.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        "rules/r.dl:5:1: error[E031]: evaluation used more than 64.0 MiB of memory (--max-memory) while computing `tc`; stopped"
+    );
+    assert_eq!(listing(&dir.path().join("out")), Vec::<String>::new());
+}
+
+/// Every numeric option: a clap-style usage error and exit 2, never a panic.
+#[test]
+fn bad_numbers_are_usage_errors() {
+    let dir = project(&[("rules/r.dl", RUNAWAY)]);
+    for (flag, value, expected) in [
+        ("--timeout", "1e20", "error: invalid value '1e20' for '--timeout <SECONDS>': too many seconds"),
+        ("--timeout", "NaN", "error: invalid value 'NaN' for '--timeout <SECONDS>': expected a finite, non-negative"),
+        ("--timeout", "inf", "error: invalid value 'inf' for '--timeout <SECONDS>': expected a finite, non-negative"),
+        ("--timeout", "-1", "error: invalid value '-1' for '--timeout <SECONDS>': expected a finite, non-negative"),
+        ("--timeout", "soon", "error: invalid value 'soon' for '--timeout <SECONDS>': expected a number of seconds"),
+        ("--max-memory", "0", "error: invalid value '0' for '--max-memory <SIZE>': expected a positive size"),
+        ("--max-memory", "99999999999T", "error: invalid value '99999999999T' for '--max-memory <SIZE>': too large"),
+        ("--max-memory", "12X", "error: invalid value '12X' for '--max-memory <SIZE>': expected a size such as 512M"),
+        ("--max-tuples", "-5", "error: invalid value '-5' for '--max-tuples <N>'"),
+        ("--max-tuples", "99999999999999999999999", "error: invalid value '99999999999999999999999' for '--max-tuples <N>'"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let o = stance(dir.path(), &["infer", &arg]);
+        assert_eq!(o.status.code(), Some(2), "{arg}: {}", stderr(&o));
+        assert!(stderr(&o).starts_with(expected), "{arg}: {}", stderr(&o));
+    }
 }
 
 #[test]
@@ -170,7 +287,7 @@ fn timeout_names_the_relation_that_grew() {
     let o = stance(dir.path(), &["infer", "--timeout", "0.3", "--output-dir", "out", "--diagnostic-format", "short"]);
     assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(stderr(&o), "error[E031]: evaluation ran out of time (--timeout) while computing `n`\n");
+    assert_eq!(stderr(&o), "rules/r.dl:4:1: error[E031]: evaluation ran out of time (--timeout) while computing `n`\n");
     assert_eq!(listing(&dir.path().join("out")), Vec::<String>::new());
 }
 

@@ -220,13 +220,41 @@ fn reference_counts(ex: &Explainer, root: NodeId) -> HashMap<NodeId, usize> {
     counts
 }
 
+/// Levels of indentation a tree gets before a subproof is continued below it, at the left
+/// margin: each line carries its level's indentation, so a 10,000-step proof indented all
+/// the way would print 10,000 × 10,000 characters.
+const MAX_INDENT: usize = 32;
+
+/// Labels of subproofs: shared ones (printed once, referred to afterwards) and the deep ones
+/// continued below the tree.
+struct Labels {
+    of: HashMap<NodeId, usize>,
+    /// Continued subproofs not printed yet: (node, its level in the proof).
+    pending: std::collections::VecDeque<(NodeId, usize)>,
+    /// The continuation being printed now.
+    continuing: Option<NodeId>,
+}
+
+impl Labels {
+    fn add(&mut self, n: NodeId) -> usize {
+        let l = self.of.len() + 1;
+        self.of.insert(n, l);
+        l
+    }
+}
+
 /// A proof as an indented tree. Subproofs deeper than `depth` are cut; a subproof used
-/// twice is printed once and referred to by its label afterwards.
+/// twice is printed once and referred to by its label afterwards; a subproof more than
+/// [`MAX_INDENT`] levels down is continued after the tree, under its label.
 pub fn render_tree(ex: &Explainer, root: NodeId, depth: Option<usize>) -> String {
     let counts = reference_counts(ex, root);
-    let mut labels: HashMap<NodeId, usize> = HashMap::new();
+    let mut labels = Labels { of: HashMap::new(), pending: Default::default(), continuing: None };
     let mut out = String::new();
     tree_node(ex, root, "", "", 0, depth, &counts, &mut labels, &mut out);
+    while let Some((n, level)) = labels.pending.pop_front() {
+        labels.continuing = Some(n);
+        tree_node(ex, n, "", "", level, depth, &counts, &mut labels, &mut out);
+    }
     out
 }
 
@@ -239,20 +267,30 @@ fn tree_node(
     level: usize,
     depth: Option<usize>,
     counts: &HashMap<NodeId, usize>,
-    labels: &mut HashMap<NodeId, usize>,
+    labels: &mut Labels,
     out: &mut String,
 ) {
     let node = &ex.nodes[n];
     let conclusion = atom_text(ex.program, node.rel, &node.tuple, ex.symbols);
-    if let Some(label) = labels.get(&n) {
-        let _ = writeln!(out, "{first}{conclusion}  (proved above, [{label}])");
+    let continuing = labels.continuing.take() == Some(n);
+    if !continuing && let Some(label) = labels.of.get(&n) {
+        let whereabouts = if labels.pending.iter().any(|&(p, _)| p == n) { "continued below" } else { "proved above" };
+        let _ = writeln!(out, "{first}{conclusion}  ({whereabouts}, [{label}])");
         return;
     }
-    let shared = counts.get(&n).copied().unwrap_or(0) > 1 && matches!(node.kind, NodeKind::Derived { .. });
-    let label = if shared {
-        let l = labels.len() + 1;
-        labels.insert(n, l);
-        format!("  [{l}]")
+    let derived = matches!(node.kind, NodeKind::Derived { .. });
+    if !continuing && derived && level > 0 && level % MAX_INDENT == 0 && depth.is_none_or(|d| level < d) {
+        let label = labels.add(n);
+        labels.pending.push_back((n, level));
+        let _ = writeln!(out, "{first}{conclusion}  (continued below, [{label}])");
+        return;
+    }
+    let shared = counts.get(&n).copied().unwrap_or(0) > 1 && derived;
+    let label = if continuing {
+        out.push('\n');
+        format!("  [{}]", labels.of[&n])
+    } else if shared {
+        format!("  [{}]", labels.add(n))
     } else {
         String::new()
     };

@@ -668,6 +668,8 @@ fn render_with_proofs(
     let mut ex = Explainer::new(program, model, facts, sources, symbols);
     let mut csv_writer =
         (format == Format::Csv).then(|| csv::WriterBuilder::new().flexible(true).from_writer(Vec::new()));
+    // One numbering of proof nodes for the whole stream: each node is written once.
+    let mut numbering = explain::Numbering::default();
     for &rel in shown {
         let decl = &ex.program.relations[rel];
         let order = output::display_order(&model.relations[rel], &decl.types, ex.symbols);
@@ -681,7 +683,7 @@ fn render_with_proofs(
             let tuple = model.relations[rel].get(i).to_vec();
             let Some(root) = ex.explain(rel, &tuple) else { continue };
             match format {
-                Format::Json => writeln!(out, "{}", explain::proof_json(&ex, root))?,
+                Format::Json => writeln!(out, "{}", explain::provenance_json(&ex, root, &mut numbering))?,
                 Format::Table => writeln!(out, "{}", explain::render_tree(&ex, root, None))?,
                 Format::Csv => {
                     let mut record = vec![decl.name.clone()];

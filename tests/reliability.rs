@@ -257,6 +257,50 @@ tc(x, z) :- tc(x, y), e(y, z).
     assert_eq!(listing(&dir.path().join("out")), Vec::<String>::new());
 }
 
+// ---- no quadratic paths ----
+// Each case took many minutes before (quadratic) and takes seconds now (a debug build on a
+// loaded machine); the bound only guards against a hang, it does not measure.
+
+const SCALING_BOUND: Duration = Duration::from_secs(300);
+
+/// The proofs of a 60,000-value range: each tuple's value is bound from the head, not
+/// searched among all the range's values.
+#[test]
+fn provenance_of_a_long_range() {
+    let rules = ".decl x(n: number)\nx(i) :- i = range(0, 60000).\n.output x\n";
+    let dir = project(&[("rules/r.dl", rules)]);
+    let o = stance_bounded(dir.path(), &["infer", "--provenance", "--format", "csv"], SCALING_BOUND);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 60_001);
+    assert_eq!(out.lines().last(), Some("x,59999,x(59999) <= rules/r.dl:2[]"));
+}
+
+/// 80,000 relation names in one statement table, and a rule file naming 500 unknown
+/// relations: names are found by hash, and "did you mean" works within a budget.
+#[test]
+fn check_with_many_statement_relations() {
+    let mut table = String::from("subject,relation,object\n");
+    let mut rules = String::from(".decl foo(a: symbol)\n.output foo\nfoo(x) :- rel_000007_x(x, _).\n");
+    for i in 0..80_000 {
+        table.push_str(&format!("a{i},rel_{i:06}_x,b\n"));
+    }
+    let dir = project(&[("facts/statements.csv", table.as_str()), ("rules/r.dl", rules.as_str())]);
+    let o = stance_bounded(dir.path(), &["check"], SCALING_BOUND);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).ends_with("ok: 80001 relations, 1 rules, 80000 facts from tables\n"), "{}", stderr(&o));
+
+    for i in 0..500 {
+        rules.push_str(&format!("foo(x) :- rel_{i:06}_y(x, _).\n"));
+    }
+    std::fs::write(dir.path().join("rules/r.dl"), &rules).unwrap();
+    let o = stance_bounded(dir.path(), &["check", "--diagnostic-format", "short"], SCALING_BOUND);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.lines().filter(|l| l.contains("error[E010]: unknown relation")).count(), 500);
+    assert!(err.starts_with("rules/r.dl:4:11: error[E010]: unknown relation `rel_000000_y`\n"), "{err}");
+}
+
 /// Every numeric option: a clap-style usage error and exit 2, never a panic.
 #[test]
 fn bad_numbers_are_usage_errors() {

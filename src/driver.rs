@@ -214,7 +214,11 @@ pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, F
 pub type OnStuck<'h> = &'h (dyn Fn(&Diagnostic, &SourceMap) + Sync);
 
 /// [`evaluate`], with a hook for a stopped run stuck in one of datafrog's sorts.
-pub fn evaluate_with(project: &mut Project, options: &EvalOptions, on_stuck: Option<OnStuck>) -> Result<Model, Failure> {
+pub fn evaluate_with(
+    project: &mut Project,
+    options: &EvalOptions,
+    on_stuck: Option<OnStuck>,
+) -> Result<Model, Failure> {
     let mut options = options.clone();
     if options.max_memory.is_none() {
         options.max_memory = crate::limits::default_max_memory();

@@ -453,14 +453,8 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                     let (source, index) = (&vars[var_of(ext.source)], &statics[ext.index]);
                     let head = &vars[var_of(rp.head)];
                     let allowed = self.options.max_tuples.map(|m| m.saturating_sub(variable_len(head)));
-                    let rows = extension_rows::<R, A>(
-                        &ext,
-                        index,
-                        &source.recent.borrow(),
-                        head,
-                        allowed,
-                        self.ctx.stop,
-                    );
+                    let rows =
+                        extension_rows::<R, A>(&ext, index, &source.recent.borrow(), head, allowed, self.ctx.stop);
                     if A::RECORDS {
                         // Collected with its annotation, to be deduplicated below. The
                         // annotation is the same for every row, so it is attached after the

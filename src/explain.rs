@@ -279,7 +279,7 @@ fn tree_node(
         return;
     }
     let derived = matches!(node.kind, NodeKind::Derived { .. });
-    if !continuing && derived && level > 0 && level % MAX_INDENT == 0 && depth.is_none_or(|d| level < d) {
+    if !continuing && derived && level > 0 && level.is_multiple_of(MAX_INDENT) && depth.is_none_or(|d| level < d) {
         let label = labels.add(n);
         labels.pending.push_back((n, level));
         let _ = writeln!(out, "{first}{conclusion}  (continued below, [{label}])");

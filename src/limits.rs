@@ -195,7 +195,8 @@ pub fn format_bytes(bytes: u64) -> String {
 
 /// `--timeout SECONDS`: a finite, non-negative number of seconds (`0.5`, `30`, `1e3`).
 pub fn parse_seconds(text: &str) -> Result<Duration, String> {
-    let seconds: f64 = text.trim().parse().map_err(|_| "expected a number of seconds, such as 30 or 0.5".to_string())?;
+    let seconds: f64 =
+        text.trim().parse().map_err(|_| "expected a number of seconds, such as 30 or 0.5".to_string())?;
     if !seconds.is_finite() || seconds < 0.0 {
         return Err("expected a finite, non-negative number of seconds".into());
     }

@@ -270,18 +270,17 @@ fn provenance_json_lines_share_proof_nodes() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let lines: Vec<Json> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 1001);
-    let mut listed = 0;
     for (k, line) in lines.iter().enumerate() {
         assert_eq!(line["conclusion"], format!("n({k})"));
-        // One new node per line: n(k) itself; its premise n(k - 1) was listed on the line before.
+        // One new node per line: n(k) itself, numbered k; its premise n(k - 1) was listed on
+        // the line before.
         let nodes = line["nodes"].as_array().unwrap();
         assert_eq!(nodes.len(), 1, "line {k}: {line}");
-        assert_eq!(nodes[0]["id"], listed);
-        assert_eq!(line["root"], listed);
+        assert_eq!(nodes[0]["id"], k);
+        assert_eq!(line["root"], k);
         if k > 0 {
-            assert_eq!(nodes[0]["premises"], serde_json::json!([listed - 1]));
+            assert_eq!(nodes[0]["premises"], serde_json::json!([k - 1]));
         }
-        listed += 1;
     }
 }
 

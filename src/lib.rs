@@ -1,55 +1,28 @@
 //! stance: infers stances and alliances from sourced facts with Datalog rules, and keeps the
 //! proof of every derived claim.
 //!
-//! The pipeline, one module per stage:
-//! `source` (files) → `syntax` (parse) → `check` (resolve, type, stratify → `ir`) →
-//! `facts` (load CSV) → `plan` (join plans) → `eval` (datafrog fixpoint) → `output` (render).
-//! `driver` runs the stages in order for the CLI and for library users. `network` turns a
-//! model into actors and edges, drawn by `graph` (DOT/SVG) and `report` (HTML, `layout`).
+//! The pipeline, one folder per stage, each importing only from the stages before it
+//! (`tests/architecture.rs` checks this):
 //!
-//! Around the pipeline: `provenance` rebuilds proofs and `explain` shows them; `constraints`
-//! finds the violations of `:- body.` constraints; `claims` reads claims files and `review`
-//! gives each claim a verdict (`claim_files` reads them for the commands); `report_findings`
-//! turns violations and verdicts into what `graph` and `report` show; `lint`, `fmt` and
-//! `watch` serve the commands of those names.
+//! - `base`: source map, values and symbols, diagnostics, interruption;
+//! - `lang`: rule files parsed (`syntax`), checked into the `ir` (`check`), linted, formatted;
+//! - `facts`: CSV statement and relation tables loaded, filtered `--as-of`, paths confined;
+//! - `engine`: join plans and the datafrog fixpoint that produces the model;
+//! - `proof`: proofs rebuilt from the evaluation's record, explained, claims parsed;
+//! - `review`: constraint violations, claim verdicts, diffs between versions;
+//! - `render`: relations as tables, CSV, JSON and output files;
+//! - `picture`: the stance network, its Graphviz drawing and the HTML report;
+//! - `session`: runs the stages in order for the CLI and for library users, and serves
+//!   `watch` and the fuzz entry points.
 
-pub mod check;
-pub mod claim_files;
-pub mod claims;
-pub mod confine;
-pub mod constraints;
-pub mod csv_scan;
-pub mod diag;
-pub mod driver;
-pub mod eval;
-pub mod explain;
+pub mod base;
+pub mod engine;
 pub mod facts;
-pub mod fmt;
-pub mod graph;
-pub mod index;
-pub mod interrupt;
-pub mod ir;
-pub mod layout;
-pub mod limits;
-pub mod lint;
-pub mod network;
-pub mod output;
-pub mod plan;
-pub mod provenance;
-pub mod quotes;
-pub mod report;
-pub mod report_findings;
+pub mod lang;
+pub mod picture;
+pub mod proof;
+pub mod render;
 pub mod review;
-pub mod source;
-pub mod syntax;
-pub mod untrusted;
-pub mod value;
-pub mod watch;
+pub mod session;
 
-// Comparing versions: `diff` of two evaluated versions (directories, git revisions read by
-// `revision`, or dates: `asof` filters statements for `--as-of`).
-pub mod asof;
-pub mod diff;
-pub mod revision;
-
-pub use driver::eval_text;
+pub use session::eval_text;

@@ -2,16 +2,16 @@
 //! twice changes nothing, and every comment survives. Over every rule file in the
 //! repository, and over generated programs.
 
-use stance::source::FileId;
+use stance::base::source::FileId;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn fmt(text: &str) -> String {
-    stance::fmt::format_text(FileId(0), text).unwrap_or_else(|e| panic!("does not parse: {e:?}\n{text}"))
+    stance::lang::fmt::format_text(FileId(0), text).unwrap_or_else(|e| panic!("does not parse: {e:?}\n{text}"))
 }
 
 fn comment_texts(text: &str) -> Vec<String> {
-    stance::fmt::comments(text).into_iter().map(|(s, e)| text[s..e].trim_end().to_string()).collect()
+    stance::lang::fmt::comments(text).into_iter().map(|(s, e)| text[s..e].trim_end().to_string()).collect()
 }
 
 fn repo() -> PathBuf {
@@ -43,7 +43,7 @@ fn every_rule_file_formats_idempotently_and_keeps_its_comments() {
     for path in rule_files() {
         // tests/malformed/ has rule files that are not UTF-8 on purpose.
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        if stance::fmt::format_text(FileId(0), &text).is_err() {
+        if stance::lang::fmt::format_text(FileId(0), &text).is_err() {
             continue;
         }
         let once = fmt(&text);

@@ -1,6 +1,6 @@
 //! Replays every committed fuzz input (`fuzz/corpus/<target>/` and the crash reproducers in
 //! `fuzz/regressions/<target>/`) through the same entry points the fuzz targets call
-//! (`stance::untrusted`), on the stable toolchain: CI guards against regressions without
+//! (`stance::session::untrusted`), on the stable toolchain: CI guards against regressions without
 //! nightly or libFuzzer. Each input must return (not panic) within a generous time.
 
 use std::path::Path;
@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 type Target = fn(&[u8]) -> Vec<String>;
 
 const TARGETS: [(&str, Target); 4] = [
-    ("rules", stance::untrusted::rule_file),
-    ("statement_table", stance::untrusted::statement_table),
-    ("relation_table", stance::untrusted::relation_table),
-    ("claim", stance::untrusted::claim),
+    ("rules", stance::session::untrusted::rule_file),
+    ("statement_table", stance::session::untrusted::statement_table),
+    ("relation_table", stance::session::untrusted::relation_table),
+    ("claim", stance::session::untrusted::claim),
 ];
 
 fn inputs(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -46,14 +46,14 @@ fn every_fuzz_input_is_handled() {
 
 #[test]
 fn entry_points_report_located_errors() {
-    let rules = stance::untrusted::rule_file(b".decl a(x: number)\na(\"x\").\n");
+    let rules = stance::session::untrusted::rule_file(b".decl a(x: number)\na(\"x\").\n");
     assert!(rules.iter().any(|d| d.starts_with("fuzz.dl:2:")), "{rules:?}");
-    let table = stance::untrusted::statement_table(b"subject,relation,object\nEgypt,,Tobruk\n");
+    let table = stance::session::untrusted::statement_table(b"subject,relation,object\nEgypt,,Tobruk\n");
     assert!(table.iter().any(|d| d.starts_with("fuzz.csv:2")), "{table:?}");
     // Shape byte 8: tab-separated, no header, one number column.
-    let relation = stance::untrusted::relation_table(b"\x08one\n");
+    let relation = stance::session::untrusted::relation_table(b"\x08one\n");
     assert!(relation.iter().any(|d| d.starts_with("fuzz.facts:1")), "{relation:?}");
-    let claim = stance::untrusted::claim(b"backs(\"Egypt\")");
+    let claim = stance::session::untrusted::claim(b"backs(\"Egypt\")");
     assert!(claim.iter().any(|d| d.contains("E012")), "{claim:?}");
-    assert!(stance::untrusted::claim(b"backs(\"Egypt\", x)").is_empty());
+    assert!(stance::session::untrusted::claim(b"backs(\"Egypt\", x)").is_empty());
 }

@@ -5,10 +5,10 @@
 mod proof_check;
 
 use serde_json::Value as Json;
-use stance::driver::{self, Inputs};
-use stance::eval::EvalOptions;
-use stance::provenance::{Explainer, NodeKind};
-use stance::source::SourceMap;
+use stance::base::source::SourceMap;
+use stance::engine::eval::EvalOptions;
+use stance::proof::provenance::{Explainer, NodeKind};
+use stance::session::{self, Inputs};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -32,9 +32,9 @@ fn stderr(o: &Output) -> String {
 fn every_tuple_of_the_example_has_a_proof_the_checker_accepts() {
     let inputs = Inputs { rules: vec![repo().join("rules")], facts: Some(repo().join("facts")), ..Default::default() };
     let mut sources = SourceMap::new();
-    let mut project = driver::load(&inputs, &mut sources).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
-    let model = driver::evaluate(&mut project, &EvalOptions { record: true, ..Default::default() }).unwrap();
-    let driver::Project { program, facts, sources, symbols, .. } = &mut project;
+    let mut project = session::load(&inputs, &mut sources).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let model = session::evaluate(&mut project, &EvalOptions { record: true, ..Default::default() }).unwrap();
+    let session::Project { program, facts, sources, symbols, .. } = &mut project;
     let mut ex = Explainer::new(program, &model, facts, sources, symbols);
     let mut checked = 0;
     for (rel, tuples) in model.relations.iter().enumerate() {
@@ -50,9 +50,9 @@ fn every_tuple_of_the_example_has_a_proof_the_checker_accepts() {
 #[test]
 fn the_checker_rejects_a_tampered_proof() {
     let program = ".decl e(x: number, y: number)\n.decl p(x: number, y: number)\ne(1, 2). e(2, 3).\np(x, y) :- e(x, y).\np(x, z) :- p(x, y), e(y, z).\n";
-    let m = driver::evaluate_text(program, &EvalOptions { record: true, ..Default::default() }).unwrap();
-    let driver::TextModel { sources, mut symbols, program, model } = m;
-    let facts = stance::facts::Facts::new();
+    let m = session::evaluate_text(program, &EvalOptions { record: true, ..Default::default() }).unwrap();
+    let session::TextModel { sources, mut symbols, program, model } = m;
+    let facts = stance::facts::load::Facts::new();
     let mut ex = Explainer::new(&program, &model, &facts, &sources, &mut symbols);
     let p = program.relation_id("p").unwrap();
     let root = ex.explain(p, &[1, 3]).unwrap();
@@ -70,9 +70,9 @@ fn proofs_have_minimal_height() {
     // p(1, 4) has a proof of height 2 through the shortcut e(1, 3) and of height 3 through
     // the chain; p(1, 3) is derived by two rule instances, of heights 1 and 2.
     let program = ".decl e(x: number, y: number)\n.decl p(x: number, y: number)\ne(1, 2). e(2, 3). e(3, 4). e(1, 3).\np(x, y) :- e(x, y).\np(x, z) :- p(x, y), e(y, z).\n";
-    let m = driver::evaluate_text(program, &EvalOptions { record: true, ..Default::default() }).unwrap();
-    let driver::TextModel { sources, mut symbols, program, model } = m;
-    let facts = stance::facts::Facts::new();
+    let m = session::evaluate_text(program, &EvalOptions { record: true, ..Default::default() }).unwrap();
+    let session::TextModel { sources, mut symbols, program, model } = m;
+    let facts = stance::facts::load::Facts::new();
     let mut ex = Explainer::new(&program, &model, &facts, &sources, &mut symbols);
     let p = program.relation_id("p").unwrap();
     let root = ex.explain(p, &[1, 4]).unwrap();

@@ -1,8 +1,8 @@
 #![no_main]
-//! Fuzz target: `stance::untrusted::claim` on arbitrary bytes.
+//! Fuzz target: `stance::session::untrusted::claim` on arbitrary bytes.
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = stance::untrusted::claim(data);
+    let _ = stance::session::untrusted::claim(data);
 });

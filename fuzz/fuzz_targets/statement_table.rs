@@ -1,8 +1,8 @@
 #![no_main]
-//! Fuzz target: `stance::untrusted::statement_table` on arbitrary bytes.
+//! Fuzz target: `stance::session::untrusted::statement_table` on arbitrary bytes.
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = stance::untrusted::statement_table(data);
+    let _ = stance::session::untrusted::statement_table(data);
 });

@@ -5,11 +5,11 @@
 //! no matching tuple, each comparison, assignment, range and aggregate holds. Leaves must be
 //! input facts with at least one recorded origin.
 
-use stance::eval::Model;
-use stance::ir::{Arg, Expr, Lit, Program};
-use stance::provenance::{Explainer, NodeId, NodeKind, Side};
-use stance::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
-use stance::value::{Symbols, Type, Value};
+use stance::base::value::{Symbols, Type, Value};
+use stance::engine::eval::Model;
+use stance::lang::ir::{Arg, Expr, Lit, Program};
+use stance::lang::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
+use stance::proof::provenance::{Explainer, NodeId, NodeKind, Side};
 
 pub fn check_proof(ex: &Explainer, root: NodeId) -> Result<(), String> {
     let mut stack = vec![root];
@@ -173,7 +173,7 @@ fn check_body<'a>(
     Ok(())
 }
 
-fn pattern(a: &stance::ir::Atom, env: &[Value]) -> Vec<Option<Value>> {
+fn pattern(a: &stance::lang::ir::Atom, env: &[Value]) -> Vec<Option<Value>> {
     a.args
         .iter()
         .map(|arg| match *arg {
@@ -258,7 +258,7 @@ fn is_outer(x: usize, env: &[Value]) -> bool {
 
 /// Variables a literal mentions (for an aggregate: only its result, not its inner body).
 fn lit_vars(lit: &Lit, out: &mut Vec<usize>) {
-    let atom_vars = |a: &stance::ir::Atom, out: &mut Vec<usize>| {
+    let atom_vars = |a: &stance::lang::ir::Atom, out: &mut Vec<usize>| {
         out.extend(a.args.iter().filter_map(|x| if let Arg::Var(v) = x { Some(*v) } else { None }))
     };
     match lit {
@@ -301,13 +301,14 @@ fn eval(e: &Expr, env: &[Value], symbols: &Symbols) -> Option<Value> {
                 BinaryOp::Add => a.wrapping_add(b),
                 BinaryOp::Sub => a.wrapping_sub(b),
                 BinaryOp::Mul => a.wrapping_mul(b),
-                BinaryOp::Div => a.checked_div(b)?,
-                BinaryOp::Mod => a.checked_rem(b)?,
+                BinaryOp::Div | BinaryOp::Mod if b == 0 => return None,
+                BinaryOp::Div => a.wrapping_div(b),
+                BinaryOp::Mod => a.wrapping_rem(b),
                 // Rarer operators: trust the engine's definition.
-                _ => return stance::eval::evaluate_expr(e, env, &mut Symbols::new()),
+                _ => return stance::engine::eval::evaluate_expr(e, env, &mut Symbols::new()),
             }) as Value
         }
-        Expr::Call(..) => {
+        Expr::Call { .. } => {
             // String functors need the symbol table; the proofs checked in tests use none.
             let _ = symbols;
             return None;

@@ -1,0 +1,10 @@
+//! Shared vocabulary of every stage: source files and spans, values and their interning,
+//! diagnostics (one table of codes), exit statuses, and interruption.
+
+pub mod diag;
+pub mod exit;
+pub mod interrupt;
+pub mod order;
+pub mod source;
+pub mod terminal;
+pub mod value;

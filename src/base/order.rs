@@ -1,0 +1,53 @@
+//! The order in which people see a relation's tuples: by value (numbers numerically, symbols
+//! by string), never by interned id, so that output does not depend on load order. Every
+//! stage that shows tuples (output, proofs, verdicts, diffs, pictures) sorts with this.
+
+use crate::base::value::{Symbols, Tuples, Type, Value, display, to_number};
+use std::cmp::Ordering;
+
+/// The order of the tuples of a relation as shown to users: indices into `tuples`.
+pub fn display_order(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..tuples.len()).collect();
+    if types.contains(&Type::Symbol) {
+        let rank = symbol_ranks(symbols);
+        let key = |v: Value, t: Type| match t {
+            Type::Number => i64::from(to_number(v)),
+            Type::Symbol => rank[v as usize] as i64,
+        };
+        order.sort_unstable_by(|&a, &b| {
+            let (ta, tb) = (tuples.get(a), tuples.get(b));
+            for ((&x, &y), &t) in ta.iter().zip(tb).zip(types) {
+                match key(x, t).cmp(&key(y, t)) {
+                    Ordering::Equal => continue,
+                    o => return o,
+                }
+            }
+            Ordering::Equal
+        });
+    } else {
+        order.sort_unstable_by(|&a, &b| {
+            let (ta, tb) = (tuples.get(a), tuples.get(b));
+            ta.iter().map(|&v| to_number(v)).cmp(tb.iter().map(|&v| to_number(v)))
+        });
+    }
+    order
+}
+
+/// Position of each symbol id in string order.
+fn symbol_ranks(symbols: &Symbols) -> Vec<u32> {
+    let mut ids: Vec<(Value, &str)> = symbols.iter().collect();
+    ids.sort_unstable_by(|a, b| a.1.cmp(b.1));
+    let mut rank = vec![0u32; symbols.len()];
+    for (i, (id, _)) in ids.into_iter().enumerate() {
+        rank[id as usize] = i as u32;
+    }
+    rank
+}
+
+/// Rows rendered as text, in display order.
+pub fn sorted_rows(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<Vec<String>> {
+    display_order(tuples, types, symbols)
+        .into_iter()
+        .map(|i| tuples.get(i).iter().zip(types).map(|(&v, &t)| display(v, t, symbols)).collect())
+        .collect()
+}

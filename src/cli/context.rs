@@ -1,0 +1,238 @@
+//! What every command shares: the project arguments, loading and evaluating with the
+//! diagnostics shown as they come, and writing results to standard output or a file.
+
+use super::{Cli, ColorChoice, DiagnosticFormat};
+use clap::{Args, ValueEnum};
+use stance::base::diag::{self, Diagnostic};
+use stance::base::source::SourceMap;
+use stance::base::terminal::{self, Shape};
+use stance::engine::backend::Engine;
+use stance::engine::eval::EvalOptions;
+use stance::facts::asof::Date;
+use stance::proof::explain::{self, Claim};
+use stance::render::output::Format;
+use stance::session::{self, ExitStatus, Failure, Inputs, Project, Session, goal};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// The state of one command: the global options, and the files loaded so far (where the
+/// diagnostics of a failure point, until a project takes them over).
+pub struct Ctx<'a> {
+    pub cli: &'a Cli,
+    pub sources: SourceMap,
+}
+
+impl Ctx<'_> {
+    /// Shows diagnostics on standard error in the chosen format, with a count of the errors.
+    pub fn report(&self, diags: &[Diagnostic], sources: &SourceMap) {
+        let color = match self.cli.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
+        };
+        let stderr = std::io::stderr();
+        let mut err = stderr.lock();
+        for d in diags {
+            let text = match self.cli.diagnostic_format {
+                DiagnosticFormat::Rich => diag::render_rich(d, sources, color),
+                DiagnosticFormat::Short => diag::render_short(d, sources) + "\n",
+                DiagnosticFormat::Json => diag::render_json(d, sources) + "\n",
+            };
+            let _ = err.write_all(text.as_bytes());
+        }
+        if matches!(self.cli.diagnostic_format, DiagnosticFormat::Rich) {
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            if errors > 0 {
+                let _ = writeln!(err, "error: {errors} error{} found", plural(errors));
+            }
+        }
+    }
+
+    /// Loads and checks a project, showing its warnings.
+    pub fn load(&mut self, inputs: &Inputs) -> Result<Project, Failure> {
+        let loaded = session::load(inputs, &mut self.sources)?;
+        self.report(&loaded.warnings, &loaded.sources);
+        Ok(loaded)
+    }
+
+    /// Evaluates a loaded project. A run stopped by a limit inside one of datafrog's sorts,
+    /// which cannot be interrupted, is ended by the watchdog with the diagnostic (no output
+    /// has been written by then).
+    pub fn evaluate(&mut self, project: Project, options: &EvalOptions) -> Result<Session, Failure> {
+        let this = &*self;
+        let on_stuck = |d: &Diagnostic, sources: &SourceMap| {
+            this.report(std::slice::from_ref(d), sources);
+            std::process::exit(ExitStatus::Failed.code().into());
+        };
+        Session::evaluate_with(project, options, Some(&on_stuck))
+    }
+
+    /// Loads, parses a claim typed on the command line, and evaluates with recording on: only
+    /// what the claim needs when it binds a column (goal-directed, see
+    /// `stance::session::goal`), everything when `full` or when the rewrite does not apply.
+    pub fn load_for_claim(&mut self, args: &ProjectArgs, text: &str, full: bool) -> Result<(Session, Claim), Failure> {
+        let mut project = self.load(&args.inputs())?;
+        let claim = explain::parse_claim(text, &mut project.sources, &project.program, &project.symbols)
+            .map_err(|diagnostics| Failure::new(diagnostics, ExitStatus::Failed).within(&mut project.sources))?;
+        let options = args.eval_options(true);
+        if !full && let Some(pattern) = claim.pattern() {
+            match goal::evaluate_for(&mut project, claim.rel, &pattern, &options) {
+                Ok(Some(model)) => return Ok((Session { project, model }, claim)),
+                Ok(None) => {}
+                Err(f) => return Err(f.within(&mut project.sources)),
+            }
+        }
+        Ok((self.evaluate(project, &options)?, claim))
+    }
+
+    /// Loads and evaluates with recording on, for the commands that explain.
+    pub fn load_recorded(&mut self, args: &ProjectArgs) -> Result<Session, Failure> {
+        let project = self.load(&args.inputs())?;
+        self.evaluate(project, &args.eval_options(true))
+    }
+}
+
+pub use stance::base::diag::plural;
+
+/// Where the rules and facts are: the arguments every command that loads a project takes.
+#[derive(Args)]
+pub struct ProjectArgs {
+    /// Rule files or directories (every *.dl inside); `-` reads standard input.
+    #[arg(long = "rules", short = 'r', value_name = "PATH", default_value = "rules")]
+    pub rules: Vec<PathBuf>,
+
+    /// Keep only the statements valid on this day: `date` (valid from) empty or on or before
+    /// it, `until` (inclusive) empty or on or after it. Relation tables are not dated.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<Date>,
+
+    /// Directory of fact tables [default: facts, when it exists].
+    #[arg(long, short = 'f', value_name = "DIR", conflicts_with = "no_facts")]
+    pub facts: Option<PathBuf>,
+
+    /// Use only the facts written in the rule files.
+    #[arg(long)]
+    pub no_facts: bool,
+
+    /// Deprecated, no effect: paths typed on the command line go anywhere; paths named in
+    /// rule files always stay inside the facts and output directories.
+    #[arg(long, hide = true)]
+    pub allow_outside_paths: bool,
+
+    /// The evaluator: datafrog (semi-naive, planned joins), simple (a plain reference
+    /// evaluator), or compare (both; an error on any difference).
+    #[arg(long, value_enum, default_value_t = EngineArg::Datafrog)]
+    pub engine: EngineArg,
+}
+
+/// `--engine`: which evaluator runs the program.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    Datafrog,
+    Simple,
+    Compare,
+}
+
+impl ProjectArgs {
+    /// Refuses `--engine` other than datafrog for a command that does not pass it on yet.
+    pub fn only_default_engine(&self, command: &str) -> Result<(), Failure> {
+        match self.engine {
+            EngineArg::Datafrog => Ok(()),
+            _ => Err(Failure::io(format!("`stance {command}` runs the datafrog engine only; leave out --engine"))),
+        }
+    }
+
+    /// Evaluation options with this engine, recording proofs when `record`.
+    pub fn eval_options(&self, record: bool) -> EvalOptions {
+        let engine = match self.engine {
+            EngineArg::Datafrog => Engine::Datafrog,
+            EngineArg::Simple => Engine::Simple,
+            EngineArg::Compare => Engine::Compare,
+        };
+        EvalOptions { record, engine, ..Default::default() }
+    }
+
+    pub fn inputs(&self) -> Inputs {
+        let facts = match (&self.facts, self.no_facts) {
+            (_, true) => None,
+            (Some(dir), _) => Some(dir.clone()),
+            (None, false) => Some(PathBuf::from("facts")).filter(|d| d.is_dir()),
+        };
+        if self.allow_outside_paths {
+            eprintln!("{}", stance::facts::confine::ALLOW_OUTSIDE_PATHS_DEPRECATED);
+        }
+        Inputs { rules: self.rules.clone(), facts, as_of: self.as_of }
+    }
+}
+
+/// Output formats of relations on standard output.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Csv,
+    Json,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Json => Format::Json,
+        }
+    }
+}
+
+/// Output formats of proofs.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProofFormat {
+    Text,
+    Json,
+}
+
+impl ProofFormat {
+    /// How this format meets a terminal: text escaped, JSON as it is.
+    pub fn shape(self) -> Shape {
+        match self {
+            ProofFormat::Text => Shape::Text,
+            ProofFormat::Json => Shape::Data,
+        }
+    }
+}
+
+impl FormatArg {
+    /// How this format meets a terminal (see `base::terminal`).
+    pub fn shape(self) -> Shape {
+        Format::from(self).shape()
+    }
+}
+
+/// Ends a write to standard output: a closed pipe (`| head`) stops quietly, as other Unix
+/// tools do; any other failure is an I/O error.
+pub fn finish_output(result: std::io::Result<()>) -> Result<(), Failure> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::io(format!("cannot write output: {e}"))),
+    }
+}
+
+/// Writes bytes to standard output, escaped for the terminal as `shape` asks.
+pub fn print_bytes(bytes: &[u8], shape: Shape) -> Result<(), Failure> {
+    let mut out = terminal::stdout(shape);
+    finish_output(out.write_all(bytes).and_then(|()| out.flush()))
+}
+
+/// Writes a command's result to `-o FILE` (atomically) or to standard output.
+pub fn write_result(output: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
+    match output {
+        Some(path) if path != Path::new("-") => stance::render::atomic::write_atomically(path, bytes)
+            .map_err(|e| Failure::io(format!("cannot write `{}`: {e}", path.display()))),
+        _ => print_bytes(bytes, Shape::Data),
+    }
+}
+
+/// A usage mistake found after loading (a relation or actor that is not there).
+pub fn usage_failure(d: Diagnostic, mut project: Project) -> Failure {
+    Failure::new(vec![d], ExitStatus::Usage).within(&mut project.sources)
+}

@@ -1,0 +1,89 @@
+//! `stance explain`: why a claim holds, its proof down to the sourced facts.
+
+use super::context::{Ctx, ProjectArgs, ProofFormat, finish_output};
+use clap::Args;
+use stance::proof::explain;
+use stance::session::{ExitStatus, Failure};
+use std::io::Write;
+use std::time::Instant;
+
+pub const EXAMPLES: &str = "\
+Examples:
+  stance explain 'aligned(\"Egypt\", \"Haftar\")'
+  stance explain 'hedges(\"Russia\", \"Tobruk\", \"GNA\")' --depth 2
+  stance explain 'conflict(\"Egypt\", \"GNA\")' --proofs 3 --format json";
+
+/// The exit codes of the commands that answer a claim (`explain`, `query`).
+pub const EXIT_CODES_CLAIM: &str = "\
+Exit codes:
+  0    the claim holds (explain) or some tuple matches (query)
+  1    it does not hold / nothing matches, or the rules or facts have errors
+  2    usage error, or a file could not be read
+  130  interrupted (Ctrl-C)";
+
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// The claim, as an atom with constants: 'aligned("Egypt", "Haftar")'.
+    claim: String,
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Cut subproofs deeper than N levels.
+    #[arg(long, value_name = "N")]
+    depth: Option<usize>,
+    /// Show up to K distinct proofs, shortest first.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    proofs: usize,
+    #[arg(long, value_enum, default_value_t = ProofFormat::Text)]
+    format: ProofFormat,
+    /// Print to standard error how long loading, evaluating and explaining took.
+    #[arg(long)]
+    timing: bool,
+    /// Evaluate the whole program, not only what the claim needs (see `stance query --help`).
+    #[arg(long)]
+    full: bool,
+}
+
+pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
+    let started = Instant::now();
+    let (mut run, claim) = ctx.load_for_claim(&args.project, &args.claim, args.full)?;
+    let evaluated = Instant::now();
+    let mut ex = run.explainer();
+    let roots = match claim.tuple() {
+        Some(tuple) => ex.explain_many(claim.rel, &tuple, args.proofs.max(1)),
+        None => Vec::new(),
+    };
+    if args.timing {
+        eprintln!(
+            "timing: load and evaluate {:.1} ms, explain {:.1} ms",
+            (evaluated - started).as_secs_f64() * 1e3,
+            evaluated.elapsed().as_secs_f64() * 1e3
+        );
+    }
+    if roots.is_empty() {
+        let mut msg = format!("`{}` does not hold", claim.text);
+        for note in explain::unknown_constants(&claim, ex.symbols) {
+            msg.push_str(&format!("\n  note: {note}"));
+        }
+        eprintln!("{msg}\nhelp: `stance why-not '{}'` shows how far each rule gets", claim.text);
+        return Ok(ExitStatus::Failed);
+    }
+    let mut out = stance::base::terminal::stdout(args.format.shape());
+    let result = (|| -> std::io::Result<()> {
+        for (i, &root) in roots.iter().enumerate() {
+            match args.format {
+                ProofFormat::Json => writeln!(out, "{}", explain::proof_json(&ex, root))?,
+                ProofFormat::Text => {
+                    if roots.len() > 1 {
+                        writeln!(out, "proof {} of {} (height {})", i + 1, roots.len(), ex.nodes[root].height)?;
+                    }
+                    write!(out, "{}", explain::render_tree(&ex, root, args.depth))?;
+                    if i + 1 < roots.len() {
+                        writeln!(out)?;
+                    }
+                }
+            }
+        }
+        out.flush()
+    })();
+    finish_output(result).map(|()| ExitStatus::Success)
+}

@@ -1,0 +1,131 @@
+//! The `stance` command line, and the only place that knows clap: the arguments of each
+//! subcommand (one file each), and how a run's outcome becomes an exit status. Every command
+//! goes load → evaluate → work → write through [`context::Ctx`]. Standard output carries data
+//! only; diagnostics and notes go to standard error.
+
+mod check;
+mod context;
+mod contradictions;
+mod diff;
+mod explain;
+mod fmt;
+mod graph;
+mod infer;
+mod query;
+mod report;
+mod review;
+mod watch;
+mod why_not;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use context::Ctx;
+use stance::base::source::SourceMap;
+use stance::session::ExitStatus;
+
+/// The exit codes every command shares; commands that judge add their meaning of 1.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0    success
+  1    the rules or facts have errors (or a limit was hit, or, with --deny-contradictions,
+       a constraint is violated); diagnostics on stderr
+  2    usage error, or a file or directory could not be read or written (or is outside the project)
+  130  interrupted (Ctrl-C); no output file is left half-written";
+
+#[derive(Parser)]
+#[command(name = "stance", version, about = "Infer stances and alliances from sourced facts with Datalog rules", after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    /// How to print diagnostics: rich (rustc-style), short (file:line:col: ...), json (one object per line).
+    #[arg(long, global = true, value_enum, default_value_t = DiagnosticFormat::Rich)]
+    diagnostic_format: DiagnosticFormat,
+
+    /// Colour in diagnostics. `auto` colours a terminal unless NO_COLOR is set.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiagnosticFormat {
+    Rich,
+    Short,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate the rules over the facts and print the derived relations.
+    #[command(after_help = format!("{}\n\n{EXIT_CODES}", infer::EXAMPLES))]
+    Infer(infer::InferArgs),
+    /// Parse and check rules and facts without evaluating.
+    #[command(after_help = EXIT_CODES)]
+    Check(check::CheckArgs),
+    /// Show why a claim holds: its proof down to the sourced facts.
+    #[command(after_help = format!("{}\n\n{}", explain::EXAMPLES, explain::EXIT_CODES_CLAIM))]
+    Explain(explain::ExplainArgs),
+    /// Show why a claim does not hold: how far each rule that could derive it gets.
+    #[command(name = "why-not", after_help = format!("Example:\n  stance why-not 'aligned(\"Algeria\", \"Haftar\")'\n\n{EXIT_CODES}"))]
+    WhyNot(why_not::WhyNotArgs),
+    /// List the tuples matching a pattern, derived or given, optionally with proofs.
+    #[command(after_help = format!("Examples:\n  stance query 'aligned(x, \"Haftar\")'\n  stance query 'conflict(\"Egypt\", _)' --explain\n\n{}", explain::EXIT_CODES_CLAIM))]
+    Query(query::QueryArgs),
+    /// Compare the derived relations of two versions (directories, git revisions or dates):
+    /// tuples added with their proofs, tuples removed with what broke them.
+    #[command(after_help = format!("{}\n\n{}", diff::EXAMPLES, diff::EXIT_CODES_DIFF))]
+    Diff(diff::DiffArgs),
+    /// Rewrite rule files in the canonical layout.
+    #[command(after_help = EXIT_CODES)]
+    Fmt(fmt::FmtArgs),
+    /// Re-run inference whenever a rule or fact file changes, printing what changed.
+    #[command(after_help = EXIT_CODES)]
+    Watch(watch::WatchArgs),
+    /// Check the claims of claims files against the knowledge base, with a verdict for each.
+    #[command(after_help = format!("{}\n\n{}", review::HELP, review::EXIT_CODES_REVIEW))]
+    Review(review::ReviewArgs),
+    /// List the violations of the constraints (`:- body.`), each with the proofs that collide.
+    #[command(after_help = contradictions::EXIT_CODES_CONTRADICTIONS)]
+    Contradictions(contradictions::ContradictionsArgs),
+    /// Draw the stance network (actors, stated and derived relations) as Graphviz DOT or SVG.
+    #[command(after_help = format!("{}\n\n{EXIT_CODES}", graph::EXAMPLES))]
+    Graph(graph::GraphArgs),
+    /// Write a self-contained HTML report: summary, network, claims with their proofs,
+    /// contradictions, and the verdicts of --claims files.
+    #[command(after_help = format!("{}\n\n{EXIT_CODES}", report::EXAMPLES))]
+    Report(report::ReportArgs),
+}
+
+/// Runs the command and turns its outcome into the exit status, showing the diagnostics of a
+/// failure.
+pub fn run(cli: &Cli) -> ExitStatus {
+    let mut ctx = Ctx { cli, sources: SourceMap::new() };
+    let result = match &cli.command {
+        Command::Infer(args) => infer::run(args, &mut ctx),
+        Command::Check(args) => check::run(args, &mut ctx),
+        Command::Explain(args) => explain::run(args, &mut ctx),
+        Command::WhyNot(args) => why_not::run(args, &mut ctx),
+        Command::Query(args) => query::run(args, &mut ctx),
+        Command::Diff(args) => diff::run(args, &mut ctx),
+        Command::Fmt(args) => fmt::run(args, &mut ctx),
+        Command::Watch(args) => watch::run(args, &mut ctx),
+        Command::Review(args) => review::run(args, &mut ctx),
+        Command::Contradictions(args) => contradictions::run(args, &mut ctx),
+        Command::Graph(args) => graph::run(args, &mut ctx),
+        Command::Report(args) => report::run(args, &mut ctx),
+    };
+    match result {
+        Ok(status) => status,
+        Err(failure) => {
+            let sources = failure.sources.as_ref().unwrap_or(&ctx.sources);
+            ctx.report(&failure.diagnostics, sources);
+            failure.status
+        }
+    }
+}

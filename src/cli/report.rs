@@ -1,0 +1,65 @@
+//! `stance report`: one self-contained HTML page for reviewers.
+
+use super::context::{Ctx, ProjectArgs, usage_failure, write_result};
+use super::graph::NetworkArgs;
+use clap::Args;
+use stance::picture::{findings, report};
+use stance::review::verdicts;
+use stance::session::{ExitStatus, Failure, claim_files};
+use std::path::PathBuf;
+
+pub const EXAMPLES: &str = "\
+Examples:
+  stance report -o report.html
+  stance report --claims claims/libya.claims -o report.html
+  stance report --relations aligned,conflict --max-claims 500 -o report.html
+
+The report is written whatever the claims' verdicts (`stance review` exits 1 on a failed one).";
+
+#[derive(Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    #[command(flatten)]
+    network: NetworkArgs,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// List at most N derived claims (with proofs) in the table.
+    #[arg(long, value_name = "N", default_value_t = report::DEFAULT_MAX_CLAIMS)]
+    max_claims: usize,
+    /// The page's title.
+    #[arg(long, default_value = "stance report")]
+    title: String,
+    /// Review these claims files (*.claims, *.csv) or directories, as `stance review` does,
+    /// and show each claim's verdict; `-` reads standard input.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    claims: Vec<PathBuf>,
+}
+
+pub fn run(args: &ReportArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
+    let files = claim_files::expand(&args.claims)?;
+    let mut run = ctx.load_recorded(&args.project)?;
+    let specs = claim_files::load(&files, &mut run.project).map_err(|f| f.within(&mut run.project.sources))?;
+    let options = report::ReportOptions {
+        title: args.title.clone(),
+        network: args.network.options(),
+        max_claims: args.max_claims,
+    };
+    let mut ex = run.explainer();
+    let violations = findings::violations(&mut ex);
+    let verdicts = (!args.claims.is_empty()).then(|| {
+        let outcomes = verdicts::review(&mut ex, &specs);
+        findings::claim_verdicts(&mut ex, &outcomes)
+    });
+    let collected = report::collect(&mut ex, &options, violations, verdicts);
+    drop(ex);
+    let mut input = collected.map_err(|d| usage_failure(d, run.project))?;
+    let inputs = args.project.inputs();
+    input.inputs = inputs.rules.iter().map(|p| format!("rules: {}", p.display())).collect();
+    if let Some(dir) = &inputs.facts {
+        input.inputs.push(format!("facts: {}", dir.display()));
+    }
+    input.inputs.extend(args.claims.iter().map(|p| format!("claims: {}", p.display())));
+    write_result(args.output.as_deref(), report::render(&input).as_bytes()).map(|()| ExitStatus::Success)
+}

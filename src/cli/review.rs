@@ -1,0 +1,67 @@
+//! `stance review`: a verdict for every claim of claims files.
+
+use super::context::{Ctx, ProjectArgs, print_bytes};
+use clap::{Args, ValueEnum};
+use stance::base::terminal::Shape;
+use stance::review::verdicts;
+use stance::session::{ExitStatus, Failure, claim_files};
+use std::path::PathBuf;
+
+pub const HELP: &str = "\
+Claims files (*.claims), one claim per line:
+  aligned(\"Russia\", \"Tobruk\").            expected to be derivable
+  !conflict(\"Egypt\", \"Tobruk\").           expected not to be derivable
+  count aligned(_, \"Haftar\") = 11.        expected number of matching tuples
+  contradicted aligned(\"Egypt\", \"GNA\").   expected to collide with a constraint
+  // comment lines above a claim (or after it, on its line) are its note
+Or CSV (*.csv) with the columns claim,expect,note; expect is `supported` (or empty),
+`not supported`, `contradicted` or `count = N`. A directory means every *.claims and *.csv
+inside; `-` reads claims (in the .claims syntax) from standard input.
+
+Verdicts: SUPPORTED (derivable), NOT SUPPORTED, CONTRADICTED (the claim would complete a
+constraint violation), FAILED (the expectation is not met).
+
+Examples:
+  stance review claims/libya.claims
+  stance review claims/ --format junit > review.xml";
+
+pub const EXIT_CODES_REVIEW: &str = "\
+Exit codes:
+  0  every expectation is met
+  1  some expectation fails, or the claims, rules or facts have errors
+  2  usage error, or a file could not be read";
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReviewFormat {
+    Text,
+    Json,
+    Junit,
+}
+
+#[derive(Args)]
+pub struct ReviewArgs {
+    /// Claims files (*.claims, *.csv) or directories; `-` reads standard input.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// text: a line per claim with what backs it; json: every field; junit: JUnit XML for CI.
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Text)]
+    format: ReviewFormat,
+}
+
+pub fn run(args: &ReviewArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
+    let files = claim_files::expand(&args.files)?;
+    let mut run = ctx.load_recorded(&args.project)?;
+    let specs = claim_files::load(&files, &mut run.project).map_err(|f| f.within(&mut run.project.sources))?;
+    let mut ex = run.explainer();
+    let outcomes = verdicts::review(&mut ex, &specs);
+    let rendered = match args.format {
+        ReviewFormat::Text => verdicts::render_text(&mut ex, &outcomes),
+        ReviewFormat::Json => format!("{}\n", verdicts::render_json(&mut ex, &outcomes)),
+        ReviewFormat::Junit => verdicts::render_junit(&mut ex, &outcomes),
+    };
+    let shape = if args.format == ReviewFormat::Text { Shape::Text } else { Shape::Data };
+    print_bytes(rendered.as_bytes(), shape)?;
+    Ok(ExitStatus::judged(outcomes.iter().all(|o| o.passed())))
+}

@@ -1,0 +1,23 @@
+//! `stance why-not`: why a claim does not hold, how far each rule that could derive it gets.
+
+use super::context::{Ctx, ProjectArgs, print_bytes};
+use clap::Args;
+use stance::proof::explain;
+use stance::session::{ExitStatus, Failure};
+
+#[derive(Args)]
+pub struct WhyNotArgs {
+    /// The claim that was expected to hold: 'aligned("Algeria", "Haftar")'.
+    claim: String,
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Evaluate the whole program, not only what the claim needs (see `stance query --help`).
+    #[arg(long)]
+    full: bool,
+}
+
+pub fn run(args: &WhyNotArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
+    let (mut run, claim) = ctx.load_for_claim(&args.project, &args.claim, args.full)?;
+    let report = explain::why_not(&mut run.explainer(), &claim);
+    print_bytes(report.as_bytes(), stance::base::terminal::Shape::Text).map(|()| ExitStatus::Success)
+}

@@ -1,0 +1,1255 @@
+//! Evaluation on datafrog: one `Iteration` per stratum, run semi-naively to a fixpoint.
+//!
+//! Tuples are fixed-width rows `[Value; R]` (unused trailing columns are zero), so datafrog
+//! sorts and merges plain arrays instead of boxed vectors; a rule's bindings live in an
+//! environment `[Value; E]`. `R` (the widest relation) and `E` (the most variables of a
+//! rule) are picked once per program: tuples, the bulk of memory, are as narrow as the
+//! relations allow even when rules bind more variables. Relations of lower strata are
+//! complete `Relation`s probed through sorted indices; relations of the current stratum are
+//! `Variable`s.
+//!
+//! For provenance, the evaluator can record for every derived tuple the round in which it
+//! first appeared and the rule that produced it, outside the tuple (a tuple's identity is
+//! its values).
+
+use crate::base::diag::{Code, Diagnostic};
+use crate::base::source::Span;
+pub use crate::base::value::Tuples;
+use crate::base::value::{Number, Symbols, Type, Value, from_number, to_number};
+use crate::engine::index::Index;
+use crate::engine::limits::{self, CancelToken, Stop, StopReason};
+use crate::engine::plan::{
+    ColAction, Column, DynJoin, Extension, IndexSpec, KeyPart, Op, Plan, RulePlan, Source, StratumPlan,
+};
+use crate::lang::functors::{self, Range};
+use crate::lang::ir::{self, Expr, RelId, RuleId};
+use crate::lang::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
+use datafrog::{Iteration, Relation, Variable};
+use std::cmp::Ordering;
+use std::sync::mpsc;
+use std::time::Instant;
+
+/// Limits and switches for one evaluation.
+#[derive(Debug, Clone, Default)]
+pub struct EvalOptions {
+    /// Record the round and rule of every derived tuple (needed by provenance).
+    pub record: bool,
+    /// Stop when a relation grows beyond this many tuples.
+    pub max_tuples: Option<usize>,
+    /// Stop after this much time.
+    pub deadline: Option<Instant>,
+    /// Stop when the process's resident memory grows beyond this many bytes (read every
+    /// few milliseconds by a watchdog thread; Linux only). `None`: no budget here, but
+    /// `driver::evaluate` gives one by default ([`limits::default_max_memory`]).
+    pub max_memory: Option<u64>,
+    /// Stops the run from another thread (see [`CancelToken`]).
+    pub cancel: Option<CancelToken>,
+    /// Which evaluator runs the program (see [`crate::engine::backend`]).
+    pub engine: crate::engine::backend::Engine,
+}
+
+/// How a derived tuple first appeared: in which round of its stratum, by which rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Annotation {
+    pub round: u32,
+    pub rule: u32,
+}
+
+/// Annotation of tuples given as input rather than derived.
+pub const INPUT: u32 = u32::MAX;
+
+/// The result of evaluation: every relation's tuples, with annotations when recorded.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub relations: Vec<Tuples>,
+    /// Per relation, aligned with its tuples (empty when not recorded), packed as
+    /// [`Packing`] says: 4 bytes per tuple.
+    annotations: Vec<Vec<u32>>,
+    /// Per relation, how its stratum packed the annotations.
+    packings: Vec<Packing>,
+    /// Index of the stratum that computed each relation.
+    pub stratum_of: Vec<usize>,
+}
+
+impl Model {
+    /// A model of given tuples, without annotations (e.g. a subset to print).
+    pub fn unrecorded(relations: Vec<Tuples>) -> Model {
+        Model { relations, ..Default::default() }
+    }
+
+    /// A model computed by another evaluator behind the [`crate::engine::backend`] boundary:
+    /// `relations` sorted and without duplicates, and, when recorded, `annotations[rel][i]`
+    /// for tuple `i`, whose `rule` is a rule of the relation's stratum or [`INPUT`].
+    pub fn from_evaluator(
+        program: &ir::Program,
+        relations: Vec<Tuples>,
+        annotations: Option<Vec<Vec<Annotation>>>,
+    ) -> Model {
+        let n = relations.len();
+        let mut packings = vec![Packing::default(); n];
+        let mut stratum_of = vec![0; n];
+        for (i, stratum) in program.strata.iter().enumerate() {
+            let packing = Packing::new(stratum.rules.iter().map(|&r| r as u32).collect());
+            for &rel in &stratum.relations {
+                stratum_of[rel] = i;
+                packings[rel] = packing.clone();
+            }
+        }
+        let annotations = annotations
+            .map(|per_rel| {
+                per_rel
+                    .iter()
+                    .enumerate()
+                    .map(|(rel, anns)| {
+                        let packing = &packings[rel];
+                        anns.iter()
+                            .map(|a| {
+                                let slot = if a.rule == INPUT {
+                                    packing.input_slot()
+                                } else {
+                                    packing.rules.iter().position(|&r| r == a.rule).unwrap_or(0) as u32
+                                };
+                                packing.pack(a.round.min(packing.max_round()), slot)
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Model { relations, annotations, packings, stratum_of }
+    }
+
+    /// How the tuple at `index` of `rel` first appeared; `None` when not recorded.
+    pub fn annotation(&self, rel: RelId, index: usize) -> Option<Annotation> {
+        let packed = *self.annotations.get(rel)?.get(index)?;
+        Some(self.packings[rel].unpack(packed))
+    }
+}
+
+/// A stratum's annotations in 32 bits: the round in the high bits and, in the low
+/// `slot_bits`, the position of the rule among the stratum's rules (all ones for input
+/// tuples). Half the size of an [`Annotation`], so that recording adds 4 bytes per tuple.
+#[derive(Debug, Clone, Default)]
+struct Packing {
+    slot_bits: u32,
+    /// The rule at each position.
+    rules: Vec<u32>,
+}
+
+impl Packing {
+    fn new(rules: Vec<u32>) -> Packing {
+        // Room for every rule's position and the input marker.
+        let slot_bits = u32::BITS - (rules.len() as u32).leading_zeros();
+        Packing { slot_bits: slot_bits.max(1), rules }
+    }
+
+    fn input_slot(&self) -> u32 {
+        (1 << self.slot_bits) - 1
+    }
+
+    /// The last round whose number fits.
+    fn max_round(&self) -> u32 {
+        u32::MAX >> self.slot_bits
+    }
+
+    fn pack(&self, round: u32, slot: u32) -> u32 {
+        (round << self.slot_bits) | slot
+    }
+
+    fn unpack(&self, packed: u32) -> Annotation {
+        let (round, slot) = (packed >> self.slot_bits, packed & self.input_slot());
+        let rule = if slot == self.input_slot() { INPUT } else { self.rules[slot as usize] };
+        Annotation { round, rule }
+    }
+}
+
+/// Evaluates the program over the input tuples (per relation, any order, duplicates allowed).
+pub fn evaluate(
+    program: &ir::Program,
+    plan: &Plan,
+    inputs: Vec<Tuples>,
+    symbols: &mut Symbols,
+    options: &EvalOptions,
+) -> Result<Model, Diagnostic> {
+    evaluate_guarded(program, plan, inputs, symbols, options, None)
+}
+
+/// What to do with a run that was asked to stop (a limit, the cancel token) but does not
+/// come back within [`limits::grace`], because it is inside one of datafrog's sorts or
+/// merges: given the limit's diagnostic. The command line prints it and ends the process.
+pub type OnStuck<'h> = &'h (dyn Fn(Diagnostic) + Sync);
+
+/// [`evaluate`], with a hook for a run that does not stop in time. A watchdog thread runs
+/// beside the evaluation when there is a deadline, a memory budget or a cancel token.
+pub fn evaluate_guarded(
+    program: &ir::Program,
+    plan: &Plan,
+    inputs: Vec<Tuples>,
+    symbols: &mut Symbols,
+    options: &EvalOptions,
+    on_stuck: Option<OnStuck>,
+) -> Result<Model, Diagnostic> {
+    let stop = Stop::new();
+    if options.deadline.is_none() && options.max_memory.is_none() && options.cancel.is_none() {
+        return dispatch(program, plan, inputs, symbols, options, &stop);
+    }
+    std::thread::scope(|scope| {
+        let (done, finished) = mpsc::channel::<()>();
+        let stop = &stop;
+        scope.spawn(move || watchdog(program, options, stop, finished, on_stuck));
+        let result = dispatch(program, plan, inputs, symbols, options, stop);
+        drop(done);
+        result
+    })
+}
+
+/// Raises the stop flag when the deadline passes, the memory budget is exceeded or the run
+/// is cancelled, and calls `on_stuck` if the run does not come back within the grace period.
+fn watchdog(
+    program: &ir::Program,
+    options: &EvalOptions,
+    stop: &Stop,
+    finished: mpsc::Receiver<()>,
+    on_stuck: Option<OnStuck>,
+) {
+    let grace = limits::grace(options.deadline.map(|d| d.saturating_duration_since(Instant::now())));
+    let mut stopped_at: Option<Instant> = None;
+    loop {
+        if finished.recv_timeout(limits::POLL) != Err(mpsc::RecvTimeoutError::Timeout) {
+            return; // the run is over
+        }
+        match stopped_at {
+            None => {
+                if options.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+                    stop.request(StopReason::Cancelled);
+                }
+                if options.deadline.is_some_and(|d| Instant::now() >= d) {
+                    stop.request(StopReason::Timeout);
+                }
+                if let Some(max) = options.max_memory
+                    && limits::resident_bytes().is_some_and(|rss| rss > max)
+                {
+                    stop.request(StopReason::Memory);
+                }
+                if stop.is_requested() {
+                    stopped_at = Some(Instant::now());
+                }
+            }
+            Some(at) if at.elapsed() >= grace => {
+                if let (Some(hook), Some(reason)) = (on_stuck, stop.reason()) {
+                    hook(limit_diagnostic(program, options, reason, stop.rule(), None));
+                }
+                return;
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// The error for a run stopped by `reason` while `rule` ran (its head is the relation that
+/// grew); `largest` is the biggest relation (id, tuples) when known, for the memory budget.
+fn limit_diagnostic(
+    program: &ir::Program,
+    options: &EvalOptions,
+    reason: StopReason,
+    rule: Option<RuleId>,
+    largest: Option<(RelId, usize)>,
+) -> Diagnostic {
+    let rule = rule.map(|r| &program.rules[r]);
+    let rel = rule.map(|r| r.head).or(largest.map(|(r, _)| r));
+    let name = rel.map_or("?", |r| program.relations[r].name.as_str());
+    let mut d = match reason {
+        StopReason::Tuples => Diagnostic::error(
+            Code::Limit,
+            format!("relation `{name}` grew beyond {} tuples (--max-tuples); stopped", options.max_tuples.unwrap_or(0)),
+        )
+        .with_help("a rule may generate values without bound; raise the limit if this is expected"),
+        StopReason::Timeout => {
+            Diagnostic::error(Code::Limit, format!("evaluation ran out of time (--timeout) while computing `{name}`"))
+        }
+        StopReason::Memory => Diagnostic::error(
+            Code::Limit,
+            format!(
+                "evaluation used more than {} of memory (--max-memory) while computing `{name}`; stopped",
+                limits::format_bytes(options.max_memory.unwrap_or(0))
+            ),
+        )
+        .with_help(
+            "a rule may generate values without bound; raise --max-memory if this is expected \
+             (the default is half the memory available when the run starts)",
+        ),
+        StopReason::Cancelled => {
+            Diagnostic::error(Code::Interrupted, format!("evaluation was cancelled while computing `{name}`"))
+        }
+    };
+    if let Some(rule) = rule {
+        d = d.at(rule.span, "this rule was running");
+    }
+    if reason == StopReason::Memory
+        && let Some((big, tuples)) = largest
+    {
+        d = d.with_note(format!("the largest relation, `{}`, held {tuples} tuples", program.relations[big].name));
+    }
+    d
+}
+
+fn dispatch(
+    program: &ir::Program,
+    plan: &Plan,
+    inputs: Vec<Tuples>,
+    symbols: &mut Symbols,
+    options: &EvalOptions,
+    stop: &Stop,
+) -> Result<Model, Diagnostic> {
+    prepare_symbols(program, symbols);
+    let (r, e) = widths(plan);
+    // Each (R, E) pair is a separate instantiation of the evaluator: the pairs are limited
+    // to R <= E <= 2R (a rule binding more variables widens R instead) to bound code size.
+    macro_rules! dispatch {
+        ($(($r:literal, $e:literal))*) => {
+            $(if (r, e) == ($r, $e) {
+                return if options.record {
+                    Evaluator::<$r, $e, Recorded>::new(program, plan, symbols, options, stop).run(inputs)
+                } else {
+                    Evaluator::<$r, $e, ()>::new(program, plan, symbols, options, stop).run(inputs)
+                };
+            })*
+        };
+    }
+    dispatch!((2, 2)(2, 3)(2, 4)(3, 3)(3, 4)(3, 6)(4, 4)(4, 6)(4, 8)(6, 6)(6, 8)(6, 12)(8, 8)(8, 12)(8, 16)(12, 12)(
+        12, 16
+    )(16, 16)(16, 32)(32, 32)(32, 64)(64, 64));
+    Err(Diagnostic::error(
+        Code::Limit,
+        format!(
+            "a relation has {} columns and a rule {} variables; at most 64 of each are supported",
+            plan.row_width, plan.env_width
+        ),
+    ))
+}
+
+/// Widths from the supported sizes: the smallest `R` that holds every tuple and `E` that
+/// holds every environment, with `R <= E <= 2R`.
+fn widths(plan: &Plan) -> (usize, usize) {
+    const SIZES: [usize; 9] = [2, 3, 4, 6, 8, 12, 16, 32, 64];
+    let fit = |n: usize| SIZES.iter().copied().find(|&s| s >= n).unwrap_or(usize::MAX);
+    let r = fit(plan.row_width.max(plan.env_width.div_ceil(2)));
+    let e = fit(plan.env_width.max(r));
+    // `r` may need one more step so that `e <= 2r` (e.g. 5 variables: r = 3, e = 6).
+    if e > 2 * r { (fit(r + 1), e) } else { (r, e) }
+}
+
+/// A stored tuple, or a key of an index.
+type Row<const R: usize> = [Value; R];
+/// The values bound to a rule's variables.
+type Env<const E: usize> = [Value; E];
+
+/// What a stratum's tuples carry besides their values: nothing (`()`, zero bytes) or, when
+/// recording provenance, a packed annotation (see [`Packing`]). Carrying it inside
+/// datafrog's tuples costs 4 bytes per tuple and no second copy of the relation.
+trait Payload: Copy + Ord + 'static {
+    const RECORDS: bool;
+    /// The payload of a tuple first derived in `round` by the rule at position `slot` of
+    /// the stratum's rules (the packing's input slot for input tuples).
+    fn at(packing: &Packing, round: u32, slot: u32) -> Self;
+    fn packed(self) -> u32;
+}
+
+impl Payload for () {
+    const RECORDS: bool = false;
+    fn at(_: &Packing, _: u32, _: u32) {}
+    fn packed(self) -> u32 {
+        0
+    }
+}
+
+/// A recorded annotation, packed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Recorded(u32);
+
+impl Payload for Recorded {
+    const RECORDS: bool = true;
+    fn at(packing: &Packing, round: u32, slot: u32) -> Self {
+        Recorded(packing.pack(round, slot))
+    }
+    fn packed(self) -> u32 {
+        self.0
+    }
+}
+
+/// State shared by the operations of a round: what functors use (symbols, the counter of
+/// `autoinc()`), the first run-time error, which stops evaluation after the round, and the
+/// stop flag that every hot loop reads.
+struct Ctx<'s> {
+    functors: functors::Ctx<'s>,
+    error: Option<Diagnostic>,
+    stop: &'s Stop,
+}
+
+impl Ctx<'_> {
+    fn symbols(&self) -> &Symbols {
+        self.functors.symbols
+    }
+
+    fn fail(&mut self, d: Diagnostic) {
+        self.error.get_or_insert(d);
+    }
+}
+
+/// The stop flag of evaluations that cannot be stopped (expressions outside a fixpoint).
+static NEVER: Stop = Stop::new();
+
+struct Evaluator<'p, 's, const R: usize, const E: usize, A: Payload> {
+    program: &'p ir::Program,
+    plan: &'p Plan,
+    ctx: Ctx<'s>,
+    options: &'p EvalOptions,
+    /// Complete relations, indexed by relation id (empty until their stratum ran).
+    done: Vec<Relation<Row<R>>>,
+    annotations: Vec<Vec<u32>>,
+    packings: Vec<Packing>,
+    stratum_of: Vec<usize>,
+    payload: std::marker::PhantomData<A>,
+}
+
+impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E, A> {
+    fn new(
+        program: &'p ir::Program,
+        plan: &'p Plan,
+        symbols: &'s mut Symbols,
+        options: &'p EvalOptions,
+        stop: &'s Stop,
+    ) -> Self {
+        let n = program.relations.len();
+        Evaluator {
+            program,
+            plan,
+            ctx: Ctx { functors: functors::Ctx::new(symbols), error: None, stop },
+            options,
+            done: (0..n).map(|_| Relation::from_vec(Vec::new())).collect(),
+            annotations: vec![Vec::new(); n],
+            packings: vec![Packing::default(); n],
+            stratum_of: vec![0; n],
+            payload: std::marker::PhantomData,
+        }
+    }
+
+    fn run(mut self, inputs: Vec<Tuples>) -> Result<Model, Diagnostic> {
+        let mut inputs: Vec<Vec<Row<R>>> =
+            inputs.iter().map(|tuples| tuples.iter().map(to_row::<R>).collect()).collect();
+        inputs.resize_with(self.program.relations.len(), Vec::new);
+        for (i, stratum) in self.plan.strata.iter().enumerate() {
+            for &r in &stratum.relations {
+                self.stratum_of[r] = i;
+            }
+            self.run_stratum(stratum, &mut inputs)?;
+        }
+        let relations = std::mem::take(&mut self.done)
+            .into_iter()
+            .zip(&self.program.relations)
+            .map(|(rel, decl)| narrow(rel.elements, decl.arity()))
+            .collect();
+        Ok(Model { relations, annotations: self.annotations, packings: self.packings, stratum_of: self.stratum_of })
+    }
+
+    fn run_stratum(&mut self, sp: &StratumPlan, inputs: &mut [Vec<Row<R>>]) -> Result<(), Diagnostic> {
+        self.ctx.stop.set_rule(limits::NO_RULE);
+        let packing = Packing::new(sp.rules.iter().map(|rp| rp.rule as u32).collect());
+        let input = A::at(&packing, 0, packing.input_slot());
+        let statics: Vec<Index<Row<R>, Row<R>>> =
+            sp.static_indices.iter().map(|spec| build_index(&self.done[spec.rel], spec)).collect();
+
+        let mut iteration = Iteration::new();
+        // When recording, new tuples are deduplicated before insertion (`retain_new`), so
+        // datafrog need not check them against the relation again.
+        let vars: Vec<Variable<(Row<R>, A)>> = sp
+            .relations
+            .iter()
+            .map(|&r| {
+                let name = &self.program.relations[r].name;
+                if A::RECORDS { iteration.variable_indistinct(name) } else { iteration.variable(name) }
+            })
+            .collect();
+        let var_of = |rel: RelId| sp.relations.iter().position(|&r| r == rel).expect("relation of this stratum");
+        let dyn_vars: Vec<Variable<(Row<R>, Row<R>)>> = sp
+            .dyn_indices
+            .iter()
+            .map(|s| iteration.variable(&format!("{}_by_{:?}", self.program.relations[s.rel].name, s.key_cols)))
+            .collect();
+        // One materialised environment per join of each rule.
+        let env_vars: Vec<Vec<Variable<(Row<R>, Env<E>)>>> = sp
+            .rules
+            .iter()
+            .map(|rp| {
+                rp.joins
+                    .iter()
+                    .enumerate()
+                    .map(|(j, _)| iteration.variable(&format!("rule{}_env{j}", rp.rule)))
+                    .collect()
+            })
+            .collect();
+
+        // Input tuples enter as the first round's new tuples.
+        for (i, &r) in sp.relations.iter().enumerate() {
+            let rows = std::mem::take(&mut inputs[r]);
+            if !rows.is_empty() {
+                vars[i].insert(Relation::from_vec(rows.into_iter().map(|row| (row, input)).collect()));
+            }
+        }
+        iteration.changed();
+
+        let mut round: u32 = 0;
+        loop {
+            // Head tuples produced this round, per relation of the stratum, each with the
+            // payload it will carry (when recording: this round's number and its rule).
+            let mut produced: Vec<Vec<(Row<R>, A)>> = vec![Vec::new(); sp.relations.len()];
+            for (ri, rp) in sp.rules.iter().enumerate() {
+                if self.ctx.stop.is_requested() {
+                    return Err(self.stopped(sp, &vars));
+                }
+                self.ctx.stop.set_rule(rp.rule);
+                let out = &mut produced[var_of(rp.head)];
+                if let Some(ext) = rp.as_extension() {
+                    let (source, index) = (&vars[var_of(ext.source)], &statics[ext.index]);
+                    let head = &vars[var_of(rp.head)];
+                    let allowed = self.options.max_tuples.map(|m| m.saturating_sub(variable_len(head)));
+                    let rows =
+                        extension_rows::<R, A>(&ext, index, &source.recent.borrow(), head, allowed, self.ctx.stop);
+                    if A::RECORDS {
+                        // Collected with its annotation, to be deduplicated below. The
+                        // annotation is the same for every row, so it is attached after the
+                        // rows are sorted: sorting 8-byte rows rather than 12-byte pairs
+                        // halved the sort.
+                        let payload = A::at(&packing, round + 1, ri as u32);
+                        out.extend(rows.into_iter().map(|row| (row, payload)));
+                    } else if !rows.is_empty() {
+                        vars[var_of(rp.head)]
+                            .insert(Relation { elements: rows.into_iter().map(|row| (row, input)).collect() });
+                    }
+                    continue;
+                }
+                let payload = A::at(&packing, round + 1, ri as u32);
+                self.run_rule(rp, round, payload, &vars, &var_of, &dyn_vars, &env_vars[ri], &statics, out);
+                if let Some(error) = self.ctx.error.take() {
+                    return Err(error);
+                }
+            }
+            if self.ctx.stop.is_requested() {
+                return Err(self.stopped(sp, &vars));
+            }
+            // Keep re-keyed copies of this stratum's relations in step.
+            for (spec, dv) in sp.dyn_indices.iter().zip(&dyn_vars) {
+                let cols = &spec.key_cols;
+                dv.from_map(&vars[var_of(spec.rel)], |(row, _)| (project::<R>(row, cols), *row));
+            }
+            for (var, mut rows) in vars.iter().zip(produced) {
+                if rows.is_empty() {
+                    continue;
+                }
+                if A::RECORDS {
+                    // The annotation is not part of a tuple's identity, so datafrog cannot
+                    // deduplicate on it: keep one candidate per tuple (the lowest rule) and
+                    // drop the tuples the relation already has. A single leapjoin's output
+                    // is already sorted and unique, so the sort is often skipped.
+                    if !rows.windows(2).all(|w| w[0].0 < w[1].0) {
+                        rows.sort_unstable();
+                        rows.dedup_by(|a, b| a.0 == b.0);
+                    }
+                    retain_new(&mut rows, var);
+                    // Still sorted and unique: no need for datafrog to sort again.
+                    var.insert(Relation { elements: rows });
+                } else {
+                    var.insert(Relation::from_vec(rows));
+                }
+            }
+            round += 1;
+            if A::RECORDS && round == packing.max_round() {
+                return Err(Diagnostic::error(
+                    Code::Limit,
+                    format!(
+                        "a stratum of {} rules ran {round} rounds, more than provenance recording can number",
+                        sp.rules.len()
+                    ),
+                ));
+            }
+            let changed = iteration.changed();
+            self.check_limits(sp, &vars)?;
+            if !changed {
+                break;
+            }
+        }
+
+        for (var, &rel) in vars.into_iter().zip(&sp.relations) {
+            let complete = var.complete();
+            if A::RECORDS {
+                self.annotations[rel] = complete.iter().map(|(_, a)| a.packed()).collect();
+                self.packings[rel] = packing.clone();
+            }
+            // Each row occurs once (deduplicated on insertion), so dropping the payload keeps
+            // the rows sorted and unique: no need to sort them again.
+            self.done[rel] = Relation { elements: complete.elements.into_iter().map(|(row, _)| row).collect() };
+        }
+        Ok(())
+    }
+
+    /// Between rounds: a relation beyond `--max-tuples` (through its input tuples; the rules'
+    /// rows are counted as they are emitted), or a stop raised meanwhile (while datafrog
+    /// merged the round's tuples: the diagnostic names the round's last rule).
+    fn check_limits(&self, sp: &StratumPlan, vars: &[Variable<(Row<R>, A)>]) -> Result<(), Diagnostic> {
+        let stop = self.ctx.stop;
+        if let Some(max) = self.options.max_tuples {
+            for (v, &rel) in vars.iter().zip(&sp.relations) {
+                let size = variable_len(v);
+                if size > max {
+                    stop.request(StopReason::Tuples);
+                    let reason = stop.reason().unwrap_or(StopReason::Tuples);
+                    return Err(limit_diagnostic(self.program, self.options, reason, None, Some((rel, size))));
+                }
+            }
+        }
+        if self.options.deadline.is_some_and(|d| Instant::now() > d) {
+            stop.request(StopReason::Timeout);
+        }
+        if stop.is_requested() {
+            return Err(self.stopped(sp, vars));
+        }
+        Ok(())
+    }
+
+    /// The diagnostic of a run stopped while a rule ran.
+    fn stopped(&self, sp: &StratumPlan, vars: &[Variable<(Row<R>, A)>]) -> Diagnostic {
+        let reason = self.ctx.stop.reason().unwrap_or(StopReason::Cancelled);
+        limit_diagnostic(self.program, self.options, reason, self.ctx.stop.rule(), self.largest(sp, vars))
+    }
+
+    /// The relation of the stratum with the most tuples, and how many.
+    fn largest(&self, sp: &StratumPlan, vars: &[Variable<(Row<R>, A)>]) -> Option<(RelId, usize)> {
+        vars.iter().zip(&sp.relations).map(|(v, &r)| (variable_len(v), r)).max().map(|(n, r)| (r, n))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_rule(
+        &mut self,
+        rp: &RulePlan,
+        round: u32,
+        payload: A,
+        vars: &[Variable<(Row<R>, A)>],
+        var_of: &dyn Fn(RelId) -> usize,
+        dyn_vars: &[Variable<(Row<R>, Row<R>)>],
+        env_vars: &[Variable<(Row<R>, Env<E>)>],
+        statics: &[Index<Row<R>, Row<R>>],
+        out: &mut Vec<(Row<R>, A)>,
+    ) {
+        let head_args = &rp.head_args;
+        let ctx = &mut self.ctx;
+        // `--max-tuples`: how many new tuples the head may still take, and when to count
+        // the rows emitted (see `next_cap_check`), so a runaway rule stops within one
+        // compaction of the limit rather than at the end of the round.
+        let head_var = &vars[var_of(rp.head)];
+        let allowed = self.options.max_tuples.map(|m| m.saturating_sub(variable_len(head_var)));
+        let next_check = std::cell::Cell::new(allowed.map_or(usize::MAX, |a| a.saturating_add(1)));
+        // Where the rows of a segment go: the next join's environment, or the head.
+        let emit = |seg: usize,
+                    env: &Env<E>,
+                    ctx: &mut Ctx,
+                    next_env: &mut Vec<(Row<R>, Env<E>)>,
+                    out: &mut Vec<(Row<R>, A)>| {
+            if let Some((join, _)) = rp.joins.get(seg) {
+                next_env.push((key_row::<R, E>(&join.key, env), *env));
+            } else if let Some(head) = project_head::<R, E>(head_args, env, ctx) {
+                out.push((head, payload));
+                if out.len() >= next_check.get()
+                    && let Some(allowed) = allowed
+                {
+                    // The lowest payload of each row is kept, as the end of the round does.
+                    out.sort_unstable();
+                    out.dedup_by(|a, b| a.0 == b.0);
+                    retain_new(out, head_var);
+                    if out.len() > allowed {
+                        ctx.stop.request(StopReason::Tuples);
+                    }
+                    next_check.set(next_cap_check(out.len(), allowed));
+                }
+            }
+        };
+
+        // Segment 0: the source and the operations after it.
+        let mut next_env = Vec::new();
+        {
+            let mut sink = |env: &Env<E>, ctx: &mut Ctx| emit(0, env, ctx, &mut next_env, out);
+            let mut run_source_row = |row: &Row<R>, ctx: &mut Ctx, cols: &[ColAction]| {
+                let mut env = [0; E];
+                if match_cols(cols, row, &mut env) {
+                    run_ops(&rp.ops, &mut env, statics, ctx, &mut sink);
+                }
+            };
+            match &rp.source {
+                Source::Unit if round == 0 => run_source_row(&[0; R], ctx, &[]),
+                Source::Static { rel, cols } if round == 0 => {
+                    for row in self.done[*rel].iter() {
+                        if ctx.stop.is_requested() {
+                            break;
+                        }
+                        run_source_row(row, ctx, cols);
+                    }
+                }
+                Source::Dynamic { rel, cols } => {
+                    for (row, _) in vars[var_of(*rel)].recent.borrow().iter() {
+                        if ctx.stop.is_requested() {
+                            break;
+                        }
+                        run_source_row(row, ctx, cols);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(env_var) = env_vars.first() {
+            env_var.insert(Relation::from_vec(next_env));
+        }
+
+        // Each join: semi-naive over the materialised environment and the re-keyed atom.
+        for (j, (join, after)) in rp.joins.iter().enumerate() {
+            let mut next_env = Vec::new();
+            {
+                let mut sink = |env: &Env<E>, ctx: &mut Ctx| emit(j + 1, env, ctx, &mut next_env, out);
+                let DynJoin { index, cols, .. } = join;
+                let stop = ctx.stop;
+                join_semi_naive(&env_vars[j], &dyn_vars[*index], stop, |_, env, row| {
+                    let mut env = *env;
+                    if match_cols(cols, row, &mut env) {
+                        run_ops(after, &mut env, statics, ctx, &mut sink);
+                    }
+                });
+            }
+            if let Some(env_var) = env_vars.get(j + 1) {
+                env_var.insert(Relation::from_vec(next_env));
+            }
+        }
+    }
+}
+
+// How an [`Extension`] rule runs: a leapjoin with a single leaper over a static index.
+
+/// The leaper proposing, for a source tuple, the matching tuples of the complete relation.
+fn extension_leaper<'l, const R: usize, A: Payload>(
+    ext: &'l Extension,
+    index: &'l Index<Row<R>, Row<R>>,
+) -> impl datafrog::Leapers<'l, (Row<R>, A), Row<R>> + 'l {
+    index.extend_with(move |(row, _): &(Row<R>, A)| extension_row(&ext.key, row, row))
+}
+
+/// The head rows an extension derives from `source`, sorted and deduplicated. This is
+/// datafrog's leapjoin loop for one leaper, except for its last step: datafrog sorts the
+/// output with a stable sort, and an unstable sort of plain rows is faster (the balance
+/// benchmark sorts 28 M candidate rows of `reach`; `perf`: sorting was 55% of its time).
+///
+/// With `allowed` (how many new tuples `--max-tuples` still lets `head` take), the rows are
+/// compacted whenever they reach twice the last count, and the run is stopped as soon as
+/// more than `allowed` of them are new.
+fn extension_rows<const R: usize, A: Payload>(
+    ext: &Extension,
+    index: &Index<Row<R>, Row<R>>,
+    source: &[(Row<R>, A)],
+    head: &Variable<(Row<R>, A)>,
+    allowed: Option<usize>,
+    stop: &Stop,
+) -> Vec<Row<R>> {
+    use datafrog::Leapers;
+    let mut leaper = extension_leaper::<R, A>(ext, index);
+    let (mut rows, mut matched) = (Vec::new(), Vec::new());
+    let mut next_check = allowed.map_or(usize::MAX, |a| a.saturating_add(1));
+    for tuple in source {
+        if stop.is_requested() {
+            break;
+        }
+        let mut count = 0;
+        leaper.for_each_count(tuple, |_, n| count = n);
+        if count > 0 {
+            leaper.propose(tuple, 0, &mut matched);
+            rows.extend(matched.drain(..).map(|m| extension_row(&ext.head, &tuple.0, m)));
+        }
+        if rows.len() >= next_check
+            && let Some(allowed) = allowed
+        {
+            rows.sort_unstable();
+            rows.dedup();
+            retain_new_by(&mut rows, |row| row, head);
+            if rows.len() > allowed {
+                stop.request(StopReason::Tuples);
+                break;
+            }
+            next_check = next_cap_check(rows.len(), allowed);
+        }
+    }
+    rows.sort_unstable();
+    rows.dedup();
+    rows
+}
+
+/// When to count a rule's new rows again: after at least `allowed` more rows (so that the
+/// sorting stays proportional to the rows emitted) and no sooner than at twice the count.
+fn next_cap_check(len: usize, allowed: usize) -> usize {
+    len.saturating_mul(2).max(len.saturating_add(allowed).saturating_add(1))
+}
+
+/// Tuples a variable holds: datafrog's stable batches and recent tuples.
+fn variable_len<T: Ord>(v: &Variable<T>) -> usize {
+    v.stable.borrow().iter().map(|b| b.len()).sum::<usize>() + v.recent.borrow().len()
+}
+
+/// A key or head row of an [`Extension`], copied from the source and matched tuples.
+#[inline]
+fn extension_row<const R: usize>(columns: &[Column], source: &Row<R>, matched: &Row<R>) -> Row<R> {
+    let mut out = [0; R];
+    for (o, c) in out.iter_mut().zip(columns) {
+        *o = match *c {
+            Column::Source(i) => source[i],
+            Column::Matched(i) => matched[i],
+            Column::Const(v) => v,
+        };
+    }
+    out
+}
+
+/// Drops the candidates (sorted, one per tuple) that the variable already holds.
+fn retain_new<T: Ord, P: Ord>(candidates: &mut Vec<(T, P)>, var: &Variable<(T, P)>) {
+    retain_new_by(candidates, |(row, _)| row, var);
+}
+
+/// [`retain_new`] for candidates (sorted and unique by `key`) of any shape.
+fn retain_new_by<C, T: Ord, P: Ord>(candidates: &mut Vec<C>, key: impl Fn(&C) -> &T, var: &Variable<(T, P)>) {
+    let recent = var.recent.borrow();
+    let stable = var.stable.borrow();
+    for batch in stable.iter().map(|b| &b.elements[..]).chain(std::iter::once(&recent.elements[..])) {
+        let mut slice = batch;
+        // Galloping pays off only when the batch is much larger than the candidates.
+        let large = slice.len() > 4 * candidates.len();
+        candidates.retain(|c| {
+            let row = key(c);
+            if large {
+                slice = gallop(slice, |(t, _)| t < row);
+            } else {
+                while slice.first().is_some_and(|(t, _)| t < row) {
+                    slice = &slice[1..];
+                }
+            }
+            slice.first().is_none_or(|(t, _)| t != row)
+        });
+    }
+}
+
+fn to_row<const R: usize>(values: &[Value]) -> Row<R> {
+    let mut row = [0; R];
+    row[..values.len()].copy_from_slice(values);
+    row
+}
+
+fn project<const R: usize>(row: &Row<R>, cols: &[usize]) -> Row<R> {
+    let mut key = [0; R];
+    for (i, &c) in cols.iter().enumerate() {
+        key[i] = row[c];
+    }
+    key
+}
+
+fn key_row<const R: usize, const E: usize>(key: &[KeyPart], env: &Env<E>) -> Row<R> {
+    let mut row = [0; R];
+    for (i, k) in key.iter().enumerate() {
+        row[i] = match *k {
+            KeyPart::Var(v) => env[v],
+            KeyPart::Const(c) => c,
+        };
+    }
+    row
+}
+
+fn build_index<const R: usize>(rel: &Relation<Row<R>>, spec: &IndexSpec) -> Index<Row<R>, Row<R>> {
+    let pairs = rel.iter().map(|row| (project::<R>(row, &spec.key_cols), *row)).collect();
+    Index::new(pairs, spec.key_cols.len() == 1)
+}
+
+/// A complete relation's rows as flat tuples of `arity` values, in the same allocation:
+/// the rows are moved left in place, so the model never holds a relation twice.
+fn narrow<const R: usize>(rows: Vec<Row<R>>, arity: usize) -> Tuples {
+    let len = rows.len();
+    let mut data = rows.into_flattened();
+    if arity < R {
+        for i in 0..len {
+            data.copy_within(i * R..i * R + arity, i * arity);
+        }
+        data.truncate(len * arity);
+        data.shrink_to_fit();
+    }
+    Tuples { arity, data, rows: len }
+}
+
+/// Applies column actions of a matched tuple to the environment; false if it does not match.
+#[inline]
+fn match_cols<const R: usize, const E: usize>(cols: &[ColAction], row: &Row<R>, env: &mut Env<E>) -> bool {
+    for (i, c) in cols.iter().enumerate() {
+        match *c {
+            ColAction::Skip => {}
+            ColAction::Bind(v) => env[v] = row[i],
+            ColAction::Check(v) => {
+                if env[v] != row[i] {
+                    return false;
+                }
+            }
+            ColAction::Const(k) => {
+                if row[i] != k {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+fn project_head<const R: usize, const E: usize>(args: &[Expr], env: &Env<E>, ctx: &mut Ctx) -> Option<Row<R>> {
+    let mut row = [0; R];
+    for (i, e) in args.iter().enumerate() {
+        row[i] = eval_expr(e, env, ctx)?;
+    }
+    Some(row)
+}
+
+/// Runs `ops` on one environment, calling `sink` for every environment that gets through.
+fn run_ops<const R: usize, const E: usize>(
+    ops: &[Op],
+    env: &mut Env<E>,
+    statics: &[Index<Row<R>, Row<R>>],
+    ctx: &mut Ctx,
+    sink: &mut dyn FnMut(&Env<E>, &mut Ctx),
+) {
+    let Some((op, rest)) = ops.split_first() else {
+        sink(env, ctx);
+        return;
+    };
+    match op {
+        Op::Lookup { index, key, cols } => {
+            let k = key_row::<R, E>(key, env);
+            for (_, row) in statics[*index].matching(&k) {
+                if ctx.stop.is_requested() {
+                    return;
+                }
+                let mut e = *env;
+                if match_cols(cols, row, &mut e) {
+                    run_ops(rest, &mut e, statics, ctx, sink);
+                }
+            }
+        }
+        Op::Absent { index, key } => {
+            let k = key_row::<R, E>(key, env);
+            if statics[*index].matching(&k).is_empty() {
+                run_ops(rest, env, statics, ctx, sink);
+            }
+        }
+        Op::Filter { op, lhs, rhs, ty } => {
+            let (Some(l), Some(r)) = (eval_expr(lhs, env, ctx), eval_expr(rhs, env, ctx)) else { return };
+            if compare(*op, *ty, l, r, ctx.symbols()) {
+                run_ops(rest, env, statics, ctx, sink);
+            }
+        }
+        Op::Assign { var, expr } => {
+            if let Some(v) = eval_expr(expr, env, ctx) {
+                env[*var] = v;
+                run_ops(rest, env, statics, ctx, sink);
+            }
+        }
+        Op::Range { var, from, to, step } => {
+            let (Some(from), Some(to)) = (eval_expr(from, env, ctx), eval_expr(to, env, ctx)) else { return };
+            let step = match step {
+                Some(s) => match eval_expr(s, env, ctx) {
+                    Some(s) => Some(to_number(s)),
+                    None => return,
+                },
+                None => None,
+            };
+            for i in Range::new(to_number(from), to_number(to), step) {
+                if ctx.stop.is_requested() {
+                    return;
+                }
+                env[*var] = from_number(i);
+                run_ops(rest, env, statics, ctx, sink);
+            }
+        }
+        Op::Aggregate { var, func, target, ops, span } => {
+            let mut fold = Fold::new(*func);
+            {
+                let mut add = |e: &Env<E>, ctx: &mut Ctx| {
+                    fold.add(target.as_ref().and_then(|t| eval_expr(t, e, ctx)).map(to_number));
+                };
+                let mut inner = *env;
+                run_ops(ops, &mut inner, statics, ctx, &mut add);
+            }
+            if fold.overflowed() {
+                ctx.fail(overflow(*func, *span));
+                return;
+            }
+            if let Some(r) = fold.result() {
+                env[*var] = from_number(r);
+                run_ops(rest, env, statics, ctx, sink);
+            }
+        }
+    }
+}
+
+/// An aggregate being computed: `add` each solution of its body (with the target's value),
+/// then take the `result`. Count and sum of nothing are 0; min and max of nothing have no value.
+/// Counts and sums are kept in 64 bits: a result that does not fit in a `number` is
+/// [`Fold::overflowed`] (an error, where Soufflé wraps: a wrong total is worse than a stop).
+pub struct Fold {
+    func: AggregateFunc,
+    count: i64,
+    acc: Option<i64>,
+}
+
+impl Fold {
+    pub fn new(func: AggregateFunc) -> Fold {
+        Fold { func, count: 0, acc: None }
+    }
+
+    /// One solution; `value` is the target's value (`None` for `count`, or when it has none).
+    pub fn add(&mut self, value: Option<Number>) {
+        self.count = self.count.saturating_add(1);
+        let Some(v) = value.map(i64::from) else { return };
+        self.acc = Some(match (self.acc, self.func) {
+            (None, _) => v,
+            (Some(a), AggregateFunc::Sum) => a.saturating_add(v),
+            (Some(a), AggregateFunc::Min) => a.min(v),
+            (Some(a), AggregateFunc::Max) => a.max(v),
+            (Some(a), _) => a,
+        });
+    }
+
+    fn wide_result(&self) -> Option<i64> {
+        match self.func {
+            AggregateFunc::Count => Some(self.count),
+            AggregateFunc::Sum => Some(self.acc.unwrap_or(0)),
+            AggregateFunc::Min | AggregateFunc::Max | AggregateFunc::Mean => self.acc,
+        }
+    }
+
+    /// Whether the result does not fit in a 32-bit `number`.
+    pub fn overflowed(&self) -> bool {
+        self.wide_result().is_some_and(|r| Number::try_from(r).is_err())
+    }
+
+    /// The result; `None` for the min or max of nothing, and when it [`Fold::overflowed`].
+    pub fn result(&self) -> Option<Number> {
+        self.wide_result().and_then(|r| Number::try_from(r).ok())
+    }
+}
+
+/// The error of an aggregate whose result does not fit in a `number`.
+pub fn overflow(func: AggregateFunc, span: Span) -> Diagnostic {
+    let what = if func == AggregateFunc::Count { "count" } else { "sum" };
+    Diagnostic::error(Code::Runtime, format!("this {what} does not fit in a 32-bit number"))
+        .at(span, format!("the {what} is beyond -2147483648..2147483647"))
+        .with_help("Soufflé would wrap around to a wrong total; stance stops instead")
+}
+
+/// Compares two values of one type: numbers as signed integers, symbols as strings.
+pub fn compare(op: CompareOp, ty: Type, l: Value, r: Value, symbols: &Symbols) -> bool {
+    let ord = match (op, ty) {
+        (CompareOp::Eq, _) => return l == r,
+        (CompareOp::Ne, _) => return l != r,
+        (_, Type::Number) => to_number(l).cmp(&to_number(r)),
+        (_, Type::Symbol) => symbols.resolve(l).cmp(symbols.resolve(r)),
+    };
+    match op {
+        CompareOp::Lt => ord == Ordering::Less,
+        CompareOp::Le => ord != Ordering::Greater,
+        CompareOp::Gt => ord == Ordering::Greater,
+        CompareOp::Ge => ord != Ordering::Less,
+        CompareOp::Eq | CompareOp::Ne => unreachable!("handled above"),
+    }
+}
+
+/// Evaluates an expression outside a fixpoint (for explanations and checks). `autoinc()`
+/// cannot be replayed, so an expression that uses it has no value here.
+pub fn evaluate_expr(e: &Expr, env: &[Value], symbols: &mut Symbols) -> Option<Value> {
+    if uses_autoinc(e) {
+        return None;
+    }
+    eval_expr(e, env, &mut Ctx { functors: functors::Ctx::new(symbols), error: None, stop: &NEVER })
+}
+
+/// Whether an expression calls `autoinc()`, whose values depend on evaluation order.
+pub fn uses_autoinc(e: &Expr) -> bool {
+    e.uses_autoinc()
+}
+
+/// Numbers the symbols for `ord` before evaluation, when a rule calls it (every evaluator
+/// calls this first).
+pub fn prepare_symbols(program: &ir::Program, symbols: &mut Symbols) {
+    if program.rules.iter().any(uses_ord) {
+        symbols.number_for_ord();
+    }
+}
+
+/// Whether a rule calls `ord`.
+fn uses_ord(rule: &ir::Rule) -> bool {
+    rule.calls(&|f| f.def().name == "ord")
+}
+
+/// Evaluates an expression; `None` when it has no value (division by zero, a string that
+/// is not a number, a substring out of range), which drops the binding.
+fn eval_expr(e: &Expr, env: &[Value], ctx: &mut Ctx) -> Option<Value> {
+    Some(match e {
+        Expr::Var(v) => env[*v],
+        Expr::Const(c, _) => *c,
+        Expr::Unary(op, a) => {
+            let a = to_number(eval_expr(a, env, ctx)?);
+            from_number(match op {
+                UnaryOp::Neg => a.wrapping_neg(),
+                UnaryOp::Bnot => !a,
+                UnaryOp::Lnot => (a == 0) as Number,
+            })
+        }
+        Expr::Binary(op, a, b) => {
+            let a = to_number(eval_expr(a, env, ctx)?);
+            let b = to_number(eval_expr(b, env, ctx)?);
+            from_number(arith(*op, a, b)?)
+        }
+        Expr::Call { func, args, .. } => {
+            let mut values = Vec::with_capacity(args.len());
+            for a in args {
+                values.push(eval_expr(a, env, ctx)?);
+            }
+            return func.eval(&values, &mut ctx.functors);
+        }
+    })
+}
+
+fn arith(op: BinaryOp, a: Number, b: Number) -> Option<Number> {
+    Some(match op {
+        BinaryOp::Add => a.wrapping_add(b),
+        BinaryOp::Sub => a.wrapping_sub(b),
+        BinaryOp::Mul => a.wrapping_mul(b),
+        // As in Soufflé: `i32::MIN / -1` wraps to `i32::MIN` and `i32::MIN % -1` is 0. By zero
+        // there is no value (see the README).
+        BinaryOp::Div if b == 0 => return None,
+        BinaryOp::Mod if b == 0 => return None,
+        BinaryOp::Div => a.wrapping_div(b),
+        BinaryOp::Mod => a.wrapping_rem(b),
+        BinaryOp::Pow => {
+            if b >= 0 {
+                a.wrapping_pow(b as u32)
+            } else {
+                // Integer power with a negative exponent truncates towards zero.
+                match a {
+                    1 => 1,
+                    -1 => {
+                        if b % 2 == 0 {
+                            1
+                        } else {
+                            -1
+                        }
+                    }
+                    _ => 0,
+                }
+            }
+        }
+        BinaryOp::Band => a & b,
+        BinaryOp::Bor => a | b,
+        BinaryOp::Bxor => a ^ b,
+        BinaryOp::Bshl => a.wrapping_shl(b as u32),
+        BinaryOp::Bshr => a.wrapping_shr(b as u32),
+        BinaryOp::Bshru => ((a as u32).wrapping_shr(b as u32)) as Number,
+        BinaryOp::Land => (a != 0 && b != 0) as Number,
+        BinaryOp::Lor => (a != 0 || b != 0) as Number,
+        BinaryOp::Lxor => ((a != 0) != (b != 0)) as Number,
+    })
+}
+
+/// Semi-naive join of two variables keyed alike: every pair is seen exactly once, in the
+/// round when the later of its two tuples is new (datafrog's scheme, with a callback that
+/// may emit any number of results).
+fn join_semi_naive<K: Ord, V1: Ord, V2: Ord>(
+    input1: &Variable<(K, V1)>,
+    input2: &Variable<(K, V2)>,
+    stop: &Stop,
+    mut result: impl FnMut(&K, &V1, &V2),
+) {
+    let recent1 = input1.recent.borrow();
+    let recent2 = input2.recent.borrow();
+    for batch in input2.stable.borrow().iter() {
+        merge_join(&recent1, batch, stop, &mut result);
+    }
+    for batch in input1.stable.borrow().iter() {
+        merge_join(batch, &recent2, stop, &mut result);
+    }
+    merge_join(&recent1, &recent2, stop, &mut result);
+}
+
+/// Merge join of two key-sorted slices; gives up as soon as `stop` is raised.
+fn merge_join<K: Ord, V1, V2>(
+    mut a: &[(K, V1)],
+    mut b: &[(K, V2)],
+    stop: &Stop,
+    result: &mut impl FnMut(&K, &V1, &V2),
+) {
+    while let (Some(x), Some(y)) = (a.first(), b.first()) {
+        match x.0.cmp(&y.0) {
+            Ordering::Less => a = gallop(a, |t| t.0 < y.0),
+            Ordering::Greater => b = gallop(b, |t| t.0 < x.0),
+            Ordering::Equal => {
+                let na = a.iter().take_while(|t| t.0 == x.0).count();
+                let nb = b.iter().take_while(|t| t.0 == x.0).count();
+                for l in &a[..na] {
+                    for r in &b[..nb] {
+                        if stop.is_requested() {
+                            return;
+                        }
+                        result(&l.0, &l.1, &r.1);
+                    }
+                }
+                a = &a[na..];
+                b = &b[nb..];
+            }
+        }
+    }
+}
+
+/// Skips the prefix of `slice` whose elements satisfy `less`, in logarithmic steps.
+fn gallop<T>(mut slice: &[T], mut less: impl FnMut(&T) -> bool) -> &[T] {
+    if slice.first().is_some_and(&mut less) {
+        let mut step = 1;
+        while step < slice.len() && less(&slice[step]) {
+            slice = &slice[step..];
+            step <<= 1;
+        }
+        step >>= 1;
+        while step > 0 {
+            if step < slice.len() && less(&slice[step]) {
+                slice = &slice[step..];
+            }
+            step >>= 1;
+        }
+        slice = &slice[1..];
+    }
+    slice
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_annotations_round_trip() {
+        for rules in [0usize, 1, 2, 3, 255, 256, 5000] {
+            let packing = Packing::new((0..rules as u32).map(|r| 1000 + r).collect());
+            assert!(packing.max_round() >= (1 << 18), "{rules} rules leave too few rounds");
+            let input = packing.unpack(packing.pack(0, packing.input_slot()));
+            assert_eq!(input, Annotation { round: 0, rule: INPUT });
+            for slot in (0..rules as u32).step_by(97) {
+                for round in [1, 2, packing.max_round()] {
+                    let a = packing.unpack(packing.pack(round, slot));
+                    assert_eq!(a, Annotation { round, rule: 1000 + slot }, "{rules} rules");
+                }
+            }
+        }
+    }
+}

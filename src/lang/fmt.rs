@@ -1,0 +1,485 @@
+//! The canonical layout of a rule file, for `stance fmt`.
+//!
+//! Items are printed from the syntax tree; comments, which the tree does not keep, are
+//! copied from the source text between items. The layout:
+//! - directives and declarations one per line, `.decl rel(x: symbol, y: number)`;
+//! - a rule on one line when its body is a single literal and it fits in [`WIDTH`]
+//!   columns, otherwise the head and `:-`, then one body literal per line, indented;
+//! - a rule printed over several lines is a paragraph of its own (blank lines around it,
+//!   the comments directly above it staying attached);
+//! - blank lines as written, at most one in a row; comments as written, except that a
+//!   comment inside an item moves to the line above it;
+//! - strings re-escaped, binary operators spaced, parentheses only where precedence
+//!   needs them.
+//!
+//! Formatting is idempotent and never changes what a program derives.
+
+use crate::base::source::Span;
+use crate::lang::syntax::ast::*;
+use std::fmt::Write;
+
+/// Rules longer than this are broken over several lines.
+pub const WIDTH: usize = 100;
+const INDENT: &str = "    ";
+
+/// Moves the comments that start before `limit` (and after what was already printed) into
+/// `pieces`, each keeping the blank lines above it.
+fn comments_before(
+    limit: usize,
+    text: &str,
+    comments: &[(usize, usize)],
+    ci: &mut usize,
+    prev_end: &mut usize,
+    pieces: &mut Vec<Piece>,
+) {
+    while *ci < comments.len() && comments[*ci].0 < limit {
+        let (s, e) = comments[*ci];
+        if s >= *prev_end {
+            let newlines = newlines(&text[*prev_end..s]);
+            pieces.push(Piece { kind: Kind::Comment, text: text[s..e].trim_end().to_string(), newlines });
+            *prev_end = e;
+        }
+        *ci += 1;
+    }
+}
+
+/// Formats a parsed file. `text` is the source `file` was parsed from (for comments and
+/// the few things printed as written, such as `.pragma`). The file must have parsed
+/// without errors: what the parser skipped would be lost.
+pub fn format_file(file: &File, text: &str) -> String {
+    let comments = comments(text);
+    let mut pieces: Vec<Piece> = Vec::new();
+    let mut ci = 0;
+    let mut prev_end = 0usize;
+    for item in &file.items {
+        let span = item_span(item);
+        let (start, end) = (span.start as usize, span.end as usize);
+        // Comments before the item.
+        comments_before(start, text, &comments, &mut ci, &mut prev_end, &mut pieces);
+        // Comments inside the item move above it.
+        let mut before = newlines(&text[prev_end..start]);
+        while ci < comments.len() && comments[ci].0 < end {
+            let (s, e) = comments[ci];
+            pieces.push(Piece {
+                kind: Kind::Comment,
+                text: text[s..e].trim_end().to_string(),
+                newlines: before.max(1),
+            });
+            before = 1;
+            ci += 1;
+        }
+        let printed = print_item(item, text, &comments);
+        let kind = if printed.contains('\n') && matches!(item, Item::Rule(_)) { Kind::Paragraph } else { Kind::Item };
+        pieces.push(Piece { kind, text: printed, newlines: before });
+        prev_end = end;
+    }
+    comments_before(text.len(), text, &comments, &mut ci, &mut prev_end, &mut pieces);
+
+    let mut out = String::new();
+    for i in 0..pieces.len() {
+        let p = &pieces[i];
+        if i > 0 {
+            let prev = &pieces[i - 1];
+            let sep = match (prev.kind, p.kind) {
+                // A comment after something on the same line stays there.
+                (_, Kind::Comment) if p.newlines == 0 => " ",
+                // A paragraph gets a blank line before it, unless its comments are attached.
+                (Kind::Item | Kind::Paragraph, Kind::Paragraph) => "\n\n",
+                (Kind::Paragraph, _) => "\n\n",
+                _ if p.newlines >= 2 => "\n\n",
+                _ => "\n",
+            };
+            // A comment block directly above a paragraph is separated from what precedes it.
+            let sep = if p.kind == Kind::Comment
+                && sep == "\n"
+                && prev.kind != Kind::Comment
+                && attached_paragraph(&pieces, i)
+            {
+                "\n\n"
+            } else {
+                sep
+            };
+            out.push_str(sep);
+        }
+        out.push_str(&p.text);
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Comment,
+    /// A one-line item.
+    Item,
+    /// A rule printed over several lines.
+    Paragraph,
+}
+
+struct Piece {
+    kind: Kind,
+    text: String,
+    /// Line breaks in the source before it.
+    newlines: usize,
+}
+
+/// Whether the comment at `i` starts a block of comments (each on its own line) that sits
+/// directly above a paragraph.
+fn attached_paragraph(pieces: &[Piece], i: usize) -> bool {
+    let mut j = i;
+    while j < pieces.len() && pieces[j].kind == Kind::Comment {
+        if j > i && pieces[j].newlines != 1 {
+            return false;
+        }
+        j += 1;
+    }
+    j < pieces.len() && pieces[j].kind == Kind::Paragraph && pieces[j].newlines == 1
+}
+
+fn newlines(s: &str) -> usize {
+    s.bytes().filter(|&b| b == b'\n').count()
+}
+
+/// Byte ranges of every comment in `text`, in order (the lexer's rules: `//` to the end of
+/// the line, `/* ... */` not nested, nothing inside a string).
+pub fn comments(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                    i += if b[i] == b'\\' && i + 1 < b.len() && b[i + 1] != b'\n' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                let start = i;
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                out.push((start, i));
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let start = i;
+                i += 2;
+                while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i = (i + 2).min(b.len());
+                out.push((start, i));
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+fn item_span(item: &Item) -> Span {
+    match item {
+        Item::Decl(d) => d.span,
+        Item::Type(t) => t.span,
+        Item::Directive(d) => d.span,
+        Item::Rule(r) => r.span,
+        Item::Ignored { span, .. } => *span,
+    }
+}
+
+/// Source text of `range` with comments removed and whitespace runs collapsed.
+fn plain_source(text: &str, start: usize, end: usize, comments: &[(usize, usize)]) -> String {
+    let mut s = String::new();
+    let mut at = start;
+    for &(cs, ce) in comments.iter().filter(|(cs, ce)| *cs >= start && *ce <= end) {
+        s.push_str(&text[at..cs]);
+        s.push(' ');
+        at = ce;
+    }
+    s.push_str(&text[at..end]);
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn print_item(item: &Item, text: &str, comments: &[(usize, usize)]) -> String {
+    match item {
+        Item::Decl(d) => {
+            let cols: Vec<String> = d.columns.iter().map(|c| format!("{}: {}", c.name.name, c.ty.name)).collect();
+            let names: Vec<&str> = d.names().map(|n| n.name.as_str()).collect();
+            let mut s = format!(".decl {}({})", names.join(", "), cols.join(", "));
+            // Qualifiers as written (`choice-domain` keeps a column list of its own).
+            if !d.qualifiers.is_empty() {
+                let (start, end) = (d.span.start as usize, d.span.end as usize);
+                let close = text[start..end].find(')').map_or(end, |i| start + i + 1);
+                let rest = plain_source(text, close, end, comments);
+                if !rest.is_empty() {
+                    s.push(' ');
+                    s.push_str(&rest);
+                }
+            }
+            s
+        }
+        Item::Type(t) => {
+            let bases: Vec<&str> = t.bases.iter().map(|b| b.name.as_str()).collect();
+            if bases.len() == 1 {
+                format!(".type {} <: {}", t.name.name, bases[0])
+            } else {
+                format!(".type {} = {}", t.name.name, bases.join(" | "))
+            }
+        }
+        Item::Directive(d) => {
+            let rels: Vec<&str> = d.relations.iter().map(|r| r.name.as_str()).collect();
+            let mut s = format!(".{} {}", d.keyword.name, rels.join(", "));
+            if !d.params.is_empty() {
+                let params: Vec<String> = d
+                    .params
+                    .iter()
+                    .map(|p| {
+                        let v = match &p.value {
+                            ParamValue::Str(v) => quote(v),
+                            ParamValue::Number(n) => n.to_string(),
+                            ParamValue::Word(w) => w.clone(),
+                        };
+                        format!("{}={}", p.key.name, v)
+                    })
+                    .collect();
+                let _ = write!(s, "({})", params.join(", "));
+            }
+            s
+        }
+        Item::Ignored { span, .. } => text[span.range()].trim().to_string(),
+        Item::Rule(r) => print_rule(r),
+    }
+}
+
+/// A string constant as the lexer reads it back.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// One rule, fact or constraint, with its final `.`.
+pub fn print_rule(r: &Rule) -> String {
+    let heads: Vec<String> = r.heads.iter().map(print_atom).collect();
+    let heads = heads.join(", ");
+    let Some(body) = &r.body else { return format!("{heads}.") };
+    let lead = if heads.is_empty() { ":-".to_string() } else { format!("{heads} :-") };
+    let one_line = format!("{lead} {}.", print_body(body, 0));
+    let single = matches!(body, Body::Lit(_)) || matches!(body, Body::And(parts, _) if parts.len() == 1);
+    if single && one_line.len() <= WIDTH && !one_line.contains('\n') {
+        return one_line;
+    }
+    let mut s = lead;
+    match body {
+        Body::And(parts, _) => {
+            for (i, p) in parts.iter().enumerate() {
+                let sep = if i + 1 == parts.len() { "." } else { "," };
+                let _ = write!(s, "\n{INDENT}{}{sep}", print_body(p, 1));
+            }
+        }
+        Body::Or(parts, _) => {
+            for (i, p) in parts.iter().enumerate() {
+                let sep = if i + 1 == parts.len() { "." } else { ";" };
+                let _ = write!(s, "\n{INDENT}{}{sep}", print_body(p, 0));
+            }
+        }
+        Body::Lit(l) => {
+            let _ = write!(s, "\n{INDENT}{}.", print_literal(l));
+        }
+    }
+    s
+}
+
+/// `ctx`: 0 where a disjunction may stand bare, 1 inside a conjunction (it needs parentheses).
+fn print_body(b: &Body, ctx: u8) -> String {
+    match b {
+        Body::Lit(l) => print_literal(l),
+        Body::And(parts, _) => parts.iter().map(|p| print_body(p, 1)).collect::<Vec<_>>().join(", "),
+        Body::Or(parts, _) => {
+            let s = parts.iter().map(|p| print_body(p, 0)).collect::<Vec<_>>().join("; ");
+            if ctx == 1 { format!("({s})") } else { s }
+        }
+    }
+}
+
+fn print_literal(l: &Literal) -> String {
+    match l {
+        Literal::Atom(a) => print_atom(a),
+        Literal::Negated(a, _) => format!("!{}", print_atom(a)),
+        Literal::Compare { op, lhs, rhs, .. } => {
+            format!("{} {} {}", print_expr(lhs, 0), op.symbol(), print_expr(rhs, 0))
+        }
+        Literal::Bool(b, _) => b.to_string(),
+        Literal::Predicate { name, args, .. } => format!("{}({})", name.name, print_args(args)),
+    }
+}
+
+fn print_atom(a: &Atom) -> String {
+    format!("{}({})", a.relation.name, print_args(&a.args))
+}
+
+fn print_args(args: &[Expr]) -> String {
+    args.iter().map(|e| print_expr(e, 0)).collect::<Vec<_>>().join(", ")
+}
+
+/// The parser's binding strength of a binary operator (higher binds tighter).
+fn precedence(op: BinaryOp) -> u8 {
+    match op {
+        BinaryOp::Lor => 1,
+        BinaryOp::Lxor => 2,
+        BinaryOp::Land => 3,
+        BinaryOp::Bor => 4,
+        BinaryOp::Bxor => 5,
+        BinaryOp::Band => 6,
+        BinaryOp::Bshl | BinaryOp::Bshr | BinaryOp::Bshru => 7,
+        BinaryOp::Add | BinaryOp::Sub => 8,
+        BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => 9,
+        BinaryOp::Pow => 11,
+    }
+}
+
+fn binary_op(op: BinaryOp) -> &'static str {
+    match op {
+        BinaryOp::Add => "+",
+        BinaryOp::Sub => "-",
+        BinaryOp::Mul => "*",
+        BinaryOp::Div => "/",
+        BinaryOp::Mod => "%",
+        BinaryOp::Pow => "^",
+        BinaryOp::Band => "band",
+        BinaryOp::Bor => "bor",
+        BinaryOp::Bxor => "bxor",
+        BinaryOp::Bshl => "bshl",
+        BinaryOp::Bshr => "bshr",
+        BinaryOp::Bshru => "bshru",
+        BinaryOp::Land => "land",
+        BinaryOp::Lor => "lor",
+        BinaryOp::Lxor => "lxor",
+    }
+}
+
+/// Binding strength of an expression as printed: 12 for primaries, 10 for prefix operators
+/// (and negative numbers, which read back as `-` applied to a number under `^`).
+fn strength(e: &Expr) -> u8 {
+    match e {
+        Expr::Binary { op, .. } => precedence(*op),
+        Expr::Unary { .. } => 10,
+        Expr::Number(n, _) if *n < 0 => 10,
+        _ => 12,
+    }
+}
+
+/// Prints `e` where an expression binding at least as strongly as `min` may stand bare.
+fn print_expr(e: &Expr, min: u8) -> String {
+    let s = print_expr_bare(e);
+    if strength(e) < min { format!("({s})") } else { s }
+}
+
+fn print_expr_bare(e: &Expr) -> String {
+    match e {
+        Expr::Var(i) => i.name.clone(),
+        Expr::Wildcard(_) => "_".to_string(),
+        Expr::Number(n, _) => n.to_string(),
+        Expr::Float(f, _) => f.clone(),
+        Expr::Str(s, _) => quote(s),
+        Expr::Counter(_) => "$".to_string(),
+        Expr::Unary { op, arg, .. } => {
+            let inner = print_expr(arg, 10);
+            match op {
+                // `- -x` would read back the same, but `-(-x)` is clearer; `-5` must not
+                // become a negative literal (it would, were the operand a number).
+                UnaryOp::Neg if inner.starts_with('-') || matches!(**arg, Expr::Number(..)) => format!("-({inner})"),
+                UnaryOp::Neg => format!("-{inner}"),
+                UnaryOp::Bnot => format!("bnot {inner}"),
+                UnaryOp::Lnot => format!("lnot {inner}"),
+            }
+        }
+        Expr::Binary { op: BinaryOp::Pow, lhs, rhs, .. } => {
+            // The base is a primary; the exponent a prefix expression (`^` is right-associative).
+            format!("{}^{}", print_expr(lhs, 12), print_expr(rhs, 10))
+        }
+        Expr::Binary { op, lhs, rhs, .. } => {
+            let p = precedence(*op);
+            format!("{} {} {}", print_expr(lhs, p), binary_op(*op), print_expr(rhs, p + 1))
+        }
+        Expr::Call { func, args, .. } => format!("{}({})", func.name, print_args(args)),
+        Expr::Aggregate { func, target, body, .. } => {
+            let name = match func {
+                AggregateFunc::Count => "count",
+                AggregateFunc::Sum => "sum",
+                AggregateFunc::Min => "min",
+                AggregateFunc::Max => "max",
+                AggregateFunc::Mean => "mean",
+            };
+            let target = match target {
+                Some(t) => {
+                    let t = print_expr(t, 0);
+                    // `min (a) + b : {...}` would read as the functor `min(a)`: wrap it whole.
+                    if t.starts_with('(') { format!(" ({t})") } else { format!(" {t}") }
+                }
+                None => String::new(),
+            };
+            format!("{name}{target} : {{ {} }}", print_body(body, 0))
+        }
+        Expr::Cast { arg, ty, .. } => format!("as({}, {})", print_expr(arg, 0), ty.name),
+    }
+}
+
+/// Formats rule text: `Err` with the syntax errors if it does not parse.
+pub fn format_text(
+    file: crate::base::source::FileId,
+    text: &str,
+) -> Result<String, Vec<crate::base::diag::Diagnostic>> {
+    let (ast, errors) = crate::lang::syntax::parse_file(file, text);
+    if errors.is_empty() { Ok(format_file(&ast, text)) } else { Err(errors) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::base::source::FileId;
+    use crate::lang::syntax::parse_file;
+
+    fn fmt(text: &str) -> String {
+        let (file, errors) = parse_file(FileId(0), text);
+        assert!(errors.is_empty(), "{errors:?}");
+        format_file(&file, text)
+    }
+
+    #[test]
+    fn layout() {
+        let src = "// head comment\n.decl  a(x:symbol,y : number)\n.output a\n\n\n\na(x,y):-b(x),c(y),x!=\"q\\\"\".\nb(\"x\"). // trailing\n";
+        let want = "// head comment\n.decl a(x: symbol, y: number)\n.output a\n\na(x, y) :-\n    b(x),\n    c(y),\n    x != \"q\\\"\".\n\nb(\"x\"). // trailing\n";
+        assert_eq!(fmt(src), want);
+        assert_eq!(fmt(want), want);
+    }
+
+    #[test]
+    fn precedence_kept() {
+        let src = "p(x) :- q(a, b), x = (a + b) * -(a - 1) ^ 2 - (b - a) - (-3)^2 - -(4).\n";
+        let once = fmt(src);
+        assert_eq!(fmt(&once), once);
+        assert!(once.contains("x = (a + b) * -(a - 1)^2 - (b - a) - (-3)^2 - -(4)."), "{once}");
+    }
+
+    #[test]
+    fn comments_inside_items_move_above() {
+        let src = "p(x) :- q(x), // why\n  r(x).\n";
+        let once = fmt(src);
+        assert!(once.starts_with("// why\np(x) :-"), "{once}");
+        assert_eq!(fmt(&once), once);
+    }
+}

@@ -1,0 +1,359 @@
+//! The checked program: relations resolved to ids, variables to slots, disjunctions and
+//! multi-head rules expanded, body literals put in an order in which every literal's inputs
+//! are bound, and the relations split into strata. Produced by `check`, consumed by `plan`.
+
+use crate::base::source::Span;
+use crate::base::value::{Type, Value};
+use crate::lang::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
+use std::collections::BTreeMap;
+
+pub type RelId = usize;
+pub type RuleId = usize;
+/// A variable's slot in a rule's environment row.
+pub type VarId = usize;
+
+#[derive(Debug, Clone)]
+pub struct Relation {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub types: Vec<Type>,
+    /// The `.decl`, if the relation was declared (statement relations need none).
+    pub decl: Option<Span>,
+    pub inputs: Vec<IoSpec>,
+    pub outputs: Vec<IoSpec>,
+    pub printsize: bool,
+    /// Comes (also) from statement tables in the facts directory.
+    pub from_statements: bool,
+}
+
+impl Relation {
+    pub fn arity(&self) -> usize {
+        self.types.len()
+    }
+}
+
+/// Parameters of one `.input` or `.output` directive.
+#[derive(Debug, Clone)]
+pub struct IoSpec {
+    pub params: BTreeMap<String, String>,
+    pub span: Span,
+}
+
+pub use crate::lang::functors::Functor;
+
+/// An expression over a rule's variables. Operands are typed by `check`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Var(VarId),
+    Const(Value, Type),
+    Unary(UnaryOp, Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// A functor call; `check` has resolved `func` to the overload its argument types select.
+    Call {
+        func: Functor,
+        args: Vec<Expr>,
+        span: Span,
+    },
+}
+
+impl Expr {
+    pub fn vars(&self, out: &mut Vec<VarId>) {
+        match self {
+            Expr::Var(v) => out.push(*v),
+            Expr::Const(..) => {}
+            Expr::Unary(_, a) => a.vars(out),
+            Expr::Binary(_, a, b) => {
+                a.vars(out);
+                b.vars(out);
+            }
+            Expr::Call { args, .. } => args.iter().for_each(|a| a.vars(out)),
+        }
+    }
+
+    /// Whether the expression calls a functor for which `pick` holds.
+    pub fn calls(&self, pick: &dyn Fn(Functor) -> bool) -> bool {
+        match self {
+            Expr::Call { func, args, .. } => pick(*func) || args.iter().any(|a| a.calls(pick)),
+            Expr::Unary(_, a) => a.calls(pick),
+            Expr::Binary(_, a, b) => a.calls(pick) || b.calls(pick),
+            Expr::Var(_) | Expr::Const(..) => false,
+        }
+    }
+
+    /// Whether the expression calls `autoinc()`, whose values depend on evaluation order.
+    pub fn uses_autoinc(&self) -> bool {
+        self.calls(&|f| f.is_counter())
+    }
+}
+
+/// One argument position of a body atom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    Var(VarId),
+    Const(Value),
+    Wildcard,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Atom {
+    pub rel: RelId,
+    pub args: Vec<Arg>,
+    pub span: Span,
+}
+
+/// A body literal, in evaluation order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lit {
+    /// A positive atom; binds its not-yet-bound variables.
+    Atom(Atom),
+    /// `!atom`: all its variables are bound when it is reached.
+    Negated(Atom),
+    /// A comparison of bound expressions; `ty` is the operands' type.
+    Filter { op: CompareOp, lhs: Expr, rhs: Expr, ty: Type, span: Span },
+    /// `var = expr` where `var` is not yet bound.
+    Assign { var: VarId, expr: Expr, span: Span },
+    /// `var = range(from, to[, step])`: one binding per generated number.
+    Range { var: VarId, from: Expr, to: Expr, step: Option<Expr>, span: Span },
+    /// `var = func target : { body }`: the body is evaluated with the outer bindings.
+    Aggregate { var: VarId, func: AggregateFunc, target: Option<Expr>, body: Vec<Lit>, span: Span },
+}
+
+/// Appends the relations a body reads, each with whether it is read through negation or an
+/// aggregate (`through` says whether the body itself already is), and where.
+pub fn body_reads(body: &[Lit], through: bool, out: &mut Vec<(RelId, bool, Span)>) {
+    for lit in body {
+        match lit {
+            Lit::Atom(a) => out.push((a.rel, through, a.span)),
+            Lit::Negated(a) => out.push((a.rel, true, a.span)),
+            Lit::Aggregate { body, .. } => body_reads(body, true, out),
+            Lit::Filter { .. } | Lit::Assign { .. } | Lit::Range { .. } => {}
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: RuleId,
+    pub head: RelId,
+    pub head_args: Vec<Expr>,
+    pub body: Vec<Lit>,
+    /// Variable names by slot (generated variables get names starting with `$`).
+    pub var_names: Vec<String>,
+    pub var_types: Vec<Type>,
+    /// The whole source rule (all heads, all disjuncts).
+    pub span: Span,
+    /// The span of this rule's head atom.
+    pub head_span: Span,
+    /// True for a fact written in a rule file (`p("a").`).
+    pub is_fact: bool,
+    /// `// @display "..."` template from the comment above the rule.
+    pub display: Option<String>,
+}
+
+impl Rule {
+    pub fn num_vars(&self) -> usize {
+        self.var_names.len()
+    }
+
+    /// Whether the rule (head or body, aggregates included) calls a functor for which `pick`
+    /// holds.
+    pub fn calls(&self, pick: &dyn Fn(Functor) -> bool) -> bool {
+        fn body(lits: &[Lit], pick: &dyn Fn(Functor) -> bool) -> bool {
+            lits.iter().any(|lit| match lit {
+                Lit::Atom(_) | Lit::Negated(_) => false,
+                Lit::Filter { lhs, rhs, .. } => lhs.calls(pick) || rhs.calls(pick),
+                Lit::Assign { expr, .. } => expr.calls(pick),
+                Lit::Range { from, to, step, .. } => {
+                    from.calls(pick) || to.calls(pick) || step.as_ref().is_some_and(|s| s.calls(pick))
+                }
+                Lit::Aggregate { target, body: inner, .. } => {
+                    target.as_ref().is_some_and(|t| t.calls(pick)) || body(inner, pick)
+                }
+            })
+        }
+        self.head_args.iter().any(|e| e.calls(pick)) || body(&self.body, pick)
+    }
+
+    /// Whether the rule calls `autoinc()`, whose numbers depend on the order of evaluation.
+    pub fn uses_autoinc(&self) -> bool {
+        self.calls(&|f| f.is_counter())
+    }
+}
+
+/// Relations evaluated together: one strongly connected component of the dependency graph.
+#[derive(Debug, Clone)]
+pub struct Stratum {
+    pub relations: Vec<RelId>,
+    /// Rules whose head is in this stratum.
+    pub rules: Vec<RuleId>,
+    /// Whether any rule reads a relation of this stratum (needs a fixpoint, not one pass).
+    pub recursive: bool,
+}
+
+/// A fact written in a rule file, such as `backs("Egypt", "Tobruk").`
+#[derive(Debug, Clone)]
+pub struct Fact {
+    pub rel: RelId,
+    pub values: Vec<Value>,
+    pub span: Span,
+}
+
+/// A constraint `:- body.` (a denial: the body must never hold). It is compiled into a
+/// hidden relation (named [`CONSTRAINT_PREFIX`]`N`, which the lexer cannot produce, so no
+/// rule or claim can name it) whose columns are the named variables of the body, plus an
+/// ordinary rule deriving it: every tuple of that relation is a violation, and evaluation,
+/// stratification and provenance treat it like any other relation.
+#[derive(Debug, Clone)]
+pub struct Constraint {
+    /// The hidden relation.
+    pub rel: RelId,
+    /// The whole constraint as written.
+    pub span: Span,
+}
+
+/// The start of every constraint relation's name (`$constraint1`, ...).
+pub const CONSTRAINT_PREFIX: &str = "$constraint";
+
+#[derive(Debug, Clone, Default)]
+pub struct Program {
+    pub relations: Vec<Relation>,
+    pub rules: Vec<Rule>,
+    /// Facts written in rule files with constant arguments (others become rules).
+    pub facts: Vec<Fact>,
+    /// In evaluation order.
+    pub strata: Vec<Stratum>,
+    /// Constraints, in the order written.
+    pub constraints: Vec<Constraint>,
+    /// Each relation's id by name, kept by [`Program::add_relation`]: a scan of `relations`
+    /// per lookup made checking 80,000 statement relations quadratic.
+    ids: rustc_hash::FxHashMap<String, RelId>,
+    /// Relations named by `.pragma "magic-transform"`: evaluated on demand by `infer`.
+    pub magic_transform: Vec<RelId>,
+}
+
+impl Program {
+    pub fn relation_id(&self, name: &str) -> Option<RelId> {
+        self.ids.get(name).copied()
+    }
+
+    /// A program of these relations and nothing else yet.
+    pub fn from_relations(relations: Vec<Relation>) -> Program {
+        let mut program = Program::default();
+        for relation in relations {
+            program.add_relation(relation);
+        }
+        program
+    }
+
+    /// Adds a relation (its name not yet declared) and returns its id.
+    pub fn add_relation(&mut self, relation: Relation) -> RelId {
+        let id = self.relations.len();
+        self.ids.insert(relation.name.clone(), id);
+        self.relations.push(relation);
+        id
+    }
+
+    /// Relations with at least one rule (or rule-file fact) deriving them.
+    pub fn is_derived(&self, rel: RelId) -> bool {
+        self.rules.iter().any(|r| r.head == rel && !r.is_fact)
+    }
+
+    /// What `infer` prints: the `.output` relations, or every derived relation when no
+    /// relation is marked `.output` or `.printsize` (as in Soufflé, a program that asks only
+    /// for sizes prints only sizes), never a constraint's hidden relation (violations are
+    /// reported separately).
+    pub fn shown_relations(&self) -> Vec<RelId> {
+        let marked: Vec<RelId> = (0..self.relations.len()).filter(|&r| !self.relations[r].outputs.is_empty()).collect();
+        if !marked.is_empty() || self.relations.iter().any(|r| r.printsize) {
+            return marked;
+        }
+        (0..self.relations.len()).filter(|&r| self.is_derived(r) && !self.is_constraint(r)).collect()
+    }
+
+    /// The relations named on the command line (`--relation NAME`), in the order given; an
+    /// unknown or hidden name is an error with the closest known name.
+    pub fn relations_named(&self, names: &[String]) -> Result<Vec<RelId>, crate::base::diag::Diagnostic> {
+        use crate::base::diag::{Code, Diagnostic, did_you_mean};
+        names
+            .iter()
+            .map(|name| match self.relation_id(name) {
+                Some(id) if !self.is_constraint(id) => Ok(id),
+                _ => {
+                    let mut d = Diagnostic::error(Code::UnknownRelation, format!("unknown relation `{name}`"));
+                    if let Some(s) = did_you_mean(name, self.relations.iter().map(|r| r.name.as_str())) {
+                        d = d.with_help(format!("did you mean `{s}`?"));
+                    }
+                    Err(d)
+                }
+            })
+            .collect()
+    }
+
+    /// Whether `rel` is the hidden relation of a constraint.
+    pub fn is_constraint(&self, rel: RelId) -> bool {
+        self.constraint_of(rel).is_some()
+    }
+
+    pub fn constraint_of(&self, rel: RelId) -> Option<&Constraint> {
+        self.constraints.iter().find(|c| c.rel == rel)
+    }
+}
+
+/// One dependency of a rule's head on a relation its body reads: (body relation, head
+/// relation, read through negation or an aggregate, rule, where).
+pub type Dependency = (RelId, RelId, bool, RuleId, Span);
+
+/// A negative dependency inside a recursive component: the program cannot be stratified.
+pub struct NegativeCycle {
+    /// The offending edge: (from, to, rule, where).
+    pub edge: (RelId, RelId, RuleId, Span),
+    /// Every dependency, for explaining the cycle.
+    pub edges: Vec<Dependency>,
+    /// The component of each relation.
+    pub component: Vec<usize>,
+}
+
+/// Splits relations into strata: the strongly connected components of the dependency graph,
+/// dependencies first, each with the rules deriving it. Fails when negation or an aggregate
+/// reads a relation of its own component. `check` stratifies a program with this, and so
+/// does the magic-set rewrite of a program it transforms.
+pub fn stratify(relations: usize, rules: &[Rule]) -> Result<Vec<Stratum>, NegativeCycle> {
+    use petgraph::graph::{DiGraph, NodeIndex};
+    let mut graph: DiGraph<RelId, ()> = DiGraph::with_capacity(relations, rules.len());
+    for r in 0..relations {
+        graph.add_node(r);
+    }
+    let mut edges: Vec<Dependency> = Vec::new();
+    for rule in rules {
+        let mut deps = Vec::new();
+        body_reads(&rule.body, false, &mut deps);
+        for (rel, negative, span) in deps {
+            edges.push((rel, rule.head, negative, rule.id, span));
+            graph.update_edge(NodeIndex::new(rel), NodeIndex::new(rule.head), ());
+        }
+    }
+    let sccs = petgraph::algo::tarjan_scc(&graph);
+    let mut component = vec![0usize; relations];
+    for (i, scc) in sccs.iter().enumerate() {
+        for node in scc {
+            component[node.index()] = i;
+        }
+    }
+    if let Some(&(from, to, _, rule, span)) =
+        edges.iter().find(|&&(from, to, negative, _, _)| negative && component[from] == component[to])
+    {
+        return Err(NegativeCycle { edge: (from, to, rule, span), edges, component });
+    }
+    // tarjan_scc lists components with dependents first; evaluation runs dependencies first.
+    Ok(sccs
+        .iter()
+        .rev()
+        .map(|scc| {
+            let mut members: Vec<RelId> = scc.iter().map(|n| n.index()).collect();
+            members.sort_unstable();
+            let rules: Vec<RuleId> = rules.iter().filter(|r| members.contains(&r.head)).map(|r| r.id).collect();
+            let recursive = edges.iter().any(|&(from, to, _, _, _)| members.contains(&from) && members.contains(&to));
+            Stratum { relations: members, rules, recursive }
+        })
+        .collect())
+}

@@ -1,0 +1,187 @@
+//! `stance graph`: the stance network as Graphviz DOT, and as SVG through Graphviz's `dot`.
+
+use crate::base::diag::{Code, Diagnostic};
+use crate::picture::network::{EdgeClass, Network};
+use std::fmt::Write;
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+/// Quotes a string for DOT. Inside quotes DOT gives meaning to `"` and `\` (and to escapes
+/// such as `\N`, `\l`), and Graphviz reads HTML entities (`&amp;`) in labels; record shapes
+/// also give meaning to `{ } | < >`. Each is escaped so the label shows the text as it is;
+/// line breaks become DOT's `\n` and other control characters a space.
+pub fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\\' | '{' | '}' | '|' | '<' | '>' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '&' => out.push_str("&amp;"),
+            '\r' => {
+                if chars.peek() != Some(&'\n') {
+                    out.push_str("\\n");
+                }
+            }
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn edge_style(class: EdgeClass) -> &'static str {
+    match class {
+        EdgeClass::Stated => "color=\"#9a9a9a\", fontcolor=\"#6a6a6a\", penwidth=0.8, fontsize=9",
+        EdgeClass::Alignment => "color=\"#2e9d42\", penwidth=2",
+        EdgeClass::Conflict => "color=\"#d62728\", style=dashed, penwidth=2",
+        EdgeClass::Other => "color=\"#3b6fb6\", fontcolor=\"#3b6fb6\", penwidth=1.4, fontsize=9",
+    }
+}
+
+/// The network in DOT. Same network, same bytes.
+pub fn to_dot(network: &Network) -> String {
+    let mut out = String::new();
+    out.push_str("// The stance network, written by `stance graph`.\n");
+    out.push_str("// Grey: stated (input) relations; green: alignments; red dashed: conflicts;\n");
+    out.push_str("// blue: other derived relations; orange, thick: part of a constraint violation.\n");
+    out.push_str("digraph stance {\n");
+    out.push_str("  graph [layout=neato, overlap=false, splines=true, sep=\"+8\", fontname=\"Helvetica\"];\n");
+    out.push_str("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f4f4f4\", color=\"#555555\", fontname=\"Helvetica\", fontsize=11];\n");
+    out.push_str("  edge [fontname=\"Helvetica\", arrowsize=0.6];\n");
+    for (i, actor) in network.actors.iter().enumerate() {
+        let _ = write!(out, "  n{i} [label={}", quote(&actor.name));
+        if actor.flagged {
+            out.push_str(", color=\"#ff7f0e\", fillcolor=\"#ffe3c4\", penwidth=3");
+        }
+        out.push_str("];\n");
+    }
+    for e in &network.edges {
+        let _ = write!(out, "  n{} -> n{} [{}", e.from, e.to, edge_style(e.class));
+        if matches!(e.class, EdgeClass::Stated | EdgeClass::Other) {
+            let _ = write!(out, ", label={}", quote(&e.relation));
+        }
+        let _ = write!(out, ", tooltip={}", quote(&e.relation));
+        if !e.directed {
+            out.push_str(", dir=none");
+        }
+        if e.flagged {
+            out.push_str(", color=\"#ff7f0e\", penwidth=3.5");
+        }
+        out.push_str("];\n");
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// Renders DOT to SVG with Graphviz's `dot`. A missing `dot` is an error naming the
+/// package to install.
+pub fn dot_to_svg(dot: &str) -> Result<Vec<u8>, Diagnostic> {
+    let child =
+        Command::new("dot").arg("-Tsvg").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Diagnostic::error(
+                Code::GraphvizFailed,
+                "`--format svg` needs Graphviz's `dot`, which is not installed (not found on PATH)",
+            )
+            .with_help(
+                "install the Debian package `graphviz` (`apt-get install graphviz`), or write DOT with `--format dot`",
+            ));
+        }
+        Err(e) => return Err(Diagnostic::error(Code::GraphvizFailed, format!("cannot run Graphviz's `dot`: {e}"))),
+    };
+    // Feed stdin from a thread so a large graph cannot deadlock on full pipes.
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let input = dot.to_string();
+    let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child
+        .wait_with_output()
+        .map_err(|e| Diagnostic::error(Code::GraphvizFailed, format!("cannot run Graphviz's `dot`: {e}")))?;
+    let fed = feeder.join().unwrap_or_else(|_| Err(std::io::Error::other("writer thread panicked")));
+    if !output.status.success() || fed.is_err() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(Diagnostic::error(
+            Code::GraphvizFailed,
+            format!("Graphviz's `dot` failed ({}): {}", output.status, stderr.trim()),
+        ));
+    }
+    Ok(output.stdout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::picture::network::{Actor, Edge};
+
+    #[test]
+    fn quoting_escapes_everything_dot_reads() {
+        assert_eq!(quote("plain"), "\"plain\"");
+        assert_eq!(quote(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(quote("line\nbreak\r\nand\rcr"), r#""line\nbreak\nand\ncr""#);
+        assert_eq!(quote("<b>{x|y}</b>"), r#""\<b\>\{x\|y\}\</b\>""#);
+        assert_eq!(quote("a & b; &lt;"), "\"a &amp; b; &amp;lt;\"");
+        assert_eq!(quote("tab\there\u{7}"), "\"tab here \"");
+        // A hostile label cannot close the string and add attributes or statements.
+        let hostile = "x\"]; n9 [label=\"pwned\"]; //\\";
+        let q = quote(hostile);
+        let inner = &q[1..q.len() - 1];
+        let mut escaped = false;
+        for c in inner.chars() {
+            assert!(escaped || c != '"', "unescaped quote in {q}");
+            escaped = !escaped && c == '\\';
+        }
+        assert!(!escaped, "dangling backslash in {q}");
+    }
+
+    #[test]
+    fn dot_styles_each_class_and_flags_violations() {
+        let network = Network {
+            actors: vec![
+                Actor { name: "A".into(), flagged: true },
+                Actor { name: "B \"the\" <b>".into(), flagged: false },
+            ],
+            edges: vec![
+                Edge {
+                    from: 0,
+                    to: 1,
+                    relation: "backs".into(),
+                    class: EdgeClass::Stated,
+                    directed: true,
+                    flagged: false,
+                },
+                Edge {
+                    from: 0,
+                    to: 1,
+                    relation: "aligned".into(),
+                    class: EdgeClass::Alignment,
+                    directed: false,
+                    flagged: false,
+                },
+                Edge {
+                    from: 0,
+                    to: 1,
+                    relation: "conflict".into(),
+                    class: EdgeClass::Conflict,
+                    directed: true,
+                    flagged: true,
+                },
+            ],
+        };
+        let dot = to_dot(&network);
+        assert!(dot.contains("  n0 [label=\"A\", color=\"#ff7f0e\", fillcolor=\"#ffe3c4\", penwidth=3];\n"));
+        assert!(dot.contains("  n1 [label=\"B \\\"the\\\" \\<b\\>\"];\n"));
+        assert!(dot.contains("  n0 -> n1 [color=\"#9a9a9a\", fontcolor=\"#6a6a6a\", penwidth=0.8, fontsize=9, label=\"backs\", tooltip=\"backs\"];\n"));
+        assert!(dot.contains("  n0 -> n1 [color=\"#2e9d42\", penwidth=2, tooltip=\"aligned\", dir=none];\n"));
+        assert!(dot.contains(
+            "  n0 -> n1 [color=\"#d62728\", style=dashed, penwidth=2, tooltip=\"conflict\", color=\"#ff7f0e\", penwidth=3.5];\n"
+        ));
+        assert_eq!(dot, to_dot(&network.clone()));
+    }
+}

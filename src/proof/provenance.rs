@@ -1,0 +1,650 @@
+//! Proofs rebuilt on demand from the evaluation's record.
+//!
+//! Evaluation records, for each derived tuple, the round of its stratum in which it first
+//! appeared. A proof of a tuple is a grounding of one of its relation's rules whose body
+//! tuples all appeared in strictly earlier rounds (or in lower strata), applied recursively
+//! down to input facts; the strict order makes every proof well-founded. Among those
+//! groundings the search takes one of minimal height (height = 1 + the highest premise),
+//! memoising every tuple it visits, so shared subproofs are found once and no proof is ever
+//! stored per tuple during evaluation.
+
+use crate::base::source::{SourceMap, Span};
+use crate::base::value::{Number, Symbols, Type, Value, from_number, to_number};
+use crate::engine::eval::{self, Annotation, INPUT, Model, Tuples};
+use crate::facts::load::Facts;
+use crate::lang::functors::Range;
+use crate::lang::ir::{self, Arg, Expr, Lit, RelId, RuleId};
+use crate::lang::syntax::ast::{AggregateFunc, CompareOp};
+use std::collections::HashMap;
+
+pub type NodeId = usize;
+
+/// Where an input fact was stated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A row of a fact table: its id in [`Facts`].
+    Row(u32),
+    /// A fact written in a rule file.
+    RuleFile(Span),
+}
+
+/// A body literal of a rule instance that is not a premise tuple.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Side {
+    /// `!rel(...)`: no tuple matches (wildcards as `None`).
+    Absent { rel: RelId, pattern: Vec<Option<Value>> },
+    /// A comparison that holds under the bindings, as source text.
+    Holds { text: String },
+    /// An aggregate's value under the bindings.
+    Aggregate { text: String, value: Number },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    Fact {
+        origins: Vec<Origin>,
+    },
+    Derived {
+        rule: RuleId,
+        /// The value of every variable slot of the rule.
+        env: Vec<Value>,
+        premises: Vec<NodeId>,
+        side: Vec<Side>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub rel: RelId,
+    pub tuple: Vec<Value>,
+    /// 0 for facts; 1 + the highest premise for derived tuples.
+    pub height: u32,
+    pub kind: NodeKind,
+}
+
+/// One rule instance that derives a tuple, before its premises are explained.
+#[derive(Debug, Clone)]
+struct Grounding {
+    rule: RuleId,
+    env: Vec<Value>,
+    /// (relation, tuple index) of each positive body atom, in body order.
+    premises: Vec<(RelId, usize)>,
+    side: Vec<Side>,
+}
+
+/// Builds proofs over a model evaluated with recording on. Nodes are shared: a tuple is
+/// explained once however many proofs use it.
+pub struct Explainer<'a> {
+    pub program: &'a ir::Program,
+    pub model: &'a Model,
+    pub facts: &'a Facts,
+    pub sources: &'a SourceMap,
+    pub symbols: &'a mut Symbols,
+    pub nodes: Vec<Node>,
+    memo: HashMap<(RelId, usize), Option<NodeId>>,
+    fact_origins: HashMap<RelId, HashMap<Vec<Value>, Vec<Origin>>>,
+}
+
+impl<'a> Explainer<'a> {
+    pub fn new(
+        program: &'a ir::Program,
+        model: &'a Model,
+        facts: &'a Facts,
+        sources: &'a SourceMap,
+        symbols: &'a mut Symbols,
+    ) -> Explainer<'a> {
+        Explainer {
+            program,
+            model,
+            facts,
+            sources,
+            symbols,
+            nodes: Vec::new(),
+            memo: HashMap::new(),
+            fact_origins: HashMap::new(),
+        }
+    }
+
+    fn annotation(&self, rel: RelId, index: usize) -> Annotation {
+        self.model.annotation(rel, index).unwrap_or(Annotation { round: 0, rule: INPUT })
+    }
+
+    /// A proof of `tuple` in `rel` of minimal height, or `None` if the tuple does not hold.
+    pub fn explain(&mut self, rel: RelId, tuple: &[Value]) -> Option<NodeId> {
+        let index = self.model.relations[rel].position(tuple)?;
+        self.prove(rel, index)
+    }
+
+    /// Up to `k` distinct proofs of `tuple`, shortest first: different rule instances at the
+    /// root, each with minimal subproofs. Alternatives may use any tuple of the model as a
+    /// premise (not only earlier ones), as long as the premise's own proof does not rest on
+    /// the tuple being proved.
+    pub fn explain_many(&mut self, rel: RelId, tuple: &[Value], k: usize) -> Vec<NodeId> {
+        let Some(index) = self.model.relations[rel].position(tuple) else { return Vec::new() };
+        let first = match self.prove(rel, index) {
+            Some(n) => n,
+            None => return Vec::new(),
+        };
+        if k <= 1 || matches!(self.nodes[first].kind, NodeKind::Fact { .. }) {
+            return vec![first];
+        }
+        let mut alternatives: Vec<(u32, NodeId)> = Vec::new();
+        for g in self.groundings(rel, index, false) {
+            if let Some(node) = self.node_for(rel, index, g)
+                && !self.rests_on(node, rel, tuple)
+            {
+                alternatives.push((self.nodes[node].height, node));
+            }
+        }
+        alternatives.sort_by_key(|&(h, n)| (h, n));
+        let mut out = vec![first];
+        for (_, n) in alternatives {
+            if out.len() >= k {
+                break;
+            }
+            if !out.iter().any(|&o| same_instance(&self.nodes[o], &self.nodes[n])) {
+                out.push(n);
+            }
+        }
+        out
+    }
+
+    fn prove(&mut self, rel: RelId, index: usize) -> Option<NodeId> {
+        if let Some(&known) = self.memo.get(&(rel, index)) {
+            return known;
+        }
+        // Mark as in progress: strictly decreasing rounds make cycles impossible, but a
+        // placeholder keeps a bug from recursing forever.
+        self.memo.insert((rel, index), None);
+        let tuple = self.model.relations[rel].get(index).to_vec();
+        let result = if self.annotation(rel, index).rule == INPUT {
+            let origins = self.origins(rel, &tuple);
+            Some(self.push(Node { rel, tuple, height: 0, kind: NodeKind::Fact { origins } }))
+        } else {
+            let mut best: Option<NodeId> = None;
+            for g in self.groundings(rel, index, true) {
+                if let Some(node) = self.node_for(rel, index, g)
+                    && best.is_none_or(|b| self.nodes[node].height < self.nodes[b].height)
+                {
+                    best = Some(node);
+                }
+            }
+            best
+        };
+        self.memo.insert((rel, index), result);
+        result
+    }
+
+    /// Explains the premises of a grounding and makes its node.
+    fn node_for(&mut self, rel: RelId, index: usize, g: Grounding) -> Option<NodeId> {
+        let mut premises = Vec::with_capacity(g.premises.len());
+        let mut height = 0;
+        for &(prel, pindex) in &g.premises {
+            let p = self.prove(prel, pindex)?;
+            height = height.max(self.nodes[p].height);
+            premises.push(p);
+        }
+        let tuple = self.model.relations[rel].get(index).to_vec();
+        Some(self.push(Node {
+            rel,
+            tuple,
+            height: height + 1,
+            kind: NodeKind::Derived { rule: g.rule, env: g.env, premises, side: g.side },
+        }))
+    }
+
+    fn push(&mut self, node: Node) -> NodeId {
+        self.nodes.push(node);
+        self.nodes.len() - 1
+    }
+
+    fn origins(&mut self, rel: RelId, tuple: &[Value]) -> Vec<Origin> {
+        if !self.fact_origins.contains_key(&rel) {
+            let mut map: HashMap<Vec<Value>, Vec<Origin>> = HashMap::new();
+            for (values, id) in self.facts.rows(&self.program.relations[rel].name).iter() {
+                map.entry(values.to_vec()).or_default().push(Origin::Row(id));
+            }
+            for f in self.program.facts.iter().filter(|f| f.rel == rel) {
+                map.entry(f.values.clone()).or_default().push(Origin::RuleFile(f.span));
+            }
+            self.fact_origins.insert(rel, map);
+        }
+        self.fact_origins[&rel].get(tuple).cloned().unwrap_or_default()
+    }
+
+    /// Whether a premise of `node` (at any depth) is the tuple `rel(tuple)` itself.
+    fn rests_on(&self, node: NodeId, rel: RelId, tuple: &[Value]) -> bool {
+        let mut stack: Vec<NodeId> = match &self.nodes[node].kind {
+            NodeKind::Derived { premises, .. } => premises.clone(),
+            NodeKind::Fact { .. } => return false,
+        };
+        let mut seen = std::collections::HashSet::new();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            let node = &self.nodes[n];
+            if node.rel == rel && node.tuple == tuple {
+                return true;
+            }
+            if let NodeKind::Derived { premises, .. } = &node.kind {
+                stack.extend(premises);
+            }
+        }
+        false
+    }
+
+    /// Every grounding of every rule of `rel` that derives its tuple `index`; with
+    /// `earlier_only`, only from tuples that appeared strictly earlier.
+    fn groundings(&mut self, rel: RelId, index: usize, earlier_only: bool) -> Vec<Grounding> {
+        let round = self.annotation(rel, index).round;
+        let stratum = self.model.stratum_of[rel];
+        let tuple = self.model.relations[rel].get(index).to_vec();
+        let mut out = Vec::new();
+        let program = self.program;
+        for rule in program.rules.iter().filter(|r| r.head == rel) {
+            let mut env = vec![0; rule.num_vars()];
+            let mut bound = vec![false; rule.num_vars()];
+            if !bind_head(rule, &tuple, &mut env, &mut bound) {
+                continue;
+            }
+            let limit = earlier_only.then_some(RoundLimit { stratum, round });
+            let mut search = Search { ex: self, limit, premises: Vec::new(), side: Vec::new() };
+            search.body(&rule.body, &mut env, &mut bound, &mut |s, env| {
+                if !head_matches(rule, &tuple, env, s.ex.symbols) {
+                    return true;
+                }
+                out.push(Grounding {
+                    rule: rule.id,
+                    env: env.to_vec(),
+                    premises: s.premises.clone(),
+                    side: s.side.clone(),
+                });
+                true
+            });
+        }
+        out
+    }
+
+    /// Runs `f` on every binding of a rule body (over the whole model, no round limit),
+    /// starting from the given partial bindings; `f` returns false to stop.
+    pub fn enumerate(
+        &mut self,
+        body: &[Lit],
+        env: &mut [Value],
+        bound: &mut [bool],
+        f: &mut dyn FnMut(&[Value]) -> bool,
+    ) {
+        let mut search = Search { ex: self, limit: None, premises: Vec::new(), side: Vec::new() };
+        search.body(body, env, bound, &mut |_, env| f(env));
+    }
+
+    /// Whether a pattern (with `None` for wildcards) matches any tuple of `rel`.
+    pub fn any_match(&self, rel: RelId, pattern: &[Option<Value>]) -> Option<usize> {
+        matches(&self.model.relations[rel], pattern).next()
+    }
+}
+
+/// Two root proofs are the same instance when they use the same rule with the same bindings.
+fn same_instance(a: &Node, b: &Node) -> bool {
+    match (&a.kind, &b.kind) {
+        (NodeKind::Derived { rule: r1, env: e1, .. }, NodeKind::Derived { rule: r2, env: e2, .. }) => {
+            r1 == r2 && e1 == e2
+        }
+        _ => false,
+    }
+}
+
+/// Binds head variables that stand alone as arguments, or under `+`, `-` and negation with
+/// constants (`n(x + 1)`: `x` is the value minus one); false if a constant disagrees.
+/// Without the second kind, proving the last step of a counter scanned every earlier step
+/// at every step (quadratic).
+pub fn bind_head(rule: &ir::Rule, tuple: &[Value], env: &mut [Value], bound: &mut [bool]) -> bool {
+    for (arg, &v) in rule.head_args.iter().zip(tuple) {
+        match arg {
+            Expr::Var(x) if bound[*x] && env[*x] != v => return false,
+            Expr::Var(x) if bound[*x] => {}
+            Expr::Var(x) => {
+                env[*x] = v;
+                bound[*x] = true;
+            }
+            Expr::Const(c, _) if *c != v => return false,
+            _ => {}
+        }
+    }
+    for (arg, &v) in rule.head_args.iter().zip(tuple) {
+        if matches!(arg, Expr::Binary(..) | Expr::Unary(..)) && !invert(arg, to_number(v), env, bound) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Binds the variable of `expr` so that `expr` equals `v`, where wrapping arithmetic makes
+/// that value unique; false if the variable is bound to another value. Other expressions
+/// are left to [`head_matches`].
+fn invert(expr: &Expr, v: Number, env: &mut [Value], bound: &mut [bool]) -> bool {
+    use crate::lang::syntax::ast::{BinaryOp, UnaryOp};
+    let c = |e: &Expr| if let Expr::Const(c, Type::Number) = e { Some(to_number(*c)) } else { None };
+    match expr {
+        Expr::Var(x) if bound[*x] => to_number(env[*x]) == v,
+        Expr::Var(x) => {
+            env[*x] = from_number(v);
+            bound[*x] = true;
+            true
+        }
+        Expr::Binary(BinaryOp::Add, a, b) => match (c(a), c(b)) {
+            (None, Some(k)) => invert(a, v.wrapping_sub(k), env, bound),
+            (Some(k), None) => invert(b, v.wrapping_sub(k), env, bound),
+            _ => true,
+        },
+        Expr::Binary(BinaryOp::Sub, a, b) => match (c(a), c(b)) {
+            (None, Some(k)) => invert(a, v.wrapping_add(k), env, bound),
+            (Some(k), None) => invert(b, k.wrapping_sub(v), env, bound),
+            _ => true,
+        },
+        Expr::Unary(UnaryOp::Neg, a) => invert(a, v.wrapping_neg(), env, bound),
+        _ => true,
+    }
+}
+
+/// Whether the head, evaluated under complete bindings, is the tuple.
+fn head_matches(rule: &ir::Rule, tuple: &[Value], env: &[Value], symbols: &mut Symbols) -> bool {
+    rule.head_args
+        .iter()
+        .zip(tuple)
+        .all(|(arg, &v)| eval::uses_autoinc(arg) || eval::evaluate_expr(arg, env, symbols) == Some(v))
+}
+
+#[derive(Clone, Copy)]
+struct RoundLimit {
+    stratum: usize,
+    round: u32,
+}
+
+/// A depth-first enumeration of body bindings against the model.
+struct Search<'s, 'a> {
+    ex: &'s mut Explainer<'a>,
+    limit: Option<RoundLimit>,
+    premises: Vec<(RelId, usize)>,
+    side: Vec<Side>,
+}
+
+type Visit<'f, 's, 'a> = dyn FnMut(&mut Search<'s, 'a>, &[Value]) -> bool + 'f;
+
+impl<'s, 'a> Search<'s, 'a> {
+    /// Returns false when the visitor asked to stop.
+    fn body(&mut self, lits: &[Lit], env: &mut [Value], bound: &mut [bool], visit: &mut Visit<'_, 's, 'a>) -> bool {
+        let Some((lit, rest)) = lits.split_first() else { return visit(self, env) };
+        match lit {
+            Lit::Atom(atom) => {
+                let pattern = instantiate(atom, env, bound);
+                let candidates: Vec<usize> = matches(&self.ex.model.relations[atom.rel], &pattern).collect();
+                for index in candidates {
+                    if let Some(limit) = self.limit
+                        && self.ex.model.stratum_of[atom.rel] == limit.stratum
+                        && self.ex.annotation(atom.rel, index).round >= limit.round
+                    {
+                        continue;
+                    }
+                    let tuple = self.ex.model.relations[atom.rel].get(index).to_vec();
+                    let mut newly = Vec::new();
+                    if !bind_atom(atom, &tuple, env, bound, &mut newly) {
+                        unbind(bound, &newly);
+                        continue;
+                    }
+                    self.premises.push((atom.rel, index));
+                    let go_on = self.body(rest, env, bound, visit);
+                    self.premises.pop();
+                    unbind(bound, &newly);
+                    if !go_on {
+                        return false;
+                    }
+                }
+                true
+            }
+            Lit::Negated(atom) => {
+                let pattern = instantiate(atom, env, bound);
+                if matches(&self.ex.model.relations[atom.rel], &pattern).next().is_some() {
+                    return true;
+                }
+                self.side.push(Side::Absent { rel: atom.rel, pattern });
+                let go_on = self.body(rest, env, bound, visit);
+                self.side.pop();
+                go_on
+            }
+            Lit::Filter { op, lhs, rhs, ty, span } => {
+                let l = eval::evaluate_expr(lhs, env, self.ex.symbols);
+                let r = eval::evaluate_expr(rhs, env, self.ex.symbols);
+                let (Some(l), Some(r)) = (l, r) else { return true };
+                if !eval::compare(*op, *ty, l, r, self.ex.symbols) {
+                    return true;
+                }
+                let text = match lhs {
+                    // A condition such as `match(p, s)` (lowered to `call != 0`): the call
+                    // with its arguments' values.
+                    Expr::Call { func, args, .. } if func.is_test() => {
+                        let values: Vec<String> = args
+                            .iter()
+                            .enumerate()
+                            .map(|(i, a)| match eval::evaluate_expr(a, env, self.ex.symbols) {
+                                Some(v) => literal(v, func.def().param(i), self.ex.symbols),
+                                None => "?".to_string(),
+                            })
+                            .collect();
+                        let not = if *op == CompareOp::Eq { "!" } else { "" };
+                        format!("{not}{}({})", func.def().name, values.join(", "))
+                    }
+                    _ => condition_text(self.ex.sources.snippet(*span), *op, l, r, *ty, self.ex.symbols),
+                };
+                self.side.push(Side::Holds { text });
+                let go_on = self.body(rest, env, bound, visit);
+                self.side.pop();
+                go_on
+            }
+            Lit::Assign { var, expr, .. } => {
+                let value = if eval::uses_autoinc(expr) && bound[*var] {
+                    Some(env[*var])
+                } else {
+                    eval::evaluate_expr(expr, env, self.ex.symbols)
+                };
+                let Some(value) = value else { return true };
+                self.with_value(*var, value, rest, env, bound, visit)
+            }
+            Lit::Range { var, from, to, step, .. } => {
+                let f = eval::evaluate_expr(from, env, self.ex.symbols).map(to_number);
+                let t = eval::evaluate_expr(to, env, self.ex.symbols).map(to_number);
+                let s = match step {
+                    Some(s) => match eval::evaluate_expr(s, env, self.ex.symbols) {
+                        Some(s) => Some(to_number(s)),
+                        None => return true,
+                    },
+                    None => None,
+                };
+                let (Some(f), Some(t)) = (f, t) else { return true };
+                let range = Range::new(f, t, s);
+                if bound[*var] {
+                    let v = to_number(env[*var]);
+                    return if range.contains(v) { self.body(rest, env, bound, visit) } else { true };
+                }
+                // `x = range(a, b)` is lowered to a fresh variable `$r` for the range and
+                // `x = $r`: when `x` is bound (a head variable), only that value can pass, so
+                // try it alone instead of every value of the range (a scan per tuple made
+                // the proofs of a range quadratic in its length).
+                if let Some(v) = value_fixed_later(*var, rest, env, bound) {
+                    return if range.contains(to_number(v)) {
+                        self.with_value(*var, v, rest, env, bound, visit)
+                    } else {
+                        true
+                    };
+                }
+                for i in range {
+                    if !self.with_value(*var, from_number(i), rest, env, bound, visit) {
+                        return false;
+                    }
+                }
+                true
+            }
+            Lit::Aggregate { var, func, target, body, span } => {
+                let Some(value) = self.aggregate(*func, target.as_ref(), body, env, bound) else { return true };
+                let text = self.ex.sources.snippet(*span).split_whitespace().collect::<Vec<_>>().join(" ");
+                self.side.push(Side::Aggregate { text, value });
+                let go_on = self.with_value(*var, from_number(value), rest, env, bound, visit);
+                self.side.pop();
+                go_on
+            }
+        }
+    }
+
+    fn with_value(
+        &mut self,
+        var: usize,
+        value: Value,
+        rest: &[Lit],
+        env: &mut [Value],
+        bound: &mut [bool],
+        visit: &mut Visit<'_, 's, 'a>,
+    ) -> bool {
+        if bound[var] {
+            return if env[var] == value { self.body(rest, env, bound, visit) } else { true };
+        }
+        env[var] = value;
+        bound[var] = true;
+        let go_on = self.body(rest, env, bound, visit);
+        bound[var] = false;
+        go_on
+    }
+
+    fn aggregate(
+        &mut self,
+        func: AggregateFunc,
+        target: Option<&Expr>,
+        body: &[Lit],
+        env: &mut [Value],
+        bound: &mut [bool],
+    ) -> Option<Number> {
+        let mut inner = Search { ex: &mut *self.ex, limit: None, premises: Vec::new(), side: Vec::new() };
+        let mut fold = eval::Fold::new(func);
+        let mut env2 = env.to_vec();
+        let mut bound2 = bound.to_vec();
+        inner.body(body, &mut env2, &mut bound2, &mut |s, e| {
+            fold.add(target.and_then(|t| eval::evaluate_expr(t, e, s.ex.symbols)).map(to_number));
+            true
+        });
+        fold.result()
+    }
+}
+
+/// The value a later literal forces on `var`: `y = var` (or `var = y`, `y == var` as a
+/// comparison) with `y` already bound.
+fn value_fixed_later(var: usize, rest: &[Lit], env: &[Value], bound: &[bool]) -> Option<Value> {
+    rest.iter().find_map(|lit| match lit {
+        Lit::Assign { var: y, expr: Expr::Var(x), .. } if *x == var && bound[*y] => Some(env[*y]),
+        Lit::Filter { op: CompareOp::Eq, lhs: Expr::Var(a), rhs: Expr::Var(b), .. } => match (*a == var, *b == var) {
+            (true, false) if bound[*b] => Some(env[*b]),
+            (false, true) if bound[*a] => Some(env[*a]),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+fn unbind(bound: &mut [bool], vars: &[usize]) {
+    for &v in vars {
+        bound[v] = false;
+    }
+}
+
+/// The atom's pattern under the current bindings: `None` where any value may match.
+fn instantiate(atom: &ir::Atom, env: &[Value], bound: &[bool]) -> Vec<Option<Value>> {
+    atom.args
+        .iter()
+        .map(|a| match *a {
+            Arg::Const(c) => Some(c),
+            Arg::Var(v) if bound[v] => Some(env[v]),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Binds an atom's free variables to a matching tuple; false if a repeated variable clashes.
+fn bind_atom(atom: &ir::Atom, tuple: &[Value], env: &mut [Value], bound: &mut [bool], newly: &mut Vec<usize>) -> bool {
+    for (arg, &v) in atom.args.iter().zip(tuple) {
+        if let Arg::Var(x) = *arg {
+            if bound[x] {
+                if env[x] != v {
+                    return false;
+                }
+            } else {
+                env[x] = v;
+                bound[x] = true;
+                newly.push(x);
+            }
+        }
+    }
+    true
+}
+
+/// Indices of the tuples matching a pattern. Tuples are sorted by value, so a bound prefix
+/// is found by binary search; the remaining columns are checked one by one.
+pub fn matches<'t>(tuples: &'t Tuples, pattern: &[Option<Value>]) -> impl Iterator<Item = usize> + 't {
+    let prefix: Vec<Value> = pattern.iter().map_while(|p| *p).collect();
+    let (mut lo, mut hi) = (0, tuples.len());
+    if !prefix.is_empty() {
+        let n = prefix.len();
+        lo = partition(tuples, |t| t[..n] < prefix[..]);
+        hi = lo + partition_from(tuples, lo, |t| t[..n] == prefix[..]);
+    }
+    let pattern = pattern.to_vec();
+    (lo..hi).filter(move |&i| tuples.get(i).iter().zip(&pattern).all(|(v, p)| p.is_none_or(|p| p == *v)))
+}
+
+fn partition(tuples: &Tuples, pred: impl Fn(&[Value]) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, tuples.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if pred(tuples.get(mid)) { lo = mid + 1 } else { hi = mid }
+    }
+    lo
+}
+
+fn partition_from(tuples: &Tuples, start: usize, pred: impl Fn(&[Value]) -> bool) -> usize {
+    let (mut lo, mut hi) = (start, tuples.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if pred(tuples.get(mid)) { lo = mid + 1 } else { hi = mid }
+    }
+    lo - start
+}
+
+/// `x != z` shown with its values: `x != z  ("Egypt" != "Haftar")`.
+fn condition_text(source: &str, op: CompareOp, l: Value, r: Value, ty: Type, symbols: &Symbols) -> String {
+    let source = source.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("{source}  ({} {} {})", literal(l, ty, symbols), op.symbol(), literal(r, ty, symbols))
+}
+
+/// A value written as in a rule file: numbers bare, symbols quoted.
+pub fn literal(v: Value, ty: Type, symbols: &Symbols) -> String {
+    match ty {
+        Type::Number => to_number(v).to_string(),
+        Type::Symbol => format!("{:?}", symbols.resolve(v)),
+    }
+}
+
+/// `rel("a", 1)` as written in a rule file.
+pub fn atom_text(program: &ir::Program, rel: RelId, tuple: &[Value], symbols: &Symbols) -> String {
+    let r = &program.relations[rel];
+    let args: Vec<String> = tuple.iter().zip(&r.types).map(|(&v, &t)| literal(v, t, symbols)).collect();
+    format!("{}({})", r.name, args.join(", "))
+}
+
+/// A pattern with `_` for wildcards.
+pub fn pattern_text(program: &ir::Program, rel: RelId, pattern: &[Option<Value>], symbols: &Symbols) -> String {
+    let r = &program.relations[rel];
+    let args: Vec<String> = pattern
+        .iter()
+        .zip(&r.types)
+        .map(|(v, &t)| v.map(|v| literal(v, t, symbols)).unwrap_or_else(|| "_".into()))
+        .collect();
+    format!("{}({})", r.name, args.join(", "))
+}

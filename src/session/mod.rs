@@ -1,0 +1,440 @@
+//! Runs the pipeline on a project: read rule files and fact tables, check, plan, evaluate.
+//! The CLI and the library entry points both go through here.
+//!
+//! Beside it: reading claims files for the commands (`claim_files`), `watch`, and the entry
+//! points the fuzz targets call with untrusted bytes (`untrusted`).
+
+pub mod claim_files;
+pub mod goal;
+pub mod untrusted;
+pub mod watch;
+
+use crate::base::diag::{Code, Diagnostic};
+pub use crate::base::exit::ExitStatus;
+use crate::base::source::{FileId, SourceMap};
+use crate::base::value::{Symbols, Tuples};
+use crate::engine::backend;
+use crate::engine::eval::{EvalOptions, Model};
+use crate::engine::plan::{self, Plan};
+use crate::facts::confine::{self, Place};
+use crate::facts::load::{self, Facts, TableOptions};
+use crate::lang::ir;
+use crate::lang::syntax;
+use crate::proof::provenance::Explainer;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Where the rules and facts are.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// Rule files or directories (every `*.dl` inside, sorted); `-` reads standard input.
+    pub rules: Vec<PathBuf>,
+    /// Keep only the statements valid on this day (see [`crate::facts::asof`]).
+    pub as_of: Option<crate::facts::asof::Date>,
+    /// Directory of fact tables. `None`: no facts beyond those in the rule files.
+    pub facts: Option<PathBuf>,
+}
+
+/// Why a run stopped: the diagnostics to show and how the process exits (`Failed`: the rules
+/// or facts are wrong; `Usage`: a file could not be read or written, or the command was
+/// misused).
+#[derive(Debug)]
+pub struct Failure {
+    pub diagnostics: Vec<Diagnostic>,
+    pub status: ExitStatus,
+    /// The files the diagnostics point into, when the caller no longer holds them (a failure
+    /// found after loading, whose sources moved into the [`Project`]).
+    pub sources: Option<SourceMap>,
+}
+
+impl Failure {
+    /// A failure whose diagnostics point into the caller's sources.
+    pub fn new(diagnostics: Vec<Diagnostic>, status: ExitStatus) -> Failure {
+        Failure { diagnostics, status, sources: None }
+    }
+
+    /// A file that could not be read or written: a usage failure.
+    pub fn io(message: String) -> Failure {
+        Failure::new(vec![Diagnostic::error(Code::MissingInput, message)], ExitStatus::Usage)
+    }
+
+    /// Takes the sources the diagnostics point into (a project's, after loading).
+    pub fn within(mut self, sources: &mut SourceMap) -> Failure {
+        if self.sources.is_none() {
+            self.sources = Some(std::mem::take(sources));
+        }
+        self
+    }
+}
+
+/// A loaded and checked project, ready to evaluate.
+pub struct Project {
+    pub sources: SourceMap,
+    pub symbols: Symbols,
+    pub program: ir::Program,
+    pub facts: Facts,
+    /// Warnings found while loading (errors make `load` fail instead).
+    pub warnings: Vec<Diagnostic>,
+    pub plan: Plan,
+    /// Every file read (rule files and tables), so that no output replaces one of them.
+    pub read: Vec<confine::Identity>,
+}
+
+/// A project evaluated: its model beside it, and explainers of the model on demand. What
+/// each command works with once loading and evaluation succeeded.
+pub struct Session {
+    pub project: Project,
+    pub model: Model,
+}
+
+impl Session {
+    /// Evaluates a loaded project; on failure the diagnostics carry the project's sources.
+    pub fn evaluate(project: Project, options: &EvalOptions) -> Result<Session, Failure> {
+        Session::evaluate_with(project, options, None)
+    }
+
+    /// [`Session::evaluate`], with a hook for a stopped run stuck in one of datafrog's sorts.
+    pub fn evaluate_with(
+        mut project: Project,
+        options: &EvalOptions,
+        on_stuck: Option<OnStuck>,
+    ) -> Result<Session, Failure> {
+        match evaluate_with(&mut project, options, on_stuck) {
+            Ok(model) => Ok(Session { project, model }),
+            Err(f) => Err(f.within(&mut project.sources)),
+        }
+    }
+
+    /// An explainer of this model's tuples (the model must have been evaluated with
+    /// recording on for derived tuples to have proofs).
+    pub fn explainer(&mut self) -> Explainer<'_> {
+        let Project { program, facts, sources, symbols, .. } = &mut self.project;
+        Explainer::new(program, &self.model, facts, sources, symbols)
+    }
+}
+
+/// Reads every rule file and fact table, and checks them together.
+/// `sources` receives the files even on failure, so diagnostics can be rendered.
+pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure> {
+    let mut diags = Vec::new();
+
+    // Rule files, sorted and deduplicated, so that the order the files are named in changes nothing
+    // (relations are numbered, and shown, in the order they are declared).
+    let mut paths = Vec::new();
+    for path in &inputs.rules {
+        if let Some(d) = confine::typed_path(path, "rules path") {
+            return Err(Failure::new(vec![d], ExitStatus::Usage));
+        }
+        paths.extend(rule_paths(path)?);
+    }
+    paths.sort();
+    paths.dedup();
+    let mut rule_files = Vec::new();
+    let mut read = Vec::new();
+    for (file, dir) in paths {
+        let text = match read_bytes(&file, dir.as_deref(), &mut read) {
+            Ok(bytes) => lossy(bytes),
+            Err(Refused::Failure(f)) => return Err(f),
+            Err(Refused::Outside(target)) => {
+                diags.push(confine::listed_file(&file, &target, Place::Rules));
+                continue;
+            }
+        };
+        let id = sources.add(display_path(&file), text);
+        let (ast, errors) = syntax::parse_file(id, &sources.get(id).text);
+        diags.extend(errors);
+        rule_files.push(ast);
+    }
+
+    // Statement tables first: their relation names are known before checking.
+    let mut facts = Facts::new();
+    let mut statement_files: Vec<FileId> = Vec::new();
+    let mut other_csv = Vec::new();
+    if let Some(dir) = &inputs.facts {
+        if let Some(d) = confine::typed_path(dir, "facts directory") {
+            return Err(Failure::new(vec![d], ExitStatus::Usage));
+        }
+        if !dir.is_dir() {
+            return Err(Failure::io(format!("facts directory `{}` does not exist", dir.display())));
+        }
+        let found = load::find_csv_files(dir)
+            .map_err(|e| Failure::io(format!("cannot read facts directory `{}`: {e}", dir.display())))?;
+        other_csv = found.others;
+        for path in found.statements {
+            let bytes = match read_bytes(&path, Some(dir), &mut read) {
+                Ok(bytes) => bytes,
+                Err(Refused::Failure(f)) => return Err(f),
+                Err(Refused::Outside(target)) => {
+                    diags.push(confine::listed_file(&path, &target, Place::Facts));
+                    continue;
+                }
+            };
+            let (text, invalid) = load::decode(bytes);
+            let file = sources.add(display_path(&path), text);
+            diags.extend(load::invalid_utf8_errors(file, &invalid));
+            statement_files.push(file);
+        }
+    }
+    // Size the symbol table for small tables at once, and let it grow beyond: sized for
+    // the worst case (a distinct string per row) a million-row table's hash index spans
+    // tens of megabytes, and with the usual few distinct actors every lookup missed the
+    // cache (loading took twice as long).
+    let table_bytes: usize = statement_files.iter().map(|&f| sources.get(f).text.len()).sum();
+    let mut symbols = Symbols::with_capacity((table_bytes / 32).min(1 << 16), (table_bytes / 2).min(1 << 20));
+    for &file in &statement_files {
+        if let Err(errors) = load::load_statement_table(file, sources, &mut symbols, &mut facts, inputs.as_of) {
+            diags.extend(errors);
+        }
+    }
+    let statement_relations: BTreeSet<String> = facts.relations.keys().cloned().collect();
+
+    let (program, check_diags) = crate::lang::check::check(&rule_files, &statement_relations, &mut symbols);
+    diags.extend(check_diags);
+    diags.extend(confine::directive_names(&program, sources));
+    crate::lang::lint::lint(&rule_files, &program, &mut diags);
+
+    // A `.csv` that is neither a statement table nor read by an `.input` is a mistake more
+    // often than not (`subjet,relation,object`): say so rather than ignore it, even when the
+    // rules have errors (its relations are then unknown to them).
+    let input_paths: BTreeSet<PathBuf> = program
+        .relations
+        .iter()
+        .flat_map(|rel| rel.inputs.iter().filter_map(|spec| input_file(inputs.facts.as_deref(), rel, spec).0))
+        .map(|path| path.canonicalize().unwrap_or(path))
+        .collect();
+    for (path, header) in other_csv {
+        if !input_paths.contains(&path.canonicalize().unwrap_or_else(|_| path.clone())) {
+            let file = sources.add(display_path(&path), header);
+            diags.push(load::unread_table(file, sources));
+        }
+    }
+
+    // Relation tables named by `.input`.
+    if !diags.iter().any(Diagnostic::is_error) {
+        for rel in &program.relations {
+            for spec in &rel.inputs {
+                let (path, implicit_csv) = input_file(inputs.facts.as_deref(), rel, spec);
+                let Some(path) = path else {
+                    if spec.params.contains_key("filename") || !rel.from_statements {
+                        diags.push(missing_input(rel, spec));
+                    }
+                    continue;
+                };
+                let dir = inputs.facts.as_deref().unwrap_or(Path::new("."));
+                let bytes = match read_bytes(&path, Some(dir), &mut read) {
+                    Ok(bytes) => bytes,
+                    Err(Refused::Failure(f)) => return Err(f),
+                    Err(Refused::Outside(target)) => {
+                        let name = spec.params.get("filename").map(String::as_str);
+                        diags.push(confine::directive_file(name, &path, &target, Place::Facts, spec.span, sources));
+                        continue;
+                    }
+                };
+                let (text, invalid) = load::decode(bytes);
+                let options = TableOptions::for_input(&spec.params, &path, &text, implicit_csv);
+                let file = sources.add(display_path(&path), text);
+                diags.extend(load::invalid_utf8_errors(file, &invalid));
+                let schema = load::Schema { relation: &rel.name, columns: &rel.columns, types: &rel.types };
+                if let Err(errors) =
+                    load::load_relation_table(file, sources, &schema, &options, &mut symbols, &mut facts)
+                {
+                    diags.extend(errors);
+                }
+            }
+        }
+    }
+
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(Failure::new(diags, ExitStatus::Failed));
+    }
+    let plan = plan::plan(&program);
+    // `ord` numbers the symbols of the rules and facts now, before a claim adds its own.
+    crate::engine::eval::prepare_symbols(&program, &mut symbols);
+    Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan, read })
+}
+
+/// The file an `.input` directive reads, following Soufflé: `filename=` (relative to the
+/// facts directory), else `<rel>.facts` (tab-separated, no header), else `<rel>.csv`
+/// (with a header: the `bool` is true) when only that exists. How it is read is
+/// [`TableOptions::for_input`]'s business.
+fn input_file(dir: Option<&Path>, rel: &ir::Relation, spec: &ir::IoSpec) -> (Option<PathBuf>, bool) {
+    let mut implicit_csv = false;
+    let dir = dir.unwrap_or(Path::new("."));
+    let path = match spec.params.get("filename") {
+        Some(name) => {
+            let p = dir.join(name);
+            p.is_file().then_some(p)
+        }
+        None => {
+            let facts = dir.join(format!("{}.facts", rel.name));
+            let csv = dir.join(format!("{}.csv", rel.name));
+            if facts.is_file() {
+                Some(facts)
+            } else if csv.is_file() && !rel.from_statements {
+                implicit_csv = true;
+                Some(csv)
+            } else {
+                None
+            }
+        }
+    };
+    (path, implicit_csv)
+}
+
+fn missing_input(rel: &ir::Relation, spec: &ir::IoSpec) -> Diagnostic {
+    let expected = spec.params.get("filename").cloned().unwrap_or_else(|| format!("{}.facts", rel.name));
+    Diagnostic::error(Code::MissingInput, format!("input file `{expected}` for `{}` not found", rel.name))
+        .at(spec.span, "read by this directive")
+        .with_help(format!(
+            "create `{expected}` in the facts directory (tab-separated, no header), or `{}.csv` with a header",
+            rel.name
+        ))
+}
+
+/// Evaluates a loaded project. Without `options.max_memory`, the run gets the default
+/// memory budget ([`crate::engine::limits::default_max_memory`]).
+pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, Failure> {
+    evaluate_with(project, options, None)
+}
+
+/// What to do with a stopped run that does not come back in time (see
+/// [`crate::engine::eval::OnStuck`]): given the diagnostic and the sources to render it against.
+pub type OnStuck<'h> = &'h (dyn Fn(&Diagnostic, &SourceMap) + Sync);
+
+/// [`evaluate`], with a hook for a stopped run stuck in one of datafrog's sorts.
+pub fn evaluate_with(
+    project: &mut Project,
+    options: &EvalOptions,
+    on_stuck: Option<OnStuck>,
+) -> Result<Model, Failure> {
+    let inputs = input_tuples(&project.program, &project.facts);
+    let Project { program, plan, symbols, sources, .. } = project;
+    let sources = &*sources;
+    let hook = on_stuck.map(|f| move |d: Diagnostic| f(&d, sources));
+    let hook = hook.as_ref().map(|h| h as crate::engine::eval::OnStuck);
+    backend::evaluate_guarded(options.engine, program, plan, inputs, symbols, options, hook)
+        .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
+}
+
+/// Every relation's input tuples: the rows of fact tables and the facts of rule files.
+fn input_tuples(program: &ir::Program, facts: &Facts) -> Vec<Tuples> {
+    let mut inputs: Vec<Tuples> = program.relations.iter().map(|r| Tuples::new(r.arity())).collect();
+    for (name, rows) in &facts.relations {
+        if let Some(id) = program.relation_id(name) {
+            inputs[id].extend_from(&rows.tuples);
+        }
+    }
+    for fact in &program.facts {
+        inputs[fact.rel].push(&fact.values);
+    }
+    inputs
+}
+
+/// The rule files `path` names: itself, or every `*.dl` inside when it is a directory (each
+/// with that directory, which it must stay inside).
+fn rule_paths(path: &Path) -> Result<Vec<(PathBuf, Option<PathBuf>)>, Failure> {
+    let root = path.is_dir().then(|| path.to_path_buf());
+    match crate::lang::rule_files(path) {
+        Ok(Some(files)) => Ok(files.into_iter().map(|f| (f, root.clone())).collect()),
+        Ok(None) => Err(Failure::io(format!("rules path `{}` does not exist", path.display()))),
+        Err(e) => Err(Failure::io(format!("cannot read rules directory `{}`: {e}", path.display()))),
+    }
+}
+
+/// Why [`read_bytes`] gave nothing.
+enum Refused {
+    Failure(Failure),
+    /// The file leads outside its directory, to this path.
+    Outside(PathBuf),
+}
+
+/// Text with invalid UTF-8 replaced, so that a bad byte becomes a located error in the
+/// parser rather than a refusal to read.
+fn lossy(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+/// The bytes of a file (or of standard input for `-`), opened once: with a `root`, the
+/// opened file must be inside it (`confine::open_inside`); without, a path inside the project
+/// by name must resolve inside it (`confine::open_typed`). Its identity is added to `read`.
+fn read_bytes(path: &Path, root: Option<&Path>, read: &mut Vec<confine::Identity>) -> Result<Vec<u8>, Refused> {
+    let cannot = |e: std::io::Error| Refused::Failure(Failure::io(format!("cannot read `{}`: {e}", path.display())));
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| Refused::Failure(Failure::io(format!("cannot read standard input: {e}"))))?;
+        return Ok(bytes);
+    }
+    let opened = match root {
+        Some(root) => confine::open_inside(path, root),
+        None => confine::open_typed(path),
+    };
+    let (mut file, identity) = opened.map_err(|e| match e {
+        confine::OpenError::Io(e) => cannot(e),
+        confine::OpenError::Outside(target) => Refused::Outside(target),
+    })?;
+    std::io::Read::read_to_end(&mut file, &mut bytes).map_err(cannot)?;
+    read.push(identity);
+    Ok(bytes)
+}
+
+fn display_path(path: &Path) -> String {
+    if path == Path::new("-") {
+        return "<stdin>".into();
+    }
+    let s = path.display().to_string();
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// A program evaluated from text: what [`evaluate_text`] returns.
+pub struct TextModel {
+    pub sources: SourceMap,
+    pub symbols: Symbols,
+    pub program: ir::Program,
+    pub model: Model,
+}
+
+/// Parses, checks and evaluates a whole program given as text (facts inline). Errors are
+/// rendered in the short `file:line:col` form.
+pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, String> {
+    let mut sources = SourceMap::new();
+    let id = sources.add("<program>", text);
+    let (ast, mut diags) = syntax::parse_file(id, text);
+    let mut symbols = Symbols::new();
+    let (program, check_diags) = crate::lang::check::check(&[ast], &BTreeSet::new(), &mut symbols);
+    diags.extend(check_diags);
+    let render = |diags: &[Diagnostic]| {
+        diags
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| crate::base::diag::render_short(d, &sources))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(render(&diags));
+    }
+    let plan = plan::plan(&program);
+    let mut inputs: Vec<Tuples> = program.relations.iter().map(|r| Tuples::new(r.arity())).collect();
+    for fact in &program.facts {
+        inputs[fact.rel].push(&fact.values);
+    }
+    let model = backend::evaluate(options.engine, &program, &plan, inputs, &mut symbols, options)
+        .map_err(|d| render(std::slice::from_ref(&d)))?;
+    Ok(TextModel { sources, symbols, program, model })
+}
+
+/// Parses, checks and evaluates a whole program given as text (facts inline).
+/// Returns every relation (input and derived) → its rows, values rendered as text,
+/// sorted by value. Errors are rendered in the short `file:line:col` form.
+pub fn eval_text(program: &str) -> Result<BTreeMap<String, Vec<Vec<String>>>, String> {
+    let m = evaluate_text(program, &EvalOptions::default())?;
+    let mut out = BTreeMap::new();
+    for (id, rel) in m.program.relations.iter().enumerate() {
+        out.insert(rel.name.clone(), crate::base::order::sorted_rows(&m.model.relations[id], &rel.types, &m.symbols));
+    }
+    Ok(out)
+}

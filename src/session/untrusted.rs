@@ -1,0 +1,118 @@
+//! Entry points that take raw bytes from an untrusted source and run one front-end stage on
+//! them, exactly as the CLI would: rule files (parse, check, lint, format), fact tables of
+//! both shapes, and claims / query patterns. The fuzz targets in `fuzz/` and the corpus
+//! replay test (`tests/fuzz_corpus.rs`) call these, so both exercise the same code.
+//!
+//! Each returns the diagnostics rendered in the short and JSON forms (rendering is part of
+//! what must not panic: it slices the source text at the diagnostic's span). None
+//! evaluates anything, so every call is bounded by the size of its input.
+
+use crate::base::diag::{self, Diagnostic};
+use crate::base::source::{FileId, SourceMap};
+use crate::base::value::{Symbols, Type};
+use crate::facts::load::{self, Facts, TableOptions};
+use std::collections::BTreeSet;
+
+/// Bytes as the CLI reads a rule file: invalid UTF-8 replaced, so a bad byte becomes a
+/// located error rather than a refusal. (Fact tables go through [`load::decode`], which
+/// also reports each bad byte.)
+fn text(data: &[u8]) -> String {
+    String::from_utf8_lossy(data).into_owned()
+}
+
+fn render(diags: &[Diagnostic], sources: &SourceMap) -> Vec<String> {
+    diags.iter().flat_map(|d| [diag::render_short(d, sources), diag::render_json(d, sources)]).collect()
+}
+
+/// A rule file: parse, check and lint it, and format it when it parses.
+pub fn rule_file(data: &[u8]) -> Vec<String> {
+    let mut sources = SourceMap::new();
+    let id = sources.add("fuzz.dl", text(data));
+    let source = sources.get(id).text.clone();
+    let (ast, mut diags) = crate::lang::syntax::parse_file(id, &source);
+    let mut symbols = Symbols::new();
+    let (program, check_diags) = crate::lang::check::check(std::slice::from_ref(&ast), &BTreeSet::new(), &mut symbols);
+    diags.extend(check_diags);
+    crate::lang::lint::lint(std::slice::from_ref(&ast), &program, &mut diags);
+    let _ = crate::lang::fmt::format_text(id, &source);
+    render(&diags, &sources)
+}
+
+/// A statement table (`subject,relation,object,...` with a header).
+pub fn statement_table(data: &[u8]) -> Vec<String> {
+    let mut sources = SourceMap::new();
+    let (text, invalid) = load::decode(data.to_vec());
+    let id = sources.add("fuzz.csv", text);
+    let mut symbols = Symbols::new();
+    let mut facts = Facts::new();
+    let mut diags = load::invalid_utf8_errors(id, &invalid);
+    if !load::is_statement_table(&sources.get(id).text) {
+        // What the CLI says of a `.csv` that is not a statement table and no `.input` reads.
+        diags.push(load::unread_table(id, &sources));
+    }
+    // Inputs of odd length also go through the `--as-of` filter.
+    let as_of = (data.len() % 2 == 1).then_some(crate::facts::asof::Date { year: 2016, month: 6, day: 1 });
+    diags.extend(load::load_statement_table(id, &sources, &mut symbols, &mut facts, as_of).err().unwrap_or_default());
+    render(&diags, &sources)
+}
+
+/// A relation table. The first byte chooses the table's shape, so one corpus covers them:
+/// bit 0 rfc4180, bit 1 headers, bit 2 comma instead of tab, bits 3..6 the column types
+/// (arity 1 to 3: bit set = number). The relation's attributes are named `a`, `b`, `c`,
+/// so a header naming them binds by name. When the second byte is `#` it is taken as the
+/// `comment` option.
+pub fn relation_table(data: &[u8]) -> Vec<String> {
+    let (shape, body) = data.split_first().map_or((0, data), |(s, b)| (*s, b));
+    let (comment, body) = match body.split_first() {
+        Some((b'#', rest)) => (Some(b'#'), rest),
+        _ => (None, body),
+    };
+    let options = TableOptions {
+        delimiter: if shape & 4 != 0 { b',' } else { b'\t' },
+        headers: shape & 2 != 0,
+        rfc4180: shape & 1 != 0,
+        comment,
+    };
+    let arity = 1 + (shape >> 6) as usize % 3;
+    let types: Vec<Type> =
+        (0..arity).map(|i| if shape & (8 << i) != 0 { Type::Number } else { Type::Symbol }).collect();
+    let columns: Vec<String> = ["a", "b", "c"][..arity].iter().map(|c| c.to_string()).collect();
+    let mut sources = SourceMap::new();
+    let (text, invalid) = load::decode(body.to_vec());
+    let id = sources.add("fuzz.facts", text);
+    let mut symbols = Symbols::new();
+    let mut facts = Facts::new();
+    let schema = load::Schema { relation: "r", columns: &columns, types: &types };
+    let mut diags = load::invalid_utf8_errors(id, &invalid);
+    diags.extend(
+        load::load_relation_table(id, &sources, &schema, &options, &mut symbols, &mut facts).err().unwrap_or_default(),
+    );
+    render(&diags, &sources)
+}
+
+/// The program claims and query patterns are parsed against: a symbol, a number and a mixed
+/// relation, with a few known constants.
+const CLAIM_PROGRAM: &str = "\
+.decl backs(x: symbol, y: symbol)
+.decl n(x: number)
+.decl mixed(a: symbol, b: number, c: symbol)
+backs(\"Egypt\", \"Tobruk\").
+n(1).
+mixed(\"a\", 2, \"b\").
+";
+
+/// A claim or query pattern as typed on the command line (`aligned("Egypt", x)`).
+pub fn claim(data: &[u8]) -> Vec<String> {
+    let mut sources = SourceMap::new();
+    let id: FileId = sources.add("<program>", CLAIM_PROGRAM);
+    let (ast, _) = crate::lang::syntax::parse_file(id, CLAIM_PROGRAM);
+    let mut symbols = Symbols::new();
+    let (program, _) = crate::lang::check::check(&[ast], &BTreeSet::new(), &mut symbols);
+    match crate::proof::explain::parse_claim(&text(data), &mut sources, &program, &symbols) {
+        Ok(claim) => {
+            let _ = (claim.tuple(), claim.pattern());
+            crate::proof::explain::unknown_constants(&claim, &symbols)
+        }
+        Err(diags) => render(&diags, &sources),
+    }
+}

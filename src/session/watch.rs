@@ -1,0 +1,238 @@
+//! `stance watch`: evaluate, then re-evaluate whenever a rule or fact file changes, and
+//! print what changed in the shown relations (`+ aligned(Egypt, Haftar)`, `- ...`), or the
+//! diagnostics when the edit broke something.
+//!
+//! Standard output carries, per run, the changed tuples and then one status line that
+//! starts with `ok:` or `failed:` (scripts and tests wait for it). Diagnostics go to
+//! standard error as everywhere else.
+
+use crate::base::diag::Diagnostic;
+use crate::base::source::SourceMap;
+use crate::engine::eval::EvalOptions;
+use crate::session::{self, Failure, Inputs};
+use notify::{EventKind, RecursiveMode, Watcher};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// After the first change, wait this long for more (an editor's save is often several
+/// events: write, rename, attribute change) before re-running.
+pub const DEBOUNCE: Duration = Duration::from_millis(25);
+
+#[derive(Debug, Clone, Default)]
+pub struct WatchOptions {
+    /// Relations to show (default: what `infer` shows).
+    pub relations: Vec<String>,
+    /// Stop after this many runs (the first one counts): for tests and scripts.
+    pub exit_after: Option<usize>,
+    /// Print how long each re-run took, to standard error.
+    pub timing: bool,
+}
+
+/// The shown relations of one successful run: name → rows rendered as text.
+pub type Snapshot = BTreeMap<String, Vec<Vec<String>>>;
+
+/// Loads and evaluates once. Diagnostics (warnings, or the errors that stopped it) are
+/// handed to `report` with the files they point into.
+pub fn run_once(
+    inputs: &Inputs,
+    relations: &[String],
+    report: &mut dyn FnMut(&[Diagnostic], &SourceMap),
+) -> Result<Snapshot, usize> {
+    let mut sources = SourceMap::new();
+    let mut project = match session::load(inputs, &mut sources) {
+        Ok(p) => p,
+        Err(f) => return Err(fail(f, &sources, report)),
+    };
+    report(&project.warnings, &project.sources);
+    let model = match session::evaluate(&mut project, &EvalOptions::default()) {
+        Ok(m) => m,
+        Err(f) => return Err(fail(f, &project.sources, report)),
+    };
+    let program = &project.program;
+    let shown: Vec<usize> = if relations.is_empty() {
+        program.shown_relations()
+    } else {
+        relations.iter().filter_map(|name| program.relation_id(name)).collect()
+    };
+    Ok(shown
+        .into_iter()
+        .map(|id| {
+            let rel = &program.relations[id];
+            (rel.name.clone(), crate::base::order::sorted_rows(&model.relations[id], &rel.types, &project.symbols))
+        })
+        .collect())
+}
+
+fn fail(f: Failure, sources: &SourceMap, report: &mut dyn FnMut(&[Diagnostic], &SourceMap)) -> usize {
+    report(&f.diagnostics, sources);
+    f.diagnostics.iter().filter(|d| d.is_error()).count().max(1)
+}
+
+/// The tuples removed from and added to each relation, as `- rel(a, b)` / `+ rel(a, b)`
+/// lines: relations by name, removals first, tuples in display order.
+pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<String> {
+    let names: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let empty = Vec::new();
+    let mut out = Vec::new();
+    for name in names {
+        let (a, b) = (old.get(name).unwrap_or(&empty), new.get(name).unwrap_or(&empty));
+        let (sa, sb): (BTreeSet<&Vec<String>>, BTreeSet<&Vec<String>>) = (a.iter().collect(), b.iter().collect());
+        out.extend(a.iter().filter(|t| !sb.contains(t)).map(|t| format!("- {name}({})", t.join(", "))));
+        out.extend(b.iter().filter(|t| !sa.contains(t)).map(|t| format!("+ {name}({})", t.join(", "))));
+    }
+    out
+}
+
+/// The directories to watch: each rules directory, the directory of each rules file, and
+/// the facts directory. Directories rather than files, because editors often save by
+/// writing a new file and renaming it over the old one.
+fn watch_dirs(inputs: &Inputs) -> Result<Vec<PathBuf>, Failure> {
+    let mut dirs = BTreeSet::new();
+    for p in &inputs.rules {
+        if p == Path::new("-") {
+            return Err(Failure::io("`watch` cannot watch standard input; give rule files".to_string()));
+        }
+        if p.is_dir() {
+            dirs.insert(p.clone());
+        } else {
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            dirs.insert(parent.to_path_buf());
+        }
+    }
+    dirs.extend(inputs.facts.clone());
+    Ok(dirs.into_iter().collect())
+}
+
+/// Whether a changed path can affect the result: a rule or fact file, not an editor's
+/// swap or backup file, nor a temporary file being written.
+fn relevant(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    if name.starts_with('.') || name.ends_with('~') {
+        return false;
+    }
+    matches!(path.extension().and_then(|e| e.to_str()), Some("dl" | "csv" | "facts" | "tsv"))
+}
+
+fn relevant_event(event: &notify::Event) -> bool {
+    use notify::event::{AccessKind, AccessMode};
+    let kind_matters = match event.kind {
+        // Reading the files ourselves must not trigger another run.
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        _ => true,
+    };
+    kind_matters && event.paths.iter().any(|p| relevant(p))
+}
+
+/// Runs until interrupted (or `exit_after` runs). `report` renders diagnostics.
+pub fn watch(
+    inputs: &Inputs,
+    options: &WatchOptions,
+    report: &mut dyn FnMut(&[Diagnostic], &SourceMap),
+) -> Result<(), Failure> {
+    let (tx, rx) = mpsc::channel();
+    let mut watcher = notify::recommended_watcher(tx).map_err(|e| Failure::io(format!("cannot watch files: {e}")))?;
+    for dir in watch_dirs(inputs)? {
+        watcher
+            .watch(&dir, RecursiveMode::NonRecursive)
+            .map_err(|e| Failure::io(format!("cannot watch `{}`: {e}", dir.display())))?;
+    }
+
+    let mut last: Option<Snapshot> = None;
+    let mut runs = 0usize;
+    let mut changed: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut first_event: Option<Instant> = None;
+    loop {
+        let started = Instant::now();
+        let result = run_once(inputs, &options.relations, report);
+        runs += 1;
+        let elapsed = started.elapsed();
+        let what = if changed.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<String> = changed.iter().map(|p| shown_path(p)).collect();
+            format!(" after a change to {}", names.join(", "))
+        };
+        let mut lines = Vec::new();
+        match result {
+            Ok(snapshot) => {
+                let status = match &last {
+                    None => {
+                        let tuples: usize = snapshot.values().map(Vec::len).sum();
+                        format!("ok: run {runs}: {tuples} tuples in {} relations", snapshot.len())
+                    }
+                    Some(prev) => {
+                        let d = diff(prev, &snapshot);
+                        let added = d.iter().filter(|l| l.starts_with('+')).count();
+                        let removed = d.len() - added;
+                        lines.extend(d);
+                        if added + removed == 0 {
+                            format!("ok: run {runs}{what}: no change")
+                        } else {
+                            format!("ok: run {runs}{what}: +{added} -{removed}")
+                        }
+                    }
+                };
+                lines.push(status);
+                last = Some(snapshot);
+            }
+            Err(errors) => lines.push(format!(
+                "failed: run {runs}{what}: {errors} error{} (showing the last good result)",
+                if errors == 1 { "" } else { "s" }
+            )),
+        }
+        {
+            let mut out = crate::base::terminal::stdout(crate::base::terminal::Shape::Text);
+            for l in &lines {
+                let _ = writeln!(out, "{l}");
+            }
+            let _ = out.flush();
+        }
+        if options.timing {
+            match first_event {
+                Some(t) => eprintln!(
+                    "timing: run {runs}: {} ms from the first change to output ({} ms to load and evaluate)",
+                    t.elapsed().as_millis(),
+                    elapsed.as_millis()
+                ),
+                None => eprintln!("timing: run {runs}: {} ms to load and evaluate", elapsed.as_millis()),
+            }
+        }
+        if options.exit_after.is_some_and(|n| runs >= n) {
+            return Ok(());
+        }
+
+        // Wait for a relevant change, then for the burst of events to settle.
+        changed.clear();
+        first_event = None;
+        loop {
+            let event = match rx.recv() {
+                Ok(Ok(e)) => e,
+                Ok(Err(e)) => return Err(Failure::io(format!("watching files failed: {e}"))),
+                Err(_) => return Ok(()),
+            };
+            if relevant_event(&event) {
+                first_event.get_or_insert_with(Instant::now);
+                changed.extend(event.paths.into_iter().filter(|p| relevant(p)));
+                break;
+            }
+        }
+        while let Ok(event) = rx.recv_timeout(DEBOUNCE) {
+            if let Ok(e) = event
+                && relevant_event(&e)
+            {
+                changed.extend(e.paths.into_iter().filter(|p| relevant(p)));
+            }
+        }
+    }
+}
+
+/// A changed path as the user would write it: relative to the working directory.
+fn shown_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let rel = cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);
+    rel.display().to_string()
+}

@@ -40,7 +40,7 @@ pub struct EvalOptions {
     pub deadline: Option<Instant>,
     /// Stop when the process's resident memory grows beyond this many bytes (read every
     /// few milliseconds by a watchdog thread; Linux only). `None`: no budget here, but
-    /// `driver::evaluate` gives one by default ([`limits::default_max_memory`]).
+    /// `engine::backend::evaluate` gives one by default ([`limits::default_max_memory`]).
     pub max_memory: Option<u64>,
     /// Stops the run from another thread (see [`CancelToken`]).
     pub cancel: Option<CancelToken>,

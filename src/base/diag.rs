@@ -1,7 +1,7 @@
 //! Diagnostics as plain data. Stages produce [`Diagnostic`]s; only the CLI renders them
 //! (rustc-style text through codespan-reporting, a one-line `short` form, or JSON).
 
-use crate::base::source::{SourceMap, Span};
+use crate::base::source::{FileId, SourceMap, Span};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -333,9 +333,13 @@ pub fn render_rich(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     use codespan_reporting::files::SimpleFiles;
     use codespan_reporting::term;
 
+    // Only the files the labels point into get their text (the others keep their place, so
+    // that ids still match): copying and indexing every file, a 10 MB table included, for
+    // each of thousands of diagnostics made rendering them quadratic.
+    let used: Vec<FileId> = d.primary.iter().chain(&d.secondary).map(|l| l.span.file).collect();
     let mut files = SimpleFiles::new();
-    for (_, f) in sources.files() {
-        files.add(f.name.clone(), f.text.clone());
+    for (id, f) in sources.files() {
+        files.add(f.name.clone(), if used.contains(&id) { f.text.clone() } else { String::new() });
     }
     let mut out = match d.severity {
         Severity::Error => cr::Diagnostic::error(),

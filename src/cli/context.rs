@@ -56,9 +56,16 @@ impl Ctx<'_> {
         Ok(loaded)
     }
 
-    /// Evaluates a loaded project.
+    /// Evaluates a loaded project. A run stopped by a limit inside one of datafrog's sorts,
+    /// which cannot be interrupted, is ended by the watchdog with the diagnostic (no output
+    /// has been written by then).
     pub fn evaluate(&mut self, project: Project, options: &EvalOptions) -> Result<Session, Failure> {
-        Session::evaluate(project, options)
+        let this = &*self;
+        let on_stuck = |d: &Diagnostic, sources: &SourceMap| {
+            this.report(std::slice::from_ref(d), sources);
+            std::process::exit(ExitStatus::Failed.code().into());
+        };
+        Session::evaluate_with(project, options, Some(&on_stuck))
     }
 
     /// Loads, parses a claim typed on the command line, and evaluates with recording on: only

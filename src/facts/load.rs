@@ -641,6 +641,7 @@ pub fn load_statement_table(
     // does not normalise to a name.
     let mut gathered: Vec<(String, FactRows)> = Vec::new();
     let mut relation_of: FxHashMap<&str, Option<usize>> = FxHashMap::default();
+    let mut slot_of: FxHashMap<String, usize> = FxHashMap::default();
     let mut errors = Errors::new();
 
     loop {
@@ -673,14 +674,13 @@ pub fn load_statement_table(
         let slot = match relation_of.get(raw_relation) {
             Some(&slot) => slot,
             None => {
+                // Two spellings may normalise to one name: found by name, not by scanning
+                // `gathered` (a scan per new name was quadratic in the number of relations).
                 let slot = normalise_relation_name(raw_relation).map(|name| {
-                    match gathered.iter().position(|(n, _)| *n == name) {
-                        Some(i) => i,
-                        None => {
-                            gathered.push((name, FactRows::new(2)));
-                            gathered.len() - 1
-                        }
-                    }
+                    *slot_of.entry(name.clone()).or_insert_with(|| {
+                        gathered.push((name, FactRows::new(2)));
+                        gathered.len() - 1
+                    })
                 });
                 // Kept by its text in the file when it is one slice of it (nearly always).
                 if let Some(key) = fields[header.relation].borrowed(body) {

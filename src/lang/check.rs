@@ -26,7 +26,14 @@ pub fn check(
         Some((ref flat, ref diags)) => (flat.as_slice(), diags.clone()),
         None => (files, Vec::new()),
     };
-    let mut c = Checker { program: ir::Program::default(), diags, types: BTreeMap::new(), symbols };
+    let mut c = Checker {
+        program: ir::Program::default(),
+        diags,
+        types: BTreeMap::new(),
+        symbols,
+        suggestions: HashMap::new(),
+        comparisons_left: SUGGESTION_BUDGET,
+    };
     c.collect_types(files);
     c.collect_declarations(files, statement_relations);
     c.collect_directives(files);
@@ -56,7 +63,18 @@ struct Checker<'s> {
     /// Declared type names → the base type they stand for.
     types: BTreeMap<String, Type>,
     symbols: &'s mut Symbols,
+    /// The "did you mean" of each unknown relation name met so far.
+    suggestions: HashMap<String, Option<String>>,
+    /// Names that "did you mean" may still compare against (see [`SUGGESTION_BUDGET`]).
+    comparisons_left: usize,
 }
+
+/// How many relation names the "did you mean" hints of one check may compare in all. Each
+/// unknown name is compared with every relation; with 80,000 relations from a statement
+/// table and a rule file naming thousands of unknown ones, that is quadratic. Past the
+/// budget (a dozen hints against 80,000 names, a thousand against 1,000 relations)
+/// unknown names get the plain "declare it" help.
+const SUGGESTION_BUDGET: usize = 1_000_000;
 
 impl Checker<'_> {
     fn error(&mut self, d: Diagnostic) {
@@ -280,7 +298,7 @@ impl Checker<'_> {
                 continue;
             }
             let types = decl.columns.iter().map(|c| self.resolve_type(&c.ty)).collect();
-            self.program.relations.push(ir::Relation {
+            self.program.add_relation(ir::Relation {
                 name: name.name.clone(),
                 columns: decl.columns.iter().map(|c| c.name.name.clone()).collect(),
                 types,
@@ -297,16 +315,18 @@ impl Checker<'_> {
                     let span = self.program.relations[id].decl.unwrap_or_default();
                     self.statements_input(id, span);
                 }
-                None => self.program.relations.push(ir::Relation {
-                    name: name.clone(),
-                    columns: vec!["subject".into(), "object".into()],
-                    types: vec![Type::Symbol, Type::Symbol],
-                    decl: None,
-                    inputs: Vec::new(),
-                    outputs: Vec::new(),
-                    printsize: false,
-                    from_statements: true,
-                }),
+                None => {
+                    self.program.add_relation(ir::Relation {
+                        name: name.clone(),
+                        columns: vec!["subject".into(), "object".into()],
+                        types: vec![Type::Symbol, Type::Symbol],
+                        decl: None,
+                        inputs: Vec::new(),
+                        outputs: Vec::new(),
+                        printsize: false,
+                        from_statements: true,
+                    });
+                }
             }
         }
     }
@@ -401,7 +421,15 @@ impl Checker<'_> {
         }
         let mut d = Diagnostic::error(Code::UnknownRelation, format!("unknown relation `{}`", name.name))
             .at(name.span, "not declared, and not in any statement table");
-        if let Some(s) = did_you_mean(&name.name, self.program.relations.iter().map(|r| r.name.as_str())) {
+        if !self.suggestions.contains_key(&name.name) {
+            let relations = &self.program.relations;
+            let suggestion = (self.comparisons_left >= relations.len())
+                .then(|| did_you_mean(&name.name, relations.iter().map(|r| r.name.as_str())).map(str::to_string))
+                .flatten();
+            self.comparisons_left = self.comparisons_left.saturating_sub(relations.len());
+            self.suggestions.insert(name.name.clone(), suggestion);
+        }
+        if let Some(s) = &self.suggestions[&name.name] {
             d = d.with_help(format!("did you mean `{s}`?"));
         } else {
             d = d.with_help(format!(
@@ -465,7 +493,7 @@ impl Checker<'_> {
             rule.doc.iter().map(|l| l.trim()).filter(|l| !l.is_empty() && !l.starts_with('@')).collect();
         let note = (!note_lines.is_empty()).then(|| note_lines.join(" "));
         self.program.constraints.push(ir::Constraint { rel: self.program.relations.len(), span: rule.span, note });
-        self.program.relations.push(ir::Relation {
+        self.program.add_relation(ir::Relation {
             name: name.clone(),
             columns: columns.iter().map(|c| c.name.clone()).collect(),
             types: vec![Type::Symbol; columns.len()],

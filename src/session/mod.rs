@@ -90,8 +90,17 @@ pub struct Session {
 
 impl Session {
     /// Evaluates a loaded project; on failure the diagnostics carry the project's sources.
-    pub fn evaluate(mut project: Project, options: &EvalOptions) -> Result<Session, Failure> {
-        match evaluate(&mut project, options) {
+    pub fn evaluate(project: Project, options: &EvalOptions) -> Result<Session, Failure> {
+        Session::evaluate_with(project, options, None)
+    }
+
+    /// [`Session::evaluate`], with a hook for a stopped run stuck in one of datafrog's sorts.
+    pub fn evaluate_with(
+        mut project: Project,
+        options: &EvalOptions,
+        on_stuck: Option<OnStuck>,
+    ) -> Result<Session, Failure> {
+        match evaluate_with(&mut project, options, on_stuck) {
             Ok(model) => Ok(Session { project, model }),
             Err(f) => Err(f.within(&mut project.sources)),
         }
@@ -304,10 +313,28 @@ fn missing_input(rel: &ir::Relation, spec: &ir::IoSpec) -> Diagnostic {
         ))
 }
 
-/// Evaluates a loaded project.
+/// Evaluates a loaded project. Without `options.max_memory`, the run gets the default
+/// memory budget ([`crate::engine::limits::default_max_memory`]).
 pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, Failure> {
+    evaluate_with(project, options, None)
+}
+
+/// What to do with a stopped run that does not come back in time (see
+/// [`crate::engine::eval::OnStuck`]): given the diagnostic and the sources to render it against.
+pub type OnStuck<'h> = &'h (dyn Fn(&Diagnostic, &SourceMap) + Sync);
+
+/// [`evaluate`], with a hook for a stopped run stuck in one of datafrog's sorts.
+pub fn evaluate_with(
+    project: &mut Project,
+    options: &EvalOptions,
+    on_stuck: Option<OnStuck>,
+) -> Result<Model, Failure> {
     let inputs = input_tuples(&project.program, &project.facts);
-    backend::evaluate(options.engine, &project.program, &project.plan, inputs, &mut project.symbols, options)
+    let Project { program, plan, symbols, sources, .. } = project;
+    let sources = &*sources;
+    let hook = on_stuck.map(|f| move |d: Diagnostic| f(&d, sources));
+    let hook = hook.as_ref().map(|h| h as crate::engine::eval::OnStuck);
+    backend::evaluate_guarded(options.engine, program, plan, inputs, symbols, options, hook)
         .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
 }
 

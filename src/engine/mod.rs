@@ -6,4 +6,5 @@ pub mod backend;
 pub mod eval;
 pub mod index;
 pub mod plan;
+pub mod select;
 pub mod simple;

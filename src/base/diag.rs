@@ -58,6 +58,9 @@ pub enum Code {
     Contradiction,
     /// The same, under `--deny-contradictions`.
     ContradictionDenied,
+    /// A `.csv` file in the facts directory that is not a statement table and that no
+    /// `.input` reads (often a typo in its header).
+    UnreadTable,
     /// A claims file (`stance review`) that cannot be read as claims.
     BadClaim,
     /// `--focus` names no actor of the network (graph, report).
@@ -99,6 +102,7 @@ impl Code {
             Code::NeverFires => "W004",
             Code::DuplicateRule => "W005",
             Code::Contradiction => "W006",
+            Code::UnreadTable => "W007",
             Code::ContradictionDenied => "E024",
             Code::BadClaim => "E025",
             Code::UnknownActor => "E050",
@@ -135,6 +139,7 @@ impl Code {
             Code::NeverFires => "never-fires",
             Code::DuplicateRule => "duplicate-rule",
             Code::Contradiction | Code::ContradictionDenied => "contradiction",
+            Code::UnreadTable => "unread-table",
             Code::BadClaim => "bad-claim",
             Code::UnknownActor => "unknown-actor",
             Code::GraphvizFailed => "graphviz-failed",
@@ -353,4 +358,9 @@ pub fn render_rich(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         let _ = term::emit_to_write_style(&mut w, &config, &files, &out);
     }
     String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// "s" after a count other than one: `format!("{n} error{}", plural(n))`.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }

@@ -288,6 +288,15 @@ impl Tuples {
     }
 }
 
+/// A value as JSON: a number as a JSON number, a symbol as a JSON string. Every JSON output
+/// (relations, proofs, violations, diffs) writes values with this.
+pub fn value_json(v: Value, t: Type, symbols: &Symbols) -> serde_json::Value {
+    match t {
+        Type::Number => serde_json::Value::from(to_number(v)),
+        Type::Symbol => serde_json::Value::from(symbols.resolve(v)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

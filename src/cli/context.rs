@@ -8,8 +8,9 @@ use stance::base::source::SourceMap;
 use stance::engine::backend::Engine;
 use stance::engine::eval::EvalOptions;
 use stance::facts::asof::Date;
+use stance::proof::explain::{self, Claim};
 use stance::render::output::{self, Format};
-use stance::session::{self, ExitStatus, Failure, Inputs, Project, Session};
+use stance::session::{self, ExitStatus, Failure, Inputs, Project, Session, goal};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -58,6 +59,24 @@ impl Ctx<'_> {
         Session::evaluate(project, options)
     }
 
+    /// Loads, parses a claim typed on the command line, and evaluates with recording on: only
+    /// what the claim needs when it binds a column (goal-directed, see
+    /// `stance::session::goal`), everything when `full` or when the rewrite does not apply.
+    pub fn load_for_claim(&mut self, args: &ProjectArgs, text: &str, full: bool) -> Result<(Session, Claim), Failure> {
+        let mut project = self.load(&args.inputs())?;
+        let claim = explain::parse_claim(text, &mut project.sources, &project.program, &project.symbols)
+            .map_err(|diagnostics| Failure::new(diagnostics, ExitStatus::Failed).within(&mut project.sources))?;
+        let options = args.eval_options(true);
+        if !full && let Some(pattern) = claim.pattern() {
+            match goal::evaluate_for(&mut project, claim.rel, &pattern, &options) {
+                Ok(Some(model)) => return Ok((Session { project, model }, claim)),
+                Ok(None) => {}
+                Err(f) => return Err(f.within(&mut project.sources)),
+            }
+        }
+        Ok((self.evaluate(project, &options)?, claim))
+    }
+
     /// Loads and evaluates with recording on, for the commands that explain.
     pub fn load_recorded(&mut self, args: &ProjectArgs) -> Result<Session, Failure> {
         let project = self.load(&args.inputs())?;
@@ -65,10 +84,7 @@ impl Ctx<'_> {
     }
 }
 
-/// "s" after a count other than one.
-pub fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
+pub use stance::base::diag::plural;
 
 /// Where the rules and facts are: the arguments every command that loads a project takes.
 #[derive(Args)]

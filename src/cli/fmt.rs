@@ -21,7 +21,13 @@ pub struct FmtArgs {
 pub fn run(args: &FmtArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let mut files = Vec::new();
     for path in &args.paths {
-        files.extend(fmt::rule_files(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?);
+        match stance::lang::rule_files(path) {
+            Ok(Some(found)) => files.extend(found),
+            Ok(None) => {
+                return Err(Failure::io(format!("cannot read `{}`: no such file or directory", path.display())));
+            }
+            Err(e) => return Err(Failure::io(format!("cannot read `{}`: {e}", path.display()))),
+        }
     }
     let mut errors = Vec::new();
     let mut unformatted = Vec::new();

@@ -343,6 +343,15 @@ impl Stats {
         Stats::measure(program, &inputs)
     }
 
+    /// Assumes `rel` holds about `rows` tuples, all distinct (e.g. a magic set, which holds
+    /// the few bindings a query demands).
+    pub fn assume(&mut self, rel: RelId, arity: usize, rows: usize) {
+        if self.rels.len() <= rel {
+            self.rels.resize(rel + 1, None);
+        }
+        self.rels[rel] = Some(RelStats { rows, distinct: vec![rows.max(1); arity], measured: false });
+    }
+
     /// What the planner assumes about `rel`.
     pub fn of(&self, rel: RelId, arity: usize) -> RelStats {
         match self.rels.get(rel).cloned().flatten() {

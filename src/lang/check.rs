@@ -5,7 +5,7 @@
 use crate::base::diag::{Code, Diagnostic, did_you_mean};
 use crate::base::source::Span;
 use crate::base::value::{Symbols, Type, from_number};
-use crate::lang::ir::{self, Arg, Expr, Functor, IoSpec, Lit, RelId, Stratum, VarId};
+use crate::lang::ir::{self, Arg, Expr, Functor, IoSpec, Lit, RelId, VarId};
 use crate::lang::syntax::ast::{self, AggregateFunc, CompareOp, DirectiveKind, Item, ParamValue};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -106,27 +106,27 @@ impl Checker<'_> {
     }
 
     fn collect_declarations(&mut self, files: &[ast::File], statement_relations: &BTreeSet<String>) {
-        for decl in
-            files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None })
-        {
-            if let Some(prev) = self.program.relation_id(&decl.name.name) {
+        let decls =
+            files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None });
+        for (decl, name) in decls.flat_map(|d| d.names().map(move |n| (d, n))) {
+            if let Some(prev) = self.program.relation_id(&name.name) {
                 let prev_span = self.program.relations[prev].decl.unwrap_or_default();
                 self.error(
                     Diagnostic::error(
                         Code::DuplicateDeclaration,
-                        format!("relation `{}` is declared twice", decl.name.name),
+                        format!("relation `{}` is declared twice", name.name),
                     )
-                    .at(decl.name.span, "declared again here")
+                    .at(name.span, "declared again here")
                     .with_secondary(prev_span, "first declared here"),
                 );
                 continue;
             }
             let types = decl.columns.iter().map(|c| self.resolve_type(&c.ty)).collect();
             self.program.relations.push(ir::Relation {
-                name: decl.name.name.clone(),
+                name: name.name.clone(),
                 columns: decl.columns.iter().map(|c| c.name.name.clone()).collect(),
                 types,
-                decl: Some(decl.name.span),
+                decl: Some(name.span),
                 inputs: Vec::new(),
                 outputs: Vec::new(),
                 printsize: false,
@@ -345,45 +345,13 @@ impl Checker<'_> {
     }
 
     fn stratify(&mut self) {
-        use petgraph::graph::{DiGraph, NodeIndex};
-        let n = self.program.relations.len();
-        let mut graph: DiGraph<RelId, ()> = DiGraph::with_capacity(n, self.program.rules.len());
-        for r in 0..n {
-            graph.add_node(r);
-        }
-        // (from body relation, to head relation, negative?, rule)
-        let mut edges: Vec<(RelId, RelId, bool, usize, Span)> = Vec::new();
-        for rule in &self.program.rules {
-            let mut deps = Vec::new();
-            ir::body_reads(&rule.body, false, &mut deps);
-            for (rel, negative, span) in deps {
-                edges.push((rel, rule.head, negative, rule.id, span));
-                graph.update_edge(NodeIndex::new(rel), NodeIndex::new(rule.head), ());
-            }
-        }
-        let sccs = petgraph::algo::tarjan_scc(&graph);
-        let mut component = vec![0usize; n];
-        for (i, scc) in sccs.iter().enumerate() {
-            for node in scc {
-                component[node.index()] = i;
-            }
-        }
-        for &(from, to, negative, rule, span) in &edges {
-            if negative && component[from] == component[to] {
-                let d = self.cycle_diagnostic(from, to, rule, span, &edges, &component);
+        match ir::stratify(self.program.relations.len(), &self.program.rules) {
+            Ok(strata) => self.program.strata = strata,
+            Err(cycle) => {
+                let (from, to, rule, span) = cycle.edge;
+                let d = self.cycle_diagnostic(from, to, rule, span, &cycle.edges, &cycle.component);
                 self.error(d);
-                return;
             }
-        }
-        // tarjan_scc lists components with dependents first; evaluation runs dependencies first.
-        for scc in sccs.iter().rev() {
-            let mut relations: Vec<RelId> = scc.iter().map(|n| n.index()).collect();
-            relations.sort_unstable();
-            let rules: Vec<usize> =
-                self.program.rules.iter().filter(|r| relations.contains(&r.head)).map(|r| r.id).collect();
-            let recursive =
-                edges.iter().any(|&(from, to, _, _, _)| relations.contains(&from) && relations.contains(&to));
-            self.program.strata.push(Stratum { relations, rules, recursive });
         }
     }
 
@@ -465,13 +433,19 @@ fn check_io_param(key: &str, value: &str, kind: DirectiveKind) -> Option<String>
             let unescaped = unescape_delimiter(value);
             (unescaped.len() != 1).then(|| format!("delimiter must be a single character, got `{value}`"))
         }
+        "comment" if kind == DirectiveKind::Input => {
+            (value.len() != 1 || matches!(value, "\"" | "\n" | "\r")).then(|| {
+                format!("`comment` must be a single ASCII character other than a quote or line end, got `{value}`")
+            })
+        }
+        "comment" => Some("`comment` applies to `.input` only".to_string()),
         "headers" | "rfc4180" => {
             (!matches!(value, "true" | "false")).then(|| format!("`{key}` must be `true` or `false`, got `{value}`"))
         }
         "IO" => (value != "file" && value != "stdout" || (value == "stdout" && kind == DirectiveKind::Input))
             .then(|| format!("`IO={value}` is not supported; only files are")),
         "attributeNames" | "fact-dir" | "output-dir" => None,
-        _ => Some(format!("unknown parameter `{key}` (known: filename, delimiter, headers, rfc4180)")),
+        _ => Some(format!("unknown parameter `{key}` (known: filename, delimiter, headers, rfc4180, comment)")),
     }
 }
 
@@ -1259,9 +1233,7 @@ fn grow(bound: &mut Vec<bool>, v: VarId) {
     }
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
+use crate::base::diag::plural;
 
 fn collect_outer_names(head: &ast::Atom, conj: &[&ast::Literal], out: &mut BTreeSet<String>) {
     for a in &head.args {

@@ -206,7 +206,8 @@ fn print_item(item: &Item, text: &str, comments: &[(usize, usize)]) -> String {
     match item {
         Item::Decl(d) => {
             let cols: Vec<String> = d.columns.iter().map(|c| format!("{}: {}", c.name.name, c.ty.name)).collect();
-            let mut s = format!(".decl {}({})", d.name.name, cols.join(", "));
+            let names: Vec<&str> = d.names().map(|n| n.name.as_str()).collect();
+            let mut s = format!(".decl {}({})", names.join(", "), cols.join(", "));
             // Qualifiers as written (`choice-domain` keeps a column list of its own).
             if !d.qualifiers.is_empty() {
                 let (start, end) = (d.span.start as usize, d.span.end as usize);
@@ -434,23 +435,6 @@ fn print_expr_bare(e: &Expr) -> String {
             format!("{name}{target} : {{ {} }}", print_body(body, 0))
         }
         Expr::Cast { arg, ty, .. } => format!("as({}, {})", print_expr(arg, 0), ty.name),
-    }
-}
-
-/// The rule files a `fmt` path names: the file itself, or every `*.dl` in a directory
-/// (sorted); `-` stays `-` (standard input).
-pub fn rule_files(path: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
-    if path.is_dir() {
-        let mut files: Vec<_> = std::fs::read_dir(path)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "dl") && p.is_file())
-            .collect();
-        files.sort();
-        Ok(files)
-    } else if path == std::path::Path::new("-") || path.is_file() {
-        Ok(vec![path.to_path_buf()])
-    } else {
-        Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"))
     }
 }
 

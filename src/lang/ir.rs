@@ -261,3 +261,62 @@ impl Program {
         self.constraints.iter().find(|c| c.rel == rel)
     }
 }
+
+/// One dependency of a rule's head on a relation its body reads: (body relation, head
+/// relation, read through negation or an aggregate, rule, where).
+pub type Dependency = (RelId, RelId, bool, RuleId, Span);
+
+/// A negative dependency inside a recursive component: the program cannot be stratified.
+pub struct NegativeCycle {
+    /// The offending edge: (from, to, rule, where).
+    pub edge: (RelId, RelId, RuleId, Span),
+    /// Every dependency, for explaining the cycle.
+    pub edges: Vec<Dependency>,
+    /// The component of each relation.
+    pub component: Vec<usize>,
+}
+
+/// Splits relations into strata: the strongly connected components of the dependency graph,
+/// dependencies first, each with the rules deriving it. Fails when negation or an aggregate
+/// reads a relation of its own component. `check` stratifies a program with this, and so
+/// does the magic-set rewrite of a program it transforms.
+pub fn stratify(relations: usize, rules: &[Rule]) -> Result<Vec<Stratum>, NegativeCycle> {
+    use petgraph::graph::{DiGraph, NodeIndex};
+    let mut graph: DiGraph<RelId, ()> = DiGraph::with_capacity(relations, rules.len());
+    for r in 0..relations {
+        graph.add_node(r);
+    }
+    let mut edges: Vec<Dependency> = Vec::new();
+    for rule in rules {
+        let mut deps = Vec::new();
+        body_reads(&rule.body, false, &mut deps);
+        for (rel, negative, span) in deps {
+            edges.push((rel, rule.head, negative, rule.id, span));
+            graph.update_edge(NodeIndex::new(rel), NodeIndex::new(rule.head), ());
+        }
+    }
+    let sccs = petgraph::algo::tarjan_scc(&graph);
+    let mut component = vec![0usize; relations];
+    for (i, scc) in sccs.iter().enumerate() {
+        for node in scc {
+            component[node.index()] = i;
+        }
+    }
+    if let Some(&(from, to, _, rule, span)) =
+        edges.iter().find(|&&(from, to, negative, _, _)| negative && component[from] == component[to])
+    {
+        return Err(NegativeCycle { edge: (from, to, rule, span), edges, component });
+    }
+    // tarjan_scc lists components with dependents first; evaluation runs dependencies first.
+    Ok(sccs
+        .iter()
+        .rev()
+        .map(|scc| {
+            let mut members: Vec<RelId> = scc.iter().map(|n| n.index()).collect();
+            members.sort_unstable();
+            let rules: Vec<RuleId> = rules.iter().filter(|r| members.contains(&r.head)).map(|r| r.id).collect();
+            let recursive = edges.iter().any(|&(from, to, _, _, _)| members.contains(&from) && members.contains(&to));
+            Stratum { relations: members, rules, recursive }
+        })
+        .collect())
+}

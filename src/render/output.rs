@@ -2,7 +2,7 @@
 //! output directory. Rows are always sorted by their values as the user sees them
 //! (numbers numerically, symbols by string), never by interned ids, so output is stable.
 
-use crate::base::value::{Symbols, Type, to_number};
+use crate::base::value::{Symbols, Type};
 use crate::engine::eval::Model;
 use crate::lang::ir;
 use serde::Serialize;
@@ -54,10 +54,7 @@ pub fn render(
                                 .get(i)
                                 .iter()
                                 .zip(&rel.types)
-                                .map(|(&v, &t)| match t {
-                                    Type::Number => serde_json::Value::from(to_number(v)),
-                                    Type::Symbol => serde_json::Value::from(symbols.resolve(v)),
-                                })
+                                .map(|(&v, &t)| crate::base::value::value_json(v, t, symbols))
                                 .collect()
                         })
                         .collect();
@@ -151,9 +148,17 @@ pub fn write_output_dir(
                 text.push_str(&rel.columns.join(&delimiter));
                 text.push('\n');
             }
-            for row in sorted_rows(&model.relations[r], &rel.types, symbols) {
-                text.push_str(&row.join(&delimiter));
-                text.push('\n');
+            if rel.arity() == 0 {
+                // A nullary relation that holds is written `()`, as Soufflé writes it, so the
+                // file does not read as empty.
+                if !model.relations[r].is_empty() {
+                    text.push_str("()\n");
+                }
+            } else {
+                for row in sorted_rows(&model.relations[r], &rel.types, symbols) {
+                    text.push_str(&row.join(&delimiter));
+                    text.push('\n');
+                }
             }
             let path = dir.join(&name);
             write_atomically(&path, text.as_bytes()).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;

@@ -5,6 +5,7 @@
 //! points the fuzz targets call with untrusted bytes (`untrusted`).
 
 pub mod claim_files;
+pub mod goal;
 pub mod untrusted;
 pub mod watch;
 
@@ -129,21 +130,25 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     // Statement tables first: their relation names are known before checking.
     let mut facts = Facts::new();
     let mut statement_files: Vec<FileId> = Vec::new();
+    let mut other_csv = Vec::new();
     if let Some(dir) = &inputs.facts {
         if !dir.is_dir() {
             return Err(Failure::io(format!("facts directory `{}` does not exist", dir.display())));
         }
-        let tables = load::find_statement_tables(dir)
+        let found = load::find_csv_files(dir)
             .map_err(|e| Failure::io(format!("cannot read facts directory `{}`: {e}", dir.display())))?;
-        for path in tables {
+        other_csv = found.others;
+        for path in found.statements {
             if !inputs.allow_outside_paths
                 && let Some(d) = confine::statement_table(&path, dir)
             {
                 diags.push(d);
                 continue;
             }
-            let text = read_text(&path)?;
-            statement_files.push(sources.add(display_path(&path), text));
+            let (text, invalid) = load::decode(read_bytes(&path)?);
+            let file = sources.add(display_path(&path), text);
+            diags.extend(load::invalid_utf8_errors(file, &invalid));
+            statement_files.push(file);
         }
     }
     // Size the symbol table for small tables at once, and let it grow beyond: sized for
@@ -153,14 +158,9 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     let table_bytes: usize = statement_files.iter().map(|&f| sources.get(f).text.len()).sum();
     let mut symbols = Symbols::with_capacity((table_bytes / 32).min(1 << 16), (table_bytes / 2).min(1 << 20));
     for &file in &statement_files {
-        if let Err(errors) = load::load_statement_table(file, sources, &mut symbols, &mut facts) {
+        if let Err(errors) = load::load_statement_table(file, sources, &mut symbols, &mut facts, inputs.as_of) {
             diags.extend(errors);
         }
-    }
-    if let Some(day) = inputs.as_of
-        && let Err(errors) = crate::facts::asof::retain_valid(&mut facts, sources, day)
-    {
-        diags.extend(errors);
     }
     let statement_relations: BTreeSet<String> = facts.relations.keys().cloned().collect();
 
@@ -171,11 +171,27 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     }
     crate::lang::lint::lint(&rule_files, &program, &mut diags);
 
+    // A `.csv` that is neither a statement table nor read by an `.input` is a mistake more
+    // often than not (`subjet,relation,object`): say so rather than ignore it, even when the
+    // rules have errors (its relations are then unknown to them).
+    let read: BTreeSet<PathBuf> = program
+        .relations
+        .iter()
+        .flat_map(|rel| rel.inputs.iter().filter_map(|spec| input_file(inputs.facts.as_deref(), rel, spec).0))
+        .map(|path| path.canonicalize().unwrap_or(path))
+        .collect();
+    for (path, header) in other_csv {
+        if !read.contains(&path.canonicalize().unwrap_or_else(|_| path.clone())) {
+            let file = sources.add(display_path(&path), header);
+            diags.push(load::unread_table(file, sources));
+        }
+    }
+
     // Relation tables named by `.input`.
     if !diags.iter().any(Diagnostic::is_error) {
         for rel in &program.relations {
             for spec in &rel.inputs {
-                let (path, options) = input_file(inputs.facts.as_deref(), rel, spec);
+                let (path, implicit_csv) = input_file(inputs.facts.as_deref(), rel, spec);
                 let Some(path) = path else {
                     if spec.params.contains_key("filename") || !rel.from_statements {
                         diags.push(missing_input(rel, spec));
@@ -190,10 +206,13 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
                         continue;
                     }
                 }
-                let text = read_text(&path)?;
+                let (text, invalid) = load::decode(read_bytes(&path)?);
+                let options = TableOptions::for_input(&spec.params, &path, &text, implicit_csv);
                 let file = sources.add(display_path(&path), text);
+                diags.extend(load::invalid_utf8_errors(file, &invalid));
+                let schema = load::Schema { relation: &rel.name, columns: &rel.columns, types: &rel.types };
                 if let Err(errors) =
-                    load::load_relation_table(file, sources, &rel.name, &rel.types, &options, &mut symbols, &mut facts)
+                    load::load_relation_table(file, sources, &schema, &options, &mut symbols, &mut facts)
                 {
                     diags.extend(errors);
                 }
@@ -211,9 +230,10 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
 
 /// The file an `.input` directive reads, following Soufflé: `filename=` (relative to the
 /// facts directory), else `<rel>.facts` (tab-separated, no header), else `<rel>.csv`
-/// (comma-separated, with a header) when only that exists.
-fn input_file(dir: Option<&Path>, rel: &ir::Relation, spec: &ir::IoSpec) -> (Option<PathBuf>, TableOptions) {
-    let mut options = TableOptions::default();
+/// (with a header: the `bool` is true) when only that exists. How it is read is
+/// [`TableOptions::for_input`]'s business.
+fn input_file(dir: Option<&Path>, rel: &ir::Relation, spec: &ir::IoSpec) -> (Option<PathBuf>, bool) {
+    let mut implicit_csv = false;
     let dir = dir.unwrap_or(Path::new("."));
     let path = match spec.params.get("filename") {
         Some(name) => {
@@ -226,24 +246,14 @@ fn input_file(dir: Option<&Path>, rel: &ir::Relation, spec: &ir::IoSpec) -> (Opt
             if facts.is_file() {
                 Some(facts)
             } else if csv.is_file() && !rel.from_statements {
-                options.delimiter = b',';
-                options.headers = true;
+                implicit_csv = true;
                 Some(csv)
             } else {
                 None
             }
         }
     };
-    if let Some(d) = spec.params.get("delimiter") {
-        options.delimiter = crate::lang::check::unescape_delimiter(d).bytes().next().unwrap_or(b'\t');
-    }
-    if let Some(h) = spec.params.get("headers") {
-        options.headers = h == "true";
-    }
-    if let Some(q) = spec.params.get("rfc4180") {
-        options.rfc4180 = q == "true";
-    }
-    (path, options)
+    (path, implicit_csv)
 }
 
 fn missing_input(rel: &ir::Relation, spec: &ir::IoSpec) -> Diagnostic {
@@ -258,9 +268,15 @@ fn missing_input(rel: &ir::Relation, spec: &ir::IoSpec) -> Diagnostic {
 
 /// Evaluates a loaded project.
 pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, Failure> {
-    let program = &project.program;
+    let inputs = input_tuples(&project.program, &project.facts);
+    backend::evaluate(options.engine, &project.program, &project.plan, inputs, &mut project.symbols, options)
+        .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
+}
+
+/// Every relation's input tuples: the rows of fact tables and the facts of rule files.
+fn input_tuples(program: &ir::Program, facts: &Facts) -> Vec<Tuples> {
     let mut inputs: Vec<Tuples> = program.relations.iter().map(|r| Tuples::new(r.arity())).collect();
-    for (name, rows) in &project.facts.relations {
+    for (name, rows) in &facts.relations {
         if let Some(id) = program.relation_id(name) {
             inputs[id].extend_from(&rows.tuples);
         }
@@ -268,44 +284,36 @@ pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, F
     for fact in &program.facts {
         inputs[fact.rel].push(&fact.values);
     }
-    backend::evaluate(options.engine, &project.program, &project.plan, inputs, &mut project.symbols, options)
-        .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
+    inputs
 }
 
 fn rule_paths(path: &Path) -> Result<Vec<PathBuf>, Failure> {
-    if path == Path::new("-") {
-        return Ok(vec![path.to_path_buf()]);
+    match crate::lang::rule_files(path) {
+        Ok(Some(files)) => Ok(files),
+        Ok(None) => Err(Failure::io(format!("rules path `{}` does not exist", path.display()))),
+        Err(e) => Err(Failure::io(format!("cannot read rules directory `{}`: {e}", path.display()))),
     }
-    if path.is_dir() {
-        let entries = std::fs::read_dir(path)
-            .map_err(|e| Failure::io(format!("cannot read rules directory `{}`: {e}", path.display())))?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "dl") && p.is_file())
-            .collect();
-        files.sort();
-        return Ok(files);
-    }
-    if path.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    Err(Failure::io(format!("rules path `{}` does not exist", path.display())))
 }
 
 /// Reads a file (or standard input for `-`). Invalid UTF-8 is replaced, so that a bad byte
 /// becomes a located error in the parser or loader rather than a refusal to read.
 fn read_text(path: &Path) -> Result<String, Failure> {
-    let bytes = if path == Path::new("-") {
+    let bytes = read_bytes(path)?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// The bytes of a file (or of standard input for `-`).
+fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
+    Ok(if path == Path::new("-") {
         let mut buf = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
             .map_err(|e| Failure::io(format!("cannot read standard input: {e}")))?;
         buf
     } else {
         std::fs::read(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?
-    };
-    Ok(match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     })
 }
 

@@ -19,7 +19,8 @@ pub struct File {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
-    /// `.decl rel(col: type, ...) [qualifiers]`
+    /// `.decl rel(col: type, ...) [qualifiers]`, or `.decl a, b(col: type, ...)` for several
+    /// relations with the same columns
     Decl(Decl),
     /// `.type Name <: symbol` (also `.type Name = symbol` and `.number_type Name` / `.symbol_type Name`)
     Type(TypeDecl),
@@ -34,10 +35,19 @@ pub enum Item {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decl {
     pub name: Ident,
+    /// Further relations declared with the same columns: `.decl A, B, C(x: number)`.
+    pub also: Vec<Ident>,
     pub columns: Vec<Column>,
     /// Qualifiers such as `brie`, `btree`, `inline`, `magic`, `eqrel`, `choice-domain`, as written.
     pub qualifiers: Vec<Ident>,
     pub span: Span,
+}
+
+impl Decl {
+    /// Every relation the declaration declares, in the order written.
+    pub fn names(&self) -> impl Iterator<Item = &Ident> {
+        std::iter::once(&self.name).chain(&self.also)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

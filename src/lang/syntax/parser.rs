@@ -518,6 +518,14 @@ impl Parser<'_> {
             return Err(self.expected("a relation name after `.decl`"));
         }
         let name = self.ident();
+        // `.decl a, b, c(x: number)`: several relations with the same columns (Soufflé).
+        let mut also = Vec::new();
+        while self.eat(Tok::Comma) {
+            if *self.tok() != Tok::Ident {
+                return Err(self.expected("a relation name after `,`"));
+            }
+            also.push(self.ident());
+        }
         self.expect(Tok::LParen, "`(` after the relation name")?;
         let mut columns = Vec::new();
         if !self.eat(Tok::RParen) {
@@ -572,7 +580,7 @@ impl Parser<'_> {
             }
             qualifiers.push(q);
         }
-        Ok(Decl { name, columns, qualifiers, span: start.to(self.prev_span()) })
+        Ok(Decl { name, also, columns, qualifiers, span: start.to(self.prev_span()) })
     }
 
     fn parse_type(&mut self) -> PResult<Option<TypeDecl>> {

@@ -84,7 +84,9 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--length" => o.length = num()?,
             "--negative" => o.negative = num()?,
             "--rows" => o.rows = num()?,
-            "--scale" => o.scale = u32::try_from(num()?).ok().filter(|&k| (1..=31).contains(&k)).ok_or("--scale: 1 to 31")?,
+            "--scale" => {
+                o.scale = u32::try_from(num()?).ok().filter(|&k| (1..=31).contains(&k)).ok_or("--scale: 1 to 31")?
+            }
             "--out" => o.out = PathBuf::from(value),
             _ => return Err(format!("unknown flag {flag}")),
         }

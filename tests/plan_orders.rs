@@ -58,7 +58,10 @@ fn rule() -> impl Strategy<Value = Rule> {
     static WITH_T: [(&str, usize); 4] = [("r0", 2), ("r1", 2), ("r2", 3), ("t", 2)];
     (
         proptest::collection::vec(atom(&RELS), 2..=4),
-        proptest::collection::vec((0..NAMES.len(), prop_oneof![Just("<"), Just("!="), Just("<=")], 0..NAMES.len()), 0..3),
+        proptest::collection::vec(
+            (0..NAMES.len(), prop_oneof![Just("<"), Just("!="), Just("<=")], 0..NAMES.len()),
+            0..3,
+        ),
         proptest::option::of(atom(&RELS)),
         proptest::collection::vec(atom(&WITH_T), 1..=3),
     )
@@ -66,8 +69,10 @@ fn rule() -> impl Strategy<Value = Rule> {
 }
 
 fn vars_of(atoms: &[(String, Vec<Term>)]) -> Vec<usize> {
-    let mut vars: Vec<usize> =
-        atoms.iter().flat_map(|(_, args)| args.iter().filter_map(|t| if let Term::Var(v) = t { Some(*v) } else { None })).collect();
+    let mut vars: Vec<usize> = atoms
+        .iter()
+        .flat_map(|(_, args)| args.iter().filter_map(|t| if let Term::Var(v) = t { Some(*v) } else { None }))
+        .collect();
     vars.sort_unstable();
     vars.dedup();
     vars
@@ -98,7 +103,10 @@ fn rules(r: &Rule) -> Vec<(String, Vec<String>)> {
     }
     let vars = vars_of(&rec);
     if vars.len() >= 2 {
-        out.push((format!("t({}, {})", NAMES[vars[0]], NAMES[vars[vars.len() - 1]]), rec.iter().map(atom_text).collect()));
+        out.push((
+            format!("t({}, {})", NAMES[vars[0]], NAMES[vars[vars.len() - 1]]),
+            rec.iter().map(atom_text).collect(),
+        ));
     }
     out
 }
@@ -152,7 +160,9 @@ fn bind(cols: &[ColAction], bound: &mut Vec<usize>) {
 }
 
 fn walk(ops: &[Op], s: &plan::StratumPlan, bound: &mut Vec<usize>) -> Result<(), String> {
-    let keyed = |key: &[KeyPart], bound: &[usize]| key.iter().all(|k| matches!(k, KeyPart::Const(_)) || matches!(k, KeyPart::Var(v) if bound.contains(v)));
+    let keyed = |key: &[KeyPart], bound: &[usize]| {
+        key.iter().all(|k| matches!(k, KeyPart::Const(_)) || matches!(k, KeyPart::Var(v) if bound.contains(v)))
+    };
     for op in ops {
         match op {
             Op::Lookup { index, key, cols } => {
@@ -162,9 +172,14 @@ fn walk(ops: &[Op], s: &plan::StratumPlan, bound: &mut Vec<usize>) -> Result<(),
                 let before = bound.clone();
                 for (i, c) in cols.iter().enumerate() {
                     match c {
-                        _ if i < key.len() && *c != ColAction::Skip => return Err(format!("a key column is matched again: {op:?}")),
+                        _ if i < key.len() && *c != ColAction::Skip => {
+                            return Err(format!("a key column is matched again: {op:?}"));
+                        }
                         ColAction::Check(v) if before.contains(v) => {
-                            return Err(format!("column {} of {:?} checks a bound variable instead of keying it: {op:?}", s.static_indices[*index].order[i], s.static_indices[*index]));
+                            return Err(format!(
+                                "column {} of {:?} checks a bound variable instead of keying it: {op:?}",
+                                s.static_indices[*index].order[i], s.static_indices[*index]
+                            ));
                         }
                         ColAction::Const(_) => return Err(format!("a constant is checked instead of keyed: {op:?}")),
                         _ => {}
@@ -172,7 +187,9 @@ fn walk(ops: &[Op], s: &plan::StratumPlan, bound: &mut Vec<usize>) -> Result<(),
                 }
                 bind(cols, bound);
             }
-            Op::Absent { key, .. } if !keyed(key, bound) => return Err(format!("negation keyed by an unbound variable: {op:?}")),
+            Op::Absent { key, .. } if !keyed(key, bound) => {
+                return Err(format!("negation keyed by an unbound variable: {op:?}"));
+            }
             Op::Intersect { var, leapers } => {
                 if leapers.iter().any(|l| !keyed(&l.key, bound)) || bound.contains(var) {
                     return Err(format!("intersection over unbound keys or into a bound variable: {op:?}"));
@@ -190,7 +207,10 @@ fn walk(ops: &[Op], s: &plan::StratumPlan, bound: &mut Vec<usize>) -> Result<(),
     Ok(())
 }
 
-fn evaluate(text: &str) -> Result<(BTreeMap<String, Vec<Vec<String>>>, Plan), String> {
+/// Every relation's rows, as text.
+type Rows = BTreeMap<String, Vec<Vec<String>>>;
+
+fn evaluate(text: &str) -> Result<(Rows, Plan), String> {
     let m = stance::session::evaluate_text(text, &EvalOptions::default())?;
     let stats = plan::Stats::of_inputs(&m.program, std::iter::empty());
     let plan = plan::plan_with(&m.program, &stats);
@@ -262,7 +282,10 @@ fn the_three_cycle_has_one_plan_in_every_atom_order() {
         let plan = plan::plan_with(&m.program, &plan::Stats::of_inputs(&m.program, std::iter::empty()));
         let shown = plan::describe(&plan, &m.program, &m.sources);
         let shown: Vec<&str> = shown.lines().filter(|l| !l.trim_start().starts_with("//")).collect();
-        assert_eq!(stance::eval_text(&text).unwrap()["cycle"], vec![vec!["1", "2", "3"], vec!["1", "2", "4"], vec!["1", "3", "4"]]);
+        assert_eq!(
+            stance::eval_text(&text).unwrap()["cycle"],
+            vec![vec!["1", "2", "3"], vec!["1", "2", "4"], vec!["1", "3", "4"]]
+        );
         plans.push(shown.join("\n"));
     }
     assert!(plans[0].contains("intersect into c: edge[by [0]] on [b] ∩ edge[by [1]] on [a]"), "{}", plans[0]);

@@ -782,9 +782,10 @@ fn intersect<const R: usize, const E: usize>(
             continue;
         }
         last = Some(value);
-        let everywhere = leapers.iter().enumerate().all(|(i, l)| {
-            i == smallest || statics[l.index].has_value(ranges[i], l.key.len(), value)
-        });
+        let everywhere = leapers
+            .iter()
+            .enumerate()
+            .all(|(i, l)| i == smallest || statics[l.index].has_value(ranges[i], l.key.len(), value));
         if everywhere {
             env[var] = value;
             run_ops(rest, env, statics, ctx, sink);

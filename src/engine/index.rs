@@ -82,7 +82,11 @@ impl<const R: usize> Index<R> {
 
     /// A leaper proposing, for a tuple of the relation being extended, the rows whose first
     /// `len` columns equal the key `key_of` gives.
-    pub fn extend_with<'l, Tuple, F: Fn(&Tuple) -> [Value; R]>(&'l self, len: usize, key_of: F) -> ExtendWith<'l, R, F> {
+    pub fn extend_with<'l, Tuple, F: Fn(&Tuple) -> [Value; R]>(
+        &'l self,
+        len: usize,
+        key_of: F,
+    ) -> ExtendWith<'l, R, F> {
         ExtendWith { index: self, len, key_of, start: 0, end: 0 }
     }
 }

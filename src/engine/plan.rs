@@ -24,8 +24,8 @@
 //! selection), so a lookup always probes by exactly its bound columns.
 
 use crate::base::value::{Type, Value};
-use crate::engine::select::{self, Access};
 pub use crate::engine::select::IndexSpec;
+use crate::engine::select::{self, Access};
 use crate::lang::ir::{self, Arg, Expr, Lit, RelId, RuleId, VarId};
 use crate::lang::syntax::ast::{AggregateFunc, CompareOp};
 use std::fmt::Write;
@@ -401,7 +401,8 @@ pub fn plan_with(program: &ir::Program, stats: &Stats) -> Plan {
         let rules = planned
             .into_iter()
             .map(|(rule, steps, why)| {
-                let mut lower = Lowering { static_indices: &static_indices, served: &served, dyn_indices: &mut dyn_indices };
+                let mut lower =
+                    Lowering { static_indices: &static_indices, served: &served, dyn_indices: &mut dyn_indices };
                 let mut rp = lower.rule(rule, steps);
                 // Only a join has an order worth explaining.
                 if rule.body.iter().filter(|l| matches!(l, Lit::Atom(_))).count() >= 2 {
@@ -632,7 +633,7 @@ impl<'a> Orderer<'a, '_> {
     }
 
     /// Orders `body` given `bound`; `top` when the first atom may be the rule's source.
-    fn order(&mut self, body: &'a [Lit], bound: &mut Vec<bool>, top: bool) -> (Vec<Step<'a>>, Vec<String>) {
+    fn order(&mut self, body: &'a [Lit], bound: &mut [bool], top: bool) -> (Vec<Step<'a>>, Vec<String>) {
         let mut atoms: Vec<&'a ir::Atom> =
             body.iter().filter_map(|l| if let Lit::Atom(a) = l { Some(a) } else { None }).collect();
         let mut others: Vec<&'a Lit> = body.iter().filter(|l| !matches!(l, Lit::Atom(_))).collect();
@@ -783,14 +784,15 @@ impl<'a> Orderer<'a, '_> {
         }
     }
 
-    fn place_other(&mut self, lit: &'a Lit, bound: &mut Vec<bool>) -> Step<'a> {
+    fn place_other(&mut self, lit: &'a Lit, bound: &mut [bool]) -> Step<'a> {
         match lit {
             Lit::Negated(a) => {
-                let mask = a.args.iter().enumerate().filter(|(_, x)| !matches!(x, Arg::Wildcard)).map(|(i, _)| 1 << i).sum();
+                let mask =
+                    a.args.iter().enumerate().filter(|(_, x)| !matches!(x, Arg::Wildcard)).map(|(i, _)| 1 << i).sum();
                 Step::Absent(a, self.access(a, mask, None))
             }
             Lit::Aggregate { var, body, .. } => {
-                let mut inner = bound.clone();
+                let mut inner = bound.to_vec();
                 let (steps, _) = self.order(body, &mut inner, false);
                 bound[*var] = true;
                 Step::Aggregate(lit, steps)
@@ -839,7 +841,11 @@ impl Lowering<'_> {
             match step {
                 Step::Source(a, dynamic) => {
                     let cols = scan_cols(a, &mut bound);
-                    source = if dynamic { Source::Dynamic { rel: a.rel, cols } } else { Source::Static { rel: a.rel, cols } };
+                    source = if dynamic {
+                        Source::Dynamic { rel: a.rel, cols }
+                    } else {
+                        Source::Static { rel: a.rel, cols }
+                    };
                 }
                 Step::Join(a) => {
                     let order: Vec<usize> = (0..a.args.len()).collect();
@@ -863,10 +869,18 @@ impl Lowering<'_> {
                 }
             }
         }
-        RulePlan { rule: rule.id, head: rule.head, head_args: rule.head_args.clone(), source, ops, joins, why: Vec::new() }
+        RulePlan {
+            rule: rule.id,
+            head: rule.head,
+            head_args: rule.head_args.clone(),
+            source,
+            ops,
+            joins,
+            why: Vec::new(),
+        }
     }
 
-    fn op(&mut self, step: Step, bound: &mut Vec<bool>) -> Op {
+    fn op(&mut self, step: Step, bound: &mut [bool]) -> Op {
         match step {
             Step::Lookup(a, access) => {
                 let index = self.served[access];
@@ -877,7 +891,7 @@ impl Lowering<'_> {
             }
             Step::Absent(a, access) => {
                 let index = self.served[access];
-                let (_, key, _) = match_atom(a, &self.static_indices[index].order, &mut bound.clone());
+                let (_, key, _) = match_atom(a, &self.static_indices[index].order, &mut bound.to_vec());
                 Op::Absent { index, key }
             }
             Step::Intersect(var, parts) => {
@@ -885,7 +899,7 @@ impl Lowering<'_> {
                     .into_iter()
                     .map(|(a, access)| {
                         let index = self.served[access];
-                        let (_, key, _) = match_atom(a, &self.static_indices[index].order, &mut bound.clone());
+                        let (_, key, _) = match_atom(a, &self.static_indices[index].order, &mut bound.to_vec());
                         Leaper { index, key }
                     })
                     .collect();
@@ -893,7 +907,9 @@ impl Lowering<'_> {
                 Op::Intersect { var, leapers }
             }
             Step::Plain(lit) => match lit {
-                Lit::Filter { op, lhs, rhs, ty, .. } => Op::Filter { op: *op, lhs: lhs.clone(), rhs: rhs.clone(), ty: *ty },
+                Lit::Filter { op, lhs, rhs, ty, .. } => {
+                    Op::Filter { op: *op, lhs: lhs.clone(), rhs: rhs.clone(), ty: *ty }
+                }
                 Lit::Assign { var, expr, .. } => {
                     bound[*var] = true;
                     Op::Assign { var: *var, expr: expr.clone() }
@@ -905,7 +921,7 @@ impl Lowering<'_> {
                 _ => unreachable!("atoms, negations and aggregates have their own steps"),
             },
             Step::Aggregate(Lit::Aggregate { var, func, target, .. }, steps) => {
-                let mut inner = bound.clone();
+                let mut inner = bound.to_vec();
                 let ops = steps.into_iter().map(|s| self.op(s, &mut inner)).collect();
                 bound[*var] = true;
                 Op::Aggregate { var: *var, func: *func, target: target.clone(), ops }
@@ -1097,8 +1113,10 @@ fn ops_text(
                 writeln!(out, "{pad}absent from {} on {}", idx(statics, *index, key.len()), key_text(key, vars))
             }
             Op::Intersect { var, leapers } => {
-                let parts: Vec<String> =
-                    leapers.iter().map(|l| format!("{} on {}", idx(statics, l.index, l.key.len()), key_text(&l.key, vars))).collect();
+                let parts: Vec<String> = leapers
+                    .iter()
+                    .map(|l| format!("{} on {}", idx(statics, l.index, l.key.len()), key_text(&l.key, vars)))
+                    .collect();
                 writeln!(out, "{pad}intersect into {}: {}", vars(*var), parts.join(" ∩ "))
             }
             Op::Filter { op, .. } => writeln!(out, "{pad}filter {op:?}"),

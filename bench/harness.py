@@ -332,7 +332,8 @@ def main():
                 section += "\n"
                 for what, key in [("wall time", "seconds"), ("CPU time", "cpu_seconds")]:
                     timed = {e: r[key] for e, r in result.items() if key in r}
-                    if timed:
+                    # GNU time counts CPU in hundredths: tiny runs may show 0.
+                    if timed and min(timed.values()) > 0:
                         fast, slow = min(timed, key=timed.get), max(timed, key=timed.get)
                         section += (f"- slowest order / fastest order by median {what}: {timed[slow] / timed[fast]:.2f}× "
                                     f"({slow} {timed[slow]:.3f} s, {fast} {timed[fast]:.3f} s; target ≤ 1.20×)\n")

@@ -574,6 +574,37 @@ fn check_goal_directed(text: &str, choice: &[(bool, i64)]) -> Result<(), TestCas
     Ok(())
 }
 
+/// `.pragma "magic-transform" "*"`: the relations shown (every derived one) come out of the
+/// on-demand evaluation complete, equal to full evaluation.
+fn check_pragma(text: &str) -> Result<(), TestCaseError> {
+    use stance::base::value::Symbols;
+    use stance::engine::eval::EvalOptions;
+    let full = stance::session::evaluate_text(text, &EvalOptions::default()).map_err(TestCaseError::fail)?;
+    let text = format!(".pragma \"magic-transform\" \"*\"\n{text}");
+    let mut sources = stance::base::source::SourceMap::new();
+    let file = sources.add("p.dl", text.as_str());
+    let (ast, _) = stance::lang::syntax::parse_file(file, &sources.get(file).text);
+    let mut symbols = Symbols::new();
+    let (program, _) = stance::lang::check::check(&[ast], &BTreeSet::new(), &mut symbols);
+    prop_assert!(!program.magic_transform.is_empty());
+    let roots: Vec<usize> = (0..program.relations.len()).filter(|&r| program.is_derived(r)).collect();
+    let facts = stance::facts::load::Facts::new();
+    let goal = stance::session::goal::evaluate_program_for_pragma(
+        &program,
+        &facts,
+        &mut symbols,
+        &roots,
+        &EvalOptions::default(),
+    )
+    .map_err(|d| TestCaseError::fail(d.message))?;
+    if let Some(goal) = goal {
+        for &rel in &roots {
+            prop_assert_eq!(&full.model.relations[rel], &goal.relations[rel], "relation {} in:\n{}", rel, text);
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     // Its own case count: each case evaluates every derived relation's rewrite.
     #![proptest_config(ProptestConfig { cases: 200, max_shrink_iters: 4096, ..ProptestConfig::default() })]
@@ -585,6 +616,7 @@ proptest! {
     ) {
         let p = build(raw);
         check_goal_directed(&render(&p), &choice)?;
+        check_pragma(&render(&p))?;
     }
 }
 

@@ -5,11 +5,12 @@ use super::{Cli, ColorChoice, DiagnosticFormat};
 use clap::{Args, ValueEnum};
 use stance::base::diag::{self, Diagnostic};
 use stance::base::source::SourceMap;
+use stance::base::terminal::{self, Shape};
 use stance::engine::backend::Engine;
 use stance::engine::eval::EvalOptions;
 use stance::facts::asof::Date;
-use stance::proof::explain::{self, Claim};
-use stance::render::output::{self, Format};
+use stance::proof::pattern::{self, Claim};
+use stance::render::output::Format;
 use stance::session::{self, ExitStatus, Failure, Inputs, Project, Session, goal};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -64,8 +65,9 @@ impl Ctx<'_> {
     /// `stance::session::goal`), everything when `full` or when the rewrite does not apply.
     pub fn load_for_claim(&mut self, args: &ProjectArgs, text: &str, full: bool) -> Result<(Session, Claim), Failure> {
         let mut project = self.load(&args.inputs())?;
-        let claim = explain::parse_claim(text, &mut project.sources, &project.program, &project.symbols)
+        let claim = pattern::parse_claim(text, &mut project.sources, &project.program, &project.symbols)
             .map_err(|diagnostics| Failure::new(diagnostics, ExitStatus::Failed).within(&mut project.sources))?;
+        self.report(&claim.warnings, &project.sources);
         let options = args.eval_options(true);
         if !full && let Some(pattern) = claim.pattern() {
             match goal::evaluate_for(&mut project, claim.rel, &pattern, &options) {
@@ -106,9 +108,9 @@ pub struct ProjectArgs {
     #[arg(long)]
     pub no_facts: bool,
 
-    /// Let `.input`/`.output` file names, symlinks and `--output-dir` lead outside the facts
-    /// directory, the output directory and the current directory (refused by default).
-    #[arg(long)]
+    /// Deprecated, no effect: paths typed on the command line go anywhere; paths named in
+    /// rule files always stay inside the facts and output directories.
+    #[arg(long, hide = true)]
     pub allow_outside_paths: bool,
 
     /// The evaluator: datafrog (semi-naive, planned joins), simple (a plain reference
@@ -150,7 +152,10 @@ impl ProjectArgs {
             (Some(dir), _) => Some(dir.clone()),
             (None, false) => Some(PathBuf::from("facts")).filter(|d| d.is_dir()),
         };
-        Inputs { rules: self.rules.clone(), facts, as_of: self.as_of, allow_outside_paths: self.allow_outside_paths }
+        if self.allow_outside_paths {
+            eprintln!("{}", stance::facts::confine::ALLOW_OUTSIDE_PATHS_DEPRECATED);
+        }
+        Inputs { rules: self.rules.clone(), facts, as_of: self.as_of }
     }
 }
 
@@ -179,6 +184,23 @@ pub enum ProofFormat {
     Json,
 }
 
+impl ProofFormat {
+    /// How this format meets a terminal: text escaped, JSON as it is.
+    pub fn shape(self) -> Shape {
+        match self {
+            ProofFormat::Text => Shape::Text,
+            ProofFormat::Json => Shape::Data,
+        }
+    }
+}
+
+impl FormatArg {
+    /// How this format meets a terminal (see `base::terminal`).
+    pub fn shape(self) -> Shape {
+        Format::from(self).shape()
+    }
+}
+
 /// Ends a write to standard output: a closed pipe (`| head`) stops quietly, as other Unix
 /// tools do; any other failure is an I/O error.
 pub fn finish_output(result: std::io::Result<()>) -> Result<(), Failure> {
@@ -189,19 +211,18 @@ pub fn finish_output(result: std::io::Result<()>) -> Result<(), Failure> {
     }
 }
 
-/// Writes bytes to standard output.
-pub fn print_bytes(bytes: &[u8]) -> Result<(), Failure> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+/// Writes bytes to standard output, escaped for the terminal as `shape` asks.
+pub fn print_bytes(bytes: &[u8], shape: Shape) -> Result<(), Failure> {
+    let mut out = terminal::stdout(shape);
     finish_output(out.write_all(bytes).and_then(|()| out.flush()))
 }
 
 /// Writes a command's result to `-o FILE` (atomically) or to standard output.
 pub fn write_result(output: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
     match output {
-        Some(path) if path != Path::new("-") => output::write_atomically(path, bytes)
+        Some(path) if path != Path::new("-") => stance::render::atomic::write_atomically(path, bytes)
             .map_err(|e| Failure::io(format!("cannot write `{}`: {e}", path.display()))),
-        _ => print_bytes(bytes),
+        _ => print_bytes(bytes, Shape::Data),
     }
 }
 

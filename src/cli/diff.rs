@@ -116,6 +116,6 @@ pub fn run(args: &DiffArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
             loaded.elapsed().as_secs_f64() * 1e3
         );
     }
-    print_bytes(rendered.as_bytes())?;
+    print_bytes(rendered.as_bytes(), args.format.shape())?;
     Ok(ExitStatus::judged(!args.exit_code || diff.is_empty()))
 }

@@ -3,7 +3,6 @@
 use super::context::{Ctx, plural};
 use clap::Args;
 use stance::lang::fmt;
-use stance::render::output;
 use stance::session::{ExitStatus, Failure};
 use std::path::{Path, PathBuf};
 
@@ -50,9 +49,9 @@ pub fn run(args: &FmtArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
             if args.check {
                 unformatted.push(name);
             } else {
-                output::write_atomically(&path, formatted.as_bytes())
+                stance::render::atomic::write_atomically(&path, formatted.as_bytes())
                     .map_err(|e| Failure::io(format!("cannot write `{name}`: {e}")))?;
-                eprintln!("formatted {name}");
+                eprintln!("formatted {}", stance::base::terminal::escape(&name));
             }
         }
     }
@@ -63,7 +62,7 @@ pub fn run(args: &FmtArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     }
     if !unformatted.is_empty() {
         for name in &unformatted {
-            println!("{name}");
+            println!("{}", stance::base::terminal::escape(name));
         }
         eprintln!("error: {} file{} not formatted (run `stance fmt`)", unformatted.len(), plural(unformatted.len()));
         return Err(Failure::new(Vec::new(), ExitStatus::Failed));
@@ -79,5 +78,16 @@ fn read(path: &Path) -> Result<String, Failure> {
             .map_err(|e| Failure::io(format!("cannot read standard input: {e}")))?;
         return Ok(buf);
     }
-    std::fs::read_to_string(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))
+    // Opened once and checked: a rule file inside the project by name may not lead out of it.
+    use stance::facts::confine::{self, OpenError, Place};
+    let cannot = |e: std::io::Error| Failure::io(format!("cannot read `{}`: {e}", path.display()));
+    let (mut file, _) = confine::open_typed(path).map_err(|e| match e {
+        OpenError::Io(e) => cannot(e),
+        OpenError::Outside(target) => {
+            Failure::new(vec![confine::listed_file(path, &target, Place::Project)], ExitStatus::Usage)
+        }
+    })?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut file, &mut text).map_err(cannot)?;
+    Ok(text)
 }

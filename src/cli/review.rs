@@ -2,6 +2,7 @@
 
 use super::context::{Ctx, ProjectArgs, print_bytes};
 use clap::{Args, ValueEnum};
+use stance::base::terminal::Shape;
 use stance::review::verdicts;
 use stance::session::{ExitStatus, Failure, claim_files};
 use std::path::PathBuf;
@@ -17,8 +18,11 @@ Or CSV (*.csv) with the columns claim,expect,note; expect is `supported` (or emp
 `not supported`, `contradicted` or `count = N`. A directory means every *.claims and *.csv
 inside; `-` reads claims (in the .claims syntax) from standard input.
 
-Verdicts: SUPPORTED (derivable), NOT SUPPORTED, CONTRADICTED (the claim would complete a
-constraint violation), FAILED (the expectation is not met).
+Verdicts, for the claim as written: SUPPORTED (`a.` holds, `!a.` does not, a count is
+right), CONTRADICTED (`contradicted a.`: it would complete a constraint violation), FAILED
+(the expectation is not met: what was found is SUPPORTED, NOT SUPPORTED or CONTRADICTED).
+A note says when a tuple that holds takes part in a violation, or a constraint rules out a
+negated claim.
 
 Examples:
   stance review claims/libya.claims
@@ -53,6 +57,7 @@ pub fn run(args: &ReviewArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let files = claim_files::expand(&args.files)?;
     let mut run = ctx.load_recorded(&args.project)?;
     let specs = claim_files::load(&files, &mut run.project).map_err(|f| f.within(&mut run.project.sources))?;
+    ctx.report(&claim_files::warnings(&specs), &run.project.sources);
     let mut ex = run.explainer();
     let outcomes = verdicts::review(&mut ex, &specs);
     let rendered = match args.format {
@@ -60,6 +65,7 @@ pub fn run(args: &ReviewArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         ReviewFormat::Json => format!("{}\n", verdicts::render_json(&mut ex, &outcomes)),
         ReviewFormat::Junit => verdicts::render_junit(&mut ex, &outcomes),
     };
-    print_bytes(rendered.as_bytes())?;
+    let shape = if args.format == ReviewFormat::Text { Shape::Text } else { Shape::Data };
+    print_bytes(rendered.as_bytes(), shape)?;
     Ok(ExitStatus::judged(outcomes.iter().all(|o| o.passed())))
 }

@@ -7,7 +7,8 @@ use stance::session::{ExitStatus, Failure};
 
 #[derive(Args)]
 pub struct WhyNotArgs {
-    /// The claim that was expected to hold: 'aligned("Algeria", "Haftar")'.
+    /// The claim that was expected to hold: 'aligned("Algeria", "Haftar")', or a pattern
+    /// with variables or `_` that was expected to match: 'aligned("Algeria", _)'.
     claim: String,
     #[command(flatten)]
     project: ProjectArgs,
@@ -19,5 +20,5 @@ pub struct WhyNotArgs {
 pub fn run(args: &WhyNotArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let (mut run, claim) = ctx.load_for_claim(&args.project, &args.claim, args.full)?;
     let report = explain::why_not(&mut run.explainer(), &claim);
-    print_bytes(report.as_bytes()).map(|()| ExitStatus::Success)
+    print_bytes(report.as_bytes(), stance::base::terminal::Shape::Text).map(|()| ExitStatus::Success)
 }

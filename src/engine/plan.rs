@@ -23,6 +23,7 @@
 //! fewest column orders per relation that serve them all (Soufflé's automatic index
 //! selection), so a lookup always probes by exactly its bound columns.
 
+use crate::base::source::Span;
 use crate::base::value::{Type, Value};
 pub use crate::engine::select::IndexSpec;
 use crate::engine::select::{self, Access};
@@ -121,7 +122,7 @@ pub enum Op {
         expr: Expr,
     },
     /// `var = range(from, to[, step])`: continue once per generated number (see
-    /// [`crate::engine::eval::range_numbers`]).
+    /// [`crate::lang::functors::Range`]).
     Range {
         /// The variable bound to each number.
         var: VarId,
@@ -143,6 +144,8 @@ pub enum Op {
         target: Option<Expr>,
         /// The aggregate's body, over complete relations.
         ops: Vec<Op>,
+        /// The aggregate as written, for a run-time error (a sum that overflows).
+        span: Span,
     },
 }
 
@@ -565,6 +568,21 @@ fn collect_lits(body: &[Lit], out: &mut Vec<VarId>) {
     }
 }
 
+/// Whether a literal calls `autoinc()`.
+fn uses_autoinc(lit: &Lit) -> bool {
+    match lit {
+        Lit::Filter { lhs, rhs, .. } => lhs.uses_autoinc() || rhs.uses_autoinc(),
+        Lit::Assign { expr, .. } => expr.uses_autoinc(),
+        Lit::Range { from, to, step, .. } => {
+            from.uses_autoinc() || to.uses_autoinc() || step.as_ref().is_some_and(Expr::uses_autoinc)
+        }
+        Lit::Aggregate { target, body, .. } => {
+            target.as_ref().is_some_and(Expr::uses_autoinc) || body.iter().any(uses_autoinc)
+        }
+        Lit::Atom(_) | Lit::Negated(_) => false,
+    }
+}
+
 fn atom_vars(a: &ir::Atom) -> impl Iterator<Item = VarId> + '_ {
     a.args.iter().filter_map(|a| if let Arg::Var(v) = a { Some(*v) } else { None })
 }
@@ -643,8 +661,15 @@ impl<'a> Orderer<'a, '_> {
         loop {
             // Everything runnable runs now: the most selective filters first, then
             // negations, then what binds a variable; ties by text, not by position.
+            // `autoinc()` numbers the rows it sees, so it runs after every atom (as written
+            // by `check`) except those that read what it binds.
+            let atoms_left = |lit: &Lit, outer: &[bool], atoms: &[&ir::Atom]| {
+                let out = needs(lit, outer).1;
+                atoms.iter().any(|a| !atom_vars(a).any(|v| Some(v) == out))
+            };
             while let Some(i) = (0..others.len())
                 .filter(|&i| needs(others[i], &self.outer).0.iter().all(|&v| is_bound(bound, v)))
+                .filter(|&i| !(uses_autoinc(others[i]) && atoms_left(others[i], &self.outer, &atoms)))
                 .min_by(|&i, &j| self.other_key(others[i]).partial_cmp(&self.other_key(others[j])).expect("no NaN"))
             {
                 let lit = others.remove(i);
@@ -793,7 +818,17 @@ impl<'a> Orderer<'a, '_> {
             }
             Lit::Aggregate { var, body, .. } => {
                 let mut inner = bound.to_vec();
+                // Inside, the body's own variables are outer to aggregates nested in it.
+                let saved = self.outer.clone();
+                let mut mine = Vec::new();
+                for lit in body.iter().filter(|l| !matches!(l, Lit::Aggregate { .. })) {
+                    collect_lits(std::slice::from_ref(lit), &mut mine);
+                }
+                for v in mine {
+                    self.outer[v] = true;
+                }
                 let (steps, _) = self.order(body, &mut inner, false);
+                self.outer = saved;
                 bound[*var] = true;
                 Step::Aggregate(lit, steps)
             }
@@ -920,11 +955,11 @@ impl Lowering<'_> {
                 }
                 _ => unreachable!("atoms, negations and aggregates have their own steps"),
             },
-            Step::Aggregate(Lit::Aggregate { var, func, target, .. }, steps) => {
+            Step::Aggregate(Lit::Aggregate { var, func, target, span, .. }, steps) => {
                 let mut inner = bound.to_vec();
                 let ops = steps.into_iter().map(|s| self.op(s, &mut inner)).collect();
                 bound[*var] = true;
-                Op::Aggregate { var: *var, func: *func, target: target.clone(), ops }
+                Op::Aggregate { var: *var, func: *func, target: target.clone(), ops, span: *span }
             }
             Step::Aggregate(..) | Step::Source(..) | Step::Join(..) => unreachable!("placed by `rule`"),
         }
@@ -989,7 +1024,7 @@ fn serves(order: &[usize], key_cols: &[usize]) -> bool {
 /// with, each stratum's indices and the accesses each serves, and each rule's Datalog text
 /// above the order chosen (with its estimates) and the operations that implement it.
 pub fn describe(plan: &Plan, program: &ir::Program, sources: &crate::base::source::SourceMap) -> String {
-    let rel = |r: RelId| program.relations[r].name.as_str();
+    let rel = |r: RelId| program.shown_name(r);
     // An index as a lookup uses it: the columns its key binds.
     let idx = |list: &[IndexSpec], i: usize, len: usize| {
         let s = &list[i];
@@ -998,7 +1033,7 @@ pub fn describe(plan: &Plan, program: &ir::Program, sources: &crate::base::sourc
     let mut out = String::new();
     let _ = writeln!(out, "tuple width: {}, environment width: {}", plan.row_width, plan.env_width);
     for (n, s) in plan.strata.iter().enumerate() {
-        let names: Vec<&str> = s.relations.iter().map(|&r| rel(r)).collect();
+        let names: Vec<String> = s.relations.iter().map(|&r| rel(r).into_owned()).collect();
         let _ = writeln!(out, "\nstratum {n}: {}{}", names.join(", "), if s.recursive { " (recursive)" } else { "" });
         for (i, spec) in s.static_indices.iter().enumerate() {
             let st = plan.stats.of(spec.rel, program.relations[spec.rel].arity());

@@ -5,7 +5,7 @@
 //! the tuples known so far, by nested loops over the body literals in their checked order,
 //! and adds the head tuples not yet known; a stratum ends when a round adds nothing. No
 //! plans, no indices, no semi-naive deltas: small enough to read against the semantics. It
-//! shares the expression semantics (`eval::evaluate_expr`, `compare`, `range_numbers`,
+//! shares the expression semantics (`eval::evaluate_expr`, `compare`, `Range`,
 //! `Fold`) with the datafrog engine and nothing of its join machinery.
 //!
 //! Recording keeps the provenance contract of `engine::backend`: a tuple added in round `r`
@@ -14,6 +14,7 @@
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::value::{Symbols, Tuples, Value, from_number, to_number};
 use crate::engine::eval::{self, Annotation, EvalOptions, Fold, INPUT, Model};
+use crate::lang::functors::Range;
 use crate::lang::ir::{self, Arg, Atom, Lit, RelId};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -28,11 +29,12 @@ pub fn evaluate(
     symbols: &mut Symbols,
     options: &EvalOptions,
 ) -> Result<Model, Diagnostic> {
-    if let Some(rule) = program.rules.iter().find(|r| uses_autoinc(r)) {
+    if let Some(rule) = program.rules.iter().find(|r| r.uses_autoinc()) {
         return Err(Diagnostic::error(Code::Limit, "the simple engine does not evaluate `autoinc()`")
             .at(rule.span, "uses autoinc()")
             .with_help("use `--engine datafrog`"));
     }
+    eval::prepare_symbols(program, symbols);
     let mut known: Vec<Known> = inputs
         .iter()
         .map(|t| t.iter().map(|row| (row.to_vec(), Annotation { round: 0, rule: INPUT })).collect())
@@ -44,7 +46,7 @@ pub fn evaluate(
             for &rule_id in &stratum.rules {
                 let rule = &program.rules[rule_id];
                 let mut env = vec![None; rule.num_vars()];
-                let mut solver = Solver { known: &known, symbols };
+                let mut solver = Solver { known: &known, symbols, error: None };
                 solver.solve(&rule.body, &mut env, &mut |env, symbols| {
                     let row: Vec<Value> = env.iter().map(|v| v.unwrap_or(0)).collect();
                     let head: Option<Vec<Value>> =
@@ -53,6 +55,9 @@ pub fn evaluate(
                         fresh.entry((rule.head, head)).or_insert(Annotation { round, rule: rule_id as u32 });
                     }
                 });
+                if let Some(error) = solver.error {
+                    return Err(error);
+                }
             }
             if fresh.is_empty() {
                 break;
@@ -90,6 +95,8 @@ pub fn evaluate(
 struct Solver<'k, 's> {
     known: &'k [Known],
     symbols: &'s mut Symbols,
+    /// The first run-time error (an aggregate that overflows), which stops evaluation.
+    error: Option<Diagnostic>,
 }
 
 /// A rule's bindings: `None` for a variable not bound yet.
@@ -147,20 +154,24 @@ impl Solver<'_, '_> {
                     },
                     None => None,
                 };
-                for i in eval::range_numbers(to_number(from), to_number(to), step) {
+                for i in Range::new(to_number(from), to_number(to), step) {
                     let saved = env[*var].replace(from_number(i));
                     self.solve(rest, env, sink);
                     env[*var] = saved;
                 }
             }
             // var = func target : { body }: one fold over every solution of the inner body.
-            Lit::Aggregate { var, func, target, body: inner, .. } => {
+            Lit::Aggregate { var, func, target, body: inner, span } => {
                 let mut fold = Fold::new(*func);
                 let mut scratch = env.clone();
                 self.solve(inner, &mut scratch, &mut |e, symbols| {
                     let row: Vec<Value> = e.iter().map(|v| v.unwrap_or(0)).collect();
                     fold.add(target.as_ref().and_then(|t| eval::evaluate_expr(t, &row, symbols)).map(to_number));
                 });
+                if fold.overflowed() {
+                    self.error.get_or_insert(eval::overflow(*func, *span));
+                    return;
+                }
                 if let Some(result) = fold.result() {
                     let saved = env[*var].replace(from_number(result));
                     self.solve(rest, env, sink);
@@ -192,20 +203,4 @@ fn bind(atom: &Atom, tuple: &[Value], env: &mut Env) -> bool {
         }
     }
     true
-}
-
-/// Whether a rule calls `autoinc()`, whose numbering depends on the evaluation order.
-fn uses_autoinc(rule: &ir::Rule) -> bool {
-    fn in_body(body: &[Lit]) -> bool {
-        body.iter().any(|lit| match lit {
-            Lit::Filter { lhs, rhs, .. } => eval::uses_autoinc(lhs) || eval::uses_autoinc(rhs),
-            Lit::Assign { expr, .. } => eval::uses_autoinc(expr),
-            Lit::Range { from, to, step, .. } => {
-                eval::uses_autoinc(from) || eval::uses_autoinc(to) || step.as_ref().is_some_and(eval::uses_autoinc)
-            }
-            Lit::Aggregate { target, body, .. } => target.as_ref().is_some_and(eval::uses_autoinc) || in_body(body),
-            Lit::Atom(_) | Lit::Negated(_) => false,
-        })
-    }
-    rule.head_args.iter().any(eval::uses_autoinc) || in_body(&rule.body)
 }

@@ -39,35 +39,7 @@ pub struct IoSpec {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Functor {
-    Cat,
-    Strlen,
-    Substr,
-    Ord,
-    ToNumber,
-    ToString,
-    Min,
-    Max,
-    Autoinc,
-}
-
-impl Functor {
-    pub fn from_name(name: &str) -> Option<Functor> {
-        Some(match name {
-            "cat" => Functor::Cat,
-            "strlen" => Functor::Strlen,
-            "substr" => Functor::Substr,
-            "ord" => Functor::Ord,
-            "to_number" => Functor::ToNumber,
-            "to_string" => Functor::ToString,
-            "min" => Functor::Min,
-            "max" => Functor::Max,
-            "autoinc" => Functor::Autoinc,
-            _ => return None,
-        })
-    }
-}
+pub use crate::lang::functors::Functor;
 
 /// An expression over a rule's variables. Operands are typed by `check`.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,8 +48,12 @@ pub enum Expr {
     Const(Value, Type),
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
-    /// A functor call.
-    Call(Functor, Vec<Expr>),
+    /// A functor call; `check` has resolved `func` to the overload its argument types select.
+    Call {
+        func: Functor,
+        args: Vec<Expr>,
+        span: Span,
+    },
 }
 
 impl Expr {
@@ -90,8 +66,23 @@ impl Expr {
                 a.vars(out);
                 b.vars(out);
             }
-            Expr::Call(_, args) => args.iter().for_each(|a| a.vars(out)),
+            Expr::Call { args, .. } => args.iter().for_each(|a| a.vars(out)),
         }
+    }
+
+    /// Whether the expression calls a functor for which `pick` holds.
+    pub fn calls(&self, pick: &dyn Fn(Functor) -> bool) -> bool {
+        match self {
+            Expr::Call { func, args, .. } => pick(*func) || args.iter().any(|a| a.calls(pick)),
+            Expr::Unary(_, a) => a.calls(pick),
+            Expr::Binary(_, a, b) => a.calls(pick) || b.calls(pick),
+            Expr::Var(_) | Expr::Const(..) => false,
+        }
+    }
+
+    /// Whether the expression calls `autoinc()`, whose values depend on evaluation order.
+    pub fn uses_autoinc(&self) -> bool {
+        self.calls(&|f| f.is_counter())
     }
 }
 
@@ -163,6 +154,30 @@ impl Rule {
     pub fn num_vars(&self) -> usize {
         self.var_names.len()
     }
+
+    /// Whether the rule (head or body, aggregates included) calls a functor for which `pick`
+    /// holds.
+    pub fn calls(&self, pick: &dyn Fn(Functor) -> bool) -> bool {
+        fn body(lits: &[Lit], pick: &dyn Fn(Functor) -> bool) -> bool {
+            lits.iter().any(|lit| match lit {
+                Lit::Atom(_) | Lit::Negated(_) => false,
+                Lit::Filter { lhs, rhs, .. } => lhs.calls(pick) || rhs.calls(pick),
+                Lit::Assign { expr, .. } => expr.calls(pick),
+                Lit::Range { from, to, step, .. } => {
+                    from.calls(pick) || to.calls(pick) || step.as_ref().is_some_and(|s| s.calls(pick))
+                }
+                Lit::Aggregate { target, body: inner, .. } => {
+                    target.as_ref().is_some_and(|t| t.calls(pick)) || body(inner, pick)
+                }
+            })
+        }
+        self.head_args.iter().any(|e| e.calls(pick)) || body(&self.body, pick)
+    }
+
+    /// Whether the rule calls `autoinc()`, whose numbers depend on the order of evaluation.
+    pub fn uses_autoinc(&self) -> bool {
+        self.calls(&|f| f.is_counter())
+    }
 }
 
 /// Relations evaluated together: one strongly connected component of the dependency graph.
@@ -209,6 +224,8 @@ pub struct Program {
     pub strata: Vec<Stratum>,
     /// Constraints, in the order written.
     pub constraints: Vec<Constraint>,
+    /// Relations named by `.pragma "magic-transform"`: evaluated on demand by `infer`.
+    pub magic_transform: Vec<RelId>,
 }
 
 impl Program {
@@ -255,6 +272,15 @@ impl Program {
     /// Whether `rel` is the hidden relation of a constraint.
     pub fn is_constraint(&self, rel: RelId) -> bool {
         self.constraint_of(rel).is_some()
+    }
+
+    /// The relation's name as shown to people: a constraint's hidden relation (whose name no
+    /// one wrote) is `violations of constraint N`, numbered in the order written.
+    pub fn shown_name(&self, rel: RelId) -> std::borrow::Cow<'_, str> {
+        match self.constraints.iter().position(|c| c.rel == rel) {
+            Some(i) => format!("violations of constraint {}", i + 1).into(),
+            None => self.relations[rel].name.as_str().into(),
+        }
     }
 
     pub fn constraint_of(&self, rel: RelId) -> Option<&Constraint> {

@@ -41,7 +41,7 @@ pub struct Rewrite {
     /// For each rule of the rewritten program: the original rule it applies; `None` for the
     /// magic rules and for the rules that copy a relation's input tuples into its copies.
     pub origin_rule: Vec<Option<RuleId>>,
-    /// The adorned copy of the queried relation.
+    /// The adorned copy of the (first) queried relation.
     pub answer: RelId,
 }
 
@@ -58,18 +58,40 @@ impl Rewrite {
 }
 
 /// Rewrites `program` for the query `rel(bound...)` (`Some` for a bound column). `None` when
-/// the rewrite would not help: no column is bound, or the relation is not derived.
+/// the rewrite would not help (no column is bound, or the relation is not derived) or would
+/// change the answer: `autoinc()` numbers tuples in the order of a full evaluation.
 pub fn rewrite(program: &Program, rel: RelId, bound: &[Option<Value>]) -> Option<Rewrite> {
-    if !bound.iter().any(Option::is_some) || !program.is_derived(rel) {
+    if !bound.iter().any(Option::is_some) {
         return None;
     }
-    let full = fully_evaluated(program);
-    if full.contains(&rel) {
+    rewrite_for(program, &[(rel, bound.to_vec())], &|_| true)
+}
+
+/// Rewrites `program` so that the relations named by `.pragma "magic-transform"` are
+/// evaluated on demand, for every tuple of `roots` (the relations a run shows, all columns
+/// free). `None` when no root would be rewritten.
+pub fn rewrite_for_pragma(program: &Program, roots: &[RelId]) -> Option<Rewrite> {
+    let roots: Vec<(RelId, Vec<Option<Value>>)> =
+        roots.iter().map(|&r| (r, vec![None; program.relations[r].arity()])).collect();
+    rewrite_for(program, &roots, &|rel| program.magic_transform.contains(&rel))
+}
+
+/// Rewrites `program` for demands on `roots`, adorning only the relations `adornable`
+/// accepts; the others are evaluated in full, with everything they read.
+fn rewrite_for(
+    program: &Program,
+    roots: &[(RelId, Vec<Option<Value>>)],
+    adornable: &dyn Fn(RelId) -> bool,
+) -> Option<Rewrite> {
+    if program.rules.iter().any(Rule::uses_autoinc) {
         return None;
     }
+    let mut full = fully_evaluated(program, adornable);
+    let roots: Vec<_> = roots.iter().filter(|(rel, _)| program.is_derived(*rel) && !full.contains(rel)).collect();
+    let first = roots.first()?.0;
     let mut r = Rewriter {
         original: program,
-        full,
+        full: std::mem::take(&mut full),
         out: Program { relations: program.relations.clone(), facts: program.facts.clone(), ..Default::default() },
         origin_relation: (0..program.relations.len()).map(Some).collect(),
         origin_rule: Vec::new(),
@@ -83,10 +105,16 @@ pub fn rewrite(program: &Program, rel: RelId, bound: &[Option<Value>]) -> Option
             r.push_rule(rule.clone(), Some(rule.id));
         }
     }
-    let adornment: Adornment = bound.iter().map(Option::is_some).collect();
-    let (answer, magic) = r.adorned(rel, &adornment);
-    let seed: Vec<Value> = bound.iter().flatten().copied().collect();
-    r.out.facts.push(ir::Fact { rel: magic, values: seed, span: program.relations[rel].decl.unwrap_or_default() });
+    let mut answer = first;
+    for &(rel, bound) in &roots {
+        let adornment: Adornment = bound.iter().map(Option::is_some).collect();
+        let (copy, magic) = r.adorned(*rel, &adornment);
+        if *rel == first {
+            answer = copy;
+        }
+        let seed: Vec<Value> = bound.iter().flatten().copied().collect();
+        r.out.facts.push(ir::Fact { rel: magic, values: seed, span: program.relations[*rel].decl.unwrap_or_default() });
+    }
     while let Some((p, adornment)) = r.queue.pop() {
         r.rewrite_relation(p, &adornment);
     }
@@ -96,10 +124,11 @@ pub fn rewrite(program: &Program, rel: RelId, bound: &[Option<Value>]) -> Option
 }
 
 /// The relations evaluated in full: those read through negation or an aggregate anywhere,
-/// and everything they depend on.
-fn fully_evaluated(program: &Program) -> BTreeSet<RelId> {
+/// the derived relations that may not be adorned, and everything they depend on.
+fn fully_evaluated(program: &Program, adornable: &dyn Fn(RelId) -> bool) -> BTreeSet<RelId> {
     let mut full = BTreeSet::new();
-    let mut stack: Vec<RelId> = Vec::new();
+    let mut stack: Vec<RelId> =
+        (0..program.relations.len()).filter(|&r| program.is_derived(r) && !adornable(r)).collect();
     for rule in &program.rules {
         let mut reads = Vec::new();
         ir::body_reads(&rule.body, false, &mut reads);

@@ -2,7 +2,9 @@
 //! the tools that read rule files without evaluating them (`lint`, `fmt`).
 
 pub mod check;
+pub mod components;
 pub mod fmt;
+pub mod functors;
 pub mod ir;
 pub mod lint;
 pub mod magic;

@@ -12,11 +12,18 @@ use crate::base::source::{SourceMap, Span};
 use crate::base::value::{Number, Symbols, Type, Value, from_number, to_number};
 use crate::engine::eval::{self, Annotation, INPUT, Model, Tuples};
 use crate::facts::load::Facts;
+use crate::lang::functors::Range;
 use crate::lang::ir::{self, Arg, Expr, Lit, RelId, RuleId};
 use crate::lang::syntax::ast::{AggregateFunc, CompareOp};
 use std::collections::HashMap;
 
 pub type NodeId = usize;
+
+/// The positive atoms of one binding of a rule body: relation and tuple of each.
+pub type Atoms = Vec<(RelId, Vec<Value>)>;
+
+/// At most this many bindings of an aggregate's body are kept in its proof step.
+pub const MAX_AGGREGATED: usize = 10;
 
 /// Where an input fact was stated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,8 +41,10 @@ pub enum Side {
     Absent { rel: RelId, pattern: Vec<Option<Value>> },
     /// A comparison that holds under the bindings, as source text.
     Holds { text: String },
-    /// An aggregate's value under the bindings.
-    Aggregate { text: String, value: Number },
+    /// An aggregate's value under the bindings, with the tuples it aggregates: the positive
+    /// atoms of each of the first [`MAX_AGGREGATED`] bindings of its body, and how many
+    /// bindings there are in all.
+    Aggregate { text: String, value: Number, over: Vec<Atoms>, bindings: usize },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -383,7 +392,23 @@ impl<'s, 'a> Search<'s, 'a> {
                 if !eval::compare(*op, *ty, l, r, self.ex.symbols) {
                     return true;
                 }
-                let text = condition_text(self.ex.sources.snippet(*span), *op, l, r, *ty, self.ex.symbols);
+                let text = match lhs {
+                    // A condition such as `match(p, s)` (lowered to `call != 0`): the call
+                    // with its arguments' values.
+                    Expr::Call { func, args, .. } if func.is_test() => {
+                        let values: Vec<String> = args
+                            .iter()
+                            .enumerate()
+                            .map(|(i, a)| match eval::evaluate_expr(a, env, self.ex.symbols) {
+                                Some(v) => literal(v, func.def().param(i), self.ex.symbols),
+                                None => "?".to_string(),
+                            })
+                            .collect();
+                        let not = if *op == CompareOp::Eq { "!" } else { "" };
+                        format!("{not}{}({})", func.def().name, values.join(", "))
+                    }
+                    _ => condition_text(self.ex.sources.snippet(*span), *op, l, r, *ty, self.ex.symbols),
+                };
                 self.side.push(Side::Holds { text });
                 let go_on = self.body(rest, env, bound, visit);
                 self.side.pop();
@@ -402,38 +427,30 @@ impl<'s, 'a> Search<'s, 'a> {
                 let f = eval::evaluate_expr(from, env, self.ex.symbols).map(to_number);
                 let t = eval::evaluate_expr(to, env, self.ex.symbols).map(to_number);
                 let s = match step {
-                    Some(s) => eval::evaluate_expr(s, env, self.ex.symbols).map(to_number),
-                    None => f.zip(t).map(|(f, t)| if f <= t { 1 } else { -1 }),
+                    Some(s) => match eval::evaluate_expr(s, env, self.ex.symbols) {
+                        Some(s) => Some(to_number(s)),
+                        None => return true,
+                    },
+                    None => None,
                 };
-                let (Some(f), Some(t), Some(s)) = (f, t, s) else { return true };
-                if s == 0 {
-                    return true;
-                }
-                let in_range = |i: Number| {
-                    let (i, f, s) = (i64::from(i), i64::from(f), i64::from(s));
-                    let t = i64::from(t);
-                    (if s > 0 { i >= f && i < t } else { i <= f && i > t }) && (i - f) % s == 0
-                };
+                let (Some(f), Some(t)) = (f, t) else { return true };
+                let range = Range::new(f, t, s);
                 if bound[*var] {
                     let v = to_number(env[*var]);
-                    return if in_range(v) { self.body(rest, env, bound, visit) } else { true };
+                    return if range.contains(v) { self.body(rest, env, bound, visit) } else { true };
                 }
-                let mut i = f;
-                while in_range(i) {
+                for i in range {
                     if !self.with_value(*var, from_number(i), rest, env, bound, visit) {
                         return false;
-                    }
-                    match i.checked_add(s) {
-                        Some(n) => i = n,
-                        None => break,
                     }
                 }
                 true
             }
             Lit::Aggregate { var, func, target, body, span } => {
-                let Some(value) = self.aggregate(*func, target.as_ref(), body, env, bound) else { return true };
+                let (value, over, bindings) = self.aggregate(*func, target.as_ref(), body, env, bound);
+                let Some(value) = value else { return true };
                 let text = self.ex.sources.snippet(*span).split_whitespace().collect::<Vec<_>>().join(" ");
-                self.side.push(Side::Aggregate { text, value });
+                self.side.push(Side::Aggregate { text, value, over, bindings });
                 let go_on = self.with_value(*var, from_number(value), rest, env, bound, visit);
                 self.side.pop();
                 go_on
@@ -467,17 +484,54 @@ impl<'s, 'a> Search<'s, 'a> {
         body: &[Lit],
         env: &mut [Value],
         bound: &mut [bool],
-    ) -> Option<Number> {
+    ) -> (Option<Number>, Vec<Atoms>, usize) {
         let mut inner = Search { ex: &mut *self.ex, limit: None, premises: Vec::new(), side: Vec::new() };
         let mut fold = eval::Fold::new(func);
         let mut env2 = env.to_vec();
         let mut bound2 = bound.to_vec();
+        // The first bindings by value (symbols by string), so the proof reads the same
+        // whatever order the symbols were interned in.
+        let mut kept: Vec<(Vec<SortKey>, Atoms)> = Vec::new();
+        let mut bindings = 0;
         inner.body(body, &mut env2, &mut bound2, &mut |s, e| {
             fold.add(target.and_then(|t| eval::evaluate_expr(t, e, s.ex.symbols)).map(to_number));
+            bindings += 1;
+            let (program, model, symbols) = (s.ex.program, s.ex.model, &*s.ex.symbols);
+            let key = sort_key(program, model, symbols, &s.premises);
+            if kept.len() == MAX_AGGREGATED && kept.last().is_some_and(|(k, _)| *k <= key) {
+                return true;
+            }
+            let at = kept.partition_point(|(k, _)| *k <= key);
+            let atoms = s.premises.iter().map(|&(r, i)| (r, model.relations[r].get(i).to_vec())).collect();
+            kept.insert(at, (key, atoms));
+            kept.truncate(MAX_AGGREGATED);
             true
         });
-        fold.result()
+        (fold.result(), kept.into_iter().map(|(_, atoms)| atoms).collect(), bindings)
     }
+}
+
+/// One value as it sorts for people: numbers numerically, symbols by string.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum SortKey {
+    Number(Number),
+    Symbol(String),
+}
+
+/// The sort key of a list of premises: each relation's name, then its values.
+fn sort_key(program: &ir::Program, model: &Model, symbols: &Symbols, premises: &[(RelId, usize)]) -> Vec<SortKey> {
+    let mut key = Vec::new();
+    for &(rel, index) in premises {
+        let decl = &program.relations[rel];
+        key.push(SortKey::Symbol(decl.name.clone()));
+        for (&v, &t) in model.relations[rel].get(index).iter().zip(&decl.types) {
+            key.push(match t {
+                Type::Number => SortKey::Number(to_number(v)),
+                Type::Symbol => SortKey::Symbol(symbols.resolve(v).to_string()),
+            });
+        }
+    }
+    key
 }
 
 fn unbind(bound: &mut [bool], vars: &[usize]) {
@@ -562,9 +616,19 @@ pub fn literal(v: Value, ty: Type, symbols: &Symbols) -> String {
     }
 }
 
-/// `rel("a", 1)` as written in a rule file.
+/// `rel("a", 1)` as written in a rule file. A constraint's hidden relation has a name no one
+/// wrote, so its tuple is shown as the violation's bindings: `violation(x = "a", n = 1)`.
 pub fn atom_text(program: &ir::Program, rel: RelId, tuple: &[Value], symbols: &Symbols) -> String {
     let r = &program.relations[rel];
+    if program.is_constraint(rel) {
+        let bindings: Vec<String> = r
+            .columns
+            .iter()
+            .zip(tuple.iter().zip(&r.types))
+            .map(|(c, (&v, &t))| format!("{c} = {}", literal(v, t, symbols)))
+            .collect();
+        return format!("violation({})", bindings.join(", "));
+    }
     let args: Vec<String> = tuple.iter().zip(&r.types).map(|(&v, &t)| literal(v, t, symbols)).collect();
     format!("{}({})", r.name, args.join(", "))
 }

@@ -182,7 +182,7 @@ pub fn load_version(
         (Some(f), _) if checkout.is_none() => Some(root.join(f)),
         (f, _) => Some(root.join(f.as_deref().unwrap_or(Path::new("facts")))).filter(|d| d.is_dir()),
     };
-    let inputs = Inputs { rules, facts, as_of, allow_outside_paths: false };
+    let inputs = Inputs { rules, facts, as_of };
     match &checkout {
         Some(c) => {
             let (from, to) = (format!("{}/", root.display()), format!("{}:", c.rev));
@@ -541,7 +541,7 @@ fn broken(
                             });
                         }
                     }
-                    Side::Aggregate { text, value } => {
+                    Side::Aggregate { text, value, .. } => {
                         // Widened: the engine's number type may be narrower than i64.
                         #[allow(clippy::useless_conversion)]
                         let value = i64::from(*value);

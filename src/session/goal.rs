@@ -43,7 +43,50 @@ pub fn evaluate_program_for(
     bound: &[Option<Value>],
     options: &EvalOptions,
 ) -> Result<Option<Model>, Diagnostic> {
-    let Some(rewrite) = magic::rewrite(program, rel, bound) else { return Ok(None) };
+    match magic::rewrite(program, rel, bound) {
+        Some(rewrite) => evaluate_rewrite(program, facts, symbols, &rewrite, options).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Evaluates a program with `.pragma "magic-transform"` on demand for the relations a run
+/// shows (`roots`, complete: every column free). `Ok(None)` when there is nothing to
+/// rewrite, or the program has constraints (whose violations need the full model).
+pub fn evaluate_for_pragma(
+    project: &mut Project,
+    roots: &[RelId],
+    options: &EvalOptions,
+) -> Result<Option<Model>, Failure> {
+    let Project { program, facts, symbols, .. } = project;
+    evaluate_program_for_pragma(program, facts, symbols, roots, options)
+        .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
+}
+
+/// [`evaluate_for_pragma`] on a checked program and its facts.
+pub fn evaluate_program_for_pragma(
+    program: &Program,
+    facts: &Facts,
+    symbols: &mut Symbols,
+    roots: &[RelId],
+    options: &EvalOptions,
+) -> Result<Option<Model>, Diagnostic> {
+    if program.magic_transform.is_empty() || !program.constraints.is_empty() {
+        return Ok(None);
+    }
+    match magic::rewrite_for_pragma(program, roots) {
+        Some(rewrite) => evaluate_rewrite(program, facts, symbols, &rewrite, options).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Evaluates a rewrite and presents its tuples as a partial model of `program`.
+fn evaluate_rewrite(
+    program: &Program,
+    facts: &Facts,
+    symbols: &mut Symbols,
+    rewrite: &Rewrite,
+    options: &EvalOptions,
+) -> Result<Model, Diagnostic> {
     let mut inputs = input_tuples(program, facts);
     inputs.extend(rewrite.program.relations[inputs.len()..].iter().map(|r| Tuples::new(r.arity())));
     for fact in &rewrite.program.facts[program.facts.len()..] {
@@ -59,7 +102,7 @@ pub fn evaluate_program_for(
     }
     let plan = plan::plan_with(&rewrite.program, &stats);
     let model = backend::evaluate(options.engine, &rewrite.program, &plan, inputs, symbols, options)?;
-    Ok(Some(partial_model(program, &rewrite, &model, options.record)))
+    Ok(partial_model(program, rewrite, &model, options.record))
 }
 
 /// The rewrite's tuples as a model of the original program.

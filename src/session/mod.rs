@@ -33,9 +33,6 @@ pub struct Inputs {
     pub as_of: Option<crate::facts::asof::Date>,
     /// Directory of fact tables. `None`: no facts beyond those in the rule files.
     pub facts: Option<PathBuf>,
-    /// Let `.input`/`.output` file names and symlinks lead outside the facts and output
-    /// directories (see `confine`).
-    pub allow_outside_paths: bool,
 }
 
 /// Why a run stopped: the diagnostics to show and how the process exits (`Failed`: the rules
@@ -79,6 +76,8 @@ pub struct Project {
     /// Warnings found while loading (errors make `load` fail instead).
     pub warnings: Vec<Diagnostic>,
     pub plan: Plan,
+    /// Every file read (rule files and tables), so that no output replaces one of them.
+    pub read: Vec<confine::Identity>,
 }
 
 /// A project evaluated: its model beside it, and explainers of the model on demand. What
@@ -114,13 +113,24 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     // (relations are numbered, and shown, in the order they are declared).
     let mut paths = Vec::new();
     for path in &inputs.rules {
+        if let Some(d) = confine::typed_path(path, "rules path") {
+            return Err(Failure::new(vec![d], ExitStatus::Usage));
+        }
         paths.extend(rule_paths(path)?);
     }
     paths.sort();
     paths.dedup();
     let mut rule_files = Vec::new();
-    for file in paths {
-        let text = read_text(&file)?;
+    let mut read = Vec::new();
+    for (file, dir) in paths {
+        let text = match read_bytes(&file, dir.as_deref(), &mut read) {
+            Ok(bytes) => lossy(bytes),
+            Err(Refused::Failure(f)) => return Err(f),
+            Err(Refused::Outside(target)) => {
+                diags.push(confine::listed_file(&file, &target, Place::Rules));
+                continue;
+            }
+        };
         let id = sources.add(display_path(&file), text);
         let (ast, errors) = syntax::parse_file(id, &sources.get(id).text);
         diags.extend(errors);
@@ -132,6 +142,9 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     let mut statement_files: Vec<FileId> = Vec::new();
     let mut other_csv = Vec::new();
     if let Some(dir) = &inputs.facts {
+        if let Some(d) = confine::typed_path(dir, "facts directory") {
+            return Err(Failure::new(vec![d], ExitStatus::Usage));
+        }
         if !dir.is_dir() {
             return Err(Failure::io(format!("facts directory `{}` does not exist", dir.display())));
         }
@@ -139,13 +152,15 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
             .map_err(|e| Failure::io(format!("cannot read facts directory `{}`: {e}", dir.display())))?;
         other_csv = found.others;
         for path in found.statements {
-            if !inputs.allow_outside_paths
-                && let Some(d) = confine::statement_table(&path, dir)
-            {
-                diags.push(d);
-                continue;
-            }
-            let (text, invalid) = load::decode(read_bytes(&path)?);
+            let bytes = match read_bytes(&path, Some(dir), &mut read) {
+                Ok(bytes) => bytes,
+                Err(Refused::Failure(f)) => return Err(f),
+                Err(Refused::Outside(target)) => {
+                    diags.push(confine::listed_file(&path, &target, Place::Facts));
+                    continue;
+                }
+            };
+            let (text, invalid) = load::decode(bytes);
             let file = sources.add(display_path(&path), text);
             diags.extend(load::invalid_utf8_errors(file, &invalid));
             statement_files.push(file);
@@ -166,22 +181,20 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
 
     let (program, check_diags) = crate::lang::check::check(&rule_files, &statement_relations, &mut symbols);
     diags.extend(check_diags);
-    if !inputs.allow_outside_paths {
-        diags.extend(confine::directive_names(&program, sources));
-    }
+    diags.extend(confine::directive_names(&program, sources));
     crate::lang::lint::lint(&rule_files, &program, &mut diags);
 
     // A `.csv` that is neither a statement table nor read by an `.input` is a mistake more
     // often than not (`subjet,relation,object`): say so rather than ignore it, even when the
     // rules have errors (its relations are then unknown to them).
-    let read: BTreeSet<PathBuf> = program
+    let input_paths: BTreeSet<PathBuf> = program
         .relations
         .iter()
         .flat_map(|rel| rel.inputs.iter().filter_map(|spec| input_file(inputs.facts.as_deref(), rel, spec).0))
         .map(|path| path.canonicalize().unwrap_or(path))
         .collect();
     for (path, header) in other_csv {
-        if !read.contains(&path.canonicalize().unwrap_or_else(|_| path.clone())) {
+        if !input_paths.contains(&path.canonicalize().unwrap_or_else(|_| path.clone())) {
             let file = sources.add(display_path(&path), header);
             diags.push(load::unread_table(file, sources));
         }
@@ -198,15 +211,28 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
                     }
                     continue;
                 };
-                if !inputs.allow_outside_paths {
-                    let name = spec.params.get("filename").map(String::as_str);
-                    let dir = inputs.facts.as_deref().unwrap_or(Path::new("."));
-                    if let Some(d) = confine::directive_file(name, &path, dir, Place::Facts, spec.span, sources) {
-                        diags.push(d);
+                let dir = inputs.facts.as_deref().unwrap_or(Path::new("."));
+                let bytes = match read_bytes(&path, Some(dir), &mut read) {
+                    Ok(bytes) => bytes,
+                    Err(Refused::Failure(f)) => return Err(f),
+                    Err(Refused::Outside(target)) => {
+                        let name = spec.params.get("filename").map(String::as_str);
+                        diags.push(confine::directive_file(name, &path, &target, Place::Facts, spec.span, sources));
                         continue;
                     }
+                };
+                let mut bytes = bytes;
+                if load::is_gzip(&bytes) {
+                    match load::gunzip(&bytes, load::MAX_GUNZIPPED) {
+                        Ok(plain) => bytes = plain,
+                        Err(e) => {
+                            let msg = format!("cannot read `{}`: {e}", display_path(&path));
+                            diags.push(Diagnostic::error(Code::BadFacts, msg).at(spec.span, "read by this directive"));
+                            continue;
+                        }
+                    }
                 }
-                let (text, invalid) = load::decode(read_bytes(&path)?);
+                let (text, invalid) = load::decode(bytes);
                 let options = TableOptions::for_input(&spec.params, &path, &text, implicit_csv);
                 let file = sources.add(display_path(&path), text);
                 diags.extend(load::invalid_utf8_errors(file, &invalid));
@@ -225,7 +251,9 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     }
     let tables = facts.relations.iter().filter_map(|(name, rows)| Some((program.relation_id(name)?, &rows.tuples)));
     let plan = plan::plan_with(&program, &plan::Stats::of_inputs(&program, tables));
-    Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan })
+    // `ord` numbers the symbols of the rules and facts now, before a claim adds its own.
+    crate::engine::eval::prepare_symbols(&program, &mut symbols);
+    Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan, read })
 }
 
 /// The file an `.input` directive reads, following Soufflé: `filename=` (relative to the
@@ -287,34 +315,55 @@ fn input_tuples(program: &ir::Program, facts: &Facts) -> Vec<Tuples> {
     inputs
 }
 
-fn rule_paths(path: &Path) -> Result<Vec<PathBuf>, Failure> {
+/// The rule files `path` names: itself, or every `*.dl` inside when it is a directory (each
+/// with that directory, which it must stay inside).
+fn rule_paths(path: &Path) -> Result<Vec<(PathBuf, Option<PathBuf>)>, Failure> {
+    let root = path.is_dir().then(|| path.to_path_buf());
     match crate::lang::rule_files(path) {
-        Ok(Some(files)) => Ok(files),
+        Ok(Some(files)) => Ok(files.into_iter().map(|f| (f, root.clone())).collect()),
         Ok(None) => Err(Failure::io(format!("rules path `{}` does not exist", path.display()))),
         Err(e) => Err(Failure::io(format!("cannot read rules directory `{}`: {e}", path.display()))),
     }
 }
 
-/// Reads a file (or standard input for `-`). Invalid UTF-8 is replaced, so that a bad byte
-/// becomes a located error in the parser or loader rather than a refusal to read.
-fn read_text(path: &Path) -> Result<String, Failure> {
-    let bytes = read_bytes(path)?;
-    Ok(match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+/// Why [`read_bytes`] gave nothing.
+enum Refused {
+    Failure(Failure),
+    /// The file leads outside its directory, to this path.
+    Outside(PathBuf),
 }
 
-/// The bytes of a file (or of standard input for `-`).
-fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
-    Ok(if path == Path::new("-") {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-            .map_err(|e| Failure::io(format!("cannot read standard input: {e}")))?;
-        buf
-    } else {
-        std::fs::read(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?
-    })
+/// Text with invalid UTF-8 replaced, so that a bad byte becomes a located error in the
+/// parser rather than a refusal to read.
+fn lossy(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+/// The bytes of a file (or of standard input for `-`), opened once: with a `root`, the
+/// opened file must be inside it (`confine::open_inside`); without, a path inside the project
+/// by name must resolve inside it (`confine::open_typed`). Its identity is added to `read`.
+fn read_bytes(path: &Path, root: Option<&Path>, read: &mut Vec<confine::Identity>) -> Result<Vec<u8>, Refused> {
+    let cannot = |e: std::io::Error| Refused::Failure(Failure::io(format!("cannot read `{}`: {e}", path.display())));
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| Refused::Failure(Failure::io(format!("cannot read standard input: {e}"))))?;
+        return Ok(bytes);
+    }
+    let opened = match root {
+        Some(root) => confine::open_inside(path, root),
+        None => confine::open_typed(path),
+    };
+    let (mut file, identity) = opened.map_err(|e| match e {
+        confine::OpenError::Io(e) => cannot(e),
+        confine::OpenError::Outside(target) => Refused::Outside(target),
+    })?;
+    std::io::Read::read_to_end(&mut file, &mut bytes).map_err(cannot)?;
+    read.push(identity);
+    Ok(bytes)
 }
 
 fn display_path(path: &Path) -> String {

@@ -19,7 +19,7 @@ use crate::base::value::{Number, Symbols, Type, Value, from_number, to_number};
 use crate::engine::index::Index;
 use crate::engine::limits::{self, CancelToken, Stop, StopReason};
 use crate::engine::plan::{
-    ColAction, Column, DynJoin, Extension, IndexSpec, KeyPart, Op, Plan, RulePlan, Source, StratumPlan,
+    ColAction, Column, DynJoin, Extension, IndexSpec, KeyPart, Leaper, Op, Plan, RulePlan, Source, StratumPlan,
 };
 use crate::lang::functors::{self, Range};
 use crate::lang::ir::{self, Expr, RelId, RuleId};
@@ -456,7 +456,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         self.ctx.stop.set_rule(limits::NO_RULE);
         let packing = Packing::new(sp.rules.iter().map(|rp| rp.rule as u32).collect());
         let input = A::at(&packing, 0, packing.input_slot());
-        let statics: Vec<Index<Row<R>, Row<R>>> =
+        let statics: Vec<Index<R>> =
             sp.static_indices.iter().map(|spec| build_index(&self.done[spec.rel], spec)).collect();
 
         let mut iteration = Iteration::new();
@@ -637,7 +637,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         var_of: &dyn Fn(RelId) -> usize,
         dyn_vars: &[Variable<(Row<R>, Row<R>)>],
         env_vars: &[Variable<(Row<R>, Env<E>)>],
-        statics: &[Index<Row<R>, Row<R>>],
+        statics: &[Index<R>],
         out: &mut Vec<(Row<R>, A)>,
     ) {
         let head_args = &rp.head_args;
@@ -734,9 +734,9 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
 /// The leaper proposing, for a source tuple, the matching tuples of the complete relation.
 fn extension_leaper<'l, const R: usize, A: Payload>(
     ext: &'l Extension,
-    index: &'l Index<Row<R>, Row<R>>,
+    index: &'l Index<R>,
 ) -> impl datafrog::Leapers<'l, (Row<R>, A), Row<R>> + 'l {
-    index.extend_with(move |(row, _): &(Row<R>, A)| extension_row(&ext.key, row, row))
+    index.extend_with(ext.key.len(), move |(row, _): &(Row<R>, A)| extension_row(&ext.key, row, row))
 }
 
 /// The head rows an extension derives from `source`, sorted and deduplicated. This is
@@ -749,7 +749,7 @@ fn extension_leaper<'l, const R: usize, A: Payload>(
 /// more than `allowed` of them are new.
 fn extension_rows<const R: usize, A: Payload>(
     ext: &Extension,
-    index: &Index<Row<R>, Row<R>>,
+    index: &Index<R>,
     source: &[(Row<R>, A)],
     head: &Variable<(Row<R>, A)>,
     allowed: Option<usize>,
@@ -864,9 +864,9 @@ fn key_row<const R: usize, const E: usize>(key: &[KeyPart], env: &Env<E>) -> Row
     row
 }
 
-fn build_index<const R: usize>(rel: &Relation<Row<R>>, spec: &IndexSpec) -> Index<Row<R>, Row<R>> {
-    let pairs = rel.iter().map(|row| (project::<R>(row, &spec.key_cols), *row)).collect();
-    Index::new(pairs, spec.key_cols.len() == 1)
+/// A complete relation's rows permuted into the index's column order.
+fn build_index<const R: usize>(rel: &Relation<Row<R>>, spec: &IndexSpec) -> Index<R> {
+    Index::new(rel.iter().map(|row| project::<R>(row, &spec.order)).collect())
 }
 
 /// A complete relation's rows as flat tuples of `arity` values, in the same allocation:
@@ -918,7 +918,7 @@ fn project_head<const R: usize, const E: usize>(args: &[Expr], env: &Env<E>, ctx
 fn run_ops<const R: usize, const E: usize>(
     ops: &[Op],
     env: &mut Env<E>,
-    statics: &[Index<Row<R>, Row<R>>],
+    statics: &[Index<R>],
     ctx: &mut Ctx,
     sink: &mut dyn FnMut(&Env<E>, &mut Ctx),
 ) {
@@ -929,7 +929,7 @@ fn run_ops<const R: usize, const E: usize>(
     match op {
         Op::Lookup { index, key, cols } => {
             let k = key_row::<R, E>(key, env);
-            for (_, row) in statics[*index].matching(&k) {
+            for row in statics[*index].matching(&k, key.len()) {
                 if ctx.stop.is_requested() {
                     return;
                 }
@@ -941,10 +941,11 @@ fn run_ops<const R: usize, const E: usize>(
         }
         Op::Absent { index, key } => {
             let k = key_row::<R, E>(key, env);
-            if statics[*index].matching(&k).is_empty() {
+            if statics[*index].matching(&k, key.len()).is_empty() {
                 run_ops(rest, env, statics, ctx, sink);
             }
         }
+        Op::Intersect { var, leapers } => intersect(*var, leapers, rest, env, statics, ctx, sink),
         Op::Filter { op, lhs, rhs, ty } => {
             let (Some(l), Some(r)) = (eval_expr(lhs, env, ctx), eval_expr(rhs, env, ctx)) else { return };
             if compare(*op, *ty, l, r, ctx.symbols()) {
@@ -991,6 +992,56 @@ fn run_ops<const R: usize, const E: usize>(
                 env[*var] = from_number(r);
                 run_ops(rest, env, statics, ctx, sink);
             }
+        }
+    }
+}
+
+/// `r1(.., var, ..), r2(.., var, ..), ...`: binds `var` to each value every leaper has for
+/// its key, then runs `rest`. The leaper with the fewest rows proposes its distinct values
+/// (its rows are sorted by `var`'s column, which follows the key), and each other leaper
+/// checks them by binary search: datafrog's leapjoin, one environment at a time.
+fn intersect<const R: usize, const E: usize>(
+    var: usize,
+    leapers: &[Leaper],
+    rest: &[Op],
+    env: &mut Env<E>,
+    statics: &[Index<R>],
+    ctx: &mut Ctx,
+    sink: &mut dyn FnMut(&Env<E>, &mut Ctx),
+) {
+    // The planner gives at most eight leapers to one intersection.
+    let mut ranges = [(0, 0); 8];
+    let mut smallest = 0;
+    for (i, l) in leapers.iter().enumerate() {
+        ranges[i] = statics[l.index].range(&key_row::<R, E>(&l.key, env), l.key.len());
+        let len = ranges[i].1 - ranges[i].0;
+        if len == 0 {
+            return;
+        }
+        if len < ranges[smallest].1 - ranges[smallest].0 {
+            smallest = i;
+        }
+    }
+    let proposer = &leapers[smallest];
+    let col = proposer.key.len();
+    let (start, end) = ranges[smallest];
+    let mut last = None;
+    for row in &statics[proposer.index].rows()[start..end] {
+        if ctx.stop.is_requested() {
+            return;
+        }
+        let value = row[col];
+        if last == Some(value) {
+            continue;
+        }
+        last = Some(value);
+        let everywhere = leapers
+            .iter()
+            .enumerate()
+            .all(|(i, l)| i == smallest || statics[l.index].has_value(ranges[i], l.key.len(), value));
+        if everywhere {
+            env[var] = value;
+            run_ops(rest, env, statics, ctx, sink);
         }
     }
 }

@@ -8,4 +8,5 @@ pub mod eval;
 pub mod index;
 pub mod limits;
 pub mod plan;
+pub mod select;
 pub mod simple;

@@ -262,7 +262,8 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     if diags.iter().any(Diagnostic::is_error) {
         return Err(Failure::new(diags, ExitStatus::Failed));
     }
-    let plan = plan::plan(&program);
+    let tables = facts.relations.iter().filter_map(|(name, rows)| Some((program.relation_id(name)?, &rows.tuples)));
+    let plan = plan::plan_with(&program, &plan::Stats::of_inputs(&program, tables));
     // `ord` numbers the symbols of the rules and facts now, before a claim adds its own.
     crate::engine::eval::prepare_symbols(&program, &mut symbols);
     Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan, read })
@@ -439,7 +440,7 @@ pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, Str
     if diags.iter().any(Diagnostic::is_error) {
         return Err(render(&diags));
     }
-    let plan = plan::plan(&program);
+    let plan = plan::plan_with(&program, &plan::Stats::of_inputs(&program, std::iter::empty()));
     let mut inputs: Vec<Tuples> = program.relations.iter().map(|r| Tuples::new(r.arity())).collect();
     for fact in &program.facts {
         inputs[fact.rel].push(&fact.values);

@@ -11,6 +11,7 @@ mod explain;
 mod fmt;
 mod graph;
 mod infer;
+mod lsp;
 mod query;
 mod report;
 mod review;
@@ -100,6 +101,10 @@ enum Command {
     /// contradictions, and the verdicts of --claims files.
     #[command(after_help = format!("{}\n\n{EXIT_CODES}", report::EXAMPLES))]
     Report(report::ReportArgs),
+    /// Serve the Language Server Protocol on standard input and output, for editors:
+    /// diagnostics as you type, hover, navigation, rename, completion, formatting.
+    #[command(after_help = EXIT_CODES)]
+    Lsp(lsp::LspArgs),
 }
 
 /// Runs the command and turns its outcome into the exit status, showing the diagnostics of a
@@ -119,6 +124,7 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Contradictions(args) => contradictions::run(args, &mut ctx),
         Command::Graph(args) => graph::run(args, &mut ctx),
         Command::Report(args) => report::run(args, &mut ctx),
+        Command::Lsp(args) => lsp::run(args, &mut ctx),
     };
     match result {
         Ok(status) => status,

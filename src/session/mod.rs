@@ -78,16 +78,39 @@ pub struct Project {
     pub plan: Plan,
 }
 
+/// Texts that stand in for files: an editor's unsaved buffers, keyed by the path as the
+/// [`Inputs`] name it (the language server names everything by absolute path). A rule
+/// file here is read from here, and counts as present in its rules directory even when it
+/// is not (yet) on disk.
+pub type Overlay = BTreeMap<PathBuf, String>;
+
 /// Reads every rule file and fact table, and checks them together.
 /// `sources` receives the files even on failure, so diagnostics can be rendered.
 pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure> {
+    load_with(inputs, &Overlay::new(), sources)
+}
+
+/// [`load`], with some files' texts taken from `overlay` instead of the disk.
+pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) -> Result<Project, Failure> {
     let mut diags = Vec::new();
+    let read_text = |path: &Path| match overlay.get(path) {
+        Some(text) => Ok(text.clone()),
+        None => read_text(path),
+    };
 
     // Rule files, sorted and deduplicated, so that the order the files are named in changes nothing
     // (relations are numbered, and shown, in the order they are declared).
     let mut paths = Vec::new();
     for path in &inputs.rules {
-        paths.extend(rule_paths(path)?);
+        if path.is_dir() {
+            let unsaved = overlay.keys().filter(|p| p.parent() == Some(path) && p.extension().is_some_and(|x| x == "dl"));
+            paths.extend(unsaved.cloned());
+        }
+        if !overlay.contains_key(path) {
+            paths.extend(rule_paths(path)?);
+        } else {
+            paths.push(path.clone());
+        }
     }
     paths.sort();
     paths.dedup();

@@ -49,6 +49,8 @@ struct Client {
     notes: Vec<Notification>,
     /// Edits sent (the server numbers its analyses the same way: 1 is the first).
     generation: u64,
+    /// The newest edit the server has finished analysing.
+    done: u64,
 }
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -58,7 +60,7 @@ impl Client {
         let (server, conn) = Connection::memory();
         let handle = std::thread::spawn(move || stance::lsp::serve(&server, Settings::default()));
         let mut c =
-            Client { conn, server: Some(handle), next: 0, diagnostics: BTreeMap::new(), notes: Vec::new(), generation: 1 };
+            Client { conn, server: Some(handle), next: 0, diagnostics: BTreeMap::new(), notes: Vec::new(), generation: 1, done: 0 };
         let mut options = options;
         options["debounceMs"] = json!(0);
         let init = c.request(
@@ -98,7 +100,9 @@ impl Client {
     }
 
     fn keep(&mut self, n: Notification) {
-        if n.method == "textDocument/publishDiagnostics" {
+        if n.method == "$/stance/analysed" {
+            self.done = self.done.max(n.params["generation"].as_u64().unwrap());
+        } else if n.method == "textDocument/publishDiagnostics" {
             self.diagnostics.insert(n.params["uri"].as_str().unwrap().to_string(), n.params["diagnostics"].clone());
         } else {
             self.notes.push(n);
@@ -107,13 +111,8 @@ impl Client {
 
     /// Waits until the server has analysed the texts as of the last edit.
     fn analysed(&mut self) {
-        loop {
+        while self.done < self.generation {
             match self.conn.receiver.recv_timeout(TIMEOUT).expect("the server never finished analysing") {
-                Message::Notification(n) if n.method == "$/stance/analysed" => {
-                    if n.params["generation"].as_u64().unwrap() >= self.generation {
-                        return;
-                    }
-                }
                 Message::Notification(n) => self.keep(n),
                 other => panic!("unexpected {other:?}"),
             }

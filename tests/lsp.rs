@@ -59,8 +59,15 @@ impl Client {
     fn start(root: &Path, options: Value) -> Client {
         let (server, conn) = Connection::memory();
         let handle = std::thread::spawn(move || stance::lsp::serve(&server, Settings::default()));
-        let mut c =
-            Client { conn, server: Some(handle), next: 0, diagnostics: BTreeMap::new(), notes: Vec::new(), generation: 1, done: 0 };
+        let mut c = Client {
+            conn,
+            server: Some(handle),
+            next: 0,
+            diagnostics: BTreeMap::new(),
+            notes: Vec::new(),
+            generation: 1,
+            done: 0,
+        };
         let mut options = options;
         options["debounceMs"] = json!(0);
         let init = c.request(
@@ -154,7 +161,8 @@ fn initialize_announces_what_the_server_does() {
     let (_dir, root) = project(RULES);
     let (server, conn) = Connection::memory();
     let handle = std::thread::spawn(move || stance::lsp::serve(&server, Settings::default()));
-    let init = Request::new(RequestId::from(1), "initialize".into(), json!({ "rootUri": uri(&root), "capabilities": {} }));
+    let init =
+        Request::new(RequestId::from(1), "initialize".into(), json!({ "rootUri": uri(&root), "capabilities": {} }));
     conn.sender.send(Message::Request(init)).unwrap();
     let Message::Response(r) = conn.receiver.recv_timeout(TIMEOUT).unwrap() else { panic!() };
     assert_eq!(
@@ -409,8 +417,24 @@ fn completion_offers_relations_constants_functors_and_directives() {
     assert_eq!(
         labels,
         [
-            "\"Egypt\"", "\"Haftar\"", "\"Tobruk\"", "aligned", "backs", "relies_on", "cat", "strlen", "substr", "ord",
-            "to_number", "to_string", "min", "max", "range", "autoinc", "count", "sum"
+            "\"Egypt\"",
+            "\"Haftar\"",
+            "\"Tobruk\"",
+            "aligned",
+            "backs",
+            "relies_on",
+            "cat",
+            "strlen",
+            "substr",
+            "ord",
+            "to_number",
+            "to_string",
+            "min",
+            "max",
+            "range",
+            "autoinc",
+            "count",
+            "sum"
         ]
     );
     assert_eq!(
@@ -475,7 +499,10 @@ fn untrusted_workspace_evaluation_off_and_no_output_written() {
     c.analysed();
     assert_eq!(c.request("textDocument/codeLens", json!({ "textDocument": { "uri": uri(&file) } })), Value::Null);
     let hover = c.at("textDocument/hover", &file, 2, 2);
-    assert_eq!(hover["contents"]["value"], "```stance\n.decl aligned(x: symbol, y: symbol)\n```\n\ntuples from: 2 rules or facts");
+    assert_eq!(
+        hover["contents"]["value"],
+        "```stance\n.decl aligned(x: symbol, y: symbol)\n```\n\ntuples from: 2 rules or facts"
+    );
 
     // Turned on by configuration: now it evaluates, and still writes nothing.
     c.notify("workspace/didChangeConfiguration", json!({ "settings": { "stance": { "evaluate": true } } }));
@@ -483,7 +510,8 @@ fn untrusted_workspace_evaluation_off_and_no_output_written() {
     c.analysed();
     let lenses = c.request("textDocument/codeLens", json!({ "textDocument": { "uri": uri(&file) } }));
     assert_eq!(lenses.as_array().unwrap().len(), 2);
-    let mut files: Vec<String> = walk(&root).iter().map(|p| p.strip_prefix(&root).unwrap().display().to_string()).collect();
+    let mut files: Vec<String> =
+        walk(&root).iter().map(|p| p.strip_prefix(&root).unwrap().display().to_string()).collect();
     files.sort();
     assert_eq!(files, ["facts/statements.csv", "rules/r.dl"]);
     c.shutdown();
@@ -521,8 +549,31 @@ mod random_edits {
 
     /// Pieces of rule text, half-written ones included.
     const PIECES: &[&str] = &[
-        "aligned", "backs(", "(", ")", ",", ".", ":-", "\"", "\"Egypt\"", "x", " ", "\n", ".decl ", ".input ", "!",
-        "count : {", "}", "// c\n", "/*", "é", "😀", "1", "=", ";", "_",
+        "aligned",
+        "backs(",
+        "(",
+        ")",
+        ",",
+        ".",
+        ":-",
+        "\"",
+        "\"Egypt\"",
+        "x",
+        " ",
+        "\n",
+        ".decl ",
+        ".input ",
+        "!",
+        "count : {",
+        "}",
+        "// c\n",
+        "/*",
+        "é",
+        "😀",
+        "1",
+        "=",
+        ";",
+        "_",
     ];
 
     fn edit() -> impl Strategy<Value = (u32, u32, u32, u32, Vec<usize>)> {

@@ -80,10 +80,10 @@ fn symlinked_file_leading_outside_is_refused() {
     let p = dir.path().join("project");
     let o = stance(&p, &["infer", "--diagnostic-format", "short"]);
     refused(&o, "rules/r.dl:2:1: error[E060]: `facts/s.facts` leads outside the facts directory through a symlink");
-    // With the flag the link is followed.
-    let o = stance(&p, &["infer", "--allow-outside-paths", "--format", "csv"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(stdout(&o), "relation,x\ns,secret\n");
+    // The old escape hatch is a deprecated no-op: the link is still refused.
+    let o = stance(&p, &["infer", "--allow-outside-paths", "--format", "csv", "--diagnostic-format", "short"]);
+    refused(&o, "rules/r.dl:2:1: error[E060]: `facts/s.facts` leads outside the facts directory through a symlink");
+    assert!(stderr(&o).starts_with("warning: --allow-outside-paths is deprecated and has no effect"), "{}", stderr(&o));
 }
 
 #[cfg(unix)]
@@ -100,30 +100,28 @@ fn symlinked_directory_leading_outside_is_refused() {
     // A symlinked statement table is refused too (no location in a rule file: it is found by listing).
     std::fs::write(dir.path().join("outside/st.csv"), "subject,relation,object\na,backs,b\n").unwrap();
     std::os::unix::fs::symlink("../../outside/st.csv", p.join("facts/st.csv")).unwrap();
-    let o = stance(&p, &["check", "--allow-outside-paths"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     std::fs::write(p.join("rules/r.dl"), ".decl s(x: symbol)\ns(\"a\").\n").unwrap();
     let o = stance(&p, &["check", "--diagnostic-format", "short"]);
     refused(&o, "error[E060]: `facts/st.csv` leads outside the facts directory through a symlink");
 }
 
+/// `--output-dir` is typed by the user: it goes anywhere, `..` and `.` included.
 #[test]
-fn output_dir_outside_the_project_is_refused() {
+fn output_dir_typed_on_the_command_line_goes_anywhere() {
     let dir = confinement_project(".decl s(x: symbol)\ns(\"a\").\n.output s\n");
     let p = dir.path().join("project");
-    for outside in ["../out", dir.path().join("out").to_str().unwrap()] {
-        let o = stance(&p, &["infer", "--output-dir", outside, "--diagnostic-format", "short"]);
-        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-        assert!(
-            stderr(&o).contains(&format!("error[E060]: --output-dir `{outside}` is outside the project")),
-            "{}",
-            stderr(&o)
-        );
-        assert!(!dir.path().join("out").exists());
+    let absolute = dir.path().join("abs");
+    for (typed, written) in [
+        ("../out", dir.path().join("out/s.csv")),
+        (absolute.to_str().unwrap(), absolute.join("s.csv")),
+        ("..", dir.path().join("s.csv")),
+        (".", p.join("s.csv")),
+    ] {
+        let o = stance(&p, &["infer", "--output-dir", typed, "--diagnostic-format", "short"]);
+        assert_eq!(o.status.code(), Some(0), "{typed}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{typed}");
+        assert_eq!(std::fs::read_to_string(written).unwrap(), "a\n", "{typed}");
     }
-    let o = stance(&p, &["infer", "--output-dir", "../out", "--allow-outside-paths"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(dir.path().join("out/s.csv")).unwrap(), "a\n");
 }
 
 #[cfg(unix)]
@@ -131,23 +129,224 @@ fn output_dir_outside_the_project_is_refused() {
 fn output_dir_and_output_files_through_symlinks_are_refused() {
     let dir = confinement_project(".decl s(x: symbol)\ns(\"a\").\n.output s(filename=\"sub/s.csv\")\n");
     let p = dir.path().join("project");
-    // A (dangling) symlink to a directory outside, used as the output directory.
+    // A (dangling) symlink shipped in the project, named as the output directory: inside the
+    // project by name, so it may not lead outside.
     std::os::unix::fs::symlink("../elsewhere", p.join("link")).unwrap();
     let o = stance(&p, &["infer", "--output-dir", "link/new", "--diagnostic-format", "short"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("--output-dir `link/new` is outside the project"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "error[E060]: --output-dir `link/new` is inside the project by name but a symlink leads it outside"
+        ),
+        "{}",
+        stderr(&o)
+    );
     assert!(!dir.path().join("elsewhere").exists());
-    // A subdirectory of the output directory that leads outside.
+    // A subdirectory of the output directory that is a symlink: never written through.
     std::fs::create_dir(p.join("out")).unwrap();
     std::os::unix::fs::symlink("../../outside", p.join("out/sub")).unwrap();
     let o = stance(&p, &["infer", "--output-dir", "out", "--diagnostic-format", "short"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "rules/r.dl:3:11: error[E062]: `out/sub` is a symlink: outputs are never written through a symlink (on the way to `out/sub/s.csv`)\n"
+    );
+    assert!(!dir.path().join("outside/s.csv").exists());
+    // A symlink at the output file itself, even one that stays inside the project.
+    std::fs::remove_file(p.join("out/sub")).unwrap();
+    std::fs::create_dir(p.join("out/sub")).unwrap();
+    std::os::unix::fs::symlink("../../facts/ok.facts", p.join("out/sub/s.csv")).unwrap();
+    let o = stance(&p, &["infer", "--output-dir", "out", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error[E062]: `out/sub/s.csv` is a symlink"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(p.join("facts/ok.facts")).unwrap(), "a\n");
+}
+
+/// The git-config attack: a rule file under review names `.git/config` as an output, and the
+/// reviewer writes outputs into the project root. Refused at its location before anything is
+/// evaluated, by every command that reads the rules, and the file is untouched.
+#[test]
+fn output_to_a_hidden_path_is_refused_and_nothing_runs() {
+    const CONFIG: &str = "[core]\n\trepositoryformatversion = 0\n";
+    let rules = ".decl r(x: symbol)\nr(\"[core]\").\n.output r(filename=\".git/config\")\n";
+    let dir = project(&[("rules/r.dl", rules), (".git/config", CONFIG)]);
+    let expected = "rules/r.dl:3:11: error[E062]: output file name `.git/config` goes through the hidden name `.git`: \
+                    outputs are never written to hidden paths\n";
+    for args in [&["infer", "--output-dir", "."][..], &["check"], &["query", "r(x)"]] {
+        let mut args = args.to_vec();
+        args.extend(["--diagnostic-format", "short"]);
+        let o = stance(dir.path(), &args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), expected, "{args:?}");
+        assert_eq!(stdout(&o), "", "{args:?}: nothing is evaluated");
+        assert_eq!(std::fs::read_to_string(dir.path().join(".git/config")).unwrap(), CONFIG);
+        assert_eq!(listing(&dir.path().join(".git")), ["config"]);
+    }
+    // Hidden anywhere along the name.
+    std::fs::write(dir.path().join("rules/r.dl"), rules.replace(".git/config", "sub/.bashrc")).unwrap();
+    let o = stance(dir.path(), &["check", "--diagnostic-format", "short"]);
+    assert!(stderr(&o).contains("error[E062]: output file name `sub/.bashrc` goes through the hidden name `.bashrc`"));
+    // Not hidden, but code the next tool runs (`cargo build` runs `build.rs`).
+    std::fs::write(dir.path().join("rules/r.dl"), rules.replace(".git/config", "build.rs")).unwrap();
+    let o = stance(dir.path(), &["infer", "--output-dir", ".", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "rules/r.dl:3:11: error[E062]: output file name `build.rs` is not a data file: outputs end in .csv, .facts, .tsv, .txt\n"
+    );
+    assert!(!dir.path().join("build.rs").exists());
+}
+
+/// An output never replaces a file the same run reads: the statement table, an `.input`
+/// table, a rule file.
+#[test]
+fn output_over_a_file_the_run_reads_is_refused() {
+    const TABLE: &str = "subject,relation,object\nEgypt,backs,Tobruk\n";
+    let rules = ".decl statements(x: symbol)\n.output statements\nstatements(x) :- backs(x, _).\n\
+                 .decl w(x: symbol)\n.input w\n.output w\n";
+    let dir = project(&[("rules/r.dl", rules), ("facts/statements.csv", TABLE), ("facts/w.facts", "a\n")]);
+    let o = stance(dir.path(), &["infer", "--output-dir", "facts", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "rules/r.dl:2:1: error[E062]: writing `facts/statements.csv` would overwrite a file this run reads\n"
+    );
+    assert_eq!(stdout(&o), "");
+    assert_eq!(std::fs::read_to_string(dir.path().join("facts/statements.csv")).unwrap(), TABLE);
+    // An `.input` table named by `filename=`.
+    let rules = ".decl w(x: symbol)\n.input w\n.output w(filename=\"w.facts\")\n";
+    std::fs::write(dir.path().join("rules/r.dl"), rules).unwrap();
+    let o = stance(dir.path(), &["infer", "--output-dir", "facts", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "rules/r.dl:3:11: error[E062]: writing `facts/w.facts` would overwrite a file this run reads\n"
+    );
+    assert_eq!(std::fs::read_to_string(dir.path().join("facts/w.facts")).unwrap(), "a\n");
+    // A rule file cannot be an output at all: outputs are data files.
+    let rules = ".decl w(x: symbol)\n.input w\n.output w(filename=\"r.dl\")\n";
+    std::fs::write(dir.path().join("rules/r.dl"), rules).unwrap();
+    let o = stance(dir.path(), &["infer", "--output-dir", "rules", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error[E062]: output file name `r.dl` is not a data file"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(dir.path().join("rules/r.dl")).unwrap(), rules);
+}
+
+/// The default `facts/` and `rules/` directories are inside the project by name: a project
+/// that ships them as symlinks to elsewhere is refused. Typed by the user, the same place is
+/// read.
+#[cfg(unix)]
+#[test]
+fn default_directories_that_are_symlinks_leading_outside_are_refused() {
+    let dir = project(&[
+        ("outside/facts/s.facts", SECRET),
+        ("outside/rules/r.dl", ".decl s(x: symbol)\n.input s\n.output s\n"),
+        ("project/rules/r.dl", ".decl s(x: symbol)\n.input s(filename=\"s.facts\")\n.output s\n"),
+    ]);
+    let p = dir.path().join("project");
+    std::os::unix::fs::symlink("../outside/facts", p.join("facts")).unwrap();
+    let o = stance(&p, &["infer", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("rules/r.dl:3:11: error[E060]: `out/sub/s.csv` leads outside the output directory"),
+        stderr(&o).starts_with(
+            "error[E060]: facts directory `facts` is inside the project by name but a symlink leads it outside"
+        ),
         "{}",
         stderr(&o)
     );
-    assert!(!dir.path().join("outside/s.csv").exists());
+    assert_eq!(stdout(&o), "");
+    // Typed outside the project, it is the user's choice.
+    let o = stance(&p, &["infer", "--facts", "../outside/facts", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "relation,x\ns,secret\n");
+    // The rules directory likewise.
+    std::fs::remove_dir_all(p.join("rules")).unwrap();
+    std::os::unix::fs::symlink("../outside/rules", p.join("rules")).unwrap();
+    let o = stance(&p, &["check", "--no-facts", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("error[E060]: rules path `rules` is inside the project by name"), "{}", stderr(&o));
+    // A rule file in the rules directory that leads outside it.
+    std::fs::remove_file(p.join("rules")).unwrap();
+    std::fs::create_dir(p.join("rules")).unwrap();
+    std::os::unix::fs::symlink("../../outside/rules/r.dl", p.join("rules/r.dl")).unwrap();
+    let o = stance(&p, &["check", "--no-facts", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error[E060]: `rules/r.dl` leads outside the rules directory through a symlink"));
+    // `fmt` neither reads it nor replaces the link.
+    let o = stance(&p, &["fmt", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error[E060]: `rules/r.dl` leads outside the project through a symlink"));
+    assert!(std::fs::symlink_metadata(p.join("rules/r.dl")).unwrap().is_symlink());
+}
+
+/// A claims file in the project that is a symlink to a file outside is refused, unread;
+/// one typed outside the project is read.
+#[cfg(unix)]
+#[test]
+fn claims_file_symlinked_outside_the_project_is_refused() {
+    let dir = project(&[
+        ("outside/x.claims", "s(\"a\").\n"),
+        ("project/rules/r.dl", ".decl s(x: symbol)\ns(\"a\").\n.output s\n"),
+        ("project/claims/ok.claims", "s(\"a\").\n"),
+    ]);
+    let p = dir.path().join("project");
+    std::os::unix::fs::symlink("../../outside/x.claims", p.join("claims/x.claims")).unwrap();
+    let o = stance(&p, &["review", "claims", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("error[E060]: `claims/x.claims` leads outside the project through a symlink"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(stdout(&o), "");
+    let o = stance(&p, &["review", "../outside/x.claims"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+// ---- the terminal ----
+
+/// Text from fact tables and rule files reaches the terminal with its control characters
+/// escaped: a quote holding `ESC[2K\r` cannot erase itself and print other "evidence".
+/// Files, JSON and piped CSV keep the exact bytes.
+#[test]
+fn control_characters_from_data_are_escaped_on_the_terminal() {
+    let table = "subject,relation,object,source,date,quote\n\
+                 Egypt,backs,Tobruk,News,2016-01-01,\"real\u{1b}[2K\rFAKE\"\n\
+                 Ev\u{1b}[31mil,backs,Tobruk,News,2016-01-01,q\n";
+    let rules = ".decl ally(x: symbol, y: symbol)\n.output ally\nally(x, y) :- backs(x, y).\n";
+    let dir = project(&[("facts/statements.csv", table), ("rules/r.dl", rules)]);
+    let o = stance(dir.path(), &["explain", "ally(\"Egypt\", \"Tobruk\")"]);
+    assert!(stdout(&o).contains("      quote: “real\\u{1b}[2K\\rFAKE”\n"), "{}", stdout(&o));
+    for args in [&["infer"][..], &["query", "ally(x, \"Tobruk\")"]] {
+        let o = stance(dir.path(), args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        assert!(
+            stdout(&o).contains("  Egypt           Tobruk\n  Ev\\u{1b}[31mil  Tobruk\n"),
+            "{args:?}: {}",
+            stdout(&o)
+        );
+        assert!(!o.stdout.contains(&0x1b), "{args:?}");
+    }
+    // Data formats keep the bytes (JSON escapes for itself; CSV is piped here, not a terminal).
+    let o = stance(dir.path(), &["infer", "--format", "json"]);
+    assert!(stdout(&o).contains(r#"["Ev\u001b[31mil","Tobruk"]"#), "{}", stdout(&o));
+    let o = stance(dir.path(), &["infer", "--format", "csv"]);
+    assert!(stdout(&o).contains("ally,Ev\u{1b}[31mil,Tobruk\n"), "{}", stdout(&o));
+    let o = stance(dir.path(), &["infer", "--output-dir", "out"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out/ally.csv")).unwrap(),
+        "Egypt\tTobruk\nEv\u{1b}[31mil\tTobruk\n"
+    );
+    assert!(!o.stdout.contains(&0x1b));
+    // Diagnostics: the source line and the message, rich and short.
+    std::fs::write(dir.path().join("rules/r.dl"), "ally(\"\u{1b}[2K\", \"b\", \"c\").\n".to_string() + rules).unwrap();
+    for format in ["rich", "short"] {
+        let o = stance(dir.path(), &["check", "--diagnostic-format", format]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(!o.stderr.contains(&0x1b), "{format}: {}", stderr(&o));
+    }
+    let o = stance(dir.path(), &["check"]);
+    assert!(stderr(&o).contains("1 │ ally(\"\\u{1b}[2K\", \"b\", \"c\")."), "{}", stderr(&o));
 }
 
 // ---- resource guards and interruption ----
@@ -236,6 +435,118 @@ fn a_run_killed_while_writing_leaves_only_complete_files() {
                 assert!(name.starts_with('.') && name.ends_with(".tmp"), "step {step}: unexpected file {name}");
             }
         }
+    }
+}
+
+/// SIGTERM (what `timeout`, systemd and CI runners send) is handled like Ctrl-C.
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_cleanly_like_ctrl_c() {
+    let dir = project(&[("rules/r.dl", RUNAWAY)]);
+    let child = spawn(dir.path(), &["infer", "--output-dir", "out"]);
+    std::thread::sleep(Duration::from_millis(700));
+    signal(&child, "TERM");
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "error[E061]: interrupted; no output was written\n");
+    assert_eq!(listing(dir.path()), ["rules"]);
+}
+
+/// The contents of every file in `dir`, by name.
+fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    listing(dir).into_iter().map(|n| (n.clone(), std::fs::read(dir.join(&n)).unwrap())).collect()
+}
+
+/// Ctrl-C or SIGTERM at eight moments of a run that replaces an output directory leaves the old
+/// files or the new ones, never a mix and never a temporary file, and says which.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_leaves_the_old_files_or_all_the_new_ones() {
+    let dir = project(&[("rules/r.dl", BIG)]);
+    let args = ["infer", "--output-dir", "out", "--relation", "n", "--format", "csv"];
+    let out = dir.path().join("out");
+    assert_eq!(stance(dir.path(), &args).status.code(), Some(0));
+    let old = contents(&out);
+    std::fs::write(dir.path().join("rules/r.dl"), BIG.replace("range(0, 300000)", "range(1, 300001)")).unwrap();
+    let started = Instant::now();
+    assert_eq!(stance(dir.path(), &args).status.code(), Some(0));
+    let full = started.elapsed();
+    let new = contents(&out);
+    assert_eq!(old.len(), 3);
+    assert!(old.iter().zip(&new).all(|(o, n)| o.0 == n.0 && o.1 != n.1));
+
+    for step in 1..=8 {
+        for (name, bytes) in &old {
+            std::fs::write(out.join(name), bytes).unwrap();
+        }
+        let child = spawn(dir.path(), &args);
+        std::thread::sleep(full * step / 9);
+        signal(&child, if step % 2 == 0 { "TERM" } else { "INT" });
+        let o = child.wait_with_output().unwrap();
+        let now = contents(&out);
+        match o.status.code() {
+            Some(130) if stderr(&o) == "error[E061]: interrupted; no output was written\n" => {
+                assert!(now == old, "step {step}: the old files were changed")
+            }
+            Some(130) => {
+                assert_eq!(stderr(&o), "error[E061]: interrupted after writing the output (3 files complete)\n");
+                assert!(now == new, "step {step}: not all new files are in place");
+            }
+            Some(0) => assert!(now == new, "step {step}"),
+            code => panic!("step {step}: exit {code:?}: {}", stderr(&o)),
+        }
+    }
+}
+
+/// Two runs into one output directory do not interleave: the second waits for the first's
+/// lock (held here by the test), says so, and writes only after it is released.
+#[cfg(unix)]
+#[test]
+fn a_second_run_waits_for_the_output_directory_lock() {
+    use std::io::BufRead;
+    let dir = project(&[("rules/r.dl", ".decl s(x: symbol)\ns(\"new\").\n.output s\n"), ("out/s.csv", "old\n")]);
+    let held = std::fs::File::open(dir.path().join("out")).unwrap();
+    held.lock().unwrap();
+    let mut child = spawn(dir.path(), &["infer", "--output-dir", "out"]);
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert_eq!(line, "note: waiting for another stance run to finish writing into `out`\n");
+    assert_eq!(contents(&dir.path().join("out")), [("s.csv".to_string(), b"old\n".to_vec())]);
+    drop(held);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(contents(&dir.path().join("out")), [("s.csv".to_string(), b"new\n".to_vec())]);
+}
+
+/// Two real runs into one directory at once, with different results: when both are done,
+/// the directory holds one run's files, all of them, never a mix.
+#[cfg(unix)]
+#[test]
+fn two_concurrent_runs_leave_one_runs_files() {
+    let dir = project(&[("ra/r.dl", BIG), ("rb/r.dl", &BIG.replace("range(0, 300000)", "range(1, 300001)"))]);
+    let out = dir.path().join("out");
+    let mut expected = Vec::new();
+    for rules in ["ra", "rb"] {
+        let o = stance(
+            dir.path(),
+            &["infer", "--rules", rules, "--output-dir", "out", "--relation", "n", "--format", "csv"],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        expected.push(contents(&out));
+    }
+    for _ in 0..2 {
+        std::fs::remove_dir_all(&out).unwrap();
+        let runs: Vec<Child> = ["ra", "rb"]
+            .iter()
+            .map(|rules| spawn(dir.path(), &["infer", "--rules", rules, "--output-dir", "out", "--relation", "n"]))
+            .collect();
+        for child in runs {
+            let o = child.wait_with_output().unwrap();
+            assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        }
+        let now = contents(&out);
+        assert!(now == expected[0] || now == expected[1], "a mix of two runs: {:?}", listing(&out));
     }
 }
 

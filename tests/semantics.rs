@@ -368,3 +368,205 @@ fn numbers_are_32_bit_and_wrap() {
     assert_eq!(rows(p, "r"), ["-2147483648", "-2", "8", "2147483647"]);
     assert!(error(".decl n(x: number)\nn(2147483648).").contains("number out of range"));
 }
+
+/// Each functor call is typed at check time against the functor table, with the call's
+/// location (before: `strlen` of a number panicked, `to_string` of a symbol gave its id).
+#[test]
+fn functor_arguments_are_type_checked() {
+    let decls = ".decl a(x: number, y: symbol)\n.decl n(x: number)\n.decl s(x: symbol)\n";
+    let cases = [
+        (
+            "n(strlen(x)) :- a(x, _).",
+            "<program>:4:3",
+            "argument 1 of `strlen` is a number, but `strlen` takes a symbol there",
+        ),
+        (
+            "s(to_string(y)) :- a(_, y).",
+            "<program>:4:3",
+            "argument 1 of `to_string` is a symbol, but `to_string` takes a number there",
+        ),
+        (
+            "s(cat(y, x)) :- a(x, y).",
+            "<program>:4:3",
+            "argument 2 of `cat` is a number, but `cat` takes a symbol there",
+        ),
+        (
+            "s(x) :- a(n, y), x = substr(y, y, 1).",
+            "<program>:4:22",
+            "argument 2 of `substr` is a symbol, but `substr` takes a number there",
+        ),
+        ("n(z) :- a(x, y), z = min(x, y).", "<program>:4:22", "`min` does not take (number, symbol)"),
+        ("n(ord(3)).", "<program>:4:3", "argument 1 of `ord` is a number, but `ord` takes a symbol there"),
+        (
+            "s(lower(x)) :- a(x, _).",
+            "<program>:4:3",
+            "argument 1 of `lower` is a number, but `lower` takes a symbol there",
+        ),
+    ];
+    for (rule, at, message) in cases {
+        let e = error(&format!("{decls}{rule}"));
+        assert!(e.contains("E013") && e.contains(at) && e.contains(message), "{rule}:\n{e}");
+    }
+    let e = error(&format!("{decls}s(upper(\"a\", \"b\"))."));
+    assert!(e.contains("E001") && e.contains("`upper` takes 1 argument, 2 given"), "{e}");
+    let e = error(&format!("{decls}s(lowercase(\"a\"))."));
+    assert!(e.contains("E002") && e.contains("unknown or unsupported functor `lowercase`"), "{e}");
+}
+
+#[test]
+fn min_and_max_of_symbols_follow_string_order() {
+    let p = r#"
+        .decl s(lo: symbol, hi: symbol)
+        s(min("b", "a", "c"), max("b", "c", "a")).
+        .decl n(lo: number, hi: number)
+        n(min(3, -1), max(3, -1)).
+    "#;
+    assert_eq!(rows(p, "s"), ["a,c"]);
+    assert_eq!(rows(p, "n"), ["-1,3"]);
+}
+
+/// `lower` and `upper` (not in Soufflé): matching names written in different cases.
+#[test]
+fn lower_and_upper_match_names_across_cases() {
+    let p = r#"
+        .decl said(who: symbol)
+        said("HAFTAR"). said("Straße").
+        .decl known(who: symbol)
+        known("Haftar"). known("STRASSE").
+        .decl same(a: symbol, b: symbol)
+        same(x, y) :- said(x), known(y), lower(x) = lower(y).
+        same(x, y) :- said(x), known(y), upper(x) = upper(y).
+    "#;
+    assert_eq!(rows(p, "same"), ["HAFTAR,Haftar", "Straße,STRASSE"]);
+}
+
+/// As in Soufflé's default build, arithmetic is 32-bit two's complement: the one quotient
+/// that overflows wraps instead of dropping the binding.
+#[test]
+fn division_of_the_least_number_by_minus_one_wraps() {
+    let p = r#"
+        .decl n(x: number)
+        n(-2147483648).
+        .decl q(d: number, m: number)
+        q(x / -1, x % -1) :- n(x).
+    "#;
+    assert_eq!(rows(p, "q"), ["-2147483648,0"]);
+}
+
+#[test]
+fn range_with_step_zero_yields_its_start_once() {
+    let p = r#"
+        .decl r(x: number)
+        r(x) :- x = range(4, 9, 0).
+        r(x) :- x = range(-3, -7, 0).
+        r(x) :- x = range(5, 5, 0).
+    "#;
+    assert_eq!(rows(p, "r"), ["-3", "4"]);
+}
+
+/// A deliberate difference from Soufflé, which wraps: a total that does not fit is an error
+/// located at the aggregate.
+#[test]
+fn an_aggregate_that_overflows_is_an_error() {
+    let p = ".decl n(x: number)\nn(2147483647). n(1).\n.decl t(s: number)\nt(s) :- s = sum x : { n(x) }.";
+    let e = error(p);
+    assert!(e.contains("E030") && e.contains("<program>:4:13") && e.contains("this sum does not fit"), "{e}");
+    let p = ".decl n(x: number)\nn(-2147483648). n(-1).\n.decl t(s: number)\nt(s) :- s = sum x : { n(x) }.";
+    assert!(error(p).contains("E030"));
+    // A total that fits is exact even when a running total would not.
+    let p = ".decl n(x: number)\nn(2147483647). n(1). n(-2).\n.decl t(s: number)\nt(s) :- s = sum x : { n(x) }.";
+    assert_eq!(rows(p, "t"), ["2147483646"]);
+}
+
+/// Soufflé's scoping: a variable of an aggregate body that also occurs in an enclosing
+/// scope is that variable, however deeply the aggregate is nested.
+#[test]
+fn a_nested_aggregate_sees_the_enclosing_variables() {
+    let p = r#"
+        .decl a(x: number, y: number)
+        a(1, 10). a(1, 11). a(2, 20).
+        .decl b(x: number)
+        b(1). b(2). b(3).
+        .decl n(c: number)
+        n(c) :- c = count : { b(x), k = count : { a(x, _) }, k > 0 }.
+        .decl m(x: number, c: number)
+        m(x, c) :- b(x), c = sum s : { b(z), z <= x, s = count : { a(x, _) } }.
+        .decl local(c: number)
+        local(c) :- c = count : { b(x), k = count : { a(y, _), y > 1 }, k > x }.
+        .decl deep(c: number)
+        deep(c) :- c = count : { b(y), m = count : { a(z, _), z <= y, n = count : { a(y, _) }, n > 0 }, m > 0 }.
+    "#;
+    assert_eq!(rows(p, "n"), ["2"]);
+    assert_eq!(rows(p, "m"), ["1,2", "2,2", "3,0"]);
+    // `y` occurs only in the inner braces: it is the inner aggregate's own.
+    assert_eq!(rows(p, "local"), ["0"]);
+    // Three deep: the innermost `y` is the `y` of `b(y)`, two levels up.
+    assert_eq!(rows(p, "deep"), ["2"]);
+}
+
+/// Soufflé numbers each derived tuple; an `autoinc()` in the body runs after the atoms, once
+/// per binding, in evaluation order (the first atom's tuples in order).
+#[test]
+fn autoinc_in_a_body_numbers_each_tuple() {
+    let p = r#"
+        .decl b(x: number)
+        b(30). b(10). b(20).
+        .decl t(n: number, x: number)
+        t(n, x) :- n = autoinc(), b(x).
+        .decl u(n: number, x: number)
+        u(n, x) :- b(x), x > 10, n = $ + 100.
+    "#;
+    assert_eq!(rows(p, "t"), ["0,10", "1,20", "2,30"]);
+    assert_eq!(rows(p, "u"), ["103,20", "104,30"]);
+}
+
+/// `ord` follows string order among the run's symbols, so reordering facts (or the rows of
+/// a table) changes nothing; Soufflé's follows the order of first appearance.
+#[test]
+fn ord_follows_string_order_not_load_order() {
+    let rules = ".decl o(x: symbol, n: number)\no(x, ord(x)) :- n(x).\n.decl lt(x: symbol, y: symbol)\nlt(x, y) :- n(x), n(y), ord(x) < ord(y).";
+    let one = format!(".decl n(x: symbol)\nn(\"Marge\"). n(\"Bart\"). n(\"Homer\").\n{rules}");
+    let other = format!(".decl n(x: symbol)\nn(\"Homer\"). n(\"Marge\"). n(\"Bart\").\n{rules}");
+    assert_eq!(rows(&one, "o"), ["Bart,0", "Homer,1", "Marge,2"]);
+    assert_eq!(run(&one), run(&other));
+    assert_eq!(rows(&one, "lt"), ["Bart,Homer", "Bart,Marge", "Homer,Marge"]);
+}
+
+/// Soufflé's `match` (the whole string matches a regular expression) and `contains`.
+#[test]
+fn match_and_contains() {
+    let p = r#"
+        .decl name(x: symbol)
+        name("Haftar"). name("Sarraj"). name("Tobruk"). name("ab").
+        .decl pattern(p: symbol)
+        pattern("T.*"). pattern("a|ab"). pattern("(").
+        .decl h(x: symbol)
+        h(x) :- name(x), match("[HS].*r.*", x).
+        .decl c(x: symbol)
+        c(x) :- name(x), contains("ra", x).
+        .decl m(p: symbol, x: symbol)
+        m(p, x) :- pattern(p), name(x), match(p, x).
+        .decl n(x: symbol)
+        n(x) :- name(x), !contains("ra", x), !match("a.*", x).
+    "#;
+    assert_eq!(rows(p, "h"), ["Haftar", "Sarraj"]);
+    assert_eq!(rows(p, "c"), ["Sarraj"]);
+    // Whole strings only (`a|ab` matches "ab"); a pattern from data that is not one matches nothing.
+    assert_eq!(rows(p, "m"), ["T.*,Tobruk", "a|ab,ab"]);
+    assert_eq!(rows(p, "n"), ["Haftar", "Tobruk"]);
+    let e = error(".decl n(x: symbol)\n.decl h(x: symbol)\nh(x) :- n(x), match(\"[HS\", x).");
+    assert!(e.contains("E018") && e.contains("<program>:3:21") && e.contains("unclosed character class"), "{e}");
+    let e = error(".decl n(x: symbol)\n.decl h(x: symbol)\nh(x) :- n(x), match(\"(\\\\w{100}){100}\", x).");
+    assert!(e.contains("E018") && e.contains("more than 1024 KiB"), "{e}");
+}
+
+/// An expression in a body atom's argument is typed against the column it fills, and the
+/// message says so (not "variable `$1`").
+#[test]
+fn an_expression_in_an_atom_is_typed_by_its_column() {
+    let e = error(".decl a(x: symbol)\n.decl b(x: number)\nb(1) :- a(x), a(strlen(x)).");
+    assert!(
+        e.contains("<program>:3:17: error[E013]: this expression is a number, but the column it fills is a symbol"),
+        "{e}"
+    );
+}

@@ -29,6 +29,11 @@ pub enum Code {
     Unstratifiable,
     DuplicateDeclaration,
     BadDirective,
+    /// A `match` pattern that is not a regular expression, or compiles too big.
+    BadPattern,
+    /// A component (`.comp`, `.init`, `.override`) that cannot be expanded: unknown,
+    /// given the wrong number of type arguments, cyclic, or expanding beyond the limits.
+    Component,
     /// An input file that does not exist or cannot be read.
     MissingInput,
     /// A CSV/TSV file that cannot be read as facts.
@@ -37,8 +42,8 @@ pub enum Code {
     OutputError,
     /// A relation table's header row does not match the relation's declaration.
     HeaderMismatch,
-    /// Arithmetic failure at run time (division by zero is silent in Soufflé; this is for
-    /// conversions such as `to_number("x")`).
+    /// A failure while evaluating: a `count` or `sum` whose result does not fit in 32 bits
+    /// (Soufflé wraps; see the README's "Differences from Soufflé").
     Runtime,
     /// A limit such as `--max-tuples` was hit.
     Limit,
@@ -58,6 +63,9 @@ pub enum Code {
     Contradiction,
     /// The same, under `--deny-contradictions`.
     ContradictionDenied,
+    /// A `.csv` file in the facts directory that is not a statement table and that no
+    /// `.input` reads (often a typo in its header).
+    UnreadTable,
     /// A claims file (`stance review`) that cannot be read as claims.
     BadClaim,
     /// `--focus` names no actor of the network (graph, report).
@@ -66,10 +74,13 @@ pub enum Code {
     GraphvizFailed,
     /// A relation chosen for the network is not binary over symbols.
     NotAGraphRelation,
-    /// A file name, symlink or `--output-dir` leading outside the project (see `confine`).
+    /// A file name or symlink leading outside the project (see `confine`).
     OutsideProject,
     /// The run was interrupted (Ctrl-C).
     Interrupted,
+    /// An output that would go to a hidden path, through a symlink, or over a file the same
+    /// run reads (see `confine`).
+    UnsafeOutput,
 }
 
 impl Code {
@@ -85,6 +96,8 @@ impl Code {
             Code::Unstratifiable => "E015",
             Code::DuplicateDeclaration => "E016",
             Code::BadDirective => "E017",
+            Code::BadPattern => "E018",
+            Code::Component => "E019",
             Code::MissingInput => "E020",
             Code::BadFacts => "E021",
             Code::OutputError => "E022",
@@ -99,6 +112,7 @@ impl Code {
             Code::NeverFires => "W004",
             Code::DuplicateRule => "W005",
             Code::Contradiction => "W006",
+            Code::UnreadTable => "W007",
             Code::ContradictionDenied => "E024",
             Code::BadClaim => "E025",
             Code::UnknownActor => "E050",
@@ -106,6 +120,7 @@ impl Code {
             Code::NotAGraphRelation => "E052",
             Code::OutsideProject => "E060",
             Code::Interrupted => "E061",
+            Code::UnsafeOutput => "E062",
         }
     }
 
@@ -121,6 +136,8 @@ impl Code {
             Code::Unstratifiable => "unstratifiable",
             Code::DuplicateDeclaration => "duplicate-declaration",
             Code::BadDirective => "bad-directive",
+            Code::BadPattern => "bad-pattern",
+            Code::Component => "component",
             Code::MissingInput => "missing-input",
             Code::BadFacts => "bad-facts",
             Code::OutputError => "output-error",
@@ -135,12 +152,14 @@ impl Code {
             Code::NeverFires => "never-fires",
             Code::DuplicateRule => "duplicate-rule",
             Code::Contradiction | Code::ContradictionDenied => "contradiction",
+            Code::UnreadTable => "unread-table",
             Code::BadClaim => "bad-claim",
             Code::UnknownActor => "unknown-actor",
             Code::GraphvizFailed => "graphviz-failed",
             Code::NotAGraphRelation => "not-a-graph-relation",
             Code::OutsideProject => "outside-project",
             Code::Interrupted => "interrupted",
+            Code::UnsafeOutput => "unsafe-output",
         }
     }
 }
@@ -282,10 +301,11 @@ pub fn render_short(d: &Diagnostic, sources: &SourceMap) -> String {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    match &d.primary {
+    let text = match &d.primary {
         Some(p) => format!("{}: {}[{}]: {}", sources.location(visible(p.span, sources)), sev, d.code.id(), d.message),
         None => format!("{}[{}]: {}", sev, d.code.id(), d.message),
-    }
+    };
+    crate::base::terminal::escape(&text).into_owned()
 }
 
 #[derive(Serialize)]
@@ -375,12 +395,19 @@ pub fn render_rich(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
 
     let config = term::Config::default();
     let mut buf: Vec<u8> = Vec::new();
+    // Escaped below the colour layer: the colour codes stay live, the text from files does not.
+    use crate::base::terminal::EscapeColor;
     if color {
-        let mut w = termcolor::Ansi::new(&mut buf);
+        let mut w = EscapeColor(termcolor::Ansi::new(&mut buf));
         let _ = term::emit_to_write_style(&mut w, &config, &files, &out);
     } else {
-        let mut w = termcolor::NoColor::new(&mut buf);
+        let mut w = EscapeColor(termcolor::NoColor::new(&mut buf));
         let _ = term::emit_to_write_style(&mut w, &config, &files, &out);
     }
     String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// "s" after a count other than one: `format!("{n} error{}", plural(n))`.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }

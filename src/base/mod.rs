@@ -6,4 +6,5 @@ pub mod exit;
 pub mod interrupt;
 pub mod order;
 pub mod source;
+pub mod terminal;
 pub mod value;

@@ -55,6 +55,8 @@ pub struct Symbols {
     ends: Vec<usize>,
     /// Open addressing with linear probing; a power of two in length, at most half full.
     slots: Vec<Slot>,
+    /// What `ord` gives each symbol (see [`Symbols::number_for_ord`]); empty until then.
+    ordinals: Vec<u32>,
 }
 
 /// Bytes of a string kept in its slot.
@@ -102,7 +104,31 @@ impl Symbols {
             text: String::with_capacity(bytes),
             ends: Vec::with_capacity(strings),
             slots: vec![Slot::VACANT; (2 * strings).next_power_of_two().max(16)],
+            ordinals: Vec::new(),
         }
+    }
+
+    /// Numbers the symbols for `ord`: each symbol interned so far gets its position in string
+    /// order, so that `ord` depends on which strings a run has, never on the order in which
+    /// files and rows were read (Soufflé's `ord` is the order of first appearance). A symbol
+    /// interned later (made by `cat`, say) keeps its id, which is past every position. Done
+    /// once per table, so that evaluators run one after the other (`--engine compare`) agree.
+    pub fn number_for_ord(&mut self) {
+        if !self.ordinals.is_empty() {
+            return;
+        }
+        let mut ids: Vec<Value> = (0..self.len() as Value).collect();
+        ids.sort_unstable_by(|&a, &b| self.resolve(a).cmp(self.resolve(b)));
+        let mut ordinals = vec![0; ids.len()];
+        for (position, id) in ids.into_iter().enumerate() {
+            ordinals[id as usize] = position as u32;
+        }
+        self.ordinals = ordinals;
+    }
+
+    /// The number `ord` gives a symbol (see [`Symbols::number_for_ord`]).
+    pub fn ordinal(&self, v: Value) -> Number {
+        self.ordinals.get(v as usize).copied().unwrap_or(v) as Number
     }
 
     pub fn intern(&mut self, s: &str) -> Value {
@@ -285,6 +311,15 @@ impl Tuples {
 
     pub fn contains(&self, tuple: &[Value]) -> bool {
         self.position(tuple).is_some()
+    }
+}
+
+/// A value as JSON: a number as a JSON number, a symbol as a JSON string. Every JSON output
+/// (relations, proofs, violations, diffs) writes values with this.
+pub fn value_json(v: Value, t: Type, symbols: &Symbols) -> serde_json::Value {
+    match t {
+        Type::Number => serde_json::Value::from(to_number(v)),
+        Type::Symbol => serde_json::Value::from(symbols.resolve(v)),
     }
 }
 

@@ -5,11 +5,13 @@ use super::{Cli, ColorChoice, DiagnosticFormat};
 use clap::{Args, ValueEnum};
 use stance::base::diag::{self, Diagnostic};
 use stance::base::source::SourceMap;
-use stance::engine::eval::{EvalOptions, Model};
+use stance::base::terminal::{self, Shape};
+use stance::engine::backend::Engine;
+use stance::engine::eval::EvalOptions;
 use stance::facts::asof::Date;
-use stance::proof::provenance::Explainer;
-use stance::render::output::{self, Format};
-use stance::session::{self, ExitStatus, Failure, Inputs, Project};
+use stance::proof::explain::{self, Claim};
+use stance::render::output::Format;
+use stance::session::{self, ExitStatus, Failure, Inputs, Project, Session, goal};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -18,20 +20,6 @@ use std::path::{Path, PathBuf};
 pub struct Ctx<'a> {
     pub cli: &'a Cli,
     pub sources: SourceMap,
-}
-
-/// A project evaluated: its model beside it, and explainers on demand.
-pub struct Evaluated {
-    pub project: Project,
-    pub model: Model,
-}
-
-impl Evaluated {
-    /// An explainer of this model's tuples.
-    pub fn explainer(&mut self) -> Explainer<'_> {
-        let Project { program, facts, sources, symbols, .. } = &mut self.project;
-        Explainer::new(program, &self.model, facts, sources, symbols)
-    }
 }
 
 impl Ctx<'_> {
@@ -68,24 +56,36 @@ impl Ctx<'_> {
     }
 
     /// Evaluates a loaded project.
-    pub fn evaluate(&mut self, mut project: Project, options: &EvalOptions) -> Result<Evaluated, Failure> {
-        match session::evaluate(&mut project, options) {
-            Ok(model) => Ok(Evaluated { project, model }),
-            Err(f) => Err(f.within(&mut project.sources)),
+    pub fn evaluate(&mut self, project: Project, options: &EvalOptions) -> Result<Session, Failure> {
+        Session::evaluate(project, options)
+    }
+
+    /// Loads, parses a claim typed on the command line, and evaluates with recording on: only
+    /// what the claim needs when it binds a column (goal-directed, see
+    /// `stance::session::goal`), everything when `full` or when the rewrite does not apply.
+    pub fn load_for_claim(&mut self, args: &ProjectArgs, text: &str, full: bool) -> Result<(Session, Claim), Failure> {
+        let mut project = self.load(&args.inputs())?;
+        let claim = explain::parse_claim(text, &mut project.sources, &project.program, &project.symbols)
+            .map_err(|diagnostics| Failure::new(diagnostics, ExitStatus::Failed).within(&mut project.sources))?;
+        let options = args.eval_options(true);
+        if !full && let Some(pattern) = claim.pattern() {
+            match goal::evaluate_for(&mut project, claim.rel, &pattern, &options) {
+                Ok(Some(model)) => return Ok((Session { project, model }, claim)),
+                Ok(None) => {}
+                Err(f) => return Err(f.within(&mut project.sources)),
+            }
         }
+        Ok((self.evaluate(project, &options)?, claim))
     }
 
     /// Loads and evaluates with recording on, for the commands that explain.
-    pub fn load_recorded(&mut self, args: &ProjectArgs) -> Result<Evaluated, Failure> {
+    pub fn load_recorded(&mut self, args: &ProjectArgs) -> Result<Session, Failure> {
         let project = self.load(&args.inputs())?;
-        self.evaluate(project, &EvalOptions { record: true, ..Default::default() })
+        self.evaluate(project, &args.eval_options(true))
     }
 }
 
-/// "s" after a count other than one.
-pub fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
+pub use stance::base::diag::plural;
 
 /// Where the rules and facts are: the arguments every command that loads a project takes.
 #[derive(Args)]
@@ -107,20 +107,54 @@ pub struct ProjectArgs {
     #[arg(long)]
     pub no_facts: bool,
 
-    /// Let `.input`/`.output` file names, symlinks and `--output-dir` lead outside the facts
-    /// directory, the output directory and the current directory (refused by default).
-    #[arg(long)]
+    /// Deprecated, no effect: paths typed on the command line go anywhere; paths named in
+    /// rule files always stay inside the facts and output directories.
+    #[arg(long, hide = true)]
     pub allow_outside_paths: bool,
+
+    /// The evaluator: datafrog (semi-naive, planned joins), simple (a plain reference
+    /// evaluator), or compare (both; an error on any difference).
+    #[arg(long, value_enum, default_value_t = EngineArg::Datafrog)]
+    pub engine: EngineArg,
+}
+
+/// `--engine`: which evaluator runs the program.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    Datafrog,
+    Simple,
+    Compare,
 }
 
 impl ProjectArgs {
+    /// Refuses `--engine` other than datafrog for a command that does not pass it on yet.
+    pub fn only_default_engine(&self, command: &str) -> Result<(), Failure> {
+        match self.engine {
+            EngineArg::Datafrog => Ok(()),
+            _ => Err(Failure::io(format!("`stance {command}` runs the datafrog engine only; leave out --engine"))),
+        }
+    }
+
+    /// Evaluation options with this engine, recording proofs when `record`.
+    pub fn eval_options(&self, record: bool) -> EvalOptions {
+        let engine = match self.engine {
+            EngineArg::Datafrog => Engine::Datafrog,
+            EngineArg::Simple => Engine::Simple,
+            EngineArg::Compare => Engine::Compare,
+        };
+        EvalOptions { record, engine, ..Default::default() }
+    }
+
     pub fn inputs(&self) -> Inputs {
         let facts = match (&self.facts, self.no_facts) {
             (_, true) => None,
             (Some(dir), _) => Some(dir.clone()),
             (None, false) => Some(PathBuf::from("facts")).filter(|d| d.is_dir()),
         };
-        Inputs { rules: self.rules.clone(), facts, as_of: self.as_of, allow_outside_paths: self.allow_outside_paths }
+        if self.allow_outside_paths {
+            eprintln!("{}", stance::facts::confine::ALLOW_OUTSIDE_PATHS_DEPRECATED);
+        }
+        Inputs { rules: self.rules.clone(), facts, as_of: self.as_of }
     }
 }
 
@@ -149,6 +183,23 @@ pub enum ProofFormat {
     Json,
 }
 
+impl ProofFormat {
+    /// How this format meets a terminal: text escaped, JSON as it is.
+    pub fn shape(self) -> Shape {
+        match self {
+            ProofFormat::Text => Shape::Text,
+            ProofFormat::Json => Shape::Data,
+        }
+    }
+}
+
+impl FormatArg {
+    /// How this format meets a terminal (see `base::terminal`).
+    pub fn shape(self) -> Shape {
+        Format::from(self).shape()
+    }
+}
+
 /// Ends a write to standard output: a closed pipe (`| head`) stops quietly, as other Unix
 /// tools do; any other failure is an I/O error.
 pub fn finish_output(result: std::io::Result<()>) -> Result<(), Failure> {
@@ -159,19 +210,18 @@ pub fn finish_output(result: std::io::Result<()>) -> Result<(), Failure> {
     }
 }
 
-/// Writes bytes to standard output.
-pub fn print_bytes(bytes: &[u8]) -> Result<(), Failure> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+/// Writes bytes to standard output, escaped for the terminal as `shape` asks.
+pub fn print_bytes(bytes: &[u8], shape: Shape) -> Result<(), Failure> {
+    let mut out = terminal::stdout(shape);
     finish_output(out.write_all(bytes).and_then(|()| out.flush()))
 }
 
 /// Writes a command's result to `-o FILE` (atomically) or to standard output.
 pub fn write_result(output: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
     match output {
-        Some(path) if path != Path::new("-") => output::write_atomically(path, bytes)
+        Some(path) if path != Path::new("-") => stance::render::atomic::write_atomically(path, bytes)
             .map_err(|e| Failure::io(format!("cannot write `{}`: {e}", path.display()))),
-        _ => print_bytes(bytes),
+        _ => print_bytes(bytes, Shape::Data),
     }
 }
 

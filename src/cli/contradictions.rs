@@ -33,6 +33,6 @@ pub fn run(args: &ContradictionsArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failu
     };
     let count = ex.program.constraints.len();
     eprintln!("{} violation{} of {count} constraint{}", found.len(), plural(found.len()), plural(count));
-    print_bytes(rendered.as_bytes())?;
+    print_bytes(rendered.as_bytes(), args.format.shape())?;
     Ok(ExitStatus::judged(found.is_empty()))
 }

@@ -65,6 +65,7 @@ pub struct DiffArgs {
 }
 
 pub fn run(args: &DiffArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
+    args.project.only_default_engine("diff")?;
     let started = Instant::now();
     let (before, after) =
         Location::pair(&args.revisions, args.before.as_ref(), args.after.as_ref()).map_err(Failure::io)?;
@@ -115,6 +116,6 @@ pub fn run(args: &DiffArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
             loaded.elapsed().as_secs_f64() * 1e3
         );
     }
-    print_bytes(rendered.as_bytes())?;
+    print_bytes(rendered.as_bytes(), args.format.shape())?;
     Ok(ExitStatus::judged(!args.exit_code || diff.is_empty()))
 }

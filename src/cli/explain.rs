@@ -1,8 +1,8 @@
 //! `stance explain`: why a claim holds, its proof down to the sourced facts.
 
-use super::context::{Ctx, Evaluated, ProjectArgs, ProofFormat, finish_output};
+use super::context::{Ctx, ProjectArgs, ProofFormat, finish_output};
 use clap::Args;
-use stance::proof::explain::{self, Claim};
+use stance::proof::explain;
 use stance::session::{ExitStatus, Failure};
 use std::io::Write;
 use std::time::Instant;
@@ -38,20 +38,15 @@ pub struct ExplainArgs {
     /// Print to standard error how long loading, evaluating and explaining took.
     #[arg(long)]
     timing: bool,
-}
-
-/// Parses a claim typed on the command line against the evaluated program.
-pub fn claim_of(text: &str, run: &mut Evaluated) -> Result<Claim, Failure> {
-    let project = &mut run.project;
-    explain::parse_claim(text, &mut project.sources, &project.program, &project.symbols)
-        .map_err(|diagnostics| Failure::new(diagnostics, ExitStatus::Failed).within(&mut project.sources))
+    /// Evaluate the whole program, not only what the claim needs (see `stance query --help`).
+    #[arg(long)]
+    full: bool,
 }
 
 pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let started = Instant::now();
-    let mut run = ctx.load_recorded(&args.project)?;
+    let (mut run, claim) = ctx.load_for_claim(&args.project, &args.claim, args.full)?;
     let evaluated = Instant::now();
-    let claim = claim_of(&args.claim, &mut run)?;
     let mut ex = run.explainer();
     let roots = match claim.tuple() {
         Some(tuple) => ex.explain_many(claim.rel, &tuple, args.proofs.max(1)),
@@ -72,8 +67,7 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         eprintln!("{msg}\nhelp: `stance why-not '{}'` shows how far each rule gets", claim.text);
         return Ok(ExitStatus::Failed);
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = stance::base::terminal::stdout(args.format.shape());
     let result = (|| -> std::io::Result<()> {
         for (i, &root) in roots.iter().enumerate() {
             match args.format {

@@ -3,7 +3,6 @@
 use super::context::{Ctx, plural};
 use clap::Args;
 use stance::lang::fmt;
-use stance::render::output;
 use stance::session::{ExitStatus, Failure};
 use std::path::{Path, PathBuf};
 
@@ -21,7 +20,13 @@ pub struct FmtArgs {
 pub fn run(args: &FmtArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let mut files = Vec::new();
     for path in &args.paths {
-        files.extend(fmt::rule_files(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?);
+        match stance::lang::rule_files(path) {
+            Ok(Some(found)) => files.extend(found),
+            Ok(None) => {
+                return Err(Failure::io(format!("cannot read `{}`: no such file or directory", path.display())));
+            }
+            Err(e) => return Err(Failure::io(format!("cannot read `{}`: {e}", path.display()))),
+        }
     }
     let mut errors = Vec::new();
     let mut unformatted = Vec::new();
@@ -44,9 +49,9 @@ pub fn run(args: &FmtArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
             if args.check {
                 unformatted.push(name);
             } else {
-                output::write_atomically(&path, formatted.as_bytes())
+                stance::render::atomic::write_atomically(&path, formatted.as_bytes())
                     .map_err(|e| Failure::io(format!("cannot write `{name}`: {e}")))?;
-                eprintln!("formatted {name}");
+                eprintln!("formatted {}", stance::base::terminal::escape(&name));
             }
         }
     }
@@ -57,7 +62,7 @@ pub fn run(args: &FmtArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     }
     if !unformatted.is_empty() {
         for name in &unformatted {
-            println!("{name}");
+            println!("{}", stance::base::terminal::escape(name));
         }
         eprintln!("error: {} file{} not formatted (run `stance fmt`)", unformatted.len(), plural(unformatted.len()));
         return Err(Failure::new(Vec::new(), ExitStatus::Failed));
@@ -73,5 +78,16 @@ fn read(path: &Path) -> Result<String, Failure> {
             .map_err(|e| Failure::io(format!("cannot read standard input: {e}")))?;
         return Ok(buf);
     }
-    std::fs::read_to_string(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))
+    // Opened once and checked: a rule file inside the project by name may not lead out of it.
+    use stance::facts::confine::{self, OpenError, Place};
+    let cannot = |e: std::io::Error| Failure::io(format!("cannot read `{}`: {e}", path.display()));
+    let (mut file, _) = confine::open_typed(path).map_err(|e| match e {
+        OpenError::Io(e) => cannot(e),
+        OpenError::Outside(target) => {
+            Failure::new(vec![confine::listed_file(path, &target, Place::Project)], ExitStatus::Usage)
+        }
+    })?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut file, &mut text).map_err(cannot)?;
+    Ok(text)
 }

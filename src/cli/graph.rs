@@ -2,7 +2,6 @@
 
 use super::context::{Ctx, ProjectArgs, usage_failure, write_result};
 use clap::{Args, ValueEnum};
-use stance::engine::eval::EvalOptions;
 use stance::picture::network::{self, EdgeClass, NetworkOptions};
 use stance::picture::{findings, graph};
 use stance::session::{ExitStatus, Failure};
@@ -77,7 +76,7 @@ pub struct GraphArgs {
 pub fn run(args: &GraphArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let project = ctx.load(&args.project.inputs())?;
     // The colliding tuples of a violation come from its proof: record when there are constraints.
-    let options = EvalOptions { record: !project.program.constraints.is_empty(), ..Default::default() };
+    let options = args.project.eval_options(!project.program.constraints.is_empty());
     let mut run = ctx.evaluate(project, &options)?;
     let flagged = findings::flagged(&findings::violations(&mut run.explainer()));
     let project = &run.project;

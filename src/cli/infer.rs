@@ -6,7 +6,7 @@ use clap::Args;
 use stance::engine::eval::EvalOptions;
 use stance::render::output;
 use stance::review::constraints;
-use stance::session::{ExitStatus, Failure};
+use stance::session::{ExitStatus, Failure, Session, goal};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -57,18 +57,17 @@ pub struct InferArgs {
     /// Treat constraint violations (reported as warnings) as errors: exit with 1.
     #[arg(long)]
     deny_contradictions: bool,
+
+    /// Evaluate every relation in full, ignoring `.pragma "magic-transform"`.
+    #[arg(long)]
+    full: bool,
 }
 
 pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let mut project = ctx.load(&args.project.inputs())?;
-    if let Some(dir) = args.output_dir.as_deref().filter(|_| !args.project.allow_outside_paths) {
-        let refused = stance::facts::confine::output_files(dir, &project.program, &project.sources);
-        if !refused.is_empty() {
-            return Err(Failure::new(refused, ExitStatus::Usage).within(&mut project.sources));
-        }
-    }
     if args.explain_plan {
-        eprint!("{}", stance::engine::plan::describe(&project.plan, &project.program, &project.sources));
+        let plan = stance::engine::plan::describe(&project.plan, &project.program, &project.sources);
+        eprint!("{}", stance::base::terminal::escape(&plan));
     }
     let shown = if args.relations.is_empty() {
         project.program.shown_relations()
@@ -78,6 +77,18 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
             Err(d) => return Err(super::context::usage_failure(d, project)),
         }
     };
+    // Every output file is checked before anything is evaluated (see `facts::confine`).
+    let program = &project.program;
+    let marked: Vec<usize> =
+        (0..program.relations.len()).filter(|&r| !program.relations[r].outputs.is_empty()).collect();
+    let to_write = if marked.is_empty() { shown.clone() } else { marked };
+    if let Some(dir) = &args.output_dir {
+        let names: Vec<_> = to_write.iter().flat_map(|&r| output::output_names(&program.relations[r])).collect();
+        let refused = stance::facts::confine::output_files(dir, &names, &project.read, &project.sources);
+        if !refused.is_empty() {
+            return Err(Failure::new(refused, ExitStatus::Usage).within(&mut project.sources));
+        }
+    }
     let deadline = match args.timeout {
         Some(t) if !(t.is_finite() && t >= 0.0) => {
             return Err(Failure::io(format!("--timeout must be a number of seconds, got {t}")));
@@ -87,8 +98,21 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     };
     // Violations are reported with the atoms that collide, which needs the proofs.
     let record = args.provenance || !project.program.constraints.is_empty();
-    let options = EvalOptions { record, max_tuples: args.max_tuples, deadline };
-    let mut run = ctx.evaluate(project, &options)?;
+    let options = EvalOptions { max_tuples: args.max_tuples, deadline, ..args.project.eval_options(record) };
+    // `.pragma "magic-transform"`: derive only what the shown relations need.
+    let mut roots: Vec<usize> = shown.clone();
+    roots.extend((0..project.program.relations.len()).filter(|&r| {
+        let rel = &project.program.relations[r];
+        rel.printsize || (args.output_dir.is_some() && !rel.outputs.is_empty())
+    }));
+    roots.sort_unstable();
+    roots.dedup();
+    let goal = if args.full { Ok(None) } else { goal::evaluate_for_pragma(&mut project, &roots, &options) };
+    let mut run = match goal {
+        Ok(Some(model)) => Session { project, model },
+        Ok(None) => ctx.evaluate(project, &options)?,
+        Err(f) => return Err(f.within(&mut project.sources)),
+    };
     if !run.project.program.constraints.is_empty() {
         let mut ex = run.explainer();
         let found: Vec<_> = constraints::violations(&mut ex)
@@ -104,18 +128,24 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
 
     let program = &run.project.program;
     if let Some(dir) = &args.output_dir {
-        let marked: Vec<usize> =
-            (0..program.relations.len()).filter(|&r| !program.relations[r].outputs.is_empty()).collect();
-        let to_write = if marked.is_empty() { &shown } else { &marked };
-        output::write_output_dir(dir, program, &run.model, to_write, &run.project.symbols).map_err(Failure::io)?;
+        output::write_output_dir(dir, program, &run.model, &to_write, &run.project.symbols).map_err(Failure::io)?;
     }
 
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let rendered = if args.provenance {
-        stance::render::proofs::render_with_proofs(&mut out, args.format.into(), &mut run.explainer(), &shown)
-    } else {
-        output::render(&mut out, args.format.into(), program, &run.model, &shown, &run.project.symbols)
+    let mut out = stance::base::terminal::stdout(args.format.shape());
+    // With `--output-dir` the directives are followed as Soufflé does: `IO=stdout` prints.
+    let souffle_stdout = match &args.output_dir {
+        Some(_) => {
+            let all: Vec<usize> = (0..program.relations.len()).collect();
+            output::write_stdout_outputs(&mut out, program, &run.model, &all, &run.project.symbols)
+        }
+        None => Ok(()),
+    };
+    let rendered = match souffle_stdout {
+        Err(e) => Err(e),
+        Ok(()) if args.provenance => {
+            stance::render::proofs::render_with_proofs(&mut out, args.format.into(), &mut run.explainer(), &shown)
+        }
+        Ok(()) => output::render(&mut out, args.format.into(), program, &run.model, &shown, &run.project.symbols),
     };
     let program = &run.project.program;
     let result = rendered.and_then(|()| {

@@ -1,7 +1,6 @@
 //! `stance query`: the tuples matching a pattern, derived or given, optionally with proofs.
 
 use super::context::{Ctx, FormatArg, ProjectArgs, finish_output};
-use super::explain::claim_of;
 use clap::Args;
 use stance::base::order::display_order;
 use stance::base::value::Tuples;
@@ -22,11 +21,15 @@ pub struct QueryArgs {
     explain: bool,
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     format: FormatArg,
+    /// Evaluate the whole program. By default a pattern with constants is answered
+    /// goal-directed: the program is rewritten (magic sets) to derive only the tuples the
+    /// pattern needs, which answers the same tuples with the same proofs.
+    #[arg(long)]
+    full: bool,
 }
 
 pub fn run(args: &QueryArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
-    let mut run = ctx.load_recorded(&args.project)?;
-    let claim = claim_of(&args.pattern, &mut run)?;
+    let (mut run, claim) = ctx.load_for_claim(&args.project, &args.pattern, args.full)?;
     let mut ex = run.explainer();
     let rel = claim.rel;
     let tuples = &ex.model.relations[rel];
@@ -39,8 +42,7 @@ pub fn run(args: &QueryArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         subset.data.extend_from_slice(tuples.get(i));
         subset.rows += 1;
     }
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = stance::base::terminal::stdout(args.format.shape());
     let result = (|| -> std::io::Result<()> {
         let order = display_order(&subset, &ex.program.relations[rel].types, ex.symbols);
         if args.explain {

@@ -2,6 +2,7 @@
 
 use super::context::{Ctx, ProjectArgs, print_bytes};
 use clap::{Args, ValueEnum};
+use stance::base::terminal::Shape;
 use stance::review::verdicts;
 use stance::session::{ExitStatus, Failure, claim_files};
 use std::path::PathBuf;
@@ -60,6 +61,7 @@ pub fn run(args: &ReviewArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         ReviewFormat::Json => format!("{}\n", verdicts::render_json(&mut ex, &outcomes)),
         ReviewFormat::Junit => verdicts::render_junit(&mut ex, &outcomes),
     };
-    print_bytes(rendered.as_bytes())?;
+    let shape = if args.format == ReviewFormat::Text { Shape::Text } else { Shape::Data };
+    print_bytes(rendered.as_bytes(), shape)?;
     Ok(ExitStatus::judged(outcomes.iter().all(|o| o.passed())))
 }

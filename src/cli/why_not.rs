@@ -1,7 +1,6 @@
 //! `stance why-not`: why a claim does not hold, how far each rule that could derive it gets.
 
 use super::context::{Ctx, ProjectArgs, print_bytes};
-use super::explain::claim_of;
 use clap::Args;
 use stance::proof::explain;
 use stance::session::{ExitStatus, Failure};
@@ -12,11 +11,13 @@ pub struct WhyNotArgs {
     claim: String,
     #[command(flatten)]
     project: ProjectArgs,
+    /// Evaluate the whole program, not only what the claim needs (see `stance query --help`).
+    #[arg(long)]
+    full: bool,
 }
 
 pub fn run(args: &WhyNotArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
-    let mut run = ctx.load_recorded(&args.project)?;
-    let claim = claim_of(&args.claim, &mut run)?;
+    let (mut run, claim) = ctx.load_for_claim(&args.project, &args.claim, args.full)?;
     let report = explain::why_not(&mut run.explainer(), &claim);
-    print_bytes(report.as_bytes()).map(|()| ExitStatus::Success)
+    print_bytes(report.as_bytes(), stance::base::terminal::Shape::Text).map(|()| ExitStatus::Success)
 }

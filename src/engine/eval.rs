@@ -13,13 +13,15 @@
 //! its values).
 
 use crate::base::diag::{Code, Diagnostic};
+use crate::base::source::Span;
 pub use crate::base::value::Tuples;
 use crate::base::value::{Number, Symbols, Type, Value, from_number, to_number};
 use crate::engine::index::Index;
 use crate::engine::plan::{
     ColAction, Column, DynJoin, Extension, IndexSpec, KeyPart, Op, Plan, RulePlan, Source, StratumPlan,
 };
-use crate::lang::ir::{self, Expr, Functor, RelId};
+use crate::lang::functors::{self, Range};
+use crate::lang::ir::{self, Expr, RelId};
 use crate::lang::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
 use datafrog::{Iteration, Relation, Variable};
 use std::cmp::Ordering;
@@ -34,6 +36,8 @@ pub struct EvalOptions {
     pub max_tuples: Option<usize>,
     /// Stop after this much time.
     pub deadline: Option<Instant>,
+    /// Which evaluator runs the program (see [`crate::engine::backend`]).
+    pub engine: crate::engine::backend::Engine,
 }
 
 /// How a derived tuple first appeared: in which round of its stratum, by which rule.
@@ -63,6 +67,48 @@ impl Model {
     /// A model of given tuples, without annotations (e.g. a subset to print).
     pub fn unrecorded(relations: Vec<Tuples>) -> Model {
         Model { relations, ..Default::default() }
+    }
+
+    /// A model computed by another evaluator behind the [`crate::engine::backend`] boundary:
+    /// `relations` sorted and without duplicates, and, when recorded, `annotations[rel][i]`
+    /// for tuple `i`, whose `rule` is a rule of the relation's stratum or [`INPUT`].
+    pub fn from_evaluator(
+        program: &ir::Program,
+        relations: Vec<Tuples>,
+        annotations: Option<Vec<Vec<Annotation>>>,
+    ) -> Model {
+        let n = relations.len();
+        let mut packings = vec![Packing::default(); n];
+        let mut stratum_of = vec![0; n];
+        for (i, stratum) in program.strata.iter().enumerate() {
+            let packing = Packing::new(stratum.rules.iter().map(|&r| r as u32).collect());
+            for &rel in &stratum.relations {
+                stratum_of[rel] = i;
+                packings[rel] = packing.clone();
+            }
+        }
+        let annotations = annotations
+            .map(|per_rel| {
+                per_rel
+                    .iter()
+                    .enumerate()
+                    .map(|(rel, anns)| {
+                        let packing = &packings[rel];
+                        anns.iter()
+                            .map(|a| {
+                                let slot = if a.rule == INPUT {
+                                    packing.input_slot()
+                                } else {
+                                    packing.rules.iter().position(|&r| r == a.rule).unwrap_or(0) as u32
+                                };
+                                packing.pack(a.round.min(packing.max_round()), slot)
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Model { relations, annotations, packings, stratum_of }
     }
 
     /// How the tuple at `index` of `rel` first appeared; `None` when not recorded.
@@ -117,6 +163,7 @@ pub fn evaluate(
     symbols: &mut Symbols,
     options: &EvalOptions,
 ) -> Result<Model, Diagnostic> {
+    prepare_symbols(program, symbols);
     let (r, e) = widths(plan);
     // Each (R, E) pair is a separate instantiation of the evaluator: the pairs are limited
     // to R <= E <= 2R (a rule binding more variables widens R instead) to bound code size.
@@ -192,11 +239,21 @@ impl Payload for Recorded {
     }
 }
 
-/// State shared by the operations of a round: symbols for string functors, the counter of
-/// `autoinc()`.
+/// State shared by the operations of a round: what functors use (symbols, the counter of
+/// `autoinc()`), and the first run-time error, which stops evaluation after the round.
 struct Ctx<'s> {
-    symbols: &'s mut Symbols,
-    counter: Number,
+    functors: functors::Ctx<'s>,
+    error: Option<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn symbols(&self) -> &Symbols {
+        self.functors.symbols
+    }
+
+    fn fail(&mut self, d: Diagnostic) {
+        self.error.get_or_insert(d);
+    }
 }
 
 struct Evaluator<'p, 's, const R: usize, const E: usize, A: Payload> {
@@ -218,7 +275,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         Evaluator {
             program,
             plan,
-            ctx: Ctx { symbols, counter: 0 },
+            ctx: Ctx { functors: functors::Ctx::new(symbols), error: None },
             options,
             done: (0..n).map(|_| Relation::from_vec(Vec::new())).collect(),
             annotations: vec![Vec::new(); n],
@@ -316,6 +373,9 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                 }
                 let payload = A::at(&packing, round + 1, ri as u32);
                 self.run_rule(rp, round, payload, &vars, &var_of, &dyn_vars, &env_vars[ri], &statics, out);
+                if let Some(error) = self.ctx.error.take() {
+                    return Err(error);
+                }
             }
             // Keep re-keyed copies of this stratum's relations in step.
             for (spec, dv) in sp.dyn_indices.iter().zip(&dyn_vars) {
@@ -658,7 +718,7 @@ fn run_ops<const R: usize, const E: usize>(
         }
         Op::Filter { op, lhs, rhs, ty } => {
             let (Some(l), Some(r)) = (eval_expr(lhs, env, ctx), eval_expr(rhs, env, ctx)) else { return };
-            if compare(*op, *ty, l, r, ctx.symbols) {
+            if compare(*op, *ty, l, r, ctx.symbols()) {
                 run_ops(rest, env, statics, ctx, sink);
             }
         }
@@ -670,29 +730,19 @@ fn run_ops<const R: usize, const E: usize>(
         }
         Op::Range { var, from, to, step } => {
             let (Some(from), Some(to)) = (eval_expr(from, env, ctx), eval_expr(to, env, ctx)) else { return };
-            let (from, to) = (to_number(from), to_number(to));
             let step = match step {
                 Some(s) => match eval_expr(s, env, ctx) {
-                    Some(s) => to_number(s),
+                    Some(s) => Some(to_number(s)),
                     None => return,
                 },
-                None if from <= to => 1,
-                None => -1,
+                None => None,
             };
-            if step == 0 {
-                return;
-            }
-            let mut i = from;
-            while (step > 0 && i < to) || (step < 0 && i > to) {
+            for i in Range::new(to_number(from), to_number(to), step) {
                 env[*var] = from_number(i);
                 run_ops(rest, env, statics, ctx, sink);
-                match i.checked_add(step) {
-                    Some(n) => i = n,
-                    None => break,
-                }
             }
         }
-        Op::Aggregate { var, func, target, ops } => {
+        Op::Aggregate { var, func, target, ops, span } => {
             let mut fold = Fold::new(*func);
             {
                 let mut add = |e: &Env<E>, ctx: &mut Ctx| {
@@ -701,8 +751,11 @@ fn run_ops<const R: usize, const E: usize>(
                 let mut inner = *env;
                 run_ops(ops, &mut inner, statics, ctx, &mut add);
             }
-            let result = fold.result();
-            if let Some(r) = result {
+            if fold.overflowed() {
+                ctx.fail(overflow(*func, *span));
+                return;
+            }
+            if let Some(r) = fold.result() {
                 env[*var] = from_number(r);
                 run_ops(rest, env, statics, ctx, sink);
             }
@@ -712,10 +765,12 @@ fn run_ops<const R: usize, const E: usize>(
 
 /// An aggregate being computed: `add` each solution of its body (with the target's value),
 /// then take the `result`. Count and sum of nothing are 0; min and max of nothing have no value.
+/// Counts and sums are kept in 64 bits: a result that does not fit in a `number` is
+/// [`Fold::overflowed`] (an error, where Soufflé wraps: a wrong total is worse than a stop).
 pub struct Fold {
     func: AggregateFunc,
-    count: Number,
-    acc: Option<Number>,
+    count: i64,
+    acc: Option<i64>,
 }
 
 impl Fold {
@@ -725,24 +780,42 @@ impl Fold {
 
     /// One solution; `value` is the target's value (`None` for `count`, or when it has none).
     pub fn add(&mut self, value: Option<Number>) {
-        self.count = self.count.wrapping_add(1);
-        let Some(v) = value else { return };
+        self.count = self.count.saturating_add(1);
+        let Some(v) = value.map(i64::from) else { return };
         self.acc = Some(match (self.acc, self.func) {
             (None, _) => v,
-            (Some(a), AggregateFunc::Sum) => a.wrapping_add(v),
+            (Some(a), AggregateFunc::Sum) => a.saturating_add(v),
             (Some(a), AggregateFunc::Min) => a.min(v),
             (Some(a), AggregateFunc::Max) => a.max(v),
             (Some(a), _) => a,
         });
     }
 
-    pub fn result(&self) -> Option<Number> {
+    fn wide_result(&self) -> Option<i64> {
         match self.func {
             AggregateFunc::Count => Some(self.count),
             AggregateFunc::Sum => Some(self.acc.unwrap_or(0)),
             AggregateFunc::Min | AggregateFunc::Max | AggregateFunc::Mean => self.acc,
         }
     }
+
+    /// Whether the result does not fit in a 32-bit `number`.
+    pub fn overflowed(&self) -> bool {
+        self.wide_result().is_some_and(|r| Number::try_from(r).is_err())
+    }
+
+    /// The result; `None` for the min or max of nothing, and when it [`Fold::overflowed`].
+    pub fn result(&self) -> Option<Number> {
+        self.wide_result().and_then(|r| Number::try_from(r).ok())
+    }
+}
+
+/// The error of an aggregate whose result does not fit in a `number`.
+pub fn overflow(func: AggregateFunc, span: Span) -> Diagnostic {
+    let what = if func == AggregateFunc::Count { "count" } else { "sum" };
+    Diagnostic::error(Code::Runtime, format!("this {what} does not fit in a 32-bit number"))
+        .at(span, format!("the {what} is beyond -2147483648..2147483647"))
+        .with_help("Soufflé would wrap around to a wrong total; stance stops instead")
 }
 
 /// Compares two values of one type: numbers as signed integers, symbols as strings.
@@ -768,18 +841,25 @@ pub fn evaluate_expr(e: &Expr, env: &[Value], symbols: &mut Symbols) -> Option<V
     if uses_autoinc(e) {
         return None;
     }
-    eval_expr(e, env, &mut Ctx { symbols, counter: 0 })
+    eval_expr(e, env, &mut Ctx { functors: functors::Ctx::new(symbols), error: None })
 }
 
 /// Whether an expression calls `autoinc()`, whose values depend on evaluation order.
 pub fn uses_autoinc(e: &Expr) -> bool {
-    match e {
-        Expr::Call(Functor::Autoinc, _) => true,
-        Expr::Call(_, args) => args.iter().any(uses_autoinc),
-        Expr::Unary(_, a) => uses_autoinc(a),
-        Expr::Binary(_, a, b) => uses_autoinc(a) || uses_autoinc(b),
-        Expr::Var(_) | Expr::Const(..) => false,
+    e.uses_autoinc()
+}
+
+/// Numbers the symbols for `ord` before evaluation, when a rule calls it (every evaluator
+/// calls this first).
+pub fn prepare_symbols(program: &ir::Program, symbols: &mut Symbols) {
+    if program.rules.iter().any(uses_ord) {
+        symbols.number_for_ord();
     }
+}
+
+/// Whether a rule calls `ord`.
+fn uses_ord(rule: &ir::Rule) -> bool {
+    rule.calls(&|f| f.def().name == "ord")
 }
 
 /// Evaluates an expression; `None` when it has no value (division by zero, a string that
@@ -801,7 +881,13 @@ fn eval_expr(e: &Expr, env: &[Value], ctx: &mut Ctx) -> Option<Value> {
             let b = to_number(eval_expr(b, env, ctx)?);
             from_number(arith(*op, a, b)?)
         }
-        Expr::Call(f, args) => return call(*f, args, env, ctx),
+        Expr::Call { func, args, .. } => {
+            let mut values = Vec::with_capacity(args.len());
+            for a in args {
+                values.push(eval_expr(a, env, ctx)?);
+            }
+            return func.eval(&values, &mut ctx.functors);
+        }
     })
 }
 
@@ -810,8 +896,12 @@ fn arith(op: BinaryOp, a: Number, b: Number) -> Option<Number> {
         BinaryOp::Add => a.wrapping_add(b),
         BinaryOp::Sub => a.wrapping_sub(b),
         BinaryOp::Mul => a.wrapping_mul(b),
-        BinaryOp::Div => a.checked_div(b)?,
-        BinaryOp::Mod => a.checked_rem(b)?,
+        // As in Soufflé: `i32::MIN / -1` wraps to `i32::MIN` and `i32::MIN % -1` is 0. By zero
+        // there is no value (see the README).
+        BinaryOp::Div if b == 0 => return None,
+        BinaryOp::Mod if b == 0 => return None,
+        BinaryOp::Div => a.wrapping_div(b),
+        BinaryOp::Mod => a.wrapping_rem(b),
         BinaryOp::Pow => {
             if b >= 0 {
                 a.wrapping_pow(b as u32)
@@ -839,44 +929,6 @@ fn arith(op: BinaryOp, a: Number, b: Number) -> Option<Number> {
         BinaryOp::Land => (a != 0 && b != 0) as Number,
         BinaryOp::Lor => (a != 0 || b != 0) as Number,
         BinaryOp::Lxor => ((a != 0) != (b != 0)) as Number,
-    })
-}
-
-fn call(f: Functor, args: &[Expr], env: &[Value], ctx: &mut Ctx) -> Option<Value> {
-    let mut vals = Vec::with_capacity(args.len());
-    for a in args {
-        vals.push(eval_expr(a, env, ctx)?);
-    }
-    Some(match f {
-        Functor::Cat => {
-            let s: String = vals.iter().map(|&v| ctx.symbols.resolve(v)).collect();
-            ctx.symbols.intern(&s)
-        }
-        Functor::Strlen => from_number(ctx.symbols.resolve(vals[0]).chars().count() as Number),
-        Functor::Substr => {
-            let s = ctx.symbols.resolve(vals[0]);
-            let (start, len) = (to_number(vals[1]), to_number(vals[2]));
-            let chars: Vec<char> = s.chars().collect();
-            if start < 0 || len < 0 || start as usize > chars.len() {
-                return None;
-            }
-            let end = (start as usize).saturating_add(len as usize).min(chars.len());
-            let sub: String = chars[start as usize..end].iter().collect();
-            ctx.symbols.intern(&sub)
-        }
-        Functor::Ord => vals[0],
-        Functor::ToNumber => from_number(ctx.symbols.resolve(vals[0]).trim().parse::<Number>().ok()?),
-        Functor::ToString => {
-            let s = to_number(vals[0]).to_string();
-            ctx.symbols.intern(&s)
-        }
-        Functor::Min => from_number(vals.iter().map(|&v| to_number(v)).min()?),
-        Functor::Max => from_number(vals.iter().map(|&v| to_number(v)).max()?),
-        Functor::Autoinc => {
-            let n = ctx.counter;
-            ctx.counter = ctx.counter.wrapping_add(1);
-            from_number(n)
-        }
     })
 }
 

@@ -7,6 +7,7 @@
 //! the environment built so far is materialised into a datafrog `Variable` keyed by the join
 //! columns and joined semi-naively with a re-keyed copy of the atom's relation.
 
+use crate::base::source::Span;
 use crate::base::value::{Type, Value};
 use crate::lang::ir::{self, Arg, Expr, Lit, RelId, RuleId, VarId};
 use crate::lang::syntax::ast::{AggregateFunc, CompareOp};
@@ -39,40 +40,73 @@ pub struct IndexSpec {
     pub key_cols: Vec<usize>,
 }
 
+/// One step applied to each environment of bound variables, in body order. Each step is a
+/// body literal; the Datalog it implements is written above it, with `env` for the variables
+/// bound so far.
 #[derive(Debug, Clone)]
 pub enum Op {
-    /// Probe a complete relation by key; continue once per matching tuple.
+    /// `r(args)` where `r` is complete (a lower stratum): for each tuple of `r` whose `key`
+    /// columns equal the bound arguments, apply `cols` (bind, check) and continue.
     Lookup {
+        /// Into [`StratumPlan::static_indices`]: `r` sorted by the key columns.
         index: usize,
+        /// The bound arguments, in the index's key order.
         key: Vec<KeyPart>,
+        /// What each column of a matched tuple does to `env`.
         cols: Vec<ColAction>,
     },
-    /// Continue only if no tuple matches the key.
+    /// `!r(args)` with every argument bound (or `_`): continue only if no tuple of `r`
+    /// matches the key.
     Absent {
+        /// Into [`StratumPlan::static_indices`]: `r` sorted by the bound columns.
         index: usize,
+        /// The bound arguments; wildcard columns are not part of the key.
         key: Vec<KeyPart>,
     },
+    /// `lhs op rhs` over bound variables: continue when the comparison holds (numbers as
+    /// signed integers, symbols as strings); an expression without a value drops `env`.
     Filter {
+        /// The comparison.
         op: CompareOp,
+        /// Left operand.
         lhs: Expr,
+        /// Right operand.
         rhs: Expr,
+        /// The operands' type, which decides how `op` compares.
         ty: Type,
     },
+    /// `var = expr` with `var` unbound: bind it to the expression's value, if it has one.
     Assign {
+        /// The variable bound.
         var: VarId,
+        /// Its value, over bound variables.
         expr: Expr,
     },
+    /// `var = range(from, to[, step])`: continue once per generated number (see
+    /// [`crate::engine::eval::range_numbers`]).
     Range {
+        /// The variable bound to each number.
         var: VarId,
+        /// First number.
         from: Expr,
+        /// Bound, exclusive.
         to: Expr,
+        /// Step; 1 or -1 by direction when absent.
         step: Option<Expr>,
     },
+    /// `var = func target : { body }`: run `ops` (the body) from a copy of `env`, fold
+    /// `target` over every solution, bind `var` to the result and continue once.
     Aggregate {
+        /// The variable bound to the result.
         var: VarId,
+        /// `count`, `sum`, `min`, `max`, `mean`.
         func: AggregateFunc,
+        /// The aggregated expression (`None` for `count`).
         target: Option<Expr>,
+        /// The aggregate's body, over complete relations.
         ops: Vec<Op>,
+        /// The aggregate as written, for a run-time error (a sum that overflows).
+        span: Span,
     },
 }
 
@@ -305,11 +339,11 @@ fn plan_lit(lit: &Lit, bound: &mut [bool], sp: &mut StratumPlan) -> Op {
             bound[*var] = true;
             Op::Range { var: *var, from: from.clone(), to: to.clone(), step: step.clone() }
         }
-        Lit::Aggregate { var, func, target, body, .. } => {
+        Lit::Aggregate { var, func, target, body, span } => {
             let mut inner_bound = bound.to_vec();
             let ops = body.iter().map(|l| plan_lit(l, &mut inner_bound, sp)).collect();
             bound[*var] = true;
-            Op::Aggregate { var: *var, func: *func, target: target.clone(), ops }
+            Op::Aggregate { var: *var, func: *func, target: target.clone(), ops, span: *span }
         }
     }
 }

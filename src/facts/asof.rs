@@ -10,13 +10,14 @@
 //! Relation tables (Soufflé `.facts` files) and facts written in rule files carry no dates
 //! and are always kept.
 //!
-//! The filter runs after a table is loaded and only drops rows from [`Facts::relations`]:
-//! the relation names stay known (a relation whose every statement expired is empty, not
-//! undeclared), and fact ids and origins stay valid for provenance.
+//! The filter runs while a statement table loads (`crate::facts::load_statement_table`), on
+//! the fields the loader has just split, so a date is read exactly as the row's other cells
+//! are (quotes, embedded commas and newlines included). A row not valid on the day is not
+//! loaded, but its relation name stays known: a relation whose every statement expired is
+//! empty, not undeclared.
 
 use crate::base::diag::{Code, Diagnostic};
-use crate::base::source::{SourceMap, Span};
-use crate::facts::load::{Facts, MAX_ERRORS, TableKind};
+use crate::base::source::Span;
 use std::fmt;
 use std::str::FromStr;
 
@@ -96,97 +97,17 @@ impl FromStr for Date {
     }
 }
 
-/// Drops from `facts` every statement row not valid on `day`. A `date` or `until` that is
-/// not a date is an error at that field; the rows are then left as they were.
-pub fn retain_valid(facts: &mut Facts, sources: &SourceMap, day: Date) -> Result<(), Vec<Diagnostic>> {
-    // Per table: the field index and column name of `date` and `until`, when present.
-    type Column<'t> = Option<(usize, &'t str)>;
-    let columns: Vec<(Column, Column)> = facts
-        .tables
-        .iter()
-        .map(|table| {
-            let column = |name: &str| {
-                let m = table.metadata_columns.iter().position(|c| c.eq_ignore_ascii_case(name))?;
-                Some((table.metadata_fields[m], table.metadata_columns[m].as_str()))
-            };
-            match table.kind {
-                TableKind::Statements => (column("date"), column("until")),
-                TableKind::Relation => (None, None),
-            }
-        })
-        .collect();
-    let mut errors = Vec::new();
-    let mut invalid = vec![false; facts.len()];
-    for (id, origin) in facts.origins.iter().enumerate() {
-        let (from, until) = columns[origin.table as usize];
-        if from.is_none() && until.is_none() {
-            continue;
-        }
-        let file = facts.tables[origin.table as usize].file;
-        let text = &sources.get(file).text;
-        let fields = raw_fields(text, origin.offset as usize);
-        let mut check = |column: Column, valid: &dyn Fn(Period) -> bool| {
-            let Some((field, name)) = column else { return };
-            let Some(&(start, end)) = fields.get(field) else { return };
-            let value = unquote(&text[start..end]);
-            if value.is_empty() {
-                return;
-            }
-            match Period::parse(value) {
-                Some(p) => invalid[id] |= !valid(p),
-                None => errors.push(
-                    Diagnostic::error(Code::BadDate, format!("`{value}` in column `{name}` is not a date"))
-                        .at(Span::new(file, start..end), "not a date")
-                        .with_help("write dates as YYYY-MM-DD, YYYY-MM or YYYY (needed by --as-of)"),
-                ),
-            }
-        };
-        check(from, &|p| p.first <= day);
-        check(until, &|p| day <= p.last);
-    }
-    if errors.len() > MAX_ERRORS {
-        let more = errors.len() - MAX_ERRORS;
-        errors.truncate(MAX_ERRORS);
-        if let Some(last) = errors.pop() {
-            errors.push(last.with_note(format!("{more} more rows have dates that are not dates")));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    for rows in facts.relations.values_mut() {
-        rows.retain(|id| !invalid[id as usize]);
-    }
-    Ok(())
+/// Whether a statement whose `date` is `from` and whose `until` is `until` (each `None` when
+/// the column is absent or the cell empty) is valid on `day`.
+pub fn valid_on(day: Date, from: Option<Period>, until: Option<Period>) -> bool {
+    from.is_none_or(|p| p.first <= day) && until.is_none_or(|p| day <= p.last)
 }
 
-/// The field text without surrounding whitespace and RFC 4180 quotes (dates need no
-/// escaping, so doubled quotes inside are left alone).
-fn unquote(raw: &str) -> &str {
-    let t = raw.trim_ascii();
-    t.strip_prefix('"').and_then(|t| t.strip_suffix('"')).map_or(t, str::trim_ascii)
-}
-
-/// Byte ranges (in `text`) of the comma-separated fields of the row starting at `offset`,
-/// quotes included, so that an error can underline a field exactly as written.
-fn raw_fields(text: &str, offset: usize) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
-    let mut fields = Vec::new();
-    let (mut start, mut quoted, mut i) = (offset, false, offset);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => quoted = !quoted,
-            b',' if !quoted => {
-                fields.push((start, i));
-                start = i + 1;
-            }
-            b'\n' | b'\r' if !quoted => break,
-            _ => {}
-        }
-        i += 1;
-    }
-    fields.push((start, i));
-    fields
+/// The error for a `date` or `until` cell that is not a date, at `span` (the cell).
+pub fn not_a_date(value: &str, column: &str, span: Span) -> Diagnostic {
+    Diagnostic::error(Code::BadDate, format!("`{value}` in column `{column}` is not a date"))
+        .at(span, "not a date")
+        .with_help("write dates as YYYY-MM-DD, YYYY-MM or YYYY (needed by --as-of)")
 }
 
 #[cfg(test)]
@@ -211,10 +132,14 @@ mod tests {
     }
 
     #[test]
-    fn finds_raw_fields_with_quotes() {
-        let text = "a,\"b, c\",  2016 \nnext";
-        let f = raw_fields(text, 0);
-        assert_eq!(f.iter().map(|&(s, e)| &text[s..e]).collect::<Vec<_>>(), vec!["a", "\"b, c\"", "  2016 "]);
-        assert_eq!(unquote(" \"2016-01\" "), "2016-01");
+    fn keeps_periods_that_cover_the_day() {
+        let day = d("2016-06-15");
+        let p = |s: &str| Period::parse(s);
+        assert!(valid_on(day, None, None));
+        assert!(valid_on(day, p("2016"), p("2016-06")));
+        assert!(valid_on(day, p("2016-06-15"), p("2016-06-15")));
+        assert!(!valid_on(day, p("2016-06-16"), None));
+        assert!(!valid_on(day, p("2020"), None));
+        assert!(!valid_on(day, None, p("2016-05")));
     }
 }

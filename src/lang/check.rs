@@ -5,7 +5,8 @@
 use crate::base::diag::{Code, Diagnostic, Edit, Fix, did_you_mean};
 use crate::base::source::Span;
 use crate::base::value::{Symbols, Type, from_number};
-use crate::lang::ir::{self, Arg, Expr, Functor, IoSpec, Lit, RelId, Stratum, VarId};
+use crate::lang::functors::{self, Functor};
+use crate::lang::ir::{self, Arg, Expr, IoSpec, Lit, RelId, VarId};
 use crate::lang::syntax::ast::{self, AggregateFunc, CompareOp, DirectiveKind, Item, ParamValue};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -19,22 +20,29 @@ pub fn check(
     statement_relations: &BTreeSet<String>,
     symbols: &mut Symbols,
 ) -> (ir::Program, Vec<Diagnostic>) {
-    let mut c = Checker {
-        program: ir::Program::default(),
-        diags: Vec::new(),
-        types: BTreeMap::new(),
-        symbols,
-        rule_span: None,
+    // Components are expanded into a flat program first (`inst.rel` relations).
+    let expanded = crate::lang::components::expand(files);
+    let (files, diags) = match expanded {
+        Some((ref flat, ref diags)) => (flat.as_slice(), diags.clone()),
+        None => (files, Vec::new()),
     };
+    let mut c = Checker { program: ir::Program::default(), diags, types: BTreeMap::new(), symbols, rule_span: None };
     c.collect_types(files);
     c.collect_declarations(files, statement_relations);
     c.collect_directives(files);
+    c.collect_pragmas(files);
     for file in files {
         for item in &file.items {
             if let Item::Rule(rule) = item {
                 c.lower_rule(rule);
             }
         }
+    }
+    for rule in c.eqrel_rules(files) {
+        c.lower_rule(&rule);
+    }
+    if !c.diags.iter().any(Diagnostic::is_error) {
+        c.check_subtypes(files);
     }
     if !c.diags.iter().any(Diagnostic::is_error) {
         c.stratify();
@@ -104,6 +112,150 @@ impl Checker<'_> {
         }
     }
 
+    /// The closure rules of every `eqrel` relation (Soufflé's equivalence relations), each
+    /// located at its `eqrel` qualifier so that a proof through one names it:
+    /// `r(x, x) :- r(x, _).`, `r(y, x) :- r(x, y).`, `r(x, z) :- r(x, y), r(y, z).`
+    /// Unlike Soufflé (a union-find), the closure is materialised: every pair is a tuple
+    /// with a derivation, which proofs need. `choice-domain` is refused here by name.
+    fn eqrel_rules(&mut self, files: &[ast::File]) -> Vec<ast::Rule> {
+        let mut rules = Vec::new();
+        let decls =
+            files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None });
+        for decl in decls {
+            if let Some(q) = decl.qualifiers.iter().find(|q| q.name == "choice-domain") {
+                self.error(
+                    Diagnostic::error(Code::Unsupported, "choice domains (`choice-domain`) are not supported")
+                        .at(q.span, "not supported")
+                        .with_note(
+                            "a choice keeps the first tuple derived for each key, so the answer depends on evaluation \
+                             order; stance's answers and proofs do not",
+                        ),
+                );
+            }
+            let Some(q) = decl.qualifiers.iter().find(|q| q.name == "eqrel") else { continue };
+            if decl.columns.len() != 2 {
+                let msg = format!("an `eqrel` relation has two columns; this one has {}", decl.columns.len());
+                self.error(Diagnostic::error(Code::ArityMismatch, msg).at(decl.span, "not binary"));
+                continue;
+            }
+            if self.types.get(&decl.columns[0].ty.name) != self.types.get(&decl.columns[1].ty.name) {
+                let msg = "the two columns of an `eqrel` relation have different types".to_string();
+                self.error(Diagnostic::error(Code::TypeMismatch, msg).at(decl.span, "columns of different types"));
+                continue;
+            }
+            let span = q.span;
+            let var = |n: &str| ast::Expr::Var(ast::Ident { name: n.to_string(), span });
+            for name in decl.names() {
+                let atom = |a: ast::Expr, b: ast::Expr| ast::Atom {
+                    relation: ast::Ident { name: name.name.clone(), span },
+                    args: vec![a, b],
+                    span,
+                };
+                let lit = |a: ast::Atom| ast::Body::Lit(ast::Literal::Atom(a));
+                let rule = |head: ast::Atom, body: Vec<ast::Body>| ast::Rule {
+                    heads: vec![head],
+                    body: Some(ast::Body::And(body, span)),
+                    doc: Vec::new(),
+                    span,
+                };
+                rules.push(rule(atom(var("x"), var("x")), vec![lit(atom(var("x"), ast::Expr::Wildcard(span)))]));
+                rules.push(rule(atom(var("y"), var("x")), vec![lit(atom(var("x"), var("y")))]));
+                rules.push(rule(
+                    atom(var("x"), var("z")),
+                    vec![lit(atom(var("x"), var("y"))), lit(atom(var("y"), var("z")))],
+                ));
+            }
+        }
+        rules
+    }
+
+    /// Soufflé 2's rule for subset types and unions: a variable's type is what the positive
+    /// body atoms it occurs in agree on (the most specific of their column types), and in a
+    /// head or a negated atom it must be a subtype of the column's type. So a `Country`
+    /// cannot flow into a `Militia` column, nor a plain `symbol` into a `Country` one
+    /// (Soufflé asks for `as(x, Country)`, which stance does not have yet); a `Country` goes
+    /// into a union `Actor = Country | Militia` or a `symbol` column.
+    fn check_subtypes(&mut self, files: &[ast::File]) {
+        let lattice = TypeLattice::new(files);
+        if lattice.is_trivial() {
+            return;
+        }
+        // Declared column type names of each relation (statement relations are symbols).
+        let mut columns: HashMap<RelId, Vec<String>> = HashMap::new();
+        for decl in
+            files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None })
+        {
+            for name in decl.names() {
+                if let Some(id) = self.program.relation_id(&name.name) {
+                    columns.insert(id, decl.columns.iter().map(|c| lattice.canonical(&c.ty.name)).collect());
+                }
+            }
+        }
+        let column = |rel: RelId, i: usize| -> String {
+            columns.get(&rel).and_then(|c| c.get(i).cloned()).unwrap_or_else(|| "symbol".to_string())
+        };
+        let mut errors = Vec::new();
+        for rule in &self.program.rules {
+            let mut deduced: Vec<Option<String>> = vec![None; rule.num_vars()];
+            for lit in &rule.body {
+                let Lit::Atom(atom) = lit else { continue };
+                for (i, arg) in atom.args.iter().enumerate() {
+                    let ir::Arg::Var(v) = arg else { continue };
+                    let ty = column(atom.rel, i);
+                    deduced[*v] = Some(match deduced[*v].take() {
+                        None => ty,
+                        Some(prev) if lattice.subtype(&prev, &ty) => prev,
+                        Some(prev) if lattice.subtype(&ty, &prev) => ty,
+                        Some(prev) => {
+                            let msg = format!(
+                                "unable to deduce a type for `{}`: it is a `{prev}` and a `{ty}`, which share no values",
+                                rule.var_names[*v]
+                            );
+                            errors.push(
+                                Diagnostic::error(Code::TypeMismatch, msg)
+                                    .at(atom.span, format!("here it is a `{ty}`")),
+                            );
+                            prev
+                        }
+                    });
+                }
+            }
+            let mut check = |rel: RelId, args: Vec<Option<VarId>>, span: Span, place: &str| {
+                for (i, v) in args.into_iter().enumerate() {
+                    let Some(v) = v else { continue };
+                    let Some(ty) = &deduced[v] else { continue };
+                    let want = column(rel, i);
+                    if !lattice.subtype(ty, &want) {
+                        let msg = format!(
+                            "`{}` is a `{ty}`, which is not a subtype of `{want}`, the type of column {} of `{}`",
+                            rule.var_names[v],
+                            i + 1,
+                            self.program.relations[rel].name
+                        );
+                        errors
+                            .push(Diagnostic::error(Code::TypeMismatch, msg).at(span, format!("in {place}")).with_help(
+                            "Soufflé's subset types do not mix: declare the columns with one type, or a union of both",
+                        ));
+                    }
+                }
+            };
+            if !rule.is_fact {
+                let head_vars =
+                    rule.head_args.iter().map(|e| if let Expr::Var(v) = e { Some(*v) } else { None }).collect();
+                check(rule.head, head_vars, rule.head_span, "this head");
+            }
+            for lit in &rule.body {
+                if let Lit::Negated(atom) = lit {
+                    let vars =
+                        atom.args.iter().map(|a| if let ir::Arg::Var(v) = a { Some(*v) } else { None }).collect();
+                    check(atom.rel, vars, atom.span, "this negation");
+                }
+            }
+        }
+        errors.dedup();
+        self.diags.extend(errors);
+    }
+
     fn resolve_type(&mut self, ty: &ast::Ident) -> Type {
         if let Some(&t) = self.types.get(&ty.name) {
             return t;
@@ -114,27 +266,27 @@ impl Checker<'_> {
     }
 
     fn collect_declarations(&mut self, files: &[ast::File], statement_relations: &BTreeSet<String>) {
-        for decl in
-            files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None })
-        {
-            if let Some(prev) = self.program.relation_id(&decl.name.name) {
+        let decls =
+            files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None });
+        for (decl, name) in decls.flat_map(|d| d.names().map(move |n| (d, n))) {
+            if let Some(prev) = self.program.relation_id(&name.name) {
                 let prev_span = self.program.relations[prev].decl.unwrap_or_default();
                 self.error(
                     Diagnostic::error(
                         Code::DuplicateDeclaration,
-                        format!("relation `{}` is declared twice", decl.name.name),
+                        format!("relation `{}` is declared twice", name.name),
                     )
-                    .at(decl.name.span, "declared again here")
+                    .at(name.span, "declared again here")
                     .with_secondary(prev_span, "first declared here"),
                 );
                 continue;
             }
             let types = decl.columns.iter().map(|c| self.resolve_type(&c.ty)).collect();
             self.program.relations.push(ir::Relation {
-                name: decl.name.name.clone(),
+                name: name.name.clone(),
                 columns: decl.columns.iter().map(|c| c.name.name.clone()).collect(),
                 types,
-                decl: Some(decl.name.span),
+                decl: Some(name.span),
                 inputs: Vec::new(),
                 outputs: Vec::new(),
                 printsize: false,
@@ -170,6 +322,26 @@ impl Checker<'_> {
                 }),
             }
         }
+    }
+
+    /// `.pragma "magic-transform" "a,b"` (or `"*"`): the relations `infer` evaluates on demand.
+    fn collect_pragmas(&mut self, files: &[ast::File]) {
+        for item in files.iter().flat_map(|f| &f.items) {
+            let Item::Ignored { what, args, .. } = item else { continue };
+            if what != "pragma" || args.first().map(String::as_str) != Some("magic-transform") {
+                continue;
+            }
+            let names = args.get(1).map(String::as_str).unwrap_or("*");
+            for name in names.split(',').map(str::trim) {
+                let ids: Vec<RelId> = match name {
+                    "*" => (0..self.program.relations.len()).collect(),
+                    _ => self.program.relation_id(name).into_iter().collect(),
+                };
+                self.program.magic_transform.extend(ids);
+            }
+        }
+        self.program.magic_transform.sort_unstable();
+        self.program.magic_transform.dedup();
     }
 
     fn collect_directives(&mut self, files: &[ast::File]) {
@@ -220,13 +392,20 @@ impl Checker<'_> {
         let mut d = Diagnostic::error(Code::UnknownRelation, format!("unknown relation `{}`", name.name))
             .at(name.span, "not declared, and not in any statement table");
         if let Some(s) = did_you_mean(&name.name, self.program.relations.iter().map(|r| r.name.as_str())) {
-            d = d.with_help(format!("did you mean `{s}`?")).with_fix(Fix::replace(format!("change to `{s}`"), name.span, s));
+            d = d.with_help(format!("did you mean `{s}`?")).with_fix(Fix::replace(
+                format!("change to `{s}`"),
+                name.span,
+                s,
+            ));
         } else {
             d = d.with_help(format!("declare it with `.decl {}(...)`", name.name));
             if let (Some(atom), Some(rule)) = (atom, self.rule_span) {
                 let decl = format!("\n.decl {}({})", name.name, decl_columns(&atom.args));
                 let at = Span { file: rule.file, start: rule.end, end: rule.end };
-                d = d.with_fix(Fix { title: format!("declare `{}`", name.name), edits: vec![Edit { span: at, text: decl }] });
+                d = d.with_fix(Fix {
+                    title: format!("declare `{}`", name.name),
+                    edits: vec![Edit { span: at, text: decl }],
+                });
             }
         }
         self.error(d);
@@ -360,45 +539,13 @@ impl Checker<'_> {
     }
 
     fn stratify(&mut self) {
-        use petgraph::graph::{DiGraph, NodeIndex};
-        let n = self.program.relations.len();
-        let mut graph: DiGraph<RelId, ()> = DiGraph::with_capacity(n, self.program.rules.len());
-        for r in 0..n {
-            graph.add_node(r);
-        }
-        // (from body relation, to head relation, negative?, rule)
-        let mut edges: Vec<(RelId, RelId, bool, usize, Span)> = Vec::new();
-        for rule in &self.program.rules {
-            let mut deps = Vec::new();
-            ir::body_reads(&rule.body, false, &mut deps);
-            for (rel, negative, span) in deps {
-                edges.push((rel, rule.head, negative, rule.id, span));
-                graph.update_edge(NodeIndex::new(rel), NodeIndex::new(rule.head), ());
-            }
-        }
-        let sccs = petgraph::algo::tarjan_scc(&graph);
-        let mut component = vec![0usize; n];
-        for (i, scc) in sccs.iter().enumerate() {
-            for node in scc {
-                component[node.index()] = i;
-            }
-        }
-        for &(from, to, negative, rule, span) in &edges {
-            if negative && component[from] == component[to] {
-                let d = self.cycle_diagnostic(from, to, rule, span, &edges, &component);
+        match ir::stratify(self.program.relations.len(), &self.program.rules) {
+            Ok(strata) => self.program.strata = strata,
+            Err(cycle) => {
+                let (from, to, rule, span) = cycle.edge;
+                let d = self.cycle_diagnostic(from, to, rule, span, &cycle.edges, &cycle.component);
                 self.error(d);
-                return;
             }
-        }
-        // tarjan_scc lists components with dependents first; evaluation runs dependencies first.
-        for scc in sccs.iter().rev() {
-            let mut relations: Vec<RelId> = scc.iter().map(|n| n.index()).collect();
-            relations.sort_unstable();
-            let rules: Vec<usize> =
-                self.program.rules.iter().filter(|r| relations.contains(&r.head)).map(|r| r.id).collect();
-            let recursive =
-                edges.iter().any(|&(from, to, _, _, _)| relations.contains(&from) && relations.contains(&to));
-            self.program.strata.push(Stratum { relations, rules, recursive });
         }
     }
 
@@ -490,6 +637,93 @@ fn decl_columns(args: &[ast::Expr]) -> String {
     columns.join(", ")
 }
 
+/// The declared types and how they nest: `.type T <: B` makes `T` a subset of `B`,
+/// `.type U = A | B` makes `A` and `B` subsets of `U`, and `.type T = B` names `B` again.
+struct TypeLattice {
+    /// Alias → the type it names.
+    alias: HashMap<String, String>,
+    /// Type → the types it is directly a subset of (its base, the unions listing it).
+    parents: HashMap<String, Vec<String>>,
+    /// Union → its members.
+    members: HashMap<String, Vec<String>>,
+}
+
+impl TypeLattice {
+    fn new(files: &[ast::File]) -> TypeLattice {
+        let mut lattice = TypeLattice { alias: HashMap::new(), parents: HashMap::new(), members: HashMap::new() };
+        for t in files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Type(t) = i { Some(t) } else { None })
+        {
+            match t.bases.as_slice() {
+                [base] if !t.subset => {
+                    lattice.alias.insert(t.name.name.clone(), base.name.clone());
+                }
+                [base] => lattice.parents.entry(t.name.name.clone()).or_default().push(base.name.clone()),
+                members => {
+                    lattice.members.insert(t.name.name.clone(), members.iter().map(|m| m.name.clone()).collect());
+                    for m in members {
+                        lattice.parents.entry(m.name.clone()).or_default().push(t.name.name.clone());
+                    }
+                }
+            }
+        }
+        lattice
+    }
+
+    /// No subset types or unions: every type is a base type or another name for one.
+    fn is_trivial(&self) -> bool {
+        self.parents.is_empty()
+    }
+
+    /// The type an alias names, following aliases (at most as many as there are).
+    fn canonical(&self, name: &str) -> String {
+        let mut name = name.to_string();
+        for _ in 0..=self.alias.len() {
+            match self.alias.get(&name) {
+                Some(next) => name = next.clone(),
+                None => break,
+            }
+        }
+        name
+    }
+
+    /// The primitive type (`symbol`, `number`) under `name`: a union's is its members'
+    /// (`check` has made sure they share one).
+    fn primitive(&self, name: &str) -> String {
+        let mut t = self.canonical(name);
+        for _ in 0..=self.parents.len() + self.members.len() {
+            let next = match (self.members.get(&t), self.parents.get(&t)) {
+                (Some(members), _) => members.first(),
+                (None, Some(parents)) => parents.iter().find(|p| !self.members.contains_key(*p)).or(parents.first()),
+                (None, None) => None,
+            };
+            match next {
+                Some(n) => t = self.canonical(n),
+                None => break,
+            }
+        }
+        t
+    }
+
+    /// Whether every value of `a` is a value of `b`.
+    fn subtype(&self, a: &str, b: &str) -> bool {
+        let (a, b) = (self.canonical(a), self.canonical(b));
+        if b == "symbol" || b == "number" {
+            return self.primitive(&a) == b;
+        }
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![a];
+        while let Some(t) = todo.pop() {
+            if t == b {
+                return true;
+            }
+            if seen.insert(t.clone()) {
+                todo.extend(self.parents.get(&t).into_iter().flatten().map(|p| self.canonical(p)));
+            }
+        }
+        false
+    }
+}
+
 fn check_io_param(key: &str, value: &str, kind: DirectiveKind) -> Option<String> {
     match key {
         // Where the file may be is checked when it is opened (`confine`), so that
@@ -499,13 +733,21 @@ fn check_io_param(key: &str, value: &str, kind: DirectiveKind) -> Option<String>
             let unescaped = unescape_delimiter(value);
             (unescaped.len() != 1).then(|| format!("delimiter must be a single character, got `{value}`"))
         }
-        "headers" | "rfc4180" => {
+        "comment" if kind == DirectiveKind::Input => {
+            (value.len() != 1 || matches!(value, "\"" | "\n" | "\r")).then(|| {
+                format!("`comment` must be a single ASCII character other than a quote or line end, got `{value}`")
+            })
+        }
+        "comment" => Some("`comment` applies to `.input` only".to_string()),
+        "headers" | "rfc4180" | "compress" => {
             (!matches!(value, "true" | "false")).then(|| format!("`{key}` must be `true` or `false`, got `{value}`"))
         }
         "IO" => (value != "file" && value != "stdout" || (value == "stdout" && kind == DirectiveKind::Input))
             .then(|| format!("`IO={value}` is not supported; only files are")),
         "attributeNames" | "fact-dir" | "output-dir" => None,
-        _ => Some(format!("unknown parameter `{key}` (known: filename, delimiter, headers, rfc4180)")),
+        _ => Some(format!(
+            "unknown parameter `{key}` (known: filename, delimiter, headers, rfc4180, comment, compress, IO)"
+        )),
     }
 }
 
@@ -590,8 +832,11 @@ struct RuleLowering<'a, 'c, 's> {
     var_spans: Vec<Span>,
     /// Name → slot, per scope: scope 0 is the rule, each aggregate body gets its own.
     scopes: Vec<HashMap<String, VarId>>,
-    /// Names that occur outside aggregate bodies (visible inside them).
-    outer_names: BTreeSet<String>,
+    /// Per scope, the scope it is nested in (none for the rule).
+    parents: Vec<Option<usize>>,
+    /// Per scope, the names that occur in it outside nested aggregate bodies: a name in an
+    /// aggregate body that also occurs in an enclosing scope is that scope's variable.
+    names: Vec<BTreeSet<String>>,
     failed: bool,
 }
 
@@ -604,7 +849,8 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             var_types: Vec::new(),
             var_spans: Vec::new(),
             scopes: vec![HashMap::new()],
-            outer_names: BTreeSet::new(),
+            parents: vec![None],
+            names: vec![BTreeSet::new()],
             failed: false,
         }
     }
@@ -622,9 +868,22 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         id
     }
 
+    /// The scope a name used in `scope` belongs to: the outermost enclosing scope where it
+    /// also occurs (as in Soufflé, an aggregate sees the variables of the clause around
+    /// it, nested aggregates included), or `scope` itself.
+    fn owner(&self, name: &str, scope: usize) -> usize {
+        let (mut owner, mut s) = (scope, scope);
+        while let Some(parent) = self.parents[s] {
+            if self.names[parent].contains(name) {
+                owner = parent;
+            }
+            s = parent;
+        }
+        owner
+    }
+
     fn var(&mut self, name: &ast::Ident, scope: usize) -> VarId {
-        // Inside an aggregate, names that also occur outside refer to the outer variable.
-        let scope = if scope != 0 && self.outer_names.contains(&name.name) { 0 } else { scope };
+        let scope = self.owner(&name.name, scope);
         if let Some(&v) = self.scopes[scope].get(&name.name) {
             return v;
         }
@@ -637,7 +896,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
     }
 
     fn lower(mut self, head: &'a ast::Atom, conj: &[&'a ast::Literal]) -> Option<ir::Rule> {
-        collect_outer_names(head, conj, &mut self.outer_names);
+        collect_outer_names(head, conj, &mut self.names[0]);
 
         let head_rel = self.checker.lookup_relation(&head.relation, Some(head));
         let mut atoms = Vec::new();
@@ -697,8 +956,9 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             if !self.require_bound(&e, &bound, "the head", span) {
                 continue;
             }
-            self.expect_type(&e, ty, span, what);
-            head_args.push(e);
+            if let Some(e) = self.expect_type(&e, ty, span, what) {
+                head_args.push(e);
+            }
         }
         if self.failed {
             return None;
@@ -753,6 +1013,14 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     atoms.push(atom);
                 }
             }
+            // `!match(p, s)`, `!contains(a, b)`: a negated condition (unless a relation
+            // has that name).
+            ast::Literal::Negated(a, span)
+                if functors::is_test(&a.relation.name)
+                    && self.checker.program.relation_id(&a.relation.name).is_none() =>
+            {
+                self.lower_condition((&a.relation, &a.args, span), CompareOp::Eq, scope, pending);
+            }
             ast::Literal::Negated(a, span) => {
                 if let Some(mut atom) = self.lower_atom(a, scope, pending) {
                     atom.span = *span;
@@ -780,10 +1048,34 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 span: *span,
                 lhs_span: *span,
             }),
-            ast::Literal::Predicate { name, span, .. } => self.error(
-                Diagnostic::error(Code::Unsupported, format!("the predicate functor `{}` is not supported", name.name))
-                    .at(*span, "not supported"),
-            ),
+            ast::Literal::Predicate { name, args, span } => {
+                self.lower_condition((name, args, span), CompareOp::Ne, scope, pending);
+            }
+        }
+    }
+
+    /// `match(p, s)` holds when the call is true, a filter `call != 0`; `!match(p, s)` is
+    /// `call = 0` (`op`).
+    fn lower_condition(
+        &mut self,
+        (name, args, span): (&ast::Ident, &'a [ast::Expr], &Span),
+        op: CompareOp,
+        scope: usize,
+        pending: &mut Vec<Pending<'a>>,
+    ) {
+        if let (true, Some(ast::Expr::Str(pattern, at))) = (name.name == "match", args.first())
+            && let Err(why) = functors::compile_pattern(pattern)
+        {
+            self.error(
+                Diagnostic::error(Code::BadPattern, format!("`match` cannot use this pattern: {why}"))
+                    .at(*at, "not a usable regular expression")
+                    .with_help("patterns use the syntax of Rust's `regex` crate and match whole strings"),
+            );
+            return;
+        }
+        if let Some(lhs) = self.lower_call((name, args, span), scope, pending, true) {
+            let rhs = Expr::Const(0, Type::Number);
+            pending.push(Pending::Compare { op, lhs, rhs, span: *span, lhs_span: *span });
         }
     }
 
@@ -853,6 +1145,15 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         match self.var_types[v] {
             None => self.var_types[v] = Some(ty),
             Some(t) if t == ty => {}
+            // A generated variable stands for an expression in an atom's argument
+            // (`a(strlen(x))`), typed first by the column it fills.
+            Some(t) if self.var_names[v].starts_with('$') => self.error(
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!("this expression is a {}, but the column it fills is a {}", ty.name(), t.name()),
+                )
+                .at(self.var_spans[v], format!("expected a {}", t.name())),
+            ),
             Some(t) => {
                 let first = self.var_spans[v];
                 self.error(
@@ -894,7 +1195,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 );
                 return None;
             }
-            ast::Expr::Counter(_) => Expr::Call(Functor::Autoinc, Vec::new()),
+            ast::Expr::Counter(span) => Expr::Call {
+                func: Functor::lookup("autoinc").expect("autoinc is in the table"),
+                args: Vec::new(),
+                span: *span,
+            },
             ast::Expr::Unary { op, arg, .. } => Expr::Unary(*op, Box::new(self.lower_expr(arg, scope, pending)?)),
             ast::Expr::Binary { op, lhs, rhs, .. } => {
                 let l = self.lower_expr(lhs, scope, pending);
@@ -907,56 +1212,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 );
                 return None;
             }
-            ast::Expr::Call { func, args, span } => {
-                if func.name == "range" {
-                    if !(2..=3).contains(&args.len()) {
-                        self.error(
-                            Diagnostic::error(
-                                Code::Syntax,
-                                format!("`range` takes 2 or 3 arguments, {} given", args.len()),
-                            )
-                            .at(*span, "here"),
-                        );
-                        return None;
-                    }
-                    let lowered: Option<Vec<Expr>> = args.iter().map(|a| self.lower_expr(a, scope, pending)).collect();
-                    let var = self.fresh(*span);
-                    pending.push(Pending::Range { var, args: lowered?, span: *span });
-                    return Some(Expr::Var(var));
-                }
-                let Some(f) = Functor::from_name(&func.name) else {
-                    let known =
-                        ["cat", "strlen", "substr", "ord", "to_number", "to_string", "min", "max", "autoinc", "range"];
-                    let mut d =
-                        Diagnostic::error(Code::Unsupported, format!("unknown or unsupported functor `{}`", func.name))
-                            .at(func.span, "not supported");
-                    if let Some(s) = did_you_mean(&func.name, known) {
-                        d = d
-                            .with_help(format!("did you mean `{s}`?"))
-                            .with_fix(Fix::replace(format!("change to `{s}`"), func.span, s));
-                    }
-                    self.error(d);
-                    return None;
-                };
-                let (min, max) = match f {
-                    Functor::Cat | Functor::Min | Functor::Max => (1, usize::MAX),
-                    Functor::Strlen | Functor::Ord | Functor::ToNumber | Functor::ToString => (1, 1),
-                    Functor::Substr => (3, 3),
-                    Functor::Autoinc => (0, 0),
-                };
-                if args.len() < min || args.len() > max {
-                    self.error(
-                        Diagnostic::error(
-                            Code::Syntax,
-                            format!("`{}` does not take {} argument{}", func.name, args.len(), plural(args.len())),
-                        )
-                        .at(*span, "wrong number of arguments"),
-                    );
-                    return None;
-                }
-                let lowered: Option<Vec<Expr>> = args.iter().map(|a| self.lower_expr(a, scope, pending)).collect();
-                Expr::Call(f, lowered?)
-            }
+            ast::Expr::Call { func, args, span } => return self.lower_call((func, args, span), scope, pending, false),
             ast::Expr::Aggregate { func, target, body, span } => {
                 if *func == AggregateFunc::Mean {
                     self.error(
@@ -977,8 +1233,18 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     return None;
                 }
                 let var = self.fresh(*span);
-                let scope = self.scopes.len();
+                let inner = self.scopes.len();
                 self.scopes.push(HashMap::new());
+                self.parents.push(Some(scope));
+                let mut names = BTreeSet::new();
+                for lit in &conj[0] {
+                    collect_names(lit, &mut names);
+                }
+                if let Some(t) = target {
+                    collect_expr_names(t, &mut names);
+                }
+                self.names.push(names);
+                let scope = inner;
                 pending.push(Pending::Aggregate {
                     var,
                     func: *func,
@@ -990,6 +1256,66 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 Expr::Var(var)
             }
         })
+    }
+
+    /// Lowers a functor call (`as_literal`: written as a body literal, which only conditions
+    /// such as `match` may be).
+    fn lower_call(
+        &mut self,
+        (func, args, span): (&ast::Ident, &'a [ast::Expr], &Span),
+        scope: usize,
+        pending: &mut Vec<Pending<'a>>,
+        as_literal: bool,
+    ) -> Option<Expr> {
+        let Some(f) = Functor::lookup(&func.name) else {
+            let mut d = Diagnostic::error(Code::Unsupported, format!("unknown or unsupported functor `{}`", func.name))
+                .at(func.span, "not supported");
+            if let Some(s) = did_you_mean(&func.name, functors::names()) {
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(Fix::replace(
+                    format!("change to `{s}`"),
+                    func.span,
+                    s,
+                ));
+            }
+            self.error(d);
+            return None;
+        };
+        if !f.takes(args.len()) {
+            let n = args.len();
+            let forms = f.overloads().map(|o| format!("`{}`", o.def().signature())).collect::<Vec<_>>();
+            let arity = f.arity_text();
+            self.error(
+                Diagnostic::error(
+                    Code::Syntax,
+                    format!(
+                        "`{}` takes {} argument{}, {n} given",
+                        func.name,
+                        arity,
+                        plural(if arity == "1" { 1 } else { 2 })
+                    ),
+                )
+                .at(*span, "wrong number of arguments")
+                .with_help(forms.join(" or ")),
+            );
+            return None;
+        }
+        let lowered: Option<Vec<Expr>> = args.iter().map(|a| self.lower_expr(a, scope, pending)).collect();
+        if f.is_generator() {
+            let var = self.fresh(*span);
+            pending.push(Pending::Range { var, args: lowered?, span: *span });
+            return Some(Expr::Var(var));
+        }
+        if f.is_test() != as_literal {
+            let message = if as_literal {
+                format!("`{}` is not a condition; compare its value, as in `{}(...) = x`", func.name, func.name)
+            } else {
+                format!("`{}` is a condition: write it as a body literal, as in `{}(a, b)`", func.name, func.name)
+            };
+            self.error(Diagnostic::error(Code::TypeMismatch, message).at(*span, "here"));
+            return None;
+        }
+        // The overload is chosen once the arguments' types are known (`typed`).
+        Some(Expr::Call { func: f, args: lowered?, span: *span })
     }
 
     /// Places literals so each runs once its inputs are bound: positive atoms in written
@@ -1008,7 +1334,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 let mut progressed = false;
                 let mut i = 0;
                 while i < pending.len() {
-                    if let Some(lit) = self.try_place(&pending[i], bound) {
+                    if let Some(lit) = self.try_place(&pending[i], bound, atoms.len() > 0) {
                         pending.remove(i);
                         body.push(lit?);
                         progressed = true;
@@ -1092,7 +1418,10 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
     }
 
     /// `None` if the literal must wait; `Some(None)` if placing it failed with an error.
-    fn try_place(&mut self, p: &Pending<'a>, bound: &mut Vec<bool>) -> Option<Option<Lit>> {
+    /// `atoms_left`: whether positive atoms remain to be placed. A literal that calls
+    /// `autoinc()` waits for all of them, so that it runs once per binding of the whole
+    /// body and each derived tuple gets its own number (as in Soufflé).
+    fn try_place(&mut self, p: &Pending<'a>, bound: &mut Vec<bool>, atoms_left: bool) -> Option<Option<Lit>> {
         match p {
             Pending::Negated(atom) => {
                 let ready =
@@ -1100,10 +1429,15 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 ready.then(|| Some(Lit::Negated(atom.clone())))
             }
             Pending::Compare { op, lhs, rhs, span, lhs_span } => {
+                if atoms_left && (lhs.uses_autoinc() || rhs.uses_autoinc()) {
+                    return None;
+                }
                 let (lb, rb) = (Self::is_bound(lhs, bound), Self::is_bound(rhs, bound));
                 if lb && rb {
-                    let lt = self.type_of(lhs, *lhs_span)?;
-                    let rt = self.type_of(rhs, *span)?;
+                    let (Some((lhs, lt)), Some((rhs, rt))) = (self.typed(lhs, *lhs_span), self.typed(rhs, *span))
+                    else {
+                        return Some(None);
+                    };
                     if lt != rt {
                         self.error(
                             Diagnostic::error(
@@ -1114,13 +1448,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                         );
                         return Some(None);
                     }
-                    return Some(Some(Lit::Filter {
-                        op: *op,
-                        lhs: lhs.clone(),
-                        rhs: rhs.clone(),
-                        ty: lt,
-                        span: *span,
-                    }));
+                    return Some(Some(Lit::Filter { op: *op, lhs, rhs, ty: lt, span: *span }));
                 }
                 if *op != CompareOp::Eq {
                     return None;
@@ -1130,39 +1458,49 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     (e, Expr::Var(v)) if lb && !rb => (*v, e, *lhs_span),
                     _ => return None,
                 };
-                let ty = self.type_of(expr, espan)?;
+                let Some((expr, ty)) = self.typed(expr, espan) else { return Some(None) };
                 self.unify(var, ty, *span);
                 grow(bound, var);
                 bound[var] = true;
-                Some(Some(Lit::Assign { var, expr: expr.clone(), span: *span }))
+                Some(Some(Lit::Assign { var, expr, span: *span }))
             }
             Pending::Range { var, args, span } => {
                 if !args.iter().all(|a| Self::is_bound(a, bound)) {
                     return None;
                 }
-                for a in args {
-                    self.expect_type(a, Type::Number, *span, "`range` argument");
+                if atoms_left && args.iter().any(Expr::uses_autoinc) {
+                    return None;
                 }
+                let typed: Option<Vec<Expr>> =
+                    args.iter().map(|a| self.expect_type(a, Type::Number, *span, "a `range` argument")).collect();
+                let Some(typed) = typed else { return Some(None) };
                 self.unify(*var, Type::Number, *span);
                 grow(bound, *var);
                 bound[*var] = true;
-                let mut it = args.iter().cloned();
+                let mut it = typed.into_iter();
                 let (from, to, step) = (it.next()?, it.next()?, it.next());
                 Some(Some(Lit::Range { var: *var, from, to, step, span: *span }))
             }
             Pending::Aggregate { var, func, target, body, scope, span } => {
-                // Ready when every outer variable the body mentions is bound.
+                // Ready when every variable of an enclosing scope that the body mentions
+                // (nested aggregates included) is bound.
                 let mut mentioned = BTreeSet::new();
                 for lit in body {
-                    collect_names(lit, &mut mentioned);
+                    lit.for_each_var(true, &mut |id| {
+                        mentioned.insert(id.name.as_str());
+                    });
                 }
                 if let Some(t) = target {
-                    collect_expr_names(t, &mut mentioned);
+                    t.for_each_var(true, &mut |id| {
+                        mentioned.insert(id.name.as_str());
+                    });
                 }
                 let needs: Vec<VarId> = mentioned
                     .iter()
-                    .filter(|n| self.outer_names.contains(*n))
-                    .filter_map(|n| self.scopes[0].get(n).copied())
+                    .filter_map(|n| {
+                        let owner = self.owner(n, *scope);
+                        if owner == *scope { None } else { self.scopes[owner].get(*n).copied() }
+                    })
                     .collect();
                 if !needs.iter().all(|&v| bound.get(v).copied().unwrap_or(false)) {
                     return None;
@@ -1202,8 +1540,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 if !self.require_bound(&e, &inner_bound, "the aggregate's target", tspan) {
                     return None;
                 }
-                self.expect_type(&e, Type::Number, tspan, "the aggregate's target");
-                Some(e)
+                Some(self.expect_type(&e, Type::Number, tspan, "the aggregate's target")?)
             }
             None if func != AggregateFunc::Count => {
                 self.error(
@@ -1249,10 +1586,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         ok
     }
 
-    fn expect_type(&mut self, e: &Expr, ty: Type, span: Span, what: &str) {
-        if let Some(t) = self.type_of(e, span)
-            && t != ty
-        {
+    /// The typed expression (see [`Self::typed`]) if it has type `ty`; otherwise reports
+    /// the mismatch.
+    fn expect_type(&mut self, e: &Expr, ty: Type, span: Span, what: &str) -> Option<Expr> {
+        let (e, t) = self.typed(e, span)?;
+        if t != ty {
             self.error(
                 Diagnostic::error(
                     Code::TypeMismatch,
@@ -1260,35 +1598,78 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 )
                 .at(span, format!("expected a {}", ty.name())),
             );
+            return None;
         }
+        Some(e)
     }
 
-    /// The type of a bound expression; constants are typed by their literal.
-    fn type_of(&mut self, e: &Expr, span: Span) -> Option<Type> {
-        match e {
-            Expr::Var(v) => Some(self.var_types[*v].unwrap_or(Type::Symbol)),
-            Expr::Const(_, ty) => Some(*ty),
-            Expr::Unary(_, a) => {
-                self.expect_type(a, Type::Number, span, "an arithmetic operand");
-                Some(Type::Number)
+    /// A bound expression with each functor call resolved to the overload that its
+    /// arguments' types select, and its type; constants are typed by their literal. A call
+    /// whose arguments no overload takes is reported at the call (`None`).
+    fn typed(&mut self, e: &Expr, span: Span) -> Option<(Expr, Type)> {
+        Some(match e {
+            Expr::Var(v) => (e.clone(), self.var_types[*v].unwrap_or(Type::Symbol)),
+            Expr::Const(_, ty) => (e.clone(), *ty),
+            Expr::Unary(op, a) => {
+                let a = self.expect_type(a, Type::Number, span, "an arithmetic operand")?;
+                (Expr::Unary(*op, Box::new(a)), Type::Number)
             }
-            Expr::Binary(_, a, b) => {
-                self.expect_type(a, Type::Number, span, "an arithmetic operand");
-                self.expect_type(b, Type::Number, span, "an arithmetic operand");
-                Some(Type::Number)
+            Expr::Binary(op, a, b) => {
+                let a = self.expect_type(a, Type::Number, span, "an arithmetic operand");
+                let b = self.expect_type(b, Type::Number, span, "an arithmetic operand");
+                (Expr::Binary(*op, Box::new(a?), Box::new(b?)), Type::Number)
             }
-            Expr::Call(f, args) => {
-                let arg_ty = |s: &mut Self, i: usize| -> Option<Type> { s.type_of(&args[i], span) };
-                Some(match f {
-                    Functor::Cat => Type::Symbol,
-                    Functor::Strlen | Functor::Ord | Functor::ToNumber => Type::Number,
-                    Functor::ToString => Type::Symbol,
-                    Functor::Substr => Type::Symbol,
-                    Functor::Min | Functor::Max => arg_ty(self, 0)?,
-                    Functor::Autoinc => Type::Number,
+            Expr::Call { func, args, span: at } => {
+                let typed: Vec<Option<(Expr, Type)>> = args.iter().map(|a| self.typed(a, *at)).collect();
+                let typed: Vec<(Expr, Type)> = typed.into_iter().collect::<Option<_>>()?;
+                let types: Vec<Type> = typed.iter().map(|(_, t)| *t).collect();
+                let Some(f) = func.resolve(&types) else {
+                    self.functor_type_error(*func, &types, *at);
+                    return None;
+                };
+                let args = typed.into_iter().map(|(e, _)| e).collect();
+                (Expr::Call { func: f, args, span: *at }, f.def().result)
+            }
+        })
+    }
+
+    /// No overload of `func` takes arguments of these types.
+    fn functor_type_error(&mut self, func: Functor, types: &[Type], span: Span) {
+        let name = func.def().name;
+        let forms: Vec<String> = func.overloads().map(|o| format!("`{}`", o.def().signature())).collect();
+        let single = func.overloads().count() == 1;
+        let wrong = (0..types.len()).find(|&i| types[i] != func.def().param(i));
+        let d = match wrong {
+            Some(i) if single => {
+                let (expected, found) = (func.def().param(i), types[i]);
+                let convert = match expected {
+                    Type::Symbol => "to_string",
+                    Type::Number => "to_number",
+                };
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!(
+                        "argument {} of `{name}` is a {}, but `{name}` takes a {} there",
+                        i + 1,
+                        found.name(),
+                        expected.name()
+                    ),
+                )
+                .at(span, forms.join(" or "))
+                .with_help(if func.def().params.len() == 1 && func.def().result == found {
+                    format!("it is a {} already: leave out `{name}`", found.name())
+                } else {
+                    format!("convert it with `{convert}(...)`")
                 })
             }
-        }
+            _ => {
+                let given = types.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
+                Diagnostic::error(Code::TypeMismatch, format!("`{name}` does not take ({given})"))
+                    .at(span, "arguments of these types")
+                    .with_help(format!("it takes {}", forms.join(" or ")))
+            }
+        };
+        self.error(d);
     }
 }
 
@@ -1298,9 +1679,7 @@ fn grow(bound: &mut Vec<bool>, v: VarId) {
     }
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
+use crate::base::diag::plural;
 
 fn collect_outer_names(head: &ast::Atom, conj: &[&ast::Literal], out: &mut BTreeSet<String>) {
     for a in &head.args {

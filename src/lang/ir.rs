@@ -39,35 +39,7 @@ pub struct IoSpec {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Functor {
-    Cat,
-    Strlen,
-    Substr,
-    Ord,
-    ToNumber,
-    ToString,
-    Min,
-    Max,
-    Autoinc,
-}
-
-impl Functor {
-    pub fn from_name(name: &str) -> Option<Functor> {
-        Some(match name {
-            "cat" => Functor::Cat,
-            "strlen" => Functor::Strlen,
-            "substr" => Functor::Substr,
-            "ord" => Functor::Ord,
-            "to_number" => Functor::ToNumber,
-            "to_string" => Functor::ToString,
-            "min" => Functor::Min,
-            "max" => Functor::Max,
-            "autoinc" => Functor::Autoinc,
-            _ => return None,
-        })
-    }
-}
+pub use crate::lang::functors::Functor;
 
 /// An expression over a rule's variables. Operands are typed by `check`.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,8 +48,12 @@ pub enum Expr {
     Const(Value, Type),
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
-    /// A functor call.
-    Call(Functor, Vec<Expr>),
+    /// A functor call; `check` has resolved `func` to the overload its argument types select.
+    Call {
+        func: Functor,
+        args: Vec<Expr>,
+        span: Span,
+    },
 }
 
 impl Expr {
@@ -90,8 +66,23 @@ impl Expr {
                 a.vars(out);
                 b.vars(out);
             }
-            Expr::Call(_, args) => args.iter().for_each(|a| a.vars(out)),
+            Expr::Call { args, .. } => args.iter().for_each(|a| a.vars(out)),
         }
+    }
+
+    /// Whether the expression calls a functor for which `pick` holds.
+    pub fn calls(&self, pick: &dyn Fn(Functor) -> bool) -> bool {
+        match self {
+            Expr::Call { func, args, .. } => pick(*func) || args.iter().any(|a| a.calls(pick)),
+            Expr::Unary(_, a) => a.calls(pick),
+            Expr::Binary(_, a, b) => a.calls(pick) || b.calls(pick),
+            Expr::Var(_) | Expr::Const(..) => false,
+        }
+    }
+
+    /// Whether the expression calls `autoinc()`, whose values depend on evaluation order.
+    pub fn uses_autoinc(&self) -> bool {
+        self.calls(&|f| f.is_counter())
     }
 }
 
@@ -163,6 +154,30 @@ impl Rule {
     pub fn num_vars(&self) -> usize {
         self.var_names.len()
     }
+
+    /// Whether the rule (head or body, aggregates included) calls a functor for which `pick`
+    /// holds.
+    pub fn calls(&self, pick: &dyn Fn(Functor) -> bool) -> bool {
+        fn body(lits: &[Lit], pick: &dyn Fn(Functor) -> bool) -> bool {
+            lits.iter().any(|lit| match lit {
+                Lit::Atom(_) | Lit::Negated(_) => false,
+                Lit::Filter { lhs, rhs, .. } => lhs.calls(pick) || rhs.calls(pick),
+                Lit::Assign { expr, .. } => expr.calls(pick),
+                Lit::Range { from, to, step, .. } => {
+                    from.calls(pick) || to.calls(pick) || step.as_ref().is_some_and(|s| s.calls(pick))
+                }
+                Lit::Aggregate { target, body: inner, .. } => {
+                    target.as_ref().is_some_and(|t| t.calls(pick)) || body(inner, pick)
+                }
+            })
+        }
+        self.head_args.iter().any(|e| e.calls(pick)) || body(&self.body, pick)
+    }
+
+    /// Whether the rule calls `autoinc()`, whose numbers depend on the order of evaluation.
+    pub fn uses_autoinc(&self) -> bool {
+        self.calls(&|f| f.is_counter())
+    }
 }
 
 /// Relations evaluated together: one strongly connected component of the dependency graph.
@@ -209,6 +224,8 @@ pub struct Program {
     pub strata: Vec<Stratum>,
     /// Constraints, in the order written.
     pub constraints: Vec<Constraint>,
+    /// Relations named by `.pragma "magic-transform"`: evaluated on demand by `infer`.
+    pub magic_transform: Vec<RelId>,
 }
 
 impl Program {
@@ -260,4 +277,63 @@ impl Program {
     pub fn constraint_of(&self, rel: RelId) -> Option<&Constraint> {
         self.constraints.iter().find(|c| c.rel == rel)
     }
+}
+
+/// One dependency of a rule's head on a relation its body reads: (body relation, head
+/// relation, read through negation or an aggregate, rule, where).
+pub type Dependency = (RelId, RelId, bool, RuleId, Span);
+
+/// A negative dependency inside a recursive component: the program cannot be stratified.
+pub struct NegativeCycle {
+    /// The offending edge: (from, to, rule, where).
+    pub edge: (RelId, RelId, RuleId, Span),
+    /// Every dependency, for explaining the cycle.
+    pub edges: Vec<Dependency>,
+    /// The component of each relation.
+    pub component: Vec<usize>,
+}
+
+/// Splits relations into strata: the strongly connected components of the dependency graph,
+/// dependencies first, each with the rules deriving it. Fails when negation or an aggregate
+/// reads a relation of its own component. `check` stratifies a program with this, and so
+/// does the magic-set rewrite of a program it transforms.
+pub fn stratify(relations: usize, rules: &[Rule]) -> Result<Vec<Stratum>, NegativeCycle> {
+    use petgraph::graph::{DiGraph, NodeIndex};
+    let mut graph: DiGraph<RelId, ()> = DiGraph::with_capacity(relations, rules.len());
+    for r in 0..relations {
+        graph.add_node(r);
+    }
+    let mut edges: Vec<Dependency> = Vec::new();
+    for rule in rules {
+        let mut deps = Vec::new();
+        body_reads(&rule.body, false, &mut deps);
+        for (rel, negative, span) in deps {
+            edges.push((rel, rule.head, negative, rule.id, span));
+            graph.update_edge(NodeIndex::new(rel), NodeIndex::new(rule.head), ());
+        }
+    }
+    let sccs = petgraph::algo::tarjan_scc(&graph);
+    let mut component = vec![0usize; relations];
+    for (i, scc) in sccs.iter().enumerate() {
+        for node in scc {
+            component[node.index()] = i;
+        }
+    }
+    if let Some(&(from, to, _, rule, span)) =
+        edges.iter().find(|&&(from, to, negative, _, _)| negative && component[from] == component[to])
+    {
+        return Err(NegativeCycle { edge: (from, to, rule, span), edges, component });
+    }
+    // tarjan_scc lists components with dependents first; evaluation runs dependencies first.
+    Ok(sccs
+        .iter()
+        .rev()
+        .map(|scc| {
+            let mut members: Vec<RelId> = scc.iter().map(|n| n.index()).collect();
+            members.sort_unstable();
+            let rules: Vec<RuleId> = rules.iter().filter(|r| members.contains(&r.head)).map(|r| r.id).collect();
+            let recursive = edges.iter().any(|&(from, to, _, _, _)| members.contains(&from) && members.contains(&to));
+            Stratum { relations: members, rules, recursive }
+        })
+        .collect())
 }

@@ -353,7 +353,9 @@ fn constants(project: &Project) -> Vec<String> {
         let Some(id) = project.program.relation_id(name) else { continue };
         let types = &project.program.relations[id].types;
         for tuple in rows.tuples.iter() {
-            values.extend(tuple.iter().zip(types).filter(|(_, t)| **t == crate::base::value::Type::Symbol).map(|(v, _)| *v));
+            values.extend(
+                tuple.iter().zip(types).filter(|(_, t)| **t == crate::base::value::Type::Symbol).map(|(v, _)| *v),
+            );
         }
     }
     let mut names: Vec<String> = values.into_iter().map(|v| project.symbols.resolve(v).to_string()).collect();

@@ -138,7 +138,10 @@ pub fn diagnostics(
             .iter()
             .filter_map(|l| {
                 let (_, uri, range) = locate(l.span)?;
-                Some(lsp::DiagnosticRelatedInformation { location: lsp::Location { uri, range }, message: l.message.clone() })
+                Some(lsp::DiagnosticRelatedInformation {
+                    location: lsp::Location { uri, range },
+                    message: l.message.clone(),
+                })
             })
             .collect();
         let fixes: Vec<FixData> = d

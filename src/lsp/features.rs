@@ -1,6 +1,7 @@
 //! One function per request, each computed from the current texts ([`Index`]) and the last
 //! finished [`Results`]; none waits for the background analysis.
 
+use crate::base::diag::plural;
 use crate::base::value::Type;
 use crate::lang::fmt;
 use crate::lang::syntax::ast;
@@ -87,12 +88,13 @@ impl Context<'_> {
         let project = self.results.project.as_ref();
         let rel = project.and_then(|p| p.program.relation_id(name).map(|id| &p.program.relations[id]));
         match (index.decl(name), rel) {
-            (Some(d), _) => {
+            (Some((d, _)), _) => {
                 let text = &index.file(d.span.file).text;
                 out.push(format!("```stance\n{}\n```", text.get(d.span.range()).unwrap_or(name).trim()));
             }
             (None, Some(r)) => {
-                let cols: Vec<String> = r.columns.iter().zip(&r.types).map(|(c, t)| format!("{c}: {}", type_name(*t))).collect();
+                let cols: Vec<String> =
+                    r.columns.iter().zip(&r.types).map(|(c, t)| format!("{c}: {}", type_name(*t))).collect();
                 out.push(format!("```stance\n{name}({})\n```\nstatement relation (no `.decl`)", cols.join(", ")));
             }
             (None, None) => out.push(format!("`{name}`: not declared")),
@@ -179,8 +181,8 @@ impl Context<'_> {
         let index = self.index();
         let (file, offset) = self.at(&index, &params.text_document_position_params)?;
         let name = &index.occurrence_at(file, offset)?.name;
-        if let Some(d) = index.decl(name) {
-            return Some(lsp::GotoDefinitionResponse::Scalar(self.location(&index, d.name.span)?));
+        if let Some((_, n)) = index.decl(name) {
+            return Some(lsp::GotoDefinitionResponse::Scalar(self.location(&index, n.span)?));
         }
         let p = self.results.project.as_ref()?;
         let locations: Vec<lsp::Location> = p
@@ -223,7 +225,9 @@ impl Context<'_> {
         let index = self.index();
         let Some((file, offset)) = self.at(&index, &params.text_document_position) else { return Ok(None) };
         let Some(o) = index.occurrence_at(file, offset) else { return Ok(None) };
-        if index.decl(new).is_some() || self.results.project.as_ref().is_some_and(|p| p.program.relation_id(new).is_some()) {
+        if index.decl(new).is_some()
+            || self.results.project.as_ref().is_some_and(|p| p.program.relation_id(new).is_some())
+        {
             return Err(format!("a relation named `{new}` already exists"));
         }
         let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
@@ -272,15 +276,16 @@ impl Context<'_> {
         let query = params.query.to_lowercase();
         index
             .decls()
-            .filter(|d| d.name.name.to_lowercase().contains(&query))
-            .filter_map(|d| {
+            .flat_map(|d| std::iter::once(&d.name).chain(&d.also))
+            .filter(|n| n.name.to_lowercase().contains(&query))
+            .filter_map(|n| {
                 #[allow(deprecated)]
                 Some(lsp::SymbolInformation {
-                    name: d.name.name.clone(),
+                    name: n.name.clone(),
                     kind: lsp::SymbolKind::STRUCT,
                     tags: None,
                     deprecated: None,
-                    location: self.location(&index, d.name.span)?,
+                    location: self.location(&index, n.span)?,
                     container_name: None,
                 })
             })
@@ -330,7 +335,8 @@ impl Context<'_> {
             return Some(lsp::CompletionResponse::Array(items));
         }
         for (name, columns) in self.relations(&index) {
-            let args: Vec<String> = columns.iter().enumerate().map(|(i, (c, _))| format!("${{{}:{c}}}", i + 1)).collect();
+            let args: Vec<String> =
+                columns.iter().enumerate().map(|(i, (c, _))| format!("${{{}:{c}}}", i + 1)).collect();
             let detail: Vec<String> = columns.iter().map(|(c, t)| format!("{c}: {t}")).collect();
             let detail = Some(format!("{name}({})", detail.join(", ")));
             items.push(snippet(&name, format!("{name}({})", args.join(", ")), lsp::CompletionItemKind::STRUCT, detail));
@@ -349,13 +355,17 @@ impl Context<'_> {
                 if r.name.starts_with('$') {
                     continue;
                 }
-                let cols = r.columns.iter().zip(&r.types).map(|(c, t)| (c.clone(), type_name(*t).to_string())).collect();
+                let cols =
+                    r.columns.iter().zip(&r.types).map(|(c, t)| (c.clone(), type_name(*t).to_string())).collect();
                 out.insert(r.name.clone(), cols);
             }
         }
         for d in index.decls() {
-            let cols = d.columns.iter().map(|c| (c.name.name.clone(), c.ty.name.clone())).collect();
-            out.insert(d.name.name.clone(), cols);
+            let cols: Vec<(String, String)> =
+                d.columns.iter().map(|c| (c.name.name.clone(), c.ty.name.clone())).collect();
+            for n in std::iter::once(&d.name).chain(&d.also) {
+                out.insert(n.name.clone(), cols.clone());
+            }
         }
         out
     }
@@ -449,8 +459,4 @@ fn head_text(text: &str, head: &ast::Atom) -> String {
 
 fn type_name(t: Type) -> &'static str {
     t.name()
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

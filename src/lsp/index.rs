@@ -88,7 +88,9 @@ impl Index {
 
     /// The relation named at a byte offset of a file (the cursor may sit just after it).
     pub fn occurrence_at(&self, file: FileId, offset: usize) -> Option<&Occurrence> {
-        self.occurrences.iter().find(|o| o.span.file == file && o.span.range().contains(&offset))
+        self.occurrences
+            .iter()
+            .find(|o| o.span.file == file && o.span.range().contains(&offset))
             .or_else(|| self.occurrences.iter().find(|o| o.span.file == file && o.span.end as usize == offset))
     }
 
@@ -100,11 +102,9 @@ impl Index {
         self.occurrences.iter().filter(move |o| o.name == name)
     }
 
-    pub fn decl(&self, name: &str) -> Option<&ast::Decl> {
-        self.files.iter().flat_map(|f| &f.ast.items).find_map(|i| match i {
-            ast::Item::Decl(d) if d.name.name == name => Some(d),
-            _ => None,
-        })
+    /// The `.decl` naming `name`, and where it names it.
+    pub fn decl(&self, name: &str) -> Option<(&ast::Decl, &ast::Ident)> {
+        self.decls().find_map(|d| std::iter::once(&d.name).chain(&d.also).find(|n| n.name == name).map(|n| (d, n)))
     }
 
     /// Every declared relation, in file order.
@@ -128,7 +128,7 @@ impl Walk<'_> {
 
     fn item(&mut self, item: &ast::Item) {
         match item {
-            ast::Item::Decl(d) => self.name(&d.name, Role::Decl),
+            ast::Item::Decl(d) => std::iter::once(&d.name).chain(&d.also).for_each(|n| self.name(n, Role::Decl)),
             ast::Item::Directive(d) => d.relations.iter().for_each(|r| self.name(r, Role::Directive)),
             ast::Item::Rule(r) => {
                 for head in &r.heads {
@@ -138,7 +138,10 @@ impl Walk<'_> {
                     self.body(body);
                 }
             }
-            ast::Item::Type(_) | ast::Item::Ignored { .. } => {}
+            // Inside a component, names are the component's own until `.init` expands them.
+            ast::Item::Comp(c) => c.items.iter().for_each(|i| self.item(i)),
+            ast::Item::Override { relation, .. } => self.name(relation, Role::Directive),
+            ast::Item::Type(_) | ast::Item::Ignored { .. } | ast::Item::Init(_) => {}
         }
     }
 

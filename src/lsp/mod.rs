@@ -144,11 +144,13 @@ impl Server {
     fn notify(&mut self, n: Notification) {
         use lsp::notification as note;
         let changed = match n.method.as_str() {
-            note::DidOpenTextDocument::METHOD => serde_json::from_value::<lsp::DidOpenTextDocumentParams>(n.params.clone()).ok().and_then(|p| {
-                let path = convert::path(&p.text_document.uri)?;
-                self.docs.insert(path, p.text_document.text);
-                Some(())
-            }),
+            note::DidOpenTextDocument::METHOD => {
+                serde_json::from_value::<lsp::DidOpenTextDocumentParams>(n.params.clone()).ok().and_then(|p| {
+                    let path = convert::path(&p.text_document.uri)?;
+                    self.docs.insert(path, p.text_document.text);
+                    Some(())
+                })
+            }
             note::DidChangeTextDocument::METHOD => {
                 serde_json::from_value::<lsp::DidChangeTextDocumentParams>(n.params.clone()).ok().and_then(|p| {
                     let path = convert::path(&p.text_document.uri)?;
@@ -167,7 +169,9 @@ impl Server {
             }
             note::DidSaveTextDocument::METHOD | note::DidChangeWatchedFiles::METHOD => Some(()),
             note::DidChangeConfiguration::METHOD => {
-                serde_json::from_value::<lsp::DidChangeConfigurationParams>(n.params.clone()).ok().map(|p| self.settings.update(&p.settings))
+                serde_json::from_value::<lsp::DidChangeConfigurationParams>(n.params.clone())
+                    .ok()
+                    .map(|p| self.settings.update(&p.settings))
             }
             _ => None,
         };

@@ -366,14 +366,13 @@ pub fn number_nodes(ex: &Explainer, roots: impl IntoIterator<Item = NodeId>) -> 
 }
 
 fn tuple_json(ex: &Explainer, rel: RelId, tuple: &[Value]) -> Json {
-    Json::Array(tuple.iter().zip(&ex.program.relations[rel].types).map(|(&v, &t)| value_json(ex, v, t)).collect())
-}
-
-fn value_json(ex: &Explainer, v: Value, t: Type) -> Json {
-    match t {
-        Type::Number => Json::from(to_number(v)),
-        Type::Symbol => Json::from(ex.symbols.resolve(v)),
-    }
+    Json::Array(
+        tuple
+            .iter()
+            .zip(&ex.program.relations[rel].types)
+            .map(|(&v, &t)| crate::base::value::value_json(v, t, ex.symbols))
+            .collect(),
+    )
 }
 
 /// One proof node as JSON (the `nodes` entries of [`proof_json`]); `index` numbers the nodes
@@ -423,8 +422,9 @@ pub fn node_json(ex: &Explainer, n: NodeId, index: &HashMap<NodeId, usize>) -> J
                 rule_obj["display"] = Json::from(d);
             }
             obj.insert("rule".into(), rule_obj);
-            let bindings: Map<String, Json> =
-                named_vars(r).map(|v| (r.var_names[v].clone(), value_json(ex, env[v], r.var_types[v]))).collect();
+            let bindings: Map<String, Json> = named_vars(r)
+                .map(|v| (r.var_names[v].clone(), crate::base::value::value_json(env[v], r.var_types[v], ex.symbols)))
+                .collect();
             obj.insert("bindings".into(), Json::Object(bindings));
             obj.insert("premises".into(), Json::Array(premises.iter().map(|p| Json::from(index[p])).collect()));
             let conditions: Vec<Json> = side.iter().map(|s| Json::from(side_text(ex, s))).collect();

@@ -12,6 +12,7 @@ use crate::base::source::{SourceMap, Span};
 use crate::base::value::{Number, Symbols, Type, Value, from_number, to_number};
 use crate::engine::eval::{self, Annotation, INPUT, Model, Tuples};
 use crate::facts::load::Facts;
+use crate::lang::functors::Range;
 use crate::lang::ir::{self, Arg, Expr, Lit, RelId, RuleId};
 use crate::lang::syntax::ast::{AggregateFunc, CompareOp};
 use std::collections::HashMap;
@@ -383,7 +384,23 @@ impl<'s, 'a> Search<'s, 'a> {
                 if !eval::compare(*op, *ty, l, r, self.ex.symbols) {
                     return true;
                 }
-                let text = condition_text(self.ex.sources.snippet(*span), *op, l, r, *ty, self.ex.symbols);
+                let text = match lhs {
+                    // A condition such as `match(p, s)` (lowered to `call != 0`): the call
+                    // with its arguments' values.
+                    Expr::Call { func, args, .. } if func.is_test() => {
+                        let values: Vec<String> = args
+                            .iter()
+                            .enumerate()
+                            .map(|(i, a)| match eval::evaluate_expr(a, env, self.ex.symbols) {
+                                Some(v) => literal(v, func.def().param(i), self.ex.symbols),
+                                None => "?".to_string(),
+                            })
+                            .collect();
+                        let not = if *op == CompareOp::Eq { "!" } else { "" };
+                        format!("{not}{}({})", func.def().name, values.join(", "))
+                    }
+                    _ => condition_text(self.ex.sources.snippet(*span), *op, l, r, *ty, self.ex.symbols),
+                };
                 self.side.push(Side::Holds { text });
                 let go_on = self.body(rest, env, bound, visit);
                 self.side.pop();
@@ -402,30 +419,21 @@ impl<'s, 'a> Search<'s, 'a> {
                 let f = eval::evaluate_expr(from, env, self.ex.symbols).map(to_number);
                 let t = eval::evaluate_expr(to, env, self.ex.symbols).map(to_number);
                 let s = match step {
-                    Some(s) => eval::evaluate_expr(s, env, self.ex.symbols).map(to_number),
-                    None => f.zip(t).map(|(f, t)| if f <= t { 1 } else { -1 }),
+                    Some(s) => match eval::evaluate_expr(s, env, self.ex.symbols) {
+                        Some(s) => Some(to_number(s)),
+                        None => return true,
+                    },
+                    None => None,
                 };
-                let (Some(f), Some(t), Some(s)) = (f, t, s) else { return true };
-                if s == 0 {
-                    return true;
-                }
-                let in_range = |i: Number| {
-                    let (i, f, s) = (i64::from(i), i64::from(f), i64::from(s));
-                    let t = i64::from(t);
-                    (if s > 0 { i >= f && i < t } else { i <= f && i > t }) && (i - f) % s == 0
-                };
+                let (Some(f), Some(t)) = (f, t) else { return true };
+                let range = Range::new(f, t, s);
                 if bound[*var] {
                     let v = to_number(env[*var]);
-                    return if in_range(v) { self.body(rest, env, bound, visit) } else { true };
+                    return if range.contains(v) { self.body(rest, env, bound, visit) } else { true };
                 }
-                let mut i = f;
-                while in_range(i) {
+                for i in range {
                     if !self.with_value(*var, from_number(i), rest, env, bound, visit) {
                         return false;
-                    }
-                    match i.checked_add(s) {
-                        Some(n) => i = n,
-                        None => break,
                     }
                 }
                 true

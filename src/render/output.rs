@@ -2,7 +2,7 @@
 //! output directory. Rows are always sorted by their values as the user sees them
 //! (numbers numerically, symbols by string), never by interned ids, so output is stable.
 
-use crate::base::value::{Symbols, Type, to_number};
+use crate::base::value::{Symbols, Type};
 use crate::engine::eval::Model;
 use crate::lang::ir;
 use serde::Serialize;
@@ -14,6 +14,17 @@ pub enum Format {
     Table,
     Csv,
     Json,
+}
+
+impl Format {
+    /// How standard output in this format meets a terminal (see `base::terminal`).
+    pub fn shape(self) -> crate::base::terminal::Shape {
+        match self {
+            Format::Table => crate::base::terminal::Shape::Text,
+            Format::Csv => crate::base::terminal::Shape::Csv,
+            Format::Json => crate::base::terminal::Shape::Data,
+        }
+    }
 }
 
 pub use crate::base::order::{display_order, sorted_rows};
@@ -54,10 +65,7 @@ pub fn render(
                                 .get(i)
                                 .iter()
                                 .zip(&rel.types)
-                                .map(|(&v, &t)| match t {
-                                    Type::Number => serde_json::Value::from(to_number(v)),
-                                    Type::Symbol => serde_json::Value::from(symbols.resolve(v)),
-                                })
+                                .map(|(&v, &t)| crate::base::value::value_json(v, t, symbols))
                                 .collect()
                         })
                         .collect();
@@ -84,7 +92,12 @@ pub fn render(
         Format::Table => {
             for (n, &r) in relations.iter().enumerate() {
                 let rel = &program.relations[r];
-                let rows = sorted_rows(&model.relations[r], &rel.types, symbols);
+                // Escaped here rather than only at the terminal, so that columns are as wide as
+                // what is shown (the terminal layer then finds nothing left to escape).
+                let rows: Vec<Vec<String>> = sorted_rows(&model.relations[r], &rel.types, symbols)
+                    .into_iter()
+                    .map(|row| row.into_iter().map(|v| crate::base::terminal::escape(&v).into_owned()).collect())
+                    .collect();
                 if n > 0 {
                     writeln!(out)?;
                 }
@@ -122,8 +135,7 @@ pub fn render(
 
 /// Writes each `.output` relation (or each of `relations` when none is marked) into `dir`
 /// as Soufflé does: `<rel>.csv`, tab-separated, no header, unless the directive says
-/// otherwise. Each file is written to a temporary name and renamed, so a reader never sees
-/// half a file.
+/// otherwise. The files are written all or nothing (`atomic::write_all`).
 pub fn write_output_dir(
     dir: &Path,
     program: &ir::Program,
@@ -131,54 +143,130 @@ pub fn write_output_dir(
     relations: &[usize],
     symbols: &Symbols,
 ) -> Result<Vec<PathBuf>, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create output directory `{}`: {e}", dir.display()))?;
-    let mut written = Vec::new();
-    for &r in relations {
-        let rel = &program.relations[r];
-        let default_spec = ir::IoSpec { params: Default::default(), span: Default::default() };
-        let specs: Vec<&ir::IoSpec> =
-            if rel.outputs.is_empty() { vec![&default_spec] } else { rel.outputs.iter().collect() };
-        for spec in specs {
-            let name = spec.params.get("filename").cloned().unwrap_or_else(|| format!("{}.csv", rel.name));
-            let delimiter = spec
-                .params
-                .get("delimiter")
-                .map(|d| crate::lang::check::unescape_delimiter(d))
-                .unwrap_or_else(|| "\t".into());
-            let headers = spec.params.get("headers").is_some_and(|h| h == "true");
-            let mut text = String::new();
-            if headers {
-                text.push_str(&rel.columns.join(&delimiter));
-                text.push('\n');
-            }
-            for row in sorted_rows(&model.relations[r], &rel.types, symbols) {
-                text.push_str(&row.join(&delimiter));
-                text.push('\n');
-            }
-            let path = dir.join(&name);
-            write_atomically(&path, text.as_bytes()).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-            written.push(path);
-        }
-    }
-    Ok(written)
+    let files = output_files(dir, program, model, relations, symbols);
+    crate::render::atomic::write_all(dir, &files)?;
+    Ok(files.into_iter().map(|f| f.path).collect())
 }
 
-/// Writes to a temporary file beside `path`, then renames it into place.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = parent.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = crate::base::interrupt::while_pending(&tmp, || {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+/// The files [`write_output_dir`] writes, with their contents.
+pub fn output_files(
+    dir: &Path,
+    program: &ir::Program,
+    model: &Model,
+    relations: &[usize],
+    symbols: &Symbols,
+) -> Vec<crate::render::atomic::Planned> {
+    let mut files = Vec::new();
+    for &r in relations {
+        let rel = &program.relations[r];
+        for (name, spec) in output_names(rel) {
+            let default_spec = ir::IoSpec { params: Default::default(), span: Default::default() };
+            let spec = spec.unwrap_or(&default_spec);
+            let (header, rows) = souffle_rows(rel, spec, &model.relations[r], symbols);
+            let text = match header {
+                Some(h) => format!("{h}\n{rows}"),
+                None => rows,
+            };
+            let bytes = if compressed(spec) { gzip(text.as_bytes()) } else { text.into_bytes() };
+            files.push(crate::render::atomic::Planned { path: dir.join(name), bytes });
+        }
     }
-    result
+    files
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing into a `Vec` cannot fail.
+    enc.write_all(bytes).and_then(|()| enc.finish()).unwrap_or_default()
+}
+
+/// Whether an `.output` directive says `IO=stdout`.
+pub fn to_stdout(spec: &ir::IoSpec) -> bool {
+    spec.params.get("IO").is_some_and(|v| v == "stdout")
+}
+
+/// A relation's rows as Soufflé writes them for `spec`: the header line (when
+/// `headers=true`) and the rows, each ending in a newline, separated by `delimiter` (a tab
+/// by default); a nullary relation that holds is `()`, so that it does not read as empty.
+fn souffle_rows(
+    rel: &ir::Relation,
+    spec: &ir::IoSpec,
+    tuples: &crate::base::value::Tuples,
+    symbols: &Symbols,
+) -> (Option<String>, String) {
+    // With `rfc4180=true` Soufflé defaults to a comma and quotes every symbol, writing a
+    // quote inside one as `\""` (its `WriteStreamCSV::outputSymbol`, kept byte for byte).
+    let rfc4180 = spec.params.get("rfc4180").is_some_and(|v| v == "true");
+    let delimiter = spec
+        .params
+        .get("delimiter")
+        .map(|d| crate::lang::check::unescape_delimiter(d))
+        .unwrap_or_else(|| if rfc4180 { ",".into() } else { "\t".into() });
+    let header = spec.params.get("headers").is_some_and(|h| h == "true").then(|| rel.columns.join(&delimiter));
+    let mut text = String::new();
+    if rel.arity() == 0 {
+        if !tuples.is_empty() {
+            text.push_str("()\n");
+        }
+    } else {
+        for mut row in sorted_rows(tuples, &rel.types, symbols) {
+            if rfc4180 {
+                for (cell, ty) in row.iter_mut().zip(&rel.types) {
+                    if *ty == Type::Symbol {
+                        *cell = format!("\"{}\"", cell.replace('"', "\\\"\""));
+                    }
+                }
+            }
+            text.push_str(&row.join(&delimiter));
+            text.push('\n');
+        }
+    }
+    (header, text)
+}
+
+/// Writes the `.output rel(IO=stdout)` relations among `relations` as Soufflé prints them:
+/// a line of dashes, the name (and the header line with `headers=true`), a line of `=`,
+/// the rows, and a closing line of `=`.
+pub fn write_stdout_outputs(
+    out: &mut impl Write,
+    program: &ir::Program,
+    model: &Model,
+    relations: &[usize],
+    symbols: &Symbols,
+) -> std::io::Result<()> {
+    for &r in relations {
+        let rel = &program.relations[r];
+        for spec in rel.outputs.iter().filter(|spec| to_stdout(spec)) {
+            let (header, rows) = souffle_rows(rel, spec, &model.relations[r], symbols);
+            write!(out, "---------------\n{}", rel.name)?;
+            if let Some(h) = header {
+                write!(out, "\n{h}")?;
+            }
+            write!(out, "\n===============\n{rows}===============\n")?;
+        }
+    }
+    Ok(())
+}
+
+/// The file names (relative to the output directory) a relation is written to, each with
+/// its `.output` directive (none when the relation is written without one). `IO=stdout`
+/// writes no file; `compress=true` defaults to `<rel>.csv.gz`, as in Soufflé.
+pub fn output_names(rel: &ir::Relation) -> Vec<(String, Option<&ir::IoSpec>)> {
+    if rel.outputs.is_empty() {
+        return vec![(format!("{}.csv", rel.name), None)];
+    }
+    rel.outputs
+        .iter()
+        .filter(|s| !to_stdout(s))
+        .map(|s| {
+            let default = if compressed(s) { format!("{}.csv.gz", rel.name) } else { format!("{}.csv", rel.name) };
+            (s.params.get("filename").cloned().unwrap_or(default), Some(s))
+        })
+        .collect()
+}
+
+fn compressed(spec: &ir::IoSpec) -> bool {
+    spec.params.get("compress").is_some_and(|c| c == "true")
 }
 
 /// A CSV writer's error as the I/O error under it, so that callers can tell a closed pipe

@@ -103,7 +103,7 @@ pub fn violation_json(ex: &Explainer, v: &Violation) -> Json {
         .iter()
         .zip(&v.tuple)
         .zip(&rel.types)
-        .map(|((name, &value), &ty)| (name.clone(), value_json(ex, value, ty)))
+        .map(|((name, &value), &ty)| (name.clone(), crate::base::value::value_json(value, ty, ex.symbols)))
         .collect();
     let (atoms, conditions) = match v.proof.map(|p| &ex.nodes[p].kind) {
         Some(NodeKind::Derived { premises, side, .. }) => (
@@ -118,13 +118,6 @@ pub fn violation_json(ex: &Explainer, v: &Violation) -> Json {
         "atoms": atoms,
         "conditions": conditions,
     })
-}
-
-fn value_json(ex: &Explainer, v: Value, ty: Type) -> Json {
-    match ty {
-        Type::Number => Json::from(crate::base::value::to_number(v)),
-        Type::Symbol => Json::from(ex.symbols.resolve(v)),
-    }
 }
 
 /// A violation as a diagnostic located at the constraint: a warning for `infer`, or an
@@ -317,8 +310,11 @@ pub fn completion_json(ex: &mut Explainer, c: &Completion) -> Json {
     let span = ex.program.constraints[c.constraint].span;
     let file = ex.sources.get(span.file);
     let (line, column) = file.line_col(span.start as usize);
-    let bindings: Map<String, Json> =
-        c.bindings.iter().map(|(name, v, ty)| (name.clone(), value_json(ex, *v, *ty))).collect();
+    let bindings: Map<String, Json> = c
+        .bindings
+        .iter()
+        .map(|(name, v, ty)| (name.clone(), crate::base::value::value_json(*v, *ty, ex.symbols)))
+        .collect();
     let mut atoms = Vec::new();
     for (rel, tuple, is_claim) in &c.atoms {
         let proof = ex.explain(*rel, tuple).map(|root| explain::proof_json(ex, root)).unwrap_or(Json::Null);

@@ -13,7 +13,7 @@
 
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::source::{FileId, SourceMap, Span};
-use crate::base::value::{Symbols, Type, Value, to_number};
+use crate::base::value::{Symbols, Type, Value};
 use crate::engine::eval::{EvalOptions, Model, Tuples};
 use crate::facts::asof::Date;
 use crate::lang::ir::{self, RelId};
@@ -182,7 +182,7 @@ pub fn load_version(
         (Some(f), _) if checkout.is_none() => Some(root.join(f)),
         (f, _) => Some(root.join(f.as_deref().unwrap_or(Path::new("facts")))).filter(|d| d.is_dir()),
     };
-    let inputs = Inputs { rules, facts, as_of, allow_outside_paths: false };
+    let inputs = Inputs { rules, facts, as_of };
     match &checkout {
         Some(c) => {
             let (from, to) = (format!("{}/", root.display()), format!("{}:", c.rev));
@@ -396,14 +396,7 @@ fn tuple_text(program: &ir::Program, rel: RelId, tuple: &[Value], symbols: &Symb
 }
 
 fn tuple_json(tuple: &[Value], types: &[Type], symbols: &Symbols) -> Vec<Json> {
-    tuple
-        .iter()
-        .zip(types)
-        .map(|(&v, &t)| match t {
-            Type::Number => Json::from(to_number(v)),
-            Type::Symbol => Json::from(symbols.resolve(v)),
-        })
-        .collect()
+    tuple.iter().zip(types).map(|(&v, &t)| crate::base::value::value_json(v, t, symbols)).collect()
 }
 
 /// Compares two evaluated versions.

@@ -80,9 +80,7 @@ impl Outcome {
     }
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
+use crate::base::diag::plural;
 
 /// Reviews every claim against an evaluated model (with recording on, for the proofs).
 pub fn review(ex: &mut Explainer, specs: &[ClaimSpec]) -> Vec<Outcome> {

@@ -36,7 +36,18 @@ pub fn read(path: &Path) -> Result<String, Failure> {
             .map_err(|e| Failure::io(format!("cannot read standard input: {e}")))?;
         return Ok(buf);
     }
-    let bytes = std::fs::read(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?;
+    // Opened once and checked: a claims file inside the project by name (`claims/x.claims`)
+    // may not be a symlink leading out of it.
+    let (mut file, _) = crate::facts::confine::open_typed(path).map_err(|e| match e {
+        crate::facts::confine::OpenError::Io(e) => Failure::io(format!("cannot read `{}`: {e}", path.display())),
+        crate::facts::confine::OpenError::Outside(target) => Failure::new(
+            vec![crate::facts::confine::listed_file(path, &target, crate::facts::confine::Place::Project)],
+            super::ExitStatus::Usage,
+        ),
+    })?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut file, &mut bytes)
+        .map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

@@ -5,6 +5,7 @@
 //! points the fuzz targets call with untrusted bytes (`untrusted`).
 
 pub mod claim_files;
+pub mod goal;
 pub mod untrusted;
 pub mod watch;
 
@@ -12,12 +13,14 @@ use crate::base::diag::{Code, Diagnostic};
 pub use crate::base::exit::ExitStatus;
 use crate::base::source::{FileId, SourceMap};
 use crate::base::value::{Symbols, Tuples};
-use crate::engine::eval::{self, EvalOptions, Model};
+use crate::engine::backend;
+use crate::engine::eval::{EvalOptions, Model};
 use crate::engine::plan::{self, Plan};
 use crate::facts::confine::{self, Place};
 use crate::facts::load::{self, Facts, TableOptions};
 use crate::lang::ir;
 use crate::lang::syntax;
+use crate::proof::provenance::Explainer;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -30,9 +33,6 @@ pub struct Inputs {
     pub as_of: Option<crate::facts::asof::Date>,
     /// Directory of fact tables. `None`: no facts beyond those in the rule files.
     pub facts: Option<PathBuf>,
-    /// Let `.input`/`.output` file names and symlinks lead outside the facts and output
-    /// directories (see `confine`).
-    pub allow_outside_paths: bool,
 }
 
 /// Why a run stopped: the diagnostics to show and how the process exits (`Failed`: the rules
@@ -76,6 +76,32 @@ pub struct Project {
     /// Warnings found while loading (errors make `load` fail instead).
     pub warnings: Vec<Diagnostic>,
     pub plan: Plan,
+    /// Every file read (rule files and tables), so that no output replaces one of them.
+    pub read: Vec<confine::Identity>,
+}
+
+/// A project evaluated: its model beside it, and explainers of the model on demand. What
+/// each command works with once loading and evaluation succeeded.
+pub struct Session {
+    pub project: Project,
+    pub model: Model,
+}
+
+impl Session {
+    /// Evaluates a loaded project; on failure the diagnostics carry the project's sources.
+    pub fn evaluate(mut project: Project, options: &EvalOptions) -> Result<Session, Failure> {
+        match evaluate(&mut project, options) {
+            Ok(model) => Ok(Session { project, model }),
+            Err(f) => Err(f.within(&mut project.sources)),
+        }
+    }
+
+    /// An explainer of this model's tuples (the model must have been evaluated with
+    /// recording on for derived tuples to have proofs).
+    pub fn explainer(&mut self) -> Explainer<'_> {
+        let Project { program, facts, sources, symbols, .. } = &mut self.project;
+        Explainer::new(program, &self.model, facts, sources, symbols)
+    }
 }
 
 /// Texts that stand in for files: an editor's unsaved buffers, keyed by the path as the
@@ -93,30 +119,43 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
 /// [`load`], with some files' texts taken from `overlay` instead of the disk.
 pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) -> Result<Project, Failure> {
     let mut diags = Vec::new();
-    let read_text = |path: &Path| match overlay.get(path) {
-        Some(text) => Ok(text.clone()),
-        None => read_text(path),
+    // An editor's buffer stands in for its file (it is not opened, so nothing to confine).
+    let read_bytes = |path: &Path, root: Option<&Path>, read: &mut Vec<confine::Identity>| match overlay.get(path) {
+        Some(text) => Ok(text.clone().into_bytes()),
+        None => read_bytes(path, root, read),
     };
 
     // Rule files, sorted and deduplicated, so that the order the files are named in changes nothing
     // (relations are numbered, and shown, in the order they are declared).
     let mut paths = Vec::new();
     for path in &inputs.rules {
+        if let Some(d) = confine::typed_path(path, "rules path") {
+            return Err(Failure::new(vec![d], ExitStatus::Usage));
+        }
         if path.is_dir() {
-            let unsaved = overlay.keys().filter(|p| p.parent() == Some(path) && p.extension().is_some_and(|x| x == "dl"));
-            paths.extend(unsaved.cloned());
+            let unsaved =
+                overlay.keys().filter(|p| p.parent() == Some(path) && p.extension().is_some_and(|x| x == "dl"));
+            paths.extend(unsaved.map(|p| (p.clone(), Some(path.clone()))));
         }
         if !overlay.contains_key(path) {
             paths.extend(rule_paths(path)?);
         } else {
-            paths.push(path.clone());
+            paths.push((path.clone(), None));
         }
     }
     paths.sort();
     paths.dedup();
     let mut rule_files = Vec::new();
-    for file in paths {
-        let text = read_text(&file)?;
+    let mut read = Vec::new();
+    for (file, dir) in paths {
+        let text = match read_bytes(&file, dir.as_deref(), &mut read) {
+            Ok(bytes) => lossy(bytes),
+            Err(Refused::Failure(f)) => return Err(f),
+            Err(Refused::Outside(target)) => {
+                diags.push(confine::listed_file(&file, &target, Place::Rules));
+                continue;
+            }
+        };
         let id = sources.add(display_path(&file), text);
         let (ast, errors) = syntax::parse_file(id, &sources.get(id).text);
         diags.extend(errors);
@@ -126,21 +165,30 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
     // Statement tables first: their relation names are known before checking.
     let mut facts = Facts::new();
     let mut statement_files: Vec<FileId> = Vec::new();
+    let mut other_csv = Vec::new();
     if let Some(dir) = &inputs.facts {
+        if let Some(d) = confine::typed_path(dir, "facts directory") {
+            return Err(Failure::new(vec![d], ExitStatus::Usage));
+        }
         if !dir.is_dir() {
             return Err(Failure::io(format!("facts directory `{}` does not exist", dir.display())));
         }
-        let tables = load::find_statement_tables(dir)
+        let found = load::find_csv_files(dir)
             .map_err(|e| Failure::io(format!("cannot read facts directory `{}`: {e}", dir.display())))?;
-        for path in tables {
-            if !inputs.allow_outside_paths
-                && let Some(d) = confine::statement_table(&path, dir)
-            {
-                diags.push(d);
-                continue;
-            }
-            let text = read_text(&path)?;
-            statement_files.push(sources.add(display_path(&path), text));
+        other_csv = found.others;
+        for path in found.statements {
+            let bytes = match read_bytes(&path, Some(dir), &mut read) {
+                Ok(bytes) => bytes,
+                Err(Refused::Failure(f)) => return Err(f),
+                Err(Refused::Outside(target)) => {
+                    diags.push(confine::listed_file(&path, &target, Place::Facts));
+                    continue;
+                }
+            };
+            let (text, invalid) = load::decode(bytes);
+            let file = sources.add(display_path(&path), text);
+            diags.extend(load::invalid_utf8_errors(file, &invalid));
+            statement_files.push(file);
         }
     }
     // Size the symbol table for small tables at once, and let it grow beyond: sized for
@@ -150,47 +198,72 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
     let table_bytes: usize = statement_files.iter().map(|&f| sources.get(f).text.len()).sum();
     let mut symbols = Symbols::with_capacity((table_bytes / 32).min(1 << 16), (table_bytes / 2).min(1 << 20));
     for &file in &statement_files {
-        if let Err(errors) = load::load_statement_table(file, sources, &mut symbols, &mut facts) {
+        if let Err(errors) = load::load_statement_table(file, sources, &mut symbols, &mut facts, inputs.as_of) {
             diags.extend(errors);
         }
-    }
-    if let Some(day) = inputs.as_of
-        && let Err(errors) = crate::facts::asof::retain_valid(&mut facts, sources, day)
-    {
-        diags.extend(errors);
     }
     let statement_relations: BTreeSet<String> = facts.relations.keys().cloned().collect();
 
     let (program, check_diags) = crate::lang::check::check(&rule_files, &statement_relations, &mut symbols);
     diags.extend(check_diags);
-    if !inputs.allow_outside_paths {
-        diags.extend(confine::directive_names(&program, sources));
-    }
+    diags.extend(confine::directive_names(&program, sources));
     crate::lang::lint::lint(&rule_files, &program, &mut diags);
+
+    // A `.csv` that is neither a statement table nor read by an `.input` is a mistake more
+    // often than not (`subjet,relation,object`): say so rather than ignore it, even when the
+    // rules have errors (its relations are then unknown to them).
+    let input_paths: BTreeSet<PathBuf> = program
+        .relations
+        .iter()
+        .flat_map(|rel| rel.inputs.iter().filter_map(|spec| input_file(inputs.facts.as_deref(), rel, spec).0))
+        .map(|path| path.canonicalize().unwrap_or(path))
+        .collect();
+    for (path, header) in other_csv {
+        if !input_paths.contains(&path.canonicalize().unwrap_or_else(|_| path.clone())) {
+            let file = sources.add(display_path(&path), header);
+            diags.push(load::unread_table(file, sources));
+        }
+    }
 
     // Relation tables named by `.input`.
     if !diags.iter().any(Diagnostic::is_error) {
         for rel in &program.relations {
             for spec in &rel.inputs {
-                let (path, options) = input_file(inputs.facts.as_deref(), rel, spec);
+                let (path, implicit_csv) = input_file(inputs.facts.as_deref(), rel, spec);
                 let Some(path) = path else {
                     if spec.params.contains_key("filename") || !rel.from_statements {
                         diags.push(missing_input(rel, spec));
                     }
                     continue;
                 };
-                if !inputs.allow_outside_paths {
-                    let name = spec.params.get("filename").map(String::as_str);
-                    let dir = inputs.facts.as_deref().unwrap_or(Path::new("."));
-                    if let Some(d) = confine::directive_file(name, &path, dir, Place::Facts, spec.span, sources) {
-                        diags.push(d);
+                let dir = inputs.facts.as_deref().unwrap_or(Path::new("."));
+                let bytes = match read_bytes(&path, Some(dir), &mut read) {
+                    Ok(bytes) => bytes,
+                    Err(Refused::Failure(f)) => return Err(f),
+                    Err(Refused::Outside(target)) => {
+                        let name = spec.params.get("filename").map(String::as_str);
+                        diags.push(confine::directive_file(name, &path, &target, Place::Facts, spec.span, sources));
                         continue;
                     }
+                };
+                let mut bytes = bytes;
+                if load::is_gzip(&bytes) {
+                    match load::gunzip(&bytes, load::MAX_GUNZIPPED) {
+                        Ok(plain) => bytes = plain,
+                        Err(e) => {
+                            let msg = format!("cannot read `{}`: {e}", display_path(&path));
+                            diags.push(Diagnostic::error(Code::BadFacts, msg).at(spec.span, "read by this directive"));
+                            continue;
+                        }
+                    }
                 }
-                let text = read_text(&path)?;
+                let (text, invalid) = load::decode(bytes);
+                let options = TableOptions::for_input(&spec.params, &path, &text, implicit_csv);
                 let file = sources.add(display_path(&path), text);
+                diags.extend(load::invalid_utf8_errors(file, &invalid));
+                let schema = load::Schema { relation: &rel.name, columns: &rel.columns, types: &rel.types };
                 if let Err(errors) =
-                    load::load_relation_table(file, sources, &rel.name, &rel.types, &options, &mut symbols, &mut facts)
+                    load::load_relation_table(file, sources, &schema, &options, &mut symbols, &mut facts)
                 {
                     diags.extend(errors);
                 }
@@ -202,14 +275,17 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
         return Err(Failure::new(diags, ExitStatus::Failed));
     }
     let plan = plan::plan(&program);
-    Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan })
+    // `ord` numbers the symbols of the rules and facts now, before a claim adds its own.
+    crate::engine::eval::prepare_symbols(&program, &mut symbols);
+    Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan, read })
 }
 
 /// The file an `.input` directive reads, following Soufflé: `filename=` (relative to the
 /// facts directory), else `<rel>.facts` (tab-separated, no header), else `<rel>.csv`
-/// (comma-separated, with a header) when only that exists.
-fn input_file(dir: Option<&Path>, rel: &ir::Relation, spec: &ir::IoSpec) -> (Option<PathBuf>, TableOptions) {
-    let mut options = TableOptions::default();
+/// (with a header: the `bool` is true) when only that exists. How it is read is
+/// [`TableOptions::for_input`]'s business.
+fn input_file(dir: Option<&Path>, rel: &ir::Relation, spec: &ir::IoSpec) -> (Option<PathBuf>, bool) {
+    let mut implicit_csv = false;
     let dir = dir.unwrap_or(Path::new("."));
     let path = match spec.params.get("filename") {
         Some(name) => {
@@ -222,24 +298,14 @@ fn input_file(dir: Option<&Path>, rel: &ir::Relation, spec: &ir::IoSpec) -> (Opt
             if facts.is_file() {
                 Some(facts)
             } else if csv.is_file() && !rel.from_statements {
-                options.delimiter = b',';
-                options.headers = true;
+                implicit_csv = true;
                 Some(csv)
             } else {
                 None
             }
         }
     };
-    if let Some(d) = spec.params.get("delimiter") {
-        options.delimiter = crate::lang::check::unescape_delimiter(d).bytes().next().unwrap_or(b'\t');
-    }
-    if let Some(h) = spec.params.get("headers") {
-        options.headers = h == "true";
-    }
-    if let Some(q) = spec.params.get("rfc4180") {
-        options.rfc4180 = q == "true";
-    }
-    (path, options)
+    (path, implicit_csv)
 }
 
 fn missing_input(rel: &ir::Relation, spec: &ir::IoSpec) -> Diagnostic {
@@ -254,9 +320,15 @@ fn missing_input(rel: &ir::Relation, spec: &ir::IoSpec) -> Diagnostic {
 
 /// Evaluates a loaded project.
 pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, Failure> {
-    let program = &project.program;
+    let inputs = input_tuples(&project.program, &project.facts);
+    backend::evaluate(options.engine, &project.program, &project.plan, inputs, &mut project.symbols, options)
+        .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
+}
+
+/// Every relation's input tuples: the rows of fact tables and the facts of rule files.
+fn input_tuples(program: &ir::Program, facts: &Facts) -> Vec<Tuples> {
     let mut inputs: Vec<Tuples> = program.relations.iter().map(|r| Tuples::new(r.arity())).collect();
-    for (name, rows) in &project.facts.relations {
+    for (name, rows) in &facts.relations {
         if let Some(id) = program.relation_id(name) {
             inputs[id].extend_from(&rows.tuples);
         }
@@ -264,45 +336,58 @@ pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, F
     for fact in &program.facts {
         inputs[fact.rel].push(&fact.values);
     }
-    eval::evaluate(&project.program, &project.plan, inputs, &mut project.symbols, options)
-        .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
+    inputs
 }
 
-fn rule_paths(path: &Path) -> Result<Vec<PathBuf>, Failure> {
-    if path == Path::new("-") {
-        return Ok(vec![path.to_path_buf()]);
+/// The rule files `path` names: itself, or every `*.dl` inside when it is a directory (each
+/// with that directory, which it must stay inside).
+fn rule_paths(path: &Path) -> Result<Vec<(PathBuf, Option<PathBuf>)>, Failure> {
+    let root = path.is_dir().then(|| path.to_path_buf());
+    match crate::lang::rule_files(path) {
+        Ok(Some(files)) => Ok(files.into_iter().map(|f| (f, root.clone())).collect()),
+        Ok(None) => Err(Failure::io(format!("rules path `{}` does not exist", path.display()))),
+        Err(e) => Err(Failure::io(format!("cannot read rules directory `{}`: {e}", path.display()))),
     }
-    if path.is_dir() {
-        let entries = std::fs::read_dir(path)
-            .map_err(|e| Failure::io(format!("cannot read rules directory `{}`: {e}", path.display())))?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "dl") && p.is_file())
-            .collect();
-        files.sort();
-        return Ok(files);
-    }
-    if path.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    Err(Failure::io(format!("rules path `{}` does not exist", path.display())))
 }
 
-/// Reads a file (or standard input for `-`). Invalid UTF-8 is replaced, so that a bad byte
-/// becomes a located error in the parser or loader rather than a refusal to read.
-fn read_text(path: &Path) -> Result<String, Failure> {
-    let bytes = if path == Path::new("-") {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-            .map_err(|e| Failure::io(format!("cannot read standard input: {e}")))?;
-        buf
-    } else {
-        std::fs::read(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?
-    };
-    Ok(match String::from_utf8(bytes) {
+/// Why [`read_bytes`] gave nothing.
+enum Refused {
+    Failure(Failure),
+    /// The file leads outside its directory, to this path.
+    Outside(PathBuf),
+}
+
+/// Text with invalid UTF-8 replaced, so that a bad byte becomes a located error in the
+/// parser rather than a refusal to read.
+fn lossy(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+    }
+}
+
+/// The bytes of a file (or of standard input for `-`), opened once: with a `root`, the
+/// opened file must be inside it (`confine::open_inside`); without, a path inside the project
+/// by name must resolve inside it (`confine::open_typed`). Its identity is added to `read`.
+fn read_bytes(path: &Path, root: Option<&Path>, read: &mut Vec<confine::Identity>) -> Result<Vec<u8>, Refused> {
+    let cannot = |e: std::io::Error| Refused::Failure(Failure::io(format!("cannot read `{}`: {e}", path.display())));
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| Refused::Failure(Failure::io(format!("cannot read standard input: {e}"))))?;
+        return Ok(bytes);
+    }
+    let opened = match root {
+        Some(root) => confine::open_inside(path, root),
+        None => confine::open_typed(path),
+    };
+    let (mut file, identity) = opened.map_err(|e| match e {
+        confine::OpenError::Io(e) => cannot(e),
+        confine::OpenError::Outside(target) => Refused::Outside(target),
+    })?;
+    std::io::Read::read_to_end(&mut file, &mut bytes).map_err(cannot)?;
+    read.push(identity);
+    Ok(bytes)
 }
 
 fn display_path(path: &Path) -> String {
@@ -346,8 +431,8 @@ pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, Str
     for fact in &program.facts {
         inputs[fact.rel].push(&fact.values);
     }
-    let model =
-        eval::evaluate(&program, &plan, inputs, &mut symbols, options).map_err(|d| render(std::slice::from_ref(&d)))?;
+    let model = backend::evaluate(options.engine, &program, &plan, inputs, &mut symbols, options)
+        .map_err(|d| render(std::slice::from_ref(&d)))?;
     Ok(TextModel { sources, symbols, program, model })
 }
 

@@ -13,8 +13,9 @@ use crate::base::value::{Symbols, Type};
 use crate::facts::load::{self, Facts, TableOptions};
 use std::collections::BTreeSet;
 
-/// Bytes as the CLI reads a file: invalid UTF-8 replaced, so a bad byte becomes a located
-/// error rather than a refusal.
+/// Bytes as the CLI reads a rule file: invalid UTF-8 replaced, so a bad byte becomes a
+/// located error rather than a refusal. (Fact tables go through [`load::decode`], which
+/// also reports each bad byte.)
 fn text(data: &[u8]) -> String {
     String::from_utf8_lossy(data).into_owned()
 }
@@ -40,34 +41,52 @@ pub fn rule_file(data: &[u8]) -> Vec<String> {
 /// A statement table (`subject,relation,object,...` with a header).
 pub fn statement_table(data: &[u8]) -> Vec<String> {
     let mut sources = SourceMap::new();
-    let id = sources.add("fuzz.csv", text(data));
+    let (text, invalid) = load::decode(data.to_vec());
+    let id = sources.add("fuzz.csv", text);
     let mut symbols = Symbols::new();
     let mut facts = Facts::new();
-    let _ = load::is_statement_table(&sources.get(id).text);
-    let diags = load::load_statement_table(id, &sources, &mut symbols, &mut facts).err().unwrap_or_default();
+    let mut diags = load::invalid_utf8_errors(id, &invalid);
+    if !load::is_statement_table(&sources.get(id).text) {
+        // What the CLI says of a `.csv` that is not a statement table and no `.input` reads.
+        diags.push(load::unread_table(id, &sources));
+    }
+    // Inputs of odd length also go through the `--as-of` filter.
+    let as_of = (data.len() % 2 == 1).then_some(crate::facts::asof::Date { year: 2016, month: 6, day: 1 });
+    diags.extend(load::load_statement_table(id, &sources, &mut symbols, &mut facts, as_of).err().unwrap_or_default());
     render(&diags, &sources)
 }
 
 /// A relation table. The first byte chooses the table's shape, so one corpus covers them:
 /// bit 0 rfc4180, bit 1 headers, bit 2 comma instead of tab, bits 3..6 the column types
-/// (arity 1 to 3: bit set = number).
+/// (arity 1 to 3: bit set = number). The relation's attributes are named `a`, `b`, `c`,
+/// so a header naming them binds by name. When the second byte is `#` it is taken as the
+/// `comment` option.
 pub fn relation_table(data: &[u8]) -> Vec<String> {
     let (shape, body) = data.split_first().map_or((0, data), |(s, b)| (*s, b));
+    let (comment, body) = match body.split_first() {
+        Some((b'#', rest)) => (Some(b'#'), rest),
+        _ => (None, body),
+    };
     let options = TableOptions {
         delimiter: if shape & 4 != 0 { b',' } else { b'\t' },
         headers: shape & 2 != 0,
         rfc4180: shape & 1 != 0,
+        comment,
     };
     let arity = 1 + (shape >> 6) as usize % 3;
     let types: Vec<Type> =
         (0..arity).map(|i| if shape & (8 << i) != 0 { Type::Number } else { Type::Symbol }).collect();
+    let columns: Vec<String> = ["a", "b", "c"][..arity].iter().map(|c| c.to_string()).collect();
     let mut sources = SourceMap::new();
-    let id = sources.add("fuzz.facts", text(body));
+    let (text, invalid) = load::decode(body.to_vec());
+    let id = sources.add("fuzz.facts", text);
     let mut symbols = Symbols::new();
     let mut facts = Facts::new();
-    let diags = load::load_relation_table(id, &sources, "r", &types, &options, &mut symbols, &mut facts)
-        .err()
-        .unwrap_or_default();
+    let schema = load::Schema { relation: "r", columns: &columns, types: &types };
+    let mut diags = load::invalid_utf8_errors(id, &invalid);
+    diags.extend(
+        load::load_relation_table(id, &sources, &schema, &options, &mut symbols, &mut facts).err().unwrap_or_default(),
+    );
     render(&diags, &sources)
 }
 

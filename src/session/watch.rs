@@ -141,7 +141,6 @@ pub fn watch(
             .map_err(|e| Failure::io(format!("cannot watch `{}`: {e}", dir.display())))?;
     }
 
-    let stdout = std::io::stdout();
     let mut last: Option<Snapshot> = None;
     let mut runs = 0usize;
     let mut changed: BTreeSet<PathBuf> = BTreeSet::new();
@@ -186,7 +185,7 @@ pub fn watch(
             )),
         }
         {
-            let mut out = stdout.lock();
+            let mut out = crate::base::terminal::stdout(crate::base::terminal::Shape::Text);
             for l in &lines {
                 let _ = writeln!(out, "{l}");
             }

@@ -19,7 +19,8 @@ pub struct File {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
-    /// `.decl rel(col: type, ...) [qualifiers]`
+    /// `.decl rel(col: type, ...) [qualifiers]`, or `.decl a, b(col: type, ...)` for several
+    /// relations with the same columns
     Decl(Decl),
     /// `.type Name <: symbol` (also `.type Name = symbol` and `.number_type Name` / `.symbol_type Name`)
     Type(TypeDecl),
@@ -27,17 +28,68 @@ pub enum Item {
     Directive(Directive),
     /// A fact (empty body), a rule, or a constraint (no head, issue 5).
     Rule(Rule),
-    /// `.pragma ...`, `.plan ...` and other hints that are accepted and ignored.
-    Ignored { what: String, span: Span },
+    /// `.pragma ...`, `.plan ...` and other hints that are accepted; only the pragma
+    /// `magic-transform` changes anything (see `lang::magic`).
+    Ignored {
+        /// `pragma` or `plan`.
+        what: String,
+        /// The string arguments, as written: `"magic-transform" "samegen"`.
+        args: Vec<String>,
+        /// The whole directive.
+        span: Span,
+    },
+    /// `.comp Name<T> : Base<T> { items }`: a component, expanded by `lang::components`.
+    Comp(Comp),
+    /// `.init inst = Name<args>`: a component instantiation.
+    Init(Init),
+    /// `.override rel`, inside a component: drop the base components' rules for `rel`.
+    Override { relation: Ident, span: Span },
+}
+
+/// A component's name with its type parameters (`Graph<T>`), or a reference to a component
+/// with its type arguments (`Graph<number>`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompType {
+    pub name: Ident,
+    pub args: Vec<Ident>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comp {
+    /// The name and the formal type parameters.
+    pub ty: CompType,
+    /// Components it inherits from, with their type arguments.
+    pub bases: Vec<CompType>,
+    pub items: Vec<Item>,
+    /// From `{` to `}`.
+    pub body: Span,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Init {
+    pub name: Ident,
+    pub comp: CompType,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decl {
     pub name: Ident,
+    /// Further relations declared with the same columns: `.decl A, B, C(x: number)`.
+    pub also: Vec<Ident>,
     pub columns: Vec<Column>,
     /// Qualifiers such as `brie`, `btree`, `inline`, `magic`, `eqrel`, `choice-domain`, as written.
     pub qualifiers: Vec<Ident>,
     pub span: Span,
+}
+
+impl Decl {
+    /// Every relation the declaration declares, in the order written.
+    pub fn names(&self) -> impl Iterator<Item = &Ident> {
+        std::iter::once(&self.name).chain(&self.also)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +104,9 @@ pub struct TypeDecl {
     /// The type it is a subtype or alias of (`symbol`, `number`, or another declared type).
     /// For a union `.type T = A | B` every member is listed.
     pub bases: Vec<Ident>,
+    /// `.type T <: B` (a subset of `B`, as `.number_type`/`.symbol_type`), rather than
+    /// `.type T = B` (another name for `B`) or a union.
+    pub subset: bool,
     pub span: Span,
 }
 

@@ -1,0 +1,170 @@
+//! The engine boundary: what an evaluator takes and what it must give back, so that the rest
+//! of the pipeline (provenance, review, pictures) does not know which one ran.
+//!
+//! An evaluator takes the checked program, its plan, the input tuples of every relation and
+//! the options (limits, recording), and returns a [`Model`]: every relation's tuples, sorted
+//! and without duplicates, and, when `options.record` is set, an [`Annotation`] per derived
+//! tuple. The **provenance contract** is what annotations must satisfy: a tuple annotated
+//! with round `r` of stratum `s` and rule `R` has a derivation by `R` whose premises are
+//! inputs, tuples of strata before `s`, or tuples of `s` annotated with rounds before `r`.
+//! Proof search (`proof::provenance`) relies on nothing else, so any evaluator that keeps
+//! the contract gets explanations for free. See `docs/ARCHITECTURE.md`.
+//!
+//! Two evaluators implement it: [`Engine::Datafrog`], the semi-naive fixpoint on datafrog
+//! (`engine::eval`), and [`Engine::Simple`], a plain naive evaluator over the IR
+//! (`engine::simple`) kept as a reference. [`Engine::Compare`] runs both and fails on any
+//! difference, as polonius's `Algorithm::Compare` does.
+
+use crate::base::diag::{Code, Diagnostic};
+use crate::base::value::{Symbols, Tuples, Type, display};
+use crate::engine::eval::{self, EvalOptions, Model};
+use crate::engine::plan::Plan;
+use crate::engine::simple;
+use crate::lang::ir;
+
+/// Which evaluator runs a program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// Semi-naive evaluation on datafrog, with join plans and indices.
+    #[default]
+    Datafrog,
+    /// Naive evaluation straight over the IR: slow, small, a reference.
+    Simple,
+    /// Both, failing on any difference between their models.
+    Compare,
+}
+
+impl Engine {
+    /// The name `--engine` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Datafrog => "datafrog",
+            Engine::Simple => "simple",
+            Engine::Compare => "compare",
+        }
+    }
+}
+
+/// An evaluator behind the boundary.
+pub trait Backend {
+    /// Evaluates `program` over `inputs` (per relation, any order, duplicates allowed).
+    fn evaluate(
+        &self,
+        program: &ir::Program,
+        plan: &Plan,
+        inputs: Vec<Tuples>,
+        symbols: &mut Symbols,
+        options: &EvalOptions,
+    ) -> Result<Model, Diagnostic>;
+}
+
+/// The datafrog evaluator.
+pub struct Datafrog;
+
+impl Backend for Datafrog {
+    fn evaluate(
+        &self,
+        program: &ir::Program,
+        plan: &Plan,
+        inputs: Vec<Tuples>,
+        symbols: &mut Symbols,
+        options: &EvalOptions,
+    ) -> Result<Model, Diagnostic> {
+        eval::evaluate(program, plan, inputs, symbols, options)
+    }
+}
+
+/// The plain evaluator.
+pub struct Simple;
+
+impl Backend for Simple {
+    fn evaluate(
+        &self,
+        program: &ir::Program,
+        _plan: &Plan,
+        inputs: Vec<Tuples>,
+        symbols: &mut Symbols,
+        options: &EvalOptions,
+    ) -> Result<Model, Diagnostic> {
+        simple::evaluate(program, inputs, symbols, options)
+    }
+}
+
+/// Both evaluators; the datafrog model is returned when they agree.
+pub struct Compare;
+
+impl Backend for Compare {
+    fn evaluate(
+        &self,
+        program: &ir::Program,
+        plan: &Plan,
+        inputs: Vec<Tuples>,
+        symbols: &mut Symbols,
+        options: &EvalOptions,
+    ) -> Result<Model, Diagnostic> {
+        let fast = Datafrog.evaluate(program, plan, inputs.clone(), symbols, options)?;
+        // Same symbol table: a string either engine computes gets the same id in both.
+        let plain = Simple.evaluate(program, plan, inputs, symbols, options)?;
+        match first_difference(program, &fast, &plain, symbols) {
+            None => Ok(fast),
+            Some(difference) => Err(Diagnostic::error(
+                Code::Limit,
+                format!("--engine compare: the datafrog and simple engines disagree: {difference}"),
+            )),
+        }
+    }
+}
+
+/// Runs the chosen engine.
+pub fn evaluate(
+    engine: Engine,
+    program: &ir::Program,
+    plan: &Plan,
+    inputs: Vec<Tuples>,
+    symbols: &mut Symbols,
+    options: &EvalOptions,
+) -> Result<Model, Diagnostic> {
+    let backend: &dyn Backend = match engine {
+        Engine::Datafrog => &Datafrog,
+        Engine::Simple => &Simple,
+        Engine::Compare => &Compare,
+    };
+    backend.evaluate(program, plan, inputs, symbols, options)
+}
+
+/// The first tuple that one model has and the other lacks, as text.
+fn first_difference(program: &ir::Program, a: &Model, b: &Model, symbols: &Symbols) -> Option<String> {
+    for (rel, decl) in program.relations.iter().enumerate() {
+        let (x, y) = (&a.relations[rel], &b.relations[rel]);
+        let only = |from: &Tuples, other: &Tuples| {
+            let theirs: std::collections::BTreeSet<&[u32]> = other.iter().collect();
+            from.iter().find(|t| !theirs.contains(t)).map(|t| t.to_vec())
+        };
+        let show = |t: Vec<u32>| tuple_text(decl, &t, symbols);
+        if let Some(t) = only(x, y) {
+            return Some(format!("{} only in datafrog's model ({} against {} tuples)", show(t), x.len(), y.len()));
+        }
+        if let Some(t) = only(y, x) {
+            return Some(format!(
+                "{} only in the simple engine's model ({} against {} tuples)",
+                show(t),
+                y.len(),
+                x.len()
+            ));
+        }
+    }
+    None
+}
+
+/// `name("a", 1)`: a tuple as it would be written in a rule file.
+fn tuple_text(decl: &ir::Relation, tuple: &[u32], symbols: &Symbols) -> String {
+    let args: Vec<String> = tuple
+        .iter()
+        .zip(&decl.types)
+        .map(|(&v, &t)| match t {
+            Type::Symbol => format!("{:?}", display(v, t, symbols)),
+            _ => display(v, t, symbols),
+        })
+        .collect();
+    format!("{}({})", decl.name, args.join(", "))
+}

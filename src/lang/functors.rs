@@ -1,0 +1,569 @@
+//! The intrinsic functors, in one table: [`FUNCTORS`] gives each functor's name, argument
+//! and result types and evaluation, and every stage reads it: the parser (which names are
+//! conditions), `check` (names, arity, types, "did you mean"), both evaluators and the
+//! explainer (evaluation), `lint` (a call's signature in a rule's canonical form); a
+//! completion list is `FUNCTORS` with [`FunctorDef::signature`] and `doc`, and a test keeps
+//! the README's list in step. Adding a functor is one row here plus its test.
+//!
+//! A name may have several rows (overloads), as in Soufflé: `min` over numbers and `min`
+//! over symbols are two rows, and `check` picks the row whose parameter types match the
+//! arguments' types, so a call is fully typed before it is evaluated.
+
+use crate::base::value::{Number, Symbols, Type, Value, from_number, to_number};
+use regex::{Regex, RegexBuilder};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+/// What evaluation of a call may use besides its arguments' values.
+pub struct Ctx<'s> {
+    /// For string functors (`cat`, `strlen`, ...), which read and make symbols.
+    pub symbols: &'s mut Symbols,
+    /// The next number `autoinc()` gives.
+    pub counter: Number,
+    /// The patterns `match` has compiled, by symbol (`None`: not a valid pattern).
+    patterns: HashMap<Value, Option<Regex>>,
+}
+
+impl<'s> Ctx<'s> {
+    pub fn new(symbols: &'s mut Symbols) -> Ctx<'s> {
+        Ctx { symbols, counter: 0, patterns: HashMap::new() }
+    }
+}
+
+/// How a functor computes its value.
+#[derive(Clone, Copy)]
+pub enum Kind {
+    /// A function of its arguments' values; `None` when it has no value for them (the
+    /// binding is dropped: a substring out of range, `to_number` of a non-number).
+    Pure(fn(&[Value], &mut Ctx) -> Option<Value>),
+    /// `autoinc()`: a new number each time it is evaluated.
+    Counter,
+    /// `x = range(from, to[, step])`: one binding of `x` per number ([`Range`]).
+    Generator,
+    /// A condition written as a body literal (`match(p, s)`, `contains(a, b)`), true or
+    /// false for its arguments (`None`: neither, the binding is dropped). In expressions
+    /// it stands for 1 or 0, which is how `check` lowers it (a filter `call != 0`).
+    Test(fn(&[Value], &mut Ctx) -> Option<bool>),
+}
+
+/// One row of the table: one functor, or one overload of it.
+pub struct FunctorDef {
+    pub name: &'static str,
+    /// The parameters' types, in order.
+    pub params: &'static [Type],
+    /// The last parameter may be repeated (`cat(a, b, c)`, `min(a, b, c)`).
+    pub variadic: bool,
+    pub result: Type,
+    pub kind: Kind,
+    /// What it does, in a few words (for completion and the README).
+    pub doc: &'static str,
+}
+
+impl FunctorDef {
+    /// Whether `n` arguments fit the parameters.
+    pub fn takes(&self, n: usize) -> bool {
+        if self.variadic { n >= self.params.len() } else { n == self.params.len() }
+    }
+
+    /// The parameter type of argument `i`.
+    pub fn param(&self, i: usize) -> Type {
+        self.params.get(i).or(self.params.last()).copied().unwrap_or(Type::Number)
+    }
+
+    /// `substr(symbol, number, number) -> symbol`; a condition has no result.
+    pub fn signature(&self) -> String {
+        let mut params: Vec<&str> = self.params.iter().map(|t| t.name()).collect();
+        if self.variadic {
+            params.push("...");
+        }
+        let result = match self.kind {
+            Kind::Test(_) => String::new(),
+            _ => format!(" -> {}", self.result.name()),
+        };
+        format!("{}({}){result}", self.name, params.join(", "))
+    }
+}
+
+use Type::{Number as N, Symbol as S};
+
+/// Every intrinsic functor. Overloads of one name are adjacent.
+pub static FUNCTORS: &[FunctorDef] = &[
+    FunctorDef {
+        name: "cat",
+        params: &[S],
+        variadic: true,
+        result: S,
+        kind: Kind::Pure(cat),
+        doc: "the strings joined",
+    },
+    FunctorDef {
+        name: "strlen",
+        params: &[S],
+        variadic: false,
+        result: N,
+        kind: Kind::Pure(strlen),
+        doc: "length in characters",
+    },
+    FunctorDef {
+        name: "substr",
+        params: &[S, N, N],
+        variadic: false,
+        result: S,
+        kind: Kind::Pure(substr),
+        doc: "the characters from a position (from 0), at most a length",
+    },
+    FunctorDef {
+        name: "ord",
+        params: &[S],
+        variadic: false,
+        result: N,
+        kind: Kind::Pure(ord),
+        doc: "a number per symbol that follows string order (see the README)",
+    },
+    FunctorDef {
+        name: "to_number",
+        params: &[S],
+        variadic: false,
+        result: N,
+        kind: Kind::Pure(to_number_of),
+        doc: "the number a string spells",
+    },
+    FunctorDef {
+        name: "to_string",
+        params: &[N],
+        variadic: false,
+        result: S,
+        kind: Kind::Pure(to_string_of),
+        doc: "a number written in decimal",
+    },
+    FunctorDef {
+        name: "lower",
+        params: &[S],
+        variadic: false,
+        result: S,
+        kind: Kind::Pure(lower),
+        doc: "the string in lower case",
+    },
+    FunctorDef {
+        name: "upper",
+        params: &[S],
+        variadic: false,
+        result: S,
+        kind: Kind::Pure(upper),
+        doc: "the string in upper case",
+    },
+    FunctorDef {
+        name: "min",
+        params: &[N],
+        variadic: true,
+        result: N,
+        kind: Kind::Pure(min_number),
+        doc: "the least number",
+    },
+    FunctorDef {
+        name: "min",
+        params: &[S],
+        variadic: true,
+        result: S,
+        kind: Kind::Pure(min_symbol),
+        doc: "the first string in string order",
+    },
+    FunctorDef {
+        name: "max",
+        params: &[N],
+        variadic: true,
+        result: N,
+        kind: Kind::Pure(max_number),
+        doc: "the greatest number",
+    },
+    FunctorDef {
+        name: "max",
+        params: &[S],
+        variadic: true,
+        result: S,
+        kind: Kind::Pure(max_symbol),
+        doc: "the last string in string order",
+    },
+    FunctorDef {
+        name: "match",
+        params: &[S, S],
+        variadic: false,
+        result: N,
+        kind: Kind::Test(matches),
+        doc: "whether the whole second string matches the regular expression (the first)",
+    },
+    FunctorDef {
+        name: "contains",
+        params: &[S, S],
+        variadic: false,
+        result: N,
+        kind: Kind::Test(contains),
+        doc: "whether the second string contains the first",
+    },
+    FunctorDef {
+        name: "autoinc",
+        params: &[],
+        variadic: false,
+        result: N,
+        kind: Kind::Counter,
+        doc: "a new number each time (0, 1, 2, ...)",
+    },
+    FunctorDef {
+        name: "range",
+        params: &[N, N],
+        variadic: false,
+        result: N,
+        kind: Kind::Generator,
+        doc: "every number from the first up to (not including) the second",
+    },
+    FunctorDef {
+        name: "range",
+        params: &[N, N, N],
+        variadic: false,
+        result: N,
+        kind: Kind::Generator,
+        doc: "every number from the first towards the second, by a step",
+    },
+];
+
+/// A functor call's row in [`FUNCTORS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Functor(u16);
+
+impl Functor {
+    /// The first row named `name`.
+    pub fn lookup(name: &str) -> Option<Functor> {
+        FUNCTORS.iter().position(|f| f.name == name).map(|i| Functor(i as u16))
+    }
+
+    pub fn def(self) -> &'static FunctorDef {
+        &FUNCTORS[self.0 as usize]
+    }
+
+    /// The rows of this functor's name (its overloads).
+    pub fn overloads(self) -> impl Iterator<Item = Functor> {
+        let name = self.def().name;
+        (0..FUNCTORS.len()).filter(move |&i| FUNCTORS[i].name == name).map(|i| Functor(i as u16))
+    }
+
+    /// The overload whose parameters take arguments of these types, if any.
+    pub fn resolve(self, args: &[Type]) -> Option<Functor> {
+        self.overloads()
+            .find(|f| f.def().takes(args.len()) && args.iter().enumerate().all(|(i, &t)| f.def().param(i) == t))
+    }
+
+    /// Whether some overload takes `n` arguments.
+    pub fn takes(self, n: usize) -> bool {
+        self.overloads().any(|f| f.def().takes(n))
+    }
+
+    /// The numbers of arguments the overloads take, for messages: `2 or 3`, `at least 1`.
+    pub fn arity_text(self) -> String {
+        let mut counts: Vec<String> = Vec::new();
+        for f in self.overloads() {
+            let d = f.def();
+            let text = if d.variadic { format!("at least {}", d.params.len()) } else { d.params.len().to_string() };
+            if !counts.contains(&text) {
+                counts.push(text);
+            }
+        }
+        counts.join(" or ")
+    }
+
+    pub fn is_generator(self) -> bool {
+        matches!(self.def().kind, Kind::Generator)
+    }
+
+    pub fn is_counter(self) -> bool {
+        matches!(self.def().kind, Kind::Counter)
+    }
+
+    /// Whether it is a condition, written as a body literal (`match`, `contains`).
+    pub fn is_test(self) -> bool {
+        matches!(self.def().kind, Kind::Test(_))
+    }
+
+    /// Evaluates the call on its arguments' values. A generator has no single value: it is
+    /// run by [`Range`].
+    pub fn eval(self, args: &[Value], ctx: &mut Ctx) -> Option<Value> {
+        match self.def().kind {
+            Kind::Pure(f) => f(args, ctx),
+            Kind::Counter => {
+                let n = ctx.counter;
+                ctx.counter = ctx.counter.wrapping_add(1);
+                Some(from_number(n))
+            }
+            Kind::Generator => None,
+            Kind::Test(f) => f(args, ctx).map(|b| from_number(Number::from(b))),
+        }
+    }
+}
+
+/// Whether `name` is a functor written as a body literal (`match`, `contains`).
+pub fn is_test(name: &str) -> bool {
+    Functor::lookup(name).is_some_and(Functor::is_test)
+}
+
+/// The most memory a compiled pattern may take (the `regex` crate's size limits): patterns
+/// come from rule files and data under review, and `a{1000}{1000}` would otherwise ask for
+/// gigabytes.
+pub const PATTERN_LIMIT: usize = 1 << 20;
+
+/// How many compiled patterns evaluation keeps at once.
+const PATTERN_CACHE: usize = 64;
+
+/// Compiles a `match` pattern to match whole strings, as Soufflé's `match` does
+/// (`std::regex_match`); the error says why it cannot be used.
+pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
+    let build = |p: &str| RegexBuilder::new(p).size_limit(PATTERN_LIMIT).dfa_size_limit(PATTERN_LIMIT).build();
+    let explain = |e: regex::Error| match e {
+        regex::Error::CompiledTooBig(limit) => {
+            format!("the pattern compiles to more than {} KiB, the limit", limit / 1024)
+        }
+        // The last line of the crate's message says what is wrong, the first ones where.
+        e => {
+            let text = e.to_string();
+            let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("invalid pattern").trim();
+            last.strip_prefix("error: ").unwrap_or(last).to_string()
+        }
+    };
+    // Checked alone first, so that `a)|(b` cannot close the anchoring group.
+    build(pattern).map_err(explain)?;
+    build(&format!("^(?:{pattern})$")).map_err(explain)
+}
+
+fn matches(args: &[Value], ctx: &mut Ctx) -> Option<bool> {
+    let Ctx { symbols, patterns, .. } = ctx;
+    // Patterns taken from data may all differ: keep memory bounded.
+    if patterns.len() >= PATTERN_CACHE && !patterns.contains_key(&args[0]) {
+        patterns.clear();
+    }
+    let regex = patterns.entry(args[0]).or_insert_with(|| compile_pattern(symbols.resolve(args[0])).ok());
+    Some(regex.as_ref()?.is_match(symbols.resolve(args[1])))
+}
+
+fn contains(args: &[Value], ctx: &mut Ctx) -> Option<bool> {
+    Some(ctx.symbols.resolve(args[1]).contains(ctx.symbols.resolve(args[0])))
+}
+
+/// Every functor name once, in table order (for "did you mean" and completion).
+pub fn names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for f in FUNCTORS {
+        if !names.contains(&f.name) {
+            names.push(f.name);
+        }
+    }
+    names
+}
+
+fn cat(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
+    let s: String = args.iter().map(|&v| ctx.symbols.resolve(v)).collect();
+    Some(ctx.symbols.intern(&s))
+}
+
+fn strlen(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
+    Number::try_from(ctx.symbols.resolve(args[0]).chars().count()).ok().map(from_number)
+}
+
+fn substr(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
+    let (start, len) = (to_number(args[1]), to_number(args[2]));
+    let (Ok(start), Ok(len)) = (usize::try_from(start), usize::try_from(len)) else { return None };
+    let s = ctx.symbols.resolve(args[0]);
+    if start > s.chars().count() {
+        return None;
+    }
+    let sub: String = s.chars().skip(start).take(len).collect();
+    Some(ctx.symbols.intern(&sub))
+}
+
+fn ord(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
+    Some(from_number(ctx.symbols.ordinal(args[0])))
+}
+
+fn to_number_of(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
+    ctx.symbols.resolve(args[0]).trim().parse::<Number>().ok().map(from_number)
+}
+
+fn to_string_of(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
+    let s = to_number(args[0]).to_string();
+    Some(ctx.symbols.intern(&s))
+}
+
+fn lower(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
+    let s = ctx.symbols.resolve(args[0]).to_lowercase();
+    Some(ctx.symbols.intern(&s))
+}
+
+fn upper(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
+    let s = ctx.symbols.resolve(args[0]).to_uppercase();
+    Some(ctx.symbols.intern(&s))
+}
+
+fn min_number(args: &[Value], _: &mut Ctx) -> Option<Value> {
+    args.iter().map(|&v| to_number(v)).min().map(from_number)
+}
+
+fn max_number(args: &[Value], _: &mut Ctx) -> Option<Value> {
+    args.iter().map(|&v| to_number(v)).max().map(from_number)
+}
+
+/// The symbol that comes first (`Less`) or last (`Greater`) in string order.
+fn extreme_symbol(args: &[Value], ctx: &Ctx, want: Ordering) -> Option<Value> {
+    let s = &*ctx.symbols;
+    args.iter().copied().reduce(|a, b| if s.resolve(b).cmp(s.resolve(a)) == want { b } else { a })
+}
+
+fn min_symbol(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
+    extreme_symbol(args, ctx, Ordering::Less)
+}
+
+fn max_symbol(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
+    extreme_symbol(args, ctx, Ordering::Greater)
+}
+
+/// The numbers of `range(from, to[, step])`, as Soufflé generates them: from `from` by
+/// `step` while short of `to` (`to` excluded); without a step, 1 or -1 towards `to`; with a
+/// step of 0, `from` once unless the range is empty (`from == to`). Stops rather than wraps
+/// at the ends of the 32-bit range.
+#[derive(Debug, Clone)]
+pub struct Range {
+    next: Option<Number>,
+    to: Number,
+    step: Number,
+}
+
+impl Range {
+    pub fn new(from: Number, to: Number, step: Option<Number>) -> Range {
+        let step = step.unwrap_or(if from <= to { 1 } else { -1 });
+        let empty = match step.cmp(&0) {
+            Ordering::Greater => from >= to,
+            Ordering::Less => from <= to,
+            Ordering::Equal => from == to,
+        };
+        Range { next: (!empty).then_some(from), to, step }
+    }
+
+    /// Whether the range generates `n` (without generating the numbers before it).
+    pub fn contains(&self, n: Number) -> bool {
+        let Some(from) = self.next else { return false };
+        let (n, from, to, step) = (i64::from(n), i64::from(from), i64::from(self.to), i64::from(self.step));
+        match step.cmp(&0) {
+            Ordering::Greater => n >= from && n < to && (n - from) % step == 0,
+            Ordering::Less => n <= from && n > to && (n - from) % step == 0,
+            Ordering::Equal => n == from,
+        }
+    }
+}
+
+impl Iterator for Range {
+    type Item = Number;
+
+    fn next(&mut self) -> Option<Number> {
+        let current = self.next?;
+        self.next = match self.step.cmp(&0) {
+            Ordering::Equal => None,
+            Ordering::Greater => current.checked_add(self.step).filter(|&n| n < self.to),
+            Ordering::Less => current.checked_add(self.step).filter(|&n| n > self.to),
+        };
+        Some(current)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(from: Number, to: Number, step: Option<Number>) -> Vec<Number> {
+        Range::new(from, to, step).collect()
+    }
+
+    #[test]
+    fn ranges_as_souffle_generates_them() {
+        assert_eq!(range(0, 3, None), vec![0, 1, 2]);
+        assert_eq!(range(3, 0, None), vec![3, 2, 1]);
+        assert_eq!(range(0, 7, Some(3)), vec![0, 3, 6]);
+        assert_eq!(range(5, 5, None), Vec::<Number>::new());
+        assert_eq!(range(0, 3, Some(-1)), Vec::<Number>::new());
+        assert_eq!(range(4, 9, Some(0)), vec![4]);
+        assert_eq!(range(4, 4, Some(0)), Vec::<Number>::new());
+        assert_eq!(range(Number::MAX - 1, Number::MAX, Some(5)), vec![Number::MAX - 1]);
+        assert_eq!(range(Number::MIN + 1, Number::MIN, None), vec![Number::MIN + 1]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn contains_agrees_with_generation(from in -20i32..20, to in -20i32..20, step in proptest::option::of(-4i32..5)) {
+            let r = Range::new(from, to, step);
+            let all: Vec<Number> = r.clone().collect();
+            for n in -25..25 {
+                proptest::prop_assert_eq!(r.contains(n), all.contains(&n), "{} in {:?}", n, all);
+            }
+        }
+    }
+
+    #[test]
+    fn overloads_resolve_by_argument_types() {
+        let min = Functor::lookup("min").unwrap();
+        assert_eq!(min.resolve(&[Type::Number, Type::Number]).unwrap().def().result, Type::Number);
+        assert_eq!(min.resolve(&[Type::Symbol, Type::Symbol, Type::Symbol]).unwrap().def().result, Type::Symbol);
+        assert!(min.resolve(&[Type::Symbol, Type::Number]).is_none());
+        let range = Functor::lookup("range").unwrap();
+        assert_eq!(range.arity_text(), "2 or 3");
+        assert!(!range.takes(1));
+        assert_eq!(Functor::lookup("cat").unwrap().arity_text(), "at least 1");
+        assert_eq!(Functor::lookup("substr").unwrap().def().signature(), "substr(symbol, number, number) -> symbol");
+    }
+
+    #[test]
+    fn string_functors() {
+        let mut symbols = Symbols::new();
+        let mut ctx = Ctx::new(&mut symbols);
+        let s = |ctx: &mut Ctx, t: &str| ctx.symbols.intern(t);
+        let call = |ctx: &mut Ctx, name: &str, args: &[Value]| {
+            let types: Vec<Type> = FUNCTORS.iter().find(|f| f.name == name).unwrap().params.to_vec();
+            let types: Vec<Type> = (0..args.len()).map(|i| types.get(i).or(types.last()).copied().unwrap()).collect();
+            Functor::lookup(name).unwrap().resolve(&types).unwrap().eval(args, ctx)
+        };
+        let haftar = s(&mut ctx, "Haftar");
+        let got = call(&mut ctx, "lower", &[haftar]).unwrap();
+        assert_eq!(ctx.symbols.resolve(got), "haftar");
+        let got = call(&mut ctx, "upper", &[haftar]).unwrap();
+        assert_eq!(ctx.symbols.resolve(got), "HAFTAR");
+        let straße = s(&mut ctx, "Straße");
+        let got = call(&mut ctx, "upper", &[straße]).unwrap();
+        assert_eq!(ctx.symbols.resolve(got), "STRASSE");
+        let got = call(&mut ctx, "substr", &[straße, from_number(4), from_number(10)]).unwrap();
+        assert_eq!(ctx.symbols.resolve(got), "ße");
+        assert_eq!(call(&mut ctx, "substr", &[straße, from_number(7), from_number(1)]), None);
+        assert_eq!(call(&mut ctx, "substr", &[straße, from_number(-1), from_number(1)]), None);
+        assert_eq!(call(&mut ctx, "strlen", &[straße]), Some(from_number(6)));
+    }
+}
+
+#[cfg(test)]
+mod docs_tests {
+    /// The README's list of functors is kept with the table.
+    #[test]
+    fn the_readme_names_every_functor() {
+        let readme = include_str!("../../README.md");
+        for name in super::names() {
+            assert!(readme.contains(&format!("`{name}(")), "README.md does not name `{name}`");
+        }
+    }
+}
+
+#[cfg(test)]
+mod pattern_tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_whole_strings_and_are_bounded() {
+        let re = compile_pattern("a|ab").unwrap();
+        assert!(re.is_match("ab") && re.is_match("a") && !re.is_match("abc") && !re.is_match("xab"));
+        assert!(compile_pattern("a)|(b").is_err());
+        assert_eq!(compile_pattern("(").unwrap_err(), "unclosed group");
+        let huge = compile_pattern("(\\w{100}){100}").unwrap_err();
+        assert_eq!(huge, "the pattern compiles to more than 1024 KiB, the limit");
+    }
+}

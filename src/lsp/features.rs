@@ -1,6 +1,10 @@
 //! One function per request, each computed from the current texts ([`Index`]) and the last
 //! finished [`Results`]; none waits for the background analysis.
 
+// `WorkspaceEdit` keys its changes by `lsp_types::Uri`, which clippy sees as mutable (a lazily
+// parsed part inside); its `Hash` and `Eq` are those of the URI's text, so the map is sound.
+#![allow(clippy::mutable_key_type)]
+
 use crate::base::diag::plural;
 use crate::base::value::Type;
 use crate::lang::fmt;

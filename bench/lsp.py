@@ -96,6 +96,7 @@ def main():
     ap.add_argument("--keystrokes", type=int, default=40)
     ap.add_argument("--binary", default=os.path.join(ROOT, "target/release/stance"))
     args = ap.parse_args()
+    args.binary = os.path.abspath(args.binary)
     if not os.path.exists(args.binary):
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     with tempfile.TemporaryDirectory() as tmp:

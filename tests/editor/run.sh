@@ -21,11 +21,15 @@ if ! command -v nvim >/dev/null 2>&1; then
     exit 0
 fi
 
-timeout 1200 cargo build --quiet
+# The binary under test: $STANCE_BIN, else the release build (which CI has already made).
+if [ -z "${STANCE_BIN:-}" ]; then
+    timeout 1200 cargo build --release --quiet
+    STANCE_BIN="$PWD/target/release/stance"
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r rules facts "$work/"
 
-STANCE_BIN="$PWD/target/debug/stance" STANCE_ROOT="$work" \
+STANCE_BIN="$STANCE_BIN" STANCE_ROOT="$work" \
     timeout 120 nvim --headless -u NONE -i NONE -n -c "luafile tests/editor/typo_fix.lua"
 echo "ok: neovim applied the quick fix"

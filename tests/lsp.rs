@@ -610,3 +610,41 @@ mod random_edits {
         }
     }
 }
+
+/// `stance lsp` speaks the protocol on standard input and output, and exits 0 after
+/// `shutdown` and `exit`.
+#[test]
+fn the_binary_serves_over_stdio() {
+    use std::io::{BufRead, Read, Write};
+    let (_dir, root) = project(RULES);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stance"))
+        .arg("lsp")
+        .current_dir(&root)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut send = |v: Value| {
+        let body = v.to_string();
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        stdin.flush().unwrap();
+    };
+    send(json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize",
+                 "params": { "rootUri": uri(&root), "capabilities": {} } }));
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut header = String::new();
+    out.read_line(&mut header).unwrap();
+    let length: usize = header.trim().strip_prefix("Content-Length: ").unwrap().parse().unwrap();
+    out.read_line(&mut String::new()).unwrap();
+    let mut body = vec![0; length];
+    out.read_exact(&mut body).unwrap();
+    let response: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(response["id"], 1);
+    assert_eq!(response["result"]["serverInfo"]["name"], "stance");
+    send(json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} }));
+    send(json!({ "jsonrpc": "2.0", "id": 2, "method": "shutdown" }));
+    send(json!({ "jsonrpc": "2.0", "method": "exit" }));
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

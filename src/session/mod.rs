@@ -114,10 +114,26 @@ impl Session {
     }
 }
 
+/// Texts that stand in for files: an editor's unsaved buffers, keyed by the path as the
+/// [`Inputs`] name it (the language server names everything by absolute path). A rule
+/// file here is read from here, and counts as present in its rules directory even when it
+/// is not (yet) on disk.
+pub type Overlay = BTreeMap<PathBuf, String>;
+
 /// Reads every rule file and fact table, and checks them together.
 /// `sources` receives the files even on failure, so diagnostics can be rendered.
 pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure> {
+    load_with(inputs, &Overlay::new(), sources)
+}
+
+/// [`load`], with some files' texts taken from `overlay` instead of the disk.
+pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) -> Result<Project, Failure> {
     let mut diags = Vec::new();
+    // An editor's buffer stands in for its file (it is not opened, so nothing to confine).
+    let read_bytes = |path: &Path, root: Option<&Path>, read: &mut Vec<confine::Identity>| match overlay.get(path) {
+        Some(text) => Ok(text.clone().into_bytes()),
+        None => read_bytes(path, root, read),
+    };
 
     // Rule files, sorted and deduplicated, so that the order the files are named in changes nothing
     // (relations are numbered, and shown, in the order they are declared).
@@ -126,7 +142,16 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
         if let Some(d) = confine::typed_path(path, "rules path") {
             return Err(Failure::new(vec![d], ExitStatus::Usage));
         }
-        paths.extend(rule_paths(path)?);
+        if path.is_dir() {
+            let unsaved =
+                overlay.keys().filter(|p| p.parent() == Some(path) && p.extension().is_some_and(|x| x == "dl"));
+            paths.extend(unsaved.map(|p| (p.clone(), Some(path.clone()))));
+        }
+        if !overlay.contains_key(path) {
+            paths.extend(rule_paths(path)?);
+        } else {
+            paths.push((path.clone(), None));
+        }
     }
     paths.sort();
     paths.dedup();

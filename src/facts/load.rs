@@ -10,7 +10,8 @@
 //!    row's offset, so no metadata string is copied or interned at load time). Quoted fields
 //!    (RFC 4180) are supported; fields are trimmed of surrounding ASCII whitespace; rows
 //!    whose fields are all empty (`,,,,`) and blank lines are skipped. `--as-of` filters the
-//!    rows as they load ([`crate::facts::asof`]).
+//!    rows as they load ([`crate::facts::asof`]), and `--min-grade` / `--min-confidence` by
+//!    their optional `grade` and `confidence` columns ([`crate::facts::grade`]).
 //! 2. **Relation tables**: one file per relation, read as Soufflé reads `.facts` files:
 //!    tab-separated, no header, fields verbatim (a `"` is an ordinary character) unless
 //!    [`TableOptions`] say otherwise; a comma-separated table is read with RFC 4180 quoting
@@ -38,8 +39,9 @@
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::source::{FileId, SourceMap, Span};
 use crate::base::value::{Number, Symbols, Tuples, Type, Value, from_number};
-use crate::facts::asof::{Date, Period};
+use crate::facts::asof::Period;
 use crate::facts::csv_scan::{Field, Records};
+use crate::facts::grade::{self, Grade, RowFilter};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -71,7 +73,7 @@ pub struct TableInfo {
 }
 
 /// Where one fact came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FactOrigin {
     /// Index into [`Facts::tables`].
     pub table: u32,
@@ -80,6 +82,10 @@ pub struct FactOrigin {
     /// Byte offset of the row in its file. Metadata (often a unique quote per row) is not
     /// interned or copied at load time: it is read back from the row when a proof shows it.
     pub offset: u32,
+    /// The row's `grade` (statement tables with that column; `None` when empty or absent).
+    pub grade: Option<Grade>,
+    /// The row's `confidence`, likewise.
+    pub confidence: Option<f32>,
 }
 
 /// The loaded rows of one relation, in load order, each with its fact id. Duplicate tuples
@@ -563,15 +569,16 @@ impl Errors {
 }
 
 /// Reads a statement table (see the module docs). `file` must already be in `sources`.
-/// With `as_of`, only the rows valid on that day are loaded, and a `date` or `until` that
-/// is not a date is an error. Returns the number of rows loaded, or one diagnostic per bad
+/// With `filter.as_of`, only the rows valid on that day are loaded, and a `date` or `until`
+/// that is not a date is an error; a `grade` or `confidence` cell that is neither empty nor
+/// valid is always an error, and the grade filters drop rows below them. Returns the number of rows loaded, or one diagnostic per bad
 /// row (the good rows are loaded all the same).
 pub fn load_statement_table(
     file: FileId,
     sources: &SourceMap,
     symbols: &mut Symbols,
     facts: &mut Facts,
-    as_of: Option<Date>,
+    filter: &RowFilter,
 ) -> Result<usize, Vec<Diagnostic>> {
     let text = sources.get(file).text.as_str();
     let (body, base) = strip_bom(text);
@@ -611,6 +618,7 @@ pub fn load_statement_table(
         }
     };
     let (date, until) = (header.column("date"), header.column("until"));
+    let (grade_column, confidence_column) = (header.column("grade"), header.column("confidence"));
 
     let table = facts.tables.len() as u32;
     let first_id = facts.origins.len();
@@ -685,7 +693,31 @@ pub fn load_statement_table(
             errors.push(Diagnostic::error(Code::BadFacts, format!("empty `{which}`")).at(span, "this row"));
             continue;
         }
-        if let Some(day) = as_of {
+        // The row's `grade` and `confidence`: empty (or R's `NA`) is none, anything else
+        // must be valid.
+        let mut bad = false;
+        let mut cell_of = |column: Option<(usize, &str)>, parse: &dyn Fn(&str) -> bool| -> Option<String> {
+            let (i, name) = column?;
+            let cell = value(i);
+            let cell = cell.trim_ascii();
+            if cell.is_empty() || cell == "NA" {
+                return None;
+            }
+            if !parse(cell) {
+                let range = fields[i].range();
+                errors.push(grade::bad_cell(cell, name, Span::new(file, base + range.start..base + range.end)));
+                bad = true;
+                return None;
+            }
+            Some(cell.to_string())
+        };
+        let row_grade = cell_of(grade_column, &|c| c.parse::<Grade>().is_ok()).and_then(|c| c.parse().ok());
+        let row_confidence = cell_of(confidence_column, &|c| grade::parse_confidence(c).is_some())
+            .and_then(|c| grade::parse_confidence(&c));
+        if bad || !filter.keeps(row_grade, row_confidence) {
+            continue;
+        }
+        if let Some(day) = filter.as_of {
             // The row's `date` and `until`, read from the fields just split.
             let mut period = |column: Option<(usize, &str)>| {
                 let (i, name) = column?;
@@ -715,7 +747,13 @@ pub fn load_statement_table(
             }
         }
         let id = facts.origins.len() as u32;
-        facts.origins.push(FactOrigin { table, line: record.line, offset: span.start });
+        facts.origins.push(FactOrigin {
+            table,
+            line: record.line,
+            offset: span.start,
+            grade: row_grade,
+            confidence: row_confidence,
+        });
         gathered[slot].1.push(&[symbols.intern(subject), symbols.intern(object)], id);
     }
 
@@ -1019,7 +1057,11 @@ impl TableReader<'_> {
         match conv.convert(bound, symbols) {
             Err(d) => self.errors.push(*d),
             Ok(tuple) => {
-                facts.push(self.schema.relation, &tuple, FactOrigin { table: self.table, line, offset: 0 });
+                facts.push(
+                    self.schema.relation,
+                    &tuple,
+                    FactOrigin { table: self.table, line, offset: 0, grade: None, confidence: None },
+                );
                 self.count += 1;
             }
         }
@@ -1046,7 +1088,7 @@ mod tests {
 
         fn statements(&mut self, name: &str, text: &str) -> Result<usize, Vec<Diagnostic>> {
             let f = self.sources.add(name, text);
-            load_statement_table(f, &self.sources, &mut self.symbols, &mut self.facts, None)
+            load_statement_table(f, &self.sources, &mut self.symbols, &mut self.facts, &RowFilter::default())
         }
 
         fn relation(
@@ -1565,13 +1607,15 @@ mod tests {
                     E,funds,F,plain,2020-03\n";
         let f = env.sources.add("s.csv", text);
         let day = crate::facts::asof::Date { year: 2016, month: 1, day: 1 };
-        let n = load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, Some(day));
+        let n = load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, &RowFilter::as_of(Some(day)));
         assert_eq!(n, Ok(1));
         assert_eq!(env.sym_rows("backs"), vec![row(&["C", "D"], 3)]);
         // Every statement of `funds` expired: the relation is empty, not unknown.
         assert!(env.facts.relations.get("funds").is_some_and(FactRows::is_empty));
         let f = env.sources.add("t.csv", "subject,relation,object,date\nA,backs,B,\"20x6\"\n");
-        let errs = load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, Some(day)).unwrap_err();
+        let errs =
+            load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, &RowFilter::as_of(Some(day)))
+                .unwrap_err();
         assert_eq!(env.render(&errs), vec!["t.csv:2:12: error[E040]: `20x6` in column `date` is not a date"]);
     }
 
@@ -1702,7 +1746,7 @@ mod perf {
         let mut symbols = Symbols::new();
         let mut facts = Facts::new();
         let t = std::time::Instant::now();
-        let n = load_statement_table(a, &sources, &mut symbols, &mut facts, None).unwrap();
+        let n = load_statement_table(a, &sources, &mut symbols, &mut facts, &RowFilter::default()).unwrap();
         eprintln!("statements: {n} rows in {:?}", t.elapsed());
         let t = std::time::Instant::now();
         let types = [Type::Symbol, Type::Number];

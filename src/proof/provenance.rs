@@ -266,6 +266,19 @@ impl<'a> Explainer<'a> {
         out
     }
 
+    /// Every rule instance that derives tuple `index` of `rel` from tuples anywhere in the
+    /// model (no round limit): its rule and positive premises (relation, tuple index), in
+    /// body order. The hyperedges of the derivation graph that grades are computed over.
+    pub fn derivations(&mut self, rel: RelId, index: usize) -> Vec<(RuleId, Vec<(RelId, usize)>)> {
+        self.groundings(rel, index, false).into_iter().map(|g| (g.rule, g.premises)).collect()
+    }
+
+    /// Where a tuple is stated: table rows and rule-file facts (empty for a tuple that is
+    /// only derived).
+    pub fn stated(&mut self, rel: RelId, tuple: &[Value]) -> Vec<Origin> {
+        self.origins(rel, tuple)
+    }
+
     /// Runs `f` on every binding of a rule body (over the whole model, no round limit),
     /// starting from the given partial bindings; `f` returns false to stop.
     pub fn enumerate(

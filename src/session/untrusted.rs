@@ -52,7 +52,17 @@ pub fn statement_table(data: &[u8]) -> Vec<String> {
     }
     // Inputs of odd length also go through the `--as-of` filter.
     let as_of = (data.len() % 2 == 1).then_some(crate::facts::asof::Date { year: 2016, month: 6, day: 1 });
-    diags.extend(load::load_statement_table(id, &sources, &mut symbols, &mut facts, as_of).err().unwrap_or_default());
+    diags.extend(
+        load::load_statement_table(
+            id,
+            &sources,
+            &mut symbols,
+            &mut facts,
+            &crate::facts::grade::RowFilter::as_of(as_of),
+        )
+        .err()
+        .unwrap_or_default(),
+    );
     render(&diags, &sources)
 }
 

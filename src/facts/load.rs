@@ -1620,6 +1620,37 @@ mod tests {
     }
 
     #[test]
+    fn grades_and_confidences_load_with_the_row_and_filter_it() {
+        let mut env = Env::new();
+        let text = "subject,relation,object,Grade,confidence\n\
+                    A,backs,B,b2,0.8\n\
+                    C,backs,D,,NA\n\
+                    E,backs,F,C1,\n\
+                    G,backs,H,X9,2\n";
+        let f = env.sources.add("s.csv", text);
+        let errs =
+            load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, &RowFilter::default()).unwrap_err();
+        assert_eq!(
+            env.render(&errs),
+            vec![
+                "s.csv:5:11: error[E042]: `X9` in column `Grade` is not a grade",
+                "s.csv:5:14: error[E042]: `2` in column `confidence` is not a confidence",
+            ]
+        );
+        // The bad row is not loaded; the others keep their grade and confidence.
+        assert_eq!(env.sym_rows("backs").len(), 3);
+        let graded: Vec<(Option<String>, Option<f32>)> =
+            env.facts.origins.iter().map(|o| (o.grade.map(|g| g.to_string()), o.confidence)).collect();
+        assert_eq!(graded, vec![(Some("B2".into()), Some(0.8)), (None, None), (Some("C1".into()), None)]);
+
+        let mut env = Env::new();
+        let f = env.sources.add("s.csv", text.rsplit_once("G,").unwrap().0);
+        let filter = RowFilter { min_grade: Some("B3".parse().unwrap()), ..RowFilter::default() };
+        assert_eq!(load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, &filter), Ok(1));
+        assert_eq!(env.sym_rows("backs"), vec![row(&["A", "B"], 2)]);
+    }
+
+    #[test]
     fn unread_table_names_the_expected_columns() {
         let mut env = Env::new();
         let f = env.sources.add("facts/s.csv", "subjet,relation,objet,quote");

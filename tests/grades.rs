@@ -283,3 +283,106 @@ proptest! {
         prop_assert_eq!(got, expected, "{}", program);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The command line, on the graded example under tests/graded.
+
+fn stance(args: &[&str]) -> std::process::Output {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/graded");
+    std::process::Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn query_shows_each_tuples_grade_and_confidence() {
+    let out = stance(&["query", "aligned(x, y)"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        "aligned (9 tuples)
+  x       y       grade  confidence
+  Egypt   Haftar  C3/D2  0.6
+  Egypt   Russia  F6     none
+  Egypt   Tobruk  B3     0.8
+  Haftar  Haftar  C3     0.63
+  Haftar  Russia  F6     none
+  Haftar  Tobruk  B2     0.9
+  Russia  Haftar  none   0.35
+  Russia  Russia  none   none
+  Russia  Tobruk  none   0.5
+"
+    );
+    // Goal-directed evaluation grades the same.
+    let out = stance(&["query", "aligned(\"Egypt\", y)", "--format", "csv"]);
+    assert_eq!(
+        text(&out.stdout),
+        "relation,x,y,grade,confidence\naligned,Egypt,Haftar,C3/D2,0.6\naligned,Egypt,Russia,F6,none\naligned,Egypt,Tobruk,B3,0.8\n"
+    );
+}
+
+#[test]
+fn min_grade_evaluates_from_the_rows_at_or_above_it() {
+    let out = stance(&["query", "aligned(x, y)", "--min-grade", "C3", "--format", "csv"]);
+    assert_eq!(
+        text(&out.stdout),
+        "relation,x,y,grade,confidence\naligned,Egypt,Haftar,C3,0.56\naligned,Egypt,Tobruk,B3,0.8\naligned,Haftar,Haftar,C3,0.63\naligned,Haftar,Tobruk,B2,0.9\n"
+    );
+    let out = stance(&["query", "aligned(x, y)", "--min-confidence", "0.6", "--format", "csv"]);
+    assert_eq!(
+        text(&out.stdout),
+        "relation,x,y,grade,confidence\naligned,Egypt,Haftar,C3/D2,0.6\naligned,Egypt,Tobruk,B3,0.8\naligned,Haftar,Haftar,C3,0.63\naligned,Haftar,Tobruk,B2,0.9\n"
+    );
+    let out = stance(&["explain", "aligned(\"Russia\", \"Tobruk\")", "--min-grade", "C3"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "`aligned(\"Russia\", \"Tobruk\")` does not hold
+  note: \"Russia\" does not occur in any fact or rule
+  note: --min-grade C3 left out 3 statement rows (1 without a grade)
+help: `stance why-not 'aligned(\"Russia\", \"Tobruk\")'` shows how far each rule gets
+"
+    );
+    let out = stance(&["query", "aligned(x, y)", "--min-grade", "B7"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("a grade is a reliability letter A-F and a credibility digit 1-6"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = stance(&["query", "aligned(x, y)", "--min-confidence", "1.2"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn explain_shows_each_premises_grade_and_the_weakest_link() {
+    let out = stance(&["explain", "aligned(\"Egypt\", \"Russia\")"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        "aligned(\"Egypt\", \"Russia\")  [F6, confidence none]
+│  by aligned(x, z) :- backs(x, y), relies_on(y, z).  [rules/rules.dl:10]
+│  “Egypt is aligned with Russia because it backs Tobruk, which relies on Russia”
+│  with x = \"Egypt\", y = \"Tobruk\", z = \"Russia\"
+├─ backs(\"Egypt\", \"Tobruk\")  [B3, confidence 0.8]
+│     stated in facts/statements.csv:4
+│     source: Reuters, grade: B3, confidence: 0.8
+└─ relies_on(\"Tobruk\", \"Russia\")  [F6, confidence none, weakest]
+      stated in facts/statements.csv:7
+      source: Anonymous blog, grade: F6
+"
+    );
+    // An ungraded row says so, and is the weakest link.
+    let out = stance(&["explain", "aligned(\"Russia\", \"Haftar\")"]);
+    let shown = text(&out.stdout);
+    assert!(shown.starts_with("aligned(\"Russia\", \"Haftar\")  [no grade, confidence 0.35]\n"), "{shown}");
+    assert!(shown.contains("├─ backs(\"Russia\", \"Tobruk\")  [no grade, confidence 0.5, weakest]\n"), "{shown}");
+    assert!(shown.contains("└─ relies_on(\"Tobruk\", \"Haftar\")  [C3, confidence 0.7]\n"), "{shown}");
+}

@@ -146,6 +146,10 @@ pub struct Facts {
     pub origins: Vec<FactOrigin>,
     /// Relation name → its loaded rows.
     pub relations: BTreeMap<String, FactRows>,
+    /// Statement rows left out by `--min-grade` / `--min-confidence`, and how many of those
+    /// had no grade (or no confidence) at all: `explain` says so when a claim fails.
+    pub below_grade: usize,
+    pub ungraded_dropped: usize,
 }
 
 impl Facts {
@@ -714,7 +718,16 @@ pub fn load_statement_table(
         let row_grade = cell_of(grade_column, &|c| c.parse::<Grade>().is_ok()).and_then(|c| c.parse().ok());
         let row_confidence = cell_of(confidence_column, &|c| grade::parse_confidence(c).is_some())
             .and_then(|c| grade::parse_confidence(&c));
-        if bad || !filter.keeps(row_grade, row_confidence) {
+        if bad {
+            continue;
+        }
+        if !filter.keeps(row_grade, row_confidence) {
+            facts.below_grade += 1;
+            if (filter.min_grade.is_some() && row_grade.is_none())
+                || (filter.min_confidence.is_some() && row_confidence.is_none())
+            {
+                facts.ungraded_dropped += 1;
+            }
             continue;
         }
         if let Some(day) = filter.as_of {

@@ -60,6 +60,16 @@ impl Grades {
         self.0 & 1 << g.index() != 0
     }
 
+    /// What a proof resting on both is worth (the intersection of the down-sets).
+    pub fn meet(self, other: Grades) -> Grades {
+        Grades(self.0 & other.0)
+    }
+
+    /// Whether every grade of `other` is one of these (`other` is no better).
+    pub fn contains(self, other: Grades) -> bool {
+        other.0 & !self.0 == 0
+    }
+
     /// Whether some proof rests on no statement.
     pub fn is_given(self) -> bool {
         self.0 & GIVEN_BIT != 0
@@ -105,6 +115,8 @@ pub struct Grading {
     offsets: Vec<usize>,
     grades: Vec<Grades>,
     confidence: Vec<Option<f64>>,
+    /// Whether any statement row has a grade (otherwise grades are not shown).
+    pub has_grades: bool,
     /// Whether any statement row has a confidence (otherwise confidences are not shown).
     pub has_confidence: bool,
 }
@@ -120,6 +132,7 @@ impl Grading {
             n += tuples.len();
         }
         offsets.push(n);
+        let has_grades = ex.facts.origins.iter().any(|o| o.grade.is_some());
         let has_confidence = ex.facts.origins.iter().any(|o| o.confidence.is_some());
 
         // Leaves: what the rows and facts stating each tuple are worth (the best of them).
@@ -243,7 +256,7 @@ impl Grading {
             }
         }
 
-        Grading { offsets, grades, confidence, has_confidence }
+        Grading { offsets, grades, confidence, has_grades, has_confidence }
     }
 
     /// The grades of tuple `index` of `rel`.

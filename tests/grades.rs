@@ -386,3 +386,35 @@ fn explain_shows_each_premises_grade_and_the_weakest_link() {
     assert!(shown.contains("├─ backs(\"Russia\", \"Tobruk\")  [no grade, confidence 0.5, weakest]\n"), "{shown}");
     assert!(shown.contains("└─ relies_on(\"Tobruk\", \"Haftar\")  [C3, confidence 0.7]\n"), "{shown}");
 }
+
+#[test]
+fn review_claims_can_require_a_grade() {
+    let out = stance(&["review", "claims/grades.claims"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        "SUPPORTED  aligned(\"Haftar\", \"Tobruk\") >= B2  [claims/grades.claims:2]
+    note: Well sourced.
+    proof: aligned(\"Haftar\", \"Tobruk\") <= rules/rules.dl:8[backs(\"Haftar\", \"Tobruk\")@facts/statements.csv:2]
+FAILED     aligned(\"Egypt\", \"Haftar\") >= B3  [claims/grades.claims:4]
+    note: Two proofs: C3 (through Tobruk) and D2 (stated); neither is B3.
+    expected SUPPORTED at grade B3 or better, found grade C3/D2
+    proof: aligned(\"Egypt\", \"Haftar\") <= rules/rules.dl:8[backs(\"Egypt\", \"Haftar\")@facts/statements.csv:5]
+SUPPORTED  aligned(\"Egypt\", _) >= B3  [claims/grades.claims:5]
+    proof: aligned(\"Egypt\", \"Haftar\") <= rules/rules.dl:8[backs(\"Egypt\", \"Haftar\")@facts/statements.csv:5]
+3 claims: 2 passed, 1 failed
+"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let claims = dir.path().join("bad.claims");
+    std::fs::write(&claims, "aligned(\"Egypt\", \"Haftar\") >= B9.\n").unwrap();
+    let out = stance(&["review", claims.to_str().unwrap(), "--diagnostic-format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("\"code\":\"E025\"")
+            && err.contains("`B9` is not a grade")
+            && err.contains("\"line\":1,\"column\":31"),
+        "{err}"
+    );
+}

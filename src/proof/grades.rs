@@ -65,6 +65,11 @@ impl Grades {
         Grades(self.0 & other.0)
     }
 
+    /// The better of two: what the best of two sets of proofs is worth.
+    pub fn join(self, other: Grades) -> Grades {
+        Grades(self.0 | other.0)
+    }
+
     /// Whether every grade of `other` is one of these (`other` is no better).
     pub fn contains(self, other: Grades) -> bool {
         other.0 & !self.0 == 0

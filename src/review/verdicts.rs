@@ -15,6 +15,7 @@
 use crate::base::value::Value;
 use crate::proof::claims::{ClaimSpec, Expect};
 use crate::proof::explain::{self, ClaimArg};
+use crate::proof::grades::{Grades, Grading};
 use crate::proof::provenance::{Explainer, NodeId, atom_text};
 use crate::review::constraints::{self, Completion};
 use serde_json::{Value as Json, json};
@@ -62,6 +63,8 @@ pub struct Outcome {
     pub proof: Option<NodeId>,
     /// How the claim completes constraint violations.
     pub collisions: Vec<Completion>,
+    /// For a claim with `>= GRADE`: the best grades of the matching tuples.
+    pub grades: Option<Grades>,
 }
 
 impl Outcome {
@@ -73,6 +76,9 @@ impl Outcome {
     pub fn failure_message(&self) -> String {
         match self.spec.expect {
             Expect::Count(n) => format!("expected {n} matching tuple{}, found {}", plural(n as usize), self.count),
+            Expect::Supported if let (Some(min), Some(g), true) = (self.spec.min_grade, self.grades, self.holds) => {
+                format!("expected SUPPORTED at grade {min} or better, found grade {g}")
+            }
             Expect::Supported => format!("expected SUPPORTED, found {}", self.found.label()),
             Expect::NotSupported => format!("expected NOT SUPPORTED (not derivable), found {}", self.found.label()),
             Expect::Contradicted => format!("expected CONTRADICTED, found {}", self.found.label()),
@@ -84,10 +90,12 @@ use crate::base::diag::plural;
 
 /// Reviews every claim against an evaluated model (with recording on, for the proofs).
 pub fn review(ex: &mut Explainer, specs: &[ClaimSpec]) -> Vec<Outcome> {
-    specs.iter().map(|spec| review_one(ex, spec)).collect()
+    // Grades only when a claim asks for one.
+    let grading = specs.iter().any(|s| s.min_grade.is_some()).then(|| Grading::compute(ex));
+    specs.iter().map(|spec| review_one(ex, spec, grading.as_ref())).collect()
 }
 
-fn review_one(ex: &mut Explainer, spec: &ClaimSpec) -> Outcome {
+fn review_one(ex: &mut Explainer, spec: &ClaimSpec, grading: Option<&Grading>) -> Outcome {
     let claim = &spec.claim;
     let hits = claim.matching_rows(&ex.model.relations[claim.rel]);
     let holds = !hits.is_empty();
@@ -113,8 +121,16 @@ fn review_one(ex: &mut Explainer, spec: &ClaimSpec) -> Outcome {
     } else {
         Verdict::NotSupported
     };
+    // The best grades among the matching tuples.
+    let grades = grading
+        .filter(|_| spec.min_grade.is_some())
+        .map(|grading| hits.iter().fold(Grades::NONE, |best, &i| best.join(grading.grades(claim.rel, i))));
+    let graded_enough = match (spec.min_grade, grades) {
+        (Some(min), Some(g)) => g.at_least(min),
+        _ => true,
+    };
     let met = match spec.expect {
-        Expect::Supported => found == Verdict::Supported,
+        Expect::Supported => found == Verdict::Supported && graded_enough,
         Expect::NotSupported => !holds,
         Expect::Contradicted => found == Verdict::Contradicted,
         Expect::Count(n) => hits.len() as u64 == n,
@@ -130,6 +146,7 @@ fn review_one(ex: &mut Explainer, spec: &ClaimSpec) -> Outcome {
         matching,
         proof,
         collisions,
+        grades,
     }
 }
 

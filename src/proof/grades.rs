@@ -170,58 +170,65 @@ impl Grading {
             }
         }
 
-        // The hyperedges: `heads[e]` derived from `premises[starts[e]..starts[e + 1]]`.
-        let mut heads: Vec<usize> = Vec::new();
+        // The hyperedges: `heads[e]` derived from `premises[starts[e]..starts[e + 1]]`, found
+        // by one bottom-up pass over each rule's body (node ids are u32: a model's tuples
+        // are counted in u32 too).
+        let mut heads: Vec<u32> = Vec::new();
         let mut starts: Vec<usize> = vec![0];
-        let mut premises: Vec<usize> = Vec::new();
-        let with_rules: Vec<RelId> =
-            (0..model.relations.len()).filter(|&rel| ex.program.rules.iter().any(|r| r.head == rel)).collect();
-        for rel in with_rules {
-            for i in 0..model.relations[rel].len() {
-                for (_, body) in ex.derivations(rel, i) {
-                    heads.push(offsets[rel] + i);
-                    premises.extend(body.iter().map(|&(prel, pi)| offsets[prel] + pi));
-                    starts.push(premises.len());
+        let mut premises: Vec<u32> = Vec::new();
+        let node = |rel: RelId, i: usize| (offsets[rel] + i) as u32;
+        for rule in 0..ex.program.rules.len() {
+            let head = ex.program.rules[rule].head;
+            let bottom_up = ex.instances(rule, &mut |i, body| {
+                heads.push(node(head, i));
+                premises.extend(body.iter().map(|&(prel, pi)| node(prel, pi)));
+                starts.push(premises.len());
+            });
+            if !bottom_up {
+                // A head with `autoinc()`: tuple by tuple, top down.
+                for i in 0..model.relations[head].len() {
+                    for (_, body) in ex.derivations(head, i).into_iter().filter(|(r, _)| *r == rule) {
+                        heads.push(node(head, i));
+                        premises.extend(body.iter().map(|&(prel, pi)| node(prel, pi)));
+                        starts.push(premises.len());
+                    }
                 }
             }
         }
         // Which hyperedges each node is a premise of (once per occurrence).
         let mut use_starts = vec![0usize; n + 1];
         for &p in &premises {
-            use_starts[p + 1] += 1;
+            use_starts[p as usize + 1] += 1;
         }
         for i in 0..n {
             use_starts[i + 1] += use_starts[i];
         }
-        let mut uses = vec![0usize; premises.len()];
+        let mut uses = vec![0u32; premises.len()];
         let mut fill = use_starts.clone();
         for e in 0..heads.len() {
             for &p in &premises[starts[e]..starts[e + 1]] {
-                uses[fill[p]] = e;
-                fill[p] += 1;
+                uses[fill[p as usize]] = e as u32;
+                fill[p as usize] += 1;
             }
         }
+        drop(fill);
         let body = |e: usize| &premises[starts[e]..starts[e + 1]];
+        let used_by = |node: usize| &uses[use_starts[node]..use_starts[node + 1]];
 
         // Grades: the least fixpoint, by a worklist. Hyperedges without premises (rules
         // whose body has only conditions) are given.
-        let mut queued = vec![false; n];
-        let mut work: Vec<usize> = Vec::new();
         for e in (0..heads.len()).filter(|&e| body(e).is_empty()) {
-            grades[heads[e]] = Grades::GIVEN;
-            confidence[heads[e]] = Some(1.0);
+            grades[heads[e] as usize] = Grades::GIVEN;
+            confidence[heads[e] as usize] = Some(1.0);
         }
-        for (node, g) in grades.iter().enumerate() {
-            if g.0 != 0 {
-                queued[node] = true;
-                work.push(node);
-            }
-        }
+        let mut queued: Vec<bool> = grades.iter().map(|g| g.0 != 0).collect();
+        let mut work: Vec<usize> = (0..n).filter(|&node| queued[node]).collect();
         while let Some(node) = work.pop() {
             queued[node] = false;
-            for &e in &uses[use_starts[node]..use_starts[node + 1]] {
-                let value = body(e).iter().fold(Grades::GIVEN.0, |bits, &p| bits & grades[p].0);
-                let head = heads[e];
+            for &e in used_by(node) {
+                let e = e as usize;
+                let value = body(e).iter().fold(Grades::GIVEN.0, |bits, &p| bits & grades[p as usize].0);
+                let head = heads[e] as usize;
                 if value & !grades[head].0 != 0 {
                     grades[head].0 |= value;
                     if !queued[head] {
@@ -231,12 +238,13 @@ impl Grading {
                 }
             }
         }
+        drop(queued);
 
         // Confidence: Knuth's algorithm.
         if !has_confidence {
             confidence = vec![None; n];
         } else {
-            let mut remaining: Vec<usize> = (0..heads.len()).map(|e| body(e).len()).collect();
+            let mut remaining: Vec<u32> = (0..heads.len()).map(|e| body(e).len() as u32).collect();
             let mut done = vec![false; n];
             let mut heap: BinaryHeap<(Score, usize)> =
                 confidence.iter().enumerate().filter_map(|(node, c)| c.map(|c| (Score(c), node))).collect();
@@ -246,13 +254,14 @@ impl Grading {
                 }
                 done[node] = true;
                 confidence[node] = Some(c);
-                for &e in &uses[use_starts[node]..use_starts[node + 1]] {
+                for &e in used_by(node) {
+                    let e = e as usize;
                     remaining[e] -= 1;
                     if remaining[e] > 0 {
                         continue;
                     }
-                    let head = heads[e];
-                    let value = body(e).iter().map(|&p| confidence[p].unwrap_or(0.0)).product::<f64>();
+                    let head = heads[e] as usize;
+                    let value = body(e).iter().map(|&p| confidence[p as usize].unwrap_or(0.0)).product::<f64>();
                     if !done[head] && confidence[head].is_none_or(|old| value > old) {
                         confidence[head] = Some(value);
                         heap.push((Score(value), head));

@@ -19,6 +19,9 @@ use std::collections::HashMap;
 
 pub type NodeId = usize;
 
+/// Called with each rule instance: the derived tuple's index and the premises.
+pub type InstanceVisit<'f> = dyn FnMut(usize, &[(RelId, usize)]) + 'f;
+
 /// Where an input fact was stated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -277,7 +280,7 @@ impl<'a> Explainer<'a> {
     /// head bound): `f` gets the index of the tuple it derives and its positive premises
     /// (relation, tuple index), in body order. False, doing nothing, when the head uses
     /// `autoinc()` (its value is not a function of the bindings; use [`Self::derivations`]).
-    pub fn instances(&mut self, rule: RuleId, f: &mut dyn FnMut(usize, &[(RelId, usize)])) -> bool {
+    pub fn instances(&mut self, rule: RuleId, f: &mut InstanceVisit) -> bool {
         let program = self.program;
         let rule = &program.rules[rule];
         if rule.head_args.iter().any(eval::uses_autoinc) {

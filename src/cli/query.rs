@@ -2,11 +2,10 @@
 
 use super::context::{Ctx, FormatArg, ProjectArgs, finish_output};
 use clap::Args;
-use stance::base::order::display_order;
 use stance::base::value::Tuples;
 use stance::engine::eval::Model;
-use stance::proof::explain;
 use stance::proof::grades::confidence_text;
+use stance::proof::{explain, pattern};
 use stance::render::output::{self, Format};
 use stance::session::{ExitStatus, Failure};
 use std::io::Write;
@@ -34,23 +33,17 @@ pub fn run(args: &QueryArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let grading = super::explain::graded(&run.project.facts).then(|| run.grading());
     let mut ex = run.explainer();
     let rel = claim.rel;
-    let tuples = &ex.model.relations[rel];
-    let hits = claim.matching_rows(tuples);
-    for note in explain::unknown_constants(&claim, ex.symbols) {
+    let decl = &ex.program.relations[rel];
+    let hits = claim.matching_tuples(&ex.model.relations[rel], &decl.types, ex.symbols);
+    for note in pattern::unknown_constants(&claim, ex.symbols) {
         eprintln!("note: {note}");
     }
-    let mut subset = Tuples { arity: ex.program.relations[rel].arity(), data: Vec::new(), rows: 0 };
-    for &i in &hits {
-        subset.data.extend_from_slice(tuples.get(i));
-        subset.rows += 1;
-    }
+    let mut subset = Tuples { arity: decl.arity(), data: hits.concat(), rows: hits.len() };
     let mut out = stance::base::terminal::stdout(args.format.shape());
     let result = (|| -> std::io::Result<()> {
-        let order = display_order(&subset, &ex.program.relations[rel].types, ex.symbols);
         if args.explain {
-            for i in order {
-                let tuple = subset.get(i).to_vec();
-                if let Some(root) = ex.explain(rel, &tuple) {
+            for tuple in &hits {
+                if let Some(root) = ex.explain(rel, tuple) {
                     match args.format.into() {
                         Format::Json => writeln!(out, "{}", explain::proof_json(&ex, root))?,
                         Format::Csv => writeln!(out, "{}", explain::compact_trace(&ex, root))?,
@@ -74,8 +67,9 @@ pub fn run(args: &QueryArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
                 relation.types.push(stance::base::value::Type::Symbol);
             }
             let mut graded = Tuples::new(relation.arity());
-            for &i in &hits {
-                let mut row = tuples.get(i).to_vec();
+            for tuple in &hits {
+                let Some(i) = ex.model.relations[rel].position(tuple) else { continue };
+                let mut row = tuple.clone();
                 row.push(ex.symbols.intern(&grading.grades(rel, i).to_string()));
                 if grading.has_confidence {
                     row.push(ex.symbols.intern(&confidence_text(grading.confidence(rel, i))));
@@ -87,7 +81,7 @@ pub fn run(args: &QueryArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
             output::render(&mut out, args.format.into(), &shown, &only_hits, &[rel], ex.symbols)?;
         } else {
             let mut only_hits = Model::unrecorded(vec![Tuples::default(); ex.program.relations.len()]);
-            only_hits.relations[rel] = subset.clone();
+            only_hits.relations[rel] = std::mem::take(&mut subset);
             output::render(&mut out, args.format.into(), ex.program, &only_hits, &[rel], ex.symbols)?;
         }
         out.flush()

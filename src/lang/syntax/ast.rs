@@ -38,6 +38,40 @@ pub enum Item {
         /// The whole directive.
         span: Span,
     },
+    /// `.comp Name<T> : Base<T> { items }`: a component, expanded by `lang::components`.
+    Comp(Comp),
+    /// `.init inst = Name<args>`: a component instantiation.
+    Init(Init),
+    /// `.override rel`, inside a component: drop the base components' rules for `rel`.
+    Override { relation: Ident, span: Span },
+}
+
+/// A component's name with its type parameters (`Graph<T>`), or a reference to a component
+/// with its type arguments (`Graph<number>`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompType {
+    pub name: Ident,
+    pub args: Vec<Ident>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comp {
+    /// The name and the formal type parameters.
+    pub ty: CompType,
+    /// Components it inherits from, with their type arguments.
+    pub bases: Vec<CompType>,
+    pub items: Vec<Item>,
+    /// From `{` to `}`.
+    pub body: Span,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Init {
+    pub name: Ident,
+    pub comp: CompType,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +104,9 @@ pub struct TypeDecl {
     /// The type it is a subtype or alias of (`symbol`, `number`, or another declared type).
     /// For a union `.type T = A | B` every member is listed.
     pub bases: Vec<Ident>,
+    /// `.type T <: B` (a subset of `B`, as `.number_type`/`.symbol_type`), rather than
+    /// `.type T = B` (another name for `B`) or a union.
+    pub subset: bool,
     pub span: Span,
 }
 
@@ -242,6 +279,10 @@ pub enum Expr {
         lhs: Box<Expr>,
         rhs: Box<Expr>,
         span: Span,
+        /// An inner node of a chain written without parentheses (`a + b - c + d`) that the
+        /// parser regrouped into a balanced tree of the same value: its operands continue
+        /// the chain of its parent, so `fmt` prints them flat, as written.
+        chain: bool,
     },
     /// An intrinsic functor call: `cat(a, b)`, `strlen(s)`, `min(a, b)`, `range(a, b)`,
     /// `autoinc()`, and user functors `@f(x)` (with the `@` kept in the name, rejected by check).

@@ -78,7 +78,15 @@ pub fn run(args: &QueryArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
             }
             let mut only_hits = Model::unrecorded(vec![Tuples::default(); shown.relations.len()]);
             only_hits.relations[rel] = graded;
-            output::render(&mut out, args.format.into(), &shown, &only_hits, &[rel], ex.symbols)?;
+            output::render(
+                &mut out,
+                args.format.into(),
+                &shown,
+                &only_hits,
+                &[rel],
+                ex.symbols,
+                &args.project.stamp(),
+            )?;
         } else {
             let mut only_hits = Model::unrecorded(vec![Tuples::default(); ex.program.relations.len()]);
             only_hits.relations[rel] = std::mem::take(&mut subset);

@@ -418,3 +418,12 @@ SUPPORTED  aligned(\"Egypt\", _) >= B3  [claims/grades.claims:5]
         "{err}"
     );
 }
+
+#[test]
+fn infer_evaluates_only_from_the_rows_the_flags_keep() {
+    let out = stance(&["infer", "--min-grade", "B3", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "relation,x,y\naligned,Egypt,Tobruk\naligned,Haftar,Tobruk\n");
+    let out = stance(&["infer", "--min-confidence", "0.9", "--format", "csv"]);
+    assert_eq!(text(&out.stdout), "relation,x,y\naligned,Haftar,Tobruk\n");
+}

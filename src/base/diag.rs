@@ -49,6 +49,8 @@ pub enum Code {
     Limit,
     /// A statement's `date` or `until` that is not a date (checked by `--as-of`).
     BadDate,
+    /// A `grade` or `confidence` cell of a statement table that is not one.
+    BadGrade,
     /// A git revision that cannot be read (`stance diff REV`).
     BadRevision,
     /// Variable used only once.
@@ -108,6 +110,7 @@ impl Code {
             Code::Runtime => "E030",
             Code::Limit => "E031",
             Code::BadDate => "E040",
+            Code::BadGrade => "E042",
             Code::BadRevision => "E041",
             Code::SingletonVariable => "W001",
             Code::UnusedRelation => "W002",
@@ -149,6 +152,7 @@ impl Code {
             Code::Runtime => "runtime",
             Code::Limit => "limit",
             Code::BadDate => "bad-date",
+            Code::BadGrade => "bad-grade",
             Code::BadRevision => "bad-revision",
             Code::SingletonVariable => "singleton-variable",
             Code::UnusedRelation => "unused-relation",

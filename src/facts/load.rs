@@ -10,7 +10,8 @@
 //!    row's offset, so no metadata string is copied or interned at load time). Quoted fields
 //!    (RFC 4180) are supported; fields are trimmed of surrounding ASCII whitespace; rows
 //!    whose fields are all empty (`,,,,`) and blank lines are skipped. `--as-of` filters the
-//!    rows as they load ([`crate::facts::asof`]).
+//!    rows as they load ([`crate::facts::asof`]), and `--min-grade` / `--min-confidence` by
+//!    their optional `grade` and `confidence` columns ([`crate::facts::grade`]).
 //! 2. **Relation tables**: one file per relation, read as Soufflé reads `.facts` files:
 //!    tab-separated, no header, fields verbatim (a `"` is an ordinary character) unless
 //!    [`TableOptions`] say otherwise; a comma-separated table is read with RFC 4180 quoting
@@ -38,8 +39,9 @@
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::source::{FileId, SourceMap, Span};
 use crate::base::value::{Number, Symbols, Tuples, Type, Value, from_number};
-use crate::facts::asof::{Date, Period};
+use crate::facts::asof::Period;
 use crate::facts::csv_scan::{Field, Records};
+use crate::facts::grade::{self, Grade, RowFilter};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -71,7 +73,7 @@ pub struct TableInfo {
 }
 
 /// Where one fact came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FactOrigin {
     /// Index into [`Facts::tables`].
     pub table: u32,
@@ -80,6 +82,10 @@ pub struct FactOrigin {
     /// Byte offset of the row in its file. Metadata (often a unique quote per row) is not
     /// interned or copied at load time: it is read back from the row when a proof shows it.
     pub offset: u32,
+    /// The row's `grade` (statement tables with that column; `None` when empty or absent).
+    pub grade: Option<Grade>,
+    /// The row's `confidence`, likewise.
+    pub confidence: Option<f32>,
 }
 
 /// The loaded rows of one relation, in load order, each with its fact id. Duplicate tuples
@@ -140,6 +146,10 @@ pub struct Facts {
     pub origins: Vec<FactOrigin>,
     /// Relation name → its loaded rows.
     pub relations: BTreeMap<String, FactRows>,
+    /// Statement rows left out by `--min-grade` / `--min-confidence`, and how many of those
+    /// had no grade (or no confidence) at all: `explain` says so when a claim fails.
+    pub below_grade: usize,
+    pub ungraded_dropped: usize,
 }
 
 impl Facts {
@@ -585,15 +595,16 @@ impl Errors {
 }
 
 /// Reads a statement table (see the module docs). `file` must already be in `sources`.
-/// With `as_of`, only the rows valid on that day are loaded, and a `date` or `until` that
-/// is not a date is an error. Returns the number of rows loaded, or one diagnostic per bad
+/// With `filter.as_of`, only the rows valid on that day are loaded, and a `date` or `until`
+/// that is not a date is an error; a `grade` or `confidence` cell that is neither empty nor
+/// valid is always an error, and the grade filters drop rows below them. Returns the number of rows loaded, or one diagnostic per bad
 /// row (the good rows are loaded all the same).
 pub fn load_statement_table(
     file: FileId,
     sources: &SourceMap,
     symbols: &mut Symbols,
     facts: &mut Facts,
-    as_of: Option<Date>,
+    filter: &RowFilter,
 ) -> Result<usize, Vec<Diagnostic>> {
     let text = sources.get(file).text.as_str();
     let (body, base) = strip_bom(text);
@@ -633,6 +644,7 @@ pub fn load_statement_table(
         }
     };
     let (date, until) = (header.column("date"), header.column("until"));
+    let (grade_column, confidence_column) = (header.column("grade"), header.column("confidence"));
 
     let table = facts.tables.len() as u32;
     let first_id = facts.origins.len();
@@ -707,7 +719,40 @@ pub fn load_statement_table(
             errors.push(Diagnostic::error(Code::BadFacts, format!("empty `{which}`")).at(span, "this row"));
             continue;
         }
-        if let Some(day) = as_of {
+        // The row's `grade` and `confidence`: empty (or R's `NA`) is none, anything else
+        // must be valid.
+        let mut bad = false;
+        let mut cell_of = |column: Option<(usize, &str)>, parse: &dyn Fn(&str) -> bool| -> Option<String> {
+            let (i, name) = column?;
+            let cell = value(i);
+            let cell = cell.trim_ascii();
+            if cell.is_empty() || cell == "NA" {
+                return None;
+            }
+            if !parse(cell) {
+                let range = fields[i].range();
+                errors.push(grade::bad_cell(cell, name, Span::new(file, base + range.start..base + range.end)));
+                bad = true;
+                return None;
+            }
+            Some(cell.to_string())
+        };
+        let row_grade = cell_of(grade_column, &|c| c.parse::<Grade>().is_ok()).and_then(|c| c.parse().ok());
+        let row_confidence = cell_of(confidence_column, &|c| grade::parse_confidence(c).is_some())
+            .and_then(|c| grade::parse_confidence(&c));
+        if bad {
+            continue;
+        }
+        if !filter.keeps(row_grade, row_confidence) {
+            facts.below_grade += 1;
+            if (filter.min_grade.is_some() && row_grade.is_none())
+                || (filter.min_confidence.is_some() && row_confidence.is_none())
+            {
+                facts.ungraded_dropped += 1;
+            }
+            continue;
+        }
+        if let Some(day) = filter.as_of {
             // The row's `date` and `until`, read from the fields just split.
             let mut period = |column: Option<(usize, &str)>| {
                 let (i, name) = column?;
@@ -737,7 +782,13 @@ pub fn load_statement_table(
             }
         }
         let id = facts.origins.len() as u32;
-        facts.origins.push(FactOrigin { table, line: record.line, offset: span.start });
+        facts.origins.push(FactOrigin {
+            table,
+            line: record.line,
+            offset: span.start,
+            grade: row_grade,
+            confidence: row_confidence,
+        });
         gathered[slot].1.push(&[symbols.intern(subject), symbols.intern(object)], id);
     }
 
@@ -1041,7 +1092,11 @@ impl TableReader<'_> {
         match conv.convert(bound, symbols) {
             Err(d) => self.errors.push(*d),
             Ok(tuple) => {
-                facts.push(self.schema.relation, &tuple, FactOrigin { table: self.table, line, offset: 0 });
+                facts.push(
+                    self.schema.relation,
+                    &tuple,
+                    FactOrigin { table: self.table, line, offset: 0, grade: None, confidence: None },
+                );
                 self.count += 1;
             }
         }
@@ -1068,7 +1123,7 @@ mod tests {
 
         fn statements(&mut self, name: &str, text: &str) -> Result<usize, Vec<Diagnostic>> {
             let f = self.sources.add(name, text);
-            load_statement_table(f, &self.sources, &mut self.symbols, &mut self.facts, None)
+            load_statement_table(f, &self.sources, &mut self.symbols, &mut self.facts, &RowFilter::default())
         }
 
         fn relation(
@@ -1587,14 +1642,47 @@ mod tests {
                     E,funds,F,plain,2020-03\n";
         let f = env.sources.add("s.csv", text);
         let day = crate::facts::asof::Date { year: 2016, month: 1, day: 1 };
-        let n = load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, Some(day));
+        let n = load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, &RowFilter::as_of(Some(day)));
         assert_eq!(n, Ok(1));
         assert_eq!(env.sym_rows("backs"), vec![row(&["C", "D"], 3)]);
         // Every statement of `funds` expired: the relation is empty, not unknown.
         assert!(env.facts.relations.get("funds").is_some_and(FactRows::is_empty));
         let f = env.sources.add("t.csv", "subject,relation,object,date\nA,backs,B,\"20x6\"\n");
-        let errs = load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, Some(day)).unwrap_err();
+        let errs =
+            load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, &RowFilter::as_of(Some(day)))
+                .unwrap_err();
         assert_eq!(env.render(&errs), vec!["t.csv:2:12: error[E040]: `20x6` in column `date` is not a date"]);
+    }
+
+    #[test]
+    fn grades_and_confidences_load_with_the_row_and_filter_it() {
+        let mut env = Env::new();
+        let text = "subject,relation,object,Grade,confidence\n\
+                    A,backs,B,b2,0.8\n\
+                    C,backs,D,,NA\n\
+                    E,backs,F,C1,\n\
+                    G,backs,H,X9,2\n";
+        let f = env.sources.add("s.csv", text);
+        let errs =
+            load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, &RowFilter::default()).unwrap_err();
+        assert_eq!(
+            env.render(&errs),
+            vec![
+                "s.csv:5:11: error[E042]: `X9` in column `Grade` is not a grade",
+                "s.csv:5:14: error[E042]: `2` in column `confidence` is not a confidence",
+            ]
+        );
+        // The bad row is not loaded; the others keep their grade and confidence.
+        assert_eq!(env.sym_rows("backs").len(), 3);
+        let graded: Vec<(Option<String>, Option<f32>)> =
+            env.facts.origins.iter().map(|o| (o.grade.map(|g| g.to_string()), o.confidence)).collect();
+        assert_eq!(graded, vec![(Some("B2".into()), Some(0.8)), (None, None), (Some("C1".into()), None)]);
+
+        let mut env = Env::new();
+        let f = env.sources.add("s.csv", text.rsplit_once("G,").unwrap().0);
+        let filter = RowFilter { min_grade: Some("B3".parse().unwrap()), ..RowFilter::default() };
+        assert_eq!(load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, &filter), Ok(1));
+        assert_eq!(env.sym_rows("backs"), vec![row(&["A", "B"], 2)]);
     }
 
     #[test]
@@ -1724,7 +1812,7 @@ mod perf {
         let mut symbols = Symbols::new();
         let mut facts = Facts::new();
         let t = std::time::Instant::now();
-        let n = load_statement_table(a, &sources, &mut symbols, &mut facts, None).unwrap();
+        let n = load_statement_table(a, &sources, &mut symbols, &mut facts, &RowFilter::default()).unwrap();
         eprintln!("statements: {n} rows in {:?}", t.elapsed());
         let t = std::time::Instant::now();
         let types = [Type::Symbol, Type::Number];

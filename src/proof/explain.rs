@@ -4,6 +4,7 @@
 use crate::base::value::{Type, Value, to_number};
 use crate::engine::eval;
 use crate::lang::ir::{self, Lit, RelId};
+use crate::proof::grades::{Grades, Grading, confidence_text};
 use crate::proof::pattern::{Claim, unknown_constants};
 use crate::proof::provenance::{Explainer, NodeId, NodeKind, Origin, Side, atom_text, literal, matches, pattern_text};
 use serde_json::{Map, Value as Json, json};
@@ -119,15 +120,72 @@ impl Labels {
 /// twice is printed once and referred to by its label afterwards; a subproof more than
 /// [`MAX_INDENT`] levels down is continued after the tree, under its label.
 pub fn render_tree(ex: &Explainer, root: NodeId, depth: Option<usize>) -> String {
+    render_tree_graded(ex, root, depth, None)
+}
+
+/// [`render_tree`], each conclusion followed by its grade (`[B2]`: the best over all its
+/// proofs, see [`crate::proof::grades`]) and, in each step with several premises, the
+/// weakest marked: the premise(s) whose grades bound the step's.
+pub fn render_tree_graded(ex: &Explainer, root: NodeId, depth: Option<usize>, grading: Option<&Grading>) -> String {
     let counts = reference_counts(ex, root);
     let mut labels = Labels { of: HashMap::new(), pending: Default::default(), continuing: None };
     let mut out = String::new();
-    tree_node(ex, root, "", "", 0, depth, &counts, &mut labels, &mut out);
+    let tree = Tree { depth, counts: &counts, grading };
+    tree_node(ex, root, "", "", 0, &tree, false, &mut labels, &mut out);
     while let Some((n, level)) = labels.pending.pop_front() {
         labels.continuing = Some(n);
-        tree_node(ex, n, "", "", level, depth, &counts, &mut labels, &mut out);
+        tree_node(ex, n, "", "", level, &tree, false, &mut labels, &mut out);
     }
     out
+}
+
+/// What every node of a rendered tree shares.
+struct Tree<'t> {
+    depth: Option<usize>,
+    counts: &'t HashMap<NodeId, usize>,
+    grading: Option<&'t Grading>,
+}
+
+impl Tree<'_> {
+    fn grades(&self, ex: &Explainer, n: NodeId) -> Option<Grades> {
+        let node = &ex.nodes[n];
+        let index = ex.model.relations[node.rel].position(&node.tuple)?;
+        Some(self.grading?.grades(node.rel, index))
+    }
+
+    /// `  [B2]`, `  [B2, weakest]` or `  [no grade, weakest]`, with the confidence when the
+    /// data has confidences; nothing without grading.
+    fn grade_text(&self, ex: &Explainer, n: NodeId, weakest: bool) -> String {
+        let (Some(grading), Some(grades)) = (self.grading, self.grades(ex, n)) else { return String::new() };
+        let mut parts = vec![if grades == Grades::NONE { "no grade".to_string() } else { grades.to_string() }];
+        if grading.has_confidence {
+            let node = &ex.nodes[n];
+            let index = ex.model.relations[node.rel].position(&node.tuple);
+            parts.push(format!("confidence {}", confidence_text(index.and_then(|i| grading.confidence(node.rel, i)))));
+        }
+        if weakest {
+            parts.push("weakest".into());
+        }
+        format!("  [{}]", parts.join(", "))
+    }
+
+    /// The premises bounding a step: those whose grades are the step's (the intersection of
+    /// all of them), else those no other premise's grades lie within.
+    fn weakest(&self, ex: &Explainer, premises: &[NodeId]) -> Vec<bool> {
+        let grades: Vec<Option<Grades>> = premises.iter().map(|&p| self.grades(ex, p)).collect();
+        if premises.len() < 2 || grades.iter().any(Option::is_none) {
+            return vec![false; premises.len()];
+        }
+        let grades: Vec<Grades> = grades.into_iter().flatten().collect();
+        let step = grades.iter().copied().reduce(Grades::meet).unwrap_or(Grades::NONE);
+        if grades.iter().all(|&g| g == step) {
+            return vec![false; premises.len()];
+        }
+        if grades.contains(&step) {
+            return grades.iter().map(|&g| g == step).collect();
+        }
+        grades.iter().map(|&g| !grades.iter().any(|&h| h != g && g.contains(h))).collect()
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -137,13 +195,14 @@ fn tree_node(
     first: &str,
     rest: &str,
     level: usize,
-    depth: Option<usize>,
-    counts: &HashMap<NodeId, usize>,
+    tree: &Tree,
+    weakest: bool,
     labels: &mut Labels,
     out: &mut String,
 ) {
+    let (depth, counts) = (tree.depth, tree.counts);
     let node = &ex.nodes[n];
-    let conclusion = atom_text(ex.program, node.rel, &node.tuple, ex.symbols);
+    let conclusion = atom_text(ex.program, node.rel, &node.tuple, ex.symbols) + &tree.grade_text(ex, n, weakest);
     let continuing = labels.continuing.take() == Some(n);
     if !continuing && let Some(label) = labels.of.get(&n) {
         let whereabouts = if labels.pending.iter().any(|&(p, _)| p == n) { "continued below" } else { "proved above" };
@@ -197,10 +256,12 @@ fn tree_node(
                 let _ = writeln!(out, "{detail}with {bindings}");
             }
             let total = premises.len() + side.len();
+            let weakest = tree.weakest(ex, premises);
             for (i, &p) in premises.iter().enumerate() {
                 let last = i + 1 == total;
                 let (f, r) = if last { ("└─ ", "   ") } else { ("├─ ", "│  ") };
-                tree_node(ex, p, &format!("{rest}{f}"), &format!("{rest}{r}"), level + 1, depth, counts, labels, out);
+                let (first, rest) = (format!("{rest}{f}"), format!("{rest}{r}"));
+                tree_node(ex, p, &first, &rest, level + 1, tree, weakest[i], labels, out);
             }
             for (i, s) in side.iter().enumerate() {
                 let last = premises.len() + i + 1 == total;

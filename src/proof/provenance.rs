@@ -19,6 +19,9 @@ use std::collections::HashMap;
 
 pub type NodeId = usize;
 
+/// Called with each rule instance: the derived tuple's index and the premises.
+pub type InstanceVisit<'f> = dyn FnMut(usize, &[(RelId, usize)]) + 'f;
+
 /// The positive atoms of one binding of a rule body: relation and tuple of each.
 pub type Atoms = Vec<(RelId, Vec<Value>)>;
 
@@ -272,6 +275,49 @@ impl<'a> Explainer<'a> {
             });
         }
         out
+    }
+
+    /// Every rule instance that derives tuple `index` of `rel` from tuples anywhere in the
+    /// model (no round limit): its rule and positive premises (relation, tuple index), in
+    /// body order. The hyperedges of the derivation graph that grades are computed over.
+    pub fn derivations(&mut self, rel: RelId, index: usize) -> Vec<(RuleId, Vec<(RelId, usize)>)> {
+        self.groundings(rel, index, false).into_iter().map(|g| (g.rule, g.premises)).collect()
+    }
+
+    /// Every instance of `rule` over the whole model, bottom up (one pass over its body, no
+    /// head bound): `f` gets the index of the tuple it derives and its positive premises
+    /// (relation, tuple index), in body order. False, doing nothing, when the head uses
+    /// `autoinc()` (its value is not a function of the bindings; use [`Self::derivations`]).
+    pub fn instances(&mut self, rule: RuleId, f: &mut InstanceVisit) -> bool {
+        let program = self.program;
+        let rule = &program.rules[rule];
+        if rule.head_args.iter().any(eval::uses_autoinc) {
+            return false;
+        }
+        let mut env = vec![0; rule.num_vars()];
+        let mut bound = vec![false; rule.num_vars()];
+        let mut head = Vec::with_capacity(rule.head_args.len());
+        let mut search = Search { ex: self, limit: None, premises: Vec::new(), side: Vec::new() };
+        search.body(&rule.body, &mut env, &mut bound, &mut |s, env| {
+            head.clear();
+            for arg in &rule.head_args {
+                match eval::evaluate_expr(arg, env, s.ex.symbols) {
+                    Some(v) => head.push(v),
+                    None => return true,
+                }
+            }
+            if let Some(index) = s.ex.model.relations[rule.head].position(&head) {
+                f(index, &s.premises);
+            }
+            true
+        });
+        true
+    }
+
+    /// Where a tuple is stated: table rows and rule-file facts (empty for a tuple that is
+    /// only derived).
+    pub fn stated(&mut self, rel: RelId, tuple: &[Value]) -> Vec<Origin> {
+        self.origins(rel, tuple)
     }
 
     /// Runs `f` on every binding of a rule body (over the whole model, no round limit),

@@ -32,8 +32,23 @@ pub struct Inputs {
     pub rules: Vec<PathBuf>,
     /// Keep only the statements valid on this day (see [`crate::facts::asof`]).
     pub as_of: Option<crate::facts::asof::Date>,
+    /// Keep only the statements graded at least this (see [`crate::facts::grade`]).
+    pub min_grade: Option<crate::facts::grade::Grade>,
+    /// Keep only the statements with at least this confidence.
+    pub min_confidence: Option<f32>,
     /// Directory of fact tables. `None`: no facts beyond those in the rule files.
     pub facts: Option<PathBuf>,
+}
+
+impl Inputs {
+    /// The filters statement rows pass as they load.
+    pub fn row_filter(&self) -> crate::facts::grade::RowFilter {
+        crate::facts::grade::RowFilter {
+            as_of: self.as_of,
+            min_grade: self.min_grade,
+            min_confidence: self.min_confidence,
+        }
+    }
 }
 
 /// Why a run stopped: the diagnostics to show and how the process exits (`Failed`: the rules
@@ -104,6 +119,11 @@ impl Session {
             Ok(model) => Ok(Session { project, model }),
             Err(f) => Err(f.within(&mut project.sources)),
         }
+    }
+
+    /// The grade and confidence of every tuple of the model (see [`crate::proof::grades`]).
+    pub fn grading(&mut self) -> crate::proof::grades::Grading {
+        crate::proof::grades::Grading::compute(&mut self.explainer())
     }
 
     /// An explainer of this model's tuples (the model must have been evaluated with
@@ -208,7 +228,7 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
     let table_bytes: usize = statement_files.iter().map(|&f| sources.get(f).text.len()).sum();
     let mut symbols = Symbols::with_capacity((table_bytes / 32).min(1 << 16), (table_bytes / 2).min(1 << 20));
     for &file in &statement_files {
-        if let Err(errors) = load::load_statement_table(file, sources, &mut symbols, &mut facts, inputs.as_of) {
+        if let Err(errors) = load::load_statement_table(file, sources, &mut symbols, &mut facts, &inputs.row_filter()) {
             diags.extend(errors);
         }
     }

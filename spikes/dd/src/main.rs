@@ -55,8 +55,15 @@ fn main() {
     // The result's count, accumulated on whichever worker `count()` routes `()` to.
     let count = Arc::new(AtomicI64::new(0));
     let count_w = count.clone();
-    let process_index =
-        timely_args.windows(2).find(|w| w[0] == "-p").map(|w| w[1].parse::<usize>().unwrap()).unwrap_or(0);
+    // `-p 1` or `-p1`; several processes write one file each.
+    let flag = |name: &str| {
+        let at = timely_args.iter().position(|a| a.starts_with(name))?;
+        let inline = &timely_args[at][name.len()..];
+        let value = if inline.is_empty() { timely_args.get(at + 1)? } else { inline };
+        Some(value.parse::<usize>().expect("flag value is not a number"))
+    };
+    let process_index = flag("-p").unwrap_or(0);
+    let several_processes = flag("-n").unwrap_or(1) > 1;
 
     let guards = timely::execute_from_args(timely_args.into_iter(), move |worker| {
         let index = worker.index();
@@ -110,6 +117,7 @@ fn main() {
         // Load: this worker's share of the lines.
         let file = std::fs::File::open(format!("{dir}/edge.facts")).expect("cannot open edge.facts");
         let mut first_edges = Vec::new();
+        let mut max_node: Node = 0;
         for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
             let line = line.expect("read error");
             let mut f = line.split('\t');
@@ -118,6 +126,7 @@ fn main() {
             if i < 1 {
                 first_edges.push((x, y));
             }
+            max_node = max_node.max(x).max(y);
             if i % peers == index {
                 edges_in.insert((x, y));
             }
@@ -133,7 +142,8 @@ fn main() {
         if incremental {
             // Four updates, each its own timestamp, each timed until the probe passes it.
             let existing = first_edges[0];
-            let fresh: Edge = (existing.1, existing.0); // the first edge reversed
+            // An edge to a new node: every node reaching `existing.1` gains one path tuple.
+            let fresh: Edge = (existing.1, max_node + 1);
             let steps: [(&str, Edge, isize); 4] = [
                 ("insert new edge", fresh, 1),
                 ("remove it again", fresh, -1),
@@ -141,7 +151,6 @@ fn main() {
                 ("re-insert it", existing, 1),
             ];
             for (what, edge, diff) in steps {
-                // Every worker must reach the same point before the clock starts.
                 let t = Instant::now();
                 if index == 0 {
                     edges_in.update(edge, diff);
@@ -190,7 +199,7 @@ fn main() {
     println!("{label}\t{}", count.load(Ordering::SeqCst));
     if let Some(out) = mine.iter().find_map(|a| a.strip_prefix("out=")) {
         all.sort_unstable();
-        let name = if process_index > 0 || std::env::args().any(|a| a == "-n") {
+        let name = if several_processes {
             format!("{out}.p{process_index}")
         } else {
             out.to_owned()

@@ -279,6 +279,10 @@ pub enum Expr {
         lhs: Box<Expr>,
         rhs: Box<Expr>,
         span: Span,
+        /// An inner node of a chain written without parentheses (`a + b - c + d`) that the
+        /// parser regrouped into a balanced tree of the same value: its operands continue
+        /// the chain of its parent, so `fmt` prints them flat, as written.
+        chain: bool,
     },
     /// An intrinsic functor call: `cat(a, b)`, `strlen(s)`, `min(a, b)`, `range(a, b)`,
     /// `autoinc()`, and user functors `@f(x)` (with the `@` kept in the name, rejected by check).

@@ -199,11 +199,7 @@ fn main() {
     println!("{label}\t{}", count.load(Ordering::SeqCst));
     if let Some(out) = mine.iter().find_map(|a| a.strip_prefix("out=")) {
         all.sort_unstable();
-        let name = if several_processes {
-            format!("{out}.p{process_index}")
-        } else {
-            out.to_owned()
-        };
+        let name = if several_processes { format!("{out}.p{process_index}") } else { out.to_owned() };
         let mut w = BufWriter::new(std::fs::File::create(&name).expect("cannot create output"));
         for (x, y) in &all {
             if !neg {

@@ -217,6 +217,17 @@ def build_plan(a):
         d = generate(a.gen, a.inputs, f"graph-{tc_n}-{tc_e}-42", "graph", "--nodes", tc_n, "--edges", tc_e, "--seed", 42)
         add("tc", title="transitive closure, random directed graph", baseline="datafrog_tc",
             input=f"`bench_gen graph --nodes {tc_n} --edges {tc_e} --seed 42`", engines=tc_engines(d))
+    if wants is None or "tc_write" in wants:
+        # The closure written out (issue 16): `stance infer --output-dir` against the
+        # hand-written datafrog program writing the same file (byte-identical; checked below).
+        d = generate(a.gen, a.inputs, f"graph-{tc_n}-{tc_e}-42", "graph", "--nodes", tc_n, "--edges", tc_e, "--seed", 42)
+        outs = os.path.join(os.path.dirname(a.out), "tc_write")
+        add("tc_write", title="transitive closure written to path.csv", baseline="datafrog_tc",
+            input=f"`bench_gen graph --nodes {tc_n} --edges {tc_e} --seed 42`",
+            same_files=[os.path.join(outs, e, "path.csv") for e in ("datafrog_tc", "stance")],
+            engines={"datafrog_tc": [a.datafrog, d, os.path.join(outs, "datafrog_tc")],
+                     "stance": [stance, "infer", "--rules", "bench/programs/tc_write.dl", "--facts", d,
+                                "--output-dir", os.path.join(outs, "stance")]})
     if wants is None or "chains" in wants:
         d = generate(a.gen, a.inputs, f"chains-{ch_c}-{ch_l}", "chains", "--chains", ch_c, "--length", ch_l)
         add("chains", title="transitive closure, disjoint chains (many rounds)", baseline="datafrog_tc",
@@ -337,6 +348,12 @@ def main():
                         fast, slow = min(timed, key=timed.get), max(timed, key=timed.get)
                         section += (f"- slowest order / fastest order by median {what}: {timed[slow] / timed[fast]:.2f}× "
                                     f"({slow} {timed[slow]:.3f} s, {fast} {timed[fast]:.3f} s; target ≤ 1.20×)\n")
+            if bench.get("same_files"):
+                first, *rest = bench["same_files"]
+                for other in rest:
+                    if subprocess.run(["cmp", "-s", first, other]).returncode != 0:
+                        sys.exit(f"bench: {bench['name']}: {other} differs from {first}")
+                section += f"\n- the written files are byte-identical ({', '.join(bench['same_files'])})\n"
             if "per_fact_rows" in bench:
                 section += "\n" + "\n".join(
                     f"- {engine}: {r['peak_mb'] * 1048576 / bench['per_fact_rows']:.0f} bytes of peak memory per statement row"

@@ -83,8 +83,32 @@ fn reads_facts_files_and_writes_souffle_style_outputs() {
     let dir = project(&[("rules/tc.dl", TC), ("facts/edge.facts", "1\t2\n2\t3\n")]);
     let o = stance(dir.path(), &["infer", "--output-dir", "out"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Files only, as Soufflé's `-D`; `.printsize` still prints.
+    assert_eq!(stdout(&o), "path\t3\n");
+    assert_eq!(std::fs::read_to_string(dir.path().join("out/path.csv")).unwrap(), "1\t2\n1\t3\n2\t3\n");
+}
+
+/// `--print` adds the tables (in `--format`) to the files.
+#[test]
+fn output_dir_with_print_also_prints_the_relations() {
+    let dir = project(&[("rules/tc.dl", TC), ("facts/edge.facts", "1\t2\n2\t3\n")]);
+    let o = stance(dir.path(), &["infer", "--output-dir", "out", "--print"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stdout(&o), "path (3 tuples)\n  x  y\n  1  2\n  1  3\n  2  3\npath\t3\n");
     assert_eq!(std::fs::read_to_string(dir.path().join("out/path.csv")).unwrap(), "1\t2\n1\t3\n2\t3\n");
+    let o = stance(dir.path(), &["infer", "--output-dir", "out", "--print", "--format", "csv"]);
+    assert_eq!(stdout(&o), "relation,x,y\npath,1,2\npath,1,3\npath,2,3\npath\t3\n");
+}
+
+/// Negative numbers are stored after the others; files and tables still list them first.
+#[test]
+fn negative_numbers_are_written_in_numeric_order() {
+    let rules = ".decl n(x: number, y: number)\n.output n\nn(-2, 1). n(3, -1). n(3, 2). n(-10, 0).\n";
+    let dir = project(&[("rules/n.dl", rules)]);
+    let o = stance(dir.path(), &["infer", "--no-facts", "--output-dir", "out", "--print"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(dir.path().join("out/n.csv")).unwrap(), "-10\t0\n-2\t1\n3\t-1\n3\t2\n");
+    assert_eq!(stdout(&o), "n (4 tuples)\n  x    y\n  -10  0\n  -2   1\n  3    -1\n  3    2\n");
 }
 
 #[test]

@@ -793,7 +793,7 @@ fn outputs(dir: &Path, rule_order: [&str; 2]) -> Vec<(String, Vec<u8>)> {
     let rules = ["--rules", rule_order[0], "--rules", rule_order[1]];
     let mut all = Vec::new();
     for format in ["table", "csv", "json"] {
-        let mut args = vec!["infer", "--format", format, "--output-dir", "out"];
+        let mut args = vec!["infer", "--format", format, "--output-dir", "out", "--print"];
         args.extend(rules);
         let o = stance(dir, &args);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

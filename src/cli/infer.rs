@@ -16,7 +16,8 @@ Examples:
   stance infer                              # rules/*.dl over facts/, print derived relations
   stance infer --format json > model.json   # machine-readable
   stance infer --relation aligned --format csv
-  stance infer --rules rules/libya.dl --facts facts --output-dir out
+  stance infer --rules rules/libya.dl --facts facts --output-dir out   # files only
+  stance infer --output-dir out --print     # files, and the tables on stdout
   cat program.dl | stance infer --rules - --no-facts
   stance infer --explain-plan               # show how each rule runs on datafrog";
 
@@ -33,9 +34,14 @@ pub struct InferArgs {
     #[arg(long = "relation", value_name = "NAME")]
     relations: Vec<String>,
 
-    /// Also write each output relation into DIR as Soufflé does (`<rel>.csv`, tab-separated).
+    /// Write each output relation into DIR as Soufflé's `-D` does (`<rel>.csv`,
+    /// tab-separated), and print no tables (add `--print` for them).
     #[arg(long, value_name = "DIR")]
     output_dir: Option<PathBuf>,
+
+    /// With `--output-dir`, also print the relations on standard output in `--format`.
+    #[arg(long)]
+    print: bool,
 
     /// Print the evaluation plan (each rule's joins on datafrog) to standard error.
     #[arg(long)]
@@ -145,8 +151,12 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         }
         None => Ok(()),
     };
+    // `--output-dir` writes files only, as Soufflé's `-D` does; `--print` (or `--provenance`,
+    // which is about what is printed) adds the relations on standard output.
+    let print = args.output_dir.is_none() || args.print || args.provenance;
     let rendered = match souffle_stdout {
         Err(e) => Err(e),
+        Ok(()) if !print => Ok(()),
         Ok(()) if args.provenance => {
             stance::render::proofs::render_with_proofs(&mut out, args.format.into(), &mut run.explainer(), &shown)
         }

@@ -39,11 +39,31 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// lock. On failure, says how many files were put in place before it (only a failing rename,
 /// after every file was written, can leave some).
 pub fn write_all(dir: &Path, files: &[Planned]) -> Result<(), String> {
+    let streamed: Vec<Streamed> = files
+        .iter()
+        .map(|f| Streamed { path: f.path.clone(), write: Box::new(|w: &mut dyn Write| w.write_all(&f.bytes)) })
+        .collect();
+    write_all_streamed(dir, &streamed)
+}
+
+/// A file whose contents are written straight into it (through a buffer), so that a large
+/// relation is never held in memory as text.
+pub struct Streamed<'a> {
+    /// Where the file goes.
+    pub path: PathBuf,
+    /// Writes the whole contents.
+    #[allow(clippy::type_complexity)]
+    pub write: Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + 'a>,
+}
+
+/// [`write_all`] for files written by a function: the same protocol, file by file into
+/// temporary files, then renamed into place together.
+pub fn write_all_streamed(dir: &Path, files: &[Streamed]) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create output directory `{}`: {e}", dir.display()))?;
     let _lock = lock(dir).map_err(|e| format!("cannot lock output directory `{}`: {e}", dir.display()))?;
     let mut temps = Vec::new();
     for file in files {
-        match write_temporary(&file.path, &file.bytes) {
+        match write_temporary_with(&file.path, &*file.write) {
             Ok(tmp) => temps.push(tmp),
             Err(e) => {
                 let paths: Vec<PathBuf> = temps.iter().map(|t| t.path().to_path_buf()).collect();
@@ -77,6 +97,14 @@ pub fn write_all(dir: &Path, files: &[Planned]) -> Result<(), String> {
 /// A complete, synced temporary copy of `bytes` beside `path`, registered with the interrupt
 /// handler. Named `.<file>.<random>.tmp`: hidden, so no `.csv`/`.facts` reader picks it up.
 fn write_temporary(path: &Path, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
+    write_temporary_with(path, &|w: &mut dyn Write| w.write_all(bytes))
+}
+
+/// [`write_temporary`] with the contents written by `write` through a 64 KiB buffer.
+fn write_temporary_with(
+    path: &Path,
+    write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<tempfile::NamedTempFile> {
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -89,7 +117,11 @@ fn write_temporary(path: &Path, bytes: &[u8]) -> std::io::Result<tempfile::Named
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
         builder.tempfile_in(parent)
     })?;
-    let written = tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all());
+    let written = {
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut tmp);
+        write(&mut buffered).and_then(|()| buffered.flush())
+    }
+    .and_then(|()| tmp.as_file().sync_all());
     if let Err(e) = written {
         crate::base::interrupt::forget(&[tmp.path().to_path_buf()]);
         return Err(e);

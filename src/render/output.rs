@@ -2,11 +2,13 @@
 //! output directory. Rows are always sorted by their values as the user sees them
 //! (numbers numerically, symbols by string), never by interned ids, so output is stable.
 
+use crate::base::order::Order;
 use crate::base::stamp::Stamp;
-use crate::base::value::{Symbols, Type};
+use crate::base::value::{Symbols, Tuples, Type, Value, to_number};
 use crate::engine::eval::Model;
 use crate::lang::ir;
 use serde::Serialize;
+use serde::ser::{SerializeSeq, Serializer};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -35,7 +37,44 @@ struct JsonRelation<'a> {
     name: &'a str,
     columns: &'a [String],
     types: Vec<Type>,
-    tuples: Vec<Vec<serde_json::Value>>,
+    tuples: JsonRows<'a>,
+}
+
+/// A relation's rows serialized one by one as they are written, never collected.
+struct JsonRows<'a> {
+    tuples: &'a Tuples,
+    types: &'a [Type],
+    symbols: &'a Symbols,
+}
+
+impl Serialize for JsonRows<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let order = Order::of(self.tuples, self.types, self.symbols);
+        let mut seq = serializer.serialize_seq(Some(order.len()))?;
+        for i in order.iter() {
+            seq.serialize_element(&JsonRow { row: self.tuples.get(i), types: self.types, symbols: self.symbols })?;
+        }
+        seq.end()
+    }
+}
+
+struct JsonRow<'a> {
+    row: &'a [Value],
+    types: &'a [Type],
+    symbols: &'a Symbols,
+}
+
+impl Serialize for JsonRow<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.row.len()))?;
+        for (&v, &t) in self.row.iter().zip(self.types) {
+            match t {
+                Type::Number => seq.serialize_element(&to_number(v))?,
+                Type::Symbol => seq.serialize_element(self.symbols.resolve(v))?,
+            }
+        }
+        seq.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -61,80 +100,100 @@ pub fn render(
                 .iter()
                 .map(|&r| {
                     let rel = &program.relations[r];
-                    let tuples = &model.relations[r];
-                    let rows = display_order(tuples, &rel.types, symbols)
-                        .into_iter()
-                        .map(|i| {
-                            tuples
-                                .get(i)
-                                .iter()
-                                .zip(&rel.types)
-                                .map(|(&v, &t)| crate::base::value::value_json(v, t, symbols))
-                                .collect()
-                        })
-                        .collect();
-                    JsonRelation { name: &rel.name, columns: &rel.columns, types: rel.types.clone(), tuples: rows }
+                    let tuples = JsonRows { tuples: &model.relations[r], types: &rel.types, symbols };
+                    JsonRelation { name: &rel.name, columns: &rel.columns, types: rel.types.clone(), tuples }
                 })
                 .collect();
-            serde_json::to_writer(&mut *out, &JsonOutput { meta: stamp.json(), relations: rels })?;
-            writeln!(out)
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
+            serde_json::to_writer(&mut w, &JsonOutput { meta: stamp.json(), relations: rels })?;
+            writeln!(w)?;
+            w.flush()
         }
         Format::Csv => {
-            let mut w = csv::WriterBuilder::new().flexible(true).from_writer(out);
+            let mut w = csv::WriterBuilder::new().flexible(true).buffer_capacity(1 << 16).from_writer(out);
+            let mut num = itoa::Buffer::new();
             for &r in relations {
                 let rel = &program.relations[r];
-                let mut header = vec!["relation".to_string()];
-                header.extend(rel.columns.iter().cloned());
-                w.write_record(&header).map_err(csv_io)?;
-                for row in sorted_rows(&model.relations[r], &rel.types, symbols) {
-                    w.write_record(std::iter::once(rel.name.as_str()).chain(row.iter().map(String::as_str)))
+                let tuples = &model.relations[r];
+                w.write_field("relation").map_err(csv_io)?;
+                for c in &rel.columns {
+                    w.write_field(c).map_err(csv_io)?;
+                }
+                w.write_record(None::<&[u8]>).map_err(csv_io)?;
+                for i in Order::of(tuples, &rel.types, symbols).iter() {
+                    w.write_field(&rel.name).map_err(csv_io)?;
+                    for (&v, &t) in tuples.get(i).iter().zip(&rel.types) {
+                        match t {
+                            Type::Number => w.write_field(num.format(to_number(v))),
+                            Type::Symbol => w.write_field(symbols.resolve(v)),
+                        }
                         .map_err(csv_io)?;
+                    }
+                    w.write_record(None::<&[u8]>).map_err(csv_io)?;
                 }
             }
             w.flush()
         }
         Format::Table => {
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
+            let mut num = itoa::Buffer::new();
             for (n, &r) in relations.iter().enumerate() {
                 let rel = &program.relations[r];
-                // Escaped here rather than only at the terminal, so that columns are as wide as
-                // what is shown (the terminal layer then finds nothing left to escape).
-                let rows: Vec<Vec<String>> = sorted_rows(&model.relations[r], &rel.types, symbols)
-                    .into_iter()
-                    .map(|row| row.into_iter().map(|v| crate::base::terminal::escape(&v).into_owned()).collect())
-                    .collect();
+                let tuples = &model.relations[r];
                 if n > 0 {
-                    writeln!(out)?;
+                    writeln!(w)?;
                 }
-                let count = rows.len();
-                writeln!(out, "{} ({} tuple{})", rel.name, count, if count == 1 { "" } else { "s" })?;
-                if rows.is_empty() {
+                let count = tuples.len();
+                writeln!(w, "{} ({} tuple{})", rel.name, count, if count == 1 { "" } else { "s" })?;
+                if count == 0 {
                     continue;
                 }
+                // Escaped here rather than only at the terminal, so that columns are as wide as
+                // what is shown (the terminal layer then finds nothing left to escape). Widths
+                // come from a first pass over the values; the rows are written in a second.
                 let mut widths: Vec<usize> = rel.columns.iter().map(|c| c.chars().count()).collect();
-                for row in &rows {
-                    for (w, v) in widths.iter_mut().zip(row) {
-                        *w = (*w).max(v.chars().count());
+                for row in tuples.iter() {
+                    for ((wd, &v), &t) in widths.iter_mut().zip(row).zip(&rel.types) {
+                        let len = match t {
+                            Type::Number => num.format(to_number(v)).len(),
+                            Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)).chars().count(),
+                        };
+                        *wd = (*wd).max(len);
                     }
                 }
-                let line = |cells: &[String]| {
-                    let mut s = String::from(" ");
-                    for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
-                        s.push(' ');
-                        s.push_str(c);
-                        if i + 1 < cells.len() {
-                            s.push_str(&" ".repeat(w - c.chars().count() + 1));
-                        }
+                let columns: Vec<std::borrow::Cow<str>> = rel.columns.iter().map(|c| c.as_str().into()).collect();
+                table_line(&mut w, &columns, &widths)?;
+                let mut cells: Vec<std::borrow::Cow<str>> = Vec::with_capacity(rel.arity());
+                for i in Order::of(tuples, &rel.types, symbols).iter() {
+                    cells.clear();
+                    for (&v, &t) in tuples.get(i).iter().zip(&rel.types) {
+                        cells.push(match t {
+                            Type::Number => num.format(to_number(v)).to_owned().into(),
+                            Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)),
+                        });
                     }
-                    s
-                };
-                writeln!(out, "{}", line(&rel.columns))?;
-                for row in &rows {
-                    writeln!(out, "{}", line(row))?;
+                    table_line(&mut w, &cells, &widths)?;
                 }
             }
-            Ok(())
+            w.flush()
         }
     }
+}
+
+/// One line of a table: two spaces, then the cells, each padded to its column's width but
+/// the last.
+fn table_line(w: &mut impl Write, cells: &[std::borrow::Cow<str>], widths: &[usize]) -> std::io::Result<()> {
+    w.write_all(b" ")?;
+    for (i, (c, wd)) in cells.iter().zip(widths).enumerate() {
+        w.write_all(b" ")?;
+        w.write_all(c.as_bytes())?;
+        if i + 1 < cells.len() {
+            for _ in 0..(wd - c.chars().count() + 1) {
+                w.write_all(b" ")?;
+            }
+        }
+    }
+    w.write_all(b"\n")
 }
 
 /// Writes each `.output` relation (or each of `relations` when none is marked) into `dir`
@@ -147,41 +206,41 @@ pub fn write_output_dir(
     relations: &[usize],
     symbols: &Symbols,
 ) -> Result<Vec<PathBuf>, String> {
-    let files = output_files(dir, program, model, relations, symbols);
-    crate::render::atomic::write_all(dir, &files)?;
-    Ok(files.into_iter().map(|f| f.path).collect())
-}
-
-/// The files [`write_output_dir`] writes, with their contents.
-pub fn output_files(
-    dir: &Path,
-    program: &ir::Program,
-    model: &Model,
-    relations: &[usize],
-    symbols: &Symbols,
-) -> Vec<crate::render::atomic::Planned> {
+    let default_spec = ir::IoSpec { params: Default::default(), span: Default::default() };
     let mut files = Vec::new();
     for &r in relations {
         let rel = &program.relations[r];
+        let tuples = &model.relations[r];
         for (name, spec) in output_names(rel) {
-            let default_spec = ir::IoSpec { params: Default::default(), span: Default::default() };
             let spec = spec.unwrap_or(&default_spec);
-            let (header, rows) = souffle_rows(rel, spec, &model.relations[r], symbols);
-            let text = match header {
-                Some(h) => format!("{h}\n{rows}"),
-                None => rows,
+            let write = move |w: &mut dyn Write| -> std::io::Result<()> {
+                if compressed(spec) {
+                    let mut enc = flate2::write::GzEncoder::new(w, flate2::Compression::default());
+                    write_souffle_file(&mut enc, rel, spec, tuples, symbols)?;
+                    enc.finish().map(drop)
+                } else {
+                    write_souffle_file(w, rel, spec, tuples, symbols)
+                }
             };
-            let bytes = if compressed(spec) { gzip(text.as_bytes()) } else { text.into_bytes() };
-            files.push(crate::render::atomic::Planned { path: dir.join(name), bytes });
+            files.push(crate::render::atomic::Streamed { path: dir.join(name), write: Box::new(write) });
         }
     }
-    files
+    crate::render::atomic::write_all_streamed(dir, &files)?;
+    Ok(files.into_iter().map(|f| f.path).collect())
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    // Writing into a `Vec` cannot fail.
-    enc.write_all(bytes).and_then(|()| enc.finish()).unwrap_or_default()
+/// A file's contents: the header line (with `headers=true`), then the rows.
+fn write_souffle_file(
+    w: &mut dyn Write,
+    rel: &ir::Relation,
+    spec: &ir::IoSpec,
+    tuples: &Tuples,
+    symbols: &Symbols,
+) -> std::io::Result<()> {
+    if let Some(h) = souffle_header(rel, spec) {
+        writeln!(w, "{h}")?;
+    }
+    write_souffle_rows(w, rel, spec, tuples, symbols)
 }
 
 /// Whether an `.output` directive says `IO=stdout`.
@@ -189,50 +248,69 @@ pub fn to_stdout(spec: &ir::IoSpec) -> bool {
     spec.params.get("IO").is_some_and(|v| v == "stdout")
 }
 
-/// A relation's rows as Soufflé writes them for `spec`: the header line (when
-/// `headers=true`) and the rows, each ending in a newline, separated by `delimiter` (a tab
-/// by default); a nullary relation that holds is `()`, so that it does not read as empty.
-fn souffle_rows(
-    rel: &ir::Relation,
-    spec: &ir::IoSpec,
-    tuples: &crate::base::value::Tuples,
-    symbols: &Symbols,
-) -> (Option<String>, String) {
-    // With `rfc4180=true` Soufflé defaults to a comma and quotes every symbol, writing a
-    // quote inside one as `\""` (its `WriteStreamCSV::outputSymbol`, kept byte for byte).
-    let rfc4180 = spec.params.get("rfc4180").is_some_and(|v| v == "true");
-    let delimiter = spec
-        .params
+/// The delimiter Soufflé writes for `spec`: a tab by default, a comma with `rfc4180=true`.
+fn souffle_delimiter(spec: &ir::IoSpec) -> String {
+    spec.params
         .get("delimiter")
         .map(|d| crate::lang::check::unescape_delimiter(d))
-        .unwrap_or_else(|| if rfc4180 { ",".into() } else { "\t".into() });
-    let header = spec.params.get("headers").is_some_and(|h| h == "true").then(|| rel.columns.join(&delimiter));
-    let mut text = String::new();
+        .unwrap_or_else(|| if rfc4180(spec) { ",".into() } else { "\t".into() })
+}
+
+fn rfc4180(spec: &ir::IoSpec) -> bool {
+    spec.params.get("rfc4180").is_some_and(|v| v == "true")
+}
+
+/// The header line Soufflé writes with `headers=true`.
+fn souffle_header(rel: &ir::Relation, spec: &ir::IoSpec) -> Option<String> {
+    spec.params.get("headers").is_some_and(|h| h == "true").then(|| rel.columns.join(&souffle_delimiter(spec)))
+}
+
+/// A relation's rows as Soufflé writes them for `spec`, each ending in a newline, separated
+/// by the delimiter, written straight into `w` in display order; a nullary relation that
+/// holds is `()`, so that it does not read as empty.
+fn write_souffle_rows(
+    w: &mut dyn Write,
+    rel: &ir::Relation,
+    spec: &ir::IoSpec,
+    tuples: &Tuples,
+    symbols: &Symbols,
+) -> std::io::Result<()> {
+    // With `rfc4180=true` Soufflé defaults to a comma and quotes every symbol, writing a
+    // quote inside one as `\""` (its `WriteStreamCSV::outputSymbol`, kept byte for byte).
+    let rfc4180 = rfc4180(spec);
+    let delimiter = souffle_delimiter(spec);
     if rel.arity() == 0 {
         if !tuples.is_empty() {
-            text.push_str("()\n");
+            w.write_all(b"()\n")?;
         }
-    } else {
-        for mut row in sorted_rows(tuples, &rel.types, symbols) {
-            if rfc4180 {
-                for (cell, ty) in row.iter_mut().zip(&rel.types) {
-                    if *ty == Type::Symbol {
-                        *cell = format!("\"{}\"", cell.replace('"', "\\\"\""));
-                    }
-                }
-            }
-            text.push_str(&row.join(&delimiter));
-            text.push('\n');
-        }
+        return Ok(());
     }
-    (header, text)
+    let mut num = itoa::Buffer::new();
+    for i in Order::of(tuples, &rel.types, symbols).iter() {
+        for (k, (&v, &t)) in tuples.get(i).iter().zip(&rel.types).enumerate() {
+            if k > 0 {
+                w.write_all(delimiter.as_bytes())?;
+            }
+            match t {
+                Type::Number => w.write_all(num.format(to_number(v)).as_bytes())?,
+                Type::Symbol if rfc4180 => {
+                    w.write_all(b"\"")?;
+                    w.write_all(symbols.resolve(v).replace('"', "\\\"\"").as_bytes())?;
+                    w.write_all(b"\"")?;
+                }
+                Type::Symbol => w.write_all(symbols.resolve(v).as_bytes())?,
+            }
+        }
+        w.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 /// Writes the `.output rel(IO=stdout)` relations among `relations` as Soufflé prints them:
 /// a line of dashes, the name (and the header line with `headers=true`), a line of `=`,
 /// the rows, and a closing line of `=`.
 pub fn write_stdout_outputs(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     program: &ir::Program,
     model: &Model,
     relations: &[usize],
@@ -241,12 +319,13 @@ pub fn write_stdout_outputs(
     for &r in relations {
         let rel = &program.relations[r];
         for spec in rel.outputs.iter().filter(|spec| to_stdout(spec)) {
-            let (header, rows) = souffle_rows(rel, spec, &model.relations[r], symbols);
             write!(out, "---------------\n{}", rel.name)?;
-            if let Some(h) = header {
+            if let Some(h) = souffle_header(rel, spec) {
                 write!(out, "\n{h}")?;
             }
-            write!(out, "\n===============\n{rows}===============\n")?;
+            write!(out, "\n===============\n")?;
+            write_souffle_rows(out, rel, spec, &model.relations[r], symbols)?;
+            write!(out, "===============\n")?;
         }
     }
     Ok(())

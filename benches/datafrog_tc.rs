@@ -43,11 +43,11 @@ fn main() -> ExitCode {
         path_y.from_join(&path_y, &edge, |_y, &x, &z| (z, x));
     }
     let path = path_y.complete();
-    if let Some(out) = std::env::args().nth(2) {
-        if let Err(e) = write_path(std::path::Path::new(&out), &path) {
-            eprintln!("datafrog_tc: {out}: {e}");
-            return ExitCode::from(2);
-        }
+    if let Some(out) = std::env::args().nth(2)
+        && let Err(e) = write_path(std::path::Path::new(&out), &path)
+    {
+        eprintln!("datafrog_tc: {out}: {e}");
+        return ExitCode::from(2);
     }
     println!("path\t{}", path.len());
     ExitCode::SUCCESS

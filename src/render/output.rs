@@ -325,7 +325,7 @@ pub fn write_stdout_outputs(
             }
             write!(out, "\n===============\n")?;
             write_souffle_rows(out, rel, spec, &model.relations[r], symbols)?;
-            write!(out, "===============\n")?;
+            out.write_all(b"===============\n")?;
         }
     }
     Ok(())

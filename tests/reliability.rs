@@ -497,7 +497,7 @@ fn check_with_many_statement_relations() {
     let dir = project(&[("facts/statements.csv", table.as_str()), ("rules/r.dl", rules.as_str())]);
     let o = stance_bounded(dir.path(), &["check"], SCALING_BOUND);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stderr(&o).ends_with("ok: 80001 relations, 1 rules, 80000 facts from tables\n"), "{}", stderr(&o));
+    assert!(stderr(&o).ends_with("ok: 80001 relations, 1 rule, 80000 facts from tables\n"), "{}", stderr(&o));
 
     for i in 0..500 {
         rules.push_str(&format!("foo(x) :- rel_{i:06}_y(x, _).\n"));

@@ -132,11 +132,14 @@ pub struct Job {
     pub cancel: CancelToken,
 }
 
+/// Each claims file that parsed, with its claims.
+type Claims = Vec<(PathBuf, Vec<ClaimSpec>)>;
+
 /// A checked project waiting to be evaluated, with the claims parsed against it.
 struct Pending {
     generation: u64,
     project: Project,
-    claims: Vec<(PathBuf, Vec<ClaimSpec>)>,
+    claims: Claims,
     settings: Settings,
     cancel: CancelToken,
 }
@@ -276,7 +279,7 @@ fn check(
     out: &crossbeam_channel::Sender<Message>,
     latest: &AtomicU64,
     published: &mut BTreeSet<PathBuf>,
-) -> Option<(Project, Vec<(PathBuf, Vec<ClaimSpec>)>)> {
+) -> Option<(Project, Claims)> {
     let mut sources = SourceMap::new();
     let loaded = session::load_with(&workspace.inputs(), &job.overlay, &mut sources);
     let fallback = workspace.rule_files(&job.overlay).into_iter().next();
@@ -323,7 +326,7 @@ fn parse_claims(
     overlay: &Overlay,
     project: &mut Project,
     diags: &mut Vec<Diagnostic>,
-) -> Vec<(PathBuf, Vec<ClaimSpec>)> {
+) -> Claims {
     let mut parsed = Vec::new();
     for path in workspace.claims_files(overlay) {
         let text = match overlay.get(&path) {
@@ -354,7 +357,7 @@ const SETTING_NAMES: &[(&str, &str)] =
 /// `cancel` stopped it (a newer edit arrived, whose evaluation replaces this one).
 fn evaluate(
     project: &mut Project,
-    claims: &[(PathBuf, Vec<ClaimSpec>)],
+    claims: &Claims,
     settings: &Settings,
     cancel: &CancelToken,
     root: &Path,

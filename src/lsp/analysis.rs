@@ -11,7 +11,6 @@
 //! arrives, so a running evaluation of outdated texts stops inside its loops instead of
 //! holding the newer texts' evaluation back.
 
-use crate::base::diag::Code;
 use crate::base::diag::Diagnostic;
 use crate::base::order::sorted_rows;
 use crate::base::source::SourceMap;
@@ -377,8 +376,7 @@ fn evaluate(
             for (flag, setting) in SETTING_NAMES {
                 why = why.replace(flag, setting);
             }
-            let cancelled = f.diagnostics.first().is_some_and(|d| d.code == Code::Interrupted);
-            return (!cancelled).then(|| Evaluation { stopped: Some(why), ..Evaluation::default() });
+            return Some(Evaluation { stopped: Some(why), ..Evaluation::default() });
         }
     };
     let Project { program, facts, sources, symbols, .. } = project;

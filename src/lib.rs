@@ -15,6 +15,8 @@
 //! - `session`: runs the stages in order for the CLI and for library users, and serves
 //!   `watch` and the fuzz entry points.
 
+#![warn(missing_docs)]
+
 pub mod base;
 pub mod engine;
 pub mod facts;

@@ -7,16 +7,20 @@ use crate::base::value::Number;
 /// A name as written, with its location.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ident {
+    /// The name.
     pub name: String,
+    /// Where it was written.
     pub span: Span,
 }
 
 /// One parsed rule file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct File {
+    /// The file's items, in source order.
     pub items: Vec<Item>,
 }
 
+/// One top-level item of a rule file.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     /// `.decl rel(col: type, ...) [qualifiers]`, or `.decl a, b(col: type, ...)` for several
@@ -40,14 +44,18 @@ pub enum Item {
     },
 }
 
+/// A relation declaration: `.decl name(columns) qualifiers`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decl {
+    /// The (first) relation declared.
     pub name: Ident,
     /// Further relations declared with the same columns: `.decl A, B, C(x: number)`.
     pub also: Vec<Ident>,
+    /// The relation's columns, in order.
     pub columns: Vec<Column>,
     /// Qualifiers such as `brie`, `btree`, `inline`, `magic`, `eqrel`, `choice-domain`, as written.
     pub qualifiers: Vec<Ident>,
+    /// The whole declaration.
     pub span: Span,
 }
 
@@ -58,32 +66,44 @@ impl Decl {
     }
 }
 
+/// One column of a relation declaration: `name: type`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
+    /// The column's name.
     pub name: Ident,
+    /// The column's type, as written.
     pub ty: Ident,
 }
 
+/// A type declaration: `.type Name <: base`, `.type Name = A | B`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeDecl {
+    /// The declared type's name.
     pub name: Ident,
     /// The type it is a subtype or alias of (`symbol`, `number`, or another declared type).
     /// For a union `.type T = A | B` every member is listed.
     pub bases: Vec<Ident>,
+    /// The whole declaration.
     pub span: Span,
 }
 
+/// Which directive a [`Directive`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DirectiveKind {
+    /// `.input`: read the relation's facts from a table.
     Input,
+    /// `.output`: write the relation after evaluation.
     Output,
+    /// `.printsize`: print the relation's size after evaluation.
     PrintSize,
     /// `.limitsize` and anything else directive-shaped we parse but reject in `check`.
     Other,
 }
 
+/// An I/O directive: `.input rel(filename="x.csv")`, `.output a, b`, `.printsize r`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Directive {
+    /// Which directive this is.
     pub kind: DirectiveKind,
     /// The directive keyword as written (`input`, `output`, ...).
     pub keyword: Ident,
@@ -91,19 +111,27 @@ pub struct Directive {
     pub relations: Vec<Ident>,
     /// `(filename="x.csv", delimiter=",", headers=true)`
     pub params: Vec<Param>,
+    /// The whole directive.
     pub span: Span,
 }
 
+/// One `key=value` parameter of a directive.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Param {
+    /// The parameter's name.
     pub key: Ident,
+    /// The parameter's value.
     pub value: ParamValue,
+    /// The whole `key=value`.
     pub span: Span,
 }
 
+/// The value of a directive parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamValue {
+    /// A quoted string, escapes decoded.
     Str(String),
+    /// A number.
     Number(Number),
     /// A bare word such as `true`, `false`, `file`.
     Word(String),
@@ -112,33 +140,44 @@ pub enum ParamValue {
 /// `heads :- body.`; a fact has an empty body; a constraint `:- body.` has no heads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
+    /// The head atoms: several for `a(x), b(x) :- c(x).`, none for a constraint.
     pub heads: Vec<Atom>,
     /// `None` for a fact.
     pub body: Option<Body>,
     /// Comment lines directly above the rule (without `//`), kept for annotations
     /// such as `@display "..."` and for `fmt`.
     pub doc: Vec<String>,
+    /// The whole rule, up to and including its `.`.
     pub span: Span,
 }
 
 /// A rule body: literals joined by `,` (and) and `;` (or), with parentheses for grouping.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
+    /// Literals joined by `,`: all must hold.
     And(Vec<Body>, Span),
+    /// Alternatives joined by `;`: one must hold.
     Or(Vec<Body>, Span),
+    /// A single literal.
     Lit(Literal),
 }
 
+/// One literal of a rule body.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
+    /// A positive atom: `rel(x, y)`.
     Atom(Atom),
     /// `!atom`
     Negated(Atom, Span),
     /// `lhs op rhs`
     Compare {
+        /// The comparison operator.
         op: CompareOp,
+        /// The left operand.
         lhs: Expr,
+        /// The right operand.
         rhs: Expr,
+        /// The whole comparison.
         span: Span,
     },
     /// `true` / `false`
@@ -146,26 +185,40 @@ pub enum Literal {
     /// A functor used as a predicate (`match("a.*", x)`, `contains(a, b)`): rejected or
     /// evaluated by `check`.
     Predicate {
+        /// The functor's name.
         name: Ident,
+        /// The functor's arguments.
         args: Vec<Expr>,
+        /// The whole literal.
         span: Span,
     },
 }
 
+/// A relation applied to arguments: `rel(x, "a", 1)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Atom {
+    /// The relation's name.
     pub relation: Ident,
+    /// The arguments, one per column.
     pub args: Vec<Expr>,
+    /// The whole atom.
     pub span: Span,
 }
 
+/// A comparison operator of a body literal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CompareOp {
+    /// `=`
     Eq,
+    /// `!=`
     Ne,
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
 }
 
@@ -183,48 +236,75 @@ impl CompareOp {
     }
 }
 
+/// An infix arithmetic, bitwise or logical operator on numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BinaryOp {
+    /// `+`
     Add,
+    /// `-`
     Sub,
+    /// `*`
     Mul,
+    /// `/`
     Div,
+    /// `%`
     Mod,
     /// `^` (power)
     Pow,
+    /// `band` (bitwise and)
     Band,
+    /// `bor` (bitwise or)
     Bor,
+    /// `bxor` (bitwise exclusive or)
     Bxor,
+    /// `bshl` (shift left)
     Bshl,
+    /// `bshr` (arithmetic shift right)
     Bshr,
     /// `bshru` (logical shift right)
     Bshru,
+    /// `land` (logical and: 1 if both are non-zero)
     Land,
+    /// `lor` (logical or)
     Lor,
+    /// `lxor` (logical exclusive or)
     Lxor,
 }
 
+/// A prefix operator on numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UnaryOp {
+    /// `-` (negation)
     Neg,
+    /// `bnot` (bitwise not)
     Bnot,
+    /// `lnot` (logical not: 1 if zero, else 0)
     Lnot,
 }
 
+/// An aggregate function: `count`, `sum`, `min`, `max`, `mean`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AggregateFunc {
+    /// `count : { body }`: the number of distinct bindings of the body.
     Count,
+    /// `sum e : { body }`: the sum of `e` over the bindings.
     Sum,
+    /// `min e : { body }`: the smallest `e`.
     Min,
+    /// `max e : { body }`: the largest `e`.
     Max,
+    /// `mean e : { body }`: the mean of `e` (parsed so that `check` can reject it).
     Mean,
 }
 
+/// An argument or operand: a term of the rule language.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
+    /// A named variable.
     Var(Ident),
     /// `_`
     Wildcard(Span),
+    /// A number literal.
     Number(Number, Span),
     /// A float literal such as `1.5`: parsed so that `check` can reject it by name.
     Float(String, Span),
@@ -232,40 +312,60 @@ pub enum Expr {
     Str(String, Span),
     /// `$`, Soufflé's old spelling of `autoinc()`.
     Counter(Span),
+    /// A prefix operator applied to an operand.
     Unary {
+        /// The operator.
         op: UnaryOp,
+        /// The operand.
         arg: Box<Expr>,
+        /// The whole expression.
         span: Span,
     },
+    /// An infix operator applied to two operands.
     Binary {
+        /// The operator.
         op: BinaryOp,
+        /// The left operand.
         lhs: Box<Expr>,
+        /// The right operand.
         rhs: Box<Expr>,
+        /// The whole expression.
         span: Span,
     },
     /// An intrinsic functor call: `cat(a, b)`, `strlen(s)`, `min(a, b)`, `range(a, b)`,
     /// `autoinc()`, and user functors `@f(x)` (with the `@` kept in the name, rejected by check).
     Call {
+        /// The functor's name, as written.
         func: Ident,
+        /// The arguments.
         args: Vec<Expr>,
+        /// The whole call.
         span: Span,
     },
     /// `count : { body }`, `sum e : { body }`, `min e : atom`, ...
     Aggregate {
+        /// Which aggregate.
         func: AggregateFunc,
+        /// The aggregated expression (`None` for `count`).
         target: Option<Box<Expr>>,
+        /// The body the aggregate ranges over.
         body: Box<Body>,
+        /// The whole aggregate.
         span: Span,
     },
     /// `as(e, T)` type cast: parsed so `check` can accept or reject it.
     Cast {
+        /// The expression cast.
         arg: Box<Expr>,
+        /// The type cast to.
         ty: Ident,
+        /// The whole cast.
         span: Span,
     },
 }
 
 impl Expr {
+    /// Where the expression was written.
     pub fn span(&self) -> Span {
         match self {
             Expr::Var(i) => i.span,
@@ -337,6 +437,7 @@ impl Body {
         }
     }
 
+    /// Where the body was written.
     pub fn span(&self) -> Span {
         match self {
             Body::And(_, s) | Body::Or(_, s) => *s,
@@ -346,6 +447,7 @@ impl Body {
 }
 
 impl Literal {
+    /// Where the literal was written.
     pub fn span(&self) -> Span {
         match self {
             Literal::Atom(a) => a.span,

@@ -29,14 +29,18 @@ pub enum ColAction {
 /// One column of a lookup key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyPart {
+    /// The value of a bound variable.
     Var(VarId),
+    /// A constant.
     Const(Value),
 }
 
 /// A relation sorted by some of its columns, for lookups.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IndexSpec {
+    /// The relation.
     pub rel: RelId,
+    /// The key columns, in key order: a lookup key is the tuple projected on them.
     pub key_cols: Vec<usize>,
 }
 
@@ -110,14 +114,25 @@ pub enum Op {
     },
 }
 
+/// Where a rule's environments start: the first literal the body's evaluation ranges over.
 #[derive(Debug, Clone)]
 pub enum Source {
     /// One empty environment, in the first round only.
     Unit,
     /// Every tuple of a complete relation, in the first round only.
-    Static { rel: RelId, cols: Vec<ColAction> },
+    Static {
+        /// The relation scanned.
+        rel: RelId,
+        /// What each column of a tuple does to the empty environment.
+        cols: Vec<ColAction>,
+    },
     /// The new tuples of a relation of this stratum, every round.
-    Dynamic { rel: RelId, cols: Vec<ColAction> },
+    Dynamic {
+        /// The relation whose new tuples are scanned.
+        rel: RelId,
+        /// What each column of a tuple does to the empty environment.
+        cols: Vec<ColAction>,
+    },
 }
 
 /// A semi-naive join of the environment so far with an atom of this stratum.
@@ -125,15 +140,22 @@ pub enum Source {
 pub struct DynJoin {
     /// Index into [`StratumPlan::dyn_indices`].
     pub index: usize,
+    /// The environment's bound arguments, in the index's key order.
     pub key: Vec<KeyPart>,
+    /// What each column of a matched tuple does to `env`.
     pub cols: Vec<ColAction>,
 }
 
+/// How one rule is evaluated: a source of environments, then steps and joins, then the head.
 #[derive(Debug, Clone)]
 pub struct RulePlan {
+    /// The rule planned.
     pub rule: RuleId,
+    /// The relation it derives.
     pub head: RelId,
+    /// The head's arguments, over the environment.
     pub head_args: Vec<Expr>,
+    /// Where the rule's environments start.
     pub source: Source,
     /// Operations after the source.
     pub ops: Vec<Op>,
@@ -147,6 +169,7 @@ pub struct RulePlan {
 /// rule reduces to copying columns: the key from the source tuple, the head from the source
 /// and the matched tuple, with no environment in between.
 pub struct Extension {
+    /// The relation of this stratum whose new tuples are extended.
     pub source: RelId,
     /// Index into [`StratumPlan::static_indices`].
     pub index: usize,
@@ -159,12 +182,16 @@ pub struct Extension {
 /// Where a column of an [`Extension`]'s key or head comes from.
 #[derive(Debug, Clone, Copy)]
 pub enum Column {
+    /// A column of the source tuple.
     Source(usize),
+    /// A column of the matched tuple.
     Matched(usize),
+    /// A constant.
     Const(Value),
 }
 
 impl RulePlan {
+    /// The rule as an [`Extension`], if it has that shape (then it runs as a leapjoin).
     pub fn as_extension(&self) -> Option<Extension> {
         let Source::Dynamic { rel, cols: source_cols } = &self.source else { return None };
         let [Op::Lookup { index, key, cols }] = self.ops.as_slice() else { return None };
@@ -200,10 +227,14 @@ impl RulePlan {
     }
 }
 
+/// How one stratum is evaluated.
 #[derive(Debug, Clone)]
 pub struct StratumPlan {
+    /// The stratum's relations.
     pub relations: Vec<RelId>,
+    /// Whether the stratum needs a fixpoint (some rule reads one of its relations).
     pub recursive: bool,
+    /// The plans of the rules deriving its relations.
     pub rules: Vec<RulePlan>,
     /// Complete relations of lower strata, sorted by key columns, for lookups.
     pub static_indices: Vec<IndexSpec>,
@@ -211,8 +242,10 @@ pub struct StratumPlan {
     pub dyn_indices: Vec<IndexSpec>,
 }
 
+/// How a program is evaluated: its strata in order, and the widths of the evaluator's rows.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// One plan per stratum, in evaluation order.
     pub strata: Vec<StratumPlan>,
     /// Columns of a stored tuple: the widest relation (keys are projections of tuples, so
     /// never wider).
@@ -221,6 +254,7 @@ pub struct Plan {
     pub env_width: usize,
 }
 
+/// Plans the evaluation of a checked program: one [`StratumPlan`] per stratum.
 pub fn plan(program: &ir::Program) -> Plan {
     let row_width = program.relations.iter().map(|r| r.arity()).max().unwrap_or(0);
     let mut env_width = 0;

@@ -25,6 +25,7 @@ use std::fmt::Write;
 pub const DEFAULT_MAX_CLAIMS: usize = 2000;
 /// The picture draws at most this many actors and edges: the most connected actors.
 pub const MAX_PICTURE_ACTORS: usize = 300;
+/// The picture draws at most this many edges (see [`MAX_PICTURE_ACTORS`]).
 pub const MAX_PICTURE_EDGES: usize = 3000;
 
 /// A constraint violation ("contradiction"): the constraint, where it is written, the
@@ -32,35 +33,46 @@ pub const MAX_PICTURE_EDGES: usize = 3000;
 /// [`explain::proof_json`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
+    /// The constraint as written.
     pub constraint: String,
+    /// Where it is written (`rules/c.dl:3`).
     pub location: String,
+    /// The tuples that collide.
     pub tuples: Vec<TupleRef>,
+    /// The proofs of those tuples.
     pub proofs: Vec<Json>,
 }
 
 /// A reviewer's claim and what the model says about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimVerdict {
+    /// The claim as written (`aligned("Egypt", "Haftar")`, `!conflict(...)`, `count ...`).
     pub claim: String,
     /// The verdict, such as `SUPPORTED` or `FAILED` (see [`crate::review::verdicts::Verdict`]).
     pub verdict: String,
     /// Whether the claim file's expectation is met.
     pub ok: bool,
+    /// What else backs the verdict, or what failed.
     pub detail: String,
 }
 
 /// How many tuples a relation has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelationCount {
+    /// The relation's name.
     pub name: String,
+    /// Whether it is an `.output` relation.
     pub output: bool,
+    /// Its number of tuples.
     pub tuples: usize,
 }
 
 /// One row of the claims table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimRow {
+    /// The relation the claim is a tuple of.
     pub relation: String,
+    /// The tuple as an atom: `aligned("Egypt", "Haftar")`.
     pub text: String,
     /// Index of the proof's root in [`Input::proof_nodes`].
     pub proof: Option<usize>,
@@ -69,28 +81,39 @@ pub struct ClaimRow {
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Input {
+    /// The page's title (`--title`).
     pub title: String,
     /// Rule files and facts directory, as given.
     pub inputs: Vec<String>,
+    /// Number of input facts.
     pub facts: usize,
     /// Rules, not counting constraints (`:- body.`), which are counted apart.
     pub rules: usize,
+    /// Number of constraints.
     pub constraints: usize,
     /// The derived relations (not the hidden relations of constraints).
     pub derived: Vec<RelationCount>,
+    /// The stance network drawn on the page.
     pub network: Network,
+    /// The claims table, at most `max_claims` rows.
     pub rows: Vec<ClaimRow>,
     /// Rows there would be without the `max_claims` cap.
     pub total_rows: usize,
     /// One shared proof DAG for all rows, nodes as [`explain::node_json`] writes them.
     pub proof_nodes: Vec<Json>,
+    /// The constraint violations found.
     pub violations: Vec<Violation>,
+    /// The claim verdicts, when a claims file was given.
     pub claims: Option<Vec<ClaimVerdict>>,
 }
 
+/// What the `report` subcommand's options ask of the page.
 pub struct ReportOptions {
+    /// The page's title.
     pub title: String,
+    /// Which relations make the network and how its edges are coloured.
     pub network: NetworkOptions,
+    /// The most rows the claims table lists (`--max-claims`).
     pub max_claims: usize,
 }
 

@@ -24,6 +24,7 @@ struct Dense {
 
 /// A key whose first column may allow direct addressing.
 pub trait Key: Ord + Copy {
+    /// The key's first column.
     fn first(&self) -> Value;
 }
 

@@ -25,6 +25,7 @@ pub struct Ctx<'s> {
 }
 
 impl<'s> Ctx<'s> {
+    /// A context with `autoinc()` at 0 and no patterns compiled yet.
     pub fn new(symbols: &'s mut Symbols) -> Ctx<'s> {
         Ctx { symbols, counter: 0, patterns: HashMap::new() }
     }
@@ -48,12 +49,15 @@ pub enum Kind {
 
 /// One row of the table: one functor, or one overload of it.
 pub struct FunctorDef {
+    /// The functor's name as written (`cat`, `strlen`, `@f` is never one).
     pub name: &'static str,
     /// The parameters' types, in order.
     pub params: &'static [Type],
     /// The last parameter may be repeated (`cat(a, b, c)`, `min(a, b, c)`).
     pub variadic: bool,
+    /// The type of its value.
     pub result: Type,
+    /// How it computes its value.
     pub kind: Kind,
     /// What it does, in a few words (for completion and the README).
     pub doc: &'static str,
@@ -236,6 +240,7 @@ impl Functor {
         FUNCTORS.iter().position(|f| f.name == name).map(|i| Functor(i as u16))
     }
 
+    /// The row of this functor.
     pub fn def(self) -> &'static FunctorDef {
         &FUNCTORS[self.0 as usize]
     }
@@ -270,10 +275,12 @@ impl Functor {
         counts.join(" or ")
     }
 
+    /// Whether it is `range`, which binds a variable once per number.
     pub fn is_generator(self) -> bool {
         matches!(self.def().kind, Kind::Generator)
     }
 
+    /// Whether it is `autoinc()`, whose value changes at each evaluation.
     pub fn is_counter(self) -> bool {
         matches!(self.def().kind, Kind::Counter)
     }
@@ -434,6 +441,7 @@ pub struct Range {
 }
 
 impl Range {
+    /// The numbers from `from` towards `to` by `step` (see [`Range`]).
     pub fn new(from: Number, to: Number, step: Option<Number>) -> Range {
         let step = step.unwrap_or(if from <= to { 1 } else { -1 });
         let empty = match step.cmp(&0) {

@@ -17,17 +17,24 @@ use std::fmt::Write;
 /// One argument of a claim or query pattern.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClaimArg {
+    /// A constant that occurs in some fact or rule.
     Value(Value),
     /// A constant that occurs in no fact or rule: nothing can match it.
     Unknown(String),
+    /// A variable: matches anything, the same value wherever it repeats.
     Var(String),
+    /// `_`: matches anything.
     Wildcard,
 }
 
+/// A claim or query pattern: a relation with constant, variable and wildcard arguments.
 #[derive(Debug, Clone)]
 pub struct Claim {
+    /// The relation.
     pub rel: RelId,
+    /// One argument per column.
     pub args: Vec<ClaimArg>,
+    /// The claim as written.
     pub text: String,
 }
 

@@ -163,7 +163,9 @@ fn premise_summary(ex: &Explainer, p: NodeId) -> String {
 /// variables, and the other positive body atoms (which hold) with their tuples.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Completion {
+    /// Index into `program.constraints`.
     pub constraint: usize,
+    /// The rule that derives the constraint's hidden relation.
     pub rule: RuleId,
     /// `(variable name, value, type)` for each named variable of the constraint.
     pub bindings: Vec<(String, Value, Type)>,

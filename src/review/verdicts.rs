@@ -25,15 +25,21 @@ const MAX_COLLISIONS: usize = 5;
 /// At most this many matching tuples are listed for a count claim.
 const MAX_LISTED: usize = 20;
 
+/// What review found for a claim, or that it failed its expectation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
+    /// The claim holds and completes no constraint violation.
     Supported,
+    /// The claim does not hold.
     NotSupported,
+    /// The claim would complete a constraint violation.
     Contradicted,
+    /// The claim file's expectation is not met.
     Failed,
 }
 
 impl Verdict {
+    /// The verdict as printed: `SUPPORTED`, `NOT SUPPORTED`, `CONTRADICTED`, `FAILED`.
     pub fn label(self) -> &'static str {
         match self {
             Verdict::Supported => "SUPPORTED",
@@ -47,6 +53,7 @@ impl Verdict {
 /// The review of one claim.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// The claim and what was expected of it.
     pub spec: ClaimSpec,
     /// What the knowledge base says (never `Failed`).
     pub found: Verdict,
@@ -65,6 +72,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Whether the expectation is met.
     pub fn passed(&self) -> bool {
         self.verdict != Verdict::Failed
     }

@@ -40,7 +40,9 @@ pub struct Inputs {
 /// misused).
 #[derive(Debug)]
 pub struct Failure {
+    /// The diagnostics to show.
     pub diagnostics: Vec<Diagnostic>,
+    /// How the process exits.
     pub status: ExitStatus,
     /// The files the diagnostics point into, when the caller no longer holds them (a failure
     /// found after loading, whose sources moved into the [`Project`]).
@@ -69,12 +71,17 @@ impl Failure {
 
 /// A loaded and checked project, ready to evaluate.
 pub struct Project {
+    /// The files read.
     pub sources: SourceMap,
+    /// The symbol table of the facts and rules.
     pub symbols: Symbols,
+    /// The checked program.
     pub program: ir::Program,
+    /// The loaded facts.
     pub facts: Facts,
     /// Warnings found while loading (errors make `load` fail instead).
     pub warnings: Vec<Diagnostic>,
+    /// The evaluation plan.
     pub plan: Plan,
     /// Every file read (rule files and tables), so that no output replaces one of them.
     pub read: Vec<confine::Identity>,
@@ -83,7 +90,9 @@ pub struct Project {
 /// A project evaluated: its model beside it, and explainers of the model on demand. What
 /// each command works with once loading and evaluation succeeded.
 pub struct Session {
+    /// The project.
     pub project: Project,
+    /// Its model.
     pub model: Model,
 }
 
@@ -364,9 +373,13 @@ fn display_path(path: &Path) -> String {
 
 /// A program evaluated from text: what [`evaluate_text`] returns.
 pub struct TextModel {
+    /// The program text, as one file.
     pub sources: SourceMap,
+    /// The symbol table.
     pub symbols: Symbols,
+    /// The checked program.
     pub program: ir::Program,
+    /// Its model.
     pub model: Model,
 }
 

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 /// events: write, rename, attribute change) before re-running.
 pub const DEBOUNCE: Duration = Duration::from_millis(25);
 
+/// What `stance watch` shows and when it stops.
 #[derive(Debug, Clone, Default)]
 pub struct WatchOptions {
     /// Relations to show (default: what `infer` shows).

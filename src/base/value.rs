@@ -50,7 +50,7 @@ pub fn to_number(v: Value) -> Number {
 /// Interning is most of the cost of loading a large statement table (two strings per row),
 /// and with a million distinct actors each lookup is a cache miss. `lasso`, used before,
 /// follows three dependent pointers per lookup (its table, its list of strings, the string);
-/// here the table's slots hold the hash, the length and the first [`INLINE`] bytes, so a
+/// here the table's slots hold the hash, the length and the first `INLINE` bytes, so a
 /// lookup of a short string touches one slot and nothing else (10 M statement rows with
 /// 1 M distinct actors: `perf` put interning at about 6 s before, about 2 s after).
 #[derive(Clone, Default)]

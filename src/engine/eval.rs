@@ -55,7 +55,7 @@ pub const INPUT: u32 = u32::MAX;
 /// The result of evaluation: every relation's tuples, with annotations when recorded.
 #[derive(Debug, Clone, Default)]
 pub struct Model {
-    /// Every relation's tuples, by [`RelId`](crate::lang::ir::RelId), sorted.
+    /// Every relation's tuples, by [`RelId`], sorted.
     pub relations: Vec<Tuples>,
     /// Per relation, aligned with its tuples (empty when not recorded), packed as
     /// [`Packing`] says: 4 bytes per tuple.

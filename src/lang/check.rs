@@ -8,6 +8,7 @@ use crate::base::value::{Symbols, Type, from_number};
 use crate::lang::functors::{self, Functor};
 use crate::lang::ir::{self, Arg, Expr, IoSpec, Lit, RelId, VarId};
 use crate::lang::syntax::ast::{self, AggregateFunc, CompareOp, DirectiveKind, Item, ParamValue};
+use itertools::Itertools;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Bodies with more disjuncts than this after expansion are refused rather than exploding.
@@ -141,7 +142,7 @@ impl Checker<'_> {
                     let rel = &mut self.program.relations[id];
                     rel.from_statements = true;
                     if rel.types != [Type::Symbol, Type::Symbol] {
-                        let shape = rel.types.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
+                        let shape = rel.types.iter().map(|t| t.name()).join(", ");
                         let span = rel.decl.unwrap_or_default();
                         self.error(
                             Diagnostic::error(
@@ -412,7 +413,7 @@ impl Checker<'_> {
             cur = p;
         }
         chain.reverse();
-        let path = chain.iter().map(|&r| format!("`{}`", name(r))).collect::<Vec<_>>().join(" → ");
+        let path = chain.iter().map(|&r| format!("`{}`", name(r))).join(" → ");
         let kind = if self.program.rules[rule].body.iter().any(|l| matches!(l, Lit::Negated(a) if a.rel == from)) {
             "negation"
         } else {
@@ -1376,7 +1377,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 })
             }
             _ => {
-                let given = types.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
+                let given = types.iter().map(|t| t.name()).join(", ");
                 Diagnostic::error(Code::TypeMismatch, format!("`{name}` does not take ({given})"))
                     .at(span, "arguments of these types")
                     .with_help(format!("it takes {}", forms.join(" or ")))

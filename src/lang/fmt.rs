@@ -16,6 +16,7 @@
 
 use crate::base::source::Span;
 use crate::lang::syntax::ast::*;
+use itertools::Itertools;
 use std::fmt::Write;
 
 /// Rules longer than this are broken over several lines.
@@ -199,7 +200,7 @@ fn plain_source(text: &str, start: usize, end: usize, comments: &[(usize, usize)
         at = ce;
     }
     s.push_str(&text[at..end]);
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    s.split_whitespace().join(" ")
 }
 
 fn print_item(item: &Item, text: &str, comments: &[(usize, usize)]) -> String {
@@ -307,9 +308,9 @@ pub fn print_rule(r: &Rule) -> String {
 fn print_body(b: &Body, ctx: u8) -> String {
     match b {
         Body::Lit(l) => print_literal(l),
-        Body::And(parts, _) => parts.iter().map(|p| print_body(p, 1)).collect::<Vec<_>>().join(", "),
+        Body::And(parts, _) => parts.iter().map(|p| print_body(p, 1)).join(", "),
         Body::Or(parts, _) => {
-            let s = parts.iter().map(|p| print_body(p, 0)).collect::<Vec<_>>().join("; ");
+            let s = parts.iter().map(|p| print_body(p, 0)).join("; ");
             if ctx == 1 { format!("({s})") } else { s }
         }
     }
@@ -332,7 +333,7 @@ fn print_atom(a: &Atom) -> String {
 }
 
 fn print_args(args: &[Expr]) -> String {
-    args.iter().map(|e| print_expr(e, 0)).collect::<Vec<_>>().join(", ")
+    args.iter().map(|e| print_expr(e, 0)).join(", ")
 }
 
 /// The parser's binding strength of a binary operator (higher binds tighter).

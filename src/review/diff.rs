@@ -21,6 +21,7 @@ use crate::lang::syntax::{self, ast::Item};
 use crate::proof::explain;
 use crate::proof::provenance::{self, Explainer, NodeId, NodeKind, Origin, Side};
 use crate::session::{self, ExitStatus, Failure, Inputs, Project};
+use itertools::Itertools;
 use serde_json::{Map, Value as Json, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write;
@@ -338,7 +339,7 @@ pub fn canonical_rule(source: &str) -> String {
         Some(Item::Rule(r)) if errors.is_empty() && file.items.len() == 1 => crate::lang::fmt::print_rule(r),
         _ => source.to_string(),
     };
-    printed.split_whitespace().collect::<Vec<_>>().join(" ")
+    printed.split_whitespace().join(" ")
 }
 
 fn canonical_rules(project: &Project) -> HashMap<Span, String> {
@@ -442,7 +443,7 @@ fn tuple_text(program: &ir::Program, rel: RelId, tuple: &[Value], symbols: &Symb
     }
     let decl = &program.relations[rel];
     let bindings = decl.columns.iter().zip(tuple).zip(&decl.types);
-    bindings.map(|((c, &v), &t)| format!("{c} = {}", provenance::literal(v, t, symbols))).collect::<Vec<_>>().join(", ")
+    bindings.map(|((c, &v), &t)| format!("{c} = {}", provenance::literal(v, t, symbols))).join(", ")
 }
 
 fn tuple_json(tuple: &[Value], types: &[Type], symbols: &Symbols) -> Vec<Json> {

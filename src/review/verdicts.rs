@@ -63,7 +63,7 @@ pub struct Outcome {
     pub holds: bool,
     /// How many tuples match (for every claim; 0 or 1 for a ground claim).
     pub count: usize,
-    /// The matching tuples, in display order (at most [`MAX_LISTED`]).
+    /// The matching tuples, in display order (at most `MAX_LISTED`, 20).
     pub matching: Vec<Vec<Value>>,
     /// The shortest proof of the claim, or of the first matching tuple.
     pub proof: Option<NodeId>,

@@ -21,6 +21,7 @@ use crate::facts::load::{self, Facts, TableOptions};
 use crate::lang::ir;
 use crate::lang::syntax;
 use crate::proof::provenance::Explainer;
+use itertools::Itertools;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -393,12 +394,7 @@ pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, Str
     let (program, check_diags) = crate::lang::check::check(&[ast], &BTreeSet::new(), &mut symbols);
     diags.extend(check_diags);
     let render = |diags: &[Diagnostic]| {
-        diags
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| crate::base::diag::render_short(d, &sources))
-            .collect::<Vec<_>>()
-            .join("\n")
+        diags.iter().filter(|d| d.is_error()).map(|d| crate::base::diag::render_short(d, &sources)).join("\n")
     };
     if diags.iter().any(Diagnostic::is_error) {
         return Err(render(&diags));

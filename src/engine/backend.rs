@@ -3,7 +3,7 @@
 //!
 //! An evaluator takes the checked program, its plan, the input tuples of every relation and
 //! the options (limits, recording), and returns a [`Model`]: every relation's tuples, sorted
-//! and without duplicates, and, when `options.record` is set, an [`Annotation`](crate::engine::eval::Annotation) per derived
+//! and without duplicates, and, when `options.record` is set, an [`Annotation`] per derived
 //! tuple. The **provenance contract** is what annotations must satisfy: a tuple annotated
 //! with round `r` of stratum `s` and rule `R` has a derivation by `R` whose premises are
 //! inputs, tuples of strata before `s`, or tuples of `s` annotated with rounds before `r`.
@@ -14,6 +14,8 @@
 //! (`engine::eval`), and [`Engine::Simple`], a plain naive evaluator over the IR
 //! (`engine::simple`) kept as a reference. [`Engine::Compare`] runs both and fails on any
 //! difference, as polonius's `Algorithm::Compare` does.
+//!
+//! [`Annotation`]: crate::engine::eval::Annotation
 
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::value::{Symbols, Tuples, Type, display};

@@ -1096,10 +1096,8 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             }
             Pending::Aggregate { .. } => "an aggregate",
         };
-        vars.sort_unstable();
-        vars.dedup();
         let mut reported = false;
-        for v in vars {
+        for v in vars.into_iter().sorted_unstable().dedup() {
             if !bound.get(v).copied().unwrap_or(false) && !self.var_names[v].starts_with('$') {
                 reported = true;
                 self.error(

@@ -5,6 +5,7 @@
 use crate::base::source::Span;
 use crate::base::value::{Type, Value};
 use crate::lang::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
+use itertools::Itertools;
 use std::collections::BTreeMap;
 
 /// A relation's index in [`Program::relations`].
@@ -412,8 +413,7 @@ pub fn stratify(relations: usize, rules: &[Rule]) -> Result<Vec<Stratum>, Negati
         .iter()
         .rev()
         .map(|scc| {
-            let mut members: Vec<RelId> = scc.iter().map(|n| n.index()).collect();
-            members.sort_unstable();
+            let members: Vec<RelId> = scc.iter().map(|n| n.index()).sorted_unstable().collect();
             let rules: Vec<RuleId> = rules.iter().filter(|r| members.contains(&r.head)).map(|r| r.id).collect();
             let recursive = edges.iter().any(|&(from, to, _, _, _)| members.contains(&from) && members.contains(&to));
             Stratum { relations: members, rules, recursive }

@@ -128,11 +128,9 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
         }
         paths.extend(rule_paths(path)?);
     }
-    paths.sort();
-    paths.dedup();
     let mut rule_files = Vec::new();
     let mut read = Vec::new();
-    for (file, dir) in paths {
+    for (file, dir) in paths.into_iter().sorted().dedup() {
         let text = match read_bytes(&file, dir.as_deref(), &mut read) {
             Ok(bytes) => lossy(bytes),
             Err(Refused::Failure(f)) => return Err(f),

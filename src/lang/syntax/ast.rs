@@ -3,6 +3,7 @@
 
 use crate::base::source::Span;
 use crate::base::value::Number;
+use itertools::Itertools;
 
 /// A name as written, with its location.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -464,23 +465,11 @@ impl Literal {
 pub fn constraint_columns(body: &Body) -> Vec<Ident> {
     match body {
         Body::Lit(l) => {
-            let mut out: Vec<Ident> = Vec::new();
-            l.for_each_var(false, &mut |id| {
-                if !out.iter().any(|o| o.name == id.name) {
-                    out.push(id.clone());
-                }
-            });
-            out
+            let mut all: Vec<&Ident> = Vec::new();
+            l.for_each_var(false, &mut |id| all.push(id));
+            all.into_iter().unique_by(|id| &id.name).cloned().collect()
         }
-        Body::And(parts, _) => {
-            let mut out: Vec<Ident> = Vec::new();
-            for id in parts.iter().flat_map(constraint_columns) {
-                if !out.iter().any(|o| o.name == id.name) {
-                    out.push(id);
-                }
-            }
-            out
-        }
+        Body::And(parts, _) => parts.iter().flat_map(constraint_columns).unique_by(|id| id.name.clone()).collect(),
         Body::Or(parts, _) => {
             let alternatives: Vec<Vec<Ident>> = parts.iter().map(constraint_columns).collect();
             let Some((first, rest)) = alternatives.split_first() else { return Vec::new() };

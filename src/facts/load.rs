@@ -591,48 +591,12 @@ pub fn load_statement_table(
     let (body, base) = strip_bom(text);
     let mut records = Records::new(body, b',');
     let mut fields: Vec<Field> = Vec::new();
-
-    let header_record = records.next_record(&mut fields).map_err(|q| vec![q.error(file, base)])?;
-    let header_span = header_record
-        .as_ref()
-        .map_or(Span::new(file, 0..0), |r| Span::new(file, base + r.span.start..base + r.span.end));
-    let header = header_record.map(|_| {
-        let names: Vec<String> = fields.iter().map(|f| f.value(body).into_owned()).collect();
-        parse_header(&names)
-    });
-    let header = match header {
-        Some(Ok(h)) => h,
-        Some(Err(HeaderError::Duplicate(name))) => {
-            return Err(vec![
-                Diagnostic::error(Code::BadFacts, format!("duplicate column `{name}`"))
-                    .at(header_span, "in this header"),
-            ]);
-        }
-        Some(Err(HeaderError::Missing(missing))) => {
-            let s = if missing.len() == 1 { "" } else { "s" };
-            return Err(vec![
-                Diagnostic::error(Code::BadFacts, format!("missing {} column{s}", join_columns(&missing)))
-                    .at(header_span, "this header")
-                    .with_help("a statement table's header needs `subject`, `relation` and `object` columns"),
-            ]);
-        }
-        None => {
-            return Err(vec![
-                Diagnostic::error(Code::BadFacts, "missing `subject`, `relation` and `object` columns")
-                    .at(header_span, "empty file")
-                    .with_help("a statement table's header needs `subject`, `relation` and `object` columns"),
-            ]);
-        }
-    };
+    let header = read_statement_header(&mut records, &mut fields, body, file, base)?;
     let (date, until) = (header.column("date"), header.column("until"));
 
     let table = facts.tables.len() as u32;
     let first_id = facts.origins.len();
-    // This table's rows, gathered per relation and added to `facts` at the end. Each
-    // distinct relation cell (as written) maps to its gathered rows, or to `None` when it
-    // does not normalise to a name.
-    let mut gathered: Vec<(String, FactRows)> = Vec::new();
-    let mut relation_of: FxHashMap<&str, Option<usize>> = FxHashMap::default();
+    let mut gathered = Gathered::default();
     let mut errors = Errors::new();
 
     loop {
@@ -650,46 +614,14 @@ pub fn load_statement_table(
             continue;
         }
         if fields.len() != header.width {
-            let d =
-                Diagnostic::error(Code::BadFacts, format!("expected {} fields, found {}", header.width, fields.len()))
-                    .at(span, "this row");
-            errors.push(if fields.len() > header.width {
-                d.with_help("a field that contains a comma must be quoted: `\"one, two\"`")
-            } else {
-                d
-            });
+            errors.push(wrong_width(header.width, fields.len(), span));
             continue;
         }
         let raw_relation = value(header.relation);
         let raw_relation = raw_relation.trim_ascii();
-        let slot = match relation_of.get(raw_relation) {
-            Some(&slot) => slot,
-            None => {
-                let slot = normalise_relation_name(raw_relation).map(|name| {
-                    match gathered.iter().position(|(n, _)| *n == name) {
-                        Some(i) => i,
-                        None => {
-                            gathered.push((name, FactRows::new(2)));
-                            gathered.len() - 1
-                        }
-                    }
-                });
-                // Kept by its text in the file when it is one slice of it (nearly always).
-                if let Some(key) = fields[header.relation].borrowed(body) {
-                    relation_of.insert(key.trim_ascii(), slot);
-                }
-                slot
-            }
-        };
+        let slot = gathered.slot(raw_relation, &fields[header.relation], body);
         let Some(slot) = slot else {
-            let msg = if raw_relation.is_empty() {
-                "empty relation name".to_string()
-            } else if raw_relation.chars().all(|c| !c.is_ascii_alphanumeric()) {
-                format!("empty relation name: `{raw_relation}` has no letters or digits")
-            } else {
-                format!("relation name `{raw_relation}` starts with a digit")
-            };
-            errors.push(Diagnostic::error(Code::BadFacts, msg).at(span, "this row"));
+            errors.push(Diagnostic::error(Code::BadFacts, bad_relation_name(raw_relation)).at(span, "this row"));
             continue;
         };
         let (subject, object) = (value(header.subject), value(header.object));
@@ -699,38 +631,15 @@ pub fn load_statement_table(
             errors.push(Diagnostic::error(Code::BadFacts, format!("empty `{which}`")).at(span, "this row"));
             continue;
         }
-        if let Some(day) = as_of {
-            // The row's `date` and `until`, read from the fields just split.
-            let mut period = |column: Option<(usize, &str)>| {
-                let (i, name) = column?;
-                let cell = value(i);
-                let cell = cell.trim_ascii();
-                // `NA` is how R's `write.csv` writes a missing value.
-                if cell.is_empty() || cell == "NA" {
-                    return None;
-                }
-                let parsed = Period::parse(cell);
-                if parsed.is_none() {
-                    let range = fields[i].range();
-                    errors.push(crate::facts::asof::not_a_date(
-                        cell,
-                        name,
-                        Span::new(file, base + range.start..base + range.end),
-                    ));
-                }
-                Some(parsed)
-            };
-            let (from, to) = (period(date), period(until));
-            if from.is_some_and(|p| p.is_none()) || to.is_some_and(|p| p.is_none()) {
-                continue;
-            }
-            if !crate::facts::asof::valid_on(day, from.flatten(), to.flatten()) {
-                continue;
-            }
+        let row = RowText { fields: &fields, body, file, base };
+        if let Some(day) = as_of
+            && !row.valid_on(day, date, until, &mut errors)
+        {
+            continue;
         }
         let id = facts.origins.len() as u32;
         facts.origins.push(FactOrigin { table, line: record.line, offset: span.start });
-        gathered[slot].1.push(&[symbols.intern(subject), symbols.intern(object)], id);
+        gathered.rows[slot].1.push(&[symbols.intern(subject), symbols.intern(object)], id);
     }
 
     facts.tables.push(TableInfo {
@@ -740,10 +649,148 @@ pub fn load_statement_table(
         metadata_fields: header.metadata.iter().map(|(i, _)| *i).collect(),
     });
     let count = facts.origins.len() - first_id;
-    for (relation, rows) in gathered {
+    for (relation, rows) in gathered.rows {
         facts.append(relation, rows);
     }
     errors.result(count)
+}
+
+/// Reads the header row of a statement table: where its key and metadata columns are, or
+/// the error that makes the table unreadable (no header, a missing or duplicate column).
+fn read_statement_header(
+    records: &mut Records,
+    fields: &mut Vec<Field>,
+    body: &str,
+    file: FileId,
+    base: usize,
+) -> Result<StatementHeader, Vec<Diagnostic>> {
+    let header_record = records.next_record(fields).map_err(|q| vec![q.error(file, base)])?;
+    let header_span = header_record
+        .as_ref()
+        .map_or(Span::new(file, 0..0), |r| Span::new(file, base + r.span.start..base + r.span.end));
+    let header = header_record.map(|_| {
+        let names: Vec<String> = fields.iter().map(|f| f.value(body).into_owned()).collect();
+        parse_header(&names)
+    });
+    match header {
+        Some(Ok(h)) => Ok(h),
+        Some(Err(HeaderError::Duplicate(name))) => Err(vec![
+            Diagnostic::error(Code::BadFacts, format!("duplicate column `{name}`")).at(header_span, "in this header"),
+        ]),
+        Some(Err(HeaderError::Missing(missing))) => {
+            let s = if missing.len() == 1 { "" } else { "s" };
+            Err(vec![
+                Diagnostic::error(Code::BadFacts, format!("missing {} column{s}", join_columns(&missing)))
+                    .at(header_span, "this header")
+                    .with_help("a statement table's header needs `subject`, `relation` and `object` columns"),
+            ])
+        }
+        None => Err(vec![
+            Diagnostic::error(Code::BadFacts, "missing `subject`, `relation` and `object` columns")
+                .at(header_span, "empty file")
+                .with_help("a statement table's header needs `subject`, `relation` and `object` columns"),
+        ]),
+    }
+}
+
+/// A row with more or fewer fields than the header has columns.
+fn wrong_width(width: usize, found: usize, span: Span) -> Diagnostic {
+    let d = Diagnostic::error(Code::BadFacts, format!("expected {width} fields, found {found}")).at(span, "this row");
+    if found > width { d.with_help("a field that contains a comma must be quoted: `\"one, two\"`") } else { d }
+}
+
+/// A statement table's rows, gathered per relation and added to `facts` at the end.
+#[derive(Default)]
+struct Gathered<'t> {
+    /// Relation name and its rows, in order of first appearance.
+    rows: Vec<(String, FactRows)>,
+    /// Each distinct relation cell (as written) → its index in `rows`, or `None` when it
+    /// does not normalise to a name.
+    slot_of: FxHashMap<&'t str, Option<usize>>,
+}
+
+impl<'t> Gathered<'t> {
+    /// The index in `rows` of the relation a row's relation cell (`raw_relation`, trimmed;
+    /// `field` in `body`) names, or `None` when it does not normalise to a name.
+    fn slot(&mut self, raw_relation: &str, field: &Field, body: &'t str) -> Option<usize> {
+        if let Some(&slot) = self.slot_of.get(raw_relation) {
+            return slot;
+        }
+        let slot =
+            normalise_relation_name(raw_relation).map(|name| match self.rows.iter().position(|(n, _)| *n == name) {
+                Some(i) => i,
+                None => {
+                    self.rows.push((name, FactRows::new(2)));
+                    self.rows.len() - 1
+                }
+            });
+        // Kept by its text in the file when it is one slice of it (nearly always).
+        if let Some(key) = field.borrowed(body) {
+            self.slot_of.insert(key.trim_ascii(), slot);
+        }
+        slot
+    }
+}
+
+/// Why a relation cell that does not normalise to a name is refused.
+fn bad_relation_name(raw_relation: &str) -> String {
+    if raw_relation.is_empty() {
+        "empty relation name".to_string()
+    } else if raw_relation.chars().all(|c| !c.is_ascii_alphanumeric()) {
+        format!("empty relation name: `{raw_relation}` has no letters or digits")
+    } else {
+        format!("relation name `{raw_relation}` starts with a digit")
+    }
+}
+
+/// The fields of one statement-table row, as just split, with what is needed to point into
+/// the file.
+struct RowText<'r> {
+    fields: &'r [Field],
+    body: &'r str,
+    file: FileId,
+    base: usize,
+}
+
+impl RowText<'_> {
+    /// The row's `date` or `until` (`column`, if the table has it): `None` when the column
+    /// is absent or the cell empty, `Some(None)` (and an error pushed) when the cell is not
+    /// a date.
+    fn period(&self, column: Option<(usize, &str)>, errors: &mut Errors) -> Option<Option<Period>> {
+        let (i, name) = column?;
+        let cell = self.fields[i].value(self.body);
+        let cell = cell.trim_ascii();
+        // `NA` is how R's `write.csv` writes a missing value.
+        if cell.is_empty() || cell == "NA" {
+            return None;
+        }
+        let parsed = Period::parse(cell);
+        if parsed.is_none() {
+            let range = self.fields[i].range();
+            errors.push(crate::facts::asof::not_a_date(
+                cell,
+                name,
+                Span::new(self.file, self.base + range.start..self.base + range.end),
+            ));
+        }
+        Some(parsed)
+    }
+
+    /// Whether the row is in force on `day`: its `date` and `until` (when the table has
+    /// them) are dates and the day is between them. A cell that is not a date pushes an error.
+    fn valid_on(
+        &self,
+        day: Date,
+        date: Option<(usize, &str)>,
+        until: Option<(usize, &str)>,
+        errors: &mut Errors,
+    ) -> bool {
+        let (from, to) = (self.period(date, errors), self.period(until, errors));
+        if from.is_some_and(|p| p.is_none()) || to.is_some_and(|p| p.is_none()) {
+            return false;
+        }
+        crate::facts::asof::valid_on(day, from.flatten(), to.flatten())
+    }
 }
 
 enum NumberError {

@@ -10,6 +10,7 @@
 //! arguments' types, so a call is fully typed before it is evaluated.
 
 use crate::base::value::{Number, Symbols, Type, Value, from_number, to_number};
+use itertools::Itertools;
 use regex::{Regex, RegexBuilder};
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -264,15 +265,13 @@ impl Functor {
 
     /// The numbers of arguments the overloads take, for messages: `2 or 3`, `at least 1`.
     pub fn arity_text(self) -> String {
-        let mut counts: Vec<String> = Vec::new();
-        for f in self.overloads() {
-            let d = f.def();
-            let text = if d.variadic { format!("at least {}", d.params.len()) } else { d.params.len().to_string() };
-            if !counts.contains(&text) {
-                counts.push(text);
-            }
-        }
-        counts.join(" or ")
+        self.overloads()
+            .map(|f| {
+                let d = f.def();
+                if d.variadic { format!("at least {}", d.params.len()) } else { d.params.len().to_string() }
+            })
+            .unique()
+            .join(" or ")
     }
 
     /// Whether it is `range`, which binds a variable once per number.
@@ -355,13 +354,7 @@ fn contains(args: &[Value], ctx: &mut Ctx) -> Option<bool> {
 
 /// Every functor name once, in table order (for "did you mean" and completion).
 pub fn names() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = Vec::new();
-    for f in FUNCTORS {
-        if !names.contains(&f.name) {
-            names.push(f.name);
-        }
-    }
-    names
+    FUNCTORS.iter().map(|f| f.name).unique().collect()
 }
 
 fn cat(args: &[Value], ctx: &mut Ctx) -> Option<Value> {

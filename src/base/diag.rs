@@ -26,7 +26,7 @@ pub enum Code {
     UnknownRelation,
     /// A declaration names an attribute type that is neither built in nor declared.
     UnknownType,
-    /// An atom, fact or table row with the wrong number of arguments.
+    /// An atom, claim or statement relation with the wrong number of arguments or columns.
     ArityMismatch,
     /// A value or variable used at a type other than the column's.
     TypeMismatch,
@@ -59,9 +59,9 @@ pub enum Code {
     BadRevision,
     /// Variable used only once.
     SingletonVariable,
-    /// A declared relation that no rule reads and no directive outputs.
+    /// A declared relation that no other rule reads and that is not shown or printed.
     UnusedRelation,
-    /// An input relation that loaded no facts.
+    /// A relation read by a rule that nothing (no data, no rule) gives tuples.
     EmptyRelation,
     /// A rule with a positive atom over a relation that is always empty.
     NeverFires,

@@ -114,7 +114,7 @@ pub enum Op {
     },
 }
 
-/// Where a rule's environments start: the first literal the body's evaluation ranges over.
+/// Where a rule's evaluation starts: one empty environment, or the tuples of its first atom.
 #[derive(Debug, Clone)]
 pub enum Source {
     /// One empty environment, in the first round only.

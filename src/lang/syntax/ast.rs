@@ -286,7 +286,7 @@ pub enum UnaryOp {
 /// An aggregate function: `count`, `sum`, `min`, `max`, `mean`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AggregateFunc {
-    /// `count : { body }`: the number of distinct bindings of the body.
+    /// `count : { body }`: the number of solutions of the body.
     Count,
     /// `sum e : { body }`: the sum of `e` over the bindings.
     Sum,

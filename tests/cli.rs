@@ -192,7 +192,7 @@ fn every_unsupported_construct_is_named() {
         (".decl a(x: number)\n.decl b(x: number)\nb(m) :- a(_), m = mean x : { a(x) }.\n", "mean"),
         (".decl a(x: number)\n.decl b(x: number)\nb(y) :- a(x), y = @f(x).\n", "@f"),
         (".decl a(x: number)\n.decl b(x: number)\nb(y) :- a(x), y = as(x, number).\n", "cast"),
-        (".comp C {}\n", "comp"),
+        (".decl a(x: number)\na(x) <= a(y) :- x < y.\n", "subsumptive"),
         (".type R = [a: number]\n", "record"),
         (".decl a(x: number)\n.limitsize a(n=5)\n", "limitsize"),
     ];

@@ -63,3 +63,307 @@ fn pragma_magic_transform_evaluates_on_demand_with_the_same_output() {
         "relation,y\ncousin,8\ncousin,10\ncousin,11\ncousin,12\ncousin,13\ncousin,14\ncousin,15\n"
     );
 }
+
+// ---- components (Soufflé's "Components" page, examples run as written) ----------------
+
+#[test]
+fn component_instances_get_their_own_relations() {
+    let program = ".comp MyComponent {\n    .type myType = number\n    .decl TheAnswer(x:myType)\n    TheAnswer(42).\n}\n\
+                   .init myInstance1 = MyComponent\n.init myInstance2 = MyComponent\nmyInstance2.TheAnswer(33).\n\
+                   .decl Test(x:number)\nTest(x) :- myInstance1.TheAnswer(x).\nTest(x) :- myInstance2.TheAnswer(x).\n.output Test\n\
+                   .output myInstance2.TheAnswer\n";
+    assert_eq!(infer_files(program, &["Test.csv", "myInstance2.TheAnswer.csv"]), ["33\n42\n", "33\n42\n"]);
+}
+
+#[test]
+fn names_a_component_does_not_declare_resolve_in_the_enclosing_scope() {
+    let program = ".decl Out(x:number)\n.comp A {\n   .decl R(x:number)\n   .comp Count {\n       R(1).\n       \
+                   R(x+1):- R(x), x<10.\n   }\n   .init myCount = Count\n   Out(x) :- R(x).\n}\n.init myA = A\n.output Out\n";
+    assert_eq!(infer_files(program, &["Out.csv"]), ["1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n"]);
+}
+
+#[test]
+fn type_parameters_and_output_directives_inside_components() {
+    let program = ".comp ParamComponent<myType> {\n    .decl TheAnswer(x:myType)\n    TheAnswer(42).\n    .output TheAnswer\n}\n\
+                   .init numberInstance = ParamComponent<number>\n.init symbolInstance = ParamComponent<symbol>\n\
+                   symbolInstance.TheAnswer(\"forty-two\").\n";
+    let dir = project(&[("rules/p.dl", program)]);
+    let o = stance(dir.path(), &["infer", "--no-facts", "--output-dir", "out"]);
+    // `symbolInstance.TheAnswer(42)` is a number in a symbol column: the parameter reached the column.
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("rules/p.dl:3:15"), "{}", stderr(&o));
+    let program = program
+        .replace(".init symbolInstance = ParamComponent<symbol>\nsymbolInstance.TheAnswer(\"forty-two\").\n", "");
+    assert_eq!(infer_files(&program, &["numberInstance.TheAnswer.csv"]), ["42\n"]);
+}
+
+#[test]
+fn a_type_parameter_can_name_the_component_to_instantiate() {
+    let program = ".decl R(x:number)\n.comp Case<Selector> {\n   .comp One {\n     R(1).\n   }\n   .comp Two {\n     R(2).\n   }\n   \
+                   .init selection = Selector\n}\n.init myCase = Case<One>\n.output R\n";
+    assert_eq!(infer_files(program, &["R.csv"]), ["1\n"]);
+    assert_eq!(infer_files(&program.replace("Case<One>", "Case<Two>"), &["R.csv"]), ["2\n"]);
+}
+
+#[test]
+fn inheritance_and_override() {
+    let program = ".comp Base {\n    .type myNumber = number\n    .decl TheAnswer(x:myNumber)\n    TheAnswer(42).\n}\n\
+                   .comp Sub : Base {\n    .decl WhatIsTheAnswer(n:myNumber)\n    WhatIsTheAnswer(n) :- TheAnswer(n).\n    \
+                   .output WhatIsTheAnswer\n}\n.init mySub = Sub\n";
+    assert_eq!(infer_files(program, &["mySub.WhatIsTheAnswer.csv"]), ["42\n"]);
+    let program = ".comp Base {\n    .decl R(x:number) overridable\n    R(1).\n    R(x+1) :- R(x), x < 5.\n    .output R\n}\n\
+                   .comp Sub : Base {\n    .override R\n    R(2).\n    R(x+1) :- R(x), x < 4.\n}\n.init mySub = Sub\n.init myBase = Base\n";
+    assert_eq!(infer_files(program, &["mySub.R.csv", "myBase.R.csv"]), ["2\n3\n4\n", "1\n2\n3\n4\n5\n"]);
+}
+
+#[test]
+fn type_parameters_pass_through_inheritance_and_nested_instances() {
+    // A base component passes its parameter on; a nested instance of the same component gets its own relations.
+    let program = ".comp Graph<N> {\n    .decl edge(a: N, b: N)\n    .decl reach(a: N, b: N)\n    reach(a, b) :- edge(a, b).\n    \
+                   reach(a, c) :- reach(a, b), edge(b, c).\n}\n.comp Wrapped<N> : Graph<N> {\n    .init inner = Graph<N>\n    \
+                   inner.edge(a, b) :- reach(a, b).\n    .output inner.reach\n}\n.init w = Wrapped<symbol>\n\
+                   w.edge(\"a\", \"b\"). w.edge(\"b\", \"c\").\n";
+    assert_eq!(infer_files(program, &["w.inner.reach.csv"]), ["a\tb\na\tc\nb\tc\n"]);
+}
+
+#[test]
+fn component_errors_are_located() {
+    let dir = project(&[]);
+    let cases = [
+        (".init a = Nope\n", "<stdin>:1:11", "unknown component `Nope`"),
+        (
+            ".comp A<T> { .decl r(x: T) }\n.init a = A\n",
+            "<stdin>:2:11",
+            "component `A` takes 1 type parameter, but 0 were given",
+        ),
+        (".comp A { .init again = A }\n.init a = A\n", "<stdin>:1:11", "component `A` instantiates itself"),
+        (".comp A : B {}\n.comp B : A {}\n.init a = A\n", "<stdin>:2:11", "component `A` inherits from itself"),
+        (
+            ".comp A { .decl r(x: number) }\n.comp B : A { .override r }\n.init b = B\n",
+            "<stdin>:2:15",
+            "relation `r` is not declared `overridable`",
+        ),
+        (".override r\n", "<stdin>:1:1", "`.override` outside a component"),
+        (".comp A {\n.decl r(x: number)\nr(1) :- q(.\n}\n.init a = A\n", "<stdin>:3:11", "expected"),
+    ];
+    for (program, at, message) in cases {
+        let o = run::stance_stdin(dir.path(), &["check", "--rules", "-", "--no-facts"], program);
+        assert_eq!(o.status.code(), Some(1), "{program}");
+        let err = stderr(&o);
+        assert!(err.contains(at) && err.contains(message), "{program}\n{err}");
+    }
+}
+
+#[test]
+fn components_that_multiply_stop_at_a_limit() {
+    let mut program = String::from(".comp A0 {\n    .decl r(x: number)\n    r(1).\n}\n");
+    for i in 1..30 {
+        program.push_str(&format!(".comp A{i} {{\n    .init a = A{}\n    .init b = A{}\n}}\n", i - 1, i - 1));
+    }
+    program.push_str(".init top = A29\n");
+    let dir = project(&[]);
+    let o = run::stance_stdin(dir.path(), &["check", "--rules", "-", "--no-facts"], &program);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("error[E019]: component expansion produces more than 100000 declarations and rules"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn components_are_formatted() {
+    let dir = project(&[]);
+    let src = ".comp  Graph<N>:Base<N> ,Other{ // graphs\n.decl edge(a:N,b:N) overridable\n.override r\n.init  g=Inner<N>\n\
+               reach(a,b):-edge(a,b).\n}\n.comp Empty{}\n.init x=Graph<number>\n";
+    let want = ".comp Graph<N> : Base<N>, Other {\n    // graphs\n    .decl edge(a: N, b: N) overridable\n    .override r\n    \
+                .init g = Inner<N>\n    reach(a, b) :- edge(a, b).\n}\n\n.comp Empty {}\n.init x = Graph<number>\n";
+    let o = run::stance_stdin(dir.path(), &["fmt", "-"], src);
+    assert_eq!(run::stdout(&o), want);
+    let o = run::stance_stdin(dir.path(), &["fmt", "-"], want);
+    assert_eq!(run::stdout(&o), want);
+}
+
+#[test]
+fn component_instantiation_depth_is_capped() {
+    let mut program = String::new();
+    for i in 0..70 {
+        program.push_str(&format!(".comp C{i} {{\n    .init next = C{}\n}}\n", i + 1));
+    }
+    program.push_str(".comp C70 {}\n.init top = C0\n");
+    let dir = project(&[]);
+    let o = run::stance_stdin(dir.path(), &["check", "--rules", "-", "--no-facts"], &program);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("error[E019]: component instantiations nested more than 64 deep"), "{err}");
+    assert!(err.contains("<stdin>:191:5"), "{err}");
+}
+
+// ---- eqrel ------------------------------------------------------------------------------
+
+#[test]
+fn an_eqrel_relation_holds_its_equivalence_closure() {
+    // Soufflé's documentation: `eqrel` relations are reflexive, symmetric and transitive.
+    let program = ".decl ally(a: symbol, b: symbol) eqrel\nally(\"UAE\", \"Egypt\").\nally(\"Egypt\", \"Tobruk\").\n\
+                   ally(\"Turkey\", \"Tripoli\").\n.decl bloc_of_uae(x: symbol)\nbloc_of_uae(x) :- ally(\"UAE\", x).\n\
+                   .output ally\n.output bloc_of_uae\n";
+    assert_eq!(
+        infer_files(program, &["ally.csv", "bloc_of_uae.csv"]),
+        [
+            "Egypt\tEgypt\nEgypt\tTobruk\nEgypt\tUAE\nTobruk\tEgypt\nTobruk\tTobruk\nTobruk\tUAE\nTripoli\tTripoli\n\
+             Tripoli\tTurkey\nTurkey\tTripoli\nTurkey\tTurkey\nUAE\tEgypt\nUAE\tTobruk\nUAE\tUAE\n",
+            "Egypt\nTobruk\nUAE\n"
+        ]
+    );
+    // Both engines agree, and a closure pair's proof names the `eqrel` declaration.
+    let dir = project(&[("rules/p.dl", program)]);
+    let o = stance(dir.path(), &["infer", "--no-facts", "--engine", "compare"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = stance(dir.path(), &["explain", "--no-facts", "ally(\"UAE\", \"Tobruk\")"]);
+    let out = run::stdout(&o);
+    assert!(out.contains("by eqrel  [rules/p.dl:1]"), "{out}");
+    assert!(out.contains("ally(\"Egypt\", \"Tobruk\")"), "{out}");
+}
+
+#[test]
+fn eqrel_needs_two_columns_of_one_type_and_choice_domains_are_refused() {
+    let dir = project(&[]);
+    let cases = [
+        (".decl e(a: number) eqrel\n", "E012", "an `eqrel` relation has two columns; this one has 1"),
+        (
+            ".decl e(a: number, b: symbol) eqrel\n",
+            "E013",
+            "the two columns of an `eqrel` relation have different types",
+        ),
+        (
+            ".decl c(x: number, y: number) choice-domain x\n",
+            "E002",
+            "choice domains (`choice-domain`) are not supported",
+        ),
+    ];
+    for (program, code, message) in cases {
+        let o = run::stance_stdin(dir.path(), &["check", "--rules", "-", "--no-facts"], program);
+        assert_eq!(o.status.code(), Some(1), "{program}");
+        let err = stderr(&o);
+        assert!(err.contains(&format!("error[{code}]: {message}")) && err.contains("<stdin>:1:"), "{err}");
+    }
+}
+
+// ---- output conventions -----------------------------------------------------------------
+
+#[test]
+fn io_stdout_prints_as_souffle_does_and_writes_no_file() {
+    let program = ".decl e(a: number, b: number)\ne(1, 2).\ne(2, 3).\n.output e(IO=stdout)\n\
+                   .output e(IO=stdout, headers=true, delimiter=\",\")\n.decl n()\nn().\n.output n(IO=stdout)\n.printsize e\n";
+    let dir = project(&[("rules/p.dl", program)]);
+    let o = stance(dir.path(), &["infer", "--no-facts", "--output-dir", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = run::stdout(&o);
+    let want = "---------------\ne\n===============\n1\t2\n2\t3\n===============\n\
+                ---------------\ne\na,b\n===============\n1,2\n2,3\n===============\n\
+                ---------------\nn\n===============\n()\n===============\n";
+    assert!(out.starts_with(want), "{out}");
+    assert!(out.ends_with("e\t2\n"), "{out}");
+    assert_eq!(std::fs::read_dir(dir.path().join("out")).unwrap().count(), 0);
+}
+
+#[test]
+fn compressed_tables_in_and_out() {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(b"1\t2\n2\t3\n").unwrap();
+    let gz = enc.finish().unwrap();
+    let program = ".decl e(a: number, b: number)\n.input e\n.decl p(a: number, b: number)\np(a, c) :- e(a, b), e(b, c).\n\
+                   p(a, b) :- e(a, b).\n.output p(compress=true)\n.output p(filename=\"plain.csv\")\n";
+    let dir = project(&[("rules/p.dl", program)]);
+    std::fs::create_dir_all(dir.path().join("facts")).unwrap();
+    // Soufflé reads every input through zlib: gzip is recognised whatever the name.
+    std::fs::write(dir.path().join("facts/e.facts"), &gz).unwrap();
+    let o = stance(dir.path(), &["infer", "--facts", "facts", "--output-dir", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let written = std::fs::read(dir.path().join("out/p.csv.gz")).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&written[..]), &mut text).unwrap();
+    assert_eq!(text, "1\t2\n1\t3\n2\t3\n");
+    assert_eq!(std::fs::read_to_string(dir.path().join("out/plain.csv")).unwrap(), text);
+    // A broken gzip file is a located error.
+    std::fs::write(dir.path().join("facts/e.facts"), [0x1f, 0x8b, 8, 0, 1, 2, 3]).unwrap();
+    let o = stance(dir.path(), &["infer", "--facts", "facts", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("rules/p.dl:2:1: error[E021]: cannot read `facts/e.facts`: not a valid gzip file"), "{err}");
+}
+
+// ---- subset types and unions (Soufflé 2's rules; souffle-lang/souffle#1560) -------------
+
+#[test]
+fn subset_types_flow_up_into_unions_but_not_across_or_down() {
+    let ok = ".type A <: symbol\n.type B <: symbol\n.type U = A | B\n.decl b(x:B)\n.decl u(x:U)\n.decl r(x:U, y:U)\n\
+              .decl s(x:B, y:number)\nb(\"b1\").\nr(\"r1\", \"b1\").\ns(\"b1\", 1).\nu(x) :- b(x).\nu(x) :- s(x, _).\n\
+              u(x) :- r(x, y), s(y, _).\n.decl any(x: symbol)\nany(x) :- u(x).\n.output u\n.output any\n";
+    assert_eq!(infer_files(ok, &["u.csv", "any.csv"]), ["b1\nr1\n", "b1\nr1\n"]);
+    let dir = project(&[]);
+    let cases = [
+        (
+            "u(x) :- r(x, y), !s(y, _).\n",
+            "<stdin>:18:18",
+            "`y` is a `U`, which is not a subtype of `B`, the type of column 1 of `s`",
+        ),
+        (
+            ".decl a(x: A)\na(x) :- b(x).\n",
+            "<stdin>:19:1",
+            "`x` is a `B`, which is not a subtype of `A`, the type of column 1 of `a`",
+        ),
+        (
+            ".decl a(x: A)\n.decl p(x: symbol)\np(\"p\").\na(x) :- p(x).\n",
+            "<stdin>:21:1",
+            "`x` is a `symbol`, which is not a subtype of `A`",
+        ),
+        (
+            ".decl a(x: A)\n.decl c(x: symbol)\nc(x) :- a(x), b(x).\n",
+            "<stdin>:20:15",
+            "unable to deduce a type for `x`: it is a `A` and a `B`",
+        ),
+    ];
+    for (extra, at, message) in cases {
+        let program = format!("{ok}{extra}");
+        let o = run::stance_stdin(dir.path(), &["check", "--rules", "-", "--no-facts"], &program);
+        assert_eq!(o.status.code(), Some(1), "{extra}");
+        let err = stderr(&o);
+        assert!(err.contains(&format!("error[E013]: {message}")) && err.contains(at), "{extra}\n{err}");
+    }
+    // `.type T = B` names B again (an equivalence type), and `fmt` keeps `=` apart from `<:`.
+    let alias = ".type A <: symbol\n.type Same = A\n.decl a(x: A)\n.decl same(x: Same)\na(\"x\").\nsame(x) :- a(x).\n.output same\n";
+    assert_eq!(infer_files(alias, &["same.csv"]), ["x\n"]);
+    let o = run::stance_stdin(dir.path(), &["fmt", "-"], ".type Same=A\n.type Sub<:A\n");
+    assert_eq!(run::stdout(&o), ".type Same = A\n.type Sub <: A\n");
+}
+
+#[test]
+fn rfc4180_outputs_quote_symbols_as_souffle_writes_them() {
+    // Soufflé's WriteStreamCSV: comma by default, every symbol quoted, a quote inside written `\""`.
+    let program = ".decl q(s: symbol, n: number)\nq(\"say \\\"hi\\\", then go\", 1).\nq(\"plain\", 2).\n\
+                   .output q(rfc4180=true, headers=true)\n";
+    assert_eq!(infer_files(program, &["q.csv"]), ["s,n\n\"plain\",2\n\"say \\\"\"hi\\\"\", then go\",1\n"]);
+}
+
+#[test]
+fn proofs_and_lint_see_component_rules_as_written() {
+    let program = ".comp Graph<N> {\n    .decl edge(a: N, b: N)\n    .decl reach(a: N, b: N)\n    reach(a, b) :- edge(a, b).\n    \
+                   reach(a, c) :- reach(a, b), edge(b, c).\n    .output reach\n}\n.init g = Graph<symbol>\n.init h = Graph<symbol>\n\
+                   g.edge(\"a\", \"b\").\ng.edge(\"b\", \"c\").\nh.edge(\"x\", \"y\").\n";
+    let dir = project(&[("rules/p.dl", program)]);
+    let o = stance(dir.path(), &["explain", "--no-facts", "g.reach(\"a\", \"c\")"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = run::stdout(&o);
+    assert!(
+        out.starts_with("g.reach(\"a\", \"c\")\n│  by reach(a, c) :- reach(a, b), edge(b, c).  [rules/p.dl:5]\n"),
+        "{out}"
+    );
+    // A variable used once inside a component is reported once, where it is written.
+    let program = program.replace("reach(a, b) :- edge(a, b).", "reach(a, a) :- edge(a, b).");
+    let o = run::stance_stdin(dir.path(), &["check", "--rules", "-", "--no-facts"], &program);
+    let err = stderr(&o);
+    assert_eq!(err.matches("warning[W001]: variable `b` is used only once").count(), 1, "{err}");
+    assert!(err.contains("<stdin>:4:28"), "{err}");
+}

@@ -40,6 +40,9 @@ pub enum Code {
     BadDirective,
     /// A `match` pattern that is not a regular expression, or compiles too big.
     BadPattern,
+    /// A component (`.comp`, `.init`, `.override`) that cannot be expanded: unknown,
+    /// given the wrong number of type arguments, cyclic, or expanding beyond the limits.
+    Component,
     /// An input file that does not exist or cannot be read.
     MissingInput,
     /// A CSV/TSV file that cannot be read as facts.
@@ -106,6 +109,7 @@ impl Code {
             Code::DuplicateDeclaration => "E016",
             Code::BadDirective => "E017",
             Code::BadPattern => "E018",
+            Code::Component => "E019",
             Code::MissingInput => "E020",
             Code::BadFacts => "E021",
             Code::OutputError => "E022",
@@ -146,6 +150,7 @@ impl Code {
             Code::DuplicateDeclaration => "duplicate-declaration",
             Code::BadDirective => "bad-directive",
             Code::BadPattern => "bad-pattern",
+            Code::Component => "component",
             Code::MissingInput => "missing-input",
             Code::BadFacts => "bad-facts",
             Code::OutputError => "output-error",

@@ -132,10 +132,20 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     }
 
     let mut out = stance::base::terminal::stdout(args.format.shape());
-    let rendered = if args.provenance {
-        stance::render::proofs::render_with_proofs(&mut out, args.format.into(), &mut run.explainer(), &shown)
-    } else {
-        output::render(&mut out, args.format.into(), program, &run.model, &shown, &run.project.symbols)
+    // With `--output-dir` the directives are followed as Soufflé does: `IO=stdout` prints.
+    let souffle_stdout = match &args.output_dir {
+        Some(_) => {
+            let all: Vec<usize> = (0..program.relations.len()).collect();
+            output::write_stdout_outputs(&mut out, program, &run.model, &all, &run.project.symbols)
+        }
+        None => Ok(()),
+    };
+    let rendered = match souffle_stdout {
+        Err(e) => Err(e),
+        Ok(()) if args.provenance => {
+            stance::render::proofs::render_with_proofs(&mut out, args.format.into(), &mut run.explainer(), &shown)
+        }
+        Ok(()) => output::render(&mut out, args.format.into(), program, &run.model, &shown, &run.project.symbols),
     };
     let program = &run.project.program;
     let result = rendered.and_then(|()| {

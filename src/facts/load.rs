@@ -305,6 +305,28 @@ pub struct InvalidUtf8 {
     pub bytes: Vec<u8>,
 }
 
+/// A gzip-compressed table decompresses to at most this many bytes: a few kilobytes of
+/// gzip can expand to gigabytes (a "gzip bomb"), and tables may come from someone else.
+pub const MAX_GUNZIPPED: u64 = 512 << 20;
+
+/// Whether `bytes` start with gzip's magic number. Soufflé reads every input through zlib,
+/// which takes gzip and plain text alike; so does stance.
+pub fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x1f, 0x8b])
+}
+
+/// Decompresses a gzip table (all its members), refusing more than `limit` bytes of output.
+pub fn gunzip(bytes: &[u8], limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let mut reader = flate2::read::MultiGzDecoder::new(bytes).take(limit + 1);
+    reader.read_to_end(&mut out).map_err(|e| format!("not a valid gzip file: {e}"))?;
+    if out.len() as u64 > limit {
+        return Err(format!("decompresses to more than {} MiB, the limit for a compressed table", limit >> 20));
+    }
+    Ok(out)
+}
+
 /// Decodes a fact table: each invalid UTF-8 sequence becomes U+FFFD, so that the rest can be
 /// read and shown, and is returned to be reported by [`invalid_utf8_errors`].
 pub fn decode(bytes: Vec<u8>) -> (String, Vec<InvalidUtf8>) {
@@ -1774,5 +1796,17 @@ mod perf {
         let schema = Schema { relation: "r", columns: &columns, types: &types };
         let n = load_relation_table(b, &sources, &schema, &TableOptions::default(), &mut symbols, &mut facts).unwrap();
         eprintln!("relation: {n} rows in {:?}", t.elapsed());
+    }
+
+    #[test]
+    fn gunzip_refuses_more_than_its_limit() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&vec![b'0'; 4 << 20]).unwrap();
+        let bomb = enc.finish().unwrap();
+        assert!(is_gzip(&bomb) && bomb.len() < 64 << 10);
+        assert_eq!(gunzip(&bomb, 4 << 20).map(|v| v.len()), Ok(4 << 20));
+        let err = gunzip(&bomb, 1 << 20).unwrap_err();
+        assert_eq!(err, "decompresses to more than 1 MiB, the limit for a compressed table");
     }
 }

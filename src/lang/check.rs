@@ -21,7 +21,13 @@ pub fn check(
     statement_relations: &BTreeSet<String>,
     symbols: &mut Symbols,
 ) -> (ir::Program, Vec<Diagnostic>) {
-    let mut c = Checker { program: ir::Program::default(), diags: Vec::new(), types: BTreeMap::new(), symbols };
+    // Components are expanded into a flat program first (`inst.rel` relations).
+    let expanded = crate::lang::components::expand(files);
+    let (files, diags) = match expanded {
+        Some((ref flat, ref diags)) => (flat.as_slice(), diags.clone()),
+        None => (files, Vec::new()),
+    };
+    let mut c = Checker { program: ir::Program::default(), diags, types: BTreeMap::new(), symbols };
     c.collect_types(files);
     c.collect_declarations(files, statement_relations);
     c.collect_directives(files);
@@ -32,6 +38,12 @@ pub fn check(
                 c.lower_rule(rule);
             }
         }
+    }
+    for rule in c.eqrel_rules(files) {
+        c.lower_rule(&rule);
+    }
+    if !c.diags.iter().any(Diagnostic::is_error) {
+        c.check_subtypes(files);
     }
     if !c.diags.iter().any(Diagnostic::is_error) {
         c.stratify();
@@ -97,6 +109,150 @@ impl Checker<'_> {
                 }
             }
         }
+    }
+
+    /// The closure rules of every `eqrel` relation (Soufflé's equivalence relations), each
+    /// located at its `eqrel` qualifier so that a proof through one names it:
+    /// `r(x, x) :- r(x, _).`, `r(y, x) :- r(x, y).`, `r(x, z) :- r(x, y), r(y, z).`
+    /// Unlike Soufflé (a union-find), the closure is materialised: every pair is a tuple
+    /// with a derivation, which proofs need. `choice-domain` is refused here by name.
+    fn eqrel_rules(&mut self, files: &[ast::File]) -> Vec<ast::Rule> {
+        let mut rules = Vec::new();
+        let decls =
+            files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None });
+        for decl in decls {
+            if let Some(q) = decl.qualifiers.iter().find(|q| q.name == "choice-domain") {
+                self.error(
+                    Diagnostic::error(Code::Unsupported, "choice domains (`choice-domain`) are not supported")
+                        .at(q.span, "not supported")
+                        .with_note(
+                            "a choice keeps the first tuple derived for each key, so the answer depends on evaluation \
+                             order; stance's answers and proofs do not",
+                        ),
+                );
+            }
+            let Some(q) = decl.qualifiers.iter().find(|q| q.name == "eqrel") else { continue };
+            if decl.columns.len() != 2 {
+                let msg = format!("an `eqrel` relation has two columns; this one has {}", decl.columns.len());
+                self.error(Diagnostic::error(Code::ArityMismatch, msg).at(decl.span, "not binary"));
+                continue;
+            }
+            if self.types.get(&decl.columns[0].ty.name) != self.types.get(&decl.columns[1].ty.name) {
+                let msg = "the two columns of an `eqrel` relation have different types".to_string();
+                self.error(Diagnostic::error(Code::TypeMismatch, msg).at(decl.span, "columns of different types"));
+                continue;
+            }
+            let span = q.span;
+            let var = |n: &str| ast::Expr::Var(ast::Ident { name: n.to_string(), span });
+            for name in decl.names() {
+                let atom = |a: ast::Expr, b: ast::Expr| ast::Atom {
+                    relation: ast::Ident { name: name.name.clone(), span },
+                    args: vec![a, b],
+                    span,
+                };
+                let lit = |a: ast::Atom| ast::Body::Lit(ast::Literal::Atom(a));
+                let rule = |head: ast::Atom, body: Vec<ast::Body>| ast::Rule {
+                    heads: vec![head],
+                    body: Some(ast::Body::And(body, span)),
+                    doc: Vec::new(),
+                    span,
+                };
+                rules.push(rule(atom(var("x"), var("x")), vec![lit(atom(var("x"), ast::Expr::Wildcard(span)))]));
+                rules.push(rule(atom(var("y"), var("x")), vec![lit(atom(var("x"), var("y")))]));
+                rules.push(rule(
+                    atom(var("x"), var("z")),
+                    vec![lit(atom(var("x"), var("y"))), lit(atom(var("y"), var("z")))],
+                ));
+            }
+        }
+        rules
+    }
+
+    /// Soufflé 2's rule for subset types and unions: a variable's type is what the positive
+    /// body atoms it occurs in agree on (the most specific of their column types), and in a
+    /// head or a negated atom it must be a subtype of the column's type. So a `Country`
+    /// cannot flow into a `Militia` column, nor a plain `symbol` into a `Country` one
+    /// (Soufflé asks for `as(x, Country)`, which stance does not have yet); a `Country` goes
+    /// into a union `Actor = Country | Militia` or a `symbol` column.
+    fn check_subtypes(&mut self, files: &[ast::File]) {
+        let lattice = TypeLattice::new(files);
+        if lattice.is_trivial() {
+            return;
+        }
+        // Declared column type names of each relation (statement relations are symbols).
+        let mut columns: HashMap<RelId, Vec<String>> = HashMap::new();
+        for decl in
+            files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None })
+        {
+            for name in decl.names() {
+                if let Some(id) = self.program.relation_id(&name.name) {
+                    columns.insert(id, decl.columns.iter().map(|c| lattice.canonical(&c.ty.name)).collect());
+                }
+            }
+        }
+        let column = |rel: RelId, i: usize| -> String {
+            columns.get(&rel).and_then(|c| c.get(i).cloned()).unwrap_or_else(|| "symbol".to_string())
+        };
+        let mut errors = Vec::new();
+        for rule in &self.program.rules {
+            let mut deduced: Vec<Option<String>> = vec![None; rule.num_vars()];
+            for lit in &rule.body {
+                let Lit::Atom(atom) = lit else { continue };
+                for (i, arg) in atom.args.iter().enumerate() {
+                    let ir::Arg::Var(v) = arg else { continue };
+                    let ty = column(atom.rel, i);
+                    deduced[*v] = Some(match deduced[*v].take() {
+                        None => ty,
+                        Some(prev) if lattice.subtype(&prev, &ty) => prev,
+                        Some(prev) if lattice.subtype(&ty, &prev) => ty,
+                        Some(prev) => {
+                            let msg = format!(
+                                "unable to deduce a type for `{}`: it is a `{prev}` and a `{ty}`, which share no values",
+                                rule.var_names[*v]
+                            );
+                            errors.push(
+                                Diagnostic::error(Code::TypeMismatch, msg)
+                                    .at(atom.span, format!("here it is a `{ty}`")),
+                            );
+                            prev
+                        }
+                    });
+                }
+            }
+            let mut check = |rel: RelId, args: Vec<Option<VarId>>, span: Span, place: &str| {
+                for (i, v) in args.into_iter().enumerate() {
+                    let Some(v) = v else { continue };
+                    let Some(ty) = &deduced[v] else { continue };
+                    let want = column(rel, i);
+                    if !lattice.subtype(ty, &want) {
+                        let msg = format!(
+                            "`{}` is a `{ty}`, which is not a subtype of `{want}`, the type of column {} of `{}`",
+                            rule.var_names[v],
+                            i + 1,
+                            self.program.relations[rel].name
+                        );
+                        errors
+                            .push(Diagnostic::error(Code::TypeMismatch, msg).at(span, format!("in {place}")).with_help(
+                            "Soufflé's subset types do not mix: declare the columns with one type, or a union of both",
+                        ));
+                    }
+                }
+            };
+            if !rule.is_fact {
+                let head_vars =
+                    rule.head_args.iter().map(|e| if let Expr::Var(v) = e { Some(*v) } else { None }).collect();
+                check(rule.head, head_vars, rule.head_span, "this head");
+            }
+            for lit in &rule.body {
+                if let Lit::Negated(atom) = lit {
+                    let vars =
+                        atom.args.iter().map(|a| if let ir::Arg::Var(v) = a { Some(*v) } else { None }).collect();
+                    check(atom.rel, vars, atom.span, "this negation");
+                }
+            }
+        }
+        errors.dedup();
+        self.diags.extend(errors);
     }
 
     fn resolve_type(&mut self, ty: &ast::Ident) -> Type {
@@ -447,6 +603,93 @@ fn unknown_type(name: &str, span: Span, types: &BTreeMap<String, Type>) -> Diagn
     d
 }
 
+/// The declared types and how they nest: `.type T <: B` makes `T` a subset of `B`,
+/// `.type U = A | B` makes `A` and `B` subsets of `U`, and `.type T = B` names `B` again.
+struct TypeLattice {
+    /// Alias → the type it names.
+    alias: HashMap<String, String>,
+    /// Type → the types it is directly a subset of (its base, the unions listing it).
+    parents: HashMap<String, Vec<String>>,
+    /// Union → its members.
+    members: HashMap<String, Vec<String>>,
+}
+
+impl TypeLattice {
+    fn new(files: &[ast::File]) -> TypeLattice {
+        let mut lattice = TypeLattice { alias: HashMap::new(), parents: HashMap::new(), members: HashMap::new() };
+        for t in files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Type(t) = i { Some(t) } else { None })
+        {
+            match t.bases.as_slice() {
+                [base] if !t.subset => {
+                    lattice.alias.insert(t.name.name.clone(), base.name.clone());
+                }
+                [base] => lattice.parents.entry(t.name.name.clone()).or_default().push(base.name.clone()),
+                members => {
+                    lattice.members.insert(t.name.name.clone(), members.iter().map(|m| m.name.clone()).collect());
+                    for m in members {
+                        lattice.parents.entry(m.name.clone()).or_default().push(t.name.name.clone());
+                    }
+                }
+            }
+        }
+        lattice
+    }
+
+    /// No subset types or unions: every type is a base type or another name for one.
+    fn is_trivial(&self) -> bool {
+        self.parents.is_empty()
+    }
+
+    /// The type an alias names, following aliases (at most as many as there are).
+    fn canonical(&self, name: &str) -> String {
+        let mut name = name.to_string();
+        for _ in 0..=self.alias.len() {
+            match self.alias.get(&name) {
+                Some(next) => name = next.clone(),
+                None => break,
+            }
+        }
+        name
+    }
+
+    /// The primitive type (`symbol`, `number`) under `name`: a union's is its members'
+    /// (`check` has made sure they share one).
+    fn primitive(&self, name: &str) -> String {
+        let mut t = self.canonical(name);
+        for _ in 0..=self.parents.len() + self.members.len() {
+            let next = match (self.members.get(&t), self.parents.get(&t)) {
+                (Some(members), _) => members.first(),
+                (None, Some(parents)) => parents.iter().find(|p| !self.members.contains_key(*p)).or(parents.first()),
+                (None, None) => None,
+            };
+            match next {
+                Some(n) => t = self.canonical(n),
+                None => break,
+            }
+        }
+        t
+    }
+
+    /// Whether every value of `a` is a value of `b`.
+    fn subtype(&self, a: &str, b: &str) -> bool {
+        let (a, b) = (self.canonical(a), self.canonical(b));
+        if b == "symbol" || b == "number" {
+            return self.primitive(&a) == b;
+        }
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![a];
+        while let Some(t) = todo.pop() {
+            if t == b {
+                return true;
+            }
+            if seen.insert(t.clone()) {
+                todo.extend(self.parents.get(&t).into_iter().flatten().map(|p| self.canonical(p)));
+            }
+        }
+        false
+    }
+}
+
 fn check_io_param(key: &str, value: &str, kind: DirectiveKind) -> Option<String> {
     match key {
         // Where the file may be is checked when it is opened (`confine`), so that
@@ -462,13 +705,15 @@ fn check_io_param(key: &str, value: &str, kind: DirectiveKind) -> Option<String>
             })
         }
         "comment" => Some("`comment` applies to `.input` only".to_string()),
-        "headers" | "rfc4180" => {
+        "headers" | "rfc4180" | "compress" => {
             (!matches!(value, "true" | "false")).then(|| format!("`{key}` must be `true` or `false`, got `{value}`"))
         }
         "IO" => (value != "file" && value != "stdout" || (value == "stdout" && kind == DirectiveKind::Input))
             .then(|| format!("`IO={value}` is not supported; only files are")),
         "attributeNames" | "fact-dir" | "output-dir" => None,
-        _ => Some(format!("unknown parameter `{key}` (known: filename, delimiter, headers, rfc4180, comment)")),
+        _ => Some(format!(
+            "unknown parameter `{key}` (known: filename, delimiter, headers, rfc4180, comment, compress, IO)"
+        )),
     }
 }
 

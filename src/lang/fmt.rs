@@ -49,32 +49,55 @@ fn comments_before(
 /// without errors: what the parser skipped would be lost.
 pub fn format_file(file: &File, text: &str) -> String {
     let comments = comments(text);
-    let mut pieces: Vec<Piece> = Vec::new();
     let mut ci = 0;
     let mut prev_end = 0usize;
-    for item in &file.items {
+    let mut out = format_items(&file.items, text, &comments, &mut ci, &mut prev_end, text.len());
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+/// Formats `items` with the comments among them, up to byte `limit` of `text` (the end of
+/// the file, or the `}` closing a component body).
+fn format_items(
+    items: &[Item],
+    text: &str,
+    comments: &[(usize, usize)],
+    ci: &mut usize,
+    prev_end: &mut usize,
+    limit: usize,
+) -> String {
+    let mut pieces: Vec<Piece> = Vec::new();
+    for item in items {
         let span = item_span(item);
         let (start, end) = (span.start as usize, span.end as usize);
         // Comments before the item.
-        comments_before(start, text, &comments, &mut ci, &mut prev_end, &mut pieces);
-        // Comments inside the item move above it.
-        let mut before = newlines(&text[prev_end..start]);
-        while ci < comments.len() && comments[ci].0 < end {
-            let (s, e) = comments[ci];
+        comments_before(start, text, comments, ci, prev_end, &mut pieces);
+        // Comments inside the item move above it (for a component, those in its header:
+        // its body keeps its own).
+        let hoist_end = if let Item::Comp(c) = item { c.body.start as usize } else { end };
+        let mut before = newlines(&text[*prev_end..start]);
+        while *ci < comments.len() && comments[*ci].0 < hoist_end {
+            let (s, e) = comments[*ci];
             pieces.push(Piece {
                 kind: Kind::Comment,
                 text: text[s..e].trim_end().to_string(),
                 newlines: before.max(1),
             });
             before = 1;
-            ci += 1;
+            *ci += 1;
         }
-        let printed = print_item(item, text, &comments);
-        let kind = if printed.contains('\n') && matches!(item, Item::Rule(_)) { Kind::Paragraph } else { Kind::Item };
+        let printed = match item {
+            Item::Comp(c) => print_comp(c, text, comments, ci),
+            _ => print_item(item, text, comments),
+        };
+        let paragraph = printed.contains('\n') && matches!(item, Item::Rule(_) | Item::Comp(_));
+        let kind = if paragraph { Kind::Paragraph } else { Kind::Item };
         pieces.push(Piece { kind, text: printed, newlines: before });
-        prev_end = end;
+        *prev_end = end;
     }
-    comments_before(text.len(), text, &comments, &mut ci, &mut prev_end, &mut pieces);
+    comments_before(limit, text, comments, ci, prev_end, &mut pieces);
 
     let mut out = String::new();
     for i in 0..pieces.len() {
@@ -104,10 +127,41 @@ pub fn format_file(file: &File, text: &str) -> String {
         }
         out.push_str(&p.text);
     }
-    if !out.is_empty() {
-        out.push('\n');
-    }
     out
+}
+
+/// `.comp Name<T> : Base<T> {`, the body formatted and indented, `}`.
+fn print_comp(c: &Comp, text: &str, comments: &[(usize, usize)], ci: &mut usize) -> String {
+    let mut s = format!(".comp {}", print_comp_type(&c.ty));
+    if !c.bases.is_empty() {
+        let bases: Vec<String> = c.bases.iter().map(print_comp_type).collect();
+        let _ = write!(s, " : {}", bases.join(", "));
+    }
+    let mut inner_prev = c.body.start as usize + 1;
+    let inner_limit = (c.body.end as usize).saturating_sub(1);
+    let inner = format_items(&c.items, text, comments, ci, &mut inner_prev, inner_limit);
+    if inner.is_empty() {
+        s.push_str(" {}");
+        return s;
+    }
+    s.push_str(" {\n");
+    for line in inner.lines() {
+        if !line.is_empty() {
+            s.push_str(INDENT);
+            s.push_str(line);
+        }
+        s.push('\n');
+    }
+    s.push('}');
+    s
+}
+
+fn print_comp_type(t: &CompType) -> String {
+    if t.args.is_empty() {
+        return t.name.name.clone();
+    }
+    let args: Vec<&str> = t.args.iter().map(|a| a.name.as_str()).collect();
+    format!("{}<{}>", t.name.name, args.join(", "))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -186,7 +240,9 @@ fn item_span(item: &Item) -> Span {
         Item::Type(t) => t.span,
         Item::Directive(d) => d.span,
         Item::Rule(r) => r.span,
-        Item::Ignored { span, .. } => *span,
+        Item::Ignored { span, .. } | Item::Override { span, .. } => *span,
+        Item::Comp(c) => c.span,
+        Item::Init(i) => i.span,
     }
 }
 
@@ -223,7 +279,7 @@ fn print_item(item: &Item, text: &str, comments: &[(usize, usize)]) -> String {
         }
         Item::Type(t) => {
             let bases: Vec<&str> = t.bases.iter().map(|b| b.name.as_str()).collect();
-            if bases.len() == 1 {
+            if t.subset {
                 format!(".type {} <: {}", t.name.name, bases[0])
             } else {
                 format!(".type {} = {}", t.name.name, bases.join(" | "))
@@ -251,6 +307,10 @@ fn print_item(item: &Item, text: &str, comments: &[(usize, usize)]) -> String {
         }
         Item::Ignored { span, .. } => text[span.range()].trim().to_string(),
         Item::Rule(r) => print_rule(r),
+        Item::Init(i) => format!(".init {} = {}", i.name.name, print_comp_type(&i.comp)),
+        Item::Override { relation, .. } => format!(".override {}", relation.name),
+        // Printed by `print_comp`, which needs the comment cursor.
+        Item::Comp(c) => text[c.span.range()].to_string(),
     }
 }
 

@@ -23,11 +23,7 @@ pub fn lint(files: &[ast::File], program: &ir::Program, diags: &mut Vec<Diagnost
 pub fn warnings(files: &[ast::File], program: &ir::Program) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for file in files {
-        for item in &file.items {
-            if let Item::Rule(rule) = item {
-                singletons(rule, &mut out);
-            }
-        }
+        rule_singletons(&file.items, &mut out);
     }
     unused_relations(program, &mut out);
     let empty = always_empty(program);
@@ -39,6 +35,18 @@ pub fn warnings(files: &[ast::File], program: &ir::Program) -> Vec<Diagnostic> {
 }
 
 // ---- W001: a variable used once ---------------------------------------------------------
+
+/// W001 for every rule among `items`, and inside component bodies (once per rule as
+/// written, however often the component is instantiated).
+fn rule_singletons(items: &[Item], out: &mut Vec<Diagnostic>) {
+    for item in items {
+        match item {
+            Item::Rule(rule) => singletons(rule, out),
+            Item::Comp(comp) => rule_singletons(&comp.items, out),
+            _ => {}
+        }
+    }
+}
 
 /// `p(x) :- q(x, y).`: `y` is never used again, so it is either a typo or should be `_`.
 /// Counted per disjunct of the body (a `;` makes separate rules), over all heads.

@@ -2,6 +2,7 @@
 //! the tools that read rule files without evaluating them (`lint`, `fmt`).
 
 pub mod check;
+pub mod components;
 pub mod fmt;
 pub mod functors;
 pub mod ir;

@@ -164,42 +164,113 @@ pub fn output_files(
     for &r in relations {
         let rel = &program.relations[r];
         for (name, spec) in output_names(rel) {
-            let delimiter = spec
-                .and_then(|s| s.params.get("delimiter"))
-                .map(|d| crate::lang::check::unescape_delimiter(d))
-                .unwrap_or_else(|| "\t".into());
-            let headers = spec.and_then(|s| s.params.get("headers")).is_some_and(|h| h == "true");
-            let mut text = String::new();
-            if headers {
-                text.push_str(&rel.columns.join(&delimiter));
-                text.push('\n');
-            }
-            if rel.arity() == 0 {
-                // A nullary relation that holds is written `()`, as Soufflé writes it, so the
-                // file does not read as empty.
-                if !model.relations[r].is_empty() {
-                    text.push_str("()\n");
-                }
-            } else {
-                for row in sorted_rows(&model.relations[r], &rel.types, symbols) {
-                    text.push_str(&row.join(&delimiter));
-                    text.push('\n');
-                }
-            }
-            files.push(crate::render::atomic::Planned { path: dir.join(name), bytes: text.into_bytes() });
+            let default_spec = ir::IoSpec { params: Default::default(), span: Default::default() };
+            let spec = spec.unwrap_or(&default_spec);
+            let (header, rows) = souffle_rows(rel, spec, &model.relations[r], symbols);
+            let text = match header {
+                Some(h) => format!("{h}\n{rows}"),
+                None => rows,
+            };
+            let bytes = if compressed(spec) { gzip(text.as_bytes()) } else { text.into_bytes() };
+            files.push(crate::render::atomic::Planned { path: dir.join(name), bytes });
         }
     }
     files
 }
 
-/// The file names (relative to the output directory) a relation is written to, each with
-/// its `.output` directive (none when the relation is written without one).
-pub fn output_names(rel: &ir::Relation) -> Vec<(String, Option<&ir::IoSpec>)> {
-    let default = || format!("{}.csv", rel.name);
-    if rel.outputs.is_empty() {
-        return vec![(default(), None)];
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing into a `Vec` cannot fail.
+    enc.write_all(bytes).and_then(|()| enc.finish()).unwrap_or_default()
+}
+
+/// Whether an `.output` directive says `IO=stdout`.
+pub fn to_stdout(spec: &ir::IoSpec) -> bool {
+    spec.params.get("IO").is_some_and(|v| v == "stdout")
+}
+
+/// A relation's rows as Soufflé writes them for `spec`: the header line (when
+/// `headers=true`) and the rows, each ending in a newline, separated by `delimiter` (a tab
+/// by default); a nullary relation that holds is `()`, so that it does not read as empty.
+fn souffle_rows(
+    rel: &ir::Relation,
+    spec: &ir::IoSpec,
+    tuples: &crate::base::value::Tuples,
+    symbols: &Symbols,
+) -> (Option<String>, String) {
+    // With `rfc4180=true` Soufflé defaults to a comma and quotes every symbol, writing a
+    // quote inside one as `\""` (its `WriteStreamCSV::outputSymbol`, kept byte for byte).
+    let rfc4180 = spec.params.get("rfc4180").is_some_and(|v| v == "true");
+    let delimiter = spec
+        .params
+        .get("delimiter")
+        .map(|d| crate::lang::check::unescape_delimiter(d))
+        .unwrap_or_else(|| if rfc4180 { ",".into() } else { "\t".into() });
+    let header = spec.params.get("headers").is_some_and(|h| h == "true").then(|| rel.columns.join(&delimiter));
+    let mut text = String::new();
+    if rel.arity() == 0 {
+        if !tuples.is_empty() {
+            text.push_str("()\n");
+        }
+    } else {
+        for mut row in sorted_rows(tuples, &rel.types, symbols) {
+            if rfc4180 {
+                for (cell, ty) in row.iter_mut().zip(&rel.types) {
+                    if *ty == Type::Symbol {
+                        *cell = format!("\"{}\"", cell.replace('"', "\\\"\""));
+                    }
+                }
+            }
+            text.push_str(&row.join(&delimiter));
+            text.push('\n');
+        }
     }
-    rel.outputs.iter().map(|s| (s.params.get("filename").cloned().unwrap_or_else(default), Some(s))).collect()
+    (header, text)
+}
+
+/// Writes the `.output rel(IO=stdout)` relations among `relations` as Soufflé prints them:
+/// a line of dashes, the name (and the header line with `headers=true`), a line of `=`,
+/// the rows, and a closing line of `=`.
+pub fn write_stdout_outputs(
+    out: &mut impl Write,
+    program: &ir::Program,
+    model: &Model,
+    relations: &[usize],
+    symbols: &Symbols,
+) -> std::io::Result<()> {
+    for &r in relations {
+        let rel = &program.relations[r];
+        for spec in rel.outputs.iter().filter(|spec| to_stdout(spec)) {
+            let (header, rows) = souffle_rows(rel, spec, &model.relations[r], symbols);
+            write!(out, "---------------\n{}", rel.name)?;
+            if let Some(h) = header {
+                write!(out, "\n{h}")?;
+            }
+            write!(out, "\n===============\n{rows}===============\n")?;
+        }
+    }
+    Ok(())
+}
+
+/// The file names (relative to the output directory) a relation is written to, each with
+/// its `.output` directive (none when the relation is written without one). `IO=stdout`
+/// writes no file; `compress=true` defaults to `<rel>.csv.gz`, as in Soufflé.
+pub fn output_names(rel: &ir::Relation) -> Vec<(String, Option<&ir::IoSpec>)> {
+    if rel.outputs.is_empty() {
+        return vec![(format!("{}.csv", rel.name), None)];
+    }
+    rel.outputs
+        .iter()
+        .filter(|s| !to_stdout(s))
+        .map(|s| {
+            let default = if compressed(s) { format!("{}.csv.gz", rel.name) } else { format!("{}.csv", rel.name) };
+            (s.params.get("filename").cloned().unwrap_or(default), Some(s))
+        })
+        .collect()
+}
+
+fn compressed(spec: &ir::IoSpec) -> bool {
+    spec.params.get("compress").is_some_and(|c| c == "true")
 }
 
 /// A CSV writer's error as the I/O error under it, so that callers can tell a closed pipe

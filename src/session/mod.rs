@@ -229,6 +229,17 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
                         continue;
                     }
                 };
+                let mut bytes = bytes;
+                if load::is_gzip(&bytes) {
+                    match load::gunzip(&bytes, load::MAX_GUNZIPPED) {
+                        Ok(plain) => bytes = plain,
+                        Err(e) => {
+                            let msg = format!("cannot read `{}`: {e}", display_path(&path));
+                            diags.push(Diagnostic::error(Code::BadFacts, msg).at(spec.span, "read by this directive"));
+                            continue;
+                        }
+                    }
+                }
                 let (text, invalid) = load::decode(bytes);
                 let options = TableOptions::for_input(&spec.params, &path, &text, implicit_csv);
                 let file = sources.add(display_path(&path), text);

@@ -43,6 +43,55 @@ pub enum Item {
         /// The whole directive.
         span: Span,
     },
+    /// `.comp Name<T> : Base<T> { items }`: a component, expanded by `lang::components`.
+    Comp(Comp),
+    /// `.init inst = Name<args>`: a component instantiation.
+    Init(Init),
+    /// `.override rel`, inside a component: drop the base components' rules for `rel`.
+    Override {
+        /// The relation whose inherited rules are dropped.
+        relation: Ident,
+        /// The whole directive.
+        span: Span,
+    },
+}
+
+/// A component's name with its type parameters (`Graph<T>`), or a reference to a component
+/// with its type arguments (`Graph<number>`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompType {
+    /// The component's name.
+    pub name: Ident,
+    /// The type parameters (in a definition) or type arguments (in a reference).
+    pub args: Vec<Ident>,
+    /// The whole `Name<...>`.
+    pub span: Span,
+}
+
+/// A component definition: `.comp Name<T> : Base<T> { items }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comp {
+    /// The name and the formal type parameters.
+    pub ty: CompType,
+    /// Components it inherits from, with their type arguments.
+    pub bases: Vec<CompType>,
+    /// The items declared inside the component.
+    pub items: Vec<Item>,
+    /// From `{` to `}`.
+    pub body: Span,
+    /// The whole definition.
+    pub span: Span,
+}
+
+/// A component instantiation: `.init inst = Name<args>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Init {
+    /// The instance's name, which prefixes its relations (`inst.rel`).
+    pub name: Ident,
+    /// The component instantiated, with its type arguments.
+    pub comp: CompType,
+    /// The whole directive.
+    pub span: Span,
 }
 
 /// A relation declaration: `.decl name(columns) qualifiers`.
@@ -84,6 +133,9 @@ pub struct TypeDecl {
     /// The type it is a subtype or alias of (`symbol`, `number`, or another declared type).
     /// For a union `.type T = A | B` every member is listed.
     pub bases: Vec<Ident>,
+    /// `.type T <: B` (a subset of `B`, as `.number_type`/`.symbol_type`), rather than
+    /// `.type T = B` (another name for `B`) or a union.
+    pub subset: bool,
     /// The whole declaration.
     pub span: Span,
 }

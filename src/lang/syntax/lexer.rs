@@ -270,6 +270,22 @@ impl Lexer<'_> {
                     while self.i < self.b.len() && is_ident_char(self.b[self.i]) {
                         self.i += 1;
                     }
+                    // A qualified relation name `inst.rel` (components) is one name, as in
+                    // Soufflé: a `.` between two words with no space, unless the second word
+                    // is a directive keyword (`a.decl` stays `a` then `.decl`).
+                    while self.b.get(self.i) == Some(&b'.')
+                        && self.b.get(self.i + 1).is_some_and(|&b| is_ident_start(b))
+                    {
+                        let word_start = self.i + 1;
+                        let mut end = word_start;
+                        while end < self.b.len() && is_ident_char(self.b[end]) {
+                            end += 1;
+                        }
+                        if Dir::from_word(&self.text[word_start..end]).is_some() {
+                            break;
+                        }
+                        self.i = end;
+                    }
                     self.push(Tok::Ident, start);
                 }
                 _ => match punctuation(c, self.peek_at(1)) {

@@ -85,6 +85,7 @@ fn parse_on_this_thread(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
         dropped: lexed.dropped,
         lex_errors,
         diags: lexed.diags,
+        comp_depth: 0,
     };
     let mut items = Vec::new();
     p.parse_items(&mut items);
@@ -134,6 +135,9 @@ struct Parser<'a> {
     /// Start offsets of lexical errors, ascending.
     lex_errors: Vec<u32>,
     diags: Vec<Diagnostic>,
+    /// How many `.comp { ... }` bodies enclose the current token: inside one, recovery
+    /// stops at the `}` that closes it.
+    comp_depth: u32,
 }
 
 fn compare_op(t: &Tok) -> Option<CompareOp> {
@@ -313,6 +317,7 @@ impl Parser<'_> {
         loop {
             match self.tok() {
                 Tok::Eof | Tok::Directive(_) | Tok::Preproc => return,
+                Tok::RBrace if self.comp_depth > 0 => return,
                 Tok::Dot => {
                     self.bump();
                     return;
@@ -341,6 +346,7 @@ impl Parser<'_> {
             let t = &self.toks[self.pos];
             match t.tok {
                 Tok::Eof | Tok::Directive(_) | Tok::Preproc => return,
+                Tok::RBrace if self.comp_depth > 0 => return,
                 Tok::Dot => {
                     self.bump();
                     return;
@@ -358,7 +364,8 @@ impl Parser<'_> {
         loop {
             let t = &self.toks[self.pos];
             let boundary = matches!(t.tok, Tok::Directive(_) | Tok::Preproc) || (t.line_start && t.tok != Tok::Pipe);
-            if t.tok == Tok::Eof || (self.pos > start && depth == 0 && boundary) {
+            let closes_comp = t.tok == Tok::RBrace && depth == 0 && self.comp_depth > 0;
+            if t.tok == Tok::Eof || (self.pos > start && depth == 0 && boundary) || closes_comp {
                 return;
             }
             match t.tok {
@@ -373,16 +380,19 @@ impl Parser<'_> {
     // ---- items --------------------------------------------------------------------------
 
     fn parse_items(&mut self, items: &mut Vec<Item>) {
+        // Inside a component body, recovery returns to the body's own nesting depth.
+        let base_depth = self.depth;
         loop {
             match self.tok().clone() {
                 Tok::Eof => return,
+                Tok::RBrace if self.comp_depth > 0 => return,
                 Tok::Directive(d) => {
                     let start = self.pos;
                     let n_diags = self.diags.len();
                     if let Ok(item) = self.parse_directive(d) {
                         items.extend(item);
                     } else {
-                        self.depth = 0;
+                        self.depth = base_depth;
                         if self.lex_error_between(start, self.pos) {
                             // Already explained by the lexical error (e.g. a broken string).
                             self.diags.truncate(n_diags);
@@ -430,7 +440,7 @@ impl Parser<'_> {
                     match self.parse_rule() {
                         Ok(rule) => items.push(Item::Rule(rule)),
                         Err(Failed) => {
-                            self.depth = 0;
+                            self.depth = base_depth;
                             if self.lex_error_between(first, self.pos) {
                                 // An unterminated string or stray character already explains
                                 // this; skip the rest of its line instead of to the next `.`,
@@ -472,6 +482,7 @@ impl Parser<'_> {
                 let base = if d == Dir::NumberType { "number" } else { "symbol" };
                 Ok(Some(Item::Type(TypeDecl {
                     name,
+                    subset: true,
                     bases: vec![Ident { name: base.to_string(), span: keyword }],
                     span: start.to(self.prev_span()),
                 })))
@@ -498,22 +509,97 @@ impl Parser<'_> {
                 }
                 Ok(Some(Item::Ignored { what: "plan".to_string(), args: Vec::new(), span: start.to(self.prev_span()) }))
             }
-            Dir::Functor | Dir::Comp | Dir::Init | Dir::Override => {
-                let (kw, what) = match d {
-                    Dir::Functor => (".functor", "user-defined functor declarations"),
-                    Dir::Comp => (".comp", "components"),
-                    Dir::Init => (".init", "component instantiation"),
-                    _ => (".override", "component overrides"),
-                };
+            Dir::Comp => self.parse_comp().map(|c| Some(Item::Comp(c))),
+            Dir::Init => {
+                self.bump();
+                if *self.tok() != Tok::Ident {
+                    return Err(self.expected("an instance name after `.init`"));
+                }
+                let name = self.ident();
+                self.expect(Tok::Eq, "`=` after the instance name")?;
+                let comp = self.parse_comp_type("a component name after `=`")?;
+                Ok(Some(Item::Init(Init { name, comp, span: start.to(self.prev_span()) })))
+            }
+            Dir::Override => {
+                self.bump();
+                if *self.tok() != Tok::Ident {
+                    return Err(self.expected("a relation name after `.override`"));
+                }
+                let relation = self.ident();
+                Ok(Some(Item::Override { relation, span: start.to(self.prev_span()) }))
+            }
+            Dir::Functor => {
                 self.report(
-                    Diagnostic::error(Code::Unsupported, format!("{what} (`{kw}`) are not supported"))
-                        .at(start, "not supported"),
+                    Diagnostic::error(
+                        Code::Unsupported,
+                        "user-defined functor declarations (`.functor`) are not supported",
+                    )
+                    .at(start, "not supported"),
                 );
                 let first = self.pos;
                 self.recover_directive(first);
                 Ok(None)
             }
         }
+    }
+
+    /// `.comp Name<T, ...> [: Base<...>, ...] { items }`; the current token is `.comp`.
+    fn parse_comp(&mut self) -> PResult<Comp> {
+        let start = self.span();
+        self.bump();
+        let ty = self.parse_comp_type("a component name after `.comp`")?;
+        let mut bases = Vec::new();
+        // Soufflé separates base components with `:` or `,`.
+        if self.eat(Tok::Colon) {
+            loop {
+                bases.push(self.parse_comp_type("a base component name")?);
+                if !(self.eat(Tok::Comma) || self.eat(Tok::Colon)) {
+                    break;
+                }
+            }
+        }
+        let open = self.span();
+        self.expect(Tok::LBrace, "`{` to open the component body")?;
+        self.enter()?;
+        self.comp_depth += 1;
+        let mut items = Vec::new();
+        self.parse_items(&mut items);
+        self.comp_depth -= 1;
+        self.leave();
+        if *self.tok() != Tok::RBrace {
+            let msg = format!("expected `}}` to close component `{}`, found {}", ty.name.name, self.describe(self.pos));
+            let d = Diagnostic::error(Code::Syntax, msg)
+                .at(self.span(), "expected `}`")
+                .with_secondary(open, "component body opened here");
+            self.report(d);
+            return Err(Failed);
+        }
+        let close = self.span();
+        self.bump();
+        Ok(Comp { ty, bases, items, body: open.to(close), span: start.to(close) })
+    }
+
+    /// `Name` or `Name<A, B>`: a component with its type parameters or arguments.
+    fn parse_comp_type(&mut self, what: &str) -> PResult<CompType> {
+        if *self.tok() != Tok::Ident || self.cur_text().contains('.') {
+            return Err(self.expected(what));
+        }
+        let name = self.ident();
+        let mut args = Vec::new();
+        if self.eat(Tok::Lt) {
+            loop {
+                if *self.tok() != Tok::Ident {
+                    return Err(self.expected("a type name"));
+                }
+                args.push(self.ident());
+                if self.eat(Tok::Comma) {
+                    continue;
+                }
+                self.expect(Tok::Gt, "`,` or `>` after the type")?;
+                break;
+            }
+        }
+        Ok(CompType { span: name.span.to(self.prev_span()), name, args })
     }
 
     fn parse_decl(&mut self) -> PResult<Decl> {
@@ -596,6 +682,7 @@ impl Parser<'_> {
             return Err(self.expected("a type name after `.type`"));
         }
         let name = self.ident();
+        let subset = *self.tok() == Tok::Subtype;
         match self.tok() {
             Tok::Subtype | Tok::Eq => self.bump(),
             _ => return Err(self.expected("`<:` or `=` after the type name")),
@@ -625,7 +712,7 @@ impl Parser<'_> {
                 break;
             }
         }
-        Ok(Some(TypeDecl { name, bases, span: start.to(self.prev_span()) }))
+        Ok(Some(TypeDecl { name, bases, subset, span: start.to(self.prev_span()) }))
     }
 
     fn parse_io(&mut self, d: Dir) -> PResult<Directive> {
@@ -738,7 +825,11 @@ impl Parser<'_> {
             }
             Tok::Le => {
                 let d = Diagnostic::error(Code::Unsupported, "subsumptive rules (`<=`) are not supported")
-                    .at(self.span(), "subsumption");
+                    .at(self.span(), "subsumption")
+                    .with_note(
+                        "a subsumptive rule deletes tuples already derived; stance's evaluation only adds \
+                         tuples, and every tuple it derives keeps its proof",
+                    );
                 self.report(d);
                 return Err(Failed);
             }
@@ -1154,6 +1245,12 @@ impl Parser<'_> {
             let args = self.parse_args()?;
             return Ok(Expr::Call { func: id, args, span: span.to(self.prev_span()) });
         }
+        if id.name.contains('.') {
+            // The lexer reads `inst.rel` as one name; only relations have qualified names.
+            let msg = format!("`{}` is a qualified relation name, not a variable", id.name);
+            let help = "put a space after a `.` that ends a rule";
+            return Err(self.error_at(id.span, msg, "not a variable", Some(help)));
+        }
         Ok(Expr::Var(id))
     }
 
@@ -1200,6 +1297,34 @@ mod tests {
     use itertools::Itertools;
 
     const F: FileId = FileId(0);
+
+    #[test]
+    fn components_and_qualified_names() {
+        let items = parse_ok(
+            ".comp G<N> : B<N>, C {\n .decl e(a: N) overridable\n .override x\n .init i = H<N>\n e(1).\n}\n.init g = G<number>\ng.i.e(2) :- g.e(2).\n.output g.i.e",
+        );
+        let Item::Comp(c) = &items[0] else { panic!("{items:?}") };
+        assert_eq!((c.ty.name.name.as_str(), c.ty.args.len(), c.bases.len(), c.items.len()), ("G", 1, 2, 4));
+        assert!(matches!(&c.items[1], Item::Override { relation, .. } if relation.name == "x"));
+        let Item::Init(i) = &items[1] else { panic!() };
+        assert_eq!(
+            (i.name.name.as_str(), i.comp.name.name.as_str(), i.comp.args[0].name.as_str()),
+            ("g", "G", "number")
+        );
+        let Item::Rule(r) = &items[2] else { panic!() };
+        assert_eq!(r.heads[0].relation.name, "g.i.e");
+        let Item::Directive(d) = &items[3] else { panic!() };
+        assert_eq!(d.relations[0].name, "g.i.e");
+        // `a.decl` is `a` and a directive; a qualified name is no variable.
+        let (_, errs) = errors("p(x) :- q(x), x = y.z.\n");
+        assert!(errs[0].message.contains("`y.z` is a qualified relation name, not a variable"), "{errs:?}");
+        // A broken rule inside a body does not swallow the closing brace.
+        let (items, errs) = errors(".comp A {\n r(1) :- .\n .decl q(x: number)\n}\n.init a = A\n");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        let Item::Comp(c) = &items[0] else { panic!("{items:?}") };
+        assert!(matches!(c.items[..], [Item::Decl(_)]));
+        assert!(matches!(items[1], Item::Init(_)));
+    }
 
     fn parse_ok(text: &str) -> Vec<Item> {
         let (file, diags) = parse_file(F, text);
@@ -1413,13 +1538,11 @@ mod tests {
         let (items, diags) = errors(
             "#include \"x.dl\"\n.functor f(x: number): number\n.comp C {\n .decl a(x: number)\n}\n.init c = C\np(1).",
         );
-        assert_eq!(diags.len(), 4, "{diags:#?}");
+        assert_eq!(diags.len(), 2, "{diags:#?}");
         assert!(diags.iter().all(|d| d.code == Code::Unsupported));
         assert!(diags[0].message.contains("#include"));
         assert!(diags[1].message.contains(".functor"));
-        assert!(diags[2].message.contains(".comp"));
-        assert!(diags[3].message.contains(".init"));
-        assert_eq!(items.len(), 1);
+        assert_eq!(items.len(), 3);
     }
 
     #[test]

@@ -87,7 +87,7 @@ pub enum Op {
         expr: Expr,
     },
     /// `var = range(from, to[, step])`: continue once per generated number (see
-    /// [`crate::engine::eval::range_numbers`]).
+    /// [`crate::lang::functors::Range`]).
     Range {
         /// The variable bound to each number.
         var: VarId,

@@ -19,7 +19,7 @@ pub struct Span {
 }
 
 impl Span {
-    /// The span of a byte range of `file` (files are under 4 GiB).
+    /// The span of a byte range of `file` (offsets are kept in 32 bits).
     pub fn new(file: FileId, range: Range<usize>) -> Span {
         Span { file, start: range.start as u32, end: range.end as u32 }
     }

@@ -85,7 +85,7 @@ pub struct Input {
     pub title: String,
     /// Rule files and facts directory, as given.
     pub inputs: Vec<String>,
-    /// Number of input facts.
+    /// Number of input facts: table rows and facts written in rule files.
     pub facts: usize,
     /// Rules, not counting constraints (`:- body.`), which are counted apart.
     pub rules: usize,

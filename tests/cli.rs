@@ -337,6 +337,32 @@ fn a_closed_pipe_stops_quietly_in_every_format() {
     }
 }
 
+/// A sum of many terms is read as Soufflé reads it (it used to be "nesting too deep" past
+/// 256 terms), and a diagnostic on a very long line shows a window of it around the span,
+/// with the line's real column, instead of echoing the whole line.
+#[test]
+fn long_sums_and_long_lines() {
+    let terms: Vec<String> = (1..=20_000).map(|i| i.to_string()).collect();
+    let sum = terms.join(" + ");
+    let dir = project(&[("rules/r.dl", &format!(".decl p(x: number)\np(x) :- x = {sum} - 1.\n"))]);
+    let o = stance(dir.path(), &["infer", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("relation,x\np,{}\n", 20_000 * 20_001 / 2 - 1));
+
+    let padding = "1 + ".repeat(500_000);
+    let dir = project(&[("rules/r.dl", &format!(".decl p(x: number)\np(x) :- x = {padding}y.\n"))]);
+    let o = stance(dir.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.len() < 2_000, "{} bytes of diagnostics", err.len());
+    let column = "p(x) :- x = ".len() + padding.len() + 1;
+    assert!(err.contains(&format!("┌─ rules/r.dl:2:{column}\n")), "{err}");
+    let window = format!("2 │ …{}y.\n", "1 + ".repeat(20));
+    assert!(err.lines().any(|l| format!("{l}\n").ends_with(&window) && l.starts_with("2 │ …1 + ")), "{err}");
+    let o = stance(dir.path(), &["check", "--diagnostic-format", "json"]);
+    assert!(stderr(&o).len() < 2_000, "{} bytes of diagnostics", stderr(&o).len());
+}
+
 /// A sum that does not fit in 32 bits stops the run with its location and writes nothing
 /// (Soufflé would print a wrapped, negative total).
 #[test]

@@ -448,6 +448,24 @@ ally(x, y) :- backs(x, z), backs(y, z), x != y.
     let shown = stdout(&out);
     assert!(shown.contains("violations of `:- ally(x, y), funds(x, y).`: 1 introduced, 0 resolved"), "{shown}");
     assert!(shown.contains("Egypt") && shown.contains("UAE"), "{shown}");
+    // The hidden relation's name is printed nowhere: the proof shows the violation's bindings.
+    assert!(
+        shown.contains(
+            "  + x = \"Egypt\", y = \"UAE\"\n      proof: violation(x = \"Egypt\", y = \"UAE\") <= new/rules/r.dl:4["
+        ),
+        "{shown}"
+    );
+    let json_text = String::from_utf8(
+        stance(dir.path(), &["diff", "--before", "old", "--after", "new", "--format", "json"]).stdout,
+    )
+    .unwrap();
+    for text in [&shown, &json_text] {
+        assert!(!text.contains('$'), "{text}");
+    }
+    assert_eq!(relations[0]["added"][0]["proof"]["relation"], ":- ally(x, y), funds(x, y).");
+    let plan = stance(dir.path(), &["infer", "--rules", "new/rules", "--facts", "new/facts", "--explain-plan"]);
+    assert!(stderr(&plan).contains("insert into violations of constraint 2\n"), "{}", stderr(&plan));
+    assert!(!stderr(&plan).contains('$'), "{}", stderr(&plan));
     // And back: the violation is resolved.
     let out = stance(dir.path(), &["diff", "--before", "new", "--after", "old"]);
     assert!(

@@ -55,5 +55,12 @@ fn entry_points_report_located_errors() {
     assert!(relation.iter().any(|d| d.starts_with("fuzz.facts:1")), "{relation:?}");
     let claim = stance::session::untrusted::claim(b"backs(\"Egypt\")");
     assert!(claim.iter().any(|d| d.contains("E012")), "{claim:?}");
-    assert!(stance::session::untrusted::claim(b"backs(\"Egypt\", x)").is_empty());
+    // A pattern: matched, proved, asked why-not, and reviewed as a claims file.
+    let pattern = stance::session::untrusted::claim(b"aligned(x, \"Haftar\")");
+    assert_eq!(pattern[0], "2 matches", "{pattern:?}");
+    assert!(pattern.iter().any(|o| o.starts_with("aligned(\"Egypt\", \"Haftar\")\n")), "{pattern:?}");
+    let review = stance::session::untrusted::claim(b"count aligned(_, \"Haftar\") = 2.");
+    assert!(review.iter().any(|o| o.starts_with("SUPPORTED  count aligned(_, \"Haftar\") = 2")), "{review:?}");
+    let bare = stance::session::untrusted::claim(b"aligned(x, Haftar)");
+    assert!(bare.iter().any(|o| o.contains("warning[W007]")), "{bare:?}");
 }

@@ -224,6 +224,122 @@ fn query_matches_patterns_and_explains() {
     assert!(stdout(&o).contains("stated in facts/statements.csv"), "{}", stdout(&o));
 }
 
+/// `explain` of a pattern proves every matching tuple, in display order (it used to say the
+/// claim "does not hold" while `query` found 11 matches).
+#[test]
+fn explain_of_a_pattern_proves_every_match() {
+    let o = stance(&repo(), &["explain", r#"aligned(x, "Haftar")"#, "--depth", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let conclusions: Vec<&str> = out.lines().filter(|l| l.starts_with("aligned(")).collect();
+    let query = stdout(&stance(&repo(), &["query", r#"aligned(x, "Haftar")"#, "--format", "csv"]));
+    let expected: Vec<String> =
+        query.lines().skip(1).map(|l| format!("aligned(\"{}\", \"Haftar\")", l.split(',').nth(1).unwrap())).collect();
+    assert_eq!(conclusions, expected);
+    assert_eq!(conclusions.len(), 11);
+    assert!(out.starts_with(
+        "aligned(\"Aguila Saleh Issa\", \"Haftar\")\n│  by aligned(x, z) :- represents(x, y), aligned(y, z), x != z.  [rules/libya.dl:58]\n"
+    ), "{out}");
+    // Proofs are separated by one blank line.
+    assert!(out.contains("(\"Aguila Saleh Issa\" != \"Haftar\")\n\naligned(\"Egypt\", \"Haftar\")\n"), "{out}");
+    // As JSON: one proof per line.
+    let o = stance(&repo(), &["explain", r#"aligned(_, "Haftar")"#, "--format", "json"]);
+    let roots: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<Json>(l).unwrap()["conclusion"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(roots, expected);
+    // A repeated variable must take one value: no one is in conflict with itself.
+    let o = stance(&repo(), &["explain", "conflict(x, x)"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "`conflict(x, x)` matches no tuple\nhelp: `stance why-not 'conflict(x, x)'` shows how far each rule gets\n"
+    );
+}
+
+/// `why-not` of a pattern: the matches when some tuple matches, how far each rule gets for
+/// the pattern otherwise (it used to say a constant occurs nowhere).
+#[test]
+fn why_not_of_a_pattern() {
+    let o = stance(&repo(), &["why-not", r#"aligned(_, "Haftar")"#]);
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("why not aligned(_, \"Haftar\")?\nit holds: 11 tuples match; the first:\naligned(\"Aguila Saleh Issa\", \"Haftar\")\n"),
+        "{out}"
+    );
+    assert!(!out.contains("occurs nowhere"), "{out}");
+    let o = stance(&repo(), &["why-not", r#"aligned("Algeria", x)"#]);
+    let out = stdout(&o);
+    assert!(out.starts_with("why not aligned(\"Algeria\", x)?\nno rule derives it:\n"), "{out}");
+    assert!(out.contains("rule aligned(x, y) :- backs(x, y).  [rules/libya.dl:34]\n    fails at backs(\"Algeria\", _): no matching tuple (with x = \"Algeria\")\n"), "{out}");
+    let o = stance(&repo(), &["why-not", r#"neutral_courted(_)"#]);
+    assert!(
+        stdout(&o).starts_with("why not neutral_courted(_)?\nit holds: 1 tuple matches; the first:\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = stance(&repo(), &["why-not", r#"backs("Algeria", _)"#]);
+    assert_eq!(
+        stdout(&o),
+        "why not backs(\"Algeria\", _)?\n`backs` has no rules: it holds only what the facts state, and no fact matches this.\n"
+    );
+}
+
+/// A bare name spelled like a known symbol is a variable that matches everything: a warning
+/// with the quoted suggestion, on every command that takes a pattern.
+#[test]
+fn a_variable_named_like_a_symbol_is_a_warning() {
+    for command in ["query", "explain", "why-not"] {
+        let o = stance(&repo(), &[command, "aligned(x, Haftar)", "--diagnostic-format", "short"]);
+        assert_eq!(
+            stderr(&o).lines().next(),
+            Some("<claim>:1:12: warning[W007]: `Haftar` is a variable: it matches every value, not the symbol"),
+            "{command}"
+        );
+    }
+    let o = stance(&repo(), &["query", "aligned(x, Haftar)"]);
+    assert!(stderr(&o).contains("help: did you mean \"Haftar\"?"), "{}", stderr(&o));
+    // A variable that names no symbol is not warned about.
+    let o = stance(&repo(), &["query", "aligned(x, y)", "--diagnostic-format", "short"]);
+    assert_eq!(stderr(&o), "");
+    // In a claims file too, located there.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.claims"), "count aligned(x, Haftar) = 98.\n").unwrap();
+    let c = dir.path().join("c.claims");
+    let o = stance(&repo(), &["review", c.to_str().unwrap(), "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("c.claims:1:18: warning[W007]"), "{}", stderr(&o));
+}
+
+/// An aggregate's proof step lists what it aggregates, by value: the first ten bindings of
+/// its body, then how many more (it used to show only the total).
+#[test]
+fn an_aggregate_lists_the_tuples_it_aggregates() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    let facts: String = (1..=12).map(|i| format!("b({i}, \"t\"). ")).collect();
+    std::fs::write(
+        dir.path().join("rules/r.dl"),
+        format!(
+            ".decl b(x: number, y: symbol)\n.decl a(y: symbol)\n.decl total(n: number)\n{facts}\na(\"t\").\ntotal(n) :- n = sum x : {{ b(x, y), a(y) }}.\n"
+        ),
+    )
+    .unwrap();
+    let o = stance(dir.path(), &["explain", "total(78)"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<String> = (1..=10).map(|i| format!("      b({i}, \"t\"), a(\"t\")")).collect();
+    let expected =
+        format!("└─ computed: sum x : {{ b(x, y), a(y) }} = 78, over:\n{}\n      and 2 more\n", lines.join("\n"));
+    assert!(stdout(&o).ends_with(&expected), "{}", stdout(&o));
+    let o = stance(dir.path(), &["explain", "total(78)", "--format", "json"]);
+    let json: Json = serde_json::from_str(&stdout(&o)).unwrap();
+    let aggregate = &json["nodes"][0]["aggregates"][0];
+    assert_eq!(aggregate["bindings"], 12);
+    assert_eq!(aggregate["over"][9], serde_json::json!(["b(10, \"t\")", "a(\"t\")"]));
+    assert_eq!(aggregate["over"].as_array().unwrap().len(), 10);
+}
+
 #[test]
 fn infer_with_provenance_as_json_lines_and_csv() {
     let o = stance(&repo(), &["infer", "--provenance", "--format", "json", "--relation", "hedges"]);

@@ -21,16 +21,16 @@ fn example_claims_pass_with_every_verdict() {
     assert_eq!(
         verdict_lines(&out),
         [
-            "SUPPORTED      aligned(\"Russia\", \"Tobruk\")  [claims/libya.claims:5]",
-            "SUPPORTED      aligned(\"Egypt\", \"Haftar\")  [claims/libya.claims:8]",
-            "SUPPORTED      conflict(\"Egypt\", \"GNA\")  [claims/libya.claims:10]",
-            "SUPPORTED      hedges(\"Russia\", \"Tobruk\", \"GNA\")  [claims/libya.claims:12]",
-            "CONTRADICTED   !conflict(\"Egypt\", \"Tobruk\")  [claims/libya.claims:15]",
-            "NOT SUPPORTED  !aligned(\"Algeria\", _)  [claims/libya.claims:18]",
-            "SUPPORTED      count aligned(_, \"Haftar\") = 11  [claims/libya.claims:21]",
-            "SUPPORTED      count widely_backed(_) = 1  [claims/libya.claims:23]",
-            "CONTRADICTED   contradicted aligned(\"Egypt\", \"GNA\")  [claims/libya.claims:26]",
-            "CONTRADICTED   contradicted conflict(\"Kremlin\", \"GNA\")  [claims/libya.claims:30]",
+            "SUPPORTED     aligned(\"Russia\", \"Tobruk\")  [claims/libya.claims:5]",
+            "SUPPORTED     aligned(\"Egypt\", \"Haftar\")  [claims/libya.claims:8]",
+            "SUPPORTED     conflict(\"Egypt\", \"GNA\")  [claims/libya.claims:10]",
+            "SUPPORTED     hedges(\"Russia\", \"Tobruk\", \"GNA\")  [claims/libya.claims:12]",
+            "SUPPORTED     !conflict(\"Egypt\", \"Tobruk\")  [claims/libya.claims:15]",
+            "SUPPORTED     !aligned(\"Algeria\", _)  [claims/libya.claims:18]",
+            "SUPPORTED     count aligned(_, \"Haftar\") = 11  [claims/libya.claims:21]",
+            "SUPPORTED     count widely_backed(_) = 1  [claims/libya.claims:23]",
+            "CONTRADICTED  contradicted aligned(\"Egypt\", \"GNA\")  [claims/libya.claims:26]",
+            "CONTRADICTED  contradicted conflict(\"Kremlin\", \"GNA\")  [claims/libya.claims:30]",
         ]
     );
     assert!(out.ends_with("10 claims: 10 passed, 0 failed\n"), "{out}");
@@ -67,16 +67,16 @@ fn failing_claims_say_what_was_expected_and_found() {
             "FAILED     !conflict(\"Egypt\", \"GNA\")  [tests/review/failing.claims:7]",
             "FAILED     count aligned(_, \"Haftar\") = 4  [tests/review/failing.claims:9]",
             "FAILED     contradicted aligned(\"Russia\", \"Tobruk\")  [tests/review/failing.claims:11]",
-            "FAILED     conflict(\"Kremlin\", \"GNA\")  [tests/review/failing.claims:14]",
+            "FAILED     aligned(\"Egypt\", \"GNA\")  [tests/review/failing.claims:14]",
             "SUPPORTED  aligned(\"Egypt\", \"Tobruk\")  [tests/review/failing.claims:16]",
         ]
     );
     for expected in [
         "    expected SUPPORTED, found NOT SUPPORTED\n    why not aligned(\"Algeria\", \"Haftar\")?\n    no rule derives it:\n",
-        "    expected NOT SUPPORTED (not derivable), found SUPPORTED\n    proof: conflict(\"Egypt\", \"GNA\") <= ",
+        "    expected not derivable, but it holds\n    proof: conflict(\"Egypt\", \"GNA\") <= ",
         "    expected 4 matching tuples, found 11\n    matching: aligned(\"Aguila Saleh Issa\", \"Haftar\"), ",
         "    expected CONTRADICTED, found SUPPORTED\n",
-        "    expected SUPPORTED, found CONTRADICTED\n    collides with: :- recognises(x, y), conflict(x, y).",
+        "    expected SUPPORTED, found CONTRADICTED\n    collides with: :- aligned(x, y), conflict(x, y).",
         "      rule aligned(x, y) :- backs(x, y).  [rules/libya.dl:34]\n        fails at backs(\"Algeria\", \"Haftar\"): no matching tuple",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
@@ -113,8 +113,15 @@ fn review_as_json() {
     assert_eq!(supported["verdict"], "SUPPORTED");
     assert_eq!(supported["proof"]["conclusion"], "aligned(\"Egypt\", \"Tobruk\")");
     // The colliding proofs, down to the statement with its quote.
-    let kremlin = &claims[4];
-    assert_eq!(kremlin["found"], "CONTRADICTED");
+    let egypt_gna = &claims[4];
+    assert_eq!(egypt_gna["found"], "CONTRADICTED");
+    assert_eq!(egypt_gna["contradictions"][0]["constraint"]["text"], ":- aligned(x, y), conflict(x, y).");
+    let kremlin = claims.iter().find(|c| c["claim"] == "contradicted conflict(\"Kremlin\", \"GNA\")").unwrap();
+    assert_eq!((kremlin["verdict"].as_str(), kremlin["holds"].as_bool()), (Some("CONTRADICTED"), Some(true)));
+    assert_eq!(
+        kremlin["notes"][0].as_str().unwrap().split(" (").next(),
+        Some("it holds, and takes part in a constraint violation")
+    );
     let c = &kremlin["contradictions"][0];
     assert_eq!(c["constraint"]["text"], ":- recognises(x, y), conflict(x, y).");
     assert_eq!(c["bindings"], serde_json::json!({"x": "Kremlin", "y": "GNA"}));
@@ -179,7 +186,7 @@ fn claims_as_csv() {
         verdict_lines(&out),
         [
             "SUPPORTED     aligned(\"Russia\", \"Tobruk\")  [tests/review/claims.csv:2]",
-            "CONTRADICTED  !conflict(\"Egypt\", \"Tobruk\")  [tests/review/claims.csv:3]",
+            "SUPPORTED     !conflict(\"Egypt\", \"Tobruk\")  [tests/review/claims.csv:3]",
             "SUPPORTED     count aligned(_, \"Haftar\") = 11  [tests/review/claims.csv:4]",
             "CONTRADICTED  contradicted aligned(\"Egypt\", \"GNA\")  [tests/review/claims.csv:5]",
             "FAILED        aligned(\"Algeria\", \"Haftar\")  [tests/review/claims.csv:6]",
@@ -393,4 +400,45 @@ fn bad_constraints_are_errors_at_the_constraint() {
         stderr(&o),
         "rules/r.dl:5:13: error[E013]: this variable (typed differently by another alternative of the constraint) is a number but a symbol is expected\n"
     );
+}
+
+/// Verdicts read as the claim is written: a tuple that holds is SUPPORTED even inside a
+/// violation (with a note), and a negated claim a constraint guarantees is SUPPORTED (it
+/// used to be reported CONTRADICTED, and the first FAILED with "found CONTRADICTED").
+#[test]
+fn verdicts_read_as_the_claim_is_written() {
+    let o = stance(&repo(), &["review", "tests/review/constraints.claims"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(
+        verdict_lines(&out),
+        [
+            "SUPPORTED  conflict(\"Kremlin\", \"GNA\")  [tests/review/constraints.claims:4]",
+            "SUPPORTED  !conflict(\"Egypt\", \"Tobruk\")  [tests/review/constraints.claims:7]",
+            "SUPPORTED  aligned(x, \"Haftar\")  [tests/review/constraints.claims:10]",
+            "SUPPORTED  !aligned(\"Algeria\", _)  [tests/review/constraints.claims:13]",
+        ]
+    );
+    for expected in [
+        "    note: Holds, and takes part in the violation of the recognition constraint.\n    it holds, and takes part in a constraint violation (the colliding proofs below; `stance contradictions` lists every violation)\n    proof: conflict(\"Kremlin\", \"GNA\") <= rules/libya.dl:97[",
+        "    collides with: :- recognises(x, y), conflict(x, y).  [rules/libya.dl:212]\n",
+        "    note: Does not hold, and the alignment constraint guarantees it.\n    a constraint rules it out: it would complete a violation (the proofs it would collide with below)\n    collides with: :- aligned(x, y), conflict(x, y).  [rules/libya.dl:206]\n",
+        "    └─ conflict(\"Egypt\", \"Tobruk\")  (the claim, if it held)\n",
+        // A pattern's proof is that of its first match in display order.
+        "    proof: aligned(\"Aguila Saleh Issa\", \"Haftar\") <= rules/libya.dl:58[",
+        // A pattern that matches nothing: how far each rule gets.
+        "    why not aligned(\"Algeria\", _)?\n    no rule derives it:\n    \n      rule aligned(x, y) :- backs(x, y).  [rules/libya.dl:34]\n        fails at backs(\"Algeria\", _): no matching tuple (with x = \"Algeria\")\n",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+    assert!(out.ends_with("4 claims: 4 passed, 0 failed\n"), "{out}");
+    let o = stance(&repo(), &["review", "tests/review/constraints.claims", "--format", "json"]);
+    let json: Json = serde_json::from_str(&stdout(&o)).expect("one JSON document");
+    let claims = json["claims"].as_array().unwrap();
+    assert_eq!(claims[0]["found"], "SUPPORTED");
+    assert_eq!(claims[0]["notes"].as_array().unwrap().len(), 1);
+    assert_eq!((claims[1]["verdict"].as_str(), claims[1]["holds"].as_bool()), (Some("SUPPORTED"), Some(false)));
+    assert_eq!(claims[1]["contradictions"][0]["constraint"]["text"], ":- aligned(x, y), conflict(x, y).");
+    assert!(claims[3]["why_not"].as_str().unwrap().starts_with("why not aligned(\"Algeria\", _)?\n"));
+    assert_eq!(claims[2]["notes"], serde_json::json!([]));
 }

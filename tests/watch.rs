@@ -22,8 +22,12 @@ impl Drop for Watch {
 
 impl Watch {
     fn start(dir: &std::path::Path) -> Watch {
+        Watch::start_with(dir, &["watch", "--rules", "rules", "--no-facts", "--exit-after", "4"])
+    }
+
+    fn start_with(dir: &std::path::Path, args: &[&str]) -> Watch {
         let mut child = Command::new(env!("CARGO_BIN_EXE_stance"))
-            .args(["watch", "--rules", "rules", "--no-facts", "--exit-after", "4"])
+            .args(args)
             .current_dir(dir)
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
@@ -92,4 +96,53 @@ fn an_edit_shows_the_added_and_removed_tuples() {
     let fourth = watch.next_run();
     assert_eq!(fourth[..3], ["- aligned(Haftar, Russia)", "- aligned(Russia, Haftar)", "- aligned(Tobruk, Egypt)"]);
     assert!(fourth[3].ends_with(": +0 -3"), "{fourth:?}");
+}
+
+/// Every file the run read is watched, whatever its directory or extension (an input read
+/// through `filename="sub/x.txt"` used to be missed).
+#[test]
+fn an_input_in_a_subdirectory_with_any_extension_is_watched() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("rules")).unwrap();
+    std::fs::create_dir_all(dir.path().join("facts/sub")).unwrap();
+    std::fs::write(
+        dir.path().join("rules/r.dl"),
+        ".decl e(x: symbol)\n.input e(filename=\"sub/e.txt\")\n.decl p(x: symbol)\n.output p\np(x) :- e(x).\n",
+    )
+    .unwrap();
+    let table = dir.path().join("facts/sub/e.txt");
+    std::fs::write(&table, "a\n").unwrap();
+    let watch = Watch::start_with(dir.path(), &["watch", "--rules", "rules", "--facts", "facts", "--exit-after", "2"]);
+    assert_eq!(watch.next_run().last().unwrap(), "ok: run 1: 1 tuples in 1 relations");
+    std::thread::sleep(Duration::from_millis(200));
+    std::fs::write(&table, "a\nb\n").unwrap();
+    let second = watch.next_run();
+    assert_eq!(second[0], "+ p(b)", "{second:?}");
+    assert!(second[1].contains("after a change to ") && second[1].contains("e.txt"), "{second:?}");
+}
+
+/// A rules directory replaced by another of the same name (as `git checkout` or an editor
+/// may do) is watched again: edits in the new one are seen.
+#[test]
+fn a_replaced_rules_directory_is_watched_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let program = |facts: &str| format!(".decl p(x: symbol)\n.output p\n{facts}");
+    std::fs::write(rules.join("r.dl"), program("p(\"a\").\n")).unwrap();
+    let watch = Watch::start_with(dir.path(), &["watch", "--rules", "rules", "--no-facts", "--exit-after", "3"]);
+    assert_eq!(watch.next_run().last().unwrap(), "ok: run 1: 1 tuples in 1 relations");
+    std::thread::sleep(Duration::from_millis(200));
+    let fresh = dir.path().join("rules.new");
+    std::fs::create_dir(&fresh).unwrap();
+    std::fs::write(fresh.join("r.dl"), program("p(\"a\").\np(\"b\").\n")).unwrap();
+    std::fs::rename(&rules, dir.path().join("rules.old")).unwrap();
+    std::fs::rename(&fresh, &rules).unwrap();
+    let second = watch.next_run();
+    assert_eq!(second[0], "+ p(b)", "{second:?}");
+    std::thread::sleep(Duration::from_millis(200));
+    std::fs::write(rules.join("r.dl"), program("p(\"b\").\n")).unwrap();
+    let third = watch.next_run();
+    assert_eq!(third[0], "- p(a)", "{third:?}");
+    assert!(third[1].ends_with(": +0 -1"), "{third:?}");
 }

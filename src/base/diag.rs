@@ -79,6 +79,9 @@ pub enum Code {
     UnreadTable,
     /// A claims file (`stance review`) that cannot be read as claims.
     BadClaim,
+    /// A variable of a claim or query pattern spelled like a known symbol
+    /// (`aligned(x, Haftar)`): it matches every value.
+    VariableNamesConstant,
     /// `--focus` names no actor of the network (graph, report).
     UnknownActor,
     /// Graphviz's `dot` is missing or failed (graph --format svg).
@@ -127,6 +130,7 @@ impl Code {
             Code::UnreadTable => "W007",
             Code::ContradictionDenied => "E024",
             Code::BadClaim => "E025",
+            Code::VariableNamesConstant => "W007",
             Code::UnknownActor => "E050",
             Code::GraphvizFailed => "E051",
             Code::NotAGraphRelation => "E052",
@@ -167,6 +171,7 @@ impl Code {
             Code::Contradiction | Code::ContradictionDenied => "contradiction",
             Code::UnreadTable => "unread-table",
             Code::BadClaim => "bad-claim",
+            Code::VariableNamesConstant => "variable-names-constant",
             Code::UnknownActor => "unknown-actor",
             Code::GraphvizFailed => "graphviz-failed",
             Code::NotAGraphRelation => "not-a-graph-relation",
@@ -343,9 +348,17 @@ fn json_label(l: &Label, sources: &SourceMap) -> JsonLabel {
         column,
         end_line,
         end_column,
-        text: sources.snippet(span).to_string(),
+        text: shortened(sources.snippet(span)),
         message: l.message.clone(),
     }
+}
+
+/// A span's text for the JSON form, cut after [`MAX_SHOWN_LINE`] bytes.
+fn shortened(text: &str) -> String {
+    if text.len() <= MAX_SHOWN_LINE {
+        return text.to_string();
+    }
+    format!("{}\u{2026}", &text[..floor(text, MAX_SHOWN_LINE)])
 }
 
 /// One JSON object (a single line) per diagnostic.
@@ -363,36 +376,208 @@ pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> String {
     serde_json::to_string(&j).expect("diagnostic serializes")
 }
 
-/// rustc-style rendering with the source line and a caret underline.
+/// Source lines longer than this (in bytes) are shown cut around the span, so that a
+/// diagnostic on a 4 MB line does not echo the line.
+const MAX_SHOWN_LINE: usize = 240;
+/// How much of a cut line is kept before the span.
+const CONTEXT_BEFORE: usize = 80;
+
+/// One line of a file as the rich renderer sees it.
+struct ShownLine {
+    /// 1-based line number in the file.
+    line: usize,
+    /// The part of the line shown: byte offsets in the file.
+    window: (usize, usize),
+    /// Where the line starts in the shown text, and where its window starts (after a `…`).
+    begin: usize,
+    at: usize,
+}
+
+/// The lines of one file that a diagnostic's labels point at (and only those, so that a
+/// 10 M-line table is not copied for each diagnostic), each cut to a window around the
+/// spans when it is long. Line and column numbers are those of the file.
+struct ShownFile<'s> {
+    file: &'s crate::base::source::SourceFile,
+    text: String,
+    lines: Vec<ShownLine>,
+}
+
+impl<'s> ShownFile<'s> {
+    fn new(file: &'s crate::base::source::SourceFile, spans: &[(usize, usize)]) -> ShownFile<'s> {
+        // Every line of every span; a one-line gap between them is shown (as the renderer
+        // does), a longer one stands for a `·`, as two empty lines that are never printed.
+        let mut numbers: Vec<usize> =
+            spans.iter().flat_map(|&(s, e)| file.line_col(s).0..=file.line_col(e).0).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let mut with_gaps = Vec::new();
+        for (i, &n) in numbers.iter().enumerate() {
+            match i.checked_sub(1).map(|p| n - numbers[p]) {
+                Some(2) => with_gaps.push(n - 1),
+                Some(d) if d > 2 => with_gaps.extend([0, 0]),
+                _ => {}
+            }
+            with_gaps.push(n);
+        }
+        let base = file.text.as_ptr() as usize;
+        let mut text = String::new();
+        let mut lines = Vec::new();
+        for line in with_gaps {
+            if line == 0 {
+                lines.push(ShownLine { line, window: (0, 0), begin: text.len(), at: text.len() });
+                text.push('\n');
+                continue;
+            }
+            let content = file.line_text(line);
+            let start = content.as_ptr() as usize - base;
+            let end = start + content.len();
+            let (ws, we) = if content.len() > MAX_SHOWN_LINE {
+                let anchor = spans.iter().map(|&(s, _)| s).find(|&s| s >= start && s <= end).unwrap_or(start);
+                let ws = floor(&file.text, anchor.saturating_sub(CONTEXT_BEFORE).max(start));
+                (ws, floor(&file.text, (ws + MAX_SHOWN_LINE).min(end)))
+            } else {
+                (start, end)
+            };
+            let begin = text.len();
+            if ws > start {
+                text.push('\u{2026}');
+            }
+            lines.push(ShownLine { line, window: (ws, we), begin, at: text.len() });
+            text.push_str(&file.text[ws..we]);
+            if we < end {
+                text.push('\u{2026}');
+            }
+            text.push('\n');
+        }
+        ShownFile { file, text, lines }
+    }
+
+    /// An offset of the file, in the shown text (clamped into its line's window).
+    fn shown(&self, offset: usize) -> usize {
+        let line = self.file.line_col(offset).0;
+        match self.lines.iter().position(|l| l.line == line).ok_or(()) {
+            Ok(i) => {
+                let l = &self.lines[i];
+                l.at + offset.clamp(l.window.0, l.window.1) - l.window.0
+            }
+            Err(_) => 0,
+        }
+    }
+
+    /// The shown line holding `offset` of the shown text.
+    fn index(&self, offset: usize) -> usize {
+        self.lines.partition_point(|l| l.begin <= offset).saturating_sub(1)
+    }
+}
+
+/// `offset` moved back onto a character boundary of `text`.
+fn floor(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+struct ShownFiles<'s>(Vec<ShownFile<'s>>);
+
+type FilesResult<T> = Result<T, codespan_reporting::files::Error>;
+
+impl<'s> ShownFiles<'s> {
+    fn get(&self, id: usize) -> FilesResult<&ShownFile<'s>> {
+        self.0.get(id).ok_or(codespan_reporting::files::Error::FileMissing)
+    }
+}
+
+impl<'a, 's> codespan_reporting::files::Files<'a> for ShownFiles<'s> {
+    type FileId = usize;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: usize) -> FilesResult<&'a str> {
+        Ok(&self.get(id)?.file.name)
+    }
+
+    fn source(&'a self, id: usize) -> FilesResult<&'a str> {
+        Ok(&self.get(id)?.text)
+    }
+
+    fn line_index(&'a self, id: usize, byte_index: usize) -> FilesResult<usize> {
+        let f = self.get(id)?;
+        Ok(f.index(byte_index))
+    }
+
+    fn line_number(&'a self, id: usize, line_index: usize) -> FilesResult<usize> {
+        let f = self.get(id)?;
+        Ok(f.lines.get(line_index).map_or(line_index + 1, |l| l.line))
+    }
+
+    fn column_number(&'a self, id: usize, line_index: usize, byte_index: usize) -> FilesResult<usize> {
+        let f = self.get(id)?;
+        let Some(l) = f.lines.get(line_index) else { return Ok(1) };
+        let offset = (l.window.0 + byte_index.saturating_sub(l.at)).min(l.window.1);
+        Ok(f.file.line_col(floor(&f.file.text, offset)).1)
+    }
+
+    fn line_range(&'a self, id: usize, line_index: usize) -> FilesResult<std::ops::Range<usize>> {
+        let f = self.get(id)?;
+        let start = f.lines.get(line_index).map(|l| l.begin).ok_or(codespan_reporting::files::Error::LineTooLarge {
+            given: line_index,
+            max: f.lines.len().saturating_sub(1),
+        })?;
+        Ok(start..f.lines.get(line_index + 1).map_or(f.text.len(), |l| l.begin))
+    }
+}
+
+/// rustc-style rendering with the source line and a caret underline. Only the files the
+/// labels point into are given to the renderer, each with its long lines cut.
 pub fn render_rich(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     use codespan_reporting::diagnostic as cr;
-    use codespan_reporting::files::SimpleFiles;
     use codespan_reporting::term;
 
-    let mut files = SimpleFiles::new();
-    for (_, f) in sources.files() {
-        files.add(f.name.clone(), f.text.clone());
+    let labels: Vec<(bool, Span, &str)> = d
+        .primary
+        .iter()
+        .map(|p| (true, visible(p.span, sources), p.message.as_str()))
+        .chain(d.secondary.iter().map(|l| (false, visible(l.span, sources), l.message.as_str())))
+        .collect();
+    let mut ids: Vec<crate::base::source::FileId> = Vec::new();
+    for (_, span, _) in &labels {
+        if !ids.contains(&span.file) {
+            ids.push(span.file);
+        }
     }
+    let files = ShownFiles(
+        ids.iter()
+            .map(|&id| {
+                let f = sources.get(id);
+                let spans: Vec<(usize, usize)> = labels
+                    .iter()
+                    .filter(|(_, s, _)| s.file == id)
+                    .map(|(_, s, _)| (s.start as usize, s.end as usize))
+                    .collect();
+                ShownFile::new(f, &spans)
+            })
+            .collect(),
+    );
     let mut out = match d.severity {
         Severity::Error => cr::Diagnostic::error(),
         Severity::Warning => cr::Diagnostic::warning(),
     }
     .with_code(d.code.id())
     .with_message(&d.message);
-    let mut labels = Vec::new();
-    if let Some(p) = &d.primary {
-        let span = visible(p.span, sources);
-        labels.push(cr::Label::primary(span.file.0 as usize, span.range()).with_message(&p.message));
-    }
-    for s in &d.secondary {
-        let span = visible(s.span, sources);
-        labels.push(cr::Label::secondary(span.file.0 as usize, span.range()).with_message(&s.message));
+    let mut shown_labels = Vec::new();
+    for (primary, span, message) in labels {
+        let index = ids.iter().position(|&i| i == span.file).unwrap_or(0);
+        let file = &files.0[index];
+        let range = file.shown(span.start as usize)..file.shown(span.end as usize);
+        let label = if primary { cr::Label::primary(index, range) } else { cr::Label::secondary(index, range) };
+        shown_labels.push(label.with_message(message));
     }
     let mut notes = d.notes.clone();
     if let Some(h) = &d.help {
         notes.push(format!("help: {h}"));
     }
-    out = out.with_labels(labels).with_notes(notes);
+    out = out.with_labels(shown_labels).with_notes(notes);
 
     let config = term::Config::default();
     let mut buf: Vec<u8> = Vec::new();

@@ -9,7 +9,7 @@ use stance::base::terminal::{self, Shape};
 use stance::engine::backend::Engine;
 use stance::engine::eval::EvalOptions;
 use stance::facts::asof::Date;
-use stance::proof::explain::{self, Claim};
+use stance::proof::pattern::{self, Claim};
 use stance::render::output::Format;
 use stance::session::{self, ExitStatus, Failure, Inputs, Project, Session, goal};
 use std::io::{IsTerminal, Write};
@@ -65,8 +65,9 @@ impl Ctx<'_> {
     /// `stance::session::goal`), everything when `full` or when the rewrite does not apply.
     pub fn load_for_claim(&mut self, args: &ProjectArgs, text: &str, full: bool) -> Result<(Session, Claim), Failure> {
         let mut project = self.load(&args.inputs())?;
-        let claim = explain::parse_claim(text, &mut project.sources, &project.program, &project.symbols)
+        let claim = pattern::parse_claim(text, &mut project.sources, &project.program, &project.symbols)
             .map_err(|diagnostics| Failure::new(diagnostics, ExitStatus::Failed).within(&mut project.sources))?;
+        self.report(&claim.warnings, &project.sources);
         let options = args.eval_options(true);
         if !full && let Some(pattern) = claim.pattern() {
             match goal::evaluate_for(&mut project, claim.rel, &pattern, &options) {

@@ -3,6 +3,7 @@
 use super::context::{Ctx, ProjectArgs, ProofFormat, finish_output};
 use clap::Args;
 use stance::proof::explain;
+use stance::proof::pattern;
 use stance::session::{ExitStatus, Failure};
 use std::io::Write;
 use std::time::Instant;
@@ -23,7 +24,8 @@ Exit codes:
 
 #[derive(Args)]
 pub struct ExplainArgs {
-    /// The claim, as an atom with constants: 'aligned("Egypt", "Haftar")'.
+    /// The claim, as an atom: 'aligned("Egypt", "Haftar")'; a pattern with variables or `_`
+    /// ('aligned(x, "Haftar")') proves every matching tuple.
     claim: String,
     #[command(flatten)]
     project: ProjectArgs,
@@ -48,10 +50,7 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let (mut run, claim) = ctx.load_for_claim(&args.project, &args.claim, args.full)?;
     let evaluated = Instant::now();
     let mut ex = run.explainer();
-    let roots = match claim.tuple() {
-        Some(tuple) => ex.explain_many(claim.rel, &tuple, args.proofs.max(1)),
-        None => Vec::new(),
-    };
+    let groups = explain::pattern_proofs(&mut ex, &claim, args.proofs.max(1));
     if args.timing {
         eprintln!(
             "timing: load and evaluate {:.1} ms, explain {:.1} ms",
@@ -59,9 +58,10 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
             evaluated.elapsed().as_secs_f64() * 1e3
         );
     }
-    if roots.is_empty() {
-        let mut msg = format!("`{}` does not hold", claim.text);
-        for note in explain::unknown_constants(&claim, ex.symbols) {
+    if groups.is_empty() {
+        let verb = if claim.is_ground() { "does not hold" } else { "matches no tuple" };
+        let mut msg = format!("`{}` {verb}", claim.text);
+        for note in pattern::unknown_constants(&claim, ex.symbols) {
             msg.push_str(&format!("\n  note: {note}"));
         }
         eprintln!("{msg}\nhelp: `stance why-not '{}'` shows how far each rule gets", claim.text);
@@ -69,16 +69,19 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     }
     let mut out = stance::base::terminal::stdout(args.format.shape());
     let result = (|| -> std::io::Result<()> {
-        for (i, &root) in roots.iter().enumerate() {
-            match args.format {
-                ProofFormat::Json => writeln!(out, "{}", explain::proof_json(&ex, root))?,
-                ProofFormat::Text => {
-                    if roots.len() > 1 {
-                        writeln!(out, "proof {} of {} (height {})", i + 1, roots.len(), ex.nodes[root].height)?;
-                    }
-                    write!(out, "{}", explain::render_tree(&ex, root, args.depth))?;
-                    if i + 1 < roots.len() {
-                        writeln!(out)?;
+        // One group of proofs per matching tuple (one tuple for a ground claim).
+        for (g, roots) in groups.iter().enumerate() {
+            for (i, &root) in roots.iter().enumerate() {
+                match args.format {
+                    ProofFormat::Json => writeln!(out, "{}", explain::proof_json(&ex, root))?,
+                    ProofFormat::Text => {
+                        if g + i > 0 {
+                            writeln!(out)?;
+                        }
+                        if roots.len() > 1 {
+                            writeln!(out, "proof {} of {} (height {})", i + 1, roots.len(), ex.nodes[root].height)?;
+                        }
+                        write!(out, "{}", explain::render_tree(&ex, root, args.depth))?;
                     }
                 }
             }

@@ -2,10 +2,9 @@
 
 use super::context::{Ctx, FormatArg, ProjectArgs, finish_output};
 use clap::Args;
-use stance::base::order::display_order;
 use stance::base::value::Tuples;
 use stance::engine::eval::Model;
-use stance::proof::explain;
+use stance::proof::{explain, pattern};
 use stance::render::output::{self, Format};
 use stance::session::{ExitStatus, Failure};
 use std::io::Write;
@@ -32,23 +31,17 @@ pub fn run(args: &QueryArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let (mut run, claim) = ctx.load_for_claim(&args.project, &args.pattern, args.full)?;
     let mut ex = run.explainer();
     let rel = claim.rel;
-    let tuples = &ex.model.relations[rel];
-    let hits = claim.matching_rows(tuples);
-    for note in explain::unknown_constants(&claim, ex.symbols) {
+    let decl = &ex.program.relations[rel];
+    let hits = claim.matching_tuples(&ex.model.relations[rel], &decl.types, ex.symbols);
+    for note in pattern::unknown_constants(&claim, ex.symbols) {
         eprintln!("note: {note}");
     }
-    let mut subset = Tuples { arity: ex.program.relations[rel].arity(), data: Vec::new(), rows: 0 };
-    for &i in &hits {
-        subset.data.extend_from_slice(tuples.get(i));
-        subset.rows += 1;
-    }
+    let mut subset = Tuples { arity: decl.arity(), data: hits.concat(), rows: hits.len() };
     let mut out = stance::base::terminal::stdout(args.format.shape());
     let result = (|| -> std::io::Result<()> {
-        let order = display_order(&subset, &ex.program.relations[rel].types, ex.symbols);
         if args.explain {
-            for i in order {
-                let tuple = subset.get(i).to_vec();
-                if let Some(root) = ex.explain(rel, &tuple) {
+            for tuple in &hits {
+                if let Some(root) = ex.explain(rel, tuple) {
                     match args.format.into() {
                         Format::Json => writeln!(out, "{}", explain::proof_json(&ex, root))?,
                         Format::Csv => writeln!(out, "{}", explain::compact_trace(&ex, root))?,
@@ -58,7 +51,7 @@ pub fn run(args: &QueryArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
             }
         } else {
             let mut only_hits = Model::unrecorded(vec![Tuples::default(); ex.program.relations.len()]);
-            only_hits.relations[rel] = subset.clone();
+            only_hits.relations[rel] = std::mem::take(&mut subset);
             output::render(&mut out, args.format.into(), ex.program, &only_hits, &[rel], ex.symbols)?;
         }
         out.flush()

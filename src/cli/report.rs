@@ -41,6 +41,7 @@ pub fn run(args: &ReportArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let files = claim_files::expand(&args.claims)?;
     let mut run = ctx.load_recorded(&args.project)?;
     let specs = claim_files::load(&files, &mut run.project).map_err(|f| f.within(&mut run.project.sources))?;
+    ctx.report(&claim_files::warnings(&specs), &run.project.sources);
     let options = report::ReportOptions {
         title: args.title.clone(),
         network: args.network.options(),

@@ -18,8 +18,11 @@ Or CSV (*.csv) with the columns claim,expect,note; expect is `supported` (or emp
 `not supported`, `contradicted` or `count = N`. A directory means every *.claims and *.csv
 inside; `-` reads claims (in the .claims syntax) from standard input.
 
-Verdicts: SUPPORTED (derivable), NOT SUPPORTED, CONTRADICTED (the claim would complete a
-constraint violation), FAILED (the expectation is not met).
+Verdicts, for the claim as written: SUPPORTED (`a.` holds, `!a.` does not, a count is
+right), CONTRADICTED (`contradicted a.`: it would complete a constraint violation), FAILED
+(the expectation is not met: what was found is SUPPORTED, NOT SUPPORTED or CONTRADICTED).
+A note says when a tuple that holds takes part in a violation, or a constraint rules out a
+negated claim.
 
 Examples:
   stance review claims/libya.claims
@@ -54,6 +57,7 @@ pub fn run(args: &ReviewArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let files = claim_files::expand(&args.files)?;
     let mut run = ctx.load_recorded(&args.project)?;
     let specs = claim_files::load(&files, &mut run.project).map_err(|f| f.within(&mut run.project.sources))?;
+    ctx.report(&claim_files::warnings(&specs), &run.project.sources);
     let mut ex = run.explainer();
     let outcomes = verdicts::review(&mut ex, &specs);
     let rendered = match args.format {

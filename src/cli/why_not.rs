@@ -7,7 +7,8 @@ use stance::session::{ExitStatus, Failure};
 
 #[derive(Args)]
 pub struct WhyNotArgs {
-    /// The claim that was expected to hold: 'aligned("Algeria", "Haftar")'.
+    /// The claim that was expected to hold: 'aligned("Algeria", "Haftar")', or a pattern
+    /// with variables or `_` that was expected to match: 'aligned("Algeria", _)'.
     claim: String,
     #[command(flatten)]
     project: ProjectArgs,

@@ -385,7 +385,7 @@ fn plan_lit(lit: &Lit, bound: &mut [bool], sp: &mut StratumPlan) -> Op {
 /// A readable dump of the plan (`stance infer --explain-plan`): each rule's Datalog text
 /// above the operations that implement it.
 pub fn describe(plan: &Plan, program: &ir::Program, sources: &crate::base::source::SourceMap) -> String {
-    let rel = |r: RelId| program.relations[r].name.as_str();
+    let rel = |r: RelId| program.shown_name(r);
     let idx = |list: &[IndexSpec], i: usize| {
         let s = &list[i];
         format!("{}[by {:?}]", rel(s.rel), s.key_cols)
@@ -393,7 +393,7 @@ pub fn describe(plan: &Plan, program: &ir::Program, sources: &crate::base::sourc
     let mut out = String::new();
     let _ = writeln!(out, "tuple width: {}, environment width: {}", plan.row_width, plan.env_width);
     for (n, s) in plan.strata.iter().enumerate() {
-        let names: Vec<&str> = s.relations.iter().map(|&r| rel(r)).collect();
+        let names: Vec<String> = s.relations.iter().map(|&r| rel(r).into_owned()).collect();
         let _ = writeln!(out, "\nstratum {n}: {}{}", names.join(", "), if s.recursive { " (recursive)" } else { "" });
         for rp in &s.rules {
             let rule = &program.rules[rp.rule];

@@ -7,8 +7,10 @@
 //!   columns, otherwise the head and `:-`, then one body literal per line, indented;
 //! - a rule printed over several lines is a paragraph of its own (blank lines around it,
 //!   the comments directly above it staying attached);
-//! - blank lines as written, at most one in a row; comments as written, except that a
-//!   comment inside an item moves to the line above it;
+//! - blank lines as written, at most one in a row; comments as written: inside a rule they
+//!   stay inside it (at the end of the line they were on, or on a line of their own between
+//!   the same body literals), so a rule's doc comment and `@display` never change; inside a
+//!   declaration or directive they move to the line above it;
 //! - strings re-escaped, binary operators spaced, parentheses only where precedence
 //!   needs them.
 //!
@@ -74,10 +76,23 @@ fn format_items(
         let (start, end) = (span.start as usize, span.end as usize);
         // Comments before the item.
         comments_before(start, text, comments, ci, prev_end, &mut pieces);
-        // Comments inside the item move above it (for a component, those in its header:
+        let mut before = newlines(&text[*prev_end..start]);
+        // Comments inside a rule stay inside it, where they were (moved above, one could
+        // become the rule's doc comment, or a `/* */` one detach its `@display` line).
+        if let Item::Rule(r) = item {
+            let first = *ci;
+            while *ci < comments.len() && comments[*ci].0 < end {
+                *ci += 1;
+            }
+            let printed = print_rule_with_comments(r, text, &comments[first..*ci]);
+            let kind = if printed.contains('\n') { Kind::Paragraph } else { Kind::Item };
+            pieces.push(Piece { kind, text: printed, newlines: before });
+            *prev_end = end;
+            continue;
+        }
+        // Comments inside another item move above it (for a component, those in its header:
         // its body keeps its own).
         let hoist_end = if let Item::Comp(c) = item { c.body.start as usize } else { end };
-        let mut before = newlines(&text[*prev_end..start]);
         while *ci < comments.len() && comments[*ci].0 < hoist_end {
             let (s, e) = comments[*ci];
             pieces.push(Piece {
@@ -332,6 +347,80 @@ pub fn quote(s: &str) -> String {
     out
 }
 
+/// A rule with the comments inside its span (`inner`, byte ranges into `text`), each kept
+/// between the same parts of the rule: a comment after code on its line trails the printed
+/// line of the part it follows; one on a line of its own gets a line of its own.
+fn print_rule_with_comments(r: &Rule, text: &str, inner: &[(usize, usize)]) -> String {
+    if inner.is_empty() {
+        return print_rule(r);
+    }
+    let comment = |&(s, e): &(usize, usize)| text[s..e].trim_end().to_string();
+    let trailing = |&(s, _): &(usize, usize)| {
+        let line_start = text[..s].rfind('\n').map_or(0, |i| i + 1);
+        !text[line_start..s].trim().is_empty()
+    };
+    // The rule's lines: the heads (with `:-`), then one per top-level body part.
+    let heads = r.heads.iter().map(print_atom).collect::<Vec<_>>().join(", ");
+    let (lead, parts, sep): (String, Vec<(usize, String)>, &str) = match &r.body {
+        None => (heads, Vec::new(), ""),
+        Some(body) => {
+            let lead = if heads.is_empty() { ":-".to_string() } else { format!("{heads} :-") };
+            match body {
+                Body::And(ps, _) => {
+                    (lead, ps.iter().map(|p| (p.span().start as usize, print_body(p, 1))).collect(), ",")
+                }
+                Body::Or(ps, _) => {
+                    (lead, ps.iter().map(|p| (p.span().start as usize, print_body(p, 0))).collect(), ";")
+                }
+                Body::Lit(l) => (lead, vec![(l.span().start as usize, print_literal(l))], ""),
+            }
+        }
+    };
+    // Slot k: the comments after the start of line k (the lead is line 0) and before line k+1.
+    let mut slots: Vec<Vec<(usize, usize)>> = vec![Vec::new(); parts.len() + 1];
+    for c in inner {
+        let k = parts.iter().take_while(|(start, _)| *start <= c.0).count();
+        slots[k].push(*c);
+    }
+    // Only `/* */` comments at the very end, after code: the rule prints as usual, with
+    // them after its `.` (where they read back as comments after the rule).
+    let last = &slots[parts.len()];
+    if slots[..parts.len()].iter().all(Vec::is_empty)
+        && last.iter().all(|c| trailing(c) && text[c.0..].starts_with("/*"))
+    {
+        let trail = last.iter().map(comment).collect::<Vec<_>>().join(" ");
+        return format!("{} {trail}", print_rule(r));
+    }
+    let mut out = lead;
+    for k in 0..=parts.len() {
+        let is_last = k == parts.len();
+        if k > 0 {
+            let s = if is_last { "" } else { sep };
+            let _ = write!(out, "\n{INDENT}{}{s}", parts[k - 1].1);
+        }
+        let mut own_line = false;
+        for c in &slots[k] {
+            let ends_in_line_comment = out.rsplit('\n').next().is_some_and(|l| l.contains("//"));
+            if !own_line && trailing(c) && !ends_in_line_comment {
+                let _ = write!(out, " {}", comment(c));
+            } else {
+                own_line = true;
+                let _ = write!(out, "\n{INDENT}{}", comment(c));
+            }
+        }
+        if is_last {
+            // The final `.`, on a line of its own after a comment that runs to the end of the line.
+            let ends_in_line_comment = out.rsplit('\n').next().is_some_and(|l| l.contains("//"));
+            if own_line || ends_in_line_comment || (k == 0 && !slots[0].is_empty()) {
+                let _ = write!(out, "\n{INDENT}.");
+            } else {
+                out.push('.');
+            }
+        }
+    }
+    out
+}
+
 /// One rule, fact or constraint, with its final `.`.
 pub fn print_rule(r: &Rule) -> String {
     let heads: Vec<String> = r.heads.iter().map(print_atom).collect();
@@ -443,6 +532,33 @@ fn strength(e: &Expr) -> u8 {
     }
 }
 
+/// The terms of a chain, left to right, each with whether it is subtracted (`minus` flips
+/// the signs of the whole of `e`): the operands of `e` and of its inner nodes (those the
+/// parser regrouped, of the same family), not of a group written in parentheses.
+fn chain_terms<'e>(e: &'e Expr, minus: bool, out: &mut Vec<(bool, &'e Expr)>) {
+    let Expr::Binary { op: top, .. } = e else { return out.push((minus, e)) };
+    let inner = |x: &Expr| matches!(x, Expr::Binary { op, chain: true, .. } if same_family(*op, *top));
+    // The left spine is walked in a loop, the balanced right operands recursively.
+    let mut spine = Vec::new();
+    let mut at = e;
+    while let Expr::Binary { op, lhs, rhs, .. } = at
+        && (std::ptr::eq(at, e) || inner(at))
+    {
+        spine.push((*op, &**rhs));
+        at = lhs;
+    }
+    out.push((minus, at));
+    for (op, rhs) in spine.into_iter().rev() {
+        let m = minus != (op == BinaryOp::Sub);
+        if inner(rhs) { chain_terms(rhs, m, out) } else { out.push((m, rhs)) }
+    }
+}
+
+fn same_family(a: BinaryOp, b: BinaryOp) -> bool {
+    let additive = |o| matches!(o, BinaryOp::Add | BinaryOp::Sub);
+    a == b || (additive(a) && additive(b))
+}
+
 /// Prints `e` where an expression binding at least as strongly as `min` may stand bare.
 fn print_expr(e: &Expr, min: u8) -> String {
     let s = print_expr_bare(e);
@@ -471,6 +587,22 @@ fn print_expr_bare(e: &Expr) -> String {
         Expr::Binary { op: BinaryOp::Pow, lhs, rhs, .. } => {
             // The base is a primary; the exponent a prefix expression (`^` is right-associative).
             format!("{}^{}", print_expr(lhs, 12), print_expr(rhs, 10))
+        }
+        Expr::Binary { op, .. } if *op != BinaryOp::Pow => {
+            // A chain (the parser may have regrouped it): printed flat, as written.
+            let p = precedence(*op);
+            let mut terms = Vec::new();
+            chain_terms(e, false, &mut terms);
+            let mut s = print_expr(terms[0].1, p);
+            for &(minus, term) in &terms[1..] {
+                let sym = match *op {
+                    BinaryOp::Add | BinaryOp::Sub if minus => "-",
+                    BinaryOp::Add | BinaryOp::Sub => "+",
+                    op => binary_op(op),
+                };
+                let _ = write!(s, " {sym} {}", print_expr(term, p + 1));
+            }
+            s
         }
         Expr::Binary { op, lhs, rhs, .. } => {
             let p = precedence(*op);
@@ -528,6 +660,24 @@ mod tests {
         assert_eq!(fmt(want), want);
     }
 
+    /// The parser regroups chains into balanced trees; they print back flat, as written,
+    /// and a group written in parentheses keeps them.
+    #[test]
+    fn regrouped_chains_print_as_written() {
+        for src in [
+            "p(x) :-\n    q(a, b, c, d),\n    x = a - b + c - d - 1 + 2.\n",
+            "p(x) :-\n    q(a, b, c, d),\n    x = a - (b - c) - (d + 1) + -2.\n",
+            "p(x) :-\n    q(a, b, c, d),\n    x = a * b * c / d * 2 % 3 * a.\n",
+            "p(x) :-\n    q(a, b, c, d),\n    x = a bshl 1 + b - c bor d bor 8 band 12 band a.\n",
+            "p(x) :-\n    q(a, b, c, d),\n    x = (a + b) * (c - d) - a * b + (c bor d).\n",
+        ] {
+            assert_eq!(fmt(src), src);
+        }
+        let long: String = (0..3000).map(|i| format!(" + {i}")).collect();
+        let src = format!("p(x) :- x = 0{long}.\n");
+        assert_eq!(fmt(&src).split_whitespace().collect::<String>(), src.split_whitespace().collect::<String>());
+    }
+
     #[test]
     fn precedence_kept() {
         let src = "p(x) :- q(a, b), x = (a + b) * -(a - 1) ^ 2 - (b - a) - (-3)^2 - -(4).\n";
@@ -537,10 +687,12 @@ mod tests {
     }
 
     #[test]
-    fn comments_inside_items_move_above() {
+    fn comments_inside_rules_stay_comments_inside_declarations_move_above() {
         let src = "p(x) :- q(x), // why\n  r(x).\n";
         let once = fmt(src);
-        assert!(once.starts_with("// why\np(x) :-"), "{once}");
+        assert_eq!(once, "p(x) :-\n    q(x), // why\n    r(x).\n");
         assert_eq!(fmt(&once), once);
+        let src = ".decl p(x: number, // x\n y: number)\n";
+        assert_eq!(fmt(src), "// x\n.decl p(x: number, y: number)\n");
     }
 }

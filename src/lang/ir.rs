@@ -357,6 +357,15 @@ impl Program {
         self.constraint_of(rel).is_some()
     }
 
+    /// The relation's name as shown to people: a constraint's hidden relation (whose name no
+    /// one wrote) is `violations of constraint N`, numbered in the order written.
+    pub fn shown_name(&self, rel: RelId) -> std::borrow::Cow<'_, str> {
+        match self.constraints.iter().position(|c| c.rel == rel) {
+            Some(i) => format!("violations of constraint {}", i + 1).into(),
+            None => self.relations[rel].name.as_str().into(),
+        }
+    }
+
     /// The constraint whose hidden relation is `rel`, if it is one.
     pub fn constraint_of(&self, rel: RelId) -> Option<&Constraint> {
         self.constraints.iter().find(|c| c.rel == rel)

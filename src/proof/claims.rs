@@ -23,7 +23,7 @@ use crate::base::source::{FileId, SourceMap, Span};
 use crate::base::value::Symbols;
 use crate::lang::ir;
 use crate::lang::syntax::{self, ast};
-use crate::proof::explain::{self, Claim, ClaimArg};
+use crate::proof::pattern::{self, Claim, ClaimArg};
 
 /// What the reviewer expects of a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,7 +306,7 @@ fn parse_atom(
         }
     };
     let text = one_line(text.get(atom.span.range()).unwrap_or(atom_text));
-    explain::resolve_claim(atom, text, program, symbols)
+    pattern::resolve_claim(atom, text, program, symbols)
 }
 
 fn one_line(text: &str) -> String {

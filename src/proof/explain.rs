@@ -1,180 +1,27 @@
 //! Showing proofs to people and programs: claims as typed by a reviewer, proof trees as
 //! text, proof DAGs as JSON, one-line traces for CSV, and why-not reports.
 
-use crate::base::diag::{Code, Diagnostic, did_you_mean};
-use crate::base::source::SourceMap;
-use crate::base::value::{Tuples, Type, Value, from_number, to_number};
+use crate::base::value::{Type, Value, to_number};
 use crate::engine::eval;
 use crate::lang::ir::{self, Lit, RelId};
-use crate::lang::syntax::{self, ast};
-use crate::proof::provenance::{
-    Explainer, NodeId, NodeKind, Origin, Side, atom_text, bind_head, literal, matches, pattern_text,
-};
+use crate::proof::pattern::{Claim, unknown_constants};
+use crate::proof::provenance::{Explainer, NodeId, NodeKind, Origin, Side, atom_text, literal, matches, pattern_text};
 use serde_json::{Map, Value as Json, json};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
-/// One argument of a claim or query pattern.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ClaimArg {
-    /// A constant that occurs in some fact or rule.
-    Value(Value),
-    /// A constant that occurs in no fact or rule: nothing can match it.
-    Unknown(String),
-    /// A variable: matches anything, the same value wherever it repeats.
-    Var(String),
-    /// `_`: matches anything.
-    Wildcard,
-}
-
-/// A claim or query pattern: a relation with constant, variable and wildcard arguments.
-#[derive(Debug, Clone)]
-pub struct Claim {
-    /// The relation.
-    pub rel: RelId,
-    /// One argument per column.
-    pub args: Vec<ClaimArg>,
-    /// The claim as written.
-    pub text: String,
-}
-
-impl Claim {
-    /// The tuple, when every argument is a known constant.
-    pub fn tuple(&self) -> Option<Vec<Value>> {
-        self.args.iter().map(|a| if let ClaimArg::Value(v) = a { Some(*v) } else { None }).collect()
-    }
-
-    /// The rows of `tuples` (the claim's relation) that match the claim: constants equal,
-    /// and a variable repeated in the pattern bound to one value.
-    pub fn matching_rows(&self, tuples: &Tuples) -> Vec<usize> {
-        let Some(pattern) = self.pattern() else { return Vec::new() };
-        let vars: Vec<(usize, &str)> = self
-            .args
-            .iter()
-            .enumerate()
-            .filter_map(|(i, a)| if let ClaimArg::Var(n) = a { Some((i, n.as_str())) } else { None })
-            .collect();
-        crate::proof::provenance::matches(tuples, &pattern)
-            .filter(|&i| {
-                let t = tuples.get(i);
-                vars.iter().all(|&(p, n)| vars.iter().all(|&(q, m)| n != m || t[p] == t[q]))
-            })
-            .collect()
-    }
-
-    /// The pattern to match tuples against (`None` for variables and wildcards).
-    pub fn pattern(&self) -> Option<Vec<Option<Value>>> {
-        self.args
-            .iter()
-            .map(|a| match a {
-                ClaimArg::Value(v) => Some(Some(*v)),
-                ClaimArg::Unknown(_) => None,
-                ClaimArg::Var(_) | ClaimArg::Wildcard => Some(None),
-            })
-            .collect()
-    }
-}
-
-/// Parses `aligned("Egypt", x)` against the program. Constants are looked up, never interned.
-pub fn parse_claim(
-    text: &str,
-    sources: &mut SourceMap,
-    program: &ir::Program,
-    symbols: &crate::base::value::Symbols,
-) -> Result<Claim, Vec<Diagnostic>> {
-    let trimmed = text.trim().trim_end_matches('.');
-    let source = format!("{trimmed}.");
-    let file = sources.add("<claim>", source.clone());
-    let (ast, errors) = syntax::parse_file(file, &source);
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let atom = match ast.items.as_slice() {
-        [ast::Item::Rule(ast::Rule { heads, body: None, .. })] if heads.len() == 1 => &heads[0],
-        _ => {
-            return Err(vec![Diagnostic::error(
-                Code::Syntax,
-                format!("expected one atom such as `aligned(\"Egypt\", x)`, got `{trimmed}`"),
-            )]);
-        }
-    };
-    resolve_claim(atom, trimmed.to_string(), program, symbols)
-}
-
-/// Resolves a parsed atom against the program: its relation, arity and constant types.
-pub fn resolve_claim(
-    atom: &ast::Atom,
-    text: String,
-    program: &ir::Program,
-    symbols: &crate::base::value::Symbols,
-) -> Result<Claim, Vec<Diagnostic>> {
-    let Some(rel) = program.relation_id(&atom.relation.name) else {
-        let mut d = Diagnostic::error(Code::UnknownRelation, format!("unknown relation `{}`", atom.relation.name))
-            .at(atom.relation.span, "no such relation");
-        if let Some(s) = did_you_mean(&atom.relation.name, program.relations.iter().map(|r| r.name.as_str())) {
-            d = d.with_help(format!("did you mean `{s}`?"));
-        }
-        return Err(vec![d]);
-    };
-    let decl = &program.relations[rel];
-    if atom.args.len() != decl.arity() {
-        return Err(vec![
-            Diagnostic::error(
-                Code::ArityMismatch,
-                format!("`{}` has {} columns, but the claim gives {}", decl.name, decl.arity(), atom.args.len()),
-            )
-            .at(atom.span, "this claim"),
-        ]);
-    }
-    let mut args = Vec::new();
-    for (arg, &ty) in atom.args.iter().zip(&decl.types) {
-        let mismatch = |what: &str| {
-            vec![
-                Diagnostic::error(
-                    Code::TypeMismatch,
-                    format!("a {what} where `{}` has a {} column", decl.name, ty.name()),
-                )
-                .at(arg.span(), format!("expected a {}", ty.name())),
-            ]
-        };
-        args.push(match arg {
-            ast::Expr::Var(name) => ClaimArg::Var(name.name.clone()),
-            ast::Expr::Wildcard(_) => ClaimArg::Wildcard,
-            ast::Expr::Number(n, _) if ty == Type::Number => ClaimArg::Value(from_number(*n)),
-            ast::Expr::Str(s, _) if ty == Type::Symbol => match symbols.get(s) {
-                Some(v) => ClaimArg::Value(v),
-                None => ClaimArg::Unknown(s.clone()),
-            },
-            ast::Expr::Number(..) => return Err(mismatch("number")),
-            ast::Expr::Str(..) => return Err(mismatch("symbol")),
-            other => {
-                return Err(vec![
-                    Diagnostic::error(Code::Unsupported, "a claim takes constants, variables and `_` only")
-                        .at(other.span(), "not allowed here"),
-                ]);
-            }
-        });
-    }
-    Ok(Claim { rel, args, text })
-}
-
-/// Notes on constants of a claim that occur nowhere, with the closest known symbol.
-pub fn unknown_constants(claim: &Claim, symbols: &crate::base::value::Symbols) -> Vec<String> {
-    let mut out = Vec::new();
-    for a in &claim.args {
-        if let ClaimArg::Unknown(s) = a {
-            let mut note = format!("\"{s}\" does not occur in any fact or rule");
-            if let Some(best) = did_you_mean(s, symbols.iter().map(|(_, t)| t)) {
-                let _ = write!(note, "; did you mean \"{best}\"?");
-            }
-            out.push(note);
-        }
-    }
-    out
-}
-
+/// The rule as written, on one line, without its comments.
 fn rule_text(ex: &Explainer, rule: &ir::Rule) -> String {
-    ex.sources.snippet(rule.span).split_whitespace().collect::<Vec<_>>().join(" ")
+    let source = ex.sources.snippet(rule.span);
+    let mut plain = String::with_capacity(source.len());
+    let mut at = 0;
+    for (start, end) in crate::lang::fmt::comments(source) {
+        plain.push_str(&source[at..start]);
+        plain.push(' ');
+        at = end;
+    }
+    plain.push_str(&source[at..]);
+    plain.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn value_text(v: Value, ty: Type, ex: &Explainer) -> String {
@@ -319,8 +166,13 @@ fn tree_node(
             }
             for (i, s) in side.iter().enumerate() {
                 let last = premises.len() + i + 1 == total;
-                let f = if last { "└─ " } else { "├─ " };
-                let _ = writeln!(out, "{rest}{f}{}", side_text(ex, s));
+                let (f, r) = if last { ("└─ ", "   ") } else { ("├─ ", "│  ") };
+                let over = aggregated_lines(ex, s);
+                let colon = if over.is_empty() { "" } else { ", over:" };
+                let _ = writeln!(out, "{rest}{f}{}{colon}", side_text(ex, s));
+                for line in over {
+                    let _ = writeln!(out, "{rest}{r}   {line}");
+                }
             }
         }
     }
@@ -331,8 +183,25 @@ pub fn side_text(ex: &Explainer, s: &Side) -> String {
     match s {
         Side::Absent { rel, pattern } => format!("no proof of {}", pattern_text(ex.program, *rel, pattern, ex.symbols)),
         Side::Holds { text } => format!("holds: {text}"),
-        Side::Aggregate { text, value } => format!("computed: {text} = {value}"),
+        Side::Aggregate { text, value, .. } => format!("computed: {text} = {value}"),
     }
+}
+
+/// What an aggregate aggregates, one line per binding of its body (its positive atoms),
+/// then `and M more` for the bindings not kept; empty for other conditions.
+pub fn aggregated_lines(ex: &Explainer, s: &Side) -> Vec<String> {
+    let Side::Aggregate { over, bindings, .. } = s else { return Vec::new() };
+    let mut lines: Vec<String> = over
+        .iter()
+        .filter(|atoms| !atoms.is_empty())
+        .map(|atoms| {
+            atoms.iter().map(|(rel, t)| atom_text(ex.program, *rel, t, ex.symbols)).collect::<Vec<_>>().join(", ")
+        })
+        .collect();
+    if !lines.is_empty() && *bindings > over.len() {
+        lines.push(format!("and {} more", bindings - over.len()));
+    }
+    lines
 }
 
 /// A proof as JSON: the conclusion, and the DAG of nodes reachable from it, each listed
@@ -343,7 +212,7 @@ pub fn proof_json(ex: &Explainer, root: NodeId) -> Json {
     let root_node = &ex.nodes[root];
     json!({
         "conclusion": atom_text(ex.program, root_node.rel, &root_node.tuple, ex.symbols),
-        "relation": ex.program.relations[root_node.rel].name,
+        "relation": relation_name(ex, root_node.rel),
         "tuple": tuple_json(ex, root_node.rel, &root_node.tuple),
         "height": root_node.height,
         "root": 0,
@@ -372,6 +241,15 @@ pub fn number_nodes(ex: &Explainer, roots: impl IntoIterator<Item = NodeId>) -> 
     (order, index)
 }
 
+/// The relation's name; for a constraint's hidden relation, the constraint as written (on
+/// one line), since the hidden name is one no user wrote.
+fn relation_name(ex: &Explainer, rel: RelId) -> String {
+    match ex.program.constraint_of(rel) {
+        Some(c) => ex.sources.snippet(c.span).split_whitespace().collect::<Vec<_>>().join(" "),
+        None => ex.program.relations[rel].name.clone(),
+    }
+}
+
 fn tuple_json(ex: &Explainer, rel: RelId, tuple: &[Value]) -> Json {
     Json::Array(
         tuple
@@ -389,7 +267,7 @@ pub fn node_json(ex: &Explainer, n: NodeId, index: &HashMap<NodeId, usize>) -> J
     let mut obj = Map::new();
     obj.insert("id".into(), Json::from(index[&n]));
     obj.insert("conclusion".into(), Json::from(atom_text(ex.program, node.rel, &node.tuple, ex.symbols)));
-    obj.insert("relation".into(), Json::from(ex.program.relations[node.rel].name.clone()));
+    obj.insert("relation".into(), Json::from(relation_name(ex, node.rel)));
     obj.insert("tuple".into(), tuple_json(ex, node.rel, &node.tuple));
     obj.insert("height".into(), Json::from(node.height));
     match &node.kind {
@@ -436,6 +314,24 @@ pub fn node_json(ex: &Explainer, n: NodeId, index: &HashMap<NodeId, usize>) -> J
             obj.insert("premises".into(), Json::Array(premises.iter().map(|p| Json::from(index[p])).collect()));
             let conditions: Vec<Json> = side.iter().map(|s| Json::from(side_text(ex, s))).collect();
             obj.insert("conditions".into(), Json::Array(conditions));
+            let aggregates: Vec<Json> = side
+                .iter()
+                .filter_map(|s| match s {
+                    Side::Aggregate { text, value, over, bindings } => Some(json!({
+                        "text": text,
+                        "value": value,
+                        "bindings": bindings,
+                        "over": over
+                            .iter()
+                            .map(|atoms| atoms.iter().map(|(rel, t)| atom_text(ex.program, *rel, t, ex.symbols)).collect::<Vec<_>>())
+                            .collect::<Vec<_>>(),
+                    })),
+                    _ => None,
+                })
+                .collect();
+            if !aggregates.is_empty() {
+                obj.insert("aggregates".into(), Json::Array(aggregates));
+            }
         }
     }
     Json::Object(obj)
@@ -479,46 +375,76 @@ fn trace(ex: &Explainer, n: NodeId, out: &mut String, seen: &mut HashSet<NodeId>
 }
 
 /// Why a claim does not hold: for every rule that could derive it, how far its body gets.
+/// A pattern (`aligned(_, "Haftar")`) is asked of every tuple it could match; when some
+/// tuple matches, the answer is that it holds, with the first match's proof.
 pub fn why_not(ex: &mut Explainer, claim: &Claim) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "why not {}?", claim.text);
     for note in unknown_constants(claim, ex.symbols) {
         let _ = writeln!(out, "  note: {note}");
     }
-    if let Some(tuple) = claim.tuple()
-        && let Some(root) = ex.explain(claim.rel, &tuple)
-    {
-        let _ = writeln!(out, "it holds:");
+    let (model, program) = (ex.model, ex.program);
+    let rel = &program.relations[claim.rel];
+    let hits = claim.matching_tuples(&model.relations[claim.rel], &rel.types, ex.symbols);
+    if let Some(root) = hits.first().and_then(|t| ex.explain(claim.rel, t)) {
+        if claim.is_ground() {
+            let _ = writeln!(out, "it holds:");
+        } else {
+            let n = hits.len();
+            let _ =
+                writeln!(out, "it holds: {n} tuple{} match{}; the first:", plural(n), if n == 1 { "es" } else { "" });
+        }
         out.push_str(&render_tree(ex, root, Some(3)));
         return out;
     }
-    let rel = &ex.program.relations[claim.rel];
-    let program = ex.program;
     let rules: Vec<&ir::Rule> = program.rules.iter().filter(|r| r.head == claim.rel).collect();
     if rules.is_empty() {
-        let _ =
-            writeln!(out, "`{}` has no rules: it holds only what the facts state, and no fact states this.", rel.name);
+        let what = if claim.is_ground() { "states this" } else { "matches this" };
+        let _ = writeln!(out, "`{}` has no rules: it holds only what the facts state, and no fact {what}.", rel.name);
         return out;
     }
     let _ = writeln!(out, "no rule derives it:");
-    let Some(tuple) = claim.tuple() else {
+    let Some(pattern) = claim.pattern() else {
         let _ = writeln!(out, "  (a constant of the claim occurs nowhere, so no tuple can contain it)");
         return out;
     };
     for rule in rules {
         let _ = writeln!(out, "\n  rule {}  [{}]", rule_text(ex, rule), ex.sources.file_line(rule.span));
-        let _ = writeln!(out, "    {}", rule_progress(ex, rule, &tuple));
+        let _ = writeln!(out, "    {}", rule_progress(ex, rule, &pattern));
     }
     out
 }
 
-/// How far one rule's body gets towards the claimed tuple.
-fn rule_progress(ex: &mut Explainer, rule: &ir::Rule, tuple: &[Value]) -> String {
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Binds the head variables that stand alone where the pattern has a constant; false if a
+/// constant of the head differs.
+fn bind_head_pattern(rule: &ir::Rule, pattern: &[Option<Value>], env: &mut [Value], bound: &mut [bool]) -> bool {
+    for (arg, p) in rule.head_args.iter().zip(pattern) {
+        let Some(v) = *p else { continue };
+        match arg {
+            ir::Expr::Var(x) if bound[*x] && env[*x] != v => return false,
+            ir::Expr::Var(x) => {
+                env[*x] = v;
+                bound[*x] = true;
+            }
+            ir::Expr::Const(c, _) if *c != v => return false,
+            _ => {}
+        }
+    }
+    true
+}
+
+/// How far one rule's body gets towards a tuple matching `pattern` (`None`: any value).
+fn rule_progress(ex: &mut Explainer, rule: &ir::Rule, pattern: &[Option<Value>]) -> String {
     const MAX_BINDINGS: usize = 10_000;
     let mut env = vec![0; rule.num_vars()];
     let mut bound = vec![false; rule.num_vars()];
-    if !bind_head(rule, tuple, &mut env, &mut bound) {
-        return "its head cannot produce this tuple (a constant in the head differs)".into();
+    if !bind_head_pattern(rule, pattern, &mut env, &mut bound) {
+        let what = if pattern.iter().all(Option::is_some) { "this tuple" } else { "a matching tuple" };
+        return format!("its head cannot produce {what} (a constant in the head differs)");
     }
     let mut states = vec![(env, bound)];
     for lit in &rule.body {
@@ -633,7 +559,11 @@ fn rule_progress(ex: &mut Explainer, rule: &ir::Rule, tuple: &[Value]) -> String
         }
         states = next;
     }
-    "its body holds, but the head computes a different tuple".into()
+    if pattern.iter().all(Option::is_some) {
+        "its body holds, but the head computes a different tuple".into()
+    } else {
+        "its body holds, but the head computes no tuple matching the pattern".into()
+    }
 }
 
 fn pattern_of(a: &ir::Atom, env: &[Value], bound: &[bool]) -> Vec<Option<Value>> {
@@ -653,4 +583,12 @@ fn bound_text(ex: &Explainer, rule: &ir::Rule, env: &[Value], bound: &[bool]) ->
         .map(|v| format!("{} = {}", rule.var_names[v], literal(env[v], rule.var_types[v], ex.symbols)))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The proofs of every tuple matching a claim, in display order: up to `k` proofs each,
+/// shortest first (a ground claim has at most one tuple). Empty when nothing matches.
+pub fn pattern_proofs(ex: &mut Explainer, claim: &Claim, k: usize) -> Vec<Vec<NodeId>> {
+    let rel = &ex.program.relations[claim.rel];
+    let hits = claim.matching_tuples(&ex.model.relations[claim.rel], &rel.types, ex.symbols);
+    hits.iter().map(|t| ex.explain_many(claim.rel, t, k)).filter(|roots| !roots.is_empty()).collect()
 }

@@ -1,6 +1,8 @@
 //! Proofs: rebuilt on demand from the evaluation's record (`provenance`), shown to people and
-//! programs (`explain`), and the claims a reviewer types or writes in files (`claims`).
+//! programs (`explain`), the patterns people type and the one matcher for them (`pattern`),
+//! and the claims a reviewer writes in files (`claims`).
 
 pub mod claims;
 pub mod explain;
+pub mod pattern;
 pub mod provenance;

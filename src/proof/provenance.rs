@@ -20,6 +20,12 @@ use std::collections::HashMap;
 /// A node's index in [`Explainer::nodes`].
 pub type NodeId = usize;
 
+/// The positive atoms of one binding of a rule body: relation and tuple of each.
+pub type Atoms = Vec<(RelId, Vec<Value>)>;
+
+/// At most this many bindings of an aggregate's body are kept in its proof step.
+pub const MAX_AGGREGATED: usize = 10;
+
 /// Where an input fact was stated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -44,12 +50,18 @@ pub enum Side {
         /// The comparison with its values: `x != z  ("Egypt" != "Haftar")`.
         text: String,
     },
-    /// An aggregate's value under the bindings.
+    /// An aggregate's value under the bindings, with the tuples it aggregates: the positive
+    /// atoms of each of the first [`MAX_AGGREGATED`] bindings of its body, and how many
+    /// bindings there are in all.
     Aggregate {
         /// The aggregate as written, on one line.
         text: String,
         /// Its value under the bindings.
         value: Number,
+        /// The positive atoms of each of the first [`MAX_AGGREGATED`] bindings.
+        over: Vec<Atoms>,
+        /// How many bindings the body has in all.
+        bindings: usize,
     },
 }
 
@@ -471,9 +483,10 @@ impl<'s, 'a> Search<'s, 'a> {
                 true
             }
             Lit::Aggregate { var, func, target, body, span } => {
-                let Some(value) = self.aggregate(*func, target.as_ref(), body, env, bound) else { return true };
+                let (value, over, bindings) = self.aggregate(*func, target.as_ref(), body, env, bound);
+                let Some(value) = value else { return true };
                 let text = self.ex.sources.snippet(*span).split_whitespace().collect::<Vec<_>>().join(" ");
-                self.side.push(Side::Aggregate { text, value });
+                self.side.push(Side::Aggregate { text, value, over, bindings });
                 let go_on = self.with_value(*var, from_number(value), rest, env, bound, visit);
                 self.side.pop();
                 go_on
@@ -507,17 +520,54 @@ impl<'s, 'a> Search<'s, 'a> {
         body: &[Lit],
         env: &mut [Value],
         bound: &mut [bool],
-    ) -> Option<Number> {
+    ) -> (Option<Number>, Vec<Atoms>, usize) {
         let mut inner = Search { ex: &mut *self.ex, limit: None, premises: Vec::new(), side: Vec::new() };
         let mut fold = eval::Fold::new(func);
         let mut env2 = env.to_vec();
         let mut bound2 = bound.to_vec();
+        // The first bindings by value (symbols by string), so the proof reads the same
+        // whatever order the symbols were interned in.
+        let mut kept: Vec<(Vec<SortKey>, Atoms)> = Vec::new();
+        let mut bindings = 0;
         inner.body(body, &mut env2, &mut bound2, &mut |s, e| {
             fold.add(target.and_then(|t| eval::evaluate_expr(t, e, s.ex.symbols)).map(to_number));
+            bindings += 1;
+            let (program, model, symbols) = (s.ex.program, s.ex.model, &*s.ex.symbols);
+            let key = sort_key(program, model, symbols, &s.premises);
+            if kept.len() == MAX_AGGREGATED && kept.last().is_some_and(|(k, _)| *k <= key) {
+                return true;
+            }
+            let at = kept.partition_point(|(k, _)| *k <= key);
+            let atoms = s.premises.iter().map(|&(r, i)| (r, model.relations[r].get(i).to_vec())).collect();
+            kept.insert(at, (key, atoms));
+            kept.truncate(MAX_AGGREGATED);
             true
         });
-        fold.result()
+        (fold.result(), kept.into_iter().map(|(_, atoms)| atoms).collect(), bindings)
     }
+}
+
+/// One value as it sorts for people: numbers numerically, symbols by string.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum SortKey {
+    Number(Number),
+    Symbol(String),
+}
+
+/// The sort key of a list of premises: each relation's name, then its values.
+fn sort_key(program: &ir::Program, model: &Model, symbols: &Symbols, premises: &[(RelId, usize)]) -> Vec<SortKey> {
+    let mut key = Vec::new();
+    for &(rel, index) in premises {
+        let decl = &program.relations[rel];
+        key.push(SortKey::Symbol(decl.name.clone()));
+        for (&v, &t) in model.relations[rel].get(index).iter().zip(&decl.types) {
+            key.push(match t {
+                Type::Number => SortKey::Number(to_number(v)),
+                Type::Symbol => SortKey::Symbol(symbols.resolve(v).to_string()),
+            });
+        }
+    }
+    key
 }
 
 fn unbind(bound: &mut [bool], vars: &[usize]) {
@@ -602,9 +652,19 @@ pub fn literal(v: Value, ty: Type, symbols: &Symbols) -> String {
     }
 }
 
-/// `rel("a", 1)` as written in a rule file.
+/// `rel("a", 1)` as written in a rule file. A constraint's hidden relation has a name no one
+/// wrote, so its tuple is shown as the violation's bindings: `violation(x = "a", n = 1)`.
 pub fn atom_text(program: &ir::Program, rel: RelId, tuple: &[Value], symbols: &Symbols) -> String {
     let r = &program.relations[rel];
+    if program.is_constraint(rel) {
+        let bindings: Vec<String> = r
+            .columns
+            .iter()
+            .zip(tuple.iter().zip(&r.types))
+            .map(|(c, (&v, &t))| format!("{c} = {}", literal(v, t, symbols)))
+            .collect();
+        return format!("violation({})", bindings.join(", "));
+    }
     let args: Vec<String> = tuple.iter().zip(&r.types).map(|(&v, &t)| literal(v, t, symbols)).collect();
     format!("{}({})", r.name, args.join(", "))
 }

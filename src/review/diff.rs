@@ -592,7 +592,7 @@ fn broken(
                             });
                         }
                     }
-                    Side::Aggregate { text, value } => {
+                    Side::Aggregate { text, value, .. } => {
                         // Widened: the engine's number type may be narrower than i64.
                         #[allow(clippy::useless_conversion)]
                         let value = i64::from(*value);

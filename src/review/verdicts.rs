@@ -1,20 +1,23 @@
 //! `stance review`: a verdict for every claim of a claims file, with the proof, the why-not
 //! or the colliding proofs behind it, as text, JSON or JUnit XML.
 //!
-//! What the knowledge base says of a claim (its *finding*):
-//! - CONTRADICTED: the claim would complete a constraint violation (a constraint has a body
-//!   atom that unifies with it and the rest of the body holds), whether or not it holds;
-//! - SUPPORTED: it holds (a pattern: some tuple matches; a count: the count is as expected);
-//! - NOT SUPPORTED: otherwise.
+//! Each claim is asked as written, and its verdict says whether the knowledge base agrees:
+//! - `a.` is SUPPORTED when `a` holds (a pattern: some tuple matches), even when the tuple
+//!   takes part in a constraint violation (a note says so, with the colliding proofs);
+//! - `!a.` is SUPPORTED when `a` does not hold; when a constraint rules `a` out (it would
+//!   complete a violation), a note says so, with the proofs that would collide;
+//! - `contradicted a.` is CONTRADICTED when `a` would complete a violation (a constraint has
+//!   a body atom that unifies with it and the rest of the body holds), whether or not it holds;
+//! - `count a = N.` is SUPPORTED when N tuples match.
 //!
-//! The verdict is the finding when the expectation is met, and FAILED when it is not:
-//! `supported` needs SUPPORTED, `contradicted` needs CONTRADICTED, `not supported` needs the
-//! claim not to hold (NOT SUPPORTED, or CONTRADICTED without holding), `count = N` needs N
-//! matching tuples.
+//! Otherwise the verdict is FAILED, with what was expected and what was found: SUPPORTED
+//! (it holds), CONTRADICTED (it does not hold, and would complete a violation) or NOT
+//! SUPPORTED (neither). Before, verdicts described the atom rather than the claim: `!a` that
+//! held was NOT SUPPORTED or CONTRADICTED, and `a` that held inside a violation FAILED.
 
 use crate::base::value::Value;
 use crate::proof::claims::{ClaimSpec, Expect};
-use crate::proof::explain::{self, ClaimArg};
+use crate::proof::explain;
 use crate::proof::provenance::{Explainer, NodeId, atom_text};
 use crate::review::constraints::{self, Completion};
 use serde_json::{Value as Json, json};
@@ -82,7 +85,7 @@ impl Outcome {
         match self.spec.expect {
             Expect::Count(n) => format!("expected {n} matching tuple{}, found {}", plural(n as usize), self.count),
             Expect::Supported => format!("expected SUPPORTED, found {}", self.found.label()),
-            Expect::NotSupported => format!("expected NOT SUPPORTED (not derivable), found {}", self.found.label()),
+            Expect::NotSupported => "expected not derivable, but it holds".to_string(),
             Expect::Contradicted => format!("expected CONTRADICTED, found {}", self.found.label()),
         }
     }
@@ -97,51 +100,60 @@ pub fn review(ex: &mut Explainer, specs: &[ClaimSpec]) -> Vec<Outcome> {
 
 fn review_one(ex: &mut Explainer, spec: &ClaimSpec) -> Outcome {
     let claim = &spec.claim;
-    let hits = claim.matching_rows(&ex.model.relations[claim.rel]);
-    let holds = !hits.is_empty();
     let (model, program) = (ex.model, ex.program);
-    let tuples = &model.relations[claim.rel];
     let decl = &program.relations[claim.rel];
-    let mut subset = crate::engine::eval::Tuples { arity: decl.arity(), data: Vec::new(), rows: 0 };
-    for &i in &hits {
-        subset.data.extend_from_slice(tuples.get(i));
-        subset.rows += 1;
-    }
-    let order = crate::base::order::display_order(&subset, &decl.types, ex.symbols);
-    let matching: Vec<Vec<Value>> = order.iter().take(MAX_LISTED).map(|&i| subset.get(i).to_vec()).collect();
-    let proof = matching.first().and_then(|t| ex.explain(claim.rel, t));
+    let hits = claim.matching_tuples(&model.relations[claim.rel], &decl.types, ex.symbols);
+    let holds = !hits.is_empty();
+    let proof = hits.first().and_then(|t| ex.explain(claim.rel, t));
     let collisions = match claim.tuple() {
         Some(tuple) => constraints::completions(ex, claim.rel, &tuple, MAX_COLLISIONS),
         None => Vec::new(),
     };
-    let found = if !collisions.is_empty() {
-        Verdict::Contradicted
-    } else if holds {
+    let collides = !collisions.is_empty();
+    // What the knowledge base says of the atom.
+    let atom = if holds {
         Verdict::Supported
+    } else if collides {
+        Verdict::Contradicted
     } else {
         Verdict::NotSupported
     };
-    let met = match spec.expect {
-        Expect::Supported => found == Verdict::Supported,
-        Expect::NotSupported => !holds,
-        Expect::Contradicted => found == Verdict::Contradicted,
-        Expect::Count(n) => hits.len() as u64 == n,
+    let count = hits.len() as u64;
+    let (met, found) = match spec.expect {
+        Expect::Supported => (holds, atom),
+        // `!a` is supported when `a` does not hold (a constraint may be what guarantees it).
+        Expect::NotSupported => (!holds, if holds { Verdict::NotSupported } else { Verdict::Supported }),
+        Expect::Contradicted => (collides, if collides { Verdict::Contradicted } else { atom }),
+        Expect::Count(n) => (count == n, if count == n { Verdict::Supported } else { atom }),
     };
-    // A count claim is about the count: met, it is SUPPORTED.
-    let found = if matches!(spec.expect, Expect::Count(_)) && met { Verdict::Supported } else { found };
     Outcome {
         spec: spec.clone(),
         found,
         verdict: if met { found } else { Verdict::Failed },
         holds,
         count: hits.len(),
-        matching,
+        matching: hits.into_iter().take(MAX_LISTED).collect(),
         proof,
         collisions,
     }
 }
 
-/// Indices of the tuples matching a claim (a repeated variable must take one value).
+/// Notes on how a claim meets the constraints: a tuple that holds yet takes part in a
+/// violation, or a negated claim that a constraint guarantees.
+pub fn notes(o: &Outcome) -> Vec<String> {
+    if o.collisions.is_empty() {
+        return Vec::new();
+    }
+    let text = if o.holds {
+        "it holds, and takes part in a constraint violation (the colliding proofs below; `stance contradictions` lists every violation)"
+    } else if o.spec.expect == Expect::NotSupported {
+        "a constraint rules it out: it would complete a violation (the proofs it would collide with below)"
+    } else {
+        return Vec::new();
+    };
+    vec![text.to_string()]
+}
+
 /// What backs a verdict, as indented text: the proof, the why-not, the collisions, the
 /// matching tuples of a count (also the detail column of `stance report --claims`).
 pub fn details(ex: &mut Explainer, o: &Outcome) -> String {
@@ -162,22 +174,17 @@ pub fn details(ex: &mut Explainer, o: &Outcome) -> String {
         }
         return out;
     }
-    if !o.collisions.is_empty() {
-        for c in &o.collisions {
-            out.push_str(&constraints::render_completion(ex, c));
-        }
-        return out;
+    for n in notes(o) {
+        let _ = writeln!(out, "{n}");
     }
-    match o.proof {
-        Some(root) if o.holds => {
-            let _ = writeln!(out, "proof: {}", explain::compact_trace(ex, root));
-        }
-        _ if o.spec.claim.tuple().is_some() || o.spec.claim.args.iter().any(|a| matches!(a, ClaimArg::Unknown(_))) => {
-            out.push_str(&explain::why_not(ex, &o.spec.claim));
-        }
-        _ => {
-            let _ = writeln!(out, "no tuple matches {}", o.spec.claim.text);
-        }
+    if let Some(root) = o.proof.filter(|_| o.holds) {
+        let _ = writeln!(out, "proof: {}", explain::compact_trace(ex, root));
+    }
+    for c in &o.collisions {
+        out.push_str(&constraints::render_completion(ex, c));
+    }
+    if !o.holds && o.collisions.is_empty() {
+        out.push_str(&explain::why_not(ex, &o.spec.claim));
     }
     out
 }
@@ -236,7 +243,8 @@ pub fn render_json(ex: &mut Explainer, outcomes: &[Outcome]) -> Json {
             Some(root) if o.holds => explain::proof_json(ex, root),
             _ => Json::Null,
         };
-        if !o.holds && o.spec.claim.tuple().is_some() {
+        obj["notes"] = Json::from(notes(o));
+        if !o.holds {
             obj["why_not"] = Json::from(explain::why_not(ex, &o.spec.claim));
         }
         let collisions: Vec<Json> = o.collisions.iter().map(|c| constraints::completion_json(ex, c)).collect();

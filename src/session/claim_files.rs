@@ -67,3 +67,8 @@ pub fn load(files: &[PathBuf], project: &mut Project) -> Result<Vec<ClaimSpec>, 
     }
     if errors.is_empty() { Ok(specs) } else { Err(Failure::new(errors, ExitStatus::Failed)) }
 }
+
+/// The warnings of the claims (such as a variable named like a known symbol), in order.
+pub fn warnings(specs: &[ClaimSpec]) -> Vec<crate::base::diag::Diagnostic> {
+    specs.iter().flat_map(|s| s.claim.warnings.iter().cloned()).collect()
+}

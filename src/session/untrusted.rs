@@ -4,11 +4,12 @@
 //! replay test (`tests/fuzz_corpus.rs`) call these, so both exercise the same code.
 //!
 //! Each returns the diagnostics rendered in the short and JSON forms (rendering is part of
-//! what must not panic: it slices the source text at the diagnostic's span). None
-//! evaluates anything, so every call is bounded by the size of its input.
+//! what must not panic: it slices the source text at the diagnostic's span). Only `claim`
+//! evaluates anything: one fixed small program, once per process; every call is bounded by
+//! the size of its input.
 
 use crate::base::diag::{self, Diagnostic};
-use crate::base::source::{FileId, SourceMap};
+use crate::base::source::SourceMap;
 use crate::base::value::{Symbols, Type};
 use crate::facts::load::{self, Facts, TableOptions};
 use std::collections::BTreeSet;
@@ -91,28 +92,69 @@ pub fn relation_table(data: &[u8]) -> Vec<String> {
 }
 
 /// The program claims and query patterns are parsed against: a symbol, a number and a mixed
-/// relation, with a few known constants.
+/// relation, with a few known constants, rules (one recursive, one with a negation, one
+/// aggregate) and a constraint, so that patterns reach every kind of proof and why-not.
 const CLAIM_PROGRAM: &str = "\
 .decl backs(x: symbol, y: symbol)
 .decl n(x: number)
 .decl mixed(a: symbol, b: number, c: symbol)
+.decl aligned(x: symbol, y: symbol)
+.decl lonely(x: symbol)
+.decl total(x: number)
 backs(\"Egypt\", \"Tobruk\").
-n(1).
+backs(\"Tobruk\", \"Haftar\").
+n(1). n(2).
 mixed(\"a\", 2, \"b\").
+aligned(x, y) :- backs(x, y).
+aligned(x, z) :- aligned(x, y), backs(y, z), x != z.
+lonely(x) :- mixed(x, _, _), !aligned(x, _).
+total(t) :- t = sum x : { n(x) }.
+:- aligned(x, y), mixed(x, _, y).
 ";
 
-/// A claim or query pattern as typed on the command line (`aligned("Egypt", x)`).
+/// A claim or query pattern as typed on the command line (`aligned("Egypt", x)`), then as
+/// a claims file: each parsed against [`CLAIM_PROGRAM`], matched against its model, and
+/// answered as `query`, `explain`, `why-not` and `review` answer it (text and JSON), so
+/// patterns reach the matcher, the proofs, the why-not search and the verdicts.
 pub fn claim(data: &[u8]) -> Vec<String> {
-    let mut sources = SourceMap::new();
-    let id: FileId = sources.add("<program>", CLAIM_PROGRAM);
-    let (ast, _) = crate::lang::syntax::parse_file(id, CLAIM_PROGRAM);
-    let mut symbols = Symbols::new();
-    let (program, _) = crate::lang::check::check(&[ast], &BTreeSet::new(), &mut symbols);
-    match crate::proof::explain::parse_claim(&text(data), &mut sources, &program, &symbols) {
+    // Evaluated once per process (a fuzzer calls this millions of times); each call works
+    // on its own copy of the source map and symbols, which parsing and explaining extend.
+    static MODEL: std::sync::OnceLock<Result<crate::session::TextModel, String>> = std::sync::OnceLock::new();
+    let options = crate::engine::eval::EvalOptions { record: true, ..Default::default() };
+    let Ok(base) = MODEL.get_or_init(|| crate::session::evaluate_text(CLAIM_PROGRAM, &options)) else {
+        unreachable!("the claim program is valid")
+    };
+    let (program, model) = (&base.program, &base.model);
+    let (mut sources, mut symbols) = (base.sources.clone(), base.symbols.clone());
+    let facts = Facts::new();
+    let text = text(data);
+    let mut out = Vec::new();
+    match crate::proof::pattern::parse_claim(&text, &mut sources, program, &symbols) {
         Ok(claim) => {
-            let _ = (claim.tuple(), claim.pattern());
-            crate::proof::explain::unknown_constants(&claim, &symbols)
+            out.push(format!("{} matches", claim.matching_rows(&model.relations[claim.rel]).len()));
+            out.extend(render(&claim.warnings, &sources));
+            out.extend(crate::proof::pattern::unknown_constants(&claim, &symbols));
+            let mut ex = crate::proof::provenance::Explainer::new(program, model, &facts, &sources, &mut symbols);
+            for roots in crate::proof::explain::pattern_proofs(&mut ex, &claim, 2) {
+                for root in roots {
+                    out.push(crate::proof::explain::render_tree(&ex, root, Some(4)));
+                    out.push(crate::proof::explain::proof_json(&ex, root).to_string());
+                }
+            }
+            out.push(crate::proof::explain::why_not(&mut ex, &claim));
         }
-        Err(diags) => render(&diags, &sources),
+        Err(diags) => out.extend(render(&diags, &sources)),
     }
+    let file = sources.add("fuzz.claims", text);
+    match crate::proof::claims::parse(file, &mut sources, program, &symbols) {
+        Ok(specs) => {
+            out.extend(render(&crate::session::claim_files::warnings(&specs), &sources));
+            let mut ex = crate::proof::provenance::Explainer::new(program, model, &facts, &sources, &mut symbols);
+            let outcomes = crate::review::verdicts::review(&mut ex, &specs);
+            out.push(crate::review::verdicts::render_text(&mut ex, &outcomes));
+            out.push(crate::review::verdicts::render_json(&mut ex, &outcomes).to_string());
+        }
+        Err(diags) => out.extend(render(&diags, &sources)),
+    }
+    out
 }

@@ -42,13 +42,35 @@ pub fn run_once(
     relations: &[String],
     report: &mut dyn FnMut(&[Diagnostic], &SourceMap),
 ) -> Result<Snapshot, usize> {
+    run_reading(inputs, relations, report).0
+}
+
+/// [`run_once`], and the files the run read (rule files and tables, whatever their names),
+/// so that `watch` watches exactly those.
+fn run_reading(
+    inputs: &Inputs,
+    relations: &[String],
+    report: &mut dyn FnMut(&[Diagnostic], &SourceMap),
+) -> (Result<Snapshot, usize>, Vec<PathBuf>) {
+    let read = |sources: &SourceMap| -> Vec<PathBuf> {
+        sources.files().map(|(_, f)| &f.name).filter(|n| !n.starts_with('<')).map(PathBuf::from).collect()
+    };
     let mut sources = SourceMap::new();
     let mut project = match session::load(inputs, &mut sources) {
         Ok(p) => p,
-        Err(f) => return Err(fail(f, &sources, report)),
+        Err(f) => return (Err(fail(f, &sources, report)), read(&sources)),
     };
     report(&project.warnings, &project.sources);
-    let model = match session::evaluate(&mut project, &EvalOptions::default()) {
+    let files = read(&project.sources);
+    (evaluate_shown(&mut project, relations, report), files)
+}
+
+fn evaluate_shown(
+    project: &mut session::Project,
+    relations: &[String],
+    report: &mut dyn FnMut(&[Diagnostic], &SourceMap),
+) -> Result<Snapshot, usize> {
+    let model = match session::evaluate(project, &EvalOptions::default()) {
         Ok(m) => m,
         Err(f) => return Err(fail(f, &project.sources, report)),
     };
@@ -87,9 +109,9 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<String> {
     out
 }
 
-/// The directories to watch: each rules directory, the directory of each rules file, and
-/// the facts directory. Directories rather than files, because editors often save by
-/// writing a new file and renaming it over the old one.
+/// The directories named on the command line: each rules directory, the directory of each
+/// rules file, and the facts directory. Directories rather than files, because editors
+/// often save by writing a new file and renaming it over the old one.
 fn watch_dirs(inputs: &Inputs) -> Result<Vec<PathBuf>, Failure> {
     let mut dirs = BTreeSet::new();
     for p in &inputs.rules {
@@ -99,33 +121,104 @@ fn watch_dirs(inputs: &Inputs) -> Result<Vec<PathBuf>, Failure> {
         if p.is_dir() {
             dirs.insert(p.clone());
         } else {
-            let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            dirs.insert(parent.to_path_buf());
+            dirs.insert(parent(p));
         }
     }
     dirs.extend(inputs.facts.clone());
     Ok(dirs.into_iter().collect())
 }
 
-/// Whether a changed path can affect the result: a rule or fact file, not an editor's
-/// swap or backup file, nor a temporary file being written.
-fn relevant(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-    if name.starts_with('.') || name.ends_with('~') {
-        return false;
-    }
-    matches!(path.extension().and_then(|e| e.to_str()), Some("dl" | "csv" | "facts" | "tsv"))
+fn parent(p: &Path) -> PathBuf {
+    p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf()
 }
 
-fn relevant_event(event: &notify::Event) -> bool {
-    use notify::event::{AccessKind, AccessMode};
-    let kind_matters = match event.kind {
-        // Reading the files ourselves must not trigger another run.
-        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
-        EventKind::Access(_) => false,
-        _ => true,
-    };
-    kind_matters && event.paths.iter().any(|p| relevant(p))
+/// `p` as an absolute path (not resolving symlinks), for comparing with the watcher's paths.
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// What the watcher looks at, and what counts as a change.
+struct Watched {
+    /// The directories named on the command line (a new rule file or table may appear).
+    named: BTreeSet<PathBuf>,
+    /// Every file the last run read, by absolute path.
+    read: BTreeSet<PathBuf>,
+    /// Each watched directory, with its identity when watched, to notice one replaced by
+    /// another of the same name (as `git checkout` and some editors do).
+    dirs: BTreeMap<PathBuf, Option<(u64, u64)>>,
+}
+
+/// A directory's device and inode, where the platform has them.
+fn identity(dir: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(dir).ok().filter(|m| m.is_dir()).map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::metadata(dir).ok().filter(|m| m.is_dir()).map(|_| (0, 0))
+    }
+}
+
+impl Watched {
+    /// Watches the named directories, the directory of every file read, and the parents of
+    /// those (to see one replaced); re-watches a directory whose identity changed.
+    fn refresh(&mut self, watcher: &mut dyn Watcher, read: &[PathBuf]) {
+        self.read = read.iter().map(|p| absolute(p)).collect();
+        let mut wanted: BTreeSet<PathBuf> = self.named.clone();
+        wanted.extend(self.read.iter().map(|p| parent(p)));
+        let parents: Vec<PathBuf> = wanted.iter().map(|d| parent(&absolute(d))).collect();
+        wanted.extend(parents);
+        let wanted: BTreeSet<PathBuf> = wanted.iter().map(|d| absolute(d)).collect();
+        self.dirs.retain(|dir, _| {
+            let keep = wanted.contains(dir);
+            if !keep {
+                let _ = watcher.unwatch(dir);
+            }
+            keep
+        });
+        for dir in wanted {
+            let now = identity(&dir);
+            let before = self.dirs.get(&dir).copied().flatten();
+            if now.is_some() && now != before {
+                if before.is_some() {
+                    let _ = watcher.unwatch(&dir);
+                }
+                let ok = watcher.watch(&dir, RecursiveMode::NonRecursive).is_ok();
+                self.dirs.insert(dir, if ok { now } else { None });
+            } else if now.is_none() {
+                self.dirs.insert(dir, None);
+            }
+        }
+    }
+
+    /// Whether a changed path can affect the result: a file the run read, a new rule file
+    /// or table in a named directory, or a watched directory itself (replaced or removed);
+    /// not an editor's swap or backup file, nor a temporary file being written.
+    fn relevant(&self, path: &Path) -> bool {
+        let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        if name.starts_with('.') || name.ends_with('~') {
+            return false;
+        }
+        let path = absolute(path);
+        if self.read.contains(&path) || self.dirs.contains_key(&path) {
+            return true;
+        }
+        let in_named = self.named.iter().any(|d| absolute(d) == parent(&path));
+        in_named && matches!(path.extension().and_then(|e| e.to_str()), Some("dl" | "csv" | "facts" | "tsv"))
+    }
+
+    fn relevant_event(&self, event: &notify::Event) -> bool {
+        use notify::event::{AccessKind, AccessMode};
+        let kind_matters = match event.kind {
+            // Reading the files ourselves must not trigger another run.
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+            EventKind::Access(_) => false,
+            _ => true,
+        };
+        kind_matters && event.paths.iter().any(|p| self.relevant(p))
+    }
 }
 
 /// Runs until interrupted (or `exit_after` runs). `report` renders diagnostics.
@@ -136,11 +229,14 @@ pub fn watch(
 ) -> Result<(), Failure> {
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(tx).map_err(|e| Failure::io(format!("cannot watch files: {e}")))?;
-    for dir in watch_dirs(inputs)? {
+    let named: BTreeSet<PathBuf> = watch_dirs(inputs)?.into_iter().collect();
+    for dir in &named {
         watcher
-            .watch(&dir, RecursiveMode::NonRecursive)
+            .watch(&absolute(dir), RecursiveMode::NonRecursive)
             .map_err(|e| Failure::io(format!("cannot watch `{}`: {e}", dir.display())))?;
     }
+    let dirs = named.iter().map(|d| (absolute(d), identity(d))).collect();
+    let mut watched = Watched { named, read: BTreeSet::new(), dirs };
 
     let mut last: Option<Snapshot> = None;
     let mut runs = 0usize;
@@ -148,7 +244,8 @@ pub fn watch(
     let mut first_event: Option<Instant> = None;
     loop {
         let started = Instant::now();
-        let result = run_once(inputs, &options.relations, report);
+        let (result, read) = run_reading(inputs, &options.relations, report);
+        watched.refresh(&mut watcher, &read);
         runs += 1;
         let elapsed = started.elapsed();
         let what = if changed.is_empty() {
@@ -215,17 +312,17 @@ pub fn watch(
                 Ok(Err(e)) => return Err(Failure::io(format!("watching files failed: {e}"))),
                 Err(_) => return Ok(()),
             };
-            if relevant_event(&event) {
+            if watched.relevant_event(&event) {
                 first_event.get_or_insert_with(Instant::now);
-                changed.extend(event.paths.into_iter().filter(|p| relevant(p)));
+                changed.extend(event.paths.into_iter().filter(|p| watched.relevant(p)));
                 break;
             }
         }
         while let Ok(event) = rx.recv_timeout(DEBOUNCE) {
             if let Ok(e) = event
-                && relevant_event(&e)
+                && watched.relevant_event(&e)
             {
-                changed.extend(e.paths.into_iter().filter(|p| relevant(p)));
+                changed.extend(e.paths.into_iter().filter(|p| watched.relevant(p)));
             }
         }
     }

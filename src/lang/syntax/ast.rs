@@ -384,6 +384,10 @@ pub enum Expr {
         rhs: Box<Expr>,
         /// The whole expression.
         span: Span,
+        /// An inner node of a chain written without parentheses (`a + b - c + d`) that the
+        /// parser regrouped into a balanced tree of the same value: its operands continue
+        /// the chain of its parent, so `fmt` prints them flat, as written.
+        chain: bool,
     },
     /// An intrinsic functor call: `cat(a, b)`, `strlen(s)`, `min(a, b)`, `range(a, b)`,
     /// `autoinc()`, and user functors `@f(x)` (with the `@` kept in the name, rejected by check).

@@ -1072,30 +1072,38 @@ impl Parser<'_> {
         r
     }
 
-    /// Each operator of a chain such as `1 + 2 + 3` deepens the (left-leaning) tree, so it
-    /// counts towards the nesting limit: later stages and `Drop` recurse over the tree.
+    /// A chain of binary operators (`1 + 2 - 3 + ...`), read iteratively. Written left to
+    /// right it is a left-leaning tree as deep as the chain is long, which later stages (and
+    /// `Drop`) would recurse over; runs of associative operators are regrouped into a
+    /// balanced tree of the same value instead (arithmetic wraps, so `a - b + c` is
+    /// `a - (b - c)` exactly), so a sum of a million terms is about 20 levels deep. Only
+    /// the operators that cannot be regrouped (`/`, `%`, shifts) count towards the nesting
+    /// limit, one level each, like parentheses.
     fn parse_binary_chain(&mut self, min_prec: u8) -> PResult<Expr> {
-        let mut lhs = self.parse_unary()?;
+        let mut operands = vec![self.parse_unary()?];
+        let mut ops = Vec::new();
         while let Some((op, prec)) = self.infix_op() {
             if prec < min_prec {
                 break;
             }
-            if self.depth >= MAX_DEPTH {
-                let msg = format!("expression nesting too deep (more than {MAX_DEPTH} levels)");
-                return Err(self.error_at(
-                    self.span(),
-                    msg,
-                    "nested too deeply here",
-                    Some("split the expression into several rules or comparisons"),
-                ));
+            let new_block = family(op).is_none() || ops.last().is_none_or(|&last| family(last) != family(op));
+            if new_block {
+                if self.depth >= MAX_DEPTH {
+                    let msg = format!("expression nesting too deep (more than {MAX_DEPTH} levels)");
+                    return Err(self.error_at(
+                        self.span(),
+                        msg,
+                        "nested too deeply here",
+                        Some("split the expression into several rules or comparisons"),
+                    ));
+                }
+                self.depth += 1;
             }
-            self.depth += 1;
             self.bump();
-            let rhs = self.parse_binary(prec + 1)?;
-            let span = lhs.span().to(rhs.span());
-            lhs = Expr::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs), span };
+            ops.push(op);
+            operands.push(self.parse_binary(prec + 1)?);
         }
-        Ok(lhs)
+        Ok(build_chain(operands, &ops))
     }
 
     /// Whether the token at `i` can begin an expression.
@@ -1143,7 +1151,7 @@ impl Parser<'_> {
             // Right-associative; the exponent may itself carry a prefix operator.
             let exp = self.parse_unary()?;
             let span = base.span().to(exp.span());
-            return Ok(Expr::Binary { op: BinaryOp::Pow, lhs: Box::new(base), rhs: Box::new(exp), span });
+            return Ok(Expr::Binary { op: BinaryOp::Pow, lhs: Box::new(base), rhs: Box::new(exp), span, chain: false });
         }
         Ok(base)
     }
@@ -1289,6 +1297,76 @@ fn collapse(mut items: Vec<Body>, make: fn(Vec<Body>, Span) -> Body) -> Body {
     }
     let span = items[0].span().to(items[items.len() - 1].span());
     make(items, span)
+}
+
+/// The operators that may be regrouped with their neighbours of the same family: the
+/// additive ones (with signs), and each associative operator on its own.
+fn family(op: BinaryOp) -> Option<u8> {
+    match op {
+        BinaryOp::Add | BinaryOp::Sub => Some(0),
+        BinaryOp::Mul => Some(1),
+        BinaryOp::Band => Some(2),
+        BinaryOp::Bor => Some(3),
+        BinaryOp::Bxor => Some(4),
+        BinaryOp::Land => Some(5),
+        BinaryOp::Lor => Some(6),
+        BinaryOp::Lxor => Some(7),
+        BinaryOp::Div | BinaryOp::Mod | BinaryOp::Pow | BinaryOp::Bshl | BinaryOp::Bshr | BinaryOp::Bshru => None,
+    }
+}
+
+fn binary(op: BinaryOp, lhs: Expr, rhs: Expr, chain: bool) -> Expr {
+    let span = lhs.span().to(rhs.span());
+    Expr::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs), span, chain }
+}
+
+/// The tree of `operands[0] ops[0] operands[1] ops[1] ...`, evaluated left to right: each
+/// run of operators of one family after the current left operand becomes a balanced
+/// subtree, `L op1 t1 op2 t2 ...` = `L op1 (t1 op2' t2 ...)` (for `-`, the signs inside
+/// flip: `L - t1 + t2` = `L - (t1 - t2)`); other operators apply one at a time.
+fn build_chain(operands: Vec<Expr>, ops: &[BinaryOp]) -> Expr {
+    let mut terms: Vec<Option<Expr>> = operands.into_iter().map(Some).collect();
+    let Some(mut lhs) = terms.remove(0) else { unreachable!("a chain has a first operand") };
+    let mut i = 0;
+    while i < ops.len() {
+        let Some(f) = family(ops[i]) else {
+            let Some(rhs) = terms[i].take() else { unreachable!("each operand is used once") };
+            lhs = binary(ops[i], lhs, rhs, false);
+            i += 1;
+            continue;
+        };
+        let mut j = i + 1;
+        while j < ops.len() && family(ops[j]) == Some(f) {
+            j += 1;
+        }
+        // Signs of terms i..j relative to term i (only `-` flips).
+        let minus: Vec<bool> = (i..j).map(|k| ops[k] == BinaryOp::Sub).collect();
+        let relative: Vec<bool> = minus.iter().map(|&m| m != minus[0]).collect();
+        let block = balanced(&mut terms[i..j], &relative, &ops[i..j]);
+        lhs = binary(ops[i], lhs, block, false);
+        i = j;
+    }
+    lhs
+}
+
+/// `terms[0] ± terms[1] ± ...` as a balanced tree, `minus[k]` saying whether term k is
+/// subtracted (relative to term 0, which never is); `ops` gives the family's operator.
+fn balanced(terms: &mut [Option<Expr>], minus: &[bool], ops: &[BinaryOp]) -> Expr {
+    if let [only] = terms {
+        let Some(term) = only.take() else { unreachable!("each operand is used once") };
+        return term;
+    }
+    let mid = terms.len() / 2;
+    let left = balanced(&mut terms[..mid], &minus[..mid], &ops[..mid]);
+    // The right half's signs, relative to its own first term.
+    let right_minus: Vec<bool> = minus[mid..].iter().map(|&m| m != minus[mid]).collect();
+    let right = balanced(&mut terms[mid..], &right_minus, &ops[mid..]);
+    let op = match ops[mid] {
+        BinaryOp::Add | BinaryOp::Sub if minus[mid] => BinaryOp::Sub,
+        BinaryOp::Add | BinaryOp::Sub => BinaryOp::Add,
+        op => op,
+    };
+    binary(op, left, right, true)
 }
 
 #[cfg(test)]
@@ -1621,7 +1699,10 @@ mod tests {
     fn precedence() {
         assert_eq!(show(&compare_rhs("x = 1 + 2 * 3 ^ 2")), "(Add 1 (Mul 2 (Pow 3 2)))");
         assert_eq!(show(&compare_rhs("x = 2 ^ 3 ^ 2")), "(Pow 2 (Pow 3 2))");
-        assert_eq!(show(&compare_rhs("x = 1 - 2 - 3")), "(Sub (Sub 1 2) 3)");
+        // Chains of associative operators are regrouped (same value: arithmetic wraps).
+        assert_eq!(show(&compare_rhs("x = 1 - 2 - 3")), "(Sub 1 (Add 2 3))");
+        assert_eq!(show(&compare_rhs("x = 1 - 2 + 3 - 4")), "(Sub 1 (Sub 2 (Sub 3 4)))");
+        assert_eq!(show(&compare_rhs("x = 1 / 2 / 3")), "(Div (Div 1 2) 3)");
         assert_eq!(show(&compare_rhs("x = (1 + 2) * 3")), "(Mul (Add 1 2) 3)");
         assert_eq!(show(&compare_rhs("x = -2 ^ 2")), "(Neg (Pow 2 2))");
         assert_eq!(show(&compare_rhs("x = -y * 2")), "(Mul (Neg y) 2)");
@@ -1731,11 +1812,126 @@ mod tests {
         parse_ok(&ok);
     }
 
+    /// The value of a constant expression, with the engine's wrapping arithmetic.
+    fn value(e: &Expr) -> Option<i32> {
+        Some(match e {
+            Expr::Number(n, _) => *n,
+            Expr::Unary { op: UnaryOp::Neg, arg, .. } => value(arg)?.wrapping_neg(),
+            Expr::Binary { op, lhs, rhs, .. } => {
+                let (a, b) = (value(lhs)?, value(rhs)?);
+                match op {
+                    BinaryOp::Add => a.wrapping_add(b),
+                    BinaryOp::Sub => a.wrapping_sub(b),
+                    BinaryOp::Mul => a.wrapping_mul(b),
+                    BinaryOp::Div => a.checked_div(b)?,
+                    BinaryOp::Mod => a.checked_rem(b)?,
+                    BinaryOp::Band => a & b,
+                    BinaryOp::Bor => a | b,
+                    BinaryOp::Bxor => a ^ b,
+                    BinaryOp::Bshl => a.wrapping_shl(b as u32),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    fn depth(e: &Expr) -> usize {
+        match e {
+            Expr::Binary { lhs, rhs, .. } => 1 + depth(lhs).max(depth(rhs)),
+            Expr::Unary { arg, .. } => 1 + depth(arg),
+            _ => 0,
+        }
+    }
+
+    /// Regrouping keeps the value of left-to-right evaluation, for every mix of operators.
     #[test]
-    fn long_operator_chains_are_bounded() {
-        let ok = format!("p(x) :- x = {}1.", "1 + ".repeat(200));
+    fn regrouped_chains_keep_their_value() {
+        let ops = ["+", "-", "*", "/", "%", "band", "bor", "bxor", "bshl"];
+        let mut seed = 0x2545_f491_u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..2000 {
+            let len = 1 + next(12) as usize;
+            let mut text = format!("{}", next(2_000_000_000));
+            // Left to right, with the parser's precedences: a reference parse of the same
+            // text by a left-leaning precedence climber is the unregrouped tree.
+            for _ in 0..len {
+                let op = ops[next(ops.len() as u64) as usize];
+                let n = if op == "bshl" { next(31) } else { next(2_000_000_000) + 1 };
+                text.push_str(&format!(" {op} {n}"));
+            }
+            let e = compare_rhs(&format!("x = {text}"));
+            assert_eq!(value(&e), reference(&text), "{text}");
+        }
+    }
+
+    /// Left-to-right evaluation of a flat chain, precedence by precedence (the meaning the
+    /// parser had before regrouping).
+    fn reference(text: &str) -> Option<i32> {
+        let toks: Vec<&str> = text.split(' ').collect();
+        let prec = |op: &str| match op {
+            "*" | "/" | "%" => 9,
+            "+" | "-" => 8,
+            "bshl" => 7,
+            "band" => 6,
+            "bxor" => 5,
+            _ => 4,
+        };
+        fn apply(op: &str, a: i32, b: i32) -> Option<i32> {
+            Some(match op {
+                "+" => a.wrapping_add(b),
+                "-" => a.wrapping_sub(b),
+                "*" => a.wrapping_mul(b),
+                "/" => a.checked_div(b)?,
+                "%" => a.checked_rem(b)?,
+                "band" => a & b,
+                "bor" => a | b,
+                "bxor" => a ^ b,
+                _ => a.wrapping_shl(b as u32),
+            })
+        }
+        let (mut vals, mut stack): (Vec<i32>, Vec<&str>) = (vec![toks[0].parse().ok()?], Vec::new());
+        for pair in toks[1..].chunks(2) {
+            while let Some(&top) = stack.last() {
+                if prec(top) < prec(pair[0]) {
+                    break;
+                }
+                let b = vals.pop()?;
+                let a = vals.pop()?;
+                vals.push(apply(stack.pop()?, a, b)?);
+            }
+            stack.push(pair[0]);
+            vals.push(pair[1].parse().ok()?);
+        }
+        while let Some(op) = stack.pop() {
+            let b = vals.pop()?;
+            let a = vals.pop()?;
+            vals.push(apply(op, a, b)?);
+        }
+        vals.pop()
+    }
+
+    /// Soufflé reads a sum of any length; so does stance, as a balanced tree. Only
+    /// operators that cannot be regrouped count towards the nesting limit.
+    #[test]
+    fn long_operator_chains() {
+        let terms: Vec<String> = (0..100_000).map(|i| format!("{} {i}", if i % 3 == 0 { "-" } else { "+" })).collect();
+        let long = format!("p(x) :- x = 0 {}.\nq(1).", terms.join(" "));
+        let (items, d) = errors(&long);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(items.len(), 2);
+        let e = compare_rhs(&format!("x = 0 {}", terms.join(" ")));
+        assert!(depth(&e) <= 20, "{}", depth(&e));
+        let expected = (0..100_000i64).map(|i| if i % 3 == 0 { -i } else { i }).sum::<i64>();
+        assert_eq!(value(&e), Some(expected as i32));
+        let ok = format!("p(x) :- x = {}1.", "8 / ".repeat(200));
         parse_ok(&ok);
-        let long = format!("p(x) :- x = {}1.\nq(1).", "1 + ".repeat(100_000));
+        let long = format!("p(x) :- x = {}1.\nq(1).", "8 / ".repeat(100_000));
         let (items, d) = errors(&long);
         assert_eq!(d.len(), 1);
         assert!(d[0].message.contains("nesting too deep"), "{}", d[0].message);

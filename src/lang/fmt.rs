@@ -360,7 +360,7 @@ fn print_rule_with_comments(r: &Rule, text: &str, inner: &[(usize, usize)]) -> S
         !text[line_start..s].trim().is_empty()
     };
     // The rule's lines: the heads (with `:-`), then one per top-level body part.
-    let heads = r.heads.iter().map(print_atom).collect::<Vec<_>>().join(", ");
+    let heads = r.heads.iter().map(print_atom).join(", ");
     let (lead, parts, sep): (String, Vec<(usize, String)>, &str) = match &r.body {
         None => (heads, Vec::new(), ""),
         Some(body) => {
@@ -388,7 +388,7 @@ fn print_rule_with_comments(r: &Rule, text: &str, inner: &[(usize, usize)]) -> S
     if slots[..parts.len()].iter().all(Vec::is_empty)
         && last.iter().all(|c| trailing(c) && text[c.0..].starts_with("/*"))
     {
-        let trail = last.iter().map(comment).collect::<Vec<_>>().join(" ");
+        let trail = last.iter().map(comment).join(" ");
         return format!("{} {trail}", print_rule(r));
     }
     let mut out = lead;

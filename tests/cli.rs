@@ -95,7 +95,11 @@ fn csv_and_json_formats() {
     let o = stance(dir.path(), &["infer", "--format", "json", "--relation", "edge"]);
     assert_eq!(
         stdout(&o),
-        "{\"relations\":[{\"name\":\"edge\",\"columns\":[\"x\",\"y\"],\"types\":[\"number\",\"number\"],\"tuples\":[[1,2],[2,3]]}]}\npath\t3\n"
+        concat!(
+            "{\"meta\":{\"as_of\":null,\"engine\":\"datafrog\",\"schema_version\":1,\"stance_version\":\"",
+            env!("CARGO_PKG_VERSION"),
+            "\"},\"relations\":[{\"name\":\"edge\",\"columns\":[\"x\",\"y\"],\"types\":[\"number\",\"number\"],\"tuples\":[[1,2],[2,3]]}]}\npath\t3\n"
+        )
     );
 }
 
@@ -309,7 +313,15 @@ fn a_program_that_asks_only_for_sizes_prints_only_sizes() {
     for format in ["table", "csv", "json"] {
         let o = stance(dir.path(), &["infer", "--format", format]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        let expected = if format == "json" { "{\"relations\":[]}\npath\t3\n" } else { "path\t3\n" };
+        let expected = if format == "json" {
+            concat!(
+                "{\"meta\":{\"as_of\":null,\"engine\":\"datafrog\",\"schema_version\":1,\"stance_version\":\"",
+                env!("CARGO_PKG_VERSION"),
+                "\"},\"relations\":[]}\npath\t3\n"
+            )
+        } else {
+            "path\t3\n"
+        };
         assert_eq!(stdout(&o), expected, "{format}");
     }
     // Asking for a relation by name still prints it.

@@ -47,7 +47,9 @@ fn example_dot_snapshot_and_determinism() {
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
     let dot = stdout(&first);
     // 22 actors; 31 stated edges, 49 alignments and 39 conflicts (one per unordered pair).
-    assert_eq!(dot.lines().filter(|l| l.starts_with("  n") && l.contains(" [label=")).count(), 22);
+    assert_eq!(dot.lines().filter(|l| l.starts_with("    n") && l.contains(" [label=")).count(), 22);
+    // Two connected components, each a cluster, and the legend beside them.
+    assert_eq!(dot.matches("subgraph cluster_").count(), 3);
     assert_eq!(dot.matches("tooltip=\"aligned\"").count(), 49);
     assert_eq!(dot.matches("tooltip=\"conflict\"").count(), 39);
     assert_eq!(dot.matches("fontcolor=\"#6a6a6a\"").count(), 31);
@@ -89,7 +91,7 @@ fn focus_draws_a_neighbourhood() {
     let dot = stdout(&o);
     let labels: Vec<&str> = dot
         .lines()
-        .filter(|l| l.starts_with("  n") && !l.contains("->"))
+        .filter(|l| l.starts_with("    n") && !l.contains("->"))
         .filter_map(|l| l.split("label=\"").nth(1)?.split('"').next())
         .collect();
     // Algeria is courted by Tobruk and Aguila Saleh Issa (facts/statements.csv), nothing else.
@@ -97,7 +99,7 @@ fn focus_draws_a_neighbourhood() {
     assert!(dot.contains("label=\"courts\""));
 
     let alone = stdout(&stance(&["graph", "--focus", "Algeria", "--depth", "0"]));
-    assert!(alone.contains("  n0 [label=\"Algeria\"];\n") && !alone.contains(" -> "));
+    assert!(alone.contains("    n0 [label=\"Algeria\"];\n") && !alone.contains(" -> "));
 
     let wider = stdout(&stance(&["graph", "--focus", "Algeria", "--depth", "2"]));
     assert!(wider.matches(" [label=").count() > labels.len());
@@ -183,8 +185,11 @@ fn report_is_self_contained_deterministic_and_escaped() {
     assert_eq!(hostile.status.code(), Some(0), "{}", stderr(&hostile));
     let page = stdout(&hostile);
     assert_eq!(page.matches("<script").count(), 2, "the data block and the page's script only");
+    // The navigation bar's links are the page's only `<a>` elements.
+    let outside_nav = page.split("</nav>").nth(1).unwrap();
+    assert!(page.split("<nav>").next().unwrap().matches("<a ").count() == 0);
     for tag in ["<img", "<iframe", "<svg onload", "<b>bold", "<a "] {
-        assert!(!page.contains(tag), "{tag} in the page");
+        assert!(!outside_nav.contains(tag), "{tag} in the page");
     }
     assert!(page.contains("data-name=\"&quot;&gt;&lt;img src=x onerror=alert(1)&gt;\""));
     // Quotes and sources travel as JSON with `<` escaped, so they cannot close the block.
@@ -230,7 +235,7 @@ fn graph_flags_the_edges_of_constraint_violations() {
     let label = |line: &str| line.split("label=\"").nth(1).and_then(|r| r.split('"').next()).map(str::to_string);
     let nodes: std::collections::HashMap<String, String> = dot
         .lines()
-        .filter(|l| l.starts_with("  n") && !l.contains("->") && l.contains("[label="))
+        .filter(|l| l.starts_with("    n") && !l.contains("->") && l.contains("[label="))
         .map(|l| (l.trim().split(' ').next().unwrap().to_string(), label(l).unwrap()))
         .collect();
     let flagged: Vec<(String, String, String)> = dot
@@ -272,7 +277,7 @@ fn graph_flags_the_edges_of_constraint_violations() {
 fn report_shows_violations_and_claim_verdicts() {
     let page = stdout(&stance(&["report", "--claims", "claims/libya.claims"]));
     let atoms = colliding_atoms();
-    assert_eq!(page.matches("<div class=\"violation\">").count(), 1);
+    assert_eq!(page.matches("<div class=\"card violation\">").count(), 1);
     assert!(page.contains("<div class=\"concl\">:- recognises(x, y), conflict(x, y).</div>"));
     assert!(
         page.contains(
@@ -283,27 +288,41 @@ fn report_shows_violations_and_claim_verdicts() {
         .iter()
         .map(|(r, v)| format!("{r}({})", v.iter().map(|x| format!("&quot;{x}&quot;")).collect::<Vec<_>>().join(", ")))
         .collect();
-    assert!(page.contains(&format!("<div>colliding: {}</div>", colliding.join(", "))), "{colliding:?}");
+    assert!(
+        page.contains(&format!("<div>colliding: <span class=\"mono\">{}</span></div>", colliding.join(", "))),
+        "{colliding:?}"
+    );
     assert_eq!(page.matches(" flagged\" data-a=").count(), atoms.len());
 
-    // One verdict row per claim, in order, with the verdicts `stance review` gives.
+    // One verdict card per claim, in order, with the verdicts `stance review` gives: a badge,
+    // the claim, where it is written, and the proof of a claim that holds (built by the page's
+    // script from the data block; tests/browser expands one).
     let review = stance(&["review", "--format", "json", "claims/libya.claims"]);
     let json: serde_json::Value = serde_json::from_slice(&review.stdout).unwrap();
     let claims = json["claims"].as_array().unwrap();
-    let section = page.split("<section id=\"verdicts\">").nth(1).unwrap().split("</section>").next().unwrap();
-    let rows: Vec<&str> = section.split("<tr><td class=\"concl\">").skip(1).collect();
-    assert_eq!(rows.len(), claims.len());
-    for (row, claim) in rows.iter().zip(claims) {
+    let section =
+        page.split("<section id=\"verdicts\" class=\"narrow\">").nth(1).unwrap().split("</section>").next().unwrap();
+    let cards: Vec<&str> = section.split("<div class=\"card verdict\">").skip(1).collect();
+    assert_eq!(cards.len(), claims.len());
+    for (i, (card, claim)) in cards.iter().zip(claims).enumerate() {
         let text = claim["claim"].as_str().unwrap().replace('"', "&quot;");
-        assert!(row.starts_with(&format!("{text}  [claims/libya.claims:{}]", claim["line"])), "{row}");
-        let class = if claim["passed"].as_bool().unwrap() { "good" } else { "bad" };
-        assert!(row.contains(&format!("<td class=\"{class}\">{}</td>", claim["verdict"].as_str().unwrap())), "{row}");
+        let verdict = claim["verdict"].as_str().unwrap();
+        let head = format!(
+            "<div><span class=\"badge {}\">{verdict}</span><span class=\"concl\">{text}</span> <span class=\"note\">claims/libya.claims:{}</span>",
+            verdict.replace(' ', "-"),
+            claim["line"]
+        );
+        assert!(card.starts_with(&head), "{card}\n{head}");
+        let has_tree = claim["holds"].as_bool().unwrap()
+            && !claim["claim"].as_str().unwrap().contains('_')
+            && claim["contradictions"].as_array().unwrap().is_empty();
+        assert_eq!(
+            card.contains(&format!("<details data-verdict=\"{i}\"><summary>proof</summary></details>")),
+            has_tree,
+            "{card}"
+        );
     }
-    assert!(
-        rows[1].contains("proof: aligned(&quot;Egypt&quot;, &quot;Haftar&quot;) &lt;= rules/libya.dl:38[backs("),
-        "{}",
-        rows[1]
-    );
+    assert!(cards[1].contains("Egypt backs Tobruk, which relies on Haftar."), "{}", cards[1]);
     let passed = json["passed"].as_u64().unwrap();
     assert_eq!(passed, 10);
     assert!(page.contains(&format!(
@@ -319,7 +338,7 @@ fn report_shows_violations_and_claim_verdicts() {
     let failed = json["failed"].as_u64().unwrap();
     assert!(failed > 0);
     assert!(stdout(&o).contains(&format!("<div class=\"stat\"><b>{failed}</b>claims failed</div>")));
-    assert_eq!(stdout(&o).matches("<td class=\"bad\">FAILED</td>").count() as u64, failed);
+    assert_eq!(stdout(&o).matches("<span class=\"badge FAILED\">FAILED</span>").count() as u64, failed);
 
     // Claims from standard input, and a directory of claims files, as `stance review` reads them.
     let dir = tempfile::tempdir().unwrap();
@@ -346,4 +365,84 @@ fn report_claims_errors() {
     assert!(stderr(&o).contains("bad.claims:2:1"), "{}", stderr(&o));
     assert!(stderr(&o).contains("nosuch"), "{}", stderr(&o));
     assert!(o.stdout.is_empty());
+}
+
+/// Whether Graphviz's `dot` runs. Under `CI=true` a missing `dot` fails the test: CI
+/// installs Graphviz (`.ci/run`), and a skipped picture test would hide a missing install.
+fn have_dot() -> bool {
+    let found = Command::new("dot").arg("-V").output().is_ok_and(|o| o.status.success());
+    if !found && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("Graphviz's `dot` is not installed, and CI=true: install the Debian package `graphviz`");
+    }
+    if !found {
+        eprintln!("skipped: Graphviz's `dot` is not installed");
+    }
+    found
+}
+
+/// A text box of the SVG: left, top, right, bottom, and the text. Graphviz places a label's
+/// baseline at `y`; the box is estimated from the font size (ascent 0.75 em, descent 0.25 em,
+/// 0.55 em per character, about Helvetica's average; the test also passes at 0.6 em).
+fn text_boxes(svg: &str) -> Vec<(f64, f64, f64, f64, String)> {
+    let options = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
+    let doc = roxmltree::Document::parse_with_options(svg, options).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| {
+            let num = |a: &str| n.attribute(a).and_then(|v| v.parse::<f64>().ok()).unwrap();
+            let (x, y, size) = (num("x"), num("y"), num("font-size"));
+            let text: String = n.descendants().filter(|t| t.is_text()).filter_map(|t| t.text()).collect();
+            let width = 0.55 * size * text.chars().count() as f64;
+            let left = match n.attribute("text-anchor") {
+                Some("middle") => x - width / 2.0,
+                Some("end") => x - width,
+                _ => x,
+            };
+            (left, y - 0.75 * size, left + width, y + 0.25 * size, text)
+        })
+        .collect()
+}
+
+#[test]
+fn the_graphviz_picture_shows_every_label_and_no_two_overlap() {
+    if !have_dot() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("net.svg");
+    for args in [&["graph"][..], &["graph", "--focus", "Haftar", "--depth", "1"], &["graph", "--hide-statements"]] {
+        let mut svg_args = args.to_vec();
+        svg_args.extend(["--format", "svg", "-o", out.to_str().unwrap()]);
+        let o = stance(&svg_args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let boxes = text_boxes(&std::fs::read_to_string(&out).unwrap());
+
+        // Every actor and every labelled edge (stated and other relations) has its text.
+        let mut json_args = args.to_vec();
+        json_args.extend(["--format", "json"]);
+        let json: serde_json::Value = serde_json::from_str(&stdout(&stance(&json_args))).unwrap();
+        let mut expected: Vec<String> =
+            json["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_string()).collect();
+        expected.extend(
+            json["links"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|l| matches!(l["class"].as_str(), Some("stated" | "other")))
+                .map(|l| l["relation"].as_str().unwrap().to_string()),
+        );
+        let mut shown: Vec<String> =
+            boxes.iter().map(|b| b.4.clone()).filter(|t| !t.starts_with('—') && t != "Legend").collect();
+        expected.sort();
+        shown.sort();
+        assert_eq!(shown, expected, "{args:?}");
+        assert!(boxes.iter().any(|b| b.4 == "Legend"), "{args:?}: no legend");
+
+        for (i, a) in boxes.iter().enumerate() {
+            for b in &boxes[i + 1..] {
+                let apart = a.2 <= b.0 || b.2 <= a.0 || a.3 <= b.1 || b.3 <= a.1;
+                assert!(apart, "{args:?}: label `{}` overlaps label `{}`: {a:?} {b:?}", a.4, b.4);
+            }
+        }
+    }
 }

@@ -154,7 +154,7 @@ fn statement_header_typo_is_a_warning() {
     assert_eq!(
         stderr(&out),
         "facts/statements.csv:1:1: warning[W007]: `facts/statements.csv` is not read: it is not a statement table, and no `.input` reads it\n\
-         ok: 1 relations, 0 rules, 0 facts from tables, 1 warning\n"
+         ok: 1 relation, 0 rules, 0 facts from tables, 1 warning\n"
     );
     let out = stance(dir.path(), &["check", "--diagnostic-format", "short", "--deny-warnings"]);
     assert_eq!(out.status.code(), Some(1));

@@ -262,12 +262,13 @@ open.claims:1:1: error[E025]: unterminated `/*` comment
 fn contradictions_lists_violations_with_proofs() {
     let o = stance(&repo(), &["contradictions"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert_eq!(stderr(&o), "1 violation of 2 constraints\n");
+    assert_eq!(stderr(&o), "1 violation of 1 of the 2 constraints\n");
     let out = stdout(&o);
     assert!(
         out.starts_with(
             "\
 violated: :- recognises(x, y), conflict(x, y).  [rules/libya.dl:212]
+│  note: Recognising a government is not compatible with being in conflict with it. Violated on purpose in the example (see the README): the Kremlin recognises the GNA, yet is in conflict with it.
 │  “Kremlin recognises GNA, yet is in conflict with it”
 │  with x = \"Kremlin\", y = \"GNA\"
 ├─ recognises(\"Kremlin\", \"GNA\")
@@ -292,8 +293,12 @@ violated: :- recognises(x, y), conflict(x, y).  [rules/libya.dl:212]
     assert_eq!(v.len(), 1);
     assert_eq!(
         v[0]["constraint"],
-        serde_json::json!({"text": ":- recognises(x, y), conflict(x, y).", "file": "rules/libya.dl", "line": 212, "column": 1})
+        serde_json::json!({"text": ":- recognises(x, y), conflict(x, y).", "file": "rules/libya.dl", "line": 212, "column": 1,
+            "note": "Recognising a government is not compatible with being in conflict with it. Violated on purpose in the \
+                     example (see the README): the Kremlin recognises the GNA, yet is in conflict with it."})
     );
+    assert_eq!(json["meta"]["schema_version"], 1);
+    assert_eq!(json["meta"]["as_of"], Json::Null);
     assert_eq!(v[0]["bindings"], serde_json::json!({"x": "Kremlin", "y": "GNA"}));
     let atoms: Vec<&str> =
         v[0]["atoms"].as_array().unwrap().iter().map(|a| a["conclusion"].as_str().unwrap()).collect();
@@ -383,7 +388,7 @@ recognised(\"Tobruk\").
     let dir = project(&[("rules/r.dl", ".decl p(x: symbol)\np(\"a\").\n:- p(x), x = \"b\".\n")]);
     let o = stance(dir.path(), &["contradictions"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!((stdout(&o).as_str(), stderr(&o).as_str()), ("", "0 violations of 1 constraint\n"));
+    assert_eq!((stdout(&o).as_str(), stderr(&o).as_str()), ("", "no constraint is violated (1 constraint checked)\n"));
     let o = stance(dir.path(), &["infer", "--deny-contradictions"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
@@ -422,7 +427,7 @@ fn verdicts_read_as_the_claim_is_written() {
     for expected in [
         "    note: Holds, and takes part in the violation of the recognition constraint.\n    it holds, and takes part in a constraint violation (the colliding proofs below; `stance contradictions` lists every violation)\n    proof: conflict(\"Kremlin\", \"GNA\") <= rules/libya.dl:97[",
         "    collides with: :- recognises(x, y), conflict(x, y).  [rules/libya.dl:212]\n",
-        "    note: Does not hold, and the alignment constraint guarantees it.\n    a constraint rules it out: it would complete a violation (the proofs it would collide with below)\n    collides with: :- aligned(x, y), conflict(x, y).  [rules/libya.dl:206]\n",
+        "    note: Does not hold, and the alignment constraint guarantees it.\n    a constraint rules it out: it would complete a violation (the proofs it would collide with below)\n    collides with: :- aligned(x, y), conflict(x, y).  [rules/libya.dl:205]\n",
         "    └─ conflict(\"Egypt\", \"Tobruk\")  (the claim, if it held)\n",
         // A pattern's proof is that of its first match in display order.
         "    proof: aligned(\"Aguila Saleh Issa\", \"Haftar\") <= rules/libya.dl:58[",

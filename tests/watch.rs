@@ -73,7 +73,7 @@ fn an_edit_shows_the_added_and_removed_tuples() {
     std::fs::write(&file, base).unwrap();
     let watch = Watch::start(dir.path());
     let first = watch.next_run();
-    assert_eq!(first.last().unwrap(), "ok: run 1: 2 tuples in 1 relations");
+    assert_eq!(first.last().unwrap(), "ok: run 1: 2 tuples in 1 relation");
     // Give the watcher a moment to be registered after the first run printed.
     std::thread::sleep(Duration::from_millis(200));
 
@@ -82,7 +82,7 @@ fn an_edit_shows_the_added_and_removed_tuples() {
     std::fs::write(&file, format!("{base}aligned(y, x) :- backs(x, y).\n")).unwrap();
     let second = watch.next_run();
     let latency = saved.elapsed();
-    assert_eq!(second[..2], ["+ aligned(Haftar, Russia)", "+ aligned(Tobruk, Egypt)"], "{second:?}");
+    assert_eq!(second[..2], ["+ aligned(\"Haftar\", \"Russia\")", "+ aligned(\"Tobruk\", \"Egypt\")"], "{second:?}");
     assert!(second[2].starts_with("ok: run 2 after a change to ") && second[2].ends_with(": +2 -0"), "{second:?}");
     eprintln!("watch: {} ms from save to the status line", latency.as_millis());
 
@@ -94,8 +94,50 @@ fn an_edit_shows_the_added_and_removed_tuples() {
     // ...so the fix is compared with the model before the break.
     std::fs::write(&file, base.replace("backs(\"Russia\", \"Haftar\").\n", "")).unwrap();
     let fourth = watch.next_run();
-    assert_eq!(fourth[..3], ["- aligned(Haftar, Russia)", "- aligned(Russia, Haftar)", "- aligned(Tobruk, Egypt)"]);
+    assert_eq!(
+        fourth[..3],
+        ["- aligned(\"Haftar\", \"Russia\")", "- aligned(\"Russia\", \"Haftar\")", "- aligned(\"Tobruk\", \"Egypt\")"]
+    );
     assert!(fourth[3].ends_with(": +0 -3"), "{fourth:?}");
+}
+
+#[test]
+fn an_edit_shows_the_violations_it_introduces_and_resolves() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    let file = dir.path().join("rules/r.dl");
+    let base = ".decl backs(x: symbol, y: symbol)\n.decl fights(x: symbol, y: symbol)\n.output backs\n\
+                backs(\"Egypt\", \"Tobruk\").\n:- backs(x, y), fights(x, y).\n";
+    std::fs::write(&file, base).unwrap();
+    let watch = Watch::start(dir.path());
+    assert_eq!(watch.next_run(), ["ok: run 1: 1 tuple in 1 relation"]);
+    std::thread::sleep(Duration::from_millis(200));
+
+    std::fs::write(&file, format!("{base}fights(\"Egypt\", \"Tobruk\").\n")).unwrap();
+    let second = watch.next_run();
+    assert_eq!(
+        second[0], "violated: :- backs(x, y), fights(x, y).  [rules/r.dl:5]  with x = \"Egypt\", y = \"Tobruk\"",
+        "{second:?}"
+    );
+    assert!(second[1].ends_with(": 1 violation introduced"), "{second:?}");
+
+    std::fs::write(
+        &file,
+        base.replace("backs(\"Egypt\", \"Tobruk\").\n", "backs(\"UAE\", \"Tobruk\").\n")
+            + "fights(\"Egypt\", \"Tobruk\").\n",
+    )
+    .unwrap();
+    let third = watch.next_run();
+    assert_eq!(
+        third[..3],
+        [
+            "- backs(\"Egypt\", \"Tobruk\")",
+            "+ backs(\"UAE\", \"Tobruk\")",
+            "resolved: :- backs(x, y), fights(x, y).  [rules/r.dl:5]  with x = \"Egypt\", y = \"Tobruk\""
+        ],
+        "{third:?}"
+    );
+    assert!(third[3].ends_with(": +1 -1, 1 violation resolved"), "{third:?}");
 }
 
 /// Every file the run read is watched, whatever its directory or extension (an input read
@@ -113,11 +155,11 @@ fn an_input_in_a_subdirectory_with_any_extension_is_watched() {
     let table = dir.path().join("facts/sub/e.txt");
     std::fs::write(&table, "a\n").unwrap();
     let watch = Watch::start_with(dir.path(), &["watch", "--rules", "rules", "--facts", "facts", "--exit-after", "2"]);
-    assert_eq!(watch.next_run().last().unwrap(), "ok: run 1: 1 tuples in 1 relations");
+    assert_eq!(watch.next_run().last().unwrap(), "ok: run 1: 1 tuple in 1 relation");
     std::thread::sleep(Duration::from_millis(200));
     std::fs::write(&table, "a\nb\n").unwrap();
     let second = watch.next_run();
-    assert_eq!(second[0], "+ p(b)", "{second:?}");
+    assert_eq!(second[0], "+ p(\"b\")", "{second:?}");
     assert!(second[1].contains("after a change to ") && second[1].contains("e.txt"), "{second:?}");
 }
 
@@ -131,7 +173,7 @@ fn a_replaced_rules_directory_is_watched_again() {
     let program = |facts: &str| format!(".decl p(x: symbol)\n.output p\n{facts}");
     std::fs::write(rules.join("r.dl"), program("p(\"a\").\n")).unwrap();
     let watch = Watch::start_with(dir.path(), &["watch", "--rules", "rules", "--no-facts", "--exit-after", "3"]);
-    assert_eq!(watch.next_run().last().unwrap(), "ok: run 1: 1 tuples in 1 relations");
+    assert_eq!(watch.next_run().last().unwrap(), "ok: run 1: 1 tuple in 1 relation");
     std::thread::sleep(Duration::from_millis(200));
     let fresh = dir.path().join("rules.new");
     std::fs::create_dir(&fresh).unwrap();
@@ -139,10 +181,10 @@ fn a_replaced_rules_directory_is_watched_again() {
     std::fs::rename(&rules, dir.path().join("rules.old")).unwrap();
     std::fs::rename(&fresh, &rules).unwrap();
     let second = watch.next_run();
-    assert_eq!(second[0], "+ p(b)", "{second:?}");
+    assert_eq!(second[0], "+ p(\"b\")", "{second:?}");
     std::thread::sleep(Duration::from_millis(200));
     std::fs::write(rules.join("r.dl"), program("p(\"b\").\n")).unwrap();
     let third = watch.next_run();
-    assert_eq!(third[0], "- p(a)", "{third:?}");
+    assert_eq!(third[0], "- p(\"a\")", "{third:?}");
     assert!(third[1].ends_with(": +0 -1"), "{third:?}");
 }

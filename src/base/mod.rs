@@ -6,5 +6,6 @@ pub mod exit;
 pub mod interrupt;
 pub mod order;
 pub mod source;
+pub mod stamp;
 pub mod terminal;
 pub mod value;

@@ -1,6 +1,6 @@
 //! `stance check`: parse and check rules and facts without evaluating.
 
-use super::context::{Ctx, ProjectArgs, plural};
+use super::context::{Ctx, ProjectArgs, counted, plural};
 use clap::Args;
 use stance::session::{self, ExitStatus, Failure};
 use std::path::PathBuf;
@@ -31,14 +31,19 @@ pub fn run(args: &CheckArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         eprintln!("error: {warnings} warning{} denied (--deny-warnings)", plural(warnings));
         return Err(Failure::new(Vec::new(), ExitStatus::Failed).within(&mut project.sources));
     }
-    let rules = project.program.rules.iter().filter(|r| !r.is_fact).count();
+    let program = &project.program;
+    // A constraint is counted as one, not as its hidden relation and rule.
+    let relations = (0..program.relations.len()).filter(|&r| !program.is_constraint(r)).count();
+    let rules = program.rules.iter().filter(|r| !r.is_fact && !program.is_constraint(r.head)).count();
     let facts: usize = project.facts.relations.values().map(|rows| rows.len()).sum();
-    let warned = if warnings > 0 { format!(", {warnings} warning{}", plural(warnings)) } else { String::new() };
-    eprintln!(
-        "ok: {} relations, {} rules, {} facts from tables{warned}",
-        project.program.relations.len(),
-        rules,
-        facts
-    );
+    let mut parts = vec![counted(relations, "relation"), counted(rules, "rule")];
+    if !program.constraints.is_empty() {
+        parts.push(counted(program.constraints.len(), "constraint"));
+    }
+    parts.push(format!("{} from tables", counted(facts, "fact")));
+    if warnings > 0 {
+        parts.push(counted(warnings, "warning"));
+    }
+    eprintln!("ok: {}", parts.join(", "));
     Ok(ExitStatus::Success)
 }

@@ -5,6 +5,7 @@ use super::{Cli, ColorChoice, DiagnosticFormat};
 use clap::{Args, ValueEnum};
 use stance::base::diag::{self, Diagnostic};
 use stance::base::source::SourceMap;
+use stance::base::stamp::Stamp;
 use stance::base::terminal::{self, Shape};
 use stance::engine::backend::Engine;
 use stance::engine::eval::EvalOptions;
@@ -88,6 +89,11 @@ impl Ctx<'_> {
 
 pub use stance::base::diag::plural;
 
+/// A count and its noun, in the plural unless the count is one: "1 rule", "2 rules".
+pub fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", plural(n))
+}
+
 /// Where the rules and facts are: the arguments every command that loads a project takes.
 #[derive(Args)]
 pub struct ProjectArgs {
@@ -128,6 +134,16 @@ pub enum EngineArg {
 }
 
 impl ProjectArgs {
+    /// What changes this run's answers, for the outputs to record.
+    pub fn stamp(&self) -> Stamp {
+        let engine = match self.engine {
+            EngineArg::Datafrog => "datafrog",
+            EngineArg::Simple => "simple",
+            EngineArg::Compare => "compare",
+        };
+        Stamp::new(self.as_of.map(|d| d.to_string())).with_engine(engine)
+    }
+
     /// Refuses `--engine` other than datafrog for a command that does not pass it on yet.
     pub fn only_default_engine(&self, command: &str) -> Result<(), Failure> {
         match self.engine {

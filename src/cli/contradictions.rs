@@ -1,6 +1,6 @@
 //! `stance contradictions`: every violation of the constraints, with the proofs that collide.
 
-use super::context::{Ctx, ProjectArgs, ProofFormat, plural, print_bytes};
+use super::context::{Ctx, ProjectArgs, ProofFormat, counted, print_bytes};
 use clap::Args;
 use stance::review::constraints;
 use stance::session::{ExitStatus, Failure};
@@ -28,11 +28,37 @@ pub fn run(args: &ContradictionsArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failu
         ProofFormat::Text => found.iter().map(|v| constraints::render_violation(&ex, v)).collect::<Vec<_>>().join("\n"),
         ProofFormat::Json => {
             let list: Vec<serde_json::Value> = found.iter().map(|v| constraints::violation_json(&ex, v)).collect();
-            format!("{}\n", serde_json::json!({ "violations": list }))
+            format!("{}\n", serde_json::json!({ "meta": args.project.stamp().json(), "violations": list }))
         }
     };
-    let count = ex.program.constraints.len();
-    eprintln!("{} violation{} of {count} constraint{}", found.len(), plural(found.len()), plural(count));
+    let violated: std::collections::BTreeSet<usize> = found.iter().map(|v| v.constraint).collect();
+    eprintln!("{}", summary(found.len(), violated.len(), ex.program.constraints.len()));
     print_bytes(rendered.as_bytes(), args.format.shape())?;
     Ok(ExitStatus::judged(found.is_empty()))
+}
+
+/// "1 violation of 1 of the 2 constraints": how many violations, of how many of the constraints.
+fn summary(violations: usize, violated: usize, constraints: usize) -> String {
+    if violations == 0 {
+        format!("no constraint is violated ({} checked)", counted(constraints, "constraint"))
+    } else if violated == constraints {
+        format!("{} of {}", counted(violations, "violation"), counted(violated, "constraint"))
+    } else {
+        format!("{} of {violated} of the {constraints} constraints", counted(violations, "violation"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summary;
+
+    #[test]
+    fn the_summary_counts_the_constraints_violated_not_all_of_them() {
+        assert_eq!(summary(0, 0, 1), "no constraint is violated (1 constraint checked)");
+        assert_eq!(summary(0, 0, 2), "no constraint is violated (2 constraints checked)");
+        assert_eq!(summary(1, 1, 1), "1 violation of 1 constraint");
+        assert_eq!(summary(1, 1, 2), "1 violation of 1 of the 2 constraints");
+        assert_eq!(summary(2, 1, 2), "2 violations of 1 of the 2 constraints");
+        assert_eq!(summary(3, 3, 3), "3 violations of 3 constraints");
+    }
 }

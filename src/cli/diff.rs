@@ -107,7 +107,15 @@ pub fn run(args: &DiffArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let diff = diff::compare(&mut before, &mut after);
     let rendered = match args.format {
         ProofFormat::Text => diff::render_text(&diff),
-        ProofFormat::Json => format!("{}\n", diff::render_json(&diff)),
+        ProofFormat::Json => {
+            // Each side's date: `meta.as_of` is the later version's, `meta.as_of_before` the earlier's.
+            let mut json = diff::render_json(&diff);
+            let mut meta = args.project.stamp();
+            meta.as_of = as_of.1.map(|d| d.to_string());
+            json["meta"] = meta.json();
+            json["meta"]["as_of_before"] = serde_json::Value::from(as_of.0.map(|d| d.to_string()));
+            format!("{json}\n")
+        }
     };
     if args.timing {
         eprintln!(

@@ -3,7 +3,7 @@
 use super::context::{Ctx, ProjectArgs, usage_failure, write_result};
 use clap::{Args, ValueEnum};
 use stance::picture::network::{self, EdgeClass, NetworkOptions};
-use stance::picture::{findings, graph};
+use stance::picture::{export, findings, graph};
 use stance::session::{ExitStatus, Failure};
 use std::path::PathBuf;
 
@@ -12,7 +12,10 @@ Examples:
   stance graph > network.dot
   stance graph --format svg -o network.svg          # needs Graphviz's `dot` (Debian: graphviz)
   stance graph --focus Haftar --depth 2 --relations aligned,conflict
-  stance graph --class engages=alignment --hide-statements";
+  stance graph --class engages=alignment --hide-statements
+  stance graph --format graphml -o network.graphml   # Gephi, yEd, networkx.read_graphml
+  stance graph --format json                         # node-link: networkx, D3
+  stance graph --format csv > edges.csv              # one edge per row";
 
 /// What the network draws; shared by `graph` and `report`.
 #[derive(Args)]
@@ -51,6 +54,9 @@ fn parse_class(text: &str) -> Result<(String, EdgeClass), String> {
 enum GraphFormat {
     Dot,
     Svg,
+    Graphml,
+    Json,
+    Csv,
 }
 
 #[derive(Args)]
@@ -65,7 +71,8 @@ pub struct GraphArgs {
     /// With --focus: how many edges away from the actor to go.
     #[arg(long, value_name = "N", default_value_t = 1, requires = "focus")]
     depth: usize,
-    /// dot: Graphviz source; svg: rendered by Graphviz's `dot` (package `graphviz`).
+    /// dot: Graphviz source; svg: rendered by Graphviz's `dot` (package `graphviz`); graphml
+    /// (Gephi, yEd, networkx); json: node-link (networkx, D3); csv: an edge list.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     format: GraphFormat,
     /// Write to FILE (atomically) instead of standard output.
@@ -86,10 +93,17 @@ pub fn run(args: &GraphArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         None => Ok(n),
     });
     let network = focused.map_err(|d| usage_failure(d, run.project))?;
-    let dot = graph::to_dot(&network);
+    let stamp = args.project.stamp();
     let bytes = match args.format {
-        GraphFormat::Dot => dot.into_bytes(),
-        GraphFormat::Svg => graph::dot_to_svg(&dot).map_err(|d| Failure::new(vec![d], ExitStatus::Usage))?,
+        GraphFormat::Dot => graph::to_dot(&network, &stamp).into_bytes(),
+        GraphFormat::Svg => {
+            graph::dot_to_svg(&graph::to_dot(&network, &stamp)).map_err(|d| Failure::new(vec![d], ExitStatus::Usage))?
+        }
+        GraphFormat::Graphml => export::to_graphml(&network, &stamp).into_bytes(),
+        GraphFormat::Json => export::to_json(&network, &stamp).into_bytes(),
+        GraphFormat::Csv => {
+            export::to_csv(&network, &stamp).map_err(|e| Failure::io(format!("cannot write CSV: {e}")))?.into_bytes()
+        }
     };
     write_result(args.output.as_deref(), &bytes).map(|()| ExitStatus::Success)
 }

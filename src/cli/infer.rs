@@ -145,7 +145,15 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         Ok(()) if args.provenance => {
             stance::render::proofs::render_with_proofs(&mut out, args.format.into(), &mut run.explainer(), &shown)
         }
-        Ok(()) => output::render(&mut out, args.format.into(), program, &run.model, &shown, &run.project.symbols),
+        Ok(()) => output::render(
+            &mut out,
+            args.format.into(),
+            program,
+            &run.model,
+            &shown,
+            &run.project.symbols,
+            &args.project.stamp(),
+        ),
     };
     let program = &run.project.program;
     let result = rendered.and_then(|()| {

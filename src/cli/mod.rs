@@ -4,6 +4,7 @@
 //! only; diagnostics and notes go to standard error.
 
 mod check;
+mod completions;
 mod context;
 mod contradictions;
 mod diff;
@@ -11,6 +12,7 @@ mod explain;
 mod fmt;
 mod graph;
 mod infer;
+mod init;
 mod query;
 mod report;
 mod review;
@@ -100,6 +102,15 @@ enum Command {
     /// contradictions, and the verdicts of --claims files.
     #[command(after_help = format!("{}\n\n{EXIT_CODES}", report::EXAMPLES))]
     Report(report::ReportArgs),
+    /// Create a small working project (facts, rules, claims, a README) in DIR; never replaces a file.
+    #[command(after_help = "Example:\n  stance init my-project && cd my-project && stance review claims/")]
+    Init(init::InitArgs),
+    /// Print shell completions for bash, zsh, fish, elvish or powershell.
+    #[command(after_help = completions::COMPLETIONS_HELP)]
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) of stance or of one subcommand.
+    #[command(after_help = completions::MAN_HELP)]
+    Man(completions::ManArgs),
 }
 
 /// Runs the command and turns its outcome into the exit status, showing the diagnostics of a
@@ -119,6 +130,9 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Contradictions(args) => contradictions::run(args, &mut ctx),
         Command::Graph(args) => graph::run(args, &mut ctx),
         Command::Report(args) => report::run(args, &mut ctx),
+        Command::Init(args) => init::run(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     };
     match result {
         Ok(status) => status,

@@ -52,7 +52,15 @@ pub fn run(args: &QueryArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         } else {
             let mut only_hits = Model::unrecorded(vec![Tuples::default(); ex.program.relations.len()]);
             only_hits.relations[rel] = std::mem::take(&mut subset);
-            output::render(&mut out, args.format.into(), ex.program, &only_hits, &[rel], ex.symbols)?;
+            output::render(
+                &mut out,
+                args.format.into(),
+                ex.program,
+                &only_hits,
+                &[rel],
+                ex.symbols,
+                &args.project.stamp(),
+            )?;
         }
         out.flush()
     })();

@@ -62,5 +62,6 @@ pub fn run(args: &ReportArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         input.inputs.push(format!("facts: {}", dir.display()));
     }
     input.inputs.extend(args.claims.iter().map(|p| format!("claims: {}", p.display())));
+    input.stamp = args.project.stamp();
     write_result(args.output.as_deref(), report::render(&input).as_bytes()).map(|()| ExitStatus::Success)
 }

@@ -62,7 +62,11 @@ pub fn run(args: &ReviewArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let outcomes = verdicts::review(&mut ex, &specs);
     let rendered = match args.format {
         ReviewFormat::Text => verdicts::render_text(&mut ex, &outcomes),
-        ReviewFormat::Json => format!("{}\n", verdicts::render_json(&mut ex, &outcomes)),
+        ReviewFormat::Json => {
+            let mut json = verdicts::render_json(&mut ex, &outcomes);
+            json["meta"] = args.project.stamp().json();
+            format!("{json}\n")
+        }
         ReviewFormat::Junit => verdicts::render_junit(&mut ex, &outcomes),
     };
     let shape = if args.format == ReviewFormat::Text { Shape::Text } else { Shape::Data };

@@ -295,19 +295,8 @@ impl Checker<'_> {
         for name in statement_relations {
             match self.program.relation_id(name) {
                 Some(id) => {
-                    let rel = &mut self.program.relations[id];
-                    rel.from_statements = true;
-                    if rel.types != [Type::Symbol, Type::Symbol] {
-                        let shape = rel.types.iter().map(|t| t.name()).join(", ");
-                        let span = rel.decl.unwrap_or_default();
-                        self.error(
-                            Diagnostic::error(
-                                Code::ArityMismatch,
-                                format!("`{name}` comes from a statement table, so it must be declared `{name}(subject: symbol, object: symbol)`"),
-                            )
-                            .at(span, format!("declared as ({shape})")),
-                        );
-                    }
+                    let span = self.program.relations[id].decl.unwrap_or_default();
+                    self.statements_input(id, span);
                 }
                 None => self.program.relations.push(ir::Relation {
                     name: name.clone(),
@@ -320,6 +309,27 @@ impl Checker<'_> {
                     from_statements: true,
                 }),
             }
+        }
+    }
+
+    /// Marks a declared relation as read from statement rows (rows that name it, or
+    /// `.input rel(IO=statements)`), which requires the shape of a statement.
+    fn statements_input(&mut self, id: RelId, span: Span) {
+        let rel = &mut self.program.relations[id];
+        let first = !rel.from_statements;
+        rel.from_statements = true;
+        if first && rel.types != [Type::Symbol, Type::Symbol] {
+            let name = rel.name.clone();
+            let shape = rel.types.iter().map(|t| t.name()).join(", ");
+            self.error(
+                Diagnostic::error(
+                    Code::ArityMismatch,
+                    format!(
+                        "`{name}` comes from a statement table, so it must be declared `{name}(subject: symbol, object: symbol)`"
+                    ),
+                )
+                .at(span, format!("declared as ({shape})")),
+            );
         }
     }
 
@@ -371,6 +381,9 @@ impl Checker<'_> {
             for name in &d.relations {
                 let Some(id) = self.lookup_relation(name) else { continue };
                 let spec = IoSpec { params: params.clone(), span: d.span };
+                if d.kind == DirectiveKind::Input && params.get("IO").is_some_and(|v| v == "statements") {
+                    self.statements_input(id, name.span);
+                }
                 let rel = &mut self.program.relations[id];
                 match d.kind {
                     DirectiveKind::Input => rel.inputs.push(spec),
@@ -392,7 +405,11 @@ impl Checker<'_> {
         if let Some(s) = did_you_mean(&name.name, self.program.relations.iter().map(|r| r.name.as_str())) {
             d = d.with_help(format!("did you mean `{s}`?"));
         } else {
-            d = d.with_help(format!("declare it with `.decl {}(...)`", name.name));
+            d = d.with_help(format!(
+                "declare it with `.decl {n}(...)`, or, for a relation of statement rows that has none now, \
+                 `.decl {n}(subject: symbol, object: symbol)` with `.input {n}(IO=statements)`",
+                n = name.name
+            ));
         }
         self.error(d);
         None
@@ -445,7 +462,10 @@ impl Checker<'_> {
         let Some(body) = &rule.body else { return };
         let name = format!("{}{}", ir::CONSTRAINT_PREFIX, self.program.constraints.len() + 1);
         let columns = ast::constraint_columns(body);
-        self.program.constraints.push(ir::Constraint { rel: self.program.relations.len(), span: rule.span });
+        let note_lines: Vec<&str> =
+            rule.doc.iter().map(|l| l.trim()).filter(|l| !l.is_empty() && !l.starts_with('@')).collect();
+        let note = (!note_lines.is_empty()).then(|| note_lines.join(" "));
+        self.program.constraints.push(ir::Constraint { rel: self.program.relations.len(), span: rule.span, note });
         self.program.relations.push(ir::Relation {
             name: name.clone(),
             columns: columns.iter().map(|c| c.name.clone()).collect(),
@@ -708,8 +728,12 @@ fn check_io_param(key: &str, value: &str, kind: DirectiveKind) -> Option<String>
         "headers" | "rfc4180" | "compress" => {
             (!matches!(value, "true" | "false")).then(|| format!("`{key}` must be `true` or `false`, got `{value}`"))
         }
-        "IO" => (value != "file" && value != "stdout" || (value == "stdout" && kind == DirectiveKind::Input))
-            .then(|| format!("`IO={value}` is not supported; only files are")),
+        // `IO=statements` (stance's own): the relation's facts are the rows of the statement
+        // tables that name it, possibly none; no file is read.
+        "IO" => match (value, kind) {
+            ("file", _) | ("stdout", DirectiveKind::Output) | ("statements", DirectiveKind::Input) => None,
+            _ => Some(format!("`IO={value}` is not supported; only files are (and `IO=statements` for `.input`)")),
+        },
         "attributeNames" | "fact-dir" | "output-dir" => None,
         _ => Some(format!(
             "unknown parameter `{key}` (known: filename, delimiter, headers, rfc4180, comment, compress, IO)"

@@ -288,6 +288,9 @@ pub struct Constraint {
     pub rel: RelId,
     /// The whole constraint as written.
     pub span: Span,
+    /// The comment lines above it (without `@display` lines), shown with each violation: why
+    /// the constraint is there, or why the example violates it on purpose.
+    pub note: Option<String>,
 }
 
 /// The start of every constraint relation's name (`$constraint1`, ...).

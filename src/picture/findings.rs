@@ -57,11 +57,31 @@ pub fn flagged(violations: &[report::Violation]) -> Vec<TupleRef> {
 pub fn claim_verdicts(ex: &mut Explainer, outcomes: &[Outcome]) -> Vec<report::ClaimVerdict> {
     outcomes
         .iter()
-        .map(|o| report::ClaimVerdict {
-            claim: format!("{}  [{}]", o.spec.text(), ex.sources.file_line(o.spec.span)),
-            verdict: o.verdict.label().to_string(),
-            ok: o.passed(),
-            detail: verdicts::details(ex, o).trim_end().to_string(),
+        .map(|o| {
+            // A claim that holds shows its proof as a tree; anything else, what `review` prints.
+            let proof = match o.proof {
+                Some(root) if o.holds && o.collisions.is_empty() && o.spec.claim.tuple().is_some() => {
+                    Some(explain::proof_json(ex, root))
+                }
+                _ => None,
+            };
+            let detail = if proof.is_some() {
+                if o.passed() { String::new() } else { o.failure_message() }
+            } else {
+                let text = verdicts::details(ex, o);
+                let skip = usize::from(o.spec.note.is_some());
+                text.lines().skip(skip).collect::<Vec<_>>().join("\n").trim_end().to_string()
+            };
+            report::ClaimVerdict {
+                claim: o.spec.text(),
+                location: ex.sources.file_line(o.spec.span),
+                verdict: o.verdict.label().to_string(),
+                found: o.found.label().to_string(),
+                ok: o.passed(),
+                note: o.spec.note.clone(),
+                detail,
+                proof,
+            }
         })
         .collect()
 }

@@ -1,6 +1,7 @@
 //! `stance graph`: the stance network as Graphviz DOT, and as SVG through Graphviz's `dot`.
 
 use crate::base::diag::{Code, Diagnostic};
+use crate::base::stamp::Stamp;
 use crate::picture::network::{EdgeClass, Network};
 use std::fmt::Write;
 use std::io::Write as _;
@@ -35,45 +36,96 @@ pub fn quote(text: &str) -> String {
     out
 }
 
-fn edge_style(class: EdgeClass) -> &'static str {
+const STATED: &str = "#9a9a9a";
+const ALIGNMENT: &str = "#2e9d42";
+const CONFLICT: &str = "#d62728";
+const OTHER: &str = "#3b6fb6";
+const FLAGGED: &str = "#ff7f0e";
+
+fn edge_style(class: EdgeClass) -> String {
     match class {
-        EdgeClass::Stated => "color=\"#9a9a9a\", fontcolor=\"#6a6a6a\", penwidth=0.8, fontsize=9",
-        EdgeClass::Alignment => "color=\"#2e9d42\", penwidth=2",
-        EdgeClass::Conflict => "color=\"#d62728\", style=dashed, penwidth=2",
-        EdgeClass::Other => "color=\"#3b6fb6\", fontcolor=\"#3b6fb6\", penwidth=1.4, fontsize=9",
+        EdgeClass::Stated => format!("color=\"{STATED}\", fontcolor=\"#6a6a6a\", penwidth=0.8, fontsize=9"),
+        EdgeClass::Alignment => format!("color=\"{ALIGNMENT}\", penwidth=2"),
+        EdgeClass::Conflict => format!("color=\"{CONFLICT}\", style=dashed, penwidth=2"),
+        EdgeClass::Other => format!("color=\"{OTHER}\", fontcolor=\"{OTHER}\", penwidth=1.4, fontsize=9"),
     }
 }
 
-/// The network in DOT. Same network, same bytes.
-pub fn to_dot(network: &Network) -> String {
+/// The legend: one line per kind of edge the network has, in its colour, as an HTML-like
+/// table (fixed text, nothing from the rules or facts).
+fn legend(network: &Network) -> String {
+    let mut rows = vec!["<tr><td align=\"left\"><b>Legend</b></td></tr>".to_string()];
+    let has = |c: EdgeClass| network.edges.iter().any(|e| e.class == c);
+    let kinds = [
+        (EdgeClass::Stated, STATED, "stated (labelled with its relation)"),
+        (EdgeClass::Alignment, ALIGNMENT, "derived: alignment"),
+        (EdgeClass::Conflict, CONFLICT, "derived: conflict (dashed)"),
+        (EdgeClass::Other, OTHER, "derived: other (labelled)"),
+    ];
+    for (class, colour, text) in kinds {
+        if has(class) {
+            rows.push(format!(
+                "<tr><td align=\"left\"><font color=\"{colour}\">&#8212;&#8212; {text}</font></td></tr>"
+            ));
+        }
+    }
+    if network.edges.iter().any(|e| e.flagged) {
+        rows.push(format!(
+            "<tr><td align=\"left\"><font color=\"{FLAGGED}\">&#8212;&#8212; part of a constraint violation</font></td></tr>"
+        ));
+    }
+    format!(
+        "  subgraph cluster_legend {{\n    color=\"#cccccc\"; style=rounded;\n    legend [shape=none, margin=0, fontsize=10, label=<<table border=\"0\" cellborder=\"0\" cellspacing=\"1\">{}</table>>];\n  }}\n",
+        rows.join("")
+    )
+}
+
+/// The network in DOT, for Graphviz's `dot` layout: ranks keep edge labels apart (each label
+/// is laid out like a node, so labels do not overlap each other or the nodes), each
+/// connected component is a cluster and the components sit side by side, with a legend
+/// beside them. Same network, same bytes.
+pub fn to_dot(network: &Network, stamp: &Stamp) -> String {
     let mut out = String::new();
-    out.push_str("// The stance network, written by `stance graph`.\n");
+    let _ = writeln!(out, "// The stance network, written by `stance graph` ({}).", stamp.line());
     out.push_str("// Grey: stated (input) relations; green: alignments; red dashed: conflicts;\n");
     out.push_str("// blue: other derived relations; orange, thick: part of a constraint violation.\n");
     out.push_str("digraph stance {\n");
-    out.push_str("  graph [layout=neato, overlap=false, splines=true, sep=\"+8\", fontname=\"Helvetica\"];\n");
+    out.push_str("  graph [layout=dot, rankdir=TB, newrank=true, nodesep=0.4, ranksep=0.8, splines=true, fontname=\"Helvetica\", fontsize=10];\n");
+    let _ = writeln!(out, "  graph [comment={}];", quote(&stamp.line()));
     out.push_str("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f4f4f4\", color=\"#555555\", fontname=\"Helvetica\", fontsize=11];\n");
     out.push_str("  edge [fontname=\"Helvetica\", arrowsize=0.6];\n");
-    for (i, actor) in network.actors.iter().enumerate() {
-        let _ = write!(out, "  n{i} [label={}", quote(&actor.name));
-        if actor.flagged {
-            out.push_str(", color=\"#ff7f0e\", fillcolor=\"#ffe3c4\", penwidth=3");
+    let pairs: Vec<(usize, usize)> = network.edges.iter().map(|e| (e.from, e.to)).collect();
+    for (c, members) in crate::picture::layout::components(network.actors.len(), &pairs).iter().enumerate() {
+        let _ = writeln!(out, "  subgraph cluster_{c} {{\n    color=\"#e4e4e4\"; style=rounded;");
+        for &i in members {
+            let actor = &network.actors[i];
+            let _ = write!(out, "    n{i} [label={}", quote(&actor.name));
+            if actor.flagged {
+                let _ = write!(out, ", color=\"{FLAGGED}\", fillcolor=\"#ffe3c4\", penwidth=3");
+            }
+            out.push_str("];\n");
         }
-        out.push_str("];\n");
+        out.push_str("  }\n");
     }
     for e in &network.edges {
         let _ = write!(out, "  n{} -> n{} [{}", e.from, e.to, edge_style(e.class));
         if matches!(e.class, EdgeClass::Stated | EdgeClass::Other) {
             let _ = write!(out, ", label={}", quote(&e.relation));
+        } else {
+            // Derived edges follow the stated ones: the ranks come from what sources say.
+            out.push_str(", constraint=false");
         }
         let _ = write!(out, ", tooltip={}", quote(&e.relation));
         if !e.directed {
             out.push_str(", dir=none");
         }
         if e.flagged {
-            out.push_str(", color=\"#ff7f0e\", penwidth=3.5");
+            let _ = write!(out, ", color=\"{FLAGGED}\", penwidth=3.5");
         }
         out.push_str("];\n");
+    }
+    if !network.edges.is_empty() {
+        out.push_str(&legend(network));
     }
     out.push_str("}\n");
     out
@@ -174,14 +226,20 @@ mod tests {
                 },
             ],
         };
-        let dot = to_dot(&network);
+        let dot = to_dot(&network, &Stamp::default());
         assert!(dot.contains("  n0 [label=\"A\", color=\"#ff7f0e\", fillcolor=\"#ffe3c4\", penwidth=3];\n"));
         assert!(dot.contains("  n1 [label=\"B \\\"the\\\" \\<b\\>\"];\n"));
         assert!(dot.contains("  n0 -> n1 [color=\"#9a9a9a\", fontcolor=\"#6a6a6a\", penwidth=0.8, fontsize=9, label=\"backs\", tooltip=\"backs\"];\n"));
-        assert!(dot.contains("  n0 -> n1 [color=\"#2e9d42\", penwidth=2, tooltip=\"aligned\", dir=none];\n"));
         assert!(dot.contains(
-            "  n0 -> n1 [color=\"#d62728\", style=dashed, penwidth=2, tooltip=\"conflict\", color=\"#ff7f0e\", penwidth=3.5];\n"
+            "  n0 -> n1 [color=\"#2e9d42\", penwidth=2, constraint=false, tooltip=\"aligned\", dir=none];\n"
         ));
-        assert_eq!(dot, to_dot(&network.clone()));
+        assert!(dot.contains(
+            "  n0 -> n1 [color=\"#d62728\", style=dashed, penwidth=2, constraint=false, tooltip=\"conflict\", color=\"#ff7f0e\", penwidth=3.5];\n"
+        ));
+        // One component (a cluster) and the legend, with a line for each kind of edge drawn.
+        assert_eq!(dot.matches("subgraph cluster_").count(), 2);
+        assert!(dot.contains("derived: alignment") && dot.contains("part of a constraint violation"));
+        assert!(!dot.contains("derived: other"));
+        assert_eq!(dot, to_dot(&network.clone(), &Stamp::default()));
     }
 }

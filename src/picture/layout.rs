@@ -64,7 +64,7 @@ pub fn layout(nodes: usize, edges: &[(usize, usize)], width: f64, height: f64) -
 }
 
 /// Connected components, largest first (ties: lowest node first), members in index order.
-fn components(nodes: usize, adjacency: &[(usize, usize)]) -> Vec<Vec<usize>> {
+pub fn components(nodes: usize, adjacency: &[(usize, usize)]) -> Vec<Vec<usize>> {
     let mut parent: Vec<usize> = (0..nodes).collect();
     fn root(parent: &mut [usize], mut a: usize) -> usize {
         while parent[a] != a {

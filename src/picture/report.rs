@@ -11,6 +11,7 @@
 //! Violations and claim verdicts are plain data ([`Violation`], [`ClaimVerdict`]) so that
 //! whatever computes them only has to fill these structs.
 
+use crate::base::stamp::Stamp;
 use crate::lang::ir::RelId;
 use crate::picture::layout;
 use crate::picture::network::{self, EdgeClass, Network, NetworkOptions, TupleRef};
@@ -44,16 +45,25 @@ pub struct Violation {
 }
 
 /// A reviewer's claim and what the model says about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClaimVerdict {
     /// The claim as written (`aligned("Egypt", "Haftar")`, `!conflict(...)`, `count ...`).
     pub claim: String,
+    /// Where it is written (`claims/libya.claims:5`).
+    pub location: String,
     /// The verdict, such as `SUPPORTED` or `FAILED` (see [`crate::review::verdicts::Verdict`]).
     pub verdict: String,
+    /// What the knowledge base says (the verdict before the expectation is compared).
+    pub found: String,
     /// Whether the claim file's expectation is met.
     pub ok: bool,
-    /// What else backs the verdict, or what failed.
+    /// The comment lines above the claim.
+    pub note: Option<String>,
+    /// What else backs the verdict, as `stance review` prints it (the why-not, the colliding
+    /// proofs, the matches), or what failed.
     pub detail: String,
+    /// The proof of a claim that holds, in the shape of [`explain::proof_json`].
+    pub proof: Option<Json>,
 }
 
 /// How many tuples a relation has.
@@ -105,6 +115,8 @@ pub struct Input {
     pub violations: Vec<Violation>,
     /// The claim verdicts, when a claims file was given.
     pub claims: Option<Vec<ClaimVerdict>>,
+    /// What changes the answers (stance's version, `--as-of`), shown in the header.
+    pub stamp: Stamp,
 }
 
 /// What the `report` subcommand's options ask of the page.
@@ -178,6 +190,7 @@ pub fn collect(
         proof_nodes,
         violations,
         claims,
+        stamp: Stamp::default(),
     })
 }
 
@@ -216,128 +229,49 @@ pub fn script_json(value: &Json) -> String {
     out
 }
 
-const STYLE: &str = r##"
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
-header{background:#23303f;color:#fff;padding:14px 24px}header h1{margin:0;font-size:20px}header p{margin:4px 0 0;color:#c8d2dc;font-size:12px}
-main{padding:8px 24px 40px;max-width:1200px}section{margin-top:22px}h2{font-size:17px;border-bottom:1px solid #ddd;padding-bottom:4px}
-table{border-collapse:collapse}td,th{padding:3px 10px;text-align:left;vertical-align:top;border-bottom:1px solid #eee}
-.num{text-align:right;font-variant-numeric:tabular-nums}.stats{display:flex;gap:14px;flex-wrap:wrap}
-.stat{background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px 14px}.stat b{display:block;font-size:22px}
-#network{background:#fff;border:1px solid #ddd;border-radius:6px;width:100%;height:auto}
-.edge{fill:none;stroke-width:1.6}.edge.stated{stroke:#9a9a9a;stroke-width:1}.edge.alignment{stroke:#2e9d42;stroke-width:2}
-.edge.conflict{stroke:#d62728;stroke-dasharray:6 4;stroke-width:2}.edge.other{stroke:#3b6fb6}.edge.flagged{stroke:#ff7f0e;stroke-width:4}
-.actor{cursor:pointer;outline:none}.actor circle{fill:#f4f4f4;stroke:#555;stroke-width:1.5}.actor.flagged circle{fill:#ffe3c4;stroke:#ff7f0e;stroke-width:3}
-.actor text{font-size:11px;paint-order:stroke;stroke:#fff;stroke-width:3px}
-.focus .edge{opacity:.1}.focus .edge.hl{opacity:1;stroke-width:3.2}.focus .actor{opacity:.3}.focus .actor.hl{opacity:1}
-.actor.pinned circle{stroke:#000;stroke-width:3}
-.legend span{margin-right:16px;font-size:12px}.legend i{display:inline-block;width:26px;height:0;border-top:2px solid;vertical-align:middle;margin-right:5px}
-#search{width:320px;padding:5px 8px;font-size:14px}#claims td:first-child{color:#666}
-details summary{cursor:pointer;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
-ul.proof{list-style:none;padding-left:18px;border-left:1px solid #ccc;margin:4px 0 4px 6px}
-.concl{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}.rule,.with,.src,.cond{color:#555;font-size:12px}
-.say{font-style:italic}.quote{margin:2px 0 4px;padding:2px 8px;border-left:3px solid #c9b37e;background:#fffbea;font-size:12px}
-.ref{color:#888;font-size:12px}.violation{background:#fff4ec;border:1px solid #f3c79c;border-radius:6px;padding:6px 12px;margin:8px 0}
-.detail{white-space:pre-wrap;font-size:12px}.bad{color:#b00020;font-weight:600}.good{color:#1b7f35;font-weight:600}.note{color:#666;font-size:12px}
-"##;
+/// The page's style and script, inline (the CSP forbids fetching anything).
+const STYLE: &str = include_str!("report.css");
+/// The page's only behaviour (see the file's first lines).
+const SCRIPT: &str = include_str!("report.js");
 
-/// The page's only behaviour: highlight an actor's edges, filter the table, and build proof
-/// trees from the data block, all with DOM methods and `textContent`.
-const SCRIPT: &str = r##"
-(function () {
-  "use strict";
-  var data = JSON.parse(document.getElementById("stance-data").textContent);
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
-  function show(v) { return typeof v === "string" ? JSON.stringify(v) : String(v); }
-  function proofNode(nodes, id, seen) {
-    var n = nodes[id], li = el("li", "pnode " + n.kind);
-    li.appendChild(el("div", "concl", n.conclusion));
-    if (seen[id]) { li.appendChild(el("span", "ref", "(proved above)")); return li; }
-    seen[id] = true;
-    if (n.kind === "fact") {
-      var sources = n.sources || [];
-      if (!sources.length) li.appendChild(el("div", "src", "given as input"));
-      sources.forEach(function (s) {
-        li.appendChild(el("div", "src", "stated in " + s.file + ":" + s.line));
-        var meta = s.metadata || {}, attribution = [];
-        var rank = function (k) { var i = ["source", "date"].indexOf(k.toLowerCase()); return i < 0 ? 2 : i; };
-        Object.keys(meta).sort(function (a, b) { return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0); }).forEach(function (k) {
-          if (meta[k] === "") return;
-          if (k.toLowerCase() === "quote") li.appendChild(el("blockquote", "quote", "\u201c" + meta[k] + "\u201d"));
-          else attribution.push(k + ": " + meta[k]);
-        });
-        if (attribution.length) li.appendChild(el("div", "src", attribution.join(", ")));
-      });
-      return li;
+/// Colours of the relations, by class: greens for alignments, reds for conflicts, blues and
+/// purples for other derived relations, the rest for stated ones (orange is kept for the
+/// edges of a contradiction). A class with more relations than colours reuses them in order.
+const PALETTE: [&[&str]; 4] = [
+    &[
+        "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#c49c94", "#17becf", "#9467bd", "#5254a3", "#8c6d31", "#7b4173",
+        "#ad494a", "#637939", "#e7ba52", "#6b6ecf", "#ce6dbd", "#9edae5", "#bd9e39", "#a55194", "#393b79", "#c7c7c7",
+    ],
+    &["#2ca02c", "#98df8a", "#637939", "#b5cf6b"],
+    &["#d62728", "#ff9896", "#843c39", "#d6616b"],
+    &["#1f77b4", "#9467bd", "#17becf", "#aec7e8", "#393b79"],
+];
+
+fn class_index(class: EdgeClass) -> usize {
+    match class {
+        EdgeClass::Stated => 0,
+        EdgeClass::Alignment => 1,
+        EdgeClass::Conflict => 2,
+        EdgeClass::Other => 3,
     }
-    li.appendChild(el("div", "rule", "by " + n.rule.text + "  [" + n.rule.file + ":" + n.rule.line + "]"));
-    if (n.rule.display) li.appendChild(el("div", "say", "\u201c" + n.rule.display + "\u201d"));
-    var names = Object.keys(n.bindings || {});
-    if (names.length) li.appendChild(el("div", "with", "with " + names.map(function (k) { return k + " = " + show(n.bindings[k]); }).join(", ")));
-    var ul = el("ul", "proof");
-    (n.premises || []).forEach(function (p) { ul.appendChild(proofNode(nodes, p, seen)); });
-    (n.conditions || []).forEach(function (c) { ul.appendChild(el("li", "cond", c)); });
-    if (ul.childNodes.length) li.appendChild(ul);
-    return li;
-  }
-  function proofTree(nodes, root) {
-    var ul = el("ul", "proof tree");
-    ul.appendChild(proofNode(nodes, root, {}));
-    return ul;
-  }
-  document.querySelectorAll("details[data-proof]").forEach(function (d) {
-    d.addEventListener("toggle", function () {
-      if (!d.open || d.dataset.built) return;
-      d.dataset.built = "1";
-      d.appendChild(proofTree(data.nodes, Number(d.dataset.proof)));
-    });
-  });
-  document.querySelectorAll("[data-violation]").forEach(function (box) {
-    (data.violations[Number(box.dataset.violation)] || []).forEach(function (p) {
-      box.appendChild(proofTree(p.nodes || [], p.root || 0));
-    });
-  });
-  var search = document.getElementById("search");
-  if (search) search.addEventListener("input", function () {
-    var q = search.value.toLowerCase(), shown = 0;
-    document.querySelectorAll("#claims tbody tr").forEach(function (tr) {
-      var hit = tr.dataset.search.indexOf(q) >= 0;
-      tr.hidden = !hit;
-      if (hit) shown++;
-    });
-    document.getElementById("shown").textContent = String(shown);
-  });
-  var svg = document.getElementById("network");
-  if (!svg) return;
-  var pinned = null;
-  function highlight(id) {
-    svg.classList.toggle("focus", id !== null);
-    var near = {};
-    if (id !== null) near[id] = true;
-    svg.querySelectorAll(".edge").forEach(function (e) {
-      var on = id !== null && (e.dataset.a === id || e.dataset.b === id);
-      e.classList.toggle("hl", on);
-      if (on) { near[e.dataset.a] = true; near[e.dataset.b] = true; }
-    });
-    svg.querySelectorAll(".actor").forEach(function (a) {
-      a.classList.toggle("hl", !!near[a.dataset.id]);
-      a.classList.toggle("pinned", a.dataset.id === pinned);
-    });
-  }
-  svg.querySelectorAll(".actor").forEach(function (a) {
-    a.addEventListener("mouseenter", function () { highlight(a.dataset.id); });
-    a.addEventListener("mouseleave", function () { highlight(pinned); });
-    a.addEventListener("click", function () {
-      pinned = pinned === a.dataset.id ? null : a.dataset.id;
-      highlight(pinned);
-    });
-  });
-})();
-"##;
+}
+
+/// The relations the picture draws, in legend order (alignment, conflict, other, stated; by
+/// name), each with its class and colour.
+fn relation_colours(network: &Network) -> Vec<(String, EdgeClass, &'static str)> {
+    let mut rels: Vec<(EdgeClass, String)> = network.edges.iter().map(|e| (e.class, e.relation.clone())).collect();
+    rels.sort_by_key(|(c, name)| ((class_index(*c) + 3) % 4, name.clone()));
+    rels.dedup();
+    let mut used = [0usize; 4];
+    rels.into_iter()
+        .map(|(class, name)| {
+            let k = class_index(class);
+            let colour = PALETTE[k][used[k] % PALETTE[k].len()];
+            used[k] += 1;
+            (name, class, colour)
+        })
+        .collect()
+}
 
 /// The actors the picture draws: all of them, or the most connected ones (ties by name)
 /// such that at most [`MAX_PICTURE_ACTORS`] actors and [`MAX_PICTURE_EDGES`] edges are
@@ -382,13 +316,28 @@ fn subnetwork(network: &Network, actors: &[usize]) -> Network {
     }
 }
 
-/// The network as inline SVG. Parallel edges between one pair bend apart; arrows mark
-/// relations that hold in one direction only.
-fn network_svg(network: &Network, out: &mut String) {
+/// The network as inline SVG: one colour per relation (`r{k}`, the index in `colours`),
+/// parallel edges between one pair bent apart, arrows for relations that hold in one
+/// direction only, and each edge's label (shown on hover, for the focused actor, or all).
+fn network_svg(network: &Network, colours: &[(String, EdgeClass, &str)], out: &mut String) {
     let n = network.actors.len();
-    let width = (1000.0 * (n as f64 / 60.0).sqrt()).max(1000.0).round();
-    let height = (width * 0.68).round();
-    let pairs: Vec<(usize, usize)> = network.edges.iter().map(|e| (e.from, e.to)).collect();
+    // Wide rather than tall: the page's width is what a reader has.
+    let width = (1400.0 * (n as f64 / 60.0).sqrt()).max(1400.0).round();
+    let height = (width * 0.5).round();
+    // The layout follows what sources state: derived edges (which tie most of a dense core
+    // to most of the rest) would pull it into a knot. An actor with no stated edge is placed
+    // by its derived ones.
+    let mut stated = vec![false; n];
+    for e in network.edges.iter().filter(|e| e.class == EdgeClass::Stated) {
+        stated[e.from] = true;
+        stated[e.to] = true;
+    }
+    let pairs: Vec<(usize, usize)> = network
+        .edges
+        .iter()
+        .filter(|e| e.class == EdgeClass::Stated || !stated[e.from] || !stated[e.to])
+        .map(|e| (e.from, e.to))
+        .collect();
     let pos = layout::layout(n, &pairs, width, height);
     // Crop the box to the drawing, so a wide picture leaves no empty band.
     let top = pos.iter().map(|p| p.1).fold(f64::MAX, f64::min).min(height / 2.0) - 30.0;
@@ -400,25 +349,23 @@ fn network_svg(network: &Network, out: &mut String) {
         network.edges.len()
     );
     out.push_str("<defs>");
-    for (class, colour) in [
-        ("stated", "#9a9a9a"),
-        ("alignment", "#2e9d42"),
-        ("conflict", "#d62728"),
-        ("other", "#3b6fb6"),
-        ("flagged", "#ff7f0e"),
-    ] {
+    let markers = colours.iter().enumerate().map(|(k, (_, _, c))| (format!("r{k}"), *c));
+    for (id, colour) in markers.chain(std::iter::once(("flagged".to_string(), "#ff7f0e"))) {
         let _ = write!(
             out,
-            "<marker id=\"arrow-{class}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"{colour}\"/></marker>"
+            "<marker id=\"arrow-{id}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"{colour}\"/></marker>"
         );
     }
     out.push_str("</defs><g id=\"edges\">");
+    let colour_of: BTreeMap<&str, usize> =
+        colours.iter().enumerate().map(|(k, (name, _, _))| (name.as_str(), k)).collect();
     // Edges between the same two actors, in order, to spread them apart.
     let mut bundle: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
     for (i, e) in network.edges.iter().enumerate() {
         bundle.entry((e.from.min(e.to), e.from.max(e.to))).or_default().push(i);
     }
     let radius = 7.0;
+    let mut label_at = Vec::with_capacity(network.edges.len());
     for (i, e) in network.edges.iter().enumerate() {
         let key = (e.from.min(e.to), e.from.max(e.to));
         let group = &bundle[&key];
@@ -432,6 +379,8 @@ fn network_svg(network: &Network, out: &mut String) {
         let (nx, ny) = (-dy / len * sign, dx / len * sign);
         let bend = slot * 16.0;
         let (cx, cy) = ((x1 + x2) / 2.0 + nx * bend * 2.0, (y1 + y2) / 2.0 + ny * bend * 2.0);
+        // The curve's midpoint, where its label goes.
+        label_at.push((0.25 * x1 + 0.5 * cx + 0.25 * x2, 0.25 * y1 + 0.5 * cy + 0.25 * y2 + 3.0));
         // Start and end at the circles' rims.
         let shorten = |(px, py): (f64, f64), (qx, qy): (f64, f64)| {
             let (ux, uy) = (qx - px, qy - py);
@@ -440,15 +389,15 @@ fn network_svg(network: &Network, out: &mut String) {
         };
         let (sx, sy) = shorten((x1, y1), (cx, cy));
         let (ex, ey) = shorten((x2, y2), (cx, cy));
-        let class = e.class.name();
-        let mut classes = format!("edge {class}");
+        let k = colour_of[e.relation.as_str()];
+        let mut classes = format!("edge {} r{k}", e.class.name());
         if e.flagged {
             classes.push_str(" flagged");
         }
-        let marker = if e.directed {
-            format!(" marker-end=\"url(#arrow-{})\"", if e.flagged { "flagged" } else { class })
-        } else {
-            String::new()
+        let marker = match (e.directed, e.flagged) {
+            (false, _) => String::new(),
+            (true, true) => " marker-end=\"url(#arrow-flagged)\"".to_string(),
+            (true, false) => format!(" marker-end=\"url(#arrow-r{k})\""),
         };
         let (a, b) = (&network.actors[e.from].name, &network.actors[e.to].name);
         let arrow = if e.directed { "\u{2192}" } else { "\u{2194}" };
@@ -468,11 +417,19 @@ fn network_svg(network: &Network, out: &mut String) {
         let (x, y) = pos[i];
         let flagged = if actor.flagged { " flagged" } else { "" };
         let name = escape(&actor.name);
+        let (tx, ty) = (x + 10.0, y + 4.0);
         let _ = write!(
             out,
-            "<g class=\"actor{flagged}\" data-id=\"{i}\" data-name=\"{name}\" tabindex=\"0\"><circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{radius}\"/><text x=\"{:.1}\" y=\"{:.1}\">{name}</text><title>{name}</title></g>",
-            x + 10.0,
-            y + 4.0
+            "<g class=\"actor{flagged}\" data-id=\"{i}\" data-name=\"{name}\" tabindex=\"0\"><circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{radius}\"/><text x=\"{tx:.1}\" y=\"{ty:.1}\" data-x=\"{tx:.1}\" data-y=\"{ty:.1}\">{name}</text><title>{name}</title></g>"
+        );
+    }
+    out.push_str("</g><g id=\"edge-labels\">");
+    for (e, (x, y)) in network.edges.iter().zip(&label_at) {
+        let k = colour_of[e.relation.as_str()];
+        let _ = write!(
+            out,
+            "<text class=\"elabel r{k}\" text-anchor=\"middle\" x=\"{x:.1}\" y=\"{y:.1}\" data-x=\"{x:.1}\" data-y=\"{y:.1}\">{}</text>",
+            escape(&e.relation)
         );
     }
     out.push_str("</g></svg>");
@@ -482,6 +439,34 @@ fn stat(out: &mut String, value: usize, label: &str) {
     let _ = write!(out, "<div class=\"stat\"><b>{value}</b>{}</div>", escape(label));
 }
 
+/// A claim's verdict as a card: the badge, the claim, where it is written, its note, what
+/// backs the verdict, and its proof (a tree the script builds from the data block).
+fn verdict_card(out: &mut String, i: usize, c: &ClaimVerdict) {
+    let badge = c.verdict.replace(' ', "-");
+    let _ = write!(
+        out,
+        "<div class=\"card verdict\"><div><span class=\"badge {}\">{}</span><span class=\"concl\">{}</span> <span class=\"note\">{}</span>",
+        escape(&badge),
+        escape(&c.verdict),
+        escape(&c.claim),
+        escape(&c.location)
+    );
+    if c.verdict != c.found {
+        let _ = write!(out, " <span class=\"note\">(found: {})</span>", escape(&c.found));
+    }
+    out.push_str("</div>");
+    if let Some(note) = &c.note {
+        let _ = write!(out, "<div class=\"note\">{}</div>", escape(note));
+    }
+    if !c.detail.is_empty() {
+        let _ = write!(out, "<div class=\"detail\">{}</div>", escape(&c.detail));
+    }
+    if c.proof.is_some() {
+        let _ = write!(out, "<details data-verdict=\"{i}\"><summary>proof</summary></details>");
+    }
+    out.push_str("</div>");
+}
+
 /// The whole page. Same input, same bytes.
 pub fn render(input: &Input) -> String {
     let mut out = String::new();
@@ -489,69 +474,57 @@ pub fn render(input: &Input) -> String {
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
     out.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'none'; connect-src 'none'; base-uri 'none'; form-action 'none'\">");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
-    let _ = write!(out, "<title>{title}</title><style>{STYLE}</style></head>\n<body><header><h1>{title}</h1>");
-    if !input.inputs.is_empty() {
-        let _ = write!(out, "<p>{}</p>", escape(&input.inputs.join(" \u{b7} ")));
+    let _ = write!(out, "<meta name=\"generator\" content=\"{}\">", escape(&input.stamp.line()));
+    let picture = picture_network(&input.network);
+    let colours = relation_colours(&picture);
+    let _ = write!(out, "<title>{title}</title><style>{STYLE}");
+    for (k, (_, _, c)) in colours.iter().enumerate() {
+        let _ = write!(out, ".edge.r{k}{{stroke:{c}}}.elabel.r{k}{{fill:{c}}}i.r{k}{{border-color:{c}}}");
     }
-    out.push_str("</header><main>\n");
+    let _ = write!(out, "</style></head>\n<body><header><h1>{title}</h1>");
+    let mut about = input.inputs.clone();
+    about.push(input.stamp.line());
+    let _ = write!(out, "<p>{}</p>", escape(&about.join(" \u{b7} ")));
 
-    // Summary.
+    // The summary, in the header.
     let derived_total: usize = input.derived.iter().map(|r| r.tuples).sum();
-    out.push_str("<section id=\"summary\"><h2>Summary</h2><div class=\"stats\">");
-    stat(&mut out, input.facts, "facts");
-    stat(&mut out, input.rules, "rules");
-    if input.constraints > 0 {
-        stat(&mut out, input.constraints, "constraints");
-    }
-    stat(&mut out, derived_total, "derived tuples");
-    stat(&mut out, input.network.actors.len(), "actors");
-    stat(&mut out, input.violations.len(), "contradictions");
+    out.push_str("<div class=\"stats\" id=\"summary\">");
     if let Some(claims) = &input.claims {
         // As `stance review` counts them: a claim passes when its expectation is met.
         stat(&mut out, claims.iter().filter(|c| c.ok).count(), "claims passed");
         stat(&mut out, claims.iter().filter(|c| !c.ok).count(), "claims failed");
     }
-    out.push_str("</div><table id=\"relations\"><thead><tr><th>derived relation</th><th class=\"num\">tuples</th></tr></thead><tbody>");
-    for r in &input.derived {
-        let mark = if r.output { " <span class=\"note\">(.output)</span>" } else { "" };
-        let _ = write!(out, "<tr><td>{}{mark}</td><td class=\"num\">{}</td></tr>", escape(&r.name), r.tuples);
+    stat(&mut out, input.violations.len(), "contradictions");
+    stat(&mut out, input.network.actors.len(), "actors");
+    stat(&mut out, derived_total, "derived tuples");
+    stat(&mut out, input.facts, "facts");
+    stat(&mut out, input.rules, "rules");
+    if input.constraints > 0 {
+        stat(&mut out, input.constraints, "constraints");
     }
-    out.push_str("</tbody></table></section>\n");
+    out.push_str("</div></header>\n<nav><a href=\"#network-section\">Network</a>");
+    if input.claims.is_some() {
+        out.push_str("<a href=\"#verdicts\">Claim verdicts</a>");
+    }
+    out.push_str("<a href=\"#contradictions\">Contradictions</a><a href=\"#claims-section\">Derived claims</a><a href=\"#relations-section\">Relations</a></nav>\n<main>\n");
 
-    // Claim verdicts.
-    if let Some(claims) = &input.claims {
-        out.push_str("<section id=\"verdicts\"><h2>Claim verdicts</h2><table><thead><tr><th>claim</th><th>verdict</th><th>detail</th></tr></thead><tbody>");
-        for c in claims {
-            let class = if c.ok { "good" } else { "bad" };
-            let _ = write!(
-                out,
-                "<tr><td class=\"concl\">{}</td><td class=\"{class}\">{}</td><td class=\"detail\">{}</td></tr>",
-                escape(&c.claim),
-                escape(&c.verdict),
-                escape(&c.detail)
-            );
-        }
-        out.push_str("</tbody></table></section>\n");
+    // Network, first and as wide as the page.
+    out.push_str("<section id=\"network-section\"><h2>Network</h2><div class=\"legend\" id=\"legend\">");
+    for (k, (name, class, _)) in colours.iter().enumerate() {
+        let count = picture.edges.iter().filter(|e| &e.relation == name).count();
+        let dashed = if *class == EdgeClass::Conflict { " style=\"border-top-style:dashed\"" } else { "" };
+        let _ = write!(
+            out,
+            "<label><input type=\"checkbox\" checked data-relation-filter=\"{}\"><i class=\"r{k}\"{dashed}></i>{} <span class=\"note\">({}, {count})</span></label>",
+            escape(name),
+            escape(name),
+            class.name()
+        );
     }
-
-    // Network.
-    let picture = picture_network(&input.network);
-    out.push_str("<section id=\"network-section\"><h2>Network</h2><p class=\"legend\">");
-    for (class, label) in [
-        (EdgeClass::Stated, "stated"),
-        (EdgeClass::Alignment, "aligned"),
-        (EdgeClass::Conflict, "in conflict"),
-        (EdgeClass::Other, "other derived"),
-    ] {
-        let style = match class {
-            EdgeClass::Stated => "#9a9a9a",
-            EdgeClass::Alignment => "#2e9d42",
-            EdgeClass::Conflict => "#d62728;border-top-style:dashed",
-            EdgeClass::Other => "#3b6fb6",
-        };
-        let _ = write!(out, "<span><i style=\"border-color:{style}\"></i>{label} ({})</span>", picture.count(class));
-    }
-    out.push_str("<span><i style=\"border-color:#ff7f0e;border-top-width:4px\"></i>part of a contradiction</span></p>");
+    out.push_str(
+        "<label><i style=\"border-color:#ff7f0e;border-top-width:4px\"></i>part of a contradiction</label></div>",
+    );
+    out.push_str("<div class=\"controls\"><input id=\"actor-search\" type=\"search\" placeholder=\"Find an actor\" aria-label=\"Find an actor\"><span class=\"note\" id=\"actor-matches\"></span><label><input type=\"checkbox\" id=\"all-labels\"> show every edge label</label><span class=\"note\">Hover over an edge for its relation, over an actor for its edges; click an actor to keep the highlight. Untick a relation to hide it.</span></div>");
     if picture.actors.len() < input.network.actors.len() {
         let _ = write!(
             out,
@@ -563,12 +536,20 @@ pub fn render(input: &Input) -> String {
             input.network.edges.len()
         );
     }
-    out.push_str("<p class=\"note\">Hover over an actor to highlight its edges; click to keep the highlight.</p>");
-    network_svg(&picture, &mut out);
+    network_svg(&picture, &colours, &mut out);
     out.push_str("</section>\n");
 
+    // Claim verdicts.
+    if let Some(claims) = &input.claims {
+        out.push_str("<section id=\"verdicts\" class=\"narrow\"><h2>Claim verdicts</h2>");
+        for (i, c) in claims.iter().enumerate() {
+            verdict_card(&mut out, i, c);
+        }
+        out.push_str("</section>\n");
+    }
+
     // Contradictions.
-    out.push_str("<section id=\"contradictions\"><h2>Contradictions</h2>");
+    out.push_str("<section id=\"contradictions\" class=\"narrow\"><h2>Contradictions</h2>");
     if input.violations.is_empty() {
         out.push_str("<p>No constraint is violated.</p>");
     }
@@ -582,7 +563,7 @@ pub fn render(input: &Input) -> String {
             .collect();
         let _ = write!(
             out,
-            "<div class=\"violation\"><div class=\"concl\">{}</div><div class=\"note\">{}</div><div>colliding: {}</div><div class=\"proofs\" data-violation=\"{i}\"></div></div>",
+            "<div class=\"card violation\"><div class=\"concl\">{}</div><div class=\"note\">{}</div><div>colliding: <span class=\"mono\">{}</span></div><div class=\"proofs\" data-violation=\"{i}\"></div></div>",
             escape(&v.constraint),
             escape(&v.location),
             escape(&tuples.join(", "))
@@ -593,7 +574,7 @@ pub fn render(input: &Input) -> String {
     // Claims table.
     let _ = write!(
         out,
-        "<section id=\"claims-section\"><h2>Derived claims</h2><p><input id=\"search\" type=\"search\" placeholder=\"Filter claims\" aria-label=\"Filter claims\"> <span class=\"note\"><span id=\"shown\">{}</span> shown",
+        "<section id=\"claims-section\" class=\"narrow\"><h2>Derived claims</h2><p><input id=\"search\" type=\"search\" placeholder=\"Filter claims\" aria-label=\"Filter claims\"> <span class=\"note\"><span id=\"shown\">{}</span> shown",
         input.rows.len()
     );
     if input.rows.len() < input.total_rows {
@@ -618,10 +599,20 @@ pub fn render(input: &Input) -> String {
         }
         out.push_str("</td></tr>");
     }
+    out.push_str("</tbody></table></section>\n");
+
+    // Relations.
+    out.push_str("<section id=\"relations-section\" class=\"narrow\"><h2>Relations</h2><table id=\"relations\"><thead><tr><th>derived relation</th><th class=\"num\">tuples</th></tr></thead><tbody>");
+    for r in &input.derived {
+        let mark = if r.output { " <span class=\"note\">(.output)</span>" } else { "" };
+        let _ = write!(out, "<tr><td>{}{mark}</td><td class=\"num\">{}</td></tr>", escape(&r.name), r.tuples);
+    }
     out.push_str("</tbody></table></section>\n</main>\n");
 
     let violation_proofs: Vec<Json> = input.violations.iter().map(|v| Json::Array(v.proofs.clone())).collect();
-    let data = json!({ "nodes": input.proof_nodes, "violations": violation_proofs });
+    let verdict_proofs: Vec<Json> =
+        input.claims.iter().flatten().map(|c| c.proof.clone().unwrap_or(Json::Null)).collect();
+    let data = json!({ "nodes": input.proof_nodes, "violations": violation_proofs, "verdicts": verdict_proofs });
     let _ = writeln!(out, "<script type=\"application/json\" id=\"stance-data\">{}</script>", script_json(&data));
     let _ = write!(out, "<script>{SCRIPT}</script>\n</body></html>\n");
     out
@@ -671,9 +662,30 @@ mod tests {
                 ],
             }],
             claims: Some(vec![
-                ClaimVerdict { claim: HOSTILE.into(), verdict: "SUPPORTED".into(), ok: true, detail: HOSTILE.into() },
-                ClaimVerdict { claim: "x".into(), verdict: "FAILED".into(), ok: false, detail: String::new() },
+                ClaimVerdict {
+                    claim: HOSTILE.into(),
+                    location: "c.claims:1".into(),
+                    verdict: "SUPPORTED".into(),
+                    found: "SUPPORTED".into(),
+                    ok: true,
+                    note: Some(HOSTILE.into()),
+                    detail: HOSTILE.into(),
+                    proof: Some(
+                        json!({"root": 0, "nodes": [{"id": 0, "kind": "fact", "conclusion": HOSTILE, "sources": []}]}),
+                    ),
+                },
+                ClaimVerdict {
+                    claim: "x".into(),
+                    location: "c.claims:2".into(),
+                    verdict: "FAILED".into(),
+                    found: "NOT SUPPORTED".into(),
+                    ok: false,
+                    note: None,
+                    detail: String::new(),
+                    proof: None,
+                },
             ]),
+            stamp: Stamp::new(Some("2016-11-28".into())),
         }
     }
 
@@ -739,12 +751,20 @@ mod tests {
         assert!(page.contains(
             "<div class=\"stat\"><b>3</b>facts</div><div class=\"stat\"><b>2</b>rules</div><div class=\"stat\"><b>1</b>constraints</div>"
         ));
+        assert!(page.contains("<text class=\"elabel r0\" text-anchor=\"middle\""));
         assert!(page.contains("<div class=\"stat\"><b>1</b>contradictions</div>"));
         assert!(page.contains(
             "<div class=\"stat\"><b>1</b>claims passed</div><div class=\"stat\"><b>1</b>claims failed</div>"
         ));
-        assert!(page.contains("<td class=\"bad\">FAILED</td>"));
-        assert!(page.contains("class=\"edge alignment flagged\" data-a=\"0\" data-b=\"1\""));
+        assert!(page.contains("<span class=\"badge FAILED\">FAILED</span><span class=\"concl\">x</span> <span class=\"note\">c.claims:2</span> <span class=\"note\">(found: NOT SUPPORTED)</span>"));
+        assert!(page.contains("<details data-verdict=\"0\"><summary>proof</summary></details>"));
+        assert!(page.contains("class=\"edge alignment r0 flagged\" data-a=\"0\" data-b=\"1\""));
+        assert!(page.contains(".edge.r0{stroke:#2ca02c}"));
+        assert!(page.contains("<input type=\"checkbox\" checked data-relation-filter=\"aligned\">"));
+        assert!(page.contains(&format!("stance {}, as of 2016-11-28", env!("CARGO_PKG_VERSION"))));
+        // The network comes first, after the header's summary and the navigation bar.
+        let at = |s: &str| page.find(s).unwrap();
+        assert!(at("<nav>") < at("id=\"network-section\"") && at("id=\"network-section\"") < at("id=\"verdicts\""));
         assert!(page.contains("<g class=\"actor flagged\" data-id=\"0\""));
         assert!(page.contains("data-violation=\"0\""));
         assert!(page.contains("<details data-proof=\"0\">"));

@@ -2,6 +2,7 @@
 //! output directory. Rows are always sorted by their values as the user sees them
 //! (numbers numerically, symbols by string), never by interned ids, so output is stable.
 
+use crate::base::stamp::Stamp;
 use crate::base::value::{Symbols, Type};
 use crate::engine::eval::Model;
 use crate::lang::ir;
@@ -43,6 +44,8 @@ struct JsonRelation<'a> {
 
 #[derive(Serialize)]
 struct JsonOutput<'a> {
+    /// What changes the answers (see [`Stamp`]).
+    meta: serde_json::Value,
     relations: Vec<JsonRelation<'a>>,
 }
 
@@ -54,6 +57,7 @@ pub fn render(
     model: &Model,
     relations: &[usize],
     symbols: &Symbols,
+    stamp: &Stamp,
 ) -> std::io::Result<()> {
     match format {
         Format::Json => {
@@ -76,7 +80,7 @@ pub fn render(
                     JsonRelation { name: &rel.name, columns: &rel.columns, types: rel.types.clone(), tuples: rows }
                 })
                 .collect();
-            serde_json::to_writer(&mut *out, &JsonOutput { relations: rels })?;
+            serde_json::to_writer(&mut *out, &JsonOutput { meta: stamp.json(), relations: rels })?;
             writeln!(out)
         }
         Format::Csv => {

@@ -76,6 +76,9 @@ pub fn render_violation(ex: &Explainer, v: &Violation) -> String {
     let mut out = String::new();
     let _ =
         writeln!(out, "violated: {}  [{}]", constraint_text(ex, v.constraint), constraint_location(ex, v.constraint));
+    if let Some(note) = &ex.program.constraints[v.constraint].note {
+        let _ = writeln!(out, "│  note: {note}");
+    }
     match v.proof {
         // The tree's first line is the hidden relation's tuple and the second the rule (the
         // constraint itself): both are said above. The rest is bindings and premises.
@@ -113,7 +116,7 @@ pub fn violation_json(ex: &Explainer, v: &Violation) -> Json {
         _ => (Vec::new(), Vec::new()),
     };
     json!({
-        "constraint": {"text": constraint_text(ex, v.constraint), "file": file.name, "line": line, "column": column},
+        "constraint": {"text": constraint_text(ex, v.constraint), "file": file.name, "line": line, "column": column, "note": c.note},
         "bindings": bindings,
         "atoms": atoms,
         "conditions": conditions,
@@ -134,7 +137,11 @@ pub fn violation_diagnostic(ex: &Explainer, v: &Violation, deny: bool) -> Diagno
     } else {
         Diagnostic::warning(Code::Contradiction, message)
     };
-    let mut d = d.at(ex.program.constraints[v.constraint].span, "this must never hold, but it does");
+    let constraint = &ex.program.constraints[v.constraint];
+    let mut d = d.at(constraint.span, "this must never hold, but it does");
+    if let Some(note) = &constraint.note {
+        d = d.with_note(format!("note: {note}"));
+    }
     if let Some(NodeKind::Derived { premises, .. }) = v.proof.map(|p| &ex.nodes[p].kind) {
         for &p in premises {
             d = d.with_note(premise_summary(ex, p));

@@ -6,6 +6,7 @@
 
 pub mod claim_files;
 pub mod goal;
+pub mod scaffold;
 pub mod untrusted;
 pub mod watch;
 
@@ -212,6 +213,9 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     if !diags.iter().any(Diagnostic::is_error) {
         for rel in &program.relations {
             for spec in &rel.inputs {
+                if spec.params.get("IO").is_some_and(|v| v == "statements") {
+                    continue;
+                }
                 let (path, implicit_csv) = input_file(inputs.facts.as_deref(), rel, spec);
                 let Some(path) = path else {
                     if spec.params.contains_key("filename") || !rel.from_statements {
@@ -293,11 +297,18 @@ fn input_file(dir: Option<&Path>, rel: &ir::Relation, spec: &ir::IoSpec) -> (Opt
 
 fn missing_input(rel: &ir::Relation, spec: &ir::IoSpec) -> Diagnostic {
     let expected = spec.params.get("filename").cloned().unwrap_or_else(|| format!("{}.facts", rel.name));
+    let statement_hint = if rel.types == [crate::base::value::Type::Symbol, crate::base::value::Type::Symbol]
+        && !spec.params.contains_key("filename")
+    {
+        format!("; if its facts are statement rows, write `.input {}(IO=statements)`", rel.name)
+    } else {
+        String::new()
+    };
     Diagnostic::error(Code::MissingInput, format!("input file `{expected}` for `{}` not found", rel.name))
         .at(spec.span, "read by this directive")
         .with_help(format!(
-            "create `{expected}` in the facts directory (tab-separated, no header), or `{}.csv` with a header",
-            rel.name
+            "create `{expected}` in the facts directory (tab-separated, no header), or `{n}.csv` with a header{statement_hint}",
+            n = rel.name
         ))
 }
 

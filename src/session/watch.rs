@@ -1,6 +1,7 @@
 //! `stance watch`: evaluate, then re-evaluate whenever a rule or fact file changes, and
-//! print what changed in the shown relations (`+ aligned(Egypt, Haftar)`, `- ...`), or the
-//! diagnostics when the edit broke something.
+//! print what changed in the shown relations (`+ aligned("Egypt", "Haftar")`, `- ...`, ready to
+//! paste into `stance explain`) and in the constraint violations (`violated: ...`,
+//! `resolved: ...`), or the diagnostics when the edit broke something.
 //!
 //! Standard output carries, per run, the changed tuples and then one status line that
 //! starts with `ok:` or `failed:` (scripts and tests wait for it). Diagnostics go to
@@ -9,6 +10,7 @@
 use crate::base::diag::Diagnostic;
 use crate::base::source::SourceMap;
 use crate::engine::eval::EvalOptions;
+use crate::proof::provenance::{atom_text, literal};
 use crate::session::{self, Failure, Inputs};
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,8 +34,15 @@ pub struct WatchOptions {
     pub timing: bool,
 }
 
-/// The shown relations of one successful run: name → rows rendered as text.
-pub type Snapshot = BTreeMap<String, Vec<Vec<String>>>;
+/// What one successful run shows: the tuples of each shown relation, as pasteable atoms
+/// (`aligned("Egypt", "Haftar")`) in display order, and the violations of the constraints.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    /// Each shown relation's tuples, by relation name.
+    pub relations: BTreeMap<String, Vec<String>>,
+    /// `:- recognises(x, y), conflict(x, y).  [rules/libya.dl:212]  with x = "Kremlin", y = "GNA"`.
+    pub violations: Vec<String>,
+}
 
 /// Loads and evaluates once. Diagnostics (warnings, or the errors that stopped it) are
 /// handed to `report` with the files they point into.
@@ -80,13 +89,33 @@ fn evaluate_shown(
     } else {
         relations.iter().filter_map(|name| program.relation_id(name)).collect()
     };
-    Ok(shown
-        .into_iter()
-        .map(|id| {
-            let rel = &program.relations[id];
-            (rel.name.clone(), crate::base::order::sorted_rows(&model.relations[id], &rel.types, &project.symbols))
-        })
-        .collect())
+    let atoms = |id: usize| -> Vec<String> {
+        let (rel, tuples) = (&program.relations[id], &model.relations[id]);
+        crate::base::order::display_order(tuples, &rel.types, &project.symbols)
+            .into_iter()
+            .map(|i| atom_text(program, id, tuples.get(i), &project.symbols))
+            .collect()
+    };
+    let relations = shown.into_iter().map(|id| (program.relations[id].name.clone(), atoms(id))).collect();
+    // A violation is a tuple of the constraint's hidden relation: its named variables' values.
+    let mut violations = Vec::new();
+    for c in &program.constraints {
+        let (rel, tuples) = (&program.relations[c.rel], &model.relations[c.rel]);
+        let text = project.sources.snippet(c.span).split_whitespace().collect::<Vec<_>>().join(" ");
+        let place = project.sources.file_line(c.span);
+        for i in crate::base::order::display_order(tuples, &rel.types, &project.symbols) {
+            let bindings: Vec<String> = rel
+                .columns
+                .iter()
+                .zip(tuples.get(i))
+                .zip(&rel.types)
+                .map(|((name, &v), &ty)| format!("{name} = {}", literal(v, ty, &project.symbols)))
+                .collect();
+            let with = if bindings.is_empty() { String::new() } else { format!("  with {}", bindings.join(", ")) };
+            violations.push(format!("{text}  [{place}]{with}"));
+        }
+    }
+    Ok(Snapshot { relations, violations })
 }
 
 fn fail(f: Failure, sources: &SourceMap, report: &mut dyn FnMut(&[Diagnostic], &SourceMap)) -> usize {
@@ -94,19 +123,98 @@ fn fail(f: Failure, sources: &SourceMap, report: &mut dyn FnMut(&[Diagnostic], &
     f.diagnostics.iter().filter(|d| d.is_error()).count().max(1)
 }
 
-/// The tuples removed from and added to each relation, as `- rel(a, b)` / `+ rel(a, b)`
-/// lines: relations by name, removals first, tuples in display order.
-pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<String> {
-    let names: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+/// What an edit changed, as lines to print.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Change {
+    /// `- rel("a", "b")` / `+ rel("a", "b")`: relations by name, removals first, tuples in
+    /// display order; each atom can be pasted into `stance explain`.
+    pub tuples: Vec<String>,
+    /// How many tuples the edit added.
+    pub added: usize,
+    /// How many tuples the edit removed.
+    pub removed: usize,
+    /// `violated: ...` (introduced by the edit) then `resolved: ...`.
+    pub violations: Vec<String>,
+    /// How many violations the edit introduced.
+    pub introduced: usize,
+    /// How many violations the edit resolved.
+    pub resolved: usize,
+}
+
+/// The difference between two runs.
+pub fn diff(old: &Snapshot, new: &Snapshot) -> Change {
+    let mut change = Change::default();
+    let names: BTreeSet<&String> = old.relations.keys().chain(new.relations.keys()).collect();
     let empty = Vec::new();
-    let mut out = Vec::new();
     for name in names {
-        let (a, b) = (old.get(name).unwrap_or(&empty), new.get(name).unwrap_or(&empty));
-        let (sa, sb): (BTreeSet<&Vec<String>>, BTreeSet<&Vec<String>>) = (a.iter().collect(), b.iter().collect());
-        out.extend(a.iter().filter(|t| !sb.contains(t)).map(|t| format!("- {name}({})", t.join(", "))));
-        out.extend(b.iter().filter(|t| !sa.contains(t)).map(|t| format!("+ {name}({})", t.join(", "))));
+        let (a, b) = (old.relations.get(name).unwrap_or(&empty), new.relations.get(name).unwrap_or(&empty));
+        let (sa, sb): (BTreeSet<&String>, BTreeSet<&String>) = (a.iter().collect(), b.iter().collect());
+        let removed: Vec<String> = a.iter().filter(|t| !sb.contains(t)).map(|t| format!("- {t}")).collect();
+        let added: Vec<String> = b.iter().filter(|t| !sa.contains(t)).map(|t| format!("+ {t}")).collect();
+        change.removed += removed.len();
+        change.added += added.len();
+        change.tuples.extend(removed.into_iter().chain(added));
     }
-    out
+    let (va, vb): (BTreeSet<&String>, BTreeSet<&String>) =
+        (old.violations.iter().collect(), new.violations.iter().collect());
+    let introduced: Vec<String> =
+        new.violations.iter().filter(|v| !va.contains(v)).map(|v| format!("violated: {v}")).collect();
+    let resolved: Vec<String> =
+        old.violations.iter().filter(|v| !vb.contains(v)).map(|v| format!("resolved: {v}")).collect();
+    change.introduced = introduced.len();
+    change.resolved = resolved.len();
+    change.violations.extend(introduced.into_iter().chain(resolved));
+    change
+}
+
+/// "1 violation", "2 violations".
+fn violations_counted(n: usize) -> String {
+    format!("{n} violation{}", if n == 1 { "" } else { "s" })
+}
+
+/// The lines of one successful run: what changed since `last` (or, on the first run, the
+/// violations there are) and the `ok:` status line.
+pub fn run_lines(runs: usize, what: &str, last: Option<&Snapshot>, snapshot: &Snapshot) -> Vec<String> {
+    let mut lines = Vec::new();
+    let status = match last {
+        None => {
+            let tuples: usize = snapshot.relations.values().map(Vec::len).sum();
+            let n = snapshot.relations.len();
+            lines.extend(snapshot.violations.iter().map(|v| format!("violated: {v}")));
+            let violated = if snapshot.violations.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", violations_counted(snapshot.violations.len()))
+            };
+            format!(
+                "ok: run {runs}: {tuples} tuple{} in {n} relation{}{violated}",
+                if tuples == 1 { "" } else { "s" },
+                if n == 1 { "" } else { "s" }
+            )
+        }
+        Some(prev) => {
+            let d = diff(prev, snapshot);
+            lines.extend(d.tuples);
+            lines.extend(d.violations);
+            let mut parts = Vec::new();
+            if d.added + d.removed > 0 {
+                parts.push(format!("+{} -{}", d.added, d.removed));
+            }
+            if d.introduced > 0 {
+                parts.push(format!("{} introduced", violations_counted(d.introduced)));
+            }
+            if d.resolved > 0 {
+                parts.push(format!("{} resolved", violations_counted(d.resolved)));
+            }
+            if parts.is_empty() {
+                format!("ok: run {runs}{what}: no change")
+            } else {
+                format!("ok: run {runs}{what}: {}", parts.join(", "))
+            }
+        }
+    };
+    lines.push(status);
+    lines
 }
 
 /// The directories named on the command line: each rules directory, the directory of each
@@ -257,24 +365,7 @@ pub fn watch(
         let mut lines = Vec::new();
         match result {
             Ok(snapshot) => {
-                let status = match &last {
-                    None => {
-                        let tuples: usize = snapshot.values().map(Vec::len).sum();
-                        format!("ok: run {runs}: {tuples} tuples in {} relations", snapshot.len())
-                    }
-                    Some(prev) => {
-                        let d = diff(prev, &snapshot);
-                        let added = d.iter().filter(|l| l.starts_with('+')).count();
-                        let removed = d.len() - added;
-                        lines.extend(d);
-                        if added + removed == 0 {
-                            format!("ok: run {runs}{what}: no change")
-                        } else {
-                            format!("ok: run {runs}{what}: +{added} -{removed}")
-                        }
-                    }
-                };
-                lines.push(status);
+                lines = run_lines(runs, &what, last.as_ref(), &snapshot);
                 last = Some(snapshot);
             }
             Err(errors) => lines.push(format!(

@@ -74,7 +74,7 @@ try {
 
   // Expanding a claim shows its proof down to the source rows.
   const claim = kind === "hostile" ? 'aligned("<script>alert(1)</script>", "Tobruk")' : 'aligned("Egypt", "Haftar")';
-  const row = page.locator("#claims details summary", { hasText: claim }).first();
+  const row = page.locator("#claims details[data-proof] > summary", { hasText: claim }).first();
   check((await row.count()) === 1, `the claims table lists ${claim}`);
   await row.click();
   const tree = page.locator("#claims details[open] ul.proof.tree").first();
@@ -94,16 +94,17 @@ try {
   // Nothing from the facts became markup or ran.
   if (kind === "hostile") {
     // Expand every proof: payloads in quotes, sources and dates get rendered too.
-    const closed = page.locator("#claims details:not([open]) summary");
+    const closed = page.locator("#claims details[data-proof]:not([open]) > summary");
     for (let left = await closed.count(); left > 0; left--) await closed.first().click();
     // `toggle` events are dispatched as tasks: wait for the last trees to be built.
     const built = await page
-      .waitForFunction(() => document.querySelectorAll("#claims details[open] ul.proof.tree").length === document.querySelectorAll("#claims details").length, null, { timeout: 5000 })
+      .waitForFunction(() => document.querySelectorAll("#claims details[data-proof][open] > ul.proof.tree").length === document.querySelectorAll("#claims details[data-proof]").length, null, { timeout: 5000 })
       .then(() => true, () => false);
     check(built, "every proof expanded");
   }
   const scripts = await page.locator("script").count();
-  const images = await page.locator("img, iframe, object, embed, a[href]").count();
+  // The navigation bar's links to the page's own sections are the only links.
+  const images = await page.locator("img, iframe, object, embed, a[href]:not(nav a[href^='#'])").count();
   const handlers = await page.$$eval("*", (es) => es.flatMap((e) => [...e.attributes].filter((a) => a.name.startsWith("on")).map((a) => `${e.tagName}[${a.name}]`)));
   check(scripts === 2, `only the page's own 2 <script> elements (found ${scripts})`);
   check(images === 0, `no <img>/<iframe>/<a href> elements (found ${images})`);
@@ -133,20 +134,74 @@ try {
     check(/stated in \S+\.csv:\d+/.test(box.text), `contradiction ${i + 1}'s proofs go down to the CSV rows`);
   });
 
-  // Claim verdicts (report --claims), as `stance review --format json` gives them.
-  const verdicts = await page.$$eval("#verdicts tbody tr", (rs) => rs.map((r) => [...r.cells].map((c) => c.innerText.trim())));
+  // Claim verdicts (report --claims), as `stance review --format json` gives them: a card
+  // per claim with a badge, and the proof of a claim that holds as a nested list.
+  const verdicts = await page.$$eval("#verdicts .verdict", (cs) => cs.map((c) => [c.querySelector(".concl").innerText.trim(), c.querySelector(".badge").innerText.trim()]));
   if (expected.verdicts) {
-    check(verdicts.length === expected.verdicts.length, `${verdicts.length} claim verdict rows, expected ${expected.verdicts.length}`);
+    check(verdicts.length === expected.verdicts.length, `${verdicts.length} claim verdict cards, expected ${expected.verdicts.length}`);
     expected.verdicts.forEach((want, i) => {
       const [claim, verdict] = verdicts[i] || ["", ""];
-      check(claim.startsWith(want.claim) && verdict === want.verdict, `verdict row ${i + 1}: ${want.claim} is ${want.verdict} (shown: ${claim} ${verdict})`);
+      check(claim === want.claim && verdict === want.verdict, `verdict ${i + 1}: ${want.claim} is ${want.verdict} (shown: ${claim} ${verdict})`);
     });
     const passed = expected.verdicts.filter((v) => v.passed).length;
     const stats = await page.$$eval(".stat", (ss) => ss.map((s) => s.innerText.replace(/\s+/g, " ").trim()));
     check(stats.includes(`${passed} claims passed`) && stats.includes(`${expected.verdicts.length - passed} claims failed`), `the summary counts ${passed} claims passed (${stats.join(", ")})`);
+    // Expanding a verdict's proof: a tree in monospace whose facts quote their rows.
+    const proof = page.locator("#verdicts details[data-verdict] > summary").nth(1);
+    await proof.click();
+    const vtree = page.locator("#verdicts details[data-verdict][open] > ul.proof.tree").first();
+    await vtree.waitFor({ timeout: 5000 });
+    const quotes = await vtree.locator("blockquote.quote").count();
+    const font = await vtree.evaluate((t) => getComputedStyle(t).fontFamily);
+    const nested = await vtree.locator("details").count();
+    check(quotes > 0 && /mono|Menlo|Consolas/.test(font) && nested > 0, `a verdict's proof expands into a nested list in monospace (${nested} steps) with ${quotes} block quotes`);
   } else {
     check(verdicts.length === 0, "no claim verdicts without --claims");
   }
+
+  // Filtering by relation hides exactly that relation's edges.
+  const relation = await page.$eval("#network .edge", (e) => e.dataset.relation);
+  const filter = page.locator(`input[data-relation-filter="${relation}"]`);
+  const ofRelation = await page.$$eval("#network .edge", (es, r) => es.filter((e) => e.dataset.relation === r).length, relation);
+  await filter.uncheck();
+  const hidden = await page.$$eval("#network .edge", (es) => es.filter((e) => getComputedStyle(e).display === "none").map((e) => e.dataset.relation));
+  check(hidden.length === ofRelation && hidden.every((r) => r === relation), `unticking ${relation} hides its ${ofRelation} edges and no other (${hidden.length} hidden)`);
+  await filter.check();
+  const back = await page.$$eval("#network .edge", (es) => es.filter((e) => getComputedStyle(e).display === "none").length);
+  check(back === 0, "ticking it again shows them");
+
+  // Searching an actor marks it and highlights its edges, with their labels.
+  const target = kind === "hostile" ? expected.names[0] : "Haftar";
+  await page.mouse.move(0, 0);
+  await page.fill("#actor-search", target);
+  const matches = await page.$$eval("#network .actor.match", (as) => as.map((a) => a.dataset.name));
+  const targetId = await page.$eval("#network .actor.match", (a) => a.dataset.id);
+  const itsEdges = await page.$$eval("#network .edge", (es, id) => es.filter((e) => e.dataset.a === id || e.dataset.b === id).length, targetId);
+  const litNow = await page.locator("#network .edge.hl").count();
+  const labelled = await page.$$eval("#network .elabel", (ls) => ls.filter((l) => getComputedStyle(l).display !== "none").length);
+  check(matches.includes(target) && litNow === itsEdges && labelled === itsEdges, `searching "${target}" finds it (${matches.length} found) and labels its ${itsEdges} edges (${litNow} lit, ${labelled} labels)`);
+  await page.fill("#actor-search", "");
+
+  // With every label shown, at two widths, no two label boxes intersect.
+  await page.check("#all-labels");
+  for (const width of [1400, 900]) {
+    await page.setViewportSize({ width, height: 820 });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const boxes = await page.$$eval("#network .actor text, #network .elabel", (ts) =>
+      ts.filter((t) => getComputedStyle(t).display !== "none").map((t) => { const b = t.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom, t.textContent]; }));
+    let overlaps = [];
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, b] = [boxes[i], boxes[j]];
+        if (a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]) overlaps.push(`${a[4]} / ${b[4]}`);
+      }
+    check(boxes.length === actors + edges, `at ${width}px every label is shown (${boxes.length} of ${actors + edges})`);
+    check(overlaps.length === 0, `at ${width}px no two label boxes intersect (${overlaps.length}: ${overlaps.slice(0, 5).join("; ")})`);
+    await page.evaluate(() => document.getElementById("network").scrollIntoView());
+    await page.screenshot({ path: screenshot.replace(/\.png$/, `-labels-${width}.png`), fullPage: false });
+  }
+  await page.uncheck("#all-labels");
+  await page.setViewportSize({ width: 1100, height: 820 });
 
   // The picture for the log (and for README's docs/report.png): the network with the most
   // connected actor pinned.
@@ -162,7 +217,7 @@ try {
   await page.screenshot({ path: screenshot, fullPage: false });
   console.log(`screenshot: ${screenshot}`);
   const proofShot = screenshot.replace(/\.png$/, "-proof.png");
-  await page.locator("#claims details[open]").first().screenshot({ path: proofShot });
+  await page.locator("#claims details[data-proof][open]").first().screenshot({ path: proofShot });
   console.log(`screenshot: ${proofShot}`);
 } finally {
   await context.close();

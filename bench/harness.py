@@ -8,6 +8,7 @@ a disagreement fails the run. Standard library only: it runs on the system pytho
 """
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -21,12 +22,12 @@ COUNT_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)[\t,](-?\d+)$")
 
 
 def measure(argv, timeout, log):
-    """One run: (seconds, peak KB, counts dict) or raises RuntimeError with the reason."""
+    """One run: (seconds, peak KB, counts dict, CPU seconds) or raises RuntimeError."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         try:
             p = subprocess.run(
-                ["/usr/bin/time", "-f", "%e %M", "-o", tf.name, *argv],
+                ["/usr/bin/time", "-f", "%e %M %U %S", "-o", tf.name, *argv],
                 stdout=subprocess.PIPE, stderr=err, timeout=timeout, text=True,
             )
         except subprocess.TimeoutExpired:
@@ -40,13 +41,15 @@ def measure(argv, timeout, log):
         oom = "memory allocation of" in stderr or "MemoryError" in stderr or "Out of Memory" in stderr
         why = "out of memory" if oom else f"exit code {p.returncode}"
         raise RuntimeError(f"{why} (see {log.name})")
-    peak_kb = int(last[-1].split()[1])
+    fields = last[-1].split()
+    peak_kb = int(fields[1])
+    cpu = float(fields[2]) + float(fields[3])
     counts = {}
     for line in p.stdout.splitlines():
         m = COUNT_LINE.match(line.strip())
         if m:
             counts[m.group(1)] = int(m.group(2))
-    return seconds, peak_kb, counts
+    return seconds, peak_kb, counts, cpu
 
 
 def fmt_counts(counts):
@@ -63,20 +66,20 @@ def run_benchmark(bench, reps, timeout, log, required):
             if engine in failed:
                 continue
             try:
-                s, kb, counts = measure(argv, timeout, log)
+                s, kb, counts, cpu = measure(argv, timeout, log)
             except RuntimeError as err:
                 failed[engine] = str(err)
                 print(f"  {bench['name']:<14} {engine:<16} rep {rep + 1}: FAILED: {err}", flush=True)
                 if engine in required:
                     sys.exit(f"bench: {engine} failed on {bench['name']}: {err}")
                 continue
-            samples[engine].append((s, kb, counts))
+            samples[engine].append((s, kb, counts, cpu))
             print(f"  {bench['name']:<14} {engine:<16} rep {rep + 1}: {s:8.3f} s {kb / 1024:9.1f} MB  {fmt_counts(counts)}",
                   flush=True)
     # Every run of every engine must agree on every count.
     reference = None
     for engine, runs in samples.items():
-        for _, _, counts in runs:
+        for _, _, counts, _ in runs:
             if reference is None:
                 reference = (engine, counts)
             elif counts != reference[1]:
@@ -96,6 +99,8 @@ def run_benchmark(bench, reps, timeout, log, required):
             "peak_mb": statistics.median(r[1] for r in runs) / 1024,
             "runs": len(runs),
             "counts": runs[0][2],
+            # User + system CPU time: on a shared machine, less disturbed by other load.
+            "cpu_seconds": statistics.median(r[3] for r in runs),
         }
         if engine in failed:
             result[engine]["note"] = f"failed on a later run: {failed[engine]}"
@@ -132,6 +137,42 @@ def generate(gen, inputs, name, *args):
         subprocess.run([gen, *map(str, args), "--out", d], check=True)
         open(os.path.join(d, ".done"), "w").close()
     return d
+
+
+def split_literals(body):
+    """A rule body's literals: commas at parenthesis depth 0 separate them."""
+    out, depth, cur = [], 0, ""
+    for ch in body:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur.strip())
+    return out
+
+
+def order_programs(program, out_dir):
+    """The program with its rule marked `// order:` written in every order of its atoms
+    (comparisons after them): [(order name, path)], the order as the atoms' positions."""
+    lines = open(f"bench/programs/{program}.dl", encoding="utf-8").read().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.rstrip().endswith("// order:"))
+    head, body = lines[at].split("//")[0].strip().rstrip(".").split(":-")
+    literals = split_literals(body)
+    atoms = [x for x in literals if re.match(r"^\w+\(", x)]
+    rest = [x for x in literals if x not in atoms]
+    os.makedirs(out_dir, exist_ok=True)
+    result = []
+    for perm in itertools.permutations(range(len(atoms))):
+        name = "".join(str(i + 1) for i in perm)
+        text = lines[:at] + [f"{head.strip()} :- {', '.join([atoms[i] for i in perm] + rest)}."] + lines[at + 1:]
+        path = os.path.join(out_dir, f"{program}_{name}.dl")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(text) + "\n")
+        result.append((name, path))
+    return result
 
 
 def build_plan(a):
@@ -204,6 +245,19 @@ def build_plan(a):
             e.update(peers("load", d))
             add("load", title=f"CSV loading, {rows:,} statement rows", baseline="stance", per_fact_rows=rows,
                 input=f"`bench_gen statements --rows {rows} --seed 7`", engines=e)
+    # R-MAT (Graph500 parameters), each rule in every order of its atoms (issue 16): the
+    # slowest order against the fastest is the planner's measure.
+    rmat_scale, rmat_edges = (10, 3000) if quick else (a.rmat_scale, a.rmat_edges)
+    for program, title in [("cycles", "directed 3-cycles, R-MAT, every atom order"),
+                            ("triads", "transitive triads by sign, R-MAT, every atom order")]:
+        if wants is not None and program not in wants:
+            continue
+        d = generate(a.gen, a.inputs, f"rmat-{rmat_scale}-{rmat_edges}-15-42", "rmat", "--scale", rmat_scale,
+                     "--edges", rmat_edges, "--negative", 15, "--seed", 42)
+        orders = order_programs(program, os.path.join(a.inputs, "programs"))
+        e = {f"order {name}": [stance, "infer", "--rules", path, "--facts", d, "--format", "csv"] for name, path in orders}
+        add(program, title=title, baseline=f"order {orders[0][0]}", orders=True,
+            input=f"`bench_gen rmat --scale {rmat_scale} --edges {rmat_edges} --negative 15 --seed 42`", engines=e)
     if (wants is None or "growth" in wants) and a.growth.strip():
         for k in a.growth.split():
             k = int(k)
@@ -252,6 +306,8 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--growth-cap-gb", type=float, default=12, help="address-space cap for the growth runs")
+    ap.add_argument("--rmat-scale", type=int, default=20, help="R-MAT graphs have 2^K nodes")
+    ap.add_argument("--rmat-edges", type=int, default=1_000_000, help="R-MAT graphs' distinct edges")
     ap.add_argument("--out", required=True, help="Markdown file for the tables")
     ap.add_argument("--log", required=True, help="file for the engines' standard error")
     args = ap.parse_args()
@@ -272,6 +328,15 @@ def main():
             result = run_benchmark(bench, reps, args.timeout, log, required)
             results.append(result)
             section = table(bench, result)
+            if bench.get("orders"):
+                section += "\n"
+                for what, key in [("wall time", "seconds"), ("CPU time", "cpu_seconds")]:
+                    timed = {e: r[key] for e, r in result.items() if key in r}
+                    # GNU time counts CPU in hundredths: tiny runs may show 0.
+                    if timed and min(timed.values()) > 0:
+                        fast, slow = min(timed, key=timed.get), max(timed, key=timed.get)
+                        section += (f"- slowest order / fastest order by median {what}: {timed[slow] / timed[fast]:.2f}× "
+                                    f"({slow} {timed[slow]:.3f} s, {fast} {timed[fast]:.3f} s; target ≤ 1.20×)\n")
             if "per_fact_rows" in bench:
                 section += "\n" + "\n".join(
                     f"- {engine}: {r['peak_mb'] * 1048576 / bench['per_fact_rows']:.0f} bytes of peak memory per statement row"

@@ -11,6 +11,11 @@
 //!                # DIR/pos.facts, DIR/neg.facts: M distinct undirected pairs x < y, each
 //!                # negative with probability P percent (trust / alliance networks)
 //! gen statements --rows N --seed S --out DIR               # DIR/statements.csv: subject,relation,object,source,date,quote
+//! gen rmat       [--scale K] [--edges M] [--negative P] --seed S --out DIR
+//!                # DIR/edge.facts: M distinct directed edges x != y over 2^K nodes (default
+//!                # K = 20, M = 1,000,000, P = 15), drawn by R-MAT with the Graph500
+//!                # parameters a = 0.57, b = c = 0.19, d = 0.05, each with a sign column:
+//!                # -1 with probability P percent, else 1
 //! ```
 //!
 //! Fact files are Soufflé-style: tab-separated, no header, one tuple per line.
@@ -48,13 +53,25 @@ struct Opts {
     length: u64,
     negative: u64,
     rows: u64,
+    scale: u32,
     out: PathBuf,
 }
 
 fn parse(args: &[String]) -> Result<Opts, String> {
     let kind = args.first().ok_or("missing kind: graph | chains | signed | statements")?.clone();
-    let mut o =
-        Opts { kind, nodes: 0, edges: 0, seed: 42, chains: 0, length: 0, negative: 30, rows: 0, out: PathBuf::new() };
+    let rmat = kind == "rmat";
+    let mut o = Opts {
+        kind,
+        nodes: 0,
+        edges: if rmat { 1_000_000 } else { 0 },
+        seed: 42,
+        chains: 0,
+        length: 0,
+        negative: if rmat { 15 } else { 30 },
+        rows: 0,
+        scale: 20,
+        out: PathBuf::new(),
+    };
     let mut it = args[1..].iter();
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -67,6 +84,9 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--length" => o.length = num()?,
             "--negative" => o.negative = num()?,
             "--rows" => o.rows = num()?,
+            "--scale" => {
+                o.scale = u32::try_from(num()?).ok().filter(|&k| (1..=31).contains(&k)).ok_or("--scale: 1 to 31")?
+            }
             "--out" => o.out = PathBuf::from(value),
             _ => return Err(format!("unknown flag {flag}")),
         }
@@ -103,6 +123,43 @@ fn random_pairs(rng: &mut Rng, nodes: u64, count: u64, undirected: bool) -> Resu
         }
     }
     Ok(pairs)
+}
+
+/// `count` distinct directed edges `x != y` over `2^scale` nodes by R-MAT (Chakrabarti,
+/// Zhan, Faloutsos 2004) with the Graph500 parameters: each edge descends the adjacency
+/// matrix one bit of both endpoints at a time, into the top-left quadrant with probability
+/// a = 0.57, top-right b = 0.19, bottom-left c = 0.19, bottom-right d = 0.05. Duplicates and
+/// self-loops are drawn again. Node ids are not scrambled, so low ids are the hubs.
+fn rmat_edges(rng: &mut Rng, scale: u32, count: u64) -> Result<Vec<(u64, u64)>, String> {
+    let nodes = 1u64 << scale;
+    if count > nodes.saturating_mul(nodes - 1) / 4 {
+        return Err(format!("{count} edges is too dense for 2^{scale} nodes"));
+    }
+    // Thresholds out of 100: a, a + b, a + b + c.
+    const AB: [u64; 3] = [57, 76, 95];
+    let mut seen = HashSet::with_capacity(count as usize);
+    let mut edges = Vec::with_capacity(count as usize);
+    while (edges.len() as u64) < count {
+        let (mut x, mut y) = (0, 0);
+        for _ in 0..scale {
+            let r = rng.below(100);
+            let (dx, dy) = if r < AB[0] {
+                (0, 0)
+            } else if r < AB[1] {
+                (0, 1)
+            } else if r < AB[2] {
+                (1, 0)
+            } else {
+                (1, 1)
+            };
+            x = 2 * x + dx;
+            y = 2 * y + dy;
+        }
+        if x != y && seen.insert((x, y)) {
+            edges.push((x, y));
+        }
+    }
+    Ok(edges)
 }
 
 const SUBJECTS: &[&str] =
@@ -165,7 +222,15 @@ fn run(o: &Opts) -> Result<(), String> {
             }
             w.flush().map_err(io)
         }
-        other => Err(format!("unknown kind {other}: graph | chains | signed | statements")),
+        "rmat" => {
+            let mut w = create(&o.out, "edge.facts").map_err(io)?;
+            for (x, y) in rmat_edges(&mut rng, o.scale, o.edges)? {
+                let sign = if rng.below(100) < o.negative { -1 } else { 1 };
+                writeln!(w, "{x}\t{y}\t{sign}").map_err(io)?;
+            }
+            w.flush().map_err(io)
+        }
+        other => Err(format!("unknown kind {other}: graph | chains | signed | statements | rmat")),
     }
 }
 

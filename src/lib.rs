@@ -13,7 +13,8 @@
 //! - `render`: relations as tables, CSV, JSON and output files;
 //! - `picture`: the stance network, its Graphviz drawing and the HTML report;
 //! - `session`: runs the stages in order for the CLI and for library users, and serves
-//!   `watch` and the fuzz entry points.
+//!   `watch` and the fuzz entry points;
+//! - `lsp`: the language server (`stance lsp`), on top of the session.
 
 #![warn(missing_docs)]
 
@@ -21,6 +22,7 @@ pub mod base;
 pub mod engine;
 pub mod facts;
 pub mod lang;
+pub mod lsp;
 pub mod picture;
 pub mod proof;
 pub mod render;

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 /// The stages in pipeline order; a file in stage i may name `crate::S` only for stages ≤ i.
-const STAGES: &[&str] = &["base", "lang", "facts", "engine", "proof", "review", "render", "picture", "session", "cli"];
+const STAGES: &[&str] =
+    &["base", "lang", "facts", "engine", "proof", "review", "render", "picture", "session", "lsp", "cli"];
 
 /// Edges that still run backwards, each with the reason and the step that removes it.
 /// (from-stage, to-stage, file suffix)

@@ -366,3 +366,62 @@ fn infer_with_provenance_as_json_lines_and_csv() {
     assert!(trace.starts_with(r#"widely_backed("Tobruk") <= rules/libya.dl:"#), "{trace}");
     assert!(trace.contains(r#"backs("Haftar", "Tobruk")@facts/statements.csv:4"#), "{trace}");
 }
+
+/// A counter of `n` steps: `n(0)`, then `n(x + 1)` from `n(x)`.
+fn counter(steps: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    let rules = format!(".decl n(x: number)\n.output n\nn(0).\nn(x + 1) :- n(x), x < {steps}.\n");
+    std::fs::write(dir.path().join("rules/r.dl"), rules).unwrap();
+    dir
+}
+
+/// `infer --provenance --format json` writes each proof node once: node ids run across the
+/// lines, and a line lists only the nodes no earlier line listed (the proofs of a chain
+/// repeated in full were quadratic: 125 MB for 1,000 steps).
+#[test]
+fn provenance_json_lines_share_proof_nodes() {
+    let dir = counter(1000);
+    let o = stance(dir.path(), &["infer", "--no-facts", "--provenance", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<Json> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1001);
+    for (k, line) in lines.iter().enumerate() {
+        assert_eq!(line["conclusion"], format!("n({k})"));
+        // One new node per line: n(k) itself, numbered k; its premise n(k - 1) was listed on
+        // the line before.
+        let nodes = line["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), 1, "line {k}: {line}");
+        assert_eq!(nodes[0]["id"], k);
+        assert_eq!(line["root"], k);
+        if k > 0 {
+            assert_eq!(nodes[0]["premises"], serde_json::json!([k - 1]));
+        }
+    }
+}
+
+/// The last step of a 10,000-step counter: its proof is found by binding `x` from the head
+/// (`n(x + 1)`), not by scanning every step at every step, and printed within a bounded
+/// margin, deep subproofs continued below under their labels, each step once.
+#[test]
+fn explain_of_a_long_counter_is_linear() {
+    let dir = counter(10_000);
+    let o = stance(dir.path(), &["explain", "--no-facts", "n(10000)"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let widest = text.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(widest < 3 * 33 + 60, "a line of {widest} characters");
+    // Each step is printed once, and once more as a reference where it is continued below.
+    let mut times = std::collections::HashMap::new();
+    for line in text.lines() {
+        let line = line.trim_start_matches(['│', '├', '└', '─', ' ']);
+        if let Some(step) = line.strip_prefix("n(").and_then(|l| l.split(')').next()) {
+            *times.entry(step.parse::<u32>().unwrap()).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(times.len(), 10_001);
+    assert!(times.values().all(|&t| t == 1 || t == 2));
+    assert!(text.contains("─ n(9968)  (continued below, [1])\n"), "{text}");
+    assert!(text.contains("\n\nn(9968)  [1]\n│  by n(x + 1) :- n(x), x < 10000.  [rules/r.dl:4]\n"));
+    assert!(text.contains("─ n(0)\n"));
+}

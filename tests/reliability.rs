@@ -358,8 +358,197 @@ fn max_tuples_names_the_relation_that_grew() {
     let dir = project(&[("rules/r.dl", RUNAWAY)]);
     let o = stance(dir.path(), &["infer", "--max-tuples", "500", "--diagnostic-format", "short"]);
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(stderr(&o), "error[E031]: relation `n` grew beyond 500 tuples (--max-tuples); stopped\n");
+    assert_eq!(
+        stderr(&o),
+        "rules/r.dl:4:1: error[E031]: relation `n` grew beyond 500 tuples (--max-tuples); stopped\n"
+    );
     assert_eq!(stdout(&o), "");
+}
+
+/// Runs `stance` and kills it if it has not ended after `bound`: a guard against a run that
+/// never stops (the failure before limits were checked inside loops), not a timing assertion.
+fn stance_bounded(dir: &Path, args: &[&str], bound: Duration) -> Output {
+    let child = spawn(dir, args);
+    let pid = child.id().to_string();
+    // Read the output while the run goes on: a full pipe would block it.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(child.wait_with_output()));
+    match receiver.recv_timeout(bound) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+            panic!("`stance {}` did not stop within {bound:?}", args.join(" "));
+        }
+    }
+}
+
+const BOUND: Duration = Duration::from_secs(120);
+
+/// Two billion values in one range: the rows are counted as they are generated, so the run
+/// stops a few rows past the cap instead of building the range first.
+#[test]
+fn max_tuples_stops_a_range_while_it_runs() {
+    let rules = ".decl x(n: number)\nx(i) :- i = range(0, 2000000000).\n.output x\n";
+    let dir = project(&[("rules/r.dl", rules)]);
+    let o = stance_bounded(dir.path(), &["infer", "--max-tuples", "1000", "--diagnostic-format", "short"], BOUND);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "rules/r.dl:2:1: error[E031]: relation `x` grew beyond 1000 tuples (--max-tuples); stopped\n"
+    );
+    assert_eq!(stdout(&o), "");
+}
+
+const CUBE: &str = "\
+.decl a(n: number)
+a(i) :- i = range(0, 3000).
+.decl c(x: number, y: number, z: number)
+c(x, y, z) :- a(x), a(y), a(z).
+.output c
+";
+
+/// A cubic cross product (27 billion rows) under `--max-tuples`: stopped inside the lookups.
+#[test]
+fn max_tuples_stops_a_cross_product_while_it_runs() {
+    let dir = project(&[("rules/r.dl", CUBE)]);
+    let o = stance_bounded(dir.path(), &["infer", "--max-tuples", "5000", "--diagnostic-format", "short"], BOUND);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "rules/r.dl:4:1: error[E031]: relation `c` grew beyond 5000 tuples (--max-tuples); stopped\n"
+    );
+}
+
+/// The same cross product under `--timeout` only: the deadline is seen inside the loops, and
+/// the diagnostic names the rule that was running; nothing is written.
+#[test]
+fn timeout_stops_a_cross_product_while_it_runs() {
+    let dir = project(&[("rules/r.dl", CUBE)]);
+    let args = ["infer", "--timeout", "0.5", "--output-dir", "out", "--diagnostic-format", "short"];
+    let o = stance_bounded(dir.path(), &args, BOUND);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), "rules/r.dl:4:1: error[E031]: evaluation ran out of time (--timeout) while computing `c`\n");
+    assert_eq!(listing(&dir.path().join("out")), Vec::<String>::new());
+}
+
+/// A range that derives nothing (every value is filtered out) still stops at the deadline.
+#[test]
+fn timeout_stops_a_range_that_derives_nothing() {
+    let rules = ".decl x(n: number)\nx(i) :- i = range(0, 2000000000), i < 0.\n.output x\n";
+    let dir = project(&[("rules/r.dl", rules)]);
+    let o = stance_bounded(dir.path(), &["infer", "--timeout", "0.3", "--diagnostic-format", "short"], BOUND);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), "rules/r.dl:2:1: error[E031]: evaluation ran out of time (--timeout) while computing `x`\n");
+}
+
+/// A transitive closure over a 100,000-step chain (5 billion tuples) under a small memory
+/// budget: the run ends with the error, not killed by the kernel.
+#[test]
+fn max_memory_stops_a_growing_closure_with_an_error() {
+    let rules = "\
+.decl e(x: number, y: number)
+e(i, i + 1) :- i = range(0, 100000).
+.decl tc(x: number, y: number)
+tc(x, y) :- e(x, y).
+tc(x, z) :- tc(x, y), e(y, z).
+.output tc
+";
+    let dir = project(&[("rules/r.dl", rules)]);
+    let args = ["infer", "--max-memory", "64M", "--output-dir", "out", "--diagnostic-format", "short"];
+    let o = stance_bounded(dir.path(), &args, BOUND);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    let first = err.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        "rules/r.dl:5:1: error[E031]: evaluation used more than 64.0 MiB of memory (--max-memory) while computing `tc`; stopped"
+    );
+    assert_eq!(listing(&dir.path().join("out")), Vec::<String>::new());
+}
+
+// ---- no quadratic paths ----
+// Each case took many minutes before (quadratic) and takes seconds now (a debug build on a
+// loaded machine); the bound only guards against a hang, it does not measure.
+
+const SCALING_BOUND: Duration = Duration::from_secs(300);
+
+/// The proofs of a 60,000-value range: each tuple's value is bound from the head, not
+/// searched among all the range's values.
+#[test]
+fn provenance_of_a_long_range() {
+    let rules = ".decl x(n: number)\nx(i) :- i = range(0, 60000).\n.output x\n";
+    let dir = project(&[("rules/r.dl", rules)]);
+    let o = stance_bounded(dir.path(), &["infer", "--provenance", "--format", "csv"], SCALING_BOUND);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 60_001);
+    assert_eq!(out.lines().last(), Some("x,59999,x(59999) <= rules/r.dl:2[]"));
+}
+
+/// 80,000 relation names in one statement table, and a rule file naming 500 unknown
+/// relations: names are found by hash, and "did you mean" works within a budget.
+#[test]
+fn check_with_many_statement_relations() {
+    let mut table = String::from("subject,relation,object\n");
+    let mut rules = String::from(".decl foo(a: symbol)\n.output foo\nfoo(x) :- rel_000007_x(x, _).\n");
+    for i in 0..80_000 {
+        table.push_str(&format!("a{i},rel_{i:06}_x,b\n"));
+    }
+    let dir = project(&[("facts/statements.csv", table.as_str()), ("rules/r.dl", rules.as_str())]);
+    let o = stance_bounded(dir.path(), &["check"], SCALING_BOUND);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).ends_with("ok: 80001 relations, 1 rule, 80000 facts from tables\n"), "{}", stderr(&o));
+
+    for i in 0..500 {
+        rules.push_str(&format!("foo(x) :- rel_{i:06}_y(x, _).\n"));
+    }
+    std::fs::write(dir.path().join("rules/r.dl"), &rules).unwrap();
+    let o = stance_bounded(dir.path(), &["check", "--diagnostic-format", "short"], SCALING_BOUND);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.lines().filter(|l| l.contains("error[E010]: unknown relation")).count(), 500);
+    assert!(err.starts_with("rules/r.dl:4:11: error[E010]: unknown relation `rel_000000_y`\n"), "{err}");
+}
+
+/// A language server cancels a run through the token: the run stops inside the range
+/// (two billion values, none derived) and says which rule was running.
+#[test]
+fn a_cancelled_run_stops_inside_a_loop() {
+    use stance::engine::eval::EvalOptions;
+    use stance::engine::limits::CancelToken;
+    let token = CancelToken::new();
+    token.cancel();
+    let options = EvalOptions { cancel: Some(token), ..Default::default() };
+    let program = ".decl x(n: number)\nx(i) :- i = range(0, 2000000000), i < 0.\n";
+    let err = stance::session::evaluate_text(program, &options).err().expect("the run is cancelled");
+    assert_eq!(err, "<program>:2:1: error[E061]: evaluation was cancelled while computing `x`");
+}
+
+/// Every numeric option: a clap-style usage error and exit 2, never a panic.
+#[test]
+fn bad_numbers_are_usage_errors() {
+    let dir = project(&[("rules/r.dl", RUNAWAY)]);
+    for (flag, value, expected) in [
+        ("--timeout", "1e20", "error: invalid value '1e20' for '--timeout <SECONDS>': too many seconds"),
+        ("--timeout", "NaN", "error: invalid value 'NaN' for '--timeout <SECONDS>': expected a finite, non-negative"),
+        ("--timeout", "inf", "error: invalid value 'inf' for '--timeout <SECONDS>': expected a finite, non-negative"),
+        ("--timeout", "-1", "error: invalid value '-1' for '--timeout <SECONDS>': expected a finite, non-negative"),
+        ("--timeout", "soon", "error: invalid value 'soon' for '--timeout <SECONDS>': expected a number of seconds"),
+        ("--max-memory", "0", "error: invalid value '0' for '--max-memory <SIZE>': expected a positive size"),
+        ("--max-memory", "99999999999T", "error: invalid value '99999999999T' for '--max-memory <SIZE>': too large"),
+        ("--max-memory", "12X", "error: invalid value '12X' for '--max-memory <SIZE>': expected a size such as 512M"),
+        ("--max-tuples", "-5", "error: invalid value '-5' for '--max-tuples <N>'"),
+        (
+            "--max-tuples",
+            "99999999999999999999999",
+            "error: invalid value '99999999999999999999999' for '--max-tuples <N>'",
+        ),
+    ] {
+        let arg = format!("{flag}={value}");
+        let o = stance(dir.path(), &["infer", &arg]);
+        assert_eq!(o.status.code(), Some(2), "{arg}: {}", stderr(&o));
+        assert!(stderr(&o).starts_with(expected), "{arg}: {}", stderr(&o));
+    }
 }
 
 #[test]
@@ -369,7 +558,7 @@ fn timeout_names_the_relation_that_grew() {
     let o = stance(dir.path(), &["infer", "--timeout", "0.3", "--output-dir", "out", "--diagnostic-format", "short"]);
     assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(stderr(&o), "error[E031]: evaluation ran out of time (--timeout) while computing `n`\n");
+    assert_eq!(stderr(&o), "rules/r.dl:4:1: error[E031]: evaluation ran out of time (--timeout) while computing `n`\n");
     assert_eq!(listing(&dir.path().join("out")), Vec::<String>::new());
 }
 

@@ -58,6 +58,8 @@ pub enum Code {
     Limit,
     /// A statement's `date` or `until` that is not a date (checked by `--as-of`).
     BadDate,
+    /// A `grade` or `confidence` cell of a statement table that is not one.
+    BadGrade,
     /// A git revision that cannot be read (`stance diff REV`).
     BadRevision,
     /// Variable used only once.
@@ -120,6 +122,7 @@ impl Code {
             Code::Runtime => "E030",
             Code::Limit => "E031",
             Code::BadDate => "E040",
+            Code::BadGrade => "E042",
             Code::BadRevision => "E041",
             Code::SingletonVariable => "W001",
             Code::UnusedRelation => "W002",
@@ -162,6 +165,7 @@ impl Code {
             Code::Runtime => "runtime",
             Code::Limit => "limit",
             Code::BadDate => "bad-date",
+            Code::BadGrade => "bad-grade",
             Code::BadRevision => "bad-revision",
             Code::SingletonVariable => "singleton-variable",
             Code::UnusedRelation => "unused-relation",
@@ -208,6 +212,34 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     /// What to do about it, shown as `help:`.
     pub help: Option<String>,
+    /// Mechanical repairs, each a complete edit of the source (the language server offers
+    /// them as quick fixes); the `help` says the same in words.
+    pub fixes: Vec<Fix>,
+}
+
+/// One way to repair a diagnostic: a title and the edits that make it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, as the editor offers it: change to `x`.
+    pub title: String,
+    /// The edits that make it.
+    pub edits: Vec<Edit>,
+}
+
+/// Replace the text of `span` (empty: insert at its start) with `text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    /// The text replaced.
+    pub span: Span,
+    /// What replaces it.
+    pub text: String,
+}
+
+impl Fix {
+    /// A fix made of one edit.
+    pub fn replace(title: impl Into<String>, span: Span, text: impl Into<String>) -> Fix {
+        Fix { title: title.into(), edits: vec![Edit { span, text: text.into() }] }
+    }
 }
 
 impl Diagnostic {
@@ -221,6 +253,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             notes: Vec::new(),
             help: None,
+            fixes: Vec::new(),
         }
     }
 
@@ -250,6 +283,12 @@ impl Diagnostic {
     /// Sets the `help:` line.
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a way to repair the finding.
+    pub fn with_fix(mut self, fix: Fix) -> Diagnostic {
+        self.fixes.push(fix);
         self
     }
 

@@ -10,6 +10,7 @@ use stance::base::terminal::{self, Shape};
 use stance::engine::backend::Engine;
 use stance::engine::eval::EvalOptions;
 use stance::facts::asof::Date;
+use stance::facts::grade::Grade;
 use stance::proof::pattern::{self, Claim};
 use stance::render::output::Format;
 use stance::session::{self, ExitStatus, Failure, Inputs, Project, Session, goal};
@@ -56,9 +57,16 @@ impl Ctx<'_> {
         Ok(loaded)
     }
 
-    /// Evaluates a loaded project.
+    /// Evaluates a loaded project. A run stopped by a limit inside one of datafrog's sorts,
+    /// which cannot be interrupted, is ended by the watchdog with the diagnostic (no output
+    /// has been written by then).
     pub fn evaluate(&mut self, project: Project, options: &EvalOptions) -> Result<Session, Failure> {
-        Session::evaluate(project, options)
+        let this = &*self;
+        let on_stuck = |d: &Diagnostic, sources: &SourceMap| {
+            this.report(std::slice::from_ref(d), sources);
+            std::process::exit(ExitStatus::Failed.code().into());
+        };
+        Session::evaluate_with(project, options, Some(&on_stuck))
     }
 
     /// Loads, parses a claim typed on the command line, and evaluates with recording on: only
@@ -106,6 +114,17 @@ pub struct ProjectArgs {
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<Date>,
 
+    /// Evaluate only from statements graded at least this on both scales (reliability A-F,
+    /// credibility 1-6): `--min-grade B3` keeps A1-B3 but not C1 or B4. Rows without a grade
+    /// are dropped.
+    #[arg(long, value_name = "GRADE", value_parser = parse_grade)]
+    pub min_grade: Option<Grade>,
+
+    /// Evaluate only from statements whose `confidence` is at least this (0 to 1). Rows
+    /// without a confidence are dropped.
+    #[arg(long, value_name = "0..1", value_parser = parse_min_confidence)]
+    pub min_confidence: Option<f32>,
+
     /// Directory of fact tables [default: facts, when it exists].
     #[arg(long, short = 'f', value_name = "DIR", conflicts_with = "no_facts")]
     pub facts: Option<PathBuf>,
@@ -123,6 +142,14 @@ pub struct ProjectArgs {
     /// evaluator), or compare (both; an error on any difference).
     #[arg(long, value_enum, default_value_t = EngineArg::Datafrog)]
     pub engine: EngineArg,
+}
+
+fn parse_grade(s: &str) -> Result<Grade, String> {
+    s.parse().map_err(|()| "a grade is a reliability letter A-F and a credibility digit 1-6, as in `B2`".to_string())
+}
+
+fn parse_min_confidence(s: &str) -> Result<f32, String> {
+    stance::facts::grade::parse_confidence(s).ok_or_else(|| "a confidence is a decimal number from 0 to 1".to_string())
 }
 
 /// `--engine`: which evaluator runs the program.
@@ -171,7 +198,13 @@ impl ProjectArgs {
         if self.allow_outside_paths {
             eprintln!("{}", stance::facts::confine::ALLOW_OUTSIDE_PATHS_DEPRECATED);
         }
-        Inputs { rules: self.rules.clone(), facts, as_of: self.as_of }
+        Inputs {
+            rules: self.rules.clone(),
+            facts,
+            as_of: self.as_of,
+            min_grade: self.min_grade,
+            min_confidence: self.min_confidence,
+        }
     }
 }
 

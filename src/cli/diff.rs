@@ -80,6 +80,8 @@ pub fn run(args: &DiffArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         rules: args.project.rules.clone(),
         facts: args.project.facts.clone(),
         no_facts: args.project.no_facts,
+        min_grade: args.project.min_grade,
+        min_confidence: args.project.min_confidence,
     };
     let mut versions = Vec::new();
     let mut status = ExitStatus::Success;

@@ -49,6 +49,8 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let started = Instant::now();
     let (mut run, claim) = ctx.load_for_claim(&args.project, &args.claim, args.full)?;
     let evaluated = Instant::now();
+    let grading = graded(&run.project.facts).then(|| run.grading());
+    let filtered = filtered_note(&args.project, &run.project.facts);
     let mut ex = run.explainer();
     let groups = explain::pattern_proofs(&mut ex, &claim, args.proofs.max(1));
     if args.timing {
@@ -62,6 +64,9 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         let verb = if claim.is_ground() { "does not hold" } else { "matches no tuple" };
         let mut msg = format!("`{}` {verb}", claim.text);
         for note in pattern::unknown_constants(&claim, ex.symbols) {
+            msg.push_str(&format!("\n  note: {note}"));
+        }
+        if let Some(note) = filtered {
             msg.push_str(&format!("\n  note: {note}"));
         }
         eprintln!("{msg}\nhelp: `stance why-not '{}'` shows how far each rule gets", claim.text);
@@ -81,7 +86,7 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
                         if roots.len() > 1 {
                             writeln!(out, "proof {} of {} (height {})", i + 1, roots.len(), ex.nodes[root].height)?;
                         }
-                        write!(out, "{}", explain::render_tree(&ex, root, args.depth))?;
+                        write!(out, "{}", explain::render_tree_graded(&ex, root, args.depth, grading.as_ref()))?;
                     }
                 }
             }
@@ -89,4 +94,30 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         out.flush()
     })();
     finish_output(result).map(|()| ExitStatus::Success)
+}
+
+/// Whether any statement row has a grade or a confidence: then proofs show them.
+pub fn graded(facts: &stance::facts::load::Facts) -> bool {
+    facts.origins.iter().any(|o| o.grade.is_some() || o.confidence.is_some())
+}
+
+/// What `--min-grade` / `--min-confidence` left out, when they left anything out.
+pub fn filtered_note(project: &ProjectArgs, facts: &stance::facts::load::Facts) -> Option<String> {
+    if facts.below_grade == 0 {
+        return None;
+    }
+    let mut flags = Vec::new();
+    if let Some(g) = project.min_grade {
+        flags.push(format!("--min-grade {g}"));
+    }
+    if let Some(c) = project.min_confidence {
+        flags.push(format!("--min-confidence {c}"));
+    }
+    let n = facts.below_grade;
+    let mut note = format!("{} left out {n} statement row{}", flags.join(" "), if n == 1 { "" } else { "s" });
+    if facts.ungraded_dropped > 0 {
+        let what = if project.min_grade.is_some() { "grade" } else { "confidence" };
+        note.push_str(&format!(" ({} without a {what})", facts.ungraded_dropped));
+    }
+    Some(note)
 }

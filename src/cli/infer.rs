@@ -46,8 +46,13 @@ pub struct InferArgs {
     max_tuples: Option<usize>,
 
     /// Stop with an error after this many seconds.
-    #[arg(long, value_name = "SECONDS")]
-    timeout: Option<f64>,
+    #[arg(long, value_name = "SECONDS", value_parser = stance::engine::limits::parse_seconds)]
+    timeout: Option<Duration>,
+
+    /// Stop with an error when the process holds more memory than SIZE (512M, 2G)
+    /// [default: half the memory available when the run starts].
+    #[arg(long, value_name = "SIZE", value_parser = stance::engine::limits::parse_bytes)]
+    max_memory: Option<u64>,
 
     /// Print every tuple with its proof: a tree (table), a trace column (csv), or one
     /// JSON object per tuple with the proof DAG (json, as JSON Lines).
@@ -89,16 +94,16 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
             return Err(Failure::new(refused, ExitStatus::Usage).within(&mut project.sources));
         }
     }
-    let deadline = match args.timeout {
-        Some(t) if !(t.is_finite() && t >= 0.0) => {
-            return Err(Failure::io(format!("--timeout must be a number of seconds, got {t}")));
-        }
-        Some(t) => Some(Instant::now() + Duration::from_secs_f64(t)),
-        None => None,
-    };
+    // A time too far ahead for the clock is no deadline.
+    let deadline = args.timeout.and_then(|t| Instant::now().checked_add(t));
     // Violations are reported with the atoms that collide, which needs the proofs.
     let record = args.provenance || !project.program.constraints.is_empty();
-    let options = EvalOptions { max_tuples: args.max_tuples, deadline, ..args.project.eval_options(record) };
+    let options = EvalOptions {
+        max_tuples: args.max_tuples,
+        deadline,
+        max_memory: args.max_memory,
+        ..args.project.eval_options(record)
+    };
     // `.pragma "magic-transform"`: derive only what the shown relations need.
     let mut roots: Vec<usize> = shown.clone();
     roots.extend((0..project.program.relations.len()).filter(|&r| {

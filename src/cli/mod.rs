@@ -13,6 +13,7 @@ mod fmt;
 mod graph;
 mod infer;
 mod init;
+mod lsp;
 mod query;
 mod report;
 mod review;
@@ -111,6 +112,10 @@ enum Command {
     /// Print the man page (roff) of stance or of one subcommand.
     #[command(after_help = completions::MAN_HELP)]
     Man(completions::ManArgs),
+    /// Serve the Language Server Protocol on standard input and output, for editors:
+    /// diagnostics as you type, hover, navigation, rename, completion, formatting.
+    #[command(after_help = EXIT_CODES)]
+    Lsp(lsp::LspArgs),
 }
 
 /// Runs the command and turns its outcome into the exit status, showing the diagnostics of a
@@ -133,6 +138,7 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Init(args) => init::run(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
+        Command::Lsp(args) => lsp::run(args, &mut ctx),
     };
     match result {
         Ok(status) => status,

@@ -4,6 +4,7 @@ use super::context::{Ctx, FormatArg, ProjectArgs, finish_output};
 use clap::Args;
 use stance::base::value::Tuples;
 use stance::engine::eval::Model;
+use stance::proof::grades::confidence_text;
 use stance::proof::{explain, pattern};
 use stance::render::output::{self, Format};
 use stance::session::{ExitStatus, Failure};
@@ -29,6 +30,7 @@ pub struct QueryArgs {
 
 pub fn run(args: &QueryArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let (mut run, claim) = ctx.load_for_claim(&args.project, &args.pattern, args.full)?;
+    let grading = super::explain::graded(&run.project.facts).then(|| run.grading());
     let mut ex = run.explainer();
     let rel = claim.rel;
     let decl = &ex.program.relations[rel];
@@ -45,10 +47,46 @@ pub fn run(args: &QueryArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
                     match args.format.into() {
                         Format::Json => writeln!(out, "{}", explain::proof_json(&ex, root))?,
                         Format::Csv => writeln!(out, "{}", explain::compact_trace(&ex, root))?,
-                        Format::Table => writeln!(out, "{}", explain::render_tree(&ex, root, None))?,
+                        Format::Table => {
+                            writeln!(out, "{}", explain::render_tree_graded(&ex, root, None, grading.as_ref()))?
+                        }
                     }
                 }
             }
+        } else if let Some(grading) = &grading {
+            // The relation shown with a `grade` column (and `confidence`, when the data
+            // has confidences): each match's best proof.
+            let mut shown = ex.program.clone();
+            let relation = &mut shown.relations[rel];
+            let mut extra = vec!["grade"];
+            if grading.has_confidence {
+                extra.push("confidence");
+            }
+            for column in &extra {
+                relation.columns.push(column.to_string());
+                relation.types.push(stance::base::value::Type::Symbol);
+            }
+            let mut graded = Tuples::new(relation.arity());
+            for tuple in &hits {
+                let Some(i) = ex.model.relations[rel].position(tuple) else { continue };
+                let mut row = tuple.clone();
+                row.push(ex.symbols.intern(&grading.grades(rel, i).to_string()));
+                if grading.has_confidence {
+                    row.push(ex.symbols.intern(&confidence_text(grading.confidence(rel, i))));
+                }
+                graded.push(&row);
+            }
+            let mut only_hits = Model::unrecorded(vec![Tuples::default(); shown.relations.len()]);
+            only_hits.relations[rel] = graded;
+            output::render(
+                &mut out,
+                args.format.into(),
+                &shown,
+                &only_hits,
+                &[rel],
+                ex.symbols,
+                &args.project.stamp(),
+            )?;
         } else {
             let mut only_hits = Model::unrecorded(vec![Tuples::default(); ex.program.relations.len()]);
             only_hits.relations[rel] = std::mem::take(&mut subset);

@@ -117,7 +117,8 @@ impl Backend for Compare {
     }
 }
 
-/// Runs the chosen engine.
+/// Runs the chosen engine. Without `options.max_memory`, the run gets the default memory
+/// budget ([`crate::engine::limits::default_max_memory`]).
 pub fn evaluate(
     engine: Engine,
     program: &ir::Program,
@@ -126,12 +127,30 @@ pub fn evaluate(
     symbols: &mut Symbols,
     options: &EvalOptions,
 ) -> Result<Model, Diagnostic> {
+    evaluate_guarded(engine, program, plan, inputs, symbols, options, None)
+}
+
+/// [`evaluate`], with a hook for a stopped run stuck in one of datafrog's sorts (see
+/// [`eval::OnStuck`]; the datafrog engine only).
+pub fn evaluate_guarded(
+    engine: Engine,
+    program: &ir::Program,
+    plan: &Plan,
+    inputs: Vec<Tuples>,
+    symbols: &mut Symbols,
+    options: &EvalOptions,
+    on_stuck: Option<eval::OnStuck>,
+) -> Result<Model, Diagnostic> {
+    let mut options = options.clone();
+    if options.max_memory.is_none() {
+        options.max_memory = crate::engine::limits::default_max_memory();
+    }
     let backend: &dyn Backend = match engine {
-        Engine::Datafrog => &Datafrog,
+        Engine::Datafrog => return eval::evaluate_guarded(program, plan, inputs, symbols, &options, on_stuck),
         Engine::Simple => &Simple,
         Engine::Compare => &Compare,
     };
-    backend.evaluate(program, plan, inputs, symbols, options)
+    backend.evaluate(program, plan, inputs, symbols, &options)
 }
 
 /// The first tuple that one model has and the other lacks, as text.

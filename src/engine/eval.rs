@@ -17,14 +17,16 @@ use crate::base::source::Span;
 pub use crate::base::value::Tuples;
 use crate::base::value::{Number, Symbols, Type, Value, from_number, to_number};
 use crate::engine::index::Index;
+use crate::engine::limits::{self, CancelToken, Stop, StopReason};
 use crate::engine::plan::{
-    ColAction, Column, DynJoin, Extension, IndexSpec, KeyPart, Op, Plan, RulePlan, Source, StratumPlan,
+    ColAction, Column, DynJoin, Extension, IndexSpec, KeyPart, Leaper, Op, Plan, RulePlan, Source, StratumPlan,
 };
 use crate::lang::functors::{self, Range};
-use crate::lang::ir::{self, Expr, RelId};
+use crate::lang::ir::{self, Expr, RelId, RuleId};
 use crate::lang::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
 use datafrog::{Iteration, Relation, Variable};
 use std::cmp::Ordering;
+use std::sync::mpsc;
 use std::time::Instant;
 
 /// Limits and switches for one evaluation.
@@ -36,6 +38,12 @@ pub struct EvalOptions {
     pub max_tuples: Option<usize>,
     /// Stop after this much time.
     pub deadline: Option<Instant>,
+    /// Stop when the process's resident memory grows beyond this many bytes (read every
+    /// few milliseconds by a watchdog thread; Linux only). `None`: no budget here, but
+    /// `engine::backend::evaluate` gives one by default ([`limits::default_max_memory`]).
+    pub max_memory: Option<u64>,
+    /// Stops the run from another thread (see [`CancelToken`]).
+    pub cancel: Option<CancelToken>,
     /// Which evaluator runs the program (see [`crate::engine::backend`]).
     pub engine: crate::engine::backend::Engine,
 }
@@ -166,6 +174,136 @@ pub fn evaluate(
     symbols: &mut Symbols,
     options: &EvalOptions,
 ) -> Result<Model, Diagnostic> {
+    evaluate_guarded(program, plan, inputs, symbols, options, None)
+}
+
+/// What to do with a run that was asked to stop (a limit, the cancel token) but does not
+/// come back within [`limits::grace`], because it is inside one of datafrog's sorts or
+/// merges: given the limit's diagnostic. The command line prints it and ends the process.
+pub type OnStuck<'h> = &'h (dyn Fn(Diagnostic) + Sync);
+
+/// [`evaluate`], with a hook for a run that does not stop in time. A watchdog thread runs
+/// beside the evaluation when there is a deadline, a memory budget or a cancel token.
+pub fn evaluate_guarded(
+    program: &ir::Program,
+    plan: &Plan,
+    inputs: Vec<Tuples>,
+    symbols: &mut Symbols,
+    options: &EvalOptions,
+    on_stuck: Option<OnStuck>,
+) -> Result<Model, Diagnostic> {
+    let stop = Stop::new();
+    if options.deadline.is_none() && options.max_memory.is_none() && options.cancel.is_none() {
+        return dispatch(program, plan, inputs, symbols, options, &stop);
+    }
+    std::thread::scope(|scope| {
+        let (done, finished) = mpsc::channel::<()>();
+        let stop = &stop;
+        scope.spawn(move || watchdog(program, options, stop, finished, on_stuck));
+        let result = dispatch(program, plan, inputs, symbols, options, stop);
+        drop(done);
+        result
+    })
+}
+
+/// Raises the stop flag when the deadline passes, the memory budget is exceeded or the run
+/// is cancelled, and calls `on_stuck` if the run does not come back within the grace period.
+fn watchdog(
+    program: &ir::Program,
+    options: &EvalOptions,
+    stop: &Stop,
+    finished: mpsc::Receiver<()>,
+    on_stuck: Option<OnStuck>,
+) {
+    let grace = limits::grace(options.deadline.map(|d| d.saturating_duration_since(Instant::now())));
+    let mut stopped_at: Option<Instant> = None;
+    loop {
+        if finished.recv_timeout(limits::POLL) != Err(mpsc::RecvTimeoutError::Timeout) {
+            return; // the run is over
+        }
+        match stopped_at {
+            None => {
+                if options.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+                    stop.request(StopReason::Cancelled);
+                }
+                if options.deadline.is_some_and(|d| Instant::now() >= d) {
+                    stop.request(StopReason::Timeout);
+                }
+                if let Some(max) = options.max_memory
+                    && limits::resident_bytes().is_some_and(|rss| rss > max)
+                {
+                    stop.request(StopReason::Memory);
+                }
+                if stop.is_requested() {
+                    stopped_at = Some(Instant::now());
+                }
+            }
+            Some(at) if at.elapsed() >= grace => {
+                if let (Some(hook), Some(reason)) = (on_stuck, stop.reason()) {
+                    hook(limit_diagnostic(program, options, reason, stop.rule(), None));
+                }
+                return;
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// The error for a run stopped by `reason` while `rule` ran (its head is the relation that
+/// grew); `largest` is the biggest relation (id, tuples) when known, for the memory budget.
+fn limit_diagnostic(
+    program: &ir::Program,
+    options: &EvalOptions,
+    reason: StopReason,
+    rule: Option<RuleId>,
+    largest: Option<(RelId, usize)>,
+) -> Diagnostic {
+    let rule = rule.map(|r| &program.rules[r]);
+    let rel = rule.map(|r| r.head).or(largest.map(|(r, _)| r));
+    let name = rel.map_or("?", |r| program.relations[r].name.as_str());
+    let mut d = match reason {
+        StopReason::Tuples => Diagnostic::error(
+            Code::Limit,
+            format!("relation `{name}` grew beyond {} tuples (--max-tuples); stopped", options.max_tuples.unwrap_or(0)),
+        )
+        .with_help("a rule may generate values without bound; raise the limit if this is expected"),
+        StopReason::Timeout => {
+            Diagnostic::error(Code::Limit, format!("evaluation ran out of time (--timeout) while computing `{name}`"))
+        }
+        StopReason::Memory => Diagnostic::error(
+            Code::Limit,
+            format!(
+                "evaluation used more than {} of memory (--max-memory) while computing `{name}`; stopped",
+                limits::format_bytes(options.max_memory.unwrap_or(0))
+            ),
+        )
+        .with_help(
+            "a rule may generate values without bound; raise --max-memory if this is expected \
+             (the default is half the memory available when the run starts)",
+        ),
+        StopReason::Cancelled => {
+            Diagnostic::error(Code::Interrupted, format!("evaluation was cancelled while computing `{name}`"))
+        }
+    };
+    if let Some(rule) = rule {
+        d = d.at(rule.span, "this rule was running");
+    }
+    if reason == StopReason::Memory
+        && let Some((big, tuples)) = largest
+    {
+        d = d.with_note(format!("the largest relation, `{}`, held {tuples} tuples", program.relations[big].name));
+    }
+    d
+}
+
+fn dispatch(
+    program: &ir::Program,
+    plan: &Plan,
+    inputs: Vec<Tuples>,
+    symbols: &mut Symbols,
+    options: &EvalOptions,
+    stop: &Stop,
+) -> Result<Model, Diagnostic> {
     prepare_symbols(program, symbols);
     let (r, e) = widths(plan);
     // Each (R, E) pair is a separate instantiation of the evaluator: the pairs are limited
@@ -174,9 +312,9 @@ pub fn evaluate(
         ($(($r:literal, $e:literal))*) => {
             $(if (r, e) == ($r, $e) {
                 return if options.record {
-                    Evaluator::<$r, $e, Recorded>::new(program, plan, symbols, options).run(inputs)
+                    Evaluator::<$r, $e, Recorded>::new(program, plan, symbols, options, stop).run(inputs)
                 } else {
-                    Evaluator::<$r, $e, ()>::new(program, plan, symbols, options).run(inputs)
+                    Evaluator::<$r, $e, ()>::new(program, plan, symbols, options, stop).run(inputs)
                 };
             })*
         };
@@ -243,10 +381,12 @@ impl Payload for Recorded {
 }
 
 /// State shared by the operations of a round: what functors use (symbols, the counter of
-/// `autoinc()`), and the first run-time error, which stops evaluation after the round.
+/// `autoinc()`), the first run-time error, which stops evaluation after the round, and the
+/// stop flag that every hot loop reads.
 struct Ctx<'s> {
     functors: functors::Ctx<'s>,
     error: Option<Diagnostic>,
+    stop: &'s Stop,
 }
 
 impl Ctx<'_> {
@@ -258,6 +398,9 @@ impl Ctx<'_> {
         self.error.get_or_insert(d);
     }
 }
+
+/// The stop flag of evaluations that cannot be stopped (expressions outside a fixpoint).
+static NEVER: Stop = Stop::new();
 
 struct Evaluator<'p, 's, const R: usize, const E: usize, A: Payload> {
     program: &'p ir::Program,
@@ -273,12 +416,18 @@ struct Evaluator<'p, 's, const R: usize, const E: usize, A: Payload> {
 }
 
 impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E, A> {
-    fn new(program: &'p ir::Program, plan: &'p Plan, symbols: &'s mut Symbols, options: &'p EvalOptions) -> Self {
+    fn new(
+        program: &'p ir::Program,
+        plan: &'p Plan,
+        symbols: &'s mut Symbols,
+        options: &'p EvalOptions,
+        stop: &'s Stop,
+    ) -> Self {
         let n = program.relations.len();
         Evaluator {
             program,
             plan,
-            ctx: Ctx { functors: functors::Ctx::new(symbols), error: None },
+            ctx: Ctx { functors: functors::Ctx::new(symbols), error: None, stop },
             options,
             done: (0..n).map(|_| Relation::from_vec(Vec::new())).collect(),
             annotations: vec![Vec::new(); n],
@@ -307,9 +456,10 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
     }
 
     fn run_stratum(&mut self, sp: &StratumPlan, inputs: &mut [Vec<Row<R>>]) -> Result<(), Diagnostic> {
+        self.ctx.stop.set_rule(limits::NO_RULE);
         let packing = Packing::new(sp.rules.iter().map(|rp| rp.rule as u32).collect());
         let input = A::at(&packing, 0, packing.input_slot());
-        let statics: Vec<Index<Row<R>, Row<R>>> =
+        let statics: Vec<Index<R>> =
             sp.static_indices.iter().map(|spec| build_index(&self.done[spec.rel], spec)).collect();
 
         let mut iteration = Iteration::new();
@@ -357,10 +507,17 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             // payload it will carry (when recording: this round's number and its rule).
             let mut produced: Vec<Vec<(Row<R>, A)>> = vec![Vec::new(); sp.relations.len()];
             for (ri, rp) in sp.rules.iter().enumerate() {
+                if self.ctx.stop.is_requested() {
+                    return Err(self.stopped(sp, &vars));
+                }
+                self.ctx.stop.set_rule(rp.rule);
                 let out = &mut produced[var_of(rp.head)];
                 if let Some(ext) = rp.as_extension() {
                     let (source, index) = (&vars[var_of(ext.source)], &statics[ext.index]);
-                    let rows = extension_rows::<R, A>(&ext, index, &source.recent.borrow());
+                    let head = &vars[var_of(rp.head)];
+                    let allowed = self.options.max_tuples.map(|m| m.saturating_sub(variable_len(head)));
+                    let rows =
+                        extension_rows::<R, A>(&ext, index, &source.recent.borrow(), head, allowed, self.ctx.stop);
                     if A::RECORDS {
                         // Collected with its annotation, to be deduplicated below. The
                         // annotation is the same for every row, so it is attached after the
@@ -379,6 +536,9 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                 if let Some(error) = self.ctx.error.take() {
                     return Err(error);
                 }
+            }
+            if self.ctx.stop.is_requested() {
+                return Err(self.stopped(sp, &vars));
             }
             // Keep re-keyed copies of this stratum's relations in step.
             for (spec, dv) in sp.dyn_indices.iter().zip(&dyn_vars) {
@@ -435,38 +595,39 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         Ok(())
     }
 
+    /// Between rounds: a relation beyond `--max-tuples` (through its input tuples; the rules'
+    /// rows are counted as they are emitted), or a stop raised meanwhile (while datafrog
+    /// merged the round's tuples: the diagnostic names the round's last rule).
     fn check_limits(&self, sp: &StratumPlan, vars: &[Variable<(Row<R>, A)>]) -> Result<(), Diagnostic> {
+        let stop = self.ctx.stop;
         if let Some(max) = self.options.max_tuples {
-            for (i, v) in vars.iter().enumerate() {
-                let size: usize = v.stable.borrow().iter().map(|b| b.len()).sum::<usize>() + v.recent.borrow().len();
+            for (v, &rel) in vars.iter().zip(&sp.relations) {
+                let size = variable_len(v);
                 if size > max {
-                    let name = &self.program.relations[sp.relations[i]].name;
-                    return Err(Diagnostic::error(
-                        Code::Limit,
-                        format!("relation `{name}` grew beyond {max} tuples (--max-tuples); stopped"),
-                    )
-                    .with_help("a rule may generate values without bound; raise the limit if this is expected"));
+                    stop.request(StopReason::Tuples);
+                    let reason = stop.reason().unwrap_or(StopReason::Tuples);
+                    return Err(limit_diagnostic(self.program, self.options, reason, None, Some((rel, size))));
                 }
             }
         }
-        if let Some(deadline) = self.options.deadline
-            && Instant::now() > deadline
-        {
-            let sizes: Vec<(usize, &str)> = vars
-                .iter()
-                .zip(&sp.relations)
-                .map(|(v, &r)| {
-                    let n = v.stable.borrow().iter().map(|b| b.len()).sum::<usize>();
-                    (n, self.program.relations[r].name.as_str())
-                })
-                .collect();
-            let biggest = sizes.iter().max().map(|(_, n)| *n).unwrap_or("?");
-            return Err(Diagnostic::error(
-                Code::Limit,
-                format!("evaluation ran out of time (--timeout) while computing `{biggest}`"),
-            ));
+        if self.options.deadline.is_some_and(|d| Instant::now() > d) {
+            stop.request(StopReason::Timeout);
+        }
+        if stop.is_requested() {
+            return Err(self.stopped(sp, vars));
         }
         Ok(())
+    }
+
+    /// The diagnostic of a run stopped while a rule ran.
+    fn stopped(&self, sp: &StratumPlan, vars: &[Variable<(Row<R>, A)>]) -> Diagnostic {
+        let reason = self.ctx.stop.reason().unwrap_or(StopReason::Cancelled);
+        limit_diagnostic(self.program, self.options, reason, self.ctx.stop.rule(), self.largest(sp, vars))
+    }
+
+    /// The relation of the stratum with the most tuples, and how many.
+    fn largest(&self, sp: &StratumPlan, vars: &[Variable<(Row<R>, A)>]) -> Option<(RelId, usize)> {
+        vars.iter().zip(&sp.relations).map(|(v, &r)| (variable_len(v), r)).max().map(|(n, r)| (r, n))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -479,11 +640,17 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         var_of: &dyn Fn(RelId) -> usize,
         dyn_vars: &[Variable<(Row<R>, Row<R>)>],
         env_vars: &[Variable<(Row<R>, Env<E>)>],
-        statics: &[Index<Row<R>, Row<R>>],
+        statics: &[Index<R>],
         out: &mut Vec<(Row<R>, A)>,
     ) {
         let head_args = &rp.head_args;
         let ctx = &mut self.ctx;
+        // `--max-tuples`: how many new tuples the head may still take, and when to count
+        // the rows emitted (see `next_cap_check`), so a runaway rule stops within one
+        // compaction of the limit rather than at the end of the round.
+        let head_var = &vars[var_of(rp.head)];
+        let allowed = self.options.max_tuples.map(|m| m.saturating_sub(variable_len(head_var)));
+        let next_check = std::cell::Cell::new(allowed.map_or(usize::MAX, |a| a.saturating_add(1)));
         // Where the rows of a segment go: the next join's environment, or the head.
         let emit = |seg: usize,
                     env: &Env<E>,
@@ -494,6 +661,18 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                 next_env.push((key_row::<R, E>(&join.key, env), *env));
             } else if let Some(head) = project_head::<R, E>(head_args, env, ctx) {
                 out.push((head, payload));
+                if out.len() >= next_check.get()
+                    && let Some(allowed) = allowed
+                {
+                    // The lowest payload of each row is kept, as the end of the round does.
+                    out.sort_unstable();
+                    out.dedup_by(|a, b| a.0 == b.0);
+                    retain_new(out, head_var);
+                    if out.len() > allowed {
+                        ctx.stop.request(StopReason::Tuples);
+                    }
+                    next_check.set(next_cap_check(out.len(), allowed));
+                }
             }
         };
 
@@ -511,11 +690,17 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                 Source::Unit if round == 0 => run_source_row(&[0; R], ctx, &[]),
                 Source::Static { rel, cols } if round == 0 => {
                     for row in self.done[*rel].iter() {
+                        if ctx.stop.is_requested() {
+                            break;
+                        }
                         run_source_row(row, ctx, cols);
                     }
                 }
                 Source::Dynamic { rel, cols } => {
                     for (row, _) in vars[var_of(*rel)].recent.borrow().iter() {
+                        if ctx.stop.is_requested() {
+                            break;
+                        }
                         run_source_row(row, ctx, cols);
                     }
                 }
@@ -532,7 +717,8 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             {
                 let mut sink = |env: &Env<E>, ctx: &mut Ctx| emit(j + 1, env, ctx, &mut next_env, out);
                 let DynJoin { index, cols, .. } = join;
-                join_semi_naive(&env_vars[j], &dyn_vars[*index], |_, env, row| {
+                let stop = ctx.stop;
+                join_semi_naive(&env_vars[j], &dyn_vars[*index], stop, |_, env, row| {
                     let mut env = *env;
                     if match_cols(cols, row, &mut env) {
                         run_ops(after, &mut env, statics, ctx, &mut sink);
@@ -551,34 +737,68 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
 /// The leaper proposing, for a source tuple, the matching tuples of the complete relation.
 fn extension_leaper<'l, const R: usize, A: Payload>(
     ext: &'l Extension,
-    index: &'l Index<Row<R>, Row<R>>,
+    index: &'l Index<R>,
 ) -> impl datafrog::Leapers<'l, (Row<R>, A), Row<R>> + 'l {
-    index.extend_with(move |(row, _): &(Row<R>, A)| extension_row(&ext.key, row, row))
+    index.extend_with(ext.key.len(), move |(row, _): &(Row<R>, A)| extension_row(&ext.key, row, row))
 }
 
 /// The head rows an extension derives from `source`, sorted and deduplicated. This is
 /// datafrog's leapjoin loop for one leaper, except for its last step: datafrog sorts the
 /// output with a stable sort, and an unstable sort of plain rows is faster (the balance
 /// benchmark sorts 28 M candidate rows of `reach`; `perf`: sorting was 55% of its time).
+///
+/// With `allowed` (how many new tuples `--max-tuples` still lets `head` take), the rows are
+/// compacted whenever they reach twice the last count, and the run is stopped as soon as
+/// more than `allowed` of them are new.
 fn extension_rows<const R: usize, A: Payload>(
     ext: &Extension,
-    index: &Index<Row<R>, Row<R>>,
+    index: &Index<R>,
     source: &[(Row<R>, A)],
+    head: &Variable<(Row<R>, A)>,
+    allowed: Option<usize>,
+    stop: &Stop,
 ) -> Vec<Row<R>> {
     use datafrog::Leapers;
     let mut leaper = extension_leaper::<R, A>(ext, index);
     let (mut rows, mut matched) = (Vec::new(), Vec::new());
+    let mut next_check = allowed.map_or(usize::MAX, |a| a.saturating_add(1));
     for tuple in source {
+        if stop.is_requested() {
+            break;
+        }
         let mut count = 0;
         leaper.for_each_count(tuple, |_, n| count = n);
         if count > 0 {
             leaper.propose(tuple, 0, &mut matched);
             rows.extend(matched.drain(..).map(|m| extension_row(&ext.head, &tuple.0, m)));
         }
+        if rows.len() >= next_check
+            && let Some(allowed) = allowed
+        {
+            rows.sort_unstable();
+            rows.dedup();
+            retain_new_by(&mut rows, |row| row, head);
+            if rows.len() > allowed {
+                stop.request(StopReason::Tuples);
+                break;
+            }
+            next_check = next_cap_check(rows.len(), allowed);
+        }
     }
     rows.sort_unstable();
     rows.dedup();
     rows
+}
+
+/// When to count a rule's new rows again: after at least `allowed` more rows (so that the
+/// sorting stays proportional to the rows emitted) and no sooner than at twice the count.
+fn next_cap_check(len: usize, allowed: usize) -> usize {
+    len.saturating_mul(2).max(len.saturating_add(allowed).saturating_add(1))
+}
+
+/// Tuples a variable holds: datafrog's stable batches and recent tuples.
+fn variable_len<T: Ord>(v: &Variable<T>) -> usize {
+    v.stable.borrow().iter().map(|b| b.len()).sum::<usize>() + v.recent.borrow().len()
 }
 
 /// A key or head row of an [`Extension`], copied from the source and matched tuples.
@@ -597,13 +817,19 @@ fn extension_row<const R: usize>(columns: &[Column], source: &Row<R>, matched: &
 
 /// Drops the candidates (sorted, one per tuple) that the variable already holds.
 fn retain_new<T: Ord, P: Ord>(candidates: &mut Vec<(T, P)>, var: &Variable<(T, P)>) {
+    retain_new_by(candidates, |(row, _)| row, var);
+}
+
+/// [`retain_new`] for candidates (sorted and unique by `key`) of any shape.
+fn retain_new_by<C, T: Ord, P: Ord>(candidates: &mut Vec<C>, key: impl Fn(&C) -> &T, var: &Variable<(T, P)>) {
     let recent = var.recent.borrow();
     let stable = var.stable.borrow();
     for batch in stable.iter().map(|b| &b.elements[..]).chain(std::iter::once(&recent.elements[..])) {
         let mut slice = batch;
         // Galloping pays off only when the batch is much larger than the candidates.
         let large = slice.len() > 4 * candidates.len();
-        candidates.retain(|(row, _)| {
+        candidates.retain(|c| {
+            let row = key(c);
             if large {
                 slice = gallop(slice, |(t, _)| t < row);
             } else {
@@ -641,9 +867,9 @@ fn key_row<const R: usize, const E: usize>(key: &[KeyPart], env: &Env<E>) -> Row
     row
 }
 
-fn build_index<const R: usize>(rel: &Relation<Row<R>>, spec: &IndexSpec) -> Index<Row<R>, Row<R>> {
-    let pairs = rel.iter().map(|row| (project::<R>(row, &spec.key_cols), *row)).collect();
-    Index::new(pairs, spec.key_cols.len() == 1)
+/// A complete relation's rows permuted into the index's column order.
+fn build_index<const R: usize>(rel: &Relation<Row<R>>, spec: &IndexSpec) -> Index<R> {
+    Index::new(rel.iter().map(|row| project::<R>(row, &spec.order)).collect())
 }
 
 /// A complete relation's rows as flat tuples of `arity` values, in the same allocation:
@@ -695,7 +921,7 @@ fn project_head<const R: usize, const E: usize>(args: &[Expr], env: &Env<E>, ctx
 fn run_ops<const R: usize, const E: usize>(
     ops: &[Op],
     env: &mut Env<E>,
-    statics: &[Index<Row<R>, Row<R>>],
+    statics: &[Index<R>],
     ctx: &mut Ctx,
     sink: &mut dyn FnMut(&Env<E>, &mut Ctx),
 ) {
@@ -706,7 +932,10 @@ fn run_ops<const R: usize, const E: usize>(
     match op {
         Op::Lookup { index, key, cols } => {
             let k = key_row::<R, E>(key, env);
-            for (_, row) in statics[*index].matching(&k) {
+            for row in statics[*index].matching(&k, key.len()) {
+                if ctx.stop.is_requested() {
+                    return;
+                }
                 let mut e = *env;
                 if match_cols(cols, row, &mut e) {
                     run_ops(rest, &mut e, statics, ctx, sink);
@@ -715,10 +944,11 @@ fn run_ops<const R: usize, const E: usize>(
         }
         Op::Absent { index, key } => {
             let k = key_row::<R, E>(key, env);
-            if statics[*index].matching(&k).is_empty() {
+            if statics[*index].matching(&k, key.len()).is_empty() {
                 run_ops(rest, env, statics, ctx, sink);
             }
         }
+        Op::Intersect { var, leapers } => intersect(*var, leapers, rest, env, statics, ctx, sink),
         Op::Filter { op, lhs, rhs, ty } => {
             let (Some(l), Some(r)) = (eval_expr(lhs, env, ctx), eval_expr(rhs, env, ctx)) else { return };
             if compare(*op, *ty, l, r, ctx.symbols()) {
@@ -741,6 +971,9 @@ fn run_ops<const R: usize, const E: usize>(
                 None => None,
             };
             for i in Range::new(to_number(from), to_number(to), step) {
+                if ctx.stop.is_requested() {
+                    return;
+                }
                 env[*var] = from_number(i);
                 run_ops(rest, env, statics, ctx, sink);
             }
@@ -762,6 +995,56 @@ fn run_ops<const R: usize, const E: usize>(
                 env[*var] = from_number(r);
                 run_ops(rest, env, statics, ctx, sink);
             }
+        }
+    }
+}
+
+/// `r1(.., var, ..), r2(.., var, ..), ...`: binds `var` to each value every leaper has for
+/// its key, then runs `rest`. The leaper with the fewest rows proposes its distinct values
+/// (its rows are sorted by `var`'s column, which follows the key), and each other leaper
+/// checks them by binary search: datafrog's leapjoin, one environment at a time.
+fn intersect<const R: usize, const E: usize>(
+    var: usize,
+    leapers: &[Leaper],
+    rest: &[Op],
+    env: &mut Env<E>,
+    statics: &[Index<R>],
+    ctx: &mut Ctx,
+    sink: &mut dyn FnMut(&Env<E>, &mut Ctx),
+) {
+    // The planner gives at most eight leapers to one intersection.
+    let mut ranges = [(0, 0); 8];
+    let mut smallest = 0;
+    for (i, l) in leapers.iter().enumerate() {
+        ranges[i] = statics[l.index].range(&key_row::<R, E>(&l.key, env), l.key.len());
+        let len = ranges[i].1 - ranges[i].0;
+        if len == 0 {
+            return;
+        }
+        if len < ranges[smallest].1 - ranges[smallest].0 {
+            smallest = i;
+        }
+    }
+    let proposer = &leapers[smallest];
+    let col = proposer.key.len();
+    let (start, end) = ranges[smallest];
+    let mut last = None;
+    for row in &statics[proposer.index].rows()[start..end] {
+        if ctx.stop.is_requested() {
+            return;
+        }
+        let value = row[col];
+        if last == Some(value) {
+            continue;
+        }
+        last = Some(value);
+        let everywhere = leapers
+            .iter()
+            .enumerate()
+            .all(|(i, l)| i == smallest || statics[l.index].has_value(ranges[i], l.key.len(), value));
+        if everywhere {
+            env[var] = value;
+            run_ops(rest, env, statics, ctx, sink);
         }
     }
 }
@@ -845,7 +1128,7 @@ pub fn evaluate_expr(e: &Expr, env: &[Value], symbols: &mut Symbols) -> Option<V
     if uses_autoinc(e) {
         return None;
     }
-    eval_expr(e, env, &mut Ctx { functors: functors::Ctx::new(symbols), error: None })
+    eval_expr(e, env, &mut Ctx { functors: functors::Ctx::new(symbols), error: None, stop: &NEVER })
 }
 
 /// Whether an expression calls `autoinc()`, whose values depend on evaluation order.
@@ -942,21 +1225,27 @@ fn arith(op: BinaryOp, a: Number, b: Number) -> Option<Number> {
 fn join_semi_naive<K: Ord, V1: Ord, V2: Ord>(
     input1: &Variable<(K, V1)>,
     input2: &Variable<(K, V2)>,
+    stop: &Stop,
     mut result: impl FnMut(&K, &V1, &V2),
 ) {
     let recent1 = input1.recent.borrow();
     let recent2 = input2.recent.borrow();
     for batch in input2.stable.borrow().iter() {
-        merge_join(&recent1, batch, &mut result);
+        merge_join(&recent1, batch, stop, &mut result);
     }
     for batch in input1.stable.borrow().iter() {
-        merge_join(batch, &recent2, &mut result);
+        merge_join(batch, &recent2, stop, &mut result);
     }
-    merge_join(&recent1, &recent2, &mut result);
+    merge_join(&recent1, &recent2, stop, &mut result);
 }
 
-/// Merge join of two key-sorted slices.
-fn merge_join<K: Ord, V1, V2>(mut a: &[(K, V1)], mut b: &[(K, V2)], result: &mut impl FnMut(&K, &V1, &V2)) {
+/// Merge join of two key-sorted slices; gives up as soon as `stop` is raised.
+fn merge_join<K: Ord, V1, V2>(
+    mut a: &[(K, V1)],
+    mut b: &[(K, V2)],
+    stop: &Stop,
+    result: &mut impl FnMut(&K, &V1, &V2),
+) {
     while let (Some(x), Some(y)) = (a.first(), b.first()) {
         match x.0.cmp(&y.0) {
             Ordering::Less => a = gallop(a, |t| t.0 < y.0),
@@ -966,6 +1255,9 @@ fn merge_join<K: Ord, V1, V2>(mut a: &[(K, V1)], mut b: &[(K, V2)], result: &mut
                 let nb = b.iter().take_while(|t| t.0 == x.0).count();
                 for l in &a[..na] {
                     for r in &b[..nb] {
+                        if stop.is_requested() {
+                            return;
+                        }
                         result(&l.0, &l.1, &r.1);
                     }
                 }

@@ -1,134 +1,158 @@
-//! Indices over complete relations: the tuples sorted by a key, and the datafrog leaper that
-//! extends a tuple with the matching ones.
+//! Indices over complete relations: the rows permuted into a column order and sorted, so
+//! that the rows agreeing with bound values on the order's first `k` columns are one range,
+//! and the datafrog leaper that extends a tuple with them.
 //!
-//! Finding the tuples of a key by binary search costs a dozen unpredictable branches per
-//! probe, and rules probe once per tuple of the relation they extend (21 M times for the
-//! transitive closure of the benchmark). When the key is one column whose values lie close
-//! together, as symbol ids and small numbers do, the index also keeps the offset at which
-//! each value's tuples start, so a probe is two array reads.
+//! One index serves every lookup whose bound columns are a prefix of its order (Soufflé's
+//! lexicographic indexes; the planner picks the orders, see `engine::select`). A row is
+//! stored once per index, permuted, so an index costs one copy of the relation.
+//!
+//! Finding a range by binary search costs a dozen unpredictable branches per probe, and
+//! rules probe once per tuple of the relation they extend (21 M times for the transitive
+//! closure of the benchmark). When the first column's values lie close together, as symbol
+//! ids and small numbers do, the index also keeps the offset at which each value's rows
+//! start, so a probe by one column is two array reads (and a longer probe starts there).
 
 use crate::base::value::Value;
-use datafrog::{Leaper, Leapers, Relation};
+use datafrog::{Leaper, Leapers};
 
-/// A complete relation's tuples keyed for lookup: `(key, tuple)` pairs sorted by key.
-pub struct Index<K: Ord, T: Ord> {
-    pairs: Relation<(K, T)>,
+/// A complete relation's rows, each permuted into the index's order, sorted, unique.
+pub struct Index<const R: usize> {
+    rows: Vec<[Value; R]>,
     dense: Option<Dense>,
 }
 
-/// Start offsets per key value, for keys in `min ..= min + starts.len() - 2`.
+/// Start offsets per first-column value, for values in `min ..= min + starts.len() - 2`.
 struct Dense {
     min: Value,
     starts: Vec<u32>,
 }
 
-/// A key whose first column may allow direct addressing.
-pub trait Key: Ord + Copy {
-    /// The key's first column.
-    fn first(&self) -> Value;
-}
-
-impl<const R: usize> Key for [Value; R] {
-    fn first(&self) -> Value {
-        self[0]
-    }
-}
-
-impl<K: Key, T: Ord> Index<K, T> {
-    /// Builds the index; `single_column` says whether keys are one column wide (so that the
-    /// dense table may be used).
-    pub fn new(pairs: Vec<(K, T)>, single_column: bool) -> Index<K, T> {
-        let pairs = Relation::from_vec(pairs);
-        let dense = if single_column { Dense::build(&pairs) } else { None };
-        Index { pairs, dense }
+impl<const R: usize> Index<R> {
+    /// Builds the index from permuted rows (any order, duplicates allowed).
+    pub fn new(mut rows: Vec<[Value; R]>) -> Index<R> {
+        rows.sort_unstable();
+        rows.dedup();
+        let dense = Dense::build(&rows);
+        Index { rows, dense }
     }
 
-    /// The pairs whose key equals `key`.
+    /// Every row, in the index's order.
+    pub fn rows(&self) -> &[[Value; R]] {
+        &self.rows
+    }
+
+    /// The rows whose first `len` columns equal `key`'s first `len` values.
     #[inline]
-    pub fn matching(&self, key: &K) -> &[(K, T)] {
-        let (start, end) = self.range(key);
-        &self.pairs[start..end]
+    pub fn matching(&self, key: &[Value; R], len: usize) -> &[[Value; R]] {
+        let (start, end) = self.range(key, len);
+        &self.rows[start..end]
     }
 
+    /// The bounds of [`Index::matching`] in [`Index::rows`].
     #[inline]
-    fn range(&self, key: &K) -> (usize, usize) {
-        if let Some(d) = &self.dense {
-            let i = key.first().wrapping_sub(d.min) as usize;
-            return match (d.starts.get(i), d.starts.get(i + 1)) {
-                (Some(&s), Some(&e)) => (s as usize, e as usize),
-                _ => (0, 0),
-            };
+    pub fn range(&self, key: &[Value; R], len: usize) -> (usize, usize) {
+        if len == 0 {
+            return (0, self.rows.len());
         }
-        let start = self.pairs.partition_point(|(k, _)| k < key);
-        let len = self.pairs[start..].partition_point(|(k, _)| k == key);
-        (start, start + len)
+        let (mut start, mut end) = (0, self.rows.len());
+        let mut from = 0;
+        if let Some(d) = &self.dense {
+            let i = key[0].wrapping_sub(d.min) as usize;
+            (start, end) = match (d.starts.get(i), d.starts.get(i + 1)) {
+                (Some(&s), Some(&e)) => (s as usize, e as usize),
+                _ => return (0, 0),
+            };
+            from = 1;
+        }
+        if from < len {
+            let (key, slice) = (&key[from..len], &self.rows[start..end]);
+            let lo = slice.partition_point(|r| &r[from..len] < key);
+            let hi = lo + slice[lo..].partition_point(|r| &r[from..len] == key);
+            (start, end) = (start + lo, start + hi);
+        }
+        (start, end)
     }
 
-    /// A leaper proposing, for a tuple of the relation being extended, the tuples whose key
-    /// `key_of` gives.
-    pub fn extend_with<'l, Tuple, F: Fn(&Tuple) -> K>(&'l self, key_of: F) -> ExtendWith<'l, K, T, F> {
-        ExtendWith { index: self, key_of, start: 0, end: 0 }
+    /// Whether some row of `start..end` (rows agreeing on the columns before `col`, hence
+    /// sorted by `col`) has `value` in column `col`.
+    #[inline]
+    pub fn has_value(&self, (start, end): (usize, usize), col: usize, value: Value) -> bool {
+        self.rows[start..end].binary_search_by(|r| r[col].cmp(&value)).is_ok()
+    }
+
+    /// A leaper proposing, for a tuple of the relation being extended, the rows whose first
+    /// `len` columns equal the key `key_of` gives.
+    pub fn extend_with<'l, Tuple, F: Fn(&Tuple) -> [Value; R]>(
+        &'l self,
+        len: usize,
+        key_of: F,
+    ) -> ExtendWith<'l, R, F> {
+        ExtendWith { index: self, len, key_of, start: 0, end: 0 }
     }
 }
 
 impl Dense {
-    /// Worth building when the keys span at most a few times as many values as there are
-    /// tuples (the table costs 4 bytes per value in the span).
-    fn build<K: Key, T>(pairs: &[(K, T)]) -> Option<Dense> {
-        let (first, last) = (pairs.first()?.0.first(), pairs.last()?.0.first());
+    /// Worth building when the first column spans at most a few times as many values as
+    /// there are rows (the table costs 4 bytes per value in the span).
+    fn build<const R: usize>(rows: &[[Value; R]]) -> Option<Dense> {
+        if R == 0 {
+            return None;
+        }
+        let (first, last) = (rows.first()?[0], rows.last()?[0]);
         let span = (last - first) as usize + 1;
-        if span > 4 * pairs.len() + 1024 || pairs.len() >= u32::MAX as usize {
+        if span > 4 * rows.len() + 1024 || rows.len() >= u32::MAX as usize {
             return None;
         }
         let mut starts = Vec::with_capacity(span + 1);
         let mut next = 0;
         for value in 0..span {
             let v = first + value as Value;
-            while next < pairs.len() && pairs[next].0.first() < v {
+            while next < rows.len() && rows[next][0] < v {
                 next += 1;
             }
             starts.push(next as u32);
         }
-        starts.push(pairs.len() as u32);
+        starts.push(rows.len() as u32);
         Some(Dense { min: first, starts })
     }
 }
 
-/// datafrog's `ExtendWith`, over an [`Index`].
-pub struct ExtendWith<'l, K: Ord, T: Ord, F> {
-    index: &'l Index<K, T>,
+/// datafrog's `ExtendWith`, over an [`Index`] probed by a prefix.
+pub struct ExtendWith<'l, const R: usize, F> {
+    index: &'l Index<R>,
+    len: usize,
     key_of: F,
     start: usize,
     end: usize,
 }
 
-impl<'l, K: Key, T: Ord, Tuple, F: Fn(&Tuple) -> K> Leaper<'l, Tuple, T> for ExtendWith<'l, K, T, F> {
+impl<'l, const R: usize, Tuple, F: Fn(&Tuple) -> [Value; R]> Leaper<'l, Tuple, [Value; R]> for ExtendWith<'l, R, F> {
     fn count(&mut self, prefix: &Tuple) -> usize {
-        (self.start, self.end) = self.index.range(&(self.key_of)(prefix));
+        (self.start, self.end) = self.index.range(&(self.key_of)(prefix), self.len);
         self.end - self.start
     }
 
-    fn propose(&mut self, _: &Tuple, values: &mut Vec<&'l T>) {
-        values.extend(self.index.pairs[self.start..self.end].iter().map(|(_, t)| t));
+    fn propose(&mut self, _: &Tuple, values: &mut Vec<&'l [Value; R]>) {
+        values.extend(self.index.rows[self.start..self.end].iter());
     }
 
-    fn intersect(&mut self, _: &Tuple, values: &mut Vec<&'l T>) {
-        let slice = &self.index.pairs[self.start..self.end];
-        values.retain(|v| slice.binary_search_by(|(_, t)| t.cmp(v)).is_ok());
+    fn intersect(&mut self, _: &Tuple, values: &mut Vec<&'l [Value; R]>) {
+        let slice = &self.index.rows[self.start..self.end];
+        values.retain(|v| slice.binary_search(v).is_ok());
     }
 }
 
-impl<'l, K: Key, T: Ord, Tuple, F: Fn(&Tuple) -> K> Leapers<'l, Tuple, T> for ExtendWith<'l, K, T, F> {
+impl<'l, const R: usize, Tuple, F: Fn(&Tuple) -> [Value; R]> Leapers<'l, Tuple, [Value; R]> for ExtendWith<'l, R, F> {
     fn for_each_count(&mut self, tuple: &Tuple, mut op: impl FnMut(usize, usize)) {
         op(0, self.count(tuple))
     }
 
-    fn propose(&mut self, tuple: &Tuple, min_index: usize, values: &mut Vec<&'l T>) {
+    fn propose(&mut self, tuple: &Tuple, min_index: usize, values: &mut Vec<&'l [Value; R]>) {
         debug_assert_eq!(min_index, 0);
         Leaper::propose(self, tuple, values)
     }
 
-    fn intersect(&mut self, _: &Tuple, _: usize, _: &mut Vec<&'l T>) {
+    fn intersect(&mut self, _: &Tuple, _: usize, _: &mut Vec<&'l [Value; R]>) {
         // A single leaper: nothing else restricts its proposals.
     }
 }
@@ -137,29 +161,47 @@ impl<'l, K: Key, T: Ord, Tuple, F: Fn(&Tuple) -> K> Leapers<'l, Tuple, T> for Ex
 mod tests {
     use super::*;
 
-    fn pairs(keys: &[Value]) -> Vec<([Value; 2], [Value; 2])> {
-        keys.iter().enumerate().map(|(i, &k)| ([k, 0], [k, i as Value])).collect()
+    /// Rows `[k, i, 7]` for the keys given (`i` their position).
+    fn rows(keys: &[Value]) -> Vec<[Value; 3]> {
+        keys.iter().enumerate().map(|(i, &k)| [k, i as Value, 7]).collect()
     }
 
     #[test]
     fn dense_and_sorted_lookups_agree() {
         let keys = [5, 5, 7, 9, 9, 9, 12, u32::MAX - 1];
-        let sparse = Index::new(pairs(&keys), false);
         // The last key makes the span too wide for a dense table; drop it for the dense one.
-        let dense = Index::new(pairs(&keys[..7]), true);
+        let sparse = Index::new(rows(&keys));
+        let dense = Index::new(rows(&keys[..7]));
         assert!(dense.dense.is_some() && sparse.dense.is_none());
         for k in [0, 4, 5, 6, 7, 8, 9, 12, 13, u32::MAX - 1, u32::MAX] {
             let want: Vec<Value> = keys[..7].iter().filter(|&&x| x == k).map(|_| k).collect();
-            let got: Vec<Value> = dense.matching(&[k, 0]).iter().map(|(key, _)| key[0]).collect();
+            let got: Vec<Value> = dense.matching(&[k, 0, 0], 1).iter().map(|r| r[0]).collect();
             assert_eq!(got, want, "dense, key {k}");
-            let got = sparse.matching(&[k, 0]).len();
+            let got = sparse.matching(&[k, 0, 0], 1).len();
             assert_eq!(got, keys.iter().filter(|&&x| x == k).count(), "sorted, key {k}");
+            // Two columns: the dense table narrows by the first, binary search by the second.
+            for i in 0..8 {
+                let want = keys[..7].get(i as usize).is_some_and(|&x| x == k) as usize;
+                assert_eq!(dense.matching(&[k, i, 0], 2).len(), want, "dense, key {k}, {i}");
+                let want = keys.get(i as usize).is_some_and(|&x| x == k) as usize;
+                assert_eq!(sparse.matching(&[k, i, 0], 2).len(), want, "sorted, key {k}, {i}");
+            }
         }
+        assert_eq!(dense.matching(&[0, 0, 0], 0).len(), 7, "an empty prefix matches every row");
     }
 
     #[test]
     fn empty_index_matches_nothing() {
-        let index: Index<[Value; 2], [Value; 2]> = Index::new(Vec::new(), true);
-        assert!(index.matching(&[0, 0]).is_empty());
+        let index: Index<2> = Index::new(Vec::new());
+        assert!(index.matching(&[0, 0], 1).is_empty());
+        assert!(index.matching(&[0, 0], 0).is_empty());
+    }
+
+    #[test]
+    fn values_of_the_column_after_the_prefix_are_found() {
+        let index = Index::new(vec![[1, 4, 0], [1, 2, 9], [1, 4, 1], [2, 3, 0]]);
+        let range = index.range(&[1, 0, 0], 1);
+        assert!(index.has_value(range, 1, 4) && index.has_value(range, 1, 2));
+        assert!(!index.has_value(range, 1, 3));
     }
 }

@@ -10,7 +10,8 @@
 //!    row's offset, so no metadata string is copied or interned at load time). Quoted fields
 //!    (RFC 4180) are supported; fields are trimmed of surrounding ASCII whitespace; rows
 //!    whose fields are all empty (`,,,,`) and blank lines are skipped. `--as-of` filters the
-//!    rows as they load ([`crate::facts::asof`]).
+//!    rows as they load ([`crate::facts::asof`]), and `--min-grade` / `--min-confidence` by
+//!    their optional `grade` and `confidence` columns ([`crate::facts::grade`]).
 //! 2. **Relation tables**: one file per relation, read as Soufflé reads `.facts` files:
 //!    tab-separated, no header, fields verbatim (a `"` is an ordinary character) unless
 //!    [`TableOptions`] say otherwise; a comma-separated table is read with RFC 4180 quoting
@@ -38,8 +39,9 @@
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::source::{FileId, SourceMap, Span};
 use crate::base::value::{Number, Symbols, Tuples, Type, Value, from_number};
-use crate::facts::asof::{Date, Period};
+use crate::facts::asof::Period;
 use crate::facts::csv_scan::{Field, Records};
+use crate::facts::grade::{self, Grade, RowFilter};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -75,7 +77,7 @@ pub struct TableInfo {
 }
 
 /// Where one fact came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FactOrigin {
     /// Index into [`Facts::tables`].
     pub table: u32,
@@ -84,6 +86,10 @@ pub struct FactOrigin {
     /// Byte offset of the row in its file. Metadata (often a unique quote per row) is not
     /// interned or copied at load time: it is read back from the row when a proof shows it.
     pub offset: u32,
+    /// The row's `grade` (statement tables with that column; `None` when empty or absent).
+    pub grade: Option<Grade>,
+    /// The row's `confidence`, likewise.
+    pub confidence: Option<f32>,
 }
 
 /// The loaded rows of one relation, in load order, each with its fact id. Duplicate tuples
@@ -149,6 +155,11 @@ pub struct Facts {
     pub origins: Vec<FactOrigin>,
     /// Relation name → its loaded rows.
     pub relations: BTreeMap<String, FactRows>,
+    /// Statement rows left out by `--min-grade` / `--min-confidence`, and how many of those
+    /// had no grade (or no confidence) at all: `explain` says so when a claim fails.
+    pub below_grade: usize,
+    /// Of those, the rows with no grade (or no confidence).
+    pub ungraded_dropped: usize,
 }
 
 impl Facts {
@@ -599,26 +610,65 @@ impl Errors {
 }
 
 /// Reads a statement table (see the module docs). `file` must already be in `sources`.
-/// With `as_of`, only the rows valid on that day are loaded, and a `date` or `until` that
-/// is not a date is an error. Returns the number of rows loaded, or one diagnostic per bad
+/// With `filter.as_of`, only the rows valid on that day are loaded, and a `date` or `until`
+/// that is not a date is an error; a `grade` or `confidence` cell that is neither empty nor
+/// valid is always an error, and the grade filters drop rows below them. Returns the number of rows loaded, or one diagnostic per bad
 /// row (the good rows are loaded all the same).
 pub fn load_statement_table(
     file: FileId,
     sources: &SourceMap,
     symbols: &mut Symbols,
     facts: &mut Facts,
-    as_of: Option<Date>,
+    filter: &RowFilter,
 ) -> Result<usize, Vec<Diagnostic>> {
     let text = sources.get(file).text.as_str();
     let (body, base) = strip_bom(text);
     let mut records = Records::new(body, b',');
     let mut fields: Vec<Field> = Vec::new();
-    let header = read_statement_header(&mut records, &mut fields, body, file, base)?;
+
+    let header_record = records.next_record(&mut fields).map_err(|q| vec![q.error(file, base)])?;
+    let header_span = header_record
+        .as_ref()
+        .map_or(Span::new(file, 0..0), |r| Span::new(file, base + r.span.start..base + r.span.end));
+    let header = header_record.map(|_| {
+        let names: Vec<String> = fields.iter().map(|f| f.value(body).into_owned()).collect();
+        parse_header(&names)
+    });
+    let header = match header {
+        Some(Ok(h)) => h,
+        Some(Err(HeaderError::Duplicate(name))) => {
+            return Err(vec![
+                Diagnostic::error(Code::BadFacts, format!("duplicate column `{name}`"))
+                    .at(header_span, "in this header"),
+            ]);
+        }
+        Some(Err(HeaderError::Missing(missing))) => {
+            let s = if missing.len() == 1 { "" } else { "s" };
+            return Err(vec![
+                Diagnostic::error(Code::BadFacts, format!("missing {} column{s}", join_columns(&missing)))
+                    .at(header_span, "this header")
+                    .with_help("a statement table's header needs `subject`, `relation` and `object` columns"),
+            ]);
+        }
+        None => {
+            return Err(vec![
+                Diagnostic::error(Code::BadFacts, "missing `subject`, `relation` and `object` columns")
+                    .at(header_span, "empty file")
+                    .with_help("a statement table's header needs `subject`, `relation` and `object` columns"),
+            ]);
+        }
+    };
     let (date, until) = (header.column("date"), header.column("until"));
+    let (grade_column, confidence_column) = (header.column("grade"), header.column("confidence"));
 
     let table = facts.tables.len() as u32;
     let first_id = facts.origins.len();
-    let mut gathered = Gathered::default();
+    // This table's rows, gathered per relation and added to `facts` at the end. Each
+    // distinct relation cell (as written) maps to its gathered rows, or to `None` when it
+    // does not normalise to a name.
+    let mut gathered: Vec<(String, FactRows)> = Vec::new();
+    let mut relation_of: FxHashMap<&str, Option<usize>> = FxHashMap::default();
+    let mut slot_of: FxHashMap<String, usize> = FxHashMap::default();
     let mut errors = Errors::new();
 
     loop {
@@ -636,14 +686,45 @@ pub fn load_statement_table(
             continue;
         }
         if fields.len() != header.width {
-            errors.push(wrong_width(header.width, fields.len(), span));
+            let d =
+                Diagnostic::error(Code::BadFacts, format!("expected {} fields, found {}", header.width, fields.len()))
+                    .at(span, "this row");
+            errors.push(if fields.len() > header.width {
+                d.with_help("a field that contains a comma must be quoted: `\"one, two\"`")
+            } else {
+                d
+            });
             continue;
         }
         let raw_relation = value(header.relation);
         let raw_relation = raw_relation.trim_ascii();
-        let slot = gathered.slot(raw_relation, &fields[header.relation], body);
+        let slot = match relation_of.get(raw_relation) {
+            Some(&slot) => slot,
+            None => {
+                // Two spellings may normalise to one name: found by name, not by scanning
+                // `gathered` (a scan per new name was quadratic in the number of relations).
+                let slot = normalise_relation_name(raw_relation).map(|name| {
+                    *slot_of.entry(name.clone()).or_insert_with(|| {
+                        gathered.push((name, FactRows::new(2)));
+                        gathered.len() - 1
+                    })
+                });
+                // Kept by its text in the file when it is one slice of it (nearly always).
+                if let Some(key) = fields[header.relation].borrowed(body) {
+                    relation_of.insert(key.trim_ascii(), slot);
+                }
+                slot
+            }
+        };
         let Some(slot) = slot else {
-            errors.push(Diagnostic::error(Code::BadFacts, bad_relation_name(raw_relation)).at(span, "this row"));
+            let msg = if raw_relation.is_empty() {
+                "empty relation name".to_string()
+            } else if raw_relation.chars().all(|c| !c.is_ascii_alphanumeric()) {
+                format!("empty relation name: `{raw_relation}` has no letters or digits")
+            } else {
+                format!("relation name `{raw_relation}` starts with a digit")
+            };
+            errors.push(Diagnostic::error(Code::BadFacts, msg).at(span, "this row"));
             continue;
         };
         let (subject, object) = (value(header.subject), value(header.object));
@@ -653,15 +734,77 @@ pub fn load_statement_table(
             errors.push(Diagnostic::error(Code::BadFacts, format!("empty `{which}`")).at(span, "this row"));
             continue;
         }
-        let row = RowText { fields: &fields, body, file, base };
-        if let Some(day) = as_of
-            && !row.valid_on(day, date, until, &mut errors)
-        {
+        // The row's `grade` and `confidence`: empty (or R's `NA`) is none, anything else
+        // must be valid.
+        let mut bad = false;
+        let mut cell_of = |column: Option<(usize, &str)>, parse: &dyn Fn(&str) -> bool| -> Option<String> {
+            let (i, name) = column?;
+            let cell = value(i);
+            let cell = cell.trim_ascii();
+            if cell.is_empty() || cell == "NA" {
+                return None;
+            }
+            if !parse(cell) {
+                let range = fields[i].range();
+                errors.push(grade::bad_cell(cell, name, Span::new(file, base + range.start..base + range.end)));
+                bad = true;
+                return None;
+            }
+            Some(cell.to_string())
+        };
+        let row_grade = cell_of(grade_column, &|c| c.parse::<Grade>().is_ok()).and_then(|c| c.parse().ok());
+        let row_confidence = cell_of(confidence_column, &|c| grade::parse_confidence(c).is_some())
+            .and_then(|c| grade::parse_confidence(&c));
+        if bad {
             continue;
         }
+        if !filter.keeps(row_grade, row_confidence) {
+            facts.below_grade += 1;
+            if (filter.min_grade.is_some() && row_grade.is_none())
+                || (filter.min_confidence.is_some() && row_confidence.is_none())
+            {
+                facts.ungraded_dropped += 1;
+            }
+            continue;
+        }
+        if let Some(day) = filter.as_of {
+            // The row's `date` and `until`, read from the fields just split.
+            let mut period = |column: Option<(usize, &str)>| {
+                let (i, name) = column?;
+                let cell = value(i);
+                let cell = cell.trim_ascii();
+                // `NA` is how R's `write.csv` writes a missing value.
+                if cell.is_empty() || cell == "NA" {
+                    return None;
+                }
+                let parsed = Period::parse(cell);
+                if parsed.is_none() {
+                    let range = fields[i].range();
+                    errors.push(crate::facts::asof::not_a_date(
+                        cell,
+                        name,
+                        Span::new(file, base + range.start..base + range.end),
+                    ));
+                }
+                Some(parsed)
+            };
+            let (from, to) = (period(date), period(until));
+            if from.is_some_and(|p| p.is_none()) || to.is_some_and(|p| p.is_none()) {
+                continue;
+            }
+            if !crate::facts::asof::valid_on(day, from.flatten(), to.flatten()) {
+                continue;
+            }
+        }
         let id = facts.origins.len() as u32;
-        facts.origins.push(FactOrigin { table, line: record.line, offset: span.start });
-        gathered.rows[slot].1.push(&[symbols.intern(subject), symbols.intern(object)], id);
+        facts.origins.push(FactOrigin {
+            table,
+            line: record.line,
+            offset: span.start,
+            grade: row_grade,
+            confidence: row_confidence,
+        });
+        gathered[slot].1.push(&[symbols.intern(subject), symbols.intern(object)], id);
     }
 
     facts.tables.push(TableInfo {
@@ -671,148 +814,10 @@ pub fn load_statement_table(
         metadata_fields: header.metadata.iter().map(|(i, _)| *i).collect(),
     });
     let count = facts.origins.len() - first_id;
-    for (relation, rows) in gathered.rows {
+    for (relation, rows) in gathered {
         facts.append(relation, rows);
     }
     errors.result(count)
-}
-
-/// Reads the header row of a statement table: where its key and metadata columns are, or
-/// the error that makes the table unreadable (no header, a missing or duplicate column).
-fn read_statement_header(
-    records: &mut Records,
-    fields: &mut Vec<Field>,
-    body: &str,
-    file: FileId,
-    base: usize,
-) -> Result<StatementHeader, Vec<Diagnostic>> {
-    let header_record = records.next_record(fields).map_err(|q| vec![q.error(file, base)])?;
-    let header_span = header_record
-        .as_ref()
-        .map_or(Span::new(file, 0..0), |r| Span::new(file, base + r.span.start..base + r.span.end));
-    let header = header_record.map(|_| {
-        let names: Vec<String> = fields.iter().map(|f| f.value(body).into_owned()).collect();
-        parse_header(&names)
-    });
-    match header {
-        Some(Ok(h)) => Ok(h),
-        Some(Err(HeaderError::Duplicate(name))) => Err(vec![
-            Diagnostic::error(Code::BadFacts, format!("duplicate column `{name}`")).at(header_span, "in this header"),
-        ]),
-        Some(Err(HeaderError::Missing(missing))) => {
-            let s = if missing.len() == 1 { "" } else { "s" };
-            Err(vec![
-                Diagnostic::error(Code::BadFacts, format!("missing {} column{s}", join_columns(&missing)))
-                    .at(header_span, "this header")
-                    .with_help("a statement table's header needs `subject`, `relation` and `object` columns"),
-            ])
-        }
-        None => Err(vec![
-            Diagnostic::error(Code::BadFacts, "missing `subject`, `relation` and `object` columns")
-                .at(header_span, "empty file")
-                .with_help("a statement table's header needs `subject`, `relation` and `object` columns"),
-        ]),
-    }
-}
-
-/// A row with more or fewer fields than the header has columns.
-fn wrong_width(width: usize, found: usize, span: Span) -> Diagnostic {
-    let d = Diagnostic::error(Code::BadFacts, format!("expected {width} fields, found {found}")).at(span, "this row");
-    if found > width { d.with_help("a field that contains a comma must be quoted: `\"one, two\"`") } else { d }
-}
-
-/// A statement table's rows, gathered per relation and added to `facts` at the end.
-#[derive(Default)]
-struct Gathered<'t> {
-    /// Relation name and its rows, in order of first appearance.
-    rows: Vec<(String, FactRows)>,
-    /// Each distinct relation cell (as written) → its index in `rows`, or `None` when it
-    /// does not normalise to a name.
-    slot_of: FxHashMap<&'t str, Option<usize>>,
-}
-
-impl<'t> Gathered<'t> {
-    /// The index in `rows` of the relation a row's relation cell (`raw_relation`, trimmed;
-    /// `field` in `body`) names, or `None` when it does not normalise to a name.
-    fn slot(&mut self, raw_relation: &str, field: &Field, body: &'t str) -> Option<usize> {
-        if let Some(&slot) = self.slot_of.get(raw_relation) {
-            return slot;
-        }
-        let slot =
-            normalise_relation_name(raw_relation).map(|name| match self.rows.iter().position(|(n, _)| *n == name) {
-                Some(i) => i,
-                None => {
-                    self.rows.push((name, FactRows::new(2)));
-                    self.rows.len() - 1
-                }
-            });
-        // Kept by its text in the file when it is one slice of it (nearly always).
-        if let Some(key) = field.borrowed(body) {
-            self.slot_of.insert(key.trim_ascii(), slot);
-        }
-        slot
-    }
-}
-
-/// Why a relation cell that does not normalise to a name is refused.
-fn bad_relation_name(raw_relation: &str) -> String {
-    if raw_relation.is_empty() {
-        "empty relation name".to_string()
-    } else if raw_relation.chars().all(|c| !c.is_ascii_alphanumeric()) {
-        format!("empty relation name: `{raw_relation}` has no letters or digits")
-    } else {
-        format!("relation name `{raw_relation}` starts with a digit")
-    }
-}
-
-/// The fields of one statement-table row, as just split, with what is needed to point into
-/// the file.
-struct RowText<'r> {
-    fields: &'r [Field],
-    body: &'r str,
-    file: FileId,
-    base: usize,
-}
-
-impl RowText<'_> {
-    /// The row's `date` or `until` (`column`, if the table has it): `None` when the column
-    /// is absent or the cell empty, `Some(None)` (and an error pushed) when the cell is not
-    /// a date.
-    fn period(&self, column: Option<(usize, &str)>, errors: &mut Errors) -> Option<Option<Period>> {
-        let (i, name) = column?;
-        let cell = self.fields[i].value(self.body);
-        let cell = cell.trim_ascii();
-        // `NA` is how R's `write.csv` writes a missing value.
-        if cell.is_empty() || cell == "NA" {
-            return None;
-        }
-        let parsed = Period::parse(cell);
-        if parsed.is_none() {
-            let range = self.fields[i].range();
-            errors.push(crate::facts::asof::not_a_date(
-                cell,
-                name,
-                Span::new(self.file, self.base + range.start..self.base + range.end),
-            ));
-        }
-        Some(parsed)
-    }
-
-    /// Whether the row is in force on `day`: its `date` and `until` (when the table has
-    /// them) are dates and the day is between them. A cell that is not a date pushes an error.
-    fn valid_on(
-        &self,
-        day: Date,
-        date: Option<(usize, &str)>,
-        until: Option<(usize, &str)>,
-        errors: &mut Errors,
-    ) -> bool {
-        let (from, to) = (self.period(date, errors), self.period(until, errors));
-        if from.is_some_and(|p| p.is_none()) || to.is_some_and(|p| p.is_none()) {
-            return false;
-        }
-        crate::facts::asof::valid_on(day, from.flatten(), to.flatten())
-    }
 }
 
 enum NumberError {
@@ -1105,7 +1110,11 @@ impl TableReader<'_> {
         match conv.convert(bound, symbols) {
             Err(d) => self.errors.push(*d),
             Ok(tuple) => {
-                facts.push(self.schema.relation, &tuple, FactOrigin { table: self.table, line, offset: 0 });
+                facts.push(
+                    self.schema.relation,
+                    &tuple,
+                    FactOrigin { table: self.table, line, offset: 0, grade: None, confidence: None },
+                );
                 self.count += 1;
             }
         }
@@ -1132,7 +1141,7 @@ mod tests {
 
         fn statements(&mut self, name: &str, text: &str) -> Result<usize, Vec<Diagnostic>> {
             let f = self.sources.add(name, text);
-            load_statement_table(f, &self.sources, &mut self.symbols, &mut self.facts, None)
+            load_statement_table(f, &self.sources, &mut self.symbols, &mut self.facts, &RowFilter::default())
         }
 
         fn relation(
@@ -1651,14 +1660,47 @@ mod tests {
                     E,funds,F,plain,2020-03\n";
         let f = env.sources.add("s.csv", text);
         let day = crate::facts::asof::Date { year: 2016, month: 1, day: 1 };
-        let n = load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, Some(day));
+        let n = load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, &RowFilter::as_of(Some(day)));
         assert_eq!(n, Ok(1));
         assert_eq!(env.sym_rows("backs"), vec![row(&["C", "D"], 3)]);
         // Every statement of `funds` expired: the relation is empty, not unknown.
         assert!(env.facts.relations.get("funds").is_some_and(FactRows::is_empty));
         let f = env.sources.add("t.csv", "subject,relation,object,date\nA,backs,B,\"20x6\"\n");
-        let errs = load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, Some(day)).unwrap_err();
+        let errs =
+            load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, &RowFilter::as_of(Some(day)))
+                .unwrap_err();
         assert_eq!(env.render(&errs), vec!["t.csv:2:12: error[E040]: `20x6` in column `date` is not a date"]);
+    }
+
+    #[test]
+    fn grades_and_confidences_load_with_the_row_and_filter_it() {
+        let mut env = Env::new();
+        let text = "subject,relation,object,Grade,confidence\n\
+                    A,backs,B,b2,0.8\n\
+                    C,backs,D,,NA\n\
+                    E,backs,F,C1,\n\
+                    G,backs,H,X9,2\n";
+        let f = env.sources.add("s.csv", text);
+        let errs =
+            load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, &RowFilter::default()).unwrap_err();
+        assert_eq!(
+            env.render(&errs),
+            vec![
+                "s.csv:5:11: error[E042]: `X9` in column `Grade` is not a grade",
+                "s.csv:5:14: error[E042]: `2` in column `confidence` is not a confidence",
+            ]
+        );
+        // The bad row is not loaded; the others keep their grade and confidence.
+        assert_eq!(env.sym_rows("backs").len(), 3);
+        let graded: Vec<(Option<String>, Option<f32>)> =
+            env.facts.origins.iter().map(|o| (o.grade.map(|g| g.to_string()), o.confidence)).collect();
+        assert_eq!(graded, vec![(Some("B2".into()), Some(0.8)), (None, None), (Some("C1".into()), None)]);
+
+        let mut env = Env::new();
+        let f = env.sources.add("s.csv", text.rsplit_once("G,").unwrap().0);
+        let filter = RowFilter { min_grade: Some("B3".parse().unwrap()), ..RowFilter::default() };
+        assert_eq!(load_statement_table(f, &env.sources, &mut env.symbols, &mut env.facts, &filter), Ok(1));
+        assert_eq!(env.sym_rows("backs"), vec![row(&["A", "B"], 2)]);
     }
 
     #[test]
@@ -1788,7 +1830,7 @@ mod perf {
         let mut symbols = Symbols::new();
         let mut facts = Facts::new();
         let t = std::time::Instant::now();
-        let n = load_statement_table(a, &sources, &mut symbols, &mut facts, None).unwrap();
+        let n = load_statement_table(a, &sources, &mut symbols, &mut facts, &RowFilter::default()).unwrap();
         eprintln!("statements: {n} rows in {:?}", t.elapsed());
         let t = std::time::Instant::now();
         let types = [Type::Symbol, Type::Number];

@@ -1,8 +1,9 @@
 //! Facts from CSV: statement tables and relation tables (`load`), every record split by the
 //! one CSV splitter (`csv_scan`), `--as-of` dates (`asof`, applied as statement tables
-//! load), and the confinement of every path a rule file names (`confine`).
+//! load), grades and the `--min-grade` filter (`grade`), and the confinement of every path a rule file names (`confine`).
 
 pub mod asof;
 pub mod confine;
 pub mod csv_scan;
+pub mod grade;
 pub mod load;

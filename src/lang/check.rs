@@ -2,7 +2,7 @@
 //! multi-head rules, order each body so every literal's inputs are bound before it runs
 //! (reporting the variables nothing binds), and stratify negation and aggregation.
 
-use crate::base::diag::{Code, Diagnostic, did_you_mean};
+use crate::base::diag::{Code, Diagnostic, Edit, Fix, did_you_mean};
 use crate::base::source::Span;
 use crate::base::value::{Symbols, Type, from_number};
 use crate::lang::functors::{self, Functor};
@@ -27,7 +27,15 @@ pub fn check(
         Some((ref flat, ref diags)) => (flat.as_slice(), diags.clone()),
         None => (files, Vec::new()),
     };
-    let mut c = Checker { program: ir::Program::default(), diags, types: BTreeMap::new(), symbols };
+    let mut c = Checker {
+        program: ir::Program::default(),
+        diags,
+        types: BTreeMap::new(),
+        symbols,
+        suggestions: HashMap::new(),
+        comparisons_left: SUGGESTION_BUDGET,
+        rule_span: None,
+    };
     c.collect_types(files);
     c.collect_declarations(files, statement_relations);
     c.collect_directives(files);
@@ -57,7 +65,20 @@ struct Checker<'s> {
     /// Declared type names → the base type they stand for.
     types: BTreeMap<String, Type>,
     symbols: &'s mut Symbols,
+    /// The "did you mean" of each unknown relation name met so far.
+    suggestions: HashMap<String, Option<String>>,
+    /// Names that "did you mean" may still compare against (see [`SUGGESTION_BUDGET`]).
+    comparisons_left: usize,
+    /// The rule being lowered, where a quick fix may declare an unknown relation.
+    rule_span: Option<Span>,
 }
+
+/// How many relation names the "did you mean" hints of one check may compare in all. Each
+/// unknown name is compared with every relation; with 80,000 relations from a statement
+/// table and a rule file naming thousands of unknown ones, that is quadratic. Past the
+/// budget (a dozen hints against 80,000 names, a thousand against 1,000 relations)
+/// unknown names get the plain "declare it" help.
+const SUGGESTION_BUDGET: usize = 1_000_000;
 
 impl Checker<'_> {
     fn error(&mut self, d: Diagnostic) {
@@ -281,7 +302,7 @@ impl Checker<'_> {
                 continue;
             }
             let types = decl.columns.iter().map(|c| self.resolve_type(&c.ty)).collect();
-            self.program.relations.push(ir::Relation {
+            self.program.add_relation(ir::Relation {
                 name: name.name.clone(),
                 columns: decl.columns.iter().map(|c| c.name.name.clone()).collect(),
                 types,
@@ -298,16 +319,18 @@ impl Checker<'_> {
                     let span = self.program.relations[id].decl.unwrap_or_default();
                     self.statements_input(id, span);
                 }
-                None => self.program.relations.push(ir::Relation {
-                    name: name.clone(),
-                    columns: vec!["subject".into(), "object".into()],
-                    types: vec![Type::Symbol, Type::Symbol],
-                    decl: None,
-                    inputs: Vec::new(),
-                    outputs: Vec::new(),
-                    printsize: false,
-                    from_statements: true,
-                }),
+                None => {
+                    self.program.add_relation(ir::Relation {
+                        name: name.clone(),
+                        columns: vec!["subject".into(), "object".into()],
+                        types: vec![Type::Symbol, Type::Symbol],
+                        decl: None,
+                        inputs: Vec::new(),
+                        outputs: Vec::new(),
+                        printsize: false,
+                        from_statements: true,
+                    });
+                }
             }
         }
     }
@@ -379,7 +402,7 @@ impl Checker<'_> {
                 params.insert(p.key.name.clone(), value);
             }
             for name in &d.relations {
-                let Some(id) = self.lookup_relation(name) else { continue };
+                let Some(id) = self.lookup_relation(name, None) else { continue };
                 let spec = IoSpec { params: params.clone(), span: d.span };
                 if d.kind == DirectiveKind::Input && params.get("IO").is_some_and(|v| v == "statements") {
                     self.statements_input(id, name.span);
@@ -395,27 +418,49 @@ impl Checker<'_> {
         }
     }
 
-    /// Resolves a relation name, reporting an unknown one with a "did you mean".
-    fn lookup_relation(&mut self, name: &ast::Ident) -> Option<RelId> {
+    /// Resolves a relation name, reporting an unknown one with a "did you mean" (or, for an
+    /// atom, a `.decl` to add after its rule, columns typed by the constants given).
+    fn lookup_relation(&mut self, name: &ast::Ident, atom: Option<&ast::Atom>) -> Option<RelId> {
         if let Some(id) = self.program.relation_id(&name.name) {
             return Some(id);
         }
         let mut d = Diagnostic::error(Code::UnknownRelation, format!("unknown relation `{}`", name.name))
             .at(name.span, "not declared, and not in any statement table");
-        if let Some(s) = did_you_mean(&name.name, self.program.relations.iter().map(|r| r.name.as_str())) {
-            d = d.with_help(format!("did you mean `{s}`?"));
+        if !self.suggestions.contains_key(&name.name) {
+            let relations = &self.program.relations;
+            let suggestion = (self.comparisons_left >= relations.len())
+                .then(|| did_you_mean(&name.name, relations.iter().map(|r| r.name.as_str())).map(str::to_string))
+                .flatten();
+            self.comparisons_left = self.comparisons_left.saturating_sub(relations.len());
+            self.suggestions.insert(name.name.clone(), suggestion);
+        }
+        if let Some(s) = self.suggestions[&name.name].clone() {
+            d = d.with_help(format!("did you mean `{s}`?")).with_fix(Fix::replace(
+                format!("change to `{s}`"),
+                name.span,
+                s,
+            ));
         } else {
             d = d.with_help(format!(
                 "declare it with `.decl {n}(...)`, or, for a relation of statement rows that has none now, \
                  `.decl {n}(subject: symbol, object: symbol)` with `.input {n}(IO=statements)`",
                 n = name.name
             ));
+            if let (Some(atom), Some(rule)) = (atom, self.rule_span) {
+                let decl = format!("\n.decl {}({})", name.name, decl_columns(&atom.args));
+                let at = Span { file: rule.file, start: rule.end, end: rule.end };
+                d = d.with_fix(Fix {
+                    title: format!("declare `{}`", name.name),
+                    edits: vec![Edit { span: at, text: decl }],
+                });
+            }
         }
         self.error(d);
         None
     }
 
     fn lower_rule(&mut self, rule: &ast::Rule) {
+        self.rule_span = Some(rule.span);
         if rule.heads.is_empty() {
             self.lower_constraint(rule);
             return;
@@ -466,7 +511,7 @@ impl Checker<'_> {
             rule.doc.iter().map(|l| l.trim()).filter(|l| !l.is_empty() && !l.starts_with('@')).collect();
         let note = (!note_lines.is_empty()).then(|| note_lines.join(" "));
         self.program.constraints.push(ir::Constraint { rel: self.program.relations.len(), span: rule.span, note });
-        self.program.relations.push(ir::Relation {
+        self.program.add_relation(ir::Relation {
             name: name.clone(),
             columns: columns.iter().map(|c| c.name.clone()).collect(),
             types: vec![Type::Symbol; columns.len()],
@@ -502,7 +547,7 @@ impl Checker<'_> {
                 _ => return false,
             }
         }
-        let Some(rel) = self.lookup_relation(&head.relation) else { return true };
+        let Some(rel) = self.lookup_relation(&head.relation, Some(head)) else { return true };
         let decl = &self.program.relations[rel];
         if decl.arity() != values.len() {
             let (name, arity) = (decl.name.clone(), decl.arity());
@@ -618,9 +663,28 @@ fn unknown_type(name: &str, span: Span, types: &BTreeMap<String, Type>) -> Diagn
     };
     let mut d = Diagnostic::error(code, msg).at(span, "this type");
     if let Some(s) = did_you_mean(name, types.keys().map(String::as_str)) {
-        d = d.with_help(format!("did you mean `{s}`?"));
+        d = d.with_help(format!("did you mean `{s}`?")).with_fix(Fix::replace(format!("change to `{s}`"), span, s));
     }
     d
+}
+
+/// The columns of a `.decl` written for an atom: each named after its variable (else `cN`),
+/// typed `number` for a number given, `symbol` otherwise.
+fn decl_columns(args: &[ast::Expr]) -> String {
+    let mut used = BTreeSet::new();
+    let columns: Vec<String> = args
+        .iter()
+        .enumerate()
+        .map(|(i, arg)| {
+            let name = match arg {
+                ast::Expr::Var(v) if used.insert(v.name.clone()) => v.name.clone(),
+                _ => format!("c{}", i + 1),
+            };
+            let ty = if matches!(arg, ast::Expr::Number(..)) { "number" } else { "symbol" };
+            format!("{name}: {ty}")
+        })
+        .collect();
+    columns.join(", ")
 }
 
 /// The declared types and how they nest: `.type T <: B` makes `T` a subset of `B`,
@@ -888,7 +952,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
     fn lower(mut self, head: &'a ast::Atom, conj: &[&'a ast::Literal]) -> Option<ir::Rule> {
         collect_outer_names(head, conj, &mut self.names[0]);
 
-        let head_rel = self.checker.lookup_relation(&head.relation);
+        let head_rel = self.checker.lookup_relation(&head.relation, Some(head));
         let mut atoms = Vec::new();
         let mut pending = Vec::new();
         for lit in conj {
@@ -1070,7 +1134,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
     }
 
     fn lower_atom(&mut self, a: &'a ast::Atom, scope: usize, pending: &mut Vec<Pending<'a>>) -> Option<ir::Atom> {
-        let rel = self.checker.lookup_relation(&a.relation);
+        let rel = self.checker.lookup_relation(&a.relation, Some(a));
         let mut args = Vec::new();
         for arg in &a.args {
             let lowered = match arg {
@@ -1271,7 +1335,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             let mut d = Diagnostic::error(Code::Unsupported, format!("unknown or unsupported functor `{}`", func.name))
                 .at(func.span, "not supported");
             if let Some(s) = did_you_mean(&func.name, functors::names()) {
-                d = d.with_help(format!("did you mean `{s}`?"));
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(Fix::replace(
+                    format!("change to `{s}`"),
+                    func.span,
+                    s,
+                ));
             }
             self.error(d);
             return None;
@@ -1388,7 +1456,8 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     .with_help(format!(
                         "add a positive atom that binds `{}`, or replace it with a constant",
                         self.var_names[v]
-                    )),
+                    ))
+                    .with_fix(quote_fix(&self.var_names[v], self.var_spans[v])),
                 );
             }
         }
@@ -1574,14 +1643,16 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     self.var_names[v].clone(),
                     if self.var_names[v].starts_with('$') { span } else { self.var_spans[v] },
                 );
-                self.error(
-                    Diagnostic::error(
-                        Code::Ungrounded,
-                        format!("variable `{name}` in {place} is not bound by any positive atom"),
-                    )
-                    .at(at, "ungrounded")
-                    .with_help(format!("add a positive body atom that binds `{name}`")),
-                );
+                let mut d = Diagnostic::error(
+                    Code::Ungrounded,
+                    format!("variable `{name}` in {place} is not bound by any positive atom"),
+                )
+                .at(at, "ungrounded")
+                .with_help(format!("add a positive body atom that binds `{name}`"));
+                if !name.starts_with('$') {
+                    d = d.with_fix(quote_fix(&name, at));
+                }
+                self.error(d);
             }
         }
         ok
@@ -1702,4 +1773,9 @@ fn collect_expr_names(e: &ast::Expr, out: &mut BTreeSet<String>) {
     e.for_each_var(false, &mut |id| {
         out.insert(id.name.clone());
     });
+}
+
+/// A bare word meant as a constant (`backs(x, Haftar)`): write it as the string `"Haftar"`.
+pub fn quote_fix(name: &str, span: Span) -> Fix {
+    Fix::replace(format!("quote `{name}` as a constant"), span, crate::lang::fmt::quote(name))
 }

@@ -309,6 +309,9 @@ pub struct Program {
     pub strata: Vec<Stratum>,
     /// Constraints, in the order written.
     pub constraints: Vec<Constraint>,
+    /// Each relation's id by name, kept by [`Program::add_relation`]: a scan of `relations`
+    /// per lookup made checking 80,000 statement relations quadratic.
+    ids: rustc_hash::FxHashMap<String, RelId>,
     /// Relations named by `.pragma "magic-transform"`: evaluated on demand by `infer`.
     pub magic_transform: Vec<RelId>,
 }
@@ -316,7 +319,24 @@ pub struct Program {
 impl Program {
     /// The id of the relation named `name`, if any.
     pub fn relation_id(&self, name: &str) -> Option<RelId> {
-        self.relations.iter().position(|r| r.name == name)
+        self.ids.get(name).copied()
+    }
+
+    /// A program of these relations and nothing else yet.
+    pub fn from_relations(relations: Vec<Relation>) -> Program {
+        let mut program = Program::default();
+        for relation in relations {
+            program.add_relation(relation);
+        }
+        program
+    }
+
+    /// Adds a relation (its name not yet declared) and returns its id.
+    pub fn add_relation(&mut self, relation: Relation) -> RelId {
+        let id = self.relations.len();
+        self.ids.insert(relation.name.clone(), id);
+        self.relations.push(relation);
+        id
     }
 
     /// Relations with at least one rule (or rule-file fact) deriving them.

@@ -3,7 +3,7 @@
 //! the same rule written twice. Computed from a checked program (and the syntax tree, for
 //! where each variable occurrence is), only when checking found no errors.
 
-use crate::base::diag::{Code, Diagnostic};
+use crate::base::diag::{Code, Diagnostic, Edit, Fix};
 use crate::base::source::Span;
 use crate::lang::ir::{self, Arg, Expr, Lit, RelId};
 use crate::lang::syntax::ast::{self, Item};
@@ -27,7 +27,7 @@ pub fn warnings(files: &[ast::File], program: &ir::Program) -> Vec<Diagnostic> {
     }
     unused_relations(program, &mut out);
     let empty = always_empty(program);
-    empty_relations(program, &empty, &mut out);
+    empty_relations(files, program, &empty, &mut out);
     never_fires(program, &empty, &mut out);
     duplicate_rules(program, &mut out);
     out.sort_by_key(|d| d.primary.as_ref().map(|l| (l.span.file, l.span.start, l.span.end)));
@@ -68,7 +68,9 @@ fn singletons(rule: &ast::Rule, out: &mut Vec<Diagnostic>) {
                         .at(spans[0], "used only once")
                         .with_help(format!(
                             "replace it with `_` if any value will do (or write `_{name}`); otherwise check its spelling"
-                        )),
+                        ))
+                        .with_fix(Fix::replace("replace with `_`", spans[0], "_"))
+                        .with_fix(crate::lang::check::quote_fix(name, spans[0])),
                 );
             }
         }
@@ -183,7 +185,7 @@ fn always_empty(program: &ir::Program) -> Vec<bool> {
 }
 
 /// W003: a relation read by a rule that nothing at all (no data, no rule) gives tuples.
-fn empty_relations(program: &ir::Program, empty: &[bool], out: &mut Vec<Diagnostic>) {
+fn empty_relations(files: &[ast::File], program: &ir::Program, empty: &[bool], out: &mut Vec<Diagnostic>) {
     let mut first_read: BTreeMap<RelId, Span> = BTreeMap::new();
     for rule in &program.rules {
         let mut r = Vec::new();
@@ -200,8 +202,20 @@ fn empty_relations(program: &ir::Program, empty: &[bool], out: &mut Vec<Diagnost
         }
         let mut d = Diagnostic::warning(Code::EmptyRelation, format!("relation `{}` is always empty", r.name))
             .at(r.decl.unwrap_or(span), "no facts, rules or `.input` give it tuples");
-        if r.decl.is_some() {
+        if let Some(name) = r.decl {
             d = d.with_secondary(span, "read here");
+            // The fix puts `.input` on the line after the whole `.decl`.
+            let decl = files.iter().flat_map(|f| &f.items).find_map(|i| match i {
+                Item::Decl(decl) if decl.name.span == name => Some(decl.span),
+                _ => None,
+            });
+            if let Some(decl) = decl {
+                let at = Span { start: decl.end, ..decl };
+                d = d.with_fix(Fix {
+                    title: format!("read `{}` from the facts directory (`.input`)", r.name),
+                    edits: vec![Edit { span: at, text: format!("\n.input {}", r.name) }],
+                });
+            }
         }
         out.push(d.with_help(format!(
             "add `.input {}` to read it from the facts directory, write facts, or a rule deriving it",

@@ -92,12 +92,13 @@ fn rewrite_for(
     let mut r = Rewriter {
         original: program,
         full: std::mem::take(&mut full),
-        out: Program { relations: program.relations.clone(), facts: program.facts.clone(), ..Default::default() },
+        out: Program::from_relations(program.relations.clone()),
         origin_relation: (0..program.relations.len()).map(Some).collect(),
         origin_rule: Vec::new(),
         adorned: BTreeMap::new(),
         queue: Vec::new(),
     };
+    r.out.facts = program.facts.clone();
     // Rules of relations evaluated in full, and of relations that only rule-file facts
     // with expressions derive, run as written.
     for rule in &program.rules {
@@ -166,9 +167,8 @@ impl Rewriter<'_> {
     }
 
     fn push_relation(&mut self, relation: ir::Relation, origin: Option<RelId>) -> RelId {
-        self.out.relations.push(relation);
         self.origin_relation.push(origin);
-        self.out.relations.len() - 1
+        self.out.add_relation(relation)
     }
 
     /// The adorned copy of `rel` and its magic relation, created (and queued) on first use.

@@ -8,6 +8,7 @@
 //! !conflict("Egypt", "Tobruk").                        expect: not derivable
 //! count aligned(_, "Haftar") = 11.                     expect: that many matching tuples
 //! contradicted aligned("Egypt", "GNA").                expect: it collides with a constraint
+//! aligned("Egypt", "Haftar") >= B2.                    expect: derivable, graded at least B2
 //! ```
 //!
 //! A `//` comment on the line of a claim, after it, is also part of its note; `/* */`
@@ -21,6 +22,7 @@
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::source::{FileId, SourceMap, Span};
 use crate::base::value::Symbols;
+use crate::facts::grade::Grade;
 use crate::lang::ir;
 use crate::lang::syntax::{self, ast};
 use crate::proof::pattern::{self, Claim, ClaimArg};
@@ -61,12 +63,16 @@ pub struct ClaimSpec {
     pub note: Option<String>,
     /// Where it is written.
     pub span: Span,
+    /// `>= B2`: a supported claim must also be graded at least this (some proof of some
+    /// matching tuple has every premise at least `B2`, see [`crate::proof::grades`]).
+    pub min_grade: Option<Grade>,
 }
 
 impl ClaimSpec {
     /// The claim in `.claims` syntax: `!conflict("Egypt", "Tobruk")`, `count aligned(_, "Haftar") = 11`.
     pub fn text(&self) -> String {
         match self.expect {
+            Expect::Supported if let Some(g) = self.min_grade => format!("{} >= {g}", self.claim.text),
             Expect::Supported => self.claim.text.clone(),
             Expect::NotSupported => format!("!{}", self.claim.text),
             Expect::Contradicted => format!("contradicted {}", self.claim.text),
@@ -198,6 +204,7 @@ fn parse_claims(
     for st in stmts {
         let span = Span::new(file, st.start..st.dot + 1);
         let body = &text[st.start..st.dot];
+        let mut min_grade = None;
         let (expect, atom_start, atom_end) = if let Some(rest) = body.strip_prefix('!') {
             (Expect::NotSupported, st.start + 1 + (rest.len() - rest.trim_start().len()), st.dot)
         } else if let Some(rest) = keyword(body, "contradicted") {
@@ -220,14 +227,38 @@ fn parse_claims(
                     continue;
                 }
             }
+        } else if let Some(eq) = last_unquoted(body, b'=')
+            && body[..eq].ends_with('>')
+        {
+            let written = body[eq + 1..].trim();
+            let at = st.start + eq + 1 + (body[eq + 1..].len() - body[eq + 1..].trim_start().len());
+            match written.parse::<Grade>() {
+                Ok(g) => min_grade = Some(g),
+                Err(()) => {
+                    errors.push(
+                        bad(
+                            Span::new(file, at..at + written.len()),
+                            format!("`{written}` is not a grade"),
+                            "not a grade",
+                        )
+                        .with_help("a grade is a reliability letter A-F and a credibility digit 1-6, as in `B2`"),
+                    );
+                    continue;
+                }
+            }
+            (Expect::Supported, st.start, st.start + eq - 1)
         } else {
             (Expect::Supported, st.start, st.dot)
         };
         match parse_atom(file, &text, atom_start..atom_end, program, symbols) {
             Ok(claim) => match check_claim(&claim, expect, span) {
-                Ok(()) => {
-                    out.push(ClaimSpec { claim, expect, note: (!st.note.is_empty()).then(|| st.note.join(" ")), span })
-                }
+                Ok(()) => out.push(ClaimSpec {
+                    claim,
+                    expect,
+                    note: (!st.note.is_empty()).then(|| st.note.join(" ")),
+                    span,
+                    min_grade,
+                }),
                 Err(d) => errors.push(d),
             },
             Err(d) => errors.extend(d),
@@ -442,7 +473,7 @@ fn parse_csv(
             Ok(claim) => match check_claim(&claim, expect, span) {
                 Ok(()) => {
                     let note = note_col.and_then(|c| record.get(c)).map(str::trim).filter(|n| !n.is_empty());
-                    out.push(ClaimSpec { claim, expect, note: note.map(str::to_string), span });
+                    out.push(ClaimSpec { claim, expect, note: note.map(str::to_string), span, min_grade: None });
                 }
                 Err(d) => errors.push(d),
             },

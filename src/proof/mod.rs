@@ -1,8 +1,9 @@
 //! Proofs: rebuilt on demand from the evaluation's record (`provenance`), shown to people and
-//! programs (`explain`), the patterns people type and the one matcher for them (`pattern`),
-//! and the claims a reviewer writes in files (`claims`).
+//! programs (`explain`), graded by their best proof (`grades`), the patterns people type and
+//! the one matcher for them (`pattern`), and the claims a reviewer writes in files (`claims`).
 
 pub mod claims;
 pub mod explain;
+pub mod grades;
 pub mod pattern;
 pub mod provenance;

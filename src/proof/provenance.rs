@@ -20,6 +20,9 @@ use std::collections::HashMap;
 /// A node's index in [`Explainer::nodes`].
 pub type NodeId = usize;
 
+/// Called with each rule instance: the derived tuple's index and the premises.
+pub type InstanceVisit<'f> = dyn FnMut(usize, &[(RelId, usize)]) + 'f;
+
 /// The positive atoms of one binding of a rule body: relation and tuple of each.
 pub type Atoms = Vec<(RelId, Vec<Value>)>;
 
@@ -310,6 +313,49 @@ impl<'a> Explainer<'a> {
         out
     }
 
+    /// Every rule instance that derives tuple `index` of `rel` from tuples anywhere in the
+    /// model (no round limit): its rule and positive premises (relation, tuple index), in
+    /// body order. The hyperedges of the derivation graph that grades are computed over.
+    pub fn derivations(&mut self, rel: RelId, index: usize) -> Vec<(RuleId, Vec<(RelId, usize)>)> {
+        self.groundings(rel, index, false).into_iter().map(|g| (g.rule, g.premises)).collect()
+    }
+
+    /// Every instance of `rule` over the whole model, bottom up (one pass over its body, no
+    /// head bound): `f` gets the index of the tuple it derives and its positive premises
+    /// (relation, tuple index), in body order. False, doing nothing, when the head uses
+    /// `autoinc()` (its value is not a function of the bindings; use [`Self::derivations`]).
+    pub fn instances(&mut self, rule: RuleId, f: &mut InstanceVisit) -> bool {
+        let program = self.program;
+        let rule = &program.rules[rule];
+        if rule.head_args.iter().any(eval::uses_autoinc) {
+            return false;
+        }
+        let mut env = vec![0; rule.num_vars()];
+        let mut bound = vec![false; rule.num_vars()];
+        let mut head = Vec::with_capacity(rule.head_args.len());
+        let mut search = Search { ex: self, limit: None, premises: Vec::new(), side: Vec::new() };
+        search.body(&rule.body, &mut env, &mut bound, &mut |s, env| {
+            head.clear();
+            for arg in &rule.head_args {
+                match eval::evaluate_expr(arg, env, s.ex.symbols) {
+                    Some(v) => head.push(v),
+                    None => return true,
+                }
+            }
+            if let Some(index) = s.ex.model.relations[rule.head].position(&head) {
+                f(index, &s.premises);
+            }
+            true
+        });
+        true
+    }
+
+    /// Where a tuple is stated: table rows and rule-file facts (empty for a tuple that is
+    /// only derived).
+    pub fn stated(&mut self, rel: RelId, tuple: &[Value]) -> Vec<Origin> {
+        self.origins(rel, tuple)
+    }
+
     /// Runs `f` on every binding of a rule body (over the whole model, no round limit),
     /// starting from the given partial bindings; `f` returns false to stop.
     pub fn enumerate(
@@ -339,7 +385,10 @@ fn same_instance(a: &Node, b: &Node) -> bool {
     }
 }
 
-/// Binds head variables that stand alone as arguments; false if a constant disagrees.
+/// Binds head variables that stand alone as arguments, or under `+`, `-` and negation with
+/// constants (`n(x + 1)`: `x` is the value minus one); false if a constant disagrees.
+/// Without the second kind, proving the last step of a counter scanned every earlier step
+/// at every step (quadratic).
 pub fn bind_head(rule: &ir::Rule, tuple: &[Value], env: &mut [Value], bound: &mut [bool]) -> bool {
     for (arg, &v) in rule.head_args.iter().zip(tuple) {
         match arg {
@@ -353,7 +402,40 @@ pub fn bind_head(rule: &ir::Rule, tuple: &[Value], env: &mut [Value], bound: &mu
             _ => {}
         }
     }
+    for (arg, &v) in rule.head_args.iter().zip(tuple) {
+        if matches!(arg, Expr::Binary(..) | Expr::Unary(..)) && !invert(arg, to_number(v), env, bound) {
+            return false;
+        }
+    }
     true
+}
+
+/// Binds the variable of `expr` so that `expr` equals `v`, where wrapping arithmetic makes
+/// that value unique; false if the variable is bound to another value. Other expressions
+/// are left to [`head_matches`].
+fn invert(expr: &Expr, v: Number, env: &mut [Value], bound: &mut [bool]) -> bool {
+    use crate::lang::syntax::ast::{BinaryOp, UnaryOp};
+    let c = |e: &Expr| if let Expr::Const(c, Type::Number) = e { Some(to_number(*c)) } else { None };
+    match expr {
+        Expr::Var(x) if bound[*x] => to_number(env[*x]) == v,
+        Expr::Var(x) => {
+            env[*x] = from_number(v);
+            bound[*x] = true;
+            true
+        }
+        Expr::Binary(BinaryOp::Add, a, b) => match (c(a), c(b)) {
+            (None, Some(k)) => invert(a, v.wrapping_sub(k), env, bound),
+            (Some(k), None) => invert(b, v.wrapping_sub(k), env, bound),
+            _ => true,
+        },
+        Expr::Binary(BinaryOp::Sub, a, b) => match (c(a), c(b)) {
+            (None, Some(k)) => invert(a, v.wrapping_add(k), env, bound),
+            (Some(k), None) => invert(b, k.wrapping_sub(v), env, bound),
+            _ => true,
+        },
+        Expr::Unary(UnaryOp::Neg, a) => invert(a, v.wrapping_neg(), env, bound),
+        _ => true,
+    }
 }
 
 /// Whether the head, evaluated under complete bindings, is the tuple.
@@ -475,6 +557,17 @@ impl<'s, 'a> Search<'s, 'a> {
                     let v = to_number(env[*var]);
                     return if range.contains(v) { self.body(rest, env, bound, visit) } else { true };
                 }
+                // `x = range(a, b)` is lowered to a fresh variable `$r` for the range and
+                // `x = $r`: when `x` is bound (a head variable), only that value can pass, so
+                // try it alone instead of every value of the range (a scan per tuple made
+                // the proofs of a range quadratic in its length).
+                if let Some(v) = value_fixed_later(*var, rest, env, bound) {
+                    return if range.contains(to_number(v)) {
+                        self.with_value(*var, v, rest, env, bound, visit)
+                    } else {
+                        true
+                    };
+                }
                 for i in range {
                     if !self.with_value(*var, from_number(i), rest, env, bound, visit) {
                         return false;
@@ -545,6 +638,20 @@ impl<'s, 'a> Search<'s, 'a> {
         });
         (fold.result(), kept.into_iter().map(|(_, atoms)| atoms).collect(), bindings)
     }
+}
+
+/// The value a later literal forces on `var`: `y = var` (or `var = y`, `y == var` as a
+/// comparison) with `y` already bound.
+fn value_fixed_later(var: usize, rest: &[Lit], env: &[Value], bound: &[bool]) -> Option<Value> {
+    rest.iter().find_map(|lit| match lit {
+        Lit::Assign { var: y, expr: Expr::Var(x), .. } if *x == var && bound[*y] => Some(env[*y]),
+        Lit::Filter { op: CompareOp::Eq, lhs: Expr::Var(a), rhs: Expr::Var(b), .. } => match (*a == var, *b == var) {
+            (true, false) if bound[*b] => Some(env[*b]),
+            (false, true) if bound[*a] => Some(env[*a]),
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 /// One value as it sorts for people: numbers numerically, symbols by string.

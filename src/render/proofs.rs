@@ -1,6 +1,6 @@
 //! Relations printed with the proof of every tuple (`stance infer --provenance`): a proof
 //! tree per tuple (table), a one-line trace column (CSV), or one JSON object per tuple with
-//! its proof DAG (JSON Lines).
+//! its proof DAG (JSON Lines), the DAGs sharing their nodes across the lines.
 
 use crate::base::value::display;
 use crate::lang::ir::RelId;
@@ -19,6 +19,8 @@ pub fn render_with_proofs(
     let model = ex.model;
     let mut csv_writer =
         (format == Format::Csv).then(|| csv::WriterBuilder::new().flexible(true).from_writer(Vec::new()));
+    // One numbering of proof nodes for the whole stream: each node is written once.
+    let mut numbering = explain::Numbering::default();
     for &rel in shown {
         let decl = &ex.program.relations[rel];
         let order = output::display_order(&model.relations[rel], &decl.types, ex.symbols);
@@ -32,7 +34,7 @@ pub fn render_with_proofs(
             let tuple = model.relations[rel].get(i).to_vec();
             let Some(root) = ex.explain(rel, &tuple) else { continue };
             match format {
-                Format::Json => writeln!(out, "{}", explain::proof_json(ex, root))?,
+                Format::Json => writeln!(out, "{}", explain::provenance_json(ex, root, &mut numbering))?,
                 Format::Table => writeln!(out, "{}", explain::render_tree(ex, root, None))?,
                 Format::Csv => {
                     let decl = &ex.program.relations[rel];

@@ -128,6 +128,10 @@ pub struct Layout {
     pub facts: Option<PathBuf>,
     /// `--no-facts`: load no facts directory.
     pub no_facts: bool,
+    /// `--min-grade`, `--min-confidence`: both versions load only the rows that pass.
+    pub min_grade: Option<crate::facts::grade::Grade>,
+    /// See `min_grade`.
+    pub min_confidence: Option<f32>,
 }
 
 /// A usage or read error (exit 2) before any file is loaded.
@@ -188,7 +192,7 @@ pub fn load_version(
         (Some(f), _) if checkout.is_none() => Some(root.join(f)),
         (f, _) => Some(root.join(f.as_deref().unwrap_or(Path::new("facts")))).filter(|d| d.is_dir()),
     };
-    let inputs = Inputs { rules, facts, as_of };
+    let inputs = Inputs { rules, facts, as_of, min_grade: layout.min_grade, min_confidence: layout.min_confidence };
     match &checkout {
         Some(c) => {
             let (from, to) = (format!("{}/", root.display()), format!("{}:", c.rev));

@@ -18,6 +18,7 @@
 use crate::base::value::Value;
 use crate::proof::claims::{ClaimSpec, Expect};
 use crate::proof::explain;
+use crate::proof::grades::{Grades, Grading};
 use crate::proof::provenance::{Explainer, NodeId, atom_text};
 use crate::review::constraints::{self, Completion};
 use serde_json::{Value as Json, json};
@@ -72,6 +73,8 @@ pub struct Outcome {
     pub proof: Option<NodeId>,
     /// How the claim completes constraint violations.
     pub collisions: Vec<Completion>,
+    /// For a claim with `>= GRADE`: the best grades of the matching tuples.
+    pub grades: Option<Grades>,
 }
 
 impl Outcome {
@@ -84,6 +87,9 @@ impl Outcome {
     pub fn failure_message(&self) -> String {
         match self.spec.expect {
             Expect::Count(n) => format!("expected {n} matching tuple{}, found {}", plural(n as usize), self.count),
+            Expect::Supported if let (Some(min), Some(g), true) = (self.spec.min_grade, self.grades, self.holds) => {
+                format!("expected SUPPORTED at grade {min} or better, found grade {g}")
+            }
             Expect::Supported => format!("expected SUPPORTED, found {}", self.found.label()),
             Expect::NotSupported => "expected not derivable, but it holds".to_string(),
             Expect::Contradicted => format!("expected CONTRADICTED, found {}", self.found.label()),
@@ -95,10 +101,12 @@ use crate::base::diag::plural;
 
 /// Reviews every claim against an evaluated model (with recording on, for the proofs).
 pub fn review(ex: &mut Explainer, specs: &[ClaimSpec]) -> Vec<Outcome> {
-    specs.iter().map(|spec| review_one(ex, spec)).collect()
+    // Grades only when a claim asks for one.
+    let grading = specs.iter().any(|s| s.min_grade.is_some()).then(|| Grading::compute(ex));
+    specs.iter().map(|spec| review_one(ex, spec, grading.as_ref())).collect()
 }
 
-fn review_one(ex: &mut Explainer, spec: &ClaimSpec) -> Outcome {
+fn review_one(ex: &mut Explainer, spec: &ClaimSpec, grading: Option<&Grading>) -> Outcome {
     let claim = &spec.claim;
     let (model, program) = (ex.model, ex.program);
     let decl = &program.relations[claim.rel];
@@ -118,9 +126,19 @@ fn review_one(ex: &mut Explainer, spec: &ClaimSpec) -> Outcome {
     } else {
         Verdict::NotSupported
     };
+    // The best grades among the matching tuples.
+    let grades = grading.filter(|_| spec.min_grade.is_some()).map(|grading| {
+        let tuples = &model.relations[claim.rel];
+        let indices = hits.iter().filter_map(|t| tuples.position(t));
+        indices.fold(Grades::NONE, |best, i| best.join(grading.grades(claim.rel, i)))
+    });
+    let graded_enough = match (spec.min_grade, grades) {
+        (Some(min), Some(g)) => g.at_least(min),
+        _ => true,
+    };
     let count = hits.len() as u64;
     let (met, found) = match spec.expect {
-        Expect::Supported => (holds, atom),
+        Expect::Supported => (holds && graded_enough, atom),
         // `!a` is supported when `a` does not hold (a constraint may be what guarantees it).
         Expect::NotSupported => (!holds, if holds { Verdict::NotSupported } else { Verdict::Supported }),
         Expect::Contradicted => (collides, if collides { Verdict::Contradicted } else { atom }),
@@ -135,6 +153,7 @@ fn review_one(ex: &mut Explainer, spec: &ClaimSpec) -> Outcome {
         matching: hits.into_iter().take(MAX_LISTED).collect(),
         proof,
         collisions,
+        grades,
     }
 }
 

@@ -87,12 +87,20 @@ fn evaluate_rewrite(
     rewrite: &Rewrite,
     options: &EvalOptions,
 ) -> Result<Model, Diagnostic> {
-    let plan = plan::plan(&rewrite.program);
     let mut inputs = input_tuples(program, facts);
     inputs.extend(rewrite.program.relations[inputs.len()..].iter().map(|r| Tuples::new(r.arity())));
     for fact in &rewrite.program.facts[program.facts.len()..] {
         inputs[fact.rel].push(&fact.values);
     }
+    // Magic sets hold the bindings the query demands: few, so the planner reads them first,
+    // as the rewrite intends.
+    let mut stats = plan::Stats::of_inputs(&rewrite.program, inputs.iter().enumerate());
+    for (rel, decl) in rewrite.program.relations.iter().enumerate() {
+        if rewrite.origin_relation[rel].is_none() {
+            stats.assume(rel, decl.arity(), 1);
+        }
+    }
+    let plan = plan::plan_with(&rewrite.program, &stats);
     let model = backend::evaluate(options.engine, &rewrite.program, &plan, inputs, symbols, options)?;
     Ok(partial_model(program, rewrite, &model, options.record))
 }

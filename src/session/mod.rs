@@ -33,8 +33,23 @@ pub struct Inputs {
     pub rules: Vec<PathBuf>,
     /// Keep only the statements valid on this day (see [`crate::facts::asof`]).
     pub as_of: Option<crate::facts::asof::Date>,
+    /// Keep only the statements graded at least this (see [`crate::facts::grade`]).
+    pub min_grade: Option<crate::facts::grade::Grade>,
+    /// Keep only the statements with at least this confidence.
+    pub min_confidence: Option<f32>,
     /// Directory of fact tables. `None`: no facts beyond those in the rule files.
     pub facts: Option<PathBuf>,
+}
+
+impl Inputs {
+    /// The filters statement rows pass as they load.
+    pub fn row_filter(&self) -> crate::facts::grade::RowFilter {
+        crate::facts::grade::RowFilter {
+            as_of: self.as_of,
+            min_grade: self.min_grade,
+            min_confidence: self.min_confidence,
+        }
+    }
 }
 
 /// Why a run stopped: the diagnostics to show and how the process exits (`Failed`: the rules
@@ -100,11 +115,25 @@ pub struct Session {
 
 impl Session {
     /// Evaluates a loaded project; on failure the diagnostics carry the project's sources.
-    pub fn evaluate(mut project: Project, options: &EvalOptions) -> Result<Session, Failure> {
-        match evaluate(&mut project, options) {
+    pub fn evaluate(project: Project, options: &EvalOptions) -> Result<Session, Failure> {
+        Session::evaluate_with(project, options, None)
+    }
+
+    /// [`Session::evaluate`], with a hook for a stopped run stuck in one of datafrog's sorts.
+    pub fn evaluate_with(
+        mut project: Project,
+        options: &EvalOptions,
+        on_stuck: Option<OnStuck>,
+    ) -> Result<Session, Failure> {
+        match evaluate_with(&mut project, options, on_stuck) {
             Ok(model) => Ok(Session { project, model }),
             Err(f) => Err(f.within(&mut project.sources)),
         }
+    }
+
+    /// The grade and confidence of every tuple of the model (see [`crate::proof::grades`]).
+    pub fn grading(&mut self) -> crate::proof::grades::Grading {
+        crate::proof::grades::Grading::compute(&mut self.explainer())
     }
 
     /// An explainer of this model's tuples (the model must have been evaluated with
@@ -115,10 +144,26 @@ impl Session {
     }
 }
 
+/// Texts that stand in for files: an editor's unsaved buffers, keyed by the path as the
+/// [`Inputs`] name it (the language server names everything by absolute path). A rule
+/// file here is read from here, and counts as present in its rules directory even when it
+/// is not (yet) on disk.
+pub type Overlay = BTreeMap<PathBuf, String>;
+
 /// Reads every rule file and fact table, and checks them together.
 /// `sources` receives the files even on failure, so diagnostics can be rendered.
 pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure> {
+    load_with(inputs, &Overlay::new(), sources)
+}
+
+/// [`load`], with some files' texts taken from `overlay` instead of the disk.
+pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) -> Result<Project, Failure> {
     let mut diags = Vec::new();
+    // An editor's buffer stands in for its file (it is not opened, so nothing to confine).
+    let read_bytes = |path: &Path, root: Option<&Path>, read: &mut Vec<confine::Identity>| match overlay.get(path) {
+        Some(text) => Ok(text.clone().into_bytes()),
+        None => read_bytes(path, root, read),
+    };
 
     // Rule files, sorted and deduplicated, so that the order the files are named in changes nothing
     // (relations are numbered, and shown, in the order they are declared).
@@ -127,7 +172,16 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
         if let Some(d) = confine::typed_path(path, "rules path") {
             return Err(Failure::new(vec![d], ExitStatus::Usage));
         }
-        paths.extend(rule_paths(path)?);
+        if path.is_dir() {
+            let unsaved =
+                overlay.keys().filter(|p| p.parent() == Some(path) && p.extension().is_some_and(|x| x == "dl"));
+            paths.extend(unsaved.map(|p| (p.clone(), Some(path.clone()))));
+        }
+        if !overlay.contains_key(path) {
+            paths.extend(rule_paths(path)?);
+        } else {
+            paths.push((path.clone(), None));
+        }
     }
     let mut rule_files = Vec::new();
     let mut read = Vec::new();
@@ -182,7 +236,7 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     let table_bytes: usize = statement_files.iter().map(|&f| sources.get(f).text.len()).sum();
     let mut symbols = Symbols::with_capacity((table_bytes / 32).min(1 << 16), (table_bytes / 2).min(1 << 20));
     for &file in &statement_files {
-        if let Err(errors) = load::load_statement_table(file, sources, &mut symbols, &mut facts, inputs.as_of) {
+        if let Err(errors) = load::load_statement_table(file, sources, &mut symbols, &mut facts, &inputs.row_filter()) {
             diags.extend(errors);
         }
     }
@@ -261,7 +315,8 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     if diags.iter().any(Diagnostic::is_error) {
         return Err(Failure::new(diags, ExitStatus::Failed));
     }
-    let plan = plan::plan(&program);
+    let tables = facts.relations.iter().filter_map(|(name, rows)| Some((program.relation_id(name)?, &rows.tuples)));
+    let plan = plan::plan_with(&program, &plan::Stats::of_inputs(&program, tables));
     // `ord` numbers the symbols of the rules and facts now, before a claim adds its own.
     crate::engine::eval::prepare_symbols(&program, &mut symbols);
     Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan, read })
@@ -312,10 +367,28 @@ fn missing_input(rel: &ir::Relation, spec: &ir::IoSpec) -> Diagnostic {
         ))
 }
 
-/// Evaluates a loaded project.
+/// Evaluates a loaded project. Without `options.max_memory`, the run gets the default
+/// memory budget ([`crate::engine::limits::default_max_memory`]).
 pub fn evaluate(project: &mut Project, options: &EvalOptions) -> Result<Model, Failure> {
+    evaluate_with(project, options, None)
+}
+
+/// What to do with a stopped run that does not come back in time (see
+/// [`crate::engine::eval::OnStuck`]): given the diagnostic and the sources to render it against.
+pub type OnStuck<'h> = &'h (dyn Fn(&Diagnostic, &SourceMap) + Sync);
+
+/// [`evaluate`], with a hook for a stopped run stuck in one of datafrog's sorts.
+pub fn evaluate_with(
+    project: &mut Project,
+    options: &EvalOptions,
+    on_stuck: Option<OnStuck>,
+) -> Result<Model, Failure> {
     let inputs = input_tuples(&project.program, &project.facts);
-    backend::evaluate(options.engine, &project.program, &project.plan, inputs, &mut project.symbols, options)
+    let Project { program, plan, symbols, sources, .. } = project;
+    let sources = &*sources;
+    let hook = on_stuck.map(|f| move |d: Diagnostic| f(&d, sources));
+    let hook = hook.as_ref().map(|h| h as crate::engine::eval::OnStuck);
+    backend::evaluate_guarded(options.engine, program, plan, inputs, symbols, options, hook)
         .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
 }
 
@@ -419,7 +492,7 @@ pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, Str
     if diags.iter().any(Diagnostic::is_error) {
         return Err(render(&diags));
     }
-    let plan = plan::plan(&program);
+    let plan = plan::plan_with(&program, &plan::Stats::of_inputs(&program, std::iter::empty()));
     let mut inputs: Vec<Tuples> = program.relations.iter().map(|r| Tuples::new(r.arity())).collect();
     for fact in &program.facts {
         inputs[fact.rel].push(&fact.values);

@@ -411,7 +411,11 @@ impl Parser<'_> {
                     let mut d = Diagnostic::error(Code::Syntax, format!("unknown directive `.{word}`"))
                         .at(span, "not a directive");
                     if let Some(s) = did_you_mean(&word, DIRECTIVES.iter().copied()) {
-                        d = d.with_help(format!("did you mean `.{s}`?"));
+                        d = d.with_help(format!("did you mean `.{s}`?")).with_fix(crate::base::diag::Fix::replace(
+                            format!("change to `.{s}`"),
+                            span,
+                            format!(".{s}"),
+                        ));
                     }
                     self.report(d);
                     self.recover_directive(start);

@@ -1,0 +1,476 @@
+//! One function per request, each computed from the current texts ([`Index`]) and the last
+//! finished [`Results`]; none waits for the background analysis.
+
+// `WorkspaceEdit` keys its changes by `lsp_types::Uri`, which clippy sees as mutable (a lazily
+// parsed part inside); its `Hash` and `Eq` are those of the URI's text, so the map is sound.
+#![allow(clippy::mutable_key_type)]
+
+use crate::base::diag::plural;
+use crate::base::value::Type;
+use crate::lang::fmt;
+use crate::lang::syntax::ast;
+use crate::lsp::analysis::{Results, SAMPLE, Workspace};
+use crate::lsp::convert::{self, FixData, Lines};
+use crate::lsp::index::{Index, Role};
+use crate::session::Overlay;
+use lsp_types as lsp;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// What every handler needs: the workspace, the open texts, the last results.
+pub struct Context<'a> {
+    /// Where the project's files are.
+    pub workspace: &'a Workspace,
+    /// The open documents' texts.
+    pub overlay: &'a Overlay,
+    /// What the last evaluation found.
+    pub results: &'a Results,
+}
+
+/// Intrinsic functors and aggregates, offered by completion.
+const FUNCTORS: &[(&str, &str)] = &[
+    ("cat", "cat(${1:a}, ${2:b})"),
+    ("strlen", "strlen(${1:s})"),
+    ("substr", "substr(${1:s}, ${2:from}, ${3:length})"),
+    ("ord", "ord(${1:s})"),
+    ("to_number", "to_number(${1:s})"),
+    ("to_string", "to_string(${1:n})"),
+    ("min", "min(${1:a}, ${2:b})"),
+    ("max", "max(${1:a}, ${2:b})"),
+    ("range", "range(${1:from}, ${2:to})"),
+    ("autoinc", "autoinc()"),
+    ("count", "count : { ${1} }"),
+    ("sum", "sum ${1:x} : { ${2} }"),
+];
+
+/// Directives, offered after a `.` at the start of a line.
+const DIRECTIVES: &[(&str, &str)] = &[
+    ("decl", "decl ${1:name}(${2:x}: ${3:symbol})"),
+    ("input", "input ${1:name}"),
+    ("output", "output ${1:name}"),
+    ("printsize", "printsize ${1:name}"),
+    ("type", "type ${1:Name} <: ${2:symbol}"),
+];
+
+/// Parameters of `.input` and `.output`, offered inside their parentheses.
+const PARAMS: &[&str] = &["filename=\"${1}\"", "delimiter=\"${1:,}\"", "headers=${1:true}", "rfc4180=${1:true}"];
+
+impl Context<'_> {
+    /// The rule files parsed, and the id of `path` among them.
+    fn index(&self) -> Index {
+        Index::build(&self.workspace.rule_files(self.overlay), self.overlay)
+    }
+
+    fn location(&self, index: &Index, span: crate::base::source::Span) -> Option<lsp::Location> {
+        let file = index.file(span.file);
+        let range = file.lines().range(span.start as usize, span.end as usize);
+        Some(lsp::Location { uri: convert::uri(&file.path)?, range })
+    }
+
+    /// The file and byte offset of a document position.
+    fn at(&self, index: &Index, doc: &lsp::TextDocumentPositionParams) -> Option<(crate::base::source::FileId, usize)> {
+        let path = convert::path(&doc.text_document.uri)?;
+        let id = index.file_id(&path)?;
+        Some((id, index.file(id).lines().offset(doc.position)))
+    }
+
+    /// `textDocument/hover`.
+    pub fn hover(&self, params: &lsp::HoverParams) -> Option<lsp::Hover> {
+        let index = self.index();
+        let (file, offset) = self.at(&index, &params.text_document_position_params)?;
+        let (text, span) = if let Some(o) = index.occurrence_at(file, offset) {
+            (self.describe_relation(&index, &o.name), o.span)
+        } else {
+            let c = index.constant_at(file, offset)?;
+            (self.describe_constant(&c.value), c.span)
+        };
+        let range = index.file(file).lines().range(span.start as usize, span.end as usize);
+        Some(lsp::Hover {
+            contents: lsp::HoverContents::Markup(lsp::MarkupContent { kind: lsp::MarkupKind::Markdown, value: text }),
+            range: Some(range),
+        })
+    }
+
+    fn describe_relation(&self, index: &Index, name: &str) -> String {
+        let mut out = Vec::new();
+        let project = self.results.project.as_ref();
+        let rel = project.and_then(|p| p.program.relation_id(name).map(|id| &p.program.relations[id]));
+        match (index.decl(name), rel) {
+            (Some((d, _)), _) => {
+                let text = &index.file(d.span.file).text;
+                out.push(format!("```stance\n{}\n```", text.get(d.span.range()).unwrap_or(name).trim()));
+            }
+            (None, Some(r)) => {
+                let cols: Vec<String> =
+                    r.columns.iter().zip(&r.types).map(|(c, t)| format!("{c}: {}", type_name(*t))).collect();
+                out.push(format!("```stance\n{name}({})\n```\nstatement relation (no `.decl`)", cols.join(", ")));
+            }
+            (None, None) => out.push(format!("`{name}`: not declared")),
+        }
+        let mut from = Vec::new();
+        let rules = index.occurrences_of(name).filter(|o| o.role == Role::Head).count();
+        if rules > 0 {
+            from.push(format!("{rules} rule{} or fact{}", plural(rules), plural(rules)));
+        }
+        if let Some(p) = project {
+            let rows = p.facts.rows(name);
+            if !rows.is_empty() {
+                let mut tables: Vec<String> = rows
+                    .ids
+                    .iter()
+                    .map(|&id| p.sources.get(p.facts.table_of(id).file).name.clone())
+                    .map(|n| self.relative(&n))
+                    .collect();
+                tables.dedup();
+                from.push(format!("{} row{} of {}", rows.len(), plural(rows.len()), tables.join(", ")));
+            }
+            if let Some(r) = rel
+                && !r.inputs.is_empty()
+            {
+                from.push("`.input`".to_string());
+            }
+        }
+        if !from.is_empty() {
+            out.push(format!("tuples from: {}", from.join("; ")));
+        }
+        if let Some(e) = &self.results.evaluation {
+            if let Some(n) = e.counts.get(name) {
+                let mut s = format!("**{n} tuple{}** in the last evaluation", plural(*n));
+                for t in e.samples.get(name).into_iter().flatten() {
+                    s.push_str(&format!("\n- `{name}({t})`"));
+                }
+                if *n > SAMPLE {
+                    s.push_str(&format!("\n- … {} more", n - SAMPLE));
+                }
+                out.push(s);
+            }
+            if let Some(why) = &e.stopped {
+                out.push(format!("evaluation stopped: {why}"));
+            }
+        }
+        out.join("\n\n")
+    }
+
+    fn describe_constant(&self, value: &str) -> String {
+        let mut out = vec![format!("`{}`", fmt::quote(value))];
+        let Some(p) = &self.results.project else { return out.join("\n\n") };
+        let Some(v) = p.symbols.get(value) else {
+            out.push("does not occur in the facts".to_string());
+            return out.join("\n\n");
+        };
+        let mut rows = Vec::new();
+        for (rel, facts) in &p.facts.relations {
+            let types = p.program.relation_id(rel).map(|id| p.program.relations[id].types.clone()).unwrap_or_default();
+            for (tuple, id) in facts.iter() {
+                let hit = tuple.iter().zip(&types).any(|(x, t)| *x == v && *t == Type::Symbol);
+                if hit {
+                    rows.push((id, rel));
+                }
+            }
+        }
+        rows.sort();
+        let mut found = format!("occurs in {} row{} of the facts", rows.len(), plural(rows.len()));
+        for (id, rel) in rows.iter().take(SAMPLE) {
+            let at = p.facts.location(*id, &p.sources);
+            found.push_str(&format!("\n- {rel} at {}", self.relative(&at)));
+        }
+        out.push(found);
+        out.join("\n\n")
+    }
+
+    /// A path relative to the workspace folder, as the user reads it.
+    fn relative(&self, name: &str) -> String {
+        let root = self.workspace.root.display().to_string();
+        name.strip_prefix(&root).map(|s| s.trim_start_matches('/').to_string()).unwrap_or_else(|| name.to_string())
+    }
+
+    /// Relation → its `.decl`; a statement relation without one → its rows in the tables.
+    pub fn definition(&self, params: &lsp::GotoDefinitionParams) -> Option<lsp::GotoDefinitionResponse> {
+        let index = self.index();
+        let (file, offset) = self.at(&index, &params.text_document_position_params)?;
+        let name = &index.occurrence_at(file, offset)?.name;
+        if let Some((_, n)) = index.decl(name) {
+            return Some(lsp::GotoDefinitionResponse::Scalar(self.location(&index, n.span)?));
+        }
+        let p = self.results.project.as_ref()?;
+        let locations: Vec<lsp::Location> = p
+            .facts
+            .rows(name)
+            .ids
+            .iter()
+            .filter_map(|&id| {
+                let table = p.facts.table_of(id);
+                let line = p.facts.origin(id).line.saturating_sub(1);
+                let uri = convert::uri(Path::new(&p.sources.get(table.file).name))?;
+                let start = lsp::Position { line, character: 0 };
+                Some(lsp::Location { uri, range: lsp::Range { start, end: start } })
+            })
+            .collect();
+        (!locations.is_empty()).then_some(lsp::GotoDefinitionResponse::Array(locations))
+    }
+
+    /// `textDocument/references`.
+    pub fn references(&self, params: &lsp::ReferenceParams) -> Option<Vec<lsp::Location>> {
+        let index = self.index();
+        let (file, offset) = self.at(&index, &params.text_document_position)?;
+        let name = index.occurrence_at(file, offset)?.name.clone();
+        let with_decl = params.context.include_declaration;
+        Some(
+            index
+                .occurrences_of(&name)
+                .filter(|o| with_decl || o.role != Role::Decl)
+                .filter_map(|o| self.location(&index, o.span))
+                .collect(),
+        )
+    }
+
+    /// `textDocument/rename`.
+    pub fn rename(&self, params: &lsp::RenameParams) -> Result<Option<lsp::WorkspaceEdit>, String> {
+        let new = &params.new_name;
+        let is_name = new.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && new.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '?');
+        if !is_name {
+            return Err(format!("`{new}` is not a relation name"));
+        }
+        let index = self.index();
+        let Some((file, offset)) = self.at(&index, &params.text_document_position) else { return Ok(None) };
+        let Some(o) = index.occurrence_at(file, offset) else { return Ok(None) };
+        if index.decl(new).is_some()
+            || self.results.project.as_ref().is_some_and(|p| p.program.relation_id(new).is_some())
+        {
+            return Err(format!("a relation named `{new}` already exists"));
+        }
+        let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
+        for occ in index.occurrences_of(&o.name) {
+            if let Some(loc) = self.location(&index, occ.span) {
+                changes.entry(loc.uri).or_default().push(lsp::TextEdit { range: loc.range, new_text: new.clone() });
+            }
+        }
+        Ok(Some(lsp::WorkspaceEdit { changes: Some(changes), ..Default::default() }))
+    }
+
+    /// `textDocument/documentSymbol`.
+    pub fn document_symbols(&self, params: &lsp::DocumentSymbolParams) -> Option<lsp::DocumentSymbolResponse> {
+        let index = self.index();
+        let id = index.file_id(&convert::path(&params.text_document.uri)?)?;
+        let file = index.file(id);
+        let lines = file.lines();
+        let mut symbols = Vec::new();
+        for item in &file.ast.items {
+            let (name, kind, span, detail) = match item {
+                ast::Item::Decl(d) => (d.name.name.clone(), lsp::SymbolKind::STRUCT, d.span, Some(".decl".to_string())),
+                ast::Item::Rule(r) if !r.heads.is_empty() => {
+                    let head = &r.heads[0];
+                    let kind = if r.body.is_some() { lsp::SymbolKind::FUNCTION } else { lsp::SymbolKind::CONSTANT };
+                    (head.relation.name.clone(), kind, r.span, Some(head_text(&file.text, head)))
+                }
+                _ => continue,
+            };
+            let range = lines.range(span.start as usize, span.end as usize);
+            #[allow(deprecated)]
+            symbols.push(lsp::DocumentSymbol {
+                name,
+                detail,
+                kind,
+                tags: None,
+                deprecated: None,
+                range,
+                selection_range: range,
+                children: None,
+            });
+        }
+        Some(lsp::DocumentSymbolResponse::Nested(symbols))
+    }
+
+    /// `workspace/symbol`.
+    pub fn workspace_symbols(&self, params: &lsp::WorkspaceSymbolParams) -> Vec<lsp::SymbolInformation> {
+        let index = self.index();
+        let query = params.query.to_lowercase();
+        index
+            .decls()
+            .flat_map(|d| std::iter::once(&d.name).chain(&d.also))
+            .filter(|n| n.name.to_lowercase().contains(&query))
+            .filter_map(|n| {
+                #[allow(deprecated)]
+                Some(lsp::SymbolInformation {
+                    name: n.name.clone(),
+                    kind: lsp::SymbolKind::STRUCT,
+                    tags: None,
+                    deprecated: None,
+                    location: self.location(&index, n.span)?,
+                    container_name: None,
+                })
+            })
+            .collect()
+    }
+
+    /// `textDocument/completion`.
+    pub fn completion(&self, params: &lsp::CompletionParams) -> Option<lsp::CompletionResponse> {
+        let index = self.index();
+        let (file, offset) = self.at(&index, &params.text_document_position)?;
+        let text = &index.file(file).text;
+        let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let before = &text[line_start..offset];
+        let snippet = |label: &str, insert: String, kind, detail: Option<String>| lsp::CompletionItem {
+            label: label.to_string(),
+            kind: Some(kind),
+            detail,
+            insert_text: Some(insert),
+            insert_text_format: Some(lsp::InsertTextFormat::SNIPPET),
+            ..Default::default()
+        };
+        let mut items = Vec::new();
+        let trimmed = before.trim_start();
+        if trimmed.starts_with('.') && !trimmed.contains(char::is_whitespace) {
+            for (name, insert) in DIRECTIVES {
+                items.push(snippet(name, insert.to_string(), lsp::CompletionItemKind::KEYWORD, None));
+            }
+            return Some(lsp::CompletionResponse::Array(items));
+        }
+        if (trimmed.starts_with(".input") || trimmed.starts_with(".output")) && before.contains('(') {
+            for p in PARAMS {
+                let label = &p[..p.find('=').unwrap_or(p.len())];
+                items.push(snippet(label, p.to_string(), lsp::CompletionItemKind::PROPERTY, None));
+            }
+            return Some(lsp::CompletionResponse::Array(items));
+        }
+        let in_string = before.matches('"').count() % 2 == 1;
+        for name in self.results.constants.iter().take(1000) {
+            let insert = if in_string { name.to_string() } else { fmt::quote(name) };
+            items.push(lsp::CompletionItem {
+                label: insert.clone(),
+                kind: Some(lsp::CompletionItemKind::CONSTANT),
+                insert_text: Some(insert),
+                ..Default::default()
+            });
+        }
+        if in_string {
+            return Some(lsp::CompletionResponse::Array(items));
+        }
+        for (name, columns) in self.relations(&index) {
+            let args: Vec<String> =
+                columns.iter().enumerate().map(|(i, (c, _))| format!("${{{}:{c}}}", i + 1)).collect();
+            let detail: Vec<String> = columns.iter().map(|(c, t)| format!("{c}: {t}")).collect();
+            let detail = Some(format!("{name}({})", detail.join(", ")));
+            items.push(snippet(&name, format!("{name}({})", args.join(", ")), lsp::CompletionItemKind::STRUCT, detail));
+        }
+        for (name, insert) in FUNCTORS {
+            items.push(snippet(name, insert.to_string(), lsp::CompletionItemKind::FUNCTION, None));
+        }
+        Some(lsp::CompletionResponse::Array(items))
+    }
+
+    /// Every relation with its columns: declared ones from the texts, then statement relations.
+    fn relations(&self, index: &Index) -> BTreeMap<String, Vec<(String, String)>> {
+        let mut out = BTreeMap::new();
+        if let Some(p) = &self.results.project {
+            for r in &p.program.relations {
+                if r.name.starts_with('$') {
+                    continue;
+                }
+                let cols =
+                    r.columns.iter().zip(&r.types).map(|(c, t)| (c.clone(), type_name(*t).to_string())).collect();
+                out.insert(r.name.clone(), cols);
+            }
+        }
+        for d in index.decls() {
+            let cols: Vec<(String, String)> =
+                d.columns.iter().map(|c| (c.name.name.clone(), c.ty.name.clone())).collect();
+            for n in std::iter::once(&d.name).chain(&d.also) {
+                out.insert(n.name.clone(), cols.clone());
+            }
+        }
+        out
+    }
+
+    /// `textDocument/formatting`.
+    pub fn formatting(&self, params: &lsp::DocumentFormattingParams) -> Option<Vec<lsp::TextEdit>> {
+        let path = convert::path(&params.text_document.uri)?;
+        let text = match self.overlay.get(&path) {
+            Some(t) => t.clone(),
+            None => std::fs::read_to_string(&path).ok()?,
+        };
+        let formatted = fmt::format_text(crate::base::source::FileId(0), &text).ok()?;
+        if formatted == text {
+            return Some(Vec::new());
+        }
+        let range = Lines::new(&text).range(0, text.len());
+        Some(vec![lsp::TextEdit { range, new_text: formatted }])
+    }
+
+    /// Over each rule: the tuples it derived first in the last evaluation.
+    pub fn code_lenses(&self, params: &lsp::CodeLensParams) -> Option<Vec<lsp::CodeLens>> {
+        let e = self.results.evaluation.as_ref()?;
+        let index = self.index();
+        let path = convert::path(&params.text_document.uri)?;
+        let file = index.file(index.file_id(&path)?);
+        let lines = file.lines();
+        let mut lenses = Vec::new();
+        for item in &file.ast.items {
+            let ast::Item::Rule(r) = item else { continue };
+            if r.body.is_none() || r.heads.is_empty() {
+                continue;
+            }
+            let Some(rule_text) = file.text.get(r.span.range()) else { continue };
+            let n = e.rule_counts.get(&(path.clone(), rule_text.to_string())).copied().unwrap_or(0);
+            let relation = r.heads[0].relation.name.clone();
+            let start = lines.position(r.span.start as usize);
+            lenses.push(lsp::CodeLens {
+                range: lsp::Range { start, end: start },
+                command: Some(lsp::Command {
+                    title: format!("{n} tuple{} derived", plural(n)),
+                    command: SHOW_TUPLES.to_string(),
+                    arguments: Some(vec![serde_json::Value::String(relation)]),
+                }),
+                data: None,
+            });
+        }
+        Some(lenses)
+    }
+
+    /// `stance.showTuples REL`: the relation's first tuples from the last evaluation.
+    pub fn show_tuples(&self, relation: &str) -> Option<String> {
+        let e = self.results.evaluation.as_ref()?;
+        let n = e.counts.get(relation)?;
+        let mut out = format!("{relation}: {n} tuple{}", plural(*n));
+        for t in e.samples.get(relation).into_iter().flatten() {
+            out.push_str(&format!("\n{relation}({t})"));
+        }
+        Some(out)
+    }
+}
+
+/// The command the code lenses run.
+pub const SHOW_TUPLES: &str = "stance.showTuples";
+
+/// The quick fixes of the diagnostics the client sends back (they carry their fixes).
+pub fn code_actions(params: &lsp::CodeActionParams) -> Vec<lsp::CodeActionOrCommand> {
+    let mut actions = Vec::new();
+    for d in &params.context.diagnostics {
+        let Some(data) = &d.data else { continue };
+        let Ok(fixes) = serde_json::from_value::<Vec<FixData>>(data.clone()) else { continue };
+        for (i, fix) in fixes.into_iter().enumerate() {
+            let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
+            for (uri, edit) in fix.edits {
+                changes.entry(uri).or_default().push(edit);
+            }
+            actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+                title: fix.title,
+                kind: Some(lsp::CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![d.clone()]),
+                edit: Some(lsp::WorkspaceEdit { changes: Some(changes), ..Default::default() }),
+                is_preferred: Some(i == 0),
+                ..Default::default()
+            }));
+        }
+    }
+    actions
+}
+
+fn head_text(text: &str, head: &ast::Atom) -> String {
+    text.get(head.span.range()).unwrap_or(&head.relation.name).to_string()
+}
+
+fn type_name(t: Type) -> &'static str {
+    t.name()
+}

@@ -1,0 +1,429 @@
+//! Grades and confidences of derived tuples: hand-computed on small programs (cycles
+//! included), against brute force over every proof on random programs, and the
+//! `--min-grade` / `--min-confidence` filters.
+
+use proptest::prelude::*;
+use stance::base::source::SourceMap;
+use stance::engine::eval::EvalOptions;
+use stance::facts::grade::Grade;
+use stance::proof::grades::confidence_text;
+use stance::proof::provenance::atom_text;
+use stance::session::{self, Inputs, Session};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Evaluates `rules` over one statement table (`statements`: CSV lines after the header
+/// `subject,relation,object,grade,confidence`) and returns every tuple's grade and
+/// confidence, as `atom -> "grade conf"`.
+fn graded(
+    rules: &str,
+    statements: &[&str],
+    min_grade: Option<&str>,
+    min_confidence: Option<f32>,
+) -> BTreeMap<String, String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.dl"), rules).unwrap();
+    std::fs::create_dir(dir.path().join("facts")).unwrap();
+    let mut table = "subject,relation,object,grade,confidence\n".to_string();
+    for line in statements {
+        table.push_str(line);
+        table.push('\n');
+    }
+    std::fs::write(dir.path().join("facts/statements.csv"), table).unwrap();
+    grade_project(dir.path(), min_grade, min_confidence)
+}
+
+fn grade_project(dir: &Path, min_grade: Option<&str>, min_confidence: Option<f32>) -> BTreeMap<String, String> {
+    let inputs = Inputs {
+        rules: vec![dir.join("rules.dl")],
+        facts: Some(dir.join("facts")),
+        min_grade: min_grade.map(|g| g.parse::<Grade>().unwrap()),
+        min_confidence,
+        ..Default::default()
+    };
+    let mut sources = SourceMap::new();
+    let project = session::load(&inputs, &mut sources).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let mut session =
+        Session::evaluate(project, &EvalOptions::default()).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let grading = session.grading();
+    let mut out = BTreeMap::new();
+    for (rel, tuples) in session.model.relations.iter().enumerate() {
+        for (i, tuple) in tuples.iter().enumerate() {
+            let atom = atom_text(&session.project.program, rel, tuple, &session.project.symbols);
+            let value = format!("{} {}", grading.grades(rel, i), confidence_text(grading.confidence(rel, i)));
+            out.insert(atom, value);
+        }
+    }
+    out
+}
+
+fn get<'a>(m: &'a BTreeMap<String, String>, atom: &str) -> &'a str {
+    m.get(atom).unwrap_or_else(|| panic!("{atom} does not hold: {m:?}"))
+}
+
+const TC: &str = ".decl path(x: symbol, y: symbol)\npath(x, y) :- e(x, y).\npath(x, z) :- path(x, y), e(y, z).\n";
+
+#[test]
+fn a_proof_is_as_strong_as_its_weakest_premise() {
+    let m = graded(TC, &["a,e,b,B2,0.9", "b,e,c,C1,0.8"], None, None);
+    assert_eq!(get(&m, "path(\"a\", \"b\")"), "B2 0.9");
+    assert_eq!(get(&m, "path(\"b\", \"c\")"), "C1 0.8");
+    // Reliability C (from b-c), credibility 2 (from a-b); 0.9 * 0.8.
+    assert_eq!(get(&m, "path(\"a\", \"c\")"), "C2 0.72");
+}
+
+#[test]
+fn proofs_that_disagree_keep_the_pareto_best_grades() {
+    let m = graded(TC, &["a,e,b,B2,0.9", "b,e,c,C1,0.8", "a,e,c,B3,0.5"], None, None);
+    // Via b: C2 and 0.72; directly: B3 and 0.5. Neither grade is at least the other.
+    assert_eq!(get(&m, "path(\"a\", \"c\")"), "B3/C2 0.72");
+    // A better direct statement dominates.
+    let m = graded(TC, &["a,e,b,B2,0.9", "b,e,c,C1,0.8", "a,e,c,A1,0.95"], None, None);
+    assert_eq!(get(&m, "path(\"a\", \"c\")"), "A1 0.95");
+    // Two rows stating the same tuple: the better one counts.
+    let m = graded(TC, &["a,e,b,D4,0.4", "a,e,b,B2,0.3"], None, None);
+    assert_eq!(get(&m, "path(\"a\", \"b\")"), "B2 0.4");
+}
+
+#[test]
+fn a_cycle_does_not_let_a_claim_prove_itself() {
+    let rules = ".decl same(x: symbol, y: symbol)\nsame(x, y) :- said(x, y).\nsame(x, y) :- same(y, x).\n";
+    let m = graded(rules, &["a,said,b,E5,0.2"], None, None);
+    // same(a, b) also follows from same(b, a), which follows from same(a, b): the cycle
+    // adds nothing, whatever a greatest fixpoint would say.
+    assert_eq!(get(&m, "same(\"a\", \"b\")"), "E5 0.2");
+    assert_eq!(get(&m, "same(\"b\", \"a\")"), "E5 0.2");
+    // On a graded cycle, the best proof goes round it no more than it must.
+    let m = graded(TC, &["a,e,b,A1,1", "b,e,a,A2,0.5", "c,e,a,E1,0.9"], None, None);
+    assert_eq!(get(&m, "path(\"a\", \"a\")"), "A2 0.5");
+    assert_eq!(get(&m, "path(\"c\", \"b\")"), "E1 0.9");
+    assert_eq!(get(&m, "path(\"b\", \"b\")"), "A2 0.5");
+    assert_eq!(m.len(), 3 + 6);
+}
+
+#[test]
+fn ungraded_rows_grade_nothing_and_given_facts_weaken_nothing() {
+    let rules = ".decl known(x: symbol)\nknown(\"a\").\n.decl q(x: symbol)\nq(x) :- known(x), said(x, _).\n\
+                 .decl r(x: symbol)\nr(x) :- known(x).\n.decl s(x: symbol)\ns(x) :- said(_, x), !known(x).\n";
+    let m = graded(rules, &["a,said,b,D3,0.5", "c,said,d,,"], None, None);
+    assert_eq!(get(&m, "q(\"a\")"), "D3 0.5");
+    assert_eq!(get(&m, "r(\"a\")"), "given 1");
+    // A negated premise carries no grade.
+    assert_eq!(get(&m, "s(\"b\")"), "D3 0.5");
+    assert_eq!(get(&m, "s(\"d\")"), "none none");
+    assert_eq!(get(&m, "said(\"c\", \"d\")"), "none none");
+    // Without any confidence in the data, none is shown.
+    let m = graded(rules, &["a,said,b,D3,"], None, None);
+    assert_eq!(get(&m, "r(\"a\")"), "given none");
+}
+
+#[test]
+fn min_grade_and_min_confidence_filter_the_rows_before_evaluation() {
+    let rows = ["a,e,b,B2,0.9", "b,e,c,C1,0.8", "a,e,c,B3,0.5", "c,e,d,,0.99"];
+    let m = graded(TC, &rows, Some("B3"), None);
+    let keys: Vec<&str> = m.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["e(\"a\", \"b\")", "e(\"a\", \"c\")", "path(\"a\", \"b\")", "path(\"a\", \"c\")"]);
+    assert_eq!(get(&m, "path(\"a\", \"c\")"), "B3 0.5");
+    let m = graded(TC, &rows, None, Some(0.8));
+    assert_eq!(get(&m, "path(\"a\", \"c\")"), "C2 0.72");
+    assert_eq!(get(&m, "path(\"a\", \"d\")"), "none 0.713");
+    assert!(!m.contains_key("e(\"a\", \"c\")"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Brute force: every proof of every tuple, on small random programs.
+
+const DOMAIN: [&str; 3] = ["a", "b", "c"];
+const RELS: [&str; 4] = ["e", "f", "p", "q"];
+
+/// A rule over binary relations: `head(h0, h1) :- body...`, variables numbered 0..3.
+#[derive(Debug, Clone)]
+struct Rule {
+    head: (usize, [usize; 2]),
+    body: Vec<(usize, [usize; 2])>,
+}
+
+fn rule_strategy() -> impl Strategy<Value = Rule> {
+    let atom = (0..4usize, 0..3usize, 0..3usize).prop_map(|(r, x, y)| (r, [x, y]));
+    (2..4usize, prop::collection::vec(atom, 1..3), 0..3usize, 0..3usize).prop_map(|(head, body, h0, h1)| {
+        // Head variables must appear in the body: take them from it.
+        let vars: Vec<usize> = body.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+        let pick = |i: usize| vars[i % vars.len()];
+        Rule { head: (head, [pick(h0), pick(h1 + 1)]), body }
+    })
+}
+
+fn rule_text(r: &Rule) -> String {
+    let v = |i: usize| ["x", "y", "z"][i];
+    let atom = |(rel, args): &(usize, [usize; 2])| format!("{}({}, {})", RELS[*rel], v(args[0]), v(args[1]));
+    format!("{} :- {}.\n", atom(&r.head), r.body.iter().map(atom).collect::<Vec<_>>().join(", "))
+}
+
+type Tuple = (usize, usize, usize);
+/// A proof's value: its grade (`None`: rests on an ungraded row) and confidence.
+type Value = (Option<Grade>, f64);
+
+/// Every ground instance of the rules: head and premises.
+fn instances(rules: &[Rule]) -> Vec<(Tuple, Vec<Tuple>)> {
+    let mut out = Vec::new();
+    for r in rules {
+        for a in 0..27 {
+            let env = [a % 3, a / 3 % 3, a / 9];
+            let t = |(rel, args): &(usize, [usize; 2])| (*rel, env[args[0]], env[args[1]]);
+            out.push((t(&r.head), r.body.iter().map(t).collect()));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The values of every proof of `t` that does not go through a tuple of `path` (a proof
+/// repeating a tuple on a branch is never better than the one cutting the repetition).
+fn proofs(
+    t: Tuple,
+    path: &mut Vec<Tuple>,
+    rows: &BTreeMap<Tuple, Vec<Value>>,
+    inst: &[(Tuple, Vec<Tuple>)],
+) -> Vec<Value> {
+    let mut out: Vec<Value> = rows.get(&t).cloned().unwrap_or_default();
+    path.push(t);
+    for (head, body) in inst.iter().filter(|(h, _)| *h == t) {
+        let _ = head;
+        if body.iter().any(|p| path.contains(p)) {
+            continue;
+        }
+        // Every combination of one proof per premise.
+        let mut combos: Vec<Value> = vec![(Some(Grade { reliability: 0, credibility: 0 }), 1.0)];
+        let mut given = true;
+        for &p in body {
+            let sub = proofs(p, path, rows, inst);
+            let mut next = Vec::new();
+            for &(g, c) in &combos {
+                for &(h, d) in &sub {
+                    let meet = match (g, h) {
+                        (Some(g), Some(h)) => Some(g.meet(h)),
+                        _ => None,
+                    };
+                    next.push((meet, c * d));
+                }
+            }
+            next.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            next.dedup();
+            combos = next;
+            given = false;
+        }
+        assert!(!given, "rules have non-empty bodies");
+        out.extend(combos);
+    }
+    path.pop();
+    out
+}
+
+fn brute_force(rules: &[Rule], rows: &BTreeMap<Tuple, Vec<Value>>) -> BTreeMap<Tuple, (BTreeSet<Grade>, Option<f64>)> {
+    let inst = instances(rules);
+    let mut out = BTreeMap::new();
+    for rel in 0..4 {
+        for x in 0..3 {
+            for y in 0..3 {
+                let t = (rel, x, y);
+                let all = proofs(t, &mut Vec::new(), rows, &inst);
+                if all.is_empty() {
+                    continue; // does not hold
+                }
+                let graded: Vec<Grade> = all.iter().filter_map(|v| v.0).collect();
+                let best: BTreeSet<Grade> =
+                    graded.iter().copied().filter(|&g| !graded.iter().any(|&h| h != g && h.at_least(g))).collect();
+                let conf = all.iter().map(|v| v.1).fold(None, |m: Option<f64>, c| Some(m.map_or(c, |m| m.max(c))));
+                out.insert(t, (best, conf));
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn grades_equal_the_best_over_all_proofs(
+        rules in prop::collection::vec(rule_strategy(), 1..4),
+        rows in prop::collection::vec((0..2usize, 0..3usize, 0..3usize, prop::option::of((0..6u8, 0..6u8)), 0..5u8), 2..7),
+    ) {
+        // Both statement relations need a row to exist; a row may be ungraded.
+        let mut rows = rows;
+        rows[0].0 = 0;
+        rows[1].0 = 1;
+        let mut stated: BTreeMap<Tuple, Vec<Value>> = BTreeMap::new();
+        let mut lines = Vec::new();
+        for &(rel, x, y, grade, conf) in &rows {
+            let grade = grade.map(|(r, c)| Grade { reliability: r, credibility: c });
+            let conf = f64::from(conf) / 4.0;
+            stated.entry((rel, x, y)).or_default().push((grade, conf));
+            let g = grade.map(|g| g.to_string()).unwrap_or_default();
+            lines.push(format!("{},{},{},{g},{conf}", DOMAIN[x], RELS[rel], DOMAIN[y]));
+        }
+        let mut program = ".decl p(x: symbol, y: symbol)\n.decl q(x: symbol, y: symbol)\n".to_string();
+        for r in &rules {
+            program.push_str(&rule_text(r));
+        }
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let got = graded(&program, &lines, None, None);
+        let expected: BTreeMap<String, String> = brute_force(&rules, &stated)
+            .into_iter()
+            .map(|((rel, x, y), (best, conf))| {
+                let grade = if best.is_empty() {
+                    "none".to_string()
+                } else {
+                    best.iter().map(Grade::to_string).collect::<Vec<_>>().join("/")
+                };
+                (format!("{}({:?}, {:?})", RELS[rel], DOMAIN[x], DOMAIN[y]), format!("{grade} {}", confidence_text(conf)))
+            })
+            .collect();
+        prop_assert_eq!(got, expected, "{}", program);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The command line, on the graded example under tests/graded.
+
+fn stance(args: &[&str]) -> std::process::Output {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/graded");
+    std::process::Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn query_shows_each_tuples_grade_and_confidence() {
+    let out = stance(&["query", "aligned(x, y)"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        "aligned (9 tuples)
+  x       y       grade  confidence
+  Egypt   Haftar  C3/D2  0.6
+  Egypt   Russia  F6     none
+  Egypt   Tobruk  B3     0.8
+  Haftar  Haftar  C3     0.63
+  Haftar  Russia  F6     none
+  Haftar  Tobruk  B2     0.9
+  Russia  Haftar  none   0.35
+  Russia  Russia  none   none
+  Russia  Tobruk  none   0.5
+"
+    );
+    // Goal-directed evaluation grades the same.
+    let out = stance(&["query", "aligned(\"Egypt\", y)", "--format", "csv"]);
+    assert_eq!(
+        text(&out.stdout),
+        "relation,x,y,grade,confidence\naligned,Egypt,Haftar,C3/D2,0.6\naligned,Egypt,Russia,F6,none\naligned,Egypt,Tobruk,B3,0.8\n"
+    );
+}
+
+#[test]
+fn min_grade_evaluates_from_the_rows_at_or_above_it() {
+    let out = stance(&["query", "aligned(x, y)", "--min-grade", "C3", "--format", "csv"]);
+    assert_eq!(
+        text(&out.stdout),
+        "relation,x,y,grade,confidence\naligned,Egypt,Haftar,C3,0.56\naligned,Egypt,Tobruk,B3,0.8\naligned,Haftar,Haftar,C3,0.63\naligned,Haftar,Tobruk,B2,0.9\n"
+    );
+    let out = stance(&["query", "aligned(x, y)", "--min-confidence", "0.6", "--format", "csv"]);
+    assert_eq!(
+        text(&out.stdout),
+        "relation,x,y,grade,confidence\naligned,Egypt,Haftar,C3/D2,0.6\naligned,Egypt,Tobruk,B3,0.8\naligned,Haftar,Haftar,C3,0.63\naligned,Haftar,Tobruk,B2,0.9\n"
+    );
+    let out = stance(&["explain", "aligned(\"Russia\", \"Tobruk\")", "--min-grade", "C3"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "`aligned(\"Russia\", \"Tobruk\")` does not hold
+  note: \"Russia\" does not occur in any fact or rule
+  note: --min-grade C3 left out 3 statement rows (1 without a grade)
+help: `stance why-not 'aligned(\"Russia\", \"Tobruk\")'` shows how far each rule gets
+"
+    );
+    let out = stance(&["query", "aligned(x, y)", "--min-grade", "B7"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("a grade is a reliability letter A-F and a credibility digit 1-6"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = stance(&["query", "aligned(x, y)", "--min-confidence", "1.2"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn explain_shows_each_premises_grade_and_the_weakest_link() {
+    let out = stance(&["explain", "aligned(\"Egypt\", \"Russia\")"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        "aligned(\"Egypt\", \"Russia\")  [F6, confidence none]
+│  by aligned(x, z) :- backs(x, y), relies_on(y, z).  [rules/rules.dl:10]
+│  “Egypt is aligned with Russia because it backs Tobruk, which relies on Russia”
+│  with x = \"Egypt\", y = \"Tobruk\", z = \"Russia\"
+├─ backs(\"Egypt\", \"Tobruk\")  [B3, confidence 0.8]
+│     stated in facts/statements.csv:4
+│     source: Reuters, grade: B3, confidence: 0.8
+└─ relies_on(\"Tobruk\", \"Russia\")  [F6, confidence none, weakest]
+      stated in facts/statements.csv:7
+      source: Anonymous blog, grade: F6
+"
+    );
+    // An ungraded row says so, and is the weakest link.
+    let out = stance(&["explain", "aligned(\"Russia\", \"Haftar\")"]);
+    let shown = text(&out.stdout);
+    assert!(shown.starts_with("aligned(\"Russia\", \"Haftar\")  [no grade, confidence 0.35]\n"), "{shown}");
+    assert!(shown.contains("├─ backs(\"Russia\", \"Tobruk\")  [no grade, confidence 0.5, weakest]\n"), "{shown}");
+    assert!(shown.contains("└─ relies_on(\"Tobruk\", \"Haftar\")  [C3, confidence 0.7]\n"), "{shown}");
+}
+
+#[test]
+fn review_claims_can_require_a_grade() {
+    let out = stance(&["review", "claims/grades.claims"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        "SUPPORTED  aligned(\"Haftar\", \"Tobruk\") >= B2  [claims/grades.claims:2]
+    note: Well sourced.
+    proof: aligned(\"Haftar\", \"Tobruk\") <= rules/rules.dl:8[backs(\"Haftar\", \"Tobruk\")@facts/statements.csv:2]
+FAILED     aligned(\"Egypt\", \"Haftar\") >= B3  [claims/grades.claims:4]
+    note: Two proofs: C3 (through Tobruk) and D2 (stated); neither is B3.
+    expected SUPPORTED at grade B3 or better, found grade C3/D2
+    proof: aligned(\"Egypt\", \"Haftar\") <= rules/rules.dl:8[backs(\"Egypt\", \"Haftar\")@facts/statements.csv:5]
+SUPPORTED  aligned(\"Egypt\", _) >= B3  [claims/grades.claims:5]
+    proof: aligned(\"Egypt\", \"Haftar\") <= rules/rules.dl:8[backs(\"Egypt\", \"Haftar\")@facts/statements.csv:5]
+3 claims: 2 passed, 1 failed
+"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let claims = dir.path().join("bad.claims");
+    std::fs::write(&claims, "aligned(\"Egypt\", \"Haftar\") >= B9.\n").unwrap();
+    let out = stance(&["review", claims.to_str().unwrap(), "--diagnostic-format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("\"code\":\"E025\"")
+            && err.contains("`B9` is not a grade")
+            && err.contains("\"line\":1,\"column\":31"),
+        "{err}"
+    );
+}
+
+#[test]
+fn infer_evaluates_only_from_the_rows_the_flags_keep() {
+    let out = stance(&["infer", "--min-grade", "B3", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "relation,x,y\naligned,Egypt,Tobruk\naligned,Haftar,Tobruk\n");
+    let out = stance(&["infer", "--min-confidence", "0.9", "--format", "csv"]);
+    assert_eq!(text(&out.stdout), "relation,x,y\naligned,Haftar,Tobruk\n");
+}

@@ -51,7 +51,9 @@ pub struct EvalOptions {
 /// How a derived tuple first appeared: in which round of its stratum, by which rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Annotation {
+    /// The round of its stratum in which the tuple first appeared.
     pub round: u32,
+    /// The rule that derived it ([`INPUT`] for an input tuple).
     pub rule: u32,
 }
 
@@ -61,6 +63,7 @@ pub const INPUT: u32 = u32::MAX;
 /// The result of evaluation: every relation's tuples, with annotations when recorded.
 #[derive(Debug, Clone, Default)]
 pub struct Model {
+    /// Every relation's tuples, by [`RelId`], sorted.
     pub relations: Vec<Tuples>,
     /// Per relation, aligned with its tuples (empty when not recorded), packed as
     /// [`Packing`] says: 4 bytes per tuple.
@@ -1057,6 +1060,7 @@ pub struct Fold {
 }
 
 impl Fold {
+    /// An empty fold of `func`.
     pub fn new(func: AggregateFunc) -> Fold {
         Fold { func, count: 0, acc: None }
     }

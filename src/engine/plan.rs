@@ -47,14 +47,18 @@ pub enum ColAction {
 /// One column of a lookup key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyPart {
+    /// The value of a bound variable.
     Var(VarId),
+    /// A constant.
     Const(Value),
 }
 
 /// A relation of the stratum re-keyed for semi-naive joins: `(key columns, tuple)` pairs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct KeySpec {
+    /// The relation.
     pub rel: RelId,
+    /// The key columns, in key order: a lookup key is the tuple projected on them.
     pub key_cols: Vec<usize>,
 }
 
@@ -64,6 +68,7 @@ pub struct KeySpec {
 pub struct Leaper {
     /// Into [`StratumPlan::static_indices`].
     pub index: usize,
+    /// The bound arguments (and constants) the index is probed with.
     pub key: Vec<KeyPart>,
 }
 
@@ -149,14 +154,25 @@ pub enum Op {
     },
 }
 
+/// Where a rule's evaluation starts: one empty environment, or the tuples of its first atom.
 #[derive(Debug, Clone)]
 pub enum Source {
     /// One empty environment, in the first round only.
     Unit,
     /// Every tuple of a complete relation, in the first round only.
-    Static { rel: RelId, cols: Vec<ColAction> },
+    Static {
+        /// The relation scanned.
+        rel: RelId,
+        /// What each column of a tuple does to the empty environment.
+        cols: Vec<ColAction>,
+    },
     /// The new tuples of a relation of this stratum, every round.
-    Dynamic { rel: RelId, cols: Vec<ColAction> },
+    Dynamic {
+        /// The relation whose new tuples are scanned.
+        rel: RelId,
+        /// What each column of a tuple does to the empty environment.
+        cols: Vec<ColAction>,
+    },
 }
 
 /// A semi-naive join of the environment so far with an atom of this stratum.
@@ -164,15 +180,22 @@ pub enum Source {
 pub struct DynJoin {
     /// Index into [`StratumPlan::dyn_indices`].
     pub index: usize,
+    /// The environment's bound arguments, in the index's key order.
     pub key: Vec<KeyPart>,
+    /// What each column of a matched tuple does to `env`.
     pub cols: Vec<ColAction>,
 }
 
+/// How one rule is evaluated: a source of environments, then steps and joins, then the head.
 #[derive(Debug, Clone)]
 pub struct RulePlan {
+    /// The rule planned.
     pub rule: RuleId,
+    /// The relation it derives.
     pub head: RelId,
+    /// The head's arguments, over the environment.
     pub head_args: Vec<Expr>,
+    /// Where the rule's environments start.
     pub source: Source,
     /// Operations after the source.
     pub ops: Vec<Op>,
@@ -188,6 +211,7 @@ pub struct RulePlan {
 /// rule reduces to copying columns: the key from the source tuple, the head from the source
 /// and the matched tuple, with no environment in between.
 pub struct Extension {
+    /// The relation of this stratum whose new tuples are extended.
     pub source: RelId,
     /// Index into [`StratumPlan::static_indices`].
     pub index: usize,
@@ -201,12 +225,16 @@ pub struct Extension {
 /// Where a column of an [`Extension`]'s key or head comes from.
 #[derive(Debug, Clone, Copy)]
 pub enum Column {
+    /// A column of the source tuple.
     Source(usize),
+    /// A column of the matched tuple.
     Matched(usize),
+    /// A constant.
     Const(Value),
 }
 
 impl RulePlan {
+    /// The rule as an [`Extension`], if it has that shape (then it runs as a leapjoin).
     pub fn as_extension(&self) -> Option<Extension> {
         let Source::Dynamic { rel, cols: source_cols } = &self.source else { return None };
         let [Op::Lookup { index, key, cols }] = self.ops.as_slice() else { return None };
@@ -242,10 +270,14 @@ impl RulePlan {
     }
 }
 
+/// How one stratum is evaluated.
 #[derive(Debug, Clone)]
 pub struct StratumPlan {
+    /// The stratum's relations.
     pub relations: Vec<RelId>,
+    /// Whether the stratum needs a fixpoint (some rule reads one of its relations).
     pub recursive: bool,
+    /// The plans of the rules deriving its relations.
     pub rules: Vec<RulePlan>,
     /// Complete relations of lower strata, each sorted by a column order, for lookups.
     pub static_indices: Vec<IndexSpec>,
@@ -256,8 +288,10 @@ pub struct StratumPlan {
     pub serves: Vec<Vec<(Vec<usize>, Option<usize>)>>,
 }
 
+/// How a program is evaluated: its strata in order, and the widths of the evaluator's rows.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// One plan per stratum, in evaluation order.
     pub strata: Vec<StratumPlan>,
     /// Columns of a stored tuple: the widest relation (keys are projections of tuples, so
     /// never wider).
@@ -271,7 +305,9 @@ pub struct Plan {
 /// What the planner knows of a relation's size: rows, and distinct values per column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RelStats {
+    /// Number of rows.
     pub rows: usize,
+    /// Distinct values in each column.
     pub distinct: Vec<usize>,
     /// Measured on the input, or guessed (a derived relation before it is computed).
     pub measured: bool,

@@ -56,14 +56,18 @@ const BOM: &str = "\u{feff}";
 /// Which shape of file a table was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TableKind {
+    /// A statement table: one row per sourced statement, with metadata columns.
     Statements,
+    /// A relation table: one row per tuple of a declared relation, read by `.input`.
     Relation,
 }
 
 /// One loaded file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableInfo {
+    /// The file.
     pub file: FileId,
+    /// Which shape of table it is.
     pub kind: TableKind,
     /// Names of the metadata columns (header as written, trimmed), in file order. Empty for
     /// relation tables.
@@ -92,6 +96,7 @@ pub struct FactOrigin {
 /// are kept (each with its own origin); deduplication is the evaluator's business.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FactRows {
+    /// The tuples, in load order.
     pub tuples: Tuples,
     /// The fact id of each tuple, ascending.
     pub ids: Vec<u32>,
@@ -102,10 +107,12 @@ impl FactRows {
         FactRows { tuples: Tuples::new(arity), ids: Vec::new() }
     }
 
+    /// Number of rows.
     pub fn len(&self) -> usize {
         self.ids.len()
     }
 
+    /// Whether no row was loaded.
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
     }
@@ -115,6 +122,7 @@ impl FactRows {
         (self.tuples.get(i), self.ids[i])
     }
 
+    /// Every row with its fact id, in load order.
     pub fn iter(&self) -> impl Iterator<Item = (&[Value], u32)> {
         (0..self.len()).map(|i| self.get(i))
     }
@@ -141,6 +149,7 @@ static NO_ROWS: FactRows = FactRows { tuples: Tuples { arity: 0, data: Vec::new(
 /// All loaded facts, by relation, with their origins.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
+    /// Every file loaded, indexed by [`FactOrigin::table`].
     pub tables: Vec<TableInfo>,
     /// Indexed by fact id.
     pub origins: Vec<FactOrigin>,
@@ -149,10 +158,12 @@ pub struct Facts {
     /// Statement rows left out by `--min-grade` / `--min-confidence`, and how many of those
     /// had no grade (or no confidence) at all: `explain` says so when a claim fails.
     pub below_grade: usize,
+    /// Of those, the rows with no grade (or no confidence).
     pub ungraded_dropped: usize,
 }
 
 impl Facts {
+    /// No facts.
     pub fn new() -> Self {
         Facts::default()
     }
@@ -162,10 +173,12 @@ impl Facts {
         self.origins.len()
     }
 
+    /// Whether no fact was loaded.
     pub fn is_empty(&self) -> bool {
         self.origins.is_empty()
     }
 
+    /// Where fact `id` was stated.
     pub fn origin(&self, id: u32) -> &FactOrigin {
         &self.origins[id as usize]
     }
@@ -297,7 +310,9 @@ impl TableOptions {
 /// bytes it replaced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidUtf8 {
+    /// Where the U+FFFD replacing the sequence is in the decoded text.
     pub at: Range<usize>,
+    /// The bytes it replaced.
     pub bytes: Vec<u8>,
 }
 
@@ -889,8 +904,11 @@ impl RowConverter<'_> {
 /// The relation a table is read into: its name, attribute names and column types.
 #[derive(Debug, Clone, Copy)]
 pub struct Schema<'a> {
+    /// The relation's name.
     pub relation: &'a str,
+    /// Its attribute names.
     pub columns: &'a [String],
+    /// Its column types.
     pub types: &'a [Type],
 }
 

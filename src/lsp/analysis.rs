@@ -79,19 +79,25 @@ impl Settings {
 /// `rules/`, the rule files in the folder itself), and the claims files in `claims/`.
 #[derive(Debug, Clone)]
 pub struct Workspace {
+    /// The workspace folder.
     pub root: PathBuf,
+    /// The rules folder (`rules/`, or the workspace folder itself).
     pub rules: PathBuf,
+    /// The `facts/` folder, if there is one.
     pub facts: Option<PathBuf>,
+    /// The `claims/` folder.
     pub claims: PathBuf,
 }
 
 impl Workspace {
+    /// The layout of the workspace folder `root`.
     pub fn new(root: PathBuf) -> Workspace {
         let rules = if root.join("rules").is_dir() { root.join("rules") } else { root.clone() };
         let facts = Some(root.join("facts")).filter(|f| f.is_dir());
         Workspace { claims: root.join("claims"), rules, facts, root }
     }
 
+    /// The project's inputs, as the CLI would load them.
     pub fn inputs(&self) -> Inputs {
         Inputs { rules: vec![self.rules.clone()], facts: self.facts.clone(), ..Inputs::default() }
     }
@@ -124,8 +130,11 @@ impl Workspace {
 
 /// One round of work: the open documents' texts at one edit.
 pub struct Job {
+    /// Which edit this job is for: edits are numbered in order.
     pub generation: u64,
+    /// The open documents' texts.
     pub overlay: Overlay,
+    /// The client's settings.
     pub settings: Settings,
     /// Cancelled by the request loop when a newer edit arrives.
     pub cancel: CancelToken,

@@ -19,8 +19,11 @@ use std::path::Path;
 
 /// What every handler needs: the workspace, the open texts, the last results.
 pub struct Context<'a> {
+    /// Where the project's files are.
     pub workspace: &'a Workspace,
+    /// The open documents' texts.
     pub overlay: &'a Overlay,
+    /// What the last evaluation found.
     pub results: &'a Results,
 }
 
@@ -71,6 +74,7 @@ impl Context<'_> {
         Some((id, index.file(id).lines().offset(doc.position)))
     }
 
+    /// `textDocument/hover`.
     pub fn hover(&self, params: &lsp::HoverParams) -> Option<lsp::Hover> {
         let doc = &params.text_document_position_params;
         if let Some(path) =
@@ -231,6 +235,7 @@ impl Context<'_> {
         (!locations.is_empty()).then_some(lsp::GotoDefinitionResponse::Array(locations))
     }
 
+    /// `textDocument/references`.
     pub fn references(&self, params: &lsp::ReferenceParams) -> Option<Vec<lsp::Location>> {
         let index = self.index();
         let (file, offset) = self.at(&index, &params.text_document_position)?;
@@ -245,6 +250,7 @@ impl Context<'_> {
         )
     }
 
+    /// `textDocument/rename`.
     pub fn rename(&self, params: &lsp::RenameParams) -> Result<Option<lsp::WorkspaceEdit>, String> {
         let new = &params.new_name;
         let is_name = new.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
@@ -269,6 +275,7 @@ impl Context<'_> {
         Ok(Some(lsp::WorkspaceEdit { changes: Some(changes), ..Default::default() }))
     }
 
+    /// `textDocument/documentSymbol`.
     pub fn document_symbols(&self, params: &lsp::DocumentSymbolParams) -> Option<lsp::DocumentSymbolResponse> {
         let index = self.index();
         let id = index.file_id(&convert::path(&params.text_document.uri)?)?;
@@ -301,6 +308,7 @@ impl Context<'_> {
         Some(lsp::DocumentSymbolResponse::Nested(symbols))
     }
 
+    /// `workspace/symbol`.
     pub fn workspace_symbols(&self, params: &lsp::WorkspaceSymbolParams) -> Vec<lsp::SymbolInformation> {
         let index = self.index();
         let query = params.query.to_lowercase();
@@ -322,6 +330,7 @@ impl Context<'_> {
             .collect()
     }
 
+    /// `textDocument/completion`.
     pub fn completion(&self, params: &lsp::CompletionParams) -> Option<lsp::CompletionResponse> {
         let index = self.index();
         let (file, offset) = self.at(&index, &params.text_document_position)?;
@@ -400,6 +409,7 @@ impl Context<'_> {
         out
     }
 
+    /// `textDocument/formatting`.
     pub fn formatting(&self, params: &lsp::DocumentFormattingParams) -> Option<Vec<lsp::TextEdit>> {
         let path = convert::path(&params.text_document.uri)?;
         let text = match self.overlay.get(&path) {

@@ -26,6 +26,7 @@ use std::fmt::Write;
 pub const DEFAULT_MAX_CLAIMS: usize = 2000;
 /// The picture draws at most this many actors and edges: the most connected actors.
 pub const MAX_PICTURE_ACTORS: usize = 300;
+/// The picture draws at most this many edges (see [`MAX_PICTURE_ACTORS`]).
 pub const MAX_PICTURE_EDGES: usize = 3000;
 
 /// A constraint violation ("contradiction"): the constraint, where it is written, the
@@ -33,9 +34,13 @@ pub const MAX_PICTURE_EDGES: usize = 3000;
 /// [`explain::proof_json`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
+    /// The constraint as written.
     pub constraint: String,
+    /// Where it is written (`rules/c.dl:3`).
     pub location: String,
+    /// The tuples that collide.
     pub tuples: Vec<TupleRef>,
+    /// The proofs of those tuples.
     pub proofs: Vec<Json>,
 }
 
@@ -64,15 +69,20 @@ pub struct ClaimVerdict {
 /// How many tuples a relation has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelationCount {
+    /// The relation's name.
     pub name: String,
+    /// Whether it is an `.output` relation.
     pub output: bool,
+    /// Its number of tuples.
     pub tuples: usize,
 }
 
 /// One row of the claims table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimRow {
+    /// The relation the claim is a tuple of.
     pub relation: String,
+    /// The tuple as an atom: `aligned("Egypt", "Haftar")`.
     pub text: String,
     /// Index of the proof's root in [`Input::proof_nodes`].
     pub proof: Option<usize>,
@@ -81,30 +91,41 @@ pub struct ClaimRow {
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Input {
+    /// The page's title (`--title`).
     pub title: String,
     /// Rule files and facts directory, as given.
     pub inputs: Vec<String>,
+    /// Number of input facts: table rows and facts written in rule files.
     pub facts: usize,
     /// Rules, not counting constraints (`:- body.`), which are counted apart.
     pub rules: usize,
+    /// Number of constraints.
     pub constraints: usize,
     /// The derived relations (not the hidden relations of constraints).
     pub derived: Vec<RelationCount>,
+    /// The stance network drawn on the page.
     pub network: Network,
+    /// The claims table, at most `max_claims` rows.
     pub rows: Vec<ClaimRow>,
     /// Rows there would be without the `max_claims` cap.
     pub total_rows: usize,
     /// One shared proof DAG for all rows, nodes as [`explain::node_json`] writes them.
     pub proof_nodes: Vec<Json>,
+    /// The constraint violations found.
     pub violations: Vec<Violation>,
+    /// The claim verdicts, when a claims file was given.
     pub claims: Option<Vec<ClaimVerdict>>,
     /// What changes the answers (stance's version, `--as-of`), shown in the header.
     pub stamp: Stamp,
 }
 
+/// What the `report` subcommand's options ask of the page.
 pub struct ReportOptions {
+    /// The page's title.
     pub title: String,
+    /// Which relations make the network and how its edges are coloured.
     pub network: NetworkOptions,
+    /// The most rows the claims table lists (`--max-claims`).
     pub max_claims: usize,
 }
 

@@ -30,8 +30,11 @@ use crate::proof::pattern::{self, Claim, ClaimArg};
 /// What the reviewer expects of a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
+    /// The claim holds.
     Supported,
+    /// The claim does not hold.
     NotSupported,
+    /// The claim would complete a constraint violation.
     Contradicted,
     /// This many tuples match the pattern.
     Count(u64),
@@ -52,8 +55,11 @@ impl Expect {
 /// One claim of a claims file.
 #[derive(Debug, Clone)]
 pub struct ClaimSpec {
+    /// The claim, resolved against the program.
     pub claim: Claim,
+    /// What the reviewer expects of it.
     pub expect: Expect,
+    /// The comment lines above the claim, if any.
     pub note: Option<String>,
     /// Where it is written.
     pub span: Span,

@@ -333,7 +333,9 @@ pub fn number_nodes(ex: &Explainer, roots: impl IntoIterator<Item = NodeId>) -> 
 /// that refer to each other's nodes).
 #[derive(Debug, Default)]
 pub struct Numbering {
+    /// The nodes numbered so far, in number order.
     pub order: Vec<NodeId>,
+    /// Each numbered node's number.
     pub index: HashMap<NodeId, usize>,
 }
 

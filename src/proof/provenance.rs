@@ -17,6 +17,7 @@ use crate::lang::ir::{self, Arg, Expr, Lit, RelId, RuleId};
 use crate::lang::syntax::ast::{AggregateFunc, CompareOp};
 use std::collections::HashMap;
 
+/// A node's index in [`Explainer::nodes`].
 pub type NodeId = usize;
 
 /// Called with each rule instance: the derived tuple's index and the premises.
@@ -41,35 +42,63 @@ pub enum Origin {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Side {
     /// `!rel(...)`: no tuple matches (wildcards as `None`).
-    Absent { rel: RelId, pattern: Vec<Option<Value>> },
+    Absent {
+        /// The negated relation.
+        rel: RelId,
+        /// The negated atom's arguments under the bindings; `None` for a wildcard.
+        pattern: Vec<Option<Value>>,
+    },
     /// A comparison that holds under the bindings, as source text.
-    Holds { text: String },
+    Holds {
+        /// The comparison with its values: `x != z  ("Egypt" != "Haftar")`.
+        text: String,
+    },
     /// An aggregate's value under the bindings, with the tuples it aggregates: the positive
     /// atoms of each of the first [`MAX_AGGREGATED`] bindings of its body, and how many
     /// bindings there are in all.
-    Aggregate { text: String, value: Number, over: Vec<Atoms>, bindings: usize },
+    Aggregate {
+        /// The aggregate as written, on one line.
+        text: String,
+        /// Its value under the bindings.
+        value: Number,
+        /// The positive atoms of each of the first [`MAX_AGGREGATED`] bindings.
+        over: Vec<Atoms>,
+        /// How many bindings the body has in all.
+        bindings: usize,
+    },
 }
 
+/// How a proof node's tuple holds.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind {
+    /// An input fact.
     Fact {
+        /// Where it was stated (a tuple may be stated several times).
         origins: Vec<Origin>,
     },
+    /// Derived by one instance of a rule.
     Derived {
+        /// The rule.
         rule: RuleId,
         /// The value of every variable slot of the rule.
         env: Vec<Value>,
+        /// The proof nodes of the positive body atoms, in body order.
         premises: Vec<NodeId>,
+        /// The other body literals (negations, comparisons, aggregates) and how they hold.
         side: Vec<Side>,
     },
 }
 
+/// One node of a proof DAG: a tuple and how it holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// The tuple's relation.
     pub rel: RelId,
+    /// The tuple.
     pub tuple: Vec<Value>,
     /// 0 for facts; 1 + the highest premise for derived tuples.
     pub height: u32,
+    /// Whether it is a fact or derived, and from what.
     pub kind: NodeKind,
 }
 
@@ -86,17 +115,24 @@ struct Grounding {
 /// Builds proofs over a model evaluated with recording on. Nodes are shared: a tuple is
 /// explained once however many proofs use it.
 pub struct Explainer<'a> {
+    /// The checked program.
     pub program: &'a ir::Program,
+    /// The model, evaluated with recording on.
     pub model: &'a Model,
+    /// The loaded facts, for the origins of input tuples.
     pub facts: &'a Facts,
+    /// The source files, for rule and fact locations.
     pub sources: &'a SourceMap,
+    /// The symbol table (re-evaluating a functor such as `cat` may intern a string).
     pub symbols: &'a mut Symbols,
+    /// Every proof node built so far; a [`NodeId`] indexes it.
     pub nodes: Vec<Node>,
     memo: HashMap<(RelId, usize), Option<NodeId>>,
     fact_origins: HashMap<RelId, HashMap<Vec<Value>, Vec<Origin>>>,
 }
 
 impl<'a> Explainer<'a> {
+    /// An explainer with no nodes yet.
     pub fn new(
         program: &'a ir::Program,
         model: &'a Model,

@@ -22,6 +22,7 @@ use crate::facts::load::{self, Facts, TableOptions};
 use crate::lang::ir;
 use crate::lang::syntax;
 use crate::proof::provenance::Explainer;
+use itertools::Itertools;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -56,7 +57,9 @@ impl Inputs {
 /// misused).
 #[derive(Debug)]
 pub struct Failure {
+    /// The diagnostics to show.
     pub diagnostics: Vec<Diagnostic>,
+    /// How the process exits.
     pub status: ExitStatus,
     /// The files the diagnostics point into, when the caller no longer holds them (a failure
     /// found after loading, whose sources moved into the [`Project`]).
@@ -85,12 +88,17 @@ impl Failure {
 
 /// A loaded and checked project, ready to evaluate.
 pub struct Project {
+    /// The files read.
     pub sources: SourceMap,
+    /// The symbol table of the facts and rules.
     pub symbols: Symbols,
+    /// The checked program.
     pub program: ir::Program,
+    /// The loaded facts.
     pub facts: Facts,
     /// Warnings found while loading (errors make `load` fail instead).
     pub warnings: Vec<Diagnostic>,
+    /// The evaluation plan.
     pub plan: Plan,
     /// Every file read (rule files and tables), so that no output replaces one of them.
     pub read: Vec<confine::Identity>,
@@ -99,7 +107,9 @@ pub struct Project {
 /// A project evaluated: its model beside it, and explainers of the model on demand. What
 /// each command works with once loading and evaluation succeeded.
 pub struct Session {
+    /// The project.
     pub project: Project,
+    /// Its model.
     pub model: Model,
 }
 
@@ -173,11 +183,9 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
             paths.push((path.clone(), None));
         }
     }
-    paths.sort();
-    paths.dedup();
     let mut rule_files = Vec::new();
     let mut read = Vec::new();
-    for (file, dir) in paths {
+    for (file, dir) in paths.into_iter().sorted().dedup() {
         let text = match read_bytes(&file, dir.as_deref(), &mut read) {
             Ok(bytes) => lossy(bytes),
             Err(Refused::Failure(f)) => return Err(f),
@@ -459,9 +467,13 @@ fn display_path(path: &Path) -> String {
 
 /// A program evaluated from text: what [`evaluate_text`] returns.
 pub struct TextModel {
+    /// The program text, as one file.
     pub sources: SourceMap,
+    /// The symbol table.
     pub symbols: Symbols,
+    /// The checked program.
     pub program: ir::Program,
+    /// Its model.
     pub model: Model,
 }
 
@@ -475,12 +487,7 @@ pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, Str
     let (program, check_diags) = crate::lang::check::check(&[ast], &BTreeSet::new(), &mut symbols);
     diags.extend(check_diags);
     let render = |diags: &[Diagnostic]| {
-        diags
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| crate::base::diag::render_short(d, &sources))
-            .collect::<Vec<_>>()
-            .join("\n")
+        diags.iter().filter(|d| d.is_error()).map(|d| crate::base::diag::render_short(d, &sources)).join("\n")
     };
     if diags.iter().any(Diagnostic::is_error) {
         return Err(render(&diags));

@@ -717,7 +717,8 @@ impl<'a> Orderer<'a, '_> {
                 steps.push(Step::Join(a));
                 why.push(format!("{text}: semi-naive join"));
             } else if let Some((var, partners)) = self.intersection(a, &atoms, bound) {
-                let (step, reason) = self.intersect(var, i, partners, &mut atoms, bound, &mut rows, est);
+                rows *= est;
+                let (step, reason) = self.intersect(var, i, partners, &mut atoms, bound, rows);
                 why.push(reason);
                 steps.push(step);
             } else {
@@ -804,8 +805,8 @@ impl<'a> Orderer<'a, '_> {
     }
 
     /// Binds `var` by intersecting atom `i` with its `partners`; drops the atoms the
-    /// intersection fully checks and returns the step with its explanation.
-    #[allow(clippy::too_many_arguments)]
+    /// intersection fully checks and returns the step with its explanation (`rows`: the
+    /// estimated rows after it).
     fn intersect(
         &mut self,
         var: VarId,
@@ -813,8 +814,7 @@ impl<'a> Orderer<'a, '_> {
         partners: Vec<usize>,
         atoms: &mut Vec<&'a ir::Atom>,
         bound: &mut [bool],
-        rows: &mut f64,
-        est: f64,
+        rows: f64,
     ) -> (Step<'a>, String) {
         // Each atom binding `var` proposes or checks it.
         let mut parts = Vec::new();
@@ -834,12 +834,11 @@ impl<'a> Orderer<'a, '_> {
             .map(|(b, _)| *b)
             .collect();
         atoms.retain(|x| !covered.iter().any(|c| std::ptr::eq(*c, *x)));
-        *rows *= est;
         let reason = format!(
             "{} by intersecting {}, est. {} rows",
             self.rule.var_names[var],
             texts.join(" and "),
-            fmt_est(*rows)
+            fmt_est(rows)
         );
         (Step::Intersect(var, parts), reason)
     }

@@ -695,56 +695,12 @@ impl<'a> Orderer<'a, '_> {
         let mut why = Vec::new();
         let mut rows = 1.0f64;
         loop {
-            // Everything runnable runs now: the most selective filters first, then
-            // negations, then what binds a variable; ties by text, not by position.
-            // `autoinc()` numbers the rows it sees, so it runs after every atom (as written
-            // by `check`) except those that read what it binds.
-            let atoms_left = |lit: &Lit, outer: &[bool], atoms: &[&ir::Atom]| {
-                let out = needs(lit, outer).1;
-                atoms.iter().any(|a| !atom_vars(a).any(|v| Some(v) == out))
-            };
-            while let Some(i) = (0..others.len())
-                .filter(|&i| needs(others[i], &self.outer).0.iter().all(|&v| is_bound(bound, v)))
-                .filter(|&i| !(uses_autoinc(others[i]) && atoms_left(others[i], &self.outer, &atoms)))
-                .min_by(|&i, &j| self.other_key(others[i]).partial_cmp(&self.other_key(others[j])).expect("no NaN"))
-            {
-                let lit = others.remove(i);
-                steps.push(self.place_other(lit, bound));
-            }
+            self.run_ready_others(&mut others, &atoms, bound, &mut steps);
             if atoms.is_empty() {
                 break;
             }
-            // Atoms wait for the assignment, range or aggregate that binds their variables.
-            let pending: Vec<VarId> = others.iter().filter_map(|l| needs(l, &self.outer).1).collect();
-            let ready: Vec<usize> =
-                (0..atoms.len()).filter(|&i| !atom_vars(atoms[i]).any(|v| pending.contains(&v))).collect();
-            let ready = if ready.is_empty() { vec![0] } else { ready };
             let is_source = top && steps.is_empty();
-            let has_dynamic = ready.iter().any(|&i| self.dynamic(atoms[i]));
-            // Rank: a rule of a recursive stratum starts from new tuples; then lookups by
-            // bound columns, then semi-naive joins, then cross products.
-            let class = |o: &Self, a: &ir::Atom| -> u8 {
-                match (o.dynamic(a), bound_mask(a, bound) != 0) {
-                    (true, _) if is_source => 0,
-                    (false, _) if is_source && has_dynamic => 3,
-                    (false, true) => 0,
-                    (true, _) => 1,
-                    (false, false) => 2,
-                }
-            };
-            let scored: Vec<(u8, f64, String, usize)> = ready
-                .iter()
-                .map(|&i| {
-                    let a = atoms[i];
-                    let est = self.fanout(a, bound) * self.filters_after(a, bound, &others);
-                    (class(self, a), est, self.text(a), i)
-                })
-                .collect();
-            let best = scored
-                .iter()
-                .min_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)).then_with(|| x.2.cmp(&y.2)))
-                .expect("a ready atom");
-            let (est, text, i) = (best.1, best.2.clone(), best.3);
+            let (est, text, i) = self.pick_atom(&atoms, &others, bound, is_source);
             let a = atoms[i];
             if is_source {
                 atoms.remove(i);
@@ -761,32 +717,10 @@ impl<'a> Orderer<'a, '_> {
                 steps.push(Step::Join(a));
                 why.push(format!("{text}: semi-naive join"));
             } else if let Some((var, partners)) = self.intersection(a, &atoms, bound) {
-                // Each atom binding `var` proposes or checks it.
-                let mut parts = Vec::new();
-                let mut texts = Vec::new();
-                for j in std::iter::once(i).chain(partners) {
-                    let b = atoms[j];
-                    let col = b.args.iter().position(|x| *x == Arg::Var(var)).expect("atom binds var");
-                    let access = self.access(b, bound_mask(b, bound), Some(col));
-                    parts.push((b, access));
-                    texts.push(format!("{} (est. {})", self.text(b), fmt_est(self.fanout(b, bound))));
-                }
-                bound[var] = true;
-                // Atoms whose every column is now fixed are fully checked by the leapers.
-                let covered: Vec<&ir::Atom> = parts
-                    .iter()
-                    .filter(|(b, _)| b.args.iter().all(|x| !matches!(x, Arg::Var(v) if !is_bound(bound, *v))))
-                    .map(|(b, _)| *b)
-                    .collect();
-                atoms.retain(|x| !covered.iter().any(|c| std::ptr::eq(*c, *x)));
                 rows *= est;
-                why.push(format!(
-                    "{} by intersecting {}, est. {} rows",
-                    self.rule.var_names[var],
-                    texts.join(" and "),
-                    fmt_est(rows)
-                ));
-                steps.push(Step::Intersect(var, parts));
+                let (step, reason) = self.intersect(var, i, partners, &mut atoms, bound, rows);
+                why.push(reason);
+                steps.push(step);
             } else {
                 atoms.remove(i);
                 let access = self.access(a, bound_mask(a, bound), None);
@@ -802,6 +736,111 @@ impl<'a> Orderer<'a, '_> {
             }
         }
         (steps, why)
+    }
+
+    /// Places every other literal that can run now, most selective first, onto `steps`.
+    fn run_ready_others(
+        &mut self,
+        others: &mut Vec<&'a Lit>,
+        atoms: &[&'a ir::Atom],
+        bound: &mut [bool],
+        steps: &mut Vec<Step<'a>>,
+    ) {
+        // Everything runnable runs now: the most selective filters first, then
+        // negations, then what binds a variable; ties by text, not by position.
+        // `autoinc()` numbers the rows it sees, so it runs after every atom (as written
+        // by `check`) except those that read what it binds.
+        let atoms_left = |lit: &Lit, outer: &[bool], atoms: &[&ir::Atom]| {
+            let out = needs(lit, outer).1;
+            atoms.iter().any(|a| !atom_vars(a).any(|v| Some(v) == out))
+        };
+        while let Some(i) = (0..others.len())
+            .filter(|&i| needs(others[i], &self.outer).0.iter().all(|&v| is_bound(bound, v)))
+            .filter(|&i| !(uses_autoinc(others[i]) && atoms_left(others[i], &self.outer, atoms)))
+            .min_by(|&i, &j| self.other_key(others[i]).partial_cmp(&self.other_key(others[j])).expect("no NaN"))
+        {
+            let lit = others.remove(i);
+            steps.push(self.place_other(lit, bound));
+        }
+    }
+
+    /// Picks the next atom among those ready: its estimated rows, its text and its index.
+    fn pick_atom(
+        &self,
+        atoms: &[&'a ir::Atom],
+        others: &[&'a Lit],
+        bound: &[bool],
+        is_source: bool,
+    ) -> (f64, String, usize) {
+        // Atoms wait for the assignment, range or aggregate that binds their variables.
+        let pending: Vec<VarId> = others.iter().filter_map(|l| needs(l, &self.outer).1).collect();
+        let ready: Vec<usize> =
+            (0..atoms.len()).filter(|&i| !atom_vars(atoms[i]).any(|v| pending.contains(&v))).collect();
+        let ready = if ready.is_empty() { vec![0] } else { ready };
+        let has_dynamic = ready.iter().any(|&i| self.dynamic(atoms[i]));
+        // Rank: a rule of a recursive stratum starts from new tuples; then lookups by
+        // bound columns, then semi-naive joins, then cross products.
+        let class = |o: &Self, a: &ir::Atom| -> u8 {
+            match (o.dynamic(a), bound_mask(a, bound) != 0) {
+                (true, _) if is_source => 0,
+                (false, _) if is_source && has_dynamic => 3,
+                (false, true) => 0,
+                (true, _) => 1,
+                (false, false) => 2,
+            }
+        };
+        let scored: Vec<(u8, f64, String, usize)> = ready
+            .iter()
+            .map(|&i| {
+                let a = atoms[i];
+                let est = self.fanout(a, bound) * self.filters_after(a, bound, others);
+                (class(self, a), est, self.text(a), i)
+            })
+            .collect();
+        let best = scored
+            .iter()
+            .min_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)).then_with(|| x.2.cmp(&y.2)))
+            .expect("a ready atom");
+        (best.1, best.2.clone(), best.3)
+    }
+
+    /// Binds `var` by intersecting atom `i` with its `partners`; drops the atoms the
+    /// intersection fully checks and returns the step with its explanation (`rows`: the
+    /// estimated rows after it).
+    fn intersect(
+        &mut self,
+        var: VarId,
+        i: usize,
+        partners: Vec<usize>,
+        atoms: &mut Vec<&'a ir::Atom>,
+        bound: &mut [bool],
+        rows: f64,
+    ) -> (Step<'a>, String) {
+        // Each atom binding `var` proposes or checks it.
+        let mut parts = Vec::new();
+        let mut texts = Vec::new();
+        for j in std::iter::once(i).chain(partners) {
+            let b = atoms[j];
+            let col = b.args.iter().position(|x| *x == Arg::Var(var)).expect("atom binds var");
+            let access = self.access(b, bound_mask(b, bound), Some(col));
+            parts.push((b, access));
+            texts.push(format!("{} (est. {})", self.text(b), fmt_est(self.fanout(b, bound))));
+        }
+        bound[var] = true;
+        // Atoms whose every column is now fixed are fully checked by the leapers.
+        let covered: Vec<&ir::Atom> = parts
+            .iter()
+            .filter(|(b, _)| b.args.iter().all(|x| !matches!(x, Arg::Var(v) if !is_bound(bound, *v))))
+            .map(|(b, _)| *b)
+            .collect();
+        atoms.retain(|x| !covered.iter().any(|c| std::ptr::eq(*c, *x)));
+        let reason = format!(
+            "{} by intersecting {}, est. {} rows",
+            self.rule.var_names[var],
+            texts.join(" and "),
+            fmt_est(rows)
+        );
+        (Step::Intersect(var, parts), reason)
     }
 
     /// For a lookup of `a`: the variable it binds that other atoms of complete relations

@@ -316,17 +316,10 @@ fn subnetwork(network: &Network, actors: &[usize]) -> Network {
     }
 }
 
-/// The network as inline SVG: one colour per relation (`r{k}`, the index in `colours`),
-/// parallel edges between one pair bent apart, arrows for relations that hold in one
-/// direction only, and each edge's label (shown on hover, for the focused actor, or all).
-fn network_svg(network: &Network, colours: &[(String, EdgeClass, &str)], out: &mut String) {
+/// The actors' positions in a `width` by `height` box, laid out by their stated edges
+/// (an actor without one, by its derived edges).
+fn network_layout(network: &Network, width: f64, height: f64) -> Vec<(f64, f64)> {
     let n = network.actors.len();
-    // Wide rather than tall: the page's width is what a reader has.
-    let width = (1400.0 * (n as f64 / 60.0).sqrt()).max(1400.0).round();
-    let height = (width * 0.5).round();
-    // The layout follows what sources state: derived edges (which tie most of a dense core
-    // to most of the rest) would pull it into a knot. An actor with no stated edge is placed
-    // by its derived ones.
     let mut stated = vec![false; n];
     for e in network.edges.iter().filter(|e| e.class == EdgeClass::Stated) {
         stated[e.from] = true;
@@ -338,33 +331,23 @@ fn network_svg(network: &Network, colours: &[(String, EdgeClass, &str)], out: &m
         .filter(|e| e.class == EdgeClass::Stated || !stated[e.from] || !stated[e.to])
         .map(|e| (e.from, e.to))
         .collect();
-    let pos = layout::layout(n, &pairs, width, height);
-    // Crop the box to the drawing, so a wide picture leaves no empty band.
-    let top = pos.iter().map(|p| p.1).fold(f64::MAX, f64::min).min(height / 2.0) - 30.0;
-    let bottom = pos.iter().map(|p| p.1).fold(f64::MIN, f64::max).max(height / 2.0) + 30.0;
-    let (top, view_height) = (top.max(0.0).round(), (bottom - top.max(0.0)).round());
-    let _ = write!(
-        out,
-        "<svg id=\"network\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 {top} {width} {view_height}\" role=\"img\" aria-label=\"stance network: {n} actors, {} edges\">",
-        network.edges.len()
-    );
-    out.push_str("<defs>");
-    let markers = colours.iter().enumerate().map(|(k, (_, _, c))| (format!("r{k}"), *c));
-    for (id, colour) in markers.chain(std::iter::once(("flagged".to_string(), "#ff7f0e"))) {
-        let _ = write!(
-            out,
-            "<marker id=\"arrow-{id}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"{colour}\"/></marker>"
-        );
-    }
-    out.push_str("</defs><g id=\"edges\">");
-    let colour_of: BTreeMap<&str, usize> =
-        colours.iter().enumerate().map(|(k, (name, _, _))| (name.as_str(), k)).collect();
+    layout::layout(n, &pairs, width, height)
+}
+
+/// Draws the network's edges as curves (those between the same two actors fanned out),
+/// from rim to rim of circles of `radius`; returns where each edge's label goes.
+fn edges_svg(
+    network: &Network,
+    pos: &[(f64, f64)],
+    colour_of: &BTreeMap<&str, usize>,
+    radius: f64,
+    out: &mut String,
+) -> Vec<(f64, f64)> {
     // Edges between the same two actors, in order, to spread them apart.
     let mut bundle: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
     for (i, e) in network.edges.iter().enumerate() {
         bundle.entry((e.from.min(e.to), e.from.max(e.to))).or_default().push(i);
     }
-    let radius = 7.0;
     let mut label_at = Vec::with_capacity(network.edges.len());
     for (i, e) in network.edges.iter().enumerate() {
         let key = (e.from.min(e.to), e.from.max(e.to));
@@ -412,6 +395,43 @@ fn network_svg(network: &Network, colours: &[(String, EdgeClass, &str)], out: &m
             escape(b)
         );
     }
+    label_at
+}
+
+/// The network as inline SVG: one colour per relation (`r{k}`, the index in `colours`),
+/// parallel edges between one pair bent apart, arrows for relations that hold in one
+/// direction only, and each edge's label (shown on hover, for the focused actor, or all).
+fn network_svg(network: &Network, colours: &[(String, EdgeClass, &str)], out: &mut String) {
+    let n = network.actors.len();
+    // Wide rather than tall: the page's width is what a reader has.
+    let width = (1400.0 * (n as f64 / 60.0).sqrt()).max(1400.0).round();
+    let height = (width * 0.5).round();
+    // The layout follows what sources state: derived edges (which tie most of a dense core
+    // to most of the rest) would pull it into a knot. An actor with no stated edge is placed
+    // by its derived ones.
+    let pos = network_layout(network, width, height);
+    // Crop the box to the drawing, so a wide picture leaves no empty band.
+    let top = pos.iter().map(|p| p.1).fold(f64::MAX, f64::min).min(height / 2.0) - 30.0;
+    let bottom = pos.iter().map(|p| p.1).fold(f64::MIN, f64::max).max(height / 2.0) + 30.0;
+    let (top, view_height) = (top.max(0.0).round(), (bottom - top.max(0.0)).round());
+    let _ = write!(
+        out,
+        "<svg id=\"network\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 {top} {width} {view_height}\" role=\"img\" aria-label=\"stance network: {n} actors, {} edges\">",
+        network.edges.len()
+    );
+    out.push_str("<defs>");
+    let markers = colours.iter().enumerate().map(|(k, (_, _, c))| (format!("r{k}"), *c));
+    for (id, colour) in markers.chain(std::iter::once(("flagged".to_string(), "#ff7f0e"))) {
+        let _ = write!(
+            out,
+            "<marker id=\"arrow-{id}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"{colour}\"/></marker>"
+        );
+    }
+    out.push_str("</defs><g id=\"edges\">");
+    let colour_of: BTreeMap<&str, usize> =
+        colours.iter().enumerate().map(|(k, (name, _, _))| (name.as_str(), k)).collect();
+    let radius = 7.0;
+    let label_at = edges_svg(network, &pos, &colour_of, radius, out);
     out.push_str("</g><g id=\"actors\">");
     for (i, actor) in network.actors.iter().enumerate() {
         let (x, y) = pos[i];
@@ -467,6 +487,87 @@ fn verdict_card(out: &mut String, i: usize, c: &ClaimVerdict) {
     out.push_str("</div>");
 }
 
+/// The header's summary counts, then the page's navigation.
+fn summary_html(input: &Input, out: &mut String) {
+    let derived_total: usize = input.derived.iter().map(|r| r.tuples).sum();
+    out.push_str("<div class=\"stats\" id=\"summary\">");
+    if let Some(claims) = &input.claims {
+        // As `stance review` counts them: a claim passes when its expectation is met.
+        stat(out, claims.iter().filter(|c| c.ok).count(), "claims passed");
+        stat(out, claims.iter().filter(|c| !c.ok).count(), "claims failed");
+    }
+    stat(out, input.violations.len(), "contradictions");
+    stat(out, input.network.actors.len(), "actors");
+    stat(out, derived_total, "derived tuples");
+    stat(out, input.facts, "facts");
+    stat(out, input.rules, "rules");
+    if input.constraints > 0 {
+        stat(out, input.constraints, "constraints");
+    }
+    out.push_str("</div></header>\n<nav><a href=\"#network-section\">Network</a>");
+    if input.claims.is_some() {
+        out.push_str("<a href=\"#verdicts\">Claim verdicts</a>");
+    }
+    out.push_str("<a href=\"#contradictions\">Contradictions</a><a href=\"#claims-section\">Derived claims</a><a href=\"#relations-section\">Relations</a></nav>\n<main>\n");
+}
+
+/// The section listing each violated constraint with its colliding tuples.
+fn contradictions_html(input: &Input, out: &mut String) {
+    out.push_str("<section id=\"contradictions\" class=\"narrow\"><h2>Contradictions</h2>");
+    if input.violations.is_empty() {
+        out.push_str("<p>No constraint is violated.</p>");
+    }
+    for (i, v) in input.violations.iter().enumerate() {
+        let tuples: Vec<String> = v
+            .tuples
+            .iter()
+            .map(|t| {
+                format!("{}({})", t.relation, t.values.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", "))
+            })
+            .collect();
+        let _ = write!(
+            out,
+            "<div class=\"card violation\"><div class=\"concl\">{}</div><div class=\"note\">{}</div><div>colliding: <span class=\"mono\">{}</span></div><div class=\"proofs\" data-violation=\"{i}\"></div></div>",
+            escape(&v.constraint),
+            escape(&v.location),
+            escape(&tuples.join(", "))
+        );
+    }
+    out.push_str("</section>\n");
+}
+
+/// The section with the filterable table of derived claims.
+fn claims_table_html(input: &Input, out: &mut String) {
+    let _ = write!(
+        out,
+        "<section id=\"claims-section\" class=\"narrow\"><h2>Derived claims</h2><p><input id=\"search\" type=\"search\" placeholder=\"Filter claims\" aria-label=\"Filter claims\"> <span class=\"note\"><span id=\"shown\">{}</span> shown",
+        input.rows.len()
+    );
+    if input.rows.len() < input.total_rows {
+        let _ = write!(out, "; the first {} of {} claims (--max-claims)", input.rows.len(), input.total_rows);
+    }
+    out.push_str(". Click a claim for its proof.</span></p><table id=\"claims\"><thead><tr><th>relation</th><th>claim</th></tr></thead><tbody>");
+    for row in &input.rows {
+        let text = escape(&row.text);
+        let _ = write!(
+            out,
+            "<tr data-search=\"{}\"><td>{}</td><td>",
+            escape(&row.text.to_lowercase()),
+            escape(&row.relation)
+        );
+        match row.proof {
+            Some(p) => {
+                let _ = write!(out, "<details data-proof=\"{p}\"><summary>{text}</summary></details>");
+            }
+            None => {
+                let _ = write!(out, "<span class=\"concl\">{text}</span> <span class=\"note\">(no proof found)</span>");
+            }
+        }
+        out.push_str("</td></tr>");
+    }
+    out.push_str("</tbody></table></section>\n");
+}
+
 /// The whole page. Same input, same bytes.
 pub fn render(input: &Input) -> String {
     let mut out = String::new();
@@ -487,26 +588,7 @@ pub fn render(input: &Input) -> String {
     let _ = write!(out, "<p>{}</p>", escape(&about.join(" \u{b7} ")));
 
     // The summary, in the header.
-    let derived_total: usize = input.derived.iter().map(|r| r.tuples).sum();
-    out.push_str("<div class=\"stats\" id=\"summary\">");
-    if let Some(claims) = &input.claims {
-        // As `stance review` counts them: a claim passes when its expectation is met.
-        stat(&mut out, claims.iter().filter(|c| c.ok).count(), "claims passed");
-        stat(&mut out, claims.iter().filter(|c| !c.ok).count(), "claims failed");
-    }
-    stat(&mut out, input.violations.len(), "contradictions");
-    stat(&mut out, input.network.actors.len(), "actors");
-    stat(&mut out, derived_total, "derived tuples");
-    stat(&mut out, input.facts, "facts");
-    stat(&mut out, input.rules, "rules");
-    if input.constraints > 0 {
-        stat(&mut out, input.constraints, "constraints");
-    }
-    out.push_str("</div></header>\n<nav><a href=\"#network-section\">Network</a>");
-    if input.claims.is_some() {
-        out.push_str("<a href=\"#verdicts\">Claim verdicts</a>");
-    }
-    out.push_str("<a href=\"#contradictions\">Contradictions</a><a href=\"#claims-section\">Derived claims</a><a href=\"#relations-section\">Relations</a></nav>\n<main>\n");
+    summary_html(input, &mut out);
 
     // Network, first and as wide as the page.
     out.push_str("<section id=\"network-section\"><h2>Network</h2><div class=\"legend\" id=\"legend\">");
@@ -549,57 +631,10 @@ pub fn render(input: &Input) -> String {
     }
 
     // Contradictions.
-    out.push_str("<section id=\"contradictions\" class=\"narrow\"><h2>Contradictions</h2>");
-    if input.violations.is_empty() {
-        out.push_str("<p>No constraint is violated.</p>");
-    }
-    for (i, v) in input.violations.iter().enumerate() {
-        let tuples: Vec<String> = v
-            .tuples
-            .iter()
-            .map(|t| {
-                format!("{}({})", t.relation, t.values.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", "))
-            })
-            .collect();
-        let _ = write!(
-            out,
-            "<div class=\"card violation\"><div class=\"concl\">{}</div><div class=\"note\">{}</div><div>colliding: <span class=\"mono\">{}</span></div><div class=\"proofs\" data-violation=\"{i}\"></div></div>",
-            escape(&v.constraint),
-            escape(&v.location),
-            escape(&tuples.join(", "))
-        );
-    }
-    out.push_str("</section>\n");
+    contradictions_html(input, &mut out);
 
     // Claims table.
-    let _ = write!(
-        out,
-        "<section id=\"claims-section\" class=\"narrow\"><h2>Derived claims</h2><p><input id=\"search\" type=\"search\" placeholder=\"Filter claims\" aria-label=\"Filter claims\"> <span class=\"note\"><span id=\"shown\">{}</span> shown",
-        input.rows.len()
-    );
-    if input.rows.len() < input.total_rows {
-        let _ = write!(out, "; the first {} of {} claims (--max-claims)", input.rows.len(), input.total_rows);
-    }
-    out.push_str(". Click a claim for its proof.</span></p><table id=\"claims\"><thead><tr><th>relation</th><th>claim</th></tr></thead><tbody>");
-    for row in &input.rows {
-        let text = escape(&row.text);
-        let _ = write!(
-            out,
-            "<tr data-search=\"{}\"><td>{}</td><td>",
-            escape(&row.text.to_lowercase()),
-            escape(&row.relation)
-        );
-        match row.proof {
-            Some(p) => {
-                let _ = write!(out, "<details data-proof=\"{p}\"><summary>{text}</summary></details>");
-            }
-            None => {
-                let _ = write!(out, "<span class=\"concl\">{text}</span> <span class=\"note\">(no proof found)</span>");
-            }
-        }
-        out.push_str("</td></tr>");
-    }
-    out.push_str("</tbody></table></section>\n");
+    claims_table_html(input, &mut out);
 
     // Relations.
     out.push_str("<section id=\"relations-section\" class=\"narrow\"><h2>Relations</h2><table id=\"relations\"><thead><tr><th>derived relation</th><th class=\"num\">tuples</th></tr></thead><tbody>");

@@ -467,32 +467,7 @@ impl<'s, 'a> Search<'s, 'a> {
     fn body(&mut self, lits: &[Lit], env: &mut [Value], bound: &mut [bool], visit: &mut Visit<'_, 's, 'a>) -> bool {
         let Some((lit, rest)) = lits.split_first() else { return visit(self, env) };
         match lit {
-            Lit::Atom(atom) => {
-                let pattern = instantiate(atom, env, bound);
-                let candidates: Vec<usize> = matches(&self.ex.model.relations[atom.rel], &pattern).collect();
-                for index in candidates {
-                    if let Some(limit) = self.limit
-                        && self.ex.model.stratum_of[atom.rel] == limit.stratum
-                        && self.ex.annotation(atom.rel, index).round >= limit.round
-                    {
-                        continue;
-                    }
-                    let tuple = self.ex.model.relations[atom.rel].get(index).to_vec();
-                    let mut newly = Vec::new();
-                    if !bind_atom(atom, &tuple, env, bound, &mut newly) {
-                        unbind(bound, &newly);
-                        continue;
-                    }
-                    self.premises.push((atom.rel, index));
-                    let go_on = self.body(rest, env, bound, visit);
-                    self.premises.pop();
-                    unbind(bound, &newly);
-                    if !go_on {
-                        return false;
-                    }
-                }
-                true
-            }
+            Lit::Atom(atom) => self.body_atom(atom, rest, env, bound, visit),
             Lit::Negated(atom) => {
                 let pattern = instantiate(atom, env, bound);
                 if matches(&self.ex.model.relations[atom.rel], &pattern).next().is_some() {
@@ -513,18 +488,7 @@ impl<'s, 'a> Search<'s, 'a> {
                 let text = match lhs {
                     // A condition such as `match(p, s)` (lowered to `call != 0`): the call
                     // with its arguments' values.
-                    Expr::Call { func, args, .. } if func.is_test() => {
-                        let values: Vec<String> = args
-                            .iter()
-                            .enumerate()
-                            .map(|(i, a)| match eval::evaluate_expr(a, env, self.ex.symbols) {
-                                Some(v) => literal(v, func.def().param(i), self.ex.symbols),
-                                None => "?".to_string(),
-                            })
-                            .collect();
-                        let not = if *op == CompareOp::Eq { "!" } else { "" };
-                        format!("{not}{}({})", func.def().name, values.join(", "))
-                    }
+                    Expr::Call { func, args, .. } if func.is_test() => self.test_call_text(*func, args, *op, env),
                     _ => condition_text(self.ex.sources.snippet(*span), *op, l, r, *ty, self.ex.symbols),
                 };
                 self.side.push(Side::Holds { text });
@@ -585,6 +549,57 @@ impl<'s, 'a> Search<'s, 'a> {
                 go_on
             }
         }
+    }
+
+    /// Visits the bindings of `rest` for each tuple of the model matching `atom` (within the
+    /// round limit), recording the tuple as a premise; false when the visitor asked to stop.
+    fn body_atom(
+        &mut self,
+        atom: &ir::Atom,
+        rest: &[Lit],
+        env: &mut [Value],
+        bound: &mut [bool],
+        visit: &mut Visit<'_, 's, 'a>,
+    ) -> bool {
+        let pattern = instantiate(atom, env, bound);
+        let candidates: Vec<usize> = matches(&self.ex.model.relations[atom.rel], &pattern).collect();
+        for index in candidates {
+            if let Some(limit) = self.limit
+                && self.ex.model.stratum_of[atom.rel] == limit.stratum
+                && self.ex.annotation(atom.rel, index).round >= limit.round
+            {
+                continue;
+            }
+            let tuple = self.ex.model.relations[atom.rel].get(index).to_vec();
+            let mut newly = Vec::new();
+            if !bind_atom(atom, &tuple, env, bound, &mut newly) {
+                unbind(bound, &newly);
+                continue;
+            }
+            self.premises.push((atom.rel, index));
+            let go_on = self.body(rest, env, bound, visit);
+            self.premises.pop();
+            unbind(bound, &newly);
+            if !go_on {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The text of a test call such as `match(p, s)` (lowered to `call != 0`) with its
+    /// arguments' values, `!` in front when it must fail.
+    fn test_call_text(&mut self, func: ir::Functor, args: &[Expr], op: CompareOp, env: &[Value]) -> String {
+        let values: Vec<String> = args
+            .iter()
+            .enumerate()
+            .map(|(i, a)| match eval::evaluate_expr(a, env, self.ex.symbols) {
+                Some(v) => literal(v, func.def().param(i), self.ex.symbols),
+                None => "?".to_string(),
+            })
+            .collect();
+        let not = if op == CompareOp::Eq { "!" } else { "" };
+        format!("{not}{}({})", func.def().name, values.join(", "))
     }
 
     fn with_value(

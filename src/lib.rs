@@ -16,6 +16,8 @@
 //!   `watch` and the fuzz entry points;
 //! - `lsp`: the language server (`stance lsp`), on top of the session.
 
+#![warn(missing_docs)]
+
 pub mod base;
 pub mod engine;
 pub mod facts;

@@ -180,7 +180,7 @@ fn initialize_announces_what_the_server_does() {
                 "codeLensProvider": { "resolveProvider": false },
                 "documentFormattingProvider": true,
                 "renameProvider": true,
-                "executeCommandProvider": { "commands": ["stance.showTuples"] },
+                "executeCommandProvider": { "commands": ["stance.showTuples", "stance.explainOne"] },
             },
             "serverInfo": { "name": "stance", "version": env!("CARGO_PKG_VERSION") },
         })
@@ -474,17 +474,128 @@ fn code_lenses_count_the_tuples_each_rule_derived() {
     let mut c = Client::start(&root, json!({}));
     c.open(&file, RULES);
     c.analysed();
-    let lens = |line: u32, title: &str| {
-        json!({ "range": range(line, 0, line, 0),
-                "command": { "title": title, "command": "stance.showTuples", "arguments": ["aligned"] } })
-    };
     assert_eq!(
         c.request("textDocument/codeLens", json!({ "textDocument": { "uri": uri(&file) } })),
-        json!([lens(2, "1 tuple derived"), lens(3, "1 tuple derived")])
+        json!([
+            lens(2, "1 tuple derived", "stance.showTuples", json!(["aligned"])),
+            lens(2, "explain one", "stance.explainOne", json!([uri(&file), "aligned(x, y) :- backs(x, y)."])),
+            lens(3, "1 tuple derived", "stance.showTuples", json!(["aligned"])),
+            lens(
+                3,
+                "explain one",
+                "stance.explainOne",
+                json!([uri(&file), "aligned(x, z) :- backs(x, y), relies_on(y, z)."])
+            ),
+        ])
     );
     assert_eq!(
         c.request("workspace/executeCommand", json!({ "command": "stance.showTuples", "arguments": ["aligned"] })),
         json!("aligned: 2 tuples\naligned(Egypt, Haftar)\naligned(Egypt, Tobruk)")
+    );
+    c.shutdown();
+}
+
+fn lens(line: u32, title: &str, command: &str, arguments: Value) -> Value {
+    json!({ "range": range(line, 0, line, 0), "command": { "title": title, "command": command, "arguments": arguments } })
+}
+
+/// "explain one" over a rule: the proof of the first tuple it derived, as `stance explain`
+/// prints it, with the sources (paths relative to the workspace folder).
+#[test]
+fn explain_one_gives_the_proof_of_a_rules_first_tuple() {
+    let (_dir, root) = project(RULES);
+    let file = root.join("rules/r.dl");
+    let mut c = Client::start(&root, json!({}));
+    c.open(&file, RULES);
+    c.analysed();
+    let explain = |c: &mut Client, rule: &str| {
+        c.request(
+            "workspace/executeCommand",
+            json!({ "command": "stance.explainOne", "arguments": [uri(&file), rule] }),
+        )
+    };
+    assert_eq!(
+        explain(&mut c, "aligned(x, y) :- backs(x, y)."),
+        json!(
+            "aligned(\"Egypt\", \"Tobruk\")\n\
+               │  by aligned(x, y) :- backs(x, y).  [rules/r.dl:3]\n\
+               │  with x = \"Egypt\", y = \"Tobruk\"\n\
+               └─ backs(\"Egypt\", \"Tobruk\")\n      \
+                     stated in facts/statements.csv:2\n      \
+                     source: The Paper, date: 2016-11-28\n      \
+                     quote: “Egypt backs Tobruk”\n"
+        )
+    );
+    // A rule that derived nothing (or is not in the file) has nothing to explain.
+    assert_eq!(explain(&mut c, "aligned(x, x) :- backs(x, x)."), Value::Null);
+    c.shutdown();
+}
+
+/// A claim in a `.claims` file: its verdict as `stance review` gives it, and the first lines
+/// of its proof with the sources (or review's details when there is no proof to show).
+#[test]
+fn hover_on_a_claim_shows_its_verdict_and_proof() {
+    let (_dir, root) = project(RULES);
+    std::fs::create_dir(root.join("claims")).unwrap();
+    let claims = root.join("claims/c.claims");
+    let text = "aligned(\"Egypt\", \"Haftar\").\ncount aligned(\"Egypt\", _) = 3.\n";
+    std::fs::write(&claims, text).unwrap();
+    let mut c = Client::start(&root, json!({}));
+    c.open(&claims, text);
+    c.analysed();
+    assert_eq!(
+        c.at("textDocument/hover", &claims, 0, 3),
+        json!({
+            "contents": { "kind": "markdown", "value": "**SUPPORTED** `aligned(\"Egypt\", \"Haftar\")`\n\n```text\n\
+                aligned(\"Egypt\", \"Haftar\")\n\
+                │  by aligned(x, z) :- backs(x, y), relies_on(y, z).  [rules/r.dl:4]\n\
+                │  with x = \"Egypt\", y = \"Tobruk\", z = \"Haftar\"\n\
+                ├─ backs(\"Egypt\", \"Tobruk\")\n\
+                │     stated in facts/statements.csv:2\n\
+                │     source: The Paper, date: 2016-11-28\n\
+                │     quote: “Egypt backs Tobruk”\n\
+                └─ relies_on(\"Tobruk\", \"Haftar\")\n      \
+                      stated in facts/statements.csv:3\n      \
+                      source: The Paper, date: 2016-11-28\n      \
+                      quote: “Tobruk relies on Haftar”\n```" },
+            "range": range(0, 0, 0, 27),
+        })
+    );
+    assert_eq!(
+        c.at("textDocument/hover", &claims, 1, 0)["contents"]["value"],
+        "**FAILED** `count aligned(\"Egypt\", _) = 3`\n\n```text\nexpected 3 matching tuples, found 2\n\
+         matching: aligned(\"Egypt\", \"Haftar\"), aligned(\"Egypt\", \"Tobruk\")\n```"
+    );
+    // Between claims, nothing.
+    assert_eq!(c.at("textDocument/hover", &claims, 2, 0), Value::Null);
+    c.shutdown();
+}
+
+/// An edit cancels the evaluation of the texts before it: the slow program's run (two
+/// billion values, under a limit of an hour) stops, and the next request is answered
+/// from the new program's evaluation.
+#[test]
+fn an_edit_cancels_the_running_evaluation() {
+    let slow = format!("{RULES}.decl slow(n: number)\nslow(i) :- i = range(0, 2000000000), i < 0.\n");
+    let (_dir, root) = project(&slow);
+    let file = root.join("rules/r.dl");
+    let mut c = Client::start(&root, json!({ "timeoutMs": 3_600_000 }));
+    c.open(&file, &slow);
+    // The slow program's warning (`slow` is never used) is published before it is evaluated.
+    while c.diagnostics.get(&uri(&file)).is_none_or(|d| d.as_array().unwrap().is_empty()) {
+        match c.conn.receiver.recv_timeout(TIMEOUT).expect("no diagnostics") {
+            Message::Notification(n) => c.keep(n),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    c.change(&file, range(4, 0, 6, 0), "");
+    c.analysed();
+    assert_eq!(c.diagnostics[&uri(&file)], json!([]));
+    assert_eq!(
+        c.at("textDocument/hover", &file, 2, 2)["contents"]["value"],
+        "```stance\n.decl aligned(x: symbol, y: symbol)\n```\n\n\
+         tuples from: 2 rules or facts\n\n\
+         **2 tuples** in the last evaluation\n- `aligned(Egypt, Haftar)`\n- `aligned(Egypt, Tobruk)`"
     );
     c.shutdown();
 }
@@ -509,7 +620,7 @@ fn untrusted_workspace_evaluation_off_and_no_output_written() {
     c.generation += 1;
     c.analysed();
     let lenses = c.request("textDocument/codeLens", json!({ "textDocument": { "uri": uri(&file) } }));
-    assert_eq!(lenses.as_array().unwrap().len(), 2);
+    assert_eq!(lenses.as_array().unwrap().len(), 4);
     let mut files: Vec<String> =
         walk(&root).iter().map(|p| p.strip_prefix(&root).unwrap().display().to_string()).collect();
     files.sort();
@@ -529,7 +640,7 @@ fn evaluation_stops_at_the_tuple_limit() {
     assert_eq!(
         hover["contents"]["value"],
         "```stance\n.decl aligned(x: symbol, y: symbol)\n```\n\ntuples from: 2 rules or facts\n\n\
-         evaluation stopped: relation `aligned` grew beyond 1 tuples (--max-tuples); stopped"
+         evaluation stopped: relation `aligned` grew beyond 1 tuples (the `maxTuples` setting); stopped"
     );
     c.shutdown();
 }

@@ -24,7 +24,7 @@ function activate(context) {
       synchronize: { configurationSection: 'stance' },
     },
   );
-  // `stance.showTuples` is run by the server (the code lenses call it).
+  // `stance.showTuples` and `stance.explainOne` are run by the server (the code lenses call them).
   context.subscriptions.push(client);
   return client.start();
 }

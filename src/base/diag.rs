@@ -4,10 +4,13 @@
 use crate::base::source::{SourceMap, Span};
 use serde::Serialize;
 
+/// Whether a diagnostic fails the run or only warns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Reported; the run goes on and succeeds (unless warnings are denied).
     Warning,
+    /// The run fails with a non-zero exit status.
     Error,
 }
 
@@ -19,15 +22,21 @@ pub enum Code {
     Syntax,
     /// A construct of Soufflé's language that stance does not support.
     Unsupported,
+    /// An atom or directive names a relation that is not declared.
     UnknownRelation,
+    /// A declaration names an attribute type that is neither built in nor declared.
     UnknownType,
+    /// An atom, claim or statement relation with the wrong number of arguments or columns.
     ArityMismatch,
+    /// A value or variable used at a type other than the column's.
     TypeMismatch,
     /// A variable in a head, negation, comparison or functor that no positive atom binds.
     Ungrounded,
     /// Negation or aggregation through recursion.
     Unstratifiable,
+    /// A relation or type declared twice.
     DuplicateDeclaration,
+    /// An `.input`/`.output`/`.pragma` directive with a bad parameter or target.
     BadDirective,
     /// A `match` pattern that is not a regular expression, or compiles too big.
     BadPattern,
@@ -55,7 +64,9 @@ pub enum Code {
     BadRevision,
     /// Variable used only once.
     SingletonVariable,
+    /// A declared relation that no other rule reads and that is not shown or printed.
     UnusedRelation,
+    /// A relation read by a rule that nothing (no data, no rule) gives tuples.
     EmptyRelation,
     /// A rule with a positive atom over a relation that is always empty.
     NeverFires,
@@ -89,6 +100,7 @@ pub enum Code {
 }
 
 impl Code {
+    /// The stable code (`E001`, `W002`…) that scripts match on.
     pub fn id(self) -> &'static str {
         match self {
             Code::Syntax => "E001",
@@ -131,6 +143,7 @@ impl Code {
         }
     }
 
+    /// The readable name of the code (`unknown-relation`), shown next to it.
     pub fn slug(self) -> &'static str {
         match self {
             Code::Syntax => "syntax",
@@ -173,22 +186,31 @@ impl Code {
     }
 }
 
+/// A span with the short text shown under it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
+    /// The text the label points at.
     pub span: Span,
+    /// What the label says about it.
     pub message: String,
 }
 
 /// One finding: what went wrong, where, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Error or warning.
     pub severity: Severity,
+    /// The stable code of the finding.
     pub code: Code,
+    /// The one-line headline.
     pub message: String,
     /// Where the problem is. `None` only for problems with no location (a missing directory).
     pub primary: Option<Label>,
+    /// Further related locations (the earlier declaration, the other rule).
     pub secondary: Vec<Label>,
+    /// Extra explanation, one `note:` line each.
     pub notes: Vec<String>,
+    /// What to do about it, shown as `help:`.
     pub help: Option<String>,
     /// Mechanical repairs, each a complete edit of the source (the language server offers
     /// them as quick fixes); the `help` says the same in words.
@@ -198,14 +220,18 @@ pub struct Diagnostic {
 /// One way to repair a diagnostic: a title and the edits that make it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fix {
+    /// What the fix does, as the editor offers it: change to `x`.
     pub title: String,
+    /// The edits that make it.
     pub edits: Vec<Edit>,
 }
 
 /// Replace the text of `span` (empty: insert at its start) with `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
+    /// The text replaced.
     pub span: Span,
+    /// What replaces it.
     pub text: String,
 }
 
@@ -217,6 +243,7 @@ impl Fix {
 }
 
 impl Diagnostic {
+    /// An error with no location yet (add one with [`Diagnostic::at`]).
     pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
@@ -230,6 +257,7 @@ impl Diagnostic {
         }
     }
 
+    /// A warning with no location yet (add one with [`Diagnostic::at`]).
     pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
@@ -240,26 +268,31 @@ impl Diagnostic {
         self
     }
 
+    /// Adds a related location with its label.
     pub fn with_secondary(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
         self.secondary.push(Label { span, message: label.into() });
         self
     }
 
+    /// Adds a `note:` line.
     pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(note.into());
         self
     }
 
+    /// Sets the `help:` line.
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
 
+    /// Adds a way to repair the finding.
     pub fn with_fix(mut self, fix: Fix) -> Diagnostic {
         self.fixes.push(fix);
         self
     }
 
+    /// Whether this finding fails the run.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -270,12 +303,15 @@ impl Diagnostic {
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// Records one finding.
     pub fn push(&mut self, d: Diagnostic) {
         self.0.push(d);
     }
+    /// Whether any finding is an error (the run must fail).
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(Diagnostic::is_error)
     }
+    /// Records several findings, in order.
     pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
         self.0.extend(other);
     }

@@ -3,6 +3,7 @@
 //! stage that shows tuples (output, proofs, verdicts, diffs, pictures) sorts with this.
 
 use crate::base::value::{Symbols, Tuples, Type, Value, display, to_number};
+use itertools::Itertools;
 use std::cmp::Ordering;
 
 /// The order of the tuples of a relation as shown to users: indices into `tuples`.
@@ -77,10 +78,8 @@ impl Order {
 
 /// Position of each symbol id in string order.
 fn symbol_ranks(symbols: &Symbols) -> Vec<u32> {
-    let mut ids: Vec<(Value, &str)> = symbols.iter().collect();
-    ids.sort_unstable_by(|a, b| a.1.cmp(b.1));
     let mut rank = vec![0u32; symbols.len()];
-    for (i, (id, _)) in ids.into_iter().enumerate() {
+    for (i, (id, _)) in symbols.iter().sorted_unstable_by(|a, b| a.1.cmp(b.1)).enumerate() {
         rank[id as usize] = i as u32;
     }
     rank

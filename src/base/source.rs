@@ -10,12 +10,16 @@ pub struct FileId(pub u32);
 /// A byte range inside one source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Span {
+    /// The file the span is in.
     pub file: FileId,
+    /// Byte offset of the first byte.
     pub start: u32,
+    /// Byte offset just past the last byte.
     pub end: u32,
 }
 
 impl Span {
+    /// The span of a byte range of `file` (offsets are kept in 32 bits).
     pub fn new(file: FileId, range: Range<usize>) -> Span {
         Span { file, start: range.start as u32, end: range.end as u32 }
     }
@@ -25,6 +29,7 @@ impl Span {
         Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 
+    /// The span's byte range, for slicing the file's text.
     pub fn range(self) -> Range<usize> {
         self.start as usize..self.end as usize
     }
@@ -33,7 +38,9 @@ impl Span {
 /// One loaded file: its display name (as the user wrote the path) and its text.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// The path as shown in messages.
     pub name: String,
+    /// The file's contents.
     pub text: String,
     /// Byte offset of the start of each line, for `line:col` lookups. Found on first use:
     /// a large table that loads without error never needs them (10 M rows: 80 MB).
@@ -77,10 +84,12 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// An empty map.
     pub fn new() -> SourceMap {
         SourceMap::default()
     }
 
+    /// Adds a file and returns its id.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         self.files.push(SourceFile::new(name.into(), text.into()));
         FileId(self.files.len() as u32 - 1)
@@ -96,10 +105,12 @@ impl SourceMap {
         }
     }
 
+    /// The file with id `id` (ids come from [`SourceMap::add`], so it exists).
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
 
+    /// Every file, with its id, in the order added.
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
     }

@@ -18,6 +18,7 @@ pub struct Stamp {
 }
 
 impl Stamp {
+    /// The settings of a run with `--as-of` (or none) and no engine named yet.
     pub fn new(as_of: Option<String>) -> Stamp {
         Stamp { as_of, engine: None }
     }

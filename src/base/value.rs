@@ -13,14 +13,18 @@ pub type Value = u32;
 /// A `number`: a 32-bit signed integer.
 pub type Number = i32;
 
+/// A column's type: which of the two kinds of [`Value`] it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Type {
+    /// An interned string (see [`Symbols`]).
     Symbol,
+    /// A 32-bit signed integer ([`Number`]).
     Number,
 }
 
 impl Type {
+    /// The type's name as written in rule files (`symbol`, `number`).
     pub fn name(self) -> &'static str {
         match self {
             Type::Symbol => "symbol",
@@ -29,10 +33,12 @@ impl Type {
     }
 }
 
+/// A number's cell: its two's-complement bits.
 pub fn from_number(n: Number) -> Value {
     n as Value
 }
 
+/// A `number` cell's value.
 pub fn to_number(v: Value) -> Number {
     v as Number
 }
@@ -44,7 +50,7 @@ pub fn to_number(v: Value) -> Number {
 /// Interning is most of the cost of loading a large statement table (two strings per row),
 /// and with a million distinct actors each lookup is a cache miss. `lasso`, used before,
 /// follows three dependent pointers per lookup (its table, its list of strings, the string);
-/// here the table's slots hold the hash, the length and the first [`INLINE`] bytes, so a
+/// here the table's slots hold the hash, the length and the first `INLINE` bytes, so a
 /// lookup of a short string touches one slot and nothing else (10 M statement rows with
 /// 1 M distinct actors: `perf` put interning at about 6 s before, about 2 s after).
 #[derive(Clone, Default)]
@@ -93,6 +99,7 @@ impl std::fmt::Debug for Symbols {
 }
 
 impl Symbols {
+    /// An empty table.
     pub fn new() -> Symbols {
         Symbols::default()
     }
@@ -131,6 +138,7 @@ impl Symbols {
         self.ordinals.get(v as usize).copied().unwrap_or(v) as Number
     }
 
+    /// The id of `s`, adding it to the table if it is new.
     pub fn intern(&mut self, s: &str) -> Value {
         if 2 * (self.ends.len() + 1) > self.slots.len() {
             self.grow();
@@ -156,20 +164,24 @@ impl Symbols {
         self.find(s, hash_str(s)).ok()
     }
 
+    /// The string of a symbol id from this table.
     pub fn resolve(&self, v: Value) -> &str {
         let id = v as usize;
         let start = if id == 0 { 0 } else { self.ends[id - 1] };
         &self.text[start..self.ends[id]]
     }
 
+    /// Number of distinct strings interned.
     pub fn len(&self) -> usize {
         self.ends.len()
     }
 
+    /// Whether no string was interned yet.
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
 
+    /// Every symbol with its id, in id (first interned) order.
     pub fn iter(&self) -> impl Iterator<Item = (Value, &str)> {
         (0..self.len() as Value).map(|id| (id, self.resolve(id)))
     }
@@ -237,17 +249,21 @@ pub fn display(v: Value, ty: Type, symbols: &Symbols) -> String {
 /// loaded facts are in load order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tuples {
+    /// Values per tuple.
     pub arity: usize,
+    /// The tuples' values, `arity` per tuple, back to back.
     pub data: Vec<Value>,
     /// Number of tuples (kept apart from `data` because a nullary relation has no values).
     pub rows: usize,
 }
 
 impl Tuples {
+    /// An empty relation of `arity` columns.
     pub fn new(arity: usize) -> Tuples {
         Tuples { arity, data: Vec::new(), rows: 0 }
     }
 
+    /// Appends one tuple of `arity` values.
     pub fn push(&mut self, tuple: &[Value]) {
         debug_assert_eq!(tuple.len(), self.arity);
         self.data.extend_from_slice(tuple);
@@ -261,6 +277,7 @@ impl Tuples {
         self.rows += other.rows;
     }
 
+    /// Keeps only the first `len` tuples.
     pub fn truncate(&mut self, len: usize) {
         self.rows = self.rows.min(len);
         self.data.truncate(self.rows * self.arity);
@@ -279,18 +296,22 @@ impl Tuples {
         self.truncate(kept);
     }
 
+    /// Number of tuples.
     pub fn len(&self) -> usize {
         self.rows
     }
 
+    /// Whether there are no tuples.
     pub fn is_empty(&self) -> bool {
         self.rows == 0
     }
 
+    /// The `i`th tuple.
     pub fn get(&self, i: usize) -> &[Value] {
         &self.data[i * self.arity..(i + 1) * self.arity]
     }
 
+    /// Every tuple, in stored order.
     pub fn iter(&self) -> impl Iterator<Item = &[Value]> {
         (0..self.len()).map(|i| self.get(i))
     }
@@ -309,6 +330,7 @@ impl Tuples {
         None
     }
 
+    /// Whether the (sorted) tuples contain `tuple`.
     pub fn contains(&self, tuple: &[Value]) -> bool {
         self.position(tuple).is_some()
     }

@@ -2,6 +2,7 @@
 
 use super::context::{Ctx, ProjectArgs, ProofFormat, counted, print_bytes};
 use clap::Args;
+use itertools::Itertools;
 use stance::review::constraints;
 use stance::session::{ExitStatus, Failure};
 
@@ -25,7 +26,7 @@ pub fn run(args: &ContradictionsArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failu
     let mut ex = run.explainer();
     let found = constraints::violations(&mut ex);
     let rendered = match args.format {
-        ProofFormat::Text => found.iter().map(|v| constraints::render_violation(&ex, v)).collect::<Vec<_>>().join("\n"),
+        ProofFormat::Text => found.iter().map(|v| constraints::render_violation(&ex, v)).join("\n"),
         ProofFormat::Json => {
             let list: Vec<serde_json::Value> = found.iter().map(|v| constraints::violation_json(&ex, v)).collect();
             format!("{}\n", serde_json::json!({ "meta": args.project.stamp().json(), "violations": list }))

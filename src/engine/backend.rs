@@ -14,6 +14,8 @@
 //! (`engine::eval`), and [`Engine::Simple`], a plain naive evaluator over the IR
 //! (`engine::simple`) kept as a reference. [`Engine::Compare`] runs both and fails on any
 //! difference, as polonius's `Algorithm::Compare` does.
+//!
+//! [`Annotation`]: crate::engine::eval::Annotation
 
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::value::{Symbols, Tuples, Type, display};

@@ -51,7 +51,9 @@ pub struct EvalOptions {
 /// How a derived tuple first appeared: in which round of its stratum, by which rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Annotation {
+    /// The round of its stratum in which the tuple first appeared.
     pub round: u32,
+    /// The rule that derived it ([`INPUT`] for an input tuple).
     pub rule: u32,
 }
 
@@ -61,6 +63,7 @@ pub const INPUT: u32 = u32::MAX;
 /// The result of evaluation: every relation's tuples, with annotations when recorded.
 #[derive(Debug, Clone, Default)]
 pub struct Model {
+    /// Every relation's tuples, by [`RelId`], sorted.
     pub relations: Vec<Tuples>,
     /// Per relation, aligned with its tuples (empty when not recorded), packed as
     /// [`Packing`] says: 4 bytes per tuple.
@@ -462,14 +465,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         let mut iteration = Iteration::new();
         // When recording, new tuples are deduplicated before insertion (`retain_new`), so
         // datafrog need not check them against the relation again.
-        let vars: Vec<Variable<(Row<R>, A)>> = sp
-            .relations
-            .iter()
-            .map(|&r| {
-                let name = &self.program.relations[r].name;
-                if A::RECORDS { iteration.variable_indistinct(name) } else { iteration.variable(name) }
-            })
-            .collect();
+        let vars = self.relation_variables(&mut iteration, sp);
         let var_of = |rel: RelId| sp.relations.iter().position(|&r| r == rel).expect("relation of this stratum");
         let dyn_vars: Vec<Variable<(Row<R>, Row<R>)>> = sp
             .dyn_indices
@@ -477,17 +473,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             .map(|s| iteration.variable(&format!("{}_by_{:?}", self.program.relations[s.rel].name, s.key_cols)))
             .collect();
         // One materialised environment per join of each rule.
-        let env_vars: Vec<Vec<Variable<(Row<R>, Env<E>)>>> = sp
-            .rules
-            .iter()
-            .map(|rp| {
-                rp.joins
-                    .iter()
-                    .enumerate()
-                    .map(|(j, _)| iteration.variable(&format!("rule{}_env{j}", rp.rule)))
-                    .collect()
-            })
-            .collect();
+        let env_vars = Self::env_variables(&mut iteration, sp);
 
         // Input tuples enter as the first round's new tuples.
         for (i, &r) in sp.relations.iter().enumerate() {
@@ -542,26 +528,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                 let cols = &spec.key_cols;
                 dv.from_map(&vars[var_of(spec.rel)], |(row, _)| (project::<R>(row, cols), *row));
             }
-            for (var, mut rows) in vars.iter().zip(produced) {
-                if rows.is_empty() {
-                    continue;
-                }
-                if A::RECORDS {
-                    // The annotation is not part of a tuple's identity, so datafrog cannot
-                    // deduplicate on it: keep one candidate per tuple (the lowest rule) and
-                    // drop the tuples the relation already has. A single leapjoin's output
-                    // is already sorted and unique, so the sort is often skipped.
-                    if !rows.windows(2).all(|w| w[0].0 < w[1].0) {
-                        rows.sort_unstable();
-                        rows.dedup_by(|a, b| a.0 == b.0);
-                    }
-                    retain_new(&mut rows, var);
-                    // Still sorted and unique: no need for datafrog to sort again.
-                    var.insert(Relation { elements: rows });
-                } else {
-                    var.insert(Relation::from_vec(rows));
-                }
-            }
+            Self::merge_produced(&vars, produced);
             round += 1;
             if A::RECORDS && round == packing.max_round() {
                 return Err(Diagnostic::error(
@@ -579,6 +546,61 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             }
         }
 
+        self.finish_stratum(sp, vars, &packing);
+        Ok(())
+    }
+
+    /// One variable per relation of the stratum, named after it.
+    fn relation_variables(&self, iteration: &mut Iteration, sp: &StratumPlan) -> Vec<Variable<(Row<R>, A)>> {
+        sp.relations
+            .iter()
+            .map(|&r| {
+                let name = &self.program.relations[r].name;
+                if A::RECORDS { iteration.variable_indistinct(name) } else { iteration.variable(name) }
+            })
+            .collect()
+    }
+
+    /// One materialised-environment variable per join of each rule of the stratum.
+    fn env_variables(iteration: &mut Iteration, sp: &StratumPlan) -> Vec<Vec<Variable<(Row<R>, Env<E>)>>> {
+        sp.rules
+            .iter()
+            .map(|rp| {
+                rp.joins
+                    .iter()
+                    .enumerate()
+                    .map(|(j, _)| iteration.variable(&format!("rule{}_env{j}", rp.rule)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Inserts each relation's tuples produced this round into its variable.
+    fn merge_produced(vars: &[Variable<(Row<R>, A)>], produced: Vec<Vec<(Row<R>, A)>>) {
+        for (var, mut rows) in vars.iter().zip(produced) {
+            if rows.is_empty() {
+                continue;
+            }
+            if A::RECORDS {
+                // The annotation is not part of a tuple's identity, so datafrog cannot
+                // deduplicate on it: keep one candidate per tuple (the lowest rule) and
+                // drop the tuples the relation already has. A single leapjoin's output
+                // is already sorted and unique, so the sort is often skipped.
+                if !rows.windows(2).all(|w| w[0].0 < w[1].0) {
+                    rows.sort_unstable();
+                    rows.dedup_by(|a, b| a.0 == b.0);
+                }
+                retain_new(&mut rows, var);
+                // Still sorted and unique: no need for datafrog to sort again.
+                var.insert(Relation { elements: rows });
+            } else {
+                var.insert(Relation::from_vec(rows));
+            }
+        }
+    }
+
+    /// Stores the stratum's complete relations (and, when recording, their annotations).
+    fn finish_stratum(&mut self, sp: &StratumPlan, vars: Vec<Variable<(Row<R>, A)>>, packing: &Packing) {
         for (var, &rel) in vars.into_iter().zip(&sp.relations) {
             let complete = var.complete();
             if A::RECORDS {
@@ -589,7 +611,6 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             // the rows sorted and unique: no need to sort them again.
             self.done[rel] = Relation { elements: complete.elements.into_iter().map(|(row, _)| row).collect() };
         }
-        Ok(())
     }
 
     /// Between rounds: a relation beyond `--max-tuples` (through its input tuples; the rules'
@@ -1057,6 +1078,7 @@ pub struct Fold {
 }
 
 impl Fold {
+    /// An empty fold of `func`.
     pub fn new(func: AggregateFunc) -> Fold {
         Fold { func, count: 0, acc: None }
     }

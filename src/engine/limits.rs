@@ -20,14 +20,17 @@ use std::time::Duration;
 pub struct CancelToken(Arc<AtomicBool>);
 
 impl CancelToken {
+    /// A token not cancelled yet.
     pub fn new() -> CancelToken {
         CancelToken::default()
     }
 
+    /// Asks every holder of the token to stop.
     pub fn cancel(&self) {
         self.0.store(true, Ordering::Relaxed);
     }
 
+    /// Whether [`CancelToken::cancel`] was called.
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::Relaxed)
     }
@@ -85,6 +88,7 @@ impl Default for Stop {
 }
 
 impl Stop {
+    /// No stop requested, no rule running.
     pub const fn new() -> Stop {
         Stop { reason: AtomicU8::new(0), rule: AtomicUsize::new(NO_RULE) }
     }
@@ -100,10 +104,12 @@ impl Stop {
         self.reason.load(Ordering::Relaxed) != 0
     }
 
+    /// Why a stop was requested, if one was.
     pub fn reason(&self) -> Option<StopReason> {
         StopReason::from_code(self.reason.load(Ordering::Relaxed))
     }
 
+    /// Records the rule now running.
     pub fn set_rule(&self, rule: usize) {
         self.rule.store(rule, Ordering::Relaxed);
     }

@@ -47,14 +47,18 @@ pub enum ColAction {
 /// One column of a lookup key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyPart {
+    /// The value of a bound variable.
     Var(VarId),
+    /// A constant.
     Const(Value),
 }
 
 /// A relation of the stratum re-keyed for semi-naive joins: `(key columns, tuple)` pairs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct KeySpec {
+    /// The relation.
     pub rel: RelId,
+    /// The key columns, in key order: a lookup key is the tuple projected on them.
     pub key_cols: Vec<usize>,
 }
 
@@ -64,6 +68,7 @@ pub struct KeySpec {
 pub struct Leaper {
     /// Into [`StratumPlan::static_indices`].
     pub index: usize,
+    /// The bound arguments (and constants) the index is probed with.
     pub key: Vec<KeyPart>,
 }
 
@@ -149,14 +154,25 @@ pub enum Op {
     },
 }
 
+/// Where a rule's evaluation starts: one empty environment, or the tuples of its first atom.
 #[derive(Debug, Clone)]
 pub enum Source {
     /// One empty environment, in the first round only.
     Unit,
     /// Every tuple of a complete relation, in the first round only.
-    Static { rel: RelId, cols: Vec<ColAction> },
+    Static {
+        /// The relation scanned.
+        rel: RelId,
+        /// What each column of a tuple does to the empty environment.
+        cols: Vec<ColAction>,
+    },
     /// The new tuples of a relation of this stratum, every round.
-    Dynamic { rel: RelId, cols: Vec<ColAction> },
+    Dynamic {
+        /// The relation whose new tuples are scanned.
+        rel: RelId,
+        /// What each column of a tuple does to the empty environment.
+        cols: Vec<ColAction>,
+    },
 }
 
 /// A semi-naive join of the environment so far with an atom of this stratum.
@@ -164,15 +180,22 @@ pub enum Source {
 pub struct DynJoin {
     /// Index into [`StratumPlan::dyn_indices`].
     pub index: usize,
+    /// The environment's bound arguments, in the index's key order.
     pub key: Vec<KeyPart>,
+    /// What each column of a matched tuple does to `env`.
     pub cols: Vec<ColAction>,
 }
 
+/// How one rule is evaluated: a source of environments, then steps and joins, then the head.
 #[derive(Debug, Clone)]
 pub struct RulePlan {
+    /// The rule planned.
     pub rule: RuleId,
+    /// The relation it derives.
     pub head: RelId,
+    /// The head's arguments, over the environment.
     pub head_args: Vec<Expr>,
+    /// Where the rule's environments start.
     pub source: Source,
     /// Operations after the source.
     pub ops: Vec<Op>,
@@ -188,6 +211,7 @@ pub struct RulePlan {
 /// rule reduces to copying columns: the key from the source tuple, the head from the source
 /// and the matched tuple, with no environment in between.
 pub struct Extension {
+    /// The relation of this stratum whose new tuples are extended.
     pub source: RelId,
     /// Index into [`StratumPlan::static_indices`].
     pub index: usize,
@@ -201,12 +225,16 @@ pub struct Extension {
 /// Where a column of an [`Extension`]'s key or head comes from.
 #[derive(Debug, Clone, Copy)]
 pub enum Column {
+    /// A column of the source tuple.
     Source(usize),
+    /// A column of the matched tuple.
     Matched(usize),
+    /// A constant.
     Const(Value),
 }
 
 impl RulePlan {
+    /// The rule as an [`Extension`], if it has that shape (then it runs as a leapjoin).
     pub fn as_extension(&self) -> Option<Extension> {
         let Source::Dynamic { rel, cols: source_cols } = &self.source else { return None };
         let [Op::Lookup { index, key, cols }] = self.ops.as_slice() else { return None };
@@ -242,10 +270,14 @@ impl RulePlan {
     }
 }
 
+/// How one stratum is evaluated.
 #[derive(Debug, Clone)]
 pub struct StratumPlan {
+    /// The stratum's relations.
     pub relations: Vec<RelId>,
+    /// Whether the stratum needs a fixpoint (some rule reads one of its relations).
     pub recursive: bool,
+    /// The plans of the rules deriving its relations.
     pub rules: Vec<RulePlan>,
     /// Complete relations of lower strata, each sorted by a column order, for lookups.
     pub static_indices: Vec<IndexSpec>,
@@ -256,8 +288,10 @@ pub struct StratumPlan {
     pub serves: Vec<Vec<(Vec<usize>, Option<usize>)>>,
 }
 
+/// How a program is evaluated: its strata in order, and the widths of the evaluator's rows.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// One plan per stratum, in evaluation order.
     pub strata: Vec<StratumPlan>,
     /// Columns of a stored tuple: the widest relation (keys are projections of tuples, so
     /// never wider).
@@ -271,7 +305,9 @@ pub struct Plan {
 /// What the planner knows of a relation's size: rows, and distinct values per column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RelStats {
+    /// Number of rows.
     pub rows: usize,
+    /// Distinct values in each column.
     pub distinct: Vec<usize>,
     /// Measured on the input, or guessed (a derived relation before it is computed).
     pub measured: bool,
@@ -659,56 +695,12 @@ impl<'a> Orderer<'a, '_> {
         let mut why = Vec::new();
         let mut rows = 1.0f64;
         loop {
-            // Everything runnable runs now: the most selective filters first, then
-            // negations, then what binds a variable; ties by text, not by position.
-            // `autoinc()` numbers the rows it sees, so it runs after every atom (as written
-            // by `check`) except those that read what it binds.
-            let atoms_left = |lit: &Lit, outer: &[bool], atoms: &[&ir::Atom]| {
-                let out = needs(lit, outer).1;
-                atoms.iter().any(|a| !atom_vars(a).any(|v| Some(v) == out))
-            };
-            while let Some(i) = (0..others.len())
-                .filter(|&i| needs(others[i], &self.outer).0.iter().all(|&v| is_bound(bound, v)))
-                .filter(|&i| !(uses_autoinc(others[i]) && atoms_left(others[i], &self.outer, &atoms)))
-                .min_by(|&i, &j| self.other_key(others[i]).partial_cmp(&self.other_key(others[j])).expect("no NaN"))
-            {
-                let lit = others.remove(i);
-                steps.push(self.place_other(lit, bound));
-            }
+            self.run_ready_others(&mut others, &atoms, bound, &mut steps);
             if atoms.is_empty() {
                 break;
             }
-            // Atoms wait for the assignment, range or aggregate that binds their variables.
-            let pending: Vec<VarId> = others.iter().filter_map(|l| needs(l, &self.outer).1).collect();
-            let ready: Vec<usize> =
-                (0..atoms.len()).filter(|&i| !atom_vars(atoms[i]).any(|v| pending.contains(&v))).collect();
-            let ready = if ready.is_empty() { vec![0] } else { ready };
             let is_source = top && steps.is_empty();
-            let has_dynamic = ready.iter().any(|&i| self.dynamic(atoms[i]));
-            // Rank: a rule of a recursive stratum starts from new tuples; then lookups by
-            // bound columns, then semi-naive joins, then cross products.
-            let class = |o: &Self, a: &ir::Atom| -> u8 {
-                match (o.dynamic(a), bound_mask(a, bound) != 0) {
-                    (true, _) if is_source => 0,
-                    (false, _) if is_source && has_dynamic => 3,
-                    (false, true) => 0,
-                    (true, _) => 1,
-                    (false, false) => 2,
-                }
-            };
-            let scored: Vec<(u8, f64, String, usize)> = ready
-                .iter()
-                .map(|&i| {
-                    let a = atoms[i];
-                    let est = self.fanout(a, bound) * self.filters_after(a, bound, &others);
-                    (class(self, a), est, self.text(a), i)
-                })
-                .collect();
-            let best = scored
-                .iter()
-                .min_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)).then_with(|| x.2.cmp(&y.2)))
-                .expect("a ready atom");
-            let (est, text, i) = (best.1, best.2.clone(), best.3);
+            let (est, text, i) = self.pick_atom(&atoms, &others, bound, is_source);
             let a = atoms[i];
             if is_source {
                 atoms.remove(i);
@@ -725,32 +717,10 @@ impl<'a> Orderer<'a, '_> {
                 steps.push(Step::Join(a));
                 why.push(format!("{text}: semi-naive join"));
             } else if let Some((var, partners)) = self.intersection(a, &atoms, bound) {
-                // Each atom binding `var` proposes or checks it.
-                let mut parts = Vec::new();
-                let mut texts = Vec::new();
-                for j in std::iter::once(i).chain(partners) {
-                    let b = atoms[j];
-                    let col = b.args.iter().position(|x| *x == Arg::Var(var)).expect("atom binds var");
-                    let access = self.access(b, bound_mask(b, bound), Some(col));
-                    parts.push((b, access));
-                    texts.push(format!("{} (est. {})", self.text(b), fmt_est(self.fanout(b, bound))));
-                }
-                bound[var] = true;
-                // Atoms whose every column is now fixed are fully checked by the leapers.
-                let covered: Vec<&ir::Atom> = parts
-                    .iter()
-                    .filter(|(b, _)| b.args.iter().all(|x| !matches!(x, Arg::Var(v) if !is_bound(bound, *v))))
-                    .map(|(b, _)| *b)
-                    .collect();
-                atoms.retain(|x| !covered.iter().any(|c| std::ptr::eq(*c, *x)));
                 rows *= est;
-                why.push(format!(
-                    "{} by intersecting {}, est. {} rows",
-                    self.rule.var_names[var],
-                    texts.join(" and "),
-                    fmt_est(rows)
-                ));
-                steps.push(Step::Intersect(var, parts));
+                let (step, reason) = self.intersect(var, i, partners, &mut atoms, bound, rows);
+                why.push(reason);
+                steps.push(step);
             } else {
                 atoms.remove(i);
                 let access = self.access(a, bound_mask(a, bound), None);
@@ -766,6 +736,111 @@ impl<'a> Orderer<'a, '_> {
             }
         }
         (steps, why)
+    }
+
+    /// Places every other literal that can run now, most selective first, onto `steps`.
+    fn run_ready_others(
+        &mut self,
+        others: &mut Vec<&'a Lit>,
+        atoms: &[&'a ir::Atom],
+        bound: &mut [bool],
+        steps: &mut Vec<Step<'a>>,
+    ) {
+        // Everything runnable runs now: the most selective filters first, then
+        // negations, then what binds a variable; ties by text, not by position.
+        // `autoinc()` numbers the rows it sees, so it runs after every atom (as written
+        // by `check`) except those that read what it binds.
+        let atoms_left = |lit: &Lit, outer: &[bool], atoms: &[&ir::Atom]| {
+            let out = needs(lit, outer).1;
+            atoms.iter().any(|a| !atom_vars(a).any(|v| Some(v) == out))
+        };
+        while let Some(i) = (0..others.len())
+            .filter(|&i| needs(others[i], &self.outer).0.iter().all(|&v| is_bound(bound, v)))
+            .filter(|&i| !(uses_autoinc(others[i]) && atoms_left(others[i], &self.outer, atoms)))
+            .min_by(|&i, &j| self.other_key(others[i]).partial_cmp(&self.other_key(others[j])).expect("no NaN"))
+        {
+            let lit = others.remove(i);
+            steps.push(self.place_other(lit, bound));
+        }
+    }
+
+    /// Picks the next atom among those ready: its estimated rows, its text and its index.
+    fn pick_atom(
+        &self,
+        atoms: &[&'a ir::Atom],
+        others: &[&'a Lit],
+        bound: &[bool],
+        is_source: bool,
+    ) -> (f64, String, usize) {
+        // Atoms wait for the assignment, range or aggregate that binds their variables.
+        let pending: Vec<VarId> = others.iter().filter_map(|l| needs(l, &self.outer).1).collect();
+        let ready: Vec<usize> =
+            (0..atoms.len()).filter(|&i| !atom_vars(atoms[i]).any(|v| pending.contains(&v))).collect();
+        let ready = if ready.is_empty() { vec![0] } else { ready };
+        let has_dynamic = ready.iter().any(|&i| self.dynamic(atoms[i]));
+        // Rank: a rule of a recursive stratum starts from new tuples; then lookups by
+        // bound columns, then semi-naive joins, then cross products.
+        let class = |o: &Self, a: &ir::Atom| -> u8 {
+            match (o.dynamic(a), bound_mask(a, bound) != 0) {
+                (true, _) if is_source => 0,
+                (false, _) if is_source && has_dynamic => 3,
+                (false, true) => 0,
+                (true, _) => 1,
+                (false, false) => 2,
+            }
+        };
+        let scored: Vec<(u8, f64, String, usize)> = ready
+            .iter()
+            .map(|&i| {
+                let a = atoms[i];
+                let est = self.fanout(a, bound) * self.filters_after(a, bound, others);
+                (class(self, a), est, self.text(a), i)
+            })
+            .collect();
+        let best = scored
+            .iter()
+            .min_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)).then_with(|| x.2.cmp(&y.2)))
+            .expect("a ready atom");
+        (best.1, best.2.clone(), best.3)
+    }
+
+    /// Binds `var` by intersecting atom `i` with its `partners`; drops the atoms the
+    /// intersection fully checks and returns the step with its explanation (`rows`: the
+    /// estimated rows after it).
+    fn intersect(
+        &mut self,
+        var: VarId,
+        i: usize,
+        partners: Vec<usize>,
+        atoms: &mut Vec<&'a ir::Atom>,
+        bound: &mut [bool],
+        rows: f64,
+    ) -> (Step<'a>, String) {
+        // Each atom binding `var` proposes or checks it.
+        let mut parts = Vec::new();
+        let mut texts = Vec::new();
+        for j in std::iter::once(i).chain(partners) {
+            let b = atoms[j];
+            let col = b.args.iter().position(|x| *x == Arg::Var(var)).expect("atom binds var");
+            let access = self.access(b, bound_mask(b, bound), Some(col));
+            parts.push((b, access));
+            texts.push(format!("{} (est. {})", self.text(b), fmt_est(self.fanout(b, bound))));
+        }
+        bound[var] = true;
+        // Atoms whose every column is now fixed are fully checked by the leapers.
+        let covered: Vec<&ir::Atom> = parts
+            .iter()
+            .filter(|(b, _)| b.args.iter().all(|x| !matches!(x, Arg::Var(v) if !is_bound(bound, *v))))
+            .map(|(b, _)| *b)
+            .collect();
+        atoms.retain(|x| !covered.iter().any(|c| std::ptr::eq(*c, *x)));
+        let reason = format!(
+            "{} by intersecting {}, est. {} rows",
+            self.rule.var_names[var],
+            texts.join(" and "),
+            fmt_est(rows)
+        );
+        (Step::Intersect(var, parts), reason)
     }
 
     /// For a lookup of `a`: the variable it binds that other atoms of complete relations

@@ -17,7 +17,9 @@ use petgraph::graph::{NodeIndex, UnGraph};
 /// One access to a complete relation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Access {
+    /// The relation accessed.
     pub rel: RelId,
+    /// Its number of columns.
     pub arity: usize,
     /// The bound columns, as a bit set.
     pub bound: u64,
@@ -28,7 +30,9 @@ pub struct Access {
 /// A relation sorted by a permutation of its columns: lookups bind a prefix of `order`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IndexSpec {
+    /// The relation.
     pub rel: RelId,
+    /// Its columns in sort order.
     pub order: Vec<usize>,
 }
 

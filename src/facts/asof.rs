@@ -24,8 +24,11 @@ use std::str::FromStr;
 /// A calendar day (proleptic Gregorian). Ordered chronologically.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
+    /// The year.
     pub year: u16,
+    /// The month, 1 to 12.
     pub month: u8,
+    /// The day of the month, from 1.
     pub day: u8,
 }
 
@@ -38,7 +41,9 @@ impl fmt::Display for Date {
 /// A date as written in a row: a day, a month or a year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
+    /// The first day of the period.
     pub first: Date,
+    /// The last day of the period.
     pub last: Date,
 }
 

@@ -32,7 +32,9 @@ pub const ALLOW_OUTSIDE_PATHS_DEPRECATED: &str = "warning: --allow-outside-paths
 /// What a checked path is, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
+    /// The facts directory.
     Facts,
+    /// The rules directory.
     Rules,
     /// The project root (the current directory).
     Project,

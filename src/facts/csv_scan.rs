@@ -79,7 +79,9 @@ impl Field {
 /// Where a record is: its bytes without the line end, and the 1-based line it starts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
+    /// The record's bytes in the text, without the line end.
     pub span: Range<usize>,
+    /// The 1-based line the record starts on.
     pub line: u32,
 }
 
@@ -109,6 +111,7 @@ pub struct Records<'t> {
 }
 
 impl<'t> Records<'t> {
+    /// The records of `text`, fields separated by `delimiter`.
     pub fn new(text: &'t str, delimiter: u8) -> Records<'t> {
         Records { bytes: text.as_bytes(), delimiter, comment: None, pos: 0, line: 1 }
     }

@@ -16,7 +16,9 @@ use std::str::FromStr;
 /// One grade. Both scales count from 0 = best (`A`, `1`) to 5 = worst (`F`, `6`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Grade {
+    /// The source's reliability, `A` (0) to `F` (5).
     pub reliability: u8,
+    /// The information's credibility, `1` (0) to `6` (5).
     pub credibility: u8,
 }
 

@@ -56,14 +56,18 @@ const BOM: &str = "\u{feff}";
 /// Which shape of file a table was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TableKind {
+    /// A statement table: one row per sourced statement, with metadata columns.
     Statements,
+    /// A relation table: one row per tuple of a declared relation, read by `.input`.
     Relation,
 }
 
 /// One loaded file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableInfo {
+    /// The file.
     pub file: FileId,
+    /// Which shape of table it is.
     pub kind: TableKind,
     /// Names of the metadata columns (header as written, trimmed), in file order. Empty for
     /// relation tables.
@@ -92,6 +96,7 @@ pub struct FactOrigin {
 /// are kept (each with its own origin); deduplication is the evaluator's business.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FactRows {
+    /// The tuples, in load order.
     pub tuples: Tuples,
     /// The fact id of each tuple, ascending.
     pub ids: Vec<u32>,
@@ -102,10 +107,12 @@ impl FactRows {
         FactRows { tuples: Tuples::new(arity), ids: Vec::new() }
     }
 
+    /// Number of rows.
     pub fn len(&self) -> usize {
         self.ids.len()
     }
 
+    /// Whether no row was loaded.
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
     }
@@ -115,6 +122,7 @@ impl FactRows {
         (self.tuples.get(i), self.ids[i])
     }
 
+    /// Every row with its fact id, in load order.
     pub fn iter(&self) -> impl Iterator<Item = (&[Value], u32)> {
         (0..self.len()).map(|i| self.get(i))
     }
@@ -141,6 +149,7 @@ static NO_ROWS: FactRows = FactRows { tuples: Tuples { arity: 0, data: Vec::new(
 /// All loaded facts, by relation, with their origins.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
+    /// Every file loaded, indexed by [`FactOrigin::table`].
     pub tables: Vec<TableInfo>,
     /// Indexed by fact id.
     pub origins: Vec<FactOrigin>,
@@ -149,10 +158,12 @@ pub struct Facts {
     /// Statement rows left out by `--min-grade` / `--min-confidence`, and how many of those
     /// had no grade (or no confidence) at all: `explain` says so when a claim fails.
     pub below_grade: usize,
+    /// Of those, the rows with no grade (or no confidence).
     pub ungraded_dropped: usize,
 }
 
 impl Facts {
+    /// No facts.
     pub fn new() -> Self {
         Facts::default()
     }
@@ -162,10 +173,12 @@ impl Facts {
         self.origins.len()
     }
 
+    /// Whether no fact was loaded.
     pub fn is_empty(&self) -> bool {
         self.origins.is_empty()
     }
 
+    /// Where fact `id` was stated.
     pub fn origin(&self, id: u32) -> &FactOrigin {
         &self.origins[id as usize]
     }
@@ -297,7 +310,9 @@ impl TableOptions {
 /// bytes it replaced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidUtf8 {
+    /// Where the U+FFFD replacing the sequence is in the decoded text.
     pub at: Range<usize>,
+    /// The bytes it replaced.
     pub bytes: Vec<u8>,
 }
 
@@ -594,6 +609,204 @@ impl Errors {
     }
 }
 
+/// Reads the header of a statement table: its columns, or the diagnostic for a header that
+/// is empty, repeats a column or lacks a required one.
+fn statement_header(
+    file: FileId,
+    body: &str,
+    base: usize,
+    records: &mut Records,
+    fields: &mut Vec<Field>,
+) -> Result<StatementHeader, Vec<Diagnostic>> {
+    let header_record = records.next_record(fields).map_err(|q| vec![q.error(file, base)])?;
+    let header_span = header_record
+        .as_ref()
+        .map_or(Span::new(file, 0..0), |r| Span::new(file, base + r.span.start..base + r.span.end));
+    let header = header_record.map(|_| {
+        let names: Vec<String> = fields.iter().map(|f| f.value(body).into_owned()).collect();
+        parse_header(&names)
+    });
+    match header {
+        Some(Ok(h)) => Ok(h),
+        Some(Err(HeaderError::Duplicate(name))) => Err(vec![
+            Diagnostic::error(Code::BadFacts, format!("duplicate column `{name}`")).at(header_span, "in this header"),
+        ]),
+        Some(Err(HeaderError::Missing(missing))) => {
+            let s = if missing.len() == 1 { "" } else { "s" };
+            Err(vec![
+                Diagnostic::error(Code::BadFacts, format!("missing {} column{s}", join_columns(&missing)))
+                    .at(header_span, "this header")
+                    .with_help("a statement table's header needs `subject`, `relation` and `object` columns"),
+            ])
+        }
+        None => Err(vec![
+            Diagnostic::error(Code::BadFacts, "missing `subject`, `relation` and `object` columns")
+                .at(header_span, "empty file")
+                .with_help("a statement table's header needs `subject`, `relation` and `object` columns"),
+        ]),
+    }
+}
+
+/// The slot in `gathered` of the rows of relation cell `raw_relation` (its `field`), found
+/// by its text or its normalised name and added when new; `None` when it does not normalise
+/// to a name.
+fn relation_slot<'b>(
+    raw_relation: &str,
+    field: &Field,
+    body: &'b str,
+    gathered: &mut Vec<(String, FactRows)>,
+    relation_of: &mut FxHashMap<&'b str, Option<usize>>,
+    slot_of: &mut FxHashMap<String, usize>,
+) -> Option<usize> {
+    match relation_of.get(raw_relation) {
+        Some(&slot) => slot,
+        None => {
+            // Two spellings may normalise to one name: found by name, not by scanning
+            // `gathered` (a scan per new name was quadratic in the number of relations).
+            let slot = normalise_relation_name(raw_relation).map(|name| {
+                *slot_of.entry(name.clone()).or_insert_with(|| {
+                    gathered.push((name, FactRows::new(2)));
+                    gathered.len() - 1
+                })
+            });
+            // Kept by its text in the file when it is one slice of it (nearly always).
+            if let Some(key) = field.borrowed(body) {
+                relation_of.insert(key.trim_ascii(), slot);
+            }
+            slot
+        }
+    }
+}
+
+/// Why the relation cell `raw_relation` is not a relation name.
+fn bad_relation_name(raw_relation: &str) -> String {
+    if raw_relation.is_empty() {
+        "empty relation name".to_string()
+    } else if raw_relation.chars().all(|c| !c.is_ascii_alphanumeric()) {
+        format!("empty relation name: `{raw_relation}` has no letters or digits")
+    } else {
+        format!("relation name `{raw_relation}` starts with a digit")
+    }
+}
+
+/// A column of a statement table, if it has it: its index and name.
+type Column<'h> = Option<(usize, &'h str)>;
+
+/// The row's `grade` and `confidence` (`columns`): empty (or R's `NA`) is none, anything
+/// else must be valid; `None` (with the diagnostics) when one is not.
+fn grade_cells(
+    fields: &[Field],
+    body: &str,
+    at: (FileId, usize),
+    (grade_column, confidence_column): (Column, Column),
+    errors: &mut Errors,
+) -> Option<(Option<Grade>, Option<f32>)> {
+    let grade_cell = checked_cell(fields, body, at, grade_column, &|c| c.parse::<Grade>().is_ok(), errors);
+    let confidence_cell =
+        checked_cell(fields, body, at, confidence_column, &|c| grade::parse_confidence(c).is_some(), errors);
+    let (Ok(grade_cell), Ok(confidence_cell)) = (grade_cell, confidence_cell) else { return None };
+    Some((grade_cell.and_then(|c| c.parse().ok()), confidence_cell.and_then(|c| grade::parse_confidence(&c))))
+}
+
+/// A `grade` or `confidence` cell of a row (`column`: its index and name), trimmed: `None`
+/// when empty (or R's `NA`), `Err` (with a diagnostic at the cell, `at` being the file and
+/// the offset of its text) when `parse` rejects it.
+fn checked_cell(
+    fields: &[Field],
+    body: &str,
+    at: (FileId, usize),
+    column: Column,
+    parse: &dyn Fn(&str) -> bool,
+    errors: &mut Errors,
+) -> Result<Option<String>, ()> {
+    let Some((i, name)) = column else { return Ok(None) };
+    let cell = fields[i].value(body);
+    let cell = cell.trim_ascii();
+    if cell.is_empty() || cell == "NA" {
+        return Ok(None);
+    }
+    if !parse(cell) {
+        let range = fields[i].range();
+        errors.push(grade::bad_cell(cell, name, Span::new(at.0, at.1 + range.start..at.1 + range.end)));
+        return Err(());
+    }
+    Ok(Some(cell.to_string()))
+}
+
+/// A `date` or `until` cell of a row (`column`: its index and name): `None` when empty
+/// (or `NA`), `Some(None)` (with a diagnostic at the cell, `at` being the file and the
+/// offset of its text) when it is not a date.
+fn period_cell(
+    fields: &[Field],
+    body: &str,
+    at: (FileId, usize),
+    column: Column,
+    errors: &mut Errors,
+) -> Option<Option<Period>> {
+    let (i, name) = column?;
+    let cell = fields[i].value(body);
+    let cell = cell.trim_ascii();
+    // `NA` is how R's `write.csv` writes a missing value.
+    if cell.is_empty() || cell == "NA" {
+        return None;
+    }
+    let parsed = Period::parse(cell);
+    if parsed.is_none() {
+        let range = fields[i].range();
+        errors.push(crate::facts::asof::not_a_date(cell, name, Span::new(at.0, at.1 + range.start..at.1 + range.end)));
+    }
+    Some(parsed)
+}
+
+/// The diagnostic of a row of `found` fields in a table `width` fields wide.
+fn width_error(width: usize, found: usize, span: Span) -> Diagnostic {
+    let d = Diagnostic::error(Code::BadFacts, format!("expected {width} fields, found {found}")).at(span, "this row");
+    if found > width { d.with_help("a field that contains a comma must be quoted: `\"one, two\"`") } else { d }
+}
+
+/// Whether the grade filters keep a row of this grade and confidence; counts the rows
+/// they drop (and of those, the ungraded ones) in `facts`.
+fn kept_by_grade(filter: &RowFilter, facts: &mut Facts, grade: Option<Grade>, confidence: Option<f32>) -> bool {
+    if filter.keeps(grade, confidence) {
+        return true;
+    }
+    facts.below_grade += 1;
+    if (filter.min_grade.is_some() && grade.is_none()) || (filter.min_confidence.is_some() && confidence.is_none()) {
+        facts.ungraded_dropped += 1;
+    }
+    false
+}
+
+/// Whether a row is valid on `day` by its `date` and `until` cells (`columns`), read from
+/// the fields just split; a cell that is not a date is an error and drops the row.
+fn valid_on_day(
+    day: crate::facts::asof::Date,
+    fields: &[Field],
+    body: &str,
+    at: (FileId, usize),
+    (date, until): (Column, Column),
+    errors: &mut Errors,
+) -> bool {
+    let (from, to) = (period_cell(fields, body, at, date, errors), period_cell(fields, body, at, until, errors));
+    if from.is_some_and(|p| p.is_none()) || to.is_some_and(|p| p.is_none()) {
+        return false;
+    }
+    crate::facts::asof::valid_on(day, from.flatten(), to.flatten())
+}
+
+/// Records the statement table `file` and adds the rows `gathered` from it to `facts`.
+fn add_statement_table(facts: &mut Facts, file: FileId, header: &StatementHeader, gathered: Vec<(String, FactRows)>) {
+    facts.tables.push(TableInfo {
+        file,
+        kind: TableKind::Statements,
+        metadata_columns: header.metadata.iter().map(|(_, n)| n.clone()).collect(),
+        metadata_fields: header.metadata.iter().map(|(i, _)| *i).collect(),
+    });
+    for (relation, rows) in gathered {
+        facts.append(relation, rows);
+    }
+}
+
 /// Reads a statement table (see the module docs). `file` must already be in `sources`.
 /// With `filter.as_of`, only the rows valid on that day are loaded, and a `date` or `until`
 /// that is not a date is an error; a `grade` or `confidence` cell that is neither empty nor
@@ -611,38 +824,7 @@ pub fn load_statement_table(
     let mut records = Records::new(body, b',');
     let mut fields: Vec<Field> = Vec::new();
 
-    let header_record = records.next_record(&mut fields).map_err(|q| vec![q.error(file, base)])?;
-    let header_span = header_record
-        .as_ref()
-        .map_or(Span::new(file, 0..0), |r| Span::new(file, base + r.span.start..base + r.span.end));
-    let header = header_record.map(|_| {
-        let names: Vec<String> = fields.iter().map(|f| f.value(body).into_owned()).collect();
-        parse_header(&names)
-    });
-    let header = match header {
-        Some(Ok(h)) => h,
-        Some(Err(HeaderError::Duplicate(name))) => {
-            return Err(vec![
-                Diagnostic::error(Code::BadFacts, format!("duplicate column `{name}`"))
-                    .at(header_span, "in this header"),
-            ]);
-        }
-        Some(Err(HeaderError::Missing(missing))) => {
-            let s = if missing.len() == 1 { "" } else { "s" };
-            return Err(vec![
-                Diagnostic::error(Code::BadFacts, format!("missing {} column{s}", join_columns(&missing)))
-                    .at(header_span, "this header")
-                    .with_help("a statement table's header needs `subject`, `relation` and `object` columns"),
-            ]);
-        }
-        None => {
-            return Err(vec![
-                Diagnostic::error(Code::BadFacts, "missing `subject`, `relation` and `object` columns")
-                    .at(header_span, "empty file")
-                    .with_help("a statement table's header needs `subject`, `relation` and `object` columns"),
-            ]);
-        }
-    };
+    let header = statement_header(file, body, base, &mut records, &mut fields)?;
     let (date, until) = (header.column("date"), header.column("until"));
     let (grade_column, confidence_column) = (header.column("grade"), header.column("confidence"));
 
@@ -671,44 +853,15 @@ pub fn load_statement_table(
             continue;
         }
         if fields.len() != header.width {
-            let d =
-                Diagnostic::error(Code::BadFacts, format!("expected {} fields, found {}", header.width, fields.len()))
-                    .at(span, "this row");
-            errors.push(if fields.len() > header.width {
-                d.with_help("a field that contains a comma must be quoted: `\"one, two\"`")
-            } else {
-                d
-            });
+            errors.push(width_error(header.width, fields.len(), span));
             continue;
         }
         let raw_relation = value(header.relation);
         let raw_relation = raw_relation.trim_ascii();
-        let slot = match relation_of.get(raw_relation) {
-            Some(&slot) => slot,
-            None => {
-                // Two spellings may normalise to one name: found by name, not by scanning
-                // `gathered` (a scan per new name was quadratic in the number of relations).
-                let slot = normalise_relation_name(raw_relation).map(|name| {
-                    *slot_of.entry(name.clone()).or_insert_with(|| {
-                        gathered.push((name, FactRows::new(2)));
-                        gathered.len() - 1
-                    })
-                });
-                // Kept by its text in the file when it is one slice of it (nearly always).
-                if let Some(key) = fields[header.relation].borrowed(body) {
-                    relation_of.insert(key.trim_ascii(), slot);
-                }
-                slot
-            }
-        };
+        let slot =
+            relation_slot(raw_relation, &fields[header.relation], body, &mut gathered, &mut relation_of, &mut slot_of);
         let Some(slot) = slot else {
-            let msg = if raw_relation.is_empty() {
-                "empty relation name".to_string()
-            } else if raw_relation.chars().all(|c| !c.is_ascii_alphanumeric()) {
-                format!("empty relation name: `{raw_relation}` has no letters or digits")
-            } else {
-                format!("relation name `{raw_relation}` starts with a digit")
-            };
+            let msg = bad_relation_name(raw_relation);
             errors.push(Diagnostic::error(Code::BadFacts, msg).at(span, "this row"));
             continue;
         };
@@ -721,65 +874,18 @@ pub fn load_statement_table(
         }
         // The row's `grade` and `confidence`: empty (or R's `NA`) is none, anything else
         // must be valid.
-        let mut bad = false;
-        let mut cell_of = |column: Option<(usize, &str)>, parse: &dyn Fn(&str) -> bool| -> Option<String> {
-            let (i, name) = column?;
-            let cell = value(i);
-            let cell = cell.trim_ascii();
-            if cell.is_empty() || cell == "NA" {
-                return None;
-            }
-            if !parse(cell) {
-                let range = fields[i].range();
-                errors.push(grade::bad_cell(cell, name, Span::new(file, base + range.start..base + range.end)));
-                bad = true;
-                return None;
-            }
-            Some(cell.to_string())
+        let Some((row_grade, row_confidence)) =
+            grade_cells(&fields, body, (file, base), (grade_column, confidence_column), &mut errors)
+        else {
+            continue;
         };
-        let row_grade = cell_of(grade_column, &|c| c.parse::<Grade>().is_ok()).and_then(|c| c.parse().ok());
-        let row_confidence = cell_of(confidence_column, &|c| grade::parse_confidence(c).is_some())
-            .and_then(|c| grade::parse_confidence(&c));
-        if bad {
+        if !kept_by_grade(filter, facts, row_grade, row_confidence) {
             continue;
         }
-        if !filter.keeps(row_grade, row_confidence) {
-            facts.below_grade += 1;
-            if (filter.min_grade.is_some() && row_grade.is_none())
-                || (filter.min_confidence.is_some() && row_confidence.is_none())
-            {
-                facts.ungraded_dropped += 1;
-            }
+        if let Some(day) = filter.as_of
+            && !valid_on_day(day, &fields, body, (file, base), (date, until), &mut errors)
+        {
             continue;
-        }
-        if let Some(day) = filter.as_of {
-            // The row's `date` and `until`, read from the fields just split.
-            let mut period = |column: Option<(usize, &str)>| {
-                let (i, name) = column?;
-                let cell = value(i);
-                let cell = cell.trim_ascii();
-                // `NA` is how R's `write.csv` writes a missing value.
-                if cell.is_empty() || cell == "NA" {
-                    return None;
-                }
-                let parsed = Period::parse(cell);
-                if parsed.is_none() {
-                    let range = fields[i].range();
-                    errors.push(crate::facts::asof::not_a_date(
-                        cell,
-                        name,
-                        Span::new(file, base + range.start..base + range.end),
-                    ));
-                }
-                Some(parsed)
-            };
-            let (from, to) = (period(date), period(until));
-            if from.is_some_and(|p| p.is_none()) || to.is_some_and(|p| p.is_none()) {
-                continue;
-            }
-            if !crate::facts::asof::valid_on(day, from.flatten(), to.flatten()) {
-                continue;
-            }
         }
         let id = facts.origins.len() as u32;
         facts.origins.push(FactOrigin {
@@ -792,16 +898,8 @@ pub fn load_statement_table(
         gathered[slot].1.push(&[symbols.intern(subject), symbols.intern(object)], id);
     }
 
-    facts.tables.push(TableInfo {
-        file,
-        kind: TableKind::Statements,
-        metadata_columns: header.metadata.iter().map(|(_, n)| n.clone()).collect(),
-        metadata_fields: header.metadata.iter().map(|(i, _)| *i).collect(),
-    });
+    add_statement_table(facts, file, &header, gathered);
     let count = facts.origins.len() - first_id;
-    for (relation, rows) in gathered {
-        facts.append(relation, rows);
-    }
     errors.result(count)
 }
 
@@ -889,8 +987,11 @@ impl RowConverter<'_> {
 /// The relation a table is read into: its name, attribute names and column types.
 #[derive(Debug, Clone, Copy)]
 pub struct Schema<'a> {
+    /// The relation's name.
     pub relation: &'a str,
+    /// Its attribute names.
     pub columns: &'a [String],
+    /// Its column types.
     pub types: &'a [Type],
 }
 

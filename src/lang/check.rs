@@ -8,6 +8,7 @@ use crate::base::value::{Symbols, Type, from_number};
 use crate::lang::functors::{self, Functor};
 use crate::lang::ir::{self, Arg, Expr, IoSpec, Lit, RelId, VarId};
 use crate::lang::syntax::ast::{self, AggregateFunc, CompareOp, DirectiveKind, Item, ParamValue};
+use itertools::Itertools;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Bodies with more disjuncts than this after expansion are refused rather than exploding.
@@ -342,7 +343,7 @@ impl Checker<'_> {
         rel.from_statements = true;
         if first && rel.types != [Type::Symbol, Type::Symbol] {
             let name = rel.name.clone();
-            let shape = rel.types.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
+            let shape = rel.types.iter().map(|t| t.name()).join(", ");
             self.error(
                 Diagnostic::error(
                     Code::ArityMismatch,
@@ -633,7 +634,7 @@ impl Checker<'_> {
             cur = p;
         }
         chain.reverse();
-        let path = chain.iter().map(|&r| format!("`{}`", name(r))).collect::<Vec<_>>().join(" → ");
+        let path = chain.iter().map(|&r| format!("`{}`", name(r))).join(" → ");
         let kind = if self.program.rules[rule].body.iter().any(|l| matches!(l, Lit::Negated(a) if a.rel == from)) {
             "negation"
         } else {
@@ -1267,48 +1268,58 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             }
             ast::Expr::Call { func, args, span } => return self.lower_call((func, args, span), scope, pending, false),
             ast::Expr::Aggregate { func, target, body, span } => {
-                if *func == AggregateFunc::Mean {
-                    self.error(
-                        Diagnostic::error(
-                            Code::Unsupported,
-                            "the `mean` aggregate is not supported (it yields a float)",
-                        )
-                        .at(*span, "mean"),
-                    );
-                    return None;
-                }
-                let mut conj = dnf(body)?;
-                if conj.len() != 1 {
-                    self.error(
-                        Diagnostic::error(Code::Unsupported, "disjunction inside an aggregate is not supported")
-                            .at(body.span(), "`;` here"),
-                    );
-                    return None;
-                }
-                let var = self.fresh(*span);
-                let inner = self.scopes.len();
-                self.scopes.push(HashMap::new());
-                self.parents.push(Some(scope));
-                let mut names = BTreeSet::new();
-                for lit in &conj[0] {
-                    collect_names(lit, &mut names);
-                }
-                if let Some(t) = target {
-                    collect_expr_names(t, &mut names);
-                }
-                self.names.push(names);
-                let scope = inner;
-                pending.push(Pending::Aggregate {
-                    var,
-                    func: *func,
-                    target: target.as_deref(),
-                    body: conj.pop().unwrap_or_default(),
-                    scope,
-                    span: *span,
-                });
-                Expr::Var(var)
+                return self.lower_aggregate(*func, target.as_deref(), body, *span, scope, pending);
             }
         })
+    }
+
+    /// Lowers an aggregate to a fresh variable, opening a scope (nested in `scope`) for its
+    /// body, which is placed later as a pending literal.
+    fn lower_aggregate(
+        &mut self,
+        func: AggregateFunc,
+        target: Option<&'a ast::Expr>,
+        body: &'a ast::Body,
+        span: Span,
+        scope: usize,
+        pending: &mut Vec<Pending<'a>>,
+    ) -> Option<Expr> {
+        if func == AggregateFunc::Mean {
+            self.error(
+                Diagnostic::error(Code::Unsupported, "the `mean` aggregate is not supported (it yields a float)")
+                    .at(span, "mean"),
+            );
+            return None;
+        }
+        let mut conj = dnf(body)?;
+        if conj.len() != 1 {
+            self.error(
+                Diagnostic::error(Code::Unsupported, "disjunction inside an aggregate is not supported")
+                    .at(body.span(), "`;` here"),
+            );
+            return None;
+        }
+        let var = self.fresh(span);
+        let inner = self.scopes.len();
+        self.scopes.push(HashMap::new());
+        self.parents.push(Some(scope));
+        let mut names = BTreeSet::new();
+        for lit in &conj[0] {
+            collect_names(lit, &mut names);
+        }
+        if let Some(t) = target {
+            collect_expr_names(t, &mut names);
+        }
+        self.names.push(names);
+        pending.push(Pending::Aggregate {
+            var,
+            func,
+            target,
+            body: conj.pop().unwrap_or_default(),
+            scope: inner,
+            span,
+        });
+        Some(Expr::Var(var))
     }
 
     /// Lowers a functor call (`as_literal`: written as a body literal, which only conditions
@@ -1432,10 +1443,8 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             }
             Pending::Aggregate { .. } => "an aggregate",
         };
-        vars.sort_unstable();
-        vars.dedup();
         let mut reported = false;
-        for v in vars {
+        for v in vars.into_iter().sorted_unstable().dedup() {
             if !bound.get(v).copied().unwrap_or(false) && !self.var_names[v].starts_with('$') {
                 reported = true;
                 self.error(
@@ -1535,32 +1544,42 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 Some(Some(Lit::Range { var: *var, from, to, step, span: *span }))
             }
             Pending::Aggregate { var, func, target, body, scope, span } => {
-                // Ready when every variable of an enclosing scope that the body mentions
-                // (nested aggregates included) is bound.
-                let mut mentioned = BTreeSet::new();
-                for lit in body {
-                    lit.for_each_var(true, &mut |id| {
-                        mentioned.insert(id.name.as_str());
-                    });
-                }
-                if let Some(t) = target {
-                    t.for_each_var(true, &mut |id| {
-                        mentioned.insert(id.name.as_str());
-                    });
-                }
-                let needs: Vec<VarId> = mentioned
-                    .iter()
-                    .filter_map(|n| {
-                        let owner = self.owner(n, *scope);
-                        if owner == *scope { None } else { self.scopes[owner].get(*n).copied() }
-                    })
-                    .collect();
-                if !needs.iter().all(|&v| bound.get(v).copied().unwrap_or(false)) {
+                if !self.aggregate_ready(body, *target, *scope, bound) {
                     return None;
                 }
                 Some(self.place_aggregate(*var, *func, *target, body, *scope, *span, bound))
             }
         }
+    }
+
+    /// An aggregate is ready when every variable of an enclosing scope that its body or
+    /// target mentions (nested aggregates included) is bound.
+    fn aggregate_ready(
+        &self,
+        body: &[&'a ast::Literal],
+        target: Option<&'a ast::Expr>,
+        scope: usize,
+        bound: &[bool],
+    ) -> bool {
+        let mut mentioned = BTreeSet::new();
+        for lit in body {
+            lit.for_each_var(true, &mut |id| {
+                mentioned.insert(id.name.as_str());
+            });
+        }
+        if let Some(t) = target {
+            t.for_each_var(true, &mut |id| {
+                mentioned.insert(id.name.as_str());
+            });
+        }
+        let needs: Vec<VarId> = mentioned
+            .iter()
+            .filter_map(|n| {
+                let owner = self.owner(n, scope);
+                if owner == scope { None } else { self.scopes[owner].get(*n).copied() }
+            })
+            .collect();
+        needs.iter().all(|&v| bound.get(v).copied().unwrap_or(false))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1716,7 +1735,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 })
             }
             _ => {
-                let given = types.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
+                let given = types.iter().map(|t| t.name()).join(", ");
                 Diagnostic::error(Code::TypeMismatch, format!("`{name}` does not take ({given})"))
                     .at(span, "arguments of these types")
                     .with_help(format!("it takes {}", forms.join(" or ")))

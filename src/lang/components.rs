@@ -256,6 +256,37 @@ impl<'a> Expander<'a> {
         items
     }
 
+    /// `.override rel` needs a base that declares `rel` overridable: checks each of `comp`'s
+    /// overrides against `inherited`, the items its bases expanded to.
+    fn check_overrides(&mut self, comp: &Comp, inherited: &[Item]) {
+        for item in &comp.items {
+            let Item::Override { relation, span } = item else { continue };
+            let decl = inherited.iter().find_map(|i| match i {
+                Item::Decl(d) if d.names().any(|n| n.name == relation.name) => Some(d),
+                _ => None,
+            });
+            let problem = match decl {
+                None => Some((
+                    format!("`.override {}`: no base component of `{}` declares it", relation.name, comp.ty.name.name),
+                    None,
+                )),
+                Some(d) if !d.qualifiers.iter().any(|q| q.name == "overridable") => {
+                    Some((format!("relation `{}` is not declared `overridable`", relation.name), Some(d.span)))
+                }
+                Some(_) => None,
+            };
+            if let Some((msg, decl)) = problem {
+                let mut d = Diagnostic::error(Code::Component, msg).at(*span, "cannot override");
+                if let Some(s) = decl {
+                    d = d
+                        .with_secondary(s, "declared here")
+                        .with_help("add the `overridable` qualifier to the base declaration");
+                }
+                self.diags.push(d);
+            }
+        }
+    }
+
     /// Appends the elements of component `id` (its bases' first) to `out`, with type
     /// parameters substituted; rules for relations in `overridden` are left out.
     #[allow(clippy::too_many_arguments)]
@@ -308,33 +339,7 @@ impl<'a> Expander<'a> {
             let over: BTreeSet<String> = overridden.union(&own_overrides).cloned().collect();
             self.collect(b, &bound, &over, out, depth, inheriting, base.span);
         }
-        // `.override rel` needs a base that declares `rel` overridable.
-        for item in &comp.items {
-            let Item::Override { relation, span } = item else { continue };
-            let decl = out[from_bases..].iter().find_map(|i| match i {
-                Item::Decl(d) if d.names().any(|n| n.name == relation.name) => Some(d),
-                _ => None,
-            });
-            let problem = match decl {
-                None => Some((
-                    format!("`.override {}`: no base component of `{}` declares it", relation.name, comp.ty.name.name),
-                    None,
-                )),
-                Some(d) if !d.qualifiers.iter().any(|q| q.name == "overridable") => {
-                    Some((format!("relation `{}` is not declared `overridable`", relation.name), Some(d.span)))
-                }
-                Some(_) => None,
-            };
-            if let Some((msg, decl)) = problem {
-                let mut d = Diagnostic::error(Code::Component, msg).at(*span, "cannot override");
-                if let Some(s) = decl {
-                    d = d
-                        .with_secondary(s, "declared here")
-                        .with_help("add the `overridable` qualifier to the base declaration");
-                }
-                self.diags.push(d);
-            }
-        }
+        self.check_overrides(comp, &out[from_bases..]);
         for item in &comp.items {
             if self.exhausted {
                 break;

@@ -18,6 +18,7 @@
 
 use crate::base::source::Span;
 use crate::lang::syntax::ast::*;
+use itertools::Itertools;
 use std::fmt::Write;
 
 /// Rules longer than this are broken over several lines.
@@ -270,7 +271,7 @@ fn plain_source(text: &str, start: usize, end: usize, comments: &[(usize, usize)
         at = ce;
     }
     s.push_str(&text[at..end]);
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    s.split_whitespace().join(" ")
 }
 
 fn print_item(item: &Item, text: &str, comments: &[(usize, usize)]) -> String {
@@ -359,7 +360,7 @@ fn print_rule_with_comments(r: &Rule, text: &str, inner: &[(usize, usize)]) -> S
         !text[line_start..s].trim().is_empty()
     };
     // The rule's lines: the heads (with `:-`), then one per top-level body part.
-    let heads = r.heads.iter().map(print_atom).collect::<Vec<_>>().join(", ");
+    let heads = r.heads.iter().map(print_atom).join(", ");
     let (lead, parts, sep): (String, Vec<(usize, String)>, &str) = match &r.body {
         None => (heads, Vec::new(), ""),
         Some(body) => {
@@ -387,7 +388,7 @@ fn print_rule_with_comments(r: &Rule, text: &str, inner: &[(usize, usize)]) -> S
     if slots[..parts.len()].iter().all(Vec::is_empty)
         && last.iter().all(|c| trailing(c) && text[c.0..].starts_with("/*"))
     {
-        let trail = last.iter().map(comment).collect::<Vec<_>>().join(" ");
+        let trail = last.iter().map(comment).join(" ");
         return format!("{} {trail}", print_rule(r));
     }
     let mut out = lead;
@@ -456,9 +457,9 @@ pub fn print_rule(r: &Rule) -> String {
 fn print_body(b: &Body, ctx: u8) -> String {
     match b {
         Body::Lit(l) => print_literal(l),
-        Body::And(parts, _) => parts.iter().map(|p| print_body(p, 1)).collect::<Vec<_>>().join(", "),
+        Body::And(parts, _) => parts.iter().map(|p| print_body(p, 1)).join(", "),
         Body::Or(parts, _) => {
-            let s = parts.iter().map(|p| print_body(p, 0)).collect::<Vec<_>>().join("; ");
+            let s = parts.iter().map(|p| print_body(p, 0)).join("; ");
             if ctx == 1 { format!("({s})") } else { s }
         }
     }
@@ -481,7 +482,7 @@ fn print_atom(a: &Atom) -> String {
 }
 
 fn print_args(args: &[Expr]) -> String {
-    args.iter().map(|e| print_expr(e, 0)).collect::<Vec<_>>().join(", ")
+    args.iter().map(|e| print_expr(e, 0)).join(", ")
 }
 
 /// The parser's binding strength of a binary operator (higher binds tighter).

@@ -10,6 +10,7 @@
 //! arguments' types, so a call is fully typed before it is evaluated.
 
 use crate::base::value::{Number, Symbols, Type, Value, from_number, to_number};
+use itertools::Itertools;
 use regex::{Regex, RegexBuilder};
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -25,6 +26,7 @@ pub struct Ctx<'s> {
 }
 
 impl<'s> Ctx<'s> {
+    /// A context with `autoinc()` at 0 and no patterns compiled yet.
     pub fn new(symbols: &'s mut Symbols) -> Ctx<'s> {
         Ctx { symbols, counter: 0, patterns: HashMap::new() }
     }
@@ -48,12 +50,15 @@ pub enum Kind {
 
 /// One row of the table: one functor, or one overload of it.
 pub struct FunctorDef {
+    /// The functor's name as written (`cat`, `strlen`, `@f` is never one).
     pub name: &'static str,
     /// The parameters' types, in order.
     pub params: &'static [Type],
     /// The last parameter may be repeated (`cat(a, b, c)`, `min(a, b, c)`).
     pub variadic: bool,
+    /// The type of its value.
     pub result: Type,
+    /// How it computes its value.
     pub kind: Kind,
     /// What it does, in a few words (for completion and the README).
     pub doc: &'static str,
@@ -236,6 +241,7 @@ impl Functor {
         FUNCTORS.iter().position(|f| f.name == name).map(|i| Functor(i as u16))
     }
 
+    /// The row of this functor.
     pub fn def(self) -> &'static FunctorDef {
         &FUNCTORS[self.0 as usize]
     }
@@ -259,21 +265,21 @@ impl Functor {
 
     /// The numbers of arguments the overloads take, for messages: `2 or 3`, `at least 1`.
     pub fn arity_text(self) -> String {
-        let mut counts: Vec<String> = Vec::new();
-        for f in self.overloads() {
-            let d = f.def();
-            let text = if d.variadic { format!("at least {}", d.params.len()) } else { d.params.len().to_string() };
-            if !counts.contains(&text) {
-                counts.push(text);
-            }
-        }
-        counts.join(" or ")
+        self.overloads()
+            .map(|f| {
+                let d = f.def();
+                if d.variadic { format!("at least {}", d.params.len()) } else { d.params.len().to_string() }
+            })
+            .unique()
+            .join(" or ")
     }
 
+    /// Whether it is `range`, which binds a variable once per number.
     pub fn is_generator(self) -> bool {
         matches!(self.def().kind, Kind::Generator)
     }
 
+    /// Whether it is `autoinc()`, whose value changes at each evaluation.
     pub fn is_counter(self) -> bool {
         matches!(self.def().kind, Kind::Counter)
     }
@@ -348,13 +354,7 @@ fn contains(args: &[Value], ctx: &mut Ctx) -> Option<bool> {
 
 /// Every functor name once, in table order (for "did you mean" and completion).
 pub fn names() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = Vec::new();
-    for f in FUNCTORS {
-        if !names.contains(&f.name) {
-            names.push(f.name);
-        }
-    }
-    names
+    FUNCTORS.iter().map(|f| f.name).unique().collect()
 }
 
 fn cat(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
@@ -434,6 +434,7 @@ pub struct Range {
 }
 
 impl Range {
+    /// The numbers from `from` towards `to` by `step` (see [`Range`]).
     pub fn new(from: Number, to: Number, step: Option<Number>) -> Range {
         let step = step.unwrap_or(if from <= to { 1 } else { -1 });
         let empty = match step.cmp(&0) {

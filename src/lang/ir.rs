@@ -5,28 +5,39 @@
 use crate::base::source::Span;
 use crate::base::value::{Type, Value};
 use crate::lang::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
+use itertools::Itertools;
 use std::collections::BTreeMap;
 
+/// A relation's index in [`Program::relations`].
 pub type RelId = usize;
+/// A rule's index in [`Program::rules`].
 pub type RuleId = usize;
 /// A variable's slot in a rule's environment row.
 pub type VarId = usize;
 
+/// A relation: its columns, their types, and where its tuples come from and go.
 #[derive(Debug, Clone)]
 pub struct Relation {
+    /// The relation's name.
     pub name: String,
+    /// The column names, in order.
     pub columns: Vec<String>,
+    /// The column types, in order.
     pub types: Vec<Type>,
     /// The `.decl`, if the relation was declared (statement relations need none).
     pub decl: Option<Span>,
+    /// Its `.input` directives.
     pub inputs: Vec<IoSpec>,
+    /// Its `.output` directives.
     pub outputs: Vec<IoSpec>,
+    /// Whether a `.printsize` asks for its size.
     pub printsize: bool,
     /// Comes (also) from statement tables in the facts directory.
     pub from_statements: bool,
 }
 
 impl Relation {
+    /// Number of columns.
     pub fn arity(&self) -> usize {
         self.types.len()
     }
@@ -35,7 +46,9 @@ impl Relation {
 /// Parameters of one `.input` or `.output` directive.
 #[derive(Debug, Clone)]
 pub struct IoSpec {
+    /// The directive's parameters by name (`filename`, `delimiter`, …), values as written.
     pub params: BTreeMap<String, String>,
+    /// The directive.
     pub span: Span,
 }
 
@@ -44,19 +57,27 @@ pub use crate::lang::functors::Functor;
 /// An expression over a rule's variables. Operands are typed by `check`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
+    /// A variable of the rule.
     Var(VarId),
+    /// A constant of the given type.
     Const(Value, Type),
+    /// A prefix operator applied to an operand.
     Unary(UnaryOp, Box<Expr>),
+    /// An infix operator applied to two operands.
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// A functor call; `check` has resolved `func` to the overload its argument types select.
     Call {
+        /// The functor (see [`crate::lang::functors`]).
         func: Functor,
+        /// The arguments.
         args: Vec<Expr>,
+        /// The call as written.
         span: Span,
     },
 }
 
 impl Expr {
+    /// Appends the variables the expression reads, in order (with repeats).
     pub fn vars(&self, out: &mut Vec<VarId>) {
         match self {
             Expr::Var(v) => out.push(*v),
@@ -89,15 +110,22 @@ impl Expr {
 /// One argument position of a body atom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arg {
+    /// The column must equal this variable's value (binding it at its first occurrence).
     Var(VarId),
+    /// The column must equal this constant.
     Const(Value),
+    /// `_`: any value.
     Wildcard,
 }
 
+/// A body atom with resolved relation and arguments.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Atom {
+    /// The relation read.
     pub rel: RelId,
+    /// One argument per column.
     pub args: Vec<Arg>,
+    /// The atom as written.
     pub span: Span,
 }
 
@@ -109,13 +137,53 @@ pub enum Lit {
     /// `!atom`: all its variables are bound when it is reached.
     Negated(Atom),
     /// A comparison of bound expressions; `ty` is the operands' type.
-    Filter { op: CompareOp, lhs: Expr, rhs: Expr, ty: Type, span: Span },
+    Filter {
+        /// The comparison.
+        op: CompareOp,
+        /// The left operand.
+        lhs: Expr,
+        /// The right operand.
+        rhs: Expr,
+        /// The operands' type (symbols compare by string, numbers as signed integers).
+        ty: Type,
+        /// The comparison as written.
+        span: Span,
+    },
     /// `var = expr` where `var` is not yet bound.
-    Assign { var: VarId, expr: Expr, span: Span },
+    Assign {
+        /// The variable bound.
+        var: VarId,
+        /// Its value.
+        expr: Expr,
+        /// The equation as written.
+        span: Span,
+    },
     /// `var = range(from, to[, step])`: one binding per generated number.
-    Range { var: VarId, from: Expr, to: Expr, step: Option<Expr>, span: Span },
+    Range {
+        /// The variable bound to each number.
+        var: VarId,
+        /// The first number.
+        from: Expr,
+        /// The bound the numbers stop before.
+        to: Expr,
+        /// The step, 1 (or -1 when counting down) if absent.
+        step: Option<Expr>,
+        /// The `range` call as written.
+        span: Span,
+    },
     /// `var = func target : { body }`: the body is evaluated with the outer bindings.
-    Aggregate { var: VarId, func: AggregateFunc, target: Option<Expr>, body: Vec<Lit>, span: Span },
+    Aggregate {
+        /// The variable bound to the aggregate's result.
+        var: VarId,
+        /// Which aggregate.
+        func: AggregateFunc,
+        /// The aggregated expression (`None` for `count`).
+        target: Option<Expr>,
+        /// The aggregate's own body, in evaluation order.
+        body: Vec<Lit>,
+        /// The aggregate as written.
+        span: Span,
+    },
 }
 
 /// Appends the relations a body reads, each with whether it is read through negation or an
@@ -131,14 +199,20 @@ pub fn body_reads(body: &[Lit], through: bool, out: &mut Vec<(RelId, bool, Span)
     }
 }
 
+/// One rule with one head and a conjunctive body (multi-head rules and disjunctions are split into several).
 #[derive(Debug, Clone)]
 pub struct Rule {
+    /// The rule's index in [`Program::rules`].
     pub id: RuleId,
+    /// The relation the rule derives.
     pub head: RelId,
+    /// The head's arguments, one per column, over the rule's variables.
     pub head_args: Vec<Expr>,
+    /// The body, in evaluation order.
     pub body: Vec<Lit>,
     /// Variable names by slot (generated variables get names starting with `$`).
     pub var_names: Vec<String>,
+    /// Variable types by slot.
     pub var_types: Vec<Type>,
     /// The whole source rule (all heads, all disjuncts).
     pub span: Span,
@@ -151,6 +225,7 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// Number of variable slots (the size of the rule's environment row).
     pub fn num_vars(&self) -> usize {
         self.var_names.len()
     }
@@ -183,6 +258,7 @@ impl Rule {
 /// Relations evaluated together: one strongly connected component of the dependency graph.
 #[derive(Debug, Clone)]
 pub struct Stratum {
+    /// The relations of the component.
     pub relations: Vec<RelId>,
     /// Rules whose head is in this stratum.
     pub rules: Vec<RuleId>,
@@ -193,8 +269,11 @@ pub struct Stratum {
 /// A fact written in a rule file, such as `backs("Egypt", "Tobruk").`
 #[derive(Debug, Clone)]
 pub struct Fact {
+    /// The relation the fact belongs to.
     pub rel: RelId,
+    /// The fact's values, one per column.
     pub values: Vec<Value>,
+    /// The fact as written.
     pub span: Span,
 }
 
@@ -217,9 +296,12 @@ pub struct Constraint {
 /// The start of every constraint relation's name (`$constraint1`, ...).
 pub const CONSTRAINT_PREFIX: &str = "$constraint";
 
+/// The whole checked program: what `plan` and evaluation run.
 #[derive(Debug, Clone, Default)]
 pub struct Program {
+    /// Every relation, declared or from statements; constraints' hidden relations included.
     pub relations: Vec<Relation>,
+    /// Every rule, facts with non-constant arguments included.
     pub rules: Vec<Rule>,
     /// Facts written in rule files with constant arguments (others become rules).
     pub facts: Vec<Fact>,
@@ -235,6 +317,7 @@ pub struct Program {
 }
 
 impl Program {
+    /// The id of the relation named `name`, if any.
     pub fn relation_id(&self, name: &str) -> Option<RelId> {
         self.ids.get(name).copied()
     }
@@ -306,6 +389,7 @@ impl Program {
         }
     }
 
+    /// The constraint whose hidden relation is `rel`, if it is one.
     pub fn constraint_of(&self, rel: RelId) -> Option<&Constraint> {
         self.constraints.iter().find(|c| c.rel == rel)
     }
@@ -361,8 +445,7 @@ pub fn stratify(relations: usize, rules: &[Rule]) -> Result<Vec<Stratum>, Negati
         .iter()
         .rev()
         .map(|scc| {
-            let mut members: Vec<RelId> = scc.iter().map(|n| n.index()).collect();
-            members.sort_unstable();
+            let members: Vec<RelId> = scc.iter().map(|n| n.index()).sorted_unstable().collect();
             let rules: Vec<RuleId> = rules.iter().filter(|r| members.contains(&r.head)).map(|r| r.id).collect();
             let recursive = edges.iter().any(|&(from, to, _, _, _)| members.contains(&from) && members.contains(&to));
             Stratum { relations: members, rules, recursive }

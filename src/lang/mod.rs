@@ -10,6 +10,7 @@ pub mod lint;
 pub mod magic;
 pub mod syntax;
 
+use itertools::Itertools;
 use std::path::{Path, PathBuf};
 
 /// The rule files a path names: the file itself, or every `*.dl` directly inside a
@@ -23,10 +24,10 @@ pub fn rule_files(path: &Path) -> std::io::Result<Option<Vec<PathBuf>>> {
     if !path.is_dir() {
         return Ok(None);
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(path)?
+    let files = std::fs::read_dir(path)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "dl") && p.is_file())
+        .sorted()
         .collect();
-    files.sort();
     Ok(Some(files))
 }

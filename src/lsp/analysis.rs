@@ -7,13 +7,20 @@
 //! only the newest. Evaluation runs on its own thread, so it never delays the diagnostics of
 //! the next edit; it stops at `max_tuples` or the timeout (rule files may come from someone
 //! else), and of the projects that queue up behind a running one only the newest is evaluated.
+//! Each job carries a [`CancelToken`] that the request loop cancels when the next edit
+//! arrives, so a running evaluation of outdated texts stops inside its loops instead of
+//! holding the newer texts' evaluation back.
 
 use crate::base::diag::Diagnostic;
 use crate::base::order::sorted_rows;
 use crate::base::source::SourceMap;
 use crate::engine::eval::{EvalOptions, INPUT};
+use crate::engine::limits::CancelToken;
 use crate::lsp::convert;
-use crate::proof::claims;
+use crate::proof::claims::{self, ClaimSpec, Expect};
+use crate::proof::explain;
+use crate::proof::provenance::Explainer;
+use crate::review::verdicts;
 use crate::session::{self, Inputs, Overlay, Project};
 use lsp_server::{Message, Notification};
 use lsp_types as lsp;
@@ -72,19 +79,25 @@ impl Settings {
 /// `rules/`, the rule files in the folder itself), and the claims files in `claims/`.
 #[derive(Debug, Clone)]
 pub struct Workspace {
+    /// The workspace folder.
     pub root: PathBuf,
+    /// The rules folder (`rules/`, or the workspace folder itself).
     pub rules: PathBuf,
+    /// The `facts/` folder, if there is one.
     pub facts: Option<PathBuf>,
+    /// The `claims/` folder.
     pub claims: PathBuf,
 }
 
 impl Workspace {
+    /// The layout of the workspace folder `root`.
     pub fn new(root: PathBuf) -> Workspace {
         let rules = if root.join("rules").is_dir() { root.join("rules") } else { root.clone() };
         let facts = Some(root.join("facts")).filter(|f| f.is_dir());
         Workspace { claims: root.join("claims"), rules, facts, root }
     }
 
+    /// The project's inputs, as the CLI would load them.
     pub fn inputs(&self) -> Inputs {
         Inputs { rules: vec![self.rules.clone()], facts: self.facts.clone(), ..Inputs::default() }
     }
@@ -117,9 +130,26 @@ impl Workspace {
 
 /// One round of work: the open documents' texts at one edit.
 pub struct Job {
+    /// Which edit this job is for: edits are numbered in order.
     pub generation: u64,
+    /// The open documents' texts.
     pub overlay: Overlay,
+    /// The client's settings.
     pub settings: Settings,
+    /// Cancelled by the request loop when a newer edit arrives.
+    pub cancel: CancelToken,
+}
+
+/// Each claims file that parsed, with its claims.
+type Claims = Vec<(PathBuf, Vec<ClaimSpec>)>;
+
+/// A checked project waiting to be evaluated, with the claims parsed against it.
+struct Pending {
+    generation: u64,
+    project: Project,
+    claims: Claims,
+    settings: Settings,
+    cancel: CancelToken,
 }
 
 /// What the last evaluation found, rendered, for hover and code lenses.
@@ -131,6 +161,11 @@ pub struct Evaluation {
     pub samples: BTreeMap<String, Vec<String>>,
     /// (rule file, the rule's text as written) → tuples that rule derived first.
     pub rule_counts: BTreeMap<(PathBuf, String), usize>,
+    /// (rule file, the rule's text as written) → the proof of the first tuple (in the
+    /// relation's order) that rule derived, as `stance explain` prints it.
+    pub first_proofs: BTreeMap<(PathBuf, String), String>,
+    /// Claims file → each claim's byte range in the text that was checked, and its hover.
+    pub claims: BTreeMap<PathBuf, Vec<(std::ops::Range<usize>, String)>>,
     /// Why the evaluation stopped early (a limit, the timeout), if it did.
     pub stopped: Option<String>,
 }
@@ -159,12 +194,12 @@ pub fn worker(
     results: Arc<Mutex<Results>>,
     latest: Arc<AtomicU64>,
 ) {
-    let (evals, evals_rx) = mpsc::channel::<(u64, Project, Settings)>();
+    let (evals, evals_rx) = mpsc::channel::<Pending>();
     {
-        let (eval_out, results) = (out.clone(), results.clone());
+        let (eval_out, results, root) = (out.clone(), results.clone(), workspace.root.clone());
         let spawned = std::thread::Builder::new()
             .name("stance-evaluation".to_string())
-            .spawn(move || evaluator(evals_rx, eval_out, results));
+            .spawn(move || evaluator(root, evals_rx, eval_out, results));
         if spawned.is_err() {
             log(&out, "stance: cannot start the evaluation thread; evaluation is off");
         }
@@ -182,12 +217,13 @@ pub fn worker(
             check(&workspace, &job, &out, &latest, &mut published)
         }));
         match run {
-            Ok(Some(project)) if job.settings.evaluate => {
-                if evals.send((job.generation, project, job.settings.clone())).is_err() {
+            Ok(Some((project, claims))) if job.settings.evaluate => {
+                let (generation, settings, cancel) = (job.generation, job.settings.clone(), job.cancel.clone());
+                if evals.send(Pending { generation, project, claims, settings, cancel }).is_err() {
                     analysed(&out, job.generation);
                 }
             }
-            Ok(Some(project)) => {
+            Ok(Some((project, _))) => {
                 let constants = constants(&project);
                 let mut r = results.lock().unwrap_or_else(|e| e.into_inner());
                 *r = Results { project: Some(project), evaluation: None, constants };
@@ -204,8 +240,10 @@ pub fn worker(
 }
 
 /// Evaluates the newest waiting project, then makes it and its evaluation the results.
+/// A cancelled evaluation (a newer edit arrived) leaves the last results as they were.
 fn evaluator(
-    projects: Receiver<(u64, Project, Settings)>,
+    root: PathBuf,
+    projects: Receiver<Pending>,
     out: crossbeam_channel::Sender<Message>,
     results: Arc<Mutex<Results>>,
 ) {
@@ -213,16 +251,17 @@ fn evaluator(
         while let Ok(newer) = projects.try_recv() {
             next = newer;
         }
-        let (generation, mut project, settings) = next;
+        let Pending { generation, mut project, claims, settings, cancel } = next;
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let evaluation = evaluate(&mut project, &settings);
+            let evaluation = evaluate(&mut project, &claims, &settings, &cancel, &root);
             (evaluation, constants(&project))
         }));
         match run {
-            Ok((evaluation, constants)) => {
+            Ok((Some(evaluation), constants)) => {
                 let mut r = results.lock().unwrap_or_else(|e| e.into_inner());
                 *r = Results { project: Some(project), evaluation: Some(evaluation), constants };
             }
+            Ok((None, _)) => {}
             Err(_) => log(&out, "stance: internal error while evaluating; the last results are kept"),
         }
         analysed(&out, generation);
@@ -241,22 +280,22 @@ fn log(out: &crossbeam_channel::Sender<Message>, message: &str) {
 }
 
 /// Loads and checks the project with the job's texts and publishes the diagnostics;
-/// returns the project when it has no errors.
+/// returns the project, and the claims files that parse, when it has no errors.
 fn check(
     workspace: &Workspace,
     job: &Job,
     out: &crossbeam_channel::Sender<Message>,
     latest: &AtomicU64,
     published: &mut BTreeSet<PathBuf>,
-) -> Option<Project> {
+) -> Option<(Project, Claims)> {
     let mut sources = SourceMap::new();
     let loaded = session::load_with(&workspace.inputs(), &job.overlay, &mut sources);
     let fallback = workspace.rule_files(&job.overlay).into_iter().next();
     let (by_file, project) = match loaded {
         Ok(mut project) => {
             let mut diags: Vec<Diagnostic> = project.warnings.clone();
-            diags.extend(claims_diagnostics(workspace, &job.overlay, &mut project));
-            (convert::diagnostics(&diags, &project.sources, fallback.as_deref()), Some(project))
+            let claims = parse_claims(workspace, &job.overlay, &mut project, &mut diags);
+            (convert::diagnostics(&diags, &project.sources, fallback.as_deref()), Some((project, claims)))
         }
         Err(failure) => {
             let sources = failure.sources.as_ref().unwrap_or(&sources);
@@ -288,9 +327,15 @@ fn publish(
     *published = now;
 }
 
-/// Parses each claims file against the loaded program, as `stance review` does.
-fn claims_diagnostics(workspace: &Workspace, overlay: &Overlay, project: &mut Project) -> Vec<Diagnostic> {
-    let mut diags = Vec::new();
+/// Parses each claims file against the loaded program, as `stance review` does: the
+/// claims of the files that parse, and the diagnostics of those that do not.
+fn parse_claims(
+    workspace: &Workspace,
+    overlay: &Overlay,
+    project: &mut Project,
+    diags: &mut Vec<Diagnostic>,
+) -> Claims {
+    let mut parsed = Vec::new();
     for path in workspace.claims_files(overlay) {
         let text = match overlay.get(&path) {
             Some(t) => t.clone(),
@@ -300,50 +345,115 @@ fn claims_diagnostics(workspace: &Workspace, overlay: &Overlay, project: &mut Pr
             },
         };
         let id = project.sources.add(path.display().to_string(), text);
-        if let Err(d) = claims::parse(id, &mut project.sources, &project.program, &project.symbols) {
-            diags.extend(d);
+        match claims::parse(id, &mut project.sources, &project.program, &project.symbols) {
+            Ok(specs) => parsed.push((path, specs)),
+            Err(d) => diags.extend(d),
         }
     }
-    diags
+    parsed
 }
 
-/// Evaluates under the limits and renders what hover and the code lenses show.
-fn evaluate(project: &mut Project, settings: &Settings) -> Evaluation {
+/// How many lines of a proof a claim's hover shows.
+pub const PROOF_LINES: usize = 12;
+
+/// The limits as the editor's settings name them: the engine's messages name the command
+/// line's flags, which the editor's user never typed.
+const SETTING_NAMES: &[(&str, &str)] =
+    &[("--max-tuples", "the `maxTuples` setting"), ("--timeout", "the `timeoutMs` setting")];
+
+/// Evaluates under the limits and renders what hover and the code lenses show; `None` when
+/// `cancel` stopped it (a newer edit arrived, whose evaluation replaces this one).
+fn evaluate(
+    project: &mut Project,
+    claims: &Claims,
+    settings: &Settings,
+    cancel: &CancelToken,
+    root: &Path,
+) -> Option<Evaluation> {
     let options = EvalOptions {
         record: true,
         max_tuples: Some(settings.max_tuples),
         deadline: Some(Instant::now() + settings.timeout),
+        cancel: Some(cancel.clone()),
         ..EvalOptions::default()
     };
     let model = match session::evaluate(project, &options) {
         Ok(m) => m,
+        Err(_) if cancel.is_cancelled() => return None,
         Err(f) => {
-            let why = f.diagnostics.first().map_or_else(|| "evaluation failed".to_string(), |d| d.message.clone());
-            return Evaluation { stopped: Some(why), ..Evaluation::default() };
+            let mut why = f.diagnostics.first().map_or_else(|| "evaluation failed".to_string(), |d| d.message.clone());
+            for (flag, setting) in SETTING_NAMES {
+                why = why.replace(flag, setting);
+            }
+            return Some(Evaluation { stopped: Some(why), ..Evaluation::default() });
         }
     };
-    let program = &project.program;
+    let Project { program, facts, sources, symbols, .. } = project;
     let mut e = Evaluation::default();
+    // The first tuple each rule derived, to explain once the counting is done.
+    let mut firsts: BTreeMap<(PathBuf, String), (usize, usize)> = BTreeMap::new();
     for (id, rel) in program.relations.iter().enumerate() {
         if program.is_constraint(id) {
             continue;
         }
         let tuples = &model.relations[id];
         e.counts.insert(rel.name.clone(), tuples.len());
-        let rows = sorted_rows(tuples, &rel.types, &project.symbols);
+        let rows = sorted_rows(tuples, &rel.types, symbols);
         e.samples.insert(rel.name.clone(), rows.into_iter().take(SAMPLE).map(|r| r.join(", ")).collect());
         for i in 0..tuples.len() {
             if let Some(a) = model.annotation(id, i)
                 && a.rule != INPUT
                 && let Some(rule) = program.rules.get(a.rule as usize)
             {
-                let file = project.sources.get(rule.span.file);
-                let key = (PathBuf::from(&file.name), project.sources.snippet(rule.span).to_string());
+                let file = sources.get(rule.span.file);
+                let key = (PathBuf::from(&file.name), sources.snippet(rule.span).to_string());
+                firsts.entry(key.clone()).or_insert((id, i));
                 *e.rule_counts.entry(key).or_default() += 1;
             }
         }
     }
-    e
+    // Paths in proofs as the user reads them: relative to the workspace folder.
+    let root = format!("{}/", root.display());
+    let mut ex = Explainer::new(program, &model, facts, sources, symbols);
+    for (key, (rel, i)) in firsts {
+        let tuple = model.relations[rel].get(i).to_vec();
+        if let Some(node) = ex.explain(rel, &tuple) {
+            e.first_proofs.insert(key, explain::render_tree(&ex, node, None).replace(&root, ""));
+        }
+    }
+    for (path, specs) in claims {
+        let outcomes = verdicts::review(&mut ex, specs);
+        let hovers = outcomes.iter().map(|o| (o.spec.span.range(), claim_hover(&mut ex, o).replace(&root, "")));
+        e.claims.insert(path.clone(), hovers.collect());
+    }
+    Some(e)
+}
+/// A claim's hover: its verdict and the claim as `stance review` prints them, then the
+/// first [`PROOF_LINES`] lines of its proof as `stance explain` prints it, with the sources
+/// (or, for a count, a why-not or a collision with the constraints, review's details).
+fn claim_hover(ex: &mut Explainer, o: &verdicts::Outcome) -> String {
+    let mut out = vec![format!("**{}** `{}`", o.verdict.label(), o.spec.text())];
+    // A plain proof as a tree; anything else (a count, a why-not, collisions) as review has it.
+    let plain = o.holds && o.collisions.is_empty() && !matches!(o.spec.expect, Expect::Count(_));
+    let body = match o.proof.filter(|_| plain) {
+        Some(root) => {
+            out.extend(o.spec.note.as_ref().map(|n| format!("note: {n}")));
+            if o.verdict == verdicts::Verdict::Failed {
+                out.push(o.failure_message());
+            }
+            explain::render_tree(ex, root, None)
+        }
+        None => verdicts::details(ex, o),
+    };
+    let lines: Vec<&str> = body.lines().collect();
+    if !lines.is_empty() {
+        let mut shown = lines[..lines.len().min(PROOF_LINES)].join("\n");
+        if lines.len() > PROOF_LINES {
+            shown.push_str(&format!("\n… {} more lines (stance review)", lines.len() - PROOF_LINES));
+        }
+        out.push(format!("```text\n{shown}\n```"));
+    }
+    out.join("\n\n")
 }
 
 /// The symbols in the facts' symbol columns, sorted.

@@ -54,6 +54,7 @@ pub struct Lines<'t> {
 }
 
 impl<'t> Lines<'t> {
+    /// The line starts of `text`.
     pub fn new(text: &'t str) -> Lines<'t> {
         let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         Lines { text, starts }
@@ -87,6 +88,7 @@ impl<'t> Lines<'t> {
         lsp::Position { line: line as u32, character }
     }
 
+    /// The range of a byte range.
     pub fn range(&self, start: usize, end: usize) -> lsp::Range {
         lsp::Range { start: self.position(start), end: self.position(end) }
     }
@@ -95,7 +97,9 @@ impl<'t> Lines<'t> {
 /// A fix as the code action handler gets it back in a diagnostic's `data`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FixData {
+    /// The code action's title.
     pub title: String,
+    /// The edits, by document.
     pub edits: Vec<(lsp::Uri, lsp::TextEdit)>,
 }
 

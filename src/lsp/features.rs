@@ -19,8 +19,11 @@ use std::path::Path;
 
 /// What every handler needs: the workspace, the open texts, the last results.
 pub struct Context<'a> {
+    /// Where the project's files are.
     pub workspace: &'a Workspace,
+    /// The open documents' texts.
     pub overlay: &'a Overlay,
+    /// What the last evaluation found.
     pub results: &'a Results,
 }
 
@@ -71,7 +74,14 @@ impl Context<'_> {
         Some((id, index.file(id).lines().offset(doc.position)))
     }
 
+    /// `textDocument/hover`.
     pub fn hover(&self, params: &lsp::HoverParams) -> Option<lsp::Hover> {
+        let doc = &params.text_document_position_params;
+        if let Some(path) =
+            convert::path(&doc.text_document.uri).filter(|p| p.extension().is_some_and(|x| x == "claims"))
+        {
+            return self.hover_claim(&path, doc.position);
+        }
         let index = self.index();
         let (file, offset) = self.at(&index, &params.text_document_position_params)?;
         let (text, span) = if let Some(o) = index.occurrence_at(file, offset) {
@@ -84,6 +94,26 @@ impl Context<'_> {
         Some(lsp::Hover {
             contents: lsp::HoverContents::Markup(lsp::MarkupContent { kind: lsp::MarkupKind::Markdown, value: text }),
             range: Some(range),
+        })
+    }
+
+    /// A claim: its verdict and the first lines of its proof, from the last evaluation (of
+    /// the claims file's text then; a claim edited since shows nothing until the next one).
+    fn hover_claim(&self, path: &Path, position: lsp::Position) -> Option<lsp::Hover> {
+        let text = match self.overlay.get(path) {
+            Some(t) => t.clone(),
+            None => String::from_utf8_lossy(&std::fs::read(path).ok()?).into_owned(),
+        };
+        let lines = Lines::new(&text);
+        let offset = lines.offset(position);
+        let claims = self.results.evaluation.as_ref()?.claims.get(path)?;
+        let (range, value) = claims.iter().find(|(r, _)| r.start <= offset && offset <= r.end)?;
+        Some(lsp::Hover {
+            contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+                kind: lsp::MarkupKind::Markdown,
+                value: value.clone(),
+            }),
+            range: Some(lines.range(range.start, range.end.min(text.len()))),
         })
     }
 
@@ -205,6 +235,7 @@ impl Context<'_> {
         (!locations.is_empty()).then_some(lsp::GotoDefinitionResponse::Array(locations))
     }
 
+    /// `textDocument/references`.
     pub fn references(&self, params: &lsp::ReferenceParams) -> Option<Vec<lsp::Location>> {
         let index = self.index();
         let (file, offset) = self.at(&index, &params.text_document_position)?;
@@ -219,6 +250,7 @@ impl Context<'_> {
         )
     }
 
+    /// `textDocument/rename`.
     pub fn rename(&self, params: &lsp::RenameParams) -> Result<Option<lsp::WorkspaceEdit>, String> {
         let new = &params.new_name;
         let is_name = new.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
@@ -243,6 +275,7 @@ impl Context<'_> {
         Ok(Some(lsp::WorkspaceEdit { changes: Some(changes), ..Default::default() }))
     }
 
+    /// `textDocument/documentSymbol`.
     pub fn document_symbols(&self, params: &lsp::DocumentSymbolParams) -> Option<lsp::DocumentSymbolResponse> {
         let index = self.index();
         let id = index.file_id(&convert::path(&params.text_document.uri)?)?;
@@ -275,6 +308,7 @@ impl Context<'_> {
         Some(lsp::DocumentSymbolResponse::Nested(symbols))
     }
 
+    /// `workspace/symbol`.
     pub fn workspace_symbols(&self, params: &lsp::WorkspaceSymbolParams) -> Vec<lsp::SymbolInformation> {
         let index = self.index();
         let query = params.query.to_lowercase();
@@ -296,6 +330,7 @@ impl Context<'_> {
             .collect()
     }
 
+    /// `textDocument/completion`.
     pub fn completion(&self, params: &lsp::CompletionParams) -> Option<lsp::CompletionResponse> {
         let index = self.index();
         let (file, offset) = self.at(&index, &params.text_document_position)?;
@@ -374,6 +409,7 @@ impl Context<'_> {
         out
     }
 
+    /// `textDocument/formatting`.
     pub fn formatting(&self, params: &lsp::DocumentFormattingParams) -> Option<Vec<lsp::TextEdit>> {
         let path = convert::path(&params.text_document.uri)?;
         let text = match self.overlay.get(&path) {
@@ -405,15 +441,20 @@ impl Context<'_> {
             let n = e.rule_counts.get(&(path.clone(), rule_text.to_string())).copied().unwrap_or(0);
             let relation = r.heads[0].relation.name.clone();
             let start = lines.position(r.span.start as usize);
-            lenses.push(lsp::CodeLens {
+            let lens = |title: String, command: &str, arguments: Vec<String>| lsp::CodeLens {
                 range: lsp::Range { start, end: start },
                 command: Some(lsp::Command {
-                    title: format!("{n} tuple{} derived", plural(n)),
-                    command: SHOW_TUPLES.to_string(),
-                    arguments: Some(vec![serde_json::Value::String(relation)]),
+                    title,
+                    command: command.to_string(),
+                    arguments: Some(arguments.into_iter().map(serde_json::Value::String).collect()),
                 }),
                 data: None,
-            });
+            };
+            lenses.push(lens(format!("{n} tuple{} derived", plural(n)), SHOW_TUPLES, vec![relation]));
+            if n > 0 {
+                let arguments = vec![params.text_document.uri.as_str().to_string(), rule_text.to_string()];
+                lenses.push(lens("explain one".to_string(), EXPLAIN_ONE, arguments));
+            }
         }
         Some(lenses)
     }
@@ -428,10 +469,19 @@ impl Context<'_> {
         }
         Some(out)
     }
+
+    /// `stance.explainOne URI RULE`: the proof of the first tuple the rule (its text as
+    /// written in the file) derived in the last evaluation.
+    pub fn explain_one(&self, uri: &str, rule: &str) -> Option<String> {
+        let path = convert::path(&uri.parse().ok()?)?;
+        self.results.evaluation.as_ref()?.first_proofs.get(&(path, rule.to_string())).cloned()
+    }
 }
 
-/// The command the code lenses run.
+/// The command of a rule's "N tuples derived" lens ("show all").
 pub const SHOW_TUPLES: &str = "stance.showTuples";
+/// The command of a rule's "explain one" lens.
+pub const EXPLAIN_ONE: &str = "stance.explainOne";
 
 /// The quick fixes of the diagnostics the client sends back (they carry their fixes).
 pub fn code_actions(params: &lsp::CodeActionParams) -> Vec<lsp::CodeActionOrCommand> {

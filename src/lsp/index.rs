@@ -11,17 +11,22 @@ use std::path::PathBuf;
 
 /// One rule file: where it is, its text, and its syntax tree.
 pub struct File {
+    /// The file's path.
     pub path: PathBuf,
+    /// Its text (the open document's, else the disk's).
     pub text: String,
+    /// Its syntax tree.
     pub ast: ast::File,
 }
 
 impl File {
+    /// The line starts of the text.
     pub fn lines(&self) -> Lines<'_> {
         Lines::new(&self.text)
     }
 }
 
+/// What a relation's name does where it is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// The name in a `.decl`.
@@ -37,21 +42,30 @@ pub enum Role {
 /// A relation named at a place.
 #[derive(Debug, Clone)]
 pub struct Occurrence {
+    /// The relation's name.
     pub name: String,
+    /// Where it is written.
     pub span: Span,
+    /// What it does there.
     pub role: Role,
 }
 
 /// A string constant written at a place.
 #[derive(Debug, Clone)]
 pub struct Constant {
+    /// The string, escapes decoded.
     pub value: String,
+    /// Where it is written.
     pub span: Span,
 }
 
+/// Every relation name and string constant of the project's rule files, by place.
 pub struct Index {
+    /// The rule files, by file id.
     pub files: Vec<File>,
+    /// Every relation name written.
     pub occurrences: Vec<Occurrence>,
+    /// Every string constant written.
     pub constants: Vec<Constant>,
 }
 
@@ -78,10 +92,12 @@ impl Index {
         index
     }
 
+    /// The file id of `path`, if it is indexed.
     pub fn file_id(&self, path: &std::path::Path) -> Option<FileId> {
         self.files.iter().position(|f| f.path == path).map(|i| FileId(i as u32))
     }
 
+    /// The file with id `id`.
     pub fn file(&self, id: FileId) -> &File {
         &self.files[id.0 as usize]
     }
@@ -94,10 +110,12 @@ impl Index {
             .or_else(|| self.occurrences.iter().find(|o| o.span.file == file && o.span.end as usize == offset))
     }
 
+    /// The string constant at a byte offset of a file.
     pub fn constant_at(&self, file: FileId, offset: usize) -> Option<&Constant> {
         self.constants.iter().find(|c| c.span.file == file && c.span.range().contains(&offset))
     }
 
+    /// Every place `name` is written.
     pub fn occurrences_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Occurrence> + 'a {
         self.occurrences.iter().filter(move |o| o.name == name)
     }

@@ -5,7 +5,8 @@
 //! analysis, and never waits for one: checking and evaluating run on a worker thread
 //! ([`analysis`]) that reuses the session's load path with the unsaved texts laid over the
 //! files. Every request is answered even when a handler fails (an error response, never a
-//! crash): the texts are half-written most of the time.
+//! crash): the texts are half-written most of the time. Each edit cancels the evaluation
+//! of the texts before it (see [`CancelToken`]), which would only be thrown away.
 //!
 //! The workspace may come from someone else: evaluation runs under a tuple limit and a
 //! timeout (and can be turned off), nothing is ever written (`.output` is never run), and
@@ -16,6 +17,7 @@ pub mod convert;
 pub mod features;
 pub mod index;
 
+use crate::engine::limits::CancelToken;
 use crate::session::Overlay;
 use analysis::{Job, Results, Settings, Workspace};
 use features::Context;
@@ -50,7 +52,7 @@ pub fn capabilities() -> lsp::ServerCapabilities {
         code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
         code_lens_provider: Some(lsp::CodeLensOptions { resolve_provider: Some(false) }),
         execute_command_provider: Some(lsp::ExecuteCommandOptions {
-            commands: vec![features::SHOW_TUPLES.to_string()],
+            commands: vec![features::SHOW_TUPLES.to_string(), features::EXPLAIN_ONE.to_string()],
             ..Default::default()
         }),
         ..Default::default()
@@ -92,7 +94,8 @@ pub fn serve(connection: &Connection, mut settings: Settings) -> Result<(), Stri
             .spawn(move || analysis::worker(workspace, jobs_rx, out, results, latest))
             .map_err(|e| format!("cannot start the analysis thread: {e}"))?;
     }
-    let mut server = Server { workspace, settings, docs: Overlay::new(), results, latest, jobs };
+    let mut server =
+        Server { workspace, settings, docs: Overlay::new(), results, latest, jobs, running: CancelToken::new() };
     server.submit();
 
     for message in &connection.receiver {
@@ -131,13 +134,18 @@ struct Server {
     /// The generation of the newest edit.
     latest: Arc<AtomicU64>,
     jobs: mpsc::Sender<Job>,
+    /// The token of the newest job: cancelled when the next one is submitted.
+    running: CancelToken,
 }
 
 impl Server {
-    /// Hands the current texts to the worker.
+    /// Hands the current texts to the worker, and cancels the evaluation of the last ones.
     fn submit(&mut self) {
         let generation = self.latest.fetch_add(1, Ordering::SeqCst) + 1;
-        let job = Job { generation, overlay: self.docs.clone(), settings: self.settings.clone() };
+        self.running.cancel();
+        self.running = CancelToken::new();
+        let (overlay, settings, cancel) = (self.docs.clone(), self.settings.clone(), self.running.clone());
+        let job = Job { generation, overlay, settings, cancel };
         let _ = self.jobs.send(job);
     }
 
@@ -219,11 +227,16 @@ fn dispatch(cx: &Context, req: Request, notes: &mut Vec<Notification>) -> Answer
         r::CodeActionRequest::METHOD => json(features::code_actions(&params(req)?)),
         r::ExecuteCommand::METHOD => {
             let p: lsp::ExecuteCommandParams = params(req)?;
-            let relation = p.arguments.first().and_then(|a| a.as_str()).unwrap_or_default();
-            if p.command != features::SHOW_TUPLES {
-                return Err((ErrorCode::InvalidParams, format!("unknown command `{}`", p.command)));
-            }
-            let text = cx.show_tuples(relation);
+            let text = match p.command.as_str() {
+                features::SHOW_TUPLES => {
+                    cx.show_tuples(p.arguments.first().and_then(|a| a.as_str()).unwrap_or_default())
+                }
+                features::EXPLAIN_ONE => {
+                    let arg = |i: usize| p.arguments.get(i).and_then(|a| a.as_str()).unwrap_or_default();
+                    cx.explain_one(arg(0), arg(1))
+                }
+                other => return Err((ErrorCode::InvalidParams, format!("unknown command `{other}`"))),
+            };
             if let Some(t) = &text {
                 let show = lsp::ShowMessageParams { typ: lsp::MessageType::INFO, message: t.clone() };
                 notes.push(Notification::new(lsp::notification::ShowMessage::METHOD.to_string(), show));

@@ -10,6 +10,7 @@ use crate::proof::explain;
 use crate::proof::provenance::{Explainer, NodeKind};
 use crate::review::constraints;
 use crate::review::verdicts::{self, Outcome};
+use itertools::Itertools;
 
 /// Every violation of the constraints, each with the tuples of its positive body atoms (the
 /// tuples that collide) and their proofs. Needs a model evaluated with recording on.
@@ -70,7 +71,7 @@ pub fn claim_verdicts(ex: &mut Explainer, outcomes: &[Outcome]) -> Vec<report::C
             } else {
                 let text = verdicts::details(ex, o);
                 let skip = usize::from(o.spec.note.is_some());
-                text.lines().skip(skip).collect::<Vec<_>>().join("\n").trim_end().to_string()
+                text.lines().skip(skip).join("\n").trim_end().to_string()
             };
             report::ClaimVerdict {
                 claim: o.spec.text(),

@@ -9,7 +9,7 @@ type Point = (f64, f64);
 /// Positions in a `width × height` box (with a margin), one per node.
 ///
 /// Each connected component is laid out on its own by stress majorization (see
-/// [`component_layout`]); the components are then packed in rows, largest first, and the
+/// `component_layout`); the components are then packed in rows, largest first, and the
 /// whole picture is fitted to the box.
 pub fn layout(nodes: usize, edges: &[(usize, usize)], width: f64, height: f64) -> Vec<(f64, f64)> {
     if nodes == 0 {

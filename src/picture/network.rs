@@ -52,6 +52,7 @@ impl EdgeClass {
         }
     }
 
+    /// The class's name, as `--class` takes it and the CSS uses it.
     pub fn name(self) -> &'static str {
         match self {
             EdgeClass::Stated => "stated",
@@ -76,7 +77,9 @@ impl EdgeClass {
 /// A tuple named by text, as violations and claim verdicts refer to tuples.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TupleRef {
+    /// The relation's name.
     pub relation: String,
+    /// The tuple's values, as text.
     pub values: Vec<String>,
 }
 
@@ -91,19 +94,25 @@ pub struct NetworkOptions {
     pub hide_statements: bool,
 }
 
+/// A node of the network: an actor named in some drawn relation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
+    /// The actor's name.
     pub name: String,
     /// Named in a constraint violation.
     pub flagged: bool,
 }
 
+/// An edge of the network: one tuple (or a symmetric pair) of a drawn relation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edge {
     /// Index into [`Network::actors`]. For an undirected edge, `from` sorts first.
     pub from: usize,
+    /// Index into [`Network::actors`].
     pub to: usize,
+    /// The relation the tuple is of.
     pub relation: String,
+    /// How the edge is coloured.
     pub class: EdgeClass,
     /// False when the relation holds in both directions (drawn once, without an arrow).
     pub directed: bool,
@@ -114,7 +123,9 @@ pub struct Edge {
 /// Actors sorted by name; edges sorted by class, relation, then actor names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Network {
+    /// The actors.
     pub actors: Vec<Actor>,
+    /// The edges.
     pub edges: Vec<Edge>,
 }
 
@@ -219,6 +230,7 @@ pub fn build(
 }
 
 impl Network {
+    /// The index of the actor named `name`, if any.
     pub fn actor(&self, name: &str) -> Option<usize> {
         self.actors.binary_search_by(|a| a.name.as_str().cmp(name)).ok()
     }

@@ -26,6 +26,7 @@ use std::fmt::Write;
 pub const DEFAULT_MAX_CLAIMS: usize = 2000;
 /// The picture draws at most this many actors and edges: the most connected actors.
 pub const MAX_PICTURE_ACTORS: usize = 300;
+/// The picture draws at most this many edges (see [`MAX_PICTURE_ACTORS`]).
 pub const MAX_PICTURE_EDGES: usize = 3000;
 
 /// A constraint violation ("contradiction"): the constraint, where it is written, the
@@ -33,9 +34,13 @@ pub const MAX_PICTURE_EDGES: usize = 3000;
 /// [`explain::proof_json`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
+    /// The constraint as written.
     pub constraint: String,
+    /// Where it is written (`rules/c.dl:3`).
     pub location: String,
+    /// The tuples that collide.
     pub tuples: Vec<TupleRef>,
+    /// The proofs of those tuples.
     pub proofs: Vec<Json>,
 }
 
@@ -64,15 +69,20 @@ pub struct ClaimVerdict {
 /// How many tuples a relation has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelationCount {
+    /// The relation's name.
     pub name: String,
+    /// Whether it is an `.output` relation.
     pub output: bool,
+    /// Its number of tuples.
     pub tuples: usize,
 }
 
 /// One row of the claims table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimRow {
+    /// The relation the claim is a tuple of.
     pub relation: String,
+    /// The tuple as an atom: `aligned("Egypt", "Haftar")`.
     pub text: String,
     /// Index of the proof's root in [`Input::proof_nodes`].
     pub proof: Option<usize>,
@@ -81,30 +91,41 @@ pub struct ClaimRow {
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Input {
+    /// The page's title (`--title`).
     pub title: String,
     /// Rule files and facts directory, as given.
     pub inputs: Vec<String>,
+    /// Number of input facts: table rows and facts written in rule files.
     pub facts: usize,
     /// Rules, not counting constraints (`:- body.`), which are counted apart.
     pub rules: usize,
+    /// Number of constraints.
     pub constraints: usize,
     /// The derived relations (not the hidden relations of constraints).
     pub derived: Vec<RelationCount>,
+    /// The stance network drawn on the page.
     pub network: Network,
+    /// The claims table, at most `max_claims` rows.
     pub rows: Vec<ClaimRow>,
     /// Rows there would be without the `max_claims` cap.
     pub total_rows: usize,
     /// One shared proof DAG for all rows, nodes as [`explain::node_json`] writes them.
     pub proof_nodes: Vec<Json>,
+    /// The constraint violations found.
     pub violations: Vec<Violation>,
+    /// The claim verdicts, when a claims file was given.
     pub claims: Option<Vec<ClaimVerdict>>,
     /// What changes the answers (stance's version, `--as-of`), shown in the header.
     pub stamp: Stamp,
 }
 
+/// What the `report` subcommand's options ask of the page.
 pub struct ReportOptions {
+    /// The page's title.
     pub title: String,
+    /// Which relations make the network and how its edges are coloured.
     pub network: NetworkOptions,
+    /// The most rows the claims table lists (`--max-claims`).
     pub max_claims: usize,
 }
 
@@ -295,17 +316,10 @@ fn subnetwork(network: &Network, actors: &[usize]) -> Network {
     }
 }
 
-/// The network as inline SVG: one colour per relation (`r{k}`, the index in `colours`),
-/// parallel edges between one pair bent apart, arrows for relations that hold in one
-/// direction only, and each edge's label (shown on hover, for the focused actor, or all).
-fn network_svg(network: &Network, colours: &[(String, EdgeClass, &str)], out: &mut String) {
+/// The actors' positions in a `width` by `height` box, laid out by their stated edges
+/// (an actor without one, by its derived edges).
+fn network_layout(network: &Network, width: f64, height: f64) -> Vec<(f64, f64)> {
     let n = network.actors.len();
-    // Wide rather than tall: the page's width is what a reader has.
-    let width = (1400.0 * (n as f64 / 60.0).sqrt()).max(1400.0).round();
-    let height = (width * 0.5).round();
-    // The layout follows what sources state: derived edges (which tie most of a dense core
-    // to most of the rest) would pull it into a knot. An actor with no stated edge is placed
-    // by its derived ones.
     let mut stated = vec![false; n];
     for e in network.edges.iter().filter(|e| e.class == EdgeClass::Stated) {
         stated[e.from] = true;
@@ -317,33 +331,23 @@ fn network_svg(network: &Network, colours: &[(String, EdgeClass, &str)], out: &m
         .filter(|e| e.class == EdgeClass::Stated || !stated[e.from] || !stated[e.to])
         .map(|e| (e.from, e.to))
         .collect();
-    let pos = layout::layout(n, &pairs, width, height);
-    // Crop the box to the drawing, so a wide picture leaves no empty band.
-    let top = pos.iter().map(|p| p.1).fold(f64::MAX, f64::min).min(height / 2.0) - 30.0;
-    let bottom = pos.iter().map(|p| p.1).fold(f64::MIN, f64::max).max(height / 2.0) + 30.0;
-    let (top, view_height) = (top.max(0.0).round(), (bottom - top.max(0.0)).round());
-    let _ = write!(
-        out,
-        "<svg id=\"network\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 {top} {width} {view_height}\" role=\"img\" aria-label=\"stance network: {n} actors, {} edges\">",
-        network.edges.len()
-    );
-    out.push_str("<defs>");
-    let markers = colours.iter().enumerate().map(|(k, (_, _, c))| (format!("r{k}"), *c));
-    for (id, colour) in markers.chain(std::iter::once(("flagged".to_string(), "#ff7f0e"))) {
-        let _ = write!(
-            out,
-            "<marker id=\"arrow-{id}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"{colour}\"/></marker>"
-        );
-    }
-    out.push_str("</defs><g id=\"edges\">");
-    let colour_of: BTreeMap<&str, usize> =
-        colours.iter().enumerate().map(|(k, (name, _, _))| (name.as_str(), k)).collect();
+    layout::layout(n, &pairs, width, height)
+}
+
+/// Draws the network's edges as curves (those between the same two actors fanned out),
+/// from rim to rim of circles of `radius`; returns where each edge's label goes.
+fn edges_svg(
+    network: &Network,
+    pos: &[(f64, f64)],
+    colour_of: &BTreeMap<&str, usize>,
+    radius: f64,
+    out: &mut String,
+) -> Vec<(f64, f64)> {
     // Edges between the same two actors, in order, to spread them apart.
     let mut bundle: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
     for (i, e) in network.edges.iter().enumerate() {
         bundle.entry((e.from.min(e.to), e.from.max(e.to))).or_default().push(i);
     }
-    let radius = 7.0;
     let mut label_at = Vec::with_capacity(network.edges.len());
     for (i, e) in network.edges.iter().enumerate() {
         let key = (e.from.min(e.to), e.from.max(e.to));
@@ -391,6 +395,43 @@ fn network_svg(network: &Network, colours: &[(String, EdgeClass, &str)], out: &m
             escape(b)
         );
     }
+    label_at
+}
+
+/// The network as inline SVG: one colour per relation (`r{k}`, the index in `colours`),
+/// parallel edges between one pair bent apart, arrows for relations that hold in one
+/// direction only, and each edge's label (shown on hover, for the focused actor, or all).
+fn network_svg(network: &Network, colours: &[(String, EdgeClass, &str)], out: &mut String) {
+    let n = network.actors.len();
+    // Wide rather than tall: the page's width is what a reader has.
+    let width = (1400.0 * (n as f64 / 60.0).sqrt()).max(1400.0).round();
+    let height = (width * 0.5).round();
+    // The layout follows what sources state: derived edges (which tie most of a dense core
+    // to most of the rest) would pull it into a knot. An actor with no stated edge is placed
+    // by its derived ones.
+    let pos = network_layout(network, width, height);
+    // Crop the box to the drawing, so a wide picture leaves no empty band.
+    let top = pos.iter().map(|p| p.1).fold(f64::MAX, f64::min).min(height / 2.0) - 30.0;
+    let bottom = pos.iter().map(|p| p.1).fold(f64::MIN, f64::max).max(height / 2.0) + 30.0;
+    let (top, view_height) = (top.max(0.0).round(), (bottom - top.max(0.0)).round());
+    let _ = write!(
+        out,
+        "<svg id=\"network\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 {top} {width} {view_height}\" role=\"img\" aria-label=\"stance network: {n} actors, {} edges\">",
+        network.edges.len()
+    );
+    out.push_str("<defs>");
+    let markers = colours.iter().enumerate().map(|(k, (_, _, c))| (format!("r{k}"), *c));
+    for (id, colour) in markers.chain(std::iter::once(("flagged".to_string(), "#ff7f0e"))) {
+        let _ = write!(
+            out,
+            "<marker id=\"arrow-{id}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"{colour}\"/></marker>"
+        );
+    }
+    out.push_str("</defs><g id=\"edges\">");
+    let colour_of: BTreeMap<&str, usize> =
+        colours.iter().enumerate().map(|(k, (name, _, _))| (name.as_str(), k)).collect();
+    let radius = 7.0;
+    let label_at = edges_svg(network, &pos, &colour_of, radius, out);
     out.push_str("</g><g id=\"actors\">");
     for (i, actor) in network.actors.iter().enumerate() {
         let (x, y) = pos[i];
@@ -446,6 +487,87 @@ fn verdict_card(out: &mut String, i: usize, c: &ClaimVerdict) {
     out.push_str("</div>");
 }
 
+/// The header's summary counts, then the page's navigation.
+fn summary_html(input: &Input, out: &mut String) {
+    let derived_total: usize = input.derived.iter().map(|r| r.tuples).sum();
+    out.push_str("<div class=\"stats\" id=\"summary\">");
+    if let Some(claims) = &input.claims {
+        // As `stance review` counts them: a claim passes when its expectation is met.
+        stat(out, claims.iter().filter(|c| c.ok).count(), "claims passed");
+        stat(out, claims.iter().filter(|c| !c.ok).count(), "claims failed");
+    }
+    stat(out, input.violations.len(), "contradictions");
+    stat(out, input.network.actors.len(), "actors");
+    stat(out, derived_total, "derived tuples");
+    stat(out, input.facts, "facts");
+    stat(out, input.rules, "rules");
+    if input.constraints > 0 {
+        stat(out, input.constraints, "constraints");
+    }
+    out.push_str("</div></header>\n<nav><a href=\"#network-section\">Network</a>");
+    if input.claims.is_some() {
+        out.push_str("<a href=\"#verdicts\">Claim verdicts</a>");
+    }
+    out.push_str("<a href=\"#contradictions\">Contradictions</a><a href=\"#claims-section\">Derived claims</a><a href=\"#relations-section\">Relations</a></nav>\n<main>\n");
+}
+
+/// The section listing each violated constraint with its colliding tuples.
+fn contradictions_html(input: &Input, out: &mut String) {
+    out.push_str("<section id=\"contradictions\" class=\"narrow\"><h2>Contradictions</h2>");
+    if input.violations.is_empty() {
+        out.push_str("<p>No constraint is violated.</p>");
+    }
+    for (i, v) in input.violations.iter().enumerate() {
+        let tuples: Vec<String> = v
+            .tuples
+            .iter()
+            .map(|t| {
+                format!("{}({})", t.relation, t.values.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", "))
+            })
+            .collect();
+        let _ = write!(
+            out,
+            "<div class=\"card violation\"><div class=\"concl\">{}</div><div class=\"note\">{}</div><div>colliding: <span class=\"mono\">{}</span></div><div class=\"proofs\" data-violation=\"{i}\"></div></div>",
+            escape(&v.constraint),
+            escape(&v.location),
+            escape(&tuples.join(", "))
+        );
+    }
+    out.push_str("</section>\n");
+}
+
+/// The section with the filterable table of derived claims.
+fn claims_table_html(input: &Input, out: &mut String) {
+    let _ = write!(
+        out,
+        "<section id=\"claims-section\" class=\"narrow\"><h2>Derived claims</h2><p><input id=\"search\" type=\"search\" placeholder=\"Filter claims\" aria-label=\"Filter claims\"> <span class=\"note\"><span id=\"shown\">{}</span> shown",
+        input.rows.len()
+    );
+    if input.rows.len() < input.total_rows {
+        let _ = write!(out, "; the first {} of {} claims (--max-claims)", input.rows.len(), input.total_rows);
+    }
+    out.push_str(". Click a claim for its proof.</span></p><table id=\"claims\"><thead><tr><th>relation</th><th>claim</th></tr></thead><tbody>");
+    for row in &input.rows {
+        let text = escape(&row.text);
+        let _ = write!(
+            out,
+            "<tr data-search=\"{}\"><td>{}</td><td>",
+            escape(&row.text.to_lowercase()),
+            escape(&row.relation)
+        );
+        match row.proof {
+            Some(p) => {
+                let _ = write!(out, "<details data-proof=\"{p}\"><summary>{text}</summary></details>");
+            }
+            None => {
+                let _ = write!(out, "<span class=\"concl\">{text}</span> <span class=\"note\">(no proof found)</span>");
+            }
+        }
+        out.push_str("</td></tr>");
+    }
+    out.push_str("</tbody></table></section>\n");
+}
+
 /// The whole page. Same input, same bytes.
 pub fn render(input: &Input) -> String {
     let mut out = String::new();
@@ -466,26 +588,7 @@ pub fn render(input: &Input) -> String {
     let _ = write!(out, "<p>{}</p>", escape(&about.join(" \u{b7} ")));
 
     // The summary, in the header.
-    let derived_total: usize = input.derived.iter().map(|r| r.tuples).sum();
-    out.push_str("<div class=\"stats\" id=\"summary\">");
-    if let Some(claims) = &input.claims {
-        // As `stance review` counts them: a claim passes when its expectation is met.
-        stat(&mut out, claims.iter().filter(|c| c.ok).count(), "claims passed");
-        stat(&mut out, claims.iter().filter(|c| !c.ok).count(), "claims failed");
-    }
-    stat(&mut out, input.violations.len(), "contradictions");
-    stat(&mut out, input.network.actors.len(), "actors");
-    stat(&mut out, derived_total, "derived tuples");
-    stat(&mut out, input.facts, "facts");
-    stat(&mut out, input.rules, "rules");
-    if input.constraints > 0 {
-        stat(&mut out, input.constraints, "constraints");
-    }
-    out.push_str("</div></header>\n<nav><a href=\"#network-section\">Network</a>");
-    if input.claims.is_some() {
-        out.push_str("<a href=\"#verdicts\">Claim verdicts</a>");
-    }
-    out.push_str("<a href=\"#contradictions\">Contradictions</a><a href=\"#claims-section\">Derived claims</a><a href=\"#relations-section\">Relations</a></nav>\n<main>\n");
+    summary_html(input, &mut out);
 
     // Network, first and as wide as the page.
     out.push_str("<section id=\"network-section\"><h2>Network</h2><div class=\"legend\" id=\"legend\">");
@@ -528,57 +631,10 @@ pub fn render(input: &Input) -> String {
     }
 
     // Contradictions.
-    out.push_str("<section id=\"contradictions\" class=\"narrow\"><h2>Contradictions</h2>");
-    if input.violations.is_empty() {
-        out.push_str("<p>No constraint is violated.</p>");
-    }
-    for (i, v) in input.violations.iter().enumerate() {
-        let tuples: Vec<String> = v
-            .tuples
-            .iter()
-            .map(|t| {
-                format!("{}({})", t.relation, t.values.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", "))
-            })
-            .collect();
-        let _ = write!(
-            out,
-            "<div class=\"card violation\"><div class=\"concl\">{}</div><div class=\"note\">{}</div><div>colliding: <span class=\"mono\">{}</span></div><div class=\"proofs\" data-violation=\"{i}\"></div></div>",
-            escape(&v.constraint),
-            escape(&v.location),
-            escape(&tuples.join(", "))
-        );
-    }
-    out.push_str("</section>\n");
+    contradictions_html(input, &mut out);
 
     // Claims table.
-    let _ = write!(
-        out,
-        "<section id=\"claims-section\" class=\"narrow\"><h2>Derived claims</h2><p><input id=\"search\" type=\"search\" placeholder=\"Filter claims\" aria-label=\"Filter claims\"> <span class=\"note\"><span id=\"shown\">{}</span> shown",
-        input.rows.len()
-    );
-    if input.rows.len() < input.total_rows {
-        let _ = write!(out, "; the first {} of {} claims (--max-claims)", input.rows.len(), input.total_rows);
-    }
-    out.push_str(". Click a claim for its proof.</span></p><table id=\"claims\"><thead><tr><th>relation</th><th>claim</th></tr></thead><tbody>");
-    for row in &input.rows {
-        let text = escape(&row.text);
-        let _ = write!(
-            out,
-            "<tr data-search=\"{}\"><td>{}</td><td>",
-            escape(&row.text.to_lowercase()),
-            escape(&row.relation)
-        );
-        match row.proof {
-            Some(p) => {
-                let _ = write!(out, "<details data-proof=\"{p}\"><summary>{text}</summary></details>");
-            }
-            None => {
-                let _ = write!(out, "<span class=\"concl\">{text}</span> <span class=\"note\">(no proof found)</span>");
-            }
-        }
-        out.push_str("</td></tr>");
-    }
-    out.push_str("</tbody></table></section>\n");
+    claims_table_html(input, &mut out);
 
     // Relations.
     out.push_str("<section id=\"relations-section\" class=\"narrow\"><h2>Relations</h2><table id=\"relations\"><thead><tr><th>derived relation</th><th class=\"num\">tuples</th></tr></thead><tbody>");

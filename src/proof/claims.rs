@@ -30,8 +30,11 @@ use crate::proof::pattern::{self, Claim, ClaimArg};
 /// What the reviewer expects of a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
+    /// The claim holds.
     Supported,
+    /// The claim does not hold.
     NotSupported,
+    /// The claim would complete a constraint violation.
     Contradicted,
     /// This many tuples match the pattern.
     Count(u64),
@@ -52,8 +55,11 @@ impl Expect {
 /// One claim of a claims file.
 #[derive(Debug, Clone)]
 pub struct ClaimSpec {
+    /// The claim, resolved against the program.
     pub claim: Claim,
+    /// What the reviewer expects of it.
     pub expect: Expect,
+    /// The comment lines above the claim, if any.
     pub note: Option<String>,
     /// Where it is written.
     pub span: Span,
@@ -443,27 +449,10 @@ fn parse_csv(
         // The claim is parsed in a copy of the file that holds only the unquoted claim at
         // the field's place, so that diagnostics name the right file, line and column.
         let raw = ranges.get(claim_col).cloned().unwrap_or(offset..offset);
-        let content_start = if text[raw.clone()].starts_with('"') { raw.start + 1 } else { raw.start };
-        let leading =
-            record.get(claim_col).unwrap_or("").len() - record.get(claim_col).unwrap_or("").trim_start().len();
-        let mut copy: Vec<u8> = text.bytes().map(|b| if b == b'\n' { b'\n' } else { b' ' }).collect();
-        let at = (content_start + leading).min(copy.len());
-        let mut claim_bytes = claim_text.as_bytes().to_vec();
-        if at + claim_bytes.len() > copy.len() {
-            copy.resize(at + claim_bytes.len(), b' ');
-        }
-        // The unquoted claim is never longer than its raw field; newlines inside it are
-        // kept as spaces so the line numbers of the copy stay those of the file.
-        for b in &mut claim_bytes {
-            if *b == b'\n' || *b == b'\r' {
-                *b = b' ';
-            }
-        }
-        copy[at..at + claim_bytes.len()].copy_from_slice(&claim_bytes);
-        let copy = String::from_utf8(copy).unwrap_or_default();
+        let (copy, at, len) = claim_copy(&text, raw, record.get(claim_col).unwrap_or(""), claim_text);
         let copy_file = sources.add(name.clone(), copy.clone());
         let span = field_span(claim_col);
-        match parse_atom(copy_file, &copy, at..at + claim_bytes.len(), program, symbols) {
+        match parse_atom(copy_file, &copy, at..at + len, program, symbols) {
             Ok(claim) => match check_claim(&claim, expect, span) {
                 Ok(()) => {
                     let note = note_col.and_then(|c| record.get(c)).map(str::trim).filter(|n| !n.is_empty());
@@ -475,6 +464,29 @@ fn parse_csv(
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+/// A copy of `text` blanked to spaces (newlines kept) with the unquoted `claim_text` written
+/// at the place of its raw field `raw` (whose untrimmed value is `field`); returns the copy,
+/// the claim's start in it and its length.
+fn claim_copy(text: &str, raw: std::ops::Range<usize>, field: &str, claim_text: &str) -> (String, usize, usize) {
+    let content_start = if text[raw.clone()].starts_with('"') { raw.start + 1 } else { raw.start };
+    let leading = field.len() - field.trim_start().len();
+    let mut copy: Vec<u8> = text.bytes().map(|b| if b == b'\n' { b'\n' } else { b' ' }).collect();
+    let at = (content_start + leading).min(copy.len());
+    let mut claim_bytes = claim_text.as_bytes().to_vec();
+    if at + claim_bytes.len() > copy.len() {
+        copy.resize(at + claim_bytes.len(), b' ');
+    }
+    // The unquoted claim is never longer than its raw field; newlines inside it are
+    // kept as spaces so the line numbers of the copy stay those of the file.
+    for b in &mut claim_bytes {
+        if *b == b'\n' || *b == b'\r' {
+            *b = b' ';
+        }
+    }
+    copy[at..at + claim_bytes.len()].copy_from_slice(&claim_bytes);
+    (String::from_utf8(copy).unwrap_or_default(), at, claim_bytes.len())
 }
 
 /// `offset`, moved back onto a character boundary of `text` (and into it).

@@ -333,7 +333,9 @@ pub fn number_nodes(ex: &Explainer, roots: impl IntoIterator<Item = NodeId>) -> 
 /// that refer to each other's nodes).
 #[derive(Debug, Default)]
 pub struct Numbering {
+    /// The nodes numbered so far, in number order.
     pub order: Vec<NodeId>,
+    /// Each numbered node's number.
     pub index: HashMap<NodeId, usize>,
 }
 
@@ -571,9 +573,11 @@ fn bind_head_pattern(rule: &ir::Rule, pattern: &[Option<Value>], env: &mut [Valu
     true
 }
 
+/// The most bindings `rule_progress` follows per literal.
+const MAX_BINDINGS: usize = 10_000;
+
 /// How far one rule's body gets towards a tuple matching `pattern` (`None`: any value).
 fn rule_progress(ex: &mut Explainer, rule: &ir::Rule, pattern: &[Option<Value>]) -> String {
-    const MAX_BINDINGS: usize = 10_000;
     let mut env = vec![0; rule.num_vars()];
     let mut bound = vec![false; rule.num_vars()];
     if !bind_head_pattern(rule, pattern, &mut env, &mut bound) {
@@ -631,65 +635,11 @@ fn rule_progress(ex: &mut Explainer, rule: &ir::Rule, pattern: &[Option<Value>])
                         next.push((e, b));
                     }
                 }
-                Lit::Range { .. } | Lit::Aggregate { .. } => {
-                    // Enumerate through the explainer's search, one literal at a time.
-                    let (mut e, mut b) = (env.clone(), bound.clone());
-                    let single = std::slice::from_ref(lit);
-                    let mut found = Vec::new();
-                    ex.enumerate(single, &mut e, &mut b, &mut |env2| {
-                        found.push(env2.to_vec());
-                        found.len() < MAX_BINDINGS
-                    });
-                    let var = match lit {
-                        Lit::Range { var, .. } | Lit::Aggregate { var, .. } => *var,
-                        _ => unreachable!(),
-                    };
-                    for e2 in found {
-                        let mut b2 = bound.clone();
-                        b2[var] = true;
-                        next.push((e2, b2));
-                    }
-                }
+                Lit::Range { .. } | Lit::Aggregate { .. } => enumerate_one(ex, lit, env, bound, &mut next),
             }
         }
         if next.is_empty() {
-            let (env, bound) = &states[0];
-            let reached = if states.len() == 1 {
-                let b = bound_text(ex, rule, env, bound);
-                if b.is_empty() { String::new() } else { format!(" (with {b})") }
-            } else {
-                format!(" (for any of the {} bindings reached)", states.len())
-            };
-            return match lit {
-                Lit::Atom(a) => {
-                    format!(
-                        "fails at {}: no matching tuple{reached}",
-                        pattern_text(ex.program, a.rel, &pattern_of(a, env, bound), ex.symbols)
-                    )
-                }
-                Lit::Negated(a) => {
-                    let (rel, i) = blocked_by.expect("a negation fails only when a tuple blocks it");
-                    let blocker = ex.model.relations[rel].get(i).to_vec();
-                    let mut s = format!(
-                        "blocked by {}: `!{}` fails because it holds{reached}",
-                        atom_text(ex.program, rel, &blocker, ex.symbols),
-                        pattern_text(ex.program, a.rel, &pattern_of(a, env, bound), ex.symbols)
-                    );
-                    if let Some(proof) = ex.explain(rel, &blocker) {
-                        s.push('\n');
-                        for line in render_tree(ex, proof, Some(2)).lines() {
-                            let _ = writeln!(s, "      {line}");
-                        }
-                    }
-                    s.trim_end().to_string()
-                }
-                Lit::Filter { span, .. } => {
-                    format!("fails at condition `{}`{reached}", ex.sources.snippet(*span))
-                }
-                Lit::Assign { span, .. } | Lit::Range { span, .. } | Lit::Aggregate { span, .. } => {
-                    format!("fails at `{}`{reached}", ex.sources.snippet(*span))
-                }
-            };
+            return failure_text(ex, rule, lit, &states, blocked_by);
         }
         states = next;
     }
@@ -697,6 +647,81 @@ fn rule_progress(ex: &mut Explainer, rule: &ir::Rule, pattern: &[Option<Value>])
         "its body holds, but the head computes a different tuple".into()
     } else {
         "its body holds, but the head computes no tuple matching the pattern".into()
+    }
+}
+
+/// Why `lit` lets none of the bindings `states` reached through (`blocked_by`: the tuple
+/// that blocked a negation).
+fn failure_text(
+    ex: &mut Explainer,
+    rule: &ir::Rule,
+    lit: &Lit,
+    states: &[(Vec<Value>, Vec<bool>)],
+    blocked_by: Option<(RelId, usize)>,
+) -> String {
+    let (env, bound) = &states[0];
+    let reached = if states.len() == 1 {
+        let b = bound_text(ex, rule, env, bound);
+        if b.is_empty() { String::new() } else { format!(" (with {b})") }
+    } else {
+        format!(" (for any of the {} bindings reached)", states.len())
+    };
+    match lit {
+        Lit::Atom(a) => {
+            format!(
+                "fails at {}: no matching tuple{reached}",
+                pattern_text(ex.program, a.rel, &pattern_of(a, env, bound), ex.symbols)
+            )
+        }
+        Lit::Negated(a) => {
+            let (rel, i) = blocked_by.expect("a negation fails only when a tuple blocks it");
+            let blocker = ex.model.relations[rel].get(i).to_vec();
+            let mut s = format!(
+                "blocked by {}: `!{}` fails because it holds{reached}",
+                atom_text(ex.program, rel, &blocker, ex.symbols),
+                pattern_text(ex.program, a.rel, &pattern_of(a, env, bound), ex.symbols)
+            );
+            if let Some(proof) = ex.explain(rel, &blocker) {
+                s.push('\n');
+                for line in render_tree(ex, proof, Some(2)).lines() {
+                    let _ = writeln!(s, "      {line}");
+                }
+            }
+            s.trim_end().to_string()
+        }
+        Lit::Filter { span, .. } => {
+            format!("fails at condition `{}`{reached}", ex.sources.snippet(*span))
+        }
+        Lit::Assign { span, .. } | Lit::Range { span, .. } | Lit::Aggregate { span, .. } => {
+            format!("fails at `{}`{reached}", ex.sources.snippet(*span))
+        }
+    }
+}
+
+/// The bindings a range or aggregate `lit` adds to `env`, pushed onto `next`.
+fn enumerate_one(
+    ex: &mut Explainer,
+    lit: &Lit,
+    env: &[Value],
+    bound: &[bool],
+    next: &mut Vec<(Vec<Value>, Vec<bool>)>,
+) {
+    // Enumerate through the explainer's search, one literal at a time.
+    let (mut e, mut b) = (env.to_vec(), bound.to_vec());
+    let single = std::slice::from_ref(lit);
+    let mut found = Vec::new();
+    ex.enumerate(single, &mut e, &mut b, &mut |env2| {
+        found.push(env2.to_vec());
+        found.len() < MAX_BINDINGS
+    });
+    let var = match lit {
+        Lit::Range { var, .. } | Lit::Aggregate { var, .. } => *var,
+        _ => unreachable!(),
+    };
+    for e2 in found {
+        let mut b2 = bound.to_vec();
+        b2[var] = true;
+        next.push((e2, b2));
     }
 }
 

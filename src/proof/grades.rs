@@ -141,77 +141,14 @@ impl Grading {
         let has_confidence = ex.facts.origins.iter().any(|o| o.confidence.is_some());
 
         // Leaves: what the rows and facts stating each tuple are worth (the best of them).
-        let mut grades = vec![Grades::NONE; n];
-        let mut confidence: Vec<Option<f64>> = vec![None; n];
-        let stated: Vec<bool> = (0..model.relations.len())
-            .map(|rel| {
-                !ex.facts.rows(&ex.program.relations[rel].name).is_empty()
-                    || ex.program.facts.iter().any(|f| f.rel == rel)
-            })
-            .collect();
-        for rel in 0..model.relations.len() {
-            if !stated[rel] {
-                continue;
-            }
-            for i in 0..model.relations[rel].len() {
-                let tuple = model.relations[rel].get(i).to_vec();
-                for origin in ex.stated(rel, &tuple) {
-                    let (g, c) = match origin {
-                        Origin::Row(id) if ex.facts.table_of(id).kind == TableKind::Statements => {
-                            let o = ex.facts.origin(id);
-                            (o.grade.map_or(Grades::NONE, Grades::of), o.confidence.map(f64::from))
-                        }
-                        Origin::Row(_) | Origin::RuleFile(_) => (Grades::GIVEN, Some(1.0)),
-                    };
-                    let node = offsets[rel] + i;
-                    grades[node].0 |= g.0;
-                    confidence[node] = max_confidence(confidence[node], c);
-                }
-            }
-        }
+        let (mut grades, mut confidence) = leaves(ex, &offsets, n);
 
         // The hyperedges: `heads[e]` derived from `premises[starts[e]..starts[e + 1]]`, found
         // by one bottom-up pass over each rule's body (node ids are u32: a model's tuples
         // are counted in u32 too).
-        let mut heads: Vec<u32> = Vec::new();
-        let mut starts: Vec<usize> = vec![0];
-        let mut premises: Vec<u32> = Vec::new();
-        let node = |rel: RelId, i: usize| (offsets[rel] + i) as u32;
-        for rule in 0..ex.program.rules.len() {
-            let head = ex.program.rules[rule].head;
-            let bottom_up = ex.instances(rule, &mut |i, body| {
-                heads.push(node(head, i));
-                premises.extend(body.iter().map(|&(prel, pi)| node(prel, pi)));
-                starts.push(premises.len());
-            });
-            if !bottom_up {
-                // A head with `autoinc()`: tuple by tuple, top down.
-                for i in 0..model.relations[head].len() {
-                    for (_, body) in ex.derivations(head, i).into_iter().filter(|(r, _)| *r == rule) {
-                        heads.push(node(head, i));
-                        premises.extend(body.iter().map(|&(prel, pi)| node(prel, pi)));
-                        starts.push(premises.len());
-                    }
-                }
-            }
-        }
+        let (heads, starts, premises) = hyperedges(ex, &offsets);
         // Which hyperedges each node is a premise of (once per occurrence).
-        let mut use_starts = vec![0usize; n + 1];
-        for &p in &premises {
-            use_starts[p as usize + 1] += 1;
-        }
-        for i in 0..n {
-            use_starts[i + 1] += use_starts[i];
-        }
-        let mut uses = vec![0u32; premises.len()];
-        let mut fill = use_starts.clone();
-        for e in 0..heads.len() {
-            for &p in &premises[starts[e]..starts[e + 1]] {
-                uses[fill[p as usize]] = e as u32;
-                fill[p as usize] += 1;
-            }
-        }
-        drop(fill);
+        let (use_starts, uses) = premise_uses(n, &heads, &starts, &premises);
         let body = |e: usize| &premises[starts[e]..starts[e + 1]];
         let used_by = |node: usize| &uses[use_starts[node]..use_starts[node + 1]];
 
@@ -283,6 +220,91 @@ impl Grading {
     pub fn confidence(&self, rel: RelId, index: usize) -> Option<f64> {
         self.confidence[self.offsets[rel] + index]
     }
+}
+
+/// The leaves: the grades and confidence of each tuple from the statement rows and facts
+/// stating it (the best of them); `offsets[rel]` is the node of the first tuple of `rel`.
+fn leaves(ex: &mut Explainer, offsets: &[usize], n: usize) -> (Vec<Grades>, Vec<Option<f64>>) {
+    let model: &Model = ex.model;
+    let mut grades = vec![Grades::NONE; n];
+    let mut confidence: Vec<Option<f64>> = vec![None; n];
+    let stated: Vec<bool> = (0..model.relations.len())
+        .map(|rel| {
+            !ex.facts.rows(&ex.program.relations[rel].name).is_empty() || ex.program.facts.iter().any(|f| f.rel == rel)
+        })
+        .collect();
+    for rel in 0..model.relations.len() {
+        if !stated[rel] {
+            continue;
+        }
+        for i in 0..model.relations[rel].len() {
+            let tuple = model.relations[rel].get(i).to_vec();
+            for origin in ex.stated(rel, &tuple) {
+                let (g, c) = match origin {
+                    Origin::Row(id) if ex.facts.table_of(id).kind == TableKind::Statements => {
+                        let o = ex.facts.origin(id);
+                        (o.grade.map_or(Grades::NONE, Grades::of), o.confidence.map(f64::from))
+                    }
+                    Origin::Row(_) | Origin::RuleFile(_) => (Grades::GIVEN, Some(1.0)),
+                };
+                let node = offsets[rel] + i;
+                grades[node].0 |= g.0;
+                confidence[node] = max_confidence(confidence[node], c);
+            }
+        }
+    }
+    (grades, confidence)
+}
+
+/// The hyperedges `(heads, starts, premises)`: `heads[e]` derived from
+/// `premises[starts[e]..starts[e + 1]]`.
+fn hyperedges(ex: &mut Explainer, offsets: &[usize]) -> (Vec<u32>, Vec<usize>, Vec<u32>) {
+    let model: &Model = ex.model;
+    let mut heads: Vec<u32> = Vec::new();
+    let mut starts: Vec<usize> = vec![0];
+    let mut premises: Vec<u32> = Vec::new();
+    let node = |rel: RelId, i: usize| (offsets[rel] + i) as u32;
+    for rule in 0..ex.program.rules.len() {
+        let head = ex.program.rules[rule].head;
+        let bottom_up = ex.instances(rule, &mut |i, body| {
+            heads.push(node(head, i));
+            premises.extend(body.iter().map(|&(prel, pi)| node(prel, pi)));
+            starts.push(premises.len());
+        });
+        if !bottom_up {
+            // A head with `autoinc()`: tuple by tuple, top down.
+            for i in 0..model.relations[head].len() {
+                for (_, body) in ex.derivations(head, i).into_iter().filter(|(r, _)| *r == rule) {
+                    heads.push(node(head, i));
+                    premises.extend(body.iter().map(|&(prel, pi)| node(prel, pi)));
+                    starts.push(premises.len());
+                }
+            }
+        }
+    }
+    (heads, starts, premises)
+}
+
+/// Which hyperedges each node is a premise of: `uses[use_starts[node]..use_starts[node + 1]]`
+/// (once per occurrence); returns `(use_starts, uses)`.
+fn premise_uses(n: usize, heads: &[u32], starts: &[usize], premises: &[u32]) -> (Vec<usize>, Vec<u32>) {
+    let mut use_starts = vec![0usize; n + 1];
+    for &p in premises {
+        use_starts[p as usize + 1] += 1;
+    }
+    for i in 0..n {
+        use_starts[i + 1] += use_starts[i];
+    }
+    let mut uses = vec![0u32; premises.len()];
+    let mut fill = use_starts.clone();
+    for e in 0..heads.len() {
+        for &p in &premises[starts[e]..starts[e + 1]] {
+            uses[fill[p as usize]] = e as u32;
+            fill[p as usize] += 1;
+        }
+    }
+    drop(fill);
+    (use_starts, uses)
 }
 
 fn max_confidence(a: Option<f64>, b: Option<f64>) -> Option<f64> {

@@ -14,17 +14,22 @@ use std::fmt::Write;
 /// One argument of a claim or query pattern.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClaimArg {
+    /// A constant that occurs in some fact or rule.
     Value(Value),
     /// A constant that occurs in no fact or rule: nothing can match it.
     Unknown(String),
+    /// A variable: matches anything, the same value wherever it repeats.
     Var(String),
+    /// `_`: matches anything.
     Wildcard,
 }
 
 /// A resolved pattern (a claim when it is ground).
 #[derive(Debug, Clone)]
 pub struct Claim {
+    /// The relation.
     pub rel: RelId,
+    /// One argument per column.
     pub args: Vec<ClaimArg>,
     /// As written, on one line.
     pub text: String,

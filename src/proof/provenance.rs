@@ -17,6 +17,7 @@ use crate::lang::ir::{self, Arg, Expr, Lit, RelId, RuleId};
 use crate::lang::syntax::ast::{AggregateFunc, CompareOp};
 use std::collections::HashMap;
 
+/// A node's index in [`Explainer::nodes`].
 pub type NodeId = usize;
 
 /// Called with each rule instance: the derived tuple's index and the premises.
@@ -41,35 +42,63 @@ pub enum Origin {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Side {
     /// `!rel(...)`: no tuple matches (wildcards as `None`).
-    Absent { rel: RelId, pattern: Vec<Option<Value>> },
+    Absent {
+        /// The negated relation.
+        rel: RelId,
+        /// The negated atom's arguments under the bindings; `None` for a wildcard.
+        pattern: Vec<Option<Value>>,
+    },
     /// A comparison that holds under the bindings, as source text.
-    Holds { text: String },
+    Holds {
+        /// The comparison with its values: `x != z  ("Egypt" != "Haftar")`.
+        text: String,
+    },
     /// An aggregate's value under the bindings, with the tuples it aggregates: the positive
     /// atoms of each of the first [`MAX_AGGREGATED`] bindings of its body, and how many
     /// bindings there are in all.
-    Aggregate { text: String, value: Number, over: Vec<Atoms>, bindings: usize },
+    Aggregate {
+        /// The aggregate as written, on one line.
+        text: String,
+        /// Its value under the bindings.
+        value: Number,
+        /// The positive atoms of each of the first [`MAX_AGGREGATED`] bindings.
+        over: Vec<Atoms>,
+        /// How many bindings the body has in all.
+        bindings: usize,
+    },
 }
 
+/// How a proof node's tuple holds.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind {
+    /// An input fact.
     Fact {
+        /// Where it was stated (a tuple may be stated several times).
         origins: Vec<Origin>,
     },
+    /// Derived by one instance of a rule.
     Derived {
+        /// The rule.
         rule: RuleId,
         /// The value of every variable slot of the rule.
         env: Vec<Value>,
+        /// The proof nodes of the positive body atoms, in body order.
         premises: Vec<NodeId>,
+        /// The other body literals (negations, comparisons, aggregates) and how they hold.
         side: Vec<Side>,
     },
 }
 
+/// One node of a proof DAG: a tuple and how it holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// The tuple's relation.
     pub rel: RelId,
+    /// The tuple.
     pub tuple: Vec<Value>,
     /// 0 for facts; 1 + the highest premise for derived tuples.
     pub height: u32,
+    /// Whether it is a fact or derived, and from what.
     pub kind: NodeKind,
 }
 
@@ -86,17 +115,24 @@ struct Grounding {
 /// Builds proofs over a model evaluated with recording on. Nodes are shared: a tuple is
 /// explained once however many proofs use it.
 pub struct Explainer<'a> {
+    /// The checked program.
     pub program: &'a ir::Program,
+    /// The model, evaluated with recording on.
     pub model: &'a Model,
+    /// The loaded facts, for the origins of input tuples.
     pub facts: &'a Facts,
+    /// The source files, for rule and fact locations.
     pub sources: &'a SourceMap,
+    /// The symbol table (re-evaluating a functor such as `cat` may intern a string).
     pub symbols: &'a mut Symbols,
+    /// Every proof node built so far; a [`NodeId`] indexes it.
     pub nodes: Vec<Node>,
     memo: HashMap<(RelId, usize), Option<NodeId>>,
     fact_origins: HashMap<RelId, HashMap<Vec<Value>, Vec<Origin>>>,
 }
 
 impl<'a> Explainer<'a> {
+    /// An explainer with no nodes yet.
     pub fn new(
         program: &'a ir::Program,
         model: &'a Model,
@@ -431,32 +467,7 @@ impl<'s, 'a> Search<'s, 'a> {
     fn body(&mut self, lits: &[Lit], env: &mut [Value], bound: &mut [bool], visit: &mut Visit<'_, 's, 'a>) -> bool {
         let Some((lit, rest)) = lits.split_first() else { return visit(self, env) };
         match lit {
-            Lit::Atom(atom) => {
-                let pattern = instantiate(atom, env, bound);
-                let candidates: Vec<usize> = matches(&self.ex.model.relations[atom.rel], &pattern).collect();
-                for index in candidates {
-                    if let Some(limit) = self.limit
-                        && self.ex.model.stratum_of[atom.rel] == limit.stratum
-                        && self.ex.annotation(atom.rel, index).round >= limit.round
-                    {
-                        continue;
-                    }
-                    let tuple = self.ex.model.relations[atom.rel].get(index).to_vec();
-                    let mut newly = Vec::new();
-                    if !bind_atom(atom, &tuple, env, bound, &mut newly) {
-                        unbind(bound, &newly);
-                        continue;
-                    }
-                    self.premises.push((atom.rel, index));
-                    let go_on = self.body(rest, env, bound, visit);
-                    self.premises.pop();
-                    unbind(bound, &newly);
-                    if !go_on {
-                        return false;
-                    }
-                }
-                true
-            }
+            Lit::Atom(atom) => self.body_atom(atom, rest, env, bound, visit),
             Lit::Negated(atom) => {
                 let pattern = instantiate(atom, env, bound);
                 if matches(&self.ex.model.relations[atom.rel], &pattern).next().is_some() {
@@ -477,18 +488,7 @@ impl<'s, 'a> Search<'s, 'a> {
                 let text = match lhs {
                     // A condition such as `match(p, s)` (lowered to `call != 0`): the call
                     // with its arguments' values.
-                    Expr::Call { func, args, .. } if func.is_test() => {
-                        let values: Vec<String> = args
-                            .iter()
-                            .enumerate()
-                            .map(|(i, a)| match eval::evaluate_expr(a, env, self.ex.symbols) {
-                                Some(v) => literal(v, func.def().param(i), self.ex.symbols),
-                                None => "?".to_string(),
-                            })
-                            .collect();
-                        let not = if *op == CompareOp::Eq { "!" } else { "" };
-                        format!("{not}{}({})", func.def().name, values.join(", "))
-                    }
+                    Expr::Call { func, args, .. } if func.is_test() => self.test_call_text(*func, args, *op, env),
                     _ => condition_text(self.ex.sources.snippet(*span), *op, l, r, *ty, self.ex.symbols),
                 };
                 self.side.push(Side::Holds { text });
@@ -549,6 +549,57 @@ impl<'s, 'a> Search<'s, 'a> {
                 go_on
             }
         }
+    }
+
+    /// Visits the bindings of `rest` for each tuple of the model matching `atom` (within the
+    /// round limit), recording the tuple as a premise; false when the visitor asked to stop.
+    fn body_atom(
+        &mut self,
+        atom: &ir::Atom,
+        rest: &[Lit],
+        env: &mut [Value],
+        bound: &mut [bool],
+        visit: &mut Visit<'_, 's, 'a>,
+    ) -> bool {
+        let pattern = instantiate(atom, env, bound);
+        let candidates: Vec<usize> = matches(&self.ex.model.relations[atom.rel], &pattern).collect();
+        for index in candidates {
+            if let Some(limit) = self.limit
+                && self.ex.model.stratum_of[atom.rel] == limit.stratum
+                && self.ex.annotation(atom.rel, index).round >= limit.round
+            {
+                continue;
+            }
+            let tuple = self.ex.model.relations[atom.rel].get(index).to_vec();
+            let mut newly = Vec::new();
+            if !bind_atom(atom, &tuple, env, bound, &mut newly) {
+                unbind(bound, &newly);
+                continue;
+            }
+            self.premises.push((atom.rel, index));
+            let go_on = self.body(rest, env, bound, visit);
+            self.premises.pop();
+            unbind(bound, &newly);
+            if !go_on {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The text of a test call such as `match(p, s)` (lowered to `call != 0`) with its
+    /// arguments' values, `!` in front when it must fail.
+    fn test_call_text(&mut self, func: ir::Functor, args: &[Expr], op: CompareOp, env: &[Value]) -> String {
+        let values: Vec<String> = args
+            .iter()
+            .enumerate()
+            .map(|(i, a)| match eval::evaluate_expr(a, env, self.ex.symbols) {
+                Some(v) => literal(v, func.def().param(i), self.ex.symbols),
+                None => "?".to_string(),
+            })
+            .collect();
+        let not = if op == CompareOp::Eq { "!" } else { "" };
+        format!("{not}{}({})", func.def().name, values.join(", "))
     }
 
     fn with_value(

@@ -12,10 +12,14 @@ use serde::ser::{SerializeSeq, Serializer};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// How relations are written to standard output (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Aligned text columns.
     Table,
+    /// CSV: per relation, a header row, then its rows led by the relation's name.
     Csv,
+    /// JSON: every relation with its columns, types and tuples.
     Json,
 }
 

@@ -12,6 +12,7 @@ use crate::base::value::{Type, Value};
 use crate::lang::ir::{self, Lit, RelId, RuleId};
 use crate::proof::explain;
 use crate::proof::provenance::{Explainer, NodeId, NodeKind, Origin, atom_text, literal, matches};
+use itertools::Itertools;
 use serde_json::{Map, Value as Json, json};
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -53,7 +54,6 @@ pub fn bindings_text(ex: &Explainer, v: &Violation) -> String {
         .zip(&v.tuple)
         .zip(&rel.types)
         .map(|((name, &value), &ty)| format!("{name} = {}", literal(value, ty, ex.symbols)))
-        .collect::<Vec<_>>()
         .join(", ")
 }
 
@@ -67,7 +67,7 @@ fn constraint_location(ex: &Explainer, constraint: usize) -> String {
 }
 
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    text.split_whitespace().join(" ")
 }
 
 /// A violation as text: the constraint, the bindings, and the proof of every body atom
@@ -170,7 +170,9 @@ fn premise_summary(ex: &Explainer, p: NodeId) -> String {
 /// variables, and the other positive body atoms (which hold) with their tuples.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Completion {
+    /// Index into `program.constraints`.
     pub constraint: usize,
+    /// The rule that derives the constraint's hidden relation.
     pub rule: RuleId,
     /// `(variable name, value, type)` for each named variable of the constraint.
     pub bindings: Vec<(String, Value, Type)>,
@@ -271,11 +273,7 @@ fn pattern_under(atom: &ir::Atom, env: &[Value]) -> Vec<Option<Value>> {
 
 /// `x = "Egypt", y = "GNA"` for a completion.
 pub fn completion_bindings(ex: &Explainer, c: &Completion) -> String {
-    c.bindings
-        .iter()
-        .map(|(name, v, ty)| format!("{name} = {}", literal(*v, *ty, ex.symbols)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    c.bindings.iter().map(|(name, v, ty)| format!("{name} = {}", literal(*v, *ty, ex.symbols))).join(", ")
 }
 
 /// A completion as text: the constraint, the bindings, and the proof of each colliding

@@ -21,6 +21,7 @@ use crate::lang::syntax::{self, ast::Item};
 use crate::proof::explain;
 use crate::proof::provenance::{self, Explainer, NodeId, NodeKind, Origin, Side};
 use crate::session::{self, ExitStatus, Failure, Inputs, Project};
+use itertools::Itertools;
 use serde_json::{Map, Value as Json, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write;
@@ -34,8 +35,11 @@ const PROOFS_SEARCHED: usize = 4;
 pub struct Version {
     /// How the version is named in output: `HEAD~1 (3f2a1bc)`, `old`, `working tree`.
     pub label: String,
+    /// The `--as-of` date the version was evaluated at, if any.
     pub as_of: Option<Date>,
+    /// The loaded and checked project.
     pub project: Project,
+    /// Its model, with proofs recorded.
     pub model: Model,
 }
 
@@ -118,12 +122,15 @@ impl Location {
 /// The rule and fact paths inside each version (`--rules`, `--facts`, `--no-facts`).
 #[derive(Debug, Clone)]
 pub struct Layout {
+    /// The rule files or directories (`--rules`).
     pub rules: Vec<PathBuf>,
     /// `None`: `facts`, when that directory exists.
     pub facts: Option<PathBuf>,
+    /// `--no-facts`: load no facts directory.
     pub no_facts: bool,
     /// `--min-grade`, `--min-confidence`: both versions load only the rows that pass.
     pub min_grade: Option<crate::facts::grade::Grade>,
+    /// See `min_grade`.
     pub min_confidence: Option<f32>,
 }
 
@@ -200,48 +207,89 @@ pub fn load_version(
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Cause {
     /// An input fact no longer stated: a table row (with its metadata) or a rule-file fact.
-    Fact { atom: String, file: String, line: usize, metadata: Vec<(String, String)> },
+    Fact {
+        /// The fact as an atom: `backs("Egypt", "Tobruk")`.
+        atom: String,
+        /// The file that stated it.
+        file: String,
+        /// The line that stated it.
+        line: usize,
+        /// The row's metadata columns (source, date, …), name and value.
+        metadata: Vec<(String, String)>,
+    },
     /// A rule whose canonical text no longer appears in any rule file.
-    Rule { text: String, file: String, line: usize },
+    Rule {
+        /// The rule's canonical text.
+        text: String,
+        /// The file it was in.
+        file: String,
+        /// The line it was on.
+        line: usize,
+    },
     /// A negated atom `!rel(...)` of the proof that now has a match.
-    Blocked { negated: String, now: String },
+    Blocked {
+        /// The negated atom, as the proof's pattern.
+        negated: String,
+        /// The tuple that now matches it.
+        now: String,
+    },
     /// An aggregate the proof used; its inputs changed (named by the other causes, if any).
-    Aggregate { text: String, value: i64 },
+    Aggregate {
+        /// The aggregate as written.
+        text: String,
+        /// Its value in the before-proof.
+        value: i64,
+    },
 }
 
+/// A tuple derived after but not before.
 #[derive(Debug, Clone)]
 pub struct Added {
+    /// The tuple as an atom.
     pub atom: String,
+    /// Its values as JSON.
     pub tuple: Vec<Json>,
     /// The proof in the after-version: a one-line trace and the JSON DAG.
     pub trace: String,
+    /// The proof as a JSON DAG.
     pub proof: Json,
 }
 
+/// A tuple derived before but not after.
 #[derive(Debug, Clone)]
 pub struct Removed {
+    /// The tuple as an atom.
     pub atom: String,
+    /// Its values as JSON.
     pub tuple: Vec<Json>,
+    /// What its before-proofs used that the after-version lacks.
     pub broken_by: Vec<Cause>,
     /// The shortest proof it had in the before-version.
     pub proof: Json,
 }
 
+/// The changes to one relation.
 #[derive(Debug, Clone)]
 pub struct RelationDiff {
+    /// The relation's name.
     pub name: String,
+    /// Its column names.
     pub columns: Vec<String>,
     /// The relation holds constraint violations (and `name` is the constraint's text):
     /// added tuples are violations introduced, removed ones violations resolved.
     pub constraint: bool,
+    /// Tuples no longer derived.
     pub removed: Vec<Removed>,
+    /// Tuples newly derived.
     pub added: Vec<Added>,
 }
 
 /// A version as the diff names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionName {
+    /// How the version is named (see [`Version::label`]).
     pub label: String,
+    /// The `--as-of` date, if any.
     pub as_of: Option<Date>,
 }
 
@@ -254,15 +302,19 @@ impl std::fmt::Display for VersionName {
     }
 }
 
+/// What changed between two versions of a project: the tuples each relation gained and lost.
 #[derive(Debug, Clone)]
 pub struct Diff {
+    /// The version compared from.
     pub before: VersionName,
+    /// The version compared to.
     pub after: VersionName,
     /// Relations with changes, by name (constraints after the relations, by text).
     pub relations: Vec<RelationDiff>,
 }
 
 impl Diff {
+    /// Whether no relation changed.
     pub fn is_empty(&self) -> bool {
         self.relations.is_empty()
     }
@@ -291,7 +343,7 @@ pub fn canonical_rule(source: &str) -> String {
         Some(Item::Rule(r)) if errors.is_empty() && file.items.len() == 1 => crate::lang::fmt::print_rule(r),
         _ => source.to_string(),
     };
-    printed.split_whitespace().collect::<Vec<_>>().join(" ")
+    printed.split_whitespace().join(" ")
 }
 
 fn canonical_rules(project: &Project) -> HashMap<Span, String> {
@@ -395,7 +447,7 @@ fn tuple_text(program: &ir::Program, rel: RelId, tuple: &[Value], symbols: &Symb
     }
     let decl = &program.relations[rel];
     let bindings = decl.columns.iter().zip(tuple).zip(&decl.types);
-    bindings.map(|((c, &v), &t)| format!("{c} = {}", provenance::literal(v, t, symbols))).collect::<Vec<_>>().join(", ")
+    bindings.map(|((c, &v), &t)| format!("{c} = {}", provenance::literal(v, t, symbols))).join(", ")
 }
 
 fn tuple_json(tuple: &[Value], types: &[Type], symbols: &Symbols) -> Vec<Json> {

@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 
 /// A revision's files under a temporary directory (removed when this is dropped).
 pub struct Checkout {
+    /// The temporary directory holding the revision's files.
     pub dir: tempfile::TempDir,
     /// The revision as the user wrote it.
     pub rev: String,

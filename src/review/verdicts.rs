@@ -29,15 +29,21 @@ const MAX_COLLISIONS: usize = 5;
 /// At most this many matching tuples are listed for a count claim.
 const MAX_LISTED: usize = 20;
 
+/// What review found for a claim, or that it failed its expectation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
+    /// The claim holds and completes no constraint violation.
     Supported,
+    /// The claim does not hold.
     NotSupported,
+    /// The claim would complete a constraint violation.
     Contradicted,
+    /// The claim file's expectation is not met.
     Failed,
 }
 
 impl Verdict {
+    /// The verdict as printed: `SUPPORTED`, `NOT SUPPORTED`, `CONTRADICTED`, `FAILED`.
     pub fn label(self) -> &'static str {
         match self {
             Verdict::Supported => "SUPPORTED",
@@ -51,6 +57,7 @@ impl Verdict {
 /// The review of one claim.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// The claim and what was expected of it.
     pub spec: ClaimSpec,
     /// What the knowledge base says (never `Failed`).
     pub found: Verdict,
@@ -60,7 +67,7 @@ pub struct Outcome {
     pub holds: bool,
     /// How many tuples match (for every claim; 0 or 1 for a ground claim).
     pub count: usize,
-    /// The matching tuples, in display order (at most [`MAX_LISTED`]).
+    /// The matching tuples, in display order (at most `MAX_LISTED`, 20).
     pub matching: Vec<Vec<Value>>,
     /// The shortest proof of the claim, or of the first matching tuple.
     pub proof: Option<NodeId>,
@@ -71,6 +78,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Whether the expectation is met.
     pub fn passed(&self) -> bool {
         self.verdict != Verdict::Failed
     }

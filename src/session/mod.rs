@@ -22,6 +22,7 @@ use crate::facts::load::{self, Facts, TableOptions};
 use crate::lang::ir;
 use crate::lang::syntax;
 use crate::proof::provenance::Explainer;
+use itertools::Itertools;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -56,7 +57,9 @@ impl Inputs {
 /// misused).
 #[derive(Debug)]
 pub struct Failure {
+    /// The diagnostics to show.
     pub diagnostics: Vec<Diagnostic>,
+    /// How the process exits.
     pub status: ExitStatus,
     /// The files the diagnostics point into, when the caller no longer holds them (a failure
     /// found after loading, whose sources moved into the [`Project`]).
@@ -85,12 +88,17 @@ impl Failure {
 
 /// A loaded and checked project, ready to evaluate.
 pub struct Project {
+    /// The files read.
     pub sources: SourceMap,
+    /// The symbol table of the facts and rules.
     pub symbols: Symbols,
+    /// The checked program.
     pub program: ir::Program,
+    /// The loaded facts.
     pub facts: Facts,
     /// Warnings found while loading (errors make `load` fail instead).
     pub warnings: Vec<Diagnostic>,
+    /// The evaluation plan.
     pub plan: Plan,
     /// Every file read (rule files and tables), so that no output replaces one of them.
     pub read: Vec<confine::Identity>,
@@ -99,7 +107,9 @@ pub struct Project {
 /// A project evaluated: its model beside it, and explainers of the model on demand. What
 /// each command works with once loading and evaluation succeeded.
 pub struct Session {
+    /// The project.
     pub project: Project,
+    /// Its model.
     pub model: Model,
 }
 
@@ -149,35 +159,15 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
 /// [`load`], with some files' texts taken from `overlay` instead of the disk.
 pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) -> Result<Project, Failure> {
     let mut diags = Vec::new();
-    // An editor's buffer stands in for its file (it is not opened, so nothing to confine).
-    let read_bytes = |path: &Path, root: Option<&Path>, read: &mut Vec<confine::Identity>| match overlay.get(path) {
-        Some(text) => Ok(text.clone().into_bytes()),
-        None => read_bytes(path, root, read),
-    };
+    let read_bytes =
+        |path: &Path, root: Option<&Path>, read: &mut Vec<confine::Identity>| read_overlaid(overlay, path, root, read);
 
     // Rule files, sorted and deduplicated, so that the order the files are named in changes nothing
     // (relations are numbered, and shown, in the order they are declared).
-    let mut paths = Vec::new();
-    for path in &inputs.rules {
-        if let Some(d) = confine::typed_path(path, "rules path") {
-            return Err(Failure::new(vec![d], ExitStatus::Usage));
-        }
-        if path.is_dir() {
-            let unsaved =
-                overlay.keys().filter(|p| p.parent() == Some(path) && p.extension().is_some_and(|x| x == "dl"));
-            paths.extend(unsaved.map(|p| (p.clone(), Some(path.clone()))));
-        }
-        if !overlay.contains_key(path) {
-            paths.extend(rule_paths(path)?);
-        } else {
-            paths.push((path.clone(), None));
-        }
-    }
-    paths.sort();
-    paths.dedup();
+    let paths = rule_file_paths(inputs, overlay)?;
     let mut rule_files = Vec::new();
     let mut read = Vec::new();
-    for (file, dir) in paths {
+    for (file, dir) in paths.into_iter().sorted().dedup() {
         let text = match read_bytes(&file, dir.as_deref(), &mut read) {
             Ok(bytes) => lossy(bytes),
             Err(Refused::Failure(f)) => return Err(f),
@@ -194,33 +184,7 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
 
     // Statement tables first: their relation names are known before checking.
     let mut facts = Facts::new();
-    let mut statement_files: Vec<FileId> = Vec::new();
-    let mut other_csv = Vec::new();
-    if let Some(dir) = &inputs.facts {
-        if let Some(d) = confine::typed_path(dir, "facts directory") {
-            return Err(Failure::new(vec![d], ExitStatus::Usage));
-        }
-        if !dir.is_dir() {
-            return Err(Failure::io(format!("facts directory `{}` does not exist", dir.display())));
-        }
-        let found = load::find_csv_files(dir)
-            .map_err(|e| Failure::io(format!("cannot read facts directory `{}`: {e}", dir.display())))?;
-        other_csv = found.others;
-        for path in found.statements {
-            let bytes = match read_bytes(&path, Some(dir), &mut read) {
-                Ok(bytes) => bytes,
-                Err(Refused::Failure(f)) => return Err(f),
-                Err(Refused::Outside(target)) => {
-                    diags.push(confine::listed_file(&path, &target, Place::Facts));
-                    continue;
-                }
-            };
-            let (text, invalid) = load::decode(bytes);
-            let file = sources.add(display_path(&path), text);
-            diags.extend(load::invalid_utf8_errors(file, &invalid));
-            statement_files.push(file);
-        }
-    }
+    let (statement_files, other_csv) = read_statement_files(inputs, overlay, sources, &mut read, &mut diags)?;
     // Size the symbol table for small tables at once, and let it grow beyond: sized for
     // the worst case (a distinct string per row) a million-row table's hash index spans
     // tens of megabytes, and with the usual few distinct actors every lookup missed the
@@ -242,18 +206,7 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
     // A `.csv` that is neither a statement table nor read by an `.input` is a mistake more
     // often than not (`subjet,relation,object`): say so rather than ignore it, even when the
     // rules have errors (its relations are then unknown to them).
-    let input_paths: BTreeSet<PathBuf> = program
-        .relations
-        .iter()
-        .flat_map(|rel| rel.inputs.iter().filter_map(|spec| input_file(inputs.facts.as_deref(), rel, spec).0))
-        .map(|path| path.canonicalize().unwrap_or(path))
-        .collect();
-    for (path, header) in other_csv {
-        if !input_paths.contains(&path.canonicalize().unwrap_or_else(|_| path.clone())) {
-            let file = sources.add(display_path(&path), header);
-            diags.push(load::unread_table(file, sources));
-        }
-    }
+    unread_tables(inputs, &program, other_csv, sources, &mut diags);
 
     // Relation tables named by `.input`.
     if !diags.iter().any(Diagnostic::is_error) {
@@ -279,17 +232,7 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
                         continue;
                     }
                 };
-                let mut bytes = bytes;
-                if load::is_gzip(&bytes) {
-                    match load::gunzip(&bytes, load::MAX_GUNZIPPED) {
-                        Ok(plain) => bytes = plain,
-                        Err(e) => {
-                            let msg = format!("cannot read `{}`: {e}", display_path(&path));
-                            diags.push(Diagnostic::error(Code::BadFacts, msg).at(spec.span, "read by this directive"));
-                            continue;
-                        }
-                    }
-                }
+                let Some(bytes) = gunzip_input(bytes, &path, spec, &mut diags) else { continue };
                 let (text, invalid) = load::decode(bytes);
                 let options = TableOptions::for_input(&spec.params, &path, &text, implicit_csv);
                 let file = sources.add(display_path(&path), text);
@@ -312,6 +255,123 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
     // `ord` numbers the symbols of the rules and facts now, before a claim adds its own.
     crate::engine::eval::prepare_symbols(&program, &mut symbols);
     Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan, read })
+}
+
+/// [`read_bytes`], except that an editor's buffer stands in for its file (it is not
+/// opened, so nothing to confine).
+fn read_overlaid(
+    overlay: &Overlay,
+    path: &Path,
+    root: Option<&Path>,
+    read: &mut Vec<confine::Identity>,
+) -> Result<Vec<u8>, Refused> {
+    match overlay.get(path) {
+        Some(text) => Ok(text.clone().into_bytes()),
+        None => read_bytes(path, root, read),
+    }
+}
+
+/// The rule files `inputs` name, with the directory each must stay inside, including the
+/// unsaved `*.dl` buffers of `overlay` in a named directory.
+fn rule_file_paths(inputs: &Inputs, overlay: &Overlay) -> Result<Vec<(PathBuf, Option<PathBuf>)>, Failure> {
+    let mut paths = Vec::new();
+    for path in &inputs.rules {
+        if let Some(d) = confine::typed_path(path, "rules path") {
+            return Err(Failure::new(vec![d], ExitStatus::Usage));
+        }
+        if path.is_dir() {
+            let unsaved =
+                overlay.keys().filter(|p| p.parent() == Some(path) && p.extension().is_some_and(|x| x == "dl"));
+            paths.extend(unsaved.map(|p| (p.clone(), Some(path.clone()))));
+        }
+        if !overlay.contains_key(path) {
+            paths.extend(rule_paths(path)?);
+        } else {
+            paths.push((path.clone(), None));
+        }
+    }
+    Ok(paths)
+}
+
+/// The statement tables read, and the facts directory's other `.csv` files with their headers.
+type StatementFiles = (Vec<FileId>, Vec<(PathBuf, String)>);
+
+/// Reads the statement tables of the facts directory into `sources`; returns them with
+/// the directory's other `.csv` files (and their headers).
+fn read_statement_files(
+    inputs: &Inputs,
+    overlay: &Overlay,
+    sources: &mut SourceMap,
+    read: &mut Vec<confine::Identity>,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<StatementFiles, Failure> {
+    let mut statement_files: Vec<FileId> = Vec::new();
+    let mut other_csv = Vec::new();
+    if let Some(dir) = &inputs.facts {
+        if let Some(d) = confine::typed_path(dir, "facts directory") {
+            return Err(Failure::new(vec![d], ExitStatus::Usage));
+        }
+        if !dir.is_dir() {
+            return Err(Failure::io(format!("facts directory `{}` does not exist", dir.display())));
+        }
+        let found = load::find_csv_files(dir)
+            .map_err(|e| Failure::io(format!("cannot read facts directory `{}`: {e}", dir.display())))?;
+        other_csv = found.others;
+        for path in found.statements {
+            let bytes = match read_overlaid(overlay, &path, Some(dir), read) {
+                Ok(bytes) => bytes,
+                Err(Refused::Failure(f)) => return Err(f),
+                Err(Refused::Outside(target)) => {
+                    diags.push(confine::listed_file(&path, &target, Place::Facts));
+                    continue;
+                }
+            };
+            let (text, invalid) = load::decode(bytes);
+            let file = sources.add(display_path(&path), text);
+            diags.extend(load::invalid_utf8_errors(file, &invalid));
+            statement_files.push(file);
+        }
+    }
+    Ok((statement_files, other_csv))
+}
+
+/// A diagnostic for each `.csv` of `other_csv` that no `.input` of `program` reads.
+fn unread_tables(
+    inputs: &Inputs,
+    program: &ir::Program,
+    other_csv: Vec<(PathBuf, String)>,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let input_paths: BTreeSet<PathBuf> = program
+        .relations
+        .iter()
+        .flat_map(|rel| rel.inputs.iter().filter_map(|spec| input_file(inputs.facts.as_deref(), rel, spec).0))
+        .map(|path| path.canonicalize().unwrap_or(path))
+        .collect();
+    for (path, header) in other_csv {
+        if !input_paths.contains(&path.canonicalize().unwrap_or_else(|_| path.clone())) {
+            let file = sources.add(display_path(&path), header);
+            diags.push(load::unread_table(file, sources));
+        }
+    }
+}
+
+/// `bytes`, decompressed when gzipped; `None` (with a diagnostic at the directive `spec`)
+/// when that fails.
+fn gunzip_input(bytes: Vec<u8>, path: &Path, spec: &ir::IoSpec, diags: &mut Vec<Diagnostic>) -> Option<Vec<u8>> {
+    let mut bytes = bytes;
+    if load::is_gzip(&bytes) {
+        match load::gunzip(&bytes, load::MAX_GUNZIPPED) {
+            Ok(plain) => bytes = plain,
+            Err(e) => {
+                let msg = format!("cannot read `{}`: {e}", display_path(path));
+                diags.push(Diagnostic::error(Code::BadFacts, msg).at(spec.span, "read by this directive"));
+                return None;
+            }
+        }
+    }
+    Some(bytes)
 }
 
 /// The file an `.input` directive reads, following Soufflé: `filename=` (relative to the
@@ -459,9 +519,13 @@ fn display_path(path: &Path) -> String {
 
 /// A program evaluated from text: what [`evaluate_text`] returns.
 pub struct TextModel {
+    /// The program text, as one file.
     pub sources: SourceMap,
+    /// The symbol table.
     pub symbols: Symbols,
+    /// The checked program.
     pub program: ir::Program,
+    /// Its model.
     pub model: Model,
 }
 
@@ -475,12 +539,7 @@ pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, Str
     let (program, check_diags) = crate::lang::check::check(&[ast], &BTreeSet::new(), &mut symbols);
     diags.extend(check_diags);
     let render = |diags: &[Diagnostic]| {
-        diags
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| crate::base::diag::render_short(d, &sources))
-            .collect::<Vec<_>>()
-            .join("\n")
+        diags.iter().filter(|d| d.is_error()).map(|d| crate::base::diag::render_short(d, &sources)).join("\n")
     };
     if diags.iter().any(Diagnostic::is_error) {
         return Err(render(&diags));

@@ -120,7 +120,7 @@ total(t) :- t = sum x : { n(x) }.
 ";
 
 /// A claim or query pattern as typed on the command line (`aligned("Egypt", x)`), then as
-/// a claims file: each parsed against [`CLAIM_PROGRAM`], matched against its model, and
+/// a claims file: each parsed against `CLAIM_PROGRAM`, matched against its model, and
 /// answered as `query`, `explain`, `why-not` and `review` answer it (text and JSON), so
 /// patterns reach the matcher, the proofs, the why-not search and the verdicts.
 pub fn claim(data: &[u8]) -> Vec<String> {

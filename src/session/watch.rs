@@ -12,6 +12,7 @@ use crate::base::source::SourceMap;
 use crate::engine::eval::EvalOptions;
 use crate::proof::provenance::{atom_text, literal};
 use crate::session::{self, Failure, Inputs};
+use itertools::Itertools;
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -23,6 +24,7 @@ use std::time::{Duration, Instant};
 /// events: write, rename, attribute change) before re-running.
 pub const DEBOUNCE: Duration = Duration::from_millis(25);
 
+/// What `stance watch` shows and when it stops.
 #[derive(Debug, Clone, Default)]
 pub struct WatchOptions {
     /// Relations to show (default: what `infer` shows).
@@ -37,6 +39,7 @@ pub struct WatchOptions {
 /// (`aligned("Egypt", "Haftar")`) in display order, and the violations of the constraints.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
+    /// Each shown relation's tuples, by relation name.
     pub relations: BTreeMap<String, Vec<String>>,
     /// `:- recognises(x, y), conflict(x, y).  [rules/libya.dl:212]  with x = "Kremlin", y = "GNA"`.
     pub violations: Vec<String>,
@@ -99,7 +102,7 @@ fn evaluate_shown(
     let mut violations = Vec::new();
     for c in &program.constraints {
         let (rel, tuples) = (&program.relations[c.rel], &model.relations[c.rel]);
-        let text = project.sources.snippet(c.span).split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = project.sources.snippet(c.span).split_whitespace().join(" ");
         let place = project.sources.file_line(c.span);
         for i in crate::base::order::display_order(tuples, &rel.types, &project.symbols) {
             let bindings: Vec<String> = rel
@@ -127,11 +130,15 @@ pub struct Change {
     /// `- rel("a", "b")` / `+ rel("a", "b")`: relations by name, removals first, tuples in
     /// display order; each atom can be pasted into `stance explain`.
     pub tuples: Vec<String>,
+    /// How many tuples the edit added.
     pub added: usize,
+    /// How many tuples the edit removed.
     pub removed: usize,
     /// `violated: ...` (introduced by the edit) then `resolved: ...`.
     pub violations: Vec<String>,
+    /// How many violations the edit introduced.
     pub introduced: usize,
+    /// How many violations the edit resolved.
     pub resolved: usize,
 }
 

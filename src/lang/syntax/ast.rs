@@ -3,20 +3,25 @@
 
 use crate::base::source::Span;
 use crate::base::value::Number;
+use itertools::Itertools;
 
 /// A name as written, with its location.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ident {
+    /// The name.
     pub name: String,
+    /// Where it was written.
     pub span: Span,
 }
 
 /// One parsed rule file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct File {
+    /// The file's items, in source order.
     pub items: Vec<Item>,
 }
 
+/// One top-level item of a rule file.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     /// `.decl rel(col: type, ...) [qualifiers]`, or `.decl a, b(col: type, ...)` for several
@@ -43,45 +48,64 @@ pub enum Item {
     /// `.init inst = Name<args>`: a component instantiation.
     Init(Init),
     /// `.override rel`, inside a component: drop the base components' rules for `rel`.
-    Override { relation: Ident, span: Span },
+    Override {
+        /// The relation whose inherited rules are dropped.
+        relation: Ident,
+        /// The whole directive.
+        span: Span,
+    },
 }
 
 /// A component's name with its type parameters (`Graph<T>`), or a reference to a component
 /// with its type arguments (`Graph<number>`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompType {
+    /// The component's name.
     pub name: Ident,
+    /// The type parameters (in a definition) or type arguments (in a reference).
     pub args: Vec<Ident>,
+    /// The whole `Name<...>`.
     pub span: Span,
 }
 
+/// A component definition: `.comp Name<T> : Base<T> { items }`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comp {
     /// The name and the formal type parameters.
     pub ty: CompType,
     /// Components it inherits from, with their type arguments.
     pub bases: Vec<CompType>,
+    /// The items declared inside the component.
     pub items: Vec<Item>,
     /// From `{` to `}`.
     pub body: Span,
+    /// The whole definition.
     pub span: Span,
 }
 
+/// A component instantiation: `.init inst = Name<args>`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Init {
+    /// The instance's name, which prefixes its relations (`inst.rel`).
     pub name: Ident,
+    /// The component instantiated, with its type arguments.
     pub comp: CompType,
+    /// The whole directive.
     pub span: Span,
 }
 
+/// A relation declaration: `.decl name(columns) qualifiers`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decl {
+    /// The (first) relation declared.
     pub name: Ident,
     /// Further relations declared with the same columns: `.decl A, B, C(x: number)`.
     pub also: Vec<Ident>,
+    /// The relation's columns, in order.
     pub columns: Vec<Column>,
     /// Qualifiers such as `brie`, `btree`, `inline`, `magic`, `eqrel`, `choice-domain`, as written.
     pub qualifiers: Vec<Ident>,
+    /// The whole declaration.
     pub span: Span,
 }
 
@@ -92,14 +116,19 @@ impl Decl {
     }
 }
 
+/// One column of a relation declaration: `name: type`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
+    /// The column's name.
     pub name: Ident,
+    /// The column's type, as written.
     pub ty: Ident,
 }
 
+/// A type declaration: `.type Name <: base`, `.type Name = A | B`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeDecl {
+    /// The declared type's name.
     pub name: Ident,
     /// The type it is a subtype or alias of (`symbol`, `number`, or another declared type).
     /// For a union `.type T = A | B` every member is listed.
@@ -107,20 +136,27 @@ pub struct TypeDecl {
     /// `.type T <: B` (a subset of `B`, as `.number_type`/`.symbol_type`), rather than
     /// `.type T = B` (another name for `B`) or a union.
     pub subset: bool,
+    /// The whole declaration.
     pub span: Span,
 }
 
+/// Which directive a [`Directive`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DirectiveKind {
+    /// `.input`: read the relation's facts from a table.
     Input,
+    /// `.output`: write the relation after evaluation.
     Output,
+    /// `.printsize`: print the relation's size after evaluation.
     PrintSize,
     /// `.limitsize` and anything else directive-shaped we parse but reject in `check`.
     Other,
 }
 
+/// An I/O directive: `.input rel(filename="x.csv")`, `.output a, b`, `.printsize r`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Directive {
+    /// Which directive this is.
     pub kind: DirectiveKind,
     /// The directive keyword as written (`input`, `output`, ...).
     pub keyword: Ident,
@@ -128,19 +164,27 @@ pub struct Directive {
     pub relations: Vec<Ident>,
     /// `(filename="x.csv", delimiter=",", headers=true)`
     pub params: Vec<Param>,
+    /// The whole directive.
     pub span: Span,
 }
 
+/// One `key=value` parameter of a directive.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Param {
+    /// The parameter's name.
     pub key: Ident,
+    /// The parameter's value.
     pub value: ParamValue,
+    /// The whole `key=value`.
     pub span: Span,
 }
 
+/// The value of a directive parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamValue {
+    /// A quoted string, escapes decoded.
     Str(String),
+    /// A number.
     Number(Number),
     /// A bare word such as `true`, `false`, `file`.
     Word(String),
@@ -149,33 +193,44 @@ pub enum ParamValue {
 /// `heads :- body.`; a fact has an empty body; a constraint `:- body.` has no heads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
+    /// The head atoms: several for `a(x), b(x) :- c(x).`, none for a constraint.
     pub heads: Vec<Atom>,
     /// `None` for a fact.
     pub body: Option<Body>,
     /// Comment lines directly above the rule (without `//`), kept for annotations
     /// such as `@display "..."` and for `fmt`.
     pub doc: Vec<String>,
+    /// The whole rule, up to and including its `.`.
     pub span: Span,
 }
 
 /// A rule body: literals joined by `,` (and) and `;` (or), with parentheses for grouping.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
+    /// Literals joined by `,`: all must hold.
     And(Vec<Body>, Span),
+    /// Alternatives joined by `;`: one must hold.
     Or(Vec<Body>, Span),
+    /// A single literal.
     Lit(Literal),
 }
 
+/// One literal of a rule body.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
+    /// A positive atom: `rel(x, y)`.
     Atom(Atom),
     /// `!atom`
     Negated(Atom, Span),
     /// `lhs op rhs`
     Compare {
+        /// The comparison operator.
         op: CompareOp,
+        /// The left operand.
         lhs: Expr,
+        /// The right operand.
         rhs: Expr,
+        /// The whole comparison.
         span: Span,
     },
     /// `true` / `false`
@@ -183,26 +238,40 @@ pub enum Literal {
     /// A functor used as a predicate (`match("a.*", x)`, `contains(a, b)`): rejected or
     /// evaluated by `check`.
     Predicate {
+        /// The functor's name.
         name: Ident,
+        /// The functor's arguments.
         args: Vec<Expr>,
+        /// The whole literal.
         span: Span,
     },
 }
 
+/// A relation applied to arguments: `rel(x, "a", 1)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Atom {
+    /// The relation's name.
     pub relation: Ident,
+    /// The arguments, one per column.
     pub args: Vec<Expr>,
+    /// The whole atom.
     pub span: Span,
 }
 
+/// A comparison operator of a body literal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CompareOp {
+    /// `=`
     Eq,
+    /// `!=`
     Ne,
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
 }
 
@@ -220,48 +289,75 @@ impl CompareOp {
     }
 }
 
+/// An infix arithmetic, bitwise or logical operator on numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BinaryOp {
+    /// `+`
     Add,
+    /// `-`
     Sub,
+    /// `*`
     Mul,
+    /// `/`
     Div,
+    /// `%`
     Mod,
     /// `^` (power)
     Pow,
+    /// `band` (bitwise and)
     Band,
+    /// `bor` (bitwise or)
     Bor,
+    /// `bxor` (bitwise exclusive or)
     Bxor,
+    /// `bshl` (shift left)
     Bshl,
+    /// `bshr` (arithmetic shift right)
     Bshr,
     /// `bshru` (logical shift right)
     Bshru,
+    /// `land` (logical and: 1 if both are non-zero)
     Land,
+    /// `lor` (logical or)
     Lor,
+    /// `lxor` (logical exclusive or)
     Lxor,
 }
 
+/// A prefix operator on numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UnaryOp {
+    /// `-` (negation)
     Neg,
+    /// `bnot` (bitwise not)
     Bnot,
+    /// `lnot` (logical not: 1 if zero, else 0)
     Lnot,
 }
 
+/// An aggregate function: `count`, `sum`, `min`, `max`, `mean`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AggregateFunc {
+    /// `count : { body }`: the number of solutions of the body.
     Count,
+    /// `sum e : { body }`: the sum of `e` over the bindings.
     Sum,
+    /// `min e : { body }`: the smallest `e`.
     Min,
+    /// `max e : { body }`: the largest `e`.
     Max,
+    /// `mean e : { body }`: the mean of `e` (parsed so that `check` can reject it).
     Mean,
 }
 
+/// An argument or operand: a term of the rule language.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
+    /// A named variable.
     Var(Ident),
     /// `_`
     Wildcard(Span),
+    /// A number literal.
     Number(Number, Span),
     /// A float literal such as `1.5`: parsed so that `check` can reject it by name.
     Float(String, Span),
@@ -269,15 +365,24 @@ pub enum Expr {
     Str(String, Span),
     /// `$`, Soufflé's old spelling of `autoinc()`.
     Counter(Span),
+    /// A prefix operator applied to an operand.
     Unary {
+        /// The operator.
         op: UnaryOp,
+        /// The operand.
         arg: Box<Expr>,
+        /// The whole expression.
         span: Span,
     },
+    /// An infix operator applied to two operands.
     Binary {
+        /// The operator.
         op: BinaryOp,
+        /// The left operand.
         lhs: Box<Expr>,
+        /// The right operand.
         rhs: Box<Expr>,
+        /// The whole expression.
         span: Span,
         /// An inner node of a chain written without parentheses (`a + b - c + d`) that the
         /// parser regrouped into a balanced tree of the same value: its operands continue
@@ -287,26 +392,37 @@ pub enum Expr {
     /// An intrinsic functor call: `cat(a, b)`, `strlen(s)`, `min(a, b)`, `range(a, b)`,
     /// `autoinc()`, and user functors `@f(x)` (with the `@` kept in the name, rejected by check).
     Call {
+        /// The functor's name, as written.
         func: Ident,
+        /// The arguments.
         args: Vec<Expr>,
+        /// The whole call.
         span: Span,
     },
     /// `count : { body }`, `sum e : { body }`, `min e : atom`, ...
     Aggregate {
+        /// Which aggregate.
         func: AggregateFunc,
+        /// The aggregated expression (`None` for `count`).
         target: Option<Box<Expr>>,
+        /// The body the aggregate ranges over.
         body: Box<Body>,
+        /// The whole aggregate.
         span: Span,
     },
     /// `as(e, T)` type cast: parsed so `check` can accept or reject it.
     Cast {
+        /// The expression cast.
         arg: Box<Expr>,
+        /// The type cast to.
         ty: Ident,
+        /// The whole cast.
         span: Span,
     },
 }
 
 impl Expr {
+    /// Where the expression was written.
     pub fn span(&self) -> Span {
         match self {
             Expr::Var(i) => i.span,
@@ -378,6 +494,7 @@ impl Body {
         }
     }
 
+    /// Where the body was written.
     pub fn span(&self) -> Span {
         match self {
             Body::And(_, s) | Body::Or(_, s) => *s,
@@ -387,6 +504,7 @@ impl Body {
 }
 
 impl Literal {
+    /// Where the literal was written.
     pub fn span(&self) -> Span {
         match self {
             Literal::Atom(a) => a.span,
@@ -403,23 +521,11 @@ impl Literal {
 pub fn constraint_columns(body: &Body) -> Vec<Ident> {
     match body {
         Body::Lit(l) => {
-            let mut out: Vec<Ident> = Vec::new();
-            l.for_each_var(false, &mut |id| {
-                if !out.iter().any(|o| o.name == id.name) {
-                    out.push(id.clone());
-                }
-            });
-            out
+            let mut all: Vec<&Ident> = Vec::new();
+            l.for_each_var(false, &mut |id| all.push(id));
+            all.into_iter().unique_by(|id| &id.name).cloned().collect()
         }
-        Body::And(parts, _) => {
-            let mut out: Vec<Ident> = Vec::new();
-            for id in parts.iter().flat_map(constraint_columns) {
-                if !out.iter().any(|o| o.name == id.name) {
-                    out.push(id);
-                }
-            }
-            out
-        }
+        Body::And(parts, _) => parts.iter().flat_map(constraint_columns).unique_by(|id| id.name.clone()).collect(),
         Body::Or(parts, _) => {
             let alternatives: Vec<Vec<Ident>> = parts.iter().map(constraint_columns).collect();
             let Some((first, rest)) = alternatives.split_first() else { return Vec::new() };

@@ -129,6 +129,40 @@ fn is_ident_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'?'
 }
 
+/// The operator or punctuation token that starts with byte `c` (followed by `next`), and its
+/// length; `None` for a byte that starts no token.
+fn punctuation(c: u8, next: u8) -> Option<(Tok, usize)> {
+    Some(match (c, next) {
+        (b':', b'-') => (Tok::If, 2),
+        (b'<', b':') => (Tok::Subtype, 2),
+        (b'<', b'=') => (Tok::Le, 2),
+        (b'>', b'=') => (Tok::Ge, 2),
+        (b'!', b'=') => (Tok::Ne, 2),
+        (b',', _) => (Tok::Comma, 1),
+        (b';', _) => (Tok::Semi, 1),
+        (b':', _) => (Tok::Colon, 1),
+        (b'(', _) => (Tok::LParen, 1),
+        (b')', _) => (Tok::RParen, 1),
+        (b'{', _) => (Tok::LBrace, 1),
+        (b'}', _) => (Tok::RBrace, 1),
+        (b'[', _) => (Tok::LBracket, 1),
+        (b']', _) => (Tok::RBracket, 1),
+        (b'=', _) => (Tok::Eq, 1),
+        (b'<', _) => (Tok::Lt, 1),
+        (b'>', _) => (Tok::Gt, 1),
+        (b'+', _) => (Tok::Plus, 1),
+        (b'-', _) => (Tok::Minus, 1),
+        (b'*', _) => (Tok::Star, 1),
+        (b'/', _) => (Tok::Slash, 1),
+        (b'%', _) => (Tok::Percent, 1),
+        (b'^', _) => (Tok::Caret, 1),
+        (b'!', _) => (Tok::Bang, 1),
+        (b'$', _) => (Tok::Dollar, 1),
+        (b'|', _) => (Tok::Pipe, 1),
+        _ => return None,
+    })
+}
+
 struct Lexer<'a> {
     file: FileId,
     text: &'a str,
@@ -224,23 +258,7 @@ impl Lexer<'_> {
                 }
                 b'"' => self.string(),
                 b'0'..=b'9' => self.number(),
-                b'.' => {
-                    self.i += 1;
-                    let ws = self.i;
-                    while self.i < self.b.len() && is_ident_char(self.b[self.i]) {
-                        self.i += 1;
-                    }
-                    let dir = (self.i > ws && is_ident_start(self.b[ws]))
-                        .then(|| Dir::from_word(&self.text[ws..self.i]))
-                        .flatten();
-                    match dir {
-                        Some(d) => self.push(Tok::Directive(d), start),
-                        None => {
-                            self.i = ws;
-                            self.push(Tok::Dot, start);
-                        }
-                    }
-                }
+                b'.' => self.directive_or_dot(start),
                 b'@' if self.b.get(self.i + 1).is_some_and(|&b| is_ident_start(b)) => {
                     self.i += 1;
                     while self.i < self.b.len() && is_ident_char(self.b[self.i]) {
@@ -270,43 +288,30 @@ impl Lexer<'_> {
                     }
                     self.push(Tok::Ident, start);
                 }
-                _ => {
-                    let two = (c, self.peek_at(1));
-                    let (tok, len) = match two {
-                        (b':', b'-') => (Tok::If, 2),
-                        (b'<', b':') => (Tok::Subtype, 2),
-                        (b'<', b'=') => (Tok::Le, 2),
-                        (b'>', b'=') => (Tok::Ge, 2),
-                        (b'!', b'=') => (Tok::Ne, 2),
-                        (b',', _) => (Tok::Comma, 1),
-                        (b';', _) => (Tok::Semi, 1),
-                        (b':', _) => (Tok::Colon, 1),
-                        (b'(', _) => (Tok::LParen, 1),
-                        (b')', _) => (Tok::RParen, 1),
-                        (b'{', _) => (Tok::LBrace, 1),
-                        (b'}', _) => (Tok::RBrace, 1),
-                        (b'[', _) => (Tok::LBracket, 1),
-                        (b']', _) => (Tok::RBracket, 1),
-                        (b'=', _) => (Tok::Eq, 1),
-                        (b'<', _) => (Tok::Lt, 1),
-                        (b'>', _) => (Tok::Gt, 1),
-                        (b'+', _) => (Tok::Plus, 1),
-                        (b'-', _) => (Tok::Minus, 1),
-                        (b'*', _) => (Tok::Star, 1),
-                        (b'/', _) => (Tok::Slash, 1),
-                        (b'%', _) => (Tok::Percent, 1),
-                        (b'^', _) => (Tok::Caret, 1),
-                        (b'!', _) => (Tok::Bang, 1),
-                        (b'$', _) => (Tok::Dollar, 1),
-                        (b'|', _) => (Tok::Pipe, 1),
-                        _ => {
-                            self.stray(start);
-                            continue;
-                        }
-                    };
-                    self.i += len;
-                    self.push(tok, start);
-                }
+                _ => match punctuation(c, self.peek_at(1)) {
+                    Some((tok, len)) => {
+                        self.i += len;
+                        self.push(tok, start);
+                    }
+                    None => self.stray(start),
+                },
+            }
+        }
+    }
+
+    /// `.decl`, `.input`, ... as one directive token; any other `.` alone.
+    fn directive_or_dot(&mut self, start: usize) {
+        self.i += 1;
+        let ws = self.i;
+        while self.i < self.b.len() && is_ident_char(self.b[self.i]) {
+            self.i += 1;
+        }
+        let dir = (self.i > ws && is_ident_start(self.b[ws])).then(|| Dir::from_word(&self.text[ws..self.i])).flatten();
+        match dir {
+            Some(d) => self.push(Tok::Directive(d), start),
+            None => {
+                self.i = ws;
+                self.push(Tok::Dot, start);
             }
         }
     }

@@ -1376,6 +1376,7 @@ fn balanced(terms: &mut [Option<Expr>], minus: &[bool], ops: &[BinaryOp]) -> Exp
 #[cfg(test)]
 mod tests {
     use super::*;
+    use itertools::Itertools;
 
     const F: FileId = FileId(0);
 
@@ -1464,10 +1465,10 @@ mod tests {
     fn show_body(b: &Body) -> String {
         match b {
             Body::And(v, _) => {
-                format!("and[{}]", v.iter().map(show_body).collect::<Vec<_>>().join(", "))
+                format!("and[{}]", v.iter().map(show_body).join(", "))
             }
             Body::Or(v, _) => {
-                format!("or[{}]", v.iter().map(show_body).collect::<Vec<_>>().join(", "))
+                format!("or[{}]", v.iter().map(show_body).join(", "))
             }
             Body::Lit(Literal::Atom(a)) => show_atom(a),
             Body::Lit(Literal::Negated(a, _)) => format!("!{}", show_atom(a)),
@@ -1476,13 +1477,13 @@ mod tests {
             }
             Body::Lit(Literal::Bool(b, _)) => b.to_string(),
             Body::Lit(Literal::Predicate { name, args, .. }) => {
-                format!("?{}({})", name.name, args.iter().map(show).collect::<Vec<_>>().join(", "))
+                format!("?{}({})", name.name, args.iter().map(show).join(", "))
             }
         }
     }
 
     fn show_atom(a: &Atom) -> String {
-        format!("{}({})", a.relation.name, a.args.iter().map(show).collect::<Vec<_>>().join(", "))
+        format!("{}({})", a.relation.name, a.args.iter().map(show).join(", "))
     }
 
     fn body_of(text: &str) -> String {

@@ -46,6 +46,7 @@ pub enum Order {
 }
 
 impl Order {
+    /// The order of `tuples` as shown to users, without indices when none are needed.
     pub fn of(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Order {
         let in_order = !types.contains(&Type::Symbol)
             && (1..tuples.len()).all(|i| {
@@ -55,6 +56,7 @@ impl Order {
         if in_order { Order::Identity(tuples.len()) } else { Order::Indices(display_order(tuples, types, symbols)) }
     }
 
+    /// Number of tuples.
     pub fn len(&self) -> usize {
         match self {
             Order::Identity(n) => *n,
@@ -62,6 +64,7 @@ impl Order {
         }
     }
 
+    /// Whether there are no tuples.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -2,7 +2,7 @@
 
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::stamp::Stamp;
-use crate::picture::network::{EdgeClass, Network};
+use crate::picture::network::{EdgeClass, FLAGGED_COLOUR, Network};
 use std::fmt::Write;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -36,18 +36,16 @@ pub fn quote(text: &str) -> String {
     out
 }
 
-const STATED: &str = "#9a9a9a";
-const ALIGNMENT: &str = "#2e9d42";
-const CONFLICT: &str = "#d62728";
-const OTHER: &str = "#3b6fb6";
-const FLAGGED: &str = "#ff7f0e";
+const FLAGGED: &str = FLAGGED_COLOUR;
 
+/// An edge's Graphviz attributes: its class's colour (from [`crate::picture::network::EDGE_CLASSES`]) and line style.
 fn edge_style(class: EdgeClass) -> String {
+    let colour = class.style().1.colour;
     match class {
-        EdgeClass::Stated => format!("color=\"{STATED}\", fontcolor=\"#6a6a6a\", penwidth=0.8, fontsize=9"),
-        EdgeClass::Alignment => format!("color=\"{ALIGNMENT}\", penwidth=2"),
-        EdgeClass::Conflict => format!("color=\"{CONFLICT}\", style=dashed, penwidth=2"),
-        EdgeClass::Other => format!("color=\"{OTHER}\", fontcolor=\"{OTHER}\", penwidth=1.4, fontsize=9"),
+        EdgeClass::Stated => format!("color=\"{colour}\", fontcolor=\"#6a6a6a\", penwidth=0.8, fontsize=9"),
+        EdgeClass::Alignment => format!("color=\"{colour}\", penwidth=2"),
+        EdgeClass::Conflict => format!("color=\"{colour}\", style=dashed, penwidth=2"),
+        EdgeClass::Other => format!("color=\"{colour}\", fontcolor=\"{colour}\", penwidth=1.4, fontsize=9"),
     }
 }
 
@@ -57,10 +55,10 @@ fn legend(network: &Network) -> String {
     let mut rows = vec!["<tr><td align=\"left\"><b>Legend</b></td></tr>".to_string()];
     let has = |c: EdgeClass| network.edges.iter().any(|e| e.class == c);
     let kinds = [
-        (EdgeClass::Stated, STATED, "stated (labelled with its relation)"),
-        (EdgeClass::Alignment, ALIGNMENT, "derived: alignment"),
-        (EdgeClass::Conflict, CONFLICT, "derived: conflict (dashed)"),
-        (EdgeClass::Other, OTHER, "derived: other (labelled)"),
+        (EdgeClass::Stated, EdgeClass::Stated.style().1.colour, "stated (labelled with its relation)"),
+        (EdgeClass::Alignment, EdgeClass::Alignment.style().1.colour, "derived: alignment"),
+        (EdgeClass::Conflict, EdgeClass::Conflict.style().1.colour, "derived: conflict (dashed)"),
+        (EdgeClass::Other, EdgeClass::Other.style().1.colour, "derived: other (labelled)"),
     ];
     for (class, colour, text) in kinds {
         if has(class) {

@@ -32,7 +32,65 @@ pub enum EdgeClass {
     Other,
 }
 
+/// How one class of edge looks: the one table of edge classes and their colours, read by
+/// the Graphviz drawing (`graph`: one colour per class) and the report (`report`: one colour
+/// per relation, taken in order from the class's palette). A new class or colour goes here.
+pub struct ClassStyle {
+    /// The class.
+    pub class: EdgeClass,
+    /// Its name, as `--class REL=NAME` takes it.
+    pub name: &'static str,
+    /// Its colour in the Graphviz drawing.
+    pub colour: &'static str,
+    /// The colours of its relations in the report; a class with more relations than colours
+    /// reuses them in order.
+    pub palette: &'static [&'static str],
+}
+
+/// Every edge class, in the report's palette order. Greens for alignments, reds for
+/// conflicts, blues and purples for other derived relations, the rest for stated ones;
+/// orange ([`FLAGGED_COLOUR`]) is kept for the edges of a contradiction.
+pub const EDGE_CLASSES: [ClassStyle; 4] = [
+    ClassStyle {
+        class: EdgeClass::Stated,
+        name: "stated",
+        colour: "#9a9a9a",
+        palette: &[
+            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#c49c94", "#17becf", "#9467bd", "#5254a3", "#8c6d31",
+            "#7b4173", "#ad494a", "#637939", "#e7ba52", "#6b6ecf", "#ce6dbd", "#9edae5", "#bd9e39", "#a55194",
+            "#393b79", "#c7c7c7",
+        ],
+    },
+    ClassStyle {
+        class: EdgeClass::Alignment,
+        name: "alignment",
+        colour: "#2e9d42",
+        palette: &["#2ca02c", "#98df8a", "#637939", "#b5cf6b"],
+    },
+    ClassStyle {
+        class: EdgeClass::Conflict,
+        name: "conflict",
+        colour: "#d62728",
+        palette: &["#d62728", "#ff9896", "#843c39", "#d6616b"],
+    },
+    ClassStyle {
+        class: EdgeClass::Other,
+        name: "other",
+        colour: "#3b6fb6",
+        palette: &["#1f77b4", "#9467bd", "#17becf", "#aec7e8", "#393b79"],
+    },
+];
+
+/// The colour of the edges and actors of a constraint violation, in every picture.
+pub const FLAGGED_COLOUR: &str = "#ff7f0e";
+
 impl EdgeClass {
+    /// This class's row of [`EDGE_CLASSES`], and its position there.
+    pub fn style(self) -> (usize, &'static ClassStyle) {
+        let i = EDGE_CLASSES.iter().position(|s| s.class == self).unwrap_or(0);
+        (i, &EDGE_CLASSES[i])
+    }
+
     /// The default class of a derived relation, by the words of its name (split at `_`): a
     /// word starting with `align`, `allie`, `allia` or `support`, or the word `ally`, makes
     /// an alignment; a word starting with `conflict`, `hostil`, `enem`, `oppos`, `rival` or
@@ -54,23 +112,12 @@ impl EdgeClass {
 
     /// The class's name, as `--class` takes it and the CSS uses it.
     pub fn name(self) -> &'static str {
-        match self {
-            EdgeClass::Stated => "stated",
-            EdgeClass::Alignment => "alignment",
-            EdgeClass::Conflict => "conflict",
-            EdgeClass::Other => "other",
-        }
+        self.style().1.name
     }
 
     /// Parses a `--class` value's class name.
     pub fn parse(name: &str) -> Option<EdgeClass> {
-        match name {
-            "alignment" => Some(EdgeClass::Alignment),
-            "conflict" => Some(EdgeClass::Conflict),
-            "other" => Some(EdgeClass::Other),
-            "stated" => Some(EdgeClass::Stated),
-            _ => None,
-        }
+        EDGE_CLASSES.iter().find(|s| s.name == name).map(|s| s.class)
     }
 }
 

@@ -14,7 +14,7 @@
 use crate::base::stamp::Stamp;
 use crate::lang::ir::RelId;
 use crate::picture::layout;
-use crate::picture::network::{self, EdgeClass, Network, NetworkOptions, TupleRef};
+use crate::picture::network::{self, EdgeClass, FLAGGED_COLOUR, Network, NetworkOptions, TupleRef};
 use crate::proof::explain;
 use crate::proof::provenance::{Explainer, NodeId, atom_text};
 use crate::render::output;
@@ -234,39 +234,17 @@ const STYLE: &str = include_str!("report.css");
 /// The page's only behaviour (see the file's first lines).
 const SCRIPT: &str = include_str!("report.js");
 
-/// Colours of the relations, by class: greens for alignments, reds for conflicts, blues and
-/// purples for other derived relations, the rest for stated ones (orange is kept for the
-/// edges of a contradiction). A class with more relations than colours reuses them in order.
-const PALETTE: [&[&str]; 4] = [
-    &[
-        "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#c49c94", "#17becf", "#9467bd", "#5254a3", "#8c6d31", "#7b4173",
-        "#ad494a", "#637939", "#e7ba52", "#6b6ecf", "#ce6dbd", "#9edae5", "#bd9e39", "#a55194", "#393b79", "#c7c7c7",
-    ],
-    &["#2ca02c", "#98df8a", "#637939", "#b5cf6b"],
-    &["#d62728", "#ff9896", "#843c39", "#d6616b"],
-    &["#1f77b4", "#9467bd", "#17becf", "#aec7e8", "#393b79"],
-];
-
-fn class_index(class: EdgeClass) -> usize {
-    match class {
-        EdgeClass::Stated => 0,
-        EdgeClass::Alignment => 1,
-        EdgeClass::Conflict => 2,
-        EdgeClass::Other => 3,
-    }
-}
-
 /// The relations the picture draws, in legend order (alignment, conflict, other, stated; by
 /// name), each with its class and colour.
 fn relation_colours(network: &Network) -> Vec<(String, EdgeClass, &'static str)> {
     let mut rels: Vec<(EdgeClass, String)> = network.edges.iter().map(|e| (e.class, e.relation.clone())).collect();
-    rels.sort_by_key(|(c, name)| ((class_index(*c) + 3) % 4, name.clone()));
+    rels.sort_by_key(|(c, name)| ((c.style().0 + 3) % 4, name.clone()));
     rels.dedup();
     let mut used = [0usize; 4];
     rels.into_iter()
         .map(|(class, name)| {
-            let k = class_index(class);
-            let colour = PALETTE[k][used[k] % PALETTE[k].len()];
+            let (k, style) = class.style();
+            let colour = style.palette[used[k] % style.palette.len()];
             used[k] += 1;
             (name, class, colour)
         })
@@ -421,7 +399,7 @@ fn network_svg(network: &Network, colours: &[(String, EdgeClass, &str)], out: &m
     );
     out.push_str("<defs>");
     let markers = colours.iter().enumerate().map(|(k, (_, _, c))| (format!("r{k}"), *c));
-    for (id, colour) in markers.chain(std::iter::once(("flagged".to_string(), "#ff7f0e"))) {
+    for (id, colour) in markers.chain(std::iter::once(("flagged".to_string(), FLAGGED_COLOUR))) {
         let _ = write!(
             out,
             "<marker id=\"arrow-{id}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"{colour}\"/></marker>"

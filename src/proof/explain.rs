@@ -1,6 +1,7 @@
 //! Showing proofs to people and programs: claims as typed by a reviewer, proof trees as
 //! text, proof DAGs as JSON, one-line traces for CSV, and why-not reports.
 
+use crate::base::diag::plural;
 use crate::base::value::{Type, Value, to_number};
 use crate::engine::eval;
 use crate::lang::ir::{self, Lit, RelId};
@@ -549,10 +550,6 @@ pub fn why_not(ex: &mut Explainer, claim: &Claim) -> String {
         let _ = writeln!(out, "    {}", rule_progress(ex, rule, &pattern));
     }
     out
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// Binds the head variables that stand alone where the pattern has a constant; false if a

@@ -17,6 +17,7 @@
 //! - `lsp`: the language server (`stance lsp`), on top of the session.
 
 #![warn(missing_docs)]
+#![warn(clippy::too_many_lines)]
 
 pub mod base;
 pub mod engine;

@@ -1,6 +1,8 @@
 //! The `stance` command line: parse the arguments, install interrupt handling, run the
 //! command (see [`cli`]), and exit with its status.
 
+#![warn(clippy::too_many_lines)]
+
 mod cli;
 
 use clap::Parser;

@@ -6,7 +6,7 @@ use clap::Args;
 use stance::engine::eval::EvalOptions;
 use stance::render::output;
 use stance::review::constraints;
-use stance::session::{ExitStatus, Failure, Session, goal};
+use stance::session::{ExitStatus, Failure, Project, Session, goal};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -88,18 +88,44 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
             Err(d) => return Err(super::context::usage_failure(d, project)),
         }
     };
-    // Every output file is checked before anything is evaluated (see `facts::confine`).
+    let to_write = match checked_outputs(args, &project, &shown) {
+        Ok(to_write) => to_write,
+        Err(refused) => return Err(Failure::new(refused, ExitStatus::Usage).within(&mut project.sources)),
+    };
+    let mut run = evaluate(args, ctx, project, &shown)?;
+    report_violations(args, ctx, &mut run)?;
+    if let Some(dir) = &args.output_dir {
+        let (program, symbols) = (&run.project.program, &run.project.symbols);
+        output::write_output_dir(dir, program, &run.model, &to_write, symbols).map_err(Failure::io)?;
+    }
+    finish_output(print_results(args, &mut run, &shown)).map(|()| ExitStatus::Success)
+}
+
+/// The relations `--output-dir` writes (the `.output` ones, or those shown), after checking
+/// every output file before anything is evaluated (see `facts::confine`); `Err` with the
+/// refusals.
+fn checked_outputs(
+    args: &InferArgs,
+    project: &Project,
+    shown: &[usize],
+) -> Result<Vec<usize>, Vec<stance::base::diag::Diagnostic>> {
     let program = &project.program;
     let marked: Vec<usize> =
         (0..program.relations.len()).filter(|&r| !program.relations[r].outputs.is_empty()).collect();
-    let to_write = if marked.is_empty() { shown.clone() } else { marked };
+    let to_write = if marked.is_empty() { shown.to_vec() } else { marked };
     if let Some(dir) = &args.output_dir {
         let names: Vec<_> = to_write.iter().flat_map(|&r| output::output_names(&program.relations[r])).collect();
         let refused = stance::facts::confine::output_files(dir, &names, &project.read, &project.sources);
         if !refused.is_empty() {
-            return Err(Failure::new(refused, ExitStatus::Usage).within(&mut project.sources));
+            return Err(refused);
         }
     }
+    Ok(to_write)
+}
+
+/// Evaluates with the limits given, on demand for what is shown when the program asks for
+/// it (`.pragma "magic-transform"`, unless `--full`).
+fn evaluate(args: &InferArgs, ctx: &mut Ctx, mut project: Project, shown: &[usize]) -> Result<Session, Failure> {
     // A time too far ahead for the clock is no deadline.
     let deadline = args.timeout.and_then(|t| Instant::now().checked_add(t));
     // Violations are reported with the atoms that collide, which needs the proofs.
@@ -111,7 +137,7 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         ..args.project.eval_options(record)
     };
     // `.pragma "magic-transform"`: derive only what the shown relations need.
-    let mut roots: Vec<usize> = shown.clone();
+    let mut roots: Vec<usize> = shown.to_vec();
     roots.extend((0..project.program.relations.len()).filter(|&r| {
         let rel = &project.program.relations[r];
         rel.printsize || (args.output_dir.is_some() && !rel.outputs.is_empty())
@@ -119,65 +145,55 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     roots.sort_unstable();
     roots.dedup();
     let goal = if args.full { Ok(None) } else { goal::evaluate_for_pragma(&mut project, &roots, &options) };
-    let mut run = match goal {
-        Ok(Some(model)) => Session { project, model },
-        Ok(None) => ctx.evaluate(project, &options)?,
-        Err(f) => return Err(f.within(&mut project.sources)),
-    };
-    if !run.project.program.constraints.is_empty() {
-        let mut ex = run.explainer();
-        let found: Vec<_> = constraints::violations(&mut ex)
-            .iter()
-            .map(|v| constraints::violation_diagnostic(&ex, v, args.deny_contradictions))
-            .collect();
-        drop(ex);
-        if args.deny_contradictions && !found.is_empty() {
-            return Err(Failure::new(found, ExitStatus::Failed).within(&mut run.project.sources));
-        }
-        ctx.report(&found, &run.project.sources);
+    match goal {
+        Ok(Some(model)) => Ok(Session { project, model }),
+        Ok(None) => ctx.evaluate(project, &options),
+        Err(f) => Err(f.within(&mut project.sources)),
     }
+}
 
-    let program = &run.project.program;
-    if let Some(dir) = &args.output_dir {
-        output::write_output_dir(dir, program, &run.model, &to_write, &run.project.symbols).map_err(Failure::io)?;
+/// Reports constraint violations as warnings, or fails with them under
+/// `--deny-contradictions`.
+fn report_violations(args: &InferArgs, ctx: &mut Ctx, run: &mut Session) -> Result<(), Failure> {
+    if run.project.program.constraints.is_empty() {
+        return Ok(());
     }
+    let mut ex = run.explainer();
+    let found: Vec<_> = constraints::violations(&mut ex)
+        .iter()
+        .map(|v| constraints::violation_diagnostic(&ex, v, args.deny_contradictions))
+        .collect();
+    drop(ex);
+    if args.deny_contradictions && !found.is_empty() {
+        return Err(Failure::new(found, ExitStatus::Failed).within(&mut run.project.sources));
+    }
+    ctx.report(&found, &run.project.sources);
+    Ok(())
+}
 
+/// Standard output: the `IO=stdout` relations (with `--output-dir`), the shown relations
+/// (or their proofs), and the `.printsize` counts.
+fn print_results(args: &InferArgs, run: &mut Session, shown: &[usize]) -> std::io::Result<()> {
     let mut out = stance::base::terminal::stdout(args.format.shape());
+    let program = &run.project.program;
     // With `--output-dir` the directives are followed as Soufflé does: `IO=stdout` prints.
-    let souffle_stdout = match &args.output_dir {
-        Some(_) => {
-            let all: Vec<usize> = (0..program.relations.len()).collect();
-            output::write_stdout_outputs(&mut out, program, &run.model, &all, &run.project.symbols)
-        }
-        None => Ok(()),
-    };
+    if args.output_dir.is_some() {
+        let all: Vec<usize> = (0..program.relations.len()).collect();
+        output::write_stdout_outputs(&mut out, program, &run.model, &all, &run.project.symbols)?;
+    }
     // `--output-dir` writes files only, as Soufflé's `-D` does; `--print` (or `--provenance`,
     // which is about what is printed) adds the relations on standard output.
     let print = args.output_dir.is_none() || args.print || args.provenance;
-    let rendered = match souffle_stdout {
-        Err(e) => Err(e),
-        Ok(()) if !print => Ok(()),
-        Ok(()) if args.provenance => {
-            stance::render::proofs::render_with_proofs(&mut out, args.format.into(), &mut run.explainer(), &shown)
+    if print && args.provenance {
+        stance::render::proofs::render_with_proofs(&mut out, args.format.into(), &mut run.explainer(), shown)?;
+    } else if print {
+        let (program, symbols) = (&run.project.program, &run.project.symbols);
+        output::render(&mut out, args.format.into(), program, &run.model, shown, symbols, &args.project.stamp())?;
+    }
+    for (id, rel) in run.project.program.relations.iter().enumerate() {
+        if rel.printsize {
+            writeln!(out, "{}\t{}", rel.name, run.model.relations[id].len())?;
         }
-        Ok(()) => output::render(
-            &mut out,
-            args.format.into(),
-            program,
-            &run.model,
-            &shown,
-            &run.project.symbols,
-            &args.project.stamp(),
-        ),
-    };
-    let program = &run.project.program;
-    let result = rendered.and_then(|()| {
-        for (id, rel) in program.relations.iter().enumerate() {
-            if rel.printsize {
-                writeln!(out, "{}\t{}", rel.name, run.model.relations[id].len())?;
-            }
-        }
-        out.flush()
-    });
-    finish_output(result).map(|()| ExitStatus::Success)
+    }
+    out.flush()
 }

@@ -99,89 +99,117 @@ pub fn render(
     stamp: &Stamp,
 ) -> std::io::Result<()> {
     match format {
-        Format::Json => {
-            let rels = relations
-                .iter()
-                .map(|&r| {
-                    let rel = &program.relations[r];
-                    let tuples = JsonRows { tuples: &model.relations[r], types: &rel.types, symbols };
-                    JsonRelation { name: &rel.name, columns: &rel.columns, types: rel.types.clone(), tuples }
-                })
-                .collect();
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
-            serde_json::to_writer(&mut w, &JsonOutput { meta: stamp.json(), relations: rels })?;
-            writeln!(w)?;
-            w.flush()
+        Format::Json => render_json(out, program, model, relations, symbols, stamp),
+        Format::Csv => render_csv(out, program, model, relations, symbols),
+        Format::Table => render_table(out, program, model, relations, symbols),
+    }
+}
+
+/// One JSON object: `meta` and every relation with its columns, types and tuples.
+fn render_json(
+    out: &mut dyn Write,
+    program: &ir::Program,
+    model: &Model,
+    relations: &[usize],
+    symbols: &Symbols,
+    stamp: &Stamp,
+) -> std::io::Result<()> {
+    let rels = relations
+        .iter()
+        .map(|&r| {
+            let rel = &program.relations[r];
+            let tuples = JsonRows { tuples: &model.relations[r], types: &rel.types, symbols };
+            JsonRelation { name: &rel.name, columns: &rel.columns, types: rel.types.clone(), tuples }
+        })
+        .collect();
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
+    serde_json::to_writer(&mut w, &JsonOutput { meta: stamp.json(), relations: rels })?;
+    writeln!(w)?;
+    w.flush()
+}
+
+/// CSV: for each relation a header row `relation,<columns>`, then a row per tuple.
+fn render_csv(
+    out: &mut dyn Write,
+    program: &ir::Program,
+    model: &Model,
+    relations: &[usize],
+    symbols: &Symbols,
+) -> std::io::Result<()> {
+    let mut w = csv::WriterBuilder::new().flexible(true).buffer_capacity(1 << 16).from_writer(out);
+    let mut num = itoa::Buffer::new();
+    for &r in relations {
+        let rel = &program.relations[r];
+        let tuples = &model.relations[r];
+        w.write_field("relation").map_err(csv_io)?;
+        for c in &rel.columns {
+            w.write_field(c).map_err(csv_io)?;
         }
-        Format::Csv => {
-            let mut w = csv::WriterBuilder::new().flexible(true).buffer_capacity(1 << 16).from_writer(out);
-            let mut num = itoa::Buffer::new();
-            for &r in relations {
-                let rel = &program.relations[r];
-                let tuples = &model.relations[r];
-                w.write_field("relation").map_err(csv_io)?;
-                for c in &rel.columns {
-                    w.write_field(c).map_err(csv_io)?;
+        w.write_record(None::<&[u8]>).map_err(csv_io)?;
+        for i in Order::of(tuples, &rel.types, symbols).iter() {
+            w.write_field(&rel.name).map_err(csv_io)?;
+            for (&v, &t) in tuples.get(i).iter().zip(&rel.types) {
+                match t {
+                    Type::Number => w.write_field(num.format(to_number(v))),
+                    Type::Symbol => w.write_field(symbols.resolve(v)),
                 }
-                w.write_record(None::<&[u8]>).map_err(csv_io)?;
-                for i in Order::of(tuples, &rel.types, symbols).iter() {
-                    w.write_field(&rel.name).map_err(csv_io)?;
-                    for (&v, &t) in tuples.get(i).iter().zip(&rel.types) {
-                        match t {
-                            Type::Number => w.write_field(num.format(to_number(v))),
-                            Type::Symbol => w.write_field(symbols.resolve(v)),
-                        }
-                        .map_err(csv_io)?;
-                    }
-                    w.write_record(None::<&[u8]>).map_err(csv_io)?;
-                }
+                .map_err(csv_io)?;
             }
-            w.flush()
-        }
-        Format::Table => {
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
-            let mut num = itoa::Buffer::new();
-            for (n, &r) in relations.iter().enumerate() {
-                let rel = &program.relations[r];
-                let tuples = &model.relations[r];
-                if n > 0 {
-                    writeln!(w)?;
-                }
-                let count = tuples.len();
-                writeln!(w, "{} ({} tuple{})", rel.name, count, if count == 1 { "" } else { "s" })?;
-                if count == 0 {
-                    continue;
-                }
-                // Escaped here rather than only at the terminal, so that columns are as wide as
-                // what is shown (the terminal layer then finds nothing left to escape). Widths
-                // come from a first pass over the values; the rows are written in a second.
-                let mut widths: Vec<usize> = rel.columns.iter().map(|c| c.chars().count()).collect();
-                for row in tuples.iter() {
-                    for ((wd, &v), &t) in widths.iter_mut().zip(row).zip(&rel.types) {
-                        let len = match t {
-                            Type::Number => num.format(to_number(v)).len(),
-                            Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)).chars().count(),
-                        };
-                        *wd = (*wd).max(len);
-                    }
-                }
-                let columns: Vec<std::borrow::Cow<str>> = rel.columns.iter().map(|c| c.as_str().into()).collect();
-                table_line(&mut w, &columns, &widths)?;
-                let mut cells: Vec<std::borrow::Cow<str>> = Vec::with_capacity(rel.arity());
-                for i in Order::of(tuples, &rel.types, symbols).iter() {
-                    cells.clear();
-                    for (&v, &t) in tuples.get(i).iter().zip(&rel.types) {
-                        cells.push(match t {
-                            Type::Number => num.format(to_number(v)).to_owned().into(),
-                            Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)),
-                        });
-                    }
-                    table_line(&mut w, &cells, &widths)?;
-                }
-            }
-            w.flush()
+            w.write_record(None::<&[u8]>).map_err(csv_io)?;
         }
     }
+    w.flush()
+}
+
+/// Aligned tables, a header line per relation, values escaped for the terminal.
+fn render_table(
+    out: &mut dyn Write,
+    program: &ir::Program,
+    model: &Model,
+    relations: &[usize],
+    symbols: &Symbols,
+) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
+    let mut num = itoa::Buffer::new();
+    for (n, &r) in relations.iter().enumerate() {
+        let rel = &program.relations[r];
+        let tuples = &model.relations[r];
+        if n > 0 {
+            writeln!(w)?;
+        }
+        let count = tuples.len();
+        writeln!(w, "{} ({} tuple{})", rel.name, count, if count == 1 { "" } else { "s" })?;
+        if count == 0 {
+            continue;
+        }
+        // Escaped here rather than only at the terminal, so that columns are as wide as
+        // what is shown (the terminal layer then finds nothing left to escape). Widths
+        // come from a first pass over the values; the rows are written in a second.
+        let mut widths: Vec<usize> = rel.columns.iter().map(|c| c.chars().count()).collect();
+        for row in tuples.iter() {
+            for ((wd, &v), &t) in widths.iter_mut().zip(row).zip(&rel.types) {
+                let len = match t {
+                    Type::Number => num.format(to_number(v)).len(),
+                    Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)).chars().count(),
+                };
+                *wd = (*wd).max(len);
+            }
+        }
+        let columns: Vec<std::borrow::Cow<str>> = rel.columns.iter().map(|c| c.as_str().into()).collect();
+        table_line(&mut w, &columns, &widths)?;
+        let mut cells: Vec<std::borrow::Cow<str>> = Vec::with_capacity(rel.arity());
+        for i in Order::of(tuples, &rel.types, symbols).iter() {
+            cells.clear();
+            for (&v, &t) in tuples.get(i).iter().zip(&rel.types) {
+                cells.push(match t {
+                    Type::Number => num.format(to_number(v)).to_owned().into(),
+                    Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)),
+                });
+            }
+            table_line(&mut w, &cells, &widths)?;
+        }
+    }
+    w.flush()
 }
 
 /// One line of a table: two spaces, then the cells, each padded to its column's width but

@@ -10,10 +10,7 @@ const STAGES: &[&str] =
 
 /// Edges that still run backwards, each with the reason and the step that removes it.
 /// (from-stage, to-stage, file suffix)
-const KNOWN_BACKWARDS: &[(&str, &str, &str)] = &[
-    // `diff` evaluates both versions itself; the session should hand it two evaluated models.
-    ("review", "session", "src/review/diff.rs"),
-];
+const KNOWN_BACKWARDS: &[(&str, &str, &str)] = &[];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {

@@ -3,7 +3,7 @@
 use super::context::{Ctx, ProjectArgs, ProofFormat, print_bytes};
 use clap::Args;
 use stance::facts::asof::Date;
-use stance::review::diff::{self, Layout, Location};
+use stance::session::diff::{self, Layout, Location};
 use stance::session::{ExitStatus, Failure};
 use std::path::PathBuf;
 use std::time::Instant;

@@ -1,8 +1,6 @@
 //! Analysis of a model for review: constraint violations (`constraints`), claim verdicts
-//! (`verdicts`), and what changed between two versions (`diff`, reading git revisions with
-//! `revision`).
+//! (`verdicts`), and the files of a git revision (`revision`, read by `session::diff`).
 
 pub mod constraints;
-pub mod diff;
 pub mod revision;
 pub mod verdicts;

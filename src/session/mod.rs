@@ -1,10 +1,12 @@
 //! Runs the pipeline on a project: read rule files and fact tables, check, plan, evaluate.
 //! The CLI and the library entry points both go through here.
 //!
-//! Beside it: reading claims files for the commands (`claim_files`), `watch`, and the entry
+//! Beside it: reading claims files for the commands (`claim_files`), `diff` (two versions
+//! loaded, evaluated and compared), `watch`, and the entry
 //! points the fuzz targets call with untrusted bytes (`untrusted`).
 
 pub mod claim_files;
+pub mod diff;
 pub mod goal;
 pub mod scaffold;
 pub mod untrusted;

@@ -134,3 +134,23 @@ impl SourceMap {
         format!("{}:{}", file.name, line)
     }
 }
+/// Text on one line: every run of whitespace (line breaks included) becomes one space, and
+/// the ends are trimmed. How rules, constraints and conditions quote their source in messages,
+/// proofs and plans.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+impl SourceMap {
+    /// The source text of a span, on one line (see [`one_line`]).
+    pub fn one_line(&self, span: Span) -> String {
+        one_line(self.snippet(span))
+    }
+}

@@ -1132,7 +1132,7 @@ pub fn describe(plan: &Plan, program: &ir::Program, sources: &crate::base::sourc
         }
         for rp in &s.rules {
             let rule = &program.rules[rp.rule];
-            let text = sources.snippet(rule.span).split_whitespace().collect::<Vec<_>>().join(" ");
+            let text = sources.one_line(rule.span);
             let _ = writeln!(out, "  // {}  [{}]", text, sources.file_line(rule.span));
             for w in &rp.why {
                 let _ = writeln!(out, "    # {w}");

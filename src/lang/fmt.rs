@@ -271,7 +271,7 @@ fn plain_source(text: &str, start: usize, end: usize, comments: &[(usize, usize)
         at = ce;
     }
     s.push_str(&text[at..end]);
-    s.split_whitespace().join(" ")
+    crate::base::source::one_line(&s)
 }
 
 fn print_item(item: &Item, text: &str, comments: &[(usize, usize)]) -> String {

@@ -20,6 +20,7 @@
 //! `count = N`.
 
 use crate::base::diag::{Code, Diagnostic};
+use crate::base::source::one_line;
 use crate::base::source::{FileId, SourceMap, Span};
 use crate::base::value::Symbols;
 use crate::facts::grade::Grade;
@@ -340,10 +341,6 @@ fn parse_atom(
     pattern::resolve_claim(atom, text, program, symbols)
 }
 
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// A `contradicted` claim must be ground: contradiction is checked for one tuple.
 fn check_claim(claim: &Claim, expect: Expect, span: Span) -> Result<(), Diagnostic> {
     if expect == Expect::Contradicted && claim.args.iter().any(|a| matches!(a, ClaimArg::Var(_) | ClaimArg::Wildcard)) {
@@ -500,7 +497,7 @@ fn char_floor(text: &str, offset: usize) -> usize {
 
 /// The CSV `expect` vocabulary (case and spacing do not matter).
 fn parse_expect(text: &str) -> Option<Expect> {
-    let t = text.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_lowercase();
+    let t = one_line(text).to_ascii_lowercase();
     match t.as_str() {
         "" | "supported" => Some(Expect::Supported),
         "not supported" => Some(Expect::NotSupported),

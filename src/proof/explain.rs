@@ -23,7 +23,7 @@ fn rule_text(ex: &Explainer, rule: &ir::Rule) -> String {
         at = end;
     }
     plain.push_str(&source[at..]);
-    plain.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::base::source::one_line(&plain)
 }
 
 fn value_text(v: Value, ty: Type, ex: &Explainer) -> String {
@@ -382,7 +382,7 @@ pub fn provenance_json(ex: &Explainer, root: NodeId, numbering: &mut Numbering) 
 /// one line), since the hidden name is one no user wrote.
 fn relation_name(ex: &Explainer, rel: RelId) -> String {
     match ex.program.constraint_of(rel) {
-        Some(c) => ex.sources.snippet(c.span).split_whitespace().collect::<Vec<_>>().join(" "),
+        Some(c) => ex.sources.one_line(c.span),
         None => ex.program.relations[rel].name.clone(),
     }
 }

@@ -542,7 +542,7 @@ impl<'s, 'a> Search<'s, 'a> {
             Lit::Aggregate { var, func, target, body, span } => {
                 let (value, over, bindings) = self.aggregate(*func, target.as_ref(), body, env, bound);
                 let Some(value) = value else { return true };
-                let text = self.ex.sources.snippet(*span).split_whitespace().collect::<Vec<_>>().join(" ");
+                let text = self.ex.sources.one_line(*span);
                 self.side.push(Side::Aggregate { text, value, over, bindings });
                 let go_on = self.with_value(*var, from_number(value), rest, env, bound, visit);
                 self.side.pop();
@@ -762,7 +762,7 @@ fn partition_from(tuples: &Tuples, start: usize, pred: impl Fn(&[Value]) -> bool
 
 /// `x != z` shown with its values: `x != z  ("Egypt" != "Haftar")`.
 fn condition_text(source: &str, op: CompareOp, l: Value, r: Value, ty: Type, symbols: &Symbols) -> String {
-    let source = source.split_whitespace().collect::<Vec<_>>().join(" ");
+    let source = crate::base::source::one_line(source);
     format!("{source}  ({} {} {})", literal(l, ty, symbols), op.symbol(), literal(r, ty, symbols))
 }
 

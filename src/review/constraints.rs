@@ -8,6 +8,7 @@
 //! atom that unifies with it, and the rest of the body holds in the model.
 
 use crate::base::diag::{Code, Diagnostic};
+use crate::base::source::one_line;
 use crate::base::value::{Type, Value};
 use crate::lang::ir::{self, Lit, RelId, RuleId};
 use crate::proof::explain;
@@ -64,10 +65,6 @@ pub fn constraint_text(ex: &Explainer, constraint: usize) -> String {
 
 fn constraint_location(ex: &Explainer, constraint: usize) -> String {
     ex.sources.file_line(ex.program.constraints[constraint].span)
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().join(" ")
 }
 
 /// A violation as text: the constraint, the bindings, and the proof of every body atom

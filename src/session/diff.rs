@@ -343,7 +343,7 @@ pub fn canonical_rule(source: &str) -> String {
         Some(Item::Rule(r)) if errors.is_empty() && file.items.len() == 1 => crate::lang::fmt::print_rule(r),
         _ => source.to_string(),
     };
-    printed.split_whitespace().join(" ")
+    crate::base::source::one_line(&printed)
 }
 
 fn canonical_rules(project: &Project) -> HashMap<Span, String> {

@@ -12,7 +12,6 @@ use crate::base::source::SourceMap;
 use crate::engine::eval::EvalOptions;
 use crate::proof::provenance::{atom_text, literal};
 use crate::session::{self, Failure, Inputs};
-use itertools::Itertools;
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -102,7 +101,7 @@ fn evaluate_shown(
     let mut violations = Vec::new();
     for c in &program.constraints {
         let (rel, tuples) = (&program.relations[c.rel], &model.relations[c.rel]);
-        let text = project.sources.snippet(c.span).split_whitespace().join(" ");
+        let text = project.sources.one_line(c.span);
         let place = project.sources.file_line(c.span);
         for i in crate::base::order::display_order(tuples, &rel.types, &project.symbols) {
             let bindings: Vec<String> = rel

@@ -996,11 +996,14 @@ fn run_ops<const R: usize, const E: usize>(
                 run_ops(rest, env, statics, ctx, sink);
             }
         }
-        Op::Aggregate { var, func, target, ops, span } => {
+        Op::Aggregate { var, func, target, key, ops, span } => {
             let mut fold = Fold::new(*func);
             {
+                let mut distinct = Distinct::new(key.as_deref());
                 let mut add = |e: &Env<E>, ctx: &mut Ctx| {
-                    fold.add(target.as_ref().and_then(|t| eval_expr(t, e, ctx)).map(to_number));
+                    if distinct.first(e) {
+                        fold.add(target.as_ref().and_then(|t| eval_expr(t, e, ctx)).map(to_number));
+                    }
                 };
                 let mut inner = *env;
                 run_ops(ops, &mut inner, statics, ctx, &mut add);
@@ -1064,6 +1067,35 @@ fn intersect<const R: usize, const E: usize>(
             env[var] = value;
             run_ops(rest, env, statics, ctx, sink);
         }
+    }
+}
+
+/// Which solutions of an aggregate's body it ranges over (see `ir::Lit::Aggregate::key`):
+/// all of them when there is no key (each is a distinct tuple of the body's one atom), or
+/// the first of each binding of the key's variables.
+pub struct Distinct<'k> {
+    key: Option<&'k [ir::VarId]>,
+    seen: std::collections::HashSet<Vec<Value>>,
+}
+
+impl<'k> Distinct<'k> {
+    /// Nothing seen yet.
+    pub fn new(key: Option<&'k [ir::VarId]>) -> Distinct<'k> {
+        Distinct { key, seen: Default::default() }
+    }
+
+    /// Whether the solution `env` (a row of the rule's variables) counts: no key, or its
+    /// key's binding is new.
+    pub fn first(&mut self, env: &[Value]) -> bool {
+        match self.key {
+            None => true,
+            Some(key) => self.seen.insert(key.iter().map(|&v| env[v]).collect()),
+        }
+    }
+
+    /// How many solutions counted, when there is a key.
+    pub fn distinct(&self) -> Option<usize> {
+        self.key.map(|_| self.seen.len())
     }
 }
 

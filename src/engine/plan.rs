@@ -147,6 +147,8 @@ pub enum Op {
         func: AggregateFunc,
         /// The aggregated expression (`None` for `count`).
         target: Option<Expr>,
+        /// The variables whose distinct bindings it ranges over (`ir::Lit::Aggregate::key`).
+        key: Option<Vec<VarId>>,
         /// The aggregate's body, over complete relations.
         ops: Vec<Op>,
         /// The aggregate as written, for a run-time error (a sum that overflows).
@@ -1030,11 +1032,11 @@ impl Lowering<'_> {
                 }
                 _ => unreachable!("atoms, negations and aggregates have their own steps"),
             },
-            Step::Aggregate(Lit::Aggregate { var, func, target, span, .. }, steps) => {
+            Step::Aggregate(Lit::Aggregate { var, func, target, key, span, .. }, steps) => {
                 let mut inner = bound.to_vec();
                 let ops = steps.into_iter().map(|s| self.op(s, &mut inner)).collect();
                 bound[*var] = true;
-                Op::Aggregate { var: *var, func: *func, target: target.clone(), ops, span: *span }
+                Op::Aggregate { var: *var, func: *func, target: target.clone(), key: key.clone(), ops, span: *span }
             }
             Step::Aggregate(..) | Step::Source(..) | Step::Join(..) => unreachable!("placed by `rule`"),
         }

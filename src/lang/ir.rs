@@ -181,6 +181,12 @@ pub enum Lit {
         target: Option<Expr>,
         /// The aggregate's own body, in evaluation order.
         body: Vec<Lit>,
+        /// What the aggregate ranges over, as in Soufflé: `None` when the body has one
+        /// positive atom (and no nested aggregate, `range` or repeated variable), whose
+        /// matching tuples it ranges over, one solution each; otherwise the distinct bindings
+        /// of these variables (the body's own named ones, sorted), as Soufflé ranges over the
+        /// relation it materialises the body into.
+        key: Option<Vec<VarId>>,
         /// The aggregate as written.
         span: Span,
     },
@@ -228,6 +234,35 @@ impl Rule {
     /// Number of variable slots (the size of the rule's environment row).
     pub fn num_vars(&self) -> usize {
         self.var_names.len()
+    }
+
+    /// The rule's own variables, in slot order: those its head or its body uses outside
+    /// aggregate bodies. An aggregate's local variables (and a `min`/`max` witness copy's)
+    /// have no single value in an instance of the rule, so proofs show only these.
+    pub fn own_vars(&self) -> Vec<VarId> {
+        let mut vars = Vec::new();
+        for e in &self.head_args {
+            e.vars(&mut vars);
+        }
+        for lit in &self.body {
+            match lit {
+                Lit::Atom(a) | Lit::Negated(a) => {
+                    vars.extend(a.args.iter().filter_map(|x| if let Arg::Var(v) = x { Some(*v) } else { None }))
+                }
+                Lit::Filter { lhs, rhs, .. } => {
+                    lhs.vars(&mut vars);
+                    rhs.vars(&mut vars);
+                }
+                Lit::Assign { var, expr, .. } => {
+                    vars.push(*var);
+                    expr.vars(&mut vars);
+                }
+                Lit::Range { var, .. } | Lit::Aggregate { var, .. } => vars.push(*var),
+            }
+        }
+        vars.sort_unstable();
+        vars.dedup();
+        vars
     }
 
     /// Whether the rule (head or body, aggregates included) calls a functor for which `pick`

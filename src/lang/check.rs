@@ -1325,12 +1325,13 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         for lit in &body {
             collect_names(lit, &mut names);
         }
+        let inside = grounded_names(&body);
         let mut own = BTreeSet::new();
         if let Some(t) = target {
-            collect_expr_names(t, &mut own);
+            collect_expr_names(t, &mut names);
+            own = target_names(t, &inside);
         }
-        names.extend(own.iter().cloned());
-        let witnesses = if scope == 0 { self.witnesses(&body, &own) } else { Vec::new() };
+        let witnesses = if scope == 0 { self.witnesses(&body, &inside, &own) } else { Vec::new() };
         if !witnesses.is_empty() && !matches!(func, AggregateFunc::Min | AggregateFunc::Max) {
             for (name, at) in witnesses {
                 self.error(witness_error(func, &name, at));
@@ -1357,8 +1358,12 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
     /// `getWitnessVariables`): names of its body (outside nested aggregates) that its body
     /// grounds and the rule uses, but does not ground, outside it; not its target's names.
     /// Each with where the body first uses it.
-    fn witnesses(&self, body: &[&ast::Literal], target_names: &BTreeSet<String>) -> Vec<(String, Span)> {
-        let inside = grounded_names(body);
+    fn witnesses(
+        &self,
+        body: &[&ast::Literal],
+        inside: &BTreeSet<String>,
+        target_names: &BTreeSet<String>,
+    ) -> Vec<(String, Span)> {
         let mut found: Vec<(String, Span)> = Vec::new();
         for lit in body {
             lit.for_each_var(false, &mut |id| {
@@ -1729,8 +1734,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         bound: &mut Vec<bool>,
     ) -> Option<Vec<Lit>> {
         let target = target?;
-        let mut own = BTreeSet::new();
-        collect_expr_names(target, &mut own);
+        let own = target_names(target, &grounded_names(body));
         let copy = self.open_scope(0, self.names[scope].clone(), own);
         let (mut atoms, mut pending) = (Vec::new(), Vec::new());
         for lit in body {
@@ -1903,6 +1907,18 @@ fn grounded_names(conj: &[&ast::Literal]) -> BTreeSet<String> {
             return grounded;
         }
     }
+}
+
+/// The names of an aggregate's target that are its own, whatever the rule around it uses:
+/// those its body grounds (Soufflé renames the target's variables apart from the rule's, so
+/// `t = sum s : { a(n, s) }` sums every `s` of `a(n, _)` even where the rule binds an `s`).
+/// A target name the body does not ground is the enclosing scope's, as Soufflé's
+/// documentation has it (`sum x + y : { b(y) }` with `x` bound outside).
+fn target_names(target: &ast::Expr, grounded_inside: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    collect_expr_names(target, &mut names);
+    names.retain(|n| grounded_inside.contains(n));
+    names
 }
 
 /// Whether Soufflé materialises an aggregate's body into a relation of its variables

@@ -180,16 +180,26 @@ fn min_and_max_export_their_witnesses() {
 
 #[test]
 fn count_and_sum_have_no_witness() {
-    let e = error(".decl f(p: symbol, a: number)\nf(\"a\", 1).\n.decl c(p: symbol, n: number)\nc(p, n) :- n = count : { f(p, _) }.");
+    let e = error(
+        ".decl f(p: symbol, a: number)\nf(\"a\", 1).\n.decl c(p: symbol, n: number)\nc(p, n) :- n = count : { f(p, _) }.",
+    );
     assert!(e.contains("E014") && e.contains("<program>:4:28"), "{e}");
-    assert!(e.contains("variable `p` is bound only inside this `count` aggregate, but the rule uses it outside"), "{e}");
-    let e = error(".decl f(p: symbol, a: number)\nf(\"a\", 1).\n.decl s(p: symbol, n: number)\ns(p, n) :- n = sum x : { f(p, x) }.");
+    assert!(
+        e.contains("variable `p` is bound only inside this `count` aggregate, but the rule uses it outside"),
+        "{e}"
+    );
+    let e = error(
+        ".decl f(p: symbol, a: number)\nf(\"a\", 1).\n.decl s(p: symbol, n: number)\ns(p, n) :- n = sum x : { f(p, x) }.",
+    );
     assert!(e.contains("variable `p` is bound only inside this `sum` aggregate"), "{e}");
     // A witness two aggregates deep is not exported (Soufflé's transform does one level).
     let e = error(
         ".decl f(p: symbol, a: number)\nf(\"a\", 1).\n.decl r(p: symbol, k: number)\nr(p, k) :- k = sum z : { f(_, z), z = min x : { f(p, x) } }.",
     );
-    assert!(e.contains("<program>:4:3: error[E014]: variable `p` in an aggregate is not bound by any positive atom"), "{e}");
+    assert!(
+        e.contains("<program>:4:3: error[E014]: variable `p` in an aggregate is not bound by any positive atom"),
+        "{e}"
+    );
 }
 
 /// The proof of a witness shows the binding that reaches the maximum and the bindings the
@@ -218,10 +228,7 @@ fn proofs_show_witnesses_and_distinct_bindings() {
         let o = stance(dir.path(), &["explain", "--no-facts", "--engine", engine, r#"total("g1", 10)"#]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         let text = stdout(&o);
-        assert!(
-            text.contains("computed: sum x : { member(g, p), paid(p, x, _), x > 5 } = 10, over:\n"),
-            "{text}"
-        );
+        assert!(text.contains("computed: sum x : { member(g, p), paid(p, x, _), x > 5 } = 10, over:\n"), "{text}");
         assert!(text.contains("member(\"g1\", \"ann\"), paid(\"ann\", 10, 1)\n"), "{text}");
         assert!(!text.contains("paid(\"ann\", 10, 2)"), "{text}");
     }

@@ -1072,16 +1072,18 @@ fn intersect<const R: usize, const E: usize>(
 
 /// Which solutions of an aggregate's body it ranges over (see `ir::Lit::Aggregate::key`):
 /// all of them when there is no key (each is a distinct tuple of the body's one atom), or
-/// the first of each binding of the key's variables.
+/// the first of each binding of the key's variables. A key of up to four variables is packed
+/// into one `u128`, so the common case allocates nothing per solution.
 pub struct Distinct<'k> {
     key: Option<&'k [ir::VarId]>,
-    seen: std::collections::HashSet<Vec<Value>>,
+    packed: rustc_hash::FxHashSet<u128>,
+    wide: rustc_hash::FxHashSet<Vec<Value>>,
 }
 
 impl<'k> Distinct<'k> {
     /// Nothing seen yet.
     pub fn new(key: Option<&'k [ir::VarId]>) -> Distinct<'k> {
-        Distinct { key, seen: Default::default() }
+        Distinct { key, packed: Default::default(), wide: Default::default() }
     }
 
     /// Whether the solution `env` (a row of the rule's variables) counts: no key, or its
@@ -1089,13 +1091,11 @@ impl<'k> Distinct<'k> {
     pub fn first(&mut self, env: &[Value]) -> bool {
         match self.key {
             None => true,
-            Some(key) => self.seen.insert(key.iter().map(|&v| env[v]).collect()),
+            Some(key) if key.len() <= 4 => {
+                self.packed.insert(key.iter().fold(0u128, |acc, &v| (acc << 32) | u128::from(env[v])))
+            }
+            Some(key) => self.wide.insert(key.iter().map(|&v| env[v]).collect()),
         }
-    }
-
-    /// How many solutions counted, when there is a key.
-    pub fn distinct(&self) -> Option<usize> {
-        self.key.map(|_| self.seen.len())
     }
 }
 

@@ -1307,7 +1307,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         if func == AggregateFunc::Mean {
             self.error(
                 Diagnostic::error(Code::Unsupported, "the `mean` aggregate is not supported (it yields a float)")
-                    .at(span, "mean"),
+                    .at(span, "mean")
+                    .with_help(
+                        "stance has no `float` yet; for a mean rounded toward zero, divide a `sum` by a `count` \
+                         over the same body",
+                    ),
             );
             return None;
         }

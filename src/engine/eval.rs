@@ -1175,15 +1175,10 @@ pub fn compare(op: CompareOp, ty: Type, l: Value, r: Value, symbols: &Symbols) -
 /// Evaluates an expression outside a fixpoint (for explanations and checks). `autoinc()`
 /// cannot be replayed, so an expression that uses it has no value here.
 pub fn evaluate_expr(e: &Expr, env: &[Value], symbols: &mut Symbols) -> Option<Value> {
-    if uses_autoinc(e) {
+    if e.uses_autoinc() {
         return None;
     }
     eval_expr(e, env, &mut Ctx { functors: functors::Ctx::new(symbols), error: None, stop: &NEVER })
-}
-
-/// Whether an expression calls `autoinc()`, whose values depend on evaluation order.
-pub fn uses_autoinc(e: &Expr) -> bool {
-    e.uses_autoinc()
 }
 
 /// Numbers the symbols for `ord` before evaluation, when a rule calls it (every evaluator

@@ -606,21 +606,6 @@ fn collect_lits(body: &[Lit], out: &mut Vec<VarId>) {
     }
 }
 
-/// Whether a literal calls `autoinc()`.
-fn uses_autoinc(lit: &Lit) -> bool {
-    match lit {
-        Lit::Filter { lhs, rhs, .. } => lhs.uses_autoinc() || rhs.uses_autoinc(),
-        Lit::Assign { expr, .. } => expr.uses_autoinc(),
-        Lit::Range { from, to, step, .. } => {
-            from.uses_autoinc() || to.uses_autoinc() || step.as_ref().is_some_and(Expr::uses_autoinc)
-        }
-        Lit::Aggregate { target, body, .. } => {
-            target.as_ref().is_some_and(Expr::uses_autoinc) || body.iter().any(uses_autoinc)
-        }
-        Lit::Atom(_) | Lit::Negated(_) => false,
-    }
-}
-
 fn atom_vars(a: &ir::Atom) -> impl Iterator<Item = VarId> + '_ {
     a.args.iter().filter_map(|a| if let Arg::Var(v) = a { Some(*v) } else { None })
 }
@@ -758,7 +743,7 @@ impl<'a> Orderer<'a, '_> {
         };
         while let Some(i) = (0..others.len())
             .filter(|&i| needs(others[i], &self.outer).0.iter().all(|&v| is_bound(bound, v)))
-            .filter(|&i| !(uses_autoinc(others[i]) && atoms_left(others[i], &self.outer, atoms)))
+            .filter(|&i| !(others[i].uses_autoinc() && atoms_left(others[i], &self.outer, atoms)))
             .min_by(|&i, &j| self.other_key(others[i]).partial_cmp(&self.other_key(others[j])).expect("no NaN"))
         {
             let lit = others.remove(i);

@@ -192,6 +192,28 @@ pub enum Lit {
     },
 }
 
+impl Lit {
+    /// Whether the literal (an aggregate's body included) calls a functor for which `pick` holds.
+    pub fn calls(&self, pick: &dyn Fn(Functor) -> bool) -> bool {
+        match self {
+            Lit::Atom(_) | Lit::Negated(_) => false,
+            Lit::Filter { lhs, rhs, .. } => lhs.calls(pick) || rhs.calls(pick),
+            Lit::Assign { expr, .. } => expr.calls(pick),
+            Lit::Range { from, to, step, .. } => {
+                from.calls(pick) || to.calls(pick) || step.as_ref().is_some_and(|s| s.calls(pick))
+            }
+            Lit::Aggregate { target, body, .. } => {
+                target.as_ref().is_some_and(|t| t.calls(pick)) || body.iter().any(|lit| lit.calls(pick))
+            }
+        }
+    }
+
+    /// Whether the literal calls `autoinc()`.
+    pub fn uses_autoinc(&self) -> bool {
+        self.calls(&|f| f.is_counter())
+    }
+}
+
 /// Appends the relations a body reads, each with whether it is read through negation or an
 /// aggregate (`through` says whether the body itself already is), and where.
 pub fn body_reads(body: &[Lit], through: bool, out: &mut Vec<(RelId, bool, Span)>) {
@@ -268,20 +290,7 @@ impl Rule {
     /// Whether the rule (head or body, aggregates included) calls a functor for which `pick`
     /// holds.
     pub fn calls(&self, pick: &dyn Fn(Functor) -> bool) -> bool {
-        fn body(lits: &[Lit], pick: &dyn Fn(Functor) -> bool) -> bool {
-            lits.iter().any(|lit| match lit {
-                Lit::Atom(_) | Lit::Negated(_) => false,
-                Lit::Filter { lhs, rhs, .. } => lhs.calls(pick) || rhs.calls(pick),
-                Lit::Assign { expr, .. } => expr.calls(pick),
-                Lit::Range { from, to, step, .. } => {
-                    from.calls(pick) || to.calls(pick) || step.as_ref().is_some_and(|s| s.calls(pick))
-                }
-                Lit::Aggregate { target, body: inner, .. } => {
-                    target.as_ref().is_some_and(|t| t.calls(pick)) || body(inner, pick)
-                }
-            })
-        }
-        self.head_args.iter().any(|e| e.calls(pick)) || body(&self.body, pick)
+        self.head_args.iter().any(|e| e.calls(pick)) || self.body.iter().any(|lit| lit.calls(pick))
     }
 
     /// Whether the rule calls `autoinc()`, whose numbers depend on the order of evaluation.

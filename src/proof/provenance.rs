@@ -327,7 +327,7 @@ impl<'a> Explainer<'a> {
     pub fn instances(&mut self, rule: RuleId, f: &mut InstanceVisit) -> bool {
         let program = self.program;
         let rule = &program.rules[rule];
-        if rule.head_args.iter().any(eval::uses_autoinc) {
+        if rule.head_args.iter().any(Expr::uses_autoinc) {
             return false;
         }
         let mut env = vec![0; rule.num_vars()];
@@ -443,7 +443,7 @@ fn head_matches(rule: &ir::Rule, tuple: &[Value], env: &[Value], symbols: &mut S
     rule.head_args
         .iter()
         .zip(tuple)
-        .all(|(arg, &v)| eval::uses_autoinc(arg) || eval::evaluate_expr(arg, env, symbols) == Some(v))
+        .all(|(arg, &v)| arg.uses_autoinc() || eval::evaluate_expr(arg, env, symbols) == Some(v))
 }
 
 #[derive(Clone, Copy)]
@@ -497,7 +497,7 @@ impl<'s, 'a> Search<'s, 'a> {
                 go_on
             }
             Lit::Assign { var, expr, .. } => {
-                let value = if eval::uses_autoinc(expr) && bound[*var] {
+                let value = if expr.uses_autoinc() && bound[*var] {
                     Some(env[*var])
                 } else {
                     eval::evaluate_expr(expr, env, self.ex.symbols)

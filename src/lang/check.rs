@@ -1884,7 +1884,7 @@ fn collect_outer_names(head: &ast::Atom, conj: &[&ast::Literal], out: &mut BTree
 /// (syntactically): the variables that are arguments of its positive atoms, then, to a
 /// fixpoint, a variable equated to an expression whose variables are all grounded (an
 /// aggregate's value and a `range` over grounded bounds count as grounded).
-fn grounded_names(conj: &[&ast::Literal]) -> BTreeSet<String> {
+pub(crate) fn grounded_names(conj: &[&ast::Literal]) -> BTreeSet<String> {
     let mut grounded = BTreeSet::new();
     for lit in conj {
         if let ast::Literal::Atom(a) = lit {
@@ -1918,7 +1918,7 @@ fn grounded_names(conj: &[&ast::Literal]) -> BTreeSet<String> {
 /// `t = sum s : { a(n, s) }` sums every `s` of `a(n, _)` even where the rule binds an `s`).
 /// A target name the body does not ground is the enclosing scope's, as Soufflé's
 /// documentation has it (`sum x + y : { b(y) }` with `x` bound outside).
-fn target_names(target: &ast::Expr, grounded_inside: &BTreeSet<String>) -> BTreeSet<String> {
+pub(crate) fn target_names(target: &ast::Expr, grounded_inside: &BTreeSet<String>) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     collect_expr_names(target, &mut names);
     names.retain(|n| grounded_inside.contains(n));

@@ -139,7 +139,8 @@ pub enum Op {
         step: Option<Expr>,
     },
     /// `var = func target : { body }`: run `ops` (the body) from a copy of `env`, fold
-    /// `target` over every solution, bind `var` to the result and continue once.
+    /// `target` over its solutions (one per distinct binding of `key`, when there is one),
+    /// bind `var` to the result and continue once.
     Aggregate {
         /// The variable bound to the result.
         var: VarId,

@@ -215,7 +215,9 @@ fn proofs_show_witnesses_and_distinct_bindings() {
         best(t, p, n) :- team(t), n = max x : {{ score(t, p, x) }}.
         .decl total(g: symbol, s: number)
         total(g, s) :- group(g), s = sum x : {{ member(g, p), paid(p, x, _), x > 5 }}.
-        .output best, total
+        .decl top(x: number, p: symbol, n: number)
+        top(x, p, n) :- score(_, _, x), x > 10, n = max x : {{ score(_, p, x) }}.
+        .output best, total, top
         "
     );
     let dir = project(&[("rules/a.dl", &rules)]);
@@ -233,6 +235,10 @@ fn proofs_show_witnesses_and_distinct_bindings() {
         assert!(text.contains("computed: sum x : { member(g, p), paid(p, x, _), x > 5 } = 10, over:\n"), "{text}");
         assert!(text.contains("member(\"g1\", \"ann\"), paid(\"ann\", 10, 1)\n"), "{text}");
         assert!(!text.contains("paid(\"ann\", 10, 2)"), "{text}");
+        // The copy's own `x` (the target, renamed apart) is told from the rule's `x`.
+        let o = stance(dir.path(), &["explain", "--no-facts", "--engine", engine, r#"top(12, "cy", 12)"#]);
+        let text = stdout(&o);
+        assert!(text.contains("with x = 12, n = 12, p = \"cy\", x' = 12\n"), "{text}");
     }
 }
 

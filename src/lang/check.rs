@@ -903,6 +903,9 @@ struct RuleLowering<'a, 'c, 's> {
     /// Literals to place right after the one just placed: the copy of a `min`/`max` body
     /// that binds its witnesses.
     after: Vec<Lit>,
+    /// The scopes of those copies: their own variables are the rule's too, so one named
+    /// like a variable of the rule is shown primed (`x'`) in proofs.
+    copies: BTreeSet<usize>,
     failed: bool,
 }
 
@@ -920,6 +923,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             own: vec![BTreeSet::new()],
             grounded: BTreeSet::new(),
             after: Vec::new(),
+            copies: BTreeSet::new(),
             failed: false,
         }
     }
@@ -961,7 +965,12 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             return v;
         }
         let id = self.var_names.len();
-        self.var_names.push(name.name.clone());
+        let shown = if self.copies.contains(&scope) && self.names[0].contains(&name.name) {
+            format!("{}'", name.name)
+        } else {
+            name.name.clone()
+        };
+        self.var_names.push(shown);
         self.var_types.push(None);
         self.var_spans.push(name.span);
         self.scopes[scope].insert(name.name.clone(), id);
@@ -1740,6 +1749,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         let target = target?;
         let own = target_names(target, &grounded_names(body));
         let copy = self.open_scope(0, self.names[scope].clone(), own);
+        self.copies.insert(copy);
         let (mut atoms, mut pending) = (Vec::new(), Vec::new());
         for lit in body {
             self.lower_literal(lit, copy, &mut atoms, &mut pending);

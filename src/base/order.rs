@@ -9,16 +9,12 @@ use std::cmp::Ordering;
 /// The order of the tuples of a relation as shown to users: indices into `tuples`.
 pub fn display_order(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<usize> {
     let mut order: Vec<usize> = (0..tuples.len()).collect();
-    if types.contains(&Type::Symbol) {
+    if types.iter().any(|t| *t != Type::Number) {
         let rank = symbol_ranks(symbols);
-        let key = |v: Value, t: Type| match t {
-            Type::Number => i64::from(to_number(v)),
-            Type::Symbol => rank[v as usize] as i64,
-        };
         order.sort_unstable_by(|&a, &b| {
             let (ta, tb) = (tuples.get(a), tuples.get(b));
             for ((&x, &y), &t) in ta.iter().zip(tb).zip(types) {
-                match key(x, t).cmp(&key(y, t)) {
+                match compare_values(x, y, t, &rank, symbols) {
                     Ordering::Equal => continue,
                     o => return o,
                 }
@@ -32,6 +28,33 @@ pub fn display_order(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<
         });
     }
     order
+}
+
+/// Two values of type `t` in display order: numbers numerically, symbols by string (their
+/// `rank`), records field by field with `nil` first, never by id.
+fn compare_values(x: Value, y: Value, t: Type, rank: &[u32], symbols: &Symbols) -> Ordering {
+    match t {
+        Type::Number => to_number(x).cmp(&to_number(y)),
+        Type::Symbol => rank[x as usize].cmp(&rank[y as usize]),
+        Type::Record(_) if x == y => Ordering::Equal,
+        Type::Record(r) => {
+            let records = &symbols.records;
+            match (records.unpack(x), records.unpack(y)) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Less,
+                (Some(_), None) => Ordering::Greater,
+                (Some(fx), Some(fy)) => {
+                    for ((&a, &b), (_, ft)) in fx.iter().zip(fy).zip(&records.ty(r).fields) {
+                        match compare_values(a, b, *ft, rank, symbols) {
+                            Ordering::Equal => continue,
+                            o => return o,
+                        }
+                    }
+                    Ordering::Equal
+                }
+            }
+        }
+    }
 }
 
 /// The display order without the index vector when none is needed: a relation of numbers
@@ -48,7 +71,7 @@ pub enum Order {
 impl Order {
     /// The order of `tuples` as shown to users, without indices when none are needed.
     pub fn of(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Order {
-        let in_order = !types.contains(&Type::Symbol)
+        let in_order = types.iter().all(|t| *t == Type::Number)
             && (1..tuples.len()).all(|i| {
                 let (a, b) = (tuples.get(i - 1), tuples.get(i));
                 a.iter().map(|&v| to_number(v)).le(b.iter().map(|&v| to_number(v)))

@@ -3,6 +3,7 @@
 //! 32 bits), a `symbol` column holds the id of an interned string.
 //! The column's [`Type`] (known statically) says which; values never carry a tag.
 
+use crate::base::record::Records;
 use serde::Serialize;
 use std::cmp::Ordering;
 
@@ -21,6 +22,9 @@ pub enum Type {
     Symbol,
     /// A 32-bit signed integer ([`Number`]).
     Number,
+    /// A record of the declared record type at this index of
+    /// [`crate::base::record::Records::types`]: the cell is the record's id.
+    Record(u16),
 }
 
 impl Type {
@@ -29,6 +33,15 @@ impl Type {
         match self {
             Type::Symbol => "symbol",
             Type::Number => "number",
+            Type::Record(_) => "record",
+        }
+    }
+
+    /// The type's name as written in rule files, a record type's by its declaration.
+    pub fn name_in(self, records: &Records) -> String {
+        match self {
+            Type::Record(i) => records.ty(i).name.clone(),
+            _ => self.name().to_string(),
         }
     }
 }
@@ -63,6 +76,9 @@ pub struct Symbols {
     slots: Vec<Slot>,
     /// What `ord` gives each symbol (see [`Symbols::number_for_ord`]); empty until then.
     ordinals: Vec<u32>,
+    /// Record types and the records built (records are interned alongside the strings
+    /// they hold, so whatever can show a symbol can show a record).
+    pub records: Records,
 }
 
 /// Bytes of a string kept in its slot.
@@ -112,6 +128,7 @@ impl Symbols {
             ends: Vec::with_capacity(strings),
             slots: vec![Slot::VACANT; (2 * strings).next_power_of_two().max(16)],
             ordinals: Vec::new(),
+            records: Records::default(),
         }
     }
 
@@ -236,11 +253,70 @@ fn saturated_len(s: &str) -> u32 {
     u32::try_from(s.len()).unwrap_or(u32::MAX)
 }
 
-/// Renders a value of a known type for output.
+/// Renders a value of a known type for output. A record is written as Soufflé writes it to
+/// output files: `[1, a]`, fields separated by `, `, symbols as they are, `nil` for nil.
 pub fn display(v: Value, ty: Type, symbols: &Symbols) -> String {
     match ty {
         Type::Symbol => symbols.resolve(v).to_string(),
         Type::Number => to_number(v).to_string(),
+        Type::Record(t) => {
+            let mut out = String::new();
+            write_record(&mut out, v, t, symbols, false);
+            out
+        }
+    }
+}
+
+/// A value as written in a rule file: numbers bare, symbols quoted, records as
+/// `[1, "a"]` or `nil`.
+pub fn literal(v: Value, ty: Type, symbols: &Symbols) -> String {
+    match ty {
+        Type::Number => to_number(v).to_string(),
+        Type::Symbol => format!("{:?}", symbols.resolve(v)),
+        Type::Record(t) => {
+            let mut out = String::new();
+            write_record(&mut out, v, t, symbols, true);
+            out
+        }
+    }
+}
+
+/// Appends a record value, its symbols quoted or not (see [`display`], [`literal`]). A
+/// record never contains itself (an id is assigned after its fields'), so this ends.
+fn write_record(out: &mut String, v: Value, t: u16, symbols: &Symbols, quote: bool) {
+    let records = &symbols.records;
+    let Some(fields) = records.unpack(v) else {
+        out.push_str("nil");
+        return;
+    };
+    out.push('[');
+    for (i, (&f, (_, ft))) in fields.iter().zip(&records.ty(t).fields).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        match ft {
+            Type::Record(inner) => write_record(out, f, *inner, symbols, quote),
+            other if quote => out.push_str(&literal(f, *other, symbols)),
+            other => out.push_str(&display(f, *other, symbols)),
+        }
+    }
+    out.push(']');
+}
+
+/// The same value in another run's tables (`to`), if it exists there: numbers as they are,
+/// symbols and records by their text and fields. Used to find a tuple of one version of a
+/// project in another.
+pub fn translate(v: Value, ty: Type, from: &Symbols, to: &Symbols) -> Option<Value> {
+    match ty {
+        Type::Number => Some(v),
+        Type::Symbol => to.get(from.resolve(v)),
+        Type::Record(t) => {
+            let Some(fields) = from.records.unpack(v) else { return Some(crate::base::record::NIL) };
+            let ft = &from.records.ty(t).fields;
+            let mapped: Option<Vec<Value>> =
+                fields.iter().zip(ft).map(|(&f, (_, ty))| translate(f, *ty, from, to)).collect();
+            to.records.get(&mapped?)
+        }
     }
 }
 
@@ -336,12 +412,24 @@ impl Tuples {
     }
 }
 
-/// A value as JSON: a number as a JSON number, a symbol as a JSON string. Every JSON output
+/// A value as JSON: a number as a JSON number, a symbol as a JSON string, a record as an
+/// array of its fields (`nil` as `null`). Every JSON output
 /// (relations, proofs, violations, diffs) writes values with this.
 pub fn value_json(v: Value, t: Type, symbols: &Symbols) -> serde_json::Value {
     match t {
         Type::Number => serde_json::Value::from(to_number(v)),
         Type::Symbol => serde_json::Value::from(symbols.resolve(v)),
+        // A record as an array of its fields; `nil` as null.
+        Type::Record(r) => match symbols.records.unpack(v) {
+            None => serde_json::Value::Null,
+            Some(fields) => serde_json::Value::Array(
+                fields
+                    .iter()
+                    .zip(&symbols.records.ty(r).fields)
+                    .map(|(&f, (_, ft))| value_json(f, *ft, symbols))
+                    .collect(),
+            ),
+        },
     }
 }
 

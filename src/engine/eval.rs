@@ -1162,6 +1162,8 @@ pub fn compare(op: CompareOp, ty: Type, l: Value, r: Value, symbols: &Symbols) -
         (CompareOp::Ne, _) => return l != r,
         (_, Type::Number) => to_number(l).cmp(&to_number(r)),
         (_, Type::Symbol) => symbols.resolve(l).cmp(symbols.resolve(r)),
+        // `check` allows only `=` and `!=` on records; by id, should another op reach here.
+        (_, Type::Record(_)) => l.cmp(&r),
     };
     match op {
         CompareOp::Lt => ord == Ordering::Less,
@@ -1219,6 +1221,19 @@ fn eval_expr(e: &Expr, env: &[Value], ctx: &mut Ctx) -> Option<Value> {
                 values.push(eval_expr(a, env, ctx)?);
             }
             return func.eval(&values, &mut ctx.functors);
+        }
+        // [a, b]: the record's id in the record table, added if new.
+        Expr::Record(_, fields) => {
+            let mut values = Vec::with_capacity(fields.len());
+            for f in fields {
+                values.push(eval_expr(f, env, ctx)?);
+            }
+            return ctx.functors.symbols.records.pack(&values);
+        }
+        // A field of a record; `nil` has none, so the binding is dropped.
+        Expr::Field { record, index, .. } => {
+            let id = eval_expr(record, env, ctx)?;
+            return ctx.functors.symbols.records.unpack(id).and_then(|f| f.get(*index).copied());
         }
     })
 }

@@ -977,6 +977,26 @@ impl RowConverter<'_> {
                         ));
                     }
                 },
+                Type::Record(t) => {
+                    let number = |s: &str| parse_number(s).ok();
+                    match crate::facts::record_text::read(field, t, symbols, &number) {
+                        Ok(v) => v,
+                        Err(why) => {
+                            let name = symbols.records.ty(t).name.clone();
+                            return Err(Box::new(
+                                Diagnostic::error(
+                                    Code::BadFacts,
+                                    format!(
+                                        "`{field}` is not a `{name}` record (column {} of `{}`): {why}",
+                                        i + 1,
+                                        self.relation
+                                    ),
+                                )
+                                .at(span, "not a record of this type"),
+                            ));
+                        }
+                    }
+                }
             };
             tuple.push(v);
         }

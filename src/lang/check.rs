@@ -3,6 +3,7 @@
 //! (reporting the variables nothing binds), and stratify negation and aggregation.
 
 use crate::base::diag::{Code, Diagnostic, Edit, Fix, did_you_mean};
+use crate::base::record::{NIL, RecordType};
 use crate::base::source::Span;
 use crate::base::value::{Symbols, Type, from_number};
 use crate::lang::functors::{self, Functor};
@@ -88,11 +89,12 @@ impl Checker<'_> {
     fn collect_types(&mut self, files: &[ast::File]) {
         self.types.insert("symbol".into(), Type::Symbol);
         self.types.insert("number".into(), Type::Number);
-        let decls: Vec<&ast::TypeDecl> = files
+        let (records, decls): (Vec<&ast::TypeDecl>, Vec<&ast::TypeDecl>) = files
             .iter()
             .flat_map(|f| &f.items)
             .filter_map(|i| if let Item::Type(t) = i { Some(t) } else { None })
-            .collect();
+            .partition(|t| t.fields.is_some());
+        self.declare_records(&records);
         // Aliases may refer to aliases declared later: resolve until nothing changes.
         let mut pending: Vec<&ast::TypeDecl> = decls;
         loop {
@@ -129,6 +131,46 @@ impl Checker<'_> {
                     self.diags.push(d);
                 }
             }
+        }
+        self.record_fields(&records);
+    }
+
+    /// Names the record types (`.type T = [...]`), so that fields, aliases and columns can
+    /// refer to them (a record type may be recursive). A type declared again with the same
+    /// name (a program checked again with the same symbol table) keeps its index.
+    fn declare_records(&mut self, records: &[&ast::TypeDecl]) {
+        for t in records {
+            let table = &mut self.symbols.records.types;
+            let index = match table.iter().position(|r| r.name == t.name.name) {
+                Some(i) => i,
+                None => {
+                    table.push(RecordType { name: t.name.name.clone(), fields: Vec::new() });
+                    table.len() - 1
+                }
+            };
+            let Ok(index) = u16::try_from(index) else {
+                self.diags.push(
+                    Diagnostic::error(Code::Unsupported, "more than 65,535 record types")
+                        .at(t.span, "one record type too many"),
+                );
+                return;
+            };
+            if self.types.insert(t.name.name.clone(), Type::Record(index)).is_some() {
+                self.diags.push(
+                    Diagnostic::error(Code::DuplicateDeclaration, format!("type `{}` is declared twice", t.name.name))
+                        .at(t.name.span, "declared again here"),
+                );
+            }
+        }
+    }
+
+    /// Resolves the fields' types of every record type, once every type has a name.
+    fn record_fields(&mut self, records: &[&ast::TypeDecl]) {
+        for t in records {
+            let Some(Type::Record(index)) = self.types.get(&t.name.name).copied() else { continue };
+            let fields: Vec<(String, Type)> =
+                t.fields.iter().flatten().map(|(name, ty)| (name.name.clone(), self.resolve_type(ty))).collect();
+            self.symbols.records.types[usize::from(index)].fields = fields;
         }
     }
 
@@ -703,6 +745,10 @@ impl TypeLattice {
         let mut lattice = TypeLattice { alias: HashMap::new(), parents: HashMap::new(), members: HashMap::new() };
         for t in files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Type(t) = i { Some(t) } else { None })
         {
+            if t.fields.is_some() {
+                // A record type is its own: only another name for it is the same type.
+                continue;
+            }
             match t.bases.as_slice() {
                 [base] if !t.subset => {
                     lattice.alias.insert(t.name.name.clone(), base.name.clone());
@@ -866,6 +912,13 @@ enum Pending<'a> {
         args: Vec<Expr>,
         span: Span,
     },
+    /// `var = [fields]`: builds the record once its fields are bound, or matches it (binding
+    /// the fields) once `var` is bound, whichever comes first.
+    Record {
+        var: VarId,
+        fields: Vec<Expr>,
+        span: Span,
+    },
     Aggregate {
         var: VarId,
         func: AggregateFunc,
@@ -1012,6 +1065,15 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         }
         if self.failed {
             return None;
+        }
+        // A record built for the head has the record type of its column.
+        let columns = self.checker.program.relations[head_rel].types.clone();
+        for ((e, _), ty) in head_exprs.iter().zip(&columns) {
+            if let (Expr::Var(v), Type::Record(_)) = (e, ty)
+                && self.var_types[*v].is_none()
+            {
+                self.var_types[*v] = Some(*ty);
+            }
         }
         let mut bound = vec![false; self.var_names.len()];
         let body = self.order_body(atoms, pending, &mut bound)?;
@@ -1171,6 +1233,12 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 ast::Expr::Wildcard(_) => Arg::Wildcard,
                 ast::Expr::Number(n, _) => Arg::Const(from_number(*n)),
                 ast::Expr::Str(s, _) => Arg::Const(self.checker.symbols.intern(s)),
+                ast::Expr::Nil(_) => Arg::Const(NIL),
+                // `p([x, y])`: the column's record, matched (or built) by a pending literal.
+                ast::Expr::Record(..) => match self.lower_expr(arg, scope, pending)? {
+                    Expr::Var(v) => Arg::Var(v),
+                    _ => return None,
+                },
                 other => {
                     // `p(x + 1)`: a fresh variable equal to the expression.
                     let expr = self.lower_expr(other, scope, pending)?;
@@ -1200,6 +1268,17 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         for ((arg, ty), expr) in args.iter().zip(&types).zip(&a.args) {
             match arg {
                 Arg::Var(v) => self.unify(*v, *ty, expr.span()),
+                Arg::Const(_) if matches!(expr, ast::Expr::Nil(_)) => {
+                    if !matches!(ty, Type::Record(_)) {
+                        self.error(
+                            Diagnostic::error(
+                                Code::TypeMismatch,
+                                format!("`nil` in a `{}` column of `{}`", ty.name(), a.relation.name),
+                            )
+                            .at(expr.span(), "`nil` is a record; expected a ".to_string() + ty.name()),
+                        );
+                    }
+                }
                 Arg::Const(_) => {
                     let is_number = matches!(expr, ast::Expr::Number(..));
                     if is_number != (*ty == Type::Number) {
@@ -1277,6 +1356,20 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     .at(*span, "float literal"),
                 );
                 return None;
+            }
+            ast::Expr::Nil(_) => Expr::Const(NIL, ANY_RECORD),
+            ast::Expr::Record(fields, span) => {
+                let mut lowered = Vec::with_capacity(fields.len());
+                for f in fields {
+                    lowered.push(match f {
+                        // `[x, _]`: a field matched by anything.
+                        ast::Expr::Wildcard(at) => Expr::Var(self.fresh(*at)),
+                        f => self.lower_expr(f, scope, pending)?,
+                    });
+                }
+                let var = self.fresh(*span);
+                pending.push(Pending::Record { var, fields: lowered, span: *span });
+                Expr::Var(var)
             }
             ast::Expr::Counter(span) => Expr::Call {
                 func: Functor::lookup("autoinc").expect("autoinc is in the table"),
@@ -1462,6 +1555,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         mut pending: Vec<Pending<'a>>,
         bound: &mut Vec<bool>,
     ) -> Option<Vec<Lit>> {
+        self.propagate_record_types(&atoms, &pending);
         let mut body = Vec::new();
         let mut atoms = atoms.into_iter();
         loop {
@@ -1514,6 +1608,10 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 args.iter().for_each(|a| a.vars(&mut vars));
                 "`range`"
             }
+            Pending::Record { fields, .. } => {
+                fields.iter().for_each(|a| a.vars(&mut vars));
+                "a record"
+            }
             Pending::Aggregate { body, target, scope, .. } => {
                 vars.extend(self.aggregate_inputs(body, *target, *scope));
                 "an aggregate"
@@ -1547,7 +1645,10 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         if !reported {
             let span = match p {
                 Pending::Negated(a) => a.span,
-                Pending::Compare { span, .. } | Pending::Range { span, .. } | Pending::Aggregate { span, .. } => *span,
+                Pending::Compare { span, .. }
+                | Pending::Range { span, .. }
+                | Pending::Record { span, .. }
+                | Pending::Aggregate { span, .. } => *span,
             };
             self.error(
                 Diagnostic::error(Code::Ungrounded, format!("{what} uses values that no positive atom binds"))
@@ -1583,17 +1684,26 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     else {
                         return Some(None);
                     };
-                    if lt != rt {
+                    if !compatible(lt, rt) {
+                        let (l, r) = (self.type_name(lt), self.type_name(rt));
                         self.error(
-                            Diagnostic::error(
-                                Code::TypeMismatch,
-                                format!("cannot compare a {} with a {}", lt.name(), rt.name()),
-                            )
-                            .at(*span, "operands of different types"),
+                            Diagnostic::error(Code::TypeMismatch, format!("cannot compare a {l} with a {r}"))
+                                .at(*span, "operands of different types"),
                         );
                         return Some(None);
                     }
-                    return Some(Some(Lit::Filter { op: *op, lhs, rhs, ty: lt, span: *span }));
+                    if matches!(lt, Type::Record(_)) && !matches!(op, CompareOp::Eq | CompareOp::Ne) {
+                        self.error(
+                            Diagnostic::error(
+                                Code::TypeMismatch,
+                                format!("records compare only with `=` and `!=`, not `{}`", op.symbol()),
+                            )
+                            .at(*span, "records have no order"),
+                        );
+                        return Some(None);
+                    }
+                    let ty = if lt == ANY_RECORD { rt } else { lt };
+                    return Some(Some(Lit::Filter { op: *op, lhs, rhs, ty, span: *span }));
                 }
                 if *op != CompareOp::Eq {
                     return None;
@@ -1604,7 +1714,23 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     _ => return None,
                 };
                 let Some((expr, ty)) = self.typed(expr, espan) else { return Some(None) };
-                self.unify(var, ty, *span);
+                if ty == ANY_RECORD && self.var_types[var].is_none() {
+                    // `x = nil`: which record type x is must come from elsewhere.
+                    return None;
+                }
+                if ty != ANY_RECORD {
+                    self.unify(var, ty, *span);
+                } else if !matches!(self.var_types[var], Some(Type::Record(_))) {
+                    let t = self.type_name(self.var_types[var].unwrap_or(Type::Symbol));
+                    self.error(
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            format!("`nil` is a record, but `{}` is a {t}", self.var_names[var]),
+                        )
+                        .at(espan, "a record"),
+                    );
+                    return Some(None);
+                }
                 grow(bound, var);
                 bound[var] = true;
                 Some(Some(Lit::Assign { var, expr, span: *span }))
@@ -1626,6 +1752,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 let (from, to, step) = (it.next()?, it.next()?, it.next());
                 Some(Some(Lit::Range { var: *var, from, to, step, span: *span }))
             }
+            Pending::Record { var, fields, span } => self.place_record(*var, fields, *span, bound),
             Pending::Aggregate { var, func, target, body, scope, span, witnesses } => {
                 if !self.aggregate_ready(body, *target, *scope, bound) {
                     return None;
@@ -1790,13 +1917,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
     /// the mismatch.
     fn expect_type(&mut self, e: &Expr, ty: Type, span: Span, what: &str) -> Option<Expr> {
         let (e, t) = self.typed(e, span)?;
-        if t != ty {
+        if !compatible(t, ty) {
+            let (found, wanted) = (self.type_name(t), self.type_name(ty));
             self.error(
-                Diagnostic::error(
-                    Code::TypeMismatch,
-                    format!("{what} is a {} but a {} is expected", t.name(), ty.name()),
-                )
-                .at(span, format!("expected a {}", ty.name())),
+                Diagnostic::error(Code::TypeMismatch, format!("{what} is a {found} but a {wanted} is expected"))
+                    .at(span, format!("expected a {wanted}")),
             );
             return None;
         }
@@ -1810,6 +1935,8 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         Some(match e {
             Expr::Var(v) => (e.clone(), self.var_types[*v].unwrap_or(Type::Symbol)),
             Expr::Const(_, ty) => (e.clone(), *ty),
+            Expr::Record(t, _) => (e.clone(), Type::Record(*t)),
+            Expr::Field { ty, .. } => (e.clone(), *ty),
             Expr::Unary(op, a) => {
                 let a = self.expect_type(a, Type::Number, span, "an arithmetic operand")?;
                 (Expr::Unary(*op, Box::new(a)), Type::Number)
@@ -1833,6 +1960,161 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         })
     }
 
+    /// Gives record types to the variables that can only get them from another: the sides of
+    /// `x = y` and the fields of a record of known type (`[1, [2, nil]]`), so that a record
+    /// can be built before anything binds the variable it is compared with.
+    fn propagate_record_types(&mut self, atoms: &[ir::Atom], pending: &[Pending<'a>]) {
+        for atom in atoms {
+            let types = &self.checker.program.relations[atom.rel].types;
+            for (arg, ty) in atom.args.iter().zip(types) {
+                if let (Arg::Var(v), Type::Record(_)) = (arg, ty)
+                    && self.var_types[*v].is_none()
+                {
+                    self.var_types[*v] = Some(*ty);
+                }
+            }
+        }
+        let is_record = |t: Option<Type>| matches!(t, Some(Type::Record(r)) if Type::Record(r) != ANY_RECORD);
+        loop {
+            let mut changed = false;
+            for p in pending {
+                let mut pairs: Vec<(VarId, Type)> = Vec::new();
+                match p {
+                    Pending::Compare { op: CompareOp::Eq, lhs: Expr::Var(a), rhs: Expr::Var(b), .. } => {
+                        for (x, y) in [(*a, *b), (*b, *a)] {
+                            if let Some(t) = self.var_types[x].filter(|_| is_record(self.var_types[x])) {
+                                pairs.push((y, t));
+                            }
+                        }
+                    }
+                    Pending::Record { var, fields, .. } => {
+                        if let Some(Type::Record(t)) = self.var_types[*var].filter(|_| is_record(self.var_types[*var]))
+                        {
+                            let def = &self.checker.symbols.records.ty(t).fields;
+                            for (f, (_, ft)) in fields.iter().zip(def) {
+                                if let (Expr::Var(x), Type::Record(_)) = (f, ft) {
+                                    pairs.push((*x, *ft));
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                for (v, t) in pairs {
+                    if self.var_types[v].is_none() {
+                        self.var_types[v] = Some(t);
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// A type's name in messages: `number`, `symbol`, or a record type's name (`Pair`).
+    fn type_name(&self, t: Type) -> String {
+        match t {
+            ANY_RECORD => "record".to_string(),
+            Type::Record(_) => format!("`{}` record", t.name_in(&self.checker.symbols.records)),
+            t => t.name().to_string(),
+        }
+    }
+
+    /// Places `var = [fields]` (see [`Pending::Record`]): a match once `var` is bound, a
+    /// build once every field is; `None` while neither holds.
+    fn place_record(&mut self, var: VarId, fields: &[Expr], span: Span, bound: &mut Vec<bool>) -> Option<Option<Lit>> {
+        let var_bound = bound.get(var).copied().unwrap_or(false);
+        if !var_bound && !fields.iter().all(|f| Self::is_bound(f, bound)) {
+            return None;
+        }
+        let Some(Type::Record(t)) = self.var_types[var] else {
+            let d = match self.var_types[var] {
+                Some(other) => Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!("a record where a {} is expected", self.type_name(other)),
+                )
+                .at(span, format!("expected a {}", self.type_name(other))),
+                None => Diagnostic::error(Code::TypeMismatch, "cannot tell which record type this record is")
+                    .at(span, "record of unknown type")
+                    .with_help("use it in a column of a record type, or compare it with a variable of one"),
+            };
+            self.error(d);
+            return Some(None);
+        };
+        let def = self.checker.symbols.records.ty(t).clone();
+        if def.fields.len() != fields.len() {
+            self.error(
+                Diagnostic::error(
+                    Code::ArityMismatch,
+                    format!(
+                        "`{}` has {} field{}, but {} given here",
+                        def.name,
+                        def.fields.len(),
+                        plural(def.fields.len()),
+                        fields.len()
+                    ),
+                )
+                .at(span, format!("{} field{}", fields.len(), plural(fields.len()))),
+            );
+            return Some(None);
+        }
+        if !var_bound {
+            // [a, b] built from bound fields.
+            let typed: Option<Vec<Expr>> = fields
+                .iter()
+                .zip(&def.fields)
+                .map(|(f, (name, ft))| self.expect_type(f, *ft, span, &format!("field `{name}` of `{}`", def.name)))
+                .collect();
+            let expr = Expr::Record(t, typed?);
+            grow(bound, var);
+            bound[var] = true;
+            return Some(Some(Lit::Assign { var, expr, span }));
+        }
+        // x = [a, b] with x bound: not nil, then each field matched or bound.
+        let mut lits = vec![Lit::Filter {
+            op: CompareOp::Ne,
+            lhs: Expr::Var(var),
+            rhs: Expr::Const(NIL, Type::Record(t)),
+            ty: Type::Record(t),
+            span,
+        }];
+        for (index, (f, (name, ft))) in fields.iter().zip(&def.fields).enumerate() {
+            let field = Expr::Field { record: Box::new(Expr::Var(var)), index, ty: *ft };
+            match f {
+                Expr::Var(x) if !bound.get(*x).copied().unwrap_or(false) => {
+                    self.unify(*x, *ft, span);
+                    grow(bound, *x);
+                    bound[*x] = true;
+                    lits.push(Lit::Assign { var: *x, expr: field, span });
+                }
+                f if Self::is_bound(f, bound) => {
+                    let what = format!("field `{name}` of `{}`", def.name);
+                    let f = self.expect_type(f, *ft, span, &what)?;
+                    lits.push(Lit::Filter { op: CompareOp::Eq, lhs: f, rhs: field, ty: *ft, span });
+                }
+                _ => {
+                    self.error(
+                        Diagnostic::error(
+                            Code::Ungrounded,
+                            format!(
+                                "field `{name}` of this `{}` pattern is an expression of unbound variables",
+                                def.name
+                            ),
+                        )
+                        .at(span, "in this record")
+                        .with_help("match the field with a variable, then compute from it"),
+                    );
+                    return Some(None);
+                }
+            }
+        }
+        let first = lits.remove(0);
+        self.after.extend(lits);
+        Some(Some(first))
+    }
+
     /// No overload of `func` takes arguments of these types.
     fn functor_type_error(&mut self, func: Functor, types: &[Type], span: Span) {
         let name = func.def().name;
@@ -1843,7 +2125,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             Some(i) if single => {
                 let (expected, found) = (func.def().param(i), types[i]);
                 let convert = match expected {
-                    Type::Symbol => "to_string",
+                    Type::Symbol | Type::Record(_) => "to_string",
                     Type::Number => "to_number",
                 };
                 Diagnostic::error(
@@ -1871,6 +2153,15 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         };
         self.error(d);
     }
+}
+
+/// The type of `nil` before its context says which record type it is.
+const ANY_RECORD: Type = Type::Record(u16::MAX);
+
+/// Whether a value of type `a` may stand where a `b` is expected: the same type, or `nil`
+/// where any record is.
+fn compatible(a: Type, b: Type) -> bool {
+    a == b || (a == ANY_RECORD && matches!(b, Type::Record(_))) || (b == ANY_RECORD && matches!(a, Type::Record(_)))
 }
 
 fn grow(bound: &mut Vec<bool>, v: VarId) {
@@ -1978,7 +2269,9 @@ fn nests_aggregate_or_range(e: &ast::Expr) -> bool {
         | ast::Expr::Number(..)
         | ast::Expr::Float(..)
         | ast::Expr::Str(..)
+        | ast::Expr::Nil(_)
         | ast::Expr::Counter(_) => false,
+        ast::Expr::Record(fields, _) => fields.iter().any(nests_aggregate_or_range),
     }
 }
 

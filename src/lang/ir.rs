@@ -65,6 +65,18 @@ pub enum Expr {
     Unary(UnaryOp, Box<Expr>),
     /// An infix operator applied to two operands.
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// `[a, b]`: the record of record type `.0` with these fields (packed, see
+    /// [`crate::base::record`]).
+    Record(u16, Vec<Expr>),
+    /// Field `index` of a record (of type `ty`); no value when the record is `nil`.
+    Field {
+        /// The record.
+        record: Box<Expr>,
+        /// Which field, from 0.
+        index: usize,
+        /// The field's type.
+        ty: Type,
+    },
     /// A functor call; `check` has resolved `func` to the overload its argument types select.
     Call {
         /// The functor (see [`crate::lang::functors`]).
@@ -87,7 +99,8 @@ impl Expr {
                 a.vars(out);
                 b.vars(out);
             }
-            Expr::Call { args, .. } => args.iter().for_each(|a| a.vars(out)),
+            Expr::Call { args, .. } | Expr::Record(_, args) => args.iter().for_each(|a| a.vars(out)),
+            Expr::Field { record, .. } => record.vars(out),
         }
     }
 
@@ -95,8 +108,9 @@ impl Expr {
     pub fn calls(&self, pick: &dyn Fn(Functor) -> bool) -> bool {
         match self {
             Expr::Call { func, args, .. } => pick(*func) || args.iter().any(|a| a.calls(pick)),
-            Expr::Unary(_, a) => a.calls(pick),
+            Expr::Unary(_, a) | Expr::Field { record: a, .. } => a.calls(pick),
             Expr::Binary(_, a, b) => a.calls(pick) || b.calls(pick),
+            Expr::Record(_, args) => args.iter().any(|a| a.calls(pick)),
             Expr::Var(_) | Expr::Const(..) => false,
         }
     }

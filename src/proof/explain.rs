@@ -30,6 +30,7 @@ fn value_text(v: Value, ty: Type, ex: &Explainer) -> String {
     match ty {
         Type::Number => to_number(v).to_string(),
         Type::Symbol => ex.symbols.resolve(v).to_string(),
+        Type::Record(_) => crate::base::value::literal(v, ty, ex.symbols),
     }
 }
 

@@ -701,7 +701,7 @@ fn sort_key(program: &ir::Program, model: &Model, symbols: &Symbols, premises: &
         for (&v, &t) in model.relations[rel].get(index).iter().zip(&decl.types) {
             key.push(match t {
                 Type::Number => SortKey::Number(to_number(v)),
-                Type::Symbol => SortKey::Symbol(symbols.resolve(v).to_string()),
+                Type::Symbol | Type::Record(_) => SortKey::Symbol(crate::base::value::display(v, t, symbols)),
             });
         }
     }
@@ -782,13 +782,7 @@ fn condition_text(source: &str, op: CompareOp, l: Value, r: Value, ty: Type, sym
     format!("{source}  ({} {} {})", literal(l, ty, symbols), op.symbol(), literal(r, ty, symbols))
 }
 
-/// A value written as in a rule file: numbers bare, symbols quoted.
-pub fn literal(v: Value, ty: Type, symbols: &Symbols) -> String {
-    match ty {
-        Type::Number => to_number(v).to_string(),
-        Type::Symbol => format!("{:?}", symbols.resolve(v)),
-    }
-}
+pub use crate::base::value::literal;
 
 /// `rel("a", 1)` as written in a rule file. A constraint's hidden relation has a name no one
 /// wrote, so its tuple is shown as the violation's bindings: `violation(x = "a", n = 1)`.

@@ -75,6 +75,7 @@ impl Serialize for JsonRow<'_> {
             match t {
                 Type::Number => seq.serialize_element(&to_number(v))?,
                 Type::Symbol => seq.serialize_element(self.symbols.resolve(v))?,
+                Type::Record(_) => seq.serialize_element(&crate::base::value::value_json(v, t, self.symbols))?,
             }
         }
         seq.end()
@@ -152,6 +153,7 @@ fn render_csv(
                 match t {
                     Type::Number => w.write_field(num.format(to_number(v))),
                     Type::Symbol => w.write_field(symbols.resolve(v)),
+                    Type::Record(_) => w.write_field(crate::base::value::display(v, t, symbols)),
                 }
                 .map_err(csv_io)?;
             }
@@ -191,6 +193,9 @@ fn render_table(
                 let len = match t {
                     Type::Number => num.format(to_number(v)).len(),
                     Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)).chars().count(),
+                    Type::Record(_) => {
+                        crate::base::terminal::escape(&crate::base::value::display(v, t, symbols)).chars().count()
+                    }
                 };
                 *wd = (*wd).max(len);
             }
@@ -204,6 +209,9 @@ fn render_table(
                 cells.push(match t {
                     Type::Number => num.format(to_number(v)).to_owned().into(),
                     Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)),
+                    Type::Record(_) => {
+                        crate::base::terminal::escape(&crate::base::value::display(v, t, symbols)).into_owned().into()
+                    }
                 });
             }
             table_line(&mut w, &cells, &widths)?;
@@ -331,6 +339,7 @@ fn write_souffle_rows(
                     w.write_all(b"\"")?;
                 }
                 Type::Symbol => w.write_all(symbols.resolve(v).as_bytes())?,
+                Type::Record(_) => w.write_all(crate::base::value::display(v, t, symbols).as_bytes())?,
             }
         }
         w.write_all(b"\n")?;

@@ -136,6 +136,8 @@ pub struct TypeDecl {
     /// `.type T <: B` (a subset of `B`, as `.number_type`/`.symbol_type`), rather than
     /// `.type T = B` (another name for `B`) or a union.
     pub subset: bool,
+    /// `.type T = [a: number, b: T]`: a record type's fields (name, type); `bases` is empty.
+    pub fields: Option<Vec<(Ident, Ident)>>,
     /// The whole declaration.
     pub span: Span,
 }
@@ -423,6 +425,10 @@ pub enum Expr {
         /// The whole aggregate.
         span: Span,
     },
+    /// `[a, b]`: a record built from (in a head) or matched against (in a body) its fields.
+    Record(Vec<Expr>, Span),
+    /// `nil`: the empty record of any record type.
+    Nil(Span),
     /// `as(e, T)` type cast: parsed so `check` can accept or reject it.
     Cast {
         /// The expression cast.
@@ -444,6 +450,8 @@ impl Expr {
             | Expr::Float(_, s)
             | Expr::Str(_, s)
             | Expr::Counter(s)
+            | Expr::Record(_, s)
+            | Expr::Nil(s)
             | Expr::Unary { span: s, .. }
             | Expr::Binary { span: s, .. }
             | Expr::Call { span: s, .. }
@@ -464,7 +472,9 @@ impl Expr {
                 lhs.for_each_var(into_aggregates, f);
                 rhs.for_each_var(into_aggregates, f);
             }
-            Expr::Call { args, .. } => args.iter().for_each(|a| a.for_each_var(into_aggregates, f)),
+            Expr::Call { args, .. } | Expr::Record(args, _) => {
+                args.iter().for_each(|a| a.for_each_var(into_aggregates, f))
+            }
             Expr::Aggregate { target, body, .. } if into_aggregates => {
                 if let Some(t) = target {
                     t.for_each_var(into_aggregates, f);
@@ -476,6 +486,7 @@ impl Expr {
             | Expr::Number(..)
             | Expr::Float(..)
             | Expr::Str(..)
+            | Expr::Nil(_)
             | Expr::Counter(_) => {}
         }
     }

@@ -488,6 +488,7 @@ impl Parser<'_> {
                     name,
                     subset: true,
                     bases: vec![Ident { name: base.to_string(), span: keyword }],
+                    fields: None,
                     span: start.to(self.prev_span()),
                 })))
             }
@@ -699,8 +700,14 @@ impl Parser<'_> {
             p.recover_directive(first);
         };
         if *self.tok() == Tok::LBracket {
-            unsupported(self, "record types");
-            return Ok(None);
+            let fields = self.parse_record_fields()?;
+            return Ok(Some(TypeDecl {
+                name,
+                bases: Vec::new(),
+                subset: false,
+                fields: Some(fields),
+                span: start.to(self.prev_span()),
+            }));
         }
         let mut bases = Vec::new();
         loop {
@@ -716,7 +723,35 @@ impl Parser<'_> {
                 break;
             }
         }
-        Ok(Some(TypeDecl { name, bases, subset, span: start.to(self.prev_span()) }))
+        Ok(Some(TypeDecl { name, bases, subset, fields: None, span: start.to(self.prev_span()) }))
+    }
+
+    /// `[a: number, b: List]` (possibly empty: `[]`), the `[` current.
+    fn parse_record_fields(&mut self) -> PResult<Vec<(Ident, Ident)>> {
+        self.bump();
+        let mut fields = Vec::new();
+        if self.eat(Tok::RBracket) {
+            return Ok(fields);
+        }
+        loop {
+            if *self.tok() != Tok::Ident {
+                return Err(self.expected("a field name"));
+            }
+            let name = self.ident();
+            if !self.eat(Tok::Colon) {
+                return Err(self.expected("`:` and the field's type"));
+            }
+            if *self.tok() != Tok::Ident {
+                return Err(self.expected("the field's type"));
+            }
+            fields.push((name, self.ident()));
+            if self.eat(Tok::RBracket) {
+                return Ok(fields);
+            }
+            if !self.eat(Tok::Comma) {
+                return Err(self.expected("`,` or `]`"));
+            }
+        }
     }
 
     fn parse_io(&mut self, d: Dir) -> PResult<Directive> {
@@ -1187,10 +1222,20 @@ impl Parser<'_> {
                 Ok(Expr::Counter(span))
             }
             Tok::LBracket => {
-                let d = Diagnostic::error(Code::Unsupported, "record constructors (`[...]`) are not supported")
-                    .at(span, "not supported");
-                self.report(d);
-                Err(Failed)
+                self.bump();
+                let mut fields = Vec::new();
+                if !self.eat(Tok::RBracket) {
+                    loop {
+                        fields.push(self.parse_expr()?);
+                        if self.eat(Tok::RBracket) {
+                            break;
+                        }
+                        if !self.eat(Tok::Comma) {
+                            return Err(self.expected("`,` or `]`"));
+                        }
+                    }
+                }
+                Ok(Expr::Record(fields, span.to(self.prev_span())))
             }
             Tok::Functor => {
                 let func = self.ident();
@@ -1268,6 +1313,10 @@ impl Parser<'_> {
             let msg = format!("`{}` is a qualified relation name, not a variable", id.name);
             let help = "put a space after a `.` that ends a rule";
             return Err(self.error_at(id.span, msg, "not a variable", Some(help)));
+        }
+        if id.name == "nil" {
+            // A keyword in Soufflé: the empty record, never a variable.
+            return Ok(Expr::Nil(id.span));
         }
         Ok(Expr::Var(id))
     }

@@ -1,0 +1,111 @@
+//! Soufflé's record types (`.type Pair = [a: number, b: symbol]`) and the record table.
+//!
+//! A record value is interned like a symbol: the table maps each distinct tuple of field
+//! values to a small id, so a column of a record type holds one [`Value`] and joins, sorting
+//! and deduplication treat it like any other cell. Id 0 is `nil` (as in Soufflé); the others
+//! are dense, in first-packed order. Ids therefore depend on evaluation order, so nothing
+//! shown to people depends on them: output sorts and prints records by their fields
+//! (see [`crate::base::order`] and [`crate::base::value::display`]).
+//!
+//! Two records are equal exactly when their fields are (the table is canonical), so `=` and
+//! `!=` compare ids; a recursive type (`.type List = [head: number, tail: List]`) is a chain
+//! of ids ending in `nil`.
+
+use crate::base::value::{Type, Value};
+use rustc_hash::FxHashMap;
+
+/// The id of `nil`, the empty record of every record type.
+pub const NIL: Value = 0;
+
+/// A declared record type: its name and its named, typed fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordType {
+    /// The type's name, as declared.
+    pub name: String,
+    /// The fields' names and types, in order.
+    pub fields: Vec<(String, Type)>,
+}
+
+/// The record types of a program and the records built so far.
+#[derive(Debug, Clone, Default)]
+pub struct Records {
+    /// Declared record types; [`Type::Record`] holds an index into this.
+    pub types: Vec<RecordType>,
+    /// Each record's fields, by id (`ids[0]`, `nil`, is empty).
+    fields: Vec<Box<[Value]>>,
+    /// Id by fields.
+    ids: FxHashMap<Box<[Value]>, Value>,
+    /// Total number of field values held: what the engine's memory limit counts.
+    cells: usize,
+}
+
+impl Records {
+    /// The type declared at `index`.
+    pub fn ty(&self, index: u16) -> &RecordType {
+        &self.types[usize::from(index)]
+    }
+
+    /// The id of the record with these fields, adding it if it is new. `None` when the table
+    /// is full (2^32 records): the caller reports a limit rather than reuse an id.
+    pub fn pack(&mut self, values: &[Value]) -> Option<Value> {
+        if self.fields.is_empty() {
+            self.fields.push(Box::new([]));
+        }
+        if let Some(&id) = self.ids.get(values) {
+            return Some(id);
+        }
+        let id = Value::try_from(self.fields.len()).ok()?;
+        let key: Box<[Value]> = values.into();
+        self.fields.push(key.clone());
+        self.ids.insert(key, id);
+        self.cells += values.len();
+        Some(id)
+    }
+
+    /// The id of the record with these fields, if it was ever built.
+    pub fn get(&self, values: &[Value]) -> Option<Value> {
+        self.ids.get(values).copied()
+    }
+
+    /// The fields of record `id`; `None` for `nil` (which has none) or an unknown id.
+    pub fn unpack(&self, id: Value) -> Option<&[Value]> {
+        if id == NIL {
+            return None;
+        }
+        self.fields.get(id as usize).map(|f| &f[..])
+    }
+
+    /// Number of records built (`nil` not counted).
+    pub fn len(&self) -> usize {
+        self.fields.len().saturating_sub(1)
+    }
+
+    /// Whether no record was built.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Field values held in all, for the engine's limits.
+    pub fn cells(&self) -> usize {
+        self.cells
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packing_is_canonical_and_nil_is_zero() {
+        let mut r = Records::default();
+        let a = r.pack(&[1, 2]).unwrap();
+        let b = r.pack(&[2, 1]).unwrap();
+        assert_eq!(r.pack(&[1, 2]), Some(a));
+        assert_ne!(a, b);
+        assert!(a != NIL && b != NIL);
+        assert_eq!(r.unpack(a), Some(&[1, 2][..]));
+        assert_eq!(r.unpack(NIL), None);
+        assert_eq!(r.get(&[3, 3]), None);
+        assert_eq!((r.len(), r.cells()), (2, 4));
+    }
+}

@@ -917,6 +917,8 @@ enum Pending<'a> {
     Record {
         var: VarId,
         fields: Vec<Expr>,
+        /// Where each field was written.
+        spans: Vec<Span>,
         span: Span,
     },
     Aggregate {
@@ -1360,6 +1362,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             ast::Expr::Nil(_) => Expr::Const(NIL, ANY_RECORD),
             ast::Expr::Record(fields, span) => {
                 let mut lowered = Vec::with_capacity(fields.len());
+                let spans = fields.iter().map(ast::Expr::span).collect();
                 for f in fields {
                     lowered.push(match f {
                         // `[x, _]`: a field matched by anything.
@@ -1368,7 +1371,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     });
                 }
                 let var = self.fresh(*span);
-                pending.push(Pending::Record { var, fields: lowered, span: *span });
+                pending.push(Pending::Record { var, fields: lowered, spans, span: *span });
                 Expr::Var(var)
             }
             ast::Expr::Counter(span) => Expr::Call {
@@ -1752,7 +1755,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 let (from, to, step) = (it.next()?, it.next()?, it.next());
                 Some(Some(Lit::Range { var: *var, from, to, step, span: *span }))
             }
-            Pending::Record { var, fields, span } => self.place_record(*var, fields, *span, bound),
+            Pending::Record { var, fields, spans, span } => self.place_record(*var, (fields, spans), *span, bound),
             Pending::Aggregate { var, func, target, body, scope, span, witnesses } => {
                 if !self.aggregate_ready(body, *target, *scope, bound) {
                     return None;
@@ -2024,7 +2027,13 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
 
     /// Places `var = [fields]` (see [`Pending::Record`]): a match once `var` is bound, a
     /// build once every field is; `None` while neither holds.
-    fn place_record(&mut self, var: VarId, fields: &[Expr], span: Span, bound: &mut Vec<bool>) -> Option<Option<Lit>> {
+    fn place_record(
+        &mut self,
+        var: VarId,
+        (fields, spans): (&[Expr], &[Span]),
+        span: Span,
+        bound: &mut Vec<bool>,
+    ) -> Option<Option<Lit>> {
         let var_bound = bound.get(var).copied().unwrap_or(false);
         if !var_bound && !fields.iter().all(|f| Self::is_bound(f, bound)) {
             return None;
@@ -2062,12 +2071,14 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         }
         if !var_bound {
             // [a, b] built from bound fields.
-            let typed: Option<Vec<Expr>> = fields
+            let typed: Vec<Option<Expr>> = fields
                 .iter()
+                .zip(spans)
                 .zip(&def.fields)
-                .map(|(f, (name, ft))| self.expect_type(f, *ft, span, &format!("field `{name}` of `{}`", def.name)))
+                .map(|((f, at), (name, ft))| self.expect_type(f, *ft, *at, &format!("field `{name}` of `{}`", def.name)))
                 .collect();
-            let expr = Expr::Record(t, typed?);
+            let Some(typed) = typed.into_iter().collect() else { return Some(None) };
+            let expr = Expr::Record(t, typed);
             grow(bound, var);
             bound[var] = true;
             return Some(Some(Lit::Assign { var, expr, span }));
@@ -2080,19 +2091,19 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             ty: Type::Record(t),
             span,
         }];
-        for (index, (f, (name, ft))) in fields.iter().zip(&def.fields).enumerate() {
+        for (index, ((f, at), (name, ft))) in fields.iter().zip(spans).zip(&def.fields).enumerate() {
             let field = Expr::Field { record: Box::new(Expr::Var(var)), index, ty: *ft };
             match f {
                 Expr::Var(x) if !bound.get(*x).copied().unwrap_or(false) => {
-                    self.unify(*x, *ft, span);
+                    self.unify(*x, *ft, *at);
                     grow(bound, *x);
                     bound[*x] = true;
-                    lits.push(Lit::Assign { var: *x, expr: field, span });
+                    lits.push(Lit::Assign { var: *x, expr: field, span: *at });
                 }
                 f if Self::is_bound(f, bound) => {
                     let what = format!("field `{name}` of `{}`", def.name);
-                    let f = self.expect_type(f, *ft, span, &what)?;
-                    lits.push(Lit::Filter { op: CompareOp::Eq, lhs: f, rhs: field, ty: *ft, span });
+                    let Some(f) = self.expect_type(f, *ft, *at, &what) else { return Some(None) };
+                    lits.push(Lit::Filter { op: CompareOp::Eq, lhs: f, rhs: field, ty: *ft, span: *at });
                 }
                 _ => {
                     self.error(
@@ -2103,7 +2114,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                                 def.name
                             ),
                         )
-                        .at(span, "in this record")
+                        .at(*at, "not bound when the record is matched")
                         .with_help("match the field with a variable, then compute from it"),
                     );
                     return Some(None);

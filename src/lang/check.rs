@@ -2075,7 +2075,9 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 .iter()
                 .zip(spans)
                 .zip(&def.fields)
-                .map(|((f, at), (name, ft))| self.expect_type(f, *ft, *at, &format!("field `{name}` of `{}`", def.name)))
+                .map(|((f, at), (name, ft))| {
+                    self.expect_type(f, *ft, *at, &format!("field `{name}` of `{}`", def.name))
+                })
                 .collect();
             let Some(typed) = typed.into_iter().collect() else { return Some(None) };
             let expr = Expr::Record(t, typed);

@@ -1,0 +1,202 @@
+//! Soufflé's record types: construction and matching (both engines), `nil`, recursive lists,
+//! type errors, and the text of records in output and input files.
+
+#[path = "common/run.rs"]
+mod run;
+use run::{project, stance, stderr, stdout};
+
+fn rows(program: &str, rel: &str) -> Vec<String> {
+    match stance::eval_text(program) {
+        Ok(model) => model[rel].iter().map(|r| r.join(" | ")).collect(),
+        Err(e) => panic!("program failed:\n{e}"),
+    }
+}
+
+fn error(program: &str) -> String {
+    match stance::eval_text(program) {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e,
+    }
+}
+
+const PATHS: &str = r#"
+    .type List = [head: number, tail: List]
+    .decl edge(x: number, y: number)
+    edge(1, 2). edge(2, 3). edge(3, 4).
+    // Each path as the list of its nodes, last first.
+    .decl path(x: number, y: number, l: List)
+    path(x, y, [y, [x, nil]]) :- edge(x, y).
+    path(x, z, [z, l]) :- path(x, y, l), edge(y, z).
+    // Traversal: every suffix of a path's list, and the node at the head of each.
+    .decl suffix(l: List, s: List)
+    suffix(l, l) :- path(_, _, l).
+    suffix(l, t) :- suffix(l, s), s = [_, t], t != nil.
+    .decl on(l: List, n: number)
+    on(l, n) :- suffix(l, s), s = [n, _].
+    .decl through(x: number, y: number, n: number)
+    through(x, y, n) :- path(x, y, l), on(l, n).
+"#;
+
+#[test]
+fn a_path_is_built_as_a_list_and_walked_back() {
+    assert_eq!(
+        rows(PATHS, "path"),
+        [
+            "1 | 2 | [2, [1, nil]]",
+            "1 | 3 | [3, [2, [1, nil]]]",
+            "1 | 4 | [4, [3, [2, [1, nil]]]]",
+            "2 | 3 | [3, [2, nil]]",
+            "2 | 4 | [4, [3, [2, nil]]]",
+            "3 | 4 | [4, [3, nil]]",
+        ]
+    );
+    assert_eq!(
+        rows(PATHS, "through"),
+        [
+            "1 | 2 | 1",
+            "1 | 2 | 2",
+            "1 | 3 | 1",
+            "1 | 3 | 2",
+            "1 | 3 | 3",
+            "1 | 4 | 1",
+            "1 | 4 | 2",
+            "1 | 4 | 3",
+            "1 | 4 | 4",
+            "2 | 3 | 2",
+            "2 | 3 | 3",
+            "2 | 4 | 2",
+            "2 | 4 | 3",
+            "2 | 4 | 4",
+            "3 | 4 | 3",
+            "3 | 4 | 4"
+        ]
+    );
+}
+
+#[test]
+fn patterns_in_atoms_destructure_and_join() {
+    let p = r#"
+        .type Pair = [a: number, b: symbol]
+        .decl pair(p: Pair)
+        pair([1, "a"]). pair([2, "b"]). pair([3, "a"]).
+        .decl name(s: symbol, t: symbol)
+        name("a", "alpha").
+        // Destructuring joins on the field: `s` is bound by the record, then matched.
+        .decl named(n: number, t: symbol)
+        named(n, t) :- pair([n, s]), name(s, t).
+        // A constant field filters; equal records are one value.
+        .decl a_ones(n: number)
+        a_ones(n) :- pair([n, "a"]).
+        .decl same(n: number)
+        same(n) :- pair(p), pair(q), p = q, p = [n, _].
+        .decl twice(p: Pair)
+        twice([n + 10, s]) :- pair([n, s]), !pair([n + 1, s]).
+    "#;
+    assert_eq!(rows(p, "named"), ["1 | alpha", "3 | alpha"]);
+    assert_eq!(rows(p, "a_ones"), ["1", "3"]);
+    assert_eq!(rows(p, "same"), ["1", "2", "3"]);
+    assert_eq!(rows(p, "twice"), ["[11, a]", "[12, b]", "[13, a]"]);
+}
+
+#[test]
+fn nil_matches_only_nil() {
+    let p = r#"
+        .type L = [h: number, t: L]
+        .decl l(x: L)
+        l(nil). l([1, nil]).
+        .decl empty(n: number)
+        empty(0) :- l(nil).
+        .decl heads(h: number)
+        heads(h) :- l([h, _]).
+        .decl not_nil(x: L)
+        not_nil(x) :- l(x), x != nil.
+    "#;
+    assert_eq!(rows(p, "empty"), ["0"]);
+    assert_eq!(rows(p, "heads"), ["1"]);
+    assert_eq!(rows(p, "not_nil"), ["[1, nil]"]);
+}
+
+#[test]
+fn record_type_errors_name_the_field_and_the_type() {
+    let head = ".type Pair = [a: number, b: symbol]\n.decl p(x: Pair)\n.decl q(x: number)\n";
+    let e = error(&format!("{head}p([1]).\n"));
+    assert!(e.contains("error[E012]: `Pair` has 2 fields, but 1 given here"), "{e}");
+    let e = error(&format!("{head}p([\"a\", \"b\"]).\n"));
+    assert!(e.contains("error[E013]: field `a` of `Pair` is a symbol but a number is expected"), "{e}");
+    assert!(e.contains(":4:4"), "{e}");
+    let e = error(&format!("{head}p([1, \"a\"]).\nq(1) :- p(x), p(y), x < y.\n"));
+    assert!(e.contains("error[E013]: records compare only with `=` and `!=`, not `<`"), "{e}");
+    let e = error(&format!("{head}q(x) :- p(x).\n"));
+    assert!(e.contains("error[E013]: this head argument is a `Pair` record but a number is expected"), "{e}");
+    let e = error(".decl p(x: number)\np(nil).\n");
+    assert!(e.contains("error[E013]: this head argument is a record but a number is expected"), "{e}");
+    let e = error(".type L = [h: number, t: Nope]\n");
+    assert!(e.contains("unknown type `Nope`"), "{e}");
+}
+
+#[test]
+fn both_engines_agree_on_records() {
+    let dir = project(&[("rules/paths.dl", PATHS)]);
+    let o = stance(dir.path(), &["infer", "--no-facts", "--engine", "compare", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("path,1,4,\"[4, [3, [2, [1, nil]]]]\""), "{}", stdout(&o));
+}
+
+#[test]
+fn output_files_write_records_as_souffle_does_and_input_files_read_them_back() {
+    let rules = r#"
+        .type Pair = [a: number, b: symbol]
+        .decl in(n: number, p: Pair)
+        .input in
+        .decl out(n: number, p: Pair)
+        out(n, p) :- in(n, p).
+        .output out
+    "#;
+    let dir = project(&[("rules/io.dl", rules), ("facts/in.facts", "1\t[1, a]\n2\t[2, \"b, c\"]\n3\tnil\n")]);
+    let o = stance(dir.path(), &["infer", "--output-dir", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let written = std::fs::read_to_string(dir.path().join("out/out.csv")).unwrap();
+    assert_eq!(written, "1\t[1, a]\n2\t[2, b, c]\n3\tnil\n");
+
+    std::fs::write(dir.path().join("facts/in.facts"), "1\t[1, a\n").unwrap();
+    let o = stance(dir.path(), &["infer"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "error[E021]: `[1, a` is not a `Pair` record (column 2 of `in`): expected `]` after 2 fields, found the end of the field"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("facts/in.facts:1:3"), "{}", stderr(&o));
+}
+
+#[test]
+fn proofs_show_record_values_as_written() {
+    let dir = project(&[("rules/paths.dl", PATHS)]);
+    let o = stance(dir.path(), &["explain", "--no-facts", "through(1, 3, 1)"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("path(1, 3, [3, [2, [1, nil]]])"), "{}", stdout(&o));
+}
+
+#[test]
+fn an_unbounded_list_stops_at_the_tuple_limit() {
+    let rules = r#"
+        .type L = [h: number, t: L]
+        .decl grow(l: L)
+        grow(nil).
+        grow([1, l]) :- grow(l).
+    "#;
+    let dir = project(&[("rules/grow.dl", rules)]);
+    let o = stance(dir.path(), &["infer", "--no-facts", "--max-tuples", "1000"]);
+    assert_ne!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("grow"), "{}", stderr(&o));
+}
+
+#[test]
+fn fmt_keeps_record_types_and_constructors() {
+    let src = ".type Pair = [a: number, b: symbol]\n.decl p(x: Pair)\np([1, \"a\"]).\np(nil).\n";
+    let dir = project(&[("rules/r.dl", src)]);
+    let o = stance(dir.path(), &["fmt", "--check"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+}

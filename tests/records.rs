@@ -200,3 +200,24 @@ fn fmt_keeps_record_types_and_constructors() {
     let o = stance(dir.path(), &["fmt", "--check"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
 }
+
+#[test]
+fn a_list_nested_past_the_depth_limit_stops_both_engines_with_an_error() {
+    let rules = r#"
+        .type L = [h: number, t: L]
+        .decl grow(n: number, l: L)
+        grow(0, nil).
+        grow(n + 1, [n, l]) :- grow(n, l), n < 5000.
+    "#;
+    let dir = project(&[("rules/grow.dl", rules)]);
+    for engine in ["datafrog", "simple"] {
+        let o = stance(dir.path(), &["infer", "--no-facts", "--engine", engine]);
+        assert_eq!(o.status.code(), Some(1), "{engine}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("a record nested more than 1000 levels deep was built (a list longer than 1000 elements)"),
+            "{engine}: {}",
+            stderr(&o)
+        );
+        assert_eq!(stdout(&o), "", "{engine}");
+    }
+}

@@ -35,9 +35,18 @@ pub struct Records {
     fields: Vec<Box<[Value]>>,
     /// Id by fields.
     ids: FxHashMap<Box<[Value]>, Value>,
-    /// Total number of field values held: what the engine's memory limit counts.
+    /// Total number of field values held.
     cells: usize,
+    /// How deeply each record nests records (by id; a record with no record fields is 1).
+    depths: Vec<u32>,
+    /// Set when a record nested deeper than [`MAX_DEPTH`] was refused.
+    refused: bool,
 }
+
+/// The deepest nesting of records accepted (a list of this many elements). Showing, sorting
+/// and writing a record recurse into its fields; deeper values would exhaust the stack, so
+/// a program that builds one stops with an error (see [`Records::too_deep`]).
+pub const MAX_DEPTH: u32 = 1000;
 
 impl Records {
     /// The type declared at `index`.
@@ -45,21 +54,47 @@ impl Records {
         &self.types[usize::from(index)]
     }
 
-    /// The id of the record with these fields, adding it if it is new. `None` when the table
-    /// is full (2^32 records): the caller reports a limit rather than reuse an id.
-    pub fn pack(&mut self, values: &[Value]) -> Option<Value> {
+    /// The id of the record of type `t` with these fields, adding it if it is new. `None`
+    /// when it would nest deeper than [`MAX_DEPTH`] or the table is full (2^32 records);
+    /// the first case is remembered for [`Records::too_deep`].
+    pub fn pack(&mut self, t: u16, values: &[Value]) -> Option<Value> {
         if self.fields.is_empty() {
             self.fields.push(Box::new([]));
+            self.depths.push(0);
         }
         if let Some(&id) = self.ids.get(values) {
             return Some(id);
         }
+        let depth = 1 + self
+            .types
+            .get(usize::from(t))
+            .map(|ty| {
+                ty.fields
+                    .iter()
+                    .zip(values)
+                    .filter(|((_, ft), _)| matches!(ft, Type::Record(_)))
+                    .map(|(_, &v)| self.depths.get(v as usize).copied().unwrap_or(0))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .unwrap_or(0);
+        if depth > MAX_DEPTH {
+            self.refused = true;
+            return None;
+        }
         let id = Value::try_from(self.fields.len()).ok()?;
         let key: Box<[Value]> = values.into();
         self.fields.push(key.clone());
+        self.depths.push(depth);
         self.ids.insert(key, id);
         self.cells += values.len();
         Some(id)
+    }
+
+    /// Whether a record was refused for nesting deeper than [`MAX_DEPTH`]: evaluators check
+    /// this and stop with an error, so no binding is dropped silently.
+    pub fn too_deep(&self) -> bool {
+        self.refused
     }
 
     /// The id of the record with these fields, if it was ever built.
@@ -98,14 +133,27 @@ mod tests {
     #[test]
     fn packing_is_canonical_and_nil_is_zero() {
         let mut r = Records::default();
-        let a = r.pack(&[1, 2]).unwrap();
-        let b = r.pack(&[2, 1]).unwrap();
-        assert_eq!(r.pack(&[1, 2]), Some(a));
+        let a = r.pack(0, &[1, 2]).unwrap();
+        let b = r.pack(0, &[2, 1]).unwrap();
+        assert_eq!(r.pack(0, &[1, 2]), Some(a));
         assert_ne!(a, b);
         assert!(a != NIL && b != NIL);
         assert_eq!(r.unpack(a), Some(&[1, 2][..]));
         assert_eq!(r.unpack(NIL), None);
         assert_eq!(r.get(&[3, 3]), None);
         assert_eq!((r.len(), r.cells()), (2, 4));
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_refused_and_remembered() {
+        let mut r = Records::default();
+        r.types.push(RecordType { name: "L".into(), fields: vec![("h".into(), Type::Number), ("t".into(), Type::Record(0))] });
+        let mut list = NIL;
+        for i in 0..MAX_DEPTH {
+            list = r.pack(0, &[i, list]).unwrap();
+        }
+        assert!(!r.too_deep());
+        assert_eq!(r.pack(0, &[0, list]), None);
+        assert!(r.too_deep());
     }
 }

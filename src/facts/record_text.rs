@@ -88,7 +88,7 @@ impl Reader<'_, '_> {
             )));
         }
         self.at += 1;
-        symbols.records.pack(&values).ok_or_else(|| "too many records".to_string())
+        symbols.records.pack(t, &values).ok_or_else(|| "records nested too deep, or too many records".to_string())
     }
 
     fn field(&mut self, ty: Type, symbols: &mut Symbols, depth: usize) -> Result<Value, String> {

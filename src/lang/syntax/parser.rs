@@ -695,7 +695,7 @@ impl Parser<'_> {
         let unsupported = |p: &mut Self, what: &str| {
             let d = Diagnostic::error(Code::Unsupported, format!("{what} are not supported"))
                 .at(start.to(p.span()), "not supported")
-                .with_help("use `symbol` or `number` columns instead");
+                .with_help("declare a record type per branch (`.type Circle = [r: number]`) instead");
             p.report(d);
             p.recover_directive(first);
         };

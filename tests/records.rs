@@ -214,10 +214,31 @@ fn a_list_nested_past_the_depth_limit_stops_both_engines_with_an_error() {
         let o = stance(dir.path(), &["infer", "--no-facts", "--engine", engine]);
         assert_eq!(o.status.code(), Some(1), "{engine}: {}", stderr(&o));
         assert!(
-            stderr(&o).contains("a record nested more than 1000 levels deep was built (a list longer than 1000 elements)"),
+            stderr(&o)
+                .contains("a record nested more than 1000 levels deep was built (a list longer than 1000 elements)"),
             "{engine}: {}",
             stderr(&o)
         );
         assert_eq!(stdout(&o), "", "{engine}");
     }
+}
+
+#[test]
+fn claims_take_nil_and_refuse_other_record_constants_by_name() {
+    let dir = project(&[("rules/paths.dl", PATHS)]);
+    let o = stance(dir.path(), &["explain", "--no-facts", "path(1, 3, [3, [2, [1, nil]]])"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error[E002]: a claim cannot name a record value (other than `nil`)"), "{}", stderr(&o));
+    let o = stance(dir.path(), &["query", "--no-facts", "path(1, 3, l)"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("[3, [2, [1, nil]]]"), "{}", stdout(&o));
+}
+
+#[test]
+fn json_output_writes_records_as_arrays_and_types_by_name() {
+    let rules = ".type Pair = [a: number, b: symbol]\n.decl p(x: Pair)\np([1, \"a\"]).\np(nil).\n";
+    let dir = project(&[("rules/r.dl", rules)]);
+    let o = stance(dir.path(), &["infer", "--no-facts", "--format", "json", "--relation", "p"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains(r#""types":["Pair"],"tuples":[[null],[[1,"a"]]]"#), "{}", stdout(&o));
 }

@@ -147,7 +147,10 @@ mod tests {
     #[test]
     fn nesting_deeper_than_the_limit_is_refused_and_remembered() {
         let mut r = Records::default();
-        r.types.push(RecordType { name: "L".into(), fields: vec![("h".into(), Type::Number), ("t".into(), Type::Record(0))] });
+        r.types.push(RecordType {
+            name: "L".into(),
+            fields: vec![("h".into(), Type::Number), ("t".into(), Type::Record(0))],
+        });
         let mut list = NIL;
         for i in 0..MAX_DEPTH {
             list = r.pack(0, &[i, list]).unwrap();

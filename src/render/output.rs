@@ -40,7 +40,8 @@ pub use crate::base::order::{display_order, sorted_rows};
 struct JsonRelation<'a> {
     name: &'a str,
     columns: &'a [String],
-    types: Vec<Type>,
+    /// The column types by name (`number`, `symbol`, a record type's name).
+    types: Vec<String>,
     tuples: JsonRows<'a>,
 }
 
@@ -120,7 +121,8 @@ fn render_json(
         .map(|&r| {
             let rel = &program.relations[r];
             let tuples = JsonRows { tuples: &model.relations[r], types: &rel.types, symbols };
-            JsonRelation { name: &rel.name, columns: &rel.columns, types: rel.types.clone(), tuples }
+            let types = rel.types.iter().map(|t| t.name_in(&symbols.records)).collect();
+            JsonRelation { name: &rel.name, columns: &rel.columns, types, tuples }
         })
         .collect();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut *out);

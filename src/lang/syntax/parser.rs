@@ -1607,7 +1607,8 @@ mod tests {
 
     #[test]
     fn record_types_parse_and_adts_are_refused_by_name() {
-        let (items, diags) = errors(".type R = [a: number,\n b: R]\n.type E = []\n.type T = A {x: number}\n | B {}\np(1).");
+        let (items, diags) =
+            errors(".type R = [a: number,\n b: R]\n.type E = []\n.type T = A {x: number}\n | B {}\np(1).");
         assert_eq!(diags.len(), 1, "{diags:#?}");
         assert_eq!(diags[0].code, Code::Unsupported);
         assert!(diags[0].message.contains("algebraic data types"));

@@ -228,7 +228,11 @@ fn claims_take_nil_and_refuse_other_record_constants_by_name() {
     let dir = project(&[("rules/paths.dl", PATHS)]);
     let o = stance(dir.path(), &["explain", "--no-facts", "path(1, 3, [3, [2, [1, nil]]])"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("error[E002]: a claim cannot name a record value (other than `nil`)"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("error[E002]: a claim cannot name a record value (other than `nil`)"),
+        "{}",
+        stderr(&o)
+    );
     let o = stance(dir.path(), &["query", "--no-facts", "path(1, 3, l)"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("[3, [2, [1, nil]]]"), "{}", stdout(&o));

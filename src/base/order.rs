@@ -39,12 +39,14 @@ fn compare_values(x: Value, y: Value, t: Type, rank: &[u32], symbols: &Symbols) 
         Type::Record(_) if x == y => Ordering::Equal,
         Type::Record(r) => {
             let records = &symbols.records;
-            match (records.unpack(x), records.unpack(y)) {
+            match (records.parts(r, x), records.parts(r, y)) {
                 (None, None) => Ordering::Equal,
                 (None, Some(_)) => Ordering::Less,
                 (Some(_), None) => Ordering::Greater,
-                (Some(fx), Some(fy)) => {
-                    for ((&a, &b), (_, ft)) in fx.iter().zip(fy).zip(&records.ty(r).fields) {
+                // Branches in Soufflé's order (by name), then their fields.
+                (Some(px), Some(py)) if px.branch != py.branch => px.branch.cmp(&py.branch),
+                (Some(px), Some(py)) => {
+                    for ((&a, &b), (_, ft)) in px.values.iter().zip(py.values).zip(px.types) {
                         match compare_values(a, b, *ft, rank, symbols) {
                             Ordering::Equal => continue,
                             o => return o,

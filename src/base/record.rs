@@ -17,13 +17,29 @@ use rustc_hash::FxHashMap;
 /// The id of `nil`, the empty record of every record type.
 pub const NIL: Value = 0;
 
-/// A declared record type: its name and its named, typed fields.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A declared record type (its name and its named, typed fields), or an algebraic data
+/// type (its name and its branches, each with its fields). A value of an algebraic data type
+/// is a record whose first field is the branch's index (branches sorted by name, as Soufflé
+/// numbers them) followed by the branch's fields.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RecordType {
     /// The type's name, as declared.
     pub name: String,
-    /// The fields' names and types, in order.
+    /// The fields' names and types, in order (none for an algebraic data type).
     pub fields: Vec<(String, Type)>,
+    /// The branches of an algebraic data type, sorted by name; empty for a record type.
+    pub branches: Vec<(String, Vec<(String, Type)>)>,
+}
+
+/// A record value taken apart: its branch (for an algebraic data type), its field values and
+/// their names and types.
+pub struct Parts<'a> {
+    /// The branch's name, for a value of an algebraic data type.
+    pub branch: Option<&'a str>,
+    /// The field values (without the branch index).
+    pub values: &'a [Value],
+    /// The fields' names and types.
+    pub types: &'a [(String, Type)],
 }
 
 /// The record types of a program and the records built so far.
@@ -65,19 +81,7 @@ impl Records {
         if let Some(&id) = self.ids.get(values) {
             return Some(id);
         }
-        let depth = 1 + self
-            .types
-            .get(usize::from(t))
-            .map(|ty| {
-                ty.fields
-                    .iter()
-                    .zip(values)
-                    .filter(|((_, ft), _)| matches!(ft, Type::Record(_)))
-                    .map(|(_, &v)| self.depths.get(v as usize).copied().unwrap_or(0))
-                    .max()
-                    .unwrap_or(0)
-            })
-            .unwrap_or(0);
+        let depth = 1 + self.deepest_field(t, values);
         if depth > MAX_DEPTH {
             self.refused = true;
             return None;
@@ -89,6 +93,28 @@ impl Records {
         self.ids.insert(key, id);
         self.cells += values.len();
         Some(id)
+    }
+
+    /// The deepest nesting among the record fields of a would-be record of type `t`.
+    fn deepest_field(&self, t: u16, values: &[Value]) -> u32 {
+        let Some(ty) = self.types.get(usize::from(t)) else { return 0 };
+        let (fields, values) = match ty.branches.as_slice() {
+            [] => (&ty.fields, values),
+            branches => match values.split_first() {
+                Some((&tag, rest)) => match branches.get(tag as usize) {
+                    Some((_, fields)) => (fields, rest),
+                    None => return 0,
+                },
+                None => return 0,
+            },
+        };
+        fields
+            .iter()
+            .zip(values)
+            .filter(|((_, ft), _)| matches!(ft, Type::Record(_)))
+            .map(|(_, &v)| self.depths.get(v as usize).copied().unwrap_or(0))
+            .max()
+            .unwrap_or(0)
     }
 
     /// Whether a record was refused for nesting deeper than [`MAX_DEPTH`]: evaluators check
@@ -108,6 +134,18 @@ impl Records {
             return None;
         }
         self.fields.get(id as usize).map(|f| &f[..])
+    }
+
+    /// Record `id` of type `t` taken apart; `None` for `nil` or an id that does not fit.
+    pub fn parts(&self, t: u16, id: Value) -> Option<Parts<'_>> {
+        let values = self.unpack(id)?;
+        let ty = self.types.get(usize::from(t))?;
+        if ty.branches.is_empty() {
+            return Some(Parts { branch: None, values, types: &ty.fields });
+        }
+        let (&tag, rest) = values.split_first()?;
+        let (name, types) = ty.branches.get(tag as usize)?;
+        Some(Parts { branch: Some(name), values: rest, types })
     }
 
     /// Number of records built (`nil` not counted).
@@ -150,6 +188,7 @@ mod tests {
         r.types.push(RecordType {
             name: "L".into(),
             fields: vec![("h".into(), Type::Number), ("t".into(), Type::Record(0))],
+            branches: Vec::new(),
         });
         let mut list = NIL;
         for i in 0..MAX_DEPTH {

@@ -283,14 +283,30 @@ pub fn literal(v: Value, ty: Type, symbols: &Symbols) -> String {
 
 /// Appends a record value, its symbols quoted or not (see [`display`], [`literal`]). A
 /// record never contains itself (an id is assigned after its fields'), so this ends.
+/// A value of an algebraic data type is written `$Circle(5)`, or `$Zero` without fields.
 fn write_record(out: &mut String, v: Value, t: u16, symbols: &Symbols, quote: bool) {
-    let records = &symbols.records;
-    let Some(fields) = records.unpack(v) else {
+    let Some(parts) = symbols.records.parts(t, v) else {
         out.push_str("nil");
         return;
     };
-    out.push('[');
-    for (i, (&f, (_, ft))) in fields.iter().zip(&records.ty(t).fields).enumerate() {
+    let close = match parts.branch {
+        Some(name) if parts.values.is_empty() => {
+            out.push('$');
+            out.push_str(name);
+            return;
+        }
+        Some(name) => {
+            out.push('$');
+            out.push_str(name);
+            out.push('(');
+            ')'
+        }
+        None => {
+            out.push('[');
+            ']'
+        }
+    };
+    for (i, (&f, (_, ft))) in parts.values.iter().zip(parts.types).enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
@@ -300,7 +316,7 @@ fn write_record(out: &mut String, v: Value, t: u16, symbols: &Symbols, quote: bo
             other => out.push_str(&display(f, *other, symbols)),
         }
     }
-    out.push(']');
+    out.push(close);
 }
 
 /// The same value in another run's tables (`to`), if it exists there: numbers as they are,
@@ -311,11 +327,16 @@ pub fn translate(v: Value, ty: Type, from: &Symbols, to: &Symbols) -> Option<Val
         Type::Number => Some(v),
         Type::Symbol => to.get(from.resolve(v)),
         Type::Record(t) => {
-            let Some(fields) = from.records.unpack(v) else { return Some(crate::base::record::NIL) };
-            let ft = &from.records.ty(t).fields;
-            let mapped: Option<Vec<Value>> =
-                fields.iter().zip(ft).map(|(&f, (_, ty))| translate(f, *ty, from, to)).collect();
-            to.records.get(&mapped?)
+            let Some(parts) = from.records.parts(t, v) else { return Some(crate::base::record::NIL) };
+            let mut mapped: Vec<Value> = Vec::with_capacity(parts.values.len() + 1);
+            if parts.branch.is_some() {
+                // The branch index: the same in both runs when the type's branches are.
+                mapped.push(from.records.unpack(v)?[0]);
+            }
+            for (&f, (_, ty)) in parts.values.iter().zip(parts.types) {
+                mapped.push(translate(f, *ty, from, to)?);
+            }
+            to.records.get(&mapped)
         }
     }
 }
@@ -420,15 +441,17 @@ pub fn value_json(v: Value, t: Type, symbols: &Symbols) -> serde_json::Value {
         Type::Number => serde_json::Value::from(to_number(v)),
         Type::Symbol => serde_json::Value::from(symbols.resolve(v)),
         // A record as an array of its fields; `nil` as null.
-        Type::Record(r) => match symbols.records.unpack(v) {
+        Type::Record(r) => match symbols.records.parts(r, v) {
             None => serde_json::Value::Null,
-            Some(fields) => serde_json::Value::Array(
-                fields
-                    .iter()
-                    .zip(&symbols.records.ty(r).fields)
-                    .map(|(&f, (_, ft))| value_json(f, *ft, symbols))
-                    .collect(),
-            ),
+            Some(parts) => {
+                let fields: Vec<serde_json::Value> =
+                    parts.values.iter().zip(parts.types).map(|(&f, (_, ft))| value_json(f, *ft, symbols)).collect();
+                match parts.branch {
+                    // A branch of an algebraic data type: `{"branch": "Circle", "args": [5]}`.
+                    Some(name) => serde_json::json!({ "branch": name, "args": fields }),
+                    None => serde_json::Value::Array(fields),
+                }
+            }
         },
     }
 }

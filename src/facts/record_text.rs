@@ -150,6 +150,7 @@ mod tests {
         s.records.types.push(RecordType {
             name: "List".into(),
             fields: vec![("head".into(), Type::Symbol), ("tail".into(), Type::Record(0))],
+            branches: Vec::new(),
         });
         s
     }

@@ -34,6 +34,7 @@ pub fn check(
         types: BTreeMap::new(),
         symbols,
         suggestions: HashMap::new(),
+        branches: HashMap::new(),
         comparisons_left: SUGGESTION_BUDGET,
         rule_span: None,
     };
@@ -65,6 +66,8 @@ struct Checker<'s> {
     diags: Vec<Diagnostic>,
     /// Declared type names → the base type they stand for.
     types: BTreeMap<String, Type>,
+    /// Branch names of algebraic data types → (the type's index, the branch's index).
+    branches: HashMap<String, (u16, usize)>,
     symbols: &'s mut Symbols,
     /// The "did you mean" of each unknown relation name met so far.
     suggestions: HashMap<String, Option<String>>,
@@ -93,7 +96,7 @@ impl Checker<'_> {
             .iter()
             .flat_map(|f| &f.items)
             .filter_map(|i| if let Item::Type(t) = i { Some(t) } else { None })
-            .partition(|t| t.fields.is_some());
+            .partition(|t| t.fields.is_some() || t.branches.is_some());
         self.declare_records(&records);
         // Aliases may refer to aliases declared later: resolve until nothing changes.
         let mut pending: Vec<&ast::TypeDecl> = decls;
@@ -144,7 +147,7 @@ impl Checker<'_> {
             let index = match table.iter().position(|r| r.name == t.name.name) {
                 Some(i) => i,
                 None => {
-                    table.push(RecordType { name: t.name.name.clone(), fields: Vec::new() });
+                    table.push(RecordType { name: t.name.name.clone(), ..RecordType::default() });
                     table.len() - 1
                 }
             };
@@ -164,14 +167,36 @@ impl Checker<'_> {
         }
     }
 
-    /// Resolves the fields' types of every record type, once every type has a name.
+    /// Resolves the fields' types of every record type, and the branches of every algebraic
+    /// data type (sorted by name, as Soufflé numbers them), once every type has a name.
     fn record_fields(&mut self, records: &[&ast::TypeDecl]) {
         for t in records {
             let Some(Type::Record(index)) = self.types.get(&t.name.name).copied() else { continue };
-            let fields: Vec<(String, Type)> =
-                t.fields.iter().flatten().map(|(name, ty)| (name.name.clone(), self.resolve_type(ty))).collect();
-            self.symbols.records.types[usize::from(index)].fields = fields;
+            let fields = self.resolve_fields(t.fields.as_deref().unwrap_or_default());
+            let mut branches = Vec::new();
+            for (name, fields) in t.branches.iter().flatten().sorted_by(|a, b| a.0.name.cmp(&b.0.name)) {
+                if let Some(&(other, _)) = self.branches.get(&name.name) {
+                    let owner = self.symbols.records.ty(other).name.clone();
+                    self.error(
+                        Diagnostic::error(
+                            Code::DuplicateDeclaration,
+                            format!("branch `{}` is declared twice", name.name),
+                        )
+                        .at(name.span, format!("already a branch of `{owner}`")),
+                    );
+                    continue;
+                }
+                self.branches.insert(name.name.clone(), (index, branches.len()));
+                branches.push((name.name.clone(), self.resolve_fields(fields)));
+            }
+            let ty = &mut self.symbols.records.types[usize::from(index)];
+            ty.fields = fields;
+            ty.branches = branches;
         }
+    }
+
+    fn resolve_fields(&mut self, fields: &[(ast::Ident, ast::Ident)]) -> Vec<(String, Type)> {
+        fields.iter().map(|(name, ty)| (name.name.clone(), self.resolve_type(ty))).collect()
     }
 
     /// The closure rules of every `eqrel` relation (Soufflé's equivalence relations), each
@@ -745,7 +770,7 @@ impl TypeLattice {
         let mut lattice = TypeLattice { alias: HashMap::new(), parents: HashMap::new(), members: HashMap::new() };
         for t in files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Type(t) = i { Some(t) } else { None })
         {
-            if t.fields.is_some() {
+            if t.fields.is_some() || t.branches.is_some() {
                 // A record type is its own: only another name for it is the same type.
                 continue;
             }
@@ -919,6 +944,8 @@ enum Pending<'a> {
         fields: Vec<Expr>,
         /// Where each field was written.
         spans: Vec<Span>,
+        /// For `$B(...)`: the branch's index (the first field is that index).
+        branch: Option<usize>,
         span: Span,
     },
     Aggregate {
@@ -1237,7 +1264,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 ast::Expr::Str(s, _) => Arg::Const(self.checker.symbols.intern(s)),
                 ast::Expr::Nil(_) => Arg::Const(NIL),
                 // `p([x, y])`: the column's record, matched (or built) by a pending literal.
-                ast::Expr::Record(..) => match self.lower_expr(arg, scope, pending)? {
+                ast::Expr::Record(..) | ast::Expr::Branch { .. } => match self.lower_expr(arg, scope, pending)? {
                     Expr::Var(v) => Arg::Var(v),
                     _ => return None,
                 },
@@ -1371,9 +1398,10 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     });
                 }
                 let var = self.fresh(*span);
-                pending.push(Pending::Record { var, fields: lowered, spans, span: *span });
+                pending.push(Pending::Record { var, fields: lowered, spans, branch: None, span: *span });
                 Expr::Var(var)
             }
+            ast::Expr::Branch { name, args, span } => return self.lower_branch(name, args, *span, scope, pending),
             ast::Expr::Counter(span) => Expr::Call {
                 func: Functor::lookup("autoinc").expect("autoinc is in the table"),
                 args: Vec::new(),
@@ -1755,7 +1783,9 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 let (from, to, step) = (it.next()?, it.next()?, it.next());
                 Some(Some(Lit::Range { var: *var, from, to, step, span: *span }))
             }
-            Pending::Record { var, fields, spans, span } => self.place_record(*var, (fields, spans), *span, bound),
+            Pending::Record { var, fields, spans, branch, span } => {
+                self.place_record(*var, (fields, spans, *branch), *span, bound)
+            }
             Pending::Aggregate { var, func, target, body, scope, span, witnesses } => {
                 if !self.aggregate_ready(body, *target, *scope, bound) {
                     return None;
@@ -1963,6 +1993,40 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         })
     }
 
+    /// `$Circle(r)`: a fresh variable of the branch's type, built or matched by a pending
+    /// literal whose first field is the branch's index.
+    fn lower_branch(
+        &mut self,
+        name: &'a ast::Ident,
+        args: &'a [ast::Expr],
+        span: Span,
+        scope: usize,
+        pending: &mut Vec<Pending<'a>>,
+    ) -> Option<Expr> {
+        let Some(&(t, b)) = self.checker.branches.get(&name.name) else {
+            let mut d = Diagnostic::error(Code::UnknownType, format!("unknown branch `${}`", name.name))
+                .at(name.span, "no algebraic data type has this branch");
+            if let Some(s) = did_you_mean(&name.name, self.checker.branches.keys().map(String::as_str)) {
+                d = d.with_help(format!("did you mean `${s}`?"));
+            }
+            self.error(d);
+            return None;
+        };
+        let mut fields = vec![Expr::Const(from_number(b as i32), Type::Number)];
+        let mut spans = vec![name.span];
+        for a in args {
+            spans.push(a.span());
+            fields.push(match a {
+                ast::Expr::Wildcard(at) => Expr::Var(self.fresh(*at)),
+                a => self.lower_expr(a, scope, pending)?,
+            });
+        }
+        let var = self.fresh(span);
+        self.var_types[var] = Some(Type::Record(t));
+        pending.push(Pending::Record { var, fields, spans, branch: Some(b), span });
+        Some(Expr::Var(var))
+    }
+
     /// Gives record types to the variables that can only get them from another: the sides of
     /// `x = y` and the fields of a record of known type (`[1, [2, nil]]`), so that a record
     /// can be built before anything binds the variable it is compared with.
@@ -1990,10 +2054,14 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                             }
                         }
                     }
-                    Pending::Record { var, fields, .. } => {
+                    Pending::Record { var, fields, branch, .. } => {
                         if let Some(Type::Record(t)) = self.var_types[*var].filter(|_| is_record(self.var_types[*var]))
                         {
-                            let def = &self.checker.symbols.records.ty(t).fields;
+                            let ty = self.checker.symbols.records.ty(t);
+                            let (def, fields) = match branch {
+                                Some(b) => (ty.branches.get(*b).map_or(&[][..], |(_, f)| &f[..]), &fields[1..]),
+                                None => (&ty.fields[..], &fields[..]),
+                            };
                             for (f, (_, ft)) in fields.iter().zip(def) {
                                 if let (Expr::Var(x), Type::Record(_)) = (f, ft) {
                                     pairs.push((*x, *ft));
@@ -2030,7 +2098,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
     fn place_record(
         &mut self,
         var: VarId,
-        (fields, spans): (&[Expr], &[Span]),
+        (fields, spans, branch): (&[Expr], &[Span], Option<usize>),
         span: Span,
         bound: &mut Vec<bool>,
     ) -> Option<Option<Lit>> {
@@ -2038,54 +2106,22 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         if !var_bound && !fields.iter().all(|f| Self::is_bound(f, bound)) {
             return None;
         }
-        let Some(Type::Record(t)) = self.var_types[var] else {
-            let d = match self.var_types[var] {
-                Some(other) => Diagnostic::error(
-                    Code::TypeMismatch,
-                    format!("a record where a {} is expected", self.type_name(other)),
-                )
-                .at(span, format!("expected a {}", self.type_name(other))),
-                None => Diagnostic::error(Code::TypeMismatch, "cannot tell which record type this record is")
-                    .at(span, "record of unknown type")
-                    .with_help("use it in a column of a record type, or compare it with a variable of one"),
-            };
-            self.error(d);
-            return Some(None);
-        };
-        let def = self.checker.symbols.records.ty(t).clone();
-        if def.fields.len() != fields.len() {
-            self.error(
-                Diagnostic::error(
-                    Code::ArityMismatch,
-                    format!(
-                        "`{}` has {} field{}, but {} given here",
-                        def.name,
-                        def.fields.len(),
-                        plural(def.fields.len()),
-                        fields.len()
-                    ),
-                )
-                .at(span, format!("{} field{}", fields.len(), plural(fields.len()))),
-            );
-            return Some(None);
-        }
+        let Some((t, what, layout)) = self.record_layout(var, branch, fields.len(), span) else { return Some(None) };
         if !var_bound {
-            // [a, b] built from bound fields.
+            // [a, b] (or $B(a, b)) built from bound fields.
             let typed: Vec<Option<Expr>> = fields
                 .iter()
                 .zip(spans)
-                .zip(&def.fields)
-                .map(|((f, at), (name, ft))| {
-                    self.expect_type(f, *ft, *at, &format!("field `{name}` of `{}`", def.name))
-                })
+                .zip(&layout)
+                .map(|((f, at), (name, ft))| self.expect_type(f, *ft, *at, &format!("field `{name}` of {what}")))
                 .collect();
             let Some(typed) = typed.into_iter().collect() else { return Some(None) };
-            let expr = Expr::Record(t, typed);
             grow(bound, var);
             bound[var] = true;
-            return Some(Some(Lit::Assign { var, expr, span }));
+            return Some(Some(Lit::Assign { var, expr: Expr::Record(t, typed), span }));
         }
-        // x = [a, b] with x bound: not nil, then each field matched or bound.
+        // x = [a, b] with x bound: not nil, then each field matched (a branch's index
+        // first) or bound.
         let mut lits = vec![Lit::Filter {
             op: CompareOp::Ne,
             lhs: Expr::Var(var),
@@ -2093,7 +2129,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             ty: Type::Record(t),
             span,
         }];
-        for (index, ((f, at), (name, ft))) in fields.iter().zip(spans).zip(&def.fields).enumerate() {
+        for (index, ((f, at), (name, ft))) in fields.iter().zip(spans).zip(&layout).enumerate() {
             let field = Expr::Field { record: Box::new(Expr::Var(var)), index, ty: *ft };
             match f {
                 Expr::Var(x) if !bound.get(*x).copied().unwrap_or(false) => {
@@ -2103,18 +2139,16 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     lits.push(Lit::Assign { var: *x, expr: field, span: *at });
                 }
                 f if Self::is_bound(f, bound) => {
-                    let what = format!("field `{name}` of `{}`", def.name);
-                    let Some(f) = self.expect_type(f, *ft, *at, &what) else { return Some(None) };
+                    let Some(f) = self.expect_type(f, *ft, *at, &format!("field `{name}` of {what}")) else {
+                        return Some(None);
+                    };
                     lits.push(Lit::Filter { op: CompareOp::Eq, lhs: f, rhs: field, ty: *ft, span: *at });
                 }
                 _ => {
                     self.error(
                         Diagnostic::error(
                             Code::Ungrounded,
-                            format!(
-                                "field `{name}` of this `{}` pattern is an expression of unbound variables",
-                                def.name
-                            ),
+                            format!("field `{name}` of this {what} pattern is an expression of unbound variables"),
                         )
                         .at(*at, "not bound when the record is matched")
                         .with_help("match the field with a variable, then compute from it"),
@@ -2126,6 +2160,65 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         let first = lits.remove(0);
         self.after.extend(lits);
         Some(Some(first))
+    }
+
+    /// The record type of `var` (built or matched by a `[...]`, or by branch `branch` of an
+    /// algebraic data type), its name for messages, and its fields' names and types (a
+    /// branch's index first), checked against the `given` fields; `None` after an error.
+    fn record_layout(
+        &mut self,
+        var: VarId,
+        branch: Option<usize>,
+        given: usize,
+        span: Span,
+    ) -> Option<(u16, String, Vec<(String, Type)>)> {
+        let Some(Type::Record(t)) = self.var_types[var].filter(|t| *t != ANY_RECORD) else {
+            let d = match self.var_types[var] {
+                Some(other) => Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!("a record where a {} is expected", self.type_name(other)),
+                )
+                .at(span, format!("expected a {}", self.type_name(other))),
+                None => Diagnostic::error(Code::TypeMismatch, "cannot tell which record type this record is")
+                    .at(span, "record of unknown type")
+                    .with_help("use it in a column of a record type, or compare it with a variable of one"),
+            };
+            self.error(d);
+            return None;
+        };
+        let def = self.checker.symbols.records.ty(t).clone();
+        let (what, layout): (String, Vec<(String, Type)>) = match branch {
+            Some(b) => {
+                let (name, fields) = def.branches[b].clone();
+                (format!("`${name}`"), std::iter::once(("$branch".to_string(), Type::Number)).chain(fields).collect())
+            }
+            None if !def.branches.is_empty() => {
+                let first = &def.branches[0].0;
+                self.error(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        format!("`{}` is an algebraic data type: build or match it with a branch", def.name),
+                    )
+                    .at(span, "a record")
+                    .with_help(format!("write a branch such as `${first}(...)`")),
+                );
+                return None;
+            }
+            None => (format!("`{}`", def.name), def.fields),
+        };
+        let tag = usize::from(branch.is_some());
+        if layout.len() != given {
+            let (want, got) = (layout.len() - tag, given - tag);
+            self.error(
+                Diagnostic::error(
+                    Code::ArityMismatch,
+                    format!("{what} has {want} field{}, but {got} given here", plural(want)),
+                )
+                .at(span, format!("{got} field{}", plural(got))),
+            );
+            return None;
+        }
+        Some((t, what, layout))
     }
 
     /// No overload of `func` takes arguments of these types.
@@ -2284,7 +2377,9 @@ fn nests_aggregate_or_range(e: &ast::Expr) -> bool {
         | ast::Expr::Str(..)
         | ast::Expr::Nil(_)
         | ast::Expr::Counter(_) => false,
-        ast::Expr::Record(fields, _) => fields.iter().any(nests_aggregate_or_range),
+        ast::Expr::Record(fields, _) | ast::Expr::Branch { args: fields, .. } => {
+            fields.iter().any(nests_aggregate_or_range)
+        }
     }
 }
 

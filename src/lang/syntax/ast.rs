@@ -138,6 +138,9 @@ pub struct TypeDecl {
     pub subset: bool,
     /// `.type T = [a: number, b: T]`: a record type's fields (name, type); `bases` is empty.
     pub fields: Option<Vec<(Ident, Ident)>>,
+    /// `.type S = Circle {r: number} | Zero {}`: an algebraic data type's branches, each with
+    /// its fields; `bases` is empty.
+    pub branches: Option<Vec<(Ident, Vec<(Ident, Ident)>)>>,
     /// The whole declaration.
     pub span: Span,
 }
@@ -429,6 +432,15 @@ pub enum Expr {
     Record(Vec<Expr>, Span),
     /// `nil`: the empty record of any record type.
     Nil(Span),
+    /// `$Circle(r)` (or `$Zero`): a branch of an algebraic data type, built or matched.
+    Branch {
+        /// The branch's name, without the `$`.
+        name: Ident,
+        /// Its arguments.
+        args: Vec<Expr>,
+        /// The whole constructor.
+        span: Span,
+    },
     /// `as(e, T)` type cast: parsed so `check` can accept or reject it.
     Cast {
         /// The expression cast.
@@ -452,6 +464,7 @@ impl Expr {
             | Expr::Counter(s)
             | Expr::Record(_, s)
             | Expr::Nil(s)
+            | Expr::Branch { span: s, .. }
             | Expr::Unary { span: s, .. }
             | Expr::Binary { span: s, .. }
             | Expr::Call { span: s, .. }
@@ -472,7 +485,7 @@ impl Expr {
                 lhs.for_each_var(into_aggregates, f);
                 rhs.for_each_var(into_aggregates, f);
             }
-            Expr::Call { args, .. } | Expr::Record(args, _) => {
+            Expr::Call { args, .. } | Expr::Record(args, _) | Expr::Branch { args, .. } => {
                 args.iter().for_each(|a| a.for_each_var(into_aggregates, f))
             }
             Expr::Aggregate { target, body, .. } if into_aggregates => {

@@ -489,6 +489,7 @@ impl Parser<'_> {
                     subset: true,
                     bases: vec![Ident { name: base.to_string(), span: keyword }],
                     fields: None,
+                    branches: None,
                     span: start.to(self.prev_span()),
                 })))
             }
@@ -680,7 +681,6 @@ impl Parser<'_> {
     }
 
     fn parse_type(&mut self) -> PResult<Option<TypeDecl>> {
-        let first = self.pos;
         let start = self.span();
         self.bump();
         if *self.tok() != Tok::Ident {
@@ -692,20 +692,35 @@ impl Parser<'_> {
             Tok::Subtype | Tok::Eq => self.bump(),
             _ => return Err(self.expected("`<:` or `=` after the type name")),
         }
-        let unsupported = |p: &mut Self, what: &str| {
-            let d = Diagnostic::error(Code::Unsupported, format!("{what} are not supported"))
-                .at(start.to(p.span()), "not supported")
-                .with_help("declare a record type per branch (`.type Circle = [r: number]`) instead");
-            p.report(d);
-            p.recover_directive(first);
-        };
         if *self.tok() == Tok::LBracket {
-            let fields = self.parse_record_fields()?;
+            let fields = self.parse_fields(Tok::RBracket, "`]`")?;
             return Ok(Some(TypeDecl {
                 name,
                 bases: Vec::new(),
                 subset: false,
                 fields: Some(fields),
+                branches: None,
+                span: start.to(self.prev_span()),
+            }));
+        }
+        if *self.tok() == Tok::Ident && *self.nth(1) == Tok::LBrace {
+            let mut branches = Vec::new();
+            loop {
+                if *self.tok() != Tok::Ident || *self.nth(1) != Tok::LBrace {
+                    return Err(self.expected("a branch such as `Circle {r: number}`"));
+                }
+                let branch = self.ident();
+                branches.push((branch, self.parse_fields(Tok::RBrace, "`}`")?));
+                if !self.eat(Tok::Pipe) {
+                    break;
+                }
+            }
+            return Ok(Some(TypeDecl {
+                name,
+                bases: Vec::new(),
+                subset: false,
+                fields: None,
+                branches: Some(branches),
                 span: start.to(self.prev_span()),
             }));
         }
@@ -714,23 +729,20 @@ impl Parser<'_> {
             if *self.tok() != Tok::Ident {
                 return Err(self.expected("a type name"));
             }
-            if *self.nth(1) == Tok::LBrace {
-                unsupported(self, "algebraic data types");
-                return Ok(None);
-            }
             bases.push(self.ident());
             if !self.eat(Tok::Pipe) {
                 break;
             }
         }
-        Ok(Some(TypeDecl { name, bases, subset, fields: None, span: start.to(self.prev_span()) }))
+        Ok(Some(TypeDecl { name, bases, subset, fields: None, branches: None, span: start.to(self.prev_span()) }))
     }
 
-    /// `[a: number, b: List]` (possibly empty: `[]`), the `[` current.
-    fn parse_record_fields(&mut self) -> PResult<Vec<(Ident, Ident)>> {
+    /// `[a: number, b: List]` or a branch's `{r: number}` (possibly empty), the opening
+    /// bracket current; `close` ends it.
+    fn parse_fields(&mut self, close: Tok, close_text: &str) -> PResult<Vec<(Ident, Ident)>> {
         self.bump();
         let mut fields = Vec::new();
-        if self.eat(Tok::RBracket) {
+        if self.eat(close.clone()) {
             return Ok(fields);
         }
         loop {
@@ -745,11 +757,11 @@ impl Parser<'_> {
                 return Err(self.expected("the field's type"));
             }
             fields.push((name, self.ident()));
-            if self.eat(Tok::RBracket) {
+            if self.eat(close.clone()) {
                 return Ok(fields);
             }
             if !self.eat(Tok::Comma) {
-                return Err(self.expected("`,` or `]`"));
+                return Err(self.expected(&format!("`,` or {close_text}")));
             }
         }
     }
@@ -1209,13 +1221,11 @@ impl Parser<'_> {
                 Ok(Expr::Str(s, span))
             }
             Tok::Dollar if *self.nth(1) == Tok::Ident && self.toks[self.pos + 1].start == self.toks[self.pos].end => {
-                let d = Diagnostic::error(
-                    Code::Unsupported,
-                    "algebraic data type constructors (`$Branch(...)`) are not supported",
-                )
-                .at(span.to(self.span_of(self.pos + 1)), "not supported");
-                self.report(d);
-                Err(Failed)
+                // `$Circle(r)`, or `$Zero` for a branch without fields.
+                self.bump();
+                let name = self.ident();
+                let args = if *self.tok() == Tok::LParen { self.parse_args()? } else { Vec::new() };
+                Ok(Expr::Branch { name, args, span: span.to(self.prev_span()) })
             }
             Tok::Dollar => {
                 self.bump();
@@ -1516,6 +1526,7 @@ mod tests {
             Expr::Cast { arg, ty, .. } => format!("as({}, {})", show(arg), ty.name),
             Expr::Record(fields, _) => format!("[{}]", fields.iter().map(show).join(", ")),
             Expr::Nil(_) => "nil".into(),
+            Expr::Branch { name, args, .. } => format!("${}({})", name.name, args.iter().map(show).join(", ")),
         }
     }
 

@@ -221,7 +221,6 @@ fn every_unsupported_construct_is_named() {
         (".decl a(x: number)\n.decl b(x: number)\nb(y) :- a(x), y = @f(x).\n", "@f"),
         (".decl a(x: number)\n.decl b(x: number)\nb(y) :- a(x), y = as(x, number).\n", "cast"),
         (".decl a(x: number)\na(x) <= a(y) :- x < y.\n", "subsumptive"),
-        (".type S = C {r: number} | Q {s: number}\n", "algebraic data types"),
         (".decl a(x: number)\n.limitsize a(n=5)\n", "limitsize"),
     ];
     for (program, word) in cases {

@@ -1,7 +1,9 @@
 //! Record values in fact tables, as Soufflé writes them to output files and reads them back:
-//! `[1, a]`, `[1, [2, nil]]`, `nil`. A symbol field is either quoted (`"a, b"`, with `\"`
-//! and `\\` escapes, for text holding `,` or `]`) or bare (trimmed, up to the next `,` or
-//! `]`), so that every file stance or Soufflé writes reads back as the same values.
+//! `[1, a]`, `[1, [2, nil]]`, `nil`, and values of algebraic data types, `$Circle(5)` and
+//! `$Zero`. A symbol field is either quoted (`"a, b"`, with `\"` and `\\` escapes, for text
+//! holding `,`, `]` or `)`) or bare (trimmed, up to the next `,`, `]` or `)`), so that every
+//! file stance or Soufflé writes reads back as the same values (symbols holding those
+//! characters aside, which Soufflé writes bare too).
 
 use crate::base::record::NIL;
 use crate::base::value::{Number, Symbols, Type, Value, from_number};
@@ -59,6 +61,9 @@ impl Reader<'_, '_> {
             return Err(format!("records nested more than {MAX_DEPTH} deep"));
         }
         self.blanks();
+        if !symbols.records.ty(t).branches.is_empty() {
+            return self.branch(t, symbols, depth);
+        }
         if self.text[self.at..].starts_with("nil") {
             self.at += 3;
             return Ok(NIL);
@@ -68,7 +73,47 @@ impl Reader<'_, '_> {
         }
         self.at += 1;
         let types: Vec<Type> = symbols.records.ty(t).fields.iter().map(|(_, ty)| *ty).collect();
-        let mut values = Vec::with_capacity(types.len());
+        let values = self.fields(&types, ']', Vec::new(), symbols, depth)?;
+        symbols.records.pack(t, &values).ok_or_else(|| "records nested too deep, or too many records".to_string())
+    }
+
+    /// `$Circle(5)` or `$Zero`: a value of the algebraic data type `t`.
+    fn branch(&mut self, t: u16, symbols: &mut Symbols, depth: usize) -> Result<Value, String> {
+        if !self.text[self.at..].starts_with('$') {
+            return Err(self.expected("`$` and a branch"));
+        }
+        self.at += 1;
+        let start = self.at;
+        let rest = &self.text[start..];
+        let len = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        self.at += len;
+        let name = &self.text[start..start + len];
+        let ty = symbols.records.ty(t);
+        let Some(index) = ty.branches.iter().position(|(b, _)| b == name) else {
+            return Err(format!("`${name}` is not a branch of `{}`", ty.name));
+        };
+        let types: Vec<Type> = ty.branches[index].1.iter().map(|(_, ft)| *ft).collect();
+        let tag = vec![index as Value];
+        let values = if self.text[self.at..].starts_with('(') {
+            self.at += 1;
+            self.fields(&types, ')', tag, symbols, depth)?
+        } else if types.is_empty() {
+            tag
+        } else {
+            return Err(self.expected("`(` and the branch's fields"));
+        };
+        symbols.records.pack(t, &values).ok_or_else(|| "records nested too deep, or too many records".to_string())
+    }
+
+    /// The fields of `types`, separated by `,` and ended by `close`, after `values`.
+    fn fields(
+        &mut self,
+        types: &[Type],
+        close: char,
+        mut values: Vec<Value>,
+        symbols: &mut Symbols,
+        depth: usize,
+    ) -> Result<Vec<Value>, String> {
         for (i, ty) in types.iter().enumerate() {
             if i > 0 {
                 self.blanks();
@@ -80,15 +125,12 @@ impl Reader<'_, '_> {
             values.push(self.field(*ty, symbols, depth)?);
         }
         self.blanks();
-        if !self.text[self.at..].starts_with(']') {
-            return Err(self.expected(&format!(
-                "`]` after {} field{}",
-                types.len(),
-                if types.len() == 1 { "" } else { "s" }
-            )));
+        if !self.text[self.at..].starts_with(close) {
+            let plural = if types.len() == 1 { "" } else { "s" };
+            return Err(self.expected(&format!("`{close}` after {} field{plural}", types.len())));
         }
         self.at += 1;
-        symbols.records.pack(t, &values).ok_or_else(|| "records nested too deep, or too many records".to_string())
+        Ok(values)
     }
 
     fn field(&mut self, ty: Type, symbols: &mut Symbols, depth: usize) -> Result<Value, String> {
@@ -111,10 +153,10 @@ impl Reader<'_, '_> {
         }
     }
 
-    /// Text up to the next `,` or `]` (not included).
+    /// Text up to the next `,`, `]` or `)` (not included).
     fn bare(&mut self) -> &str {
         let start = self.at;
-        let len = self.text[start..].find([',', ']']).unwrap_or(self.text.len() - start);
+        let len = self.text[start..].find([',', ']', ')']).unwrap_or(self.text.len() - start);
         self.at += len;
         &self.text[start..start + len]
     }

@@ -1,6 +1,8 @@
 //! Soufflé's record types: construction and matching (both engines), `nil`, recursive lists,
 //! type errors, and the text of records in output and input files.
 
+#[path = "common/proof_check.rs"]
+mod proof_check;
 #[path = "common/run.rs"]
 mod run;
 use run::{project, stance, stderr, stdout};
@@ -318,4 +320,29 @@ fn algebraic_data_types_are_written_and_read_as_souffle_writes_them() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn every_record_tuple_has_a_proof_the_independent_checker_accepts_on_both_engines() {
+    use stance::engine::backend::Engine;
+    use stance::engine::eval::EvalOptions;
+    for program in [PATHS, SHAPES] {
+        for engine in [Engine::Datafrog, Engine::Simple] {
+            let options = EvalOptions { record: true, engine, ..Default::default() };
+            let m = stance::session::evaluate_text(program, &options).unwrap_or_else(|e| panic!("{e}"));
+            let stance::session::TextModel { sources, mut symbols, program, model } = m;
+            let facts = stance::facts::load::Facts::new();
+            let mut ex = stance::proof::provenance::Explainer::new(&program, &model, &facts, &sources, &mut symbols);
+            let mut checked = 0;
+            for (rel, tuples) in model.relations.iter().enumerate() {
+                for tuple in tuples.iter() {
+                    let root = ex.explain(rel, tuple).unwrap_or_else(|| panic!("{engine:?}: no proof of {tuple:?}"));
+                    proof_check::check_proof(&ex, root)
+                        .unwrap_or_else(|e| panic!("{engine:?}: proof of {tuple:?}: {e}"));
+                    checked += 1;
+                }
+            }
+            assert!(checked >= 15, "only {checked} tuples checked");
+        }
+    }
 }

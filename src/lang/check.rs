@@ -1095,15 +1095,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         if self.failed {
             return None;
         }
-        // A record built for the head has the record type of its column.
-        let columns = self.checker.program.relations[head_rel].types.clone();
-        for ((e, _), ty) in head_exprs.iter().zip(&columns) {
-            if let (Expr::Var(v), Type::Record(_)) = (e, ty)
-                && self.var_types[*v].is_none()
-            {
-                self.var_types[*v] = Some(*ty);
-            }
-        }
+        self.type_head_records(head_rel, &head_exprs);
         let mut bound = vec![false; self.var_names.len()];
         let body = self.order_body(atoms, pending, &mut bound)?;
         let program = &self.checker.program;
@@ -1150,6 +1142,18 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             is_fact: false,
             display: None,
         })
+    }
+
+    /// A record built for the head has the record type of its column.
+    fn type_head_records(&mut self, head_rel: RelId, head_exprs: &[(Expr, Span)]) {
+        let columns = &self.checker.program.relations[head_rel].types;
+        for ((e, _), ty) in head_exprs.iter().zip(columns) {
+            if let (Expr::Var(v), Type::Record(_)) = (e, ty)
+                && self.var_types[*v].is_none()
+            {
+                self.var_types[*v] = Some(*ty);
+            }
+        }
     }
 
     fn arity_error(&mut self, rel: RelId, name: &ast::Ident, found: usize, span: Span) {
@@ -1706,65 +1710,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 ready.then(|| Some(Lit::Negated(atom.clone())))
             }
             Pending::Compare { op, lhs, rhs, span, lhs_span } => {
-                if atoms_left && (lhs.uses_autoinc() || rhs.uses_autoinc()) {
-                    return None;
-                }
-                let (lb, rb) = (Self::is_bound(lhs, bound), Self::is_bound(rhs, bound));
-                if lb && rb {
-                    let (Some((lhs, lt)), Some((rhs, rt))) = (self.typed(lhs, *lhs_span), self.typed(rhs, *span))
-                    else {
-                        return Some(None);
-                    };
-                    if !compatible(lt, rt) {
-                        let (l, r) = (self.type_name(lt), self.type_name(rt));
-                        self.error(
-                            Diagnostic::error(Code::TypeMismatch, format!("cannot compare a {l} with a {r}"))
-                                .at(*span, "operands of different types"),
-                        );
-                        return Some(None);
-                    }
-                    if matches!(lt, Type::Record(_)) && !matches!(op, CompareOp::Eq | CompareOp::Ne) {
-                        self.error(
-                            Diagnostic::error(
-                                Code::TypeMismatch,
-                                format!("records compare only with `=` and `!=`, not `{}`", op.symbol()),
-                            )
-                            .at(*span, "records have no order"),
-                        );
-                        return Some(None);
-                    }
-                    let ty = if lt == ANY_RECORD { rt } else { lt };
-                    return Some(Some(Lit::Filter { op: *op, lhs, rhs, ty, span: *span }));
-                }
-                if *op != CompareOp::Eq {
-                    return None;
-                }
-                let (var, expr, espan) = match (lhs, rhs) {
-                    (Expr::Var(v), e) if !lb && rb => (*v, e, *span),
-                    (e, Expr::Var(v)) if lb && !rb => (*v, e, *lhs_span),
-                    _ => return None,
-                };
-                let Some((expr, ty)) = self.typed(expr, espan) else { return Some(None) };
-                if ty == ANY_RECORD && self.var_types[var].is_none() {
-                    // `x = nil`: which record type x is must come from elsewhere.
-                    return None;
-                }
-                if ty != ANY_RECORD {
-                    self.unify(var, ty, *span);
-                } else if !matches!(self.var_types[var], Some(Type::Record(_))) {
-                    let t = self.type_name(self.var_types[var].unwrap_or(Type::Symbol));
-                    self.error(
-                        Diagnostic::error(
-                            Code::TypeMismatch,
-                            format!("`nil` is a record, but `{}` is a {t}", self.var_names[var]),
-                        )
-                        .at(espan, "a record"),
-                    );
-                    return Some(None);
-                }
-                grow(bound, var);
-                bound[var] = true;
-                Some(Some(Lit::Assign { var, expr, span: *span }))
+                self.place_compare((op, lhs, rhs), (span, lhs_span), bound, atoms_left)
             }
             Pending::Range { var, args, span } => {
                 if !args.iter().all(|a| Self::is_bound(a, bound)) {
@@ -1800,6 +1746,75 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 Some(lit)
             }
         }
+    }
+
+    /// Places `lhs op rhs`: a filter once both sides are bound, an assignment `x = e` once
+    /// `e` is; `None` while it must wait.
+    fn place_compare(
+        &mut self,
+        (op, lhs, rhs): (&CompareOp, &Expr, &Expr),
+        (span, lhs_span): (&Span, &Span),
+        bound: &mut Vec<bool>,
+        atoms_left: bool,
+    ) -> Option<Option<Lit>> {
+        if atoms_left && (lhs.uses_autoinc() || rhs.uses_autoinc()) {
+            return None;
+        }
+        let (lb, rb) = (Self::is_bound(lhs, bound), Self::is_bound(rhs, bound));
+        if lb && rb {
+            let (Some((lhs, lt)), Some((rhs, rt))) = (self.typed(lhs, *lhs_span), self.typed(rhs, *span)) else {
+                return Some(None);
+            };
+            if !compatible(lt, rt) {
+                let (l, r) = (self.type_name(lt), self.type_name(rt));
+                self.error(
+                    Diagnostic::error(Code::TypeMismatch, format!("cannot compare a {l} with a {r}"))
+                        .at(*span, "operands of different types"),
+                );
+                return Some(None);
+            }
+            if matches!(lt, Type::Record(_)) && !matches!(op, CompareOp::Eq | CompareOp::Ne) {
+                self.error(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        format!("records compare only with `=` and `!=`, not `{}`", op.symbol()),
+                    )
+                    .at(*span, "records have no order"),
+                );
+                return Some(None);
+            }
+            let ty = if lt == ANY_RECORD { rt } else { lt };
+            return Some(Some(Lit::Filter { op: *op, lhs, rhs, ty, span: *span }));
+        }
+        if *op != CompareOp::Eq {
+            return None;
+        }
+        let (var, expr, espan) = match (lhs, rhs) {
+            (Expr::Var(v), e) if !lb && rb => (*v, e, *span),
+            (e, Expr::Var(v)) if lb && !rb => (*v, e, *lhs_span),
+            _ => return None,
+        };
+        let Some((expr, ty)) = self.typed(expr, espan) else { return Some(None) };
+        if ty == ANY_RECORD && self.var_types[var].is_none() {
+            // `x = nil`: which record type x is must come from elsewhere.
+            return None;
+        }
+        if ty != ANY_RECORD {
+            self.unify(var, ty, *span);
+        } else if !matches!(self.var_types[var], Some(Type::Record(_))) {
+            let t = self.type_name(self.var_types[var].unwrap_or(Type::Symbol));
+            self.error(
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!("`nil` is a record, but `{}` is a {t}", self.var_names[var]),
+                )
+                .at(espan, "a record"),
+            );
+            return Some(None);
+        }
+        grow(bound, var);
+        bound[var] = true;
+        Some(Some(Lit::Assign { var, expr, span: *span }))
     }
 
     /// An aggregate is ready when its inputs ([`Self::aggregate_inputs`]) are bound.
@@ -2171,7 +2186,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         branch: Option<usize>,
         given: usize,
         span: Span,
-    ) -> Option<(u16, String, Vec<(String, Type)>)> {
+    ) -> Option<(u16, String, Layout)> {
         let Some(Type::Record(t)) = self.var_types[var].filter(|t| *t != ANY_RECORD) else {
             let d = match self.var_types[var] {
                 Some(other) => Diagnostic::error(
@@ -2187,7 +2202,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             return None;
         };
         let def = self.checker.symbols.records.ty(t).clone();
-        let (what, layout): (String, Vec<(String, Type)>) = match branch {
+        let (what, layout): (String, Layout) = match branch {
             Some(b) => {
                 let (name, fields) = def.branches[b].clone();
                 (format!("`${name}`"), std::iter::once(("$branch".to_string(), Type::Number)).chain(fields).collect())
@@ -2260,6 +2275,9 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         self.error(d);
     }
 }
+
+/// A record's fields as `check` sees them: (name, type), a branch's index first.
+type Layout = Vec<(String, Type)>;
 
 /// The type of `nil` before its context says which record type it is.
 const ANY_RECORD: Type = Type::Record(u16::MAX);

@@ -125,7 +125,11 @@ pub struct Column {
     pub ty: Ident,
 }
 
-/// A type declaration: `.type Name <: base`, `.type Name = A | B`.
+/// The fields of a record type or of a branch: (name, type name).
+pub type Fields = Vec<(Ident, Ident)>;
+
+/// A type declaration: `.type Name <: base`, `.type Name = A | B`, `.type P = [a: number]`,
+/// `.type S = A {x: number} | B {}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeDecl {
     /// The declared type's name.
@@ -137,10 +141,10 @@ pub struct TypeDecl {
     /// `.type T = B` (another name for `B`) or a union.
     pub subset: bool,
     /// `.type T = [a: number, b: T]`: a record type's fields (name, type); `bases` is empty.
-    pub fields: Option<Vec<(Ident, Ident)>>,
+    pub fields: Option<Fields>,
     /// `.type S = Circle {r: number} | Zero {}`: an algebraic data type's branches, each with
     /// its fields; `bases` is empty.
-    pub branches: Option<Vec<(Ident, Vec<(Ident, Ident)>)>>,
+    pub branches: Option<Vec<(Ident, Fields)>>,
     /// The whole declaration.
     pub span: Span,
 }

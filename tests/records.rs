@@ -346,3 +346,74 @@ fn every_record_tuple_has_a_proof_the_independent_checker_accepts_on_both_engine
         }
     }
 }
+
+/// Every path of a random acyclic graph as a list, on both engines, against paths listed by
+/// a depth-first walk written here (`RECORD_CASES` graphs, 64 by default).
+mod differential {
+    use proptest::prelude::*;
+    use stance::engine::backend::Engine;
+    use stance::engine::eval::EvalOptions;
+
+    fn walks(edges: &[(u8, u8)]) -> Vec<String> {
+        // Each path from x to y written as stance writes the list: last node first.
+        fn extend(edges: &[(u8, u8)], x: u8, nodes: &mut Vec<u8>, out: &mut Vec<String>) {
+            let last = *nodes.last().unwrap();
+            for &(_, b) in edges.iter().filter(|(a, _)| *a == last) {
+                nodes.push(b);
+                let list = nodes.iter().fold("nil".to_string(), |tail, n| format!("[{n}, {tail}]"));
+                out.push(format!("{x},{b},{list}"));
+                extend(edges, x, nodes, out);
+                nodes.pop();
+            }
+        }
+        let mut out = Vec::new();
+        let mut starts: Vec<u8> = edges.iter().map(|e| e.0).collect();
+        starts.sort_unstable();
+        starts.dedup();
+        for x in starts {
+            extend(edges, x, &mut vec![x], &mut out);
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn engine_rows(program: &str, engine: Engine) -> Vec<String> {
+        let options = EvalOptions { engine, ..Default::default() };
+        let m = stance::session::evaluate_text(program, &options).unwrap_or_else(|e| panic!("{engine:?}: {e}"));
+        let id = m.program.relation_id("path").unwrap();
+        let mut rows: Vec<String> =
+            stance::base::order::sorted_rows(&m.model.relations[id], &m.program.relations[id].types, &m.symbols)
+                .into_iter()
+                .map(|r| r.join(","))
+                .collect();
+        rows.sort();
+        rows
+    }
+
+    fn cases() -> u32 {
+        std::env::var("RECORD_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(64)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(cases()))]
+        #[test]
+        fn paths_as_lists_match_a_depth_first_walk(raw in proptest::collection::vec((0u8..7, 0u8..7), 0..12)) {
+            let mut edges: Vec<(u8, u8)> =
+                raw.into_iter().filter(|(a, b)| a != b).map(|(a, b)| (a.min(b), a.max(b))).collect();
+            edges.sort_unstable();
+            edges.dedup();
+            let facts: String = edges.iter().map(|(a, b)| format!("edge({a}, {b}).\n")).collect();
+            let program = format!(
+                ".type List = [head: number, tail: List]\n.decl edge(x: number, y: number)\n{facts}\
+                 .decl path(x: number, y: number, l: List)\n\
+                 path(x, y, [y, [x, nil]]) :- edge(x, y).\n\
+                 path(x, z, [z, l]) :- path(x, y, l), edge(y, z).\n"
+            );
+            let expected = walks(&edges);
+            for engine in [Engine::Datafrog, Engine::Simple, Engine::Compare] {
+                prop_assert_eq!(&engine_rows(&program, engine), &expected, "{:?}\n{}", engine, program);
+            }
+        }
+    }
+}

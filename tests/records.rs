@@ -300,6 +300,8 @@ fn algebraic_data_type_errors_name_the_branch() {
     assert!(e.contains("error[E013]: field `s` of `$Square` is a symbol but a number is expected"), "{e}");
     let e = error(&format!("{head}shape([1]).\n"));
     assert!(e.contains("error[E013]: `Shape` is an algebraic data type: build or match it with a branch"), "{e}");
+    let e = error(&format!("{head}shape(nil).\n"));
+    assert!(e.contains("error[E013]: `nil` is not a value of `Shape`, an algebraic data type"), "{e}");
     let e = error(&format!("{head}.type Other = Circle {{x: symbol}}\n"));
     assert!(e.contains("error[E016]: branch `Circle` is declared twice"), "{e}");
 }

@@ -1302,7 +1302,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             match arg {
                 Arg::Var(v) => self.unify(*v, *ty, expr.span()),
                 Arg::Const(_) if matches!(expr, ast::Expr::Nil(_)) => {
-                    if !matches!(ty, Type::Record(_)) {
+                    if !matches!(ty, Type::Record(_)) || self.is_adt(*ty) {
                         self.error(
                             Diagnostic::error(
                                 Code::TypeMismatch,
@@ -1965,6 +1965,17 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
     /// the mismatch.
     fn expect_type(&mut self, e: &Expr, ty: Type, span: Span, what: &str) -> Option<Expr> {
         let (e, t) = self.typed(e, span)?;
+        if t == ANY_RECORD && self.is_adt(ty) {
+            let name = ty.name_in(&self.checker.symbols.records);
+            self.error(
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!("`nil` is not a value of `{name}`, an algebraic data type"),
+                )
+                .at(span, "a branch is expected"),
+            );
+            return None;
+        }
         if !compatible(t, ty) {
             let (found, wanted) = (self.type_name(t), self.type_name(ty));
             self.error(
@@ -2097,6 +2108,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 break;
             }
         }
+    }
+
+    /// Whether `t` is an algebraic data type (whose values are branches, never `nil`).
+    fn is_adt(&self, t: Type) -> bool {
+        matches!(t, Type::Record(r) if r != u16::MAX && !self.checker.symbols.records.ty(r).branches.is_empty())
     }
 
     /// A type's name in messages: `number`, `symbol`, or a record type's name (`Pair`).

@@ -15,7 +15,7 @@
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::source::Span;
 pub use crate::base::value::Tuples;
-use crate::base::value::{Number, Symbols, Type, Value, from_number, to_number};
+use crate::base::value::{Number, Symbols, Type, Value, from_float, from_number, to_float, to_number};
 use crate::engine::index::Index;
 use crate::engine::limits::{self, CancelToken, Stop, StopReason};
 use crate::engine::plan::{
@@ -23,7 +23,7 @@ use crate::engine::plan::{
 };
 use crate::lang::functors::{self, Range};
 use crate::lang::ir::{self, Expr, RelId, RuleId};
-use crate::lang::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
+use crate::lang::syntax::ast::{AggregateFunc, CompareOp};
 use datafrog::{Iteration, Relation, Variable};
 use std::cmp::Ordering;
 use std::sync::mpsc;
@@ -1123,13 +1123,15 @@ pub fn overflow(func: AggregateFunc, span: Span) -> Diagnostic {
         .with_help("Soufflé would wrap around to a wrong total; stance stops instead")
 }
 
-/// Compares two values of one type: numbers as signed integers, symbols as strings.
+/// Compares two values of one type: numbers by value, symbols as strings; floats in the
+/// total order of [`crate::base::value::numeric_key`] (NaN equals itself and is greatest).
 pub fn compare(op: CompareOp, ty: Type, l: Value, r: Value, symbols: &Symbols) -> bool {
     let ord = match (op, ty) {
         (CompareOp::Eq, _) => return l == r,
         (CompareOp::Ne, _) => return l != r,
         (_, Type::Number) => to_number(l).cmp(&to_number(r)),
         (_, Type::Symbol) => symbols.resolve(l).cmp(symbols.resolve(r)),
+        (_, t) => crate::base::value::numeric_key(l, t).cmp(&crate::base::value::numeric_key(r, t)),
     };
     match op {
         CompareOp::Lt => ord == Ordering::Less,
@@ -1173,19 +1175,14 @@ fn eval_expr(e: &Expr, env: &[Value], ctx: &mut Ctx) -> Option<Value> {
     Some(match e {
         Expr::Var(v) => env[*v],
         Expr::Const(c, _) => *c,
-        Expr::Unary(op, a) => {
-            let a = to_number(eval_expr(a, env, ctx)?);
-            from_number(match op {
-                UnaryOp::Neg => a.wrapping_neg(),
-                UnaryOp::Bnot => !a,
-                UnaryOp::Lnot => (a == 0) as Number,
-            })
+        Expr::Unary(op, ty, a) => functors::unary(*op, *ty, eval_expr(a, env, ctx)?),
+        Expr::Binary(op, ty, a, b) => {
+            let a = eval_expr(a, env, ctx)?;
+            let b = eval_expr(b, env, ctx)?;
+            functors::binary(*op, *ty, a, b)?
         }
-        Expr::Binary(op, a, b) => {
-            let a = to_number(eval_expr(a, env, ctx)?);
-            let b = to_number(eval_expr(b, env, ctx)?);
-            from_number(arith(*op, a, b)?)
-        }
+        Expr::Cast(a, Type::Float) => from_float(to_float(eval_expr(a, env, ctx)?)),
+        Expr::Cast(a, _) => eval_expr(a, env, ctx)?,
         Expr::Call { func, args, .. } => {
             let mut values = Vec::with_capacity(args.len());
             for a in args {
@@ -1193,47 +1190,6 @@ fn eval_expr(e: &Expr, env: &[Value], ctx: &mut Ctx) -> Option<Value> {
             }
             return func.eval(&values, &mut ctx.functors);
         }
-    })
-}
-
-fn arith(op: BinaryOp, a: Number, b: Number) -> Option<Number> {
-    Some(match op {
-        BinaryOp::Add => a.wrapping_add(b),
-        BinaryOp::Sub => a.wrapping_sub(b),
-        BinaryOp::Mul => a.wrapping_mul(b),
-        // As in Soufflé: `i32::MIN / -1` wraps to `i32::MIN` and `i32::MIN % -1` is 0. By zero
-        // there is no value (see the README).
-        BinaryOp::Div if b == 0 => return None,
-        BinaryOp::Mod if b == 0 => return None,
-        BinaryOp::Div => a.wrapping_div(b),
-        BinaryOp::Mod => a.wrapping_rem(b),
-        BinaryOp::Pow => {
-            if b >= 0 {
-                a.wrapping_pow(b as u32)
-            } else {
-                // Integer power with a negative exponent truncates towards zero.
-                match a {
-                    1 => 1,
-                    -1 => {
-                        if b % 2 == 0 {
-                            1
-                        } else {
-                            -1
-                        }
-                    }
-                    _ => 0,
-                }
-            }
-        }
-        BinaryOp::Band => a & b,
-        BinaryOp::Bor => a | b,
-        BinaryOp::Bxor => a ^ b,
-        BinaryOp::Bshl => a.wrapping_shl(b as u32),
-        BinaryOp::Bshr => a.wrapping_shr(b as u32),
-        BinaryOp::Bshru => ((a as u32).wrapping_shr(b as u32)) as Number,
-        BinaryOp::Land => (a != 0 && b != 0) as Number,
-        BinaryOp::Lor => (a != 0 || b != 0) as Number,
-        BinaryOp::Lxor => ((a != 0) != (b != 0)) as Number,
     })
 }
 

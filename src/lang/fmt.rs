@@ -501,7 +501,8 @@ fn precedence(op: BinaryOp) -> u8 {
     }
 }
 
-fn binary_op(op: BinaryOp) -> &'static str {
+/// The operator as written in a rule file (`+`, `band`).
+pub fn binary_op(op: BinaryOp) -> &'static str {
     match op {
         BinaryOp::Add => "+",
         BinaryOp::Sub => "-",

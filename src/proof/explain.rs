@@ -2,7 +2,7 @@
 //! text, proof DAGs as JSON, one-line traces for CSV, and why-not reports.
 
 use crate::base::diag::plural;
-use crate::base::value::{Type, Value, to_number};
+use crate::base::value::{Type, Value};
 use crate::engine::eval;
 use crate::lang::ir::{self, Lit, RelId};
 use crate::proof::grades::{Grades, Grading, confidence_text};
@@ -28,8 +28,8 @@ fn rule_text(ex: &Explainer, rule: &ir::Rule) -> String {
 
 fn value_text(v: Value, ty: Type, ex: &Explainer) -> String {
     match ty {
-        Type::Number => to_number(v).to_string(),
         Type::Symbol => ex.symbols.resolve(v).to_string(),
+        t => crate::base::value::display(v, t, ex.symbols),
     }
 }
 

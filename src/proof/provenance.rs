@@ -403,7 +403,8 @@ pub fn bind_head(rule: &ir::Rule, tuple: &[Value], env: &mut [Value], bound: &mu
         }
     }
     for (arg, &v) in rule.head_args.iter().zip(tuple) {
-        if matches!(arg, Expr::Binary(..) | Expr::Unary(..)) && !invert(arg, to_number(v), env, bound) {
+        if matches!(arg, Expr::Binary(..) | Expr::Unary(..) | Expr::Cast(..)) && !invert(arg, to_number(v), env, bound)
+        {
             return false;
         }
     }
@@ -415,7 +416,11 @@ pub fn bind_head(rule: &ir::Rule, tuple: &[Value], env: &mut [Value], bound: &mu
 /// are left to [`head_matches`].
 fn invert(expr: &Expr, v: Number, env: &mut [Value], bound: &mut [bool]) -> bool {
     use crate::lang::syntax::ast::{BinaryOp, UnaryOp};
-    let c = |e: &Expr| if let Expr::Const(c, Type::Number) = e { Some(to_number(*c)) } else { None };
+    // Unsigned arithmetic wraps alike (same bits); float arithmetic rounds: not inverted.
+    let c = |e: &Expr| match e {
+        Expr::Const(c, Type::Number | Type::Unsigned) => Some(to_number(*c)),
+        _ => None,
+    };
     match expr {
         Expr::Var(x) if bound[*x] => to_number(env[*x]) == v,
         Expr::Var(x) => {
@@ -423,17 +428,19 @@ fn invert(expr: &Expr, v: Number, env: &mut [Value], bound: &mut [bool]) -> bool
             bound[*x] = true;
             true
         }
-        Expr::Binary(BinaryOp::Add, a, b) => match (c(a), c(b)) {
+        Expr::Binary(BinaryOp::Add, Type::Number | Type::Unsigned, a, b) => match (c(a), c(b)) {
             (None, Some(k)) => invert(a, v.wrapping_sub(k), env, bound),
             (Some(k), None) => invert(b, v.wrapping_sub(k), env, bound),
             _ => true,
         },
-        Expr::Binary(BinaryOp::Sub, a, b) => match (c(a), c(b)) {
+        Expr::Binary(BinaryOp::Sub, Type::Number | Type::Unsigned, a, b) => match (c(a), c(b)) {
             (None, Some(k)) => invert(a, v.wrapping_add(k), env, bound),
             (Some(k), None) => invert(b, k.wrapping_sub(v), env, bound),
             _ => true,
         },
-        Expr::Unary(UnaryOp::Neg, a) => invert(a, v.wrapping_neg(), env, bound),
+        // The same bits (a cast to a float may change a NaN's: left to `head_matches`).
+        Expr::Cast(a, t) if *t != Type::Float => invert(a, v, env, bound),
+        Expr::Unary(UnaryOp::Neg, Type::Number, a) => invert(a, v.wrapping_neg(), env, bound),
         _ => true,
     }
 }
@@ -672,7 +679,8 @@ fn value_fixed_later(var: usize, rest: &[Lit], env: &[Value], bound: &[bool]) ->
 /// One value as it sorts for people: numbers numerically, symbols by string.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum SortKey {
-    Number(Number),
+    /// [`crate::base::value::numeric_key`] of a value of a numeric type.
+    Number(i64),
     Symbol(String),
 }
 
@@ -684,8 +692,8 @@ fn sort_key(program: &ir::Program, model: &Model, symbols: &Symbols, premises: &
         key.push(SortKey::Symbol(decl.name.clone()));
         for (&v, &t) in model.relations[rel].get(index).iter().zip(&decl.types) {
             key.push(match t {
-                Type::Number => SortKey::Number(to_number(v)),
                 Type::Symbol => SortKey::Symbol(symbols.resolve(v).to_string()),
+                t => SortKey::Number(crate::base::value::numeric_key(v, t)),
             });
         }
     }
@@ -769,8 +777,8 @@ fn condition_text(source: &str, op: CompareOp, l: Value, r: Value, ty: Type, sym
 /// A value written as in a rule file: numbers bare, symbols quoted.
 pub fn literal(v: Value, ty: Type, symbols: &Symbols) -> String {
     match ty {
-        Type::Number => to_number(v).to_string(),
         Type::Symbol => format!("{:?}", symbols.resolve(v)),
+        t => crate::base::value::display(v, t, symbols),
     }
 }
 

@@ -364,8 +364,8 @@ fn translate(tuple: &[Value], types: &[Type], to_types: &[Type], from: &Symbols,
         .iter()
         .zip(types)
         .map(|(&v, &t)| match t {
-            Type::Number => Some(v),
             Type::Symbol => to.get(from.resolve(v)),
+            _ => Some(v),
         })
         .collect()
 }
@@ -624,8 +624,8 @@ fn now_matching(ex: &Explainer, after: &View, rel: RelId, pattern: &[Option<Valu
         .zip(&decl.types)
         .map(|(p, &t)| match (p, t) {
             (None, _) => Some(None),
-            (Some(v), Type::Number) => Some(Some(*v)),
             (Some(v), Type::Symbol) => after.symbols.get(ex.symbols.resolve(*v)).map(Some),
+            (Some(v), _) => Some(Some(*v)),
         })
         .collect();
     let tuples = &after.model.relations[here];

@@ -573,24 +573,18 @@ impl Checker<'_> {
     /// it: an integer literal fits a `number`, an `unsigned` (if not negative) or a `float`
     /// column; `1.5` only a `float`, `5u` only an `unsigned`, a string only a `symbol`.
     fn constant(&mut self, arg: &ast::Expr, ty: Type, relation: &str) -> Option<Value> {
-        let (value, found) = match arg {
-            ast::Expr::Number(n, _) => match retyped_literal(from_number(*n), ty) {
-                Some(v) => return Some(v),
-                None => (from_number(*n), Type::Number),
-            },
-            ast::Expr::Str(s, _) => (self.symbols.intern(s), Type::Symbol),
-            ast::Expr::Float(text, span) => match typed_literal(text) {
-                Ok(typed) => typed,
-                Err(why) => {
-                    self.error(bad_literal(text, *span, why));
-                    return None;
-                }
-            },
-            _ => return None,
+        let found = match (arg, literal_constant(arg, ty)) {
+            (ast::Expr::Str(s, _), _) if ty == Type::Symbol => return Some(self.symbols.intern(s)),
+            (ast::Expr::Str(..), _) => Type::Symbol,
+            (_, Some(Ok(v))) => return Some(v),
+            (_, Some(Err(found))) => found,
+            (ast::Expr::Float(text, span), None) => {
+                let why = typed_literal(text).err().unwrap_or("out of range");
+                self.error(bad_literal(text, *span, why));
+                return None;
+            }
+            (_, None) => return None,
         };
-        if found == ty {
-            return Some(value);
-        }
         let what = if matches!(arg, ast::Expr::Number(..)) && ty == Type::Unsigned {
             "a negative number".to_string()
         } else {
@@ -702,6 +696,26 @@ fn typed_literal(text: &str) -> Result<(Value, Type), &'static str> {
             _ => Err("does not fit in a 32-bit float"),
         },
     }
+}
+
+/// A numeric literal (`3`, `1.5`, `5u`, and `-1.5` in a claim) as a constant of a column of
+/// type `ty`: `None` if `e` is not one (or is out of range, reported by the checker);
+/// `Some(Err(t))` if it cannot be one, `t` being the literal's own type. Facts, atoms and
+/// claims read their constants with this.
+pub fn literal_constant(e: &ast::Expr, ty: Type) -> Option<Result<Value, Type>> {
+    let (value, found) = match e {
+        ast::Expr::Number(n, _) => match retyped_literal(from_number(*n), ty) {
+            Some(v) => return Some(Ok(v)),
+            None => (from_number(*n), Type::Number),
+        },
+        ast::Expr::Float(text, _) => typed_literal(text).ok()?,
+        ast::Expr::Unary { op: ast::UnaryOp::Neg, arg, .. } if matches!(**arg, ast::Expr::Float(..)) => {
+            let value = literal_constant(arg, Type::Float)?.ok()?;
+            (from_float(-crate::base::value::to_float(value)), Type::Float)
+        }
+        _ => return None,
+    };
+    Some(if found == ty { Ok(value) } else { Err(found) })
 }
 
 /// An integer literal (a `number` constant) as a value of type `ty`, if it is one: Soufflé
@@ -1294,9 +1308,9 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             Some(t) if self.var_names[v].starts_with('$') => self.error(
                 Diagnostic::error(
                     Code::TypeMismatch,
-                    format!("this expression is a {}, but the column it fills is a {}", ty.name(), t.name()),
+                    format!("this expression is {}, but the column it fills is {}", article(ty), article(t)),
                 )
-                .at(self.var_spans[v], format!("expected a {}", t.name())),
+                .at(self.var_spans[v], format!("expected {}", article(t))),
             ),
             Some(t) => {
                 let first = self.var_spans[v];
@@ -1304,14 +1318,14 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     Diagnostic::error(
                         Code::TypeMismatch,
                         format!(
-                            "variable `{}` is used as a {} here but as a {} before",
+                            "variable `{}` is used as {} here but as {} before",
                             self.var_names[v],
-                            ty.name(),
-                            t.name()
+                            article(ty),
+                            article(t)
                         ),
                     )
-                    .at(span, format!("used as a {}", ty.name()))
-                    .with_secondary(first, format!("used as a {} here", t.name())),
+                    .at(span, format!("used as {}", article(ty)))
+                    .with_secondary(first, format!("used as {} here", article(t))),
                 );
             }
         }
@@ -1972,15 +1986,15 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 Diagnostic::error(
                     Code::TypeMismatch,
                     format!(
-                        "argument {} of `{name}` is a {}, but `{name}` takes a {} there",
+                        "argument {} of `{name}` is {}, but `{name}` takes {} there",
                         i + 1,
-                        found.name(),
-                        expected.name()
+                        article(found),
+                        article(expected)
                     ),
                 )
                 .at(span, forms.join(" or "))
                 .with_help(if func.def().params.len() == 1 && func.def().result == found {
-                    format!("it is a {} already: leave out `{name}`", found.name())
+                    format!("it is {} already: leave out `{name}`", article(found))
                 } else {
                     format!("convert it with `{convert}(...)`")
                 })

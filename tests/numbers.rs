@@ -293,3 +293,28 @@ fn fmt_writes_unsigned_literals_in_decimal_and_floats_as_written() {
     let text = std::fs::read_to_string(dir.path().join("rules/r.dl")).unwrap();
     assert!(text.contains("a(31u, 2.50)."), "{text}");
 }
+
+#[test]
+fn subset_types_of_float_and_unsigned() {
+    let p = r#"
+        .type Weight <: float
+        .type Count <: unsigned
+        .type Amount = Weight | Weight
+        .decl w(x: Weight, n: Count)
+        w(1.5, 2).
+        .decl plain(x: float, n: unsigned)
+        plain(x, n) :- w(x, n).
+        .decl amount(x: Amount)
+        amount(x) :- w(x, _).
+        .decl back(x: Weight)
+        back(as(x, Weight)) :- plain(x, _).
+        .decl unioned(x: float)
+        unioned(x) :- amount(x).
+    "#;
+    assert_eq!(rows(p, "unioned"), ["1.5"]);
+    assert_eq!(rows(p, "plain"), ["1.5,2"]);
+    assert_eq!(rows(p, "amount"), ["1.5"]);
+    assert_eq!(rows(p, "back"), ["1.5"]);
+    let e = error(".type Weight <: float\n.decl w(x: Weight)\n.decl f(x: float)\nf(2.5).\nw(x) :- f(x).\n");
+    assert!(e.contains("`x` is a `float`, which is not a subtype of `Weight`, the type of column 1 of `w`"), "{e}");
+}

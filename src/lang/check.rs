@@ -788,7 +788,7 @@ fn unknown_type(name: &str, span: Span, types: &BTreeMap<String, Type>) -> Diagn
 }
 
 /// The columns of a `.decl` written for an atom: each named after its variable (else `cN`),
-/// typed `number` for a number given, `symbol` otherwise.
+/// typed by the literal given (`number`, `unsigned`, `float`), `symbol` otherwise.
 fn decl_columns(args: &[ast::Expr]) -> String {
     let mut used = BTreeSet::new();
     let columns: Vec<String> = args
@@ -799,7 +799,12 @@ fn decl_columns(args: &[ast::Expr]) -> String {
                 ast::Expr::Var(v) if used.insert(v.name.clone()) => v.name.clone(),
                 _ => format!("c{}", i + 1),
             };
-            let ty = if matches!(arg, ast::Expr::Number(..)) { "number" } else { "symbol" };
+            let ty = match arg {
+                ast::Expr::Number(..) => "number",
+                ast::Expr::Float(text, _) if text.ends_with('u') => "unsigned",
+                ast::Expr::Float(..) => "float",
+                _ => "symbol",
+            };
             format!("{name}: {ty}")
         })
         .collect();
@@ -855,7 +860,7 @@ impl TypeLattice {
         name
     }
 
-    /// The primitive type (`symbol`, `number`) under `name`: a union's is its members'
+    /// The primitive type (`symbol`, `number`, `unsigned`, `float`) under `name`: a union's is its members'
     /// (`check` has made sure they share one).
     fn primitive(&self, name: &str) -> String {
         let mut t = self.canonical(name);
@@ -876,7 +881,7 @@ impl TypeLattice {
     /// Whether every value of `a` is a value of `b`.
     fn subtype(&self, a: &str, b: &str) -> bool {
         let (a, b) = (self.canonical(a), self.canonical(b));
-        if b == "symbol" || b == "number" {
+        if matches!(b.as_str(), "symbol" | "number" | "unsigned" | "float") {
             return self.primitive(&a) == b;
         }
         let mut seen = BTreeSet::new();

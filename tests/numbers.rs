@@ -318,3 +318,28 @@ fn subset_types_of_float_and_unsigned() {
     let e = error(".type Weight <: float\n.decl w(x: Weight)\n.decl f(x: float)\nf(2.5).\nw(x) :- f(x).\n");
     assert!(e.contains("`x` is a `float`, which is not a subtype of `Weight`, the type of column 1 of `w`"), "{e}");
 }
+
+#[test]
+fn sum_min_max_over_floats_and_unsigned_have_the_target_type() {
+    let p = r#"
+        .decl score(p: symbol, s: float, n: unsigned)
+        score("a", 1.5, 3). score("a", 2.25, 4294967295u). score("b", -0.5, 7). score("b", 0.1, 1).
+        .decl total(p: symbol, t: float, lo: float, hi: float, c: number, top: unsigned, small: unsigned)
+        total(p, t, lo, hi, c, top, small) :- score(p, _, _),
+            t = sum s : { score(p, s, _) }, lo = min s : { score(p, s, _) }, hi = max s : score(p, s, _),
+            c = count : { score(p, _, _) }, top = max n : score(p, _, n), small = sum n : { score(p, _, n), n < 10 }.
+        .decl best(p: symbol)
+        best(p) :- score(p, s, _), s = max x : score(_, x, _).
+        .decl none(t: float)
+        none(t) :- t = sum s : { score("c", s, _) }.
+    "#;
+    assert_eq!(rows(p, "total"), ["a,3.75,1.5,2.25,2,4294967295,3", "b,-0.400000006,-0.5,0.100000001,2,7,8"]);
+    assert_eq!(rows(p, "best"), ["a"]);
+    assert_eq!(rows(p, "none"), ["0"]);
+    let e = error(".decl u(n: unsigned)\nu(4294967295u). u(1).\n.decl t(n: unsigned)\nt(s) :- s = sum n : u(n).\n");
+    assert!(e.contains("this sum does not fit in a 32-bit number"), "{e}");
+    let e = error(".decl a(x: symbol)\n.decl t(n: number)\nt(s) :- s = sum x : a(x).\n");
+    assert!(e.contains("the aggregate's target is a symbol but a number is expected"), "{e}");
+    let e = error(".decl a(x: float)\n.decl t(n: number)\nt(s) :- s = sum x : a(x).\n");
+    assert!(e.contains("this head argument is a float but a number is expected"), "{e}");
+}

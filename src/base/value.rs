@@ -396,9 +396,17 @@ fn saturated_len(s: &str) -> u32 {
 pub fn display(v: Value, ty: Type, symbols: &Symbols) -> String {
     match ty {
         Type::Symbol => symbols.resolve(v).to_string(),
+        t => numeric_text(v, t),
+    }
+}
+
+/// Renders a value of a numeric type for output (a symbol's id for a symbol: use [`display`]).
+pub fn numeric_text(v: Value, ty: Type) -> String {
+    match ty {
         Type::Number => to_number(v).to_string(),
         Type::Unsigned => to_unsigned(v).to_string(),
         Type::Float => format_float(to_float(v)),
+        Type::Symbol => v.to_string(),
     }
 }
 
@@ -498,6 +506,14 @@ impl Tuples {
 /// (relations, proofs, violations, diffs) writes values with this.
 pub fn value_json(v: Value, t: Type, symbols: &Symbols) -> serde_json::Value {
     match t {
+        Type::Symbol => serde_json::Value::from(symbols.resolve(v)),
+        t => numeric_json(v, t),
+    }
+}
+
+/// A value of a numeric type as JSON (see [`value_json`]).
+pub fn numeric_json(v: Value, t: Type) -> serde_json::Value {
+    match t {
         Type::Number => serde_json::Value::from(to_number(v)),
         Type::Unsigned => serde_json::Value::from(to_unsigned(v)),
         // The number as written in output files; JSON has no `inf` or `nan`: those are strings.
@@ -508,7 +524,7 @@ pub fn value_json(v: Value, t: Type, symbols: &Symbols) -> serde_json::Value {
                 _ => serde_json::Value::from(text),
             }
         }
-        Type::Symbol => serde_json::Value::from(symbols.resolve(v)),
+        Type::Symbol => serde_json::Value::from(v),
     }
 }
 

@@ -15,7 +15,10 @@
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::source::Span;
 pub use crate::base::value::Tuples;
-use crate::base::value::{Number, Symbols, Type, Value, from_float, from_number, to_float, to_number};
+use crate::base::value::{
+    Float, Number, Symbols, Type, Unsigned, Value, from_float, from_number, from_unsigned, numeric_key, to_float,
+    to_number, to_unsigned,
+};
 use crate::engine::index::Index;
 use crate::engine::limits::{self, CancelToken, Stop, StopReason};
 use crate::engine::plan::{
@@ -996,13 +999,13 @@ fn run_ops<const R: usize, const E: usize>(
                 run_ops(rest, env, statics, ctx, sink);
             }
         }
-        Op::Aggregate { var, func, target, key, ops, span } => {
-            let mut fold = Fold::new(*func);
+        Op::Aggregate { var, func, target, ty, key, ops, span } => {
+            let mut fold = Fold::new(*func, *ty);
             {
                 let mut distinct = Distinct::new(key.as_deref());
                 let mut add = |e: &Env<E>, ctx: &mut Ctx| {
                     if distinct.first(e) {
-                        fold.add(target.as_ref().and_then(|t| eval_expr(t, e, ctx)).map(to_number));
+                        fold.add(target.as_ref().and_then(|t| eval_expr(t, e, ctx)));
                     }
                 };
                 let mut inner = *env;
@@ -1013,7 +1016,7 @@ fn run_ops<const R: usize, const E: usize>(
                 return;
             }
             if let Some(r) = fold.result() {
-                env[*var] = from_number(r);
+                env[*var] = r;
                 run_ops(rest, env, statics, ctx, sink);
             }
         }
@@ -1101,24 +1104,43 @@ impl<'k> Distinct<'k> {
 
 /// An aggregate being computed: `add` each solution of its body (with the target's value),
 /// then take the `result`. Count and sum of nothing are 0; min and max of nothing have no value.
-/// Counts and sums are kept in 64 bits: a result that does not fit in a `number` is
+/// Counts and integer sums are kept in 64 bits: a result that does not fit its 32-bit type is
 /// [`Fold::overflowed`] (an error, where Soufflé wraps: a wrong total is worse than a stop).
+/// Floats are summed in single precision, as Soufflé sums them, in the order of the solutions.
 pub struct Fold {
     func: AggregateFunc,
+    /// The target's type.
+    ty: Type,
     count: i64,
+    /// An integer target's sum, least or greatest value.
     acc: Option<i64>,
+    /// A float target's sum, least or greatest value.
+    float: Option<Float>,
 }
 
 impl Fold {
-    /// An empty fold of `func`.
-    pub fn new(func: AggregateFunc) -> Fold {
-        Fold { func, count: 0, acc: None }
+    /// An empty fold of `func` over a target of type `ty` (`number` for a `count`).
+    pub fn new(func: AggregateFunc, ty: Type) -> Fold {
+        Fold { func, ty, count: 0, acc: None, float: None }
     }
 
     /// One solution; `value` is the target's value (`None` for `count`, or when it has none).
-    pub fn add(&mut self, value: Option<Number>) {
+    pub fn add(&mut self, value: Option<Value>) {
         self.count = self.count.saturating_add(1);
-        let Some(v) = value.map(i64::from) else { return };
+        let Some(v) = value else { return };
+        if self.ty == Type::Float {
+            let f = to_float(v);
+            let key = |x: Float| numeric_key(from_float(x), Type::Float);
+            self.float = Some(match (self.float, self.func) {
+                (None, _) => f,
+                (Some(a), AggregateFunc::Sum | AggregateFunc::Mean) => a + f,
+                (Some(a), AggregateFunc::Min) if key(f) < key(a) => f,
+                (Some(a), AggregateFunc::Max) if key(f) > key(a) => f,
+                (Some(a), _) => a,
+            });
+            return;
+        }
+        let v = if self.ty == Type::Unsigned { i64::from(to_unsigned(v)) } else { i64::from(to_number(v)) };
         self.acc = Some(match (self.acc, self.func) {
             (None, _) => v,
             (Some(a), AggregateFunc::Sum) => a.saturating_add(v),
@@ -1136,14 +1158,29 @@ impl Fold {
         }
     }
 
-    /// Whether the result does not fit in a 32-bit `number`.
+    /// Whether the result does not fit in its 32-bit type.
     pub fn overflowed(&self) -> bool {
-        self.wide_result().is_some_and(|r| Number::try_from(r).is_err())
+        self.ty != Type::Float && self.wide_result().is_some_and(|r| self.cell(r).is_none())
+    }
+
+    /// An integer result as a cell of the fold's type (a count is a `number`).
+    fn cell(&self, r: i64) -> Option<Value> {
+        match (self.func, self.ty) {
+            (AggregateFunc::Count, _) | (_, Type::Number) => Number::try_from(r).ok().map(from_number),
+            _ => Unsigned::try_from(r).ok().map(from_unsigned),
+        }
     }
 
     /// The result; `None` for the min or max of nothing, and when it [`Fold::overflowed`].
-    pub fn result(&self) -> Option<Number> {
-        self.wide_result().and_then(|r| Number::try_from(r).ok())
+    pub fn result(&self) -> Option<Value> {
+        if self.ty == Type::Float && self.func != AggregateFunc::Count {
+            return match self.func {
+                AggregateFunc::Sum => Some(from_float(self.float.unwrap_or(0.0))),
+                AggregateFunc::Mean => self.float.map(|s| from_float(s / self.count as Float)),
+                _ => self.float.map(from_float),
+            };
+        }
+        self.wide_result().and_then(|r| self.cell(r))
     }
 }
 
@@ -1163,7 +1200,7 @@ pub fn compare(op: CompareOp, ty: Type, l: Value, r: Value, symbols: &Symbols) -
         (CompareOp::Ne, _) => return l != r,
         (_, Type::Number) => to_number(l).cmp(&to_number(r)),
         (_, Type::Symbol) => symbols.resolve(l).cmp(symbols.resolve(r)),
-        (_, t) => crate::base::value::numeric_key(l, t).cmp(&crate::base::value::numeric_key(r, t)),
+        (_, t) => numeric_key(l, t).cmp(&numeric_key(r, t)),
     };
     match op {
         CompareOp::Lt => ord == Ordering::Less,

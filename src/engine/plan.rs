@@ -148,6 +148,8 @@ pub enum Op {
         func: AggregateFunc,
         /// The aggregated expression (`None` for `count`).
         target: Option<Expr>,
+        /// The target's type (`ir::Lit::Aggregate::ty`).
+        ty: Type,
         /// The variables whose distinct bindings it ranges over (`ir::Lit::Aggregate::key`).
         key: Option<Vec<VarId>>,
         /// The aggregate's body, over complete relations.
@@ -1018,11 +1020,12 @@ impl Lowering<'_> {
                 }
                 _ => unreachable!("atoms, negations and aggregates have their own steps"),
             },
-            Step::Aggregate(Lit::Aggregate { var, func, target, key, span, .. }, steps) => {
+            Step::Aggregate(Lit::Aggregate { var, func, target, ty, key, span, .. }, steps) => {
                 let mut inner = bound.to_vec();
                 let ops = steps.into_iter().map(|s| self.op(s, &mut inner)).collect();
                 bound[*var] = true;
-                Op::Aggregate { var: *var, func: *func, target: target.clone(), key: key.clone(), ops, span: *span }
+                let (target, ty, key) = (target.clone(), *ty, key.clone());
+                Op::Aggregate { var: *var, func: *func, target, ty, key, ops, span: *span }
             }
             Step::Aggregate(..) | Step::Source(..) | Step::Join(..) => unreachable!("placed by `rule`"),
         }

@@ -162,14 +162,14 @@ impl Solver<'_, '_> {
             }
             // var = func target : { body }: one fold over the solutions of the inner body
             // (the distinct bindings of its key, when it has one).
-            Lit::Aggregate { var, func, target, body: inner, key, span } => {
-                let mut fold = Fold::new(*func);
+            Lit::Aggregate { var, func, target, ty, body: inner, key, span } => {
+                let mut fold = Fold::new(*func, *ty);
                 let mut distinct = eval::Distinct::new(key.as_deref());
                 let mut scratch = env.clone();
                 self.solve(inner, &mut scratch, &mut |e, symbols| {
                     let row: Vec<Value> = e.iter().map(|v| v.unwrap_or(0)).collect();
                     if distinct.first(&row) {
-                        fold.add(target.as_ref().and_then(|t| eval::evaluate_expr(t, &row, symbols)).map(to_number));
+                        fold.add(target.as_ref().and_then(|t| eval::evaluate_expr(t, &row, symbols)));
                     }
                 });
                 if fold.overflowed() {
@@ -177,7 +177,7 @@ impl Solver<'_, '_> {
                     return;
                 }
                 if let Some(result) = fold.result() {
-                    let saved = env[*var].replace(from_number(result));
+                    let saved = env[*var].replace(result);
                     self.solve(rest, env, sink);
                     env[*var] = saved;
                 }

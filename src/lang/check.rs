@@ -1830,7 +1830,18 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 if !self.require_bound(&e, &inner_bound, "the aggregate's target", tspan) {
                     return None;
                 }
-                Some(self.expect_type(&e, Type::Number, tspan, "the aggregate's target")?)
+                let (e, ty) = self.typed(&e, tspan)?;
+                if !ty.is_numeric() {
+                    self.error(
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            format!("the aggregate's target is {} but a number is expected", article(ty)),
+                        )
+                        .at(tspan, "expected a number, an unsigned or a float"),
+                    );
+                    return None;
+                }
+                Some((e, ty))
             }
             None if func != AggregateFunc::Count => {
                 self.error(
@@ -1844,7 +1855,10 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             }
             None => None,
         };
-        self.unify(var, Type::Number, span);
+        // `sum`, `min` and `max` have their target's type, as in Soufflé.
+        let ty = target.as_ref().map_or(Type::Number, |(_, t)| *t);
+        let target = target.map(|(e, _)| e);
+        self.unify(var, ty, span);
         grow(bound, var);
         bound[var] = true;
         let key = materialised(body, target_ast).then(|| {
@@ -1852,7 +1866,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             key.sort_unstable();
             key
         });
-        Some(Lit::Aggregate { var, func, target, body: inner, key, span })
+        Some(Lit::Aggregate { var, func, target, ty, body: inner, key, span })
     }
 
     /// The literals that bind the witnesses of a `min`/`max` aggregate (`var`) written in

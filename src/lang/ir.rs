@@ -182,6 +182,8 @@ pub enum Lit {
         func: AggregateFunc,
         /// The aggregated expression (`None` for `count`).
         target: Option<Expr>,
+        /// The target's type, which a `sum`, `min` or `max` has too (`number` for a `count`).
+        ty: Type,
         /// The aggregate's own body, in evaluation order.
         body: Vec<Lit>,
         /// What the aggregate ranges over, as in Soufflé: `None` when the body has one

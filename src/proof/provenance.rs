@@ -60,7 +60,9 @@ pub enum Side {
         /// The aggregate as written, on one line.
         text: String,
         /// Its value under the bindings.
-        value: Number,
+        value: Value,
+        /// The value's type (an aggregate's is numeric).
+        ty: Type,
         /// The positive atoms of each of the first [`MAX_AGGREGATED`] bindings.
         over: Vec<Atoms>,
         /// How many bindings the body has in all.
@@ -546,12 +548,13 @@ impl<'s, 'a> Search<'s, 'a> {
                 }
                 true
             }
-            Lit::Aggregate { var, func, target, body, key, span } => {
-                let (value, over, bindings) = self.aggregate(*func, target.as_ref(), body, key.as_deref(), env, bound);
+            Lit::Aggregate { var, func, target, ty, body, key, span } => {
+                let fold = (*func, *ty);
+                let (value, over, bindings) = self.aggregate(fold, target.as_ref(), body, key.as_deref(), env, bound);
                 let Some(value) = value else { return true };
                 let text = self.ex.sources.one_line(*span);
-                self.side.push(Side::Aggregate { text, value, over, bindings });
-                let go_on = self.with_value(*var, from_number(value), rest, env, bound, visit);
+                self.side.push(Side::Aggregate { text, value, ty: *ty, over, bindings });
+                let go_on = self.with_value(*var, value, rest, env, bound, visit);
                 self.side.pop();
                 go_on
             }
@@ -634,15 +637,15 @@ impl<'s, 'a> Search<'s, 'a> {
     /// smallest premises).
     fn aggregate(
         &mut self,
-        func: AggregateFunc,
+        (func, ty): (AggregateFunc, Type),
         target: Option<&Expr>,
         body: &[Lit],
         key: Option<&[ir::VarId]>,
         env: &mut [Value],
         bound: &mut [bool],
-    ) -> (Option<Number>, Vec<Atoms>, usize) {
+    ) -> (Option<Value>, Vec<Atoms>, usize) {
         let mut inner = Search { ex: &mut *self.ex, limit: None, premises: Vec::new(), side: Vec::new() };
-        let mut fold = eval::Fold::new(func);
+        let mut fold = eval::Fold::new(func, ty);
         let mut distinct = eval::Distinct::new(key);
         let mut env2 = env.to_vec();
         let mut bound2 = bound.to_vec();
@@ -652,7 +655,7 @@ impl<'s, 'a> Search<'s, 'a> {
         let mut bindings = 0;
         inner.body(body, &mut env2, &mut bound2, &mut |s, e| {
             if distinct.first(e) {
-                fold.add(target.and_then(|t| eval::evaluate_expr(t, e, s.ex.symbols)).map(to_number));
+                fold.add(target.and_then(|t| eval::evaluate_expr(t, e, s.ex.symbols)));
                 bindings += 1;
             }
             let (program, model, symbols) = (s.ex.program, s.ex.model, &*s.ex.symbols);

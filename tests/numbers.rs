@@ -336,6 +336,9 @@ fn sum_min_max_over_floats_and_unsigned_have_the_target_type() {
     assert_eq!(rows(p, "total"), ["a,3.75,1.5,2.25,2,4294967295,3", "b,-0.400000006,-0.5,0.100000001,2,7,8"]);
     assert_eq!(rows(p, "best"), ["a"]);
     assert_eq!(rows(p, "none"), ["0"]);
+    // In increasing order: (-1e8 + 1.5) rounds to -1e8, then + 1e8 is 0.
+    let p = ".decl big(x: float)\nbig(100000000.0). big(1.5). big(-100000000.0).\n.decl s(t: float)\ns(t) :- t = sum x : big(x).\n";
+    assert_eq!(rows(p, "s"), ["0"]);
     let e = error(".decl u(n: unsigned)\nu(4294967295u). u(1).\n.decl t(n: unsigned)\nt(s) :- s = sum n : u(n).\n");
     assert!(e.contains("this sum does not fit in a 32-bit number"), "{e}");
     let e = error(".decl a(x: symbol)\n.decl t(n: number)\nt(s) :- s = sum x : a(x).\n");

@@ -1106,7 +1106,8 @@ impl<'k> Distinct<'k> {
 /// then take the `result`. Count and sum of nothing are 0; min and max of nothing have no value.
 /// Counts and integer sums are kept in 64 bits: a result that does not fit its 32-bit type is
 /// [`Fold::overflowed`] (an error, where Soufflé wraps: a wrong total is worse than a stop).
-/// Floats are summed in single precision, as Soufflé sums them, in the order of the solutions.
+/// Floats are summed in single precision, as Soufflé sums them, in increasing order, so that
+/// the sum does not depend on the order in which an engine finds the solutions.
 pub struct Fold {
     func: AggregateFunc,
     /// The target's type.
@@ -1114,14 +1115,16 @@ pub struct Fold {
     count: i64,
     /// An integer target's sum, least or greatest value.
     acc: Option<i64>,
-    /// A float target's sum, least or greatest value.
+    /// A float target's least or greatest value.
     float: Option<Float>,
+    /// A float target's values, for a sum or mean.
+    floats: Vec<Float>,
 }
 
 impl Fold {
     /// An empty fold of `func` over a target of type `ty` (`number` for a `count`).
     pub fn new(func: AggregateFunc, ty: Type) -> Fold {
-        Fold { func, ty, count: 0, acc: None, float: None }
+        Fold { func, ty, count: 0, acc: None, float: None, floats: Vec::new() }
     }
 
     /// One solution; `value` is the target's value (`None` for `count`, or when it has none).
@@ -1130,10 +1133,13 @@ impl Fold {
         let Some(v) = value else { return };
         if self.ty == Type::Float {
             let f = to_float(v);
+            if matches!(self.func, AggregateFunc::Sum | AggregateFunc::Mean) {
+                self.floats.push(f);
+                return;
+            }
             let key = |x: Float| numeric_key(from_float(x), Type::Float);
             self.float = Some(match (self.float, self.func) {
                 (None, _) => f,
-                (Some(a), AggregateFunc::Sum | AggregateFunc::Mean) => a + f,
                 (Some(a), AggregateFunc::Min) if key(f) < key(a) => f,
                 (Some(a), AggregateFunc::Max) if key(f) > key(a) => f,
                 (Some(a), _) => a,
@@ -1174,9 +1180,15 @@ impl Fold {
     /// The result; `None` for the min or max of nothing, and when it [`Fold::overflowed`].
     pub fn result(&self) -> Option<Value> {
         if self.ty == Type::Float && self.func != AggregateFunc::Count {
+            let sum = || {
+                let mut values = self.floats.clone();
+                values.sort_unstable_by_key(|&f| numeric_key(from_float(f), Type::Float));
+                values.into_iter().fold(0.0, |a: Float, f| a + f)
+            };
             return match self.func {
-                AggregateFunc::Sum => Some(from_float(self.float.unwrap_or(0.0))),
-                AggregateFunc::Mean => self.float.map(|s| from_float(s / self.count as Float)),
+                AggregateFunc::Sum => Some(from_float(sum())),
+                AggregateFunc::Mean if self.floats.is_empty() => None,
+                AggregateFunc::Mean => Some(from_float(sum() / self.floats.len() as Float)),
                 _ => self.float.map(from_float),
             };
         }

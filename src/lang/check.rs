@@ -775,8 +775,9 @@ fn unchain<'e>(op: BinaryOp, rhs: &'e ast::Expr, out: &mut Vec<(BinaryOp, &'e as
     }
 }
 
-/// The longest regrouped chain put back in written order (deeper trees would make typing
-/// and evaluation recurse as deep; longer chains keep the parser's balanced grouping).
+/// How deep chains put back in written order may make an expression, counting the terms of
+/// the chains nested in one another (typing and evaluation recurse as deep); past it, a chain
+/// keeps the parser's balanced grouping.
 const CHAIN_TERMS: usize = 64;
 
 fn unknown_type(name: &str, span: Span, types: &BTreeMap<String, Type>) -> Diagnostic {
@@ -1030,6 +1031,8 @@ struct RuleLowering<'a, 'c, 's> {
     /// The scopes of those copies: their own variables are the rule's too, so one named
     /// like a variable of the rule is shown primed (`x'`) in proofs.
     copies: BTreeSet<usize>,
+    /// How deep the chains being put back in written order nest (see [`CHAIN_TERMS`]).
+    chain_depth: usize,
     failed: bool,
 }
 
@@ -1048,6 +1051,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             grounded: BTreeSet::new(),
             after: Vec::new(),
             copies: BTreeSet::new(),
+            chain_depth: 0,
             failed: false,
         }
     }
@@ -1396,14 +1400,16 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             ast::Expr::Binary { op, lhs, rhs, .. } => {
                 let mut terms = Vec::new();
                 unchain(*op, rhs, &mut terms);
-                if terms.len() > CHAIN_TERMS {
+                if self.chain_depth + terms.len() > CHAIN_TERMS {
                     terms = vec![(*op, &**rhs)];
                 }
+                self.chain_depth += terms.len();
                 let mut left = self.lower_expr(lhs, scope, pending);
-                for (op, term) in terms {
+                for (op, term) in terms.iter().copied() {
                     let right = self.lower_expr(term, scope, pending);
-                    left = Some(Expr::Binary(op, Type::Number, Box::new(left?), Box::new(right?)));
+                    left = left.zip(right).map(|(l, r)| Expr::Binary(op, Type::Number, Box::new(l), Box::new(r)));
                 }
+                self.chain_depth -= terms.len();
                 return left;
             }
             ast::Expr::Cast { arg, ty, .. } => {

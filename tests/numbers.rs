@@ -346,3 +346,21 @@ fn sum_min_max_over_floats_and_unsigned_have_the_target_type() {
     let e = error(".decl a(x: float)\n.decl t(n: number)\nt(s) :- s = sum x : a(x).\n");
     assert!(e.contains("this head argument is a float but a number is expected"), "{e}");
 }
+
+#[test]
+fn nested_long_chains_are_checked_on_a_small_stack() {
+    // 250 parenthesised chains of 61 terms, each the first term of the next: put back in
+    // written order without a bound, typing would recurse 15,000 deep.
+    let terms = vec!["x"; 60].join(" + ");
+    let mut e = "x".to_string();
+    for _ in 0..250 {
+        e = format!("({e} + {terms})");
+    }
+    let program = format!(".decl a(x: float)\n.decl b(x: float)\nb({e}) :- a(x).\n");
+    let handle = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || stance::session::untrusted::rule_file(program.as_bytes()))
+        .unwrap();
+    let out = handle.join().expect("no stack overflow");
+    assert!(out.iter().all(|d| !d.contains("error")), "{out:?}");
+}

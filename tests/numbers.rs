@@ -364,3 +364,21 @@ fn nested_long_chains_are_checked_on_a_small_stack() {
     let out = handle.join().expect("no stack overflow");
     assert!(out.iter().all(|d| !d.contains("error")), "{out:?}");
 }
+
+#[test]
+fn range_over_unsigned_and_float() {
+    let p = r#"
+        .decl u(x: unsigned)
+        u(x) :- x = range(4294967293u, 4294967295u).
+        u(x) :- x = range(0u, 10, 4).
+        .decl f(x: float)
+        f(x) :- x = range(0.0, 1.0, 0.25).
+        f(x) :- x = range(3.5, 1).
+        f(x) :- x = range(16777216.0, 16777300.0).
+    "#;
+    assert_eq!(rows(p, "u"), ["0", "4", "8", "4294967293", "4294967294"]);
+    // Past 2^24 adding 1 changes nothing: the range stops after one value.
+    assert_eq!(rows(p, "f"), ["0", "0.25", "0.5", "0.75", "1.5", "2.5", "3.5", "16777216"]);
+    let e = error(".decl f(x: float)\nf(x) :- x = range(0.0, 2u).\n");
+    assert!(e.contains("a `range` argument is an unsigned but a float is expected"), "{e}");
+}

@@ -982,20 +982,20 @@ fn run_ops<const R: usize, const E: usize>(
                 run_ops(rest, env, statics, ctx, sink);
             }
         }
-        Op::Range { var, from, to, step } => {
+        Op::Range { var, ty, from, to, step } => {
             let (Some(from), Some(to)) = (eval_expr(from, env, ctx), eval_expr(to, env, ctx)) else { return };
             let step = match step {
                 Some(s) => match eval_expr(s, env, ctx) {
-                    Some(s) => Some(to_number(s)),
+                    Some(s) => Some(s),
                     None => return,
                 },
                 None => None,
             };
-            for i in Range::new(to_number(from), to_number(to), step) {
+            for i in Range::of(*ty, from, to, step) {
                 if ctx.stop.is_requested() {
                     return;
                 }
-                env[*var] = from_number(i);
+                env[*var] = i;
                 run_ops(rest, env, statics, ctx, sink);
             }
         }

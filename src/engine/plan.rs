@@ -131,6 +131,8 @@ pub enum Op {
     Range {
         /// The variable bound to each number.
         var: VarId,
+        /// The numbers' type (`ir::Lit::Range::ty`).
+        ty: Type,
         /// First number.
         from: Expr,
         /// Bound, exclusive.
@@ -1014,9 +1016,9 @@ impl Lowering<'_> {
                     bound[*var] = true;
                     Op::Assign { var: *var, expr: expr.clone() }
                 }
-                Lit::Range { var, from, to, step, .. } => {
+                Lit::Range { var, ty, from, to, step, .. } => {
                     bound[*var] = true;
-                    Op::Range { var: *var, from: from.clone(), to: to.clone(), step: step.clone() }
+                    Op::Range { var: *var, ty: *ty, from: from.clone(), to: to.clone(), step: step.clone() }
                 }
                 _ => unreachable!("atoms, negations and aggregates have their own steps"),
             },

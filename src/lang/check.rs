@@ -1745,15 +1745,18 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 if atoms_left && args.iter().any(Expr::uses_autoinc) {
                     return None;
                 }
+                // One numeric type for all arguments: the first that is not a bare literal's.
+                let first = args.iter().find(|a| !flexible(a)).and_then(|a| self.typed(a, *span));
+                let ty = first.map_or(Type::Number, |(_, t)| if t.is_numeric() { t } else { Type::Number });
                 let typed: Option<Vec<Expr>> =
-                    args.iter().map(|a| self.expect_type(a, Type::Number, *span, "a `range` argument")).collect();
+                    args.iter().map(|a| self.expect_type(a, ty, *span, "a `range` argument")).collect();
                 let Some(typed) = typed else { return Some(None) };
-                self.unify(*var, Type::Number, *span);
+                self.unify(*var, ty, *span);
                 grow(bound, *var);
                 bound[*var] = true;
                 let mut it = typed.into_iter();
                 let (from, to, step) = (it.next()?, it.next()?, it.next());
-                Some(Some(Lit::Range { var: *var, from, to, step, span: *span }))
+                Some(Some(Lit::Range { var: *var, ty, from, to, step, span: *span }))
             }
             Pending::Aggregate { var, func, target, body, scope, span, witnesses } => {
                 if !self.aggregate_ready(body, *target, *scope, bound) {

@@ -828,52 +828,97 @@ fn max_symbol(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
     extreme_symbol(args, ctx, Ordering::Greater)
 }
 
-/// The numbers of `range(from, to[, step])`, as Soufflé generates them: from `from` by
+/// The values of `range(from, to[, step])`, as Soufflé generates them: from `from` by
 /// `step` while short of `to` (`to` excluded); without a step, 1 or -1 towards `to`; with a
-/// step of 0, `from` once unless the range is empty (`from == to`). Stops rather than wraps
-/// at the ends of the 32-bit range.
+/// step of 0, `from` once unless the range is empty (`from == to`). Over `number` and
+/// `unsigned` it stops rather than wraps at the ends of the 32-bit range; over `float` it
+/// also stops where adding the step no longer changes the value.
 #[derive(Debug, Clone)]
 pub struct Range {
-    next: Option<Number>,
-    to: Number,
-    step: Number,
+    kind: RangeKind,
+}
+
+#[derive(Debug, Clone)]
+enum RangeKind {
+    /// A `number` or `unsigned` range, computed in 64 bits.
+    Int { next: Option<i64>, to: i64, step: i64, unsigned: bool },
+    /// A `float` range.
+    Float { next: Option<Float>, to: Float, step: Float },
 }
 
 impl Range {
     /// The numbers from `from` towards `to` by `step` (see [`Range`]).
     pub fn new(from: Number, to: Number, step: Option<Number>) -> Range {
+        let step = step.map(i64::from);
+        Range::int(i64::from(from), i64::from(to), step, false)
+    }
+
+    /// The values of type `ty` (`number`, `unsigned` or `float`) from `from` towards `to`.
+    pub fn of(ty: Type, from: Value, to: Value, step: Option<Value>) -> Range {
+        match ty {
+            Type::Float => {
+                let (from, to) = (to_float(from), to_float(to));
+                let step = step.map_or(if from <= to { 1.0 } else { -1.0 }, to_float);
+                // Equal bounds, a NaN, or a step away from `to`: nothing, as in Soufflé's loop.
+                let nan = from.is_nan() || to.is_nan() || step.is_nan();
+                let empty = nan || from == to || (step > 0.0 && from > to) || (step < 0.0 && from < to);
+                Range { kind: RangeKind::Float { next: (!empty).then_some(from), to, step } }
+            }
+            Type::Unsigned => Range::int(i64::from(from), i64::from(to), step.map(i64::from), true),
+            _ => Range::new(to_number(from), to_number(to), step.map(to_number)),
+        }
+    }
+
+    fn int(from: i64, to: i64, step: Option<i64>, unsigned: bool) -> Range {
         let step = step.unwrap_or(if from <= to { 1 } else { -1 });
         let empty = match step.cmp(&0) {
             Ordering::Greater => from >= to,
             Ordering::Less => from <= to,
             Ordering::Equal => from == to,
         };
-        Range { next: (!empty).then_some(from), to, step }
+        Range { kind: RangeKind::Int { next: (!empty).then_some(from), to, step, unsigned } }
     }
 
-    /// Whether the range generates `n` (without generating the numbers before it).
-    pub fn contains(&self, n: Number) -> bool {
-        let Some(from) = self.next else { return false };
-        let (n, from, to, step) = (i64::from(n), i64::from(from), i64::from(self.to), i64::from(self.step));
-        match step.cmp(&0) {
-            Ordering::Greater => n >= from && n < to && (n - from) % step == 0,
-            Ordering::Less => n <= from && n > to && (n - from) % step == 0,
-            Ordering::Equal => n == from,
+    /// Whether the range generates `v` (without generating the integers before it).
+    pub fn contains(&self, v: Value) -> bool {
+        match &self.kind {
+            RangeKind::Int { next: None, .. } => false,
+            RangeKind::Int { next: Some(from), to, step, unsigned } => {
+                let n = if *unsigned { i64::from(v) } else { i64::from(to_number(v)) };
+                let (from, to, step) = (*from, *to, *step);
+                match step.cmp(&0) {
+                    Ordering::Greater => n >= from && n < to && (n - from) % step == 0,
+                    Ordering::Less => n <= from && n > to && (n - from) % step == 0,
+                    Ordering::Equal => n == from,
+                }
+            }
+            RangeKind::Float { .. } => self.clone().any(|x| x == v),
         }
     }
 }
 
 impl Iterator for Range {
-    type Item = Number;
+    type Item = Value;
 
-    fn next(&mut self) -> Option<Number> {
-        let current = self.next?;
-        self.next = match self.step.cmp(&0) {
-            Ordering::Equal => None,
-            Ordering::Greater => current.checked_add(self.step).filter(|&n| n < self.to),
-            Ordering::Less => current.checked_add(self.step).filter(|&n| n > self.to),
-        };
-        Some(current)
+    fn next(&mut self) -> Option<Value> {
+        match &mut self.kind {
+            RangeKind::Int { next, to, step, unsigned } => {
+                let current = (*next)?;
+                *next = match (*step).cmp(&0) {
+                    Ordering::Equal => None,
+                    Ordering::Greater => Some(current + *step).filter(|n| n < to),
+                    Ordering::Less => Some(current + *step).filter(|n| n > to),
+                };
+                Some(if *unsigned { current as Value } else { from_number(current as Number) })
+            }
+            RangeKind::Float { next, to, step } => {
+                let current = (*next)?;
+                let after = current + *step;
+                let going = if *step > 0.0 { after < *to } else { after > *to };
+                *next = (*step != 0.0 && going && after != current).then_some(after);
+                Some(from_float(current))
+            }
+        }
     }
 }
 
@@ -882,7 +927,7 @@ mod tests {
     use super::*;
 
     fn range(from: Number, to: Number, step: Option<Number>) -> Vec<Number> {
-        Range::new(from, to, step).collect()
+        Range::new(from, to, step).map(to_number).collect()
     }
 
     #[test]
@@ -902,11 +947,31 @@ mod tests {
         #[test]
         fn contains_agrees_with_generation(from in -20i32..20, to in -20i32..20, step in proptest::option::of(-4i32..5)) {
             let r = Range::new(from, to, step);
-            let all: Vec<Number> = r.clone().collect();
+            let all: Vec<Number> = r.clone().map(to_number).collect();
             for n in -25..25 {
-                proptest::prop_assert_eq!(r.contains(n), all.contains(&n), "{} in {:?}", n, all);
+                proptest::prop_assert_eq!(r.contains(from_number(n)), all.contains(&n), "{} in {:?}", n, all);
             }
         }
+    }
+
+    #[test]
+    fn unsigned_and_float_ranges() {
+        let u =
+            |from: u32, to: u32, step: Option<u32>| -> Vec<u32> { Range::of(Type::Unsigned, from, to, step).collect() };
+        assert_eq!(u(0, 3, None), vec![0, 1, 2]);
+        assert_eq!(u(3, 0, None), vec![3, 2, 1]);
+        assert_eq!(u(u32::MAX - 1, u32::MAX, Some(7)), vec![u32::MAX - 1]);
+        assert!(Range::of(Type::Unsigned, 0, 10, Some(3)).contains(9));
+        let f = |from: Float, to: Float, step: Option<Float>| -> Vec<Float> {
+            Range::of(Type::Float, from_float(from), from_float(to), step.map(from_float)).map(to_float).collect()
+        };
+        assert_eq!(f(0.0, 1.0, Some(0.25)), vec![0.0, 0.25, 0.5, 0.75]);
+        assert_eq!(f(1.0, -1.0, None), vec![1.0, 0.0]);
+        assert_eq!(f(0.5, 0.5, Some(0.0)), Vec::<Float>::new());
+        assert_eq!(f(0.5, 1.5, Some(0.0)), vec![0.5]);
+        assert_eq!(f(0.0, Float::NAN, None), Vec::<Float>::new());
+        // Past 2^24, adding 1 changes nothing: the range stops instead of looping.
+        assert_eq!(f(16_777_216.0, 1e30, None), vec![16_777_216.0]);
     }
 
     #[test]

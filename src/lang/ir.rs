@@ -165,6 +165,8 @@ pub enum Lit {
     Range {
         /// The variable bound to each number.
         var: VarId,
+        /// The type of the bounds, the step and the numbers (`number`, `unsigned`, `float`).
+        ty: Type,
         /// The first number.
         from: Expr,
         /// The bound the numbers stop before.

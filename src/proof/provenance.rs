@@ -514,20 +514,20 @@ impl<'s, 'a> Search<'s, 'a> {
                 let Some(value) = value else { return true };
                 self.with_value(*var, value, rest, env, bound, visit)
             }
-            Lit::Range { var, from, to, step, .. } => {
-                let f = eval::evaluate_expr(from, env, self.ex.symbols).map(to_number);
-                let t = eval::evaluate_expr(to, env, self.ex.symbols).map(to_number);
+            Lit::Range { var, ty, from, to, step, .. } => {
+                let f = eval::evaluate_expr(from, env, self.ex.symbols);
+                let t = eval::evaluate_expr(to, env, self.ex.symbols);
                 let s = match step {
                     Some(s) => match eval::evaluate_expr(s, env, self.ex.symbols) {
-                        Some(s) => Some(to_number(s)),
+                        Some(s) => Some(s),
                         None => return true,
                     },
                     None => None,
                 };
                 let (Some(f), Some(t)) = (f, t) else { return true };
-                let range = Range::new(f, t, s);
+                let range = Range::of(*ty, f, t, s);
                 if bound[*var] {
-                    let v = to_number(env[*var]);
+                    let v = env[*var];
                     return if range.contains(v) { self.body(rest, env, bound, visit) } else { true };
                 }
                 // `x = range(a, b)` is lowered to a fresh variable `$r` for the range and
@@ -535,14 +535,10 @@ impl<'s, 'a> Search<'s, 'a> {
                 // try it alone instead of every value of the range (a scan per tuple made
                 // the proofs of a range quadratic in its length).
                 if let Some(v) = value_fixed_later(*var, rest, env, bound) {
-                    return if range.contains(to_number(v)) {
-                        self.with_value(*var, v, rest, env, bound, visit)
-                    } else {
-                        true
-                    };
+                    return if range.contains(v) { self.with_value(*var, v, rest, env, bound, visit) } else { true };
                 }
                 for i in range {
-                    if !self.with_value(*var, from_number(i), rest, env, bound, visit) {
+                    if !self.with_value(*var, i, rest, env, bound, visit) {
                         return false;
                     }
                 }

@@ -187,8 +187,11 @@ fn integer_literals_take_the_type_of_their_use() {
         f(1). u(2).
         .decl r(a: float, b: unsigned)
         r(x * 2, y + 3) :- f(x), u(y), x < 2, y >= 1.
+        .decl h(x: float, u: unsigned)
+        h(x, u) :- x = 1, u = 2 + 3.
     "#;
     assert_eq!(rows(p, "r"), ["2,5"]);
+    assert_eq!(rows(p, "h"), ["1,5"]);
 }
 
 #[test]

@@ -1033,6 +1033,9 @@ struct RuleLowering<'a, 'c, 's> {
     copies: BTreeSet<usize>,
     /// How deep the chains being put back in written order nest (see [`CHAIN_TERMS`]).
     chain_depth: usize,
+    /// The column type of each variable written as a head argument: the type its literal
+    /// takes in `x = 1` when nothing else types `x`.
+    head_hints: HashMap<VarId, Type>,
     failed: bool,
 }
 
@@ -1052,6 +1055,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             after: Vec::new(),
             copies: BTreeSet::new(),
             chain_depth: 0,
+            head_hints: HashMap::new(),
             failed: false,
         }
     }
@@ -1142,6 +1146,14 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             return None;
         }
         let mut bound = vec![false; self.var_names.len()];
+        // A head variable bound by `x = 1` takes its column's type for the literal, as in
+        // Soufflé (`h(x) :- x = 1.` with a float column).
+        let columns = self.checker.program.relations[head_rel].types.clone();
+        for ((e, _), ty) in head_exprs.iter().zip(columns) {
+            if let Expr::Var(v) = e {
+                self.head_hints.insert(*v, ty);
+            }
+        }
         let body = self.order_body(atoms, pending, &mut bound)?;
         let program = &self.checker.program;
         if program.is_constraint(head_rel) && !program.rules.iter().any(|r| r.head == head_rel) {
@@ -1731,7 +1743,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     (e, Expr::Var(v)) if lb && !rb => (*v, e, *lhs_span),
                     _ => return None,
                 };
-                let hint = self.var_types[var];
+                let hint = self.var_types[var].or_else(|| self.head_hints.get(&var).copied());
                 let Some((expr, ty)) = self.typed_as(expr, espan, hint) else { return Some(None) };
                 self.unify(var, ty, *span);
                 grow(bound, var);

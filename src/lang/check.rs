@@ -1146,14 +1146,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             return None;
         }
         let mut bound = vec![false; self.var_names.len()];
-        // A head variable bound by `x = 1` takes its column's type for the literal, as in
-        // Soufflé (`h(x) :- x = 1.` with a float column).
-        let columns = self.checker.program.relations[head_rel].types.clone();
-        for ((e, _), ty) in head_exprs.iter().zip(columns) {
-            if let Expr::Var(v) = e {
-                self.head_hints.insert(*v, ty);
-            }
-        }
+        self.hint_head_columns(head_rel, &head_exprs);
         let body = self.order_body(atoms, pending, &mut bound)?;
         let program = &self.checker.program;
         if program.is_constraint(head_rel) && !program.rules.iter().any(|r| r.head == head_rel) {
@@ -1199,6 +1192,17 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             is_fact: false,
             display: None,
         })
+    }
+
+    /// A head variable bound by `x = 1` takes its column's type for the literal, as in
+    /// Soufflé (`h(x) :- x = 1.` with a float column).
+    fn hint_head_columns(&mut self, head_rel: RelId, head_exprs: &[(Expr, Span)]) {
+        let columns = &self.checker.program.relations[head_rel].types;
+        for ((e, _), &ty) in head_exprs.iter().zip(columns) {
+            if let Expr::Var(v) = e {
+                self.head_hints.insert(*v, ty);
+            }
+        }
     }
 
     fn arity_error(&mut self, rel: RelId, name: &ast::Ident, found: usize, span: Span) {

@@ -131,7 +131,7 @@ fn record_type_errors_name_the_field_and_the_type() {
     let e = error(&format!("{head}q(x) :- p(x).\n"));
     assert!(e.contains("error[E013]: this head argument is a `Pair` record but a number is expected"), "{e}");
     let e = error(".decl p(x: number)\np(nil).\n");
-    assert!(e.contains("error[E013]: this head argument is a record but a number is expected"), "{e}");
+    assert!(e.contains("error[E013]: this head argument is `nil` but a number is expected"), "{e}");
     let e = error(".type L = [h: number, t: Nope]\n");
     assert!(e.contains("unknown type `Nope`"), "{e}");
 }

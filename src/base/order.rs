@@ -1,15 +1,15 @@
-//! The order in which people see a relation's tuples: by value (numbers numerically, symbols
-//! by string), never by interned id, so that output does not depend on load order. Every
+//! The order in which people see a relation's tuples: by value (numbers numerically, floats
+//! with NaN last, symbols by string), never by interned id, so that output does not depend on load order. Every
 //! stage that shows tuples (output, proofs, verdicts, diffs, pictures) sorts with this.
 
-use crate::base::value::{Symbols, Tuples, Type, Value, display, to_number};
+use crate::base::value::{Symbols, Tuples, Type, Value, display, numeric_key, to_number};
 use itertools::Itertools;
 use std::cmp::Ordering;
 
 /// The order of the tuples of a relation as shown to users: indices into `tuples`.
 pub fn display_order(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<usize> {
     let mut order: Vec<usize> = (0..tuples.len()).collect();
-    if types.iter().any(|t| *t != Type::Number) {
+    if types.iter().any(|t| matches!(t, Type::Symbol | Type::Record(_))) {
         let rank = symbol_ranks(symbols);
         order.sort_unstable_by(|&a, &b| {
             let (ta, tb) = (tuples.get(a), tuples.get(b));
@@ -21,11 +21,14 @@ pub fn display_order(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<
             }
             Ordering::Equal
         });
-    } else {
+    } else if types.iter().all(|&t| t == Type::Number) {
         order.sort_unstable_by(|&a, &b| {
             let (ta, tb) = (tuples.get(a), tuples.get(b));
             ta.iter().map(|&v| to_number(v)).cmp(tb.iter().map(|&v| to_number(v)))
         });
+    } else {
+        let key = |i: usize| tuples.get(i).iter().zip(types).map(|(&v, &t)| numeric_key(v, t));
+        order.sort_unstable_by(|&a, &b| key(a).cmp(key(b)));
     }
     order
 }
@@ -34,7 +37,6 @@ pub fn display_order(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<
 /// `rank`), records field by field with `nil` first, never by id.
 fn compare_values(x: Value, y: Value, t: Type, rank: &[u32], symbols: &Symbols) -> Ordering {
     match t {
-        Type::Number => to_number(x).cmp(&to_number(y)),
         Type::Symbol => rank[x as usize].cmp(&rank[y as usize]),
         Type::Record(_) if x == y => Ordering::Equal,
         Type::Record(r) => {
@@ -56,6 +58,7 @@ fn compare_values(x: Value, y: Value, t: Type, rank: &[u32], symbols: &Symbols) 
                 }
             }
         }
+        t => numeric_key(x, t).cmp(&numeric_key(y, t)),
     }
 }
 
@@ -73,7 +76,7 @@ pub enum Order {
 impl Order {
     /// The order of `tuples` as shown to users, without indices when none are needed.
     pub fn of(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Order {
-        let in_order = types.iter().all(|t| *t == Type::Number)
+        let in_order = types.iter().all(|&t| t == Type::Number)
             && (1..tuples.len()).all(|i| {
                 let (a, b) = (tuples.get(i - 1), tuples.get(i));
                 a.iter().map(|&v| to_number(v)).le(b.iter().map(|&v| to_number(v)))

@@ -6,7 +6,9 @@
 //! characters aside, which Soufflé writes bare too).
 
 use crate::base::record::NIL;
-use crate::base::value::{Number, Symbols, Type, Value, from_number};
+use crate::base::value::{
+    Number, Symbols, Type, Value, from_float, from_number, from_unsigned, parse_float, parse_unsigned,
+};
 
 /// Reads `text` as a whole value of record type `t`, interning its symbols and records.
 /// `number` reads a number field. The error says what was expected and at which byte.
@@ -149,6 +151,14 @@ impl Reader<'_, '_> {
                 let number = self.number;
                 let s = self.bare();
                 number(s).map(from_number).ok_or_else(|| format!("`{}` is not a number", s.trim()))
+            }
+            Type::Unsigned => {
+                let s = self.bare();
+                parse_unsigned(s).map(from_unsigned).map_err(|_| format!("`{}` is not an unsigned number", s.trim()))
+            }
+            Type::Float => {
+                let s = self.bare();
+                parse_float(s).map(from_float).ok_or_else(|| format!("`{}` is not a float", s.trim()))
             }
         }
     }

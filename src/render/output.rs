@@ -4,7 +4,7 @@
 
 use crate::base::order::Order;
 use crate::base::stamp::Stamp;
-use crate::base::value::{Symbols, Tuples, Type, Value, to_number};
+use crate::base::value::{Symbols, Tuples, Type, Value, display, to_number, value_json};
 use crate::engine::eval::Model;
 use crate::lang::ir;
 use serde::Serialize;
@@ -76,7 +76,7 @@ impl Serialize for JsonRow<'_> {
             match t {
                 Type::Number => seq.serialize_element(&to_number(v))?,
                 Type::Symbol => seq.serialize_element(self.symbols.resolve(v))?,
-                Type::Record(_) => seq.serialize_element(&crate::base::value::value_json(v, t, self.symbols))?,
+                t => seq.serialize_element(&value_json(v, t, self.symbols))?,
             }
         }
         seq.end()
@@ -155,7 +155,7 @@ fn render_csv(
                 match t {
                     Type::Number => w.write_field(num.format(to_number(v))),
                     Type::Symbol => w.write_field(symbols.resolve(v)),
-                    Type::Record(_) => w.write_field(crate::base::value::display(v, t, symbols)),
+                    t => w.write_field(display(v, t, symbols)),
                 }
                 .map_err(csv_io)?;
             }
@@ -195,9 +195,7 @@ fn render_table(
                 let len = match t {
                     Type::Number => num.format(to_number(v)).len(),
                     Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)).chars().count(),
-                    Type::Record(_) => {
-                        crate::base::terminal::escape(&crate::base::value::display(v, t, symbols)).chars().count()
-                    }
+                    t => crate::base::terminal::escape(&display(v, t, symbols)).chars().count(),
                 };
                 *wd = (*wd).max(len);
             }
@@ -211,9 +209,7 @@ fn render_table(
                 cells.push(match t {
                     Type::Number => num.format(to_number(v)).to_owned().into(),
                     Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)),
-                    Type::Record(_) => {
-                        crate::base::terminal::escape(&crate::base::value::display(v, t, symbols)).into_owned().into()
-                    }
+                    t => crate::base::terminal::escape(&display(v, t, symbols)).into_owned().into(),
                 });
             }
             table_line(&mut w, &cells, &widths)?;
@@ -341,7 +337,7 @@ fn write_souffle_rows(
                     w.write_all(b"\"")?;
                 }
                 Type::Symbol => w.write_all(symbols.resolve(v).as_bytes())?,
-                Type::Record(_) => w.write_all(crate::base::value::display(v, t, symbols).as_bytes())?,
+                t => w.write_all(display(v, t, symbols).as_bytes())?,
             }
         }
         w.write_all(b"\n")?;

@@ -419,3 +419,18 @@ mod differential {
         }
     }
 }
+
+#[test]
+fn record_fields_may_be_floats_and_unsigned_numbers() {
+    let p = r#"
+        .type P = [x: float, u: unsigned]
+        .decl p(v: P)
+        p([1.5, 3]). p([2, 4u]).
+        .decl q(x: float, u: unsigned)
+        q(x, u + 1) :- p([x, u]).
+    "#;
+    assert_eq!(rows(p, "p"), ["[1.5, 3]", "[2, 4]"]);
+    assert_eq!(rows(p, "q"), ["1.5 | 4", "2 | 5"]);
+    let e = error(".type P = [x: float, u: unsigned]\n.decl p(v: P)\np([1.5, -3]).\n");
+    assert!(e.contains("error[E013]"), "{e}");
+}

@@ -1583,17 +1583,6 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         scope: usize,
         pending: &mut Vec<Pending<'a>>,
     ) -> Option<Expr> {
-        if func == AggregateFunc::Mean {
-            self.error(
-                Diagnostic::error(Code::Unsupported, "the `mean` aggregate is not supported (it yields a float)")
-                    .at(span, "mean")
-                    .with_help(
-                        "stance has no `float` yet; for a mean rounded toward zero, divide a `sum` by a `count` \
-                         over the same body",
-                    ),
-            );
-            return None;
-        }
         let mut conj = dnf(body)?;
         if conj.len() != 1 {
             self.error(
@@ -2041,6 +2030,10 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     );
                     return None;
                 }
+                if func == AggregateFunc::Mean && ty != Type::Float {
+                    self.error(mean_of_integers(ty, tspan));
+                    return None;
+                }
                 Some((e, ty))
             }
             None if func != AggregateFunc::Count => {
@@ -2055,7 +2048,8 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             }
             None => None,
         };
-        // `sum`, `min` and `max` have their target's type, as in Soufflé.
+        // `sum`, `min`, `max` and `mean` have their target's type (a float for `mean`), as in
+        // Soufflé.
         let ty = target.as_ref().map_or(Type::Number, |(_, t)| *t);
         let target = target.map(|(e, _)| e);
         self.unify(var, ty, span);
@@ -2741,6 +2735,16 @@ fn witness_error(func: AggregateFunc, name: &str, at: Span) -> Diagnostic {
          one (each binding that reaches the minimum or maximum), as in Soufflé. Bind `{name}` \
          outside the aggregate, or rename it inside"
     ))
+}
+
+/// A `mean` over an integer target: Soufflé types `mean` and its target as `float`.
+fn mean_of_integers(ty: Type, at: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::TypeMismatch,
+        format!("the `mean` aggregate's target is {} but a float is expected", article(ty)),
+    )
+    .at(at, "expected a float")
+    .with_help("`mean` averages floats, as in Soufflé; convert the target, as in `mean to_float(x) : { ... }`")
 }
 
 /// Variable names in a literal, not descending into aggregate bodies.

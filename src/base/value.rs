@@ -53,7 +53,7 @@ impl Type {
     /// The type's name as written in rule files, a record type's by its declaration.
     pub fn name_in(self, records: &Records) -> String {
         match self {
-            Type::Record(i) => records.ty(i).name.clone(),
+            Type::Record(i) => records.types.get(usize::from(i)).map_or("record", |r| r.name.as_str()).to_string(),
             _ => self.name().to_string(),
         }
     }

@@ -2,11 +2,12 @@
 //! the Language Server Protocol on standard input and output.
 //!
 //! The request loop answers from the texts the editor sent and from the last finished
-//! analysis, and never waits for one: checking and evaluating run on a worker thread
-//! ([`analysis`]) that reuses the session's load path with the unsaved texts laid over the
-//! files. Every request is answered even when a handler fails (an error response, never a
+//! analysis, and never waits for one: checking and evaluating run on the threads of the
+//! re-evaluation service that `watch` uses too ([`crate::session::reeval`]), which reuses
+//! the session's load path with the unsaved texts laid over the files; [`analysis`]
+//! publishes what it finds. Every request is answered even when a handler fails (an error response, never a
 //! crash): the texts are half-written most of the time. Each edit cancels the evaluation
-//! of the texts before it (see [`CancelToken`]), which would only be thrown away.
+//! of the texts before it, which would only be thrown away.
 //!
 //! The workspace may come from someone else: evaluation runs under a tuple limit and a
 //! timeout (and can be turned off), nothing is ever written (`.output` is never run), and
@@ -17,17 +18,16 @@ pub mod convert;
 pub mod features;
 pub mod index;
 
-use crate::engine::limits::CancelToken;
 use crate::session::Overlay;
-use analysis::{Job, Results, Settings, Workspace};
+use crate::session::reeval::{Edit, Recompute, Service, Setup, Tracked};
+use analysis::{Results, Settings, Workspace};
 use features::Context;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types as lsp;
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 
 /// What the server offers.
 pub fn capabilities() -> lsp::ServerCapabilities {
@@ -84,19 +84,17 @@ pub fn serve(connection: &Connection, mut settings: Settings) -> Result<(), Stri
     connection.initialize_finish(id, result).map_err(|e| e.to_string())?;
 
     let results = Arc::new(Mutex::new(Results::default()));
-    let latest = Arc::new(AtomicU64::new(0));
-    let (jobs, jobs_rx) = mpsc::channel();
-    {
-        let (workspace, out, results, latest) =
-            (workspace.clone(), connection.sender.clone(), results.clone(), latest.clone());
-        std::thread::Builder::new()
-            .name("stance-analysis".to_string())
-            .spawn(move || analysis::worker(workspace, jobs_rx, out, results, latest))
-            .map_err(|e| format!("cannot start the analysis thread: {e}"))?;
-    }
-    let mut server =
-        Server { workspace, settings, docs: Overlay::new(), results, latest, jobs, running: CancelToken::new() };
-    server.submit();
+    let publisher = analysis::Publisher::new(workspace.clone(), connection.sender.clone(), results.clone());
+    let service = Service::start(Setup {
+        inputs: workspace.inputs(),
+        limits: settings.limits(),
+        tracked: Tracked::Nothing,
+        evaluator: Box::new(Recompute),
+        subscribers: vec![Arc::new(publisher)],
+    })
+    .map_err(|e| format!("cannot start the analysis threads: {e}"))?;
+    service.edit(Edit::Texts(Overlay::new()));
+    let mut server = Server { workspace, settings, docs: Overlay::new(), results, service };
 
     for message in &connection.receiver {
         match message {
@@ -131,24 +129,11 @@ struct Server {
     /// The open documents' texts, by path.
     docs: Overlay,
     results: Arc<Mutex<Results>>,
-    /// The generation of the newest edit.
-    latest: Arc<AtomicU64>,
-    jobs: mpsc::Sender<Job>,
-    /// The token of the newest job: cancelled when the next one is submitted.
-    running: CancelToken,
+    /// Checks and evaluates after each edit, and publishes.
+    service: Service,
 }
 
 impl Server {
-    /// Hands the current texts to the worker, and cancels the evaluation of the last ones.
-    fn submit(&mut self) {
-        let generation = self.latest.fetch_add(1, Ordering::SeqCst) + 1;
-        self.running.cancel();
-        self.running = CancelToken::new();
-        let (overlay, settings, cancel) = (self.docs.clone(), self.settings.clone(), self.running.clone());
-        let job = Job { generation, overlay, settings, cancel };
-        let _ = self.jobs.send(job);
-    }
-
     fn notify(&mut self, n: Notification) {
         use lsp::notification as note;
         let changed = match n.method.as_str() {
@@ -175,16 +160,21 @@ impl Server {
                     Some(())
                 })
             }
-            note::DidSaveTextDocument::METHOD | note::DidChangeWatchedFiles::METHOD => Some(()),
+            note::DidSaveTextDocument::METHOD | note::DidChangeWatchedFiles::METHOD => {
+                self.service.edit(Edit::Files(Vec::new()));
+                None
+            }
             note::DidChangeConfiguration::METHOD => {
-                serde_json::from_value::<lsp::DidChangeConfigurationParams>(n.params.clone())
-                    .ok()
-                    .map(|p| self.settings.update(&p.settings))
+                if let Ok(p) = serde_json::from_value::<lsp::DidChangeConfigurationParams>(n.params.clone()) {
+                    self.settings.update(&p.settings);
+                    self.service.edit(Edit::Limits(self.settings.limits()));
+                }
+                None
             }
             _ => None,
         };
         if changed.is_some() {
-            self.submit();
+            self.service.edit(Edit::Texts(self.docs.clone()));
         }
     }
 

@@ -2,12 +2,14 @@
 //! The CLI and the library entry points both go through here.
 //!
 //! Beside it: reading claims files for the commands (`claim_files`), `diff` (two versions
-//! loaded, evaluated and compared), `watch`, and the entry
+//! loaded, evaluated and compared), the re-evaluation service (`reeval`) that `watch` and
+//! the language server share, `watch`, and the entry
 //! points the fuzz targets call with untrusted bytes (`untrusted`).
 
 pub mod claim_files;
 pub mod diff;
 pub mod goal;
+pub mod reeval;
 pub mod scaffold;
 pub mod untrusted;
 pub mod watch;

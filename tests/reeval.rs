@@ -225,3 +225,48 @@ fn evaluation_turned_off_checks_only() {
     assert_eq!(heard.last(), Some(&Heard::Finished(2)));
     assert!(heard.contains(&Heard::Evaluated(2, "off", Vec::new())), "{heard:?}");
 }
+
+/// The diagnostics of a load, rendered, and the rows of `backs`.
+fn loaded(
+    inputs: &Inputs,
+    overlay: &Overlay,
+    cache: Option<&mut stance::session::cache::LoadCache>,
+) -> (Vec<String>, usize) {
+    let mut sources = stance::base::source::SourceMap::new();
+    let project = stance::session::load_cached(inputs, overlay, &mut sources, cache).unwrap();
+    let diags = project.warnings.iter().map(|d| stance::base::diag::render_short(d, &project.sources)).collect();
+    (diags, project.facts.relations["backs"].tuples.len())
+}
+
+#[test]
+fn unchanged_statement_tables_are_not_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir(root.join("rules")).unwrap();
+    std::fs::create_dir(root.join("facts")).unwrap();
+    let table = root.join("facts/statements.csv");
+    let rows = "subject,relation,object,source,date,quote\nEgypt,backs,Tobruk,P,2016-11-28,q\nUAE,backs,Haftar,P,2016-11-28,q\n";
+    std::fs::write(&table, rows).unwrap();
+    let rules = root.join("rules/r.dl");
+    let inputs = Inputs { rules: vec![root.join("rules")], facts: Some(root.join("facts")), ..Inputs::default() };
+    let text = ".decl unused(x: symbol)\nunused(x) :- backs(x, _).\n";
+    let overlay = Overlay::from([(rules.clone(), text.to_string())]);
+    let fresh = loaded(&inputs, &overlay, None);
+    assert_eq!(fresh.1, 2);
+    let mut cache = stance::session::cache::LoadCache::default();
+    assert_eq!(loaded(&inputs, &overlay, Some(&mut cache)), fresh);
+    assert_eq!(cache.statement_hits, 0);
+    // The same tables, another rule text: the tables' rows and the warnings are reused.
+    let edited = Overlay::from([(rules.clone(), format!("{text}\n"))]);
+    assert_eq!(loaded(&inputs, &edited, Some(&mut cache)), fresh);
+    assert_eq!(cache.statement_hits, 1);
+    // A changed table is read again.
+    std::fs::write(&table, format!("{rows}Russia,backs,Haftar,P,2016-11-28,q\n")).unwrap();
+    assert_eq!(loaded(&inputs, &edited, Some(&mut cache)).1, 3);
+    assert_eq!(cache.statement_hits, 1);
+    // An editor's text for the table stands in for it, and is compared as text.
+    let with_table = Overlay::from([(rules, text.to_string()), (table, rows.to_string())]);
+    assert_eq!(loaded(&inputs, &with_table, Some(&mut cache)).1, 2);
+    assert_eq!(loaded(&inputs, &with_table, Some(&mut cache)), fresh);
+    assert_eq!(cache.statement_hits, 2);
+}

@@ -8,7 +8,6 @@
 //! [`Results`], so typing never waits.
 
 use crate::base::diag::Diagnostic;
-use crate::base::order::sorted_rows;
 use crate::engine::eval::{INPUT, Model};
 use crate::lsp::convert;
 use crate::proof::claims::{self, ClaimSpec, Expect};
@@ -147,9 +146,10 @@ pub struct Evaluation {
     pub samples: BTreeMap<String, Vec<String>>,
     /// (rule file, the rule's text as written) → tuples that rule derived first.
     pub rule_counts: BTreeMap<(PathBuf, String), usize>,
-    /// (rule file, the rule's text as written) → the proof of the first tuple (in the
-    /// relation's order) that rule derived, as `stance explain` prints it.
-    pub first_proofs: BTreeMap<(PathBuf, String), String>,
+    /// (rule file, the rule's text as written) → the first tuple (in the model's order)
+    /// that rule derived: its relation and index, explained only when asked
+    /// ([`first_proof`]: a proof can be as long as the program is deep).
+    pub firsts: BTreeMap<(PathBuf, String), (usize, usize)>,
     /// Claims file → each claim's byte range in the text that was checked, and its hover.
     pub claims: BTreeMap<PathBuf, Vec<(std::ops::Range<usize>, String)>>,
     /// Why the evaluation stopped early (a limit, the timeout), if it did.
@@ -166,6 +166,8 @@ pub struct Results {
     pub project: Option<Arc<Project>>,
     /// The last evaluation of that project.
     pub evaluation: Option<Evaluation>,
+    /// Its model, when it finished.
+    pub model: Option<Arc<Model>>,
     /// The actors (symbol values) of the facts, sorted, for completion.
     pub constants: Vec<String>,
 }
@@ -225,6 +227,10 @@ impl Subscriber for Publisher {
             claims
         };
         let project = &evaluated.project;
+        let model = match &evaluated.outcome {
+            Outcome::Evaluated { model, .. } => Some(model.clone()),
+            _ => None,
+        };
         let evaluation = match &evaluated.outcome {
             Outcome::Cancelled => return,
             Outcome::Off => None,
@@ -248,7 +254,7 @@ impl Subscriber for Publisher {
             }
         };
         let constants = constants(project);
-        *self.results() = Results { project: Some(project.clone()), evaluation, constants };
+        *self.results() = Results { project: Some(project.clone()), evaluation, model, constants };
     }
 
     fn finished(&self, run: &Run) {
@@ -325,43 +331,56 @@ fn render(project: &Project, model: &Model, claims: &Claims, root: &Path) -> Eva
     // The explainer may name new symbols; the project is shared, so it gets a copy.
     let symbols = &mut project.symbols.clone();
     let mut e = Evaluation::default();
-    // The first tuple each rule derived, to explain once the counting is done.
-    let mut firsts: BTreeMap<(PathBuf, String), (usize, usize)> = BTreeMap::new();
+    // Per rule: how many tuples it derived first, and the first of them.
+    let mut by_rule: Vec<(usize, Option<(usize, usize)>)> = vec![(0, None); program.rules.len()];
     for (id, rel) in program.relations.iter().enumerate() {
         if program.is_constraint(id) {
             continue;
         }
         let tuples = &model.relations[id];
         e.counts.insert(rel.name.clone(), tuples.len());
-        let rows = sorted_rows(tuples, &rel.types, symbols);
-        e.samples.insert(rel.name.clone(), rows.into_iter().take(SAMPLE).map(|r| r.join(", ")).collect());
+        let order = crate::base::order::display_order(tuples, &rel.types, symbols);
+        let sample = order.into_iter().take(SAMPLE).map(|i| {
+            let row = tuples.get(i).iter().zip(&rel.types);
+            row.map(|(&v, &t)| crate::base::value::display(v, t, symbols)).collect::<Vec<_>>().join(", ")
+        });
+        e.samples.insert(rel.name.clone(), sample.collect());
         for i in 0..tuples.len() {
             if let Some(a) = model.annotation(id, i)
                 && a.rule != INPUT
-                && let Some(rule) = program.rules.get(a.rule as usize)
+                && let Some(counted) = by_rule.get_mut(a.rule as usize)
             {
-                let file = sources.get(rule.span.file);
-                let key = (PathBuf::from(&file.name), sources.snippet(rule.span).to_string());
-                firsts.entry(key.clone()).or_insert((id, i));
-                *e.rule_counts.entry(key).or_default() += 1;
+                counted.0 += 1;
+                counted.1.get_or_insert((id, i));
             }
         }
+    }
+    for (rule, (count, first)) in program.rules.iter().zip(by_rule) {
+        let Some(first) = first else { continue };
+        let key = (PathBuf::from(&sources.get(rule.span.file).name), sources.snippet(rule.span).to_string());
+        *e.rule_counts.entry(key.clone()).or_default() += count;
+        e.firsts.entry(key).or_insert(first);
     }
     // Paths in proofs as the user reads them: relative to the workspace folder.
     let root = format!("{}/", root.display());
     let mut ex = Explainer::new(program, model, facts, sources, symbols);
-    for (key, (rel, i)) in firsts {
-        let tuple = model.relations[rel].get(i).to_vec();
-        if let Some(node) = ex.explain(rel, &tuple) {
-            e.first_proofs.insert(key, explain::render_tree(&ex, node, None).replace(&root, ""));
-        }
-    }
     for (path, specs) in claims {
         let outcomes = verdicts::review(&mut ex, specs);
         let hovers = outcomes.iter().map(|o| (o.spec.span.range(), claim_hover(&mut ex, o).replace(&root, "")));
         e.claims.insert(path.clone(), hovers.collect());
     }
     e
+}
+
+/// The proof of the first tuple a rule derived (see [`Evaluation::firsts`]), as `stance
+/// explain` prints it, with paths relative to the workspace folder `root`.
+pub fn first_proof(results: &Results, (rel, i): (usize, usize), root: &Path) -> Option<String> {
+    let (project, model) = (results.project.as_ref()?, results.model.as_ref()?);
+    let mut symbols = project.symbols.clone();
+    let mut ex = Explainer::new(&project.program, model, &project.facts, &project.sources, &mut symbols);
+    let tuple = model.relations.get(rel)?.get(i).to_vec();
+    let node = ex.explain(rel, &tuple)?;
+    Some(explain::render_tree(&ex, node, None).replace(&format!("{}/", root.display()), ""))
 }
 
 /// A claim's hover: its verdict and the claim as `stance review` prints them, then the

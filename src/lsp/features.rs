@@ -474,7 +474,8 @@ impl Context<'_> {
     /// written in the file) derived in the last evaluation.
     pub fn explain_one(&self, uri: &str, rule: &str) -> Option<String> {
         let path = convert::path(&uri.parse().ok()?)?;
-        self.results.evaluation.as_ref()?.first_proofs.get(&(path, rule.to_string())).cloned()
+        let first = *self.results.evaluation.as_ref()?.firsts.get(&(path, rule.to_string()))?;
+        super::analysis::first_proof(self.results, first, &self.workspace.root)
     }
 }
 

@@ -26,6 +26,7 @@ use crate::base::diag::Diagnostic;
 use crate::base::source::SourceMap;
 use crate::engine::eval::{EvalOptions, Model};
 use crate::engine::limits::CancelToken;
+use crate::session::cache::LoadCache;
 use crate::session::{self, Failure, Inputs, Overlay, Project};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
@@ -162,12 +163,13 @@ pub trait Evaluator: Send {
     ) -> Result<Output, Failure>;
 }
 
-/// Evaluates each project from scratch with the backend `options.engine` names.
+/// Plans and evaluates each project from scratch with the backend `options.engine` names.
 #[derive(Debug, Default)]
 pub struct Recompute;
 
 impl Evaluator for Recompute {
     fn apply(&mut self, _: &Run, project: &mut Project, options: &EvalOptions, _: &[usize]) -> Result<Output, Failure> {
+        session::plan(project);
         Ok(Output { model: session::evaluate(project, options)?, delta: None })
     }
 }
@@ -176,8 +178,8 @@ impl Evaluator for Recompute {
 pub enum Outcome {
     /// Evaluated: the model and what changed.
     Evaluated {
-        /// Every relation's tuples.
-        model: Model,
+        /// Every relation's tuples (shared: a subscriber may keep it).
+        model: Arc<Model>,
         /// The changes of the tracked relations.
         delta: Delta,
     },
@@ -318,13 +320,23 @@ struct CheckState {
     limits: Limits,
     changed: BTreeSet<PathBuf>,
     first_edit: Option<Instant>,
+    /// Unchanged rule files and statement tables are not read again.
+    cache: LoadCache,
     /// Whether a run was checked yet (the first run has no first edit to time from).
     ran: bool,
 }
 
 impl CheckState {
     fn new(inputs: Inputs, limits: Limits) -> CheckState {
-        CheckState { inputs, overlay: Arc::default(), limits, changed: BTreeSet::new(), first_edit: None, ran: false }
+        CheckState {
+            inputs,
+            overlay: Arc::default(),
+            limits,
+            changed: BTreeSet::new(),
+            first_edit: None,
+            cache: LoadCache::default(),
+            ran: false,
+        }
     }
 
     fn absorb(&mut self, m: Message) {
@@ -366,7 +378,7 @@ fn check_loop(
         };
         let mut sources = SourceMap::new();
         let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            session::load_with(&state.inputs, &state.overlay, &mut sources)
+            session::load_cached(&state.inputs, &state.overlay, &mut sources, Some(&mut state.cache))
         }));
         if latest.load(Ordering::SeqCst) != generation {
             // A newer edit is waiting: its run replaces this one at once.
@@ -427,7 +439,7 @@ fn evaluate_loop(
                     let now = render(&project, &output.model, &ids);
                     let delta = output.delta.unwrap_or_else(|| delta(&last, &now));
                     last = now;
-                    Outcome::Evaluated { model: output.model, delta }
+                    Outcome::Evaluated { model: Arc::new(output.model), delta }
                 }
                 Ok(Err(_)) if cancel.is_cancelled() => Outcome::Cancelled,
                 Ok(Err(f)) => Outcome::Failed(f),

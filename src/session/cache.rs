@@ -1,0 +1,128 @@
+//! What loading keeps between the runs of the re-evaluation service, so that a keystroke
+//! costs the parse of the file that changed and the check, not a new read of every table:
+//! each rule file's tree (reparsed only when its text changed), and everything the
+//! statement tables gave (texts, symbols, rows, diagnostics), reused while no table
+//! changed. A one-shot command (`check`, `infer`) loads without one.
+//!
+//! A table counts as unchanged when the editor's text for it is the same, or, on disk, when
+//! the file its path leads to is the same file (device and inode) with the same length and
+//! modification time. Reuse also requires the tables to get the same file numbers in the
+//! source map as before (rows and diagnostics point into it by number), which holds while
+//! the set of rule files stays the same.
+
+use crate::base::diag::Diagnostic;
+use crate::base::source::{FileId, SourceMap};
+use crate::base::value::Symbols;
+use crate::facts::confine::Identity;
+use crate::facts::load::Facts;
+use crate::lang::syntax::{self, ast};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What loading keeps between runs.
+#[derive(Default)]
+pub struct LoadCache {
+    /// Each rule file's number, text, tree and syntax errors.
+    rules: BTreeMap<PathBuf, (FileId, String, ast::File, Vec<Diagnostic>)>,
+    /// What the statement tables gave, and how they were when read.
+    statements: Option<(Vec<Stamp>, Statements)>,
+    /// How many times the statement tables were reused (for tests).
+    pub statement_hits: usize,
+}
+
+/// How a statement table was when it was read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stamp {
+    /// An editor's text, by path.
+    Text(PathBuf, String),
+    /// A file on disk: its path, device and inode, length and modification time.
+    Disk(PathBuf, (u64, u64), u64, Option<std::time::SystemTime>),
+    /// A file whose metadata could not be read: never equal to anything.
+    Unknown,
+}
+
+/// Everything the statement tables gave: their names and texts as added to the source map
+/// (from `first` on), the symbols and rows, the diagnostics, and the identities of the
+/// files read.
+#[derive(Clone)]
+pub struct Statements {
+    /// The first table's number in the source map.
+    pub first: FileId,
+    /// Each table's name and text, in the order they were added.
+    pub files: Vec<(String, String)>,
+    /// The symbol table after the tables were read.
+    pub symbols: Symbols,
+    /// Their rows.
+    pub facts: Facts,
+    /// What reading them found.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files read.
+    pub read: Vec<Identity>,
+}
+
+/// The stamp of a statement table.
+pub fn stamp(path: &Path, overlay: &super::Overlay) -> Stamp {
+    if let Some(text) = overlay.get(path) {
+        return Stamp::Text(path.to_path_buf(), text.clone());
+    }
+    let Ok(meta) = std::fs::metadata(path) else { return Stamp::Unknown };
+    #[cfg(unix)]
+    let id = {
+        use std::os::unix::fs::MetadataExt;
+        (meta.dev(), meta.ino())
+    };
+    #[cfg(not(unix))]
+    let id = (0, 0);
+    Stamp::Disk(path.to_path_buf(), id, meta.len(), meta.modified().ok())
+}
+
+fn next_id(sources: &SourceMap) -> FileId {
+    FileId(sources.files().count() as u32)
+}
+
+impl LoadCache {
+    /// The tree of the rule file `path` (number `id`, text `text`), reparsed only if its
+    /// number or text changed.
+    pub fn parse(&mut self, path: &Path, id: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
+        if let Some((i, t, tree, errors)) = self.rules.get(path)
+            && *i == id
+            && t == text
+        {
+            return (tree.clone(), errors.clone());
+        }
+        let (tree, errors) = syntax::parse_file(id, text);
+        self.rules.insert(path.to_path_buf(), (id, text.to_string(), tree.clone(), errors.clone()));
+        (tree, errors)
+    }
+
+    /// Forgets the rule files not in `paths` (closed, deleted).
+    pub fn keep_rules<'p>(&mut self, paths: impl Iterator<Item = &'p PathBuf>) {
+        let paths: std::collections::BTreeSet<&PathBuf> = paths.collect();
+        self.rules.retain(|p, _| paths.contains(p));
+    }
+
+    /// The statement tables' results as they were, added to `sources`, if the tables
+    /// (`stamps`) are unchanged and would get the same numbers.
+    pub fn statements(&mut self, stamps: &[Stamp], sources: &mut SourceMap) -> Option<Statements> {
+        let (old, kept) = self.statements.as_ref()?;
+        if old != stamps || stamps.contains(&Stamp::Unknown) || kept.first != next_id(sources) {
+            return None;
+        }
+        for (name, text) in &kept.files {
+            sources.add(name.clone(), text.clone());
+        }
+        self.statement_hits += 1;
+        Some(kept.clone())
+    }
+
+    /// Keeps what the statement tables (`stamps`) gave: the files of `sources` from `first` on.
+    pub fn keep_statements(&mut self, stamps: Vec<Stamp>, first: FileId, sources: &SourceMap, kept: Statements) {
+        let files = sources.files().skip(first.0 as usize).map(|(_, f)| (f.name.clone(), f.text.clone())).collect();
+        self.statements = Some((stamps, Statements { first, files, ..kept }));
+    }
+}
+
+/// The number the next file added to `sources` gets.
+pub fn next_file(sources: &SourceMap) -> FileId {
+    next_id(sources)
+}

@@ -22,10 +22,11 @@ use crate::session::Overlay;
 use crate::session::reeval::{Edit, Recompute, Service, Setup, Tracked};
 use analysis::{Results, Settings, Workspace};
 use features::Context;
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types as lsp;
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -94,7 +95,18 @@ pub fn serve(connection: &Connection, mut settings: Settings) -> Result<(), Stri
     })
     .map_err(|e| format!("cannot start the analysis threads: {e}"))?;
     service.edit(Edit::Texts(Overlay::new()));
-    let mut server = Server { workspace, settings, docs: Overlay::new(), results, service };
+    let caps = init.capabilities.workspace.as_ref().and_then(|w| w.workspace_edit.as_ref());
+    let annotations = caps.is_some_and(|e| e.document_changes == Some(true) && e.change_annotation_support.is_some());
+    let mut server = Server {
+        workspace,
+        settings,
+        docs: Overlay::new(),
+        results,
+        service,
+        annotations,
+        confirming: HashMap::new(),
+        requests: 0,
+    };
 
     for message in &connection.receiver {
         match message {
@@ -102,14 +114,18 @@ pub fn serve(connection: &Connection, mut settings: Settings) -> Result<(), Stri
                 if connection.handle_shutdown(&req).map_err(|e| e.to_string())? {
                     return Ok(());
                 }
-                let (response, notes) = server.handle(req);
+                let (response, out) = server.handle(req);
                 let _ = connection.sender.send(Message::Response(response));
-                for n in notes {
-                    let _ = connection.sender.send(Message::Notification(n));
+                for o in out {
+                    let _ = connection.sender.send(server.outgoing(o));
                 }
             }
             Message::Notification(n) => server.notify(n),
-            Message::Response(_) => {}
+            Message::Response(r) => {
+                if let Some(request) = server.answered(r) {
+                    let _ = connection.sender.send(Message::Request(request));
+                }
+            }
         }
     }
     Ok(())
@@ -131,7 +147,26 @@ struct Server {
     results: Arc<Mutex<Results>>,
     /// Checks and evaluates after each edit, and publishes.
     service: Service,
+    /// The client confirms annotated edits itself (see [`features::Context::annotations`]).
+    annotations: bool,
+    /// The statement tables' edits of a rename, by the id of the question asking the user
+    /// to confirm them.
+    confirming: HashMap<RequestId, lsp::WorkspaceEdit>,
+    /// Requests sent to the client so far.
+    requests: u64,
 }
+
+/// What a request's handler sends besides its response.
+enum Outgoing {
+    Note(Notification),
+    /// Ask the user to confirm a rename's edits to the statement tables.
+    Confirm(features::TableEdits),
+}
+
+/// The answer of the question of [`Outgoing::Confirm`] that applies the edits.
+pub const RENAME_IN_TABLES: &str = "Rename in the tables";
+/// The answer that leaves the tables as they are.
+pub const RULE_FILES_ONLY: &str = "Rule files only";
 
 impl Server {
     fn notify(&mut self, n: Notification) {
@@ -178,12 +213,54 @@ impl Server {
         }
     }
 
+    /// A request to the client, with the next id.
+    fn request(&mut self, method: &str, params: impl serde::Serialize) -> Request {
+        self.requests += 1;
+        Request::new(RequestId::from(format!("stance-{}", self.requests)), method.to_string(), params)
+    }
+
+    /// The message that carries `o` (a question is remembered until its answer comes).
+    fn outgoing(&mut self, o: Outgoing) -> Message {
+        match o {
+            Outgoing::Note(n) => Message::Notification(n),
+            Outgoing::Confirm(t) => {
+                let actions = [RENAME_IN_TABLES, RULE_FILES_ONLY]
+                    .map(|title| lsp::MessageActionItem { title: title.to_string(), properties: HashMap::new() });
+                let params = lsp::ShowMessageRequestParams {
+                    typ: lsp::MessageType::WARNING,
+                    message: t.message,
+                    actions: Some(actions.to_vec()),
+                };
+                let request = self.request(lsp::request::ShowMessageRequest::METHOD, params);
+                self.confirming.insert(request.id.clone(), t.edit);
+                Message::Request(request)
+            }
+        }
+    }
+
+    /// The client's answer to a request of ours: when it confirms a rename in the
+    /// statement tables, the request that applies the edits.
+    fn answered(&mut self, r: Response) -> Option<Request> {
+        let edit = self.confirming.remove(&r.id)?;
+        let chosen: Option<lsp::MessageActionItem> = serde_json::from_value(r.response_result.ok()?).ok()?;
+        if chosen?.title != RENAME_IN_TABLES {
+            return None;
+        }
+        let label = Some("Rename in the statement tables".to_string());
+        Some(self.request(lsp::request::ApplyWorkspaceEdit::METHOD, lsp::ApplyWorkspaceEditParams { label, edit }))
+    }
+
     /// Answers one request; a handler that fails (or panics) gives an error response.
-    fn handle(&mut self, req: Request) -> (Response, Vec<Notification>) {
+    fn handle(&mut self, req: Request) -> (Response, Vec<Outgoing>) {
         let id = req.id.clone();
         let mut notes = Vec::new();
         let results = self.results.lock().unwrap_or_else(|e| e.into_inner());
-        let cx = Context { workspace: &self.workspace, overlay: &self.docs, results: &results };
+        let cx = Context {
+            workspace: &self.workspace,
+            overlay: &self.docs,
+            results: &results,
+            annotations: self.annotations,
+        };
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(&cx, req, &mut notes)));
         let response = match outcome {
             Ok(Ok(value)) => Response::new_ok(id, value),
@@ -196,7 +273,7 @@ impl Server {
 
 type Answer = Result<serde_json::Value, (ErrorCode, String)>;
 
-fn dispatch(cx: &Context, req: Request, notes: &mut Vec<Notification>) -> Answer {
+fn dispatch(cx: &Context, req: Request, notes: &mut Vec<Outgoing>) -> Answer {
     use lsp::request as r;
     fn params<P: serde::de::DeserializeOwned>(req: Request) -> Result<P, (ErrorCode, String)> {
         serde_json::from_value(req.params).map_err(|e| (ErrorCode::InvalidParams, e.to_string()))
@@ -208,7 +285,11 @@ fn dispatch(cx: &Context, req: Request, notes: &mut Vec<Notification>) -> Answer
         r::HoverRequest::METHOD => json(cx.hover(&params(req)?)),
         r::GotoDefinition::METHOD => json(cx.definition(&params(req)?)),
         r::References::METHOD => json(cx.references(&params(req)?)),
-        r::Rename::METHOD => json(cx.rename(&params(req)?).map_err(|e| (ErrorCode::InvalidParams, e))?),
+        r::Rename::METHOD => {
+            let (edit, tables) = cx.rename(&params(req)?).map_err(|e| (ErrorCode::InvalidParams, e))?;
+            notes.extend(tables.map(Outgoing::Confirm));
+            json(edit)
+        }
         r::DocumentSymbolRequest::METHOD => json(cx.document_symbols(&params(req)?)),
         r::WorkspaceSymbolRequest::METHOD => json(cx.workspace_symbols(&params(req)?)),
         r::Completion::METHOD => json(cx.completion(&params(req)?)),
@@ -229,7 +310,7 @@ fn dispatch(cx: &Context, req: Request, notes: &mut Vec<Notification>) -> Answer
             };
             if let Some(t) = &text {
                 let show = lsp::ShowMessageParams { typ: lsp::MessageType::INFO, message: t.clone() };
-                notes.push(Notification::new(lsp::notification::ShowMessage::METHOD.to_string(), show));
+                notes.push(Outgoing::Note(Notification::new(lsp::notification::ShowMessage::METHOD.to_string(), show)));
             }
             json(text)
         }

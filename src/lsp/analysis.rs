@@ -180,7 +180,7 @@ pub struct Publisher {
     results: Arc<Mutex<Results>>,
     /// The files that have diagnostics on the client.
     published: Mutex<BTreeSet<PathBuf>>,
-    /// The claims parsed at each checked generation, until its evaluation ends.
+    /// The claims parsed into each generation's project, until its evaluation ends.
     claims: Mutex<BTreeMap<u64, Claims>>,
 }
 
@@ -203,8 +203,7 @@ impl Subscriber for Publisher {
         let by_file = match checked {
             Ok(project) => {
                 let mut diags: Vec<Diagnostic> = project.warnings.clone();
-                let claims = parse_claims(&self.workspace, overlay, project, &mut diags);
-                self.claims.lock().unwrap_or_else(|e| e.into_inner()).insert(run.generation, claims);
+                parse_claims(&self.workspace, overlay, project, &mut diags);
                 convert::diagnostics(&diags, &project.sources, fallback.as_deref())
             }
             Err(failure) => {
@@ -215,6 +214,13 @@ impl Subscriber for Publisher {
             }
         };
         publish(&self.out, by_file, &mut self.published.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    /// Parses the claims files into the project to be evaluated (their diagnostics were
+    /// published with the check).
+    fn prepare(&self, run: &Run, project: &mut Project) {
+        let claims = parse_claims(&self.workspace, &run.texts, project, &mut Vec::new());
+        self.claims.lock().unwrap_or_else(|e| e.into_inner()).insert(run.generation, claims);
     }
 
     /// Makes the project and its rendered evaluation the results (a cancelled evaluation

@@ -163,11 +163,12 @@ impl Context<'_> {
         if let Some(p) = project {
             let rows = p.facts.rows(name);
             if !rows.is_empty() {
-                let mut tables: Vec<String> = rows
-                    .ids
-                    .iter()
-                    .map(|&id| p.sources.get(p.facts.table_of(id).file).name.clone())
-                    .map(|n| self.relative(&n))
+                // By table first: a relation can have a million rows.
+                let mut files: Vec<u32> = rows.ids.iter().map(|&id| p.facts.table_of(id).file.0).collect();
+                files.dedup();
+                let mut tables: Vec<String> = files
+                    .into_iter()
+                    .map(|f| self.relative(&p.sources.get(crate::base::source::FileId(f)).name))
                     .collect();
                 tables.dedup();
                 from.push(format!("{} row{} of {}", rows.len(), plural(rows.len()), tables.join(", ")));

@@ -4,6 +4,11 @@
 //! statement tables gave (texts, symbols, rows, diagnostics), reused while no table
 //! changed. A one-shot command (`check`, `infer`) loads without one.
 //!
+//! Checking for diagnostics needs only the relations the tables name and what reading them
+//! found, so a load for diagnostics takes neither their rows nor their texts from the cache
+//! (copying a million rows per keystroke would delay the diagnostics); the load for
+//! evaluation, on another thread, takes both.
+//!
 //! A table counts as unchanged when the editor's text for it is the same, or, on disk, when
 //! the file its path leads to is the same file (device and inode) with the same length and
 //! modification time. Reuse also requires the tables to get the same file numbers in the
@@ -16,19 +21,24 @@ use crate::base::value::Symbols;
 use crate::facts::confine::Identity;
 use crate::facts::load::Facts;
 use crate::lang::syntax::{self, ast};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
-/// What loading keeps between runs.
-#[derive(Default)]
+/// What loading keeps between runs. Its clones share the statement tables (the service's
+/// check and evaluation threads each hold one) and each keeps its own rule files.
+#[derive(Default, Clone)]
 pub struct LoadCache {
     /// Each rule file's number, text, tree and syntax errors.
     rules: BTreeMap<PathBuf, (FileId, String, ast::File, Vec<Diagnostic>)>,
     /// What the statement tables gave, and how they were when read.
-    statements: Option<(Vec<Stamp>, Statements)>,
-    /// How many times the statement tables were reused (for tests).
+    statements: Arc<Mutex<Kept>>,
+    /// How many times this cache reused the statement tables (for tests).
     pub statement_hits: usize,
 }
+
+/// The statement tables' stamps and what they gave, once read.
+type Kept = Option<(Vec<Stamp>, Arc<Statements>)>;
 
 /// How a statement table was when it was read.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,9 +52,8 @@ pub enum Stamp {
 }
 
 /// Everything the statement tables gave: their names and texts as added to the source map
-/// (from `first` on), the symbols and rows, the diagnostics, and the identities of the
-/// files read.
-#[derive(Clone)]
+/// (from `first` on), the symbols and rows, the relations they name, the diagnostics, and
+/// the identities of the files read.
 pub struct Statements {
     /// The first table's number in the source map.
     pub first: FileId,
@@ -54,6 +63,8 @@ pub struct Statements {
     pub symbols: Symbols,
     /// Their rows.
     pub facts: Facts,
+    /// The relations their rows name.
+    pub names: BTreeSet<String>,
     /// What reading them found.
     pub diagnostics: Vec<Diagnostic>,
     /// The files read.
@@ -101,24 +112,25 @@ impl LoadCache {
         self.rules.retain(|p, _| paths.contains(p));
     }
 
-    /// The statement tables' results as they were, added to `sources`, if the tables
-    /// (`stamps`) are unchanged and would get the same numbers.
-    pub fn statements(&mut self, stamps: &[Stamp], sources: &mut SourceMap) -> Option<Statements> {
-        let (old, kept) = self.statements.as_ref()?;
+    /// The statement tables' results as they were, if the tables (`stamps`) are unchanged
+    /// and would get the same numbers in `sources`.
+    pub fn statements(&mut self, stamps: &[Stamp], sources: &SourceMap) -> Option<Arc<Statements>> {
+        let kept = self.statements.lock().unwrap_or_else(|e| e.into_inner());
+        let (old, kept) = kept.as_ref()?;
         if old != stamps || stamps.contains(&Stamp::Unknown) || kept.first != next_id(sources) {
             return None;
-        }
-        for (name, text) in &kept.files {
-            sources.add(name.clone(), text.clone());
         }
         self.statement_hits += 1;
         Some(kept.clone())
     }
 
-    /// Keeps what the statement tables (`stamps`) gave: the files of `sources` from `first` on.
-    pub fn keep_statements(&mut self, stamps: Vec<Stamp>, first: FileId, sources: &SourceMap, kept: Statements) {
-        let files = sources.files().skip(first.0 as usize).map(|(_, f)| (f.name.clone(), f.text.clone())).collect();
-        self.statements = Some((stamps, Statements { first, files, ..kept }));
+    /// Keeps what the statement tables (`stamps`) gave: the files of `sources` from
+    /// `kept.first` on.
+    pub fn keep_statements(&mut self, stamps: Vec<Stamp>, sources: &SourceMap, kept: Statements) {
+        let first = kept.first.0 as usize;
+        let files = sources.files().skip(first).map(|(_, f)| (f.name.clone(), f.text.clone())).collect();
+        let kept = Arc::new(Statements { files, ..kept });
+        *self.statements.lock().unwrap_or_else(|e| e.into_inner()) = Some((stamps, kept));
     }
 }
 

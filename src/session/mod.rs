@@ -163,7 +163,7 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
 
 /// [`load`], with some files' texts taken from `overlay` instead of the disk.
 pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) -> Result<Project, Failure> {
-    let mut project = load_cached(inputs, overlay, sources, None)?;
+    let mut project = load_cached(inputs, overlay, sources, None, true)?;
     plan(&mut project);
     Ok(project)
 }
@@ -171,12 +171,15 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
 /// [`load_with`] for a loop that loads again and again (the re-evaluation service): with a
 /// cache, unchanged rule files are not parsed again and unchanged statement tables not read
 /// again. The project is not planned yet (diagnostics do not need a plan): [`plan`] it
-/// before evaluating it.
+/// before evaluating it. Without `rows`, statement tables taken from the cache give their
+/// relations' names and diagnostics but not their rows (the project is for diagnostics,
+/// not to be evaluated), and their texts only when a diagnostic points into them.
 pub fn load_cached(
     inputs: &Inputs,
     overlay: &Overlay,
     sources: &mut SourceMap,
     mut cache: Option<&mut cache::LoadCache>,
+    rows: bool,
 ) -> Result<Project, Failure> {
     let mut diags = Vec::new();
     let read_bytes =
@@ -210,9 +213,9 @@ pub fn load_cached(
     }
 
     // Statement tables first: their relation names are known before checking.
-    let (mut symbols, mut facts, other_csv) = statement_tables(inputs, overlay, sources, &mut read, &mut diags, cache)?;
-    let statement_relations: BTreeSet<String> = facts.relations.keys().cloned().collect();
-
+    let place = (inputs, overlay, rows);
+    let (mut symbols, mut facts, statement_relations, other_csv) =
+        statement_tables(place, sources, &mut read, &mut diags, cache)?;
     let (program, check_diags) = crate::lang::check::check(&rule_files, &statement_relations, &mut symbols);
     diags.extend(check_diags);
     diags.extend(confine::directive_names(&program, sources));
@@ -279,16 +282,16 @@ pub fn plan(project: &mut Project) {
 }
 
 /// Reads the statement tables of the facts directory into `sources`, `symbols` and rows
-/// (or takes them from `cache` when none changed); returns those with the directory's
-/// other `.csv` files (and their headers).
+/// (or takes them from `cache` when none changed: see [`load_cached`] for `rows`); returns
+/// those, the relations the rows name, and the directory's other `.csv` files (and their
+/// headers).
 fn statement_tables(
-    inputs: &Inputs,
-    overlay: &Overlay,
+    (inputs, overlay, rows): (&Inputs, &Overlay, bool),
     sources: &mut SourceMap,
     read: &mut Vec<confine::Identity>,
     diags: &mut Vec<Diagnostic>,
     cache: Option<&mut cache::LoadCache>,
-) -> Result<(Symbols, Facts, OtherTables), Failure> {
+) -> Result<(Symbols, Facts, BTreeSet<String>, OtherTables), Failure> {
     let (paths, other_csv) = find_statement_files(inputs)?;
     let stamps: Vec<cache::Stamp> = match cache {
         Some(_) => paths.iter().map(|p| cache::stamp(p, overlay)).collect(),
@@ -298,9 +301,14 @@ fn statement_tables(
     if let Some(c) = cache.as_deref_mut()
         && let Some(kept) = c.statements(&stamps, sources)
     {
-        diags.extend(kept.diagnostics);
-        read.extend(kept.read);
-        return Ok((kept.symbols, kept.facts, other_csv));
+        let texts = rows || !kept.diagnostics.is_empty();
+        for (name, text) in &kept.files {
+            sources.add(name.clone(), if texts { text.clone() } else { String::new() });
+        }
+        diags.extend(kept.diagnostics.iter().cloned());
+        read.extend(kept.read.iter().cloned());
+        let facts = if rows { kept.facts.clone() } else { Facts::new() };
+        return Ok((kept.symbols.clone(), facts, kept.names.clone(), other_csv));
     }
     let first = cache::next_file(sources);
     let (mut found, mut opened) = (Vec::new(), Vec::new());
@@ -317,21 +325,22 @@ fn statement_tables(
             found.extend(errors);
         }
     }
+    let names: BTreeSet<String> = facts.relations.keys().cloned().collect();
     if let Some(c) = cache {
-        let (symbols, facts) = (symbols.clone(), facts.clone());
         let kept = cache::Statements {
             first,
             files: Vec::new(),
-            symbols,
-            facts,
+            symbols: symbols.clone(),
+            facts: facts.clone(),
+            names: names.clone(),
             diagnostics: found.clone(),
             read: opened.clone(),
         };
-        c.keep_statements(stamps, first, sources, kept);
+        c.keep_statements(stamps, sources, kept);
     }
     diags.extend(found);
     read.extend(opened);
-    Ok((symbols, facts, other_csv))
+    Ok((symbols, facts, names, other_csv))
 }
 
 /// [`read_bytes`], except that an editor's buffer stands in for its file (it is not

@@ -202,11 +202,17 @@ pub struct Evaluated {
 /// What the service tells. Called on the service's threads, in generation order per method.
 pub trait Subscriber: Send + Sync {
     /// The run's texts were loaded and checked: a project with its warnings, or the
-    /// failure with its diagnostics and sources. A subscriber may add to the project
-    /// (the language server parses claims files into its sources) before it is evaluated.
-    /// `read` lists the files the run read.
+    /// failure with its diagnostics and sources; `read` lists the files the run read. The
+    /// project is for diagnostics (the language server parses claims files into it): its
+    /// facts may lack the statement rows (see [`session::load_cached`]).
     fn checked(&self, run: &Run, checked: &mut Result<Project, Failure>, read: &[PathBuf]) {
         let _ = (run, checked, read);
+    }
+
+    /// The run's project, loaded again with every row on the evaluation thread, is about to
+    /// be evaluated; a subscriber may add to it (claims files).
+    fn prepare(&self, run: &Run, project: &mut Project) {
+        let _ = (run, project);
     }
 
     /// The run's project was evaluated (or not: see [`Outcome`]).
@@ -228,10 +234,9 @@ struct Message {
     at: Instant,
 }
 
-/// A checked project on its way to the evaluation thread.
+/// A run whose texts checked without errors, on its way to the evaluation thread.
 struct Pending {
     run: Run,
-    project: Project,
     limits: Limits,
     cancel: CancelToken,
 }
@@ -268,13 +273,15 @@ impl Service {
         let (edits, edits_rx) = mpsc::channel::<Message>();
         let (pending, pending_rx) = mpsc::channel::<Pending>();
         let eval_subscribers = subscribers.clone();
+        let state = CheckState::new(inputs, limits);
+        let loader = (state.inputs.clone(), state.cache.clone());
         let evaluation = std::thread::Builder::new()
             .name("stance-evaluation".to_string())
-            .spawn(move || evaluate_loop(pending_rx, evaluator, tracked, &eval_subscribers))?;
+            .spawn(move || evaluate_loop(pending_rx, loader, evaluator, tracked, &eval_subscribers))?;
         let check_latest = latest.clone();
-        let check = std::thread::Builder::new().name("stance-check".to_string()).spawn(move || {
-            check_loop(CheckState::new(inputs, limits), edits_rx, pending, &check_latest, &subscribers)
-        })?;
+        let check = std::thread::Builder::new()
+            .name("stance-check".to_string())
+            .spawn(move || check_loop(state, edits_rx, pending, &check_latest, &subscribers))?;
         Ok(Service {
             edits: Some(edits),
             latest,
@@ -378,7 +385,7 @@ fn check_loop(
         };
         let mut sources = SourceMap::new();
         let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            session::load_cached(&state.inputs, &state.overlay, &mut sources, Some(&mut state.cache))
+            session::load_cached(&state.inputs, &state.overlay, &mut sources, Some(&mut state.cache), false)
         }));
         if latest.load(Ordering::SeqCst) != generation {
             // A newer edit is waiting: its run replaces this one at once.
@@ -398,8 +405,9 @@ fn check_loop(
         state.changed.clear();
         match checked {
             Ok(project) => {
+                drop(project);
                 let limits = state.limits.clone();
-                if let Err(mpsc::SendError(p)) = pending.send(Pending { run, project, limits, cancel }) {
+                if let Err(mpsc::SendError(p)) = pending.send(Pending { run, limits, cancel }) {
                     subscribers.iter().for_each(|s| s.finished(&p.run));
                 }
             }
@@ -413,9 +421,13 @@ fn read_files(sources: &SourceMap) -> Vec<PathBuf> {
     sources.files().map(|(_, f)| &f.name).filter(|n| !n.starts_with('<')).map(PathBuf::from).collect()
 }
 
-/// Evaluates the newest waiting project, works out its delta, tells the subscribers.
+/// Loads the newest waiting run's texts with every row (reusing the check thread's
+/// statement tables through the shared cache), evaluates them, works out the delta, tells
+/// the subscribers. A run whose files changed since its check into errors is skipped (the
+/// next run, which their change starts, reports them).
 fn evaluate_loop(
     projects: Receiver<Pending>,
+    (inputs, mut cache): (Inputs, LoadCache),
     mut evaluator: Box<dyn Evaluator>,
     tracked: Tracked,
     subscribers: &[Arc<dyn Subscriber>],
@@ -426,7 +438,16 @@ fn evaluate_loop(
             subscribers.iter().for_each(|s| s.finished(&next.run));
             next = newer;
         }
-        let Pending { run, mut project, limits, cancel } = next;
+        let Pending { run, limits, cancel } = next;
+        let mut sources = SourceMap::new();
+        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            session::load_cached(&inputs, &run.texts, &mut sources, Some(&mut cache), true)
+        }));
+        let Ok(Ok(mut project)) = loaded else {
+            subscribers.iter().for_each(|s| s.finished(&run));
+            continue;
+        };
+        subscribers.iter().for_each(|s| s.prepare(&run, &mut project));
         let outcome = if !limits.evaluate {
             Outcome::Off
         } else {

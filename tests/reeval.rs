@@ -260,10 +260,10 @@ fn unchanged_statement_tables_are_not_read_again() {
     let edited = Overlay::from([(rules.clone(), format!("{text}\n"))]);
     assert_eq!(loaded(&inputs, &edited, Some(&mut cache)), fresh);
     assert_eq!(cache.statement_hits, 1);
-    // A load for diagnostics only takes the relations' names, not the rows.
+    // A load for diagnostics copies small tables' rows all the same.
     let mut sources = stance::base::source::SourceMap::new();
     let checked = stance::session::load_cached(&inputs, &edited, &mut sources, Some(&mut cache), false).unwrap();
-    assert_eq!((checked.facts.relations.len(), checked.program.relation_id("backs").is_some()), (0, true));
+    assert_eq!((checked.facts.rows("backs").len(), cache.rows_left_out), (2, false));
     assert_eq!(cache.statement_hits, 2);
     // A changed table is read again.
     std::fs::write(&table, format!("{rows}Russia,backs,Haftar,P,2016-11-28,q\n")).unwrap();
@@ -274,4 +274,33 @@ fn unchanged_statement_tables_are_not_read_again() {
     assert_eq!(loaded(&inputs, &with_table, Some(&mut cache)).1, 2);
     assert_eq!(loaded(&inputs, &with_table, Some(&mut cache)), fresh);
     assert_eq!(cache.statement_hits, 3);
+}
+
+#[test]
+fn a_load_for_diagnostics_leaves_a_large_tables_rows_in_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir(root.join("rules")).unwrap();
+    std::fs::create_dir(root.join("facts")).unwrap();
+    let mut table = String::from("subject,relation,object,source,date,quote\n");
+    let mut n = 0;
+    while table.len() <= stance::session::cache::COPIED_UP_TO {
+        table.push_str(&format!("a{n},backs,b{n},The Paper,2016-11-28,a quote long enough to fill the table\n"));
+        n += 1;
+    }
+    std::fs::write(root.join("facts/statements.csv"), &table).unwrap();
+    let rules = root.join("rules/r.dl");
+    std::fs::write(&rules, ".decl aligned(x: symbol, y: symbol)\n.output aligned\naligned(x, y) :- backs(x, y).\n")
+        .unwrap();
+    let inputs = Inputs { rules: vec![root.join("rules")], facts: Some(root.join("facts")), ..Inputs::default() };
+    let mut cache = stance::session::cache::LoadCache::default();
+    let load = |cache: &mut stance::session::cache::LoadCache, rows: bool| {
+        let mut sources = stance::base::source::SourceMap::new();
+        let p = stance::session::load_cached(&inputs, &Overlay::new(), &mut sources, Some(cache), rows).unwrap();
+        (p.facts.rows("backs").len(), p.program.relation_id("backs").is_some(), cache.rows_left_out)
+    };
+    assert_eq!(load(&mut cache, false), (n, true, false), "read: every row");
+    assert_eq!(load(&mut cache, false), (0, true, true), "from the cache, for diagnostics: the names only");
+    assert_eq!(load(&mut cache, true), (n, true, false), "from the cache, to evaluate: every row");
+    assert_eq!(cache.statement_hits, 2);
 }

@@ -8,6 +8,7 @@
 //! [`Results`], so typing never waits.
 
 use crate::base::diag::Diagnostic;
+use crate::base::source::SourceMap;
 use crate::engine::eval::{INPUT, Model};
 use crate::lsp::convert;
 use crate::proof::claims::{self, ClaimSpec, Expect};
@@ -202,9 +203,12 @@ impl Subscriber for Publisher {
         let fallback = self.workspace.rule_files(overlay).into_iter().next();
         let by_file = match checked {
             Ok(project) => {
+                // Into a copy of the sources: the project may be the one evaluated, whose
+                // claims `prepare` parses.
                 let mut diags: Vec<Diagnostic> = project.warnings.clone();
-                parse_claims(&self.workspace, overlay, project, &mut diags);
-                convert::diagnostics(&diags, &project.sources, fallback.as_deref())
+                let mut sources = project.sources.clone();
+                parse_claims(&self.workspace, overlay, (&project.program, &project.symbols, &mut sources), &mut diags);
+                convert::diagnostics(&diags, &sources, fallback.as_deref())
             }
             Err(failure) => {
                 let sources = failure.sources.take().unwrap_or_default();
@@ -219,7 +223,8 @@ impl Subscriber for Publisher {
     /// Parses the claims files into the project to be evaluated (their diagnostics were
     /// published with the check).
     fn prepare(&self, run: &Run, project: &mut Project) {
-        let claims = parse_claims(&self.workspace, &run.texts, project, &mut Vec::new());
+        let Project { program, symbols, sources, .. } = project;
+        let claims = parse_claims(&self.workspace, &run.texts, (program, symbols, sources), &mut Vec::new());
         self.claims.lock().unwrap_or_else(|e| e.into_inner()).insert(run.generation, claims);
     }
 
@@ -302,7 +307,7 @@ fn publish(
 fn parse_claims(
     workspace: &Workspace,
     overlay: &Overlay,
-    project: &mut Project,
+    (program, symbols, sources): (&crate::lang::ir::Program, &crate::base::value::Symbols, &mut SourceMap),
     diags: &mut Vec<Diagnostic>,
 ) -> Claims {
     let mut parsed = Vec::new();
@@ -314,8 +319,8 @@ fn parse_claims(
                 Err(_) => continue,
             },
         };
-        let id = project.sources.add(path.display().to_string(), text);
-        match claims::parse(id, &mut project.sources, &project.program, &project.symbols) {
+        let id = sources.add(path.display().to_string(), text);
+        match claims::parse(id, sources, program, symbols) {
             Ok(specs) => parsed.push((path, specs)),
             Err(d) => diags.extend(d),
         }

@@ -35,7 +35,13 @@ pub struct LoadCache {
     statements: Arc<Mutex<Kept>>,
     /// How many times this cache reused the statement tables (for tests).
     pub statement_hits: usize,
+    /// Whether the last load left the statement rows out (see [`crate::session::load_cached`]).
+    pub rows_left_out: bool,
 }
+
+/// Statement tables up to this size are copied out of the cache even for diagnostics: a
+/// copy costs less than loading the project again to evaluate it.
+pub const COPIED_UP_TO: usize = 4 << 20;
 
 /// The statement tables' stamps and what they gave, once read.
 type Kept = Option<(Vec<Stamp>, Arc<Statements>)>;
@@ -65,6 +71,8 @@ pub struct Statements {
     pub facts: Facts,
     /// The relations their rows name.
     pub names: BTreeSet<String>,
+    /// The tables' size in bytes.
+    pub bytes: usize,
     /// What reading them found.
     pub diagnostics: Vec<Diagnostic>,
     /// The files read.
@@ -128,8 +136,10 @@ impl LoadCache {
     /// `kept.first` on.
     pub fn keep_statements(&mut self, stamps: Vec<Stamp>, sources: &SourceMap, kept: Statements) {
         let first = kept.first.0 as usize;
-        let files = sources.files().skip(first).map(|(_, f)| (f.name.clone(), f.text.clone())).collect();
-        let kept = Arc::new(Statements { files, ..kept });
+        let files: Vec<(String, String)> =
+            sources.files().skip(first).map(|(_, f)| (f.name.clone(), f.text.clone())).collect();
+        let bytes = files.iter().map(|(_, t)| t.len()).sum();
+        let kept = Arc::new(Statements { files, bytes, ..kept });
         *self.statements.lock().unwrap_or_else(|e| e.into_inner()) = Some((stamps, kept));
     }
 }

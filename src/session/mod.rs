@@ -173,7 +173,8 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
 /// again. The project is not planned yet (diagnostics do not need a plan): [`plan`] it
 /// before evaluating it. Without `rows`, statement tables taken from the cache give their
 /// relations' names and diagnostics but not their rows (the project is for diagnostics,
-/// not to be evaluated), and their texts only when a diagnostic points into them.
+/// not to be evaluated), and their texts only when a diagnostic points into them; small
+/// tables are copied whole all the same (`cache.rows_left_out` says which happened).
 pub fn load_cached(
     inputs: &Inputs,
     overlay: &Overlay,
@@ -301,6 +302,8 @@ fn statement_tables(
     if let Some(c) = cache.as_deref_mut()
         && let Some(kept) = c.statements(&stamps, sources)
     {
+        let rows = rows || kept.bytes <= cache::COPIED_UP_TO;
+        c.rows_left_out = !rows;
         let texts = rows || !kept.diagnostics.is_empty();
         for (name, text) in &kept.files {
             sources.add(name.clone(), if texts { text.clone() } else { String::new() });
@@ -327,12 +330,14 @@ fn statement_tables(
     }
     let names: BTreeSet<String> = facts.relations.keys().cloned().collect();
     if let Some(c) = cache {
+        c.rows_left_out = false;
         let kept = cache::Statements {
             first,
             files: Vec::new(),
             symbols: symbols.clone(),
             facts: facts.clone(),
             names: names.clone(),
+            bytes: 0,
             diagnostics: found.clone(),
             read: opened.clone(),
         };

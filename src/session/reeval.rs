@@ -203,8 +203,8 @@ pub struct Evaluated {
 pub trait Subscriber: Send + Sync {
     /// The run's texts were loaded and checked: a project with its warnings, or the
     /// failure with its diagnostics and sources; `read` lists the files the run read. The
-    /// project is for diagnostics (the language server parses claims files into it): its
-    /// facts may lack the statement rows (see [`session::load_cached`]).
+    /// project's facts may lack the statement rows (see [`session::load_cached`]); when they
+    /// do not, this project is the one evaluated, so add to it in `prepare`, not here.
     fn checked(&self, run: &Run, checked: &mut Result<Project, Failure>, read: &[PathBuf]) {
         let _ = (run, checked, read);
     }
@@ -234,9 +234,11 @@ struct Message {
     at: Instant,
 }
 
-/// A run whose texts checked without errors, on its way to the evaluation thread.
+/// A run whose texts checked without errors, on its way to the evaluation thread, with its
+/// project when that has every row (else the evaluation thread loads it again).
 struct Pending {
     run: Run,
+    project: Option<Project>,
     limits: Limits,
     cancel: CancelToken,
 }
@@ -405,9 +407,9 @@ fn check_loop(
         state.changed.clear();
         match checked {
             Ok(project) => {
-                drop(project);
+                let project = (!state.cache.rows_left_out).then_some(project);
                 let limits = state.limits.clone();
-                if let Err(mpsc::SendError(p)) = pending.send(Pending { run, limits, cancel }) {
+                if let Err(mpsc::SendError(p)) = pending.send(Pending { run, project, limits, cancel }) {
                     subscribers.iter().for_each(|s| s.finished(&p.run));
                 }
             }
@@ -438,10 +440,10 @@ fn evaluate_loop(
             subscribers.iter().for_each(|s| s.finished(&next.run));
             next = newer;
         }
-        let Pending { run, limits, cancel } = next;
-        let mut sources = SourceMap::new();
-        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            session::load_cached(&inputs, &run.texts, &mut sources, Some(&mut cache), true)
+        let Pending { run, project, limits, cancel } = next;
+        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match project {
+            Some(p) => Ok(p),
+            None => session::load_cached(&inputs, &run.texts, &mut SourceMap::new(), Some(&mut cache), true),
         }));
         let Ok(Ok(mut project)) = loaded else {
             subscribers.iter().for_each(|s| s.finished(&run));

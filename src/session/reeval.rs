@@ -4,9 +4,10 @@
 //!
 //! ```text
 //!  edit() ──► check thread ───────────────────────► evaluation thread
-//!             wait `debounce` for more edits,        newest checked project only,
-//!             load + check the newest texts,         Evaluator::apply under the limits,
-//!             Subscriber::checked                    delta of the tracked relations,
+//!             wait `debounce` for more edits,        newest checked run only: its project
+//!             load + check the newest texts          with every row, Subscriber::prepare,
+//!             (session::cache: unchanged files       Evaluator::apply under the limits,
+//!             not read again), Subscriber::checked   delta of the tracked relations,
 //!                                                    Subscriber::evaluated, finished
 //! ```
 //!

@@ -557,12 +557,15 @@ fn completion_offers_relations_constants_functors_and_directives() {
             "ord",
             "to_number",
             "to_string",
+            "to_float",
+            "to_unsigned",
             "min",
             "max",
             "range",
             "autoinc",
             "count",
-            "sum"
+            "sum",
+            "mean"
         ]
     );
     assert_eq!(

@@ -57,12 +57,15 @@ const FUNCTORS: &[(&str, &str)] = &[
     ("ord", "ord(${1:s})"),
     ("to_number", "to_number(${1:s})"),
     ("to_string", "to_string(${1:n})"),
+    ("to_float", "to_float(${1:n})"),
+    ("to_unsigned", "to_unsigned(${1:n})"),
     ("min", "min(${1:a}, ${2:b})"),
     ("max", "max(${1:a}, ${2:b})"),
     ("range", "range(${1:from}, ${2:to})"),
     ("autoinc", "autoinc()"),
     ("count", "count : { ${1} }"),
     ("sum", "sum ${1:x} : { ${2} }"),
+    ("mean", "mean ${1:x} : { ${2} }"),
 ];
 
 /// Directives, offered after a `.` at the start of a line.

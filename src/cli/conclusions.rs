@@ -13,8 +13,7 @@ ambiguity blocking (the default) or propagating.
 
 Exit codes:
   0  success
-  1  the rules or facts have errors, or the program is not defeasible (no `:~`, `:~>` or
-     `.prefer`)
+  1  the rules or facts have errors
   2  usage error, or a file could not be read";
 
 #[derive(Args)]
@@ -27,7 +26,9 @@ pub struct ConclusionsArgs {
 }
 
 pub fn run(args: &ConclusionsArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
-    let project = ctx.load(&args.project.inputs())?;
+    let mut project = ctx.load(&args.project.inputs())?;
+    // A program of strict rules is a theory too: every conclusion definite or not.
+    project.program.defeasible.forced = true;
     let run = ctx.evaluate(project, &args.project.eval_options(false))?;
     let Some(c) = run.model.defeasible.as_deref() else {
         let d = stance::base::diag::Diagnostic::error(

@@ -19,6 +19,11 @@ pub struct WhyNotArgs {
 
 pub fn run(args: &WhyNotArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let (mut run, claim) = ctx.load_for_claim(&args.project, &args.claim, args.full)?;
-    let report = explain::why_not(&mut run.explainer(), &claim);
+    let mut ex = run.explainer();
+    let mut report = explain::why_not(&mut ex, &claim);
+    // A defeasible conclusion that does not hold: the counter-arguments that stopped it.
+    if let Some(attacks) = claim.tuple().and_then(|t| stance::proof::defeasible::attacks(&ex, claim.rel, &t)) {
+        report = format!("{attacks}\n{report}");
+    }
     print_bytes(report.as_bytes(), stance::base::terminal::Shape::Text).map(|()| ExitStatus::Success)
 }

@@ -39,6 +39,8 @@ pub struct Theory {
     pub by_grade: bool,
     /// `.prefer by date`.
     pub by_date: bool,
+    /// Evaluate as a theory even with strict rules only (`stance conclusions`).
+    pub forced: bool,
 }
 
 impl Theory {
@@ -66,7 +68,7 @@ impl Theory {
     /// defeater or a `.prefer`. A program of strict rules only is plain Datalog (denials and
     /// their conflicts are then reported, not resolved).
     pub fn is_active(&self) -> bool {
-        !self.kinds.is_empty() || !self.superior.is_empty() || self.by_grade || self.by_date
+        !self.kinds.is_empty() || !self.superior.is_empty() || self.by_grade || self.by_date || self.forced
     }
 
     /// Whether statement rows are defeasible facts (`.prefer by grade` or `by date`) rather

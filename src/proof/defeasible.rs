@@ -7,7 +7,7 @@ use crate::base::value::{Symbols, Tuples, value_json};
 use crate::engine::defeasible::{Conclusions, Outcome, Source, Status};
 use crate::facts::load::Facts;
 use crate::lang::ir::{self, RelId};
-use crate::proof::provenance::atom_text;
+use crate::proof::provenance::{Explainer, atom_text};
 use crate::base::source::SourceMap;
 use serde_json::{Value as Json, json};
 use std::fmt::Write;
@@ -55,6 +55,14 @@ pub fn render_json(program: &ir::Program, c: &Conclusions, symbols: &Symbols) ->
         })
         .collect();
     json!({"policy": c.policy.name(), "conclusions": list})
+}
+
+/// The attacks on a tuple of a defeasible model and their fates (see [`attacks_text`]);
+/// `None` for a model of strict rules or a tuple the theory does not have.
+pub fn attacks(ex: &Explainer, rel: RelId, tuple: &[crate::base::value::Value]) -> Option<String> {
+    let c = ex.model.defeasible.as_deref()?;
+    let a = c.atom(rel, tuple)?;
+    Some(attacks_text(ex.program, c, a, ex.symbols, ex.facts, ex.sources))
 }
 
 /// What stands for instance `i`: `rule @r2 at rules/x.dl:4`, `statement facts/s.csv:3 [A2]`.
@@ -106,7 +114,19 @@ pub fn attacks_text(
                 format!("blocked: its premise {} is {}", atom_text(program, *brel, btuple, symbols), c.status[b as usize].name())
             }
             Outcome::Defeated(t) => format!("defeated by the superior {}", instance_text(program, c, t, facts, sources)),
-            Outcome::Stands => "stands: nothing superior beats it".to_string(),
+            Outcome::Stands => {
+                let beaten: Vec<String> = c
+                    .rules_for(a)
+                    .iter()
+                    .filter(|&&r| c.beats(s, r))
+                    .map(|&r| instance_text(program, c, r, facts, sources))
+                    .collect();
+                if beaten.is_empty() {
+                    "stands: neither side is superior to the other".to_string()
+                } else {
+                    format!("wins: superior to the {}", beaten.join(" and the "))
+                }
+            }
         };
         let _ = writeln!(out, "   attack: {head} by {by}\n      {fate}");
     }

@@ -583,8 +583,12 @@ pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, Str
     for fact in &program.facts {
         inputs[fact.rel].push(&fact.values);
     }
-    let model = backend::evaluate(options.engine, &program, &plan, inputs, &mut symbols, options)
-        .map_err(|d| render(std::slice::from_ref(&d)))?;
+    let model = if program.defeasible.is_active() {
+        crate::engine::defeasible::evaluate(&program, inputs, Vec::new(), &mut symbols, options)
+    } else {
+        backend::evaluate(options.engine, &program, &plan, inputs, &mut symbols, options)
+    }
+    .map_err(|d| render(std::slice::from_ref(&d)))?;
     Ok(TextModel { sources, symbols, program, model })
 }
 

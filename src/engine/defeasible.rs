@@ -437,62 +437,16 @@ fn ground_rule(
 fn solve(c: &mut Conclusions) -> Vec<Option<(u32, u32)>> {
     let n = c.atoms.len();
     c.state = vec![[false; 5]; n];
+    // The instances each literal is a premise of.
+    let mut uses: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for (i, inst) in c.instances.iter().enumerate() {
+        for &b in &inst.body {
+            uses[b as usize].push(i as u32);
+        }
+    }
     let mut proved: Vec<Option<(u32, u32)>> = vec![None; n];
-    let mut round = 0u32;
-    // +Δ: the least model of the strict rules over the strict facts.
-    loop {
-        round += 1;
-        let mut new = Vec::new();
-        for i in 0..c.instances.len() {
-            let inst = &c.instances[i];
-            if inst.kind == RuleKind::Strict
-                && !c.state[inst.head as usize][DELTA]
-                && inst.body.iter().all(|&b| c.state[b as usize][DELTA])
-            {
-                new.push((inst.head, i as u32));
-            }
-        }
-        if new.is_empty() {
-            break;
-        }
-        for (a, i) in new {
-            if !c.state[a as usize][DELTA] {
-                c.state[a as usize][DELTA] = true;
-                c.state[a as usize][PLUS] = true;
-                c.state[a as usize][SUPPORT] = true;
-                proved[a as usize] = Some((round, i));
-            }
-        }
-    }
-    // ∂ and Σ: every round reads the state of the rounds before it.
-    loop {
-        round += 1;
-        let mut new: Vec<(u32, usize, Option<u32>)> = Vec::new();
-        for a in 0..n as u32 {
-            let s = c.state[a as usize];
-            if !s[PLUS] && let Some(r) = plus(c, a) {
-                new.push((a, PLUS, Some(r)));
-            }
-            if !s[MINUS] && minus(c, a) {
-                new.push((a, MINUS, None));
-            }
-            if !s[SUPPORT] && support(c, a) {
-                new.push((a, SUPPORT, None));
-            }
-            if !s[UNSUPPORTED] && unsupported(c, a) {
-                new.push((a, UNSUPPORTED, None));
-            }
-        }
-        if new.is_empty() {
-            break;
-        }
-        for (a, which, r) in new {
-            c.state[a as usize][which] = true;
-            if let Some(r) = r {
-                proved[a as usize] = Some((round, r));
-            }
-        }
-    }
+    let round = definite(c, &uses, &mut proved);
+    defeasible(c, &uses, &mut proved, round);
     c.status = (0..n)
         .map(|a| {
             let s = c.state[a];
@@ -509,6 +463,87 @@ fn solve(c: &mut Conclusions) -> Vec<Option<(u32, u32)>> {
         })
         .collect();
     proved
+}
+
+/// +Δ, level by level (each instance counts its premises not yet definite, as in
+/// Dowling and Gallier's linear Horn solver): a literal is definite in the round after its
+/// last premise. Returns the last round.
+fn definite(c: &mut Conclusions, uses: &[Vec<u32>], proved: &mut [Option<(u32, u32)>]) -> u32 {
+    let strict = |i: usize| c.instances[i].kind == RuleKind::Strict;
+    let mut missing: Vec<u32> = c.instances.iter().map(|i| i.body.len() as u32).collect();
+    let mut ready: Vec<u32> = (0..c.instances.len()).filter(|&i| strict(i) && missing[i] == 0).map(|i| i as u32).collect();
+    let mut round = 0;
+    while !ready.is_empty() {
+        round += 1;
+        let mut next = Vec::new();
+        for i in ready {
+            let a = c.instances[i as usize].head as usize;
+            if c.state[a][DELTA] {
+                continue;
+            }
+            c.state[a][DELTA] = true;
+            c.state[a][PLUS] = true;
+            c.state[a][SUPPORT] = true;
+            proved[a] = Some((round, i));
+            for &j in &uses[a] {
+                missing[j as usize] -= 1;
+                if missing[j as usize] == 0 && c.instances[j as usize].kind == RuleKind::Strict {
+                    next.push(j);
+                }
+            }
+        }
+        ready = next;
+    }
+    round
+}
+
+/// ∂ and Σ: every round reads the state of the rounds before it, and looks again only at
+/// the literals whose conditions read a literal that changed (the heads of the instances it
+/// is a premise of, and their complements, which those instances attack).
+fn defeasible(c: &mut Conclusions, uses: &[Vec<u32>], proved: &mut [Option<(u32, u32)>], mut round: u32) {
+    let n = c.atoms.len();
+    let mut todo: Vec<u32> = (0..n as u32).collect();
+    let mut queued = vec![false; n];
+    while !todo.is_empty() {
+        round += 1;
+        let mut new: Vec<(u32, usize, Option<u32>)> = Vec::new();
+        for &a in &todo {
+            queued[a as usize] = false;
+            let s = c.state[a as usize];
+            if !s[PLUS] && let Some(r) = plus(c, a) {
+                new.push((a, PLUS, Some(r)));
+            }
+            if !s[MINUS] && minus(c, a) {
+                new.push((a, MINUS, None));
+            }
+            if !s[SUPPORT] && support(c, a) {
+                new.push((a, SUPPORT, None));
+            }
+            if !s[UNSUPPORTED] && unsupported(c, a) {
+                new.push((a, UNSUPPORTED, None));
+            }
+        }
+        todo = Vec::new();
+        for (a, which, r) in new {
+            c.state[a as usize][which] = true;
+            if let Some(r) = r {
+                proved[a as usize] = Some((round, r));
+            }
+            // Its own other conditions may follow (+∂ gives +Σ through the rule it rests on).
+            let mut touched = vec![a];
+            for &i in &uses[a as usize] {
+                let h = c.instances[i as usize].head;
+                touched.push(h);
+                touched.extend(c.complement[h as usize]);
+            }
+            for t in touched {
+                if !queued[t as usize] {
+                    queued[t as usize] = true;
+                    todo.push(t);
+                }
+            }
+        }
+    }
 }
 
 fn all(c: &Conclusions, i: u32, which: usize) -> bool {

@@ -151,7 +151,7 @@ fn known_rule(program: &ir::Program, name: &ast::Ident, diags: &mut Vec<Diagnost
         let names: BTreeSet<&str> = program.defeasible.names.values().map(String::as_str).collect();
         d = match did_you_mean(&name.name, names) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!("name a rule by writing `@{} ` before it", name.name)),
+            None => d.with_help(format!("write `@{}` before a rule to name it", name.name)),
         };
         diags.push(d);
     }

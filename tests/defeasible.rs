@@ -262,3 +262,16 @@ fn programs_stance_does_not_accept_are_located_errors() {
     let headless = format!("{base}:~ q(x).\n");
     assert!(check_error(&headless).contains("r.dl:4:1: error[E001]: a rule with `:~` needs a head"), "{}", check_error(&headless));
 }
+
+#[test]
+fn the_parser_recovers_after_broken_defeasible_rules() {
+    let rules = ".decl p(x: number)\n.decl q(x: number)\nq(1).\n@a p(x) :~ q(x)\n@b ~p(x) :~ q(x).\np(x) :~ q(x), ~ .\n~p(x) :- q(x.\n";
+    assert_eq!(
+        check_error(rules),
+        "\
+r.dl:5:1: error[E001]: expected `,`, `;` or `.` after body literal, found `@b`
+r.dl:6:15: error[E001]: expected a body literal (atom, `!atom` or comparison), found `~`
+r.dl:7:13: error[E001]: expected `)` or `,` after argument, found `.`
+"
+    );
+}

@@ -273,3 +273,12 @@ fn generated_programs_derive_the_same_after_formatting() {
         assert!(a.is_ok(), "seed {seed}: {a:?}\n{text}");
     }
 }
+
+#[test]
+fn defeasible_syntax_keeps_its_arrows_names_and_preferences() {
+    let text = "@x  ~p( 1 ) :~> !q(2) .\n@y p(1):~q(2).\nq(2).\n.prefer   y>x\n.prefer by  grade\n.prefer by date\n~q(3).\n";
+    assert_eq!(
+        fmt(text),
+        "@x ~p(1) :~> !q(2).\n@y p(1) :~ q(2).\nq(2).\n.prefer y > x\n.prefer by grade\n.prefer by date\n~q(3).\n"
+    );
+}

@@ -275,3 +275,33 @@ r.dl:7:13: error[E001]: expected `)` or `,` after argument, found `.`
 "
     );
 }
+
+#[test]
+fn the_disagreement_example_resolves_what_russia_says_against_what_others_report() {
+    let dir = run::repo().join("tests/disagreement");
+    let expected = "\
+defeasibly  backs(\"Kremlin\", \"Tobruk\")
+undecided   backs(\"Russia\", \"Haftar\")
+defeasibly  defence_minister_of(\"Shoigu\", \"Russia\")
+defeasibly  meets(\"Haftar\", \"Shoigu\")
+defeasibly  part_of(\"Kremlin\", \"Russia\")
+defeasibly  supports(\"Kremlin\", \"Tobruk\")
+defeasibly  supports(\"Russia\", \"Haftar\")
+undecided   ~backs(\"Russia\", \"Haftar\")
+not         ~supports(\"Russia\", \"Haftar\")
+";
+    for policy in ["blocking", "propagating"] {
+        let out = stance(&dir, &["conclusions", "--defeasible", policy]);
+        assert_eq!(stdout(&out), expected, "{policy}: {}", stderr(&out));
+    }
+    let out = stance(&dir, &["explain", "supports(\"Russia\", \"Haftar\")"]);
+    assert!(stdout(&out).ends_with(
+        "supports(\"Russia\", \"Haftar\"): defeasibly
+   attack: ~supports(\"Russia\", \"Haftar\") by rule @denied at rules/disagreement.dl:14
+      blocked: its premise ~backs(\"Russia\", \"Haftar\") is undecided
+"
+    ), "{}", stdout(&out));
+    // The two reports stay in conflict neither way: no tuple is both affirmed and denied.
+    let out = stance(&dir, &["contradictions"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -33,6 +33,7 @@ from stance_adapter import (
     Var,
     Wildcard,
     Translation,
+    _impossible,
 )
 
 POLICIES = ("blocking", "propagating")
@@ -104,14 +105,24 @@ def translate_theory(theory: Any) -> tuple[str, NameMap]:
     arrows = {"strict": ":-", "defeasible": ":~", "defeater": ":~>"}
     for kind, rule_id, rule in parsed:
         body = []
+        dropped = False
+        # As in the core adapter (see README.md): a constant of the other type than its
+        # column can never match. A positive atom with one drops the rule; a negated one
+        # is always true and leaves the body.
         for lit in rule.body:
+            impossible = lit.atom is not None and _impossible(Atom(_base(lit.atom.pred), lit.atom.args), schema)
             if lit.kind == "pos":
+                dropped |= impossible
                 body.append(_render_atom(lit.atom, names))
             elif lit.kind == "neg":
-                body.append("!" + _render_atom(lit.atom, names))
+                if not impossible:
+                    body.append("!" + _render_atom(lit.atom, names))
             else:
                 body.append(f"{render_expr(lit.lhs)} {lit.op} {render_expr(lit.rhs)}")
         head = _render_atom(rule.head, names)
+        if dropped:
+            lines.append(f"// removed (a constant can never match its column): {rule.text}")
+            continue
         if not body and kind == "strict":
             lines.append(f"@{_rule_name(rule_id)} {head}.")
         else:

@@ -305,3 +305,48 @@ not         ~supports(\"Russia\", \"Haftar\")
     let out = stance(&dir, &["contradictions"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn prefer_by_specificity_lets_the_more_specific_rule_win() {
+    // Bozzato et al.'s example: a PhD student is a department member; members teach,
+    // PhD students do not. The PhD rule's body implies the other's through a strict rule.
+    let rules = r#"
+.decl phd_member(x: symbol)
+.decl dept_member(x: symbol)
+.decl teach_course(x: symbol)
+phd_member("bob").
+dept_member(x) :- phd_member(x).
+teach_course(x) :~ dept_member(x).
+~teach_course(x) :~ phd_member(x).
+.prefer by specificity
+"#;
+    let expected = "\
+definitely  dept_member(\"bob\")
+definitely  phd_member(\"bob\")
+not         teach_course(\"bob\")
+defeasibly  ~teach_course(\"bob\")
+";
+    assert_eq!(conclusions(rules, "blocking"), expected);
+    // Without it, the two rules tie.
+    let out = conclusions(&rules.replace(".prefer by specificity", ""), "blocking");
+    assert!(out.contains("undecided   teach_course(\"bob\")\n"), "{out}");
+}
+
+#[test]
+fn a_rule_whose_premise_is_missing_is_refuted_and_a_defeater_standoff_too() {
+    let rules = "
+.decl p() .decl q() .decl r() .decl s()
+p().
+r() :~ p(), q().
+s() :~ p().
+~s() :~> p().
+";
+    let expected = "\
+definitely  p()
+not         q()
+not         r()
+not         s()
+not         ~s()
+";
+    assert_eq!(conclusions(rules, "blocking"), expected);
+}

@@ -31,8 +31,9 @@
 //! `-Δ` is the failure of `+Δ` in the least model (a strict loop fails). The conditions are
 //! monotone, so the rounds reach the least fixpoint; a literal in a defeasible loop may be
 //! neither `+∂` nor `-∂`. Each literal ends in one [`Status`]: definite (`+Δ`), defeasible
-//! (`+∂`), not (`-Σ`, or its complement definite: every argument for it is defeated), or
-//! undecided (supported, but not proved: ambiguous, blocked or looping).
+//! (`+∂`), not (refuted: every argument for it lacks support or is defeated by a superior
+//! applicable attack or by an applicable defeater it is not superior to, or its complement
+//! is definite), or undecided (supported, but not proved: ambiguous, blocked or looping).
 //!
 //! **Superiority** is `.prefer r2 > r1` between rules, and under `.prefer by grade` /
 //! `.prefer by date` between statement rows, which are then defeasible facts: the row
@@ -155,8 +156,11 @@ pub struct Conclusions {
     superior: FxHashSet<(RuleId, RuleId)>,
     by_grade: bool,
     by_date: bool,
-    /// The derived state per literal: +Δ, +∂, -∂, +Σ, -Σ.
-    state: Vec<[bool; 5]>,
+    /// Per instance with attackers, under `.prefer by specificity`: the literals its body
+    /// implies through strict rules.
+    closures: FxHashMap<u32, FxHashSet<u32>>,
+    /// The derived state per literal: +Δ, +∂, -∂, +Σ, -Σ, refuted.
+    state: Vec<[bool; 6]>,
 }
 
 const DELTA: usize = 0;
@@ -164,6 +168,7 @@ const PLUS: usize = 1;
 const MINUS: usize = 2;
 const SUPPORT: usize = 3;
 const UNSUPPORTED: usize = 4;
+const REFUTED: usize = 5;
 
 /// Why an attack on a conclusion failed, or what it did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,11 +202,18 @@ impl Conclusions {
         self.complement[a as usize]
     }
 
-    /// Whether instance `t` is superior to instance `s`.
-    pub fn beats(&self, t: u32, s: u32) -> bool {
-        let (t, s) = (&self.instances[t as usize], &self.instances[s as usize]);
+    /// Whether instance `t` is superior to instance `s`: by `.prefer` between their rules,
+    /// else, under `.prefer by specificity`, when `t` is more specific; between rows, by
+    /// grade, then date.
+    pub fn beats(&self, ti: u32, si: u32) -> bool {
+        let (t, s) = (&self.instances[ti as usize], &self.instances[si as usize]);
         match (t.source, s.source) {
-            (Source::Rule(a), Source::Rule(b)) => self.superior.contains(&(a, b)),
+            (Source::Rule(a), Source::Rule(b)) => {
+                if self.superior.contains(&(a, b)) {
+                    return true;
+                }
+                !self.superior.contains(&(b, a)) && self.more_specific(ti, si)
+            }
             (Source::Row(a), Source::Row(b)) => {
                 let (a, b) = (&self.rows[a], &self.rows[b]);
                 if self.by_grade
@@ -215,6 +227,19 @@ impl Conclusions {
             }
             _ => false,
         }
+    }
+
+    /// Whether instance `t` is more specific than `s`: `s`'s body follows from `t`'s by
+    /// strict rules, and not the reverse. Strict rules are never compared (a strict
+    /// conclusion is definite, not a winner).
+    fn more_specific(&self, t: u32, s: u32) -> bool {
+        let strict = |i: u32| self.instances[i as usize].kind == RuleKind::Strict;
+        if strict(t) || strict(s) {
+            return false;
+        }
+        let (Some(ct), Some(cs)) = (self.closures.get(&t), self.closures.get(&s)) else { return false };
+        let (bt, bs) = (&self.instances[t as usize].body, &self.instances[s as usize].body);
+        bs.iter().all(|b| ct.contains(b)) && !bt.iter().all(|b| cs.contains(b))
     }
 
     /// What became of attack `s` on literal `a` (whose complement `s` concludes).
@@ -268,6 +293,9 @@ pub fn evaluate(
         let comp = program.complement(*rel).and_then(|r| c.index.get(&(r, tuple.clone())).copied());
         c.complement.push(comp);
     }
+    if program.defeasible.by_specificity {
+        specificity_closures(&mut c);
+    }
     let rounds = solve(&mut c);
     Ok(conclusions_model(program, c, &rounds, options.record))
 }
@@ -278,6 +306,38 @@ struct Grounding {
     rule: ir::Rule,
     relation: RelId,
     cols: Vec<usize>,
+}
+
+/// The strict consequences of the body of every rule instance in a conflict (Poole's
+/// specificity): the closure of its premises under the strict rules (facts excluded).
+fn specificity_closures(c: &mut Conclusions) {
+    let mut strict_uses: Vec<Vec<u32>> = vec![Vec::new(); c.atoms.len()];
+    for (i, inst) in c.instances.iter().enumerate() {
+        if inst.kind == RuleKind::Strict && matches!(inst.source, Source::Rule(_)) {
+            for &b in &inst.body {
+                strict_uses[b as usize].push(i as u32);
+            }
+        }
+    }
+    for i in 0..c.instances.len() as u32 {
+        let inst = &c.instances[i as usize];
+        let contested = c.complement[inst.head as usize].is_some_and(|k| !c.by_head[k as usize].is_empty());
+        if !matches!(inst.source, Source::Rule(_)) || !contested {
+            continue;
+        }
+        let mut closure: FxHashSet<u32> = inst.body.iter().copied().collect();
+        let mut stack: Vec<u32> = inst.body.clone();
+        while let Some(x) = stack.pop() {
+            for &j in &strict_uses[x as usize] {
+                let strict = &c.instances[j as usize];
+                if !closure.contains(&strict.head) && strict.body.iter().all(|b| closure.contains(b)) {
+                    closure.insert(strict.head);
+                    stack.push(strict.head);
+                }
+            }
+        }
+        c.closures.insert(i, closure);
+    }
 }
 
 /// The support program: every rule but defeaters as it is, plus for every rule an instance
@@ -388,7 +448,9 @@ fn ground_inputs(c: &mut Conclusions, program: &ir::Program, inputs: &[Tuples], 
     }
 }
 
-/// One ground rule per tuple of the rule's instance relation.
+/// One ground rule per tuple of the rule's instance relation. A rule without variables whose
+/// body is atoms only is a ground rule even when its body cannot hold: its head is then a
+/// literal of the theory, refuted (`p :~ q.` with no `q`: `p` is not provable).
 fn ground_rule(
     c: &mut Conclusions,
     program: &ir::Program,
@@ -399,6 +461,9 @@ fn ground_rule(
     let (rule, cols) = (&g.rule, &g.cols);
     let kind = program.defeasible.kind(rule.id);
     let mut env = vec![0 as Value; rule.var_names.len()];
+    let ground = rule.var_names.is_empty() && rule.body.iter().all(|l| matches!(l, Lit::Atom(_)));
+    let unsatisfied = Tuples { arity: 0, data: Vec::new(), rows: 1 };
+    let tuples = if ground && tuples.is_empty() { &unsatisfied } else { tuples };
     for tuple in tuples.iter() {
         for (k, &v) in cols.iter().enumerate() {
             env[v] = tuple[k];
@@ -436,7 +501,7 @@ fn ground_rule(
 /// (or `+Δ`) and the instance it rests on.
 fn solve(c: &mut Conclusions) -> Vec<Option<(u32, u32)>> {
     let n = c.atoms.len();
-    c.state = vec![[false; 5]; n];
+    c.state = vec![[false; 6]; n];
     // The instances each literal is a premise of.
     let mut uses: Vec<Vec<u32>> = vec![Vec::new(); n];
     for (i, inst) in c.instances.iter().enumerate() {
@@ -455,7 +520,7 @@ fn solve(c: &mut Conclusions) -> Vec<Option<(u32, u32)>> {
                 Status::Definite
             } else if s[PLUS] {
                 Status::Defeasible
-            } else if s[UNSUPPORTED] || comp_definite {
+            } else if s[REFUTED] || comp_definite {
                 Status::Not
             } else {
                 Status::Undecided
@@ -521,6 +586,9 @@ fn defeasible(c: &mut Conclusions, uses: &[Vec<u32>], proved: &mut [Option<(u32,
             }
             if !s[UNSUPPORTED] && unsupported(c, a) {
                 new.push((a, UNSUPPORTED, None));
+            }
+            if !s[REFUTED] && refuted(c, a) {
+                new.push((a, REFUTED, None));
             }
         }
         todo = Vec::new();
@@ -594,6 +662,13 @@ fn minus(c: &Conclusions, a: u32) -> bool {
     })
 }
 
+/// Whether attack `s` defeats rule `r` outright: `s` is superior, or `s` is a defeater that
+/// `r` is not superior to (a defeater supports nothing, so it leaves no tie behind: what it
+/// stops is not provable, not ambiguous).
+fn defeats(c: &Conclusions, s: u32, r: u32) -> bool {
+    c.beats(s, r) || (!concludes(c, s) && !c.beats(r, s))
+}
+
 /// +Σa: an argument for `a` that no applicable superior attack defeats.
 fn support(c: &Conclusions, a: u32) -> bool {
     let attackers = c.attackers(a);
@@ -610,6 +685,18 @@ fn unsupported(c: &Conclusions, a: u32) -> bool {
     let attackers = c.attackers(a);
     c.rules_for(a).iter().all(|&r| {
         !concludes(c, r) || any(c, r, UNSUPPORTED) || attackers.iter().any(|&s| all(c, s, PLUS) && c.beats(s, r))
+    })
+}
+
+/// Refuted (the `not` status): -Σ, except that an applicable defeater the rule is not
+/// superior to defeats it outright.
+fn refuted(c: &Conclusions, a: u32) -> bool {
+    if c.state[a as usize][DELTA] {
+        return false;
+    }
+    let attackers = c.attackers(a);
+    c.rules_for(a).iter().all(|&r| {
+        !concludes(c, r) || any(c, r, REFUTED) || attackers.iter().any(|&s| all(c, s, PLUS) && defeats(c, s, r))
     })
 }
 

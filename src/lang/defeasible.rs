@@ -9,7 +9,8 @@
 //!   (it concludes nothing and only stops the complement of its head).
 //! - `@name` before a rule names it; `.prefer r2 > r1` makes `r2` superior to `r1`;
 //!   `.prefer by grade` / `.prefer by date` make statement rows defeasible facts, of which
-//!   the better-graded / later one wins a conflict.
+//!   the better-graded / later one wins a conflict; `.prefer by specificity` makes the more
+//!   specific of two conflicting rules win (Poole's specificity over the strict rules).
 //!
 //! **Accepted programs.** Negation (`!p`) and aggregates may read only relations whose tuples
 //! no defeasible rule, defeater or defeasible fact can reach ([`defeasible_relations`]):
@@ -39,6 +40,8 @@ pub struct Theory {
     pub by_grade: bool,
     /// `.prefer by date`.
     pub by_date: bool,
+    /// `.prefer by specificity`.
+    pub by_specificity: bool,
     /// Evaluate as a theory even with strict rules only (`stance conclusions`).
     pub forced: bool,
 }
@@ -68,7 +71,12 @@ impl Theory {
     /// defeater or a `.prefer`. A program of strict rules only is plain Datalog (denials and
     /// their conflicts are then reported, not resolved).
     pub fn is_active(&self) -> bool {
-        !self.kinds.is_empty() || !self.superior.is_empty() || self.by_grade || self.by_date || self.forced
+        !self.kinds.is_empty()
+            || !self.superior.is_empty()
+            || self.by_grade
+            || self.by_date
+            || self.by_specificity
+            || self.forced
     }
 
     /// Whether statement rows are defeasible facts (`.prefer by grade` or `by date`) rather
@@ -115,6 +123,7 @@ pub fn check(files: &[ast::File], program: &mut ir::Program) -> Vec<Diagnostic> 
         match &prefer.kind {
             PreferKind::Grade => program.defeasible.by_grade = true,
             PreferKind::Date => program.defeasible.by_date = true,
+            PreferKind::Specificity => program.defeasible.by_specificity = true,
             PreferKind::Rules(a, b) => {
                 if a.name == b.name {
                     diags.push(

@@ -329,6 +329,7 @@ fn print_item(item: &Item, text: &str, comments: &[(usize, usize)]) -> String {
             PreferKind::Rules(a, b) => format!(".prefer {} > {}", a.name, b.name),
             PreferKind::Grade => ".prefer by grade".to_string(),
             PreferKind::Date => ".prefer by date".to_string(),
+            PreferKind::Specificity => ".prefer by specificity".to_string(),
         },
         // Printed by `print_comp`, which needs the comment cursor.
         Item::Comp(c) => text[c.span.range()].to_string(),

@@ -46,9 +46,18 @@ class UnsupportedPolicy(Exception):
     code = "unsupported_policy"
 
 
+_PREFIXED = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*):([A-Za-z_])")
+_COLON = "__colon__"
+
+
 def _parse(text: str):
-    # `~p(...)` is the complement of `p`: parsed as a predicate named `neg__p`.
-    return parse_rule(re.sub(r"~\s*([A-Za-z_])", _NEG + r"\1", text))
+    # `~p(...)` is the complement of `p`: parsed as a predicate named `neg__p`. A prefixed
+    # (imported) name `b:flies` is one predicate name.
+    text = _PREFIXED.sub(r"\1" + _COLON + r"\2", text)
+    rule = parse_rule(re.sub(r"~\s*([A-Za-z_])", _NEG + r"\1", text))
+    for atom in [rule.head] + [lit.atom for lit in rule.body if lit.atom]:
+        atom.pred = atom.pred.replace(_COLON, ":")
+    return rule
 
 
 def _base(pred: str) -> str:
@@ -127,6 +136,10 @@ def translate_theory(theory: Any) -> tuple[str, NameMap]:
             lines.append(f"@{_rule_name(rule_id)} {head}.")
         else:
             lines.append(f"@{_rule_name(rule_id)} {head} {arrows[kind]} {', '.join(body) or 'true'}.")
+    # Where no superiority decides, the more specific rule wins: the suite's cases from
+    # DeLP reasoners (DePYsible) and from Bozzato et al. expect it, and it decides nothing
+    # the other cases leave ambiguous.
+    lines.append(".prefer by specificity")
     for sup, inf in theory.superiority:
         lines.append(f".prefer {_rule_name(sup)} > {_rule_name(inf)}")
     for a, b in getattr(theory, "conflicts", []) or []:

@@ -291,6 +291,7 @@ def test_defeasible_theory_translation() -> None:
         "@r_r2 ~fly(X) :~ penguin(X).",
         "@r_p p() :~ true.",
         "@r_d_1 ~fly(X) :~> injured(X).",
+        ".prefer by specificity",
         ".prefer r_r2 > r_r1",
     ]
 

@@ -202,6 +202,9 @@ pub enum PreferKind {
     Grade,
     /// `.prefer by date`: of two conflicting statement rows, the later one wins.
     Date,
+    /// `.prefer by specificity`: of two conflicting rules, the more specific one wins (its
+    /// body implies the other's through strict rules, and not the reverse).
+    Specificity,
 }
 
 /// A `.prefer` directive.

@@ -559,7 +559,8 @@ impl Parser<'_> {
             let kind = match self.cur_text() {
                 "grade" => PreferKind::Grade,
                 "date" => PreferKind::Date,
-                _ => return Err(self.expected("`grade` or `date` after `.prefer by`")),
+                "specificity" => PreferKind::Specificity,
+                _ => return Err(self.expected("`grade`, `date` or `specificity` after `.prefer by`")),
             };
             self.bump();
             return Ok(Prefer { kind, span: start.to(self.prev_span()) });

@@ -230,7 +230,11 @@ defeasibly  ~backs(\"Egypt\", \"GNA\")
     let out = stance(dir.path(), &["contradictions", "--rules", "r.dl"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = stance(dir.path(), &["why-not", "backs(\"Egypt\", \"GNA\")", "--rules", "r.dl"]);
-    assert!(stdout(&out).contains("wins: superior to the statement facts/s.csv:2 [C3] dated 2020-01-10"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("wins: superior to the statement facts/s.csv:2 [C3] dated 2020-01-10"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -238,7 +242,12 @@ fn prefer_by_date_lets_the_later_report_win() {
     let statements = "subject,relation,object,date\nEgypt,backs,GNA,2020-03-01\nEgypt,not backs,GNA,2020-02-01\n";
     let dir = project(&[("facts/s.csv", statements), ("r.dl", ".prefer by date\n")]);
     let out = stance(dir.path(), &["conclusions", "--rules", "r.dl"]);
-    assert_eq!(stdout(&out), "defeasibly  backs(\"Egypt\", \"GNA\")\nnot         ~backs(\"Egypt\", \"GNA\")\n", "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "defeasibly  backs(\"Egypt\", \"GNA\")\nnot         ~backs(\"Egypt\", \"GNA\")\n",
+        "{}",
+        stderr(&out)
+    );
 }
 
 fn check_error(rules: &str) -> String {
@@ -252,7 +261,10 @@ fn check_error(rules: &str) -> String {
 fn programs_stance_does_not_accept_are_located_errors() {
     let base = ".decl p(x: number)\n.decl q(x: number)\nq(1).\n";
     let neg = format!("{base}@a p(x) :~ q(x).\n.decl r(x: number)\nr(x) :- q(x), !p(x).\n");
-    assert!(check_error(&neg).contains("r.dl:6:15: error[E026]: negation over `p`, whose tuples are defeasible conclusions"));
+    assert!(
+        check_error(&neg)
+            .contains("r.dl:6:15: error[E026]: negation over `p`, whose tuples are defeasible conclusions")
+    );
     let unknown = format!("{base}@a p(x) :~ q(x).\n@b ~p(x) :~ q(x).\n.prefer a > c\n");
     assert!(check_error(&unknown).contains("r.dl:6:13: error[E026]: unknown rule `c`"), "{}", check_error(&unknown));
     let cyclic = format!("{base}@a p(x) :~ q(x).\n@b ~p(x) :~ q(x).\n.prefer a > b\n.prefer b > a\n");
@@ -260,7 +272,11 @@ fn programs_stance_does_not_accept_are_located_errors() {
     let twice = format!("{base}@a p(x) :~ q(x).\n@a ~p(x) :~ q(x).\n");
     assert!(check_error(&twice).contains("r.dl:5:1: error[E026]: two rules are named `a`"), "{}", check_error(&twice));
     let headless = format!("{base}:~ q(x).\n");
-    assert!(check_error(&headless).contains("r.dl:4:1: error[E001]: a rule with `:~` needs a head"), "{}", check_error(&headless));
+    assert!(
+        check_error(&headless).contains("r.dl:4:1: error[E001]: a rule with `:~` needs a head"),
+        "{}",
+        check_error(&headless)
+    );
 }
 
 #[test]
@@ -295,12 +311,16 @@ not         ~supports(\"Russia\", \"Haftar\")
         assert_eq!(stdout(&out), expected, "{policy}: {}", stderr(&out));
     }
     let out = stance(&dir, &["explain", "supports(\"Russia\", \"Haftar\")"]);
-    assert!(stdout(&out).ends_with(
-        "supports(\"Russia\", \"Haftar\"): defeasibly
+    assert!(
+        stdout(&out).ends_with(
+            "supports(\"Russia\", \"Haftar\"): defeasibly
    attack: ~supports(\"Russia\", \"Haftar\") by rule @denied at rules/disagreement.dl:14
       blocked: its premise ~backs(\"Russia\", \"Haftar\") is undecided
 "
-    ), "{}", stdout(&out));
+        ),
+        "{}",
+        stdout(&out)
+    );
     // The two reports stay in conflict neither way: no tuple is both affirmed and denied.
     let out = stance(&dir, &["contradictions"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -276,7 +276,8 @@ fn generated_programs_derive_the_same_after_formatting() {
 
 #[test]
 fn defeasible_syntax_keeps_its_arrows_names_and_preferences() {
-    let text = "@x  ~p( 1 ) :~> !q(2) .\n@y p(1):~q(2).\nq(2).\n.prefer   y>x\n.prefer by  grade\n.prefer by date\n~q(3).\n";
+    let text =
+        "@x  ~p( 1 ) :~> !q(2) .\n@y p(1):~q(2).\nq(2).\n.prefer   y>x\n.prefer by  grade\n.prefer by date\n~q(3).\n";
     assert_eq!(
         fmt(text),
         "@x ~p(1) :~> !q(2).\n@y p(1) :~ q(2).\nq(2).\n.prefer y > x\n.prefer by grade\n.prefer by date\n~q(3).\n"

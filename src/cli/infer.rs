@@ -167,7 +167,9 @@ fn report_violations(args: &InferArgs, ctx: &mut Ctx, run: &mut Session) -> Resu
         .collect();
     if denials {
         let clashes = stance::review::conflicts::conflicts(&mut ex);
-        found.extend(clashes.iter().map(|c| stance::review::conflicts::conflict_diagnostic(&ex, c, args.deny_contradictions)));
+        found.extend(
+            clashes.iter().map(|c| stance::review::conflicts::conflict_diagnostic(&ex, c, args.deny_contradictions)),
+        );
     }
     drop(ex);
     if args.deny_contradictions && !found.is_empty() {

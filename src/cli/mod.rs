@@ -5,8 +5,8 @@
 
 mod check;
 mod completions;
-mod context;
 mod conclusions;
+mod context;
 mod contradictions;
 mod diff;
 mod explain;

@@ -399,7 +399,9 @@ fn bound_variables(body: &[Lit]) -> Vec<usize> {
     let mut cols: Vec<usize> = Vec::new();
     for lit in body {
         match lit {
-            Lit::Atom(a) => cols.extend(a.args.iter().filter_map(|x| if let Arg::Var(v) = x { Some(*v) } else { None })),
+            Lit::Atom(a) => {
+                cols.extend(a.args.iter().filter_map(|x| if let Arg::Var(v) = x { Some(*v) } else { None }))
+            }
             Lit::Assign { var, .. } | Lit::Range { var, .. } | Lit::Aggregate { var, .. } => cols.push(*var),
             Lit::Negated(_) | Lit::Filter { .. } => {}
         }
@@ -536,7 +538,8 @@ fn solve(c: &mut Conclusions) -> Vec<Option<(u32, u32)>> {
 fn definite(c: &mut Conclusions, uses: &[Vec<u32>], proved: &mut [Option<(u32, u32)>]) -> u32 {
     let strict = |i: usize| c.instances[i].kind == RuleKind::Strict;
     let mut missing: Vec<u32> = c.instances.iter().map(|i| i.body.len() as u32).collect();
-    let mut ready: Vec<u32> = (0..c.instances.len()).filter(|&i| strict(i) && missing[i] == 0).map(|i| i as u32).collect();
+    let mut ready: Vec<u32> =
+        (0..c.instances.len()).filter(|&i| strict(i) && missing[i] == 0).map(|i| i as u32).collect();
     let mut round = 0;
     while !ready.is_empty() {
         round += 1;
@@ -575,7 +578,9 @@ fn defeasible(c: &mut Conclusions, uses: &[Vec<u32>], proved: &mut [Option<(u32,
         for &a in &todo {
             queued[a as usize] = false;
             let s = c.state[a as usize];
-            if !s[PLUS] && let Some(r) = plus(c, a) {
+            if !s[PLUS]
+                && let Some(r) = plus(c, a)
+            {
                 new.push((a, PLUS, Some(r)));
             }
             if !s[MINUS] && minus(c, a) {
@@ -638,9 +643,10 @@ fn plus(c: &Conclusions, a: u32) -> Option<u32> {
     let rules = c.rules_for(a);
     let r = rules.iter().copied().find(|&r| concludes(c, r) && all(c, r, PLUS))?;
     let discarded = if c.policy == Policy::Blocking { MINUS } else { UNSUPPORTED };
-    let ok = c.attackers(a).iter().all(|&s| {
-        any(c, s, discarded) || rules.iter().any(|&t| concludes(c, t) && all(c, t, PLUS) && c.beats(t, s))
-    });
+    let ok = c
+        .attackers(a)
+        .iter()
+        .all(|&s| any(c, s, discarded) || rules.iter().any(|&t| concludes(c, t) && all(c, t, PLUS) && c.beats(t, s)));
     ok.then_some(r)
 }
 
@@ -657,9 +663,9 @@ fn minus(c: &Conclusions, a: u32) -> bool {
         return true;
     }
     let active = if c.policy == Policy::Blocking { PLUS } else { SUPPORT };
-    c.attackers(a).iter().any(|&s| {
-        all(c, s, active) && rules.iter().all(|&t| !concludes(c, t) || any(c, t, MINUS) || !c.beats(t, s))
-    })
+    c.attackers(a)
+        .iter()
+        .any(|&s| all(c, s, active) && rules.iter().all(|&t| !concludes(c, t) || any(c, t, MINUS) || !c.beats(t, s)))
 }
 
 /// Whether attack `s` defeats rule `r` outright: `s` is superior, or `s` is a defeater that

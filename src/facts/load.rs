@@ -420,6 +420,38 @@ fn denial_polarity(cell: &str) -> Result<bool, String> {
     }
 }
 
+/// The slot of a row's relation after its `polarity` cell (`cell`: the field, the file and
+/// the offset of the text): `slot` itself, or its complement's for a denial; `None`, with
+/// the error, for a cell that is not a polarity.
+fn polarity_slot(
+    slot: usize,
+    cell: (&Field, FileId, usize),
+    body: &str,
+    (gathered, slot_of): (&mut Vec<(String, FactRows)>, &mut FxHashMap<String, usize>),
+    errors: &mut Errors,
+) -> Option<usize> {
+    let (field, file, base) = cell;
+    match denial_polarity(&field.value(body)) {
+        Ok(false) => Some(slot),
+        Ok(true) => {
+            let name = complement_name(&gathered[slot].0);
+            Some(*slot_of.entry(name.clone()).or_insert_with(|| {
+                gathered.push((name, FactRows::new(2)));
+                gathered.len() - 1
+            }))
+        }
+        Err(msg) => {
+            let range = field.range();
+            errors.push(
+                Diagnostic::error(Code::BadFacts, msg)
+                    .at(Span::new(file, base + range.start..base + range.end), "not a polarity")
+                    .with_help("write `+` (or empty) for a report, `-` for a denial"),
+            );
+            None
+        }
+    }
+}
+
 /// The complement of a statement relation's name: `~backs` for `backs` and back.
 fn complement_name(name: &str) -> String {
     match name.strip_prefix('~') {
@@ -898,25 +930,9 @@ pub fn load_statement_table(
         };
         // A `polarity` column may deny the row instead of a `not` prefix (both: affirmed).
         if let Some((p, _)) = polarity {
-            match denial_polarity(&value(p)) {
-                Ok(false) => {}
-                Ok(true) => {
-                    let name = complement_name(&gathered[slot].0);
-                    slot = *slot_of.entry(name.clone()).or_insert_with(|| {
-                        gathered.push((name, FactRows::new(2)));
-                        gathered.len() - 1
-                    });
-                }
-                Err(msg) => {
-                    let range = fields[p].range();
-                    errors.push(
-                        Diagnostic::error(Code::BadFacts, msg)
-                            .at(Span::new(file, base + range.start..base + range.end), "not a polarity")
-                            .with_help("write `+` (or empty) for a report, `-` for a denial"),
-                    );
-                    continue;
-                }
-            }
+            let cell = (&fields[p], file, base);
+            let Some(s) = polarity_slot(slot, cell, body, (&mut gathered, &mut slot_of), &mut errors) else { continue };
+            slot = s;
         }
         let (subject, object) = (value(header.subject), value(header.object));
         let (subject, object) = (subject.trim_ascii(), object.trim_ascii());

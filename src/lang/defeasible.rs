@@ -195,9 +195,12 @@ fn superiority_cycle(edges: &[(String, String, Span)]) -> Option<Diagnostic> {
         while let Some(n) = stack.pop() {
             if n == sup {
                 return Some(
-                    Diagnostic::error(Code::Defeasible, format!("superiority is cyclic: `{sup}` > `{inf}` > ... > `{sup}`"))
-                        .at(*span, "this closes the cycle")
-                        .with_note("superiority must be a strict order: no rule can beat itself, even through others"),
+                    Diagnostic::error(
+                        Code::Defeasible,
+                        format!("superiority is cyclic: `{sup}` > `{inf}` > ... > `{sup}`"),
+                    )
+                    .at(*span, "this closes the cycle")
+                    .with_note("superiority must be a strict order: no rule can beat itself, even through others"),
                 );
             }
             if seen.insert(n) {

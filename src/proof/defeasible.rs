@@ -3,12 +3,12 @@
 //! with what became of each (see `engine::defeasible`).
 
 use crate::base::order::display_order;
+use crate::base::source::SourceMap;
 use crate::base::value::{Symbols, Tuples, value_json};
 use crate::engine::defeasible::{Conclusions, Outcome, Source, Status};
 use crate::facts::load::Facts;
 use crate::lang::ir::{self, RelId};
 use crate::proof::provenance::{Explainer, atom_text};
-use crate::base::source::SourceMap;
 use serde_json::{Value as Json, json};
 use std::fmt::Write;
 
@@ -111,9 +111,15 @@ pub fn attacks_text(
         let fate = match c.outcome(a, s) {
             Outcome::Blocked(b) => {
                 let (brel, btuple) = &c.atoms[b as usize];
-                format!("blocked: its premise {} is {}", atom_text(program, *brel, btuple, symbols), c.status[b as usize].name())
+                format!(
+                    "blocked: its premise {} is {}",
+                    atom_text(program, *brel, btuple, symbols),
+                    c.status[b as usize].name()
+                )
             }
-            Outcome::Defeated(t) => format!("defeated by the superior {}", instance_text(program, c, t, facts, sources)),
+            Outcome::Defeated(t) => {
+                format!("defeated by the superior {}", instance_text(program, c, t, facts, sources))
+            }
             Outcome::Stands => {
                 let beaten: Vec<String> = c
                     .rules_for(a)

@@ -106,11 +106,8 @@ pub fn conflict_json(ex: &Explainer, c: &Conflict, grading: Option<&Grading>) ->
 /// located at the first statement row (or rule) of the denial; the notes name both sides.
 pub fn conflict_diagnostic(ex: &Explainer, c: &Conflict, deny: bool) -> Diagnostic {
     let message = format!("conflict: {} is both affirmed and denied", conflict_atom(ex, c));
-    let mut d = if deny {
-        Diagnostic::error(Code::Conflict, message)
-    } else {
-        Diagnostic::warning(Code::Conflict, message)
-    };
+    let mut d =
+        if deny { Diagnostic::error(Code::Conflict, message) } else { Diagnostic::warning(Code::Conflict, message) };
     for (what, proof) in [("affirmed", c.affirmed), ("denied", c.denied)] {
         if let Some(p) = proof {
             d = d.with_note(format!("{what}: {}", origin_summary(ex, p)));

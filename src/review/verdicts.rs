@@ -118,9 +118,8 @@ fn review_one(ex: &mut Explainer, spec: &ClaimSpec, grading: Option<&Grading>) -
         None => Vec::new(),
     };
     // A claim whose denial (`~rel`, or `rel` for a `~rel` claim) holds is contradicted too.
-    let denied = claim.tuple().is_some_and(|t| {
-        program.complement(claim.rel).is_some_and(|c| model.relations[c].contains(&t))
-    });
+    let denied =
+        claim.tuple().is_some_and(|t| program.complement(claim.rel).is_some_and(|c| model.relations[c].contains(&t)));
     let collides = !collisions.is_empty() || denied;
     // What the knowledge base says of the atom.
     let atom = if holds {

@@ -149,9 +149,16 @@ fn explain_and_why_not_show_the_attacks_and_who_won() {
         "~fly(\"tweety\"): defeasibly\n   attack: fly(\"tweety\") by rule @r1 at theory.dl:11\n      defeated by the superior rule @r2 at theory.dl:12\n"
     ), "{}", stdout(&out));
     let out = stance(dir.path(), &["why-not", "fly(\"tweety\")", "--rules", "theory.dl", "--no-facts"]);
-    assert!(stdout(&out).starts_with(
-        "fly(\"tweety\"): not\n   attack: ~fly(\"tweety\") by rule @r2 at theory.dl:12\n      wins: superior to the rule @r1 at theory.dl:11\n"
-    ), "{}", stdout(&out));
+    assert_eq!(
+        stdout(&out),
+        "why not fly(\"tweety\")?
+fly(\"tweety\"): not
+   attack: ~fly(\"tweety\") by rule @r2 at theory.dl:12
+      wins: superior to the rule @r1 at theory.dl:11
+   argument: by rule @r1 at theory.dl:11
+      its premises are proved
+"
+    );
 }
 
 const STATEMENTS: &str = "\

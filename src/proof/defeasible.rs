@@ -65,6 +65,38 @@ pub fn attacks(ex: &Explainer, rel: RelId, tuple: &[crate::base::value::Value]) 
     Some(attacks_text(ex.program, c, a, ex.symbols, ex.facts, ex.sources))
 }
 
+/// `why-not` of a literal of a defeasible theory that is not proved: its attacks (see
+/// [`attacks_text`]), then each argument for it and the first premise it lacks. `None` for
+/// a model of strict rules, a tuple the theory does not have, or one that is proved.
+pub fn why_not(ex: &Explainer, rel: RelId, tuple: &[crate::base::value::Value]) -> Option<String> {
+    let c = ex.model.defeasible.as_deref()?;
+    let a = c.atom(rel, tuple)?;
+    if matches!(c.status[a as usize], Status::Definite | Status::Defeasible) {
+        return None;
+    }
+    let mut out = attacks_text(ex.program, c, a, ex.symbols, ex.facts, ex.sources);
+    for &r in c.rules_for(a) {
+        let by = instance_text(ex.program, c, r, ex.facts, ex.sources);
+        let inst = &c.instances[r as usize];
+        let missing =
+            inst.body.iter().find(|&&b| !matches!(c.status[b as usize], Status::Definite | Status::Defeasible));
+        let state = match (inst.kind, missing) {
+            (crate::lang::syntax::ast::RuleKind::Defeater, _) => "a defeater: it concludes nothing".to_string(),
+            (_, Some(&b)) => {
+                let (brel, btuple) = &c.atoms[b as usize];
+                format!(
+                    "its premise {} is {}",
+                    atom_text(ex.program, *brel, btuple, ex.symbols),
+                    c.status[b as usize].name()
+                )
+            }
+            (_, None) => "its premises are proved".to_string(),
+        };
+        let _ = writeln!(out, "   argument: by {by}\n      {state}");
+    }
+    Some(out)
+}
+
 /// What stands for instance `i`: `rule @r2 at rules/x.dl:4`, `statement facts/s.csv:3 [A2]`.
 pub fn instance_text(program: &ir::Program, c: &Conclusions, i: u32, facts: &Facts, sources: &SourceMap) -> String {
     let inst = &c.instances[i as usize];

@@ -192,10 +192,14 @@ fn a_denied_statement_conflicts_with_its_affirmation() {
     assert_eq!(stderr(&out), "no constraint is violated (0 constraints checked)\n1 conflict\n");
     let out = stance(dir.path(), &["infer", "--rules", "rules"]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(stderr(&out).contains("warning[W008]: conflict: backs(\"Egypt\", \"GNA\") is both affirmed and denied"));
+    assert!(stderr(&out).contains("warning[W009]: conflict: backs(\"Egypt\", \"GNA\") is both affirmed and denied"));
     let out = stance(dir.path(), &["infer", "--rules", "rules", "--deny-contradictions"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("error[W008]") || stderr(&out).contains("error["), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error[E024]: conflict: backs(\"Egypt\", \"GNA\") is both affirmed and denied"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

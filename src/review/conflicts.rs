@@ -102,12 +102,16 @@ pub fn conflict_json(ex: &Explainer, c: &Conflict, grading: Option<&Grading>) ->
     })
 }
 
-/// A conflict as a diagnostic: a warning, or an error under `--deny-contradictions`. It is
+/// A conflict as a diagnostic: warning `W009`, or, under `--deny-contradictions`, the
+/// error of a denied contradiction (`E024`). It is
 /// located at the first statement row (or rule) of the denial; the notes name both sides.
 pub fn conflict_diagnostic(ex: &Explainer, c: &Conflict, deny: bool) -> Diagnostic {
     let message = format!("conflict: {} is both affirmed and denied", conflict_atom(ex, c));
-    let mut d =
-        if deny { Diagnostic::error(Code::Conflict, message) } else { Diagnostic::warning(Code::Conflict, message) };
+    let mut d = if deny {
+        Diagnostic::error(Code::ContradictionDenied, message)
+    } else {
+        Diagnostic::warning(Code::Conflict, message)
+    };
     for (what, proof) in [("affirmed", c.affirmed), ("denied", c.denied)] {
         if let Some(p) = proof {
             d = d.with_note(format!("{what}: {}", origin_summary(ex, p)));

@@ -142,7 +142,8 @@ pub struct Conclusions {
     pub policy: Policy,
     /// Every ground literal: relation and tuple.
     pub atoms: Vec<(RelId, Vec<Value>)>,
-    index: FxHashMap<(RelId, Vec<Value>), u32>,
+    /// Per relation, each literal's number by its tuple (looked up by slice, no copy).
+    index: Vec<FxHashMap<Vec<Value>, u32>>,
     /// Each literal's status.
     pub status: Vec<Status>,
     /// Every ground rule.
@@ -184,7 +185,7 @@ pub enum Outcome {
 impl Conclusions {
     /// The literal of `rel` and `tuple`, if the theory has it.
     pub fn atom(&self, rel: RelId, tuple: &[Value]) -> Option<u32> {
-        self.index.get(&(rel, tuple.to_vec())).copied()
+        self.index.get(rel)?.get(tuple).copied()
     }
 
     /// The instances concluding literal `a`.
@@ -290,7 +291,7 @@ pub fn evaluate(
     }
     for a in 0..c.atoms.len() {
         let (rel, tuple) = &c.atoms[a];
-        let comp = program.complement(*rel).and_then(|r| c.index.get(&(r, tuple.clone())).copied());
+        let comp = program.complement(*rel).and_then(|r| c.atom(r, tuple));
         c.complement.push(comp);
     }
     if program.defeasible.by_specificity {
@@ -412,12 +413,15 @@ fn bound_variables(body: &[Lit]) -> Vec<usize> {
 }
 
 fn intern(c: &mut Conclusions, rel: RelId, tuple: &[Value]) -> u32 {
-    if let Some(&a) = c.index.get(&(rel, tuple.to_vec())) {
+    if let Some(a) = c.atom(rel, tuple) {
         return a;
     }
     let a = c.atoms.len() as u32;
     c.atoms.push((rel, tuple.to_vec()));
-    c.index.insert((rel, tuple.to_vec()), a);
+    if c.index.len() <= rel {
+        c.index.resize_with(rel + 1, FxHashMap::default);
+    }
+    c.index[rel].insert(tuple.to_vec(), a);
     c.by_head.push(Vec::new());
     a
 }
@@ -430,20 +434,17 @@ fn add_instance(c: &mut Conclusions, instance: Instance) {
 
 /// Input tuples: strict facts, except statement rows read as defeasible facts.
 fn ground_inputs(c: &mut Conclusions, program: &ir::Program, inputs: &[Tuples], rows: Vec<Row>) {
-    let mut as_rows: FxHashSet<(RelId, Vec<Value>)> = FxHashSet::default();
     for (i, row) in rows.iter().enumerate() {
         let head = intern(c, row.rel, &row.tuple);
         add_instance(c, Instance { source: Source::Row(i), kind: RuleKind::Defeasible, head, body: Vec::new() });
-        as_rows.insert((row.rel, row.tuple.clone()));
     }
     c.rows = rows;
     for (rel, tuples) in inputs.iter().enumerate().take(program.relations.len()) {
         for tuple in tuples.iter() {
-            if as_rows.contains(&(rel, tuple.to_vec())) {
-                continue;
-            }
+            // A tuple stated by a row is that row's (defeasible) fact; given once is enough.
             let head = intern(c, rel, tuple);
-            if !c.by_head[head as usize].iter().any(|&i| c.instances[i as usize].source == Source::Input) {
+            let stated = |i: &u32| matches!(c.instances[*i as usize].source, Source::Row(_) | Source::Input);
+            if !c.by_head[head as usize].iter().any(stated) {
                 add_instance(c, Instance { source: Source::Input, kind: RuleKind::Strict, head, body: Vec::new() });
             }
         }

@@ -454,6 +454,9 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                 self.stratum_of[r] = i;
             }
             self.run_stratum(stratum, &mut inputs)?;
+            if self.ctx.symbols().records.too_deep() {
+                return Err(records_too_deep());
+            }
         }
         let relations = std::mem::take(&mut self.done)
             .into_iter()
@@ -631,6 +634,9 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
     /// rows are counted as they are emitted), or a stop raised meanwhile (while datafrog
     /// merged the round's tuples: the diagnostic names the round's last rule).
     fn check_limits(&self, sp: &StratumPlan, vars: &[Variable<(Row<R>, A)>]) -> Result<(), Diagnostic> {
+        if self.ctx.symbols().records.too_deep() {
+            return Err(records_too_deep());
+        }
         let stop = self.ctx.stop;
         if let Some(max) = self.options.max_tuples {
             for (v, &rel) in vars.iter().zip(&sp.relations) {
@@ -1215,6 +1221,19 @@ pub fn overflow(func: AggregateFunc, span: Span) -> Diagnostic {
         .with_help("Soufflé would wrap around to a wrong total; stance stops instead")
 }
 
+/// A record nested deeper than [`crate::base::record::MAX_DEPTH`] was built (a list grown
+/// without end, typically): the evaluation stops rather than drop it silently.
+pub fn records_too_deep() -> Diagnostic {
+    Diagnostic::error(
+        Code::Limit,
+        format!(
+            "a record nested more than {} levels deep was built (a list longer than {0} elements)",
+            crate::base::record::MAX_DEPTH
+        ),
+    )
+    .with_help("records this deep cannot be shown or written; bound the recursion that builds them")
+}
+
 /// Compares two values of one type: numbers by value, symbols as strings; floats in the
 /// total order of [`crate::base::value::numeric_key`] (NaN equals itself and is greatest).
 pub fn compare(op: CompareOp, ty: Type, l: Value, r: Value, symbols: &Symbols) -> bool {
@@ -1223,6 +1242,8 @@ pub fn compare(op: CompareOp, ty: Type, l: Value, r: Value, symbols: &Symbols) -
         (CompareOp::Ne, _) => return l != r,
         (_, Type::Number) => to_number(l).cmp(&to_number(r)),
         (_, Type::Symbol) => symbols.resolve(l).cmp(symbols.resolve(r)),
+        // `check` allows only `=` and `!=` on records; by id, should another op reach here.
+        (_, Type::Record(_)) => l.cmp(&r),
         (_, t) => numeric_key(l, t).cmp(&numeric_key(r, t)),
     };
     match op {
@@ -1276,6 +1297,19 @@ fn eval_expr(e: &Expr, env: &[Value], ctx: &mut Ctx) -> Option<Value> {
                 values.push(eval_expr(a, env, ctx)?);
             }
             return func.eval(&values, &mut ctx.functors);
+        }
+        // [a, b]: the record's id in the record table, added if new.
+        Expr::Record(t, fields) => {
+            let mut values = Vec::with_capacity(fields.len());
+            for f in fields {
+                values.push(eval_expr(f, env, ctx)?);
+            }
+            return ctx.functors.symbols.records.pack(*t, &values);
+        }
+        // A field of a record; `nil` has none, so the binding is dropped.
+        Expr::Field { record, index, .. } => {
+            let id = eval_expr(record, env, ctx)?;
+            return ctx.functors.symbols.records.unpack(id).and_then(|f| f.get(*index).copied());
         }
     })
 }

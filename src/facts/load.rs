@@ -1001,10 +1001,33 @@ impl RowConverter<'_> {
                 Type::Float => parse_float(field)
                     .map(from_float)
                     .ok_or_else(|| self.bad_field(field, span, i, ty, NumberError::NotANumber))?,
+                Type::Record(t) => self.record(field, span, i, t, symbols)?,
             };
             tuple.push(v);
         }
         Ok(tuple)
+    }
+
+    /// Field `i`, of record type `t` (see [`crate::facts::record_text`]).
+    fn record(
+        &self,
+        field: &str,
+        span: Span,
+        i: usize,
+        t: u16,
+        symbols: &mut Symbols,
+    ) -> Result<Value, Box<Diagnostic>> {
+        let number = |s: &str| parse_number(s).ok();
+        crate::facts::record_text::read(field, t, symbols, &number).map_err(|why| {
+            let name = symbols.records.ty(t).name.clone();
+            Box::new(
+                Diagnostic::error(
+                    Code::BadFacts,
+                    format!("`{field}` is not a `{name}` record (column {} of `{}`): {why}", i + 1, self.relation),
+                )
+                .at(span, "not a record of this type"),
+            )
+        })
     }
 
     /// Field `i` is not a number of its column's type.

@@ -295,7 +295,17 @@ fn print_item(item: &Item, text: &str, comments: &[(usize, usize)]) -> String {
         }
         Item::Type(t) => {
             let bases: Vec<&str> = t.bases.iter().map(|b| b.name.as_str()).collect();
-            if t.subset {
+            let fields_text = |fields: &[(Ident, Ident)]| -> String {
+                fields.iter().map(|(n, ty)| format!("{}: {}", n.name, ty.name)).join(", ")
+            };
+            if let Some(branches) = &t.branches {
+                let branches: Vec<String> =
+                    branches.iter().map(|(b, fields)| format!("{} {{{}}}", b.name, fields_text(fields))).collect();
+                format!(".type {} = {}", t.name.name, branches.join(" | "))
+            } else if let Some(fields) = &t.fields {
+                let fields: Vec<String> = fields.iter().map(|(n, ty)| format!("{}: {}", n.name, ty.name)).collect();
+                format!(".type {} = [{}]", t.name.name, fields.join(", "))
+            } else if t.subset {
                 format!(".type {} <: {}", t.name.name, bases[0])
             } else {
                 format!(".type {} = {}", t.name.name, bases.join(" | "))
@@ -596,6 +606,12 @@ fn print_expr_bare(e: &Expr) -> String {
         },
         Expr::Str(s, _) => quote(s),
         Expr::Counter(_) => "$".to_string(),
+        Expr::Nil(_) => "nil".to_string(),
+        Expr::Record(fields, _) => format!("[{}]", fields.iter().map(|f| print_expr(f, 0)).join(", ")),
+        Expr::Branch { name, args, .. } if args.is_empty() => format!("${}", name.name),
+        Expr::Branch { name, args, .. } => {
+            format!("${}({})", name.name, args.iter().map(|f| print_expr(f, 0)).join(", "))
+        }
         Expr::Unary { op, arg, .. } => {
             let inner = print_expr(arg, 10);
             match op {

@@ -68,6 +68,18 @@ pub enum Expr {
     /// `as(expr, type)`: the same value (the same bits, between numeric types), as Soufflé's
     /// `as` converts nothing; a cast to `float` makes its NaNs the one NaN a float cell holds.
     Cast(Box<Expr>, Type),
+    /// `[a, b]`: the record of record type `.0` with these fields (packed, see
+    /// [`crate::base::record`]).
+    Record(u16, Vec<Expr>),
+    /// Field `index` of a record (of type `ty`); no value when the record is `nil`.
+    Field {
+        /// The record.
+        record: Box<Expr>,
+        /// Which field, from 0.
+        index: usize,
+        /// The field's type.
+        ty: Type,
+    },
     /// A functor call; `check` has resolved `func` to the overload its argument types select.
     Call {
         /// The functor (see [`crate::lang::functors`]).
@@ -90,7 +102,8 @@ impl Expr {
                 a.vars(out);
                 b.vars(out);
             }
-            Expr::Call { args, .. } => args.iter().for_each(|a| a.vars(out)),
+            Expr::Call { args, .. } | Expr::Record(_, args) => args.iter().for_each(|a| a.vars(out)),
+            Expr::Field { record, .. } => record.vars(out),
         }
     }
 
@@ -98,8 +111,9 @@ impl Expr {
     pub fn calls(&self, pick: &dyn Fn(Functor) -> bool) -> bool {
         match self {
             Expr::Call { func, args, .. } => pick(*func) || args.iter().any(|a| a.calls(pick)),
-            Expr::Unary(_, _, a) | Expr::Cast(a, _) => a.calls(pick),
+            Expr::Unary(_, _, a) | Expr::Cast(a, _) | Expr::Field { record: a, .. } => a.calls(pick),
             Expr::Binary(_, _, a, b) => a.calls(pick) || b.calls(pick),
+            Expr::Record(_, args) => args.iter().any(|a| a.calls(pick)),
             Expr::Var(_) | Expr::Const(..) => false,
         }
     }

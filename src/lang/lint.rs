@@ -412,6 +412,19 @@ fn canon_expr(e: &Expr, names: &mut HashMap<usize, usize>, s: &mut String) {
             canon_expr(b, names, s);
             s.push(')');
         }
+        Expr::Record(t, args) => {
+            s.push_str(&format!("record{t}["));
+            for a in args {
+                canon_expr(a, names, s);
+                s.push(',');
+            }
+            s.push(']');
+        }
+        Expr::Field { record, index, .. } => {
+            s.push_str(&format!("field{index}("));
+            canon_expr(record, names, s);
+            s.push(')');
+        }
         Expr::Call { func, args, .. } => {
             s.push_str(&format!("{}(", func.def().signature()));
             for a in args {

@@ -29,6 +29,7 @@ fn rule_text(ex: &Explainer, rule: &ir::Rule) -> String {
 fn value_text(v: Value, ty: Type, ex: &Explainer) -> String {
     match ty {
         Type::Symbol => ex.symbols.resolve(v).to_string(),
+        Type::Record(_) => crate::base::value::literal(v, ty, ex.symbols),
         t => crate::base::value::display(v, t, ex.symbols),
     }
 }

@@ -707,7 +707,7 @@ fn sort_key(program: &ir::Program, model: &Model, symbols: &Symbols, premises: &
         key.push(SortKey::Symbol(decl.name.clone()));
         for (&v, &t) in model.relations[rel].get(index).iter().zip(&decl.types) {
             key.push(match t {
-                Type::Symbol => SortKey::Symbol(symbols.resolve(v).to_string()),
+                Type::Symbol | Type::Record(_) => SortKey::Symbol(crate::base::value::display(v, t, symbols)),
                 t => SortKey::Number(crate::base::value::numeric_key(v, t)),
             });
         }
@@ -789,13 +789,7 @@ fn condition_text(source: &str, op: CompareOp, l: Value, r: Value, ty: Type, sym
     format!("{source}  ({} {} {})", literal(l, ty, symbols), op.symbol(), literal(r, ty, symbols))
 }
 
-/// A value written as in a rule file: numbers bare, symbols quoted.
-pub fn literal(v: Value, ty: Type, symbols: &Symbols) -> String {
-    match ty {
-        Type::Symbol => format!("{:?}", symbols.resolve(v)),
-        t => crate::base::value::display(v, t, symbols),
-    }
-}
+pub use crate::base::value::literal;
 
 /// `rel("a", 1)` as written in a rule file. A constraint's hidden relation has a name no one
 /// wrote, so its tuple is shown as the violation's bindings: `violation(x = "a", n = 1)`.

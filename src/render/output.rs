@@ -40,7 +40,8 @@ pub use crate::base::order::{display_order, sorted_rows};
 struct JsonRelation<'a> {
     name: &'a str,
     columns: &'a [String],
-    types: Vec<Type>,
+    /// The column types by name (`number`, `symbol`, a record type's name).
+    types: Vec<String>,
     tuples: JsonRows<'a>,
 }
 
@@ -120,7 +121,8 @@ fn render_json(
         .map(|&r| {
             let rel = &program.relations[r];
             let tuples = JsonRows { tuples: &model.relations[r], types: &rel.types, symbols };
-            JsonRelation { name: &rel.name, columns: &rel.columns, types: rel.types.clone(), tuples }
+            let types = rel.types.iter().map(|t| t.name_in(&symbols.records)).collect();
+            JsonRelation { name: &rel.name, columns: &rel.columns, types, tuples }
         })
         .collect();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
@@ -193,7 +195,7 @@ fn render_table(
                 let len = match t {
                     Type::Number => num.format(to_number(v)).len(),
                     Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)).chars().count(),
-                    t => display(v, t, symbols).len(),
+                    t => crate::base::terminal::escape(&display(v, t, symbols)).chars().count(),
                 };
                 *wd = (*wd).max(len);
             }
@@ -207,7 +209,7 @@ fn render_table(
                 cells.push(match t {
                     Type::Number => num.format(to_number(v)).to_owned().into(),
                     Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)),
-                    t => display(v, t, symbols).into(),
+                    t => crate::base::terminal::escape(&display(v, t, symbols)).into_owned().into(),
                 });
             }
             table_line(&mut w, &cells, &widths)?;

@@ -362,14 +362,7 @@ fn translate(tuple: &[Value], types: &[Type], to_types: &[Type], from: &Symbols,
     if types != to_types {
         return None;
     }
-    tuple
-        .iter()
-        .zip(types)
-        .map(|(&v, &t)| match t {
-            Type::Symbol => to.get(from.resolve(v)),
-            _ => Some(v),
-        })
-        .collect()
+    tuple.iter().zip(types).map(|(&v, &t)| crate::base::value::translate(v, t, from, to)).collect()
 }
 
 /// The relations a rule derives, by key: the name, or a constraint's canonical text.
@@ -623,8 +616,7 @@ fn now_matching(ex: &Explainer, after: &View, rel: RelId, pattern: &[Option<Valu
         .zip(&decl.types)
         .map(|(p, &t)| match (p, t) {
             (None, _) => Some(None),
-            (Some(v), Type::Symbol) => after.symbols.get(ex.symbols.resolve(*v)).map(Some),
-            (Some(v), _) => Some(Some(*v)),
+            (Some(v), t) => crate::base::value::translate(*v, t, ex.symbols, after.symbols).map(Some),
         })
         .collect();
     let tuples = &after.model.relations[here];

@@ -155,6 +155,18 @@ pub struct ProjectArgs {
     /// evaluator), or compare (both; an error on any difference).
     #[arg(long, value_enum, default_value_t = EngineArg::Datafrog)]
     pub engine: EngineArg,
+
+    /// How a defeasible program treats ambiguity: blocking (an attack counts only when its
+    /// premises are proved) or propagating (an attack counts when they are merely supported).
+    #[arg(long, value_enum, default_value_t = DefeasibleArg::Blocking)]
+    pub defeasible: DefeasibleArg,
+}
+
+/// `--defeasible`: the ambiguity policy of defeasible programs.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DefeasibleArg {
+    Blocking,
+    Propagating,
 }
 
 fn parse_grade(s: &str) -> Result<Grade, String> {
@@ -199,7 +211,11 @@ impl ProjectArgs {
             EngineArg::Simple => Engine::Simple,
             EngineArg::Compare => Engine::Compare,
         };
-        EvalOptions { record, engine, ..Default::default() }
+        let defeasible = match self.defeasible {
+            DefeasibleArg::Blocking => stance::engine::defeasible::Policy::Blocking,
+            DefeasibleArg::Propagating => stance::engine::defeasible::Policy::Propagating,
+        };
+        EvalOptions { record, engine, defeasible, ..Default::default() }
     }
 
     pub fn inputs(&self) -> Inputs {

@@ -87,6 +87,10 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
                             writeln!(out, "proof {} of {} (height {})", i + 1, roots.len(), ex.nodes[root].height)?;
                         }
                         write!(out, "{}", explain::render_tree_graded(&ex, root, args.depth, grading.as_ref()))?;
+                        let node = &ex.nodes[root];
+                        if let Some(attacks) = stance::proof::defeasible::attacks(&ex, node.rel, &node.tuple) {
+                            write!(out, "{attacks}")?;
+                        }
                     }
                 }
             }

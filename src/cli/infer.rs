@@ -155,14 +155,22 @@ fn evaluate(args: &InferArgs, ctx: &mut Ctx, mut project: Project, shown: &[usiz
 /// Reports constraint violations as warnings, or fails with them under
 /// `--deny-contradictions`.
 fn report_violations(args: &InferArgs, ctx: &mut Ctx, run: &mut Session) -> Result<(), Failure> {
-    if run.project.program.constraints.is_empty() {
+    let program = &run.project.program;
+    let denials = program.relations.iter().any(|r| r.name.starts_with('~'));
+    if program.constraints.is_empty() && !denials {
         return Ok(());
     }
     let mut ex = run.explainer();
-    let found: Vec<_> = constraints::violations(&mut ex)
+    let mut found: Vec<_> = constraints::violations(&mut ex)
         .iter()
         .map(|v| constraints::violation_diagnostic(&ex, v, args.deny_contradictions))
         .collect();
+    if denials {
+        let clashes = stance::review::conflicts::conflicts(&mut ex);
+        found.extend(
+            clashes.iter().map(|c| stance::review::conflicts::conflict_diagnostic(&ex, c, args.deny_contradictions)),
+        );
+    }
     drop(ex);
     if args.deny_contradictions && !found.is_empty() {
         return Err(Failure::new(found, ExitStatus::Failed).within(&mut run.project.sources));

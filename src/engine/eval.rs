@@ -49,6 +49,8 @@ pub struct EvalOptions {
     pub cancel: Option<CancelToken>,
     /// Which evaluator runs the program (see [`crate::engine::backend`]).
     pub engine: crate::engine::backend::Engine,
+    /// How a defeasible program treats ambiguity (`--defeasible`).
+    pub defeasible: crate::engine::defeasible::Policy,
 }
 
 /// How a derived tuple first appeared: in which round of its stratum, by which rule.
@@ -75,6 +77,9 @@ pub struct Model {
     packings: Vec<Packing>,
     /// Index of the stratum that computed each relation.
     pub stratum_of: Vec<usize>,
+    /// A defeasible program's ground theory and every literal's status
+    /// (`engine::defeasible`); `None` for a program of strict rules.
+    pub defeasible: Option<std::sync::Arc<crate::engine::defeasible::Conclusions>>,
 }
 
 impl Model {
@@ -122,7 +127,7 @@ impl Model {
                     .collect()
             })
             .unwrap_or_default();
-        Model { relations, annotations, packings, stratum_of }
+        Model { relations, annotations, packings, stratum_of, defeasible: None }
     }
 
     /// How the tuple at `index` of `rel` first appeared; `None` when not recorded.
@@ -458,7 +463,13 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             .zip(&self.program.relations)
             .map(|(rel, decl)| narrow(rel.elements, decl.arity()))
             .collect();
-        Ok(Model { relations, annotations: self.annotations, packings: self.packings, stratum_of: self.stratum_of })
+        Ok(Model {
+            relations,
+            annotations: self.annotations,
+            packings: self.packings,
+            stratum_of: self.stratum_of,
+            defeasible: None,
+        })
     }
 
     fn run_stratum(&mut self, sp: &StratumPlan, inputs: &mut [Vec<Row<R>>]) -> Result<(), Diagnostic> {

@@ -4,6 +4,7 @@
 //! that hold while a run goes on (`limits`: deadline, tuple cap, memory budget, cancel).
 
 pub mod backend;
+pub mod defeasible;
 pub mod eval;
 pub mod index;
 pub mod limits;

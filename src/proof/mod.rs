@@ -3,6 +3,7 @@
 //! the one matcher for them (`pattern`), and the claims a reviewer writes in files (`claims`).
 
 pub mod claims;
+pub mod defeasible;
 pub mod explain;
 pub mod grades;
 pub mod pattern;

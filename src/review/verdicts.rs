@@ -118,7 +118,10 @@ fn review_one(ex: &mut Explainer, spec: &ClaimSpec, grading: Option<&Grading>) -
         Some(tuple) => constraints::completions(ex, claim.rel, &tuple, MAX_COLLISIONS),
         None => Vec::new(),
     };
-    let collides = !collisions.is_empty();
+    // A claim whose denial (`~rel`, or `rel` for a `~rel` claim) holds is contradicted too.
+    let denied =
+        claim.tuple().is_some_and(|t| program.complement(claim.rel).is_some_and(|c| model.relations[c].contains(&t)));
+    let collides = !collisions.is_empty() || denied;
     // What the knowledge base says of the atom.
     let atom = if holds {
         Verdict::Supported

@@ -242,8 +242,14 @@ fn brute_force(rules: &[Rule], rows: &BTreeMap<Tuple, Vec<Value>>) -> BTreeMap<T
     out
 }
 
+/// How many random programs the property test tries (`GRADES_CASES`, default 48).
+fn grades_cases() -> u32 {
+    std::env::var("GRADES_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    // `GRADES_CASES` runs more (or fewer) cases than the default 48.
+    #![proptest_config(ProptestConfig { cases: grades_cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn grades_equal_the_best_over_all_proofs(
@@ -395,12 +401,15 @@ fn review_claims_can_require_a_grade() {
         text(&out.stdout),
         "SUPPORTED  aligned(\"Haftar\", \"Tobruk\") >= B2  [claims/grades.claims:2]
     note: Well sourced.
+    grade: B2, confidence 0.9
     proof: aligned(\"Haftar\", \"Tobruk\") <= rules/rules.dl:8[backs(\"Haftar\", \"Tobruk\")@facts/statements.csv:2]
 FAILED     aligned(\"Egypt\", \"Haftar\") >= B3  [claims/grades.claims:4]
     note: Two proofs: C3 (through Tobruk) and D2 (stated); neither is B3.
     expected SUPPORTED at grade B3 or better, found grade C3/D2
+    grade: C3/D2, confidence 0.6
     proof: aligned(\"Egypt\", \"Haftar\") <= rules/rules.dl:8[backs(\"Egypt\", \"Haftar\")@facts/statements.csv:5]
 SUPPORTED  aligned(\"Egypt\", _) >= B3  [claims/grades.claims:5]
+    grade: B3/D2, confidence 0.8
     proof: aligned(\"Egypt\", \"Haftar\") <= rules/rules.dl:8[backs(\"Egypt\", \"Haftar\")@facts/statements.csv:5]
 3 claims: 2 passed, 1 failed
 "

@@ -32,6 +32,7 @@ pub fn run(args: &QueryArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let (mut run, claim) = ctx.load_for_claim(&args.project, &args.pattern, args.full)?;
     let grading = super::explain::graded(&run.project.facts).then(|| run.grading());
     let mut ex = run.explainer();
+    ex.grading = grading.as_ref();
     let rel = claim.rel;
     let decl = &ex.program.relations[rel];
     let hits = claim.matching_tuples(&ex.model.relations[rel], &decl.types, ex.symbols);

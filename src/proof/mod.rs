@@ -4,6 +4,7 @@
 
 pub mod claims;
 pub mod explain;
+pub mod grade_join;
 pub mod grades;
 pub mod pattern;
 pub mod provenance;

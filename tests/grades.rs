@@ -293,8 +293,11 @@ proptest! {
 // ---------------------------------------------------------------------------------------
 // The command line, on the graded example under tests/graded.
 
+/// The graded example.
+const GRADED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/graded");
+
 fn stance(args: &[&str]) -> std::process::Output {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/graded");
+    let dir = Path::new(GRADED);
     std::process::Command::new(env!("CARGO_BIN_EXE_stance"))
         .args(args)
         .current_dir(dir)
@@ -432,7 +435,157 @@ SUPPORTED  aligned(\"Egypt\", _) >= B3  [claims/grades.claims:5]
 fn infer_evaluates_only_from_the_rows_the_flags_keep() {
     let out = stance(&["infer", "--min-grade", "B3", "--format", "csv"]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(text(&out.stdout), "relation,x,y\naligned,Egypt,Tobruk\naligned,Haftar,Tobruk\n");
+    assert_eq!(
+        text(&out.stdout),
+        "relation,x,y,grade,confidence\naligned,Egypt,Tobruk,B3,0.8\naligned,Haftar,Tobruk,B2,0.9\n"
+    );
     let out = stance(&["infer", "--min-confidence", "0.9", "--format", "csv"]);
-    assert_eq!(text(&out.stdout), "relation,x,y\naligned,Haftar,Tobruk\n");
+    assert_eq!(text(&out.stdout), "relation,x,y,grade,confidence\naligned,Haftar,Tobruk,B2,0.9\n");
+}
+
+#[test]
+fn infer_shows_each_tuples_grade_in_every_format() {
+    let out = stance(&["infer"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        "aligned (9 tuples)
+  x       y       grade  confidence
+  Egypt   Haftar  C3/D2  0.6
+  Egypt   Russia  F6     none
+  Egypt   Tobruk  B3     0.8
+  Haftar  Haftar  C3     0.63
+  Haftar  Russia  F6     none
+  Haftar  Tobruk  B2     0.9
+  Russia  Haftar  none   0.35
+  Russia  Russia  none   none
+  Russia  Tobruk  none   0.5
+"
+    );
+    let out = stance(&["infer", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["relations"][0].to_string(),
+        r#"{"columns":["x","y","grade","confidence"],"name":"aligned","tuples":[["Egypt","Haftar","C3/D2","0.6"],["Egypt","Russia","F6","none"],["Egypt","Tobruk","B3","0.8"],["Haftar","Haftar","C3","0.63"],["Haftar","Russia","F6","none"],["Haftar","Tobruk","B2","0.9"],["Russia","Haftar","none","0.35"],["Russia","Russia","none","none"],["Russia","Tobruk","none","0.5"]],"types":["symbol","symbol","symbol","symbol"]}"#
+    );
+}
+
+#[test]
+fn explain_json_carries_each_nodes_grade() {
+    let out = stance(&["explain", "aligned(\"Egypt\", \"Russia\")", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let grades: Vec<String> = json["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| format!("{} {} {} {}", n["conclusion"], n["grade"], n["best_grades"], n["confidence"]))
+        .collect();
+    assert_eq!(
+        grades,
+        [
+            r#""aligned(\"Egypt\", \"Russia\")" "F6" ["F6"] null"#,
+            r#""backs(\"Egypt\", \"Tobruk\")" "B3" ["B3"] 0.8"#,
+            r#""relies_on(\"Tobruk\", \"Russia\")" "F6" ["F6"] null"#,
+        ]
+    );
+}
+
+#[test]
+fn review_json_carries_the_grade_of_each_claim_that_holds() {
+    let out = stance(&["review", "claims/grades.claims", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let claims: Vec<String> = json["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{} {} {} {}", c["claim"], c["grade"], c["best_grades"], c["confidence"]))
+        .collect();
+    assert_eq!(
+        claims,
+        [
+            r#""aligned(\"Haftar\", \"Tobruk\") >= B2" "B2" ["B2"] 0.9"#,
+            r#""aligned(\"Egypt\", \"Haftar\") >= B3" "C3/D2" ["C3","D2"] 0.6"#,
+            r#""aligned(\"Egypt\", _) >= B3" "B3/D2" ["B3","D2"] 0.8"#,
+        ]
+    );
+    // Proof nodes carry their grades too.
+    assert_eq!(json["claims"][0]["proof"]["nodes"][1]["grade"], "B2");
+}
+
+#[test]
+fn csv_claims_can_require_a_grade() {
+    let dir = tempfile::tempdir().unwrap();
+    let claims = dir.path().join("grades.csv");
+    std::fs::write(
+        &claims,
+        "claim,expect,grade,note\n\"aligned(\"\"Haftar\"\", \"\"Tobruk\"\")\",supported,B2,well sourced\n\"aligned(\"\"Egypt\"\", \"\"Haftar\"\")\",,B3,\n\"aligned(\"\"Egypt\"\", \"\"Tobruk\"\")\",,,\n",
+    )
+    .unwrap();
+    let out = stance(&["review", claims.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let shown = text(&out.stdout);
+    let verdicts: Vec<&str> = shown.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert_eq!(verdicts.len(), 4, "{shown}");
+    assert!(verdicts[0].starts_with("SUPPORTED  aligned(\"Haftar\", \"Tobruk\") >= B2  ["), "{shown}");
+    assert!(verdicts[1].starts_with("FAILED     aligned(\"Egypt\", \"Haftar\") >= B3  ["), "{shown}");
+    assert!(verdicts[2].starts_with("SUPPORTED  aligned(\"Egypt\", \"Tobruk\")  ["), "{shown}");
+    assert_eq!(verdicts[3], "3 claims: 2 passed, 1 failed");
+    assert!(shown.contains("    expected SUPPORTED at grade B3 or better, found grade C3/D2\n"), "{shown}");
+    // A grade that is none, or on a claim that is not `supported`, is a located error.
+    for (row, message, column) in [
+        ("\"aligned(\"\"Egypt\"\", _)\",,B9,", "`B9` is not a grade", 26),
+        ("\"aligned(\"\"Egypt\"\", _)\",not supported,B2,", "a grade applies to a `supported` claim only, not `not supported`", 39),
+    ] {
+        std::fs::write(&claims, format!("claim,expect,grade,note\n{row}\n")).unwrap();
+        let out = stance(&["review", claims.to_str().unwrap(), "--diagnostic-format", "json"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("\"code\":\"E025\"") && err.contains(message) && err.contains(&format!("\"line\":2,\"column\":{column}")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn diff_shows_each_tuple_whose_grade_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    for version in ["old", "new"] {
+        let root = dir.path().join(version);
+        for sub in ["rules", "facts"] {
+            std::fs::create_dir_all(root.join(sub)).unwrap();
+        }
+        std::fs::copy(Path::new(GRADED).join("rules/rules.dl"), root.join("rules/rules.dl")).unwrap();
+        let table = std::fs::read_to_string(Path::new(GRADED).join("facts/statements.csv")).unwrap();
+        let table = if version == "new" { table.replace("Sputnik,D2,0.6", "Sputnik,B2,0.7") } else { table };
+        std::fs::write(root.join("facts/statements.csv"), table).unwrap();
+    }
+    let run = |format: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_stance"))
+            .args(["diff", "--before", "../old", "--exit-code", "--format", format])
+            .current_dir(dir.path().join("new"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let out = run("text");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "before: ../old
+after:  working tree
+
+aligned: 0 added, 0 removed, 1 regraded
+  ~ aligned(\"Egypt\", \"Haftar\")  grade C3/D2, confidence 0.6 -> B2, confidence 0.7
+
+0 added, 0 removed, 1 regraded in 1 relation
+"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&run("json").stdout).unwrap();
+    assert_eq!(json["regraded"], 1);
+    assert_eq!(
+        json["relations"][0]["regraded"].to_string(),
+        r#"[{"after":{"best_grades":["B2"],"confidence":0.7,"grade":"B2"},"atom":"aligned(\"Egypt\", \"Haftar\")","before":{"best_grades":["C3","D2"],"confidence":0.6,"grade":"C3/D2"},"tuple":["Egypt","Haftar"]}]"#
+    );
 }

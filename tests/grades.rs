@@ -589,3 +589,70 @@ aligned: 0 added, 0 removed, 1 regraded
         r#"[{"after":{"best_grades":["B2"],"confidence":0.7,"grade":"B2"},"atom":"aligned(\"Egypt\", \"Haftar\")","before":{"best_grades":["C3","D2"],"confidence":0.6,"grade":"C3/D2"},"tuple":["Egypt","Haftar"]}]"#
     );
 }
+
+#[test]
+fn graph_shades_each_edge_by_its_grade() {
+    let out = stance(&["graph"]);
+    assert_eq!(out.status.code(), Some(0));
+    let dot = text(&out.stdout);
+    let edges: Vec<&str> = dot.lines().filter(|l| l.contains(" -> ") && l.contains("aligned")).collect();
+    assert_eq!(
+        edges,
+        [
+            r##"  n0 -> n1 [color="#2e9d42", penwidth=2, constraint=false, color="#2e9d42b3", tooltip="aligned, grade C3/D2"];"##,
+            r##"  n0 -> n2 [color="#2e9d42", penwidth=2, constraint=false, color="#2e9d4240", tooltip="aligned, grade F6"];"##,
+            r##"  n0 -> n3 [color="#2e9d42", penwidth=2, constraint=false, color="#2e9d42c6", tooltip="aligned, grade B3"];"##,
+            r##"  n1 -> n1 [color="#2e9d42", penwidth=2, constraint=false, color="#2e9d42b3", tooltip="aligned, grade C3", dir=none];"##,
+            r##"  n1 -> n2 [color="#2e9d42", penwidth=2, constraint=false, color="#2e9d4240", tooltip="aligned, grade F6", dir=none];"##,
+            r##"  n1 -> n3 [color="#2e9d42", penwidth=2, constraint=false, color="#2e9d42d9", tooltip="aligned, grade B2"];"##,
+            r##"  n2 -> n2 [color="#2e9d42", penwidth=2, constraint=false, color="#2e9d4240", style=dotted, tooltip="aligned, no grade", dir=none];"##,
+            r##"  n2 -> n3 [color="#2e9d42", penwidth=2, constraint=false, color="#2e9d4240", style=dotted, tooltip="aligned, no grade"];"##,
+        ]
+    );
+    assert!(dot.contains("<tr><td align=\"left\">shade: the grade of the edge's best proof, A1 solid to F6 faint</td></tr><tr><td align=\"left\">&#183;&#183;&#183;&#183; dotted: no grade (rests on an ungraded row)</td></tr>"), "{dot}");
+}
+
+#[test]
+fn report_shows_each_claims_grade_and_shades_edges_by_grade() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    let out = stance(&["report", "-o", page.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(&page).unwrap();
+    // The claims table has a grade column: each claim's best proof.
+    assert!(html.contains("<th>relation</th><th>claim</th><th>grade</th>"));
+    let cells: Vec<&str> = html.split("<td class=\"grade\">").skip(1).map(|c| &c[..c.find('<').unwrap()]).collect();
+    assert_eq!(
+        cells,
+        [
+            "C3/D2, confidence 0.6",
+            "F6, confidence none",
+            "B3, confidence 0.8",
+            "C3, confidence 0.63",
+            "F6, confidence none",
+            "B2, confidence 0.9",
+            "no grade, confidence 0.35",
+            "no grade, confidence none",
+            "no grade, confidence 0.5",
+        ]
+    );
+    // Edges: opacity by grade, dotted (class `ungraded`) without one, the grade in the title.
+    assert!(html.contains(r#"data-relation="backs" stroke-opacity="0.85" d="#), "B2 edge");
+    assert!(html.contains(r#"data-relation="backs" stroke-opacity="0.25" d="#), "ungraded edge");
+    assert!(html.contains("<title>aligned: Egypt \u{2192} Haftar, grade C3/D2</title>"));
+    assert!(html.contains("<title>aligned: Russia \u{2192} Tobruk, no grade</title>"));
+    assert_eq!(html.matches("class=\"edge stated r1 ungraded\"").count(), 1);
+    // Proof nodes carry their grades for the page's script to show on each premise.
+    assert!(html.contains(r#""best_grades":["C3","D2"],"#), "proof nodes");
+    // An ungraded project's page is unchanged: no grade column, no shading.
+    let plain = dir.path().join("plain.html");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(["report", "-o", plain.to_str().unwrap()])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(&plain).unwrap();
+    assert!(!html.contains("<th>grade</th>") && !html.contains("stroke-opacity=") && !html.contains("\"best_grades\""));
+}

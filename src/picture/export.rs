@@ -144,6 +144,7 @@ mod tests {
                 class: EdgeClass::Stated,
                 directed: false,
                 flagged: true,
+                grade: None,
             }],
         }
     }

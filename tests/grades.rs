@@ -468,6 +468,12 @@ fn infer_shows_each_tuples_grade_in_every_format() {
         json["relations"][0].to_string(),
         r#"{"columns":["x","y","grade","confidence"],"name":"aligned","tuples":[["Egypt","Haftar","C3/D2","0.6"],["Egypt","Russia","F6","none"],["Egypt","Tobruk","B3","0.8"],["Haftar","Haftar","C3","0.63"],["Haftar","Russia","F6","none"],["Haftar","Tobruk","B2","0.9"],["Russia","Haftar","none","0.35"],["Russia","Russia","none","none"],["Russia","Tobruk","none","0.5"]],"types":["symbol","symbol","symbol","symbol"]}"#
     );
+    // With proofs: each node of each JSON line carries its grade.
+    let out = stance(&["infer", "--provenance", "--format", "json"]);
+    let first: serde_json::Value = serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
+    let nodes: Vec<String> =
+        first["nodes"].as_array().unwrap().iter().map(|n| format!("{} {}", n["grade"], n["confidence"])).collect();
+    assert_eq!(nodes, [r#""C3/D2" 0.6"#, r#""D2" 0.6"#]);
 }
 
 #[test]
@@ -535,14 +541,20 @@ fn csv_claims_can_require_a_grade() {
     // A grade that is none, or on a claim that is not `supported`, is a located error.
     for (row, message, column) in [
         ("\"aligned(\"\"Egypt\"\", _)\",,B9,", "`B9` is not a grade", 26),
-        ("\"aligned(\"\"Egypt\"\", _)\",not supported,B2,", "a grade applies to a `supported` claim only, not `not supported`", 39),
+        (
+            "\"aligned(\"\"Egypt\"\", _)\",not supported,B2,",
+            "a grade applies to a `supported` claim only, not `not supported`",
+            39,
+        ),
     ] {
         std::fs::write(&claims, format!("claim,expect,grade,note\n{row}\n")).unwrap();
         let out = stance(&["review", claims.to_str().unwrap(), "--diagnostic-format", "json"]);
         assert_eq!(out.status.code(), Some(1));
         let err = text(&out.stderr);
         assert!(
-            err.contains("\"code\":\"E025\"") && err.contains(message) && err.contains(&format!("\"line\":2,\"column\":{column}")),
+            err.contains("\"code\":\"E025\"")
+                && err.contains(message)
+                && err.contains(&format!("\"line\":2,\"column\":{column}")),
             "{err}"
         );
     }

@@ -93,10 +93,16 @@ fn legend(network: &Network) -> String {
         }
     }
     if network.edges.iter().any(|e| e.grade.is_some()) {
-        rows.push("<tr><td align=\"left\">shade: the grade of the edge's best proof, A1 solid to F6 faint</td></tr>".to_string());
+        rows.push(
+            "<tr><td align=\"left\">shade: the grade of the edge's best proof, A1 solid to F6 faint</td></tr>"
+                .to_string(),
+        );
     }
     if network.edges.iter().any(|e| e.grade == Some(Grades::NONE)) {
-        rows.push("<tr><td align=\"left\">&#183;&#183;&#183;&#183; dotted: no grade (rests on an ungraded row)</td></tr>".to_string());
+        rows.push(
+            "<tr><td align=\"left\">&#183;&#183;&#183;&#183; dotted: no grade (rests on an ungraded row)</td></tr>"
+                .to_string(),
+        );
     }
     if network.edges.iter().any(|e| e.flagged) {
         rows.push(format!(

@@ -358,7 +358,15 @@ mod tests {
 
     fn example() -> Network {
         let actor = |n: &str| Actor { name: n.into(), flagged: false };
-        let edge = |from, to, class| Edge { from, to, relation: "r".into(), class, directed: true, flagged: false, grade: None };
+        let edge = |from, to, class| Edge {
+            from,
+            to,
+            relation: "r".into(),
+            class,
+            directed: true,
+            flagged: false,
+            grade: None,
+        };
         Network {
             actors: vec![actor("A"), actor("B"), actor("C"), actor("D")],
             edges: vec![

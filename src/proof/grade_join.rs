@@ -191,9 +191,6 @@ pub fn fixpoint(ex: &mut Explainer, offsets: &[usize], values: Values, track_con
             if delta.iter().all(Vec::is_empty) {
                 break;
             }
-            if std::env::var_os("GRADE_DEBUG").is_some() {
-                eprintln!("round: {} new", delta.iter().map(Vec::len).sum::<usize>());
-            }
             for plan in &plans {
                 join.run_deltas(plan, &delta, ex.symbols);
             }

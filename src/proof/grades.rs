@@ -187,8 +187,13 @@ impl Grading {
     /// Tuple `index` of `rel`'s grade for JSON.
     pub fn json(&self, rel: RelId, index: usize) -> GradeJson {
         let grades = self.grades(rel, index);
-        let confidence = self.has_confidence.then(|| self.confidence(rel, index).map(|c| (c * 1000.0).round() / 1000.0));
-        GradeJson { grade: grades.to_string(), best_grades: grades.best().iter().map(Grade::to_string).collect(), confidence }
+        let confidence =
+            self.has_confidence.then(|| self.confidence(rel, index).map(|c| (c * 1000.0).round() / 1000.0));
+        GradeJson {
+            grade: grades.to_string(),
+            best_grades: grades.best().iter().map(Grade::to_string).collect(),
+            confidence,
+        }
     }
 
     /// `B2` or `B2, confidence 0.8` (`no grade` for none): a tuple's grade in one phrase.

@@ -165,9 +165,9 @@ fn review_one(ex: &mut Explainer, spec: &ClaimSpec, grading: Option<&Grading>) -
         let tuples = &model.relations[claim.rel];
         let indices: Vec<usize> = hits.iter().filter_map(|t| tuples.position(t)).collect();
         let grades = indices.iter().fold(Grades::NONE, |best, &i| best.join(grading.grades(claim.rel, i)));
-        let confidence = grading.has_confidence.then(|| {
-            indices.iter().filter_map(|&i| grading.confidence(claim.rel, i)).reduce(f64::max)
-        });
+        let confidence = grading
+            .has_confidence
+            .then(|| indices.iter().filter_map(|&i| grading.confidence(claim.rel, i)).reduce(f64::max));
         ClaimGrade { grades, confidence, shown: grading.has_grades || grading.has_confidence }
     });
     let grades = grade.map(|g| g.grades).or(grading.filter(|_| spec.min_grade.is_some()).map(|_| Grades::NONE));

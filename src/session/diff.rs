@@ -497,10 +497,7 @@ pub fn compare(before: &mut Version, after: &mut Version) -> Diff {
     let mut aex = Explainer::new(ap, &after.model, af, as_, asym);
     // Grades, when either version's statements have any: proofs carry them, and a tuple
     // whose grade changed is a change.
-    let graded = |f: &crate::facts::load::Facts| f.origins.iter().any(|o| o.grade.is_some() || o.confidence.is_some());
-    let grade = graded(bex.facts) || graded(aex.facts);
-    let bgrading = grade.then(|| Grading::compute(&mut bex));
-    let agrading = grade.then(|| Grading::compute(&mut aex));
+    let (bgrading, agrading) = gradings(&mut bex, &mut aex);
     bex.grading = bgrading.as_ref();
     aex.grading = agrading.as_ref();
 
@@ -572,6 +569,15 @@ pub fn compare(before: &mut Version, after: &mut Version) -> Diff {
     Diff { before: names_of_versions.0, after: names_of_versions.1, relations }
 }
 
+/// Both versions' grades, when either version's statements have grades or confidences.
+fn gradings(bex: &mut Explainer, aex: &mut Explainer) -> (Option<Grading>, Option<Grading>) {
+    let graded = |f: &crate::facts::load::Facts| f.origins.iter().any(|o| o.grade.is_some() || o.confidence.is_some());
+    if !graded(bex.facts) && !graded(aex.facts) {
+        return (None, None);
+    }
+    (Some(Grading::compute(bex)), Some(Grading::compute(aex)))
+}
+
 /// The tuples of relation `a` (after) that relation `b` (before) also holds with another
 /// grade or confidence, in display order.
 fn regraded(
@@ -589,8 +595,8 @@ fn regraded(
     let mut out = Vec::new();
     for i in order {
         let tuple = tuples.get(i);
-        let Some(j) = translate(tuple, types, btypes, aex.symbols, bex.symbols)
-            .and_then(|t| bex.model.relations[b].position(&t))
+        let Some(j) =
+            translate(tuple, types, btypes, aex.symbols, bex.symbols).and_then(|t| bex.model.relations[b].position(&t))
         else {
             continue;
         };

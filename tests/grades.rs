@@ -102,6 +102,30 @@ fn a_cycle_does_not_let_a_claim_prove_itself() {
 }
 
 #[test]
+fn grades_follow_rules_with_constants_negations_conditions_and_recursion() {
+    let rules = ".decl p(x: symbol, y: symbol)\n.decl q(x: symbol)\n.decl s(x: symbol)\n.decl n(x: symbol, k: number)\n\
+        p(x, y) :- e(x, y), !f(x, y), x != \"z\".\n\
+        q(x) :- p(x, \"b\").\n\
+        s(x) :- e(\"a\", x).\n\
+        s(y) :- s(x), e(x, y), y != \"a\".\n\
+        n(x, k) :- s(x), k = strlen(x) + 1.\n";
+    let m = graded(
+        rules,
+        &["a,e,b,B2,0.9", "a,e,c,C1,0.5", "z,e,b,A1,1", "a,f,c,A1,1", "b,e,d,A2,0.8", "d,e,b,A1,0.5", "d,e,a,A1,1"],
+        None,
+        None,
+    );
+    assert_eq!(get(&m, "p(\"a\", \"b\")"), "B2 0.9");
+    assert!(!m.contains_key("p(\"a\", \"c\")") && !m.contains_key("p(\"z\", \"b\")"));
+    assert_eq!(get(&m, "q(\"a\")"), "B2 0.9");
+    // s(b) directly (B2) or round the cycle b -> d -> b (no better); s(d) through b.
+    assert_eq!(get(&m, "s(\"b\")"), "B2 0.9");
+    assert_eq!(get(&m, "s(\"d\")"), "B2 0.72");
+    assert_eq!(get(&m, "n(\"d\", 2)"), "B2 0.72");
+    assert!(!m.contains_key("s(\"a\")"));
+}
+
+#[test]
 fn ungraded_rows_grade_nothing_and_given_facts_weaken_nothing() {
     let rules = ".decl known(x: symbol)\nknown(\"a\").\n.decl q(x: symbol)\nq(x) :- known(x), said(x, _).\n\
                  .decl r(x: symbol)\nr(x) :- known(x).\n.decl s(x: symbol)\ns(x) :- said(_, x), !known(x).\n";

@@ -17,7 +17,7 @@
 //! hyperedges, found by [`Explainer::instances`], and re-evaluated in every round of their
 //! stratum.
 
-use crate::base::value::{Symbols, Tuples, Value, from_number, to_number};
+use crate::base::value::{Symbols, Tuples, Type, Value};
 use crate::engine::eval;
 use crate::lang::functors::Range;
 use crate::lang::ir::{self, Arg, Expr, Lit, RelId};
@@ -66,11 +66,11 @@ enum Step<'p> {
     /// `!atom`: no tuple of `lookup` agrees with `key`.
     Absent { lookup: usize, key: Vec<Key> },
     /// A comparison of bound expressions.
-    Filter { op: CompareOp, lhs: &'p Expr, rhs: &'p Expr, ty: crate::base::value::Type },
+    Filter { op: CompareOp, lhs: &'p Expr, rhs: &'p Expr, ty: Type },
     /// `var = expr`; with `check`, `var` is already bound and must equal it.
     Assign { var: usize, expr: &'p Expr, check: bool },
     /// `var = range(from, to, step)`; with `check`, `var` is already bound.
-    Range { var: usize, from: &'p Expr, to: &'p Expr, step: Option<&'p Expr>, check: bool },
+    Range { var: usize, ty: Type, from: &'p Expr, to: &'p Expr, step: Option<&'p Expr>, check: bool },
 }
 
 /// A way into a relation's tuples by some bound columns: a range of the sorted tuples when
@@ -369,9 +369,9 @@ impl<'p> Join<'_> {
                     let check = std::mem::replace(&mut bound[*var], true);
                     Step::Assign { var: *var, expr, check }
                 }
-                Lit::Range { var, from, to, step, .. } => {
+                Lit::Range { var, ty, from, to, step, .. } => {
                     let check = std::mem::replace(&mut bound[*var], true);
-                    Step::Range { var: *var, from, to, step: step.as_ref(), check }
+                    Step::Range { var: *var, ty: *ty, from, to, step: step.as_ref(), check }
                 }
                 Lit::Aggregate { .. } => unreachable!("rules with aggregates are not joined"),
             });
@@ -516,24 +516,24 @@ impl Join<'_> {
                 env[*var] = v;
                 self.run(rest, env, w, rule, symbols);
             }
-            Step::Range { var, from, to, step, check } => {
+            Step::Range { var, ty, from, to, step, check } => {
                 let (Some(f), Some(t)) = (expr(from, env, symbols), expr(to, env, symbols)) else { return };
                 let s = match step {
                     Some(s) => match expr(s, env, symbols) {
-                        Some(s) => Some(to_number(s)),
+                        Some(s) => Some(s),
                         None => return,
                     },
                     None => None,
                 };
-                let range = Range::new(to_number(f), to_number(t), s);
+                let range = Range::of(*ty, f, t, s);
                 if *check {
-                    if range.contains(to_number(env[*var])) {
+                    if range.contains(env[*var]) {
                         self.run(rest, env, w, rule, symbols);
                     }
                     return;
                 }
-                for n in range {
-                    env[*var] = from_number(n);
+                for v in range {
+                    env[*var] = v;
                     self.run(rest, env, w, rule, symbols);
                 }
             }

@@ -5,6 +5,7 @@
 pub mod claims;
 pub mod defeasible;
 pub mod explain;
+pub mod grade_join;
 pub mod grades;
 pub mod pattern;
 pub mod provenance;

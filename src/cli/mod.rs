@@ -14,6 +14,7 @@ mod graph;
 mod infer;
 mod init;
 mod lsp;
+mod profile;
 mod query;
 mod report;
 mod review;
@@ -112,6 +113,9 @@ enum Command {
     /// Print the man page (roff) of stance or of one subcommand.
     #[command(after_help = completions::MAN_HELP)]
     Man(completions::ManArgs),
+    /// Print the slowest rules of a run profiled with `stance infer --profile FILE`.
+    #[command(after_help = format!("{}\n\n{EXIT_CODES}", profile::EXAMPLES))]
+    Profile(profile::ProfileArgs),
     /// Serve the Language Server Protocol on standard input and output, for editors:
     /// diagnostics as you type, hover, navigation, rename, completion, formatting.
     #[command(after_help = EXIT_CODES)]
@@ -138,6 +142,7 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Init(args) => init::run(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
+        Command::Profile(args) => profile::run(args),
         Command::Lsp(args) => lsp::run(args, &mut ctx),
     };
     match result {

@@ -46,6 +46,9 @@ pub struct EvalOptions {
     pub cancel: Option<CancelToken>,
     /// Which evaluator runs the program (see [`crate::engine::backend`]).
     pub engine: crate::engine::backend::Engine,
+    /// Where the evaluator reports its progress and each rule's time (`--profile`, the
+    /// progress line; see [`crate::engine::profile`]).
+    pub profile: Option<std::sync::Arc<crate::engine::profile::Recorder>>,
 }
 
 /// How a derived tuple first appeared: in which round of its stratum, by which rule.
@@ -445,7 +448,15 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             for &r in &stratum.relations {
                 self.stratum_of[r] = i;
             }
-            self.run_stratum(stratum, &mut inputs)?;
+            let started = Instant::now();
+            if let Some(rec) = &self.options.profile {
+                rec.begin_stratum(i, self.plan.strata.len());
+            }
+            let rounds = self.run_stratum(stratum, &mut inputs)?;
+            if let Some(rec) = &self.options.profile {
+                let tuples = stratum.relations.iter().map(|&r| self.done[r].len() as u64).sum();
+                rec.end_stratum(i, rounds, started.elapsed(), tuples);
+            }
         }
         let relations = std::mem::take(&mut self.done)
             .into_iter()
@@ -455,7 +466,8 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         Ok(Model { relations, annotations: self.annotations, packings: self.packings, stratum_of: self.stratum_of })
     }
 
-    fn run_stratum(&mut self, sp: &StratumPlan, inputs: &mut [Vec<Row<R>>]) -> Result<(), Diagnostic> {
+    /// Runs one stratum to its fixpoint; the rounds it took.
+    fn run_stratum(&mut self, sp: &StratumPlan, inputs: &mut [Vec<Row<R>>]) -> Result<usize, Diagnostic> {
         self.ctx.stop.set_rule(limits::NO_RULE);
         let packing = Packing::new(sp.rules.iter().map(|rp| rp.rule as u32).collect());
         let input = A::at(&packing, 0, packing.input_slot());
@@ -494,6 +506,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                     return Err(self.stopped(sp, &vars));
                 }
                 self.ctx.stop.set_rule(rp.rule);
+                let _timed = crate::engine::profile::Timed::start(self.options.profile.as_deref(), rp.rule);
                 let out = &mut produced[var_of(rp.head)];
                 if let Some(ext) = rp.as_extension() {
                     let (source, index) = (&vars[var_of(ext.source)], &statics[ext.index]);
@@ -540,6 +553,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                 ));
             }
             let changed = iteration.changed();
+            self.report_round(round, &vars);
             self.check_limits(sp, &vars)?;
             if !changed {
                 break;
@@ -547,7 +561,14 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         }
 
         self.finish_stratum(sp, vars, &packing);
-        Ok(())
+        Ok(round as usize)
+    }
+
+    /// Tells the recorder (`--profile`, the progress line) that a round ended.
+    fn report_round(&self, round: u32, vars: &[Variable<(Row<R>, A)>]) {
+        if let Some(rec) = &self.options.profile {
+            rec.end_round(round as usize, vars.iter().map(|v| variable_len(v) as u64).sum());
+        }
     }
 
     /// One variable per relation of the stratum, named after it.

@@ -8,5 +8,7 @@ pub mod eval;
 pub mod index;
 pub mod limits;
 pub mod plan;
+pub mod profile;
+pub mod progress;
 pub mod select;
 pub mod simple;

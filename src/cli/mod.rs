@@ -48,6 +48,11 @@ pub struct Cli {
     /// Colour in diagnostics. `auto` colours a terminal unless NO_COLOR is set.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+
+    /// Threads for evaluation's sorts, merges and partitioned joins [default: the machine's
+    /// cores]. The output is the same, byte for byte, for any N.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    jobs: Option<u16>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -125,6 +130,10 @@ enum Command {
 /// Runs the command and turns its outcome into the exit status, showing the diagnostics of a
 /// failure.
 pub fn run(cli: &Cli) -> ExitStatus {
+    // `--jobs`: rayon's pool, used by every parallel step (none without the flag: the
+    // machine's cores). Built once, before anything runs on it, so it cannot fail for
+    // having been built already.
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(cli.jobs.map_or(0, usize::from)).build_global();
     let mut ctx = Ctx { cli, sources: SourceMap::new() };
     let result = match &cli.command {
         Command::Infer(args) => infer::run(args, &mut ctx),

@@ -7,6 +7,7 @@ pub mod backend;
 pub mod eval;
 pub mod index;
 pub mod limits;
+pub mod parallel;
 pub mod plan;
 pub mod profile;
 pub mod progress;

@@ -26,7 +26,6 @@ use crate::lang::functors::{self, Range};
 use crate::lang::ir::{self, Expr, RelId, RuleId};
 use crate::lang::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
 use datafrog::{Iteration, Relation, Variable};
-use rayon::prelude::*;
 use std::cmp::Ordering;
 use std::sync::mpsc;
 use std::time::Instant;
@@ -473,9 +472,8 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         self.ctx.stop.set_rule(limits::NO_RULE);
         let packing = Packing::new(sp.rules.iter().map(|rp| rp.rule as u32).collect());
         let input = A::at(&packing, 0, packing.input_slot());
-        let done = &self.done;
         let statics: Vec<Index<R>> =
-            sp.static_indices.par_iter().map(|spec| build_index(&done[spec.rel], spec)).collect();
+            sp.static_indices.iter().map(|spec| build_index(&self.done[spec.rel], spec)).collect();
 
         let mut iteration = Iteration::new();
         // New tuples are deduplicated before insertion (`merge_produced`, on all cores), so
@@ -806,14 +804,9 @@ fn extension_rows<const R: usize, A: Payload>(
     use datafrog::Leapers;
     let pieces = parallel::pieces(source.len());
     if allowed.is_none() && pieces > 1 {
-        // Partitioned: each piece of the source tuples is extended on its own thread; the
-        // rows, sorted and deduplicated together, do not depend on the split.
-        let mut rows: Vec<Row<R>> = source
-            .par_chunks(source.len().div_ceil(pieces))
-            .flat_map_iter(|piece| extension_piece::<R, A>(ext, index, piece, stop))
-            .collect();
-        parallel::sort_dedup(&mut rows);
-        return rows;
+        // Partitioned: each piece of the source tuples is extended on its own thread; their
+        // union, sorted, does not depend on the split.
+        return parallel::union_of_pieces(source, |piece| extension_piece::<R, A>(ext, index, piece, stop));
     }
     let mut leaper = extension_leaper::<R, A>(ext, index);
     let (mut rows, mut matched) = (Vec::new(), Vec::new());

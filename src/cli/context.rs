@@ -204,6 +204,7 @@ impl ProjectArgs {
             as_of: self.as_of,
             min_grade: self.min_grade,
             min_confidence: self.min_confidence,
+            with_time: false,
         }
     }
 }

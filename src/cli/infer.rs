@@ -6,7 +6,8 @@ use clap::Args;
 use stance::engine::eval::EvalOptions;
 use stance::render::output;
 use stance::review::constraints;
-use stance::session::{ExitStatus, Failure, Project, Session, goal};
+use stance::session::time::TimedSession;
+use stance::session::{ExitStatus, Failure, Inputs, Project, Session, goal};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -72,9 +73,17 @@ pub struct InferArgs {
     /// Evaluate every relation in full, ignoring `.pragma "magic-transform"`.
     #[arg(long)]
     full: bool,
+
+    /// Evaluate with time: every tuple with the intervals on which it holds, printed as
+    /// `from` and `until` columns (one row per maximal interval; see README "Time").
+    #[arg(long, conflicts_with_all = ["as_of", "provenance", "output_dir", "explain_plan"])]
+    with_time: bool,
 }
 
 pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
+    if args.with_time {
+        return run_with_time(args, ctx);
+    }
     let mut project = ctx.load(&args.project.inputs())?;
     if args.explain_plan {
         let plan = stance::engine::plan::describe(&project.plan, &project.program, &project.sources);
@@ -196,4 +205,30 @@ fn print_results(args: &InferArgs, run: &mut Session, shown: &[usize]) -> std::i
         }
     }
     out.flush()
+}
+
+/// `--with-time`: the temporal model, each shown relation with `from` and `until` columns.
+fn run_with_time(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
+    let project = ctx.load(&Inputs { with_time: true, ..args.project.inputs() })?;
+    let shown = if args.relations.is_empty() {
+        project.program.shown_relations()
+    } else {
+        match project.program.relations_named(&args.relations) {
+            Ok(ids) => ids,
+            Err(d) => return Err(super::context::usage_failure(d, project)),
+        }
+    };
+    let options = EvalOptions {
+        max_tuples: args.max_tuples,
+        deadline: args.timeout.and_then(|t| Instant::now().checked_add(t)),
+        max_memory: args.max_memory,
+        ..args.project.eval_options(false)
+    };
+    let mut run = TimedSession::evaluate(project, &options)?;
+    let (program, model) = run.printable();
+    let mut out = stance::base::terminal::stdout(args.format.shape());
+    let symbols = &run.project.symbols;
+    let printed = output::render(&mut out, args.format.into(), &program, &model, &shown, symbols, &args.project.stamp())
+        .and_then(|()| out.flush());
+    finish_output(printed).map(|()| ExitStatus::Success)
 }

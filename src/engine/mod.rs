@@ -10,3 +10,4 @@ pub mod limits;
 pub mod plan;
 pub mod select;
 pub mod simple;
+pub mod temporal;

@@ -160,6 +160,9 @@ pub struct Facts {
     pub below_grade: usize,
     /// Of those, the rows with no grade (or no confidence).
     pub ungraded_dropped: usize,
+    /// Each fact's validity interval, by fact id, when loaded for temporal evaluation
+    /// ([`RowFilter::with_time`]); empty otherwise, so that plain runs pay nothing.
+    pub intervals: Vec<crate::facts::asof::Interval>,
 }
 
 impl Facts {
@@ -784,14 +787,26 @@ fn valid_on_day(
     fields: &[Field],
     body: &str,
     at: (FileId, usize),
-    (date, until): (Column, Column),
+    columns: (Column, Column),
     errors: &mut Errors,
 ) -> bool {
+    row_interval(fields, body, at, columns, errors).is_some_and(|i| i.contains(day.day_number()))
+}
+
+/// A row's validity interval from its `date` and `until` cells; `None` (with a diagnostic)
+/// when one is not a date.
+fn row_interval(
+    fields: &[Field],
+    body: &str,
+    at: (FileId, usize),
+    (date, until): (Column, Column),
+    errors: &mut Errors,
+) -> Option<crate::facts::asof::Interval> {
     let (from, to) = (period_cell(fields, body, at, date, errors), period_cell(fields, body, at, until, errors));
     if from.is_some_and(|p| p.is_none()) || to.is_some_and(|p| p.is_none()) {
-        return false;
+        return None;
     }
-    crate::facts::asof::valid_on(day, from.flatten(), to.flatten())
+    Some(crate::facts::asof::Interval::of_periods(from.flatten(), to.flatten()))
 }
 
 /// Records the statement table `file` and adds the rows `gathered` from it to `facts`.
@@ -886,6 +901,13 @@ pub fn load_statement_table(
             && !valid_on_day(day, &fields, body, (file, base), (date, until), &mut errors)
         {
             continue;
+        }
+        if filter.with_time {
+            let Some(interval) = row_interval(&fields, body, (file, base), (date, until), &mut errors) else {
+                continue;
+            };
+            facts.intervals.resize(facts.origins.len(), crate::facts::asof::Interval::ALWAYS);
+            facts.intervals.push(interval);
         }
         let id = facts.origins.len() as u32;
         facts.origins.push(FactOrigin {

@@ -9,6 +9,7 @@ pub mod claim_files;
 pub mod diff;
 pub mod goal;
 pub mod scaffold;
+pub mod time;
 pub mod untrusted;
 pub mod watch;
 
@@ -41,6 +42,8 @@ pub struct Inputs {
     pub min_confidence: Option<f32>,
     /// Directory of fact tables. `None`: no facts beyond those in the rule files.
     pub facts: Option<PathBuf>,
+    /// Load every row's validity interval, for temporal evaluation (see [`time`]).
+    pub with_time: bool,
 }
 
 impl Inputs {
@@ -50,6 +53,7 @@ impl Inputs {
             as_of: self.as_of,
             min_grade: self.min_grade,
             min_confidence: self.min_confidence,
+            with_time: self.with_time,
         }
     }
 }
@@ -249,6 +253,10 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
         }
     }
 
+    if !diags.iter().any(Diagnostic::is_error) {
+        let day = inputs.as_of.map(|d| d.day_number());
+        diags.extend(time::interval_columns(&program, &mut facts, &symbols, day, inputs.with_time));
+    }
     if diags.iter().any(Diagnostic::is_error) {
         return Err(Failure::new(diags, ExitStatus::Failed));
     }

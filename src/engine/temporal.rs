@@ -99,11 +99,12 @@ pub fn push_row(rows: &mut Tuples, tuple: &[Value], interval: Interval) {
     rows.push(&row);
 }
 
-/// Sorts widened rows by tuple and merges each tuple's overlapping or adjacent intervals.
+/// Sorts widened rows by tuple and merges each tuple's overlapping or adjacent intervals;
+/// drops empty intervals (an `until` before its `date`).
 pub fn coalesce(rows: &Tuples) -> Tuples {
     let width = rows.arity;
     let n = width - 2;
-    let mut order: Vec<usize> = (0..rows.len()).collect();
+    let mut order: Vec<usize> = (0..rows.len()).filter(|&i| !split_row(rows.get(i)).1.is_empty()).collect();
     order.sort_unstable_by(|&a, &b| {
         let (x, y) = (split_row(rows.get(a)), split_row(rows.get(b)));
         x.0.cmp(y.0).then(x.1.cmp(&y.1))

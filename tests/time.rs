@@ -1,0 +1,281 @@
+//! Time (issue 17): exact intervals of small hand-checked programs, and the property that
+//! the temporal model on day `D` is the plain model of `--as-of D`.
+//!
+//! `TIME_CASES` sets the number of random programs of the property test (64 by default).
+
+#[path = "common/run.rs"]
+mod run;
+
+use run::{project, stance, stderr, stdout};
+use proptest::prelude::*;
+use stance::base::source::SourceMap;
+use stance::base::value::Tuples;
+use stance::engine::eval::EvalOptions;
+use stance::facts::asof::{Date, day_text};
+use stance::session::time::TimedSession;
+use stance::session::{self, Inputs};
+use itertools::Itertools;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The temporal model of the project in `dir`: per relation, `tuple@from..until` rows.
+fn timed(dir: &Path) -> BTreeMap<String, Vec<String>> {
+    let inputs = Inputs {
+        rules: vec![dir.join("rules.dl")],
+        facts: Some(dir.join("facts")),
+        with_time: true,
+        ..Default::default()
+    };
+    let project = session::load(&inputs, &mut SourceMap::new()).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let run = TimedSession::evaluate(project, &EvalOptions::default()).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let mut out = BTreeMap::new();
+    for (id, rel) in run.project.program.relations.iter().enumerate() {
+        let rows = run.model.rows(id).map(|(tuple, iv)| {
+            let values: Vec<String> = tuple
+                .iter()
+                .zip(&rel.types)
+                .map(|(&v, &t)| stance::base::value::display(v, t, &run.project.symbols))
+                .collect();
+            format!("{}@{}..{}", values.join(","), day_text(iv.from), day_text(iv.until))
+        });
+        out.insert(rel.name.clone(), rows.sorted().collect());
+    }
+    out
+}
+
+fn rows(model: &BTreeMap<String, Vec<String>>, rel: &str) -> Vec<String> {
+    model[rel].clone()
+}
+
+const HEADER: &str = "subject,relation,object,source,date,until,quote\n";
+
+fn dated(rows: &str) -> Vec<(&'static str, String)> {
+    vec![("facts/s.csv", format!("{HEADER}{rows}"))]
+}
+
+fn with_rules(rules: &str, facts: Vec<(&'static str, String)>) -> tempfile::TempDir {
+    let mut files: Vec<(&str, &str)> = facts.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    files.push(("rules.dl", rules));
+    project(&files)
+}
+
+#[test]
+fn a_chain_holds_on_the_intersection_and_adjacent_rows_coalesce() {
+    let dir = with_rules(
+        ".decl path(a: symbol, b: symbol)\npath(x, y) :- e(x, y).\npath(x, z) :- path(x, y), e(y, z).\n",
+        dated("a,e,b,s,1993,1994,\nb,e,c,s,1994-06,1996,\nc,e,d,s,1995-03-01,,\na,e,b,s,1995,1995-01,\n"),
+    );
+    let m = timed(dir.path());
+    assert_eq!(
+        rows(&m, "path"),
+        [
+            "a,b@1993-01-01..1995-01-31",
+            // a→b (to 1995-01-31) then b→c (from 1994-06): the intersection.
+            "a,c@1994-06-01..1995-01-31",
+            // Shrinks along the path: c→d starts 1995-03-01, after a→b has lapsed.
+            "b,c@1994-06-01..1996-12-31",
+            "b,d@1995-03-01..1996-12-31",
+            "c,d@1995-03-01..",
+        ]
+    );
+}
+
+#[test]
+fn negation_opens_a_gap() {
+    let dir = with_rules(
+        ".decl free(a: symbol)\nfree(x) :- backs(x, _), !sanctioned(x, _).\n",
+        dated("A,backs,B,s,2010,2019,\nA,sanctioned,UN,s,2012-05-01,2013-04-30,\nC,backs,B,s,,2011,\n"),
+    );
+    let m = timed(dir.path());
+    assert_eq!(rows(&m, "free"), ["A@2010-01-01..2012-04-30", "A@2013-05-01..2019-12-31", "C@..2011-12-31"]);
+}
+
+#[test]
+fn recursion_terminates_with_intervals_shrinking_around_a_cycle() {
+    let dir = with_rules(
+        ".decl reach(a: symbol, b: symbol)\nreach(x, y) :- e(x, y).\nreach(x, z) :- reach(x, y), e(y, z).\n",
+        dated("a,e,b,s,2000,2009,\nb,e,c,s,2002,2007,\nc,e,a,s,2004,2005,\n"),
+    );
+    let m = timed(dir.path());
+    assert_eq!(
+        rows(&m, "reach"),
+        [
+            "a,a@2004-01-01..2005-12-31",
+            "a,b@2000-01-01..2009-12-31",
+            "a,c@2002-01-01..2007-12-31",
+            "b,a@2004-01-01..2005-12-31",
+            "b,b@2004-01-01..2005-12-31",
+            "b,c@2002-01-01..2007-12-31",
+            "c,a@2004-01-01..2005-12-31",
+            "c,b@2004-01-01..2005-12-31",
+            "c,c@2004-01-01..2005-12-31",
+        ]
+    );
+}
+
+#[test]
+fn count_is_a_step_function() {
+    let dir = with_rules(
+        ".decl backers(b: symbol, n: number)\nbackers(b, n) :- backs(_, b), n = count : { backs(_, b) }.\n",
+        dated("Egypt,backs,Haftar,s,2014,,\nRussia,backs,Haftar,s,2016-11-28,,\nUAE,backs,Haftar,s,2015,2017,\n"),
+    );
+    let m = timed(dir.path());
+    assert_eq!(
+        rows(&m, "backers"),
+        [
+            "Haftar,1@2014-01-01..2014-12-31",
+            "Haftar,2@2015-01-01..2016-11-27",
+            "Haftar,2@2018-01-01..",
+            "Haftar,3@2016-11-28..2017-12-31",
+        ]
+    );
+}
+
+#[test]
+fn facts_in_rule_files_hold_always_and_tables_declare_interval_columns() {
+    let dir = project(&[
+        (
+            "rules.dl",
+            ".decl ally(a: symbol, b: symbol, year: number)\n.input ally(from=\"year\", until=\"year\")\n\
+             .decl allied(a: symbol, b: symbol)\nallied(a, b) :- ally(a, b, _).\nallied(\"X\", \"Y\").\n",
+        ),
+        ("facts/ally.facts", "US\tUK\t1993\nUS\tUK\t1994\nUS\tUK\t1996\n"),
+    ]);
+    let m = timed(dir.path());
+    assert_eq!(rows(&m, "allied"), ["US,UK@1993-01-01..1994-12-31", "US,UK@1996-01-01..1996-12-31", "X,Y@.."]);
+    // `--as-of` reads the same columns.
+    let out = stance(dir.path(), &["infer", "--rules", "rules.dl", "--as-of", "1995-06-01", "--format", "csv"]);
+    assert_eq!(stdout(&out), "relation,a,b\nallied,X,Y\n");
+}
+
+#[test]
+fn an_interval_column_must_be_a_column() {
+    let dir = project(&[
+        ("rules.dl", ".decl ally(a: symbol, year: number)\n.input ally(from=\"start\")\n"),
+        ("facts/ally.facts", "US\t1993\n"),
+    ]);
+    let out = stance(dir.path(), &["check", "--rules", "rules.dl"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("error[E017]: `from=start`: `ally` has no column `start`"), "{err}");
+    assert!(err.contains("rules.dl:2:1"), "{err}");
+}
+
+#[test]
+fn infer_with_time_prints_from_and_until() {
+    let dir = with_rules(
+        ".decl aligned(a: symbol, b: symbol)\naligned(a, b) :- backs(a, b).\n",
+        dated("Egypt,backs,Haftar,AP,2014,2016-06,q\nEgypt,backs,Haftar,R,2016-07,,q\n"),
+    );
+    let out = stance(dir.path(), &["infer", "--rules", "rules.dl", "--with-time", "--format", "csv"]);
+    assert_eq!(stdout(&out), "relation,a,b,from,until\naligned,Egypt,Haftar,2014-01-01,\n");
+    let out = stance(dir.path(), &["infer", "--rules", "rules.dl", "--with-time", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["relations"][0]["columns"], serde_json::json!(["a", "b", "from", "until"]));
+    assert_eq!(json["relations"][0]["tuples"], serde_json::json!([["Egypt", "Haftar", "2014-01-01", ""]]));
+}
+
+// ---- The property: the temporal model on day D is the plain model of `--as-of D`. ----
+
+/// Rules over statement relations `r` and `s` and the dated table `al`; each case keeps a
+/// subset (any subset is stratified).
+const POOL: [&str; 10] = [
+    "p(x, y) :- r(x, y).",
+    "p(x, z) :- p(x, y), s(y, z).",
+    "q(x, y) :- r(x, y), !s(x, y).",
+    "q(x, y) :- s(x, y), !p(y, x).",
+    "c(x, n) :- r(x, _), n = count : { s(x, _) }.",
+    "t(x) :- p(x, _), !q(x, _).",
+    "u(x) :- c(x, n), n > 1.",
+    "p(x, y) :- al(x, y, _, _).",
+    "q(\"a\", \"b\").",
+    "t(x) :- r(x, x), !al(x, _, _, _).",
+];
+
+const DECLS: &str = ".decl r(a: symbol, b: symbol)\n.input r(IO=statements)\n.decl s(a: symbol, b: symbol)\n.input s(IO=statements)\n.decl p(a: symbol, b: symbol)\n.decl q(a: symbol, b: symbol)\n.decl c(a: symbol, n: number)\n\
+    .decl t(a: symbol)\n.decl u(a: symbol)\n\
+    .decl al(a: symbol, b: symbol, start: number, end: symbol)\n.input al(from=\"start\", until=\"end\")\n";
+
+fn date_strategy() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        (2000u16..2004).prop_map(|y| y.to_string()),
+        (2000u16..2004, 1u8..13).prop_map(|(y, m)| format!("{y}-{m:02}")),
+        (2000u16..2004, 1u8..13, 1u8..29).prop_map(|(y, m, d)| format!("{y}-{m:02}-{d:02}")),
+    ]
+}
+
+fn row_strategy() -> impl Strategy<Value = String> {
+    let actor = || prop::sample::select(vec!["a", "b", "c"]);
+    (actor(), prop::sample::select(vec!["r", "s"]), actor(), date_strategy(), date_strategy())
+        .prop_map(|(x, r, y, from, until)| format!("{x},{r},{y},src,{from},{until},quote\n"))
+}
+
+fn table_strategy() -> impl Strategy<Value = String> {
+    let actor = || prop::sample::select(vec!["a", "b", "c"]);
+    (actor(), actor(), 2000i32..2004, date_strategy()).prop_map(|(x, y, start, end)| format!("{x}\t{y}\t{start}\t{end}\n"))
+}
+
+fn plain_at(dir: &Path, day: Date) -> BTreeMap<String, Vec<Vec<String>>> {
+    let inputs =
+        Inputs { rules: vec![dir.join("rules.dl")], facts: Some(dir.join("facts")), as_of: Some(day), ..Default::default() };
+    let project = session::load(&inputs, &mut SourceMap::new()).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let run = session::Session::evaluate(project, &EvalOptions::default()).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let (program, symbols) = (&run.project.program, &run.project.symbols);
+    let shown = |(rel, tuples): (&stance::lang::ir::Relation, &Tuples)| {
+        (rel.name.clone(), stance::base::order::sorted_rows(tuples, &rel.types, symbols))
+    };
+    program.relations.iter().zip(&run.model.relations).map(shown).collect()
+}
+
+fn cases() -> u32 {
+    std::env::var("TIME_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_temporal_model_on_a_day_is_the_plain_model_as_of_that_day(
+        rules in prop::sample::subsequence(POOL.to_vec(), 1..POOL.len()),
+        statements in prop::collection::vec(row_strategy(), 1..14),
+        table in prop::collection::vec(table_strategy(), 0..4),
+        days in prop::collection::vec((1999u16..2006, 1u8..13, 1u8..29), 1..6),
+    ) {
+        let text = format!("{DECLS}{}\n", rules.join("\n"));
+        let dir = project(&[
+            ("rules.dl", text.as_str()),
+            ("facts/s.csv", &format!("{HEADER}{}", statements.concat())),
+            ("facts/al.facts", &table.concat()),
+        ]);
+        let inputs = Inputs {
+            rules: vec![dir.path().join("rules.dl")],
+            facts: Some(dir.path().join("facts")),
+            with_time: true,
+            ..Default::default()
+        };
+        let project = session::load(&inputs, &mut SourceMap::new()).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+        let run = TimedSession::evaluate(project, &EvalOptions::default()).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+        // The days where something changes, and the days either side, besides random ones.
+        let mut probe: Vec<i32> = days.iter().map(|&(year, month, day)| Date { year, month, day }.day_number()).collect();
+        for (rel, _) in run.project.program.relations.iter().enumerate() {
+            for (_, iv) in run.model.rows(rel) {
+                for d in [iv.from, iv.until] {
+                    if d != i32::MIN && d != i32::MAX {
+                        probe.extend([d - 1, d, d + 1]);
+                    }
+                }
+            }
+        }
+        probe.sort_unstable();
+        probe.dedup();
+        for day in probe {
+            let date = Date::from_day_number(day).unwrap();
+            let plain = plain_at(dir.path(), date);
+            for (id, rel) in run.project.program.relations.iter().enumerate() {
+                let at = stance::base::order::sorted_rows(&run.model.at(id, day), &rel.types, &run.project.symbols);
+                prop_assert_eq!(&at, &plain[&rel.name], "{} on {}\n{}", rel.name, date, text);
+            }
+        }
+    }
+}

@@ -279,3 +279,78 @@ proptest! {
         }
     }
 }
+
+// ---- Commands: timeline, changes, explain --at. ----
+
+const BACKERS: &str = ".decl aligned(a: symbol, b: symbol)\naligned(a, b) :- backs(a, b).\n\
+    .decl backers(b: symbol, n: number)\nbackers(b, n) :- backs(_, b), n = count : { backs(_, b) }.\n\
+    .decl clean(b: symbol)\nclean(b) :- backs(_, b), !sanctioned(b, _).\n";
+
+const BACKS: &str = "Egypt,backs,Haftar,AP,2014,2016-06,a\nEgypt,backs,Haftar,Reuters,2016-07,,b\n\
+    UAE,backs,Haftar,X,2015,2017,c\nRussia,backs,Haftar,TASS,2016-11-28,,d\nHaftar,sanctioned,UN,Y,2016-03-01,2016-04-30,e\n";
+
+fn backers() -> tempfile::TempDir {
+    with_rules(BACKERS, dated(BACKS))
+}
+
+#[test]
+fn timeline_names_the_statement_behind_each_change() {
+    let dir = backers();
+    let out = stance(dir.path(), &["timeline", "clean(x)", "--rules", "rules.dl"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stdout(&out),
+        "clean(\"Haftar\")\n  holds 2014-01-01 – 2016-02-29\n  holds 2016-05-01 – …\n\
+         \x20 2014-01-01 opened by the start of\n    - stated in facts/s.csv:2\n      source: AP, date: 2014, until: 2016-06\n      quote: “a”\n\
+         \x20 2016-02-29 closed as these began or ended (through negation or an aggregate)\n    - stated in facts/s.csv:6\n      source: Y, date: 2016-03-01, until: 2016-04-30\n      quote: “e”\n\
+         \x20 2016-05-01 opened as these began or ended (through negation or an aggregate)\n    - stated in facts/s.csv:6\n      source: Y, date: 2016-03-01, until: 2016-04-30\n      quote: “e”\n"
+    );
+    // Egypt's two rows touch (2016-06 then 2016-07): one interval, one opening.
+    let out = stance(dir.path(), &["timeline", "aligned(\"Egypt\", \"Haftar\")", "--rules", "rules.dl", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[0]["intervals"], serde_json::json!([{"from": "2014-01-01", "until": null}]));
+    assert_eq!(json[0]["changes"].as_array().unwrap().len(), 1);
+    assert_eq!(json[0]["changes"][0]["statements"][0]["location"], "facts/s.csv:2");
+    assert_eq!(json[0]["changes"][0]["direct"], true);
+}
+
+#[test]
+fn timeline_of_a_claim_that_never_holds_fails() {
+    let dir = backers();
+    let out = stance(dir.path(), &["timeline", "aligned(\"Egypt\", \"GNA\")", "--rules", "rules.dl"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out), "`aligned(\"Egypt\", \"GNA\")` never holds\n");
+    let out = stance(dir.path(), &["timeline", "clean(x)", "--rules", "rules.dl", "--as-of", "2016-01-01"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn changes_lists_the_tuples_that_started_or_ended_in_the_period() {
+    let dir = backers();
+    let out = stance(dir.path(), &["changes", "--from", "2016-11-01", "--to", "2016-11-30", "--rules", "rules.dl"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stdout(&out),
+        "aligned(\"Russia\", \"Haftar\")\n  holds 2016-11-28 – …\n  2016-11-28 opened by the start of\n\
+         \x20   - stated in facts/s.csv:5\n      source: TASS, date: 2016-11-28\n      quote: “d”\n\n\
+         backers(\"Haftar\", 2)\n  holds 2015-01-01 – 2016-11-27\n  holds 2018-01-01 – …\n\
+         \x20 2016-11-27 closed as these began or ended (through negation or an aggregate)\n\
+         \x20   - stated in facts/s.csv:5\n      source: TASS, date: 2016-11-28\n      quote: “d”\n\n\
+         backers(\"Haftar\", 3)\n  holds 2016-11-28 – 2017-12-31\n\
+         \x20 2016-11-28 opened as these began or ended (through negation or an aggregate)\n\
+         \x20   - stated in facts/s.csv:5\n      source: TASS, date: 2016-11-28\n      quote: “d”\n"
+    );
+    let out = stance(dir.path(), &["changes", "--from", "2016-12-01", "--to", "2016-11-30", "--rules", "rules.dl"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn explain_at_a_day_explains_the_claim_as_it_stood() {
+    let dir = backers();
+    let out = stance(dir.path(), &["explain", "aligned(\"Egypt\", \"Haftar\")", "--at", "2016-12-01", "--rules", "rules.dl"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("stated in facts/s.csv:3"), "{}", stdout(&out));
+    let out = stance(dir.path(), &["explain", "backers(\"Haftar\", 3)", "--at", "2015-12-01", "--rules", "rules.dl"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("`backers(\"Haftar\", 3)` does not hold on 2015-12-01\n"), "{}", stderr(&out));
+}

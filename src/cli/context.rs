@@ -73,7 +73,18 @@ impl Ctx<'_> {
     /// what the claim needs when it binds a column (goal-directed, see
     /// `stance::session::goal`), everything when `full` or when the rewrite does not apply.
     pub fn load_for_claim(&mut self, args: &ProjectArgs, text: &str, full: bool) -> Result<(Session, Claim), Failure> {
-        let mut project = self.load(&args.inputs())?;
+        self.load_for_claim_from(&args.inputs(), args, text, full)
+    }
+
+    /// [`Ctx::load_for_claim`] from these inputs (`explain --at` sets their day).
+    pub fn load_for_claim_from(
+        &mut self,
+        inputs: &Inputs,
+        args: &ProjectArgs,
+        text: &str,
+        full: bool,
+    ) -> Result<(Session, Claim), Failure> {
+        let mut project = self.load(inputs)?;
         let claim = pattern::parse_claim(text, &mut project.sources, &project.program, &project.symbols)
             .map_err(|diagnostics| Failure::new(diagnostics, ExitStatus::Failed).within(&mut project.sources))?;
         self.report(&claim.warnings, &project.sources);
@@ -110,7 +121,8 @@ pub struct ProjectArgs {
     pub rules: Vec<PathBuf>,
 
     /// Keep only the statements valid on this day: `date` (valid from) empty or on or before
-    /// it, `until` (inclusive) empty or on or after it. Relation tables are not dated.
+    /// it, `until` (inclusive) empty or on or after it. Relation tables are dated only by the
+    /// columns their `.input` names (`from=`, `until=`).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<Date>,
 

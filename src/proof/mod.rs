@@ -7,3 +7,4 @@ pub mod explain;
 pub mod grades;
 pub mod pattern;
 pub mod provenance;
+pub mod timeline;

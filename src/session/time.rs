@@ -7,12 +7,15 @@
 //! model of `--as-of D` is the temporal model on day `D`.
 
 use crate::base::diag::Diagnostic;
-use crate::base::value::{Symbols, Tuples};
+use crate::base::value::{Symbols, Tuples, Value};
 use crate::engine::eval::EvalOptions;
 use crate::engine::temporal::{self, TimedModel, push_row};
 use crate::facts::asof::{Day, Interval};
 use crate::facts::load::Facts;
-use crate::lang::ir;
+use crate::lang::ir::{self, RelId};
+use crate::proof::pattern::Claim;
+use crate::proof::provenance::{Explainer, NodeId, NodeKind, Origin};
+use crate::proof::timeline::{Cause, Change, Timeline};
 use crate::session::{ExitStatus, Failure, Project};
 
 /// A project evaluated with time.
@@ -116,4 +119,172 @@ impl TimedSession {
         });
         (program, crate::engine::eval::Model::unrecorded(tuples.collect()))
     }
+}
+
+/// Plain models of single days, evaluated with recording on demand (for the proofs that name
+/// the statement behind a change).
+type DayModels = std::collections::HashMap<Day, crate::engine::eval::Model>;
+
+impl TimedSession {
+    /// The plain model of the rows valid on `day`, recorded: the temporal model on that day.
+    fn model_on(&mut self, day: Day, options: &EvalOptions) -> Result<crate::engine::eval::Model, Failure> {
+        let Project { program, facts, plan, symbols, .. } = &mut self.project;
+        let mut inputs: Vec<Tuples> = program.relations.iter().map(|r| Tuples::new(r.arity())).collect();
+        for (name, rows) in &facts.relations {
+            let Some(id) = program.relation_id(name) else { continue };
+            for (tuple, fact) in rows.iter() {
+                if facts.intervals.get(fact as usize).is_none_or(|iv| iv.contains(day)) {
+                    inputs[id].push(tuple);
+                }
+            }
+        }
+        for fact in &program.facts {
+            inputs[fact.rel].push(&fact.values);
+        }
+        let options = EvalOptions { record: true, ..options.clone() };
+        crate::engine::backend::evaluate(options.engine, program, plan, inputs, symbols, &options)
+            .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
+    }
+
+    /// The relations `rel` depends on, itself included.
+    fn dependencies(&self, rel: RelId) -> Vec<bool> {
+        let program = &self.project.program;
+        let mut seen = vec![false; program.relations.len()];
+        let mut stack = vec![rel];
+        while let Some(r) = stack.pop() {
+            if std::mem::replace(&mut seen[r], true) {
+                continue;
+            }
+            for rule in program.rules.iter().filter(|rule| rule.head == r) {
+                let mut reads = Vec::new();
+                ir::body_reads(&rule.body, false, &mut reads);
+                stack.extend(reads.into_iter().map(|(read, _, _)| read));
+            }
+        }
+        seen
+    }
+
+    /// Why `rel(tuple)` opened on `day` (its first day) or closed on it (its last day).
+    fn cause(
+        &mut self,
+        rel: RelId,
+        tuple: &[Value],
+        (day, opened): (Day, bool),
+        models: &mut DayModels,
+        options: &EvalOptions,
+    ) -> Result<Cause, Failure> {
+        if !models.contains_key(&day) {
+            let model = self.model_on(day, options)?;
+            models.insert(day, model);
+        }
+        let Project { program, facts, sources, symbols, .. } = &mut self.project;
+        let mut ex = Explainer::new(program, &models[&day], facts, sources, symbols);
+        let roots = ex.explain_many(rel, tuple, CAUSE_PROOFS);
+        let changes_then = |iv: &Interval| if opened { iv.from == day } else { iv.until == day };
+        let mut direct: Vec<u32> = proof_rows(&ex, &roots)
+            .into_iter()
+            .filter(|&id| facts.intervals.get(id as usize).is_some_and(changes_then))
+            .collect();
+        direct.sort_unstable();
+        direct.dedup();
+        if !direct.is_empty() {
+            return Ok(Cause::Direct(direct));
+        }
+        // Through negation or an aggregate: the statements it depends on that begin or end
+        // at the change (the day it opens or the day after it closes).
+        let depends = self.dependencies(rel);
+        let facts = &self.project.facts;
+        let first = if opened { i64::from(day) } else { i64::from(day) + 1 };
+        let edge = |iv: &Interval| i64::from(iv.from) == first || i64::from(iv.until) + 1 == first;
+        let mut indirect = Vec::new();
+        for (name, rows) in &facts.relations {
+            if self.project.program.relation_id(name).is_some_and(|r| depends[r]) {
+                indirect.extend(rows.ids.iter().copied().filter(|&id| facts.intervals.get(id as usize).is_some_and(edge)));
+            }
+        }
+        indirect.sort_unstable();
+        Ok(Cause::Indirect(indirect))
+    }
+
+    /// The timeline of every tuple matching `claim`, in display order; with `period`, only
+    /// the tuples with a change in it, and only those changes.
+    pub fn timelines(
+        &mut self,
+        claim: &Claim,
+        period: Option<(Day, Day)>,
+        options: &EvalOptions,
+    ) -> Result<Vec<Timeline>, Failure> {
+        let rel = claim.rel;
+        let tuples = self.tuples_of(rel);
+        let types = &self.project.program.relations[rel].types;
+        let hits = claim.matching_tuples(&tuples, types, &self.project.symbols);
+        let mut models = DayModels::new();
+        let mut out = Vec::new();
+        for tuple in hits {
+            let intervals = self.model.intervals(rel, &tuple);
+            let mut ends = Vec::new();
+            for iv in &intervals {
+                ends.extend((iv.from != crate::facts::asof::DAWN).then_some((iv.from, true)));
+                ends.extend((iv.until != crate::facts::asof::FOREVER).then_some((iv.until, false)));
+            }
+            ends.retain(|&(d, _)| period.is_none_or(|(a, b)| a <= d && d <= b));
+            if period.is_some() && ends.is_empty() {
+                continue;
+            }
+            let mut changes = Vec::new();
+            for end in ends {
+                let cause = self.cause(rel, &tuple, end, &mut models, options)?;
+                changes.push(Change { day: end.0, opened: end.1, cause });
+            }
+            out.push(Timeline { rel, tuple, intervals, changes });
+        }
+        Ok(out)
+    }
+
+    /// The distinct tuples of `rel` (without intervals), sorted as the plain model's.
+    fn tuples_of(&self, rel: RelId) -> Tuples {
+        let rows = &self.model.relations[rel];
+        let mut out = Tuples::new(rows.arity - 2);
+        for (tuple, _) in self.model.rows(rel) {
+            if out.is_empty() || out.get(out.len() - 1) != tuple {
+                out.push(tuple);
+            }
+        }
+        out
+    }
+
+    /// Renders timelines as text or JSON (with an explainer over no model: the statements'
+    /// locations and metadata are all it shows).
+    pub fn render(&mut self, timelines: &[Timeline], json: bool) -> String {
+        let empty = crate::engine::eval::Model::default();
+        let Project { program, facts, sources, symbols, .. } = &mut self.project;
+        let ex = Explainer::new(program, &empty, facts, sources, symbols);
+        if json {
+            format!("{}\n", crate::proof::timeline::render_json(&ex, timelines))
+        } else {
+            crate::proof::timeline::render_text(&ex, timelines)
+        }
+    }
+}
+
+/// How many proofs of a tuple are searched for the statements that changed it.
+const CAUSE_PROOFS: usize = 8;
+
+/// The statement rows (fact ids) at the leaves of the proofs under `roots`.
+fn proof_rows(ex: &Explainer, roots: &[NodeId]) -> Vec<u32> {
+    let mut seen = std::collections::HashSet::new();
+    let mut stack: Vec<NodeId> = roots.to_vec();
+    let mut rows = Vec::new();
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n) {
+            continue;
+        }
+        match &ex.nodes[n].kind {
+            NodeKind::Fact { origins } => {
+                rows.extend(origins.iter().filter_map(|o| if let Origin::Row(id) = o { Some(*id) } else { None }))
+            }
+            NodeKind::Derived { premises, .. } => stack.extend(premises),
+        }
+    }
+    rows
 }

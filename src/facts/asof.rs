@@ -203,6 +203,7 @@ pub fn table_intervals(
     rows: &crate::facts::load::FactRows,
     facts: &crate::facts::load::Facts,
     symbols: &crate::base::value::Symbols,
+    sources: &crate::base::source::SourceMap,
 ) -> Result<Vec<(u32, Interval)>, Vec<Diagnostic>> {
     let Some((from, until)) = interval_columns(rel) else { return Ok(Vec::new()) };
     let mut out = Vec::with_capacity(rows.len());
@@ -219,10 +220,12 @@ pub fn table_intervals(
                 return Ok(None);
             }
             Period::parse(&text).map(Some).ok_or_else(|| {
-                let origin = facts.origin(id);
+                // The row (a relation table's origin keeps its line, not its offset).
                 let file = facts.table_of(id).file;
-                let at = origin.offset as usize;
-                errors.push(not_a_date(&text, &rel.columns[c], Span::new(file, at..at)));
+                let whole = &sources.get(file).text;
+                let line = sources.get(file).line_text(facts.origin(id).line as usize);
+                let at = (line.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize);
+                errors.push(not_a_date(&text, &rel.columns[c], Span::new(file, at..at + line.len())));
             })
         };
         if let (Ok(f), Ok(u)) = (cell(from), cell(until)) {
@@ -236,7 +239,7 @@ pub fn table_intervals(
 pub fn not_a_date(value: &str, column: &str, span: Span) -> Diagnostic {
     Diagnostic::error(Code::BadDate, format!("`{value}` in column `{column}` is not a date"))
         .at(span, "not a date")
-        .with_help("write dates as YYYY-MM-DD, YYYY-MM or YYYY (needed by --as-of)")
+        .with_help("write dates as YYYY-MM-DD, YYYY-MM or YYYY (read by --as-of and by evaluation with time)")
 }
 
 #[cfg(test)]

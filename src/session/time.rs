@@ -59,6 +59,7 @@ pub fn interval_columns(
     program: &ir::Program,
     facts: &mut Facts,
     symbols: &Symbols,
+    sources: &crate::base::source::SourceMap,
     as_of: Option<Day>,
     with_time: bool,
 ) -> Vec<Diagnostic> {
@@ -68,7 +69,7 @@ pub fn interval_columns(
             continue;
         }
         let Some(rows) = facts.relations.get(&rel.name) else { continue };
-        let intervals = match crate::facts::asof::table_intervals(rel, rows, facts, symbols) {
+        let intervals = match crate::facts::asof::table_intervals(rel, rows, facts, symbols, sources) {
             Ok(intervals) => intervals,
             Err(e) => {
                 errors.extend(e);

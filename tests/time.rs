@@ -354,3 +354,65 @@ fn explain_at_a_day_explains_the_claim_as_it_stood() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).starts_with("`backers(\"Haftar\", 3)` does not hold on 2015-12-01\n"), "{}", stderr(&out));
 }
+
+// ---- Claims files with time. ----
+
+#[test]
+fn claims_are_judged_on_their_day_or_period() {
+    let dir = backers();
+    std::fs::write(
+        dir.path().join("c.claims"),
+        "aligned(\"Russia\", \"Haftar\") @ 2016-11-28.\n!aligned(\"Russia\", \"Haftar\") during 2015.\n\
+         aligned(\"UAE\", \"Haftar\") during 2017-12.\ncount backers(\"Haftar\", _) = 1 @ 2016-12-01.\n\
+         clean(\"Haftar\") @ 2016-03-15.\naligned(\"UAE\", \"Haftar\") during 2018.\naligned(\"Egypt\", \"Haftar\").\n",
+    )
+    .unwrap();
+    let out = stance(dir.path(), &["review", "c.claims", "--rules", "rules.dl", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let verdicts: Vec<(String, String)> = json["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["claim"].as_str().unwrap().to_string(), c["verdict"].as_str().unwrap().to_string()))
+        .collect();
+    let expected = [
+        ("aligned(\"Russia\", \"Haftar\") @ 2016-11-28", "SUPPORTED"),
+        ("!aligned(\"Russia\", \"Haftar\") during 2015", "SUPPORTED"),
+        ("aligned(\"UAE\", \"Haftar\") during 2017-12", "SUPPORTED"),
+        ("count backers(\"Haftar\", _) = 1 @ 2016-12-01", "SUPPORTED"),
+        // Sanctioned from 2016-03-01 to 2016-04-30.
+        ("clean(\"Haftar\") @ 2016-03-15", "FAILED"),
+        ("aligned(\"UAE\", \"Haftar\") during 2018", "FAILED"),
+        ("aligned(\"Egypt\", \"Haftar\")", "SUPPORTED"),
+    ];
+    let expected: Vec<(String, String)> = expected.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    assert_eq!(verdicts, expected);
+    // The proof on the day rests on the row valid then (Reuters, from 2016-07).
+    // Standard input is read once, whether or not its claims have a time.
+    let claims = "aligned(\"Egypt\", \"Haftar\") @ 2016-12-01.\n";
+    let out = run::stance_stdin(dir.path(), &["review", "-", "--rules", "rules.dl"], claims);
+    assert_eq!(
+        stdout(&out),
+        "SUPPORTED  aligned(\"Egypt\", \"Haftar\") @ 2016-12-01  [<stdin>:1]\n    \
+         proof: aligned(\"Egypt\", \"Haftar\") <= rules.dl:2[backs(\"Egypt\", \"Haftar\")@facts/s.csv:3]\n\
+         1 claim: 1 passed, 0 failed\n"
+    );
+}
+
+#[test]
+fn a_bad_time_in_a_claim_is_an_error_at_its_place() {
+    let dir = backers();
+    std::fs::write(
+        dir.path().join("bad.claims"),
+        "aligned(\"Russia\", \"Haftar\") @ 2016-13-01.\ncount aligned(_, \"Haftar\") = 2 during 2016.\n",
+    )
+    .unwrap();
+    let out = stance(dir.path(), &["review", "bad.claims", "--rules", "rules.dl", "--diagnostic-format", "short"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "bad.claims:1:31: error[E025]: `2016-13-01` is not a day\n\
+         bad.claims:2:1: error[E025]: `during` applies to `claim.` and `!claim.` only\n"
+    );
+}

@@ -13,9 +13,11 @@ use crate::engine::temporal::{self, TimedModel, push_row};
 use crate::facts::asof::{Day, Interval};
 use crate::facts::load::Facts;
 use crate::lang::ir::{self, RelId};
+use crate::proof::claims::{ClaimSpec, When};
 use crate::proof::pattern::Claim;
 use crate::proof::provenance::{Explainer, NodeId, NodeKind, Origin};
 use crate::proof::timeline::{Cause, Change, Timeline};
+use crate::review::verdicts::Outcome;
 use crate::session::{ExitStatus, Failure, Project};
 
 /// A project evaluated with time.
@@ -145,6 +147,18 @@ impl TimedSession {
         let options = EvalOptions { record: true, ..options.clone() };
         crate::engine::backend::evaluate(options.engine, program, plan, inputs, symbols, &options)
             .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
+    }
+
+    /// The loaded rows valid on `day` (every table, origin and interval kept, so fact ids
+    /// stay as they are).
+    fn facts_on(&self, day: Day) -> Facts {
+        let mut facts = self.project.facts.clone();
+        let intervals = std::mem::take(&mut facts.intervals);
+        for rows in facts.relations.values_mut() {
+            rows.retain(|id| intervals.get(id as usize).is_none_or(|iv| iv.contains(day)));
+        }
+        facts.intervals = intervals;
+        facts
     }
 
     /// The relations `rel` depends on, itself included.
@@ -288,4 +302,63 @@ fn proof_rows(ex: &Explainer, roots: &[NodeId]) -> Vec<u32> {
         }
     }
     rows
+}
+
+impl TimedSession {
+    /// The day a claim is judged on: its `@` day; for `during P`, the first day of `P` on
+    /// which some matching tuple holds (the first day of `P` when none does), so that the
+    /// claim holds on that day exactly when it holds on some day of `P`. `None`: untimed.
+    pub fn judging_day(&self, spec: &ClaimSpec) -> Option<Day> {
+        let period = match spec.when? {
+            When::On(day) => return Some(day.day_number()),
+            When::During(p) => (p.first.day_number(), p.last.day_number()),
+        };
+        let tuples = self.tuples_of(spec.claim.rel);
+        let first = spec
+            .claim
+            .matching_rows(&tuples)
+            .into_iter()
+            .flat_map(|i| self.model.intervals(spec.claim.rel, tuples.get(i)))
+            .filter(|iv| iv.from <= period.1 && period.0 <= iv.until)
+            .map(|iv| iv.from.max(period.0))
+            .min();
+        Some(first.unwrap_or(period.0))
+    }
+
+    /// Reviews every claim on the model of its time (`plain`, recorded, for untimed claims;
+    /// the day's plain model for the others), and renders each outcome with the explainer
+    /// that judged it. Results in the order of `specs`.
+    pub fn review<T>(
+        &mut self,
+        plain: &crate::engine::eval::Model,
+        specs: &[ClaimSpec],
+        options: &EvalOptions,
+        render: &mut dyn FnMut(&mut Explainer, &Outcome) -> T,
+    ) -> Result<Vec<(Outcome, T)>, Failure> {
+        let days: Vec<Option<Day>> = specs.iter().map(|s| self.judging_day(s)).collect();
+        let mut groups: std::collections::BTreeMap<Option<Day>, Vec<usize>> = Default::default();
+        for (i, day) in days.iter().enumerate() {
+            groups.entry(*day).or_default().push(i);
+        }
+        let mut out: Vec<Option<(Outcome, T)>> = specs.iter().map(|_| None).collect();
+        for (day, members) in groups {
+            // The day's model, and its rows only, so that proofs cite the rows valid then.
+            let on_day = match day {
+                Some(d) => Some((self.model_on(d, options)?, self.facts_on(d))),
+                None => None,
+            };
+            let Project { program, facts, sources, symbols, .. } = &mut self.project;
+            let (model, facts) = match &on_day {
+                Some((model, day_facts)) => (model, day_facts),
+                None => (plain, &*facts),
+            };
+            let mut ex = Explainer::new(program, model, facts, sources, symbols);
+            let group: Vec<ClaimSpec> = members.iter().map(|&i| specs[i].clone()).collect();
+            for (outcome, i) in crate::review::verdicts::review(&mut ex, &group).into_iter().zip(&members) {
+                let shown = render(&mut ex, &outcome);
+                out[*i] = Some((outcome, shown));
+            }
+        }
+        Ok(out.into_iter().flatten().collect())
+    }
 }

@@ -19,8 +19,10 @@
 //! ```
 //!
 //! Endpoints of derived rows are always endpoints of input rows, so recursion terminates and
-//! the work grows with the number of change points, not of days. Rows of a stratum are
-//! coalesced when it is done (`coalesce`), before a later stratum negates or aggregates them:
+//! the work grows with the number of change points, not of days. A recursive stratum runs in
+//! semi-naive rounds of its own (`fixpoint`), each on the plain engine, merging each tuple's
+//! rows between rounds. Rows of a stratum are coalesced when it is done (`coalesce`), before
+//! a later stratum negates or aggregates them:
 //!
 //! - `!r(x)` becomes two alternatives: `!r$any(x)` (no interval of `r(x)` at all) or
 //!   `r$gap(x, g1, g2)` (a maximal gap between `r(x)`'s intervals, intersected as usual);
@@ -63,6 +65,19 @@ impl TimedModel {
             }
         }
         out
+    }
+
+    /// The number of distinct tuples of `rel` (each may hold on several intervals).
+    pub fn tuple_count(&self, rel: RelId) -> usize {
+        let mut count = 0;
+        let mut last: Option<&[Value]> = None;
+        for (tuple, _) in self.rows(rel) {
+            if last != Some(tuple) {
+                count += 1;
+                last = Some(tuple);
+            }
+        }
+        count
     }
 
     /// The intervals on which `tuple` of `rel` holds (empty when it never does).
@@ -160,9 +175,14 @@ pub fn evaluate(
             sub.relation(r);
         }
         let rewritten: Vec<ir::Rule> = rules.iter().flat_map(|rule| sub.rewrite_rule(rule)).collect();
-        let model = sub.run(stratum, rewritten, &mut inputs, symbols, &options)?;
-        for (r, rows) in model {
-            done[r] = Some(coalesce(&rows));
+        if stratum.recursive {
+            for (r, rows) in sub.run_recursive(stratum, rewritten, &mut inputs, symbols, &options)? {
+                done[r] = Some(rows);
+            }
+        } else {
+            for (r, rows) in sub.run(stratum, rewritten, &mut inputs, symbols, &options)? {
+                done[r] = Some(coalesce(&rows));
+            }
         }
     }
     let relations = done.into_iter().zip(&program.relations).map(|(d, r)| d.unwrap_or(Tuples::new(r.arity() + 2)));
@@ -182,6 +202,10 @@ enum Key {
     Seg(usize),
     /// A relation's rows copied onto each segment of aggregate `n` that they cover.
     Snap(usize, RelId),
+    /// A recursive relation's days gained in the last round (`fixpoint`).
+    Delta(RelId),
+    /// A recursive relation's rows derived in this round (`fixpoint`).
+    New(RelId),
 }
 
 /// One stratum's rewritten program, built up as its rules are rewritten.
@@ -339,4 +363,5 @@ fn gaps(rows: &Tuples) -> (Tuples, Tuples) {
     (any, gaps)
 }
 
+mod fixpoint;
 mod rewrite;

@@ -657,6 +657,17 @@ mod tests {
     }
 
     #[test]
+    fn time_suffixes() {
+        let when = |text: &str| time_suffix(FileId(0), text, 0..text.len()).map(|w| w.map(|(cut, w)| (cut, w.suffix())));
+        assert_eq!(when("a(\"x\") @ 2016-11-28"), Ok(Some((7, " @ 2016-11-28".into()))));
+        assert_eq!(when("a(\"during 2016\", \"@\") during 2016-02"), Ok(Some((22, " during 2016-02".into()))));
+        assert_eq!(when("a(during, x)"), Ok(None));
+        assert_eq!(when("count a(_) = 2 during 2016"), Ok(Some((15, " during 2016".into()))));
+        assert!(when("a(x) @ 2016").is_err());
+        assert!(when("a(x) during 2016-1").is_err());
+    }
+
+    #[test]
     fn fields_with_quotes() {
         let text = "claim,expect\n\"a(\"\"x\"\")\",supported\n";
         let ranges = field_ranges(text, 13);

@@ -416,3 +416,84 @@ fn a_bad_time_in_a_claim_is_an_error_at_its_place() {
          bad.claims:2:1: error[E025]: `during` applies to `claim.` and `!claim.` only\n"
     );
 }
+
+// ---- Dyad-year tables: triangle counts per year, one temporal run against one `--as-of` run a year. ----
+
+/// Signed triangles among eight states, 1993–2001: alliances and disputes as dyad-year rows
+/// (generated, seeded: the shape of the Correlates of War alliance and MID dyad-year tables).
+const TRIANGLES: &str = "\
+.decl ally(a: symbol, b: symbol, year: number)
+.input ally(from=\"year\", until=\"year\")
+.decl dispute(a: symbol, b: symbol, year: number)
+.input dispute(from=\"year\", until=\"year\")
+.decl enemy(a: symbol, b: symbol)
+enemy(a, b) :- dispute(a, b, _).
+enemy(b, a) :- dispute(a, b, _).
+.decl friend(a: symbol, b: symbol)
+friend(a, b) :- ally(a, b, _), !enemy(a, b).
+friend(b, a) :- ally(a, b, _), !enemy(a, b).
+.decl tie(a: symbol, b: symbol, sign: number)
+tie(a, b, 1) :- friend(a, b).
+tie(a, b, -1) :- enemy(a, b).
+.decl triangle(a: symbol, b: symbol, c: symbol, negatives: number)
+triangle(a, b, c, n) :- tie(a, b, x), tie(b, c, y), tie(a, c, z), a < b, b < c, n = (1 - x) / 2 + (1 - y) / 2 + (1 - z) / 2.
+.decl tally(kind: symbol, n: number)
+tally(\"allied\", n) :- n = count : { triangle(_, _, _, 0) }.
+tally(\"enemy\", n) :- n = count : { triangle(_, _, _, 3) }.
+tally(\"unbalanced\", n) :- n = count : { triangle(_, _, _, 1) } + count : { triangle(_, _, _, 3) }.
+.output tally
+";
+
+fn dyad_years(seed: u64) -> (String, String) {
+    let states = ["BRA", "CHN", "EGY", "FRA", "IND", "RUS", "TUR", "USA"];
+    let mut state = seed;
+    let mut next = |n: u64| {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) % n
+    };
+    let (mut ally, mut dispute) = (String::new(), String::new());
+    for (i, a) in states.iter().enumerate() {
+        for b in &states[i + 1..] {
+            // A spell of alliance for most pairs, of dispute for some, one row per year.
+            for (table, odds, longest) in [(&mut ally, 8, 9), (&mut dispute, 2, 3)] {
+                // Present unless the draw is 0: 7 pairs in 8 allied at some time, 1 in 2 in dispute.
+                if next(odds) != 0 {
+                    let start = 1993 + next(9);
+                    for year in start..=(start + next(longest)).min(2001) {
+                        table.push_str(&format!("{a}\t{b}\t{year}\n"));
+                    }
+                }
+            }
+        }
+    }
+    (ally, dispute)
+}
+
+#[test]
+fn triangle_counts_per_year_match_one_as_of_run_per_year() {
+    let (ally, dispute) = dyad_years(17);
+    let dir = project(&[("rules.dl", TRIANGLES), ("facts/ally.facts", &ally), ("facts/dispute.facts", &dispute)]);
+    let m = timed(dir.path());
+    let mut changed = 0;
+    let mut last = String::new();
+    for year in 1992..=2002u16 {
+        for (month, day) in [(1, 1), (7, 1), (12, 31)] {
+            let date = Date { year, month, day };
+            let at: Vec<String> = m["tally"]
+                .iter()
+                .filter_map(|row| {
+                    let (tuple, span) = row.split_once('@').unwrap();
+                    let (from, until) = span.split_once("..").unwrap();
+                    let d = date.to_string();
+                    ((from.is_empty() || *from <= *d) && (until.is_empty() || *until >= *d)).then(|| tuple.to_string())
+                })
+                .collect();
+            let plain: Vec<String> = plain_at(dir.path(), date)["tally"].iter().map(|r| r.join(",")).collect();
+            assert_eq!(at, plain, "on {date}");
+            let now = at.join(";");
+            changed += usize::from(now != last);
+            last = now;
+        }
+    }
+    assert!(changed > 3, "the counts change from year to year ({changed} changes)");
+}

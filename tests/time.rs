@@ -6,15 +6,15 @@
 #[path = "common/run.rs"]
 mod run;
 
-use run::{project, stance, stderr, stdout};
+use itertools::Itertools;
 use proptest::prelude::*;
+use run::{project, stance, stderr, stdout};
 use stance::base::source::SourceMap;
 use stance::base::value::Tuples;
 use stance::engine::eval::EvalOptions;
 use stance::facts::asof::{Date, day_text};
 use stance::session::time::TimedSession;
 use stance::session::{self, Inputs};
-use itertools::Itertools;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -27,7 +27,8 @@ fn timed(dir: &Path) -> BTreeMap<String, Vec<String>> {
         ..Default::default()
     };
     let project = session::load(&inputs, &mut SourceMap::new()).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
-    let run = TimedSession::evaluate(project, &EvalOptions::default()).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let run =
+        TimedSession::evaluate(project, &EvalOptions::default()).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
     let mut out = BTreeMap::new();
     for (id, rel) in run.project.program.relations.iter().enumerate() {
         let rows = run.model.rows(id).map(|(tuple, iv)| {
@@ -213,14 +214,20 @@ fn row_strategy() -> impl Strategy<Value = String> {
 
 fn table_strategy() -> impl Strategy<Value = String> {
     let actor = || prop::sample::select(vec!["a", "b", "c"]);
-    (actor(), actor(), 2000i32..2004, date_strategy()).prop_map(|(x, y, start, end)| format!("{x}\t{y}\t{start}\t{end}\n"))
+    (actor(), actor(), 2000i32..2004, date_strategy())
+        .prop_map(|(x, y, start, end)| format!("{x}\t{y}\t{start}\t{end}\n"))
 }
 
 fn plain_at(dir: &Path, day: Date) -> BTreeMap<String, Vec<Vec<String>>> {
-    let inputs =
-        Inputs { rules: vec![dir.join("rules.dl")], facts: Some(dir.join("facts")), as_of: Some(day), ..Default::default() };
+    let inputs = Inputs {
+        rules: vec![dir.join("rules.dl")],
+        facts: Some(dir.join("facts")),
+        as_of: Some(day),
+        ..Default::default()
+    };
     let project = session::load(&inputs, &mut SourceMap::new()).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
-    let run = session::Session::evaluate(project, &EvalOptions::default()).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let run =
+        session::Session::evaluate(project, &EvalOptions::default()).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
     let (program, symbols) = (&run.project.program, &run.project.symbols);
     let shown = |(rel, tuples): (&stance::lang::ir::Relation, &Tuples)| {
         (rel.name.clone(), stance::base::order::sorted_rows(tuples, &rel.types, symbols))
@@ -306,7 +313,8 @@ fn timeline_names_the_statement_behind_each_change() {
          \x20 2016-05-01 opened as these began or ended (through negation or an aggregate)\n    - stated in facts/s.csv:6\n      source: Y, date: 2016-03-01, until: 2016-04-30\n      quote: “e”\n"
     );
     // Egypt's two rows touch (2016-06 then 2016-07): one interval, one opening.
-    let out = stance(dir.path(), &["timeline", "aligned(\"Egypt\", \"Haftar\")", "--rules", "rules.dl", "--format", "json"]);
+    let out =
+        stance(dir.path(), &["timeline", "aligned(\"Egypt\", \"Haftar\")", "--rules", "rules.dl", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json[0]["intervals"], serde_json::json!([{"from": "2014-01-01", "until": null}]));
     assert_eq!(json[0]["changes"].as_array().unwrap().len(), 1);
@@ -347,7 +355,8 @@ fn changes_lists_the_tuples_that_started_or_ended_in_the_period() {
 #[test]
 fn explain_at_a_day_explains_the_claim_as_it_stood() {
     let dir = backers();
-    let out = stance(dir.path(), &["explain", "aligned(\"Egypt\", \"Haftar\")", "--at", "2016-12-01", "--rules", "rules.dl"]);
+    let out =
+        stance(dir.path(), &["explain", "aligned(\"Egypt\", \"Haftar\")", "--at", "2016-12-01", "--rules", "rules.dl"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("stated in facts/s.csv:3"), "{}", stdout(&out));
     let out = stance(dir.path(), &["explain", "backers(\"Haftar\", 3)", "--at", "2015-12-01", "--rules", "rules.dl"]);

@@ -228,16 +228,17 @@ fn run_with_time(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure>
     let (program, model) = run.printable();
     let mut out = stance::base::terminal::stdout(args.format.shape());
     let symbols = &run.project.symbols;
-    let printed = output::render(&mut out, args.format.into(), &program, &model, &shown, symbols, &args.project.stamp())
-        .and_then(|()| {
-            // `.printsize`: the tuples, then the (tuple, maximal interval) rows.
-            for (id, rel) in run.project.program.relations.iter().enumerate() {
-                if rel.printsize {
-                    let rows = run.model.relations[id].len();
-                    writeln!(out, "{}\t{}\t{rows}", rel.name, run.model.tuple_count(id))?;
+    let printed =
+        output::render(&mut out, args.format.into(), &program, &model, &shown, symbols, &args.project.stamp())
+            .and_then(|()| {
+                // `.printsize`: the tuples, then the (tuple, maximal interval) rows.
+                for (id, rel) in run.project.program.relations.iter().enumerate() {
+                    if rel.printsize {
+                        let rows = run.model.relations[id].len();
+                        writeln!(out, "{}\t{}\t{rows}", rel.name, run.model.tuple_count(id))?;
+                    }
                 }
-            }
-            out.flush()
-        });
+                out.flush()
+            });
     finish_output(printed).map(|()| ExitStatus::Success)
 }

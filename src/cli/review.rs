@@ -90,7 +90,8 @@ fn run_timed(args: &ReviewArgs, ctx: &mut Ctx, texts: &[(String, String)]) -> Re
     let project = ctx.load(&Inputs { with_time: true, ..args.project.inputs() })?;
     let options = args.project.eval_options(true);
     let mut timed = TimedSession::evaluate(project, &options)?;
-    let plain = stance::session::evaluate(&mut timed.project, &options).map_err(|f| f.within(&mut timed.project.sources))?;
+    let plain =
+        stance::session::evaluate(&mut timed.project, &options).map_err(|f| f.within(&mut timed.project.sources))?;
     let specs = claim_files::parse_all(texts, &mut timed.project).map_err(|f| f.within(&mut timed.project.sources))?;
     ctx.report(&claim_files::warnings(&specs), &timed.project.sources);
     let fail = |f: Failure, timed: &mut TimedSession| f.within(&mut timed.project.sources);

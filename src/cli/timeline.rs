@@ -50,7 +50,9 @@ pub struct ChangesArgs {
 /// Loads with every row's interval; `--as-of` makes no sense here.
 fn load_timed(ctx: &mut Ctx, project: &ProjectArgs) -> Result<Project, Failure> {
     if project.as_of.is_some() {
-        return Err(Failure::io("--as-of picks one day, this command reads every day (`stance explain --at DATE` explains one day)".into()));
+        return Err(Failure::io(
+            "--as-of picks one day, this command reads every day (`stance explain --at DATE` explains one day)".into(),
+        ));
     }
     ctx.load(&Inputs { with_time: true, ..project.inputs() })
 }
@@ -98,7 +100,8 @@ pub fn run_changes(args: &ChangesArgs, ctx: &mut Ctx) -> Result<ExitStatus, Fail
             text: run.project.program.relations[rel].name.clone(),
             warnings: Vec::new(),
         };
-        timelines.extend(run.timelines(&claim, Some(period), &options).map_err(|f| f.within(&mut run.project.sources))?);
+        timelines
+            .extend(run.timelines(&claim, Some(period), &options).map_err(|f| f.within(&mut run.project.sources))?);
     }
     let mut out = stance::base::terminal::stdout(args.format.shape());
     let text = run.render(&timelines, args.format == ProofFormat::Json);

@@ -224,7 +224,14 @@ struct Stratum<'p> {
 
 impl<'p> Stratum<'p> {
     fn new(program: &'p ir::Program, done: &'p [Option<Tuples>]) -> Stratum<'p> {
-        Stratum { program, done, local: BTreeMap::new(), relations: Vec::new(), hidden: Vec::new(), segments: Vec::new() }
+        Stratum {
+            program,
+            done,
+            local: BTreeMap::new(),
+            relations: Vec::new(),
+            hidden: Vec::new(),
+            segments: Vec::new(),
+        }
     }
 
     /// The local id of a key's relation, declared on first use with `columns`/`types`.

@@ -304,17 +304,19 @@ fn parse_claims(
             (Expect::Supported, st.start, st.dot)
         };
         match parse_atom(file, &text, atom_start..atom_end, program, symbols) {
-            Ok(claim) => match check_claim(&claim, expect, span).and_then(|()| check_when(when, expect, min_grade, span)) {
-                Ok(()) => out.push(ClaimSpec {
-                    claim,
-                    expect,
-                    note: (!st.note.is_empty()).then(|| st.note.join(" ")),
-                    span,
-                    min_grade,
-                    when,
-                }),
-                Err(d) => errors.push(d),
-            },
+            Ok(claim) => {
+                match check_claim(&claim, expect, span).and_then(|()| check_when(when, expect, min_grade, span)) {
+                    Ok(()) => out.push(ClaimSpec {
+                        claim,
+                        expect,
+                        note: (!st.note.is_empty()).then(|| st.note.join(" ")),
+                        span,
+                        min_grade,
+                        when,
+                    }),
+                    Err(d) => errors.push(d),
+                }
+            }
             Err(d) => errors.extend(d),
         }
     }
@@ -349,11 +351,7 @@ fn time_suffix(file: FileId, text: &str, range: std::ops::Range<usize>) -> Resul
     let lead = body[cut + keyword_len..].len() - body[cut + keyword_len..].trim_start().len();
     let at = range.start + cut + keyword_len + lead;
     let span = Span::new(file, at..at + written.len());
-    let when = if on {
-        written.parse::<Date>().ok().map(When::On)
-    } else {
-        Period::parse(written).map(When::During)
-    };
+    let when = if on { written.parse::<Date>().ok().map(When::On) } else { Period::parse(written).map(When::During) };
     match when {
         Some(when) => Ok(Some((range.start + cut, when))),
         None if on => Err(bad(span, format!("`{written}` is not a day"), "not a date")
@@ -581,11 +579,9 @@ fn csv_when(
 ) -> Result<Option<When>, Diagnostic> {
     let cell = |c: Option<usize>| c.and_then(|c| record.get(c)).map(str::trim).filter(|s| !s.is_empty());
     match (cell(at_col), cell(during_col)) {
-        (Some(_), Some(_)) => Err(bad(
-            field_span(during_col.unwrap_or(0)),
-            "a claim takes `at` or `during`, not both",
-            "both given",
-        )),
+        (Some(_), Some(_)) => {
+            Err(bad(field_span(during_col.unwrap_or(0)), "a claim takes `at` or `during`, not both", "both given"))
+        }
         (Some(day), None) => day.parse::<Date>().map(|d| Some(When::On(d))).map_err(|_| {
             bad(field_span(at_col.unwrap_or(0)), format!("`{day}` is not a day"), "not a date")
                 .with_help("write YYYY-MM-DD")
@@ -658,7 +654,8 @@ mod tests {
 
     #[test]
     fn time_suffixes() {
-        let when = |text: &str| time_suffix(FileId(0), text, 0..text.len()).map(|w| w.map(|(cut, w)| (cut, w.suffix())));
+        let when =
+            |text: &str| time_suffix(FileId(0), text, 0..text.len()).map(|w| w.map(|(cut, w)| (cut, w.suffix())));
         assert_eq!(when("a(\"x\") @ 2016-11-28"), Ok(Some((7, " @ 2016-11-28".into()))));
         assert_eq!(when("a(\"during 2016\", \"@\") during 2016-02"), Ok(Some((22, " during 2016-02".into()))));
         assert_eq!(when("a(during, x)"), Ok(None));

@@ -214,7 +214,8 @@ impl TimedSession {
         let mut indirect = Vec::new();
         for (name, rows) in &facts.relations {
             if self.project.program.relation_id(name).is_some_and(|r| depends[r]) {
-                indirect.extend(rows.ids.iter().copied().filter(|&id| facts.intervals.get(id as usize).is_some_and(edge)));
+                indirect
+                    .extend(rows.ids.iter().copied().filter(|&id| facts.intervals.get(id as usize).is_some_and(edge)));
             }
         }
         indirect.sort_unstable();

@@ -90,7 +90,9 @@ impl Stratum<'_> {
                 given.push((delta_of[i], std::mem::replace(&mut delta[i], Tuples::new(0))));
             }
             let tables = self.tables(&rounds, &given);
-            let p = plan.get_or_insert_with(|| plan::plan_with(&rounds, &plan::Stats::of_inputs(&rounds, tables.iter().enumerate())));
+            let p = plan.get_or_insert_with(|| {
+                plan::plan_with(&rounds, &plan::Stats::of_inputs(&rounds, tables.iter().enumerate()))
+            });
             new = self.evaluate(&rounds, Some(p), tables, symbols, options)?;
             for i in 0..members.len() {
                 let (merged, gained) = merge(&full[i], &coalesce(&new[new_of[i]]));

@@ -110,10 +110,20 @@ impl Stratum<'_> {
                 Lit::Aggregate { var, func, target, body: inner, span } => {
                     let (n, seg) = self.aggregate(inner);
                     let pair = body.pair();
-                    body.lits.push(Lit::Atom(Atom { rel: seg, args: vec![Arg::Var(pair.0), Arg::Var(pair.1)], span: *span }));
+                    body.lits.push(Lit::Atom(Atom {
+                        rel: seg,
+                        args: vec![Arg::Var(pair.0), Arg::Var(pair.1)],
+                        span: *span,
+                    }));
                     body.intersect(pair);
                     let inner = self.snapshot_body(n, inner, pair);
-                    body.lits.push(Lit::Aggregate { var: *var, func: *func, target: target.clone(), body: inner, span: *span });
+                    body.lits.push(Lit::Aggregate {
+                        var: *var,
+                        func: *func,
+                        target: target.clone(),
+                        body: inner,
+                        span: *span,
+                    });
                 }
                 Lit::Filter { .. } | Lit::Assign { .. } | Lit::Range { .. } => body.lits.push(lit.clone()),
             }
@@ -144,7 +154,9 @@ impl Stratum<'_> {
     fn snapshot_body(&mut self, n: usize, body: &[Lit], segment: (VarId, VarId)) -> Vec<Lit> {
         body.iter()
             .map(|lit| match lit {
-                Lit::Atom(a) => Lit::Atom(Atom { rel: self.snapshot(n, a.rel), args: widened(&a.args, segment), span: a.span }),
+                Lit::Atom(a) => {
+                    Lit::Atom(Atom { rel: self.snapshot(n, a.rel), args: widened(&a.args, segment), span: a.span })
+                }
                 Lit::Negated(a) => {
                     Lit::Negated(Atom { rel: self.snapshot(n, a.rel), args: widened(&a.args, segment), span: a.span })
                 }
@@ -191,7 +203,9 @@ impl Stratum<'_> {
         for (id, key) in key_of.into_iter().enumerate() {
             let arity = sub.relations[id].arity();
             let table = match key {
-                Some(Key::Own(r)) if stratum.relations.contains(r) => std::mem::replace(&mut inputs[*r], Tuples::new(0)),
+                Some(Key::Own(r)) if stratum.relations.contains(r) => {
+                    std::mem::replace(&mut inputs[*r], Tuples::new(0))
+                }
                 Some(Key::Own(r)) => self.done[*r].clone().unwrap_or(Tuples::new(arity)),
                 _ => hidden[id].take().unwrap_or(Tuples::new(arity)),
             };

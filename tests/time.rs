@@ -506,3 +506,18 @@ fn triangle_counts_per_year_match_one_as_of_run_per_year() {
     }
     assert!(changed > 3, "the counts change from year to year ({changed} changes)");
 }
+
+#[test]
+fn infer_with_time_notes_constraints_violated_on_some_day() {
+    let dir = with_rules(
+        ".decl aligned(a: symbol, b: symbol)\naligned(a, b) :- backs(a, b).\n:- backs(x, y), fights(x, y).\n",
+        dated("A,backs,B,s,2010,2012,\nA,fights,B,s,2013,,\nC,backs,D,s,2010,,\nC,fights,D,s,2011,2011,\n"),
+    );
+    let out = stance(dir.path(), &["infer", "--rules", "rules.dl", "--with-time", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stderr(&out),
+        "note: 1 constraint violated on some day; `stance contradictions --as-of DATE` shows them on that day\n"
+    );
+    assert_eq!(stdout(&out), "relation,a,b,from,until\naligned,A,B,2010-01-01,2012-12-31\naligned,C,D,2010-01-01,\n");
+}

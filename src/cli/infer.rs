@@ -225,6 +225,12 @@ fn run_with_time(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure>
         ..args.project.eval_options(false)
     };
     let mut run = TimedSession::evaluate(project, &options)?;
+    let constraints = &run.project.program.constraints;
+    let violated = constraints.iter().filter(|c| !run.model.relations[c.rel].is_empty()).count();
+    if violated > 0 {
+        let which = super::context::counted(violated, "constraint");
+        eprintln!("note: {which} violated on some day; `stance contradictions --as-of DATE` shows them on that day");
+    }
     let (program, model) = run.printable();
     let mut out = stance::base::terminal::stdout(args.format.shape());
     let symbols = &run.project.symbols;

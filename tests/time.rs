@@ -521,3 +521,20 @@ fn infer_with_time_notes_constraints_violated_on_some_day() {
     );
     assert_eq!(stdout(&out), "relation,a,b,from,until\naligned,A,B,2010-01-01,2012-12-31\naligned,C,D,2010-01-01,\n");
 }
+
+#[test]
+fn an_aggregate_over_too_many_segments_stops_with_an_error() {
+    let dir = with_rules(
+        ".decl backers(b: symbol, n: number)\nbackers(b, n) :- backs(_, b), n = count : { backs(_, b) }.\n",
+        dated(BACKS),
+    );
+    let out = stance(dir.path(), &["infer", "--rules", "rules.dl", "--with-time", "--max-tuples", "3"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with(
+            "error[E031]: an aggregate over `backs` with time needs more than 3 rows (3 rows over 5 segments of time)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}

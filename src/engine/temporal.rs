@@ -170,11 +170,14 @@ pub fn evaluate(
             }
             continue;
         }
-        let mut sub = Stratum::new(program, &done);
+        let mut sub = Stratum::new(program, &done, options.max_tuples.unwrap_or(MAX_SNAPSHOT));
         for &r in &stratum.relations {
             sub.relation(r);
         }
         let rewritten: Vec<ir::Rule> = rules.iter().flat_map(|rule| sub.rewrite_rule(rule)).collect();
+        if let Some(d) = sub.too_big.take() {
+            return Err(d);
+        }
         if stratum.recursive {
             for (r, rows) in sub.run_recursive(stratum, rewritten, &mut inputs, symbols, &options)? {
                 done[r] = Some(rows);
@@ -220,18 +223,19 @@ struct Stratum<'p> {
     hidden: Vec<Option<Tuples>>,
     /// Segments of each aggregate rewritten so far.
     segments: Vec<Vec<Interval>>,
+    /// The most rows an aggregate's snapshot may have (`--max-tuples`, else [`MAX_SNAPSHOT`]).
+    cap: usize,
+    /// Set when a snapshot would exceed `cap`: the stratum does not run.
+    too_big: Option<Diagnostic>,
 }
 
+/// The most rows an aggregate's snapshot of a relation may have without `--max-tuples`.
+pub const MAX_SNAPSHOT: usize = 50_000_000;
+
 impl<'p> Stratum<'p> {
-    fn new(program: &'p ir::Program, done: &'p [Option<Tuples>]) -> Stratum<'p> {
-        Stratum {
-            program,
-            done,
-            local: BTreeMap::new(),
-            relations: Vec::new(),
-            hidden: Vec::new(),
-            segments: Vec::new(),
-        }
+    fn new(program: &'p ir::Program, done: &'p [Option<Tuples>], cap: usize) -> Stratum<'p> {
+        let (local, relations, hidden, segments) = (BTreeMap::new(), Vec::new(), Vec::new(), Vec::new());
+        Stratum { program, done, local, relations, hidden, segments, cap, too_big: None }
     }
 
     /// The local id of a key's relation, declared on first use with `columns`/`types`.
@@ -332,9 +336,23 @@ impl<'p> Stratum<'p> {
         }
         let segments = &self.segments[n];
         let mut rows = Tuples::new(self.program.relations[rel].arity() + 2);
-        for (tuple, iv) in self.finished(rel).iter().map(split_row) {
+        'rows: for (tuple, iv) in self.finished(rel).iter().map(split_row) {
             let first = segments.partition_point(|s| s.until < iv.from);
             for s in segments[first..].iter().take_while(|s| s.from <= iv.until) {
+                // A row copied onto every segment it spans: stop, rather than exhaust memory.
+                if rows.len() >= self.cap {
+                    let name = &self.program.relations[rel].name;
+                    self.too_big = Some(Diagnostic::error(
+                        crate::base::diag::Code::Limit,
+                        format!(
+                            "an aggregate over `{name}` with time needs more than {} rows ({} rows over {} segments of time)",
+                            self.cap,
+                            self.finished(rel).len(),
+                            segments.len()
+                        ),
+                    ).with_help("aggregates with time cost rows × segments; raise --max-tuples, or evaluate one day with --as-of"));
+                    break 'rows;
+                }
                 push_row(&mut rows, tuple, *s);
             }
         }

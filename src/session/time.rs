@@ -48,7 +48,10 @@ fn input_rows(program: &ir::Program, facts: &Facts) -> Vec<Tuples> {
         if let Some(id) = program.relation_id(name) {
             for (tuple, fact) in rows.iter() {
                 let interval = facts.intervals.get(fact as usize).copied().unwrap_or(Interval::ALWAYS);
-                push_row(&mut inputs[id], tuple, interval);
+                // A row whose `until` is before its `date` holds on no day.
+                if !interval.is_empty() {
+                    push_row(&mut inputs[id], tuple, interval);
+                }
             }
         }
     }

@@ -107,7 +107,7 @@ impl Stratum<'_> {
                     }
                     negation += 1;
                 }
-                Lit::Aggregate { var, func, target, body: inner, span } => {
+                Lit::Aggregate { var, func, target, body: inner, key, span } => {
                     let (n, seg) = self.aggregate(inner);
                     let pair = body.pair();
                     body.lits.push(Lit::Atom(Atom {
@@ -122,6 +122,8 @@ impl Stratum<'_> {
                         func: *func,
                         target: target.clone(),
                         body: inner,
+                        // SF and SU are bound outside: the distinct bindings are as before.
+                        key: key.clone(),
                         span: *span,
                     });
                 }
@@ -160,7 +162,8 @@ impl Stratum<'_> {
                 Lit::Negated(a) => {
                     Lit::Negated(Atom { rel: self.snapshot(n, a.rel), args: widened(&a.args, segment), span: a.span })
                 }
-                Lit::Aggregate { var, func, target, body, span } => Lit::Aggregate {
+                Lit::Aggregate { var, func, target, body, key, span } => Lit::Aggregate {
+                    key: key.clone(),
                     var: *var,
                     func: *func,
                     target: target.clone(),

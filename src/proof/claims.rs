@@ -247,15 +247,7 @@ fn parse_claims(
     let mut out = Vec::new();
     for st in stmts {
         let span = Span::new(file, st.start..st.dot + 1);
-        let (stop, when) = match time_suffix(file, &text, st.start..st.dot) {
-            Ok(Some((cut, when))) => (cut, Some(when)),
-            Ok(None) => (st.dot, None),
-            Err(d) => {
-                errors.push(d);
-                continue;
-            }
-        };
-        let st = Statement { dot: stop, ..st };
+        let Some((st, when)) = without_time(file, &text, st, &mut errors) else { continue };
         let body = &text[st.start..st.dot];
         let mut min_grade = None;
         let (expect, atom_start, atom_end) = if let Some(rest) = body.strip_prefix('!') {
@@ -358,6 +350,24 @@ fn time_suffix(file: FileId, text: &str, range: std::ops::Range<usize>) -> Resul
             .with_help("write `@ YYYY-MM-DD`; for a year or a month, `during 2016` or `during 2016-11`")),
         None => Err(bad(span, format!("`{written}` is not a period"), "not a period")
             .with_help("write `during YYYY`, `during YYYY-MM` or `during YYYY-MM-DD`")),
+    }
+}
+
+/// The statement without its time suffix, and the time; `None` (with the error) when the
+/// time is not one.
+fn without_time(
+    file: FileId,
+    text: &str,
+    st: Statement,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<(Statement, Option<When>)> {
+    match time_suffix(file, text, st.start..st.dot) {
+        Ok(Some((cut, when))) => Some((Statement { dot: cut, ..st }, Some(when))),
+        Ok(None) => Some((st, None)),
+        Err(d) => {
+            errors.push(d);
+            None
+        }
     }
 }
 

@@ -253,10 +253,7 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
         }
     }
 
-    if !diags.iter().any(Diagnostic::is_error) {
-        let day = inputs.as_of.map(|d| d.day_number());
-        diags.extend(time::interval_columns(&program, &mut facts, &symbols, sources, day, inputs.with_time));
-    }
+    time::read_interval_columns(inputs, &program, (&mut facts, &symbols, sources), &mut diags);
     if diags.iter().any(Diagnostic::is_error) {
         return Err(Failure::new(diags, ExitStatus::Failed));
     }

@@ -58,6 +58,19 @@ fn input_rows(program: &ir::Program, facts: &Facts) -> Vec<Tuples> {
     inputs
 }
 
+/// [`interval_columns`] for a project being loaded, unless it already has errors.
+pub fn read_interval_columns(
+    inputs: &crate::session::Inputs,
+    program: &ir::Program,
+    (facts, symbols, sources): (&mut Facts, &Symbols, &crate::base::source::SourceMap),
+    diags: &mut Vec<Diagnostic>,
+) {
+    if !diags.iter().any(Diagnostic::is_error) {
+        let day = inputs.as_of.map(|d| d.day_number());
+        diags.extend(interval_columns(program, facts, symbols, sources, day, inputs.with_time));
+    }
+}
+
 /// Reads the interval columns of relation tables: with `with_time`, into
 /// `facts.intervals`; with `as_of`, keeps only the rows valid on that day.
 pub fn interval_columns(
@@ -191,9 +204,8 @@ impl TimedSession {
         models: &mut DayModels,
         options: &EvalOptions,
     ) -> Result<Cause, Failure> {
-        if !models.contains_key(&day) {
-            let model = self.model_on(day, options)?;
-            models.insert(day, model);
+        if let std::collections::hash_map::Entry::Vacant(slot) = models.entry(day) {
+            slot.insert(self.model_on(day, options)?);
         }
         let Project { program, facts, sources, symbols, .. } = &mut self.project;
         let mut ex = Explainer::new(program, &models[&day], facts, sources, symbols);

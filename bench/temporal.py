@@ -4,7 +4,8 @@
 dates, so every edge holds always). Reports median time and peak memory of each, their
 ratio, and the number of path pairs beside the number of (pair, maximal interval) rows.
 
-Usage: bench/temporal.py [--reps N] [--quick]
+Usage: bench/temporal.py [--reps N] [--quick] [--stance PATH --gen PATH]
+(`--stance` and `--gen` name release binaries already built, instead of building them.)
 Inputs (bench_gen dated, seed 42): the issue's graph, 8,000 nodes and 12,000 edges, each
 valid on one interval starting uniformly over 2000-2009 and lasting 1 to 5 years; and a
 stress variant on 2,000 nodes and 3,000 edges where nearly every edge overlaps every other
@@ -44,7 +45,10 @@ def main():
     if "--reps" in sys.argv:
         reps = int(sys.argv[sys.argv.index("--reps") + 1])
     quick = "--quick" in sys.argv
-    stance, gen = binaries()
+    if "--stance" in sys.argv and "--gen" in sys.argv:
+        stance, gen = (sys.argv[sys.argv.index(flag) + 1] for flag in ("--stance", "--gen"))
+    else:
+        stance, gen = binaries()
     os.makedirs(OUT, exist_ok=True)
     program = os.path.join(ROOT, "bench", "programs", "tc_time.dl")
     variants = [

@@ -180,7 +180,7 @@ fn infer_with_time_prints_from_and_until() {
 
 /// Rules over statement relations `r` and `s` and the dated table `al`; each case keeps a
 /// subset (any subset is stratified).
-const POOL: [&str; 12] = [
+const POOL: [&str; 13] = [
     "p(x, y) :- r(x, y).",
     "p(x, z) :- p(x, y), s(y, z).",
     "q(x, y) :- r(x, y), !s(x, y).",
@@ -193,6 +193,7 @@ const POOL: [&str; 12] = [
     "t(x) :- r(x, x), !al(x, _, _, _).",
     "c(x, n) :- s(x, _), n = count : { s(x, y), r(y, _) }.",
     "mx(x, n) :- r(x, _), n = max v : { c(x, v) }.",
+    "p(x, z) :- p(x, y), p(y, z), x != z.",
 ];
 
 const DECLS: &str = ".decl r(a: symbol, b: symbol)\n.input r(IO=statements)\n.decl s(a: symbol, b: symbol)\n.input s(IO=statements)\n.decl p(a: symbol, b: symbol)\n.decl q(a: symbol, b: symbol)\n.decl c(a: symbol, n: number)\n\

@@ -2,7 +2,8 @@
 //! The CLI and the library entry points both go through here.
 //!
 //! Beside it: reading claims files for the commands (`claim_files`), `diff` (two versions
-//! loaded, evaluated and compared), `watch`, and the entry
+//! loaded, evaluated and compared), `time` (evaluation with time, timelines, timed claims),
+//! `watch`, and the entry
 //! points the fuzz targets call with untrusted bytes (`untrusted`).
 
 pub mod claim_files;

@@ -1,4 +1,5 @@
-//! `--as-of DATE`: keep only the statements valid on a date.
+//! Dates and validity intervals: `--as-of DATE` keeps only the rows valid on a date, and
+//! evaluation with time (`engine::temporal`) carries each row's [`Interval`].
 //!
 //! A statement table may have a `date` column (when the statement was reported, read as
 //! "valid from") and an `until` column (the last day it holds). A row is valid on day `D`
@@ -7,8 +8,9 @@
 //! `YYYY` stand for the whole month or year, so a partial `date` is valid from the first
 //! day of its period and a partial `until` holds through the last day of its period.
 //!
-//! Relation tables (Soufflé `.facts` files) and facts written in rule files carry no dates
-//! and are always kept.
+//! Facts written in rule files carry no dates and are always kept; so are relation tables
+//! (Soufflé `.facts` files) unless their `.input` names interval columns (`from=`, `until=`,
+//! [`interval_columns`]): a `number` there is a year, a `symbol` a date as above.
 //!
 //! The filter runs while a statement table loads (`crate::facts::load_statement_table`), on
 //! the fields the loader has just split, so a date is read exactly as the row's other cells

@@ -1,8 +1,8 @@
-//! The order in which people see a relation's tuples: by value (numbers numerically, symbols
-//! by string), never by interned id, so that output does not depend on load order. Every
+//! The order in which people see a relation's tuples: by value (numbers numerically, floats
+//! with NaN last, symbols by string), never by interned id, so that output does not depend on load order. Every
 //! stage that shows tuples (output, proofs, verdicts, diffs, pictures) sorts with this.
 
-use crate::base::value::{Symbols, Tuples, Type, Value, display, to_number};
+use crate::base::value::{Symbols, Tuples, Type, Value, display, numeric_key, to_number};
 use itertools::Itertools;
 use std::cmp::Ordering;
 
@@ -12,8 +12,8 @@ pub fn display_order(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<
     if types.contains(&Type::Symbol) {
         let rank = symbol_ranks(symbols);
         let key = |v: Value, t: Type| match t {
-            Type::Number => i64::from(to_number(v)),
             Type::Symbol => rank[v as usize] as i64,
+            t => numeric_key(v, t),
         };
         order.sort_unstable_by(|&a, &b| {
             let (ta, tb) = (tuples.get(a), tuples.get(b));
@@ -25,11 +25,14 @@ pub fn display_order(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<
             }
             Ordering::Equal
         });
-    } else {
+    } else if types.iter().all(|&t| t == Type::Number) {
         order.sort_unstable_by(|&a, &b| {
             let (ta, tb) = (tuples.get(a), tuples.get(b));
             ta.iter().map(|&v| to_number(v)).cmp(tb.iter().map(|&v| to_number(v)))
         });
+    } else {
+        let key = |i: usize| tuples.get(i).iter().zip(types).map(|(&v, &t)| numeric_key(v, t));
+        order.sort_unstable_by(|&a, &b| key(a).cmp(key(b)));
     }
     order
 }
@@ -48,7 +51,7 @@ pub enum Order {
 impl Order {
     /// The order of `tuples` as shown to users, without indices when none are needed.
     pub fn of(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Order {
-        let in_order = !types.contains(&Type::Symbol)
+        let in_order = types.iter().all(|&t| t == Type::Number)
             && (1..tuples.len()).all(|i| {
                 let (a, b) = (tuples.get(i - 1), tuples.get(i));
                 a.iter().map(|&v| to_number(v)).le(b.iter().map(|&v| to_number(v)))

@@ -501,7 +501,8 @@ fn precedence(op: BinaryOp) -> u8 {
     }
 }
 
-fn binary_op(op: BinaryOp) -> &'static str {
+/// The operator as written in a rule file (`+`, `band`).
+pub fn binary_op(op: BinaryOp) -> &'static str {
     match op {
         BinaryOp::Add => "+",
         BinaryOp::Sub => "-",
@@ -570,7 +571,12 @@ fn print_expr_bare(e: &Expr) -> String {
         Expr::Var(i) => i.name.clone(),
         Expr::Wildcard(_) => "_".to_string(),
         Expr::Number(n, _) => n.to_string(),
-        Expr::Float(f, _) => f.clone(),
+        // `0x1Fu` is `31u`, as integers are written in decimal; a float stays as written
+        // (its digits are the value the author meant, and `2.0` must keep its `.`).
+        Expr::Float(f, _) => match f.strip_suffix('u').map(crate::base::value::parse_unsigned) {
+            Some(Ok(n)) => format!("{n}u"),
+            _ => f.clone(),
+        },
         Expr::Str(s, _) => quote(s),
         Expr::Counter(_) => "$".to_string(),
         Expr::Unary { op, arg, .. } => {

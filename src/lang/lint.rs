@@ -390,13 +390,18 @@ fn canon_expr(e: &Expr, names: &mut HashMap<usize, usize>, s: &mut String) {
     match e {
         Expr::Var(v) => canon_var(*v, names, s),
         Expr::Const(v, t) => s.push_str(&format!("{t:?}:{v}")),
-        Expr::Unary(op, a) => {
-            s.push_str(&format!("{op:?}("));
+        Expr::Unary(op, t, a) => {
+            s.push_str(&format!("{op:?}:{t:?}("));
             canon_expr(a, names, s);
             s.push(')');
         }
-        Expr::Binary(op, a, b) => {
-            s.push_str(&format!("{op:?}("));
+        Expr::Cast(a, t) => {
+            s.push_str(&format!("as:{t:?}("));
+            canon_expr(a, names, s);
+            s.push(')');
+        }
+        Expr::Binary(op, t, a, b) => {
+            s.push_str(&format!("{op:?}:{t:?}("));
             canon_expr(a, names, s);
             s.push(',');
             canon_expr(b, names, s);

@@ -4,7 +4,7 @@
 
 use crate::base::order::Order;
 use crate::base::stamp::Stamp;
-use crate::base::value::{Symbols, Tuples, Type, Value, to_number};
+use crate::base::value::{Symbols, Tuples, Type, Value, display, to_number, value_json};
 use crate::engine::eval::Model;
 use crate::lang::ir;
 use serde::Serialize;
@@ -75,6 +75,7 @@ impl Serialize for JsonRow<'_> {
             match t {
                 Type::Number => seq.serialize_element(&to_number(v))?,
                 Type::Symbol => seq.serialize_element(self.symbols.resolve(v))?,
+                t => seq.serialize_element(&value_json(v, t, self.symbols))?,
             }
         }
         seq.end()
@@ -152,6 +153,7 @@ fn render_csv(
                 match t {
                     Type::Number => w.write_field(num.format(to_number(v))),
                     Type::Symbol => w.write_field(symbols.resolve(v)),
+                    t => w.write_field(display(v, t, symbols)),
                 }
                 .map_err(csv_io)?;
             }
@@ -191,6 +193,7 @@ fn render_table(
                 let len = match t {
                     Type::Number => num.format(to_number(v)).len(),
                     Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)).chars().count(),
+                    t => display(v, t, symbols).len(),
                 };
                 *wd = (*wd).max(len);
             }
@@ -204,6 +207,7 @@ fn render_table(
                 cells.push(match t {
                     Type::Number => num.format(to_number(v)).to_owned().into(),
                     Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)),
+                    t => display(v, t, symbols).into(),
                 });
             }
             table_line(&mut w, &cells, &widths)?;
@@ -331,6 +335,7 @@ fn write_souffle_rows(
                     w.write_all(b"\"")?;
                 }
                 Type::Symbol => w.write_all(symbols.resolve(v).as_bytes())?,
+                t => w.write_all(display(v, t, symbols).as_bytes())?,
             }
         }
         w.write_all(b"\n")?;

@@ -245,7 +245,9 @@ pub enum Cause {
         /// The aggregate as written.
         text: String,
         /// Its value in the before-proof.
-        value: i64,
+        value: Value,
+        /// The value's type (numeric).
+        ty: Type,
     },
 }
 
@@ -371,8 +373,8 @@ fn translate(tuple: &[Value], types: &[Type], to_types: &[Type], from: &Symbols,
         .iter()
         .zip(types)
         .map(|(&v, &t)| match t {
-            Type::Number => Some(v),
             Type::Symbol => to.get(from.resolve(v)),
+            _ => Some(v),
         })
         .collect()
 }
@@ -603,11 +605,8 @@ fn broken(
                             });
                         }
                     }
-                    Side::Aggregate { text, value, .. } => {
-                        // Widened: the engine's number type may be narrower than i64.
-                        #[allow(clippy::useless_conversion)]
-                        let value = i64::from(*value);
-                        push(Cause::Aggregate { text: text.clone(), value });
+                    Side::Aggregate { text, value, ty, .. } => {
+                        push(Cause::Aggregate { text: text.clone(), value: *value, ty: *ty });
                     }
                     Side::Holds { .. } => {}
                 }
@@ -631,8 +630,8 @@ fn now_matching(ex: &Explainer, after: &View, rel: RelId, pattern: &[Option<Valu
         .zip(&decl.types)
         .map(|(p, &t)| match (p, t) {
             (None, _) => Some(None),
-            (Some(v), Type::Number) => Some(Some(*v)),
             (Some(v), Type::Symbol) => after.symbols.get(ex.symbols.resolve(*v)).map(Some),
+            (Some(v), _) => Some(Some(*v)),
         })
         .collect();
     let tuples = &after.model.relations[here];
@@ -705,7 +704,8 @@ fn cause_text(c: &Cause, details: bool, out: &mut String) {
         Cause::Blocked { negated, now } => {
             let _ = writeln!(out, "      broken by: negation no longer holds: !{negated} (now {now} holds)");
         }
-        Cause::Aggregate { text, value } => {
+        Cause::Aggregate { text, value, ty } => {
+            let value = crate::base::value::numeric_text(*value, *ty);
             let _ = writeln!(out, "      broken by: aggregate changed: {text} was {value}");
         }
     }
@@ -720,7 +720,9 @@ fn cause_json(c: &Cause) -> Json {
         }
         Cause::Rule { text, file, line } => json!({"kind": "rule", "text": text, "file": file, "line": line}),
         Cause::Blocked { negated, now } => json!({"kind": "negation", "negated": negated, "now": now}),
-        Cause::Aggregate { text, value } => json!({"kind": "aggregate", "text": text, "value": value}),
+        Cause::Aggregate { text, value, ty } => {
+            json!({"kind": "aggregate", "text": text, "value": crate::base::value::numeric_json(*value, *ty)})
+        }
     }
 }
 

@@ -60,6 +60,15 @@ fn number_functor(name: &str) -> Functor {
     first.overloads().find(|f| f.def().result == Type::Number).expect("over numbers")
 }
 
+/// An aggregate literal with another body, everything else as it is.
+fn with_body(aggregate: &Lit, new_body: Vec<Lit>) -> Lit {
+    let mut lit = aggregate.clone();
+    if let Lit::Aggregate { body, .. } = &mut lit {
+        *body = new_body;
+    }
+    lit
+}
+
 /// `args` with the two variables of an interval appended.
 fn widened(args: &[Arg], (from, until): (VarId, VarId)) -> Vec<Arg> {
     let mut args = args.to_vec();
@@ -107,25 +116,15 @@ impl Stratum<'_> {
                     }
                     negation += 1;
                 }
-                Lit::Aggregate { var, func, target, body: inner, key, span } => {
+                Lit::Aggregate { body: inner, span, .. } => {
                     let (n, seg) = self.aggregate(inner);
                     let pair = body.pair();
-                    body.lits.push(Lit::Atom(Atom {
-                        rel: seg,
-                        args: vec![Arg::Var(pair.0), Arg::Var(pair.1)],
-                        span: *span,
-                    }));
+                    let args = vec![Arg::Var(pair.0), Arg::Var(pair.1)];
+                    body.lits.push(Lit::Atom(Atom { rel: seg, args, span: *span }));
                     body.intersect(pair);
-                    let inner = self.snapshot_body(n, inner, pair);
-                    body.lits.push(Lit::Aggregate {
-                        var: *var,
-                        func: *func,
-                        target: target.clone(),
-                        body: inner,
-                        // SF and SU are bound outside: the distinct bindings are as before.
-                        key: key.clone(),
-                        span: *span,
-                    });
+                    // The same aggregate over the segment's snapshots; the segment's variables
+                    // are bound outside, so what it ranges over (its key) is as before.
+                    body.lits.push(with_body(lit, self.snapshot_body(n, inner, pair)));
                 }
                 Lit::Filter { .. } | Lit::Assign { .. } | Lit::Range { .. } => body.lits.push(lit.clone()),
             }
@@ -162,14 +161,7 @@ impl Stratum<'_> {
                 Lit::Negated(a) => {
                     Lit::Negated(Atom { rel: self.snapshot(n, a.rel), args: widened(&a.args, segment), span: a.span })
                 }
-                Lit::Aggregate { var, func, target, body, key, span } => Lit::Aggregate {
-                    key: key.clone(),
-                    var: *var,
-                    func: *func,
-                    target: target.clone(),
-                    body: self.snapshot_body(n, body, segment),
-                    span: *span,
-                },
+                Lit::Aggregate { body, .. } => with_body(lit, self.snapshot_body(n, body, segment)),
                 other => other.clone(),
             })
             .collect()

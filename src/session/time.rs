@@ -140,10 +140,6 @@ impl TimedSession {
     }
 }
 
-/// Plain models of single days, evaluated with recording on demand (for the proofs that name
-/// the statement behind a change).
-type DayModels = std::collections::HashMap<Day, crate::engine::eval::Model>;
-
 impl TimedSession {
     /// The plain model of the rows valid on `day`, recorded: the temporal model on that day.
     fn model_on(&mut self, day: Day, options: &EvalOptions) -> Result<crate::engine::eval::Model, Failure> {
@@ -195,33 +191,51 @@ impl TimedSession {
         seen
     }
 
-    /// Why `rel(tuple)` opened on `day` (its first day) or closed on it (its last day).
-    fn cause(
+    /// Why each `rel(tuple)` of `wanted` opened on `day` (its first day) or closed on it
+    /// (its last day): one plain evaluation of the day and one explainer for them all.
+    fn causes_on(
         &mut self,
         rel: RelId,
-        tuple: &[Value],
-        (day, opened): (Day, bool),
-        models: &mut DayModels,
+        day: Day,
+        wanted: &[(&[Value], bool)],
         options: &EvalOptions,
-    ) -> Result<Cause, Failure> {
-        if let std::collections::hash_map::Entry::Vacant(slot) = models.entry(day) {
-            slot.insert(self.model_on(day, options)?);
+    ) -> Result<Vec<Cause>, Failure> {
+        let model = self.model_on(day, options)?;
+        let mut found: Vec<Vec<u32>> = Vec::with_capacity(wanted.len());
+        {
+            let Project { program, facts, sources, symbols, .. } = &mut self.project;
+            let mut ex = Explainer::new(program, &model, facts, sources, symbols);
+            for &(tuple, opened) in wanted {
+                let roots = ex.explain_many(rel, tuple, CAUSE_PROOFS);
+                let changes_then = |iv: &Interval| if opened { iv.from == day } else { iv.until == day };
+                let mut direct: Vec<u32> = proof_rows(&ex, &roots)
+                    .into_iter()
+                    .filter(|&id| facts.intervals.get(id as usize).is_some_and(changes_then))
+                    .collect();
+                direct.sort_unstable();
+                direct.dedup();
+                found.push(direct);
+            }
         }
-        let Project { program, facts, sources, symbols, .. } = &mut self.project;
-        let mut ex = Explainer::new(program, &models[&day], facts, sources, symbols);
-        let roots = ex.explain_many(rel, tuple, CAUSE_PROOFS);
-        let changes_then = |iv: &Interval| if opened { iv.from == day } else { iv.until == day };
-        let mut direct: Vec<u32> = proof_rows(&ex, &roots)
-            .into_iter()
-            .filter(|&id| facts.intervals.get(id as usize).is_some_and(changes_then))
-            .collect();
-        direct.sort_unstable();
-        direct.dedup();
-        if !direct.is_empty() {
-            return Ok(Cause::Direct(direct));
+        let mut indirect: [Option<Vec<u32>>; 2] = [None, None];
+        let mut causes = Vec::with_capacity(wanted.len());
+        for (direct, &(_, opened)) in found.into_iter().zip(wanted) {
+            if !direct.is_empty() {
+                causes.push(Cause::Direct(direct));
+                continue;
+            }
+            let slot = &mut indirect[usize::from(opened)];
+            if slot.is_none() {
+                *slot = Some(self.indirect(rel, day, opened));
+            }
+            causes.push(Cause::Indirect(slot.clone().unwrap_or_default()));
         }
-        // Through negation or an aggregate: the statements it depends on that begin or end
-        // at the change (the day it opens or the day after it closes).
+        Ok(causes)
+    }
+
+    /// Through negation or an aggregate: the statements `rel` depends on that begin or end
+    /// at the change (the day it opens, or the day after it closes).
+    fn indirect(&self, rel: RelId, day: Day, opened: bool) -> Vec<u32> {
         let depends = self.dependencies(rel);
         let facts = &self.project.facts;
         let first = if opened { i64::from(day) } else { i64::from(day) + 1 };
@@ -234,11 +248,12 @@ impl TimedSession {
             }
         }
         indirect.sort_unstable();
-        Ok(Cause::Indirect(indirect))
+        indirect
     }
 
     /// The timeline of every tuple matching `claim`, in display order; with `period`, only
-    /// the tuples with a change in it, and only those changes.
+    /// the tuples with a change in it, and only those changes. The changes are explained a
+    /// day at a time: one plain evaluation per day on which some matching tuple changes.
     pub fn timelines(
         &mut self,
         claim: &Claim,
@@ -249,8 +264,9 @@ impl TimedSession {
         let tuples = self.tuples_of(rel);
         let types = &self.project.program.relations[rel].types;
         let hits = claim.matching_tuples(&tuples, types, &self.project.symbols);
-        let mut models = DayModels::new();
         let mut out = Vec::new();
+        // Day → (timeline, opened) of the changes to explain on that day.
+        let mut pending: std::collections::BTreeMap<Day, Vec<(usize, bool)>> = Default::default();
         for tuple in hits {
             let intervals = self.model.intervals(rel, &tuple);
             let mut ends = Vec::new();
@@ -262,12 +278,24 @@ impl TimedSession {
             if period.is_some() && ends.is_empty() {
                 continue;
             }
-            let mut changes = Vec::new();
-            for end in ends {
-                let cause = self.cause(rel, &tuple, end, &mut models, options)?;
-                changes.push(Change { day: end.0, opened: end.1, cause });
+            for (day, opened) in ends {
+                pending.entry(day).or_default().push((out.len(), opened));
             }
-            out.push(Timeline { rel, tuple, intervals, changes });
+            out.push(Timeline { rel, tuple, intervals, changes: Vec::new() });
+        }
+        for (day, list) in pending {
+            // The tuples are copied out: explaining borrows the session.
+            let wanted: Vec<(Vec<Value>, bool)> =
+                list.iter().map(|&(i, opened)| (out[i].tuple.clone(), opened)).collect();
+            let borrowed: Vec<(&[Value], bool)> = wanted.iter().map(|(t, o)| (&t[..], *o)).collect();
+            let causes = self.causes_on(rel, day, &borrowed, options)?;
+            for ((i, opened), cause) in list.into_iter().zip(causes) {
+                out[i].changes.push(Change { day, opened, cause });
+            }
+        }
+        // In time order; on a one-day interval, opened before closed.
+        for t in &mut out {
+            t.changes.sort_by_key(|c| (c.day, !c.opened));
         }
         Ok(out)
     }

@@ -218,7 +218,6 @@ fn every_unsupported_construct_is_named() {
         (".decl a(x: number)\n.decl b(x: number)\nb(m) :- a(_), m = mean x : { a(x) }.\n", "mean"),
         (".decl a(x: number)\n.decl b(x: number)\nb(y) :- a(x), y = @f(x).\n", "@f"),
         (".decl a(x: number)\na(x) <= a(y) :- x < y.\n", "subsumptive"),
-        (".type R = [a: number]\n", "record"),
         (".decl a(x: number)\n.limitsize a(n=5)\n", "limitsize"),
     ];
     for (program, word) in cases {

@@ -541,3 +541,17 @@ fn an_aggregate_over_too_many_segments_stops_with_an_error() {
         stderr(&out)
     );
 }
+
+#[test]
+fn defeasible_rules_are_refused_with_time() {
+    let dir = project(&[("rules.dl", ".decl a(x: symbol)\n.decl b(x: symbol)\na(\"x\").\nb(x) :~ a(x).\n")]);
+    let out = stance(dir.path(), &["infer", "--rules", "rules.dl", "--no-facts", "--with-time"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with(
+            "error[E002]: evaluation with time does not support defeasible rules, denials or strong negation yet"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}

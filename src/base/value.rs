@@ -4,6 +4,7 @@
 //! [`from_float`]), a `symbol` column the id of an interned string.
 //! The column's [`Type`] (known statically) says which; values never carry a tag.
 
+use crate::base::record::Records;
 use serde::Serialize;
 use std::cmp::Ordering;
 
@@ -32,6 +33,9 @@ pub enum Type {
     Unsigned,
     /// A 32-bit float ([`Float`]).
     Float,
+    /// A record of the declared record type (or algebraic data type) at this index of
+    /// [`crate::base::record::Records::types`]: the cell is the record's id.
+    Record(u16),
 }
 
 impl Type {
@@ -42,12 +46,21 @@ impl Type {
             Type::Number => "number",
             Type::Unsigned => "unsigned",
             Type::Float => "float",
+            Type::Record(_) => "record",
+        }
+    }
+
+    /// The type's name as written in rule files, a record type's by its declaration.
+    pub fn name_in(self, records: &Records) -> String {
+        match self {
+            Type::Record(i) => records.types.get(usize::from(i)).map_or("record", |r| r.name.as_str()).to_string(),
+            _ => self.name().to_string(),
         }
     }
 
     /// Whether values of the type are numbers of some kind (not symbols).
     pub fn is_numeric(self) -> bool {
-        self != Type::Symbol
+        matches!(self, Type::Number | Type::Unsigned | Type::Float)
     }
 }
 
@@ -91,7 +104,7 @@ pub fn numeric_key(v: Value, ty: Type) -> i64 {
         // The usual trick: flip negative floats' bits, set positive floats' sign bit.
         Type::Float if v & 0x8000_0000 != 0 => i64::from(!v),
         Type::Float => i64::from(v | 0x8000_0000),
-        Type::Symbol => i64::from(v),
+        Type::Symbol | Type::Record(_) => i64::from(v),
     }
 }
 
@@ -219,6 +232,9 @@ pub struct Symbols {
     slots: Vec<Slot>,
     /// What `ord` gives each symbol (see [`Symbols::number_for_ord`]); empty until then.
     ordinals: Vec<u32>,
+    /// Record types and the records built (records are interned alongside the strings
+    /// they hold, so whatever can show a symbol can show a record).
+    pub records: Records,
 }
 
 /// Bytes of a string kept in its slot.
@@ -268,6 +284,7 @@ impl Symbols {
             ends: Vec::with_capacity(strings),
             slots: vec![Slot::VACANT; (2 * strings).next_power_of_two().max(16)],
             ordinals: Vec::new(),
+            records: Records::default(),
         }
     }
 
@@ -392,10 +409,16 @@ fn saturated_len(s: &str) -> u32 {
     u32::try_from(s.len()).unwrap_or(u32::MAX)
 }
 
-/// Renders a value of a known type for output.
+/// Renders a value of a known type for output. A record is written as Soufflé writes it to
+/// output files: `[1, a]`, fields separated by `, `, symbols as they are, `nil` for nil.
 pub fn display(v: Value, ty: Type, symbols: &Symbols) -> String {
     match ty {
         Type::Symbol => symbols.resolve(v).to_string(),
+        Type::Record(t) => {
+            let mut out = String::new();
+            write_record(&mut out, v, t, symbols, false);
+            out
+        }
         t => numeric_text(v, t),
     }
 }
@@ -406,7 +429,81 @@ pub fn numeric_text(v: Value, ty: Type) -> String {
         Type::Number => to_number(v).to_string(),
         Type::Unsigned => to_unsigned(v).to_string(),
         Type::Float => format_float(to_float(v)),
-        Type::Symbol => v.to_string(),
+        Type::Symbol | Type::Record(_) => v.to_string(),
+    }
+}
+
+/// A value as written in a rule file: numbers bare, symbols quoted, records as
+/// `[1, "a"]` or `nil`.
+pub fn literal(v: Value, ty: Type, symbols: &Symbols) -> String {
+    match ty {
+        Type::Symbol => format!("{:?}", symbols.resolve(v)),
+        Type::Record(t) => {
+            let mut out = String::new();
+            write_record(&mut out, v, t, symbols, true);
+            out
+        }
+        t => numeric_text(v, t),
+    }
+}
+
+/// Appends a record value, its symbols quoted or not (see [`display`], [`literal`]). A
+/// record never contains itself (an id is assigned after its fields'), so this ends.
+/// A value of an algebraic data type is written `$Circle(5)`, or `$Zero` without fields.
+fn write_record(out: &mut String, v: Value, t: u16, symbols: &Symbols, quote: bool) {
+    let Some(parts) = symbols.records.parts(t, v) else {
+        out.push_str("nil");
+        return;
+    };
+    let close = match parts.branch {
+        Some(name) if parts.values.is_empty() => {
+            out.push('$');
+            out.push_str(name);
+            return;
+        }
+        Some(name) => {
+            out.push('$');
+            out.push_str(name);
+            out.push('(');
+            ')'
+        }
+        None => {
+            out.push('[');
+            ']'
+        }
+    };
+    for (i, (&f, (_, ft))) in parts.values.iter().zip(parts.types).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        match ft {
+            Type::Record(inner) => write_record(out, f, *inner, symbols, quote),
+            other if quote => out.push_str(&literal(f, *other, symbols)),
+            other => out.push_str(&display(f, *other, symbols)),
+        }
+    }
+    out.push(close);
+}
+
+/// The same value in another run's tables (`to`), if it exists there: numbers as they are,
+/// symbols and records by their text and fields. Used to find a tuple of one version of a
+/// project in another.
+pub fn translate(v: Value, ty: Type, from: &Symbols, to: &Symbols) -> Option<Value> {
+    match ty {
+        Type::Symbol => to.get(from.resolve(v)),
+        Type::Record(t) => {
+            let Some(parts) = from.records.parts(t, v) else { return Some(crate::base::record::NIL) };
+            let mut mapped: Vec<Value> = Vec::with_capacity(parts.values.len() + 1);
+            if parts.branch.is_some() {
+                // The branch index: the same in both runs when the type's branches are.
+                mapped.push(from.records.unpack(v)?[0]);
+            }
+            for (&f, (_, ty)) in parts.values.iter().zip(parts.types) {
+                mapped.push(translate(f, *ty, from, to)?);
+            }
+            to.records.get(&mapped)
+        }
+        _ => Some(v),
     }
 }
 
@@ -502,11 +599,25 @@ impl Tuples {
     }
 }
 
-/// A value as JSON: a number as a JSON number, a symbol as a JSON string. Every JSON output
+/// A value as JSON: a number as a JSON number, a symbol as a JSON string, a record as an
+/// array of its fields (`nil` as `null`). Every JSON output
 /// (relations, proofs, violations, diffs) writes values with this.
 pub fn value_json(v: Value, t: Type, symbols: &Symbols) -> serde_json::Value {
     match t {
         Type::Symbol => serde_json::Value::from(symbols.resolve(v)),
+        // A record as an array of its fields; `nil` as null.
+        Type::Record(r) => match symbols.records.parts(r, v) {
+            None => serde_json::Value::Null,
+            Some(parts) => {
+                let fields: Vec<serde_json::Value> =
+                    parts.values.iter().zip(parts.types).map(|(&f, (_, ft))| value_json(f, *ft, symbols)).collect();
+                match parts.branch {
+                    // A branch of an algebraic data type: `{"branch": "Circle", "args": [5]}`.
+                    Some(name) => serde_json::json!({ "branch": name, "args": fields }),
+                    None => serde_json::Value::Array(fields),
+                }
+            }
+        },
         t => numeric_json(v, t),
     }
 }
@@ -524,7 +635,7 @@ pub fn numeric_json(v: Value, t: Type) -> serde_json::Value {
                 _ => serde_json::Value::from(text),
             }
         }
-        Type::Symbol => serde_json::Value::from(v),
+        Type::Symbol | Type::Record(_) => serde_json::Value::from(v),
     }
 }
 

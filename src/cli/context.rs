@@ -9,6 +9,7 @@ use stance::base::stamp::Stamp;
 use stance::base::terminal::{self, Shape};
 use stance::engine::backend::Engine;
 use stance::engine::eval::EvalOptions;
+use stance::engine::progress;
 use stance::facts::asof::Date;
 use stance::facts::grade::Grade;
 use stance::proof::pattern::{self, Claim};
@@ -27,29 +28,42 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// Shows diagnostics on standard error in the chosen format, with a count of the errors.
     pub fn report(&self, diags: &[Diagnostic], sources: &SourceMap) {
-        let color = match self.cli.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
-        };
-        let stderr = std::io::stderr();
-        let mut err = stderr.lock();
-        for d in diags {
-            let text = match self.cli.diagnostic_format {
-                DiagnosticFormat::Rich => diag::render_rich(d, sources, color),
-                DiagnosticFormat::Short => diag::render_short(d, sources) + "\n",
-                DiagnosticFormat::Json => diag::render_json(d, sources) + "\n",
-            };
-            let _ = err.write_all(text.as_bytes());
-        }
-        if matches!(self.cli.diagnostic_format, DiagnosticFormat::Rich) {
-            let errors = diags.iter().filter(|d| d.is_error()).count();
-            if errors > 0 {
-                let _ = writeln!(err, "error: {errors} error{} found", plural(errors));
-            }
-        }
+        self.reporter()(diags, sources)
     }
 
+    /// [`Ctx::report`] as a function that may run on another thread (`watch`'s runs).
+    pub fn reporter(&self) -> impl Fn(&[Diagnostic], &SourceMap) + Send + Sync + 'static {
+        let (choice, format) = (self.cli.color, self.cli.diagnostic_format);
+        move |diags, sources| report(choice, format, diags, sources)
+    }
+}
+
+/// Shows diagnostics on standard error in `format`, with a count of the errors.
+fn report(choice: ColorChoice, format: DiagnosticFormat, diags: &[Diagnostic], sources: &SourceMap) {
+    let color = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
+    };
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for d in diags {
+        let text = match format {
+            DiagnosticFormat::Rich => diag::render_rich(d, sources, color),
+            DiagnosticFormat::Short => diag::render_short(d, sources) + "\n",
+            DiagnosticFormat::Json => diag::render_json(d, sources) + "\n",
+        };
+        let _ = err.write_all(text.as_bytes());
+    }
+    if matches!(format, DiagnosticFormat::Rich) {
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        if errors > 0 {
+            let _ = writeln!(err, "error: {errors} error{} found", plural(errors));
+        }
+    }
+}
+
+impl Ctx<'_> {
     /// Loads and checks a project, showing its warnings.
     pub fn load(&mut self, inputs: &Inputs) -> Result<Project, Failure> {
         let loaded = session::load(inputs, &mut self.sources)?;
@@ -60,13 +74,22 @@ impl Ctx<'_> {
     /// Evaluates a loaded project. A run stopped by a limit inside one of datafrog's sorts,
     /// which cannot be interrupted, is ended by the watchdog with the diagnostic (no output
     /// has been written by then).
+    /// On a terminal, a progress line shows on standard error while a long run goes on
+    /// (see `stance::engine::progress`).
     pub fn evaluate(&mut self, project: Project, options: &EvalOptions) -> Result<Session, Failure> {
         let this = &*self;
         let on_stuck = |d: &Diagnostic, sources: &SourceMap| {
             this.report(std::slice::from_ref(d), sources);
             std::process::exit(ExitStatus::Failed.code().into());
         };
-        Session::evaluate_with(project, options, Some(&on_stuck))
+        let mut options = options.clone();
+        let progress = progress::wanted().then(|| {
+            let recorder = options.profile.get_or_insert_with(Default::default).clone();
+            progress::Progress::start(recorder, progress::stratum_names(&project.program, &project.plan))
+        });
+        let session = Session::evaluate_with(project, &options, Some(&on_stuck));
+        drop(progress);
+        session
     }
 
     /// Loads, parses a claim typed on the command line, and evaluates with recording on: only
@@ -154,6 +177,18 @@ pub struct ProjectArgs {
     /// evaluator), or compare (both; an error on any difference).
     #[arg(long, value_enum, default_value_t = EngineArg::Datafrog)]
     pub engine: EngineArg,
+
+    /// How a defeasible program treats ambiguity: blocking (an attack counts only when its
+    /// premises are proved) or propagating (an attack counts when they are merely supported).
+    #[arg(long, value_enum, default_value_t = DefeasibleArg::Blocking)]
+    pub defeasible: DefeasibleArg,
+}
+
+/// `--defeasible`: the ambiguity policy of defeasible programs.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DefeasibleArg {
+    Blocking,
+    Propagating,
 }
 
 fn parse_grade(s: &str) -> Result<Grade, String> {
@@ -198,7 +233,11 @@ impl ProjectArgs {
             EngineArg::Simple => Engine::Simple,
             EngineArg::Compare => Engine::Compare,
         };
-        EvalOptions { record, engine, ..Default::default() }
+        let defeasible = match self.defeasible {
+            DefeasibleArg::Blocking => stance::engine::defeasible::Policy::Blocking,
+            DefeasibleArg::Propagating => stance::engine::defeasible::Policy::Propagating,
+        };
+        EvalOptions { record, engine, defeasible, ..Default::default() }
     }
 
     pub fn inputs(&self) -> Inputs {

@@ -4,12 +4,14 @@
 use super::context::{Ctx, FormatArg, ProjectArgs, finish_output};
 use clap::Args;
 use stance::engine::eval::EvalOptions;
+use stance::engine::profile::{self, Recorder};
 use stance::render::output;
 use stance::review::constraints;
 use stance::session::time::TimedSession;
 use stance::session::{ExitStatus, Failure, Inputs, Project, Session, goal};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub const EXAMPLES: &str = "\
@@ -20,7 +22,8 @@ Examples:
   stance infer --rules rules/libya.dl --facts facts --output-dir out   # files only
   stance infer --output-dir out --print     # files, and the tables on stdout
   cat program.dl | stance infer --rules - --no-facts
-  stance infer --explain-plan               # show how each rule runs on datafrog";
+  stance infer --explain-plan               # show how each rule runs on datafrog
+  stance infer --profile prof.json && stance profile prof.json   # the slowest rules";
 
 #[derive(Args)]
 pub struct InferArgs {
@@ -74,9 +77,15 @@ pub struct InferArgs {
     #[arg(long)]
     full: bool,
 
+    /// Write the run's profile to FILE as JSON: time, rounds and tuples per rule, per
+    /// relation and per stratum (`stance profile FILE` prints the slowest rules). Records
+    /// proofs and evaluates in full, as `--provenance --full` would.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
+
     /// Evaluate with time: every tuple with the intervals on which it holds, printed as
     /// `from` and `until` columns (one row per maximal interval; see README "Time").
-    #[arg(long, conflicts_with_all = ["as_of", "provenance", "output_dir", "explain_plan"])]
+    #[arg(long, conflicts_with_all = ["as_of", "provenance", "output_dir", "explain_plan", "profile"])]
     with_time: bool,
 }
 
@@ -101,7 +110,11 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         Ok(to_write) => to_write,
         Err(refused) => return Err(Failure::new(refused, ExitStatus::Usage).within(&mut project.sources)),
     };
-    let mut run = evaluate(args, ctx, project, &shown)?;
+    let recorder = args.profile.as_ref().map(|_| Arc::new(Recorder::new()));
+    let mut run = evaluate(args, ctx, project, &shown, recorder.clone())?;
+    if let (Some(path), Some(recorder)) = (&args.profile, recorder) {
+        write_profile(path, &run, &recorder)?;
+    }
     report_violations(args, ctx, &mut run)?;
     if let Some(dir) = &args.output_dir {
         let (program, symbols) = (&run.project.program, &run.project.symbols);
@@ -134,15 +147,28 @@ fn checked_outputs(
 
 /// Evaluates with the limits given, on demand for what is shown when the program asks for
 /// it (`.pragma "magic-transform"`, unless `--full`).
-fn evaluate(args: &InferArgs, ctx: &mut Ctx, mut project: Project, shown: &[usize]) -> Result<Session, Failure> {
+/// With a `recorder` (`--profile`), every relation is evaluated, with recording on.
+fn evaluate(
+    args: &InferArgs,
+    ctx: &mut Ctx,
+    mut project: Project,
+    shown: &[usize],
+    recorder: Option<Arc<Recorder>>,
+) -> Result<Session, Failure> {
     // A time too far ahead for the clock is no deadline.
     let deadline = args.timeout.and_then(|t| Instant::now().checked_add(t));
-    // Violations are reported with the atoms that collide, which needs the proofs.
-    let record = args.provenance || !project.program.constraints.is_empty();
+    // Violations are reported with the atoms that collide, which needs the proofs; the
+    // profile counts each rule's tuples from the recorded annotations.
+    let record = args.provenance || !project.program.constraints.is_empty() || recorder.is_some();
+    if recorder.is_some() {
+        args.project.only_default_engine("infer --profile")?;
+    }
+    let full = args.full || recorder.is_some();
     let options = EvalOptions {
         max_tuples: args.max_tuples,
         deadline,
         max_memory: args.max_memory,
+        profile: recorder,
         ..args.project.eval_options(record)
     };
     // `.pragma "magic-transform"`: derive only what the shown relations need.
@@ -153,7 +179,7 @@ fn evaluate(args: &InferArgs, ctx: &mut Ctx, mut project: Project, shown: &[usiz
     }));
     roots.sort_unstable();
     roots.dedup();
-    let goal = if args.full { Ok(None) } else { goal::evaluate_for_pragma(&mut project, &roots, &options) };
+    let goal = if full { Ok(None) } else { goal::evaluate_for_pragma(&mut project, &roots, &options) };
     match goal {
         Ok(Some(model)) => Ok(Session { project, model }),
         Ok(None) => ctx.evaluate(project, &options),
@@ -161,17 +187,36 @@ fn evaluate(args: &InferArgs, ctx: &mut Ctx, mut project: Project, shown: &[usiz
     }
 }
 
+/// Writes the profile of the run to `path` (replaced whole, never half-written).
+fn write_profile(path: &std::path::Path, run: &Session, recorder: &Recorder) -> Result<(), Failure> {
+    let project = &run.project;
+    let strata: Vec<Vec<usize>> = project.plan.strata.iter().map(|s| s.relations.clone()).collect();
+    let built = profile::build(&project.program, &strata, &run.model, recorder, &project.sources);
+    let mut json = serde_json::to_vec_pretty(&built).map_err(|e| Failure::io(format!("--profile: {e}")))?;
+    json.push(b'\n');
+    stance::render::atomic::write_atomically(path, &json)
+        .map_err(|e| Failure::io(format!("cannot write the profile {}: {e}", path.display())))
+}
+
 /// Reports constraint violations as warnings, or fails with them under
 /// `--deny-contradictions`.
 fn report_violations(args: &InferArgs, ctx: &mut Ctx, run: &mut Session) -> Result<(), Failure> {
-    if run.project.program.constraints.is_empty() {
+    let program = &run.project.program;
+    let denials = program.relations.iter().any(|r| r.name.starts_with('~'));
+    if program.constraints.is_empty() && !denials {
         return Ok(());
     }
     let mut ex = run.explainer();
-    let found: Vec<_> = constraints::violations(&mut ex)
+    let mut found: Vec<_> = constraints::violations(&mut ex)
         .iter()
         .map(|v| constraints::violation_diagnostic(&ex, v, args.deny_contradictions))
         .collect();
+    if denials {
+        let clashes = stance::review::conflicts::conflicts(&mut ex);
+        found.extend(
+            clashes.iter().map(|c| stance::review::conflicts::conflict_diagnostic(&ex, c, args.deny_contradictions)),
+        );
+    }
     drop(ex);
     if args.deny_contradictions && !found.is_empty() {
         return Err(Failure::new(found, ExitStatus::Failed).within(&mut run.project.sources));
@@ -194,7 +239,27 @@ fn print_results(args: &InferArgs, run: &mut Session, shown: &[usize]) -> std::i
     // which is about what is printed) adds the relations on standard output.
     let print = args.output_dir.is_none() || args.print || args.provenance;
     if print && args.provenance {
-        stance::render::proofs::render_with_proofs(&mut out, args.format.into(), &mut run.explainer(), shown)?;
+        // Graded data: the proofs carry each node's grade (JSON).
+        let grading = super::explain::graded(&run.project.facts).then(|| run.grading());
+        let mut ex = run.explainer();
+        ex.grading = grading.as_ref();
+        stance::render::proofs::render_with_proofs(&mut out, args.format.into(), &mut ex, shown)?;
+    } else if print && super::explain::graded(&run.project.facts) {
+        // Graded data: each tuple with its grade (see `stance query`).
+        let grading = run.grading();
+        let all: Vec<(usize, Vec<usize>)> =
+            shown.iter().map(|&r| (r, (0..run.model.relations[r].len()).collect())).collect();
+        let (program, model) =
+            output::with_grades(&run.project.program, &run.model, &all, &grading, &mut run.project.symbols);
+        output::render(
+            &mut out,
+            args.format.into(),
+            &program,
+            &model,
+            shown,
+            &run.project.symbols,
+            &args.project.stamp(),
+        )?;
     } else if print {
         let (program, symbols) = (&run.project.program, &run.project.symbols);
         output::render(&mut out, args.format.into(), program, &run.model, shown, symbols, &args.project.stamp())?;

@@ -5,6 +5,7 @@
 
 mod check;
 mod completions;
+mod conclusions;
 mod context;
 mod contradictions;
 mod diff;
@@ -14,6 +15,7 @@ mod graph;
 mod infer;
 mod init;
 mod lsp;
+mod profile;
 mod query;
 mod report;
 mod review;
@@ -48,6 +50,11 @@ pub struct Cli {
     /// Colour in diagnostics. `auto` colours a terminal unless NO_COLOR is set.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+
+    /// Threads for evaluation's sorts, merges and partitioned joins [default: the machine's
+    /// cores]. The output is the same, byte for byte, for any N.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    jobs: Option<u16>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -104,6 +111,10 @@ enum Command {
     /// List the violations of the constraints (`:- body.`), each with the proofs that collide.
     #[command(after_help = contradictions::EXIT_CODES_CONTRADICTIONS)]
     Contradictions(contradictions::ContradictionsArgs),
+    /// List every literal of a defeasible theory with its status: definitely, defeasibly,
+    /// undecided or not.
+    #[command(after_help = conclusions::HELP)]
+    Conclusions(conclusions::ConclusionsArgs),
     /// Draw the stance network (actors, stated and derived relations) as Graphviz DOT or SVG.
     #[command(after_help = format!("{}\n\n{EXIT_CODES}", graph::EXAMPLES))]
     Graph(graph::GraphArgs),
@@ -120,6 +131,9 @@ enum Command {
     /// Print the man page (roff) of stance or of one subcommand.
     #[command(after_help = completions::MAN_HELP)]
     Man(completions::ManArgs),
+    /// Print the slowest rules of a run profiled with `stance infer --profile FILE`.
+    #[command(after_help = format!("{}\n\n{EXIT_CODES}", profile::EXAMPLES))]
+    Profile(profile::ProfileArgs),
     /// Serve the Language Server Protocol on standard input and output, for editors:
     /// diagnostics as you type, hover, navigation, rename, completion, formatting.
     #[command(after_help = EXIT_CODES)]
@@ -129,6 +143,10 @@ enum Command {
 /// Runs the command and turns its outcome into the exit status, showing the diagnostics of a
 /// failure.
 pub fn run(cli: &Cli) -> ExitStatus {
+    // `--jobs`: rayon's pool, used by every parallel step (none without the flag: the
+    // machine's cores). Built once, before anything runs on it, so it cannot fail for
+    // having been built already.
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(cli.jobs.map_or(0, usize::from)).build_global();
     let mut ctx = Ctx { cli, sources: SourceMap::new() };
     let result = match &cli.command {
         Command::Infer(args) => infer::run(args, &mut ctx),
@@ -143,11 +161,13 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Watch(args) => watch::run(args, &mut ctx),
         Command::Review(args) => review::run(args, &mut ctx),
         Command::Contradictions(args) => contradictions::run(args, &mut ctx),
+        Command::Conclusions(args) => conclusions::run(args, &mut ctx),
         Command::Graph(args) => graph::run(args, &mut ctx),
         Command::Report(args) => report::run(args, &mut ctx),
         Command::Init(args) => init::run(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
+        Command::Profile(args) => profile::run(args),
         Command::Lsp(args) => lsp::run(args, &mut ctx),
     };
     match result {

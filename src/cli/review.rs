@@ -65,7 +65,9 @@ pub fn run(args: &ReviewArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         return run_timed(args, ctx, &texts);
     }
     ctx.report(&claim_files::warnings(&specs), &run.project.sources);
+    let grading = super::explain::graded(&run.project.facts).then(|| run.grading());
     let mut ex = run.explainer();
+    ex.grading = grading.as_ref();
     let outcomes = verdicts::review(&mut ex, &specs);
     let rendered = match args.format {
         ReviewFormat::Text => verdicts::render_text(&mut ex, &outcomes),

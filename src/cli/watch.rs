@@ -26,6 +26,6 @@ pub struct WatchArgs {
 pub fn run(args: &WatchArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     args.project.only_default_engine("watch")?;
     let options = WatchOptions { relations: args.relations.clone(), exit_after: args.exit_after, timing: args.timing };
-    watch::watch(&args.project.inputs(), &options, &mut |diags, sources| ctx.report(diags, sources))?;
+    watch::watch(&args.project.inputs(), &options, Box::new(ctx.reporter()))?;
     Ok(ExitStatus::Success)
 }

@@ -4,10 +4,14 @@
 //! that hold while a run goes on (`limits`: deadline, tuple cap, memory budget, cancel).
 
 pub mod backend;
+pub mod defeasible;
 pub mod eval;
 pub mod index;
 pub mod limits;
+pub mod parallel;
 pub mod plan;
+pub mod profile;
+pub mod progress;
 pub mod select;
 pub mod simple;
 pub mod temporal;

@@ -59,6 +59,9 @@ pub fn evaluate(
                     return Err(error);
                 }
             }
+            if symbols.records.too_deep() {
+                return Err(eval::records_too_deep());
+            }
             if fresh.is_empty() {
                 break;
             }

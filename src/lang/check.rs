@@ -3,6 +3,7 @@
 //! (reporting the variables nothing binds), and stratify negation and aggregation.
 
 use crate::base::diag::{Code, Diagnostic, Edit, Fix, did_you_mean};
+use crate::base::record::{NIL, RecordType};
 use crate::base::source::Span;
 use crate::base::value::{
     Symbols, Type, Value, from_float, from_number, from_unsigned, parse_float, parse_unsigned, to_number,
@@ -35,6 +36,7 @@ pub fn check(
         types: BTreeMap::new(),
         symbols,
         suggestions: HashMap::new(),
+        branches: HashMap::new(),
         comparisons_left: SUGGESTION_BUDGET,
         rule_span: None,
     };
@@ -58,6 +60,10 @@ pub fn check(
     if !c.diags.iter().any(Diagnostic::is_error) {
         c.stratify();
     }
+    if !c.diags.iter().any(Diagnostic::is_error) {
+        let diags = crate::lang::defeasible::check(files, &mut c.program);
+        c.diags.extend(diags);
+    }
     (c.program, c.diags)
 }
 
@@ -66,6 +72,8 @@ struct Checker<'s> {
     diags: Vec<Diagnostic>,
     /// Declared type names → the base type they stand for.
     types: BTreeMap<String, Type>,
+    /// Branch names of algebraic data types → (the type's index, the branch's index).
+    branches: HashMap<String, (u16, usize)>,
     symbols: &'s mut Symbols,
     /// The "did you mean" of each unknown relation name met so far.
     suggestions: HashMap<String, Option<String>>,
@@ -92,11 +100,12 @@ impl Checker<'_> {
         self.types.insert("number".into(), Type::Number);
         self.types.insert("unsigned".into(), Type::Unsigned);
         self.types.insert("float".into(), Type::Float);
-        let decls: Vec<&ast::TypeDecl> = files
+        let (records, decls): (Vec<&ast::TypeDecl>, Vec<&ast::TypeDecl>) = files
             .iter()
             .flat_map(|f| &f.items)
             .filter_map(|i| if let Item::Type(t) = i { Some(t) } else { None })
-            .collect();
+            .partition(|t| t.fields.is_some() || t.branches.is_some());
+        self.declare_records(&records);
         // Aliases may refer to aliases declared later: resolve until nothing changes.
         let mut pending: Vec<&ast::TypeDecl> = decls;
         loop {
@@ -134,6 +143,68 @@ impl Checker<'_> {
                 }
             }
         }
+        self.record_fields(&records);
+    }
+
+    /// Names the record types (`.type T = [...]`), so that fields, aliases and columns can
+    /// refer to them (a record type may be recursive). A type declared again with the same
+    /// name (a program checked again with the same symbol table) keeps its index.
+    fn declare_records(&mut self, records: &[&ast::TypeDecl]) {
+        for t in records {
+            let table = &mut self.symbols.records.types;
+            let index = match table.iter().position(|r| r.name == t.name.name) {
+                Some(i) => i,
+                None => {
+                    table.push(RecordType { name: t.name.name.clone(), ..RecordType::default() });
+                    table.len() - 1
+                }
+            };
+            let Ok(index) = u16::try_from(index) else {
+                self.diags.push(
+                    Diagnostic::error(Code::Unsupported, "more than 65,535 record types")
+                        .at(t.span, "one record type too many"),
+                );
+                return;
+            };
+            if self.types.insert(t.name.name.clone(), Type::Record(index)).is_some() {
+                self.diags.push(
+                    Diagnostic::error(Code::DuplicateDeclaration, format!("type `{}` is declared twice", t.name.name))
+                        .at(t.name.span, "declared again here"),
+                );
+            }
+        }
+    }
+
+    /// Resolves the fields' types of every record type, and the branches of every algebraic
+    /// data type (sorted by name, as Soufflé numbers them), once every type has a name.
+    fn record_fields(&mut self, records: &[&ast::TypeDecl]) {
+        for t in records {
+            let Some(Type::Record(index)) = self.types.get(&t.name.name).copied() else { continue };
+            let fields = self.resolve_fields(t.fields.as_deref().unwrap_or_default());
+            let mut branches = Vec::new();
+            for (name, fields) in t.branches.iter().flatten().sorted_by(|a, b| a.0.name.cmp(&b.0.name)) {
+                if let Some(&(other, _)) = self.branches.get(&name.name) {
+                    let owner = self.symbols.records.ty(other).name.clone();
+                    self.error(
+                        Diagnostic::error(
+                            Code::DuplicateDeclaration,
+                            format!("branch `{}` is declared twice", name.name),
+                        )
+                        .at(name.span, format!("already a branch of `{owner}`")),
+                    );
+                    continue;
+                }
+                self.branches.insert(name.name.clone(), (index, branches.len()));
+                branches.push((name.name.clone(), self.resolve_fields(fields)));
+            }
+            let ty = &mut self.symbols.records.types[usize::from(index)];
+            ty.fields = fields;
+            ty.branches = branches;
+        }
+    }
+
+    fn resolve_fields(&mut self, fields: &[(ast::Ident, ast::Ident)]) -> Vec<(String, Type)> {
+        fields.iter().map(|(name, ty)| (name.name.clone(), self.resolve_type(ty))).collect()
     }
 
     /// The closure rules of every `eqrel` relation (Soufflé's equivalence relations), each
@@ -177,6 +248,8 @@ impl Checker<'_> {
                 };
                 let lit = |a: ast::Atom| ast::Body::Lit(ast::Literal::Atom(a));
                 let rule = |head: ast::Atom, body: Vec<ast::Body>| ast::Rule {
+                    name: None,
+                    kind: ast::RuleKind::Strict,
                     heads: vec![head],
                     body: Some(ast::Body::And(body, span)),
                     doc: Vec::new(),
@@ -318,6 +391,29 @@ impl Checker<'_> {
             });
         }
         for name in statement_relations {
+            // Denials (`not backs` rows) read into `~backs`, which shares `backs`'s columns.
+            if let Some(base) = name.strip_prefix('~')
+                && self.program.relation_id(base).is_none()
+            {
+                self.program.add_relation(ir::Relation {
+                    name: base.to_string(),
+                    columns: vec!["subject".into(), "object".into()],
+                    types: vec![Type::Symbol, Type::Symbol],
+                    decl: None,
+                    inputs: Vec::new(),
+                    outputs: Vec::new(),
+                    printsize: false,
+                    from_statements: false,
+                });
+            }
+            if name.starts_with('~') && self.program.relation_id(name).is_none() {
+                let id = crate::lang::defeasible::add_complement(&mut self.program, name);
+                if let Some(id) = id {
+                    let span = self.program.relations[id].decl.unwrap_or_default();
+                    self.statements_input(id, span);
+                }
+                continue;
+            }
             match self.program.relation_id(name) {
                 Some(id) => {
                     let span = self.program.relations[id].decl.unwrap_or_default();
@@ -447,6 +543,9 @@ impl Checker<'_> {
         if let Some(id) = self.program.relation_id(&name.name) {
             return Some(id);
         }
+        if let Some(id) = crate::lang::defeasible::add_complement(&mut self.program, &name.name) {
+            return Some(id);
+        }
         let mut d = Diagnostic::error(Code::UnknownRelation, format!("unknown relation `{}`", name.name))
             .at(name.span, "not declared, and not in any statement table");
         if !self.suggestions.contains_key(&name.name) {
@@ -518,6 +617,7 @@ impl Checker<'_> {
                     r.id = self.program.rules.len();
                     r.is_fact = rule.body.is_none();
                     r.display = display.clone();
+                    self.program.defeasible.add_rule(r.id, rule.kind, rule.name.as_ref().map(|n| n.name.as_str()));
                     self.program.rules.push(r);
                 }
             }
@@ -745,7 +845,7 @@ fn retyped_literal(c: Value, ty: Type) -> Option<Value> {
         Type::Number => Some(c),
         Type::Unsigned => u32::try_from(n).ok().map(from_unsigned),
         Type::Float => Some(from_float(n as f32)),
-        Type::Symbol => None,
+        Type::Symbol | Type::Record(_) => None,
     }
 }
 
@@ -847,6 +947,10 @@ impl TypeLattice {
         let mut lattice = TypeLattice { alias: HashMap::new(), parents: HashMap::new(), members: HashMap::new() };
         for t in files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Type(t) = i { Some(t) } else { None })
         {
+            if t.fields.is_some() || t.branches.is_some() {
+                // A record type is its own: only another name for it is the same type.
+                continue;
+            }
             match t.bases.as_slice() {
                 [base] if !t.subset => {
                     lattice.alias.insert(t.name.name.clone(), base.name.clone());
@@ -1013,6 +1117,17 @@ enum Pending<'a> {
         args: Vec<Expr>,
         span: Span,
     },
+    /// `var = [fields]`: builds the record once its fields are bound, or matches it (binding
+    /// the fields) once `var` is bound, whichever comes first.
+    Record {
+        var: VarId,
+        fields: Vec<Expr>,
+        /// Where each field was written.
+        spans: Vec<Span>,
+        /// For `$B(...)`: the branch's index (the first field is that index).
+        branch: Option<usize>,
+        span: Span,
+    },
     Aggregate {
         var: VarId,
         func: AggregateFunc,
@@ -1167,6 +1282,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         if self.failed {
             return None;
         }
+        self.type_head_records(head_rel, &head_exprs);
         let mut bound = vec![false; self.var_names.len()];
         self.hint_head_columns(head_rel, &head_exprs);
         let body = self.order_body(atoms, pending, &mut bound)?;
@@ -1214,6 +1330,18 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             is_fact: false,
             display: None,
         })
+    }
+
+    /// A record built for the head has the record type of its column.
+    fn type_head_records(&mut self, head_rel: RelId, head_exprs: &[(Expr, Span)]) {
+        let columns = &self.checker.program.relations[head_rel].types;
+        for ((e, _), ty) in head_exprs.iter().zip(columns) {
+            if let (Expr::Var(v), Type::Record(_)) = (e, ty)
+                && self.var_types[*v].is_none()
+            {
+                self.var_types[*v] = Some(*ty);
+            }
+        }
     }
 
     /// A head variable bound by `x = 1` takes its column's type for the literal, as in
@@ -1337,6 +1465,12 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 ast::Expr::Wildcard(_) => Arg::Wildcard,
                 // Typed below, by the column.
                 ast::Expr::Number(..) | ast::Expr::Str(..) | ast::Expr::Float(..) => Arg::Const(0),
+                ast::Expr::Nil(_) => Arg::Const(NIL),
+                // `p([x, y])`: the column's record, matched (or built) by a pending literal.
+                ast::Expr::Record(..) | ast::Expr::Branch { .. } => match self.lower_expr(arg, scope, pending)? {
+                    Expr::Var(v) => Arg::Var(v),
+                    _ => return None,
+                },
                 other => {
                     // `p(x + 1)`: a fresh variable equal to the expression.
                     let expr = self.lower_expr(other, scope, pending)?;
@@ -1366,6 +1500,17 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         for ((arg, ty), expr) in args.iter_mut().zip(&types).zip(&a.args) {
             match arg {
                 Arg::Var(v) => self.unify(*v, *ty, expr.span()),
+                Arg::Const(_) if matches!(expr, ast::Expr::Nil(_)) => {
+                    if !matches!(ty, Type::Record(_)) || self.is_adt(*ty) {
+                        self.error(
+                            Diagnostic::error(
+                                Code::TypeMismatch,
+                                format!("`nil` in a `{}` column of `{}`", ty.name(), a.relation.name),
+                            )
+                            .at(expr.span(), format!("`nil` is a record; expected {}", article(*ty))),
+                        );
+                    }
+                }
                 // A mismatch is reported; the atom stays, so that its variables are bound.
                 Arg::Const(c) => *c = self.checker.constant(expr, *ty, &a.relation.name).unwrap_or(0),
                 Arg::Wildcard => {}
@@ -1426,6 +1571,22 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     return None;
                 }
             },
+            ast::Expr::Nil(_) => Expr::Const(NIL, ANY_RECORD),
+            ast::Expr::Record(fields, span) => {
+                let mut lowered = Vec::with_capacity(fields.len());
+                let spans = fields.iter().map(ast::Expr::span).collect();
+                for f in fields {
+                    lowered.push(match f {
+                        // `[x, _]`: a field matched by anything.
+                        ast::Expr::Wildcard(at) => Expr::Var(self.fresh(*at)),
+                        f => self.lower_expr(f, scope, pending)?,
+                    });
+                }
+                let var = self.fresh(*span);
+                pending.push(Pending::Record { var, fields: lowered, spans, branch: None, span: *span });
+                Expr::Var(var)
+            }
+            ast::Expr::Branch { name, args, span } => return self.lower_branch(name, args, *span, scope, pending),
             ast::Expr::Counter(span) => Expr::Call {
                 func: Functor::lookup("autoinc").expect("autoinc is in the table"),
                 args: Vec::new(),
@@ -1615,6 +1776,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         mut pending: Vec<Pending<'a>>,
         bound: &mut Vec<bool>,
     ) -> Option<Vec<Lit>> {
+        self.propagate_record_types(&atoms, &pending);
         let mut body = Vec::new();
         let mut atoms = atoms.into_iter();
         loop {
@@ -1667,6 +1829,10 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 args.iter().for_each(|a| a.vars(&mut vars));
                 "`range`"
             }
+            Pending::Record { fields, .. } => {
+                fields.iter().for_each(|a| a.vars(&mut vars));
+                "a record"
+            }
             Pending::Aggregate { body, target, scope, .. } => {
                 vars.extend(self.aggregate_inputs(body, *target, *scope));
                 "an aggregate"
@@ -1700,7 +1866,10 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         if !reported {
             let span = match p {
                 Pending::Negated(a) => a.span,
-                Pending::Compare { span, .. } | Pending::Range { span, .. } | Pending::Aggregate { span, .. } => *span,
+                Pending::Compare { span, .. }
+                | Pending::Range { span, .. }
+                | Pending::Record { span, .. }
+                | Pending::Aggregate { span, .. } => *span,
             };
             self.error(
                 Diagnostic::error(Code::Ungrounded, format!("{what} uses values that no positive atom binds"))
@@ -1727,43 +1896,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 ready.then(|| Some(Lit::Negated(atom.clone())))
             }
             Pending::Compare { op, lhs, rhs, span, lhs_span } => {
-                if atoms_left && (lhs.uses_autoinc() || rhs.uses_autoinc()) {
-                    return None;
-                }
-                let (lb, rb) = (Self::is_bound(lhs, bound), Self::is_bound(rhs, bound));
-                if lb && rb {
-                    let Some((lhs, lt, rhs, rt)) = self.typed_pair(lhs, rhs, (*lhs_span, *span)) else {
-                        return Some(None);
-                    };
-                    if lt != rt {
-                        let mut d = Diagnostic::error(
-                            Code::TypeMismatch,
-                            format!("cannot compare {} with {}", article(lt), article(rt)),
-                        )
-                        .at(*span, "operands of different types");
-                        if lt.is_numeric() && rt.is_numeric() {
-                            d = d
-                                .with_help("convert one side, as in `to_float(x)`, `to_number(x)` or `to_unsigned(x)`");
-                        }
-                        self.error(d);
-                        return Some(None);
-                    }
-                    return Some(Some(Lit::Filter { op: *op, lhs, rhs, ty: lt, span: *span }));
-                }
-                if *op != CompareOp::Eq {
-                    return None;
-                }
-                let (var, expr, espan) = match (lhs, rhs) {
-                    (Expr::Var(v), e) if !lb && rb => (*v, e, *span),
-                    (e, Expr::Var(v)) if lb && !rb => (*v, e, *lhs_span),
-                    _ => return None,
-                };
-                let hint = self.var_types[var].or_else(|| self.head_hints.get(&var).copied());
-                let Some((expr, ty)) = self.typed_as(expr, espan, hint) else { return Some(None) };
-                self.unify(var, ty, *span);
-                grow(bound, var);
-                bound[var] = true;
-                Some(Some(Lit::Assign { var, expr, span: *span }))
+                self.place_compare((op, lhs, rhs), (span, lhs_span), bound, atoms_left)
             }
             Pending::Range { var, args, span } => {
                 if !args.iter().all(|a| Self::is_bound(a, bound)) {
@@ -1785,6 +1918,9 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 let (from, to, step) = (it.next()?, it.next()?, it.next());
                 Some(Some(Lit::Range { var: *var, ty, from, to, step, span: *span }))
             }
+            Pending::Record { var, fields, spans, branch, span } => {
+                self.place_record(*var, (fields, spans, *branch), *span, bound)
+            }
             Pending::Aggregate { var, func, target, body, scope, span, witnesses } => {
                 if !self.aggregate_ready(body, *target, *scope, bound) {
                     return None;
@@ -1799,6 +1935,78 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 Some(lit)
             }
         }
+    }
+
+    /// Places `lhs op rhs`: a filter once both sides are bound, an assignment `x = e` once
+    /// `e` is; `None` while it must wait.
+    fn place_compare(
+        &mut self,
+        (op, lhs, rhs): (&CompareOp, &Expr, &Expr),
+        (span, lhs_span): (&Span, &Span),
+        bound: &mut Vec<bool>,
+        atoms_left: bool,
+    ) -> Option<Option<Lit>> {
+        if atoms_left && (lhs.uses_autoinc() || rhs.uses_autoinc()) {
+            return None;
+        }
+        let (lb, rb) = (Self::is_bound(lhs, bound), Self::is_bound(rhs, bound));
+        if lb && rb {
+            let Some((lhs, lt, rhs, rt)) = self.typed_pair(lhs, rhs, (*lhs_span, *span)) else {
+                return Some(None);
+            };
+            if !compatible(lt, rt) {
+                let (l, r) = (self.type_name(lt), self.type_name(rt));
+                let mut d = Diagnostic::error(Code::TypeMismatch, format!("cannot compare {l} with {r}"))
+                    .at(*span, "operands of different types");
+                if lt.is_numeric() && rt.is_numeric() {
+                    d = d.with_help("convert one side, as in `to_float(x)`, `to_number(x)` or `to_unsigned(x)`");
+                }
+                self.error(d);
+                return Some(None);
+            }
+            if matches!(lt, Type::Record(_)) && !matches!(op, CompareOp::Eq | CompareOp::Ne) {
+                self.error(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        format!("records compare only with `=` and `!=`, not `{}`", op.symbol()),
+                    )
+                    .at(*span, "records have no order"),
+                );
+                return Some(None);
+            }
+            let ty = if lt == ANY_RECORD { rt } else { lt };
+            return Some(Some(Lit::Filter { op: *op, lhs, rhs, ty, span: *span }));
+        }
+        if *op != CompareOp::Eq {
+            return None;
+        }
+        let (var, expr, espan) = match (lhs, rhs) {
+            (Expr::Var(v), e) if !lb && rb => (*v, e, *span),
+            (e, Expr::Var(v)) if lb && !rb => (*v, e, *lhs_span),
+            _ => return None,
+        };
+        let hint = self.var_types[var].or_else(|| self.head_hints.get(&var).copied());
+        let Some((expr, ty)) = self.typed_as(expr, espan, hint) else { return Some(None) };
+        if ty == ANY_RECORD && self.var_types[var].is_none() {
+            // `x = nil`: which record type x is must come from elsewhere.
+            return None;
+        }
+        if ty != ANY_RECORD {
+            self.unify(var, ty, *span);
+        } else if !matches!(self.var_types[var], Some(Type::Record(_))) {
+            let t = self.type_name(self.var_types[var].unwrap_or(Type::Symbol));
+            self.error(
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!("`nil` is a record, but `{}` is {t}", self.var_names[var]),
+                )
+                .at(espan, "a record"),
+            );
+            return Some(None);
+        }
+        grow(bound, var);
+        bound[var] = true;
+        Some(Some(Lit::Assign { var, expr, span: *span }))
     }
 
     /// An aggregate is ready when its inputs ([`Self::aggregate_inputs`]) are bound.
@@ -1968,13 +2176,22 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
     /// the mismatch. Integer literals in it take type `ty` where they can.
     fn expect_type(&mut self, e: &Expr, ty: Type, span: Span, what: &str) -> Option<Expr> {
         let (e, t) = self.typed_as(e, span, Some(ty))?;
-        if t != ty {
+        if t == ANY_RECORD && self.is_adt(ty) {
+            let name = ty.name_in(&self.checker.symbols.records);
             self.error(
                 Diagnostic::error(
                     Code::TypeMismatch,
-                    format!("{what} is {} but {} is expected", article(t), article(ty)),
+                    format!("`nil` is not a value of `{name}`, an algebraic data type"),
                 )
-                .at(span, format!("expected {}", article(ty))),
+                .at(span, "a branch is expected"),
+            );
+            return None;
+        }
+        if !compatible(t, ty) {
+            let (found, wanted) = (self.type_name(t), self.type_name(ty));
+            self.error(
+                Diagnostic::error(Code::TypeMismatch, format!("{what} is {found} but {wanted} is expected"))
+                    .at(span, format!("expected {wanted}")),
             );
             return None;
         }
@@ -1999,6 +2216,8 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 None => (e.clone(), Type::Number),
             },
             Expr::Const(_, ty) => (e.clone(), *ty),
+            Expr::Record(t, _) => (e.clone(), Type::Record(*t)),
+            Expr::Field { ty, .. } => (e.clone(), *ty),
             Expr::Cast(a, ty) => return self.typed_cast(a, *ty, span),
             Expr::Unary(op, _, a) => {
                 let hint = hint.filter(|&h| functors::unary_applies(*op, h));
@@ -2156,6 +2375,240 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         Some((Expr::Call { func: f, args, span: at }, f.def().result))
     }
 
+    /// `$Circle(r)`: a fresh variable of the branch's type, built or matched by a pending
+    /// literal whose first field is the branch's index.
+    fn lower_branch(
+        &mut self,
+        name: &'a ast::Ident,
+        args: &'a [ast::Expr],
+        span: Span,
+        scope: usize,
+        pending: &mut Vec<Pending<'a>>,
+    ) -> Option<Expr> {
+        let Some(&(t, b)) = self.checker.branches.get(&name.name) else {
+            let mut d = Diagnostic::error(Code::UnknownType, format!("unknown branch `${}`", name.name))
+                .at(name.span, "no algebraic data type has this branch");
+            if let Some(s) = did_you_mean(&name.name, self.checker.branches.keys().map(String::as_str)) {
+                d = d.with_help(format!("did you mean `${s}`?"));
+            }
+            self.error(d);
+            return None;
+        };
+        let mut fields = vec![Expr::Const(from_number(b as i32), Type::Number)];
+        let mut spans = vec![name.span];
+        for a in args {
+            spans.push(a.span());
+            fields.push(match a {
+                ast::Expr::Wildcard(at) => Expr::Var(self.fresh(*at)),
+                a => self.lower_expr(a, scope, pending)?,
+            });
+        }
+        let var = self.fresh(span);
+        self.var_types[var] = Some(Type::Record(t));
+        pending.push(Pending::Record { var, fields, spans, branch: Some(b), span });
+        Some(Expr::Var(var))
+    }
+
+    /// Gives record types to the variables that can only get them from another: the sides of
+    /// `x = y` and the fields of a record of known type (`[1, [2, nil]]`), so that a record
+    /// can be built before anything binds the variable it is compared with.
+    fn propagate_record_types(&mut self, atoms: &[ir::Atom], pending: &[Pending<'a>]) {
+        for atom in atoms {
+            let types = &self.checker.program.relations[atom.rel].types;
+            for (arg, ty) in atom.args.iter().zip(types) {
+                if let (Arg::Var(v), Type::Record(_)) = (arg, ty)
+                    && self.var_types[*v].is_none()
+                {
+                    self.var_types[*v] = Some(*ty);
+                }
+            }
+        }
+        let is_record = |t: Option<Type>| matches!(t, Some(Type::Record(r)) if Type::Record(r) != ANY_RECORD);
+        loop {
+            let mut changed = false;
+            for p in pending {
+                let mut pairs: Vec<(VarId, Type)> = Vec::new();
+                match p {
+                    Pending::Compare { op: CompareOp::Eq, lhs: Expr::Var(a), rhs: Expr::Var(b), .. } => {
+                        for (x, y) in [(*a, *b), (*b, *a)] {
+                            if let Some(t) = self.var_types[x].filter(|_| is_record(self.var_types[x])) {
+                                pairs.push((y, t));
+                            }
+                        }
+                    }
+                    Pending::Record { var, fields, branch, .. } => {
+                        if let Some(Type::Record(t)) = self.var_types[*var].filter(|_| is_record(self.var_types[*var]))
+                        {
+                            let ty = self.checker.symbols.records.ty(t);
+                            let (def, fields) = match branch {
+                                Some(b) => (ty.branches.get(*b).map_or(&[][..], |(_, f)| &f[..]), &fields[1..]),
+                                None => (&ty.fields[..], &fields[..]),
+                            };
+                            for (f, (_, ft)) in fields.iter().zip(def) {
+                                if let (Expr::Var(x), Type::Record(_)) = (f, ft) {
+                                    pairs.push((*x, *ft));
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                for (v, t) in pairs {
+                    if self.var_types[v].is_none() {
+                        self.var_types[v] = Some(t);
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// Whether `t` is an algebraic data type (whose values are branches, never `nil`).
+    fn is_adt(&self, t: Type) -> bool {
+        matches!(t, Type::Record(r) if r != u16::MAX && !self.checker.symbols.records.ty(r).branches.is_empty())
+    }
+
+    /// A type's name in messages, with its article: `a number`, `an unsigned`, `a \`Pair\`
+    /// record`, `\`nil\``.
+    fn type_name(&self, t: Type) -> String {
+        match t {
+            ANY_RECORD => "`nil`".to_string(),
+            Type::Record(_) => format!("a `{}` record", t.name_in(&self.checker.symbols.records)),
+            t => article(t),
+        }
+    }
+
+    /// Places `var = [fields]` (see [`Pending::Record`]): a match once `var` is bound, a
+    /// build once every field is; `None` while neither holds.
+    fn place_record(
+        &mut self,
+        var: VarId,
+        (fields, spans, branch): (&[Expr], &[Span], Option<usize>),
+        span: Span,
+        bound: &mut Vec<bool>,
+    ) -> Option<Option<Lit>> {
+        let var_bound = bound.get(var).copied().unwrap_or(false);
+        if !var_bound && !fields.iter().all(|f| Self::is_bound(f, bound)) {
+            return None;
+        }
+        let Some((t, what, layout)) = self.record_layout(var, branch, fields.len(), span) else { return Some(None) };
+        if !var_bound {
+            // [a, b] (or $B(a, b)) built from bound fields.
+            let typed: Vec<Option<Expr>> = fields
+                .iter()
+                .zip(spans)
+                .zip(&layout)
+                .map(|((f, at), (name, ft))| self.expect_type(f, *ft, *at, &format!("field `{name}` of {what}")))
+                .collect();
+            let Some(typed) = typed.into_iter().collect() else { return Some(None) };
+            grow(bound, var);
+            bound[var] = true;
+            return Some(Some(Lit::Assign { var, expr: Expr::Record(t, typed), span }));
+        }
+        // x = [a, b] with x bound: not nil, then each field matched (a branch's index
+        // first) or bound.
+        let mut lits = vec![Lit::Filter {
+            op: CompareOp::Ne,
+            lhs: Expr::Var(var),
+            rhs: Expr::Const(NIL, Type::Record(t)),
+            ty: Type::Record(t),
+            span,
+        }];
+        for (index, ((f, at), (name, ft))) in fields.iter().zip(spans).zip(&layout).enumerate() {
+            let field = Expr::Field { record: Box::new(Expr::Var(var)), index, ty: *ft };
+            match f {
+                Expr::Var(x) if !bound.get(*x).copied().unwrap_or(false) => {
+                    self.unify(*x, *ft, *at);
+                    grow(bound, *x);
+                    bound[*x] = true;
+                    lits.push(Lit::Assign { var: *x, expr: field, span: *at });
+                }
+                f if Self::is_bound(f, bound) => {
+                    let Some(f) = self.expect_type(f, *ft, *at, &format!("field `{name}` of {what}")) else {
+                        return Some(None);
+                    };
+                    lits.push(Lit::Filter { op: CompareOp::Eq, lhs: f, rhs: field, ty: *ft, span: *at });
+                }
+                _ => {
+                    self.error(
+                        Diagnostic::error(
+                            Code::Ungrounded,
+                            format!("field `{name}` of this {what} pattern is an expression of unbound variables"),
+                        )
+                        .at(*at, "not bound when the record is matched")
+                        .with_help("match the field with a variable, then compute from it"),
+                    );
+                    return Some(None);
+                }
+            }
+        }
+        let first = lits.remove(0);
+        self.after.extend(lits);
+        Some(Some(first))
+    }
+
+    /// The record type of `var` (built or matched by a `[...]`, or by branch `branch` of an
+    /// algebraic data type), its name for messages, and its fields' names and types (a
+    /// branch's index first), checked against the `given` fields; `None` after an error.
+    fn record_layout(
+        &mut self,
+        var: VarId,
+        branch: Option<usize>,
+        given: usize,
+        span: Span,
+    ) -> Option<(u16, String, Layout)> {
+        let Some(Type::Record(t)) = self.var_types[var].filter(|t| *t != ANY_RECORD) else {
+            let d = match self.var_types[var] {
+                Some(other) => Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!("a record where {} is expected", self.type_name(other)),
+                )
+                .at(span, format!("expected {}", self.type_name(other))),
+                None => Diagnostic::error(Code::TypeMismatch, "cannot tell which record type this record is")
+                    .at(span, "record of unknown type")
+                    .with_help("use it in a column of a record type, or compare it with a variable of one"),
+            };
+            self.error(d);
+            return None;
+        };
+        let def = self.checker.symbols.records.ty(t).clone();
+        let (what, layout): (String, Layout) = match branch {
+            Some(b) => {
+                let (name, fields) = def.branches[b].clone();
+                (format!("`${name}`"), std::iter::once(("$branch".to_string(), Type::Number)).chain(fields).collect())
+            }
+            None if !def.branches.is_empty() => {
+                let first = &def.branches[0].0;
+                self.error(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        format!("`{}` is an algebraic data type: build or match it with a branch", def.name),
+                    )
+                    .at(span, "a record")
+                    .with_help(format!("write a branch such as `${first}(...)`")),
+                );
+                return None;
+            }
+            None => (format!("`{}`", def.name), def.fields),
+        };
+        let tag = usize::from(branch.is_some());
+        if layout.len() != given {
+            let (want, got) = (layout.len() - tag, given - tag);
+            self.error(
+                Diagnostic::error(
+                    Code::ArityMismatch,
+                    format!("{what} has {want} field{}, but {got} given here", plural(want)),
+                )
+                .at(span, format!("{got} field{}", plural(got))),
+            );
+            return None;
+        }
+        Some((t, what, layout))
+    }
+
     /// No overload of `func` takes arguments of these types.
     fn functor_type_error(&mut self, func: Functor, types: &[Type], span: Span) {
         let name = func.def().name;
@@ -2166,7 +2619,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             Some(i) if single => {
                 let (expected, found) = (func.def().param(i), types[i]);
                 let convert = match expected {
-                    Type::Symbol => "to_string",
+                    Type::Symbol | Type::Record(_) => "to_string",
                     Type::Number => "to_number",
                     Type::Unsigned => "to_unsigned",
                     Type::Float => "to_float",
@@ -2196,6 +2649,18 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         };
         self.error(d);
     }
+}
+
+/// A record's fields as `check` sees them: (name, type), a branch's index first.
+type Layout = Vec<(String, Type)>;
+
+/// The type of `nil` before its context says which record type it is.
+const ANY_RECORD: Type = Type::Record(u16::MAX);
+
+/// Whether a value of type `a` may stand where a `b` is expected: the same type, or `nil`
+/// where any record is.
+fn compatible(a: Type, b: Type) -> bool {
+    a == b || (a == ANY_RECORD && matches!(b, Type::Record(_))) || (b == ANY_RECORD && matches!(a, Type::Record(_)))
 }
 
 fn grow(bound: &mut Vec<bool>, v: VarId) {
@@ -2303,7 +2768,11 @@ fn nests_aggregate_or_range(e: &ast::Expr) -> bool {
         | ast::Expr::Number(..)
         | ast::Expr::Float(..)
         | ast::Expr::Str(..)
+        | ast::Expr::Nil(_)
         | ast::Expr::Counter(_) => false,
+        ast::Expr::Record(fields, _) | ast::Expr::Branch { args: fields, .. } => {
+            fields.iter().any(nests_aggregate_or_range)
+        }
     }
 }
 

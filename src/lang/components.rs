@@ -346,6 +346,7 @@ impl<'a> Expander<'a> {
             }
             match item {
                 Item::Comp(_) | Item::Override { .. } | Item::Ignored { .. } => {}
+                Item::Prefer(_) => self.push(out, item.clone(), at),
                 Item::Init(init) => {
                     let items = self.instantiate(init, Some(id), binding, depth + 1);
                     out.extend(items);
@@ -474,7 +475,7 @@ fn rename(items: &mut [Item], prefix: &str) {
                     walk_body(b, &mut on_atom, &mut on_expr);
                 }
             }
-            Item::Comp(_) | Item::Init(_) | Item::Override { .. } | Item::Ignored { .. } => {}
+            Item::Comp(_) | Item::Init(_) | Item::Override { .. } | Item::Ignored { .. } | Item::Prefer(_) => {}
         }
     }
 }
@@ -507,13 +508,21 @@ fn walk_expr(e: &mut Expr, on_atom: &mut dyn FnMut(&mut Atom), on_expr: &mut dyn
             walk_expr(lhs, on_atom, on_expr);
             walk_expr(rhs, on_atom, on_expr);
         }
-        Expr::Call { args, .. } => args.iter_mut().for_each(|a| walk_expr(a, on_atom, on_expr)),
+        Expr::Call { args, .. } | Expr::Record(args, _) | Expr::Branch { args, .. } => {
+            args.iter_mut().for_each(|a| walk_expr(a, on_atom, on_expr))
+        }
         Expr::Aggregate { target, body, .. } => {
             if let Some(t) = target {
                 walk_expr(t, on_atom, on_expr);
             }
             walk_body(body, on_atom, on_expr);
         }
-        Expr::Var(_) | Expr::Wildcard(_) | Expr::Number(..) | Expr::Float(..) | Expr::Str(..) | Expr::Counter(_) => {}
+        Expr::Var(_)
+        | Expr::Wildcard(_)
+        | Expr::Number(..)
+        | Expr::Float(..)
+        | Expr::Str(..)
+        | Expr::Nil(_)
+        | Expr::Counter(_) => {}
     }
 }

@@ -256,6 +256,7 @@ fn item_span(item: &Item) -> Span {
         Item::Directive(d) => d.span,
         Item::Rule(r) => r.span,
         Item::Ignored { span, .. } | Item::Override { span, .. } => *span,
+        Item::Prefer(p) => p.span,
         Item::Comp(c) => c.span,
         Item::Init(i) => i.span,
     }
@@ -294,7 +295,17 @@ fn print_item(item: &Item, text: &str, comments: &[(usize, usize)]) -> String {
         }
         Item::Type(t) => {
             let bases: Vec<&str> = t.bases.iter().map(|b| b.name.as_str()).collect();
-            if t.subset {
+            let fields_text = |fields: &[(Ident, Ident)]| -> String {
+                fields.iter().map(|(n, ty)| format!("{}: {}", n.name, ty.name)).join(", ")
+            };
+            if let Some(branches) = &t.branches {
+                let branches: Vec<String> =
+                    branches.iter().map(|(b, fields)| format!("{} {{{}}}", b.name, fields_text(fields))).collect();
+                format!(".type {} = {}", t.name.name, branches.join(" | "))
+            } else if let Some(fields) = &t.fields {
+                let fields: Vec<String> = fields.iter().map(|(n, ty)| format!("{}: {}", n.name, ty.name)).collect();
+                format!(".type {} = [{}]", t.name.name, fields.join(", "))
+            } else if t.subset {
                 format!(".type {} <: {}", t.name.name, bases[0])
             } else {
                 format!(".type {} = {}", t.name.name, bases.join(" | "))
@@ -324,6 +335,12 @@ fn print_item(item: &Item, text: &str, comments: &[(usize, usize)]) -> String {
         Item::Rule(r) => print_rule(r),
         Item::Init(i) => format!(".init {} = {}", i.name.name, print_comp_type(&i.comp)),
         Item::Override { relation, .. } => format!(".override {}", relation.name),
+        Item::Prefer(p) => match &p.kind {
+            PreferKind::Rules(a, b) => format!(".prefer {} > {}", a.name, b.name),
+            PreferKind::Grade => ".prefer by grade".to_string(),
+            PreferKind::Date => ".prefer by date".to_string(),
+            PreferKind::Specificity => ".prefer by specificity".to_string(),
+        },
         // Printed by `print_comp`, which needs the comment cursor.
         Item::Comp(c) => text[c.span.range()].to_string(),
     }
@@ -364,7 +381,7 @@ fn print_rule_with_comments(r: &Rule, text: &str, inner: &[(usize, usize)]) -> S
     let (lead, parts, sep): (String, Vec<(usize, String)>, &str) = match &r.body {
         None => (heads, Vec::new(), ""),
         Some(body) => {
-            let lead = if heads.is_empty() { ":-".to_string() } else { format!("{heads} :-") };
+            let lead = rule_lead(r, &heads);
             match body {
                 Body::And(ps, _) => {
                     (lead, ps.iter().map(|p| (p.span().start as usize, print_body(p, 1))).collect(), ",")
@@ -421,12 +438,22 @@ fn print_rule_with_comments(r: &Rule, text: &str, inner: &[(usize, usize)]) -> S
     out
 }
 
+/// A rule's `@name`, heads and arrow: everything before its body.
+fn rule_lead(r: &Rule, heads: &str) -> String {
+    let name = r.name.as_ref().map(|n| format!("@{} ", n.name)).unwrap_or_default();
+    let arrow = r.kind.arrow();
+    if heads.is_empty() { arrow.to_string() } else { format!("{name}{heads} {arrow}") }
+}
+
 /// One rule, fact or constraint, with its final `.`.
 pub fn print_rule(r: &Rule) -> String {
     let heads: Vec<String> = r.heads.iter().map(print_atom).collect();
     let heads = heads.join(", ");
-    let Some(body) = &r.body else { return format!("{heads}.") };
-    let lead = if heads.is_empty() { ":-".to_string() } else { format!("{heads} :-") };
+    let Some(body) = &r.body else {
+        let name = r.name.as_ref().map(|n| format!("@{} ", n.name)).unwrap_or_default();
+        return format!("{name}{heads}.");
+    };
+    let lead = rule_lead(r, &heads);
     let one_line = format!("{lead} {}.", print_body(body, 0));
     let single = matches!(body, Body::Lit(_)) || matches!(body, Body::And(parts, _) if parts.len() == 1);
     if single && one_line.len() <= WIDTH && !one_line.contains('\n') {
@@ -579,6 +606,12 @@ fn print_expr_bare(e: &Expr) -> String {
         },
         Expr::Str(s, _) => quote(s),
         Expr::Counter(_) => "$".to_string(),
+        Expr::Nil(_) => "nil".to_string(),
+        Expr::Record(fields, _) => format!("[{}]", fields.iter().map(|f| print_expr(f, 0)).join(", ")),
+        Expr::Branch { name, args, .. } if args.is_empty() => format!("${}", name.name),
+        Expr::Branch { name, args, .. } => {
+            format!("${}({})", name.name, args.iter().map(|f| print_expr(f, 0)).join(", "))
+        }
         Expr::Unary { op, arg, .. } => {
             let inner = print_expr(arg, 10);
             match op {

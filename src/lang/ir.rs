@@ -68,6 +68,18 @@ pub enum Expr {
     /// `as(expr, type)`: the same value (the same bits, between numeric types), as Soufflé's
     /// `as` converts nothing; a cast to `float` makes its NaNs the one NaN a float cell holds.
     Cast(Box<Expr>, Type),
+    /// `[a, b]`: the record of record type `.0` with these fields (packed, see
+    /// [`crate::base::record`]).
+    Record(u16, Vec<Expr>),
+    /// Field `index` of a record (of type `ty`); no value when the record is `nil`.
+    Field {
+        /// The record.
+        record: Box<Expr>,
+        /// Which field, from 0.
+        index: usize,
+        /// The field's type.
+        ty: Type,
+    },
     /// A functor call; `check` has resolved `func` to the overload its argument types select.
     Call {
         /// The functor (see [`crate::lang::functors`]).
@@ -90,7 +102,8 @@ impl Expr {
                 a.vars(out);
                 b.vars(out);
             }
-            Expr::Call { args, .. } => args.iter().for_each(|a| a.vars(out)),
+            Expr::Call { args, .. } | Expr::Record(_, args) => args.iter().for_each(|a| a.vars(out)),
+            Expr::Field { record, .. } => record.vars(out),
         }
     }
 
@@ -98,8 +111,9 @@ impl Expr {
     pub fn calls(&self, pick: &dyn Fn(Functor) -> bool) -> bool {
         match self {
             Expr::Call { func, args, .. } => pick(*func) || args.iter().any(|a| a.calls(pick)),
-            Expr::Unary(_, _, a) | Expr::Cast(a, _) => a.calls(pick),
+            Expr::Unary(_, _, a) | Expr::Cast(a, _) | Expr::Field { record: a, .. } => a.calls(pick),
             Expr::Binary(_, _, a, b) => a.calls(pick) || b.calls(pick),
+            Expr::Record(_, args) => args.iter().any(|a| a.calls(pick)),
             Expr::Var(_) | Expr::Const(..) => false,
         }
     }
@@ -365,6 +379,9 @@ pub struct Program {
     ids: rustc_hash::FxHashMap<String, RelId>,
     /// Relations named by `.pragma "magic-transform"`: evaluated on demand by `infer`.
     pub magic_transform: Vec<RelId>,
+    /// Rule kinds, rule names and superiority (`lang::defeasible`); empty for a program of
+    /// strict rules only.
+    pub defeasible: crate::lang::defeasible::Theory,
 }
 
 impl Program {
@@ -437,6 +454,15 @@ impl Program {
         match self.constraints.iter().position(|c| c.rel == rel) {
             Some(i) => format!("violations of constraint {}", i + 1).into(),
             None => self.relations[rel].name.as_str().into(),
+        }
+    }
+
+    /// The complement of a relation (`~backs` for `backs` and back), if the program has it.
+    pub fn complement(&self, rel: RelId) -> Option<RelId> {
+        let name = &self.relations[rel].name;
+        match name.strip_prefix('~') {
+            Some(base) => self.relation_id(base),
+            None => self.relation_id(&format!("~{name}")),
         }
     }
 

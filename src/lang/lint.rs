@@ -221,6 +221,11 @@ fn unused_relations(program: &ir::Program, out: &mut Vec<Diagnostic>) {
         if read_by_others[id] || shown.contains(&id) || rel.printsize {
             continue;
         }
+        // `~rel` shares `rel`'s declaration: a complement that attacks (or is attacked by)
+        // a used relation is used too.
+        if program.complement(id).is_some_and(|c| read_by_others[c] || shown.contains(&c)) {
+            continue;
+        }
         let what = if program.is_derived(id) { "derived" } else { "declared" };
         out.push(
             Diagnostic::warning(Code::UnusedRelation, format!("relation `{}` is {what} but never used", rel.name))
@@ -405,6 +410,19 @@ fn canon_expr(e: &Expr, names: &mut HashMap<usize, usize>, s: &mut String) {
             canon_expr(a, names, s);
             s.push(',');
             canon_expr(b, names, s);
+            s.push(')');
+        }
+        Expr::Record(t, args) => {
+            s.push_str(&format!("record{t}["));
+            for a in args {
+                canon_expr(a, names, s);
+                s.push(',');
+            }
+            s.push(']');
+        }
+        Expr::Field { record, index, .. } => {
+            s.push_str(&format!("field{index}("));
+            canon_expr(record, names, s);
             s.push(')');
         }
         Expr::Call { func, args, .. } => {

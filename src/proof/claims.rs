@@ -21,9 +21,10 @@
 //! comments are ignored. Claims take constants, variables and `_` (a pattern holds when
 //! some tuple matches it); `contradicted` needs constants only.
 //!
-//! The same as CSV (`*.csv`): a header with a `claim` column and optional `expect` and
-//! `note` columns; `expect` is `supported` (or empty), `not supported`, `contradicted` or
-//! `count = N`; optional `at` (a day) and `during` (a period) columns give the time.
+//! The same as CSV (`*.csv`): a header with a `claim` column and optional `expect`, `grade`
+//! and `note` columns; `expect` is `supported` (or empty), `not supported`, `contradicted` or
+//! `count = N`; `grade` (empty for none) asks a `supported` claim for a grade, as `>= B2`;
+//! optional `at` (a day) and `during` (a period) columns give the time.
 
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::source::one_line;
@@ -515,7 +516,7 @@ fn parse_csv(
                 .with_help("write the header `claim,expect,note`"),
         ]);
     };
-    let (expect_col, note_col) = (column("expect"), column("note"));
+    let (expect_col, note_col, grade_col) = (column("expect"), column("note"), column("grade"));
     let (at_col, during_col) = (column("at"), column("during"));
     let mut out = Vec::new();
     let mut errors = Vec::new();
@@ -554,13 +555,13 @@ fn parse_csv(
                 continue;
             }
         };
-        let when = match csv_when(&record, (at_col, during_col), &field_span) {
-            Ok(when) => when,
-            Err(d) => {
-                errors.push(d);
-                continue;
-            }
+        let Ok(min_grade) = csv_grade(grade_col.map(|c| (record.get(c).unwrap_or("").trim(), field_span(c))), expect)
+        else {
+            let c = grade_col.unwrap_or(claim_col);
+            errors.push(csv_grade_error(record.get(c).unwrap_or("").trim(), field_span(c), expect));
+            continue;
         };
+        let Some(when) = csv_when(&record, (at_col, during_col), &field_span, &mut errors) else { continue };
         // The claim is parsed in a copy of the file that holds only the unquoted claim at
         // the field's place, so that diagnostics name the right file, line and column.
         let raw = ranges.get(claim_col).cloned().unwrap_or(offset..offset);
@@ -568,21 +569,33 @@ fn parse_csv(
         let copy_file = sources.add(name.clone(), copy.clone());
         let span = field_span(claim_col);
         match parse_atom(copy_file, &copy, at..at + len, program, symbols) {
-            Ok(claim) => match check_claim(&claim, expect, span).and_then(|()| check_when(when, expect, None, span)) {
-                Ok(()) => {
-                    let note = note_col.and_then(|c| record.get(c)).map(str::trim).filter(|n| !n.is_empty());
-                    out.push(ClaimSpec { claim, expect, note: note.map(str::to_string), span, min_grade: None, when });
+            Ok(claim) => {
+                match check_claim(&claim, expect, span).and_then(|()| check_when(when, expect, min_grade, span)) {
+                    Ok(()) => {
+                        let note = note_col.and_then(|c| record.get(c)).map(str::trim).filter(|n| !n.is_empty());
+                        out.push(ClaimSpec { claim, expect, note: note.map(str::to_string), span, min_grade, when });
+                    }
+                    Err(d) => errors.push(d),
                 }
-                Err(d) => errors.push(d),
-            },
+            }
             Err(d) => errors.extend(d),
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
 
-/// The `at` (a day) or `during` (a period) cell of a claims CSV row; both is an error.
+/// The `at` (a day) or `during` (a period) cell of a claims CSV row; `None` (with the error
+/// in `errors`) when it is not one, or both are given.
 fn csv_when(
+    record: &csv::StringRecord,
+    columns: (Option<usize>, Option<usize>),
+    field_span: &dyn Fn(usize) -> Span,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Option<When>> {
+    csv_when_cells(record, columns, field_span).map_err(|d| errors.push(d)).ok()
+}
+
+fn csv_when_cells(
     record: &csv::StringRecord,
     (at_col, during_col): (Option<usize>, Option<usize>),
     field_span: &dyn Fn(usize) -> Span,
@@ -601,6 +614,26 @@ fn csv_when(
                 .with_help("write YYYY, YYYY-MM or YYYY-MM-DD")
         }),
         (None, None) => Ok(None),
+    }
+}
+
+/// A claims CSV's `grade` cell: empty for none, else a grade, for a `supported` claim only.
+fn csv_grade(cell: Option<(&str, Span)>, expect: Expect) -> Result<Option<Grade>, ()> {
+    match cell {
+        None | Some(("", _)) => Ok(None),
+        Some((text, _)) if expect == Expect::Supported => text.parse::<Grade>().map(Some),
+        Some(_) => Err(()),
+    }
+}
+
+/// Why a `grade` cell was refused: not a grade, or a grade on a claim that is not `supported`.
+fn csv_grade_error(text: &str, span: Span, expect: Expect) -> Diagnostic {
+    if expect == Expect::Supported {
+        bad(span, format!("`{text}` is not a grade"), "not a grade")
+            .with_help("a grade is a reliability letter A-F and a credibility digit 1-6, as in `B2`; leave the cell empty for none")
+    } else {
+        bad(span, format!("a grade applies to a `supported` claim only, not `{}`", expect.describe()), "grade here")
+            .with_help("leave the `grade` cell empty, or expect `supported`")
     }
 }
 

@@ -187,8 +187,19 @@ pub fn resolve_claim(
                 Some(v) => ClaimArg::Value(v),
                 None => ClaimArg::Unknown(s.clone()),
             },
+            ast::Expr::Nil(_) if matches!(ty, Type::Record(_)) => ClaimArg::Value(crate::base::record::NIL),
+            // Records are built during evaluation, after a claim is resolved (and goal-directed
+            // evaluation starts from the claim), so a record constant cannot be looked up yet.
+            ast::Expr::Record(..) if matches!(ty, Type::Record(_)) => {
+                return Err(vec![
+                    Diagnostic::error(Code::Unsupported, "a claim cannot name a record value (other than `nil`)")
+                        .at(arg.span(), "a record constant")
+                        .with_help("put a variable or `_` in its place: the matching tuples show their records"),
+                ]);
+            }
             ast::Expr::Number(..) => return Err(mismatch("number")),
             ast::Expr::Str(..) => return Err(mismatch("symbol")),
+            ast::Expr::Record(..) | ast::Expr::Nil(_) => return Err(mismatch("record")),
             other => {
                 return Err(vec![
                     Diagnostic::error(Code::Unsupported, "a claim takes constants, variables and `_` only")

@@ -129,6 +129,9 @@ pub struct Explainer<'a> {
     pub symbols: &'a mut Symbols,
     /// Every proof node built so far; a [`NodeId`] indexes it.
     pub nodes: Vec<Node>,
+    /// The model's grades, when the caller computed them: proofs written as JSON then
+    /// carry each node's grade (see [`crate::proof::grades`]).
+    pub grading: Option<&'a crate::proof::grades::Grading>,
     memo: HashMap<(RelId, usize), Option<NodeId>>,
     fact_origins: HashMap<RelId, HashMap<Vec<Value>, Vec<Origin>>>,
 }
@@ -149,6 +152,7 @@ impl<'a> Explainer<'a> {
             sources,
             symbols,
             nodes: Vec::new(),
+            grading: None,
             memo: HashMap::new(),
             fact_origins: HashMap::new(),
         }
@@ -707,7 +711,7 @@ fn sort_key(program: &ir::Program, model: &Model, symbols: &Symbols, premises: &
         key.push(SortKey::Symbol(decl.name.clone()));
         for (&v, &t) in model.relations[rel].get(index).iter().zip(&decl.types) {
             key.push(match t {
-                Type::Symbol => SortKey::Symbol(symbols.resolve(v).to_string()),
+                Type::Symbol | Type::Record(_) => SortKey::Symbol(crate::base::value::display(v, t, symbols)),
                 t => SortKey::Number(crate::base::value::numeric_key(v, t)),
             });
         }
@@ -789,13 +793,7 @@ fn condition_text(source: &str, op: CompareOp, l: Value, r: Value, ty: Type, sym
     format!("{source}  ({} {} {})", literal(l, ty, symbols), op.symbol(), literal(r, ty, symbols))
 }
 
-/// A value written as in a rule file: numbers bare, symbols quoted.
-pub fn literal(v: Value, ty: Type, symbols: &Symbols) -> String {
-    match ty {
-        Type::Symbol => format!("{:?}", symbols.resolve(v)),
-        t => crate::base::value::display(v, t, symbols),
-    }
-}
+pub use crate::base::value::literal;
 
 /// `rel("a", 1)` as written in a rule file. A constraint's hidden relation has a name no one
 /// wrote, so its tuple is shown as the violation's bindings: `violation(x = "a", n = 1)`.

@@ -7,6 +7,7 @@ use crate::base::stamp::Stamp;
 use crate::base::value::{Symbols, Tuples, Type, Value, display, to_number, value_json};
 use crate::engine::eval::Model;
 use crate::lang::ir;
+use crate::proof::grades::{Grading, confidence_text};
 use serde::Serialize;
 use serde::ser::{SerializeSeq, Serializer};
 use std::io::Write;
@@ -40,7 +41,8 @@ pub use crate::base::order::{display_order, sorted_rows};
 struct JsonRelation<'a> {
     name: &'a str,
     columns: &'a [String],
-    types: Vec<Type>,
+    /// The column types by name (`number`, `symbol`, a record type's name).
+    types: Vec<String>,
     tuples: JsonRows<'a>,
 }
 
@@ -89,6 +91,43 @@ struct JsonOutput<'a> {
     relations: Vec<JsonRelation<'a>>,
 }
 
+/// The chosen tuples of each relation with their grade appended as a `grade` column (and a
+/// `confidence` column when the data has confidences), as `query` and `infer` show graded
+/// data: a copy of the program whose relations have the extra columns, and a model holding
+/// only those tuples. `tuples` lists, per relation shown, the indices of its tuples.
+pub fn with_grades(
+    program: &ir::Program,
+    model: &Model,
+    tuples: &[(usize, Vec<usize>)],
+    grading: &Grading,
+    symbols: &mut Symbols,
+) -> (ir::Program, Model) {
+    let mut shown = program.clone();
+    let mut graded = Model::unrecorded(vec![Tuples::default(); shown.relations.len()]);
+    for (rel, indices) in tuples {
+        let relation = &mut shown.relations[*rel];
+        let mut extra = vec!["grade"];
+        if grading.has_confidence {
+            extra.push("confidence");
+        }
+        for column in extra {
+            relation.columns.push(column.to_string());
+            relation.types.push(Type::Symbol);
+        }
+        let mut rows = Tuples::new(relation.arity());
+        for &i in indices {
+            let mut row = model.relations[*rel].get(i).to_vec();
+            row.push(symbols.intern(&grading.grades(*rel, i).to_string()));
+            if grading.has_confidence {
+                row.push(symbols.intern(&confidence_text(grading.confidence(*rel, i))));
+            }
+            rows.push(&row);
+        }
+        graded.relations[*rel] = rows;
+    }
+    (shown, graded)
+}
+
 /// Writes the chosen relations to `out` in one format.
 pub fn render(
     out: &mut dyn Write,
@@ -120,7 +159,8 @@ fn render_json(
         .map(|&r| {
             let rel = &program.relations[r];
             let tuples = JsonRows { tuples: &model.relations[r], types: &rel.types, symbols };
-            JsonRelation { name: &rel.name, columns: &rel.columns, types: rel.types.clone(), tuples }
+            let types = rel.types.iter().map(|t| t.name_in(&symbols.records)).collect();
+            JsonRelation { name: &rel.name, columns: &rel.columns, types, tuples }
         })
         .collect();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
@@ -193,7 +233,7 @@ fn render_table(
                 let len = match t {
                     Type::Number => num.format(to_number(v)).len(),
                     Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)).chars().count(),
-                    t => display(v, t, symbols).len(),
+                    t => crate::base::terminal::escape(&display(v, t, symbols)).chars().count(),
                 };
                 *wd = (*wd).max(len);
             }
@@ -207,7 +247,7 @@ fn render_table(
                 cells.push(match t {
                     Type::Number => num.format(to_number(v)).to_owned().into(),
                     Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)),
-                    t => display(v, t, symbols).into(),
+                    t => crate::base::terminal::escape(&display(v, t, symbols)).into_owned().into(),
                 });
             }
             table_line(&mut w, &cells, &widths)?;

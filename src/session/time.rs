@@ -31,6 +31,15 @@ pub struct TimedSession {
 impl TimedSession {
     /// Evaluates a project loaded with time; on failure the diagnostics carry its sources.
     pub fn evaluate(mut project: Project, options: &EvalOptions) -> Result<TimedSession, Failure> {
+        // Defeasible rules and denials have their own evaluator, which knows no time yet.
+        if project.program.defeasible.is_active() {
+            let d = Diagnostic::error(
+                crate::base::diag::Code::Unsupported,
+                "evaluation with time does not support defeasible rules, denials or strong negation yet",
+            )
+            .with_help("evaluate one day with --as-of DATE");
+            return Err(Failure::new(vec![d], ExitStatus::Failed).within(&mut project.sources));
+        }
         let inputs = input_rows(&project.program, &project.facts);
         match temporal::evaluate(&project.program, inputs, &mut project.symbols, options) {
             Ok(model) => Ok(TimedSession { project, model }),

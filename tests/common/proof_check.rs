@@ -334,6 +334,14 @@ fn eval(e: &Expr, env: &[Value], symbols: &Symbols) -> Option<Value> {
                 _ => return stance::engine::eval::evaluate_expr(e, env, &mut Symbols::new()),
             }) as Value
         }
+        // A record holds when the table has one with exactly these fields (it is canonical).
+        Expr::Record(_, fields) => {
+            let values: Option<Vec<Value>> = fields.iter().map(|f| eval(f, env, symbols)).collect();
+            return symbols.records.get(&values?);
+        }
+        Expr::Field { record, index, .. } => {
+            return symbols.records.unpack(eval(record, env, symbols)?)?.get(*index).copied();
+        }
         Expr::Call { .. } => {
             // String functors need the symbol table; the proofs checked in tests use none.
             let _ = symbols;
@@ -348,6 +356,8 @@ fn compare(op: CompareOp, ty: Type, l: Value, r: Value, symbols: &Symbols) -> bo
         Type::Unsigned => l.cmp(&r),
         Type::Float => f32::from_bits(l).total_cmp(&f32::from_bits(r)),
         Type::Symbol => symbols.resolve(l).cmp(symbols.resolve(r)),
+        // Records compare with `=` and `!=` only (by id, as the table is canonical).
+        Type::Record(_) => l.cmp(&r),
     };
     match op {
         CompareOp::Eq => l == r,

@@ -47,6 +47,9 @@ pub enum Item {
     Comp(Comp),
     /// `.init inst = Name<args>`: a component instantiation.
     Init(Init),
+    /// `.prefer r2 > r1`, `.prefer by grade`, `.prefer by date`: superiority between
+    /// defeasible rules (see `lang::defeasible`).
+    Prefer(Prefer),
     /// `.override rel`, inside a component: drop the base components' rules for `rel`.
     Override {
         /// The relation whose inherited rules are dropped.
@@ -125,7 +128,11 @@ pub struct Column {
     pub ty: Ident,
 }
 
-/// A type declaration: `.type Name <: base`, `.type Name = A | B`.
+/// The fields of a record type or of a branch: (name, type name).
+pub type Fields = Vec<(Ident, Ident)>;
+
+/// A type declaration: `.type Name <: base`, `.type Name = A | B`, `.type P = [a: number]`,
+/// `.type S = A {x: number} | B {}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeDecl {
     /// The declared type's name.
@@ -136,6 +143,11 @@ pub struct TypeDecl {
     /// `.type T <: B` (a subset of `B`, as `.number_type`/`.symbol_type`), rather than
     /// `.type T = B` (another name for `B`) or a union.
     pub subset: bool,
+    /// `.type T = [a: number, b: T]`: a record type's fields (name, type); `bases` is empty.
+    pub fields: Option<Fields>,
+    /// `.type S = Circle {r: number} | Zero {}`: an algebraic data type's branches, each with
+    /// its fields; `bases` is empty.
+    pub branches: Option<Vec<(Ident, Fields)>>,
     /// The whole declaration.
     pub span: Span,
 }
@@ -190,9 +202,59 @@ pub enum ParamValue {
     Word(String),
 }
 
+/// What a `.prefer` directive ranks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PreferKind {
+    /// `.prefer r2 > r1`: the rule named `r2` is superior to `r1` (names as written, in order).
+    Rules(Ident, Ident),
+    /// `.prefer by grade`: of two conflicting statement rows, the better-graded one wins.
+    Grade,
+    /// `.prefer by date`: of two conflicting statement rows, the later one wins.
+    Date,
+    /// `.prefer by specificity`: of two conflicting rules, the more specific one wins (its
+    /// body implies the other's through strict rules, and not the reverse).
+    Specificity,
+}
+
+/// A `.prefer` directive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prefer {
+    /// What it ranks.
+    pub kind: PreferKind,
+    /// The whole directive.
+    pub span: Span,
+}
+
+/// How a rule concludes its head (defeasible logic, see `lang::defeasible`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RuleKind {
+    /// `:-`: the head holds whenever the body does.
+    #[default]
+    Strict,
+    /// `:~`: the head holds unless a rule for its complement is not beaten.
+    Defeasible,
+    /// `:~>`: concludes nothing; only stops the complement of its head.
+    Defeater,
+}
+
+impl RuleKind {
+    /// The rule's arrow as written.
+    pub fn arrow(self) -> &'static str {
+        match self {
+            RuleKind::Strict => ":-",
+            RuleKind::Defeasible => ":~",
+            RuleKind::Defeater => ":~>",
+        }
+    }
+}
+
 /// `heads :- body.`; a fact has an empty body; a constraint `:- body.` has no heads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
+    /// `@name` written before the rule, for `.prefer`.
+    pub name: Option<Ident>,
+    /// Strict, defeasible or defeater.
+    pub kind: RuleKind,
     /// The head atoms: several for `a(x), b(x) :- c(x).`, none for a constraint.
     pub heads: Vec<Atom>,
     /// `None` for a fact.
@@ -423,6 +485,19 @@ pub enum Expr {
         /// The whole aggregate.
         span: Span,
     },
+    /// `[a, b]`: a record built from (in a head) or matched against (in a body) its fields.
+    Record(Vec<Expr>, Span),
+    /// `nil`: the empty record of any record type.
+    Nil(Span),
+    /// `$Circle(r)` (or `$Zero`): a branch of an algebraic data type, built or matched.
+    Branch {
+        /// The branch's name, without the `$`.
+        name: Ident,
+        /// Its arguments.
+        args: Vec<Expr>,
+        /// The whole constructor.
+        span: Span,
+    },
     /// `as(e, T)` type cast: parsed so `check` can accept or reject it.
     Cast {
         /// The expression cast.
@@ -444,6 +519,9 @@ impl Expr {
             | Expr::Float(_, s)
             | Expr::Str(_, s)
             | Expr::Counter(s)
+            | Expr::Record(_, s)
+            | Expr::Nil(s)
+            | Expr::Branch { span: s, .. }
             | Expr::Unary { span: s, .. }
             | Expr::Binary { span: s, .. }
             | Expr::Call { span: s, .. }
@@ -464,7 +542,9 @@ impl Expr {
                 lhs.for_each_var(into_aggregates, f);
                 rhs.for_each_var(into_aggregates, f);
             }
-            Expr::Call { args, .. } => args.iter().for_each(|a| a.for_each_var(into_aggregates, f)),
+            Expr::Call { args, .. } | Expr::Record(args, _) | Expr::Branch { args, .. } => {
+                args.iter().for_each(|a| a.for_each_var(into_aggregates, f))
+            }
             Expr::Aggregate { target, body, .. } if into_aggregates => {
                 if let Some(t) = target {
                     t.for_each_var(into_aggregates, f);
@@ -476,6 +556,7 @@ impl Expr {
             | Expr::Number(..)
             | Expr::Float(..)
             | Expr::Str(..)
+            | Expr::Nil(_)
             | Expr::Counter(_) => {}
         }
     }

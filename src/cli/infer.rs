@@ -92,7 +92,12 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         Ok(to_write) => to_write,
         Err(refused) => return Err(Failure::new(refused, ExitStatus::Usage).within(&mut project.sources)),
     };
+    args.project.warn_non_loopback();
     let mut run = evaluate(args, ctx, project, &shown)?;
+    if !args.project.prints_results() {
+        // `--engine dd` on a process other than 0: process 0 gathered and prints the results.
+        return Ok(ExitStatus::Success);
+    }
     report_violations(args, ctx, &mut run)?;
     if let Some(dir) = &args.output_dir {
         let (program, symbols) = (&run.project.program, &run.project.symbols);

@@ -46,6 +46,8 @@ pub struct EvalOptions {
     pub cancel: Option<CancelToken>,
     /// Which evaluator runs the program (see [`crate::engine::backend`]).
     pub engine: crate::engine::backend::Engine,
+    /// Worker threads and processes for `--engine dd` (the other engines use one thread).
+    pub cluster: crate::engine::dd::Cluster,
 }
 
 /// How a derived tuple first appeared: in which round of its stratum, by which rule.
@@ -251,7 +253,8 @@ fn watchdog(
 
 /// The error for a run stopped by `reason` while `rule` ran (its head is the relation that
 /// grew); `largest` is the biggest relation (id, tuples) when known, for the memory budget.
-fn limit_diagnostic(
+/// Every engine reports its limits with it.
+pub fn limit_diagnostic(
     program: &ir::Program,
     options: &EvalOptions,
     reason: StopReason,

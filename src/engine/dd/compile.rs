@@ -1,0 +1,380 @@
+//! The IR compiled to a differential dataflow: one collection of rows per relation, one
+//! `distinct` per derived relation, one `iterate` scope (a `Variable` per relation) per
+//! recursive stratum.
+//!
+//! A rule's body is compiled literal by literal, in the checked order, over a collection of
+//! *environments*: rows of the rule's variables (`Rule::num_vars` wide, 0 where a variable is
+//! not bound yet). A positive atom is a `join` keyed by its constants and already-bound
+//! variables; a negated atom an `antijoin` against the (complete, lower-stratum) relation
+//! projected to its non-wildcard columns; a comparison a `filter`; `x = e` and `range` a
+//! `flat_map`; an aggregate a `reduce` keyed by the variables its body shares with the outer
+//! body. An environment's multiplicity is its number of solutions, as in a nested-loop
+//! evaluation, so `count` and `sum` fold the same solutions the simple engine folds.
+//! Expressions, comparisons, ranges and folds are the datafrog engine's own
+//! (`eval::evaluate_expr`, `eval::compare`, `functors::Range`, `eval::Fold`): one
+//! implementation of the semantics.
+
+use super::Shared;
+use crate::base::value::{Value, from_number, to_number};
+use crate::engine::eval::{self, Fold};
+use crate::lang::functors::Range;
+use crate::lang::ir::{self, Arg, Atom, Expr, Lit, RelId, VarId};
+use crate::lang::syntax::ast::AggregateFunc;
+use differential_dataflow::VecCollection;
+use differential_dataflow::lattice::Lattice;
+use differential_dataflow::operators::iterate::Variable;
+use timely::dataflow::Scope;
+use timely::order::Product;
+use timely::progress::Timestamp;
+
+/// A tuple, or a rule's environment.
+pub type Row = Vec<Value>;
+/// A relation's tuples (or a body's environments) as a collection.
+pub type Coll<'s, T> = VecCollection<'s, T, Row, isize>;
+
+/// Compiles every stratum of `program` over the input collections (one per relation, facts
+/// included); returns every relation's complete collection, by [`RelId`].
+pub fn program<'s>(
+    scope: Scope<'s, u32>,
+    program: &ir::Program,
+    inputs: Vec<Coll<'s, u32>>,
+    unit: Coll<'s, u32>,
+    shared: &Shared,
+) -> Vec<Coll<'s, u32>> {
+    let mut rels: Vec<Option<Coll<'s, u32>>> = vec![None; program.relations.len()];
+    for stratum in &program.strata {
+        if !stratum.recursive {
+            for &rel in &stratum.relations {
+                let parts = rules_of(program, stratum, rel, &rels, &unit, shared);
+                let all = differential_dataflow::collection::concatenate(scope, parts).concat(inputs[rel].clone());
+                rels[rel] = Some(counted(all.distinct(), rel, shared));
+            }
+            continue;
+        }
+        let results = scope.iterative::<u64, _, _>(|inner| {
+            // Only the lower relations this stratum reads enter the loop.
+            let mut reads = Vec::new();
+            for &r in &stratum.rules {
+                ir::body_reads(&program.rules[r].body, false, &mut reads);
+            }
+            let mut inner_rels: Vec<Option<Coll<'_, Product<u32, u64>>>> = vec![None; program.relations.len()];
+            for (rel, _, _) in reads {
+                if inner_rels[rel].is_none() && !stratum.relations.contains(&rel) {
+                    inner_rels[rel] = rels[rel].clone().map(|c| c.enter(inner));
+                }
+            }
+            let mut variables = Vec::new();
+            for &rel in &stratum.relations {
+                let (variable, collection) = Variable::new(inner, Product::new(0, 1));
+                inner_rels[rel] = Some(collection);
+                variables.push(variable);
+            }
+            let inner_unit = unit.clone().enter(inner);
+            let mut out = Vec::new();
+            for (&rel, variable) in stratum.relations.iter().zip(variables) {
+                let parts = rules_of(program, stratum, rel, &inner_rels, &inner_unit, shared);
+                let all = differential_dataflow::collection::concatenate(inner, parts)
+                    .concat(inputs[rel].clone().enter(inner));
+                let result = counted(all.distinct(), rel, shared);
+                variable.set(result.clone());
+                out.push(result.leave(scope));
+            }
+            out
+        });
+        for (&rel, result) in stratum.relations.iter().zip(results) {
+            rels[rel] = Some(result);
+        }
+    }
+    rels.into_iter().map(|r| r.expect("every relation is in a stratum")).collect()
+}
+
+/// Adds the size changes of a relation to its counter, for `--max-tuples`.
+fn counted<'s, T: Timestamp + Lattice>(c: Coll<'s, T>, rel: RelId, shared: &Shared) -> Coll<'s, T> {
+    let sizes = shared.sizes.clone();
+    c.inspect_batch(move |_, updates| {
+        let change: isize = updates.iter().map(|(_, _, d)| *d).sum();
+        sizes[rel].fetch_add(change as i64, std::sync::atomic::Ordering::Relaxed);
+    })
+}
+
+/// The head tuples of every rule of `stratum` deriving `rel`.
+fn rules_of<'s, T: Timestamp + Lattice>(
+    program: &ir::Program,
+    stratum: &ir::Stratum,
+    rel: RelId,
+    rels: &[Option<Coll<'s, T>>],
+    unit: &Coll<'s, T>,
+    shared: &Shared,
+) -> Vec<Coll<'s, T>> {
+    stratum
+        .rules
+        .iter()
+        .map(|&r| &program.rules[r])
+        .filter(|rule| rule.head == rel)
+        .map(|rule| {
+            let mut bound = vec![false; rule.num_vars()];
+            let envs = Body { rels, unit, shared, width: rule.num_vars() }.compile(&rule.body, None, &mut bound);
+            let envs = materialize(envs, unit, rule.num_vars());
+            let (head, shared) = (rule.head_args.clone(), shared.clone());
+            envs.flat_map(move |env| head.iter().map(|e| shared.eval(e, &env)).collect::<Option<Row>>())
+        })
+        .collect()
+}
+
+/// The environments so far: `None` is the single empty environment (nothing read yet).
+type Envs<'s, T> = Option<Coll<'s, T>>;
+
+/// The empty environment as a collection, when a literal needs one.
+fn materialize<'s, T: Timestamp + Lattice>(envs: Envs<'s, T>, unit: &Coll<'s, T>, width: usize) -> Coll<'s, T> {
+    envs.unwrap_or_else(|| unit.clone().map(move |_| vec![0; width]))
+}
+
+/// What one body's compilation reads.
+struct Body<'a, 's, T: Timestamp + Lattice> {
+    rels: &'a [Option<Coll<'s, T>>],
+    unit: &'a Coll<'s, T>,
+    shared: &'a Shared,
+    /// The environment's width (the rule's number of variables).
+    width: usize,
+}
+
+impl<'s, T: Timestamp + Lattice> Body<'_, 's, T> {
+    fn rel(&self, rel: RelId) -> Coll<'s, T> {
+        self.rels[rel].clone().expect("a body reads only relations of its stratum or lower ones")
+    }
+
+    /// The environments that satisfy `lits` after `envs`; `bound` tracks the bound variables.
+    fn compile(&self, lits: &[Lit], mut envs: Envs<'s, T>, bound: &mut [bool]) -> Envs<'s, T> {
+        for lit in lits {
+            envs = Some(match lit {
+                Lit::Atom(atom) => self.atom(atom, envs, bound),
+                Lit::Negated(atom) => self.negated(atom, materialize(envs, self.unit, self.width)),
+                // lhs op rhs
+                Lit::Filter { op, lhs, rhs, ty, .. } => {
+                    let (op, ty, lhs, rhs, shared) = (*op, *ty, lhs.clone(), rhs.clone(), self.shared.clone());
+                    materialize(envs, self.unit, self.width).filter(move |env| {
+                        let (l, r) = (shared.eval(&lhs, env), shared.eval(&rhs, env));
+                        l.zip(r).is_some_and(|(l, r)| eval::compare(op, ty, l, r, &shared.symbols()))
+                    })
+                }
+                // var = expr
+                Lit::Assign { var, expr, .. } => {
+                    bound[*var] = true;
+                    let (var, expr, shared) = (*var, expr.clone(), self.shared.clone());
+                    materialize(envs, self.unit, self.width).flat_map(move |mut env| {
+                        env[var] = shared.eval(&expr, &env)?;
+                        Some(env)
+                    })
+                }
+                // var = range(from, to[, step])
+                Lit::Range { var, from, to, step, .. } => {
+                    bound[*var] = true;
+                    let (var, shared) = (*var, self.shared.clone());
+                    let (from, to, step) = (from.clone(), to.clone(), step.clone());
+                    materialize(envs, self.unit, self.width).flat_map(move |env| {
+                        let numbers = range(&shared, &env, &from, &to, step.as_ref());
+                        numbers.into_iter().flatten().map(move |n| {
+                            let mut env = env.clone();
+                            env[var] = from_number(n);
+                            env
+                        })
+                    })
+                }
+                Lit::Aggregate { var, func, target, body, span } => {
+                    let envs = materialize(envs, self.unit, self.width);
+                    let result = self.aggregate(envs, *func, target.as_ref(), body, *span, bound);
+                    bound[*var] = true;
+                    let var = *var;
+                    result.map(move |(mut env, value)| {
+                        env[var] = value;
+                        env
+                    })
+                }
+            });
+        }
+        envs
+    }
+
+    /// `p(args)`: joins the environments with `p` on the constants and bound variables, and
+    /// binds the other variables.
+    fn atom(&self, atom: &Atom, envs: Envs<'s, T>, bound: &mut [bool]) -> Coll<'s, T> {
+        let mut keys: Vec<(usize, Arg)> = Vec::new();
+        let mut binds: Vec<(usize, VarId)> = Vec::new();
+        let mut same: Vec<(usize, usize)> = Vec::new();
+        for (col, &arg) in atom.args.iter().enumerate() {
+            match arg {
+                Arg::Wildcard => {}
+                Arg::Const(_) => keys.push((col, arg)),
+                Arg::Var(v) if bound[v] => keys.push((col, arg)),
+                Arg::Var(v) => match binds.iter().find(|&&(_, w)| w == v) {
+                    Some(&(first, _)) => same.push((first, col)),
+                    None => binds.push((col, v)),
+                },
+            }
+        }
+        for &(_, v) in &binds {
+            bound[v] = true;
+        }
+        let width = self.width;
+        let tuples = self.rel(atom.rel).filter(move |t| same.iter().all(|&(a, b)| t[a] == t[b]));
+        let Some(envs) = envs else {
+            // p(args) read first: the tuples that agree with the constants bind the variables.
+            let consts: Vec<(usize, Value)> =
+                keys.iter().filter_map(|&(c, a)| if let Arg::Const(v) = a { Some((c, v)) } else { None }).collect();
+            return tuples.filter(move |t| consts.iter().all(|&(c, v)| t[c] == v)).map(move |t| {
+                let mut env = vec![0; width];
+                binds.iter().for_each(|&(c, v)| env[v] = t[c]);
+                env
+            });
+        };
+        // h :- ..., p(k..., x...): env(k) ⋈ p(k, x) binds x.
+        let key_cols: Vec<usize> = keys.iter().map(|&(c, _)| c).collect();
+        let by_key = tuples.map(move |t| (key_cols.iter().map(|&c| t[c]).collect::<Row>(), t));
+        let envs = envs.map(move |env| (key_of(&keys, &env), env));
+        envs.join_map(by_key, move |_, env, t| {
+            let mut env = env.clone();
+            binds.iter().for_each(|&(c, v)| env[v] = t[c]);
+            env
+        })
+    }
+
+    /// `!p(args)`: the environments with no tuple of `p` agreeing on the non-wildcard columns.
+    fn negated(&self, atom: &Atom, envs: Coll<'s, T>) -> Coll<'s, T> {
+        let keys: Vec<(usize, Arg)> =
+            atom.args.iter().enumerate().filter(|(_, a)| !matches!(a, Arg::Wildcard)).map(|(c, &a)| (c, a)).collect();
+        let cols: Vec<usize> = keys.iter().map(|&(c, _)| c).collect();
+        // h :- ..., !p(k): env(k) ▷ π_k(p).
+        let present = self.rel(atom.rel).map(move |t| cols.iter().map(|&c| t[c]).collect::<Row>()).distinct();
+        envs.map(move |env| (key_of(&keys, &env), env)).antijoin(present).map(|(_, env)| env)
+    }
+
+    /// `var = func target : { body }`: each environment with the fold of `target` over the
+    /// solutions of `body` that agree with it on the variables they share.
+    fn aggregate(
+        &self,
+        envs: Coll<'s, T>,
+        func: AggregateFunc,
+        target: Option<&Expr>,
+        body: &[Lit],
+        span: crate::base::source::Span,
+        bound: &[bool],
+    ) -> VecCollection<'s, T, (Row, Value), isize> {
+        let mut used = Vec::new();
+        lit_vars(body, &mut used);
+        if let Some(t) = target {
+            t.vars(&mut used);
+        }
+        used.sort_unstable();
+        used.dedup();
+        let shares: Vec<VarId> = used.into_iter().filter(|&v| bound[v]).collect();
+        let width = self.width;
+        let project = {
+            let shares = shares.clone();
+            move |env: &Row| shares.iter().map(|&v| env[v]).collect::<Row>()
+        };
+        // The groups: one per distinct value of the shared variables among the environments.
+        let groups = envs.clone().map({
+            let project = project.clone();
+            move |env| project(&env)
+        })
+        .distinct();
+        let seeds = {
+            let shares = shares.clone();
+            groups.clone().map(move |key| {
+                let mut env = vec![0; width];
+                shares.iter().zip(&key).for_each(|(&v, &x)| env[v] = x);
+                env
+            })
+        };
+        let mut inner_bound = bound.to_vec();
+        let solutions = self.compile(body, Some(seeds), &mut inner_bound).expect("the body starts from the groups");
+        let (target, shared) = (target.cloned(), self.shared.clone());
+        let project_solution = project.clone();
+        let values = solutions.map(move |env| {
+            let value = target.as_ref().and_then(|t| shared.eval(t, &env));
+            (project_solution(&env), value)
+        });
+        let shared = self.shared.clone();
+        let folded = values.reduce(move |_key, input: &[(&Option<Value>, isize)], output| {
+            let mut fold = Fold::new(func);
+            for &(value, times) in input {
+                for _ in 0..times {
+                    fold.add(value.map(to_number));
+                }
+            }
+            if fold.overflowed() {
+                shared.fail(eval::overflow(func, span));
+            }
+            if let Some(result) = fold.result() {
+                output.push((from_number(result), 1));
+            }
+        });
+        // Groups without solutions: what the fold of nothing gives (0 for count and sum).
+        let empty = Fold::new(func).result();
+        let folded = match empty {
+            None => folded,
+            Some(zero) => {
+                let missing = groups.map(|k| (k, ())).antijoin(folded.clone().map(|(k, _)| k).distinct());
+                folded.concat(missing.map(move |(k, ())| (k, from_number(zero))))
+            }
+        };
+        // env ⋈ folded on the shared variables.
+        envs.map(move |env| (project(&env), env)).join_map(folded, |_, env, &value| (env.clone(), value))
+    }
+}
+
+/// The values of `keys` in `env`: constants as written, variables as bound.
+fn key_of(keys: &[(usize, Arg)], env: &[Value]) -> Row {
+    keys.iter()
+        .map(|&(_, a)| match a {
+            Arg::Const(c) => c,
+            Arg::Var(v) => env[v],
+            Arg::Wildcard => unreachable!("wildcards are never keys"),
+        })
+        .collect()
+}
+
+/// The numbers of `range(from, to[, step])` under `env`; `None` when a bound has no value.
+fn range(shared: &Shared, env: &[Value], from: &Expr, to: &Expr, step: Option<&Expr>) -> Option<Range> {
+    let from = to_number(shared.eval(from, env)?);
+    let to = to_number(shared.eval(to, env)?);
+    let step = match step {
+        Some(s) => Some(to_number(shared.eval(s, env)?)),
+        None => None,
+    };
+    Some(Range::new(from, to, step))
+}
+
+/// Appends the variables `lits` read or bind.
+fn lit_vars(lits: &[Lit], out: &mut Vec<VarId>) {
+    for lit in lits {
+        match lit {
+            Lit::Atom(a) | Lit::Negated(a) => {
+                out.extend(a.args.iter().filter_map(|a| if let Arg::Var(v) = a { Some(*v) } else { None }))
+            }
+            Lit::Filter { lhs, rhs, .. } => {
+                lhs.vars(out);
+                rhs.vars(out);
+            }
+            Lit::Assign { var, expr, .. } => {
+                out.push(*var);
+                expr.vars(out);
+            }
+            Lit::Range { var, from, to, step, .. } => {
+                out.push(*var);
+                from.vars(out);
+                to.vars(out);
+                if let Some(s) = step {
+                    s.vars(out);
+                }
+            }
+            Lit::Aggregate { var, target, body, .. } => {
+                out.push(*var);
+                if let Some(t) = target {
+                    t.vars(out);
+                }
+                lit_vars(body, out);
+            }
+        }
+    }
+}

@@ -11,7 +11,7 @@ use stance::engine::eval::EvalOptions;
 fn every_engine_gives_the_example_the_same_bytes() {
     let datafrog = stance(&repo(), &["infer", "--format", "csv"]);
     assert_eq!(datafrog.status.code(), Some(0), "{}", stderr(&datafrog));
-    for engine in ["simple", "compare"] {
+    for engine in ["simple", "compare", "dd", "compare-dd"] {
         let o = stance(&repo(), &["infer", "--format", "csv", "--engine", engine]);
         assert_eq!(o.status.code(), Some(0), "{engine}: {}", stderr(&o));
         assert_eq!(stdout(&o), stdout(&datafrog), "{engine}");

@@ -560,7 +560,12 @@ pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, Str
 /// Returns every relation (input and derived) → its rows, values rendered as text,
 /// sorted by value. Errors are rendered in the short `file:line:col` form.
 pub fn eval_text(program: &str) -> Result<BTreeMap<String, Vec<Vec<String>>>, String> {
-    let m = evaluate_text(program, &EvalOptions::default())?;
+    eval_text_with(program, &EvalOptions::default())
+}
+
+/// [`eval_text`] with the given engine and options.
+pub fn eval_text_with(program: &str, options: &EvalOptions) -> Result<BTreeMap<String, Vec<Vec<String>>>, String> {
+    let m = evaluate_text(program, options)?;
     let mut out = BTreeMap::new();
     for (id, rel) in m.program.relations.iter().enumerate() {
         out.insert(rel.name.clone(), crate::base::order::sorted_rows(&m.model.relations[id], &rel.types, &m.symbols));

@@ -102,6 +102,7 @@ impl Session {
             commands: Mutex::new(receivers.into_iter().map(|r| live.then_some(r)).collect()),
             replies: Mutex::new(reply),
         });
+        let quiet = cluster.is_distributed().then(StdoutToStderr::new);
         let guards = timely::execute(config, move |worker| {
             if let Err(d) = work(worker, &job) {
                 let _ = job.replies.lock().unwrap_or_else(PoisonError::into_inner).send(Reply::Failed(d));
@@ -110,6 +111,7 @@ impl Session {
                 }
             }
         });
+        drop(quiet);
         let guards = match guards {
             Ok(g) => g,
             Err(e) => {
@@ -205,6 +207,39 @@ impl Drop for Session {
     fn drop(&mut self) {
         // Closing the command channels lets live workers end.
         self.commands.clear();
+    }
+}
+
+/// Standard output pointed at standard error while it lives: timely prints "awaiting
+/// connections" on standard output while the processes connect (in `timely::execute`,
+/// before any worker runs), and standard output carries stance's results.
+struct StdoutToStderr(Option<i32>);
+
+impl StdoutToStderr {
+    fn new() -> StdoutToStderr {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        // SAFETY: dup and dup2 on the standard descriptors; nothing else writes to standard
+        // output while the processes connect.
+        let saved = unsafe { libc::dup(1) };
+        if saved < 0 || unsafe { libc::dup2(2, 1) } < 0 {
+            return StdoutToStderr(None);
+        }
+        StdoutToStderr(Some(saved))
+    }
+}
+
+impl Drop for StdoutToStderr {
+    fn drop(&mut self) {
+        use std::io::Write;
+        if let Some(saved) = self.0 {
+            let _ = std::io::stdout().flush();
+            // SAFETY: puts back the descriptor `new` saved, then closes the copy.
+            unsafe {
+                libc::dup2(saved, 1);
+                libc::close(saved);
+            }
+        }
     }
 }
 

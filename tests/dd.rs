@@ -141,3 +141,84 @@ fn a_rule_without_end_stops_at_the_tuple_limit() {
     let err = stderr(&o);
     assert!(err.contains("relation `n` grew beyond 1000 tuples (--max-tuples); stopped"), "{err}");
 }
+
+// ------------------------------------------------------------------------------------------
+// Incremental updates
+// ------------------------------------------------------------------------------------------
+
+mod incremental {
+    use proptest::prelude::*;
+    use stance::base::value::{Tuples, from_number};
+    use stance::engine::backend::{self, Engine};
+    use stance::engine::dd::{Cluster, Session};
+    use stance::engine::eval::EvalOptions;
+    use stance::engine::plan;
+    use std::collections::BTreeSet;
+
+    /// Recursion, negation and an aggregate over `edge`, which the updates change.
+    const PROGRAM: &str = r#"
+        .decl edge(a: number, b: number)
+        .decl path(a: number, b: number)
+        path(x, y) :- edge(x, y).
+        path(x, z) :- path(x, y), edge(y, z).
+        .decl node(a: number)
+        node(x) :- edge(x, _).
+        node(y) :- edge(_, y).
+        .decl acyclic(a: number)
+        acyclic(x) :- node(x), !path(x, x).
+        .decl out(a: number, n: number)
+        out(x, n) :- node(x), n = count : { path(x, _) }.
+        .decl far(a: number, b: number)
+        far(x, y) :- path(x, y), y > x + 2.
+    "#;
+
+    /// `DD_INCREMENTAL_CASES`, or 24.
+    fn cases() -> u32 {
+        std::env::var("DD_INCREMENTAL_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(24)
+    }
+
+    fn edges(set: &BTreeSet<(i32, i32)>) -> Tuples {
+        let mut t = Tuples::new(2);
+        set.iter().for_each(|&(a, b)| t.push(&[from_number(a), from_number(b)]));
+        t
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 256, ..ProptestConfig::default() })]
+
+        /// After every step of random inserts and deletes (several per step, repeats and
+        /// deletes of absent edges included), the live dataflow's model is a fresh
+        /// evaluation's, on one or two workers.
+        #[test]
+        fn every_step_gives_the_model_of_a_fresh_evaluation(
+            steps in prop::collection::vec(prop::collection::vec((any::<bool>(), 0..7i32, 0..7i32), 1..4), 1..10),
+            workers in 1..3usize,
+        ) {
+            let mut m = stance::session::evaluate_text(PROGRAM, &EvalOptions::default()).unwrap();
+            let edge = m.program.relation_id("edge").unwrap();
+            let plan = plan::plan_with(&m.program, &plan::Stats::of_inputs(&m.program, std::iter::empty()));
+            let empty: Vec<Tuples> = m.program.relations.iter().map(|r| Tuples::new(r.arity())).collect();
+            let options = EvalOptions { engine: Engine::Dd, cluster: Cluster { workers, ..Cluster::default() }, ..Default::default() };
+            let mut symbols = m.symbols.clone();
+            let mut live = Session::start(&m.program, empty.clone(), &mut symbols, &options, true).unwrap();
+            let mut set = BTreeSet::new();
+            for step in steps {
+                let mut changes = Vec::new();
+                for (insert, a, b) in step {
+                    let row = vec![from_number(a), from_number(b)];
+                    // The dataflow's input is a multiset: only real changes of the set go in.
+                    let changed = if insert { set.insert((a, b)) } else { set.remove(&(a, b)) };
+                    if changed {
+                        changes.push((edge, row, if insert { 1 } else { -1 }));
+                    }
+                }
+                live.apply(changes).unwrap();
+                let mut inputs = empty.clone();
+                inputs[edge] = edges(&set);
+                let fresh = backend::evaluate(Engine::Datafrog, &m.program, &plan, inputs, &mut m.symbols, &EvalOptions::default()).unwrap();
+                prop_assert_eq!(&live.model(&m.program), &fresh.relations, "after edges {:?}", set);
+            }
+            live.finish();
+        }
+    }
+}

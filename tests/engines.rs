@@ -44,7 +44,7 @@ fn the_simple_engine_refuses_autoinc_by_name() {
 fn commands_that_do_not_pass_the_engine_on_say_so() {
     let o = stance(&repo(), &["watch", "--engine", "simple", "--exit-after", "1"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("`stance watch` runs the datafrog engine only"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`stance watch` runs the datafrog or the dd engine only"), "{}", stderr(&o));
 }
 
 fn rows(program: &str, engine: Engine, rel: &str) -> Vec<Vec<String>> {

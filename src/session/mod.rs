@@ -8,6 +8,8 @@
 pub mod claim_files;
 pub mod diff;
 pub mod goal;
+#[cfg(feature = "dd")]
+pub mod live;
 pub mod scaffold;
 pub mod untrusted;
 pub mod watch;

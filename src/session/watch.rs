@@ -32,6 +32,34 @@ pub struct WatchOptions {
     pub exit_after: Option<usize>,
     /// Print how long each re-run took, to standard error.
     pub timing: bool,
+    /// The engine and its options. With `--engine dd` the dataflow stays alive between runs
+    /// and takes each load's changed input tuples as updates ([`super::live`]).
+    pub eval: EvalOptions,
+}
+
+/// How each run evaluates: afresh, or by updating a live dd dataflow.
+enum Evaluator {
+    Fresh(EvalOptions),
+    #[cfg(feature = "dd")]
+    Live(super::live::Live, EvalOptions),
+}
+
+impl Evaluator {
+    fn new(options: &EvalOptions) -> Evaluator {
+        #[cfg(feature = "dd")]
+        if options.engine == crate::engine::backend::Engine::Dd {
+            return Evaluator::Live(super::live::Live::default(), options.clone());
+        }
+        Evaluator::Fresh(options.clone())
+    }
+
+    fn evaluate(&mut self, project: &mut session::Project) -> Result<crate::engine::eval::Model, Failure> {
+        match self {
+            Evaluator::Fresh(options) => session::evaluate(project, options),
+            #[cfg(feature = "dd")]
+            Evaluator::Live(live, options) => live.evaluate(project, options),
+        }
+    }
 }
 
 /// What one successful run shows: the tuples of each shown relation, as pasteable atoms
@@ -51,7 +79,7 @@ pub fn run_once(
     relations: &[String],
     report: &mut dyn FnMut(&[Diagnostic], &SourceMap),
 ) -> Result<Snapshot, usize> {
-    run_reading(inputs, relations, report).0
+    run_reading(inputs, relations, &mut Evaluator::Fresh(EvalOptions::default()), report).0
 }
 
 /// [`run_once`], and the files the run read (rule files and tables, whatever their names),
@@ -59,6 +87,7 @@ pub fn run_once(
 fn run_reading(
     inputs: &Inputs,
     relations: &[String],
+    evaluator: &mut Evaluator,
     report: &mut dyn FnMut(&[Diagnostic], &SourceMap),
 ) -> (Result<Snapshot, usize>, Vec<PathBuf>) {
     let read = |sources: &SourceMap| -> Vec<PathBuf> {
@@ -71,15 +100,16 @@ fn run_reading(
     };
     report(&project.warnings, &project.sources);
     let files = read(&project.sources);
-    (evaluate_shown(&mut project, relations, report), files)
+    (evaluate_shown(&mut project, relations, evaluator, report), files)
 }
 
 fn evaluate_shown(
     project: &mut session::Project,
     relations: &[String],
+    evaluator: &mut Evaluator,
     report: &mut dyn FnMut(&[Diagnostic], &SourceMap),
 ) -> Result<Snapshot, usize> {
-    let model = match session::evaluate(project, &EvalOptions::default()) {
+    let model = match evaluator.evaluate(project) {
         Ok(m) => m,
         Err(f) => return Err(fail(f, &project.sources, report)),
     };
@@ -346,13 +376,14 @@ pub fn watch(
     let dirs = named.iter().map(|d| (absolute(d), identity(d))).collect();
     let mut watched = Watched { named, read: BTreeSet::new(), dirs };
 
+    let mut evaluator = Evaluator::new(&options.eval);
     let mut last: Option<Snapshot> = None;
     let mut runs = 0usize;
     let mut changed: BTreeSet<PathBuf> = BTreeSet::new();
     let mut first_event: Option<Instant> = None;
     loop {
         let started = Instant::now();
-        let (result, read) = run_reading(inputs, &options.relations, report);
+        let (result, read) = run_reading(inputs, &options.relations, &mut evaluator, report);
         watched.refresh(&mut watcher, &read);
         runs += 1;
         let elapsed = started.elapsed();

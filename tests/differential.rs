@@ -534,7 +534,13 @@ fn check_dd_engine(text: &str) -> Result<(), TestCaseError> {
         let cluster = Cluster { workers, ..Cluster::default() };
         let options = EvalOptions { engine: Engine::Dd, cluster, ..Default::default() };
         let dd = stance::session::evaluate_text(text, &options).map_err(TestCaseError::fail)?;
-        prop_assert_eq!(&datafrog.model.relations, &dd.model.relations, "dd on {} workers disagrees on:\n{}", workers, text);
+        prop_assert_eq!(
+            &datafrog.model.relations,
+            &dd.model.relations,
+            "dd on {} workers disagrees on:\n{}",
+            workers,
+            text
+        );
     }
     let options = EvalOptions { record: true, engine: Engine::Dd, ..Default::default() };
     let recorded = stance::session::evaluate_text(text, &options).map_err(TestCaseError::fail)?;

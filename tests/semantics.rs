@@ -5,16 +5,20 @@
 
 use std::collections::BTreeMap;
 
+/// Every relation's rows, by name.
+type Rows = BTreeMap<String, Vec<Vec<String>>>;
+
 /// The program on the dd engine, with two worker threads.
 #[cfg(feature = "dd")]
-fn on_dd(program: &str) -> Option<Result<BTreeMap<String, Vec<Vec<String>>>, String>> {
+fn on_dd(program: &str) -> Option<Result<Rows, String>> {
     use stance::engine::{backend::Engine, dd::Cluster, eval::EvalOptions};
-    let options = EvalOptions { engine: Engine::Dd, cluster: Cluster { workers: 2, ..Cluster::default() }, ..Default::default() };
+    let options =
+        EvalOptions { engine: Engine::Dd, cluster: Cluster { workers: 2, ..Cluster::default() }, ..Default::default() };
     Some(stance::session::eval_text_with(program, &options))
 }
 
 #[cfg(not(feature = "dd"))]
-fn on_dd(_: &str) -> Option<Result<BTreeMap<String, Vec<Vec<String>>>, String>> {
+fn on_dd(_: &str) -> Option<Result<Rows, String>> {
     None
 }
 

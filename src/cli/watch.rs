@@ -25,7 +25,10 @@ pub struct WatchArgs {
 
 pub fn run(args: &WatchArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     if !matches!(args.project.engine, EngineArg::Datafrog | EngineArg::Dd) {
-        return Err(Failure::io("`stance watch` runs the datafrog or the dd engine only; use `--engine dd` or leave out --engine".to_string()));
+        return Err(Failure::io(
+            "`stance watch` runs the datafrog or the dd engine only; use `--engine dd` or leave out --engine"
+                .to_string(),
+        ));
     }
     let options = WatchOptions {
         relations: args.relations.clone(),

@@ -273,11 +273,13 @@ impl<'s, T: Timestamp + Lattice> Body<'_, 's, T> {
             move |env: &Row| shares.iter().map(|&v| env[v]).collect::<Row>()
         };
         // The groups: one per distinct value of the shared variables among the environments.
-        let groups = envs.clone().map({
-            let project = project.clone();
-            move |env| project(&env)
-        })
-        .distinct();
+        let groups = envs
+            .clone()
+            .map({
+                let project = project.clone();
+                move |env| project(&env)
+            })
+            .distinct();
         let seeds = {
             let shares = shares.clone();
             groups.clone().map(move |key| {

@@ -262,7 +262,13 @@ fn timely_config(cluster: &Cluster) -> Result<timely::Config, Diagnostic> {
                 format!("--process {} is not below --processes {}", cluster.process, cluster.processes),
             ));
         }
-        C::Cluster { threads, process: cluster.process, addresses: cluster.addresses()?, report: false, zerocopy: false }
+        C::Cluster {
+            threads,
+            process: cluster.process,
+            addresses: cluster.addresses()?,
+            report: false,
+            zerocopy: false,
+        }
     } else if threads > 1 {
         C::Process(threads)
     } else {

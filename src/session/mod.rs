@@ -449,7 +449,7 @@ pub fn evaluate_with(
 }
 
 /// Every relation's input tuples: the rows of fact tables and the facts of rule files.
-fn input_tuples(program: &ir::Program, facts: &Facts) -> Vec<Tuples> {
+pub fn input_tuples(program: &ir::Program, facts: &Facts) -> Vec<Tuples> {
     let mut inputs: Vec<Tuples> = program.relations.iter().map(|r| Tuples::new(r.arity())).collect();
     for (name, rows) in &facts.relations {
         if let Some(id) = program.relation_id(name) {

@@ -21,11 +21,10 @@ use crate::lang::functors::Range;
 use crate::lang::ir::{self, Arg, Atom, Expr, Lit, RelId, VarId};
 use crate::lang::syntax::ast::AggregateFunc;
 use differential_dataflow::VecCollection;
-use differential_dataflow::lattice::Lattice;
 use differential_dataflow::operators::iterate::Variable;
 use timely::dataflow::Scope;
 use timely::order::Product;
-use timely::progress::Timestamp;
+use std::rc::Rc;
 
 /// A tuple, or a rule's environment.
 pub type Row = Vec<Value>;
@@ -43,40 +42,40 @@ pub fn program<'s>(
 ) -> Vec<Coll<'s, u32>> {
     let mut rels: Vec<Option<Coll<'s, u32>>> = vec![None; program.relations.len()];
     for stratum in &program.strata {
-        if !stratum.recursive {
-            for &rel in &stratum.relations {
-                let parts = rules_of(program, stratum, rel, &rels, &unit, shared);
-                let all = differential_dataflow::collection::concatenate(scope, parts).concat(inputs[rel].clone());
-                rels[rel] = Some(counted(all.distinct(), rel, shared));
-            }
-            continue;
-        }
+        // Every stratum runs in a loop scope, a recursive one iterating to its fixpoint and
+        // another one passing once: rules are compiled for one timestamp type only, which
+        // halves the operators' machine code.
         let results = scope.iterative::<u64, _, _>(|inner| {
-            // Only the lower relations this stratum reads enter the loop.
+            // Only the lower relations this stratum reads enter the scope.
             let mut reads = Vec::new();
             for &r in &stratum.rules {
                 ir::body_reads(&program.rules[r].body, false, &mut reads);
             }
-            let mut inner_rels: Vec<Option<Coll<'_, Product<u32, u64>>>> = vec![None; program.relations.len()];
+            let mut inner_rels: Vec<Option<Coll<'_, Inner>>> = vec![None; program.relations.len()];
             for (rel, _, _) in reads {
                 if inner_rels[rel].is_none() && !stratum.relations.contains(&rel) {
                     inner_rels[rel] = rels[rel].clone().map(|c| c.enter(inner));
                 }
             }
             let mut variables = Vec::new();
-            for &rel in &stratum.relations {
-                let (variable, collection) = Variable::new(inner, Product::new(0, 1));
-                inner_rels[rel] = Some(collection);
-                variables.push(variable);
+            if stratum.recursive {
+                for &rel in &stratum.relations {
+                    let (variable, collection) = Variable::new(inner, Product::new(0, 1));
+                    inner_rels[rel] = Some(collection);
+                    variables.push(variable);
+                }
             }
             let inner_unit = unit.clone().enter(inner);
+            let mut variables = variables.into_iter();
             let mut out = Vec::new();
-            for (&rel, variable) in stratum.relations.iter().zip(variables) {
+            for &rel in &stratum.relations {
                 let parts = rules_of(program, stratum, rel, &inner_rels, &inner_unit, shared);
                 let all = differential_dataflow::collection::concatenate(inner, parts)
                     .concat(inputs[rel].clone().enter(inner));
                 let result = counted(all.distinct(), rel, shared);
-                variable.set(result.clone());
+                if let Some(variable) = variables.next() {
+                    variable.set(result.clone());
+                }
                 out.push(result.leave(scope));
             }
             out
@@ -88,8 +87,50 @@ pub fn program<'s>(
     rels.into_iter().map(|r| r.expect("every relation is in a stratum")).collect()
 }
 
+/// The timestamp inside a stratum's scope: (epoch, round).
+type Inner = Product<u32, u64>;
+/// A collection inside a stratum's scope.
+type InnerColl<'s> = Coll<'s, Inner>;
+/// Keyed rows inside a stratum's scope.
+type Keyed<'s> = VecCollection<'s, Inner, (Row, Row), isize>;
+
+/// One row in, at most one out: every per-row step goes through this one instantiation of
+/// `flat_map` (a closure type per step would instantiate the operator per step).
+fn each<'s>(c: InnerColl<'s>, f: impl Fn(Row) -> Option<Row> + 'static) -> InnerColl<'s> {
+    let f: Rc<dyn Fn(Row) -> Option<Row>> = Rc::new(f);
+    c.flat_map(move |row| f(row))
+}
+
+/// One row in, any number out (`range`).
+fn many<'s>(c: InnerColl<'s>, f: impl Fn(Row) -> Vec<Row> + 'static) -> InnerColl<'s> {
+    let f: Rc<dyn Fn(Row) -> Vec<Row>> = Rc::new(f);
+    c.flat_map(move |row| f(row))
+}
+
+/// Each row with its key.
+fn keyed<'s>(c: InnerColl<'s>, key: impl Fn(&Row) -> Row + 'static) -> Keyed<'s> {
+    pairs(c, move |row| (key(&row), row))
+}
+
+/// Each row made a (key, value) pair.
+fn pairs<'s>(c: InnerColl<'s>, f: impl Fn(Row) -> (Row, Row) + 'static) -> Keyed<'s> {
+    let f: Rc<dyn Fn(Row) -> (Row, Row)> = Rc::new(f);
+    c.map(move |row| f(row))
+}
+
+/// Pairs of rows with equal keys, combined.
+fn join<'s>(a: Keyed<'s>, b: Keyed<'s>, f: impl Fn(&Row, &Row) -> Row + 'static) -> InnerColl<'s> {
+    let f: Rc<dyn Fn(&Row, &Row) -> Row> = Rc::new(f);
+    a.join_map(b, move |_, x, y| f(x, y))
+}
+
+/// The rows whose key is not among `absent`'s rows.
+fn without<'s>(a: Keyed<'s>, absent: InnerColl<'s>) -> InnerColl<'s> {
+    a.antijoin(absent.distinct()).map(|(_, row)| row)
+}
+
 /// Adds the size changes of a relation to its counter, for `--max-tuples`.
-fn counted<'s, T: Timestamp + Lattice>(c: Coll<'s, T>, rel: RelId, shared: &Shared) -> Coll<'s, T> {
+fn counted<'s>(c: InnerColl<'s>, rel: RelId, shared: &Shared) -> InnerColl<'s> {
     let sizes = shared.sizes.clone();
     c.inspect_batch(move |_, updates| {
         let change: isize = updates.iter().map(|(_, _, d)| *d).sum();
@@ -98,14 +139,14 @@ fn counted<'s, T: Timestamp + Lattice>(c: Coll<'s, T>, rel: RelId, shared: &Shar
 }
 
 /// The head tuples of every rule of `stratum` deriving `rel`.
-fn rules_of<'s, T: Timestamp + Lattice>(
+fn rules_of<'s>(
     program: &ir::Program,
     stratum: &ir::Stratum,
     rel: RelId,
-    rels: &[Option<Coll<'s, T>>],
-    unit: &Coll<'s, T>,
+    rels: &[Option<InnerColl<'s>>],
+    unit: &InnerColl<'s>,
     shared: &Shared,
-) -> Vec<Coll<'s, T>> {
+) -> Vec<InnerColl<'s>> {
     stratum
         .rules
         .iter()
@@ -116,35 +157,35 @@ fn rules_of<'s, T: Timestamp + Lattice>(
             let envs = Body { rels, unit, shared, width: rule.num_vars() }.compile(&rule.body, None, &mut bound);
             let envs = materialize(envs, unit, rule.num_vars());
             let (head, shared) = (rule.head_args.clone(), shared.clone());
-            envs.flat_map(move |env| head.iter().map(|e| shared.eval(e, &env)).collect::<Option<Row>>())
+            each(envs, move |env| head.iter().map(|e| shared.eval(e, &env)).collect::<Option<Row>>())
         })
         .collect()
 }
 
 /// The environments so far: `None` is the single empty environment (nothing read yet).
-type Envs<'s, T> = Option<Coll<'s, T>>;
+type Envs<'s> = Option<InnerColl<'s>>;
 
 /// The empty environment as a collection, when a literal needs one.
-fn materialize<'s, T: Timestamp + Lattice>(envs: Envs<'s, T>, unit: &Coll<'s, T>, width: usize) -> Coll<'s, T> {
-    envs.unwrap_or_else(|| unit.clone().map(move |_| vec![0; width]))
+fn materialize<'s>(envs: Envs<'s>, unit: &InnerColl<'s>, width: usize) -> InnerColl<'s> {
+    envs.unwrap_or_else(|| each(unit.clone(), move |_| Some(vec![0; width])))
 }
 
 /// What one body's compilation reads.
-struct Body<'a, 's, T: Timestamp + Lattice> {
-    rels: &'a [Option<Coll<'s, T>>],
-    unit: &'a Coll<'s, T>,
+struct Body<'a, 's> {
+    rels: &'a [Option<InnerColl<'s>>],
+    unit: &'a InnerColl<'s>,
     shared: &'a Shared,
     /// The environment's width (the rule's number of variables).
     width: usize,
 }
 
-impl<'s, T: Timestamp + Lattice> Body<'_, 's, T> {
-    fn rel(&self, rel: RelId) -> Coll<'s, T> {
+impl<'s> Body<'_, 's> {
+    fn rel(&self, rel: RelId) -> InnerColl<'s> {
         self.rels[rel].clone().expect("a body reads only relations of its stratum or lower ones")
     }
 
     /// The environments that satisfy `lits` after `envs`; `bound` tracks the bound variables.
-    fn compile(&self, lits: &[Lit], mut envs: Envs<'s, T>, bound: &mut [bool]) -> Envs<'s, T> {
+    fn compile(&self, lits: &[Lit], mut envs: Envs<'s>, bound: &mut [bool]) -> Envs<'s> {
         for lit in lits {
             envs = Some(match lit {
                 Lit::Atom(atom) => self.atom(atom, envs, bound),
@@ -152,16 +193,17 @@ impl<'s, T: Timestamp + Lattice> Body<'_, 's, T> {
                 // lhs op rhs
                 Lit::Filter { op, lhs, rhs, ty, .. } => {
                     let (op, ty, lhs, rhs, shared) = (*op, *ty, lhs.clone(), rhs.clone(), self.shared.clone());
-                    materialize(envs, self.unit, self.width).filter(move |env| {
-                        let (l, r) = (shared.eval(&lhs, env), shared.eval(&rhs, env));
-                        l.zip(r).is_some_and(|(l, r)| eval::compare(op, ty, l, r, &shared.symbols()))
+                    each(materialize(envs, self.unit, self.width), move |env| {
+                        let (l, r) = (shared.eval(&lhs, &env), shared.eval(&rhs, &env));
+                        let holds = l.zip(r).is_some_and(|(l, r)| eval::compare(op, ty, l, r, &shared.symbols()));
+                        holds.then_some(env)
                     })
                 }
                 // var = expr
                 Lit::Assign { var, expr, .. } => {
                     bound[*var] = true;
                     let (var, expr, shared) = (*var, expr.clone(), self.shared.clone());
-                    materialize(envs, self.unit, self.width).flat_map(move |mut env| {
+                    each(materialize(envs, self.unit, self.width), move |mut env| {
                         env[var] = shared.eval(&expr, &env)?;
                         Some(env)
                     })
@@ -171,24 +213,24 @@ impl<'s, T: Timestamp + Lattice> Body<'_, 's, T> {
                     bound[*var] = true;
                     let (var, shared) = (*var, self.shared.clone());
                     let (from, to, step) = (from.clone(), to.clone(), step.clone());
-                    materialize(envs, self.unit, self.width).flat_map(move |env| {
+                    many(materialize(envs, self.unit, self.width), move |env| {
                         let numbers = range(&shared, &env, &from, &to, step.as_ref());
-                        numbers.into_iter().flatten().map(move |n| {
-                            let mut env = env.clone();
-                            env[var] = from_number(n);
-                            env
-                        })
+                        numbers
+                            .into_iter()
+                            .flatten()
+                            .map(|n| {
+                                let mut env = env.clone();
+                                env[var] = from_number(n);
+                                env
+                            })
+                            .collect()
                     })
                 }
                 Lit::Aggregate { var, func, target, body, span } => {
                     let envs = materialize(envs, self.unit, self.width);
-                    let result = self.aggregate(envs, *func, target.as_ref(), body, *span, bound);
+                    let result = self.aggregate(envs, *var, *func, target.as_ref(), body, *span, bound);
                     bound[*var] = true;
-                    let var = *var;
-                    result.map(move |(mut env, value)| {
-                        env[var] = value;
-                        env
-                    })
+                    result
                 }
             });
         }
@@ -197,7 +239,7 @@ impl<'s, T: Timestamp + Lattice> Body<'_, 's, T> {
 
     /// `p(args)`: joins the environments with `p` on the constants and bound variables, and
     /// binds the other variables.
-    fn atom(&self, atom: &Atom, envs: Envs<'s, T>, bound: &mut [bool]) -> Coll<'s, T> {
+    fn atom(&self, atom: &Atom, envs: Envs<'s>, bound: &mut [bool]) -> InnerColl<'s> {
         let mut keys: Vec<(usize, Arg)> = Vec::new();
         let mut binds: Vec<(usize, VarId)> = Vec::new();
         let mut same: Vec<(usize, usize)> = Vec::new();
@@ -216,22 +258,26 @@ impl<'s, T: Timestamp + Lattice> Body<'_, 's, T> {
             bound[v] = true;
         }
         let width = self.width;
-        let tuples = self.rel(atom.rel).filter(move |t| same.iter().all(|&(a, b)| t[a] == t[b]));
         let Some(envs) = envs else {
-            // p(args) read first: the tuples that agree with the constants bind the variables.
+            // p(args) read first: the tuples that agree with the constants (and with
+            // themselves on repeated variables) bind the variables.
             let consts: Vec<(usize, Value)> =
                 keys.iter().filter_map(|&(c, a)| if let Arg::Const(v) = a { Some((c, v)) } else { None }).collect();
-            return tuples.filter(move |t| consts.iter().all(|&(c, v)| t[c] == v)).map(move |t| {
-                let mut env = vec![0; width];
-                binds.iter().for_each(|&(c, v)| env[v] = t[c]);
-                env
+            return each(self.rel(atom.rel), move |t| {
+                let agrees = consts.iter().all(|&(c, v)| t[c] == v) && same.iter().all(|&(a, b)| t[a] == t[b]);
+                agrees.then(|| {
+                    let mut env = vec![0; width];
+                    binds.iter().for_each(|&(c, v)| env[v] = t[c]);
+                    env
+                })
             });
         };
         // h :- ..., p(k..., x...): env(k) ⋈ p(k, x) binds x.
+        let tuples = each(self.rel(atom.rel), move |t| same.iter().all(|&(a, b)| t[a] == t[b]).then_some(t));
         let key_cols: Vec<usize> = keys.iter().map(|&(c, _)| c).collect();
-        let by_key = tuples.map(move |t| (key_cols.iter().map(|&c| t[c]).collect::<Row>(), t));
-        let envs = envs.map(move |env| (key_of(&keys, &env), env));
-        envs.join_map(by_key, move |_, env, t| {
+        let by_key = keyed(tuples, move |t| key_cols.iter().map(|&c| t[c]).collect());
+        let envs = keyed(envs, move |env| key_of(&keys, env));
+        join(envs, by_key, move |env, t| {
             let mut env = env.clone();
             binds.iter().for_each(|&(c, v)| env[v] = t[c]);
             env
@@ -239,26 +285,28 @@ impl<'s, T: Timestamp + Lattice> Body<'_, 's, T> {
     }
 
     /// `!p(args)`: the environments with no tuple of `p` agreeing on the non-wildcard columns.
-    fn negated(&self, atom: &Atom, envs: Coll<'s, T>) -> Coll<'s, T> {
+    fn negated(&self, atom: &Atom, envs: InnerColl<'s>) -> InnerColl<'s> {
         let keys: Vec<(usize, Arg)> =
             atom.args.iter().enumerate().filter(|(_, a)| !matches!(a, Arg::Wildcard)).map(|(c, &a)| (c, a)).collect();
         let cols: Vec<usize> = keys.iter().map(|&(c, _)| c).collect();
         // h :- ..., !p(k): env(k) ▷ π_k(p).
-        let present = self.rel(atom.rel).map(move |t| cols.iter().map(|&c| t[c]).collect::<Row>()).distinct();
-        envs.map(move |env| (key_of(&keys, &env), env)).antijoin(present).map(|(_, env)| env)
+        let present = each(self.rel(atom.rel), move |t| Some(cols.iter().map(|&c| t[c]).collect()));
+        without(keyed(envs, move |env| key_of(&keys, env)), present)
     }
 
     /// `var = func target : { body }`: each environment with the fold of `target` over the
     /// solutions of `body` that agree with it on the variables they share.
+    #[allow(clippy::too_many_arguments)]
     fn aggregate(
         &self,
-        envs: Coll<'s, T>,
+        envs: InnerColl<'s>,
+        var: VarId,
         func: AggregateFunc,
         target: Option<&Expr>,
         body: &[Lit],
         span: crate::base::source::Span,
         bound: &[bool],
-    ) -> VecCollection<'s, T, (Row, Value), isize> {
+    ) -> InnerColl<'s> {
         let mut used = Vec::new();
         lit_vars(body, &mut used);
         if let Some(t) = target {
@@ -266,62 +314,61 @@ impl<'s, T: Timestamp + Lattice> Body<'_, 's, T> {
         }
         used.sort_unstable();
         used.dedup();
-        let shares: Vec<VarId> = used.into_iter().filter(|&v| bound[v]).collect();
+        let shares: Rc<Vec<VarId>> = Rc::new(used.into_iter().filter(|&v| bound[v]).collect());
         let width = self.width;
         let project = {
             let shares = shares.clone();
             move |env: &Row| shares.iter().map(|&v| env[v]).collect::<Row>()
         };
         // The groups: one per distinct value of the shared variables among the environments.
-        let groups = envs
-            .clone()
-            .map({
-                let project = project.clone();
-                move |env| project(&env)
-            })
-            .distinct();
-        let seeds = {
-            let shares = shares.clone();
-            groups.clone().map(move |key| {
-                let mut env = vec![0; width];
-                shares.iter().zip(&key).for_each(|(&v, &x)| env[v] = x);
-                env
-            })
-        };
+        let groups = each(envs.clone(), {
+            let project = project.clone();
+            move |env| Some(project(&env))
+        })
+        .distinct();
+        let seeds = each(groups.clone(), move |key| {
+            let mut env = vec![0; width];
+            shares.iter().zip(&key).for_each(|(&v, &x)| env[v] = x);
+            Some(env)
+        });
         let mut inner_bound = bound.to_vec();
         let solutions = self.compile(body, Some(seeds), &mut inner_bound).expect("the body starts from the groups");
         let (target, shared) = (target.cloned(), self.shared.clone());
-        let project_solution = project.clone();
-        let values = solutions.map(move |env| {
-            let value = target.as_ref().and_then(|t| shared.eval(t, &env));
-            (project_solution(&env), value)
+        // (group, [value]), or (group, []) when the target has no value.
+        let values = pairs(solutions, {
+            let project = project.clone();
+            move |env| (project(&env), target.as_ref().and_then(|t| shared.eval(t, &env)).into_iter().collect())
         });
         let shared = self.shared.clone();
-        let folded = values.reduce(move |_key, input: &[(&Option<Value>, isize)], output| {
+        let folded = values.reduce(move |_key, input: &[(&Row, isize)], output: &mut Vec<(Row, isize)>| {
             let mut fold = Fold::new(func);
             for &(value, times) in input {
                 for _ in 0..times {
-                    fold.add(value.map(to_number));
+                    fold.add(value.first().map(|&v| to_number(v)));
                 }
             }
             if fold.overflowed() {
                 shared.fail(eval::overflow(func, span));
             }
             if let Some(result) = fold.result() {
-                output.push((from_number(result), 1));
+                output.push((vec![from_number(result)], 1));
             }
         });
         // Groups without solutions: what the fold of nothing gives (0 for count and sum).
-        let empty = Fold::new(func).result();
-        let folded = match empty {
+        let folded = match Fold::new(func).result() {
             None => folded,
             Some(zero) => {
-                let missing = groups.map(|k| (k, ())).antijoin(folded.clone().map(|(k, _)| k).distinct());
-                folded.concat(missing.map(move |(k, ())| (k, from_number(zero))))
+                let had = folded.clone().map(|(k, _)| k);
+                let missing = without(pairs(groups, |k| (k.clone(), k)), had);
+                folded.concat(pairs(missing, move |k| (k, vec![from_number(zero)])))
             }
         };
-        // env ⋈ folded on the shared variables.
-        envs.map(move |env| (project(&env), env)).join_map(folded, |_, env, &value| (env.clone(), value))
+        // env ⋈ folded on the shared variables binds var.
+        join(pairs(envs, move |env| (project(&env), env)), folded, move |env, value| {
+            let mut env = env.clone();
+            env[var] = value[0];
+            env
+        })
     }
 }
 

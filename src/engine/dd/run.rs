@@ -358,7 +358,7 @@ fn report(index: usize, gathered: &Rc<RefCell<Vec<Change>>>, job: &Job) {
 fn settle(worker: &mut timely::worker::Worker, probe: &Probe<u32>, epoch: u32, job: &Job) -> Result<(), Diagnostic> {
     let mut checked = Instant::now();
     while probe.less_than(&epoch) {
-        worker.step_or_park(Some(limits::POLL));
+        worker.step();
         if let Some(d) = job.shared.error.lock().unwrap_or_else(PoisonError::into_inner).clone() {
             return Err(d);
         }

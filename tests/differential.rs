@@ -9,6 +9,11 @@
 //! The same programs run on the second engine (`--engine simple`), whose proofs must pass the
 //! same checker.
 //!
+//! Rules may aggregate (`n = count : { ... }`, `sum`, `min`, `max`) over lower strata, with
+//! variables of their own (`y0`, `y1`) beside the rule's: the naive evaluator computes each by
+//! brute force, with Soufflé's semantics (a body of one atom ranges over its tuples, any other
+//! over the distinct bindings of its own variables).
+//!
 //! `PROPTEST_CASES` sets the number of programs (256 by default; CI uses 1000).
 //!
 //! The differential-dataflow engine (`--engine dd`) runs the same generated programs, on one
@@ -36,6 +41,44 @@ enum Term {
     Var(usize),
     Const(i64),
     Wild,
+    /// The value of the rule's aggregate (`n`), in a head only.
+    Agg,
+}
+
+/// Number of an aggregate's own variables (`y0`, `y1`).
+const LOCALS: usize = 2;
+
+/// A term inside an aggregate's braces.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum ITerm {
+    Local(usize),
+    Outer(usize),
+    Const(i64),
+    Wild,
+}
+
+#[derive(Clone, Debug)]
+struct IAtom {
+    rel: String,
+    args: Vec<ITerm>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum AggFunc {
+    Count,
+    Sum,
+    Min,
+    Max,
+}
+
+/// `n = func target : { pos, !neg, cmps }`, the target `y{k} + c`.
+#[derive(Clone, Debug)]
+struct Agg {
+    func: AggFunc,
+    target: Option<(usize, i64)>,
+    pos: Vec<IAtom>,
+    neg: Vec<IAtom>,
+    cmps: Vec<(Op, usize, i64)>,
 }
 
 #[derive(Clone, Debug)]
@@ -91,6 +134,7 @@ struct Rule {
     pos: Vec<Atom>,
     neg: Vec<Atom>,
     cmps: Vec<Cmp>,
+    agg: Option<Agg>,
 }
 
 #[derive(Clone, Debug)]
@@ -114,7 +158,40 @@ fn term_text(t: &Term) -> String {
         Term::Var(v) => format!("x{v}"),
         Term::Const(c) => c.to_string(),
         Term::Wild => "_".to_string(),
+        Term::Agg => "n".to_string(),
     }
+}
+
+fn iterm_text(t: &ITerm) -> String {
+    match t {
+        ITerm::Local(k) => format!("y{k}"),
+        ITerm::Outer(x) => format!("x{x}"),
+        ITerm::Const(c) => c.to_string(),
+        ITerm::Wild => "_".to_string(),
+    }
+}
+
+fn iatom_text(a: &IAtom) -> String {
+    let args: Vec<String> = a.args.iter().map(iterm_text).collect();
+    format!("{}({})", a.rel, args.join(", "))
+}
+
+fn agg_text(a: &Agg) -> String {
+    let func = match a.func {
+        AggFunc::Count => "count",
+        AggFunc::Sum => "sum",
+        AggFunc::Min => "min",
+        AggFunc::Max => "max",
+    };
+    let target = match a.target {
+        Some((k, 0)) => format!(" y{k}"),
+        Some((k, c)) => format!(" y{k} + {c}"),
+        None => String::new(),
+    };
+    let mut body: Vec<String> = a.pos.iter().map(iatom_text).collect();
+    body.extend(a.neg.iter().map(|n| format!("!{}", iatom_text(n))));
+    body.extend(a.cmps.iter().map(|(op, k, c)| format!("y{k} {} {c}", op.text())));
+    format!("{func}{target} : {{ {} }}", body.join(", "))
 }
 
 fn atom_text(a: &Atom) -> String {
@@ -139,6 +216,9 @@ fn render(p: &Program) -> String {
         let mut body: Vec<String> = rule.pos.iter().map(atom_text).collect();
         body.extend(rule.neg.iter().map(|a| format!("!{}", atom_text(a))));
         body.extend(rule.cmps.iter().map(|c| format!("{} {} {}", term_text(&c.lhs), c.op.text(), term_text(&c.rhs))));
+        if let Some(a) = &rule.agg {
+            body.push(format!("n = {}", agg_text(a)));
+        }
         out.push_str(&format!("{} :- {}.\n", atom_text(&rule.head), body.join(", ")));
     }
     out
@@ -167,6 +247,7 @@ fn unify(atom: &Atom, tuple: &[i64], b: &Binding) -> Option<Binding> {
                 Some(_) => {}
                 None => b[*x] = Some(v),
             },
+            Term::Agg => unreachable!("an aggregate's value appears in heads only"),
         }
     }
     Some(b)
@@ -176,7 +257,72 @@ fn value(t: &Term, b: &Binding) -> i64 {
     match t {
         Term::Const(c) => *c,
         Term::Var(x) => b[*x].expect("generator binds every variable outside positive atoms"),
-        Term::Wild => unreachable!("no wildcard in heads or comparisons"),
+        Term::Wild | Term::Agg => unreachable!("no wildcard or aggregate in comparisons"),
+    }
+}
+
+type Inner = [Option<i64>; LOCALS];
+
+/// Extends the aggregate's own binding `b` so that `atom` matches `tuple` under the rule's `outer`.
+fn iunify(atom: &IAtom, tuple: &[i64], outer: &Binding, b: &Inner) -> Option<Inner> {
+    let mut b = *b;
+    for (t, &v) in atom.args.iter().zip(tuple) {
+        match t {
+            ITerm::Wild => {}
+            ITerm::Const(c) if *c != v => return None,
+            ITerm::Const(_) => {}
+            ITerm::Outer(x) if outer[*x] != Some(v) => return None,
+            ITerm::Outer(_) => {}
+            ITerm::Local(k) => match b[*k] {
+                Some(old) if old != v => return None,
+                Some(_) => {}
+                None => b[*k] = Some(v),
+            },
+        }
+    }
+    Some(b)
+}
+
+fn ijoin(pos: &[IAtom], db: &Db, outer: &Binding, b: Inner, out: &mut Vec<Inner>) {
+    let Some((first, rest)) = pos.split_first() else {
+        out.push(b);
+        return;
+    };
+    for tuple in db.get(&first.rel).into_iter().flatten() {
+        if let Some(b2) = iunify(first, tuple, outer, &b) {
+            ijoin(rest, db, outer, b2, out);
+        }
+    }
+}
+
+/// The aggregate's value for the rule's binding `outer`, by brute force: one solution per
+/// tuple of a one-atom body (no repeated variable), else one per distinct binding of `y0, y1`.
+fn aggregate(a: &Agg, outer: &Binding, db: &Db) -> Option<i64> {
+    let mut sols = Vec::new();
+    ijoin(&a.pos, db, outer, [None; LOCALS], &mut sols);
+    sols.retain(|s| {
+        a.neg.iter().all(|n| !db.get(&n.rel).into_iter().flatten().any(|t| iunify(n, t, outer, s).is_some()))
+            && a.cmps.iter().all(|(op, k, c)| op.holds(s[*k].expect("bound by an atom"), *c))
+    });
+    let mut names: Vec<String> = Vec::new();
+    for arg in a.pos.iter().flat_map(|p| &p.args) {
+        match arg {
+            ITerm::Local(k) => names.push(format!("y{k}")),
+            ITerm::Outer(x) => names.push(format!("x{x}")),
+            _ => {}
+        }
+    }
+    let repeated = names.len() != names.iter().collect::<BTreeSet<_>>().len();
+    if a.pos.len() > 1 || repeated {
+        let distinct: BTreeSet<Inner> = sols.into_iter().collect();
+        sols = distinct.into_iter().collect();
+    }
+    let values: Vec<i64> = sols.iter().map(|s| a.target.map_or(0, |(k, c)| s[k].expect("bound") + c)).collect();
+    match a.func {
+        AggFunc::Count => Some(values.len() as i64),
+        AggFunc::Sum => Some(values.iter().sum()),
+        AggFunc::Min => values.iter().copied().min(),
+        AggFunc::Max => values.iter().copied().max(),
     }
 }
 
@@ -206,7 +352,19 @@ fn apply(rule: &Rule, db: &Db) -> Vec<Vec<i64>> {
             })
         })
         .filter(|b| rule.cmps.iter().all(|c| c.op.holds(value(&c.lhs, b), value(&c.rhs, b))))
-        .map(|b| rule.head.args.iter().map(|t| value(t, &b)).collect())
+        .filter_map(|b| {
+            let n = match &rule.agg {
+                Some(a) => Some(aggregate(a, &b, db)?),
+                None => None,
+            };
+            Some(
+                rule.head
+                    .args
+                    .iter()
+                    .map(|t| if *t == Term::Agg { n.expect("an aggregate") } else { value(t, &b) })
+                    .collect(),
+            )
+        })
         .collect()
 }
 
@@ -375,6 +533,31 @@ struct RawRule {
     pos: Vec<RawAtom>,
     neg: Vec<RawAtom>,
     cmps: Vec<RawCmp>,
+    agg: Option<RawAgg>,
+}
+
+#[derive(Clone, Debug)]
+struct RawAgg {
+    func: usize,
+    target: (Index, i64),
+    pos: Vec<RawAtom>,
+    neg: Vec<RawAtom>,
+    cmps: Vec<(Op, Index, i64)>,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![Just(Op::Lt), Just(Op::Le), Just(Op::Gt), Just(Op::Ge), Just(Op::Eq), Just(Op::Ne)]
+}
+
+fn raw_agg() -> impl Strategy<Value = RawAgg> {
+    (
+        0usize..4,
+        (any::<Index>(), 0i64..3),
+        prop::collection::vec(raw_atom(), 1..=2),
+        prop::collection::vec(raw_atom(), 0..=1),
+        prop::collection::vec((op(), any::<Index>(), 0..DOMAIN), 0..=1),
+    )
+        .prop_map(|(func, target, pos, neg, cmps)| RawAgg { func, target, pos, neg, cmps })
 }
 
 fn raw_rule() -> impl Strategy<Value = RawRule> {
@@ -385,16 +568,16 @@ fn raw_rule() -> impl Strategy<Value = RawRule> {
         ],
         3,
     );
-    let op = prop_oneof![Just(Op::Lt), Just(Op::Le), Just(Op::Gt), Just(Op::Ge), Just(Op::Eq), Just(Op::Ne)];
-    let cmp = (op, any::<Index>(), prop_oneof![any::<Index>().prop_map(Ok), (0..DOMAIN).prop_map(Err)])
+    let cmp = (op(), any::<Index>(), prop_oneof![any::<Index>().prop_map(Ok), (0..DOMAIN).prop_map(Err)])
         .prop_map(|(op, lhs, rhs)| RawCmp { op, lhs, rhs });
     (
         head,
         prop::collection::vec(raw_atom(), 1..=3),
         prop::collection::vec(raw_atom(), 0..=2),
         prop::collection::vec(cmp, 0..=2),
+        prop::option::weighted(0.3, raw_agg()),
     )
-        .prop_map(|(head, pos, neg, cmps)| RawRule { head, pos, neg, cmps })
+        .prop_map(|(head, pos, neg, cmps, agg)| RawRule { head, pos, neg, cmps, agg })
 }
 
 #[derive(Clone, Debug)]
@@ -505,10 +688,72 @@ fn build((base, derived): RawProgram) -> Program {
                     RawHead::Const(c) => Term::Const(*c),
                 })
                 .collect();
-            rules.push(Rule { head: Atom { rel: me.name.clone(), args: head_args }, pos, neg, cmps });
+            let agg = match &raw.agg {
+                Some(a) if !negative.is_empty() => Some(build_agg(a, &negative, &bound)),
+                _ => None,
+            };
+            let mut head_args: Vec<Term> = head_args;
+            if agg.is_some() {
+                *head_args.last_mut().expect("arity >= 1") = Term::Agg;
+            }
+            rules.push(Rule { head: Atom { rel: me.name.clone(), args: head_args }, pos, neg, cmps, agg });
         }
     }
     Program { relations, rules }
+}
+
+/// An aggregate over relations of lower strata (`lower`): a raw variable is one of its own
+/// (`y0`, `y1`) or one the rule binds (`bound`); its negations, comparisons and target use
+/// only its own variables that its atoms bind (a `count` when there are none).
+fn build_agg(raw: &RawAgg, lower: &[&Relation], bound: &[usize]) -> Agg {
+    let term = |t: &RawTerm| match t {
+        RawTerm::Var(v) if v % 2 == 1 && !bound.is_empty() => ITerm::Outer(bound[v % bound.len()]),
+        RawTerm::Var(v) => ITerm::Local(v / 2 % LOCALS),
+        RawTerm::Const(c) => ITerm::Const(*c),
+        RawTerm::Wild => ITerm::Wild,
+    };
+    let pos: Vec<IAtom> = raw
+        .pos
+        .iter()
+        .map(|a| {
+            let r = *a.rel.get(lower);
+            IAtom { rel: r.name.clone(), args: a.terms[..r.arity].iter().map(term).collect() }
+        })
+        .collect();
+    let own: Vec<usize> = pos
+        .iter()
+        .flat_map(|a| &a.args)
+        .filter_map(|t| if let ITerm::Local(k) = t { Some(*k) } else { None })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let neg = raw
+        .neg
+        .iter()
+        .map(|a| {
+            let r = *a.rel.get(lower);
+            let args = a.terms[..r.arity]
+                .iter()
+                .map(|t| match term(t) {
+                    ITerm::Local(k) if !own.contains(&k) => ITerm::Wild,
+                    other => other,
+                })
+                .collect();
+            IAtom { rel: r.name.clone(), args }
+        })
+        .collect();
+    let cmps =
+        if own.is_empty() { vec![] } else { raw.cmps.iter().map(|(op, k, c)| (*op, *k.get(&own), *c)).collect() };
+    let func = if own.is_empty() {
+        AggFunc::Count
+    } else {
+        [AggFunc::Count, AggFunc::Sum, AggFunc::Min, AggFunc::Max][raw.func]
+    };
+    let target = match func {
+        AggFunc::Count => None,
+        _ => Some((*raw.target.0.get(&own), raw.target.1)),
+    };
+    Agg { func, target, pos, neg, cmps }
 }
 
 proptest! {
@@ -704,12 +949,14 @@ fn closure_and_negation() -> Program {
                 pos: vec![atom("edge", vec![v(0), v(1)])],
                 neg: vec![],
                 cmps: vec![],
+                agg: None,
             },
             Rule {
                 head: atom("path", vec![v(0), v(2)]),
                 pos: vec![atom("path", vec![v(0), v(1)]), atom("edge", vec![v(1), v(2)])],
                 neg: vec![],
                 cmps: vec![],
+                agg: None,
             },
             Rule {
                 head: atom("unreach", vec![v(0), v(1)]),
@@ -719,12 +966,14 @@ fn closure_and_negation() -> Program {
                     Cmp { op: Op::Ne, lhs: v(0), rhs: v(1) },
                     Cmp { op: Op::Lt, lhs: v(0), rhs: Term::Const(3) },
                 ],
+                agg: None,
             },
             Rule {
                 head: atom("selfloop", vec![v(0)]),
                 pos: vec![atom("path", vec![v(0), v(0)])],
                 neg: vec![],
                 cmps: vec![],
+                agg: None,
             },
         ],
     }
@@ -751,18 +1000,26 @@ fn wildcards_program() -> Program {
             rel("s", 2, 1, vec![]),
         ],
         rules: vec![
-            Rule { head: atom("q", vec![v(0)]), pos: vec![atom("p", vec![v(0), v(0)])], neg: vec![], cmps: vec![] },
+            Rule {
+                head: atom("q", vec![v(0)]),
+                pos: vec![atom("p", vec![v(0), v(0)])],
+                neg: vec![],
+                cmps: vec![],
+                agg: None,
+            },
             Rule {
                 head: atom("r", vec![v(0)]),
                 pos: vec![atom("p", vec![v(0), Term::Wild])],
                 neg: vec![atom("q", vec![v(0)])],
                 cmps: vec![],
+                agg: None,
             },
             Rule {
                 head: atom("s", vec![Term::Const(7), v(1)]),
                 pos: vec![atom("p", vec![Term::Const(2), v(1)])],
                 neg: vec![],
                 cmps: vec![],
+                agg: None,
             },
         ],
     }

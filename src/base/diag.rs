@@ -72,6 +72,9 @@ pub enum Code {
     NeverFires,
     /// The same rule twice, up to variable names.
     DuplicateRule,
+    /// A variable of an aggregate's target that the aggregate's body binds, named like a
+    /// variable of the rule around it: the two are different variables (Soufflé's scoping).
+    AggregateShadows,
     /// A constraint `:- body.` whose body holds (a warning from `infer`).
     Contradiction,
     /// The same, under `--deny-contradictions`.
@@ -129,6 +132,7 @@ impl Code {
             Code::EmptyRelation => "W003",
             Code::NeverFires => "W004",
             Code::DuplicateRule => "W005",
+            Code::AggregateShadows => "W008",
             Code::Contradiction => "W006",
             Code::UnreadTable => "W007",
             Code::ContradictionDenied => "E024",
@@ -172,6 +176,7 @@ impl Code {
             Code::EmptyRelation => "empty-relation",
             Code::NeverFires => "never-fires",
             Code::DuplicateRule => "duplicate-rule",
+            Code::AggregateShadows => "aggregate-shadows-variable",
             Code::Contradiction | Code::ContradictionDenied => "contradiction",
             Code::UnreadTable => "unread-table",
             Code::BadClaim => "bad-claim",

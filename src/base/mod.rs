@@ -4,6 +4,7 @@
 pub mod diag;
 pub mod exit;
 pub mod interrupt;
+pub mod markup;
 pub mod order;
 pub mod source;
 pub mod stamp;

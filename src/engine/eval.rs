@@ -999,11 +999,14 @@ fn run_ops<const R: usize, const E: usize>(
                 run_ops(rest, env, statics, ctx, sink);
             }
         }
-        Op::Aggregate { var, func, target, ops, span } => {
+        Op::Aggregate { var, func, target, key, ops, span } => {
             let mut fold = Fold::new(*func);
             {
+                let mut distinct = Distinct::new(key.as_deref());
                 let mut add = |e: &Env<E>, ctx: &mut Ctx| {
-                    fold.add(target.as_ref().and_then(|t| eval_expr(t, e, ctx)).map(to_number));
+                    if distinct.first(e) {
+                        fold.add(target.as_ref().and_then(|t| eval_expr(t, e, ctx)).map(to_number));
+                    }
                 };
                 let mut inner = *env;
                 run_ops(ops, &mut inner, statics, ctx, &mut add);
@@ -1066,6 +1069,35 @@ fn intersect<const R: usize, const E: usize>(
         if everywhere {
             env[var] = value;
             run_ops(rest, env, statics, ctx, sink);
+        }
+    }
+}
+
+/// Which solutions of an aggregate's body it ranges over (see `ir::Lit::Aggregate::key`):
+/// all of them when there is no key (each is a distinct tuple of the body's one atom), or
+/// the first of each binding of the key's variables. A key of up to four variables is packed
+/// into one `u128`, so the common case allocates nothing per solution.
+pub struct Distinct<'k> {
+    key: Option<&'k [ir::VarId]>,
+    packed: rustc_hash::FxHashSet<u128>,
+    wide: rustc_hash::FxHashSet<Vec<Value>>,
+}
+
+impl<'k> Distinct<'k> {
+    /// Nothing seen yet.
+    pub fn new(key: Option<&'k [ir::VarId]>) -> Distinct<'k> {
+        Distinct { key, packed: Default::default(), wide: Default::default() }
+    }
+
+    /// Whether the solution `env` (a row of the rule's variables) counts: no key, or its
+    /// key's binding is new.
+    pub fn first(&mut self, env: &[Value]) -> bool {
+        match self.key {
+            None => true,
+            Some(key) if key.len() <= 4 => {
+                self.packed.insert(key.iter().fold(0u128, |acc, &v| (acc << 32) | u128::from(env[v])))
+            }
+            Some(key) => self.wide.insert(key.iter().map(|&v| env[v]).collect()),
         }
     }
 }
@@ -1146,15 +1178,10 @@ pub fn compare(op: CompareOp, ty: Type, l: Value, r: Value, symbols: &Symbols) -
 /// Evaluates an expression outside a fixpoint (for explanations and checks). `autoinc()`
 /// cannot be replayed, so an expression that uses it has no value here.
 pub fn evaluate_expr(e: &Expr, env: &[Value], symbols: &mut Symbols) -> Option<Value> {
-    if uses_autoinc(e) {
+    if e.uses_autoinc() {
         return None;
     }
     eval_expr(e, env, &mut Ctx { functors: functors::Ctx::new(symbols), error: None, stop: &NEVER })
-}
-
-/// Whether an expression calls `autoinc()`, whose values depend on evaluation order.
-pub fn uses_autoinc(e: &Expr) -> bool {
-    e.uses_autoinc()
 }
 
 /// Numbers the symbols for `ord` before evaluation, when a rule calls it (every evaluator

@@ -139,7 +139,8 @@ pub enum Op {
         step: Option<Expr>,
     },
     /// `var = func target : { body }`: run `ops` (the body) from a copy of `env`, fold
-    /// `target` over every solution, bind `var` to the result and continue once.
+    /// `target` over its solutions (one per distinct binding of `key`, when there is one),
+    /// bind `var` to the result and continue once.
     Aggregate {
         /// The variable bound to the result.
         var: VarId,
@@ -147,6 +148,8 @@ pub enum Op {
         func: AggregateFunc,
         /// The aggregated expression (`None` for `count`).
         target: Option<Expr>,
+        /// The variables whose distinct bindings it ranges over (`ir::Lit::Aggregate::key`).
+        key: Option<Vec<VarId>>,
         /// The aggregate's body, over complete relations.
         ops: Vec<Op>,
         /// The aggregate as written, for a run-time error (a sum that overflows).
@@ -604,21 +607,6 @@ fn collect_lits(body: &[Lit], out: &mut Vec<VarId>) {
     }
 }
 
-/// Whether a literal calls `autoinc()`.
-fn uses_autoinc(lit: &Lit) -> bool {
-    match lit {
-        Lit::Filter { lhs, rhs, .. } => lhs.uses_autoinc() || rhs.uses_autoinc(),
-        Lit::Assign { expr, .. } => expr.uses_autoinc(),
-        Lit::Range { from, to, step, .. } => {
-            from.uses_autoinc() || to.uses_autoinc() || step.as_ref().is_some_and(Expr::uses_autoinc)
-        }
-        Lit::Aggregate { target, body, .. } => {
-            target.as_ref().is_some_and(Expr::uses_autoinc) || body.iter().any(uses_autoinc)
-        }
-        Lit::Atom(_) | Lit::Negated(_) => false,
-    }
-}
-
 fn atom_vars(a: &ir::Atom) -> impl Iterator<Item = VarId> + '_ {
     a.args.iter().filter_map(|a| if let Arg::Var(v) = a { Some(*v) } else { None })
 }
@@ -756,7 +744,7 @@ impl<'a> Orderer<'a, '_> {
         };
         while let Some(i) = (0..others.len())
             .filter(|&i| needs(others[i], &self.outer).0.iter().all(|&v| is_bound(bound, v)))
-            .filter(|&i| !(uses_autoinc(others[i]) && atoms_left(others[i], &self.outer, atoms)))
+            .filter(|&i| !(others[i].uses_autoinc() && atoms_left(others[i], &self.outer, atoms)))
             .min_by(|&i, &j| self.other_key(others[i]).partial_cmp(&self.other_key(others[j])).expect("no NaN"))
         {
             let lit = others.remove(i);
@@ -1030,11 +1018,11 @@ impl Lowering<'_> {
                 }
                 _ => unreachable!("atoms, negations and aggregates have their own steps"),
             },
-            Step::Aggregate(Lit::Aggregate { var, func, target, span, .. }, steps) => {
+            Step::Aggregate(Lit::Aggregate { var, func, target, key, span, .. }, steps) => {
                 let mut inner = bound.to_vec();
                 let ops = steps.into_iter().map(|s| self.op(s, &mut inner)).collect();
                 bound[*var] = true;
-                Op::Aggregate { var: *var, func: *func, target: target.clone(), ops, span: *span }
+                Op::Aggregate { var: *var, func: *func, target: target.clone(), key: key.clone(), ops, span: *span }
             }
             Step::Aggregate(..) | Step::Source(..) | Step::Join(..) => unreachable!("placed by `rule`"),
         }

@@ -160,13 +160,17 @@ impl Solver<'_, '_> {
                     env[*var] = saved;
                 }
             }
-            // var = func target : { body }: one fold over every solution of the inner body.
-            Lit::Aggregate { var, func, target, body: inner, span } => {
+            // var = func target : { body }: one fold over the solutions of the inner body
+            // (the distinct bindings of its key, when it has one).
+            Lit::Aggregate { var, func, target, body: inner, key, span } => {
                 let mut fold = Fold::new(*func);
+                let mut distinct = eval::Distinct::new(key.as_deref());
                 let mut scratch = env.clone();
                 self.solve(inner, &mut scratch, &mut |e, symbols| {
                     let row: Vec<Value> = e.iter().map(|v| v.unwrap_or(0)).collect();
-                    fold.add(target.as_ref().and_then(|t| eval::evaluate_expr(t, &row, symbols)).map(to_number));
+                    if distinct.first(&row) {
+                        fold.add(target.as_ref().and_then(|t| eval::evaluate_expr(t, &row, symbols)).map(to_number));
+                    }
                 });
                 if fold.overflowed() {
                     self.error.get_or_insert(eval::overflow(*func, *span));

@@ -873,6 +873,8 @@ enum Pending<'a> {
         body: Vec<&'a ast::Literal>,
         scope: usize,
         span: Span,
+        /// Whether it is a `min`/`max` with witnesses, whose body is copied after it.
+        witnesses: bool,
     },
 }
 
@@ -891,6 +893,19 @@ struct RuleLowering<'a, 'c, 's> {
     /// Per scope, the names that occur in it outside nested aggregate bodies: a name in an
     /// aggregate body that also occurs in an enclosing scope is that scope's variable.
     names: Vec<BTreeSet<String>>,
+    /// Per scope, the names that stay its own even where an enclosing scope uses them: the
+    /// target's variables (Soufflé renames them apart from the rule's) and the witnesses of
+    /// a `min` or `max`.
+    own: Vec<BTreeSet<String>>,
+    /// The names the rule grounds outside its aggregates (see [`grounded_names`]): a name
+    /// used outside an aggregate but grounded only inside it is a witness.
+    grounded: BTreeSet<String>,
+    /// Literals to place right after the one just placed: the copy of a `min`/`max` body
+    /// that binds its witnesses.
+    after: Vec<Lit>,
+    /// The scopes of those copies: their own variables are the rule's too, so one named
+    /// like a variable of the rule is shown primed (`x'`) in proofs.
+    copies: BTreeSet<usize>,
     failed: bool,
 }
 
@@ -905,6 +920,10 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             scopes: vec![HashMap::new()],
             parents: vec![None],
             names: vec![BTreeSet::new()],
+            own: vec![BTreeSet::new()],
+            grounded: BTreeSet::new(),
+            after: Vec::new(),
+            copies: BTreeSet::new(),
             failed: false,
         }
     }
@@ -924,10 +943,14 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
 
     /// The scope a name used in `scope` belongs to: the outermost enclosing scope where it
     /// also occurs (as in Soufflé, an aggregate sees the variables of the clause around
-    /// it, nested aggregates included), or `scope` itself.
+    /// it, nested aggregates included), or `scope` itself; a scope's [`Self::own`] names
+    /// stop the search there.
     fn owner(&self, name: &str, scope: usize) -> usize {
         let (mut owner, mut s) = (scope, scope);
         while let Some(parent) = self.parents[s] {
+            if self.own[s].contains(name) {
+                break;
+            }
             if self.names[parent].contains(name) {
                 owner = parent;
             }
@@ -942,7 +965,12 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             return v;
         }
         let id = self.var_names.len();
-        self.var_names.push(name.name.clone());
+        let shown = if self.copies.contains(&scope) && self.names[0].contains(&name.name) {
+            format!("{}'", name.name)
+        } else {
+            name.name.clone()
+        };
+        self.var_names.push(shown);
         self.var_types.push(None);
         self.var_spans.push(name.span);
         self.scopes[scope].insert(name.name.clone(), id);
@@ -951,6 +979,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
 
     fn lower(mut self, head: &'a ast::Atom, conj: &[&'a ast::Literal]) -> Option<ir::Rule> {
         collect_outer_names(head, conj, &mut self.names[0]);
+        self.grounded = grounded_names(conj);
 
         let head_rel = self.checker.lookup_relation(&head.relation, Some(head));
         let mut atoms = Vec::new();
@@ -1287,7 +1316,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         if func == AggregateFunc::Mean {
             self.error(
                 Diagnostic::error(Code::Unsupported, "the `mean` aggregate is not supported (it yields a float)")
-                    .at(span, "mean"),
+                    .at(span, "mean")
+                    .with_help(
+                        "stance has no `float` yet; for a mean rounded toward zero, divide a `sum` by a `count` \
+                         over the same body",
+                    ),
             );
             return None;
         }
@@ -1300,26 +1333,65 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             return None;
         }
         let var = self.fresh(span);
-        let inner = self.scopes.len();
-        self.scopes.push(HashMap::new());
-        self.parents.push(Some(scope));
+        let body = conj.pop().unwrap_or_default();
         let mut names = BTreeSet::new();
-        for lit in &conj[0] {
+        for lit in &body {
             collect_names(lit, &mut names);
         }
+        let inside = grounded_names(&body);
+        let mut own = BTreeSet::new();
         if let Some(t) = target {
             collect_expr_names(t, &mut names);
+            own = target_names(t, &inside);
         }
-        self.names.push(names);
-        pending.push(Pending::Aggregate {
-            var,
-            func,
-            target,
-            body: conj.pop().unwrap_or_default(),
-            scope: inner,
-            span,
-        });
+        let witnesses = if scope == 0 { self.witnesses(&body, &inside, &own) } else { Vec::new() };
+        if !witnesses.is_empty() && !matches!(func, AggregateFunc::Min | AggregateFunc::Max) {
+            for (name, at) in witnesses {
+                self.error(witness_error(func, &name, at));
+            }
+            return None;
+        }
+        let has_witnesses = !witnesses.is_empty();
+        own.extend(witnesses.into_iter().map(|(name, _)| name));
+        let inner = self.open_scope(scope, names, own);
+        pending.push(Pending::Aggregate { var, func, target, body, scope: inner, span, witnesses: has_witnesses });
         Some(Expr::Var(var))
+    }
+
+    /// A new scope nested in `parent`.
+    fn open_scope(&mut self, parent: usize, names: BTreeSet<String>, own: BTreeSet<String>) -> usize {
+        self.scopes.push(HashMap::new());
+        self.parents.push(Some(parent));
+        self.names.push(names);
+        self.own.push(own);
+        self.scopes.len() - 1
+    }
+
+    /// The witnesses of an aggregate written in the rule's own body (Soufflé's
+    /// `getWitnessVariables`): names of its body (outside nested aggregates) that its body
+    /// grounds and the rule uses, but does not ground, outside it; not its target's names.
+    /// Each with where the body first uses it.
+    fn witnesses(
+        &self,
+        body: &[&ast::Literal],
+        inside: &BTreeSet<String>,
+        target_names: &BTreeSet<String>,
+    ) -> Vec<(String, Span)> {
+        let mut found: Vec<(String, Span)> = Vec::new();
+        for lit in body {
+            lit.for_each_var(false, &mut |id| {
+                let name = &id.name;
+                if inside.contains(name)
+                    && self.names[0].contains(name)
+                    && !self.grounded.contains(name)
+                    && !target_names.contains(name)
+                    && !found.iter().any(|(n, _)| n == name)
+                {
+                    found.push((name.clone(), id.span));
+                }
+            });
+        }
+        found
     }
 
     /// Lowers a functor call (`as_literal`: written as a body literal, which only conditions
@@ -1401,6 +1473,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     if let Some(lit) = self.try_place(&pending[i], bound, atoms.len() > 0) {
                         pending.remove(i);
                         body.push(lit?);
+                        body.append(&mut self.after);
                         progressed = true;
                     } else {
                         i += 1;
@@ -1441,24 +1514,34 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 args.iter().for_each(|a| a.vars(&mut vars));
                 "`range`"
             }
-            Pending::Aggregate { .. } => "an aggregate",
+            Pending::Aggregate { body, target, scope, .. } => {
+                vars.extend(self.aggregate_inputs(body, *target, *scope));
+                "an aggregate"
+            }
         };
         let mut reported = false;
         for v in vars.into_iter().sorted_unstable().dedup() {
             if !bound.get(v).copied().unwrap_or(false) && !self.var_names[v].starts_with('$') {
                 reported = true;
-                self.error(
-                    Diagnostic::error(
-                        Code::Ungrounded,
-                        format!("variable `{}` in {what} is not bound by any positive atom", self.var_names[v]),
+                let d = Diagnostic::error(
+                    Code::Ungrounded,
+                    format!("variable `{}` in {what} is not bound by any positive atom", self.var_names[v]),
+                )
+                .at(self.var_spans[v], "ungrounded")
+                .with_help(format!(
+                    "add a positive atom that binds `{}`, or replace it with a constant",
+                    self.var_names[v]
+                ))
+                .with_fix(quote_fix(&self.var_names[v], self.var_spans[v]));
+                let d = if matches!(p, Pending::Aggregate { .. }) {
+                    d.with_note(
+                        "a variable bound inside an aggregate is bound outside it only as the witness of a `min` or \
+                         `max` written in the rule's own body, as in Soufflé",
                     )
-                    .at(self.var_spans[v], "ungrounded")
-                    .with_help(format!(
-                        "add a positive atom that binds `{}`, or replace it with a constant",
-                        self.var_names[v]
-                    ))
-                    .with_fix(quote_fix(&self.var_names[v], self.var_spans[v])),
-                );
+                } else {
+                    d
+                };
+                self.error(d);
             }
         }
         if !reported {
@@ -1543,17 +1626,23 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 let (from, to, step) = (it.next()?, it.next()?, it.next());
                 Some(Some(Lit::Range { var: *var, from, to, step, span: *span }))
             }
-            Pending::Aggregate { var, func, target, body, scope, span } => {
+            Pending::Aggregate { var, func, target, body, scope, span, witnesses } => {
                 if !self.aggregate_ready(body, *target, *scope, bound) {
                     return None;
                 }
-                Some(self.place_aggregate(*var, *func, *target, body, *scope, *span, bound))
+                let lit = self.place_aggregate(*var, *func, *target, body, *scope, *span, bound);
+                if *witnesses && lit.is_some() {
+                    match self.witness_copy(*var, *target, body, *scope, bound) {
+                        Some(copy) => self.after = copy,
+                        None => return Some(None),
+                    }
+                }
+                Some(lit)
             }
         }
     }
 
-    /// An aggregate is ready when every variable of an enclosing scope that its body or
-    /// target mentions (nested aggregates included) is bound.
+    /// An aggregate is ready when its inputs ([`Self::aggregate_inputs`]) are bound.
     fn aggregate_ready(
         &self,
         body: &[&'a ast::Literal],
@@ -1561,6 +1650,12 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         scope: usize,
         bound: &[bool],
     ) -> bool {
+        self.aggregate_inputs(body, target, scope).iter().all(|&v| bound.get(v).copied().unwrap_or(false))
+    }
+
+    /// The variables of enclosing scopes that an aggregate's body or target mentions
+    /// (nested aggregates included).
+    fn aggregate_inputs(&self, body: &[&'a ast::Literal], target: Option<&'a ast::Expr>, scope: usize) -> Vec<VarId> {
         let mut mentioned = BTreeSet::new();
         for lit in body {
             lit.for_each_var(true, &mut |id| {
@@ -1572,14 +1667,13 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 mentioned.insert(id.name.as_str());
             });
         }
-        let needs: Vec<VarId> = mentioned
+        mentioned
             .iter()
             .filter_map(|n| {
                 let owner = self.owner(n, scope);
                 if owner == scope { None } else { self.scopes[owner].get(*n).copied() }
             })
-            .collect();
-        needs.iter().all(|&v| bound.get(v).copied().unwrap_or(false))
+            .collect()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1593,6 +1687,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         span: Span,
         bound: &mut Vec<bool>,
     ) -> Option<Lit> {
+        let target_ast = target;
         let mut atoms = Vec::new();
         let mut pending = Vec::new();
         for lit in body {
@@ -1629,7 +1724,40 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         self.unify(var, Type::Number, span);
         grow(bound, var);
         bound[var] = true;
-        Some(Lit::Aggregate { var, func, target, body: inner, span })
+        let key = materialised(body, target_ast).then(|| {
+            let mut key: Vec<VarId> = self.scopes[scope].values().copied().collect();
+            key.sort_unstable();
+            key
+        });
+        Some(Lit::Aggregate { var, func, target, body: inner, key, span })
+    }
+
+    /// The literals that bind the witnesses of a `min`/`max` aggregate (`var`) written in
+    /// the rule's body, placed right after it. As Soufflé's `GroundWitnesses` does, its body is
+    /// copied into the rule with the target equal to the aggregate's value, so a witness takes
+    /// each value of every binding that reaches the minimum or maximum (ties give several).
+    /// The copy's names are the aggregate's: witnesses and names the rule grounds are the
+    /// rule's; the target's and the other local names are the copy's own.
+    fn witness_copy(
+        &mut self,
+        var: VarId,
+        target: Option<&'a ast::Expr>,
+        body: &[&'a ast::Literal],
+        scope: usize,
+        bound: &mut Vec<bool>,
+    ) -> Option<Vec<Lit>> {
+        let target = target?;
+        let own = target_names(target, &grounded_names(body));
+        let copy = self.open_scope(0, self.names[scope].clone(), own);
+        self.copies.insert(copy);
+        let (mut atoms, mut pending) = (Vec::new(), Vec::new());
+        for lit in body {
+            self.lower_literal(lit, copy, &mut atoms, &mut pending);
+        }
+        let value = self.lower_expr(target, copy, &mut pending)?;
+        let span = target.span();
+        pending.push(Pending::Compare { op: CompareOp::Eq, lhs: value, rhs: Expr::Var(var), span, lhs_span: span });
+        self.order_body(atoms, pending, bound)
     }
 
     fn require_bound(&mut self, e: &Expr, bound: &[bool], place: &str, span: Span) -> bool {
@@ -1760,6 +1888,114 @@ fn collect_outer_names(head: &ast::Atom, conj: &[&ast::Literal], out: &mut BTree
     for lit in conj {
         collect_names(lit, out);
     }
+}
+
+/// The variable names a conjunction grounds, as Soufflé's grounding analysis sees them
+/// (syntactically): the variables that are arguments of its positive atoms, then, to a
+/// fixpoint, a variable equated to an expression whose variables are all grounded (an
+/// aggregate's value and a `range` over grounded bounds count as grounded).
+pub(crate) fn grounded_names(conj: &[&ast::Literal]) -> BTreeSet<String> {
+    let mut grounded = BTreeSet::new();
+    for lit in conj {
+        if let ast::Literal::Atom(a) = lit {
+            grounded.extend(a.args.iter().filter_map(|e| match e {
+                ast::Expr::Var(id) => Some(id.name.clone()),
+                _ => None,
+            }));
+        }
+    }
+    loop {
+        let before = grounded.len();
+        for lit in conj {
+            if let ast::Literal::Compare { op: CompareOp::Eq, lhs, rhs, .. } = lit {
+                for (side, other) in [(lhs, rhs), (rhs, lhs)] {
+                    let mut all = true;
+                    other.for_each_var(false, &mut |id| all &= grounded.contains(&id.name));
+                    if let (ast::Expr::Var(id), true) = (side, all) {
+                        grounded.insert(id.name.clone());
+                    }
+                }
+            }
+        }
+        if grounded.len() == before {
+            return grounded;
+        }
+    }
+}
+
+/// The names of an aggregate's target that are its own, whatever the rule around it uses:
+/// those its body grounds (Soufflé renames the target's variables apart from the rule's, so
+/// `t = sum s : { a(n, s) }` sums every `s` of `a(n, _)` even where the rule binds an `s`).
+/// A target name the body does not ground is the enclosing scope's, as Soufflé's
+/// documentation has it (`sum x + y : { b(y) }` with `x` bound outside).
+pub(crate) fn target_names(target: &ast::Expr, grounded_inside: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    collect_expr_names(target, &mut names);
+    names.retain(|n| grounded_inside.contains(n));
+    names
+}
+
+/// Whether Soufflé materialises an aggregate's body into a relation of its variables
+/// (`MaterializeAggregationQueries`), so that the aggregate ranges over their distinct
+/// bindings rather than over tuples: when the body has more than one positive atom, a
+/// nested aggregate or a `range`, or repeats a variable in its one atom.
+fn materialised(body: &[&ast::Literal], target: Option<&ast::Expr>) -> bool {
+    let atoms: Vec<&ast::Atom> =
+        body.iter().filter_map(|l| if let ast::Literal::Atom(a) = l { Some(a) } else { None }).collect();
+    if atoms.len() > 1 {
+        return true;
+    }
+    let mut exprs: Vec<&ast::Expr> = target.into_iter().collect();
+    for lit in body {
+        match lit {
+            ast::Literal::Atom(a) | ast::Literal::Negated(a, _) => exprs.extend(&a.args),
+            ast::Literal::Compare { lhs, rhs, .. } => exprs.extend([lhs, rhs]),
+            ast::Literal::Predicate { args, .. } => exprs.extend(args),
+            ast::Literal::Bool(..) => {}
+        }
+    }
+    if exprs.iter().any(|e| nests_aggregate_or_range(e)) {
+        return true;
+    }
+    atoms.first().is_some_and(|a| {
+        let (mut seen, mut repeated) = (BTreeSet::new(), false);
+        for arg in &a.args {
+            arg.for_each_var(false, &mut |id| repeated |= !seen.insert(id.name.as_str()));
+        }
+        repeated
+    })
+}
+
+/// Whether an expression holds an aggregate or a `range` call.
+fn nests_aggregate_or_range(e: &ast::Expr) -> bool {
+    match e {
+        ast::Expr::Aggregate { .. } => true,
+        ast::Expr::Call { func, args, .. } => func.name == "range" || args.iter().any(nests_aggregate_or_range),
+        ast::Expr::Unary { arg, .. } | ast::Expr::Cast { arg, .. } => nests_aggregate_or_range(arg),
+        ast::Expr::Binary { lhs, rhs, .. } => nests_aggregate_or_range(lhs) || nests_aggregate_or_range(rhs),
+        ast::Expr::Var(_)
+        | ast::Expr::Wildcard(_)
+        | ast::Expr::Number(..)
+        | ast::Expr::Float(..)
+        | ast::Expr::Str(..)
+        | ast::Expr::Counter(_) => false,
+    }
+}
+
+/// A `count`, `sum` or `mean` whose body would export a binding (`name`, first used at `at`)
+/// to the rule around it: Soufflé's "witness problem".
+fn witness_error(func: AggregateFunc, name: &str, at: Span) -> Diagnostic {
+    let keyword = func.keyword();
+    Diagnostic::error(
+        Code::Ungrounded,
+        format!("variable `{name}` is bound only inside this `{keyword}` aggregate, but the rule uses it outside"),
+    )
+    .at(at, format!("bound inside the `{keyword}`"))
+    .with_help(format!(
+        "a `{keyword}` has no single binding of its body to give `{name}`; only `min` and `max` export \
+         one (each binding that reaches the minimum or maximum), as in Soufflé. Bind `{name}` \
+         outside the aggregate, or rename it inside"
+    ))
 }
 
 /// Variable names in a literal, not descending into aggregate bodies.

@@ -610,13 +610,7 @@ fn print_expr_bare(e: &Expr) -> String {
         }
         Expr::Call { func, args, .. } => format!("{}({})", func.name, print_args(args)),
         Expr::Aggregate { func, target, body, .. } => {
-            let name = match func {
-                AggregateFunc::Count => "count",
-                AggregateFunc::Sum => "sum",
-                AggregateFunc::Min => "min",
-                AggregateFunc::Max => "max",
-                AggregateFunc::Mean => "mean",
-            };
+            let name = func.keyword();
             let target = match target {
                 Some(t) => {
                     let t = print_expr(t, 0);

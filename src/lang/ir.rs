@@ -181,9 +181,37 @@ pub enum Lit {
         target: Option<Expr>,
         /// The aggregate's own body, in evaluation order.
         body: Vec<Lit>,
+        /// What the aggregate ranges over, as in Soufflé: `None` when the body has one
+        /// positive atom (and no nested aggregate, `range` or repeated variable), whose
+        /// matching tuples it ranges over, one solution each; otherwise the distinct bindings
+        /// of these variables (the body's own named ones, sorted), as Soufflé ranges over the
+        /// relation it materialises the body into.
+        key: Option<Vec<VarId>>,
         /// The aggregate as written.
         span: Span,
     },
+}
+
+impl Lit {
+    /// Whether the literal (an aggregate's body included) calls a functor for which `pick` holds.
+    pub fn calls(&self, pick: &dyn Fn(Functor) -> bool) -> bool {
+        match self {
+            Lit::Atom(_) | Lit::Negated(_) => false,
+            Lit::Filter { lhs, rhs, .. } => lhs.calls(pick) || rhs.calls(pick),
+            Lit::Assign { expr, .. } => expr.calls(pick),
+            Lit::Range { from, to, step, .. } => {
+                from.calls(pick) || to.calls(pick) || step.as_ref().is_some_and(|s| s.calls(pick))
+            }
+            Lit::Aggregate { target, body, .. } => {
+                target.as_ref().is_some_and(|t| t.calls(pick)) || body.iter().any(|lit| lit.calls(pick))
+            }
+        }
+    }
+
+    /// Whether the literal calls `autoinc()`.
+    pub fn uses_autoinc(&self) -> bool {
+        self.calls(&|f| f.is_counter())
+    }
 }
 
 /// Appends the relations a body reads, each with whether it is read through negation or an
@@ -230,23 +258,39 @@ impl Rule {
         self.var_names.len()
     }
 
+    /// The rule's own variables, in slot order: those its head or its body uses outside
+    /// aggregate bodies. An aggregate's local variables (and a `min`/`max` witness copy's)
+    /// have no single value in an instance of the rule, so proofs show only these.
+    pub fn own_vars(&self) -> Vec<VarId> {
+        let mut vars = Vec::new();
+        for e in &self.head_args {
+            e.vars(&mut vars);
+        }
+        for lit in &self.body {
+            match lit {
+                Lit::Atom(a) | Lit::Negated(a) => {
+                    vars.extend(a.args.iter().filter_map(|x| if let Arg::Var(v) = x { Some(*v) } else { None }))
+                }
+                Lit::Filter { lhs, rhs, .. } => {
+                    lhs.vars(&mut vars);
+                    rhs.vars(&mut vars);
+                }
+                Lit::Assign { var, expr, .. } => {
+                    vars.push(*var);
+                    expr.vars(&mut vars);
+                }
+                Lit::Range { var, .. } | Lit::Aggregate { var, .. } => vars.push(*var),
+            }
+        }
+        vars.sort_unstable();
+        vars.dedup();
+        vars
+    }
+
     /// Whether the rule (head or body, aggregates included) calls a functor for which `pick`
     /// holds.
     pub fn calls(&self, pick: &dyn Fn(Functor) -> bool) -> bool {
-        fn body(lits: &[Lit], pick: &dyn Fn(Functor) -> bool) -> bool {
-            lits.iter().any(|lit| match lit {
-                Lit::Atom(_) | Lit::Negated(_) => false,
-                Lit::Filter { lhs, rhs, .. } => lhs.calls(pick) || rhs.calls(pick),
-                Lit::Assign { expr, .. } => expr.calls(pick),
-                Lit::Range { from, to, step, .. } => {
-                    from.calls(pick) || to.calls(pick) || step.as_ref().is_some_and(|s| s.calls(pick))
-                }
-                Lit::Aggregate { target, body: inner, .. } => {
-                    target.as_ref().is_some_and(|t| t.calls(pick)) || body(inner, pick)
-                }
-            })
-        }
-        self.head_args.iter().any(|e| e.calls(pick)) || body(&self.body, pick)
+        self.head_args.iter().any(|e| e.calls(pick)) || self.body.iter().any(|lit| lit.calls(pick))
     }
 
     /// Whether the rule calls `autoinc()`, whose numbers depend on the order of evaluation.

@@ -1,6 +1,6 @@
 //! Warnings about rules that are legal but probably not what the author meant: a variable
 //! used once, a relation nobody reads, a relation nothing fills, a rule that can never fire,
-//! the same rule written twice. Computed from a checked program (and the syntax tree, for
+//! the same rule written twice, an aggregate's target variable named like the rule's. Computed from a checked program (and the syntax tree, for
 //! where each variable occurrence is), only when checking found no errors.
 
 use crate::base::diag::{Code, Diagnostic, Edit, Fix};
@@ -24,6 +24,7 @@ pub fn warnings(files: &[ast::File], program: &ir::Program) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for file in files {
         rule_singletons(&file.items, &mut out);
+        rule_shadowing(&file.items, &mut out);
     }
     unused_relations(program, &mut out);
     let empty = always_empty(program);
@@ -104,6 +105,101 @@ fn literal_vars<'a>(lit: &'a ast::Literal, seen: &mut BTreeMap<&'a str, Vec<Span
 
 fn expr_vars<'a>(e: &'a ast::Expr, seen: &mut BTreeMap<&'a str, Vec<Span>>) {
     e.for_each_var(true, &mut |id| seen.entry(id.name.as_str()).or_default().push(id.span));
+}
+
+// ---- W008: an aggregate's target variable named like the rule's ------------------------
+
+fn rule_shadowing(items: &[Item], out: &mut Vec<Diagnostic>) {
+    for item in items {
+        match item {
+            Item::Rule(rule) => shadowing(rule, out),
+            Item::Comp(comp) => rule_shadowing(&comp.items, out),
+            _ => {}
+        }
+    }
+}
+
+/// `c(n, t) :- b(n, s), t = sum s : { a(n, s) }.`: the target's `s`, bound in the braces, is
+/// the aggregate's own (as in Soufflé), not the `s` of `b(n, s)`, which reads like a mistake.
+fn shadowing(rule: &ast::Rule, out: &mut Vec<Diagnostic>) {
+    let Some(body) = &rule.body else { return };
+    for conj in disjuncts(body) {
+        let mut outer = BTreeSet::new();
+        let mut exprs: Vec<&ast::Expr> = rule.heads.iter().flat_map(|h| &h.args).collect();
+        for lit in &conj {
+            lit.for_each_var(false, &mut |id| {
+                outer.insert(id.name.clone());
+            });
+            exprs.extend(literal_exprs(lit));
+        }
+        for head in &rule.heads {
+            for e in &head.args {
+                e.for_each_var(false, &mut |id| {
+                    outer.insert(id.name.clone());
+                });
+            }
+        }
+        for e in exprs {
+            aggregates_shadowing(e, &outer, out);
+        }
+    }
+}
+
+/// The expressions a literal holds.
+fn literal_exprs(lit: &ast::Literal) -> Vec<&ast::Expr> {
+    match lit {
+        ast::Literal::Atom(a) | ast::Literal::Negated(a, _) => a.args.iter().collect(),
+        ast::Literal::Compare { lhs, rhs, .. } => vec![lhs, rhs],
+        ast::Literal::Predicate { args, .. } => args.iter().collect(),
+        ast::Literal::Bool(..) => Vec::new(),
+    }
+}
+
+/// W008 for each aggregate in `e` (and those nested in it) whose target names a variable of
+/// `outer` (the scopes around it) that its own body binds.
+fn aggregates_shadowing(e: &ast::Expr, outer: &BTreeSet<String>, out: &mut Vec<Diagnostic>) {
+    match e {
+        ast::Expr::Aggregate { func, target, body, .. } => {
+            let Some(conj) = disjuncts(body).into_iter().next() else { return };
+            if let Some(t) = target {
+                let own = crate::lang::check::target_names(t, &crate::lang::check::grounded_names(&conj));
+                let mut reported = BTreeSet::new();
+                t.for_each_var(false, &mut |id| {
+                    if own.contains(&id.name) && outer.contains(&id.name) && reported.insert(id.name.clone()) {
+                        out.push(shadow_warning(func.keyword(), &id.name, id.span));
+                    }
+                });
+            }
+            let mut inner = outer.clone();
+            for lit in &conj {
+                lit.for_each_var(false, &mut |id| {
+                    inner.insert(id.name.clone());
+                });
+            }
+            for x in conj.iter().flat_map(|l| literal_exprs(l)).chain(target.as_deref()) {
+                aggregates_shadowing(x, &inner, out);
+            }
+        }
+        ast::Expr::Unary { arg, .. } | ast::Expr::Cast { arg, .. } => aggregates_shadowing(arg, outer, out),
+        ast::Expr::Binary { lhs, rhs, .. } => {
+            aggregates_shadowing(lhs, outer, out);
+            aggregates_shadowing(rhs, outer, out);
+        }
+        ast::Expr::Call { args, .. } => args.iter().for_each(|a| aggregates_shadowing(a, outer, out)),
+        _ => {}
+    }
+}
+
+fn shadow_warning(keyword: &str, name: &str, at: Span) -> Diagnostic {
+    Diagnostic::warning(
+        Code::AggregateShadows,
+        format!("`{name}` in this `{keyword}`'s target is the aggregate's own, not the rule's `{name}`"),
+    )
+    .at(at, format!("the `{keyword}` ranges over every `{name}` its braces bind"))
+    .with_help(format!(
+        "as in Soufflé, a target variable bound inside the braces is renamed apart from the rule's; \
+         rename one of the two if they are different things, or leave `{name}` out of the braces to use the rule's"
+    ))
 }
 
 // ---- W002: a relation declared but never used -------------------------------------------

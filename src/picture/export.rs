@@ -6,28 +6,15 @@
 //! and pair). The graph records the [`Stamp`]. Grades and validity dates will be further
 //! edge attributes; readers should ignore attributes they do not know.
 
+use crate::base::markup::{Markup, escape_markup};
 use crate::base::stamp::Stamp;
 use crate::picture::network::Network;
 use serde_json::json;
 use std::fmt::Write;
 
-/// Text for an XML attribute or element: the five markup characters as entities, and the
-/// control characters XML 1.0 cannot carry as a space.
+/// Text for a GraphML attribute or element.
 fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' => out.push(c),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
+    escape_markup(text, Markup::XmlSpaced)
 }
 
 /// GraphML with typed keys. Same network, same bytes.

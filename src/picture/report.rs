@@ -11,6 +11,7 @@
 //! Violations and claim verdicts are plain data ([`Violation`], [`ClaimVerdict`]) so that
 //! whatever computes them only has to fill these structs.
 
+use crate::base::markup::{Markup, escape_markup};
 use crate::base::stamp::Stamp;
 use crate::lang::ir::RelId;
 use crate::picture::layout;
@@ -196,18 +197,7 @@ pub fn collect(
 
 /// Escapes text for HTML element content and for quoted attribute values alike.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    escape_markup(text, Markup::Html)
 }
 
 /// JSON that is safe inside `<script type="application/json">`: `<`, `>` and `&` are written

@@ -41,8 +41,9 @@ fn bindings_text(ex: &Explainer, rule: &ir::Rule, env: &[Value]) -> String {
         .join(", ")
 }
 
+/// The rule's own named variables (not an aggregate's local ones), in slot order.
 fn named_vars(rule: &ir::Rule) -> impl Iterator<Item = usize> + '_ {
-    (0..rule.num_vars()).filter(|&v| !rule.var_names[v].starts_with('$'))
+    rule.own_vars().into_iter().filter(|&v| !rule.var_names[v].starts_with('$'))
 }
 
 /// Fills a `@display` template with the instance's values.

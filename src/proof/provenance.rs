@@ -327,7 +327,7 @@ impl<'a> Explainer<'a> {
     pub fn instances(&mut self, rule: RuleId, f: &mut InstanceVisit) -> bool {
         let program = self.program;
         let rule = &program.rules[rule];
-        if rule.head_args.iter().any(eval::uses_autoinc) {
+        if rule.head_args.iter().any(Expr::uses_autoinc) {
             return false;
         }
         let mut env = vec![0; rule.num_vars()];
@@ -443,7 +443,7 @@ fn head_matches(rule: &ir::Rule, tuple: &[Value], env: &[Value], symbols: &mut S
     rule.head_args
         .iter()
         .zip(tuple)
-        .all(|(arg, &v)| eval::uses_autoinc(arg) || eval::evaluate_expr(arg, env, symbols) == Some(v))
+        .all(|(arg, &v)| arg.uses_autoinc() || eval::evaluate_expr(arg, env, symbols) == Some(v))
 }
 
 #[derive(Clone, Copy)]
@@ -497,7 +497,7 @@ impl<'s, 'a> Search<'s, 'a> {
                 go_on
             }
             Lit::Assign { var, expr, .. } => {
-                let value = if eval::uses_autoinc(expr) && bound[*var] {
+                let value = if expr.uses_autoinc() && bound[*var] {
                     Some(env[*var])
                 } else {
                     eval::evaluate_expr(expr, env, self.ex.symbols)
@@ -539,8 +539,8 @@ impl<'s, 'a> Search<'s, 'a> {
                 }
                 true
             }
-            Lit::Aggregate { var, func, target, body, span } => {
-                let (value, over, bindings) = self.aggregate(*func, target.as_ref(), body, env, bound);
+            Lit::Aggregate { var, func, target, body, key, span } => {
+                let (value, over, bindings) = self.aggregate(*func, target.as_ref(), body, key.as_deref(), env, bound);
                 let Some(value) = value else { return true };
                 let text = self.ex.sources.one_line(*span);
                 self.side.push(Side::Aggregate { text, value, over, bindings });
@@ -621,37 +621,53 @@ impl<'s, 'a> Search<'s, 'a> {
         go_on
     }
 
+    /// An aggregate's value under `env`, the premises of its first [`MAX_AGGREGATED`]
+    /// bindings by value, and how many bindings it ranges over (see
+    /// `ir::Lit::Aggregate::key`: with a key, each binding of it counts once and shows its
+    /// smallest premises).
     fn aggregate(
         &mut self,
         func: AggregateFunc,
         target: Option<&Expr>,
         body: &[Lit],
+        key: Option<&[ir::VarId]>,
         env: &mut [Value],
         bound: &mut [bool],
     ) -> (Option<Number>, Vec<Atoms>, usize) {
         let mut inner = Search { ex: &mut *self.ex, limit: None, premises: Vec::new(), side: Vec::new() };
         let mut fold = eval::Fold::new(func);
+        let mut distinct = eval::Distinct::new(key);
         let mut env2 = env.to_vec();
         let mut bound2 = bound.to_vec();
         // The first bindings by value (symbols by string), so the proof reads the same
         // whatever order the symbols were interned in.
-        let mut kept: Vec<(Vec<SortKey>, Atoms)> = Vec::new();
+        let mut kept: Vec<(Vec<SortKey>, Option<Vec<Value>>, Atoms)> = Vec::new();
         let mut bindings = 0;
         inner.body(body, &mut env2, &mut bound2, &mut |s, e| {
-            fold.add(target.and_then(|t| eval::evaluate_expr(t, e, s.ex.symbols)).map(to_number));
-            bindings += 1;
+            if distinct.first(e) {
+                fold.add(target.and_then(|t| eval::evaluate_expr(t, e, s.ex.symbols)).map(to_number));
+                bindings += 1;
+            }
             let (program, model, symbols) = (s.ex.program, s.ex.model, &*s.ex.symbols);
-            let key = sort_key(program, model, symbols, &s.premises);
-            if kept.len() == MAX_AGGREGATED && kept.last().is_some_and(|(k, _)| *k <= key) {
+            let order = sort_key(program, model, symbols, &s.premises);
+            let binding: Option<Vec<Value>> = key.map(|k| k.iter().map(|&v| e[v]).collect());
+            // A binding already kept keeps its smallest premises.
+            if let Some(i) = kept.iter().position(|(_, b, _)| binding.is_some() && *b == binding) {
+                if kept[i].0 <= order {
+                    return true;
+                }
+                kept.remove(i);
+            }
+            if kept.len() == MAX_AGGREGATED && kept.last().is_some_and(|(k, ..)| *k <= order) {
                 return true;
             }
-            let at = kept.partition_point(|(k, _)| *k <= key);
+            let at = kept.partition_point(|(k, ..)| *k <= order);
             let atoms = s.premises.iter().map(|&(r, i)| (r, model.relations[r].get(i).to_vec())).collect();
-            kept.insert(at, (key, atoms));
+            kept.insert(at, (order, binding, atoms));
             kept.truncate(MAX_AGGREGATED);
             true
         });
-        (fold.result(), kept.into_iter().map(|(_, atoms)| atoms).collect(), bindings)
+        (fold.result(), kept.into_iter().map(|(_, _, atoms)| atoms).collect(), bindings)
     }
 }
 

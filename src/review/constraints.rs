@@ -206,7 +206,7 @@ pub fn completions(ex: &mut Explainer, rel: RelId, tuple: &[Value], limit: usize
                     envs.len() < limit.max(1) * 4
                 });
                 for e in envs {
-                    let bindings: Vec<(String, Value, Type)> = (0..rule.num_vars())
+                    let bindings: Vec<(String, Value, Type)> = (rule.own_vars().into_iter())
                         .filter(|&v| !rule.var_names[v].starts_with('$'))
                         .map(|v| (rule.var_names[v].clone(), e[v], rule.var_types[v]))
                         .collect();

@@ -15,6 +15,7 @@
 //! SUPPORTED (neither). Before, verdicts described the atom rather than the claim: `!a` that
 //! held was NOT SUPPORTED or CONTRADICTED, and `a` that held inside a violation FAILED.
 
+use crate::base::markup::{Markup, escape_markup};
 use crate::base::value::Value;
 use crate::proof::claims::{ClaimSpec, Expect};
 use crate::proof::explain;
@@ -314,24 +315,9 @@ fn xml_escape(text: &str) -> String {
     xml_text(text).replace('\n', "&#10;")
 }
 
-/// Escapes text for XML content; characters XML 1.0 cannot carry (most control
-/// characters) are dropped.
+/// Escapes text for XML content (JUnit's readers reject what XML 1.0 cannot carry).
 fn xml_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push('\n'),
-            '\t' | '\r' => out.push_str(&format!("&#{};", c as u32)),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    escape_markup(text, Markup::XmlStrict)
 }
 
 #[cfg(test)]

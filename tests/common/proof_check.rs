@@ -144,7 +144,7 @@ fn check_body<'a>(
                     return Err("range value out of range".into());
                 }
             }
-            Lit::Aggregate { var, func, target, body: inner, .. } => {
+            Lit::Aggregate { var, func, target, body: inner, key, .. } => {
                 // Variables of the inner body that occur nowhere outside it are local to it.
                 let mut outer = Vec::new();
                 for l in body {
@@ -163,7 +163,7 @@ fn check_body<'a>(
                         local[v] = UNSET;
                     }
                 }
-                let expected = aggregate(*func, target.as_ref(), inner, &local, model, symbols);
+                let expected = aggregate(*func, target.as_ref(), inner, key.as_deref(), &local, model, symbols);
                 if expected != Some(env[*var] as i32) {
                     return Err(format!("aggregate is {:?}, bindings say {}", expected, env[*var] as i32));
                 }
@@ -185,17 +185,25 @@ fn pattern(a: &stance::lang::ir::Atom, env: &[Value]) -> Vec<Option<Value>> {
 }
 
 /// Recomputes an aggregate by brute force over the model (inner atoms, negations and
-/// comparisons only, which is what the tests use).
+/// comparisons only, which is what the tests use): over every solution, or, with a key, over
+/// one solution per distinct binding of the key's variables.
 fn aggregate(
     func: AggregateFunc,
     target: Option<&Expr>,
     body: &[Lit],
+    key: Option<&[usize]>,
     env: &[Value],
     model: &Model,
     symbols: &Symbols,
 ) -> Option<i32> {
     let mut values = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     solutions(body, &mut env.to_vec(), model, symbols, &mut |e| {
+        if let Some(key) = key
+            && !seen.insert(key.iter().map(|&v| e[v]).collect::<Vec<Value>>())
+        {
+            return;
+        }
         values.push(target.map(|t| eval(t, e, symbols).map(|v| v as i32)).unwrap_or(Some(0)));
     });
     let values: Vec<i32> = values.into_iter().flatten().collect();
@@ -245,7 +253,17 @@ fn solutions(body: &[Lit], env: &mut Vec<Value>, model: &Model, symbols: &Symbol
                 solutions(rest, env, model, symbols, f);
             }
         }
-        _ => panic!("the checker's aggregate enumeration handles atoms, negations and comparisons only"),
+        // `y = 3` placed before the atom that would bind `y`.
+        Lit::Assign { var, expr, .. } => {
+            if let Some(v) = eval(expr, env, symbols)
+                && (env[*var] == UNSET || env[*var] == v)
+            {
+                let mut e = env.clone();
+                e[*var] = v;
+                solutions(rest, &mut e, model, symbols, f);
+            }
+        }
+        _ => panic!("the checker's aggregate enumeration handles atoms, negations, comparisons and assignments only"),
     }
 }
 

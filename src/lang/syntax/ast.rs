@@ -350,6 +350,19 @@ pub enum AggregateFunc {
     Mean,
 }
 
+impl AggregateFunc {
+    /// The keyword it is written with.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            AggregateFunc::Count => "count",
+            AggregateFunc::Sum => "sum",
+            AggregateFunc::Min => "min",
+            AggregateFunc::Max => "max",
+            AggregateFunc::Mean => "mean",
+        }
+    }
+}
+
 /// An argument or operand: a term of the rule language.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {

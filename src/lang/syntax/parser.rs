@@ -1221,10 +1221,16 @@ impl Parser<'_> {
         if let Some(func) = aggregate_func(word) {
             let is_aggregate = match self.nth(1) {
                 Tok::Colon => true,
-                Tok::LParen => {
-                    func != AggregateFunc::Count
-                        && self.after_matching(self.pos + 1).is_some_and(|a| *self.tok_at(a) == Tok::Colon)
-                }
+                // No functor is called `sum` or `mean`: `sum (x * 2) - k : {...}` is an
+                // aggregate. `min (a) + b : {...}` is one only when the parenthesis closes the
+                // target (`min (a + b) : {...}`, as `fmt` writes it); otherwise `min(a, b)`.
+                Tok::LParen => match func {
+                    AggregateFunc::Count => false,
+                    AggregateFunc::Sum | AggregateFunc::Mean => true,
+                    AggregateFunc::Min | AggregateFunc::Max => {
+                        self.after_matching(self.pos + 1).is_some_and(|a| *self.tok_at(a) == Tok::Colon)
+                    }
+                },
                 _ => func != AggregateFunc::Count && self.starts_expr_at(self.pos + 1),
             };
             if is_aggregate {

@@ -22,9 +22,9 @@ use crate::lang::ir::{self, Arg, Atom, Expr, Lit, RelId, VarId};
 use crate::lang::syntax::ast::AggregateFunc;
 use differential_dataflow::VecCollection;
 use differential_dataflow::operators::iterate::Variable;
+use std::rc::Rc;
 use timely::dataflow::Scope;
 use timely::order::Product;
-use std::rc::Rc;
 
 /// A tuple, or a rule's environment.
 pub type Row = Vec<Value>;
@@ -226,9 +226,9 @@ impl<'s> Body<'_, 's> {
                             .collect()
                     })
                 }
-                Lit::Aggregate { var, func, target, body, span } => {
+                Lit::Aggregate { var, func, target, body, key, span } => {
                     let envs = materialize(envs, self.unit, self.width);
-                    let result = self.aggregate(envs, *var, *func, target.as_ref(), body, *span, bound);
+                    let result = self.aggregate(envs, *var, *func, target.as_ref(), body, key.clone(), *span, bound);
                     bound[*var] = true;
                     result
                 }
@@ -304,6 +304,7 @@ impl<'s> Body<'_, 's> {
         func: AggregateFunc,
         target: Option<&Expr>,
         body: &[Lit],
+        key: Option<Vec<VarId>>,
         span: crate::base::source::Span,
         bound: &[bool],
     ) -> InnerColl<'s> {
@@ -334,17 +335,26 @@ impl<'s> Body<'_, 's> {
         let mut inner_bound = bound.to_vec();
         let solutions = self.compile(body, Some(seeds), &mut inner_bound).expect("the body starts from the groups");
         let (target, shared) = (target.cloned(), self.shared.clone());
-        // (group, [value]), or (group, []) when the target has no value.
+        // (group, [has a value, value, key's values...]): with a key, the aggregate ranges
+        // over its distinct bindings (as `eval::Distinct` does), so the pairs are made
+        // distinct; without, over every solution, an environment's multiplicity.
+        let distinct = key.is_some();
         let values = pairs(solutions, {
             let project = project.clone();
-            move |env| (project(&env), target.as_ref().and_then(|t| shared.eval(t, &env)).into_iter().collect())
+            move |env| {
+                let value = target.as_ref().and_then(|t| shared.eval(t, &env));
+                let mut row = vec![u32::from(value.is_some()), value.unwrap_or(0)];
+                row.extend(key.iter().flatten().map(|&v| env[v]));
+                (project(&env), row)
+            }
         });
+        let values = if distinct { values.distinct() } else { values };
         let shared = self.shared.clone();
         let folded = values.reduce(move |_key, input: &[(&Row, isize)], output: &mut Vec<(Row, isize)>| {
             let mut fold = Fold::new(func);
             for &(value, times) in input {
                 for _ in 0..times {
-                    fold.add(value.first().map(|&v| to_number(v)));
+                    fold.add((value[0] == 1).then(|| to_number(value[1])));
                 }
             }
             if fold.overflowed() {

@@ -118,9 +118,12 @@ fn pairs<'s>(c: InnerColl<'s>, f: impl Fn(Row) -> (Row, Row) + 'static) -> Keyed
     c.map(move |row| f(row))
 }
 
+/// How [`join`] combines two rows.
+type Combine = Rc<dyn Fn(&Row, &Row) -> Row>;
+
 /// Pairs of rows with equal keys, combined.
 fn join<'s>(a: Keyed<'s>, b: Keyed<'s>, f: impl Fn(&Row, &Row) -> Row + 'static) -> InnerColl<'s> {
-    let f: Rc<dyn Fn(&Row, &Row) -> Row> = Rc::new(f);
+    let f: Combine = Rc::new(f);
     a.join_map(b, move |_, x, y| f(x, y))
 }
 

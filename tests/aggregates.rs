@@ -277,3 +277,31 @@ fn every_aggregate_tuple_has_a_proof_the_checker_accepts() {
         assert!(checked >= 30, "only {checked} tuples checked");
     }
 }
+
+/// `mean` averages a float target (Soufflé types it `float`): over the tuples of a one-atom
+/// body, over distinct bindings of a larger one, and with no result for an empty body.
+#[test]
+fn mean_averages_floats_and_has_no_value_for_nothing() {
+    let p = r#"
+        .decl score(who: symbol, s: float)
+        score("a", 1.0). score("a", 2.0). score("a", 4.5). score("b", 3.0).
+        .decl who(w: symbol)
+        who("a"). who("b"). who("c").
+        .decl avg(w: symbol, m: float)
+        avg(w, m) :- who(w), m = mean s : { score(w, s) }.
+        .decl shifted(m: float)
+        shifted(m) :- m = mean s + 1.0 : score(_, s).
+        .decl pairs(m: float)
+        pairs(m) :- m = mean s : { score(w, s), who(w), w != "b" }.
+    "#;
+    assert_eq!(rows(p, "avg"), ["a,2.5", "b,3"]);
+    assert_eq!(rows(p, "shifted"), ["3.625"]);
+    assert_eq!(rows(p, "pairs"), ["2.5"]);
+}
+
+/// An integer target is a type error (the diagnostics corpus shows its help).
+#[test]
+fn mean_of_integers_is_a_type_error() {
+    let e = error(".decl n(x: number)\nn(1).\n.decl m(x: float)\nm(a) :- a = mean x : n(x).\n");
+    assert_eq!(e, "<program>:4:18: error[E013]: the `mean` aggregate's target is a number but a float is expected");
+}

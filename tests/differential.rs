@@ -14,7 +14,9 @@
 //! brute force, with Soufflé's semantics (a body of one atom ranges over its tuples, any other
 //! over the distinct bindings of its own variables).
 //!
-//! `PROPTEST_CASES` sets the number of programs (256 by default; CI uses 1000).
+//! `PROPTEST_CASES` sets the number of programs (256 by default; CI uses 1000). The same
+//! generator also writes programs over `unsigned` and `float` columns, without aggregates
+//! (`NUMBER_TYPE_CASES`, 64 by default).
 //!
 //! The differential-dataflow engine (`--engine dd`) runs the same generated programs, on one
 //! and on two worker threads, in a property of its own: `DD_CASES` programs (64 by default),
@@ -153,10 +155,47 @@ struct Program {
     rules: Vec<Rule>,
 }
 
-fn term_text(t: &Term) -> String {
+/// The column type of every relation of a generated program. The naive evaluator works on
+/// small integers `v`; a float program stands `v` for the float `v + 0.5` (written `v.5`,
+/// which keeps order and equality), an unsigned one for `v` written `vu`.
+#[derive(Clone, Copy, Debug)]
+enum Num {
+    Number,
+    Unsigned,
+    Float,
+}
+
+impl Num {
+    fn name(self) -> &'static str {
+        match self {
+            Num::Number => "number",
+            Num::Unsigned => "unsigned",
+            Num::Float => "float",
+        }
+    }
+
+    /// `v` as a literal of the type.
+    fn literal(self, v: i64) -> String {
+        match self {
+            Num::Number => v.to_string(),
+            Num::Unsigned => format!("{v}u"),
+            Num::Float => format!("{v}.5"),
+        }
+    }
+
+    /// `v` as stance writes the value in output.
+    fn shown(self, v: i64) -> String {
+        match self {
+            Num::Float => format!("{v}.5"),
+            _ => v.to_string(),
+        }
+    }
+}
+
+fn term_text(t: &Term, num: Num) -> String {
     match t {
         Term::Var(v) => format!("x{v}"),
-        Term::Const(c) => c.to_string(),
+        Term::Const(c) => num.literal(*c),
         Term::Wild => "_".to_string(),
         Term::Agg => "n".to_string(),
     }
@@ -194,32 +233,39 @@ fn agg_text(a: &Agg) -> String {
     format!("{func}{target} : {{ {} }}", body.join(", "))
 }
 
-fn atom_text(a: &Atom) -> String {
-    let args: Vec<String> = a.args.iter().map(term_text).collect();
+fn atom_text(a: &Atom, num: Num) -> String {
+    let args: Vec<String> = a.args.iter().map(|t| term_text(t, num)).collect();
     format!("{}({})", a.rel, args.join(", "))
 }
 
 /// Renders the program as stance rule text, facts inline.
 fn render(p: &Program) -> String {
+    render_as(p, Num::Number)
+}
+
+/// Renders the program with columns of type `num`.
+fn render_as(p: &Program, num: Num) -> String {
     let mut out = String::new();
     for r in &p.relations {
-        let cols: Vec<String> = (0..r.arity).map(|i| format!("c{i}: number")).collect();
+        let cols: Vec<String> = (0..r.arity).map(|i| format!("c{i}: {}", num.name())).collect();
         out.push_str(&format!(".decl {}({})\n", r.name, cols.join(", ")));
     }
     for r in &p.relations {
         for f in &r.facts {
-            let vals: Vec<String> = f.iter().map(|v| v.to_string()).collect();
+            let vals: Vec<String> = f.iter().map(|&v| num.literal(v)).collect();
             out.push_str(&format!("{}({}).\n", r.name, vals.join(", ")));
         }
     }
     for rule in &p.rules {
-        let mut body: Vec<String> = rule.pos.iter().map(atom_text).collect();
-        body.extend(rule.neg.iter().map(|a| format!("!{}", atom_text(a))));
-        body.extend(rule.cmps.iter().map(|c| format!("{} {} {}", term_text(&c.lhs), c.op.text(), term_text(&c.rhs))));
+        let mut body: Vec<String> = rule.pos.iter().map(|a| atom_text(a, num)).collect();
+        body.extend(rule.neg.iter().map(|a| format!("!{}", atom_text(a, num))));
+        body.extend(
+            rule.cmps.iter().map(|c| format!("{} {} {}", term_text(&c.lhs, num), c.op.text(), term_text(&c.rhs, num))),
+        );
         if let Some(a) = &rule.agg {
             body.push(format!("n = {}", agg_text(a)));
         }
-        out.push_str(&format!("{} :- {}.\n", atom_text(&rule.head), body.join(", ")));
+        out.push_str(&format!("{} :- {}.\n", atom_text(&rule.head, num), body.join(", ")));
     }
     out
 }
@@ -390,9 +436,13 @@ fn naive_eval(p: &Program) -> Db {
 }
 
 fn rendered(db: &Db) -> BTreeMap<String, Vec<Vec<String>>> {
+    rendered_as(db, Num::Number)
+}
+
+fn rendered_as(db: &Db, num: Num) -> BTreeMap<String, Vec<Vec<String>>> {
     db.iter()
         .map(|(k, rows)| {
-            let mut rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|v| v.to_string()).collect()).collect();
+            let mut rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|&v| num.shown(v)).collect()).collect();
             // Sorted as the strings stance renders, not as numbers.
             rows.sort();
             (k.clone(), rows)
@@ -401,8 +451,12 @@ fn rendered(db: &Db) -> BTreeMap<String, Vec<Vec<String>>> {
 }
 
 fn check_against_stance(p: &Program) -> Result<(), TestCaseError> {
-    let text = render(p);
-    let expected = rendered(&naive_eval(p));
+    check_against_stance_as(p, Num::Number)
+}
+
+fn check_against_stance_as(p: &Program, num: Num) -> Result<(), TestCaseError> {
+    let text = render_as(p, num);
+    let expected = rendered_as(&naive_eval(p), num);
     let actual = match stance::eval_text(&text) {
         Ok(a) => a,
         Err(e) => {
@@ -894,6 +948,25 @@ fn check_pragma(text: &str) -> Result<(), TestCaseError> {
         }
     }
     Ok(())
+}
+
+/// Cases of [`unsigned_and_float_programs_agree_with_naive_evaluator`]: `NUMBER_TYPE_CASES`
+/// (64 by default).
+fn number_type_cases() -> u32 {
+    std::env::var("NUMBER_TYPE_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(64)
+}
+
+proptest! {
+    // Its own case count: the same checks as above, on unsigned and float columns.
+    #![proptest_config(ProptestConfig { cases: number_type_cases(), max_shrink_iters: 4096, ..ProptestConfig::default() })]
+
+    #[test]
+    fn unsigned_and_float_programs_agree_with_naive_evaluator(raw in raw_program(), float in any::<bool>()) {
+        let mut p = build(raw);
+        // An aggregate's value is a number, whatever the columns.
+        p.rules.retain(|r| r.agg.is_none());
+        check_against_stance_as(&p, if float { Num::Float } else { Num::Unsigned })?;
+    }
 }
 
 proptest! {

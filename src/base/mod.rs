@@ -6,6 +6,7 @@ pub mod exit;
 pub mod interrupt;
 pub mod markup;
 pub mod order;
+pub mod record;
 pub mod source;
 pub mod stamp;
 pub mod terminal;

@@ -1,37 +1,65 @@
-//! The order in which people see a relation's tuples: by value (numbers numerically, symbols
-//! by string), never by interned id, so that output does not depend on load order. Every
+//! The order in which people see a relation's tuples: by value (numbers numerically, floats
+//! with NaN last, symbols by string), never by interned id, so that output does not depend on load order. Every
 //! stage that shows tuples (output, proofs, verdicts, diffs, pictures) sorts with this.
 
-use crate::base::value::{Symbols, Tuples, Type, Value, display, to_number};
+use crate::base::value::{Symbols, Tuples, Type, Value, display, numeric_key, to_number};
 use itertools::Itertools;
 use std::cmp::Ordering;
 
 /// The order of the tuples of a relation as shown to users: indices into `tuples`.
 pub fn display_order(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<usize> {
     let mut order: Vec<usize> = (0..tuples.len()).collect();
-    if types.contains(&Type::Symbol) {
+    if types.iter().any(|t| matches!(t, Type::Symbol | Type::Record(_))) {
         let rank = symbol_ranks(symbols);
-        let key = |v: Value, t: Type| match t {
-            Type::Number => i64::from(to_number(v)),
-            Type::Symbol => rank[v as usize] as i64,
-        };
         order.sort_unstable_by(|&a, &b| {
             let (ta, tb) = (tuples.get(a), tuples.get(b));
             for ((&x, &y), &t) in ta.iter().zip(tb).zip(types) {
-                match key(x, t).cmp(&key(y, t)) {
+                match compare_values(x, y, t, &rank, symbols) {
                     Ordering::Equal => continue,
                     o => return o,
                 }
             }
             Ordering::Equal
         });
-    } else {
+    } else if types.iter().all(|&t| t == Type::Number) {
         order.sort_unstable_by(|&a, &b| {
             let (ta, tb) = (tuples.get(a), tuples.get(b));
             ta.iter().map(|&v| to_number(v)).cmp(tb.iter().map(|&v| to_number(v)))
         });
+    } else {
+        let key = |i: usize| tuples.get(i).iter().zip(types).map(|(&v, &t)| numeric_key(v, t));
+        order.sort_unstable_by(|&a, &b| key(a).cmp(key(b)));
     }
     order
+}
+
+/// Two values of type `t` in display order: numbers numerically, symbols by string (their
+/// `rank`), records field by field with `nil` first, never by id.
+fn compare_values(x: Value, y: Value, t: Type, rank: &[u32], symbols: &Symbols) -> Ordering {
+    match t {
+        Type::Symbol => rank[x as usize].cmp(&rank[y as usize]),
+        Type::Record(_) if x == y => Ordering::Equal,
+        Type::Record(r) => {
+            let records = &symbols.records;
+            match (records.parts(r, x), records.parts(r, y)) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Less,
+                (Some(_), None) => Ordering::Greater,
+                // Branches in Soufflé's order (by name), then their fields.
+                (Some(px), Some(py)) if px.branch != py.branch => px.branch.cmp(&py.branch),
+                (Some(px), Some(py)) => {
+                    for ((&a, &b), (_, ft)) in px.values.iter().zip(py.values).zip(px.types) {
+                        match compare_values(a, b, *ft, rank, symbols) {
+                            Ordering::Equal => continue,
+                            o => return o,
+                        }
+                    }
+                    Ordering::Equal
+                }
+            }
+        }
+        t => numeric_key(x, t).cmp(&numeric_key(y, t)),
+    }
 }
 
 /// The display order without the index vector when none is needed: a relation of numbers
@@ -48,7 +76,7 @@ pub enum Order {
 impl Order {
     /// The order of `tuples` as shown to users, without indices when none are needed.
     pub fn of(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Order {
-        let in_order = !types.contains(&Type::Symbol)
+        let in_order = types.iter().all(|&t| t == Type::Number)
             && (1..tuples.len()).all(|i| {
                 let (a, b) = (tuples.get(i - 1), tuples.get(i));
                 a.iter().map(|&v| to_number(v)).le(b.iter().map(|&v| to_number(v)))

@@ -1,8 +1,10 @@
 //! Values and their interning. A tuple is a row of [`Value`]s: a `number` column holds the
 //! two's-complement bits of an `i32` (Soufflé's default 32-bit domain: arithmetic wraps at
-//! 32 bits), a `symbol` column holds the id of an interned string.
+//! 32 bits), an `unsigned` column a `u32`, a `float` column the bits of an `f32` (see
+//! [`from_float`]), a `symbol` column the id of an interned string.
 //! The column's [`Type`] (known statically) says which; values never carry a tag.
 
+use crate::base::record::Records;
 use serde::Serialize;
 use std::cmp::Ordering;
 
@@ -13,7 +15,13 @@ pub type Value = u32;
 /// A `number`: a 32-bit signed integer.
 pub type Number = i32;
 
-/// A column's type: which of the two kinds of [`Value`] it holds.
+/// An `unsigned`: a 32-bit unsigned integer.
+pub type Unsigned = u32;
+
+/// A `float`: 32 bits, as in Soufflé's default build.
+pub type Float = f32;
+
+/// A column's type: which of the kinds of [`Value`] it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Type {
@@ -21,16 +29,177 @@ pub enum Type {
     Symbol,
     /// A 32-bit signed integer ([`Number`]).
     Number,
+    /// A 32-bit unsigned integer ([`Unsigned`]).
+    Unsigned,
+    /// A 32-bit float ([`Float`]).
+    Float,
+    /// A record of the declared record type (or algebraic data type) at this index of
+    /// [`crate::base::record::Records::types`]: the cell is the record's id.
+    Record(u16),
 }
 
 impl Type {
-    /// The type's name as written in rule files (`symbol`, `number`).
+    /// The type's name as written in rule files (`symbol`, `number`, `unsigned`, `float`).
     pub fn name(self) -> &'static str {
         match self {
             Type::Symbol => "symbol",
             Type::Number => "number",
+            Type::Unsigned => "unsigned",
+            Type::Float => "float",
+            Type::Record(_) => "record",
         }
     }
+
+    /// The type's name as written in rule files, a record type's by its declaration.
+    pub fn name_in(self, records: &Records) -> String {
+        match self {
+            Type::Record(i) => records.types.get(usize::from(i)).map_or("record", |r| r.name.as_str()).to_string(),
+            _ => self.name().to_string(),
+        }
+    }
+
+    /// Whether values of the type are numbers of some kind (not symbols).
+    pub fn is_numeric(self) -> bool {
+        matches!(self, Type::Number | Type::Unsigned | Type::Float)
+    }
+}
+
+/// An `unsigned` cell: the number itself.
+pub fn from_unsigned(n: Unsigned) -> Value {
+    n
+}
+
+/// An `unsigned` cell's value.
+pub fn to_unsigned(v: Value) -> Unsigned {
+    v
+}
+
+/// The bits of the one NaN a `float` cell holds.
+const CANONICAL_NAN: Value = 0x7fc0_0000;
+
+/// A `float` cell: the bits of `f`, with `-0.0` stored as `0.0` and every NaN as one NaN,
+/// so that equal floats have equal cells (tuples compare, hash and join by their cells).
+pub fn from_float(f: Float) -> Value {
+    if f == 0.0 {
+        0
+    } else if f.is_nan() {
+        CANONICAL_NAN
+    } else {
+        f.to_bits()
+    }
+}
+
+/// A `float` cell's value.
+pub fn to_float(v: Value) -> Float {
+    Float::from_bits(v)
+}
+
+/// A key that orders the values of a numeric column as people expect: numbers and unsigned
+/// numbers by value; floats by value with NaN after `inf` (a total order, so that sorting
+/// is deterministic; `-0.0` never occurs, see [`from_float`]).
+pub fn numeric_key(v: Value, ty: Type) -> i64 {
+    match ty {
+        Type::Number => i64::from(to_number(v)),
+        Type::Unsigned => i64::from(v),
+        // The usual trick: flip negative floats' bits, set positive floats' sign bit.
+        Type::Float if v & 0x8000_0000 != 0 => i64::from(!v),
+        Type::Float => i64::from(v | 0x8000_0000),
+        Type::Symbol | Type::Record(_) => i64::from(v),
+    }
+}
+
+/// A float as Soufflé writes it to output files and the terminal: C++ `<<` with 9 significant
+/// digits (`std::numeric_limits<float>::max_digits10`), the `%.9g` of C: `0.1` is
+/// `0.100000001`, `1e10` is `1e+10`, `2.0` is `2`; `inf`, `-inf`, `nan`.
+pub fn format_float(f: Float) -> String {
+    const DIGITS: i32 = 9;
+    let x = f64::from(f);
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let scientific = format!("{:.*e}", (DIGITS - 1) as usize, x);
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    if !(-4..DIGITS).contains(&exponent) {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", strip_zeros(mantissa), exponent.abs())
+    } else {
+        strip_zeros(&format!("{:.*}", (DIGITS - 1 - exponent) as usize, x)).to_string()
+    }
+}
+
+/// `1.500` is `1.5`, `2.000` is `2` (the `%g` of C drops trailing zeros).
+fn strip_zeros(s: &str) -> &str {
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { s }
+}
+
+/// A float as Soufflé's `to_string` writes it: C++ `std::to_string`, the `%f` of C, six
+/// decimals (`1.5` is `1.500000`).
+pub fn float_to_string(f: Float) -> String {
+    if f.is_nan() {
+        "nan".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "inf" } else { "-inf" }.into()
+    } else {
+        // As stored (`-0.0` is `0.0`, see [`from_float`]).
+        format!("{:.6}", f64::from(to_float(from_float(f))))
+    }
+}
+
+/// Reads a float written in decimal (`1.5`, `-2e3`, `.5`, `inf`, `nan`), blanks around it
+/// allowed: the one reader of float literals, float columns and `to_float`.
+pub fn parse_float(s: &str) -> Option<Float> {
+    let t = s.trim_ascii();
+    // Rust also reads `infinity` and `+nan`; C's `strtof` too: accepted alike.
+    t.parse::<Float>().ok()
+}
+
+/// Why a field is not a number of the wanted kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberError {
+    /// Not written as a number at all.
+    NotANumber,
+    /// A number, but beyond the type's range.
+    OutOfRange,
+}
+
+/// Reads an integer written in decimal, hexadecimal (`0x1F`) or binary (`0b101`), with an
+/// optional sign and blanks around it, as an `i64` (the caller checks its type's range):
+/// the one reader of integer columns and `to_number`/`to_unsigned`.
+pub fn parse_integer(s: &str) -> Result<i64, NumberError> {
+    let t = s.trim_ascii();
+    let (neg, rest) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let lower = rest.get(..2).map(str::to_ascii_lowercase);
+    let (radix, digits) = match lower.as_deref() {
+        Some("0x") => (16, &rest[2..]),
+        Some("0b") => (2, &rest[2..]),
+        _ => (10, rest),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return Err(NumberError::NotANumber);
+    }
+    let magnitude = i64::from_str_radix(digits, radix).map_err(|_| NumberError::OutOfRange)?;
+    Ok(if neg { -magnitude } else { magnitude })
+}
+
+/// A `number` field (see [`parse_integer`]).
+pub fn parse_number(s: &str) -> Result<Number, NumberError> {
+    Number::try_from(parse_integer(s)?).map_err(|_| NumberError::OutOfRange)
+}
+
+/// An `unsigned` field (see [`parse_integer`]); a negative number is out of range.
+pub fn parse_unsigned(s: &str) -> Result<Unsigned, NumberError> {
+    Unsigned::try_from(parse_integer(s)?).map_err(|_| NumberError::OutOfRange)
 }
 
 /// A number's cell: its two's-complement bits.
@@ -63,6 +232,9 @@ pub struct Symbols {
     slots: Vec<Slot>,
     /// What `ord` gives each symbol (see [`Symbols::number_for_ord`]); empty until then.
     ordinals: Vec<u32>,
+    /// Record types and the records built (records are interned alongside the strings
+    /// they hold, so whatever can show a symbol can show a record).
+    pub records: Records,
 }
 
 /// Bytes of a string kept in its slot.
@@ -112,6 +284,7 @@ impl Symbols {
             ends: Vec::with_capacity(strings),
             slots: vec![Slot::VACANT; (2 * strings).next_power_of_two().max(16)],
             ordinals: Vec::new(),
+            records: Records::default(),
         }
     }
 
@@ -236,11 +409,101 @@ fn saturated_len(s: &str) -> u32 {
     u32::try_from(s.len()).unwrap_or(u32::MAX)
 }
 
-/// Renders a value of a known type for output.
+/// Renders a value of a known type for output. A record is written as Soufflé writes it to
+/// output files: `[1, a]`, fields separated by `, `, symbols as they are, `nil` for nil.
 pub fn display(v: Value, ty: Type, symbols: &Symbols) -> String {
     match ty {
         Type::Symbol => symbols.resolve(v).to_string(),
+        Type::Record(t) => {
+            let mut out = String::new();
+            write_record(&mut out, v, t, symbols, false);
+            out
+        }
+        t => numeric_text(v, t),
+    }
+}
+
+/// Renders a value of a numeric type for output (a symbol's id for a symbol: use [`display`]).
+pub fn numeric_text(v: Value, ty: Type) -> String {
+    match ty {
         Type::Number => to_number(v).to_string(),
+        Type::Unsigned => to_unsigned(v).to_string(),
+        Type::Float => format_float(to_float(v)),
+        Type::Symbol | Type::Record(_) => v.to_string(),
+    }
+}
+
+/// A value as written in a rule file: numbers bare, symbols quoted, records as
+/// `[1, "a"]` or `nil`.
+pub fn literal(v: Value, ty: Type, symbols: &Symbols) -> String {
+    match ty {
+        Type::Symbol => format!("{:?}", symbols.resolve(v)),
+        Type::Record(t) => {
+            let mut out = String::new();
+            write_record(&mut out, v, t, symbols, true);
+            out
+        }
+        t => numeric_text(v, t),
+    }
+}
+
+/// Appends a record value, its symbols quoted or not (see [`display`], [`literal`]). A
+/// record never contains itself (an id is assigned after its fields'), so this ends.
+/// A value of an algebraic data type is written `$Circle(5)`, or `$Zero` without fields.
+fn write_record(out: &mut String, v: Value, t: u16, symbols: &Symbols, quote: bool) {
+    let Some(parts) = symbols.records.parts(t, v) else {
+        out.push_str("nil");
+        return;
+    };
+    let close = match parts.branch {
+        Some(name) if parts.values.is_empty() => {
+            out.push('$');
+            out.push_str(name);
+            return;
+        }
+        Some(name) => {
+            out.push('$');
+            out.push_str(name);
+            out.push('(');
+            ')'
+        }
+        None => {
+            out.push('[');
+            ']'
+        }
+    };
+    for (i, (&f, (_, ft))) in parts.values.iter().zip(parts.types).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        match ft {
+            Type::Record(inner) => write_record(out, f, *inner, symbols, quote),
+            other if quote => out.push_str(&literal(f, *other, symbols)),
+            other => out.push_str(&display(f, *other, symbols)),
+        }
+    }
+    out.push(close);
+}
+
+/// The same value in another run's tables (`to`), if it exists there: numbers as they are,
+/// symbols and records by their text and fields. Used to find a tuple of one version of a
+/// project in another.
+pub fn translate(v: Value, ty: Type, from: &Symbols, to: &Symbols) -> Option<Value> {
+    match ty {
+        Type::Symbol => to.get(from.resolve(v)),
+        Type::Record(t) => {
+            let Some(parts) = from.records.parts(t, v) else { return Some(crate::base::record::NIL) };
+            let mut mapped: Vec<Value> = Vec::with_capacity(parts.values.len() + 1);
+            if parts.branch.is_some() {
+                // The branch index: the same in both runs when the type's branches are.
+                mapped.push(from.records.unpack(v)?[0]);
+            }
+            for (&f, (_, ty)) in parts.values.iter().zip(parts.types) {
+                mapped.push(translate(f, *ty, from, to)?);
+            }
+            to.records.get(&mapped)
+        }
+        _ => Some(v),
     }
 }
 
@@ -336,12 +599,43 @@ impl Tuples {
     }
 }
 
-/// A value as JSON: a number as a JSON number, a symbol as a JSON string. Every JSON output
+/// A value as JSON: a number as a JSON number, a symbol as a JSON string, a record as an
+/// array of its fields (`nil` as `null`). Every JSON output
 /// (relations, proofs, violations, diffs) writes values with this.
 pub fn value_json(v: Value, t: Type, symbols: &Symbols) -> serde_json::Value {
     match t {
-        Type::Number => serde_json::Value::from(to_number(v)),
         Type::Symbol => serde_json::Value::from(symbols.resolve(v)),
+        // A record as an array of its fields; `nil` as null.
+        Type::Record(r) => match symbols.records.parts(r, v) {
+            None => serde_json::Value::Null,
+            Some(parts) => {
+                let fields: Vec<serde_json::Value> =
+                    parts.values.iter().zip(parts.types).map(|(&f, (_, ft))| value_json(f, *ft, symbols)).collect();
+                match parts.branch {
+                    // A branch of an algebraic data type: `{"branch": "Circle", "args": [5]}`.
+                    Some(name) => serde_json::json!({ "branch": name, "args": fields }),
+                    None => serde_json::Value::Array(fields),
+                }
+            }
+        },
+        t => numeric_json(v, t),
+    }
+}
+
+/// A value of a numeric type as JSON (see [`value_json`]).
+pub fn numeric_json(v: Value, t: Type) -> serde_json::Value {
+    match t {
+        Type::Number => serde_json::Value::from(to_number(v)),
+        Type::Unsigned => serde_json::Value::from(to_unsigned(v)),
+        // The number as written in output files; JSON has no `inf` or `nan`: those are strings.
+        Type::Float => {
+            let text = format_float(to_float(v));
+            match text.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+                Some(n) if to_float(v).is_finite() => serde_json::Value::Number(n),
+                _ => serde_json::Value::from(text),
+            }
+        }
+        Type::Symbol | Type::Record(_) => serde_json::Value::from(v),
     }
 }
 
@@ -400,6 +694,54 @@ mod tests {
             }
             proptest::prop_assert_eq!(s.len(), oracle.len());
         }
+    }
+
+    #[test]
+    fn floats_print_as_souffle_writes_them() {
+        let cases: [(Float, &str); 14] = [
+            (1.5, "1.5"),
+            (2.0, "2"),
+            (0.1, "0.100000001"),
+            (-2000.0, "-2000"),
+            (1e10, "1e+10"),
+            (123_456_792.0, "123456792"),
+            // Exactly halfway between two 9-digit decimals: to even, as C's printf.
+            (1_234_567.0 + 0.125, "1234567.12"),
+            (1e-5, "9.99999975e-06"),
+            (0.0001, "9.99999975e-05"),
+            (-0.0, "0"),
+            (Float::INFINITY, "inf"),
+            (Float::NEG_INFINITY, "-inf"),
+            (Float::NAN, "nan"),
+            (3.0e38, "3.00000001e+38"),
+        ];
+        for (f, text) in cases {
+            assert_eq!(format_float(to_float(from_float(f))), text, "{f}");
+        }
+        assert_eq!(float_to_string(1.5), "1.500000");
+        assert_eq!(float_to_string(-0.1), "-0.100000");
+        assert_eq!(float_to_string(Float::NAN), "nan");
+    }
+
+    #[test]
+    fn float_cells_are_canonical_and_ordered() {
+        assert_eq!(from_float(-0.0), from_float(0.0));
+        assert_eq!(from_float(Float::NAN), from_float(-Float::NAN));
+        let sorted: Vec<Float> = vec![Float::NEG_INFINITY, -2.5, -1e-30, 0.0, 1e-30, 1.0, Float::INFINITY, Float::NAN];
+        let keys: Vec<i64> = sorted.iter().map(|&f| numeric_key(from_float(f), Type::Float)).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+        assert!(numeric_key(from_unsigned(u32::MAX), Type::Unsigned) > numeric_key(from_unsigned(1), Type::Unsigned));
+    }
+
+    #[test]
+    fn integer_fields() {
+        assert_eq!(parse_number(" -0x1F "), Ok(-31));
+        assert_eq!(parse_number("2147483648"), Err(NumberError::OutOfRange));
+        assert_eq!(parse_unsigned("4294967295"), Ok(u32::MAX));
+        assert_eq!(parse_unsigned("-1"), Err(NumberError::OutOfRange));
+        assert_eq!(parse_unsigned("1.5"), Err(NumberError::NotANumber));
+        assert_eq!(parse_float(" -2.5e3 "), Some(-2500.0));
+        assert_eq!(parse_float("1,5"), None);
     }
 
     #[test]

@@ -15,7 +15,10 @@
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::source::Span;
 pub use crate::base::value::Tuples;
-use crate::base::value::{Number, Symbols, Type, Value, from_number, to_number};
+use crate::base::value::{
+    Float, Number, Symbols, Type, Unsigned, Value, from_float, from_number, from_unsigned, numeric_key, to_float,
+    to_number, to_unsigned,
+};
 use crate::engine::index::Index;
 use crate::engine::limits::{self, CancelToken, Stop, StopReason};
 use crate::engine::plan::{
@@ -23,7 +26,7 @@ use crate::engine::plan::{
 };
 use crate::lang::functors::{self, Range};
 use crate::lang::ir::{self, Expr, RelId, RuleId};
-use crate::lang::syntax::ast::{AggregateFunc, BinaryOp, CompareOp, UnaryOp};
+use crate::lang::syntax::ast::{AggregateFunc, CompareOp};
 use datafrog::{Iteration, Relation, Variable};
 use std::cmp::Ordering;
 use std::sync::mpsc;
@@ -449,6 +452,9 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                 self.stratum_of[r] = i;
             }
             self.run_stratum(stratum, &mut inputs)?;
+            if self.ctx.symbols().records.too_deep() {
+                return Err(records_too_deep());
+            }
         }
         let relations = std::mem::take(&mut self.done)
             .into_iter()
@@ -620,6 +626,9 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
     /// rows are counted as they are emitted), or a stop raised meanwhile (while datafrog
     /// merged the round's tuples: the diagnostic names the round's last rule).
     fn check_limits(&self, sp: &StratumPlan, vars: &[Variable<(Row<R>, A)>]) -> Result<(), Diagnostic> {
+        if self.ctx.symbols().records.too_deep() {
+            return Err(records_too_deep());
+        }
         let stop = self.ctx.stop;
         if let Some(max) = self.options.max_tuples {
             for (v, &rel) in vars.iter().zip(&sp.relations) {
@@ -982,30 +991,30 @@ fn run_ops<const R: usize, const E: usize>(
                 run_ops(rest, env, statics, ctx, sink);
             }
         }
-        Op::Range { var, from, to, step } => {
+        Op::Range { var, ty, from, to, step } => {
             let (Some(from), Some(to)) = (eval_expr(from, env, ctx), eval_expr(to, env, ctx)) else { return };
             let step = match step {
                 Some(s) => match eval_expr(s, env, ctx) {
-                    Some(s) => Some(to_number(s)),
+                    Some(s) => Some(s),
                     None => return,
                 },
                 None => None,
             };
-            for i in Range::new(to_number(from), to_number(to), step) {
+            for i in Range::of(*ty, from, to, step) {
                 if ctx.stop.is_requested() {
                     return;
                 }
-                env[*var] = from_number(i);
+                env[*var] = i;
                 run_ops(rest, env, statics, ctx, sink);
             }
         }
-        Op::Aggregate { var, func, target, key, ops, span } => {
-            let mut fold = Fold::new(*func);
+        Op::Aggregate { var, func, target, ty, key, ops, span } => {
+            let mut fold = Fold::new(*func, *ty);
             {
                 let mut distinct = Distinct::new(key.as_deref());
                 let mut add = |e: &Env<E>, ctx: &mut Ctx| {
                     if distinct.first(e) {
-                        fold.add(target.as_ref().and_then(|t| eval_expr(t, e, ctx)).map(to_number));
+                        fold.add(target.as_ref().and_then(|t| eval_expr(t, e, ctx)));
                     }
                 };
                 let mut inner = *env;
@@ -1016,7 +1025,7 @@ fn run_ops<const R: usize, const E: usize>(
                 return;
             }
             if let Some(r) = fold.result() {
-                env[*var] = from_number(r);
+                env[*var] = r;
                 run_ops(rest, env, statics, ctx, sink);
             }
         }
@@ -1104,24 +1113,49 @@ impl<'k> Distinct<'k> {
 
 /// An aggregate being computed: `add` each solution of its body (with the target's value),
 /// then take the `result`. Count and sum of nothing are 0; min and max of nothing have no value.
-/// Counts and sums are kept in 64 bits: a result that does not fit in a `number` is
+/// Counts and integer sums are kept in 64 bits: a result that does not fit its 32-bit type is
 /// [`Fold::overflowed`] (an error, where Soufflé wraps: a wrong total is worse than a stop).
+/// Floats are summed in single precision, as Soufflé sums them, in increasing order, so that
+/// the sum does not depend on the order in which an engine finds the solutions.
 pub struct Fold {
     func: AggregateFunc,
+    /// The target's type.
+    ty: Type,
     count: i64,
+    /// An integer target's sum, least or greatest value.
     acc: Option<i64>,
+    /// A float target's least or greatest value.
+    float: Option<Float>,
+    /// A float target's values, for a sum or mean.
+    floats: Vec<Float>,
 }
 
 impl Fold {
-    /// An empty fold of `func`.
-    pub fn new(func: AggregateFunc) -> Fold {
-        Fold { func, count: 0, acc: None }
+    /// An empty fold of `func` over a target of type `ty` (`number` for a `count`).
+    pub fn new(func: AggregateFunc, ty: Type) -> Fold {
+        Fold { func, ty, count: 0, acc: None, float: None, floats: Vec::new() }
     }
 
     /// One solution; `value` is the target's value (`None` for `count`, or when it has none).
-    pub fn add(&mut self, value: Option<Number>) {
+    pub fn add(&mut self, value: Option<Value>) {
         self.count = self.count.saturating_add(1);
-        let Some(v) = value.map(i64::from) else { return };
+        let Some(v) = value else { return };
+        if self.ty == Type::Float {
+            let f = to_float(v);
+            if matches!(self.func, AggregateFunc::Sum | AggregateFunc::Mean) {
+                self.floats.push(f);
+                return;
+            }
+            let key = |x: Float| numeric_key(from_float(x), Type::Float);
+            self.float = Some(match (self.float, self.func) {
+                (None, _) => f,
+                (Some(a), AggregateFunc::Min) if key(f) < key(a) => f,
+                (Some(a), AggregateFunc::Max) if key(f) > key(a) => f,
+                (Some(a), _) => a,
+            });
+            return;
+        }
+        let v = if self.ty == Type::Unsigned { i64::from(to_unsigned(v)) } else { i64::from(to_number(v)) };
         self.acc = Some(match (self.acc, self.func) {
             (None, _) => v,
             (Some(a), AggregateFunc::Sum) => a.saturating_add(v),
@@ -1139,14 +1173,35 @@ impl Fold {
         }
     }
 
-    /// Whether the result does not fit in a 32-bit `number`.
+    /// Whether the result does not fit in its 32-bit type.
     pub fn overflowed(&self) -> bool {
-        self.wide_result().is_some_and(|r| Number::try_from(r).is_err())
+        self.ty != Type::Float && self.wide_result().is_some_and(|r| self.cell(r).is_none())
+    }
+
+    /// An integer result as a cell of the fold's type (a count is a `number`).
+    fn cell(&self, r: i64) -> Option<Value> {
+        match (self.func, self.ty) {
+            (AggregateFunc::Count, _) | (_, Type::Number) => Number::try_from(r).ok().map(from_number),
+            _ => Unsigned::try_from(r).ok().map(from_unsigned),
+        }
     }
 
     /// The result; `None` for the min or max of nothing, and when it [`Fold::overflowed`].
-    pub fn result(&self) -> Option<Number> {
-        self.wide_result().and_then(|r| Number::try_from(r).ok())
+    pub fn result(&self) -> Option<Value> {
+        if self.ty == Type::Float && self.func != AggregateFunc::Count {
+            let sum = || {
+                let mut values = self.floats.clone();
+                values.sort_unstable_by_key(|&f| numeric_key(from_float(f), Type::Float));
+                values.into_iter().fold(0.0, |a: Float, f| a + f)
+            };
+            return match self.func {
+                AggregateFunc::Sum => Some(from_float(sum())),
+                AggregateFunc::Mean if self.floats.is_empty() => None,
+                AggregateFunc::Mean => Some(from_float(sum() / self.floats.len() as Float)),
+                _ => self.float.map(from_float),
+            };
+        }
+        self.wide_result().and_then(|r| self.cell(r))
     }
 }
 
@@ -1158,13 +1213,30 @@ pub fn overflow(func: AggregateFunc, span: Span) -> Diagnostic {
         .with_help("Soufflé would wrap around to a wrong total; stance stops instead")
 }
 
-/// Compares two values of one type: numbers as signed integers, symbols as strings.
+/// A record nested deeper than [`crate::base::record::MAX_DEPTH`] was built (a list grown
+/// without end, typically): the evaluation stops rather than drop it silently.
+pub fn records_too_deep() -> Diagnostic {
+    Diagnostic::error(
+        Code::Limit,
+        format!(
+            "a record nested more than {} levels deep was built (a list longer than {0} elements)",
+            crate::base::record::MAX_DEPTH
+        ),
+    )
+    .with_help("records this deep cannot be shown or written; bound the recursion that builds them")
+}
+
+/// Compares two values of one type: numbers by value, symbols as strings; floats in the
+/// total order of [`crate::base::value::numeric_key`] (NaN equals itself and is greatest).
 pub fn compare(op: CompareOp, ty: Type, l: Value, r: Value, symbols: &Symbols) -> bool {
     let ord = match (op, ty) {
         (CompareOp::Eq, _) => return l == r,
         (CompareOp::Ne, _) => return l != r,
         (_, Type::Number) => to_number(l).cmp(&to_number(r)),
         (_, Type::Symbol) => symbols.resolve(l).cmp(symbols.resolve(r)),
+        // `check` allows only `=` and `!=` on records; by id, should another op reach here.
+        (_, Type::Record(_)) => l.cmp(&r),
+        (_, t) => numeric_key(l, t).cmp(&numeric_key(r, t)),
     };
     match op {
         CompareOp::Lt => ord == Ordering::Less,
@@ -1203,19 +1275,14 @@ fn eval_expr(e: &Expr, env: &[Value], ctx: &mut Ctx) -> Option<Value> {
     Some(match e {
         Expr::Var(v) => env[*v],
         Expr::Const(c, _) => *c,
-        Expr::Unary(op, a) => {
-            let a = to_number(eval_expr(a, env, ctx)?);
-            from_number(match op {
-                UnaryOp::Neg => a.wrapping_neg(),
-                UnaryOp::Bnot => !a,
-                UnaryOp::Lnot => (a == 0) as Number,
-            })
+        Expr::Unary(op, ty, a) => functors::unary(*op, *ty, eval_expr(a, env, ctx)?),
+        Expr::Binary(op, ty, a, b) => {
+            let a = eval_expr(a, env, ctx)?;
+            let b = eval_expr(b, env, ctx)?;
+            functors::binary(*op, *ty, a, b)?
         }
-        Expr::Binary(op, a, b) => {
-            let a = to_number(eval_expr(a, env, ctx)?);
-            let b = to_number(eval_expr(b, env, ctx)?);
-            from_number(arith(*op, a, b)?)
-        }
+        Expr::Cast(a, Type::Float) => from_float(to_float(eval_expr(a, env, ctx)?)),
+        Expr::Cast(a, _) => eval_expr(a, env, ctx)?,
         Expr::Call { func, args, .. } => {
             let mut values = Vec::with_capacity(args.len());
             for a in args {
@@ -1223,47 +1290,19 @@ fn eval_expr(e: &Expr, env: &[Value], ctx: &mut Ctx) -> Option<Value> {
             }
             return func.eval(&values, &mut ctx.functors);
         }
-    })
-}
-
-fn arith(op: BinaryOp, a: Number, b: Number) -> Option<Number> {
-    Some(match op {
-        BinaryOp::Add => a.wrapping_add(b),
-        BinaryOp::Sub => a.wrapping_sub(b),
-        BinaryOp::Mul => a.wrapping_mul(b),
-        // As in Soufflé: `i32::MIN / -1` wraps to `i32::MIN` and `i32::MIN % -1` is 0. By zero
-        // there is no value (see the README).
-        BinaryOp::Div if b == 0 => return None,
-        BinaryOp::Mod if b == 0 => return None,
-        BinaryOp::Div => a.wrapping_div(b),
-        BinaryOp::Mod => a.wrapping_rem(b),
-        BinaryOp::Pow => {
-            if b >= 0 {
-                a.wrapping_pow(b as u32)
-            } else {
-                // Integer power with a negative exponent truncates towards zero.
-                match a {
-                    1 => 1,
-                    -1 => {
-                        if b % 2 == 0 {
-                            1
-                        } else {
-                            -1
-                        }
-                    }
-                    _ => 0,
-                }
+        // [a, b]: the record's id in the record table, added if new.
+        Expr::Record(t, fields) => {
+            let mut values = Vec::with_capacity(fields.len());
+            for f in fields {
+                values.push(eval_expr(f, env, ctx)?);
             }
+            return ctx.functors.symbols.records.pack(*t, &values);
         }
-        BinaryOp::Band => a & b,
-        BinaryOp::Bor => a | b,
-        BinaryOp::Bxor => a ^ b,
-        BinaryOp::Bshl => a.wrapping_shl(b as u32),
-        BinaryOp::Bshr => a.wrapping_shr(b as u32),
-        BinaryOp::Bshru => ((a as u32).wrapping_shr(b as u32)) as Number,
-        BinaryOp::Land => (a != 0 && b != 0) as Number,
-        BinaryOp::Lor => (a != 0 || b != 0) as Number,
-        BinaryOp::Lxor => ((a != 0) != (b != 0)) as Number,
+        // A field of a record; `nil` has none, so the binding is dropped.
+        Expr::Field { record, index, .. } => {
+            let id = eval_expr(record, env, ctx)?;
+            return ctx.functors.symbols.records.unpack(id).and_then(|f| f.get(*index).copied());
+        }
     })
 }
 

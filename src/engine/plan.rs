@@ -131,6 +131,8 @@ pub enum Op {
     Range {
         /// The variable bound to each number.
         var: VarId,
+        /// The numbers' type (`ir::Lit::Range::ty`).
+        ty: Type,
         /// First number.
         from: Expr,
         /// Bound, exclusive.
@@ -148,6 +150,8 @@ pub enum Op {
         func: AggregateFunc,
         /// The aggregated expression (`None` for `count`).
         target: Option<Expr>,
+        /// The target's type (`ir::Lit::Aggregate::ty`).
+        ty: Type,
         /// The variables whose distinct bindings it ranges over (`ir::Lit::Aggregate::key`).
         key: Option<Vec<VarId>>,
         /// The aggregate's body, over complete relations.
@@ -1012,17 +1016,18 @@ impl Lowering<'_> {
                     bound[*var] = true;
                     Op::Assign { var: *var, expr: expr.clone() }
                 }
-                Lit::Range { var, from, to, step, .. } => {
+                Lit::Range { var, ty, from, to, step, .. } => {
                     bound[*var] = true;
-                    Op::Range { var: *var, from: from.clone(), to: to.clone(), step: step.clone() }
+                    Op::Range { var: *var, ty: *ty, from: from.clone(), to: to.clone(), step: step.clone() }
                 }
                 _ => unreachable!("atoms, negations and aggregates have their own steps"),
             },
-            Step::Aggregate(Lit::Aggregate { var, func, target, key, span, .. }, steps) => {
+            Step::Aggregate(Lit::Aggregate { var, func, target, ty, key, span, .. }, steps) => {
                 let mut inner = bound.to_vec();
                 let ops = steps.into_iter().map(|s| self.op(s, &mut inner)).collect();
                 bound[*var] = true;
-                Op::Aggregate { var: *var, func: *func, target: target.clone(), key: key.clone(), ops, span: *span }
+                let (target, ty, key) = (target.clone(), *ty, key.clone());
+                Op::Aggregate { var: *var, func: *func, target, ty, key, ops, span: *span }
             }
             Step::Aggregate(..) | Step::Source(..) | Step::Join(..) => unreachable!("placed by `rule`"),
         }

@@ -12,7 +12,7 @@
 //! was derived from tuples known at the end of round `r - 1`.
 
 use crate::base::diag::{Code, Diagnostic};
-use crate::base::value::{Symbols, Tuples, Value, from_number, to_number};
+use crate::base::value::{Symbols, Tuples, Value};
 use crate::engine::eval::{self, Annotation, EvalOptions, Fold, INPUT, Model};
 use crate::lang::functors::Range;
 use crate::lang::ir::{self, Arg, Atom, Lit, RelId};
@@ -58,6 +58,9 @@ pub fn evaluate(
                 if let Some(error) = solver.error {
                     return Err(error);
                 }
+            }
+            if symbols.records.too_deep() {
+                return Err(eval::records_too_deep());
             }
             if fresh.is_empty() {
                 break;
@@ -145,31 +148,31 @@ impl Solver<'_, '_> {
                 }
             }
             // var = range(from, to[, step])
-            Lit::Range { var, from, to, step, .. } => {
+            Lit::Range { var, ty, from, to, step, .. } => {
                 let (Some(from), Some(to)) = (self.value(from, env), self.value(to, env)) else { return };
                 let step = match step {
                     Some(s) => match self.value(s, env) {
-                        Some(s) => Some(to_number(s)),
+                        Some(s) => Some(s),
                         None => return,
                     },
                     None => None,
                 };
-                for i in Range::new(to_number(from), to_number(to), step) {
-                    let saved = env[*var].replace(from_number(i));
+                for i in Range::of(*ty, from, to, step) {
+                    let saved = env[*var].replace(i);
                     self.solve(rest, env, sink);
                     env[*var] = saved;
                 }
             }
             // var = func target : { body }: one fold over the solutions of the inner body
             // (the distinct bindings of its key, when it has one).
-            Lit::Aggregate { var, func, target, body: inner, key, span } => {
-                let mut fold = Fold::new(*func);
+            Lit::Aggregate { var, func, target, ty, body: inner, key, span } => {
+                let mut fold = Fold::new(*func, *ty);
                 let mut distinct = eval::Distinct::new(key.as_deref());
                 let mut scratch = env.clone();
                 self.solve(inner, &mut scratch, &mut |e, symbols| {
                     let row: Vec<Value> = e.iter().map(|v| v.unwrap_or(0)).collect();
                     if distinct.first(&row) {
-                        fold.add(target.as_ref().and_then(|t| eval::evaluate_expr(t, &row, symbols)).map(to_number));
+                        fold.add(target.as_ref().and_then(|t| eval::evaluate_expr(t, &row, symbols)));
                     }
                 });
                 if fold.overflowed() {
@@ -177,7 +180,7 @@ impl Solver<'_, '_> {
                     return;
                 }
                 if let Some(result) = fold.result() {
-                    let saved = env[*var].replace(from_number(result));
+                    let saved = env[*var].replace(result);
                     self.solve(rest, env, sink);
                     env[*var] = saved;
                 }

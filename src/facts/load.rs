@@ -38,7 +38,10 @@
 
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::source::{FileId, SourceMap, Span};
-use crate::base::value::{Number, Symbols, Tuples, Type, Value, from_number};
+use crate::base::value::{
+    NumberError, Symbols, Tuples, Type, Value, from_float, from_number, from_unsigned, parse_float, parse_number,
+    parse_unsigned,
+};
 use crate::facts::asof::Period;
 use crate::facts::csv_scan::{Field, Records};
 use crate::facts::grade::{self, Grade, RowFilter};
@@ -903,33 +906,6 @@ pub fn load_statement_table(
     errors.result(count)
 }
 
-enum NumberError {
-    NotANumber,
-    OutOfRange,
-}
-
-/// Parses a Soufflé `number`: optional sign, then decimal digits, `0x` hex or `0b` binary.
-/// Surrounding ASCII whitespace is allowed.
-fn parse_number(s: &str) -> Result<Number, NumberError> {
-    let t = s.trim_ascii();
-    let (neg, rest) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let lower = rest.get(..2).map(str::to_ascii_lowercase);
-    let (radix, digits) = match lower.as_deref() {
-        Some("0x") => (16, &rest[2..]),
-        Some("0b") => (2, &rest[2..]),
-        _ => (10, rest),
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return Err(NumberError::NotANumber);
-    }
-    let magnitude = i64::from_str_radix(digits, radix).map_err(|_| NumberError::OutOfRange)?;
-    Number::try_from(if neg { -magnitude } else { magnitude }).map_err(|_| NumberError::OutOfRange)
-}
-
 /// Converts the fields of one row by the declared column types.
 struct RowConverter<'a> {
     relation: &'a str,
@@ -947,41 +923,74 @@ impl RowConverter<'_> {
         for (i, ((field, span), &ty)) in fields.zip(self.types).enumerate() {
             let v = match ty {
                 Type::Symbol => symbols.intern(field),
-                Type::Number => match parse_number(field) {
-                    Ok(n) => from_number(n),
-                    Err(NumberError::NotANumber) => {
-                        return Err(Box::new(
-                            Diagnostic::error(
-                                Code::BadFacts,
-                                format!(
-                                    "`{field}` is not a number (column {} of `{}`, declared `number`)",
-                                    i + 1,
-                                    self.relation
-                                ),
-                            )
-                            .at(span, "not a number"),
-                        ));
-                    }
-                    Err(NumberError::OutOfRange) => {
-                        return Err(Box::new(
-                            Diagnostic::error(
-                                Code::BadFacts,
-                                format!(
-                                    "number out of range: `{field}` (column {} of `{}`, declared `number`)",
-                                    i + 1,
-                                    self.relation
-                                ),
-                            )
-                            .at(span, "does not fit in 32 bits")
-                            .with_note("a `number` is a signed 32-bit integer, from -2147483648 to 2147483647"),
-                        ));
-                    }
-                },
+                Type::Number => {
+                    parse_number(field).map(from_number).map_err(|e| self.bad_field(field, span, i, ty, e))?
+                }
+                Type::Unsigned => {
+                    parse_unsigned(field).map(from_unsigned).map_err(|e| self.bad_field(field, span, i, ty, e))?
+                }
+                Type::Float => parse_float(field)
+                    .map(from_float)
+                    .ok_or_else(|| self.bad_field(field, span, i, ty, NumberError::NotANumber))?,
+                Type::Record(t) => self.record(field, span, i, t, symbols)?,
             };
             tuple.push(v);
         }
         Ok(tuple)
     }
+
+    /// Field `i`, of record type `t` (see [`crate::facts::record_text`]).
+    fn record(
+        &self,
+        field: &str,
+        span: Span,
+        i: usize,
+        t: u16,
+        symbols: &mut Symbols,
+    ) -> Result<Value, Box<Diagnostic>> {
+        let number = |s: &str| parse_number(s).ok();
+        crate::facts::record_text::read(field, t, symbols, &number).map_err(|why| {
+            let name = symbols.records.ty(t).name.clone();
+            Box::new(
+                Diagnostic::error(
+                    Code::BadFacts,
+                    format!("`{field}` is not a `{name}` record (column {} of `{}`): {why}", i + 1, self.relation),
+                )
+                .at(span, "not a record of this type"),
+            )
+        })
+    }
+
+    /// Field `i` is not a number of its column's type.
+    fn bad_field(&self, field: &str, span: Span, i: usize, ty: Type, error: NumberError) -> Box<Diagnostic> {
+        let (name, column) = (ty.name(), i + 1);
+        let relation = self.relation;
+        let d = match error {
+            NumberError::NotANumber => Diagnostic::error(
+                Code::BadFacts,
+                format!(
+                    "`{field}` is not a{} {name} (column {column} of `{relation}`, declared `{name}`)",
+                    article(ty)
+                ),
+            )
+            .at(span, format!("not a{} {name}", article(ty))),
+            NumberError::OutOfRange => Diagnostic::error(
+                Code::BadFacts,
+                format!("{name} out of range: `{field}` (column {column} of `{relation}`, declared `{name}`)"),
+            )
+            .at(span, "does not fit in 32 bits")
+            .with_note(match ty {
+                Type::Unsigned => "an `unsigned` is a 32-bit unsigned integer, from 0 to 4294967295",
+                _ => "a `number` is a signed 32-bit integer, from -2147483648 to 2147483647",
+            }),
+        };
+        Box::new(d)
+    }
+}
+
+/// `a` or `an` before a type's name (`an unsigned`).
+fn article(ty: Type) -> &'static str {
+    if ty == Type::Unsigned { "n" } else { "" }
 }
 
 /// The relation a table is read into: its name, attribute names and column types.

@@ -3,11 +3,14 @@
 //! (reporting the variables nothing binds), and stratify negation and aggregation.
 
 use crate::base::diag::{Code, Diagnostic, Edit, Fix, did_you_mean};
+use crate::base::record::{NIL, RecordType};
 use crate::base::source::Span;
-use crate::base::value::{Symbols, Type, from_number};
+use crate::base::value::{
+    Symbols, Type, Value, from_float, from_number, from_unsigned, parse_float, parse_unsigned, to_number,
+};
 use crate::lang::functors::{self, Functor};
 use crate::lang::ir::{self, Arg, Expr, IoSpec, Lit, RelId, VarId};
-use crate::lang::syntax::ast::{self, AggregateFunc, CompareOp, DirectiveKind, Item, ParamValue};
+use crate::lang::syntax::ast::{self, AggregateFunc, BinaryOp, CompareOp, DirectiveKind, Item, ParamValue};
 use itertools::Itertools;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -33,6 +36,7 @@ pub fn check(
         types: BTreeMap::new(),
         symbols,
         suggestions: HashMap::new(),
+        branches: HashMap::new(),
         comparisons_left: SUGGESTION_BUDGET,
         rule_span: None,
     };
@@ -64,6 +68,8 @@ struct Checker<'s> {
     diags: Vec<Diagnostic>,
     /// Declared type names → the base type they stand for.
     types: BTreeMap<String, Type>,
+    /// Branch names of algebraic data types → (the type's index, the branch's index).
+    branches: HashMap<String, (u16, usize)>,
     symbols: &'s mut Symbols,
     /// The "did you mean" of each unknown relation name met so far.
     suggestions: HashMap<String, Option<String>>,
@@ -88,11 +94,14 @@ impl Checker<'_> {
     fn collect_types(&mut self, files: &[ast::File]) {
         self.types.insert("symbol".into(), Type::Symbol);
         self.types.insert("number".into(), Type::Number);
-        let decls: Vec<&ast::TypeDecl> = files
+        self.types.insert("unsigned".into(), Type::Unsigned);
+        self.types.insert("float".into(), Type::Float);
+        let (records, decls): (Vec<&ast::TypeDecl>, Vec<&ast::TypeDecl>) = files
             .iter()
             .flat_map(|f| &f.items)
             .filter_map(|i| if let Item::Type(t) = i { Some(t) } else { None })
-            .collect();
+            .partition(|t| t.fields.is_some() || t.branches.is_some());
+        self.declare_records(&records);
         // Aliases may refer to aliases declared later: resolve until nothing changes.
         let mut pending: Vec<&ast::TypeDecl> = decls;
         loop {
@@ -107,7 +116,7 @@ impl Checker<'_> {
                             self.diags.push(
                                 Diagnostic::error(
                                     Code::TypeMismatch,
-                                    format!("type `{}` mixes symbols and numbers", t.name.name),
+                                    format!("type `{}` mixes {}", t.name.name, mixed_bases(&bases)),
                                 )
                                 .at(t.span, "all members of a union must share one base type"),
                             );
@@ -130,6 +139,68 @@ impl Checker<'_> {
                 }
             }
         }
+        self.record_fields(&records);
+    }
+
+    /// Names the record types (`.type T = [...]`), so that fields, aliases and columns can
+    /// refer to them (a record type may be recursive). A type declared again with the same
+    /// name (a program checked again with the same symbol table) keeps its index.
+    fn declare_records(&mut self, records: &[&ast::TypeDecl]) {
+        for t in records {
+            let table = &mut self.symbols.records.types;
+            let index = match table.iter().position(|r| r.name == t.name.name) {
+                Some(i) => i,
+                None => {
+                    table.push(RecordType { name: t.name.name.clone(), ..RecordType::default() });
+                    table.len() - 1
+                }
+            };
+            let Ok(index) = u16::try_from(index) else {
+                self.diags.push(
+                    Diagnostic::error(Code::Unsupported, "more than 65,535 record types")
+                        .at(t.span, "one record type too many"),
+                );
+                return;
+            };
+            if self.types.insert(t.name.name.clone(), Type::Record(index)).is_some() {
+                self.diags.push(
+                    Diagnostic::error(Code::DuplicateDeclaration, format!("type `{}` is declared twice", t.name.name))
+                        .at(t.name.span, "declared again here"),
+                );
+            }
+        }
+    }
+
+    /// Resolves the fields' types of every record type, and the branches of every algebraic
+    /// data type (sorted by name, as Soufflé numbers them), once every type has a name.
+    fn record_fields(&mut self, records: &[&ast::TypeDecl]) {
+        for t in records {
+            let Some(Type::Record(index)) = self.types.get(&t.name.name).copied() else { continue };
+            let fields = self.resolve_fields(t.fields.as_deref().unwrap_or_default());
+            let mut branches = Vec::new();
+            for (name, fields) in t.branches.iter().flatten().sorted_by(|a, b| a.0.name.cmp(&b.0.name)) {
+                if let Some(&(other, _)) = self.branches.get(&name.name) {
+                    let owner = self.symbols.records.ty(other).name.clone();
+                    self.error(
+                        Diagnostic::error(
+                            Code::DuplicateDeclaration,
+                            format!("branch `{}` is declared twice", name.name),
+                        )
+                        .at(name.span, format!("already a branch of `{owner}`")),
+                    );
+                    continue;
+                }
+                self.branches.insert(name.name.clone(), (index, branches.len()));
+                branches.push((name.name.clone(), self.resolve_fields(fields)));
+            }
+            let ty = &mut self.symbols.records.types[usize::from(index)];
+            ty.fields = fields;
+            ty.branches = branches;
+        }
+    }
+
+    fn resolve_fields(&mut self, fields: &[(ast::Ident, ast::Ident)]) -> Vec<(String, Type)> {
+        fields.iter().map(|(name, ty)| (name.name.clone(), self.resolve_type(ty))).collect()
     }
 
     /// The closure rules of every `eqrel` relation (Soufflé's equivalence relations), each
@@ -193,8 +264,8 @@ impl Checker<'_> {
     /// body atoms it occurs in agree on (the most specific of their column types), and in a
     /// head or a negated atom it must be a subtype of the column's type. So a `Country`
     /// cannot flow into a `Militia` column, nor a plain `symbol` into a `Country` one
-    /// (Soufflé asks for `as(x, Country)`, which stance does not have yet); a `Country` goes
-    /// into a union `Actor = Country | Militia` or a `symbol` column.
+    /// (unless narrowed with `as(x, Country)`, as in Soufflé); a `Country` goes into a union
+    /// `Actor = Country | Militia` or a `symbol` column.
     fn check_subtypes(&mut self, files: &[ast::File]) {
         let lattice = TypeLattice::new(files);
         if lattice.is_trivial() {
@@ -532,21 +603,10 @@ impl Checker<'_> {
     /// A fact whose arguments are all constants is stored as data, not as a rule.
     /// Returns false when it needs evaluating (an expression or functor in it).
     fn lower_fact(&mut self, head: &ast::Atom, span: Span) -> bool {
-        let mut values = Vec::new();
-        let mut types = Vec::new();
-        for arg in &head.args {
-            match arg {
-                ast::Expr::Number(n, _) => {
-                    values.push(from_number(*n));
-                    types.push(Type::Number);
-                }
-                ast::Expr::Str(s, _) => {
-                    values.push(self.symbols.intern(s));
-                    types.push(Type::Symbol);
-                }
-                _ => return false,
-            }
+        if !head.args.iter().all(|a| matches!(a, ast::Expr::Number(..) | ast::Expr::Str(..) | ast::Expr::Float(..))) {
+            return false;
         }
+        let values = &head.args;
         let Some(rel) = self.lookup_relation(&head.relation, Some(head)) else { return true };
         let decl = &self.program.relations[rel];
         if decl.arity() != values.len() {
@@ -567,25 +627,41 @@ impl Checker<'_> {
             self.error(d);
             return true;
         }
-        for ((ty, expected), arg) in types.iter().zip(decl.types.clone()).zip(&head.args) {
-            if *ty != expected {
-                self.error(
-                    Diagnostic::error(
-                        Code::TypeMismatch,
-                        format!(
-                            "a {} constant in a `{}` column of `{}`",
-                            ty.name(),
-                            expected.name(),
-                            head.relation.name
-                        ),
-                    )
-                    .at(arg.span(), format!("expected a {}", expected.name())),
-                );
-                return true;
-            }
+        let mut row = Vec::with_capacity(values.len());
+        for (expected, arg) in decl.types.clone().into_iter().zip(&head.args) {
+            let Some(v) = self.constant(arg, expected, &head.relation.name) else { return true };
+            row.push(v);
         }
-        self.program.facts.push(ir::Fact { rel, values, span });
+        self.program.facts.push(ir::Fact { rel, values: row, span });
         true
+    }
+
+    /// A constant argument (a literal) as a value of its column's type `ty`, as Soufflé types
+    /// it: an integer literal fits a `number`, an `unsigned` (if not negative) or a `float`
+    /// column; `1.5` only a `float`, `5u` only an `unsigned`, a string only a `symbol`.
+    fn constant(&mut self, arg: &ast::Expr, ty: Type, relation: &str) -> Option<Value> {
+        let found = match (arg, literal_constant(arg, ty)) {
+            (ast::Expr::Str(s, _), _) if ty == Type::Symbol => return Some(self.symbols.intern(s)),
+            (ast::Expr::Str(..), _) => Type::Symbol,
+            (_, Some(Ok(v))) => return Some(v),
+            (_, Some(Err(found))) => found,
+            (ast::Expr::Float(text, span), None) => {
+                let why = typed_literal(text).err().unwrap_or("out of range");
+                self.error(bad_literal(text, *span, why));
+                return None;
+            }
+            (_, None) => return None,
+        };
+        let what = if matches!(arg, ast::Expr::Number(..)) && ty == Type::Unsigned {
+            "a negative number".to_string()
+        } else {
+            format!("{} constant", article(found))
+        };
+        self.error(
+            Diagnostic::error(Code::TypeMismatch, format!("{what} in a `{}` column of `{relation}`", ty.name()))
+                .at(arg.span(), format!("expected {}", article(ty))),
+        );
+        None
     }
 
     fn stratify(&mut self) {
@@ -654,14 +730,125 @@ impl Checker<'_> {
     }
 }
 
-fn unknown_type(name: &str, span: Span, types: &BTreeMap<String, Type>) -> Diagnostic {
-    let (code, msg) = match name {
-        "float" | "unsigned" => {
-            (Code::Unsupported, format!("type `{name}` is not supported (use `number`, a signed 32-bit integer)"))
+/// `a number`, `an unsigned`: a type's name after the indefinite article.
+pub fn article(ty: Type) -> String {
+    let a = if ty == Type::Unsigned { "an" } else { "a" };
+    format!("{a} {}", ty.name())
+}
+
+/// A literal with no value of its type (`5000000000u`, `1e39`).
+fn bad_literal(text: &str, span: Span, why: &str) -> Diagnostic {
+    Diagnostic::error(Code::Syntax, format!("literal `{text}` out of range")).at(span, why.to_string())
+}
+
+/// `symbols and numbers`, `numbers and floats`: the base types a union mixes, in order.
+fn mixed_bases(bases: &[Type]) -> String {
+    let plural = |t: &Type| format!("{}s", t.name());
+    let names: Vec<String> = bases.iter().sorted().dedup().map(plural).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
+
+/// The value and type of a literal written with a `.` or a `u` (`1.5`, `5u`), or why it has
+/// none.
+fn typed_literal(text: &str) -> Result<(Value, Type), &'static str> {
+    match text.strip_suffix('u') {
+        Some(digits) => parse_unsigned(digits)
+            .map(|u| (from_unsigned(u), Type::Unsigned))
+            .map_err(|_| "does not fit in a 32-bit unsigned integer"),
+        None => match parse_float(text) {
+            Some(f) if f.is_finite() => Ok((from_float(f), Type::Float)),
+            _ => Err("does not fit in a 32-bit float"),
+        },
+    }
+}
+
+/// A numeric literal (`3`, `1.5`, `5u`, and `-1.5` in a claim) as a constant of a column of
+/// type `ty`: `None` if `e` is not one (or is out of range, reported by the checker);
+/// `Some(Err(t))` if it cannot be one, `t` being the literal's own type. Facts, atoms and
+/// claims read their constants with this.
+pub fn literal_constant(e: &ast::Expr, ty: Type) -> Option<Result<Value, Type>> {
+    let (value, found) = match e {
+        ast::Expr::Number(n, _) => match retyped_literal(from_number(*n), ty) {
+            Some(v) => return Some(Ok(v)),
+            None => (from_number(*n), Type::Number),
+        },
+        ast::Expr::Float(text, _) => typed_literal(text).ok()?,
+        ast::Expr::Unary { op: ast::UnaryOp::Neg, arg, .. } if matches!(**arg, ast::Expr::Float(..)) => {
+            let value = literal_constant(arg, Type::Float)?.ok()?;
+            (from_float(-crate::base::value::to_float(value)), Type::Float)
         }
-        _ => (Code::UnknownType, format!("unknown type `{name}`")),
+        _ => return None,
     };
-    let mut d = Diagnostic::error(code, msg).at(span, "this type");
+    Some(if found == ty { Ok(value) } else { Err(found) })
+}
+
+/// An integer literal (a `number` constant) as a value of type `ty`, if it is one: Soufflé
+/// types an integer literal by where it is used, so `1` may be an unsigned or a float.
+fn retyped_literal(c: Value, ty: Type) -> Option<Value> {
+    let n = to_number(c);
+    match ty {
+        Type::Number => Some(c),
+        Type::Unsigned => u32::try_from(n).ok().map(from_unsigned),
+        Type::Float => Some(from_float(n as f32)),
+        Type::Symbol | Type::Record(_) => None,
+    }
+}
+
+/// A [`flexible`] expression typed `ty` without a checker (no errors possible): `None` if an
+/// operator in it does not apply to `ty` or a literal does not fit.
+fn retyped_literal_expr(e: &Expr, ty: Type) -> Option<Expr> {
+    Some(match e {
+        Expr::Const(c, Type::Number) => Expr::Const(retyped_literal(*c, ty)?, ty),
+        Expr::Unary(op, _, a) if functors::unary_applies(*op, ty) => {
+            Expr::Unary(*op, ty, Box::new(retyped_literal_expr(a, ty)?))
+        }
+        Expr::Binary(op, _, a, b) if functors::operator_applies(*op, ty) => {
+            Expr::Binary(*op, ty, Box::new(retyped_literal_expr(a, ty)?), Box::new(retyped_literal_expr(b, ty)?))
+        }
+        _ => return None,
+    })
+}
+
+/// Whether an expression is made of integer literals and operators only, so that its type
+/// follows from where it is used (`x + 1` with a float `x`).
+fn flexible(e: &Expr) -> bool {
+    match e {
+        Expr::Const(_, Type::Number) => true,
+        Expr::Unary(_, _, a) => flexible(a),
+        Expr::Binary(_, _, a, b) => flexible(a) && flexible(b),
+        _ => false,
+    }
+}
+
+/// The terms of a chain the parser regrouped into a balanced block (`L - (t1 + t2)` for
+/// `L - t1 - t2`, nodes marked `chain`), in written order, each with the operator before it.
+/// Integer arithmetic wraps, so grouping does not change its value; float arithmetic rounds,
+/// so a chain is evaluated left to right, as written and as Soufflé does.
+fn unchain<'e>(op: BinaryOp, rhs: &'e ast::Expr, out: &mut Vec<(BinaryOp, &'e ast::Expr)>) {
+    match rhs {
+        ast::Expr::Binary { op: inner, lhs, rhs, chain: true, .. } => {
+            unchain(op, lhs, out);
+            let next = match (op, *inner) {
+                (BinaryOp::Sub, BinaryOp::Add) => BinaryOp::Sub,
+                (BinaryOp::Sub, BinaryOp::Sub) => BinaryOp::Add,
+                (_, inner) => inner,
+            };
+            unchain(next, rhs, out);
+        }
+        term => out.push((op, term)),
+    }
+}
+
+/// How deep chains put back in written order may make an expression, counting the terms of
+/// the chains nested in one another (typing and evaluation recurse as deep); past it, a chain
+/// keeps the parser's balanced grouping.
+const CHAIN_TERMS: usize = 64;
+
+fn unknown_type(name: &str, span: Span, types: &BTreeMap<String, Type>) -> Diagnostic {
+    let mut d = Diagnostic::error(Code::UnknownType, format!("unknown type `{name}`")).at(span, "this type");
     if let Some(s) = did_you_mean(name, types.keys().map(String::as_str)) {
         d = d.with_help(format!("did you mean `{s}`?")).with_fix(Fix::replace(format!("change to `{s}`"), span, s));
     }
@@ -669,7 +856,7 @@ fn unknown_type(name: &str, span: Span, types: &BTreeMap<String, Type>) -> Diagn
 }
 
 /// The columns of a `.decl` written for an atom: each named after its variable (else `cN`),
-/// typed `number` for a number given, `symbol` otherwise.
+/// typed by the literal given (`number`, `unsigned`, `float`), `symbol` otherwise.
 fn decl_columns(args: &[ast::Expr]) -> String {
     let mut used = BTreeSet::new();
     let columns: Vec<String> = args
@@ -680,7 +867,12 @@ fn decl_columns(args: &[ast::Expr]) -> String {
                 ast::Expr::Var(v) if used.insert(v.name.clone()) => v.name.clone(),
                 _ => format!("c{}", i + 1),
             };
-            let ty = if matches!(arg, ast::Expr::Number(..)) { "number" } else { "symbol" };
+            let ty = match arg {
+                ast::Expr::Number(..) => "number",
+                ast::Expr::Float(text, _) if text.ends_with('u') => "unsigned",
+                ast::Expr::Float(..) => "float",
+                _ => "symbol",
+            };
             format!("{name}: {ty}")
         })
         .collect();
@@ -703,6 +895,10 @@ impl TypeLattice {
         let mut lattice = TypeLattice { alias: HashMap::new(), parents: HashMap::new(), members: HashMap::new() };
         for t in files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Type(t) = i { Some(t) } else { None })
         {
+            if t.fields.is_some() || t.branches.is_some() {
+                // A record type is its own: only another name for it is the same type.
+                continue;
+            }
             match t.bases.as_slice() {
                 [base] if !t.subset => {
                     lattice.alias.insert(t.name.name.clone(), base.name.clone());
@@ -736,7 +932,7 @@ impl TypeLattice {
         name
     }
 
-    /// The primitive type (`symbol`, `number`) under `name`: a union's is its members'
+    /// The primitive type (`symbol`, `number`, `unsigned`, `float`) under `name`: a union's is its members'
     /// (`check` has made sure they share one).
     fn primitive(&self, name: &str) -> String {
         let mut t = self.canonical(name);
@@ -757,7 +953,7 @@ impl TypeLattice {
     /// Whether every value of `a` is a value of `b`.
     fn subtype(&self, a: &str, b: &str) -> bool {
         let (a, b) = (self.canonical(a), self.canonical(b));
-        if b == "symbol" || b == "number" {
+        if matches!(b.as_str(), "symbol" | "number" | "unsigned" | "float") {
             return self.primitive(&a) == b;
         }
         let mut seen = BTreeSet::new();
@@ -866,6 +1062,17 @@ enum Pending<'a> {
         args: Vec<Expr>,
         span: Span,
     },
+    /// `var = [fields]`: builds the record once its fields are bound, or matches it (binding
+    /// the fields) once `var` is bound, whichever comes first.
+    Record {
+        var: VarId,
+        fields: Vec<Expr>,
+        /// Where each field was written.
+        spans: Vec<Span>,
+        /// For `$B(...)`: the branch's index (the first field is that index).
+        branch: Option<usize>,
+        span: Span,
+    },
     Aggregate {
         var: VarId,
         func: AggregateFunc,
@@ -906,6 +1113,11 @@ struct RuleLowering<'a, 'c, 's> {
     /// The scopes of those copies: their own variables are the rule's too, so one named
     /// like a variable of the rule is shown primed (`x'`) in proofs.
     copies: BTreeSet<usize>,
+    /// How deep the chains being put back in written order nest (see [`CHAIN_TERMS`]).
+    chain_depth: usize,
+    /// The column type of each variable written as a head argument: the type its literal
+    /// takes in `x = 1` when nothing else types `x`.
+    head_hints: HashMap<VarId, Type>,
     failed: bool,
 }
 
@@ -924,6 +1136,8 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             grounded: BTreeSet::new(),
             after: Vec::new(),
             copies: BTreeSet::new(),
+            chain_depth: 0,
+            head_hints: HashMap::new(),
             failed: false,
         }
     }
@@ -1013,7 +1227,9 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         if self.failed {
             return None;
         }
+        self.type_head_records(head_rel, &head_exprs);
         let mut bound = vec![false; self.var_names.len()];
+        self.hint_head_columns(head_rel, &head_exprs);
         let body = self.order_body(atoms, pending, &mut bound)?;
         let program = &self.checker.program;
         if program.is_constraint(head_rel) && !program.rules.iter().any(|r| r.head == head_rel) {
@@ -1059,6 +1275,29 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             is_fact: false,
             display: None,
         })
+    }
+
+    /// A record built for the head has the record type of its column.
+    fn type_head_records(&mut self, head_rel: RelId, head_exprs: &[(Expr, Span)]) {
+        let columns = &self.checker.program.relations[head_rel].types;
+        for ((e, _), ty) in head_exprs.iter().zip(columns) {
+            if let (Expr::Var(v), Type::Record(_)) = (e, ty)
+                && self.var_types[*v].is_none()
+            {
+                self.var_types[*v] = Some(*ty);
+            }
+        }
+    }
+
+    /// A head variable bound by `x = 1` takes its column's type for the literal, as in
+    /// Soufflé (`h(x) :- x = 1.` with a float column).
+    fn hint_head_columns(&mut self, head_rel: RelId, head_exprs: &[(Expr, Span)]) {
+        let columns = &self.checker.program.relations[head_rel].types;
+        for ((e, _), &ty) in head_exprs.iter().zip(columns) {
+            if let Expr::Var(v) = e {
+                self.head_hints.insert(*v, ty);
+            }
+        }
     }
 
     fn arity_error(&mut self, rel: RelId, name: &ast::Ident, found: usize, span: Span) {
@@ -1169,8 +1408,14 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             let lowered = match arg {
                 ast::Expr::Var(name) => Arg::Var(self.var(name, scope)),
                 ast::Expr::Wildcard(_) => Arg::Wildcard,
-                ast::Expr::Number(n, _) => Arg::Const(from_number(*n)),
-                ast::Expr::Str(s, _) => Arg::Const(self.checker.symbols.intern(s)),
+                // Typed below, by the column.
+                ast::Expr::Number(..) | ast::Expr::Str(..) | ast::Expr::Float(..) => Arg::Const(0),
+                ast::Expr::Nil(_) => Arg::Const(NIL),
+                // `p([x, y])`: the column's record, matched (or built) by a pending literal.
+                ast::Expr::Record(..) | ast::Expr::Branch { .. } => match self.lower_expr(arg, scope, pending)? {
+                    Expr::Var(v) => Arg::Var(v),
+                    _ => return None,
+                },
                 other => {
                     // `p(x + 1)`: a fresh variable equal to the expression.
                     let expr = self.lower_expr(other, scope, pending)?;
@@ -1197,26 +1442,22 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             self.arity_error(rel, &a.relation, args.len(), a.span);
             return None;
         }
-        for ((arg, ty), expr) in args.iter().zip(&types).zip(&a.args) {
+        for ((arg, ty), expr) in args.iter_mut().zip(&types).zip(&a.args) {
             match arg {
                 Arg::Var(v) => self.unify(*v, *ty, expr.span()),
-                Arg::Const(_) => {
-                    let is_number = matches!(expr, ast::Expr::Number(..));
-                    if is_number != (*ty == Type::Number) {
+                Arg::Const(_) if matches!(expr, ast::Expr::Nil(_)) => {
+                    if !matches!(ty, Type::Record(_)) || self.is_adt(*ty) {
                         self.error(
                             Diagnostic::error(
                                 Code::TypeMismatch,
-                                format!(
-                                    "a {} constant in a `{}` column of `{}`",
-                                    if is_number { "number" } else { "symbol" },
-                                    ty.name(),
-                                    a.relation.name
-                                ),
+                                format!("`nil` in a `{}` column of `{}`", ty.name(), a.relation.name),
                             )
-                            .at(expr.span(), format!("expected a {}", ty.name())),
+                            .at(expr.span(), format!("`nil` is a record; expected {}", article(*ty))),
                         );
                     }
                 }
+                // A mismatch is reported; the atom stays, so that its variables are bound.
+                Arg::Const(c) => *c = self.checker.constant(expr, *ty, &a.relation.name).unwrap_or(0),
                 Arg::Wildcard => {}
             }
         }
@@ -1233,9 +1474,9 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             Some(t) if self.var_names[v].starts_with('$') => self.error(
                 Diagnostic::error(
                     Code::TypeMismatch,
-                    format!("this expression is a {}, but the column it fills is a {}", ty.name(), t.name()),
+                    format!("this expression is {}, but the column it fills is {}", article(ty), article(t)),
                 )
-                .at(self.var_spans[v], format!("expected a {}", t.name())),
+                .at(self.var_spans[v], format!("expected {}", article(t))),
             ),
             Some(t) => {
                 let first = self.var_spans[v];
@@ -1243,14 +1484,14 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                     Diagnostic::error(
                         Code::TypeMismatch,
                         format!(
-                            "variable `{}` is used as a {} here but as a {} before",
+                            "variable `{}` is used as {} here but as {} before",
                             self.var_names[v],
-                            ty.name(),
-                            t.name()
+                            article(ty),
+                            article(t)
                         ),
                     )
-                    .at(span, format!("used as a {}", ty.name()))
-                    .with_secondary(first, format!("used as a {} here", t.name())),
+                    .at(span, format!("used as {}", article(ty)))
+                    .with_secondary(first, format!("used as {} here", article(t))),
                 );
             }
         }
@@ -1268,32 +1509,61 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 );
                 return None;
             }
-            ast::Expr::Float(text, span) => {
-                self.error(
-                    Diagnostic::error(
-                        Code::Unsupported,
-                        format!("float literal `{text}` is not supported (numbers are 32-bit integers)"),
-                    )
-                    .at(*span, "float literal"),
-                );
-                return None;
+            ast::Expr::Float(text, span) => match typed_literal(text) {
+                Ok((v, ty)) => Expr::Const(v, ty),
+                Err(why) => {
+                    self.error(bad_literal(text, *span, why));
+                    return None;
+                }
+            },
+            ast::Expr::Nil(_) => Expr::Const(NIL, ANY_RECORD),
+            ast::Expr::Record(fields, span) => {
+                let mut lowered = Vec::with_capacity(fields.len());
+                let spans = fields.iter().map(ast::Expr::span).collect();
+                for f in fields {
+                    lowered.push(match f {
+                        // `[x, _]`: a field matched by anything.
+                        ast::Expr::Wildcard(at) => Expr::Var(self.fresh(*at)),
+                        f => self.lower_expr(f, scope, pending)?,
+                    });
+                }
+                let var = self.fresh(*span);
+                pending.push(Pending::Record { var, fields: lowered, spans, branch: None, span: *span });
+                Expr::Var(var)
             }
+            ast::Expr::Branch { name, args, span } => return self.lower_branch(name, args, *span, scope, pending),
             ast::Expr::Counter(span) => Expr::Call {
                 func: Functor::lookup("autoinc").expect("autoinc is in the table"),
                 args: Vec::new(),
                 span: *span,
             },
-            ast::Expr::Unary { op, arg, .. } => Expr::Unary(*op, Box::new(self.lower_expr(arg, scope, pending)?)),
-            ast::Expr::Binary { op, lhs, rhs, .. } => {
-                let l = self.lower_expr(lhs, scope, pending);
-                let r = self.lower_expr(rhs, scope, pending);
-                Expr::Binary(*op, Box::new(l?), Box::new(r?))
+            // The operand type is set by `typed`.
+            ast::Expr::Unary { op, arg, .. } => {
+                Expr::Unary(*op, Type::Number, Box::new(self.lower_expr(arg, scope, pending)?))
             }
-            ast::Expr::Cast { span, .. } => {
-                self.error(
-                    Diagnostic::error(Code::Unsupported, "type casts (`as`) are not supported").at(*span, "cast"),
-                );
-                return None;
+            ast::Expr::Binary { op, lhs, rhs, .. } => {
+                let mut terms = Vec::new();
+                unchain(*op, rhs, &mut terms);
+                if self.chain_depth + terms.len() > CHAIN_TERMS {
+                    terms = vec![(*op, &**rhs)];
+                }
+                self.chain_depth += terms.len();
+                let mut left = self.lower_expr(lhs, scope, pending);
+                for (op, term) in terms.iter().copied() {
+                    let right = self.lower_expr(term, scope, pending);
+                    left = left.zip(right).map(|(l, r)| Expr::Binary(op, Type::Number, Box::new(l), Box::new(r)));
+                }
+                self.chain_depth -= terms.len();
+                return left;
+            }
+            ast::Expr::Cast { arg, ty, .. } => {
+                let inner = self.lower_expr(arg, scope, pending);
+                let Some(&target) = self.checker.types.get(&ty.name) else {
+                    let d = unknown_type(&ty.name, ty.span, &self.checker.types);
+                    self.error(d);
+                    return None;
+                };
+                Expr::Cast(Box::new(inner?), target)
             }
             ast::Expr::Call { func, args, span } => return self.lower_call((func, args, span), scope, pending, false),
             ast::Expr::Aggregate { func, target, body, span } => {
@@ -1313,17 +1583,6 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         scope: usize,
         pending: &mut Vec<Pending<'a>>,
     ) -> Option<Expr> {
-        if func == AggregateFunc::Mean {
-            self.error(
-                Diagnostic::error(Code::Unsupported, "the `mean` aggregate is not supported (it yields a float)")
-                    .at(span, "mean")
-                    .with_help(
-                        "stance has no `float` yet; for a mean rounded toward zero, divide a `sum` by a `count` \
-                         over the same body",
-                    ),
-            );
-            return None;
-        }
         let mut conj = dnf(body)?;
         if conj.len() != 1 {
             self.error(
@@ -1462,6 +1721,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         mut pending: Vec<Pending<'a>>,
         bound: &mut Vec<bool>,
     ) -> Option<Vec<Lit>> {
+        self.propagate_record_types(&atoms, &pending);
         let mut body = Vec::new();
         let mut atoms = atoms.into_iter();
         loop {
@@ -1514,6 +1774,10 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 args.iter().for_each(|a| a.vars(&mut vars));
                 "`range`"
             }
+            Pending::Record { fields, .. } => {
+                fields.iter().for_each(|a| a.vars(&mut vars));
+                "a record"
+            }
             Pending::Aggregate { body, target, scope, .. } => {
                 vars.extend(self.aggregate_inputs(body, *target, *scope));
                 "an aggregate"
@@ -1547,7 +1811,10 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         if !reported {
             let span = match p {
                 Pending::Negated(a) => a.span,
-                Pending::Compare { span, .. } | Pending::Range { span, .. } | Pending::Aggregate { span, .. } => *span,
+                Pending::Compare { span, .. }
+                | Pending::Range { span, .. }
+                | Pending::Record { span, .. }
+                | Pending::Aggregate { span, .. } => *span,
             };
             self.error(
                 Diagnostic::error(Code::Ungrounded, format!("{what} uses values that no positive atom binds"))
@@ -1574,40 +1841,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 ready.then(|| Some(Lit::Negated(atom.clone())))
             }
             Pending::Compare { op, lhs, rhs, span, lhs_span } => {
-                if atoms_left && (lhs.uses_autoinc() || rhs.uses_autoinc()) {
-                    return None;
-                }
-                let (lb, rb) = (Self::is_bound(lhs, bound), Self::is_bound(rhs, bound));
-                if lb && rb {
-                    let (Some((lhs, lt)), Some((rhs, rt))) = (self.typed(lhs, *lhs_span), self.typed(rhs, *span))
-                    else {
-                        return Some(None);
-                    };
-                    if lt != rt {
-                        self.error(
-                            Diagnostic::error(
-                                Code::TypeMismatch,
-                                format!("cannot compare a {} with a {}", lt.name(), rt.name()),
-                            )
-                            .at(*span, "operands of different types"),
-                        );
-                        return Some(None);
-                    }
-                    return Some(Some(Lit::Filter { op: *op, lhs, rhs, ty: lt, span: *span }));
-                }
-                if *op != CompareOp::Eq {
-                    return None;
-                }
-                let (var, expr, espan) = match (lhs, rhs) {
-                    (Expr::Var(v), e) if !lb && rb => (*v, e, *span),
-                    (e, Expr::Var(v)) if lb && !rb => (*v, e, *lhs_span),
-                    _ => return None,
-                };
-                let Some((expr, ty)) = self.typed(expr, espan) else { return Some(None) };
-                self.unify(var, ty, *span);
-                grow(bound, var);
-                bound[var] = true;
-                Some(Some(Lit::Assign { var, expr, span: *span }))
+                self.place_compare((op, lhs, rhs), (span, lhs_span), bound, atoms_left)
             }
             Pending::Range { var, args, span } => {
                 if !args.iter().all(|a| Self::is_bound(a, bound)) {
@@ -1616,15 +1850,21 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 if atoms_left && args.iter().any(Expr::uses_autoinc) {
                     return None;
                 }
+                // One numeric type for all arguments: the first that is not a bare literal's.
+                let first = args.iter().find(|a| !flexible(a)).and_then(|a| self.typed(a, *span));
+                let ty = first.map_or(Type::Number, |(_, t)| if t.is_numeric() { t } else { Type::Number });
                 let typed: Option<Vec<Expr>> =
-                    args.iter().map(|a| self.expect_type(a, Type::Number, *span, "a `range` argument")).collect();
+                    args.iter().map(|a| self.expect_type(a, ty, *span, "a `range` argument")).collect();
                 let Some(typed) = typed else { return Some(None) };
-                self.unify(*var, Type::Number, *span);
+                self.unify(*var, ty, *span);
                 grow(bound, *var);
                 bound[*var] = true;
                 let mut it = typed.into_iter();
                 let (from, to, step) = (it.next()?, it.next()?, it.next());
-                Some(Some(Lit::Range { var: *var, from, to, step, span: *span }))
+                Some(Some(Lit::Range { var: *var, ty, from, to, step, span: *span }))
+            }
+            Pending::Record { var, fields, spans, branch, span } => {
+                self.place_record(*var, (fields, spans, *branch), *span, bound)
             }
             Pending::Aggregate { var, func, target, body, scope, span, witnesses } => {
                 if !self.aggregate_ready(body, *target, *scope, bound) {
@@ -1640,6 +1880,78 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 Some(lit)
             }
         }
+    }
+
+    /// Places `lhs op rhs`: a filter once both sides are bound, an assignment `x = e` once
+    /// `e` is; `None` while it must wait.
+    fn place_compare(
+        &mut self,
+        (op, lhs, rhs): (&CompareOp, &Expr, &Expr),
+        (span, lhs_span): (&Span, &Span),
+        bound: &mut Vec<bool>,
+        atoms_left: bool,
+    ) -> Option<Option<Lit>> {
+        if atoms_left && (lhs.uses_autoinc() || rhs.uses_autoinc()) {
+            return None;
+        }
+        let (lb, rb) = (Self::is_bound(lhs, bound), Self::is_bound(rhs, bound));
+        if lb && rb {
+            let Some((lhs, lt, rhs, rt)) = self.typed_pair(lhs, rhs, (*lhs_span, *span)) else {
+                return Some(None);
+            };
+            if !compatible(lt, rt) {
+                let (l, r) = (self.type_name(lt), self.type_name(rt));
+                let mut d = Diagnostic::error(Code::TypeMismatch, format!("cannot compare {l} with {r}"))
+                    .at(*span, "operands of different types");
+                if lt.is_numeric() && rt.is_numeric() {
+                    d = d.with_help("convert one side, as in `to_float(x)`, `to_number(x)` or `to_unsigned(x)`");
+                }
+                self.error(d);
+                return Some(None);
+            }
+            if matches!(lt, Type::Record(_)) && !matches!(op, CompareOp::Eq | CompareOp::Ne) {
+                self.error(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        format!("records compare only with `=` and `!=`, not `{}`", op.symbol()),
+                    )
+                    .at(*span, "records have no order"),
+                );
+                return Some(None);
+            }
+            let ty = if lt == ANY_RECORD { rt } else { lt };
+            return Some(Some(Lit::Filter { op: *op, lhs, rhs, ty, span: *span }));
+        }
+        if *op != CompareOp::Eq {
+            return None;
+        }
+        let (var, expr, espan) = match (lhs, rhs) {
+            (Expr::Var(v), e) if !lb && rb => (*v, e, *span),
+            (e, Expr::Var(v)) if lb && !rb => (*v, e, *lhs_span),
+            _ => return None,
+        };
+        let hint = self.var_types[var].or_else(|| self.head_hints.get(&var).copied());
+        let Some((expr, ty)) = self.typed_as(expr, espan, hint) else { return Some(None) };
+        if ty == ANY_RECORD && self.var_types[var].is_none() {
+            // `x = nil`: which record type x is must come from elsewhere.
+            return None;
+        }
+        if ty != ANY_RECORD {
+            self.unify(var, ty, *span);
+        } else if !matches!(self.var_types[var], Some(Type::Record(_))) {
+            let t = self.type_name(self.var_types[var].unwrap_or(Type::Symbol));
+            self.error(
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!("`nil` is a record, but `{}` is {t}", self.var_names[var]),
+                )
+                .at(espan, "a record"),
+            );
+            return Some(None);
+        }
+        grow(bound, var);
+        bound[var] = true;
+        Some(Some(Lit::Assign { var, expr, span: *span }))
     }
 
     /// An aggregate is ready when its inputs ([`Self::aggregate_inputs`]) are bound.
@@ -1707,7 +2019,22 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
                 if !self.require_bound(&e, &inner_bound, "the aggregate's target", tspan) {
                     return None;
                 }
-                Some(self.expect_type(&e, Type::Number, tspan, "the aggregate's target")?)
+                let (e, ty) = self.typed(&e, tspan)?;
+                if !ty.is_numeric() {
+                    self.error(
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            format!("the aggregate's target is {} but a number is expected", article(ty)),
+                        )
+                        .at(tspan, "expected a number, an unsigned or a float"),
+                    );
+                    return None;
+                }
+                if func == AggregateFunc::Mean && ty != Type::Float {
+                    self.error(mean_of_integers(ty, tspan));
+                    return None;
+                }
+                Some((e, ty))
             }
             None if func != AggregateFunc::Count => {
                 self.error(
@@ -1721,7 +2048,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             }
             None => None,
         };
-        self.unify(var, Type::Number, span);
+        // `sum`, `min`, `max` and `mean` have their target's type (a float for `mean`), as in
+        // Soufflé.
+        let ty = target.as_ref().map_or(Type::Number, |(_, t)| *t);
+        let target = target.map(|(e, _)| e);
+        self.unify(var, ty, span);
         grow(bound, var);
         bound[var] = true;
         let key = materialised(body, target_ast).then(|| {
@@ -1729,7 +2060,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             key.sort_unstable();
             key
         });
-        Some(Lit::Aggregate { var, func, target, body: inner, key, span })
+        Some(Lit::Aggregate { var, func, target, ty, body: inner, key, span })
     }
 
     /// The literals that bind the witnesses of a `min`/`max` aggregate (`var`) written in
@@ -1787,16 +2118,25 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
     }
 
     /// The typed expression (see [`Self::typed`]) if it has type `ty`; otherwise reports
-    /// the mismatch.
+    /// the mismatch. Integer literals in it take type `ty` where they can.
     fn expect_type(&mut self, e: &Expr, ty: Type, span: Span, what: &str) -> Option<Expr> {
-        let (e, t) = self.typed(e, span)?;
-        if t != ty {
+        let (e, t) = self.typed_as(e, span, Some(ty))?;
+        if t == ANY_RECORD && self.is_adt(ty) {
+            let name = ty.name_in(&self.checker.symbols.records);
             self.error(
                 Diagnostic::error(
                     Code::TypeMismatch,
-                    format!("{what} is a {} but a {} is expected", t.name(), ty.name()),
+                    format!("`nil` is not a value of `{name}`, an algebraic data type"),
                 )
-                .at(span, format!("expected a {}", ty.name())),
+                .at(span, "a branch is expected"),
+            );
+            return None;
+        }
+        if !compatible(t, ty) {
+            let (found, wanted) = (self.type_name(t), self.type_name(ty));
+            self.error(
+                Diagnostic::error(Code::TypeMismatch, format!("{what} is {found} but {wanted} is expected"))
+                    .at(span, format!("expected {wanted}")),
             );
             return None;
         }
@@ -1804,33 +2144,414 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
     }
 
     /// A bound expression with each functor call resolved to the overload that its
-    /// arguments' types select, and its type; constants are typed by their literal. A call
-    /// whose arguments no overload takes is reported at the call (`None`).
+    /// arguments' types select, each operator typed, and its type; constants are typed by
+    /// their literal. A call whose arguments no overload takes is reported at the call
+    /// (`None`).
     fn typed(&mut self, e: &Expr, span: Span) -> Option<(Expr, Type)> {
+        self.typed_as(e, span, None)
+    }
+
+    /// [`Self::typed`], with integer literals typed `hint` where they can be (see
+    /// [`flexible`]), as Soufflé types a literal by its use.
+    fn typed_as(&mut self, e: &Expr, span: Span, hint: Option<Type>) -> Option<(Expr, Type)> {
         Some(match e {
             Expr::Var(v) => (e.clone(), self.var_types[*v].unwrap_or(Type::Symbol)),
+            Expr::Const(c, Type::Number) => match hint.and_then(|h| Some((retyped_literal(*c, h)?, h))) {
+                Some((c, h)) => (Expr::Const(c, h), h),
+                None => (e.clone(), Type::Number),
+            },
             Expr::Const(_, ty) => (e.clone(), *ty),
-            Expr::Unary(op, a) => {
-                let a = self.expect_type(a, Type::Number, span, "an arithmetic operand")?;
-                (Expr::Unary(*op, Box::new(a)), Type::Number)
+            Expr::Record(t, _) => (e.clone(), Type::Record(*t)),
+            Expr::Field { ty, .. } => (e.clone(), *ty),
+            Expr::Cast(a, ty) => return self.typed_cast(a, *ty, span),
+            Expr::Unary(op, _, a) => {
+                let hint = hint.filter(|&h| functors::unary_applies(*op, h));
+                let (a, t) = self.typed_as(a, span, hint)?;
+                if !functors::unary_applies(*op, t) {
+                    let text = match op {
+                        ast::UnaryOp::Neg => "-",
+                        ast::UnaryOp::Bnot => "bnot",
+                        ast::UnaryOp::Lnot => "lnot",
+                    };
+                    self.error(self.operator_error(text, &[t], span));
+                    return None;
+                }
+                (Expr::Unary(*op, t, Box::new(a)), t)
             }
-            Expr::Binary(op, a, b) => {
-                let a = self.expect_type(a, Type::Number, span, "an arithmetic operand");
-                let b = self.expect_type(b, Type::Number, span, "an arithmetic operand");
-                (Expr::Binary(*op, Box::new(a?), Box::new(b?)), Type::Number)
-            }
-            Expr::Call { func, args, span: at } => {
-                let typed: Vec<Option<(Expr, Type)>> = args.iter().map(|a| self.typed(a, *at)).collect();
-                let typed: Vec<(Expr, Type)> = typed.into_iter().collect::<Option<_>>()?;
-                let types: Vec<Type> = typed.iter().map(|(_, t)| *t).collect();
-                let Some(f) = func.resolve(&types) else {
-                    self.functor_type_error(*func, &types, *at);
+            Expr::Binary(op, _, a, b) => return self.typed_binary(*op, (a, b), span, hint),
+            Expr::Call { func, args, span: at } => return self.typed_call(*func, args, *at),
+        })
+    }
+
+    /// `a op b`: both operands of one numeric type (a literal side takes the other's).
+    fn typed_binary(
+        &mut self,
+        op: BinaryOp,
+        (a, b): (&Expr, &Expr),
+        span: Span,
+        hint: Option<Type>,
+    ) -> Option<(Expr, Type)> {
+        let hint = hint.filter(|&h| functors::operator_applies(op, h));
+        let (ta, tb) = (self.typed_as(a, span, hint), self.typed_as(b, span, hint));
+        let ((mut ea, mut ta), (mut eb, mut tb)) = (ta?, tb?);
+        if ta != tb && flexible(a) && functors::operator_applies(op, tb) {
+            (ea, ta) = self.typed_as(a, span, Some(tb))?;
+        } else if ta != tb && flexible(b) && functors::operator_applies(op, ta) {
+            (eb, tb) = self.typed_as(b, span, Some(ta))?;
+        }
+        if ta == Type::Symbol || tb == Type::Symbol {
+            let t = if ta == Type::Symbol { ta } else { tb };
+            self.error(
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!("an arithmetic operand is {} but a number is expected", article(t)),
+                )
+                .at(span, "expected a number"),
+            );
+            return None;
+        }
+        if ta != tb || !functors::operator_applies(op, ta) {
+            // `x % 2` with a float `x`: the literal would be a float too.
+            let types = match (flexible(a), flexible(b)) {
+                (false, true) => [ta, ta],
+                (true, false) => [tb, tb],
+                _ => [ta, tb],
+            };
+            let d = self.operator_error(crate::lang::fmt::binary_op(op), &types, span);
+            self.error(d);
+            return None;
+        }
+        Some((Expr::Binary(op, ta, Box::new(ea), Box::new(eb)), ta))
+    }
+
+    /// An operator used on operands of types it does not take (mixed, or `%` on floats).
+    fn operator_error(&self, op: &str, types: &[Type], span: Span) -> Diagnostic {
+        let mixed = types.len() == 2 && types[0] != types[1];
+        let given = match types[0] {
+            _ if mixed => types.iter().map(|&t| article(t)).join(" and "),
+            Type::Unsigned => "unsigned numbers".to_string(),
+            t => format!("{}s", t.name()),
+        };
+        let d = Diagnostic::error(Code::TypeMismatch, format!("`{op}` cannot be applied to {given}")).at(
+            span,
+            match types.len() {
+                _ if mixed => "operands of different types",
+                1 => "operand of this type",
+                _ => "operands of this type",
+            },
+        );
+        if mixed {
+            d.with_help("convert one operand, as in `to_float(x)`, `to_number(x)` or `to_unsigned(x)`")
+        } else if op == "-" {
+            d.with_help("an unsigned number has no negation; convert it with `to_number(x)` first")
+        } else {
+            d.with_help("bitwise, logical and `%` operators take numbers or unsigned numbers, not floats")
+        }
+    }
+
+    /// `as(e, ty)`: the same bits seen as another numeric type (Soufflé's `as` converts
+    /// nothing); between a symbol and a number it would expose interning order, so stance
+    /// rejects it.
+    fn typed_cast(&mut self, a: &Expr, ty: Type, span: Span) -> Option<(Expr, Type)> {
+        let (e, from) = self.typed_as(a, span, Some(ty))?;
+        // The cast stays: a head argument `as(x, Country)` is not a variable, so it escapes
+        // the subset-type check (the narrowing Soufflé's `as` is for), and a cast to a float
+        // makes its NaNs the one NaN a float cell stores (see `value::from_float`).
+        if from == ty || (from.is_numeric() && ty.is_numeric()) {
+            return Some((Expr::Cast(Box::new(e), ty), ty));
+        }
+        let convert = if ty == Type::Symbol { "to_string".to_string() } else { format!("to_{}", ty.name()) };
+        self.error(
+            Diagnostic::error(Code::TypeMismatch, format!("`as` cannot turn {} into {}", article(from), article(ty)))
+                .at(span, "cast between a symbol and a number")
+                .with_help(format!("convert the value with `{convert}(...)`")),
+        );
+        None
+    }
+
+    /// Both sides of a comparison, typed; an integer literal side takes the other side's type.
+    fn typed_pair(&mut self, lhs: &Expr, rhs: &Expr, (lspan, rspan): (Span, Span)) -> Option<(Expr, Type, Expr, Type)> {
+        let (l, r) = (self.typed(lhs, lspan), self.typed(rhs, rspan));
+        let ((mut le, mut lt), (mut re, mut rt)) = (l?, r?);
+        if lt != rt && flexible(lhs) {
+            (le, lt) = self.typed_as(lhs, lspan, Some(rt))?;
+        } else if lt != rt && flexible(rhs) {
+            (re, rt) = self.typed_as(rhs, rspan, Some(lt))?;
+        }
+        Some((le, lt, re, rt))
+    }
+
+    /// A functor call, resolved to the overload its arguments' types select (integer
+    /// literals among them taking the parameter's type if that selects one).
+    fn typed_call(&mut self, func: Functor, args: &[Expr], at: Span) -> Option<(Expr, Type)> {
+        let typed: Vec<Option<(Expr, Type)>> = args.iter().map(|a| self.typed(a, at)).collect();
+        let mut typed: Vec<(Expr, Type)> = typed.into_iter().collect::<Option<_>>()?;
+        let mut types: Vec<Type> = typed.iter().map(|(_, t)| *t).collect();
+        let f = match func.resolve(&types) {
+            Some(f) => f,
+            None => {
+                let retyped = func.overloads().filter(|o| o.def().takes(args.len())).find_map(|o| {
+                    let retyped: Vec<(Expr, Type)> = args
+                        .iter()
+                        .zip(&typed)
+                        .enumerate()
+                        .map(|(i, (a, (e, t)))| match (*t == o.def().param(i), flexible(a)) {
+                            (true, _) => Some((e.clone(), *t)),
+                            (false, true) => {
+                                let c = retyped_literal_expr(a, o.def().param(i))?;
+                                Some((c, o.def().param(i)))
+                            }
+                            (false, false) => None,
+                        })
+                        .collect::<Option<_>>()?;
+                    Some((o, retyped))
+                });
+                let Some((f, retyped)) = retyped else {
+                    self.functor_type_error(func, &types, at);
                     return None;
                 };
-                let args = typed.into_iter().map(|(e, _)| e).collect();
-                (Expr::Call { func: f, args, span: *at }, f.def().result)
+                typed = retyped;
+                types = typed.iter().map(|(_, t)| *t).collect();
+                debug_assert_eq!(f.resolve(&types), Some(f));
+                f
             }
-        })
+        };
+        let args = typed.into_iter().map(|(e, _)| e).collect();
+        Some((Expr::Call { func: f, args, span: at }, f.def().result))
+    }
+
+    /// `$Circle(r)`: a fresh variable of the branch's type, built or matched by a pending
+    /// literal whose first field is the branch's index.
+    fn lower_branch(
+        &mut self,
+        name: &'a ast::Ident,
+        args: &'a [ast::Expr],
+        span: Span,
+        scope: usize,
+        pending: &mut Vec<Pending<'a>>,
+    ) -> Option<Expr> {
+        let Some(&(t, b)) = self.checker.branches.get(&name.name) else {
+            let mut d = Diagnostic::error(Code::UnknownType, format!("unknown branch `${}`", name.name))
+                .at(name.span, "no algebraic data type has this branch");
+            if let Some(s) = did_you_mean(&name.name, self.checker.branches.keys().map(String::as_str)) {
+                d = d.with_help(format!("did you mean `${s}`?"));
+            }
+            self.error(d);
+            return None;
+        };
+        let mut fields = vec![Expr::Const(from_number(b as i32), Type::Number)];
+        let mut spans = vec![name.span];
+        for a in args {
+            spans.push(a.span());
+            fields.push(match a {
+                ast::Expr::Wildcard(at) => Expr::Var(self.fresh(*at)),
+                a => self.lower_expr(a, scope, pending)?,
+            });
+        }
+        let var = self.fresh(span);
+        self.var_types[var] = Some(Type::Record(t));
+        pending.push(Pending::Record { var, fields, spans, branch: Some(b), span });
+        Some(Expr::Var(var))
+    }
+
+    /// Gives record types to the variables that can only get them from another: the sides of
+    /// `x = y` and the fields of a record of known type (`[1, [2, nil]]`), so that a record
+    /// can be built before anything binds the variable it is compared with.
+    fn propagate_record_types(&mut self, atoms: &[ir::Atom], pending: &[Pending<'a>]) {
+        for atom in atoms {
+            let types = &self.checker.program.relations[atom.rel].types;
+            for (arg, ty) in atom.args.iter().zip(types) {
+                if let (Arg::Var(v), Type::Record(_)) = (arg, ty)
+                    && self.var_types[*v].is_none()
+                {
+                    self.var_types[*v] = Some(*ty);
+                }
+            }
+        }
+        let is_record = |t: Option<Type>| matches!(t, Some(Type::Record(r)) if Type::Record(r) != ANY_RECORD);
+        loop {
+            let mut changed = false;
+            for p in pending {
+                let mut pairs: Vec<(VarId, Type)> = Vec::new();
+                match p {
+                    Pending::Compare { op: CompareOp::Eq, lhs: Expr::Var(a), rhs: Expr::Var(b), .. } => {
+                        for (x, y) in [(*a, *b), (*b, *a)] {
+                            if let Some(t) = self.var_types[x].filter(|_| is_record(self.var_types[x])) {
+                                pairs.push((y, t));
+                            }
+                        }
+                    }
+                    Pending::Record { var, fields, branch, .. } => {
+                        if let Some(Type::Record(t)) = self.var_types[*var].filter(|_| is_record(self.var_types[*var]))
+                        {
+                            let ty = self.checker.symbols.records.ty(t);
+                            let (def, fields) = match branch {
+                                Some(b) => (ty.branches.get(*b).map_or(&[][..], |(_, f)| &f[..]), &fields[1..]),
+                                None => (&ty.fields[..], &fields[..]),
+                            };
+                            for (f, (_, ft)) in fields.iter().zip(def) {
+                                if let (Expr::Var(x), Type::Record(_)) = (f, ft) {
+                                    pairs.push((*x, *ft));
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                for (v, t) in pairs {
+                    if self.var_types[v].is_none() {
+                        self.var_types[v] = Some(t);
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// Whether `t` is an algebraic data type (whose values are branches, never `nil`).
+    fn is_adt(&self, t: Type) -> bool {
+        matches!(t, Type::Record(r) if r != u16::MAX && !self.checker.symbols.records.ty(r).branches.is_empty())
+    }
+
+    /// A type's name in messages, with its article: `a number`, `an unsigned`, `a \`Pair\`
+    /// record`, `\`nil\``.
+    fn type_name(&self, t: Type) -> String {
+        match t {
+            ANY_RECORD => "`nil`".to_string(),
+            Type::Record(_) => format!("a `{}` record", t.name_in(&self.checker.symbols.records)),
+            t => article(t),
+        }
+    }
+
+    /// Places `var = [fields]` (see [`Pending::Record`]): a match once `var` is bound, a
+    /// build once every field is; `None` while neither holds.
+    fn place_record(
+        &mut self,
+        var: VarId,
+        (fields, spans, branch): (&[Expr], &[Span], Option<usize>),
+        span: Span,
+        bound: &mut Vec<bool>,
+    ) -> Option<Option<Lit>> {
+        let var_bound = bound.get(var).copied().unwrap_or(false);
+        if !var_bound && !fields.iter().all(|f| Self::is_bound(f, bound)) {
+            return None;
+        }
+        let Some((t, what, layout)) = self.record_layout(var, branch, fields.len(), span) else { return Some(None) };
+        if !var_bound {
+            // [a, b] (or $B(a, b)) built from bound fields.
+            let typed: Vec<Option<Expr>> = fields
+                .iter()
+                .zip(spans)
+                .zip(&layout)
+                .map(|((f, at), (name, ft))| self.expect_type(f, *ft, *at, &format!("field `{name}` of {what}")))
+                .collect();
+            let Some(typed) = typed.into_iter().collect() else { return Some(None) };
+            grow(bound, var);
+            bound[var] = true;
+            return Some(Some(Lit::Assign { var, expr: Expr::Record(t, typed), span }));
+        }
+        // x = [a, b] with x bound: not nil, then each field matched (a branch's index
+        // first) or bound.
+        let mut lits = vec![Lit::Filter {
+            op: CompareOp::Ne,
+            lhs: Expr::Var(var),
+            rhs: Expr::Const(NIL, Type::Record(t)),
+            ty: Type::Record(t),
+            span,
+        }];
+        for (index, ((f, at), (name, ft))) in fields.iter().zip(spans).zip(&layout).enumerate() {
+            let field = Expr::Field { record: Box::new(Expr::Var(var)), index, ty: *ft };
+            match f {
+                Expr::Var(x) if !bound.get(*x).copied().unwrap_or(false) => {
+                    self.unify(*x, *ft, *at);
+                    grow(bound, *x);
+                    bound[*x] = true;
+                    lits.push(Lit::Assign { var: *x, expr: field, span: *at });
+                }
+                f if Self::is_bound(f, bound) => {
+                    let Some(f) = self.expect_type(f, *ft, *at, &format!("field `{name}` of {what}")) else {
+                        return Some(None);
+                    };
+                    lits.push(Lit::Filter { op: CompareOp::Eq, lhs: f, rhs: field, ty: *ft, span: *at });
+                }
+                _ => {
+                    self.error(
+                        Diagnostic::error(
+                            Code::Ungrounded,
+                            format!("field `{name}` of this {what} pattern is an expression of unbound variables"),
+                        )
+                        .at(*at, "not bound when the record is matched")
+                        .with_help("match the field with a variable, then compute from it"),
+                    );
+                    return Some(None);
+                }
+            }
+        }
+        let first = lits.remove(0);
+        self.after.extend(lits);
+        Some(Some(first))
+    }
+
+    /// The record type of `var` (built or matched by a `[...]`, or by branch `branch` of an
+    /// algebraic data type), its name for messages, and its fields' names and types (a
+    /// branch's index first), checked against the `given` fields; `None` after an error.
+    fn record_layout(
+        &mut self,
+        var: VarId,
+        branch: Option<usize>,
+        given: usize,
+        span: Span,
+    ) -> Option<(u16, String, Layout)> {
+        let Some(Type::Record(t)) = self.var_types[var].filter(|t| *t != ANY_RECORD) else {
+            let d = match self.var_types[var] {
+                Some(other) => Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!("a record where {} is expected", self.type_name(other)),
+                )
+                .at(span, format!("expected {}", self.type_name(other))),
+                None => Diagnostic::error(Code::TypeMismatch, "cannot tell which record type this record is")
+                    .at(span, "record of unknown type")
+                    .with_help("use it in a column of a record type, or compare it with a variable of one"),
+            };
+            self.error(d);
+            return None;
+        };
+        let def = self.checker.symbols.records.ty(t).clone();
+        let (what, layout): (String, Layout) = match branch {
+            Some(b) => {
+                let (name, fields) = def.branches[b].clone();
+                (format!("`${name}`"), std::iter::once(("$branch".to_string(), Type::Number)).chain(fields).collect())
+            }
+            None if !def.branches.is_empty() => {
+                let first = &def.branches[0].0;
+                self.error(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        format!("`{}` is an algebraic data type: build or match it with a branch", def.name),
+                    )
+                    .at(span, "a record")
+                    .with_help(format!("write a branch such as `${first}(...)`")),
+                );
+                return None;
+            }
+            None => (format!("`{}`", def.name), def.fields),
+        };
+        let tag = usize::from(branch.is_some());
+        if layout.len() != given {
+            let (want, got) = (layout.len() - tag, given - tag);
+            self.error(
+                Diagnostic::error(
+                    Code::ArityMismatch,
+                    format!("{what} has {want} field{}, but {got} given here", plural(want)),
+                )
+                .at(span, format!("{got} field{}", plural(got))),
+            );
+            return None;
+        }
+        Some((t, what, layout))
     }
 
     /// No overload of `func` takes arguments of these types.
@@ -1843,21 +2564,23 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             Some(i) if single => {
                 let (expected, found) = (func.def().param(i), types[i]);
                 let convert = match expected {
-                    Type::Symbol => "to_string",
+                    Type::Symbol | Type::Record(_) => "to_string",
                     Type::Number => "to_number",
+                    Type::Unsigned => "to_unsigned",
+                    Type::Float => "to_float",
                 };
                 Diagnostic::error(
                     Code::TypeMismatch,
                     format!(
-                        "argument {} of `{name}` is a {}, but `{name}` takes a {} there",
+                        "argument {} of `{name}` is {}, but `{name}` takes {} there",
                         i + 1,
-                        found.name(),
-                        expected.name()
+                        article(found),
+                        article(expected)
                     ),
                 )
                 .at(span, forms.join(" or "))
                 .with_help(if func.def().params.len() == 1 && func.def().result == found {
-                    format!("it is a {} already: leave out `{name}`", found.name())
+                    format!("it is {} already: leave out `{name}`", article(found))
                 } else {
                     format!("convert it with `{convert}(...)`")
                 })
@@ -1871,6 +2594,18 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         };
         self.error(d);
     }
+}
+
+/// A record's fields as `check` sees them: (name, type), a branch's index first.
+type Layout = Vec<(String, Type)>;
+
+/// The type of `nil` before its context says which record type it is.
+const ANY_RECORD: Type = Type::Record(u16::MAX);
+
+/// Whether a value of type `a` may stand where a `b` is expected: the same type, or `nil`
+/// where any record is.
+fn compatible(a: Type, b: Type) -> bool {
+    a == b || (a == ANY_RECORD && matches!(b, Type::Record(_))) || (b == ANY_RECORD && matches!(a, Type::Record(_)))
 }
 
 fn grow(bound: &mut Vec<bool>, v: VarId) {
@@ -1978,7 +2713,11 @@ fn nests_aggregate_or_range(e: &ast::Expr) -> bool {
         | ast::Expr::Number(..)
         | ast::Expr::Float(..)
         | ast::Expr::Str(..)
+        | ast::Expr::Nil(_)
         | ast::Expr::Counter(_) => false,
+        ast::Expr::Record(fields, _) | ast::Expr::Branch { args: fields, .. } => {
+            fields.iter().any(nests_aggregate_or_range)
+        }
     }
 }
 
@@ -1996,6 +2735,16 @@ fn witness_error(func: AggregateFunc, name: &str, at: Span) -> Diagnostic {
          one (each binding that reaches the minimum or maximum), as in Soufflé. Bind `{name}` \
          outside the aggregate, or rename it inside"
     ))
+}
+
+/// A `mean` over an integer target: Soufflé types `mean` and its target as `float`.
+fn mean_of_integers(ty: Type, at: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::TypeMismatch,
+        format!("the `mean` aggregate's target is {} but a float is expected", article(ty)),
+    )
+    .at(at, "expected a float")
+    .with_help("`mean` averages floats, as in Soufflé; convert the target, as in `mean to_float(x) : { ... }`")
 }
 
 /// Variable names in a literal, not descending into aggregate bodies.

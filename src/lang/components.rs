@@ -507,13 +507,21 @@ fn walk_expr(e: &mut Expr, on_atom: &mut dyn FnMut(&mut Atom), on_expr: &mut dyn
             walk_expr(lhs, on_atom, on_expr);
             walk_expr(rhs, on_atom, on_expr);
         }
-        Expr::Call { args, .. } => args.iter_mut().for_each(|a| walk_expr(a, on_atom, on_expr)),
+        Expr::Call { args, .. } | Expr::Record(args, _) | Expr::Branch { args, .. } => {
+            args.iter_mut().for_each(|a| walk_expr(a, on_atom, on_expr))
+        }
         Expr::Aggregate { target, body, .. } => {
             if let Some(t) = target {
                 walk_expr(t, on_atom, on_expr);
             }
             walk_body(body, on_atom, on_expr);
         }
-        Expr::Var(_) | Expr::Wildcard(_) | Expr::Number(..) | Expr::Float(..) | Expr::Str(..) | Expr::Counter(_) => {}
+        Expr::Var(_)
+        | Expr::Wildcard(_)
+        | Expr::Number(..)
+        | Expr::Float(..)
+        | Expr::Str(..)
+        | Expr::Nil(_)
+        | Expr::Counter(_) => {}
     }
 }

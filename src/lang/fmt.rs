@@ -294,7 +294,17 @@ fn print_item(item: &Item, text: &str, comments: &[(usize, usize)]) -> String {
         }
         Item::Type(t) => {
             let bases: Vec<&str> = t.bases.iter().map(|b| b.name.as_str()).collect();
-            if t.subset {
+            let fields_text = |fields: &[(Ident, Ident)]| -> String {
+                fields.iter().map(|(n, ty)| format!("{}: {}", n.name, ty.name)).join(", ")
+            };
+            if let Some(branches) = &t.branches {
+                let branches: Vec<String> =
+                    branches.iter().map(|(b, fields)| format!("{} {{{}}}", b.name, fields_text(fields))).collect();
+                format!(".type {} = {}", t.name.name, branches.join(" | "))
+            } else if let Some(fields) = &t.fields {
+                let fields: Vec<String> = fields.iter().map(|(n, ty)| format!("{}: {}", n.name, ty.name)).collect();
+                format!(".type {} = [{}]", t.name.name, fields.join(", "))
+            } else if t.subset {
                 format!(".type {} <: {}", t.name.name, bases[0])
             } else {
                 format!(".type {} = {}", t.name.name, bases.join(" | "))
@@ -501,7 +511,8 @@ fn precedence(op: BinaryOp) -> u8 {
     }
 }
 
-fn binary_op(op: BinaryOp) -> &'static str {
+/// The operator as written in a rule file (`+`, `band`).
+pub fn binary_op(op: BinaryOp) -> &'static str {
     match op {
         BinaryOp::Add => "+",
         BinaryOp::Sub => "-",
@@ -570,9 +581,20 @@ fn print_expr_bare(e: &Expr) -> String {
         Expr::Var(i) => i.name.clone(),
         Expr::Wildcard(_) => "_".to_string(),
         Expr::Number(n, _) => n.to_string(),
-        Expr::Float(f, _) => f.clone(),
+        // `0x1Fu` is `31u`, as integers are written in decimal; a float stays as written
+        // (its digits are the value the author meant, and `2.0` must keep its `.`).
+        Expr::Float(f, _) => match f.strip_suffix('u').map(crate::base::value::parse_unsigned) {
+            Some(Ok(n)) => format!("{n}u"),
+            _ => f.clone(),
+        },
         Expr::Str(s, _) => quote(s),
         Expr::Counter(_) => "$".to_string(),
+        Expr::Nil(_) => "nil".to_string(),
+        Expr::Record(fields, _) => format!("[{}]", fields.iter().map(|f| print_expr(f, 0)).join(", ")),
+        Expr::Branch { name, args, .. } if args.is_empty() => format!("${}", name.name),
+        Expr::Branch { name, args, .. } => {
+            format!("${}({})", name.name, args.iter().map(|f| print_expr(f, 0)).join(", "))
+        }
         Expr::Unary { op, arg, .. } => {
             let inner = print_expr(arg, 10);
             match op {

@@ -8,8 +8,16 @@
 //! A name may have several rows (overloads), as in Soufflé: `min` over numbers and `min`
 //! over symbols are two rows, and `check` picks the row whose parameter types match the
 //! arguments' types, so a call is fully typed before it is evaluated.
+//!
+//! The operators (`+`, `band`, unary `-`, ...) are here too ([`unary`], [`binary`],
+//! [`operator_applies`]): each is defined per numeric type as in Soufflé (`number` and
+//! `unsigned` wrap at 32 bits, `float` is IEEE single precision).
 
-use crate::base::value::{Number, Symbols, Type, Value, from_number, to_number};
+use crate::base::value::{
+    Float, Number, Symbols, Type, Unsigned, Value, float_to_string, from_float, from_number, from_unsigned,
+    parse_float, parse_number, parse_unsigned, to_float, to_number, to_unsigned,
+};
+use crate::lang::syntax::ast::{BinaryOp, UnaryOp};
 use itertools::Itertools;
 use regex::{Regex, RegexBuilder};
 use std::cmp::Ordering;
@@ -89,7 +97,7 @@ impl FunctorDef {
     }
 }
 
-use Type::{Number as N, Symbol as S};
+use Type::{Float as F, Number as N, Symbol as S, Unsigned as U};
 
 /// Every intrinsic functor. Overloads of one name are adjacent.
 pub static FUNCTORS: &[FunctorDef] = &[
@@ -126,6 +134,30 @@ pub static FUNCTORS: &[FunctorDef] = &[
         doc: "a number per symbol that follows string order (see the README)",
     },
     FunctorDef {
+        name: "ord",
+        params: &[N],
+        variadic: false,
+        result: N,
+        kind: Kind::Pure(same),
+        doc: "the number itself",
+    },
+    FunctorDef {
+        name: "ord",
+        params: &[U],
+        variadic: false,
+        result: N,
+        kind: Kind::Pure(unsigned_to_number),
+        doc: "the unsigned number's 32 bits as a number",
+    },
+    FunctorDef {
+        name: "ord",
+        params: &[F],
+        variadic: false,
+        result: N,
+        kind: Kind::Pure(float_bits),
+        doc: "the float's 32 bits as a number",
+    },
+    FunctorDef {
         name: "to_number",
         params: &[S],
         variadic: false,
@@ -134,12 +166,172 @@ pub static FUNCTORS: &[FunctorDef] = &[
         doc: "the number a string spells",
     },
     FunctorDef {
+        name: "to_number",
+        params: &[N],
+        variadic: false,
+        result: N,
+        kind: Kind::Pure(same),
+        doc: "the number itself",
+    },
+    FunctorDef {
+        name: "to_number",
+        params: &[U],
+        variadic: false,
+        result: N,
+        kind: Kind::Pure(unsigned_to_number),
+        doc: "the same 32 bits as a signed number (wraps above 2147483647)",
+    },
+    FunctorDef {
+        name: "to_number",
+        params: &[F],
+        variadic: false,
+        result: N,
+        kind: Kind::Pure(float_to_number),
+        doc: "the float without its fraction (saturates; NaN is 0)",
+    },
+    FunctorDef {
+        name: "to_unsigned",
+        params: &[S],
+        variadic: false,
+        result: U,
+        kind: Kind::Pure(to_unsigned_of),
+        doc: "the unsigned number a string spells",
+    },
+    FunctorDef {
+        name: "to_unsigned",
+        params: &[N],
+        variadic: false,
+        result: U,
+        kind: Kind::Pure(number_to_unsigned),
+        doc: "the same 32 bits as an unsigned number (-1 is 4294967295)",
+    },
+    FunctorDef {
+        name: "to_unsigned",
+        params: &[U],
+        variadic: false,
+        result: U,
+        kind: Kind::Pure(same),
+        doc: "the unsigned number itself",
+    },
+    FunctorDef {
+        name: "to_unsigned",
+        params: &[F],
+        variadic: false,
+        result: U,
+        kind: Kind::Pure(float_to_unsigned),
+        doc: "the float without its fraction (saturates; NaN is 0)",
+    },
+    FunctorDef {
+        name: "to_float",
+        params: &[S],
+        variadic: false,
+        result: F,
+        kind: Kind::Pure(to_float_of),
+        doc: "the float a string spells",
+    },
+    FunctorDef {
+        name: "to_float",
+        params: &[N],
+        variadic: false,
+        result: F,
+        kind: Kind::Pure(number_to_float),
+        doc: "the nearest float",
+    },
+    FunctorDef {
+        name: "to_float",
+        params: &[U],
+        variadic: false,
+        result: F,
+        kind: Kind::Pure(unsigned_to_float),
+        doc: "the nearest float",
+    },
+    FunctorDef {
+        name: "to_float",
+        params: &[F],
+        variadic: false,
+        result: F,
+        kind: Kind::Pure(same),
+        doc: "the float itself",
+    },
+    FunctorDef {
         name: "to_string",
         params: &[N],
         variadic: false,
         result: S,
         kind: Kind::Pure(to_string_of),
         doc: "a number written in decimal",
+    },
+    FunctorDef {
+        name: "to_string",
+        params: &[U],
+        variadic: false,
+        result: S,
+        kind: Kind::Pure(unsigned_to_string),
+        doc: "an unsigned number written in decimal",
+    },
+    FunctorDef {
+        name: "to_string",
+        params: &[F],
+        variadic: false,
+        result: S,
+        kind: Kind::Pure(float_to_string_of),
+        doc: "a float written with six decimals (`1.500000`)",
+    },
+    FunctorDef {
+        name: "to_string",
+        params: &[S],
+        variadic: false,
+        result: S,
+        kind: Kind::Pure(same),
+        doc: "the string itself",
+    },
+    FunctorDef {
+        name: "itof",
+        params: &[N],
+        variadic: false,
+        result: F,
+        kind: Kind::Pure(number_to_float),
+        doc: "Soufflé 2.0 name of `to_float` on a number",
+    },
+    FunctorDef {
+        name: "itou",
+        params: &[N],
+        variadic: false,
+        result: U,
+        kind: Kind::Pure(number_to_unsigned),
+        doc: "Soufflé 2.0 name of `to_unsigned` on a number",
+    },
+    FunctorDef {
+        name: "utoi",
+        params: &[U],
+        variadic: false,
+        result: N,
+        kind: Kind::Pure(unsigned_to_number),
+        doc: "Soufflé 2.0 name of `to_number` on an unsigned",
+    },
+    FunctorDef {
+        name: "utof",
+        params: &[U],
+        variadic: false,
+        result: F,
+        kind: Kind::Pure(unsigned_to_float),
+        doc: "Soufflé 2.0 name of `to_float` on an unsigned",
+    },
+    FunctorDef {
+        name: "ftoi",
+        params: &[F],
+        variadic: false,
+        result: N,
+        kind: Kind::Pure(float_to_number),
+        doc: "Soufflé 2.0 name of `to_number` on a float",
+    },
+    FunctorDef {
+        name: "ftou",
+        params: &[F],
+        variadic: false,
+        result: U,
+        kind: Kind::Pure(float_to_unsigned),
+        doc: "Soufflé 2.0 name of `to_unsigned` on a float",
     },
     FunctorDef {
         name: "lower",
@@ -167,6 +359,22 @@ pub static FUNCTORS: &[FunctorDef] = &[
     },
     FunctorDef {
         name: "min",
+        params: &[U],
+        variadic: true,
+        result: U,
+        kind: Kind::Pure(min_unsigned),
+        doc: "the least unsigned number",
+    },
+    FunctorDef {
+        name: "min",
+        params: &[F],
+        variadic: true,
+        result: F,
+        kind: Kind::Pure(min_float),
+        doc: "the least float (NaN is greatest)",
+    },
+    FunctorDef {
+        name: "min",
         params: &[S],
         variadic: true,
         result: S,
@@ -180,6 +388,22 @@ pub static FUNCTORS: &[FunctorDef] = &[
         result: N,
         kind: Kind::Pure(max_number),
         doc: "the greatest number",
+    },
+    FunctorDef {
+        name: "max",
+        params: &[U],
+        variadic: true,
+        result: U,
+        kind: Kind::Pure(max_unsigned),
+        doc: "the greatest unsigned number",
+    },
+    FunctorDef {
+        name: "max",
+        params: &[F],
+        variadic: true,
+        result: F,
+        kind: Kind::Pure(max_float),
+        doc: "the greatest float (NaN is greatest)",
     },
     FunctorDef {
         name: "max",
@@ -382,12 +606,194 @@ fn ord(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
 }
 
 fn to_number_of(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
-    ctx.symbols.resolve(args[0]).trim().parse::<Number>().ok().map(from_number)
+    parse_number(ctx.symbols.resolve(args[0])).ok().map(from_number)
+}
+
+fn to_unsigned_of(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
+    parse_unsigned(ctx.symbols.resolve(args[0])).ok().map(from_unsigned)
+}
+
+fn to_float_of(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
+    parse_float(ctx.symbols.resolve(args[0])).map(from_float)
 }
 
 fn to_string_of(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
     let s = to_number(args[0]).to_string();
     Some(ctx.symbols.intern(&s))
+}
+
+fn unsigned_to_string(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
+    let s = to_unsigned(args[0]).to_string();
+    Some(ctx.symbols.intern(&s))
+}
+
+fn float_to_string_of(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
+    let s = float_to_string(to_float(args[0]));
+    Some(ctx.symbols.intern(&s))
+}
+
+/// A conversion to the type a value has already (and `ord` of a number).
+fn same(args: &[Value], _: &mut Ctx) -> Option<Value> {
+    Some(args[0])
+}
+
+/// C++'s `static_cast<int32_t>` of a `uint32_t`: the same bits.
+fn unsigned_to_number(args: &[Value], _: &mut Ctx) -> Option<Value> {
+    Some(from_number(to_unsigned(args[0]) as Number))
+}
+
+/// C++'s `static_cast<uint32_t>` of an `int32_t`: the same bits.
+fn number_to_unsigned(args: &[Value], _: &mut Ctx) -> Option<Value> {
+    Some(from_unsigned(to_number(args[0]) as Unsigned))
+}
+
+/// Towards zero; beyond the range, the nearest end, and NaN 0 (Rust's `as`: in C++ these
+/// are undefined, see the README).
+fn float_to_number(args: &[Value], _: &mut Ctx) -> Option<Value> {
+    Some(from_number(to_float(args[0]) as Number))
+}
+
+fn float_to_unsigned(args: &[Value], _: &mut Ctx) -> Option<Value> {
+    Some(from_unsigned(to_float(args[0]) as Unsigned))
+}
+
+fn number_to_float(args: &[Value], _: &mut Ctx) -> Option<Value> {
+    Some(from_float(to_number(args[0]) as Float))
+}
+
+fn unsigned_to_float(args: &[Value], _: &mut Ctx) -> Option<Value> {
+    Some(from_float(to_unsigned(args[0]) as Float))
+}
+
+/// `ord` of a float: its bits as a number, as in Soufflé.
+fn float_bits(args: &[Value], _: &mut Ctx) -> Option<Value> {
+    Some(from_number(args[0] as Number))
+}
+
+fn min_unsigned(args: &[Value], _: &mut Ctx) -> Option<Value> {
+    args.iter().copied().min()
+}
+
+fn max_unsigned(args: &[Value], _: &mut Ctx) -> Option<Value> {
+    args.iter().copied().max()
+}
+
+fn min_float(args: &[Value], _: &mut Ctx) -> Option<Value> {
+    args.iter().copied().min_by_key(|&v| crate::base::value::numeric_key(v, Type::Float))
+}
+
+fn max_float(args: &[Value], _: &mut Ctx) -> Option<Value> {
+    args.iter().copied().max_by_key(|&v| crate::base::value::numeric_key(v, Type::Float))
+}
+
+/// Whether Soufflé defines `op` on values of type `ty`: arithmetic on the three numeric
+/// types, `%`, bitwise and logical operators on the two integer types only.
+pub fn operator_applies(op: BinaryOp, ty: Type) -> bool {
+    match op {
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Pow => ty.is_numeric(),
+        _ => matches!(ty, Type::Number | Type::Unsigned),
+    }
+}
+
+/// Whether Soufflé defines the prefix operator `op` on type `ty`: `-` on numbers and floats
+/// (not on unsigned numbers), `bnot` and `lnot` on the integer types.
+pub fn unary_applies(op: UnaryOp, ty: Type) -> bool {
+    match op {
+        UnaryOp::Neg => matches!(ty, Type::Number | Type::Float),
+        UnaryOp::Bnot | UnaryOp::Lnot => matches!(ty, Type::Number | Type::Unsigned),
+    }
+}
+
+/// `op a` for a value of type `ty` (one [`unary_applies`] to).
+pub fn unary(op: UnaryOp, ty: Type, a: Value) -> Value {
+    match (ty, op) {
+        (Type::Float, _) => from_float(-to_float(a)),
+        (Type::Unsigned, UnaryOp::Bnot) => !a,
+        (Type::Unsigned, _) => Value::from(a == 0),
+        (_, UnaryOp::Neg) => from_number(to_number(a).wrapping_neg()),
+        (_, UnaryOp::Bnot) => from_number(!to_number(a)),
+        (_, UnaryOp::Lnot) => from_number(Number::from(a == 0)),
+    }
+}
+
+/// `a op b` for values of type `ty` (one [`operator_applies`] to); `None` when it has no value
+/// (an integer division or remainder by zero), which drops the binding.
+pub fn binary(op: BinaryOp, ty: Type, a: Value, b: Value) -> Option<Value> {
+    match ty {
+        Type::Float => Some(from_float(float_arith(op, to_float(a), to_float(b)))),
+        Type::Unsigned => unsigned_arith(op, to_unsigned(a), to_unsigned(b)).map(from_unsigned),
+        _ => number_arith(op, to_number(a), to_number(b)).map(from_number),
+    }
+}
+
+/// IEEE single precision, as C++ computes on `float`: a division by zero is `inf` or NaN.
+fn float_arith(op: BinaryOp, a: Float, b: Float) -> Float {
+    match op {
+        BinaryOp::Add => a + b,
+        BinaryOp::Sub => a - b,
+        BinaryOp::Mul => a * b,
+        BinaryOp::Div => a / b,
+        BinaryOp::Pow => a.powf(b),
+        _ => Float::NAN,
+    }
+}
+
+/// Arithmetic modulo 2^32, as C++ computes on `uint32_t`; shifts by the count modulo 32.
+fn unsigned_arith(op: BinaryOp, a: Unsigned, b: Unsigned) -> Option<Unsigned> {
+    Some(match op {
+        BinaryOp::Add => a.wrapping_add(b),
+        BinaryOp::Sub => a.wrapping_sub(b),
+        BinaryOp::Mul => a.wrapping_mul(b),
+        BinaryOp::Div => a.checked_div(b)?,
+        BinaryOp::Mod => a.checked_rem(b)?,
+        BinaryOp::Pow => a.wrapping_pow(b),
+        BinaryOp::Band => a & b,
+        BinaryOp::Bor => a | b,
+        BinaryOp::Bxor => a ^ b,
+        BinaryOp::Bshl => a.wrapping_shl(b),
+        BinaryOp::Bshr | BinaryOp::Bshru => a.wrapping_shr(b),
+        BinaryOp::Land => Unsigned::from(a != 0 && b != 0),
+        BinaryOp::Lor => Unsigned::from(a != 0 || b != 0),
+        BinaryOp::Lxor => Unsigned::from((a != 0) != (b != 0)),
+    })
+}
+
+/// Arithmetic on `number`s: wraps at 32 bits, as Soufflé's does.
+fn number_arith(op: BinaryOp, a: Number, b: Number) -> Option<Number> {
+    Some(match op {
+        BinaryOp::Add => a.wrapping_add(b),
+        BinaryOp::Sub => a.wrapping_sub(b),
+        BinaryOp::Mul => a.wrapping_mul(b),
+        // As in Soufflé: `i32::MIN / -1` wraps to `i32::MIN` and `i32::MIN % -1` is 0. By zero
+        // there is no value (see the README).
+        BinaryOp::Div if b == 0 => return None,
+        BinaryOp::Mod if b == 0 => return None,
+        BinaryOp::Div => a.wrapping_div(b),
+        BinaryOp::Mod => a.wrapping_rem(b),
+        BinaryOp::Pow => number_pow(a, b),
+        BinaryOp::Band => a & b,
+        BinaryOp::Bor => a | b,
+        BinaryOp::Bxor => a ^ b,
+        BinaryOp::Bshl => a.wrapping_shl(b as u32),
+        BinaryOp::Bshr => a.wrapping_shr(b as u32),
+        BinaryOp::Bshru => ((a as u32).wrapping_shr(b as u32)) as Number,
+        BinaryOp::Land => (a != 0 && b != 0) as Number,
+        BinaryOp::Lor => (a != 0 || b != 0) as Number,
+        BinaryOp::Lxor => ((a != 0) != (b != 0)) as Number,
+    })
+}
+
+/// `a ^ b` on numbers: wraps; a negative exponent truncates towards zero.
+fn number_pow(a: Number, b: Number) -> Number {
+    if b >= 0 {
+        return a.wrapping_pow(b as u32);
+    }
+    match a {
+        1 => 1,
+        -1 if b % 2 == 0 => 1,
+        -1 => -1,
+        _ => 0,
+    }
 }
 
 fn lower(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
@@ -422,52 +828,97 @@ fn max_symbol(args: &[Value], ctx: &mut Ctx) -> Option<Value> {
     extreme_symbol(args, ctx, Ordering::Greater)
 }
 
-/// The numbers of `range(from, to[, step])`, as Soufflé generates them: from `from` by
+/// The values of `range(from, to[, step])`, as Soufflé generates them: from `from` by
 /// `step` while short of `to` (`to` excluded); without a step, 1 or -1 towards `to`; with a
-/// step of 0, `from` once unless the range is empty (`from == to`). Stops rather than wraps
-/// at the ends of the 32-bit range.
+/// step of 0, `from` once unless the range is empty (`from == to`). Over `number` and
+/// `unsigned` it stops rather than wraps at the ends of the 32-bit range; over `float` it
+/// also stops where adding the step no longer changes the value.
 #[derive(Debug, Clone)]
 pub struct Range {
-    next: Option<Number>,
-    to: Number,
-    step: Number,
+    kind: RangeKind,
+}
+
+#[derive(Debug, Clone)]
+enum RangeKind {
+    /// A `number` or `unsigned` range, computed in 64 bits.
+    Int { next: Option<i64>, to: i64, step: i64, unsigned: bool },
+    /// A `float` range.
+    Float { next: Option<Float>, to: Float, step: Float },
 }
 
 impl Range {
     /// The numbers from `from` towards `to` by `step` (see [`Range`]).
     pub fn new(from: Number, to: Number, step: Option<Number>) -> Range {
+        let step = step.map(i64::from);
+        Range::int(i64::from(from), i64::from(to), step, false)
+    }
+
+    /// The values of type `ty` (`number`, `unsigned` or `float`) from `from` towards `to`.
+    pub fn of(ty: Type, from: Value, to: Value, step: Option<Value>) -> Range {
+        match ty {
+            Type::Float => {
+                let (from, to) = (to_float(from), to_float(to));
+                let step = step.map_or(if from <= to { 1.0 } else { -1.0 }, to_float);
+                // Equal bounds, a NaN, or a step away from `to`: nothing, as in Soufflé's loop.
+                let nan = from.is_nan() || to.is_nan() || step.is_nan();
+                let empty = nan || from == to || (step > 0.0 && from > to) || (step < 0.0 && from < to);
+                Range { kind: RangeKind::Float { next: (!empty).then_some(from), to, step } }
+            }
+            Type::Unsigned => Range::int(i64::from(from), i64::from(to), step.map(i64::from), true),
+            _ => Range::new(to_number(from), to_number(to), step.map(to_number)),
+        }
+    }
+
+    fn int(from: i64, to: i64, step: Option<i64>, unsigned: bool) -> Range {
         let step = step.unwrap_or(if from <= to { 1 } else { -1 });
         let empty = match step.cmp(&0) {
             Ordering::Greater => from >= to,
             Ordering::Less => from <= to,
             Ordering::Equal => from == to,
         };
-        Range { next: (!empty).then_some(from), to, step }
+        Range { kind: RangeKind::Int { next: (!empty).then_some(from), to, step, unsigned } }
     }
 
-    /// Whether the range generates `n` (without generating the numbers before it).
-    pub fn contains(&self, n: Number) -> bool {
-        let Some(from) = self.next else { return false };
-        let (n, from, to, step) = (i64::from(n), i64::from(from), i64::from(self.to), i64::from(self.step));
-        match step.cmp(&0) {
-            Ordering::Greater => n >= from && n < to && (n - from) % step == 0,
-            Ordering::Less => n <= from && n > to && (n - from) % step == 0,
-            Ordering::Equal => n == from,
+    /// Whether the range generates `v` (without generating the integers before it).
+    pub fn contains(&self, v: Value) -> bool {
+        match &self.kind {
+            RangeKind::Int { next: None, .. } => false,
+            RangeKind::Int { next: Some(from), to, step, unsigned } => {
+                let n = if *unsigned { i64::from(v) } else { i64::from(to_number(v)) };
+                let (from, to, step) = (*from, *to, *step);
+                match step.cmp(&0) {
+                    Ordering::Greater => n >= from && n < to && (n - from) % step == 0,
+                    Ordering::Less => n <= from && n > to && (n - from) % step == 0,
+                    Ordering::Equal => n == from,
+                }
+            }
+            RangeKind::Float { .. } => self.clone().any(|x| x == v),
         }
     }
 }
 
 impl Iterator for Range {
-    type Item = Number;
+    type Item = Value;
 
-    fn next(&mut self) -> Option<Number> {
-        let current = self.next?;
-        self.next = match self.step.cmp(&0) {
-            Ordering::Equal => None,
-            Ordering::Greater => current.checked_add(self.step).filter(|&n| n < self.to),
-            Ordering::Less => current.checked_add(self.step).filter(|&n| n > self.to),
-        };
-        Some(current)
+    fn next(&mut self) -> Option<Value> {
+        match &mut self.kind {
+            RangeKind::Int { next, to, step, unsigned } => {
+                let current = (*next)?;
+                *next = match (*step).cmp(&0) {
+                    Ordering::Equal => None,
+                    Ordering::Greater => Some(current + *step).filter(|n| n < to),
+                    Ordering::Less => Some(current + *step).filter(|n| n > to),
+                };
+                Some(if *unsigned { current as Value } else { from_number(current as Number) })
+            }
+            RangeKind::Float { next, to, step } => {
+                let current = (*next)?;
+                let after = current + *step;
+                let going = if *step > 0.0 { after < *to } else { after > *to };
+                *next = (*step != 0.0 && going && after != current).then_some(after);
+                Some(from_float(current))
+            }
+        }
     }
 }
 
@@ -476,7 +927,7 @@ mod tests {
     use super::*;
 
     fn range(from: Number, to: Number, step: Option<Number>) -> Vec<Number> {
-        Range::new(from, to, step).collect()
+        Range::new(from, to, step).map(to_number).collect()
     }
 
     #[test]
@@ -496,11 +947,31 @@ mod tests {
         #[test]
         fn contains_agrees_with_generation(from in -20i32..20, to in -20i32..20, step in proptest::option::of(-4i32..5)) {
             let r = Range::new(from, to, step);
-            let all: Vec<Number> = r.clone().collect();
+            let all: Vec<Number> = r.clone().map(to_number).collect();
             for n in -25..25 {
-                proptest::prop_assert_eq!(r.contains(n), all.contains(&n), "{} in {:?}", n, all);
+                proptest::prop_assert_eq!(r.contains(from_number(n)), all.contains(&n), "{} in {:?}", n, all);
             }
         }
+    }
+
+    #[test]
+    fn unsigned_and_float_ranges() {
+        let u =
+            |from: u32, to: u32, step: Option<u32>| -> Vec<u32> { Range::of(Type::Unsigned, from, to, step).collect() };
+        assert_eq!(u(0, 3, None), vec![0, 1, 2]);
+        assert_eq!(u(3, 0, None), vec![3, 2, 1]);
+        assert_eq!(u(u32::MAX - 1, u32::MAX, Some(7)), vec![u32::MAX - 1]);
+        assert!(Range::of(Type::Unsigned, 0, 10, Some(3)).contains(9));
+        let f = |from: Float, to: Float, step: Option<Float>| -> Vec<Float> {
+            Range::of(Type::Float, from_float(from), from_float(to), step.map(from_float)).map(to_float).collect()
+        };
+        assert_eq!(f(0.0, 1.0, Some(0.25)), vec![0.0, 0.25, 0.5, 0.75]);
+        assert_eq!(f(1.0, -1.0, None), vec![1.0, 0.0]);
+        assert_eq!(f(0.5, 0.5, Some(0.0)), Vec::<Float>::new());
+        assert_eq!(f(0.5, 1.5, Some(0.0)), vec![0.5]);
+        assert_eq!(f(0.0, Float::NAN, None), Vec::<Float>::new());
+        // Past 2^24, adding 1 changes nothing: the range stops instead of looping.
+        assert_eq!(f(16_777_216.0, 1e30, None), vec![16_777_216.0]);
     }
 
     #[test]

@@ -61,10 +61,25 @@ pub enum Expr {
     Var(VarId),
     /// A constant of the given type.
     Const(Value, Type),
-    /// A prefix operator applied to an operand.
-    Unary(UnaryOp, Box<Expr>),
-    /// An infix operator applied to two operands.
-    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// A prefix operator applied to an operand of the given type (`check` sets the type).
+    Unary(UnaryOp, Type, Box<Expr>),
+    /// An infix operator applied to two operands of the given type (`check` sets the type).
+    Binary(BinaryOp, Type, Box<Expr>, Box<Expr>),
+    /// `as(expr, type)`: the same value (the same bits, between numeric types), as Soufflé's
+    /// `as` converts nothing; a cast to `float` makes its NaNs the one NaN a float cell holds.
+    Cast(Box<Expr>, Type),
+    /// `[a, b]`: the record of record type `.0` with these fields (packed, see
+    /// [`crate::base::record`]).
+    Record(u16, Vec<Expr>),
+    /// Field `index` of a record (of type `ty`); no value when the record is `nil`.
+    Field {
+        /// The record.
+        record: Box<Expr>,
+        /// Which field, from 0.
+        index: usize,
+        /// The field's type.
+        ty: Type,
+    },
     /// A functor call; `check` has resolved `func` to the overload its argument types select.
     Call {
         /// The functor (see [`crate::lang::functors`]).
@@ -82,12 +97,13 @@ impl Expr {
         match self {
             Expr::Var(v) => out.push(*v),
             Expr::Const(..) => {}
-            Expr::Unary(_, a) => a.vars(out),
-            Expr::Binary(_, a, b) => {
+            Expr::Unary(_, _, a) | Expr::Cast(a, _) => a.vars(out),
+            Expr::Binary(_, _, a, b) => {
                 a.vars(out);
                 b.vars(out);
             }
-            Expr::Call { args, .. } => args.iter().for_each(|a| a.vars(out)),
+            Expr::Call { args, .. } | Expr::Record(_, args) => args.iter().for_each(|a| a.vars(out)),
+            Expr::Field { record, .. } => record.vars(out),
         }
     }
 
@@ -95,8 +111,9 @@ impl Expr {
     pub fn calls(&self, pick: &dyn Fn(Functor) -> bool) -> bool {
         match self {
             Expr::Call { func, args, .. } => pick(*func) || args.iter().any(|a| a.calls(pick)),
-            Expr::Unary(_, a) => a.calls(pick),
-            Expr::Binary(_, a, b) => a.calls(pick) || b.calls(pick),
+            Expr::Unary(_, _, a) | Expr::Cast(a, _) | Expr::Field { record: a, .. } => a.calls(pick),
+            Expr::Binary(_, _, a, b) => a.calls(pick) || b.calls(pick),
+            Expr::Record(_, args) => args.iter().any(|a| a.calls(pick)),
             Expr::Var(_) | Expr::Const(..) => false,
         }
     }
@@ -162,6 +179,8 @@ pub enum Lit {
     Range {
         /// The variable bound to each number.
         var: VarId,
+        /// The type of the bounds, the step and the numbers (`number`, `unsigned`, `float`).
+        ty: Type,
         /// The first number.
         from: Expr,
         /// The bound the numbers stop before.
@@ -179,6 +198,8 @@ pub enum Lit {
         func: AggregateFunc,
         /// The aggregated expression (`None` for `count`).
         target: Option<Expr>,
+        /// The target's type, which a `sum`, `min` or `max` has too (`number` for a `count`).
+        ty: Type,
         /// The aggregate's own body, in evaluation order.
         body: Vec<Lit>,
         /// What the aggregate ranges over, as in Soufflé: `None` when the body has one

@@ -390,16 +390,34 @@ fn canon_expr(e: &Expr, names: &mut HashMap<usize, usize>, s: &mut String) {
     match e {
         Expr::Var(v) => canon_var(*v, names, s),
         Expr::Const(v, t) => s.push_str(&format!("{t:?}:{v}")),
-        Expr::Unary(op, a) => {
-            s.push_str(&format!("{op:?}("));
+        Expr::Unary(op, t, a) => {
+            s.push_str(&format!("{op:?}:{t:?}("));
             canon_expr(a, names, s);
             s.push(')');
         }
-        Expr::Binary(op, a, b) => {
-            s.push_str(&format!("{op:?}("));
+        Expr::Cast(a, t) => {
+            s.push_str(&format!("as:{t:?}("));
+            canon_expr(a, names, s);
+            s.push(')');
+        }
+        Expr::Binary(op, t, a, b) => {
+            s.push_str(&format!("{op:?}:{t:?}("));
             canon_expr(a, names, s);
             s.push(',');
             canon_expr(b, names, s);
+            s.push(')');
+        }
+        Expr::Record(t, args) => {
+            s.push_str(&format!("record{t}["));
+            for a in args {
+                canon_expr(a, names, s);
+                s.push(',');
+            }
+            s.push(']');
+        }
+        Expr::Field { record, index, .. } => {
+            s.push_str(&format!("field{index}("));
+            canon_expr(record, names, s);
             s.push(')');
         }
         Expr::Call { func, args, .. } => {

@@ -191,7 +191,9 @@ impl Walk<'_> {
                 self.expr(lhs);
                 self.expr(rhs);
             }
-            ast::Expr::Call { args, .. } => args.iter().for_each(|a| self.expr(a)),
+            ast::Expr::Call { args, .. } | ast::Expr::Record(args, _) | ast::Expr::Branch { args, .. } => {
+                args.iter().for_each(|a| self.expr(a))
+            }
             ast::Expr::Aggregate { target, body, .. } => {
                 if let Some(t) = target {
                     self.expr(t);
@@ -202,6 +204,7 @@ impl Walk<'_> {
             | ast::Expr::Wildcard(_)
             | ast::Expr::Number(..)
             | ast::Expr::Float(..)
+            | ast::Expr::Nil(_)
             | ast::Expr::Counter(_) => {}
         }
     }

@@ -2,7 +2,7 @@
 //! text, proof DAGs as JSON, one-line traces for CSV, and why-not reports.
 
 use crate::base::diag::plural;
-use crate::base::value::{Type, Value, to_number};
+use crate::base::value::{Type, Value};
 use crate::engine::eval;
 use crate::lang::ir::{self, Lit, RelId};
 use crate::proof::grades::{Grades, Grading, confidence_text};
@@ -28,8 +28,9 @@ fn rule_text(ex: &Explainer, rule: &ir::Rule) -> String {
 
 fn value_text(v: Value, ty: Type, ex: &Explainer) -> String {
     match ty {
-        Type::Number => to_number(v).to_string(),
         Type::Symbol => ex.symbols.resolve(v).to_string(),
+        Type::Record(_) => crate::base::value::literal(v, ty, ex.symbols),
+        t => crate::base::value::display(v, t, ex.symbols),
     }
 }
 
@@ -284,7 +285,9 @@ pub fn side_text(ex: &Explainer, s: &Side) -> String {
     match s {
         Side::Absent { rel, pattern } => format!("no proof of {}", pattern_text(ex.program, *rel, pattern, ex.symbols)),
         Side::Holds { text } => format!("holds: {text}"),
-        Side::Aggregate { text, value, .. } => format!("computed: {text} = {value}"),
+        Side::Aggregate { text, value, ty, .. } => {
+            format!("computed: {text} = {}", crate::base::value::numeric_text(*value, *ty))
+        }
     }
 }
 
@@ -455,9 +458,9 @@ pub fn node_json(ex: &Explainer, n: NodeId, index: &HashMap<NodeId, usize>) -> J
             let aggregates: Vec<Json> = side
                 .iter()
                 .filter_map(|s| match s {
-                    Side::Aggregate { text, value, over, bindings } => Some(json!({
+                    Side::Aggregate { text, value, ty, over, bindings } => Some(json!({
                         "text": text,
-                        "value": value,
+                        "value": crate::base::value::numeric_json(*value, *ty),
                         "bindings": bindings,
                         "over": over
                             .iter()

@@ -6,7 +6,8 @@
 
 use crate::base::diag::{Code, Diagnostic, did_you_mean};
 use crate::base::source::SourceMap;
-use crate::base::value::{Symbols, Tuples, Type, Value, from_number};
+use crate::base::value::{Symbols, Tuples, Type, Value};
+use crate::lang::check::article;
 use crate::lang::ir::{self, RelId};
 use crate::lang::syntax::{self, ast};
 use std::fmt::Write;
@@ -150,11 +151,20 @@ pub fn resolve_claim(
             vec![
                 Diagnostic::error(
                     Code::TypeMismatch,
-                    format!("a {what} where `{}` has a {} column", decl.name, ty.name()),
+                    format!("a {what} where `{}` has {} column", decl.name, article(ty)),
                 )
-                .at(arg.span(), format!("expected a {}", ty.name())),
+                .at(arg.span(), format!("expected {}", article(ty))),
             ]
         };
+        // `1`, `1.5`, `5u`, `-1.5`, typed by the column as in a fact.
+        match crate::lang::check::literal_constant(arg, ty) {
+            Some(Ok(v)) => {
+                args.push(ClaimArg::Value(v));
+                continue;
+            }
+            Some(Err(found)) => return Err(mismatch(found.name())),
+            None => {}
+        }
         args.push(match arg {
             ast::Expr::Var(name) => {
                 // `aligned(x, Haftar)`: a variable matches everything, which is rarely what
@@ -172,13 +182,24 @@ pub fn resolve_claim(
                 ClaimArg::Var(name.name.clone())
             }
             ast::Expr::Wildcard(_) => ClaimArg::Wildcard,
-            ast::Expr::Number(n, _) if ty == Type::Number => ClaimArg::Value(from_number(*n)),
+
             ast::Expr::Str(s, _) if ty == Type::Symbol => match symbols.get(s) {
                 Some(v) => ClaimArg::Value(v),
                 None => ClaimArg::Unknown(s.clone()),
             },
+            ast::Expr::Nil(_) if matches!(ty, Type::Record(_)) => ClaimArg::Value(crate::base::record::NIL),
+            // Records are built during evaluation, after a claim is resolved (and goal-directed
+            // evaluation starts from the claim), so a record constant cannot be looked up yet.
+            ast::Expr::Record(..) if matches!(ty, Type::Record(_)) => {
+                return Err(vec![
+                    Diagnostic::error(Code::Unsupported, "a claim cannot name a record value (other than `nil`)")
+                        .at(arg.span(), "a record constant")
+                        .with_help("put a variable or `_` in its place: the matching tuples show their records"),
+                ]);
+            }
             ast::Expr::Number(..) => return Err(mismatch("number")),
             ast::Expr::Str(..) => return Err(mismatch("symbol")),
+            ast::Expr::Record(..) | ast::Expr::Nil(_) => return Err(mismatch("record")),
             other => {
                 return Err(vec![
                     Diagnostic::error(Code::Unsupported, "a claim takes constants, variables and `_` only")

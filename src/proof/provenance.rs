@@ -60,7 +60,9 @@ pub enum Side {
         /// The aggregate as written, on one line.
         text: String,
         /// Its value under the bindings.
-        value: Number,
+        value: Value,
+        /// The value's type (an aggregate's is numeric).
+        ty: Type,
         /// The positive atoms of each of the first [`MAX_AGGREGATED`] bindings.
         over: Vec<Atoms>,
         /// How many bindings the body has in all.
@@ -403,7 +405,8 @@ pub fn bind_head(rule: &ir::Rule, tuple: &[Value], env: &mut [Value], bound: &mu
         }
     }
     for (arg, &v) in rule.head_args.iter().zip(tuple) {
-        if matches!(arg, Expr::Binary(..) | Expr::Unary(..)) && !invert(arg, to_number(v), env, bound) {
+        if matches!(arg, Expr::Binary(..) | Expr::Unary(..) | Expr::Cast(..)) && !invert(arg, to_number(v), env, bound)
+        {
             return false;
         }
     }
@@ -415,7 +418,11 @@ pub fn bind_head(rule: &ir::Rule, tuple: &[Value], env: &mut [Value], bound: &mu
 /// are left to [`head_matches`].
 fn invert(expr: &Expr, v: Number, env: &mut [Value], bound: &mut [bool]) -> bool {
     use crate::lang::syntax::ast::{BinaryOp, UnaryOp};
-    let c = |e: &Expr| if let Expr::Const(c, Type::Number) = e { Some(to_number(*c)) } else { None };
+    // Unsigned arithmetic wraps alike (same bits); float arithmetic rounds: not inverted.
+    let c = |e: &Expr| match e {
+        Expr::Const(c, Type::Number | Type::Unsigned) => Some(to_number(*c)),
+        _ => None,
+    };
     match expr {
         Expr::Var(x) if bound[*x] => to_number(env[*x]) == v,
         Expr::Var(x) => {
@@ -423,17 +430,19 @@ fn invert(expr: &Expr, v: Number, env: &mut [Value], bound: &mut [bool]) -> bool
             bound[*x] = true;
             true
         }
-        Expr::Binary(BinaryOp::Add, a, b) => match (c(a), c(b)) {
+        Expr::Binary(BinaryOp::Add, Type::Number | Type::Unsigned, a, b) => match (c(a), c(b)) {
             (None, Some(k)) => invert(a, v.wrapping_sub(k), env, bound),
             (Some(k), None) => invert(b, v.wrapping_sub(k), env, bound),
             _ => true,
         },
-        Expr::Binary(BinaryOp::Sub, a, b) => match (c(a), c(b)) {
+        Expr::Binary(BinaryOp::Sub, Type::Number | Type::Unsigned, a, b) => match (c(a), c(b)) {
             (None, Some(k)) => invert(a, v.wrapping_add(k), env, bound),
             (Some(k), None) => invert(b, k.wrapping_sub(v), env, bound),
             _ => true,
         },
-        Expr::Unary(UnaryOp::Neg, a) => invert(a, v.wrapping_neg(), env, bound),
+        // The same bits (a cast to a float may change a NaN's: left to `head_matches`).
+        Expr::Cast(a, t) if *t != Type::Float => invert(a, v, env, bound),
+        Expr::Unary(UnaryOp::Neg, Type::Number, a) => invert(a, v.wrapping_neg(), env, bound),
         _ => true,
     }
 }
@@ -505,20 +514,20 @@ impl<'s, 'a> Search<'s, 'a> {
                 let Some(value) = value else { return true };
                 self.with_value(*var, value, rest, env, bound, visit)
             }
-            Lit::Range { var, from, to, step, .. } => {
-                let f = eval::evaluate_expr(from, env, self.ex.symbols).map(to_number);
-                let t = eval::evaluate_expr(to, env, self.ex.symbols).map(to_number);
+            Lit::Range { var, ty, from, to, step, .. } => {
+                let f = eval::evaluate_expr(from, env, self.ex.symbols);
+                let t = eval::evaluate_expr(to, env, self.ex.symbols);
                 let s = match step {
                     Some(s) => match eval::evaluate_expr(s, env, self.ex.symbols) {
-                        Some(s) => Some(to_number(s)),
+                        Some(s) => Some(s),
                         None => return true,
                     },
                     None => None,
                 };
                 let (Some(f), Some(t)) = (f, t) else { return true };
-                let range = Range::new(f, t, s);
+                let range = Range::of(*ty, f, t, s);
                 if bound[*var] {
-                    let v = to_number(env[*var]);
+                    let v = env[*var];
                     return if range.contains(v) { self.body(rest, env, bound, visit) } else { true };
                 }
                 // `x = range(a, b)` is lowered to a fresh variable `$r` for the range and
@@ -526,25 +535,22 @@ impl<'s, 'a> Search<'s, 'a> {
                 // try it alone instead of every value of the range (a scan per tuple made
                 // the proofs of a range quadratic in its length).
                 if let Some(v) = value_fixed_later(*var, rest, env, bound) {
-                    return if range.contains(to_number(v)) {
-                        self.with_value(*var, v, rest, env, bound, visit)
-                    } else {
-                        true
-                    };
+                    return if range.contains(v) { self.with_value(*var, v, rest, env, bound, visit) } else { true };
                 }
                 for i in range {
-                    if !self.with_value(*var, from_number(i), rest, env, bound, visit) {
+                    if !self.with_value(*var, i, rest, env, bound, visit) {
                         return false;
                     }
                 }
                 true
             }
-            Lit::Aggregate { var, func, target, body, key, span } => {
-                let (value, over, bindings) = self.aggregate(*func, target.as_ref(), body, key.as_deref(), env, bound);
+            Lit::Aggregate { var, func, target, ty, body, key, span } => {
+                let fold = (*func, *ty);
+                let (value, over, bindings) = self.aggregate(fold, target.as_ref(), body, key.as_deref(), env, bound);
                 let Some(value) = value else { return true };
                 let text = self.ex.sources.one_line(*span);
-                self.side.push(Side::Aggregate { text, value, over, bindings });
-                let go_on = self.with_value(*var, from_number(value), rest, env, bound, visit);
+                self.side.push(Side::Aggregate { text, value, ty: *ty, over, bindings });
+                let go_on = self.with_value(*var, value, rest, env, bound, visit);
                 self.side.pop();
                 go_on
             }
@@ -627,15 +633,15 @@ impl<'s, 'a> Search<'s, 'a> {
     /// smallest premises).
     fn aggregate(
         &mut self,
-        func: AggregateFunc,
+        (func, ty): (AggregateFunc, Type),
         target: Option<&Expr>,
         body: &[Lit],
         key: Option<&[ir::VarId]>,
         env: &mut [Value],
         bound: &mut [bool],
-    ) -> (Option<Number>, Vec<Atoms>, usize) {
+    ) -> (Option<Value>, Vec<Atoms>, usize) {
         let mut inner = Search { ex: &mut *self.ex, limit: None, premises: Vec::new(), side: Vec::new() };
-        let mut fold = eval::Fold::new(func);
+        let mut fold = eval::Fold::new(func, ty);
         let mut distinct = eval::Distinct::new(key);
         let mut env2 = env.to_vec();
         let mut bound2 = bound.to_vec();
@@ -645,7 +651,7 @@ impl<'s, 'a> Search<'s, 'a> {
         let mut bindings = 0;
         inner.body(body, &mut env2, &mut bound2, &mut |s, e| {
             if distinct.first(e) {
-                fold.add(target.and_then(|t| eval::evaluate_expr(t, e, s.ex.symbols)).map(to_number));
+                fold.add(target.and_then(|t| eval::evaluate_expr(t, e, s.ex.symbols)));
                 bindings += 1;
             }
             let (program, model, symbols) = (s.ex.program, s.ex.model, &*s.ex.symbols);
@@ -688,7 +694,8 @@ fn value_fixed_later(var: usize, rest: &[Lit], env: &[Value], bound: &[bool]) ->
 /// One value as it sorts for people: numbers numerically, symbols by string.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum SortKey {
-    Number(Number),
+    /// [`crate::base::value::numeric_key`] of a value of a numeric type.
+    Number(i64),
     Symbol(String),
 }
 
@@ -700,8 +707,8 @@ fn sort_key(program: &ir::Program, model: &Model, symbols: &Symbols, premises: &
         key.push(SortKey::Symbol(decl.name.clone()));
         for (&v, &t) in model.relations[rel].get(index).iter().zip(&decl.types) {
             key.push(match t {
-                Type::Number => SortKey::Number(to_number(v)),
-                Type::Symbol => SortKey::Symbol(symbols.resolve(v).to_string()),
+                Type::Symbol | Type::Record(_) => SortKey::Symbol(crate::base::value::display(v, t, symbols)),
+                t => SortKey::Number(crate::base::value::numeric_key(v, t)),
             });
         }
     }
@@ -782,13 +789,7 @@ fn condition_text(source: &str, op: CompareOp, l: Value, r: Value, ty: Type, sym
     format!("{source}  ({} {} {})", literal(l, ty, symbols), op.symbol(), literal(r, ty, symbols))
 }
 
-/// A value written as in a rule file: numbers bare, symbols quoted.
-pub fn literal(v: Value, ty: Type, symbols: &Symbols) -> String {
-    match ty {
-        Type::Number => to_number(v).to_string(),
-        Type::Symbol => format!("{:?}", symbols.resolve(v)),
-    }
-}
+pub use crate::base::value::literal;
 
 /// `rel("a", 1)` as written in a rule file. A constraint's hidden relation has a name no one
 /// wrote, so its tuple is shown as the violation's bindings: `violation(x = "a", n = 1)`.

@@ -4,7 +4,7 @@
 
 use crate::base::order::Order;
 use crate::base::stamp::Stamp;
-use crate::base::value::{Symbols, Tuples, Type, Value, to_number};
+use crate::base::value::{Symbols, Tuples, Type, Value, display, to_number, value_json};
 use crate::engine::eval::Model;
 use crate::lang::ir;
 use serde::Serialize;
@@ -40,7 +40,8 @@ pub use crate::base::order::{display_order, sorted_rows};
 struct JsonRelation<'a> {
     name: &'a str,
     columns: &'a [String],
-    types: Vec<Type>,
+    /// The column types by name (`number`, `symbol`, a record type's name).
+    types: Vec<String>,
     tuples: JsonRows<'a>,
 }
 
@@ -75,6 +76,7 @@ impl Serialize for JsonRow<'_> {
             match t {
                 Type::Number => seq.serialize_element(&to_number(v))?,
                 Type::Symbol => seq.serialize_element(self.symbols.resolve(v))?,
+                t => seq.serialize_element(&value_json(v, t, self.symbols))?,
             }
         }
         seq.end()
@@ -119,7 +121,8 @@ fn render_json(
         .map(|&r| {
             let rel = &program.relations[r];
             let tuples = JsonRows { tuples: &model.relations[r], types: &rel.types, symbols };
-            JsonRelation { name: &rel.name, columns: &rel.columns, types: rel.types.clone(), tuples }
+            let types = rel.types.iter().map(|t| t.name_in(&symbols.records)).collect();
+            JsonRelation { name: &rel.name, columns: &rel.columns, types, tuples }
         })
         .collect();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
@@ -152,6 +155,7 @@ fn render_csv(
                 match t {
                     Type::Number => w.write_field(num.format(to_number(v))),
                     Type::Symbol => w.write_field(symbols.resolve(v)),
+                    t => w.write_field(display(v, t, symbols)),
                 }
                 .map_err(csv_io)?;
             }
@@ -191,6 +195,7 @@ fn render_table(
                 let len = match t {
                     Type::Number => num.format(to_number(v)).len(),
                     Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)).chars().count(),
+                    t => crate::base::terminal::escape(&display(v, t, symbols)).chars().count(),
                 };
                 *wd = (*wd).max(len);
             }
@@ -204,6 +209,7 @@ fn render_table(
                 cells.push(match t {
                     Type::Number => num.format(to_number(v)).to_owned().into(),
                     Type::Symbol => crate::base::terminal::escape(symbols.resolve(v)),
+                    t => crate::base::terminal::escape(&display(v, t, symbols)).into_owned().into(),
                 });
             }
             table_line(&mut w, &cells, &widths)?;
@@ -331,6 +337,7 @@ fn write_souffle_rows(
                     w.write_all(b"\"")?;
                 }
                 Type::Symbol => w.write_all(symbols.resolve(v).as_bytes())?,
+                t => w.write_all(display(v, t, symbols).as_bytes())?,
             }
         }
         w.write_all(b"\n")?;

@@ -238,7 +238,9 @@ pub enum Cause {
         /// The aggregate as written.
         text: String,
         /// Its value in the before-proof.
-        value: i64,
+        value: Value,
+        /// The value's type (numeric).
+        ty: Type,
     },
 }
 
@@ -360,14 +362,7 @@ fn translate(tuple: &[Value], types: &[Type], to_types: &[Type], from: &Symbols,
     if types != to_types {
         return None;
     }
-    tuple
-        .iter()
-        .zip(types)
-        .map(|(&v, &t)| match t {
-            Type::Number => Some(v),
-            Type::Symbol => to.get(from.resolve(v)),
-        })
-        .collect()
+    tuple.iter().zip(types).map(|(&v, &t)| crate::base::value::translate(v, t, from, to)).collect()
 }
 
 /// The relations a rule derives, by key: the name, or a constraint's canonical text.
@@ -596,11 +591,8 @@ fn broken(
                             });
                         }
                     }
-                    Side::Aggregate { text, value, .. } => {
-                        // Widened: the engine's number type may be narrower than i64.
-                        #[allow(clippy::useless_conversion)]
-                        let value = i64::from(*value);
-                        push(Cause::Aggregate { text: text.clone(), value });
+                    Side::Aggregate { text, value, ty, .. } => {
+                        push(Cause::Aggregate { text: text.clone(), value: *value, ty: *ty });
                     }
                     Side::Holds { .. } => {}
                 }
@@ -624,8 +616,7 @@ fn now_matching(ex: &Explainer, after: &View, rel: RelId, pattern: &[Option<Valu
         .zip(&decl.types)
         .map(|(p, &t)| match (p, t) {
             (None, _) => Some(None),
-            (Some(v), Type::Number) => Some(Some(*v)),
-            (Some(v), Type::Symbol) => after.symbols.get(ex.symbols.resolve(*v)).map(Some),
+            (Some(v), t) => crate::base::value::translate(*v, t, ex.symbols, after.symbols).map(Some),
         })
         .collect();
     let tuples = &after.model.relations[here];
@@ -698,7 +689,8 @@ fn cause_text(c: &Cause, details: bool, out: &mut String) {
         Cause::Blocked { negated, now } => {
             let _ = writeln!(out, "      broken by: negation no longer holds: !{negated} (now {now} holds)");
         }
-        Cause::Aggregate { text, value } => {
+        Cause::Aggregate { text, value, ty } => {
+            let value = crate::base::value::numeric_text(*value, *ty);
             let _ = writeln!(out, "      broken by: aggregate changed: {text} was {value}");
         }
     }
@@ -713,7 +705,9 @@ fn cause_json(c: &Cause) -> Json {
         }
         Cause::Rule { text, file, line } => json!({"kind": "rule", "text": text, "file": file, "line": line}),
         Cause::Blocked { negated, now } => json!({"kind": "negation", "negated": negated, "now": now}),
-        Cause::Aggregate { text, value } => json!({"kind": "aggregate", "text": text, "value": value}),
+        Cause::Aggregate { text, value, ty } => {
+            json!({"kind": "aggregate", "text": text, "value": crate::base::value::numeric_json(*value, *ty)})
+        }
     }
 }
 

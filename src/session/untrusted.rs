@@ -66,7 +66,8 @@ pub fn statement_table(data: &[u8]) -> Vec<String> {
 
 /// A relation table. The first byte chooses the table's shape, so one corpus covers them:
 /// bit 0 rfc4180, bit 1 headers, bit 2 comma instead of tab, bits 3..6 the column types
-/// (arity 1 to 3: bit set = number). The relation's attributes are named `a`, `b`, `c`,
+/// (arity 1 to 3: bit set = a numeric column, `number`, `unsigned` or `float` in turn by
+/// position and arity, so that every numeric type is reached). The relation's attributes are named `a`, `b`, `c`,
 /// so a header naming them binds by name. When the second byte is `#` it is taken as the
 /// `comment` option.
 pub fn relation_table(data: &[u8]) -> Vec<String> {
@@ -82,8 +83,10 @@ pub fn relation_table(data: &[u8]) -> Vec<String> {
         comment,
     };
     let arity = 1 + (shape >> 6) as usize % 3;
-    let types: Vec<Type> =
-        (0..arity).map(|i| if shape & (8 << i) != 0 { Type::Number } else { Type::Symbol }).collect();
+    let numeric = [Type::Number, Type::Unsigned, Type::Float];
+    let types: Vec<Type> = (0..arity)
+        .map(|i| if shape & (8 << i) != 0 { numeric[(i + (shape >> 6) as usize) % 3] } else { Type::Symbol })
+        .collect();
     let columns: Vec<String> = ["a", "b", "c"][..arity].iter().map(|c| c.to_string()).collect();
     let mut sources = SourceMap::new();
     let (text, invalid) = load::decode(body.to_vec());
@@ -98,7 +101,8 @@ pub fn relation_table(data: &[u8]) -> Vec<String> {
     render(&diags, &sources)
 }
 
-/// The program claims and query patterns are parsed against: a symbol, a number and a mixed
+/// The program claims and query patterns are parsed against: a symbol, a number, a mixed and
+/// a float/unsigned
 /// relation, with a few known constants, rules (one recursive, one with a negation, one
 /// aggregate) and a constraint, so that patterns reach every kind of proof and why-not.
 const CLAIM_PROGRAM: &str = "\
@@ -108,6 +112,9 @@ const CLAIM_PROGRAM: &str = "\
 .decl aligned(x: symbol, y: symbol)
 .decl lonely(x: symbol)
 .decl total(x: number)
+.decl reading(s: symbol, v: float, n: unsigned)
+reading(\"a\", 1.5, 3u).
+reading(\"b\", -2.0, 4).
 backs(\"Egypt\", \"Tobruk\").
 backs(\"Tobruk\", \"Haftar\").
 n(1). n(2).

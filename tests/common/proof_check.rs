@@ -305,7 +305,15 @@ fn eval(e: &Expr, env: &[Value], symbols: &Symbols) -> Option<Value> {
     Some(match e {
         Expr::Var(v) => env[*v],
         Expr::Const(c, _) => *c,
-        Expr::Unary(op, a) => {
+        // Unsigned and float operators: trust the engine's definition.
+        Expr::Unary(_, ty, _) | Expr::Binary(_, ty, ..) if *ty != Type::Number => {
+            return stance::engine::eval::evaluate_expr(e, env, &mut Symbols::new());
+        }
+        Expr::Cast(a, ty) => {
+            let v = eval(a, env, symbols)?;
+            if *ty == Type::Float { stance::base::value::from_float(f32::from_bits(v)) } else { v }
+        }
+        Expr::Unary(op, _, a) => {
             let a = eval(a, env, symbols)? as i32;
             (match op {
                 UnaryOp::Neg => a.wrapping_neg(),
@@ -313,7 +321,7 @@ fn eval(e: &Expr, env: &[Value], symbols: &Symbols) -> Option<Value> {
                 UnaryOp::Lnot => (a == 0) as i32,
             }) as Value
         }
-        Expr::Binary(op, a, b) => {
+        Expr::Binary(op, _, a, b) => {
             let (a, b) = (eval(a, env, symbols)? as i32, eval(b, env, symbols)? as i32);
             (match op {
                 BinaryOp::Add => a.wrapping_add(b),
@@ -326,6 +334,14 @@ fn eval(e: &Expr, env: &[Value], symbols: &Symbols) -> Option<Value> {
                 _ => return stance::engine::eval::evaluate_expr(e, env, &mut Symbols::new()),
             }) as Value
         }
+        // A record holds when the table has one with exactly these fields (it is canonical).
+        Expr::Record(_, fields) => {
+            let values: Option<Vec<Value>> = fields.iter().map(|f| eval(f, env, symbols)).collect();
+            return symbols.records.get(&values?);
+        }
+        Expr::Field { record, index, .. } => {
+            return symbols.records.unpack(eval(record, env, symbols)?)?.get(*index).copied();
+        }
         Expr::Call { .. } => {
             // String functors need the symbol table; the proofs checked in tests use none.
             let _ = symbols;
@@ -337,7 +353,11 @@ fn eval(e: &Expr, env: &[Value], symbols: &Symbols) -> Option<Value> {
 fn compare(op: CompareOp, ty: Type, l: Value, r: Value, symbols: &Symbols) -> bool {
     let ord = match ty {
         Type::Number => (l as i32).cmp(&(r as i32)),
+        Type::Unsigned => l.cmp(&r),
+        Type::Float => f32::from_bits(l).total_cmp(&f32::from_bits(r)),
         Type::Symbol => symbols.resolve(l).cmp(symbols.resolve(r)),
+        // Records compare with `=` and `!=` only (by id, as the table is canonical).
+        Type::Record(_) => l.cmp(&r),
     };
     match op {
         CompareOp::Eq => l == r,

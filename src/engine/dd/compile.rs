@@ -15,7 +15,7 @@
 //! implementation of the semantics.
 
 use super::Shared;
-use crate::base::value::{Value, from_number, to_number};
+use crate::base::value::{Type, Value};
 use crate::engine::eval::{self, Fold};
 use crate::lang::functors::Range;
 use crate::lang::ir::{self, Arg, Atom, Expr, Lit, RelId, VarId};
@@ -212,26 +212,27 @@ impl<'s> Body<'_, 's> {
                     })
                 }
                 // var = range(from, to[, step])
-                Lit::Range { var, from, to, step, .. } => {
+                Lit::Range { var, ty, from, to, step, .. } => {
                     bound[*var] = true;
-                    let (var, shared) = (*var, self.shared.clone());
+                    let (var, ty, shared) = (*var, *ty, self.shared.clone());
                     let (from, to, step) = (from.clone(), to.clone(), step.clone());
                     many(materialize(envs, self.unit, self.width), move |env| {
-                        let numbers = range(&shared, &env, &from, &to, step.as_ref());
+                        let numbers = range(&shared, &env, ty, (&from, &to, step.as_ref()));
                         numbers
                             .into_iter()
                             .flatten()
                             .map(|n| {
                                 let mut env = env.clone();
-                                env[var] = from_number(n);
+                                env[var] = n;
                                 env
                             })
                             .collect()
                     })
                 }
-                Lit::Aggregate { var, func, target, body, key, span } => {
+                Lit::Aggregate { var, func, target, ty, body, key, span } => {
                     let envs = materialize(envs, self.unit, self.width);
-                    let result = self.aggregate(envs, *var, *func, target.as_ref(), body, key.clone(), *span, bound);
+                    let result =
+                        self.aggregate(envs, *var, (*func, *ty), target.as_ref(), body, key.clone(), *span, bound);
                     bound[*var] = true;
                     result
                 }
@@ -304,7 +305,7 @@ impl<'s> Body<'_, 's> {
         &self,
         envs: InnerColl<'s>,
         var: VarId,
-        func: AggregateFunc,
+        (func, ty): (AggregateFunc, Type),
         target: Option<&Expr>,
         body: &[Lit],
         key: Option<Vec<VarId>>,
@@ -354,26 +355,26 @@ impl<'s> Body<'_, 's> {
         let values = if distinct { values.distinct() } else { values };
         let shared = self.shared.clone();
         let folded = values.reduce(move |_key, input: &[(&Row, isize)], output: &mut Vec<(Row, isize)>| {
-            let mut fold = Fold::new(func);
+            let mut fold = Fold::new(func, ty);
             for &(value, times) in input {
                 for _ in 0..times {
-                    fold.add((value[0] == 1).then(|| to_number(value[1])));
+                    fold.add((value[0] == 1).then_some(value[1]));
                 }
             }
             if fold.overflowed() {
                 shared.fail(eval::overflow(func, span));
             }
             if let Some(result) = fold.result() {
-                output.push((vec![from_number(result)], 1));
+                output.push((vec![result], 1));
             }
         });
         // Groups without solutions: what the fold of nothing gives (0 for count and sum).
-        let folded = match Fold::new(func).result() {
+        let folded = match Fold::new(func, ty).result() {
             None => folded,
             Some(zero) => {
                 let had = folded.clone().map(|(k, _)| k);
                 let missing = without(pairs(groups, |k| (k.clone(), k)), had);
-                folded.concat(pairs(missing, move |k| (k, vec![from_number(zero)])))
+                folded.concat(pairs(missing, move |k| (k, vec![zero])))
             }
         };
         // env ⋈ folded on the shared variables binds var.
@@ -397,14 +398,14 @@ fn key_of(keys: &[(usize, Arg)], env: &[Value]) -> Row {
 }
 
 /// The numbers of `range(from, to[, step])` under `env`; `None` when a bound has no value.
-fn range(shared: &Shared, env: &[Value], from: &Expr, to: &Expr, step: Option<&Expr>) -> Option<Range> {
-    let from = to_number(shared.eval(from, env)?);
-    let to = to_number(shared.eval(to, env)?);
+fn range(shared: &Shared, env: &[Value], ty: Type, (from, to, step): (&Expr, &Expr, Option<&Expr>)) -> Option<Range> {
+    let from = shared.eval(from, env)?;
+    let to = shared.eval(to, env)?;
     let step = match step {
-        Some(s) => Some(to_number(shared.eval(s, env)?)),
+        Some(s) => Some(shared.eval(s, env)?),
         None => None,
     };
-    Some(Range::new(from, to, step))
+    Some(Range::of(ty, from, to, step))
 }
 
 /// Appends the variables `lits` read or bind.

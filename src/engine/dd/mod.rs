@@ -9,7 +9,8 @@
 //! (`engine::backend::Dd`).
 //!
 //! What the engine does not evaluate is refused before it starts, naming the construct and
-//! where it is ([`unsupported`]): `autoinc()` (its numbers depend on evaluation order), and,
+//! where it is ([`unsupported`]): `autoinc()` (its numbers depend on evaluation order), record
+//! types (values that are ids in a record table not shared with the workers yet), and,
 //! across several processes, functors that make new strings (each process has its own symbol
 //! table, which agrees with the others' only on the strings all of them loaded).
 //!
@@ -91,6 +92,17 @@ pub fn unsupported(program: &ir::Program, cluster: &Cluster) -> Option<Diagnosti
                 .at(rule.span, "uses autoinc(), whose numbers depend on the order of evaluation")
                 .with_help("use `--engine datafrog`"),
         );
+    }
+    if let Some(rel) = program.relations.iter().find(|r| r.types.iter().any(|t| matches!(t, Type::Record(_)))) {
+        let d = Diagnostic::error(
+            Code::Limit,
+            format!("the dd engine does not evaluate record types yet (relation `{}`)", rel.name),
+        )
+        .with_help("use `--engine datafrog`");
+        return Some(match rel.decl {
+            Some(span) => d.at(span, "has a column of a record type"),
+            None => d,
+        });
     }
     if cluster.is_distributed()
         && let Some(rule) = program.rules.iter().find(|r| r.calls(&|f| f.def().result == Type::Symbol))

@@ -125,7 +125,11 @@ pub struct Column {
     pub ty: Ident,
 }
 
-/// A type declaration: `.type Name <: base`, `.type Name = A | B`.
+/// The fields of a record type or of a branch: (name, type name).
+pub type Fields = Vec<(Ident, Ident)>;
+
+/// A type declaration: `.type Name <: base`, `.type Name = A | B`, `.type P = [a: number]`,
+/// `.type S = A {x: number} | B {}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeDecl {
     /// The declared type's name.
@@ -136,6 +140,11 @@ pub struct TypeDecl {
     /// `.type T <: B` (a subset of `B`, as `.number_type`/`.symbol_type`), rather than
     /// `.type T = B` (another name for `B`) or a union.
     pub subset: bool,
+    /// `.type T = [a: number, b: T]`: a record type's fields (name, type); `bases` is empty.
+    pub fields: Option<Fields>,
+    /// `.type S = Circle {r: number} | Zero {}`: an algebraic data type's branches, each with
+    /// its fields; `bases` is empty.
+    pub branches: Option<Vec<(Ident, Fields)>>,
     /// The whole declaration.
     pub span: Span,
 }
@@ -423,6 +432,19 @@ pub enum Expr {
         /// The whole aggregate.
         span: Span,
     },
+    /// `[a, b]`: a record built from (in a head) or matched against (in a body) its fields.
+    Record(Vec<Expr>, Span),
+    /// `nil`: the empty record of any record type.
+    Nil(Span),
+    /// `$Circle(r)` (or `$Zero`): a branch of an algebraic data type, built or matched.
+    Branch {
+        /// The branch's name, without the `$`.
+        name: Ident,
+        /// Its arguments.
+        args: Vec<Expr>,
+        /// The whole constructor.
+        span: Span,
+    },
     /// `as(e, T)` type cast: parsed so `check` can accept or reject it.
     Cast {
         /// The expression cast.
@@ -444,6 +466,9 @@ impl Expr {
             | Expr::Float(_, s)
             | Expr::Str(_, s)
             | Expr::Counter(s)
+            | Expr::Record(_, s)
+            | Expr::Nil(s)
+            | Expr::Branch { span: s, .. }
             | Expr::Unary { span: s, .. }
             | Expr::Binary { span: s, .. }
             | Expr::Call { span: s, .. }
@@ -464,7 +489,9 @@ impl Expr {
                 lhs.for_each_var(into_aggregates, f);
                 rhs.for_each_var(into_aggregates, f);
             }
-            Expr::Call { args, .. } => args.iter().for_each(|a| a.for_each_var(into_aggregates, f)),
+            Expr::Call { args, .. } | Expr::Record(args, _) | Expr::Branch { args, .. } => {
+                args.iter().for_each(|a| a.for_each_var(into_aggregates, f))
+            }
             Expr::Aggregate { target, body, .. } if into_aggregates => {
                 if let Some(t) = target {
                     t.for_each_var(into_aggregates, f);
@@ -476,6 +503,7 @@ impl Expr {
             | Expr::Number(..)
             | Expr::Float(..)
             | Expr::Str(..)
+            | Expr::Nil(_)
             | Expr::Counter(_) => {}
         }
     }

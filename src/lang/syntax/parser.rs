@@ -488,6 +488,8 @@ impl Parser<'_> {
                     name,
                     subset: true,
                     bases: vec![Ident { name: base.to_string(), span: keyword }],
+                    fields: None,
+                    branches: None,
                     span: start.to(self.prev_span()),
                 })))
             }
@@ -679,7 +681,6 @@ impl Parser<'_> {
     }
 
     fn parse_type(&mut self) -> PResult<Option<TypeDecl>> {
-        let first = self.pos;
         let start = self.span();
         self.bump();
         if *self.tok() != Tok::Ident {
@@ -691,32 +692,78 @@ impl Parser<'_> {
             Tok::Subtype | Tok::Eq => self.bump(),
             _ => return Err(self.expected("`<:` or `=` after the type name")),
         }
-        let unsupported = |p: &mut Self, what: &str| {
-            let d = Diagnostic::error(Code::Unsupported, format!("{what} are not supported"))
-                .at(start.to(p.span()), "not supported")
-                .with_help("use `symbol` or `number` columns instead");
-            p.report(d);
-            p.recover_directive(first);
-        };
         if *self.tok() == Tok::LBracket {
-            unsupported(self, "record types");
-            return Ok(None);
+            let fields = self.parse_fields(Tok::RBracket, "`]`")?;
+            return Ok(Some(TypeDecl {
+                name,
+                bases: Vec::new(),
+                subset: false,
+                fields: Some(fields),
+                branches: None,
+                span: start.to(self.prev_span()),
+            }));
+        }
+        if *self.tok() == Tok::Ident && *self.nth(1) == Tok::LBrace {
+            let mut branches = Vec::new();
+            loop {
+                if *self.tok() != Tok::Ident || *self.nth(1) != Tok::LBrace {
+                    return Err(self.expected("a branch such as `Circle {r: number}`"));
+                }
+                let branch = self.ident();
+                branches.push((branch, self.parse_fields(Tok::RBrace, "`}`")?));
+                if !self.eat(Tok::Pipe) {
+                    break;
+                }
+            }
+            return Ok(Some(TypeDecl {
+                name,
+                bases: Vec::new(),
+                subset: false,
+                fields: None,
+                branches: Some(branches),
+                span: start.to(self.prev_span()),
+            }));
         }
         let mut bases = Vec::new();
         loop {
             if *self.tok() != Tok::Ident {
                 return Err(self.expected("a type name"));
             }
-            if *self.nth(1) == Tok::LBrace {
-                unsupported(self, "algebraic data types");
-                return Ok(None);
-            }
             bases.push(self.ident());
             if !self.eat(Tok::Pipe) {
                 break;
             }
         }
-        Ok(Some(TypeDecl { name, bases, subset, span: start.to(self.prev_span()) }))
+        Ok(Some(TypeDecl { name, bases, subset, fields: None, branches: None, span: start.to(self.prev_span()) }))
+    }
+
+    /// `[a: number, b: List]` or a branch's `{r: number}` (possibly empty), the opening
+    /// bracket current; `close` ends it.
+    fn parse_fields(&mut self, close: Tok, close_text: &str) -> PResult<Vec<(Ident, Ident)>> {
+        self.bump();
+        let mut fields = Vec::new();
+        if self.eat(close.clone()) {
+            return Ok(fields);
+        }
+        loop {
+            if *self.tok() != Tok::Ident {
+                return Err(self.expected("a field name"));
+            }
+            let name = self.ident();
+            if !self.eat(Tok::Colon) {
+                return Err(self.expected("`:` and the field's type"));
+            }
+            if *self.tok() != Tok::Ident {
+                return Err(self.expected("the field's type"));
+            }
+            fields.push((name, self.ident()));
+            if self.eat(close.clone()) {
+                return Ok(fields);
+            }
+            if !self.eat(Tok::Comma) {
+                return Err(self.expected(&format!("`,` or {close_text}")));
+            }
+        }
     }
 
     fn parse_io(&mut self, d: Dir) -> PResult<Directive> {
@@ -1174,23 +1221,31 @@ impl Parser<'_> {
                 Ok(Expr::Str(s, span))
             }
             Tok::Dollar if *self.nth(1) == Tok::Ident && self.toks[self.pos + 1].start == self.toks[self.pos].end => {
-                let d = Diagnostic::error(
-                    Code::Unsupported,
-                    "algebraic data type constructors (`$Branch(...)`) are not supported",
-                )
-                .at(span.to(self.span_of(self.pos + 1)), "not supported");
-                self.report(d);
-                Err(Failed)
+                // `$Circle(r)`, or `$Zero` for a branch without fields.
+                self.bump();
+                let name = self.ident();
+                let args = if *self.tok() == Tok::LParen { self.parse_args()? } else { Vec::new() };
+                Ok(Expr::Branch { name, args, span: span.to(self.prev_span()) })
             }
             Tok::Dollar => {
                 self.bump();
                 Ok(Expr::Counter(span))
             }
             Tok::LBracket => {
-                let d = Diagnostic::error(Code::Unsupported, "record constructors (`[...]`) are not supported")
-                    .at(span, "not supported");
-                self.report(d);
-                Err(Failed)
+                self.bump();
+                let mut fields = Vec::new();
+                if !self.eat(Tok::RBracket) {
+                    loop {
+                        fields.push(self.parse_expr()?);
+                        if self.eat(Tok::RBracket) {
+                            break;
+                        }
+                        if !self.eat(Tok::Comma) {
+                            return Err(self.expected("`,` or `]`"));
+                        }
+                    }
+                }
+                Ok(Expr::Record(fields, span.to(self.prev_span())))
             }
             Tok::Functor => {
                 let func = self.ident();
@@ -1268,6 +1323,10 @@ impl Parser<'_> {
             let msg = format!("`{}` is a qualified relation name, not a variable", id.name);
             let help = "put a space after a `.` that ends a rule";
             return Err(self.error_at(id.span, msg, "not a variable", Some(help)));
+        }
+        if id.name == "nil" {
+            // A keyword in Soufflé: the empty record, never a variable.
+            return Ok(Expr::Nil(id.span));
         }
         Ok(Expr::Var(id))
     }
@@ -1465,6 +1524,9 @@ mod tests {
                 format!("{func:?}[{}]{{{}}}", target.as_ref().map(|t| show(t)).unwrap_or_default(), show_body(body))
             }
             Expr::Cast { arg, ty, .. } => format!("as({}, {})", show(arg), ty.name),
+            Expr::Record(fields, _) => format!("[{}]", fields.iter().map(show).join(", ")),
+            Expr::Nil(_) => "nil".into(),
+            Expr::Branch { name, args, .. } => format!("${}({})", name.name, args.iter().map(show).join(", ")),
         }
     }
 
@@ -1555,13 +1617,33 @@ mod tests {
     }
 
     #[test]
-    fn record_and_adt_types_unsupported() {
-        let (items, diags) = errors(".type R = [a: number,\n b: symbol]\n.type T = A {x: number}\n | B {}\np(1).");
-        assert_eq!(diags.len(), 2, "{diags:#?}");
-        assert!(diags.iter().all(|d| d.code == Code::Unsupported));
-        assert!(diags[0].message.contains("record types are not supported"));
-        assert!(diags[1].message.contains("algebraic data types"));
-        assert_eq!(items.len(), 1);
+    fn record_and_algebraic_data_types_parse() {
+        let (items, diags) =
+            errors(".type R = [a: number,\n b: R]\n.type E = []\n.type T = B {x: number}\n | A {}\np(1).");
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert_eq!(items.len(), 4);
+        let Item::Type(t) = &items[2] else { panic!("{items:?}") };
+        let branches: Vec<(&str, usize)> =
+            t.branches.iter().flatten().map(|(b, fields)| (b.name.as_str(), fields.len())).collect();
+        assert_eq!(branches, [("B", 1), ("A", 0)]);
+        assert_eq!(show(&compare_rhs("x = $B($A, [y])")), "$B($A(), [y])");
+        let Item::Type(r) = &items[0] else { panic!("{items:?}") };
+        let fields: Vec<(&str, &str)> =
+            r.fields.iter().flatten().map(|(n, t)| (n.name.as_str(), t.name.as_str())).collect();
+        assert_eq!(fields, [("a", "number"), ("b", "R")]);
+        let Item::Type(e) = &items[1] else { panic!("{items:?}") };
+        assert_eq!(e.fields.as_deref().map(<[_]>::len), Some(0));
+    }
+
+    #[test]
+    fn record_constructors_nest_and_nil_is_a_keyword() {
+        assert_eq!(show(&compare_rhs("x = [1, [y, nil], a + 1]")), "[1, [y, nil], (Add a 1)]");
+        assert_eq!(show(&compare_rhs("x = []")), "[]");
+        let (_, diags) = errors("p(x) :- x = [1, 2.\np(1).");
+        assert_eq!(diags.len(), 1, "{diags:#?}");
+        assert!(diags[0].message.contains("expected `,` or `]`"), "{diags:#?}");
+        let (_, diags) = errors(".type R = [a number]\np(1).");
+        assert!(diags[0].message.contains("expected `:` and the field's type"), "{diags:#?}");
     }
 
     #[test]
@@ -2051,6 +2133,7 @@ mod tests {
             "// c\n".repeat(n / 5),
             "-".repeat(n),
             "x".repeat(n),
+            "p(x) :- x = ".to_string() + &"[".repeat(n),
         ];
         for text in &inputs {
             let t = std::time::Instant::now();
@@ -2063,11 +2146,9 @@ mod tests {
     fn unsupported_expressions_and_rules() {
         let (items, d) = errors("a(x) <= a(y) :- b(x, y).\np([1, 2]).\nq($B(1)).\nr(1).");
         let codes: Vec<_> = d.iter().map(|d| d.code).collect();
-        assert_eq!(codes, vec![Code::Unsupported; 3], "{d:#?}");
+        assert_eq!(codes, vec![Code::Unsupported; 1], "{d:#?}");
         assert!(d[0].message.contains("subsumptive"));
-        assert!(d[1].message.contains("record"));
-        assert!(d[2].message.contains("algebraic"));
-        assert_eq!(items.len(), 1);
+        assert_eq!(items.len(), 3);
     }
 
     #[test]

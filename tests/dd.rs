@@ -222,3 +222,18 @@ mod incremental {
         }
     }
 }
+
+#[test]
+fn the_dd_engine_refuses_record_types_by_name() {
+    let dir = project(&[(
+        "rules/a.dl",
+        ".type P = [a: number, b: number]\n.decl r(p: P)\nr([1, 2]).\n.decl s(x: number)\ns(x) :- r([x, _]).\n.output s\n",
+    )]);
+    let datafrog = stance(dir.path(), &["infer", "--no-facts", "--format", "csv"]);
+    assert_eq!(datafrog.status.code(), Some(0), "{}", stderr(&datafrog));
+    let o = stance(dir.path(), &["infer", "--no-facts", "--engine", "dd"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("the dd engine does not evaluate record types yet (relation `r`)"), "{err}");
+    assert!(err.contains("rules/a.dl:2:7"), "{err}");
+}

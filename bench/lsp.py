@@ -9,7 +9,7 @@ of `hover` requests once evaluation has finished. Two workspaces: a copy of the 
 
 Usage: bench/lsp.py [--keystrokes N] [--binary PATH]
 """
-import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, random, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -54,12 +54,12 @@ class Server:
                 return m
 
 
-def measure(binary, root, path, line, good, bad, keystrokes):
+def measure(binary, root, path, line, good, bad, keystrokes, options=None):
     uri = "file://" + path
     text = open(path).read()
     s = Server(binary, root)
     s.request("initialize", {"processId": None, "rootUri": "file://" + root, "capabilities": {},
-                             "initializationOptions": {"debounceMs": 0}})
+                             "initializationOptions": dict({"debounceMs": 0}, **(options or {}))})
     s.notify("initialized", {})
     s.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "stance", "version": 1, "text": text}})
     s.wait(lambda m: m.get("method") == "$/stance/analysed")
@@ -74,7 +74,15 @@ def measure(binary, root, path, line, good, bad, keystrokes):
                                              "contentChanges": [{"range": rng, "text": new}]})
         s.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri)
         latencies.append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter()
+    if keystrokes % 2 == 1:
+        # End on the repaired text, so that the last evaluation is of a program without errors.
+        rng = {"start": {"line": line, "character": col}, "end": {"line": line, "character": col + len(good)}}
+        s.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": keystrokes + 2},
+                                             "contentChanges": [{"range": rng, "text": good}]})
+        keystrokes += 1
     s.wait(lambda m: m.get("method") == "$/stance/analysed" and m["params"]["generation"] >= keystrokes + 2)
+    measure.evaluation = (time.perf_counter() - t) * 1000
     hovers = []
     for _ in range(20):
         t = time.perf_counter()
@@ -95,6 +103,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--keystrokes", type=int, default=40)
     ap.add_argument("--binary", default=os.path.join(ROOT, "target/release/stance"))
+    ap.add_argument("--kb-rows", type=int, default=1000000)
+    ap.add_argument("--skip-kb", action="store_true")
     args = ap.parse_args()
     args.binary = os.path.abspath(args.binary)
     if not os.path.exists(args.binary):
@@ -122,6 +132,28 @@ def main():
         open(path, "w").write("\n".join(out) + "\n")
         d, h = measure(args.binary, big, path, 1, "backs", "backz", args.keystrokes)
         print("generated (%d lines): diagnostics after a keystroke: %s; hover: %s" % (len(out), summary(d), summary(h)))
+
+        if not args.skip_kb:
+            kb = os.path.join(tmp, "kb")
+            os.makedirs(os.path.join(kb, "rules"))
+            os.makedirs(os.path.join(kb, "facts"))
+            actors = max(args.kb_rows // 10, 10)
+            rng = random.Random(1)
+            with open(os.path.join(kb, "facts", "statements.csv"), "w") as f:
+                f.write("subject,relation,object,source,date,quote\n")
+                for i in range(args.kb_rows):
+                    rel = "backs" if i % 2 == 0 else "relies_on"
+                    f.write("a%d,%s,a%d,src%d,2016-11-%02d,row %d\n"
+                            % (rng.randrange(actors), rel, rng.randrange(actors), i % 100, 1 + i % 28, i))
+            rules = ("// %d statement rows\n.decl aligned(x: symbol, y: symbol)\n.output aligned\n"
+                     "aligned(x, y) :- backs(x, y).\naligned(x, z) :- backs(x, y), relies_on(y, z).\n" % args.kb_rows)
+            path = os.path.join(kb, "rules", "kb.dl")
+            open(path, "w").write(rules)
+            d, h = measure(args.binary, kb, path, 3, "backs", "backz", args.keystrokes,
+                           {"maxTuples": 100000000, "timeoutMs": 600000})
+            print("knowledge base (%d statement rows): diagnostics after a keystroke: %s; "
+                  "evaluation after the last keystroke: %.0f ms; hover: %s"
+                  % (args.kb_rows, summary(d), measure.evaluation, summary(h)))
 
 
 if __name__ == "__main__":

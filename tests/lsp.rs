@@ -47,6 +47,8 @@ struct Client {
     diagnostics: BTreeMap<String, Value>,
     /// Other notifications, in order.
     notes: Vec<Notification>,
+    /// Requests from the server, in order.
+    requests: Vec<Request>,
     /// Edits sent (the server numbers its analyses the same way: 1 is the first).
     generation: u64,
     /// The newest edit the server has finished analysing.
@@ -57,6 +59,10 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Client {
     fn start(root: &Path, options: Value) -> Client {
+        Client::start_with(root, options, json!({}))
+    }
+
+    fn start_with(root: &Path, options: Value, capabilities: Value) -> Client {
         let (server, conn) = Connection::memory();
         let handle = std::thread::spawn(move || stance::lsp::serve(&server, Settings::default()));
         let mut c = Client {
@@ -65,6 +71,7 @@ impl Client {
             next: 0,
             diagnostics: BTreeMap::new(),
             notes: Vec::new(),
+            requests: Vec::new(),
             generation: 1,
             done: 0,
         };
@@ -72,7 +79,7 @@ impl Client {
         options["debounceMs"] = json!(0);
         let init = c.request(
             "initialize",
-            json!({ "processId": null, "rootUri": uri(root), "capabilities": {}, "initializationOptions": options }),
+            json!({ "processId": null, "rootUri": uri(root), "capabilities": capabilities, "initializationOptions": options }),
         );
         assert_eq!(init["serverInfo"]["name"], "stance");
         c.notify("initialized", json!({}));
@@ -101,9 +108,27 @@ impl Client {
                 Message::Response(r) if r.id == id => return r,
                 Message::Response(r) => panic!("unexpected response {r:?}"),
                 Message::Notification(n) => self.keep(n),
-                Message::Request(r) => panic!("unexpected request {r:?}"),
+                Message::Request(r) => self.requests.push(r),
             }
         }
+    }
+
+    /// The next request from the server (waiting for it if none came yet).
+    fn server_request(&mut self) -> Request {
+        loop {
+            if !self.requests.is_empty() {
+                return self.requests.remove(0);
+            }
+            match self.conn.receiver.recv_timeout(TIMEOUT).expect("no request from the server") {
+                Message::Request(r) => self.requests.push(r),
+                Message::Notification(n) => self.keep(n),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    fn reply(&mut self, id: RequestId, result: Value) {
+        self.conn.sender.send(Message::Response(lsp_server::Response::new_ok(id, result))).unwrap();
     }
 
     fn keep(&mut self, n: Notification) {
@@ -402,6 +427,109 @@ fn rename_changes_every_mention_across_rule_files() {
     c.shutdown();
 }
 
+/// Statement rows naming `backs` plainly, quoted, with spaces and another case; a quote
+/// column that mentions it and spans two lines; and a row of another relation.
+const TABLE_TO_RENAME: &str = "\
+subject,relation,object,source,date,quote
+Egypt,backs,Tobruk,The Paper,2016-11-28,Egypt backs Tobruk
+Tobruk,relies_on,Haftar,The Paper,2016-11-28,Tobruk relies on Haftar
+UAE,\"backs\",Haftar,The Paper,2016-11-29,\"The UAE \"\"backs, it says\"\",
+Haftar\"
+Russia, Backs ,Haftar,The Paper,2016-11-30,q
+";
+
+fn rename_backs(c: &mut Client, file: &Path, new: &str) -> lsp_server::Response {
+    c.respond(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": uri(file) }, "position": { "line": 2, "character": 18 }, "newName": new }),
+    )
+}
+
+/// A client without change annotations: the rule files' edits come at once, the tables'
+/// only after the user answers the server's question.
+#[test]
+fn renaming_a_statement_relation_asks_before_editing_the_tables() {
+    let (_dir, root) = project(RULES);
+    let (file, table) = (root.join("rules/r.dl"), root.join("facts/statements.csv"));
+    std::fs::write(&table, TABLE_TO_RENAME).unwrap();
+    let mut c = Client::start(&root, json!({}));
+    c.open(&file, RULES);
+    c.analysed();
+    let e = |r: Value| json!({ "range": r, "newText": "supports" });
+    let edit = rename_backs(&mut c, &file, "supports").response_result.unwrap();
+    assert_eq!(edit, json!({ "changes": { uri(&file): [e(range(2, 17, 2, 22)), e(range(3, 17, 3, 22))] } }));
+    let question = c.server_request();
+    assert_eq!(question.method, "window/showMessageRequest");
+    assert_eq!(
+        question.params,
+        json!({
+            "type": 2,
+            "message": "Also rename `backs` to `supports` in the statement tables (3 rows of facts/statements.csv)?",
+            "actions": [{ "title": "Rename in the tables" }, { "title": "Rule files only" }],
+        })
+    );
+    c.reply(question.id, json!({ "title": "Rename in the tables" }));
+    let apply = c.server_request();
+    assert_eq!(apply.method, "workspace/applyEdit");
+    assert_eq!(
+        apply.params,
+        json!({
+            "label": "Rename in the statement tables",
+            "edit": { "changes": { uri(&table): [e(range(1, 6, 1, 11)), e(range(3, 5, 3, 10)), e(range(5, 7, 5, 14))] } },
+        })
+    );
+
+    // Declined: nothing is applied.
+    rename_backs(&mut c, &file, "supports").response_result.unwrap();
+    let question = c.server_request();
+    c.reply(question.id, json!({ "title": "Rule files only" }));
+    c.request("workspace/symbol", json!({ "query": "" }));
+    assert!(c.requests.is_empty(), "{:?}", c.requests);
+
+    // A name the tables would read otherwise is refused.
+    let refused = rename_backs(&mut c, &file, "Supports").response_result.unwrap_err();
+    assert_eq!(
+        refused.message,
+        "`backs` is named in the statement tables, where `Supports` would read as `supports`: \
+         choose a lower-case name with `_` between words"
+    );
+    c.shutdown();
+}
+
+/// A client with change annotations gets every edit at once, the tables' annotated as
+/// needing confirmation.
+#[test]
+fn renaming_a_statement_relation_annotates_the_table_edits() {
+    let (_dir, root) = project(RULES);
+    let (file, table) = (root.join("rules/r.dl"), root.join("facts/statements.csv"));
+    std::fs::write(&table, TABLE_TO_RENAME).unwrap();
+    let capabilities = json!({ "workspace": { "workspaceEdit": {
+        "documentChanges": true, "changeAnnotationSupport": { "groupsOnLabel": true } } } });
+    let mut c = Client::start_with(&root, json!({}), capabilities);
+    c.open(&file, RULES);
+    c.analysed();
+    let e = |r: Value| json!({ "range": r, "newText": "supports" });
+    let a = |r: Value| json!({ "range": r, "newText": "supports", "annotationId": "statement-tables" });
+    assert_eq!(
+        rename_backs(&mut c, &file, "supports").response_result.unwrap(),
+        json!({
+            "documentChanges": [
+                { "textDocument": { "uri": uri(&file), "version": null },
+                  "edits": [e(range(2, 17, 2, 22)), e(range(3, 17, 3, 22))] },
+                { "textDocument": { "uri": uri(&table), "version": null },
+                  "edits": [a(range(1, 6, 1, 11)), a(range(3, 5, 3, 10)), a(range(5, 7, 5, 14))] },
+            ],
+            "changeAnnotations": { "statement-tables": {
+                "label": "Rename in the statement tables",
+                "needsConfirmation": true,
+                "description": "`backs` → `supports` in 3 rows of facts/statements.csv",
+            } },
+        })
+    );
+    assert!(c.requests.is_empty());
+    c.shutdown();
+}
+
 #[test]
 fn completion_offers_relations_constants_functors_and_directives() {
     let (_dir, root) = project(RULES);
@@ -429,12 +557,15 @@ fn completion_offers_relations_constants_functors_and_directives() {
             "ord",
             "to_number",
             "to_string",
+            "to_float",
+            "to_unsigned",
             "min",
             "max",
             "range",
             "autoinc",
             "count",
-            "sum"
+            "sum",
+            "mean"
         ]
     );
     assert_eq!(

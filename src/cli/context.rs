@@ -27,29 +27,42 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// Shows diagnostics on standard error in the chosen format, with a count of the errors.
     pub fn report(&self, diags: &[Diagnostic], sources: &SourceMap) {
-        let color = match self.cli.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
-        };
-        let stderr = std::io::stderr();
-        let mut err = stderr.lock();
-        for d in diags {
-            let text = match self.cli.diagnostic_format {
-                DiagnosticFormat::Rich => diag::render_rich(d, sources, color),
-                DiagnosticFormat::Short => diag::render_short(d, sources) + "\n",
-                DiagnosticFormat::Json => diag::render_json(d, sources) + "\n",
-            };
-            let _ = err.write_all(text.as_bytes());
-        }
-        if matches!(self.cli.diagnostic_format, DiagnosticFormat::Rich) {
-            let errors = diags.iter().filter(|d| d.is_error()).count();
-            if errors > 0 {
-                let _ = writeln!(err, "error: {errors} error{} found", plural(errors));
-            }
-        }
+        self.reporter()(diags, sources)
     }
 
+    /// [`Ctx::report`] as a function that may run on another thread (`watch`'s runs).
+    pub fn reporter(&self) -> impl Fn(&[Diagnostic], &SourceMap) + Send + Sync + 'static {
+        let (choice, format) = (self.cli.color, self.cli.diagnostic_format);
+        move |diags, sources| report(choice, format, diags, sources)
+    }
+}
+
+/// Shows diagnostics on standard error in `format`, with a count of the errors.
+fn report(choice: ColorChoice, format: DiagnosticFormat, diags: &[Diagnostic], sources: &SourceMap) {
+    let color = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
+    };
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for d in diags {
+        let text = match format {
+            DiagnosticFormat::Rich => diag::render_rich(d, sources, color),
+            DiagnosticFormat::Short => diag::render_short(d, sources) + "\n",
+            DiagnosticFormat::Json => diag::render_json(d, sources) + "\n",
+        };
+        let _ = err.write_all(text.as_bytes());
+    }
+    if matches!(format, DiagnosticFormat::Rich) {
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        if errors > 0 {
+            let _ = writeln!(err, "error: {errors} error{} found", plural(errors));
+        }
+    }
+}
+
+impl Ctx<'_> {
     /// Loads and checks a project, showing its warnings.
     pub fn load(&mut self, inputs: &Inputs) -> Result<Project, Failure> {
         let loaded = session::load(inputs, &mut self.sources)?;

@@ -34,8 +34,8 @@ pub fn run(args: &WatchArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         relations: args.relations.clone(),
         exit_after: args.exit_after,
         timing: args.timing,
-        eval: args.project.eval_options(false),
+        engine: args.project.eval_options(false).engine,
     };
-    watch::watch(&args.project.inputs(), &options, &mut |diags, sources| ctx.report(diags, sources))?;
+    watch::watch(&args.project.inputs(), &options, Box::new(ctx.reporter()))?;
     Ok(ExitStatus::Success)
 }

@@ -1,6 +1,8 @@
 //! Facts from CSV: statement tables and relation tables (`load`), every record split by the
 //! one CSV splitter (`csv_scan`), `--as-of` dates (`asof`, applied as statement tables
-//! load), record values written as text (`record_text`), grades and the `--min-grade` filter (`grade`), and the confinement of every path a rule file names (`confine`).
+//! load), record values written as text (`record_text`), grades and the `--min-grade` filter
+//! (`grade`), the confinement of every path a rule file names (`confine`), and where a
+//! statement relation's rows name it, for renaming (`rename`).
 
 pub mod asof;
 pub mod confine;
@@ -8,3 +10,4 @@ pub mod csv_scan;
 pub mod grade;
 pub mod load;
 pub mod record_text;
+pub mod rename;

@@ -1,35 +1,28 @@
-//! The background half of the server: after each edit, the project is loaded and checked
-//! with the open documents' texts (the same [`session::load_with`] that `check` uses), its
-//! diagnostics published, and then, unless turned off, it is evaluated under limits. The
-//! request loop only ever reads the last finished [`Results`], so typing never waits.
-//!
-//! Edits arrive as numbered jobs; the worker waits `debounce` after a job for more, and runs
-//! only the newest. Evaluation runs on its own thread, so it never delays the diagnostics of
-//! the next edit; it stops at `max_tuples` or the timeout (rule files may come from someone
-//! else), and of the projects that queue up behind a running one only the newest is evaluated.
-//! Each job carries a [`CancelToken`] that the request loop cancels when the next edit
-//! arrives, so a running evaluation of outdated texts stops inside its loops instead of
-//! holding the newer texts' evaluation back.
+//! The background half of the server: a subscriber to the re-evaluation service
+//! ([`crate::session::reeval`], shared with `watch`). After each edit the service loads and
+//! checks the project with the open documents' texts (the same [`crate::session::load_with`] that
+//! `check` uses) and this module publishes its diagnostics; then, unless turned off, the
+//! service evaluates it under limits on a thread of its own (so a long evaluation never
+//! delays the next edit's diagnostics; the next edit cancels it), and this module renders
+//! what hover and the code lenses show. The request loop only ever reads the last finished
+//! [`Results`], so typing never waits.
 
 use crate::base::diag::Diagnostic;
-use crate::base::order::sorted_rows;
 use crate::base::source::SourceMap;
-use crate::engine::eval::{EvalOptions, INPUT};
-use crate::engine::limits::CancelToken;
+use crate::engine::eval::{INPUT, Model};
 use crate::lsp::convert;
 use crate::proof::claims::{self, ClaimSpec, Expect};
 use crate::proof::explain;
 use crate::proof::provenance::Explainer;
 use crate::review::verdicts;
-use crate::session::{self, Inputs, Overlay, Project};
+use crate::session::reeval::{Evaluated, Limits, Outcome, Run, Subscriber};
+use crate::session::{Failure, Inputs, Overlay, Project};
 use lsp_server::{Message, Notification};
 use lsp_types as lsp;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What the editor may set (initialization options, or `workspace/didChangeConfiguration`
 /// under `stance`): `evaluate`, `maxTuples`, `timeoutMs`, `debounceMs`.
@@ -46,17 +39,31 @@ pub struct Settings {
 }
 
 impl Default for Settings {
+    /// The re-evaluation service's limits for an untrusted workspace.
     fn default() -> Settings {
+        let l = Limits::untrusted();
         Settings {
-            evaluate: true,
-            max_tuples: 1_000_000,
-            timeout: Duration::from_secs(10),
-            debounce: Duration::from_millis(50),
+            evaluate: l.evaluate,
+            max_tuples: l.max_tuples.unwrap_or(usize::MAX),
+            timeout: l.timeout.unwrap_or(Duration::MAX),
+            debounce: l.debounce,
         }
     }
 }
 
 impl Settings {
+    /// The limits the re-evaluation service applies (proofs are always recorded: hover and
+    /// the code lenses show them).
+    pub fn limits(&self) -> Limits {
+        Limits {
+            evaluate: self.evaluate,
+            max_tuples: Some(self.max_tuples),
+            timeout: Some(self.timeout),
+            record: true,
+            debounce: self.debounce,
+        }
+    }
+
     /// Applies the keys present in a JSON object (unknown keys and wrong types are ignored).
     pub fn update(&mut self, value: &serde_json::Value) {
         let value = value.get("stance").unwrap_or(value);
@@ -128,29 +135,8 @@ impl Workspace {
     }
 }
 
-/// One round of work: the open documents' texts at one edit.
-pub struct Job {
-    /// Which edit this job is for: edits are numbered in order.
-    pub generation: u64,
-    /// The open documents' texts.
-    pub overlay: Overlay,
-    /// The client's settings.
-    pub settings: Settings,
-    /// Cancelled by the request loop when a newer edit arrives.
-    pub cancel: CancelToken,
-}
-
 /// Each claims file that parsed, with its claims.
 type Claims = Vec<(PathBuf, Vec<ClaimSpec>)>;
-
-/// A checked project waiting to be evaluated, with the claims parsed against it.
-struct Pending {
-    generation: u64,
-    project: Project,
-    claims: Claims,
-    settings: Settings,
-    cancel: CancelToken,
-}
 
 /// What the last evaluation found, rendered, for hover and code lenses.
 #[derive(Debug, Default)]
@@ -161,9 +147,10 @@ pub struct Evaluation {
     pub samples: BTreeMap<String, Vec<String>>,
     /// (rule file, the rule's text as written) → tuples that rule derived first.
     pub rule_counts: BTreeMap<(PathBuf, String), usize>,
-    /// (rule file, the rule's text as written) → the proof of the first tuple (in the
-    /// relation's order) that rule derived, as `stance explain` prints it.
-    pub first_proofs: BTreeMap<(PathBuf, String), String>,
+    /// (rule file, the rule's text as written) → the first tuple (in the model's order)
+    /// that rule derived: its relation and index, explained only when asked
+    /// ([`first_proof`]: a proof can be as long as the program is deep).
+    pub firsts: BTreeMap<(PathBuf, String), (usize, usize)>,
     /// Claims file → each claim's byte range in the text that was checked, and its hover.
     pub claims: BTreeMap<PathBuf, Vec<(std::ops::Range<usize>, String)>>,
     /// Why the evaluation stopped early (a limit, the timeout), if it did.
@@ -177,94 +164,112 @@ pub const SAMPLE: usize = 5;
 #[derive(Default)]
 pub struct Results {
     /// The last project that loaded without errors (its facts, program and symbols).
-    pub project: Option<Project>,
+    pub project: Option<Arc<Project>>,
     /// The last evaluation of that project.
     pub evaluation: Option<Evaluation>,
+    /// Its model, when it finished.
+    pub model: Option<Arc<Model>>,
     /// The actors (symbol values) of the facts, sorted, for completion.
     pub constants: Vec<String>,
 }
 
-/// Runs jobs until the channel closes. `latest` is the generation of the newest edit.
-/// Evaluation runs on a thread of its own, so a long one never delays the next edit's
-/// diagnostics; of the projects waiting to be evaluated only the newest is.
-pub fn worker(
+/// The server's subscriber to the re-evaluation service: publishes each check's
+/// diagnostics, parses the claims files, and renders each evaluation into [`Results`].
+pub struct Publisher {
     workspace: Workspace,
-    jobs: Receiver<Job>,
     out: crossbeam_channel::Sender<Message>,
     results: Arc<Mutex<Results>>,
-    latest: Arc<AtomicU64>,
-) {
-    let (evals, evals_rx) = mpsc::channel::<Pending>();
-    {
-        let (eval_out, results, root) = (out.clone(), results.clone(), workspace.root.clone());
-        let spawned = std::thread::Builder::new()
-            .name("stance-evaluation".to_string())
-            .spawn(move || evaluator(root, evals_rx, eval_out, results));
-        if spawned.is_err() {
-            log(&out, "stance: cannot start the evaluation thread; evaluation is off");
-        }
+    /// The files that have diagnostics on the client.
+    published: Mutex<BTreeSet<PathBuf>>,
+    /// The claims parsed into each generation's project, until its evaluation ends.
+    claims: Mutex<BTreeMap<u64, Claims>>,
+}
+
+impl Publisher {
+    /// A publisher to `out` of the results for `workspace`.
+    pub fn new(workspace: Workspace, out: crossbeam_channel::Sender<Message>, results: Arc<Mutex<Results>>) -> Self {
+        Publisher { workspace, out, results, published: Mutex::default(), claims: Mutex::default() }
     }
-    let mut published: BTreeSet<PathBuf> = BTreeSet::new();
-    while let Ok(mut job) = jobs.recv() {
-        loop {
-            match jobs.recv_timeout(job.settings.debounce) {
-                Ok(newer) => job = newer,
-                Err(RecvTimeoutError::Timeout) => break,
-                Err(RecvTimeoutError::Disconnected) => return,
-            }
-        }
-        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            check(&workspace, &job, &out, &latest, &mut published)
-        }));
-        match run {
-            Ok(Some((project, claims))) if job.settings.evaluate => {
-                let (generation, settings, cancel) = (job.generation, job.settings.clone(), job.cancel.clone());
-                if evals.send(Pending { generation, project, claims, settings, cancel }).is_err() {
-                    analysed(&out, job.generation);
-                }
-            }
-            Ok(Some((project, _))) => {
-                let constants = constants(&project);
-                let mut r = results.lock().unwrap_or_else(|e| e.into_inner());
-                *r = Results { project: Some(project), evaluation: None, constants };
-                drop(r);
-                analysed(&out, job.generation);
-            }
-            Ok(None) => analysed(&out, job.generation),
-            Err(_) => {
-                log(&out, "stance: internal error while checking; the last results are kept");
-                analysed(&out, job.generation);
-            }
-        }
+
+    fn results(&self) -> std::sync::MutexGuard<'_, Results> {
+        self.results.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-/// Evaluates the newest waiting project, then makes it and its evaluation the results.
-/// A cancelled evaluation (a newer edit arrived) leaves the last results as they were.
-fn evaluator(
-    root: PathBuf,
-    projects: Receiver<Pending>,
-    out: crossbeam_channel::Sender<Message>,
-    results: Arc<Mutex<Results>>,
-) {
-    while let Ok(mut next) = projects.recv() {
-        while let Ok(newer) = projects.try_recv() {
-            next = newer;
-        }
-        let Pending { generation, mut project, claims, settings, cancel } = next;
-        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let evaluation = evaluate(&mut project, &claims, &settings, &cancel, &root);
-            (evaluation, constants(&project))
-        }));
-        match run {
-            Ok((Some(evaluation), constants)) => {
-                let mut r = results.lock().unwrap_or_else(|e| e.into_inner());
-                *r = Results { project: Some(project), evaluation: Some(evaluation), constants };
+impl Subscriber for Publisher {
+    /// Publishes the diagnostics of the rules, the facts and the claims files.
+    fn checked(&self, run: &Run, checked: &mut Result<Project, Failure>, _: &[PathBuf]) {
+        let overlay = &run.texts;
+        let fallback = self.workspace.rule_files(overlay).into_iter().next();
+        let by_file = match checked {
+            Ok(project) => {
+                // Into a copy of the sources: the project may be the one evaluated, whose
+                // claims `prepare` parses.
+                let mut diags: Vec<Diagnostic> = project.warnings.clone();
+                let mut sources = project.sources.clone();
+                parse_claims(&self.workspace, overlay, (&project.program, &project.symbols, &mut sources), &mut diags);
+                convert::diagnostics(&diags, &sources, fallback.as_deref())
             }
-            Ok((None, _)) => {}
-            Err(_) => log(&out, "stance: internal error while evaluating; the last results are kept"),
-        }
-        analysed(&out, generation);
+            Err(failure) => {
+                let sources = failure.sources.take().unwrap_or_default();
+                let by_file = convert::diagnostics(&failure.diagnostics, &sources, fallback.as_deref());
+                failure.sources = Some(sources);
+                by_file
+            }
+        };
+        publish(&self.out, by_file, &mut self.published.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    /// Parses the claims files into the project to be evaluated (their diagnostics were
+    /// published with the check).
+    fn prepare(&self, run: &Run, project: &mut Project) {
+        let Project { program, symbols, sources, .. } = project;
+        let claims = parse_claims(&self.workspace, &run.texts, (program, symbols, sources), &mut Vec::new());
+        self.claims.lock().unwrap_or_else(|e| e.into_inner()).insert(run.generation, claims);
+    }
+
+    /// Makes the project and its rendered evaluation the results (a cancelled evaluation
+    /// leaves the last results as they were).
+    fn evaluated(&self, run: &Run, evaluated: &Evaluated) {
+        let claims = {
+            let mut all = self.claims.lock().unwrap_or_else(|e| e.into_inner());
+            let claims = all.remove(&run.generation).unwrap_or_default();
+            all.retain(|&g, _| g > run.generation);
+            claims
+        };
+        let project = &evaluated.project;
+        let model = match &evaluated.outcome {
+            Outcome::Evaluated { model, .. } => Some(model.clone()),
+            _ => None,
+        };
+        let evaluation = match &evaluated.outcome {
+            Outcome::Cancelled => return,
+            Outcome::Off => None,
+            Outcome::Failed(f) => {
+                let mut why =
+                    f.diagnostics.first().map_or_else(|| "evaluation failed".to_string(), |d| d.message.clone());
+                for (flag, setting) in SETTING_NAMES {
+                    why = why.replace(flag, setting);
+                }
+                Some(Evaluation { stopped: Some(why), ..Evaluation::default() })
+            }
+            Outcome::Evaluated { model, .. } => {
+                let rendered = std::panic::catch_unwind(|| render(project, model, &claims, &self.workspace.root));
+                match rendered {
+                    Ok(e) => Some(e),
+                    Err(_) => {
+                        log(&self.out, "stance: internal error while evaluating; the last results are kept");
+                        return;
+                    }
+                }
+            }
+        };
+        let constants = constants(project);
+        *self.results() = Results { project: Some(project.clone()), evaluation, model, constants };
+    }
+
+    fn finished(&self, run: &Run) {
+        analysed(&self.out, run.generation);
     }
 }
 
@@ -277,36 +282,6 @@ fn analysed(out: &crossbeam_channel::Sender<Message>, generation: u64) {
 fn log(out: &crossbeam_channel::Sender<Message>, message: &str) {
     let params = lsp::LogMessageParams { typ: lsp::MessageType::WARNING, message: message.to_string() };
     let _ = out.send(Message::Notification(Notification::new("window/logMessage".to_string(), params)));
-}
-
-/// Loads and checks the project with the job's texts and publishes the diagnostics;
-/// returns the project, and the claims files that parse, when it has no errors.
-fn check(
-    workspace: &Workspace,
-    job: &Job,
-    out: &crossbeam_channel::Sender<Message>,
-    latest: &AtomicU64,
-    published: &mut BTreeSet<PathBuf>,
-) -> Option<(Project, Claims)> {
-    let mut sources = SourceMap::new();
-    let loaded = session::load_with(&workspace.inputs(), &job.overlay, &mut sources);
-    let fallback = workspace.rule_files(&job.overlay).into_iter().next();
-    let (by_file, project) = match loaded {
-        Ok(mut project) => {
-            let mut diags: Vec<Diagnostic> = project.warnings.clone();
-            let claims = parse_claims(workspace, &job.overlay, &mut project, &mut diags);
-            (convert::diagnostics(&diags, &project.sources, fallback.as_deref()), Some((project, claims)))
-        }
-        Err(failure) => {
-            let sources = failure.sources.as_ref().unwrap_or(&sources);
-            (convert::diagnostics(&failure.diagnostics, sources, fallback.as_deref()), None)
-        }
-    };
-    if latest.load(Ordering::SeqCst) != job.generation {
-        return None; // a newer edit is waiting: its diagnostics replace these at once
-    }
-    publish(out, by_file, published);
-    project
 }
 
 /// Sends every file's diagnostics, and empty lists for the files that had some last time.
@@ -332,7 +307,7 @@ fn publish(
 fn parse_claims(
     workspace: &Workspace,
     overlay: &Overlay,
-    project: &mut Project,
+    (program, symbols, sources): (&crate::lang::ir::Program, &crate::base::value::Symbols, &mut SourceMap),
     diags: &mut Vec<Diagnostic>,
 ) -> Claims {
     let mut parsed = Vec::new();
@@ -344,8 +319,8 @@ fn parse_claims(
                 Err(_) => continue,
             },
         };
-        let id = project.sources.add(path.display().to_string(), text);
-        match claims::parse(id, &mut project.sources, &project.program, &project.symbols) {
+        let id = sources.add(path.display().to_string(), text);
+        match claims::parse(id, sources, program, symbols) {
             Ok(specs) => parsed.push((path, specs)),
             Err(d) => diags.extend(d),
         }
@@ -361,73 +336,64 @@ pub const PROOF_LINES: usize = 12;
 const SETTING_NAMES: &[(&str, &str)] =
     &[("--max-tuples", "the `maxTuples` setting"), ("--timeout", "the `timeoutMs` setting")];
 
-/// Evaluates under the limits and renders what hover and the code lenses show; `None` when
-/// `cancel` stopped it (a newer edit arrived, whose evaluation replaces this one).
-fn evaluate(
-    project: &mut Project,
-    claims: &Claims,
-    settings: &Settings,
-    cancel: &CancelToken,
-    root: &Path,
-) -> Option<Evaluation> {
-    let options = EvalOptions {
-        record: true,
-        max_tuples: Some(settings.max_tuples),
-        deadline: Some(Instant::now() + settings.timeout),
-        cancel: Some(cancel.clone()),
-        ..EvalOptions::default()
-    };
-    let model = match session::evaluate(project, &options) {
-        Ok(m) => m,
-        Err(_) if cancel.is_cancelled() => return None,
-        Err(f) => {
-            let mut why = f.diagnostics.first().map_or_else(|| "evaluation failed".to_string(), |d| d.message.clone());
-            for (flag, setting) in SETTING_NAMES {
-                why = why.replace(flag, setting);
-            }
-            return Some(Evaluation { stopped: Some(why), ..Evaluation::default() });
-        }
-    };
-    let Project { program, facts, sources, symbols, .. } = project;
+/// Renders what hover and the code lenses show of an evaluation.
+fn render(project: &Project, model: &Model, claims: &Claims, root: &Path) -> Evaluation {
+    let Project { program, facts, sources, .. } = project;
+    // The explainer may name new symbols; the project is shared, so it gets a copy.
+    let symbols = &mut project.symbols.clone();
     let mut e = Evaluation::default();
-    // The first tuple each rule derived, to explain once the counting is done.
-    let mut firsts: BTreeMap<(PathBuf, String), (usize, usize)> = BTreeMap::new();
+    // Per rule: how many tuples it derived first, and the first of them.
+    let mut by_rule: Vec<(usize, Option<(usize, usize)>)> = vec![(0, None); program.rules.len()];
     for (id, rel) in program.relations.iter().enumerate() {
         if program.is_constraint(id) {
             continue;
         }
         let tuples = &model.relations[id];
         e.counts.insert(rel.name.clone(), tuples.len());
-        let rows = sorted_rows(tuples, &rel.types, symbols);
-        e.samples.insert(rel.name.clone(), rows.into_iter().take(SAMPLE).map(|r| r.join(", ")).collect());
+        let order = crate::base::order::display_order(tuples, &rel.types, symbols);
+        let sample = order.into_iter().take(SAMPLE).map(|i| {
+            let row = tuples.get(i).iter().zip(&rel.types);
+            row.map(|(&v, &t)| crate::base::value::display(v, t, symbols)).collect::<Vec<_>>().join(", ")
+        });
+        e.samples.insert(rel.name.clone(), sample.collect());
         for i in 0..tuples.len() {
             if let Some(a) = model.annotation(id, i)
                 && a.rule != INPUT
-                && let Some(rule) = program.rules.get(a.rule as usize)
+                && let Some(counted) = by_rule.get_mut(a.rule as usize)
             {
-                let file = sources.get(rule.span.file);
-                let key = (PathBuf::from(&file.name), sources.snippet(rule.span).to_string());
-                firsts.entry(key.clone()).or_insert((id, i));
-                *e.rule_counts.entry(key).or_default() += 1;
+                counted.0 += 1;
+                counted.1.get_or_insert((id, i));
             }
         }
     }
+    for (rule, (count, first)) in program.rules.iter().zip(by_rule) {
+        let Some(first) = first else { continue };
+        let key = (PathBuf::from(&sources.get(rule.span.file).name), sources.snippet(rule.span).to_string());
+        *e.rule_counts.entry(key.clone()).or_default() += count;
+        e.firsts.entry(key).or_insert(first);
+    }
     // Paths in proofs as the user reads them: relative to the workspace folder.
     let root = format!("{}/", root.display());
-    let mut ex = Explainer::new(program, &model, facts, sources, symbols);
-    for (key, (rel, i)) in firsts {
-        let tuple = model.relations[rel].get(i).to_vec();
-        if let Some(node) = ex.explain(rel, &tuple) {
-            e.first_proofs.insert(key, explain::render_tree(&ex, node, None).replace(&root, ""));
-        }
-    }
+    let mut ex = Explainer::new(program, model, facts, sources, symbols);
     for (path, specs) in claims {
         let outcomes = verdicts::review(&mut ex, specs);
         let hovers = outcomes.iter().map(|o| (o.spec.span.range(), claim_hover(&mut ex, o).replace(&root, "")));
         e.claims.insert(path.clone(), hovers.collect());
     }
-    Some(e)
+    e
 }
+
+/// The proof of the first tuple a rule derived (see [`Evaluation::firsts`]), as `stance
+/// explain` prints it, with paths relative to the workspace folder `root`.
+pub fn first_proof(results: &Results, (rel, i): (usize, usize), root: &Path) -> Option<String> {
+    let (project, model) = (results.project.as_ref()?, results.model.as_ref()?);
+    let mut symbols = project.symbols.clone();
+    let mut ex = Explainer::new(&project.program, model, &project.facts, &project.sources, &mut symbols);
+    let tuple = model.relations.get(rel)?.get(i).to_vec();
+    let node = ex.explain(rel, &tuple)?;
+    Some(explain::render_tree(&ex, node, None).replace(&format!("{}/", root.display()), ""))
+}
+
 /// A claim's hover: its verdict and the claim as `stance review` prints them, then the
 /// first [`PROOF_LINES`] lines of its proof as `stance explain` prints it, with the sources
 /// (or, for a count, a why-not or a collision with the constraints, review's details).

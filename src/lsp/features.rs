@@ -25,7 +25,29 @@ pub struct Context<'a> {
     pub overlay: &'a Overlay,
     /// What the last evaluation found.
     pub results: &'a Results,
+    /// The client shows edits that need confirmation before applying them (it supports
+    /// change annotations in `documentChanges`).
+    pub annotations: bool,
 }
+
+/// A rename's edits to the statement tables, which the user confirms first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableEdits {
+    /// The question: which relation, how many rows, which tables.
+    pub message: String,
+    /// The edits, by table.
+    pub edit: lsp::WorkspaceEdit,
+}
+
+/// A rename's answer: the edit, and the statement tables' edits when they still await the
+/// user's confirmation (a client without change annotations is asked by a message).
+pub type Renamed = (Option<lsp::WorkspaceEdit>, Option<TableEdits>);
+
+/// Text edits, by document.
+type ByDocument = Vec<(lsp::Uri, Vec<lsp::TextEdit>)>;
+
+/// The change annotation of the statement tables' edits.
+const TABLES: &str = "statement-tables";
 
 /// Intrinsic functors and aggregates, offered by completion.
 const FUNCTORS: &[(&str, &str)] = &[
@@ -35,12 +57,15 @@ const FUNCTORS: &[(&str, &str)] = &[
     ("ord", "ord(${1:s})"),
     ("to_number", "to_number(${1:s})"),
     ("to_string", "to_string(${1:n})"),
+    ("to_float", "to_float(${1:n})"),
+    ("to_unsigned", "to_unsigned(${1:n})"),
     ("min", "min(${1:a}, ${2:b})"),
     ("max", "max(${1:a}, ${2:b})"),
     ("range", "range(${1:from}, ${2:to})"),
     ("autoinc", "autoinc()"),
     ("count", "count : { ${1} }"),
     ("sum", "sum ${1:x} : { ${2} }"),
+    ("mean", "mean ${1:x} : { ${2} }"),
 ];
 
 /// Directives, offered after a `.` at the start of a line.
@@ -141,11 +166,12 @@ impl Context<'_> {
         if let Some(p) = project {
             let rows = p.facts.rows(name);
             if !rows.is_empty() {
-                let mut tables: Vec<String> = rows
-                    .ids
-                    .iter()
-                    .map(|&id| p.sources.get(p.facts.table_of(id).file).name.clone())
-                    .map(|n| self.relative(&n))
+                // By table first: a relation can have a million rows.
+                let mut files: Vec<u32> = rows.ids.iter().map(|&id| p.facts.table_of(id).file.0).collect();
+                files.dedup();
+                let mut tables: Vec<String> = files
+                    .into_iter()
+                    .map(|f| self.relative(&p.sources.get(crate::base::source::FileId(f)).name))
                     .collect();
                 tables.dedup();
                 from.push(format!("{} row{} of {}", rows.len(), plural(rows.len()), tables.join(", ")));
@@ -251,7 +277,7 @@ impl Context<'_> {
     }
 
     /// `textDocument/rename`.
-    pub fn rename(&self, params: &lsp::RenameParams) -> Result<Option<lsp::WorkspaceEdit>, String> {
+    pub fn rename(&self, params: &lsp::RenameParams) -> Result<Renamed, String> {
         let new = &params.new_name;
         let is_name = new.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && new.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '?');
@@ -259,20 +285,99 @@ impl Context<'_> {
             return Err(format!("`{new}` is not a relation name"));
         }
         let index = self.index();
-        let Some((file, offset)) = self.at(&index, &params.text_document_position) else { return Ok(None) };
-        let Some(o) = index.occurrence_at(file, offset) else { return Ok(None) };
+        let Some((file, offset)) = self.at(&index, &params.text_document_position) else { return Ok((None, None)) };
+        let Some(o) = index.occurrence_at(file, offset) else { return Ok((None, None)) };
         if index.decl(new).is_some()
             || self.results.project.as_ref().is_some_and(|p| p.program.relation_id(new).is_some())
         {
             return Err(format!("a relation named `{new}` already exists"));
         }
-        let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
+        let mut changes: BTreeMap<String, (lsp::Uri, Vec<lsp::TextEdit>)> = BTreeMap::new();
         for occ in index.occurrences_of(&o.name) {
             if let Some(loc) = self.location(&index, occ.span) {
-                changes.entry(loc.uri).or_default().push(lsp::TextEdit { range: loc.range, new_text: new.clone() });
+                let edit = lsp::TextEdit { range: loc.range, new_text: new.clone() };
+                changes.entry(loc.uri.as_str().to_string()).or_insert((loc.uri, Vec::new())).1.push(edit);
             }
         }
-        Ok(Some(lsp::WorkspaceEdit { changes: Some(changes), ..Default::default() }))
+        let (tables, rows) = self.table_edits(&o.name, new)?;
+        let rule_edit = |changes: BTreeMap<String, (lsp::Uri, Vec<lsp::TextEdit>)>| lsp::WorkspaceEdit {
+            changes: Some(changes.into_values().collect()),
+            ..Default::default()
+        };
+        if tables.is_empty() {
+            return Ok((Some(rule_edit(changes)), None));
+        }
+        let files: Vec<String> = tables.iter().map(|(uri, _)| self.relative(&uri_path(uri))).collect();
+        let what = format!("{rows} row{} of {}", plural(rows), files.join(", "));
+        if !self.annotations {
+            let message = format!("Also rename `{}` to `{new}` in the statement tables ({what})?", o.name);
+            let edit = lsp::WorkspaceEdit { changes: Some(tables.into_iter().collect()), ..Default::default() };
+            return Ok((Some(rule_edit(changes)), Some(TableEdits { message, edit })));
+        }
+        // Rule files as plain edits, the tables' rows annotated: the client asks first.
+        let doc = |uri: lsp::Uri, edits: Vec<lsp::OneOf<lsp::TextEdit, lsp::AnnotatedTextEdit>>| {
+            let text_document = lsp::OptionalVersionedTextDocumentIdentifier { uri, version: None };
+            lsp::TextDocumentEdit { text_document, edits }
+        };
+        let mut docs: Vec<lsp::TextDocumentEdit> = changes
+            .into_values()
+            .map(|(uri, edits)| doc(uri, edits.into_iter().map(lsp::OneOf::Left).collect()))
+            .collect();
+        for (uri, edits) in tables {
+            let annotated = edits.into_iter().map(|text_edit| {
+                lsp::OneOf::Right(lsp::AnnotatedTextEdit { text_edit, annotation_id: TABLES.to_string() })
+            });
+            docs.push(doc(uri, annotated.collect()));
+        }
+        let annotation = lsp::ChangeAnnotation {
+            label: "Rename in the statement tables".to_string(),
+            needs_confirmation: Some(true),
+            description: Some(format!("`{}` → `{new}` in {what}", o.name)),
+        };
+        Ok((
+            Some(lsp::WorkspaceEdit {
+                document_changes: Some(lsp::DocumentChanges::Edits(docs)),
+                change_annotations: Some(HashMap::from([(TABLES.to_string(), annotation)])),
+                ..Default::default()
+            }),
+            None,
+        ))
+    }
+
+    /// The edits that rename `old` to `new` in the rows of the statement tables that name
+    /// it, by table, and how many rows. Only tables loaded from the workspace's facts folder
+    /// are edited; `new` must read back as itself from a table.
+    fn table_edits(&self, old: &str, new: &str) -> Result<(ByDocument, usize), String> {
+        let Some(p) = self.results.project.as_ref() else { return Ok((Vec::new(), 0)) };
+        let Some(facts_dir) = &self.workspace.facts else { return Ok((Vec::new(), 0)) };
+        let mut tables = Vec::new();
+        let mut rows = 0;
+        for table in p.facts.tables.iter().filter(|t| t.kind == crate::facts::load::TableKind::Statements) {
+            let file = p.sources.get(table.file);
+            let path = Path::new(&file.name);
+            if path.parent() != Some(facts_dir.as_path()) {
+                continue;
+            }
+            let cells = crate::facts::rename::relation_cells(&file.text, old);
+            if cells.is_empty() {
+                continue;
+            }
+            if !crate::facts::rename::is_statement_name(new) {
+                let read = crate::facts::load::normalise_relation_name(new).unwrap_or_default();
+                return Err(format!(
+                    "`{old}` is named in the statement tables, where `{new}` would read as `{read}`: \
+                     choose a lower-case name with `_` between words"
+                ));
+            }
+            let Some(uri) = convert::uri(path) else { continue };
+            let lines = Lines::new(&file.text);
+            rows += cells.len();
+            let edits = cells
+                .into_iter()
+                .map(|c| lsp::TextEdit { range: lines.range(c.start, c.end), new_text: new.to_string() });
+            tables.push((uri, edits.collect()));
+        }
+        Ok((tables, rows))
     }
 
     /// `textDocument/documentSymbol`.
@@ -474,8 +579,14 @@ impl Context<'_> {
     /// written in the file) derived in the last evaluation.
     pub fn explain_one(&self, uri: &str, rule: &str) -> Option<String> {
         let path = convert::path(&uri.parse().ok()?)?;
-        self.results.evaluation.as_ref()?.first_proofs.get(&(path, rule.to_string())).cloned()
+        let first = *self.results.evaluation.as_ref()?.firsts.get(&(path, rule.to_string()))?;
+        super::analysis::first_proof(self.results, first, &self.workspace.root)
     }
+}
+
+/// The path of a `file://` URI, as text.
+fn uri_path(uri: &lsp::Uri) -> String {
+    convert::path(uri).map(|p| p.display().to_string()).unwrap_or_default()
 }
 
 /// The command of a rule's "N tuples derived" lens ("show all").

@@ -2,11 +2,12 @@
 //! the Language Server Protocol on standard input and output.
 //!
 //! The request loop answers from the texts the editor sent and from the last finished
-//! analysis, and never waits for one: checking and evaluating run on a worker thread
-//! ([`analysis`]) that reuses the session's load path with the unsaved texts laid over the
-//! files. Every request is answered even when a handler fails (an error response, never a
+//! analysis, and never waits for one: checking and evaluating run on the threads of the
+//! re-evaluation service that `watch` uses too ([`crate::session::reeval`]), which reuses
+//! the session's load path with the unsaved texts laid over the files; [`analysis`]
+//! publishes what it finds. Every request is answered even when a handler fails (an error response, never a
 //! crash): the texts are half-written most of the time. Each edit cancels the evaluation
-//! of the texts before it (see [`CancelToken`]), which would only be thrown away.
+//! of the texts before it, which would only be thrown away.
 //!
 //! The workspace may come from someone else: evaluation runs under a tuple limit and a
 //! timeout (and can be turned off), nothing is ever written (`.output` is never run), and
@@ -17,17 +18,17 @@ pub mod convert;
 pub mod features;
 pub mod index;
 
-use crate::engine::limits::CancelToken;
 use crate::session::Overlay;
-use analysis::{Job, Results, Settings, Workspace};
+use crate::session::reeval::{Edit, Recompute, Service, Setup, Tracked};
+use analysis::{Results, Settings, Workspace};
 use features::Context;
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types as lsp;
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 
 /// What the server offers.
 pub fn capabilities() -> lsp::ServerCapabilities {
@@ -84,19 +85,28 @@ pub fn serve(connection: &Connection, mut settings: Settings) -> Result<(), Stri
     connection.initialize_finish(id, result).map_err(|e| e.to_string())?;
 
     let results = Arc::new(Mutex::new(Results::default()));
-    let latest = Arc::new(AtomicU64::new(0));
-    let (jobs, jobs_rx) = mpsc::channel();
-    {
-        let (workspace, out, results, latest) =
-            (workspace.clone(), connection.sender.clone(), results.clone(), latest.clone());
-        std::thread::Builder::new()
-            .name("stance-analysis".to_string())
-            .spawn(move || analysis::worker(workspace, jobs_rx, out, results, latest))
-            .map_err(|e| format!("cannot start the analysis thread: {e}"))?;
-    }
-    let mut server =
-        Server { workspace, settings, docs: Overlay::new(), results, latest, jobs, running: CancelToken::new() };
-    server.submit();
+    let publisher = analysis::Publisher::new(workspace.clone(), connection.sender.clone(), results.clone());
+    let service = Service::start(Setup {
+        inputs: workspace.inputs(),
+        limits: settings.limits(),
+        tracked: Tracked::Nothing,
+        evaluator: Box::new(Recompute),
+        subscribers: vec![Arc::new(publisher)],
+    })
+    .map_err(|e| format!("cannot start the analysis threads: {e}"))?;
+    service.edit(Edit::Texts(Overlay::new()));
+    let caps = init.capabilities.workspace.as_ref().and_then(|w| w.workspace_edit.as_ref());
+    let annotations = caps.is_some_and(|e| e.document_changes == Some(true) && e.change_annotation_support.is_some());
+    let mut server = Server {
+        workspace,
+        settings,
+        docs: Overlay::new(),
+        results,
+        service,
+        annotations,
+        confirming: HashMap::new(),
+        requests: 0,
+    };
 
     for message in &connection.receiver {
         match message {
@@ -104,14 +114,18 @@ pub fn serve(connection: &Connection, mut settings: Settings) -> Result<(), Stri
                 if connection.handle_shutdown(&req).map_err(|e| e.to_string())? {
                     return Ok(());
                 }
-                let (response, notes) = server.handle(req);
+                let (response, out) = server.handle(req);
                 let _ = connection.sender.send(Message::Response(response));
-                for n in notes {
-                    let _ = connection.sender.send(Message::Notification(n));
+                for o in out {
+                    let _ = connection.sender.send(server.outgoing(o));
                 }
             }
             Message::Notification(n) => server.notify(n),
-            Message::Response(_) => {}
+            Message::Response(r) => {
+                if let Some(request) = server.answered(r) {
+                    let _ = connection.sender.send(Message::Request(request));
+                }
+            }
         }
     }
     Ok(())
@@ -131,24 +145,30 @@ struct Server {
     /// The open documents' texts, by path.
     docs: Overlay,
     results: Arc<Mutex<Results>>,
-    /// The generation of the newest edit.
-    latest: Arc<AtomicU64>,
-    jobs: mpsc::Sender<Job>,
-    /// The token of the newest job: cancelled when the next one is submitted.
-    running: CancelToken,
+    /// Checks and evaluates after each edit, and publishes.
+    service: Service,
+    /// The client confirms annotated edits itself (see [`features::Context::annotations`]).
+    annotations: bool,
+    /// The statement tables' edits of a rename, by the id of the question asking the user
+    /// to confirm them.
+    confirming: HashMap<RequestId, lsp::WorkspaceEdit>,
+    /// Requests sent to the client so far.
+    requests: u64,
 }
 
-impl Server {
-    /// Hands the current texts to the worker, and cancels the evaluation of the last ones.
-    fn submit(&mut self) {
-        let generation = self.latest.fetch_add(1, Ordering::SeqCst) + 1;
-        self.running.cancel();
-        self.running = CancelToken::new();
-        let (overlay, settings, cancel) = (self.docs.clone(), self.settings.clone(), self.running.clone());
-        let job = Job { generation, overlay, settings, cancel };
-        let _ = self.jobs.send(job);
-    }
+/// What a request's handler sends besides its response.
+enum Outgoing {
+    Note(Notification),
+    /// Ask the user to confirm a rename's edits to the statement tables.
+    Confirm(features::TableEdits),
+}
 
+/// The answer of the question of [`Outgoing::Confirm`] that applies the edits.
+pub const RENAME_IN_TABLES: &str = "Rename in the tables";
+/// The answer that leaves the tables as they are.
+pub const RULE_FILES_ONLY: &str = "Rule files only";
+
+impl Server {
     fn notify(&mut self, n: Notification) {
         use lsp::notification as note;
         let changed = match n.method.as_str() {
@@ -175,25 +195,72 @@ impl Server {
                     Some(())
                 })
             }
-            note::DidSaveTextDocument::METHOD | note::DidChangeWatchedFiles::METHOD => Some(()),
+            note::DidSaveTextDocument::METHOD | note::DidChangeWatchedFiles::METHOD => {
+                self.service.edit(Edit::Files(Vec::new()));
+                None
+            }
             note::DidChangeConfiguration::METHOD => {
-                serde_json::from_value::<lsp::DidChangeConfigurationParams>(n.params.clone())
-                    .ok()
-                    .map(|p| self.settings.update(&p.settings))
+                if let Ok(p) = serde_json::from_value::<lsp::DidChangeConfigurationParams>(n.params.clone()) {
+                    self.settings.update(&p.settings);
+                    self.service.edit(Edit::Limits(self.settings.limits()));
+                }
+                None
             }
             _ => None,
         };
         if changed.is_some() {
-            self.submit();
+            self.service.edit(Edit::Texts(self.docs.clone()));
         }
     }
 
+    /// A request to the client, with the next id.
+    fn request(&mut self, method: &str, params: impl serde::Serialize) -> Request {
+        self.requests += 1;
+        Request::new(RequestId::from(format!("stance-{}", self.requests)), method.to_string(), params)
+    }
+
+    /// The message that carries `o` (a question is remembered until its answer comes).
+    fn outgoing(&mut self, o: Outgoing) -> Message {
+        match o {
+            Outgoing::Note(n) => Message::Notification(n),
+            Outgoing::Confirm(t) => {
+                let actions = [RENAME_IN_TABLES, RULE_FILES_ONLY]
+                    .map(|title| lsp::MessageActionItem { title: title.to_string(), properties: HashMap::new() });
+                let params = lsp::ShowMessageRequestParams {
+                    typ: lsp::MessageType::WARNING,
+                    message: t.message,
+                    actions: Some(actions.to_vec()),
+                };
+                let request = self.request(lsp::request::ShowMessageRequest::METHOD, params);
+                self.confirming.insert(request.id.clone(), t.edit);
+                Message::Request(request)
+            }
+        }
+    }
+
+    /// The client's answer to a request of ours: when it confirms a rename in the
+    /// statement tables, the request that applies the edits.
+    fn answered(&mut self, r: Response) -> Option<Request> {
+        let edit = self.confirming.remove(&r.id)?;
+        let chosen: Option<lsp::MessageActionItem> = serde_json::from_value(r.response_result.ok()?).ok()?;
+        if chosen?.title != RENAME_IN_TABLES {
+            return None;
+        }
+        let label = Some("Rename in the statement tables".to_string());
+        Some(self.request(lsp::request::ApplyWorkspaceEdit::METHOD, lsp::ApplyWorkspaceEditParams { label, edit }))
+    }
+
     /// Answers one request; a handler that fails (or panics) gives an error response.
-    fn handle(&mut self, req: Request) -> (Response, Vec<Notification>) {
+    fn handle(&mut self, req: Request) -> (Response, Vec<Outgoing>) {
         let id = req.id.clone();
         let mut notes = Vec::new();
         let results = self.results.lock().unwrap_or_else(|e| e.into_inner());
-        let cx = Context { workspace: &self.workspace, overlay: &self.docs, results: &results };
+        let cx = Context {
+            workspace: &self.workspace,
+            overlay: &self.docs,
+            results: &results,
+            annotations: self.annotations,
+        };
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(&cx, req, &mut notes)));
         let response = match outcome {
             Ok(Ok(value)) => Response::new_ok(id, value),
@@ -206,7 +273,7 @@ impl Server {
 
 type Answer = Result<serde_json::Value, (ErrorCode, String)>;
 
-fn dispatch(cx: &Context, req: Request, notes: &mut Vec<Notification>) -> Answer {
+fn dispatch(cx: &Context, req: Request, notes: &mut Vec<Outgoing>) -> Answer {
     use lsp::request as r;
     fn params<P: serde::de::DeserializeOwned>(req: Request) -> Result<P, (ErrorCode, String)> {
         serde_json::from_value(req.params).map_err(|e| (ErrorCode::InvalidParams, e.to_string()))
@@ -218,7 +285,11 @@ fn dispatch(cx: &Context, req: Request, notes: &mut Vec<Notification>) -> Answer
         r::HoverRequest::METHOD => json(cx.hover(&params(req)?)),
         r::GotoDefinition::METHOD => json(cx.definition(&params(req)?)),
         r::References::METHOD => json(cx.references(&params(req)?)),
-        r::Rename::METHOD => json(cx.rename(&params(req)?).map_err(|e| (ErrorCode::InvalidParams, e))?),
+        r::Rename::METHOD => {
+            let (edit, tables) = cx.rename(&params(req)?).map_err(|e| (ErrorCode::InvalidParams, e))?;
+            notes.extend(tables.map(Outgoing::Confirm));
+            json(edit)
+        }
         r::DocumentSymbolRequest::METHOD => json(cx.document_symbols(&params(req)?)),
         r::WorkspaceSymbolRequest::METHOD => json(cx.workspace_symbols(&params(req)?)),
         r::Completion::METHOD => json(cx.completion(&params(req)?)),
@@ -239,7 +310,7 @@ fn dispatch(cx: &Context, req: Request, notes: &mut Vec<Notification>) -> Answer
             };
             if let Some(t) = &text {
                 let show = lsp::ShowMessageParams { typ: lsp::MessageType::INFO, message: t.clone() };
-                notes.push(Notification::new(lsp::notification::ShowMessage::METHOD.to_string(), show));
+                notes.push(Outgoing::Note(Notification::new(lsp::notification::ShowMessage::METHOD.to_string(), show)));
             }
             json(text)
         }

@@ -49,6 +49,7 @@ impl Live {
             self.state = Some(State { fingerprint, session, inputs: sets });
         } else if let Some(state) = &mut self.state {
             let changes = state.changes(program, &inputs, &project.symbols);
+            state.session.set_limits(options);
             if let Err(d) = state.session.apply(changes) {
                 self.state = None;
                 return Err(fail(d));
@@ -63,6 +64,18 @@ impl Live {
             .map(|(t, decl)| sorted(translate(t.iter(), &decl.types, &live, &mut project.symbols)))
             .collect();
         Ok(Model::from_evaluator(program, relations, None))
+    }
+}
+
+impl super::reeval::Evaluator for Live {
+    fn apply(
+        &mut self,
+        _: &super::reeval::Run,
+        project: &mut Project,
+        options: &EvalOptions,
+        _: &[usize],
+    ) -> Result<super::reeval::Output, Failure> {
+        Ok(super::reeval::Output { model: self.evaluate(project, options)?, delta: None })
     }
 }
 

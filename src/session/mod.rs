@@ -2,14 +2,17 @@
 //! The CLI and the library entry points both go through here.
 //!
 //! Beside it: reading claims files for the commands (`claim_files`), `diff` (two versions
-//! loaded, evaluated and compared), `watch`, and the entry
+//! loaded, evaluated and compared), the re-evaluation service (`reeval`) that `watch` and
+//! the language server share, `watch`, and the entry
 //! points the fuzz targets call with untrusted bytes (`untrusted`).
 
+pub mod cache;
 pub mod claim_files;
 pub mod diff;
 pub mod goal;
 #[cfg(feature = "dd")]
 pub mod live;
+pub mod reeval;
 pub mod scaffold;
 pub mod untrusted;
 pub mod watch;
@@ -162,6 +165,25 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
 
 /// [`load`], with some files' texts taken from `overlay` instead of the disk.
 pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) -> Result<Project, Failure> {
+    let mut project = load_cached(inputs, overlay, sources, None, true)?;
+    plan(&mut project);
+    Ok(project)
+}
+
+/// [`load_with`] for a loop that loads again and again (the re-evaluation service): with a
+/// cache, unchanged rule files are not parsed again and unchanged statement tables not read
+/// again. The project is not planned yet (diagnostics do not need a plan): [`plan`] it
+/// before evaluating it. Without `rows`, statement tables taken from the cache give their
+/// relations' names and diagnostics but not their rows (the project is for diagnostics,
+/// not to be evaluated), and their texts only when a diagnostic points into them; small
+/// tables are copied whole all the same (`cache.rows_left_out` says which happened).
+pub fn load_cached(
+    inputs: &Inputs,
+    overlay: &Overlay,
+    sources: &mut SourceMap,
+    mut cache: Option<&mut cache::LoadCache>,
+    rows: bool,
+) -> Result<Project, Failure> {
     let mut diags = Vec::new();
     let read_bytes =
         |path: &Path, root: Option<&Path>, read: &mut Vec<confine::Identity>| read_overlaid(overlay, path, root, read);
@@ -171,7 +193,11 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
     let paths = rule_file_paths(inputs, overlay)?;
     let mut rule_files = Vec::new();
     let mut read = Vec::new();
-    for (file, dir) in paths.into_iter().sorted().dedup() {
+    let paths: Vec<(PathBuf, Option<PathBuf>)> = paths.into_iter().sorted().dedup().collect();
+    if let Some(c) = cache.as_deref_mut() {
+        c.keep_rules(paths.iter().map(|(p, _)| p));
+    }
+    for (file, dir) in paths {
         let text = match read_bytes(&file, dir.as_deref(), &mut read) {
             Ok(bytes) => lossy(bytes),
             Err(Refused::Failure(f)) => return Err(f),
@@ -181,27 +207,18 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
             }
         };
         let id = sources.add(display_path(&file), text);
-        let (ast, errors) = syntax::parse_file(id, &sources.get(id).text);
+        let (ast, errors) = match cache.as_deref_mut() {
+            Some(c) => c.parse(&file, id, &sources.get(id).text),
+            None => syntax::parse_file(id, &sources.get(id).text),
+        };
         diags.extend(errors);
         rule_files.push(ast);
     }
 
     // Statement tables first: their relation names are known before checking.
-    let mut facts = Facts::new();
-    let (statement_files, other_csv) = read_statement_files(inputs, overlay, sources, &mut read, &mut diags)?;
-    // Size the symbol table for small tables at once, and let it grow beyond: sized for
-    // the worst case (a distinct string per row) a million-row table's hash index spans
-    // tens of megabytes, and with the usual few distinct actors every lookup missed the
-    // cache (loading took twice as long).
-    let table_bytes: usize = statement_files.iter().map(|&f| sources.get(f).text.len()).sum();
-    let mut symbols = Symbols::with_capacity((table_bytes / 32).min(1 << 16), (table_bytes / 2).min(1 << 20));
-    for &file in &statement_files {
-        if let Err(errors) = load::load_statement_table(file, sources, &mut symbols, &mut facts, &inputs.row_filter()) {
-            diags.extend(errors);
-        }
-    }
-    let statement_relations: BTreeSet<String> = facts.relations.keys().cloned().collect();
-
+    let place = (inputs, overlay, rows);
+    let (mut symbols, mut facts, statement_relations, other_csv) =
+        statement_tables(place, sources, &mut read, &mut diags, cache)?;
     let (program, check_diags) = crate::lang::check::check(&rule_files, &statement_relations, &mut symbols);
     diags.extend(check_diags);
     diags.extend(confine::directive_names(&program, sources));
@@ -254,11 +271,83 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
     if diags.iter().any(Diagnostic::is_error) {
         return Err(Failure::new(diags, ExitStatus::Failed));
     }
-    let tables = facts.relations.iter().filter_map(|(name, rows)| Some((program.relation_id(name)?, &rows.tuples)));
-    let plan = plan::plan_with(&program, &plan::Stats::of_inputs(&program, tables));
+    let plan = Plan { strata: Vec::new(), row_width: 0, env_width: 0, stats: plan::Stats::default() };
     // `ord` numbers the symbols of the rules and facts now, before a claim adds its own.
     crate::engine::eval::prepare_symbols(&program, &mut symbols);
     Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan, read })
+}
+
+/// Plans a loaded project's evaluation from the sizes of its input tables.
+pub fn plan(project: &mut Project) {
+    let Project { program, facts, .. } = project;
+    let tables = facts.relations.iter().filter_map(|(name, rows)| Some((program.relation_id(name)?, &rows.tuples)));
+    project.plan = plan::plan_with(program, &plan::Stats::of_inputs(program, tables));
+}
+
+/// Reads the statement tables of the facts directory into `sources`, `symbols` and rows
+/// (or takes them from `cache` when none changed: see [`load_cached`] for `rows`); returns
+/// those, the relations the rows name, and the directory's other `.csv` files (and their
+/// headers).
+fn statement_tables(
+    (inputs, overlay, rows): (&Inputs, &Overlay, bool),
+    sources: &mut SourceMap,
+    read: &mut Vec<confine::Identity>,
+    diags: &mut Vec<Diagnostic>,
+    cache: Option<&mut cache::LoadCache>,
+) -> Result<(Symbols, Facts, BTreeSet<String>, OtherTables), Failure> {
+    let (paths, other_csv) = find_statement_files(inputs)?;
+    let stamps: Vec<cache::Stamp> = match cache {
+        Some(_) => paths.iter().map(|p| cache::stamp(p, overlay)).collect(),
+        None => Vec::new(),
+    };
+    let mut cache = cache;
+    if let Some(c) = cache.as_deref_mut()
+        && let Some(kept) = c.statements(&stamps, sources)
+    {
+        let rows = rows || kept.bytes <= cache::COPIED_UP_TO;
+        c.rows_left_out = !rows;
+        let texts = rows || !kept.diagnostics.is_empty();
+        for (name, text) in &kept.files {
+            sources.add(name.clone(), if texts { text.clone() } else { String::new() });
+        }
+        diags.extend(kept.diagnostics.iter().cloned());
+        read.extend(kept.read.iter().cloned());
+        let facts = if rows { kept.facts.clone() } else { Facts::new() };
+        return Ok((kept.symbols.clone(), facts, kept.names.clone(), other_csv));
+    }
+    let first = cache::next_file(sources);
+    let (mut found, mut opened) = (Vec::new(), Vec::new());
+    let statement_files = read_statement_files(inputs, &paths, overlay, sources, &mut opened, &mut found)?;
+    // Size the symbol table for small tables at once, and let it grow beyond: sized for
+    // the worst case (a distinct string per row) a million-row table's hash index spans
+    // tens of megabytes, and with the usual few distinct actors every lookup missed the
+    // cache (loading took twice as long).
+    let table_bytes: usize = statement_files.iter().map(|&f| sources.get(f).text.len()).sum();
+    let mut symbols = Symbols::with_capacity((table_bytes / 32).min(1 << 16), (table_bytes / 2).min(1 << 20));
+    let mut facts = Facts::new();
+    for &file in &statement_files {
+        if let Err(errors) = load::load_statement_table(file, sources, &mut symbols, &mut facts, &inputs.row_filter()) {
+            found.extend(errors);
+        }
+    }
+    let names: BTreeSet<String> = facts.relations.keys().cloned().collect();
+    if let Some(c) = cache {
+        c.rows_left_out = false;
+        let kept = cache::Statements {
+            first,
+            files: Vec::new(),
+            symbols: symbols.clone(),
+            facts: facts.clone(),
+            names: names.clone(),
+            bytes: 0,
+            diagnostics: found.clone(),
+            read: opened.clone(),
+        };
+        c.keep_statements(stamps, sources, kept);
+    }
+    diags.extend(found);
+    read.extend(opened);
+    Ok((symbols, facts, names, other_csv))
 }
 
 /// [`read_bytes`], except that an editor's buffer stands in for its file (it is not
@@ -297,46 +386,51 @@ fn rule_file_paths(inputs: &Inputs, overlay: &Overlay) -> Result<Vec<(PathBuf, O
     Ok(paths)
 }
 
-/// The statement tables read, and the facts directory's other `.csv` files with their headers.
-type StatementFiles = (Vec<FileId>, Vec<(PathBuf, String)>);
+/// The facts directory's `.csv` files that are not statement tables, with their headers.
+type OtherTables = Vec<(PathBuf, String)>;
 
-/// Reads the statement tables of the facts directory into `sources`; returns them with
-/// the directory's other `.csv` files (and their headers).
+/// The statement tables of the facts directory, and its other `.csv` files.
+type FoundTables = (Vec<PathBuf>, OtherTables);
+
+fn find_statement_files(inputs: &Inputs) -> Result<FoundTables, Failure> {
+    let Some(dir) = &inputs.facts else { return Ok((Vec::new(), Vec::new())) };
+    if let Some(d) = confine::typed_path(dir, "facts directory") {
+        return Err(Failure::new(vec![d], ExitStatus::Usage));
+    }
+    if !dir.is_dir() {
+        return Err(Failure::io(format!("facts directory `{}` does not exist", dir.display())));
+    }
+    let found = load::find_csv_files(dir)
+        .map_err(|e| Failure::io(format!("cannot read facts directory `{}`: {e}", dir.display())))?;
+    Ok((found.statements, found.others))
+}
+
+/// Reads the statement tables `paths` of the facts directory into `sources`.
 fn read_statement_files(
     inputs: &Inputs,
+    paths: &[PathBuf],
     overlay: &Overlay,
     sources: &mut SourceMap,
     read: &mut Vec<confine::Identity>,
     diags: &mut Vec<Diagnostic>,
-) -> Result<StatementFiles, Failure> {
+) -> Result<Vec<FileId>, Failure> {
     let mut statement_files: Vec<FileId> = Vec::new();
-    let mut other_csv = Vec::new();
-    if let Some(dir) = &inputs.facts {
-        if let Some(d) = confine::typed_path(dir, "facts directory") {
-            return Err(Failure::new(vec![d], ExitStatus::Usage));
-        }
-        if !dir.is_dir() {
-            return Err(Failure::io(format!("facts directory `{}` does not exist", dir.display())));
-        }
-        let found = load::find_csv_files(dir)
-            .map_err(|e| Failure::io(format!("cannot read facts directory `{}`: {e}", dir.display())))?;
-        other_csv = found.others;
-        for path in found.statements {
-            let bytes = match read_overlaid(overlay, &path, Some(dir), read) {
-                Ok(bytes) => bytes,
-                Err(Refused::Failure(f)) => return Err(f),
-                Err(Refused::Outside(target)) => {
-                    diags.push(confine::listed_file(&path, &target, Place::Facts));
-                    continue;
-                }
-            };
-            let (text, invalid) = load::decode(bytes);
-            let file = sources.add(display_path(&path), text);
-            diags.extend(load::invalid_utf8_errors(file, &invalid));
-            statement_files.push(file);
-        }
+    let Some(dir) = &inputs.facts else { return Ok(statement_files) };
+    for path in paths {
+        let bytes = match read_overlaid(overlay, path, Some(dir), read) {
+            Ok(bytes) => bytes,
+            Err(Refused::Failure(f)) => return Err(f),
+            Err(Refused::Outside(target)) => {
+                diags.push(confine::listed_file(path, &target, Place::Facts));
+                continue;
+            }
+        };
+        let (text, invalid) = load::decode(bytes);
+        let file = sources.add(display_path(path), text);
+        diags.extend(load::invalid_utf8_errors(file, &invalid));
+        statement_files.push(file);
     }
-    Ok((statement_files, other_csv))
+    Ok(statement_files)
 }
 
 /// A diagnostic for each `.csv` of `other_csv` that no `.input` of `program` reads.

@@ -6,18 +6,25 @@
 //! Standard output carries, per run, the changed tuples and then one status line that
 //! starts with `ok:` or `failed:` (scripts and tests wait for it). Diagnostics go to
 //! standard error as everywhere else.
+//!
+//! The runs are the re-evaluation service's ([`crate::session::reeval`]): this module
+//! turns file events into its edits and prints what it publishes; an edit during an
+//! evaluation cancels it.
 
 use crate::base::diag::Diagnostic;
 use crate::base::source::SourceMap;
-use crate::engine::eval::EvalOptions;
-use crate::proof::provenance::{atom_text, literal};
-use crate::session::{self, Failure, Inputs};
+use crate::engine::eval::Model;
+use crate::proof::provenance::literal;
+use crate::session::reeval::{
+    Delta, Edit, Evaluated, Limits, Outcome, Recompute, Run, Service, Setup, Subscriber, Tracked,
+};
+use crate::session::{Failure, Inputs, Project};
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
 
 /// After the first change, wait this long for more (an editor's save is often several
 /// events: write, rename, attribute change) before re-running.
@@ -32,103 +39,27 @@ pub struct WatchOptions {
     pub exit_after: Option<usize>,
     /// Print how long each re-run took, to standard error.
     pub timing: bool,
-    /// The engine and its options. With `--engine dd` the dataflow stays alive between runs
-    /// and takes each load's changed input tuples as updates ([`super::live`]).
-    pub eval: EvalOptions,
+    /// `Engine::Dd`: one live dataflow across runs, fed each load's changed input tuples
+    /// ([`super::live`]); any other engine: evaluate each run from scratch.
+    pub engine: crate::engine::backend::Engine,
 }
 
-/// How each run evaluates: afresh, or by updating a live dd dataflow.
-enum Evaluator {
-    Fresh(EvalOptions),
+/// The service's evaluator for `engine`.
+fn evaluator(engine: crate::engine::backend::Engine) -> Box<dyn super::reeval::Evaluator> {
     #[cfg(feature = "dd")]
-    Live(super::live::Live, EvalOptions),
-}
-
-impl Evaluator {
-    fn new(options: &EvalOptions) -> Evaluator {
-        #[cfg(feature = "dd")]
-        if options.engine == crate::engine::backend::Engine::Dd {
-            return Evaluator::Live(super::live::Live::default(), options.clone());
-        }
-        Evaluator::Fresh(options.clone())
+    if engine == crate::engine::backend::Engine::Dd {
+        return Box::new(super::live::Live::default());
     }
-
-    fn evaluate(&mut self, project: &mut session::Project) -> Result<crate::engine::eval::Model, Failure> {
-        match self {
-            Evaluator::Fresh(options) => session::evaluate(project, options),
-            #[cfg(feature = "dd")]
-            Evaluator::Live(live, options) => live.evaluate(project, options),
-        }
-    }
+    let _ = engine;
+    Box::new(Recompute)
 }
 
-/// What one successful run shows: the tuples of each shown relation, as pasteable atoms
-/// (`aligned("Egypt", "Haftar")`) in display order, and the violations of the constraints.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Snapshot {
-    /// Each shown relation's tuples, by relation name.
-    pub relations: BTreeMap<String, Vec<String>>,
-    /// `:- recognises(x, y), conflict(x, y).  [rules/libya.dl:212]  with x = "Kremlin", y = "GNA"`.
-    pub violations: Vec<String>,
-}
-
-/// Loads and evaluates once. Diagnostics (warnings, or the errors that stopped it) are
-/// handed to `report` with the files they point into.
-pub fn run_once(
-    inputs: &Inputs,
-    relations: &[String],
-    report: &mut dyn FnMut(&[Diagnostic], &SourceMap),
-) -> Result<Snapshot, usize> {
-    run_reading(inputs, relations, &mut Evaluator::Fresh(EvalOptions::default()), report).0
-}
-
-/// [`run_once`], and the files the run read (rule files and tables, whatever their names),
-/// so that `watch` watches exactly those.
-fn run_reading(
-    inputs: &Inputs,
-    relations: &[String],
-    evaluator: &mut Evaluator,
-    report: &mut dyn FnMut(&[Diagnostic], &SourceMap),
-) -> (Result<Snapshot, usize>, Vec<PathBuf>) {
-    let read = |sources: &SourceMap| -> Vec<PathBuf> {
-        sources.files().map(|(_, f)| &f.name).filter(|n| !n.starts_with('<')).map(PathBuf::from).collect()
-    };
-    let mut sources = SourceMap::new();
-    let mut project = match session::load(inputs, &mut sources) {
-        Ok(p) => p,
-        Err(f) => return (Err(fail(f, &sources, report)), read(&sources)),
-    };
-    report(&project.warnings, &project.sources);
-    let files = read(&project.sources);
-    (evaluate_shown(&mut project, relations, evaluator, report), files)
-}
-
-fn evaluate_shown(
-    project: &mut session::Project,
-    relations: &[String],
-    evaluator: &mut Evaluator,
-    report: &mut dyn FnMut(&[Diagnostic], &SourceMap),
-) -> Result<Snapshot, usize> {
-    let model = match evaluator.evaluate(project) {
-        Ok(m) => m,
-        Err(f) => return Err(fail(f, &project.sources, report)),
-    };
+/// The violations of the constraints in a model, as `watch` prints them (after
+/// `violated:` or `resolved:`), in display order.
+fn violations(project: &Project, model: &Model) -> Vec<String> {
     let program = &project.program;
-    let shown: Vec<usize> = if relations.is_empty() {
-        program.shown_relations()
-    } else {
-        relations.iter().filter_map(|name| program.relation_id(name)).collect()
-    };
-    let atoms = |id: usize| -> Vec<String> {
-        let (rel, tuples) = (&program.relations[id], &model.relations[id]);
-        crate::base::order::display_order(tuples, &rel.types, &project.symbols)
-            .into_iter()
-            .map(|i| atom_text(program, id, tuples.get(i), &project.symbols))
-            .collect()
-    };
-    let relations = shown.into_iter().map(|id| (program.relations[id].name.clone(), atoms(id))).collect();
-    // A violation is a tuple of the constraint's hidden relation: its named variables' values.
     let mut violations = Vec::new();
+    // A violation is a tuple of the constraint's hidden relation: its named variables' values.
     for c in &program.constraints {
         let (rel, tuples) = (&program.relations[c.rel], &model.relations[c.rel]);
         let text = project.sources.one_line(c.span);
@@ -145,12 +76,7 @@ fn evaluate_shown(
             violations.push(format!("{text}  [{place}]{with}"));
         }
     }
-    Ok(Snapshot { relations, violations })
-}
-
-fn fail(f: Failure, sources: &SourceMap, report: &mut dyn FnMut(&[Diagnostic], &SourceMap)) -> usize {
-    report(&f.diagnostics, sources);
-    f.diagnostics.iter().filter(|d| d.is_error()).count().max(1)
+    violations
 }
 
 /// What an edit changed, as lines to print.
@@ -171,26 +97,22 @@ pub struct Change {
     pub resolved: usize,
 }
 
-/// The difference between two runs.
-pub fn diff(old: &Snapshot, new: &Snapshot) -> Change {
+/// What an edit changed: the tracked relations' changes (relations by name, removals
+/// first) and the violations introduced and resolved.
+pub fn change(delta: &Delta, old_violations: &[String], violations: &[String]) -> Change {
     let mut change = Change::default();
-    let names: BTreeSet<&String> = old.relations.keys().chain(new.relations.keys()).collect();
-    let empty = Vec::new();
-    for name in names {
-        let (a, b) = (old.relations.get(name).unwrap_or(&empty), new.relations.get(name).unwrap_or(&empty));
-        let (sa, sb): (BTreeSet<&String>, BTreeSet<&String>) = (a.iter().collect(), b.iter().collect());
-        let removed: Vec<String> = a.iter().filter(|t| !sb.contains(t)).map(|t| format!("- {t}")).collect();
-        let added: Vec<String> = b.iter().filter(|t| !sa.contains(t)).map(|t| format!("+ {t}")).collect();
-        change.removed += removed.len();
-        change.added += added.len();
-        change.tuples.extend(removed.into_iter().chain(added));
+    for (name, c) in &delta.relations {
+        let atom = |sign: char, row: &Vec<String>| format!("{sign} {name}({})", row.join(", "));
+        change.removed += c.removed.len();
+        change.added += c.added.len();
+        change.tuples.extend(c.removed.iter().map(|r| atom('-', r)).chain(c.added.iter().map(|r| atom('+', r))));
     }
     let (va, vb): (BTreeSet<&String>, BTreeSet<&String>) =
-        (old.violations.iter().collect(), new.violations.iter().collect());
+        (old_violations.iter().collect(), violations.iter().collect());
     let introduced: Vec<String> =
-        new.violations.iter().filter(|v| !va.contains(v)).map(|v| format!("violated: {v}")).collect();
+        violations.iter().filter(|v| !va.contains(v)).map(|v| format!("violated: {v}")).collect();
     let resolved: Vec<String> =
-        old.violations.iter().filter(|v| !vb.contains(v)).map(|v| format!("resolved: {v}")).collect();
+        old_violations.iter().filter(|v| !vb.contains(v)).map(|v| format!("resolved: {v}")).collect();
     change.introduced = introduced.len();
     change.resolved = resolved.len();
     change.violations.extend(introduced.into_iter().chain(resolved));
@@ -202,19 +124,26 @@ fn violations_counted(n: usize) -> String {
     format!("{n} violation{}", if n == 1 { "" } else { "s" })
 }
 
-/// The lines of one successful run: what changed since `last` (or, on the first run, the
-/// violations there are) and the `ok:` status line.
-pub fn run_lines(runs: usize, what: &str, last: Option<&Snapshot>, snapshot: &Snapshot) -> Vec<String> {
+/// The lines of one successful run: what changed since the last successful run (or, on the
+/// first, the violations there are) and the `ok:` status line. `last` holds the last
+/// successful run's violations, `None` before the first.
+pub fn run_lines(
+    runs: usize,
+    what: &str,
+    last: Option<&[String]>,
+    delta: &Delta,
+    violations: &[String],
+) -> Vec<String> {
     let mut lines = Vec::new();
     let status = match last {
         None => {
-            let tuples: usize = snapshot.relations.values().map(Vec::len).sum();
-            let n = snapshot.relations.len();
-            lines.extend(snapshot.violations.iter().map(|v| format!("violated: {v}")));
-            let violated = if snapshot.violations.is_empty() {
+            let tuples: usize = delta.relations.values().map(|c| c.added.len()).sum();
+            let n = delta.relations.len();
+            lines.extend(violations.iter().map(|v| format!("violated: {v}")));
+            let violated = if violations.is_empty() {
                 String::new()
             } else {
-                format!(", {}", violations_counted(snapshot.violations.len()))
+                format!(", {}", violations_counted(violations.len()))
             };
             format!(
                 "ok: run {runs}: {tuples} tuple{} in {n} relation{}{violated}",
@@ -223,7 +152,7 @@ pub fn run_lines(runs: usize, what: &str, last: Option<&Snapshot>, snapshot: &Sn
             )
         }
         Some(prev) => {
-            let d = diff(prev, snapshot);
+            let d = change(delta, prev, violations);
             lines.extend(d.tuples);
             lines.extend(d.violations);
             let mut parts = Vec::new();
@@ -359,14 +288,119 @@ impl Watched {
     }
 }
 
+/// How `watch` shows diagnostics (on the service's threads, hence `Send + Sync`).
+pub type Report = Box<dyn Fn(&[Diagnostic], &SourceMap) + Send + Sync>;
+
+/// What reaches the thread that watches the files: the watcher's events, and from the
+/// printer the files a run read and each status line printed.
+enum Note {
+    Fs(notify::Result<notify::Event>),
+    Read(Vec<PathBuf>),
+    Printed,
+}
+
+/// The re-evaluation service's subscriber that prints each run.
+struct Printer {
+    report: Report,
+    timing: bool,
+    notes: mpsc::Sender<Note>,
+    /// Runs printed, and the last successful run's violations.
+    state: Mutex<(usize, Option<Vec<String>>)>,
+}
+
+impl Printer {
+    /// Prints a run's lines, then its timing, and tells the watching thread.
+    fn print(&self, run: &Run, lines: &[String]) {
+        {
+            let mut out = crate::base::terminal::stdout(crate::base::terminal::Shape::Text);
+            for l in lines {
+                let _ = writeln!(out, "{l}");
+            }
+            let _ = out.flush();
+        }
+        if self.timing {
+            let runs = self.state.lock().unwrap_or_else(|e| e.into_inner()).0;
+            let took = run.started.elapsed().as_millis();
+            match run.first_edit {
+                Some(t) => eprintln!(
+                    "timing: run {runs}: {} ms from the first change to output ({took} ms to load and evaluate)",
+                    t.elapsed().as_millis(),
+                ),
+                None => eprintln!("timing: run {runs}: {took} ms to load and evaluate"),
+            }
+        }
+        let _ = self.notes.send(Note::Printed);
+    }
+
+    /// The `failed:` line of a run stopped by `errors` errors.
+    fn failed(&self, run: &Run, diagnostics: &[Diagnostic]) {
+        let errors = diagnostics.iter().filter(|d| d.is_error()).count().max(1);
+        let runs = {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.0 += 1;
+            state.0
+        };
+        let line = format!(
+            "failed: run {runs}{}: {errors} error{} (showing the last good result)",
+            after(&run.changed),
+            if errors == 1 { "" } else { "s" }
+        );
+        self.print(run, &[line]);
+    }
+}
+
+/// ` after a change to rules/r.dl`, or nothing.
+fn after(changed: &[PathBuf]) -> String {
+    if changed.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = changed.iter().map(|p| shown_path(p)).collect();
+    format!(" after a change to {}", names.join(", "))
+}
+
+impl Subscriber for Printer {
+    fn checked(&self, run: &Run, checked: &mut Result<Project, Failure>, read: &[PathBuf]) {
+        let _ = self.notes.send(Note::Read(read.to_vec()));
+        match checked {
+            Ok(project) => (self.report)(&project.warnings, &project.sources),
+            Err(f) => {
+                (self.report)(&f.diagnostics, f.sources.as_ref().unwrap_or(&SourceMap::new()));
+                self.failed(run, &f.diagnostics);
+            }
+        }
+    }
+
+    fn evaluated(&self, run: &Run, evaluated: &Evaluated) {
+        let project = &evaluated.project;
+        match &evaluated.outcome {
+            Outcome::Evaluated { model, delta } => {
+                let now = violations(project, model);
+                let lines = {
+                    let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                    state.0 += 1;
+                    let lines = run_lines(state.0, &after(&run.changed), state.1.as_deref(), delta, &now);
+                    state.1 = Some(now);
+                    lines
+                };
+                self.print(run, &lines);
+            }
+            Outcome::Failed(f) => {
+                (self.report)(&f.diagnostics, f.sources.as_ref().unwrap_or(&project.sources));
+                self.failed(run, &f.diagnostics);
+            }
+            Outcome::Cancelled | Outcome::Off => {}
+        }
+    }
+}
+
 /// Runs until interrupted (or `exit_after` runs). `report` renders diagnostics.
-pub fn watch(
-    inputs: &Inputs,
-    options: &WatchOptions,
-    report: &mut dyn FnMut(&[Diagnostic], &SourceMap),
-) -> Result<(), Failure> {
+pub fn watch(inputs: &Inputs, options: &WatchOptions, report: Report) -> Result<(), Failure> {
     let (tx, rx) = mpsc::channel();
-    let mut watcher = notify::recommended_watcher(tx).map_err(|e| Failure::io(format!("cannot watch files: {e}")))?;
+    let events = tx.clone();
+    let mut watcher = notify::recommended_watcher(move |e| {
+        let _ = events.send(Note::Fs(e));
+    })
+    .map_err(|e| Failure::io(format!("cannot watch files: {e}")))?;
     let named: BTreeSet<PathBuf> = watch_dirs(inputs)?.into_iter().collect();
     for dir in &named {
         watcher
@@ -376,78 +410,36 @@ pub fn watch(
     let dirs = named.iter().map(|d| (absolute(d), identity(d))).collect();
     let mut watched = Watched { named, read: BTreeSet::new(), dirs };
 
-    let mut evaluator = Evaluator::new(&options.eval);
-    let mut last: Option<Snapshot> = None;
-    let mut runs = 0usize;
-    let mut changed: BTreeSet<PathBuf> = BTreeSet::new();
-    let mut first_event: Option<Instant> = None;
-    loop {
-        let started = Instant::now();
-        let (result, read) = run_reading(inputs, &options.relations, &mut evaluator, report);
-        watched.refresh(&mut watcher, &read);
-        runs += 1;
-        let elapsed = started.elapsed();
-        let what = if changed.is_empty() {
-            String::new()
-        } else {
-            let names: Vec<String> = changed.iter().map(|p| shown_path(p)).collect();
-            format!(" after a change to {}", names.join(", "))
-        };
-        let mut lines = Vec::new();
-        match result {
-            Ok(snapshot) => {
-                lines = run_lines(runs, &what, last.as_ref(), &snapshot);
-                last = Some(snapshot);
+    let printer = Printer { report, timing: options.timing, notes: tx, state: Mutex::new((0, None)) };
+    let tracked = if options.relations.is_empty() { Tracked::Shown } else { Tracked::Named(options.relations.clone()) };
+    let service = Service::start(Setup {
+        inputs: inputs.clone(),
+        limits: Limits::trusted(DEBOUNCE),
+        tracked,
+        evaluator: evaluator(options.engine),
+        subscribers: vec![Arc::new(printer)],
+    })
+    .map_err(|e| Failure::io(format!("cannot start the re-evaluation threads: {e}")))?;
+    service.edit(Edit::Files(Vec::new()));
+    let mut printed = 0;
+    for note in rx {
+        match note {
+            Note::Fs(Ok(event)) if watched.relevant_event(&event) => {
+                let paths = event.paths.into_iter().filter(|p| watched.relevant(p)).collect();
+                service.edit(Edit::Files(paths));
             }
-            Err(errors) => lines.push(format!(
-                "failed: run {runs}{what}: {errors} error{} (showing the last good result)",
-                if errors == 1 { "" } else { "s" }
-            )),
-        }
-        {
-            let mut out = crate::base::terminal::stdout(crate::base::terminal::Shape::Text);
-            for l in &lines {
-                let _ = writeln!(out, "{l}");
-            }
-            let _ = out.flush();
-        }
-        if options.timing {
-            match first_event {
-                Some(t) => eprintln!(
-                    "timing: run {runs}: {} ms from the first change to output ({} ms to load and evaluate)",
-                    t.elapsed().as_millis(),
-                    elapsed.as_millis()
-                ),
-                None => eprintln!("timing: run {runs}: {} ms to load and evaluate", elapsed.as_millis()),
-            }
-        }
-        if options.exit_after.is_some_and(|n| runs >= n) {
-            return Ok(());
-        }
-
-        // Wait for a relevant change, then for the burst of events to settle.
-        changed.clear();
-        first_event = None;
-        loop {
-            let event = match rx.recv() {
-                Ok(Ok(e)) => e,
-                Ok(Err(e)) => return Err(Failure::io(format!("watching files failed: {e}"))),
-                Err(_) => return Ok(()),
-            };
-            if watched.relevant_event(&event) {
-                first_event.get_or_insert_with(Instant::now);
-                changed.extend(event.paths.into_iter().filter(|p| watched.relevant(p)));
-                break;
-            }
-        }
-        while let Ok(event) = rx.recv_timeout(DEBOUNCE) {
-            if let Ok(e) = event
-                && watched.relevant_event(&e)
-            {
-                changed.extend(e.paths.into_iter().filter(|p| watched.relevant(p)));
+            Note::Fs(Ok(_)) => {}
+            Note::Fs(Err(e)) => return Err(Failure::io(format!("watching files failed: {e}"))),
+            Note::Read(read) => watched.refresh(&mut watcher, &read),
+            Note::Printed => {
+                printed += 1;
+                if options.exit_after.is_some_and(|n| printed >= n) {
+                    return Ok(());
+                }
             }
         }
     }
+    Ok(())
 }
 
 /// A changed path as the user would write it: relative to the working directory.

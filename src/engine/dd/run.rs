@@ -48,7 +48,8 @@ struct Job {
     program: Arc<ir::Program>,
     inputs: Arc<Vec<Tuples>>,
     shared: Shared,
-    options: EvalOptions,
+    /// The limits of the run in progress: those `start` got, then each `apply`'s.
+    options: Arc<Mutex<EvalOptions>>,
     /// Each local worker's command channel, taken by the worker (`None` for a batch run).
     commands: Mutex<Vec<Option<Receiver<Command>>>>,
     replies: Mutex<Sender<Reply>>,
@@ -57,6 +58,8 @@ struct Job {
 /// A dataflow kept alive: its model, and the means to change its inputs.
 pub struct Session {
     commands: Vec<Sender<Command>>,
+    /// The limits the workers check (shared with them).
+    options: Arc<Mutex<EvalOptions>>,
     replies: Receiver<Reply>,
     guards: Option<timely::communication::initialize::WorkerGuards<()>>,
     symbols: Arc<Mutex<Symbols>>,
@@ -90,6 +93,7 @@ impl Session {
         let (reply, replies) = channel();
         crate::engine::eval::prepare_symbols(program, symbols);
         let lent = Arc::new(Mutex::new(std::mem::take(symbols)));
+        let limits = Arc::new(Mutex::new(options.clone()));
         let job = Arc::new(Job {
             program: Arc::new(program.clone()),
             inputs: Arc::new(inputs),
@@ -98,7 +102,7 @@ impl Session {
                 error: Arc::new(Mutex::new(None)),
                 sizes: Arc::new(program.relations.iter().map(|_| AtomicI64::new(0)).collect()),
             },
-            options: options.clone(),
+            options: limits.clone(),
             commands: Mutex::new(receivers.into_iter().map(|r| live.then_some(r)).collect()),
             replies: Mutex::new(reply),
         });
@@ -121,6 +125,7 @@ impl Session {
         };
         let mut session = Session {
             commands: if live { senders } else { Vec::new() },
+            options: limits,
             replies,
             guards: Some(guards),
             symbols: lent,
@@ -154,6 +159,11 @@ impl Session {
                 t
             })
             .collect()
+    }
+
+    /// The limits (deadline, cancel token, budgets) the next [`Session::apply`] runs under.
+    pub fn set_limits(&mut self, options: &EvalOptions) {
+        *self.options.lock().unwrap_or_else(PoisonError::into_inner) = options.clone();
     }
 
     /// Applies input changes (a tuple added to a relation that already has it, or removed
@@ -368,7 +378,8 @@ fn settle(worker: &mut timely::worker::Worker, probe: &Probe<u32>, epoch: u32, j
         checked = Instant::now();
         if let Some(reason) = stop_reason(job) {
             let largest = largest(&job.shared);
-            return Err(limit_diagnostic(&job.program, &job.options, reason, None, largest));
+            let options = job.options.lock().unwrap_or_else(PoisonError::into_inner).clone();
+            return Err(limit_diagnostic(&job.program, &options, reason, None, largest));
         }
     }
     Ok(())
@@ -376,7 +387,7 @@ fn settle(worker: &mut timely::worker::Worker, probe: &Probe<u32>, epoch: u32, j
 
 /// The limit the run has passed, if any.
 fn stop_reason(job: &Job) -> Option<StopReason> {
-    let o = &job.options;
+    let o = job.options.lock().unwrap_or_else(PoisonError::into_inner);
     if o.cancel.as_ref().is_some_and(limits::CancelToken::is_cancelled) {
         return Some(StopReason::Cancelled);
     }

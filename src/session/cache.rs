@@ -1,0 +1,150 @@
+//! What loading keeps between the runs of the re-evaluation service, so that a keystroke
+//! costs the parse of the file that changed and the check, not a new read of every table:
+//! each rule file's tree (reparsed only when its text changed), and everything the
+//! statement tables gave (texts, symbols, rows, diagnostics), reused while no table
+//! changed. A one-shot command (`check`, `infer`) loads without one.
+//!
+//! Checking for diagnostics needs only the relations the tables name and what reading them
+//! found, so a load for diagnostics takes neither their rows nor their texts from the cache
+//! (copying a million rows per keystroke would delay the diagnostics); the load for
+//! evaluation, on another thread, takes both.
+//!
+//! A table counts as unchanged when the editor's text for it is the same, or, on disk, when
+//! the file its path leads to is the same file (device and inode) with the same length and
+//! modification time. Reuse also requires the tables to get the same file numbers in the
+//! source map as before (rows and diagnostics point into it by number), which holds while
+//! the set of rule files stays the same.
+
+use crate::base::diag::Diagnostic;
+use crate::base::source::{FileId, SourceMap};
+use crate::base::value::Symbols;
+use crate::facts::confine::Identity;
+use crate::facts::load::Facts;
+use crate::lang::syntax::{self, ast};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// What loading keeps between runs. Its clones share the statement tables (the service's
+/// check and evaluation threads each hold one) and each keeps its own rule files.
+#[derive(Default, Clone)]
+pub struct LoadCache {
+    /// Each rule file's number, text, tree and syntax errors.
+    rules: BTreeMap<PathBuf, (FileId, String, ast::File, Vec<Diagnostic>)>,
+    /// What the statement tables gave, and how they were when read.
+    statements: Arc<Mutex<Kept>>,
+    /// How many times this cache reused the statement tables (for tests).
+    pub statement_hits: usize,
+    /// Whether the last load left the statement rows out (see [`crate::session::load_cached`]).
+    pub rows_left_out: bool,
+}
+
+/// Statement tables up to this size are copied out of the cache even for diagnostics: a
+/// copy costs less than loading the project again to evaluate it.
+pub const COPIED_UP_TO: usize = 4 << 20;
+
+/// The statement tables' stamps and what they gave, once read.
+type Kept = Option<(Vec<Stamp>, Arc<Statements>)>;
+
+/// How a statement table was when it was read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stamp {
+    /// An editor's text, by path.
+    Text(PathBuf, String),
+    /// A file on disk: its path, device and inode, length and modification time.
+    Disk(PathBuf, (u64, u64), u64, Option<std::time::SystemTime>),
+    /// A file whose metadata could not be read: never equal to anything.
+    Unknown,
+}
+
+/// Everything the statement tables gave: their names and texts as added to the source map
+/// (from `first` on), the symbols and rows, the relations they name, the diagnostics, and
+/// the identities of the files read.
+pub struct Statements {
+    /// The first table's number in the source map.
+    pub first: FileId,
+    /// Each table's name and text, in the order they were added.
+    pub files: Vec<(String, String)>,
+    /// The symbol table after the tables were read.
+    pub symbols: Symbols,
+    /// Their rows.
+    pub facts: Facts,
+    /// The relations their rows name.
+    pub names: BTreeSet<String>,
+    /// The tables' size in bytes.
+    pub bytes: usize,
+    /// What reading them found.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files read.
+    pub read: Vec<Identity>,
+}
+
+/// The stamp of a statement table.
+pub fn stamp(path: &Path, overlay: &super::Overlay) -> Stamp {
+    if let Some(text) = overlay.get(path) {
+        return Stamp::Text(path.to_path_buf(), text.clone());
+    }
+    let Ok(meta) = std::fs::metadata(path) else { return Stamp::Unknown };
+    #[cfg(unix)]
+    let id = {
+        use std::os::unix::fs::MetadataExt;
+        (meta.dev(), meta.ino())
+    };
+    #[cfg(not(unix))]
+    let id = (0, 0);
+    Stamp::Disk(path.to_path_buf(), id, meta.len(), meta.modified().ok())
+}
+
+fn next_id(sources: &SourceMap) -> FileId {
+    FileId(sources.files().count() as u32)
+}
+
+impl LoadCache {
+    /// The tree of the rule file `path` (number `id`, text `text`), reparsed only if its
+    /// number or text changed.
+    pub fn parse(&mut self, path: &Path, id: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
+        if let Some((i, t, tree, errors)) = self.rules.get(path)
+            && *i == id
+            && t == text
+        {
+            return (tree.clone(), errors.clone());
+        }
+        let (tree, errors) = syntax::parse_file(id, text);
+        self.rules.insert(path.to_path_buf(), (id, text.to_string(), tree.clone(), errors.clone()));
+        (tree, errors)
+    }
+
+    /// Forgets the rule files not in `paths` (closed, deleted).
+    pub fn keep_rules<'p>(&mut self, paths: impl Iterator<Item = &'p PathBuf>) {
+        let paths: std::collections::BTreeSet<&PathBuf> = paths.collect();
+        self.rules.retain(|p, _| paths.contains(p));
+    }
+
+    /// The statement tables' results as they were, if the tables (`stamps`) are unchanged
+    /// and would get the same numbers in `sources`.
+    pub fn statements(&mut self, stamps: &[Stamp], sources: &SourceMap) -> Option<Arc<Statements>> {
+        let kept = self.statements.lock().unwrap_or_else(|e| e.into_inner());
+        let (old, kept) = kept.as_ref()?;
+        if old != stamps || stamps.contains(&Stamp::Unknown) || kept.first != next_id(sources) {
+            return None;
+        }
+        self.statement_hits += 1;
+        Some(kept.clone())
+    }
+
+    /// Keeps what the statement tables (`stamps`) gave: the files of `sources` from
+    /// `kept.first` on.
+    pub fn keep_statements(&mut self, stamps: Vec<Stamp>, sources: &SourceMap, kept: Statements) {
+        let first = kept.first.0 as usize;
+        let files: Vec<(String, String)> =
+            sources.files().skip(first).map(|(_, f)| (f.name.clone(), f.text.clone())).collect();
+        let bytes = files.iter().map(|(_, t)| t.len()).sum();
+        let kept = Arc::new(Statements { files, bytes, ..kept });
+        *self.statements.lock().unwrap_or_else(|e| e.into_inner()) = Some((stamps, kept));
+    }
+}
+
+/// The number the next file added to `sources` gets.
+pub fn next_file(sources: &SourceMap) -> FileId {
+    next_id(sources)
+}

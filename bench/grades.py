@@ -8,7 +8,8 @@ tuple, each evaluating the whole program with recording on:
 - plain:  the table without its `grade` and `confidence` columns (no grading);
 - graded: the same rows with them (every tuple of the model graded and scored).
 
-Prints wall time and peak memory (GNU time) of each, medians over --reps runs, alternating.
+Prints wall time, CPU (user) time and peak memory (GNU time) of each, medians over --reps
+runs, alternating (on a shared machine, CPU time is the steadier of the two).
 Usage: bench/grades.py [--nodes 8000] [--edges 12000] [--reps 3] [--stance target/release/stance]
 """
 
@@ -50,11 +51,11 @@ def tables(root, nodes, edges, seed):
 
 
 def run(stance, d, claim):
-    argv = ["/usr/bin/time", "-f", "%e %M", stance, "explain", claim, "--full", "--rules", "rules.dl", "--facts", "facts"]
+    argv = ["/usr/bin/time", "-f", "%e %U %M", stance, "explain", claim, "--full", "--rules", "rules.dl", "--facts", "facts"]
     out = subprocess.run(argv, cwd=d, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    secs, kb = out.stderr.strip().splitlines()[-1].split()
-    return float(secs), int(kb) / 1024, out.stdout.splitlines()[0]
+    secs, user, kb = out.stderr.strip().splitlines()[-1].split()
+    return float(secs), int(kb) / 1024, out.stdout.splitlines()[0], float(user)
 
 
 def main():
@@ -78,8 +79,9 @@ def main():
         for name in ("plain", "graded"):
             t = statistics.median(r[0] for r in results[name])
             m = statistics.median(r[1] for r in results[name])
-            base = base or (t, m)
-            print(f"{name:7} median {t:7.2f} s  peak {m:8.1f} MB  ({t / base[0]:.2f}x time, {m / base[1]:.2f}x memory)  {results[name][0][2]}")
+            u = statistics.median(r[3] for r in results[name])
+            base = base or (t, m, u)
+            print(f"{name:7} median {t:7.2f} s ({u:.2f} s CPU)  peak {m:8.1f} MB  ({t / base[0]:.2f}x time, {u / base[2]:.2f}x CPU, {m / base[1]:.2f}x memory)  {results[name][0][2]}")
 
 
 if __name__ == "__main__":

@@ -306,3 +306,13 @@ n(c) :- c = count : { b(x, _), k = count : { a(x, _) }, k > 0 }.
     // `k` is the witness of the largest `z`.
     assert_eq!(before["w"], [["2", "20"]]);
 }
+
+#[test]
+fn defeasible_syntax_keeps_its_arrows_names_and_preferences() {
+    let text =
+        "@x  ~p( 1 ) :~> !q(2) .\n@y p(1):~q(2).\nq(2).\n.prefer   y>x\n.prefer by  grade\n.prefer by date\n~q(3).\n";
+    assert_eq!(
+        fmt(text),
+        "@x ~p(1) :~> !q(2).\n@y p(1) :~ q(2).\nq(2).\n.prefer y > x\n.prefer by grade\n.prefer by date\n~q(3).\n"
+    );
+}

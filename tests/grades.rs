@@ -102,6 +102,30 @@ fn a_cycle_does_not_let_a_claim_prove_itself() {
 }
 
 #[test]
+fn grades_follow_rules_with_constants_negations_conditions_and_recursion() {
+    let rules = ".decl p(x: symbol, y: symbol)\n.decl q(x: symbol)\n.decl s(x: symbol)\n.decl n(x: symbol, k: number)\n\
+        p(x, y) :- e(x, y), !f(x, y), x != \"z\".\n\
+        q(x) :- p(x, \"b\").\n\
+        s(x) :- e(\"a\", x).\n\
+        s(y) :- s(x), e(x, y), y != \"a\".\n\
+        n(x, k) :- s(x), k = strlen(x) + 1.\n";
+    let m = graded(
+        rules,
+        &["a,e,b,B2,0.9", "a,e,c,C1,0.5", "z,e,b,A1,1", "a,f,c,A1,1", "b,e,d,A2,0.8", "d,e,b,A1,0.5", "d,e,a,A1,1"],
+        None,
+        None,
+    );
+    assert_eq!(get(&m, "p(\"a\", \"b\")"), "B2 0.9");
+    assert!(!m.contains_key("p(\"a\", \"c\")") && !m.contains_key("p(\"z\", \"b\")"));
+    assert_eq!(get(&m, "q(\"a\")"), "B2 0.9");
+    // s(b) directly (B2) or round the cycle b -> d -> b (no better); s(d) through b.
+    assert_eq!(get(&m, "s(\"b\")"), "B2 0.9");
+    assert_eq!(get(&m, "s(\"d\")"), "B2 0.72");
+    assert_eq!(get(&m, "n(\"d\", 2)"), "B2 0.72");
+    assert!(!m.contains_key("s(\"a\")"));
+}
+
+#[test]
 fn ungraded_rows_grade_nothing_and_given_facts_weaken_nothing() {
     let rules = ".decl known(x: symbol)\nknown(\"a\").\n.decl q(x: symbol)\nq(x) :- known(x), said(x, _).\n\
                  .decl r(x: symbol)\nr(x) :- known(x).\n.decl s(x: symbol)\ns(x) :- said(_, x), !known(x).\n";
@@ -242,8 +266,14 @@ fn brute_force(rules: &[Rule], rows: &BTreeMap<Tuple, Vec<Value>>) -> BTreeMap<T
     out
 }
 
+/// How many random programs the property test tries (`GRADES_CASES`, default 48).
+fn grades_cases() -> u32 {
+    std::env::var("GRADES_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    // `GRADES_CASES` runs more (or fewer) cases than the default 48.
+    #![proptest_config(ProptestConfig { cases: grades_cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn grades_equal_the_best_over_all_proofs(
@@ -287,8 +317,11 @@ proptest! {
 // ---------------------------------------------------------------------------------------
 // The command line, on the graded example under tests/graded.
 
+/// The graded example.
+const GRADED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/graded");
+
 fn stance(args: &[&str]) -> std::process::Output {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/graded");
+    let dir = Path::new(GRADED);
     std::process::Command::new(env!("CARGO_BIN_EXE_stance"))
         .args(args)
         .current_dir(dir)
@@ -395,12 +428,15 @@ fn review_claims_can_require_a_grade() {
         text(&out.stdout),
         "SUPPORTED  aligned(\"Haftar\", \"Tobruk\") >= B2  [claims/grades.claims:2]
     note: Well sourced.
+    grade: B2, confidence 0.9
     proof: aligned(\"Haftar\", \"Tobruk\") <= rules/rules.dl:8[backs(\"Haftar\", \"Tobruk\")@facts/statements.csv:2]
 FAILED     aligned(\"Egypt\", \"Haftar\") >= B3  [claims/grades.claims:4]
     note: Two proofs: C3 (through Tobruk) and D2 (stated); neither is B3.
     expected SUPPORTED at grade B3 or better, found grade C3/D2
+    grade: C3/D2, confidence 0.6
     proof: aligned(\"Egypt\", \"Haftar\") <= rules/rules.dl:8[backs(\"Egypt\", \"Haftar\")@facts/statements.csv:5]
 SUPPORTED  aligned(\"Egypt\", _) >= B3  [claims/grades.claims:5]
+    grade: B3/D2, confidence 0.8
     proof: aligned(\"Egypt\", \"Haftar\") <= rules/rules.dl:8[backs(\"Egypt\", \"Haftar\")@facts/statements.csv:5]
 3 claims: 2 passed, 1 failed
 "
@@ -423,7 +459,236 @@ SUPPORTED  aligned(\"Egypt\", _) >= B3  [claims/grades.claims:5]
 fn infer_evaluates_only_from_the_rows_the_flags_keep() {
     let out = stance(&["infer", "--min-grade", "B3", "--format", "csv"]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(text(&out.stdout), "relation,x,y\naligned,Egypt,Tobruk\naligned,Haftar,Tobruk\n");
+    assert_eq!(
+        text(&out.stdout),
+        "relation,x,y,grade,confidence\naligned,Egypt,Tobruk,B3,0.8\naligned,Haftar,Tobruk,B2,0.9\n"
+    );
     let out = stance(&["infer", "--min-confidence", "0.9", "--format", "csv"]);
-    assert_eq!(text(&out.stdout), "relation,x,y\naligned,Haftar,Tobruk\n");
+    assert_eq!(text(&out.stdout), "relation,x,y,grade,confidence\naligned,Haftar,Tobruk,B2,0.9\n");
+}
+
+#[test]
+fn infer_shows_each_tuples_grade_in_every_format() {
+    let out = stance(&["infer"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        "aligned (9 tuples)
+  x       y       grade  confidence
+  Egypt   Haftar  C3/D2  0.6
+  Egypt   Russia  F6     none
+  Egypt   Tobruk  B3     0.8
+  Haftar  Haftar  C3     0.63
+  Haftar  Russia  F6     none
+  Haftar  Tobruk  B2     0.9
+  Russia  Haftar  none   0.35
+  Russia  Russia  none   none
+  Russia  Tobruk  none   0.5
+"
+    );
+    let out = stance(&["infer", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["relations"][0].to_string(),
+        r#"{"columns":["x","y","grade","confidence"],"name":"aligned","tuples":[["Egypt","Haftar","C3/D2","0.6"],["Egypt","Russia","F6","none"],["Egypt","Tobruk","B3","0.8"],["Haftar","Haftar","C3","0.63"],["Haftar","Russia","F6","none"],["Haftar","Tobruk","B2","0.9"],["Russia","Haftar","none","0.35"],["Russia","Russia","none","none"],["Russia","Tobruk","none","0.5"]],"types":["symbol","symbol","symbol","symbol"]}"#
+    );
+    // With proofs: each node of each JSON line carries its grade.
+    let out = stance(&["infer", "--provenance", "--format", "json"]);
+    let first: serde_json::Value = serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
+    let nodes: Vec<String> =
+        first["nodes"].as_array().unwrap().iter().map(|n| format!("{} {}", n["grade"], n["confidence"])).collect();
+    assert_eq!(nodes, [r#""C3/D2" 0.6"#, r#""D2" 0.6"#]);
+}
+
+#[test]
+fn explain_json_carries_each_nodes_grade() {
+    let out = stance(&["explain", "aligned(\"Egypt\", \"Russia\")", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let grades: Vec<String> = json["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| format!("{} {} {} {}", n["conclusion"], n["grade"], n["best_grades"], n["confidence"]))
+        .collect();
+    assert_eq!(
+        grades,
+        [
+            r#""aligned(\"Egypt\", \"Russia\")" "F6" ["F6"] null"#,
+            r#""backs(\"Egypt\", \"Tobruk\")" "B3" ["B3"] 0.8"#,
+            r#""relies_on(\"Tobruk\", \"Russia\")" "F6" ["F6"] null"#,
+        ]
+    );
+}
+
+#[test]
+fn review_json_carries_the_grade_of_each_claim_that_holds() {
+    let out = stance(&["review", "claims/grades.claims", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let claims: Vec<String> = json["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{} {} {} {}", c["claim"], c["grade"], c["best_grades"], c["confidence"]))
+        .collect();
+    assert_eq!(
+        claims,
+        [
+            r#""aligned(\"Haftar\", \"Tobruk\") >= B2" "B2" ["B2"] 0.9"#,
+            r#""aligned(\"Egypt\", \"Haftar\") >= B3" "C3/D2" ["C3","D2"] 0.6"#,
+            r#""aligned(\"Egypt\", _) >= B3" "B3/D2" ["B3","D2"] 0.8"#,
+        ]
+    );
+    // Proof nodes carry their grades too.
+    assert_eq!(json["claims"][0]["proof"]["nodes"][1]["grade"], "B2");
+}
+
+#[test]
+fn csv_claims_can_require_a_grade() {
+    let dir = tempfile::tempdir().unwrap();
+    let claims = dir.path().join("grades.csv");
+    std::fs::write(
+        &claims,
+        "claim,expect,grade,note\n\"aligned(\"\"Haftar\"\", \"\"Tobruk\"\")\",supported,B2,well sourced\n\"aligned(\"\"Egypt\"\", \"\"Haftar\"\")\",,B3,\n\"aligned(\"\"Egypt\"\", \"\"Tobruk\"\")\",,,\n",
+    )
+    .unwrap();
+    let out = stance(&["review", claims.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let shown = text(&out.stdout);
+    let verdicts: Vec<&str> = shown.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert_eq!(verdicts.len(), 4, "{shown}");
+    assert!(verdicts[0].starts_with("SUPPORTED  aligned(\"Haftar\", \"Tobruk\") >= B2  ["), "{shown}");
+    assert!(verdicts[1].starts_with("FAILED     aligned(\"Egypt\", \"Haftar\") >= B3  ["), "{shown}");
+    assert!(verdicts[2].starts_with("SUPPORTED  aligned(\"Egypt\", \"Tobruk\")  ["), "{shown}");
+    assert_eq!(verdicts[3], "3 claims: 2 passed, 1 failed");
+    assert!(shown.contains("    expected SUPPORTED at grade B3 or better, found grade C3/D2\n"), "{shown}");
+    // A grade that is none, or on a claim that is not `supported`, is a located error.
+    for (row, message, column) in [
+        ("\"aligned(\"\"Egypt\"\", _)\",,B9,", "`B9` is not a grade", 26),
+        (
+            "\"aligned(\"\"Egypt\"\", _)\",not supported,B2,",
+            "a grade applies to a `supported` claim only, not `not supported`",
+            39,
+        ),
+    ] {
+        std::fs::write(&claims, format!("claim,expect,grade,note\n{row}\n")).unwrap();
+        let out = stance(&["review", claims.to_str().unwrap(), "--diagnostic-format", "json"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("\"code\":\"E025\"")
+                && err.contains(message)
+                && err.contains(&format!("\"line\":2,\"column\":{column}")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn diff_shows_each_tuple_whose_grade_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    for version in ["old", "new"] {
+        let root = dir.path().join(version);
+        for sub in ["rules", "facts"] {
+            std::fs::create_dir_all(root.join(sub)).unwrap();
+        }
+        std::fs::copy(Path::new(GRADED).join("rules/rules.dl"), root.join("rules/rules.dl")).unwrap();
+        let table = std::fs::read_to_string(Path::new(GRADED).join("facts/statements.csv")).unwrap();
+        let table = if version == "new" { table.replace("Sputnik,D2,0.6", "Sputnik,B2,0.7") } else { table };
+        std::fs::write(root.join("facts/statements.csv"), table).unwrap();
+    }
+    let run = |format: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_stance"))
+            .args(["diff", "--before", "../old", "--exit-code", "--format", format])
+            .current_dir(dir.path().join("new"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let out = run("text");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "before: ../old
+after:  working tree
+
+aligned: 0 added, 0 removed, 1 regraded
+  ~ aligned(\"Egypt\", \"Haftar\")  grade C3/D2, confidence 0.6 -> B2, confidence 0.7
+
+0 added, 0 removed, 1 regraded in 1 relation
+"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&run("json").stdout).unwrap();
+    assert_eq!(json["regraded"], 1);
+    assert_eq!(
+        json["relations"][0]["regraded"].to_string(),
+        r#"[{"after":{"best_grades":["B2"],"confidence":0.7,"grade":"B2"},"atom":"aligned(\"Egypt\", \"Haftar\")","before":{"best_grades":["C3","D2"],"confidence":0.6,"grade":"C3/D2"},"tuple":["Egypt","Haftar"]}]"#
+    );
+}
+
+#[test]
+fn graph_shades_each_edge_by_its_grade() {
+    let out = stance(&["graph"]);
+    assert_eq!(out.status.code(), Some(0));
+    let dot = text(&out.stdout);
+    let edges: Vec<&str> = dot.lines().filter(|l| l.contains(" -> ") && l.contains("aligned")).collect();
+    assert_eq!(
+        edges,
+        [
+            r##"  n0 -> n1 [color="#2e9d42", penwidth=2, constraint=false, color="#2e9d42b3", tooltip="aligned, grade C3/D2"];"##,
+            r##"  n0 -> n2 [color="#2e9d42", penwidth=2, constraint=false, color="#2e9d4240", tooltip="aligned, grade F6"];"##,
+            r##"  n0 -> n3 [color="#2e9d42", penwidth=2, constraint=false, color="#2e9d42c6", tooltip="aligned, grade B3"];"##,
+            r##"  n1 -> n1 [color="#2e9d42", penwidth=2, constraint=false, color="#2e9d42b3", tooltip="aligned, grade C3", dir=none];"##,
+            r##"  n1 -> n2 [color="#2e9d42", penwidth=2, constraint=false, color="#2e9d4240", tooltip="aligned, grade F6", dir=none];"##,
+            r##"  n1 -> n3 [color="#2e9d42", penwidth=2, constraint=false, color="#2e9d42d9", tooltip="aligned, grade B2"];"##,
+            r##"  n2 -> n2 [color="#2e9d42", penwidth=2, constraint=false, color="#2e9d4240", style=dotted, tooltip="aligned, no grade", dir=none];"##,
+            r##"  n2 -> n3 [color="#2e9d42", penwidth=2, constraint=false, color="#2e9d4240", style=dotted, tooltip="aligned, no grade"];"##,
+        ]
+    );
+    assert!(dot.contains("<tr><td align=\"left\">shade: the grade of the edge's best proof, A1 solid to F6 faint</td></tr><tr><td align=\"left\">&#183;&#183;&#183;&#183; dotted: no grade (rests on an ungraded row)</td></tr>"), "{dot}");
+}
+
+#[test]
+fn report_shows_each_claims_grade_and_shades_edges_by_grade() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    let out = stance(&["report", "-o", page.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(&page).unwrap();
+    // The claims table has a grade column: each claim's best proof.
+    assert!(html.contains("<th>relation</th><th>claim</th><th>grade</th>"));
+    let cells: Vec<&str> = html.split("<td class=\"grade\">").skip(1).map(|c| &c[..c.find('<').unwrap()]).collect();
+    assert_eq!(
+        cells,
+        [
+            "C3/D2, confidence 0.6",
+            "F6, confidence none",
+            "B3, confidence 0.8",
+            "C3, confidence 0.63",
+            "F6, confidence none",
+            "B2, confidence 0.9",
+            "no grade, confidence 0.35",
+            "no grade, confidence none",
+            "no grade, confidence 0.5",
+        ]
+    );
+    // Edges: opacity by grade, dotted (class `ungraded`) without one, the grade in the title.
+    assert!(html.contains(r#"data-relation="backs" stroke-opacity="0.85" d="#), "B2 edge");
+    assert!(html.contains(r#"data-relation="backs" stroke-opacity="0.25" d="#), "ungraded edge");
+    assert!(html.contains("<title>aligned: Egypt \u{2192} Haftar, grade C3/D2</title>"));
+    assert!(html.contains("<title>aligned: Russia \u{2192} Tobruk, no grade</title>"));
+    assert_eq!(html.matches("class=\"edge stated r1 ungraded\"").count(), 1);
+    // Proof nodes carry their grades for the page's script to show on each premise.
+    assert!(html.contains(r#""best_grades":["C3","D2"],"#), "proof nodes");
+    // An ungraded project's page is unchanged: no grade column, no shading.
+    let plain = dir.path().join("plain.html");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(["report", "-o", plain.to_str().unwrap()])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(&plain).unwrap();
+    assert!(!html.contains("<th>grade</th>") && !html.contains("stroke-opacity=") && !html.contains("\"best_grades\""));
 }

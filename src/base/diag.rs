@@ -84,6 +84,11 @@ pub enum Code {
     UnreadTable,
     /// A claims file (`stance review`) that cannot be read as claims.
     BadClaim,
+    /// A defeasible program stance does not accept: an unknown or duplicate rule name, a
+    /// cyclic `.prefer`, or negation or an aggregate over defeasible conclusions.
+    Defeasible,
+    /// A relation and its complement both hold for one tuple (`backs` and `~backs`).
+    Conflict,
     /// A variable of a claim or query pattern spelled like a known symbol
     /// (`aligned(x, Haftar)`): it matches every value.
     VariableNamesConstant,
@@ -137,6 +142,8 @@ impl Code {
             Code::UnreadTable => "W007",
             Code::ContradictionDenied => "E024",
             Code::BadClaim => "E025",
+            Code::Defeasible => "E026",
+            Code::Conflict => "W009",
             Code::VariableNamesConstant => "W007",
             Code::UnknownActor => "E050",
             Code::GraphvizFailed => "E051",
@@ -180,6 +187,8 @@ impl Code {
             Code::Contradiction | Code::ContradictionDenied => "contradiction",
             Code::UnreadTable => "unread-table",
             Code::BadClaim => "bad-claim",
+            Code::Defeasible => "defeasible",
+            Code::Conflict => "conflict",
             Code::VariableNamesConstant => "variable-names-constant",
             Code::UnknownActor => "unknown-actor",
             Code::GraphvizFailed => "graphviz-failed",

@@ -175,6 +175,18 @@ pub struct ProjectArgs {
     /// are neither authenticated nor encrypted.
     #[arg(long, value_name = "FILE")]
     pub hostfile: Option<PathBuf>,
+
+    /// How a defeasible program treats ambiguity: blocking (an attack counts only when its
+    /// premises are proved) or propagating (an attack counts when they are merely supported).
+    #[arg(long, value_enum, default_value_t = DefeasibleArg::Blocking)]
+    pub defeasible: DefeasibleArg,
+}
+
+/// `--defeasible`: the ambiguity policy of defeasible programs.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DefeasibleArg {
+    Blocking,
+    Propagating,
 }
 
 fn parse_grade(s: &str) -> Result<Grade, String> {
@@ -223,7 +235,11 @@ impl ProjectArgs {
 
     /// Evaluation options with this engine, recording proofs when `record`.
     pub fn eval_options(&self, record: bool) -> EvalOptions {
-        EvalOptions { record, engine: self.engine.engine(), cluster: self.cluster(), ..Default::default() }
+        let defeasible = match self.defeasible {
+            DefeasibleArg::Blocking => stance::engine::defeasible::Policy::Blocking,
+            DefeasibleArg::Propagating => stance::engine::defeasible::Policy::Propagating,
+        };
+        EvalOptions { record, engine: self.engine.engine(), cluster: self.cluster(), defeasible, ..Default::default() }
     }
 
     /// Where `--engine dd` runs.

@@ -3,13 +3,15 @@
 use super::context::{Ctx, ProjectArgs, ProofFormat, counted, print_bytes};
 use clap::Args;
 use itertools::Itertools;
-use stance::review::constraints;
+use stance::proof::grades::Grading;
+use stance::review::{conflicts, constraints};
 use stance::session::{ExitStatus, Failure};
 
 pub const EXIT_CODES_CONTRADICTIONS: &str = "\
 Exit codes:
-  0  no constraint is violated
-  1  some constraint is violated, or the rules or facts have errors
+  0  no constraint is violated and no tuple is both affirmed and denied
+  1  some constraint is violated, some tuple is both affirmed and denied (a conflict), or
+     the rules or facts have errors
   2  usage error, or a file could not be read";
 
 #[derive(Args)]
@@ -25,17 +27,38 @@ pub fn run(args: &ContradictionsArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failu
     let mut run = ctx.load_recorded(&args.project)?;
     let mut ex = run.explainer();
     let found = constraints::violations(&mut ex);
+    // Denials (`~rel`) add conflicts; a program without them prints exactly as before.
+    let denials = (0..ex.program.relations.len()).any(|r| ex.program.relations[r].name.starts_with('~'));
+    let clashes = if denials { conflicts::conflicts(&mut ex) } else { Vec::new() };
+    let grading = (!clashes.is_empty()).then(|| Grading::compute(&mut ex));
     let rendered = match args.format {
-        ProofFormat::Text => found.iter().map(|v| constraints::render_violation(&ex, v)).join("\n"),
+        ProofFormat::Text => {
+            let violations = found.iter().map(|v| constraints::render_violation(&ex, v));
+            let conflicts = clashes.iter().map(|c| conflicts::render_conflict(&ex, c, grading.as_ref()));
+            violations.chain(conflicts).join("\n")
+        }
         ProofFormat::Json => {
             let list: Vec<serde_json::Value> = found.iter().map(|v| constraints::violation_json(&ex, v)).collect();
-            format!("{}\n", serde_json::json!({ "meta": args.project.stamp().json(), "violations": list }))
+            let mut json = serde_json::json!({ "meta": args.project.stamp().json(), "violations": list });
+            if denials {
+                let list = clashes.iter().map(|c| conflicts::conflict_json(&ex, c, grading.as_ref())).collect();
+                json["conflicts"] = serde_json::Value::Array(list);
+            }
+            format!("{json}\n")
         }
     };
     let violated: std::collections::BTreeSet<usize> = found.iter().map(|v| v.constraint).collect();
     eprintln!("{}", summary(found.len(), violated.len(), ex.program.constraints.len()));
+    if denials {
+        eprintln!("{}", conflicts_summary(clashes.len()));
+    }
     print_bytes(rendered.as_bytes(), args.format.shape())?;
-    Ok(ExitStatus::judged(found.is_empty()))
+    Ok(ExitStatus::judged(found.is_empty() && clashes.is_empty()))
+}
+
+/// "no conflict between a relation and its denials", "2 conflicts".
+fn conflicts_summary(n: usize) -> String {
+    if n == 0 { "no conflict between a relation and its denials".to_string() } else { counted(n, "conflict") }
 }
 
 /// "1 violation of 1 of the 2 constraints": how many violations, of how many of the constraints.

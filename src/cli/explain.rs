@@ -52,6 +52,7 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let grading = graded(&run.project.facts).then(|| run.grading());
     let filtered = filtered_note(&args.project, &run.project.facts);
     let mut ex = run.explainer();
+    ex.grading = grading.as_ref();
     let groups = explain::pattern_proofs(&mut ex, &claim, args.proofs.max(1));
     if args.timing {
         eprintln!(
@@ -87,6 +88,10 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
                             writeln!(out, "proof {} of {} (height {})", i + 1, roots.len(), ex.nodes[root].height)?;
                         }
                         write!(out, "{}", explain::render_tree_graded(&ex, root, args.depth, grading.as_ref()))?;
+                        let node = &ex.nodes[root];
+                        if let Some(attacks) = stance::proof::defeasible::attacks(&ex, node.rel, &node.tuple) {
+                            write!(out, "{attacks}")?;
+                        }
                     }
                 }
             }

@@ -92,7 +92,15 @@ pub fn run(args: &GraphArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         Some(actor) => n.focus(actor, args.depth),
         None => Ok(n),
     });
-    let network = focused.map_err(|d| usage_failure(d, run.project))?;
+    let mut network = match focused {
+        Ok(n) => n,
+        Err(d) => return Err(usage_failure(d, run.project)),
+    };
+    if super::explain::graded(&run.project.facts) {
+        let grading = run.grading();
+        let project = &run.project;
+        network.grade_edges(&project.program, &run.model, &project.symbols, &grading);
+    }
     let stamp = args.project.stamp();
     let bytes = match args.format {
         GraphFormat::Dot => graph::to_dot(&network, &stamp).into_bytes(),

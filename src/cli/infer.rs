@@ -160,14 +160,22 @@ fn evaluate(args: &InferArgs, ctx: &mut Ctx, mut project: Project, shown: &[usiz
 /// Reports constraint violations as warnings, or fails with them under
 /// `--deny-contradictions`.
 fn report_violations(args: &InferArgs, ctx: &mut Ctx, run: &mut Session) -> Result<(), Failure> {
-    if run.project.program.constraints.is_empty() {
+    let program = &run.project.program;
+    let denials = program.relations.iter().any(|r| r.name.starts_with('~'));
+    if program.constraints.is_empty() && !denials {
         return Ok(());
     }
     let mut ex = run.explainer();
-    let found: Vec<_> = constraints::violations(&mut ex)
+    let mut found: Vec<_> = constraints::violations(&mut ex)
         .iter()
         .map(|v| constraints::violation_diagnostic(&ex, v, args.deny_contradictions))
         .collect();
+    if denials {
+        let clashes = stance::review::conflicts::conflicts(&mut ex);
+        found.extend(
+            clashes.iter().map(|c| stance::review::conflicts::conflict_diagnostic(&ex, c, args.deny_contradictions)),
+        );
+    }
     drop(ex);
     if args.deny_contradictions && !found.is_empty() {
         return Err(Failure::new(found, ExitStatus::Failed).within(&mut run.project.sources));
@@ -190,7 +198,27 @@ fn print_results(args: &InferArgs, run: &mut Session, shown: &[usize]) -> std::i
     // which is about what is printed) adds the relations on standard output.
     let print = args.output_dir.is_none() || args.print || args.provenance;
     if print && args.provenance {
-        stance::render::proofs::render_with_proofs(&mut out, args.format.into(), &mut run.explainer(), shown)?;
+        // Graded data: the proofs carry each node's grade (JSON).
+        let grading = super::explain::graded(&run.project.facts).then(|| run.grading());
+        let mut ex = run.explainer();
+        ex.grading = grading.as_ref();
+        stance::render::proofs::render_with_proofs(&mut out, args.format.into(), &mut ex, shown)?;
+    } else if print && super::explain::graded(&run.project.facts) {
+        // Graded data: each tuple with its grade (see `stance query`).
+        let grading = run.grading();
+        let all: Vec<(usize, Vec<usize>)> =
+            shown.iter().map(|&r| (r, (0..run.model.relations[r].len()).collect())).collect();
+        let (program, model) =
+            output::with_grades(&run.project.program, &run.model, &all, &grading, &mut run.project.symbols);
+        output::render(
+            &mut out,
+            args.format.into(),
+            &program,
+            &model,
+            shown,
+            &run.project.symbols,
+            &args.project.stamp(),
+        )?;
     } else if print {
         let (program, symbols) = (&run.project.program, &run.project.symbols);
         output::render(&mut out, args.format.into(), program, &run.model, shown, symbols, &args.project.stamp())?;

@@ -5,6 +5,7 @@
 
 mod check;
 mod completions;
+mod conclusions;
 mod context;
 mod contradictions;
 mod diff;
@@ -96,6 +97,10 @@ enum Command {
     /// List the violations of the constraints (`:- body.`), each with the proofs that collide.
     #[command(after_help = contradictions::EXIT_CODES_CONTRADICTIONS)]
     Contradictions(contradictions::ContradictionsArgs),
+    /// List every literal of a defeasible theory with its status: definitely, defeasibly,
+    /// undecided or not.
+    #[command(after_help = conclusions::HELP)]
+    Conclusions(conclusions::ConclusionsArgs),
     /// Draw the stance network (actors, stated and derived relations) as Graphviz DOT or SVG.
     #[command(after_help = format!("{}\n\n{EXIT_CODES}", graph::EXAMPLES))]
     Graph(graph::GraphArgs),
@@ -133,6 +138,7 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Watch(args) => watch::run(args, &mut ctx),
         Command::Review(args) => review::run(args, &mut ctx),
         Command::Contradictions(args) => contradictions::run(args, &mut ctx),
+        Command::Conclusions(args) => conclusions::run(args, &mut ctx),
         Command::Graph(args) => graph::run(args, &mut ctx),
         Command::Report(args) => report::run(args, &mut ctx),
         Command::Init(args) => init::run(args),

@@ -47,7 +47,9 @@ pub fn run(args: &ReportArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         network: args.network.options(),
         max_claims: args.max_claims,
     };
+    let grading = super::explain::graded(&run.project.facts).then(|| run.grading());
     let mut ex = run.explainer();
+    ex.grading = grading.as_ref();
     let violations = findings::violations(&mut ex);
     let verdicts = (!args.claims.is_empty()).then(|| {
         let outcomes = verdicts::review(&mut ex, &specs);

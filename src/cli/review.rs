@@ -58,7 +58,9 @@ pub fn run(args: &ReviewArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let mut run = ctx.load_recorded(&args.project)?;
     let specs = claim_files::load(&files, &mut run.project).map_err(|f| f.within(&mut run.project.sources))?;
     ctx.report(&claim_files::warnings(&specs), &run.project.sources);
+    let grading = super::explain::graded(&run.project.facts).then(|| run.grading());
     let mut ex = run.explainer();
+    ex.grading = grading.as_ref();
     let outcomes = verdicts::review(&mut ex, &specs);
     let rendered = match args.format {
         ReviewFormat::Text => verdicts::render_text(&mut ex, &outcomes),

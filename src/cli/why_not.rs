@@ -19,6 +19,13 @@ pub struct WhyNotArgs {
 
 pub fn run(args: &WhyNotArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let (mut run, claim) = ctx.load_for_claim(&args.project, &args.claim, args.full)?;
-    let report = explain::why_not(&mut run.explainer(), &claim);
+    let mut ex = run.explainer();
+    // A literal of a defeasible theory that is not proved: the counter-arguments that
+    // stopped it and the arguments for it, rather than how far each rule's body gets.
+    let defeasible = claim.tuple().and_then(|t| stance::proof::defeasible::why_not(&ex, claim.rel, &t));
+    let report = match defeasible {
+        Some(text) => format!("why not {}?\n{text}", claim.text),
+        None => explain::why_not(&mut ex, &claim),
+    };
     print_bytes(report.as_bytes(), stance::base::terminal::Shape::Text).map(|()| ExitStatus::Success)
 }

@@ -51,6 +51,8 @@ pub struct EvalOptions {
     pub engine: crate::engine::backend::Engine,
     /// Worker threads and processes for `--engine dd` (the other engines use one thread).
     pub cluster: crate::engine::dd::Cluster,
+    /// How a defeasible program treats ambiguity (`--defeasible`).
+    pub defeasible: crate::engine::defeasible::Policy,
 }
 
 /// How a derived tuple first appeared: in which round of its stratum, by which rule.
@@ -77,6 +79,9 @@ pub struct Model {
     packings: Vec<Packing>,
     /// Index of the stratum that computed each relation.
     pub stratum_of: Vec<usize>,
+    /// A defeasible program's ground theory and every literal's status
+    /// (`engine::defeasible`); `None` for a program of strict rules.
+    pub defeasible: Option<std::sync::Arc<crate::engine::defeasible::Conclusions>>,
 }
 
 impl Model {
@@ -124,7 +129,7 @@ impl Model {
                     .collect()
             })
             .unwrap_or_default();
-        Model { relations, annotations, packings, stratum_of }
+        Model { relations, annotations, packings, stratum_of, defeasible: None }
     }
 
     /// How the tuple at `index` of `rel` first appeared; `None` when not recorded.
@@ -461,7 +466,13 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             .zip(&self.program.relations)
             .map(|(rel, decl)| narrow(rel.elements, decl.arity()))
             .collect();
-        Ok(Model { relations, annotations: self.annotations, packings: self.packings, stratum_of: self.stratum_of })
+        Ok(Model {
+            relations,
+            annotations: self.annotations,
+            packings: self.packings,
+            stratum_of: self.stratum_of,
+            defeasible: None,
+        })
     }
 
     fn run_stratum(&mut self, sp: &StratumPlan, inputs: &mut [Vec<Row<R>>]) -> Result<(), Diagnostic> {

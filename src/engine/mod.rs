@@ -6,6 +6,7 @@
 
 pub mod backend;
 pub mod dd;
+pub mod defeasible;
 pub mod eval;
 pub mod index;
 pub mod limits;

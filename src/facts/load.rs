@@ -401,6 +401,68 @@ pub fn normalise_relation_name(s: &str) -> Option<String> {
     }
 }
 
+/// The relation a statement row's relation cell names: [`normalise_relation_name`], and a
+/// denial written with a `not` prefix (`not backs`, `NOT Backs`) reads into the complement
+/// `~backs` (see `lang::defeasible`). `None` as for [`normalise_relation_name`].
+pub fn statement_relation_name(s: &str) -> Option<String> {
+    let t = s.trim();
+    match t.get(..4) {
+        Some(not) if not.eq_ignore_ascii_case("not ") => normalise_relation_name(&t[4..]).map(|n| format!("~{n}")),
+        _ => normalise_relation_name(t),
+    }
+}
+
+/// Whether a `polarity` cell says the row is a denial: `-`, `negative`, `denied`, `false`,
+/// `no` (any case); empty, `+`, `positive`, `affirmed`, `true`, `yes` say it is not.
+fn denial_polarity(cell: &str) -> Result<bool, String> {
+    let c = cell.trim().to_ascii_lowercase();
+    match c.as_str() {
+        "" | "+" | "positive" | "affirmed" | "true" | "yes" => Ok(false),
+        "-" | "negative" | "denied" | "false" | "no" => Ok(true),
+        _ => Err(format!("`{}` is not a polarity", crate::base::terminal::escape(cell.trim()))),
+    }
+}
+
+/// The slot of a row's relation after its `polarity` cell (`cell`: the field, the file and
+/// the offset of the text): `slot` itself, or its complement's for a denial; `None`, with
+/// the error, for a cell that is not a polarity.
+fn polarity_slot(
+    slot: usize,
+    cell: (&Field, FileId, usize),
+    body: &str,
+    (gathered, slot_of): (&mut Vec<(String, FactRows)>, &mut FxHashMap<String, usize>),
+    errors: &mut Errors,
+) -> Option<usize> {
+    let (field, file, base) = cell;
+    match denial_polarity(&field.value(body)) {
+        Ok(false) => Some(slot),
+        Ok(true) => {
+            let name = complement_name(&gathered[slot].0);
+            Some(*slot_of.entry(name.clone()).or_insert_with(|| {
+                gathered.push((name, FactRows::new(2)));
+                gathered.len() - 1
+            }))
+        }
+        Err(msg) => {
+            let range = field.range();
+            errors.push(
+                Diagnostic::error(Code::BadFacts, msg)
+                    .at(Span::new(file, base + range.start..base + range.end), "not a polarity")
+                    .with_help("write `+` (or empty) for a report, `-` for a denial"),
+            );
+            None
+        }
+    }
+}
+
+/// The complement of a statement relation's name: `~backs` for `backs` and back.
+fn complement_name(name: &str) -> String {
+    match name.strip_prefix('~') {
+        Some(base) => base.to_string(),
+        None => format!("~{name}"),
+    }
+}
+
 /// The text without a leading BOM, and the byte offset where it starts in the file.
 fn strip_bom(text: &str) -> (&str, usize) {
     match text.strip_prefix(BOM) {
@@ -666,7 +728,7 @@ fn relation_slot<'b>(
         None => {
             // Two spellings may normalise to one name: found by name, not by scanning
             // `gathered` (a scan per new name was quadratic in the number of relations).
-            let slot = normalise_relation_name(raw_relation).map(|name| {
+            let slot = statement_relation_name(raw_relation).map(|name| {
                 *slot_of.entry(name.clone()).or_insert_with(|| {
                     gathered.push((name, FactRows::new(2)));
                     gathered.len() - 1
@@ -830,6 +892,7 @@ pub fn load_statement_table(
     let header = statement_header(file, body, base, &mut records, &mut fields)?;
     let (date, until) = (header.column("date"), header.column("until"));
     let (grade_column, confidence_column) = (header.column("grade"), header.column("confidence"));
+    let polarity = header.column("polarity");
 
     let table = facts.tables.len() as u32;
     let first_id = facts.origins.len();
@@ -863,11 +926,17 @@ pub fn load_statement_table(
         let raw_relation = raw_relation.trim_ascii();
         let slot =
             relation_slot(raw_relation, &fields[header.relation], body, &mut gathered, &mut relation_of, &mut slot_of);
-        let Some(slot) = slot else {
+        let Some(mut slot) = slot else {
             let msg = bad_relation_name(raw_relation);
             errors.push(Diagnostic::error(Code::BadFacts, msg).at(span, "this row"));
             continue;
         };
+        // A `polarity` column may deny the row instead of a `not` prefix (both: affirmed).
+        if let Some((p, _)) = polarity {
+            let cell = (&fields[p], file, base);
+            let Some(s) = polarity_slot(slot, cell, body, (&mut gathered, &mut slot_of), &mut errors) else { continue };
+            slot = s;
+        }
         let (subject, object) = (value(header.subject), value(header.object));
         let (subject, object) = (subject.trim_ascii(), object.trim_ascii());
         if subject.is_empty() || object.is_empty() {

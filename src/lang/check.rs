@@ -60,6 +60,10 @@ pub fn check(
     if !c.diags.iter().any(Diagnostic::is_error) {
         c.stratify();
     }
+    if !c.diags.iter().any(Diagnostic::is_error) {
+        let diags = crate::lang::defeasible::check(files, &mut c.program);
+        c.diags.extend(diags);
+    }
     (c.program, c.diags)
 }
 
@@ -244,6 +248,8 @@ impl Checker<'_> {
                 };
                 let lit = |a: ast::Atom| ast::Body::Lit(ast::Literal::Atom(a));
                 let rule = |head: ast::Atom, body: Vec<ast::Body>| ast::Rule {
+                    name: None,
+                    kind: ast::RuleKind::Strict,
                     heads: vec![head],
                     body: Some(ast::Body::And(body, span)),
                     doc: Vec::new(),
@@ -385,6 +391,29 @@ impl Checker<'_> {
             });
         }
         for name in statement_relations {
+            // Denials (`not backs` rows) read into `~backs`, which shares `backs`'s columns.
+            if let Some(base) = name.strip_prefix('~')
+                && self.program.relation_id(base).is_none()
+            {
+                self.program.add_relation(ir::Relation {
+                    name: base.to_string(),
+                    columns: vec!["subject".into(), "object".into()],
+                    types: vec![Type::Symbol, Type::Symbol],
+                    decl: None,
+                    inputs: Vec::new(),
+                    outputs: Vec::new(),
+                    printsize: false,
+                    from_statements: false,
+                });
+            }
+            if name.starts_with('~') && self.program.relation_id(name).is_none() {
+                let id = crate::lang::defeasible::add_complement(&mut self.program, name);
+                if let Some(id) = id {
+                    let span = self.program.relations[id].decl.unwrap_or_default();
+                    self.statements_input(id, span);
+                }
+                continue;
+            }
             match self.program.relation_id(name) {
                 Some(id) => {
                     let span = self.program.relations[id].decl.unwrap_or_default();
@@ -495,6 +524,9 @@ impl Checker<'_> {
         if let Some(id) = self.program.relation_id(&name.name) {
             return Some(id);
         }
+        if let Some(id) = crate::lang::defeasible::add_complement(&mut self.program, &name.name) {
+            return Some(id);
+        }
         let mut d = Diagnostic::error(Code::UnknownRelation, format!("unknown relation `{}`", name.name))
             .at(name.span, "not declared, and not in any statement table");
         if !self.suggestions.contains_key(&name.name) {
@@ -566,6 +598,7 @@ impl Checker<'_> {
                     r.id = self.program.rules.len();
                     r.is_fact = rule.body.is_none();
                     r.display = display.clone();
+                    self.program.defeasible.add_rule(r.id, rule.kind, rule.name.as_ref().map(|n| n.name.as_str()));
                     self.program.rules.push(r);
                 }
             }

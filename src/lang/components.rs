@@ -346,6 +346,7 @@ impl<'a> Expander<'a> {
             }
             match item {
                 Item::Comp(_) | Item::Override { .. } | Item::Ignored { .. } => {}
+                Item::Prefer(_) => self.push(out, item.clone(), at),
                 Item::Init(init) => {
                     let items = self.instantiate(init, Some(id), binding, depth + 1);
                     out.extend(items);
@@ -474,7 +475,7 @@ fn rename(items: &mut [Item], prefix: &str) {
                     walk_body(b, &mut on_atom, &mut on_expr);
                 }
             }
-            Item::Comp(_) | Item::Init(_) | Item::Override { .. } | Item::Ignored { .. } => {}
+            Item::Comp(_) | Item::Init(_) | Item::Override { .. } | Item::Ignored { .. } | Item::Prefer(_) => {}
         }
     }
 }

@@ -256,6 +256,7 @@ fn item_span(item: &Item) -> Span {
         Item::Directive(d) => d.span,
         Item::Rule(r) => r.span,
         Item::Ignored { span, .. } | Item::Override { span, .. } => *span,
+        Item::Prefer(p) => p.span,
         Item::Comp(c) => c.span,
         Item::Init(i) => i.span,
     }
@@ -334,6 +335,12 @@ fn print_item(item: &Item, text: &str, comments: &[(usize, usize)]) -> String {
         Item::Rule(r) => print_rule(r),
         Item::Init(i) => format!(".init {} = {}", i.name.name, print_comp_type(&i.comp)),
         Item::Override { relation, .. } => format!(".override {}", relation.name),
+        Item::Prefer(p) => match &p.kind {
+            PreferKind::Rules(a, b) => format!(".prefer {} > {}", a.name, b.name),
+            PreferKind::Grade => ".prefer by grade".to_string(),
+            PreferKind::Date => ".prefer by date".to_string(),
+            PreferKind::Specificity => ".prefer by specificity".to_string(),
+        },
         // Printed by `print_comp`, which needs the comment cursor.
         Item::Comp(c) => text[c.span.range()].to_string(),
     }
@@ -374,7 +381,7 @@ fn print_rule_with_comments(r: &Rule, text: &str, inner: &[(usize, usize)]) -> S
     let (lead, parts, sep): (String, Vec<(usize, String)>, &str) = match &r.body {
         None => (heads, Vec::new(), ""),
         Some(body) => {
-            let lead = if heads.is_empty() { ":-".to_string() } else { format!("{heads} :-") };
+            let lead = rule_lead(r, &heads);
             match body {
                 Body::And(ps, _) => {
                     (lead, ps.iter().map(|p| (p.span().start as usize, print_body(p, 1))).collect(), ",")
@@ -431,12 +438,22 @@ fn print_rule_with_comments(r: &Rule, text: &str, inner: &[(usize, usize)]) -> S
     out
 }
 
+/// A rule's `@name`, heads and arrow: everything before its body.
+fn rule_lead(r: &Rule, heads: &str) -> String {
+    let name = r.name.as_ref().map(|n| format!("@{} ", n.name)).unwrap_or_default();
+    let arrow = r.kind.arrow();
+    if heads.is_empty() { arrow.to_string() } else { format!("{name}{heads} {arrow}") }
+}
+
 /// One rule, fact or constraint, with its final `.`.
 pub fn print_rule(r: &Rule) -> String {
     let heads: Vec<String> = r.heads.iter().map(print_atom).collect();
     let heads = heads.join(", ");
-    let Some(body) = &r.body else { return format!("{heads}.") };
-    let lead = if heads.is_empty() { ":-".to_string() } else { format!("{heads} :-") };
+    let Some(body) = &r.body else {
+        let name = r.name.as_ref().map(|n| format!("@{} ", n.name)).unwrap_or_default();
+        return format!("{name}{heads}.");
+    };
+    let lead = rule_lead(r, &heads);
     let one_line = format!("{lead} {}.", print_body(body, 0));
     let single = matches!(body, Body::Lit(_)) || matches!(body, Body::And(parts, _) if parts.len() == 1);
     if single && one_line.len() <= WIDTH && !one_line.contains('\n') {

@@ -379,6 +379,9 @@ pub struct Program {
     ids: rustc_hash::FxHashMap<String, RelId>,
     /// Relations named by `.pragma "magic-transform"`: evaluated on demand by `infer`.
     pub magic_transform: Vec<RelId>,
+    /// Rule kinds, rule names and superiority (`lang::defeasible`); empty for a program of
+    /// strict rules only.
+    pub defeasible: crate::lang::defeasible::Theory,
 }
 
 impl Program {
@@ -451,6 +454,15 @@ impl Program {
         match self.constraints.iter().position(|c| c.rel == rel) {
             Some(i) => format!("violations of constraint {}", i + 1).into(),
             None => self.relations[rel].name.as_str().into(),
+        }
+    }
+
+    /// The complement of a relation (`~backs` for `backs` and back), if the program has it.
+    pub fn complement(&self, rel: RelId) -> Option<RelId> {
+        let name = &self.relations[rel].name;
+        match name.strip_prefix('~') {
+            Some(base) => self.relation_id(base),
+            None => self.relation_id(&format!("~{name}")),
         }
     }
 

@@ -221,6 +221,11 @@ fn unused_relations(program: &ir::Program, out: &mut Vec<Diagnostic>) {
         if read_by_others[id] || shown.contains(&id) || rel.printsize {
             continue;
         }
+        // `~rel` shares `rel`'s declaration: a complement that attacks (or is attacked by)
+        // a used relation is used too.
+        if program.complement(id).is_some_and(|c| read_by_others[c] || shown.contains(&c)) {
+            continue;
+        }
         let what = if program.is_derived(id) { "derived" } else { "declared" };
         out.push(
             Diagnostic::warning(Code::UnusedRelation, format!("relation `{}` is {what} but never used", rel.name))

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod components;
+pub mod defeasible;
 pub mod fmt;
 pub mod functors;
 pub mod ir;

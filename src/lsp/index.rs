@@ -159,7 +159,7 @@ impl Walk<'_> {
             // Inside a component, names are the component's own until `.init` expands them.
             ast::Item::Comp(c) => c.items.iter().for_each(|i| self.item(i)),
             ast::Item::Override { relation, .. } => self.name(relation, Role::Directive),
-            ast::Item::Type(_) | ast::Item::Ignored { .. } | ast::Item::Init(_) => {}
+            ast::Item::Type(_) | ast::Item::Ignored { .. } | ast::Item::Init(_) | ast::Item::Prefer(_) => {}
         }
     }
 

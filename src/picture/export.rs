@@ -131,6 +131,7 @@ mod tests {
                 class: EdgeClass::Stated,
                 directed: false,
                 flagged: true,
+                grade: None,
             }],
         }
     }

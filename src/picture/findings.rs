@@ -16,7 +16,7 @@ use itertools::Itertools;
 /// tuples that collide) and their proofs. Needs a model evaluated with recording on.
 pub fn violations(ex: &mut Explainer) -> Vec<report::Violation> {
     let found = constraints::violations(ex);
-    found
+    let mut out: Vec<report::Violation> = found
         .iter()
         .map(|v| {
             let c = &ex.program.constraints[v.constraint];
@@ -42,6 +42,35 @@ pub fn violations(ex: &mut Explainer) -> Vec<report::Violation> {
                 location: format!("{}  with {}", ex.sources.file_line(c.span), constraints::bindings_text(ex, v)),
                 tuples,
                 proofs: premises.iter().map(|&p| explain::proof_json(ex, p)).collect(),
+            }
+        })
+        .collect();
+    out.extend(conflicts(ex));
+    out
+}
+
+/// Conflicts between a relation and its denials, shown as contradictions: the two tuples
+/// that collide and their proofs.
+fn conflicts(ex: &mut Explainer) -> Vec<report::Violation> {
+    if !ex.program.relations.iter().any(|r| r.name.starts_with('~')) {
+        return Vec::new();
+    }
+    let found = crate::review::conflicts::conflicts(ex);
+    found
+        .iter()
+        .map(|c| {
+            let tuple_ref = |rel: usize| {
+                let types = &ex.program.relations[rel].types;
+                TupleRef {
+                    relation: ex.program.relations[rel].name.clone(),
+                    values: c.tuple.iter().zip(types).map(|(&x, &t)| display(x, t, ex.symbols)).collect(),
+                }
+            };
+            report::Violation {
+                constraint: format!("conflict: {}", crate::review::conflicts::conflict_atom(ex, c)),
+                location: "affirmed and denied".to_string(),
+                tuples: vec![tuple_ref(c.rel), tuple_ref(c.denied_rel)],
+                proofs: [c.affirmed, c.denied].into_iter().flatten().map(|p| explain::proof_json(ex, p)).collect(),
             }
         })
         .collect()

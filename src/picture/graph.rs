@@ -3,6 +3,7 @@
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::stamp::Stamp;
 use crate::picture::network::{EdgeClass, FLAGGED_COLOUR, Network};
+use crate::proof::grades::Grades;
 use std::fmt::Write;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -49,6 +50,30 @@ fn edge_style(class: EdgeClass) -> String {
     }
 }
 
+/// How strong a grade is, from 0 (`F6`, or no grade) to 1 (`A1`, or given): the best of
+/// its Pareto-best grades, each scale counting alike. Shades edges in `graph` and `report`.
+pub fn grade_strength(grades: Grades) -> f64 {
+    if grades.is_given() {
+        return 1.0;
+    }
+    let best = grades.best().iter().map(|g| 10 - u32::from(g.reliability) - u32::from(g.credibility)).max();
+    best.map_or(0.0, |b| f64::from(b) / 10.0)
+}
+
+/// The Graphviz attributes a graded edge adds: its colour's opacity by the grade's strength
+/// (faint for weak evidence), dotted when it has no grade; its grade in the tooltip.
+fn grade_attributes(class: EdgeClass, relation: &str, grades: Grades) -> String {
+    let colour = class.style().1.colour;
+    let alpha = 0x40 + (f64::from(0xFF - 0x40) * grade_strength(grades)).round() as u32;
+    let mut out = format!(", color=\"{colour}{alpha:02x}\"");
+    if grades == Grades::NONE && class != EdgeClass::Conflict {
+        out.push_str(", style=dotted");
+    }
+    let grade = if grades == Grades::NONE { "no grade".to_string() } else { format!("grade {grades}") };
+    let _ = write!(out, ", tooltip={}", quote(&format!("{relation}, {grade}")));
+    out
+}
+
 /// The legend: one line per kind of edge the network has, in its colour, as an HTML-like
 /// table (fixed text, nothing from the rules or facts).
 fn legend(network: &Network) -> String {
@@ -66,6 +91,18 @@ fn legend(network: &Network) -> String {
                 "<tr><td align=\"left\"><font color=\"{colour}\">&#8212;&#8212; {text}</font></td></tr>"
             ));
         }
+    }
+    if network.edges.iter().any(|e| e.grade.is_some()) {
+        rows.push(
+            "<tr><td align=\"left\">shade: the grade of the edge's best proof, A1 solid to F6 faint</td></tr>"
+                .to_string(),
+        );
+    }
+    if network.edges.iter().any(|e| e.grade == Some(Grades::NONE)) {
+        rows.push(
+            "<tr><td align=\"left\">&#183;&#183;&#183;&#183; dotted: no grade (rests on an ungraded row)</td></tr>"
+                .to_string(),
+        );
     }
     if network.edges.iter().any(|e| e.flagged) {
         rows.push(format!(
@@ -113,7 +150,12 @@ pub fn to_dot(network: &Network, stamp: &Stamp) -> String {
             // Derived edges follow the stated ones: the ranks come from what sources say.
             out.push_str(", constraint=false");
         }
-        let _ = write!(out, ", tooltip={}", quote(&e.relation));
+        match e.grade {
+            Some(grades) => out.push_str(&grade_attributes(e.class, &e.relation, grades)),
+            None => {
+                let _ = write!(out, ", tooltip={}", quote(&e.relation));
+            }
+        }
         if !e.directed {
             out.push_str(", dir=none");
         }
@@ -205,6 +247,7 @@ mod tests {
                     class: EdgeClass::Stated,
                     directed: true,
                     flagged: false,
+                    grade: None,
                 },
                 Edge {
                     from: 0,
@@ -213,6 +256,7 @@ mod tests {
                     class: EdgeClass::Alignment,
                     directed: false,
                     flagged: false,
+                    grade: None,
                 },
                 Edge {
                     from: 0,
@@ -221,6 +265,7 @@ mod tests {
                     class: EdgeClass::Conflict,
                     directed: true,
                     flagged: true,
+                    grade: None,
                 },
             ],
         };

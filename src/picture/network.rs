@@ -17,6 +17,7 @@ use crate::base::diag::{Code, Diagnostic, did_you_mean};
 use crate::base::value::{Symbols, Type, Value};
 use crate::engine::eval::Model;
 use crate::lang::ir::{Program, RelId};
+use crate::proof::grades::{Grades, Grading};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// How an edge is drawn.
@@ -165,6 +166,9 @@ pub struct Edge {
     pub directed: bool,
     /// The tuple (either direction) is part of a constraint violation.
     pub flagged: bool,
+    /// What the tuple's best proof is worth (the better of both directions), when the data
+    /// has grades; see [`Network::grade_edges`].
+    pub grade: Option<Grades>,
 }
 
 /// Actors sorted by name; edges sorted by class, relation, then actor names.
@@ -270,13 +274,27 @@ pub fn build(
         .map(|((class, relation, a, b), directed)| {
             let flagged = flagged_pairs.contains(&(relation.as_str(), a.as_str(), b.as_str()))
                 || flagged_pairs.contains(&(relation.as_str(), b.as_str(), a.as_str()));
-            Edge { from: index[a.as_str()], to: index[b.as_str()], relation, class, directed, flagged }
+            Edge { from: index[a.as_str()], to: index[b.as_str()], relation, class, directed, flagged, grade: None }
         })
         .collect();
     Ok(Network { actors, edges })
 }
 
 impl Network {
+    /// Gives each edge its tuple's grade (for an undirected edge, the better of the two
+    /// directions' grades).
+    pub fn grade_edges(&mut self, program: &Program, model: &Model, symbols: &Symbols, grading: &Grading) {
+        for e in &mut self.edges {
+            let Some(rel) = program.relation_id(&e.relation) else { continue };
+            let (a, b) = (&self.actors[e.from].name, &self.actors[e.to].name);
+            let (Some(a), Some(b)) = (symbols.get(a), symbols.get(b)) else { continue };
+            let tuples = &model.relations[rel];
+            let directions = if e.directed { vec![[a, b]] } else { vec![[a, b], [b, a]] };
+            let found = directions.iter().filter_map(|t| tuples.position(t));
+            e.grade = found.map(|i| grading.grades(rel, i)).reduce(Grades::join);
+        }
+    }
+
     /// The index of the actor named `name`, if any.
     pub fn actor(&self, name: &str) -> Option<usize> {
         self.actors.binary_search_by(|a| a.name.as_str().cmp(name)).ok()
@@ -340,7 +358,15 @@ mod tests {
 
     fn example() -> Network {
         let actor = |n: &str| Actor { name: n.into(), flagged: false };
-        let edge = |from, to, class| Edge { from, to, relation: "r".into(), class, directed: true, flagged: false };
+        let edge = |from, to, class| Edge {
+            from,
+            to,
+            relation: "r".into(),
+            class,
+            directed: true,
+            flagged: false,
+            grade: None,
+        };
         Network {
             actors: vec![actor("A"), actor("B"), actor("C"), actor("D")],
             edges: vec![

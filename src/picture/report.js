@@ -14,6 +14,18 @@
 
   // A proof as a nested list: a derived step is collapsible (its rule, bindings and
   // premises inside), a stated fact shows where it is written and its quote as a block quote.
+  // A node's grade (its best proof's, when the data has grades), as a badge.
+  function gradeBadge(n) {
+    if (n.grade === undefined) return null;
+    var text = n.grade === "none" ? "no grade" : "grade " + n.grade;
+    if (n.confidence !== undefined) text += ", confidence " + (n.confidence === null ? "none" : n.confidence);
+    return el("span", "grade", text);
+  }
+  function withGrade(node, n) {
+    var badge = gradeBadge(n);
+    if (badge) { node.appendChild(document.createTextNode(" ")); node.appendChild(badge); }
+    return node;
+  }
   function proofNode(nodes, id, seen) {
     var n = nodes[id], li = el("li", "pnode " + n.kind);
     if (seen[id]) {
@@ -23,7 +35,7 @@
     }
     seen[id] = true;
     if (n.kind === "fact") {
-      li.appendChild(el("div", "concl", n.conclusion));
+      li.appendChild(withGrade(el("div", "concl", n.conclusion), n));
       var sources = n.sources || [];
       if (!sources.length) li.appendChild(el("div", "src", "given as input"));
       sources.forEach(function (s) {
@@ -43,7 +55,7 @@
     }
     var d = el("details");
     d.open = true;
-    d.appendChild(el("summary", "concl", n.conclusion));
+    d.appendChild(withGrade(el("summary", "concl", n.conclusion), n));
     d.appendChild(el("div", "rule", "by " + n.rule.text + "  [" + n.rule.file + ":" + n.rule.line + "]"));
     if (n.rule.display) d.appendChild(el("div", "say", "\u201c" + n.rule.display + "\u201d"));
     var names = Object.keys(n.bindings || {});

@@ -17,6 +17,7 @@ use crate::lang::ir::RelId;
 use crate::picture::layout;
 use crate::picture::network::{self, EdgeClass, FLAGGED_COLOUR, Network, NetworkOptions, TupleRef};
 use crate::proof::explain;
+use crate::proof::grades::Grades;
 use crate::proof::provenance::{Explainer, NodeId, atom_text};
 use crate::render::output;
 use serde_json::{Value as Json, json};
@@ -87,6 +88,8 @@ pub struct ClaimRow {
     pub text: String,
     /// Index of the proof's root in [`Input::proof_nodes`].
     pub proof: Option<usize>,
+    /// What its best proof is worth (`B2, confidence 0.8`), when the data has grades.
+    pub grade: Option<String>,
 }
 
 /// Everything the page shows.
@@ -140,7 +143,10 @@ pub fn collect(
 ) -> Result<Input, crate::base::diag::Diagnostic> {
     let (program, model) = (ex.program, ex.model);
     let flagged: Vec<TupleRef> = violations.iter().flat_map(|v| v.tuples.iter().cloned()).collect();
-    let network = network::build(program, model, ex.symbols, &options.network, &flagged)?;
+    let mut network = network::build(program, model, ex.symbols, &options.network, &flagged)?;
+    if let Some(grading) = ex.grading {
+        network.grade_edges(program, model, ex.symbols, grading);
+    }
     let derived = (0..program.relations.len())
         .filter(|&r| program.is_derived(r) && !program.is_constraint(r))
         .map(|r| RelationCount {
@@ -176,6 +182,7 @@ pub fn collect(
             relation: ex.program.relations[*rel].name.clone(),
             text: atom_text(ex.program, *rel, tuple, ex.symbols),
             proof: root.map(|r| index[&r]),
+            grade: ex.grading.zip(model.relations[*rel].position(tuple)).map(|(g, i)| g.text(*rel, i)),
         })
         .collect();
     Ok(Input {
@@ -352,9 +359,21 @@ fn edges_svg(
         };
         let (a, b) = (&network.actors[e.from].name, &network.actors[e.to].name);
         let arrow = if e.directed { "\u{2192}" } else { "\u{2194}" };
+        // Shaded by grade: faint for weak evidence, dotted for none.
+        let (shade, grade) = match e.grade {
+            Some(g) if g == Grades::NONE => {
+                classes.push_str(" ungraded");
+                (" stroke-opacity=\"0.25\"".to_string(), ", no grade".to_string())
+            }
+            Some(g) => {
+                let opacity = 0.25 + 0.75 * crate::picture::graph::grade_strength(g);
+                (format!(" stroke-opacity=\"{opacity:.2}\""), format!(", grade {g}"))
+            }
+            None => (String::new(), String::new()),
+        };
         let _ = write!(
             out,
-            "<path class=\"{classes}\" data-a=\"{}\" data-b=\"{}\" data-relation=\"{}\" d=\"M{sx:.1},{sy:.1}Q{cx:.1},{cy:.1} {ex:.1},{ey:.1}\"{marker}><title>{}: {} {arrow} {}</title></path>",
+            "<path class=\"{classes}\" data-a=\"{}\" data-b=\"{}\" data-relation=\"{}\"{shade} d=\"M{sx:.1},{sy:.1}Q{cx:.1},{cy:.1} {ex:.1},{ey:.1}\"{marker}><title>{}: {} {arrow} {}{grade}</title></path>",
             e.from,
             e.to,
             escape(&e.relation),
@@ -514,7 +533,12 @@ fn claims_table_html(input: &Input, out: &mut String) {
     if input.rows.len() < input.total_rows {
         let _ = write!(out, "; the first {} of {} claims (--max-claims)", input.rows.len(), input.total_rows);
     }
-    out.push_str(". Click a claim for its proof.</span></p><table id=\"claims\"><thead><tr><th>relation</th><th>claim</th></tr></thead><tbody>");
+    let graded = input.rows.iter().any(|r| r.grade.is_some());
+    let grade_th = if graded { "<th>grade</th>" } else { "" };
+    let _ = write!(
+        out,
+        ". Click a claim for its proof.</span></p><table id=\"claims\"><thead><tr><th>relation</th><th>claim</th>{grade_th}</tr></thead><tbody>"
+    );
     for row in &input.rows {
         let text = escape(&row.text);
         let _ = write!(
@@ -530,6 +554,9 @@ fn claims_table_html(input: &Input, out: &mut String) {
             None => {
                 let _ = write!(out, "<span class=\"concl\">{text}</span> <span class=\"note\">(no proof found)</span>");
             }
+        }
+        if graded {
+            let _ = write!(out, "</td><td class=\"grade\">{}", escape(row.grade.as_deref().unwrap_or("")));
         }
         out.push_str("</td></tr>");
     }
@@ -645,12 +672,14 @@ mod tests {
                     class: EdgeClass::Alignment,
                     directed: false,
                     flagged: true,
+                    grade: None,
                 }],
             },
             rows: vec![ClaimRow {
                 relation: "aligned".into(),
                 text: format!("aligned(\"{HOSTILE}\", \"B\")"),
                 proof: Some(0),
+                grade: None,
             }],
             total_rows: 1,
             proof_nodes: vec![
@@ -705,6 +734,7 @@ mod tests {
             class: EdgeClass::Stated,
             directed: true,
             flagged: false,
+            grade: None,
         };
         for i in 1..n {
             edges.push(edge(0, i));

@@ -15,9 +15,9 @@
 //! comments are ignored. Claims take constants, variables and `_` (a pattern holds when
 //! some tuple matches it); `contradicted` needs constants only.
 //!
-//! The same as CSV (`*.csv`): a header with a `claim` column and optional `expect` and
-//! `note` columns; `expect` is `supported` (or empty), `not supported`, `contradicted` or
-//! `count = N`.
+//! The same as CSV (`*.csv`): a header with a `claim` column and optional `expect`, `grade`
+//! and `note` columns; `expect` is `supported` (or empty), `not supported`, `contradicted` or
+//! `count = N`; `grade` (empty for none) asks a `supported` claim for a grade, as `>= B2`.
 
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::source::one_line;
@@ -405,7 +405,7 @@ fn parse_csv(
                 .with_help("write the header `claim,expect,note`"),
         ]);
     };
-    let (expect_col, note_col) = (column("expect"), column("note"));
+    let (expect_col, note_col, grade_col) = (column("expect"), column("note"), column("grade"));
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for record in reader.records() {
@@ -443,6 +443,12 @@ fn parse_csv(
                 continue;
             }
         };
+        let Ok(min_grade) = csv_grade(grade_col.map(|c| (record.get(c).unwrap_or("").trim(), field_span(c))), expect)
+        else {
+            let c = grade_col.unwrap_or(claim_col);
+            errors.push(csv_grade_error(record.get(c).unwrap_or("").trim(), field_span(c), expect));
+            continue;
+        };
         // The claim is parsed in a copy of the file that holds only the unquoted claim at
         // the field's place, so that diagnostics name the right file, line and column.
         let raw = ranges.get(claim_col).cloned().unwrap_or(offset..offset);
@@ -453,7 +459,7 @@ fn parse_csv(
             Ok(claim) => match check_claim(&claim, expect, span) {
                 Ok(()) => {
                     let note = note_col.and_then(|c| record.get(c)).map(str::trim).filter(|n| !n.is_empty());
-                    out.push(ClaimSpec { claim, expect, note: note.map(str::to_string), span, min_grade: None });
+                    out.push(ClaimSpec { claim, expect, note: note.map(str::to_string), span, min_grade });
                 }
                 Err(d) => errors.push(d),
             },
@@ -461,6 +467,26 @@ fn parse_csv(
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+/// A claims CSV's `grade` cell: empty for none, else a grade, for a `supported` claim only.
+fn csv_grade(cell: Option<(&str, Span)>, expect: Expect) -> Result<Option<Grade>, ()> {
+    match cell {
+        None | Some(("", _)) => Ok(None),
+        Some((text, _)) if expect == Expect::Supported => text.parse::<Grade>().map(Some),
+        Some(_) => Err(()),
+    }
+}
+
+/// Why a `grade` cell was refused: not a grade, or a grade on a claim that is not `supported`.
+fn csv_grade_error(text: &str, span: Span, expect: Expect) -> Diagnostic {
+    if expect == Expect::Supported {
+        bad(span, format!("`{text}` is not a grade"), "not a grade")
+            .with_help("a grade is a reliability letter A-F and a credibility digit 1-6, as in `B2`; leave the cell empty for none")
+    } else {
+        bad(span, format!("a grade applies to a `supported` claim only, not `{}`", expect.describe()), "grade here")
+            .with_help("leave the `grade` cell empty, or expect `supported`")
+    }
 }
 
 /// A copy of `text` blanked to spaces (newlines kept) with the unquoted `claim_text` written

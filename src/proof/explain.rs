@@ -411,6 +411,12 @@ pub fn node_json(ex: &Explainer, n: NodeId, index: &HashMap<NodeId, usize>) -> J
     obj.insert("relation".into(), Json::from(relation_name(ex, node.rel)));
     obj.insert("tuple".into(), tuple_json(ex, node.rel, &node.tuple));
     obj.insert("height".into(), Json::from(node.height));
+    if let Some(grading) = ex.grading
+        && let Some(i) = ex.model.relations[node.rel].position(&node.tuple)
+        && let Ok(Json::Object(fields)) = serde_json::to_value(grading.json(node.rel, i))
+    {
+        obj.extend(fields);
+    }
     match &node.kind {
         NodeKind::Fact { origins } => {
             obj.insert("kind".into(), Json::from("fact"));

@@ -6,21 +6,23 @@
 //! tuple's proofs. With confidences, a proof is worth the product of its premises'
 //! confidences and a tuple its best proof's (the Viterbi semiring).
 //!
-//! Computed after evaluation, over the derivation hypergraph: one node per tuple, one
-//! hyperedge per rule instance deriving it from positive premises ([`Explainer::derivations`];
-//! negated literals, comparisons and aggregates carry no grade). Nothing enumerates proofs:
+//! Computed after evaluation, by evaluating the positive rules again over the model's own
+//! tuples with each tuple carrying its value ([`crate::proof::grade_join`]): semi-naively,
+//! stratum by stratum, from the leaves up, every rule instance re-joined when one of its
+//! premises' values grew. Nothing enumerates proofs and no instance is stored:
 //!
 //! - **Grades.** A tuple's value is the *down-set* of its proofs' grades: every grade `g`
 //!   such that some proof has all premises at least `g`, a 37-bit set (the 36 grades and one
-//!   bit above `A1` for "given", below). A hyperedge is worth the intersection of its
-//!   premises' sets (one subproof per premise, each at least `g`), a node the union of its
-//!   hyperedges' and its own rows'. That is a finite distributive lattice, so the least
-//!   fixpoint, found by a worklist from the stated rows up, exists, needs at most 37 changes
-//!   per node, and equals the union over finite proofs: a cycle adds nothing, so a claim never
-//!   proves itself. The Pareto-best grades are the set's maximal elements.
-//! - **Confidence.** Knuth's generalisation of Dijkstra's algorithm (1977): a product of
-//!   numbers in [0, 1] is at most each factor, so the tuple popped first from a max-heap has
-//!   its final value; a hyperedge fires when its last premise is final.
+//!   bit above `A1` for "given", below). An instance is worth the intersection of its
+//!   premises' sets (one subproof per premise, each at least `g`), a tuple the union of its
+//!   instances' and its own rows'. That is a finite distributive lattice, so the least
+//!   fixpoint exists, needs at most 37 changes per tuple, and equals the union over finite
+//!   proofs: a cycle adds nothing, so a claim never proves itself. The Pareto-best grades
+//!   are the set's maximal elements.
+//! - **Confidence.** The same fixpoint in the Viterbi semiring (max, ×) over [0, 1]: a
+//!   product of numbers in [0, 1] is at most each factor, so going round a cycle never
+//!   raises a value and the least fixpoint is the best proof's product. Computed only when
+//!   some statement row has a confidence.
 //!
 //! What the leaves are worth: a statement row its `grade` and `confidence` (none when the
 //! cell is empty, so a tuple stated only by ungraded rows has no grade); a fact written in a
@@ -31,9 +33,8 @@ use crate::engine::eval::Model;
 use crate::facts::grade::Grade;
 use crate::facts::load::TableKind;
 use crate::lang::ir::RelId;
+use crate::proof::grade_join::{self, NO_CONFIDENCE, Values};
 use crate::proof::provenance::{Explainer, Origin};
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 use std::fmt;
 
 /// The bit for "rests on no statement at all" (above `A1`).
@@ -73,6 +74,11 @@ impl Grades {
     /// Whether every grade of `other` is one of these (`other` is no better).
     pub fn contains(self, other: Grades) -> bool {
         other.0 & !self.0 == 0
+    }
+
+    /// The set as bits: `1 << g.index()` per grade, bit 36 for "given".
+    pub fn bits(self) -> u64 {
+        self.0
     }
 
     /// Whether some proof rests on no statement.
@@ -118,8 +124,11 @@ impl fmt::Display for Grades {
 pub struct Grading {
     /// Where each relation's tuples start among the nodes.
     offsets: Vec<usize>,
-    grades: Vec<Grades>,
-    confidence: Vec<Option<f64>>,
+    /// Each node's grade down-set ([`Grades`]).
+    grades: Vec<u64>,
+    /// Each node's best confidence ([`NO_CONFIDENCE`] for none); empty when the data has no
+    /// confidence at all.
+    confidence: Vec<f64>,
     /// Whether any statement row has a grade (otherwise grades are not shown).
     pub has_grades: bool,
     /// Whether any statement row has a confidence (otherwise confidences are not shown).
@@ -127,7 +136,8 @@ pub struct Grading {
 }
 
 impl Grading {
-    /// Grades every tuple of the explainer's model.
+    /// Grades every tuple of the explainer's model; confidences only when some statement
+    /// row has one.
     pub fn compute(ex: &mut Explainer) -> Grading {
         let model: &Model = ex.model;
         let mut offsets = Vec::with_capacity(model.relations.len() + 1);
@@ -139,95 +149,71 @@ impl Grading {
         offsets.push(n);
         let has_grades = ex.facts.origins.iter().any(|o| o.grade.is_some());
         let has_confidence = ex.facts.origins.iter().any(|o| o.confidence.is_some());
-
-        // Leaves: what the rows and facts stating each tuple are worth (the best of them).
-        let (mut grades, mut confidence) = leaves(ex, &offsets, n);
-
-        // The hyperedges: `heads[e]` derived from `premises[starts[e]..starts[e + 1]]`, found
-        // by one bottom-up pass over each rule's body (node ids are u32: a model's tuples
-        // are counted in u32 too).
-        let (heads, starts, premises) = hyperedges(ex, &offsets);
-        // Which hyperedges each node is a premise of (once per occurrence).
-        let (use_starts, uses) = premise_uses(n, &heads, &starts, &premises);
-        let body = |e: usize| &premises[starts[e]..starts[e + 1]];
-        let used_by = |node: usize| &uses[use_starts[node]..use_starts[node + 1]];
-
-        // Grades: the least fixpoint, by a worklist. Hyperedges without premises (rules
-        // whose body has only conditions) are given.
-        for e in (0..heads.len()).filter(|&e| body(e).is_empty()) {
-            grades[heads[e] as usize] = Grades::GIVEN;
-            confidence[heads[e] as usize] = Some(1.0);
-        }
-        let mut queued: Vec<bool> = grades.iter().map(|g| g.0 != 0).collect();
-        let mut work: Vec<usize> = (0..n).filter(|&node| queued[node]).collect();
-        while let Some(node) = work.pop() {
-            queued[node] = false;
-            for &e in used_by(node) {
-                let e = e as usize;
-                let value = body(e).iter().fold(Grades::GIVEN.0, |bits, &p| bits & grades[p as usize].0);
-                let head = heads[e] as usize;
-                if value & !grades[head].0 != 0 {
-                    grades[head].0 |= value;
-                    if !queued[head] {
-                        queued[head] = true;
-                        work.push(head);
-                    }
-                }
-            }
-        }
-        drop(queued);
-
-        // Confidence: Knuth's algorithm.
-        if !has_confidence {
-            confidence = vec![None; n];
-        } else {
-            let mut remaining: Vec<u32> = (0..heads.len()).map(|e| body(e).len() as u32).collect();
-            let mut done = vec![false; n];
-            let mut heap: BinaryHeap<(Score, usize)> =
-                confidence.iter().enumerate().filter_map(|(node, c)| c.map(|c| (Score(c), node))).collect();
-            while let Some((Score(c), node)) = heap.pop() {
-                if done[node] {
-                    continue;
-                }
-                done[node] = true;
-                confidence[node] = Some(c);
-                for &e in used_by(node) {
-                    let e = e as usize;
-                    remaining[e] -= 1;
-                    if remaining[e] > 0 {
-                        continue;
-                    }
-                    let head = heads[e] as usize;
-                    let value = body(e).iter().map(|&p| confidence[p as usize].unwrap_or(0.0)).product::<f64>();
-                    if !done[head] && confidence[head].is_none_or(|old| value > old) {
-                        confidence[head] = Some(value);
-                        heap.push((Score(value), head));
-                    }
-                }
-            }
-        }
-
-        Grading { offsets, grades, confidence, has_grades, has_confidence }
+        // Leaves: what the rows and facts stating each tuple are worth (the best of them);
+        // then the fixpoint over the rules.
+        let values = leaves(ex, &offsets, n, has_confidence);
+        let values = grade_join::fixpoint(ex, &offsets, values, has_confidence);
+        Grading { offsets, grades: values.grades, confidence: values.confidence, has_grades, has_confidence }
     }
 
     /// The grades of tuple `index` of `rel`.
     pub fn grades(&self, rel: RelId, index: usize) -> Grades {
-        self.grades[self.offsets[rel] + index]
+        Grades(self.grades[self.offsets[rel] + index])
     }
 
     /// The best single-proof confidence of tuple `index` of `rel` (`None`: no proof rests
     /// only on rows with a confidence).
     pub fn confidence(&self, rel: RelId, index: usize) -> Option<f64> {
-        self.confidence[self.offsets[rel] + index]
+        let c = *self.confidence.get(self.offsets[rel] + index)?;
+        (c >= 0.0).then_some(c)
+    }
+}
+
+/// A tuple's grade as JSON outputs carry it (in proof nodes, review verdicts, diffs and the
+/// report): `{"grade": "B3/C2", "best_grades": ["B3", "C2"], "confidence": 0.72}`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GradeJson {
+    /// The grade as shown: the Pareto-best grades (`B2`, `B3/C2`), `given` or `none`.
+    pub grade: String,
+    /// Each Pareto-best grade (empty for `given` and `none`).
+    pub best_grades: Vec<String>,
+    /// The best proof's confidence, rounded to three decimals as shown (`null`: none);
+    /// absent when the data has no confidences.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Option<f64>>,
+}
+
+impl Grading {
+    /// Tuple `index` of `rel`'s grade for JSON.
+    pub fn json(&self, rel: RelId, index: usize) -> GradeJson {
+        let grades = self.grades(rel, index);
+        let confidence =
+            self.has_confidence.then(|| self.confidence(rel, index).map(|c| (c * 1000.0).round() / 1000.0));
+        GradeJson {
+            grade: grades.to_string(),
+            best_grades: grades.best().iter().map(Grade::to_string).collect(),
+            confidence,
+        }
+    }
+
+    /// `B2` or `B2, confidence 0.8` (`no grade` for none): a tuple's grade in one phrase.
+    pub fn text(&self, rel: RelId, index: usize) -> String {
+        let grades = self.grades(rel, index);
+        let grade = if grades == Grades::NONE { "no grade".to_string() } else { grades.to_string() };
+        if self.has_confidence {
+            format!("{grade}, confidence {}", confidence_text(self.confidence(rel, index)))
+        } else {
+            grade
+        }
     }
 }
 
 /// The leaves: the grades and confidence of each tuple from the statement rows and facts
 /// stating it (the best of them); `offsets[rel]` is the node of the first tuple of `rel`.
-fn leaves(ex: &mut Explainer, offsets: &[usize], n: usize) -> (Vec<Grades>, Vec<Option<f64>>) {
+fn leaves(ex: &mut Explainer, offsets: &[usize], n: usize, has_confidence: bool) -> Values {
     let model: &Model = ex.model;
-    let mut grades = vec![Grades::NONE; n];
-    let mut confidence: Vec<Option<f64>> = vec![None; n];
+    let mut values =
+        Values { grades: vec![0; n], confidence: if has_confidence { vec![NO_CONFIDENCE; n] } else { Vec::new() } };
     let stated: Vec<bool> = (0..model.relations.len())
         .map(|rel| {
             !ex.facts.rows(&ex.program.relations[rel].name).is_empty() || ex.program.facts.iter().any(|f| f.rel == rel)
@@ -248,88 +234,15 @@ fn leaves(ex: &mut Explainer, offsets: &[usize], n: usize) -> (Vec<Grades>, Vec<
                     Origin::Row(_) | Origin::RuleFile(_) => (Grades::GIVEN, Some(1.0)),
                 };
                 let node = offsets[rel] + i;
-                grades[node].0 |= g.0;
-                confidence[node] = max_confidence(confidence[node], c);
-            }
-        }
-    }
-    (grades, confidence)
-}
-
-/// The hyperedges `(heads, starts, premises)`: `heads[e]` derived from
-/// `premises[starts[e]..starts[e + 1]]`.
-fn hyperedges(ex: &mut Explainer, offsets: &[usize]) -> (Vec<u32>, Vec<usize>, Vec<u32>) {
-    let model: &Model = ex.model;
-    let mut heads: Vec<u32> = Vec::new();
-    let mut starts: Vec<usize> = vec![0];
-    let mut premises: Vec<u32> = Vec::new();
-    let node = |rel: RelId, i: usize| (offsets[rel] + i) as u32;
-    for rule in 0..ex.program.rules.len() {
-        let head = ex.program.rules[rule].head;
-        let bottom_up = ex.instances(rule, &mut |i, body| {
-            heads.push(node(head, i));
-            premises.extend(body.iter().map(|&(prel, pi)| node(prel, pi)));
-            starts.push(premises.len());
-        });
-        if !bottom_up {
-            // A head with `autoinc()`: tuple by tuple, top down.
-            for i in 0..model.relations[head].len() {
-                for (_, body) in ex.derivations(head, i).into_iter().filter(|(r, _)| *r == rule) {
-                    heads.push(node(head, i));
-                    premises.extend(body.iter().map(|&(prel, pi)| node(prel, pi)));
-                    starts.push(premises.len());
+                values.grades[node] |= g.0;
+                if has_confidence {
+                    let c = c.unwrap_or(NO_CONFIDENCE);
+                    values.confidence[node] = values.confidence[node].max(c);
                 }
             }
         }
     }
-    (heads, starts, premises)
-}
-
-/// Which hyperedges each node is a premise of: `uses[use_starts[node]..use_starts[node + 1]]`
-/// (once per occurrence); returns `(use_starts, uses)`.
-fn premise_uses(n: usize, heads: &[u32], starts: &[usize], premises: &[u32]) -> (Vec<usize>, Vec<u32>) {
-    let mut use_starts = vec![0usize; n + 1];
-    for &p in premises {
-        use_starts[p as usize + 1] += 1;
-    }
-    for i in 0..n {
-        use_starts[i + 1] += use_starts[i];
-    }
-    let mut uses = vec![0u32; premises.len()];
-    let mut fill = use_starts.clone();
-    for e in 0..heads.len() {
-        for &p in &premises[starts[e]..starts[e + 1]] {
-            uses[fill[p as usize]] = e as u32;
-            fill[p as usize] += 1;
-        }
-    }
-    drop(fill);
-    (use_starts, uses)
-}
-
-fn max_confidence(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }
-}
-
-/// A confidence ordered for the heap (never NaN: products of numbers in [0, 1]).
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Score(f64);
-
-impl Eq for Score {}
-
-impl PartialOrd for Score {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Score {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.0.total_cmp(&other.0)
-    }
+    values
 }
 
 /// A confidence as shown: at most three decimals, without trailing zeros (`0.72`, `1`).

@@ -3,7 +3,9 @@
 //! the one matcher for them (`pattern`), and the claims a reviewer writes in files (`claims`).
 
 pub mod claims;
+pub mod defeasible;
 pub mod explain;
+pub mod grade_join;
 pub mod grades;
 pub mod pattern;
 pub mod provenance;

@@ -129,6 +129,9 @@ pub struct Explainer<'a> {
     pub symbols: &'a mut Symbols,
     /// Every proof node built so far; a [`NodeId`] indexes it.
     pub nodes: Vec<Node>,
+    /// The model's grades, when the caller computed them: proofs written as JSON then
+    /// carry each node's grade (see [`crate::proof::grades`]).
+    pub grading: Option<&'a crate::proof::grades::Grading>,
     memo: HashMap<(RelId, usize), Option<NodeId>>,
     fact_origins: HashMap<RelId, HashMap<Vec<Value>, Vec<Origin>>>,
 }
@@ -149,6 +152,7 @@ impl<'a> Explainer<'a> {
             sources,
             symbols,
             nodes: Vec::new(),
+            grading: None,
             memo: HashMap::new(),
             fact_origins: HashMap::new(),
         }

@@ -7,6 +7,7 @@ use crate::base::stamp::Stamp;
 use crate::base::value::{Symbols, Tuples, Type, Value, display, to_number, value_json};
 use crate::engine::eval::Model;
 use crate::lang::ir;
+use crate::proof::grades::{Grading, confidence_text};
 use serde::Serialize;
 use serde::ser::{SerializeSeq, Serializer};
 use std::io::Write;
@@ -88,6 +89,43 @@ struct JsonOutput<'a> {
     /// What changes the answers (see [`Stamp`]).
     meta: serde_json::Value,
     relations: Vec<JsonRelation<'a>>,
+}
+
+/// The chosen tuples of each relation with their grade appended as a `grade` column (and a
+/// `confidence` column when the data has confidences), as `query` and `infer` show graded
+/// data: a copy of the program whose relations have the extra columns, and a model holding
+/// only those tuples. `tuples` lists, per relation shown, the indices of its tuples.
+pub fn with_grades(
+    program: &ir::Program,
+    model: &Model,
+    tuples: &[(usize, Vec<usize>)],
+    grading: &Grading,
+    symbols: &mut Symbols,
+) -> (ir::Program, Model) {
+    let mut shown = program.clone();
+    let mut graded = Model::unrecorded(vec![Tuples::default(); shown.relations.len()]);
+    for (rel, indices) in tuples {
+        let relation = &mut shown.relations[*rel];
+        let mut extra = vec!["grade"];
+        if grading.has_confidence {
+            extra.push("confidence");
+        }
+        for column in extra {
+            relation.columns.push(column.to_string());
+            relation.types.push(Type::Symbol);
+        }
+        let mut rows = Tuples::new(relation.arity());
+        for &i in indices {
+            let mut row = model.relations[*rel].get(i).to_vec();
+            row.push(symbols.intern(&grading.grades(*rel, i).to_string()));
+            if grading.has_confidence {
+                row.push(symbols.intern(&confidence_text(grading.confidence(*rel, i))));
+            }
+            rows.push(&row);
+        }
+        graded.relations[*rel] = rows;
+    }
+    (shown, graded)
 }
 
 /// Writes the chosen relations to `out` in one format.

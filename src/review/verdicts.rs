@@ -19,7 +19,7 @@ use crate::base::markup::{Markup, escape_markup};
 use crate::base::value::Value;
 use crate::proof::claims::{ClaimSpec, Expect};
 use crate::proof::explain;
-use crate::proof::grades::{Grades, Grading};
+use crate::proof::grades::{GradeJson, Grades, Grading, confidence_text};
 use crate::proof::provenance::{Explainer, NodeId, atom_text};
 use crate::review::constraints::{self, Completion};
 use serde_json::{Value as Json, json};
@@ -76,6 +76,39 @@ pub struct Outcome {
     pub collisions: Vec<Completion>,
     /// For a claim with `>= GRADE`: the best grades of the matching tuples.
     pub grades: Option<Grades>,
+    /// For a claim that holds, when grades were computed: what its best proof is worth.
+    pub grade: Option<ClaimGrade>,
+}
+
+/// What the best proof of a claim (of any matching tuple, for a pattern) is worth.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClaimGrade {
+    /// The best grades over the matching tuples.
+    pub grades: Grades,
+    /// The best confidence over them; `None` when the data has no confidences.
+    pub confidence: Option<Option<f64>>,
+    /// Whether the data has grades or confidences at all (otherwise nothing is shown).
+    pub shown: bool,
+}
+
+impl ClaimGrade {
+    /// `grade: B3/C2, confidence 0.72`.
+    pub fn text(&self) -> String {
+        let grade = if self.grades == Grades::NONE { "none".to_string() } else { self.grades.to_string() };
+        match self.confidence {
+            Some(c) => format!("grade: {grade}, confidence {}", confidence_text(c)),
+            None => format!("grade: {grade}"),
+        }
+    }
+
+    /// The JSON fields (as [`GradeJson`]).
+    pub fn json(&self) -> GradeJson {
+        GradeJson {
+            grade: self.grades.to_string(),
+            best_grades: self.grades.best().iter().map(ToString::to_string).collect(),
+            confidence: self.confidence.map(|c| c.map(|c| (c * 1000.0).round() / 1000.0)),
+        }
+    }
 }
 
 impl Outcome {
@@ -102,9 +135,10 @@ use crate::base::diag::plural;
 
 /// Reviews every claim against an evaluated model (with recording on, for the proofs).
 pub fn review(ex: &mut Explainer, specs: &[ClaimSpec]) -> Vec<Outcome> {
-    // Grades only when a claim asks for one.
-    let grading = specs.iter().any(|s| s.min_grade.is_some()).then(|| Grading::compute(ex));
-    specs.iter().map(|spec| review_one(ex, spec, grading.as_ref())).collect()
+    // The caller's grades (graded data), or computed here when a claim asks for a grade.
+    let owned = (ex.grading.is_none() && specs.iter().any(|s| s.min_grade.is_some())).then(|| Grading::compute(ex));
+    let grading = ex.grading.or(owned.as_ref());
+    specs.iter().map(|spec| review_one(ex, spec, grading)).collect()
 }
 
 fn review_one(ex: &mut Explainer, spec: &ClaimSpec, grading: Option<&Grading>) -> Outcome {
@@ -118,7 +152,10 @@ fn review_one(ex: &mut Explainer, spec: &ClaimSpec, grading: Option<&Grading>) -
         Some(tuple) => constraints::completions(ex, claim.rel, &tuple, MAX_COLLISIONS),
         None => Vec::new(),
     };
-    let collides = !collisions.is_empty();
+    // A claim whose denial (`~rel`, or `rel` for a `~rel` claim) holds is contradicted too.
+    let denied =
+        claim.tuple().is_some_and(|t| program.complement(claim.rel).is_some_and(|c| model.relations[c].contains(&t)));
+    let collides = !collisions.is_empty() || denied;
     // What the knowledge base says of the atom.
     let atom = if holds {
         Verdict::Supported
@@ -127,12 +164,17 @@ fn review_one(ex: &mut Explainer, spec: &ClaimSpec, grading: Option<&Grading>) -
     } else {
         Verdict::NotSupported
     };
-    // The best grades among the matching tuples.
-    let grades = grading.filter(|_| spec.min_grade.is_some()).map(|grading| {
+    // The best grades (and confidence) among the matching tuples.
+    let grade = grading.filter(|_| holds).map(|grading| {
         let tuples = &model.relations[claim.rel];
-        let indices = hits.iter().filter_map(|t| tuples.position(t));
-        indices.fold(Grades::NONE, |best, i| best.join(grading.grades(claim.rel, i)))
+        let indices: Vec<usize> = hits.iter().filter_map(|t| tuples.position(t)).collect();
+        let grades = indices.iter().fold(Grades::NONE, |best, &i| best.join(grading.grades(claim.rel, i)));
+        let confidence = grading
+            .has_confidence
+            .then(|| indices.iter().filter_map(|&i| grading.confidence(claim.rel, i)).reduce(f64::max));
+        ClaimGrade { grades, confidence, shown: grading.has_grades || grading.has_confidence }
     });
+    let grades = grade.map(|g| g.grades).or(grading.filter(|_| spec.min_grade.is_some()).map(|_| Grades::NONE));
     let graded_enough = match (spec.min_grade, grades) {
         (Some(min), Some(g)) => g.at_least(min),
         _ => true,
@@ -155,6 +197,7 @@ fn review_one(ex: &mut Explainer, spec: &ClaimSpec, grading: Option<&Grading>) -
         proof,
         collisions,
         grades,
+        grade,
     }
 }
 
@@ -196,6 +239,9 @@ pub fn details(ex: &mut Explainer, o: &Outcome) -> String {
     }
     for n in notes(o) {
         let _ = writeln!(out, "{n}");
+    }
+    if let Some(g) = o.grade.filter(|g| g.shown) {
+        let _ = writeln!(out, "{}", g.text());
     }
     if let Some(root) = o.proof.filter(|_| o.holds) {
         let _ = writeln!(out, "proof: {}", explain::compact_trace(ex, root));
@@ -258,6 +304,11 @@ pub fn render_json(ex: &mut Explainer, outcomes: &[Outcome]) -> Json {
         });
         if o.verdict == Verdict::Failed {
             obj["message"] = Json::from(o.failure_message());
+        }
+        if let Some(g) = o.grade.filter(|g| g.shown)
+            && let (Json::Object(obj), Ok(Json::Object(fields))) = (&mut obj, serde_json::to_value(g.json()))
+        {
+            obj.extend(fields);
         }
         obj["proof"] = match o.proof {
             Some(root) if o.holds => explain::proof_json(ex, root),

@@ -19,6 +19,7 @@ use crate::facts::asof::Date;
 use crate::lang::ir::{self, RelId};
 use crate::lang::syntax::{self, ast::Item};
 use crate::proof::explain;
+use crate::proof::grades::{GradeJson, Grading};
 use crate::proof::provenance::{self, Explainer, NodeId, NodeKind, Origin, Side};
 use crate::session::{self, ExitStatus, Failure, Inputs, Project};
 use itertools::Itertools;
@@ -270,6 +271,28 @@ pub struct Removed {
     pub proof: Json,
 }
 
+/// A tuple derived in both versions whose grade (or confidence) changed.
+#[derive(Debug, Clone)]
+pub struct Regraded {
+    /// The tuple as an atom.
+    pub atom: String,
+    /// Its values as JSON.
+    pub tuple: Vec<Json>,
+    /// Its grade before.
+    pub before: GradeJson,
+    /// Its grade after.
+    pub after: GradeJson,
+}
+
+impl Regraded {
+    fn phrase(g: &GradeJson) -> String {
+        match g.confidence {
+            Some(c) => format!("{}, confidence {}", g.grade, c.map_or("none".to_string(), |c| c.to_string())),
+            None => g.grade.clone(),
+        }
+    }
+}
+
 /// The changes to one relation.
 #[derive(Debug, Clone)]
 pub struct RelationDiff {
@@ -284,6 +307,8 @@ pub struct RelationDiff {
     pub removed: Vec<Removed>,
     /// Tuples newly derived.
     pub added: Vec<Added>,
+    /// Tuples derived in both whose grade changed (when either version has grades).
+    pub regraded: Vec<Regraded>,
 }
 
 /// A version as the diff names it.
@@ -325,6 +350,10 @@ impl Diff {
         let added = self.relations.iter().map(|r| r.added.len()).sum();
         let removed = self.relations.iter().map(|r| r.removed.len()).sum();
         (added, removed)
+    }
+
+    fn regraded(&self) -> usize {
+        self.relations.iter().map(|r| r.regraded.len()).sum()
     }
 }
 
@@ -461,6 +490,11 @@ pub fn compare(before: &mut Version, after: &mut Version) -> Diff {
     let Project { program: ap, facts: af, sources: as_, symbols: asym, .. } = &mut after.project;
     let mut bex = Explainer::new(bp, &before.model, bf, bs, bsym);
     let mut aex = Explainer::new(ap, &after.model, af, as_, asym);
+    // Grades, when either version's statements have any: proofs carry them, and a tuple
+    // whose grade changed is a change.
+    let (bgrading, agrading) = gradings(&mut bex, &mut aex);
+    bex.grading = bgrading.as_ref();
+    aex.grading = agrading.as_ref();
 
     let mut relations = Vec::new();
     for key in keys {
@@ -473,7 +507,11 @@ pub fn compare(before: &mut Version, after: &mut Version) -> Diff {
             let other = View { program: bex.program, model: bex.model, symbols: bex.symbols };
             missing(aex.model, aex.program, a, aex.symbols, &other, b)
         };
-        if removed_idx.is_empty() && added_idx.is_empty() {
+        let regraded = match (b, a, &bgrading, &agrading) {
+            (Some(b), Some(a), Some(bg), Some(ag)) => regraded(&bex, b, bg, &aex, a, ag, key.0),
+            _ => Vec::new(),
+        };
+        if removed_idx.is_empty() && added_idx.is_empty() && regraded.is_empty() {
             continue;
         }
         let mut removed = Vec::new();
@@ -520,9 +558,54 @@ pub fn compare(before: &mut Version, after: &mut Version) -> Diff {
             constraint,
             removed,
             added,
+            regraded,
         });
     }
     Diff { before: names_of_versions.0, after: names_of_versions.1, relations }
+}
+
+/// Both versions' grades, when either version's statements have grades or confidences.
+fn gradings(bex: &mut Explainer, aex: &mut Explainer) -> (Option<Grading>, Option<Grading>) {
+    let graded = |f: &crate::facts::load::Facts| f.origins.iter().any(|o| o.grade.is_some() || o.confidence.is_some());
+    if !graded(bex.facts) && !graded(aex.facts) {
+        return (None, None);
+    }
+    (Some(Grading::compute(bex)), Some(Grading::compute(aex)))
+}
+
+/// The tuples of relation `a` (after) that relation `b` (before) also holds with another
+/// grade or confidence, in display order.
+fn regraded(
+    bex: &Explainer,
+    b: RelId,
+    bg: &Grading,
+    aex: &Explainer,
+    a: RelId,
+    ag: &Grading,
+    constraint: bool,
+) -> Vec<Regraded> {
+    let (tuples, types) = (&aex.model.relations[a], &aex.program.relations[a].types);
+    let btypes = &bex.program.relations[b].types;
+    let order = crate::base::order::display_order(tuples, types, aex.symbols);
+    let mut out = Vec::new();
+    for i in order {
+        let tuple = tuples.get(i);
+        let Some(j) =
+            translate(tuple, types, btypes, aex.symbols, bex.symbols).and_then(|t| bex.model.relations[b].position(&t))
+        else {
+            continue;
+        };
+        let (before, after) = (bg.json(b, j), ag.json(a, i));
+        if before != after {
+            out.push(Regraded {
+                atom: tuple_text(aex.program, a, tuple, aex.symbols, constraint),
+                tuple: tuple_json(tuple, types, aex.symbols),
+                before,
+                after,
+            });
+        }
+    }
+    out
 }
 
 /// Collects into `causes` what, in the proof rooted at `n` (before-version), the
@@ -635,7 +718,8 @@ pub fn render_text(diff: &Diff) -> String {
     for r in &diff.relations {
         let (gone, new) = if r.constraint { ("resolved", "introduced") } else { ("removed", "added") };
         let name = if r.constraint { format!("violations of `{}`", r.name) } else { r.name.clone() };
-        let _ = writeln!(out, "\n{name}: {} {new}, {} {gone}", r.added.len(), r.removed.len());
+        let _ = write!(out, "\n{name}: {} {new}, {} {gone}", r.added.len(), r.removed.len());
+        let _ = if r.regraded.is_empty() { writeln!(out) } else { writeln!(out, ", {} regraded", r.regraded.len()) };
         for t in &r.removed {
             let _ = writeln!(out, "  - {}", t.atom);
             if t.broken_by.is_empty() {
@@ -653,13 +737,22 @@ pub fn render_text(diff: &Diff) -> String {
             let _ = writeln!(out, "  + {}", t.atom);
             let _ = writeln!(out, "      proof: {}", t.trace);
         }
+        for t in &r.regraded {
+            let (before, after) = (Regraded::phrase(&t.before), Regraded::phrase(&t.after));
+            let _ = writeln!(out, "  ~ {}  grade {before} -> {after}", t.atom);
+        }
     }
     let (added, removed) = diff.counts();
+    let regraded = match diff.regraded() {
+        0 => String::new(),
+        n => format!(", {n} regraded"),
+    };
     if diff.is_empty() {
         let _ = writeln!(out, "\nno derived tuple added or removed");
     } else {
         let n = diff.relations.len();
-        let _ = writeln!(out, "\n{added} added, {removed} removed in {n} relation{}", if n == 1 { "" } else { "s" });
+        let s = if n == 1 { "" } else { "s" };
+        let _ = writeln!(out, "\n{added} added, {removed} removed{regraded} in {n} relation{s}");
     }
     out
 }
@@ -733,24 +826,48 @@ pub fn render_json(diff: &Diff) -> Json {
                 .collect();
             let added: Vec<Json> =
                 r.added.iter().map(|t| json!({"atom": t.atom, "tuple": t.tuple, "proof": t.proof})).collect();
-            json!({
+            let mut obj = json!({
                 "name": r.name,
                 "columns": r.columns,
                 "constraint": r.constraint,
                 "removed": removed,
                 "added": added,
-            })
+            });
+            if !r.regraded.is_empty() {
+                let regraded: Vec<RegradedJson> = r.regraded.iter().map(RegradedJson::of).collect();
+                obj["regraded"] = serde_json::to_value(regraded).unwrap_or(Json::Null);
+            }
+            obj
         })
         .collect();
     let (added, removed) = diff.counts();
     let version = |v: &VersionName| json!({"version": v.label, "as_of": v.as_of.map(|d| d.to_string())});
-    json!({
+    let mut out = json!({
         "before": version(&diff.before),
         "after": version(&diff.after),
         "relations": relations,
         "added": added,
         "removed": removed,
-    })
+    });
+    if diff.regraded() > 0 {
+        out["regraded"] = Json::from(diff.regraded());
+    }
+    out
+}
+
+/// A regraded tuple in the JSON diff: `{"atom", "tuple", "before": {grade...}, "after"}`.
+#[derive(serde::Serialize)]
+struct RegradedJson<'a> {
+    atom: &'a str,
+    tuple: &'a [Json],
+    before: &'a GradeJson,
+    after: &'a GradeJson,
+}
+
+impl<'a> RegradedJson<'a> {
+    fn of(r: &'a Regraded) -> RegradedJson<'a> {
+        RegradedJson { atom: &r.atom, tuple: &r.tuple, before: &r.before, after: &r.after }
+    }
 }
 
 #[cfg(test)]

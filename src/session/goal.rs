@@ -43,6 +43,11 @@ pub fn evaluate_program_for(
     bound: &[Option<Value>],
     options: &EvalOptions,
 ) -> Result<Option<Model>, Diagnostic> {
+    // A defeasible conclusion depends on its attackers, which a magic rewrite would not
+    // evaluate: defeasible theories are evaluated whole.
+    if program.defeasible.is_active() {
+        return Ok(None);
+    }
     match magic::rewrite(program, rel, bound) {
         Some(rewrite) => evaluate_rewrite(program, facts, symbols, &rewrite, options).map(Some),
         None => Ok(None),

@@ -534,12 +534,44 @@ pub fn evaluate_with(
     on_stuck: Option<OnStuck>,
 ) -> Result<Model, Failure> {
     let inputs = input_tuples(&project.program, &project.facts);
+    if project.program.defeasible.is_active() {
+        let rows = defeasible_rows(project);
+        let Project { program, symbols, .. } = project;
+        return crate::engine::defeasible::evaluate(program, inputs, rows, symbols, options)
+            .map_err(|d| Failure::new(vec![d], ExitStatus::Failed));
+    }
     let Project { program, plan, symbols, sources, .. } = project;
     let sources = &*sources;
     let hook = on_stuck.map(|f| move |d: Diagnostic| f(&d, sources));
     let hook = hook.as_ref().map(|h| h as crate::engine::eval::OnStuck);
     backend::evaluate_guarded(options.engine, program, plan, inputs, symbols, options, hook)
         .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
+}
+
+/// The statement rows a defeasible program reads as defeasible facts (under `.prefer by
+/// grade` or `by date`; none otherwise), with their grades and dates.
+fn defeasible_rows(project: &Project) -> Vec<crate::engine::defeasible::Row> {
+    let program = &project.program;
+    if !program.defeasible.rows_defeasible() {
+        return Vec::new();
+    }
+    let mut rows = Vec::new();
+    for (name, facts) in &project.facts.relations {
+        let Some(rel) = program.relation_id(name) else { continue };
+        if !program.relations[rel].from_statements {
+            continue;
+        }
+        for (tuple, fact) in facts.iter() {
+            rows.push(crate::engine::defeasible::Row {
+                rel,
+                tuple: tuple.to_vec(),
+                fact,
+                grade: project.facts.origin(fact).grade,
+                date: project.facts.metadata_value(fact, "date", &project.sources),
+            });
+        }
+    }
+    rows
 }
 
 /// Every relation's input tuples: the rows of fact tables and the facts of rule files.
@@ -647,8 +679,12 @@ pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, Str
     for fact in &program.facts {
         inputs[fact.rel].push(&fact.values);
     }
-    let model = backend::evaluate(options.engine, &program, &plan, inputs, &mut symbols, options)
-        .map_err(|d| render(std::slice::from_ref(&d)))?;
+    let model = if program.defeasible.is_active() {
+        crate::engine::defeasible::evaluate(&program, inputs, Vec::new(), &mut symbols, options)
+    } else {
+        backend::evaluate(options.engine, &program, &plan, inputs, &mut symbols, options)
+    }
+    .map_err(|d| render(std::slice::from_ref(&d)))?;
     Ok(TextModel { sources, symbols, program, model })
 }
 

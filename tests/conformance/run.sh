@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs the core datalog-conformance cases (basic, negation, recursion, errors) and the
+# Runs the core datalog-conformance cases (basic, negation, recursion, errors), its
+# defeasible cases (strict_only, basic, superiority, ambiguity; closure and klm as expected
+# failures: tests/conformance/test_defeasible.py) and the
 # adapter's own unit tests against target/release/stance (or $STANCE_BIN).
 # Usage: tests/conformance/run.sh [extra pytest args]
 set -euo pipefail

@@ -260,3 +260,46 @@ def test_stance_bin_defaults_to_release_build(monkeypatch) -> None:
     monkeypatch.setenv("STANCE_BIN", "x/y")
     assert sa.stance_bin() == sa.REPO_ROOT / "x" / "y"
     assert os.path.isabs(sa.stance_bin())
+
+
+# ---------------------------------------------------------------------------- defeasible
+
+
+def test_defeasible_theory_translation() -> None:
+    from datalog_conformance.schema import DefeasibleTheory, Rule
+
+    import stance_defeasible as sd
+
+    theory = DefeasibleTheory(
+        facts={"penguin": [("tweety",)], "~fly": [("opus",)]},
+        strict_rules=[Rule("r3", "bird(X)", ["penguin(X)"])],
+        defeasible_rules=[Rule("r1", "fly(X)", ["bird(X)"]), Rule("r2", "~fly(X)", ["penguin(X)"]), Rule("p", "p", [])],
+        defeaters=[Rule("d-1", "~fly(X)", ["injured(X)"])],
+        superiority=[("r2", "r1")],
+    )
+    text, names = sd.translate_theory(theory)
+    assert text.splitlines()[1:] == [
+        ".decl penguin(c0: symbol)",
+        ".decl fly(c0: symbol)",
+        ".decl bird(c0: symbol)",
+        ".decl p()",
+        ".decl injured(c0: symbol)",
+        'penguin("tweety").',
+        '~fly("opus").',
+        "@r_r3 bird(X) :- penguin(X).",
+        "@r_r1 fly(X) :~ bird(X).",
+        "@r_r2 ~fly(X) :~ penguin(X).",
+        "@r_p p() :~ true.",
+        "@r_d_1 ~fly(X) :~> injured(X).",
+        ".prefer by specificity",
+        ".prefer r_r2 > r_r1",
+    ]
+
+
+def test_closure_policies_are_refused_by_name() -> None:
+    from datalog_conformance.schema import DefeasibleTheory, Policy
+
+    import stance_defeasible as sd
+
+    with pytest.raises(sd.UnsupportedPolicy):
+        sd.StanceDefeasibleEvaluator(binary=Path("/nonexistent")).evaluate(DefeasibleTheory(), Policy.RATIONAL_CLOSURE)

@@ -86,6 +86,12 @@ pub fn is_loopback(address: &str) -> bool {
 /// The first construct of `program` that the dd engine cannot evaluate on `cluster`, as an
 /// error naming it and where it is written.
 pub fn unsupported(program: &ir::Program, cluster: &Cluster) -> Option<Diagnostic> {
+    if program.defeasible.is_active() {
+        return Some(
+            Diagnostic::error(Code::Limit, "the dd engine does not evaluate defeasible rules")
+                .with_help("leave out --engine dd: defeasible theories have their own evaluator"),
+        );
+    }
     if let Some(rule) = program.rules.iter().find(|r| r.uses_autoinc()) {
         return Some(
             Diagnostic::error(Code::Limit, "the dd engine does not evaluate `autoinc()`")

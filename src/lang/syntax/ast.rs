@@ -47,6 +47,9 @@ pub enum Item {
     Comp(Comp),
     /// `.init inst = Name<args>`: a component instantiation.
     Init(Init),
+    /// `.prefer r2 > r1`, `.prefer by grade`, `.prefer by date`: superiority between
+    /// defeasible rules (see `lang::defeasible`).
+    Prefer(Prefer),
     /// `.override rel`, inside a component: drop the base components' rules for `rel`.
     Override {
         /// The relation whose inherited rules are dropped.
@@ -199,9 +202,59 @@ pub enum ParamValue {
     Word(String),
 }
 
+/// What a `.prefer` directive ranks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PreferKind {
+    /// `.prefer r2 > r1`: the rule named `r2` is superior to `r1` (names as written, in order).
+    Rules(Ident, Ident),
+    /// `.prefer by grade`: of two conflicting statement rows, the better-graded one wins.
+    Grade,
+    /// `.prefer by date`: of two conflicting statement rows, the later one wins.
+    Date,
+    /// `.prefer by specificity`: of two conflicting rules, the more specific one wins (its
+    /// body implies the other's through strict rules, and not the reverse).
+    Specificity,
+}
+
+/// A `.prefer` directive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prefer {
+    /// What it ranks.
+    pub kind: PreferKind,
+    /// The whole directive.
+    pub span: Span,
+}
+
+/// How a rule concludes its head (defeasible logic, see `lang::defeasible`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RuleKind {
+    /// `:-`: the head holds whenever the body does.
+    #[default]
+    Strict,
+    /// `:~`: the head holds unless a rule for its complement is not beaten.
+    Defeasible,
+    /// `:~>`: concludes nothing; only stops the complement of its head.
+    Defeater,
+}
+
+impl RuleKind {
+    /// The rule's arrow as written.
+    pub fn arrow(self) -> &'static str {
+        match self {
+            RuleKind::Strict => ":-",
+            RuleKind::Defeasible => ":~",
+            RuleKind::Defeater => ":~>",
+        }
+    }
+}
+
 /// `heads :- body.`; a fact has an empty body; a constraint `:- body.` has no heads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
+    /// `@name` written before the rule, for `.prefer`.
+    pub name: Option<Ident>,
+    /// Strict, defeasible or defeater.
+    pub kind: RuleKind,
     /// The head atoms: several for `a(x), b(x) :- c(x).`, none for a constraint.
     pub heads: Vec<Atom>,
     /// `None` for a fact.

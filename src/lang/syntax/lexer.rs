@@ -24,6 +24,8 @@ pub enum Dir {
     Override,
     NumberType,
     SymbolType,
+    /// `.prefer`: superiority between defeasible rules (`lang::defeasible`).
+    Prefer,
 }
 
 impl Dir {
@@ -43,6 +45,7 @@ impl Dir {
             "override" => Dir::Override,
             "number_type" => Dir::NumberType,
             "symbol_type" => Dir::SymbolType,
+            "prefer" => Dir::Prefer,
             _ => return None,
         })
     }
@@ -70,6 +73,12 @@ pub enum Tok {
     Colon,
     /// `:-`
     If,
+    /// `:~`, the arrow of a defeasible rule.
+    IfDefeasible,
+    /// `:~>`, the arrow of a defeater.
+    IfDefeater,
+    /// `~`, strong negation: `~backs(x, y)` is "reported not to hold".
+    Tilde,
     /// `<:`
     Subtype,
     LParen,
@@ -134,6 +143,8 @@ fn is_ident_char(b: u8) -> bool {
 fn punctuation(c: u8, next: u8) -> Option<(Tok, usize)> {
     Some(match (c, next) {
         (b':', b'-') => (Tok::If, 2),
+        (b':', b'~') => (Tok::IfDefeasible, 2),
+        (b'~', _) => (Tok::Tilde, 1),
         (b'<', b':') => (Tok::Subtype, 2),
         (b'<', b'=') => (Tok::Le, 2),
         (b'>', b'=') => (Tok::Ge, 2),
@@ -288,6 +299,11 @@ impl Lexer<'_> {
                     }
                     self.push(Tok::Ident, start);
                 }
+                // `:~>` is the one three-character token.
+                b':' if self.peek_at(1) == b'~' && self.peek_at(2) == b'>' => {
+                    self.i += 3;
+                    self.push(Tok::IfDefeater, start);
+                }
                 _ => match punctuation(c, self.peek_at(1)) {
                     Some((tok, len)) => {
                         self.i += len;
@@ -323,7 +339,7 @@ impl Lexer<'_> {
             !(c.is_ascii_whitespace()
                 || is_ident_start(c)
                 || c.is_ascii_digit()
-                || b",;:(){}[]=<>+-*/%^!$|.\"@".contains(&c))
+                || b",;:(){}[]=<>+-*/%^!$|.\"@~".contains(&c))
         };
         while self.i < self.b.len() && is_stray(&self.text[self.i..]) {
             let ch = self.text[self.i..].chars().next().map_or(1, char::len_utf8);

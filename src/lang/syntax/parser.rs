@@ -29,6 +29,7 @@ const DIRECTIVES: &[&str] = &[
     "override",
     "number_type",
     "symbol_type",
+    "prefer",
 ];
 
 /// Declaration qualifiers that may follow the column list.
@@ -330,7 +331,8 @@ impl Parser<'_> {
     /// Whether the current token looks like the start of a rule on a new line.
     fn at_new_rule(&self) -> bool {
         let t = &self.toks[self.pos];
-        t.line_start && t.tok == Tok::Ident && *self.nth(1) == Tok::LParen
+        let named = t.tok == Tok::Functor && self.at_atom(self.pos + 1);
+        t.line_start && (named || self.at_atom(self.pos))
     }
 
     fn lex_error_between(&self, from: usize, to: usize) -> bool {
@@ -534,6 +536,7 @@ impl Parser<'_> {
                 let relation = self.ident();
                 Ok(Some(Item::Override { relation, span: start.to(self.prev_span()) }))
             }
+            Dir::Prefer => self.parse_prefer().map(|p| Some(Item::Prefer(p))),
             Dir::Functor => {
                 self.report(
                     Diagnostic::error(
@@ -546,6 +549,39 @@ impl Parser<'_> {
                 self.recover_directive(first);
                 Ok(None)
             }
+        }
+    }
+
+    /// `.prefer r2 > r1`, `.prefer by grade`, `.prefer by date`; the current token is `.prefer`.
+    fn parse_prefer(&mut self) -> PResult<Prefer> {
+        let start = self.span();
+        self.bump();
+        if self.is_word_at(self.pos, "by") && *self.nth(1) == Tok::Ident {
+            self.bump();
+            let kind = match self.cur_text() {
+                "grade" => PreferKind::Grade,
+                "date" => PreferKind::Date,
+                "specificity" => PreferKind::Specificity,
+                _ => return Err(self.expected("`grade`, `date` or `specificity` after `.prefer by`")),
+            };
+            self.bump();
+            return Ok(Prefer { kind, span: start.to(self.prev_span()) });
+        }
+        let superior = self.rule_name("a rule name after `.prefer` (`.prefer r2 > r1`), or `by grade` / `by date`")?;
+        self.expect(Tok::Gt, "`>` between the two rule names (`.prefer r2 > r1`)")?;
+        let inferior = self.rule_name("the name of the rule `.prefer` ranks lower")?;
+        Ok(Prefer { kind: PreferKind::Rules(superior, inferior), span: start.to(self.prev_span()) })
+    }
+
+    /// A rule's name, written `name` or `@name` (the `@` is not part of it).
+    fn rule_name(&mut self, what: &str) -> PResult<Ident> {
+        match self.tok() {
+            Tok::Ident => Ok(self.ident()),
+            Tok::Functor => {
+                let at = self.ident();
+                Ok(Ident { name: at.name[1..].to_string(), span: at.span })
+            }
+            _ => Err(self.expected(what)),
         }
     }
 
@@ -859,8 +895,14 @@ impl Parser<'_> {
             0 => Vec::new(),
             n => self.docs[n as usize - 1].clone(),
         };
+        // `@name` before a rule names it for `.prefer`.
+        let name = if *self.tok() == Tok::Functor && self.at_atom(self.pos + 1) {
+            Some(self.rule_name("a rule name")?)
+        } else {
+            None
+        };
         let mut heads = Vec::new();
-        if *self.tok() != Tok::If {
+        if !matches!(self.tok(), Tok::If | Tok::IfDefeasible | Tok::IfDefeater) {
             loop {
                 heads.push(self.parse_head_atom()?);
                 if !self.eat(Tok::Comma) {
@@ -868,9 +910,20 @@ impl Parser<'_> {
                 }
             }
         }
+        let mut kind = RuleKind::Strict;
         let body = match self.tok() {
             Tok::Dot => None,
             Tok::If => {
+                self.bump();
+                Some(self.parse_body()?)
+            }
+            Tok::IfDefeasible | Tok::IfDefeater => {
+                kind = if *self.tok() == Tok::IfDefeasible { RuleKind::Defeasible } else { RuleKind::Defeater };
+                if heads.is_empty() {
+                    let msg = format!("a rule with `{}` needs a head", kind.arrow());
+                    let help = "a constraint is written `:- body.`";
+                    return Err(self.error_at(self.span(), msg, "no head before this arrow", Some(help)));
+                }
                 self.bump();
                 Some(self.parse_body()?)
             }
@@ -911,10 +964,13 @@ impl Parser<'_> {
             return Err(self.error_at(self.span(), msg, "expected `.`", help));
         }
         self.bump();
-        Ok(Rule { heads, body, doc, span: start.to(self.prev_span()) })
+        Ok(Rule { name, kind, heads, body, doc, span: start.to(self.prev_span()) })
     }
 
     fn parse_head_atom(&mut self) -> PResult<Atom> {
+        if self.at_atom(self.pos) {
+            return self.parse_atom();
+        }
         if *self.tok() != Tok::Ident {
             let found = self.describe(self.pos);
             let msg = if self.pos > 0 && self.toks[self.pos - 1].tok == Tok::Comma {
@@ -934,9 +990,27 @@ impl Parser<'_> {
         self.parse_atom()
     }
 
-    /// `name(args)`; the current token is the name and the next one is `(`.
+    /// Whether an atom starts at token `i`: `name(` or, strongly negated, `~name(`.
+    fn at_atom(&self, i: usize) -> bool {
+        match self.tok_at(i) {
+            Tok::Ident => *self.tok_at(i + 1) == Tok::LParen,
+            Tok::Tilde => *self.tok_at(i + 1) == Tok::Ident && *self.tok_at(i + 2) == Tok::LParen,
+            _ => false,
+        }
+    }
+
+    /// `name(args)` or `~name(args)`; the current token is the name (or `~`) and the next
+    /// one is `(` (or the name). A strongly negated atom's relation is named `~name`: the
+    /// relation of the reports that `name` does not hold (see `lang::defeasible`).
     fn parse_atom(&mut self) -> PResult<Atom> {
-        let relation = self.ident();
+        let relation = if *self.tok() == Tok::Tilde {
+            let tilde = self.span();
+            self.bump();
+            let name = self.ident();
+            Ident { name: format!("~{}", name.name), span: tilde.to(name.span) }
+        } else {
+            self.ident()
+        };
         let args = self.parse_args()?;
         Ok(Atom { span: relation.span.to(self.prev_span()), relation, args })
     }
@@ -1015,10 +1089,11 @@ impl Parser<'_> {
                 }
                 self.parse_comparison()
             }
+            Tok::Tilde if self.at_atom(self.pos) => Ok(Body::Lit(Literal::Atom(self.parse_atom()?))),
             Tok::Bang => {
                 let bang = self.span();
                 self.bump();
-                if *self.tok() != Tok::Ident || *self.nth(1) != Tok::LParen {
+                if !self.at_atom(self.pos) {
                     return Err(self.expected("an atom after `!`"));
                 }
                 let atom = self.parse_atom()?;

@@ -1,0 +1,172 @@
+//! Defeasible conclusions for people: every literal of a defeasible theory with its status
+//! (`stance conclusions`), and, for `explain` and `why-not`, the attacks on a conclusion
+//! with what became of each (see `engine::defeasible`).
+
+use crate::base::order::display_order;
+use crate::base::source::SourceMap;
+use crate::base::value::{Symbols, Tuples, value_json};
+use crate::engine::defeasible::{Conclusions, Outcome, Source, Status};
+use crate::facts::load::Facts;
+use crate::lang::ir::{self, RelId};
+use crate::proof::provenance::{Explainer, atom_text};
+use serde_json::{Value as Json, json};
+use std::fmt::Write;
+
+/// Every literal of the theory as (relation, tuple index in a per-relation table, status),
+/// by relation name and then in display order.
+pub fn listing(program: &ir::Program, c: &Conclusions, symbols: &Symbols) -> Vec<(RelId, Vec<u32>, Status)> {
+    let mut per_rel: Vec<Vec<u32>> = vec![Vec::new(); program.relations.len()];
+    for (a, (rel, _)) in c.atoms.iter().enumerate() {
+        per_rel[*rel].push(a as u32);
+    }
+    let mut rels: Vec<RelId> = (0..program.relations.len()).filter(|&r| !per_rel[r].is_empty()).collect();
+    rels.sort_by(|&a, &b| program.relations[a].name.cmp(&program.relations[b].name));
+    let mut out = Vec::new();
+    for rel in rels {
+        let mut tuples = Tuples::new(program.relations[rel].arity());
+        for &a in &per_rel[rel] {
+            tuples.push(&c.atoms[a as usize].1);
+        }
+        for i in display_order(&tuples, &program.relations[rel].types, symbols) {
+            let a = per_rel[rel][i];
+            out.push((rel, c.atoms[a as usize].1.clone(), c.status[a as usize]));
+        }
+    }
+    out
+}
+
+/// `stance conclusions` as text: one line per literal, `status  atom`.
+pub fn render_text(program: &ir::Program, c: &Conclusions, symbols: &Symbols) -> String {
+    let mut out = String::new();
+    for (rel, tuple, status) in listing(program, c, symbols) {
+        let _ = writeln!(out, "{:<11} {}", status.name(), atom_text(program, rel, &tuple, symbols));
+    }
+    out
+}
+
+/// `stance conclusions --format json`: `{"policy", "conclusions": [{relation, tuple, status}]}`.
+pub fn render_json(program: &ir::Program, c: &Conclusions, symbols: &Symbols) -> Json {
+    let list: Vec<Json> = listing(program, c, symbols)
+        .into_iter()
+        .map(|(rel, tuple, status)| {
+            let types = &program.relations[rel].types;
+            let values: Vec<Json> = tuple.iter().zip(types).map(|(&v, &t)| value_json(v, t, symbols)).collect();
+            json!({"relation": program.relations[rel].name, "tuple": values, "status": status.name()})
+        })
+        .collect();
+    json!({"policy": c.policy.name(), "conclusions": list})
+}
+
+/// The attacks on a tuple of a defeasible model and their fates (see [`attacks_text`]);
+/// `None` for a model of strict rules or a tuple the theory does not have.
+pub fn attacks(ex: &Explainer, rel: RelId, tuple: &[crate::base::value::Value]) -> Option<String> {
+    let c = ex.model.defeasible.as_deref()?;
+    let a = c.atom(rel, tuple)?;
+    Some(attacks_text(ex.program, c, a, ex.symbols, ex.facts, ex.sources))
+}
+
+/// `why-not` of a literal of a defeasible theory that is not proved: its attacks (see
+/// [`attacks_text`]), then each argument for it and the first premise it lacks. `None` for
+/// a model of strict rules, a tuple the theory does not have, or one that is proved.
+pub fn why_not(ex: &Explainer, rel: RelId, tuple: &[crate::base::value::Value]) -> Option<String> {
+    let c = ex.model.defeasible.as_deref()?;
+    let a = c.atom(rel, tuple)?;
+    if matches!(c.status[a as usize], Status::Definite | Status::Defeasible) {
+        return None;
+    }
+    let mut out = attacks_text(ex.program, c, a, ex.symbols, ex.facts, ex.sources);
+    for &r in c.rules_for(a) {
+        let by = instance_text(ex.program, c, r, ex.facts, ex.sources);
+        let inst = &c.instances[r as usize];
+        let missing =
+            inst.body.iter().find(|&&b| !matches!(c.status[b as usize], Status::Definite | Status::Defeasible));
+        let state = match (inst.kind, missing) {
+            (crate::lang::syntax::ast::RuleKind::Defeater, _) => "a defeater: it concludes nothing".to_string(),
+            (_, Some(&b)) => {
+                let (brel, btuple) = &c.atoms[b as usize];
+                format!(
+                    "its premise {} is {}",
+                    atom_text(ex.program, *brel, btuple, ex.symbols),
+                    c.status[b as usize].name()
+                )
+            }
+            (_, None) => "its premises are proved".to_string(),
+        };
+        let _ = writeln!(out, "   argument: by {by}\n      {state}");
+    }
+    Some(out)
+}
+
+/// What stands for instance `i`: `rule @r2 at rules/x.dl:4`, `statement facts/s.csv:3 [A2]`.
+pub fn instance_text(program: &ir::Program, c: &Conclusions, i: u32, facts: &Facts, sources: &SourceMap) -> String {
+    let inst = &c.instances[i as usize];
+    match inst.source {
+        Source::Rule(r) => {
+            let name = program.defeasible.name(r).map(|n| format!("@{n} ")).unwrap_or_default();
+            format!("rule {name}at {}", sources.file_line(program.rules[r].span))
+        }
+        Source::Row(k) => {
+            let row = &c.rows[k];
+            let grade = row.grade.map(|g| format!(" [{g}]")).unwrap_or_default();
+            let date = row.date.as_ref().map(|d| format!(" dated {d}")).unwrap_or_default();
+            format!("statement {}{grade}{date}", facts.location(row.fact, sources))
+        }
+        Source::Input => "a given fact".to_string(),
+    }
+}
+
+/// The attacks on literal `a` (instances concluding its complement), one line each with
+/// what became of it: blocked (by which premise), defeated (by which superior), or standing.
+pub fn attacks_text(
+    program: &ir::Program,
+    c: &Conclusions,
+    a: u32,
+    symbols: &Symbols,
+    facts: &Facts,
+    sources: &SourceMap,
+) -> String {
+    let mut out = String::new();
+    let status = c.status[a as usize];
+    let (rel, tuple) = &c.atoms[a as usize];
+    let _ = writeln!(out, "{}: {}", atom_text(program, *rel, tuple, symbols), status.name());
+    if let Some(k) = c.complement_of(a)
+        && c.status[k as usize] == Status::Definite
+    {
+        let (krel, ktuple) = &c.atoms[k as usize];
+        let _ = writeln!(out, "   its complement {} holds definitely", atom_text(program, *krel, ktuple, symbols));
+    }
+    for &s in c.attackers(a) {
+        let inst = &c.instances[s as usize];
+        let (hrel, htuple) = &c.atoms[inst.head as usize];
+        let head = atom_text(program, *hrel, htuple, symbols);
+        let by = instance_text(program, c, s, facts, sources);
+        let fate = match c.outcome(a, s) {
+            Outcome::Blocked(b) => {
+                let (brel, btuple) = &c.atoms[b as usize];
+                format!(
+                    "blocked: its premise {} is {}",
+                    atom_text(program, *brel, btuple, symbols),
+                    c.status[b as usize].name()
+                )
+            }
+            Outcome::Defeated(t) => {
+                format!("defeated by the superior {}", instance_text(program, c, t, facts, sources))
+            }
+            Outcome::Stands => {
+                let beaten: Vec<String> = c
+                    .rules_for(a)
+                    .iter()
+                    .filter(|&&r| c.beats(s, r))
+                    .map(|&r| instance_text(program, c, r, facts, sources))
+                    .collect();
+                if beaten.is_empty() {
+                    "stands: neither side is superior to the other".to_string()
+                } else {
+                    format!("wins: superior to the {}", beaten.join(" and the "))
+                }
+            }
+        };
+        let _ = writeln!(out, "   attack: {head} by {by}\n      {fate}");
+    }
+    out
+}

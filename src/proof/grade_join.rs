@@ -1,0 +1,698 @@
+//! The fixpoint that grades a model: the positive rules evaluated again over the model's own
+//! tuples, each tuple carrying what its best proofs are worth (a 37-bit down-set of grades
+//! and a best confidence) instead of being derived anew.
+//!
+//! Every rule instance is worth the meet of its premises (the intersection of their grade
+//! sets, the product of their confidences), and a tuple the join of its instances' and its
+//! own rows'. Both are monotone, so the least fixpoint is reached by chaotic iteration from
+//! the leaves: a tuple whose value grew is *new* in the next round, and every instance with a
+//! new premise is evaluated again, exactly as semi-naive evaluation re-joins new tuples.
+//! Instances are enumerated on the fly, by joins over sorted lookups of the model's tuples,
+//! never stored: the first round runs each rule's body in its written order; later rounds
+//! start each rule from the new tuples of each of its atoms of the same stratum (the rest of
+//! the body in its written order), so an instance is only visited when a premise improved.
+//! Strata run in order: a lower stratum's values are final before a higher one reads them.
+//!
+//! Rules this join does not run (aggregates, `autoinc()`) keep their instances as stored
+//! hyperedges, found by [`Explainer::instances`], and re-evaluated in every round of their
+//! stratum.
+
+use crate::base::value::{Symbols, Tuples, Type, Value};
+use crate::engine::eval;
+use crate::lang::functors::Range;
+use crate::lang::ir::{self, Arg, Expr, Lit, RelId};
+use crate::lang::syntax::ast::CompareOp;
+use crate::proof::provenance::Explainer;
+
+/// No confidence: a proof resting on a row without one has none.
+pub const NO_CONFIDENCE: f64 = -1.0;
+
+/// What every tuple (node) is worth so far: its grade bits and, when tracked, confidence.
+pub struct Values {
+    /// The grade down-set of each node (see [`crate::proof::grades::Grades`]).
+    pub grades: Vec<u64>,
+    /// The best confidence of each node ([`NO_CONFIDENCE`] for none); empty when the data
+    /// has no confidences.
+    pub confidence: Vec<f64>,
+}
+
+/// The value of a partial instance: the meet of the premises so far.
+#[derive(Clone, Copy)]
+struct Worth {
+    bits: u64,
+    confidence: f64,
+}
+
+/// A key column's value: a variable bound before the lookup, or a constant.
+#[derive(Clone, Copy)]
+enum Key {
+    Var(usize),
+    Const(Value),
+}
+
+/// What a column of a matched tuple does to the bindings.
+#[derive(Clone, Copy)]
+enum Act {
+    Skip,
+    Bind(usize),
+    Check(usize),
+    Const(Value),
+}
+
+/// One literal of a compiled body, with what is bound before it known.
+enum Step<'p> {
+    /// A positive atom: the tuples of `lookup` agreeing with `key`; `acts` per column.
+    Atom { lookup: usize, key: Vec<Key>, acts: Vec<Act> },
+    /// `!atom`: no tuple of `lookup` agrees with `key`.
+    Absent { lookup: usize, key: Vec<Key> },
+    /// A comparison of bound expressions.
+    Filter { op: CompareOp, lhs: &'p Expr, rhs: &'p Expr, ty: Type },
+    /// `var = expr`; with `check`, `var` is already bound and must equal it.
+    Assign { var: usize, expr: &'p Expr, check: bool },
+    /// `var = range(from, to, step)`; with `check`, `var` is already bound.
+    Range { var: usize, ty: Type, from: &'p Expr, to: &'p Expr, step: Option<&'p Expr>, check: bool },
+}
+
+/// A way into a relation's tuples by some bound columns: a range of the sorted tuples when
+/// the columns are a prefix, otherwise a permutation of tuple indices sorted by them.
+struct Lookup {
+    rel: RelId,
+    cols: Vec<usize>,
+    /// `None` for a prefix (or no column); built when first used.
+    perm: Option<Vec<u32>>,
+    prefix: bool,
+}
+
+/// A rule compiled for the join: its body in written order, and once per atom of its own
+/// stratum that body started from that atom (`(relation, atom's acts, rest)`).
+struct Plan<'p> {
+    rule: &'p ir::Rule,
+    full: Vec<Step<'p>>,
+    deltas: Vec<(RelId, Vec<Act>, Vec<Step<'p>>)>,
+}
+
+/// Everything a running join reads and writes.
+struct Join<'m> {
+    model: &'m [Tuples],
+    offsets: &'m [usize],
+    lookups: Vec<Lookup>,
+    /// Per relation, where each first-column value's tuples start (for head positions).
+    firsts: Vec<Option<Firsts>>,
+    values: Values,
+    track_conf: bool,
+    /// Nodes whose value grew this round (bit per node), and the same per relation.
+    marked: Vec<u64>,
+    next: Vec<Vec<u32>>,
+    head: Vec<Value>,
+    /// Complete instances of heads of at most two columns, waiting for [`Join::flush`]:
+    /// the head packed ([`pack`]) and what the instance is worth; all of `pending_rel`.
+    pending: Vec<(u64, Worth)>,
+    pending_rel: Option<RelId>,
+}
+
+/// Start offsets of a relation's tuples by first-column value, when the values are dense.
+struct Firsts {
+    min: Value,
+    starts: Vec<u32>,
+}
+
+impl Firsts {
+    fn build(tuples: &Tuples) -> Option<Firsts> {
+        if tuples.is_empty() || tuples.arity == 0 {
+            return None;
+        }
+        let (min, max) = (tuples.get(0)[0], tuples.get(tuples.len() - 1)[0]);
+        let span = (max - min) as usize + 1;
+        if span > 2 * tuples.len() + 1024 {
+            return None;
+        }
+        let mut starts = vec![0u32; span + 1];
+        for t in tuples.iter() {
+            starts[(t[0] - min) as usize + 1] += 1;
+        }
+        for i in 0..span {
+            starts[i + 1] += starts[i];
+        }
+        Some(Firsts { min, starts })
+    }
+
+    fn block(&self, v: Value) -> (usize, usize) {
+        let i = v.wrapping_sub(self.min) as usize;
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&s), Some(&e)) => (s as usize, e as usize),
+            _ => (0, 0),
+        }
+    }
+}
+
+/// Runs the fixpoint over the explainer's model from the leaves' values; returns the final
+/// values. `track_conf`: whether confidences are computed at all.
+pub fn fixpoint(ex: &mut Explainer, offsets: &[usize], values: Values, track_conf: bool) -> Values {
+    let program = ex.program;
+    let whole: &crate::engine::eval::Model = ex.model;
+    let model = &whole.relations;
+    let n = *offsets.last().unwrap_or(&0);
+    let mut join = Join {
+        model,
+        offsets,
+        lookups: Vec::new(),
+        firsts: model.iter().map(|_| None).collect(),
+        values,
+        track_conf,
+        marked: vec![0; n.div_ceil(64)],
+        next: vec![Vec::new(); model.len()],
+        head: Vec::new(),
+        pending: Vec::new(),
+        pending_rel: None,
+    };
+    for stratum in &program.strata {
+        let rules: Vec<&ir::Rule> = stratum.rules.iter().map(|&r| &program.rules[r]).collect();
+        let (joined, stored): (Vec<&ir::Rule>, Vec<&ir::Rule>) = rules.into_iter().partition(|r| joinable(r));
+        let plans: Vec<Plan> = joined.iter().map(|r| join.compile(r, &stratum.relations)).collect();
+        let edges = stored_edges(ex, &stored, offsets);
+        // Head tuples, and prefix lookups, start at their first value's block.
+        let prefixed = join.lookups.iter().filter(|l| l.prefix && !l.cols.is_empty()).map(|l| l.rel);
+        let firsts: Vec<RelId> = plans.iter().map(|p| p.rule.head).chain(prefixed).collect();
+        for rel in firsts {
+            if join.firsts[rel].is_none() {
+                join.firsts[rel] = Firsts::build(&model[rel]);
+            }
+        }
+        // The first round: every instance once.
+        for plan in &plans {
+            join.prepare(&plan.full);
+            let mut env = vec![0; plan.rule.num_vars()];
+            join.run(&plan.full, &mut env, join.top(), plan.rule, ex.symbols);
+        }
+        join.run_edges(&edges);
+        // Then from the new tuples, until nothing grows.
+        loop {
+            let delta = join.take_delta();
+            if delta.iter().all(Vec::is_empty) {
+                break;
+            }
+            for plan in &plans {
+                join.run_deltas(plan, &delta, ex.symbols);
+            }
+            if !edges.heads.is_empty() {
+                join.run_edges(&edges);
+            }
+        }
+    }
+    join.values
+}
+
+/// Whether the join runs this rule (no aggregate, no `autoinc()`).
+fn joinable(rule: &ir::Rule) -> bool {
+    !rule.calls(&|f| f.is_counter())
+        && !rule.head_args.iter().any(|a| a.calls(&|f| f.is_counter()))
+        && rule.body.iter().all(|lit| !matches!(lit, Lit::Aggregate { .. }))
+}
+
+/// Instances of the rules the join does not run, as hyperedges: `heads[e]` derived from
+/// `premises[starts[e]..starts[e + 1]]`.
+struct Edges {
+    heads: Vec<u32>,
+    starts: Vec<usize>,
+    premises: Vec<u32>,
+}
+
+fn stored_edges(ex: &mut Explainer, rules: &[&ir::Rule], offsets: &[usize]) -> Edges {
+    let mut edges = Edges { heads: Vec::new(), starts: vec![0], premises: Vec::new() };
+    let node = |rel: RelId, i: usize| (offsets[rel] + i) as u32;
+    for rule in rules {
+        let (head, id) = (rule.head, rule.id);
+        let mut push = |i: usize, body: &[(RelId, usize)]| {
+            edges.heads.push(node(head, i));
+            edges.premises.extend(body.iter().map(|&(prel, pi)| node(prel, pi)));
+            edges.starts.push(edges.premises.len());
+        };
+        if !ex.instances(id, &mut push) {
+            // A head with `autoinc()`: tuple by tuple, top down.
+            for i in 0..ex.model.relations[head].len() {
+                for (_, body) in ex.derivations(head, i).into_iter().filter(|(r, _)| *r == id) {
+                    push(i, &body);
+                }
+            }
+        }
+    }
+    edges
+}
+
+impl<'m> Join<'m> {
+    /// What a proof resting on nothing is worth: every grade, confidence 1.
+    fn top(&self) -> Worth {
+        Worth { bits: crate::proof::grades::Grades::GIVEN.bits(), confidence: 1.0 }
+    }
+
+    /// Whether an instance so far is worth nothing (no grade, no confidence): it cannot
+    /// raise any head.
+    fn dead(&self, w: Worth) -> bool {
+        w.bits == 0 && (!self.track_conf || w.confidence < 0.0)
+    }
+
+    fn meet(&self, w: Worth, node: usize) -> Worth {
+        let bits = w.bits & self.values.grades[node];
+        let confidence = if !self.track_conf || w.confidence < 0.0 {
+            NO_CONFIDENCE
+        } else {
+            let c = self.values.confidence[node];
+            if c < 0.0 { NO_CONFIDENCE } else { w.confidence * c }
+        };
+        Worth { bits, confidence }
+    }
+
+    /// Raises a node to at least `w`; marks it new when it grew.
+    fn raise(&mut self, rel: RelId, node: usize, w: Worth) {
+        let mut grew = w.bits & !self.values.grades[node] != 0;
+        self.values.grades[node] |= w.bits;
+        if self.track_conf && w.confidence > self.values.confidence[node] {
+            self.values.confidence[node] = w.confidence;
+            grew = true;
+        }
+        if grew && self.marked[node / 64] & 1 << (node % 64) == 0 {
+            self.marked[node / 64] |= 1 << (node % 64);
+            self.next[rel].push((node - self.offsets[rel]) as u32);
+        }
+    }
+
+    /// The tuples that grew since the last call, per relation, sorted; clears the marks.
+    fn take_delta(&mut self) -> Vec<Vec<u32>> {
+        self.flush();
+        let mut delta = std::mem::replace(&mut self.next, vec![Vec::new(); self.model.len()]);
+        for (rel, d) in delta.iter_mut().enumerate() {
+            d.sort_unstable();
+            for &i in d.iter() {
+                let node = self.offsets[rel] + i as usize;
+                self.marked[node / 64] &= !(1 << (node % 64));
+            }
+        }
+        delta
+    }
+
+    fn lookup(&mut self, rel: RelId, cols: Vec<usize>) -> usize {
+        if let Some(i) = self.lookups.iter().position(|l| l.rel == rel && l.cols == cols) {
+            return i;
+        }
+        let prefix = cols.iter().enumerate().all(|(i, &c)| i == c);
+        self.lookups.push(Lookup { rel, cols, perm: None, prefix });
+        self.lookups.len() - 1
+    }
+
+    /// Builds the permutations the steps' lookups need.
+    fn prepare(&mut self, steps: &[Step]) {
+        for step in steps {
+            let (Step::Atom { lookup, .. } | Step::Absent { lookup, .. }) = step else { continue };
+            let l = &mut self.lookups[*lookup];
+            if l.prefix || l.perm.is_some() {
+                continue;
+            }
+            let tuples = &self.model[l.rel];
+            let mut perm: Vec<u32> = (0..tuples.len() as u32).collect();
+            let cols = &l.cols;
+            perm.sort_by(|&a, &b| {
+                let (a, b) = (tuples.get(a as usize), tuples.get(b as usize));
+                cols.iter().map(|&c| a[c]).cmp(cols.iter().map(|&c| b[c]))
+            });
+            l.perm = Some(perm);
+        }
+    }
+}
+
+impl<'p> Join<'_> {
+    /// Compiles a rule: its body as written, and from each atom of `stratum`.
+    fn compile(&mut self, rule: &'p ir::Rule, stratum: &[RelId]) -> Plan<'p> {
+        let mut bound = vec![false; rule.num_vars()];
+        let full = self.steps(rule.body.iter(), &mut bound);
+        let mut deltas = Vec::new();
+        for (i, lit) in rule.body.iter().enumerate() {
+            let Lit::Atom(atom) = lit else { continue };
+            if !stratum.contains(&atom.rel) {
+                continue;
+            }
+            let mut bound = vec![false; rule.num_vars()];
+            let (_, acts) = columns(atom, &mut bound);
+            let rest = rule.body.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, l)| l);
+            let steps = self.steps(rest, &mut bound);
+            deltas.push((atom.rel, acts, steps));
+        }
+        Plan { rule, full, deltas }
+    }
+
+    /// Compiles literals in order, given what is bound before them.
+    fn steps<'l>(&mut self, lits: impl Iterator<Item = &'l Lit>, bound: &mut [bool]) -> Vec<Step<'l>> {
+        let mut steps = Vec::new();
+        for lit in lits {
+            steps.push(match lit {
+                Lit::Atom(atom) => {
+                    let (key, acts) = columns(atom, bound);
+                    let cols = key.iter().map(|&(c, _)| c).collect();
+                    let lookup = self.lookup(atom.rel, cols);
+                    Step::Atom { lookup, key: key.into_iter().map(|(_, k)| k).collect(), acts }
+                }
+                Lit::Negated(atom) => {
+                    // Every variable is bound here (a checked program); a wildcard matches any.
+                    let mut key = Vec::new();
+                    let mut cols = Vec::new();
+                    for (c, arg) in atom.args.iter().enumerate() {
+                        match *arg {
+                            Arg::Const(v) => key.push(Key::Const(v)),
+                            Arg::Var(v) if bound[v] => key.push(Key::Var(v)),
+                            _ => continue,
+                        }
+                        cols.push(c);
+                    }
+                    Step::Absent { lookup: self.lookup(atom.rel, cols), key }
+                }
+                Lit::Filter { op, lhs, rhs, ty, .. } => Step::Filter { op: *op, lhs, rhs, ty: *ty },
+                Lit::Assign { var, expr, .. } => {
+                    let check = std::mem::replace(&mut bound[*var], true);
+                    Step::Assign { var: *var, expr, check }
+                }
+                Lit::Range { var, ty, from, to, step, .. } => {
+                    let check = std::mem::replace(&mut bound[*var], true);
+                    Step::Range { var: *var, ty: *ty, from, to, step: step.as_ref(), check }
+                }
+                Lit::Aggregate { .. } => unreachable!("rules with aggregates are not joined"),
+            });
+        }
+        steps
+    }
+}
+
+/// An atom's bound columns (column and key) and what each column does, given what is bound
+/// before it; marks its variables bound.
+fn columns(atom: &ir::Atom, bound: &mut [bool]) -> (Vec<(usize, Key)>, Vec<Act>) {
+    // A variable repeated within the atom is bound by its first column and checked after,
+    // not looked up: only what was bound before the atom is a key.
+    let before = bound.to_vec();
+    let mut key = Vec::new();
+    let mut acts = Vec::new();
+    for (c, arg) in atom.args.iter().enumerate() {
+        acts.push(match *arg {
+            Arg::Const(v) => {
+                key.push((c, Key::Const(v)));
+                Act::Const(v)
+            }
+            Arg::Var(v) if before[v] => {
+                key.push((c, Key::Var(v)));
+                Act::Check(v)
+            }
+            Arg::Var(v) if bound[v] => Act::Check(v),
+            Arg::Var(v) => {
+                bound[v] = true;
+                Act::Bind(v)
+            }
+            Arg::Wildcard => Act::Skip,
+        });
+    }
+    (key, acts)
+}
+
+/// Applies an atom's column actions to a tuple; false when it does not match.
+#[inline]
+fn apply(acts: &[Act], tuple: &[Value], env: &mut [Value]) -> bool {
+    for (a, &v) in acts.iter().zip(tuple) {
+        match *a {
+            Act::Skip => {}
+            Act::Bind(x) => env[x] = v,
+            Act::Check(x) => {
+                if env[x] != v {
+                    return false;
+                }
+            }
+            Act::Const(c) => {
+                if v != c {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+fn key_value(k: Key, env: &[Value]) -> Value {
+    match k {
+        Key::Var(v) => env[v],
+        Key::Const(c) => c,
+    }
+}
+
+impl Join<'_> {
+    /// The tuples of a lookup agreeing with the key under `env`: a range of the relation's
+    /// tuples (prefix) or of the permutation.
+    fn range(&self, lookup: usize, key: &[Key], env: &[Value]) -> (usize, usize) {
+        let l = &self.lookups[lookup];
+        let tuples = &self.model[l.rel];
+        if key.is_empty() {
+            return (0, tuples.len());
+        }
+        if l.prefix {
+            let (mut lo, mut hi) = (0, tuples.len());
+            let mut from = 0;
+            if let Some(f) = &self.firsts[l.rel] {
+                (lo, hi) = f.block(key_value(key[0], env));
+                from = 1;
+            }
+            for (c, &k) in key.iter().enumerate().skip(from) {
+                let v = key_value(k, env);
+                lo += partition(lo, hi, |i| tuples.get(i)[c] < v);
+                hi = lo + partition(lo, hi, |i| tuples.get(i)[c] == v);
+            }
+            (lo, hi)
+        } else {
+            let perm = l.perm.as_deref().unwrap_or(&[]);
+            let (mut lo, mut hi) = (0, perm.len());
+            for (&c, &k) in l.cols.iter().zip(key) {
+                let v = key_value(k, env);
+                lo += partition(lo, hi, |i| tuples.get(perm[i] as usize)[c] < v);
+                hi = lo + partition(lo, hi, |i| tuples.get(perm[i] as usize)[c] == v);
+            }
+            (lo, hi)
+        }
+    }
+
+    /// Runs compiled steps under `env` for a partial instance worth `w`, raising the head
+    /// of every complete one.
+    fn run(&mut self, steps: &[Step], env: &mut [Value], w: Worth, rule: &ir::Rule, symbols: &mut Symbols) {
+        let Some((step, rest)) = steps.split_first() else {
+            return self.finish(env, w, rule, symbols);
+        };
+        match step {
+            Step::Atom { lookup, key, acts } => {
+                let (lo, hi) = self.range(*lookup, key, env);
+                let l = &self.lookups[*lookup];
+                let rel = l.rel;
+                for j in lo..hi {
+                    let l = &self.lookups[*lookup];
+                    let i = match &l.perm {
+                        Some(perm) if !l.prefix => perm[j] as usize,
+                        _ => j,
+                    };
+                    let next = self.meet(w, self.offsets[rel] + i);
+                    if self.dead(next) || !apply(acts, self.model[rel].get(i), env) {
+                        continue;
+                    }
+                    self.run(rest, env, next, rule, symbols);
+                }
+            }
+            Step::Absent { lookup, key } => {
+                let (lo, hi) = self.range(*lookup, key, env);
+                if lo == hi {
+                    self.run(rest, env, w, rule, symbols);
+                }
+            }
+            Step::Filter { op, lhs, rhs, ty } => {
+                let (Some(l), Some(r)) = (expr(lhs, env, symbols), expr(rhs, env, symbols)) else { return };
+                if eval::compare(*op, *ty, l, r, symbols) {
+                    self.run(rest, env, w, rule, symbols);
+                }
+            }
+            Step::Assign { var, expr: e, check } => {
+                let Some(v) = expr(e, env, symbols) else { return };
+                if *check && env[*var] != v {
+                    return;
+                }
+                env[*var] = v;
+                self.run(rest, env, w, rule, symbols);
+            }
+            Step::Range { var, ty, from, to, step, check } => {
+                let (Some(f), Some(t)) = (expr(from, env, symbols), expr(to, env, symbols)) else { return };
+                let s = match step {
+                    Some(s) => match expr(s, env, symbols) {
+                        Some(s) => Some(s),
+                        None => return,
+                    },
+                    None => None,
+                };
+                let range = Range::of(*ty, f, t, s);
+                if *check {
+                    if range.contains(env[*var]) {
+                        self.run(rest, env, w, rule, symbols);
+                    }
+                    return;
+                }
+                for v in range {
+                    env[*var] = v;
+                    self.run(rest, env, w, rule, symbols);
+                }
+            }
+        }
+    }
+
+    /// A complete instance: raises its head tuple (when the model has it).
+    fn finish(&mut self, env: &[Value], w: Worth, rule: &ir::Rule, symbols: &mut Symbols) {
+        let mut head = std::mem::take(&mut self.head);
+        head.clear();
+        for arg in &rule.head_args {
+            match expr(arg, env, symbols) {
+                Some(v) => head.push(v),
+                None => {
+                    self.head = head;
+                    return;
+                }
+            }
+        }
+        if head.len() <= 2 {
+            if self.pending_rel != Some(rule.head) {
+                self.flush();
+                self.pending_rel = Some(rule.head);
+            }
+            self.pending.push((pack(&head), w));
+            self.head = head;
+            if self.pending.len() >= PENDING {
+                self.flush();
+            }
+            return;
+        }
+        let tuples = &self.model[rule.head];
+        let (lo, hi) = match (&self.firsts[rule.head], head.first()) {
+            (Some(f), Some(&v)) => f.block(v),
+            _ => (0, tuples.len()),
+        };
+        let at = lo + partition(lo, hi, |i| tuples.get(i) < &head[..]);
+        if at < hi && tuples.get(at) == &head[..] {
+            self.raise(rule.head, self.offsets[rule.head] + at, w);
+        }
+        self.head = head;
+    }
+
+    /// Raises the heads of the pending instances: sorted, each head's found by galloping
+    /// forward from the last (a binary search per instance missed the cache and the branch
+    /// predictor at every step).
+    fn flush(&mut self) {
+        let Some(rel) = self.pending_rel else { return };
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort_unstable_by_key(|&(key, _)| key);
+        let tuples = &self.model[rel];
+        let mut pos = 0;
+        let mut k = 0;
+        while k < pending.len() {
+            let (key, mut w) = pending[k];
+            k += 1;
+            while k < pending.len() && pending[k].0 == key {
+                let other = pending[k].1;
+                w.bits |= other.bits;
+                w.confidence = w.confidence.max(other.confidence);
+                k += 1;
+            }
+            let (mut lo, hi) = match &self.firsts[rel] {
+                Some(f) if tuples.arity > 0 => f.block((key >> 32) as Value),
+                _ => (0, tuples.len()),
+            };
+            lo = lo.max(pos).min(hi);
+            pos = gallop(lo, hi, |i| pack(tuples.get(i)) < key);
+            if pos < hi && pack(tuples.get(pos)) == key {
+                self.raise(rel, self.offsets[rel] + pos, w);
+            }
+        }
+        pending.clear();
+        self.pending = pending;
+    }
+
+    /// The later rounds of a rule: from the new tuples of each atom of its stratum.
+    fn run_deltas(&mut self, plan: &Plan, delta: &[Vec<u32>], symbols: &mut Symbols) {
+        let mut env = vec![0; plan.rule.num_vars()];
+        for (rel, acts, rest) in &plan.deltas {
+            if delta[*rel].is_empty() {
+                continue;
+            }
+            self.prepare(rest);
+            for &i in &delta[*rel] {
+                let i = i as usize;
+                let w = self.meet(self.top(), self.offsets[*rel] + i);
+                if self.dead(w) || !apply(acts, self.model[*rel].get(i), &mut env) {
+                    continue;
+                }
+                self.run(rest, &mut env, w, plan.rule, symbols);
+            }
+        }
+    }
+
+    /// Evaluates every stored hyperedge with the current values.
+    fn run_edges(&mut self, edges: &Edges) {
+        for (e, &head) in edges.heads.iter().enumerate() {
+            let mut w = self.top();
+            for &p in &edges.premises[edges.starts[e]..edges.starts[e + 1]] {
+                w = self.meet(w, p as usize);
+            }
+            if !self.dead(w) {
+                let head = head as usize;
+                let rel = self.offsets.partition_point(|&o| o <= head) - 1;
+                self.raise(rel, head, w);
+            }
+        }
+    }
+}
+
+/// How many instances wait for their heads before [`Join::flush`].
+const PENDING: usize = 4096;
+
+/// A tuple of at most two values as one number that sorts as the tuple does (the first
+/// value in the high half).
+#[inline]
+fn pack(tuple: &[Value]) -> u64 {
+    match *tuple {
+        [a, b] => u64::from(a) << 32 | u64::from(b),
+        [a] => u64::from(a) << 32,
+        _ => 0,
+    }
+}
+
+/// The first index of `lo..hi` for which `pred` fails (it holds on a prefix), found by
+/// doubling steps from `lo` and a binary search in the last step.
+#[inline]
+fn gallop(lo: usize, hi: usize, pred: impl Fn(usize) -> bool) -> usize {
+    let mut step = 1;
+    let mut from = lo;
+    while from + step < hi && pred(from + step) {
+        from += step;
+        step *= 2;
+    }
+    if from < hi && !pred(from) {
+        return from;
+    }
+    let end = (from + step + 1).min(hi);
+    from + partition(from, end, pred)
+}
+
+/// The number of indices in `lo..hi` (a prefix of it) for which `pred` holds.
+#[inline]
+fn partition(lo: usize, hi: usize, pred: impl Fn(usize) -> bool) -> usize {
+    let (mut a, mut b) = (lo, hi);
+    while a < b {
+        let mid = (a + b) / 2;
+        if pred(mid) { a = mid + 1 } else { b = mid }
+    }
+    a - lo
+}
+
+/// An expression's value: variables and constants directly, the rest by the evaluator.
+#[inline]
+fn expr(e: &Expr, env: &[Value], symbols: &mut Symbols) -> Option<Value> {
+    match e {
+        Expr::Var(v) => Some(env[*v]),
+        Expr::Const(c, _) => Some(*c),
+        _ => eval::evaluate_expr(e, env, symbols),
+    }
+}

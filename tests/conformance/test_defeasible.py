@@ -1,0 +1,91 @@
+"""Runs datalog-conformance's defeasible cases through `stance conclusions`.
+
+Groups `strict_only`, `basic`, `superiority` and `ambiguity` must pass under their policies
+(blocking, propagating). `closure` (rational, lexicographic and relevant closure) and `klm`
+(KLM postulates of those closures) are expected failures, strictly: they are a different
+family of semantics (ranked models over propositional defaults, Morris, Ross and Meyer
+2020), not defeasible logic, and stance does not implement them.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import yaml
+
+from datalog_conformance.plugin import _load_multi_case_file, get_tests_dir
+from datalog_conformance.runner import YamlTestRunner
+from datalog_conformance import schema
+
+from stance_defeasible import StanceDefeasibleEvaluator
+
+GROUPS = tuple(
+    g
+    for g in os.environ.get(
+        "STANCE_DEFEASIBLE_GROUPS", "strict_only,basic,superiority,ambiguity,closure,klm"
+    ).split(",")
+    if g
+)
+NOT_IMPLEMENTED = {
+    "closure": "rational/lexicographic/relevant closure are ranked-model semantics, not defeasible logic",
+    "klm": "KLM postulates are properties of the closure semantics, which stance does not implement",
+}
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _discover() -> list[tuple[str, schema.TestCase]]:
+    root = get_tests_dir() / "defeasible"
+    out: list[tuple[str, schema.TestCase]] = []
+    for group in GROUPS:
+        for path in sorted((root / group).rglob("*.yaml")):
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+            if raw is None:
+                continue
+            rel = path.relative_to(root).with_suffix("").as_posix()
+            if isinstance(raw, dict) and "tests" in raw:
+                cases = _load_multi_case_file(raw, path)
+            else:
+                cases = [schema.TestCase.from_dict(raw)]
+            out.extend((f"{rel}::{case.name}", case) for case in cases)
+    return out
+
+
+_CASES = _discover()
+
+
+# As in the core groups (see test_conformance.py): variables only in a negated atom.
+KNOWN_DIVERGENCES = {
+    "strict_only/strict_only_negation_nemo_negation": (
+        "variables that occur only in a negated atom are an error in Soufflé and stance"
+    ),
+}
+
+
+def _marks(case_id: str):
+    for prefix, reason in KNOWN_DIVERGENCES.items():
+        if case_id.startswith(prefix + "::"):
+            return [pytest.mark.xfail(reason=reason, strict=True)]
+    group = case_id.split("/", 1)[0]
+    if group in NOT_IMPLEMENTED:
+        return [pytest.mark.xfail(reason=NOT_IMPLEMENTED[group], strict=True)]
+    return []
+
+
+def test_defeasible_corpus_was_found() -> None:
+    if set(GROUPS) >= {"strict_only", "basic", "superiority", "ambiguity", "closure", "klm"}:
+        assert len(_CASES) == 181, f"{len(_CASES)} defeasible cases found, 181 expected"
+
+
+@pytest.fixture(scope="module")
+def defeasible_runner() -> YamlTestRunner:
+    return YamlTestRunner(StanceDefeasibleEvaluator())
+
+
+@pytest.mark.conformance
+@pytest.mark.parametrize("case", [pytest.param(c, id=i, marks=_marks(i)) for i, c in _CASES])
+def test_defeasible_case(case: schema.TestCase, defeasible_runner: YamlTestRunner) -> None:
+    if case.skip:
+        pytest.skip(case.skip)
+    defeasible_runner.run_test_case(case)

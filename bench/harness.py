@@ -269,6 +269,27 @@ def build_plan(a):
         e = {f"order {name}": [stance, "infer", "--rules", path, "--facts", d, "--format", "csv"] for name, path in orders}
         add(program, title=title, baseline=f"order {orders[0][0]}", orders=True,
             input=f"`bench_gen rmat --scale {rmat_scale} --edges {rmat_edges} --negative 15 --seed 42`", engines=e)
+    if wants is None or "jobs" in wants:
+        # `--jobs 2` against `--jobs 1` (issue 16): the same binary, alternating, on the
+        # evaluation benchmarks and the 3-cycles (one atom order: the plan is the same for all).
+        inputs = {
+            "tc": generate(a.gen, a.inputs, f"graph-{tc_n}-{tc_e}-42", "graph", "--nodes", tc_n, "--edges", tc_e,
+                           "--seed", 42),
+            "chains": generate(a.gen, a.inputs, f"chains-{ch_c}-{ch_l}", "chains", "--chains", ch_c, "--length", ch_l),
+            "sg": generate(a.gen, a.inputs, f"graph-{sg_n}-{sg_e}-42", "graph", "--nodes", sg_n, "--edges", sg_e,
+                           "--seed", 42),
+            "balance": generate(a.gen, a.inputs, f"signed-{sb_n}-{sb_e}-30-42", "signed", "--nodes", sb_n,
+                                "--edges", sb_e, "--negative", 30, "--seed", 42),
+            "cycles": generate(a.gen, a.inputs, f"rmat-{rmat_scale}-{rmat_edges}-15-42", "rmat", "--scale",
+                               rmat_scale, "--edges", rmat_edges, "--negative", 15, "--seed", 42),
+        }
+        shown = {"tc": ["edge"], "chains": ["edge"], "sg": ["edge"], "balance": ["blocs", "balanced", "unbalanced"],
+                 "cycles": []}
+        for name, d in inputs.items():
+            program = "tc" if name == "chains" else name
+            argv = stance_run(program, d, *shown[name])
+            add("jobs", title=f"{name}: --jobs 2 against --jobs 1", baseline="jobs 1", input=f"as `{name}`",
+                engines={f"jobs {j}": argv + ["--jobs", str(j)] for j in (1, 2)})
     if (wants is None or "growth" in wants) and a.growth.strip():
         for k in a.growth.split():
             k = int(k)

@@ -9,6 +9,7 @@ use stance::base::stamp::Stamp;
 use stance::base::terminal::{self, Shape};
 use stance::engine::backend::Engine;
 use stance::engine::eval::EvalOptions;
+use stance::engine::progress;
 use stance::facts::asof::Date;
 use stance::facts::grade::Grade;
 use stance::proof::pattern::{self, Claim};
@@ -73,13 +74,22 @@ impl Ctx<'_> {
     /// Evaluates a loaded project. A run stopped by a limit inside one of datafrog's sorts,
     /// which cannot be interrupted, is ended by the watchdog with the diagnostic (no output
     /// has been written by then).
+    /// On a terminal, a progress line shows on standard error while a long run goes on
+    /// (see `stance::engine::progress`).
     pub fn evaluate(&mut self, project: Project, options: &EvalOptions) -> Result<Session, Failure> {
         let this = &*self;
         let on_stuck = |d: &Diagnostic, sources: &SourceMap| {
             this.report(std::slice::from_ref(d), sources);
             std::process::exit(ExitStatus::Failed.code().into());
         };
-        Session::evaluate_with(project, options, Some(&on_stuck))
+        let mut options = options.clone();
+        let progress = progress::wanted().then(|| {
+            let recorder = options.profile.get_or_insert_with(Default::default).clone();
+            progress::Progress::start(recorder, progress::stratum_names(&project.program, &project.plan))
+        });
+        let session = Session::evaluate_with(project, &options, Some(&on_stuck));
+        drop(progress);
+        session
     }
 
     /// Loads, parses a claim typed on the command line, and evaluates with recording on: only

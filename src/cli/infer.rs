@@ -4,11 +4,13 @@
 use super::context::{Ctx, FormatArg, ProjectArgs, finish_output};
 use clap::Args;
 use stance::engine::eval::EvalOptions;
+use stance::engine::profile::{self, Recorder};
 use stance::render::output;
 use stance::review::constraints;
 use stance::session::{ExitStatus, Failure, Project, Session, goal};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub const EXAMPLES: &str = "\
@@ -19,7 +21,8 @@ Examples:
   stance infer --rules rules/libya.dl --facts facts --output-dir out   # files only
   stance infer --output-dir out --print     # files, and the tables on stdout
   cat program.dl | stance infer --rules - --no-facts
-  stance infer --explain-plan               # show how each rule runs on datafrog";
+  stance infer --explain-plan               # show how each rule runs on datafrog
+  stance infer --profile prof.json && stance profile prof.json   # the slowest rules";
 
 #[derive(Args)]
 pub struct InferArgs {
@@ -72,6 +75,12 @@ pub struct InferArgs {
     /// Evaluate every relation in full, ignoring `.pragma "magic-transform"`.
     #[arg(long)]
     full: bool,
+
+    /// Write the run's profile to FILE as JSON: time, rounds and tuples per rule, per
+    /// relation and per stratum (`stance profile FILE` prints the slowest rules). Records
+    /// proofs and evaluates in full, as `--provenance --full` would.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
 }
 
 pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
@@ -93,10 +102,14 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         Err(refused) => return Err(Failure::new(refused, ExitStatus::Usage).within(&mut project.sources)),
     };
     args.project.warn_non_loopback();
-    let mut run = evaluate(args, ctx, project, &shown)?;
+    let recorder = args.profile.as_ref().map(|_| Arc::new(Recorder::new()));
+    let mut run = evaluate(args, ctx, project, &shown, recorder.clone())?;
     if !args.project.prints_results() {
         // `--engine dd` on a process other than 0: process 0 gathered and prints the results.
         return Ok(ExitStatus::Success);
+    }
+    if let (Some(path), Some(recorder)) = (&args.profile, recorder) {
+        write_profile(path, &run, &recorder)?;
     }
     report_violations(args, ctx, &mut run)?;
     if let Some(dir) = &args.output_dir {
@@ -130,15 +143,28 @@ fn checked_outputs(
 
 /// Evaluates with the limits given, on demand for what is shown when the program asks for
 /// it (`.pragma "magic-transform"`, unless `--full`).
-fn evaluate(args: &InferArgs, ctx: &mut Ctx, mut project: Project, shown: &[usize]) -> Result<Session, Failure> {
+/// With a `recorder` (`--profile`), every relation is evaluated, with recording on.
+fn evaluate(
+    args: &InferArgs,
+    ctx: &mut Ctx,
+    mut project: Project,
+    shown: &[usize],
+    recorder: Option<Arc<Recorder>>,
+) -> Result<Session, Failure> {
     // A time too far ahead for the clock is no deadline.
     let deadline = args.timeout.and_then(|t| Instant::now().checked_add(t));
-    // Violations are reported with the atoms that collide, which needs the proofs.
-    let record = args.provenance || !project.program.constraints.is_empty();
+    // Violations are reported with the atoms that collide, which needs the proofs; the
+    // profile counts each rule's tuples from the recorded annotations.
+    let record = args.provenance || !project.program.constraints.is_empty() || recorder.is_some();
+    if recorder.is_some() {
+        args.project.only_default_engine("infer --profile")?;
+    }
+    let full = args.full || recorder.is_some();
     let options = EvalOptions {
         max_tuples: args.max_tuples,
         deadline,
         max_memory: args.max_memory,
+        profile: recorder,
         ..args.project.eval_options(record)
     };
     // `.pragma "magic-transform"`: derive only what the shown relations need.
@@ -149,12 +175,23 @@ fn evaluate(args: &InferArgs, ctx: &mut Ctx, mut project: Project, shown: &[usiz
     }));
     roots.sort_unstable();
     roots.dedup();
-    let goal = if args.full { Ok(None) } else { goal::evaluate_for_pragma(&mut project, &roots, &options) };
+    let goal = if full { Ok(None) } else { goal::evaluate_for_pragma(&mut project, &roots, &options) };
     match goal {
         Ok(Some(model)) => Ok(Session { project, model }),
         Ok(None) => ctx.evaluate(project, &options),
         Err(f) => Err(f.within(&mut project.sources)),
     }
+}
+
+/// Writes the profile of the run to `path` (replaced whole, never half-written).
+fn write_profile(path: &std::path::Path, run: &Session, recorder: &Recorder) -> Result<(), Failure> {
+    let project = &run.project;
+    let strata: Vec<Vec<usize>> = project.plan.strata.iter().map(|s| s.relations.clone()).collect();
+    let built = profile::build(&project.program, &strata, &run.model, recorder, &project.sources);
+    let mut json = serde_json::to_vec_pretty(&built).map_err(|e| Failure::io(format!("--profile: {e}")))?;
+    json.push(b'\n');
+    stance::render::atomic::write_atomically(path, &json)
+        .map_err(|e| Failure::io(format!("cannot write the profile {}: {e}", path.display())))
 }
 
 /// Reports constraint violations as warnings, or fails with them under

@@ -15,6 +15,7 @@ mod graph;
 mod infer;
 mod init;
 mod lsp;
+mod profile;
 mod query;
 mod report;
 mod review;
@@ -48,6 +49,11 @@ pub struct Cli {
     /// Colour in diagnostics. `auto` colours a terminal unless NO_COLOR is set.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+
+    /// Threads for evaluation's sorts, merges and partitioned joins [default: the machine's
+    /// cores]. The output is the same, byte for byte, for any N.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    jobs: Option<u16>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -117,6 +123,9 @@ enum Command {
     /// Print the man page (roff) of stance or of one subcommand.
     #[command(after_help = completions::MAN_HELP)]
     Man(completions::ManArgs),
+    /// Print the slowest rules of a run profiled with `stance infer --profile FILE`.
+    #[command(after_help = format!("{}\n\n{EXIT_CODES}", profile::EXAMPLES))]
+    Profile(profile::ProfileArgs),
     /// Serve the Language Server Protocol on standard input and output, for editors:
     /// diagnostics as you type, hover, navigation, rename, completion, formatting.
     #[command(after_help = EXIT_CODES)]
@@ -126,6 +135,10 @@ enum Command {
 /// Runs the command and turns its outcome into the exit status, showing the diagnostics of a
 /// failure.
 pub fn run(cli: &Cli) -> ExitStatus {
+    // `--jobs`: rayon's pool, used by every parallel step (none without the flag: the
+    // machine's cores). Built once, before anything runs on it, so it cannot fail for
+    // having been built already.
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(cli.jobs.map_or(0, usize::from)).build_global();
     let mut ctx = Ctx { cli, sources: SourceMap::new() };
     let result = match &cli.command {
         Command::Infer(args) => infer::run(args, &mut ctx),
@@ -144,6 +157,7 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Init(args) => init::run(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
+        Command::Profile(args) => profile::run(args),
         Command::Lsp(args) => lsp::run(args, &mut ctx),
     };
     match result {

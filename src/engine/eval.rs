@@ -21,6 +21,7 @@ use crate::base::value::{
 };
 use crate::engine::index::Index;
 use crate::engine::limits::{self, CancelToken, Stop, StopReason};
+use crate::engine::parallel::{self, gallop};
 use crate::engine::plan::{
     ColAction, Column, DynJoin, Extension, IndexSpec, KeyPart, Leaper, Op, Plan, RulePlan, Source, StratumPlan,
 };
@@ -53,6 +54,9 @@ pub struct EvalOptions {
     pub cluster: crate::engine::dd::Cluster,
     /// How a defeasible program treats ambiguity (`--defeasible`).
     pub defeasible: crate::engine::defeasible::Policy,
+    /// Where the evaluator reports its progress and each rule's time (`--profile`, the
+    /// progress line; see [`crate::engine::profile`]).
+    pub profile: Option<std::sync::Arc<crate::engine::profile::Recorder>>,
 }
 
 /// How a derived tuple first appeared: in which round of its stratum, by which rule.
@@ -361,7 +365,7 @@ type Env<const E: usize> = [Value; E];
 /// What a stratum's tuples carry besides their values: nothing (`()`, zero bytes) or, when
 /// recording provenance, a packed annotation (see [`Packing`]). Carrying it inside
 /// datafrog's tuples costs 4 bytes per tuple and no second copy of the relation.
-trait Payload: Copy + Ord + 'static {
+trait Payload: Copy + Ord + Send + Sync + 'static {
     const RECORDS: bool;
     /// The payload of a tuple first derived in `round` by the rule at position `slot` of
     /// the stratum's rules (the packing's input slot for input tuples).
@@ -456,7 +460,15 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             for &r in &stratum.relations {
                 self.stratum_of[r] = i;
             }
-            self.run_stratum(stratum, &mut inputs)?;
+            let started = Instant::now();
+            if let Some(rec) = &self.options.profile {
+                rec.begin_stratum(i, self.plan.strata.len());
+            }
+            let rounds = self.run_stratum(stratum, &mut inputs)?;
+            if let Some(rec) = &self.options.profile {
+                let tuples = stratum.relations.iter().map(|&r| self.done[r].len() as u64).sum();
+                rec.end_stratum(i, rounds, started.elapsed(), tuples);
+            }
             if self.ctx.symbols().records.too_deep() {
                 return Err(records_too_deep());
             }
@@ -475,7 +487,8 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         })
     }
 
-    fn run_stratum(&mut self, sp: &StratumPlan, inputs: &mut [Vec<Row<R>>]) -> Result<(), Diagnostic> {
+    /// Runs one stratum to its fixpoint; the rounds it took.
+    fn run_stratum(&mut self, sp: &StratumPlan, inputs: &mut [Vec<Row<R>>]) -> Result<usize, Diagnostic> {
         self.ctx.stop.set_rule(limits::NO_RULE);
         let packing = Packing::new(sp.rules.iter().map(|rp| rp.rule as u32).collect());
         let input = A::at(&packing, 0, packing.input_slot());
@@ -483,7 +496,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             sp.static_indices.iter().map(|spec| build_index(&self.done[spec.rel], spec)).collect();
 
         let mut iteration = Iteration::new();
-        // When recording, new tuples are deduplicated before insertion (`retain_new`), so
+        // New tuples are deduplicated before insertion (`merge_produced`, on all cores), so
         // datafrog need not check them against the relation again.
         let vars = self.relation_variables(&mut iteration, sp);
         let var_of = |rel: RelId| sp.relations.iter().position(|&r| r == rel).expect("relation of this stratum");
@@ -499,7 +512,9 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         for (i, &r) in sp.relations.iter().enumerate() {
             let rows = std::mem::take(&mut inputs[r]);
             if !rows.is_empty() {
-                vars[i].insert(Relation::from_vec(rows.into_iter().map(|row| (row, input)).collect()));
+                let mut rows: Vec<_> = rows.into_iter().map(|row| (row, input)).collect();
+                parallel::sort_dedup(&mut rows);
+                vars[i].insert(Relation { elements: rows });
             }
         }
         iteration.changed();
@@ -514,6 +529,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                     return Err(self.stopped(sp, &vars));
                 }
                 self.ctx.stop.set_rule(rp.rule);
+                let _timed = crate::engine::profile::Timed::start(self.options.profile.as_deref(), rp.rule);
                 let out = &mut produced[var_of(rp.head)];
                 if let Some(ext) = rp.as_extension() {
                     let (source, index) = (&vars[var_of(ext.source)], &statics[ext.index]);
@@ -521,17 +537,12 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                     let allowed = self.options.max_tuples.map(|m| m.saturating_sub(variable_len(head)));
                     let rows =
                         extension_rows::<R, A>(&ext, index, &source.recent.borrow(), head, allowed, self.ctx.stop);
-                    if A::RECORDS {
-                        // Collected with its annotation, to be deduplicated below. The
-                        // annotation is the same for every row, so it is attached after the
-                        // rows are sorted: sorting 8-byte rows rather than 12-byte pairs
-                        // halved the sort.
-                        let payload = A::at(&packing, round + 1, ri as u32);
-                        out.extend(rows.into_iter().map(|row| (row, payload)));
-                    } else if !rows.is_empty() {
-                        vars[var_of(rp.head)]
-                            .insert(Relation { elements: rows.into_iter().map(|row| (row, input)).collect() });
-                    }
+                    // Collected with its payload, to be deduplicated below. When recording,
+                    // the annotation is the same for every row, so it is attached after the
+                    // rows are sorted: sorting 8-byte rows rather than 12-byte pairs halved
+                    // the sort.
+                    let payload = A::at(&packing, round + 1, ri as u32);
+                    out.extend(rows.into_iter().map(|row| (row, payload)));
                     continue;
                 }
                 let payload = A::at(&packing, round + 1, ri as u32);
@@ -559,7 +570,9 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                     ),
                 ));
             }
+            Self::fold_recent(&vars);
             let changed = iteration.changed();
+            self.report_round(round, &vars);
             self.check_limits(sp, &vars)?;
             if !changed {
                 break;
@@ -567,16 +580,25 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         }
 
         self.finish_stratum(sp, vars, &packing);
-        Ok(())
+        Ok(round as usize)
     }
 
-    /// One variable per relation of the stratum, named after it.
+    /// Tells the recorder (`--profile`, the progress line) that a round ended.
+    fn report_round(&self, round: u32, vars: &[Variable<(Row<R>, A)>]) {
+        if let Some(rec) = &self.options.profile {
+            rec.end_round(round as usize, vars.iter().map(|v| variable_len(v) as u64).sum());
+        }
+    }
+
+    /// One variable per relation of the stratum, named after it. Datafrog does not
+    /// deduplicate them: `merge_produced` does, on all cores (and, when recording, on the
+    /// tuple alone, which datafrog cannot: the annotation is not part of its identity).
     fn relation_variables(&self, iteration: &mut Iteration, sp: &StratumPlan) -> Vec<Variable<(Row<R>, A)>> {
         sp.relations
             .iter()
             .map(|&r| {
                 let name = &self.program.relations[r].name;
-                if A::RECORDS { iteration.variable_indistinct(name) } else { iteration.variable(name) }
+                iteration.variable_indistinct(name)
             })
             .collect()
     }
@@ -595,34 +617,37 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             .collect()
     }
 
-    /// Inserts each relation's tuples produced this round into its variable.
+    /// Inserts each relation's tuples produced this round into its variable: one candidate
+    /// per tuple (when recording, the one of the lowest rule: the annotation is not part of
+    /// a tuple's identity), without the tuples the relation already has. Sorting and the
+    /// check against the relation run on all cores (`engine::parallel`). A single
+    /// leapjoin's output is already sorted and unique, so the sort is often skipped.
     fn merge_produced(vars: &[Variable<(Row<R>, A)>], produced: Vec<Vec<(Row<R>, A)>>) {
         for (var, mut rows) in vars.iter().zip(produced) {
             if rows.is_empty() {
                 continue;
             }
-            if A::RECORDS {
-                // The annotation is not part of a tuple's identity, so datafrog cannot
-                // deduplicate on it: keep one candidate per tuple (the lowest rule) and
-                // drop the tuples the relation already has. A single leapjoin's output
-                // is already sorted and unique, so the sort is often skipped.
-                if !rows.windows(2).all(|w| w[0].0 < w[1].0) {
-                    rows.sort_unstable();
-                    rows.dedup_by(|a, b| a.0 == b.0);
-                }
-                retain_new(&mut rows, var);
-                // Still sorted and unique: no need for datafrog to sort again.
-                var.insert(Relation { elements: rows });
-            } else {
-                var.insert(Relation::from_vec(rows));
+            if !rows.windows(2).all(|w| w[0].0 < w[1].0) {
+                parallel::sort_dedup_by(&mut rows, |a, b| a.0 == b.0);
             }
+            retain_new(&mut rows, var);
+            // Still sorted and unique: no need for datafrog to sort again.
+            var.insert(Relation { elements: rows });
+        }
+    }
+
+    /// Folds each relation's recent tuples into its stable batches on all cores, before
+    /// datafrog's `changed` would do it on one.
+    fn fold_recent(vars: &[Variable<(Row<R>, A)>]) {
+        for var in vars {
+            parallel::fold_recent(var);
         }
     }
 
     /// Stores the stratum's complete relations (and, when recording, their annotations).
     fn finish_stratum(&mut self, sp: &StratumPlan, vars: Vec<Variable<(Row<R>, A)>>, packing: &Packing) {
         for (var, &rel) in vars.into_iter().zip(&sp.relations) {
-            let complete = var.complete();
+            let complete = parallel::complete(var);
             if A::RECORDS {
                 self.annotations[rel] = complete.iter().map(|(_, a)| a.packed()).collect();
                 self.packings[rel] = packing.clone();
@@ -800,6 +825,12 @@ fn extension_rows<const R: usize, A: Payload>(
     stop: &Stop,
 ) -> Vec<Row<R>> {
     use datafrog::Leapers;
+    let pieces = parallel::pieces(source.len());
+    if allowed.is_none() && pieces > 1 {
+        // Partitioned: each piece of the source tuples is extended on its own thread; their
+        // union, sorted, does not depend on the split.
+        return parallel::union_of_pieces(source, |piece| extension_piece::<R, A>(ext, index, piece, stop));
+    }
     let mut leaper = extension_leaper::<R, A>(ext, index);
     let (mut rows, mut matched) = (Vec::new(), Vec::new());
     let mut next_check = allowed.map_or(usize::MAX, |a| a.saturating_add(1));
@@ -826,8 +857,31 @@ fn extension_rows<const R: usize, A: Payload>(
             next_check = next_cap_check(rows.len(), allowed);
         }
     }
-    rows.sort_unstable();
-    rows.dedup();
+    parallel::sort_dedup(&mut rows);
+    rows
+}
+
+/// The head rows an extension derives from one piece of its source tuples, unsorted.
+fn extension_piece<const R: usize, A: Payload>(
+    ext: &Extension,
+    index: &Index<R>,
+    piece: &[(Row<R>, A)],
+    stop: &Stop,
+) -> Vec<Row<R>> {
+    use datafrog::Leapers;
+    let mut leaper = extension_leaper::<R, A>(ext, index);
+    let (mut rows, mut matched) = (Vec::new(), Vec::new());
+    for tuple in piece {
+        if stop.is_requested() {
+            break;
+        }
+        let mut count = 0;
+        leaper.for_each_count(tuple, |_, n| count = n);
+        if count > 0 {
+            leaper.propose(tuple, 0, &mut matched);
+            rows.extend(matched.drain(..).map(|m| extension_row(&ext.head, &tuple.0, m)));
+        }
+    }
     rows
 }
 
@@ -857,30 +911,25 @@ fn extension_row<const R: usize>(columns: &[Column], source: &Row<R>, matched: &
 }
 
 /// Drops the candidates (sorted, one per tuple) that the variable already holds.
-fn retain_new<T: Ord, P: Ord>(candidates: &mut Vec<(T, P)>, var: &Variable<(T, P)>) {
+fn retain_new<T: Ord + Copy + Send + Sync, P: Ord + Copy + Send + Sync>(
+    candidates: &mut Vec<(T, P)>,
+    var: &Variable<(T, P)>,
+) {
     retain_new_by(candidates, |(row, _)| row, var);
 }
 
 /// [`retain_new`] for candidates (sorted and unique by `key`) of any shape.
-fn retain_new_by<C, T: Ord, P: Ord>(candidates: &mut Vec<C>, key: impl Fn(&C) -> &T, var: &Variable<(T, P)>) {
+fn retain_new_by<C, T, P>(candidates: &mut Vec<C>, key: impl Fn(&C) -> &T + Sync, var: &Variable<(T, P)>)
+where
+    C: Copy + Send + Sync,
+    T: Ord + Sync,
+    P: Ord + Sync,
+{
     let recent = var.recent.borrow();
     let stable = var.stable.borrow();
-    for batch in stable.iter().map(|b| &b.elements[..]).chain(std::iter::once(&recent.elements[..])) {
-        let mut slice = batch;
-        // Galloping pays off only when the batch is much larger than the candidates.
-        let large = slice.len() > 4 * candidates.len();
-        candidates.retain(|c| {
-            let row = key(c);
-            if large {
-                slice = gallop(slice, |(t, _)| t < row);
-            } else {
-                while slice.first().is_some_and(|(t, _)| t < row) {
-                    slice = &slice[1..];
-                }
-            }
-            slice.first().is_none_or(|(t, _)| t != row)
-        });
-    }
+    let batches: Vec<&[(T, P)]> =
+        stable.iter().map(|b| &b.elements[..]).chain(std::iter::once(&recent.elements[..])).collect();
+    parallel::retain_new(candidates, key, &batches);
 }
 
 fn to_row<const R: usize>(values: &[Value]) -> Row<R> {
@@ -1364,26 +1413,6 @@ fn merge_join<K: Ord, V1, V2>(
             }
         }
     }
-}
-
-/// Skips the prefix of `slice` whose elements satisfy `less`, in logarithmic steps.
-fn gallop<T>(mut slice: &[T], mut less: impl FnMut(&T) -> bool) -> &[T] {
-    if slice.first().is_some_and(&mut less) {
-        let mut step = 1;
-        while step < slice.len() && less(&slice[step]) {
-            slice = &slice[step..];
-            step <<= 1;
-        }
-        step >>= 1;
-        while step > 0 {
-            if step < slice.len() && less(&slice[step]) {
-                slice = &slice[step..];
-            }
-            step >>= 1;
-        }
-        slice = &slice[1..];
-    }
-    slice
 }
 
 #[cfg(test)]

@@ -30,8 +30,7 @@ struct Dense {
 impl<const R: usize> Index<R> {
     /// Builds the index from permuted rows (any order, duplicates allowed).
     pub fn new(mut rows: Vec<[Value; R]>) -> Index<R> {
-        rows.sort_unstable();
-        rows.dedup();
+        crate::engine::parallel::sort_dedup(&mut rows);
         let dense = Dense::build(&rows);
         Index { rows, dense }
     }

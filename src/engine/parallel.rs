@@ -1,0 +1,434 @@
+//! All cores around datafrog (`--jobs N`, issue 16): datafrog's `Iteration` is
+//! single-threaded (its variables are `Rc<RefCell<..>>`), so the evaluator does the heavy
+//! set operations of each round itself, on rayon's thread pool, before datafrog sees them:
+//! sorting and deduplicating a round's candidate tuples, dropping those a relation already
+//! holds, folding the round's new tuples into the relation's sorted batches, and sorting the
+//! rows of an index. Each is a set operation on sorted data, so its result does not depend on
+//! how the work was split: output is byte-identical for any number of threads.
+//!
+//! Below [`MIN_PARALLEL`] elements, or on a pool of one thread, each runs sequentially.
+
+use datafrog::{Relation, Variable};
+
+/// Smaller inputs are not worth splitting (a rayon task costs a few microseconds).
+pub const MIN_PARALLEL: usize = 1 << 14;
+
+/// [`MIN_PARALLEL`], unless the environment variable `STANCE_PARALLEL_MIN` sets another
+/// (read once): the tests set it low so that small inputs take the parallel paths too.
+fn min_parallel() -> usize {
+    static MIN: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *MIN.get_or_init(|| {
+        std::env::var("STANCE_PARALLEL_MIN")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&n| n >= 4)
+            .unwrap_or(MIN_PARALLEL)
+    })
+}
+
+/// How many pieces to split `len` elements into: a few per thread, none under
+/// [`MIN_PARALLEL`] / 4 elements.
+pub fn pieces(len: usize) -> usize {
+    let threads = rayon::current_num_threads();
+    let min = min_parallel();
+    if threads <= 1 || len < min { 1 } else { (threads * 4).min(len / (min / 4)).max(1) }
+}
+
+/// A piece of work for [`run_side_by_side`].
+type Task<'a> = Box<dyn FnOnce() + Send + 'a>;
+
+/// Runs the tasks side by side on rayon's pool. One function for every use, over boxed
+/// tasks: the evaluator is instantiated for many row widths, and rayon's generic iterators
+/// and sort, used here at first, made the binary 3 MB larger.
+fn run_side_by_side(tasks: Vec<Task<'_>>) {
+    if tasks.len() <= 1 {
+        tasks.into_iter().for_each(|task| task());
+        return;
+    }
+    rayon::scope(|s| {
+        for task in tasks {
+            s.spawn(move |_| task());
+        }
+    });
+}
+
+/// Runs `work` on each item side by side on rayon's pool.
+fn side_by_side<'a, T: Send + 'a>(items: Vec<T>, work: &'a (impl Fn(T) + Sync)) {
+    run_side_by_side(items.into_iter().map(|item| Box::new(move || work(item)) as Task<'a>).collect());
+}
+
+/// The sorted union of `work` on each of a few pieces of `source`, side by side: each piece's
+/// output is sorted and deduplicated on its own thread, then the pieces are merged.
+pub fn union_of_pieces<S: Sync, O: Ord + Copy + Send + Sync>(
+    source: &[S],
+    work: impl Fn(&[S]) -> Vec<O> + Sync,
+) -> Vec<O> {
+    let n = pieces(source.len());
+    let sorted = |piece: &[S]| {
+        let mut out = work(piece);
+        out.sort_unstable();
+        out.dedup();
+        out
+    };
+    if n <= 1 {
+        return sorted(source);
+    }
+    let size = source.len().div_ceil(n);
+    let mut outs: Vec<Vec<O>> = (0..source.len().div_ceil(size)).map(|_| Vec::new()).collect();
+    side_by_side(source.chunks(size).zip(outs.iter_mut()).collect(), &|(piece, out): (&[S], &mut Vec<O>)| {
+        *out = sorted(piece);
+    });
+    let mut all = Vec::with_capacity(outs.iter().map(Vec::len).sum());
+    let mut runs = Vec::with_capacity(outs.len());
+    for out in outs {
+        runs.push((all.len(), all.len() + out.len()));
+        all.extend(out);
+    }
+    let mut merged = merge_runs(all, runs, n);
+    merged.dedup();
+    merged
+}
+
+/// Sorts `v` and keeps the first of each run of elements that `same` groups together (in
+/// sorted order, so the least). In parallel: pieces sorted and deduplicated side by side
+/// (candidate tuples repeat a lot: the balance benchmark's 28 M candidates of `reach` hold
+/// 1 M tuples), moved together, then merged pairwise, each merge split into pieces too.
+pub fn sort_dedup_by<T: Ord + Copy + Send + Sync>(v: &mut Vec<T>, same: impl Fn(&T, &T) -> bool + Sync) {
+    let n = pieces(v.len());
+    if n <= 1 {
+        v.sort_unstable();
+        v.dedup_by(|a, b| same(b, a));
+        return;
+    }
+    let size = v.len().div_ceil(n);
+    let mut kept = vec![0; v.len().div_ceil(size)];
+    side_by_side(v.chunks_mut(size).zip(kept.iter_mut()).collect(), &|(piece, kept): (&mut [T], &mut usize)| {
+        piece.sort_unstable();
+        *kept = dedup_slice(piece, &same);
+    });
+    let mut runs = Vec::with_capacity(kept.len());
+    let mut len = 0;
+    for (i, k) in kept.into_iter().enumerate() {
+        v.copy_within(i * size..i * size + k, len);
+        runs.push((len, len + k));
+        len += k;
+    }
+    v.truncate(len);
+    let mut merged = merge_runs(std::mem::take(v), runs, n);
+    merged.dedup_by(|a, b| same(b, a));
+    *v = merged;
+}
+
+/// Keeps the first of each run of `same` elements of a sorted slice at its front; how many.
+fn dedup_slice<T: Copy>(piece: &mut [T], same: &impl Fn(&T, &T) -> bool) -> usize {
+    let mut kept = 0;
+    for i in 0..piece.len() {
+        if kept == 0 || !same(&piece[kept - 1], &piece[i]) {
+            piece[kept] = piece[i];
+            kept += 1;
+        }
+    }
+    kept
+}
+
+/// Merges the sorted runs of `data` (contiguous `(start, end)` ranges covering it) into one
+/// sorted vector, pairwise, each level's merges split into about `n` pieces side by side.
+fn merge_runs<T: Ord + Copy + Send + Sync>(data: Vec<T>, mut runs: Vec<(usize, usize)>, n: usize) -> Vec<T> {
+    let Some(&first) = data.first() else { return data };
+    let mut from = data;
+    // Every slot is overwritten; the first value only fills the vector meanwhile.
+    let mut to = vec![first; from.len()];
+    while runs.len() > 1 {
+        let per_pair = n.div_ceil(runs.len().div_ceil(2));
+        let mut tasks = Vec::new();
+        let mut next = Vec::with_capacity(runs.len().div_ceil(2));
+        let mut rest = &mut to[..];
+        for pair in runs.chunks(2) {
+            let (start, end) = (pair[0].0, pair[pair.len() - 1].1);
+            let (dest, later) = rest.split_at_mut(end - start);
+            rest = later;
+            let a = &from[pair[0].0..pair[0].1];
+            let b = pair.get(1).map_or(&from[end..end], |r| &from[r.0..r.1]);
+            split_merge(a, b, dest, per_pair, &mut tasks);
+            next.push((start, end));
+        }
+        side_by_side(tasks, &|(a, b, dest)| merge_into(a, b, dest));
+        std::mem::swap(&mut from, &mut to);
+        runs = next;
+    }
+    from
+}
+
+/// Sorts `v` and removes duplicates.
+pub fn sort_dedup<T: Ord + Copy + Send + Sync>(v: &mut Vec<T>) {
+    sort_dedup_by(v, |a, b| a == b);
+}
+
+/// Keeps the candidates (sorted and unique by `key`) that none of `batches` (each sorted by
+/// its first component) holds. The candidates are split into pieces, each finding its own
+/// place in every batch by binary search and keeping its survivors at its front; the
+/// survivors are then moved together.
+pub fn retain_new<C, T, P>(candidates: &mut Vec<C>, key: impl Fn(&C) -> &T + Sync, batches: &[&[(T, P)]])
+where
+    C: Send + Sync + Copy,
+    T: Ord + Sync,
+    P: Sync,
+{
+    let n = pieces(candidates.len());
+    if n <= 1 {
+        let kept = retain_new_in(candidates, &key, batches);
+        candidates.truncate(kept);
+        return;
+    }
+    let size = candidates.len().div_ceil(n);
+    let mut kept = vec![0; candidates.len().div_ceil(size)];
+    side_by_side(candidates.chunks_mut(size).zip(kept.iter_mut()).collect(), &|(piece, kept): (
+        &mut [C],
+        &mut usize,
+    )| {
+        *kept = retain_new_in(piece, &key, batches);
+    });
+    let mut len = 0;
+    for (i, k) in kept.into_iter().enumerate() {
+        candidates.copy_within(i * size..i * size + k, len);
+        len += k;
+    }
+    candidates.truncate(len);
+}
+
+/// [`retain_new`] on one thread: moves the survivors to the front of `candidates` and
+/// returns how many there are.
+fn retain_new_in<C: Copy, T: Ord, P>(candidates: &mut [C], key: &impl Fn(&C) -> &T, batches: &[&[(T, P)]]) -> usize {
+    let Some(first) = candidates.first() else { return 0 };
+    // Start at the first candidate's place: a piece of the candidates meets only part of
+    // each batch.
+    let starts: Vec<usize> = batches.iter().map(|b| b.partition_point(|(t, _)| t < key(first))).collect();
+    let mut len = candidates.len();
+    for (batch, start) in batches.iter().zip(starts) {
+        let mut slice = &batch[start..];
+        // Galloping pays off only when the batch is much larger than the candidates.
+        let large = slice.len() > 4 * len;
+        let mut kept = 0;
+        for i in 0..len {
+            let c = candidates[i];
+            let row = key(&c);
+            if large {
+                slice = gallop(slice, |(t, _)| t < row);
+            } else {
+                while slice.first().is_some_and(|(t, _)| t < row) {
+                    slice = &slice[1..];
+                }
+            }
+            if slice.first().is_none_or(|(t, _)| t != row) {
+                candidates[kept] = c;
+                kept += 1;
+            }
+        }
+        len = kept;
+    }
+    len
+}
+
+/// Datafrog's first step of `Iteration::changed` for one variable, in parallel: the recent
+/// tuples join the stable batches, merged with the last batches while those are no more than
+/// twice as large (the same geometric policy, so the batches are the ones datafrog would
+/// make). Datafrog then finds `recent` empty and skips the step.
+pub fn fold_recent<T: Ord + Copy + Send + Sync>(var: &Variable<T>) {
+    let mut recent = std::mem::replace(&mut *var.recent.borrow_mut(), Relation { elements: Vec::new() }).elements;
+    if recent.is_empty() {
+        return;
+    }
+    let mut stable = var.stable.borrow_mut();
+    while stable.last().is_some_and(|last| last.len() <= 2 * recent.len()) {
+        let last = stable.pop().map(|r| r.elements).unwrap_or_default();
+        recent = merge(last, recent);
+    }
+    stable.push(Relation { elements: recent });
+}
+
+/// Every tuple of a variable whose rounds are over, sorted: datafrog's `complete`, with the
+/// batches merged on all cores (smallest first, so each merge is about as large as the
+/// batches it joins).
+pub fn complete<T: Ord + Copy + Send + Sync>(var: Variable<T>) -> Relation<T> {
+    fold_recent(&var);
+    let mut batches = std::mem::take(&mut *var.stable.borrow_mut());
+    let mut all = batches.pop().map(|r| r.elements).unwrap_or_default();
+    while let Some(batch) = batches.pop() {
+        all = merge(batch.elements, all);
+    }
+    Relation { elements: all }
+}
+
+/// The union of two sorted, disjoint, duplicate-free vectors, sorted, merged in pieces
+/// side by side.
+pub fn merge<T: Ord + Copy + Send + Sync>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
+    if a.is_empty() {
+        return b;
+    }
+    if b.is_empty() {
+        return a;
+    }
+    if a[a.len() - 1] < b[0] {
+        let mut a = a;
+        a.extend_from_slice(&b);
+        return a;
+    }
+    // Every slot is overwritten; the first value only fills the vector meanwhile.
+    let mut out = vec![a[0]; a.len() + b.len()];
+    let mut tasks = Vec::new();
+    split_merge(&a, &b, &mut out, pieces(a.len() + b.len()), &mut tasks);
+    side_by_side(tasks, &|(x, y, dest)| merge_into(x, y, dest));
+    out
+}
+
+/// A merge of sorted `a` and `b` into `out` (exactly as long as both) as up to `n`
+/// independent merges: `a` in equal pieces, `b` split where each piece of `a` begins.
+#[allow(clippy::type_complexity)]
+fn split_merge<'a, T: Ord>(
+    a: &'a [T],
+    b: &'a [T],
+    out: &'a mut [T],
+    n: usize,
+    tasks: &mut Vec<(&'a [T], &'a [T], &'a mut [T])>,
+) {
+    let step = a.len().div_ceil(n.max(1)).max(1);
+    let mut rest = out;
+    let (mut a_at, mut b_at) = (0, 0);
+    while a_at < a.len() {
+        let a_end = (a_at + step).min(a.len());
+        let b_end = if a_end == a.len() { b.len() } else { b.partition_point(|x| x < &a[a_end]) };
+        let (here, later) = rest.split_at_mut((a_end - a_at) + (b_end - b_at));
+        tasks.push((&a[a_at..a_end], &b[b_at..b_end], here));
+        rest = later;
+        (a_at, b_at) = (a_end, b_end);
+    }
+    if b_at < b.len() {
+        tasks.push((&a[a.len()..], &b[b_at..], rest));
+    }
+}
+
+/// Merges two sorted slices into `out` (exactly as long as both).
+fn merge_into<T: Ord + Copy>(mut a: &[T], mut b: &[T], out: &mut [T]) {
+    for slot in out.iter_mut() {
+        let take_a = match (a.first(), b.first()) {
+            (Some(x), Some(y)) => x <= y,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if take_a {
+            *slot = a[0];
+            a = &a[1..];
+        } else {
+            *slot = b[0];
+            b = &b[1..];
+        }
+    }
+}
+
+/// Skips the prefix of `slice` whose elements satisfy `less`, in logarithmic steps.
+pub fn gallop<T>(mut slice: &[T], mut less: impl FnMut(&T) -> bool) -> &[T] {
+    if slice.first().is_some_and(&mut less) {
+        let mut step = 1;
+        while step < slice.len() && less(&slice[step]) {
+            slice = &slice[step..];
+            step <<= 1;
+        }
+        step >>= 1;
+        while step > 0 {
+            if step < slice.len() && less(&slice[step]) {
+                slice = &slice[step..];
+            }
+            step >>= 1;
+        }
+        slice = &slice[1..];
+    }
+    slice
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+    }
+
+    /// Pseudo-random sorted, unique vectors (SplitMix64), `a` and `b` disjoint.
+    fn inputs(n: usize) -> (Vec<u64>, Vec<u64>) {
+        let mut x = 7u64;
+        let mut next = || {
+            x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z ^ (z >> 27)
+        };
+        let mut all: Vec<u64> = (0..2 * n).map(|_| next() % (8 * n as u64)).collect();
+        all.sort_unstable();
+        all.dedup();
+        let (a, b): (Vec<_>, Vec<_>) = all.iter().partition(|v| *v % 3 == 0);
+        (a, b)
+    }
+
+    #[test]
+    fn merge_is_the_sorted_union_for_any_threads() {
+        for n in [0, 1, 10, MIN_PARALLEL, 5 * MIN_PARALLEL] {
+            let (a, b) = inputs(n);
+            let mut expected = [a.clone(), b.clone()].concat();
+            expected.sort_unstable();
+            for threads in [1, 2, 4] {
+                let got = pool(threads).install(|| merge(a.clone(), b.clone()));
+                assert_eq!(got, expected, "n {n}, {threads} threads");
+            }
+        }
+    }
+
+    #[test]
+    fn sort_dedup_sorts_for_any_threads() {
+        for n in [0, 1, 10, MIN_PARALLEL + 3, 5 * MIN_PARALLEL] {
+            let (a, b) = inputs(n);
+            // Unsorted, with duplicates.
+            let v: Vec<u64> = a.iter().rev().chain(&b).chain(a.iter().step_by(7)).copied().collect();
+            let mut expected = v.clone();
+            expected.sort_unstable();
+            expected.dedup();
+            for threads in [1, 2, 3, 4] {
+                let mut got = v.clone();
+                pool(threads).install(|| sort_dedup(&mut got));
+                assert_eq!(got, expected, "n {n}, {threads} threads");
+            }
+        }
+    }
+
+    #[test]
+    fn sort_dedup_by_keeps_the_least_of_each_group_for_any_threads() {
+        let (a, _) = inputs(3 * MIN_PARALLEL);
+        // Each value three times, with payloads 2, 0 and 1: the one kept has payload 0.
+        let v: Vec<(u64, u8)> = a.iter().rev().flat_map(|&x| [(x, 2), (x, 0), (x, 1)]).collect();
+        let expected: Vec<(u64, u8)> = a.iter().map(|&x| (x, 0)).collect();
+        for threads in [1, 2, 4] {
+            let mut got = v.clone();
+            pool(threads).install(|| sort_dedup_by(&mut got, |x, y| x.0 == y.0));
+            assert_eq!(got, expected, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn retain_new_drops_what_the_batches_hold_for_any_threads() {
+        let (a, b) = inputs(5 * MIN_PARALLEL);
+        let batches: Vec<Vec<(u64, ())>> =
+            vec![a.iter().step_by(2).map(|&v| (v, ())).collect(), b.iter().step_by(3).map(|&v| (v, ())).collect()];
+        let slices: Vec<&[(u64, ())]> = batches.iter().map(|b| &b[..]).collect();
+        let mut candidates = [a.clone(), b.clone()].concat();
+        candidates.sort_unstable();
+        let expected: Vec<u64> = candidates
+            .iter()
+            .copied()
+            .filter(|v| !batches.iter().any(|b| b.binary_search(&(*v, ())).is_ok()))
+            .collect();
+        for threads in [1, 2, 4] {
+            let mut got = candidates.clone();
+            pool(threads).install(|| retain_new(&mut got, |v| v, &slices));
+            assert_eq!(got, expected, "{threads} threads");
+        }
+    }
+}

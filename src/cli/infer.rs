@@ -131,6 +131,11 @@ fn checked_outputs(
     let marked: Vec<usize> =
         (0..program.relations.len()).filter(|&r| !program.relations[r].outputs.is_empty()).collect();
     let to_write = if marked.is_empty() { shown.to_vec() } else { marked };
+    if let Some(refused) =
+        args.profile.as_ref().and_then(|path| stance::facts::confine::output_file(path, "--profile", &project.read))
+    {
+        return Err(vec![refused]);
+    }
     if let Some(dir) = &args.output_dir {
         let names: Vec<_> = to_write.iter().flat_map(|&r| output::output_names(&program.relations[r])).collect();
         let refused = stance::facts::confine::output_files(dir, &names, &project.read, &project.sources);

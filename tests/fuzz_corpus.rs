@@ -4,7 +4,6 @@
 //! nightly or libFuzzer. Each input must return (not panic) within a generous time.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 type Target = fn(&[u8]) -> Vec<String>;
 
@@ -30,16 +29,10 @@ fn every_fuzz_input_is_handled() {
         assert!(corpus.len() >= 10, "fuzz/corpus/{name} has {} inputs", corpus.len());
         for path in corpus.iter().chain(&inputs(&fuzz.join("regressions").join(name))) {
             let data = std::fs::read(path).unwrap();
-            let started = Instant::now();
+            // Slow inputs are libFuzzer's to find (`-timeout=1` on the instrumented build), not a
+            // wall-clock assertion's.
             let outcome = std::panic::catch_unwind(|| target(&data));
             assert!(outcome.is_ok(), "{name}: {} panics", path.display());
-            // libFuzzer's -timeout=1 on an instrumented build; generous for a debug build.
-            assert!(
-                started.elapsed() < Duration::from_secs(5),
-                "{name}: {} took {:?}",
-                path.display(),
-                started.elapsed()
-            );
         }
     }
 }

@@ -135,3 +135,24 @@ fn a_file_that_is_not_a_profile_is_refused_with_its_place() {
     assert!(stderr(&o).contains("prof.json:2:"), "{}", stderr(&o));
     assert!(stderr(&o).contains("not a profile written by `stance infer --profile`"), "{}", stderr(&o));
 }
+
+/// `--profile` naming a file the run reads (a rule file, a fact table) is refused before
+/// anything runs, and the file is left as it was.
+#[test]
+fn a_profile_never_overwrites_an_input() {
+    let dir = project(&[("rules/tc.dl", TC), ("edge.facts", "1\t2\n2\t3\n")]);
+    for input in ["rules/tc.dl", "edge.facts"] {
+        let before = std::fs::read(dir.path().join(input)).unwrap();
+        let o = stance(dir.path(), &["infer", "--profile", input]);
+        assert_eq!(o.status.code(), Some(2), "{input}: {}", stderr(&o));
+        assert_eq!(
+            stderr(&o),
+            format!(
+                "error[E062]: --profile `{input}` would overwrite a file this run reads\n \
+                 = help: give --profile another file\n\nerror: 1 error found\n"
+            )
+        );
+        assert_eq!(stdout(&o), "");
+        assert_eq!(std::fs::read(dir.path().join(input)).unwrap(), before, "{input} changed");
+    }
+}

@@ -174,9 +174,29 @@ pub struct ProjectArgs {
     pub allow_outside_paths: bool,
 
     /// The evaluator: datafrog (semi-naive, planned joins), simple (a plain reference
-    /// evaluator), or compare (both; an error on any difference).
+    /// evaluator), compare (both; an error on any difference), dd (differential dataflow:
+    /// threads, processes), or compare-dd (datafrog and dd; an error on any difference).
     #[arg(long, value_enum, default_value_t = EngineArg::Datafrog)]
     pub engine: EngineArg,
+
+    /// `--engine dd`: worker threads in this process.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub workers: u16,
+
+    /// `--engine dd`: the number of processes evaluating together (timely's cluster
+    /// configuration); process 0 gathers the results and prints them, the others print nothing.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub processes: u16,
+
+    /// `--engine dd`: this process's index among `--processes`, from 0.
+    #[arg(long, value_name = "I", default_value_t = 0)]
+    pub process: u16,
+
+    /// `--engine dd`: one `host:port` per line, process I listening on line I. Without it the
+    /// processes listen on 127.0.0.1 ports 2101, 2102, ... (loopback only). The connections
+    /// are neither authenticated nor encrypted.
+    #[arg(long, value_name = "FILE")]
+    pub hostfile: Option<PathBuf>,
 
     /// How a defeasible program treats ambiguity: blocking (an attack counts only when its
     /// premises are proved) or propagating (an attack counts when they are merely supported).
@@ -205,17 +225,26 @@ pub enum EngineArg {
     Datafrog,
     Simple,
     Compare,
+    Dd,
+    CompareDd,
+}
+
+impl EngineArg {
+    fn engine(self) -> Engine {
+        match self {
+            EngineArg::Datafrog => Engine::Datafrog,
+            EngineArg::Simple => Engine::Simple,
+            EngineArg::Compare => Engine::Compare,
+            EngineArg::Dd => Engine::Dd,
+            EngineArg::CompareDd => Engine::CompareDd,
+        }
+    }
 }
 
 impl ProjectArgs {
     /// What changes this run's answers, for the outputs to record.
     pub fn stamp(&self) -> Stamp {
-        let engine = match self.engine {
-            EngineArg::Datafrog => "datafrog",
-            EngineArg::Simple => "simple",
-            EngineArg::Compare => "compare",
-        };
-        Stamp::new(self.as_of.map(|d| d.to_string())).with_engine(engine)
+        Stamp::new(self.as_of.map(|d| d.to_string())).with_engine(self.engine.engine().name())
     }
 
     /// Refuses `--engine` other than datafrog for a command that does not pass it on yet.
@@ -228,16 +257,43 @@ impl ProjectArgs {
 
     /// Evaluation options with this engine, recording proofs when `record`.
     pub fn eval_options(&self, record: bool) -> EvalOptions {
-        let engine = match self.engine {
-            EngineArg::Datafrog => Engine::Datafrog,
-            EngineArg::Simple => Engine::Simple,
-            EngineArg::Compare => Engine::Compare,
-        };
         let defeasible = match self.defeasible {
             DefeasibleArg::Blocking => stance::engine::defeasible::Policy::Blocking,
             DefeasibleArg::Propagating => stance::engine::defeasible::Policy::Propagating,
         };
-        EvalOptions { record, engine, defeasible, ..Default::default() }
+        EvalOptions { record, engine: self.engine.engine(), cluster: self.cluster(), defeasible, ..Default::default() }
+    }
+
+    /// Where `--engine dd` runs.
+    pub fn cluster(&self) -> stance::engine::dd::Cluster {
+        stance::engine::dd::Cluster {
+            workers: self.workers.into(),
+            processes: self.processes.into(),
+            process: self.process.into(),
+            hostfile: self.hostfile.clone(),
+        }
+    }
+
+    /// Whether this process prints results: only process 0 of several does.
+    pub fn prints_results(&self) -> bool {
+        self.process == 0
+    }
+
+    /// A warning for every cluster address off this machine's loopback interface: the
+    /// connections are unauthenticated and unencrypted.
+    pub fn warn_non_loopback(&self) {
+        if self.processes < 2 {
+            return;
+        }
+        for address in self.cluster().addresses().unwrap_or_default() {
+            if !stance::engine::dd::is_loopback(&address) {
+                eprintln!(
+                    "warning: the dd engine listens on {}, not a loopback address; its connections are \
+                     neither authenticated nor encrypted",
+                    stance::base::terminal::escape(&address)
+                );
+            }
+        }
     }
 
     pub fn inputs(&self) -> Inputs {

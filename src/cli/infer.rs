@@ -110,8 +110,13 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         Ok(to_write) => to_write,
         Err(refused) => return Err(Failure::new(refused, ExitStatus::Usage).within(&mut project.sources)),
     };
+    args.project.warn_non_loopback();
     let recorder = args.profile.as_ref().map(|_| Arc::new(Recorder::new()));
     let mut run = evaluate(args, ctx, project, &shown, recorder.clone())?;
+    if !args.project.prints_results() {
+        // `--engine dd` on a process other than 0: process 0 gathered and prints the results.
+        return Ok(ExitStatus::Success);
+    }
     if let (Some(path), Some(recorder)) = (&args.profile, recorder) {
         write_profile(path, &run, &recorder)?;
     }
@@ -135,6 +140,11 @@ fn checked_outputs(
     let marked: Vec<usize> =
         (0..program.relations.len()).filter(|&r| !program.relations[r].outputs.is_empty()).collect();
     let to_write = if marked.is_empty() { shown.to_vec() } else { marked };
+    if let Some(refused) =
+        args.profile.as_ref().and_then(|path| stance::facts::confine::output_file(path, "--profile", &project.read))
+    {
+        return Err(vec![refused]);
+    }
     if let Some(dir) = &args.output_dir {
         let names: Vec<_> = to_write.iter().flat_map(|&r| output::output_names(&program.relations[r])).collect();
         let refused = stance::facts::confine::output_files(dir, &names, &project.read, &project.sources);

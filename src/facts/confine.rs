@@ -248,6 +248,23 @@ pub fn output_files(
     diags
 }
 
+/// Checks one file named on the command line for writing (`what` is its flag, e.g.
+/// `--profile`), before anything is evaluated: a name inside the project must not lead outside
+/// through a symlink, and the file must not be one this run reads (`read`).
+pub fn output_file(path: &Path, what: &str, read: &[Identity]) -> Option<Diagnostic> {
+    if let Some(d) = typed_path(path, what) {
+        return Some(d);
+    }
+    let meta = std::fs::metadata(path).ok()?;
+    read.contains(&Identity::of(path, &meta)).then(|| {
+        Diagnostic::error(
+            Code::UnsafeOutput,
+            format!("{what} `{}` would overwrite a file this run reads", path.display()),
+        )
+        .with_help(format!("give {what} another file"))
+    })
+}
+
 /// Which file a handle or a path is: device and inode on Unix, so that two names for one
 /// file (a hard link, `./x` and `x`) compare equal. Elsewhere, the canonical path (a weaker
 /// check: two hard links differ, and a swap between open and check goes unseen).

@@ -11,6 +11,8 @@ pub mod cache;
 pub mod claim_files;
 pub mod diff;
 pub mod goal;
+#[cfg(feature = "dd")]
+pub mod live;
 pub mod reeval;
 pub mod scaffold;
 pub mod time;
@@ -579,7 +581,7 @@ fn defeasible_rows(project: &Project) -> Vec<crate::engine::defeasible::Row> {
 }
 
 /// Every relation's input tuples: the rows of fact tables and the facts of rule files.
-fn input_tuples(program: &ir::Program, facts: &Facts) -> Vec<Tuples> {
+pub fn input_tuples(program: &ir::Program, facts: &Facts) -> Vec<Tuples> {
     let mut inputs: Vec<Tuples> = program.relations.iter().map(|r| Tuples::new(r.arity())).collect();
     for (name, rows) in &facts.relations {
         if let Some(id) = program.relation_id(name) {
@@ -696,7 +698,12 @@ pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, Str
 /// Returns every relation (input and derived) → its rows, values rendered as text,
 /// sorted by value. Errors are rendered in the short `file:line:col` form.
 pub fn eval_text(program: &str) -> Result<BTreeMap<String, Vec<Vec<String>>>, String> {
-    let m = evaluate_text(program, &EvalOptions::default())?;
+    eval_text_with(program, &EvalOptions::default())
+}
+
+/// [`eval_text`] with the given engine and options.
+pub fn eval_text_with(program: &str, options: &EvalOptions) -> Result<BTreeMap<String, Vec<Vec<String>>>, String> {
+    let m = evaluate_text(program, options)?;
     let mut out = BTreeMap::new();
     for (id, rel) in m.program.relations.iter().enumerate() {
         out.insert(rel.name.clone(), crate::base::order::sorted_rows(&m.model.relations[id], &rel.types, &m.symbols));

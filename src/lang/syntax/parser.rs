@@ -2193,7 +2193,7 @@ mod tests {
     }
 
     #[test]
-    fn pathological_inputs_are_fast() {
+    fn pathological_inputs_end_in_diagnostics() {
         let n = 1_000_000;
         let inputs = [
             ".".repeat(n),
@@ -2210,10 +2210,13 @@ mod tests {
             "x".repeat(n),
             "p(x) :- x = ".to_string() + &"[".repeat(n),
         ];
-        for text in &inputs {
-            let t = std::time::Instant::now();
-            let _ = parse_file(F, text);
-            assert!(t.elapsed().as_secs_f64() < 5.0, "{:?} took {:?}", &text[..20], t.elapsed());
+        // Each ends (no stack overflow, no panic), with located errors unless it is valid: a
+        // long chain of `+`, a long disjunction and a file of comments are. How fast is libFuzzer's `-timeout=1` on
+        // the instrumented parser (fuzz/README.md), not a test's.
+        for (i, text) in inputs.iter().enumerate() {
+            let (_, diagnostics) = parse_file(F, text);
+            let valid = matches!(i, 6 | 7 | 9);
+            assert_eq!(diagnostics.is_empty(), valid, "{:?}: {diagnostics:?}", &text[..20]);
         }
     }
 

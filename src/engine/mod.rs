@@ -5,6 +5,7 @@
 
 pub mod backend;
 pub mod defeasible;
+pub mod eqrel;
 pub mod eval;
 pub mod index;
 pub mod limits;

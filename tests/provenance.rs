@@ -436,10 +436,10 @@ const BLOCS: &str = ".decl link(a: number, b: number)\nlink(1, 2). link(3, 4). l
 #[test]
 fn eqrel_closure_pairs_have_path_proofs_the_independent_checker_accepts_on_both_engines() {
     use stance::engine::backend::Engine;
-    let bloc: Vec<Vec<u32>> = (1..=8).flat_map(|a| (1..=8).map(move |b| vec![a, b])).chain(
-        [[9, 9], [9, 10], [10, 9], [10, 10]].map(|p| p.to_vec()),
-    )
-    .collect();
+    let bloc: Vec<Vec<u32>> = (1..=8)
+        .flat_map(|a| (1..=8).map(move |b| vec![a, b]))
+        .chain([[9, 9], [9, 10], [10, 9], [10, 10]].map(|p| p.to_vec()))
+        .collect();
     for engine in [Engine::Datafrog, Engine::Simple] {
         let options = EvalOptions { record: true, engine, ..Default::default() };
         let m = session::evaluate_text(BLOCS, &options).unwrap_or_else(|e| panic!("{e}"));

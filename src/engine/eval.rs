@@ -536,10 +536,8 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             // payload it will carry (when recording: this round's number and its rule).
             let mut produced: Vec<Vec<(Row<R>, A)>> = vec![Vec::new(); sp.relations.len()];
             self.close_eqrels(sp, &mut closures, &vars, &packing, round, &mut produced)?;
-            for (ri, rp) in sp.rules.iter().enumerate() {
-                if skip[ri] {
-                    continue;
-                }
+            // An `eqrel` relation's closure rules are skipped: `close_eqrels` did their work.
+            for (ri, rp) in sp.rules.iter().enumerate().filter(|&(ri, _)| !skip[ri]) {
                 if self.ctx.stop.is_requested() {
                     return Err(self.stopped(sp, &vars));
                 }

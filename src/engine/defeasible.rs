@@ -342,7 +342,7 @@ fn least_model(
         let wildcard = body.iter().any(|a| a.args.contains(&Arg::Wildcard));
         if wildcard
             || body.len() != rule.body.len()
-            || body.iter().all(|a| c.atom(a.rel, &ground_args(&a.args, &[])).is_some())
+            || body.iter().all(|a| c.atom(a.rel, &ground_args(&a.args, &[])).is_some_and(|x| (x as usize) < definite))
         {
             continue;
         }

@@ -381,3 +381,34 @@ not         ~s()
 ";
     assert_eq!(conclusions(rules, "blocking"), expected);
 }
+
+const STRICT_ONLY: &str = r#"
+.decl p(x: number)
+.decl q(x: number)
+.decl s(x: number)
+.decl t(x: number)
+.decl u(x: number)
+p(1).
+q(x) :- p(x), !s(x).
+t(2) :- s(3).
+s(3) :- t(2).
+t(4) :- p(9).
+"#;
+
+/// A theory of strict rules is read off the least model without grounding; its literals
+/// and statuses are those of the same theory with an unrelated defeasible rule added,
+/// which goes through grounding and the proof conditions.
+#[test]
+fn a_strict_theory_concludes_what_grounding_concludes() {
+    let expected = "\
+definitely  p(1)
+not         p(9)
+definitely  q(1)
+undecided   s(3)
+undecided   t(2)
+not         t(4)
+";
+    assert_eq!(conclusions(STRICT_ONLY, "blocking"), expected);
+    let grounded = conclusions(&format!("{STRICT_ONLY}u(5) :~ p(1).\n"), "blocking");
+    assert_eq!(grounded, format!("{expected}defeasibly  u(5)\n"));
+}

@@ -269,6 +269,9 @@ pub fn evaluate(
     symbols: &mut Symbols,
     options: &EvalOptions,
 ) -> Result<Model, Diagnostic> {
+    if rows.is_empty() && strict_only(program) {
+        return least_model(program, inputs, symbols, options);
+    }
     let (support, groundings) = support_program(program);
     let plan = plan::plan(&support);
     let mut support_inputs = inputs.clone();
@@ -299,6 +302,81 @@ pub fn evaluate(
     }
     let rounds = solve(&mut c);
     Ok(conclusions_model(program, c, &rounds, options.record))
+}
+
+/// Whether every rule is strict and no relation is a complement (`~p`): the theory then has
+/// no conflict, and its definite conclusions are the least model.
+fn strict_only(program: &ir::Program) -> bool {
+    program.rules.iter().all(|r| program.defeasible.kind(r.id) == RuleKind::Strict)
+        && program.relations.iter().all(|r| !r.name.starts_with('~'))
+}
+
+/// A theory of strict rules, without grounding: every tuple of the least model (computed by
+/// the ordinary engine, provenance and all) is `+Δ`. The only other literals of the theory
+/// are those of a variable-free rule whose body does not hold (see [`ground_rule`]); they
+/// get their ground rules and go through the proof conditions as usual.
+fn least_model(
+    program: &ir::Program,
+    inputs: Vec<Tuples>,
+    symbols: &mut Symbols,
+    options: &EvalOptions,
+) -> Result<Model, Diagnostic> {
+    let mut strict = program.clone();
+    strict.magic_transform.clear();
+    let plan = plan::plan(&strict);
+    let mut model = eval::evaluate(&strict, &plan, inputs, symbols, options)?;
+    let mut c = Conclusions {
+        policy: options.defeasible,
+        superior: program.defeasible.superior.iter().copied().collect(),
+        ..Default::default()
+    };
+    for (rel, tuples) in model.relations.iter().enumerate().take(program.relations.len()) {
+        for tuple in tuples.iter() {
+            intern(&mut c, rel, tuple);
+        }
+    }
+    let definite = c.atoms.len();
+    for rule in program.rules.iter().filter(|r| r.var_names.is_empty()) {
+        let body: Vec<&ir::Atom> =
+            rule.body.iter().filter_map(|l| if let Lit::Atom(a) = l { Some(a) } else { None }).collect();
+        let wildcard = body.iter().any(|a| a.args.contains(&Arg::Wildcard));
+        if wildcard
+            || body.len() != rule.body.len()
+            || body.iter().all(|a| c.atom(a.rel, &ground_args(&a.args, &[])).is_some_and(|x| (x as usize) < definite))
+        {
+            continue;
+        }
+        let head: Option<Vec<Value>> = rule.head_args.iter().map(|e| eval::evaluate_expr(e, &[], symbols)).collect();
+        let head = head.ok_or_else(|| {
+            Diagnostic::error(Code::Defeasible, "a head expression of a defeasible program cannot be evaluated")
+                .at(rule.head_span, "this head")
+        })?;
+        let body = body.iter().map(|a| intern(&mut c, a.rel, &ground_args(&a.args, &[]))).collect();
+        let head = intern(&mut c, rule.head, &head);
+        add_instance(&mut c, Instance { source: Source::Rule(rule.id), kind: RuleKind::Strict, head, body });
+    }
+    c.complement = vec![None; c.atoms.len()];
+    c.state = vec![[false; 6]; c.atoms.len()];
+    for s in &mut c.state[..definite] {
+        (s[DELTA], s[PLUS], s[SUPPORT]) = (true, true, true);
+    }
+    let uses = premise_uses(&c);
+    let mut proved: Vec<Option<(u32, u32)>> = vec![None; c.atoms.len()];
+    defeasible(&mut c, &uses, &mut proved, 0);
+    c.status = statuses(&c);
+    model.defeasible = Some(Arc::new(c));
+    Ok(model)
+}
+
+/// An atom's tuple under `env` (`_` reads 0: grounding makes every `_` a variable first).
+fn ground_args(args: &[Arg], env: &[Value]) -> Vec<Value> {
+    args.iter()
+        .map(|x| match x {
+            Arg::Var(v) => env[*v],
+            Arg::Const(k) => *k,
+            Arg::Wildcard => 0,
+        })
+        .collect()
 }
 
 /// A rule prepared for grounding: `_` in its body atoms made variables, the instance
@@ -482,16 +560,7 @@ fn ground_rule(
         let mut body = Vec::new();
         for lit in &rule.body {
             if let Lit::Atom(a) = lit {
-                let t: Vec<Value> = a
-                    .args
-                    .iter()
-                    .map(|x| match x {
-                        Arg::Var(v) => env[*v],
-                        Arg::Const(k) => *k,
-                        Arg::Wildcard => 0,
-                    })
-                    .collect();
-                body.push(intern(c, a.rel, &t));
+                body.push(intern(c, a.rel, &ground_args(&a.args, &env)));
             }
         }
         let head = intern(c, rule.head, &head);
@@ -505,17 +574,28 @@ fn ground_rule(
 fn solve(c: &mut Conclusions) -> Vec<Option<(u32, u32)>> {
     let n = c.atoms.len();
     c.state = vec![[false; 6]; n];
-    // The instances each literal is a premise of.
-    let mut uses: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let uses = premise_uses(c);
+    let mut proved: Vec<Option<(u32, u32)>> = vec![None; n];
+    let round = definite(c, &uses, &mut proved);
+    defeasible(c, &uses, &mut proved, round);
+    c.status = statuses(c);
+    proved
+}
+
+/// The instances each literal is a premise of.
+fn premise_uses(c: &Conclusions) -> Vec<Vec<u32>> {
+    let mut uses: Vec<Vec<u32>> = vec![Vec::new(); c.atoms.len()];
     for (i, inst) in c.instances.iter().enumerate() {
         for &b in &inst.body {
             uses[b as usize].push(i as u32);
         }
     }
-    let mut proved: Vec<Option<(u32, u32)>> = vec![None; n];
-    let round = definite(c, &uses, &mut proved);
-    defeasible(c, &uses, &mut proved, round);
-    c.status = (0..n)
+    uses
+}
+
+/// Each literal's status from its derived state.
+fn statuses(c: &Conclusions) -> Vec<Status> {
+    (0..c.atoms.len())
         .map(|a| {
             let s = c.state[a];
             let comp_definite = c.complement[a].is_some_and(|k| c.state[k as usize][DELTA]);
@@ -529,8 +609,7 @@ fn solve(c: &mut Conclusions) -> Vec<Option<(u32, u32)>> {
                 Status::Undecided
             }
         })
-        .collect();
-    proved
+        .collect()
 }
 
 /// +Δ, level by level (each instance counts its premises not yet definite, as in

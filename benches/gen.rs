@@ -10,6 +10,10 @@
 //! gen signed     --nodes N --edges M --negative P --seed S --out DIR
 //!                # DIR/pos.facts, DIR/neg.facts: M distinct undirected pairs x < y, each
 //!                # negative with probability P percent (trust / alliance networks)
+//! gen dated     --nodes N --edges M --seed S [--start-years Y] [--min-years A] [--max-years B] --out DIR
+//!                # DIR/edge.facts: as `graph`, each edge with the first and last day it holds
+//!                # (YYYY-MM-DD): the first uniform over the Y years from 2000-01-01 (default
+//!                # 10), the length uniform over A to B years in days (default 1 to 5)
 //! gen statements --rows N --seed S --out DIR               # DIR/statements.csv: subject,relation,object,source,date,quote
 //! gen rmat       [--scale K] [--edges M] [--negative P] --seed S --out DIR
 //!                # DIR/edge.facts: M distinct directed edges x != y over 2^K nodes (default
@@ -54,6 +58,8 @@ struct Opts {
     negative: u64,
     rows: u64,
     scale: u32,
+    /// `dated`: starts over this many years from 2000, lengths between these many years.
+    years: (u64, u64, u64),
     out: PathBuf,
 }
 
@@ -70,6 +76,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         negative: if rmat { 15 } else { 30 },
         rows: 0,
         scale: 20,
+        years: (10, 1, 5),
         out: PathBuf::new(),
     };
     let mut it = args[1..].iter();
@@ -84,6 +91,9 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--length" => o.length = num()?,
             "--negative" => o.negative = num()?,
             "--rows" => o.rows = num()?,
+            "--start-years" => o.years.0 = num()?.max(1),
+            "--min-years" => o.years.1 = num()?,
+            "--max-years" => o.years.2 = num()?,
             "--scale" => {
                 o.scale = u32::try_from(num()?).ok().filter(|&k| (1..=31).contains(&k)).ok_or("--scale: 1 to 31")?
             }
@@ -178,6 +188,22 @@ fn run(o: &Opts) -> Result<(), String> {
             }
             w.flush().map_err(io)
         }
+        "dated" => {
+            let mut w = create(&o.out, "edge.facts").map_err(io)?;
+            let (span, shortest, longest) = o.years;
+            if shortest == 0 || longest < shortest || span > 7000 || longest > 1000 {
+                return Err("dated: need 1 <= --min-years <= --max-years <= 1000, --start-years <= 7000".into());
+            }
+            let first = stance::facts::asof::Date { year: 2000, month: 1, day: 1 }.day_number();
+            let day = |n: i32| stance::facts::asof::day_text(n);
+            let (span, shortest, longest) = (span * 365, shortest * 365, longest * 365);
+            for (x, y) in random_pairs(&mut rng, o.nodes, o.edges, false)? {
+                let start = first + rng.below(span) as i32;
+                let length = (shortest + rng.below(longest - shortest + 1)) as i32;
+                writeln!(w, "{x}\t{y}\t{}\t{}", day(start), day(start + length - 1)).map_err(io)?;
+            }
+            w.flush().map_err(io)
+        }
         "chains" => {
             let mut w = create(&o.out, "edge.facts").map_err(io)?;
             for c in 0..o.chains {
@@ -230,7 +256,7 @@ fn run(o: &Opts) -> Result<(), String> {
             }
             w.flush().map_err(io)
         }
-        other => Err(format!("unknown kind {other}: graph | chains | signed | statements | rmat")),
+        other => Err(format!("unknown kind {other}: graph | dated | chains | signed | statements | rmat")),
     }
 }
 

@@ -17,6 +17,10 @@
 //! `PROPTEST_CASES` sets the number of programs (256 by default; CI uses 1000). The same
 //! generator also writes programs over `unsigned` and `float` columns, without aggregates
 //! (`NUMBER_TYPE_CASES`, 64 by default).
+//!
+//! The differential-dataflow engine (`--engine dd`) runs the same generated programs, on one
+//! and on two worker threads, in a property of its own: `DD_CASES` programs (64 by default),
+//! since each run starts timely workers.
 
 use proptest::prelude::*;
 
@@ -814,6 +818,48 @@ proptest! {
     fn stance_agrees_with_naive_evaluator(raw in raw_program()) {
         let p = build(raw);
         check_against_stance(&p)?;
+    }
+}
+
+/// The differential-dataflow engine derives datafrog's model on one and two workers, and
+/// with proofs asked for, the re-derived (recorded) model passes the proof checker.
+#[cfg(feature = "dd")]
+fn check_dd_engine(text: &str) -> Result<(), TestCaseError> {
+    use stance::engine::backend::Engine;
+    use stance::engine::dd::Cluster;
+    use stance::engine::eval::EvalOptions;
+    let datafrog = stance::session::evaluate_text(text, &EvalOptions::default()).map_err(TestCaseError::fail)?;
+    for workers in [1, 2] {
+        let cluster = Cluster { workers, ..Cluster::default() };
+        let options = EvalOptions { engine: Engine::Dd, cluster, ..Default::default() };
+        let dd = stance::session::evaluate_text(text, &options).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(
+            &datafrog.model.relations,
+            &dd.model.relations,
+            "dd on {} workers disagrees on:\n{}",
+            workers,
+            text
+        );
+    }
+    let options = EvalOptions { record: true, engine: Engine::Dd, ..Default::default() };
+    let recorded = stance::session::evaluate_text(text, &options).map_err(TestCaseError::fail)?;
+    check_every_proof(recorded, text)
+}
+
+/// `DD_CASES`, or 64.
+#[cfg(feature = "dd")]
+fn dd_cases() -> u32 {
+    std::env::var("DD_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64)
+}
+
+#[cfg(feature = "dd")]
+proptest! {
+    #![proptest_config(ProptestConfig { cases: dd_cases(), max_shrink_iters: 1024, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_dd_engine_agrees_with_datafrog(raw in raw_program()) {
+        let p = build(raw);
+        check_dd_engine(&render(&p))?;
     }
 }
 

@@ -11,7 +11,7 @@ use stance::engine::eval::EvalOptions;
 fn every_engine_gives_the_example_the_same_bytes() {
     let datafrog = stance(&repo(), &["infer", "--format", "csv"]);
     assert_eq!(datafrog.status.code(), Some(0), "{}", stderr(&datafrog));
-    for engine in ["simple", "compare"] {
+    for engine in ["simple", "compare", "dd", "compare-dd"] {
         let o = stance(&repo(), &["infer", "--format", "csv", "--engine", engine]);
         assert_eq!(o.status.code(), Some(0), "{engine}: {}", stderr(&o));
         assert_eq!(stdout(&o), stdout(&datafrog), "{engine}");
@@ -44,7 +44,7 @@ fn the_simple_engine_refuses_autoinc_by_name() {
 fn commands_that_do_not_pass_the_engine_on_say_so() {
     let o = stance(&repo(), &["watch", "--engine", "simple", "--exit-after", "1"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("`stance watch` runs the datafrog engine only"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`stance watch` runs the datafrog or the dd engine only"), "{}", stderr(&o));
 }
 
 fn rows(program: &str, engine: Engine, rel: &str) -> Vec<Vec<String>> {

@@ -576,6 +576,15 @@ fn completion_offers_relations_constants_functors_and_directives() {
     let directives = c.at("textDocument/completion", &file, 5, 1);
     let labels: Vec<&str> = directives.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
     assert_eq!(labels, ["decl", "input", "output", "printsize", "type"]);
+    // Parameters: `.input` also takes the interval columns of a dated table.
+    c.change(&file, range(5, 0, 5, 0), ".input backs(\n.output aligned(\n");
+    let labels = |items: serde_json::Value| -> Vec<String> {
+        items.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap().to_string()).collect()
+    };
+    let input = labels(c.at("textDocument/completion", &file, 5, 13));
+    assert_eq!(input, ["filename", "delimiter", "headers", "rfc4180", "from", "until"]);
+    let output = labels(c.at("textDocument/completion", &file, 6, 16));
+    assert_eq!(output, ["filename", "delimiter", "headers", "rfc4180"]);
     c.shutdown();
 }
 

@@ -96,7 +96,18 @@ impl Ctx<'_> {
     /// what the claim needs when it binds a column (goal-directed, see
     /// `stance::session::goal`), everything when `full` or when the rewrite does not apply.
     pub fn load_for_claim(&mut self, args: &ProjectArgs, text: &str, full: bool) -> Result<(Session, Claim), Failure> {
-        let mut project = self.load(&args.inputs())?;
+        self.load_for_claim_from(&args.inputs(), args, text, full)
+    }
+
+    /// [`Ctx::load_for_claim`] from these inputs (`explain --at` sets their day).
+    pub fn load_for_claim_from(
+        &mut self,
+        inputs: &Inputs,
+        args: &ProjectArgs,
+        text: &str,
+        full: bool,
+    ) -> Result<(Session, Claim), Failure> {
+        let mut project = self.load(inputs)?;
         let claim = pattern::parse_claim(text, &mut project.sources, &project.program, &project.symbols)
             .map_err(|diagnostics| Failure::new(diagnostics, ExitStatus::Failed).within(&mut project.sources))?;
         self.report(&claim.warnings, &project.sources);
@@ -133,7 +144,8 @@ pub struct ProjectArgs {
     pub rules: Vec<PathBuf>,
 
     /// Keep only the statements valid on this day: `date` (valid from) empty or on or before
-    /// it, `until` (inclusive) empty or on or after it. Relation tables are not dated.
+    /// it, `until` (inclusive) empty or on or after it. Relation tables are dated only by the
+    /// columns their `.input` names (`from=`, `until=`).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<Date>,
 
@@ -162,9 +174,29 @@ pub struct ProjectArgs {
     pub allow_outside_paths: bool,
 
     /// The evaluator: datafrog (semi-naive, planned joins), simple (a plain reference
-    /// evaluator), or compare (both; an error on any difference).
+    /// evaluator), compare (both; an error on any difference), dd (differential dataflow:
+    /// threads, processes), or compare-dd (datafrog and dd; an error on any difference).
     #[arg(long, value_enum, default_value_t = EngineArg::Datafrog)]
     pub engine: EngineArg,
+
+    /// `--engine dd`: worker threads in this process.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub workers: u16,
+
+    /// `--engine dd`: the number of processes evaluating together (timely's cluster
+    /// configuration); process 0 gathers the results and prints them, the others print nothing.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub processes: u16,
+
+    /// `--engine dd`: this process's index among `--processes`, from 0.
+    #[arg(long, value_name = "I", default_value_t = 0)]
+    pub process: u16,
+
+    /// `--engine dd`: one `host:port` per line, process I listening on line I. Without it the
+    /// processes listen on 127.0.0.1 ports 2101, 2102, ... (loopback only). The connections
+    /// are neither authenticated nor encrypted.
+    #[arg(long, value_name = "FILE")]
+    pub hostfile: Option<PathBuf>,
 
     /// How a defeasible program treats ambiguity: blocking (an attack counts only when its
     /// premises are proved) or propagating (an attack counts when they are merely supported).
@@ -193,17 +225,26 @@ pub enum EngineArg {
     Datafrog,
     Simple,
     Compare,
+    Dd,
+    CompareDd,
+}
+
+impl EngineArg {
+    fn engine(self) -> Engine {
+        match self {
+            EngineArg::Datafrog => Engine::Datafrog,
+            EngineArg::Simple => Engine::Simple,
+            EngineArg::Compare => Engine::Compare,
+            EngineArg::Dd => Engine::Dd,
+            EngineArg::CompareDd => Engine::CompareDd,
+        }
+    }
 }
 
 impl ProjectArgs {
     /// What changes this run's answers, for the outputs to record.
     pub fn stamp(&self) -> Stamp {
-        let engine = match self.engine {
-            EngineArg::Datafrog => "datafrog",
-            EngineArg::Simple => "simple",
-            EngineArg::Compare => "compare",
-        };
-        Stamp::new(self.as_of.map(|d| d.to_string())).with_engine(engine)
+        Stamp::new(self.as_of.map(|d| d.to_string())).with_engine(self.engine.engine().name())
     }
 
     /// Refuses `--engine` other than datafrog for a command that does not pass it on yet.
@@ -216,16 +257,43 @@ impl ProjectArgs {
 
     /// Evaluation options with this engine, recording proofs when `record`.
     pub fn eval_options(&self, record: bool) -> EvalOptions {
-        let engine = match self.engine {
-            EngineArg::Datafrog => Engine::Datafrog,
-            EngineArg::Simple => Engine::Simple,
-            EngineArg::Compare => Engine::Compare,
-        };
         let defeasible = match self.defeasible {
             DefeasibleArg::Blocking => stance::engine::defeasible::Policy::Blocking,
             DefeasibleArg::Propagating => stance::engine::defeasible::Policy::Propagating,
         };
-        EvalOptions { record, engine, defeasible, ..Default::default() }
+        EvalOptions { record, engine: self.engine.engine(), cluster: self.cluster(), defeasible, ..Default::default() }
+    }
+
+    /// Where `--engine dd` runs.
+    pub fn cluster(&self) -> stance::engine::dd::Cluster {
+        stance::engine::dd::Cluster {
+            workers: self.workers.into(),
+            processes: self.processes.into(),
+            process: self.process.into(),
+            hostfile: self.hostfile.clone(),
+        }
+    }
+
+    /// Whether this process prints results: only process 0 of several does.
+    pub fn prints_results(&self) -> bool {
+        self.process == 0
+    }
+
+    /// A warning for every cluster address off this machine's loopback interface: the
+    /// connections are unauthenticated and unencrypted.
+    pub fn warn_non_loopback(&self) {
+        if self.processes < 2 {
+            return;
+        }
+        for address in self.cluster().addresses().unwrap_or_default() {
+            if !stance::engine::dd::is_loopback(&address) {
+                eprintln!(
+                    "warning: the dd engine listens on {}, not a loopback address; its connections are \
+                     neither authenticated nor encrypted",
+                    stance::base::terminal::escape(&address)
+                );
+            }
+        }
     }
 
     pub fn inputs(&self) -> Inputs {
@@ -243,6 +311,7 @@ impl ProjectArgs {
             as_of: self.as_of,
             min_grade: self.min_grade,
             min_confidence: self.min_confidence,
+            with_time: false,
         }
     }
 }

@@ -43,11 +43,16 @@ pub struct ExplainArgs {
     /// Evaluate the whole program, not only what the claim needs (see `stance query --help`).
     #[arg(long)]
     full: bool,
+    /// Explain the claim as it stood on this day: the temporal model on that day, which is
+    /// the model of `--as-of DATE` (see README "Time"; `stance timeline` shows every day).
+    #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "as_of")]
+    at: Option<stance::facts::asof::Date>,
 }
 
 pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let started = Instant::now();
-    let (mut run, claim) = ctx.load_for_claim(&args.project, &args.claim, args.full)?;
+    let inputs = stance::session::Inputs { as_of: args.at.or(args.project.as_of), ..args.project.inputs() };
+    let (mut run, claim) = ctx.load_for_claim_from(&inputs, &args.project, &args.claim, args.full)?;
     let evaluated = Instant::now();
     let grading = graded(&run.project.facts).then(|| run.grading());
     let filtered = filtered_note(&args.project, &run.project.facts);
@@ -63,6 +68,10 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     }
     if groups.is_empty() {
         let verb = if claim.is_ground() { "does not hold" } else { "matches no tuple" };
+        let verb = match args.at {
+            Some(day) => format!("{verb} on {day}"),
+            None => verb.to_string(),
+        };
         let mut msg = format!("`{}` {verb}", claim.text);
         for note in pattern::unknown_constants(&claim, ex.symbols) {
             msg.push_str(&format!("\n  note: {note}"));

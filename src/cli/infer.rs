@@ -7,7 +7,8 @@ use stance::engine::eval::EvalOptions;
 use stance::engine::profile::{self, Recorder};
 use stance::render::output;
 use stance::review::constraints;
-use stance::session::{ExitStatus, Failure, Project, Session, goal};
+use stance::session::time::TimedSession;
+use stance::session::{ExitStatus, Failure, Inputs, Project, Session, goal};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -81,9 +82,17 @@ pub struct InferArgs {
     /// proofs and evaluates in full, as `--provenance --full` would.
     #[arg(long, value_name = "FILE")]
     profile: Option<PathBuf>,
+
+    /// Evaluate with time: every tuple with the intervals on which it holds, printed as
+    /// `from` and `until` columns (one row per maximal interval; see README "Time").
+    #[arg(long, conflicts_with_all = ["as_of", "provenance", "output_dir", "explain_plan", "profile"])]
+    with_time: bool,
 }
 
 pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
+    if args.with_time {
+        return run_with_time(args, ctx);
+    }
     let mut project = ctx.load(&args.project.inputs())?;
     if args.explain_plan {
         let plan = stance::engine::plan::describe(&project.plan, &project.program, &project.sources);
@@ -101,8 +110,13 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         Ok(to_write) => to_write,
         Err(refused) => return Err(Failure::new(refused, ExitStatus::Usage).within(&mut project.sources)),
     };
+    args.project.warn_non_loopback();
     let recorder = args.profile.as_ref().map(|_| Arc::new(Recorder::new()));
     let mut run = evaluate(args, ctx, project, &shown, recorder.clone())?;
+    if !args.project.prints_results() {
+        // `--engine dd` on a process other than 0: process 0 gathered and prints the results.
+        return Ok(ExitStatus::Success);
+    }
     if let (Some(path), Some(recorder)) = (&args.profile, recorder) {
         write_profile(path, &run, &recorder)?;
     }
@@ -266,4 +280,46 @@ fn print_results(args: &InferArgs, run: &mut Session, shown: &[usize]) -> std::i
         }
     }
     out.flush()
+}
+
+/// `--with-time`: the temporal model, each shown relation with `from` and `until` columns.
+fn run_with_time(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
+    let project = ctx.load(&Inputs { with_time: true, ..args.project.inputs() })?;
+    let shown = if args.relations.is_empty() {
+        project.program.shown_relations()
+    } else {
+        match project.program.relations_named(&args.relations) {
+            Ok(ids) => ids,
+            Err(d) => return Err(super::context::usage_failure(d, project)),
+        }
+    };
+    let options = EvalOptions {
+        max_tuples: args.max_tuples,
+        deadline: args.timeout.and_then(|t| Instant::now().checked_add(t)),
+        max_memory: args.max_memory,
+        ..args.project.eval_options(false)
+    };
+    let mut run = TimedSession::evaluate(project, &options)?;
+    let constraints = &run.project.program.constraints;
+    let violated = constraints.iter().filter(|c| !run.model.relations[c.rel].is_empty()).count();
+    if violated > 0 {
+        let which = super::context::counted(violated, "constraint");
+        eprintln!("note: {which} violated on some day; `stance contradictions --as-of DATE` shows them on that day");
+    }
+    let (program, model) = run.printable();
+    let mut out = stance::base::terminal::stdout(args.format.shape());
+    let symbols = &run.project.symbols;
+    let printed =
+        output::render(&mut out, args.format.into(), &program, &model, &shown, symbols, &args.project.stamp())
+            .and_then(|()| {
+                // `.printsize`: the tuples, then the (tuple, maximal interval) rows.
+                for (id, rel) in run.project.program.relations.iter().enumerate() {
+                    if rel.printsize {
+                        let rows = run.model.relations[id].len();
+                        writeln!(out, "{}\t{}\t{rows}", rel.name, run.model.tuple_count(id))?;
+                    }
+                }
+                out.flush()
+            });
+    finish_output(printed).map(|()| ExitStatus::Success)
 }

@@ -19,6 +19,7 @@ mod profile;
 mod query;
 mod report;
 mod review;
+mod timeline;
 mod watch;
 mod why_not;
 
@@ -87,6 +88,13 @@ enum Command {
     /// List the tuples matching a pattern, derived or given, optionally with proofs.
     #[command(after_help = format!("Examples:\n  stance query 'aligned(x, \"Haftar\")'\n  stance query 'conflict(\"Egypt\", _)' --explain\n\n{}", explain::EXIT_CODES_CLAIM))]
     Query(query::QueryArgs),
+    /// When a claim held, and for each change the statement that opened or closed it.
+    #[command(after_help = format!("{}\n\n{}", timeline::EXAMPLES, explain::EXIT_CODES_CLAIM))]
+    Timeline(timeline::TimelineArgs),
+    /// Every derived tuple that started or ended holding in a period, with the statements
+    /// responsible.
+    #[command(after_help = format!("{}\n\n{EXIT_CODES}", timeline::CHANGES_EXAMPLES))]
+    Changes(timeline::ChangesArgs),
     /// Compare the derived relations of two versions (directories, git revisions or dates):
     /// tuples added with their proofs, tuples removed with what broke them.
     #[command(after_help = format!("{}\n\n{}", diff::EXAMPLES, diff::EXIT_CODES_DIFF))]
@@ -147,6 +155,8 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::WhyNot(args) => why_not::run(args, &mut ctx),
         Command::Query(args) => query::run(args, &mut ctx),
         Command::Diff(args) => diff::run(args, &mut ctx),
+        Command::Timeline(args) => timeline::run(args, &mut ctx),
+        Command::Changes(args) => timeline::run_changes(args, &mut ctx),
         Command::Fmt(args) => fmt::run(args, &mut ctx),
         Command::Watch(args) => watch::run(args, &mut ctx),
         Command::Review(args) => review::run(args, &mut ctx),

@@ -41,6 +41,12 @@ pub fn run(args: &ReportArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let files = claim_files::expand(&args.claims)?;
     let mut run = ctx.load_recorded(&args.project)?;
     let specs = claim_files::load(&files, &mut run.project).map_err(|f| f.within(&mut run.project.sources))?;
+    if let Some(timed) = specs.iter().find(|s| s.when.is_some()) {
+        let at = run.project.sources.file_line(timed.span);
+        return Err(Failure::io(format!(
+            "{at}: the report does not judge claims with `@` or `during` yet; `stance review` does"
+        )));
+    }
     ctx.report(&claim_files::warnings(&specs), &run.project.sources);
     let options = report::ReportOptions {
         title: args.title.clone(),

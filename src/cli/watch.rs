@@ -1,6 +1,6 @@
 //! `stance watch`: re-run on every change to a rule or fact file, printing what changed.
 
-use super::context::{Ctx, ProjectArgs};
+use super::context::{Ctx, EngineArg, ProjectArgs};
 use clap::Args;
 use stance::session::watch::{self, WatchOptions};
 use stance::session::{ExitStatus, Failure};
@@ -24,8 +24,18 @@ pub struct WatchArgs {
 }
 
 pub fn run(args: &WatchArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
-    args.project.only_default_engine("watch")?;
-    let options = WatchOptions { relations: args.relations.clone(), exit_after: args.exit_after, timing: args.timing };
+    if !matches!(args.project.engine, EngineArg::Datafrog | EngineArg::Dd) {
+        return Err(Failure::io(
+            "`stance watch` runs the datafrog or the dd engine only; use `--engine dd` or leave out --engine"
+                .to_string(),
+        ));
+    }
+    let options = WatchOptions {
+        relations: args.relations.clone(),
+        exit_after: args.exit_after,
+        timing: args.timing,
+        engine: args.project.eval_options(false).engine,
+    };
     watch::watch(&args.project.inputs(), &options, Box::new(ctx.reporter()))?;
     Ok(ExitStatus::Success)
 }

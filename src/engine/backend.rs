@@ -13,7 +13,10 @@
 //! Two evaluators implement it: [`Engine::Datafrog`], the semi-naive fixpoint on datafrog
 //! (`engine::eval`), and [`Engine::Simple`], a plain naive evaluator over the IR
 //! (`engine::simple`) kept as a reference. [`Engine::Compare`] runs both and fails on any
-//! difference, as polonius's `Algorithm::Compare` does.
+//! difference, as polonius's `Algorithm::Compare` does. [`Engine::Dd`] evaluates on
+//! differential dataflow (`engine::dd`: threads, processes, live updates); it records
+//! nothing, so when proofs are asked for, datafrog re-derives the model with recording and
+//! the two must agree ([`Dd`]). [`Engine::CompareDd`] compares dd with datafrog.
 //!
 //! [`Annotation`]: crate::engine::eval::Annotation
 
@@ -34,6 +37,10 @@ pub enum Engine {
     Simple,
     /// Both, failing on any difference between their models.
     Compare,
+    /// Differential dataflow (`engine::dd`).
+    Dd,
+    /// Datafrog and dd, failing on any difference between their models.
+    CompareDd,
 }
 
 impl Engine {
@@ -43,6 +50,8 @@ impl Engine {
             Engine::Datafrog => "datafrog",
             Engine::Simple => "simple",
             Engine::Compare => "compare",
+            Engine::Dd => "dd",
+            Engine::CompareDd => "compare-dd",
         }
     }
 }
@@ -107,13 +116,93 @@ impl Backend for Compare {
         let fast = Datafrog.evaluate(program, plan, inputs.clone(), symbols, options)?;
         // Same symbol table: a string either engine computes gets the same id in both.
         let plain = Simple.evaluate(program, plan, inputs, symbols, options)?;
-        match first_difference(program, &fast, &plain, symbols) {
-            None => Ok(fast),
-            Some(difference) => Err(Diagnostic::error(
-                Code::Limit,
-                format!("--engine compare: the datafrog and simple engines disagree: {difference}"),
-            )),
+        agree("compare", program, fast, &plain, "simple", symbols)
+    }
+}
+
+/// The differential-dataflow evaluator. Its model has no annotations; with
+/// `options.record`, the datafrog engine re-derives it with recording (for `explain` and
+/// `why-not`, on the goal-directed rewrite, so only what the goal needs), and that model,
+/// which must equal dd's, is returned: proofs of dd's tuples are datafrog's derivations.
+pub struct Dd;
+
+impl Backend for Dd {
+    fn evaluate(
+        &self,
+        program: &ir::Program,
+        plan: &Plan,
+        inputs: Vec<Tuples>,
+        symbols: &mut Symbols,
+        options: &EvalOptions,
+    ) -> Result<Model, Diagnostic> {
+        if !options.record {
+            return dd_model(program, inputs, symbols, options);
         }
+        let model = dd_model(program, inputs.clone(), symbols, options)?;
+        let recorded = eval::evaluate(program, plan, inputs, symbols, options)?;
+        agree("dd", program, recorded, &model, "dd", symbols)
+    }
+}
+
+/// Datafrog and dd; the datafrog model is returned when they agree.
+pub struct CompareDd;
+
+impl Backend for CompareDd {
+    fn evaluate(
+        &self,
+        program: &ir::Program,
+        plan: &Plan,
+        inputs: Vec<Tuples>,
+        symbols: &mut Symbols,
+        options: &EvalOptions,
+    ) -> Result<Model, Diagnostic> {
+        let fast = Datafrog.evaluate(program, plan, inputs.clone(), symbols, options)?;
+        let dd = dd_model(program, inputs, symbols, options)?;
+        agree("compare-dd", program, fast, &dd, "dd", symbols)
+    }
+}
+
+/// dd's model of `program` (on process 0 of several: the others get empty relations).
+#[cfg(feature = "dd")]
+fn dd_model(
+    program: &ir::Program,
+    inputs: Vec<Tuples>,
+    symbols: &mut Symbols,
+    options: &EvalOptions,
+) -> Result<Model, Diagnostic> {
+    let session = crate::engine::dd::Session::start(program, inputs, symbols, options, false)?;
+    let relations = session.model(program);
+    let (table, failure) = session.finish();
+    *symbols = table;
+    match failure {
+        Some(d) => Err(d),
+        None => Ok(Model::from_evaluator(program, relations, None)),
+    }
+}
+
+/// Without the `dd` feature: an error saying so.
+#[cfg(not(feature = "dd"))]
+fn dd_model(_: &ir::Program, _: Vec<Tuples>, _: &mut Symbols, _: &EvalOptions) -> Result<Model, Diagnostic> {
+    Err(Diagnostic::error(Code::Limit, "this stance was built without the dd engine (cargo feature `dd`)")
+        .with_help("use `--engine datafrog`, or build with `--features dd`"))
+}
+
+/// `datafrog`'s model when `other`'s (by engine `name`) has the same tuples; an error naming
+/// the first tuple only one of them has, for `--engine mode`.
+fn agree(
+    mode: &str,
+    program: &ir::Program,
+    datafrog: Model,
+    other: &Model,
+    name: &str,
+    symbols: &Symbols,
+) -> Result<Model, Diagnostic> {
+    match first_difference(program, &datafrog, other, name, symbols) {
+        None => Ok(datafrog),
+        Some(difference) => Err(Diagnostic::error(
+            Code::Limit,
+            format!("--engine {mode}: the datafrog and {name} engines disagree: {difference}"),
+        )),
     }
 }
 
@@ -149,12 +238,14 @@ pub fn evaluate_guarded(
         Engine::Datafrog => return eval::evaluate_guarded(program, plan, inputs, symbols, &options, on_stuck),
         Engine::Simple => &Simple,
         Engine::Compare => &Compare,
+        Engine::Dd => &Dd,
+        Engine::CompareDd => &CompareDd,
     };
     backend.evaluate(program, plan, inputs, symbols, &options)
 }
 
 /// The first tuple that one model has and the other lacks, as text.
-fn first_difference(program: &ir::Program, a: &Model, b: &Model, symbols: &Symbols) -> Option<String> {
+fn first_difference(program: &ir::Program, a: &Model, b: &Model, name: &str, symbols: &Symbols) -> Option<String> {
     for (rel, decl) in program.relations.iter().enumerate() {
         let (x, y) = (&a.relations[rel], &b.relations[rel]);
         let only = |from: &Tuples, other: &Tuples| {
@@ -167,7 +258,7 @@ fn first_difference(program: &ir::Program, a: &Model, b: &Model, symbols: &Symbo
         }
         if let Some(t) = only(y, x) {
             return Some(format!(
-                "{} only in the simple engine's model ({} against {} tuples)",
+                "{} only in the {name} engine's model ({} against {} tuples)",
                 show(t),
                 y.len(),
                 x.len()

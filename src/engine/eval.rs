@@ -50,6 +50,8 @@ pub struct EvalOptions {
     pub cancel: Option<CancelToken>,
     /// Which evaluator runs the program (see [`crate::engine::backend`]).
     pub engine: crate::engine::backend::Engine,
+    /// Worker threads and processes for `--engine dd` (the other engines use one thread).
+    pub cluster: crate::engine::dd::Cluster,
     /// How a defeasible program treats ambiguity (`--defeasible`).
     pub defeasible: crate::engine::defeasible::Policy,
     /// Where the evaluator reports its progress and each rule's time (`--profile`, the
@@ -263,7 +265,8 @@ fn watchdog(
 
 /// The error for a run stopped by `reason` while `rule` ran (its head is the relation that
 /// grew); `largest` is the biggest relation (id, tuples) when known, for the memory budget.
-fn limit_diagnostic(
+/// Every engine reports its limits with it.
+pub fn limit_diagnostic(
     program: &ir::Program,
     options: &EvalOptions,
     reason: StopReason,

@@ -112,6 +112,9 @@ pub struct RowFilter {
     pub min_grade: Option<Grade>,
     /// Keep only the statements with at least this confidence; rows without one go.
     pub min_confidence: Option<f32>,
+    /// Record every row's validity interval in [`crate::facts::load::Facts::intervals`]
+    /// (temporal evaluation; a `date` or `until` that is not a date is then an error).
+    pub with_time: bool,
 }
 
 impl RowFilter {

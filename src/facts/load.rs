@@ -163,6 +163,9 @@ pub struct Facts {
     pub below_grade: usize,
     /// Of those, the rows with no grade (or no confidence).
     pub ungraded_dropped: usize,
+    /// Each fact's validity interval, by fact id, when loaded for temporal evaluation
+    /// ([`RowFilter::with_time`]); empty otherwise, so that plain runs pay nothing.
+    pub intervals: Vec<crate::facts::asof::Interval>,
 }
 
 impl Facts {
@@ -849,14 +852,50 @@ fn valid_on_day(
     fields: &[Field],
     body: &str,
     at: (FileId, usize),
-    (date, until): (Column, Column),
+    columns: (Column, Column),
     errors: &mut Errors,
 ) -> bool {
-    let (from, to) = (period_cell(fields, body, at, date, errors), period_cell(fields, body, at, until, errors));
-    if from.is_some_and(|p| p.is_none()) || to.is_some_and(|p| p.is_none()) {
+    row_interval(fields, body, at, columns, errors).is_some_and(|i| i.contains(day.day_number()))
+}
+
+/// Whether a row passes `--as-of` (when given); with [`RowFilter::with_time`], also records
+/// its interval in `facts.intervals`. A `date` or `until` that is not a date drops the row.
+fn passes_dates(
+    filter: &RowFilter,
+    facts: &mut Facts,
+    fields: &[Field],
+    body: &str,
+    at: (FileId, usize),
+    columns: (Column, Column),
+    errors: &mut Errors,
+) -> bool {
+    if let Some(day) = filter.as_of
+        && !valid_on_day(day, fields, body, at, columns, errors)
+    {
         return false;
     }
-    crate::facts::asof::valid_on(day, from.flatten(), to.flatten())
+    if filter.with_time {
+        let Some(interval) = row_interval(fields, body, at, columns, errors) else { return false };
+        facts.intervals.resize(facts.origins.len(), crate::facts::asof::Interval::ALWAYS);
+        facts.intervals.push(interval);
+    }
+    true
+}
+
+/// A row's validity interval from its `date` and `until` cells; `None` (with a diagnostic)
+/// when one is not a date.
+fn row_interval(
+    fields: &[Field],
+    body: &str,
+    at: (FileId, usize),
+    (date, until): (Column, Column),
+    errors: &mut Errors,
+) -> Option<crate::facts::asof::Interval> {
+    let (from, to) = (period_cell(fields, body, at, date, errors), period_cell(fields, body, at, until, errors));
+    if from.is_some_and(|p| p.is_none()) || to.is_some_and(|p| p.is_none()) {
+        return None;
+    }
+    Some(crate::facts::asof::Interval::of_periods(from.flatten(), to.flatten()))
 }
 
 /// Records the statement table `file` and adds the rows `gathered` from it to `facts`.
@@ -954,9 +993,7 @@ pub fn load_statement_table(
         if !kept_by_grade(filter, facts, row_grade, row_confidence) {
             continue;
         }
-        if let Some(day) = filter.as_of
-            && !valid_on_day(day, &fields, body, (file, base), (date, until), &mut errors)
-        {
+        if !passes_dates(filter, facts, &fields, body, (file, base), (date, until), &mut errors) {
             continue;
         }
         let id = facts.origins.len() as u32;

@@ -504,6 +504,7 @@ impl Checker<'_> {
             for name in &d.relations {
                 let Some(id) = self.lookup_relation(name, None) else { continue };
                 let spec = IoSpec { params: params.clone(), span: d.span };
+                self.interval_columns(id, &spec);
                 if d.kind == DirectiveKind::Input && params.get("IO").is_some_and(|v| v == "statements") {
                     self.statements_input(id, name.span);
                 }
@@ -514,6 +515,24 @@ impl Checker<'_> {
                     DirectiveKind::PrintSize => rel.printsize = true,
                     DirectiveKind::Other => {}
                 }
+            }
+        }
+    }
+
+    /// `from=` and `until=` of an `.input` must name a column of the relation, of type
+    /// `number` (a year) or `symbol` (a date).
+    fn interval_columns(&mut self, id: RelId, spec: &IoSpec) {
+        for key in ["from", "until"] {
+            let Some(column) = spec.params.get(key) else { continue };
+            let rel = &self.program.relations[id];
+            if !rel.columns.iter().any(|c| c == column) {
+                let msg = format!("`{key}={column}`: `{}` has no column `{column}`", rel.name);
+                let known = rel.columns.join(", ");
+                self.error(
+                    Diagnostic::error(Code::BadDirective, msg)
+                        .at(spec.span, "in this directive")
+                        .with_help(format!("its columns are: {known}")),
+                );
             }
         }
     }
@@ -1028,8 +1047,11 @@ fn check_io_param(key: &str, value: &str, kind: DirectiveKind) -> Option<String>
             _ => Some(format!("`IO={value}` is not supported; only files are (and `IO=statements` for `.input`)")),
         },
         "attributeNames" | "fact-dir" | "output-dir" => None,
+        // stance's own: the columns that give a row's validity interval (`engine::temporal`).
+        "from" | "until" if kind == DirectiveKind::Input => None,
+        "from" | "until" => Some(format!("`{key}` applies to `.input` only")),
         _ => Some(format!(
-            "unknown parameter `{key}` (known: filename, delimiter, headers, rfc4180, comment, compress, IO)"
+            "unknown parameter `{key}` (known: filename, delimiter, headers, rfc4180, comment, compress, IO, from, until)"
         )),
     }
 }

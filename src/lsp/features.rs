@@ -80,6 +80,9 @@ const DIRECTIVES: &[(&str, &str)] = &[
 /// Parameters of `.input` and `.output`, offered inside their parentheses.
 const PARAMS: &[&str] = &["filename=\"${1}\"", "delimiter=\"${1:,}\"", "headers=${1:true}", "rfc4180=${1:true}"];
 
+/// The interval columns of a dated relation table, offered inside `.input`'s parentheses.
+const TIME_PARAMS: &[&str] = &["from=\"${1:start}\"", "until=\"${1:end}\""];
+
 impl Context<'_> {
     /// The rule files parsed, and the id of `path` among them.
     fn index(&self) -> Index {
@@ -459,7 +462,9 @@ impl Context<'_> {
             return Some(lsp::CompletionResponse::Array(items));
         }
         if (trimmed.starts_with(".input") || trimmed.starts_with(".output")) && before.contains('(') {
-            for p in PARAMS {
+            // `from=` and `until=` (the interval columns, see README "Time") are `.input`'s only.
+            let time = if trimmed.starts_with(".input") { TIME_PARAMS } else { &[] };
+            for p in PARAMS.iter().chain(time) {
                 let label = &p[..p.find('=').unwrap_or(p.len())];
                 items.push(snippet(label, p.to_string(), lsp::CompletionItemKind::PROPERTY, None));
             }

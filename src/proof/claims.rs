@@ -9,7 +9,13 @@
 //! count aligned(_, "Haftar") = 11.                     expect: that many matching tuples
 //! contradicted aligned("Egypt", "GNA").                expect: it collides with a constraint
 //! aligned("Egypt", "Haftar") >= B2.                    expect: derivable, graded at least B2
+//! aligned("Russia", "Haftar") @ 2016-11-28.           expect: derivable on that day
+//! !aligned("Russia", "Haftar") during 2015.           expect: derivable on no day of 2015
 //! ```
+//!
+//! `@ YYYY-MM-DD` (after any `= N` or `>= GRADE`) judges any claim on that day, as
+//! `--as-of` would; `during P` (`P` a year, month or day) judges `claim.` and `!claim.` on
+//! the days of `P`: some day for `claim.`, none for `!claim.` (see README "Time").
 //!
 //! A `//` comment on the line of a claim, after it, is also part of its note; `/* */`
 //! comments are ignored. Claims take constants, variables and `_` (a pattern holds when
@@ -17,12 +23,14 @@
 //!
 //! The same as CSV (`*.csv`): a header with a `claim` column and optional `expect`, `grade`
 //! and `note` columns; `expect` is `supported` (or empty), `not supported`, `contradicted` or
-//! `count = N`; `grade` (empty for none) asks a `supported` claim for a grade, as `>= B2`.
+//! `count = N`; `grade` (empty for none) asks a `supported` claim for a grade, as `>= B2`;
+//! optional `at` (a day) and `during` (a period) columns give the time.
 
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::source::one_line;
 use crate::base::source::{FileId, SourceMap, Span};
 use crate::base::value::Symbols;
+use crate::facts::asof::{Date, Period};
 use crate::facts::grade::Grade;
 use crate::lang::ir;
 use crate::lang::syntax::{self, ast};
@@ -67,18 +75,54 @@ pub struct ClaimSpec {
     /// `>= B2`: a supported claim must also be graded at least this (some proof of some
     /// matching tuple has every premise at least `B2`, see [`crate::proof::grades`]).
     pub min_grade: Option<Grade>,
+    /// `@ DAY` or `during PERIOD`: when the claim is judged (`None`: on the model of the
+    /// run, all dates or `--as-of`).
+    pub when: Option<When>,
+}
+
+/// When a claim is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// `@ 2016-11-28`: on that day.
+    On(Date),
+    /// `during 2016`: on some day of the period (for `!claim`, on none).
+    During(Period),
+}
+
+impl When {
+    /// ` @ 2016-11-28`, ` during 2016`: the suffix as written in `.claims` syntax.
+    pub fn suffix(self) -> String {
+        match self {
+            When::On(d) => format!(" @ {d}"),
+            When::During(p) => format!(" during {}", period_text(p)),
+        }
+    }
+}
+
+/// A period as written: `2016`, `2016-11` or `2016-11-28`.
+pub fn period_text(p: Period) -> String {
+    let (f, l) = (p.first, p.last);
+    if f == l {
+        f.to_string()
+    } else if (f.month, f.day, l.month, l.day) == (1, 1, 12, 31) {
+        format!("{:04}", f.year)
+    } else {
+        format!("{:04}-{:02}", f.year, f.month)
+    }
 }
 
 impl ClaimSpec {
     /// The claim in `.claims` syntax: `!conflict("Egypt", "Tobruk")`, `count aligned(_, "Haftar") = 11`.
     pub fn text(&self) -> String {
-        match self.expect {
+        let when = self.when.map(When::suffix).unwrap_or_default();
+        let claim = match self.expect {
             Expect::Supported if let Some(g) = self.min_grade => format!("{} >= {g}", self.claim.text),
             Expect::Supported => self.claim.text.clone(),
             Expect::NotSupported => format!("!{}", self.claim.text),
             Expect::Contradicted => format!("contradicted {}", self.claim.text),
             Expect::Count(n) => format!("count {} = {n}", self.claim.text),
-        }
+        };
+        format!("{claim}{when}")
     }
 }
 
@@ -204,6 +248,7 @@ fn parse_claims(
     let mut out = Vec::new();
     for st in stmts {
         let span = Span::new(file, st.start..st.dot + 1);
+        let Some((st, when)) = without_time(file, &text, st, &mut errors) else { continue };
         let body = &text[st.start..st.dot];
         let mut min_grade = None;
         let (expect, atom_start, atom_end) = if let Some(rest) = body.strip_prefix('!') {
@@ -252,16 +297,19 @@ fn parse_claims(
             (Expect::Supported, st.start, st.dot)
         };
         match parse_atom(file, &text, atom_start..atom_end, program, symbols) {
-            Ok(claim) => match check_claim(&claim, expect, span) {
-                Ok(()) => out.push(ClaimSpec {
-                    claim,
-                    expect,
-                    note: (!st.note.is_empty()).then(|| st.note.join(" ")),
-                    span,
-                    min_grade,
-                }),
-                Err(d) => errors.push(d),
-            },
+            Ok(claim) => {
+                match check_claim(&claim, expect, span).and_then(|()| check_when(when, expect, min_grade, span)) {
+                    Ok(()) => out.push(ClaimSpec {
+                        claim,
+                        expect,
+                        note: (!st.note.is_empty()).then(|| st.note.join(" ")),
+                        span,
+                        min_grade,
+                        when,
+                    }),
+                    Err(d) => errors.push(d),
+                }
+            }
             Err(d) => errors.extend(d),
         }
     }
@@ -270,6 +318,69 @@ fn parse_claims(
     }
     errors.sort_by_key(|d| d.primary.as_ref().map(|l| (l.span.start, l.span.end)));
     Err(errors)
+}
+
+/// A claim's time suffix in `text[range]`: `@ YYYY-MM-DD` after the last unquoted `@`, or
+/// `during PERIOD` after the atom's closing parenthesis; returns where the claim before it
+/// ends, or a diagnostic at a date that is not one.
+fn time_suffix(file: FileId, text: &str, range: std::ops::Range<usize>) -> Result<Option<(usize, When)>, Diagnostic> {
+    let body = &text[range.clone()];
+    let (cut, keyword_len, on) = if let Some(at) = last_unquoted(body, b'@') {
+        (at, 1, true)
+    } else {
+        let after = last_unquoted(body, b')').map_or(0, |p| p + 1);
+        let tail = &body[after..];
+        let found = tail.match_indices("during").find(|&(i, w)| {
+            let before = tail[..i].chars().next_back();
+            let next = tail[i + w.len()..].chars().next();
+            before.is_none_or(|c| c.is_whitespace() || c == ')') && next.is_some_and(char::is_whitespace)
+        });
+        match found {
+            Some((i, _)) => (after + i, "during".len(), false),
+            None => return Ok(None),
+        }
+    };
+    let written = body[cut + keyword_len..].trim();
+    let lead = body[cut + keyword_len..].len() - body[cut + keyword_len..].trim_start().len();
+    let at = range.start + cut + keyword_len + lead;
+    let span = Span::new(file, at..at + written.len());
+    let when = if on { written.parse::<Date>().ok().map(When::On) } else { Period::parse(written).map(When::During) };
+    match when {
+        Some(when) => Ok(Some((range.start + cut, when))),
+        None if on => Err(bad(span, format!("`{written}` is not a day"), "not a date")
+            .with_help("write `@ YYYY-MM-DD`; for a year or a month, `during 2016` or `during 2016-11`")),
+        None => Err(bad(span, format!("`{written}` is not a period"), "not a period")
+            .with_help("write `during YYYY`, `during YYYY-MM` or `during YYYY-MM-DD`")),
+    }
+}
+
+/// The statement without its time suffix, and the time; `None` (with the error) when the
+/// time is not one.
+fn without_time(
+    file: FileId,
+    text: &str,
+    st: Statement,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<(Statement, Option<When>)> {
+    match time_suffix(file, text, st.start..st.dot) {
+        Ok(Some((cut, when))) => Some((Statement { dot: cut, ..st }, Some(when))),
+        Ok(None) => Some((st, None)),
+        Err(d) => {
+            errors.push(d);
+            None
+        }
+    }
+}
+
+/// `during` judges whether a claim holds on some day of a period: `claim.` and `!claim.`
+/// only (a count or a grade changes from day to day; `@ DAY` takes them).
+fn check_when(when: Option<When>, expect: Expect, min_grade: Option<Grade>, span: Span) -> Result<(), Diagnostic> {
+    let Some(When::During(_)) = when else { return Ok(()) };
+    if matches!(expect, Expect::Supported | Expect::NotSupported) && min_grade.is_none() {
+        return Ok(());
+    }
+    Err(bad(span, "`during` applies to `claim.` and `!claim.` only", "count, grade or contradicted with `during`")
+        .with_help("judge it on one day with `@ YYYY-MM-DD`"))
 }
 
 /// The rest of `text` after a leading keyword followed by white space.
@@ -406,6 +517,7 @@ fn parse_csv(
         ]);
     };
     let (expect_col, note_col, grade_col) = (column("expect"), column("note"), column("grade"));
+    let (at_col, during_col) = (column("at"), column("during"));
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for record in reader.records() {
@@ -449,6 +561,7 @@ fn parse_csv(
             errors.push(csv_grade_error(record.get(c).unwrap_or("").trim(), field_span(c), expect));
             continue;
         };
+        let Some(when) = csv_when(&record, (at_col, during_col), &field_span, &mut errors) else { continue };
         // The claim is parsed in a copy of the file that holds only the unquoted claim at
         // the field's place, so that diagnostics name the right file, line and column.
         let raw = ranges.get(claim_col).cloned().unwrap_or(offset..offset);
@@ -456,17 +569,52 @@ fn parse_csv(
         let copy_file = sources.add(name.clone(), copy.clone());
         let span = field_span(claim_col);
         match parse_atom(copy_file, &copy, at..at + len, program, symbols) {
-            Ok(claim) => match check_claim(&claim, expect, span) {
-                Ok(()) => {
-                    let note = note_col.and_then(|c| record.get(c)).map(str::trim).filter(|n| !n.is_empty());
-                    out.push(ClaimSpec { claim, expect, note: note.map(str::to_string), span, min_grade });
+            Ok(claim) => {
+                match check_claim(&claim, expect, span).and_then(|()| check_when(when, expect, min_grade, span)) {
+                    Ok(()) => {
+                        let note = note_col.and_then(|c| record.get(c)).map(str::trim).filter(|n| !n.is_empty());
+                        out.push(ClaimSpec { claim, expect, note: note.map(str::to_string), span, min_grade, when });
+                    }
+                    Err(d) => errors.push(d),
                 }
-                Err(d) => errors.push(d),
-            },
+            }
             Err(d) => errors.extend(d),
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+/// The `at` (a day) or `during` (a period) cell of a claims CSV row; `None` (with the error
+/// in `errors`) when it is not one, or both are given.
+fn csv_when(
+    record: &csv::StringRecord,
+    columns: (Option<usize>, Option<usize>),
+    field_span: &dyn Fn(usize) -> Span,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Option<When>> {
+    csv_when_cells(record, columns, field_span).map_err(|d| errors.push(d)).ok()
+}
+
+fn csv_when_cells(
+    record: &csv::StringRecord,
+    (at_col, during_col): (Option<usize>, Option<usize>),
+    field_span: &dyn Fn(usize) -> Span,
+) -> Result<Option<When>, Diagnostic> {
+    let cell = |c: Option<usize>| c.and_then(|c| record.get(c)).map(str::trim).filter(|s| !s.is_empty());
+    match (cell(at_col), cell(during_col)) {
+        (Some(_), Some(_)) => {
+            Err(bad(field_span(during_col.unwrap_or(0)), "a claim takes `at` or `during`, not both", "both given"))
+        }
+        (Some(day), None) => day.parse::<Date>().map(|d| Some(When::On(d))).map_err(|_| {
+            bad(field_span(at_col.unwrap_or(0)), format!("`{day}` is not a day"), "not a date")
+                .with_help("write YYYY-MM-DD")
+        }),
+        (None, Some(p)) => Period::parse(p).map(|p| Some(When::During(p))).ok_or_else(|| {
+            bad(field_span(during_col.unwrap_or(0)), format!("`{p}` is not a period"), "not a period")
+                .with_help("write YYYY, YYYY-MM or YYYY-MM-DD")
+        }),
+        (None, None) => Ok(None),
+    }
 }
 
 /// A claims CSV's `grade` cell: empty for none, else a grade, for a `supported` claim only.
@@ -545,6 +693,18 @@ mod tests {
         assert_eq!(parse_expect("count=4"), Some(Expect::Count(4)));
         assert_eq!(parse_expect("count = 11"), Some(Expect::Count(11)));
         assert_eq!(parse_expect("maybe"), None);
+    }
+
+    #[test]
+    fn time_suffixes() {
+        let when =
+            |text: &str| time_suffix(FileId(0), text, 0..text.len()).map(|w| w.map(|(cut, w)| (cut, w.suffix())));
+        assert_eq!(when("a(\"x\") @ 2016-11-28"), Ok(Some((7, " @ 2016-11-28".into()))));
+        assert_eq!(when("a(\"during 2016\", \"@\") during 2016-02"), Ok(Some((22, " during 2016-02".into()))));
+        assert_eq!(when("a(during, x)"), Ok(None));
+        assert_eq!(when("count a(_) = 2 during 2016"), Ok(Some((15, " during 2016".into()))));
+        assert!(when("a(x) @ 2016").is_err());
+        assert!(when("a(x) during 2016-1").is_err());
     }
 
     #[test]

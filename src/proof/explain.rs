@@ -57,7 +57,7 @@ fn display_text(ex: &Explainer, rule: &ir::Rule, env: &[Value]) -> Option<String
 }
 
 /// Lines describing where a fact was stated.
-fn origin_lines(ex: &Explainer, origin: &Origin) -> Vec<String> {
+pub fn origin_lines(ex: &Explainer, origin: &Origin) -> Vec<String> {
     match origin {
         Origin::RuleFile(span) => vec![format!("stated in {}", ex.sources.file_line(*span))],
         Origin::Row(id) => {

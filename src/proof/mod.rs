@@ -9,3 +9,4 @@ pub mod grade_join;
 pub mod grades;
 pub mod pattern;
 pub mod provenance;
+pub mod timeline;

@@ -263,14 +263,29 @@ fn location(ex: &Explainer, o: &Outcome) -> String {
 /// One line per claim (`VERDICT  claim  [file:line]`), the details indented below it, and
 /// a summary line.
 pub fn render_text(ex: &mut Explainer, outcomes: &[Outcome]) -> String {
-    let width = outcomes.iter().map(|o| o.verdict.label().len()).max().unwrap_or(0);
+    let width = text_width(outcomes);
+    let pieces: Vec<String> = outcomes.iter().map(|o| claim_text(ex, o, width)).collect();
+    assemble_text(&pieces, outcomes)
+}
+
+/// The width of the verdict column of [`render_text`].
+pub fn text_width(outcomes: &[Outcome]) -> usize {
+    outcomes.iter().map(|o| o.verdict.label().len()).max().unwrap_or(0)
+}
+
+/// One claim of [`render_text`]: its line and the details below it.
+pub fn claim_text(ex: &mut Explainer, o: &Outcome, width: usize) -> String {
     let mut out = String::new();
-    for o in outcomes {
-        let _ = writeln!(out, "{:<width$}  {}  [{}]", o.verdict.label(), o.spec.text(), location(ex, o));
-        for line in details(ex, o).lines() {
-            let _ = writeln!(out, "    {line}");
-        }
+    let _ = writeln!(out, "{:<width$}  {}  [{}]", o.verdict.label(), o.spec.text(), location(ex, o));
+    for line in details(ex, o).lines() {
+        let _ = writeln!(out, "    {line}");
     }
+    out
+}
+
+/// [`render_text`] from the claims' pieces ([`claim_text`]), with the summary line.
+pub fn assemble_text(pieces: &[String], outcomes: &[Outcome]) -> String {
+    let mut out = pieces.concat();
     let failed = outcomes.iter().filter(|o| !o.passed()).count();
     let _ = writeln!(
         out,
@@ -284,51 +299,64 @@ pub fn render_text(ex: &mut Explainer, outcomes: &[Outcome]) -> String {
 
 /// `{"claims": [...], "passed": n, "failed": m}`.
 pub fn render_json(ex: &mut Explainer, outcomes: &[Outcome]) -> Json {
-    let mut claims = Vec::new();
-    for o in outcomes {
-        let file = ex.sources.get(o.spec.span.file);
-        let (line, column) = file.line_col(o.spec.span.start as usize);
-        let mut obj = json!({
-            "claim": o.spec.text(),
-            "atom": o.spec.claim.text,
-            "expect": o.spec.expect.describe(),
-            "file": file.name,
-            "line": line,
-            "column": column,
-            "note": o.spec.note,
-            "verdict": o.verdict.label(),
-            "found": o.found.label(),
-            "passed": o.passed(),
-            "holds": o.holds,
-            "count": o.count,
-        });
-        if o.verdict == Verdict::Failed {
-            obj["message"] = Json::from(o.failure_message());
-        }
-        if let Some(g) = o.grade.filter(|g| g.shown)
-            && let (Json::Object(obj), Ok(Json::Object(fields))) = (&mut obj, serde_json::to_value(g.json()))
-        {
-            obj.extend(fields);
-        }
-        obj["proof"] = match o.proof {
-            Some(root) if o.holds => explain::proof_json(ex, root),
-            _ => Json::Null,
-        };
-        obj["notes"] = Json::from(notes(o));
-        if !o.holds {
-            obj["why_not"] = Json::from(explain::why_not(ex, &o.spec.claim));
-        }
-        let collisions: Vec<Json> = o.collisions.iter().map(|c| constraints::completion_json(ex, c)).collect();
-        obj["contradictions"] = Json::Array(collisions);
-        claims.push(obj);
-    }
+    let claims: Vec<Json> = outcomes.iter().map(|o| claim_json(ex, o)).collect();
+    assemble_json(claims, outcomes)
+}
+
+/// [`render_json`] from the claims' objects ([`claim_json`]).
+pub fn assemble_json(claims: Vec<Json>, outcomes: &[Outcome]) -> Json {
     let failed = outcomes.iter().filter(|o| !o.passed()).count();
     json!({"claims": claims, "passed": outcomes.len() - failed, "failed": failed})
+}
+
+/// One claim of [`render_json`].
+pub fn claim_json(ex: &mut Explainer, o: &Outcome) -> Json {
+    let file = ex.sources.get(o.spec.span.file);
+    let (line, column) = file.line_col(o.spec.span.start as usize);
+    let mut obj = json!({
+        "claim": o.spec.text(),
+        "atom": o.spec.claim.text,
+        "expect": o.spec.expect.describe(),
+        "file": file.name,
+        "line": line,
+        "column": column,
+        "note": o.spec.note,
+        "verdict": o.verdict.label(),
+        "found": o.found.label(),
+        "passed": o.passed(),
+        "holds": o.holds,
+        "count": o.count,
+    });
+    if o.verdict == Verdict::Failed {
+        obj["message"] = Json::from(o.failure_message());
+    }
+    if let Some(g) = o.grade.filter(|g| g.shown)
+        && let (Json::Object(obj), Ok(Json::Object(fields))) = (&mut obj, serde_json::to_value(g.json()))
+    {
+        obj.extend(fields);
+    }
+    obj["proof"] = match o.proof {
+        Some(root) if o.holds => explain::proof_json(ex, root),
+        _ => Json::Null,
+    };
+    obj["notes"] = Json::from(notes(o));
+    if !o.holds {
+        obj["why_not"] = Json::from(explain::why_not(ex, &o.spec.claim));
+    }
+    let collisions: Vec<Json> = o.collisions.iter().map(|c| constraints::completion_json(ex, c)).collect();
+    obj["contradictions"] = Json::Array(collisions);
+    obj
 }
 
 /// JUnit XML: one test suite, one test case per claim (named by the claim and where it is
 /// written), a `<failure>` for every expectation not met.
 pub fn render_junit(ex: &mut Explainer, outcomes: &[Outcome]) -> String {
+    let pieces: Vec<String> = outcomes.iter().map(|o| claim_junit(ex, o)).collect();
+    assemble_junit(&pieces, outcomes)
+}
+
+/// [`render_junit`] from the claims' test cases ([`claim_junit`]).
+pub fn assemble_junit(pieces: &[String], outcomes: &[Outcome]) -> String {
     let failed = outcomes.iter().filter(|o| !o.passed()).count();
     let mut out = String::new();
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -337,27 +365,31 @@ pub fn render_junit(ex: &mut Explainer, outcomes: &[Outcome]) -> String {
         "<testsuite name=\"stance review\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\">",
         outcomes.len()
     );
-    for o in outcomes {
-        let name = format!("{}  [{}]", o.spec.text(), location(ex, o));
-        let classname = ex.sources.get(o.spec.span.file).name.clone();
-        let _ = write!(out, "  <testcase name=\"{}\" classname=\"{}\"", xml_escape(&name), xml_escape(&classname));
-        let text = details(ex, o);
-        if o.passed() {
-            let _ = writeln!(out, ">");
-            let _ =
-                writeln!(out, "    <system-out>{}</system-out>", xml_text(&format!("{}\n{text}", o.verdict.label())));
-        } else {
-            let _ = writeln!(out, ">");
-            let _ = writeln!(
-                out,
-                "    <failure message=\"{}\" type=\"FAILED\">{}</failure>",
-                xml_escape(&o.failure_message()),
-                xml_text(&text)
-            );
-        }
-        let _ = writeln!(out, "  </testcase>");
-    }
+    out.push_str(&pieces.concat());
     out.push_str("</testsuite>\n");
+    out
+}
+
+/// One claim of [`render_junit`]: its `<testcase>`.
+pub fn claim_junit(ex: &mut Explainer, o: &Outcome) -> String {
+    let mut out = String::new();
+    let name = format!("{}  [{}]", o.spec.text(), location(ex, o));
+    let classname = ex.sources.get(o.spec.span.file).name.clone();
+    let _ = write!(out, "  <testcase name=\"{}\" classname=\"{}\"", xml_escape(&name), xml_escape(&classname));
+    let text = details(ex, o);
+    if o.passed() {
+        let _ = writeln!(out, ">");
+        let _ = writeln!(out, "    <system-out>{}</system-out>", xml_text(&format!("{}\n{text}", o.verdict.label())));
+    } else {
+        let _ = writeln!(out, ">");
+        let _ = writeln!(
+            out,
+            "    <failure message=\"{}\" type=\"FAILED\">{}</failure>",
+            xml_escape(&o.failure_message()),
+            xml_text(&text)
+        );
+    }
+    let _ = writeln!(out, "  </testcase>");
     out
 }
 

@@ -54,12 +54,26 @@ pub fn read(path: &Path) -> Result<String, Failure> {
 /// Reads and parses every file (from [`expand`]) into the project's source map. Parse errors
 /// of all files are reported together (exit 1); an unreadable file stops at once (exit 2).
 pub fn load(files: &[PathBuf], project: &mut Project) -> Result<Vec<ClaimSpec>, Failure> {
+    parse_all(&read_all(files)?, project)
+}
+
+/// Every file's name (as shown) and text, read once (standard input cannot be read twice).
+pub fn read_all(files: &[PathBuf]) -> Result<Vec<(String, String)>, Failure> {
+    files
+        .iter()
+        .map(|path| {
+            let name = if path == Path::new("-") { "<stdin>".to_string() } else { path.display().to_string() };
+            Ok((name, read(path)?))
+        })
+        .collect()
+}
+
+/// Parses texts from [`read_all`] into the project's source map, as [`load`] does.
+pub fn parse_all(texts: &[(String, String)], project: &mut Project) -> Result<Vec<ClaimSpec>, Failure> {
     let mut specs = Vec::new();
     let mut errors = Vec::new();
-    for path in files {
-        let text = read(path)?;
-        let name = if path == Path::new("-") { "<stdin>".to_string() } else { path.display().to_string() };
-        let id = project.sources.add(name, text);
+    for (name, text) in texts {
+        let id = project.sources.add(name.clone(), text.clone());
         match claims::parse(id, &mut project.sources, &project.program, &project.symbols) {
             Ok(s) => specs.extend(s),
             Err(d) => errors.extend(d),

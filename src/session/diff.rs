@@ -193,7 +193,14 @@ pub fn load_version(
         (Some(f), _) if checkout.is_none() => Some(root.join(f)),
         (f, _) => Some(root.join(f.as_deref().unwrap_or(Path::new("facts")))).filter(|d| d.is_dir()),
     };
-    let inputs = Inputs { rules, facts, as_of, min_grade: layout.min_grade, min_confidence: layout.min_confidence };
+    let inputs = Inputs {
+        rules,
+        facts,
+        as_of,
+        min_grade: layout.min_grade,
+        min_confidence: layout.min_confidence,
+        with_time: false,
+    };
     match &checkout {
         Some(c) => {
             let (from, to) = (format!("{}/", root.display()), format!("{}:", c.rev));

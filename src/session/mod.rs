@@ -3,15 +3,19 @@
 //!
 //! Beside it: reading claims files for the commands (`claim_files`), `diff` (two versions
 //! loaded, evaluated and compared), the re-evaluation service (`reeval`) that `watch` and
-//! the language server share, `watch`, and the entry
+//! the language server share, `time` (evaluation with time, timelines, timed claims),
+//! `watch`, and the entry
 //! points the fuzz targets call with untrusted bytes (`untrusted`).
 
 pub mod cache;
 pub mod claim_files;
 pub mod diff;
 pub mod goal;
+#[cfg(feature = "dd")]
+pub mod live;
 pub mod reeval;
 pub mod scaffold;
+pub mod time;
 pub mod untrusted;
 pub mod watch;
 
@@ -44,6 +48,8 @@ pub struct Inputs {
     pub min_confidence: Option<f32>,
     /// Directory of fact tables. `None`: no facts beyond those in the rule files.
     pub facts: Option<PathBuf>,
+    /// Load every row's validity interval, for temporal evaluation (see [`time`]).
+    pub with_time: bool,
 }
 
 impl Inputs {
@@ -53,6 +59,7 @@ impl Inputs {
             as_of: self.as_of,
             min_grade: self.min_grade,
             min_confidence: self.min_confidence,
+            with_time: self.with_time,
         }
     }
 }
@@ -266,6 +273,7 @@ pub fn load_cached(
         }
     }
 
+    time::read_interval_columns(inputs, &program, (&mut facts, &symbols, sources), &mut diags);
     if diags.iter().any(Diagnostic::is_error) {
         return Err(Failure::new(diags, ExitStatus::Failed));
     }
@@ -573,7 +581,7 @@ fn defeasible_rows(project: &Project) -> Vec<crate::engine::defeasible::Row> {
 }
 
 /// Every relation's input tuples: the rows of fact tables and the facts of rule files.
-fn input_tuples(program: &ir::Program, facts: &Facts) -> Vec<Tuples> {
+pub fn input_tuples(program: &ir::Program, facts: &Facts) -> Vec<Tuples> {
     let mut inputs: Vec<Tuples> = program.relations.iter().map(|r| Tuples::new(r.arity())).collect();
     for (name, rows) in &facts.relations {
         if let Some(id) = program.relation_id(name) {
@@ -690,7 +698,12 @@ pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, Str
 /// Returns every relation (input and derived) → its rows, values rendered as text,
 /// sorted by value. Errors are rendered in the short `file:line:col` form.
 pub fn eval_text(program: &str) -> Result<BTreeMap<String, Vec<Vec<String>>>, String> {
-    let m = evaluate_text(program, &EvalOptions::default())?;
+    eval_text_with(program, &EvalOptions::default())
+}
+
+/// [`eval_text`] with the given engine and options.
+pub fn eval_text_with(program: &str, options: &EvalOptions) -> Result<BTreeMap<String, Vec<Vec<String>>>, String> {
+    let m = evaluate_text(program, options)?;
     let mut out = BTreeMap::new();
     for (id, rel) in m.program.relations.iter().enumerate() {
         out.insert(rel.name.clone(), crate::base::order::sorted_rows(&m.model.relations[id], &rel.types, &m.symbols));

@@ -59,6 +59,7 @@ pub fn statement_table(data: &[u8]) -> Vec<String> {
         as_of,
         min_grade: graded.then_some(crate::facts::grade::Grade { reliability: 2, credibility: 2 }),
         min_confidence: graded.then_some(0.5),
+        with_time: data.len() % 4 == 2,
     };
     diags.extend(load::load_statement_table(id, &sources, &mut symbols, &mut facts, &filter).err().unwrap_or_default());
     render(&diags, &sources)

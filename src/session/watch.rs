@@ -39,6 +39,19 @@ pub struct WatchOptions {
     pub exit_after: Option<usize>,
     /// Print how long each re-run took, to standard error.
     pub timing: bool,
+    /// `Engine::Dd`: one live dataflow across runs, fed each load's changed input tuples
+    /// ([`super::live`]); any other engine: evaluate each run from scratch.
+    pub engine: crate::engine::backend::Engine,
+}
+
+/// The service's evaluator for `engine`.
+fn evaluator(engine: crate::engine::backend::Engine) -> Box<dyn super::reeval::Evaluator> {
+    #[cfg(feature = "dd")]
+    if engine == crate::engine::backend::Engine::Dd {
+        return Box::new(super::live::Live::default());
+    }
+    let _ = engine;
+    Box::new(Recompute)
 }
 
 /// The violations of the constraints in a model, as `watch` prints them (after
@@ -403,7 +416,7 @@ pub fn watch(inputs: &Inputs, options: &WatchOptions, report: Report) -> Result<
         inputs: inputs.clone(),
         limits: Limits::trusted(DEBOUNCE),
         tracked,
-        evaluator: Box::new(Recompute),
+        evaluator: evaluator(options.engine),
         subscribers: vec![Arc::new(printer)],
     })
     .map_err(|e| Failure::io(format!("cannot start the re-evaluation threads: {e}")))?;

@@ -267,7 +267,14 @@ def build_plan(a):
                      "--edges", rmat_edges, "--negative", 15, "--seed", 42)
         orders = order_programs(program, os.path.join(a.inputs, "programs"))
         e = {f"order {name}": [stance, "infer", "--rules", path, "--facts", d, "--format", "csv"] for name, path in orders}
-        add(program, title=title, baseline=f"order {orders[0][0]}", orders=True,
+        # DuckDB on all threads against stance on its default `--jobs` (all cores): issue 16's
+        # peer goal. Its counts must match every order's (checked by run_benchmark).
+        if a.duckdb == "1":
+            e["duckdb"] = [py, "bench/peers/duckdb_run.py", f"bench/programs/{program}.sql", d, str(os.cpu_count())]
+        # Beyond the counts: every row of every relation, sorted, byte-identical (once, untimed).
+        same_rows = [py, "bench/peers/same_rows.py", stance, program, d,
+                     os.path.join(os.path.dirname(a.out), "same_rows", program)] if a.duckdb == "1" else None
+        add(program, title=title, baseline=f"order {orders[0][0]}", orders=True, same_rows=same_rows,
             input=f"`bench_gen rmat --scale {rmat_scale} --edges {rmat_edges} --negative 15 --seed 42`", engines=e)
     if wants is None or "jobs" in wants:
         # `--jobs 2` against `--jobs 1` (issue 16): the same binary, alternating, on the
@@ -300,6 +307,30 @@ def build_plan(a):
                 engines={k: ["prlimit", f"--as={int(a.growth_cap_gb * 2**30)}", *v]
                          for k, v in tc_engines(d, only={"datafrog_tc", "stance"}).items()})
     return plan
+
+
+def orders_notes(result):
+    """The planner's measure (slowest atom order against the fastest) and, when DuckDB ran,
+    stance's orders against DuckDB (issue 16: ≤ 0.5× its time, less peak memory)."""
+    notes = ""
+    orders = {e: r for e, r in result.items() if e.startswith("order ")}
+    duck = result.get("duckdb", {})
+    for what, key in [("wall time", "seconds"), ("CPU time", "cpu_seconds")]:
+        timed = {e: r[key] for e, r in orders.items() if key in r}
+        # GNU time counts CPU in hundredths: tiny runs may show 0.
+        if not timed or min(timed.values()) <= 0:
+            continue
+        fast, slow = min(timed, key=timed.get), max(timed, key=timed.get)
+        notes += (f"- slowest order / fastest order by median {what}: {timed[slow] / timed[fast]:.2f}× "
+                  f"({slow} {timed[slow]:.3f} s, {fast} {timed[fast]:.3f} s; target ≤ 1.20×)\n")
+        if duck.get(key, 0) > 0:
+            notes += (f"- stance / DuckDB by median {what}: fastest order {timed[fast] / duck[key]:.2f}×, "
+                      f"slowest order {timed[slow] / duck[key]:.2f}× (DuckDB {duck[key]:.3f} s; goal ≤ 0.50×)\n")
+    peaks = [r["peak_mb"] for r in orders.values() if "peak_mb" in r]
+    if peaks and "peak_mb" in duck:
+        notes += (f"- stance / DuckDB by median peak memory: {min(peaks) / duck['peak_mb']:.2f}×–"
+                  f"{max(peaks) / duck['peak_mb']:.2f}× over the orders (DuckDB {duck['peak_mb']:.1f} MB; goal < 1×)\n")
+    return notes
 
 
 def growth_table(plan, results):
@@ -362,13 +393,14 @@ def main():
             section = table(bench, result)
             if bench.get("orders"):
                 section += "\n"
-                for what, key in [("wall time", "seconds"), ("CPU time", "cpu_seconds")]:
-                    timed = {e: r[key] for e, r in result.items() if key in r}
-                    # GNU time counts CPU in hundredths: tiny runs may show 0.
-                    if timed and min(timed.values()) > 0:
-                        fast, slow = min(timed, key=timed.get), max(timed, key=timed.get)
-                        section += (f"- slowest order / fastest order by median {what}: {timed[slow] / timed[fast]:.2f}× "
-                                    f"({slow} {timed[slow]:.3f} s, {fast} {timed[fast]:.3f} s; target ≤ 1.20×)\n")
+                section += orders_notes(result)
+            if bench.get("same_rows"):
+                check = subprocess.run(bench["same_rows"], stdout=subprocess.PIPE, text=True)
+                print(check.stdout, end="", flush=True)
+                if check.returncode != 0:
+                    sys.exit(f"bench: {bench['name']}: DuckDB's rows differ from stance's")
+                section += "".join(f"- {line} (sorted, `bench/peers/same_rows.py`)\n"
+                                   for line in check.stdout.splitlines())
             if bench.get("same_files"):
                 first, *rest = bench["same_files"]
                 for other in rest:

@@ -226,6 +226,41 @@ fn an_eqrel_relation_holds_its_equivalence_closure() {
 }
 
 #[test]
+fn a_large_eqrel_class_is_closed_by_union_find_and_its_pairs_respect_the_tuple_limit() {
+    // A chain of 1,000 values is one class of 1,000,000 pairs: the union-find adds each
+    // pair once (the transitive rule would join about a billion times), and a limit below
+    // n² stops the run before the pairs are produced, naming the relation.
+    let program = ".decl n(x: number)\nn(0).\nn(x + 1) :- n(x), x < 999.\n\
+                   .decl bloc(a: number, b: number) eqrel\nbloc(x, x + 1) :- n(x), x < 999.\n.printsize bloc\n";
+    let dir = project(&[("rules/p.dl", program)]);
+    let o = stance(dir.path(), &["infer", "--no-facts", "--max-tuples", "1000000"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(run::stdout(&o), "bloc\t1000000\n");
+    let o = stance(dir.path(), &["infer", "--no-facts", "--max-tuples", "999999"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("error[E031]: relation `bloc` grew beyond 999999 tuples (--max-tuples); stopped"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn eqrel_classes_merging_through_recursion_agree_across_engines() {
+    // `next` joins each bloc to the next one round after another, through a rule that
+    // reads `bloc` itself; the union-find (datafrog) and the closure rules (simple) agree.
+    let program = ".decl link(a: number, b: number)\nlink(1, 2). link(3, 4). link(5, 6). link(9, 10).\n\
+                   .decl next(a: number, b: number)\nnext(2, 3). next(4, 5).\n\
+                   .decl bloc(a: number, b: number) eqrel\nbloc(a, b) :- link(a, b).\n\
+                   bloc(a, c) :- bloc(a, b), next(b, c).\n.decl size(n: number)\nsize(n) :- n = count : { bloc(_, _) }.\n\
+                   .output size\n";
+    assert_eq!(infer_files(program, &["size.csv"]), ["40\n"]);
+    let dir = project(&[("rules/p.dl", program)]);
+    let o = stance(dir.path(), &["infer", "--no-facts", "--engine", "compare"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
 fn eqrel_needs_two_columns_of_one_type_and_choice_domains_are_refused() {
     let dir = project(&[]);
     let cases = [

@@ -425,3 +425,72 @@ fn explain_of_a_long_counter_is_linear() {
     assert!(text.contains("\n\nn(9968)  [1]\n│  by n(x + 1) :- n(x), x < 10000.  [rules/r.dl:4]\n"));
     assert!(text.contains("─ n(0)\n"));
 }
+
+/// Blocs that merge over several rounds, through a rule that reads the `eqrel` relation
+/// itself: `next` chains one bloc to the next, so 1..8 end in one class of 64 pairs.
+const BLOCS: &str = ".decl link(a: number, b: number)\nlink(1, 2). link(3, 4). link(5, 6). link(7, 8). link(9, 10).\n\
+                     .decl next(a: number, b: number)\nnext(2, 3). next(4, 5). next(6, 7).\n\
+                     .decl bloc(a: number, b: number) eqrel\nbloc(a, b) :- link(a, b).\n\
+                     bloc(a, c) :- bloc(a, b), next(b, c).\n.decl with_one(x: number)\nwith_one(x) :- bloc(1, x).\n";
+
+#[test]
+fn eqrel_closure_pairs_have_path_proofs_the_independent_checker_accepts_on_both_engines() {
+    use stance::engine::backend::Engine;
+    let bloc: Vec<Vec<u32>> = (1..=8)
+        .flat_map(|a| (1..=8).map(move |b| vec![a, b]))
+        .chain([[9, 9], [9, 10], [10, 9], [10, 10]].map(|p| p.to_vec()))
+        .collect();
+    for engine in [Engine::Datafrog, Engine::Simple] {
+        let options = EvalOptions { record: true, engine, ..Default::default() };
+        let m = session::evaluate_text(BLOCS, &options).unwrap_or_else(|e| panic!("{e}"));
+        let session::TextModel { sources, mut symbols, program, model } = m;
+        let rel = program.relation_id("bloc").unwrap();
+        let tuples: Vec<Vec<u32>> = model.relations[rel].iter().map(|t| t.to_vec()).collect();
+        assert_eq!(tuples, bloc, "{engine:?}");
+        let with_one = program.relation_id("with_one").unwrap();
+        assert_eq!(model.relations[with_one].len(), 8, "{engine:?}");
+        let facts = stance::facts::load::Facts::new();
+        let mut ex = Explainer::new(&program, &model, &facts, &sources, &mut symbols);
+        for (r, tuples) in model.relations.iter().enumerate() {
+            for tuple in tuples.iter() {
+                let root = ex.explain(r, tuple).unwrap_or_else(|| panic!("{engine:?}: no proof of {tuple:?}"));
+                proof_check::check_proof(&ex, root).unwrap_or_else(|e| panic!("{engine:?}: {tuple:?}: {e}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn an_eqrel_pair_is_proved_along_a_shortest_path_of_generating_pairs() {
+    // `bloc(8, 1)`: the pairs generating `bloc` (by `link` and by the rule through `next`)
+    // give the shortest path 8 – 7 – 5 – 3 – 1 (`bloc(7, 8)`, `bloc(5, 7)`, `bloc(3, 5)`,
+    // `bloc(1, 3)`), shown as transitivity and symmetry steps at the `eqrel` qualifier.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::write(dir.path().join("rules/p.dl"), BLOCS).unwrap();
+    let o = stance(dir.path(), &["explain", "--no-facts", "--full", "bloc(8, 1)"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    // The closure steps, in the order shown: each `with` line after a `by eqrel` line.
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    let steps: Vec<&str> = lines
+        .windows(2)
+        .filter(|w| w[0].ends_with("by eqrel  [rules/p.dl:5]"))
+        .map(|w| w[1].trim_start_matches(['│', ' ', '├', '└', '─']))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "with x = 8, y = 3, z = 1",
+            "with x = 8, y = 5, z = 3",
+            "with x = 8, y = 7, z = 5",
+            "with x = 7, y = 8",
+            "with x = 5, y = 7",
+            "with x = 3, y = 5",
+            "with x = 1, y = 3",
+        ],
+        "{out}"
+    );
+    assert!(out.starts_with("bloc(8, 1)\n│  by eqrel  [rules/p.dl:5]\n"), "{out}");
+    assert!(out.contains("└─ link(7, 8)\n"), "{out}");
+}

@@ -68,6 +68,16 @@ pub struct Annotation {
     pub rule: u32,
 }
 
+/// An `eqrel` relation of a stratum, closed by a union-find (`engine::eqrel`).
+struct Closure {
+    /// Its variable among the stratum's.
+    var: usize,
+    /// The slots of its reflexive and transitive rules, which annotate the pairs it adds.
+    slots: [u32; 2],
+    /// Its classes so far.
+    classes: crate::engine::eqrel::Classes,
+}
+
 /// Annotation of tuples given as input rather than derived.
 pub const INPUT: u32 = u32::MAX;
 
@@ -519,12 +529,15 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         }
         iteration.changed();
 
+        let (mut closures, skip) = self.eqrel_closures(sp);
         let mut round: u32 = 0;
         loop {
             // Head tuples produced this round, per relation of the stratum, each with the
             // payload it will carry (when recording: this round's number and its rule).
             let mut produced: Vec<Vec<(Row<R>, A)>> = vec![Vec::new(); sp.relations.len()];
-            for (ri, rp) in sp.rules.iter().enumerate() {
+            self.close_eqrels(sp, &mut closures, &vars, &packing, round, &mut produced)?;
+            // An `eqrel` relation's closure rules are skipped: `close_eqrels` did their work.
+            for (ri, rp) in sp.rules.iter().enumerate().filter(|&(ri, _)| !skip[ri]) {
                 if self.ctx.stop.is_requested() {
                     return Err(self.stopped(sp, &vars));
                 }
@@ -581,6 +594,58 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
 
         self.finish_stratum(sp, vars, &packing);
         Ok(round as usize)
+    }
+
+    /// The `eqrel` relations of the stratum whose closure a union-find keeps, and which of
+    /// the stratum's rules (their closure rules) therefore do not run.
+    fn eqrel_closures(&self, sp: &StratumPlan) -> (Vec<Closure>, Vec<bool>) {
+        let mut skip = vec![false; sp.rules.len()];
+        let mut closures = Vec::new();
+        for e in &self.program.eqrel {
+            let Some(var) = sp.relations.iter().position(|&r| r == e.rel) else { continue };
+            let slots = e.rules.map(|r| sp.rules.iter().position(|rp| rp.rule == r && rp.head == e.rel));
+            let [Some(reflexive), Some(symmetric), Some(transitive)] = slots else { continue };
+            for slot in [reflexive, symmetric, transitive] {
+                skip[slot] = true;
+            }
+            let slots = [reflexive as u32, transitive as u32];
+            closures.push(Closure { var, slots, classes: crate::engine::eqrel::Classes::default() });
+        }
+        (closures, skip)
+    }
+
+    /// Feeds the pairs each `eqrel` relation gained last round to its union-find, and
+    /// produces the pairs of the closure they add (this round's delta, for semi-naive
+    /// evaluation), as its reflexive rule (`(x, x)`) or transitive rule would have:
+    /// `r(x, y) :- r(x, a), r(a, b), r(b, y)` for a new pair `(a, b)` joining two classes.
+    fn close_eqrels(
+        &self,
+        sp: &StratumPlan,
+        closures: &mut [Closure],
+        vars: &[Variable<(Row<R>, A)>],
+        packing: &Packing,
+        round: u32,
+        produced: &mut [Vec<(Row<R>, A)>],
+    ) -> Result<(), Diagnostic> {
+        let limit = self.options.max_tuples.map(|m| m as u64);
+        for c in closures {
+            let mut pairs = Vec::new();
+            for (row, _) in vars[c.var].recent.borrow().iter() {
+                if let Err(size) = c.classes.add(row[0], row[1], limit, &mut pairs) {
+                    self.ctx.stop.request(StopReason::Tuples);
+                    let largest = Some((sp.relations[c.var], usize::try_from(size).unwrap_or(usize::MAX)));
+                    return Err(limit_diagnostic(self.program, self.options, StopReason::Tuples, None, largest));
+                }
+            }
+            let [reflexive, transitive] = c.slots.map(|slot| A::at(packing, round + 1, slot));
+            produced[c.var].extend(pairs.into_iter().map(|(x, y)| {
+                let mut row = [0; R];
+                row[0] = x;
+                row[1] = y;
+                (row, if x == y { reflexive } else { transitive })
+            }));
+        }
+        Ok(())
     }
 
     /// Tells the recorder (`--profile`, the progress line) that a round ended.

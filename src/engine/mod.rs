@@ -7,6 +7,7 @@
 pub mod backend;
 pub mod dd;
 pub mod defeasible;
+pub mod eqrel;
 pub mod eval;
 pub mod index;
 pub mod limits;

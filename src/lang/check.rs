@@ -51,8 +51,16 @@ pub fn check(
             }
         }
     }
-    for rule in c.eqrel_rules(files) {
-        c.lower_rule(&rule);
+    for (name, rules) in c.eqrel_rules(files) {
+        let first = c.program.rules.len();
+        for rule in &rules {
+            c.lower_rule(rule);
+        }
+        if let Some(rel) = c.program.relation_id(&name)
+            && c.program.rules.len() == first + 3
+        {
+            c.program.eqrel.push(ir::EqRel { rel, rules: [first, first + 1, first + 2] });
+        }
     }
     if !c.diags.iter().any(Diagnostic::is_error) {
         c.check_subtypes(files);
@@ -210,9 +218,10 @@ impl Checker<'_> {
     /// The closure rules of every `eqrel` relation (Soufflé's equivalence relations), each
     /// located at its `eqrel` qualifier so that a proof through one names it:
     /// `r(x, x) :- r(x, _).`, `r(y, x) :- r(x, y).`, `r(x, z) :- r(x, y), r(y, z).`
-    /// Unlike Soufflé (a union-find), the closure is materialised: every pair is a tuple
-    /// with a derivation, which proofs need. `choice-domain` is refused here by name.
-    fn eqrel_rules(&mut self, files: &[ast::File]) -> Vec<ast::Rule> {
+    /// The simple and dd engines run them; the datafrog engine keeps the closure with a
+    /// union-find instead (`engine::eqrel`), and a proof shows them step by step along a
+    /// path of generating pairs. `choice-domain` is refused here by name.
+    fn eqrel_rules(&mut self, files: &[ast::File]) -> Vec<(String, Vec<ast::Rule>)> {
         let mut rules = Vec::new();
         let decls =
             files.iter().flat_map(|f| &f.items).filter_map(|i| if let Item::Decl(d) = i { Some(d) } else { None });
@@ -255,12 +264,12 @@ impl Checker<'_> {
                     doc: Vec::new(),
                     span,
                 };
-                rules.push(rule(atom(var("x"), var("x")), vec![lit(atom(var("x"), ast::Expr::Wildcard(span)))]));
-                rules.push(rule(atom(var("y"), var("x")), vec![lit(atom(var("x"), var("y")))]));
-                rules.push(rule(
-                    atom(var("x"), var("z")),
-                    vec![lit(atom(var("x"), var("y"))), lit(atom(var("y"), var("z")))],
-                ));
+                let closure = vec![
+                    rule(atom(var("x"), var("x")), vec![lit(atom(var("x"), ast::Expr::Wildcard(span)))]),
+                    rule(atom(var("y"), var("x")), vec![lit(atom(var("x"), var("y")))]),
+                    rule(atom(var("x"), var("z")), vec![lit(atom(var("x"), var("y"))), lit(atom(var("y"), var("z")))]),
+                ];
+                rules.push((name.name.clone(), closure));
             }
         }
         rules

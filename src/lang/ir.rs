@@ -382,6 +382,20 @@ pub struct Program {
     /// Rule kinds, rule names and superiority (`lang::defeasible`); empty for a program of
     /// strict rules only.
     pub defeasible: crate::lang::defeasible::Theory,
+    /// The `eqrel` relations and their closure rules: the datafrog engine keeps their
+    /// closure with a union-find instead of running those rules (`engine::eqrel`).
+    pub eqrel: Vec<EqRel>,
+}
+
+/// An `eqrel` relation and the three rules that state its closure, located at its `eqrel`
+/// qualifier: reflexive `r(x, x) :- r(x, _)`, symmetric `r(y, x) :- r(x, y)` and
+/// transitive `r(x, z) :- r(x, y), r(y, z)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EqRel {
+    /// The relation.
+    pub rel: RelId,
+    /// Its reflexive, symmetric and transitive rules, in that order.
+    pub rules: [RuleId; 3],
 }
 
 impl Program {

@@ -134,7 +134,14 @@ pub struct Explainer<'a> {
     pub grading: Option<&'a crate::proof::grades::Grading>,
     memo: HashMap<(RelId, usize), Option<NodeId>>,
     fact_origins: HashMap<RelId, HashMap<Vec<Value>, Vec<Origin>>>,
+    /// Per `eqrel` relation and round, the graph of its generating pairs that appeared
+    /// before that round (see [`Explainer::prove_by_path`]).
+    generators: HashMap<(RelId, u32), std::rc::Rc<Generators>>,
 }
+
+/// The generating pairs of an `eqrel` relation as an undirected graph: each value's
+/// neighbours, sorted, so that the path found (and the proof shown) is deterministic.
+type Generators = std::collections::BTreeMap<Value, Vec<Value>>;
 
 impl<'a> Explainer<'a> {
     /// An explainer with no nodes yet.
@@ -155,6 +162,7 @@ impl<'a> Explainer<'a> {
             grading: None,
             memo: HashMap::new(),
             fact_origins: HashMap::new(),
+            generators: HashMap::new(),
         }
     }
 
@@ -213,6 +221,8 @@ impl<'a> Explainer<'a> {
         let result = if self.annotation(rel, index).rule == INPUT {
             let origins = self.origins(rel, &tuple);
             Some(self.push(Node { rel, tuple, height: 0, kind: NodeKind::Fact { origins } }))
+        } else if let Some(node) = self.prove_by_path(rel, index) {
+            Some(node)
         } else {
             let mut best: Option<NodeId> = None;
             for g in self.groundings(rel, index, true) {
@@ -226,6 +236,62 @@ impl<'a> Explainer<'a> {
         };
         self.memo.insert((rel, index), result);
         result
+    }
+
+    /// A pair that an `eqrel` relation's closure added (the datafrog engine's union-find, or
+    /// the closure rules elsewhere) is proved along a shortest path a – … – c through the
+    /// pairs that generated the relation before it appeared (inputs and its own rules),
+    /// with the closure rules: `(a, c)` by transitivity from `(a, v)` and the path's last
+    /// step `(v, c)`, a one-step path by symmetry, `(a, a)` by reflexivity from a pair of
+    /// `a`. `None` when the tuple is not such a pair (or no path is found: the caller then
+    /// searches the rules as for any tuple).
+    fn prove_by_path(&mut self, rel: RelId, index: usize) -> Option<NodeId> {
+        let closure = *self.program.eqrel.iter().find(|e| e.rel == rel)?;
+        let annotation = self.annotation(rel, index);
+        if !closure.rules.iter().any(|&r| r as u32 == annotation.rule) {
+            return None;
+        }
+        let graph = self.generators(rel, &closure.rules, annotation.round);
+        let tuples = &self.model.relations[rel];
+        let (a, c) = (tuples.get(index)[0], tuples.get(index)[1]);
+        let [reflexive, symmetric, transitive] = closure.rules;
+        let (rule, premises) = if a == c {
+            let w = *graph.get(&a)?.iter().find(|&&w| w != a)?;
+            (reflexive, vec![tuples.position(&[a, w])?])
+        } else {
+            let path = shortest_path(&graph, a, c)?;
+            match path.as_slice() {
+                [_, _] => (symmetric, vec![tuples.position(&[c, a])?]),
+                [.., v, _] => (transitive, vec![tuples.position(&[a, *v])?, tuples.position(&[*v, c])?]),
+                _ => return None,
+            }
+        };
+        let premises: Vec<(RelId, usize)> = premises.into_iter().map(|i| (rel, i)).collect();
+        let g = self.groundings(rel, index, false).into_iter().find(|g| g.rule == rule && g.premises == premises)?;
+        self.node_for(rel, index, g)
+    }
+
+    /// The graph of the pairs of `rel` derived before `round` other than by its closure
+    /// `rules` (cached per relation and round).
+    fn generators(&mut self, rel: RelId, rules: &[RuleId; 3], round: u32) -> std::rc::Rc<Generators> {
+        if let Some(g) = self.generators.get(&(rel, round)) {
+            return g.clone();
+        }
+        let mut graph = Generators::new();
+        for (i, t) in self.model.relations[rel].iter().enumerate() {
+            let a = self.annotation(rel, i);
+            if a.round < round && !rules.iter().any(|&r| r as u32 == a.rule) {
+                graph.entry(t[0]).or_default().push(t[1]);
+                graph.entry(t[1]).or_default().push(t[0]);
+            }
+        }
+        for neighbours in graph.values_mut() {
+            neighbours.sort_unstable();
+            neighbours.dedup();
+        }
+        let graph = std::rc::Rc::new(graph);
+        self.generators.insert((rel, round), graph.clone());
+        graph
     }
 
     /// Explains the premises of a grounding and makes its node.
@@ -457,6 +523,29 @@ fn head_matches(rule: &ir::Rule, tuple: &[Value], env: &[Value], symbols: &mut S
         .iter()
         .zip(tuple)
         .all(|(arg, &v)| arg.uses_autoinc() || eval::evaluate_expr(arg, env, symbols) == Some(v))
+}
+
+/// The vertices of a shortest path from `a` to `c` (breadth first, neighbours in order).
+fn shortest_path(graph: &Generators, a: Value, c: Value) -> Option<Vec<Value>> {
+    let mut parent: HashMap<Value, Value> = HashMap::from([(a, a)]);
+    let mut queue = std::collections::VecDeque::from([a]);
+    while let Some(u) = queue.pop_front() {
+        if u == c {
+            let mut path = vec![c];
+            while *path.last()? != a {
+                path.push(parent[path.last()?]);
+            }
+            path.reverse();
+            return Some(path);
+        }
+        for &v in graph.get(&u).into_iter().flatten() {
+            if let std::collections::hash_map::Entry::Vacant(e) = parent.entry(v) {
+                e.insert(u);
+                queue.push_back(v);
+            }
+        }
+    }
+    None
 }
 
 #[derive(Clone, Copy)]

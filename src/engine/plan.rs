@@ -527,7 +527,7 @@ fn outer_vars(rule: &ir::Rule) -> Vec<bool> {
     for lit in &rule.body {
         match lit {
             Lit::Aggregate { var, .. } => vars.push(*var),
-            other => collect_lits(std::slice::from_ref(other), &mut vars),
+            other => other.vars(&mut vars),
         }
     }
     let mut outer = vec![false; rule.num_vars()];
@@ -565,7 +565,7 @@ fn needs(lit: &Lit, outer: &[bool]) -> (Vec<VarId>, Option<VarId>) {
         Lit::Aggregate { var, body, target, .. } => {
             // The variables it shares with the rule outside come from outside.
             let mut inner = Vec::new();
-            collect_lits(body, &mut inner);
+            body.iter().for_each(|lit| lit.vars(&mut inner));
             if let Some(t) = target {
                 t.vars(&mut inner);
             }
@@ -575,40 +575,6 @@ fn needs(lit: &Lit, outer: &[bool]) -> (Vec<VarId>, Option<VarId>) {
         Lit::Atom(_) => None,
     };
     (vars, out)
-}
-
-/// Every variable a body mentions.
-fn collect_lits(body: &[Lit], out: &mut Vec<VarId>) {
-    for lit in body {
-        match lit {
-            Lit::Atom(a) | Lit::Negated(a) => {
-                out.extend(a.args.iter().filter_map(|a| if let Arg::Var(v) = a { Some(*v) } else { None }))
-            }
-            Lit::Filter { lhs, rhs, .. } => {
-                lhs.vars(out);
-                rhs.vars(out);
-            }
-            Lit::Assign { var, expr, .. } => {
-                out.push(*var);
-                expr.vars(out);
-            }
-            Lit::Range { var, from, to, step, .. } => {
-                out.push(*var);
-                from.vars(out);
-                to.vars(out);
-                if let Some(s) = step {
-                    s.vars(out);
-                }
-            }
-            Lit::Aggregate { var, body, target, .. } => {
-                out.push(*var);
-                collect_lits(body, out);
-                if let Some(t) = target {
-                    t.vars(out);
-                }
-            }
-        }
-    }
 }
 
 fn atom_vars(a: &ir::Atom) -> impl Iterator<Item = VarId> + '_ {
@@ -889,7 +855,7 @@ impl<'a> Orderer<'a, '_> {
                 let saved = self.outer.clone();
                 let mut mine = Vec::new();
                 for lit in body.iter().filter(|l| !matches!(l, Lit::Aggregate { .. })) {
-                    collect_lits(std::slice::from_ref(lit), &mut mine);
+                    lit.vars(&mut mine);
                 }
                 for v in mine {
                     self.outer[v] = true;

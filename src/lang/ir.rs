@@ -233,6 +233,39 @@ impl Lit {
     pub fn uses_autoinc(&self) -> bool {
         self.calls(&|f| f.is_counter())
     }
+
+    /// Appends every variable the literal reads or binds, an aggregate's body and target
+    /// included (with repeats, in no promised order: callers use it as a set).
+    pub fn vars(&self, out: &mut Vec<VarId>) {
+        match self {
+            Lit::Atom(a) | Lit::Negated(a) => {
+                out.extend(a.args.iter().filter_map(|a| if let Arg::Var(v) = a { Some(*v) } else { None }))
+            }
+            Lit::Filter { lhs, rhs, .. } => {
+                lhs.vars(out);
+                rhs.vars(out);
+            }
+            Lit::Assign { var, expr, .. } => {
+                out.push(*var);
+                expr.vars(out);
+            }
+            Lit::Range { var, from, to, step, .. } => {
+                out.push(*var);
+                from.vars(out);
+                to.vars(out);
+                if let Some(s) = step {
+                    s.vars(out);
+                }
+            }
+            Lit::Aggregate { var, target, body, .. } => {
+                out.push(*var);
+                if let Some(t) = target {
+                    t.vars(out);
+                }
+                body.iter().for_each(|lit| lit.vars(out));
+            }
+        }
+    }
 }
 
 /// Appends the relations a body reads, each with whether it is read through negation or an

@@ -313,7 +313,7 @@ impl<'s> Body<'_, 's> {
         bound: &[bool],
     ) -> InnerColl<'s> {
         let mut used = Vec::new();
-        lit_vars(body, &mut used);
+        body.iter().for_each(|lit| lit.vars(&mut used));
         if let Some(t) = target {
             t.vars(&mut used);
         }
@@ -406,38 +406,4 @@ fn range(shared: &Shared, env: &[Value], ty: Type, (from, to, step): (&Expr, &Ex
         None => None,
     };
     Some(Range::of(ty, from, to, step))
-}
-
-/// Appends the variables `lits` read or bind.
-fn lit_vars(lits: &[Lit], out: &mut Vec<VarId>) {
-    for lit in lits {
-        match lit {
-            Lit::Atom(a) | Lit::Negated(a) => {
-                out.extend(a.args.iter().filter_map(|a| if let Arg::Var(v) = a { Some(*v) } else { None }))
-            }
-            Lit::Filter { lhs, rhs, .. } => {
-                lhs.vars(out);
-                rhs.vars(out);
-            }
-            Lit::Assign { var, expr, .. } => {
-                out.push(*var);
-                expr.vars(out);
-            }
-            Lit::Range { var, from, to, step, .. } => {
-                out.push(*var);
-                from.vars(out);
-                to.vars(out);
-                if let Some(s) = step {
-                    s.vars(out);
-                }
-            }
-            Lit::Aggregate { var, target, body, .. } => {
-                out.push(*var);
-                if let Some(t) = target {
-                    t.vars(out);
-                }
-                lit_vars(body, out);
-            }
-        }
-    }
 }

@@ -271,10 +271,21 @@ fn check_error(rules: &str) -> String {
 #[test]
 fn programs_stance_does_not_accept_are_located_errors() {
     let base = ".decl p(x: number)\n.decl q(x: number)\nq(1).\n";
-    let neg = format!("{base}@a p(x) :~ q(x).\n.decl r(x: number)\nr(x) :- q(x), !p(x).\n");
+    let neg = format!("{base}@a p(x) :~ q(x), !r(x).\n.decl r(x: number)\n~r(x) :~ p(x).\n");
     assert!(
+        check_error(&neg).contains(
+            "r.dl:4:18: error[E026]: negation over `r`, a defeasible conclusion that depends on this rule's own"
+        ),
+        "{}",
         check_error(&neg)
-            .contains("r.dl:6:15: error[E026]: negation over `p`, whose tuples are defeasible conclusions")
+    );
+    let agg = format!("{base}.decl n(k: number)\np(x) :~ q(x).\n~p(x) :~ q(x), n(x).\nn(c) :- c = count : {{ p(_) }}.\n");
+    assert!(
+        check_error(&agg).contains(
+            "r.dl:7:23: error[E026]: an aggregate over `p`, a defeasible conclusion that depends on this rule's own"
+        ),
+        "{}",
+        check_error(&agg)
     );
     let unknown = format!("{base}@a p(x) :~ q(x).\n@b ~p(x) :~ q(x).\n.prefer a > c\n");
     assert!(check_error(&unknown).contains("r.dl:6:13: error[E026]: unknown rule `c`"), "{}", check_error(&unknown));
@@ -411,4 +422,43 @@ not         t(4)
     assert_eq!(conclusions(STRICT_ONLY, "blocking"), expected);
     let grounded = conclusions(&format!("{STRICT_ONLY}u(5) :~ p(1).\n"), "blocking");
     assert_eq!(grounded, format!("{expected}defeasibly  u(5)\n"));
+}
+
+#[test]
+fn negation_and_aggregates_read_the_final_conclusions_of_a_lower_layer() {
+    // `walks` reads `!fly` and `flyers` counts `fly`, after `fly`'s conflict is resolved: the
+    // penguin does not fly, so it walks; one bird flies. Both rest on defeasible conclusions,
+    // so they are defeasible, not definite. `idle` negates `walks`, a layer higher still.
+    let rules = r#"
+.decl bird(x: symbol)
+.decl penguin(x: symbol)
+.decl fly(x: symbol)
+.decl walks(x: symbol)
+.decl idle(x: symbol)
+.decl flyers(n: number)
+bird("tweety"). bird("pingu"). penguin("pingu").
+@f fly(x) :~ bird(x).
+@p ~fly(x) :~ penguin(x).
+.prefer p > f
+walks(x) :- bird(x), !fly(x).
+idle(x) :- bird(x), !walks(x).
+flyers(n) :- n = count : { fly(_) }.
+"#;
+    let expected = "\
+definitely  bird(\"pingu\")
+definitely  bird(\"tweety\")
+not         fly(\"pingu\")
+defeasibly  fly(\"tweety\")
+defeasibly  flyers(1)
+defeasibly  idle(\"tweety\")
+definitely  penguin(\"pingu\")
+defeasibly  walks(\"pingu\")
+defeasibly  ~fly(\"pingu\")
+";
+    assert_eq!(conclusions(rules, "blocking"), expected);
+    // Ambiguous without the superiority: `fly("pingu")` is undecided, so not defeasibly
+    // provable, and `!fly("pingu")` holds.
+    let ambiguous = conclusions(&rules.replace(".prefer p > f", ""), "blocking");
+    assert!(ambiguous.contains("undecided   fly(\"pingu\")\ndefeasibly  fly(\"tweety\")\n"), "{ambiguous}");
+    assert!(ambiguous.contains("defeasibly  walks(\"pingu\")\n"), "{ambiguous}");
 }

@@ -518,6 +518,10 @@ fn ground_inputs(c: &mut Conclusions, program: &ir::Program, inputs: &[Tuples], 
     }
     c.rows = rows;
     for (rel, tuples) in inputs.iter().enumerate().take(program.relations.len()) {
+        // A hidden relation (`engine::stratified`'s `$final:p`) is only read under negation.
+        if program.relations[rel].name.starts_with('$') {
+            continue;
+        }
         for tuple in tuples.iter() {
             // A tuple stated by a row is that row's (defeasible) fact; given once is enough.
             let head = intern(c, rel, tuple);

@@ -543,7 +543,7 @@ pub fn evaluate_with(
     if project.program.defeasible.is_active() {
         let rows = defeasible_rows(project);
         let Project { program, symbols, .. } = project;
-        return crate::engine::defeasible::evaluate(program, inputs, rows, symbols, options)
+        return crate::engine::stratified::evaluate(program, inputs, rows, symbols, options)
             .map_err(|d| Failure::new(vec![d], ExitStatus::Failed));
     }
     let Project { program, plan, symbols, sources, .. } = project;
@@ -686,7 +686,7 @@ pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, Str
         inputs[fact.rel].push(&fact.values);
     }
     let model = if program.defeasible.is_active() {
-        crate::engine::defeasible::evaluate(&program, inputs, Vec::new(), &mut symbols, options)
+        crate::engine::stratified::evaluate(&program, inputs, Vec::new(), &mut symbols, options)
     } else {
         backend::evaluate(options.engine, &program, &plan, inputs, &mut symbols, options)
     }

@@ -680,12 +680,27 @@ fn report_shows_each_claims_grade_and_shades_edges_by_grade() {
     assert_eq!(html.matches("class=\"edge stated r1 ungraded\"").count(), 1);
     // Proof nodes carry their grades for the page's script to show on each premise.
     assert!(html.contains(r#""best_grades":["C3","D2"],"#), "proof nodes");
-    // An ungraded project's page is unchanged: no grade column, no shading.
+    // An ungraded project's page is unchanged: no grade column, no shading. (The main example
+    // with its `grade` column dropped: the sixth field, after subject to date, none quoted.)
+    let root = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(root.path().join("facts")).unwrap();
+    std::fs::create_dir_all(root.path().join("rules")).unwrap();
+    std::fs::copy(repo.join("rules/libya.dl"), root.path().join("rules/libya.dl")).unwrap();
+    let table = std::fs::read_to_string(repo.join("facts/statements.csv")).unwrap();
+    let ungraded: String = table
+        .lines()
+        .map(|l| {
+            let mut fields: Vec<&str> = l.splitn(7, ',').collect();
+            fields.remove(5);
+            format!("{}\n", fields.join(","))
+        })
+        .collect();
+    std::fs::write(root.path().join("facts/statements.csv"), ungraded).unwrap();
     let plain = dir.path().join("plain.html");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_stance"))
         .args(["report", "-o", plain.to_str().unwrap()])
-        .current_dir(root)
+        .current_dir(root.path())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

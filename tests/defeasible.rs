@@ -261,6 +261,33 @@ fn prefer_by_date_lets_the_later_report_win() {
     );
 }
 
+#[test]
+fn prefer_by_date_compares_partial_dates_as_the_periods_they_name() {
+    // A partial date is its whole period; a row wins when its period begins after the other's
+    // ends. `2016-11-27` is not after `2016` (that report may be from December): undecided.
+    // As text, `2016-11-27` > `2016`, and `2016-9` would sort after `2016-10`.
+    let conclusions_of = |affirmed: &str, denied: &str| {
+        let statements =
+            format!("subject,relation,object,date\nRussia,backs,Haftar,{affirmed}\nRussia,not backs,Haftar,{denied}\n");
+        let dir = project(&[("facts/s.csv", statements.as_str()), ("r.dl", ".prefer by date\n")]);
+        let out = stance(dir.path(), &["conclusions", "--rules", "r.dl"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let undecided = "undecided   backs(\"Russia\", \"Haftar\")\nundecided   ~backs(\"Russia\", \"Haftar\")\n";
+    let affirmed = "defeasibly  backs(\"Russia\", \"Haftar\")\nnot         ~backs(\"Russia\", \"Haftar\")\n";
+    let denied = "not         backs(\"Russia\", \"Haftar\")\ndefeasibly  ~backs(\"Russia\", \"Haftar\")\n";
+    assert_eq!(conclusions_of("2016-11-27", "2016"), undecided);
+    assert_eq!(conclusions_of("2016", "2016-11"), undecided);
+    assert_eq!(conclusions_of("2016-11", "2016-11-30"), undecided);
+    assert_eq!(conclusions_of("2016-11-27", "2016-10"), affirmed);
+    assert_eq!(conclusions_of("2017", "2016-12-31"), affirmed);
+    assert_eq!(conclusions_of("2016-12", "2017-01-01"), denied);
+    assert_eq!(conclusions_of("2016-11-28", "2016-11-27"), affirmed);
+    // Not a date: no order, so neither wins.
+    assert_eq!(conclusions_of("last week", "2016"), undecided);
+}
+
 fn check_error(rules: &str) -> String {
     let dir = project(&[("r.dl", rules)]);
     let out = stance(dir.path(), &["check", "--rules", "r.dl", "--no-facts", "--diagnostic-format", "short"]);

@@ -43,6 +43,7 @@ use crate::base::diag::{Code, Diagnostic};
 use crate::base::value::{Symbols, Tuples, Value};
 use crate::engine::eval::{self, Annotation, EvalOptions, INPUT, Model};
 use crate::engine::plan;
+use crate::facts::asof::Period;
 use crate::facts::grade::Grade;
 use crate::lang::ir::{self, Arg, Expr, Lit, RelId, RuleId};
 use crate::lang::syntax::ast::RuleKind;
@@ -80,8 +81,11 @@ pub struct Row {
     pub fact: u32,
     /// Its grade, if any.
     pub grade: Option<Grade>,
-    /// Its `date` cell, if any (ISO dates compare as text).
+    /// Its `date` cell, if any, as written.
     pub date: Option<String>,
+    /// Its `date` as a period (`None` when absent or not a date): under `.prefer by date`, a
+    /// row beats another whose period ends before its own begins ([`Period::after`]).
+    pub period: Option<Period>,
 }
 
 /// What a literal is, in the end.
@@ -224,7 +228,7 @@ impl Conclusions {
                 {
                     return x.at_least(y);
                 }
-                self.by_date && matches!((&a.date, &b.date), (Some(x), Some(y)) if x > y)
+                self.by_date && matches!((a.period, b.period), (Some(x), Some(y)) if x.after(y))
             }
             _ => false,
         }

@@ -568,12 +568,14 @@ fn defeasible_rows(project: &Project) -> Vec<crate::engine::defeasible::Row> {
             continue;
         }
         for (tuple, fact) in facts.iter() {
+            let date = project.facts.metadata_value(fact, "date", &project.sources);
             rows.push(crate::engine::defeasible::Row {
                 rel,
                 tuple: tuple.to_vec(),
                 fact,
                 grade: project.facts.origin(fact).grade,
-                date: project.facts.metadata_value(fact, "date", &project.sources),
+                date: date.clone(),
+                period: date.as_deref().and_then(crate::facts::asof::Period::parse),
             });
         }
     }

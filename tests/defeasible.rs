@@ -510,3 +510,25 @@ defeasibly  ~fly(\"pingu\")
     assert!(ambiguous.contains("undecided   fly(\"pingu\")\ndefeasibly  fly(\"tweety\")\n"), "{ambiguous}");
     assert!(ambiguous.contains("defeasibly  walks(\"pingu\")\n"), "{ambiguous}");
 }
+
+#[test]
+fn explain_as_json_carries_each_attack_and_why_it_failed() {
+    let dir = project(&[("theory.dl", TWEETY)]);
+    let explain = |claim: &str| {
+        let out = stance(dir.path(), &["explain", "--rules", "theory.dl", "--no-facts", "--format", "json", claim]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        json["defeasible"].to_string()
+    };
+    assert_eq!(
+        explain("~fly(\"tweety\")"),
+        r#"{"attacks":[{"by":"rule @r1 at theory.dl:11","conclusion":"fly(\"tweety\")","defeated_by":"rule @r2 at theory.dl:12","outcome":"defeated","reason":"defeated by the superior rule @r2 at theory.dl:12"}],"complement_definite":null,"status":"defeasibly"}"#
+    );
+    // The main example: the denial's rule is blocked by its undecided premise.
+    let out = stance(&run::repo(), &["explain", "--format", "json", "supports(\"Russia\", \"Haftar\")"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        json["defeasible"].to_string(),
+        r#"{"attacks":[{"by":"rule @denied at rules/libya.dl:237","conclusion":"~supports(\"Russia\", \"Haftar\")","outcome":"blocked","premise":"~backs(\"Russia\", \"Haftar\")","premise_status":"undecided","reason":"blocked: its premise ~backs(\"Russia\", \"Haftar\") is undecided"}],"complement_definite":null,"status":"defeasibly"}"#
+    );
+}

@@ -707,3 +707,48 @@ fn report_shows_each_claims_grade_and_shades_edges_by_grade() {
     let html = std::fs::read_to_string(&plain).unwrap();
     assert!(!html.contains("<th>grade</th>") && !html.contains("stroke-opacity=") && !html.contains("\"best_grades\""));
 }
+
+#[test]
+fn graph_exports_carry_each_edges_grade() {
+    let out = stance(&["graph", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    let body: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(
+        body,
+        [
+            "source,target,relation,class,directed,flagged,grade",
+            "Egypt,Haftar,backs,stated,true,false,D2",
+            "Egypt,Tobruk,backs,stated,true,false,B3",
+            "Haftar,Tobruk,backs,stated,true,false,B2",
+            "Russia,Tobruk,backs,stated,true,false,none",
+            "Tobruk,Haftar,relies_on,stated,true,false,C3",
+            "Tobruk,Russia,relies_on,stated,true,false,F6",
+            "Egypt,Haftar,aligned,alignment,true,false,C3/D2",
+            "Egypt,Russia,aligned,alignment,true,false,F6",
+            "Egypt,Tobruk,aligned,alignment,true,false,B3",
+            "Haftar,Haftar,aligned,alignment,false,false,C3",
+            "Haftar,Russia,aligned,alignment,false,false,F6",
+            "Haftar,Tobruk,aligned,alignment,true,false,B2",
+            "Russia,Russia,aligned,alignment,false,false,none",
+            "Russia,Tobruk,aligned,alignment,true,false,none",
+        ]
+    );
+    let out = stance(&["graph", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let grades: Vec<String> = json["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| format!("{}->{} {} {}", l["source"], l["target"], l["relation"], l["grade"]))
+        .collect();
+    assert_eq!(grades[0], r#""Egypt"->"Haftar" "backs" "D2""#);
+    assert_eq!(grades[6], r#""Egypt"->"Haftar" "aligned" "C3/D2""#);
+    assert_eq!(grades[13], r#""Russia"->"Tobruk" "aligned" "none""#);
+    let out = stance(&["graph", "--format", "graphml"]);
+    let xml = text(&out.stdout);
+    assert!(xml.contains("  <key id=\"grade\" for=\"edge\" attr.name=\"grade\" attr.type=\"string\"/>\n"), "{xml}");
+    assert!(xml.contains(
+        "<edge id=\"e6\" source=\"Egypt\" target=\"Haftar\"><data key=\"relation\">aligned</data><data key=\"class\">alignment</data><data key=\"directed\">true</data><data key=\"edge_flagged\">false</data><data key=\"grade\">C3/D2</data></edge>"
+    ), "{xml}");
+}

@@ -532,3 +532,31 @@ fn explain_as_json_carries_each_attack_and_why_it_failed() {
         r#"{"attacks":[{"by":"rule @denied at rules/libya.dl:237","conclusion":"~supports(\"Russia\", \"Haftar\")","outcome":"blocked","premise":"~backs(\"Russia\", \"Haftar\")","premise_status":"undecided","reason":"blocked: its premise ~backs(\"Russia\", \"Haftar\") is undecided"}],"complement_definite":null,"status":"defeasibly"}"#
     );
 }
+
+#[test]
+fn graph_exports_show_undecided_reports_marked() {
+    // The main example's disagreement: both reports stay undecided, and the graph shows them
+    // (with a `status`), rather than dropping them as it drops refuted tuples.
+    let out = stance(&run::repo(), &["graph", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let csv = stdout(&out);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[1], "source,target,relation,class,directed,flagged,grade,status");
+    assert_eq!(
+        lines.iter().filter(|l| !l.ends_with(",proved")).skip(2).collect::<Vec<_>>(),
+        [&"Russia,Haftar,backs,stated,true,false,,undecided", &"Russia,Haftar,~backs,stated,true,false,,undecided"]
+    );
+    assert!(lines.contains(&"Russia,Haftar,supports,alignment,true,false,C3,proved"), "{csv}");
+    let out = stance(&run::repo(), &["graph", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let undecided: Vec<String> = json["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["status"] == "undecided")
+        .map(|l| format!("{} {} {} {}", l["source"], l["relation"], l["target"], l["grade"]))
+        .collect();
+    assert_eq!(undecided, [r#""Russia" "backs" "Haftar" """#, r#""Russia" "~backs" "Haftar" """#]);
+    let out = stance(&run::repo(), &["graph", "--format", "graphml"]);
+    assert!(stdout(&out).contains("<data key=\"grade\"></data><data key=\"status\">undecided</data></edge>"));
+}

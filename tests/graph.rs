@@ -53,7 +53,15 @@ fn example_dot_snapshot_and_determinism() {
     // Each edge's tooltip names its relation and the grade of its best proof.
     assert_eq!(dot.matches("tooltip=\"aligned, grade ").count(), 49);
     assert_eq!(dot.matches("tooltip=\"conflict, grade ").count(), 39);
-    assert_eq!(dot.matches("fontcolor=\"#6a6a6a\"").count(), 31);
+    // 31 stated edges and the 2 undecided ones, the disagreement's report and denial.
+    assert_eq!(dot.matches("fontcolor=\"#6a6a6a\"").count(), 33);
+    assert_eq!(
+        dot.lines().filter(|l| l.contains("undecided\"")).collect::<Vec<_>>(),
+        [
+            r##"  n14 -> n5 [color="#9a9a9a", fontcolor="#6a6a6a", penwidth=0.8, fontsize=9, label="backs", style=dashed, color="#8e44ad", fontcolor="#8e44ad", tooltip="backs, undecided"];"##,
+            r##"  n14 -> n5 [color="#9a9a9a", fontcolor="#6a6a6a", penwidth=0.8, fontsize=9, label="~backs", style=dashed, color="#8e44ad", fontcolor="#8e44ad", tooltip="~backs, undecided"];"##,
+        ]
+    );
     insta::assert_snapshot!("graph_example_dot", dot);
     let second = stance(&["graph"]);
     assert_eq!(first.stdout, second.stdout, "same input, same bytes");
@@ -168,8 +176,11 @@ fn report_is_self_contained_deterministic_and_escaped() {
     assert!(!page.contains("$constraint"), "hidden constraint relations are not shown");
     assert!(page.contains("<tr><td>aligned <span class=\"note\">(.output)</span></td><td class=\"num\">98</td></tr>"));
     assert_eq!(page.matches("<g class=\"actor").count(), 22);
-    // 119 edges, and the 8 of `supports` (the relation that resolves the disagreement).
-    assert_eq!(page.matches("<path class=\"edge ").count(), 127);
+    // 119 edges, the 8 of `supports` (the relation that resolves the disagreement), and the
+    // disagreement's two undecided reports, marked.
+    assert_eq!(page.matches("<path class=\"edge ").count(), 129);
+    assert_eq!(page.matches("<path class=\"edge stated r4 undecided\"").count(), 1);
+    assert!(page.contains("<title>~backs: Russia \u{2192} Haftar, undecided</title>"));
     // Every .output tuple is listed with an expandable proof.
     assert_eq!(page.matches("<details data-proof=").count(), 98 + 78 + 6 + 3 + 1 + 3 + 1 + 8);
     assert!(page.contains("<summary>aligned(&quot;Egypt&quot;, &quot;Haftar&quot;)</summary>"));

@@ -6,8 +6,10 @@
 //! and pair). The graph records the [`Stamp`]. When the data is graded, every edge also
 //! carries `grade`, the grade of its tuple's best proof as `explain` writes it (`B2`,
 //! `B3/C2`, `given`, or `none` for an edge resting on an ungraded row); ungraded data adds
-//! nothing. Validity dates will be further edge attributes; readers should ignore attributes
-//! they do not know.
+//! nothing (an undecided edge has no proof, so an empty grade). In a defeasible program, the
+//! tuples left `undecided` are edges too, and then every edge carries `status`: `proved` or
+//! `undecided`. Validity dates will be further edge attributes; readers should ignore
+//! attributes they do not know.
 
 use crate::base::markup::{Markup, escape_markup};
 use crate::base::stamp::Stamp;
@@ -25,9 +27,24 @@ fn graded(network: &Network) -> bool {
     network.edges.iter().any(|e| e.grade.is_some())
 }
 
-/// An edge's grade as text (`none` without one).
+/// An edge's grade as text (`none` without one; empty for an undecided edge, which has no
+/// proof).
 fn grade_text(e: &Edge) -> String {
+    if e.undecided {
+        return String::new();
+    }
     e.grade.map_or_else(|| "none".to_string(), |g| g.to_string())
+}
+
+/// Whether some edge is undecided (then every edge carries its `status`).
+fn has_undecided(network: &Network) -> bool {
+    network.edges.iter().any(|e| e.undecided)
+}
+
+/// An edge's status: `proved`, or `undecided` (a defeasible theory's tuple neither proved
+/// nor refuted).
+fn status(e: &Edge) -> &'static str {
+    if e.undecided { "undecided" } else { "proved" }
 }
 
 /// GraphML with typed keys. Same network, same bytes.
@@ -52,6 +69,10 @@ pub fn to_graphml(network: &Network, stamp: &Stamp) -> String {
     if graded {
         out.push_str("  <key id=\"grade\" for=\"edge\" attr.name=\"grade\" attr.type=\"string\"/>\n");
     }
+    let decided = has_undecided(network);
+    if decided {
+        out.push_str("  <key id=\"status\" for=\"edge\" attr.name=\"status\" attr.type=\"string\"/>\n");
+    }
     out.push_str("  <graph id=\"stance\" edgedefault=\"directed\">\n");
     for (key, value) in stamp.pairs() {
         let _ = writeln!(out, "    <data key=\"{key}\">{}</data>", xml(&value));
@@ -67,7 +88,10 @@ pub fn to_graphml(network: &Network, stamp: &Stamp) -> String {
     for (i, e) in network.edges.iter().enumerate() {
         let (from, to) = (xml(&network.actors[e.from].name), xml(&network.actors[e.to].name));
         let relation = xml(&e.relation);
-        let grade = if graded { format!("<data key=\"grade\">{}</data>", xml(&grade_text(e))) } else { String::new() };
+        let mut grade = if graded { format!("<data key=\"grade\">{}</data>", xml(&grade_text(e))) } else { String::new() };
+        if decided {
+            let _ = write!(grade, "<data key=\"status\">{}</data>", status(e));
+        }
         let _ = writeln!(
             out,
             "    <edge id=\"e{i}\" source=\"{from}\" target=\"{to}\"><data key=\"relation\">{relation}</data>\
@@ -100,6 +124,9 @@ pub fn to_json(network: &Network, stamp: &Stamp) -> String {
             if graded(network) {
                 link["grade"] = json!(grade_text(e));
             }
+            if has_undecided(network) {
+                link["status"] = json!(status(e));
+            }
             link
         })
         .collect();
@@ -124,6 +151,10 @@ pub fn to_csv(network: &Network, stamp: &Stamp) -> Result<String, csv::Error> {
     if graded {
         header.push("grade");
     }
+    let decided = has_undecided(network);
+    if decided {
+        header.push("status");
+    }
     writer.write_record(&header)?;
     for e in &network.edges {
         let (directed, flagged) = (e.directed.to_string(), e.flagged.to_string());
@@ -137,6 +168,9 @@ pub fn to_csv(network: &Network, stamp: &Stamp) -> Result<String, csv::Error> {
         ];
         if graded {
             record.push(grade_text(e));
+        }
+        if decided {
+            record.push(status(e).to_string());
         }
         writer.write_record(&record)?;
     }
@@ -163,6 +197,7 @@ mod tests {
                 directed: false,
                 flagged: true,
                 grade: None,
+                undecided: false,
             }],
         }
     }

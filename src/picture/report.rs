@@ -685,7 +685,6 @@ mod tests {
                 text: format!("aligned(\"{HOSTILE}\", \"B\")"),
                 proof: Some(0),
                 grade: None,
-                undecided: false,
             }],
             total_rows: 1,
             proof_nodes: vec![

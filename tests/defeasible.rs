@@ -306,7 +306,8 @@ fn programs_stance_does_not_accept_are_located_errors() {
         "{}",
         check_error(&neg)
     );
-    let agg = format!("{base}.decl n(k: number)\np(x) :~ q(x).\n~p(x) :~ q(x), n(x).\nn(c) :- c = count : {{ p(_) }}.\n");
+    let agg =
+        format!("{base}.decl n(k: number)\np(x) :~ q(x).\n~p(x) :~ q(x), n(x).\nn(c) :- c = count : {{ p(_) }}.\n");
     assert!(
         check_error(&agg).contains(
             "r.dl:7:23: error[E026]: an aggregate over `p`, a defeasible conclusion that depends on this rule's own"

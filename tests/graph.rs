@@ -444,8 +444,11 @@ fn the_graphviz_picture_shows_every_label_and_no_two_overlap() {
                 .filter(|l| matches!(l["class"].as_str(), Some("stated" | "other")))
                 .map(|l| l["relation"].as_str().unwrap().to_string()),
         );
-        let mut shown: Vec<String> =
-            boxes.iter().map(|b| b.4.clone()).filter(|t| !t.starts_with('—') && !t.starts_with("shade:") && t != "Legend").collect();
+        let mut shown: Vec<String> = boxes
+            .iter()
+            .map(|b| b.4.clone())
+            .filter(|t| !t.starts_with('—') && !t.starts_with("shade:") && t != "Legend")
+            .collect();
         expected.sort();
         shown.sort();
         assert_eq!(shown, expected, "{args:?}");

@@ -88,7 +88,8 @@ pub fn to_graphml(network: &Network, stamp: &Stamp) -> String {
     for (i, e) in network.edges.iter().enumerate() {
         let (from, to) = (xml(&network.actors[e.from].name), xml(&network.actors[e.to].name));
         let relation = xml(&e.relation);
-        let mut grade = if graded { format!("<data key=\"grade\">{}</data>", xml(&grade_text(e))) } else { String::new() };
+        let mut grade =
+            if graded { format!("<data key=\"grade\">{}</data>", xml(&grade_text(e))) } else { String::new() };
         if decided {
             let _ = write!(grade, "<data key=\"status\">{}</data>", status(e));
         }

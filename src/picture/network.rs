@@ -258,10 +258,10 @@ pub fn build(
             if both && a > b {
                 continue; // drawn once, from the other direction
             }
-            let open = !proved.contains(&(s, o)) && !(both && proved.contains(&(o, s)));
+            let is_proved = proved.contains(&(s, o)) || (both && proved.contains(&(o, s)));
             names.insert(a.clone());
             names.insert(b.clone());
-            edges.insert((class, relation.clone(), a, b), (!both, open));
+            edges.insert((class, relation.clone(), a, b), (!both, !is_proved));
         }
     }
 

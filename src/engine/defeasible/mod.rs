@@ -8,11 +8,14 @@
 //! as strict (defeaters conclude nothing). Its model over-approximates every conclusion,
 //! and each instance tuple is one ground rule whose body may hold. Negation and aggregates
 //! read only relations no defeasible rule reaches (`lang::defeasible`), which that model
-//! computes exactly, so they are resolved during grounding.
+//! computes exactly, so they are resolved during grounding. A ground literal is numbered
+//! by its place in that model's sorted relations ([`Literals`]), and the ground rules are
+//! flat arrays ([`Csr`]): no per-literal key, no per-rule vector.
 //!
 //! **The proof conditions** then run over the ground theory, round by round, each round
 //! reading only the conclusions of earlier rounds (so a conclusion's supporting rule has
-//! premises concluded before it, the engine's provenance contract). Writing `R[q]` for the
+//! premises concluded before it, the engine's provenance contract; what a round is:
+//! `solve`). Writing `R[q]` for the
 //! rules for `q`, `Rsd[q]` for its strict and defeasible ones, `~q` for the complement:
 //!
 //! ```text

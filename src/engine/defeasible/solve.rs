@@ -43,9 +43,7 @@ pub(super) fn defeasible(c: &mut Conclusions, proved: &mut [Option<(u32, u32)>],
 /// The instances each literal is a premise of (once per occurrence).
 fn premise_uses(c: &Conclusions) -> Csr {
     let body = &c.instances.body;
-    Csr::group(c.len(), || {
-        (0..c.instances.len()).flat_map(move |i| body.get(i).iter().map(move |&b| (b, i as u32)))
-    })
+    Csr::group(c.len(), || (0..c.instances.len()).flat_map(move |i| body.get(i).iter().map(move |&b| (b, i as u32))))
 }
 
 /// Each literal's status from its derived state.
@@ -279,9 +277,9 @@ fn defeats(c: &Conclusions, s: u32, r: u32) -> bool {
 /// +Σa: an argument for `a` that no applicable superior attack defeats.
 fn support(c: &Conclusions, k: &Counts, a: u32) -> bool {
     let attackers = c.attackers(a);
-    c.rules_for(a).iter().any(|&r| {
-        concludes(c, r) && k.all(r, SUPPORT) && attackers.iter().all(|&s| k.any(s, MINUS) || !c.beats(s, r))
-    })
+    c.rules_for(a)
+        .iter()
+        .any(|&r| concludes(c, r) && k.all(r, SUPPORT) && attackers.iter().all(|&s| k.any(s, MINUS) || !c.beats(s, r)))
 }
 
 /// -Σa: every argument for `a` lacks support or is defeated by an applicable superior attack.

@@ -576,3 +576,60 @@ fn conclusions_model(program: &ir::Program, c: Conclusions, proved: &[Option<(u3
     model.defeasible = Some(Arc::new(c));
     model
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sorted pairs `(i / 3, i % 7)` without duplicates.
+    fn pairs(n: u32) -> Tuples {
+        let mut v: Vec<[Value; 2]> = (0..n).map(|i| [i / 3, (i * 5) % 7]).collect();
+        v.sort_unstable();
+        v.dedup();
+        let mut t = Tuples::new(2);
+        for p in &v {
+            t.push(p);
+        }
+        t
+    }
+
+    #[test]
+    fn galloping_lookup_agrees_with_binary_search_from_any_hint() {
+        let lits = Literals::new(vec![Tuples::new(1), pairs(200), pairs(5)]);
+        let probes: Vec<[Value; 2]> = (0..80).flat_map(|x| (0..8).map(move |y| [x, y])).collect();
+        for hint0 in [0, 1, 17, 100, 199, 500] {
+            let mut hint = hint0;
+            for p in &probes {
+                let expected = lits.tuples[1].position(p).map(|i| lits.first[1] + i as u32);
+                assert_eq!(lits.find_from(1, p, &mut hint), expected, "{p:?} from hint {hint0}");
+                if let Some(a) = expected {
+                    assert_eq!(lits.get(a), (1, &p[..]));
+                }
+            }
+        }
+        // Literal numbers run on across relations: relation 2 starts after relation 1.
+        assert_eq!(lits.get(lits.first[2]), (2, lits.tuples[2].get(0)));
+    }
+
+    #[test]
+    fn literals_outside_the_model_follow_it() {
+        let mut lits = Literals::new(vec![pairs(10)]);
+        let n = lits.len() as u32;
+        let mut hint = 0;
+        assert_eq!(lits.intern(0, &[99, 1], &mut hint), n);
+        assert_eq!(lits.intern(0, &[0, 0], &mut hint), 0);
+        assert_eq!(lits.intern(0, &[99, 1], &mut hint), n);
+        assert_eq!(lits.get(n), (0, &[99, 1][..]));
+        assert_eq!(lits.len() as u32, n + 1);
+    }
+
+    #[test]
+    fn csr_groups_items_by_key_in_the_order_given() {
+        let pairs = [(2, 10), (0, 11), (2, 12), (1, 13), (2, 14)];
+        let csr = Csr::group(4, || pairs.iter().copied());
+        assert_eq!(csr.get(0), &[11]);
+        assert_eq!(csr.get(1), &[13]);
+        assert_eq!(csr.get(2), &[10, 12, 14]);
+        assert_eq!(csr.get(3), &[] as &[u32]);
+    }
+}

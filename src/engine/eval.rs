@@ -57,6 +57,11 @@ pub struct EvalOptions {
     /// Where the evaluator reports its progress and each rule's time (`--profile`, the
     /// progress line; see [`crate::engine::profile`]).
     pub profile: Option<std::sync::Arc<crate::engine::profile::Recorder>>,
+    /// `eqrel` relations the caller reads only through [`Model::count`] and
+    /// [`Model::classes`] (`.printsize`, `.output` files): the datafrog engine keeps each of
+    /// them as its classes, without listing its Σ n² pairs, when no rule reads it. Other
+    /// engines list the pairs.
+    pub hold_classes: Vec<RelId>,
 }
 
 /// How a derived tuple first appeared: in which round of its stratum, by which rule.
@@ -76,6 +81,8 @@ struct Closure {
     slots: [u32; 2],
     /// Its classes so far.
     classes: crate::engine::eqrel::Classes,
+    /// Whether the model keeps the classes instead of the pairs (nothing reads them).
+    held: bool,
 }
 
 /// Annotation of tuples given as input rather than derived.
@@ -96,6 +103,9 @@ pub struct Model {
     /// A defeasible program's ground theory and every literal's status
     /// (`engine::defeasible`); `None` for a program of strict rules.
     pub defeasible: Option<std::sync::Arc<crate::engine::defeasible::Conclusions>>,
+    /// The `eqrel` relations held as classes (see [`EvalOptions::hold_classes`]): their
+    /// entry in `relations` is empty, and their pairs are these classes'.
+    pub classes: std::collections::BTreeMap<RelId, crate::engine::eqrel::Partition>,
 }
 
 impl Model {
@@ -143,7 +153,12 @@ impl Model {
                     .collect()
             })
             .unwrap_or_default();
-        Model { relations, annotations, packings, stratum_of, defeasible: None }
+        Model { relations, annotations, packings, stratum_of, defeasible: None, classes: Default::default() }
+    }
+
+    /// The number of tuples of `rel`, whether listed or held as classes.
+    pub fn count(&self, rel: RelId) -> u64 {
+        self.classes.get(&rel).map_or(self.relations[rel].len() as u64, |p| p.pairs())
     }
 
     /// How the tuple at `index` of `rel` first appeared; `None` when not recorded.
@@ -424,6 +439,16 @@ impl Ctx<'_> {
     }
 }
 
+/// Whether a rule other than the closure rules of `e` reads its relation (then its pairs
+/// must be listed for the joins).
+fn read_by_rules(program: &ir::Program, e: &ir::EqRel) -> bool {
+    program.rules.iter().filter(|r| !e.rules.contains(&r.id)).any(|r| {
+        let mut reads = Vec::new();
+        ir::body_reads(&r.body, false, &mut reads);
+        reads.iter().any(|&(rel, _, _)| rel == e.rel)
+    })
+}
+
 /// The stop flag of evaluations that cannot be stopped (expressions outside a fixpoint).
 static NEVER: Stop = Stop::new();
 
@@ -437,6 +462,8 @@ struct Evaluator<'p, 's, const R: usize, const E: usize, A: Payload> {
     annotations: Vec<Vec<u32>>,
     packings: Vec<Packing>,
     stratum_of: Vec<usize>,
+    /// The `eqrel` relations held as classes so far.
+    classes: std::collections::BTreeMap<RelId, crate::engine::eqrel::Partition>,
     payload: std::marker::PhantomData<A>,
 }
 
@@ -458,6 +485,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             annotations: vec![Vec::new(); n],
             packings: vec![Packing::default(); n],
             stratum_of: vec![0; n],
+            classes: Default::default(),
             payload: std::marker::PhantomData,
         }
     }
@@ -494,6 +522,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             packings: self.packings,
             stratum_of: self.stratum_of,
             defeasible: None,
+            classes: self.classes,
         })
     }
 
@@ -593,6 +622,14 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         }
 
         self.finish_stratum(sp, vars, &packing);
+        for c in closures.into_iter().filter(|c| c.held) {
+            // The relation holds only the pairs its rules and inputs gave: its classes
+            // replace them.
+            let rel = sp.relations[c.var];
+            self.done[rel] = Relation::from_vec(Vec::new());
+            self.annotations[rel].clear();
+            self.classes.insert(rel, c.classes.into_partition());
+        }
         Ok(round as usize)
     }
 
@@ -609,7 +646,8 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                 skip[slot] = true;
             }
             let slots = [reflexive as u32, transitive as u32];
-            closures.push(Closure { var, slots, classes: crate::engine::eqrel::Classes::default() });
+            let held = self.options.hold_classes.contains(&e.rel) && !read_by_rules(self.program, e);
+            closures.push(Closure { var, slots, classes: crate::engine::eqrel::Classes::default(), held });
         }
         (closures, skip)
     }
@@ -631,7 +669,8 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         for c in closures {
             let mut pairs = Vec::new();
             for (row, _) in vars[c.var].recent.borrow().iter() {
-                if let Err(size) = c.classes.add(row[0], row[1], limit, &mut pairs) {
+                let out = (!c.held).then_some(&mut pairs);
+                if let Err(size) = c.classes.add(row[0], row[1], limit, out) {
                     self.ctx.stop.request(StopReason::Tuples);
                     let largest = Some((sp.relations[c.var], usize::try_from(size).unwrap_or(usize::MAX)));
                     return Err(limit_diagnostic(self.program, self.options, StopReason::Tuples, None, largest));

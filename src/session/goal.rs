@@ -106,7 +106,9 @@ fn evaluate_rewrite(
         }
     }
     let plan = plan::plan_with(&rewrite.program, &stats);
-    let model = backend::evaluate(options.engine, &rewrite.program, &plan, inputs, symbols, options)?;
+    // The partial model is built from listed tuples: no relation is held as classes.
+    let options = EvalOptions { hold_classes: Vec::new(), ..options.clone() };
+    let model = backend::evaluate(options.engine, &rewrite.program, &plan, inputs, symbols, &options)?;
     Ok(partial_model(program, rewrite, &model, options.record))
 }
 

@@ -328,6 +328,52 @@ fn eqrel_relations_held_as_classes_write_the_same_bytes_as_the_listed_pairs() {
 }
 
 #[test]
+fn a_query_on_an_eqrel_relation_reads_the_bound_values_class_not_every_pair() {
+    use stance::base::value::{Symbols, from_number};
+    use stance::engine::eval::EvalOptions;
+    // A chain of 20,000 values is one class of 400,000,000 pairs. `bloc(5, y)` is answered
+    // from the classes: 20,000 matches, within a limit of 100,000 tuples per relation. The
+    // magic-set rewrite no longer adorns `bloc` (its closure rules would have joined to
+    // every pair under that limit): it declines, since `bloc` is evaluated in full.
+    let text = ".decl n(x: number)\nn(0).\nn(x + 1) :- n(x), x < 19999.\n\
+                .decl bloc(a: number, b: number) eqrel\nbloc(x, x + 1) :- n(x), x < 19999.\n";
+    let mut sources = stance::base::source::SourceMap::new();
+    let file = sources.add("p.dl", text);
+    let (ast, _) = stance::lang::syntax::parse_file(file, &sources.get(file).text);
+    let mut symbols = Symbols::new();
+    let (program, _) = stance::lang::check::check(&[ast], &Default::default(), &mut symbols);
+    let bloc = program.relation_id("bloc").expect("declared");
+    let facts = stance::facts::load::Facts::new();
+    let options = EvalOptions { record: true, max_tuples: Some(100_000), ..Default::default() };
+    let bound = [Some(from_number(5)), None];
+    let goal = stance::session::goal::evaluate_program_for(&program, &facts, &mut symbols, bloc, &bound, &options);
+    assert!(matches!(goal, Ok(None)), "{goal:?}");
+    let model =
+        stance::session::goal::evaluate_program_eqrel_pattern(&program, &facts, &mut symbols, bloc, &bound, &options)
+            .expect("within the limit")
+            .expect("bloc is held as classes");
+    let matches = &model.relations[bloc];
+    assert_eq!((matches.len(), matches.get(0), matches.get(19_999)), (20_000, &[5, 0][..], &[5, 19_999][..]));
+
+    // `stance query` answers from the classes, as full evaluation does, for every binding.
+    let program = ".decl link(a: symbol, b: symbol)\nlink(\"b\", \"a\"). link(\"c\", \"b\"). link(\"x\", \"y\").\n\
+                   .decl bloc(a: symbol, b: symbol) eqrel\nbloc(a, b) :- link(a, b).\n";
+    let dir = project(&[("rules/p.dl", program)]);
+    for (pattern, expected) in [
+        ("bloc(\"b\", y)", "relation,a,b\nbloc,b,a\nbloc,b,b\nbloc,b,c\n"),
+        ("bloc(y, \"y\")", "relation,a,b\nbloc,x,y\nbloc,y,y\n"),
+        ("bloc(\"a\", \"c\")", "relation,a,b\nbloc,a,c\n"),
+        ("bloc(\"a\", \"x\")", "relation,a,b\n"),
+        ("bloc(\"q\", y)", "relation,a,b\n"),
+    ] {
+        let o = stance(dir.path(), &["query", "--no-facts", "--format", "csv", pattern]);
+        assert_eq!(run::stdout(&o), expected, "{pattern}");
+        let full = stance(dir.path(), &["query", "--no-facts", "--format", "csv", "--full", pattern]);
+        assert_eq!((o.status.code(), run::stdout(&o)), (full.status.code(), run::stdout(&full)), "{pattern}");
+    }
+}
+
+#[test]
 fn eqrel_classes_merging_through_recursion_agree_across_engines() {
     // `next` joins each bloc to the next one round after another, through a rule that
     // reads `bloc` itself; the union-find (datafrog) and the closure rules (simple) agree.

@@ -181,6 +181,7 @@ fn evaluate(
         max_memory: args.max_memory,
         profile: recorder,
         hold_classes,
+        limit_held_pairs: true,
         ..args.project.eval_options(record)
     };
     // `.pragma "magic-transform"`: derive only what the shown relations need.

@@ -138,6 +138,22 @@ impl Partition {
         })
     }
 
+    /// The pairs matching `pattern` (`Some` for a bound column), sorted by value: a bound
+    /// value's class, never the others'.
+    pub fn matching(&self, pattern: [Option<Value>; 2]) -> Tuples {
+        let class_of = |v: Value| self.classes.iter().find(|c| c.contains(&v));
+        let mut rows: Vec<[Value; 2]> = match pattern {
+            [Some(x), Some(y)] => class_of(x).filter(|c| c.contains(&y)).map(|_| vec![[x, y]]).unwrap_or_default(),
+            [Some(x), None] => class_of(x).map(|c| c.iter().map(|&y| [x, y]).collect()).unwrap_or_default(),
+            [None, Some(y)] => class_of(y).map(|c| c.iter().map(|&x| [x, y]).collect()).unwrap_or_default(),
+            [None, None] => return self.to_tuples(),
+        };
+        rows.sort_unstable();
+        let mut tuples = Tuples::new(2);
+        rows.iter().for_each(|row| tuples.push(row));
+        tuples
+    }
+
     /// Every pair, as the engine keeps a relation (sorted by value, no duplicates).
     pub fn to_tuples(&self) -> Tuples {
         let mut rows: Vec<[Value; 2]> = Vec::with_capacity(usize::try_from(self.pairs).unwrap_or(0));

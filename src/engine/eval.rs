@@ -62,6 +62,10 @@ pub struct EvalOptions {
     /// them as its classes, without listing its Σ n² pairs, when no rule reads it. Other
     /// engines list the pairs.
     pub hold_classes: Vec<RelId>,
+    /// Whether the pairs of a relation held as classes count against `max_tuples`: yes
+    /// when the caller shows them all (`infer`'s `.printsize` and `.output`), no when it shows
+    /// a few classes' (`query`), whose classes cost memory by member, not by pair.
+    pub limit_held_pairs: bool,
 }
 
 /// How a derived tuple first appeared: in which round of its stratum, by which rule.
@@ -665,8 +669,9 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         round: u32,
         produced: &mut [Vec<(Row<R>, A)>],
     ) -> Result<(), Diagnostic> {
-        let limit = self.options.max_tuples.map(|m| m as u64);
+        let max = self.options.max_tuples.map(|m| m as u64);
         for c in closures {
+            let limit = max.filter(|_| !c.held || self.options.limit_held_pairs);
             let mut pairs = Vec::new();
             for (row, _) in vars[c.var].recent.borrow().iter() {
                 let out = (!c.held).then_some(&mut pairs);

@@ -626,15 +626,19 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         }
 
         self.finish_stratum(sp, vars, &packing);
+        self.keep_classes(sp, closures);
+        Ok(round as usize)
+    }
+
+    /// Puts the classes of the `eqrel` relations held as classes in the model, in place of
+    /// the pairs their rules and inputs gave (all their variables hold).
+    fn keep_classes(&mut self, sp: &StratumPlan, closures: Vec<Closure>) {
         for c in closures.into_iter().filter(|c| c.held) {
-            // The relation holds only the pairs its rules and inputs gave: its classes
-            // replace them.
             let rel = sp.relations[c.var];
             self.done[rel] = Relation::from_vec(Vec::new());
             self.annotations[rel].clear();
             self.classes.insert(rel, c.classes.into_partition());
         }
-        Ok(round as usize)
     }
 
     /// The `eqrel` relations of the stratum whose closure a union-find keeps, and which of

@@ -371,6 +371,11 @@ fn a_query_on_an_eqrel_relation_reads_the_bound_values_class_not_every_pair() {
         let full = stance(dir.path(), &["query", "--no-facts", "--format", "csv", "--full", pattern]);
         assert_eq!((o.status.code(), run::stdout(&o)), (full.status.code(), run::stdout(&full)), "{pattern}");
     }
+    // A rule reads `bloc`: its pairs are listed, and the answer is the same.
+    let read = format!("{program}.decl member(a: symbol)\nmember(a) :- bloc(a, \"a\").\n");
+    let dir = project(&[("rules/p.dl", &read)]);
+    let o = stance(dir.path(), &["query", "--no-facts", "--format", "csv", "bloc(\"b\", y)"]);
+    assert_eq!(run::stdout(&o), "relation,a,b\nbloc,b,a\nbloc,b,b\nbloc,b,c\n");
 }
 
 #[test]

@@ -58,8 +58,9 @@ pub fn evaluate_program_for(
 /// that shows the matching tuples without proofs (`stance query`): the program is evaluated
 /// with `rel` kept as its classes (`engine::eqrel`), and the model lists only the pairs of
 /// the bound values' classes, so a class of n members costs n values, not n² pairs.
-/// `Ok(None)` when that does not apply (not an `eqrel` relation, nothing bound, or a rule
-/// reads it, or an engine other than datafrog): evaluate otherwise.
+/// When a rule reads `rel`, its pairs are listed and the model is the full one. `Ok(None)`
+/// when `rel` is not an `eqrel` relation, nothing is bound, or another engine than
+/// datafrog runs: evaluate otherwise.
 pub fn evaluate_eqrel_pattern(
     project: &mut Project,
     rel: RelId,
@@ -81,15 +82,21 @@ pub fn evaluate_program_eqrel_pattern(
     options: &EvalOptions,
 ) -> Result<Option<Model>, Diagnostic> {
     let [x, y] = bound else { return Ok(None) };
-    if !program.eqrel.iter().any(|e| e.rel == rel) || (x.is_none() && y.is_none()) || program.defeasible.is_active() {
+    let datafrog = matches!(options.engine, backend::Engine::Datafrog);
+    if !datafrog || !program.eqrel.iter().any(|e| e.rel == rel) || (x.is_none() && y.is_none()) {
+        return Ok(None);
+    }
+    if program.defeasible.is_active() {
         return Ok(None);
     }
     let options = EvalOptions { hold_classes: vec![rel], ..options.clone() };
     let inputs = input_tuples(program, facts);
     let plan = plan::plan_with(program, &plan::Stats::of_inputs(program, inputs.iter().enumerate()));
     let mut model = backend::evaluate(options.engine, program, &plan, inputs, symbols, &options)?;
-    let Some(classes) = model.classes.remove(&rel) else { return Ok(None) };
-    model.relations[rel] = classes.matching([*x, *y]);
+    // Not held (a rule reads it): the model is the full one.
+    if let Some(classes) = model.classes.remove(&rel) {
+        model.relations[rel] = classes.matching([*x, *y]);
+    }
     Ok(Some(model))
 }
 

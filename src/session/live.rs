@@ -267,3 +267,38 @@ fn translate<'r>(rows: impl Iterator<Item = &'r [Value]>, types: &[Type], from: 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(values: &[[Value; 2]]) -> Tuples {
+        let mut t = Tuples::new(2);
+        values.iter().for_each(|r| t.push(r));
+        t
+    }
+
+    /// Only presence changes of the set reach the dataflow: a row loaded twice stays while
+    /// one copy remains, a moved row is no change, and rows outside the changed middle are
+    /// not looked at.
+    #[test]
+    fn an_input_update_gives_the_changes_of_the_set_of_rows() {
+        let mut input = Input::new(rows(&[[1, 2], [3, 4], [3, 4], [5, 6], [7, 8]]));
+        let mut out = Vec::new();
+        // One copy of (3, 4) removed, (5, 6) moved to the end, (9, 9) added in the middle.
+        input.update(0, rows(&[[1, 2], [3, 4], [9, 9], [7, 8], [5, 6]]), &mut out);
+        assert_eq!(out, vec![(0, vec![9, 9], 1)]);
+        out.clear();
+        input.update(0, rows(&[[1, 2], [9, 9], [7, 8]]), &mut out);
+        assert_eq!(out, vec![(0, vec![3, 4], -1), (0, vec![5, 6], -1)]);
+        out.clear();
+        input.update(0, rows(&[]), &mut out);
+        assert_eq!(out, vec![(0, vec![1, 2], -1), (0, vec![7, 8], -1), (0, vec![9, 9], -1)]);
+        let mut nullary = Input::new(Tuples { arity: 0, data: Vec::new(), rows: 2 });
+        out.clear();
+        nullary.update(3, Tuples { arity: 0, data: Vec::new(), rows: 1 }, &mut out);
+        assert_eq!(out, vec![]);
+        nullary.update(3, Tuples::new(0), &mut out);
+        assert_eq!(out, vec![(3, vec![], -1)]);
+    }
+}

@@ -1,13 +1,16 @@
-//! The IR compiled to a differential dataflow: one collection of rows per relation, one
-//! `distinct` per derived relation, one `iterate` scope (a `Variable` per relation) per
-//! recursive stratum.
+//! The IR compiled to a differential dataflow: one collection of rows ([`Row`]: up to six
+//! values inline) per relation, one `distinct` per derived relation, one loop scope (with a
+//! `u32` round and a `Variable` per relation when recursive) per stratum.
 //!
 //! A rule's body is compiled literal by literal, in the checked order, over a collection of
 //! *environments*: rows of the rule's variables (`Rule::num_vars` wide, 0 where a variable is
-//! not bound yet). A positive atom is a `join` keyed by its constants and already-bound
-//! variables; a negated atom an `antijoin` against the (complete, lower-stratum) relation
-//! projected to its non-wildcard columns; a comparison a `filter`; `x = e` and `range` a
-//! `flat_map`; an aggregate a `reduce` keyed by the variables its body shares with the outer
+//! not bound yet). A positive atom is a `join_core` keyed by its constants and already-bound
+//! variables, against the relation arranged by those columns: a lower relation's arrangement
+//! is made once in the outer scope per (relation, key columns) and entered into every stratum
+//! that keys it so; a stratum's own relation is arranged once in its loop for all its rules.
+//! Repeated variables are checked inside the join. A negated atom is an `antijoin` against
+//! the (complete, lower-stratum) relation projected to its non-wildcard columns; a comparison
+//! a `filter`; `x = e` and `range` a `flat_map`; an aggregate a `reduce` keyed by the variables its body shares with the outer
 //! body. An environment's multiplicity is its number of solutions, as in a nested-loop
 //! evaluation, so `count` and `sum` fold the same solutions the simple engine folds.
 //! Expressions, comparisons, ranges and folds are the datafrog engine's own
@@ -40,12 +43,16 @@ pub type Coll<'s, T> = VecCollection<'s, T, Row, isize>;
 /// A relation's tuples arranged by some of their columns (key: those columns' values;
 /// value: the tuple), at time `T`.
 type Index<'s, T> = Arranged<'s, TraceAgent<ValSpine<Row, Row, T, isize>>>;
+/// Arrangements by (relation, key columns).
+type Indexes<'s, T> = RefCell<HashMap<(RelId, Vec<usize>), Index<'s, T>>>;
+/// A lower relation's arrangement entered into a stratum's loop scope.
+type EnteredIndex<'s> = Arranged<'s, TraceEnter<TraceAgent<ValSpine<Row, Row, u32, isize>>, Inner>>;
 
 /// The arrangements of the relations of completed strata, made once in the outer scope per
 /// (relation, key columns) and shared by every stratum and rule that joins with them.
 struct Lower<'s> {
     rels: Vec<Option<Coll<'s, u32>>>,
-    indexes: RefCell<HashMap<(RelId, Vec<usize>), Index<'s, u32>>>,
+    indexes: Indexes<'s, u32>,
 }
 
 impl<'s> Lower<'s> {
@@ -181,7 +188,7 @@ fn join<'s>(a: Keyed<'s>, b: Keyed<'s>, f: impl Fn(&Row, &Row) -> Option<Row> + 
 #[derive(Clone)]
 enum Indexed<'s> {
     Own(Index<'s, Inner>),
-    Entered(Arranged<'s, TraceEnter<TraceAgent<ValSpine<Row, Row, u32, isize>>, Inner>>),
+    Entered(EnteredIndex<'s>),
 }
 
 /// The environments joined with an arranged relation, combined.
@@ -217,7 +224,7 @@ struct Stratum<'a, 's, 'i> {
     lower: &'a Lower<'s>,
     inner: Scope<'i, Inner>,
     /// The stratum's own relations arranged by key columns, shared by its rules.
-    indexes: RefCell<HashMap<(RelId, Vec<usize>), Index<'i, Inner>>>,
+    indexes: Indexes<'i, Inner>,
     shared: &'a Shared,
 }
 

@@ -292,9 +292,10 @@ pub fn build(
 fn undecided_pairs(model: &Model, relations: usize) -> Vec<BTreeSet<(Value, Value)>> {
     let mut pairs = vec![BTreeSet::new(); relations];
     let Some(c) = model.defeasible.as_deref() else { return pairs };
-    for (a, (rel, tuple)) in c.atoms.iter().enumerate() {
-        if c.status[a] == crate::engine::defeasible::Status::Undecided && tuple.len() == 2 && *rel < relations {
-            pairs[*rel].insert((tuple[0], tuple[1]));
+    for a in 0..c.len() as u32 {
+        let (rel, tuple) = c.literal(a);
+        if c.status[a as usize] == crate::engine::defeasible::Status::Undecided && tuple.len() == 2 && rel < relations {
+            pairs[rel].insert((tuple[0], tuple[1]));
         }
     }
     pairs

@@ -529,6 +529,17 @@ pub fn evaluate_with(
 ) -> Result<Model, Failure> {
     let inputs = input_tuples(&project.program, &project.facts);
     if project.program.defeasible.is_active() {
+        // The defeasible evaluator grounds on datafrog; saying so beats ignoring `--engine`.
+        if options.engine != backend::Engine::Datafrog {
+            let d = Diagnostic::error(
+                Code::Unsupported,
+                format!("`--engine {}` does not evaluate defeasible programs", options.engine.name()),
+            )
+            .with_help(
+                "rules with `:~`, `:~>` or `.prefer` are evaluated by the datafrog engine: use `--engine datafrog`",
+            );
+            return Err(Failure::new(vec![d], ExitStatus::Failed));
+        }
         let rows = defeasible_rows(project);
         let Project { program, symbols, .. } = project;
         return crate::engine::stratified::evaluate(program, inputs, rows, symbols, options)

@@ -82,6 +82,12 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         eprintln!("{msg}\nhelp: `stance why-not '{}'` shows how far each rule gets", claim.text);
         return Ok(ExitStatus::Failed);
     }
+    // The rows the proofs quote are read back from their tables: a table changed since
+    // loading fails the command before anything is shown.
+    if let Err((name, changed)) = ex.sources.check_held() {
+        let d = stance::facts::load::changed_error(&format!("cannot quote from `{name}`"), &changed);
+        return Err(Failure::new(vec![d], ExitStatus::Usage));
+    }
     let mut out = stance::base::terminal::stdout(args.format.shape());
     let result = (|| -> std::io::Result<()> {
         // One group of proofs per matching tuple (one tuple for a ground claim).

@@ -3,9 +3,9 @@
 //!
 //! A large statement table is not kept as text: it is read in chunks while it loads, and
 //! its [`SourceFile`] holds the file open instead ([`HeldFile`]), so that a proof can read
-//! back the one row it quotes. Every read checks first that the file is still the one that
-//! was loaded (its length, modification and change times through the open handle); a file
-//! changed since loading is an error ([`Changed`]), never a quote of other text.
+//! back the one row it quotes. Every read checks first that the file is as it was loaded
+//! (its length and modification time, through the open handle); a file changed since
+//! loading is an error ([`Changed`]), never a quote of other text.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -117,32 +117,21 @@ impl SourceFile {
     }
 }
 
-/// How a file was when it was loaded, from its open handle: a change to it (written in
-/// place, truncated, appended to) changes its length or its modification and change times.
-/// (A file replaced by renaming another over its name is not seen: the handle still reads
-/// the file that was loaded.)
+/// How a file was when it was loaded, from its open handle: a change to its content (written
+/// in place, truncated, appended to) changes its length or its modification time. (The
+/// change time is not compared: removing the file's name, as `stance diff` does with the
+/// checkout it loaded, changes it, and the handle still reads the file that was loaded. A
+/// file replaced by renaming another over its name is not seen, for the same reason.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct FileStamp {
     len: u64,
     modified: Option<std::time::SystemTime>,
-    #[cfg(unix)]
-    changed: (i64, i64),
 }
 
 impl FileStamp {
     fn of(file: &std::fs::File) -> std::io::Result<FileStamp> {
         let meta = file.metadata()?;
-        #[cfg(unix)]
-        let changed = {
-            use std::os::unix::fs::MetadataExt;
-            (meta.ctime(), meta.ctime_nsec())
-        };
-        Ok(FileStamp {
-            len: meta.len(),
-            modified: meta.modified().ok(),
-            #[cfg(unix)]
-            changed,
-        })
+        Ok(FileStamp { len: meta.len(), modified: meta.modified().ok() })
     }
 }
 

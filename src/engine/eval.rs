@@ -57,6 +57,9 @@ pub struct EvalOptions {
     /// Where the evaluator reports its progress and each rule's time (`--profile`, the
     /// progress line; see [`crate::engine::profile`]).
     pub profile: Option<std::sync::Arc<crate::engine::profile::Recorder>>,
+    /// Show the progress line on standard error while the program evaluates (the CLI sets
+    /// it from [`crate::engine::progress::wanted`]; see [`crate::engine::progress::start_for`]).
+    pub progress: bool,
 }
 
 /// How a derived tuple first appeared: in which round of its stratum, by which rule.

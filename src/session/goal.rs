@@ -106,7 +106,12 @@ fn evaluate_rewrite(
         }
     }
     let plan = plan::plan_with(&rewrite.program, &stats);
-    let model = backend::evaluate(options.engine, &rewrite.program, &plan, inputs, symbols, options)?;
+    let mut options = options.clone();
+    // On a terminal, the progress line, naming the rewrite's strata.
+    let progress = crate::engine::progress::start_for(&rewrite.program, &plan, &mut options);
+    let model = backend::evaluate(options.engine, &rewrite.program, &plan, inputs, symbols, &options);
+    drop(progress);
+    let model = model?;
     Ok(partial_model(program, rewrite, &model, options.record))
 }
 

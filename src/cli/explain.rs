@@ -118,7 +118,7 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
 
 /// Whether any statement row has a grade or a confidence: then proofs show them.
 pub fn graded(facts: &stance::facts::load::Facts) -> bool {
-    facts.origins.iter().any(|o| o.grade.is_some() || o.confidence.is_some())
+    facts.graded() != (false, false)
 }
 
 /// What `--min-grade` / `--min-confidence` left out, when they left anything out.

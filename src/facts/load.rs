@@ -25,7 +25,13 @@
 //! Every loaded fact gets an id (its index in [`Facts::origins`]) and remembers its table and
 //! 1-based line, so a derived claim can cite the row it rests on.
 //!
-//! Text comes from the [`SourceMap`]. A file with invalid UTF-8 is decoded by [`decode`],
+//! A statement table is streamed from its file in chunks ([`stream_statement_table`]): only
+//! the rows are kept, each with its line and offset, and a proof reads its metadata back
+//! through the file held open since loading ([`crate::base::source::HeldFile`]). Other text
+//! (relation tables, an editor's buffer) comes from the [`SourceMap`]; both paths split
+//! records with the same splitter and give the same rows, offsets and diagnostics (a
+//! property test streams random tables in chunks of every size). A file with invalid UTF-8
+//! is decoded by [`decode`],
 //! which reports every bad byte sequence as a located error (two actors `A\xff` and `A\xfe`
 //! must not silently become the same `A\u{FFFD}`). A UTF-8 BOM at the start of the text is
 //! skipped. Line ends may be `\n` or `\r\n`.
@@ -88,11 +94,9 @@ pub struct FactOrigin {
     pub line: u32,
     /// Byte offset of the row in its file. Metadata (often a unique quote per row) is not
     /// interned or copied at load time: it is read back from the row when a proof shows it.
+    /// (Its `grade` and `confidence` are in [`Facts::grades`]: most tables have neither, and
+    /// 12 bytes per row matter at ten million rows.)
     pub offset: u32,
-    /// The row's `grade` (statement tables with that column; `None` when empty or absent).
-    pub grade: Option<Grade>,
-    /// The row's `confidence`, likewise.
-    pub confidence: Option<f32>,
 }
 
 /// The loaded rows of one relation, in load order, each with its fact id. Duplicate tuples
@@ -163,6 +167,10 @@ pub struct Facts {
     pub below_grade: usize,
     /// Of those, the rows with no grade (or no confidence).
     pub ungraded_dropped: usize,
+    /// Each fact's `grade` and `confidence` (statement tables with those columns; `None`
+    /// when empty or absent), by fact id, up to the last fact that has either: empty when
+    /// no row has one, so that ungraded tables pay nothing.
+    pub grades: Vec<(Option<Grade>, Option<f32>)>,
     /// Each fact's validity interval, by fact id, when loaded for temporal evaluation
     /// ([`RowFilter::with_time`]); empty otherwise, so that plain runs pay nothing.
     pub intervals: Vec<crate::facts::asof::Interval>,
@@ -187,6 +195,21 @@ impl Facts {
     /// Where fact `id` was stated.
     pub fn origin(&self, id: u32) -> &FactOrigin {
         &self.origins[id as usize]
+    }
+
+    /// Fact `id`'s grade, if its row has one.
+    pub fn grade(&self, id: u32) -> Option<Grade> {
+        self.grades.get(id as usize).and_then(|g| g.0)
+    }
+
+    /// Fact `id`'s confidence, if its row has one.
+    pub fn confidence(&self, id: u32) -> Option<f32> {
+        self.grades.get(id as usize).and_then(|g| g.1)
+    }
+
+    /// Whether any row has a grade (`.0`) and whether any has a confidence (`.1`).
+    pub fn graded(&self) -> (bool, bool) {
+        (self.grades.iter().any(|g| g.0.is_some()), self.grades.iter().any(|g| g.1.is_some()))
     }
 
     /// The table a fact was read from.
@@ -1253,13 +1276,11 @@ impl<'f> StatementTable<'f> {
             return;
         }
         let id = facts.origins.len() as u32;
-        facts.origins.push(FactOrigin {
-            table: self.table,
-            line: record.line,
-            offset: span.start,
-            grade: row_grade,
-            confidence: row_confidence,
-        });
+        facts.origins.push(FactOrigin { table: self.table, line: record.line, offset: span.start });
+        if row_grade.is_some() || row_confidence.is_some() {
+            facts.grades.resize(id as usize, (None, None));
+            facts.grades.push((row_grade, row_confidence));
+        }
         self.gathered[slot].1.push(&[symbols.intern(subject), symbols.intern(object)], id);
     }
 
@@ -1575,7 +1596,7 @@ impl TableReader<'_> {
                 facts.push(
                     self.schema.relation,
                     &tuple,
-                    FactOrigin { table: self.table, line, offset: 0, grade: None, confidence: None },
+                    FactOrigin { table: self.table, line, offset: 0 },
                 );
                 self.count += 1;
             }
@@ -2223,7 +2244,7 @@ mod tests {
         // The bad row is not loaded; the others keep their grade and confidence.
         assert_eq!(env.sym_rows("backs").len(), 3);
         let graded: Vec<(Option<String>, Option<f32>)> =
-            env.facts.origins.iter().map(|o| (o.grade.map(|g| g.to_string()), o.confidence)).collect();
+            (0..3).map(|id| (env.facts.grade(id).map(|g| g.to_string()), env.facts.confidence(id))).collect();
         assert_eq!(graded, vec![(Some("B2".into()), Some(0.8)), (None, None), (Some("C1".into()), None)]);
 
         let mut env = Env::new();

@@ -545,7 +545,7 @@ fn defeasible_rows(project: &Project) -> Vec<crate::engine::defeasible::Row> {
                 rel,
                 tuple: tuple.to_vec(),
                 fact,
-                grade: project.facts.origin(fact).grade,
+                grade: project.facts.grade(fact),
                 date: project.facts.metadata_value(fact, "date", &project.sources),
             });
         }

@@ -186,7 +186,8 @@ impl HeldFile {
         self.check()?;
         let len = len.min(self.len.saturating_sub(offset) as usize);
         let mut buf = vec![0; len];
-        read_exact_at(&self.file, &mut buf, offset).map_err(|e| Changed { why: format!("it cannot be read again: {e}") })?;
+        read_exact_at(&self.file, &mut buf, offset)
+            .map_err(|e| Changed { why: format!("it cannot be read again: {e}") })?;
         Ok(buf)
     }
 

@@ -248,7 +248,9 @@ impl Facts {
             None => Cow::Borrowed(file.text.get(origin.offset as usize..).unwrap_or("")),
             Some(held) => {
                 let read = read_row(held, origin.offset);
-                Cow::Owned(read.map_err(|c| changed_error(&format!("cannot quote `{}:{}`", file.name, origin.line), &c))?)
+                Cow::Owned(
+                    read.map_err(|c| changed_error(&format!("cannot quote `{}:{}`", file.name, origin.line), &c))?,
+                )
             }
         };
         // The row is split again exactly as it was loaded; it was complete then.
@@ -1078,7 +1080,9 @@ fn stream_in_chunks(
                 (streamed.len, eof) = (streamed.len + (rest.len() - before) as u64, true);
                 let (text, invalid) = decode(rest);
                 let at = base + skip;
-                streamed.invalid.extend(invalid.into_iter().map(|i| InvalidUtf8 { at: at + i.at.start..at + i.at.end, ..i }));
+                streamed
+                    .invalid
+                    .extend(invalid.into_iter().map(|i| InvalidUtf8 { at: at + i.at.start..at + i.at.end, ..i }));
                 table.feed(&text, at, line, true, symbols, facts);
                 break;
             }
@@ -1593,11 +1597,7 @@ impl TableReader<'_> {
         match conv.convert(bound, symbols) {
             Err(d) => self.errors.push(*d),
             Ok(tuple) => {
-                facts.push(
-                    self.schema.relation,
-                    &tuple,
-                    FactOrigin { table: self.table, line, offset: 0 },
-                );
+                facts.push(self.schema.relation, &tuple, FactOrigin { table: self.table, line, offset: 0 });
                 self.count += 1;
             }
         }

@@ -80,7 +80,9 @@ pub(super) fn load(
                 let (text, invalid) = load::decode(text.into_bytes());
                 let file = sources.add(display_path(&path), text);
                 diags.extend(load::invalid_utf8_errors(file, &invalid));
-                errors.extend(load::load_statement_table(file, sources, symbols, facts, filter).err().unwrap_or_default());
+                errors.extend(
+                    load::load_statement_table(file, sources, symbols, facts, filter).err().unwrap_or_default(),
+                );
             }
             Table::File(path, file, _) => {
                 let (invalid, rows) = stream(&path, file, sources, (symbols, facts), filter)?;
@@ -143,8 +145,7 @@ mod tests {
         std::fs::write(dir.join("rules.dl"), ".decl backs(a: symbol, b: symbol)\n.output backs\n").unwrap();
         std::fs::create_dir_all(dir.join("facts")).unwrap();
         std::fs::write(dir.join("facts/s.csv"), format!("subject,relation,object,source,quote\n{rows}")).unwrap();
-        let inputs =
-            Inputs { rules: vec![dir.join("rules.dl")], facts: Some(dir.join("facts")), ..Inputs::default() };
+        let inputs = Inputs { rules: vec![dir.join("rules.dl")], facts: Some(dir.join("facts")), ..Inputs::default() };
         super::super::load(&inputs, &mut SourceMap::new()).unwrap_or_else(|f| panic!("{:?}", f.diagnostics))
     }
 

@@ -16,8 +16,8 @@ use std::fmt::Write;
 /// by relation name and then in display order.
 pub fn listing(program: &ir::Program, c: &Conclusions, symbols: &Symbols) -> Vec<(RelId, Vec<u32>, Status)> {
     let mut per_rel: Vec<Vec<u32>> = vec![Vec::new(); program.relations.len()];
-    for (a, (rel, _)) in c.atoms.iter().enumerate() {
-        per_rel[*rel].push(a as u32);
+    for a in 0..c.len() as u32 {
+        per_rel[c.literal(a).0].push(a);
     }
     let mut rels: Vec<RelId> = (0..program.relations.len()).filter(|&r| !per_rel[r].is_empty()).collect();
     rels.sort_by(|&a, &b| program.relations[a].name.cmp(&program.relations[b].name));
@@ -25,11 +25,11 @@ pub fn listing(program: &ir::Program, c: &Conclusions, symbols: &Symbols) -> Vec
     for rel in rels {
         let mut tuples = Tuples::new(program.relations[rel].arity());
         for &a in &per_rel[rel] {
-            tuples.push(&c.atoms[a as usize].1);
+            tuples.push(c.literal(a).1);
         }
         for i in display_order(&tuples, &program.relations[rel].types, symbols) {
             let a = per_rel[rel][i];
-            out.push((rel, c.atoms[a as usize].1.clone(), c.status[a as usize]));
+            out.push((rel, c.literal(a).1.to_vec(), c.status[a as usize]));
         }
     }
     out
@@ -77,16 +77,16 @@ pub fn why_not(ex: &Explainer, rel: RelId, tuple: &[crate::base::value::Value]) 
     let mut out = attacks_text(ex.program, c, a, ex.symbols, ex.facts, ex.sources);
     for &r in c.rules_for(a) {
         let by = instance_text(ex.program, c, r, ex.facts, ex.sources);
-        let inst = &c.instances[r as usize];
+        let inst = c.instance(r);
         let missing =
             inst.body.iter().find(|&&b| !matches!(c.status[b as usize], Status::Definite | Status::Defeasible));
         let state = match (inst.kind, missing) {
             (crate::lang::syntax::ast::RuleKind::Defeater, _) => "a defeater: it concludes nothing".to_string(),
             (_, Some(&b)) => {
-                let (brel, btuple) = &c.atoms[b as usize];
+                let (brel, btuple) = c.literal(b);
                 format!(
                     "its premise {} is {}",
-                    atom_text(ex.program, *brel, btuple, ex.symbols),
+                    atom_text(ex.program, brel, btuple, ex.symbols),
                     c.status[b as usize].name()
                 )
             }
@@ -99,8 +99,7 @@ pub fn why_not(ex: &Explainer, rel: RelId, tuple: &[crate::base::value::Value]) 
 
 /// What stands for instance `i`: `rule @r2 at rules/x.dl:4`, `statement facts/s.csv:3 [A2]`.
 pub fn instance_text(program: &ir::Program, c: &Conclusions, i: u32, facts: &Facts, sources: &SourceMap) -> String {
-    let inst = &c.instances[i as usize];
-    match inst.source {
+    match c.instance(i).source {
         Source::Rule(r) => {
             let name = program.defeasible.name(r).map(|n| format!("@{n} ")).unwrap_or_default();
             format!("rule {name}at {}", sources.file_line(program.rules[r].span))
@@ -127,25 +126,24 @@ pub fn attacks_text(
 ) -> String {
     let mut out = String::new();
     let status = c.status[a as usize];
-    let (rel, tuple) = &c.atoms[a as usize];
-    let _ = writeln!(out, "{}: {}", atom_text(program, *rel, tuple, symbols), status.name());
+    let (rel, tuple) = c.literal(a);
+    let _ = writeln!(out, "{}: {}", atom_text(program, rel, tuple, symbols), status.name());
     if let Some(k) = c.complement_of(a)
         && c.status[k as usize] == Status::Definite
     {
-        let (krel, ktuple) = &c.atoms[k as usize];
-        let _ = writeln!(out, "   its complement {} holds definitely", atom_text(program, *krel, ktuple, symbols));
+        let (krel, ktuple) = c.literal(k);
+        let _ = writeln!(out, "   its complement {} holds definitely", atom_text(program, krel, ktuple, symbols));
     }
     for &s in c.attackers(a) {
-        let inst = &c.instances[s as usize];
-        let (hrel, htuple) = &c.atoms[inst.head as usize];
-        let head = atom_text(program, *hrel, htuple, symbols);
+        let (hrel, htuple) = c.literal(c.instance(s).head);
+        let head = atom_text(program, hrel, htuple, symbols);
         let by = instance_text(program, c, s, facts, sources);
         let fate = match c.outcome(a, s) {
             Outcome::Blocked(b) => {
-                let (brel, btuple) = &c.atoms[b as usize];
+                let (brel, btuple) = c.literal(b);
                 format!(
                     "blocked: its premise {} is {}",
-                    atom_text(program, *brel, btuple, symbols),
+                    atom_text(program, brel, btuple, symbols),
                     c.status[b as usize].name()
                 )
             }

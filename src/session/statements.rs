@@ -119,7 +119,7 @@ fn stream(
     // Diagnostics show the text: it is read again (checked against the checksum) and kept,
     // decoded as a whole (a bad header stops the stream before any invalid UTF-8 after it).
     let (text, invalid) = load::decode(held.read_all().map_err(|c| changed(&name, &c))?);
-    sources.get_mut(id).text = text;
+    sources.set_text(id, text);
     Ok((load::invalid_utf8_errors(id, &invalid), rows))
 }
 

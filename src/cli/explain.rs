@@ -52,7 +52,7 @@ pub struct ExplainArgs {
 pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let started = Instant::now();
     let inputs = stance::session::Inputs { as_of: args.at.or(args.project.as_of), ..args.project.inputs() };
-    let (mut run, claim) = ctx.load_for_claim_from(&inputs, &args.project, &args.claim, args.full)?;
+    let (mut run, claim) = ctx.load_for_claim_from(&inputs, &args.project, &args.claim, args.full, false)?;
     let evaluated = Instant::now();
     let grading = graded(&run.project.facts).then(|| run.grading());
     let filtered = filtered_note(&args.project, &run.project.facts);

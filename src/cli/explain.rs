@@ -94,7 +94,14 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         for (g, roots) in groups.iter().enumerate() {
             for (i, &root) in roots.iter().enumerate() {
                 match args.format {
-                    ProofFormat::Json => writeln!(out, "{}", explain::proof_json(&ex, root))?,
+                    ProofFormat::Json => {
+                        let mut proof = explain::proof_json(&ex, root);
+                        let node = &ex.nodes[root];
+                        if let Some(d) = stance::proof::defeasible::attacks_json(&ex, node.rel, &node.tuple) {
+                            proof["defeasible"] = d;
+                        }
+                        writeln!(out, "{proof}")?
+                    }
                     ProofFormat::Text => {
                         if g + i > 0 {
                             writeln!(out)?;

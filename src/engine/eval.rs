@@ -121,6 +121,15 @@ impl Model {
         Model { relations, ..Default::default() }
     }
 
+    /// Keeps the first `n` relations (drops relations an evaluator added after the program's
+    /// own, such as `engine::stratified`'s hidden inputs).
+    pub fn keep_relations(&mut self, n: usize) {
+        self.relations.truncate(n);
+        self.annotations.truncate(n);
+        self.packings.truncate(n);
+        self.stratum_of.truncate(n);
+    }
+
     /// A model computed by another evaluator behind the [`crate::engine::backend`] boundary:
     /// `relations` sorted and without duplicates, and, when recorded, `annotations[rel][i]`
     /// for tuple `i`, whose `rule` is a rule of the relation's stratum or [`INPUT`].

@@ -49,6 +49,7 @@ use crate::base::diag::Diagnostic;
 use crate::base::value::{Symbols, Tuples, Value};
 use crate::engine::eval::{self, Annotation, EvalOptions, INPUT, Model};
 use crate::engine::plan;
+use crate::facts::asof::Period;
 use crate::facts::grade::Grade;
 use crate::lang::ir::{self, RelId, RuleId};
 use crate::lang::syntax::ast::RuleKind;
@@ -86,8 +87,11 @@ pub struct Row {
     pub fact: u32,
     /// Its grade, if any.
     pub grade: Option<Grade>,
-    /// Its `date` cell, if any (ISO dates compare as text).
+    /// Its `date` cell, if any, as written.
     pub date: Option<String>,
+    /// Its `date` as a period (`None` when absent or not a date): under `.prefer by date`, a
+    /// row beats another whose period ends before its own begins ([`Period::after`]).
+    pub period: Option<Period>,
 }
 
 /// What a literal is, in the end.
@@ -429,7 +433,7 @@ impl Conclusions {
                 {
                     return x.at_least(y);
                 }
-                self.by_date && matches!((&a.date, &b.date), (Some(x), Some(y)) if x > y)
+                self.by_date && matches!((a.period, b.period), (Some(x), Some(y)) if x.after(y))
             }
             _ => false,
         }
@@ -499,6 +503,13 @@ pub fn evaluate(
     let ground_options = EvalOptions { record: false, ..options.clone() };
     let mut model = eval::evaluate(&support, &plan, support_inputs, symbols, &ground_options)?;
     let instance_tuples = model.relations.split_off(program.relations.len());
+    // `engine::stratified`'s hidden relations (`$final:p`) are read only under negation and
+    // in aggregates, which grounding has resolved: they are no literals of the theory.
+    let mut inputs = inputs;
+    for (rel, r) in program.relations.iter().enumerate().filter(|(_, r)| r.name.starts_with('$')) {
+        model.relations[rel] = Tuples::new(r.arity());
+        inputs[rel] = Tuples::new(r.arity());
+    }
     let mut c = Conclusions::new(program, options.defeasible, Literals::new(model.relations));
     ground::inputs(&mut c, &inputs, rows);
     for g in &groundings {

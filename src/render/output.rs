@@ -361,26 +361,32 @@ fn write_souffle_rows(
         }
         return Ok(());
     }
-    let mut num = itoa::Buffer::new();
-    for i in Order::of(tuples, &rel.types, symbols).iter() {
-        for (k, (&v, &t)) in tuples.get(i).iter().zip(&rel.types).enumerate() {
-            if k > 0 {
-                w.write_all(delimiter.as_bytes())?;
-            }
-            match t {
-                Type::Number => w.write_all(num.format(to_number(v)).as_bytes())?,
-                Type::Symbol if rfc4180 => {
-                    w.write_all(b"\"")?;
-                    w.write_all(symbols.resolve(v).replace('"', "\\\"\"").as_bytes())?;
-                    w.write_all(b"\"")?;
+    // Formatted in blocks of rows, a few side by side (`--jobs`), written in order.
+    let order = Order::of(tuples, &rel.types, symbols);
+    let format = |positions: std::ops::Range<usize>| {
+        let mut out = Vec::with_capacity(positions.len() * 8 * rel.arity());
+        let mut num = itoa::Buffer::new();
+        for p in positions {
+            for (k, (&v, &t)) in tuples.get(order.at(p)).iter().zip(&rel.types).enumerate() {
+                if k > 0 {
+                    out.extend_from_slice(delimiter.as_bytes());
                 }
-                Type::Symbol => w.write_all(symbols.resolve(v).as_bytes())?,
-                t => w.write_all(display(v, t, symbols).as_bytes())?,
+                match t {
+                    Type::Number => out.extend_from_slice(num.format(to_number(v)).as_bytes()),
+                    Type::Symbol if rfc4180 => {
+                        out.push(b'"');
+                        out.extend_from_slice(symbols.resolve(v).replace('"', "\\\"\"").as_bytes());
+                        out.push(b'"');
+                    }
+                    Type::Symbol => out.extend_from_slice(symbols.resolve(v).as_bytes()),
+                    t => out.extend_from_slice(display(v, t, symbols).as_bytes()),
+                }
             }
+            out.push(b'\n');
         }
-        w.write_all(b"\n")?;
-    }
-    Ok(())
+        out
+    };
+    crate::engine::parallel::blocks_in_order(order.len(), 1 << 14, format, |bytes| w.write_all(&bytes))
 }
 
 /// Writes the `.output rel(IO=stdout)` relations among `relations` as Soufflé prints them:

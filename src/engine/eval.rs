@@ -804,7 +804,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         let split = allowed.is_none() && !makes_values(rp);
         let cap = allowed.map(|a| (head_var, a));
         let ctx = &mut self.ctx;
-        let seg = |index| Segment { rp, statics, payload, index };
+        let seg = |index| Segment { rp, payload, index };
 
         // Segment 0: the source and the operations after it.
         let ops = &rp.ops;
@@ -898,17 +898,16 @@ type Pair<'a, const R: usize, const E: usize> = (&'a [(Row<R>, Env<E>)], &'a [(R
 
 /// One segment of a rule: the source, or the join at `index - 1`, with the operations
 /// after it; its environments go to the next join's environment, or to the head.
-struct Segment<'a, const R: usize, A> {
+struct Segment<'a, A> {
     rp: &'a RulePlan,
-    statics: &'a [Index<R>],
     payload: A,
     index: usize,
 }
 
-impl<const R: usize, A: Payload> Segment<'_, R, A> {
+impl<A: Payload> Segment<'_, A> {
     /// Sends an environment that got through the segment to the next join's environment
     /// (keyed by that join's key) or, as a head row, to `heads`.
-    fn emit<const E: usize>(
+    fn emit<const R: usize, const E: usize>(
         &self,
         env: &Env<E>,
         ctx: &mut Ctx,
@@ -933,7 +932,7 @@ impl<const R: usize, A: Payload> Segment<'_, R, A> {
 /// `--max-tuples` lets it take) the head rows are counted as they come, so a runaway rule
 /// stops within one compaction of the limit rather than at the end of the round.
 fn run_segment<T: Send, const R: usize, const E: usize, A: Payload>(
-    seg: &Segment<'_, R, A>,
+    seg: &Segment<'_, A>,
     ctx: &mut Ctx,
     tasks: Vec<T>,
     each: impl Fn(T, &mut Ctx, &mut Sink<E>) + Sync,

@@ -811,13 +811,17 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         let next_env = match &rp.source {
             Source::Unit if round == 0 => {
                 let unit = [[0; R]];
-                let each = |rows: &[Row<R>], ctx: &mut Ctx, sink: &mut Sink<E>| scan(rows, |r| r, &[], ops, statics, ctx, sink);
+                let each = |rows: &[Row<R>], ctx: &mut Ctx, sink: &mut Sink<E>| {
+                    scan(rows, |r| r, &[], ops, statics, ctx, sink)
+                };
                 run_segment(&seg(0), ctx, vec![&unit[..]], each, out, cap)
             }
             Source::Static { rel, cols } if round == 0 => {
                 let rows = &self.done[*rel].elements[..];
                 let tasks = if split { parallel::split(rows) } else { vec![rows] };
-                let each = |rows: &[Row<R>], ctx: &mut Ctx, sink: &mut Sink<E>| scan(rows, |r| r, cols, ops, statics, ctx, sink);
+                let each = |rows: &[Row<R>], ctx: &mut Ctx, sink: &mut Sink<E>| {
+                    scan(rows, |r| r, cols, ops, statics, ctx, sink)
+                };
                 run_segment(&seg(0), ctx, tasks, each, out, cap)
             }
             Source::Dynamic { rel, cols } => {

@@ -148,7 +148,7 @@ fn same_stratum_joins_and_intersections_are_exact_for_one_two_and_four_threads()
     // or extra row, whatever the number of threads.
     let mut reach: Vec<Vec<u32>> = Vec::new();
     for start in 0..120 {
-        let mut seen = vec![false; 120];
+        let mut seen = [false; 120];
         let mut todo = vec![start];
         while let Some(n) = todo.pop() {
             for &(_, to) in pairs.iter().filter(|(from, _)| *from == n) {

@@ -97,6 +97,14 @@ impl Order {
         self.len() == 0
     }
 
+    /// The index of the tuple at `position` in display order.
+    pub fn at(&self, position: usize) -> usize {
+        match self {
+            Order::Identity(_) => position,
+            Order::Indices(v) => v[position],
+        }
+    }
+
     /// Tuple indices in display order.
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
         let (n, v) = match self {

@@ -440,14 +440,34 @@ impl Payload for Recorded {
 /// `autoinc()`), the first run-time error, which stops evaluation after the round, and the
 /// stop flag that every hot loop reads.
 struct Ctx<'s> {
-    functors: functors::Ctx<'s>,
+    functors: Functors<'s>,
     error: Option<Diagnostic>,
     stop: &'s Stop,
 }
 
-impl Ctx<'_> {
+/// What functors use: the run's own context, which makes symbols and records and counts
+/// `autoinc()`; or, on a worker thread running a piece of a rule that evaluates no functor
+/// call and builds no record (see [`makes_values`]), the symbols, read-only.
+enum Functors<'s> {
+    Own(functors::Ctx<'s>),
+    Read(&'s Symbols),
+}
+
+impl<'s> Ctx<'s> {
     fn symbols(&self) -> &Symbols {
-        self.functors.symbols
+        match &self.functors {
+            Functors::Own(f) => f.symbols,
+            Functors::Read(symbols) => symbols,
+        }
+    }
+
+    /// The functors' own context; none on a worker thread, where [`makes_values`] keeps
+    /// every rule that would need it.
+    fn own(&mut self) -> &mut functors::Ctx<'s> {
+        match &mut self.functors {
+            Functors::Own(f) => f,
+            Functors::Read(_) => unreachable!("a rule that makes values ran on a worker thread"),
+        }
     }
 
     fn fail(&mut self, d: Diagnostic) {
@@ -495,7 +515,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         Evaluator {
             program,
             plan,
-            ctx: Ctx { functors: functors::Ctx::new(symbols), error: None, stop },
+            ctx: Ctx { functors: Functors::Own(functors::Ctx::new(symbols)), error: None, stop },
             options,
             done: (0..n).map(|_| Relation::from_vec(Vec::new())).collect(),
             annotations: vec![Vec::new(); n],
@@ -821,6 +841,10 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         vars.iter().zip(&sp.relations).map(|(v, &r)| (variable_len(v), r)).max().map(|(n, r)| (r, n))
     }
 
+    /// Runs one rule for one round: its source's environments through its operations and
+    /// joins, the head rows into `out`. Each segment (the source, then each join) is cut
+    /// into pieces run side by side ([`run_segment`]) when the round is large enough, unless
+    /// `--max-tuples` counts the head's rows as they come or the rule makes values.
     #[allow(clippy::too_many_arguments)]
     fn run_rule(
         &mut self,
@@ -834,93 +858,232 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         statics: &[Index<R>],
         out: &mut Vec<(Row<R>, A)>,
     ) {
-        let head_args = &rp.head_args;
-        let ctx = &mut self.ctx;
-        // `--max-tuples`: how many new tuples the head may still take, and when to count
-        // the rows emitted (see `next_cap_check`), so a runaway rule stops within one
-        // compaction of the limit rather than at the end of the round.
+        // `--max-tuples`: how many new tuples the head may still take.
         let head_var = &vars[var_of(rp.head)];
         let allowed = self.options.max_tuples.map(|m| m.saturating_sub(variable_len(head_var)));
-        let next_check = std::cell::Cell::new(allowed.map_or(usize::MAX, |a| a.saturating_add(1)));
-        // Where the rows of a segment go: the next join's environment, or the head.
-        let emit = |seg: usize,
-                    env: &Env<E>,
-                    ctx: &mut Ctx,
-                    next_env: &mut Vec<(Row<R>, Env<E>)>,
-                    out: &mut Vec<(Row<R>, A)>| {
-            if let Some((join, _)) = rp.joins.get(seg) {
-                next_env.push((key_row::<R, E>(&join.key, env), *env));
-            } else if let Some(head) = project_head::<R, E>(head_args, env, ctx) {
-                out.push((head, payload));
-                if out.len() >= next_check.get()
-                    && let Some(allowed) = allowed
-                {
-                    // The lowest payload of each row is kept, as the end of the round does.
-                    out.sort_unstable();
-                    out.dedup_by(|a, b| a.0 == b.0);
-                    retain_new(out, head_var);
-                    if out.len() > allowed {
-                        ctx.stop.request(StopReason::Tuples);
-                    }
-                    next_check.set(next_cap_check(out.len(), allowed));
-                }
-            }
-        };
+        let split = allowed.is_none() && !makes_values(rp);
+        let cap = allowed.map(|a| (head_var, a));
+        let ctx = &mut self.ctx;
+        let seg = |index| Segment { rp, payload, index };
 
         // Segment 0: the source and the operations after it.
-        let mut next_env = Vec::new();
-        {
-            let mut sink = |env: &Env<E>, ctx: &mut Ctx| emit(0, env, ctx, &mut next_env, out);
-            let mut run_source_row = |row: &Row<R>, ctx: &mut Ctx, cols: &[ColAction]| {
-                let mut env = [0; E];
-                if match_cols(cols, row, &mut env) {
-                    run_ops(&rp.ops, &mut env, statics, ctx, &mut sink);
-                }
-            };
-            match &rp.source {
-                Source::Unit if round == 0 => run_source_row(&[0; R], ctx, &[]),
-                Source::Static { rel, cols } if round == 0 => {
-                    for row in self.done[*rel].iter() {
-                        if ctx.stop.is_requested() {
-                            break;
-                        }
-                        run_source_row(row, ctx, cols);
-                    }
-                }
-                Source::Dynamic { rel, cols } => {
-                    for (row, _) in vars[var_of(*rel)].recent.borrow().iter() {
-                        if ctx.stop.is_requested() {
-                            break;
-                        }
-                        run_source_row(row, ctx, cols);
-                    }
-                }
-                _ => {}
+        let ops = &rp.ops;
+        let next_env = match &rp.source {
+            Source::Unit if round == 0 => {
+                let unit = [[0; R]];
+                let each = |rows: &[Row<R>], ctx: &mut Ctx, sink: &mut Sink<E>| {
+                    scan(rows, |r| r, &[], ops, statics, ctx, sink)
+                };
+                run_segment(&seg(0), ctx, vec![&unit[..]], each, out, cap)
             }
-        }
+            Source::Static { rel, cols } if round == 0 => {
+                let rows = &self.done[*rel].elements[..];
+                let tasks = if split { parallel::split(rows) } else { vec![rows] };
+                let each = |rows: &[Row<R>], ctx: &mut Ctx, sink: &mut Sink<E>| {
+                    scan(rows, |r| r, cols, ops, statics, ctx, sink)
+                };
+                run_segment(&seg(0), ctx, tasks, each, out, cap)
+            }
+            Source::Dynamic { rel, cols } => {
+                let recent = vars[var_of(*rel)].recent.borrow();
+                let tasks = if split { parallel::split(&recent[..]) } else { vec![&recent[..]] };
+                let each = |rows: &[(Row<R>, A)], ctx: &mut Ctx, sink: &mut Sink<E>| {
+                    scan(rows, |(r, _)| r, cols, ops, statics, ctx, sink);
+                };
+                run_segment(&seg(0), ctx, tasks, each, out, cap)
+            }
+            _ => Vec::new(),
+        };
         if let Some(env_var) = env_vars.first() {
             env_var.insert(Relation::from_vec(next_env));
         }
 
-        // Each join: semi-naive over the materialised environment and the re-keyed atom.
+        // Each join `env_{j+1}(..) :- env_j(key, ..), r(key, ..)` of the environment so far
+        // with an atom of this stratum, semi-naive over the materialised environment and the
+        // re-keyed atom; its operations follow.
         for (j, (join, after)) in rp.joins.iter().enumerate() {
-            let mut next_env = Vec::new();
-            {
-                let mut sink = |env: &Env<E>, ctx: &mut Ctx| emit(j + 1, env, ctx, &mut next_env, out);
-                let DynJoin { index, cols, .. } = join;
+            let DynJoin { index, cols, .. } = join;
+            let (env, atom) = (&env_vars[j], &dyn_vars[*index]);
+            let (recent1, stable1) = (env.recent.borrow(), env.stable.borrow());
+            let (recent2, stable2) = (atom.recent.borrow(), atom.stable.borrow());
+            let pairs = semi_naive_pairs(&recent1, &stable1, &recent2, &stable2);
+            // One task of all the pairs, or each pair cut by key ranges, a task per piece.
+            let size = pairs.iter().map(|(a, b)| a.len() + b.len()).sum();
+            let tasks: Vec<Vec<Pair<R, E>>> = if split && parallel::pieces(size) > 1 {
+                pairs.into_iter().flat_map(|(a, b)| parallel::split_join(a, b)).map(|pair| vec![pair]).collect()
+            } else {
+                vec![pairs]
+            };
+            let each = |pairs: Vec<Pair<R, E>>, ctx: &mut Ctx, sink: &mut Sink<E>| {
                 let stop = ctx.stop;
-                join_semi_naive(&env_vars[j], &dyn_vars[*index], stop, |_, env, row| {
-                    let mut env = *env;
-                    if match_cols(cols, row, &mut env) {
-                        run_ops(after, &mut env, statics, ctx, &mut sink);
-                    }
-                });
-            }
+                for (a, b) in pairs {
+                    merge_join(a, b, stop, &mut |_, env, row| {
+                        let mut env = *env;
+                        if match_cols(cols, row, &mut env) {
+                            run_ops(after, &mut env, statics, ctx, sink);
+                        }
+                    });
+                }
+            };
+            let next_env = run_segment(&seg(j + 1), ctx, tasks, each, out, cap);
             if let Some(env_var) = env_vars.get(j + 1) {
                 env_var.insert(Relation::from_vec(next_env));
             }
         }
     }
+}
+
+/// A rule's source: each of `rows` binding `cols` in an empty environment, then `ops`.
+fn scan<S, const R: usize, const E: usize>(
+    rows: &[S],
+    row: impl Fn(&S) -> &Row<R>,
+    cols: &[ColAction],
+    ops: &[Op],
+    statics: &[Index<R>],
+    ctx: &mut Ctx,
+    sink: &mut Sink<E>,
+) {
+    for r in rows {
+        if ctx.stop.is_requested() {
+            break;
+        }
+        let mut env = [0; E];
+        if match_cols(cols, row(r), &mut env) {
+            run_ops(ops, &mut env, statics, ctx, sink);
+        }
+    }
+}
+
+/// Where an environment that got through a segment's operations goes.
+type Sink<'s, const E: usize> = dyn FnMut(&Env<E>, &mut Ctx) + 's;
+
+/// A pair of key-sorted slices to merge-join: environments, and a re-keyed atom's tuples.
+type Pair<'a, const R: usize, const E: usize> = (&'a [(Row<R>, Env<E>)], &'a [(Row<R>, Row<R>)]);
+
+/// One segment of a rule: the source, or the join at `index - 1`, with the operations
+/// after it; its environments go to the next join's environment, or to the head.
+struct Segment<'a, A> {
+    rp: &'a RulePlan,
+    payload: A,
+    index: usize,
+}
+
+impl<A: Payload> Segment<'_, A> {
+    /// Sends an environment that got through the segment to the next join's environment
+    /// (keyed by that join's key) or, as a head row, to `heads`.
+    fn emit<const R: usize, const E: usize>(
+        &self,
+        env: &Env<E>,
+        ctx: &mut Ctx,
+        envs: &mut Vec<(Row<R>, Env<E>)>,
+        heads: &mut Vec<(Row<R>, A)>,
+    ) {
+        if let Some((join, _)) = self.rp.joins.get(self.index) {
+            envs.push((key_row::<R, E>(&join.key, env), *env));
+        } else if let Some(head) = project_head::<R, E>(&self.rp.head_args, env, ctx) {
+            heads.push((head, self.payload));
+        }
+    }
+}
+
+/// Runs a segment of a rule: `each` on every task (a piece of the source, a piece of a
+/// join) with the sink of the segment; the environments for the next join, and the head
+/// rows appended to `out`. More than one task (given only for a rule that may be split:
+/// one that makes no values, without `cap`): side by side, each on a worker thread with
+/// its own context (read-only symbols: see [`makes_values`]), the results concatenated in
+/// the tasks' order, so they are what one thread would have produced, in the same order.
+/// One task: on this thread, and with `cap` (the head and how many new tuples
+/// `--max-tuples` lets it take) the head rows are counted as they come, so a runaway rule
+/// stops within one compaction of the limit rather than at the end of the round.
+fn run_segment<T: Send, const R: usize, const E: usize, A: Payload>(
+    seg: &Segment<'_, A>,
+    ctx: &mut Ctx,
+    tasks: Vec<T>,
+    each: impl Fn(T, &mut Ctx, &mut Sink<E>) + Sync,
+    out: &mut Vec<(Row<R>, A)>,
+    cap: Option<(&Variable<(Row<R>, A)>, usize)>,
+) -> Vec<(Row<R>, Env<E>)> {
+    let mut envs = Vec::new();
+    if tasks.len() > 1 {
+        let (symbols, stop) = (ctx.symbols(), ctx.stop);
+        let done = parallel::in_order(tasks, |task| {
+            let mut ctx = Ctx { functors: Functors::Read(symbols), error: None, stop };
+            let (mut envs, mut heads) = (Vec::new(), Vec::new());
+            each(task, &mut ctx, &mut |env, ctx| seg.emit(env, ctx, &mut envs, &mut heads));
+            (envs, heads, ctx.error)
+        });
+        let mut first_error = None;
+        for (e, h, error) in done {
+            envs.extend(e);
+            out.extend(h);
+            first_error = first_error.or(error);
+        }
+        if let Some(error) = first_error {
+            ctx.fail(error);
+        }
+        return envs;
+    }
+    let next_check = std::cell::Cell::new(cap.map_or(usize::MAX, |(_, a)| a.saturating_add(1)));
+    let mut sink = |env: &Env<E>, ctx: &mut Ctx| {
+        seg.emit(env, ctx, &mut envs, out);
+        if out.len() >= next_check.get()
+            && let Some((head, allowed)) = cap
+        {
+            // The lowest payload of each row is kept, as the end of the round does.
+            out.sort_unstable();
+            out.dedup_by(|a, b| a.0 == b.0);
+            retain_new(out, head);
+            if out.len() > allowed {
+                ctx.stop.request(StopReason::Tuples);
+            }
+            next_check.set(next_cap_check(out.len(), allowed));
+        }
+    };
+    for task in tasks {
+        each(task, ctx, &mut sink);
+    }
+    envs
+}
+
+/// The pairs of batches a semi-naive join of two variables merge-joins, in datafrog's
+/// order: every pair of tuples is seen exactly once, in the round when the later of the two
+/// is new (`Δa × b`, `a × Δb`, `Δa × Δb`).
+#[allow(clippy::type_complexity)]
+fn semi_naive_pairs<'a, K: Ord, V1: Ord, V2: Ord>(
+    recent1: &'a [(K, V1)],
+    stable1: &'a [Relation<(K, V1)>],
+    recent2: &'a [(K, V2)],
+    stable2: &'a [Relation<(K, V2)>],
+) -> Vec<(&'a [(K, V1)], &'a [(K, V2)])> {
+    let mut pairs: Vec<_> = stable2.iter().map(|batch| (recent1, &batch.elements[..])).collect();
+    pairs.extend(stable1.iter().map(|batch| (&batch.elements[..], recent2)));
+    pairs.push((recent1, recent2));
+    pairs
+}
+
+/// Whether a rule makes values whose ids depend on the order it runs in: a functor call
+/// (`cat` makes symbols, `autoinc()` counts, `match` caches patterns) or a record. Such a
+/// rule runs on one thread, with the run's own functor context.
+fn makes_values(rp: &RulePlan) -> bool {
+    fn expr(e: &Expr) -> bool {
+        match e {
+            Expr::Var(_) | Expr::Const(..) => false,
+            Expr::Unary(_, _, a) | Expr::Cast(a, _) => expr(a),
+            Expr::Field { record, .. } => expr(record),
+            Expr::Binary(_, _, a, b) => expr(a) || expr(b),
+            Expr::Record(..) | Expr::Call { .. } => true,
+        }
+    }
+    fn ops(list: &[Op]) -> bool {
+        list.iter().any(|op| match op {
+            Op::Lookup { .. } | Op::Absent { .. } | Op::Intersect { .. } => false,
+            Op::Filter { lhs, rhs, .. } => expr(lhs) || expr(rhs),
+            Op::Assign { expr: e, .. } => expr(e),
+            Op::Range { from, to, step, .. } => expr(from) || expr(to) || step.as_ref().is_some_and(expr),
+            Op::Aggregate { target, ops: body, .. } => target.as_ref().is_some_and(expr) || ops(body),
+        })
+    }
+    rp.head_args.iter().any(expr) || ops(&rp.ops) || rp.joins.iter().any(|(_, after)| ops(after))
 }
 
 // How an [`Extension`] rule runs: a leapjoin with a single leaper over a static index.
@@ -1438,7 +1601,7 @@ pub fn evaluate_expr(e: &Expr, env: &[Value], symbols: &mut Symbols) -> Option<V
     if e.uses_autoinc() {
         return None;
     }
-    eval_expr(e, env, &mut Ctx { functors: functors::Ctx::new(symbols), error: None, stop: &NEVER })
+    eval_expr(e, env, &mut Ctx { functors: Functors::Own(functors::Ctx::new(symbols)), error: None, stop: &NEVER })
 }
 
 /// Numbers the symbols for `ord` before evaluation, when a rule calls it (every evaluator
@@ -1473,7 +1636,7 @@ fn eval_expr(e: &Expr, env: &[Value], ctx: &mut Ctx) -> Option<Value> {
             for a in args {
                 values.push(eval_expr(a, env, ctx)?);
             }
-            return func.eval(&values, &mut ctx.functors);
+            return func.eval(&values, ctx.own());
         }
         // [a, b]: the record's id in the record table, added if new.
         Expr::Record(t, fields) => {
@@ -1481,34 +1644,14 @@ fn eval_expr(e: &Expr, env: &[Value], ctx: &mut Ctx) -> Option<Value> {
             for f in fields {
                 values.push(eval_expr(f, env, ctx)?);
             }
-            return ctx.functors.symbols.records.pack(*t, &values);
+            return ctx.own().symbols.records.pack(*t, &values);
         }
         // A field of a record; `nil` has none, so the binding is dropped.
         Expr::Field { record, index, .. } => {
             let id = eval_expr(record, env, ctx)?;
-            return ctx.functors.symbols.records.unpack(id).and_then(|f| f.get(*index).copied());
+            return ctx.symbols().records.unpack(id).and_then(|f| f.get(*index).copied());
         }
     })
-}
-
-/// Semi-naive join of two variables keyed alike: every pair is seen exactly once, in the
-/// round when the later of its two tuples is new (datafrog's scheme, with a callback that
-/// may emit any number of results).
-fn join_semi_naive<K: Ord, V1: Ord, V2: Ord>(
-    input1: &Variable<(K, V1)>,
-    input2: &Variable<(K, V2)>,
-    stop: &Stop,
-    mut result: impl FnMut(&K, &V1, &V2),
-) {
-    let recent1 = input1.recent.borrow();
-    let recent2 = input2.recent.borrow();
-    for batch in input2.stable.borrow().iter() {
-        merge_join(&recent1, batch, stop, &mut result);
-    }
-    for batch in input1.stable.borrow().iter() {
-        merge_join(batch, &recent2, stop, &mut result);
-    }
-    merge_join(&recent1, &recent2, stop, &mut result);
 }
 
 /// Merge join of two key-sorted slices; gives up as soon as `stop` is raised.

@@ -6,6 +6,12 @@
 //! rows of an index. Each is a set operation on sorted data, so its result does not depend on
 //! how the work was split: output is byte-identical for any number of threads.
 //!
+//! The rules themselves are split with the helpers here too: a rule's source tuples in
+//! pieces ([`split`]), a join of two sorted relations by key ranges ([`split_join`]), each
+//! piece run on its own thread and the results concatenated in the pieces' order
+//! ([`in_order`]), which is what one thread would have produced, in the same order. Output
+//! rows are formatted in blocks the same way ([`blocks_in_order`]).
+//!
 //! Below [`MIN_PARALLEL`] elements, or on a pool of one thread, each runs sequentially.
 
 use datafrog::{Relation, Variable};
@@ -57,27 +63,94 @@ fn side_by_side<'a, T: Send + 'a>(items: Vec<T>, work: &'a (impl Fn(T) + Sync)) 
     run_side_by_side(items.into_iter().map(|item| Box::new(move || work(item)) as Task<'a>).collect());
 }
 
+/// `work` on each item side by side on rayon's pool; the results in the items' order, so
+/// that concatenating them gives what one thread would have produced.
+pub fn in_order<I: Send, O: Send>(items: Vec<I>, work: impl Fn(I) -> O + Sync) -> Vec<O> {
+    let mut outs: Vec<Option<O>> = items.iter().map(|_| None).collect();
+    side_by_side(items.into_iter().zip(outs.iter_mut()).collect(), &|(item, out): (I, &mut Option<O>)| {
+        *out = Some(work(item));
+    });
+    outs.into_iter().flatten().collect()
+}
+
+/// `work` on consecutive ranges of `0..len`, `block` positions each, a few side by side (one
+/// per thread), each result handed to `sink` in order: output of any length, produced on all
+/// cores in bounded memory. Stops at the first error of `sink`.
+pub fn blocks_in_order<O: Send, E>(
+    len: usize,
+    block: usize,
+    work: impl Fn(std::ops::Range<usize>) -> O + Sync,
+    mut sink: impl FnMut(O) -> Result<(), E>,
+) -> Result<(), E> {
+    let per_batch = block.max(1) * rayon::current_num_threads();
+    let mut start = 0;
+    while start < len {
+        let end = (start + per_batch).min(len);
+        let ranges: Vec<_> = (start..end).step_by(block.max(1)).map(|s| s..(s + block.max(1)).min(end)).collect();
+        for out in in_order(ranges, &work) {
+            sink(out)?;
+        }
+        start = end;
+    }
+    Ok(())
+}
+
+/// `source` cut into [`pieces`] pieces of about equal length, in order.
+pub fn split<S>(source: &[S]) -> Vec<&[S]> {
+    let n = pieces(source.len());
+    if n <= 1 {
+        return vec![source];
+    }
+    source.chunks(source.len().div_ceil(n)).collect()
+}
+
+/// A merge join of `a` and `b` (each sorted by its key) cut into independent joins over
+/// consecutive key ranges, [`pieces`] of them for both inputs' length: the longer input is
+/// cut into equal pieces, and both are cut where each piece's first key begins, so no key's
+/// tuples are split. Joining each pair and concatenating the results in order gives the
+/// same pairs in the same order as joining `a` with `b`.
+#[allow(clippy::type_complexity)]
+pub fn split_join<'a, K: Ord, V1, V2>(a: &'a [(K, V1)], b: &'a [(K, V2)]) -> Vec<(&'a [(K, V1)], &'a [(K, V2)])> {
+    let n = pieces(a.len() + b.len());
+    let longer: Vec<&K> = if a.len() >= b.len() {
+        (1..n).map(|i| &a[i * a.len() / n].0).collect()
+    } else {
+        (1..n).map(|i| &b[i * b.len() / n].0).collect()
+    };
+    let (mut a_at, mut b_at) = (0, 0);
+    let mut out = Vec::with_capacity(n);
+    for key in longer {
+        let a_end = a_at + a[a_at..].partition_point(|t| &t.0 < key);
+        let b_end = b_at + b[b_at..].partition_point(|t| &t.0 < key);
+        if a_end > a_at && b_end > b_at {
+            out.push((&a[a_at..a_end], &b[b_at..b_end]));
+        }
+        (a_at, b_at) = (a_end, b_end);
+    }
+    if a_at < a.len() && b_at < b.len() {
+        out.push((&a[a_at..], &b[b_at..]));
+    }
+    out
+}
+
 /// The sorted union of `work` on each of a few pieces of `source`, side by side: each piece's
 /// output is sorted and deduplicated on its own thread, then the pieces are merged.
 pub fn union_of_pieces<S: Sync, O: Ord + Copy + Send + Sync>(
     source: &[S],
     work: impl Fn(&[S]) -> Vec<O> + Sync,
 ) -> Vec<O> {
-    let n = pieces(source.len());
     let sorted = |piece: &[S]| {
         let mut out = work(piece);
         out.sort_unstable();
         out.dedup();
         out
     };
-    if n <= 1 {
+    let parts = split(source);
+    if parts.len() <= 1 {
         return sorted(source);
     }
-    let size = source.len().div_ceil(n);
-    let mut outs: Vec<Vec<O>> = (0..source.len().div_ceil(size)).map(|_| Vec::new()).collect();
-    side_by_side(source.chunks(size).zip(outs.iter_mut()).collect(), &|(piece, out): (&[S], &mut Vec<O>)| {
-        *out = sorted(piece);
-    });
+    let n = parts.len();
+    let outs = in_order(parts, sorted);
     let mut all = Vec::with_capacity(outs.iter().map(Vec::len).sum());
     let mut runs = Vec::with_capacity(outs.len());
     for out in outs {
@@ -409,6 +482,48 @@ mod tests {
             let mut got = v.clone();
             pool(threads).install(|| sort_dedup_by(&mut got, |x, y| x.0 == y.0));
             assert_eq!(got, expected, "{threads} threads");
+        }
+    }
+
+    /// Every pair of a merge join, in the order it finds them.
+    fn joined(a: &[(u64, u32)], b: &[(u64, u32)]) -> Vec<(u64, u32, u32)> {
+        let mut out = Vec::new();
+        for x in a {
+            let from = b.partition_point(|y| y.0 < x.0);
+            for y in b[from..].iter().take_while(|y| y.0 == x.0) {
+                out.push((x.0, x.1, y.1));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn split_join_pieces_join_to_the_whole_join_in_order_for_any_threads() {
+        // Keys repeat (each up to 4 times on one side), so a cut inside a key's run would
+        // drop or repeat pairs; one side much longer than the other, both ways.
+        let (x, y) = inputs(3 * MIN_PARALLEL);
+        let a: Vec<(u64, u32)> = x.iter().flat_map(|&k| (0..(k % 4) as u32).map(move |v| (k / 4, v))).collect();
+        let b: Vec<(u64, u32)> = y.iter().step_by(5).map(|&k| (k / 4, (k % 7) as u32)).collect();
+        for (a, b) in [(&a, &b), (&b, &a)] {
+            let expected = joined(a, b);
+            assert!(expected.len() > 1000);
+            for threads in [1, 2, 4] {
+                let parts = pool(threads).install(|| split_join(a, b));
+                assert_eq!(parts.len() > 1, threads > 1, "{threads} threads: {} pieces", parts.len());
+                let got: Vec<_> = parts.iter().flat_map(|(a, b)| joined(a, b)).collect();
+                assert!(got == expected, "{threads} threads: {} pairs, expected {}", got.len(), expected.len());
+            }
+        }
+    }
+
+    #[test]
+    fn in_order_keeps_the_items_order_for_any_threads() {
+        let (a, _) = inputs(3 * MIN_PARALLEL);
+        for threads in [1, 2, 4] {
+            let parts = pool(threads).install(|| split(&a));
+            assert_eq!(parts.len() > 1, threads > 1, "{threads} threads");
+            let got: Vec<u64> = pool(threads).install(|| in_order(parts, |p| p.to_vec())).concat();
+            assert_eq!(got, a, "{threads} threads");
         }
     }
 

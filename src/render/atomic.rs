@@ -53,25 +53,34 @@ pub struct Streamed<'a> {
     pub path: PathBuf,
     /// Writes the whole contents.
     #[allow(clippy::type_complexity)]
-    pub write: Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + 'a>,
+    pub write: Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + Send + Sync + 'a>,
 }
 
-/// [`write_all`] for files written by a function: the same protocol, file by file into
-/// temporary files, then renamed into place together.
+/// [`write_all`] for files written by a function: the same protocol, into temporary files
+/// (side by side on `--jobs` threads: each file's contents depend on nothing but its own
+/// relation), then renamed into place together.
 pub fn write_all_streamed(dir: &Path, files: &[Streamed]) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create output directory `{}`: {e}", dir.display()))?;
     let _lock = lock(dir).map_err(|e| format!("cannot lock output directory `{}`: {e}", dir.display()))?;
+    let written = crate::engine::parallel::in_order(files.iter().collect(), |file: &Streamed| {
+        write_temporary_with(&file.path, &*file.write)
+    });
+    // The first failure in the files' order is the one reported; every temporary goes.
     let mut temps = Vec::new();
-    for file in files {
-        match write_temporary_with(&file.path, &*file.write) {
+    let mut failed = None;
+    for (result, file) in written.into_iter().zip(files) {
+        match result {
             Ok(tmp) => temps.push(tmp),
             Err(e) => {
-                let paths: Vec<PathBuf> = temps.iter().map(|t| t.path().to_path_buf()).collect();
-                drop(temps);
-                crate::base::interrupt::forget(&paths);
-                return Err(format!("cannot write `{}`: {e}; no output was written", file.path.display()));
+                failed.get_or_insert(format!("cannot write `{}`: {e}; no output was written", file.path.display()));
             }
         }
+    }
+    if let Some(message) = failed {
+        let paths: Vec<PathBuf> = temps.iter().map(|t| t.path().to_path_buf()).collect();
+        drop(temps);
+        crate::base::interrupt::forget(&paths);
+        return Err(message);
     }
     let paths: Vec<PathBuf> = temps.iter().map(|t| t.path().to_path_buf()).collect();
     let result = crate::base::interrupt::commit(|| {

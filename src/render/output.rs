@@ -384,11 +384,17 @@ fn write_souffle_rows(
         }
         return Ok(());
     }
-    let mut row = RowWriter::new(spec, symbols);
-    for i in Order::of(tuples, &rel.types, symbols).iter() {
-        row.write(w, tuples.get(i), &rel.types)?;
-    }
-    Ok(())
+    // Formatted in blocks of rows, a few side by side (`--jobs`), written in order.
+    let order = Order::of(tuples, &rel.types, symbols);
+    let format = |positions: std::ops::Range<usize>| -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(positions.len() * 8 * rel.arity());
+        let mut row = RowWriter::new(spec, symbols);
+        for p in positions {
+            row.write(&mut out, tuples.get(order.at(p)), &rel.types)?;
+        }
+        Ok(out)
+    };
+    crate::engine::parallel::blocks_in_order(order.len(), 1 << 14, format, |bytes| w.write_all(&bytes?))
 }
 
 /// Writes rows as Soufflé does for one `.output` directive.

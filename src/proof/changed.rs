@@ -88,6 +88,10 @@ impl Boundaries {
 /// matching tuples (several for an atom with wildcards: any of them).
 type Premise = Vec<usize>;
 
+/// Called with each binding of a body on the day; the changing premises are in
+/// [`Search::premises`].
+type Visit<'f, 'a> = dyn FnMut(&mut Search<'a>, &[Value]) + 'f;
+
 /// The search for one change (one day, one direction).
 struct Search<'a> {
     program: &'a ir::Program,
@@ -99,6 +103,8 @@ struct Search<'a> {
     ids: HashMap<(RelId, Vec<Value>), usize>,
     /// Per node, the changing premises of each of its instances on the day.
     instances: Vec<Vec<Vec<Premise>>>,
+    /// The changing premises of the binding being built: relation and matching tuples.
+    premises: Vec<(RelId, Vec<Vec<Value>>)>,
 }
 
 /// For each of `targets` (tuples of `rel` that change at `change`), the statement rows
@@ -112,8 +118,8 @@ pub fn direct_causes(
     (rel, targets): (RelId, &[Vec<Value>]),
     change: When,
 ) -> Vec<Vec<u32>> {
-    let mut s =
-        Search { program, model, symbols, change, nodes: Vec::new(), ids: HashMap::new(), instances: Vec::new() };
+    let (nodes, ids, instances, premises) = (Vec::new(), HashMap::new(), Vec::new(), Vec::new());
+    let mut s = Search { program, model, symbols, change, nodes, ids, instances, premises };
     let roots: Vec<usize> = targets.iter().map(|t| s.node(rel, t)).collect();
     let mut next = 0;
     while next < s.nodes.len() {
@@ -171,7 +177,7 @@ fn changes_at(iv: Interval, (day, opened): When) -> bool {
     if opened { iv.from == day } else { iv.until == day }
 }
 
-impl Search<'_> {
+impl<'a> Search<'a> {
     /// The id of a changed tuple, reached for the first time or not.
     fn node(&mut self, rel: RelId, tuple: &[Value]) -> usize {
         if let Some(&id) = self.ids.get(&(rel, tuple.to_vec())) {
@@ -195,10 +201,9 @@ impl Search<'_> {
                 continue;
             }
             let mut found: Vec<Vec<(RelId, Vec<Vec<Value>>)>> = Vec::new();
-            let mut premises = Vec::new();
-            self.body(&rule.body, &mut env, &mut bound, &mut premises, &mut |s, env, premises| {
+            self.body(&rule.body, &mut env, &mut bound, &mut |s, env| {
                 if head_matches(rule, &tuple, env, s.symbols) {
-                    found.push(premises.to_vec());
+                    found.push(s.premises.clone());
                 }
             });
             for instance in found {
@@ -210,20 +215,13 @@ impl Search<'_> {
     }
 
     /// Visits every binding of `lits` on the day, with the changing premises of each.
-    fn body(
-        &mut self,
-        lits: &[Lit],
-        env: &mut [Value],
-        bound: &mut [bool],
-        premises: &mut Vec<(RelId, Vec<Vec<Value>>)>,
-        visit: &mut dyn FnMut(&mut Self, &[Value], &[(RelId, Vec<Vec<Value>>)]),
-    ) {
-        let Some((lit, rest)) = lits.split_first() else { return visit(self, env, premises) };
+    fn body(&mut self, lits: &[Lit], env: &mut [Value], bound: &mut [bool], visit: &mut Visit<'_, 'a>) {
+        let Some((lit, rest)) = lits.split_first() else { return visit(self, env) };
         match lit {
-            Lit::Atom(atom) => self.atom(atom, rest, env, bound, premises, visit),
+            Lit::Atom(atom) => self.atom(atom, rest, env, bound, visit),
             Lit::Negated(atom) => {
                 if self.matching(atom.rel, &instantiate(atom, env, bound)).is_empty() {
-                    self.body(rest, env, bound, premises, visit);
+                    self.body(rest, env, bound, visit);
                 }
             }
             Lit::Filter { op, lhs, rhs, ty, .. } => {
@@ -232,7 +230,7 @@ impl Search<'_> {
                 if let (Some(l), Some(r)) = (l, r)
                     && eval::compare(*op, *ty, l, r, self.symbols)
                 {
-                    self.body(rest, env, bound, premises, visit);
+                    self.body(rest, env, bound, visit);
                 }
             }
             Lit::Assign { var, expr, .. } => {
@@ -242,7 +240,7 @@ impl Search<'_> {
                     eval::evaluate_expr(expr, env, self.symbols)
                 };
                 if let Some(value) = value {
-                    self.with_value(*var, value, rest, env, bound, premises, visit);
+                    self.with_value((*var, value), rest, env, bound, visit);
                 }
             }
             Lit::Range { var, ty, from, to, step, .. } => {
@@ -253,11 +251,11 @@ impl Search<'_> {
                 let range = Range::of(*ty, f, t, s);
                 let fixed = if bound[*var] { Some(env[*var]) } else { value_fixed_later(*var, rest, env, bound) };
                 match fixed {
-                    Some(v) if range.contains(v) => self.with_value(*var, v, rest, env, bound, premises, visit),
+                    Some(v) if range.contains(v) => self.with_value((*var, v), rest, env, bound, visit),
                     Some(_) => {}
                     None => {
                         for i in range {
-                            self.with_value(*var, i, rest, env, bound, premises, visit);
+                            self.with_value((*var, i), rest, env, bound, visit);
                         }
                     }
                 }
@@ -266,13 +264,16 @@ impl Search<'_> {
                 let mut fold = eval::Fold::new(*func, *ty);
                 let mut distinct = eval::Distinct::new(key.as_deref());
                 let (mut env2, mut bound2) = (env.to_vec(), bound.to_vec());
-                self.body(body, &mut env2, &mut bound2, &mut Vec::new(), &mut |s, e, _| {
+                // What the aggregate reads is not a premise of the instance.
+                let outer = std::mem::take(&mut self.premises);
+                self.body(body, &mut env2, &mut bound2, &mut |s, e| {
                     if distinct.first(e) {
                         fold.add(target.as_ref().and_then(|t| eval::evaluate_expr(t, e, s.symbols)));
                     }
                 });
+                self.premises = outer;
                 if let Some(value) = fold.result() {
-                    self.with_value(*var, value, rest, env, bound, premises, visit);
+                    self.with_value((*var, value), rest, env, bound, visit);
                 }
             }
         }
@@ -291,15 +292,13 @@ impl Search<'_> {
     /// A positive atom: one binding per distinct value of its variables (tuples differing
     /// only under wildcards are one binding), a changing premise when every such tuple
     /// changes on the day.
-    #[allow(clippy::too_many_arguments)]
     fn atom(
         &mut self,
         atom: &ir::Atom,
         rest: &[Lit],
         env: &mut [Value],
         bound: &mut [bool],
-        premises: &mut Vec<(RelId, Vec<Vec<Value>>)>,
-        visit: &mut dyn FnMut(&mut Self, &[Value], &[(RelId, Vec<Vec<Value>>)]),
+        visit: &mut Visit<'_, 'a>,
     ) {
         let shown = |t: &[Value]| -> Vec<Value> {
             atom.args.iter().zip(t).filter(|(a, _)| !matches!(a, Arg::Wildcard)).map(|(_, v)| *v).collect()
@@ -313,37 +312,35 @@ impl Search<'_> {
             if bind_atom(atom, &members[0].0, env, bound, &mut newly) {
                 let changing = members.iter().all(|(_, iv)| changes_at(*iv, self.change));
                 if changing {
-                    premises.push((atom.rel, members.into_iter().map(|(t, _)| t).collect()));
+                    self.premises.push((atom.rel, members.into_iter().map(|(t, _)| t).collect()));
                 }
-                self.body(rest, env, bound, premises, visit);
+                self.body(rest, env, bound, visit);
                 if changing {
-                    premises.pop();
+                    self.premises.pop();
                 }
             }
             unbind(bound, &newly);
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Binds `var` to `value` (or checks it) for the rest of the body.
     fn with_value(
         &mut self,
-        var: usize,
-        value: Value,
+        (var, value): (usize, Value),
         rest: &[Lit],
         env: &mut [Value],
         bound: &mut [bool],
-        premises: &mut Vec<(RelId, Vec<Vec<Value>>)>,
-        visit: &mut dyn FnMut(&mut Self, &[Value], &[(RelId, Vec<Vec<Value>>)]),
+        visit: &mut Visit<'_, 'a>,
     ) {
         if bound[var] {
             if env[var] == value {
-                self.body(rest, env, bound, premises, visit);
+                self.body(rest, env, bound, visit);
             }
             return;
         }
         env[var] = value;
         bound[var] = true;
-        self.body(rest, env, bound, premises, visit);
+        self.body(rest, env, bound, visit);
         bound[var] = false;
     }
 }

@@ -207,7 +207,10 @@ impl TimedSession {
     /// the tuples with a change in it, and only those changes. The statements behind the
     /// changes are found in the temporal model (`proof::changed`), a change day at a time.
     pub fn timelines(&mut self, claim: &Claim, period: Option<(Day, Day)>) -> Vec<Timeline> {
-        let tuples = self.tuples_of(claim.rel);
+        let tuples = match period {
+            Some(p) => self.tuples_changing(claim.rel, p),
+            None => self.tuples_of(claim.rel),
+        };
         let types = &self.project.program.relations[claim.rel].types;
         let hits = claim.matching_tuples(&tuples, types, &self.project.symbols);
         self.timelines_of(claim.rel, hits, period)
@@ -254,6 +257,21 @@ impl TimedSession {
         // In time order; on a one-day interval, opened before closed.
         for t in &mut out {
             t.changes.sort_by_key(|c| (c.day, !c.opened));
+        }
+        out
+    }
+
+    /// The distinct tuples of `rel` with an interval that begins or ends in `(first, last)`,
+    /// sorted: one pass over the relation, copying only those.
+    fn tuples_changing(&self, rel: RelId, (first, last): (Day, Day)) -> Tuples {
+        let mut out = Tuples::new(self.model.relations[rel].arity - 2);
+        for (tuple, iv) in self.model.rows(rel) {
+            let inside = |d: Day| first <= d && d <= last;
+            let changes = (iv.from != crate::facts::asof::DAWN && inside(iv.from))
+                || (iv.until != crate::facts::asof::FOREVER && inside(iv.until));
+            if changes && (out.is_empty() || out.get(out.len() - 1) != tuple) {
+                out.push(tuple);
+            }
         }
         out
     }

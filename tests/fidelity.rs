@@ -402,3 +402,33 @@ fn proofs_and_lint_see_component_rules_as_written() {
     assert_eq!(err.matches("warning[W001]: variable `b` is used only once").count(), 1, "{err}");
     assert!(err.contains("<stdin>:4:28"), "{err}");
 }
+
+// ---- symbols joined with `+` (Soufflé 2.4, souffle-lang/souffle#2431) ------------------------
+
+#[test]
+fn plus_concatenates_symbols_as_cat_does() {
+    let program = ".decl s(x: symbol)\ns(\"(a)\"). s(\"(b)\").\n.decl add(x: symbol)\nadd(\"pre-\" + \"-post\").\n\
+                   add(x + \"-post\") :- s(x).\nadd(x + y + x) :- s(x), s(y), x != y.\n.output add\n";
+    assert_eq!(infer_files(program, &["add.csv"]), ["(a)(b)(a)\n(a)-post\n(b)(a)(b)\n(b)-post\npre--post\n"]);
+}
+
+#[test]
+fn plus_of_a_symbol_and_a_number_is_still_a_type_error() {
+    let dir = project(&[("rules/p.dl", ".decl s(x: symbol)\ns(\"a\" + 1).\n")]);
+    let o = stance(dir.path(), &["check", "--no-facts"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("error[E013]: an arithmetic operand is a symbol but a number is expected"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+// ---- a record literal compared with a variable takes its type -----------------------------------
+
+#[test]
+fn a_record_literal_takes_the_type_of_the_variable_it_is_compared_with() {
+    let program = ".type Conn = [first: symbol, second: symbol]\n.decl a(x: Conn)\na([\"a\", \"b\"]). a([\"c\", \"d\"]).\n\
+                   .decl b(x: symbol)\nb(f) :- a(x), x != [\"a\", \"b\"], x = [f, _].\n.output b\n";
+    assert_eq!(infer_files(program, &["b.csv"]), ["c\n"]);
+}

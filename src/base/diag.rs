@@ -22,6 +22,9 @@ pub enum Code {
     Syntax,
     /// A construct of Soufflé's language that stance does not support.
     Unsupported,
+    /// A preprocessor line (`#include`, `#define`, `#if`…) or macro use that cannot be
+    /// read (see `lang::syntax::preprocess`).
+    Preprocessor,
     /// An atom or directive names a relation that is not declared.
     UnknownRelation,
     /// A declaration names an attribute type that is neither built in nor declared.
@@ -113,6 +116,7 @@ impl Code {
         match self {
             Code::Syntax => "E001",
             Code::Unsupported => "E002",
+            Code::Preprocessor => "E003",
             Code::UnknownRelation => "E010",
             Code::UnknownType => "E011",
             Code::ArityMismatch => "E012",
@@ -159,6 +163,7 @@ impl Code {
         match self {
             Code::Syntax => "syntax",
             Code::Unsupported => "unsupported",
+            Code::Preprocessor => "preprocessor",
             Code::UnknownRelation => "unknown-relation",
             Code::UnknownType => "unknown-type",
             Code::ArityMismatch => "arity-mismatch",

@@ -95,6 +95,13 @@ impl SourceMap {
         FileId(self.files.len() as u32 - 1)
     }
 
+    /// Replaces file `id`'s text by `text`, which has the same lines (a preprocessed rule
+    /// file: `lang::syntax::preprocess`), so that spans into it and its line numbers agree.
+    pub fn set_text(&mut self, id: FileId, text: String) {
+        let f = &mut self.files[id.0 as usize];
+        *f = SourceFile::new(std::mem::take(&mut f.name), text);
+    }
+
     /// Renames every file whose name starts with `from` to start with `to` instead (files
     /// read from a temporary checkout are shown as `REV:path`).
     pub fn rename_prefix(&mut self, from: &str, to: &str) {

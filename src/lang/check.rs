@@ -2263,6 +2263,11 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
         } else if ta != tb && flexible(b) && functors::operator_applies(op, ta) {
             (eb, tb) = self.typed_as(b, span, Some(ta))?;
         }
+        if op == BinaryOp::Add && ta == Type::Symbol && tb == Type::Symbol {
+            // Soufflé 2.4 reads `+` on two symbols as `cat` (souffle-lang/souffle#2431).
+            let cat = functors::Functor::lookup("cat").expect("cat is in the functor table");
+            return Some((Expr::Call { func: cat, args: vec![ea, eb], span }, Type::Symbol));
+        }
         if ta == Type::Symbol || tb == Type::Symbol {
             let t = if ta == Type::Symbol { ta } else { tb };
             self.error(
@@ -2419,7 +2424,7 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
     }
 
     /// Gives record types to the variables that can only get them from another: the sides of
-    /// `x = y` and the fields of a record of known type (`[1, [2, nil]]`), so that a record
+    /// `x = y` or `x != y` and the fields of a record of known type (`[1, [2, nil]]`), so that a record
     /// can be built before anything binds the variable it is compared with.
     fn propagate_record_types(&mut self, atoms: &[ir::Atom], pending: &[Pending<'a>]) {
         for atom in atoms {
@@ -2438,7 +2443,13 @@ impl<'a, 'c, 's> RuleLowering<'a, 'c, 's> {
             for p in pending {
                 let mut pairs: Vec<(VarId, Type)> = Vec::new();
                 match p {
-                    Pending::Compare { op: CompareOp::Eq, lhs: Expr::Var(a), rhs: Expr::Var(b), .. } => {
+                    // `!=` too: both sides of a comparison have one type (`x != ["a", "b"]`).
+                    Pending::Compare {
+                        op: CompareOp::Eq | CompareOp::Ne,
+                        lhs: Expr::Var(a),
+                        rhs: Expr::Var(b),
+                        ..
+                    } => {
                         for (x, y) in [(*a, *b), (*b, *a)] {
                             if let Some(t) = self.var_types[x].filter(|_| is_record(self.var_types[x])) {
                                 pairs.push((y, t));

@@ -213,13 +213,22 @@ fn newlines(s: &str) -> usize {
 }
 
 /// Byte ranges of every comment in `text`, in order (the lexer's rules: `//` to the end of
-/// the line, `/* ... */` not nested, nothing inside a string).
+/// the line, `/* ... */` not nested, nothing inside a string or on a preprocessor line, which
+/// is kept whole).
 pub fn comments(text: &str) -> Vec<(usize, usize)> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
         match b[i] {
+            b'#' if b[..i].iter().rev().take_while(|&&c| c != b'\n').all(|&c| c == b' ' || c == b'\t') => {
+                // To the end of the line, and of the next after a `\`.
+                let continued =
+                    |end: usize| b[..end].iter().rev().find(|&&c| !matches!(c, b' ' | b'\t' | b'\r')) == Some(&b'\\');
+                while i < b.len() && (b[i] != b'\n' || continued(i)) {
+                    i += 1;
+                }
+            }
             b'"' => {
                 i += 1;
                 while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
@@ -669,7 +678,8 @@ pub fn format_text(
     file: crate::base::source::FileId,
     text: &str,
 ) -> Result<String, Vec<crate::base::diag::Diagnostic>> {
-    let (ast, errors) = crate::lang::syntax::parse_file(file, text);
+    // Preprocessor lines are kept as written, and macro uses as written too.
+    let (ast, errors) = crate::lang::syntax::parse_expanded(file, text);
     if errors.is_empty() { Ok(format_file(&ast, text)) } else { Err(errors) }
 }
 

@@ -82,7 +82,8 @@ impl Index {
                 },
             };
             let id = FileId(index.files.len() as u32);
-            let (ast, _) = syntax::parse_file(id, &text);
+            // Macro uses are indexed as written; preprocessor lines are skipped.
+            let (ast, _) = syntax::parse_expanded(id, &text);
             let mut walk = Walk { occurrences: &mut index.occurrences, constants: &mut index.constants };
             for item in &ast.items {
                 walk.item(item);

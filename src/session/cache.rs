@@ -100,8 +100,8 @@ fn next_id(sources: &SourceMap) -> FileId {
 }
 
 impl LoadCache {
-    /// The tree of the rule file `path` (number `id`, text `text`), reparsed only if its
-    /// number or text changed.
+    /// The tree of the rule file `path` (number `id`, text `text`, preprocessed already),
+    /// reparsed only if its number or text changed.
     pub fn parse(&mut self, path: &Path, id: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
         if let Some((i, t, tree, errors)) = self.rules.get(path)
             && *i == id
@@ -109,7 +109,7 @@ impl LoadCache {
         {
             return (tree.clone(), errors.clone());
         }
-        let (tree, errors) = syntax::parse_file(id, text);
+        let (tree, errors) = syntax::parse_expanded(id, text);
         self.rules.insert(path.to_path_buf(), (id, text.to_string(), tree.clone(), errors.clone()));
         (tree, errors)
     }

@@ -14,6 +14,7 @@ pub mod goal;
 #[cfg(feature = "dd")]
 pub mod live;
 pub mod reeval;
+mod rule_files;
 pub mod scaffold;
 pub mod time;
 pub mod untrusted;
@@ -29,7 +30,6 @@ use crate::engine::plan::{self, Plan};
 use crate::facts::confine::{self, Place};
 use crate::facts::load::{self, Facts, TableOptions};
 use crate::lang::ir;
-use crate::lang::syntax;
 use crate::proof::provenance::Explainer;
 use itertools::Itertools;
 use std::collections::{BTreeMap, BTreeSet};
@@ -196,29 +196,17 @@ pub fn load_cached(
     // Rule files, sorted and deduplicated, so that the order the files are named in changes nothing
     // (relations are numbered, and shown, in the order they are declared).
     let paths = rule_file_paths(inputs, overlay)?;
-    let mut rule_files = Vec::new();
     let mut read = Vec::new();
     let paths: Vec<(PathBuf, Option<PathBuf>)> = paths.into_iter().sorted().dedup().collect();
     if let Some(c) = cache.as_deref_mut() {
         c.keep_rules(paths.iter().map(|(p, _)| p));
     }
-    for (file, dir) in paths {
-        let text = match read_bytes(&file, dir.as_deref(), &mut read) {
-            Ok(bytes) => lossy(bytes),
-            Err(Refused::Failure(f)) => return Err(f),
-            Err(Refused::Outside(target)) => {
-                diags.push(confine::listed_file(&file, &target, Place::Rules));
-                continue;
-            }
-        };
-        let id = sources.add(display_path(&file), text);
-        let (ast, errors) = match cache.as_deref_mut() {
-            Some(c) => c.parse(&file, id, &sources.get(id).text),
-            None => syntax::parse_file(id, &sources.get(id).text),
-        };
-        diags.extend(errors);
-        rule_files.push(ast);
+    let mut reader = rule_files::RuleReader::new(overlay, sources, &mut read, cache.as_deref_mut());
+    for (file, dir) in &paths {
+        reader.top_level(file, dir.as_deref())?;
     }
+    let (rule_files, rule_diags) = (reader.files, reader.diags);
+    diags.extend(rule_diags);
 
     // Statement tables first: their relation names are known before checking.
     let place = (inputs, overlay, rows);
@@ -670,7 +658,7 @@ pub struct TextModel {
 pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, String> {
     let mut sources = SourceMap::new();
     let id = sources.add("<program>", text);
-    let (ast, mut diags) = syntax::parse_file(id, text);
+    let (ast, mut diags) = rule_files::parse_text(id, &mut sources);
     let mut symbols = Symbols::new();
     let (program, check_diags) = crate::lang::check::check(&[ast], &BTreeSet::new(), &mut symbols);
     diags.extend(check_diags);

@@ -30,7 +30,7 @@ pub fn rule_file(data: &[u8]) -> Vec<String> {
     let mut sources = SourceMap::new();
     let id = sources.add("fuzz.dl", text(data));
     let source = sources.get(id).text.clone();
-    let (ast, mut diags) = crate::lang::syntax::parse_file(id, &source);
+    let (ast, mut diags) = super::rule_files::parse_text(id, &mut sources);
     let mut symbols = Symbols::new();
     let (program, check_diags) = crate::lang::check::check(std::slice::from_ref(&ast), &BTreeSet::new(), &mut symbols);
     diags.extend(check_diags);

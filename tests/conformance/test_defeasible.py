@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 
 import pytest
-import yaml
 
-from datalog_conformance.plugin import _load_multi_case_file, get_tests_dir
+from datalog_conformance.plugin import get_tests_dir
 from datalog_conformance.runner import YamlTestRunner
 from datalog_conformance import schema
 
+from conformance_cases import discover, strict_xfail
 from stance_defeasible import StanceDefeasibleEvaluator
 
 GROUPS = tuple(
@@ -32,27 +32,7 @@ NOT_IMPLEMENTED = {
     "klm": "KLM postulates are properties of the closure semantics, which stance does not implement",
 }
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _discover() -> list[tuple[str, schema.TestCase]]:
-    root = get_tests_dir() / "defeasible"
-    out: list[tuple[str, schema.TestCase]] = []
-    for group in GROUPS:
-        for path in sorted((root / group).rglob("*.yaml")):
-            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-            if raw is None:
-                continue
-            rel = path.relative_to(root).with_suffix("").as_posix()
-            if isinstance(raw, dict) and "tests" in raw:
-                cases = _load_multi_case_file(raw, path)
-            else:
-                cases = [schema.TestCase.from_dict(raw)]
-            out.extend((f"{rel}::{case.name}", case) for case in cases)
-    return out
-
-
-_CASES = _discover()
+_CASES = discover(get_tests_dir() / "defeasible", GROUPS)
 
 
 # As in the core groups (see test_conformance.py): variables only in a negated atom.
@@ -64,9 +44,9 @@ KNOWN_DIVERGENCES = {
 
 
 def _marks(case_id: str):
-    for prefix, reason in KNOWN_DIVERGENCES.items():
-        if case_id.startswith(prefix + "::"):
-            return [pytest.mark.xfail(reason=reason, strict=True)]
+    marks = strict_xfail(case_id, KNOWN_DIVERGENCES)
+    if marks:
+        return marks
     group = case_id.split("/", 1)[0]
     if group in NOT_IMPLEMENTED:
         return [pytest.mark.xfail(reason=NOT_IMPLEMENTED[group], strict=True)]

@@ -193,6 +193,12 @@ struct Lexer<'a> {
 }
 
 /// Splits `text` into tokens.
+/// Whether a preprocessor line that ends here goes on on the next line (ends with `\`).
+fn continued(line: &[u8]) -> bool {
+    let end = line.iter().rposition(|b| !matches!(b, b' ' | b'\t' | b'\r'));
+    end.is_some_and(|i| line[i] == b'\\')
+}
+
 pub fn lex(file: FileId, text: &str) -> Lexed {
     let mut lx = Lexer {
         file,
@@ -262,7 +268,8 @@ impl Lexer<'_> {
                 b'/' if self.peek_at(1) == b'/' => self.line_comment(),
                 b'/' if self.peek_at(1) == b'*' => self.block_comment(),
                 b'#' if self.at_line_start => {
-                    while self.i < self.b.len() && self.b[self.i] != b'\n' {
+                    // One directive line; a `\` at its end continues it on the next line.
+                    while self.i < self.b.len() && (self.b[self.i] != b'\n' || continued(&self.b[..self.i])) {
                         self.i += 1;
                     }
                     self.push(Tok::Preproc, start);

@@ -3,5 +3,6 @@
 pub mod ast;
 mod lexer;
 mod parser;
+pub mod preprocess;
 
-pub use parser::parse_file;
+pub use parser::{parse_expanded, parse_file};

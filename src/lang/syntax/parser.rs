@@ -51,16 +51,27 @@ const QUALIFIERS: &[&str] = &[
 /// Parses one rule file. Returns the items it could parse and every syntax error found;
 /// after an error the parser skips to the next `.` that ends an item and goes on.
 pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
+    parse(file, text, false)
+}
+
+/// [`parse_file`] for a rule file whose preprocessor lines were handled already (by
+/// `syntax::preprocess`, or kept as written by `fmt`): each becomes an [`Item::Ignored`]
+/// (`what` is `#`) instead of an error.
+pub fn parse_expanded(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
+    parse(file, text, true)
+}
+
+fn parse(file: FileId, text: &str, expanded: bool) -> (File, Vec<Diagnostic>) {
     // Recursion is bounded by `MAX_DEPTH`, but at that depth an unoptimised build needs a
     // few MB of stack (more than a test thread has): parse on a thread with a known stack.
     std::thread::scope(|scope| {
         let spawned = std::thread::Builder::new()
             .name("stance-parse".to_string())
             .stack_size(PARSE_STACK)
-            .spawn_scoped(scope, || parse_on_this_thread(file, text));
+            .spawn_scoped(scope, || parse_on_this_thread(file, text, expanded));
         match spawned {
             Ok(handle) => handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            Err(_) => parse_on_this_thread(file, text),
+            Err(_) => parse_on_this_thread(file, text, expanded),
         }
     })
 }
@@ -71,7 +82,7 @@ const MAX_DIAGNOSTICS: usize = 1000;
 /// Stack for the parser thread: about 9 KB per nesting level in a debug build, ×256, with room.
 const PARSE_STACK: usize = 32 << 20;
 
-fn parse_on_this_thread(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
+fn parse_on_this_thread(file: FileId, text: &str, expanded: bool) -> (File, Vec<Diagnostic>) {
     let lexed = lex(file, text);
     let matching = match_parens(&lexed.toks);
     let lex_errors = lexed.error_offsets;
@@ -87,6 +98,7 @@ fn parse_on_this_thread(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
         lex_errors,
         diags: lexed.diags,
         comp_depth: 0,
+        expanded,
     };
     let mut items = Vec::new();
     p.parse_items(&mut items);
@@ -139,6 +151,8 @@ struct Parser<'a> {
     /// How many `.comp { ... }` bodies enclose the current token: inside one, recovery
     /// stops at the `}` that closes it.
     comp_depth: u32,
+    /// Whether preprocessor lines were handled already ([`parse_expanded`]).
+    expanded: bool,
 }
 
 fn compare_op(t: &Tok) -> Option<CompareOp> {
@@ -422,6 +436,10 @@ impl Parser<'_> {
                     self.report(d);
                     self.recover_directive(start);
                 }
+                Tok::Preproc if self.expanded => {
+                    items.push(Item::Ignored { what: "#".to_string(), args: Vec::new(), span: self.span() });
+                    self.bump();
+                }
                 Tok::Preproc => {
                     let word: String = self
                         .cur_text()
@@ -436,7 +454,7 @@ impl Parser<'_> {
                         format!("preprocessor directives (`{name}`) are not supported"),
                     )
                     .at(self.span(), "preprocessor line")
-                    .with_help("inline the included rules into one file or pass several files");
+                    .with_help("preprocessor lines are read in rule files only");
                     self.report(d);
                     self.bump();
                 }

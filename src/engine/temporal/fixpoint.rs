@@ -183,56 +183,53 @@ fn reads(sub: &ir::Program) -> Vec<bool> {
 }
 
 /// Merges coalesced `new` rows into coalesced `full`: the merged rows (coalesced), and the
-/// days each tuple gained, as maximal intervals. Only the tuples `new` touches are looked
-/// at: a round usually touches few, so the rows of `full` between them are found by binary
-/// search and copied in bulk.
+/// days each tuple gained, as maximal intervals.
 fn merge(full: &Tuples, new: &Tuples) -> (Tuples, Tuples) {
-    let width = full.arity;
-    let mut merged = Tuples { arity: width, data: Vec::with_capacity(full.data.len() + new.data.len()), rows: 0 };
-    let mut gained = Tuples::new(width);
-    let copy = |merged: &mut Tuples, from: usize, to: usize| {
-        merged.data.extend_from_slice(&full.data[from * width..to * width]);
-        merged.rows += to - from;
-    };
+    let mut merged = Tuples::new(full.arity);
+    let mut gained = Tuples::new(full.arity);
     let (mut i, mut j) = (0, 0);
-    while j < new.len() {
-        let tuple: Vec<Value> = split_row(new.get(j)).0.to_vec();
-        let (next_j, add) = group(new, j);
-        // The first row of `full` at or after the tuple.
-        let (mut lo, mut hi) = (i, full.len());
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            if split_row(full.get(mid)).0 < &tuple[..] { lo = mid + 1 } else { hi = mid }
-        }
-        copy(&mut merged, i, lo);
-        let (next_i, old) = group(full, lo);
-        let old = if next_i > lo && split_row(full.get(lo)).0 == &tuple[..] { old } else { Vec::new() };
-        let union = union(&old, &add);
-        for iv in &union {
-            push_row(&mut merged, &tuple, *iv);
-        }
-        for iv in difference(&union, &old) {
-            push_row(&mut gained, &tuple, iv);
-        }
-        i = if old.is_empty() { lo } else { next_i };
-        j = next_j;
-    }
-    copy(&mut merged, i, full.len());
-    (merged, gained)
-}
-
-/// The rows of the tuple at `start` of sorted `rows`: where they end, and their intervals.
-fn group(rows: &Tuples, start: usize) -> (usize, Vec<Interval>) {
-    let mut end = start;
-    let mut ivs = Vec::new();
-    if start < rows.len() {
+    let group = |rows: &Tuples, start: usize| {
         let tuple = split_row(rows.get(start)).0;
+        let mut end = start;
+        let mut ivs = Vec::new();
         while end < rows.len() && split_row(rows.get(end)).0 == tuple {
             ivs.push(split_row(rows.get(end)).1);
             end += 1;
         }
+        (end, ivs)
+    };
+    while i < full.len() || j < new.len() {
+        let order = match (i < full.len(), j < new.len()) {
+            (true, true) => split_row(full.get(i)).0.cmp(split_row(new.get(j)).0),
+            (true, false) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                merged.push(full.get(i));
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                merged.push(new.get(j));
+                gained.push(new.get(j));
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                let tuple: Vec<Value> = split_row(full.get(i)).0.to_vec();
+                let (next_i, old) = group(full, i);
+                let (next_j, add) = group(new, j);
+                let union = union(&old, &add);
+                for iv in &union {
+                    push_row(&mut merged, &tuple, *iv);
+                }
+                for iv in difference(&union, &old) {
+                    push_row(&mut gained, &tuple, iv);
+                }
+                (i, j) = (next_i, next_j);
+            }
+        }
     }
-    (end, ivs)
+    (merged, gained)
 }
 
 /// The maximal intervals covering two sorted lists of disjoint intervals.
@@ -302,15 +299,5 @@ mod tests {
         let (merged, gained) = merge(&full, &new);
         assert_eq!(merged, rows(&[(1, 1, 8), (2, 1, 1), (3, 1, 1)]));
         assert_eq!(gained, rows(&[(1, 6, 8), (2, 1, 1)]));
-        // Untouched tuples before, between and after the touched ones are copied as they are.
-        let full = rows(&[(1, 1, 5), (3, 1, 1), (4, 2, 2), (4, 5, 6), (6, 1, 1), (8, 1, 1)]);
-        let new = rows(&[(1, 3, 8), (2, 1, 1), (3, 1, 1), (5, 1, 1), (7, 1, 1)]);
-        let (merged, gained) = merge(&full, &new);
-        assert_eq!(
-            merged,
-            rows(&[(1, 1, 8), (2, 1, 1), (3, 1, 1), (4, 2, 2), (4, 5, 6), (5, 1, 1), (6, 1, 1), (7, 1, 1), (8, 1, 1)])
-        );
-        assert_eq!(gained, rows(&[(1, 6, 8), (2, 1, 1), (5, 1, 1), (7, 1, 1)]));
-        assert_eq!(merge(&full, &Tuples::new(3)), (full.clone(), Tuples::new(3)));
     }
 }

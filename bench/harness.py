@@ -309,6 +309,40 @@ def build_plan(a):
     return plan
 
 
+def with_baseline(plan, stance, baseline):
+    """Adds, beside every engine that runs `stance`, the same run on the `baseline` binary
+    (`bench/run --baseline-bin`), right after it so that the two alternate; an output
+    directory in the arguments gets a `_baseline` twin, and its files must be identical."""
+    for bench in plan:
+        engines = {}
+        for name, argv in bench["engines"].items():
+            engines[name] = argv
+            if stance not in argv:
+                continue
+            twin = [baseline if x == stance else x for x in argv]
+            for i, x in enumerate(twin):
+                if i > 0 and twin[i - 1] == "--output-dir":
+                    twin[i] = x + "_baseline"
+                    bench.setdefault("same_files", [])
+                    bench["same_files"].append(os.path.join(twin[i], "path.csv"))
+            engines[f"{name} (baseline)"] = twin
+        bench["engines"] = engines
+    return plan
+
+
+def baseline_notes(result):
+    """Each engine against its run on the baseline binary: the ratios `--baseline-bin` is for."""
+    notes = ""
+    for engine, r in result.items():
+        b = result.get(f"{engine} (baseline)", {})
+        if "seconds" not in r or "seconds" not in b:
+            continue
+        cpu = f"{r['cpu_seconds'] / b['cpu_seconds']:.2f}×" if b.get("cpu_seconds", 0) > 0 else "–"
+        notes += (f"- {engine} / baseline: wall {r['seconds'] / b['seconds']:.2f}×, CPU {cpu}, "
+                  f"peak memory {r['peak_mb'] / b['peak_mb']:.2f}×\n")
+    return notes
+
+
 def orders_notes(result):
     """The planner's measure (slowest atom order against the fastest) and, when DuckDB ran,
     stance's orders against DuckDB (issue 16: ≤ 0.5× its time, less peak memory)."""
@@ -366,6 +400,7 @@ def main():
     for flag in ["stance", "gen", "datafrog", "ascent", "python", "duckdb", "nemo", "peer-note", "quick", "only",
                  "growth", "load-rows", "inputs", "machine", "command"]:
         ap.add_argument(f"--{flag}", default="")
+    ap.add_argument("--baseline", default="", help="a second stance binary run beside every stance run")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--growth-cap-gb", type=float, default=12, help="address-space cap for the growth runs")
@@ -376,6 +411,9 @@ def main():
     args = ap.parse_args()
     plan = build_plan(args)
     header = [f"Command: `{args.command.strip()}`", "", f"Machine: {args.machine}", ""]
+    if args.baseline:
+        plan = with_baseline(plan, args.stance, args.baseline)
+        header += [f"Baseline binary: `{args.baseline}` (the `(baseline)` rows).", ""]
     if args.duckdb != "1" or args.nemo != "1":
         header += [f"Peers missing: duckdb={'yes' if args.duckdb == '1' else 'MISSING'}, "
                    f"nemo={'yes' if args.nemo == '1' else 'MISSING'}. {args.peer_note}", ""]
@@ -391,6 +429,9 @@ def main():
             result = run_benchmark(bench, reps, args.timeout, log, required)
             results.append(result)
             section = table(bench, result)
+            if args.baseline:
+                notes = baseline_notes(result)
+                section += "\n" + notes if notes else ""
             if bench.get("orders"):
                 section += "\n"
                 section += orders_notes(result)

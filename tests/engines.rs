@@ -23,7 +23,7 @@ fn proofs_from_the_simple_engine_reach_the_statement_rows() {
     let o = stance(&repo(), &["explain", "--engine", "simple", r#"aligned("Egypt", "Haftar")"#]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.starts_with("aligned(\"Egypt\", \"Haftar\")\n"), "{text}");
+    assert!(text.starts_with("aligned(\"Egypt\", \"Haftar\")  [B2]\n"), "{text}");
     assert!(text.contains("stated in facts/statements.csv:24"), "{text}");
 }
 

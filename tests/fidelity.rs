@@ -246,6 +246,139 @@ fn a_large_eqrel_class_is_closed_by_union_find_and_its_pairs_respect_the_tuple_l
 }
 
 #[test]
+fn a_20000_member_eqrel_class_is_counted_and_limited_without_listing_its_pairs() {
+    // Nothing reads `bloc` but `.printsize`: the model keeps its classes, and the count is
+    // Σ n² = 400,000,000 pairs in a few megabytes (listed, they would take over 3 GB, far
+    // beyond the memory budget given here). The pairs count against `--max-tuples` as the
+    // user sees them.
+    let program = ".decl n(x: number)\nn(0).\nn(x + 1) :- n(x), x < 19999.\n\
+                   .decl bloc(a: number, b: number) eqrel\nbloc(x, x + 1) :- n(x), x < 19999.\n.printsize bloc\n";
+    let dir = project(&[("rules/p.dl", program)]);
+    let o = stance(dir.path(), &["infer", "--no-facts", "--max-memory", "256M"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(run::stdout(&o), "bloc\t400000000\n");
+    let o = stance(dir.path(), &["infer", "--no-facts", "--max-tuples", "399999999"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("error[E031]: relation `bloc` grew beyond 399999999 tuples (--max-tuples); stopped"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A small random `eqrel` program: pairs of symbols (names whose string order differs from
+/// the order they are first seen in) or of numbers (negative ones too, whose display order
+/// differs from their cells'), an output directive with random options, `.printsize`, and
+/// sometimes a rule that reads the relation (then its pairs are listed).
+fn random_eqrel_program(seed: u64) -> String {
+    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut next = |n: u64| {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) % n
+    };
+    let symbols = next(2) == 0;
+    let values = 2 + next(9);
+    let value = |v: u64| {
+        if symbols {
+            format!("\"{}\"", ["q", "b", "zz", "a", "m\\\"x", "c", "y", "d", "k", "e"][v as usize])
+        } else {
+            format!("{}", v as i64 - 4)
+        }
+    };
+    let ty = if symbols { "symbol" } else { "number" };
+    let mut p = format!(".decl link(a: {ty}, b: {ty})\n.decl eq(a: {ty}, b: {ty}) eqrel\neq(a, b) :- link(a, b).\n");
+    for _ in 0..next(8) {
+        p.push_str(&format!("link({}, {}).\n", value(next(values)), value(next(values))));
+    }
+    for _ in 0..next(3) {
+        p.push_str(&format!("eq({}, {}).\n", value(next(values)), value(next(values))));
+    }
+    let options = ["", "(headers=true)", "(delimiter=\",\")", "(rfc4180=true)", "(IO=stdout)"];
+    p.push_str(&format!(".output eq{}\n.printsize eq\n", options[next(options.len() as u64) as usize]));
+    if next(4) == 0 {
+        p.push_str(&format!(".decl reads(a: {ty})\nreads(a) :- eq(a, _).\n.output reads\n"));
+    }
+    p
+}
+
+#[test]
+fn eqrel_relations_held_as_classes_write_the_same_bytes_as_the_listed_pairs() {
+    // The datafrog engine holds `eq` as classes (nothing reads it but the output); the
+    // simple engine lists every pair through the closure rules. Files, standard output and
+    // counts are byte-identical. EQREL_CASES sets how many random programs (default 24).
+    let cases: u64 = std::env::var("EQREL_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(24);
+    for seed in 0..cases {
+        let program = random_eqrel_program(seed);
+        let dir = project(&[("rules/p.dl", &program)]);
+        let run = |engine: &str, out: &str| {
+            let o = stance(dir.path(), &["infer", "--no-facts", "--engine", engine, "--output-dir", out]);
+            assert_eq!(o.status.code(), Some(0), "{program}\n{}", stderr(&o));
+            let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.path().join(out))
+                .unwrap()
+                .map(|e| e.unwrap())
+                .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+                .collect();
+            files.sort();
+            (run::stdout(&o), files)
+        };
+        let held = run("datafrog", "held");
+        assert_eq!(held, run("simple", "listed"), "{program}");
+        assert!(held.0.contains("eq\t"), "{program}\n{}", held.0);
+    }
+}
+
+#[test]
+fn a_query_on_an_eqrel_relation_reads_the_bound_values_class_not_every_pair() {
+    use stance::base::value::{Symbols, from_number};
+    use stance::engine::eval::EvalOptions;
+    // A chain of 20,000 values is one class of 400,000,000 pairs. `bloc(5, y)` is answered
+    // from the classes: 20,000 matches, within a limit of 100,000 tuples per relation. The
+    // magic-set rewrite no longer adorns `bloc` (its closure rules would have joined to
+    // every pair under that limit): it declines, since `bloc` is evaluated in full.
+    let text = ".decl n(x: number)\nn(0).\nn(x + 1) :- n(x), x < 19999.\n\
+                .decl bloc(a: number, b: number) eqrel\nbloc(x, x + 1) :- n(x), x < 19999.\n";
+    let mut sources = stance::base::source::SourceMap::new();
+    let file = sources.add("p.dl", text);
+    let (ast, _) = stance::lang::syntax::parse_file(file, &sources.get(file).text);
+    let mut symbols = Symbols::new();
+    let (program, _) = stance::lang::check::check(&[ast], &Default::default(), &mut symbols);
+    let bloc = program.relation_id("bloc").expect("declared");
+    let facts = stance::facts::load::Facts::new();
+    let options = EvalOptions { record: true, max_tuples: Some(100_000), ..Default::default() };
+    let bound = [Some(from_number(5)), None];
+    let goal = stance::session::goal::evaluate_program_for(&program, &facts, &mut symbols, bloc, &bound, &options);
+    assert!(matches!(goal, Ok(None)), "{goal:?}");
+    let model =
+        stance::session::goal::evaluate_program_eqrel_pattern(&program, &facts, &mut symbols, bloc, &bound, &options)
+            .expect("within the limit")
+            .expect("bloc is held as classes");
+    let matches = &model.relations[bloc];
+    assert_eq!((matches.len(), matches.get(0), matches.get(19_999)), (20_000, &[5, 0][..], &[5, 19_999][..]));
+
+    // `stance query` answers from the classes, as full evaluation does, for every binding.
+    let program = ".decl link(a: symbol, b: symbol)\nlink(\"b\", \"a\"). link(\"c\", \"b\"). link(\"x\", \"y\").\n\
+                   .decl bloc(a: symbol, b: symbol) eqrel\nbloc(a, b) :- link(a, b).\n";
+    let dir = project(&[("rules/p.dl", program)]);
+    for (pattern, expected) in [
+        ("bloc(\"b\", y)", "relation,a,b\nbloc,b,a\nbloc,b,b\nbloc,b,c\n"),
+        ("bloc(y, \"y\")", "relation,a,b\nbloc,x,y\nbloc,y,y\n"),
+        ("bloc(\"a\", \"c\")", "relation,a,b\nbloc,a,c\n"),
+        ("bloc(\"a\", \"x\")", "relation,a,b\n"),
+        ("bloc(\"q\", y)", "relation,a,b\n"),
+    ] {
+        let o = stance(dir.path(), &["query", "--no-facts", "--format", "csv", pattern]);
+        assert_eq!(run::stdout(&o), expected, "{pattern}");
+        let full = stance(dir.path(), &["query", "--no-facts", "--format", "csv", "--full", pattern]);
+        assert_eq!((o.status.code(), run::stdout(&o)), (full.status.code(), run::stdout(&full)), "{pattern}");
+    }
+    // A rule reads `bloc`: its pairs are listed, and the answer is the same.
+    let read = format!("{program}.decl member(a: symbol)\nmember(a) :- bloc(a, \"a\").\n");
+    let dir = project(&[("rules/p.dl", &read)]);
+    let o = stance(dir.path(), &["query", "--no-facts", "--format", "csv", "bloc(\"b\", y)"]);
+    assert_eq!(run::stdout(&o), "relation,a,b\nbloc,b,a\nbloc,b,b\nbloc,b,c\n");
+}
+
+#[test]
 fn eqrel_classes_merging_through_recursion_agree_across_engines() {
     // `next` joins each bloc to the next one round after another, through a rule that
     // reads `bloc` itself; the union-find (datafrog) and the closure rules (simple) agree.

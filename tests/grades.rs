@@ -680,15 +680,75 @@ fn report_shows_each_claims_grade_and_shades_edges_by_grade() {
     assert_eq!(html.matches("class=\"edge stated r1 ungraded\"").count(), 1);
     // Proof nodes carry their grades for the page's script to show on each premise.
     assert!(html.contains(r#""best_grades":["C3","D2"],"#), "proof nodes");
-    // An ungraded project's page is unchanged: no grade column, no shading.
+    // An ungraded project's page is unchanged: no grade column, no shading. (The main example
+    // with its `grade` column dropped: the sixth field, after subject to date, none quoted.)
+    let root = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(root.path().join("facts")).unwrap();
+    std::fs::create_dir_all(root.path().join("rules")).unwrap();
+    std::fs::copy(repo.join("rules/libya.dl"), root.path().join("rules/libya.dl")).unwrap();
+    let table = std::fs::read_to_string(repo.join("facts/statements.csv")).unwrap();
+    let ungraded: String = table
+        .lines()
+        .map(|l| {
+            let mut fields: Vec<&str> = l.splitn(7, ',').collect();
+            fields.remove(5);
+            format!("{}\n", fields.join(","))
+        })
+        .collect();
+    std::fs::write(root.path().join("facts/statements.csv"), ungraded).unwrap();
     let plain = dir.path().join("plain.html");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_stance"))
         .args(["report", "-o", plain.to_str().unwrap()])
-        .current_dir(root)
+        .current_dir(root.path())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let html = std::fs::read_to_string(&plain).unwrap();
     assert!(!html.contains("<th>grade</th>") && !html.contains("stroke-opacity=") && !html.contains("\"best_grades\""));
+}
+
+#[test]
+fn graph_exports_carry_each_edges_grade() {
+    let out = stance(&["graph", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    let body: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(
+        body,
+        [
+            "source,target,relation,class,directed,flagged,grade",
+            "Egypt,Haftar,backs,stated,true,false,D2",
+            "Egypt,Tobruk,backs,stated,true,false,B3",
+            "Haftar,Tobruk,backs,stated,true,false,B2",
+            "Russia,Tobruk,backs,stated,true,false,none",
+            "Tobruk,Haftar,relies_on,stated,true,false,C3",
+            "Tobruk,Russia,relies_on,stated,true,false,F6",
+            "Egypt,Haftar,aligned,alignment,true,false,C3/D2",
+            "Egypt,Russia,aligned,alignment,true,false,F6",
+            "Egypt,Tobruk,aligned,alignment,true,false,B3",
+            "Haftar,Haftar,aligned,alignment,false,false,C3",
+            "Haftar,Russia,aligned,alignment,false,false,F6",
+            "Haftar,Tobruk,aligned,alignment,true,false,B2",
+            "Russia,Russia,aligned,alignment,false,false,none",
+            "Russia,Tobruk,aligned,alignment,true,false,none",
+        ]
+    );
+    let out = stance(&["graph", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let grades: Vec<String> = json["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| format!("{}->{} {} {}", l["source"], l["target"], l["relation"], l["grade"]))
+        .collect();
+    assert_eq!(grades[0], r#""Egypt"->"Haftar" "backs" "D2""#);
+    assert_eq!(grades[6], r#""Egypt"->"Haftar" "aligned" "C3/D2""#);
+    assert_eq!(grades[13], r#""Russia"->"Tobruk" "aligned" "none""#);
+    let out = stance(&["graph", "--format", "graphml"]);
+    let xml = text(&out.stdout);
+    assert!(xml.contains("  <key id=\"grade\" for=\"edge\" attr.name=\"grade\" attr.type=\"string\"/>\n"), "{xml}");
+    assert!(xml.contains(
+        "<edge id=\"e6\" source=\"Egypt\" target=\"Haftar\"><data key=\"relation\">aligned</data><data key=\"class\">alignment</data><data key=\"directed\">true</data><data key=\"edge_flagged\">false</data><data key=\"grade\">C3/D2</data></edge>"
+    ), "{xml}");
 }

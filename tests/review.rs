@@ -73,7 +73,7 @@ fn failing_claims_say_what_was_expected_and_found() {
     );
     for expected in [
         "    expected SUPPORTED, found NOT SUPPORTED\n    why not aligned(\"Algeria\", \"Haftar\")?\n    no rule derives it:\n",
-        "    expected not derivable, but it holds\n    proof: conflict(\"Egypt\", \"GNA\") <= ",
+        "    expected not derivable, but it holds\n    grade: B2\n    proof: conflict(\"Egypt\", \"GNA\") <= ",
         "    expected 4 matching tuples, found 11\n    matching: aligned(\"Aguila Saleh Issa\", \"Haftar\"), ",
         "    expected CONTRADICTED, found SUPPORTED\n",
         "    expected SUPPORTED, found CONTRADICTED\n    collides with: :- aligned(x, y), conflict(x, y).",
@@ -158,7 +158,7 @@ fn review_as_junit_parses_back() {
     let failed: Vec<bool> = cases.iter().map(|c| c.children().any(|n| n.has_tag_name("failure"))).collect();
     assert_eq!(failed, [true, true, true, true, true, false]);
     let out = cases[5].children().find(|n| n.has_tag_name("system-out")).unwrap();
-    assert!(out.text().unwrap().starts_with("SUPPORTED\nproof: aligned(\"Egypt\", \"Tobruk\")"));
+    assert!(out.text().unwrap().starts_with("SUPPORTED\ngrade: B2\nproof: aligned(\"Egypt\", \"Tobruk\")"));
 
     // Markup characters in claims and notes survive the round trip.
     let dir = project(&[
@@ -262,7 +262,8 @@ open.claims:1:1: error[E025]: unterminated `/*` comment
 fn contradictions_lists_violations_with_proofs() {
     let o = stance(&repo(), &["contradictions"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert_eq!(stderr(&o), "1 violation of 1 of the 2 constraints\n");
+    // The example has denials (none in conflict, the rules resolve the disagreement).
+    assert_eq!(stderr(&o), "1 violation of 1 of the 2 constraints\nno conflict between a relation and its denials\n");
     let out = stdout(&o);
     assert!(
         out.starts_with(
@@ -271,17 +272,17 @@ violated: :- recognises(x, y), conflict(x, y).  [rules/libya.dl:212]
 │  note: Recognising a government is not compatible with being in conflict with it. Violated on purpose in the example (see the README): the Kremlin recognises the GNA, yet is in conflict with it.
 │  “Kremlin recognises GNA, yet is in conflict with it”
 │  with x = \"Kremlin\", y = \"GNA\"
-├─ recognises(\"Kremlin\", \"GNA\")
+├─ recognises(\"Kremlin\", \"GNA\")  [B2]
 │     stated in facts/statements.csv:28
-│     source: The New Arab, date: 2016-06
+│     source: The New Arab, date: 2016-06, grade: B2
 "
         ),
         "{out}"
     );
-    assert!(out.contains("└─ conflict(\"Kremlin\", \"GNA\")\n   │  by conflict(x, z) :- aligned(x, y), conflict(y, z), x != z.  [rules/libya.dl:97]\n"), "{out}");
+    assert!(out.contains("└─ conflict(\"Kremlin\", \"GNA\")  [B2]\n   │  by conflict(x, z) :- aligned(x, y), conflict(y, z), x != z.  [rules/libya.dl:97]\n"), "{out}");
     // Down to the statements: Haftar's rejection of the GNA, with its quote.
     assert!(
-        out.contains("rejects(\"Haftar\", \"GNA\")\n")
+        out.contains("rejects(\"Haftar\", \"GNA\")  [B2]\n")
             && out.contains("quote: “Haftar rejects the authority of the UN-backed government in Tripoli”"),
         "{out}"
     );
@@ -304,6 +305,9 @@ violated: :- recognises(x, y), conflict(x, y).  [rules/libya.dl:212]
         v[0]["atoms"].as_array().unwrap().iter().map(|a| a["conclusion"].as_str().unwrap()).collect();
     assert_eq!(atoms, ["recognises(\"Kremlin\", \"GNA\")", "conflict(\"Kremlin\", \"GNA\")"]);
     assert_eq!(v[0]["atoms"][0]["nodes"][0]["sources"][0]["line"], 28);
+    // Graded data: every proof node carries its grade, as `explain --format json` does.
+    assert_eq!(v[0]["atoms"][0]["nodes"][0]["grade"], "B2");
+    assert_eq!(v[0]["atoms"][1]["nodes"][0]["best_grades"], serde_json::json!(["B2"]));
 }
 
 #[test]
@@ -324,7 +328,16 @@ fn infer_warns_of_violations_and_can_deny_them() {
     let names: Vec<&str> = json["relations"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        ["aligned", "conflict", "engages_both_sides", "hedges", "neutral_courted", "support_count", "widely_backed"]
+        [
+            "aligned",
+            "conflict",
+            "engages_both_sides",
+            "hedges",
+            "neutral_courted",
+            "support_count",
+            "widely_backed",
+            "supports"
+        ]
     );
 
     let denied = stance(&repo(), &["infer", "--deny-contradictions", "--diagnostic-format", "short"]);
@@ -425,7 +438,7 @@ fn verdicts_read_as_the_claim_is_written() {
         ]
     );
     for expected in [
-        "    note: Holds, and takes part in the violation of the recognition constraint.\n    it holds, and takes part in a constraint violation (the colliding proofs below; `stance contradictions` lists every violation)\n    proof: conflict(\"Kremlin\", \"GNA\") <= rules/libya.dl:97[",
+        "    note: Holds, and takes part in the violation of the recognition constraint.\n    it holds, and takes part in a constraint violation (the colliding proofs below; `stance contradictions` lists every violation)\n    grade: B2\n    proof: conflict(\"Kremlin\", \"GNA\") <= rules/libya.dl:97[",
         "    collides with: :- recognises(x, y), conflict(x, y).  [rules/libya.dl:212]\n",
         "    note: Does not hold, and the alignment constraint guarantees it.\n    a constraint rules it out: it would complete a violation (the proofs it would collide with below)\n    collides with: :- aligned(x, y), conflict(x, y).  [rules/libya.dl:205]\n",
         "    └─ conflict(\"Egypt\", \"Tobruk\")  (the claim, if it held)\n",

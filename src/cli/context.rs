@@ -96,16 +96,20 @@ impl Ctx<'_> {
     /// what the claim needs when it binds a column (goal-directed, see
     /// `stance::session::goal`), everything when `full` or when the rewrite does not apply.
     pub fn load_for_claim(&mut self, args: &ProjectArgs, text: &str, full: bool) -> Result<(Session, Claim), Failure> {
-        self.load_for_claim_from(&args.inputs(), args, text, full)
+        self.load_for_claim_from(&args.inputs(), args, text, full, false)
     }
 
     /// [`Ctx::load_for_claim`] from these inputs (`explain --at` sets their day).
+    /// `matches_only`: the caller shows the matching tuples and nothing else (no proofs, no
+    /// grades), so an `eqrel` relation's matches are read from its classes
+    /// (`goal::evaluate_eqrel_pattern`).
     pub fn load_for_claim_from(
         &mut self,
         inputs: &Inputs,
         args: &ProjectArgs,
         text: &str,
         full: bool,
+        matches_only: bool,
     ) -> Result<(Session, Claim), Failure> {
         let mut project = self.load(inputs)?;
         let claim = pattern::parse_claim(text, &mut project.sources, &project.program, &project.symbols)
@@ -113,6 +117,13 @@ impl Ctx<'_> {
         self.report(&claim.warnings, &project.sources);
         let options = args.eval_options(true);
         if !full && let Some(pattern) = claim.pattern() {
+            if matches_only && !super::explain::graded(&project.facts) {
+                match goal::evaluate_eqrel_pattern(&mut project, claim.rel, &pattern, &options) {
+                    Ok(Some(model)) => return Ok((Session { project, model }, claim)),
+                    Ok(None) => {}
+                    Err(f) => return Err(f.within(&mut project.sources)),
+                }
+            }
             match goal::evaluate_for(&mut project, claim.rel, &pattern, &options) {
                 Ok(Some(model)) => return Ok((Session { project, model }, claim)),
                 Ok(None) => {}

@@ -25,23 +25,27 @@ pub struct ContradictionsArgs {
 
 pub fn run(args: &ContradictionsArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let mut run = ctx.load_recorded(&args.project)?;
+    // Graded data: every proof shows its grades, in text and JSON.
+    let graded = super::explain::graded(&run.project.facts).then(|| run.grading());
     let mut ex = run.explainer();
+    ex.grading = graded.as_ref();
     let found = constraints::violations(&mut ex);
     // Denials (`~rel`) add conflicts; a program without them prints exactly as before.
     let denials = (0..ex.program.relations.len()).any(|r| ex.program.relations[r].name.starts_with('~'));
     let clashes = if denials { conflicts::conflicts(&mut ex) } else { Vec::new() };
-    let grading = (!clashes.is_empty()).then(|| Grading::compute(&mut ex));
+    let ungraded = (graded.is_none() && !clashes.is_empty()).then(|| Grading::compute(&mut ex));
+    let grading = graded.as_ref().or(ungraded.as_ref());
     let rendered = match args.format {
         ProofFormat::Text => {
-            let violations = found.iter().map(|v| constraints::render_violation(&ex, v));
-            let conflicts = clashes.iter().map(|c| conflicts::render_conflict(&ex, c, grading.as_ref()));
+            let violations = found.iter().map(|v| constraints::render_violation(&ex, v, grading));
+            let conflicts = clashes.iter().map(|c| conflicts::render_conflict(&ex, c, grading));
             violations.chain(conflicts).join("\n")
         }
         ProofFormat::Json => {
             let list: Vec<serde_json::Value> = found.iter().map(|v| constraints::violation_json(&ex, v)).collect();
             let mut json = serde_json::json!({ "meta": args.project.stamp().json(), "violations": list });
             if denials {
-                let list = clashes.iter().map(|c| conflicts::conflict_json(&ex, c, grading.as_ref())).collect();
+                let list = clashes.iter().map(|c| conflicts::conflict_json(&ex, c, grading)).collect();
                 json["conflicts"] = serde_json::Value::Array(list);
             }
             format!("{json}\n")

@@ -52,7 +52,7 @@ pub struct ExplainArgs {
 pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let started = Instant::now();
     let inputs = stance::session::Inputs { as_of: args.at.or(args.project.as_of), ..args.project.inputs() };
-    let (mut run, claim) = ctx.load_for_claim_from(&inputs, &args.project, &args.claim, args.full)?;
+    let (mut run, claim) = ctx.load_for_claim_from(&inputs, &args.project, &args.claim, args.full, false)?;
     let evaluated = Instant::now();
     let grading = graded(&run.project.facts).then(|| run.grading());
     let filtered = filtered_note(&args.project, &run.project.facts);
@@ -88,7 +88,14 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         for (g, roots) in groups.iter().enumerate() {
             for (i, &root) in roots.iter().enumerate() {
                 match args.format {
-                    ProofFormat::Json => writeln!(out, "{}", explain::proof_json(&ex, root))?,
+                    ProofFormat::Json => {
+                        let mut proof = explain::proof_json(&ex, root);
+                        let node = &ex.nodes[root];
+                        if let Some(d) = stance::proof::defeasible::attacks_json(&ex, node.rel, &node.tuple) {
+                            proof["defeasible"] = d;
+                        }
+                        writeln!(out, "{proof}")?
+                    }
                     ProofFormat::Text => {
                         if g + i > 0 {
                             writeln!(out)?;

@@ -174,11 +174,14 @@ fn evaluate(
         args.project.only_default_engine("infer --profile")?;
     }
     let full = args.full || recorder.is_some();
+    let hold_classes = if recorder.is_some() { Vec::new() } else { held_eqrels(args, &project.program, shown) };
     let options = EvalOptions {
         max_tuples: args.max_tuples,
         deadline,
         max_memory: args.max_memory,
         profile: recorder,
+        hold_classes,
+        limit_held_pairs: true,
         ..args.project.eval_options(record)
     };
     // `.pragma "magic-transform"`: derive only what the shown relations need.
@@ -195,6 +198,18 @@ fn evaluate(
         Ok(None) => ctx.evaluate(project, &options),
         Err(f) => Err(f.within(&mut project.sources)),
     }
+}
+
+/// The `eqrel` relations this run only counts (`.printsize`) and writes out (`.output`
+/// files, `IO=stdout`): those not printed as tables or proofs, in a program of strict rules
+/// without denials (whose conflicts read relations' tuples). The engine keeps them as classes
+/// when no rule reads them either (`engine::eqrel`).
+fn held_eqrels(args: &InferArgs, program: &stance::lang::ir::Program, shown: &[usize]) -> Vec<usize> {
+    let print = args.output_dir.is_none() || args.print || args.provenance;
+    if program.defeasible.is_active() || program.relations.iter().any(|r| r.name.starts_with('~')) {
+        return Vec::new();
+    }
+    program.eqrel.iter().map(|e| e.rel).filter(|r| !(print && shown.contains(r))).collect()
 }
 
 /// Writes the profile of the run to `path` (replaced whole, never half-written).
@@ -276,7 +291,7 @@ fn print_results(args: &InferArgs, run: &mut Session, shown: &[usize]) -> std::i
     }
     for (id, rel) in run.project.program.relations.iter().enumerate() {
         if rel.printsize {
-            writeln!(out, "{}\t{}", rel.name, run.model.relations[id].len())?;
+            writeln!(out, "{}\t{}", rel.name, run.model.count(id))?;
         }
     }
     out.flush()

@@ -28,7 +28,8 @@ pub struct QueryArgs {
 }
 
 pub fn run(args: &QueryArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
-    let (mut run, claim) = ctx.load_for_claim(&args.project, &args.pattern, args.full)?;
+    let inputs = args.project.inputs();
+    let (mut run, claim) = ctx.load_for_claim_from(&inputs, &args.project, &args.pattern, args.full, !args.explain)?;
     let grading = super::explain::graded(&run.project.facts).then(|| run.grading());
     let mut ex = run.explainer();
     ex.grading = grading.as_ref();

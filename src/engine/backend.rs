@@ -234,6 +234,10 @@ pub fn evaluate_guarded(
     if options.max_memory.is_none() {
         options.max_memory = crate::engine::limits::default_max_memory();
     }
+    if !matches!(engine, Engine::Datafrog) {
+        // Only the datafrog engine keeps `eqrel` classes; the comparing engines compare pairs.
+        options.hold_classes.clear();
+    }
     let backend: &dyn Backend = match engine {
         Engine::Datafrog => return eval::evaluate_guarded(program, plan, inputs, symbols, &options, on_stuck),
         Engine::Simple => &Simple,

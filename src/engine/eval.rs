@@ -57,6 +57,15 @@ pub struct EvalOptions {
     /// Where the evaluator reports its progress and each rule's time (`--profile`, the
     /// progress line; see [`crate::engine::profile`]).
     pub profile: Option<std::sync::Arc<crate::engine::profile::Recorder>>,
+    /// `eqrel` relations the caller reads only through [`Model::count`] and
+    /// [`Model::classes`] (`.printsize`, `.output` files): the datafrog engine keeps each of
+    /// them as its classes, without listing its Σ n² pairs, when no rule reads it. Other
+    /// engines list the pairs.
+    pub hold_classes: Vec<RelId>,
+    /// Whether the pairs of a relation held as classes count against `max_tuples`: yes
+    /// when the caller shows them all (`infer`'s `.printsize` and `.output`), no when it shows
+    /// a few classes' (`query`), whose classes cost memory by member, not by pair.
+    pub limit_held_pairs: bool,
 }
 
 /// How a derived tuple first appeared: in which round of its stratum, by which rule.
@@ -76,6 +85,8 @@ struct Closure {
     slots: [u32; 2],
     /// Its classes so far.
     classes: crate::engine::eqrel::Classes,
+    /// Whether the model keeps the classes instead of the pairs (nothing reads them).
+    held: bool,
 }
 
 /// Annotation of tuples given as input rather than derived.
@@ -96,12 +107,24 @@ pub struct Model {
     /// A defeasible program's ground theory and every literal's status
     /// (`engine::defeasible`); `None` for a program of strict rules.
     pub defeasible: Option<std::sync::Arc<crate::engine::defeasible::Conclusions>>,
+    /// The `eqrel` relations held as classes (see [`EvalOptions::hold_classes`]): their
+    /// entry in `relations` is empty, and their pairs are these classes'.
+    pub classes: std::collections::BTreeMap<RelId, crate::engine::eqrel::Partition>,
 }
 
 impl Model {
     /// A model of given tuples, without annotations (e.g. a subset to print).
     pub fn unrecorded(relations: Vec<Tuples>) -> Model {
         Model { relations, ..Default::default() }
+    }
+
+    /// Keeps the first `n` relations (drops relations an evaluator added after the program's
+    /// own, such as `engine::stratified`'s hidden inputs).
+    pub fn keep_relations(&mut self, n: usize) {
+        self.relations.truncate(n);
+        self.annotations.truncate(n);
+        self.packings.truncate(n);
+        self.stratum_of.truncate(n);
     }
 
     /// A model computed by another evaluator behind the [`crate::engine::backend`] boundary:
@@ -143,7 +166,12 @@ impl Model {
                     .collect()
             })
             .unwrap_or_default();
-        Model { relations, annotations, packings, stratum_of, defeasible: None }
+        Model { relations, annotations, packings, stratum_of, defeasible: None, classes: Default::default() }
+    }
+
+    /// The number of tuples of `rel`, whether listed or held as classes.
+    pub fn count(&self, rel: RelId) -> u64 {
+        self.classes.get(&rel).map_or(self.relations[rel].len() as u64, |p| p.pairs())
     }
 
     /// How the tuple at `index` of `rel` first appeared; `None` when not recorded.
@@ -424,6 +452,16 @@ impl Ctx<'_> {
     }
 }
 
+/// Whether a rule other than the closure rules of `e` reads its relation (then its pairs
+/// must be listed for the joins).
+fn read_by_rules(program: &ir::Program, e: &ir::EqRel) -> bool {
+    program.rules.iter().filter(|r| !e.rules.contains(&r.id)).any(|r| {
+        let mut reads = Vec::new();
+        ir::body_reads(&r.body, false, &mut reads);
+        reads.iter().any(|&(rel, _, _)| rel == e.rel)
+    })
+}
+
 /// The stop flag of evaluations that cannot be stopped (expressions outside a fixpoint).
 static NEVER: Stop = Stop::new();
 
@@ -437,6 +475,8 @@ struct Evaluator<'p, 's, const R: usize, const E: usize, A: Payload> {
     annotations: Vec<Vec<u32>>,
     packings: Vec<Packing>,
     stratum_of: Vec<usize>,
+    /// The `eqrel` relations held as classes so far.
+    classes: std::collections::BTreeMap<RelId, crate::engine::eqrel::Partition>,
     payload: std::marker::PhantomData<A>,
 }
 
@@ -458,6 +498,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             annotations: vec![Vec::new(); n],
             packings: vec![Packing::default(); n],
             stratum_of: vec![0; n],
+            classes: Default::default(),
             payload: std::marker::PhantomData,
         }
     }
@@ -494,6 +535,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             packings: self.packings,
             stratum_of: self.stratum_of,
             defeasible: None,
+            classes: self.classes,
         })
     }
 
@@ -593,7 +635,19 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         }
 
         self.finish_stratum(sp, vars, &packing);
+        self.keep_classes(sp, closures);
         Ok(round as usize)
+    }
+
+    /// Puts the classes of the `eqrel` relations held as classes in the model, in place of
+    /// the pairs their rules and inputs gave (all their variables hold).
+    fn keep_classes(&mut self, sp: &StratumPlan, closures: Vec<Closure>) {
+        for c in closures.into_iter().filter(|c| c.held) {
+            let rel = sp.relations[c.var];
+            self.done[rel] = Relation::from_vec(Vec::new());
+            self.annotations[rel].clear();
+            self.classes.insert(rel, c.classes.into_partition());
+        }
     }
 
     /// The `eqrel` relations of the stratum whose closure a union-find keeps, and which of
@@ -609,7 +663,8 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                 skip[slot] = true;
             }
             let slots = [reflexive as u32, transitive as u32];
-            closures.push(Closure { var, slots, classes: crate::engine::eqrel::Classes::default() });
+            let held = self.options.hold_classes.contains(&e.rel) && !read_by_rules(self.program, e);
+            closures.push(Closure { var, slots, classes: crate::engine::eqrel::Classes::default(), held });
         }
         (closures, skip)
     }
@@ -627,11 +682,13 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         round: u32,
         produced: &mut [Vec<(Row<R>, A)>],
     ) -> Result<(), Diagnostic> {
-        let limit = self.options.max_tuples.map(|m| m as u64);
+        let max = self.options.max_tuples.map(|m| m as u64);
         for c in closures {
+            let limit = max.filter(|_| !c.held || self.options.limit_held_pairs);
             let mut pairs = Vec::new();
             for (row, _) in vars[c.var].recent.borrow().iter() {
-                if let Err(size) = c.classes.add(row[0], row[1], limit, &mut pairs) {
+                let out = (!c.held).then_some(&mut pairs);
+                if let Err(size) = c.classes.add(row[0], row[1], limit, out) {
                     self.ctx.stop.request(StopReason::Tuples);
                     let largest = Some((sp.relations[c.var], usize::try_from(size).unwrap_or(usize::MAX)));
                     return Err(limit_diagnostic(self.program, self.options, StopReason::Tuples, None, largest));

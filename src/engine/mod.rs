@@ -17,4 +17,5 @@ pub mod profile;
 pub mod progress;
 pub mod select;
 pub mod simple;
+pub mod stratified;
 pub mod temporal;

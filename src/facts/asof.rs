@@ -92,6 +92,16 @@ impl Period {
     }
 }
 
+impl Period {
+    /// Whether this period is certainly later than `other`: it starts after `other` ends. A
+    /// partial date is the whole period it names, so `2016-11-27` is not after `2016` (the
+    /// report dated `2016` may be from December), but `2017` and `2016-12` are; overlapping
+    /// periods are incomparable (neither is after the other).
+    pub fn after(self, other: Period) -> bool {
+        self.first > other.last
+    }
+}
+
 impl FromStr for Date {
     type Err = String;
 

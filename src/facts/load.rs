@@ -1931,7 +1931,7 @@ mod tests {
         let mut env = Env::new();
         let n = env.statements("facts/statements.csv", &text).unwrap();
         assert!(n >= 30, "{n} statements");
-        assert_eq!(env.facts.tables[0].metadata_columns, vec!["source", "date", "quote"]);
+        assert_eq!(env.facts.tables[0].metadata_columns, vec!["source", "date", "grade", "quote"]);
         for (_, id) in env.facts.rows("backs").iter() {
             assert!(!env.facts.metadata_value(id, "quote", &env.sources).unwrap().is_empty());
         }

@@ -12,13 +12,15 @@
 //!   the better-graded / later one wins a conflict; `.prefer by specificity` makes the more
 //!   specific of two conflicting rules win (Poole's specificity over the strict rules).
 //!
-//! **Accepted programs.** Negation (`!p`) and aggregates may read only relations whose tuples
-//! no defeasible rule, defeater or defeasible fact can reach ([`defeasible_relations`]):
-//! those are computed exactly, before any conflict is weighed, so their negation is
-//! well defined. Negation over a defeasible conclusion ("p is not defeasibly provable")
-//! would make a conclusion depend on the failure of another whose failure may depend on it
-//! in turn; stance rejects it with a located `E026` rather than pick one of the competing
-//! semantics. Superiority must be acyclic.
+//! **Accepted programs.** Negation (`!p`) and aggregates may read a relation that defeasible
+//! rules, defeaters or defeasible facts reach ([`defeasible_relations`]) once its conclusions
+//! are final: the program is split into layers ([`layers`]), each evaluated after the ones
+//! below, whose defeasibly provable tuples the negation and aggregates read
+//! (`engine::stratified`). A read of a relation that depends on the reading rule's own head
+//! (through rules, or through a complement `~p`, which attacks `p`) would make a conclusion
+//! depend on the failure of another whose failure may depend on it in turn; stance rejects it
+//! with a located `E026` rather than pick one of the competing semantics. Superiority must be
+//! acyclic.
 
 use crate::base::diag::{Code, Diagnostic, did_you_mean};
 use crate::base::source::Span;
@@ -252,9 +254,72 @@ pub fn defeasible_relations(program: &ir::Program) -> Vec<bool> {
     }
 }
 
-/// Negation and aggregates over relations with defeasible conclusions (rejected).
-fn negation_over_conclusions(program: &ir::Program, diags: &mut Vec<Diagnostic>) {
+/// The refused literals of [`layering`]: negation or an aggregate in `rule` over `rel`, at `span`.
+type Refused = Vec<(RuleId, RelId, Span)>;
+
+/// Each relation's layer (0 for relations no defeasible rule reaches), and the negations and
+/// aggregates that read a defeasible conclusion of their own layer.
+///
+/// A relation and its complement (`p`, `~p`) attack each other, so they share a layer. A rule's
+/// head is in the layer of every relation its body reads, and above (one more) every
+/// defeasible relation it reads under negation or in an aggregate: such a relation's
+/// conclusions must be final before the rule is grounded. A read that closes a cycle through
+/// such an edge cannot be layered and is refused.
+fn layering(program: &ir::Program) -> (Vec<u32>, Refused) {
+    use petgraph::graph::{DiGraph, NodeIndex};
     let reached = defeasible_relations(program);
+    let n = program.relations.len();
+    let rep = |r: RelId| program.complement(r).map_or(r, |c| c.min(r));
+    let mut graph: DiGraph<(), ()> = DiGraph::with_capacity(n, program.rules.len());
+    for _ in 0..n {
+        graph.add_node(());
+    }
+    // (from, to, weight, rule, span) between representatives.
+    let mut edges = Vec::new();
+    for rule in &program.rules {
+        let mut reads = Vec::new();
+        ir::body_reads(&rule.body, false, &mut reads);
+        for (rel, through, span) in reads {
+            let (from, to) = (rep(rel), rep(rule.head));
+            edges.push((from, to, u32::from(through && reached[rel]), rule.id, rel, span));
+            graph.update_edge(NodeIndex::new(from), NodeIndex::new(to), ());
+        }
+    }
+    let sccs = petgraph::algo::tarjan_scc(&graph);
+    let mut component = vec![0usize; n];
+    for (i, scc) in sccs.iter().enumerate() {
+        for node in scc {
+            component[node.index()] = i;
+        }
+    }
+    let mut refused = Vec::new();
+    let mut incoming: Vec<Vec<(usize, u32)>> = vec![Vec::new(); sccs.len()];
+    for &(from, to, weight, rule, rel, span) in &edges {
+        let (cf, ct) = (component[from], component[to]);
+        if cf == ct && weight == 1 {
+            refused.push((rule, rel, span));
+        } else if cf != ct {
+            incoming[ct].push((cf, weight));
+        }
+    }
+    // tarjan_scc lists dependents first: walk it backwards, dependencies first.
+    let mut level = vec![0u32; sccs.len()];
+    for c in (0..sccs.len()).rev() {
+        level[c] = incoming[c].iter().map(|&(f, w)| level[f] + w).max().unwrap_or(0);
+    }
+    ((0..n).map(|r| level[component[rep(r)]]).collect(), refused)
+}
+
+/// Each relation's layer: a defeasible program is evaluated layer by layer, each reading the
+/// final conclusions of the layers below under negation and in aggregates
+/// (`engine::stratified`). All 0 when no negation or aggregate reads a defeasible conclusion.
+pub fn layers(program: &ir::Program) -> Vec<u32> {
+    layering(program).0
+}
+
+/// Negation and aggregates over a defeasible conclusion of their own layer (rejected), and the
+/// magic-set pragma.
+fn negation_over_conclusions(program: &ir::Program, diags: &mut Vec<Diagnostic>) {
     if let Some(&rel) = program.magic_transform.first() {
         let name = &program.relations[rel].name;
         diags.push(
@@ -263,29 +328,25 @@ fn negation_over_conclusions(program: &ir::Program, diags: &mut Vec<Diagnostic>)
                 .with_help("remove the pragma: a defeasible theory is evaluated whole"),
         );
     }
-    for rule in &program.rules {
-        let mut reads = Vec::new();
-        ir::body_reads(&rule.body, false, &mut reads);
-        for (rel, through, span) in reads {
-            if through && reached[rel] {
-                let name = &program.relations[rel].name;
-                let lit = if rule.body.iter().any(|l| matches!(l, Lit::Negated(a) if a.span == span)) {
-                    "negation"
-                } else {
-                    "an aggregate"
-                };
-                diags.push(
-                    Diagnostic::error(
-                        Code::Defeasible,
-                        format!("{lit} over `{name}`, whose tuples are defeasible conclusions"),
-                    )
-                    .at(span, "reads a relation a defeasible rule or defeater reaches")
-                    .with_note(
-                        "negation and aggregates may only read relations computed before any conflict is weighed",
-                    )
-                    .with_help(format!("to say that `{name}` is reported not to hold, write `~{name}(...)`")),
-                );
-            }
-        }
+    for (rule, rel, span) in layering(program).1 {
+        let rule = &program.rules[rule];
+        let name = &program.relations[rel].name;
+        let lit = if rule.body.iter().any(|l| matches!(l, Lit::Negated(a) if a.span == span)) {
+            "negation"
+        } else {
+            "an aggregate"
+        };
+        diags.push(
+            Diagnostic::error(
+                Code::Defeasible,
+                format!("{lit} over `{name}`, a defeasible conclusion that depends on this rule's own"),
+            )
+            .at(span, format!("`{name}` is not final before this rule concludes"))
+            .with_note(
+                "negation and aggregates may read a defeasible relation only once its conclusions are final: \
+                 it must not depend on the rule that reads it (a relation and its complement `~` count as one)",
+            )
+            .with_help(format!("to say that `{name}` is reported not to hold, write `~{name}(...)`")),
+        );
     }
 }

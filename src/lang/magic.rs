@@ -20,6 +20,10 @@
 //! fully evaluated one, never the other way). Relations keep their ids; adorned and magic
 //! relations are appended, so the input tuples of the original program fit unchanged.
 //!
+//! `eqrel` relations are never adorned: they are evaluated in full, closed by the engine's
+//! union-find (their closure rules stay marked in the rewrite), which costs the n² pairs of
+//! a class where the adorned closure rules would join n³ times.
+//!
 //! [`Rewrite::original_relation`] and [`Rewrite::original_rule`] map the rewritten program
 //! back, so that the session can present the answer as a partial model of the original
 //! program and prove it with the original rules.
@@ -86,7 +90,8 @@ fn rewrite_for(
     if program.rules.iter().any(Rule::uses_autoinc) {
         return None;
     }
-    let mut full = fully_evaluated(program, adornable);
+    let adornable = |rel: RelId| adornable(rel) && !program.eqrel.iter().any(|e| e.rel == rel);
+    let mut full = fully_evaluated(program, &adornable);
     let roots: Vec<_> = roots.iter().filter(|(rel, _)| program.is_derived(*rel) && !full.contains(rel)).collect();
     let first = roots.first()?.0;
     let mut r = Rewriter {
@@ -121,6 +126,16 @@ fn rewrite_for(
     }
     let strata = ir::stratify(r.out.relations.len(), &r.out.rules).ok()?;
     r.out.strata = strata;
+    // The closure rules of the `eqrel` relations, copied as written: the union-find runs them.
+    let new_id = |rule: RuleId| r.origin_rule.iter().position(|&o| o == Some(rule));
+    r.out.eqrel = program
+        .eqrel
+        .iter()
+        .filter_map(|e| {
+            let [a, b, c] = e.rules.map(new_id);
+            Some(ir::EqRel { rel: e.rel, rules: [a?, b?, c?] })
+        })
+        .collect();
     Some(Rewrite { program: r.out, origin_relation: r.origin_relation, origin_rule: r.origin_rule, answer })
 }
 
@@ -333,5 +348,32 @@ fn arg_expr(arg: Arg, ty: Type) -> Expr {
         Arg::Var(v) => Expr::Var(v),
         Arg::Const(c) => Expr::Const(c, ty),
         Arg::Wildcard => unreachable!("a wildcard is never a bound column"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::base::value::{Symbols, from_number};
+
+    #[test]
+    fn eqrel_relations_are_evaluated_in_full_by_the_union_find_not_adorned() {
+        let text = ".decl link(a: number, b: number)\nlink(1, 2). link(2, 3).\n\
+                    .decl bloc(a: number, b: number) eqrel\nbloc(a, b) :- link(a, b).\n\
+                    .decl member(a: number, b: number)\nmember(a, b) :- bloc(a, b), a != 0.\n";
+        let mut sources = crate::base::source::SourceMap::new();
+        let file = sources.add("p.dl", text);
+        let (ast, _) = crate::lang::syntax::parse_file(file, &sources.get(file).text);
+        let (program, diags) = crate::lang::check::check(&[ast], &BTreeSet::new(), &mut Symbols::new());
+        assert!(diags.is_empty(), "{diags:?}");
+        let member = program.relation_id("member").expect("declared");
+        let bloc = program.relation_id("bloc").expect("declared");
+        let rewrite = rewrite(&program, member, &[Some(from_number(1)), None]).expect("member is adorned");
+        let names: Vec<&str> = rewrite.program.relations.iter().map(|r| r.name.as_str()).collect();
+        assert!(names.contains(&"member$bf") && !names.iter().any(|n| n.starts_with("bloc$")), "{names:?}");
+        // bloc keeps its id and its three closure rules, copied as written, for the union-find.
+        let closure = program.eqrel[0].rules.map(Some);
+        let copied = rewrite.program.eqrel[0].rules.map(|r| rewrite.original_rule(r));
+        assert_eq!((rewrite.program.eqrel.len(), rewrite.program.eqrel[0].rel, copied), (1, bloc, closure));
     }
 }

@@ -3,18 +3,48 @@
 //!
 //! Nodes are the actors (id = name) with `flagged`; edges carry `relation`, `class`,
 //! `directed` and `flagged`, and are keyed by relation (a multigraph: one edge per relation
-//! and pair). The graph records the [`Stamp`]. Grades and validity dates will be further
-//! edge attributes; readers should ignore attributes they do not know.
+//! and pair). The graph records the [`Stamp`]. When the data is graded, every edge also
+//! carries `grade`, the grade of its tuple's best proof as `explain` writes it (`B2`,
+//! `B3/C2`, `given`, or `none` for an edge resting on an ungraded row); ungraded data adds
+//! nothing (an undecided edge has no proof, so an empty grade). In a defeasible program, the
+//! tuples left `undecided` are edges too, and then every edge carries `status`: `proved` or
+//! `undecided`. Validity dates will be further edge attributes; readers should ignore
+//! attributes they do not know.
 
 use crate::base::markup::{Markup, escape_markup};
 use crate::base::stamp::Stamp;
-use crate::picture::network::Network;
+use crate::picture::network::{Edge, Network};
 use serde_json::json;
 use std::fmt::Write;
 
 /// Text for a GraphML attribute or element.
 fn xml(text: &str) -> String {
     escape_markup(text, Markup::XmlSpaced)
+}
+
+/// Whether the network's edges carry grades (the data is graded).
+fn graded(network: &Network) -> bool {
+    network.edges.iter().any(|e| e.grade.is_some())
+}
+
+/// An edge's grade as text (`none` without one; empty for an undecided edge, which has no
+/// proof).
+fn grade_text(e: &Edge) -> String {
+    if e.undecided {
+        return String::new();
+    }
+    e.grade.map_or_else(|| "none".to_string(), |g| g.to_string())
+}
+
+/// Whether some edge is undecided (then every edge carries its `status`).
+fn has_undecided(network: &Network) -> bool {
+    network.edges.iter().any(|e| e.undecided)
+}
+
+/// An edge's status: `proved`, or `undecided` (a defeasible theory's tuple neither proved
+/// nor refuted).
+fn status(e: &Edge) -> &'static str {
+    if e.undecided { "undecided" } else { "proved" }
 }
 
 /// GraphML with typed keys. Same network, same bytes.
@@ -35,6 +65,14 @@ pub fn to_graphml(network: &Network, stamp: &Stamp) -> String {
     }
     out.push_str("  <key id=\"directed\" for=\"edge\" attr.name=\"directed\" attr.type=\"boolean\"/>\n");
     out.push_str("  <key id=\"edge_flagged\" for=\"edge\" attr.name=\"flagged\" attr.type=\"boolean\"/>\n");
+    let graded = graded(network);
+    if graded {
+        out.push_str("  <key id=\"grade\" for=\"edge\" attr.name=\"grade\" attr.type=\"string\"/>\n");
+    }
+    let decided = has_undecided(network);
+    if decided {
+        out.push_str("  <key id=\"status\" for=\"edge\" attr.name=\"status\" attr.type=\"string\"/>\n");
+    }
     out.push_str("  <graph id=\"stance\" edgedefault=\"directed\">\n");
     for (key, value) in stamp.pairs() {
         let _ = writeln!(out, "    <data key=\"{key}\">{}</data>", xml(&value));
@@ -50,10 +88,15 @@ pub fn to_graphml(network: &Network, stamp: &Stamp) -> String {
     for (i, e) in network.edges.iter().enumerate() {
         let (from, to) = (xml(&network.actors[e.from].name), xml(&network.actors[e.to].name));
         let relation = xml(&e.relation);
+        let mut grade =
+            if graded { format!("<data key=\"grade\">{}</data>", xml(&grade_text(e))) } else { String::new() };
+        if decided {
+            let _ = write!(grade, "<data key=\"status\">{}</data>", status(e));
+        }
         let _ = writeln!(
             out,
             "    <edge id=\"e{i}\" source=\"{from}\" target=\"{to}\"><data key=\"relation\">{relation}</data>\
-             <data key=\"class\">{}</data><data key=\"directed\">{}</data><data key=\"edge_flagged\">{}</data></edge>",
+             <data key=\"class\">{}</data><data key=\"directed\">{}</data><data key=\"edge_flagged\">{}</data>{grade}</edge>",
             e.class.name(),
             e.directed,
             e.flagged
@@ -70,7 +113,7 @@ pub fn to_json(network: &Network, stamp: &Stamp) -> String {
         .edges
         .iter()
         .map(|e| {
-            json!({
+            let mut link = json!({
                 "source": network.actors[e.from].name,
                 "target": network.actors[e.to].name,
                 "key": e.relation,
@@ -78,7 +121,14 @@ pub fn to_json(network: &Network, stamp: &Stamp) -> String {
                 "class": e.class.name(),
                 "directed": e.directed,
                 "flagged": e.flagged,
-            })
+            });
+            if graded(network) {
+                link["grade"] = json!(grade_text(e));
+            }
+            if has_undecided(network) {
+                link["status"] = json!(status(e));
+            }
+            link
         })
         .collect();
     let graph: serde_json::Map<String, serde_json::Value> =
@@ -97,17 +147,33 @@ pub fn to_json(network: &Network, stamp: &Stamp) -> String {
 /// A CSV edge list with a `#` comment line naming the [`Stamp`], then a header row.
 pub fn to_csv(network: &Network, stamp: &Stamp) -> Result<String, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(["source", "target", "relation", "class", "directed", "flagged"])?;
+    let graded = graded(network);
+    let mut header = vec!["source", "target", "relation", "class", "directed", "flagged"];
+    if graded {
+        header.push("grade");
+    }
+    let decided = has_undecided(network);
+    if decided {
+        header.push("status");
+    }
+    writer.write_record(&header)?;
     for e in &network.edges {
         let (directed, flagged) = (e.directed.to_string(), e.flagged.to_string());
-        writer.write_record([
-            network.actors[e.from].name.as_str(),
-            &network.actors[e.to].name,
-            &e.relation,
-            e.class.name(),
-            &directed,
-            &flagged,
-        ])?;
+        let mut record = vec![
+            network.actors[e.from].name.clone(),
+            network.actors[e.to].name.clone(),
+            e.relation.clone(),
+            e.class.name().to_string(),
+            directed,
+            flagged,
+        ];
+        if graded {
+            record.push(grade_text(e));
+        }
+        if decided {
+            record.push(status(e).to_string());
+        }
+        writer.write_record(&record)?;
     }
     let body = writer.into_inner().map_err(|e| e.into_error())?;
     Ok(format!("# {}\n{}", stamp.line(), String::from_utf8_lossy(&body)))
@@ -132,6 +198,7 @@ mod tests {
                 directed: false,
                 flagged: true,
                 grade: None,
+                undecided: false,
             }],
         }
     }

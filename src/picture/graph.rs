@@ -104,6 +104,11 @@ fn legend(network: &Network) -> String {
                 .to_string(),
         );
     }
+    if network.edges.iter().any(|e| e.undecided) {
+        rows.push(format!(
+            "<tr><td align=\"left\"><font color=\"{UNDECIDED}\">&#8212; &#8212; undecided (dashed): reported, neither proved nor refuted</font></td></tr>"
+        ));
+    }
     if network.edges.iter().any(|e| e.flagged) {
         rows.push(format!(
             "<tr><td align=\"left\"><font color=\"{FLAGGED}\">&#8212;&#8212; part of a constraint violation</font></td></tr>"
@@ -114,6 +119,10 @@ fn legend(network: &Network) -> String {
         rows.join("")
     )
 }
+
+/// The colour of an undecided edge (a tuple of a defeasible theory neither proved nor
+/// refuted): a purple apart from every class's colour.
+const UNDECIDED: &str = "#8e44ad";
 
 /// The network in DOT, for Graphviz's `dot` layout: ranks keep edge labels apart (each label
 /// is laid out like a node, so labels do not overlap each other or the nodes), each
@@ -151,6 +160,11 @@ pub fn to_dot(network: &Network, stamp: &Stamp) -> String {
             out.push_str(", constraint=false");
         }
         match e.grade {
+            // An undecided tuple has no proof, so no grade; its colour overrides the class's.
+            _ if e.undecided => {
+                let _ = write!(out, ", style=dashed, color=\"{UNDECIDED}\", fontcolor=\"{UNDECIDED}\"");
+                let _ = write!(out, ", tooltip={}", quote(&format!("{}, undecided", e.relation)));
+            }
             Some(grades) => out.push_str(&grade_attributes(e.class, &e.relation, grades)),
             None => {
                 let _ = write!(out, ", tooltip={}", quote(&e.relation));
@@ -248,6 +262,7 @@ mod tests {
                     directed: true,
                     flagged: false,
                     grade: None,
+                    undecided: false,
                 },
                 Edge {
                     from: 0,
@@ -257,6 +272,7 @@ mod tests {
                     directed: false,
                     flagged: false,
                     grade: None,
+                    undecided: false,
                 },
                 Edge {
                     from: 0,
@@ -266,6 +282,7 @@ mod tests {
                     directed: true,
                     flagged: true,
                     grade: None,
+                    undecided: false,
                 },
             ],
         };

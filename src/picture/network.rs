@@ -169,6 +169,9 @@ pub struct Edge {
     /// What the tuple's best proof is worth (the better of both directions), when the data
     /// has grades; see [`Network::grade_edges`].
     pub grade: Option<Grades>,
+    /// In a defeasible program, the tuple is `undecided` (supported, neither proved nor
+    /// refuted: two reports of equal standing disagree), not proved: drawn, but marked.
+    pub undecided: bool,
 }
 
 /// Actors sorted by name; edges sorted by class, relation, then actor names.
@@ -240,22 +243,25 @@ pub fn build(
         drawn.push((rel, class));
     }
 
-    // (class, relation, a, b) → directed; names rather than ids so the order is by text.
-    let mut edges: BTreeMap<(EdgeClass, String, String, String), bool> = BTreeMap::new();
+    // (class, relation, a, b) → (directed, undecided); names rather than ids so the order
+    // is by text. A pair proved in one direction and undecided in the other is proved.
+    let mut edges: BTreeMap<(EdgeClass, String, String, String), (bool, bool)> = BTreeMap::new();
     let mut names: BTreeSet<String> = BTreeSet::new();
+    let undecided = undecided_pairs(model, program.relations.len());
     for &(rel, class) in &drawn {
         let relation = &program.relations[rel].name;
-        let tuples = &model.relations[rel];
-        let pairs: BTreeSet<(Value, Value)> = tuples.iter().map(|t| (t[0], t[1])).collect();
+        let proved: BTreeSet<(Value, Value)> = model.relations[rel].iter().map(|t| (t[0], t[1])).collect();
+        let pairs: BTreeSet<(Value, Value)> = proved.union(&undecided[rel]).copied().collect();
         for &(s, o) in &pairs {
             let (a, b) = (symbols.resolve(s).to_string(), symbols.resolve(o).to_string());
             let both = pairs.contains(&(o, s));
             if both && a > b {
                 continue; // drawn once, from the other direction
             }
+            let is_proved = proved.contains(&(s, o)) || (both && proved.contains(&(o, s)));
             names.insert(a.clone());
             names.insert(b.clone());
-            edges.insert((class, relation.clone(), a, b), !both);
+            edges.insert((class, relation.clone(), a, b), (!both, !is_proved));
         }
     }
 
@@ -271,13 +277,28 @@ pub fn build(
     let index: BTreeMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
     let edges = edges
         .into_iter()
-        .map(|((class, relation, a, b), directed)| {
+        .map(|((class, relation, a, b), (directed, undecided))| {
             let flagged = flagged_pairs.contains(&(relation.as_str(), a.as_str(), b.as_str()))
                 || flagged_pairs.contains(&(relation.as_str(), b.as_str(), a.as_str()));
-            Edge { from: index[a.as_str()], to: index[b.as_str()], relation, class, directed, flagged, grade: None }
+            let (from, to) = (index[a.as_str()], index[b.as_str()]);
+            Edge { from, to, relation, class, directed, flagged, grade: None, undecided }
         })
         .collect();
     Ok(Network { actors, edges })
+}
+
+/// Per relation, the pairs of the binary tuples a defeasible theory leaves `undecided`
+/// (none for a program of strict rules): the model holds only the proved ones.
+fn undecided_pairs(model: &Model, relations: usize) -> Vec<BTreeSet<(Value, Value)>> {
+    let mut pairs = vec![BTreeSet::new(); relations];
+    let Some(c) = model.defeasible.as_deref() else { return pairs };
+    for a in 0..c.len() as u32 {
+        let (rel, tuple) = c.literal(a);
+        if c.status[a as usize] == crate::engine::defeasible::Status::Undecided && tuple.len() == 2 && rel < relations {
+            pairs[rel].insert((tuple[0], tuple[1]));
+        }
+    }
+    pairs
 }
 
 impl Network {
@@ -366,6 +387,7 @@ mod tests {
             directed: true,
             flagged: false,
             grade: None,
+            undecided: false,
         };
         Network {
             actors: vec![actor("A"), actor("B"), actor("C"), actor("D")],

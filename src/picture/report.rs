@@ -472,6 +472,10 @@ fn edges_svg(
         let arrow = if e.directed { "\u{2192}" } else { "\u{2194}" };
         // Shaded by grade: faint for weak evidence, dotted for none.
         let (shade, grade) = match e.grade {
+            _ if e.undecided => {
+                classes.push_str(" undecided");
+                (String::new(), ", undecided".to_string())
+            }
             Some(g) if g == Grades::NONE => {
                 classes.push_str(" ungraded");
                 (" stroke-opacity=\"0.25\"".to_string(), ", no grade".to_string())
@@ -799,6 +803,7 @@ mod tests {
                     directed: false,
                     flagged: true,
                     grade: None,
+                    undecided: false,
                 }],
             },
             rows: vec![ClaimRow {
@@ -862,6 +867,7 @@ mod tests {
             directed: true,
             flagged: false,
             grade: None,
+            undecided: false,
         };
         for i in 1..n {
             edges.push(edge(0, i));

@@ -286,7 +286,7 @@ pub fn write_output_dir(
     let mut files = Vec::new();
     for &r in relations {
         let rel = &program.relations[r];
-        let tuples = &model.relations[r];
+        let tuples = Rows::of(model, r);
         for (name, spec) in output_names(rel) {
             let spec = spec.unwrap_or(&default_spec);
             let write = move |w: &mut dyn Write| -> std::io::Result<()> {
@@ -305,12 +305,29 @@ pub fn write_output_dir(
     Ok(files.into_iter().map(|f| f.path).collect())
 }
 
+/// A relation's rows as the model keeps them: listed, or an `eqrel` relation's classes
+/// (`engine::eqrel::Partition`), whose pairs are written without being listed first.
+#[derive(Clone, Copy)]
+enum Rows<'m> {
+    Listed(&'m Tuples),
+    Classes(&'m crate::engine::eqrel::Partition),
+}
+
+impl<'m> Rows<'m> {
+    fn of(model: &'m Model, rel: usize) -> Rows<'m> {
+        match model.classes.get(&rel) {
+            Some(p) => Rows::Classes(p),
+            None => Rows::Listed(&model.relations[rel]),
+        }
+    }
+}
+
 /// A file's contents: the header line (with `headers=true`), then the rows.
 fn write_souffle_file(
     w: &mut dyn Write,
     rel: &ir::Relation,
     spec: &ir::IoSpec,
-    tuples: &Tuples,
+    tuples: Rows,
     symbols: &Symbols,
 ) -> std::io::Result<()> {
     if let Some(h) = souffle_header(rel, spec) {
@@ -348,39 +365,66 @@ fn write_souffle_rows(
     w: &mut dyn Write,
     rel: &ir::Relation,
     spec: &ir::IoSpec,
-    tuples: &Tuples,
+    tuples: Rows,
     symbols: &Symbols,
 ) -> std::io::Result<()> {
-    // With `rfc4180=true` Soufflé defaults to a comma and quotes every symbol, writing a
-    // quote inside one as `\""` (its `WriteStreamCSV::outputSymbol`, kept byte for byte).
-    let rfc4180 = rfc4180(spec);
-    let delimiter = souffle_delimiter(spec);
+    let tuples = match tuples {
+        Rows::Listed(tuples) => tuples,
+        Rows::Classes(classes) => {
+            let mut row = RowWriter::new(spec, symbols);
+            for pair in classes.pairs_in_display_order(rel.types[0], symbols) {
+                row.write(w, &pair, &rel.types)?;
+            }
+            return Ok(());
+        }
+    };
     if rel.arity() == 0 {
         if !tuples.is_empty() {
             w.write_all(b"()\n")?;
         }
         return Ok(());
     }
-    let mut num = itoa::Buffer::new();
+    let mut row = RowWriter::new(spec, symbols);
     for i in Order::of(tuples, &rel.types, symbols).iter() {
-        for (k, (&v, &t)) in tuples.get(i).iter().zip(&rel.types).enumerate() {
-            if k > 0 {
-                w.write_all(delimiter.as_bytes())?;
-            }
-            match t {
-                Type::Number => w.write_all(num.format(to_number(v)).as_bytes())?,
-                Type::Symbol if rfc4180 => {
-                    w.write_all(b"\"")?;
-                    w.write_all(symbols.resolve(v).replace('"', "\\\"\"").as_bytes())?;
-                    w.write_all(b"\"")?;
-                }
-                Type::Symbol => w.write_all(symbols.resolve(v).as_bytes())?,
-                t => w.write_all(display(v, t, symbols).as_bytes())?,
-            }
-        }
-        w.write_all(b"\n")?;
+        row.write(w, tuples.get(i), &rel.types)?;
     }
     Ok(())
+}
+
+/// Writes rows as Soufflé does for one `.output` directive.
+struct RowWriter<'s> {
+    rfc4180: bool,
+    delimiter: String,
+    num: itoa::Buffer,
+    symbols: &'s Symbols,
+}
+
+impl<'s> RowWriter<'s> {
+    fn new(spec: &ir::IoSpec, symbols: &'s Symbols) -> RowWriter<'s> {
+        RowWriter { rfc4180: rfc4180(spec), delimiter: souffle_delimiter(spec), num: itoa::Buffer::new(), symbols }
+    }
+
+    /// One row and its newline.
+    fn write(&mut self, w: &mut dyn Write, row: &[Value], types: &[Type]) -> std::io::Result<()> {
+        // With `rfc4180=true` Soufflé defaults to a comma and quotes every symbol, writing a
+        // quote inside one as `\""` (its `WriteStreamCSV::outputSymbol`, kept byte for byte).
+        for (k, (&v, &t)) in row.iter().zip(types).enumerate() {
+            if k > 0 {
+                w.write_all(self.delimiter.as_bytes())?;
+            }
+            match t {
+                Type::Number => w.write_all(self.num.format(to_number(v)).as_bytes())?,
+                Type::Symbol if self.rfc4180 => {
+                    w.write_all(b"\"")?;
+                    w.write_all(self.symbols.resolve(v).replace('"', "\\\"\"").as_bytes())?;
+                    w.write_all(b"\"")?;
+                }
+                Type::Symbol => w.write_all(self.symbols.resolve(v).as_bytes())?,
+                t => w.write_all(display(v, t, self.symbols).as_bytes())?,
+            }
+        }
+        w.write_all(b"\n")
+    }
 }
 
 /// Writes the `.output rel(IO=stdout)` relations among `relations` as Soufflé prints them:
@@ -401,7 +445,7 @@ pub fn write_stdout_outputs(
                 write!(out, "\n{h}")?;
             }
             write!(out, "\n===============\n")?;
-            write_souffle_rows(out, rel, spec, &model.relations[r], symbols)?;
+            write_souffle_rows(out, rel, spec, Rows::of(model, r), symbols)?;
             out.write_all(b"===============\n")?;
         }
     }

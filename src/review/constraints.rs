@@ -69,7 +69,7 @@ fn constraint_location(ex: &Explainer, constraint: usize) -> String {
 
 /// A violation as text: the constraint, the bindings, and the proof of every body atom
 /// down to the statements it rests on.
-pub fn render_violation(ex: &Explainer, v: &Violation) -> String {
+pub fn render_violation(ex: &Explainer, v: &Violation, grading: Option<&crate::proof::grades::Grading>) -> String {
     let mut out = String::new();
     let _ =
         writeln!(out, "violated: {}  [{}]", constraint_text(ex, v.constraint), constraint_location(ex, v.constraint));
@@ -80,7 +80,7 @@ pub fn render_violation(ex: &Explainer, v: &Violation) -> String {
         // The tree's first line is the hidden relation's tuple and the second the rule (the
         // constraint itself): both are said above. The rest is bindings and premises.
         Some(root) => {
-            for line in explain::render_tree(ex, root, None).lines().skip(2) {
+            for line in explain::render_tree_graded(ex, root, None, grading).lines().skip(2) {
                 let _ = writeln!(out, "{line}");
             }
         }

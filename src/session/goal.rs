@@ -54,6 +54,52 @@ pub fn evaluate_program_for(
     }
 }
 
+/// Answers `rel(bound...)` for an `eqrel` relation `rel` that no rule reads, for a caller
+/// that shows the matching tuples without proofs (`stance query`): the program is evaluated
+/// with `rel` kept as its classes (`engine::eqrel`), and the model lists only the pairs of
+/// the bound values' classes, so a class of n members costs n values, not n² pairs.
+/// When a rule reads `rel`, its pairs are listed and the model is the full one. `Ok(None)`
+/// when `rel` is not an `eqrel` relation, nothing is bound, or another engine than
+/// datafrog runs: evaluate otherwise.
+pub fn evaluate_eqrel_pattern(
+    project: &mut Project,
+    rel: RelId,
+    bound: &[Option<Value>],
+    options: &EvalOptions,
+) -> Result<Option<Model>, Failure> {
+    let Project { program, facts, symbols, .. } = project;
+    evaluate_program_eqrel_pattern(program, facts, symbols, rel, bound, options)
+        .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
+}
+
+/// [`evaluate_eqrel_pattern`] on a checked program and its facts.
+pub fn evaluate_program_eqrel_pattern(
+    program: &Program,
+    facts: &Facts,
+    symbols: &mut Symbols,
+    rel: RelId,
+    bound: &[Option<Value>],
+    options: &EvalOptions,
+) -> Result<Option<Model>, Diagnostic> {
+    let [x, y] = bound else { return Ok(None) };
+    let datafrog = matches!(options.engine, backend::Engine::Datafrog);
+    if !datafrog || !program.eqrel.iter().any(|e| e.rel == rel) || (x.is_none() && y.is_none()) {
+        return Ok(None);
+    }
+    if program.defeasible.is_active() {
+        return Ok(None);
+    }
+    let options = EvalOptions { hold_classes: vec![rel], ..options.clone() };
+    let inputs = input_tuples(program, facts);
+    let plan = plan::plan_with(program, &plan::Stats::of_inputs(program, inputs.iter().enumerate()));
+    let mut model = backend::evaluate(options.engine, program, &plan, inputs, symbols, &options)?;
+    // Not held (a rule reads it): the model is the full one.
+    if let Some(classes) = model.classes.remove(&rel) {
+        model.relations[rel] = classes.matching([*x, *y]);
+    }
+    Ok(Some(model))
+}
+
 /// Evaluates a program with `.pragma "magic-transform"` on demand for the relations a run
 /// shows (`roots`, complete: every column free). `Ok(None)` when there is nothing to
 /// rewrite, or the program has constraints (whose violations need the full model).
@@ -106,7 +152,9 @@ fn evaluate_rewrite(
         }
     }
     let plan = plan::plan_with(&rewrite.program, &stats);
-    let model = backend::evaluate(options.engine, &rewrite.program, &plan, inputs, symbols, options)?;
+    // The partial model is built from listed tuples: no relation is held as classes.
+    let options = EvalOptions { hold_classes: Vec::new(), ..options.clone() };
+    let model = backend::evaluate(options.engine, &rewrite.program, &plan, inputs, symbols, &options)?;
     Ok(partial_model(program, rewrite, &model, options.record))
 }
 

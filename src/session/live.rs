@@ -4,16 +4,26 @@
 //! consequences (`engine::dd::Session::apply`). A change to the rules (or a program that
 //! calls `ord`, whose numbers depend on every string loaded) starts a new dataflow.
 //!
-//! Every load has its own symbol table, so the live dataflow keeps one of its own: input
-//! strings are interned there on the way in, and the model's strings into the project's table
-//! on the way out.
+//! The cost of a run follows the change, not the knowledge base, wherever that is cheap to
+//! arrange: each input relation's rows are compared with the last load's by their common
+//! prefix and suffix (a changed file is usually changed in one place), and only the rows in
+//! between are counted in and out; the model is patched with the dataflow's changes; the
+//! changes of the shown relations are rendered from those changes alone (the service's
+//! [`super::reeval::Output::delta`]), not by rendering and comparing whole models.
+//!
+//! Every load has its own symbol table, so the live dataflow keeps one of its own. Relations
+//! without string columns need no translation (their values are their numbers); the rows of
+//! the others are moved between the tables: an input's through one map from the load's ids
+//! to the dataflow's, the model's (in the project's ids, which the next load renumbers) in
+//! full each run.
 
+use super::reeval::{Changes, Delta};
 use super::{ExitStatus, Failure, Project, input_tuples};
 use crate::base::value::{Symbols, Tuples, Type, Value};
 use crate::engine::dd::{Change, Session};
 use crate::engine::eval::{EvalOptions, Model};
 use crate::lang::ir;
-use std::collections::BTreeSet;
+use rustc_hash::FxHashMap;
 
 /// The live dataflow, if one has run.
 #[derive(Default)]
@@ -25,45 +35,113 @@ struct State {
     /// The rules the dataflow was built from.
     fingerprint: String,
     session: Session,
-    /// Each relation's input tuples, in the dataflow's symbol ids.
-    inputs: Vec<BTreeSet<Vec<Value>>>,
+    /// Each relation's input rows as last loaded.
+    inputs: Vec<Input>,
+    /// Every relation's tuples in the dataflow's symbol ids, sorted.
+    model: Vec<Tuples>,
+}
+
+/// One relation's input rows, in the dataflow's ids and load order, and how many times each
+/// distinct row occurs among them (the dataflow holds the set).
+struct Input {
+    rows: Tuples,
+    counts: FxHashMap<Box<[Value]>, u32>,
+}
+
+impl Input {
+    fn new(rows: Tuples) -> Input {
+        let mut counts = FxHashMap::default();
+        rows.iter().for_each(|r| *counts.entry(r.into()).or_insert(0) += 1);
+        Input { rows, counts }
+    }
+
+    /// Replaces the rows with `now`; pushes the set's changes to `out`. Only the rows between
+    /// the common prefix and the common suffix of the two loads are counted.
+    fn update(&mut self, rel: usize, now: Tuples, out: &mut Vec<Change>) {
+        let (old, arity) = (&self.rows, now.arity.max(1));
+        let common = |a: &mut dyn Iterator<Item = (&Value, &Value)>| a.take_while(|(x, y)| x == y).count() / arity;
+        let prefix =
+            if now.arity == 0 { old.len().min(now.len()) } else { common(&mut old.data.iter().zip(&now.data)) };
+        let most = old.len().min(now.len()) - prefix;
+        let suffix =
+            if now.arity == 0 { most } else { common(&mut old.data.iter().rev().zip(now.data.iter().rev())).min(most) };
+        let mut net: FxHashMap<&[Value], isize> = FxHashMap::default();
+        for i in prefix..old.len() - suffix {
+            *net.entry(old.get(i)).or_insert(0) -= 1;
+        }
+        for i in prefix..now.len() - suffix {
+            *net.entry(now.get(i)).or_insert(0) += 1;
+        }
+        let mut changes: Vec<(&[Value], isize)> = net.into_iter().filter(|&(_, n)| n != 0).collect();
+        changes.sort_unstable();
+        for (row, n) in changes {
+            let count = self.counts.entry(row.into()).or_insert(0);
+            let before = *count;
+            *count = (i64::from(before) + n as i64) as u32;
+            match (before, *count) {
+                (0, c) if c > 0 => out.push((rel, row.to_vec(), 1)),
+                (b, 0) if b > 0 => out.push((rel, row.to_vec(), -1)),
+                _ => {}
+            }
+            if *count == 0 {
+                self.counts.remove(row);
+            }
+        }
+        self.rows = now;
+    }
 }
 
 impl Live {
     /// The project's model: by updating the live dataflow's inputs when the rules have not
-    /// changed since the last call, else by building a new dataflow.
-    pub fn evaluate(&mut self, project: &mut Project, options: &EvalOptions) -> Result<Model, Failure> {
+    /// changed since the last call, else by building a new dataflow. With the changes of
+    /// the relations `tracked` when the dataflow was updated (`None` when it was built).
+    pub fn evaluate(
+        &mut self,
+        project: &mut Project,
+        options: &EvalOptions,
+        tracked: &[usize],
+    ) -> Result<(Model, Option<Delta>), Failure> {
         let fail = |d| Failure::new(vec![d], ExitStatus::Failed);
         let program = &project.program;
         let fingerprint = format!("{:?}|{:?}|{:?}", program.relations, program.rules, program.strata);
         let uses_ord = program.rules.iter().any(|r| r.calls(&|f| f.def().name == "ord"));
         let reuse = self.state.as_ref().is_some_and(|s| s.fingerprint == fingerprint) && !uses_ord;
         let inputs = input_tuples(program, &project.facts);
+        let mut delta = None;
         if !reuse {
             if let Some(old) = self.state.take() {
                 old.session.finish();
             }
             let mut table = project.symbols.clone();
-            let sets = inputs.iter().map(|t| t.iter().map(<[Value]>::to_vec).collect()).collect();
+            let kept = inputs.iter().map(|t| Input::new(t.clone())).collect();
             let session = Session::start(program, inputs, &mut table, options, true).map_err(fail)?;
-            self.state = Some(State { fingerprint, session, inputs: sets });
+            let model = session.model(program);
+            self.state = Some(State { fingerprint, session, inputs: kept, model });
         } else if let Some(state) = &mut self.state {
-            let changes = state.changes(program, &inputs, &project.symbols);
+            let changes = state.changes(program, inputs, &project.symbols);
             state.session.set_limits(options);
-            if let Err(d) = state.session.apply(changes) {
-                self.state = None;
-                return Err(fail(d));
-            }
+            let out = match state.session.apply(changes) {
+                Ok(out) => out,
+                Err(d) => {
+                    self.state = None;
+                    return Err(fail(d));
+                }
+            };
+            state.patch(&out);
+            delta = Some(state.delta(project, &out, tracked));
         }
         let state = self.state.as_ref().expect("started above");
-        let relations = state.session.model(program);
         let live = state.session.symbols();
-        let relations = relations
+        let relations = state
+            .model
             .iter()
-            .zip(&program.relations)
-            .map(|(t, decl)| sorted(translate(t.iter(), &decl.types, &live, &mut project.symbols)))
+            .zip(&project.program.relations)
+            .map(|(t, decl)| match has_symbols(&decl.types) {
+                false => t.clone(),
+                true => sorted(translate(t.iter(), &decl.types, &live, &mut project.symbols)),
+            })
             .collect();
-        Ok(Model::from_evaluator(program, relations, None))
+        Ok((Model::from_evaluator(&project.program, relations, None), delta))
     }
 }
 
@@ -73,29 +151,95 @@ impl super::reeval::Evaluator for Live {
         _: &super::reeval::Run,
         project: &mut Project,
         options: &EvalOptions,
-        _: &[usize],
+        tracked: &[usize],
     ) -> Result<super::reeval::Output, Failure> {
-        Ok(super::reeval::Output { model: self.evaluate(project, options)?, delta: None })
+        let (model, delta) = self.evaluate(project, options, tracked)?;
+        Ok(super::reeval::Output { model, delta })
     }
 }
 
 impl State {
     /// The input changes from the last load to `inputs` (in `symbols`' ids), which become
     /// the last load.
-    fn changes(&mut self, program: &ir::Program, inputs: &[Tuples], symbols: &Symbols) -> Vec<Change> {
+    fn changes(&mut self, program: &ir::Program, inputs: Vec<Tuples>, symbols: &Symbols) -> Vec<Change> {
         let mut live = self.session.symbols();
+        // The load's string ids to the dataflow's, made once if a relation needs it.
+        let mut to_live: Option<Vec<Value>> = None;
         let mut changes = Vec::new();
-        for (rel, tuples) in inputs.iter().enumerate() {
+        for (rel, tuples) in inputs.into_iter().enumerate() {
             let types = &program.relations[rel].types;
-            let translated = translate(tuples.iter(), types, symbols, &mut live);
-            let now: BTreeSet<Vec<Value>> = translated.iter().map(<[Value]>::to_vec).collect();
-            let before = &self.inputs[rel];
-            changes.extend(now.difference(before).map(|row| (rel, row.clone(), 1)));
-            changes.extend(before.difference(&now).map(|row| (rel, row.clone(), -1)));
-            self.inputs[rel] = now;
+            let now = if has_symbols(types) {
+                let map = to_live.get_or_insert_with(|| symbols.iter().map(|(_, s)| live.intern(s)).collect());
+                let mut t = tuples;
+                for (i, v) in t.data.iter_mut().enumerate() {
+                    if types[i % types.len()] == Type::Symbol {
+                        *v = map[*v as usize];
+                    }
+                }
+                t
+            } else {
+                tuples
+            };
+            self.inputs[rel].update(rel, now, &mut changes);
         }
         changes
     }
+
+    /// The model with the dataflow's changes (sorted by relation, then tuple) applied.
+    fn patch(&mut self, out: &[Change]) {
+        let mut from = 0;
+        while from < out.len() {
+            let rel = out[from].0;
+            let to = from + out[from..].partition_point(|c| c.0 == rel);
+            let old = &self.model[rel];
+            let mut new = Tuples::new(old.arity);
+            let (mut i, mut changes) = (0, out[from..to].iter().peekable());
+            while i < old.len() || changes.peek().is_some() {
+                let take_old = match changes.peek() {
+                    None => true,
+                    Some(c) => i < old.len() && old.get(i) < c.1.as_slice(),
+                };
+                if take_old {
+                    new.push(old.get(i));
+                    i += 1;
+                    continue;
+                }
+                let (_, row, diff) = changes.next().expect("peeked");
+                if i < old.len() && old.get(i) == row.as_slice() {
+                    i += 1; // present before: removed (or, if added again, kept below)
+                }
+                if *diff > 0 {
+                    new.push(row);
+                }
+            }
+            self.model[rel] = new;
+            from = to;
+        }
+    }
+
+    /// The changes of the `tracked` relations, in the project's ids, rendered as the service
+    /// renders whole models.
+    fn delta(&self, project: &mut Project, out: &[Change], tracked: &[usize]) -> Delta {
+        let live = self.session.symbols();
+        let mut relations = std::collections::BTreeMap::new();
+        for &rel in tracked {
+            let decl = &project.program.relations[rel];
+            let mut parts = [Tuples::new(decl.arity()), Tuples::new(decl.arity())];
+            for (_, row, diff) in out.iter().filter(|c| c.0 == rel) {
+                parts[usize::from(*diff > 0)].push(row);
+            }
+            let [removed, added] = parts.map(|t| translate(t.iter(), &decl.types, &live, &mut project.symbols));
+            let name = decl.name.clone();
+            let render = |t: &Tuples| super::reeval::render_rows(project, rel, t);
+            relations.insert(name, Changes { removed: render(&removed), added: render(&added) });
+        }
+        Delta { relations }
+    }
+}
+
+/// Whether a relation has string columns (whose ids differ between symbol tables).
+fn has_symbols(types: &[Type]) -> bool {
+    types.contains(&Type::Symbol)
 }
 
 /// The tuples sorted (a model's relations are; their order changes with the ids).
@@ -122,4 +266,39 @@ fn translate<'r>(rows: impl Iterator<Item = &'r [Value]>, types: &[Type], from: 
         out.push(&row);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(values: &[[Value; 2]]) -> Tuples {
+        let mut t = Tuples::new(2);
+        values.iter().for_each(|r| t.push(r));
+        t
+    }
+
+    /// Only presence changes of the set reach the dataflow: a row loaded twice stays while
+    /// one copy remains, a moved row is no change, and rows outside the changed middle are
+    /// not looked at.
+    #[test]
+    fn an_input_update_gives_the_changes_of_the_set_of_rows() {
+        let mut input = Input::new(rows(&[[1, 2], [3, 4], [3, 4], [5, 6], [7, 8]]));
+        let mut out = Vec::new();
+        // One copy of (3, 4) removed, (5, 6) moved to the end, (9, 9) added in the middle.
+        input.update(0, rows(&[[1, 2], [3, 4], [9, 9], [7, 8], [5, 6]]), &mut out);
+        assert_eq!(out, vec![(0, vec![9, 9], 1)]);
+        out.clear();
+        input.update(0, rows(&[[1, 2], [9, 9], [7, 8]]), &mut out);
+        assert_eq!(out, vec![(0, vec![3, 4], -1), (0, vec![5, 6], -1)]);
+        out.clear();
+        input.update(0, rows(&[]), &mut out);
+        assert_eq!(out, vec![(0, vec![1, 2], -1), (0, vec![7, 8], -1), (0, vec![9, 9], -1)]);
+        let mut nullary = Input::new(Tuples { arity: 0, data: Vec::new(), rows: 2 });
+        out.clear();
+        nullary.update(3, Tuples { arity: 0, data: Vec::new(), rows: 1 }, &mut out);
+        assert_eq!(out, vec![]);
+        nullary.update(3, Tuples::new(0), &mut out);
+        assert_eq!(out, vec![(3, vec![], -1)]);
+    }
 }

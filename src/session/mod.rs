@@ -531,7 +531,7 @@ pub fn evaluate_with(
     if project.program.defeasible.is_active() {
         let rows = defeasible_rows(project);
         let Project { program, symbols, .. } = project;
-        return crate::engine::defeasible::evaluate(program, inputs, rows, symbols, options)
+        return crate::engine::stratified::evaluate(program, inputs, rows, symbols, options)
             .map_err(|d| Failure::new(vec![d], ExitStatus::Failed));
     }
     let Project { program, plan, symbols, sources, .. } = project;
@@ -556,12 +556,14 @@ fn defeasible_rows(project: &Project) -> Vec<crate::engine::defeasible::Row> {
             continue;
         }
         for (tuple, fact) in facts.iter() {
+            let date = project.facts.metadata_value(fact, "date", &project.sources);
             rows.push(crate::engine::defeasible::Row {
                 rel,
                 tuple: tuple.to_vec(),
                 fact,
                 grade: project.facts.origin(fact).grade,
-                date: project.facts.metadata_value(fact, "date", &project.sources),
+                date: date.clone(),
+                period: date.as_deref().and_then(crate::facts::asof::Period::parse),
             });
         }
     }
@@ -674,7 +676,7 @@ pub fn evaluate_text(text: &str, options: &EvalOptions) -> Result<TextModel, Str
         inputs[fact.rel].push(&fact.values);
     }
     let model = if program.defeasible.is_active() {
-        crate::engine::defeasible::evaluate(&program, inputs, Vec::new(), &mut symbols, options)
+        crate::engine::stratified::evaluate(&program, inputs, Vec::new(), &mut symbols, options)
     } else {
         backend::evaluate(options.engine, &program, &plan, inputs, &mut symbols, options)
     }

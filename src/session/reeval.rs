@@ -435,7 +435,10 @@ fn evaluate_loop(
     tracked: Tracked,
     subscribers: &[Arc<dyn Subscriber>],
 ) {
+    // The last evaluation's tracked rows; when the evaluator gave the delta itself, they are
+    // rendered only if a later evaluation does not (from the project and model kept here).
     let mut last = Rendered::new();
+    let mut unrendered: Option<(Arc<Project>, Arc<Model>, Vec<usize>)> = None;
     while let Ok(mut next) = projects.recv() {
         while let Ok(newer) = projects.try_recv() {
             subscribers.iter().for_each(|s| s.finished(&next.run));
@@ -451,6 +454,7 @@ fn evaluate_loop(
             continue;
         };
         subscribers.iter().for_each(|s| s.prepare(&run, &mut project));
+        let mut gave_delta = false;
         let outcome = if !limits.evaluate {
             Outcome::Off
         } else {
@@ -459,11 +463,18 @@ fn evaluate_loop(
                 evaluator.apply(&run, &mut project, &limits.eval_options(&cancel), &ids)
             }));
             match applied {
-                Ok(Ok(output)) => {
-                    let now = render(&project, &output.model, &ids);
-                    let delta = output.delta.unwrap_or_else(|| delta(&last, &now));
+                Ok(Ok(Output { model, delta: Some(delta) })) => {
+                    gave_delta = true;
+                    Outcome::Evaluated { model: Arc::new(model), delta }
+                }
+                Ok(Ok(Output { model, delta: None })) => {
+                    if let Some((p, m, ids)) = unrendered.take() {
+                        last = render(&p, &m, &ids);
+                    }
+                    let now = render(&project, &model, &ids);
+                    let delta = delta(&last, &now);
                     last = now;
-                    Outcome::Evaluated { model: Arc::new(output.model), delta }
+                    Outcome::Evaluated { model: Arc::new(model), delta }
                 }
                 Ok(Err(_)) if cancel.is_cancelled() => Outcome::Cancelled,
                 Ok(Err(f)) => Outcome::Failed(f),
@@ -471,6 +482,11 @@ fn evaluate_loop(
             }
         };
         let evaluated = Evaluated { project: Arc::new(project), outcome };
+        if let Outcome::Evaluated { model, .. } = &evaluated.outcome
+            && gave_delta
+        {
+            unrendered = Some((evaluated.project.clone(), model.clone(), tracked_ids(&evaluated.project, &tracked)));
+        }
         for s in subscribers {
             s.evaluated(&run, &evaluated);
             s.finished(&run);
@@ -492,18 +508,19 @@ fn tracked_ids(project: &Project, tracked: &Tracked) -> Vec<usize> {
 type Rendered = BTreeMap<String, Vec<Vec<String>>>;
 
 fn render(project: &Project, model: &Model, ids: &[usize]) -> Rendered {
-    let (program, symbols) = (&project.program, &project.symbols);
     ids.iter()
-        .map(|&id| {
-            let (rel, tuples) = (&program.relations[id], &model.relations[id]);
-            let rows = crate::base::order::display_order(tuples, &rel.types, symbols)
-                .into_iter()
-                .map(|i| {
-                    let row = tuples.get(i).iter().zip(&rel.types);
-                    row.map(|(&v, &t)| crate::proof::provenance::literal(v, t, symbols)).collect()
-                })
-                .collect();
-            (rel.name.clone(), rows)
+        .map(|&id| (project.program.relations[id].name.clone(), render_rows(project, id, &model.relations[id])))
+        .collect()
+}
+
+/// Tuples of relation `rel` (in the project's ids) as literals per row, in display order.
+pub fn render_rows(project: &Project, rel: usize, tuples: &crate::base::value::Tuples) -> Vec<Vec<String>> {
+    let (types, symbols) = (&project.program.relations[rel].types, &project.symbols);
+    crate::base::order::display_order(tuples, types, symbols)
+        .into_iter()
+        .map(|i| {
+            let row = tuples.get(i).iter().zip(types);
+            row.map(|(&v, &t)| crate::proof::provenance::literal(v, t, symbols)).collect()
         })
         .collect()
 }

@@ -1,13 +1,16 @@
-//! The IR compiled to a differential dataflow: one collection of rows per relation, one
-//! `distinct` per derived relation, one `iterate` scope (a `Variable` per relation) per
-//! recursive stratum.
+//! The IR compiled to a differential dataflow: one collection of rows ([`Row`]: up to six
+//! values inline) per relation, one `distinct` per derived relation, one loop scope (with a
+//! `u32` round and a `Variable` per relation when recursive) per stratum.
 //!
 //! A rule's body is compiled literal by literal, in the checked order, over a collection of
 //! *environments*: rows of the rule's variables (`Rule::num_vars` wide, 0 where a variable is
-//! not bound yet). A positive atom is a `join` keyed by its constants and already-bound
-//! variables; a negated atom an `antijoin` against the (complete, lower-stratum) relation
-//! projected to its non-wildcard columns; a comparison a `filter`; `x = e` and `range` a
-//! `flat_map`; an aggregate a `reduce` keyed by the variables its body shares with the outer
+//! not bound yet). A positive atom is a `join_core` keyed by its constants and already-bound
+//! variables, against the relation arranged by those columns: a lower relation's arrangement
+//! is made once in the outer scope per (relation, key columns) and entered into every stratum
+//! that keys it so; a stratum's own relation is arranged once in its loop for all its rules.
+//! Repeated variables are checked inside the join. A negated atom is an `antijoin` against
+//! the (complete, lower-stratum) relation projected to its non-wildcard columns; a comparison
+//! a `filter`; `x = e` and `range` a `flat_map`; an aggregate a `reduce` keyed by the variables its body shares with the outer
 //! body. An environment's multiplicity is its number of solutions, as in a nested-loop
 //! evaluation, so `count` and `sum` fold the same solutions the simple engine folds.
 //! Expressions, comparisons, ranges and folds are the datafrog engine's own
@@ -21,15 +24,56 @@ use crate::lang::functors::Range;
 use crate::lang::ir::{self, Arg, Atom, Expr, Lit, RelId, VarId};
 use crate::lang::syntax::ast::AggregateFunc;
 use differential_dataflow::VecCollection;
+use differential_dataflow::operators::arrange::{Arranged, TraceAgent};
 use differential_dataflow::operators::iterate::Variable;
+use differential_dataflow::trace::implementations::ValSpine;
+use differential_dataflow::trace::wrappers::enter::TraceEnter;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use timely::dataflow::Scope;
 use timely::order::Product;
 
-/// A tuple, or a rule's environment.
-pub type Row = Vec<Value>;
+/// A tuple, or a rule's environment: up to six values inline (nearly every relation and
+/// rule), so that rows are not allocated one by one; wider ones spill to the heap.
+pub type Row = smallvec::SmallVec<[Value; 6]>;
 /// A relation's tuples (or a body's environments) as a collection.
 pub type Coll<'s, T> = VecCollection<'s, T, Row, isize>;
+
+/// A relation's tuples arranged by some of their columns (key: those columns' values;
+/// value: the tuple), at time `T`.
+type Index<'s, T> = Arranged<'s, TraceAgent<ValSpine<Row, Row, T, isize>>>;
+/// Arrangements by (relation, key columns).
+type Indexes<'s, T> = RefCell<HashMap<(RelId, Vec<usize>), Index<'s, T>>>;
+/// A lower relation's arrangement entered into a stratum's loop scope.
+type EnteredIndex<'s> = Arranged<'s, TraceEnter<TraceAgent<ValSpine<Row, Row, u32, isize>>, Inner>>;
+
+/// The arrangements of the relations of completed strata, made once in the outer scope per
+/// (relation, key columns) and shared by every stratum and rule that joins with them.
+struct Lower<'s> {
+    rels: Vec<Option<Coll<'s, u32>>>,
+    indexes: Indexes<'s, u32>,
+}
+
+impl<'s> Lower<'s> {
+    /// `rel` arranged by `cols`, made on first use.
+    fn index(&self, rel: RelId, cols: &[usize]) -> Index<'s, u32> {
+        let mut indexes = self.indexes.borrow_mut();
+        let entry = indexes.entry((rel, cols.to_vec())).or_insert_with(|| {
+            let rows = self.rels[rel].clone().expect("a lower relation is complete");
+            by_columns(rows, cols.to_vec()).arrange_by_key()
+        });
+        entry.clone()
+    }
+}
+
+/// Each tuple keyed by the values of `cols`.
+fn by_columns<T: timely::progress::Timestamp + differential_dataflow::lattice::Lattice>(
+    rows: Coll<'_, T>,
+    cols: Vec<usize>,
+) -> VecCollection<'_, T, (Row, Row), isize> {
+    rows.map(move |t| (cols.iter().map(|&c| t[c]).collect(), t))
+}
 
 /// Compiles every stratum of `program` over the input collections (one per relation, facts
 /// included); returns every relation's complete collection, by [`RelId`].
@@ -40,12 +84,14 @@ pub fn program<'s>(
     unit: Coll<'s, u32>,
     shared: &Shared,
 ) -> Vec<Coll<'s, u32>> {
-    let mut rels: Vec<Option<Coll<'s, u32>>> = vec![None; program.relations.len()];
+    let lower = Lower { rels: vec![None; program.relations.len()], indexes: RefCell::default() };
+    let lower = RefCell::new(lower);
     for stratum in &program.strata {
         // Every stratum runs in a loop scope, a recursive one iterating to its fixpoint and
         // another one passing once: rules are compiled for one timestamp type only, which
         // halves the operators' machine code.
-        let results = scope.iterative::<u64, _, _>(|inner| {
+        let results = scope.iterative::<u32, _, _>(|inner| {
+            let lower = lower.borrow();
             // Only the lower relations this stratum reads enter the scope.
             let mut reads = Vec::new();
             for &r in &stratum.rules {
@@ -54,7 +100,7 @@ pub fn program<'s>(
             let mut inner_rels: Vec<Option<Coll<'_, Inner>>> = vec![None; program.relations.len()];
             for (rel, _, _) in reads {
                 if inner_rels[rel].is_none() && !stratum.relations.contains(&rel) {
-                    inner_rels[rel] = rels[rel].clone().map(|c| c.enter(inner));
+                    inner_rels[rel] = lower.rels[rel].clone().map(|c| c.enter(inner));
                 }
             }
             let mut variables = Vec::new();
@@ -66,10 +112,19 @@ pub fn program<'s>(
                 }
             }
             let inner_unit = unit.clone().enter(inner);
+            let ctx = Stratum {
+                stratum,
+                rels: inner_rels,
+                unit: inner_unit,
+                lower: &lower,
+                inner,
+                indexes: RefCell::default(),
+                shared,
+            };
             let mut variables = variables.into_iter();
             let mut out = Vec::new();
             for &rel in &stratum.relations {
-                let parts = rules_of(program, stratum, rel, &inner_rels, &inner_unit, shared);
+                let parts = ctx.rules_of(program, rel);
                 let all = differential_dataflow::collection::concatenate(inner, parts)
                     .concat(inputs[rel].clone().enter(inner));
                 let result = counted(all.distinct(), rel, shared);
@@ -80,15 +135,16 @@ pub fn program<'s>(
             }
             out
         });
+        let mut lower = lower.borrow_mut();
         for (&rel, result) in stratum.relations.iter().zip(results) {
-            rels[rel] = Some(result);
+            lower.rels[rel] = Some(result);
         }
     }
-    rels.into_iter().map(|r| r.expect("every relation is in a stratum")).collect()
+    lower.into_inner().rels.into_iter().map(|r| r.expect("every relation is in a stratum")).collect()
 }
 
 /// The timestamp inside a stratum's scope: (epoch, round).
-type Inner = Product<u32, u64>;
+type Inner = Product<u32, u32>;
 /// A collection inside a stratum's scope.
 type InnerColl<'s> = Coll<'s, Inner>;
 /// Keyed rows inside a stratum's scope.
@@ -118,13 +174,30 @@ fn pairs<'s>(c: InnerColl<'s>, f: impl Fn(Row) -> (Row, Row) + 'static) -> Keyed
     c.map(move |row| f(row))
 }
 
-/// How [`join`] combines two rows.
-type Combine = Rc<dyn Fn(&Row, &Row) -> Row>;
+/// How [`join`] combines two rows (`None`: they do not match after all).
+type Combine = Rc<dyn Fn(&Row, &Row) -> Option<Row>>;
 
 /// Pairs of rows with equal keys, combined.
-fn join<'s>(a: Keyed<'s>, b: Keyed<'s>, f: impl Fn(&Row, &Row) -> Row + 'static) -> InnerColl<'s> {
-    let f: Combine = Rc::new(f);
-    a.join_map(b, move |_, x, y| f(x, y))
+fn join<'s>(a: Keyed<'s>, b: Keyed<'s>, f: impl Fn(&Row, &Row) -> Option<Row> + 'static) -> InnerColl<'s> {
+    join_indexed(a, Indexed::Own(b.arrange_by_key()), Rc::new(f))
+}
+
+/// A relation arranged by some columns, for joins inside a stratum: one of the stratum's
+/// own (recursive) relations arranged in its loop, or a lower relation's arrangement
+/// entered from the outer scope.
+#[derive(Clone)]
+enum Indexed<'s> {
+    Own(Index<'s, Inner>),
+    Entered(EnteredIndex<'s>),
+}
+
+/// The environments joined with an arranged relation, combined.
+fn join_indexed<'s>(envs: Keyed<'s>, index: Indexed<'s>, f: Combine) -> InnerColl<'s> {
+    let envs = envs.arrange_by_key();
+    match index {
+        Indexed::Own(a) => envs.join_core(a, move |_, e, t| f(e, t)),
+        Indexed::Entered(a) => envs.join_core(a, move |_, e, t| f(e, t)),
+    }
 }
 
 /// The rows whose key is not among `absent`'s rows.
@@ -141,28 +214,63 @@ fn counted<'s>(c: InnerColl<'s>, rel: RelId, shared: &Shared) -> InnerColl<'s> {
     })
 }
 
-/// The head tuples of every rule of `stratum` deriving `rel`.
-fn rules_of<'s>(
-    program: &ir::Program,
-    stratum: &ir::Stratum,
-    rel: RelId,
-    rels: &[Option<InnerColl<'s>>],
-    unit: &InnerColl<'s>,
-    shared: &Shared,
-) -> Vec<InnerColl<'s>> {
-    stratum
-        .rules
-        .iter()
-        .map(|&r| &program.rules[r])
-        .filter(|rule| rule.head == rel)
-        .map(|rule| {
-            let mut bound = vec![false; rule.num_vars()];
-            let envs = Body { rels, unit, shared, width: rule.num_vars() }.compile(&rule.body, None, &mut bound);
-            let envs = materialize(envs, unit, rule.num_vars());
-            let (head, shared) = (rule.head_args.clone(), shared.clone());
-            each(envs, move |env| head.iter().map(|e| shared.eval(e, &env)).collect::<Option<Row>>())
-        })
-        .collect()
+/// One stratum's compilation: its relations inside its loop scope, and the arrangements its
+/// rules share.
+struct Stratum<'a, 's, 'i> {
+    stratum: &'a ir::Stratum,
+    /// Every relation the stratum reads, inside its scope.
+    rels: Vec<Option<InnerColl<'i>>>,
+    unit: InnerColl<'i>,
+    lower: &'a Lower<'s>,
+    inner: Scope<'i, Inner>,
+    /// The stratum's own relations arranged by key columns, shared by its rules.
+    indexes: Indexes<'i, Inner>,
+    shared: &'a Shared,
+}
+
+impl<'i> Stratum<'_, '_, 'i> {
+    /// `rel` arranged by `cols`: a lower relation's shared arrangement entered, or one of the
+    /// stratum's own, made once for all its rules.
+    fn index(&self, rel: RelId, cols: &[usize]) -> Indexed<'i> {
+        if !self.stratum.relations.contains(&rel) {
+            return Indexed::Entered(self.lower.index(rel, cols).enter(self.inner));
+        }
+        let mut indexes = self.indexes.borrow_mut();
+        let entry = indexes.entry((rel, cols.to_vec())).or_insert_with(|| {
+            let rows = self.rels[rel].clone().expect("a stratum reads its own relations");
+            by_columns(rows, cols.to_vec()).arrange_by_key()
+        });
+        Indexed::Own(entry.clone())
+    }
+
+    /// The head tuples of every rule of the stratum deriving `rel`.
+    fn rules_of(&self, program: &ir::Program, rel: RelId) -> Vec<InnerColl<'i>> {
+        self.stratum
+            .rules
+            .iter()
+            .map(|&r| &program.rules[r])
+            .filter(|rule| rule.head == rel)
+            .map(|rule| {
+                let mut bound = vec![false; rule.num_vars()];
+                let body =
+                    Body { st: self, rels: &self.rels, unit: &self.unit, shared: self.shared, width: rule.num_vars() };
+                let envs = body.compile(&rule.body, None, &mut bound);
+                let envs = materialize(envs, &self.unit, rule.num_vars());
+                head(envs, &rule.head_args, self.shared)
+            })
+            .collect()
+    }
+}
+
+/// The head tuples of a rule's environments: a projection when every head argument is a
+/// variable (most rules), else the datafrog engine's expression evaluator per row.
+fn head<'s>(envs: InnerColl<'s>, args: &[Expr], shared: &Shared) -> InnerColl<'s> {
+    let vars: Option<Vec<VarId>> = args.iter().map(|e| if let Expr::Var(v) = e { Some(*v) } else { None }).collect();
+    if let Some(vars) = vars {
+        return each(envs, move |env| Some(vars.iter().map(|&v| env[v]).collect()));
+    }
+    let (args, shared) = (args.to_vec(), shared.clone());
+    each(envs, move |env| args.iter().map(|e| shared.eval(e, &env)).collect::<Option<Row>>())
 }
 
 /// The environments so far: `None` is the single empty environment (nothing read yet).
@@ -170,19 +278,20 @@ type Envs<'s> = Option<InnerColl<'s>>;
 
 /// The empty environment as a collection, when a literal needs one.
 fn materialize<'s>(envs: Envs<'s>, unit: &InnerColl<'s>, width: usize) -> InnerColl<'s> {
-    envs.unwrap_or_else(|| each(unit.clone(), move |_| Some(vec![0; width])))
+    envs.unwrap_or_else(|| each(unit.clone(), move |_| Some(Row::from_elem(0, width))))
 }
 
 /// What one body's compilation reads.
-struct Body<'a, 's> {
-    rels: &'a [Option<InnerColl<'s>>],
-    unit: &'a InnerColl<'s>,
+struct Body<'a, 'b, 's, 'i> {
+    st: &'a Stratum<'b, 's, 'i>,
+    rels: &'a [Option<InnerColl<'i>>],
+    unit: &'a InnerColl<'i>,
     shared: &'a Shared,
     /// The environment's width (the rule's number of variables).
     width: usize,
 }
 
-impl<'s> Body<'_, 's> {
+impl<'s> Body<'_, '_, '_, 's> {
     fn rel(&self, rel: RelId) -> InnerColl<'s> {
         self.rels[rel].clone().expect("a body reads only relations of its stratum or lower ones")
     }
@@ -270,22 +379,28 @@ impl<'s> Body<'_, 's> {
             return each(self.rel(atom.rel), move |t| {
                 let agrees = consts.iter().all(|&(c, v)| t[c] == v) && same.iter().all(|&(a, b)| t[a] == t[b]);
                 agrees.then(|| {
-                    let mut env = vec![0; width];
+                    let mut env = Row::from_elem(0, width);
                     binds.iter().for_each(|&(c, v)| env[v] = t[c]);
                     env
                 })
             });
         };
-        // h :- ..., p(k..., x...): env(k) ⋈ p(k, x) binds x.
-        let tuples = each(self.rel(atom.rel), move |t| same.iter().all(|&(a, b)| t[a] == t[b]).then_some(t));
+        // h :- ..., p(k..., x...): env(k) ⋈ p(k, x) binds x, with p arranged by its key
+        // columns once for every rule that keys it so.
         let key_cols: Vec<usize> = keys.iter().map(|&(c, _)| c).collect();
-        let by_key = keyed(tuples, move |t| key_cols.iter().map(|&c| t[c]).collect());
+        let index = self.st.index(atom.rel, &key_cols);
         let envs = keyed(envs, move |env| key_of(&keys, env));
-        join(envs, by_key, move |env, t| {
-            let mut env = env.clone();
-            binds.iter().for_each(|&(c, v)| env[v] = t[c]);
-            env
-        })
+        join_indexed(
+            envs,
+            index,
+            Rc::new(move |env: &Row, t: &Row| {
+                same.iter().all(|&(a, b)| t[a] == t[b]).then(|| {
+                    let mut env = env.clone();
+                    binds.iter().for_each(|&(c, v)| env[v] = t[c]);
+                    env
+                })
+            }),
+        )
     }
 
     /// `!p(args)`: the environments with no tuple of `p` agreeing on the non-wildcard columns.
@@ -332,7 +447,7 @@ impl<'s> Body<'_, 's> {
         })
         .distinct();
         let seeds = each(groups.clone(), move |key| {
-            let mut env = vec![0; width];
+            let mut env = Row::from_elem(0, width);
             shares.iter().zip(&key).for_each(|(&v, &x)| env[v] = x);
             Some(env)
         });
@@ -347,7 +462,7 @@ impl<'s> Body<'_, 's> {
             let project = project.clone();
             move |env| {
                 let value = target.as_ref().and_then(|t| shared.eval(t, &env));
-                let mut row = vec![u32::from(value.is_some()), value.unwrap_or(0)];
+                let mut row: Row = smallvec::smallvec![u32::from(value.is_some()), value.unwrap_or(0)];
                 row.extend(key.iter().flatten().map(|&v| env[v]));
                 (project(&env), row)
             }
@@ -365,7 +480,7 @@ impl<'s> Body<'_, 's> {
                 shared.fail(eval::overflow(func, span));
             }
             if let Some(result) = fold.result() {
-                output.push((vec![result], 1));
+                output.push((smallvec::smallvec![result], 1));
             }
         });
         // Groups without solutions: what the fold of nothing gives (0 for count and sum).
@@ -374,14 +489,14 @@ impl<'s> Body<'_, 's> {
             Some(zero) => {
                 let had = folded.clone().map(|(k, _)| k);
                 let missing = without(pairs(groups, |k| (k.clone(), k)), had);
-                folded.concat(pairs(missing, move |k| (k, vec![zero])))
+                folded.concat(pairs(missing, move |k| (k, smallvec::smallvec![zero])))
             }
         };
         // env ⋈ folded on the shared variables binds var.
         join(pairs(envs, move |env| (project(&env), env)), folded, move |env, value| {
             let mut env = env.clone();
             env[var] = value[0];
-            env
+            Some(env)
         })
     }
 }

@@ -10,14 +10,13 @@
 use super::compile::{self, Row};
 use super::{Cluster, Shared};
 use crate::base::diag::{Code, Diagnostic};
-use crate::base::value::{Symbols, Tuples};
+use crate::base::value::{Symbols, Tuples, Value};
 use crate::engine::eval::{EvalOptions, limit_diagnostic};
 use crate::engine::limits::{self, StopReason};
 use crate::lang::ir::{self, RelId};
 use differential_dataflow::AsCollection;
 use differential_dataflow::input::{Input, InputSession};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -27,18 +26,21 @@ use timely::dataflow::operators::Exchange;
 use timely::dataflow::operators::probe::Handle as Probe;
 
 /// One tuple added (`+1`) to or removed (`-1`) from a relation.
-pub type Change = (RelId, Row, isize);
+pub type Change = (RelId, Vec<Value>, isize);
+
+/// A change inside the dataflow, its tuple a [`Row`].
+type RowChange = (RelId, Row, isize);
 
 /// What the caller sends the workers.
 enum Command {
     /// Apply these input changes (worker 0 of process 0 feeds them) as the next epoch.
-    Apply(Arc<Vec<Change>>),
+    Apply(Arc<Vec<RowChange>>),
 }
 
 /// What worker 0 of process 0 sends back.
 enum Reply {
-    /// The changes of an epoch, consolidated (the whole model for epoch 0).
-    Changes(Vec<Change>),
+    /// The changes of an epoch, consolidated and sorted (the whole model for epoch 0).
+    Changes(Vec<RowChange>),
     /// The run stopped.
     Failed(Diagnostic),
 }
@@ -169,6 +171,7 @@ impl Session {
     /// Applies input changes (a tuple added to a relation that already has it, or removed
     /// from one that lacks it, changes nothing) and returns the changes to the model.
     pub fn apply(&mut self, changes: Vec<Change>) -> Result<Vec<Change>, Diagnostic> {
+        let changes: Vec<RowChange> = changes.into_iter().map(|(rel, row, d)| (rel, Row::from_vec(row), d)).collect();
         let changes = Arc::new(changes);
         for c in &self.commands {
             c.send(Command::Apply(changes.clone()))
@@ -176,7 +179,7 @@ impl Session {
         }
         let out = self.next_reply()?;
         self.absorb(&out);
-        Ok(out)
+        Ok(out.into_iter().map(|(rel, row, d)| (rel, row.into_vec(), d)).collect())
     }
 
     /// Ends the workers and gives the symbol table back (with the strings evaluation made),
@@ -194,7 +197,7 @@ impl Session {
         (unlend(std::mem::take(&mut self.symbols)), failure)
     }
 
-    fn next_reply(&mut self) -> Result<Vec<Change>, Diagnostic> {
+    fn next_reply(&mut self) -> Result<Vec<RowChange>, Diagnostic> {
         match self.replies.recv() {
             Ok(Reply::Changes(c)) => Ok(c),
             Ok(Reply::Failed(d)) => Err(d),
@@ -202,7 +205,16 @@ impl Session {
         }
     }
 
-    fn absorb(&mut self, changes: &[Change]) {
+    fn absorb(&mut self, changes: &[RowChange]) {
+        if self.model.iter().all(std::collections::BTreeSet::is_empty) {
+            // The first epoch: the whole model, sorted, built in bulk.
+            for (rel, set) in self.model.iter_mut().enumerate() {
+                let lo = changes.partition_point(|c| c.0 < rel);
+                let hi = changes.partition_point(|c| c.0 <= rel);
+                *set = changes[lo..hi].iter().filter(|c| c.2 > 0).map(|c| c.1.clone()).collect();
+            }
+            return;
+        }
         for (rel, row, diff) in changes {
             if *diff > 0 {
                 self.model[*rel].insert(row.clone());
@@ -291,7 +303,7 @@ fn timely_config(cluster: &Cluster) -> Result<timely::Config, Diagnostic> {
 /// commands until the channel closes.
 fn work(worker: &mut timely::worker::Worker, job: &Job) -> Result<(), Diagnostic> {
     let (index, peers) = (worker.index(), worker.peers());
-    let gathered: Rc<RefCell<Vec<Change>>> = Rc::default();
+    let gathered: Rc<RefCell<Vec<RowChange>>> = Rc::default();
     let probe = Probe::new();
     let (mut inputs, mut unit) = worker.dataflow::<u32, _, _>(|scope| {
         let (handles, collections): (Vec<InputSession<u32, Row, isize>>, Vec<_>) =
@@ -311,7 +323,7 @@ fn work(worker: &mut timely::worker::Worker, job: &Job) -> Result<(), Diagnostic
     for (handle, tuples) in inputs.iter_mut().zip(job.inputs.iter()) {
         for (i, t) in tuples.iter().enumerate() {
             if i % peers == index {
-                handle.insert(t.to_vec());
+                handle.insert(Row::from_slice(t));
             }
         }
     }
@@ -349,17 +361,17 @@ fn work(worker: &mut timely::worker::Worker, job: &Job) -> Result<(), Diagnostic
     Ok(())
 }
 
-/// Worker 0 sends what it gathered since the last report, consolidated: the changes of the
-/// epoch just finished (input changes that cancel, or repeat a present tuple, leave none).
-fn report(index: usize, gathered: &Rc<RefCell<Vec<Change>>>, job: &Job) {
+/// Worker 0 sends what it gathered since the last report, consolidated and sorted: the
+/// changes of the epoch just finished (input changes that cancel, or repeat a present tuple,
+/// leave none).
+fn report(index: usize, gathered: &Rc<RefCell<Vec<RowChange>>>, job: &Job) {
     if index != 0 {
         return;
     }
-    let mut sums: BTreeMap<(RelId, Row), isize> = BTreeMap::new();
-    for (rel, row, diff) in gathered.borrow_mut().drain(..) {
-        *sums.entry((rel, row)).or_default() += diff;
-    }
-    let changes = sums.into_iter().filter(|(_, d)| *d != 0).map(|((rel, row), d)| (rel, row, d)).collect();
+    let mut pairs: Vec<((RelId, Row), isize)> =
+        gathered.borrow_mut().drain(..).map(|(rel, row, d)| ((rel, row), d)).collect();
+    differential_dataflow::consolidation::consolidate(&mut pairs);
+    let changes = pairs.into_iter().map(|((rel, row), d)| (rel, row, d)).collect();
     let _ = job.replies.lock().unwrap_or_else(PoisonError::into_inner).send(Reply::Changes(changes));
 }
 

@@ -38,7 +38,7 @@ run_case() {
     [ ${#claims[@]} -gt 0 ] && claim_args=(--claims "${claims[@]}")
     echo "== browser: $name ($rules over $facts${claims[*]:+, claims: ${claims[*]}})"
     local project=(--rules "$rules" --facts "$facts") time_args=()
-    # The "time" case is the example with `--with-time`: its day slider is checked too.
+    # The "time" case (tests/browser/time/, dated) has `--with-time`: its day slider is checked too.
     [ "$name" = time ] && time_args=(--with-time)
     "$STANCE_BIN" report "${project[@]}" "${claim_args[@]}" "${time_args[@]}" -o "$ARTIFACTS/$name.html"
     "$STANCE_BIN" infer "${project[@]}" --format json > "$ARTIFACTS/$name.infer.json" 2>/dev/null
@@ -65,7 +65,7 @@ run_case() {
 
 run_case example rules facts claims/libya.claims
 run_case hostile tests/browser/hostile/rules tests/browser/hostile/facts
-run_case time rules facts
+run_case time tests/browser/time/rules tests/browser/time/facts
 if [ "$status" -ne 0 ]; then
     echo "browser test FAILED"
 else

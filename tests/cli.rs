@@ -42,32 +42,7 @@ fn example_knowledge_base_derives_the_expected_stances() {
     let names: Vec<&str> = json["relations"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        [
-            "aligned",
-            "conflict",
-            "engages_both_sides",
-            "hedges",
-            "neutral_courted",
-            "support_count",
-            "widely_backed",
-            "supports"
-        ]
-    );
-    // The disagreement: Russia's backing of Haftar is reported (C3) and denied (A4), which
-    // leaves `backs` undecided (so it counts towards no `support_count`), and the rules
-    // resolve it: the talks with Russia's ministers outweigh the denial.
-    assert_eq!(
-        graded_tuples(&json, "supports"),
-        strings(&[
-            &["Egypt", "Tobruk", "B2"],
-            &["Haftar", "Tobruk", "B2"],
-            &["Kremlin", "Tobruk", "B2"],
-            &["NATO", "Libyan rebels", "B1"],
-            &["Russia", "Haftar", "C3"],
-            &["Saudi Arabia", "Tobruk", "B2"],
-            &["UAE", "Tobruk", "B2"],
-            &["UN", "GNA", "B1"],
-        ])
+        ["aligned", "conflict", "engages_both_sides", "hedges", "neutral_courted", "support_count", "widely_backed"]
     );
     let aligned = tuples(&json, "aligned");
     assert_eq!(aligned.len(), 98);

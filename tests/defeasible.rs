@@ -342,10 +342,24 @@ r.dl:7:13: error[E001]: expected `)` or `,` after argument, found `.`
     );
 }
 
+/// `stance ARGS` on the disagreement example: the main example's rules with
+/// tests/disagreement's, over its facts (the main statements and two reports on Russia).
+fn disagreement(args: &[&str]) -> std::process::Output {
+    let mut all = args.to_vec();
+    all.extend([
+        "--rules",
+        "rules/libya.dl",
+        "--rules",
+        "tests/disagreement/rules",
+        "--facts",
+        "tests/disagreement/facts",
+    ]);
+    stance(&run::repo(), &all)
+}
+
 #[test]
-fn the_main_example_resolves_what_russia_says_against_what_others_report() {
-    // rules/libya.dl and facts/statements.csv: Russia backs Haftar (C3) and does not (A4).
-    let dir = run::repo();
+fn the_disagreement_example_resolves_what_russia_says_against_what_others_report() {
+    // Russia backs Haftar (C3) and does not (A4).
     let expected = "\
 defeasibly  aligned(\"Russia\", \"Haftar\")
 undecided   backs(\"Russia\", \"Haftar\")
@@ -358,7 +372,7 @@ undecided   ~backs(\"Russia\", \"Haftar\")
 not         ~supports(\"Russia\", \"Haftar\")
 ";
     for policy in ["blocking", "propagating"] {
-        let out = stance(&dir, &["conclusions", "--defeasible", policy]);
+        let out = disagreement(&["conclusions", "--defeasible", policy]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         // Every other literal of the example is defeasibly provable.
         let text = stdout(&out);
@@ -368,32 +382,32 @@ not         ~supports(\"Russia\", \"Haftar\")
         assert!(rest.iter().all(|l| l.starts_with("defeasibly  ")), "{policy}: {rest:?}");
         assert_eq!(rest.len(), 305, "{policy}");
     }
-    let out = stance(&dir, &["explain", "supports(\"Russia\", \"Haftar\")"]);
+    let out = disagreement(&["explain", "supports(\"Russia\", \"Haftar\")"]);
     assert!(
         stdout(&out).ends_with(
             "supports(\"Russia\", \"Haftar\"): defeasibly
-   attack: ~supports(\"Russia\", \"Haftar\") by rule @denied at rules/libya.dl:237
+   attack: ~supports(\"Russia\", \"Haftar\") by rule @denied at tests/disagreement/rules/disagreement.dl:27
       blocked: its premise ~backs(\"Russia\", \"Haftar\") is undecided
 "
         ),
         "{}",
         stdout(&out)
     );
-    let out = stance(&dir, &["why-not", "backs(\"Russia\", \"Haftar\")"]);
+    let out = disagreement(&["why-not", "backs(\"Russia\", \"Haftar\")"]);
     assert_eq!(
         stdout(&out),
         "\
 why not backs(\"Russia\", \"Haftar\")?
 backs(\"Russia\", \"Haftar\"): undecided
-   attack: ~backs(\"Russia\", \"Haftar\") by statement facts/statements.csv:36 [A4] dated 2016
+   attack: ~backs(\"Russia\", \"Haftar\") by statement tests/disagreement/facts/statements.csv:36 [A4] dated 2016
       stands: neither side is superior to the other
-   argument: by statement facts/statements.csv:35 [C3] dated 2016-11-27
+   argument: by statement tests/disagreement/facts/statements.csv:35 [C3] dated 2016-11-27
       its premises are proved
 "
     );
     // The two reports stay in conflict neither way: no tuple is both affirmed and denied;
     // only the constraint the example violates on purpose is reported.
-    let out = stance(&dir, &["contradictions"]);
+    let out = disagreement(&["contradictions"]);
     assert_eq!(stderr(&out), "1 violation of 1 of the 2 constraints\nno conflict between a relation and its denials\n");
 }
 
@@ -526,19 +540,19 @@ fn explain_as_json_carries_each_attack_and_why_it_failed() {
         r#"{"attacks":[{"by":"rule @r1 at theory.dl:11","conclusion":"fly(\"tweety\")","defeated_by":"rule @r2 at theory.dl:12","outcome":"defeated","reason":"defeated by the superior rule @r2 at theory.dl:12"}],"complement_definite":null,"status":"defeasibly"}"#
     );
     // The main example: the denial's rule is blocked by its undecided premise.
-    let out = stance(&run::repo(), &["explain", "--format", "json", "supports(\"Russia\", \"Haftar\")"]);
+    let out = disagreement(&["explain", "--format", "json", "supports(\"Russia\", \"Haftar\")"]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(
         json["defeasible"].to_string(),
-        r#"{"attacks":[{"by":"rule @denied at rules/libya.dl:237","conclusion":"~supports(\"Russia\", \"Haftar\")","outcome":"blocked","premise":"~backs(\"Russia\", \"Haftar\")","premise_status":"undecided","reason":"blocked: its premise ~backs(\"Russia\", \"Haftar\") is undecided"}],"complement_definite":null,"status":"defeasibly"}"#
+        r#"{"attacks":[{"by":"rule @denied at tests/disagreement/rules/disagreement.dl:27","conclusion":"~supports(\"Russia\", \"Haftar\")","outcome":"blocked","premise":"~backs(\"Russia\", \"Haftar\")","premise_status":"undecided","reason":"blocked: its premise ~backs(\"Russia\", \"Haftar\") is undecided"}],"complement_definite":null,"status":"defeasibly"}"#
     );
 }
 
 #[test]
 fn graph_exports_show_undecided_reports_marked() {
-    // The main example's disagreement: both reports stay undecided, and the graph shows them
+    // The disagreement example: both reports stay undecided, and the graph shows them
     // (with a `status`), rather than dropping them as it drops refuted tuples.
-    let out = stance(&run::repo(), &["graph", "--format", "csv"]);
+    let out = disagreement(&["graph", "--format", "csv"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let csv = stdout(&out);
     let lines: Vec<&str> = csv.lines().collect();
@@ -548,7 +562,7 @@ fn graph_exports_show_undecided_reports_marked() {
         [&"Russia,Haftar,backs,stated,true,false,,undecided", &"Russia,Haftar,~backs,stated,true,false,,undecided"]
     );
     assert!(lines.contains(&"Russia,Haftar,supports,alignment,true,false,C3,proved"), "{csv}");
-    let out = stance(&run::repo(), &["graph", "--format", "json"]);
+    let out = disagreement(&["graph", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let undecided: Vec<String> = json["links"]
         .as_array()
@@ -558,6 +572,20 @@ fn graph_exports_show_undecided_reports_marked() {
         .map(|l| format!("{} {} {} {}", l["source"], l["relation"], l["target"], l["grade"]))
         .collect();
     assert_eq!(undecided, [r#""Russia" "backs" "Haftar" """#, r#""Russia" "~backs" "Haftar" """#]);
-    let out = stance(&run::repo(), &["graph", "--format", "graphml"]);
+    let out = disagreement(&["graph", "--format", "graphml"]);
     assert!(stdout(&out).contains("<data key=\"grade\"></data><data key=\"status\">undecided</data></edge>"));
+}
+
+#[test]
+fn engines_other_than_datafrog_refuse_defeasible_programs_by_name() {
+    let program = ".decl bird(x: symbol)\n.decl fly(x: symbol)\nbird(\"tweety\").\nfly(x) :~ bird(x).\n.output fly\n";
+    let dir = project(&[("rules/p.dl", program)]);
+    for engine in ["simple", "compare", "dd", "compare-dd"] {
+        let o = stance(dir.path(), &["infer", "--no-facts", "--engine", engine]);
+        assert_eq!(o.status.code(), Some(1), "{engine}: {}", stderr(&o));
+        let expected = format!("error[E002]: `--engine {engine}` does not evaluate defeasible programs");
+        assert!(stderr(&o).contains(&expected), "{}", stderr(&o));
+    }
+    let o = stance(dir.path(), &["infer", "--no-facts", "--engine", "datafrog"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }

@@ -83,10 +83,7 @@ impl Ctx<'_> {
             std::process::exit(ExitStatus::Failed.code().into());
         };
         let mut options = options.clone();
-        let progress = progress::wanted().then(|| {
-            let recorder = options.profile.get_or_insert_with(Default::default).clone();
-            progress::Progress::start(recorder, progress::stratum_names(&project.program, &project.plan))
-        });
+        let progress = progress::start_for(&project.program, &project.plan, &mut options);
         let session = Session::evaluate_with(project, &options, Some(&on_stuck));
         drop(progress);
         session
@@ -272,7 +269,16 @@ impl ProjectArgs {
             DefeasibleArg::Blocking => stance::engine::defeasible::Policy::Blocking,
             DefeasibleArg::Propagating => stance::engine::defeasible::Policy::Propagating,
         };
-        EvalOptions { record, engine: self.engine.engine(), cluster: self.cluster(), defeasible, ..Default::default() }
+        // The progress line, on a terminal outside CI, for whichever evaluation runs.
+        let progress = progress::wanted();
+        EvalOptions {
+            record,
+            engine: self.engine.engine(),
+            cluster: self.cluster(),
+            defeasible,
+            progress,
+            ..Default::default()
+        }
     }
 
     /// Where `--engine dd` runs.

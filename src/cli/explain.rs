@@ -82,6 +82,12 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         eprintln!("{msg}\nhelp: `stance why-not '{}'` shows how far each rule gets", claim.text);
         return Ok(ExitStatus::Failed);
     }
+    // The rows the proofs quote are read back from their tables: a table changed since
+    // loading fails the command before anything is shown.
+    if let Err((name, changed)) = ex.sources.check_held() {
+        let d = stance::facts::load::changed_error(&format!("cannot quote from `{name}`"), &changed);
+        return Err(Failure::new(vec![d], ExitStatus::Usage));
+    }
     let mut out = stance::base::terminal::stdout(args.format.shape());
     let result = (|| -> std::io::Result<()> {
         // One group of proofs per matching tuple (one tuple for a ground claim).
@@ -119,7 +125,7 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
 
 /// Whether any statement row has a grade or a confidence: then proofs show them.
 pub fn graded(facts: &stance::facts::load::Facts) -> bool {
-    facts.origins.iter().any(|o| o.grade.is_some() || o.confidence.is_some())
+    facts.graded() != (false, false)
 }
 
 /// What `--min-grade` / `--min-confidence` left out, when they left anything out.

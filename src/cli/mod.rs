@@ -170,6 +170,9 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Profile(args) => profile::run(args),
         Command::Lsp(args) => lsp::run(args, &mut ctx),
     };
+    // A row a proof quoted could not be read back (its table changed since loading): the
+    // command fails rather than show the proof without it.
+    let result = result.and_then(|status| stance::session::unquoted().map(|()| status));
     match result {
         Ok(status) => status,
         Err(failure) => {

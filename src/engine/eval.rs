@@ -57,6 +57,9 @@ pub struct EvalOptions {
     /// Where the evaluator reports its progress and each rule's time (`--profile`, the
     /// progress line; see [`crate::engine::profile`]).
     pub profile: Option<std::sync::Arc<crate::engine::profile::Recorder>>,
+    /// Show the progress line on standard error while the program evaluates (the CLI sets
+    /// it from [`crate::engine::progress::wanted`]; see [`crate::engine::progress::start_for`]).
+    pub progress: bool,
     /// `eqrel` relations the caller reads only through [`Model::count`] and
     /// [`Model::classes`] (`.printsize`, `.output` files): the datafrog engine keeps each of
     /// them as its classes, without listing its Σ n² pairs, when no rule reads it. Other

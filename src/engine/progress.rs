@@ -65,6 +65,22 @@ pub fn line(snapshot: &Snapshot, names: &[String]) -> String {
     escape(&text).into_owned()
 }
 
+/// Starts the line for an evaluation of `program` by `plan` when `options.progress` asks for
+/// it, giving `options` a recorder to read if they have none; the line goes when the
+/// returned value is dropped. Every evaluation the CLI runs starts it here: the full one and
+/// the goal-directed one (a magic-set rewrite, with its own strata).
+pub fn start_for(
+    program: &crate::lang::ir::Program,
+    plan: &crate::engine::plan::Plan,
+    options: &mut crate::engine::eval::EvalOptions,
+) -> Option<Progress> {
+    if !options.progress {
+        return None;
+    }
+    let recorder = options.profile.get_or_insert_with(Default::default).clone();
+    Some(Progress::start(recorder, stratum_names(program, plan)))
+}
+
 /// A progress line being shown (or waiting for its delay): dropping it stops the thread and
 /// clears the line.
 pub struct Progress {
@@ -124,6 +140,23 @@ mod tests {
         assert!(!allowed(true, Some("1")));
         assert!(!allowed(false, None));
         assert!(!allowed(false, Some("false")));
+    }
+
+    #[test]
+    fn starts_only_when_asked() {
+        let program = crate::lang::ir::Program::default();
+        let plan = crate::engine::plan::Plan {
+            strata: Vec::new(),
+            row_width: 0,
+            env_width: 0,
+            stats: crate::engine::plan::Stats::default(),
+        };
+        let mut options = crate::engine::eval::EvalOptions::default();
+        assert!(start_for(&program, &plan, &mut options).is_none());
+        assert!(options.profile.is_none());
+        options.progress = true;
+        assert!(start_for(&program, &plan, &mut options).is_some());
+        assert!(options.profile.is_some());
     }
 
     #[test]

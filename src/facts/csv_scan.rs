@@ -99,6 +99,20 @@ impl UnclosedQuote {
     }
 }
 
+/// What [`Records::next_complete`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chunked {
+    /// A whole record.
+    Record(Record),
+    /// The text ran out before the record did: resume at this offset and line with the
+    /// text that follows.
+    More(usize, u32),
+    /// The end of the last text.
+    End,
+    /// A quote never closed, at the end of the last text.
+    Unclosed(UnclosedQuote),
+}
+
 /// Reads the records of `text` one at a time.
 pub struct Records<'t> {
     bytes: &'t [u8],
@@ -121,6 +135,32 @@ impl<'t> Records<'t> {
     pub fn with_comment(mut self, comment: Option<u8>) -> Records<'t> {
         self.comment = comment;
         self
+    }
+
+    /// Counts lines from `line`: the text is a part of a file that starts on that line.
+    pub fn from_line(mut self, line: u32) -> Records<'t> {
+        self.line = line;
+        self
+    }
+
+    /// Where the next record is looked for: its byte offset in the text, and its line.
+    pub fn position(&self) -> (usize, u32) {
+        (self.pos, self.line)
+    }
+
+    /// The next record of a text that may be cut short (a chunk of a file read in parts):
+    /// unless `last`, a record that reaches the end of the text, or a quote left open, may
+    /// go on in the next part, so [`Chunked::More`] says where to resume from.
+    pub fn next_complete(&mut self, fields: &mut Vec<Field>, last: bool) -> Chunked {
+        let before = self.position();
+        match self.next_record(fields) {
+            Ok(Some(r)) if last || r.span.end < self.bytes.len() => Chunked::Record(r),
+            Ok(None) if last => Chunked::End,
+            // Only blank lines were left: resume after them.
+            Ok(None) => Chunked::More(self.pos, self.line),
+            Err(q) if last => Chunked::Unclosed(q),
+            _ => Chunked::More(before.0, before.1),
+        }
     }
 
     /// The next record, its fields in `fields` (cleared first); `None` at the end.

@@ -25,7 +25,13 @@
 //! Every loaded fact gets an id (its index in [`Facts::origins`]) and remembers its table and
 //! 1-based line, so a derived claim can cite the row it rests on.
 //!
-//! Text comes from the [`SourceMap`]. A file with invalid UTF-8 is decoded by [`decode`],
+//! A statement table is streamed from its file in chunks ([`stream_statement_table`]): only
+//! the rows are kept, each with its line and offset, and a proof reads its metadata back
+//! through the file held open since loading ([`crate::base::source::HeldFile`]). Other text
+//! (relation tables, an editor's buffer) comes from the [`SourceMap`]; both paths split
+//! records with the same splitter and give the same rows, offsets and diagnostics (a
+//! property test streams random tables in chunks of every size). A file with invalid UTF-8
+//! is decoded by [`decode`],
 //! which reports every bad byte sequence as a located error (two actors `A\xff` and `A\xfe`
 //! must not silently become the same `A\u{FFFD}`). A UTF-8 BOM at the start of the text is
 //! skipped. Line ends may be `\n` or `\r\n`.
@@ -37,13 +43,13 @@
 //! run still fails on the errors.
 
 use crate::base::diag::{Code, Diagnostic};
-use crate::base::source::{FileId, SourceMap, Span};
+use crate::base::source::{Changed, FileId, HeldFile, SourceMap, Span};
 use crate::base::value::{
     NumberError, Symbols, Tuples, Type, Value, from_float, from_number, from_unsigned, parse_float, parse_number,
     parse_unsigned,
 };
 use crate::facts::asof::Period;
-use crate::facts::csv_scan::{Field, Records};
+use crate::facts::csv_scan::{Chunked, Field, Records};
 use crate::facts::grade::{self, Grade, RowFilter};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
@@ -88,11 +94,9 @@ pub struct FactOrigin {
     pub line: u32,
     /// Byte offset of the row in its file. Metadata (often a unique quote per row) is not
     /// interned or copied at load time: it is read back from the row when a proof shows it.
+    /// (Its `grade` and `confidence` are in [`Facts::grades`]: most tables have neither, and
+    /// 12 bytes per row matter at ten million rows.)
     pub offset: u32,
-    /// The row's `grade` (statement tables with that column; `None` when empty or absent).
-    pub grade: Option<Grade>,
-    /// The row's `confidence`, likewise.
-    pub confidence: Option<f32>,
 }
 
 /// The loaded rows of one relation, in load order, each with its fact id. Duplicate tuples
@@ -163,6 +167,10 @@ pub struct Facts {
     pub below_grade: usize,
     /// Of those, the rows with no grade (or no confidence).
     pub ungraded_dropped: usize,
+    /// Each fact's `grade` and `confidence` (statement tables with those columns; `None`
+    /// when empty or absent), by fact id, up to the last fact that has either: empty when
+    /// no row has one, so that ungraded tables pay nothing.
+    pub grades: Vec<(Option<Grade>, Option<f32>)>,
     /// Each fact's validity interval, by fact id, when loaded for temporal evaluation
     /// ([`RowFilter::with_time`]); empty otherwise, so that plain runs pay nothing.
     pub intervals: Vec<crate::facts::asof::Interval>,
@@ -189,6 +197,21 @@ impl Facts {
         &self.origins[id as usize]
     }
 
+    /// Fact `id`'s grade, if its row has one.
+    pub fn grade(&self, id: u32) -> Option<Grade> {
+        self.grades.get(id as usize).and_then(|g| g.0)
+    }
+
+    /// Fact `id`'s confidence, if its row has one.
+    pub fn confidence(&self, id: u32) -> Option<f32> {
+        self.grades.get(id as usize).and_then(|g| g.1)
+    }
+
+    /// Whether any row has a grade (`.0`) and whether any has a confidence (`.1`).
+    pub fn graded(&self) -> (bool, bool) {
+        (self.grades.iter().any(|g| g.0.is_some()), self.grades.iter().any(|g| g.1.is_some()))
+    }
+
     /// The table a fact was read from.
     pub fn table_of(&self, id: u32) -> &TableInfo {
         &self.tables[self.origin(id).table as usize]
@@ -200,26 +223,48 @@ impl Facts {
     }
 
     /// A fact's metadata as `(column, value)` pairs, in column order, read back from its row.
+    /// When the row cannot be read back (its file changed since loading), none, and the
+    /// error is kept for [`take_unquoted`]: the command then fails with it rather than show
+    /// other text as the row's.
     pub fn metadata(&self, id: u32, sources: &SourceMap) -> Vec<(String, String)> {
+        self.try_metadata(id, sources).unwrap_or_else(|d| {
+            let mut unquoted = UNQUOTED.lock().unwrap_or_else(|e| e.into_inner());
+            if !unquoted.contains(&d) {
+                unquoted.push(d);
+            }
+            Vec::new()
+        })
+    }
+
+    /// [`Facts::metadata`], or the error when the row's file changed since loading.
+    pub fn try_metadata(&self, id: u32, sources: &SourceMap) -> Result<Vec<(String, String)>, Diagnostic> {
         let origin = self.origin(id);
         let table = &self.tables[origin.table as usize];
         if table.metadata_fields.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
-        let text = &sources.get(table.file).text;
+        let file = sources.get(table.file);
+        let row = match file.held_file() {
+            None => Cow::Borrowed(file.text.get(origin.offset as usize..).unwrap_or("")),
+            Some(held) => {
+                let read = read_row(held, origin.offset);
+                Cow::Owned(
+                    read.map_err(|c| changed_error(&format!("cannot quote `{}:{}`", file.name, origin.line), &c))?,
+                )
+            }
+        };
         // The row is split again exactly as it was loaded; it was complete then.
-        let row = text.get(origin.offset as usize..).unwrap_or("");
         let mut fields = Vec::new();
-        if !matches!(Records::new(row, b',').next_record(&mut fields), Ok(Some(_))) {
-            return Vec::new();
+        if !matches!(Records::new(&row, b',').next_record(&mut fields), Ok(Some(_))) {
+            return Ok(Vec::new());
         }
-        let value = |i: usize| fields.get(i).map_or(Cow::Borrowed(""), |f| f.value(row));
-        table
+        let value = |i: usize| fields.get(i).map_or(Cow::Borrowed(""), |f| f.value(&row));
+        Ok(table
             .metadata_columns
             .iter()
             .zip(&table.metadata_fields)
             .map(|(c, &i)| (c.clone(), value(i).trim_ascii().to_string()))
-            .collect()
+            .collect())
     }
 
     /// One metadata value of a fact by column name (case-insensitive), if the table has it.
@@ -261,6 +306,41 @@ impl Facts {
             }
         }
     }
+}
+
+/// The rows [`Facts::metadata`] could not read back since the last call, as errors.
+static UNQUOTED: std::sync::Mutex<Vec<Diagnostic>> = std::sync::Mutex::new(Vec::new());
+
+/// The errors of the rows [`Facts::metadata`] could not read back (their files changed
+/// since loading), taken: a command that showed metadata fails with them.
+pub fn take_unquoted() -> Vec<Diagnostic> {
+    std::mem::take(&mut *UNQUOTED.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// The text from `offset` of a held file to the end of the record there (at least), read
+/// in growing windows.
+fn read_row(held: &HeldFile, offset: u32) -> Result<String, Changed> {
+    let mut want = 4096;
+    loop {
+        let bytes = held.read_at(offset as u64, want)?;
+        // Fewer bytes than asked for: the end of the file.
+        let last = bytes.len() < want;
+        let text = match std::str::from_utf8(&bytes) {
+            Ok(text) => text,
+            Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+        };
+        if !matches!(Records::new(text, b',').next_complete(&mut Vec::new(), last), Chunked::More(..)) {
+            return Ok(text.to_string());
+        }
+        want *= 2;
+    }
+}
+
+/// The error for a table that changed since it was loaded (or while it was): `what` could
+/// not be done (``cannot quote `statements.csv:2` ``).
+pub fn changed_error(what: &str, changed: &Changed) -> Diagnostic {
+    Diagnostic::error(Code::BadFacts, format!("{what}: {}", changed.why))
+        .with_help("run the command again to read the file as it is now")
 }
 
 /// How a relation table is read: Soufflé's `.input` options, and `comment`.
@@ -677,20 +757,18 @@ impl Errors {
     }
 }
 
-/// Reads the header of a statement table: its columns, or the diagnostic for a header that
-/// is empty, repeats a column or lacks a required one.
+/// Reads the header of a statement table (`record`, its fields split from `body`, which
+/// starts at `base` in `file`; `None` for an empty file): its columns, or the diagnostic
+/// for a header that is empty, repeats a column or lacks a required one.
 fn statement_header(
     file: FileId,
     body: &str,
     base: usize,
-    records: &mut Records,
-    fields: &mut Vec<Field>,
+    record: Option<&crate::facts::csv_scan::Record>,
+    fields: &[Field],
 ) -> Result<StatementHeader, Vec<Diagnostic>> {
-    let header_record = records.next_record(fields).map_err(|q| vec![q.error(file, base)])?;
-    let header_span = header_record
-        .as_ref()
-        .map_or(Span::new(file, 0..0), |r| Span::new(file, base + r.span.start..base + r.span.end));
-    let header = header_record.map(|_| {
+    let header_span = record.map_or(Span::new(file, 0..0), |r| Span::new(file, base + r.span.start..base + r.span.end));
+    let header = record.map(|_| {
         let names: Vec<String> = fields.iter().map(|f| f.value(body).into_owned()).collect();
         parse_header(&names)
     });
@@ -715,15 +793,12 @@ fn statement_header(
     }
 }
 
-/// The slot in `gathered` of the rows of relation cell `raw_relation` (its `field`), found
-/// by its text or its normalised name and added when new; `None` when it does not normalise
-/// to a name.
-fn relation_slot<'b>(
+/// The slot in `gathered` of the rows of relation cell `raw_relation`, found by its text or
+/// its normalised name and added when new; `None` when it does not normalise to a name.
+fn relation_slot(
     raw_relation: &str,
-    field: &Field,
-    body: &'b str,
     gathered: &mut Vec<(String, FactRows)>,
-    relation_of: &mut FxHashMap<&'b str, Option<usize>>,
+    relation_of: &mut FxHashMap<Box<str>, Option<usize>>,
     slot_of: &mut FxHashMap<String, usize>,
 ) -> Option<usize> {
     match relation_of.get(raw_relation) {
@@ -737,10 +812,7 @@ fn relation_slot<'b>(
                     gathered.len() - 1
                 })
             });
-            // Kept by its text in the file when it is one slice of it (nearly always).
-            if let Some(key) = field.borrowed(body) {
-                relation_of.insert(key.trim_ascii(), slot);
-            }
+            relation_of.insert(raw_relation.into(), slot);
             slot
         }
     }
@@ -911,11 +983,11 @@ fn add_statement_table(facts: &mut Facts, file: FileId, header: &StatementHeader
     }
 }
 
-/// Reads a statement table (see the module docs). `file` must already be in `sources`.
+/// Reads a statement table (see the module docs) from its text in `sources`.
 /// With `filter.as_of`, only the rows valid on that day are loaded, and a `date` or `until`
 /// that is not a date is an error; a `grade` or `confidence` cell that is neither empty nor
-/// valid is always an error, and the grade filters drop rows below them. Returns the number of rows loaded, or one diagnostic per bad
-/// row (the good rows are loaded all the same).
+/// valid is always an error, and the grade filters drop rows below them. Returns the number
+/// of rows loaded, or one diagnostic per bad row (the good rows are loaded all the same).
 pub fn load_statement_table(
     file: FileId,
     sources: &SourceMap,
@@ -925,55 +997,266 @@ pub fn load_statement_table(
 ) -> Result<usize, Vec<Diagnostic>> {
     let text = sources.get(file).text.as_str();
     let (body, base) = strip_bom(text);
-    let mut records = Records::new(body, b',');
-    let mut fields: Vec<Field> = Vec::new();
+    let mut table = StatementTable::new(file, filter, facts);
+    table.feed(body, base, 1, true, symbols, facts);
+    table.finish(facts)
+}
 
-    let header = statement_header(file, body, base, &mut records, &mut fields)?;
-    let (date, until) = (header.column("date"), header.column("until"));
-    let (grade_column, confidence_column) = (header.column("grade"), header.column("confidence"));
-    let polarity = header.column("polarity");
+/// What [`stream_statement_table`] read besides the rows: the file's length and CRC-32,
+/// and its invalid UTF-8 sequences (where their U+FFFD is in the text as [`decode`] gives
+/// it).
+#[derive(Debug, Default)]
+pub struct Streamed {
+    /// Bytes read.
+    pub len: u64,
+    /// Their CRC-32.
+    pub crc: u32,
+    /// The invalid UTF-8 sequences.
+    pub invalid: Vec<InvalidUtf8>,
+}
 
-    let table = facts.tables.len() as u32;
-    let first_id = facts.origins.len();
-    // This table's rows, gathered per relation and added to `facts` at the end. Each
-    // distinct relation cell (as written) maps to its gathered rows, or to `None` when it
-    // does not normalise to a name.
-    let mut gathered: Vec<(String, FactRows)> = Vec::new();
-    let mut relation_of: FxHashMap<&str, Option<usize>> = FxHashMap::default();
-    let mut slot_of: FxHashMap<String, usize> = FxHashMap::default();
-    let mut errors = Errors::new();
+/// A statement table is read this many bytes at a time (more for a longer record).
+const CHUNK: usize = 1 << 20;
 
-    loop {
-        let record = match records.next_record(&mut fields) {
-            Ok(Some(record)) => record,
-            Ok(None) => break,
-            Err(q) => {
-                errors.push(q.error(file, base));
+/// [`load_statement_table`], reading the table from `reader` in chunks instead of from a
+/// text in memory: only the rows are kept (each with its offset, to read back its metadata),
+/// not the text. Offsets and diagnostics are those of the text [`decode`] would give.
+pub fn stream_statement_table(
+    file: FileId,
+    reader: &mut dyn std::io::Read,
+    symbols: &mut Symbols,
+    facts: &mut Facts,
+    filter: &RowFilter,
+) -> std::io::Result<(Streamed, Result<usize, Vec<Diagnostic>>)> {
+    stream_in_chunks(file, reader, (symbols, facts), filter, CHUNK)
+}
+
+/// [`stream_statement_table`], `chunk` bytes at a time.
+fn stream_in_chunks(
+    file: FileId,
+    reader: &mut dyn std::io::Read,
+    (symbols, facts): (&mut Symbols, &mut Facts),
+    filter: &RowFilter,
+    chunk: usize,
+) -> std::io::Result<(Streamed, Result<usize, Vec<Diagnostic>>)> {
+    let mut table = StatementTable::new(file, filter, facts);
+    let mut buf = vec![0u8; chunk];
+    let (mut filled, mut eof) = (0, false);
+    let mut streamed = Streamed::default();
+    let mut crc = flate2::Crc::new();
+    // Where `buf` starts in the file, and the line it starts on.
+    let (mut base, mut line) = (0usize, 1u32);
+    let mut first = true;
+    while !table.stopped {
+        while filled < buf.len() && !eof {
+            let n = read_some(reader, &mut buf[filled..])?;
+            crc.update(&buf[filled..filled + n]);
+            (filled, eof, streamed.len) = (filled + n, n == 0, streamed.len + n as u64);
+        }
+        if first && filled < BOM.len() && !eof {
+            // Too little to tell whether the file starts with a BOM.
+            buf.resize(buf.len() * 2, 0);
+            continue;
+        }
+        let mut skip = 0;
+        if std::mem::take(&mut first) && buf[..filled].starts_with(BOM.as_bytes()) {
+            skip = BOM.len();
+        }
+        let resume = match std::str::from_utf8(&buf[skip..filled]) {
+            Ok(body) => table.feed(body, base + skip, line, eof, symbols, facts),
+            // A character cut by the end of the chunk: the record holding it waits for the
+            // next one.
+            Err(e) if e.error_len().is_none() && !eof => {
+                let body = std::str::from_utf8(&buf[skip..skip + e.valid_up_to()]).unwrap_or_default();
+                table.feed(body, base + skip, line, false, symbols, facts)
+            }
+            Err(_) => {
+                // Invalid UTF-8 (an error): the rest is read whole and decoded as `decode`
+                // decodes a whole file, so that every offset after it is the same.
+                let mut rest = buf[skip..filled].to_vec();
+                let before = rest.len();
+                reader.read_to_end(&mut rest)?;
+                crc.update(&rest[before..]);
+                (streamed.len, eof) = (streamed.len + (rest.len() - before) as u64, true);
+                let (text, invalid) = decode(rest);
+                let at = base + skip;
+                streamed
+                    .invalid
+                    .extend(invalid.into_iter().map(|i| InvalidUtf8 { at: at + i.at.start..at + i.at.end, ..i }));
+                table.feed(&text, at, line, true, symbols, facts);
                 break;
             }
         };
+        let (consumed, next_line) = resume.map_or((filled - skip, line), |(c, l)| (c, l));
+        let consumed = skip + consumed;
+        if eof {
+            break;
+        }
+        buf.copy_within(consumed..filled, 0);
+        filled -= consumed;
+        base += consumed;
+        line = next_line;
+        if filled == buf.len() {
+            // One record longer than the buffer.
+            buf.resize(buf.len() * 2, 0);
+        }
+    }
+    // A table whose header stopped it is checksummed to its end all the same: its text is
+    // read again to show the diagnostics.
+    while !eof {
+        let n = read_some(reader, &mut buf)?;
+        crc.update(&buf[..n]);
+        (eof, streamed.len) = (n == 0, streamed.len + n as u64);
+    }
+    streamed.crc = crc.sum();
+    Ok((streamed, table.finish(facts)))
+}
+
+/// Some bytes of `reader` into `buf`; 0 at the end.
+fn read_some(reader: &mut dyn std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match reader.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
+}
+
+/// The state of one statement table being read, part by part.
+struct StatementTable<'f> {
+    file: FileId,
+    filter: &'f RowFilter,
+    /// Read from the first record.
+    header: Option<StatementHeader>,
+    /// Its `date`, `until`, `grade`, `confidence` and `polarity` columns, if any.
+    special: [Option<(usize, String)>; 5],
+    table: u32,
+    first_id: usize,
+    /// This table's rows, gathered per relation and added to `facts` at the end. Each
+    /// distinct relation cell (as written) maps to its gathered rows, or to `None` when it
+    /// does not normalise to a name.
+    gathered: Vec<(String, FactRows)>,
+    relation_of: FxHashMap<Box<str>, Option<usize>>,
+    slot_of: FxHashMap<String, usize>,
+    errors: Errors,
+    /// The header could not be read: nothing more is.
+    stopped: bool,
+    /// Its diagnostics.
+    fatal: Vec<Diagnostic>,
+    fields: Vec<Field>,
+}
+
+impl<'f> StatementTable<'f> {
+    fn new(file: FileId, filter: &'f RowFilter, facts: &Facts) -> StatementTable<'f> {
+        StatementTable {
+            file,
+            filter,
+            header: None,
+            special: Default::default(),
+            table: facts.tables.len() as u32,
+            first_id: facts.origins.len(),
+            gathered: Vec::new(),
+            relation_of: FxHashMap::default(),
+            slot_of: FxHashMap::default(),
+            errors: Errors::new(),
+            stopped: false,
+            fatal: Vec::new(),
+            fields: Vec::new(),
+        }
+    }
+
+    /// Reads the records of `body`, which starts at byte `base` and line `line` of the
+    /// file; unless `last`, the last one may be cut short. Returns where to resume (offset
+    /// in `body`, line), or `None` when the body was read to its end.
+    fn feed(
+        &mut self,
+        body: &str,
+        base: usize,
+        line: u32,
+        last: bool,
+        symbols: &mut Symbols,
+        facts: &mut Facts,
+    ) -> Option<(usize, u32)> {
+        let mut records = Records::new(body, b',').from_line(line);
+        let mut fields = std::mem::take(&mut self.fields);
+        let resume = loop {
+            let record = match records.next_complete(&mut fields, last) {
+                Chunked::Record(record) => record,
+                Chunked::More(at, line) => break Some((at, line)),
+                Chunked::End => break None,
+                Chunked::Unclosed(q) => {
+                    if self.header.is_none() {
+                        self.stop(vec![q.error(self.file, base)]);
+                    } else {
+                        self.errors.push(q.error(self.file, base));
+                    }
+                    break None;
+                }
+            };
+            if self.header.is_none() {
+                match statement_header(self.file, body, base, Some(&record), &fields) {
+                    Ok(h) => {
+                        let column = |name| h.column(name).map(|(i, n)| (i, n.to_string()));
+                        self.special = ["date", "until", "grade", "confidence", "polarity"].map(column);
+                        self.header = Some(h);
+                    }
+                    Err(d) => {
+                        self.stop(d);
+                        break None;
+                    }
+                }
+                continue;
+            }
+            self.row(&record, &fields, body, base, symbols, facts);
+        };
+        if last && self.header.is_none() && !self.stopped {
+            self.stop(statement_header(self.file, body, base, None, &fields).err().unwrap_or_default());
+        }
+        self.fields = fields;
+        resume
+    }
+
+    fn stop(&mut self, diagnostics: Vec<Diagnostic>) {
+        self.stopped = true;
+        self.fatal = diagnostics;
+    }
+
+    /// One record after the header.
+    fn row(
+        &mut self,
+        record: &crate::facts::csv_scan::Record,
+        fields: &[Field],
+        body: &str,
+        base: usize,
+        symbols: &mut Symbols,
+        facts: &mut Facts,
+    ) {
+        let Some(header) = &self.header else { return };
+        let (file, filter, errors) = (self.file, self.filter, &mut self.errors);
+        let column = |i: usize| self.special[i].as_ref().map(|(i, n)| (*i, n.as_str()));
         let span = Span::new(file, base + record.span.start..base + record.span.end);
         let value = |i: usize| fields[i].value(body);
         if (0..fields.len()).all(|i| value(i).trim_ascii().is_empty()) {
-            continue;
+            return;
         }
         if fields.len() != header.width {
             errors.push(width_error(header.width, fields.len(), span));
-            continue;
+            return;
         }
         let raw_relation = value(header.relation);
         let raw_relation = raw_relation.trim_ascii();
-        let slot =
-            relation_slot(raw_relation, &fields[header.relation], body, &mut gathered, &mut relation_of, &mut slot_of);
+        let slot = relation_slot(raw_relation, &mut self.gathered, &mut self.relation_of, &mut self.slot_of);
         let Some(mut slot) = slot else {
             let msg = bad_relation_name(raw_relation);
             errors.push(Diagnostic::error(Code::BadFacts, msg).at(span, "this row"));
-            continue;
+            return;
         };
         // A `polarity` column may deny the row instead of a `not` prefix (both: affirmed).
-        if let Some((p, _)) = polarity {
+        if let Some((p, _)) = column(4) {
             let cell = (&fields[p], file, base);
-            let Some(s) = polarity_slot(slot, cell, body, (&mut gathered, &mut slot_of), &mut errors) else { continue };
+            let Some(s) = polarity_slot(slot, cell, body, (&mut self.gathered, &mut self.slot_of), errors) else {
+                return;
+            };
             slot = s;
         }
         let (subject, object) = (value(header.subject), value(header.object));
@@ -981,35 +1264,41 @@ pub fn load_statement_table(
         if subject.is_empty() || object.is_empty() {
             let which = if subject.is_empty() { "subject" } else { "object" };
             errors.push(Diagnostic::error(Code::BadFacts, format!("empty `{which}`")).at(span, "this row"));
-            continue;
+            return;
         }
         // The row's `grade` and `confidence`: empty (or R's `NA`) is none, anything else
         // must be valid.
-        let Some((row_grade, row_confidence)) =
-            grade_cells(&fields, body, (file, base), (grade_column, confidence_column), &mut errors)
-        else {
-            continue;
+        let graded = (column(2), column(3));
+        let Some((row_grade, row_confidence)) = grade_cells(fields, body, (file, base), graded, errors) else {
+            return;
         };
         if !kept_by_grade(filter, facts, row_grade, row_confidence) {
-            continue;
+            return;
         }
-        if !passes_dates(filter, facts, &fields, body, (file, base), (date, until), &mut errors) {
-            continue;
+        let dated = (column(0), column(1));
+        if !passes_dates(filter, facts, fields, body, (file, base), dated, errors) {
+            return;
         }
         let id = facts.origins.len() as u32;
-        facts.origins.push(FactOrigin {
-            table,
-            line: record.line,
-            offset: span.start,
-            grade: row_grade,
-            confidence: row_confidence,
-        });
-        gathered[slot].1.push(&[symbols.intern(subject), symbols.intern(object)], id);
+        facts.origins.push(FactOrigin { table: self.table, line: record.line, offset: span.start });
+        if row_grade.is_some() || row_confidence.is_some() {
+            facts.grades.resize(id as usize, (None, None));
+            facts.grades.push((row_grade, row_confidence));
+        }
+        self.gathered[slot].1.push(&[symbols.intern(subject), symbols.intern(object)], id);
     }
 
-    add_statement_table(facts, file, &header, gathered);
-    let count = facts.origins.len() - first_id;
-    errors.result(count)
+    /// Adds the table's rows to `facts`: how many, or the diagnostics.
+    fn finish(self, facts: &mut Facts) -> Result<usize, Vec<Diagnostic>> {
+        if self.stopped {
+            return Err(self.fatal);
+        }
+        if let Some(header) = &self.header {
+            add_statement_table(facts, self.file, header, self.gathered);
+        }
+        let count = facts.origins.len() - self.first_id;
+        self.errors.result(count)
+    }
 }
 
 /// Converts the fields of one row by the declared column types.
@@ -1308,11 +1597,7 @@ impl TableReader<'_> {
         match conv.convert(bound, symbols) {
             Err(d) => self.errors.push(*d),
             Ok(tuple) => {
-                facts.push(
-                    self.schema.relation,
-                    &tuple,
-                    FactOrigin { table: self.table, line, offset: 0, grade: None, confidence: None },
-                );
+                facts.push(self.schema.relation, &tuple, FactOrigin { table: self.table, line, offset: 0 });
                 self.count += 1;
             }
         }
@@ -1394,6 +1679,74 @@ mod tests {
 
     fn row(vals: &[&str], line: u32) -> (Vec<String>, u32) {
         (vals.iter().map(|s| s.to_string()).collect(), line)
+    }
+
+    /// What loading `bytes` as a statement table gives: the tables, origins, rows and
+    /// diagnostics (invalid UTF-8 first), from the decoded text or streamed `chunk` bytes at
+    /// a time.
+    type Loaded = (Vec<TableInfo>, Vec<FactOrigin>, BTreeMap<String, FactRows>, Vec<Diagnostic>);
+
+    fn loaded(facts: Facts, mut diags: Vec<Diagnostic>, rows: Result<usize, Vec<Diagnostic>>) -> Loaded {
+        diags.extend(rows.err().unwrap_or_default());
+        (facts.tables, facts.origins, facts.relations, diags)
+    }
+
+    fn load_text(bytes: &[u8], filter: &RowFilter) -> Loaded {
+        let (mut sources, mut symbols, mut facts) = (SourceMap::new(), Symbols::new(), Facts::new());
+        let (text, invalid) = decode(bytes.to_vec());
+        let file = sources.add("s.csv", text);
+        let rows = load_statement_table(file, &sources, &mut symbols, &mut facts, filter);
+        loaded(facts, invalid_utf8_errors(file, &invalid), rows)
+    }
+
+    fn load_streamed(bytes: &[u8], filter: &RowFilter, chunk: usize) -> Loaded {
+        let (mut symbols, mut facts) = (Symbols::new(), Facts::new());
+        let (streamed, rows) =
+            stream_in_chunks(FileId(0), &mut &bytes[..], (&mut symbols, &mut facts), filter, chunk).unwrap();
+        assert_eq!(streamed.len, bytes.len() as u64);
+        let mut crc = flate2::Crc::new();
+        crc.update(bytes);
+        assert_eq!(streamed.crc, crc.sum());
+        // As `session` does: a table with diagnostics is read whole to show them, and its
+        // invalid UTF-8 found in the whole (a bad header stops the stream before the end).
+        let invalid = match (&rows, streamed.invalid.is_empty()) {
+            (Ok(_), true) => Vec::new(),
+            _ => decode(bytes.to_vec()).1,
+        };
+        loaded(facts, invalid_utf8_errors(FileId(0), &invalid), rows)
+    }
+
+    #[test]
+    fn streamed_in_chunks_as_from_text() {
+        let text = "\u{feff}subject,relation,object,date,quote\r\nA,backs,B,2016,\"one\nline, \"\"two\"\"\"\r\n\n\
+                    C,backs,D,2017,é€\nE,,F,x,q\n\"open,backs";
+        let filter = RowFilter { as_of: "2016-06-01".parse().ok(), ..RowFilter::default() };
+        let whole = load_text(text.as_bytes(), &filter);
+        assert_eq!(whole.1.len(), 1);
+        assert_eq!(whole.3.len(), 2);
+        for chunk in 1..=text.len() + 1 {
+            assert_eq!(load_streamed(text.as_bytes(), &filter, chunk), whole, "chunk {chunk}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
+            std::env::var("STREAM_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(300)
+        ))]
+        /// Any text (quotes, line ends, multi-byte characters, invalid UTF-8, a header of
+        /// any shape), streamed in chunks of any size, loads as its decoded text does.
+        #[test]
+        fn streaming_loads_as_the_text_does(
+            header in proptest::sample::select(vec!["subject,relation,object,quote\n", "\u{feff}Relation,object,subject\r\n", "subject,relation\n", ""]),
+            body in proptest::collection::vec(proptest::sample::select(vec![
+                &b"a"[..], b"b", b"backs", b",", b"\"", b"\n", b"\r", b" ", "é".as_bytes(), "€".as_bytes(), b"\xff", b"\xe2\x82",
+            ]), 0..60),
+            chunk in 1usize..24,
+        ) {
+            let mut bytes = header.as_bytes().to_vec();
+            bytes.extend(body.concat());
+            proptest::prop_assert_eq!(load_streamed(&bytes, &RowFilter::default(), chunk), load_text(&bytes, &RowFilter::default()));
+        }
     }
 
     const SYM2: [Type; 2] = [Type::Symbol, Type::Symbol];
@@ -1891,7 +2244,7 @@ mod tests {
         // The bad row is not loaded; the others keep their grade and confidence.
         assert_eq!(env.sym_rows("backs").len(), 3);
         let graded: Vec<(Option<String>, Option<f32>)> =
-            env.facts.origins.iter().map(|o| (o.grade.map(|g| g.to_string()), o.confidence)).collect();
+            (0..3).map(|id| (env.facts.grade(id).map(|g| g.to_string()), env.facts.confidence(id))).collect();
         assert_eq!(graded, vec![(Some("B2".into()), Some(0.8)), (None, None), (Some("C1".into()), None)]);
 
         let mut env = Env::new();

@@ -361,7 +361,9 @@ impl Context<'_> {
             if path.parent() != Some(facts_dir.as_path()) {
                 continue;
             }
-            let cells = crate::facts::rename::relation_cells(&file.text, old);
+            // A table held open since loading is read again (checked unchanged).
+            let text = file.read_text().map_err(|c| format!("cannot rename in `{}`: {}", file.name, c.why))?;
+            let cells = crate::facts::rename::relation_cells(&text, old);
             if cells.is_empty() {
                 continue;
             }
@@ -373,7 +375,7 @@ impl Context<'_> {
                 ));
             }
             let Some(uri) = convert::uri(path) else { continue };
-            let lines = Lines::new(&file.text);
+            let lines = Lines::new(&text);
             rows += cells.len();
             let edits = cells
                 .into_iter()

@@ -147,8 +147,7 @@ impl Grading {
             n += tuples.len();
         }
         offsets.push(n);
-        let has_grades = ex.facts.origins.iter().any(|o| o.grade.is_some());
-        let has_confidence = ex.facts.origins.iter().any(|o| o.confidence.is_some());
+        let (has_grades, has_confidence) = ex.facts.graded();
         // Leaves: what the rows and facts stating each tuple are worth (the best of them);
         // then the fixpoint over the rules.
         let values = leaves(ex, &offsets, n, has_confidence);
@@ -228,8 +227,7 @@ fn leaves(ex: &mut Explainer, offsets: &[usize], n: usize, has_confidence: bool)
             for origin in ex.stated(rel, &tuple) {
                 let (g, c) = match origin {
                     Origin::Row(id) if ex.facts.table_of(id).kind == TableKind::Statements => {
-                        let o = ex.facts.origin(id);
-                        (o.grade.map_or(Grades::NONE, Grades::of), o.confidence.map(f64::from))
+                        (ex.facts.grade(id).map_or(Grades::NONE, Grades::of), ex.facts.confidence(id).map(f64::from))
                     }
                     Origin::Row(_) | Origin::RuleFile(_) => (Grades::GIVEN, Some(1.0)),
                 };

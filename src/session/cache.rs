@@ -16,7 +16,7 @@
 //! the set of rule files stays the same.
 
 use crate::base::diag::Diagnostic;
-use crate::base::source::{FileId, SourceMap};
+use crate::base::source::{FileId, SourceFile, SourceMap};
 use crate::base::value::Symbols;
 use crate::facts::confine::Identity;
 use crate::facts::load::Facts;
@@ -63,8 +63,9 @@ pub enum Stamp {
 pub struct Statements {
     /// The first table's number in the source map.
     pub first: FileId,
-    /// Each table's name and text, in the order they were added.
-    pub files: Vec<(String, String)>,
+    /// Each table's file (its name and text, or the file held open), in the order they were
+    /// added.
+    pub files: Vec<SourceFile>,
     /// The symbol table after the tables were read.
     pub symbols: Symbols,
     /// Their rows.
@@ -136,9 +137,8 @@ impl LoadCache {
     /// `kept.first` on.
     pub fn keep_statements(&mut self, stamps: Vec<Stamp>, sources: &SourceMap, kept: Statements) {
         let first = kept.first.0 as usize;
-        let files: Vec<(String, String)> =
-            sources.files().skip(first).map(|(_, f)| (f.name.clone(), f.text.clone())).collect();
-        let bytes = files.iter().map(|(_, t)| t.len()).sum();
+        let files: Vec<SourceFile> = sources.files().skip(first).map(|(_, f)| f.clone()).collect();
+        let bytes = files.iter().map(SourceFile::len).sum();
         let kept = Arc::new(Statements { files, bytes, ..kept });
         *self.statements.lock().unwrap_or_else(|e| e.into_inner()) = Some((stamps, kept));
     }

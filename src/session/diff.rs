@@ -573,7 +573,7 @@ pub fn compare(before: &mut Version, after: &mut Version) -> Diff {
 
 /// Both versions' grades, when either version's statements have grades or confidences.
 fn gradings(bex: &mut Explainer, aex: &mut Explainer) -> (Option<Grading>, Option<Grading>) {
-    let graded = |f: &crate::facts::load::Facts| f.origins.iter().any(|o| o.grade.is_some() || o.confidence.is_some());
+    let graded = |f: &crate::facts::load::Facts| f.graded() != (false, false);
     if !graded(bex.facts) && !graded(aex.facts) {
         return (None, None);
     }

@@ -153,8 +153,12 @@ fn evaluate_rewrite(
     }
     let plan = plan::plan_with(&rewrite.program, &stats);
     // The partial model is built from listed tuples: no relation is held as classes.
-    let options = EvalOptions { hold_classes: Vec::new(), ..options.clone() };
-    let model = backend::evaluate(options.engine, &rewrite.program, &plan, inputs, symbols, &options)?;
+    let mut options = EvalOptions { hold_classes: Vec::new(), ..options.clone() };
+    // On a terminal, the progress line, naming the rewrite's strata.
+    let progress = crate::engine::progress::start_for(&rewrite.program, &plan, &mut options);
+    let model = backend::evaluate(options.engine, &rewrite.program, &plan, inputs, symbols, &options);
+    drop(progress);
+    let model = model?;
     Ok(partial_model(program, rewrite, &model, options.record))
 }
 

@@ -16,13 +16,15 @@ pub mod live;
 pub mod reeval;
 mod rule_files;
 pub mod scaffold;
+mod statements;
 pub mod time;
 pub mod untrusted;
+pub use statements::unquoted;
 pub mod watch;
 
 use crate::base::diag::{Code, Diagnostic};
 pub use crate::base::exit::ExitStatus;
-use crate::base::source::{FileId, SourceMap};
+use crate::base::source::SourceMap;
 use crate::base::value::{Symbols, Tuples};
 use crate::engine::backend;
 use crate::engine::eval::{EvalOptions, Model};
@@ -301,8 +303,11 @@ fn statement_tables(
         let rows = rows || kept.bytes <= cache::COPIED_UP_TO;
         c.rows_left_out = !rows;
         let texts = rows || !kept.diagnostics.is_empty();
-        for (name, text) in &kept.files {
-            sources.add(name.clone(), if texts { text.clone() } else { String::new() });
+        for file in &kept.files {
+            match texts {
+                true => sources.push(file.clone()),
+                false => sources.add(file.name.clone(), String::new()),
+            };
         }
         diags.extend(kept.diagnostics.iter().cloned());
         read.extend(kept.read.iter().cloned());
@@ -311,19 +316,15 @@ fn statement_tables(
     }
     let first = cache::next_file(sources);
     let (mut found, mut opened) = (Vec::new(), Vec::new());
-    let statement_files = read_statement_files(inputs, &paths, overlay, sources, &mut opened, &mut found)?;
+    let tables = statements::open(inputs, &paths, overlay, &mut opened, &mut found)?;
     // Size the symbol table for small tables at once, and let it grow beyond: sized for
     // the worst case (a distinct string per row) a million-row table's hash index spans
     // tens of megabytes, and with the usual few distinct actors every lookup missed the
     // cache (loading took twice as long).
-    let table_bytes: usize = statement_files.iter().map(|&f| sources.get(f).text.len()).sum();
+    let table_bytes: usize = tables.iter().map(statements::Table::len).sum();
     let mut symbols = Symbols::with_capacity((table_bytes / 32).min(1 << 16), (table_bytes / 2).min(1 << 20));
     let mut facts = Facts::new();
-    for &file in &statement_files {
-        if let Err(errors) = load::load_statement_table(file, sources, &mut symbols, &mut facts, &inputs.row_filter()) {
-            found.extend(errors);
-        }
-    }
+    statements::load(tables, sources, (&mut symbols, &mut facts), &inputs.row_filter(), &mut found)?;
     let names: BTreeSet<String> = facts.relations.keys().cloned().collect();
     if let Some(c) = cache {
         c.rows_left_out = false;
@@ -397,34 +398,6 @@ fn find_statement_files(inputs: &Inputs) -> Result<FoundTables, Failure> {
     let found = load::find_csv_files(dir)
         .map_err(|e| Failure::io(format!("cannot read facts directory `{}`: {e}", dir.display())))?;
     Ok((found.statements, found.others))
-}
-
-/// Reads the statement tables `paths` of the facts directory into `sources`.
-fn read_statement_files(
-    inputs: &Inputs,
-    paths: &[PathBuf],
-    overlay: &Overlay,
-    sources: &mut SourceMap,
-    read: &mut Vec<confine::Identity>,
-    diags: &mut Vec<Diagnostic>,
-) -> Result<Vec<FileId>, Failure> {
-    let mut statement_files: Vec<FileId> = Vec::new();
-    let Some(dir) = &inputs.facts else { return Ok(statement_files) };
-    for path in paths {
-        let bytes = match read_overlaid(overlay, path, Some(dir), read) {
-            Ok(bytes) => bytes,
-            Err(Refused::Failure(f)) => return Err(f),
-            Err(Refused::Outside(target)) => {
-                diags.push(confine::listed_file(path, &target, Place::Facts));
-                continue;
-            }
-        };
-        let (text, invalid) = load::decode(bytes);
-        let file = sources.add(display_path(path), text);
-        diags.extend(load::invalid_utf8_errors(file, &invalid));
-        statement_files.push(file);
-    }
-    Ok(statement_files)
 }
 
 /// A diagnostic for each `.csv` of `other_csv` that no `.input` of `program` reads.
@@ -529,6 +502,17 @@ pub fn evaluate_with(
 ) -> Result<Model, Failure> {
     let inputs = input_tuples(&project.program, &project.facts);
     if project.program.defeasible.is_active() {
+        // The defeasible evaluator grounds on datafrog; saying so beats ignoring `--engine`.
+        if options.engine != backend::Engine::Datafrog {
+            let d = Diagnostic::error(
+                Code::Unsupported,
+                format!("`--engine {}` does not evaluate defeasible programs", options.engine.name()),
+            )
+            .with_help(
+                "rules with `:~`, `:~>` or `.prefer` are evaluated by the datafrog engine: use `--engine datafrog`",
+            );
+            return Err(Failure::new(vec![d], ExitStatus::Failed));
+        }
         let rows = defeasible_rows(project);
         let Project { program, symbols, .. } = project;
         return crate::engine::stratified::evaluate(program, inputs, rows, symbols, options)
@@ -561,7 +545,7 @@ fn defeasible_rows(project: &Project) -> Vec<crate::engine::defeasible::Row> {
                 rel,
                 tuple: tuple.to_vec(),
                 fact,
-                grade: project.facts.origin(fact).grade,
+                grade: project.facts.grade(fact),
                 date: date.clone(),
                 period: date.as_deref().and_then(crate::facts::asof::Period::parse),
             });

@@ -325,6 +325,94 @@ fn timeline_names_the_statement_behind_each_change() {
     assert_eq!(json[0]["changes"][0]["direct"], true);
 }
 
+const REACH: &str =
+    ".decl reach(a: symbol, b: symbol)\nreach(x, y) :- e(x, y).\nreach(x, z) :- reach(x, y), e(y, z).\n";
+
+#[test]
+fn a_change_names_its_statements_along_the_path_but_not_around_a_cycle() {
+    // reach(a, c) opens in 2010 on both rows; reach(a, b) opens on `x` alone, although it
+    // is also derived through reach(a, c) and c → b (a cycle of tuples that open together).
+    let dir = with_rules(REACH, dated("a,e,b,s,2010,,x\nb,e,c,s,2010,2014,y\nc,e,b,s,2000,,z\n"));
+    let out = stance(dir.path(), &["timeline", "reach(\"a\", _)", "--rules", "rules.dl"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stdout(&out),
+        "reach(\"a\", \"b\")\n  holds 2010-01-01 – …\n  2010-01-01 opened by the start of\n\
+         \x20   - stated in facts/s.csv:2\n      source: s, date: 2010\n      quote: “x”\n\n\
+         reach(\"a\", \"c\")\n  holds 2010-01-01 – 2014-12-31\n  2010-01-01 opened by the start of\n\
+         \x20   - stated in facts/s.csv:2\n      source: s, date: 2010\n      quote: “x”\n\
+         \x20   - stated in facts/s.csv:3\n      source: s, date: 2010, until: 2014\n      quote: “y”\n\
+         \x20 2014-12-31 closed by the end of\n\
+         \x20   - stated in facts/s.csv:3\n      source: s, date: 2010, until: 2014\n      quote: “y”\n"
+    );
+}
+
+#[test]
+fn a_change_with_many_proofs_names_every_statement() {
+    // Ten paths from a to c open on the same day: each of their first edges is named.
+    let rows: String = (0..10).map(|i| format!("a,e,b{i},s,2010,,x{i}\nb{i},e,c,s,,,y{i}\n")).collect();
+    let dir = with_rules(REACH, dated(&rows));
+    let out = stance(dir.path(), &["timeline", "reach(\"a\", \"c\")", "--rules", "rules.dl", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let named: Vec<&str> = json[0]["changes"][0]["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["location"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..10).map(|i| format!("facts/s.csv:{}", 2 + 2 * i)).collect();
+    assert_eq!(named, expected);
+}
+
+/// The report's data block.
+fn page_data(page: &str) -> serde_json::Value {
+    let start = page.find("id=\"stance-data\">").unwrap() + "id=\"stance-data\">".len();
+    let end = start + page[start..].find("</script>").unwrap();
+    serde_json::from_str(&page[start..end]).unwrap()
+}
+
+#[test]
+fn report_with_time_shows_when_each_claim_held_and_the_network_by_day() {
+    let dir = backers();
+    let out = stance(dir.path(), &["report", "--rules", "rules.dl", "--with-time"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = stdout(&out);
+    // Each drawn edge's days, in drawing order (derived aligned, then stated sanctioned and
+    // backs), and the slider's stops: the days on which an edge begins or ends.
+    assert_eq!(
+        page_data(&page)["time"],
+        serde_json::json!({
+            "days": ["2014-01-01", "2015-01-01", "2016-03-01", "2016-05-01", "2016-11-28", "2018-01-01"],
+            "edges": [
+                [["2014-01-01", null]], [["2016-11-28", null]], [["2015-01-01", "2017-12-31"]],
+                [["2016-03-01", "2016-04-30"]],
+                [["2014-01-01", null]], [["2016-11-28", null]], [["2015-01-01", "2017-12-31"]],
+            ],
+        })
+    );
+    assert!(page.contains("<input id=\"day\" type=\"range\" min=\"0\" max=\"6\" value=\"6\" step=\"1\">"));
+    assert!(page.contains("<th>claim</th><th>held</th></tr>"));
+    assert!(page.contains(
+        "<summary>aligned(&quot;UAE&quot;, &quot;Haftar&quot;)</summary></details></td><td class=\"held\"><details class=\"timeline\">\
+         <summary>2015-01-01 – 2017-12-31</summary><pre>2015-01-01 opened by the start of\n  - stated in facts/s.csv:4\n    \
+         source: X, date: 2015, until: 2017\n    quote: “c”\n2017-12-31 closed by the end of\n  - stated in facts/s.csv:4\n    \
+         source: X, date: 2015, until: 2017\n    quote: “c”\n</pre></details></td></tr>"
+    ));
+    assert!(page.contains(
+        "<td class=\"held\"><details class=\"timeline\"><summary>2016-11-28 – 2017-12-31</summary><pre>\
+         2016-11-28 opened as these began or ended (through negation or an aggregate)\n  - stated in facts/s.csv:5\n    \
+         source: TASS, date: 2016-11-28\n    quote: “d”\n2017-12-31 closed as these began or ended (through negation or an aggregate)\n  \
+         - stated in facts/s.csv:4\n    source: X, date: 2015, until: 2017\n    quote: “c”\n</pre></details></td></tr>"
+    ));
+    // Without --with-time, no trace of time; with --as-of, a usage error.
+    let plain = stdout(&stance(dir.path(), &["report", "--rules", "rules.dl"]));
+    assert!(page_data(&plain).get("time").is_none());
+    assert!(!plain.contains("id=\"day\"") && !plain.contains("held") && !plain.contains("absent"));
+    let out = stance(dir.path(), &["report", "--rules", "rules.dl", "--with-time", "--as-of", "2016-01-01"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
 #[test]
 fn timeline_of_a_claim_that_never_holds_fails() {
     let dir = backers();

@@ -5,7 +5,8 @@ use super::graph::NetworkArgs;
 use clap::Args;
 use stance::picture::{findings, report};
 use stance::review::verdicts;
-use stance::session::{ExitStatus, Failure, claim_files};
+use stance::session::time::TimedSession;
+use stance::session::{ExitStatus, Failure, Inputs, claim_files};
 use std::path::PathBuf;
 
 pub const EXAMPLES: &str = "\
@@ -35,11 +36,16 @@ pub struct ReportArgs {
     /// and show each claim's verdict; `-` reads standard input.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     claims: Vec<PathBuf>,
+    /// Show when each claim held (its intervals, and the statements that opened and closed
+    /// them) and put a day slider on the network, from the model with time.
+    #[arg(long, conflicts_with = "as_of")]
+    with_time: bool,
 }
 
 pub fn run(args: &ReportArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let files = claim_files::expand(&args.claims)?;
-    let mut run = ctx.load_recorded(&args.project)?;
+    let project = ctx.load(&Inputs { with_time: args.with_time, ..args.project.inputs() })?;
+    let mut run = ctx.evaluate(project, &args.project.eval_options(true))?;
     let specs = claim_files::load(&files, &mut run.project).map_err(|f| f.within(&mut run.project.sources))?;
     if let Some(timed) = specs.iter().find(|s| s.when.is_some()) {
         let at = run.project.sources.file_line(timed.span);
@@ -63,7 +69,10 @@ pub fn run(args: &ReportArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     });
     let collected = report::collect(&mut ex, &options, violations, verdicts);
     drop(ex);
-    let mut input = collected.map_err(|d| usage_failure(d, run.project))?;
+    let mut input = match collected {
+        Ok(input) => input,
+        Err(d) => return Err(usage_failure(d, run.project)),
+    };
     let inputs = args.project.inputs();
     input.inputs = inputs.rules.iter().map(|p| format!("rules: {}", p.display())).collect();
     if let Some(dir) = &inputs.facts {
@@ -71,5 +80,11 @@ pub fn run(args: &ReportArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     }
     input.inputs.extend(args.claims.iter().map(|p| format!("claims: {}", p.display())));
     input.stamp = args.project.stamp();
+    if args.with_time {
+        // The same project (its symbols, so its tuples) evaluated again with time.
+        let picked = report::picked_claims(&run.project.program, &run.model, &run.project.symbols, args.max_claims);
+        let mut timed = TimedSession::evaluate(run.project, &args.project.eval_options(false))?;
+        input.time = Some(timed.report_view(&picked, &input.network));
+    }
     write_result(args.output.as_deref(), report::render(&input).as_bytes()).map(|()| ExitStatus::Success)
 }

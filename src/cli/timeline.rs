@@ -8,6 +8,7 @@ use stance::proof::pattern::{self, Claim, ClaimArg};
 use stance::session::time::TimedSession;
 use stance::session::{ExitStatus, Failure, Inputs, Project};
 use std::io::Write;
+use std::time::Instant;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -28,6 +29,9 @@ pub struct TimelineArgs {
     project: ProjectArgs,
     #[arg(long, value_enum, default_value_t = ProofFormat::Text)]
     format: ProofFormat,
+    /// Print to standard error how long loading, evaluating with time and answering took.
+    #[arg(long)]
+    timing: bool,
 }
 
 #[derive(Args)]
@@ -45,6 +49,9 @@ pub struct ChangesArgs {
     project: ProjectArgs,
     #[arg(long, value_enum, default_value_t = ProofFormat::Text)]
     format: ProofFormat,
+    /// Print to standard error how long loading, evaluating with time and answering took.
+    #[arg(long)]
+    timing: bool,
 }
 
 /// Loads with every row's interval; `--as-of` makes no sense here.
@@ -57,14 +64,35 @@ fn load_timed(ctx: &mut Ctx, project: &ProjectArgs) -> Result<Project, Failure> 
     ctx.load(&Inputs { with_time: true, ..project.inputs() })
 }
 
+/// The phases `--timing` reports: start, loaded, evaluated.
+struct Phases([Instant; 3]);
+
+impl Phases {
+    fn print(&self, on: bool) {
+        let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
+        let [start, loaded, evaluated] = self.0;
+        if on {
+            eprintln!(
+                "timing: load {:.1} ms, evaluate with time {:.1} ms, answer {:.1} ms",
+                ms(start, loaded),
+                ms(loaded, evaluated),
+                ms(evaluated, Instant::now())
+            );
+        }
+    }
+}
+
 pub fn run(args: &TimelineArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
+    let start = Instant::now();
     let mut project = load_timed(ctx, &args.project)?;
+    let loaded = Instant::now();
     let claim = pattern::parse_claim(&args.claim, &mut project.sources, &project.program, &project.symbols)
         .map_err(|diagnostics| Failure::new(diagnostics, ExitStatus::Failed).within(&mut project.sources))?;
     ctx.report(&claim.warnings, &project.sources);
     let options = args.project.eval_options(false);
     let mut run = TimedSession::evaluate(project, &options)?;
-    let timelines = run.timelines(&claim, None, &options).map_err(|f| f.within(&mut run.project.sources))?;
+    let evaluated = Instant::now();
+    let timelines = run.timelines(&claim, None);
     if timelines.is_empty() {
         let verb = if claim.is_ground() { "never holds" } else { "matches no tuple on any day" };
         eprintln!("{}", stance::base::terminal::escape(&format!("`{}` {verb}", claim.text)));
@@ -72,6 +100,7 @@ pub fn run(args: &TimelineArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     }
     let mut out = stance::base::terminal::stdout(args.format.shape());
     let text = run.render(&timelines, args.format == ProofFormat::Json);
+    Phases([start, loaded, evaluated]).print(args.timing);
     finish_output(out.write_all(text.as_bytes()).and_then(|()| out.flush())).map(|()| ExitStatus::Success)
 }
 
@@ -79,7 +108,9 @@ pub fn run_changes(args: &ChangesArgs, ctx: &mut Ctx) -> Result<ExitStatus, Fail
     if args.to < args.from {
         return Err(Failure::io(format!("--to {} is before --from {}", args.to, args.from)));
     }
+    let start = Instant::now();
     let project = load_timed(ctx, &args.project)?;
+    let loaded = Instant::now();
     let shown = if args.relations.is_empty() {
         project.program.shown_relations()
     } else {
@@ -90,6 +121,7 @@ pub fn run_changes(args: &ChangesArgs, ctx: &mut Ctx) -> Result<ExitStatus, Fail
     };
     let options = args.project.eval_options(false);
     let mut run = TimedSession::evaluate(project, &options)?;
+    let evaluated = Instant::now();
     let period = (args.from.day_number(), args.to.day_number());
     let mut timelines = Vec::new();
     for rel in shown {
@@ -100,10 +132,10 @@ pub fn run_changes(args: &ChangesArgs, ctx: &mut Ctx) -> Result<ExitStatus, Fail
             text: run.project.program.relations[rel].name.clone(),
             warnings: Vec::new(),
         };
-        timelines
-            .extend(run.timelines(&claim, Some(period), &options).map_err(|f| f.within(&mut run.project.sources))?);
+        timelines.extend(run.timelines(&claim, Some(period)));
     }
     let mut out = stance::base::terminal::stdout(args.format.shape());
     let text = run.render(&timelines, args.format == ProofFormat::Json);
+    Phases([start, loaded, evaluated]).print(args.timing);
     finish_output(out.write_all(text.as_bytes()).and_then(|()| out.flush())).map(|()| ExitStatus::Success)
 }

@@ -13,12 +13,14 @@
 
 use crate::base::markup::{Markup, escape_markup};
 use crate::base::stamp::Stamp;
+use crate::facts::asof::{DAWN, Day, FOREVER, Interval, day_text};
 use crate::lang::ir::RelId;
 use crate::picture::layout;
 use crate::picture::network::{self, EdgeClass, FLAGGED_COLOUR, Network, NetworkOptions, TupleRef};
 use crate::proof::explain;
 use crate::proof::grades::Grades;
 use crate::proof::provenance::{Explainer, NodeId, atom_text};
+use crate::proof::timeline::interval_text;
 use crate::render::output;
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
@@ -92,6 +94,28 @@ pub struct ClaimRow {
     pub grade: Option<String>,
 }
 
+/// When a row of the claims table held (`report --with-time`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowTime {
+    /// Its maximal intervals (none: it holds on no single day, only when every statement is
+    /// taken at once).
+    pub intervals: Vec<Interval>,
+    /// Its changes and the statements behind them, as `stance timeline` prints them (the
+    /// lines after the first).
+    pub changes: String,
+}
+
+/// When each claim and each edge of the network held (`report --with-time`), from the
+/// temporal model.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TimeView {
+    /// One per row of the claims table, in order.
+    pub rows: Vec<RowTime>,
+    /// The days each edge of the network holds, by (relation, actor, actor) as the edge
+    /// names them.
+    pub edges: BTreeMap<(String, String, String), Vec<Interval>>,
+}
+
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Input {
@@ -121,6 +145,9 @@ pub struct Input {
     pub claims: Option<Vec<ClaimVerdict>>,
     /// What changes the answers (stance's version, `--as-of`), shown in the header.
     pub stamp: Stamp,
+    /// When the claims and edges held, when asked for (`--with-time`): the page then has a
+    /// "held" column and a day slider on the network; without it, no trace of time.
+    pub time: Option<TimeView>,
 }
 
 /// What the `report` subcommand's options ask of the page.
@@ -161,16 +188,7 @@ pub fn collect(
     let total_rows = shown.iter().map(|&r| model.relations[r].len()).sum();
 
     let program_constraints = program.constraints.len();
-    let mut picked: Vec<(RelId, Vec<crate::base::value::Value>)> = Vec::new();
-    'relations: for &rel in &shown {
-        let tuples = &model.relations[rel];
-        for i in output::display_order(tuples, &ex.program.relations[rel].types, ex.symbols) {
-            if picked.len() >= options.max_claims {
-                break 'relations;
-            }
-            picked.push((rel, tuples.get(i).to_vec()));
-        }
-    }
+    let picked = picked_claims(program, model, ex.symbols, options.max_claims);
     let roots: Vec<Option<NodeId>> = picked.iter().map(|(rel, tuple)| ex.explain(*rel, tuple)).collect();
     // Number the nodes reachable from the roots, depth first, so shared subproofs appear once.
     let (order, index) = explain::number_nodes(ex, roots.iter().flatten().copied());
@@ -199,7 +217,28 @@ pub fn collect(
         violations,
         claims,
         stamp: Stamp::default(),
+        time: None,
     })
+}
+
+/// The claims the table lists: the shown relations' tuples in display order, at most `max`.
+pub fn picked_claims(
+    program: &crate::lang::ir::Program,
+    model: &crate::engine::eval::Model,
+    symbols: &crate::base::value::Symbols,
+    max: usize,
+) -> Vec<(RelId, Vec<crate::base::value::Value>)> {
+    let mut picked = Vec::new();
+    'relations: for rel in program.shown_relations() {
+        let tuples = &model.relations[rel];
+        for i in output::display_order(tuples, &program.relations[rel].types, symbols) {
+            if picked.len() >= max {
+                break 'relations;
+            }
+            picked.push((rel, tuples.get(i).to_vec()));
+        }
+    }
+    picked
 }
 
 /// Escapes text for HTML element content and for quoted attribute values alike.
@@ -230,6 +269,78 @@ pub fn script_json(value: &Json) -> String {
 const STYLE: &str = include_str!("report.css");
 /// The page's only behaviour (see the file's first lines).
 const SCRIPT: &str = include_str!("report.js");
+/// The day slider's behaviour and style, on pages with time only (so that a page without
+/// time is what it was before time existed).
+const TIME_SCRIPT: &str = include_str!("report_time.js");
+const TIME_STYLE: &str = "#network .absent{display:none}#time-controls output{font-weight:600}\
+td.held{white-space:nowrap}td.held pre{white-space:pre-wrap;font-size:12px;margin:4px 0}";
+
+/// The days each edge of the picture holds, in the picture's order (an edge the view does
+/// not know holds on no day).
+fn edge_intervals<'t>(picture: &Network, time: &'t TimeView) -> Vec<&'t [Interval]> {
+    picture
+        .edges
+        .iter()
+        .map(|e| {
+            let key = (e.relation.clone(), picture.actors[e.from].name.clone(), picture.actors[e.to].name.clone());
+            time.edges.get(&key).map_or(&[][..], Vec::as_slice)
+        })
+        .collect()
+}
+
+/// The days on which the picture changes (an edge's first day, or the day after its last),
+/// ascending: the slider's stops.
+fn change_days(intervals: &[&[Interval]]) -> Vec<Day> {
+    let mut days = std::collections::BTreeSet::new();
+    for iv in intervals.iter().flat_map(|ivs| ivs.iter()) {
+        if iv.from != DAWN {
+            days.insert(iv.from);
+        }
+        if iv.until != FOREVER {
+            days.insert(iv.until + 1);
+        }
+    }
+    days.into_iter().collect()
+}
+
+/// The slider's data: its stops and each drawn edge's intervals as `[from, until]` (`null`
+/// for an open end), in the order the edges are drawn.
+pub fn time_json(picture: &Network, time: &TimeView) -> Json {
+    let intervals = edge_intervals(picture, time);
+    let day = |d: Day| if d == DAWN || d == FOREVER { Json::Null } else { Json::from(day_text(d)) };
+    let edges: Vec<Json> =
+        intervals.iter().map(|ivs| ivs.iter().map(|iv| json!([day(iv.from), day(iv.until)])).collect()).collect();
+    let days: Vec<String> = change_days(&intervals).into_iter().map(day_text).collect();
+    json!({ "days": days, "edges": edges })
+}
+
+/// The slider over the days the picture changes, and its last stop, "every day" (the
+/// picture as drawn).
+fn time_controls_html(stops: usize, out: &mut String) {
+    let _ = write!(
+        out,
+        "<div class=\"controls\" id=\"time-controls\"><label for=\"day\">Network as of</label><button type=\"button\" id=\"day-prev\" aria-label=\"earlier\">\u{25c0}</button><input id=\"day\" type=\"range\" min=\"0\" max=\"{stops}\" value=\"{stops}\" step=\"1\"><button type=\"button\" id=\"day-next\" aria-label=\"later\">\u{25b6}</button><output id=\"day-label\" for=\"day\">every day</output><span class=\"note\">Each stop is a day on which an edge begins or ends; the last shows every edge that holds on some day.</span></div>"
+    );
+}
+
+/// A claim's "held" cell: its intervals, opening onto its changes and their statements.
+fn held_html(row: &RowTime, out: &mut String) {
+    let held = if row.intervals.is_empty() {
+        "on no single day".to_string()
+    } else {
+        row.intervals.iter().map(|iv| interval_text(*iv)).collect::<Vec<_>>().join("; ")
+    };
+    if row.changes.is_empty() {
+        let _ = write!(out, "<td class=\"held\">{}</td>", escape(&held));
+    } else {
+        let _ = write!(
+            out,
+            "<td class=\"held\"><details class=\"timeline\"><summary>{}</summary><pre>{}</pre></details></td>",
+            escape(&held),
+            escape(&row.changes)
+        );
+    }
+}
 
 /// The relations the picture draws, in legend order (alignment, conflict, other, stated; by
 /// name), each with its class and colour.
@@ -539,11 +650,12 @@ fn claims_table_html(input: &Input, out: &mut String) {
     }
     let graded = input.rows.iter().any(|r| r.grade.is_some());
     let grade_th = if graded { "<th>grade</th>" } else { "" };
+    let held_th = if input.time.is_some() { "<th>held</th>" } else { "" };
     let _ = write!(
         out,
-        ". Click a claim for its proof.</span></p><table id=\"claims\"><thead><tr><th>relation</th><th>claim</th>{grade_th}</tr></thead><tbody>"
+        ". Click a claim for its proof.</span></p><table id=\"claims\"><thead><tr><th>relation</th><th>claim</th>{grade_th}{held_th}</tr></thead><tbody>"
     );
-    for row in &input.rows {
+    for (i, row) in input.rows.iter().enumerate() {
         let text = escape(&row.text);
         let _ = write!(
             out,
@@ -562,7 +674,11 @@ fn claims_table_html(input: &Input, out: &mut String) {
         if graded {
             let _ = write!(out, "</td><td class=\"grade\">{}", escape(row.grade.as_deref().unwrap_or("")));
         }
-        out.push_str("</td></tr>");
+        out.push_str("</td>");
+        if let Some(held) = input.time.as_ref().and_then(|t| t.rows.get(i)) {
+            held_html(held, out);
+        }
+        out.push_str("</tr>");
     }
     out.push_str("</tbody></table></section>\n");
 }
@@ -580,6 +696,9 @@ pub fn render(input: &Input) -> String {
     let _ = write!(out, "<title>{title}</title><style>{STYLE}");
     for (k, (_, _, c)) in colours.iter().enumerate() {
         let _ = write!(out, ".edge.r{k}{{stroke:{c}}}.elabel.r{k}{{fill:{c}}}i.r{k}{{border-color:{c}}}");
+    }
+    if input.time.is_some() {
+        out.push_str(TIME_STYLE);
     }
     let _ = write!(out, "</style></head>\n<body><header><h1>{title}</h1>");
     let mut about = input.inputs.clone();
@@ -606,6 +725,9 @@ pub fn render(input: &Input) -> String {
         "<label><i style=\"border-color:#ff7f0e;border-top-width:4px\"></i>part of a contradiction</label></div>",
     );
     out.push_str("<div class=\"controls\"><input id=\"actor-search\" type=\"search\" placeholder=\"Find an actor\" aria-label=\"Find an actor\"><span class=\"note\" id=\"actor-matches\"></span><label><input type=\"checkbox\" id=\"all-labels\"> show every edge label</label><span class=\"note\">Hover over an edge for its relation, over an actor for its edges; click an actor to keep the highlight. Untick a relation to hide it.</span></div>");
+    if let Some(time) = &input.time {
+        time_controls_html(change_days(&edge_intervals(&picture, time)).len(), &mut out);
+    }
     if picture.actors.len() < input.network.actors.len() {
         let _ = write!(
             out,
@@ -646,9 +768,13 @@ pub fn render(input: &Input) -> String {
     let violation_proofs: Vec<Json> = input.violations.iter().map(|v| Json::Array(v.proofs.clone())).collect();
     let verdict_proofs: Vec<Json> =
         input.claims.iter().flatten().map(|c| c.proof.clone().unwrap_or(Json::Null)).collect();
-    let data = json!({ "nodes": input.proof_nodes, "violations": violation_proofs, "verdicts": verdict_proofs });
+    let mut data = json!({ "nodes": input.proof_nodes, "violations": violation_proofs, "verdicts": verdict_proofs });
+    if let Some(time) = &input.time {
+        data["time"] = time_json(&picture, time);
+    }
     let _ = writeln!(out, "<script type=\"application/json\" id=\"stance-data\">{}</script>", script_json(&data));
-    let _ = write!(out, "<script>{SCRIPT}</script>\n</body></html>\n");
+    let time_script = if input.time.is_some() { TIME_SCRIPT } else { "" };
+    let _ = write!(out, "<script>{SCRIPT}{time_script}</script>\n</body></html>\n");
     out
 }
 
@@ -723,6 +849,7 @@ mod tests {
                 },
             ]),
             stamp: Stamp::new(Some("2016-11-28".into())),
+            time: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! programs (`explain`), graded by their best proof (`grades`), the patterns people type and
 //! the one matcher for them (`pattern`), and the claims a reviewer writes in files (`claims`).
 
+pub mod changed;
 pub mod claims;
 pub mod defeasible;
 pub mod explain;

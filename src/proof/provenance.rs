@@ -518,7 +518,7 @@ fn invert(expr: &Expr, v: Number, env: &mut [Value], bound: &mut [bool]) -> bool
 }
 
 /// Whether the head, evaluated under complete bindings, is the tuple.
-fn head_matches(rule: &ir::Rule, tuple: &[Value], env: &[Value], symbols: &mut Symbols) -> bool {
+pub(crate) fn head_matches(rule: &ir::Rule, tuple: &[Value], env: &[Value], symbols: &mut Symbols) -> bool {
     rule.head_args
         .iter()
         .zip(tuple)
@@ -772,7 +772,7 @@ impl<'s, 'a> Search<'s, 'a> {
 
 /// The value a later literal forces on `var`: `y = var` (or `var = y`, `y == var` as a
 /// comparison) with `y` already bound.
-fn value_fixed_later(var: usize, rest: &[Lit], env: &[Value], bound: &[bool]) -> Option<Value> {
+pub(crate) fn value_fixed_later(var: usize, rest: &[Lit], env: &[Value], bound: &[bool]) -> Option<Value> {
     rest.iter().find_map(|lit| match lit {
         Lit::Assign { var: y, expr: Expr::Var(x), .. } if *x == var && bound[*y] => Some(env[*y]),
         Lit::Filter { op: CompareOp::Eq, lhs: Expr::Var(a), rhs: Expr::Var(b), .. } => match (*a == var, *b == var) {
@@ -808,14 +808,14 @@ fn sort_key(program: &ir::Program, model: &Model, symbols: &Symbols, premises: &
     key
 }
 
-fn unbind(bound: &mut [bool], vars: &[usize]) {
+pub(crate) fn unbind(bound: &mut [bool], vars: &[usize]) {
     for &v in vars {
         bound[v] = false;
     }
 }
 
 /// The atom's pattern under the current bindings: `None` where any value may match.
-fn instantiate(atom: &ir::Atom, env: &[Value], bound: &[bool]) -> Vec<Option<Value>> {
+pub(crate) fn instantiate(atom: &ir::Atom, env: &[Value], bound: &[bool]) -> Vec<Option<Value>> {
     atom.args
         .iter()
         .map(|a| match *a {
@@ -827,7 +827,13 @@ fn instantiate(atom: &ir::Atom, env: &[Value], bound: &[bool]) -> Vec<Option<Val
 }
 
 /// Binds an atom's free variables to a matching tuple; false if a repeated variable clashes.
-fn bind_atom(atom: &ir::Atom, tuple: &[Value], env: &mut [Value], bound: &mut [bool], newly: &mut Vec<usize>) -> bool {
+pub(crate) fn bind_atom(
+    atom: &ir::Atom,
+    tuple: &[Value],
+    env: &mut [Value],
+    bound: &mut [bool],
+    newly: &mut Vec<usize>,
+) -> bool {
     for (arg, &v) in atom.args.iter().zip(tuple) {
         if let Arg::Var(x) = *arg {
             if bound[x] {

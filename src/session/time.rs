@@ -13,9 +13,12 @@ use crate::engine::temporal::{self, TimedModel, push_row};
 use crate::facts::asof::{Day, Interval};
 use crate::facts::load::Facts;
 use crate::lang::ir::{self, RelId};
+use crate::picture::network::Network;
+use crate::picture::report::{RowTime, TimeView};
+use crate::proof::changed::{Boundaries, direct_causes};
 use crate::proof::claims::{ClaimSpec, When};
 use crate::proof::pattern::Claim;
-use crate::proof::provenance::{Explainer, NodeId, NodeKind, Origin};
+use crate::proof::provenance::Explainer;
 use crate::proof::timeline::{Cause, Change, Timeline};
 use crate::review::verdicts::Outcome;
 use crate::session::{ExitStatus, Failure, Project};
@@ -200,82 +203,25 @@ impl TimedSession {
         seen
     }
 
-    /// Why each `rel(tuple)` of `wanted` opened on `day` (its first day) or closed on it
-    /// (its last day): one plain evaluation of the day and one explainer for them all.
-    fn causes_on(
-        &mut self,
-        rel: RelId,
-        day: Day,
-        wanted: &[(&[Value], bool)],
-        options: &EvalOptions,
-    ) -> Result<Vec<Cause>, Failure> {
-        let model = self.model_on(day, options)?;
-        let mut found: Vec<Vec<u32>> = Vec::with_capacity(wanted.len());
-        {
-            let Project { program, facts, sources, symbols, .. } = &mut self.project;
-            let mut ex = Explainer::new(program, &model, facts, sources, symbols);
-            for &(tuple, opened) in wanted {
-                let roots = ex.explain_many(rel, tuple, CAUSE_PROOFS);
-                let changes_then = |iv: &Interval| if opened { iv.from == day } else { iv.until == day };
-                let mut direct: Vec<u32> = proof_rows(&ex, &roots)
-                    .into_iter()
-                    .filter(|&id| facts.intervals.get(id as usize).is_some_and(changes_then))
-                    .collect();
-                direct.sort_unstable();
-                direct.dedup();
-                found.push(direct);
-            }
-        }
-        let mut indirect: [Option<Vec<u32>>; 2] = [None, None];
-        let mut causes = Vec::with_capacity(wanted.len());
-        for (direct, &(_, opened)) in found.into_iter().zip(wanted) {
-            if !direct.is_empty() {
-                causes.push(Cause::Direct(direct));
-                continue;
-            }
-            let slot = &mut indirect[usize::from(opened)];
-            if slot.is_none() {
-                *slot = Some(self.indirect(rel, day, opened));
-            }
-            causes.push(Cause::Indirect(slot.clone().unwrap_or_default()));
-        }
-        Ok(causes)
-    }
-
-    /// Through negation or an aggregate: the statements `rel` depends on that begin or end
-    /// at the change (the day it opens, or the day after it closes).
-    fn indirect(&self, rel: RelId, day: Day, opened: bool) -> Vec<u32> {
-        let depends = self.dependencies(rel);
-        let facts = &self.project.facts;
-        let first = if opened { i64::from(day) } else { i64::from(day) + 1 };
-        let edge = |iv: &Interval| i64::from(iv.from) == first || i64::from(iv.until) + 1 == first;
-        let mut indirect = Vec::new();
-        for (name, rows) in &facts.relations {
-            if self.project.program.relation_id(name).is_some_and(|r| depends[r]) {
-                indirect
-                    .extend(rows.ids.iter().copied().filter(|&id| facts.intervals.get(id as usize).is_some_and(edge)));
-            }
-        }
-        indirect.sort_unstable();
-        indirect
-    }
-
     /// The timeline of every tuple matching `claim`, in display order; with `period`, only
-    /// the tuples with a change in it, and only those changes. The changes are explained a
-    /// day at a time: one plain evaluation per day on which some matching tuple changes.
-    pub fn timelines(
-        &mut self,
-        claim: &Claim,
-        period: Option<(Day, Day)>,
-        options: &EvalOptions,
-    ) -> Result<Vec<Timeline>, Failure> {
-        let rel = claim.rel;
-        let tuples = self.tuples_of(rel);
-        let types = &self.project.program.relations[rel].types;
+    /// the tuples with a change in it, and only those changes. The statements behind the
+    /// changes are found in the temporal model (`proof::changed`), a change day at a time.
+    pub fn timelines(&mut self, claim: &Claim, period: Option<(Day, Day)>) -> Vec<Timeline> {
+        let tuples = match period {
+            Some(p) => self.tuples_changing(claim.rel, p),
+            None => self.tuples_of(claim.rel),
+        };
+        let types = &self.project.program.relations[claim.rel].types;
         let hits = claim.matching_tuples(&tuples, types, &self.project.symbols);
+        self.timelines_of(claim.rel, hits, period)
+    }
+
+    /// The timelines of the given tuples of `rel` (one each, in order, even for a tuple that
+    /// holds on no day), or with `period` as [`Self::timelines`] has it.
+    pub fn timelines_of(&mut self, rel: RelId, hits: Vec<Vec<Value>>, period: Option<(Day, Day)>) -> Vec<Timeline> {
         let mut out = Vec::new();
-        // Day → (timeline, opened) of the changes to explain on that day.
-        let mut pending: std::collections::BTreeMap<Day, Vec<(usize, bool)>> = Default::default();
+        // (Day, opened) → the timelines with that change.
+        let mut pending: std::collections::BTreeMap<(Day, bool), Vec<usize>> = Default::default();
         for tuple in hits {
             let intervals = self.model.intervals(rel, &tuple);
             let mut ends = Vec::new();
@@ -287,26 +233,47 @@ impl TimedSession {
             if period.is_some() && ends.is_empty() {
                 continue;
             }
-            for (day, opened) in ends {
-                pending.entry(day).or_default().push((out.len(), opened));
+            for change in ends {
+                pending.entry(change).or_default().push(out.len());
             }
             out.push(Timeline { rel, tuple, intervals, changes: Vec::new() });
         }
-        for (day, list) in pending {
-            // The tuples are copied out: explaining borrows the session.
-            let wanted: Vec<(Vec<Value>, bool)> =
-                list.iter().map(|&(i, opened)| (out[i].tuple.clone(), opened)).collect();
-            let borrowed: Vec<(&[Value], bool)> = wanted.iter().map(|(t, o)| (&t[..], *o)).collect();
-            let causes = self.causes_on(rel, day, &borrowed, options)?;
-            for ((i, opened), cause) in list.into_iter().zip(causes) {
-                out[i].changes.push(Change { day, opened, cause });
+        let boundaries =
+            Boundaries::new(&self.project.program, &self.project.facts, &pending.keys().copied().collect());
+        let depends = self.dependencies(rel);
+        for (change, list) in pending {
+            let targets: Vec<Vec<Value>> = list.iter().map(|&i| out[i].tuple.clone()).collect();
+            let Project { program, symbols, .. } = &mut self.project;
+            let direct = direct_causes(program, &self.model, symbols, &boundaries, (rel, &targets), change);
+            for (i, direct) in list.into_iter().zip(direct) {
+                let cause = if direct.is_empty() {
+                    Cause::Indirect(boundaries.around(&depends, change))
+                } else {
+                    Cause::Direct(direct)
+                };
+                out[i].changes.push(Change { day: change.0, opened: change.1, cause });
             }
         }
         // In time order; on a one-day interval, opened before closed.
         for t in &mut out {
             t.changes.sort_by_key(|c| (c.day, !c.opened));
         }
-        Ok(out)
+        out
+    }
+
+    /// The distinct tuples of `rel` with an interval that begins or ends in `(first, last)`,
+    /// sorted: one pass over the relation, copying only those.
+    fn tuples_changing(&self, rel: RelId, (first, last): (Day, Day)) -> Tuples {
+        let mut out = Tuples::new(self.model.relations[rel].arity - 2);
+        for (tuple, iv) in self.model.rows(rel) {
+            let inside = |d: Day| first <= d && d <= last;
+            let changes = (iv.from != crate::facts::asof::DAWN && inside(iv.from))
+                || (iv.until != crate::facts::asof::FOREVER && inside(iv.until));
+            if changes && (out.is_empty() || out.get(out.len() - 1) != tuple) {
+                out.push(tuple);
+            }
+        }
+        out
     }
 
     /// The distinct tuples of `rel` (without intervals), sorted as the plain model's.
@@ -333,28 +300,6 @@ impl TimedSession {
             crate::proof::timeline::render_text(&ex, timelines)
         }
     }
-}
-
-/// How many proofs of a tuple are searched for the statements that changed it.
-const CAUSE_PROOFS: usize = 8;
-
-/// The statement rows (fact ids) at the leaves of the proofs under `roots`.
-fn proof_rows(ex: &Explainer, roots: &[NodeId]) -> Vec<u32> {
-    let mut seen = std::collections::HashSet::new();
-    let mut stack: Vec<NodeId> = roots.to_vec();
-    let mut rows = Vec::new();
-    while let Some(n) = stack.pop() {
-        if !seen.insert(n) {
-            continue;
-        }
-        match &ex.nodes[n].kind {
-            NodeKind::Fact { origins } => {
-                rows.extend(origins.iter().filter_map(|o| if let Origin::Row(id) = o { Some(*id) } else { None }))
-            }
-            NodeKind::Derived { premises, .. } => stack.extend(premises),
-        }
-    }
-    rows
 }
 
 impl TimedSession {
@@ -413,5 +358,63 @@ impl TimedSession {
             }
         }
         Ok(out.into_iter().flatten().collect())
+    }
+}
+
+impl TimedSession {
+    /// When the report's claims (`rows`, tuples of this project's model) and the edges of
+    /// its network held: each claim's intervals and changes as `timeline` prints them, and
+    /// each edge's days (those of its tuples, both directions for an undirected edge).
+    pub fn report_view(&mut self, rows: &[(RelId, Vec<Value>)], network: &Network) -> TimeView {
+        let mut by_rel: std::collections::BTreeMap<RelId, Vec<usize>> = Default::default();
+        for (i, (rel, _)) in rows.iter().enumerate() {
+            by_rel.entry(*rel).or_default().push(i);
+        }
+        let mut timelines: Vec<Option<Timeline>> = vec![None; rows.len()];
+        for (rel, members) in by_rel {
+            let tuples = members.iter().map(|&i| rows[i].1.clone()).collect();
+            for (i, t) in members.into_iter().zip(self.timelines_of(rel, tuples, None)) {
+                timelines[i] = Some(t);
+            }
+        }
+        let rows = timelines
+            .into_iter()
+            .flatten()
+            .map(|t| {
+                let text = self.render(std::slice::from_ref(&t), false);
+                let changes = text.split_once('\n').map_or("", |(_, rest)| rest);
+                // The intervals are shown apart; the changes follow them, one indent less.
+                let changes: String = changes
+                    .lines()
+                    .filter(|l| !l.starts_with("  holds "))
+                    .map(|l| format!("{}\n", l.strip_prefix("  ").unwrap_or(l)))
+                    .collect();
+                RowTime { intervals: t.intervals, changes }
+            })
+            .collect();
+        TimeView { rows, edges: self.edge_days(network) }
+    }
+
+    /// The days each edge of `network` holds.
+    fn edge_days(&self, network: &Network) -> std::collections::BTreeMap<(String, String, String), Vec<Interval>> {
+        let (program, symbols) = (&self.project.program, &self.project.symbols);
+        let mut out = std::collections::BTreeMap::new();
+        for e in &network.edges {
+            let (a, b) = (&network.actors[e.from].name, &network.actors[e.to].name);
+            let mut days = Tuples::new(2);
+            if let (Some(rel), Some(x), Some(y)) = (program.relation_id(&e.relation), symbols.get(a), symbols.get(b)) {
+                let rows = &self.model.relations[rel];
+                let directions: &[[Value; 2]] = if e.directed { &[[x, y]][..] } else { &[[x, y], [y, x]][..] };
+                for pair in directions {
+                    let pattern = [Some(pair[0]), Some(pair[1])];
+                    for i in crate::proof::provenance::matches(rows, &pattern) {
+                        push_row(&mut days, &[], temporal::split_row(rows.get(i)).1);
+                    }
+                }
+            }
+            let days: Vec<Interval> = temporal::coalesce(&days).iter().map(|r| temporal::split_row(r).1).collect();
+            out.insert((e.relation.clone(), a.clone(), b.clone()), days);
+        }
+        out
     }
 }

@@ -4,7 +4,8 @@
 // node check.mjs REPORT.html EXPECTED.json SCREENSHOT.png CASE
 //   EXPECTED.json: {"actors", "edges", "names", "violations", "colliding", "flagged_edges",
 //                   "verdicts"} from expected.py
-//   CASE: "example" or "hostile" (which claim to expand, which texts to look for)
+//   CASE: "example", "hostile" or "time" (the example with --with-time: EXPECTED.json also has
+//         "by_day", from expected_time.py) (which claim to expand, which texts to look for)
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +19,16 @@ const { chromium } = require("playwright-core");
 const expected = JSON.parse(readFileSync(expectedPath, "utf8"));
 
 const failures = [];
+// The drawn edges not hidden, as "relation|actor|actor" (actors in name order), sorted.
+function visibleEdges(page) {
+  return page.$$eval("#network .edge", (es) => {
+    const name = (id) => document.querySelector(`#network .actor[data-id="${id}"]`).dataset.name;
+    return es
+      .filter((e) => getComputedStyle(e).display !== "none")
+      .map((e) => [e.dataset.relation, ...[name(e.dataset.a), name(e.dataset.b)].sort()].join("|"))
+      .sort();
+  });
+}
 function check(ok, what) {
   console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
   if (!ok) failures.push(what);
@@ -117,6 +128,31 @@ try {
     for (const payload of ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "</script><script>alert(2)</script><!-- a comment"]) {
       check(body.includes(payload), `payload shown as text: ${payload}`);
     }
+  }
+
+  // Time (report --with-time): at each stop of the day slider the picture shows the drawn
+  // edges that `stance graph --as-of DAY` draws, and no other; the buttons step; a claim's
+  // held cell opens onto its timeline.
+  if (expected.by_day) {
+    const days = await page.$eval("#stance-data", (s) => JSON.parse(s.textContent).time.days);
+    check(days.length > 0 && JSON.stringify(days) === JSON.stringify(Object.keys(expected.by_day).sort()), `the slider stops on ${days.length} days`);
+    const drawn = await visibleEdges(page);
+    for (let i = 0; i < days.length; i++) {
+      await page.$eval("#day", (s, v) => { s.value = String(v); s.dispatchEvent(new Event("input")); }, i);
+      const shown = await visibleEdges(page);
+      const want = expected.by_day[days[i]].filter((e) => drawn.includes(e)).sort();
+      check(JSON.stringify(shown) === JSON.stringify(want), `as of ${days[i]}: ${shown.length} edges shown, those of stance graph --as-of (${want.length})`);
+    }
+    await page.$eval("#day", (s) => { s.value = s.max; s.dispatchEvent(new Event("input")); });
+    check((await visibleEdges(page)).length === drawn.length, "the last stop shows every edge");
+    await page.click("#day-prev");
+    const label = await page.locator("#day-label").innerText();
+    check(label.startsWith(days[days.length - 1]), `the earlier button steps back to ${days[days.length - 1]} (${label})`);
+    await page.click("#day-next");
+    check((await page.locator("#day-label").innerText()).startsWith("every day"), "the later button steps on to every day");
+    await page.locator("#claims td.held details > summary").first().click();
+    const timeline = await page.locator("#claims td.held details[open] pre").first().innerText();
+    check(/(opened|closed) by the (start|end) of/.test(timeline) && /stated in \S+\.csv:\d+/.test(timeline), "a claim's held cell opens onto its timeline and statements");
   }
 
   // Contradictions, counted and described by `stance contradictions --format json`.

@@ -5,7 +5,8 @@
 # counts, contradictions, flagged edges and claim verdicts computed independently
 # (expected.py, from `infer`, `contradictions` and `review` JSON), a proof expands on click,
 # hovering highlights edges, search filters, and the hostile text created no element and ran
-# nothing. Fails on any failed check.
+# nothing; with `--with-time`, each stop of the day slider shows the edges of `stance graph
+# --as-of` that day (expected_time.py). Fails on any failed check.
 #
 #   STANCE_BIN   the binary (default target/release/stance)
 #   ARTIFACTS    where reports and screenshots go (default target/ci-artifacts)
@@ -36,8 +37,10 @@ run_case() {
     local claims=("$@") claim_args=()
     [ ${#claims[@]} -gt 0 ] && claim_args=(--claims "${claims[@]}")
     echo "== browser: $name ($rules over $facts${claims[*]:+, claims: ${claims[*]}})"
-    local project=(--rules "$rules" --facts "$facts")
-    "$STANCE_BIN" report "${project[@]}" "${claim_args[@]}" -o "$ARTIFACTS/$name.html"
+    local project=(--rules "$rules" --facts "$facts") time_args=()
+    # The "time" case (tests/browser/time/, dated) has `--with-time`: its day slider is checked too.
+    [ "$name" = time ] && time_args=(--with-time)
+    "$STANCE_BIN" report "${project[@]}" "${claim_args[@]}" "${time_args[@]}" -o "$ARTIFACTS/$name.html"
     "$STANCE_BIN" infer "${project[@]}" --format json > "$ARTIFACTS/$name.infer.json" 2>/dev/null
     # Exit 1 means "there are violations" / "a claim failed": the JSON is what counts here.
     "$STANCE_BIN" contradictions "${project[@]}" --format json > "$ARTIFACTS/$name.contradictions.json" 2>/dev/null || true
@@ -47,6 +50,11 @@ run_case() {
         expected+=("$ARTIFACTS/$name.review.json")
     fi
     python3 tests/browser/expected.py "${expected[@]}" > "$ARTIFACTS/$name.expected.json"
+    if [ "$name" = time ]; then
+        python3 tests/browser/expected_time.py "$STANCE_BIN" "$ARTIFACTS/$name.html" "$ARTIFACTS/$name.expected.json" \
+            -- "${project[@]}" > "$ARTIFACTS/$name.expected-time.json"
+        mv "$ARTIFACTS/$name.expected-time.json" "$ARTIFACTS/$name.expected.json"
+    fi
     echo "expected: $(head -c 200 "$ARTIFACTS/$name.expected.json")"
     if ! node tests/browser/check.mjs "$ARTIFACTS/$name.html" "$ARTIFACTS/$name.expected.json" \
         "$ARTIFACTS/$name.png" "$name"; then
@@ -57,6 +65,7 @@ run_case() {
 
 run_case example rules facts claims/libya.claims
 run_case hostile tests/browser/hostile/rules tests/browser/hostile/facts
+run_case time tests/browser/time/rules tests/browser/time/facts
 if [ "$status" -ne 0 ]; then
     echo "browser test FAILED"
 else

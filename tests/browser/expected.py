@@ -24,11 +24,15 @@ def snake(name):
 def main():
     facts_dir, infer_json = sys.argv[1], sys.argv[2]
     with open(infer_json, encoding="utf-8") as f:
-        derived = {
-            r["name"]: {tuple(t) for t in r["tuples"]}
-            for r in json.load(f)["relations"]
-            if r["types"] == ["symbol", "symbol"]
-        }
+        relations = json.load(f)["relations"]
+    derived = {}
+    for r in relations:
+        # Graded data adds `grade` (and `confidence`) columns after the relation's own.
+        own = len(r["columns"])
+        while own and r["columns"][own - 1] in ("grade", "confidence"):
+            own -= 1
+        if r["types"][:own] == ["symbol", "symbol"] and own == 2:
+            derived[r["name"]] = {tuple(t[:2]) for t in r["tuples"]}
     stated = {}
     for name in sorted(os.listdir(facts_dir)):
         if not name.endswith(".csv"):

@@ -576,6 +576,10 @@ impl IfExpr {
                 continue;
             }
             let start = i;
+            if !c.is_ascii() {
+                let ch = text[start..].chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
+                return Err(format!("unexpected `{ch}`"));
+            }
             if c.is_ascii_alphanumeric() || c == b'_' {
                 while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
                     i += 1;
@@ -733,7 +737,8 @@ mod tests {
 
     #[test]
     fn misuse_is_reported() {
-        let (_, diags) = run("#define F(a) a\nF(1, 2).\n#endif\n#if 1\n#include <x.dl>\n#frobnicate\n");
+        let (_, diags) =
+            run("#define F(a) a\nF(1, 2).\n#endif\n#if 1\n#include <x.dl>\n#frobnicate\n#if defined\u{d4}A)\n#endif\n");
         assert_eq!(
             diags,
             [
@@ -741,6 +746,7 @@ mod tests {
                 "`#endif` without a matching `#if`",
                 "`#include` needs a file name in double quotes",
                 "unknown preprocessor directive `#frobnicate`",
+                "cannot evaluate this `#if`: unexpected `\u{d4}`",
                 "this conditional has no `#endif`",
             ]
         );

@@ -222,10 +222,8 @@ pub fn comments(text: &str) -> Vec<(usize, usize)> {
     while i < b.len() {
         match b[i] {
             b'#' if b[..i].iter().rev().take_while(|&&c| c != b'\n').all(|&c| c == b' ' || c == b'\t') => {
-                // To the end of the line, and of the next after a `\`.
-                let continued =
-                    |end: usize| b[..end].iter().rev().find(|&&c| !matches!(c, b' ' | b'\t' | b'\r')) == Some(&b'\\');
-                while i < b.len() && (b[i] != b'\n' || continued(i)) {
+                // To the end of the line, and of the next after a `\` (the lexer's rule).
+                while i < b.len() && (b[i] != b'\n' || crate::lang::syntax::directive_continues(&b[..i])) {
                     i += 1;
                 }
             }

@@ -194,7 +194,7 @@ struct Lexer<'a> {
 
 /// Splits `text` into tokens.
 /// Whether a preprocessor line that ends here goes on on the next line (ends with `\`).
-fn continued(line: &[u8]) -> bool {
+pub(crate) fn continued(line: &[u8]) -> bool {
     let end = line.iter().rposition(|b| !matches!(b, b' ' | b'\t' | b'\r'));
     end.is_some_and(|i| line[i] == b'\\')
 }

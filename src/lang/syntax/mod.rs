@@ -5,4 +5,5 @@ mod lexer;
 mod parser;
 pub mod preprocess;
 
+pub(crate) use lexer::continued as directive_continues;
 pub use parser::{parse_expanded, parse_file};

@@ -99,7 +99,10 @@ fn recorded_runs_are_byte_identical_for_one_and_four_threads() {
 
 /// Rules that run as a join of two relations of the same stratum (`reach`'s recursive rule),
 /// an intersection of three atoms of a lower stratum (`cycle`), a rule that makes symbols
-/// (`label`, which stays on one thread), and three relations written side by side.
+/// (`label`, which stays on one thread), and three relations written side by side. The same
+/// closure three more ways, each an extension: `path`'s keeps its source's first column
+/// first (its pieces are cut between sources and need no merge), `back`'s does not (its
+/// pieces are merged), and `both` has one of each, whose rows meet in one round.
 const JOINS: &str = "\
 .decl link(x: number, y: number)
 .input link
@@ -107,6 +110,19 @@ const JOINS: &str = "\
 .output reach
 reach(x, y) :- link(x, y).
 reach(x, z) :- reach(x, y), reach(y, z).
+.decl path(x: number, y: number)
+.output path
+path(x, y) :- link(x, y).
+path(x, z) :- path(x, y), link(y, z).
+.decl back(y: number, x: number)
+.output back
+back(y, x) :- link(x, y).
+back(z, x) :- back(y, x), link(y, z).
+.decl both(x: number, y: number)
+.output both
+both(x, y) :- link(x, y).
+both(x, z) :- both(x, y), link(y, z).
+both(x, z) :- link(x, y), both(y, z).
 .decl cycle(a: number, b: number, c: number)
 .output cycle
 cycle(a, b, c) :- link(a, b), link(b, c), link(c, a).
@@ -169,8 +185,13 @@ fn same_stratum_joins_and_intersections_are_exact_for_one_two_and_four_threads()
     for jobs in ["1", "2", "4"] {
         let out = dir.path().join(format!("out{jobs}"));
         assert!(rows(&out, "reach.csv") == reach, "--jobs {jobs}: reach differs");
+        assert!(rows(&out, "path.csv") == reach, "--jobs {jobs}: path differs");
+        assert!(rows(&out, "both.csv") == reach, "--jobs {jobs}: both differs");
+        let mut back: Vec<Vec<u32>> = reach.iter().map(|r| vec![r[1], r[0]]).collect();
+        back.sort();
+        assert!(rows(&out, "back.csv") == back, "--jobs {jobs}: back differs");
         assert!(rows(&out, "cycle.csv") == cycle, "--jobs {jobs}: cycle differs");
-        for file in ["reach.csv", "cycle.csv", "label.csv"] {
+        for file in ["reach.csv", "cycle.csv", "label.csv", "path.csv", "back.csv", "both.csv"] {
             let one = std::fs::read(dir.path().join("out1").join(file)).unwrap();
             assert!(std::fs::read(out.join(file)).unwrap() == one, "--jobs {jobs}: {file} differs from --jobs 1");
         }

@@ -406,7 +406,7 @@ type Env<const E: usize> = [Value; E];
 /// What a stratum's tuples carry besides their values: nothing (`()`, zero bytes) or, when
 /// recording provenance, a packed annotation (see [`Packing`]). Carrying it inside
 /// datafrog's tuples costs 4 bytes per tuple and no second copy of the relation.
-trait Payload: Copy + Ord + Send + Sync + 'static {
+trait Payload: parallel::Blank + Ord + Send + Sync + 'static {
     const RECORDS: bool;
     /// The payload of a tuple first derived in `round` by the rule at position `slot` of
     /// the stratum's rules (the packing's input slot for input tuples).
@@ -425,6 +425,10 @@ impl Payload for () {
 /// A recorded annotation, packed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Recorded(u32);
+
+impl parallel::Blank for Recorded {
+    const BLANK: Self = Recorded(0);
+}
 
 impl Payload for Recorded {
     const RECORDS: bool = true;
@@ -600,6 +604,9 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
             // Head tuples produced this round, per relation of the stratum, each with the
             // payload it will carry (when recording: this round's number and its rule).
             let mut produced: Vec<Vec<(Row<R>, A)>> = vec![Vec::new(); sp.relations.len()];
+            // Per relation, whether its produced tuples are sorted, unique and new (one
+            // extension's, checked in pieces on all cores): then they go in as they are.
+            let mut ready = vec![false; sp.relations.len()];
             self.close_eqrels(sp, &mut closures, &vars, &packing, round, &mut produced)?;
             // An `eqrel` relation's closure rules are skipped: `close_eqrels` did their work.
             for (ri, rp) in sp.rules.iter().enumerate().filter(|&(ri, _)| !skip[ri]) {
@@ -613,18 +620,35 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                     let (source, index) = (&vars[var_of(ext.source)], &statics[ext.index]);
                     let head = &vars[var_of(rp.head)];
                     let allowed = self.options.max_tuples.map(|m| m.saturating_sub(variable_len(head)));
+                    let payload = A::at(&packing, round + 1, ri as u32);
+                    if allowed.is_none() && matches!(ext.head.first(), Some(Column::Source(0))) {
+                        let rows =
+                            new_extension_rows(&ext, index, &source.recent.borrow(), head, payload, self.ctx.stop);
+                        // Ready for the relation as they are, unless another rule adds to them.
+                        ready[var_of(rp.head)] = out.is_empty();
+                        if out.is_empty() {
+                            *out = rows;
+                        } else {
+                            out.extend(rows);
+                        }
+                        continue;
+                    }
                     let rows =
                         extension_rows::<R, A>(&ext, index, &source.recent.borrow(), head, allowed, self.ctx.stop);
                     // Collected with its payload, to be deduplicated below. When recording,
                     // the annotation is the same for every row, so it is attached after the
                     // rows are sorted: sorting 8-byte rows rather than 12-byte pairs halved
                     // the sort.
-                    let payload = A::at(&packing, round + 1, ri as u32);
+                    ready[var_of(rp.head)] = false;
                     out.extend(rows.into_iter().map(|row| (row, payload)));
                     continue;
                 }
                 let payload = A::at(&packing, round + 1, ri as u32);
+                let before = out.len();
                 self.run_rule(rp, round, payload, &vars, &var_of, &dyn_vars, &env_vars[ri], &statics, out);
+                if out.len() != before {
+                    ready[var_of(rp.head)] = false;
+                }
                 if let Some(error) = self.ctx.error.take() {
                     return Err(error);
                 }
@@ -637,7 +661,7 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                 let cols = &spec.key_cols;
                 dv.from_map(&vars[var_of(spec.rel)], |(row, _)| (project::<R>(row, cols), *row));
             }
-            Self::merge_produced(&vars, produced);
+            Self::merge_produced(&vars, produced, ready);
             round += 1;
             if A::RECORDS && round == packing.max_round() {
                 return Err(Diagnostic::error(
@@ -767,15 +791,17 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
     /// a tuple's identity), without the tuples the relation already has. Sorting and the
     /// check against the relation run on all cores (`engine::parallel`). A single
     /// leapjoin's output is already sorted and unique, so the sort is often skipped.
-    fn merge_produced(vars: &[Variable<(Row<R>, A)>], produced: Vec<Vec<(Row<R>, A)>>) {
-        for (var, mut rows) in vars.iter().zip(produced) {
+    fn merge_produced(vars: &[Variable<(Row<R>, A)>], produced: Vec<Vec<(Row<R>, A)>>, ready: Vec<bool>) {
+        for ((var, mut rows), ready) in vars.iter().zip(produced).zip(ready) {
             if rows.is_empty() {
                 continue;
             }
-            if !rows.windows(2).all(|w| w[0].0 < w[1].0) {
-                parallel::sort_dedup_by(&mut rows, |a, b| a.0 == b.0);
+            if !ready {
+                if !rows.windows(2).all(|w| w[0].0 < w[1].0) {
+                    parallel::sort_dedup_by(&mut rows, |a, b| a.0 == b.0);
+                }
+                retain_new(&mut rows, var);
             }
-            retain_new(&mut rows, var);
             // Still sorted and unique: no need for datafrog to sort again.
             var.insert(Relation { elements: rows });
         }
@@ -1012,16 +1038,23 @@ fn run_segment<T: Send, const R: usize, const E: usize, A: Payload>(
             each(task, &mut ctx, &mut |env, ctx| seg.emit(env, ctx, &mut envs, &mut heads));
             (envs, heads, ctx.error)
         });
-        let mut first_error = None;
+        let (mut es, mut hs, mut first_error) = (Vec::new(), Vec::new(), None);
         for (e, h, error) in done {
-            envs.extend(e);
-            out.extend(h);
+            es.push(e);
+            hs.push(h);
             first_error = first_error.or(error);
         }
         if let Some(error) = first_error {
             ctx.fail(error);
         }
-        return envs;
+        // Concatenated on all cores.
+        let heads = parallel::concat(hs);
+        if out.is_empty() {
+            *out = heads;
+        } else {
+            out.extend(heads);
+        }
+        return parallel::concat(es);
     }
     let next_check = std::cell::Cell::new(cap.map_or(usize::MAX, |(_, a)| a.saturating_add(1)));
     let mut sink = |env: &Env<E>, ctx: &mut Ctx| {
@@ -1149,6 +1182,45 @@ fn extension_rows<const R: usize, A: Payload>(
     rows
 }
 
+/// The new tuples of an extension whose head begins with its source's first column
+/// (`path(x, z) :- path(x, y), edge(y, z)`), each with `payload`: sorted, unique, and none
+/// that `head` holds. The source's new tuples are cut between values of their first column,
+/// so each piece's rows are disjoint from, and ordered before, the next piece's: each piece
+/// is extended, sorted, deduplicated and checked against the relation on its own thread,
+/// and the pieces are concatenated. Nothing is merged, and nothing is left to do on one
+/// thread but datafrog's bookkeeping.
+fn new_extension_rows<const R: usize, A: Payload>(
+    ext: &Extension,
+    index: &Index<R>,
+    source: &[(Row<R>, A)],
+    head: &Variable<(Row<R>, A)>,
+    payload: A,
+    stop: &Stop,
+) -> Vec<(Row<R>, A)> {
+    let (recent, stable) = (head.recent.borrow(), head.stable.borrow());
+    let batches: Vec<&[(Row<R>, A)]> =
+        stable.iter().map(|b| &b.elements[..]).chain(std::iter::once(&recent.elements[..])).collect();
+    let each = |piece: &[(Row<R>, A)]| {
+        let mut rows = extension_piece::<R, A>(ext, index, piece, stop);
+        // Sorted as plain rows (when recording, 8-byte rows rather than 12-byte pairs: half
+        // the sort), the payload attached after.
+        rows.sort_unstable();
+        rows.dedup();
+        let mut rows: Vec<(Row<R>, A)> = rows.into_iter().map(|row| (row, payload)).collect();
+        let kept = parallel::retain_new_in(&mut rows, &|(row, _): &(Row<R>, A)| row, &batches);
+        rows.truncate(kept);
+        // The vector was as long as the candidates (28 M rows for 1 M new ones in the
+        // balance benchmark's `reach`), and on one thread it becomes the relation's batch.
+        rows.shrink_to_fit();
+        rows
+    };
+    let parts = parallel::split_by_key(source, |(row, _)| row[0]);
+    if parts.len() <= 1 {
+        return each(source);
+    }
+    parallel::concat(parallel::in_order(parts, each))
+}
+
 /// The head rows an extension derives from one piece of its source tuples, unsorted.
 fn extension_piece<const R: usize, A: Payload>(
     ext: &Extension,
@@ -1247,7 +1319,7 @@ fn key_row<const R: usize, const E: usize>(key: &[KeyPart], env: &Env<E>) -> Row
 
 /// A complete relation's rows permuted into the index's column order.
 fn build_index<const R: usize>(rel: &Relation<Row<R>>, spec: &IndexSpec) -> Index<R> {
-    Index::new(rel.iter().map(|row| project::<R>(row, &spec.order)).collect())
+    Index::new(parallel::map_in_pieces(&rel.elements, |row| project::<R>(row, &spec.order)))
 }
 
 /// A complete relation's rows as flat tuples of `arity` values, in the same allocation:

@@ -16,8 +16,18 @@
 
 use datafrog::{Relation, Variable};
 
-/// Smaller inputs are not worth splitting (a rayon task costs a few microseconds).
-pub const MIN_PARALLEL: usize = 1 << 14;
+/// Smaller inputs are not worth splitting. Measured (BENCHMARKS.md, issue 16): a
+/// `rayon::scope` of two tasks, called from the evaluating thread, costs 17–50 µs on this
+/// shared machine, and a round's work costs 100–200 ns per tuple (extending, sorting,
+/// checking against the relation), so 4,096 tuples (0.4–0.8 ms) gain several times what
+/// their split costs. It was 16,384, which left chains' last 160 of 300 rounds, and their
+/// check against the relation (a third of its time), on one thread.
+pub const MIN_PARALLEL: usize = 1 << 12;
+
+/// How many elements a merge or copy moves in the time a round's work takes per tuple
+/// (about 2 ns against 100 ns): merges and copies split only when this many times
+/// [`MIN_PARALLEL`] elements, the same threshold in time.
+const COPY_COST: usize = 32;
 
 /// [`MIN_PARALLEL`], unless the environment variable `STANCE_PARALLEL_MIN` sets another
 /// (read once): the tests set it low so that small inputs take the parallel paths too.
@@ -32,12 +42,65 @@ fn min_parallel() -> usize {
     })
 }
 
+/// A value of all zero bits. Vectors of blanks are allocated zeroed (`vec![blank; n]` asks
+/// the allocator for zeroed memory instead of filling it, for integers, arrays of up to 16 and
+/// tuples of them), so the pages of a large merge's output are first touched by the threads
+/// that fill it, not filled once on the calling thread beforehand: that fill was a serial
+/// pass over every merged tuple of every round.
+pub trait Blank: Copy {
+    /// The all-zero value.
+    const BLANK: Self;
+}
+
+impl Blank for () {
+    const BLANK: Self = ();
+}
+
+impl Blank for u8 {
+    const BLANK: Self = 0;
+}
+
+impl Blank for u32 {
+    const BLANK: Self = 0;
+}
+
+impl Blank for u64 {
+    const BLANK: Self = 0;
+}
+
+impl<T: Blank, const N: usize> Blank for [T; N] {
+    const BLANK: Self = [T::BLANK; N];
+}
+
+impl<A: Blank, B: Blank> Blank for (A, B) {
+    const BLANK: Self = (A::BLANK, B::BLANK);
+}
+
+/// A vector of `len` blanks, to be overwritten.
+fn blanks<T: Blank>(len: usize) -> Vec<T> {
+    vec![T::BLANK; len]
+}
+
 /// How many pieces to split `len` elements into: a few per thread, none under
 /// [`MIN_PARALLEL`] / 4 elements.
 pub fn pieces(len: usize) -> usize {
     let threads = rayon::current_num_threads();
     let min = min_parallel();
     if threads <= 1 || len < min { 1 } else { (threads * 4).min(len / (min / 4)).max(1) }
+}
+
+/// How many pieces to split a merge or copy of `len` elements into (see [`COPY_COST`]).
+fn copy_pieces(len: usize) -> usize {
+    pieces(len / COPY_COST)
+}
+
+/// Frees `v` on a worker thread when it is large and there are workers: returning a large
+/// vector's pages to the kernel (`munmap`) was a tenth of the evaluating thread's time with
+/// two threads (`perf`, tc), spent while the workers waited for the next round.
+pub fn free_beside<T: Send + 'static>(v: Vec<T>) {
+    if copy_pieces(v.len()) > 1 {
+        rayon::spawn(move || drop(v));
+    }
 }
 
 /// A piece of work for [`run_side_by_side`].
@@ -104,6 +167,63 @@ pub fn split<S>(source: &[S]) -> Vec<&[S]> {
     source.chunks(source.len().div_ceil(n)).collect()
 }
 
+/// `source` (sorted by `key`) cut into about [`pieces`] pieces, in order, each cut moved
+/// forward to the end of its key's run: no key's elements are split, so what each piece
+/// derives for its own keys is disjoint from, and ordered before, the next piece's.
+pub fn split_by_key<S, K: Ord>(source: &[S], key: impl Fn(&S) -> K) -> Vec<&[S]> {
+    let n = pieces(source.len());
+    let mut out = Vec::with_capacity(n);
+    let mut at = 0;
+    for i in 1..n {
+        let cut = i * source.len() / n;
+        if cut <= at {
+            continue;
+        }
+        let last = key(&source[cut - 1]);
+        let end = cut + source[cut..].partition_point(|s| key(s) <= last);
+        out.push(&source[at..end]);
+        at = end;
+    }
+    if at < source.len() || out.is_empty() {
+        out.push(&source[at..]);
+    }
+    out
+}
+
+/// The parts one after the other, copied side by side into one vector (allocated blank, so
+/// its pages are first touched by the copying threads).
+pub fn concat<T: Blank + Send + Sync>(mut parts: Vec<Vec<T>>) -> Vec<T> {
+    let len: usize = parts.iter().map(Vec::len).sum();
+    if parts.len() <= 1 || copy_pieces(len) <= 1 {
+        let mut all = if parts.is_empty() { Vec::new() } else { parts.remove(0) };
+        all.reserve(len - all.len());
+        parts.iter().for_each(|p| all.extend_from_slice(p));
+        return all;
+    }
+    let mut all = blanks(len);
+    let mut rest = &mut all[..];
+    let mut tasks = Vec::with_capacity(parts.len());
+    for part in parts {
+        let (here, later) = rest.split_at_mut(part.len());
+        tasks.push((here, part));
+        rest = later;
+    }
+    // Each part is freed by the thread that copied it.
+    side_by_side(tasks, &|(dest, part): (&mut [T], Vec<T>)| dest.copy_from_slice(&part));
+    all
+}
+
+/// `f` of each element of `source`, in order, computed in pieces side by side (a copy, so
+/// split by [`COPY_COST`]).
+pub fn map_in_pieces<S: Sync, T: Blank + Send + Sync>(source: &[S], f: impl Fn(&S) -> T + Sync) -> Vec<T> {
+    let n = copy_pieces(source.len());
+    if n <= 1 {
+        return source.iter().map(f).collect();
+    }
+    let parts: Vec<&[S]> = source.chunks(source.len().div_ceil(n)).collect();
+    concat(in_order(parts, |part| part.iter().map(&f).collect()))
+}
+
 /// A merge join of `a` and `b` (each sorted by its key) cut into independent joins over
 /// consecutive key ranges, [`pieces`] of them for both inputs' length: the longer input is
 /// cut into equal pieces, and both are cut where each piece's first key begins, so no key's
@@ -135,7 +255,7 @@ pub fn split_join<'a, K: Ord, V1, V2>(a: &'a [(K, V1)], b: &'a [(K, V2)]) -> Vec
 
 /// The sorted union of `work` on each of a few pieces of `source`, side by side: each piece's
 /// output is sorted and deduplicated on its own thread, then the pieces are merged.
-pub fn union_of_pieces<S: Sync, O: Ord + Copy + Send + Sync>(
+pub fn union_of_pieces<S: Sync, O: Ord + Blank + Send + Sync + 'static>(
     source: &[S],
     work: impl Fn(&[S]) -> Vec<O> + Sync,
 ) -> Vec<O> {
@@ -151,13 +271,13 @@ pub fn union_of_pieces<S: Sync, O: Ord + Copy + Send + Sync>(
     }
     let n = parts.len();
     let outs = in_order(parts, sorted);
-    let mut all = Vec::with_capacity(outs.iter().map(Vec::len).sum());
     let mut runs = Vec::with_capacity(outs.len());
-    for out in outs {
-        runs.push((all.len(), all.len() + out.len()));
-        all.extend(out);
+    let mut at = 0;
+    for out in &outs {
+        runs.push((at, at + out.len()));
+        at += out.len();
     }
-    let mut merged = merge_runs(all, runs, n);
+    let mut merged = merge_runs(concat(outs), runs, n);
     merged.dedup();
     merged
 }
@@ -166,7 +286,7 @@ pub fn union_of_pieces<S: Sync, O: Ord + Copy + Send + Sync>(
 /// sorted order, so the least). In parallel: pieces sorted and deduplicated side by side
 /// (candidate tuples repeat a lot: the balance benchmark's 28 M candidates of `reach` hold
 /// 1 M tuples), moved together, then merged pairwise, each merge split into pieces too.
-pub fn sort_dedup_by<T: Ord + Copy + Send + Sync>(v: &mut Vec<T>, same: impl Fn(&T, &T) -> bool + Sync) {
+pub fn sort_dedup_by<T: Ord + Blank + Send + Sync + 'static>(v: &mut Vec<T>, same: impl Fn(&T, &T) -> bool + Sync) {
     let n = pieces(v.len());
     if n <= 1 {
         v.sort_unstable();
@@ -206,11 +326,13 @@ fn dedup_slice<T: Copy>(piece: &mut [T], same: &impl Fn(&T, &T) -> bool) -> usiz
 
 /// Merges the sorted runs of `data` (contiguous `(start, end)` ranges covering it) into one
 /// sorted vector, pairwise, each level's merges split into about `n` pieces side by side.
-fn merge_runs<T: Ord + Copy + Send + Sync>(data: Vec<T>, mut runs: Vec<(usize, usize)>, n: usize) -> Vec<T> {
-    let Some(&first) = data.first() else { return data };
+fn merge_runs<T: Ord + Blank + Send + Sync + 'static>(data: Vec<T>, mut runs: Vec<(usize, usize)>, n: usize) -> Vec<T> {
+    if runs.len() <= 1 {
+        return data;
+    }
     let mut from = data;
-    // Every slot is overwritten; the first value only fills the vector meanwhile.
-    let mut to = vec![first; from.len()];
+    // Every slot is overwritten.
+    let mut to = blanks(from.len());
     while runs.len() > 1 {
         let per_pair = n.div_ceil(runs.len().div_ceil(2));
         let mut tasks = Vec::new();
@@ -229,11 +351,12 @@ fn merge_runs<T: Ord + Copy + Send + Sync>(data: Vec<T>, mut runs: Vec<(usize, u
         std::mem::swap(&mut from, &mut to);
         runs = next;
     }
+    free_beside(to);
     from
 }
 
 /// Sorts `v` and removes duplicates.
-pub fn sort_dedup<T: Ord + Copy + Send + Sync>(v: &mut Vec<T>) {
+pub fn sort_dedup<T: Ord + Blank + Send + Sync + 'static>(v: &mut Vec<T>) {
     sort_dedup_by(v, |a, b| a == b);
 }
 
@@ -271,7 +394,11 @@ where
 
 /// [`retain_new`] on one thread: moves the survivors to the front of `candidates` and
 /// returns how many there are.
-fn retain_new_in<C: Copy, T: Ord, P>(candidates: &mut [C], key: &impl Fn(&C) -> &T, batches: &[&[(T, P)]]) -> usize {
+pub fn retain_new_in<C: Copy, T: Ord, P>(
+    candidates: &mut [C],
+    key: &impl Fn(&C) -> &T,
+    batches: &[&[(T, P)]],
+) -> usize {
     let Some(first) = candidates.first() else { return 0 };
     // Start at the first candidate's place: a piece of the candidates meets only part of
     // each batch.
@@ -306,7 +433,7 @@ fn retain_new_in<C: Copy, T: Ord, P>(candidates: &mut [C], key: &impl Fn(&C) -> 
 /// tuples join the stable batches, merged with the last batches while those are no more than
 /// twice as large (the same geometric policy, so the batches are the ones datafrog would
 /// make). Datafrog then finds `recent` empty and skips the step.
-pub fn fold_recent<T: Ord + Copy + Send + Sync>(var: &Variable<T>) {
+pub fn fold_recent<T: Ord + Blank + Send + Sync + 'static>(var: &Variable<T>) {
     let mut recent = std::mem::replace(&mut *var.recent.borrow_mut(), Relation { elements: Vec::new() }).elements;
     if recent.is_empty() {
         return;
@@ -322,7 +449,7 @@ pub fn fold_recent<T: Ord + Copy + Send + Sync>(var: &Variable<T>) {
 /// Every tuple of a variable whose rounds are over, sorted: datafrog's `complete`, with the
 /// batches merged on all cores (smallest first, so each merge is about as large as the
 /// batches it joins).
-pub fn complete<T: Ord + Copy + Send + Sync>(var: Variable<T>) -> Relation<T> {
+pub fn complete<T: Ord + Blank + Send + Sync + 'static>(var: Variable<T>) -> Relation<T> {
     fold_recent(&var);
     let mut batches = std::mem::take(&mut *var.stable.borrow_mut());
     let mut all = batches.pop().map(|r| r.elements).unwrap_or_default();
@@ -334,7 +461,7 @@ pub fn complete<T: Ord + Copy + Send + Sync>(var: Variable<T>) -> Relation<T> {
 
 /// The union of two sorted, disjoint, duplicate-free vectors, sorted, merged in pieces
 /// side by side.
-pub fn merge<T: Ord + Copy + Send + Sync>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
+pub fn merge<T: Ord + Blank + Send + Sync + 'static>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
     if a.is_empty() {
         return b;
     }
@@ -346,11 +473,13 @@ pub fn merge<T: Ord + Copy + Send + Sync>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
         a.extend_from_slice(&b);
         return a;
     }
-    // Every slot is overwritten; the first value only fills the vector meanwhile.
-    let mut out = vec![a[0]; a.len() + b.len()];
+    // Every slot is overwritten.
+    let mut out = blanks(a.len() + b.len());
     let mut tasks = Vec::new();
-    split_merge(&a, &b, &mut out, pieces(a.len() + b.len()), &mut tasks);
+    split_merge(&a, &b, &mut out, copy_pieces(a.len() + b.len()), &mut tasks);
     side_by_side(tasks, &|(x, y, dest)| merge_into(x, y, dest));
+    free_beside(a);
+    free_beside(b);
     out
 }
 
@@ -444,7 +573,7 @@ mod tests {
 
     #[test]
     fn merge_is_the_sorted_union_for_any_threads() {
-        for n in [0, 1, 10, MIN_PARALLEL, 5 * MIN_PARALLEL] {
+        for n in [0, 1, 10, MIN_PARALLEL, 5 * MIN_PARALLEL, 40 * MIN_PARALLEL] {
             let (a, b) = inputs(n);
             let mut expected = [a.clone(), b.clone()].concat();
             expected.sort_unstable();
@@ -525,6 +654,48 @@ mod tests {
             let got: Vec<u64> = pool(threads).install(|| in_order(parts, |p| p.to_vec())).concat();
             assert_eq!(got, a, "{threads} threads");
         }
+    }
+
+    #[test]
+    fn split_by_key_never_cuts_a_key_for_any_threads() {
+        // Keys in runs of 1 to 40 elements, and one run longer than a piece.
+        let (a, _) = inputs(3 * MIN_PARALLEL);
+        let mut v: Vec<(u64, u32)> = a.iter().flat_map(|&k| (0..(k % 40) as u32).map(move |i| (k, i))).collect();
+        v.extend((0..MIN_PARALLEL as u32).map(|i| (u64::MAX, i)));
+        for threads in [1, 2, 4] {
+            let parts = pool(threads).install(|| split_by_key(&v, |t| t.0));
+            assert_eq!(parts.len() > 1, threads > 1, "{threads} threads: {} pieces", parts.len());
+            assert!(parts.iter().all(|p| !p.is_empty()), "{threads} threads: an empty piece");
+            for w in parts.windows(2) {
+                assert!(w[0].last().unwrap().0 < w[1][0].0, "{threads} threads: a key in two pieces");
+            }
+            assert!(parts.concat() == v, "{threads} threads: pieces do not make the whole");
+        }
+        assert_eq!(split_by_key(&[] as &[(u64, u32)], |t| t.0), vec![&[] as &[(u64, u32)]]);
+    }
+
+    #[test]
+    fn map_in_pieces_maps_in_order_for_any_threads() {
+        let (a, b) = inputs(40 * MIN_PARALLEL);
+        let a = [a, b].concat();
+        let expected: Vec<(u64, u8)> = a.iter().map(|&v| (v / 3, (v % 7) as u8)).collect();
+        for threads in [1, 2, 4] {
+            assert_eq!(pool(threads).install(|| copy_pieces(a.len())) > 1, threads > 1);
+            let got = pool(threads).install(|| map_in_pieces(&a, |&v| (v / 3, (v % 7) as u8)));
+            assert!(got == expected, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn concat_is_the_parts_in_order_for_any_threads() {
+        let (a, b) = inputs(40 * MIN_PARALLEL);
+        let parts = vec![a.clone(), Vec::new(), b.clone(), a[..7].to_vec()];
+        let expected = parts.concat();
+        for threads in [1, 2, 4] {
+            assert_eq!(pool(threads).install(|| copy_pieces(expected.len())) > 1, threads > 1);
+            assert_eq!(pool(threads).install(|| concat(parts.clone())), expected, "{threads} threads");
+        }
+        assert_eq!(concat::<u64>(Vec::new()), Vec::<u64>::new());
     }
 
     #[test]

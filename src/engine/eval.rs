@@ -617,38 +617,16 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
                 let _timed = crate::engine::profile::Timed::start(self.options.profile.as_deref(), rp.rule);
                 let out = &mut produced[var_of(rp.head)];
                 if let Some(ext) = rp.as_extension() {
-                    let (source, index) = (&vars[var_of(ext.source)], &statics[ext.index]);
-                    let head = &vars[var_of(rp.head)];
-                    let allowed = self.options.max_tuples.map(|m| m.saturating_sub(variable_len(head)));
+                    let (source, head) = (&vars[var_of(ext.source)], &vars[var_of(rp.head)]);
                     let payload = A::at(&packing, round + 1, ri as u32);
-                    if allowed.is_none() && matches!(ext.head.first(), Some(Column::Source(0))) {
-                        let rows =
-                            new_extension_rows(&ext, index, &source.recent.borrow(), head, payload, self.ctx.stop);
-                        // Ready for the relation as they are, unless another rule adds to them.
-                        ready[var_of(rp.head)] = out.is_empty();
-                        if out.is_empty() {
-                            *out = rows;
-                        } else {
-                            out.extend(rows);
-                        }
-                        continue;
-                    }
-                    let rows =
-                        extension_rows::<R, A>(&ext, index, &source.recent.borrow(), head, allowed, self.ctx.stop);
-                    // Collected with its payload, to be deduplicated below. When recording,
-                    // the annotation is the same for every row, so it is attached after the
-                    // rows are sorted: sorting 8-byte rows rather than 12-byte pairs halved
-                    // the sort.
-                    ready[var_of(rp.head)] = false;
-                    out.extend(rows.into_iter().map(|row| (row, payload)));
+                    let ready = &mut ready[var_of(rp.head)];
+                    self.run_extension(&ext, &statics[ext.index], source, head, payload, out, ready);
                     continue;
                 }
                 let payload = A::at(&packing, round + 1, ri as u32);
                 let before = out.len();
                 self.run_rule(rp, round, payload, &vars, &var_of, &dyn_vars, &env_vars[ri], &statics, out);
-                if out.len() != before {
-                    ready[var_of(rp.head)] = false;
-                }
+                ready[var_of(rp.head)] &= out.len() == before;
                 if let Some(error) = self.ctx.error.take() {
                     return Err(error);
                 }
@@ -684,6 +662,39 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
         self.finish_stratum(sp, vars, &packing);
         self.keep_classes(sp, closures);
         Ok(round as usize)
+    }
+
+    /// Runs an extension rule for one round: its rows, with `payload`, into `out`; `ready`
+    /// tells whether `out` is then sorted, unique and new (see [`new_extension_rows`]).
+    #[allow(clippy::too_many_arguments)]
+    fn run_extension(
+        &self,
+        ext: &Extension,
+        index: &Index<R>,
+        source: &Variable<(Row<R>, A)>,
+        head: &Variable<(Row<R>, A)>,
+        payload: A,
+        out: &mut Vec<(Row<R>, A)>,
+        ready: &mut bool,
+    ) {
+        let allowed = self.options.max_tuples.map(|m| m.saturating_sub(variable_len(head)));
+        if allowed.is_none() && matches!(ext.head.first(), Some(Column::Source(0))) {
+            let rows = new_extension_rows(ext, index, &source.recent.borrow(), head, payload, self.ctx.stop);
+            // Ready for the relation as they are, unless another rule adds to them.
+            *ready = out.is_empty();
+            if out.is_empty() {
+                *out = rows;
+            } else {
+                out.extend(rows);
+            }
+            return;
+        }
+        let rows = extension_rows::<R, A>(ext, index, &source.recent.borrow(), head, allowed, self.ctx.stop);
+        // Collected with its payload, to be deduplicated with the round's other rows. When
+        // recording, the annotation is the same for every row, so it is attached after the
+        // rows are sorted: sorting 8-byte rows rather than 12-byte pairs halved the sort.
+        *ready = false;
+        out.extend(rows.into_iter().map(|row| (row, payload)));
     }
 
     /// Puts the classes of the `eqrel` relations held as classes in the model, in place of
@@ -1209,14 +1220,17 @@ fn new_extension_rows<const R: usize, A: Payload>(
         let mut rows: Vec<(Row<R>, A)> = rows.into_iter().map(|row| (row, payload)).collect();
         let kept = parallel::retain_new_in(&mut rows, &|(row, _): &(Row<R>, A)| row, &batches);
         rows.truncate(kept);
-        // The vector was as long as the candidates (28 M rows for 1 M new ones in the
-        // balance benchmark's `reach`), and on one thread it becomes the relation's batch.
-        rows.shrink_to_fit();
         rows
     };
     let parts = parallel::split_by_key(source, |(row, _)| row[0]);
     if parts.len() <= 1 {
-        return each(source);
+        // On one thread the rows become the relation's batch, in a vector as long as the
+        // candidates (28 M rows for 1 M new ones in the balance benchmark's `reach`): they
+        // are copied out, as the concatenation of pieces does, and the candidates freed.
+        // (Shrinking the vector in place instead kept chains' peak memory 13% higher: the
+        // allocator could not give the freed tail back.)
+        let rows = each(source);
+        return if rows.capacity() > rows.len() + rows.len() / 2 { rows.to_vec() } else { rows };
     }
     parallel::concat(parallel::in_order(parts, each))
 }

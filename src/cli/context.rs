@@ -329,7 +329,15 @@ impl ProjectArgs {
             min_grade: self.min_grade,
             min_confidence: self.min_confidence,
             with_time: false,
+            part: self.part(),
         }
+    }
+
+    /// `--engine dd` on several processes: this process keeps only its part of the facts
+    /// (the rows starting in its byte range of each table; see `stance::facts::part`).
+    fn part(&self) -> Option<stance::facts::part::Part> {
+        let spread = self.engine == EngineArg::Dd && self.processes > 1;
+        spread.then_some(stance::facts::part::Part { index: self.process.into(), count: self.processes.into() })
     }
 }
 

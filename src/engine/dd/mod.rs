@@ -21,6 +21,8 @@
 mod compile;
 #[cfg(feature = "dd")]
 mod run;
+#[cfg(feature = "dd")]
+mod symbols;
 
 #[cfg(feature = "dd")]
 pub use run::{Change, Session};

@@ -296,6 +296,14 @@ impl ProjectArgs {
         self.process == 0
     }
 
+    /// On several processes, how many fact rows this process kept (its part of the tables),
+    /// on standard error.
+    pub fn note_part(&self, facts: &stance::facts::load::Facts) {
+        if let Some(p) = self.part() {
+            eprintln!("process {} of {}: read {} fact rows (its part of each table)", p.index, p.count, facts.len());
+        }
+    }
+
     /// A warning for every cluster address off this machine's loopback interface: the
     /// connections are unauthenticated and unencrypted.
     pub fn warn_non_loopback(&self) {

@@ -111,6 +111,7 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         Err(refused) => return Err(Failure::new(refused, ExitStatus::Usage).within(&mut project.sources)),
     };
     args.project.warn_non_loopback();
+    args.project.note_part(&project.facts);
     let recorder = args.profile.as_ref().map(|_| Arc::new(Recorder::new()));
     let mut run = evaluate(args, ctx, project, &shown, recorder.clone())?;
     if !args.project.prints_results() {

@@ -148,6 +148,16 @@ fn two_processes_on_loopback_each_read_their_part_and_print_on_process_0_what_on
 }
 
 #[test]
+fn proofs_are_refused_across_processes_where_each_reads_a_part() {
+    let dir = graph_project();
+    let args = ["explain", r#"path("a", "c")"#, "--engine", "dd", "--processes", "2", "--process", "1"];
+    let o = stance(dir.path(), &args);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("the dd engine on several processes cannot prove its tuples"), "{err}");
+}
+
+#[test]
 fn strings_made_by_functors_are_refused_across_processes() {
     let dir = project(&[(
         "rules/a.dl",

@@ -1724,9 +1724,14 @@ mod tests {
 
     fn load_streamed(bytes: &[u8], filter: &RowFilter, chunk: usize) -> Loaded {
         let (mut symbols, mut facts) = (Symbols::new(), Facts::new());
-        let (streamed, rows) =
-            stream_in_chunks(FileId(0), (&mut &bytes[..], bytes.len() as u64), (&mut symbols, &mut facts), filter, chunk)
-                .unwrap();
+        let (streamed, rows) = stream_in_chunks(
+            FileId(0),
+            (&mut &bytes[..], bytes.len() as u64),
+            (&mut symbols, &mut facts),
+            filter,
+            chunk,
+        )
+        .unwrap();
         assert_eq!(streamed.len, bytes.len() as u64);
         let mut crc = flate2::Crc::new();
         crc.update(bytes);

@@ -112,8 +112,9 @@ mod tests {
         let filter = RowFilter { part, ..RowFilter::default() };
         let file = SourceMap::new().add("s.csv", "");
         let mut reader = text.as_bytes();
-        load::stream_statement_table(file, (&mut reader, text.len() as u64), &mut symbols, &mut facts, &filter)
-            .unwrap();
+        let (_, _diagnostics) =
+            load::stream_statement_table(file, (&mut reader, text.len() as u64), &mut symbols, &mut facts, &filter)
+                .unwrap();
         rows_of(&facts, &symbols, &[Type::Symbol; 2])
     }
 
@@ -147,19 +148,30 @@ mod tests {
     /// Cells that make cutting hard: quoted commas and newlines (LF and CRLF), doubled
     /// quotes, a quote inside an unquoted cell, text after a closing quote, blanks.
     const CELLS: [&str; 12] = [
-        "a", "Egypt", "\"x, y\"", "\"two\nlines\"", "\"crlf\r\nin it\"", "\"say \"\"hi\"\"\"", "5\"9", "\"q\"tail",
-        "é€", " ", "\"\n\n\"", "\"a,\nb,\r\n\"",
+        "a",
+        "Egypt",
+        "\"x, y\"",
+        "\"two\nlines\"",
+        "\"crlf\r\nin it\"",
+        "\"say \"\"hi\"\"\"",
+        "5\"9",
+        "\"q\"tail",
+        "é€",
+        " ",
+        "\"\n\n\"",
+        "\"a,\nb,\r\n\"",
     ];
     const RELATIONS: [&str; 4] = ["backs", "not backs", "Opposes", "relies on"];
 
     fn table(header: &str, rows: &[(Vec<usize>, usize, bool)]) -> String {
         let mut text = header.to_string();
         for (cells, end, blank) in rows {
-            let cells: Vec<&str> = cells.iter().enumerate().map(|(i, &c)| if i == 1 { RELATIONS[c % 4] } else { CELLS[c % 12] }).collect();
+            let cells: Vec<&str> =
+                cells.iter().enumerate().map(|(i, &c)| if i == 1 { RELATIONS[c % 4] } else { CELLS[c % 12] }).collect();
             text.push_str(&cells.join(","));
             text.push_str(["\n", "\r\n", "\r"][*end % 3]);
             if *blank {
-                text.push_str("\n");
+                text.push('\n');
             }
         }
         text
@@ -215,7 +227,10 @@ mod tests {
         assert!(quoted < cut && cut < text.find("eight\"").unwrap(), "the cut is inside the quoted cell");
         let row = |s: &str, o: &str, line| (vec![s.to_string(), o.to_string()], line);
         let first = statements(text, Some(Part { index: 0, count: 2 }));
-        assert_eq!(first.0["backs"], vec![row("a", "b", 2), row("c", "one\ntwo\nthree\nfour\nfive\nsix\nseven\neight", 3)]);
+        assert_eq!(
+            first.0["backs"],
+            vec![row("a", "b", 2), row("c", "one\ntwo\nthree\nfour\nfive\nsix\nseven\neight", 3)]
+        );
         let second = statements(text, Some(Part { index: 1, count: 2 }));
         assert_eq!(second.0["backs"], vec![row("d", "e", 11)]);
         assert_eq!(streamed(text, Some(Part { index: 1, count: 2 }))["backs"], vec![row("d", "e", 11)]);

@@ -254,8 +254,10 @@ pub fn load_cached(
                 };
                 let Some(bytes) = gunzip_input(bytes, &path, spec, &mut diags) else { continue };
                 let (text, invalid) = load::decode(bytes);
-                let options =
-                    TableOptions { part: inputs.part, ..TableOptions::for_input(&spec.params, &path, &text, implicit_csv) };
+                let options = TableOptions {
+                    part: inputs.part,
+                    ..TableOptions::for_input(&spec.params, &path, &text, implicit_csv)
+                };
                 let file = sources.add(display_path(&path), text);
                 diags.extend(load::invalid_utf8_errors(file, &invalid));
                 let schema = load::Schema { relation: &rel.name, columns: &rel.columns, types: &rel.types };

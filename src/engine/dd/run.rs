@@ -311,7 +311,8 @@ fn timely_config(cluster: &Cluster) -> Result<timely::Config, Diagnostic> {
 fn work(worker: &mut timely::worker::Worker, job: &Job) -> Result<(), Diagnostic> {
     let (index, peers) = (worker.index(), worker.peers());
     let (threads, processes) = job.cluster;
-    let agreed = (processes > 1).then(|| super::symbols::agree(worker, &job.program, &job.shared, threads, &job.agreed));
+    let agreed =
+        (processes > 1).then(|| super::symbols::agree(worker, &job.program, &job.shared, threads, &job.agreed));
     let program = agreed.as_ref().map_or(&job.program, |a| &a.program);
     let gathered: Rc<RefCell<Vec<RowChange>>> = Rc::default();
     let probe = Probe::new();

@@ -114,17 +114,21 @@ impl Ctx<'_> {
         self.report(&claim.warnings, &project.sources);
         let options = args.eval_options(true);
         if !full && let Some(pattern) = claim.pattern() {
-            if matches_only && !super::explain::graded(&project.facts) {
-                match goal::evaluate_eqrel_pattern(&mut project, claim.rel, &pattern, &options) {
-                    Ok(Some(model)) => return Ok((Session { project, model }, claim)),
-                    Ok(None) => {}
-                    Err(f) => return Err(f.within(&mut project.sources)),
-                }
-            }
-            match goal::evaluate_for(&mut project, claim.rel, &pattern, &options) {
+            let Project { program, facts, symbols, .. } = &mut project;
+            let eqrel = matches_only && !super::explain::graded(facts);
+            let goal = if eqrel {
+                goal::evaluate_eqrel_pattern(program, facts, symbols, claim.rel, &pattern, &options)
+            } else {
+                Ok(None)
+            };
+            let goal = match goal {
+                Ok(None) => goal::evaluate_for(program, facts, symbols, claim.rel, &pattern, &options),
+                other => other,
+            };
+            match goal {
                 Ok(Some(model)) => return Ok((Session { project, model }, claim)),
                 Ok(None) => {}
-                Err(f) => return Err(f.within(&mut project.sources)),
+                Err(d) => return Err(Failure::new(vec![d], ExitStatus::Failed).within(&mut project.sources)),
             }
         }
         Ok((self.evaluate(project, &options)?, claim))

@@ -147,6 +147,28 @@ fn two_processes_on_loopback_each_read_their_part_and_print_on_process_0_what_on
     assert!(read0 > 3 && read1 > 2, "{read0} + {read1}");
 }
 
+/// A bad row in process 1's part is reported by process 0 too, as a full read reports it: a
+/// process never starts alone and waits for a peer that stopped at its facts.
+#[test]
+fn every_process_reports_a_bad_row_of_any_part() {
+    let mut text = statements();
+    text.push_str("Zed,backs\n");
+    let line = text.lines().count();
+    let dir = project(&[
+        ("rules/g.dl", RULES),
+        ("rules/s.dl", STATEMENT_RULES),
+        ("facts/edge.facts", &edges()),
+        ("facts/statements.csv", &text),
+    ]);
+    for index in ["0", "1"] {
+        let o = stance(dir.path(), &["infer", "--engine", "dd", "--processes", "2", "--process", index]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains(&format!("facts/statements.csv:{line}:1")), "{err}");
+        assert!(err.contains("expected 4 fields, found 2"), "{err}");
+    }
+}
+
 #[test]
 fn proofs_are_refused_across_processes_where_each_reads_a_part() {
     let dir = graph_project();

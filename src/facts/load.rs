@@ -1323,8 +1323,9 @@ struct RowConverter<'a> {
 
 impl RowConverter<'_> {
     /// `field_spans[i]` is where field `i` is in the file, when known (else the row span).
-    /// Unless `keep` (a row of another process's part, only checked), strings are not
-    /// interned and their cells are 0.
+    /// Unless `keep` (a row of another process's part, only checked), symbol cells are not
+    /// interned and are 0 (a record cell still is read and interned: the dd engine, the one
+    /// that reads parts, refuses record types).
     fn convert<'f>(
         &self,
         fields: impl Iterator<Item = (&'f str, Span)>,

@@ -3,10 +3,11 @@
 //! Every worker builds the same dataflow and feeds it its share of the input: tuple `i` of a
 //! relation goes in at worker `i mod W` (W workers over all processes). On several
 //! processes each process loaded only its part of the facts and feeds all of it, spread over
-//! its own workers; the processes first agree on one symbol table (`symbols`). Each relation's collection is sent to worker 0,
-//! which, in process 0, gathers the model. Time is an epoch: the initial input is epoch 0;
-//! each [`Session::apply`] is the next one, and worker 0 reports the epoch's consolidated
-//! changes. The limits (`EvalOptions`) are checked between worker steps.
+//! its own workers; the processes first agree on one symbol table (`symbols`). Each
+//! relation's collection is sent to worker 0, which, in process 0, gathers the model. Time
+//! is an epoch: the initial input is epoch 0; each [`Session::apply`] is the next one, and
+//! worker 0 reports the epoch's consolidated changes. The limits (`EvalOptions`) are checked
+//! between worker steps.
 
 use super::compile::{self, Row};
 use super::{Cluster, Shared};

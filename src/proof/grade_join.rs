@@ -1,17 +1,28 @@
-//! The fixpoint that grades a model: the positive rules evaluated again over the model's own
-//! tuples, each tuple carrying what its best proofs are worth (a 37-bit down-set of grades
-//! and a best confidence) instead of being derived anew.
+//! The fixpoints that grade a model: the positive rules evaluated again over the model's own
+//! tuples, each tuple carrying what its best proofs are worth instead of being derived anew.
 //!
-//! Every rule instance is worth the meet of its premises (the intersection of their grade
-//! sets, the product of their confidences), and a tuple the join of its instances' and its
-//! own rows'. Both are monotone, so the least fixpoint is reached by chaotic iteration from
-//! the leaves: a tuple whose value grew is *new* in the next round, and every instance with a
-//! new premise is evaluated again, exactly as semi-naive evaluation re-joins new tuples.
+//! Two ways, sharing one join:
+//!
+//! - **Thresholds** ([`chains`]), for grades. For one reliability, the tuples derivable from
+//!   the rows at least `r1`, `r2`, … `r6` are nested, so one semi-naive evaluation per
+//!   reliability that takes the credibility levels in order (a bucket queue, continuing from
+//!   one level to the next) finds each tuple's best credibility at that reliability, and the
+//!   tuple's grade set is the union over the seven chains (six reliabilities and "given").
+//!   Each tuple is joined at most once per chain.
+//! - **The lattice** ([`fixpoint`]), for confidences (and grades when asked, to check the
+//!   thresholds against). Every rule instance is worth the meet of its premises (the
+//!   intersection of their grade sets, the product of their confidences), and a tuple the
+//!   join of its instances' and its own rows'. Both are monotone, so the least fixpoint is
+//!   reached by chaotic iteration from the leaves: a tuple whose value grew is *new* in the
+//!   next round, and every instance with a new premise is evaluated again, exactly as
+//!   semi-naive evaluation re-joins new tuples.
+//!
 //! Instances are enumerated on the fly, by joins over sorted lookups of the model's tuples,
 //! never stored: the first round runs each rule's body in its written order; later rounds
 //! start each rule from the new tuples of each of its atoms of the same stratum (the rest of
 //! the body in its written order), so an instance is only visited when a premise improved.
 //! Strata run in order: a lower stratum's values are final before a higher one reads them.
+//! A negated premise is checked against the model and carries no value.
 //!
 //! Rules this join does not run (aggregates, `autoinc()`) keep their instances as stored
 //! hyperedges, found by [`Explainer::instances`], and re-evaluated in every round of their
@@ -307,18 +318,18 @@ pub fn chains(ex: &mut Explainer, offsets: &[usize], leaves: &[u64], exhaustive:
         }
     }
     let mut grades = vec![0u64; n];
-    let mut previous: Vec<u8> = vec![NO_LEVEL; leaf_nodes.len()];
+    let mut previous: Option<Vec<u8>> = None;
     for spec in ChainSpec::all() {
         let starts: Vec<u8> = leaf_nodes.iter().map(|&node| spec.level(leaves[node as usize])).collect();
         // A chain with the same leaves as the previous one has its levels too.
-        if starts != previous {
+        if previous.as_ref() != Some(&starts) {
             let complete = exhaustive && starts.iter().all(|&l| l != NO_LEVEL);
             join.start_chain(&leaf_nodes, &starts);
             for (i, (plans, edges)) in strata.iter().enumerate() {
                 let depth = spec.bits.len() as u8;
                 join.run_chain(&program.strata[i].relations, plans, edges, &by_stratum[i], depth, complete, ex.symbols);
             }
-            previous = starts;
+            previous = Some(starts);
         }
         let levels = &join.chain.as_ref().expect("grading a chain").levels;
         for (g, &l) in grades.iter_mut().zip(levels) {

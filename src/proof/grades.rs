@@ -8,17 +8,16 @@
 //!
 //! Computed after evaluation, by evaluating the positive rules again over the model's own
 //! tuples with each tuple carrying its value ([`crate::proof::grade_join`]): semi-naively,
-//! stratum by stratum, from the leaves up, every rule instance re-joined when one of its
-//! premises' values grew. Nothing enumerates proofs and no instance is stored:
+//! stratum by stratum, from the leaves up. Nothing enumerates proofs and no instance is
+//! stored:
 //!
 //! - **Grades.** A tuple's value is the *down-set* of its proofs' grades: every grade `g`
 //!   such that some proof has all premises at least `g`, a 37-bit set (the 36 grades and one
-//!   bit above `A1` for "given", below). An instance is worth the intersection of its
-//!   premises' sets (one subproof per premise, each at least `g`), a tuple the union of its
-//!   instances' and its own rows'. That is a finite distributive lattice, so the least
-//!   fixpoint exists, needs at most 37 changes per tuple, and equals the union over finite
-//!   proofs: a cycle adds nothing, so a claim never proves itself. The Pareto-best grades
-//!   are the set's maximal elements.
+//!   bit above `A1` for "given", below). Equivalently, `g` is in the set iff the tuple is
+//!   derivable from the leaves at least `g`: one evaluation per reliability, the
+//!   credibility thresholds taken best first and each continuing the last (see
+//!   [`grade_join::chains`]), decides every `g`. A cycle adds nothing, so a claim never
+//!   proves itself. The Pareto-best grades are the set's maximal elements.
 //! - **Confidence.** The same fixpoint in the Viterbi semiring (max, ×) over [0, 1]: a
 //!   product of numbers in [0, 1] is at most each factor, so going round a cycle never
 //!   raises a value and the least fixpoint is the best proof's product. Computed only when

@@ -273,7 +273,7 @@ proptest! {
         std::fs::create_dir(dir.path().join("facts")).unwrap();
         std::fs::write(dir.path().join("facts/statements.csv"), table).unwrap();
         let mut session = evaluated(dir.path(), None, None);
-        let by_thresholds = session.grading();
+        let by_thresholds = Grading::compute_by_thresholds(&mut session.explainer());
         let by_lattice = Grading::compute_by_lattice(&mut session.explainer());
         prop_assert_eq!(shown(&session, &by_thresholds), shown(&session, &by_lattice), "{}", program);
     }

@@ -136,8 +136,17 @@ pub struct Grading {
 
 impl Grading {
     /// Grades every tuple of the explainer's model; confidences only when some statement
-    /// row has one.
+    /// row has one. Without confidences, grades are computed by thresholds
+    /// ([`Grading::compute_by_thresholds`]); with them, both by the lattice fixpoint in one
+    /// pass ([`Grading::compute_by_lattice`]), which costs less than thresholds and a
+    /// fixpoint for the confidences alone (`bench/grades.py`, BENCHMARKS.md).
     pub fn compute(ex: &mut Explainer) -> Grading {
+        if ex.facts.graded().1 { Grading::compute_by_lattice(ex) } else { Grading::compute_by_thresholds(ex) }
+    }
+
+    /// [`Grading::compute`] with the grades computed by thresholds
+    /// ([`grade_join::chains`]), and the confidences, when any, by their own fixpoint.
+    pub fn compute_by_thresholds(ex: &mut Explainer) -> Grading {
         let (offsets, n) = node_offsets(ex.model);
         let (has_grades, has_confidence) = ex.facts.graded();
         // Leaves: what the rows and facts stating each tuple are worth (the best of them);
@@ -153,9 +162,9 @@ impl Grading {
         Grading { offsets, grades, confidence, has_grades, has_confidence }
     }
 
-    /// [`Grading::compute`] with the grades computed by the lattice fixpoint, as
-    /// confidences are, instead of by thresholds: the same grades, more slowly (kept to check
-    /// the one against the other).
+    /// [`Grading::compute`] with the grades computed by the lattice fixpoint, together with
+    /// the confidences: the same grades as by thresholds (`tests/grades.rs` checks one
+    /// against the other).
     pub fn compute_by_lattice(ex: &mut Explainer) -> Grading {
         let (offsets, n) = node_offsets(ex.model);
         let (has_grades, has_confidence) = ex.facts.graded();

@@ -19,6 +19,7 @@
 
 use super::reeval::{Changes, Delta};
 use super::{ExitStatus, Failure, Project, input_tuples};
+use crate::base::common;
 use crate::base::value::{Symbols, Tuples, Type, Value};
 use crate::engine::dd::{Change, Session};
 use crate::engine::eval::{EvalOptions, Model};
@@ -59,12 +60,9 @@ impl Input {
     /// the common prefix and the common suffix of the two loads are counted.
     fn update(&mut self, rel: usize, now: Tuples, out: &mut Vec<Change>) {
         let (old, arity) = (&self.rows, now.arity.max(1));
-        let common = |a: &mut dyn Iterator<Item = (&Value, &Value)>| a.take_while(|(x, y)| x == y).count() / arity;
-        let prefix =
-            if now.arity == 0 { old.len().min(now.len()) } else { common(&mut old.data.iter().zip(&now.data)) };
+        let prefix = if now.arity == 0 { old.len().min(now.len()) } else { common::prefix(&old.data, &now.data) / arity };
         let most = old.len().min(now.len()) - prefix;
-        let suffix =
-            if now.arity == 0 { most } else { common(&mut old.data.iter().rev().zip(now.data.iter().rev())).min(most) };
+        let suffix = if now.arity == 0 { most } else { common::suffix(&old.data, &now.data, most * arity) / arity };
         let mut net: FxHashMap<&[Value], isize> = FxHashMap::default();
         for i in prefix..old.len() - suffix {
             *net.entry(old.get(i)).or_insert(0) -= 1;

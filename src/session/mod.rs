@@ -31,6 +31,7 @@ use crate::engine::eval::{EvalOptions, Model};
 use crate::engine::plan::{self, Plan};
 use crate::facts::confine::{self, Place};
 use crate::facts::load::{self, Facts, TableOptions};
+use crate::facts::reload;
 use crate::lang::ir;
 use crate::proof::provenance::Explainer;
 use itertools::Itertools;
@@ -213,7 +214,7 @@ pub fn load_cached(
     // Statement tables first: their relation names are known before checking.
     let place = (inputs, overlay, rows);
     let (mut symbols, mut facts, statement_relations, other_csv) =
-        statement_tables(place, sources, &mut read, &mut diags, cache)?;
+        statement_tables(place, sources, &mut read, &mut diags, cache.as_deref_mut())?;
     let (program, check_diags) = crate::lang::check::check(&rule_files, &statement_relations, &mut symbols);
     diags.extend(check_diags);
     diags.extend(confine::directive_names(&program, sources));
@@ -251,14 +252,10 @@ pub fn load_cached(
                 let Some(bytes) = gunzip_input(bytes, &path, spec, &mut diags) else { continue };
                 let (text, invalid) = load::decode(bytes);
                 let options = TableOptions::for_input(&spec.params, &path, &text, implicit_csv);
-                let file = sources.add(display_path(&path), text);
-                diags.extend(load::invalid_utf8_errors(file, &invalid));
                 let schema = load::Schema { relation: &rel.name, columns: &rel.columns, types: &rel.types };
-                if let Err(errors) =
-                    load::load_relation_table(file, sources, &schema, &options, &mut symbols, &mut facts)
-                {
-                    diags.extend(errors);
-                }
+                let kept = cache.as_deref_mut();
+                let table = (path.as_path(), &schema, &options);
+                relation_table(table, (text, &invalid), kept, sources, (&mut symbols, &mut facts), &mut diags);
             }
         }
     }
@@ -271,6 +268,48 @@ pub fn load_cached(
     // `ord` numbers the symbols of the rules and facts now, before a claim adds its own.
     crate::engine::eval::prepare_symbols(&program, &mut symbols);
     Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan, read })
+}
+
+/// Loads one relation table (`text`, with the invalid UTF-8 `decode` found) into `sources`,
+/// `symbols` and `facts`: when `kept` holds the table as last loaded, by its changed rows
+/// only (see [`crate::facts::reload`]), else in full (then kept for the next load, if it
+/// can be).
+fn relation_table(
+    (path, schema, options): (&Path, &load::Schema, &TableOptions),
+    (text, invalid): (String, &[load::InvalidUtf8]),
+    kept: Option<&mut cache::LoadCache>,
+    sources: &mut SourceMap,
+    (symbols, facts): (&mut Symbols, &mut Facts),
+    diags: &mut Vec<Diagnostic>,
+) {
+    let key = (path.to_path_buf(), schema.relation.to_string());
+    let mut kept = kept;
+    if let Some(cache) = kept.as_deref_mut()
+        && let Some(table) = cache.tables.get_mut(&key)
+        && invalid.is_empty()
+        && table.reads(schema, options)
+        && table.reload(&text) != reload::Reloaded::Declined
+    {
+        let file = sources.add(display_path(path), text);
+        table.add_to(file, facts);
+        cache.table_reloads += 1;
+        return;
+    }
+    let file = sources.add(display_path(path), text);
+    diags.extend(load::invalid_utf8_errors(file, invalid));
+    let number = facts.tables.len() as u32;
+    let loaded = load::load_relation_table(file, sources, schema, options, symbols, facts);
+    let Some(kept) = kept.map(|c| &mut c.tables) else { return };
+    kept.remove(&key);
+    match loaded {
+        Err(errors) => diags.extend(errors),
+        Ok(_) if invalid.is_empty() => {
+            if let Some(table) = reload::KeptTable::new(schema, options, &sources.get(file).text, facts, number) {
+                kept.insert(key, table);
+            }
+        }
+        Ok(_) => {}
+    }
 }
 
 /// Plans a loaded project's evaluation from the sizes of its input tables.

@@ -326,7 +326,8 @@ fn a_row_inserted_in_the_middle_moves_the_lines_proofs_name() {
     // The proof of `r(4)` names the row `3 4` (the last step of its derivation).
     let proof = |cache: &mut stance::session::cache::LoadCache| {
         let mut sources = stance::base::source::SourceMap::new();
-        let mut project = stance::session::load_cached(&inputs, &Overlay::new(), &mut sources, Some(cache), true).unwrap();
+        let mut project =
+            stance::session::load_cached(&inputs, &Overlay::new(), &mut sources, Some(cache), true).unwrap();
         stance::session::plan(&mut project);
         let options = EvalOptions { record: true, ..EvalOptions::default() };
         let mut session = stance::session::Session::evaluate(project, &options).unwrap();
@@ -342,5 +343,27 @@ fn a_row_inserted_in_the_middle_moves_the_lines_proofs_name() {
     std::fs::write(&table, "0\t1\n1\t2\n7\t7\n2\t3\n3\t4\n").unwrap();
     let second = proof(&mut cache);
     assert_eq!(cache.table_reloads, 1);
-    assert_eq!(second, first.replace("facts/e.facts:4", "facts/e.facts:5").replace("facts/e.facts:3", "facts/e.facts:4"));
+    assert_eq!(
+        second,
+        first.replace("facts/e.facts:4", "facts/e.facts:5").replace("facts/e.facts:3", "facts/e.facts:4")
+    );
+    // A changed row with an error: the table is read in full, and the error named.
+    std::fs::write(&table, "0\t1\n1\t2\n7\tx\n2\t3\n3\t4\n").unwrap();
+    let mut sources = stance::base::source::SourceMap::new();
+    let failed = stance::session::load_cached(&inputs, &Overlay::new(), &mut sources, Some(&mut cache), true);
+    let failure = failed.err().expect("the bad row fails the load");
+    let diags: Vec<String> =
+        failure.diagnostics.iter().map(|d| stance::base::diag::render_short(d, &sources)).collect();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(
+        diags[0].ends_with("facts/e.facts:3:3: error[E021]: `x` is not a number (column 2 of `e`, declared `number`)"),
+        "{diags:?}"
+    );
+    assert_eq!(cache.table_reloads, 1);
+    // Fixed again: read in full once more (the failed load kept nothing), then by rows.
+    std::fs::write(&table, "0\t1\n1\t2\n7\t7\n2\t3\n3\t4\n").unwrap();
+    assert_eq!(proof(&mut cache), second);
+    std::fs::write(&table, "0\t1\n1\t2\n2\t3\n3\t4\n").unwrap();
+    assert_eq!(proof(&mut cache), first);
+    assert_eq!(cache.table_reloads, 2);
 }

@@ -31,7 +31,9 @@ use crate::base::common;
 use crate::base::source::{FileId, SourceMap};
 use crate::base::value::{Symbols, Tuples, Type};
 use crate::facts::csv_scan::Records;
-use crate::facts::load::{FactOrigin, FactRows, Facts, Schema, TableInfo, TableKind, TableOptions, load_relation_table};
+use crate::facts::load::{
+    FactOrigin, FactRows, Facts, Schema, TableInfo, TableKind, TableOptions, load_relation_table,
+};
 
 /// One relation table as last loaded (only tables of numbers: see the module docs).
 #[derive(Debug, Clone)]
@@ -313,7 +315,8 @@ mod tests {
         let file = sources.add("edge.csv", text);
         let columns = columns();
         load_relation_table(file, &sources, &schema(&columns), options, &mut symbols, &mut facts).ok()?;
-        let rows = facts.rows("edge").iter().map(|(t, id)| (t.to_vec(), facts.origin(id).line, facts.origin(id).offset));
+        let rows =
+            facts.rows("edge").iter().map(|(t, id)| (t.to_vec(), facts.origin(id).line, facts.origin(id).offset));
         let kept = KeptTable::new(&schema(&columns), options, text, &facts, 0);
         Some((rows.collect(), kept))
     }
@@ -376,10 +379,7 @@ mod tests {
         let (_, kept) = full("1\t2\n3\t4\n5\t6\n", &tsv()).unwrap();
         let mut kept = kept.unwrap();
         assert_eq!(kept.reload("1\t2\n9\t9\n3\t4\n5\t6\n"), changed(1, 2));
-        assert_eq!(
-            rows(&kept),
-            vec![(vec![1, 2], 1, 0), (vec![9, 9], 2, 4), (vec![3, 4], 3, 8), (vec![5, 6], 4, 12)]
-        );
+        assert_eq!(rows(&kept), vec![(vec![1, 2], 1, 0), (vec![9, 9], 2, 4), (vec![3, 4], 3, 8), (vec![5, 6], 4, 12)]);
     }
 
     /// CRLF line ends, in both readers.
@@ -489,7 +489,11 @@ mod tests {
 
     /// After each edit, the kept rows are a full load's (where the reload does not decline;
     /// where the full load fails, it must decline).
-    fn check_sequence(start: &str, edits: &[(usize, usize, String)], options: &TableOptions) -> Result<(), TestCaseError> {
+    fn check_sequence(
+        start: &str,
+        edits: &[(usize, usize, String)],
+        options: &TableOptions,
+    ) -> Result<(), TestCaseError> {
         let Some((_, Some(mut kept))) = full(start, options) else { return Ok(()) };
         let mut text = start.to_string();
         for (at, cut, insert) in edits {

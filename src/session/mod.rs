@@ -299,16 +299,18 @@ fn relation_table(
     diags.extend(load::invalid_utf8_errors(file, invalid));
     let number = facts.tables.len() as u32;
     let loaded = load::load_relation_table(file, sources, schema, options, symbols, facts);
-    let Some(kept) = kept.map(|c| &mut c.tables) else { return };
-    kept.remove(&key);
-    match loaded {
-        Err(errors) => diags.extend(errors),
-        Ok(_) if invalid.is_empty() => {
-            if let Some(table) = reload::KeptTable::new(schema, options, &sources.get(file).text, facts, number) {
-                kept.insert(key, table);
-            }
+    if let Some(cache) = kept {
+        cache.tables.remove(&key);
+        let text = &sources.get(file).text;
+        if loaded.is_ok()
+            && invalid.is_empty()
+            && let Some(table) = reload::KeptTable::new(schema, options, text, facts, number)
+        {
+            cache.tables.insert(key, table);
         }
-        Ok(_) => {}
+    }
+    if let Err(errors) = loaded {
+        diags.extend(errors);
     }
 }
 

@@ -10,6 +10,7 @@ pub mod confine;
 pub mod csv_scan;
 pub mod grade;
 pub mod load;
+pub mod part;
 pub mod record_text;
 pub mod reload;
 pub mod rename;

@@ -23,9 +23,9 @@
 //! Where the kept state cannot say what a full load would give, the reload declines and the
 //! caller loads the table in full: a change before the first row (the header, a byte order
 //! mark), a changed row with an error (the full load reports it), strings (their symbol ids
-//! belong to the last load's symbol table; only tables of numbers are kept), and, in a table
+//! belong to the last load's symbol table; only tables of numbers are kept), in a table
 //! read without quoting, an empty line anywhere (whether it is a row depends on what follows
-//! it).
+//! it), and one process's part of a table (`facts::part`).
 
 use crate::base::common;
 use crate::base::source::{FileId, SourceMap};
@@ -72,7 +72,9 @@ impl KeptTable {
     /// What a full load of `text` as `schema` gave as table `table` of `facts` (its rows
     /// are the last ones of the relation); `None` when such a table is not kept.
     pub fn new(schema: &Schema, options: &TableOptions, text: &str, facts: &Facts, table: u32) -> Option<KeptTable> {
-        if !keepable(schema.types) || text.len() >= u32::MAX as usize {
+        // A part of a table (`facts::part`, one process's rows) is not kept: its rows are
+        // chosen by byte range, which a change moves.
+        if !keepable(schema.types) || text.len() >= u32::MAX as usize || options.part.is_some() {
             return None;
         }
         let rows = facts.relations.get(schema.relation)?;
@@ -326,7 +328,7 @@ mod tests {
     }
 
     fn csv() -> TableOptions {
-        TableOptions { delimiter: b',', headers: true, rfc4180: true, comment: None }
+        TableOptions { delimiter: b',', headers: true, rfc4180: true, comment: None, part: None }
     }
 
     fn tsv() -> TableOptions {
@@ -397,7 +399,7 @@ mod tests {
     /// kept ones (here: to the end, where the full load fails, so the reload declines).
     #[test]
     fn quotes_that_span_lines_are_followed() {
-        let options = TableOptions { delimiter: b',', headers: true, rfc4180: true, comment: None };
+        let options = TableOptions { delimiter: b',', headers: true, rfc4180: true, comment: None, part: None };
         let old = "x,y,note\n1,2,\"a\n3,4,b\"\n5,6,c\n7,8,d\n";
         // The old table has three rows: the quoted note spans a line.
         assert_eq!(full(old, &options).unwrap().0.len(), 3);
@@ -427,6 +429,10 @@ mod tests {
         let file = sources.add("edge.facts", "a\t1\n");
         load_relation_table(file, &sources, &strings, &tsv(), &mut symbols, &mut facts).unwrap();
         assert!(KeptTable::new(&strings, &tsv(), "a\t1\n", &facts, 0).is_none());
+        // One process's part of a table is not kept.
+        let part = TableOptions { part: Some(crate::facts::part::Part { index: 0, count: 2 }), ..tsv() };
+        let (_, kept) = full("1\t2\n3\t4\n", &part).unwrap();
+        assert!(kept.is_none());
     }
 
     /// A table's rows as text, with an edit: rows inserted, removed or changed, and bytes.

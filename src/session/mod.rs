@@ -306,11 +306,14 @@ fn relation_table(
     diags.extend(load::invalid_utf8_errors(file, invalid));
     let number = facts.tables.len() as u32;
     let loaded = load::load_relation_table(file, sources, schema, options, symbols, facts);
-    if let Some(cache) = kept {
+    // A table that fails to load leaves the last good one kept: the next reload compares
+    // with that (a table caught half-written by a save is read again by rows once whole).
+    if let Some(cache) = kept
+        && loaded.is_ok()
+    {
         cache.tables.remove(&key);
         let text = &sources.get(file).text;
-        if loaded.is_ok()
-            && invalid.is_empty()
+        if invalid.is_empty()
             && let Some(table) = reload::KeptTable::new(schema, options, text, facts, number)
         {
             cache.tables.insert(key, table);

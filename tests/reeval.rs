@@ -366,4 +366,11 @@ fn a_row_inserted_in_the_middle_moves_the_lines_proofs_name() {
     std::fs::write(&table, "0\t1\n1\t2\n2\t3\n3\t4\n").unwrap();
     assert_eq!(proof(&mut cache), first);
     assert_eq!(cache.table_reloads, 3);
+    assert_eq!(cache.tables.len(), 1);
+    // A table no `.input` reads any more is forgotten.
+    std::fs::write(root.join("rules/r.dl"), ".decl e(x: number, y: number)\n.decl r(x: number)\nr(y) :- e(0, y).\n")
+        .unwrap();
+    let mut sources = stance::base::source::SourceMap::new();
+    stance::session::load_cached(&inputs, &Overlay::new(), &mut sources, Some(&mut cache), true).unwrap();
+    assert_eq!(cache.tables.len(), 0);
 }

@@ -231,6 +231,16 @@ pub fn load_cached(
 
     // Relation tables named by `.input`.
     if !diags.iter().any(Diagnostic::is_error) {
+        // The kept tables no `.input` reads any more are forgotten.
+        if let Some(c) = cache.as_deref_mut() {
+            let read: BTreeSet<(PathBuf, String)> = program
+                .relations
+                .iter()
+                .flat_map(|rel| rel.inputs.iter().map(move |spec| (rel, spec)))
+                .filter_map(|(rel, spec)| Some((input_file(inputs.facts.as_deref(), rel, spec).0?, rel.name.clone())))
+                .collect();
+            c.tables.retain(|key, _| read.contains(key));
+        }
         for rel in &program.relations {
             for spec in &rel.inputs {
                 if spec.params.get("IO").is_some_and(|v| v == "statements") {

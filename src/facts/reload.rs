@@ -448,7 +448,7 @@ mod tests {
         format!("{}{insert}{}", &text[..at], &text[end..])
     }
 
-    /// `RELOAD_CASES`, or 1024 (random byte edits often break a row, so about one case in six
+    /// `RELOAD_CASES`, or 1024 (random byte edits often break a row, so about one edit in six
     /// reloads rows rather than declining).
     fn cases() -> u32 {
         std::env::var("RELOAD_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1024)

@@ -8,17 +8,19 @@ rules read as strict over the rows without the denials (issue 21).
               `.prefer by grade`, over all rows: every denial contradicts an affirmed row
               (a random grade on each), so each of those conflicts is weighed.
 
-Both run `stance infer` (the shown relations to /dev/null). Prints wall time and peak
-memory (GNU time), medians over --reps runs, alternating.
+Both run `stance infer` (the shown relations to /dev/null), alternating through
+bench/harness.py: wall time, peak memory and CPU (GNU time), medians over --reps runs.
 Usage: bench/defeasible.py [--rows 1000000] [--actors 100000] [--reps 3] [--stance target/release/stance]
 """
 
 import argparse
 import os
 import random
-import statistics
-import subprocess
+import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import run_benchmark, table  # noqa: E402
 
 STRICT = """// bench/defeasible.py, strict reading
 .decl ally(x: symbol, y: symbol)
@@ -60,36 +62,40 @@ def tables(root, rows, actors, seed):
                     f.write(f"a{a},not backs,a{b},{grade()}\n")
 
 
-def run(stance, d):
-    argv = ["/usr/bin/time", "-f", "%e %M", stance, "infer", "--rules", "rules.dl", "--facts", "facts", "--format", "csv"]
-    out = subprocess.run(argv, cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    assert out.returncode == 0, out.stderr[-2000:]
-    secs, kb = out.stderr.strip().splitlines()[-1].split()
-    return float(secs), int(kb) / 1024
-
-
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--actors", type=int, default=100_000)
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--timeout", type=float, default=1800)
     p.add_argument("--stance", default="target/release/stance")
     a = p.parse_args()
     stance = os.path.abspath(a.stance)
     with tempfile.TemporaryDirectory() as root:
         tables(root, a.rows, a.actors, a.seed)
-        results = {"strict": [], "defeasible": []}
-        for _ in range(a.reps):
-            for name in results:
-                results[name].append(run(stance, os.path.join(root, name)))
-        print(f"{a.rows} rows ({a.rows // 10} denials), {a.actors} actors, seed {a.seed}, {a.reps} runs each, `stance infer`")
-        base = None
-        for name in results:
-            t = statistics.median(r[0] for r in results[name])
-            m = statistics.median(r[1] for r in results[name])
-            base = base or (t, m)
-            print(f"{name:10} median {t:7.2f} s  peak {m:8.1f} MB  ({t / base[0]:.2f}x time, {m / base[1]:.2f}x memory)")
+
+        def infer(name):
+            d = os.path.join(root, name)
+            # `exec` keeps GNU time's numbers stance's own; the rows go to /dev/null.
+            return ["sh", "-c", 'exec "$0" infer --rules "$1" --facts "$2" --format csv > /dev/null',
+                    stance, os.path.join(d, "rules.dl"), os.path.join(d, "facts")]
+
+        bench = {
+            "name": "defeasible",
+            "title": "defeasible rules against the same rules read as strict",
+            "input": f"{a.rows:,} rows ({a.rows // 10:,} denials), {a.actors:,} actors, seed {a.seed}, `stance infer`",
+            "engines": {"strict": infer("strict"), "defeasible": infer("defeasible")},
+            "baseline": "strict",
+            "counts_optional": True,
+        }
+        # The harness alternates the runs and times each under GNU time (wall, peak, CPU).
+        with open(os.path.join(root, "stderr.log"), "w") as log:
+            result = run_benchmark(bench, a.reps, a.timeout, log, required=set(bench["engines"]))
+        print(table(bench, result))
+        base = result["strict"]["cpu_seconds"]
+        print(f"CPU (user + system), medians: strict {base:.2f} s, defeasible "
+              f"{result['defeasible']['cpu_seconds']:.2f} s ({result['defeasible']['cpu_seconds'] / base:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -67,9 +67,55 @@ fn free_ports() -> [u16; 2] {
     [a.local_addr().unwrap().port(), b.local_addr().unwrap().port()]
 }
 
+/// Statement rows with quoted cells that hold commas and newlines; the middle of the file,
+/// where two processes cut it, is inside the long quoted `quote` cell of the third row.
+/// "Zed" is only in the second half: process 1's strings reach process 0 through the
+/// start-up exchange, and the rule's constant "Zed" is translated on process 1.
+fn statements() -> String {
+    let mut text = String::from("subject,relation,object,quote\n");
+    text.push_str("\"Govt of\nNational Accord\",backs,\"UN, the\",said\n");
+    text.push_str("Egypt,backs,\"Govt of\nNational Accord\",\"\"\"so\"\"\"\n");
+    let long: Vec<String> = (0..40).map(|i| format!("line {i}, of a long quote")).collect();
+    text.push_str(&format!("Haftar,backs,Egypt,\"{}\"\r\n", long.join("\n")));
+    text.push_str("\"UN, the\",backs,Zed,\n\nZed,backs,\"Y\n\",\n");
+    text
+}
+
+/// Over the graph's rules: recursion over statement rows, a constant only process 1 reads,
+/// and `ord` (numbered over the agreed table, as datafrog numbers the whole one).
+const STATEMENT_RULES: &str = r#"
+.decl ally(a: symbol, b: symbol)
+ally(x, y) :- backs(x, y).
+ally(x, z) :- ally(x, y), backs(y, z).
+.decl zed(a: symbol)
+zed(x) :- ally(x, "Zed").
+.decl ranked(a: symbol, n: number)
+ranked(x, n) :- node(x), n = ord(x).
+ranked(x, n) :- ally(x, _), n = ord(x).
+.output ally
+.output zed
+.output ranked
+"#;
+
+/// How many fact rows a process said it read.
+fn rows_read(stderr: &str, index: usize) -> usize {
+    let prefix = format!("process {index} of 2: read ");
+    let line = stderr.lines().find_map(|l| l.strip_prefix(&prefix)).unwrap_or_else(|| panic!("no count in {stderr}"));
+    line.split(' ').next().unwrap().parse().unwrap()
+}
+
 #[test]
-fn two_processes_on_loopback_print_on_process_0_what_one_process_prints() {
-    let dir = graph_project();
+fn two_processes_on_loopback_each_read_their_part_and_print_on_process_0_what_one_process_prints() {
+    let text = statements();
+    let cut = text.len() / 2;
+    let quote = text.find("line 0").unwrap();
+    assert!(quote < cut && cut < text.find("line 39").unwrap(), "the cut is inside a quoted cell with newlines");
+    let dir = project(&[
+        ("rules/g.dl", RULES),
+        ("rules/s.dl", STATEMENT_RULES),
+        ("facts/edge.facts", &edges()),
+        ("facts/statements.csv", &text),
+    ]);
     let [p0, p1] = free_ports();
     std::fs::write(dir.path().join("hosts"), format!("127.0.0.1:{p0}\n127.0.0.1:{p1}\n")).unwrap();
     let spawn = |index: &str| {
@@ -89,8 +135,48 @@ fn two_processes_on_loopback_print_on_process_0_what_one_process_prints() {
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
     assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
     let datafrog = stance(dir.path(), &["infer", "--format", "csv"]);
+    assert_eq!(datafrog.status.code(), Some(0), "{}", stderr(&datafrog));
+    assert!(stdout(&datafrog).contains("ally,\"UN, the\",Y\n"), "{}", stdout(&datafrog));
+    assert!(stdout(&datafrog).contains("zed,Egypt\n"), "{}", stdout(&datafrog));
     assert_eq!(stdout(&first), stdout(&datafrog));
     assert_eq!(stdout(&second), "", "process 1 prints nothing");
+    // Each read a part: the edges' 18 lines and the 5 statement rows, split between them
+    // (the first three statement rows start before the cut, the last two after it).
+    let (read0, read1) = (rows_read(&stderr(&first), 0), rows_read(&stderr(&second), 1));
+    assert_eq!(read0 + read1, 18 + 5, "{read0} + {read1}");
+    assert!(read0 > 3 && read1 > 2, "{read0} + {read1}");
+}
+
+/// A bad row in process 1's part is reported by process 0 too, as a full read reports it: a
+/// process never starts alone and waits for a peer that stopped at its facts.
+#[test]
+fn every_process_reports_a_bad_row_of_any_part() {
+    let mut text = statements();
+    text.push_str("Zed,backs\n");
+    let line = text.lines().count();
+    let dir = project(&[
+        ("rules/g.dl", RULES),
+        ("rules/s.dl", STATEMENT_RULES),
+        ("facts/edge.facts", &edges()),
+        ("facts/statements.csv", &text),
+    ]);
+    for index in ["0", "1"] {
+        let o = stance(dir.path(), &["infer", "--engine", "dd", "--processes", "2", "--process", index]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains(&format!("facts/statements.csv:{line}:1")), "{err}");
+        assert!(err.contains("expected 4 fields, found 2"), "{err}");
+    }
+}
+
+#[test]
+fn proofs_are_refused_across_processes_where_each_reads_a_part() {
+    let dir = graph_project();
+    let args = ["explain", r#"path("a", "c")"#, "--engine", "dd", "--processes", "2", "--process", "1"];
+    let o = stance(dir.path(), &args);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("the dd engine on several processes cannot prove its tuples"), "{err}");
 }
 
 #[test]

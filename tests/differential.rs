@@ -886,7 +886,7 @@ fn check_goal_directed(text: &str, choice: &[(bool, i64)]) -> Result<(), TestCas
         if arity > 0 && bound.iter().all(Option::is_none) {
             bound[0] = Some(from_number(choice[0].1 as i32));
         }
-        let goal = stance::session::goal::evaluate_program_for(&program, &facts, &mut symbols, rel, &bound, &options)
+        let goal = stance::session::goal::evaluate_for(&program, &facts, &mut symbols, rel, &bound, &options)
             .map_err(|d| TestCaseError::fail(d.message))?;
         let Some(goal) = goal else { continue };
         let matching = |tuples: &stance::base::value::Tuples| -> Vec<Vec<u32>> {
@@ -934,14 +934,9 @@ fn check_pragma(text: &str) -> Result<(), TestCaseError> {
     prop_assert!(!program.magic_transform.is_empty());
     let roots: Vec<usize> = (0..program.relations.len()).filter(|&r| program.is_derived(r)).collect();
     let facts = stance::facts::load::Facts::new();
-    let goal = stance::session::goal::evaluate_program_for_pragma(
-        &program,
-        &facts,
-        &mut symbols,
-        &roots,
-        &EvalOptions::default(),
-    )
-    .map_err(|d| TestCaseError::fail(d.message))?;
+    let goal =
+        stance::session::goal::evaluate_for_pragma(&program, &facts, &mut symbols, &roots, &EvalOptions::default())
+            .map_err(|d| TestCaseError::fail(d.message))?;
     if let Some(goal) = goal {
         for &rel in &roots {
             prop_assert_eq!(&full.model.relations[rel], &goal.relations[rel], "relation {} in:\n{}", rel, text);

@@ -346,12 +346,11 @@ fn a_query_on_an_eqrel_relation_reads_the_bound_values_class_not_every_pair() {
     let facts = stance::facts::load::Facts::new();
     let options = EvalOptions { record: true, max_tuples: Some(100_000), ..Default::default() };
     let bound = [Some(from_number(5)), None];
-    let goal = stance::session::goal::evaluate_program_for(&program, &facts, &mut symbols, bloc, &bound, &options);
+    let goal = stance::session::goal::evaluate_for(&program, &facts, &mut symbols, bloc, &bound, &options);
     assert!(matches!(goal, Ok(None)), "{goal:?}");
-    let model =
-        stance::session::goal::evaluate_program_eqrel_pattern(&program, &facts, &mut symbols, bloc, &bound, &options)
-            .expect("within the limit")
-            .expect("bloc is held as classes");
+    let model = stance::session::goal::evaluate_eqrel_pattern(&program, &facts, &mut symbols, bloc, &bound, &options)
+        .expect("within the limit")
+        .expect("bloc is held as classes");
     let matches = &model.relations[bloc];
     assert_eq!((matches.len(), matches.get(0), matches.get(19_999)), (20_000, &[5, 0][..], &[5, 19_999][..]));
 

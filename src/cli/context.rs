@@ -114,17 +114,21 @@ impl Ctx<'_> {
         self.report(&claim.warnings, &project.sources);
         let options = args.eval_options(true);
         if !full && let Some(pattern) = claim.pattern() {
-            if matches_only && !super::explain::graded(&project.facts) {
-                match goal::evaluate_eqrel_pattern(&mut project, claim.rel, &pattern, &options) {
-                    Ok(Some(model)) => return Ok((Session { project, model }, claim)),
-                    Ok(None) => {}
-                    Err(f) => return Err(f.within(&mut project.sources)),
-                }
-            }
-            match goal::evaluate_for(&mut project, claim.rel, &pattern, &options) {
+            let Project { program, facts, symbols, .. } = &mut project;
+            let eqrel = matches_only && !super::explain::graded(facts);
+            let goal = if eqrel {
+                goal::evaluate_eqrel_pattern(program, facts, symbols, claim.rel, &pattern, &options)
+            } else {
+                Ok(None)
+            };
+            let goal = match goal {
+                Ok(None) => goal::evaluate_for(program, facts, symbols, claim.rel, &pattern, &options),
+                other => other,
+            };
+            match goal {
                 Ok(Some(model)) => return Ok((Session { project, model }, claim)),
                 Ok(None) => {}
-                Err(f) => return Err(f.within(&mut project.sources)),
+                Err(d) => return Err(Failure::new(vec![d], ExitStatus::Failed).within(&mut project.sources)),
             }
         }
         Ok((self.evaluate(project, &options)?, claim))
@@ -296,6 +300,14 @@ impl ProjectArgs {
         self.process == 0
     }
 
+    /// On several processes, how many fact rows this process kept (its part of the tables),
+    /// on standard error.
+    pub fn note_part(&self, facts: &stance::facts::load::Facts) {
+        if let Some(p) = self.part() {
+            eprintln!("process {} of {}: read {} fact rows (its part of each table)", p.index, p.count, facts.len());
+        }
+    }
+
     /// A warning for every cluster address off this machine's loopback interface: the
     /// connections are unauthenticated and unencrypted.
     pub fn warn_non_loopback(&self) {
@@ -329,7 +341,15 @@ impl ProjectArgs {
             min_grade: self.min_grade,
             min_confidence: self.min_confidence,
             with_time: false,
+            part: self.part(),
         }
+    }
+
+    /// `--engine dd` on several processes: this process keeps only its part of the facts
+    /// (the rows starting in its byte range of each table; see `stance::facts::part`).
+    fn part(&self) -> Option<stance::facts::part::Part> {
+        let spread = self.engine == EngineArg::Dd && self.processes > 1;
+        spread.then_some(stance::facts::part::Part { index: self.process.into(), count: self.processes.into() })
     }
 }
 

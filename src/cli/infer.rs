@@ -111,6 +111,7 @@ pub fn run(args: &InferArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         Err(refused) => return Err(Failure::new(refused, ExitStatus::Usage).within(&mut project.sources)),
     };
     args.project.warn_non_loopback();
+    args.project.note_part(&project.facts);
     let recorder = args.profile.as_ref().map(|_| Arc::new(Recorder::new()));
     let mut run = evaluate(args, ctx, project, &shown, recorder.clone())?;
     if !args.project.prints_results() {
@@ -192,11 +193,12 @@ fn evaluate(
     }));
     roots.sort_unstable();
     roots.dedup();
-    let goal = if full { Ok(None) } else { goal::evaluate_for_pragma(&mut project, &roots, &options) };
+    let Project { program, facts, symbols, .. } = &mut project;
+    let goal = if full { Ok(None) } else { goal::evaluate_for_pragma(program, facts, symbols, &roots, &options) };
     match goal {
         Ok(Some(model)) => Ok(Session { project, model }),
         Ok(None) => ctx.evaluate(project, &options),
-        Err(f) => Err(f.within(&mut project.sources)),
+        Err(d) => Err(Failure::new(vec![d], ExitStatus::Failed).within(&mut project.sources)),
     }
 }
 

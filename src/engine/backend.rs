@@ -138,6 +138,15 @@ impl Backend for Dd {
         if !options.record {
             return dd_model(program, inputs, symbols, options);
         }
+        if options.cluster.is_distributed() {
+            // Each process loaded only its part of the facts (`facts::part`): none has what
+            // datafrog's re-derivation needs.
+            return Err(Diagnostic::error(
+                Code::Limit,
+                "the dd engine on several processes cannot prove its tuples: each process reads only its part of the facts",
+            )
+            .with_help("leave out --processes for proofs and constraint violations, or use `--engine datafrog`"));
+        }
         let model = dd_model(program, inputs.clone(), symbols, options)?;
         let recorded = eval::evaluate(program, plan, inputs, symbols, options)?;
         agree("dd", program, recorded, &model, "dd", symbols)

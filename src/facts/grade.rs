@@ -115,6 +115,9 @@ pub struct RowFilter {
     /// Record every row's validity interval in [`crate::facts::load::Facts::intervals`]
     /// (temporal evaluation; a `date` or `until` that is not a date is then an error).
     pub with_time: bool,
+    /// Keep only the rows of this part of each table (see [`crate::facts::part`]); every
+    /// row is still read and checked.
+    pub part: Option<crate::facts::part::Part>,
 }
 
 impl RowFilter {

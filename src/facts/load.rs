@@ -51,6 +51,7 @@ use crate::base::value::{
 use crate::facts::asof::Period;
 use crate::facts::csv_scan::{Chunked, Field, Records};
 use crate::facts::grade::{self, Grade, RowFilter};
+use crate::facts::part::{self, ByteRange, Part};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -355,11 +356,14 @@ pub struct TableOptions {
     pub rfc4180: bool,
     /// Lines starting with this byte are skipped (`comment="#"`).
     pub comment: Option<u8>,
+    /// Keep only the rows of this part of the table (see [`crate::facts::part`]); all rows
+    /// are still read and checked.
+    pub part: Option<Part>,
 }
 
 impl Default for TableOptions {
     fn default() -> Self {
-        TableOptions { delimiter: b'\t', headers: false, rfc4180: false, comment: None }
+        TableOptions { delimiter: b'\t', headers: false, rfc4180: false, comment: None, part: None }
     }
 }
 
@@ -388,6 +392,7 @@ impl TableOptions {
             headers: flag("headers", implicit_csv),
             rfc4180: flag("rfc4180", delimiter == b','),
             comment: params.get("comment").and_then(|c| c.bytes().next()),
+            part: None,
         }
     }
 }
@@ -931,9 +936,10 @@ fn valid_on_day(
 }
 
 /// Whether a row passes `--as-of` (when given); with [`RowFilter::with_time`], also records
-/// its interval in `facts.intervals`. A `date` or `until` that is not a date drops the row.
+/// its interval in `facts.intervals` when the row is kept (`keep`: in this process's part).
+/// A `date` or `until` that is not a date drops the row.
 fn passes_dates(
-    filter: &RowFilter,
+    (filter, keep): (&RowFilter, bool),
     facts: &mut Facts,
     fields: &[Field],
     body: &str,
@@ -948,6 +954,9 @@ fn passes_dates(
     }
     if filter.with_time {
         let Some(interval) = row_interval(fields, body, at, columns, errors) else { return false };
+        if !keep {
+            return true;
+        }
         facts.intervals.resize(facts.origins.len(), crate::facts::asof::Interval::ALWAYS);
         facts.intervals.push(interval);
     }
@@ -997,7 +1006,7 @@ pub fn load_statement_table(
 ) -> Result<usize, Vec<Diagnostic>> {
     let text = sources.get(file).text.as_str();
     let (body, base) = strip_bom(text);
-    let mut table = StatementTable::new(file, filter, facts);
+    let mut table = StatementTable::new(file, filter, facts, text.len() as u64);
     table.feed(body, base, 1, true, symbols, facts);
     table.finish(facts)
 }
@@ -1021,25 +1030,26 @@ const CHUNK: usize = 1 << 20;
 /// [`load_statement_table`], reading the table from `reader` in chunks instead of from a
 /// text in memory: only the rows are kept (each with its offset, to read back its metadata),
 /// not the text. Offsets and diagnostics are those of the text [`decode`] would give.
+/// `len` is the file's length, which places the byte range of `filter.part`.
 pub fn stream_statement_table(
     file: FileId,
-    reader: &mut dyn std::io::Read,
+    (reader, len): (&mut dyn std::io::Read, u64),
     symbols: &mut Symbols,
     facts: &mut Facts,
     filter: &RowFilter,
 ) -> std::io::Result<(Streamed, Result<usize, Vec<Diagnostic>>)> {
-    stream_in_chunks(file, reader, (symbols, facts), filter, CHUNK)
+    stream_in_chunks(file, (reader, len), (symbols, facts), filter, CHUNK)
 }
 
 /// [`stream_statement_table`], `chunk` bytes at a time.
 fn stream_in_chunks(
     file: FileId,
-    reader: &mut dyn std::io::Read,
+    (reader, len): (&mut dyn std::io::Read, u64),
     (symbols, facts): (&mut Symbols, &mut Facts),
     filter: &RowFilter,
     chunk: usize,
 ) -> std::io::Result<(Streamed, Result<usize, Vec<Diagnostic>>)> {
-    let mut table = StatementTable::new(file, filter, facts);
+    let mut table = StatementTable::new(file, filter, facts, len);
     let mut buf = vec![0u8; chunk];
     let (mut filled, mut eof) = (0, false);
     let mut streamed = Streamed::default();
@@ -1139,6 +1149,8 @@ struct StatementTable<'f> {
     relation_of: FxHashMap<Box<str>, Option<usize>>,
     slot_of: FxHashMap<String, usize>,
     errors: Errors,
+    /// The rows kept (`filter.part`'s byte range of the file); every row is checked.
+    range: Option<ByteRange>,
     /// The header could not be read: nothing more is.
     stopped: bool,
     /// Its diagnostics.
@@ -1147,7 +1159,7 @@ struct StatementTable<'f> {
 }
 
 impl<'f> StatementTable<'f> {
-    fn new(file: FileId, filter: &'f RowFilter, facts: &Facts) -> StatementTable<'f> {
+    fn new(file: FileId, filter: &'f RowFilter, facts: &Facts, len: u64) -> StatementTable<'f> {
         StatementTable {
             file,
             filter,
@@ -1159,6 +1171,7 @@ impl<'f> StatementTable<'f> {
             relation_of: FxHashMap::default(),
             slot_of: FxHashMap::default(),
             errors: Errors::new(),
+            range: filter.part.map(|p| p.bytes(len)),
             stopped: false,
             fatal: Vec::new(),
             fields: Vec::new(),
@@ -1276,7 +1289,8 @@ impl<'f> StatementTable<'f> {
             return;
         }
         let dated = (column(0), column(1));
-        if !passes_dates(filter, facts, fields, body, (file, base), dated, errors) {
+        let keep = part::keeps(self.range, span.range().start);
+        if !passes_dates((filter, keep), facts, fields, body, (file, base), dated, errors) || !keep {
             return;
         }
         let id = facts.origins.len() as u32;
@@ -1309,14 +1323,19 @@ struct RowConverter<'a> {
 
 impl RowConverter<'_> {
     /// `field_spans[i]` is where field `i` is in the file, when known (else the row span).
+    /// Unless `keep` (a row of another process's part, only checked), symbol cells are not
+    /// interned and are 0 (a record cell still is read and interned: the dd engine, the one
+    /// that reads parts, refuses record types).
     fn convert<'f>(
         &self,
         fields: impl Iterator<Item = (&'f str, Span)>,
         symbols: &mut Symbols,
+        keep: bool,
     ) -> Result<Vec<Value>, Box<Diagnostic>> {
         let mut tuple = Vec::with_capacity(self.types.len());
         for (i, ((field, span), &ty)) in fields.zip(self.types).enumerate() {
             let v = match ty {
+                Type::Symbol if !keep => 0,
                 Type::Symbol => symbols.intern(field),
                 Type::Number => {
                     parse_number(field).map(from_number).map_err(|e| self.bad_field(field, span, i, ty, e))?
@@ -1497,6 +1516,7 @@ pub fn load_relation_table(
         header: options.headers,
         errors: Errors::new(),
         count: 0,
+        range: options.part.map(|p| p.bytes(text.len() as u64)),
     };
     let span_of = |r: Range<usize>| Span::new(file, base + r.start..base + r.end);
     // One row's field values with their spans; reused from row to row.
@@ -1570,6 +1590,8 @@ struct TableReader<'a> {
     header: bool,
     errors: Errors,
     count: usize,
+    /// The rows kept (`options.part`'s byte range of the file); every row is checked.
+    range: Option<ByteRange>,
 }
 
 impl TableReader<'_> {
@@ -1594,8 +1616,10 @@ impl TableReader<'_> {
         }
         let conv = RowConverter { relation: self.schema.relation, types: self.schema.types };
         let bound = binding.fields.iter().map(|&i| (fields[i].0.as_ref(), fields[i].1));
-        match conv.convert(bound, symbols) {
+        let keep = part::keeps(self.range, span.range().start);
+        match conv.convert(bound, symbols, keep) {
             Err(d) => self.errors.push(*d),
+            Ok(_) if !keep => {}
             Ok(tuple) => {
                 facts.push(self.schema.relation, &tuple, FactOrigin { table: self.table, line, offset: 0 });
                 self.count += 1;
@@ -1701,8 +1725,14 @@ mod tests {
 
     fn load_streamed(bytes: &[u8], filter: &RowFilter, chunk: usize) -> Loaded {
         let (mut symbols, mut facts) = (Symbols::new(), Facts::new());
-        let (streamed, rows) =
-            stream_in_chunks(FileId(0), &mut &bytes[..], (&mut symbols, &mut facts), filter, chunk).unwrap();
+        let (streamed, rows) = stream_in_chunks(
+            FileId(0),
+            (&mut &bytes[..], bytes.len() as u64),
+            (&mut symbols, &mut facts),
+            filter,
+            chunk,
+        )
+        .unwrap();
         assert_eq!(streamed.len, bytes.len() as u64);
         let mut crc = flate2::Crc::new();
         crc.update(bytes);
@@ -2038,7 +2068,7 @@ mod tests {
     #[test]
     fn relation_table_headers_and_delimiter() {
         let mut env = Env::new();
-        let options = TableOptions { delimiter: b',', headers: true, rfc4180: false, comment: None };
+        let options = TableOptions { delimiter: b',', headers: true, rfc4180: false, comment: None, part: None };
         assert_eq!(env.relation("from,to\na,b\nc,d\n", "r", &SYM2, options), Ok(2));
         assert_eq!(env.sym_rows("r"), vec![row(&["a", "b"], 2), row(&["c", "d"], 3)]);
         let options = TableOptions { delimiter: b'|', ..TableOptions::default() };
@@ -2062,7 +2092,7 @@ mod tests {
     #[test]
     fn rfc4180_relation_table() {
         let mut env = Env::new();
-        let options = TableOptions { delimiter: b',', headers: true, rfc4180: true, comment: None };
+        let options = TableOptions { delimiter: b',', headers: true, rfc4180: true, comment: None, part: None };
         let types = [Type::Symbol, Type::Number];
         let text = "name,n\n\"a, b\",1\n\"multi\nline\",-2\nplain,3\n";
         assert_eq!(env.relation(text, "r", &types, options), Ok(3));
@@ -2085,7 +2115,7 @@ mod tests {
     const SYM_NUM: [Type; 2] = [Type::Symbol, Type::Number];
 
     fn csv_options() -> TableOptions {
-        TableOptions { delimiter: b',', headers: true, rfc4180: true, comment: None }
+        TableOptions { delimiter: b',', headers: true, rfc4180: true, comment: None, part: None }
     }
 
     /// R's `write.csv(df)`: every string and the header quoted, a row-name column first.
@@ -2342,7 +2372,7 @@ mod properties {
             let columns = ["a".to_string(), "b".to_string()];
             let types = [Type::Symbol, Type::Symbol];
             let schema = Schema { relation: "t", columns: &columns, types: &types };
-            let options = TableOptions { delimiter: b',', headers: true, rfc4180: true, comment: None };
+            let options = TableOptions { delimiter: b',', headers: true, rfc4180: true, comment: None, part: None };
             let n = load_relation_table(file, &sources, &schema, &options, &mut symbols, &mut facts);
             prop_assert_eq!(n, Ok(rows.len()));
             let read: Vec<(String, String)> = facts

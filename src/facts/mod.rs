@@ -9,5 +9,6 @@ pub mod confine;
 pub mod csv_scan;
 pub mod grade;
 pub mod load;
+pub mod part;
 pub mod record_text;
 pub mod rename;

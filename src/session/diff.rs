@@ -200,6 +200,7 @@ pub fn load_version(
         min_grade: layout.min_grade,
         min_confidence: layout.min_confidence,
         with_time: false,
+        part: None,
     };
     match &checkout {
         Some(c) => {

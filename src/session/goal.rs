@@ -10,7 +10,7 @@
 //! a tuple that several adorned copies hold keeps its earliest, and a tuple copied from a
 //! relation's inputs stays an input.
 
-use super::{ExitStatus, Failure, Project, input_tuples};
+use super::input_tuples;
 use crate::base::diag::Diagnostic;
 use crate::base::value::{Symbols, Tuples, Value};
 use crate::engine::backend;
@@ -21,21 +21,10 @@ use crate::lang::ir::{Program, RelId};
 use crate::lang::magic::{self, Rewrite};
 use std::collections::BTreeMap;
 
-/// Evaluates only what `rel(bound...)` needs. `Ok(None)` when the rewrite does not apply
-/// (nothing bound, or the relation is evaluated in full anyway): evaluate in full instead.
+/// Evaluates only what `rel(bound...)` needs, on a checked program and its facts. `Ok(None)`
+/// when the rewrite does not apply (nothing bound, or the relation is evaluated in full
+/// anyway): evaluate in full instead.
 pub fn evaluate_for(
-    project: &mut Project,
-    rel: RelId,
-    bound: &[Option<Value>],
-    options: &EvalOptions,
-) -> Result<Option<Model>, Failure> {
-    let Project { program, facts, symbols, .. } = project;
-    evaluate_program_for(program, facts, symbols, rel, bound, options)
-        .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
-}
-
-/// [`evaluate_for`] on a checked program and its facts.
-pub fn evaluate_program_for(
     program: &Program,
     facts: &Facts,
     symbols: &mut Symbols,
@@ -62,18 +51,6 @@ pub fn evaluate_program_for(
 /// when `rel` is not an `eqrel` relation, nothing is bound, or another engine than
 /// datafrog runs: evaluate otherwise.
 pub fn evaluate_eqrel_pattern(
-    project: &mut Project,
-    rel: RelId,
-    bound: &[Option<Value>],
-    options: &EvalOptions,
-) -> Result<Option<Model>, Failure> {
-    let Project { program, facts, symbols, .. } = project;
-    evaluate_program_eqrel_pattern(program, facts, symbols, rel, bound, options)
-        .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
-}
-
-/// [`evaluate_eqrel_pattern`] on a checked program and its facts.
-pub fn evaluate_program_eqrel_pattern(
     program: &Program,
     facts: &Facts,
     symbols: &mut Symbols,
@@ -104,17 +81,6 @@ pub fn evaluate_program_eqrel_pattern(
 /// shows (`roots`, complete: every column free). `Ok(None)` when there is nothing to
 /// rewrite, or the program has constraints (whose violations need the full model).
 pub fn evaluate_for_pragma(
-    project: &mut Project,
-    roots: &[RelId],
-    options: &EvalOptions,
-) -> Result<Option<Model>, Failure> {
-    let Project { program, facts, symbols, .. } = project;
-    evaluate_program_for_pragma(program, facts, symbols, roots, options)
-        .map_err(|d| Failure::new(vec![d], ExitStatus::Failed))
-}
-
-/// [`evaluate_for_pragma`] on a checked program and its facts.
-pub fn evaluate_program_for_pragma(
     program: &Program,
     facts: &Facts,
     symbols: &mut Symbols,

@@ -52,6 +52,9 @@ pub struct Inputs {
     pub facts: Option<PathBuf>,
     /// Load every row's validity interval, for temporal evaluation (see [`time`]).
     pub with_time: bool,
+    /// Keep only this process's part of every fact table's rows (`--engine dd` on several
+    /// processes; see [`crate::facts::part`]).
+    pub part: Option<crate::facts::part::Part>,
 }
 
 impl Inputs {
@@ -62,6 +65,7 @@ impl Inputs {
             min_grade: self.min_grade,
             min_confidence: self.min_confidence,
             with_time: self.with_time,
+            part: self.part,
         }
     }
 }
@@ -250,7 +254,10 @@ pub fn load_cached(
                 };
                 let Some(bytes) = gunzip_input(bytes, &path, spec, &mut diags) else { continue };
                 let (text, invalid) = load::decode(bytes);
-                let options = TableOptions::for_input(&spec.params, &path, &text, implicit_csv);
+                let options = TableOptions {
+                    part: inputs.part,
+                    ..TableOptions::for_input(&spec.params, &path, &text, implicit_csv)
+                };
                 let file = sources.add(display_path(&path), text);
                 diags.extend(load::invalid_utf8_errors(file, &invalid));
                 let schema = load::Schema { relation: &rel.name, columns: &rel.columns, types: &rel.types };

@@ -109,7 +109,9 @@ fn stream(
     // Numbered before it loads: rows and diagnostics point into it by number.
     let id = sources.add(name.clone(), String::new());
     let stamp = HeldFile::stamp(&file).map_err(cannot)?;
-    let (streamed, loaded) = load::stream_statement_table(id, &mut file, symbols, facts, filter).map_err(cannot)?;
+    let len = file.metadata().map_err(cannot)?.len();
+    let (streamed, loaded) =
+        load::stream_statement_table(id, (&mut file, len), symbols, facts, filter).map_err(cannot)?;
     let held = HeldFile::new(file, streamed.len, streamed.crc, &stamp).map_err(|c| changed(&name, &c))?;
     let rows = loaded.err().unwrap_or_default();
     if streamed.invalid.is_empty() && rows.is_empty() {

@@ -60,6 +60,8 @@ pub fn statement_table(data: &[u8]) -> Vec<String> {
         min_grade: graded.then_some(crate::facts::grade::Grade { reliability: 2, credibility: 2 }),
         min_confidence: graded.then_some(0.5),
         with_time: data.len() % 4 == 2,
+        // Inputs whose length is 4 modulo 5 keep only one part of three, as on a cluster.
+        part: (data.len() % 5 == 4).then_some(crate::facts::part::Part { index: data.len() % 3, count: 3 }),
     };
     diags.extend(load::load_statement_table(id, &sources, &mut symbols, &mut facts, &filter).err().unwrap_or_default());
     render(&diags, &sources)
@@ -82,6 +84,8 @@ pub fn relation_table(data: &[u8]) -> Vec<String> {
         headers: shape & 2 != 0,
         rfc4180: shape & 1 != 0,
         comment,
+        // One part of three when the body's length is 4 modulo 5, as on a cluster.
+        part: (body.len() % 5 == 4).then_some(crate::facts::part::Part { index: body.len() % 3, count: 3 }),
     };
     let arity = 1 + (shape >> 6) as usize % 3;
     let numeric = [Type::Number, Type::Unsigned, Type::Float];

@@ -11,8 +11,12 @@
 //! What the engine does not evaluate is refused before it starts, naming the construct and
 //! where it is ([`unsupported`]): `autoinc()` (its numbers depend on evaluation order), record
 //! types (values that are ids in a record table not shared with the workers yet), and,
-//! across several processes, functors that make new strings (each process has its own symbol
-//! table, which agrees with the others' only on the strings all of them loaded).
+//! across several processes, functors that make new strings (the processes agree on one
+//! symbol table at start-up, `symbols`; a string made during evaluation would get a
+//! different id in each).
+//!
+//! On several processes each process has loaded only its part of the facts
+//! (`facts::part`) and feeds it at its own workers; process 0 gathers the results.
 //!
 //! Without the cargo feature `dd` only [`Cluster`] is compiled and the engine reports that it
 //! is not built in.
@@ -23,6 +27,8 @@ mod compile;
 mod row;
 #[cfg(feature = "dd")]
 mod run;
+#[cfg(feature = "dd")]
+mod symbols;
 
 #[cfg(feature = "dd")]
 pub use run::{Change, Session};

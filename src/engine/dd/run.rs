@@ -1,11 +1,13 @@
 //! Running the compiled dataflow on timely workers, and keeping it alive for updates.
 //!
 //! Every worker builds the same dataflow and feeds it its share of the input: tuple `i` of a
-//! relation goes in at worker `i mod W` (W workers over all processes; every process reads
-//! all the input, so symbol ids agree). Each relation's collection is sent to worker 0,
-//! which, in process 0, gathers the model. Time is an epoch: the initial input is epoch 0;
-//! each [`Session::apply`] is the next one, and worker 0 reports the epoch's consolidated
-//! changes. The limits (`EvalOptions`) are checked between worker steps.
+//! relation goes in at worker `i mod W` (W workers over all processes). On several
+//! processes each process loaded only its part of the facts and feeds all of it, spread over
+//! its own workers; the processes first agree on one symbol table (`symbols`). Each
+//! relation's collection is sent to worker 0, which, in process 0, gathers the model. Time
+//! is an epoch: the initial input is epoch 0; each [`Session::apply`] is the next one, and
+//! worker 0 reports the epoch's consolidated changes. The limits (`EvalOptions`) are checked
+//! between worker steps.
 
 use super::compile::{self, Row};
 use super::{Cluster, Shared};
@@ -55,6 +57,10 @@ struct Job {
     /// Each local worker's command channel, taken by the worker (`None` for a batch run).
     commands: Mutex<Vec<Option<Receiver<Command>>>>,
     replies: Mutex<Sender<Reply>>,
+    /// Worker threads per process, and processes (more than one: the symbol tables are
+    /// agreed on first, and `agreed` holds the result for the process's workers).
+    cluster: (usize, usize),
+    agreed: std::sync::OnceLock<Arc<super::symbols::Agreed>>,
 }
 
 /// A dataflow kept alive: its model, and the means to change its inputs.
@@ -107,6 +113,8 @@ impl Session {
             options: limits.clone(),
             commands: Mutex::new(receivers.into_iter().map(|r| live.then_some(r)).collect()),
             replies: Mutex::new(reply),
+            cluster: (threads, cluster.processes.max(1)),
+            agreed: std::sync::OnceLock::new(),
         });
         let quiet = cluster.is_distributed().then(StdoutToStderr::new);
         let guards = timely::execute(config, move |worker| {
@@ -303,13 +311,17 @@ fn timely_config(cluster: &Cluster) -> Result<timely::Config, Diagnostic> {
 /// commands until the channel closes.
 fn work(worker: &mut timely::worker::Worker, job: &Job) -> Result<(), Diagnostic> {
     let (index, peers) = (worker.index(), worker.peers());
+    let (threads, processes) = job.cluster;
+    let agreed =
+        (processes > 1).then(|| super::symbols::agree(worker, &job.program, &job.shared, threads, &job.agreed));
+    let program = agreed.as_ref().map_or(&job.program, |a| &a.program);
     let gathered: Rc<RefCell<Vec<RowChange>>> = Rc::default();
     let probe = Probe::new();
     let (mut inputs, mut unit) = worker.dataflow::<u32, _, _>(|scope| {
         let (handles, collections): (Vec<InputSession<u32, Row, isize>>, Vec<_>) =
             job.program.relations.iter().map(|_| scope.new_collection::<Row, isize>()).unzip();
         let (unit_handle, unit) = scope.new_collection::<Row, isize>();
-        let results = compile::program(scope, &job.program, collections, unit, &job.shared);
+        let results = compile::program(scope, program, collections, unit, &job.shared);
         let tagged = results.into_iter().enumerate().map(|(rel, c)| c.map(move |row| (rel, row)));
         let sink = gathered.clone();
         differential_dataflow::collection::concatenate(scope, tagged)
@@ -320,10 +332,13 @@ fn work(worker: &mut timely::worker::Worker, job: &Job) -> Result<(), Diagnostic
             .probe_with(&probe);
         (handles, unit_handle)
     });
-    for (handle, tuples) in inputs.iter_mut().zip(job.inputs.iter()) {
+    // Each process holds only its part of the facts (several processes) or all of them (one):
+    // its share goes in at its own workers.
+    let (share, of) = if agreed.is_some() { (index % threads, threads) } else { (index, peers) };
+    for ((handle, tuples), decl) in inputs.iter_mut().zip(job.inputs.iter()).zip(&program.relations) {
         for (i, t) in tuples.iter().enumerate() {
-            if i % peers == index {
-                handle.insert(Row::from_slice(t));
+            if i % of == share {
+                handle.insert(agreed.as_ref().map_or_else(|| Row::from_slice(t), |a| a.row(&decl.types, t)));
             }
         }
     }

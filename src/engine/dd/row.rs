@@ -38,11 +38,7 @@ impl Row {
 
     /// A row of `n` copies of `value`.
     pub fn from_elem(value: u32, n: usize) -> Row {
-        if n <= INLINE {
-            Row { len: n as u32, words: [value; INLINE] }
-        } else {
-            Row::from_vec(vec![value; n])
-        }
+        if n <= INLINE { Row { len: n as u32, words: [value; INLINE] } } else { Row::from_vec(vec![value; n]) }
     }
 
     /// A row of `values`.
@@ -130,11 +126,7 @@ impl Default for Row {
 
 impl Clone for Row {
     fn clone(&self) -> Row {
-        if self.is_heap() {
-            Row::from_slice(self.as_slice())
-        } else {
-            Row { len: self.len, words: self.words }
-        }
+        if self.is_heap() { Row::from_slice(self.as_slice()) } else { Row { len: self.len, words: self.words } }
     }
 }
 

@@ -12,9 +12,9 @@ The command is `stance explain --full` on one tuple (every tuple of the model is
 show its proof), or with `--command infer`, `stance infer --format csv` of every tuple
 (output discarded), which adds the grade columns to each row.
 
-Prints wall time, CPU (user + system) time and peak memory (GNU time) of each, medians over
---reps runs, the variants alternating within each repetition (on a shared machine, CPU time is
-the steadier of the two), and the load average before and after.
+The variants alternate within each repetition through bench/harness.py, which times each run
+under GNU time: wall time, CPU (user + system) time and peak memory, medians over --reps runs
+(on a shared machine, CPU time is the steadier); the load average before and after.
 Usage: bench/grades.py [--nodes 8000] [--edges 12000] [--reps 3] [--variants plain,grades,both]
                        [--command explain|infer] [--stance target/release/stance]
 """
@@ -22,9 +22,11 @@ Usage: bench/grades.py [--nodes 8000] [--edges 12000] [--reps 3] [--variants pla
 import argparse
 import os
 import random
-import statistics
-import subprocess
+import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import run_benchmark, table  # noqa: E402
 
 RULES = """// Transitive closure over `edge` statements (bench/grades.py).
 .decl path(x: symbol, y: symbol)
@@ -62,20 +64,6 @@ def tables(root, nodes, edges, seed, variants):
     return pairs[0]
 
 
-def run(stance, d, claim, command):
-    if command == "infer":
-        args = ["infer", "--format", "csv"]
-    else:
-        args = ["explain", claim, "--full"]
-    argv = ["/usr/bin/time", "-f", "%e %U %S %M", stance, *args, "--rules", "rules.dl", "--facts", "facts"]
-    out = subprocess.run(argv, cwd=d, stdout=subprocess.PIPE if command != "infer" else subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, text=True)
-    assert out.returncode == 0, out.stderr
-    secs, user, system, kb = out.stderr.strip().splitlines()[-1].split()
-    first = out.stdout.splitlines()[0] if out.stdout else ""
-    return float(secs), int(kb) / 1024, first, float(user) + float(system)
-
-
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--nodes", type=int, default=8000)
@@ -84,6 +72,7 @@ def main():
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--variants", default="plain,grades,both")
     p.add_argument("--command", choices=["explain", "infer"], default="explain")
+    p.add_argument("--timeout", type=float, default=3600)
     p.add_argument("--stance", default="target/release/stance")
     a = p.parse_args()
     variants = a.variants.split(",")
@@ -92,22 +81,32 @@ def main():
     with tempfile.TemporaryDirectory() as root:
         a0, b0 = tables(root, a.nodes, a.edges, a.seed, variants)
         claim = f'path("n{a0}", "n{b0}")'
-        results = {name: [] for name in variants}
-        for _ in range(a.reps):
-            for name in variants:
-                results[name].append(run(stance, os.path.join(root, name), claim, a.command))
+
+        def argv(name):
+            d = os.path.join(root, name)
+            args = ["infer", "--format", "csv"] if a.command == "infer" else ["explain", claim, "--full"]
+            # `exec` keeps GNU time's numbers stance's own; the output goes to /dev/null.
+            return ["sh", "-c", 'exec "$0" "$@" > /dev/null', stance, *args,
+                    "--rules", os.path.join(d, "rules.dl"), "--facts", os.path.join(d, "facts")]
+
         what = f"`stance explain '{claim}' --full`" if a.command == "explain" else "`stance infer --format csv`"
-        print(f"TC {a.nodes}/{a.edges}, seed {a.seed}, {a.reps} runs each, {what}")
+        bench = {
+            "name": "grades",
+            "title": "grade computation against plain evaluation with recording",
+            "input": f"TC {a.nodes:,}/{a.edges:,}, seed {a.seed}, {what}",
+            "engines": {name: argv(name) for name in variants},
+            "baseline": variants[0],
+            "counts_optional": True,
+        }
+        # The harness alternates the variants and times each under GNU time (wall, peak, CPU).
+        with open(os.path.join(root, "stderr.log"), "w") as log:
+            result = run_benchmark(bench, a.reps, a.timeout, log, required=set(variants))
+        print(table(bench, result))
         print(f"load average before {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f}")
-        base = None
+        base = result[variants[0]]["cpu_seconds"]
         for name in variants:
-            t = statistics.median(r[0] for r in results[name])
-            m = statistics.median(r[1] for r in results[name])
-            u = statistics.median(r[3] for r in results[name])
-            base = base or (t, m, u)
-            cpus = " ".join(f"{r[3]:.2f}" for r in results[name])
-            print(f"{name:7} median {t:7.2f} s ({u:.2f} s CPU; runs {cpus})  peak {m:8.1f} MB  "
-                  f"({t / base[0]:.2f}x time, {u / base[2]:.2f}x CPU, {m / base[1]:.2f}x memory)  {results[name][0][2]}")
+            cpu = result[name]["cpu_seconds"]
+            print(f"{name:7} CPU (user + system), median {cpu:.2f} s ({cpu / base:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -1,24 +1,32 @@
 #!/usr/bin/env python3
 """Grade computation against plain evaluation with recording (issue 21).
 
-Transitive closure over a random directed graph given as a statement table (`edge` rows),
-every row with a random grade and confidence. Two runs of `stance explain --full` on one
-tuple, each evaluating the whole program with recording on:
+Transitive closure over a random directed graph given as a statement table (`edge` rows).
+The same rows in three tables, each run with recording on:
 
-- plain:  the table without its `grade` and `confidence` columns (no grading);
-- graded: the same rows with them (every tuple of the model graded and scored).
+- plain:  without `grade` and `confidence` columns (no grading);
+- grades: with a random `grade` per row (grades only: the issue's "random grades on edges");
+- both:   with a random `grade` and `confidence` per row (grades and confidences).
 
-Prints wall time, CPU (user) time and peak memory (GNU time) of each, medians over --reps
-runs, alternating (on a shared machine, CPU time is the steadier of the two).
-Usage: bench/grades.py [--nodes 8000] [--edges 12000] [--reps 3] [--stance target/release/stance]
+The command is `stance explain --full` on one tuple (every tuple of the model is graded to
+show its proof), or with `--command infer`, `stance infer --format csv` of every tuple
+(output discarded), which adds the grade columns to each row.
+
+The variants alternate within each repetition through bench/harness.py, which times each run
+under GNU time: wall time, CPU (user + system) time and peak memory, medians over --reps runs
+(on a shared machine, CPU time is the steadier); the load average before and after.
+Usage: bench/grades.py [--nodes 8000] [--edges 12000] [--reps 3] [--variants plain,grades,both]
+                       [--command explain|infer] [--stance target/release/stance]
 """
 
 import argparse
 import os
 import random
-import statistics
-import subprocess
+import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import run_benchmark, table  # noqa: E402
 
 RULES = """// Transitive closure over `edge` statements (bench/grades.py).
 .decl path(x: symbol, y: symbol)
@@ -26,36 +34,34 @@ path(x, y) :- edge(x, y).
 path(x, z) :- path(x, y), edge(y, z).
 """
 
+HEADERS = {
+    "plain": "subject,relation,object",
+    "grades": "subject,relation,object,grade",
+    "both": "subject,relation,object,grade,confidence",
+}
 
-def tables(root, nodes, edges, seed):
+
+def tables(root, nodes, edges, seed, variants):
     rng = random.Random(seed)
     pairs = set()
     while len(pairs) < edges:
         pairs.add((rng.randrange(nodes), rng.randrange(nodes)))
     pairs = sorted(pairs)
-    for name, graded in (("plain", False), ("graded", True)):
+    for name in variants:
         d = os.path.join(root, name)
         os.makedirs(os.path.join(d, "facts"))
         with open(os.path.join(d, "rules.dl"), "w") as f:
             f.write(RULES)
         with open(os.path.join(d, "facts", "edges.csv"), "w") as f:
-            f.write("subject,relation,object,grade,confidence\n" if graded else "subject,relation,object\n")
+            f.write(HEADERS[name] + "\n")
+            # The same grades in `grades` and `both`: one draw per row whatever is written.
             grng = random.Random(seed + 1)
             for a, b in pairs:
-                if graded:
-                    g = "ABCDEF"[grng.randrange(6)] + str(1 + grng.randrange(6))
-                    f.write(f"n{a},edge,n{b},{g},{grng.randrange(1, 101) / 100}\n")
-                else:
-                    f.write(f"n{a},edge,n{b}\n")
+                g = "ABCDEF"[grng.randrange(6)] + str(1 + grng.randrange(6))
+                c = grng.randrange(1, 101) / 100
+                row = {"plain": f"n{a},edge,n{b}", "grades": f"n{a},edge,n{b},{g}", "both": f"n{a},edge,n{b},{g},{c}"}
+                f.write(row[name] + "\n")
     return pairs[0]
-
-
-def run(stance, d, claim):
-    argv = ["/usr/bin/time", "-f", "%e %U %M", stance, "explain", claim, "--full", "--rules", "rules.dl", "--facts", "facts"]
-    out = subprocess.run(argv, cwd=d, capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    secs, user, kb = out.stderr.strip().splitlines()[-1].split()
-    return float(secs), int(kb) / 1024, out.stdout.splitlines()[0], float(user)
 
 
 def main():
@@ -64,24 +70,43 @@ def main():
     p.add_argument("--edges", type=int, default=12000)
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--variants", default="plain,grades,both")
+    p.add_argument("--command", choices=["explain", "infer"], default="explain")
+    p.add_argument("--timeout", type=float, default=3600)
     p.add_argument("--stance", default="target/release/stance")
     a = p.parse_args()
+    variants = a.variants.split(",")
     stance = os.path.abspath(a.stance)
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as root:
-        a0, b0 = tables(root, a.nodes, a.edges, a.seed)
+        a0, b0 = tables(root, a.nodes, a.edges, a.seed, variants)
         claim = f'path("n{a0}", "n{b0}")'
-        results = {"plain": [], "graded": []}
-        for _ in range(a.reps):
-            for name in ("plain", "graded"):
-                results[name].append(run(stance, os.path.join(root, name), claim))
-        print(f"TC {a.nodes}/{a.edges}, seed {a.seed}, {a.reps} runs each, `stance explain '{claim}' --full`")
-        base = None
-        for name in ("plain", "graded"):
-            t = statistics.median(r[0] for r in results[name])
-            m = statistics.median(r[1] for r in results[name])
-            u = statistics.median(r[3] for r in results[name])
-            base = base or (t, m, u)
-            print(f"{name:7} median {t:7.2f} s ({u:.2f} s CPU)  peak {m:8.1f} MB  ({t / base[0]:.2f}x time, {u / base[2]:.2f}x CPU, {m / base[1]:.2f}x memory)  {results[name][0][2]}")
+
+        def argv(name):
+            d = os.path.join(root, name)
+            args = ["infer", "--format", "csv"] if a.command == "infer" else ["explain", claim, "--full"]
+            # `exec` keeps GNU time's numbers stance's own; the output goes to /dev/null.
+            return ["sh", "-c", 'exec "$0" "$@" > /dev/null', stance, *args,
+                    "--rules", os.path.join(d, "rules.dl"), "--facts", os.path.join(d, "facts")]
+
+        what = f"`stance explain '{claim}' --full`" if a.command == "explain" else "`stance infer --format csv`"
+        bench = {
+            "name": "grades",
+            "title": "grade computation against plain evaluation with recording",
+            "input": f"TC {a.nodes:,}/{a.edges:,}, seed {a.seed}, {what}",
+            "engines": {name: argv(name) for name in variants},
+            "baseline": variants[0],
+            "counts_optional": True,
+        }
+        # The harness alternates the variants and times each under GNU time (wall, peak, CPU).
+        with open(os.path.join(root, "stderr.log"), "w") as log:
+            result = run_benchmark(bench, a.reps, a.timeout, log, required=set(variants))
+        print(table(bench, result))
+        print(f"load average before {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f}")
+        base = result[variants[0]]["cpu_seconds"]
+        for name in variants:
+            cpu = result[name]["cpu_seconds"]
+            print(f"{name:7} CPU (user + system), median {cpu:.2f} s ({cpu / base:.2f}x)")
 
 
 if __name__ == "__main__":

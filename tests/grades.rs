@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use stance::base::source::SourceMap;
 use stance::engine::eval::EvalOptions;
 use stance::facts::grade::Grade;
-use stance::proof::grades::confidence_text;
+use stance::proof::grades::{Grading, confidence_text};
 use stance::proof::provenance::atom_text;
 use stance::session::{self, Inputs, Session};
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,18 +34,13 @@ fn graded(
 }
 
 fn grade_project(dir: &Path, min_grade: Option<&str>, min_confidence: Option<f32>) -> BTreeMap<String, String> {
-    let inputs = Inputs {
-        rules: vec![dir.join("rules.dl")],
-        facts: Some(dir.join("facts")),
-        min_grade: min_grade.map(|g| g.parse::<Grade>().unwrap()),
-        min_confidence,
-        ..Default::default()
-    };
-    let mut sources = SourceMap::new();
-    let project = session::load(&inputs, &mut sources).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
-    let mut session =
-        Session::evaluate(project, &EvalOptions::default()).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let mut session = evaluated(dir, min_grade, min_confidence);
     let grading = session.grading();
+    shown(&session, &grading)
+}
+
+/// Every tuple's grade and confidence as `atom -> "grade conf"`.
+fn shown(session: &Session, grading: &Grading) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for (rel, tuples) in session.model.relations.iter().enumerate() {
         for (i, tuple) in tuples.iter().enumerate() {
@@ -55,6 +50,19 @@ fn grade_project(dir: &Path, min_grade: Option<&str>, min_confidence: Option<f32
         }
     }
     out
+}
+
+fn evaluated(dir: &Path, min_grade: Option<&str>, min_confidence: Option<f32>) -> Session {
+    let inputs = Inputs {
+        rules: vec![dir.join("rules.dl")],
+        facts: Some(dir.join("facts")),
+        min_grade: min_grade.map(|g| g.parse::<Grade>().unwrap()),
+        min_confidence,
+        ..Default::default()
+    };
+    let mut sources = SourceMap::new();
+    let project = session::load(&inputs, &mut sources).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    Session::evaluate(project, &EvalOptions::default()).unwrap_or_else(|f| panic!("{:?}", f.diagnostics))
 }
 
 fn get<'a>(m: &'a BTreeMap<String, String>, atom: &str) -> &'a str {
@@ -152,6 +160,123 @@ fn min_grade_and_min_confidence_filter_the_rows_before_evaluation() {
     assert_eq!(get(&m, "path(\"a\", \"c\")"), "C2 0.72");
     assert_eq!(get(&m, "path(\"a\", \"d\")"), "none 0.713");
     assert!(!m.contains_key("e(\"a\", \"c\")"));
+}
+
+#[test]
+fn a_tuple_keeps_two_best_grades_when_neither_is_at_least_the_other() {
+    // path(a, d): through b at B3 (B3 and B2), through c at C2 (C1 and C2). Each scale's
+    // best is in a different proof; no proof is B2 or better on both.
+    let rows = ["a,e,b,B3,", "b,e,d,B2,", "a,e,c,C1,", "c,e,d,C2,", "d,e,f,A1,"];
+    let m = graded(TC, &rows, None, None);
+    assert_eq!(get(&m, "path(\"a\", \"d\")"), "B3/C2 none");
+    // Both carry on past d; f's better grade does not change them.
+    assert_eq!(get(&m, "path(\"a\", \"f\")"), "B3/C2 none");
+    assert_eq!(get(&m, "path(\"b\", \"f\")"), "B2 none");
+}
+
+#[test]
+fn a_proof_through_a_b3_and_a_c2_premise_is_c3() {
+    // r(x) needs p(x) and q(x): p(a) is B3 only, q(a) is C2 only, so r(a) is C3, a grade
+    // no single row has; s(a) follows r(a) round a cycle and is no better.
+    let rules = ".decl p(x: symbol)\n.decl q(x: symbol)\n.decl r(x: symbol)\n.decl s(x: symbol)\n\
+                 p(x) :- sp(x, _).\nq(x) :- sq(x, _).\nr(x) :- p(x), q(x).\n\
+                 s(x) :- r(x).\ns(x) :- s(y), link(y, x).\n";
+    let rows = ["a,sp,1,B3,", "a,sq,1,C2,", "a,link,b,A1,", "b,link,a,A1,", "b,sp,1,F6,"];
+    let m = graded(rules, &rows, None, None);
+    assert_eq!(get(&m, "p(\"a\")"), "B3 none");
+    assert_eq!(get(&m, "q(\"a\")"), "C2 none");
+    assert_eq!(get(&m, "r(\"a\")"), "C3 none");
+    assert_eq!(get(&m, "s(\"a\")"), "C3 none");
+    assert_eq!(get(&m, "s(\"b\")"), "C3 none");
+    assert!(!m.contains_key("r(\"b\")"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Thresholds against the lattice fixpoint, on random programs with recursion and negation.
+
+/// A rule for the property test: head `p` (0) or `q` (1), positive atoms (relation,
+/// variables) and at most one negated atom.
+#[derive(Debug, Clone)]
+struct NegRule {
+    head: usize,
+    args: [usize; 2],
+    body: Vec<(usize, [usize; 2])>,
+    negated: Option<(usize, [usize; 2])>,
+}
+
+const NEG_RELS: [&str; 4] = ["e", "f", "p", "q"];
+
+fn neg_rule_strategy() -> impl Strategy<Value = NegRule> {
+    let atom = (0..4usize, 0..3usize, 0..3usize).prop_map(|(r, x, y)| (r, [x, y]));
+    let negated = prop::option::of((0..3usize, 0..4usize, 0..4usize));
+    (0..2usize, prop::collection::vec(atom, 1..4), negated, 0..4usize, 0..4usize).prop_map(
+        |(head, body, negated, h0, h1)| {
+            // `p` reads e, f, p and negates e or f; `q` reads anything and negates e, f or p:
+            // stratified.
+            let body: Vec<(usize, [usize; 2])> =
+                body.into_iter().map(|(r, v)| (if head == 0 { r % 3 } else { r }, v)).collect();
+            let vars: Vec<usize> = body.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+            let pick = |i: usize| vars[i % vars.len()];
+            let negated = negated.map(|(r, a, b)| (if head == 0 { r % 2 } else { r }, [pick(a), pick(b)]));
+            NegRule { head: head + 2, args: [pick(h0), pick(h1 + 1)], body, negated }
+        },
+    )
+}
+
+fn neg_rule_text(r: &NegRule) -> String {
+    let v = |i: usize| ["x", "y", "z"][i];
+    let atom = |rel: usize, args: [usize; 2]| format!("{}({}, {})", NEG_RELS[rel], v(args[0]), v(args[1]));
+    let mut body: Vec<String> = r.body.iter().map(|&(rel, args)| atom(rel, args)).collect();
+    if let Some((rel, args)) = r.negated {
+        body.push(format!("!{}", atom(rel, args)));
+    }
+    format!("{} :- {}.\n", atom(r.head, r.args), body.join(", "))
+}
+
+/// How many random programs the thresholds are checked on (`GRADE_CHAINS_CASES`, default 64).
+fn grade_chains_cases() -> u32 {
+    std::env::var("GRADE_CHAINS_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64)
+}
+
+proptest! {
+    // `GRADE_CHAINS_CASES` runs more (or fewer) cases than the default 64.
+    #![proptest_config(ProptestConfig { cases: grade_chains_cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn grades_by_thresholds_equal_the_lattice_fixpoint(
+        rules in prop::collection::vec(neg_rule_strategy(), 1..6),
+        rows in prop::collection::vec(
+            (0..2usize, 0..4usize, 0..4usize, prop::option::of((0..6u8, 0..6u8)), prop::option::of(0..5u8)),
+            2..14,
+        ),
+        given in prop::option::of((0..4usize, 0..4usize)),
+    ) {
+        let mut rows = rows;
+        rows[0].0 = 0;
+        rows[1].0 = 1;
+        let domain = ["a", "b", "c", "d"];
+        let mut table = "subject,relation,object,grade,confidence\n".to_string();
+        for &(rel, x, y, grade, conf) in &rows {
+            let g = grade.map(|(r, c)| Grade { reliability: r, credibility: c }.to_string()).unwrap_or_default();
+            let c = conf.map(|c| (f64::from(c) / 4.0).to_string()).unwrap_or_default();
+            table.push_str(&format!("{},{},{},{g},{c}\n", domain[x], NEG_RELS[rel], domain[y]));
+        }
+        let mut program = ".decl p(x: symbol, y: symbol)\n.decl q(x: symbol, y: symbol)\n".to_string();
+        if let Some((x, y)) = given {
+            program.push_str(&format!("p({:?}, {:?}).\n", domain[x], domain[y]));
+        }
+        for r in &rules {
+            program.push_str(&neg_rule_text(r));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("rules.dl"), &program).unwrap();
+        std::fs::create_dir(dir.path().join("facts")).unwrap();
+        std::fs::write(dir.path().join("facts/statements.csv"), table).unwrap();
+        let mut session = evaluated(dir.path(), None, None);
+        let by_thresholds = Grading::compute_by_thresholds(&mut session.explainer());
+        let by_lattice = Grading::compute_by_lattice(&mut session.explainer());
+        prop_assert_eq!(shown(&session, &by_thresholds), shown(&session, &by_lattice), "{}", program);
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -304,3 +304,73 @@ fn a_load_for_diagnostics_leaves_a_large_tables_rows_in_the_cache() {
     assert_eq!(load(&mut cache, true), (n, true, false), "from the cache, to evaluate: every row");
     assert_eq!(cache.statement_hits, 2);
 }
+
+/// A row inserted in the middle of a million-row-style `.input` table is loaded again by
+/// its changed rows only (`facts::reload`), and every later row moves down a line: a proof
+/// names the line the row is on now.
+#[test]
+fn a_row_inserted_in_the_middle_moves_the_lines_proofs_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir(root.join("rules")).unwrap();
+    std::fs::create_dir(root.join("facts")).unwrap();
+    std::fs::write(
+        root.join("rules/r.dl"),
+        ".decl e(x: number, y: number)\n.input e\n.decl r(x: number)\n.output r\nr(y) :- e(0, y).\nr(z) :- r(y), e(y, z).\n",
+    )
+    .unwrap();
+    let table = root.join("facts/e.facts");
+    std::fs::write(&table, "0\t1\n1\t2\n2\t3\n3\t4\n").unwrap();
+    let inputs = Inputs { rules: vec![root.join("rules")], facts: Some(root.join("facts")), ..Inputs::default() };
+    let mut cache = stance::session::cache::LoadCache::default();
+    // The proof of `r(4)` names the row `3 4` (the last step of its derivation).
+    let proof = |cache: &mut stance::session::cache::LoadCache| {
+        let mut sources = stance::base::source::SourceMap::new();
+        let mut project =
+            stance::session::load_cached(&inputs, &Overlay::new(), &mut sources, Some(cache), true).unwrap();
+        stance::session::plan(&mut project);
+        let options = EvalOptions { record: true, ..EvalOptions::default() };
+        let mut session = stance::session::Session::evaluate(project, &options).unwrap();
+        let rel = session.project.program.relation_id("r").unwrap();
+        let mut ex = session.explainer();
+        let root = ex.explain(rel, &[4]).expect("r(4) holds");
+        stance::proof::explain::render_tree(&ex, root, None)
+    };
+    let first = proof(&mut cache);
+    assert!(first.contains("e(3, 4)\n") && first.contains("facts/e.facts:4"), "{first}");
+    assert_eq!(cache.table_reloads, 0);
+    // A row inserted between lines 2 and 3: `3 4` is on line 5 now.
+    std::fs::write(&table, "0\t1\n1\t2\n7\t7\n2\t3\n3\t4\n").unwrap();
+    let second = proof(&mut cache);
+    assert_eq!(cache.table_reloads, 1);
+    assert_eq!(
+        second,
+        first.replace("facts/e.facts:4", "facts/e.facts:5").replace("facts/e.facts:3", "facts/e.facts:4")
+    );
+    // A changed row with an error: the table is read in full, and the error named.
+    std::fs::write(&table, "0\t1\n1\t2\n7\tx\n2\t3\n3\t4\n").unwrap();
+    let mut sources = stance::base::source::SourceMap::new();
+    let failed = stance::session::load_cached(&inputs, &Overlay::new(), &mut sources, Some(&mut cache), true);
+    let failure = failed.err().expect("the bad row fails the load");
+    let diags: Vec<String> =
+        failure.diagnostics.iter().map(|d| stance::base::diag::render_short(d, &sources)).collect();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(
+        diags[0].ends_with("facts/e.facts:3:3: error[E021]: `x` is not a number (column 2 of `e`, declared `number`)"),
+        "{diags:?}"
+    );
+    assert_eq!(cache.table_reloads, 1);
+    // Fixed again: reloaded by rows from the last good table (the failed load kept nothing).
+    std::fs::write(&table, "0\t1\n1\t2\n7\t7\n2\t3\n3\t4\n").unwrap();
+    assert_eq!(proof(&mut cache), second);
+    std::fs::write(&table, "0\t1\n1\t2\n2\t3\n3\t4\n").unwrap();
+    assert_eq!(proof(&mut cache), first);
+    assert_eq!(cache.table_reloads, 3);
+    assert_eq!(cache.tables.len(), 1);
+    // A table no `.input` reads any more is forgotten.
+    std::fs::write(root.join("rules/r.dl"), ".decl e(x: number, y: number)\n.decl r(x: number)\nr(y) :- e(0, y).\n")
+        .unwrap();
+    let mut sources = stance::base::source::SourceMap::new();
+    stance::session::load_cached(&inputs, &Overlay::new(), &mut sources, Some(&mut cache), true).unwrap();
+    assert_eq!(cache.tables.len(), 0);
+}

@@ -245,3 +245,32 @@ fn the_dd_engine_applies_changed_fact_rows_to_a_live_dataflow() {
     let fourth = watch.next_run();
     assert_eq!(fourth, ["- lonely(\"a\")", "ok: run 4 after a change to rules/r.dl: +0 -1"]);
 }
+
+/// A table written in place in several writes (a large save) is read once it is closed, not
+/// half-written after the first write: one run, with the whole table's change.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_table_being_written_is_read_once_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("rules")).unwrap();
+    std::fs::create_dir_all(dir.path().join("facts")).unwrap();
+    let rules =
+        ".decl e(x: number, y: number)\n.input e\n.decl p(x: number, y: number)\n.output p\np(x, y) :- e(x, y).\n";
+    std::fs::write(dir.path().join("rules/r.dl"), rules).unwrap();
+    let table = dir.path().join("facts/e.facts");
+    std::fs::write(&table, "1\t2\n").unwrap();
+    let args = ["watch", "--rules", "rules", "--facts", "facts", "--exit-after", "2"];
+    let watch = Watch::start_with(dir.path(), &args);
+    assert_eq!(watch.next_run().last().unwrap(), "ok: run 1: 1 tuple in 1 relation");
+    std::thread::sleep(Duration::from_millis(200));
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&table).unwrap();
+        f.write_all(b"1\t2\n3\t").unwrap();
+        f.flush().unwrap();
+        // Far longer than the watcher's 25 ms wait for quiet.
+        std::thread::sleep(Duration::from_millis(300));
+        f.write_all(b"4\n").unwrap();
+    }
+    assert_eq!(watch.next_run(), ["+ p(3, 4)", "ok: run 2 after a change to facts/e.facts: +1 -0"]);
+}

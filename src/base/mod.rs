@@ -1,6 +1,8 @@
 //! Shared vocabulary of every stage: source files and spans, values and their interning,
-//! diagnostics (one table of codes), exit statuses, and interruption.
+//! diagnostics (one table of codes), exit statuses, interruption, and the common prefix and
+//! suffix of two long slices (`common`).
 
+pub mod common;
 pub mod diag;
 pub mod exit;
 pub mod interrupt;

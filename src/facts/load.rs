@@ -1621,7 +1621,8 @@ impl TableReader<'_> {
             Err(d) => self.errors.push(*d),
             Ok(_) if !keep => {}
             Ok(tuple) => {
-                facts.push(self.schema.relation, &tuple, FactOrigin { table: self.table, line, offset: 0 });
+                // The offset lets a changed table be reloaded by its changed rows (`facts::reload`).
+                facts.push(self.schema.relation, &tuple, FactOrigin { table: self.table, line, offset: span.start });
                 self.count += 1;
             }
         }

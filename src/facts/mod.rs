@@ -2,7 +2,8 @@
 //! one CSV splitter (`csv_scan`), `--as-of` dates (`asof`, applied as statement tables
 //! load), record values written as text (`record_text`), grades and the `--min-grade` filter
 //! (`grade`), the confinement of every path a rule file names (`confine`), and where a
-//! statement relation's rows name it, for renaming (`rename`).
+//! statement relation's rows name it, for renaming (`rename`), and a changed relation table
+//! reloaded by its changed rows only (`reload`).
 
 pub mod asof;
 pub mod confine;
@@ -11,4 +12,5 @@ pub mod grade;
 pub mod load;
 pub mod part;
 pub mod record_text;
+pub mod reload;
 pub mod rename;

@@ -1,17 +1,28 @@
-//! The fixpoint that grades a model: the positive rules evaluated again over the model's own
-//! tuples, each tuple carrying what its best proofs are worth (a 37-bit down-set of grades
-//! and a best confidence) instead of being derived anew.
+//! The fixpoints that grade a model: the positive rules evaluated again over the model's own
+//! tuples, each tuple carrying what its best proofs are worth instead of being derived anew.
 //!
-//! Every rule instance is worth the meet of its premises (the intersection of their grade
-//! sets, the product of their confidences), and a tuple the join of its instances' and its
-//! own rows'. Both are monotone, so the least fixpoint is reached by chaotic iteration from
-//! the leaves: a tuple whose value grew is *new* in the next round, and every instance with a
-//! new premise is evaluated again, exactly as semi-naive evaluation re-joins new tuples.
+//! Two ways, sharing one join:
+//!
+//! - **Thresholds** ([`chains`]), for grades. For one reliability, the tuples derivable from
+//!   the rows at least `r1`, `r2`, … `r6` are nested, so one semi-naive evaluation per
+//!   reliability that takes the credibility levels in order (a bucket queue, continuing from
+//!   one level to the next) finds each tuple's best credibility at that reliability, and the
+//!   tuple's grade set is the union over the seven chains (six reliabilities and "given").
+//!   Each tuple is joined at most once per chain.
+//! - **The lattice** ([`fixpoint`]), for confidences (and grades when asked, to check the
+//!   thresholds against). Every rule instance is worth the meet of its premises (the
+//!   intersection of their grade sets, the product of their confidences), and a tuple the
+//!   join of its instances' and its own rows'. Both are monotone, so the least fixpoint is
+//!   reached by chaotic iteration from the leaves: a tuple whose value grew is *new* in the
+//!   next round, and every instance with a new premise is evaluated again, exactly as
+//!   semi-naive evaluation re-joins new tuples.
+//!
 //! Instances are enumerated on the fly, by joins over sorted lookups of the model's tuples,
 //! never stored: the first round runs each rule's body in its written order; later rounds
 //! start each rule from the new tuples of each of its atoms of the same stratum (the rest of
 //! the body in its written order), so an instance is only visited when a premise improved.
 //! Strata run in order: a lower stratum's values are final before a higher one reads them.
+//! A negated premise is checked against the model and carries no value.
 //!
 //! Rules this join does not run (aggregates, `autoinc()`) keep their instances as stored
 //! hyperedges, found by [`Explainer::instances`], and re-evaluated in every round of their
@@ -99,7 +110,10 @@ struct Join<'m> {
     /// Per relation, where each first-column value's tuples start (for head positions).
     firsts: Vec<Option<Firsts>>,
     values: Values,
+    track_grades: bool,
     track_conf: bool,
+    /// The chain being graded by levels ([`chains`]); `None` for the lattice fixpoint.
+    chain: Option<Chain>,
     /// Nodes whose value grew this round (bit per node), and the same per relation.
     marked: Vec<u64>,
     next: Vec<Vec<u32>>,
@@ -147,7 +161,9 @@ impl Firsts {
 
 /// Runs the fixpoint over the explainer's model from the leaves' values; returns the final
 /// values. `track_conf`: whether confidences are computed at all.
-pub fn fixpoint(ex: &mut Explainer, offsets: &[usize], values: Values, track_conf: bool) -> Values {
+/// `track_grades`: whether grade down-sets are computed too (the lattice way; [`chains`] is
+/// the faster one), `track_conf`: whether confidences are.
+pub fn fixpoint(ex: &mut Explainer, offsets: &[usize], values: Values, track_grades: bool, track_conf: bool) -> Values {
     let program = ex.program;
     let whole: &crate::engine::eval::Model = ex.model;
     let model = &whole.relations;
@@ -158,7 +174,9 @@ pub fn fixpoint(ex: &mut Explainer, offsets: &[usize], values: Values, track_con
         lookups: Vec::new(),
         firsts: model.iter().map(|_| None).collect(),
         values,
+        track_grades,
         track_conf,
+        chain: None,
         marked: vec![0; n.div_ceil(64)],
         next: vec![Vec::new(); model.len()],
         head: Vec::new(),
@@ -170,14 +188,7 @@ pub fn fixpoint(ex: &mut Explainer, offsets: &[usize], values: Values, track_con
         let (joined, stored): (Vec<&ir::Rule>, Vec<&ir::Rule>) = rules.into_iter().partition(|r| joinable(r));
         let plans: Vec<Plan> = joined.iter().map(|r| join.compile(r, &stratum.relations)).collect();
         let edges = stored_edges(ex, &stored, offsets);
-        // Head tuples, and prefix lookups, start at their first value's block.
-        let prefixed = join.lookups.iter().filter(|l| l.prefix && !l.cols.is_empty()).map(|l| l.rel);
-        let firsts: Vec<RelId> = plans.iter().map(|p| p.rule.head).chain(prefixed).collect();
-        for rel in firsts {
-            if join.firsts[rel].is_none() {
-                join.firsts[rel] = Firsts::build(&model[rel]);
-            }
-        }
+        join.build_firsts(&plans);
         // The first round: every instance once.
         for plan in &plans {
             join.prepare(&plan.full);
@@ -200,6 +211,134 @@ pub fn fixpoint(ex: &mut Explainer, offsets: &[usize], values: Values, track_con
         }
     }
     join.values
+}
+
+/// A level no tuple of a chain reaches: not derived from the chain's rows.
+const NO_LEVEL: u8 = u8::MAX;
+
+/// The chain of thresholds being graded ([`chains`]): each node's level so far.
+struct Chain {
+    /// Each node's level: final once at most `cur` (or in a lower stratum).
+    levels: Vec<u8>,
+    /// The level being evaluated.
+    cur: u8,
+    /// The relations of the stratum being evaluated.
+    current: Vec<bool>,
+    /// Nodes of the stratum whose level fell to a later level, by level (some stale: their
+    /// level fell further since).
+    buckets: Vec<Vec<u32>>,
+}
+
+/// One chain of thresholds: the grade bits of its levels, best first, each level's rows
+/// including the previous ones' (one reliability, credibility 1 to 6; or "given" alone),
+/// and the down-set bits a tuple at each level has.
+struct ChainSpec {
+    bits: Vec<u32>,
+    masks: Vec<u64>,
+}
+
+impl ChainSpec {
+    fn all() -> Vec<ChainSpec> {
+        let mut specs: Vec<ChainSpec> = (0..6)
+            .map(|r| {
+                let bits: Vec<u32> = (0..6).map(|c| r * 6 + c).collect();
+                let masks = (0..6).map(|i| bits[i..].iter().fold(0, |m, &b| m | 1 << b)).collect();
+                ChainSpec { bits, masks }
+            })
+            .collect();
+        let given = crate::proof::grades::Grades::GIVEN.bits();
+        specs.push(ChainSpec { bits: vec![given.trailing_ones() - 1], masks: vec![given] });
+        specs
+    }
+
+    /// The level of a leaf with down-set `bits`: its first threshold that holds it.
+    fn level(&self, bits: u64) -> u8 {
+        self.bits.iter().position(|&b| bits & 1 << b != 0).map_or(NO_LEVEL, |i| i as u8)
+    }
+}
+
+/// Grades every node by threshold decomposition, from the leaves' down-sets (`leaves`, one
+/// per node); returns every node's down-set.
+///
+/// A tuple has a proof at least `g` on both scales iff it is derivable from the leaves at
+/// least `g`. For one reliability the credibility thresholds are nested (rows at least `B1`
+/// ⊆ at least `B2` ⊆ …), so one semi-naive evaluation per reliability, taking the levels in
+/// order and continuing the fixpoint from one to the next, gives each tuple the best
+/// credibility it reaches with that reliability: the levels form a bucket queue (Knuth's
+/// generalisation of Dijkstra's algorithm for the max–min semiring), each tuple is joined
+/// once per chain, when its level is final, and an instance is worth its worst premise's
+/// level. A seventh chain of one level finds the proofs that rest on no statement. With
+/// `exhaustive` (every leaf has a grade or is given), every tuple is derivable from all the
+/// leaves, so the chain holding them all gives its last level to every tuple it has not
+/// reached by then, without joining them.
+pub fn chains(ex: &mut Explainer, offsets: &[usize], leaves: &[u64], exhaustive: bool) -> Vec<u64> {
+    let program = ex.program;
+    let whole: &crate::engine::eval::Model = ex.model;
+    let model = &whole.relations;
+    let n = *offsets.last().unwrap_or(&0);
+    let levels = vec![NO_LEVEL; n];
+    let chain = Chain { levels, cur: 0, current: vec![false; model.len()], buckets: Vec::new() };
+    let mut join = Join {
+        model,
+        offsets,
+        lookups: Vec::new(),
+        firsts: model.iter().map(|_| None).collect(),
+        values: Values { grades: Vec::new(), confidence: Vec::new() },
+        track_grades: false,
+        track_conf: false,
+        chain: Some(chain),
+        marked: Vec::new(),
+        next: vec![Vec::new(); model.len()],
+        head: Vec::new(),
+        pending: Vec::new(),
+        pending_rel: None,
+    };
+    // Each stratum's plans and stored instances, compiled once for every chain.
+    let mut strata = Vec::new();
+    for stratum in &program.strata {
+        let rules: Vec<&ir::Rule> = stratum.rules.iter().map(|&r| &program.rules[r]).collect();
+        let (joined, stored): (Vec<&ir::Rule>, Vec<&ir::Rule>) = rules.into_iter().partition(|r| joinable(r));
+        let plans: Vec<Plan> = joined.iter().map(|r| join.compile(r, &stratum.relations)).collect();
+        let edges = stored_edges(ex, &stored, offsets);
+        join.build_firsts(&plans);
+        strata.push((plans, edges));
+    }
+    // The leaves (nodes stated by some row or fact), and those of each stratum.
+    let leaf_nodes: Vec<u32> = (0..n).filter(|&i| leaves[i] != 0).map(|i| i as u32).collect();
+    let mut stratum_of = vec![usize::MAX; model.len()];
+    for (i, s) in program.strata.iter().enumerate() {
+        for &rel in &s.relations {
+            stratum_of[rel] = i;
+        }
+    }
+    let mut by_stratum = vec![Vec::new(); strata.len()];
+    for &node in &leaf_nodes {
+        if let Some(v) = by_stratum.get_mut(stratum_of[join.rel_of(node as usize)]) {
+            v.push(node);
+        }
+    }
+    let mut grades = vec![0u64; n];
+    let mut previous: Option<Vec<u8>> = None;
+    for spec in ChainSpec::all() {
+        let starts: Vec<u8> = leaf_nodes.iter().map(|&node| spec.level(leaves[node as usize])).collect();
+        // A chain with the same leaves as the previous one has its levels too.
+        if previous.as_ref() != Some(&starts) {
+            let complete = exhaustive && starts.iter().all(|&l| l != NO_LEVEL);
+            join.start_chain(&leaf_nodes, &starts);
+            for (i, (plans, edges)) in strata.iter().enumerate() {
+                let depth = spec.bits.len() as u8;
+                join.run_chain(&program.strata[i].relations, plans, edges, &by_stratum[i], depth, complete, ex.symbols);
+            }
+            previous = Some(starts);
+        }
+        let levels = &join.chain.as_ref().expect("grading a chain").levels;
+        for (g, &l) in grades.iter_mut().zip(levels) {
+            if l != NO_LEVEL {
+                *g |= spec.masks[usize::from(l)];
+            }
+        }
+    }
+    grades
 }
 
 /// Whether the join runs this rule (no aggregate, no `autoinc()`).
@@ -240,19 +379,36 @@ fn stored_edges(ex: &mut Explainer, rules: &[&ir::Rule], offsets: &[usize]) -> E
 }
 
 impl<'m> Join<'m> {
-    /// What a proof resting on nothing is worth: every grade, confidence 1.
+    /// What a proof resting on nothing is worth: every grade, confidence 1 (in a chain, its
+    /// best level).
     fn top(&self) -> Worth {
-        Worth { bits: crate::proof::grades::Grades::GIVEN.bits(), confidence: 1.0 }
+        let bits = if self.chain.is_some() { 0 } else { crate::proof::grades::Grades::GIVEN.bits() };
+        Worth { bits, confidence: 1.0 }
     }
 
-    /// Whether an instance so far is worth nothing (no grade, no confidence): it cannot
-    /// raise any head.
+    /// Whether an instance so far is worth nothing (no grade, no confidence; in a chain, no
+    /// level): it cannot raise any head.
     fn dead(&self, w: Worth) -> bool {
-        w.bits == 0 && (!self.track_conf || w.confidence < 0.0)
+        if self.chain.is_some() {
+            return w.bits >= u64::from(NO_LEVEL);
+        }
+        (!self.track_grades || w.bits == 0) && (!self.track_conf || w.confidence < 0.0)
     }
 
-    fn meet(&self, w: Worth, node: usize) -> Worth {
-        let bits = w.bits & self.values.grades[node];
+    /// What an instance so far is worth with premise `node` (of `rel`) added. In a chain, a
+    /// premise of the stratum being graded counts only once its level is final (at most
+    /// the current one); a lower stratum's levels are all final.
+    fn meet(&self, w: Worth, rel: RelId, node: usize) -> Worth {
+        if let Some(chain) = &self.chain {
+            let level = chain.levels[node];
+            let bits = if level == NO_LEVEL || (chain.current[rel] && level > chain.cur) {
+                u64::from(NO_LEVEL)
+            } else {
+                w.bits.max(u64::from(level))
+            };
+            return Worth { bits, confidence: NO_CONFIDENCE };
+        }
+        let bits = if self.track_grades { w.bits & self.values.grades[node] } else { 0 };
         let confidence = if !self.track_conf || w.confidence < 0.0 {
             NO_CONFIDENCE
         } else {
@@ -262,10 +418,35 @@ impl<'m> Join<'m> {
         Worth { bits, confidence }
     }
 
-    /// Raises a node to at least `w`; marks it new when it grew.
+    /// The better of two instances of one head.
+    fn better(&self, a: Worth, b: Worth) -> Worth {
+        if self.chain.is_some() {
+            return Worth { bits: a.bits.min(b.bits), confidence: NO_CONFIDENCE };
+        }
+        Worth { bits: a.bits | b.bits, confidence: a.confidence.max(b.confidence) }
+    }
+
+    /// Raises a node to at least `w`; marks it new when it grew. In a chain, a node whose
+    /// level falls to the current one is new in the next round; one whose level falls to a
+    /// later level waits in that level's bucket.
     fn raise(&mut self, rel: RelId, node: usize, w: Worth) {
-        let mut grew = w.bits & !self.values.grades[node] != 0;
-        self.values.grades[node] |= w.bits;
+        if let Some(chain) = &mut self.chain {
+            let level = (w.bits.min(u64::from(NO_LEVEL)) as u8).max(chain.cur);
+            if level < chain.levels[node] {
+                chain.levels[node] = level;
+                if level == chain.cur {
+                    self.next[rel].push((node - self.offsets[rel]) as u32);
+                } else {
+                    chain.buckets[usize::from(level)].push(node as u32);
+                }
+            }
+            return;
+        }
+        let mut grew = false;
+        if self.track_grades {
+            grew = w.bits & !self.values.grades[node] != 0;
+            self.values.grades[node] |= w.bits;
+        }
         if self.track_conf && w.confidence > self.values.confidence[node] {
             self.values.confidence[node] = w.confidence;
             grew = true;
@@ -282,6 +463,9 @@ impl<'m> Join<'m> {
         let mut delta = std::mem::replace(&mut self.next, vec![Vec::new(); self.model.len()]);
         for (rel, d) in delta.iter_mut().enumerate() {
             d.sort_unstable();
+            if self.chain.is_some() {
+                continue; // a chain marks nothing: a node falls to a level once
+            }
             for &i in d.iter() {
                 let node = self.offsets[rel] + i as usize;
                 self.marked[node / 64] &= !(1 << (node % 64));
@@ -315,6 +499,102 @@ impl<'m> Join<'m> {
                 cols.iter().map(|&c| a[c]).cmp(cols.iter().map(|&c| b[c]))
             });
             l.perm = Some(perm);
+        }
+    }
+}
+
+impl Join<'_> {
+    /// Head tuples, and prefix lookups, start at their first value's block.
+    fn build_firsts(&mut self, plans: &[Plan]) {
+        let prefixed = self.lookups.iter().filter(|l| l.prefix && !l.cols.is_empty()).map(|l| l.rel);
+        let firsts: Vec<RelId> = plans.iter().map(|p| p.rule.head).chain(prefixed).collect();
+        for rel in firsts {
+            if self.firsts[rel].is_none() {
+                self.firsts[rel] = Firsts::build(&self.model[rel]);
+            }
+        }
+    }
+
+    /// Starts a chain: no node has a level but the leaves, theirs (`starts`).
+    fn start_chain(&mut self, leaves: &[u32], starts: &[u8]) {
+        let chain = self.chain.as_mut().expect("grading a chain");
+        chain.levels.fill(NO_LEVEL);
+        for (&node, &level) in leaves.iter().zip(starts) {
+            chain.levels[node as usize] = level;
+        }
+    }
+
+    /// Evaluates one stratum of a chain, level by level from the best: the rules without a
+    /// premise in the stratum once (their instances' levels are known), then per level the
+    /// nodes whose level is final, in semi-naive rounds. `seeds` are the stratum's leaves;
+    /// with `complete`, the last level goes to every node not reached before it (see
+    /// [`chains`]).
+    #[allow(clippy::too_many_arguments)]
+    fn run_chain(
+        &mut self,
+        relations: &[RelId],
+        plans: &[Plan],
+        edges: &Edges,
+        seeds: &[u32],
+        depth: u8,
+        complete: bool,
+        symbols: &mut Symbols,
+    ) {
+        let chain = self.chain.as_mut().expect("grading a chain");
+        chain.cur = 0;
+        chain.buckets = vec![Vec::new(); usize::from(depth)];
+        for &rel in relations {
+            chain.current[rel] = true;
+        }
+        for &node in seeds {
+            let level = chain.levels[node as usize];
+            if level != NO_LEVEL {
+                chain.buckets[usize::from(level)].push(node);
+            }
+        }
+        for plan in plans.iter().filter(|p| p.deltas.is_empty()) {
+            self.prepare(&plan.full);
+            let mut env = vec![0; plan.rule.num_vars()];
+            self.run(&plan.full, &mut env, self.top(), plan.rule, symbols);
+        }
+        self.run_edges(edges);
+        for cur in 0..depth {
+            self.flush();
+            let chain = self.chain.as_mut().expect("grading a chain");
+            chain.cur = cur;
+            if complete && cur + 1 == depth {
+                // Every node of the stratum not reached yet is at the last level.
+                for &rel in relations {
+                    let (lo, hi) = (self.offsets[rel], self.offsets[rel + 1]);
+                    for l in &mut chain.levels[lo..hi] {
+                        *l = (*l).min(cur);
+                    }
+                }
+                self.next.iter_mut().for_each(Vec::clear);
+                break;
+            }
+            for node in std::mem::take(&mut chain.buckets[usize::from(cur)]) {
+                if chain.levels[node as usize] == cur {
+                    let rel = self.offsets.partition_point(|&o| o <= node as usize) - 1;
+                    self.next[rel].push(node - self.offsets[rel] as u32);
+                }
+            }
+            loop {
+                let delta = self.take_delta();
+                if delta.iter().all(Vec::is_empty) {
+                    break;
+                }
+                for plan in plans {
+                    self.run_deltas(plan, &delta, symbols);
+                }
+                if !edges.heads.is_empty() {
+                    self.run_edges(edges);
+                }
+            }
+        }
+        let chain = self.chain.as_mut().expect("grading a chain");
+        for &rel in relations {
+            chain.current[rel] = false;
         }
     }
 }
@@ -489,7 +769,7 @@ impl Join<'_> {
                         Some(perm) if !l.prefix => perm[j] as usize,
                         _ => j,
                     };
-                    let next = self.meet(w, self.offsets[rel] + i);
+                    let next = self.meet(w, rel, self.offsets[rel] + i);
                     if self.dead(next) || !apply(acts, self.model[rel].get(i), env) {
                         continue;
                     }
@@ -591,9 +871,7 @@ impl Join<'_> {
             let (key, mut w) = pending[k];
             k += 1;
             while k < pending.len() && pending[k].0 == key {
-                let other = pending[k].1;
-                w.bits |= other.bits;
-                w.confidence = w.confidence.max(other.confidence);
+                w = self.better(w, pending[k].1);
                 k += 1;
             }
             let (mut lo, hi) = match &self.firsts[rel] {
@@ -620,7 +898,7 @@ impl Join<'_> {
             self.prepare(rest);
             for &i in &delta[*rel] {
                 let i = i as usize;
-                let w = self.meet(self.top(), self.offsets[*rel] + i);
+                let w = self.meet(self.top(), *rel, self.offsets[*rel] + i);
                 if self.dead(w) || !apply(acts, self.model[*rel].get(i), &mut env) {
                     continue;
                 }
@@ -629,17 +907,21 @@ impl Join<'_> {
         }
     }
 
+    /// The relation of a node.
+    fn rel_of(&self, node: usize) -> RelId {
+        self.offsets.partition_point(|&o| o <= node) - 1
+    }
+
     /// Evaluates every stored hyperedge with the current values.
     fn run_edges(&mut self, edges: &Edges) {
         for (e, &head) in edges.heads.iter().enumerate() {
             let mut w = self.top();
             for &p in &edges.premises[edges.starts[e]..edges.starts[e + 1]] {
-                w = self.meet(w, p as usize);
+                w = self.meet(w, self.rel_of(p as usize), p as usize);
             }
             if !self.dead(w) {
                 let head = head as usize;
-                let rel = self.offsets.partition_point(|&o| o <= head) - 1;
-                self.raise(rel, head, w);
+                self.raise(self.rel_of(head), head, w);
             }
         }
     }

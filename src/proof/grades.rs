@@ -8,17 +8,16 @@
 //!
 //! Computed after evaluation, by evaluating the positive rules again over the model's own
 //! tuples with each tuple carrying its value ([`crate::proof::grade_join`]): semi-naively,
-//! stratum by stratum, from the leaves up, every rule instance re-joined when one of its
-//! premises' values grew. Nothing enumerates proofs and no instance is stored:
+//! stratum by stratum, from the leaves up. Nothing enumerates proofs and no instance is
+//! stored:
 //!
 //! - **Grades.** A tuple's value is the *down-set* of its proofs' grades: every grade `g`
 //!   such that some proof has all premises at least `g`, a 37-bit set (the 36 grades and one
-//!   bit above `A1` for "given", below). An instance is worth the intersection of its
-//!   premises' sets (one subproof per premise, each at least `g`), a tuple the union of its
-//!   instances' and its own rows'. That is a finite distributive lattice, so the least
-//!   fixpoint exists, needs at most 37 changes per tuple, and equals the union over finite
-//!   proofs: a cycle adds nothing, so a claim never proves itself. The Pareto-best grades
-//!   are the set's maximal elements.
+//!   bit above `A1` for "given", below). Equivalently, `g` is in the set iff the tuple is
+//!   derivable from the leaves at least `g`: one evaluation per reliability, the
+//!   credibility thresholds taken best first and each continuing the last (see
+//!   [`grade_join::chains`]), decides every `g`. A cycle adds nothing, so a claim never
+//!   proves itself. The Pareto-best grades are the set's maximal elements.
 //! - **Confidence.** The same fixpoint in the Viterbi semiring (max, ×) over [0, 1]: a
 //!   product of numbers in [0, 1] is at most each factor, so going round a cycle never
 //!   raises a value and the least fixpoint is the best proof's product. Computed only when
@@ -137,21 +136,40 @@ pub struct Grading {
 
 impl Grading {
     /// Grades every tuple of the explainer's model; confidences only when some statement
-    /// row has one.
+    /// row has one. Without confidences, grades are computed by thresholds
+    /// ([`Grading::compute_by_thresholds`]); with them, both by the lattice fixpoint in one
+    /// pass ([`Grading::compute_by_lattice`]), which costs less than thresholds and a
+    /// fixpoint for the confidences alone (`bench/grades.py`, BENCHMARKS.md).
     pub fn compute(ex: &mut Explainer) -> Grading {
-        let model: &Model = ex.model;
-        let mut offsets = Vec::with_capacity(model.relations.len() + 1);
-        let mut n = 0;
-        for tuples in &model.relations {
-            offsets.push(n);
-            n += tuples.len();
-        }
-        offsets.push(n);
+        if ex.facts.graded().1 { Grading::compute_by_lattice(ex) } else { Grading::compute_by_thresholds(ex) }
+    }
+
+    /// [`Grading::compute`] with the grades computed by thresholds
+    /// ([`grade_join::chains`]), and the confidences, when any, by their own fixpoint.
+    pub fn compute_by_thresholds(ex: &mut Explainer) -> Grading {
+        let (offsets, n) = node_offsets(ex.model);
         let (has_grades, has_confidence) = ex.facts.graded();
         // Leaves: what the rows and facts stating each tuple are worth (the best of them);
-        // then the fixpoint over the rules.
-        let values = leaves(ex, &offsets, n, has_confidence);
-        let values = grade_join::fixpoint(ex, &offsets, values, has_confidence);
+        // then grades by thresholds and confidences by their fixpoint over the rules.
+        let (mut values, exhaustive) = leaves(ex, &offsets, n, has_confidence);
+        let grades = grade_join::chains(ex, &offsets, &values.grades, exhaustive);
+        values.grades = Vec::new();
+        let confidence = if has_confidence {
+            grade_join::fixpoint(ex, &offsets, values, false, true).confidence
+        } else {
+            Vec::new()
+        };
+        Grading { offsets, grades, confidence, has_grades, has_confidence }
+    }
+
+    /// [`Grading::compute`] with the grades computed by the lattice fixpoint, together with
+    /// the confidences: the same grades as by thresholds (`tests/grades.rs` checks one
+    /// against the other).
+    pub fn compute_by_lattice(ex: &mut Explainer) -> Grading {
+        let (offsets, n) = node_offsets(ex.model);
+        let (has_grades, has_confidence) = ex.facts.graded();
+        let (values, _) = leaves(ex, &offsets, n, has_confidence);
+        let values = grade_join::fixpoint(ex, &offsets, values, true, has_confidence);
         Grading { offsets, grades: values.grades, confidence: values.confidence, has_grades, has_confidence }
     }
 
@@ -207,10 +225,27 @@ impl Grading {
     }
 }
 
+/// Where each relation's tuples start among the nodes, and how many nodes there are.
+fn node_offsets(model: &Model) -> (Vec<usize>, usize) {
+    let mut offsets = Vec::with_capacity(model.relations.len() + 1);
+    let mut n = 0;
+    for tuples in &model.relations {
+        offsets.push(n);
+        n += tuples.len();
+    }
+    offsets.push(n);
+    (offsets, n)
+}
+
 /// The leaves: the grades and confidence of each tuple from the statement rows and facts
 /// stating it (the best of them); `offsets[rel]` is the node of the first tuple of `rel`.
-fn leaves(ex: &mut Explainer, offsets: &[usize], n: usize, has_confidence: bool) -> Values {
+/// Also whether every tuple has a proof from graded or given leaves: no tuple is stated only
+/// by ungraded rows, and every tuple of a relation no rule derives is stated.
+fn leaves(ex: &mut Explainer, offsets: &[usize], n: usize, has_confidence: bool) -> (Values, bool) {
     let model: &Model = ex.model;
+    let derived: Vec<bool> =
+        (0..model.relations.len()).map(|rel| ex.program.rules.iter().any(|r| r.head == rel)).collect();
+    let mut exhaustive = model.defeasible.is_none();
     let mut values =
         Values { grades: vec![0; n], confidence: if has_confidence { vec![NO_CONFIDENCE; n] } else { Vec::new() } };
     let stated: Vec<bool> = (0..model.relations.len())
@@ -220,11 +255,14 @@ fn leaves(ex: &mut Explainer, offsets: &[usize], n: usize, has_confidence: bool)
         .collect();
     for rel in 0..model.relations.len() {
         if !stated[rel] {
+            exhaustive &= derived[rel] || model.relations[rel].is_empty();
             continue;
         }
         for i in 0..model.relations[rel].len() {
             let tuple = model.relations[rel].get(i).to_vec();
-            for origin in ex.stated(rel, &tuple) {
+            let origins = ex.stated(rel, &tuple);
+            let unproved = if origins.is_empty() { !derived[rel] } else { true };
+            for origin in origins {
                 let (g, c) = match origin {
                     Origin::Row(id) if ex.facts.table_of(id).kind == TableKind::Statements => {
                         (ex.facts.grade(id).map_or(Grades::NONE, Grades::of), ex.facts.confidence(id).map(f64::from))
@@ -238,9 +276,10 @@ fn leaves(ex: &mut Explainer, offsets: &[usize], n: usize, has_confidence: bool)
                     values.confidence[node] = values.confidence[node].max(c);
                 }
             }
+            exhaustive &= !(unproved && values.grades[offsets[rel] + i] == 0);
         }
     }
-    values
+    (values, exhaustive)
 }
 
 /// A confidence as shown: at most three decimals, without trailing zeros (`0.72`, `1`).

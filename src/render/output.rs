@@ -10,6 +10,7 @@ use crate::lang::ir;
 use crate::proof::grades::{Grading, confidence_text};
 use serde::Serialize;
 use serde::ser::{SerializeSeq, Serializer};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -104,6 +105,10 @@ pub fn with_grades(
 ) -> (ir::Program, Model) {
     let mut shown = program.clone();
     let mut graded = Model::unrecorded(vec![Tuples::default(); shown.relations.len()]);
+    // Each grade set's and confidence's text, interned once: a few dozen values shared by
+    // millions of tuples.
+    let mut grade_texts: HashMap<u64, Value> = HashMap::new();
+    let mut confidence_texts: HashMap<u64, Value> = HashMap::new();
     for (rel, indices) in tuples {
         let relation = &mut shown.relations[*rel];
         let mut extra = vec!["grade"];
@@ -115,11 +120,16 @@ pub fn with_grades(
             relation.types.push(Type::Symbol);
         }
         let mut rows = Tuples::new(relation.arity());
+        let mut row = Vec::with_capacity(relation.arity());
         for &i in indices {
-            let mut row = model.relations[*rel].get(i).to_vec();
-            row.push(symbols.intern(&grading.grades(*rel, i).to_string()));
+            row.clear();
+            row.extend_from_slice(model.relations[*rel].get(i));
+            let g = grading.grades(*rel, i);
+            row.push(*grade_texts.entry(g.bits()).or_insert_with(|| symbols.intern(&g.to_string())));
             if grading.has_confidence {
-                row.push(symbols.intern(&confidence_text(grading.confidence(*rel, i))));
+                let c = grading.confidence(*rel, i);
+                let key = c.map_or(u64::MAX, f64::to_bits);
+                row.push(*confidence_texts.entry(key).or_insert_with(|| symbols.intern(&confidence_text(c))));
             }
             rows.push(&row);
         }

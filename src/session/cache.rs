@@ -20,6 +20,7 @@ use crate::base::source::{FileId, SourceFile, SourceMap};
 use crate::base::value::Symbols;
 use crate::facts::confine::Identity;
 use crate::facts::load::Facts;
+use crate::facts::reload::KeptTable;
 use crate::lang::syntax::{self, ast};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -37,6 +38,11 @@ pub struct LoadCache {
     pub statement_hits: usize,
     /// Whether the last load left the statement rows out (see [`crate::session::load_cached`]).
     pub rows_left_out: bool,
+    /// Each relation table (by path and relation) as last loaded, to reload only the rows
+    /// that changed (see [`crate::facts::reload`]).
+    pub tables: BTreeMap<(PathBuf, String), KeptTable>,
+    /// How many times this cache reloaded a relation table by its changed rows (for tests).
+    pub table_reloads: usize,
 }
 
 /// Statement tables up to this size are copied out of the cache even for diagnostics: a

@@ -19,6 +19,7 @@
 
 use super::reeval::{Changes, Delta};
 use super::{ExitStatus, Failure, Project, input_tuples};
+use crate::base::common;
 use crate::base::value::{Symbols, Tuples, Type, Value};
 use crate::engine::dd::{Change, Session};
 use crate::engine::eval::{EvalOptions, Model};
@@ -59,12 +60,10 @@ impl Input {
     /// the common prefix and the common suffix of the two loads are counted.
     fn update(&mut self, rel: usize, now: Tuples, out: &mut Vec<Change>) {
         let (old, arity) = (&self.rows, now.arity.max(1));
-        let common = |a: &mut dyn Iterator<Item = (&Value, &Value)>| a.take_while(|(x, y)| x == y).count() / arity;
         let prefix =
-            if now.arity == 0 { old.len().min(now.len()) } else { common(&mut old.data.iter().zip(&now.data)) };
+            if now.arity == 0 { old.len().min(now.len()) } else { common::prefix(&old.data, &now.data) / arity };
         let most = old.len().min(now.len()) - prefix;
-        let suffix =
-            if now.arity == 0 { most } else { common(&mut old.data.iter().rev().zip(now.data.iter().rev())).min(most) };
+        let suffix = if now.arity == 0 { most } else { common::suffix(&old.data, &now.data, most * arity) / arity };
         let mut net: FxHashMap<&[Value], isize> = FxHashMap::default();
         for i in prefix..old.len() - suffix {
             *net.entry(old.get(i)).or_insert(0) -= 1;
@@ -185,34 +184,15 @@ impl State {
         changes
     }
 
-    /// The model with the dataflow's changes (sorted by relation, then tuple) applied.
+    /// The model with the dataflow's changes (sorted by relation, then tuple) applied: per
+    /// changed relation, the unchanged runs of rows between the changes are copied whole
+    /// (found by binary search), so a few changes cost a copy, not a comparison per row.
     fn patch(&mut self, out: &[Change]) {
         let mut from = 0;
         while from < out.len() {
             let rel = out[from].0;
             let to = from + out[from..].partition_point(|c| c.0 == rel);
-            let old = &self.model[rel];
-            let mut new = Tuples::new(old.arity);
-            let (mut i, mut changes) = (0, out[from..to].iter().peekable());
-            while i < old.len() || changes.peek().is_some() {
-                let take_old = match changes.peek() {
-                    None => true,
-                    Some(c) => i < old.len() && old.get(i) < c.1.as_slice(),
-                };
-                if take_old {
-                    new.push(old.get(i));
-                    i += 1;
-                    continue;
-                }
-                let (_, row, diff) = changes.next().expect("peeked");
-                if i < old.len() && old.get(i) == row.as_slice() {
-                    i += 1; // present before: removed (or, if added again, kept below)
-                }
-                if *diff > 0 {
-                    new.push(row);
-                }
-            }
-            self.model[rel] = new;
+            self.model[rel] = patched(&self.model[rel], &out[from..to]);
             from = to;
         }
     }
@@ -235,6 +215,49 @@ impl State {
         }
         Delta { relations }
     }
+}
+
+/// The sorted rows `old` with one relation's `changes` (sorted by tuple; `+1` adds a row,
+/// `-1` removes it) applied.
+fn patched(old: &Tuples, changes: &[Change]) -> Tuples {
+    let mut new = Tuples::new(old.arity);
+    new.data.reserve(old.data.len() + changes.len() * old.arity);
+    let mut i = 0;
+    for (_, row, diff) in changes {
+        // The old rows before this change's row, copied as they are.
+        let at = first_not_below(old, i, row);
+        copy_rows(old, i..at, &mut new);
+        i = at;
+        if i < old.len() && old.get(i) == row.as_slice() {
+            i += 1; // present before: removed (or, if added again, kept below)
+        }
+        if *diff > 0 {
+            new.push(row);
+        }
+    }
+    copy_rows(old, i..old.len(), &mut new);
+    new
+}
+
+/// The first row of the sorted `rows` from `lo` on that is not below `row`.
+fn first_not_below(rows: &Tuples, lo: usize, row: &[Value]) -> usize {
+    let (mut lo, mut hi) = (lo, rows.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if rows.get(mid) < row {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// Appends the rows `rows` of `from` to `to` in one copy.
+fn copy_rows(from: &Tuples, rows: std::ops::Range<usize>, to: &mut Tuples) {
+    let arity = from.arity;
+    to.data.extend_from_slice(&from.data[rows.start * arity..rows.end * arity]);
+    to.rows += rows.len();
 }
 
 /// Whether a relation has string columns (whose ids differ between symbol tables).
@@ -276,6 +299,28 @@ mod tests {
         let mut t = Tuples::new(2);
         values.iter().for_each(|r| t.push(r));
         t
+    }
+
+    proptest::proptest! {
+        /// Patching a sorted relation with sorted changes gives the sorted set of rows.
+        #[test]
+        fn a_patched_relation_is_the_changed_set(
+            old in proptest::collection::btree_set((0u32..6, 0u32..6), 0..30),
+            changes in proptest::collection::btree_map((0u32..6, 0u32..6), proptest::bool::ANY, 0..10),
+        ) {
+            let old_rows: Vec<[Value; 2]> = old.iter().map(|&(a, b)| [a, b]).collect();
+            let changes: Vec<Change> = changes
+                .iter()
+                .filter(|&(r, &add)| add != old.contains(r))
+                .map(|(&(a, b), &add)| (0, vec![a, b], if add { 1 } else { -1 }))
+                .collect();
+            let mut want = old.clone();
+            for (_, row, diff) in &changes {
+                if *diff > 0 { want.insert((row[0], row[1])); } else { want.remove(&(row[0], row[1])); }
+            }
+            let want: Vec<[Value; 2]> = want.iter().map(|&(a, b)| [a, b]).collect();
+            proptest::prop_assert_eq!(patched(&rows(&old_rows), &changes), rows(&want));
+        }
     }
 
     /// Only presence changes of the set reach the dataflow: a row loaded twice stays while

@@ -31,6 +31,7 @@ use crate::engine::eval::{EvalOptions, Model};
 use crate::engine::plan::{self, Plan};
 use crate::facts::confine::{self, Place};
 use crate::facts::load::{self, Facts, TableOptions};
+use crate::facts::reload;
 use crate::lang::ir;
 use crate::proof::provenance::Explainer;
 use itertools::Itertools;
@@ -217,7 +218,7 @@ pub fn load_cached(
     // Statement tables first: their relation names are known before checking.
     let place = (inputs, overlay, rows);
     let (mut symbols, mut facts, statement_relations, other_csv) =
-        statement_tables(place, sources, &mut read, &mut diags, cache)?;
+        statement_tables(place, sources, &mut read, &mut diags, cache.as_deref_mut())?;
     let (program, check_diags) = crate::lang::check::check(&rule_files, &statement_relations, &mut symbols);
     diags.extend(check_diags);
     diags.extend(confine::directive_names(&program, sources));
@@ -230,6 +231,16 @@ pub fn load_cached(
 
     // Relation tables named by `.input`.
     if !diags.iter().any(Diagnostic::is_error) {
+        // The kept tables no `.input` reads any more are forgotten.
+        if let Some(c) = cache.as_deref_mut() {
+            let read: BTreeSet<(PathBuf, String)> = program
+                .relations
+                .iter()
+                .flat_map(|rel| rel.inputs.iter().map(move |spec| (rel, spec)))
+                .filter_map(|(rel, spec)| Some((input_file(inputs.facts.as_deref(), rel, spec).0?, rel.name.clone())))
+                .collect();
+            c.tables.retain(|key, _| read.contains(key));
+        }
         for rel in &program.relations {
             for spec in &rel.inputs {
                 if spec.params.get("IO").is_some_and(|v| v == "statements") {
@@ -258,14 +269,10 @@ pub fn load_cached(
                     part: inputs.part,
                     ..TableOptions::for_input(&spec.params, &path, &text, implicit_csv)
                 };
-                let file = sources.add(display_path(&path), text);
-                diags.extend(load::invalid_utf8_errors(file, &invalid));
                 let schema = load::Schema { relation: &rel.name, columns: &rel.columns, types: &rel.types };
-                if let Err(errors) =
-                    load::load_relation_table(file, sources, &schema, &options, &mut symbols, &mut facts)
-                {
-                    diags.extend(errors);
-                }
+                let kept = cache.as_deref_mut();
+                let table = (path.as_path(), &schema, &options);
+                relation_table(table, (text, &invalid), kept, sources, (&mut symbols, &mut facts), &mut diags);
             }
         }
     }
@@ -278,6 +285,53 @@ pub fn load_cached(
     // `ord` numbers the symbols of the rules and facts now, before a claim adds its own.
     crate::engine::eval::prepare_symbols(&program, &mut symbols);
     Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan, read })
+}
+
+/// Loads one relation table (`text`, with the invalid UTF-8 `decode` found) into `sources`,
+/// `symbols` and `facts`: when `kept` holds the table as last loaded, by its changed rows
+/// only (see [`crate::facts::reload`]), else in full (then kept for the next load, if it
+/// can be).
+fn relation_table(
+    (path, schema, options): (&Path, &load::Schema, &TableOptions),
+    (text, invalid): (String, &[load::InvalidUtf8]),
+    kept: Option<&mut cache::LoadCache>,
+    sources: &mut SourceMap,
+    (symbols, facts): (&mut Symbols, &mut Facts),
+    diags: &mut Vec<Diagnostic>,
+) {
+    let key = (path.to_path_buf(), schema.relation.to_string());
+    let mut kept = kept;
+    if let Some(cache) = kept.as_deref_mut()
+        && let Some(table) = cache.tables.get_mut(&key)
+        && invalid.is_empty()
+        && table.reads(schema, options)
+        && table.reload(&text) != reload::Reloaded::Declined
+    {
+        let file = sources.add(display_path(path), text);
+        table.add_to(file, facts);
+        cache.table_reloads += 1;
+        return;
+    }
+    let file = sources.add(display_path(path), text);
+    diags.extend(load::invalid_utf8_errors(file, invalid));
+    let number = facts.tables.len() as u32;
+    let loaded = load::load_relation_table(file, sources, schema, options, symbols, facts);
+    // A table that fails to load leaves the last good one kept: the next reload compares
+    // with that (a table caught half-written by a save is read again by rows once whole).
+    if let Some(cache) = kept
+        && loaded.is_ok()
+    {
+        cache.tables.remove(&key);
+        let text = &sources.get(file).text;
+        if invalid.is_empty()
+            && let Some(table) = reload::KeptTable::new(schema, options, text, facts, number)
+        {
+            cache.tables.insert(key, table);
+        }
+    }
+    if let Err(errors) = loaded {
+        diags.extend(errors);
+    }
 }
 
 /// Plans a loaded project's evaluation from the sizes of its input tables.

@@ -422,11 +422,22 @@ pub fn watch(inputs: &Inputs, options: &WatchOptions, report: Report) -> Result<
     .map_err(|e| Failure::io(format!("cannot start the re-evaluation threads: {e}")))?;
     service.edit(Edit::Files(Vec::new()));
     let mut printed = 0;
-    for note in rx {
+    let mut writes = Writes::default();
+    loop {
+        let note = match writes.next(&rx) {
+            Next::Note(note) => note,
+            Next::Due(paths) => {
+                service.edit(Edit::Files(paths));
+                continue;
+            }
+            Next::End => break,
+        };
         match note {
             Note::Fs(Ok(event)) if watched.relevant_event(&event) => {
-                let paths = event.paths.into_iter().filter(|p| watched.relevant(p)).collect();
-                service.edit(Edit::Files(paths));
+                let paths = event.paths.iter().filter(|p| watched.relevant(p)).cloned().collect();
+                if let Some(paths) = writes.settled(&event.kind, paths) {
+                    service.edit(Edit::Files(paths));
+                }
             }
             Note::Fs(Ok(_)) => {}
             Note::Fs(Err(e)) => return Err(Failure::io(format!("watching files failed: {e}"))),
@@ -440,6 +451,65 @@ pub fn watch(inputs: &Inputs, options: &WatchOptions, report: Report) -> Result<
         }
     }
     Ok(())
+}
+
+/// How long a file whose data changed may stay open for writing before it is read anyway
+/// (a writer that keeps it open, or a platform without close events).
+pub const WRITE_WAIT: Duration = Duration::from_millis(500);
+
+/// Files being written: a data change was seen and the writer has not closed them yet.
+/// Reading such a file would load it half-written (a 13 MB save takes longer than
+/// [`DEBOUNCE`] on a loaded machine): on Linux, whose watcher reports the close, a data
+/// change waits for the close (or [`WRITE_WAIT`]) before it starts a run.
+#[derive(Default)]
+struct Writes {
+    open: BTreeMap<PathBuf, std::time::Instant>,
+}
+
+/// What [`Writes::next`] gave.
+enum Next {
+    Note(Note),
+    /// Files written and never closed within [`WRITE_WAIT`]: run now.
+    Due(Vec<PathBuf>),
+    End,
+}
+
+impl Writes {
+    /// The next note, or the files whose wait for a close ran out.
+    fn next(&mut self, rx: &mpsc::Receiver<Note>) -> Next {
+        let Some(&first) = self.open.values().min() else {
+            return rx.recv().map_or(Next::End, Next::Note);
+        };
+        match rx.recv_timeout((first + WRITE_WAIT).saturating_duration_since(std::time::Instant::now())) {
+            Ok(note) => Next::Note(note),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Next::End,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let now = std::time::Instant::now();
+                let (due, open) = std::mem::take(&mut self.open).into_iter().partition(|(_, t)| now >= *t + WRITE_WAIT);
+                self.open = open;
+                Next::Due(due.into_keys().collect())
+            }
+        }
+    }
+
+    /// The paths of an event, when it should start a run now; `None` while they are being
+    /// written.
+    fn settled(&mut self, kind: &EventKind, paths: Vec<PathBuf>) -> Option<Vec<PathBuf>> {
+        use notify::event::{AccessKind, AccessMode, ModifyKind};
+        if cfg!(target_os = "linux") && matches!(kind, EventKind::Modify(ModifyKind::Data(_))) {
+            let now = std::time::Instant::now();
+            paths.into_iter().for_each(|p| {
+                self.open.entry(p).or_insert(now);
+            });
+            return None;
+        }
+        if matches!(kind, EventKind::Access(AccessKind::Close(AccessMode::Write))) {
+            paths.iter().for_each(|p| {
+                self.open.remove(p);
+            });
+        }
+        Some(paths)
+    }
 }
 
 /// A changed path as the user would write it: relative to the working directory.

@@ -1,5 +1,5 @@
-//! The IR compiled to a differential dataflow: one collection of rows ([`Row`]: up to six
-//! values inline) per relation, one `distinct` per derived relation, one loop scope (with a
+//! The IR compiled to a differential dataflow: one collection of rows ([`Row`]: 16 bytes,
+//! three values inline) per relation, one `distinct` per derived relation, one loop scope (with a
 //! `u32` round and a `Variable` per relation when recursive) per stratum.
 //!
 //! A rule's body is compiled literal by literal, in the checked order, over a collection of
@@ -34,9 +34,7 @@ use std::rc::Rc;
 use timely::dataflow::Scope;
 use timely::order::Product;
 
-/// A tuple, or a rule's environment: up to six values inline (nearly every relation and
-/// rule), so that rows are not allocated one by one; wider ones spill to the heap.
-pub type Row = smallvec::SmallVec<[Value; 6]>;
+pub use super::row::Row;
 /// A relation's tuples (or a body's environments) as a collection.
 pub type Coll<'s, T> = VecCollection<'s, T, Row, isize>;
 
@@ -462,7 +460,7 @@ impl<'s> Body<'_, '_, '_, 's> {
             let project = project.clone();
             move |env| {
                 let value = target.as_ref().and_then(|t| shared.eval(t, &env));
-                let mut row: Row = smallvec::smallvec![u32::from(value.is_some()), value.unwrap_or(0)];
+                let mut row = Row::from_slice(&[u32::from(value.is_some()), value.unwrap_or(0)]);
                 row.extend(key.iter().flatten().map(|&v| env[v]));
                 (project(&env), row)
             }
@@ -480,7 +478,7 @@ impl<'s> Body<'_, '_, '_, 's> {
                 shared.fail(eval::overflow(func, span));
             }
             if let Some(result) = fold.result() {
-                output.push((smallvec::smallvec![result], 1));
+                output.push((Row::from_slice(&[result]), 1));
             }
         });
         // Groups without solutions: what the fold of nothing gives (0 for count and sum).
@@ -489,7 +487,7 @@ impl<'s> Body<'_, '_, '_, 's> {
             Some(zero) => {
                 let had = folded.clone().map(|(k, _)| k);
                 let missing = without(pairs(groups, |k| (k.clone(), k)), had);
-                folded.concat(pairs(missing, move |k| (k, smallvec::smallvec![zero])))
+                folded.concat(pairs(missing, move |k| (k, Row::from_slice(&[zero]))))
             }
         };
         // env ⋈ folded on the shared variables binds var.

@@ -24,6 +24,8 @@
 #[cfg(feature = "dd")]
 mod compile;
 #[cfg(feature = "dd")]
+mod row;
+#[cfg(feature = "dd")]
 mod run;
 #[cfg(feature = "dd")]
 mod symbols;

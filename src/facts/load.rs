@@ -86,6 +86,13 @@ pub struct TableInfo {
     pub metadata_fields: Vec<usize>,
 }
 
+impl TableInfo {
+    /// A relation table (`.input`): no metadata columns.
+    pub fn relation(file: FileId) -> TableInfo {
+        TableInfo { file, kind: TableKind::Relation, metadata_columns: Vec::new(), metadata_fields: Vec::new() }
+    }
+}
+
 /// Where one fact came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FactOrigin {
@@ -1503,12 +1510,7 @@ pub fn load_relation_table(
     let text = sources.get(file).text.as_str();
     let (body, base) = strip_bom(text);
     let table = facts.tables.len() as u32;
-    facts.tables.push(TableInfo {
-        file,
-        kind: TableKind::Relation,
-        metadata_columns: Vec::new(),
-        metadata_fields: Vec::new(),
-    });
+    facts.tables.push(TableInfo::relation(file));
     let mut reader = TableReader {
         schema,
         table,

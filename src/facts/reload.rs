@@ -32,7 +32,7 @@ use crate::base::source::{FileId, SourceMap};
 use crate::base::value::{Symbols, Tuples, Type};
 use crate::facts::csv_scan::Records;
 use crate::facts::load::{
-    FactOrigin, FactRows, Facts, Schema, TableInfo, TableKind, TableOptions, load_relation_table,
+    FactOrigin, FactRows, Facts, Schema, TableInfo, TableOptions, load_relation_table,
 };
 
 /// One relation table as last loaded (only tables of numbers: see the module docs).
@@ -121,12 +121,7 @@ impl KeptTable {
     /// Adds the rows to `facts` as the table of `file`, as a full load of it would.
     pub fn add_to(&self, file: FileId, facts: &mut Facts) {
         let table = facts.tables.len() as u32;
-        facts.tables.push(TableInfo {
-            file,
-            kind: TableKind::Relation,
-            metadata_columns: Vec::new(),
-            metadata_fields: Vec::new(),
-        });
+        facts.tables.push(TableInfo::relation(file));
         let first = facts.origins.len() as u32;
         let origins = self.lines.iter().zip(&self.starts).map(|(&line, &offset)| FactOrigin { table, line, offset });
         facts.origins.extend(origins);

@@ -167,28 +167,9 @@ pub fn fixpoint(ex: &mut Explainer, offsets: &[usize], values: Values, track_gra
     let program = ex.program;
     let whole: &crate::engine::eval::Model = ex.model;
     let model = &whole.relations;
-    let n = *offsets.last().unwrap_or(&0);
-    let mut join = Join {
-        model,
-        offsets,
-        lookups: Vec::new(),
-        firsts: model.iter().map(|_| None).collect(),
-        values,
-        track_grades,
-        track_conf,
-        chain: None,
-        marked: vec![0; n.div_ceil(64)],
-        next: vec![Vec::new(); model.len()],
-        head: Vec::new(),
-        pending: Vec::new(),
-        pending_rel: None,
-    };
+    let mut join = Join::new(model, offsets, values, (track_grades, track_conf), None);
     for stratum in &program.strata {
-        let rules: Vec<&ir::Rule> = stratum.rules.iter().map(|&r| &program.rules[r]).collect();
-        let (joined, stored): (Vec<&ir::Rule>, Vec<&ir::Rule>) = rules.into_iter().partition(|r| joinable(r));
-        let plans: Vec<Plan> = joined.iter().map(|r| join.compile(r, &stratum.relations)).collect();
-        let edges = stored_edges(ex, &stored, offsets);
-        join.build_firsts(&plans);
+        let (plans, edges) = join.compile_stratum(ex, program, stratum);
         // The first round: every instance once.
         for plan in &plans {
             join.prepare(&plan.full);
@@ -278,31 +259,11 @@ pub fn chains(ex: &mut Explainer, offsets: &[usize], leaves: &[u64], exhaustive:
     let n = *offsets.last().unwrap_or(&0);
     let levels = vec![NO_LEVEL; n];
     let chain = Chain { levels, cur: 0, current: vec![false; model.len()], buckets: Vec::new() };
-    let mut join = Join {
-        model,
-        offsets,
-        lookups: Vec::new(),
-        firsts: model.iter().map(|_| None).collect(),
-        values: Values { grades: Vec::new(), confidence: Vec::new() },
-        track_grades: false,
-        track_conf: false,
-        chain: Some(chain),
-        marked: Vec::new(),
-        next: vec![Vec::new(); model.len()],
-        head: Vec::new(),
-        pending: Vec::new(),
-        pending_rel: None,
-    };
+    let no_values = Values { grades: Vec::new(), confidence: Vec::new() };
+    let mut join = Join::new(model, offsets, no_values, (false, false), Some(chain));
     // Each stratum's plans and stored instances, compiled once for every chain.
-    let mut strata = Vec::new();
-    for stratum in &program.strata {
-        let rules: Vec<&ir::Rule> = stratum.rules.iter().map(|&r| &program.rules[r]).collect();
-        let (joined, stored): (Vec<&ir::Rule>, Vec<&ir::Rule>) = rules.into_iter().partition(|r| joinable(r));
-        let plans: Vec<Plan> = joined.iter().map(|r| join.compile(r, &stratum.relations)).collect();
-        let edges = stored_edges(ex, &stored, offsets);
-        join.build_firsts(&plans);
-        strata.push((plans, edges));
-    }
+    let strata: Vec<(Vec<Plan>, Edges)> =
+        program.strata.iter().map(|stratum| join.compile_stratum(ex, program, stratum)).collect();
     // The leaves (nodes stated by some row or fact), and those of each stratum.
     let leaf_nodes: Vec<u32> = (0..n).filter(|&i| leaves[i] != 0).map(|i| i as u32).collect();
     let mut stratum_of = vec![usize::MAX; model.len()];
@@ -599,7 +560,50 @@ impl Join<'_> {
     }
 }
 
+impl<'m> Join<'m> {
+    /// A join over `model` (its nodes numbered from `offsets`): `tracks` says whether grade
+    /// down-sets and confidences are computed (the lattice fixpoint); with a `chain`, levels
+    /// are ([`chains`]).
+    fn new(
+        model: &'m [Tuples],
+        offsets: &'m [usize],
+        values: Values,
+        (track_grades, track_conf): (bool, bool),
+        chain: Option<Chain>,
+    ) -> Join<'m> {
+        let n = *offsets.last().unwrap_or(&0);
+        // Only the lattice fixpoint marks the nodes that grew; a chain keeps levels instead.
+        let marked = if chain.is_none() { vec![0; n.div_ceil(64)] } else { Vec::new() };
+        Join {
+            model,
+            offsets,
+            lookups: Vec::new(),
+            firsts: model.iter().map(|_| None).collect(),
+            values,
+            track_grades,
+            track_conf,
+            chain,
+            marked,
+            next: vec![Vec::new(); model.len()],
+            head: Vec::new(),
+            pending: Vec::new(),
+            pending_rel: None,
+        }
+    }
+}
+
 impl<'p> Join<'_> {
+    /// A stratum's rules: those the join runs compiled into plans (with their head lookups
+    /// prepared), the others' instances stored.
+    fn compile_stratum(&mut self, ex: &mut Explainer, program: &'p ir::Program, stratum: &ir::Stratum) -> (Vec<Plan<'p>>, Edges) {
+        let rules: Vec<&ir::Rule> = stratum.rules.iter().map(|&r| &program.rules[r]).collect();
+        let (joined, stored): (Vec<&ir::Rule>, Vec<&ir::Rule>) = rules.into_iter().partition(|r| joinable(r));
+        let plans: Vec<Plan> = joined.iter().map(|r| self.compile(r, &stratum.relations)).collect();
+        let edges = stored_edges(ex, &stored, self.offsets);
+        self.build_firsts(&plans);
+        (plans, edges)
+    }
+
     /// Compiles a rule: its body as written, and from each atom of `stratum`.
     fn compile(&mut self, rule: &'p ir::Rule, stratum: &[RelId]) -> Plan<'p> {
         let mut bound = vec![false; rule.num_vars()];

@@ -31,9 +31,7 @@ use crate::base::common;
 use crate::base::source::{FileId, SourceMap};
 use crate::base::value::{Symbols, Tuples, Type};
 use crate::facts::csv_scan::Records;
-use crate::facts::load::{
-    FactOrigin, FactRows, Facts, Schema, TableInfo, TableOptions, load_relation_table,
-};
+use crate::facts::load::{FactOrigin, FactRows, Facts, Schema, TableInfo, TableOptions, load_relation_table};
 
 /// One relation table as last loaded (only tables of numbers: see the module docs).
 #[derive(Debug, Clone)]

@@ -595,7 +595,12 @@ impl<'m> Join<'m> {
 impl<'p> Join<'_> {
     /// A stratum's rules: those the join runs compiled into plans (with their head lookups
     /// prepared), the others' instances stored.
-    fn compile_stratum(&mut self, ex: &mut Explainer, program: &'p ir::Program, stratum: &ir::Stratum) -> (Vec<Plan<'p>>, Edges) {
+    fn compile_stratum(
+        &mut self,
+        ex: &mut Explainer,
+        program: &'p ir::Program,
+        stratum: &ir::Stratum,
+    ) -> (Vec<Plan<'p>>, Edges) {
         let rules: Vec<&ir::Rule> = stratum.rules.iter().map(|&r| &program.rules[r]).collect();
         let (joined, stored): (Vec<&ir::Rule>, Vec<&ir::Rule>) = rules.into_iter().partition(|r| joinable(r));
         let plans: Vec<Plan> = joined.iter().map(|r| self.compile(r, &stratum.relations)).collect();

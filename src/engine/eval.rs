@@ -1213,14 +1213,13 @@ fn new_extension_rows<const R: usize, A: Payload>(
         stable.iter().map(|b| &b.elements[..]).chain(std::iter::once(&recent.elements[..])).collect();
     let each = |piece: &[(Row<R>, A)]| {
         let mut rows = extension_piece::<R, A>(ext, index, piece, stop);
-        // Sorted as plain rows (when recording, 8-byte rows rather than 12-byte pairs: half
-        // the sort), the payload attached after.
+        // Sorted and checked against the relation as plain rows (when recording, 8-byte rows
+        // rather than 12-byte pairs: half the sort), the payload attached to the new ones only.
         rows.sort_unstable();
         rows.dedup();
-        let mut rows: Vec<(Row<R>, A)> = rows.into_iter().map(|row| (row, payload)).collect();
-        let kept = parallel::retain_new_in(&mut rows, &|(row, _): &(Row<R>, A)| row, &batches);
+        let kept = parallel::retain_new_in(&mut rows, &|row: &Row<R>| row, &batches);
         rows.truncate(kept);
-        rows
+        rows.into_iter().map(|row| (row, payload)).collect::<Vec<(Row<R>, A)>>()
     };
     let parts = parallel::split_by_key(source, |(row, _)| row[0]);
     if parts.len() <= 1 {

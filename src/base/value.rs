@@ -354,6 +354,14 @@ impl Symbols {
         self.ends.is_empty()
     }
 
+    /// How many leading ids mean the same string in `self` and `other` (tables that grew
+    /// from one, as a watch session's do): two `memcmp`s, not a lookup per string.
+    pub fn common_prefix(&self, other: &Symbols) -> usize {
+        let ids = crate::base::common::prefix(&self.ends, &other.ends);
+        let bytes = crate::base::common::prefix(self.text.as_bytes(), other.text.as_bytes());
+        self.ends[..ids].partition_point(|&end| end <= bytes)
+    }
+
     /// Every symbol with its id, in id (first interned) order.
     pub fn iter(&self) -> impl Iterator<Item = (Value, &str)> {
         (0..self.len() as Value).map(|id| (id, self.resolve(id)))
@@ -641,6 +649,27 @@ pub fn numeric_json(v: Value, t: Type) -> serde_json::Value {
 
 #[cfg(test)]
 mod tests {
+    /// Tables that grew from one share the ids up to where they first differ.
+    #[test]
+    fn tables_grown_from_one_share_their_first_ids() {
+        let mut a = Symbols::new();
+        for s in ["x", "yy", "z"] {
+            a.intern(s);
+        }
+        let mut b = a.clone();
+        a.intern("p");
+        b.intern("q");
+        assert_eq!(a.common_prefix(&b), 3);
+        assert_eq!(a.common_prefix(&a.clone()), 4);
+        // The same lengths, other bytes: `yy` and `ab` end where the other does.
+        let mut c = Symbols::new();
+        for s in ["x", "ab", "z"] {
+            c.intern(s);
+        }
+        assert_eq!(a.common_prefix(&c), 1);
+        assert_eq!(Symbols::new().common_prefix(&a), 0);
+    }
+
     use super::*;
 
     #[test]

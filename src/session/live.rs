@@ -102,46 +102,100 @@ impl Live {
     ) -> Result<(Model, Option<Delta>), Failure> {
         let fail = |d| Failure::new(vec![d], ExitStatus::Failed);
         let program = &project.program;
-        let fingerprint = format!("{:?}|{:?}|{:?}", program.relations, program.rules, program.strata);
         let uses_ord = program.rules.iter().any(|r| r.calls(&|f| f.def().name == "ord"));
-        let reuse = self.state.as_ref().is_some_and(|s| s.fingerprint == fingerprint) && !uses_ord;
+        // The load's ids in the dataflow's, and the rules with their constants in those ids:
+        // the rules are the same if their fingerprint is (whatever ids the load gave them).
+        let reuse = match &self.state {
+            Some(state) if !uses_ord => {
+                let mut live = state.session.symbols();
+                let (map, shared) = to_live(&project.symbols, &mut live);
+                let mut translated = program.clone();
+                crate::engine::dd::translate_program(&mut translated, &map);
+                (fingerprint(&translated) == state.fingerprint).then_some((map, shared))
+            }
+            _ => None,
+        };
         let inputs = input_tuples(program, &project.facts);
         let mut delta = None;
-        if !reuse {
-            if let Some(old) = self.state.take() {
-                old.session.finish();
-            }
-            let mut table = project.symbols.clone();
-            let kept = inputs.iter().map(|t| Input::new(t.clone())).collect();
-            let session = Session::start(program, inputs, &mut table, options, true).map_err(fail)?;
-            let model = session.model(program);
-            self.state = Some(State { fingerprint, session, inputs: kept, model });
-        } else if let Some(state) = &mut self.state {
-            let changes = state.changes(program, inputs, &project.symbols);
-            state.session.set_limits(options);
-            let out = match state.session.apply(changes) {
-                Ok(out) => out,
-                Err(d) => {
-                    self.state = None;
-                    return Err(fail(d));
+        let shared = match reuse {
+            None => {
+                if let Some(old) = self.state.take() {
+                    old.session.finish();
                 }
-            };
-            state.patch(&out);
-            delta = Some(state.delta(project, &out, tracked));
-        }
+                let mut table = project.symbols.clone();
+                let kept = inputs.iter().map(|t| Input::new(t.clone())).collect();
+                let session = Session::start(program, inputs, &mut table, options, true).map_err(fail)?;
+                let model = session.model(program);
+                let fingerprint = fingerprint(program);
+                self.state = Some(State { fingerprint, session, inputs: kept, model });
+                project.symbols.len()
+            }
+            Some((map, shared)) => {
+                let state = self.state.as_mut().expect("reused");
+                let changes = state.changes(program, inputs, &map);
+                state.session.set_limits(options);
+                let out = match state.session.apply(changes) {
+                    Ok(out) => out,
+                    Err(d) => {
+                        self.state = None;
+                        return Err(fail(d));
+                    }
+                };
+                state.patch(&out);
+                delta = Some(state.delta(project, &out, tracked));
+                shared
+            }
+        };
         let state = self.state.as_ref().expect("started above");
         let live = state.session.symbols();
+        let mut back = FxHashMap::default();
         let relations = state
             .model
             .iter()
             .zip(&project.program.relations)
             .map(|(t, decl)| match has_symbols(&decl.types) {
                 false => t.clone(),
-                true => sorted(translate(t.iter(), &decl.types, &live, &mut project.symbols)),
+                true => from_live(t, &decl.types, (&live, shared, &mut back), &mut project.symbols),
             })
             .collect();
         Ok((Model::from_evaluator(&project.program, relations, None), delta))
     }
+}
+
+/// What tells whether two programs build the same dataflow.
+fn fingerprint(program: &ir::Program) -> String {
+    format!("{:?}|{:?}|{:?}", program.relations, program.rules, program.strata)
+}
+
+/// The dataflow's id of every id of `symbols`, and how many leading ids the two tables
+/// share: a watch session's loads grow from one table ([`crate::facts::restate`]), so only
+/// the strings after the shared ones are looked up.
+fn to_live(symbols: &Symbols, live: &mut Symbols) -> (Vec<Value>, usize) {
+    let shared = symbols.common_prefix(live);
+    let mut map: Vec<Value> = (0..shared as Value).collect();
+    map.extend((shared..symbols.len()).map(|id| live.intern(symbols.resolve(id as Value))));
+    (map, shared)
+}
+
+/// A relation of the model, sorted, in the dataflow's ids, in the project's ids: ids below
+/// `shared` are the same in both; the others are looked up (once each, in `back`) and the
+/// rows sorted again if one was.
+fn from_live(
+    tuples: &Tuples,
+    types: &[Type],
+    (live, shared, back): (&Symbols, usize, &mut FxHashMap<Value, Value>),
+    to: &mut Symbols,
+) -> Tuples {
+    let mut out = tuples.clone();
+    let mut moved = false;
+    for (i, v) in out.data.iter_mut().enumerate() {
+        if types[i % types.len()] == Type::Symbol && *v as usize >= shared {
+            let id = *back.entry(*v).or_insert_with(|| to.intern(live.resolve(*v)));
+            moved |= id != *v;
+            *v = id;
+        }
+    }
+    if moved { sorted(out) } else { out }
 }
 
 impl super::reeval::Evaluator for Live {
@@ -158,27 +212,20 @@ impl super::reeval::Evaluator for Live {
 }
 
 impl State {
-    /// The input changes from the last load to `inputs` (in `symbols`' ids), which become
-    /// the last load.
-    fn changes(&mut self, program: &ir::Program, inputs: Vec<Tuples>, symbols: &Symbols) -> Vec<Change> {
-        let mut live = self.session.symbols();
-        // The load's string ids to the dataflow's, made once if a relation needs it.
-        let mut to_live: Option<Vec<Value>> = None;
+    /// The input changes from the last load to `inputs` (whose ids `map` puts in the
+    /// dataflow's), which become the last load.
+    fn changes(&mut self, program: &ir::Program, inputs: Vec<Tuples>, map: &[Value]) -> Vec<Change> {
         let mut changes = Vec::new();
         for (rel, tuples) in inputs.into_iter().enumerate() {
             let types = &program.relations[rel].types;
-            let now = if has_symbols(types) {
-                let map = to_live.get_or_insert_with(|| symbols.iter().map(|(_, s)| live.intern(s)).collect());
-                let mut t = tuples;
-                for (i, v) in t.data.iter_mut().enumerate() {
+            let mut now = tuples;
+            if has_symbols(types) {
+                for (i, v) in now.data.iter_mut().enumerate() {
                     if types[i % types.len()] == Type::Symbol {
                         *v = map[*v as usize];
                     }
                 }
-                t
-            } else {
-                tuples
-            };
+            }
             self.inputs[rel].update(rel, now, &mut changes);
         }
         changes

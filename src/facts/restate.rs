@@ -14,7 +14,7 @@
 //! load keeps anyway ([`FactOrigin`]), so the reload keeps 16 bytes per 4 KiB of text beyond
 //! a full load's state (about 0.6 bytes per 150-byte row) and one 4 KiB block per table.
 //!
-//! The hash is `ahash`'s, keyed at random per process: a table from someone else cannot be
+//! The hash is `ahash`'s, keyed at random once per process: a table from someone else cannot be
 //! made to collide with what it replaced without knowing the key. A collision would hide a
 //! changed block; with 64 bits and a secret key that is not a practical concern.
 //!
@@ -52,7 +52,6 @@ fn block_size(len: usize) -> usize {
 /// the module docs.
 #[derive(Clone)]
 pub struct Blocks {
-    key: ahash::RandomState,
     /// The text's length.
     len: usize,
     /// Bytes per block.
@@ -80,7 +79,20 @@ impl Blocks {
     }
 
     fn hash(&self, bytes: &[u8]) -> u64 {
-        self.key.hash_one(bytes)
+        key().hash_one(bytes)
+    }
+
+    /// [`Blocks::shared`] for `new`, whose blocks are `blocks`: their hashes compared, when
+    /// the two texts have blocks of the same size (as large tables do), else hashed again.
+    pub fn shared_with(&self, new: &[u8], blocks: &Blocks) -> (usize, usize) {
+        if blocks.block != self.block || blocks.len != new.len() {
+            return self.shared(new);
+        }
+        let (n, b) = (new.len(), self.block);
+        let prefix = (crate::base::common::prefix(&self.head, &blocks.head) * b)
+            .max(crate::base::common::prefix(&self.first, new));
+        let tail = crate::base::common::prefix(&self.tail, &blocks.tail);
+        (prefix, (tail * b).min(n.min(self.len) - prefix.min(n.min(self.len))))
     }
 
     /// How many leading and trailing bytes `new` shares with the kept text, at least (the
@@ -105,11 +117,14 @@ impl Blocks {
     }
 }
 
-/// A random key, from std's `RandomState` (seeded by the operating system).
-fn key() -> ahash::RandomState {
-    let std = std::collections::hash_map::RandomState::new();
-    let seed = |i: u64| std.hash_one(i);
-    ahash::RandomState::with_seeds(seed(0), seed(1), seed(2), seed(3))
+/// The process's key, random, from std's `RandomState` (seeded by the operating system).
+fn key() -> &'static ahash::RandomState {
+    static KEY: std::sync::OnceLock<ahash::RandomState> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let std = std::collections::hash_map::RandomState::new();
+        let seed = |i: u64| std.hash_one(i);
+        ahash::RandomState::with_seeds(seed(0), seed(1), seed(2), seed(3))
+    })
 }
 
 /// Works out the [`Blocks`] of a text read piece by piece (a streamed table).
@@ -126,7 +141,6 @@ impl Hashing {
     /// For a text of `len` bytes.
     pub fn new(len: u64) -> Hashing {
         let blocks = Blocks {
-            key: key(),
             len: len as usize,
             block: block_size(len as usize),
             first: Vec::new(),
@@ -207,10 +221,16 @@ pub struct Restated {
 }
 
 /// Brings the rows of statement table `table` of `facts` (whose text was as `blocks` say)
-/// up to date with `text` by reading only its changed rows, interning their strings in
+/// up to date with `text` (whose blocks are `now`) by reading only its changed rows, interning their strings in
 /// `symbols`; `None` (and `facts` unchanged) where only a full load can tell: see the
 /// module docs. The caller checks the rest (filters, invalid UTF-8, diagnostics).
-pub fn reload(facts: &mut Facts, table: u32, blocks: &Blocks, text: &str, symbols: &mut Symbols) -> Option<Restated> {
+pub fn reload(
+    facts: &mut Facts,
+    table: u32,
+    (blocks, now): (&Blocks, &Blocks),
+    text: &str,
+    symbols: &mut Symbols,
+) -> Option<Restated> {
     let info = facts.tables.get(table as usize)?;
     if info.metadata_columns.iter().any(|c| c.trim().eq_ignore_ascii_case("polarity")) {
         return None;
@@ -219,7 +239,7 @@ pub fn reload(facts: &mut Facts, table: u32, blocks: &Blocks, text: &str, symbol
     let hi = facts.origins.partition_point(|o| o.table <= table);
     let starts: Vec<u32> = facts.origins[lo..hi].iter().map(|o| o.offset).collect();
     let lines: Vec<u32> = facts.origins[lo..hi].iter().map(|o| o.line).collect();
-    let (prefix, suffix) = blocks.shared(text.as_bytes());
+    let (prefix, suffix) = blocks.shared_with(text.as_bytes(), now);
     let options = TableOptions { delimiter: b',', headers: true, rfc4180: true, comment: None, part: None };
     let rows = Rows { starts: &starts, lines: &lines };
     let region = reload::changed_region(rows, &options, text, (blocks.len, prefix, suffix))?;
@@ -329,7 +349,8 @@ mod tests {
             let mut hashing = Hashing::new(old.len() as u64);
             old.chunks(piece).for_each(|c| hashing.feed(c));
             let blocks = hashing.finish().unwrap();
-            // Read back whole (each `Blocks` has a key of its own, so compare by use).
+            let whole = Blocks::of(&old);
+            prop_assert_eq!((&blocks.head, &blocks.tail), (&whole.head, &whole.tail));
             let whole = blocks.shared(&old);
             prop_assert!(whole.0 + blocks.block > old.len() && whole.0 + whole.1 == old.len(), "{:?}", whole);
             prop_assert_eq!(blocks.first.as_slice(), &old[..old.len().min(BLOCK)]);
@@ -337,6 +358,7 @@ mod tests {
             let end = (at + cut).min(old.len());
             let new = [&old[..at], &insert[..], &old[end..]].concat();
             let (prefix, suffix) = blocks.shared(&new);
+            prop_assert_eq!(blocks.shared_with(&new, &Blocks::of(&new)), (prefix, suffix));
             let true_prefix = crate::base::common::prefix(&old, &new);
             let most = old.len().min(new.len()) - true_prefix;
             let true_suffix = crate::base::common::suffix(&old, &new, most);

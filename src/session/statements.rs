@@ -175,7 +175,7 @@ pub(super) fn reload(
             return None;
         }
         let was_blocks = kept.blocks.get(i)?.as_ref()?;
-        restate::reload(&mut kept.facts, i as u32, was_blocks, &text, &mut kept.symbols)?;
+        restate::reload(&mut kept.facts, i as u32, (was_blocks, &blocks), &text, &mut kept.symbols)?;
         kept.files[i] = match file {
             None => SourceFile::with_text(name, text),
             Some((file, stamp)) => {

@@ -86,6 +86,10 @@ fn cached(inputs: &Inputs, cache: &mut LoadCache, live: &mut Live) -> Result<See
     session::plan(&mut project);
     let options = EvalOptions { engine: Engine::Dd, ..EvalOptions::default() };
     let (model, _) = live.evaluate(&mut project, &options, &[]).map_err(|f| format!("{:?}", f.diagnostics))?;
+    // A model's relations are sorted by id, each row once (lookups rely on it).
+    for t in &model.relations {
+        assert!((1..t.len()).all(|i| t.get(i - 1) < t.get(i)), "a relation of the model is out of order");
+    }
     Ok(seen(&project, &model.relations))
 }
 

@@ -26,6 +26,13 @@
 //! belong to the last load's symbol table; only tables of numbers are kept), in a table
 //! read without quoting, an empty line anywhere (whether it is a row depends on what follows
 //! it), and one process's part of a table (`facts::part`).
+//!
+//! Statement tables are reloaded by rows too ([`crate::facts::restate`], with
+//! [`changed_region`] from here): their symbol table is kept between loads and only grows,
+//! so their rows' ids stay valid. A relation table's strings are interned after the check,
+//! into each load's own copy of that table, so its kept ids would not be valid in the next
+//! load; keeping them needs that copy kept too (the check and evaluation threads each load,
+//! and would each need their own), which is not done yet.
 
 use crate::base::common;
 use crate::base::source::{FileId, SourceMap};

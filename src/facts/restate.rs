@@ -73,9 +73,16 @@ impl std::fmt::Debug for Blocks {
 impl Blocks {
     /// The blocks of `bytes`.
     pub fn of(bytes: &[u8]) -> Blocks {
-        let mut hashing = Hashing::new(bytes.len() as u64);
-        hashing.feed(bytes);
-        hashing.finish().expect("fed the length given")
+        // As [`Hashing`] gives them, without copying the blocks.
+        let (len, block) = (bytes.len(), block_size(bytes.len()));
+        let hash = |b: &[u8]| key().hash_one(b);
+        Blocks {
+            len,
+            block,
+            first: bytes[..len.min(BLOCK)].to_vec(),
+            head: bytes.chunks_exact(block).map(hash).collect(),
+            tail: bytes[len % block..].chunks_exact(block).rev().map(hash).collect(),
+        }
     }
 
     fn hash(&self, bytes: &[u8]) -> u64 {
@@ -350,7 +357,7 @@ mod tests {
             old.chunks(piece).for_each(|c| hashing.feed(c));
             let blocks = hashing.finish().unwrap();
             let whole = Blocks::of(&old);
-            prop_assert_eq!((&blocks.head, &blocks.tail), (&whole.head, &whole.tail));
+            prop_assert_eq!((&blocks.head, &blocks.tail, &blocks.first), (&whole.head, &whole.tail, &whole.first));
             let whole = blocks.shared(&old);
             prop_assert!(whole.0 + blocks.block > old.len() && whole.0 + whole.1 == old.len(), "{:?}", whole);
             prop_assert_eq!(blocks.first.as_slice(), &old[..old.len().min(BLOCK)]);

@@ -9,6 +9,12 @@
 //! (copying a million rows per keystroke would delay the diagnostics); the load for
 //! evaluation, on another thread, takes both.
 //!
+//! When a statement table changed, the kept tables are brought up to date by reading only
+//! the changed rows ([`crate::facts::restate`]; [`LoadCache::take_statements`] and
+//! [`LoadCache::put_statements`]), interning their strings into the kept symbol table,
+//! which therefore only grows while the cache lives; where that cannot be exact they are
+//! read in full.
+//!
 //! A table counts as unchanged when the editor's text for it is the same, or, on disk, when
 //! the file its path leads to is the same file (device and inode) with the same length and
 //! modification time. Reuse also requires the tables to get the same file numbers in the

@@ -376,16 +376,18 @@ fn statement_tables(
     };
     let mut cache = cache;
     if let Some(c) = cache.as_deref_mut() {
-        let kept = match c.statements(&stamps, sources) {
-            Some(kept) => Some(kept),
+        let (kept, reloaded) = match c.statements(&stamps, sources) {
+            Some(kept) => (Some(kept), false),
             None if inputs.row_filter() == RowFilter::default() => {
-                reload_statements(c, &stamps, (inputs, &paths), sources)
+                (reload_statements(c, &stamps, (inputs, &paths), sources), true)
             }
-            None => None,
+            None => (None, false),
         };
         c.used_restated = kept.as_ref().is_some_and(|k| k.restated);
         if let Some(kept) = kept {
-            let rows = rows || kept.bytes <= cache::COPIED_UP_TO;
+            // Tables just reloaded by rows are for a run that will be evaluated: their rows
+            // go with this load (the evaluation would otherwise load the project again).
+            let rows = rows || (reloaded && kept.restated) || kept.bytes <= cache::COPIED_UP_TO;
             c.rows_left_out = !rows;
             let texts = rows || !kept.diagnostics.is_empty();
             for file in &kept.files {

@@ -161,7 +161,7 @@ pub(super) fn reload(
             (Stamp::Disk(..), Stamp::Disk(..)) => {
                 let (mut file, identity) = confine::open_inside(path, dir).ok()?;
                 let stamp = HeldFile::stamp(&file).ok()?;
-                let mut bytes = Vec::new();
+                let mut bytes = Vec::with_capacity(file.metadata().map_or(0, |m| m.len() as usize));
                 std::io::Read::read_to_end(&mut file, &mut bytes).ok()?;
                 *kept.read.get_mut(opened)? = identity;
                 opened += 1;

@@ -2,7 +2,8 @@
 //! that `watch` and the language server keep) gives what a fresh load gives, and the live dd
 //! dataflow fed from it gives a fresh evaluation's model: random sequences of rows
 //! inserted, removed and edited (relations and strings new or gone, quoted fields with
-//! newlines, rows with errors), edits of the header and random bytes.
+//! newlines, rows with errors), edits of the header and random bytes, in the file or in an
+//! editor's buffer.
 //! `RESTATE_CASES` sets the number of sequences (32 by default).
 #![cfg(feature = "dd")]
 
@@ -71,17 +72,17 @@ fn seen(project: &Project, relations: &[stance::base::value::Tuples]) -> Seen {
 }
 
 /// A fresh load and datafrog evaluation of the project: what it shows, or its diagnostics.
-fn fresh(inputs: &Inputs) -> Result<Seen, String> {
+fn fresh(inputs: &Inputs, overlay: &Overlay) -> Result<Seen, String> {
     let mut sources = SourceMap::new();
-    let mut project = session::load(inputs, &mut sources).map_err(|f| format!("{:?}", f.diagnostics))?;
+    let mut project = session::load_with(inputs, overlay, &mut sources).map_err(|f| format!("{:?}", f.diagnostics))?;
     let model = session::evaluate(&mut project, &EvalOptions::default()).map_err(|f| format!("{:?}", f.diagnostics))?;
     Ok(seen(&project, &model.relations))
 }
 
 /// A load through `cache` and the live dd dataflow's model.
-fn cached(inputs: &Inputs, cache: &mut LoadCache, live: &mut Live) -> Result<Seen, String> {
+fn cached(inputs: &Inputs, overlay: &Overlay, cache: &mut LoadCache, live: &mut Live) -> Result<Seen, String> {
     let mut sources = SourceMap::new();
-    let loaded = session::load_cached(inputs, &Overlay::new(), &mut sources, Some(cache), true);
+    let loaded = session::load_cached(inputs, overlay, &mut sources, Some(cache), true);
     let mut project = loaded.map_err(|f| format!("{:?}", f.diagnostics))?;
     session::plan(&mut project);
     let options = EvalOptions { engine: Engine::Dd, ..EvalOptions::default() };
@@ -159,7 +160,15 @@ fn write(path: &Path, text: &str, step: u64) {
     file.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000 + step)).unwrap();
 }
 
-fn check(rules: &str, start: Vec<String>, edits: Vec<Edit>, crlf: bool) -> Result<usize, TestCaseError> {
+/// Runs `edits` from `start`, checking every step; with `editor`, the table's texts are an
+/// editor's (the language server's overlay), not the file's. Returns how many loads
+/// reloaded by rows.
+fn check(
+    rules: &str,
+    start: Vec<String>,
+    edits: Vec<Edit>,
+    (crlf, editor): (bool, bool),
+) -> Result<usize, TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("facts")).unwrap();
     std::fs::write(dir.path().join("r.dl"), rules).unwrap();
@@ -171,8 +180,15 @@ fn check(rules: &str, start: Vec<String>, edits: Vec<Edit>, crlf: bool) -> Resul
     let end = if crlf { "\r\n" } else { "\n" };
     let (mut header, mut rows, mut bytes) = ("subject,relation,object,source", start, Vec::new());
     let (mut cache, mut live) = (LoadCache::default(), Live::default());
+    let mut overlay = Overlay::new();
+    let put = |text: String, step: u64, overlay: &mut Overlay| match editor {
+        true => drop(overlay.insert(table.clone(), text)),
+        false => write(&table, &text, step),
+    };
+    // The file exists in either case (the facts directory lists it).
     write(&table, &text(header, &rows, end, &bytes), 0);
-    prop_assert_eq!(cached(&inputs, &mut cache, &mut live), fresh(&inputs));
+    put(text(header, &rows, end, &bytes), 0, &mut overlay);
+    prop_assert_eq!(cached(&inputs, &overlay, &mut cache, &mut live), fresh(&inputs, &overlay));
     for (step, e) in edits.into_iter().enumerate() {
         match e {
             Edit::Insert(i, r) => rows.insert(i.min(rows.len()), r),
@@ -183,9 +199,9 @@ fn check(rules: &str, start: Vec<String>, edits: Vec<Edit>, crlf: bool) -> Resul
             Edit::Remove(_) | Edit::Replace(..) => {}
         }
         let now = text(header, &rows, end, &bytes);
-        write(&table, &now, step as u64 + 1);
-        let want = fresh(&inputs);
-        prop_assert_eq!(cached(&inputs, &mut cache, &mut live), want, "after {:?}", now);
+        put(now.clone(), step as u64 + 1, &mut overlay);
+        let want = fresh(&inputs, &overlay);
+        prop_assert_eq!(cached(&inputs, &overlay, &mut cache, &mut live), want, "after {:?}", now);
     }
     Ok(cache.statement_reloads)
 }
@@ -202,9 +218,10 @@ proptest! {
         start in prop::collection::vec(row(), 0..8),
         edits in prop::collection::vec(edit(), 1..8),
         crlf in any::<bool>(),
+        editor in any::<bool>(),
         ord in prop::bool::weighted(0.2),
     ) {
-        check(if ord { ORD_RULES } else { RULES }, start, edits, crlf)?;
+        check(if ord { ORD_RULES } else { RULES }, start, edits, (crlf, editor))?;
     }
 }
 
@@ -218,5 +235,7 @@ fn plain_row_edits_reload_by_rows() {
         Edit::Remove(3),
         Edit::Insert(3, "d,other,\"two\nlines\",\"a\nb\"".into()),
     ];
-    assert_eq!(check(RULES, start, edits, false).unwrap(), 4);
+    assert_eq!(check(RULES, start.clone(), edits.clone(), (false, false)).unwrap(), 4);
+    // The same in an editor's buffer.
+    assert_eq!(check(RULES, start, edits, (false, true)).unwrap(), 4);
 }

@@ -246,6 +246,46 @@ fn the_dd_engine_applies_changed_fact_rows_to_a_live_dataflow() {
     assert_eq!(fourth, ["- lonely(\"a\")", "ok: run 4 after a change to rules/r.dl: +0 -1"]);
 }
 
+/// With `--engine dd` a changed statement table goes in by its changed rows: a row inserted
+/// in the middle (its quoted field spans lines), a row whose relation changes to one the
+/// table did not name, a row removed; each run prints the `+`/`-` lines of a fresh
+/// evaluation.
+#[cfg(feature = "dd")]
+#[test]
+fn the_dd_engine_applies_changed_statement_rows_to_a_live_dataflow() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("rules")).unwrap();
+    std::fs::create_dir_all(dir.path().join("facts")).unwrap();
+    std::fs::write(
+        dir.path().join("rules/r.dl"),
+        ".decl edge(x: symbol, y: symbol)\n.decl reach(x: symbol)\n.output reach\n\
+         reach(y) :- edge(\"a\", y).\nreach(z) :- reach(y), edge(y, z).\n",
+    )
+    .unwrap();
+    let table = dir.path().join("facts/s.csv");
+    let header = "subject,relation,object,source\n";
+    let write = |rows: &str| std::fs::write(&table, format!("{header}{rows}")).unwrap();
+    write("a,edge,b,X\nb,edge,c,Y\nc,edge,d,Z\n");
+    let args = ["watch", "--rules", "rules", "--facts", "facts", "--engine", "dd", "--exit-after", "4"];
+    let watch = Watch::start_with(dir.path(), &args);
+    assert_eq!(watch.next_run().last().unwrap(), "ok: run 1: 3 tuples in 1 relation");
+    std::thread::sleep(Duration::from_millis(200));
+    write("a,edge,b,X\nb,edge,c,Y\nc,edge,new,\"two\nlines\"\nc,edge,d,Z\n");
+    assert_eq!(watch.next_run(), ["+ reach(\"new\")", "ok: run 2 after a change to facts/s.csv: +1 -0"]);
+    std::thread::sleep(Duration::from_millis(200));
+    write("a,edge,b,X\nb,Linked,c,Y\nc,edge,new,\"two\nlines\"\nc,edge,d,Z\n");
+    assert_eq!(
+        watch.next_run(),
+        ["- reach(\"c\")", "- reach(\"d\")", "- reach(\"new\")", "ok: run 3 after a change to facts/s.csv: +0 -3"]
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    write("a,edge,b,X\nb,edge,c,Y\nc,edge,d,Z\n");
+    assert_eq!(
+        watch.next_run(),
+        ["+ reach(\"c\")", "+ reach(\"d\")", "ok: run 4 after a change to facts/s.csv: +2 -0"]
+    );
+}
+
 /// A table written in place in several writes (a large save) is read once it is closed, not
 /// half-written after the first write: one run, with the whole table's change.
 #[cfg(target_os = "linux")]

@@ -10,11 +10,13 @@ use std::cmp::Ordering;
 pub fn display_order(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<usize> {
     let mut order: Vec<usize> = (0..tuples.len()).collect();
     if types.iter().any(|t| matches!(t, Type::Symbol | Type::Record(_))) {
-        let rank = symbol_ranks(symbols);
+        // Ranking every symbol costs a sort of the whole table: worth it for many tuples,
+        // not for a few (the changes `watch` shows, from a million-string table).
+        let ranks = (tuples.len() >= symbols.len() / 8).then(|| symbol_ranks(symbols));
         order.sort_unstable_by(|&a, &b| {
             let (ta, tb) = (tuples.get(a), tuples.get(b));
             for ((&x, &y), &t) in ta.iter().zip(tb).zip(types) {
-                match compare_values(x, y, t, &rank, symbols) {
+                match compare_values(x, y, t, ranks.as_deref(), symbols) {
                     Ordering::Equal => continue,
                     o => return o,
                 }
@@ -34,10 +36,13 @@ pub fn display_order(tuples: &Tuples, types: &[Type], symbols: &Symbols) -> Vec<
 }
 
 /// Two values of type `t` in display order: numbers numerically, symbols by string (their
-/// `rank`), records field by field with `nil` first, never by id.
-fn compare_values(x: Value, y: Value, t: Type, rank: &[u32], symbols: &Symbols) -> Ordering {
+/// `rank`, if ranked), records field by field with `nil` first, never by id.
+fn compare_values(x: Value, y: Value, t: Type, rank: Option<&[u32]>, symbols: &Symbols) -> Ordering {
     match t {
-        Type::Symbol => rank[x as usize].cmp(&rank[y as usize]),
+        Type::Symbol => match rank {
+            Some(rank) => rank[x as usize].cmp(&rank[y as usize]),
+            None => symbols.resolve(x).cmp(symbols.resolve(y)),
+        },
         Type::Record(_) if x == y => Ordering::Equal,
         Type::Record(r) => {
             let records = &symbols.records;

@@ -62,6 +62,11 @@ impl SourceFile {
         SourceFile { name, text, line_starts: std::sync::OnceLock::new(), held: None }
     }
 
+    /// A file and its text.
+    pub fn with_text(name: String, text: String) -> SourceFile {
+        SourceFile::new(name, text)
+    }
+
     /// A file whose text is not kept: `held` reads it back.
     pub fn held(name: String, held: HeldFile) -> SourceFile {
         SourceFile { held: Some(Arc::new(held)), ..SourceFile::new(name, String::new()) }

@@ -7,6 +7,7 @@
 use crate::base::record::Records;
 use serde::Serialize;
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 /// One cell of a tuple: a symbol id or a number's bits. 32 bits, like Soufflé's default
 /// build: tuples of large relations are half the size they would be with 64-bit cells.
@@ -224,12 +225,14 @@ pub fn to_number(v: Value) -> Number {
 /// 1 M distinct actors: `perf` put interning at about 6 s before, about 2 s after).
 #[derive(Clone, Default)]
 pub struct Symbols {
-    /// Every string, back to back.
-    text: String,
+    /// Every string, back to back. (This and the next two are shared between clones until
+    /// one of them adds a string: a watch session clones a million-string table per run
+    /// and seldom adds to the clone.)
+    text: Arc<String>,
     /// Where string `id` ends in `text`; it starts where `id - 1` ends.
-    ends: Vec<usize>,
+    ends: Arc<Vec<usize>>,
     /// Open addressing with linear probing; a power of two in length, at most half full.
-    slots: Vec<Slot>,
+    slots: Arc<Vec<Slot>>,
     /// What `ord` gives each symbol (see [`Symbols::number_for_ord`]); empty until then.
     ordinals: Vec<u32>,
     /// Record types and the records built (records are interned alongside the strings
@@ -280,9 +283,9 @@ impl Symbols {
     /// loading large tables does not rehash every string as the table grows.
     pub fn with_capacity(strings: usize, bytes: usize) -> Symbols {
         Symbols {
-            text: String::with_capacity(bytes),
-            ends: Vec::with_capacity(strings),
-            slots: vec![Slot::VACANT; (2 * strings).next_power_of_two().max(16)],
+            text: Arc::new(String::with_capacity(bytes)),
+            ends: Arc::new(Vec::with_capacity(strings)),
+            slots: Arc::new(vec![Slot::VACANT; (2 * strings).next_power_of_two().max(16)]),
             ordinals: Vec::new(),
             records: Records::default(),
         }
@@ -321,9 +324,10 @@ impl Symbols {
             Ok(id) => id,
             Err(at) => {
                 let id = Value::try_from(self.ends.len()).expect("fewer than 2^32 symbols");
-                self.text.push_str(s);
-                self.ends.push(self.text.len());
-                self.slots[at] = slot_for(id, hash, s);
+                let text = Arc::make_mut(&mut self.text);
+                text.push_str(s);
+                Arc::make_mut(&mut self.ends).push(text.len());
+                Arc::make_mut(&mut self.slots)[at] = slot_for(id, hash, s);
                 id
             }
         }
@@ -352,6 +356,14 @@ impl Symbols {
     /// Whether no string was interned yet.
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
+    }
+
+    /// How many leading ids mean the same string in `self` and `other` (tables that grew
+    /// from one, as a watch session's do): two `memcmp`s, not a lookup per string.
+    pub fn common_prefix(&self, other: &Symbols) -> usize {
+        let ids = crate::base::common::prefix(self.ends.as_slice(), other.ends.as_slice());
+        let bytes = crate::base::common::prefix(self.text.as_bytes(), other.text.as_bytes());
+        self.ends[..ids].partition_point(|&end| end <= bytes)
     }
 
     /// Every symbol with its id, in id (first interned) order.
@@ -385,15 +397,16 @@ impl Symbols {
     /// Doubles the table (or makes the first one) and puts every symbol back.
     fn grow(&mut self) {
         let size = (2 * self.slots.len()).max(16);
-        let old = std::mem::replace(&mut self.slots, vec![Slot::VACANT; size]);
+        let mut slots = vec![Slot::VACANT; size];
         let mask = size - 1;
-        for slot in old.into_iter().filter(|s| s.id != EMPTY) {
+        for &slot in self.slots.iter().filter(|s| s.id != EMPTY) {
             let mut at = slot.hash as usize & mask;
-            while self.slots[at].id != EMPTY {
+            while slots[at].id != EMPTY {
                 at = (at + 1) & mask;
             }
-            self.slots[at] = slot;
+            slots[at] = slot;
         }
+        self.slots = Arc::new(slots);
     }
 }
 
@@ -641,6 +654,27 @@ pub fn numeric_json(v: Value, t: Type) -> serde_json::Value {
 
 #[cfg(test)]
 mod tests {
+    /// Tables that grew from one share the ids up to where they first differ.
+    #[test]
+    fn tables_grown_from_one_share_their_first_ids() {
+        let mut a = Symbols::new();
+        for s in ["x", "yy", "z"] {
+            a.intern(s);
+        }
+        let mut b = a.clone();
+        a.intern("p");
+        b.intern("q");
+        assert_eq!(a.common_prefix(&b), 3);
+        assert_eq!(a.common_prefix(&a.clone()), 4);
+        // The same lengths, other bytes: `yy` and `ab` end where the other does.
+        let mut c = Symbols::new();
+        for s in ["x", "ab", "z"] {
+            c.intern(s);
+        }
+        assert_eq!(a.common_prefix(&c), 1);
+        assert_eq!(Symbols::new().common_prefix(&a), 0);
+    }
+
     use super::*;
 
     #[test]

@@ -3,7 +3,8 @@
 //! load), record values written as text (`record_text`), grades and the `--min-grade` filter
 //! (`grade`), the confinement of every path a rule file names (`confine`), and where a
 //! statement relation's rows name it, for renaming (`rename`), and a changed relation table
-//! reloaded by its changed rows only (`reload`).
+//! reloaded by its changed rows only (`reload`), and a changed statement table too
+//! (`restate`).
 
 pub mod asof;
 pub mod confine;
@@ -14,3 +15,4 @@ pub mod part;
 pub mod record_text;
 pub mod reload;
 pub mod rename;
+pub mod restate;

@@ -26,6 +26,13 @@
 //! belong to the last load's symbol table; only tables of numbers are kept), in a table
 //! read without quoting, an empty line anywhere (whether it is a row depends on what follows
 //! it), and one process's part of a table (`facts::part`).
+//!
+//! Statement tables are reloaded by rows too ([`crate::facts::restate`], with
+//! [`changed_region`] from here): their symbol table is kept between loads and only grows,
+//! so their rows' ids stay valid. A relation table's strings are interned after the check,
+//! into each load's own copy of that table, so its kept ids would not be valid in the next
+//! load; keeping them needs that copy kept too (the check and evaluation threads each load,
+//! and would each need their own), which is not done yet.
 
 use crate::base::common;
 use crate::base::source::{FileId, SourceMap};
@@ -151,56 +158,13 @@ impl KeptTable {
     /// Where `text` differs from the kept text, in records: see the module docs.
     fn changed_region(&self, text: &str) -> Option<Region> {
         let (old, new) = (self.text.as_bytes(), text.as_bytes());
-        if self.starts.is_empty() || new.len() >= u32::MAX as usize || self.empty_lines {
+        if self.empty_lines {
             return None;
         }
         let prefix = common::prefix(old, new);
         let suffix = common::suffix(old, new, old.len().min(new.len()) - prefix);
-        // The last row starting before the first changed byte (or at it, for the first row).
-        let first = self.starts[0] as usize;
-        if prefix < first {
-            return None;
-        }
-        let at = self.starts.partition_point(|&s| (s as usize) < prefix).saturating_sub(1);
-        let restart = self.starts[at] as usize;
-        let grown = new.len() as i64 - old.len() as i64;
-        // A record of the new text starting at `q` in the common suffix, where a kept row
-        // started before the change: the kept row's index.
-        let kept_row = |q: usize| {
-            let was = q as i64 - grown;
-            if q < new.len() - suffix || was < 0 {
-                return None;
-            }
-            self.starts.binary_search(&(was as u32)).ok()
-        };
-        let mut end = (new.len(), self.starts.len(), None);
-        if self.options.rfc4180 {
-            let mut records = Records::new(&text[restart..], self.options.delimiter)
-                .with_comment(self.options.comment)
-                .from_line(self.lines[at]);
-            let mut fields = Vec::new();
-            while let Ok(Some(record)) = records.next_record(&mut fields) {
-                let q = restart + record.span.start;
-                if let Some(row) = kept_row(q) {
-                    end = (q, row, Some(record.line));
-                    break;
-                }
-            }
-        } else {
-            for (line, piece) in (self.lines[at]..).zip(text[restart..].split_inclusive('\n')) {
-                let q = piece.as_ptr() as usize - text.as_ptr() as usize;
-                if let Some(row) = kept_row(q) {
-                    end = (q, row, Some(line));
-                    break;
-                }
-                let content = piece.strip_suffix('\n').unwrap_or(piece);
-                if content.strip_suffix('\r').unwrap_or(content).is_empty() {
-                    return None;
-                }
-            }
-        }
-        let (until, row, line) = end;
-        Some(Region { bytes: restart..until, rows: at..row, line_at_end: line, grown })
+        let rows = Rows { starts: &self.starts, lines: &self.lines };
+        changed_region(rows, &self.options, text, (old.len(), prefix, suffix))
     }
 
     /// The rows of the changed records, converted as a full load converts them; `None` when
@@ -253,15 +217,84 @@ impl KeptTable {
 }
 
 /// The changed records of a new text.
-struct Region {
+pub(crate) struct Region {
     /// Their bytes in the new text.
-    bytes: std::ops::Range<usize>,
+    pub bytes: std::ops::Range<usize>,
     /// The kept rows they replace.
-    rows: std::ops::Range<usize>,
+    pub rows: std::ops::Range<usize>,
     /// The new line of the first kept row after them (`None`: they run to the end).
-    line_at_end: Option<u32>,
+    pub line_at_end: Option<u32>,
     /// How much longer the new text is.
-    grown: i64,
+    pub grown: i64,
+}
+
+/// The kept rows of a table: each one's byte offset (ascending) and line.
+pub(crate) struct Rows<'a> {
+    /// Each row's byte offset in the old text.
+    pub starts: &'a [u32],
+    /// Each row's 1-based line.
+    pub lines: &'a [u32],
+}
+
+/// Where `text` differs from an old text of `old_len` bytes that split into the kept
+/// `rows`, in records (see the module docs), given that both texts share their first
+/// `prefix` and last `suffix` bytes (any smaller counts are right too, only slower). `None`
+/// where only a full load can tell: no kept rows, or a change before the first row.
+pub(crate) fn changed_region(
+    rows: Rows,
+    options: &TableOptions,
+    text: &str,
+    (old_len, prefix, suffix): (usize, usize, usize),
+) -> Option<Region> {
+    let Rows { starts, lines } = rows;
+    let new = text.as_bytes();
+    if starts.is_empty() || new.len() >= u32::MAX as usize {
+        return None;
+    }
+    // The last row starting before the first changed byte (or at it, for the first row).
+    let first = starts[0] as usize;
+    if prefix < first {
+        return None;
+    }
+    let at = starts.partition_point(|&s| (s as usize) < prefix).saturating_sub(1);
+    let restart = starts[at] as usize;
+    let grown = new.len() as i64 - old_len as i64;
+    // A record of the new text starting at `q` in the common suffix, where a kept row
+    // started before the change: the kept row's index.
+    let kept_row = |q: usize| {
+        let was = q as i64 - grown;
+        if q < new.len() - suffix || was < 0 {
+            return None;
+        }
+        starts.binary_search(&(was as u32)).ok()
+    };
+    let mut end = (new.len(), starts.len(), None);
+    if options.rfc4180 {
+        let mut records =
+            Records::new(&text[restart..], options.delimiter).with_comment(options.comment).from_line(lines[at]);
+        let mut fields = Vec::new();
+        while let Ok(Some(record)) = records.next_record(&mut fields) {
+            let q = restart + record.span.start;
+            if let Some(row) = kept_row(q) {
+                end = (q, row, Some(record.line));
+                break;
+            }
+        }
+    } else {
+        for (line, piece) in (lines[at]..).zip(text[restart..].split_inclusive('\n')) {
+            let q = piece.as_ptr() as usize - text.as_ptr() as usize;
+            if let Some(row) = kept_row(q) {
+                end = (q, row, Some(line));
+                break;
+            }
+            let content = piece.strip_suffix('\n').unwrap_or(piece);
+            if content.strip_suffix('\r').unwrap_or(content).is_empty() {
+                return None;
+            }
+        }
+    }
+    let (until, row, line) = end;
+    Some(Region { bytes: restart..until, rows: at..row, line_at_end: line, grown })
 }
 
 /// Rows read from changed records.

@@ -9,6 +9,12 @@
 //! (copying a million rows per keystroke would delay the diagnostics); the load for
 //! evaluation, on another thread, takes both.
 //!
+//! When a statement table changed, the kept tables are brought up to date by reading only
+//! the changed rows ([`crate::facts::restate`]; [`LoadCache::take_statements`] and
+//! [`LoadCache::put_statements`]), interning their strings into the kept symbol table,
+//! which therefore only grows while the cache lives; where that cannot be exact they are
+//! read in full.
+//!
 //! A table counts as unchanged when the editor's text for it is the same, or, on disk, when
 //! the file its path leads to is the same file (device and inode) with the same length and
 //! modification time. Reuse also requires the tables to get the same file numbers in the
@@ -21,6 +27,7 @@ use crate::base::value::Symbols;
 use crate::facts::confine::Identity;
 use crate::facts::load::Facts;
 use crate::facts::reload::KeptTable;
+use crate::facts::restate::Blocks;
 use crate::lang::syntax::{self, ast};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -43,6 +50,12 @@ pub struct LoadCache {
     pub tables: BTreeMap<(PathBuf, String), KeptTable>,
     /// How many times this cache reloaded a relation table by its changed rows (for tests).
     pub table_reloads: usize,
+    /// How many times this cache reloaded the statement tables by their changed rows (for
+    /// tests).
+    pub statement_reloads: usize,
+    /// Whether the last load's statement tables were reloaded by rows since they were read
+    /// in full ([`Statements::restated`]).
+    pub used_restated: bool,
 }
 
 /// Statement tables up to this size are copied out of the cache even for diagnostics: a
@@ -66,6 +79,7 @@ pub enum Stamp {
 /// Everything the statement tables gave: their names and texts as added to the source map
 /// (from `first` on), the symbols and rows, the relations they name, the diagnostics, and
 /// the identities of the files read.
+#[derive(Clone)]
 pub struct Statements {
     /// The first table's number in the source map.
     pub first: FileId,
@@ -84,6 +98,11 @@ pub struct Statements {
     pub diagnostics: Vec<Diagnostic>,
     /// The files read.
     pub read: Vec<Identity>,
+    /// Each table's blocks, to reload it by its changed rows ([`crate::facts::restate`]).
+    pub blocks: Vec<Option<Blocks>>,
+    /// Whether a table was reloaded by rows since the full load: the symbol table may then
+    /// hold strings no row has any more (which `ord` would count).
+    pub restated: bool,
 }
 
 /// The stamp of a statement table.
@@ -137,6 +156,41 @@ impl LoadCache {
         }
         self.statement_hits += 1;
         Some(kept.clone())
+    }
+
+    /// What the statement tables gave as last read, taken out to be brought up to date with
+    /// `stamps` (the same tables, some changed), if they would get the same numbers in
+    /// `sources` and had no diagnostics. The cache holds none until
+    /// [`LoadCache::put_statements`].
+    pub fn take_statements(&mut self, stamps: &[Stamp], sources: &SourceMap) -> Option<(Vec<Stamp>, Statements)> {
+        let mut kept = self.statements.lock().unwrap_or_else(|e| e.into_inner());
+        let (old, statements) = kept.as_ref()?;
+        let path = |s: &Stamp| match s {
+            Stamp::Text(p, _) | Stamp::Disk(p, ..) => Some(p.clone()),
+            Stamp::Unknown => None,
+        };
+        let same_tables = old.len() == stamps.len()
+            && old.iter().zip(stamps).all(|(a, b)| path(a).is_some() && path(a) == path(b))
+            && statements.files.len() == stamps.len()
+            && statements.facts.tables.len() == stamps.len();
+        if !same_tables || !statements.diagnostics.is_empty() || statements.first != next_id(sources) {
+            return None;
+        }
+        let (old, statements) = kept.take()?;
+        Some((old, Arc::try_unwrap(statements).unwrap_or_else(|shared| (*shared).clone())))
+    }
+
+    /// Forgets the statement tables: the next load reads them in full.
+    pub fn forget_statements(&mut self) {
+        *self.statements.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Keeps statement tables brought up to date with `stamps`; returns them, shared.
+    pub fn put_statements(&mut self, stamps: Vec<Stamp>, statements: Statements) -> Arc<Statements> {
+        let bytes = statements.files.iter().map(SourceFile::len).sum();
+        let kept = Arc::new(Statements { bytes, ..statements });
+        *self.statements.lock().unwrap_or_else(|e| e.into_inner()) = Some((stamps, kept.clone()));
+        kept
     }
 
     /// Keeps what the statement tables (`stamps`) gave: the files of `sources` from

@@ -13,9 +13,14 @@
 //!
 //! Every load has its own symbol table, so the live dataflow keeps one of its own. Relations
 //! without string columns need no translation (their values are their numbers); the rows of
-//! the others are moved between the tables: an input's through one map from the load's ids
-//! to the dataflow's, the model's (in the project's ids, which the next load renumbers) in
-//! full each run.
+//! the others are moved between the tables. In a watch session the loads' tables grow from
+//! one (the statement tables' symbol table is kept and only grows, `facts::restate`), and
+//! the dataflow's began as a copy of the first load's: the leading ids both tables share
+//! (found by `Symbols::common_prefix`, two `memcmp`s) mean the same strings and are not
+//! translated; only the strings after them are looked up, and only model rows holding one
+//! are moved (and merged back in order). Whether the rules are the same is decided on the
+//! rules with their string constants in the dataflow's ids, so that a load which numbered a
+//! constant differently does not build a new dataflow.
 
 use super::reeval::{Changes, Delta};
 use super::{ExitStatus, Failure, Project, input_tuples};
@@ -102,46 +107,132 @@ impl Live {
     ) -> Result<(Model, Option<Delta>), Failure> {
         let fail = |d| Failure::new(vec![d], ExitStatus::Failed);
         let program = &project.program;
-        let fingerprint = format!("{:?}|{:?}|{:?}", program.relations, program.rules, program.strata);
         let uses_ord = program.rules.iter().any(|r| r.calls(&|f| f.def().name == "ord"));
-        let reuse = self.state.as_ref().is_some_and(|s| s.fingerprint == fingerprint) && !uses_ord;
+        // The load's ids in the dataflow's, and the rules with their constants in those ids:
+        // the rules are the same if their fingerprint is (whatever ids the load gave them).
+        let reuse = match &self.state {
+            Some(state) if !uses_ord => {
+                let mut live = state.session.symbols();
+                let (map, shared) = to_live(&project.symbols, &mut live);
+                let mut translated = program.clone();
+                crate::engine::dd::translate_program(&mut translated, &map);
+                (fingerprint(&translated) == state.fingerprint).then_some((map, shared))
+            }
+            _ => None,
+        };
         let inputs = input_tuples(program, &project.facts);
         let mut delta = None;
-        if !reuse {
-            if let Some(old) = self.state.take() {
-                old.session.finish();
-            }
-            let mut table = project.symbols.clone();
-            let kept = inputs.iter().map(|t| Input::new(t.clone())).collect();
-            let session = Session::start(program, inputs, &mut table, options, true).map_err(fail)?;
-            let model = session.model(program);
-            self.state = Some(State { fingerprint, session, inputs: kept, model });
-        } else if let Some(state) = &mut self.state {
-            let changes = state.changes(program, inputs, &project.symbols);
-            state.session.set_limits(options);
-            let out = match state.session.apply(changes) {
-                Ok(out) => out,
-                Err(d) => {
-                    self.state = None;
-                    return Err(fail(d));
+        let shared = match reuse {
+            None => {
+                if let Some(old) = self.state.take() {
+                    old.session.finish();
                 }
-            };
-            state.patch(&out);
-            delta = Some(state.delta(project, &out, tracked));
-        }
+                let mut table = project.symbols.clone();
+                let kept = inputs.iter().map(|t| Input::new(t.clone())).collect();
+                let session = Session::start(program, inputs, &mut table, options, true).map_err(fail)?;
+                let model = session.model(program);
+                let fingerprint = fingerprint(program);
+                self.state = Some(State { fingerprint, session, inputs: kept, model });
+                project.symbols.len()
+            }
+            Some((map, shared)) => {
+                let state = self.state.as_mut().expect("reused");
+                let changes = state.changes(program, inputs, (&map, shared));
+                state.session.set_limits(options);
+                let out = match state.session.apply(changes) {
+                    Ok(out) => out,
+                    Err(d) => {
+                        self.state = None;
+                        return Err(fail(d));
+                    }
+                };
+                state.patch(&out);
+                delta = Some(state.delta(project, &out, tracked));
+                shared
+            }
+        };
         let state = self.state.as_ref().expect("started above");
         let live = state.session.symbols();
+        let mut back = FxHashMap::default();
         let relations = state
             .model
             .iter()
             .zip(&project.program.relations)
             .map(|(t, decl)| match has_symbols(&decl.types) {
                 false => t.clone(),
-                true => sorted(translate(t.iter(), &decl.types, &live, &mut project.symbols)),
+                true => from_live(t, &decl.types, (&live, shared, &mut back), &mut project.symbols),
             })
             .collect();
         Ok((Model::from_evaluator(&project.program, relations, None), delta))
     }
+}
+
+/// What tells whether two programs build the same dataflow.
+fn fingerprint(program: &ir::Program) -> String {
+    format!("{:?}|{:?}|{:?}", program.relations, program.rules, program.strata)
+}
+
+/// The dataflow's id of every id of `symbols`, and how many leading ids the two tables
+/// share: a watch session's loads grow from one table ([`crate::facts::restate`]), so only
+/// the strings after the shared ones are looked up.
+fn to_live(symbols: &Symbols, live: &mut Symbols) -> (Vec<Value>, usize) {
+    let shared = symbols.common_prefix(live);
+    let mut map: Vec<Value> = (0..shared as Value).collect();
+    map.extend((shared..symbols.len()).map(|id| live.intern(symbols.resolve(id as Value))));
+    (map, shared)
+}
+
+/// A relation of the model, sorted, in the dataflow's ids, in the project's ids: ids below
+/// `shared` are the same in both; the others are looked up (once each, in `back`). The rows
+/// whose ids changed (those holding a string the session added, usually few) are sorted
+/// alone and merged back with the others, which stay in order.
+fn from_live(
+    tuples: &Tuples,
+    types: &[Type],
+    (live, shared, back): (&Symbols, usize, &mut FxHashMap<Value, Value>),
+    to: &mut Symbols,
+) -> Tuples {
+    let symbol_columns: Vec<usize> = (0..types.len()).filter(|&c| types[c] == Type::Symbol).collect();
+    let mut moved = Tuples::new(tuples.arity);
+    let mut moved_rows: Vec<usize> = Vec::new();
+    let mut row = Vec::with_capacity(types.len());
+    for (i, r) in tuples.iter().enumerate() {
+        if symbol_columns.iter().all(|&c| (r[c] as usize) < shared) {
+            continue;
+        }
+        row.clear();
+        row.extend_from_slice(r);
+        for &c in &symbol_columns {
+            if row[c] as usize >= shared {
+                row[c] = *back.entry(row[c]).or_insert_with(|| to.intern(live.resolve(r[c])));
+            }
+        }
+        if row != r {
+            moved_rows.push(i);
+            moved.push(&row);
+        }
+    }
+    if moved_rows.is_empty() {
+        return tuples.clone();
+    }
+    // Every row not in `moved_rows` keeps its place among the others.
+    let moved = sorted(moved);
+    let mut out = Tuples::new(tuples.arity);
+    out.data.reserve(tuples.data.len());
+    let (mut next_moved, mut skip) = (0, moved_rows.iter().peekable());
+    for (i, r) in tuples.iter().enumerate() {
+        if skip.peek() == Some(&&i) {
+            skip.next();
+            continue;
+        }
+        while next_moved < moved.len() && moved.get(next_moved) < r {
+            out.push(moved.get(next_moved));
+            next_moved += 1;
+        }
+        out.push(r);
+    }
+    (next_moved..moved.len()).for_each(|m| out.push(moved.get(m)));
+    out
 }
 
 impl super::reeval::Evaluator for Live {
@@ -158,27 +249,20 @@ impl super::reeval::Evaluator for Live {
 }
 
 impl State {
-    /// The input changes from the last load to `inputs` (in `symbols`' ids), which become
-    /// the last load.
-    fn changes(&mut self, program: &ir::Program, inputs: Vec<Tuples>, symbols: &Symbols) -> Vec<Change> {
-        let mut live = self.session.symbols();
-        // The load's string ids to the dataflow's, made once if a relation needs it.
-        let mut to_live: Option<Vec<Value>> = None;
+    /// The input changes from the last load to `inputs` (whose ids `map` puts in the
+    /// dataflow's; the first `shared` are the same), which become the last load.
+    fn changes(&mut self, program: &ir::Program, inputs: Vec<Tuples>, (map, shared): (&[Value], usize)) -> Vec<Change> {
         let mut changes = Vec::new();
         for (rel, tuples) in inputs.into_iter().enumerate() {
             let types = &program.relations[rel].types;
-            let now = if has_symbols(types) {
-                let map = to_live.get_or_insert_with(|| symbols.iter().map(|(_, s)| live.intern(s)).collect());
-                let mut t = tuples;
-                for (i, v) in t.data.iter_mut().enumerate() {
-                    if types[i % types.len()] == Type::Symbol {
+            let mut now = tuples;
+            if has_symbols(types) {
+                for (i, v) in now.data.iter_mut().enumerate() {
+                    if types[i % types.len()] == Type::Symbol && *v as usize >= shared {
                         *v = map[*v as usize];
                     }
                 }
-                t
-            } else {
-                tuples
-            };
+            }
             self.inputs[rel].update(rel, now, &mut changes);
         }
         changes
@@ -321,6 +405,32 @@ mod tests {
             let want: Vec<[Value; 2]> = want.iter().map(|&(a, b)| [a, b]).collect();
             proptest::prop_assert_eq!(patched(&rows(&old_rows), &changes), rows(&want));
         }
+    }
+
+    /// The model's rows in the dataflow's ids come back in the project's: ids below the
+    /// tables' shared prefix as they are, the others looked up; the rows that moved are
+    /// merged back in order.
+    #[test]
+    fn rows_holding_strings_added_since_come_back_in_order() {
+        let table = |strings: &[&str]| {
+            let mut t = Symbols::new();
+            strings.iter().for_each(|s| {
+                t.intern(s);
+            });
+            t
+        };
+        // The dataflow added `r` (a rule's constant) before `x`; the load added `x` first.
+        let live = table(&["a", "b", "r", "x"]);
+        let mut project = table(&["a", "b", "x", "r"]);
+        let shared = project.common_prefix(&live);
+        assert_eq!(shared, 2);
+        let model = rows(&[[0, 1], [0, 2], [0, 3], [1, 0], [3, 3]]);
+        let types = [Type::Symbol, Type::Symbol];
+        let got = from_live(&model, &types, (&live, shared, &mut FxHashMap::default()), &mut project);
+        assert_eq!(got, rows(&[[0, 1], [0, 2], [0, 3], [1, 0], [2, 2]]));
+        // Nothing past the shared ids: the rows as they are.
+        let plain = rows(&[[0, 1], [1, 0]]);
+        assert_eq!(from_live(&plain, &types, (&live, shared, &mut FxHashMap::default()), &mut project), plain);
     }
 
     /// Only presence changes of the set reach the dataflow: a row loaded twice stays while

@@ -30,6 +30,7 @@ use crate::engine::backend;
 use crate::engine::eval::{EvalOptions, Model};
 use crate::engine::plan::{self, Plan};
 use crate::facts::confine::{self, Place};
+use crate::facts::grade::RowFilter;
 use crate::facts::load::{self, Facts, TableOptions};
 use crate::facts::reload;
 use crate::lang::ir;
@@ -220,6 +221,10 @@ pub fn load_cached(
     let (mut symbols, mut facts, statement_relations, other_csv) =
         statement_tables(place, sources, &mut read, &mut diags, cache.as_deref_mut())?;
     let (program, check_diags) = crate::lang::check::check(&rule_files, &statement_relations, &mut symbols);
+    if forget_restated(cache.as_deref_mut(), &program) {
+        *sources = SourceMap::new();
+        return load_cached(inputs, overlay, sources, cache, rows);
+    }
     diags.extend(check_diags);
     diags.extend(confine::directive_names(&program, sources));
     crate::lang::lint::lint(&rule_files, &program, &mut diags);
@@ -285,6 +290,18 @@ pub fn load_cached(
     // `ord` numbers the symbols of the rules and facts now, before a claim adds its own.
     crate::engine::eval::prepare_symbols(&program, &mut symbols);
     Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan, read })
+}
+
+/// Whether the statement tables must be read afresh for `program` (then forgotten): `ord`
+/// counts the strings of the symbol table, and after a reload by rows it may hold some that
+/// no row has any more.
+fn forget_restated(cache: Option<&mut cache::LoadCache>, program: &ir::Program) -> bool {
+    let Some(c) = cache else { return false };
+    let forget = c.used_restated && program.rules.iter().any(|r| r.calls(&|f| f.def().name == "ord"));
+    if forget {
+        c.forget_statements();
+    }
+    forget
 }
 
 /// Loads one relation table (`text`, with the invalid UTF-8 `decode` found) into `sources`,
@@ -358,22 +375,32 @@ fn statement_tables(
         None => Vec::new(),
     };
     let mut cache = cache;
-    if let Some(c) = cache.as_deref_mut()
-        && let Some(kept) = c.statements(&stamps, sources)
-    {
-        let rows = rows || kept.bytes <= cache::COPIED_UP_TO;
-        c.rows_left_out = !rows;
-        let texts = rows || !kept.diagnostics.is_empty();
-        for file in &kept.files {
-            match texts {
-                true => sources.push(file.clone()),
-                false => sources.add(file.name.clone(), String::new()),
-            };
+    if let Some(c) = cache.as_deref_mut() {
+        let (kept, reloaded) = match c.statements(&stamps, sources) {
+            Some(kept) => (Some(kept), false),
+            None if inputs.row_filter() == RowFilter::default() => {
+                (reload_statements(c, &stamps, (inputs, &paths), sources), true)
+            }
+            None => (None, false),
+        };
+        c.used_restated = kept.as_ref().is_some_and(|k| k.restated);
+        if let Some(kept) = kept {
+            // Tables just reloaded by rows are for a run that will be evaluated: their rows
+            // go with this load (the evaluation would otherwise load the project again).
+            let rows = rows || (reloaded && kept.restated) || kept.bytes <= cache::COPIED_UP_TO;
+            c.rows_left_out = !rows;
+            let texts = rows || !kept.diagnostics.is_empty();
+            for file in &kept.files {
+                match texts {
+                    true => sources.push(file.clone()),
+                    false => sources.add(file.name.clone(), String::new()),
+                };
+            }
+            diags.extend(kept.diagnostics.iter().cloned());
+            read.extend(kept.read.iter().cloned());
+            let facts = if rows { kept.facts.clone() } else { Facts::new() };
+            return Ok((kept.symbols.clone(), facts, kept.names.clone(), other_csv));
         }
-        diags.extend(kept.diagnostics.iter().cloned());
-        read.extend(kept.read.iter().cloned());
-        let facts = if rows { kept.facts.clone() } else { Facts::new() };
-        return Ok((kept.symbols.clone(), facts, kept.names.clone(), other_csv));
     }
     let first = cache::next_file(sources);
     let (mut found, mut opened) = (Vec::new(), Vec::new());
@@ -385,10 +412,12 @@ fn statement_tables(
     let table_bytes: usize = tables.iter().map(statements::Table::len).sum();
     let mut symbols = Symbols::with_capacity((table_bytes / 32).min(1 << 16), (table_bytes / 2).min(1 << 20));
     let mut facts = Facts::new();
-    statements::load(tables, sources, (&mut symbols, &mut facts), &inputs.row_filter(), &mut found)?;
+    let mut blocks = Vec::new();
+    let filter = inputs.row_filter();
+    statements::load(tables, sources, (&mut symbols, &mut facts), &filter, (&mut found, &mut blocks))?;
     let names: BTreeSet<String> = facts.relations.keys().cloned().collect();
     if let Some(c) = cache {
-        c.rows_left_out = false;
+        (c.rows_left_out, c.used_restated) = (false, false);
         let kept = cache::Statements {
             first,
             files: Vec::new(),
@@ -398,12 +427,29 @@ fn statement_tables(
             bytes: 0,
             diagnostics: found.clone(),
             read: opened.clone(),
+            blocks,
+            restated: false,
         };
         c.keep_statements(stamps, sources, kept);
     }
     diags.extend(found);
     read.extend(opened);
     Ok((symbols, facts, names, other_csv))
+}
+
+/// The kept statement tables brought up to date with the changed ones (`stamps`) by
+/// reading only their changed rows ([`crate::facts::restate`]), kept again; `None` when
+/// that cannot be done exactly (the caller loads every table in full, and keeps that).
+fn reload_statements(
+    cache: &mut cache::LoadCache,
+    stamps: &[cache::Stamp],
+    (inputs, paths): (&Inputs, &[PathBuf]),
+    sources: &SourceMap,
+) -> Option<std::sync::Arc<cache::Statements>> {
+    let (old, mut kept) = cache.take_statements(stamps, sources)?;
+    statements::reload(inputs, paths, (&old, stamps), &mut kept)?;
+    cache.statement_reloads += 1;
+    Some(cache.put_statements(stamps.to_vec(), kept))
 }
 
 /// [`read_bytes`], except that an editor's buffer stands in for its file (it is not

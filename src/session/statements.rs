@@ -12,6 +12,8 @@ use crate::base::value::Symbols;
 use crate::facts::confine::{self, OpenError, Place};
 use crate::facts::grade::RowFilter;
 use crate::facts::load::{self, Facts};
+use crate::facts::restate::{self, Blocks, Hashing, HashingReader};
+use crate::session::cache::{Stamp, Statements};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -65,18 +67,20 @@ pub(super) fn open(
 
 /// Loads the opened `tables` into `sources`, `symbols` and `facts`; their diagnostics go to
 /// `diags`, the invalid UTF-8 of every table first, then the rows' errors (as when every
-/// text was read before any was loaded).
+/// text was read before any was loaded). Each table's [`Blocks`] go to `blocks`, for a later
+/// reload by rows (`None`: it changed while it was read).
 pub(super) fn load(
     tables: Vec<Table>,
     sources: &mut SourceMap,
     (symbols, facts): (&mut Symbols, &mut Facts),
     filter: &RowFilter,
-    diags: &mut Vec<Diagnostic>,
+    (diags, blocks): (&mut Vec<Diagnostic>, &mut Vec<Option<Blocks>>),
 ) -> Result<(), Failure> {
     let mut errors = Vec::new();
     for table in tables {
         match table {
             Table::Text(path, text) => {
+                blocks.push(Some(Blocks::of(text.as_bytes())));
                 let (text, invalid) = load::decode(text.into_bytes());
                 let file = sources.add(display_path(&path), text);
                 diags.extend(load::invalid_utf8_errors(file, &invalid));
@@ -85,7 +89,8 @@ pub(super) fn load(
                 );
             }
             Table::File(path, file, _) => {
-                let (invalid, rows) = stream(&path, file, sources, (symbols, facts), filter)?;
+                let (invalid, rows, hashed) = stream(&path, file, sources, (symbols, facts), filter)?;
+                blocks.push(hashed);
                 diags.extend(invalid);
                 errors.extend(rows);
             }
@@ -95,34 +100,95 @@ pub(super) fn load(
     Ok(())
 }
 
-/// Streams one table into a held file of `sources`: returns its invalid UTF-8 errors and its
-/// rows' errors.
+/// What streaming a table found: its invalid UTF-8 errors, its rows' errors, its blocks.
+type StreamFound = (Vec<Diagnostic>, Vec<Diagnostic>, Option<Blocks>);
+
+/// Streams one table into a held file of `sources`: returns its invalid UTF-8 errors, its
+/// rows' errors and its blocks.
 fn stream(
     path: &Path,
     mut file: File,
     sources: &mut SourceMap,
     (symbols, facts): (&mut Symbols, &mut Facts),
     filter: &RowFilter,
-) -> Result<(Vec<Diagnostic>, Vec<Diagnostic>), Failure> {
+) -> Result<StreamFound, Failure> {
     let name = display_path(path);
     let cannot = |e: std::io::Error| Failure::io(format!("cannot read `{}`: {e}", path.display()));
     // Numbered before it loads: rows and diagnostics point into it by number.
     let id = sources.add(name.clone(), String::new());
     let stamp = HeldFile::stamp(&file).map_err(cannot)?;
     let len = file.metadata().map_err(cannot)?.len();
+    let mut reader = HashingReader { inner: &mut file, hashing: Hashing::new(len) };
     let (streamed, loaded) =
-        load::stream_statement_table(id, (&mut file, len), symbols, facts, filter).map_err(cannot)?;
+        load::stream_statement_table(id, (&mut reader, len), symbols, facts, filter).map_err(cannot)?;
+    let blocks = reader.hashing.finish();
     let held = HeldFile::new(file, streamed.len, streamed.crc, &stamp).map_err(|c| changed(&name, &c))?;
     let rows = loaded.err().unwrap_or_default();
     if streamed.invalid.is_empty() && rows.is_empty() {
         *sources.get_mut(id) = SourceFile::held(name, held);
-        return Ok((Vec::new(), rows));
+        return Ok((Vec::new(), rows, blocks));
     }
     // Diagnostics show the text: it is read again (checked against the checksum) and kept,
     // decoded as a whole (a bad header stops the stream before any invalid UTF-8 after it).
     let (text, invalid) = load::decode(held.read_all().map_err(|c| changed(&name, &c))?);
     sources.set_text(id, text);
-    Ok((load::invalid_utf8_errors(id, &invalid), rows))
+    Ok((load::invalid_utf8_errors(id, &invalid), rows, blocks))
+}
+
+/// Brings `kept` (the statement tables `paths` as last read, stamped `old`) up to date with
+/// the tables as stamped `new`, reading only the changed rows of each changed table
+/// ([`restate`]); `None` where only a full load can tell (then `kept` is spoiled: the
+/// caller loads in full). A changed file is opened (confined to the facts directory), read
+/// whole to find its changed rows, and held open for proofs as a full load holds it.
+pub(super) fn reload(
+    inputs: &Inputs,
+    paths: &[PathBuf],
+    (old, new): (&[Stamp], &[Stamp]),
+    kept: &mut Statements,
+) -> Option<()> {
+    let dir = inputs.facts.as_ref()?;
+    // The identities of the files opened, in order: one per table on disk.
+    let mut opened = 0;
+    for (i, (path, (was, now))) in paths.iter().zip(old.iter().zip(new)).enumerate() {
+        let on_disk = matches!(was, Stamp::Disk(..));
+        if was == now {
+            opened += usize::from(on_disk);
+            continue;
+        }
+        let name = display_path(path);
+        let (bytes, file) = match (was, now) {
+            (Stamp::Text(..), Stamp::Text(_, text)) => (text.clone().into_bytes(), None),
+            (Stamp::Disk(..), Stamp::Disk(..)) => {
+                let (mut file, identity) = confine::open_inside(path, dir).ok()?;
+                let stamp = HeldFile::stamp(&file).ok()?;
+                let mut bytes = Vec::with_capacity(file.metadata().map_or(0, |m| m.len() as usize));
+                std::io::Read::read_to_end(&mut file, &mut bytes).ok()?;
+                *kept.read.get_mut(opened)? = identity;
+                opened += 1;
+                (bytes, Some((file, stamp)))
+            }
+            _ => return None,
+        };
+        let blocks = Blocks::of(&bytes);
+        let (text, invalid) = load::decode(bytes);
+        if !invalid.is_empty() {
+            return None;
+        }
+        let was_blocks = kept.blocks.get(i)?.as_ref()?;
+        restate::reload(&mut kept.facts, i as u32, (was_blocks, &blocks), &text, &mut kept.symbols)?;
+        kept.files[i] = match file {
+            None => SourceFile::with_text(name, text),
+            Some((file, stamp)) => {
+                let mut crc = flate2::Crc::new();
+                crc.update(text.as_bytes());
+                SourceFile::held(name, HeldFile::new(file, text.len() as u64, crc.sum(), &stamp).ok()?)
+            }
+        };
+        kept.blocks[i] = Some(blocks);
+        kept.restated = true;
+    }
+    kept.names = kept.facts.relations.keys().cloned().collect();
+    Some(())
 }
 
 /// A table that changed while it was read: loading it again reads it as it is now.

@@ -32,6 +32,8 @@ mod symbols;
 
 #[cfg(feature = "dd")]
 pub use run::{Change, Session};
+#[cfg(feature = "dd")]
+pub use symbols::translate_program;
 
 use crate::base::diag::{Code, Diagnostic};
 use crate::base::value::Type;

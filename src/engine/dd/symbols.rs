@@ -108,8 +108,9 @@ fn build(all: &mut [Sent], program: &ir::Program, shared: &Shared, process: u32)
     Agreed { program: Arc::new(program), map }
 }
 
-/// Puts the symbol constants of `program` (rules and facts) in the agreed ids.
-fn translate_program(program: &mut ir::Program, map: &[Value]) {
+/// Puts the symbol constants of `program` (rules and facts) in other ids: `map[id]` (the
+/// agreed ids of a cluster, or a live dataflow's: `session::live`).
+pub fn translate_program(program: &mut ir::Program, map: &[Value]) {
     let types: Vec<Vec<Type>> = program.relations.iter().map(|r| r.types.clone()).collect();
     for fact in &mut program.facts {
         for (v, &ty) in fact.values.iter_mut().zip(&types[fact.rel]) {

@@ -122,10 +122,6 @@ struct Join<'m> {
     /// the head packed ([`pack`]) and what the instance is worth; all of `pending_rel`.
     pending: Vec<(u64, Worth)>,
     pending_rel: Option<RelId>,
-    /// Whether heads are found and raised at once, by a binary search in their first
-    /// value's block: while one value's tuples are graded ([`by_first`]), the block is in
-    /// cache, and sorting batches of heads to gallop through it costs more.
-    direct: bool,
 }
 
 /// Start offsets of a relation's tuples by first-column value, when the values are dense.
@@ -620,7 +616,6 @@ impl Join<'_> {
     /// tuples over the whole relation, each head a cache miss.
     fn run_chain_by_first(&mut self, rel: RelId, plans: &[Plan], depth: u8, complete: bool, symbols: &mut Symbols) {
         self.flush();
-        self.direct = self.firsts[rel].is_some();
         let last = if complete { depth - 1 } else { depth };
         let offset = self.offsets[rel] as u32;
         let model = self.model;
@@ -669,7 +664,6 @@ impl Join<'_> {
             let chain = self.chain.as_mut().expect("grading a chain");
             chain.buckets.iter_mut().for_each(Vec::clear);
         }
-        self.direct = false;
         let chain = self.chain.as_mut().expect("grading a chain");
         if complete {
             // Every node not reached yet is at the last level.
@@ -690,7 +684,6 @@ impl Join<'_> {
         let model = self.model;
         let tuples = &model[rel];
         let delta = std::mem::take(&mut self.take_delta()[rel]);
-        self.direct = self.firsts[rel].is_some();
         for value in delta.chunk_by(|&a, &b| tuples.get(a as usize)[0] == tuples.get(b as usize)[0]) {
             for &i in value {
                 let node = self.offsets[rel] + i as usize;
@@ -707,7 +700,6 @@ impl Join<'_> {
                 }
             }
         }
-        self.direct = false;
     }
 }
 
@@ -739,7 +731,6 @@ impl<'m> Join<'m> {
             head: Vec::new(),
             pending: Vec::new(),
             pending_rel: None,
-            direct: false,
         }
     }
 }
@@ -994,7 +985,7 @@ impl Join<'_> {
                 }
             }
         }
-        if head.len() <= 2 && !self.direct {
+        if head.len() <= 2 {
             if self.pending_rel != Some(rule.head) {
                 self.flush();
                 self.pending_rel = Some(rule.head);

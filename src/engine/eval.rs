@@ -422,21 +422,20 @@ impl Payload for () {
     }
 }
 
-/// A recorded annotation, packed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Recorded(u32);
-
-impl parallel::Blank for Recorded {
-    const BLANK: Self = Recorded(0);
-}
+/// A recorded annotation, packed. A plain `u32`, not a newtype: `vec![x; n]` asks the
+/// allocator for zeroed pages only for types the standard library knows to be zero
+/// (integers, arrays and tuples of them), and [`parallel::Blank`]'s vectors rely on that. With
+/// a newtype every merge's output was filled on the evaluating thread, faulting in each page
+/// there: four fifths of that thread's time when recording TC, while the workers waited.
+type Recorded = u32;
 
 impl Payload for Recorded {
     const RECORDS: bool = true;
     fn at(packing: &Packing, round: u32, slot: u32) -> Self {
-        Recorded(packing.pack(round, slot))
+        packing.pack(round, slot)
     }
     fn packed(self) -> u32 {
-        self.0
+        self
     }
 }
 
@@ -829,14 +828,22 @@ impl<'p, 's, const R: usize, const E: usize, A: Payload> Evaluator<'p, 's, R, E,
     /// Stores the stratum's complete relations (and, when recording, their annotations).
     fn finish_stratum(&mut self, sp: &StratumPlan, vars: Vec<Variable<(Row<R>, A)>>, packing: &Packing) {
         for (var, &rel) in vars.into_iter().zip(&sp.relations) {
-            let complete = parallel::complete(var);
-            if A::RECORDS {
-                self.annotations[rel] = complete.iter().map(|(_, a)| a.packed()).collect();
-                self.packings[rel] = packing.clone();
-            }
+            let complete = parallel::complete(var).elements;
             // Each row occurs once (deduplicated on insertion), so dropping the payload keeps
             // the rows sorted and unique: no need to sort them again.
-            self.done[rel] = Relation { elements: complete.elements.into_iter().map(|(row, _)| row).collect() };
+            let rows = if A::RECORDS {
+                // Split into rows and annotations on all cores (in place, as below, this
+                // was a serial pass over every tuple, and a reallocation).
+                self.annotations[rel] = parallel::map_in_pieces(&complete, |(_, a)| a.packed());
+                self.packings[rel] = packing.clone();
+                let rows = parallel::map_in_pieces(&complete, |(row, _)| *row);
+                parallel::free_beside(complete);
+                rows
+            } else {
+                // Without a payload the pairs are the rows: nothing is moved.
+                complete.into_iter().map(|(row, _)| row).collect()
+            };
+            self.done[rel] = Relation { elements: rows };
         }
     }
 
@@ -1771,6 +1778,20 @@ fn merge_join<K: Ord, V1, V2>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The evaluator's vectors of recorded tuples come from the allocator zeroed, not filled
+    /// by the calling thread (see [`Recorded`]): a large one takes no resident memory until
+    /// it is written.
+    #[test]
+    fn vectors_of_recorded_tuples_are_not_filled() {
+        let len = 1 << 24;
+        let Some(before) = limits::resident_bytes() else { return };
+        let blank = parallel::blanks::<(Row<2>, Recorded)>(len);
+        let grown = limits::resident_bytes().unwrap_or(0).saturating_sub(before);
+        let size = (len * std::mem::size_of::<(Row<2>, Recorded)>()) as u64;
+        assert!(grown < size / 4, "{len} blank tuples made {grown} of {size} bytes resident");
+        drop(blank);
+    }
 
     #[test]
     fn packed_annotations_round_trip() {

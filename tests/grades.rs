@@ -279,6 +279,72 @@ proptest! {
     }
 }
 
+// Thresholds value by value (`p` and `q` keep their first value: transitive closure and
+// kin) against level by level and the lattice fixpoint.
+
+/// Rules to pick from: `p` and `q` each in a stratum of their own; every rule but the last
+/// two keeps the first value of its head's recursive premise, the last two do not (their
+/// stratum goes level by level).
+const BY_FIRST_RULES: [&str; 10] = [
+    "p(x, y) :- e(x, y).",
+    "p(x, y) :- f(x, y), e(y, x).",
+    "p(x, z) :- p(x, y), e(y, z).",
+    "p(x, z) :- p(x, y), f(y, z), !e(z, x).",
+    "p(x, \"a\") :- p(x, y), f(y, \"b\").",
+    "p(x, x) :- p(x, y), e(y, y), x != y.",
+    "q(x, y) :- p(x, y), f(y, x).",
+    "q(x, z) :- q(x, y), p(y, z).",
+    "q(y, x) :- q(x, y), e(x, x).",
+    "q(x, z) :- q(x, y), q(y, z).",
+];
+
+/// How many random programs the by-first order is checked on (`GRADE_BY_FIRST_CASES`,
+/// default 64).
+fn grade_by_first_cases() -> u32 {
+    std::env::var("GRADE_BY_FIRST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64)
+}
+
+proptest! {
+    // `GRADE_BY_FIRST_CASES` runs more (or fewer) cases than the default 64.
+    #![proptest_config(ProptestConfig { cases: grade_by_first_cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn grades_value_by_value_equal_level_by_level_and_the_lattice(
+        picked in 1..(1u32 << BY_FIRST_RULES.len()),
+        rows in prop::collection::vec((0..2usize, 0..5usize, 0..5usize, prop::option::weighted(0.95, (0..6u8, 0..6u8))), 2..24),
+        given in prop::option::of((0..5usize, 0..5usize)),
+    ) {
+        let domain = ["a", "b", "c", "d", "e"];
+        let mut table = "subject,relation,object,grade\n".to_string();
+        for &(rel, x, y, grade) in &rows {
+            let g = grade.map(|(r, c)| Grade { reliability: r, credibility: c }.to_string()).unwrap_or_default();
+            table.push_str(&format!("{},{},{},{g}\n", domain[x], ["e", "f"][rel], domain[y]));
+        }
+        table.push_str("a,e,a,A1\na,f,a,A1\n");
+        let mut program = ".decl p(x: symbol, y: symbol)\n.decl q(x: symbol, y: symbol)\n".to_string();
+        if let Some((x, y)) = given {
+            program.push_str(&format!("p({:?}, {:?}).\n", domain[x], domain[y]));
+        }
+        for (i, rule) in BY_FIRST_RULES.iter().enumerate() {
+            if picked & 1 << i != 0 || i == 0 {
+                program.push_str(rule);
+                program.push('\n');
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("rules.dl"), &program).unwrap();
+        std::fs::create_dir(dir.path().join("facts")).unwrap();
+        std::fs::write(dir.path().join("facts/statements.csv"), table).unwrap();
+        let mut session = evaluated(dir.path(), None, None);
+        let by_first = Grading::compute_by_thresholds(&mut session.explainer());
+        let by_level = Grading::compute_level_by_level(&mut session.explainer());
+        let by_lattice = Grading::compute_by_lattice(&mut session.explainer());
+        let [by_first, by_level, by_lattice] = [by_first, by_level, by_lattice].map(|g| shown(&session, &g));
+        prop_assert_eq!(&by_first, &by_level, "{}", program);
+        prop_assert_eq!(&by_first, &by_lattice, "{}", program);
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Brute force: every proof of every tuple, on small random programs.
 

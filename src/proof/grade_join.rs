@@ -177,6 +177,12 @@ pub fn fixpoint(ex: &mut Explainer, offsets: &[usize], values: Values, track_gra
             join.run(&plan.full, &mut env, join.top(), plan.rule, ex.symbols);
         }
         join.run_edges(&edges);
+        if let [rel] = *stratum.relations
+            && by_first(&plans, &edges)
+        {
+            join.fixpoint_by_first(rel, &plans, ex.symbols);
+            continue;
+        }
         // Then from the new tuples, until nothing grows.
         loop {
             let delta = join.take_delta();
@@ -192,6 +198,16 @@ pub fn fixpoint(ex: &mut Explainer, offsets: &[usize], values: Values, track_gra
         }
     }
     join.values
+}
+
+/// How a stratum of a chain is evaluated ([`Join::run_chain`]): its number of levels,
+/// whether the last goes to every tuple not reached before it, whether a first value's
+/// tuples may go through every level before the next value's.
+#[derive(Clone, Copy)]
+struct Levels {
+    depth: u8,
+    complete: bool,
+    by_first: bool,
 }
 
 /// A level no tuple of a chain reaches: not derived from the chain's rows.
@@ -252,7 +268,12 @@ impl ChainSpec {
 /// `exhaustive` (every leaf has a grade or is given), every tuple is derivable from all the
 /// leaves, so the chain holding them all gives its last level to every tuple it has not
 /// reached by then, without joining them.
-pub fn chains(ex: &mut Explainer, offsets: &[usize], leaves: &[u64], exhaustive: bool) -> Vec<u64> {
+///
+/// With `by_first`, a stratum of one relation whose rules keep the first value of its
+/// tuples (transitive closure) takes each first value's tuples through every level before
+/// the next value's ([`Join::run_chain_by_first`]): the same levels, found with the heads
+/// in cache.
+pub fn chains(ex: &mut Explainer, offsets: &[usize], leaves: &[u64], exhaustive: bool, by_first: bool) -> Vec<u64> {
     let program = ex.program;
     let whole: &crate::engine::eval::Model = ex.model;
     let model = &whole.relations;
@@ -288,7 +309,8 @@ pub fn chains(ex: &mut Explainer, offsets: &[usize], leaves: &[u64], exhaustive:
             join.start_chain(&leaf_nodes, &starts);
             for (i, (plans, edges)) in strata.iter().enumerate() {
                 let depth = spec.bits.len() as u8;
-                join.run_chain(&program.strata[i].relations, plans, edges, &by_stratum[i], depth, complete, ex.symbols);
+                let how = Levels { depth, complete, by_first };
+                join.run_chain(&program.strata[i].relations, plans, edges, &by_stratum[i], how, ex.symbols);
             }
             previous = Some(starts);
         }
@@ -489,16 +511,15 @@ impl Join<'_> {
     /// premise in the stratum once (their instances' levels are known), then per level the
     /// nodes whose level is final, in semi-naive rounds. `seeds` are the stratum's leaves;
     /// with `complete`, the last level goes to every node not reached before it (see
-    /// [`chains`]).
-    #[allow(clippy::too_many_arguments)]
+    /// [`chains`]); with `by_first`, a stratum that falls apart by first value goes value
+    /// by value ([`Join::run_chain_by_first`]).
     fn run_chain(
         &mut self,
         relations: &[RelId],
         plans: &[Plan],
         edges: &Edges,
         seeds: &[u32],
-        depth: u8,
-        complete: bool,
+        Levels { depth, complete, by_first: by_first_allowed }: Levels,
         symbols: &mut Symbols,
     ) {
         let chain = self.chain.as_mut().expect("grading a chain");
@@ -519,6 +540,14 @@ impl Join<'_> {
             self.run(&plan.full, &mut env, self.top(), plan.rule, symbols);
         }
         self.run_edges(edges);
+        if let [rel] = *relations
+            && by_first_allowed
+            && by_first(plans, edges)
+        {
+            self.run_chain_by_first(rel, plans, depth, complete, symbols);
+            self.chain.as_mut().expect("grading a chain").current[rel] = false;
+            return;
+        }
         for cur in 0..depth {
             self.flush();
             let chain = self.chain.as_mut().expect("grading a chain");
@@ -556,6 +585,120 @@ impl Join<'_> {
         let chain = self.chain.as_mut().expect("grading a chain");
         for &rel in relations {
             chain.current[rel] = false;
+        }
+    }
+}
+
+/// Whether a stratum's chain falls apart by the first value of its tuples (with one
+/// relation, checked by the caller): no stored instances, and every rule reads the
+/// relation at most once, binding its first column to the variable of the head's first
+/// column. Then a tuple's instances all have premises of the stratum with its own first
+/// value (transitive closure: `path(x, z) :- path(x, y), edge(y, z)`).
+fn by_first(plans: &[Plan], edges: &Edges) -> bool {
+    edges.heads.is_empty()
+        && plans.iter().all(|p| match p.deltas.as_slice() {
+            [] => true,
+            [(_, acts, _)] => matches!(
+                (acts.first(), p.rule.head_args.first()),
+                (Some(Act::Bind(v)), Some(Expr::Var(w))) if v == w
+            ),
+            _ => false,
+        })
+}
+
+impl Join<'_> {
+    /// [`Join::run_chain`]'s levels for a stratum of one relation that falls apart by first
+    /// value ([`by_first`]), once the rules without a premise in it have run: each first
+    /// value's tuples through every level before the next value's. The levels are the
+    /// same as taking every value's tuples a level at a time (each value's fixpoint is its
+    /// own), but a value's tuples are a block of the relation that stays in cache while its
+    /// heads are found and raised, where a level's rounds over all values spread a few
+    /// tuples over the whole relation, each head a cache miss.
+    fn run_chain_by_first(&mut self, rel: RelId, plans: &[Plan], depth: u8, complete: bool, symbols: &mut Symbols) {
+        self.flush();
+        let last = if complete { depth - 1 } else { depth };
+        let offset = self.offsets[rel] as u32;
+        let model = self.model;
+        let tuples = &model[rel];
+        let chain = self.chain.as_mut().expect("grading a chain");
+        // Every node waiting at a level to join (the first level's already in `next`),
+        // by first value, then level.
+        let mut waiting: Vec<(Value, u8, u32)> = std::mem::take(&mut self.next[rel])
+            .into_iter()
+            .map(|i| (0, i + offset))
+            .chain(
+                chain
+                    .buckets
+                    .iter_mut()
+                    .enumerate()
+                    .flat_map(|(l, b)| std::mem::take(b).into_iter().map(move |n| (l as u8, n))),
+            )
+            .filter(|&(l, _)| l < last)
+            .map(|(l, node)| (tuples.get((node - offset) as usize)[0], l, node))
+            .collect();
+        waiting.sort_unstable();
+        for value in waiting.chunk_by(|a, b| a.0 == b.0) {
+            let chain = self.chain.as_mut().expect("grading a chain");
+            for &(_, l, node) in value {
+                chain.buckets[usize::from(l)].push(node);
+            }
+            for cur in 0..last {
+                let chain = self.chain.as_mut().expect("grading a chain");
+                chain.cur = cur;
+                for node in std::mem::take(&mut chain.buckets[usize::from(cur)]) {
+                    if chain.levels[node as usize] == cur {
+                        self.next[rel].push(node - offset);
+                    }
+                }
+                loop {
+                    let delta = self.take_delta();
+                    if delta[rel].is_empty() {
+                        break;
+                    }
+                    for plan in plans {
+                        self.run_deltas(plan, &delta, symbols);
+                    }
+                }
+            }
+            // What waits beyond the levels joined (the last one, given to all below).
+            let chain = self.chain.as_mut().expect("grading a chain");
+            chain.buckets.iter_mut().for_each(Vec::clear);
+        }
+        let chain = self.chain.as_mut().expect("grading a chain");
+        if complete {
+            // Every node not reached yet is at the last level.
+            let (lo, hi) = (self.offsets[rel], self.offsets[rel + 1]);
+            for l in &mut chain.levels[lo..hi] {
+                *l = (*l).min(last);
+            }
+        }
+    }
+}
+
+impl Join<'_> {
+    /// [`fixpoint`]'s rounds after the first for a stratum of one relation that falls apart
+    /// by first value ([`by_first`]): each first value's tuples to their fixpoint before the
+    /// next value's, with its block of the relation in cache (as
+    /// [`Join::run_chain_by_first`]).
+    fn fixpoint_by_first(&mut self, rel: RelId, plans: &[Plan], symbols: &mut Symbols) {
+        let model = self.model;
+        let tuples = &model[rel];
+        let delta = std::mem::take(&mut self.take_delta()[rel]);
+        for value in delta.chunk_by(|&a, &b| tuples.get(a as usize)[0] == tuples.get(b as usize)[0]) {
+            for &i in value {
+                let node = self.offsets[rel] + i as usize;
+                self.marked[node / 64] |= 1 << (node % 64);
+            }
+            self.next[rel].extend_from_slice(value);
+            loop {
+                let delta = self.take_delta();
+                if delta[rel].is_empty() {
+                    break;
+                }
+                for plan in plans {
+                    self.run_deltas(plan, &delta, symbols);
+                }
+            }
         }
     }
 }

@@ -274,8 +274,7 @@ fn print_results(args: &InferArgs, run: &mut Session, shown: &[usize]) -> std::i
     } else if print && super::explain::graded(&run.project.facts) {
         // Graded data: each tuple with its grade (see `stance query`).
         let grading = run.grading();
-        let all: Vec<(usize, Vec<usize>)> =
-            shown.iter().map(|&r| (r, (0..run.model.relations[r].len()).collect())).collect();
+        let all: Vec<(usize, Option<Vec<usize>>)> = shown.iter().map(|&r| (r, None)).collect();
         let (program, model) =
             output::with_grades(&run.project.program, &run.model, &all, &grading, &mut run.project.symbols);
         output::render(

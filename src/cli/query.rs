@@ -58,7 +58,8 @@ pub fn run(args: &QueryArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
             // The relation shown with a `grade` column (and `confidence`, when the data
             // has confidences): each match's best proof.
             let indices = hits.iter().filter_map(|t| ex.model.relations[rel].position(t)).collect();
-            let (shown, only_hits) = output::with_grades(ex.program, ex.model, &[(rel, indices)], grading, ex.symbols);
+            let (shown, only_hits) =
+                output::with_grades(ex.program, ex.model, &[(rel, Some(indices))], grading, ex.symbols);
             output::render(
                 &mut out,
                 args.format.into(),

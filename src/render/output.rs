@@ -95,11 +95,12 @@ struct JsonOutput<'a> {
 /// The chosen tuples of each relation with their grade appended as a `grade` column (and a
 /// `confidence` column when the data has confidences), as `query` and `infer` show graded
 /// data: a copy of the program whose relations have the extra columns, and a model holding
-/// only those tuples. `tuples` lists, per relation shown, the indices of its tuples.
+/// only those tuples. `tuples` lists, per relation shown, the indices of its tuples, or
+/// `None` for all of them (no list of indices as long as the relation).
 pub fn with_grades(
     program: &ir::Program,
     model: &Model,
-    tuples: &[(usize, Vec<usize>)],
+    tuples: &[(usize, Option<Vec<usize>>)],
     grading: &Grading,
     symbols: &mut Symbols,
 ) -> (ir::Program, Model) {
@@ -121,7 +122,14 @@ pub fn with_grades(
         }
         let mut rows = Tuples::new(relation.arity());
         let mut row = Vec::with_capacity(relation.arity());
-        for &i in indices {
+        let every = 0..model.relations[*rel].len();
+        let indices: Box<dyn Iterator<Item = usize>> = match indices {
+            Some(indices) => Box::new(indices.iter().copied()),
+            None => Box::new(every),
+        };
+        // Sized once: growing by doubling would hold the old and the new buffer together.
+        rows.data.reserve_exact(indices.size_hint().0 * relation.arity());
+        for i in indices {
             row.clear();
             row.extend_from_slice(model.relations[*rel].get(i));
             let g = grading.grades(*rel, i);

@@ -333,6 +333,14 @@ impl Symbols {
         }
     }
 
+    /// Makes this table's strings and slots its own, copying them if a clone shares them, so
+    /// that the next string added costs no copy (done ahead of time, off a run's path).
+    pub fn unshare(&mut self) {
+        Arc::make_mut(&mut self.text);
+        Arc::make_mut(&mut self.ends);
+        Arc::make_mut(&mut self.slots);
+    }
+
     /// The id of `s` if it was ever interned.
     pub fn get(&self, s: &str) -> Option<Value> {
         if self.slots.is_empty() {

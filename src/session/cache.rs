@@ -56,6 +56,8 @@ pub struct LoadCache {
     /// Whether the last load's statement tables were reloaded by rows since they were read
     /// in full ([`Statements::restated`]).
     pub used_restated: bool,
+    /// Whether the last load read statement rows ([`LoadCache::unshare_statements`]).
+    pub reloaded_rows: bool,
 }
 
 /// Statement tables up to this size are copied out of the cache even for diagnostics: a
@@ -178,6 +180,22 @@ impl LoadCache {
         }
         let (old, statements) = kept.take()?;
         Some((old, Arc::try_unwrap(statements).unwrap_or_else(|shared| (*shared).clone())))
+    }
+
+    /// After a load that read statement rows (in full or by changed rows: edits of the
+    /// tables are likely to follow), makes the kept symbol table stop sharing its strings with the projects
+    /// cloned from it: the copy is made now, after the run was handed on, instead of when
+    /// the next reload adds a string.
+    pub fn unshare_statements(&mut self) {
+        if !std::mem::take(&mut self.reloaded_rows) {
+            return;
+        }
+        let mut kept = self.statements.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, statements)) = kept.as_mut()
+            && let Some(statements) = Arc::get_mut(statements)
+        {
+            statements.symbols.unshare();
+        }
     }
 
     /// Forgets the statement tables: the next load reads them in full.

@@ -417,7 +417,7 @@ fn statement_tables(
     statements::load(tables, sources, (&mut symbols, &mut facts), &filter, (&mut found, &mut blocks))?;
     let names: BTreeSet<String> = facts.relations.keys().cloned().collect();
     if let Some(c) = cache {
-        (c.rows_left_out, c.used_restated) = (false, false);
+        (c.rows_left_out, c.used_restated, c.reloaded_rows) = (false, false, true);
         let kept = cache::Statements {
             first,
             files: Vec::new(),
@@ -449,6 +449,7 @@ fn reload_statements(
     let (old, mut kept) = cache.take_statements(stamps, sources)?;
     statements::reload(inputs, paths, (&old, stamps), &mut kept)?;
     cache.statement_reloads += 1;
+    cache.reloaded_rows = true;
     Some(cache.put_statements(stamps.to_vec(), kept))
 }
 

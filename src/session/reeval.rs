@@ -413,6 +413,7 @@ fn check_loop(
                 if let Err(mpsc::SendError(p)) = pending.send(Pending { run, project, limits, cancel }) {
                     subscribers.iter().for_each(|s| s.finished(&p.run));
                 }
+                state.cache.unshare_statements();
             }
             Err(_) => subscribers.iter().for_each(|s| s.finished(&run)),
         }

@@ -650,15 +650,7 @@ impl Join<'_> {
                         self.next[rel].push(node - offset);
                     }
                 }
-                loop {
-                    let delta = self.take_delta();
-                    if delta[rel].is_empty() {
-                        break;
-                    }
-                    for plan in plans {
-                        self.run_deltas(plan, &delta, symbols);
-                    }
-                }
+                self.rounds_of(rel, plans, symbols);
             }
             // What waits beyond the levels joined (the last one, given to all below).
             let chain = self.chain.as_mut().expect("grading a chain");
@@ -690,14 +682,21 @@ impl Join<'_> {
                 self.marked[node / 64] |= 1 << (node % 64);
             }
             self.next[rel].extend_from_slice(value);
-            loop {
-                let delta = self.take_delta();
-                if delta[rel].is_empty() {
-                    break;
-                }
-                for plan in plans {
-                    self.run_deltas(plan, &delta, symbols);
-                }
+            self.rounds_of(rel, plans, symbols);
+        }
+    }
+
+    /// Semi-naive rounds of the stratum of one relation `rel` (what
+    /// [`Join::run_chain_by_first`] and [`Join::fixpoint_by_first`] run for one first value)
+    /// until a round has no new tuple of it.
+    fn rounds_of(&mut self, rel: RelId, plans: &[Plan], symbols: &mut Symbols) {
+        loop {
+            let delta = self.take_delta();
+            if delta[rel].is_empty() {
+                break;
+            }
+            for plan in plans {
+                self.run_deltas(plan, &delta, symbols);
             }
         }
     }

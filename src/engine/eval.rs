@@ -1699,14 +1699,9 @@ pub fn evaluate_expr(e: &Expr, env: &[Value], symbols: &mut Symbols) -> Option<V
 /// Numbers the symbols for `ord` before evaluation, when a rule calls it (every evaluator
 /// calls this first).
 pub fn prepare_symbols(program: &ir::Program, symbols: &mut Symbols) {
-    if program.rules.iter().any(uses_ord) {
+    if program.calls_ord() {
         symbols.number_for_ord();
     }
-}
-
-/// Whether a rule calls `ord`.
-fn uses_ord(rule: &ir::Rule) -> bool {
-    rule.calls(&|f| f.def().name == "ord")
 }
 
 /// Evaluates an expression; `None` when it has no value (division by zero, a string that

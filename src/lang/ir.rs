@@ -432,6 +432,12 @@ pub struct EqRel {
 }
 
 impl Program {
+    /// Whether a rule calls `ord`, whose numbers count every string of the symbol table (so
+    /// the table must be numbered first, and hold no string a fresh load would not).
+    pub fn calls_ord(&self) -> bool {
+        self.rules.iter().any(|r| r.calls(&|f| f.def().name == "ord"))
+    }
+
     /// The id of the relation named `name`, if any.
     pub fn relation_id(&self, name: &str) -> Option<RelId> {
         self.ids.get(name).copied()

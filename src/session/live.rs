@@ -107,7 +107,7 @@ impl Live {
     ) -> Result<(Model, Option<Delta>), Failure> {
         let fail = |d| Failure::new(vec![d], ExitStatus::Failed);
         let program = &project.program;
-        let uses_ord = program.rules.iter().any(|r| r.calls(&|f| f.def().name == "ord"));
+        let uses_ord = program.calls_ord();
         // The load's ids in the dataflow's, and the rules with their constants in those ids:
         // the rules are the same if their fingerprint is (whatever ids the load gave them).
         let reuse = match &self.state {

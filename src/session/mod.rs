@@ -297,7 +297,7 @@ pub fn load_cached(
 /// no row has any more.
 fn forget_restated(cache: Option<&mut cache::LoadCache>, program: &ir::Program) -> bool {
     let Some(c) = cache else { return false };
-    let forget = c.used_restated && program.rules.iter().any(|r| r.calls(&|f| f.def().name == "ord"));
+    let forget = c.used_restated && program.calls_ord();
     if forget {
         c.forget_statements();
     }

@@ -239,3 +239,32 @@ fn plain_row_edits_reload_by_rows() {
     // The same in an editor's buffer.
     assert_eq!(check(RULES, start, edits, (false, true)).unwrap(), 4);
 }
+
+/// A table replaced, between two loads, by a symlink leading out of the facts directory is
+/// refused as a full load refuses it (E060, `OutsideProject`), and its target is not read: the reload by rows
+/// opens the changed file confined to the facts directory, as the full load does.
+#[cfg(unix)]
+#[test]
+fn a_table_replaced_by_a_symlink_leading_out_is_refused_on_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("project/facts")).unwrap();
+    let rules = dir.path().join("project/r.dl");
+    std::fs::write(&rules, RULES).unwrap();
+    let table = dir.path().join("project/facts/s.csv");
+    write(&table, "subject,relation,object\na,edge,b\n", 0);
+    // Outside the project: rows that would be loaded if the symlink were followed.
+    let outside = dir.path().join("secret.csv");
+    std::fs::write(&outside, "subject,relation,object\na,edge,secret\n").unwrap();
+    let inputs = Inputs { rules: vec![rules], facts: Some(dir.path().join("project/facts")), ..Inputs::default() };
+    let (mut cache, mut live, overlay) = (LoadCache::default(), Live::default(), Overlay::new());
+    let first = cached(&inputs, &overlay, &mut cache, &mut live).unwrap();
+    assert_eq!(first, fresh(&inputs, &overlay).unwrap());
+    std::fs::remove_file(&table).unwrap();
+    std::os::unix::fs::symlink(&outside, &table).unwrap();
+    let err = cached(&inputs, &overlay, &mut cache, &mut live).unwrap_err();
+    assert!(err.contains("code: OutsideProject"), "{err}");
+    assert!(err.contains("leads outside the facts directory"), "{err}");
+    assert!(!err.contains("secret\""), "{err}");
+    assert_eq!(err, fresh(&inputs, &overlay).unwrap_err());
+    assert_eq!(cache.statement_reloads, 0);
+}

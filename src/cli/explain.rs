@@ -60,6 +60,7 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let mut ex = run.explainer();
     let groups = explain::pattern_proofs(&mut ex, &claim, args.proofs.max(1));
     // The proofs' grades: those of the proved tuples' derivation cones, which hold every node.
+    let grading_started = Instant::now();
     let grading = (graded && !groups.is_empty()).then(|| Grading::of_proofs(&mut ex, groups.iter().flatten().copied()));
     ex.grading = grading.as_ref();
     if args.timing {
@@ -68,6 +69,15 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
             (evaluated - started).as_secs_f64() * 1e3,
             evaluated.elapsed().as_secs_f64() * 1e3
         );
+        if let Some(g) = &grading {
+            let (n, ms) = (g.len(), grading_started.elapsed().as_secs_f64() * 1e3);
+            let over = if g.is_cone() {
+                format!("the {n} tuples of the derivation cones")
+            } else {
+                format!("all {n} tuples: the cones were too large")
+            };
+            eprintln!("timing: of which grades {ms:.1} ms ({over})");
+        }
     }
     if groups.is_empty() {
         let verb = if claim.is_ground() { "does not hold" } else { "matches no tuple" };

@@ -245,6 +245,16 @@ impl Grading {
         self.cone.is_some()
     }
 
+    /// How many tuples are graded (all the model's, or the cone's).
+    pub fn len(&self) -> usize {
+        self.offsets.last().copied().unwrap_or(0)
+    }
+
+    /// Whether no tuple is graded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Whether tuple `index` of `rel` is graded: every tuple, or those of the cone.
     pub fn covers(&self, rel: RelId, index: usize) -> bool {
         self.cone.as_ref().is_none_or(|cone| u32::try_from(index).is_ok_and(|i| cone[rel].binary_search(&i).is_ok()))

@@ -42,9 +42,10 @@ pub struct Cone {
 impl Cone {
     /// The cone of `roots` (relation, model index). `keep` picks the rules whose instances
     /// are kept in [`Cone::kept`] (those a grading cannot join: aggregates, `autoinc()`).
-    /// `None` as soon as the cone's tuples and instances together number more than `limit`:
-    /// a cone that large is cheaper to grade with the whole model (each tuple of the cone
-    /// costs a search for its instances, more than a tuple costs the grading's joins).
+    /// `None` as soon as the cone's tuples and instances and the tuples its search tried
+    /// ([`Explainer::tried`]) together number more than `limit`: a cone that costs that much
+    /// to find is cheaper to grade with the whole model (each tuple the search tries costs
+    /// about what a tuple costs the grading's joins).
     pub fn find(
         ex: &mut Explainer,
         roots: &[(RelId, usize)],
@@ -55,6 +56,7 @@ impl Cone {
         let mut stack: Vec<(RelId, usize)> = roots.iter().copied().filter(|&r| seen.insert(r)).collect();
         let mut kept = Vec::new();
         let mut size = seen.len();
+        let tried = ex.tried();
         while let Some((rel, index)) = stack.pop() {
             for (rule, premises) in ex.derivations(rel, index) {
                 size += 1;
@@ -68,7 +70,7 @@ impl Cone {
                     kept.push(Instance { rule, head: (rel, index), premises });
                 }
             }
-            if size > limit {
+            if size as u64 + (ex.tried() - tried) > limit as u64 {
                 return None;
             }
         }

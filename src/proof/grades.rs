@@ -157,10 +157,10 @@ impl Grading {
     /// The grades and confidences of the tuples `shown` (relation, model index) and of every
     /// tuple their grades depend on (their derivation cone, [`crate::proof::cone`]): the
     /// same values as [`Grading::compute`]'s for these tuples, found without grading the
-    /// rest of the model. Only the cone's tuples may be asked for. When the cone is large
-    /// (its tuples and instances more than a [`CONE_SHARE`]th of the model's tuples, for
-    /// example for a non-linear closure, whose cones hold most of the model), the whole
-    /// model is graded instead.
+    /// rest of the model. Only the cone's tuples may be asked for. When the cone costs much
+    /// to find (its tuples, its instances and the tuples its search tried more than a
+    /// [`CONE_SHARE`]th of the model's tuples: for example a non-linear closure's, which
+    /// holds most of the model), the whole model is graded instead.
     pub fn of_cone(ex: &mut Explainer, shown: &[(RelId, usize)]) -> Grading {
         let limit = ex.model.relations.iter().map(|t| t.len()).sum::<usize>() / CONE_SHARE;
         Grading::of_cone_within(ex, shown, limit.max(CONE_FLOOR))
@@ -285,12 +285,17 @@ impl Grading {
     }
 }
 
-/// [`Grading::of_cone`] grades the whole model instead of a cone whose tuples and instances
-/// number more than the model's tuples divided by this.
-pub const CONE_SHARE: usize = 8;
+/// [`Grading::of_cone`] grades the whole model instead of a cone whose tuples, instances
+/// and tried tuples number more than the model's tuples divided by this. Each costs finding
+/// the cone about 3 times what a tuple costs the grading (0.37 µs against 0.13 µs on
+/// `bench/grades.py`'s closure), so a cone given up at the bound has cost a fifth of grading
+/// the whole model on top of it; and a cone is either small (a tuple's proofs) or most of
+/// the model (a non-linear closure's, a pattern matching thousands of tuples).
+pub const CONE_SHARE: usize = 16;
 
-/// [`Grading::of_cone`] grades a cone of up to this many tuples and instances whatever the
-/// model's size (a small model is graded whole in no time, but so is a small cone).
+/// [`Grading::of_cone`] grades a cone of up to this many tuples, instances and tried tuples
+/// whatever the model's size (a small model is graded whole in no time, but so is a small
+/// cone).
 pub const CONE_FLOOR: usize = 4096;
 
 /// The whole model, or a cone of it, as a grading's scope.

@@ -143,6 +143,8 @@ pub struct Explainer<'a> {
     /// Indices of relations by columns that are not a prefix, for searches for instances
     /// ([`Explainer::index`]).
     indices: HashMap<(RelId, Vec<usize>), std::rc::Rc<Vec<u32>>>,
+    /// How many tuples the searches have tried to match against an atom so far: their work.
+    tried: u64,
 }
 
 /// A search for instances looks a relation up by columns that are not a prefix through an
@@ -269,6 +271,7 @@ impl<'a> Explainer<'a> {
             generators: HashMap::new(),
             orders: HashMap::new(),
             indices: HashMap::new(),
+            tried: 0,
         }
     }
 
@@ -553,6 +556,12 @@ impl<'a> Explainer<'a> {
         true
     }
 
+    /// How many tuples the searches for proofs and instances have tried to match against a
+    /// rule's atoms so far (a measure of their work, for callers that bound it).
+    pub fn tried(&self) -> u64 {
+        self.tried
+    }
+
     /// Where a tuple is stated: table rows and rule-file facts (empty for a tuple that is
     /// only derived).
     pub fn stated(&mut self, rel: RelId, tuple: &[Value]) -> Vec<Origin> {
@@ -830,6 +839,7 @@ impl<'s, 'a> Search<'s, 'a> {
     ) -> bool {
         // The model outlives the search: its tuples are read in place, not copied.
         let model: &'a Model = self.ex.model;
+        self.ex.tried += 1;
         if let Some(limit) = self.limit
             && model.stratum_of[atom.rel] == limit.stratum
             && self.ex.annotation(atom.rel, index).round >= limit.round

@@ -286,11 +286,11 @@ impl Grading {
 }
 
 /// [`Grading::of_cone`] grades the whole model instead of a cone whose tuples, instances
-/// and tried tuples number more than the model's tuples divided by this. Each costs finding
-/// the cone about 3 times what a tuple costs the grading (0.37 µs against 0.13 µs on
-/// `bench/grades.py`'s closure), so a cone given up at the bound has cost a fifth of grading
-/// the whole model on top of it; and a cone is either small (a tuple's proofs) or most of
-/// the model (a non-linear closure's, a pattern matching thousands of tuples).
+/// and tried tuples number more than the model's tuples divided by this: a cone given up at
+/// the bound has cost a small part of grading the whole model on top of it (on
+/// `bench/grades.py`'s closure, 2.84 s against 2.8 s; BENCHMARKS.md), and a cone is mostly
+/// either small (a tuple's proofs) or most of the model (a non-linear closure's, those of a
+/// pattern matching thousands of tuples).
 pub const CONE_SHARE: usize = 16;
 
 /// [`Grading::of_cone`] grades a cone of up to this many tuples, instances and tried tuples

@@ -16,7 +16,7 @@ use crate::base::source::SourceMap;
 use crate::engine::eval::Model;
 use crate::proof::provenance::literal;
 use crate::session::reeval::{
-    Delta, Edit, Evaluated, Limits, Outcome, Recompute, Run, Service, Setup, Subscriber, Tracked,
+    Cells, Delta, Edit, Evaluated, Limits, Outcome, Recompute, Run, Service, Setup, Subscriber, Tracked,
 };
 use crate::session::{Failure, Inputs, Project};
 use notify::{EventKind, RecursiveMode, Watcher};
@@ -45,7 +45,7 @@ pub struct WatchOptions {
 }
 
 /// The service's evaluator for `engine`.
-fn evaluator(engine: crate::engine::backend::Engine) -> Box<dyn super::reeval::Evaluator> {
+pub fn evaluator(engine: crate::engine::backend::Engine) -> Box<dyn super::reeval::Evaluator> {
     #[cfg(feature = "dd")]
     if engine == crate::engine::backend::Engine::Dd {
         return Box::new(super::live::Live::default());
@@ -56,7 +56,7 @@ fn evaluator(engine: crate::engine::backend::Engine) -> Box<dyn super::reeval::E
 
 /// The violations of the constraints in a model, as `watch` prints them (after
 /// `violated:` or `resolved:`), in display order.
-fn violations(project: &Project, model: &Model) -> Vec<String> {
+pub fn violations(project: &Project, model: &Model) -> Vec<String> {
     let program = &project.program;
     let mut violations = Vec::new();
     // A violation is a tuple of the constraint's hidden relation: its named variables' values.
@@ -418,6 +418,7 @@ pub fn watch(inputs: &Inputs, options: &WatchOptions, report: Report) -> Result<
         tracked,
         evaluator: evaluator(options.engine),
         subscribers: vec![Arc::new(printer)],
+        cells: Cells::Literal,
     })
     .map_err(|e| Failure::io(format!("cannot start the re-evaluation threads: {e}")))?;
     service.edit(Edit::Files(Vec::new()));

@@ -286,7 +286,12 @@ impl State {
 
     /// The changes of the `tracked` relations, in the project's ids, rendered as the service
     /// renders whole models.
-    fn delta(&self, project: &mut Project, out: &[Change], (tracked, cells): (&[usize], super::reeval::Cells)) -> Delta {
+    fn delta(
+        &self,
+        project: &mut Project,
+        out: &[Change],
+        (tracked, cells): (&[usize], super::reeval::Cells),
+    ) -> Delta {
         let live = self.session.symbols();
         let mut relations = std::collections::BTreeMap::new();
         for &rel in tracked {

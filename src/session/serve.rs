@@ -163,7 +163,9 @@ impl Subscriber for Listener {
                     took: run.started.elapsed(),
                 });
             }
-            Outcome::Failed(f) => self.diagnose(run, &f.diagnostics, Some(f.sources.as_ref().unwrap_or(&project.sources))),
+            Outcome::Failed(f) => {
+                self.diagnose(run, &f.diagnostics, Some(f.sources.as_ref().unwrap_or(&project.sources)))
+            }
             Outcome::Cancelled | Outcome::Off => {}
         }
     }
@@ -331,11 +333,7 @@ pub fn serve(
         true => reeval::Tracked::Shown,
         false => reeval::Tracked::Named(options.relations.clone()),
     };
-    let limits = Limits {
-        max_tuples: options.max_tuples,
-        timeout: options.timeout,
-        ..Limits::trusted(Duration::ZERO)
-    };
+    let limits = Limits { max_tuples: options.max_tuples, timeout: options.timeout, ..Limits::trusted(Duration::ZERO) };
     let service = Service::start(Setup {
         inputs: inputs.clone(),
         limits,
@@ -391,6 +389,9 @@ impl Server {
                 return (Some(error_line(&null, number, problem)), Then::Go);
             }
         };
+        if !value.is_object() {
+            return (Some(error_line(&null, number, Problem::bad("a request is a JSON object", 1))), Then::Go);
+        }
         let id = value.get("id").unwrap_or(&null);
         let (result, then) = match self.handle(line) {
             Ok(answer) => answer,
@@ -517,7 +518,8 @@ impl Server {
         let (project, model, generation) = {
             let state = self.listener.state();
             let Some(c) = state.current.as_ref() else {
-                let message = "no model yet: the project has not evaluated since the start (see the last reload's diagnostics)";
+                let message =
+                    "no model yet: the project has not evaluated since the start (see the last reload's diagnostics)";
                 return Err(Problem { code: Code::NoModel, ..Problem::bad(message, at(raw)) });
             };
             (c.project.clone(), c.model.clone(), c.generation)

@@ -50,6 +50,14 @@ pub fn run(args: &ServeArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
                 .to_string(),
         ));
     }
+    // The live dataflow runs on one worker of one process (as `watch`'s): several processes
+    // would each load only their part of the facts and answer from it.
+    if args.project.workers != 1 || args.project.processes != 1 {
+        return Err(Failure::io(
+            "`stance serve` keeps one dd dataflow on one worker in this process; leave out --workers and --processes"
+                .to_string(),
+        ));
+    }
     let options = ServeOptions {
         relations: args.relations.clone(),
         engine: args.project.eval_options(false).engine,

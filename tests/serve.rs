@@ -326,3 +326,52 @@ fn end_of_input_exits_zero_and_other_engines_are_refused() {
         run::stderr(&o)
     );
 }
+
+/// Someone else's runaway rule stops at `--max-tuples`: the start's diagnostic on standard
+/// error, each reload's in its answer, and queries told there is no model.
+#[test]
+fn a_runaway_rule_stops_at_the_limit_and_queries_are_told_there_is_no_model() {
+    let dir = project(&[("rules/r.dl", ".decl n(x: number)\n.output n\nn(0).\nn(x + 1) :- n(x).\n")]);
+    let mut serve = Serve::start(dir.path(), &["--max-tuples", "500", "--diagnostic-format", "short"]);
+    let reload: serde_json::Value = serde_json::from_str(&serve.ask(r#"{"id": 1, "method": "reload"}"#)).unwrap();
+    let result = &reload["result"];
+    assert_eq!((&result["generation"], &result["ok"]), (&2.into(), &false.into()));
+    let d = &result["diagnostics"][0];
+    assert_eq!(
+        (&d["code"], &d["message"], &d["primary"]["file"], &d["primary"]["line"]),
+        (
+            &"E031".into(),
+            &"relation `n` grew beyond 500 tuples (--max-tuples); stopped".into(),
+            &"rules/r.dl".into(),
+            &4.into()
+        )
+    );
+    assert_eq!(
+        serve.ask(r#"{"id": 2, "method": "query", "relation": "n"}"#),
+        r#"{"id":2,"error":{"code":"E071","name":"no-model","message":"no model yet: the project has not evaluated since the start (see the last reload's diagnostics)","line":2,"column":42}}"#
+    );
+    let status: serde_json::Value = serde_json::from_str(&serve.ask(r#"{"method": "status"}"#)).unwrap();
+    assert_eq!(
+        status,
+        serde_json::json!({"id": null, "result": {"generation": 2, "model_generation": null, "engine": "datafrog",
+            "evaluated_at": null, "evaluation_ms": null, "relations": {}}})
+    );
+    let (code, rest, err) = serve.end();
+    assert_eq!((code, rest), (Some(0), vec![]));
+    assert_eq!(err, "rules/r.dl:4:1: error[E031]: relation `n` grew beyond 500 tuples (--max-tuples); stopped\n");
+}
+
+/// SIGTERM ends a waiting server as it ends every command: 130, and nothing written.
+#[cfg(unix)]
+#[test]
+fn sigterm_ends_the_server_with_130() {
+    let dir = example();
+    let mut serve = Serve::start(dir.path(), &[]);
+    assert!(serve.ask(r#"{"id": 1, "method": "status"}"#).starts_with(r#"{"id":1,"result":{"generation":1,"#));
+    let status = Command::new("kill").args(["-TERM", &serve.child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let code = serve.child.wait().unwrap().code();
+    let mut err = String::new();
+    std::io::Read::read_to_string(serve.child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert_eq!((code, err.as_str()), (Some(130), "error[E061]: interrupted; no output was written\n"));
+}

@@ -375,3 +375,26 @@ fn sigterm_ends_the_server_with_130() {
     std::io::Read::read_to_string(serve.child.stderr.as_mut().unwrap(), &mut err).unwrap();
     assert_eq!((code, err.as_str()), (Some(130), "error[E061]: interrupted; no output was written\n"));
 }
+
+/// `--watch`: a change on disk starts a run by itself, whose changes come as an event line;
+/// a `reload` afterwards has nothing left to report.
+#[test]
+fn with_watch_a_change_on_disk_is_written_as_an_event() {
+    let dir = example();
+    let mut serve = Serve::start(dir.path(), &["--watch", "--engine", "dd"]);
+    assert!(serve.ask(r#"{"id": 1, "method": "status"}"#).starts_with(r#"{"id":1,"result":{"generation":1,"#));
+    // Give the watcher a moment to be registered after the first answer.
+    std::thread::sleep(Duration::from_millis(300));
+    append(dir.path(), "Russia,backs,Egypt,TASS\n");
+    let event = serve.lines.recv_timeout(WAIT).expect("an event in time");
+    assert_eq!(
+        event,
+        r#"{"event":"changed","files":["facts/statements.csv"],"result":{"generation":2,"ok":true,"changes":[{"relation":"aligned","removed":[],"added":[["Russia","Egypt"],["Russia","Haftar"],["Russia","Tobruk"]]}],"violated":[],"resolved":[],"diagnostics":[]}}"#
+    );
+    assert_eq!(
+        serve.ask(r#"{"id": 2, "method": "reload"}"#),
+        r#"{"id":2,"result":{"generation":3,"ok":true,"changes":[],"violated":[],"resolved":[],"diagnostics":[]}}"#
+    );
+    let (code, rest, err) = serve.end();
+    assert_eq!((code, rest, err), (Some(0), vec![], String::new()));
+}

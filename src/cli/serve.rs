@@ -41,6 +41,11 @@ pub struct ServeArgs {
     /// Stop an evaluation with an error after this many seconds (the last good model stays).
     #[arg(long, value_name = "SECONDS", value_parser = stance::engine::limits::parse_seconds)]
     timeout: Option<Duration>,
+
+    /// Also run on every change to a rule or fact file (as `stance watch`), writing each such
+    /// run's changes as an unsolicited line `{"event": "changed", "files": [...], "result": {...}}`.
+    #[arg(long)]
+    watch: bool,
 }
 
 pub fn run(args: &ServeArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
@@ -63,8 +68,9 @@ pub fn run(args: &ServeArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
         engine: args.project.eval_options(false).engine,
         max_tuples: args.max_tuples,
         timeout: args.timeout,
+        watch: args.watch,
     };
-    let (stdin, stdout) = (std::io::stdin(), std::io::stdout());
-    serve::serve(&args.project.inputs(), &options, &mut stdin.lock(), &mut stdout.lock(), Box::new(ctx.reporter()))?;
+    let (stdin, stdout) = (std::io::stdin(), Box::new(std::io::stdout()));
+    serve::serve(&args.project.inputs(), &options, &mut stdin.lock(), stdout, Box::new(ctx.reporter()))?;
     Ok(ExitStatus::Success)
 }

@@ -16,6 +16,11 @@
 //! reports. A run that does not check, or fails, leaves the last good model in place: queries
 //! go on answering from it. Nothing is written to disk (the service never runs `.output`).
 //!
+//! With `--watch` the project's files are watched as `watch` watches them ([`watch::Files`]):
+//! a run started by a change on disk, which no `reload` waits for, is written as an event
+//! line. A `reload` is answered by the first run from its generation on that concluded (a
+//! run overtaken by a newer edit did not).
+//!
 //! A line that is not a request it knows gets an error answer naming the line and column of
 //! standard input (for a pattern, the column of the pattern's error inside its string), and
 //! the server goes on. Every answer is escaped for a terminal ([`escape_json`]).
@@ -50,6 +55,9 @@ pub struct ServeOptions {
     pub max_tuples: Option<usize>,
     /// Stop an evaluation after this long.
     pub timeout: Option<Duration>,
+    /// Also run on every change to a file the last run read (as `watch`), writing each such
+    /// run's changes as an unsolicited event line.
+    pub watch: bool,
 }
 
 /// The last project that evaluated, and its model: what queries and `status` read.
@@ -62,7 +70,7 @@ struct Current {
 }
 
 /// One relation's changes in a reload's answer.
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct RelationChanges {
     relation: String,
     removed: Vec<Vec<Json>>,
@@ -70,7 +78,7 @@ struct RelationChanges {
 }
 
 /// How a run ended, as a `reload` answers it.
-#[derive(Serialize, Default)]
+#[derive(Serialize, Default, Clone)]
 struct Reloaded {
     generation: u64,
     /// Whether it evaluated (else the last good model stays).
@@ -79,6 +87,19 @@ struct Reloaded {
     violated: Vec<String>,
     resolved: Vec<String>,
     diagnostics: Vec<Json>,
+    /// Whether the run came to an end of its own: it failed to check, or its evaluation
+    /// ended (a run overtaken by a newer edit did neither).
+    #[serde(skip)]
+    concluded: bool,
+}
+
+/// An unsolicited line (`--watch`): a run started by a change on disk.
+#[derive(Serialize)]
+struct Event<'a> {
+    event: &'static str,
+    /// The files whose change started it.
+    files: Vec<String>,
+    result: &'a Reloaded,
 }
 
 /// What the service's threads tell the request loop.
@@ -86,19 +107,31 @@ struct Reloaded {
 struct State {
     /// The newest generation whose run has finished.
     finished: u64,
-    /// Runs finished and not yet answered, by generation.
-    ended: BTreeMap<u64, Reloaded>,
+    /// Runs being heard of, by generation.
+    runs: BTreeMap<u64, Reloaded>,
+    /// The generations of `reload` requests not answered yet.
+    requested: std::collections::BTreeSet<u64>,
+    /// Answers for them: the first run from their generation on that concluded.
+    answers: BTreeMap<u64, Reloaded>,
+    /// The newest run that finished without concluding (answered only when nothing newer
+    /// will come).
+    unconcluded: Option<Reloaded>,
     current: Option<Current>,
     /// The last good run's violations.
     violations: Vec<String>,
 }
 
-/// The service's subscriber: keeps the last good model, and each run's answer.
+/// The service's subscriber: keeps the last good model, each run's answer, and writes the
+/// lines of standard output (answers and events).
 struct Listener {
     state: Mutex<State>,
     done: Condvar,
     /// Shows the first run's diagnostics on standard error (no request asked for them).
     report: Report,
+    /// Standard output.
+    out: Mutex<Box<dyn Write + Send>>,
+    /// With `--watch`: tells the file watcher which files each run read.
+    notes: Option<std::sync::mpsc::Sender<watch::Note>>,
 }
 
 impl Listener {
@@ -106,8 +139,15 @@ impl Listener {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Writes one line of JSON, escaped for a terminal.
+    fn write(&self, json: &str) -> std::io::Result<()> {
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        writeln!(out, "{}", escape_json(json))?;
+        out.flush()
+    }
+
     /// Adds diagnostics to the run's answer (and, for the first run, shows them).
-    fn diagnose(&self, run: &Run, diagnostics: &[Diagnostic], sources: Option<&SourceMap>) {
+    fn diagnose(&self, run: &Run, diagnostics: &[Diagnostic], sources: Option<&SourceMap>, concluded: bool) {
         let empty = SourceMap::new();
         let sources = sources.unwrap_or(&empty);
         if run.generation == 1 {
@@ -115,27 +155,39 @@ impl Listener {
         }
         let json = diagnostics.iter().map(|d| diag::to_json(d, sources));
         let mut state = self.state();
-        let ended = state.ended.entry(run.generation).or_default();
-        ended.generation = run.generation;
+        let ended = state.runs.entry(run.generation).or_default();
         ended.diagnostics.extend(json);
+        ended.concluded |= concluded;
     }
 
-    /// Waits until the run of `generation` has finished; its answer.
-    fn wait(&self, generation: u64) -> Reloaded {
+    /// Waits for the answer to the `reload` of `generation` (see [`Listener::finished`]);
+    /// `latest` tells the newest edit's generation.
+    fn wait(&self, generation: u64, latest: impl Fn() -> u64) -> Reloaded {
         let mut state = self.state();
-        while state.finished < generation {
+        loop {
+            if let Some(answer) = state.answers.remove(&generation) {
+                return answer;
+            }
+            // Nothing newer will come: the run that did not conclude is the answer.
+            if state.finished >= latest()
+                && let Some(run) = state.unconcluded.as_ref().filter(|r| r.generation >= generation)
+            {
+                let run = run.clone();
+                state.requested.remove(&generation);
+                return run;
+            }
             state = self.done.wait(state).unwrap_or_else(|e| e.into_inner());
         }
-        let mut ended = state.ended.remove(&generation).unwrap_or_default();
-        ended.generation = generation;
-        ended
     }
 }
 
 impl Subscriber for Listener {
-    fn checked(&self, run: &Run, checked: &mut Result<Project, Failure>, _: &[std::path::PathBuf]) {
+    fn checked(&self, run: &Run, checked: &mut Result<Project, Failure>, read: &[std::path::PathBuf]) {
+        if let Some(notes) = &self.notes {
+            let _ = notes.send(watch::Note::Read(read.to_vec()));
+        }
         let (diagnostics, sources) = reeval::diagnostics(checked);
-        self.diagnose(run, diagnostics, sources);
+        self.diagnose(run, diagnostics, sources, checked.is_err());
     }
 
     fn evaluated(&self, run: &Run, evaluated: &Evaluated) {
@@ -145,8 +197,8 @@ impl Subscriber for Listener {
                 let now = watch::violations(project, model);
                 let mut state = self.state();
                 let change = watch::change(delta, &state.violations, &now);
-                let ended = state.ended.entry(run.generation).or_default();
-                ended.ok = true;
+                let ended = state.runs.entry(run.generation).or_default();
+                (ended.ok, ended.concluded) = (true, true);
                 ended.changes = changes(delta);
                 for v in change.violations {
                     match v.strip_prefix("violated: ") {
@@ -164,15 +216,36 @@ impl Subscriber for Listener {
                 });
             }
             Outcome::Failed(f) => {
-                self.diagnose(run, &f.diagnostics, Some(f.sources.as_ref().unwrap_or(&project.sources)))
+                let sources = f.sources.as_ref().unwrap_or(&project.sources);
+                self.diagnose(run, &f.diagnostics, Some(sources), true);
             }
             Outcome::Cancelled | Outcome::Off => {}
         }
     }
 
+    /// A run that concluded answers every `reload` waiting from its generation or before;
+    /// if none is waiting, it was started by a change on disk (`--watch`) and is written as
+    /// an event. A run that did not conclude (overtaken) waits for a newer one.
     fn finished(&self, run: &Run) {
         let mut state = self.state();
         state.finished = state.finished.max(run.generation);
+        let mut ended = state.runs.remove(&run.generation).unwrap_or_default();
+        ended.generation = run.generation;
+        if ended.concluded {
+            let waiting: Vec<u64> = state.requested.range(..=run.generation).copied().collect();
+            for g in &waiting {
+                state.requested.remove(g);
+                state.answers.insert(*g, ended.clone());
+            }
+            state.unconcluded = None;
+            if waiting.is_empty() && run.generation > 1 && self.notes.is_some() {
+                let files = run.changed.iter().map(|p| watch::shown_path(p)).collect();
+                let event = Event { event: "changed", files, result: &ended };
+                let _ = self.write(&serde_json::to_string(&event).expect("an event serializes"));
+            }
+        } else {
+            state.unconcluded = Some(ended);
+        }
         self.done.notify_all();
     }
 }
@@ -307,7 +380,7 @@ fn result_json(result: &impl Serialize) -> Box<RawValue> {
 
 /// The server's state between requests.
 struct Server {
-    service: Service,
+    service: Arc<Service>,
     listener: Arc<Listener>,
     engine: Engine,
 }
@@ -325,10 +398,13 @@ pub fn serve(
     inputs: &Inputs,
     options: &ServeOptions,
     input: &mut dyn BufRead,
-    output: &mut dyn Write,
+    output: Box<dyn Write + Send>,
     report: Report,
 ) -> Result<(), Failure> {
-    let listener = Arc::new(Listener { state: Mutex::default(), done: Condvar::new(), report });
+    let files = options.watch.then(|| watch::Files::start(inputs)).transpose()?;
+    let notes = files.as_ref().map(|(_, tx)| tx.clone());
+    let listener =
+        Arc::new(Listener { state: Mutex::default(), done: Condvar::new(), report, out: Mutex::new(output), notes });
     let tracked = match options.relations.is_empty() {
         true => reeval::Tracked::Shown,
         false => reeval::Tracked::Named(options.relations.clone()),
@@ -343,28 +419,58 @@ pub fn serve(
         cells: Cells::Json,
     })
     .map_err(|e| Failure::io(format!("cannot start the re-evaluation threads: {e}")))?;
-    let server = Server { service, listener, engine: options.engine };
-    server.listener.wait(server.service.edit(Edit::Files(Vec::new())));
-    let mut bytes = Vec::new();
-    for number in 1.. {
-        bytes.clear();
-        match input.read_until(b'\n', &mut bytes) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => return Err(Failure::io(format!("cannot read standard input: {e}"))),
+    let server = Server { service: Arc::new(service), listener, engine: options.engine };
+    server.reload();
+    // `--watch`: the file watcher hands changes to the service on a thread of its own.
+    let watching = files.map(|(mut files, stop)| {
+        let service = server.service.clone();
+        (std::thread::spawn(move || files.run(&service, || true)), stop)
+    });
+    let answered = server.requests(input);
+    if let Some((thread, stop)) = watching {
+        let _ = stop.send(watch::Note::Stop);
+        if let Ok(Err(failure)) = thread.join() {
+            return Err(failure);
         }
-        let (answer, then) = server.answer(&bytes, number);
-        if let Some(answer) = answer {
-            let written = writeln!(output, "{}", escape_json(&answer)).and_then(|()| output.flush());
-            if written.is_err() {
+    }
+    answered
+}
+
+impl Server {
+    /// Answers each line of `input` until `shutdown`, its end, or a closed output.
+    fn requests(&self, input: &mut dyn BufRead) -> Result<(), Failure> {
+        let mut bytes = Vec::new();
+        for number in 1.. {
+            bytes.clear();
+            match input.read_until(b'\n', &mut bytes) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => return Err(Failure::io(format!("cannot read standard input: {e}"))),
+            }
+            let (answer, then) = self.answer(&bytes, number);
+            if let Some(answer) = answer
+                && self.listener.write(&answer).is_err()
+            {
+                break;
+            }
+            if let Then::Stop = then {
                 break;
             }
         }
-        if let Then::Stop = then {
-            break;
-        }
+        Ok(())
     }
-    Ok(())
+
+    /// Starts a run of the files as they are now, and waits for its answer.
+    fn reload(&self) -> Reloaded {
+        let generation = {
+            // Registered before the run can finish (its subscriber waits for this lock).
+            let mut state = self.listener.state();
+            let generation = self.service.edit(Edit::Files(Vec::new()));
+            state.requested.insert(generation);
+            generation
+        };
+        self.listener.wait(generation, || self.service.latest())
+    }
 }
 
 impl Server {
@@ -415,10 +521,7 @@ impl Server {
             return Err(Problem::bad(format!("`{name}` belongs to a `query` request, not `{method}`"), at(raw)));
         }
         match method.as_str() {
-            "reload" => {
-                let generation = self.service.edit(Edit::Files(Vec::new()));
-                Ok((result_json(&self.listener.wait(generation)), Then::Go))
-            }
+            "reload" => Ok((result_json(&self.reload()), Then::Go)),
             "query" => Ok((result_json(&self.query(line, &request)?), Then::Go)),
             "status" => Ok((result_json(&self.status()), Then::Go)),
             "shutdown" => Ok((result_json(&serde_json::Map::new()), Then::Stop)),

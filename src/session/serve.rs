@@ -692,6 +692,60 @@ fn pattern_problem(line: &str, raw: &RawValue, text: &str, diagnostics: &[Diagno
 mod tests {
     use super::*;
 
+    /// Standard output kept in memory.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
+            std::env::var("SERVE_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(32)
+        ))]
+        /// Any lines (pieces of requests, patterns, escapes, invalid UTF-8) get one answer
+        /// each, a JSON object with a `result` or an `error` naming the line, and the server
+        /// never panics; blank lines get none.
+        #[test]
+        fn every_line_gets_one_answer(
+            lines in proptest::collection::vec(proptest::collection::vec(proptest::sample::select(vec![
+                &b"{"[..], b"}", b"[", b"]", b"\"", b":", b",", b" ", b"\\", b"\\u00e9", b"\\ud83d", b"\xff", "é".as_bytes(),
+                b"\"id\": 1", b"\"method\"", b"\"reload\"", b"\"query\"", b"\"status\"", b"\"pattern\"",
+                b"\"relation\"", b"\"r\"", b"\"r(x, y)\"", b"\"r(\\\"a\\\", _)\"", b"\"r(1)\"", b"null", b"7",
+            ]), 0..12), 1..8),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let rules = dir.path().join("r.dl");
+            std::fs::write(&rules, ".decl r(x: symbol, y: symbol)\nr(\"a\", \"b\").\n").unwrap();
+            let inputs = Inputs { rules: vec![rules], ..Inputs::default() };
+            let input: Vec<u8> = lines.iter().flat_map(|l| l.concat().into_iter().chain([b'\n'])).collect();
+            let out = Captured::default();
+            let report: Report = Box::new(|_, _| {});
+            serve(&inputs, &ServeOptions::default(), &mut &input[..], Box::new(out.clone()), report).unwrap();
+            let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+            let asked: Vec<usize> = lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| !String::from_utf8_lossy(&l.concat()).trim().is_empty())
+                .map(|(i, _)| i + 1)
+                .collect();
+            let answers: Vec<Json> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+            proptest::prop_assert_eq!(answers.len(), asked.len(), "{}", text);
+            for (answer, line) in answers.iter().zip(asked) {
+                let error = &answer["error"];
+                proptest::prop_assert!(answer.get("result").is_some() != error.is_object(), "{}", answer);
+                proptest::prop_assert!(error.is_null() || error["line"] == line, "{}", answer);
+            }
+        }
+    }
+
     /// A byte of a string maps to the byte of the JSON literal that writes it, escapes
     /// counted at their written length.
     #[test]

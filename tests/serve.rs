@@ -398,3 +398,28 @@ fn with_watch_a_change_on_disk_is_written_as_an_event() {
     let (code, rest, err) = serve.end();
     assert_eq!((code, rest, err), (Some(0), vec![], String::new()));
 }
+
+/// Numbers are JSON numbers in a reload's changes and in a query's tuples, as `infer
+/// --format json` writes them, on both engines (a count that changes with the appended row).
+#[test]
+fn numbers_are_json_numbers_on_both_engines() {
+    let rules = ".decl backs(x: symbol, y: symbol)\n.decl support(y: symbol, n: number)\n.output support\n\
+                 support(y, n) :- backs(_, y), n = count : { backs(_, y) }.\n";
+    for engine in ["datafrog", "dd"] {
+        let dir = project(&[("rules/r.dl", rules), ("facts/statements.csv", STATEMENTS)]);
+        let mut serve = Serve::start(dir.path(), &["--engine", engine]);
+        assert_eq!(
+            serve.ask(r#"{"id": 1, "method": "query", "pattern": "support(_, 1)"}"#),
+            r#"{"id":1,"result":{"generation":1,"relation":"support","columns":["y","n"],"tuples":[["Haftar",1],["Tobruk",1]]}}"#,
+            "{engine}"
+        );
+        append(dir.path(), "UAE,backs,Haftar,Reuters\n");
+        assert_eq!(
+            serve.ask(r#"{"id": 2, "method": "reload"}"#),
+            r#"{"id":2,"result":{"generation":2,"ok":true,"changes":[{"relation":"support","removed":[["Haftar",1]],"added":[["Haftar",2]]}],"violated":[],"resolved":[],"diagnostics":[]}}"#,
+            "{engine}"
+        );
+        let (code, rest, err) = serve.end();
+        assert_eq!((code, rest, err), (Some(0), vec![], String::new()));
+    }
+}

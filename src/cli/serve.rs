@@ -20,7 +20,8 @@ See the README's `stance serve` section for every field.
 Exit codes:
   0    shutdown requested, or end of standard input (a project that does not check, and
        a malformed request, are answered, not fatal)
-  2    usage error, or the re-evaluation threads could not start
+  2    usage error, standard input could not be read, the files could not be watched
+       (--watch), or the re-evaluation threads could not start
   130  interrupted (Ctrl-C, SIGTERM); nothing is written to disk either way";
 
 #[derive(Args)]

@@ -303,7 +303,7 @@ fn control_characters_in_the_data_leave_as_escapes() {
 
 /// The end of standard input ends the server at once, whatever the engine; an engine it
 /// cannot keep is refused, and so are several dd workers or processes (each process would
-/// answer from its part of the facts).
+/// answer from its part of the facts) and rules on standard input (where the requests are).
 #[test]
 fn end_of_input_exits_zero_and_other_engines_are_refused() {
     let dir = example();
@@ -318,6 +318,9 @@ fn end_of_input_exits_zero_and_other_engines_are_refused() {
         "error[E020]: `stance serve` runs the datafrog or the dd engine only; use `--engine dd` or leave out --engine\n\n\
          error: 1 error found\n"
     );
+    let o = run::stance_stdin(dir.path(), &["serve", "--rules", "-"], ".decl r(x: number)\n");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(run::stderr(&o).starts_with("error[E020]: `stance serve` reads its requests on standard input"));
     let o = run::stance_stdin(dir.path(), &["serve", "--engine", "dd", "--processes", "2"], "");
     assert_eq!(o.status.code(), Some(2));
     assert!(

@@ -56,6 +56,11 @@ pub fn run(args: &ServeArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
                 .to_string(),
         ));
     }
+    if args.project.rules.iter().any(|p| p.as_os_str() == "-") {
+        return Err(Failure::io(
+            "`stance serve` reads its requests on standard input; give rule files, not `-`".to_string(),
+        ));
+    }
     // The live dataflow runs on one worker of one process (as `watch`'s): several processes
     // would each load only their part of the facts and answer from it.
     if args.project.workers != 1 || args.project.processes != 1 {

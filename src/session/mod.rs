@@ -16,6 +16,7 @@ pub mod live;
 pub mod reeval;
 mod rule_files;
 pub mod scaffold;
+pub mod serve;
 mod statements;
 pub mod time;
 pub mod untrusted;

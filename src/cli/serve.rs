@@ -61,14 +61,7 @@ pub fn run(args: &ServeArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
             "`stance serve` reads its requests on standard input; give rule files, not `-`".to_string(),
         ));
     }
-    // The live dataflow runs on one worker of one process (as `watch`'s): several processes
-    // would each load only their part of the facts and answer from it.
-    if args.project.workers != 1 || args.project.processes != 1 {
-        return Err(Failure::io(
-            "`stance serve` keeps one dd dataflow on one worker in this process; leave out --workers and --processes"
-                .to_string(),
-        ));
-    }
+    args.project.one_live_worker("serve")?;
     let options = ServeOptions {
         relations: args.relations.clone(),
         engine: args.project.eval_options(false).engine,

@@ -350,3 +350,23 @@ fn a_table_being_written_is_read_once_closed() {
     }
     assert_eq!(watch.next_run(), ["+ p(3, 4)", "ok: run 2 after a change to facts/e.facts: +1 -0"]);
 }
+
+/// `watch` keeps one dd dataflow in this process: several processes would each load only
+/// their part of the facts and report changes from it (a silently wrong answer), and more
+/// workers would be ignored. Both are refused by name, before anything is read.
+#[test]
+fn several_dd_workers_or_processes_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for extra in [["--processes", "2"], ["--workers", "2"]] {
+        let mut args = vec!["watch", "--engine", "dd", "--exit-after", "1"];
+        args.extend(extra);
+        let o = Command::new(env!("CARGO_BIN_EXE_stance")).args(&args).current_dir(dir.path()).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stderr),
+            "error[E020]: `stance watch` keeps one dd dataflow on one worker in this process; leave out --workers and --processes\n\n\
+             error: 1 error found\n",
+            "{args:?}"
+        );
+    }
+}

@@ -16,6 +16,7 @@ pub mod live;
 pub mod reeval;
 mod rule_files;
 pub mod scaffold;
+pub mod serve;
 mod statements;
 pub mod time;
 pub mod untrusted;
@@ -176,7 +177,7 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     load_with(inputs, &Overlay::new(), sources)
 }
 
-/// [`load`], with some files' texts taken from `overlay` instead of the disk.
+/// [`load()`], with some files' texts taken from `overlay` instead of the disk.
 pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) -> Result<Project, Failure> {
     let mut project = load_cached(inputs, overlay, sources, None, true)?;
     plan(&mut project);
@@ -185,7 +186,7 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
 
 /// [`load_with`] for a loop that loads again and again (the re-evaluation service): with a
 /// cache, unchanged rule files are not parsed again and unchanged statement tables not read
-/// again. The project is not planned yet (diagnostics do not need a plan): [`plan`] it
+/// again. The project is not planned yet (diagnostics do not need a plan): [`plan()`] it
 /// before evaluating it. Without `rows`, statement tables taken from the cache give their
 /// relations' names and diagnostics but not their rows (the project is for diagnostics,
 /// not to be evaluated), and their texts only when a diagnostic points into them; small

@@ -431,7 +431,6 @@ fn check_loop(
                 if let Err(mpsc::SendError(p)) = pending.send(Pending { run, project, limits, cancel }) {
                     subscribers.iter().for_each(|s| s.finished(&p.run));
                 }
-                state.cache.unshare_statements();
             }
             Err(_) => subscribers.iter().for_each(|s| s.finished(&run)),
         }
@@ -501,15 +500,20 @@ fn evaluate_loop(
             }
         };
         let evaluated = Evaluated { project: Arc::new(project), outcome };
+        for s in subscribers {
+            s.evaluated(&run, &evaluated);
+            s.finished(&run);
+        }
+        // Kept after the run is out: this drops the last run's project (a million rows are
+        // freed in milliseconds, which the printed run should not wait for).
         if let Outcome::Evaluated { model, .. } = &evaluated.outcome
             && gave_delta
         {
             unrendered = Some((evaluated.project.clone(), model.clone(), tracked_ids(&evaluated.project, &tracked)));
         }
-        for s in subscribers {
-            s.evaluated(&run, &evaluated);
-            s.finished(&run);
-        }
+        // The run is out: the kept symbol table's copy, if due, is made now (see
+        // `LoadCache::unshare_statements`).
+        cache.unshare_statements();
     }
 }
 

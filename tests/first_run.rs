@@ -57,7 +57,7 @@ fn completions_and_man_pages_are_generated_from_the_real_flags() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let bash = stdout(&o);
     assert!(bash.starts_with("_stance() {"), "{bash}");
-    for word in ["infer", "graph", "init", "--as-of", "--deny-contradictions"] {
+    for word in ["infer", "graph", "init", "serve", "--as-of", "--deny-contradictions"] {
         assert!(bash.contains(word), "bash completions lack {word}");
     }
     let o = stance(dir.path(), &["completions", "fish"]);

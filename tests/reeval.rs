@@ -5,7 +5,8 @@
 
 use stance::engine::eval::EvalOptions;
 use stance::session::reeval::{
-    Changes, Edit, Evaluated, Evaluator, Limits, Outcome, Output, Recompute, Run, Service, Setup, Subscriber, Tracked,
+    Cells, Changes, Edit, Evaluated, Evaluator, Limits, Outcome, Output, Recompute, Run, Service, Setup, Subscriber,
+    Tracked,
 };
 use stance::session::{Failure, Inputs, Overlay, Project};
 use std::path::PathBuf;
@@ -86,6 +87,7 @@ fn start(debounce_ms: u64, evaluator: Box<dyn Evaluator>) -> Fixture {
         tracked: Tracked::Named(vec!["aligned".to_string()]),
         evaluator,
         subscribers: vec![Arc::new(Recorder(Mutex::new(tx)))],
+        cells: Cells::Literal,
     })
     .unwrap();
     Fixture { _dir: dir, file: rules.join("r.dl"), service, heard }

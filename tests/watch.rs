@@ -286,6 +286,42 @@ fn the_dd_engine_applies_changed_statement_rows_to_a_live_dataflow() {
     );
 }
 
+/// With `--engine dd` a changed `.input` table of strings goes in by its changed rows (its
+/// new strings interned into the kept symbol table, beside a statement table's): a row
+/// appended with a new string, one inserted in the middle, one removed; each run prints the
+/// `+`/`-` lines of a fresh evaluation.
+#[cfg(feature = "dd")]
+#[test]
+fn the_dd_engine_applies_changed_string_table_rows_to_a_live_dataflow() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("rules")).unwrap();
+    std::fs::create_dir_all(dir.path().join("facts")).unwrap();
+    std::fs::write(
+        dir.path().join("rules/r.dl"),
+        ".decl e(x: symbol, y: symbol)\n.input e\n.decl edge(x: symbol, y: symbol)\n.decl reach(x: symbol)\n\
+         .output reach\nreach(y) :- e(\"a\", y).\nreach(y) :- edge(\"a\", y).\nreach(z) :- reach(y), e(y, z).\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("facts/s.csv"), "subject,relation,object\na,edge,x\n").unwrap();
+    let table = dir.path().join("facts/e.facts");
+    std::fs::write(&table, "a\tb\nb\tc\n").unwrap();
+    let args = ["watch", "--rules", "rules", "--facts", "facts", "--engine", "dd", "--exit-after", "4"];
+    let watch = Watch::start_with(dir.path(), &args);
+    assert_eq!(watch.next_run().last().unwrap(), "ok: run 1: 3 tuples in 1 relation");
+    std::thread::sleep(Duration::from_millis(200));
+    std::fs::write(&table, "a\tb\nb\tc\nc\tnew\n").unwrap();
+    assert_eq!(watch.next_run(), ["+ reach(\"new\")", "ok: run 2 after a change to facts/e.facts: +1 -0"]);
+    std::thread::sleep(Duration::from_millis(200));
+    std::fs::write(&table, "a\tb\nx\tmid\nb\tc\nc\tnew\n").unwrap();
+    assert_eq!(watch.next_run(), ["+ reach(\"mid\")", "ok: run 3 after a change to facts/e.facts: +1 -0"]);
+    std::thread::sleep(Duration::from_millis(200));
+    std::fs::write(&table, "a\tb\nx\tmid\nc\tnew\n").unwrap();
+    assert_eq!(
+        watch.next_run(),
+        ["- reach(\"c\")", "- reach(\"new\")", "ok: run 4 after a change to facts/e.facts: +0 -2"]
+    );
+}
+
 /// A table written in place in several writes (a large save) is read once it is closed, not
 /// half-written after the first write: one run, with the whole table's change.
 #[cfg(target_os = "linux")]
@@ -313,4 +349,24 @@ fn a_table_being_written_is_read_once_closed() {
         f.write_all(b"4\n").unwrap();
     }
     assert_eq!(watch.next_run(), ["+ p(3, 4)", "ok: run 2 after a change to facts/e.facts: +1 -0"]);
+}
+
+/// `watch` keeps one dd dataflow in this process: several processes would each load only
+/// their part of the facts and report changes from it (a silently wrong answer), and more
+/// workers would be ignored. Both are refused by name, before anything is read.
+#[test]
+fn several_dd_workers_or_processes_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for extra in [["--processes", "2"], ["--workers", "2"]] {
+        let mut args = vec!["watch", "--engine", "dd", "--exit-after", "1"];
+        args.extend(extra);
+        let o = Command::new(env!("CARGO_BIN_EXE_stance")).args(&args).current_dir(dir.path()).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stderr),
+            "error[E020]: `stance watch` keeps one dd dataflow on one worker in this process; leave out --workers and --processes\n\n\
+             error: 1 error found\n",
+            "{args:?}"
+        );
+    }
 }

@@ -108,6 +108,11 @@ pub enum Code {
     /// An output that would go to a hidden path, through a symlink, or over a file the same
     /// run reads (see `confine`).
     UnsafeOutput,
+    /// A line of `stance serve`'s standard input that is not a request it knows: not JSON,
+    /// not an object, an unknown method or field, a field of the wrong type.
+    BadRequest,
+    /// `stance serve` was asked about the model before the project ever evaluated.
+    NoModel,
 }
 
 impl Code {
@@ -155,6 +160,8 @@ impl Code {
             Code::OutsideProject => "E060",
             Code::Interrupted => "E061",
             Code::UnsafeOutput => "E062",
+            Code::BadRequest => "E070",
+            Code::NoModel => "E071",
         }
     }
 
@@ -201,6 +208,8 @@ impl Code {
             Code::OutsideProject => "outside-project",
             Code::Interrupted => "interrupted",
             Code::UnsafeOutput => "unsafe-output",
+            Code::BadRequest => "bad-request",
+            Code::NoModel => "no-model",
         }
     }
 }
@@ -421,7 +430,16 @@ fn shortened(text: &str) -> String {
 
 /// One JSON object (a single line) per diagnostic.
 pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> String {
-    let j = JsonDiagnostic {
+    serde_json::to_string(&json_diagnostic(d, sources)).expect("diagnostic serializes")
+}
+
+/// A diagnostic as the JSON object [`render_json`] writes (`stance serve` puts it in its answers).
+pub fn to_json(d: &Diagnostic, sources: &SourceMap) -> serde_json::Value {
+    serde_json::to_value(json_diagnostic(d, sources)).expect("diagnostic serializes")
+}
+
+fn json_diagnostic<'d>(d: &'d Diagnostic, sources: &SourceMap) -> JsonDiagnostic<'d> {
+    JsonDiagnostic {
         severity: d.severity,
         code: d.code.id(),
         name: d.code.slug(),
@@ -430,8 +448,7 @@ pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> String {
         secondary: d.secondary.iter().map(|l| json_label(l, sources)).collect(),
         notes: &d.notes,
         help: d.help.as_deref(),
-    };
-    serde_json::to_string(&j).expect("diagnostic serializes")
+    }
 }
 
 /// Source lines longer than this (in bytes) are shown cut around the span, so that a

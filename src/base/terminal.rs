@@ -43,6 +43,25 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A JSON text with every character [`escape`] would change written as a `\uXXXX` escape:
+/// the same JSON value, safe on a terminal. serde escapes the C0 controls in strings itself
+/// but leaves DEL, the C1 controls and the bidirectional controls raw; outside strings JSON
+/// has none of them (`stance serve`, whose answers may well be read on a terminal).
+pub fn escape_json(json: &str) -> Cow<'_, str> {
+    if !json.bytes().any(suspect) || !json.chars().any(needs_escape) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        match c {
+            // Every character `needs_escape` picks is in the Basic Multilingual Plane.
+            c if needs_escape(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// What a command writes on standard output, which decides whether it is escaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -171,6 +190,18 @@ impl<C: termcolor::WriteColor> termcolor::WriteColor for EscapeColor<C> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A JSON text keeps its value and loses its raw controls (serde's own escape of ESC,
+    /// then DEL, a C1 control and a right-to-left override escaped here).
+    #[test]
+    fn json_keeps_its_value_and_loses_its_controls() {
+        let value = serde_json::json!(["a\u{1b}[2K", "\u{7f}\u{9b}31m", "\u{202e}x", "é “q”"]);
+        let text = value.to_string();
+        let safe = escape_json(&text);
+        assert_eq!(safe, r#"["a\u001b[2K","\u007f\u009b31m","\u202ex","é “q”"]"#);
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&safe).unwrap(), value);
+        assert!(matches!(escape_json(r#"{"a":"é"}"#), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn control_characters_are_shown_escaped() {

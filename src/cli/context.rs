@@ -345,6 +345,18 @@ impl ProjectArgs {
         }
     }
 
+    /// Refuses `--workers` and `--processes` for a command that keeps one live dataflow on
+    /// one worker in this process (`watch`, `serve`): several processes would each load
+    /// only their part of the facts and report from it, and extra workers would be ignored.
+    pub fn one_live_worker(&self, command: &str) -> Result<(), Failure> {
+        if self.workers == 1 && self.processes == 1 {
+            return Ok(());
+        }
+        Err(Failure::io(format!(
+            "`stance {command}` keeps one dd dataflow on one worker in this process; leave out --workers and --processes"
+        )))
+    }
+
     /// `--engine dd` on several processes: this process keeps only its part of the facts
     /// (the rows starting in its byte range of each table; see `stance::facts::part`).
     fn part(&self) -> Option<stance::facts::part::Part> {

@@ -19,6 +19,7 @@ mod profile;
 mod query;
 mod report;
 mod review;
+mod serve;
 mod timeline;
 mod watch;
 mod why_not;
@@ -105,6 +106,10 @@ enum Command {
     /// Re-run inference whenever a rule or fact file changes, printing what changed.
     #[command(after_help = EXIT_CODES)]
     Watch(watch::WatchArgs),
+    /// Answer JSON requests on standard input (reload, query, status), one per line, keeping
+    /// the model (with --engine dd, the live dataflow) between them: for scripts and programs.
+    #[command(after_help = serve::HELP)]
+    Serve(serve::ServeArgs),
     /// Check the claims of claims files against the knowledge base, with a verdict for each.
     #[command(after_help = format!("{}\n\n{}", review::HELP, review::EXIT_CODES_REVIEW))]
     Review(review::ReviewArgs),
@@ -159,6 +164,7 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Changes(args) => timeline::run_changes(args, &mut ctx),
         Command::Fmt(args) => fmt::run(args, &mut ctx),
         Command::Watch(args) => watch::run(args, &mut ctx),
+        Command::Serve(args) => serve::run(args, &mut ctx),
         Command::Review(args) => review::run(args, &mut ctx),
         Command::Contradictions(args) => contradictions::run(args, &mut ctx),
         Command::Conclusions(args) => conclusions::run(args, &mut ctx),

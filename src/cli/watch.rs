@@ -30,6 +30,7 @@ pub fn run(args: &WatchArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
                 .to_string(),
         ));
     }
+    args.project.one_live_worker("watch")?;
     let options = WatchOptions {
         relations: args.relations.clone(),
         exit_after: args.exit_after,

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Cancels a run from another thread (a language server whose text changed, a UI's stop
-/// button): clone it into [`crate::eval::EvalOptions::cancel`] and call [`CancelToken::cancel`].
+/// button): clone it into [`crate::engine::eval::EvalOptions::cancel`] and call [`CancelToken::cancel`].
 #[derive(Debug, Clone, Default)]
 pub struct CancelToken(Arc<AtomicBool>);
 

@@ -22,17 +22,17 @@
 //!
 //! Where the kept state cannot say what a full load would give, the reload declines and the
 //! caller loads the table in full: a change before the first row (the header, a byte order
-//! mark), a changed row with an error (the full load reports it), strings (their symbol ids
-//! belong to the last load's symbol table; only tables of numbers are kept), in a table
-//! read without quoting, an empty line anywhere (whether it is a row depends on what follows
-//! it), and one process's part of a table (`facts::part`).
+//! mark), a changed row with an error (the full load reports it), in a table read without
+//! quoting, an empty line anywhere (whether it is a row depends on what follows it), and one
+//! process's part of a table (`facts::part`).
 //!
 //! Statement tables are reloaded by rows too ([`crate::facts::restate`], with
 //! [`changed_region`] from here): their symbol table is kept between loads and only grows,
-//! so their rows' ids stay valid. A relation table's strings are interned after the check,
-//! into each load's own copy of that table, so its kept ids would not be valid in the next
-//! load; keeping them needs that copy kept too (the check and evaluation threads each load,
-//! and would each need their own), which is not done yet.
+//! so their rows' ids stay valid. A table with string columns keeps its rows' symbol ids
+//! too: they are ids of that same kept table, which the caller (the session stage's load
+//! cache) grows with each load's strings and tags with a lineage; a kept table is used only
+//! by a load whose symbol table grew from the same lineage ([`KeptTable::lineage`]), and the
+//! changed rows' strings are interned into the load's table, which is kept in turn.
 
 use crate::base::common;
 use crate::base::source::{FileId, SourceMap};
@@ -57,6 +57,9 @@ pub struct KeptTable {
     tuples: Tuples,
     /// Read without quoting, the text has an empty line (see [`has_empty_line`]).
     empty_lines: bool,
+    /// For a table with string columns, the lineage of the kept symbol table its ids belong
+    /// to (`None` for a table of numbers, whose values mean the same in every load).
+    pub lineage: Option<u64>,
 }
 
 /// How a reload went.
@@ -75,13 +78,22 @@ pub enum Reloaded {
 
 impl KeptTable {
     /// What a full load of `text` as `schema` gave as table `table` of `facts` (its rows
-    /// are the last ones of the relation); `None` when such a table is not kept.
-    pub fn new(schema: &Schema, options: &TableOptions, text: &str, facts: &Facts, table: u32) -> Option<KeptTable> {
+    /// are the last ones of the relation); `None` when such a table is not kept. A table
+    /// with string columns is kept only with the `lineage` of the symbol table its ids are
+    /// in (see the module docs).
+    pub fn new(
+        schema: &Schema,
+        options: &TableOptions,
+        (text, lineage): (&str, Option<u64>),
+        facts: &Facts,
+        table: u32,
+    ) -> Option<KeptTable> {
         // A part of a table (`facts::part`, one process's rows) is not kept: its rows are
         // chosen by byte range, which a change moves.
         if !keepable(schema.types) || text.len() >= u32::MAX as usize || options.part.is_some() {
             return None;
         }
+        let lineage = if has_strings(schema.types) { Some(lineage?) } else { None };
         let rows = facts.relations.get(schema.relation)?;
         // The table's rows are the relation's last ones (fact ids ascend in load order).
         let first = rows.ids.partition_point(|&id| facts.origins[id as usize].table < table);
@@ -97,17 +109,31 @@ impl KeptTable {
             starts.push(origin.offset);
             lines.push(origin.line);
         }
+        // Room for rows and bytes added later: the first row appended to a million would
+        // otherwise copy them all on the path of that edit (`Facts::make_room` says more).
+        let room = (starts.len() / 32).max(1024);
+        starts.reserve_exact(room);
+        lines.reserve_exact(room);
+        tuples.data.reserve_exact(room * tuples.arity);
+        let mut kept_text = String::with_capacity(text.len() + text.len() / 32 + 4096);
+        kept_text.push_str(text);
         Some(KeptTable {
             relation: schema.relation.to_string(),
             columns: schema.columns.to_vec(),
             types: schema.types.to_vec(),
             options: *options,
             empty_lines: !options.rfc4180 && has_empty_line(text),
-            text: text.to_string(),
+            text: kept_text,
             starts,
             lines,
             tuples,
+            lineage,
         })
+    }
+
+    /// Whether `text` is the kept text (the rows are the kept ones as they are).
+    pub fn is_text(&self, text: &str) -> bool {
+        self.text == text
     }
 
     /// Whether this is the table `schema` read with `options`.
@@ -143,13 +169,14 @@ impl KeptTable {
     }
 
     /// Brings the kept rows up to date with `text` by reading only its changed rows (see
-    /// the module docs); declines where only a full load can tell.
-    pub fn reload(&mut self, text: &str) -> Reloaded {
+    /// the module docs), interning their strings in `symbols` (a table that grew from the
+    /// one the kept ids are in); declines where only a full load can tell.
+    pub fn reload(&mut self, text: &str, symbols: &mut Symbols) -> Reloaded {
         if text == self.text {
             return Reloaded::Rows { removed: 0, added: 0 };
         }
         let Some(region) = self.changed_region(text) else { return Reloaded::Declined };
-        let Some(new) = self.convert(text, &region) else { return Reloaded::Declined };
+        let Some(new) = self.convert(text, &region, symbols) else { return Reloaded::Declined };
         let (removed, added) = (region.rows.end - region.rows.start, new.lines.len());
         self.splice(region, new, text);
         Reloaded::Rows { removed, added }
@@ -163,13 +190,14 @@ impl KeptTable {
         }
         let prefix = common::prefix(old, new);
         let suffix = common::suffix(old, new, old.len().min(new.len()) - prefix);
-        let rows = Rows { starts: &self.starts, lines: &self.lines };
+        let (start, line) = (|i: usize| self.starts[i], |i: usize| self.lines[i]);
+        let rows = Rows { len: self.starts.len(), start: &start, line: &line };
         changed_region(rows, &self.options, text, (old.len(), prefix, suffix))
     }
 
     /// The rows of the changed records, converted as a full load converts them; `None` when
     /// one has an error.
-    fn convert(&self, text: &str, region: &Region) -> Option<NewRows> {
+    fn convert(&self, text: &str, region: &Region, symbols: &mut Symbols) -> Option<NewRows> {
         // The table's beginning (header, comments) up to its first row, unchanged, then the
         // changed records: read as a whole table, they give the changed rows.
         let head = self.starts[0] as usize;
@@ -179,8 +207,8 @@ impl KeptTable {
         let mut sources = SourceMap::new();
         let file = sources.add("", part);
         let schema = Schema { relation: &self.relation, columns: &self.columns, types: &self.types };
-        let (mut symbols, mut facts) = (Symbols::new(), Facts::new());
-        load_relation_table(file, &sources, &schema, &self.options, &mut symbols, &mut facts).ok()?;
+        let mut facts = Facts::new();
+        load_relation_table(file, &sources, &schema, &self.options, symbols, &mut facts).ok()?;
         let rows = facts.rows(&self.relation);
         let (line0, shift) = (self.lines[0], region.bytes.start as i64 - head as i64);
         let line_shift = self.lines[region.rows.start] as i64 - line0 as i64;
@@ -228,12 +256,32 @@ pub(crate) struct Region {
     pub grown: i64,
 }
 
-/// The kept rows of a table: each one's byte offset (ascending) and line.
+/// The kept rows of a table: how many, and each one's byte offset (ascending) and line, by
+/// index (read where they are kept: a statement table's from its [`FactOrigin`]s, without
+/// copying a million of them out per reload).
 pub(crate) struct Rows<'a> {
-    /// Each row's byte offset in the old text.
-    pub starts: &'a [u32],
-    /// Each row's 1-based line.
-    pub lines: &'a [u32],
+    /// How many rows.
+    pub len: usize,
+    /// Row `i`'s byte offset in the old text.
+    pub start: &'a dyn Fn(usize) -> u32,
+    /// Row `i`'s 1-based line.
+    pub line: &'a dyn Fn(usize) -> u32,
+}
+
+impl Rows<'_> {
+    /// How many rows start before byte `at`.
+    fn starting_before(&self, at: usize) -> usize {
+        let (mut lo, mut hi) = (0, self.len);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if ((self.start)(mid) as usize) < at {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
 }
 
 /// Where `text` differs from an old text of `old_len` bytes that split into the kept
@@ -246,32 +294,33 @@ pub(crate) fn changed_region(
     text: &str,
     (old_len, prefix, suffix): (usize, usize, usize),
 ) -> Option<Region> {
-    let Rows { starts, lines } = rows;
     let new = text.as_bytes();
-    if starts.is_empty() || new.len() >= u32::MAX as usize {
+    if rows.len == 0 || new.len() >= u32::MAX as usize {
         return None;
     }
+    let (start, line) = (rows.start, rows.line);
     // The last row starting before the first changed byte (or at it, for the first row).
-    let first = starts[0] as usize;
+    let first = start(0) as usize;
     if prefix < first {
         return None;
     }
-    let at = starts.partition_point(|&s| (s as usize) < prefix).saturating_sub(1);
-    let restart = starts[at] as usize;
+    let at = rows.starting_before(prefix).saturating_sub(1);
+    let restart = start(at) as usize;
     let grown = new.len() as i64 - old_len as i64;
     // A record of the new text starting at `q` in the common suffix, where a kept row
     // started before the change: the kept row's index.
     let kept_row = |q: usize| {
         let was = q as i64 - grown;
-        if q < new.len() - suffix || was < 0 {
+        if q < new.len() - suffix || was < 0 || was >= u32::MAX as i64 {
             return None;
         }
-        starts.binary_search(&(was as u32)).ok()
+        let row = rows.starting_before(was as usize);
+        (row < rows.len && start(row) as usize == was as usize).then_some(row)
     };
-    let mut end = (new.len(), starts.len(), None);
+    let mut end = (new.len(), rows.len, None);
     if options.rfc4180 {
         let mut records =
-            Records::new(&text[restart..], options.delimiter).with_comment(options.comment).from_line(lines[at]);
+            Records::new(&text[restart..], options.delimiter).with_comment(options.comment).from_line(line(at));
         let mut fields = Vec::new();
         while let Ok(Some(record)) = records.next_record(&mut fields) {
             let q = restart + record.span.start;
@@ -281,7 +330,7 @@ pub(crate) fn changed_region(
             }
         }
     } else {
-        for (line, piece) in (lines[at]..).zip(text[restart..].split_inclusive('\n')) {
+        for (line, piece) in (line(at)..).zip(text[restart..].split_inclusive('\n')) {
             let q = piece.as_ptr() as usize - text.as_ptr() as usize;
             if let Some(row) = kept_row(q) {
                 end = (q, row, Some(line));
@@ -304,10 +353,16 @@ struct NewRows {
     lines: Vec<u32>,
 }
 
-/// Whether a table of these column types is kept: numbers only (a string's id belongs to
-/// the symbol table of the load that read it).
+/// Whether a table of these column types is kept: numbers and strings (a record's id
+/// belongs to the records of the load that read it).
 pub fn keepable(types: &[Type]) -> bool {
-    types.iter().all(|t| matches!(t, Type::Number | Type::Unsigned | Type::Float))
+    types.iter().all(|t| matches!(t, Type::Number | Type::Unsigned | Type::Float | Type::Symbol))
+}
+
+/// Whether a table of these column types has strings (kept only with their symbol table's
+/// lineage).
+pub fn has_strings(types: &[Type]) -> bool {
+    types.contains(&Type::Symbol)
 }
 
 /// Whether a text has an empty line (or one holding only `\r`), which a table read without
@@ -345,7 +400,7 @@ mod tests {
         load_relation_table(file, &sources, &schema(&columns), options, &mut symbols, &mut facts).ok()?;
         let rows =
             facts.rows("edge").iter().map(|(t, id)| (t.to_vec(), facts.origin(id).line, facts.origin(id).offset));
-        let kept = KeptTable::new(&schema(&columns), options, text, &facts, 0);
+        let kept = KeptTable::new(&schema(&columns), options, (text, None), &facts, 0);
         Some((rows.collect(), kept))
     }
 
@@ -366,7 +421,7 @@ mod tests {
     fn reload(old: &str, new: &str, options: &TableOptions) -> Reloaded {
         let (_, kept) = full(old, options).expect("the old text loads");
         let mut kept = kept.expect("kept");
-        let got = kept.reload(new);
+        let got = kept.reload(new, &mut Symbols::new());
         if got != Reloaded::Declined {
             assert_eq!(rows(&kept), full(new, options).expect("the new text loads").0);
         }
@@ -406,7 +461,7 @@ mod tests {
     fn rows_after_an_inserted_row_move_down() {
         let (_, kept) = full("1\t2\n3\t4\n5\t6\n", &tsv()).unwrap();
         let mut kept = kept.unwrap();
-        assert_eq!(kept.reload("1\t2\n9\t9\n3\t4\n5\t6\n"), changed(1, 2));
+        assert_eq!(kept.reload("1\t2\n9\t9\n3\t4\n5\t6\n", &mut Symbols::new()), changed(1, 2));
         assert_eq!(rows(&kept), vec![(vec![1, 2], 1, 0), (vec![9, 9], 2, 4), (vec![3, 4], 3, 8), (vec![5, 6], 4, 12)]);
     }
 
@@ -418,6 +473,40 @@ mod tests {
         assert_eq!(reload("1\t2\r\n3\t4\r\n5\t6\r\n", "1\t2\r\n3\t5\r\n5\t6\r\n", &tsv()), changed(1, 1));
         // A `\r` alone ends a record too: a `\n` added after it changes no row.
         assert_eq!(reload("x,y\r1,2\r3,4\r", "x,y\r1,2\r\n3,4\r", &csv()), changed(1, 1));
+    }
+
+    /// A table with a string column reloads by rows, interning the changed rows' strings in
+    /// the symbol table the kept ids are in (which only grows): every row, kept or read
+    /// again, names the strings a full load gives it.
+    #[test]
+    fn a_table_with_strings_reloads_by_rows_into_the_kept_symbols() {
+        let columns = columns();
+        let types = [Type::Symbol, Type::Number];
+        let schema = Schema { relation: "edge", columns: &columns, types: &types };
+        let load = |text: &str, symbols: &mut Symbols| {
+            let (mut sources, mut facts) = (SourceMap::new(), Facts::new());
+            let file = sources.add("edge.facts", text);
+            load_relation_table(file, &sources, &schema, &tsv(), symbols, &mut facts).unwrap();
+            facts
+        };
+        let shown = |kept: &KeptTable, symbols: &Symbols| -> Vec<(String, u32, u32, u32)> {
+            kept.rows().map(|(t, line, at)| (symbols.resolve(t[0]).to_string(), t[1], line, at)).collect()
+        };
+        let mut symbols = Symbols::new();
+        let old = "a\t1\nb\t2\nc\t3\n";
+        let facts = load(old, &mut symbols);
+        let mut kept = KeptTable::new(&schema, &tsv(), (old, Some(1)), &facts, 0).unwrap();
+        let new = "a\t1\nnew\t9\nb\t2\nc\t3\nd\t4\n";
+        // Appended and inserted rows with strings the table did not have.
+        let mut twice = kept.clone();
+        assert_eq!(kept.reload("a\t1\nb\t2\nc\t3\nd\t4\n", &mut symbols), changed(1, 2));
+        assert_eq!(twice.reload(new, &mut symbols), changed(3, 5));
+        assert_eq!(kept.reload(new, &mut symbols), changed(1, 2));
+        assert_eq!(shown(&kept, &symbols), shown(&twice, &symbols));
+        let mut fresh_symbols = Symbols::new();
+        let fresh = KeptTable::new(&schema, &tsv(), (new, Some(2)), &load(new, &mut fresh_symbols), 0).unwrap();
+        assert_eq!(shown(&kept, &symbols), shown(&fresh, &fresh_symbols));
+        assert_eq!(symbols.len(), 5, "the kept table grows by the new strings only");
     }
 
     /// A quoted field may hold a newline: an edit that opens a quote makes the following
@@ -454,7 +543,9 @@ mod tests {
         let (mut sources, mut symbols, mut facts) = (SourceMap::new(), Symbols::new(), Facts::new());
         let file = sources.add("edge.facts", "a\t1\n");
         load_relation_table(file, &sources, &strings, &tsv(), &mut symbols, &mut facts).unwrap();
-        assert!(KeptTable::new(&strings, &tsv(), "a\t1\n", &facts, 0).is_none());
+        // A table with strings is kept only with the lineage of the symbol table its ids are in.
+        assert!(KeptTable::new(&strings, &tsv(), ("a\t1\n", None), &facts, 0).is_none());
+        assert!(KeptTable::new(&strings, &tsv(), ("a\t1\n", Some(7)), &facts, 0).is_some());
         // One process's part of a table is not kept.
         let part = TableOptions { part: Some(crate::facts::part::Part { index: 0, count: 2 }), ..tsv() };
         let (_, kept) = full("1\t2\n3\t4\n", &part).unwrap();
@@ -532,7 +623,7 @@ mod tests {
         for (at, cut, insert) in edits {
             text = edit(&text, *at, *cut, insert);
             let loaded = full(&text, options);
-            match kept.reload(&text) {
+            match kept.reload(&text, &mut Symbols::new()) {
                 Reloaded::Declined => match loaded {
                     Some((_, Some(k))) => kept = k,
                     _ => return Ok(()),

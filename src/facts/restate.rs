@@ -76,13 +76,12 @@ impl Blocks {
         // As [`Hashing`] gives them, without copying the blocks.
         let (len, block) = (bytes.len(), block_size(bytes.len()));
         let hash = |b: &[u8]| key().hash_one(b);
-        Blocks {
-            len,
-            block,
-            first: bytes[..len.min(BLOCK)].to_vec(),
-            head: bytes.chunks_exact(block).map(hash).collect(),
-            tail: bytes[len % block..].chunks_exact(block).rev().map(hash).collect(),
-        }
+        let head = || bytes.chunks_exact(block).map(hash).collect();
+        let tail = || bytes[len % block..].chunks_exact(block).rev().map(hash).collect();
+        // The two alignments are independent: a large text's are hashed side by side (30 MB
+        // is about 4 ms each, on the path of every edit under `watch`).
+        let (head, tail) = if len >= 1 << 20 { rayon::join(head, tail) } else { (head(), tail()) };
+        Blocks { len, block, first: bytes[..len.min(BLOCK)].to_vec(), head, tail }
     }
 
     fn hash(&self, bytes: &[u8]) -> u64 {
@@ -244,20 +243,22 @@ pub fn reload(
     }
     let lo = facts.origins.partition_point(|o| o.table < table);
     let hi = facts.origins.partition_point(|o| o.table <= table);
-    let starts: Vec<u32> = facts.origins[lo..hi].iter().map(|o| o.offset).collect();
-    let lines: Vec<u32> = facts.origins[lo..hi].iter().map(|o| o.line).collect();
     let (prefix, suffix) = blocks.shared_with(text.as_bytes(), now);
     let options = TableOptions { delimiter: b',', headers: true, rfc4180: true, comment: None, part: None };
-    let rows = Rows { starts: &starts, lines: &lines };
+    // The table's rows, read where they are kept (not copied out: a million per reload).
+    let origins = &facts.origins[lo..hi];
+    let (start, line) = (|i: usize| origins[i].offset, |i: usize| origins[i].line);
+    let rows = Rows { len: origins.len(), start: &start, line: &line };
     let region = reload::changed_region(rows, &options, text, (blocks.len, prefix, suffix))?;
-    let new = convert(text, &region, (&starts, &lines), table, symbols)?;
+    let new = convert(text, &region, origins, table, symbols)?;
     if new.tables.first().map(|t| &t.metadata_columns) != Some(&facts.tables[table as usize].metadata_columns) {
         return None;
     }
     let restated = Restated { removed: region.rows.len(), added: new.origins.len() };
     // The table's rows after the changed ones move.
     let after = lo + region.rows.end;
-    let line_grown = region.line_at_end.map_or(0, |l| l as i64 - lines.get(region.rows.end).map_or(0, |&k| k as i64));
+    let line_grown =
+        region.line_at_end.map_or(0, |l| l as i64 - origins.get(region.rows.end).map_or(0, |o| o.line as i64));
     for o in &mut facts.origins[after..hi] {
         o.offset = (o.offset as i64 + region.grown) as u32;
         o.line = (o.line as i64 + line_grown) as u32;
@@ -267,15 +268,10 @@ pub fn reload(
 }
 
 /// The rows of the changed records, as a full load reads them: their origins in the new
-/// text (as table `table`), or `None` when one has a diagnostic.
-fn convert(
-    text: &str,
-    region: &Region,
-    (starts, lines): (&[u32], &[u32]),
-    table: u32,
-    symbols: &mut Symbols,
-) -> Option<Facts> {
-    let head = starts[0] as usize;
+/// text (as table `table`; `origins` are the table's kept rows'), or `None` when one has a
+/// diagnostic.
+fn convert(text: &str, region: &Region, origins: &[FactOrigin], table: u32, symbols: &mut Symbols) -> Option<Facts> {
+    let head = origins[0].offset as usize;
     let mut part = String::with_capacity(head + region.bytes.len());
     part.push_str(&text[..head]);
     part.push_str(&text[region.bytes.clone()]);
@@ -284,7 +280,7 @@ fn convert(
     let mut facts = Facts::new();
     load_statement_table(file, &sources, symbols, &mut facts, &RowFilter::default()).ok()?;
     let shift = region.bytes.start as i64 - head as i64;
-    let line_shift = lines[region.rows.start] as i64 - lines[0] as i64;
+    let line_shift = origins[region.rows.start].line as i64 - origins[0].line as i64;
     for o in &mut facts.origins {
         *o = FactOrigin { table, line: (o.line as i64 + line_shift) as u32, offset: (o.offset as i64 + shift) as u32 };
     }

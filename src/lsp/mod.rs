@@ -19,7 +19,7 @@ pub mod features;
 pub mod index;
 
 use crate::session::Overlay;
-use crate::session::reeval::{Edit, Recompute, Service, Setup, Tracked};
+use crate::session::reeval::{Cells, Edit, Recompute, Service, Setup, Tracked};
 use analysis::{Results, Settings, Workspace};
 use features::Context;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
@@ -92,6 +92,7 @@ pub fn serve(connection: &Connection, mut settings: Settings) -> Result<(), Stri
         tracked: Tracked::Nothing,
         evaluator: Box::new(Recompute),
         subscribers: vec![Arc::new(publisher)],
+        cells: Cells::Literal,
     })
     .map_err(|e| format!("cannot start the analysis threads: {e}"))?;
     service.edit(Edit::Texts(Overlay::new()));

@@ -15,6 +15,19 @@
 //! which therefore only grows while the cache lives; where that cannot be exact they are
 //! read in full.
 //!
+//! Relation tables (`.input`) are kept too and reloaded by their changed rows
+//! ([`crate::facts::reload`]). Those with string columns keep their rows' symbol ids, which
+//! are ids of the kept symbol table: each load's table starts as a clone of it, and a load
+//! that added strings (the rules' constants, a changed table's new strings) hands its table
+//! back to be kept ([`LoadCache::settle`]), so that the kept table only grows and every id
+//! it ever gave keeps its string. A kept symbol table made afresh (the statement tables
+//! read in full) starts a new lineage; a kept relation table is used only by a load of its
+//! lineage. The two threads of the re-evaluation service share the kept table: a load hands
+//! its table back only if the kept one is still the version it started from (else its
+//! string tables are forgotten, and read in full next time), and a load that interns a
+//! changed table's strings takes the kept state out while it does ([`LoadCache::hold`]),
+//! so that its table, no longer shared, grows in place instead of being copied.
+//!
 //! A table counts as unchanged when the editor's text for it is the same, or, on disk, when
 //! the file its path leads to is the same file (device and inode) with the same length and
 //! modification time. Reuse also requires the tables to get the same file numbers in the
@@ -31,6 +44,7 @@ use crate::facts::restate::Blocks;
 use crate::lang::syntax::{self, ast};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// What loading keeps between runs. Its clones share the statement tables (the service's
@@ -56,8 +70,18 @@ pub struct LoadCache {
     /// Whether the last load's statement tables were reloaded by rows since they were read
     /// in full ([`Statements::restated`]).
     pub used_restated: bool,
-    /// Whether the last load read statement rows ([`LoadCache::unshare_statements`]).
-    pub reloaded_rows: bool,
+    /// Where the symbol table of the load in progress came from (set by its statement
+    /// phase; `None` when it did not start from the kept one).
+    taken: Option<Taken>,
+    /// The kept state, taken out by [`LoadCache::hold`] until [`LoadCache::settle`].
+    held: Option<(Vec<Stamp>, Statements)>,
+    /// How many times a load's symbol table was kept for the next ([`LoadCache::settle`];
+    /// for tests).
+    pub settled: usize,
+    /// Whether a load read statement rows since the kept symbol table was last made its own
+    /// ([`LoadCache::unshare_statements`]); shared by the clones (the check thread loads, the
+    /// evaluation thread unshares once its run is out).
+    pub reloaded_rows: Arc<AtomicBool>,
 }
 
 /// Statement tables up to this size are copied out of the cache even for diagnostics: a
@@ -102,9 +126,28 @@ pub struct Statements {
     pub read: Vec<Identity>,
     /// Each table's blocks, to reload it by its changed rows ([`crate::facts::restate`]).
     pub blocks: Vec<Option<Blocks>>,
-    /// Whether a table was reloaded by rows since the full load: the symbol table may then
-    /// hold strings no row has any more (which `ord` would count).
+    /// Whether a table was reloaded by rows since the full load, or a load's symbol table was
+    /// kept ([`LoadCache::settle`]): the symbol table may then hold strings no row has any
+    /// more (which `ord` would count).
     pub restated: bool,
+    /// The symbol table's lineage: the version it was made afresh at (see the module docs).
+    pub lineage: u64,
+    /// Its version: a new one, unique in the process, each time it is kept again.
+    pub version: u64,
+}
+
+/// Where a load's symbol table came from: the kept one, at this lineage, version and length.
+#[derive(Debug, Clone, Copy)]
+struct Taken {
+    lineage: u64,
+    version: u64,
+    len: usize,
+}
+
+/// A version number not given before in this process.
+fn next_version() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::SeqCst)
 }
 
 /// The stamp of a statement table.
@@ -151,13 +194,88 @@ impl LoadCache {
     /// The statement tables' results as they were, if the tables (`stamps`) are unchanged
     /// and would get the same numbers in `sources`.
     pub fn statements(&mut self, stamps: &[Stamp], sources: &SourceMap) -> Option<Arc<Statements>> {
-        let kept = self.statements.lock().unwrap_or_else(|e| e.into_inner());
-        let (old, kept) = kept.as_ref()?;
-        if old != stamps || stamps.contains(&Stamp::Unknown) || kept.first != next_id(sources) {
-            return None;
-        }
+        let kept = {
+            let kept = self.statements.lock().unwrap_or_else(|e| e.into_inner());
+            let (old, kept) = kept.as_ref()?;
+            if old != stamps || stamps.contains(&Stamp::Unknown) || kept.first != next_id(sources) {
+                return None;
+            }
+            kept.clone()
+        };
         self.statement_hits += 1;
-        Some(kept.clone())
+        self.took(&kept);
+        Some(kept)
+    }
+
+    /// Notes that the load in progress starts from `kept`'s symbol table.
+    fn took(&mut self, kept: &Statements) {
+        self.taken = Some(Taken { lineage: kept.lineage, version: kept.version, len: kept.symbols.len() });
+    }
+
+    /// Notes that the load in progress does not start from the kept symbol table.
+    pub fn took_none(&mut self) {
+        self.taken = None;
+    }
+
+    /// The lineage of the kept symbol table the load in progress started from, if it did.
+    pub fn lineage(&self) -> Option<u64> {
+        self.taken.map(|t| t.lineage)
+    }
+
+    /// Takes the kept state out of the cache until [`LoadCache::settle`], if it is still
+    /// the version the load in progress started from, and drops the kept symbol table's
+    /// share of the load's: the load's table is then its own, and a changed table's new
+    /// strings are interned into it in place rather than into a copy of a million
+    /// strings. (The other thread's load meanwhile finds nothing kept and reads in full.)
+    pub fn hold(&mut self) {
+        let Some(taken) = self.taken else { return };
+        if self.held.is_some() {
+            return;
+        }
+        let mut kept = self.statements.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.as_ref().is_none_or(|(_, s)| s.version != taken.version) {
+            return;
+        }
+        let Some((stamps, statements)) = kept.take() else { return };
+        let mut statements = Arc::try_unwrap(statements).unwrap_or_else(|shared| (*shared).clone());
+        statements.symbols = Symbols::new();
+        self.held = Some((stamps, statements));
+    }
+
+    /// After a load's relation tables: keeps the load's symbol table `symbols` (which grew
+    /// from the kept one) if the load added strings, so that the ids its string tables were
+    /// given stay valid; where that cannot be done (the kept table changed meanwhile), the
+    /// kept string tables are forgotten. Not for a program that calls `ord` (it counts the
+    /// strings: [`crate::session::load_cached`] keeps its tables out of this).
+    pub fn settle(&mut self, symbols: &Symbols) {
+        let Some(taken) = self.taken.take() else { return };
+        let grew = symbols.len() > taken.len;
+        if let Some((stamps, statements)) = self.held.take() {
+            let statements = Statements {
+                symbols: symbols.clone(),
+                version: next_version(),
+                restated: statements.restated || grew,
+                ..statements
+            };
+            *self.statements.lock().unwrap_or_else(|e| e.into_inner()) = Some((stamps, Arc::new(statements)));
+        } else if grew {
+            let mut kept = self.statements.lock().unwrap_or_else(|e| e.into_inner());
+            match kept.as_mut() {
+                Some((_, statements)) if statements.version == taken.version => {
+                    let statements = Arc::make_mut(statements);
+                    statements.symbols = symbols.clone();
+                    (statements.version, statements.restated) = (next_version(), true);
+                }
+                _ => {
+                    self.tables.retain(|_, t| t.lineage.is_none());
+                    return;
+                }
+            }
+        } else {
+            return;
+        }
+        self.settled += 1;
+        self.reloaded_rows.store(true, Ordering::SeqCst);
     }
 
     /// What the statement tables gave as last read, taken out to be brought up to date with
@@ -184,10 +302,11 @@ impl LoadCache {
 
     /// After a load that read statement rows (in full or by changed rows: edits of the
     /// tables are likely to follow), makes the kept symbol table stop sharing its strings with the projects
-    /// cloned from it: the copy is made now, after the run was handed on, instead of when
-    /// the next reload adds a string.
+    /// cloned from it: the copy is made now, once the run is out (the re-evaluation service
+    /// calls this after printing, so that the copy does not compete with the run for the
+    /// machine), instead of when the next reload adds a string.
     pub fn unshare_statements(&mut self) {
-        if !std::mem::take(&mut self.reloaded_rows) {
+        if !self.reloaded_rows.swap(false, Ordering::SeqCst) {
             return;
         }
         let mut kept = self.statements.lock().unwrap_or_else(|e| e.into_inner());
@@ -204,22 +323,33 @@ impl LoadCache {
     }
 
     /// Keeps statement tables brought up to date with `stamps`; returns them, shared.
-    pub fn put_statements(&mut self, stamps: Vec<Stamp>, statements: Statements) -> Arc<Statements> {
+    pub fn put_statements(&mut self, stamps: Vec<Stamp>, mut statements: Statements) -> Arc<Statements> {
         let bytes = statements.files.iter().map(SourceFile::len).sum();
-        let kept = Arc::new(Statements { bytes, ..statements });
+        statements.facts.make_room(room_for(&statements.facts));
+        let kept = Arc::new(Statements { bytes, version: next_version(), ..statements });
+        self.took(&kept);
         *self.statements.lock().unwrap_or_else(|e| e.into_inner()) = Some((stamps, kept.clone()));
         kept
     }
 
     /// Keeps what the statement tables (`stamps`) gave: the files of `sources` from
     /// `kept.first` on.
-    pub fn keep_statements(&mut self, stamps: Vec<Stamp>, sources: &SourceMap, kept: Statements) {
+    pub fn keep_statements(&mut self, stamps: Vec<Stamp>, sources: &SourceMap, mut kept: Statements) {
+        kept.facts.make_room(room_for(&kept.facts));
         let first = kept.first.0 as usize;
         let files: Vec<SourceFile> = sources.files().skip(first).map(|(_, f)| f.clone()).collect();
         let bytes = files.iter().map(SourceFile::len).sum();
-        let kept = Arc::new(Statements { files, bytes, ..kept });
+        let version = next_version();
+        let kept = Arc::new(Statements { files, bytes, lineage: version, version, ..kept });
+        self.took(&kept);
         *self.statements.lock().unwrap_or_else(|e| e.into_inner()) = Some((stamps, kept));
     }
+}
+
+/// Rows of room kept for reloads by rows to add (see [`Facts::make_room`]): 1/32 of the rows,
+/// at least 1,024.
+fn room_for(facts: &Facts) -> usize {
+    (facts.len() / 32).max(1024)
 }
 
 /// The number the next file added to `sources` gets.

@@ -35,6 +35,8 @@ use rustc_hash::FxHashMap;
 #[derive(Default)]
 pub struct Live {
     state: Option<State>,
+    /// How the changes' rows are written (the service's run says).
+    cells: super::reeval::Cells,
 }
 
 struct State {
@@ -147,7 +149,7 @@ impl Live {
                     }
                 };
                 state.patch(&out);
-                delta = Some(state.delta(project, &out, tracked));
+                delta = Some(state.delta(project, &out, (tracked, self.cells)));
                 shared
             }
         };
@@ -238,11 +240,12 @@ fn from_live(
 impl super::reeval::Evaluator for Live {
     fn apply(
         &mut self,
-        _: &super::reeval::Run,
+        run: &super::reeval::Run,
         project: &mut Project,
         options: &EvalOptions,
         tracked: &[usize],
     ) -> Result<super::reeval::Output, Failure> {
+        self.cells = run.cells;
         let (model, delta) = self.evaluate(project, options, tracked)?;
         Ok(super::reeval::Output { model, delta })
     }
@@ -283,7 +286,12 @@ impl State {
 
     /// The changes of the `tracked` relations, in the project's ids, rendered as the service
     /// renders whole models.
-    fn delta(&self, project: &mut Project, out: &[Change], tracked: &[usize]) -> Delta {
+    fn delta(
+        &self,
+        project: &mut Project,
+        out: &[Change],
+        (tracked, cells): (&[usize], super::reeval::Cells),
+    ) -> Delta {
         let live = self.session.symbols();
         let mut relations = std::collections::BTreeMap::new();
         for &rel in tracked {
@@ -294,7 +302,7 @@ impl State {
             }
             let [removed, added] = parts.map(|t| translate(t.iter(), &decl.types, &live, &mut project.symbols));
             let name = decl.name.clone();
-            let render = |t: &Tuples| super::reeval::render_rows(project, rel, t);
+            let render = |t: &Tuples| super::reeval::render_cells(project, rel, t, cells);
             relations.insert(name, Changes { removed: render(&removed), added: render(&added) });
         }
         Delta { relations }

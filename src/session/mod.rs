@@ -16,6 +16,7 @@ pub mod live;
 pub mod reeval;
 mod rule_files;
 pub mod scaffold;
+pub mod serve;
 mod statements;
 pub mod time;
 pub mod untrusted;
@@ -176,7 +177,7 @@ pub fn load(inputs: &Inputs, sources: &mut SourceMap) -> Result<Project, Failure
     load_with(inputs, &Overlay::new(), sources)
 }
 
-/// [`load`], with some files' texts taken from `overlay` instead of the disk.
+/// [`load()`], with some files' texts taken from `overlay` instead of the disk.
 pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) -> Result<Project, Failure> {
     let mut project = load_cached(inputs, overlay, sources, None, true)?;
     plan(&mut project);
@@ -185,7 +186,7 @@ pub fn load_with(inputs: &Inputs, overlay: &Overlay, sources: &mut SourceMap) ->
 
 /// [`load_with`] for a loop that loads again and again (the re-evaluation service): with a
 /// cache, unchanged rule files are not parsed again and unchanged statement tables not read
-/// again. The project is not planned yet (diagnostics do not need a plan): [`plan`] it
+/// again. The project is not planned yet (diagnostics do not need a plan): [`plan()`] it
 /// before evaluating it. Without `rows`, statement tables taken from the cache give their
 /// relations' names and diagnostics but not their rows (the project is for diagnostics,
 /// not to be evaluated), and their texts only when a diagnostic points into them; small
@@ -198,8 +199,6 @@ pub fn load_cached(
     rows: bool,
 ) -> Result<Project, Failure> {
     let mut diags = Vec::new();
-    let read_bytes =
-        |path: &Path, root: Option<&Path>, read: &mut Vec<confine::Identity>| read_overlaid(overlay, path, root, read);
 
     // Rule files, sorted and deduplicated, so that the order the files are named in changes nothing
     // (relations are numbered, and shown, in the order they are declared).
@@ -234,52 +233,23 @@ pub fn load_cached(
     // rules have errors (its relations are then unknown to them).
     unread_tables(inputs, &program, other_csv, sources, &mut diags);
 
-    // Relation tables named by `.input`.
+    // Relation tables named by `.input`; then the load's symbol table is kept, if it added
+    // strings the kept string tables' ids need (`cache::LoadCache::settle`).
     if !diags.iter().any(Diagnostic::is_error) {
-        // The kept tables no `.input` reads any more are forgotten.
-        if let Some(c) = cache.as_deref_mut() {
-            let read: BTreeSet<(PathBuf, String)> = program
-                .relations
-                .iter()
-                .flat_map(|rel| rel.inputs.iter().map(move |spec| (rel, spec)))
-                .filter_map(|(rel, spec)| Some((input_file(inputs.facts.as_deref(), rel, spec).0?, rel.name.clone())))
-                .collect();
-            c.tables.retain(|key, _| read.contains(key));
+        let tables = (&mut read, &mut diags);
+        let loaded = relation_tables(
+            (inputs, overlay, &program),
+            cache.as_deref_mut(),
+            sources,
+            (&mut symbols, &mut facts),
+            tables,
+        );
+        if let Some(c) = cache
+            && !program.calls_ord()
+        {
+            c.settle(&symbols);
         }
-        for rel in &program.relations {
-            for spec in &rel.inputs {
-                if spec.params.get("IO").is_some_and(|v| v == "statements") {
-                    continue;
-                }
-                let (path, implicit_csv) = input_file(inputs.facts.as_deref(), rel, spec);
-                let Some(path) = path else {
-                    if spec.params.contains_key("filename") || !rel.from_statements {
-                        diags.push(missing_input(rel, spec));
-                    }
-                    continue;
-                };
-                let dir = inputs.facts.as_deref().unwrap_or(Path::new("."));
-                let bytes = match read_bytes(&path, Some(dir), &mut read) {
-                    Ok(bytes) => bytes,
-                    Err(Refused::Failure(f)) => return Err(f),
-                    Err(Refused::Outside(target)) => {
-                        let name = spec.params.get("filename").map(String::as_str);
-                        diags.push(confine::directive_file(name, &path, &target, Place::Facts, spec.span, sources));
-                        continue;
-                    }
-                };
-                let Some(bytes) = gunzip_input(bytes, &path, spec, &mut diags) else { continue };
-                let (text, invalid) = load::decode(bytes);
-                let options = TableOptions {
-                    part: inputs.part,
-                    ..TableOptions::for_input(&spec.params, &path, &text, implicit_csv)
-                };
-                let schema = load::Schema { relation: &rel.name, columns: &rel.columns, types: &rel.types };
-                let kept = cache.as_deref_mut();
-                let table = (path.as_path(), &schema, &options);
-                relation_table(table, (text, &invalid), kept, sources, (&mut symbols, &mut facts), &mut diags);
-            }
-        }
+        loaded?;
     }
 
     time::read_interval_columns(inputs, &program, (&mut facts, &symbols, sources), &mut diags);
@@ -290,6 +260,63 @@ pub fn load_cached(
     // `ord` numbers the symbols of the rules and facts now, before a claim adds its own.
     crate::engine::eval::prepare_symbols(&program, &mut symbols);
     Ok(Project { sources: std::mem::take(sources), symbols, program, facts, warnings: diags, plan, read })
+}
+
+/// Loads the relation tables that `.input` directives name, through `cache`'s kept tables
+/// where it has them (see [`relation_table`]). Tables with string columns are kept (and
+/// reloaded by rows) only where the load's symbol table grew from the kept one and the
+/// program does not call `ord`.
+fn relation_tables(
+    (inputs, overlay, program): (&Inputs, &Overlay, &ir::Program),
+    mut cache: Option<&mut cache::LoadCache>,
+    sources: &mut SourceMap,
+    (symbols, facts): (&mut Symbols, &mut Facts),
+    (read, diags): (&mut Vec<confine::Identity>, &mut Vec<Diagnostic>),
+) -> Result<(), Failure> {
+    let strings = cache.as_deref().and_then(cache::LoadCache::lineage).filter(|_| !program.calls_ord());
+    // The kept tables no `.input` reads any more are forgotten.
+    if let Some(c) = cache.as_deref_mut() {
+        let read: BTreeSet<(PathBuf, String)> = program
+            .relations
+            .iter()
+            .flat_map(|rel| rel.inputs.iter().map(move |spec| (rel, spec)))
+            .filter_map(|(rel, spec)| Some((input_file(inputs.facts.as_deref(), rel, spec).0?, rel.name.clone())))
+            .collect();
+        c.tables.retain(|key, _| read.contains(key));
+    }
+    for rel in &program.relations {
+        for spec in &rel.inputs {
+            if spec.params.get("IO").is_some_and(|v| v == "statements") {
+                continue;
+            }
+            let (path, implicit_csv) = input_file(inputs.facts.as_deref(), rel, spec);
+            let Some(path) = path else {
+                if spec.params.contains_key("filename") || !rel.from_statements {
+                    diags.push(missing_input(rel, spec));
+                }
+                continue;
+            };
+            let dir = inputs.facts.as_deref().unwrap_or(Path::new("."));
+            let bytes = match read_overlaid(overlay, &path, Some(dir), read) {
+                Ok(bytes) => bytes,
+                Err(Refused::Failure(f)) => return Err(f),
+                Err(Refused::Outside(target)) => {
+                    let name = spec.params.get("filename").map(String::as_str);
+                    diags.push(confine::directive_file(name, &path, &target, Place::Facts, spec.span, sources));
+                    continue;
+                }
+            };
+            let Some(bytes) = gunzip_input(bytes, &path, spec, diags) else { continue };
+            let (text, invalid) = load::decode(bytes);
+            let options =
+                TableOptions { part: inputs.part, ..TableOptions::for_input(&spec.params, &path, &text, implicit_csv) };
+            let schema = load::Schema { relation: &rel.name, columns: &rel.columns, types: &rel.types };
+            let kept = cache.as_deref_mut();
+            let table = (path.as_path(), &schema, &options);
+            relation_table(table, (text, &invalid, strings), kept, sources, (symbols, facts), diags);
+        }
+    }
+    Ok(())
 }
 
 /// Whether the statement tables must be read afresh for `program` (then forgotten): `ord`
@@ -310,7 +337,7 @@ fn forget_restated(cache: Option<&mut cache::LoadCache>, program: &ir::Program) 
 /// can be).
 fn relation_table(
     (path, schema, options): (&Path, &load::Schema, &TableOptions),
-    (text, invalid): (String, &[load::InvalidUtf8]),
+    (text, invalid, strings): (String, &[load::InvalidUtf8], Option<u64>),
     kept: Option<&mut cache::LoadCache>,
     sources: &mut SourceMap,
     (symbols, facts): (&mut Symbols, &mut Facts),
@@ -319,13 +346,11 @@ fn relation_table(
     let key = (path.to_path_buf(), schema.relation.to_string());
     let mut kept = kept;
     if let Some(cache) = kept.as_deref_mut()
-        && let Some(table) = cache.tables.get_mut(&key)
         && invalid.is_empty()
-        && table.reads(schema, options)
-        && table.reload(&text) != reload::Reloaded::Declined
+        && reload_rows(cache, &key, (schema, options), (&text, strings), symbols)
     {
         let file = sources.add(display_path(path), text);
-        table.add_to(file, facts);
+        cache.tables[&key].add_to(file, facts);
         cache.table_reloads += 1;
         return;
     }
@@ -341,7 +366,7 @@ fn relation_table(
         cache.tables.remove(&key);
         let text = &sources.get(file).text;
         if invalid.is_empty()
-            && let Some(table) = reload::KeptTable::new(schema, options, text, facts, number)
+            && let Some(table) = reload::KeptTable::new(schema, options, (text, strings), facts, number)
         {
             cache.tables.insert(key, table);
         }
@@ -349,6 +374,30 @@ fn relation_table(
     if let Err(errors) = loaded {
         diags.extend(errors);
     }
+}
+
+/// Whether `cache` kept the table `key` read as `schema` and `options`, usable by this load
+/// (a table with strings: of the lineage `strings` of the load's symbol table), and
+/// brought it up to date with `text` by its changed rows (their strings interned in
+/// `symbols`).
+fn reload_rows(
+    cache: &mut cache::LoadCache,
+    key: &(PathBuf, String),
+    (schema, options): (&load::Schema, &TableOptions),
+    (text, strings): (&str, Option<u64>),
+    symbols: &mut Symbols,
+) -> bool {
+    let Some(table) = cache.tables.get(key) else { return false };
+    if !table.reads(schema, options) || table.lineage.is_some() && table.lineage != strings {
+        return false;
+    }
+    // New strings go into the load's symbol table, which is kept in turn: it is made the
+    // load's own first, so that they do not copy it.
+    if table.lineage.is_some() && !table.is_text(text) {
+        cache.hold();
+    }
+    let table = cache.tables.get_mut(key).expect("seen above");
+    table.reload(text, symbols) != reload::Reloaded::Declined
 }
 
 /// Plans a loaded project's evaluation from the sizes of its input tables.
@@ -376,6 +425,8 @@ fn statement_tables(
     };
     let mut cache = cache;
     if let Some(c) = cache.as_deref_mut() {
+        // The kept symbol table, if this load starts from it (the calls below say so).
+        c.took_none();
         let (kept, reloaded) = match c.statements(&stamps, sources) {
             Some(kept) => (Some(kept), false),
             None if inputs.row_filter() == RowFilter::default() => {
@@ -417,7 +468,8 @@ fn statement_tables(
     statements::load(tables, sources, (&mut symbols, &mut facts), &filter, (&mut found, &mut blocks))?;
     let names: BTreeSet<String> = facts.relations.keys().cloned().collect();
     if let Some(c) = cache {
-        (c.rows_left_out, c.used_restated, c.reloaded_rows) = (false, false, true);
+        (c.rows_left_out, c.used_restated) = (false, false);
+        c.reloaded_rows.store(true, std::sync::atomic::Ordering::SeqCst);
         let kept = cache::Statements {
             first,
             files: Vec::new(),
@@ -429,6 +481,8 @@ fn statement_tables(
             read: opened.clone(),
             blocks,
             restated: false,
+            lineage: 0,
+            version: 0,
         };
         c.keep_statements(stamps, sources, kept);
     }
@@ -449,7 +503,7 @@ fn reload_statements(
     let (old, mut kept) = cache.take_statements(stamps, sources)?;
     statements::reload(inputs, paths, (&old, stamps), &mut kept)?;
     cache.statement_reloads += 1;
-    cache.reloaded_rows = true;
+    cache.reloaded_rows.store(true, std::sync::atomic::Ordering::SeqCst);
     Some(cache.put_statements(stamps.to_vec(), kept))
 }
 

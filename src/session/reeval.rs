@@ -105,6 +105,17 @@ pub enum Tracked {
     Named(Vec<String>),
 }
 
+/// How the rows of a [`Delta`] are written, cell by cell.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Cells {
+    /// As literals of the rule language (`"Egypt"`, `3`): `watch` prints them as atoms.
+    #[default]
+    Literal,
+    /// As JSON values, the text of each (`"Egypt"`, `3`, `[1, "a"]`), as `infer --format
+    /// json` writes them: `serve` answers in JSON.
+    Json,
+}
+
 /// One run: the edits it covers and when they came.
 #[derive(Debug, Clone)]
 pub struct Run {
@@ -118,10 +129,12 @@ pub struct Run {
     pub started: Instant,
     /// The editor's texts this run checked.
     pub texts: Arc<Overlay>,
+    /// How the run's changes are written.
+    pub cells: Cells,
 }
 
-/// The tuples of one relation that an evaluation added and removed, as literals
-/// (`"Egypt"`, `3`) per row, each in display order.
+/// The tuples of one relation that an evaluation added and removed, each row as cells
+/// written as the service's [`Cells`] say (`"Egypt"`, `3`), each list in display order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Changes {
     /// Rows the last evaluation had and this one does not.
@@ -265,18 +278,20 @@ pub struct Setup {
     pub evaluator: Box<dyn Evaluator>,
     /// Who hears of the runs.
     pub subscribers: Vec<Arc<dyn Subscriber>>,
+    /// How the changes' rows are written.
+    pub cells: Cells,
 }
 
 impl Service {
     /// Starts the threads. Nothing runs until the first [`Service::edit`].
     pub fn start(setup: Setup) -> std::io::Result<Service> {
-        let Setup { inputs, limits, tracked, evaluator, subscribers } = setup;
+        let Setup { inputs, limits, tracked, evaluator, subscribers, cells } = setup;
         let subscribers: Arc<[Arc<dyn Subscriber>]> = subscribers.into();
         let latest = Arc::new(AtomicU64::new(0));
         let (edits, edits_rx) = mpsc::channel::<Message>();
         let (pending, pending_rx) = mpsc::channel::<Pending>();
         let eval_subscribers = subscribers.clone();
-        let state = CheckState::new(inputs, limits);
+        let state = CheckState::new(inputs, limits, cells);
         let loader = (state.inputs.clone(), state.cache.clone());
         let evaluation = std::thread::Builder::new()
             .name("stance-evaluation".to_string())
@@ -334,10 +349,11 @@ struct CheckState {
     cache: LoadCache,
     /// Whether a run was checked yet (the first run has no first edit to time from).
     ran: bool,
+    cells: Cells,
 }
 
 impl CheckState {
-    fn new(inputs: Inputs, limits: Limits) -> CheckState {
+    fn new(inputs: Inputs, limits: Limits, cells: Cells) -> CheckState {
         CheckState {
             inputs,
             overlay: Arc::default(),
@@ -346,6 +362,7 @@ impl CheckState {
             first_edit: None,
             cache: LoadCache::default(),
             ran: false,
+            cells,
         }
     }
 
@@ -385,6 +402,7 @@ fn check_loop(
             first_edit: state.first_edit,
             started: Instant::now(),
             texts: state.overlay.clone(),
+            cells: state.cells,
         };
         let mut sources = SourceMap::new();
         let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -413,7 +431,6 @@ fn check_loop(
                 if let Err(mpsc::SendError(p)) = pending.send(Pending { run, project, limits, cancel }) {
                     subscribers.iter().for_each(|s| s.finished(&p.run));
                 }
-                state.cache.unshare_statements();
             }
             Err(_) => subscribers.iter().for_each(|s| s.finished(&run)),
         }
@@ -470,9 +487,9 @@ fn evaluate_loop(
                 }
                 Ok(Ok(Output { model, delta: None })) => {
                     if let Some((p, m, ids)) = unrendered.take() {
-                        last = render(&p, &m, &ids);
+                        last = render(&p, &m, &ids, run.cells);
                     }
-                    let now = render(&project, &model, &ids);
+                    let now = render(&project, &model, &ids, run.cells);
                     let delta = delta(&last, &now);
                     last = now;
                     Outcome::Evaluated { model: Arc::new(model), delta }
@@ -483,15 +500,20 @@ fn evaluate_loop(
             }
         };
         let evaluated = Evaluated { project: Arc::new(project), outcome };
+        for s in subscribers {
+            s.evaluated(&run, &evaluated);
+            s.finished(&run);
+        }
+        // Kept after the run is out: this drops the last run's project (a million rows are
+        // freed in milliseconds, which the printed run should not wait for).
         if let Outcome::Evaluated { model, .. } = &evaluated.outcome
             && gave_delta
         {
             unrendered = Some((evaluated.project.clone(), model.clone(), tracked_ids(&evaluated.project, &tracked)));
         }
-        for s in subscribers {
-            s.evaluated(&run, &evaluated);
-            s.finished(&run);
-        }
+        // The run is out: the kept symbol table's copy, if due, is made now (see
+        // `LoadCache::unshare_statements`).
+        cache.unshare_statements();
     }
 }
 
@@ -505,24 +527,35 @@ fn tracked_ids(project: &Project, tracked: &Tracked) -> Vec<usize> {
     }
 }
 
-/// The tracked relations' rows as literals, in display order, by name.
+/// The tracked relations' rows as cells, in display order, by name.
 type Rendered = BTreeMap<String, Vec<Vec<String>>>;
 
-fn render(project: &Project, model: &Model, ids: &[usize]) -> Rendered {
+fn render(project: &Project, model: &Model, ids: &[usize], cells: Cells) -> Rendered {
     ids.iter()
-        .map(|&id| (project.program.relations[id].name.clone(), render_rows(project, id, &model.relations[id])))
+        .map(|&id| (project.program.relations[id].name.clone(), render_cells(project, id, &model.relations[id], cells)))
         .collect()
 }
 
 /// Tuples of relation `rel` (in the project's ids) as literals per row, in display order.
 pub fn render_rows(project: &Project, rel: usize, tuples: &crate::base::value::Tuples) -> Vec<Vec<String>> {
+    render_cells(project, rel, tuples, Cells::Literal)
+}
+
+/// Tuples of relation `rel` (in the project's ids) as cells per row, in display order.
+pub fn render_cells(
+    project: &Project,
+    rel: usize,
+    tuples: &crate::base::value::Tuples,
+    cells: Cells,
+) -> Vec<Vec<String>> {
     let (types, symbols) = (&project.program.relations[rel].types, &project.symbols);
+    let cell = |v, t| match cells {
+        Cells::Literal => crate::proof::provenance::literal(v, t, symbols),
+        Cells::Json => crate::base::value::value_json(v, t, symbols).to_string(),
+    };
     crate::base::order::display_order(tuples, types, symbols)
         .into_iter()
-        .map(|i| {
-            let row = tuples.get(i).iter().zip(types);
-            row.map(|(&v, &t)| crate::proof::provenance::literal(v, t, symbols)).collect()
-        })
+        .map(|i| tuples.get(i).iter().zip(types).map(|(&v, &t)| cell(v, t)).collect())
         .collect()
 }
 

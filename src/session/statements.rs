@@ -181,7 +181,11 @@ pub(super) fn reload(
             Some((file, stamp)) => {
                 let mut crc = flate2::Crc::new();
                 crc.update(text.as_bytes());
-                SourceFile::held(name, HeldFile::new(file, text.len() as u64, crc.sum(), &stamp).ok()?)
+                let held = HeldFile::new(file, text.len() as u64, crc.sum(), &stamp).ok()?;
+                // Freed on another thread: unmapping tens of MB takes milliseconds that the
+                // run should not wait for.
+                rayon::spawn(move || drop(text));
+                SourceFile::held(name, held)
             }
         };
         kept.blocks[i] = Some(blocks);

@@ -16,7 +16,7 @@ use crate::base::source::SourceMap;
 use crate::engine::eval::Model;
 use crate::proof::provenance::literal;
 use crate::session::reeval::{
-    Delta, Edit, Evaluated, Limits, Outcome, Recompute, Run, Service, Setup, Subscriber, Tracked,
+    Cells, Delta, Edit, Evaluated, Limits, Outcome, Recompute, Run, Service, Setup, Subscriber, Tracked,
 };
 use crate::session::{Failure, Inputs, Project};
 use notify::{EventKind, RecursiveMode, Watcher};
@@ -45,7 +45,7 @@ pub struct WatchOptions {
 }
 
 /// The service's evaluator for `engine`.
-fn evaluator(engine: crate::engine::backend::Engine) -> Box<dyn super::reeval::Evaluator> {
+pub fn evaluator(engine: crate::engine::backend::Engine) -> Box<dyn super::reeval::Evaluator> {
     #[cfg(feature = "dd")]
     if engine == crate::engine::backend::Engine::Dd {
         return Box::new(super::live::Live::default());
@@ -56,7 +56,7 @@ fn evaluator(engine: crate::engine::backend::Engine) -> Box<dyn super::reeval::E
 
 /// The violations of the constraints in a model, as `watch` prints them (after
 /// `violated:` or `resolved:`), in display order.
-fn violations(project: &Project, model: &Model) -> Vec<String> {
+pub fn violations(project: &Project, model: &Model) -> Vec<String> {
     let program = &project.program;
     let mut violations = Vec::new();
     // A violation is a tuple of the constraint's hidden relation: its named variables' values.
@@ -292,11 +292,16 @@ impl Watched {
 pub type Report = Box<dyn Fn(&[Diagnostic], &SourceMap) + Send + Sync>;
 
 /// What reaches the thread that watches the files: the watcher's events, and from the
-/// printer the files a run read and each status line printed.
-enum Note {
+/// service's subscriber the files a run read and each run reported (or the end).
+pub enum Note {
+    /// A file system event.
     Fs(notify::Result<notify::Event>),
+    /// The files a run read (watched from now on).
     Read(Vec<PathBuf>),
+    /// A run was reported.
     Printed,
+    /// Stop watching.
+    Stop,
 }
 
 /// The re-evaluation service's subscriber that prints each run.
@@ -395,21 +400,7 @@ impl Subscriber for Printer {
 
 /// Runs until interrupted (or `exit_after` runs). `report` renders diagnostics.
 pub fn watch(inputs: &Inputs, options: &WatchOptions, report: Report) -> Result<(), Failure> {
-    let (tx, rx) = mpsc::channel();
-    let events = tx.clone();
-    let mut watcher = notify::recommended_watcher(move |e| {
-        let _ = events.send(Note::Fs(e));
-    })
-    .map_err(|e| Failure::io(format!("cannot watch files: {e}")))?;
-    let named: BTreeSet<PathBuf> = watch_dirs(inputs)?.into_iter().collect();
-    for dir in &named {
-        watcher
-            .watch(&absolute(dir), RecursiveMode::NonRecursive)
-            .map_err(|e| Failure::io(format!("cannot watch `{}`: {e}", dir.display())))?;
-    }
-    let dirs = named.iter().map(|d| (absolute(d), identity(d))).collect();
-    let mut watched = Watched { named, read: BTreeSet::new(), dirs };
-
+    let (mut files, tx) = Files::start(inputs)?;
     let printer = Printer { report, timing: options.timing, notes: tx, state: Mutex::new((0, None)) };
     let tracked = if options.relations.is_empty() { Tracked::Shown } else { Tracked::Named(options.relations.clone()) };
     let service = Service::start(Setup {
@@ -418,39 +409,75 @@ pub fn watch(inputs: &Inputs, options: &WatchOptions, report: Report) -> Result<
         tracked,
         evaluator: evaluator(options.engine),
         subscribers: vec![Arc::new(printer)],
+        cells: Cells::Literal,
     })
     .map_err(|e| Failure::io(format!("cannot start the re-evaluation threads: {e}")))?;
     service.edit(Edit::Files(Vec::new()));
     let mut printed = 0;
-    let mut writes = Writes::default();
-    loop {
-        let note = match writes.next(&rx) {
-            Next::Note(note) => note,
-            Next::Due(paths) => {
-                service.edit(Edit::Files(paths));
-                continue;
-            }
-            Next::End => break,
-        };
-        match note {
-            Note::Fs(Ok(event)) if watched.relevant_event(&event) => {
-                let paths = event.paths.iter().filter(|p| watched.relevant(p)).cloned().collect();
-                if let Some(paths) = writes.settled(&event.kind, paths) {
+    files.run(&service, || {
+        printed += 1;
+        options.exit_after.is_none_or(|n| printed < n)
+    })
+}
+
+/// The files of a project, watched: their changes become the service's edits (`watch`,
+/// `serve --watch`).
+pub struct Files {
+    watcher: notify::RecommendedWatcher,
+    watched: Watched,
+    notes: mpsc::Receiver<Note>,
+    writes: Writes,
+}
+
+impl Files {
+    /// Watches the directories `inputs` name; the sender is for the service's subscriber,
+    /// which sends each run's files read ([`Note::Read`]) and reports ([`Note::Printed`]).
+    pub fn start(inputs: &Inputs) -> Result<(Files, mpsc::Sender<Note>), Failure> {
+        let (tx, notes) = mpsc::channel();
+        let events = tx.clone();
+        let mut watcher = notify::recommended_watcher(move |e| {
+            let _ = events.send(Note::Fs(e));
+        })
+        .map_err(|e| Failure::io(format!("cannot watch files: {e}")))?;
+        let named: BTreeSet<PathBuf> = watch_dirs(inputs)?.into_iter().collect();
+        for dir in &named {
+            watcher
+                .watch(&absolute(dir), RecursiveMode::NonRecursive)
+                .map_err(|e| Failure::io(format!("cannot watch `{}`: {e}", dir.display())))?;
+        }
+        let dirs = named.iter().map(|d| (absolute(d), identity(d))).collect();
+        let watched = Watched { named, read: BTreeSet::new(), dirs };
+        Ok((Files { watcher, watched, notes, writes: Writes::default() }, tx))
+    }
+
+    /// Hands each relevant change to `service` until [`Note::Stop`], or until `printed`
+    /// (called per [`Note::Printed`]) says to stop.
+    pub fn run(&mut self, service: &Service, mut printed: impl FnMut() -> bool) -> Result<(), Failure> {
+        loop {
+            let note = match self.writes.next(&self.notes) {
+                Next::Note(note) => note,
+                Next::Due(paths) => {
                     service.edit(Edit::Files(paths));
+                    continue;
                 }
-            }
-            Note::Fs(Ok(_)) => {}
-            Note::Fs(Err(e)) => return Err(Failure::io(format!("watching files failed: {e}"))),
-            Note::Read(read) => watched.refresh(&mut watcher, &read),
-            Note::Printed => {
-                printed += 1;
-                if options.exit_after.is_some_and(|n| printed >= n) {
-                    return Ok(());
+                Next::End => return Ok(()),
+            };
+            match note {
+                Note::Fs(Ok(event)) if self.watched.relevant_event(&event) => {
+                    let paths = event.paths.iter().filter(|p| self.watched.relevant(p)).cloned().collect();
+                    if let Some(paths) = self.writes.settled(&event.kind, paths) {
+                        service.edit(Edit::Files(paths));
+                    }
                 }
+                Note::Fs(Ok(_)) => {}
+                Note::Fs(Err(e)) => return Err(Failure::io(format!("watching files failed: {e}"))),
+                Note::Read(read) => self.watched.refresh(&mut self.watcher, &read),
+                Note::Printed if !printed() => return Ok(()),
+                Note::Printed => {}
+                Note::Stop => return Ok(()),
             }
         }
     }
-    Ok(())
 }
 
 /// How long a file whose data changed may stay open for writing before it is read anyway
@@ -513,7 +540,7 @@ impl Writes {
 }
 
 /// A changed path as the user would write it: relative to the working directory.
-fn shown_path(path: &Path) -> String {
+pub fn shown_path(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
     let rel = cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);
     rel.display().to_string()

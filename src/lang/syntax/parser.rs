@@ -289,7 +289,7 @@ impl Parser<'_> {
         Failed
     }
 
-    /// "expected X, found <current token>".
+    /// "expected X, found `<current token>`".
     fn expected(&mut self, what: &str) -> Failed {
         let found = self.describe(self.pos);
         let label = format!("expected {what}");

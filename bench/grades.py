@@ -8,9 +8,9 @@ The same rows in three tables, each run with recording on:
 - grades: with a random `grade` per row (grades only: the issue's "random grades on edges");
 - both:   with a random `grade` and `confidence` per row (grades and confidences).
 
-The command is `stance explain --full` on one tuple (every tuple of the model is graded to
-show its proof), or with `--command infer`, `stance infer --format csv` of every tuple
-(output discarded), which adds the grade columns to each row. Grading needs the recorded
+The command is `stance explain --full` on one tuple (the first edge's path, or `--claim`;
+its derivation cone is graded to show its proof), or with `--command infer`, `stance infer
+--format csv` of every tuple (output discarded), which adds the grade columns to each row. Grading needs the recorded
 evaluation, and `explain` records in every variant; `infer` records only what it must, so
 its `plain` run is given `--profile FILE`, which turns recording on without printing proofs:
 the baseline is then, as the issue sets it, plain evaluation with recording.
@@ -19,7 +19,8 @@ The variants alternate within each repetition through bench/harness.py, which ti
 under GNU time: wall time, CPU (user + system) time and peak memory, medians over --reps runs
 (on a shared machine, CPU time is the steadier); the load average before and after.
 Usage: bench/grades.py [--nodes 8000] [--edges 12000] [--reps 3] [--variants plain,grades,both]
-                       [--command explain|infer] [--stance target/release/stance]
+                       [--command explain|infer] [--claim 'path("n3", "n100")']
+                       [--stance target/release/stance]
 """
 
 import argparse
@@ -75,6 +76,7 @@ def main():
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--variants", default="plain,grades,both")
     p.add_argument("--command", choices=["explain", "infer"], default="explain")
+    p.add_argument("--claim", help="the tuple `explain` proves (default: the first edge's path)")
     p.add_argument("--timeout", type=float, default=3600)
     p.add_argument("--stance", default="target/release/stance")
     a = p.parse_args()
@@ -83,7 +85,7 @@ def main():
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as root:
         a0, b0 = tables(root, a.nodes, a.edges, a.seed, variants)
-        claim = f'path("n{a0}", "n{b0}")'
+        claim = a.claim or f'path("n{a0}", "n{b0}")'
 
         def argv(name):
             d = os.path.join(root, name)

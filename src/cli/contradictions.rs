@@ -4,6 +4,7 @@ use super::context::{Ctx, ProjectArgs, ProofFormat, counted, print_bytes};
 use clap::Args;
 use itertools::Itertools;
 use stance::proof::grades::Grading;
+use stance::proof::provenance::NodeId;
 use stance::review::{conflicts, constraints};
 use stance::session::{ExitStatus, Failure};
 
@@ -25,16 +26,21 @@ pub struct ContradictionsArgs {
 
 pub fn run(args: &ContradictionsArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let mut run = ctx.load_recorded(&args.project)?;
-    // Graded data: every proof shows its grades, in text and JSON.
-    let graded = super::explain::graded(&run.project.facts).then(|| run.grading());
+    let graded = super::explain::graded(&run.project.facts);
     let mut ex = run.explainer();
-    ex.grading = graded.as_ref();
     let found = constraints::violations(&mut ex);
     // Denials (`~rel`) add conflicts; a program without them prints exactly as before.
     let denials = (0..ex.program.relations.len()).any(|r| ex.program.relations[r].name.starts_with('~'));
     let clashes = if denials { conflicts::conflicts(&mut ex) } else { Vec::new() };
-    let ungraded = (graded.is_none() && !clashes.is_empty()).then(|| Grading::compute(&mut ex));
-    let grading = graded.as_ref().or(ungraded.as_ref());
+    // Graded data: every proof shows its grades, in text and JSON; conflicts show theirs in
+    // any case. The grades of the proofs' derivation cones, which hold every node.
+    let roots: Vec<NodeId> =
+        found.iter().map(|v| v.proof).chain(clashes.iter().flat_map(|c| [c.affirmed, c.denied])).flatten().collect();
+    let grading = (graded || !clashes.is_empty()).then(|| Grading::of_proofs(&mut ex, roots));
+    if graded {
+        ex.grading = grading.as_ref();
+    }
+    let grading = grading.as_ref();
     let rendered = match args.format {
         ProofFormat::Text => {
             let violations = found.iter().map(|v| constraints::render_violation(&ex, v, grading));

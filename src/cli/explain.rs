@@ -3,6 +3,7 @@
 use super::context::{Ctx, ProjectArgs, ProofFormat, finish_output};
 use clap::Args;
 use stance::proof::explain;
+use stance::proof::grades::Grading;
 use stance::proof::pattern;
 use stance::session::{ExitStatus, Failure};
 use std::io::Write;
@@ -54,17 +55,29 @@ pub fn run(args: &ExplainArgs, ctx: &mut Ctx) -> Result<ExitStatus, Failure> {
     let inputs = stance::session::Inputs { as_of: args.at.or(args.project.as_of), ..args.project.inputs() };
     let (mut run, claim) = ctx.load_for_claim_from(&inputs, &args.project, &args.claim, args.full, false)?;
     let evaluated = Instant::now();
-    let grading = graded(&run.project.facts).then(|| run.grading());
+    let graded = graded(&run.project.facts);
     let filtered = filtered_note(&args.project, &run.project.facts);
     let mut ex = run.explainer();
-    ex.grading = grading.as_ref();
     let groups = explain::pattern_proofs(&mut ex, &claim, args.proofs.max(1));
+    // The proofs' grades: those of the proved tuples' derivation cones, which hold every node.
+    let grading_started = Instant::now();
+    let grading = (graded && !groups.is_empty()).then(|| Grading::of_proofs(&mut ex, groups.iter().flatten().copied()));
+    ex.grading = grading.as_ref();
     if args.timing {
         eprintln!(
             "timing: load and evaluate {:.1} ms, explain {:.1} ms",
             (evaluated - started).as_secs_f64() * 1e3,
             evaluated.elapsed().as_secs_f64() * 1e3
         );
+        if let Some(g) = &grading {
+            let (n, ms) = (g.len(), grading_started.elapsed().as_secs_f64() * 1e3);
+            let over = if g.is_cone() {
+                format!("the {n} tuples of the derivation cones")
+            } else {
+                format!("all {n} tuples: the cones were too large")
+            };
+            eprintln!("timing: of which grades {ms:.1} ms ({over})");
+        }
     }
     if groups.is_empty() {
         let verb = if claim.is_ground() { "does not hold" } else { "matches no tuple" };

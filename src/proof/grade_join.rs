@@ -27,13 +27,36 @@
 //! Rules this join does not run (aggregates, `autoinc()`) keep their instances as stored
 //! hyperedges, found by [`Explainer::instances`], and re-evaluated in every round of their
 //! stratum.
+//!
+//! The joins run over a [`Scope`]: the whole model, or the derivation cone of the tuples a
+//! command shows ([`crate::proof::cone`]), whose tuples stand in for the model's (its
+//! negated atoms still read the whole model, and its stored instances come with the cone).
 
 use crate::base::value::{Symbols, Tuples, Type, Value};
 use crate::engine::eval;
 use crate::lang::functors::Range;
 use crate::lang::ir::{self, Arg, Expr, Lit, RelId};
 use crate::lang::syntax::ast::CompareOp;
+use crate::proof::cone::Instance;
 use crate::proof::provenance::Explainer;
+
+/// What a grading runs over: every tuple of the model, or those of a derivation cone.
+#[derive(Clone, Copy)]
+pub struct Scope<'s> {
+    /// The tuples graded, per relation, sorted.
+    pub relations: &'s [Tuples],
+    /// For a cone: the whole model's tuples, which negated atoms are checked against, and
+    /// the cone's instances of the rules the join does not run ([`joinable`]).
+    pub cone: Option<(&'s [Tuples], &'s [Instance])>,
+}
+
+impl<'s> Scope<'s> {
+    /// Every tuple of the explainer's model.
+    pub fn whole(ex: &Explainer<'s>) -> Scope<'s> {
+        let model: &'s crate::engine::eval::Model = ex.model;
+        Scope { relations: &model.relations, cone: None }
+    }
+}
 
 /// No confidence: a proof resting on a row without one has none.
 pub const NO_CONFIDENCE: f64 = -1.0;
@@ -89,6 +112,9 @@ enum Step<'p> {
 struct Lookup {
     rel: RelId,
     cols: Vec<usize>,
+    /// Over the whole model's tuples of `rel` rather than the scope's (a negated atom in a
+    /// cone).
+    whole: bool,
     /// `None` for a prefix (or no column); built when first used.
     perm: Option<Vec<u32>>,
     prefix: bool,
@@ -105,6 +131,8 @@ struct Plan<'p> {
 /// Everything a running join reads and writes.
 struct Join<'m> {
     model: &'m [Tuples],
+    /// The whole model, when `model` is a cone of it (for negated atoms).
+    whole: Option<&'m [Tuples]>,
     offsets: &'m [usize],
     lookups: Vec<Lookup>,
     /// Per relation, where each first-column value's tuples start (for head positions).
@@ -159,17 +187,21 @@ impl Firsts {
     }
 }
 
-/// Runs the fixpoint over the explainer's model from the leaves' values; returns the final
-/// values. `track_conf`: whether confidences are computed at all.
-/// `track_grades`: whether grade down-sets are computed too (the lattice way; [`chains`] is
+/// Runs the fixpoint over the scope's tuples from the leaves' values; returns the final
+/// values. `track_grades`: whether grade down-sets are computed too (the lattice way; [`chains`] is
 /// the faster one), `track_conf`: whether confidences are.
-pub fn fixpoint(ex: &mut Explainer, offsets: &[usize], values: Values, track_grades: bool, track_conf: bool) -> Values {
+pub fn fixpoint(
+    ex: &mut Explainer,
+    scope: Scope,
+    offsets: &[usize],
+    values: Values,
+    track_grades: bool,
+    track_conf: bool,
+) -> Values {
     let program = ex.program;
-    let whole: &crate::engine::eval::Model = ex.model;
-    let model = &whole.relations;
-    let mut join = Join::new(model, offsets, values, (track_grades, track_conf), None);
+    let mut join = Join::new(scope, offsets, values, (track_grades, track_conf), None);
     for stratum in &program.strata {
-        let (plans, edges) = join.compile_stratum(ex, program, stratum);
+        let (plans, edges) = join.compile_stratum(ex, program, stratum, scope);
         // The first round: every instance once.
         for plan in &plans {
             join.prepare(&plan.full);
@@ -273,18 +305,23 @@ impl ChainSpec {
 /// tuples (transitive closure) takes each first value's tuples through every level before
 /// the next value's ([`Join::run_chain_by_first`]): the same levels, found with the heads
 /// in cache.
-pub fn chains(ex: &mut Explainer, offsets: &[usize], leaves: &[u64], exhaustive: bool, by_first: bool) -> Vec<u64> {
+pub fn chains(
+    ex: &mut Explainer,
+    scope: Scope,
+    offsets: &[usize],
+    leaves: &[u64],
+    (exhaustive, by_first): (bool, bool),
+) -> Vec<u64> {
     let program = ex.program;
-    let whole: &crate::engine::eval::Model = ex.model;
-    let model = &whole.relations;
+    let model = scope.relations;
     let n = *offsets.last().unwrap_or(&0);
     let levels = vec![NO_LEVEL; n];
     let chain = Chain { levels, cur: 0, current: vec![false; model.len()], buckets: Vec::new() };
     let no_values = Values { grades: Vec::new(), confidence: Vec::new() };
-    let mut join = Join::new(model, offsets, no_values, (false, false), Some(chain));
+    let mut join = Join::new(scope, offsets, no_values, (false, false), Some(chain));
     // Each stratum's plans and stored instances, compiled once for every chain.
     let strata: Vec<(Vec<Plan>, Edges)> =
-        program.strata.iter().map(|stratum| join.compile_stratum(ex, program, stratum)).collect();
+        program.strata.iter().map(|stratum| join.compile_stratum(ex, program, stratum, scope)).collect();
     // The leaves (nodes stated by some row or fact), and those of each stratum.
     let leaf_nodes: Vec<u32> = (0..n).filter(|&i| leaves[i] != 0).map(|i| i as u32).collect();
     let mut stratum_of = vec![usize::MAX; model.len()];
@@ -324,8 +361,9 @@ pub fn chains(ex: &mut Explainer, offsets: &[usize], leaves: &[u64], exhaustive:
     grades
 }
 
-/// Whether the join runs this rule (no aggregate, no `autoinc()`).
-fn joinable(rule: &ir::Rule) -> bool {
+/// Whether the join runs this rule (no aggregate, no `autoinc()`); the others' instances
+/// are stored.
+pub fn joinable(rule: &ir::Rule) -> bool {
     !rule.calls(&|f| f.is_counter())
         && !rule.head_args.iter().any(|a| a.calls(&|f| f.is_counter()))
         && rule.body.iter().all(|lit| !matches!(lit, Lit::Aggregate { .. }))
@@ -339,9 +377,19 @@ struct Edges {
     premises: Vec<u32>,
 }
 
-fn stored_edges(ex: &mut Explainer, rules: &[&ir::Rule], offsets: &[usize]) -> Edges {
+/// The instances of `rules` (which the join does not run) over the scope: the cone's,
+/// found with it, or for the whole model found bottom up ([`Explainer::instances`]).
+fn stored_edges(ex: &mut Explainer, scope: Scope, rules: &[&ir::Rule], offsets: &[usize]) -> Edges {
     let mut edges = Edges { heads: Vec::new(), starts: vec![0], premises: Vec::new() };
     let node = |rel: RelId, i: usize| (offsets[rel] + i) as u32;
+    if let Some((_, kept)) = scope.cone {
+        for instance in kept.iter().filter(|i| rules.iter().any(|r| r.id == i.rule)) {
+            edges.heads.push(node(instance.head.0, instance.head.1));
+            edges.premises.extend(instance.premises.iter().map(|&(prel, pi)| node(prel, pi)));
+            edges.starts.push(edges.premises.len());
+        }
+        return edges;
+    }
     for rule in rules {
         let (head, id) = (rule.head, rule.id);
         let mut push = |i: usize, body: &[(RelId, usize)]| {
@@ -457,24 +505,35 @@ impl<'m> Join<'m> {
         delta
     }
 
-    fn lookup(&mut self, rel: RelId, cols: Vec<usize>) -> usize {
-        if let Some(i) = self.lookups.iter().position(|l| l.rel == rel && l.cols == cols) {
+    /// A lookup into `rel` by `cols`: over the scope's tuples, or with `whole` over the whole
+    /// model's (the same when the scope is the whole model).
+    fn lookup(&mut self, rel: RelId, cols: Vec<usize>, whole: bool) -> usize {
+        let whole = whole && self.whole.is_some();
+        if let Some(i) = self.lookups.iter().position(|l| l.rel == rel && l.cols == cols && l.whole == whole) {
             return i;
         }
         let prefix = cols.iter().enumerate().all(|(i, &c)| i == c);
-        self.lookups.push(Lookup { rel, cols, perm: None, prefix });
+        self.lookups.push(Lookup { rel, cols, whole, perm: None, prefix });
         self.lookups.len() - 1
+    }
+
+    /// The tuples a lookup reads.
+    fn tuples_of(&self, l: &Lookup) -> &'m Tuples {
+        match self.whole {
+            Some(whole) if l.whole => &whole[l.rel],
+            _ => &self.model[l.rel],
+        }
     }
 
     /// Builds the permutations the steps' lookups need.
     fn prepare(&mut self, steps: &[Step]) {
         for step in steps {
             let (Step::Atom { lookup, .. } | Step::Absent { lookup, .. }) = step else { continue };
+            let tuples = self.tuples_of(&self.lookups[*lookup]);
             let l = &mut self.lookups[*lookup];
             if l.prefix || l.perm.is_some() {
                 continue;
             }
-            let tuples = &self.model[l.rel];
             let mut perm: Vec<u32> = (0..tuples.len() as u32).collect();
             let cols = &l.cols;
             perm.sort_by(|&a, &b| {
@@ -489,7 +548,7 @@ impl<'m> Join<'m> {
 impl Join<'_> {
     /// Head tuples, and prefix lookups, start at their first value's block.
     fn build_firsts(&mut self, plans: &[Plan]) {
-        let prefixed = self.lookups.iter().filter(|l| l.prefix && !l.cols.is_empty()).map(|l| l.rel);
+        let prefixed = self.lookups.iter().filter(|l| l.prefix && !l.cols.is_empty() && !l.whole).map(|l| l.rel);
         let firsts: Vec<RelId> = plans.iter().map(|p| p.rule.head).chain(prefixed).collect();
         for rel in firsts {
             if self.firsts[rel].is_none() {
@@ -707,17 +766,19 @@ impl<'m> Join<'m> {
     /// down-sets and confidences are computed (the lattice fixpoint); with a `chain`, levels
     /// are ([`chains`]).
     fn new(
-        model: &'m [Tuples],
+        scope: Scope<'m>,
         offsets: &'m [usize],
         values: Values,
         (track_grades, track_conf): (bool, bool),
         chain: Option<Chain>,
     ) -> Join<'m> {
+        let (model, whole) = (scope.relations, scope.cone.map(|(whole, _)| whole));
         let n = *offsets.last().unwrap_or(&0);
         // Only the lattice fixpoint marks the nodes that grew; a chain keeps levels instead.
         let marked = if chain.is_none() { vec![0; n.div_ceil(64)] } else { Vec::new() };
         Join {
             model,
+            whole,
             offsets,
             lookups: Vec::new(),
             firsts: model.iter().map(|_| None).collect(),
@@ -742,11 +803,12 @@ impl<'p> Join<'_> {
         ex: &mut Explainer,
         program: &'p ir::Program,
         stratum: &ir::Stratum,
+        scope: Scope,
     ) -> (Vec<Plan<'p>>, Edges) {
         let rules: Vec<&ir::Rule> = stratum.rules.iter().map(|&r| &program.rules[r]).collect();
         let (joined, stored): (Vec<&ir::Rule>, Vec<&ir::Rule>) = rules.into_iter().partition(|r| joinable(r));
         let plans: Vec<Plan> = joined.iter().map(|r| self.compile(r, &stratum.relations)).collect();
-        let edges = stored_edges(ex, &stored, self.offsets);
+        let edges = stored_edges(ex, scope, &stored, self.offsets);
         self.build_firsts(&plans);
         (plans, edges)
     }
@@ -778,7 +840,7 @@ impl<'p> Join<'_> {
                 Lit::Atom(atom) => {
                     let (key, acts) = columns(atom, bound);
                     let cols = key.iter().map(|&(c, _)| c).collect();
-                    let lookup = self.lookup(atom.rel, cols);
+                    let lookup = self.lookup(atom.rel, cols, false);
                     Step::Atom { lookup, key: key.into_iter().map(|(_, k)| k).collect(), acts }
                 }
                 Lit::Negated(atom) => {
@@ -793,7 +855,7 @@ impl<'p> Join<'_> {
                         }
                         cols.push(c);
                     }
-                    Step::Absent { lookup: self.lookup(atom.rel, cols), key }
+                    Step::Absent { lookup: self.lookup(atom.rel, cols, true), key }
                 }
                 Lit::Filter { op, lhs, rhs, ty, .. } => Step::Filter { op: *op, lhs, rhs, ty: *ty },
                 Lit::Assign { var, expr, .. } => {
@@ -874,14 +936,14 @@ impl Join<'_> {
     /// tuples (prefix) or of the permutation.
     fn range(&self, lookup: usize, key: &[Key], env: &[Value]) -> (usize, usize) {
         let l = &self.lookups[lookup];
-        let tuples = &self.model[l.rel];
+        let tuples = self.tuples_of(l);
         if key.is_empty() {
             return (0, tuples.len());
         }
         if l.prefix {
             let (mut lo, mut hi) = (0, tuples.len());
             let mut from = 0;
-            if let Some(f) = &self.firsts[l.rel] {
+            if let Some(f) = self.firsts[l.rel].as_ref().filter(|_| !l.whole) {
                 (lo, hi) = f.block(key_value(key[0], env));
                 from = 1;
             }

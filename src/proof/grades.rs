@@ -32,8 +32,9 @@ use crate::engine::eval::Model;
 use crate::facts::grade::Grade;
 use crate::facts::load::TableKind;
 use crate::lang::ir::RelId;
-use crate::proof::grade_join::{self, NO_CONFIDENCE, Values};
-use crate::proof::provenance::{Explainer, Origin};
+use crate::proof::cone::Cone;
+use crate::proof::grade_join::{self, NO_CONFIDENCE, Scope, Values};
+use crate::proof::provenance::{Explainer, NodeId, Origin};
 use std::fmt;
 
 /// The bit for "rests on no statement at all" (above `A1`).
@@ -118,9 +119,13 @@ impl fmt::Display for Grades {
     }
 }
 
-/// The grades and confidences of every tuple of a model.
+/// The grades and confidences of every tuple of a model, or of the tuples of a derivation
+/// cone ([`Grading::of_cone`]).
 #[derive(Debug, Clone)]
 pub struct Grading {
+    /// For a cone's grading, per relation, the model indices of the cone's tuples, ascending
+    /// (node `offsets[rel] + i` is the tuple at `cone[rel][i]`); `None` for every tuple.
+    cone: Option<Vec<Vec<u32>>>,
     /// Where each relation's tuples start among the nodes.
     offsets: Vec<usize>,
     /// Each node's grade down-set ([`Grades`]).
@@ -141,13 +146,54 @@ impl Grading {
     /// pass ([`Grading::compute_by_lattice`]), which costs less than thresholds and a
     /// fixpoint for the confidences alone (`bench/grades.py`, BENCHMARKS.md).
     pub fn compute(ex: &mut Explainer) -> Grading {
-        if ex.facts.graded().1 { Grading::compute_by_lattice(ex) } else { Grading::compute_by_thresholds(ex) }
+        Grading::over(ex, None)
+    }
+
+    /// [`Grading::compute`] over the whole model or a cone of it.
+    fn over(ex: &mut Explainer, cone: Option<&Cone>) -> Grading {
+        if ex.facts.graded().1 { Grading::lattice(ex, cone) } else { Grading::thresholds(ex, cone, true) }
+    }
+
+    /// The grades and confidences of the tuples `shown` (relation, model index) and of every
+    /// tuple their grades depend on (their derivation cone, [`crate::proof::cone`]): the
+    /// same values as [`Grading::compute`]'s for these tuples, found without grading the
+    /// rest of the model. Only the cone's tuples may be asked for. When the cone costs much
+    /// to find (its tuples, its instances and the tuples its search tried more than a
+    /// [`CONE_SHARE`]th of the model's tuples: for example a non-linear closure's, which
+    /// holds most of the model), the whole model is graded instead.
+    pub fn of_cone(ex: &mut Explainer, shown: &[(RelId, usize)]) -> Grading {
+        let limit = ex.model.relations.iter().map(|t| t.len()).sum::<usize>() / CONE_SHARE;
+        Grading::of_cone_within(ex, shown, limit.max(CONE_FLOOR))
+    }
+
+    /// [`Grading::of_cone`] with the whole model graded when the cone's tuples and instances
+    /// number more than `limit`.
+    pub fn of_cone_within(ex: &mut Explainer, shown: &[(RelId, usize)], limit: usize) -> Grading {
+        let program = ex.program;
+        let keep = |rule: usize| !grade_join::joinable(&program.rules[rule]);
+        match Cone::find(ex, shown, &keep, limit) {
+            Some(cone) => Grading::over(ex, Some(&cone)),
+            None => Grading::compute(ex),
+        }
     }
 
     /// [`Grading::compute`] with the grades computed by thresholds
     /// ([`grade_join::chains`]), and the confidences, when any, by their own fixpoint.
     pub fn compute_by_thresholds(ex: &mut Explainer) -> Grading {
-        Grading::thresholds(ex, true)
+        Grading::thresholds(ex, None, true)
+    }
+
+    /// [`Grading::of_cone`] of the tuples of proof nodes `roots`: grades every node of the
+    /// proofs (each is in its root's cone).
+    pub fn of_proofs(ex: &mut Explainer, roots: impl IntoIterator<Item = NodeId>) -> Grading {
+        let shown: Vec<(RelId, usize)> = roots
+            .into_iter()
+            .filter_map(|n| {
+                let node = &ex.nodes[n];
+                Some((node.rel, ex.model.relations[node.rel].position(&node.tuple)?))
+            })
+            .collect();
+        Grading::of_cone(ex, &shown)
     }
 
     /// [`Grading::compute_by_thresholds`] taking every stratum's levels one at a time over
@@ -155,46 +201,111 @@ impl Grading {
     /// [`grade_join::chains`]): the same grades, slower; kept as the reference
     /// `tests/grades.rs` checks the faster order against.
     pub fn compute_level_by_level(ex: &mut Explainer) -> Grading {
-        Grading::thresholds(ex, false)
+        Grading::thresholds(ex, None, false)
     }
 
-    fn thresholds(ex: &mut Explainer, by_first: bool) -> Grading {
-        let (offsets, n) = node_offsets(ex.model);
+    fn thresholds(ex: &mut Explainer, cone: Option<&Cone>, by_first: bool) -> Grading {
+        let scope = scope(ex, cone);
+        let (offsets, n) = node_offsets(scope.relations);
         let (has_grades, has_confidence) = ex.facts.graded();
         // Leaves: what the rows and facts stating each tuple are worth (the best of them);
         // then grades by thresholds and confidences by their fixpoint over the rules.
-        let (mut values, exhaustive) = leaves(ex, &offsets, n, has_confidence);
-        let grades = grade_join::chains(ex, &offsets, &values.grades, exhaustive, by_first);
+        let (mut values, exhaustive) = leaves(ex, scope, &offsets, n, has_confidence);
+        let grades = grade_join::chains(ex, scope, &offsets, &values.grades, (exhaustive, by_first));
         values.grades = Vec::new();
         let confidence = if has_confidence {
-            grade_join::fixpoint(ex, &offsets, values, false, true).confidence
+            grade_join::fixpoint(ex, scope, &offsets, values, false, true).confidence
         } else {
             Vec::new()
         };
-        Grading { offsets, grades, confidence, has_grades, has_confidence }
+        let cone = cone.map(|c| c.indices.clone());
+        Grading { cone, offsets, grades, confidence, has_grades, has_confidence }
     }
 
     /// [`Grading::compute`] with the grades computed by the lattice fixpoint, together with
     /// the confidences: the same grades as by thresholds (`tests/grades.rs` checks one
     /// against the other).
     pub fn compute_by_lattice(ex: &mut Explainer) -> Grading {
-        let (offsets, n) = node_offsets(ex.model);
+        Grading::lattice(ex, None)
+    }
+
+    fn lattice(ex: &mut Explainer, cone: Option<&Cone>) -> Grading {
+        let scope = scope(ex, cone);
+        let (offsets, n) = node_offsets(scope.relations);
         let (has_grades, has_confidence) = ex.facts.graded();
-        let (values, _) = leaves(ex, &offsets, n, has_confidence);
-        let values = grade_join::fixpoint(ex, &offsets, values, true, has_confidence);
-        Grading { offsets, grades: values.grades, confidence: values.confidence, has_grades, has_confidence }
+        let (values, _) = leaves(ex, scope, &offsets, n, has_confidence);
+        let values = grade_join::fixpoint(ex, scope, &offsets, values, true, has_confidence);
+        let (grades, confidence) = (values.grades, values.confidence);
+        Grading { cone: cone.map(|c| c.indices.clone()), offsets, grades, confidence, has_grades, has_confidence }
+    }
+
+    /// Whether this grades only a derivation cone ([`Grading::of_cone`] did not fall back to
+    /// the whole model).
+    pub fn is_cone(&self) -> bool {
+        self.cone.is_some()
+    }
+
+    /// How many tuples are graded (all the model's, or the cone's).
+    pub fn len(&self) -> usize {
+        self.offsets.last().copied().unwrap_or(0)
+    }
+
+    /// Whether no tuple is graded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether tuple `index` of `rel` is graded: every tuple, or those of the cone.
+    pub fn covers(&self, rel: RelId, index: usize) -> bool {
+        self.cone.as_ref().is_none_or(|cone| u32::try_from(index).is_ok_and(|i| cone[rel].binary_search(&i).is_ok()))
+    }
+
+    /// The node of tuple `index` of `rel`. Panics for a tuple outside a cone's grading: its
+    /// grade was not computed, and no grade is better than a wrong one.
+    fn node(&self, rel: RelId, index: usize) -> usize {
+        match &self.cone {
+            None => self.offsets[rel] + index,
+            Some(cone) => {
+                let i = u32::try_from(index).ok().and_then(|i| cone[rel].binary_search(&i).ok());
+                self.offsets[rel] + i.expect("only the tuples of a graded cone are asked for")
+            }
+        }
     }
 
     /// The grades of tuple `index` of `rel`.
     pub fn grades(&self, rel: RelId, index: usize) -> Grades {
-        Grades(self.grades[self.offsets[rel] + index])
+        Grades(self.grades[self.node(rel, index)])
     }
 
     /// The best single-proof confidence of tuple `index` of `rel` (`None`: no proof rests
     /// only on rows with a confidence).
     pub fn confidence(&self, rel: RelId, index: usize) -> Option<f64> {
-        let c = *self.confidence.get(self.offsets[rel] + index)?;
+        let c = *self.confidence.get(self.node(rel, index))?;
         (c >= 0.0).then_some(c)
+    }
+}
+
+/// [`Grading::of_cone`] grades the whole model instead of a cone whose tuples, instances
+/// and tried tuples number more than the model's tuples divided by this: a cone given up at
+/// the bound has cost a small part of grading the whole model on top of it (on
+/// `bench/grades.py`'s closure, 2.84 s against 2.8 s; BENCHMARKS.md), and a cone is mostly
+/// either small (a tuple's proofs) or most of the model (a non-linear closure's, those of a
+/// pattern matching thousands of tuples).
+pub const CONE_SHARE: usize = 16;
+
+/// [`Grading::of_cone`] grades a cone of up to this many tuples, instances and tried tuples
+/// whatever the model's size (a small model is graded whole in no time, but so is a small
+/// cone).
+pub const CONE_FLOOR: usize = 4096;
+
+/// The whole model, or a cone of it, as a grading's scope.
+fn scope<'s>(ex: &Explainer<'s>, cone: Option<&'s Cone>) -> Scope<'s> {
+    match cone {
+        None => Scope::whole(ex),
+        Some(cone) => {
+            let model: &'s crate::engine::eval::Model = ex.model;
+            Scope { relations: &cone.relations, cone: Some((&model.relations, &cone.kept)) }
+        }
     }
 }
 
@@ -238,10 +349,10 @@ impl Grading {
 }
 
 /// Where each relation's tuples start among the nodes, and how many nodes there are.
-fn node_offsets(model: &Model) -> (Vec<usize>, usize) {
-    let mut offsets = Vec::with_capacity(model.relations.len() + 1);
+fn node_offsets(relations: &[crate::base::value::Tuples]) -> (Vec<usize>, usize) {
+    let mut offsets = Vec::with_capacity(relations.len() + 1);
     let mut n = 0;
-    for tuples in &model.relations {
+    for tuples in relations {
         offsets.push(n);
         n += tuples.len();
     }
@@ -253,25 +364,25 @@ fn node_offsets(model: &Model) -> (Vec<usize>, usize) {
 /// stating it (the best of them); `offsets[rel]` is the node of the first tuple of `rel`.
 /// Also whether every tuple has a proof from graded or given leaves: no tuple is stated only
 /// by ungraded rows, and every tuple of a relation no rule derives is stated.
-fn leaves(ex: &mut Explainer, offsets: &[usize], n: usize, has_confidence: bool) -> (Values, bool) {
-    let model: &Model = ex.model;
-    let derived: Vec<bool> =
-        (0..model.relations.len()).map(|rel| ex.program.rules.iter().any(|r| r.head == rel)).collect();
-    let mut exhaustive = model.defeasible.is_none();
+fn leaves(ex: &mut Explainer, scope: Scope, offsets: &[usize], n: usize, has_confidence: bool) -> (Values, bool) {
+    let whole: &Model = ex.model;
+    let model = scope.relations;
+    let derived: Vec<bool> = (0..model.len()).map(|rel| ex.program.rules.iter().any(|r| r.head == rel)).collect();
+    let mut exhaustive = whole.defeasible.is_none();
     let mut values =
         Values { grades: vec![0; n], confidence: if has_confidence { vec![NO_CONFIDENCE; n] } else { Vec::new() } };
-    let stated: Vec<bool> = (0..model.relations.len())
+    let stated: Vec<bool> = (0..model.len())
         .map(|rel| {
             !ex.facts.rows(&ex.program.relations[rel].name).is_empty() || ex.program.facts.iter().any(|f| f.rel == rel)
         })
         .collect();
-    for rel in 0..model.relations.len() {
+    for rel in 0..model.len() {
         if !stated[rel] {
-            exhaustive &= derived[rel] || model.relations[rel].is_empty();
+            exhaustive &= derived[rel] || model[rel].is_empty();
             continue;
         }
-        for i in 0..model.relations[rel].len() {
-            let tuple = model.relations[rel].get(i).to_vec();
+        for i in 0..model[rel].len() {
+            let tuple = model[rel].get(i).to_vec();
             let origins = ex.stated(rel, &tuple);
             let unproved = if origins.is_empty() { !derived[rel] } else { true };
             for origin in origins {

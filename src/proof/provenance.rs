@@ -137,6 +137,112 @@ pub struct Explainer<'a> {
     /// Per `eqrel` relation and round, the graph of its generating pairs that appeared
     /// before that round (see [`Explainer::prove_by_path`]).
     generators: HashMap<(RelId, u32), std::rc::Rc<Generators>>,
+    /// Per rule, its body most bound atom first for a search with the head's variables bound
+    /// as given ([`BoundFirst`]; `None`: as written).
+    orders: HashMap<RuleId, (Vec<bool>, Option<std::rc::Rc<BoundFirst>>)>,
+    /// Indices of relations by columns that are not a prefix, for searches for instances
+    /// ([`Explainer::index`]).
+    indices: HashMap<(RelId, Vec<usize>), std::rc::Rc<Vec<u32>>>,
+    /// How many tuples the searches have tried to match against an atom so far: their work.
+    tried: u64,
+}
+
+/// A search for instances looks a relation up by columns that are not a prefix through an
+/// index of its tuples, sorted once, when it has at most this many tuples (about a tenth of
+/// a second to sort); a larger relation is scanned from its bound prefix.
+pub const INDEX_LIMIT: usize = 1 << 20;
+
+/// How many tuples of a relation of `len` tuples an atom is expected to match given the
+/// variables bound: `len` raised to the share of its columns not looked up (all bound: one
+/// tuple; none: all of them), the columns looked up being the bound ones when they are a
+/// prefix or an index can be built ([`INDEX_LIMIT`]), else the bound prefix.
+fn expected_matches(atom: &ir::Atom, bound: &[bool], len: usize) -> f64 {
+    let known: Vec<bool> =
+        atom.args.iter().map(|a| matches!(a, Arg::Const(_)) || matches!(a, Arg::Var(v) if bound[*v])).collect();
+    let prefix = known.iter().take_while(|&&k| k).count();
+    let all = known.iter().filter(|&&k| k).count();
+    let looked_up = if all == prefix || len <= INDEX_LIMIT { all } else { prefix };
+    let arity = atom.args.len().max(1);
+    (len as f64).powf((arity - looked_up) as f64 / arity as f64)
+}
+
+/// How [`Explainer::groundings`] searches a rule body with the head bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// As written, from tuples that appeared strictly earlier (the steps of a proof).
+    Earlier,
+    /// As written, from any tuple (alternative proofs, in the order they are shown).
+    Any,
+    /// From any tuple, the most bound atom first, without the conditions' texts: only the
+    /// set of instances counts ([`Explainer::derivations`]).
+    Instances,
+}
+
+/// A rule body reordered for a search with the head bound: next, of the positive atoms left,
+/// the one expected to match the fewest tuples ([`expected_matches`]), the first written of
+/// equals; each condition and negation as soon as its variables are bound. `atoms[k]`: the
+/// written position, among the positive atoms, of the `k`-th atom searched.
+#[derive(Debug)]
+struct BoundFirst {
+    body: Vec<Lit>,
+    atoms: Vec<usize>,
+}
+
+impl BoundFirst {
+    /// `body` reordered, given the variables bound before it; `None` when the order is the
+    /// written one, or the body has literals that bind values other than atoms (assignments,
+    /// ranges, aggregates): those keep their written order.
+    fn of(body: &[Lit], bound: &[bool], model: &Model) -> Option<BoundFirst> {
+        if !body.iter().all(|l| matches!(l, Lit::Atom(_) | Lit::Negated(_) | Lit::Filter { .. })) {
+            return None;
+        }
+        let mut bound = bound.to_vec();
+        let written: Vec<usize> = (0..body.len()).filter(|&i| matches!(body[i], Lit::Atom(_))).collect();
+        let mut placed = vec![false; body.len()];
+        let (mut order, mut atoms) = (Vec::new(), Vec::new());
+        let vars = |lit: &Lit| {
+            let mut v = Vec::new();
+            lit.vars(&mut v);
+            v
+        };
+        loop {
+            for (i, lit) in body.iter().enumerate() {
+                if !placed[i] && !matches!(lit, Lit::Atom(_)) && vars(lit).iter().all(|&v| bound[v]) {
+                    placed[i] = true;
+                    order.push(i);
+                }
+            }
+            let expected = |i: usize| match &body[i] {
+                Lit::Atom(a) => expected_matches(a, &bound, model.relations[a.rel].len()),
+                _ => f64::INFINITY,
+            };
+            let next = written
+                .iter()
+                .enumerate()
+                .filter(|&(_, &i)| !placed[i])
+                .min_by(|&(k, &i), &(l, &j)| expected(i).total_cmp(&expected(j)).then(k.cmp(&l)));
+            let Some((k, &i)) = next else { break };
+            placed[i] = true;
+            order.push(i);
+            atoms.push(k);
+            vars(&body[i]).into_iter().for_each(|v| bound[v] = true);
+        }
+        // A condition on a variable no atom binds keeps its place after them.
+        order.extend((0..body.len()).filter(|&i| !placed[i]));
+        if order.iter().enumerate().all(|(j, &i)| i == j) {
+            return None;
+        }
+        Some(BoundFirst { body: order.into_iter().map(|i| body[i].clone()).collect(), atoms })
+    }
+
+    /// Premises found in the search's order, in the written order.
+    fn written(&self, premises: &[(RelId, usize)]) -> Vec<(RelId, usize)> {
+        let mut out = premises.to_vec();
+        for (k, &w) in self.atoms.iter().enumerate() {
+            out[w] = premises[k];
+        }
+        out
+    }
 }
 
 /// The generating pairs of an `eqrel` relation as an undirected graph: each value's
@@ -163,6 +269,9 @@ impl<'a> Explainer<'a> {
             memo: HashMap::new(),
             fact_origins: HashMap::new(),
             generators: HashMap::new(),
+            orders: HashMap::new(),
+            indices: HashMap::new(),
+            tried: 0,
         }
     }
 
@@ -190,7 +299,7 @@ impl<'a> Explainer<'a> {
             return vec![first];
         }
         let mut alternatives: Vec<(u32, NodeId)> = Vec::new();
-        for g in self.groundings(rel, index, false) {
+        for g in self.groundings(rel, index, Mode::Any) {
             if let Some(node) = self.node_for(rel, index, g)
                 && !self.rests_on(node, rel, tuple)
             {
@@ -225,7 +334,7 @@ impl<'a> Explainer<'a> {
             Some(node)
         } else {
             let mut best: Option<NodeId> = None;
-            for g in self.groundings(rel, index, true) {
+            for g in self.groundings(rel, index, Mode::Earlier) {
                 if let Some(node) = self.node_for(rel, index, g)
                     && best.is_none_or(|b| self.nodes[node].height < self.nodes[b].height)
                 {
@@ -267,7 +376,8 @@ impl<'a> Explainer<'a> {
             }
         };
         let premises: Vec<(RelId, usize)> = premises.into_iter().map(|i| (rel, i)).collect();
-        let g = self.groundings(rel, index, false).into_iter().find(|g| g.rule == rule && g.premises == premises)?;
+        let g =
+            self.groundings(rel, index, Mode::Any).into_iter().find(|g| g.rule == rule && g.premises == premises)?;
         self.node_for(rel, index, g)
     }
 
@@ -353,9 +463,9 @@ impl<'a> Explainer<'a> {
         false
     }
 
-    /// Every grounding of every rule of `rel` that derives its tuple `index`; with
-    /// `earlier_only`, only from tuples that appeared strictly earlier.
-    fn groundings(&mut self, rel: RelId, index: usize, earlier_only: bool) -> Vec<Grounding> {
+    /// Every grounding of every rule of `rel` that derives its tuple `index`, found as
+    /// `mode` says (premises always in body order).
+    fn groundings(&mut self, rel: RelId, index: usize, mode: Mode) -> Vec<Grounding> {
         let round = self.annotation(rel, index).round;
         let stratum = self.model.stratum_of[rel];
         let tuple = self.model.relations[rel].get(index).to_vec();
@@ -367,29 +477,53 @@ impl<'a> Explainer<'a> {
             if !bind_head(rule, &tuple, &mut env, &mut bound) {
                 continue;
             }
-            let limit = earlier_only.then_some(RoundLimit { stratum, round });
-            let mut search = Search { ex: self, limit, premises: Vec::new(), side: Vec::new() };
-            search.body(&rule.body, &mut env, &mut bound, &mut |s, env| {
+            let order = if mode == Mode::Instances { self.order(rule, &bound) } else { None };
+            let body = order.as_ref().map_or(rule.body.as_slice(), |o| o.body.as_slice());
+            let limit = (mode == Mode::Earlier).then_some(RoundLimit { stratum, round });
+            let mut search = Search::new(self, limit);
+            search.instances = mode == Mode::Instances;
+            search.body(body, &mut env, &mut bound, &mut |s, env| {
                 if !head_matches(rule, &tuple, env, s.ex.symbols) {
                     return true;
                 }
-                out.push(Grounding {
-                    rule: rule.id,
-                    env: env.to_vec(),
-                    premises: s.premises.clone(),
-                    side: s.side.clone(),
-                });
+                let premises = order.as_ref().map_or_else(|| s.premises.clone(), |o| o.written(&s.premises));
+                out.push(Grounding { rule: rule.id, env: env.to_vec(), premises, side: s.side.clone() });
                 true
             });
         }
         out
     }
 
+    /// The indices of `rel`'s tuples sorted by the columns `cols` (cached).
+    fn index(&mut self, rel: RelId, cols: Vec<usize>) -> std::rc::Rc<Vec<u32>> {
+        let tuples = &self.model.relations[rel];
+        self.indices
+            .entry((rel, cols))
+            .or_insert_with_key(|(_, cols)| {
+                let mut index: Vec<u32> = (0..tuples.len() as u32).collect();
+                index.sort_by_key(|&i| cols.iter().map(|&c| tuples.get(i as usize)[c]).collect::<Vec<_>>());
+                std::rc::Rc::new(index)
+            })
+            .clone()
+    }
+
+    /// `rule`'s body most bound atom first for a search with `bound` bound (cached).
+    fn order(&mut self, rule: &ir::Rule, bound: &[bool]) -> Option<std::rc::Rc<BoundFirst>> {
+        if let Some((known, order)) = self.orders.get(&rule.id)
+            && known == bound
+        {
+            return order.clone();
+        }
+        let order = BoundFirst::of(&rule.body, bound, self.model).map(std::rc::Rc::new);
+        self.orders.insert(rule.id, (bound.to_vec(), order.clone()));
+        order
+    }
+
     /// Every rule instance that derives tuple `index` of `rel` from tuples anywhere in the
     /// model (no round limit): its rule and positive premises (relation, tuple index), in
     /// body order. The hyperedges of the derivation graph that grades are computed over.
     pub fn derivations(&mut self, rel: RelId, index: usize) -> Vec<(RuleId, Vec<(RelId, usize)>)> {
-        self.groundings(rel, index, false).into_iter().map(|g| (g.rule, g.premises)).collect()
+        self.groundings(rel, index, Mode::Instances).into_iter().map(|g| (g.rule, g.premises)).collect()
     }
 
     /// Every instance of `rule` over the whole model, bottom up (one pass over its body, no
@@ -405,7 +539,7 @@ impl<'a> Explainer<'a> {
         let mut env = vec![0; rule.num_vars()];
         let mut bound = vec![false; rule.num_vars()];
         let mut head = Vec::with_capacity(rule.head_args.len());
-        let mut search = Search { ex: self, limit: None, premises: Vec::new(), side: Vec::new() };
+        let mut search = Search::new(self, None);
         search.body(&rule.body, &mut env, &mut bound, &mut |s, env| {
             head.clear();
             for arg in &rule.head_args {
@@ -420,6 +554,12 @@ impl<'a> Explainer<'a> {
             true
         });
         true
+    }
+
+    /// How many tuples the searches for proofs and instances have tried to match against a
+    /// rule's atoms so far (a measure of their work, for callers that bound it).
+    pub fn tried(&self) -> u64 {
+        self.tried
     }
 
     /// Where a tuple is stated: table rows and rule-file facts (empty for a tuple that is
@@ -437,7 +577,7 @@ impl<'a> Explainer<'a> {
         bound: &mut [bool],
         f: &mut dyn FnMut(&[Value]) -> bool,
     ) {
-        let mut search = Search { ex: self, limit: None, premises: Vec::new(), side: Vec::new() };
+        let mut search = Search::new(self, None);
         search.body(body, env, bound, &mut |_, env| f(env));
     }
 
@@ -560,11 +700,21 @@ struct Search<'s, 'a> {
     limit: Option<RoundLimit>,
     premises: Vec<(RelId, usize)>,
     side: Vec<Side>,
+    /// The variables each atom being matched bound, innermost last (one buffer for all).
+    newly: Vec<usize>,
+    /// Whether only the instances count ([`Mode::Instances`]): conditions that hold are not
+    /// written out (their [`Side::Holds`] text is empty), and atoms may be looked up by an
+    /// index ([`Search::index_for`]).
+    instances: bool,
 }
 
 type Visit<'f, 's, 'a> = dyn FnMut(&mut Search<'s, 'a>, &[Value]) -> bool + 'f;
 
 impl<'s, 'a> Search<'s, 'a> {
+    fn new(ex: &'s mut Explainer<'a>, limit: Option<RoundLimit>) -> Search<'s, 'a> {
+        Search { ex, limit, premises: Vec::new(), side: Vec::new(), newly: Vec::new(), instances: false }
+    }
+
     /// Returns false when the visitor asked to stop.
     fn body(&mut self, lits: &[Lit], env: &mut [Value], bound: &mut [bool], visit: &mut Visit<'_, 's, 'a>) -> bool {
         let Some((lit, rest)) = lits.split_first() else { return visit(self, env) };
@@ -588,6 +738,7 @@ impl<'s, 'a> Search<'s, 'a> {
                     return true;
                 }
                 let text = match lhs {
+                    _ if self.instances => String::new(),
                     // A condition such as `match(p, s)` (lowered to `call != 0`): the call
                     // with its arguments' values.
                     Expr::Call { func, args, .. } if func.is_test() => self.test_call_text(*func, args, *op, env),
@@ -660,30 +811,66 @@ impl<'s, 'a> Search<'s, 'a> {
         bound: &mut [bool],
         visit: &mut Visit<'_, 's, 'a>,
     ) -> bool {
+        let model: &'a Model = self.ex.model;
+        let tuples = &model.relations[atom.rel];
         let pattern = instantiate(atom, env, bound);
-        let candidates: Vec<usize> = matches(&self.ex.model.relations[atom.rel], &pattern).collect();
-        for index in candidates {
-            if let Some(limit) = self.limit
-                && self.ex.model.stratum_of[atom.rel] == limit.stratum
-                && self.ex.annotation(atom.rel, index).round >= limit.round
-            {
-                continue;
-            }
-            let tuple = self.ex.model.relations[atom.rel].get(index).to_vec();
-            let mut newly = Vec::new();
-            if !bind_atom(atom, &tuple, env, bound, &mut newly) {
-                unbind(bound, &newly);
-                continue;
-            }
-            self.premises.push((atom.rel, index));
-            let go_on = self.body(rest, env, bound, visit);
-            self.premises.pop();
-            unbind(bound, &newly);
-            if !go_on {
+        if let Some(index) = self.index_for(atom.rel, &pattern) {
+            let (lo, hi) = index_range(&index, tuples, &pattern);
+            return index[lo..hi].iter().all(|&i| self.candidate(atom, i as usize, rest, env, bound, visit));
+        }
+        for index in matches(tuples, &pattern) {
+            if !self.candidate(atom, index, rest, env, bound, visit) {
                 return false;
             }
         }
         true
+    }
+
+    /// [`Search::body_atom`] for one tuple matching the atom's pattern: binds it and visits
+    /// the bindings of `rest`; false when the visitor asked to stop.
+    fn candidate(
+        &mut self,
+        atom: &ir::Atom,
+        index: usize,
+        rest: &[Lit],
+        env: &mut [Value],
+        bound: &mut [bool],
+        visit: &mut Visit<'_, 's, 'a>,
+    ) -> bool {
+        // The model outlives the search: its tuples are read in place, not copied.
+        let model: &'a Model = self.ex.model;
+        self.ex.tried += 1;
+        if let Some(limit) = self.limit
+            && model.stratum_of[atom.rel] == limit.stratum
+            && self.ex.annotation(atom.rel, index).round >= limit.round
+        {
+            return true;
+        }
+        let mark = self.newly.len();
+        let bound_all = bind_atom(atom, model.relations[atom.rel].get(index), env, bound, &mut self.newly);
+        let go_on = bound_all && {
+            self.premises.push((atom.rel, index));
+            let go_on = self.body(rest, env, bound, visit);
+            self.premises.pop();
+            go_on
+        };
+        unbind(bound, &self.newly[mark..]);
+        self.newly.truncate(mark);
+        go_on || !bound_all
+    }
+
+    /// When searching for instances, an index of `rel` by the pattern's bound columns if
+    /// they are not a prefix (the tuples' own order serves a prefix) and the relation is
+    /// small enough to sort ([`INDEX_LIMIT`]).
+    fn index_for(&mut self, rel: RelId, pattern: &[Option<Value>]) -> Option<std::rc::Rc<Vec<u32>>> {
+        if !self.instances || self.ex.model.relations[rel].len() > INDEX_LIMIT {
+            return None;
+        }
+        let cols: Vec<usize> = (0..pattern.len()).filter(|&c| pattern[c].is_some()).collect();
+        if cols.iter().enumerate().all(|(i, &c)| i == c) {
+            return None;
+        }
+        Some(self.ex.index(rel, cols))
     }
 
     /// The text of a test call such as `match(p, s)` (lowered to `call != 0`) with its
@@ -733,7 +920,7 @@ impl<'s, 'a> Search<'s, 'a> {
         env: &mut [Value],
         bound: &mut [bool],
     ) -> (Option<Value>, Vec<Atoms>, usize) {
-        let mut inner = Search { ex: &mut *self.ex, limit: None, premises: Vec::new(), side: Vec::new() };
+        let mut inner = Search::new(&mut *self.ex, None);
         let mut fold = eval::Fold::new(func, ty);
         let mut distinct = eval::Distinct::new(key);
         let mut env2 = env.to_vec();
@@ -852,16 +1039,34 @@ pub(crate) fn bind_atom(
 
 /// Indices of the tuples matching a pattern. Tuples are sorted by value, so a bound prefix
 /// is found by binary search; the remaining columns are checked one by one.
-pub fn matches<'t>(tuples: &'t Tuples, pattern: &[Option<Value>]) -> impl Iterator<Item = usize> + 't {
-    let prefix: Vec<Value> = pattern.iter().map_while(|p| *p).collect();
+pub fn matches<'t>(tuples: &'t Tuples, pattern: &'t [Option<Value>]) -> impl Iterator<Item = usize> + 't {
+    // Nothing is allocated: the explainer's searches call this once per partial binding.
+    let n = pattern.iter().take_while(|p| p.is_some()).count();
+    let (prefix, rest) = pattern.split_at(n);
+    let prefix = move |t: &[Value]| t[..n].iter().copied().cmp(prefix.iter().flatten().copied());
     let (mut lo, mut hi) = (0, tuples.len());
-    if !prefix.is_empty() {
-        let n = prefix.len();
-        lo = partition(tuples, |t| t[..n] < prefix[..]);
-        hi = lo + partition_from(tuples, lo, |t| t[..n] == prefix[..]);
+    if n > 0 {
+        lo = partition(tuples, |t| prefix(t).is_lt());
+        hi = lo + partition_from(tuples, lo, |t| prefix(t).is_eq());
     }
-    let pattern = pattern.to_vec();
-    (lo..hi).filter(move |&i| tuples.get(i).iter().zip(&pattern).all(|(v, p)| p.is_none_or(|p| p == *v)))
+    (lo..hi).filter(move |&i| tuples.get(i)[n..].iter().zip(rest).all(|(v, p)| p.is_none_or(|p| p == *v)))
+}
+
+/// The range of `index` (tuple indices sorted by the pattern's bound columns) whose tuples
+/// agree with the pattern's bound columns.
+fn index_range(index: &[u32], tuples: &Tuples, pattern: &[Option<Value>]) -> (usize, usize) {
+    let key = |i: u32| {
+        let t = tuples.get(i as usize);
+        pattern
+            .iter()
+            .zip(t)
+            .filter_map(|(p, &v)| p.map(|p| v.cmp(&p)))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    };
+    let lo = index.partition_point(|&i| key(i).is_lt());
+    let hi = lo + index[lo..].partition_point(|&i| key(i).is_eq());
+    (lo, hi)
 }
 
 fn partition(tuples: &Tuples, pred: impl Fn(&[Value]) -> bool) -> usize {

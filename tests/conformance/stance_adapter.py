@@ -262,6 +262,60 @@ def parse_rule(text: str) -> Rule:
     return _Parser(text).rule()
 
 
+# Nemo reads a variable that occurs only under negation as existential: `not s3(X, P, P)`
+# holds when no P gives `s3(X, P, P)`. Soufflé, and stance with it, reject such a variable
+# (it is unbound); a Soufflé user writes the projection as a relation of its own. The
+# defeasible theories read it as Nemo does (their `strict_only` form of Nemo's negation
+# tests expects it, and no theory expects an error), so the defeasible adapter writes the
+# projection. The core programs keep Soufflé's reading: their `errors` group expects this
+# very rule shape to be a safety violation (`review_v2_unsafe_negation`), which Nemo's own
+# test contradicts (see test_conformance.py).
+PROJECTION_PREFIX = "proj__"
+
+
+def _bound_vars(rule: Rule) -> set[str]:
+    """Variables a rule's body binds: those of its positive atoms and of `X = e` with X a
+    variable (the rest, if unbound, stance reports as it would)."""
+
+    bound: set[str] = set()
+    for lit in rule.body:
+        if lit.kind == "pos" and lit.atom is not None:
+            for a in lit.atom.args:
+                bound.update(_expr_vars(a))
+        elif lit.kind == "cmp" and lit.op == "=":
+            for side in (lit.lhs, lit.rhs):
+                if isinstance(side, Var):
+                    bound.add(side.name)
+    return bound
+
+
+def project_negations(rules: list[Rule]) -> tuple[list[Rule], list[Rule]]:
+    """Each negated atom with a variable the body does not bind becomes the negation of a
+    new relation `proj__N` over the atom's bound variables, derived by `proj__N(bound) :-
+    atom`. Returns the rewritten rules and the new ones."""
+
+    out: list[Rule] = []
+    extra: list[Rule] = []
+    for rule in rules:
+        bound = _bound_vars(rule)
+        body: list[Literal] = []
+        for lit in rule.body:
+            if lit.kind != "neg" or lit.atom is None:
+                body.append(lit)
+                continue
+            names = [v for a in lit.atom.args for v in _expr_vars(a)]
+            if all(v in bound for v in names):
+                body.append(lit)
+                continue
+            keep = list(dict.fromkeys(v for v in names if v in bound))
+            head = Atom(f"{PROJECTION_PREFIX}{len(extra) + 1}", [Var(v) for v in keep])
+            extra.append(Rule(head, [Literal("pos", atom=lit.atom)], f"{head.pred}: the projection of a negated {lit.atom.pred} in: {rule.text}"))
+            body.append(Literal("neg", atom=head))
+        out.append(Rule(rule.head, body, rule.text))
+    return out, extra
+
+
+
 # ---------------------------------------------------------------------------------------
 # Names
 # ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ read as part of a predicate's name.
 from __future__ import annotations
 
 import json
+from copy import deepcopy
 import re
 import subprocess
 import tempfile
@@ -21,6 +22,8 @@ from typing import Any
 
 from stance_adapter import (
     NameMap,
+    PROJECTION_PREFIX,
+    project_negations,
     Atom,
     StanceInvocationError,
     error_from_diagnostics,
@@ -87,10 +90,16 @@ def translate_theory(theory: Any) -> tuple[str, NameMap]:
         for r in rules:
             text = r.head + (" :- " + ", ".join(r.body) if r.body else "")
             parsed.append((kind, r.id, _parse(text)))
+    # As in the core adapter: a strict rule's variable that occurs only under negation is
+    # existential (Nemo's reading), written as a strict projection of its own.
+    strict, projections = project_negations([rule for kind, _, rule in parsed if kind == "strict"])
+    rewritten = iter(strict)
+    parsed = [(kind, rid, next(rewritten) if kind == "strict" else rule) for kind, rid, rule in parsed]
+    parsed += [("strict", p.head.pred, p) for p in projections]
     # Types: `p` and `~p` share a declaration, so the schema is inferred over base names.
     base_rules = []
     for _, _, rule in parsed:
-        copy = _parse(rule.text)
+        copy = deepcopy(rule)
         for a in [copy.head] + [lit.atom for lit in copy.body if lit.atom]:
             a.pred = _base(a.pred)
         base_rules.append(copy)
@@ -187,6 +196,8 @@ class StanceDefeasibleEvaluator:
         }
         for c in doc["conclusions"]:
             rel = c["relation"]
+            if names.to_case.get(rel.lstrip("~"), rel).startswith(PROJECTION_PREFIX):
+                continue
             neg = rel.startswith("~")
             base = names.to_case.get(rel.lstrip("~"), rel.lstrip("~"))
             pred = ("~" if neg else "") + base

@@ -66,6 +66,25 @@ def test_translate_basic_program_text() -> None:
     assert t.rule_lines == {11: 0}
 
 
+def test_a_variable_only_under_negation_becomes_a_projection() -> None:
+    # Nemo's `not s3(X, P, P)`: no P with s3(X, P, P). P is unbound in Soufflé's reading,
+    # so the defeasible adapter derives the projection over X and negates that.
+    rules, extra = sa.project_negations(
+        [sa.parse_rule(r) for r in ["px(X, Y) :- main(X, Y), not s3(X, P, P).", "keep(X) :- main(X, Y), not s3(X, Y, _)."]]
+    )
+    names = sa.NameMap()
+    shown = [
+        f"{sa.render_atom(r.head, names)} :- "
+        + ", ".join(("!" if lit.kind == "neg" else "") + sa.render_atom(lit.atom, names) for lit in r.body)
+        for r in rules + extra
+    ]
+    assert shown == [
+        "px(X, Y) :- main(X, Y), !proj__1(X)",
+        "keep(X) :- main(X, Y), !s3(X, Y, _)",
+        "proj__1(X) :- s3(X, P, P)",
+    ]
+
+
 def test_types_propagate_through_rules_and_arithmetic() -> None:
     t = tr(
         {"R": [(1, 2)], "name": [("a",)]},

@@ -337,19 +337,21 @@ pub fn chains(
         }
     }
     let mut grades = vec![0u64; n];
-    let mut previous: Option<Vec<u8>> = None;
+    let mut previous: Option<(Vec<u8>, u8)> = None;
     for spec in ChainSpec::all() {
         let starts: Vec<u8> = leaf_nodes.iter().map(|&node| spec.level(leaves[node as usize])).collect();
-        // A chain with the same leaves as the previous one has its levels too.
-        if previous.as_ref() != Some(&starts) {
-            let complete = exhaustive && starts.iter().all(|&l| l != NO_LEVEL);
-            join.start_chain(&leaf_nodes, &starts);
+        let depth = spec.bits.len() as u8;
+        // A chain with the same leaves and levels as the previous one has its levels too
+        // (the same leaves with more levels would give levels this chain has no mask for).
+        let this = (starts, depth);
+        if previous.as_ref() != Some(&this) {
+            let complete = exhaustive && this.0.iter().all(|&l| l != NO_LEVEL);
+            join.start_chain(&leaf_nodes, &this.0);
             for (i, (plans, edges)) in strata.iter().enumerate() {
-                let depth = spec.bits.len() as u8;
                 let how = Levels { depth, complete, by_first };
                 join.run_chain(&program.strata[i].relations, plans, edges, &by_stratum[i], how, ex.symbols);
             }
-            previous = Some(starts);
+            previous = Some(this);
         }
         let levels = &join.chain.as_ref().expect("grading a chain").levels;
         for (g, &l) in grades.iter_mut().zip(levels) {

@@ -426,3 +426,25 @@ fn numbers_are_json_numbers_on_both_engines() {
         assert_eq!((code, rest, err), (Some(0), vec![], String::new()));
     }
 }
+
+/// A relation named by `--relation` that the rules do not declare fails each run with the
+/// error `infer --relation` gives, instead of being silently left out (its changes would
+/// never show); once an edit declares it, the run evaluates and reports its tuples.
+#[test]
+fn an_unknown_tracked_relation_fails_the_run_until_the_rules_declare_it() {
+    let dir = example();
+    let mut serve = Serve::start(dir.path(), &["--relation", "alined"]);
+    assert_eq!(
+        serve.ask(r#"{"id": 1, "method": "reload"}"#),
+        r#"{"id":1,"result":{"generation":2,"ok":false,"changes":[],"violated":[],"resolved":[],"diagnostics":[{"code":"E010","help":"did you mean `aligned`?","message":"unknown relation `alined`","name":"unknown-relation","notes":[],"primary":null,"secondary":[],"severity":"error"}]}}"#
+    );
+    let rules = RULES.replace(
+        ".output aligned\n",
+        ".output aligned\n.decl alined(x: symbol)\n.output alined\nalined(x) :- backs(x, _).\n",
+    );
+    std::fs::write(dir.path().join("rules/r.dl"), rules).unwrap();
+    assert_eq!(
+        serve.ask(r#"{"id": 2, "method": "reload"}"#),
+        r#"{"id":2,"result":{"generation":3,"ok":true,"changes":[{"relation":"alined","removed":[],"added":[["Egypt"],["Tobruk"]]}],"violated":[],"resolved":[],"diagnostics":[]}}"#
+    );
+}

@@ -370,3 +370,26 @@ fn several_dd_workers_or_processes_are_refused() {
         );
     }
 }
+
+/// A relation named by `--relation` that the rules do not declare fails the run (E010, as
+/// `infer --relation` does) instead of silently never showing; once an edit declares it,
+/// the run evaluates.
+#[test]
+fn an_unknown_relation_to_show_fails_the_run_until_the_rules_declare_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    let file = dir.path().join("rules/r.dl");
+    let base = ".decl backs(x: symbol, y: symbol)\n.output backs\nbacks(\"Egypt\", \"Tobruk\").\n";
+    std::fs::write(&file, base).unwrap();
+    let args = ["watch", "--rules", "rules", "--no-facts", "--relation", "aligned", "--exit-after", "2"];
+    let watch = Watch::start_with(dir.path(), &args);
+    assert_eq!(watch.next_run(), ["failed: run 1: 1 error (showing the last good result)"]);
+    std::thread::sleep(Duration::from_millis(200));
+    std::fs::write(
+        &file,
+        format!("{base}.decl aligned(x: symbol, y: symbol)\n.output aligned\naligned(x, y) :- backs(x, y).\n"),
+    )
+    .unwrap();
+    // The first good run, as a first run is shown: its size, not a change.
+    assert_eq!(watch.next_run(), ["ok: run 2: 1 tuple in 1 relation"]);
+}

@@ -291,7 +291,11 @@ impl Service {
         let (edits, edits_rx) = mpsc::channel::<Message>();
         let (pending, pending_rx) = mpsc::channel::<Pending>();
         let eval_subscribers = subscribers.clone();
-        let state = CheckState::new(inputs, limits, cells);
+        let named = match &tracked {
+            Tracked::Named(names) => names.clone(),
+            Tracked::Nothing | Tracked::Shown => Vec::new(),
+        };
+        let state = CheckState::new(inputs, limits, cells, named);
         let loader = (state.inputs.clone(), state.cache.clone());
         let evaluation = std::thread::Builder::new()
             .name("stance-evaluation".to_string())
@@ -350,10 +354,12 @@ struct CheckState {
     /// Whether a run was checked yet (the first run has no first edit to time from).
     ran: bool,
     cells: Cells,
+    /// The relations named to be tracked (`--relation`): each run checks they exist.
+    named: Vec<String>,
 }
 
 impl CheckState {
-    fn new(inputs: Inputs, limits: Limits, cells: Cells) -> CheckState {
+    fn new(inputs: Inputs, limits: Limits, cells: Cells, named: Vec<String>) -> CheckState {
         CheckState {
             inputs,
             overlay: Arc::default(),
@@ -363,6 +369,7 @@ impl CheckState {
             cache: LoadCache::default(),
             ran: false,
             cells,
+            named,
         }
     }
 
@@ -417,6 +424,16 @@ fn check_loop(
             Ok(result) => result.map_err(|f| f.within(&mut sources)),
             Err(_) => Err(Failure::io("internal error in stance while checking".to_string())),
         };
+        // A relation named to be tracked that the rules do not declare (a typo, or one an
+        // edit removed) fails the run, as `infer --relation` fails: left out, its changes
+        // would silently never show.
+        let unknown = match &mut checked {
+            Ok(project) => project.program.relations_named(&state.named).err().map(|d| (d, &mut project.sources)),
+            Err(_) => None,
+        };
+        if let Some((d, sources)) = unknown {
+            checked = Err(Failure::new(vec![d], crate::session::ExitStatus::Usage).within(sources));
+        }
         let read = read_files(match &checked {
             Ok(p) => &p.sources,
             Err(f) => f.sources.as_ref().unwrap_or(&sources),

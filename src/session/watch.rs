@@ -340,15 +340,16 @@ impl Printer {
     /// The `failed:` line of a run stopped by `errors` errors.
     fn failed(&self, run: &Run, diagnostics: &[Diagnostic]) {
         let errors = diagnostics.iter().filter(|d| d.is_error()).count().max(1);
-        let runs = {
+        let (runs, good) = {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
             state.0 += 1;
-            state.0
+            (state.0, state.1.is_some())
         };
         let line = format!(
-            "failed: run {runs}{}: {errors} error{} (showing the last good result)",
+            "failed: run {runs}{}: {errors} error{} ({})",
             after(&run.changed),
-            if errors == 1 { "" } else { "s" }
+            if errors == 1 { "" } else { "s" },
+            if good { "showing the last good result" } else { "no good result yet" }
         );
         self.print(run, &[line]);
     }

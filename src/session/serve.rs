@@ -196,16 +196,11 @@ impl Subscriber for Listener {
             Outcome::Evaluated { model, delta } => {
                 let now = watch::violations(project, model);
                 let mut state = self.state();
-                let change = watch::change(delta, &state.violations, &now);
+                let (violated, resolved) = watch::violation_changes(&state.violations, &now);
                 let ended = state.runs.entry(run.generation).or_default();
                 (ended.ok, ended.concluded) = (true, true);
                 ended.changes = changes(delta);
-                for v in change.violations {
-                    match v.strip_prefix("violated: ") {
-                        Some(v) => ended.violated.push(v.to_string()),
-                        None => ended.resolved.extend(v.strip_prefix("resolved: ").map(String::from)),
-                    }
-                }
+                (ended.violated, ended.resolved) = (violated, resolved);
                 state.violations = now;
                 state.current = Some(Current {
                     project: project.clone(),

@@ -107,16 +107,22 @@ pub fn change(delta: &Delta, old_violations: &[String], violations: &[String]) -
         change.added += c.added.len();
         change.tuples.extend(c.removed.iter().map(|r| atom('-', r)).chain(c.added.iter().map(|r| atom('+', r))));
     }
-    let (va, vb): (BTreeSet<&String>, BTreeSet<&String>) =
-        (old_violations.iter().collect(), violations.iter().collect());
-    let introduced: Vec<String> =
-        violations.iter().filter(|v| !va.contains(v)).map(|v| format!("violated: {v}")).collect();
-    let resolved: Vec<String> =
-        old_violations.iter().filter(|v| !vb.contains(v)).map(|v| format!("resolved: {v}")).collect();
+    let (introduced, resolved) = violation_changes(old_violations, violations);
     change.introduced = introduced.len();
     change.resolved = resolved.len();
-    change.violations.extend(introduced.into_iter().chain(resolved));
+    let introduced = introduced.into_iter().map(|v| format!("violated: {v}"));
+    change.violations.extend(introduced.chain(resolved.into_iter().map(|v| format!("resolved: {v}"))));
     change
+}
+
+/// The violations in `violations` and not in `old_violations` (introduced by an edit), and
+/// those in `old_violations` and not in `violations` (resolved), each in its list's order.
+pub fn violation_changes(old_violations: &[String], violations: &[String]) -> (Vec<String>, Vec<String>) {
+    let (va, vb): (BTreeSet<&String>, BTreeSet<&String>) =
+        (old_violations.iter().collect(), violations.iter().collect());
+    let introduced = violations.iter().filter(|v| !va.contains(v)).cloned().collect();
+    let resolved = old_violations.iter().filter(|v| !vb.contains(v)).cloned().collect();
+    (introduced, resolved)
 }
 
 /// "1 violation", "2 violations".

@@ -101,8 +101,23 @@ pub enum Tracked {
     Nothing,
     /// What `infer` shows: the `.output` relations, or every derived one.
     Shown,
-    /// These relations, by name (unknown names are skipped).
+    /// These relations, by name (a name the rules do not declare fails the run).
     Named(Vec<String>),
+}
+
+impl Tracked {
+    /// As `--relation` gives them: these relations, or with none, what `infer` shows.
+    pub fn named_or_shown(names: &[String]) -> Tracked {
+        if names.is_empty() { Tracked::Shown } else { Tracked::Named(names.to_vec()) }
+    }
+
+    /// The relations named (none for [`Tracked::Nothing`] and [`Tracked::Shown`]).
+    fn names(&self) -> &[String] {
+        match self {
+            Tracked::Named(names) => names,
+            Tracked::Nothing | Tracked::Shown => &[],
+        }
+    }
 }
 
 /// How the rows of a [`Delta`] are written, cell by cell.
@@ -291,11 +306,7 @@ impl Service {
         let (edits, edits_rx) = mpsc::channel::<Message>();
         let (pending, pending_rx) = mpsc::channel::<Pending>();
         let eval_subscribers = subscribers.clone();
-        let named = match &tracked {
-            Tracked::Named(names) => names.clone(),
-            Tracked::Nothing | Tracked::Shown => Vec::new(),
-        };
-        let state = CheckState::new(inputs, limits, cells, named);
+        let state = CheckState::new(inputs, limits, cells, tracked.names().to_vec());
         let loader = (state.inputs.clone(), state.cache.clone());
         let evaluation = std::thread::Builder::new()
             .name("stance-evaluation".to_string())

@@ -400,10 +400,7 @@ pub fn serve(
     let notes = files.as_ref().map(|(_, tx)| tx.clone());
     let listener =
         Arc::new(Listener { state: Mutex::default(), done: Condvar::new(), report, out: Mutex::new(output), notes });
-    let tracked = match options.relations.is_empty() {
-        true => reeval::Tracked::Shown,
-        false => reeval::Tracked::Named(options.relations.clone()),
-    };
+    let tracked = reeval::Tracked::named_or_shown(&options.relations);
     let limits = Limits { max_tuples: options.max_tuples, timeout: options.timeout, ..Limits::trusted(Duration::ZERO) };
     let service = Service::start(Setup {
         inputs: inputs.clone(),

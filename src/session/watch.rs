@@ -409,7 +409,7 @@ impl Subscriber for Printer {
 pub fn watch(inputs: &Inputs, options: &WatchOptions, report: Report) -> Result<(), Failure> {
     let (mut files, tx) = Files::start(inputs)?;
     let printer = Printer { report, timing: options.timing, notes: tx, state: Mutex::new((0, None)) };
-    let tracked = if options.relations.is_empty() { Tracked::Shown } else { Tracked::Named(options.relations.clone()) };
+    let tracked = Tracked::named_or_shown(&options.relations);
     let service = Service::start(Setup {
         inputs: inputs.clone(),
         limits: Limits::trusted(DEBOUNCE),

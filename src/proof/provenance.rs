@@ -501,7 +501,9 @@ impl<'a> Explainer<'a> {
             .entry((rel, cols))
             .or_insert_with_key(|(_, cols)| {
                 let mut index: Vec<u32> = (0..tuples.len() as u32).collect();
-                index.sort_by_key(|&i| cols.iter().map(|&c| tuples.get(i as usize)[c]).collect::<Vec<_>>());
+                // Compared column by column in place: no key is built per comparison.
+                let key = |i: u32| cols.iter().map(move |&c| tuples.get(i as usize)[c]);
+                index.sort_by(|&a, &b| key(a).cmp(key(b)));
                 std::rc::Rc::new(index)
             })
             .clone()
@@ -814,16 +816,13 @@ impl<'s, 'a> Search<'s, 'a> {
         let model: &'a Model = self.ex.model;
         let tuples = &model.relations[atom.rel];
         let pattern = instantiate(atom, env, bound);
-        if let Some(index) = self.index_for(atom.rel, &pattern) {
-            let (lo, hi) = index_range(&index, tuples, &pattern);
-            return index[lo..hi].iter().all(|&i| self.candidate(atom, i as usize, rest, env, bound, visit));
-        }
-        for index in matches(tuples, &pattern) {
-            if !self.candidate(atom, index, rest, env, bound, visit) {
-                return false;
+        match self.index_for(atom.rel, &pattern) {
+            Some(index) => {
+                let (lo, hi) = index_range(&index, tuples, &pattern);
+                index[lo..hi].iter().all(|&i| self.candidate(atom, i as usize, rest, env, bound, visit))
             }
+            None => matches(tuples, &pattern).all(|i| self.candidate(atom, i, rest, env, bound, visit)),
         }
-        true
     }
 
     /// [`Search::body_atom`] for one tuple matching the atom's pattern: binds it and visits

@@ -184,6 +184,12 @@ pub struct Facts {
     pub intervals: Vec<crate::facts::asof::Interval>,
 }
 
+/// The rows of room kept rows of `rows` rows get for reloads by rows to add to them (1/32 of
+/// them, at least 1,024): see [`Facts::make_room`] and [`crate::facts::reload::KeptTable`].
+pub fn reload_room(rows: usize) -> usize {
+    (rows / 32).max(1024)
+}
+
 impl Facts {
     /// No facts.
     pub fn new() -> Self {
@@ -196,10 +202,12 @@ impl Facts {
     }
 
     /// Makes sure every vector a reload by rows splices into ([`crate::facts::restate`]) has
-    /// room for at least `rows / 4` more rows, else gives it room for `rows` more: kept rows
-    /// are a clone (as long as its contents), and the first row appended to a million
-    /// would otherwise copy them all (tens of MB, about 10 ms) on the path of that edit.
-    pub fn make_room(&mut self, rows: usize) {
+    /// room for at least a quarter of [`reload_room`] more rows, else gives it that room:
+    /// kept rows are a clone (as long as its contents), and the first row appended to a
+    /// million would otherwise copy them all (tens of MB, about 10 ms) on the path of that
+    /// edit.
+    pub fn make_room(&mut self) {
+        let rows = reload_room(self.len());
         fn room<T>(v: &mut Vec<T>, rows: usize) {
             if v.capacity() - v.len() < rows / 4 {
                 v.reserve_exact(rows);

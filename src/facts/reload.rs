@@ -38,7 +38,9 @@ use crate::base::common;
 use crate::base::source::{FileId, SourceMap};
 use crate::base::value::{Symbols, Tuples, Type};
 use crate::facts::csv_scan::Records;
-use crate::facts::load::{FactOrigin, FactRows, Facts, Schema, TableInfo, TableOptions, load_relation_table};
+use crate::facts::load::{
+    FactOrigin, FactRows, Facts, Schema, TableInfo, TableOptions, load_relation_table, reload_room,
+};
 
 /// One relation table as last loaded (only tables of numbers: see the module docs).
 #[derive(Debug, Clone)]
@@ -111,7 +113,7 @@ impl KeptTable {
         }
         // Room for rows and bytes added later: the first row appended to a million would
         // otherwise copy them all on the path of that edit (`Facts::make_room` says more).
-        let room = (starts.len() / 32).max(1024);
+        let room = reload_room(starts.len());
         starts.reserve_exact(room);
         lines.reserve_exact(room);
         tuples.data.reserve_exact(room * tuples.arity);

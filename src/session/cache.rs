@@ -325,7 +325,7 @@ impl LoadCache {
     /// Keeps statement tables brought up to date with `stamps`; returns them, shared.
     pub fn put_statements(&mut self, stamps: Vec<Stamp>, mut statements: Statements) -> Arc<Statements> {
         let bytes = statements.files.iter().map(SourceFile::len).sum();
-        statements.facts.make_room(room_for(&statements.facts));
+        statements.facts.make_room();
         let kept = Arc::new(Statements { bytes, version: next_version(), ..statements });
         self.took(&kept);
         *self.statements.lock().unwrap_or_else(|e| e.into_inner()) = Some((stamps, kept.clone()));
@@ -335,7 +335,7 @@ impl LoadCache {
     /// Keeps what the statement tables (`stamps`) gave: the files of `sources` from
     /// `kept.first` on.
     pub fn keep_statements(&mut self, stamps: Vec<Stamp>, sources: &SourceMap, mut kept: Statements) {
-        kept.facts.make_room(room_for(&kept.facts));
+        kept.facts.make_room();
         let first = kept.first.0 as usize;
         let files: Vec<SourceFile> = sources.files().skip(first).map(|(_, f)| f.clone()).collect();
         let bytes = files.iter().map(SourceFile::len).sum();
@@ -344,12 +344,6 @@ impl LoadCache {
         self.took(&kept);
         *self.statements.lock().unwrap_or_else(|e| e.into_inner()) = Some((stamps, kept));
     }
-}
-
-/// Rows of room kept for reloads by rows to add (see [`Facts::make_room`]): 1/32 of the rows,
-/// at least 1,024.
-fn room_for(facts: &Facts) -> usize {
-    (facts.len() / 32).max(1024)
 }
 
 /// The number the next file added to `sources` gets.

@@ -2,7 +2,7 @@
 //! time, each answer read before the files are edited for the next. Every wait is bounded
 //! and the child is killed at the end.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
@@ -46,25 +46,8 @@ impl Drop for Serve {
 
 impl Serve {
     fn start(dir: &Path, args: &[&str]) -> Serve {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_stance"))
-            .arg("serve")
-            .args(args)
-            .current_dir(dir)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start stance serve");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let args: Vec<&str> = ["serve"].into_iter().chain(args.iter().copied()).collect();
+        let (mut child, lines) = run::spawn_lines(dir, &args, Stdio::piped(), Stdio::piped());
         Serve { stdin: child.stdin.take(), child, lines }
     }
 

@@ -1,10 +1,12 @@
 //! `stance watch` as a child process: wait for its first run, edit a rule file, read the
 //! tuples that changed. Every wait is bounded and the child is killed at the end.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+#[path = "common/run.rs"]
+mod run;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -26,24 +28,7 @@ impl Watch {
     }
 
     fn start_with(dir: &std::path::Path, args: &[&str]) -> Watch {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_stance"))
-            .args(args)
-            .current_dir(dir)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start stance watch");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let (child, lines) = run::spawn_lines(dir, args, Stdio::null(), Stdio::null());
         Watch { child, lines }
     }
 

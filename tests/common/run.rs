@@ -3,7 +3,8 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
 
 /// Runs `stance ARGS` in `dir`, without colour and with nothing on standard input.
 pub fn stance(dir: &Path, args: &[&str]) -> Output {
@@ -30,6 +31,32 @@ pub fn stance_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
         .expect("run stance");
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
+}
+
+/// Starts `stance ARGS` in `dir` without colour, standard input and error as given, for a
+/// long-running command (`watch`, `serve`): its standard output arrives line by line on the
+/// receiver, read on a thread of its own so that a wait for a line can be bounded.
+pub fn spawn_lines(dir: &Path, args: &[&str], stdin: Stdio, stderr: Stdio) -> (Child, mpsc::Receiver<String>) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("start stance");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, lines)
 }
 
 pub fn stdout(o: &Output) -> String {

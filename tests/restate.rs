@@ -246,27 +246,57 @@ fn plain_row_edits_reload_by_rows() {
 #[cfg(unix)]
 #[test]
 fn a_table_replaced_by_a_symlink_leading_out_is_refused_on_reload() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("project/facts")).unwrap();
-    let rules = dir.path().join("project/r.dl");
-    std::fs::write(&rules, RULES).unwrap();
-    let table = dir.path().join("project/facts/s.csv");
-    write(&table, "subject,relation,object\na,edge,b\n", 0);
-    // Outside the project: rows that would be loaded if the symlink were followed.
-    let outside = dir.path().join("secret.csv");
-    std::fs::write(&outside, "subject,relation,object\na,edge,secret\n").unwrap();
-    let inputs = Inputs { rules: vec![rules], facts: Some(dir.path().join("project/facts")), ..Inputs::default() };
-    let (mut cache, mut live, overlay) = (LoadCache::default(), Live::default(), Overlay::new());
-    let first = cached(&inputs, &overlay, &mut cache, &mut live).unwrap();
-    assert_eq!(first, fresh(&inputs, &overlay).unwrap());
-    std::fs::remove_file(&table).unwrap();
-    std::os::unix::fs::symlink(&outside, &table).unwrap();
-    let err = cached(&inputs, &overlay, &mut cache, &mut live).unwrap_err();
-    assert!(err.contains("code: OutsideProject"), "{err}");
-    assert!(err.contains("leads outside the facts directory"), "{err}");
-    assert!(!err.contains("secret\""), "{err}");
-    assert_eq!(err, fresh(&inputs, &overlay).unwrap_err());
-    assert_eq!(cache.statement_reloads, 0);
+    let table = ("s.csv", "subject,relation,object\na,edge,b\n", "subject,relation,object\na,edge,secret\n");
+    let mut t = OutsideTable::new(RULES, table);
+    let first = cached(&t.inputs, &t.overlay, &mut t.cache, &mut t.live).unwrap();
+    assert_eq!(first, fresh(&t.inputs, &t.overlay).unwrap());
+    t.swap_for_the_symlink_and_refuse();
+    assert_eq!(t.cache.statement_reloads, 0);
+}
+
+/// A project whose facts directory holds one table, and a file outside the project that a
+/// symlink put in the table's place would lead to (its rows must never be loaded).
+#[cfg(unix)]
+struct OutsideTable {
+    _dir: tempfile::TempDir,
+    table: std::path::PathBuf,
+    outside: std::path::PathBuf,
+    inputs: Inputs,
+    overlay: Overlay,
+    cache: LoadCache,
+    live: Live,
+}
+
+#[cfg(unix)]
+impl OutsideTable {
+    /// `rules` as `project/r.dl`; `(name, rows, secret)`: the table `project/facts/NAME`
+    /// with `rows`, and `secret` the outside file's rows.
+    fn new(rules: &str, (name, rows, secret): (&str, &str, &str)) -> OutsideTable {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("project/facts")).unwrap();
+        let rules_file = dir.path().join("project/r.dl");
+        std::fs::write(&rules_file, rules).unwrap();
+        let table = dir.path().join("project/facts").join(name);
+        write(&table, rows, 0);
+        let outside = dir.path().join(format!("secret-{name}"));
+        std::fs::write(&outside, secret).unwrap();
+        let facts = Some(dir.path().join("project/facts"));
+        let inputs = Inputs { rules: vec![rules_file], facts, ..Inputs::default() };
+        let (cache, live, overlay) = (LoadCache::default(), Live::default(), Overlay::new());
+        OutsideTable { _dir: dir, table, outside, inputs, overlay, cache, live }
+    }
+
+    /// Replaces the table by a symlink to the outside file: the next load through the cache
+    /// is refused as a fresh load refuses it (E060), and names none of its rows.
+    fn swap_for_the_symlink_and_refuse(&mut self) {
+        std::fs::remove_file(&self.table).unwrap();
+        std::os::unix::fs::symlink(&self.outside, &self.table).unwrap();
+        let err = cached(&self.inputs, &self.overlay, &mut self.cache, &mut self.live).unwrap_err();
+        assert!(err.contains("code: OutsideProject"), "{err}");
+        assert!(err.contains("leads outside the facts directory"), "{err}");
+        assert!(!err.contains("secret\""), "{err}");
+        assert_eq!(err, fresh(&self.inputs, &self.overlay).unwrap_err());
+    }
 }
 
 /// A `.input` relation table with string columns beside a statement table: both reload by
@@ -426,26 +456,11 @@ fn string_table_edits_reload_by_rows() {
 #[cfg(unix)]
 #[test]
 fn a_string_table_replaced_by_a_symlink_leading_out_is_refused_on_reload() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("project/facts")).unwrap();
-    let rules = dir.path().join("project/r.dl");
-    std::fs::write(&rules, STRING_TABLE_RULES).unwrap();
-    let table = dir.path().join("project/facts/e.facts");
-    write(&table, "a\tb\n", 0);
-    let outside = dir.path().join("secret.facts");
-    std::fs::write(&outside, "a\tsecret\n").unwrap();
-    let inputs = Inputs { rules: vec![rules], facts: Some(dir.path().join("project/facts")), ..Inputs::default() };
-    let (mut cache, mut live, overlay) = (LoadCache::default(), Live::default(), Overlay::new());
-    assert_eq!(cached(&inputs, &overlay, &mut cache, &mut live), fresh(&inputs, &overlay));
-    write(&table, "a\tb\nb\tnew\n", 1);
-    assert_eq!(cached(&inputs, &overlay, &mut cache, &mut live), fresh(&inputs, &overlay));
-    assert_eq!(cache.table_reloads, 1);
-    std::fs::remove_file(&table).unwrap();
-    std::os::unix::fs::symlink(&outside, &table).unwrap();
-    let err = cached(&inputs, &overlay, &mut cache, &mut live).unwrap_err();
-    assert!(err.contains("code: OutsideProject"), "{err}");
-    assert!(err.contains("leads outside the facts directory"), "{err}");
-    assert!(!err.contains("secret\""), "{err}");
-    assert_eq!(err, fresh(&inputs, &overlay).unwrap_err());
-    assert_eq!(cache.table_reloads, 1);
+    let mut t = OutsideTable::new(STRING_TABLE_RULES, ("e.facts", "a\tb\n", "a\tsecret\n"));
+    assert_eq!(cached(&t.inputs, &t.overlay, &mut t.cache, &mut t.live), fresh(&t.inputs, &t.overlay));
+    write(&t.table, "a\tb\nb\tnew\n", 1);
+    assert_eq!(cached(&t.inputs, &t.overlay, &mut t.cache, &mut t.live), fresh(&t.inputs, &t.overlay));
+    assert_eq!(t.cache.table_reloads, 1);
+    t.swap_for_the_symlink_and_refuse();
+    assert_eq!(t.cache.table_reloads, 1);
 }

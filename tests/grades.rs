@@ -233,6 +233,44 @@ fn neg_rule_text(r: &NegRule) -> String {
     format!("{} :- {}.\n", atom(r.head, r.args), body.join(", "))
 }
 
+/// A random statement row: relation (of [`NEG_RELS`]), subject and object (of `a`–`d`),
+/// grade (reliability, credibility) and confidence (in quarters), each perhaps absent.
+type RandomRow = (usize, usize, usize, Option<(u8, u8)>, Option<u8>);
+
+/// The project of a random program: `rows` as the statement table (the first two of `e`
+/// and `f`, so that both are declared; confidences left out unless `confidences`), `p` and
+/// `q` declared, `given` as a fact of `p`, `rules`, then `extra`'s text. Its directory and
+/// the program's text (to show when a case fails).
+fn random_project(
+    mut rows: Vec<RandomRow>,
+    given: Option<(usize, usize)>,
+    rules: &[NegRule],
+    (confidences, extra): (bool, &str),
+) -> (tempfile::TempDir, String) {
+    rows[0].0 = 0;
+    rows[1].0 = 1;
+    let domain = ["a", "b", "c", "d"];
+    let mut table = "subject,relation,object,grade,confidence\n".to_string();
+    for &(rel, x, y, grade, conf) in &rows {
+        let g = grade.map(|(r, c)| Grade { reliability: r, credibility: c }.to_string()).unwrap_or_default();
+        let c = conf.filter(|_| confidences).map(|c| (f64::from(c) / 4.0).to_string()).unwrap_or_default();
+        table.push_str(&format!("{},{},{},{g},{c}\n", domain[x], NEG_RELS[rel], domain[y]));
+    }
+    let mut program = ".decl p(x: symbol, y: symbol)\n.decl q(x: symbol, y: symbol)\n".to_string();
+    if let Some((x, y)) = given {
+        program.push_str(&format!("p({:?}, {:?}).\n", domain[x], domain[y]));
+    }
+    for r in rules {
+        program.push_str(&neg_rule_text(r));
+    }
+    program.push_str(extra);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.dl"), &program).unwrap();
+    std::fs::create_dir(dir.path().join("facts")).unwrap();
+    std::fs::write(dir.path().join("facts/statements.csv"), table).unwrap();
+    (dir, program)
+}
+
 /// How many random programs the thresholds are checked on (`GRADE_CHAINS_CASES`, default 64).
 fn grade_chains_cases() -> u32 {
     std::env::var("GRADE_CHAINS_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64)
@@ -251,27 +289,7 @@ proptest! {
         ),
         given in prop::option::of((0..4usize, 0..4usize)),
     ) {
-        let mut rows = rows;
-        rows[0].0 = 0;
-        rows[1].0 = 1;
-        let domain = ["a", "b", "c", "d"];
-        let mut table = "subject,relation,object,grade,confidence\n".to_string();
-        for &(rel, x, y, grade, conf) in &rows {
-            let g = grade.map(|(r, c)| Grade { reliability: r, credibility: c }.to_string()).unwrap_or_default();
-            let c = conf.map(|c| (f64::from(c) / 4.0).to_string()).unwrap_or_default();
-            table.push_str(&format!("{},{},{},{g},{c}\n", domain[x], NEG_RELS[rel], domain[y]));
-        }
-        let mut program = ".decl p(x: symbol, y: symbol)\n.decl q(x: symbol, y: symbol)\n".to_string();
-        if let Some((x, y)) = given {
-            program.push_str(&format!("p({:?}, {:?}).\n", domain[x], domain[y]));
-        }
-        for r in &rules {
-            program.push_str(&neg_rule_text(r));
-        }
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("rules.dl"), &program).unwrap();
-        std::fs::create_dir(dir.path().join("facts")).unwrap();
-        std::fs::write(dir.path().join("facts/statements.csv"), table).unwrap();
+        let (dir, program) = random_project(rows, given, &rules, (true, ""));
         let mut session = evaluated(dir.path(), None, None);
         let by_thresholds = Grading::compute_by_thresholds(&mut session.explainer());
         let by_lattice = Grading::compute_by_lattice(&mut session.explainer());
@@ -438,33 +456,14 @@ proptest! {
         (aggregate, condition, confidences) in (any::<bool>(), any::<bool>(), any::<bool>()),
         picks in prop::collection::vec(any::<prop::sample::Index>(), 1..8),
     ) {
-        let mut rows = rows;
-        rows[0].0 = 0;
-        rows[1].0 = 1;
-        let domain = ["a", "b", "c", "d"];
-        let mut table = "subject,relation,object,grade,confidence\n".to_string();
-        for &(rel, x, y, grade, conf) in &rows {
-            let g = grade.map(|(r, c)| Grade { reliability: r, credibility: c }.to_string()).unwrap_or_default();
-            let c = conf.filter(|_| confidences).map(|c| (f64::from(c) / 4.0).to_string()).unwrap_or_default();
-            table.push_str(&format!("{},{},{},{g},{c}\n", domain[x], NEG_RELS[rel], domain[y]));
-        }
-        let mut program = ".decl p(x: symbol, y: symbol)\n.decl q(x: symbol, y: symbol)\n".to_string();
-        if let Some((x, y)) = given {
-            program.push_str(&format!("p({:?}, {:?}).\n", domain[x], domain[y]));
-        }
-        for r in &rules {
-            program.push_str(&neg_rule_text(r));
-        }
+        let mut extra = String::new();
         if aggregate {
-            program.push_str(".decl c(x: symbol, n: number)\nc(x, n) :- p(x, _), n = count : { q(x, _) }.\n");
+            extra.push_str(".decl c(x: symbol, n: number)\nc(x, n) :- p(x, _), n = count : { q(x, _) }.\n");
         }
         if condition {
-            program.push_str("q(x, z) :- p(x, y), e(y, z), x != z, !f(z, x).\n");
+            extra.push_str("q(x, z) :- p(x, y), e(y, z), x != z, !f(z, x).\n");
         }
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("rules.dl"), &program).unwrap();
-        std::fs::create_dir(dir.path().join("facts")).unwrap();
-        std::fs::write(dir.path().join("facts/statements.csv"), table).unwrap();
+        let (dir, program) = random_project(rows, given, &rules, (confidences, &extra));
         let mut session = evaluated(dir.path(), None, None);
         let grading = session.grading();
         let whole = shown(&session, &grading);
